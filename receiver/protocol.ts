@@ -1,0 +1,167 @@
+// Wire types of the receiver's HTTP API v1 (see DESIGN.md, "HTTP API").
+// The action imports these, so both sides of the wire agree at compile time.
+// Type-only plus a few constants: nothing here may pull server code into the action.
+
+/** What a token allows; one per API call. */
+export type Op = "deploy" | "upload" | "swap" | "rollback" | "status";
+export const OPS: readonly Op[] = ["deploy", "upload", "swap", "rollback", "status"];
+
+/** The steps of a swap, in the seed's order. */
+export type StepName = "upload" | "hold" | "unload" | "swap" | "reload" | "release" | "rollback";
+export type StepState = "start" | "done" | "failed";
+
+/** Header that carries the artifact's SHA-256 (lowercase hex). */
+export const SHA256_HEADER = "x-hotswap-sha256";
+export const NDJSON = "application/x-ndjson";
+/** The receiver sends a heartbeat after at most this much silence. */
+export const HEARTBEAT_MS = 10_000;
+/** A token may live at most this long (exp - iat). */
+export const MAX_TOKEN_LIFETIME_S = 300;
+
+/** What the receiver knows of one executable file. */
+export interface VersionInfo {
+  sha256: string;
+  size: number;
+  /** Write date, ISO 8601. */
+  mtime: string;
+  /** First line of versionCommand's output, when configured and it succeeded. */
+  version?: string;
+}
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+}
+
+/** Body of every error answered before the stream starts. */
+export interface ErrorBody {
+  error: ErrorInfo;
+}
+
+export interface StepEvent {
+  type: "step";
+  step: StepName;
+  state: StepState;
+  /** Duration of the step, on done and failed. */
+  ms?: number;
+  message?: string;
+}
+
+export interface LogEvent {
+  type: "log";
+  level: "info" | "warn" | "error";
+  message: string;
+}
+
+export interface ProgressEvent {
+  type: "progress";
+  received: number;
+  total: number;
+}
+
+export interface HeartbeatEvent {
+  type: "heartbeat";
+}
+
+export interface OkResult {
+  type: "result";
+  ok: true;
+  deployId: string;
+  op: Exclude<Op, "status">;
+  app: string;
+  /** The file now live (upload: the staged file). */
+  version: VersionInfo;
+  /** The file that was live before (upload: the live file). */
+  previous?: VersionInfo;
+  holdMs: number;
+  durationMs: number;
+}
+
+export interface FailedResult {
+  type: "result";
+  ok: false;
+  deployId: string;
+  op: Exclude<Op, "status">;
+  app: string;
+  error: ErrorInfo;
+  /** Whether the old release was put back and serves again. */
+  rolledBack?: boolean;
+  /** Last output lines of the servers that failed, newest last. */
+  output?: string[];
+  version?: VersionInfo;
+  previous?: VersionInfo;
+  holdMs: number;
+  durationMs: number;
+}
+
+export type ResultEvent = OkResult | FailedResult;
+export type StreamEvent = StepEvent | LogEvent | ProgressEvent | HeartbeatEvent | ResultEvent;
+
+/** Claims of a key-mode token (see DESIGN.md, "Token"). */
+export interface DeployClaims {
+  aud: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  app: string;
+  op: Op;
+  sha256?: string;
+  repository?: string;
+  ref?: string;
+  sha?: string;
+  run_id?: string;
+  actor?: string;
+}
+
+export type ServerState = "starting" | "healthy" | "crashed" | "stopping" | "stopped";
+
+export interface ServerStatus {
+  instance: number;
+  pid?: number;
+  port: number;
+  state: ServerState;
+  restarts: number;
+  startedAt?: string;
+  lastHealth?: { ok: boolean; at: string; message: string };
+}
+
+export interface ReleaseInfo extends VersionInfo {
+  id: string;
+  keptAt: string;
+}
+
+export interface JournalEntry {
+  deployId: string;
+  app: string;
+  op: Exclude<Op, "status"> | "recover";
+  outcome: "started" | "ok" | "failed" | "rolled-back" | "interrupted";
+  at: string;
+  who?: Partial<Pick<DeployClaims, "repository" | "ref" | "sha" | "run_id" | "actor">> & {
+    keyId?: string;
+  };
+  before?: VersionInfo;
+  after?: VersionInfo;
+  holdMs?: number;
+  durationMs?: number;
+  error?: ErrorInfo;
+  message?: string;
+}
+
+/** Answer of GET /v1/apps/{app}. */
+export interface AppStatus {
+  app: string;
+  exeFile: string;
+  updateFile: string;
+  current: VersionInfo | null;
+  staged: VersionInfo | null;
+  busy: boolean;
+  instances: ServerStatus[];
+  hold: { held: boolean; queued: number; inflight: number };
+  releases: ReleaseInfo[];
+  recent: JournalEntry[];
+}
+
+/** The audience an OIDC token must carry to be good for exactly one call. */
+export function boundAudience(audience: string, app: string, op: Op, sha256?: string): string {
+  return `${audience}#app=${app}&op=${op}&sha256=${sha256 ?? "-"}`;
+}

@@ -1,0 +1,53 @@
+// Bundles the action and the receiver into dist/: one ESM file each that runs with
+// plain `node` and no node_modules beside it. Deterministic, so CI can diff it.
+import { build } from "esbuild";
+import { readFileSync, rmSync } from "node:fs";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+// CommonJS dependencies bundled into ESM still call require() for node builtins.
+const requireShim = [
+  "import { createRequire as __hotswapCreateRequire } from 'node:module';",
+  "const require = __hotswapCreateRequire(import.meta.url);",
+].join("\n");
+
+const common = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  legalComments: "none",
+  minifySyntax: true,
+  charset: "utf8",
+  logLevel: "warning",
+  define: { __HOTSWAP_VERSION__: JSON.stringify(pkg.version) },
+};
+
+// `node scripts/build.mjs [action|receiver]` builds one bundle; no argument builds both.
+const only = process.argv[2];
+const bundles = {
+  action: () =>
+    build({
+      ...common,
+      entryPoints: { index: "action/index.ts" },
+      outdir: "dist/action",
+      banner: { js: requireShim },
+    }),
+  receiver: () =>
+    build({
+      ...common,
+      entryPoints: { cli: "receiver/cli.ts" },
+      outdir: "dist/receiver",
+      banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+    }),
+};
+if (only && !(only in bundles)) {
+  console.error(
+    `build: unknown bundle "${only}"; expected one of: ${Object.keys(bundles).join(", ")}`,
+  );
+  process.exit(2);
+}
+for (const name of only ? [only] : Object.keys(bundles)) {
+  rmSync(new URL(`../dist/${name}`, import.meta.url), { recursive: true, force: true });
+}
+await Promise.all((only ? [only] : Object.keys(bundles)).map((name) => bundles[name]()));
