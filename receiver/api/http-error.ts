@@ -1,0 +1,12 @@
+// An error answered before the stream starts: one status, one stable code, one
+// message that names the problem and the fix (`{"error":{"code","message"}}`).
+export class HttpError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 408 | 409 | 411 | 413 | 415 | 500 | 503 | 507,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}

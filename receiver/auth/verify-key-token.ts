@@ -1,0 +1,78 @@
+import { decodeProtectedHeader, errors, jwtVerify } from "jose";
+import { MAX_TOKEN_LIFETIME_S, OPS, type DeployClaims } from "../protocol.js";
+import { AuthError } from "./auth-error.js";
+import type { VerifyKey } from "./load-keys.js";
+
+const MAX_TOKEN_BYTES = 8192;
+const CLOCK_TOLERANCE_S = 30;
+
+// Checks a key-mode token's signature and claims (DESIGN.md, "Token"). It does
+// not consult the replay store or the request: see authorize.ts for those.
+export async function verifyKeyToken(
+  token: string,
+  keys: Map<string, VerifyKey>,
+  audience: string,
+): Promise<DeployClaims & { kid: string }> {
+  if (token.length > MAX_TOKEN_BYTES) throw new AuthError("ERR_TOKEN_TOO_LARGE");
+  let kid: string | undefined;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    throw new AuthError("ERR_TOKEN_MALFORMED");
+  }
+  const key = kid === undefined ? undefined : keys.get(kid);
+  if (!key)
+    throw new AuthError(
+      "ERR_UNKNOWN_KEY",
+      kid === undefined ? "no kid in the header" : `kid "${kid}"`,
+    );
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, key.key, {
+      algorithms: [key.alg],
+      audience,
+      typ: "JWT",
+      requiredClaims: ["exp", "iat", "jti", "app", "op"],
+      clockTolerance: CLOCK_TOLERANCE_S,
+    }));
+  } catch (error) {
+    throw fromJose(error, key);
+  }
+  return { ...checkClaims(payload), kid: key.id };
+}
+
+function checkClaims(payload: Record<string, unknown>): DeployClaims {
+  const now = Math.floor(Date.now() / 1000);
+  const { iat, exp, jti, app, op, sha256 } = payload as Record<string, unknown> & {
+    iat: number;
+    exp: number;
+  };
+  if (iat > now + CLOCK_TOLERANCE_S) throw new AuthError("ERR_IAT_FUTURE");
+  if (exp - iat > MAX_TOKEN_LIFETIME_S) throw new AuthError("ERR_LIFETIME");
+  if (typeof jti !== "string" || jti.length === 0 || jti.length > 128)
+    throw new AuthError("ERR_CLAIM_INVALID", "jti");
+  if (typeof app !== "string") throw new AuthError("ERR_CLAIM_INVALID", "app");
+  if (typeof op !== "string" || !(OPS as readonly string[]).includes(op))
+    throw new AuthError("ERR_CLAIM_INVALID", "op");
+  if (sha256 !== undefined && (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256))) {
+    throw new AuthError("ERR_CLAIM_INVALID", "sha256 must be 64 lowercase hex digits");
+  }
+  return payload as unknown as DeployClaims;
+}
+
+function fromJose(error: unknown, key: VerifyKey): AuthError {
+  if (error instanceof errors.JWTExpired) return new AuthError("ERR_EXPIRED");
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === "aud") return new AuthError("ERR_AUDIENCE");
+    if (error.claim === "iat" && error.reason === "check_failed")
+      return new AuthError("ERR_IAT_FUTURE");
+    if (error.reason === "missing") return new AuthError("ERR_CLAIM_MISSING", error.claim);
+    return new AuthError("ERR_CLAIM_INVALID", error.claim);
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+    return new AuthError("ERR_ALG_NOT_ALLOWED", `key "${key.id}" takes ${key.alg} only`);
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new AuthError("ERR_BAD_SIGNATURE");
+  return new AuthError("ERR_TOKEN_MALFORMED");
+}

@@ -1,0 +1,65 @@
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { newSecret } from "./keygen.js";
+
+// `init`: a commented starter config with a fresh secret, refused if the file
+// exists (unless --force), readable only by its owner since it holds the secret.
+export function init(file: string, force: boolean): string {
+  const secret = newSecret();
+  const path = resolve(file);
+  try {
+    writeFileSync(path, starterConfig(secret), { mode: 0o600, flag: force ? "w" : "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new Error(`${path} exists already; pass --force to overwrite it`);
+    }
+    throw error;
+  }
+  return [
+    `wrote ${path}`,
+    "",
+    "Add this secret to the GitHub repository as HOTSWAP_KEY (Settings > Secrets and variables > Actions):",
+    "",
+    `  ${secret}`,
+    "",
+    `Then edit the app in ${file} and start: hotswap-receiver --config ${file}`,
+    "",
+  ].join("\n");
+}
+
+function starterConfig(secret: string): string {
+  return `# Hotswap receiver config. Reference: the README's "Config reference".
+# Durations: 500ms, 30s, 2m. Sizes: 500MB, 2GiB. \${ENV} expands from the environment.
+# Relative paths resolve from this file's folder.
+
+# The API the GitHub Action talks to. Put TLS in front (nginx, IIS, Caddy).
+listen: 127.0.0.1:8787
+# This receiver's public URL: tokens must carry it as their audience.
+audience: https://deploy.example.com
+# Journal, replay store, kept releases.
+data: ./.hotswap
+
+auth:
+  keys:
+    - id: ci                 # the action's key-id input
+      secret: ${secret}
+    # - id: release-bot      # an Ed25519 or P-256 public key instead of a secret
+    #   publicKey: ./keys/release-bot.pub.pem
+
+apps:
+  webdemo:
+    exeFile: ./deploy/webdemo              # the executable the servers run
+    updateFile: ./deploy/webdemo_update    # where uploads are staged
+    args: ["--port", "{port}"]             # {port} {instance} {exe}
+    env: { PORT: "{port}" }
+    instances: 2
+    gate: 0.0.0.0:8080                     # the public port; requests are held here during a swap
+    health: { path: /health, timeout: 30s }
+    drainTimeout: 30s
+    stopTimeout: 10s
+    hold: { timeout: 30s, maxRequests: 1000 }
+    keepReleases: 5
+    # versionCommand: ["{exe}", "--version"]
+    maxUploadSize: 2GiB
+`;
+}

@@ -1,0 +1,48 @@
+import { createAdaptorServer } from "@hono/node-server";
+import type { Server } from "node:http";
+import { createApi } from "../api/create-api.js";
+import { loadConfig } from "../config/load-config.js";
+import { createLog } from "../log.js";
+import { Receiver } from "../receiver.js";
+import { VERSION } from "../version.js";
+
+// `hotswap-receiver --config FILE`: load and check everything first (a bad
+// config starts nothing), then open the API, then the apps' gates and servers.
+export async function serve(configFile: string): Promise<void> {
+  const log = createLog();
+  const config = loadConfig(configFile);
+  const receiver = new Receiver(config);
+  const api = createApi(receiver, (message) => log("error", message));
+  const server = createAdaptorServer({ fetch: api.fetch }) as Server;
+  // Large uploads take long: time out on idle (stage-upload.ts), not on the whole request.
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.listen.port, config.listen.host, () => resolve());
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(
+      `cannot listen on ${config.listen.host}:${config.listen.port} (listen in ${config.file}): ${error.code ?? error.message}`,
+    );
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.listen.port;
+  log(
+    "info",
+    `hotswap-receiver ${VERSION} API on http://${config.listen.host}:${port} (apps: ${[...config.apps.keys()].join(", ") || "none"})`,
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log("info", `${signal}: stopping servers and gates`);
+    server.close();
+    server.closeAllConnections();
+    receiver.stop().finally(() => process.exit(0));
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  await receiver.start();
+  log("info", "ready");
+}

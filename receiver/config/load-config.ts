@@ -1,0 +1,94 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parse } from "yaml";
+import type { z } from "zod";
+import { ConfigError } from "./config-error.js";
+import { expandEnv } from "./expand-env.js";
+import { configSchema, type RawApp, type RawConfig } from "./schema.js";
+
+export interface AppConfig extends Omit<RawApp, "drainTimeout" | "stopTimeout"> {
+  name: string;
+  drainTimeoutMs: number;
+  stopTimeoutMs: number;
+}
+
+export interface Config extends Omit<RawConfig, "apps" | "uploadIdleTimeout"> {
+  file: string;
+  uploadIdleTimeoutMs: number;
+  apps: Map<string, AppConfig>;
+}
+
+// Reads, expands and validates the config; every path in it resolved from the
+// config file's folder. Throws ConfigError with one line naming key and reason.
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      path,
+      "",
+      code === "ENOENT" ? "no such file (make one with: hotswap-receiver init)" : String(error),
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text, { prettyErrors: false });
+  } catch (error) {
+    throw new ConfigError(path, "", `not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
+  if (!doc || typeof doc !== "object")
+    throw new ConfigError(path, "", "expected a YAML mapping of keys");
+  const parsed = configSchema.safeParse(expandEnv(doc, path, env));
+  if (!parsed.success) throw toConfigError(path, parsed.error);
+  return resolvePaths(path, parsed.data);
+}
+
+function resolvePaths(file: string, raw: RawConfig): Config {
+  const here = dirname(file);
+  const at = (p: string) => resolve(here, p);
+  const apps = new Map<string, AppConfig>();
+  for (const [name, app] of Object.entries(raw.apps)) {
+    const { drainTimeout, stopTimeout, ...rest } = app;
+    apps.set(name, {
+      ...rest,
+      name,
+      exeFile: at(app.exeFile),
+      updateFile: at(app.updateFile),
+      drainTimeoutMs: drainTimeout,
+      stopTimeoutMs: stopTimeout,
+    });
+  }
+  const { uploadIdleTimeout, ...rest } = raw;
+  const keys = raw.auth.keys.map((k) => (k.publicKey ? { ...k, publicKey: at(k.publicKey) } : k));
+  return {
+    ...rest,
+    file,
+    data: at(raw.data),
+    uploadIdleTimeoutMs: uploadIdleTimeout,
+    auth: { keys },
+    apps,
+  };
+}
+
+// The first issue zod found, as `key.path: reason` — one line, the one to fix first.
+function toConfigError(file: string, error: z.ZodError): ConfigError {
+  const issue = error.issues[0]!;
+  const key = issue.path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join("");
+  if (issue.code === "unrecognized_keys") {
+    const names = issue.keys.join(", ");
+    return new ConfigError(
+      file,
+      key ? `${key}.${issue.keys[0]}` : issue.keys[0]!,
+      `unknown key (${names}); check the spelling against the config reference in the README`,
+    );
+  }
+  if (issue.code === "invalid_type" && issue.input === undefined) {
+    return new ConfigError(file, key, "required key is missing");
+  }
+  return new ConfigError(file, key, issue.message);
+}

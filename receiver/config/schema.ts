@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { parseAddress, parseDuration, parseSize } from "./units.js";
+
+// The config file's shape (DESIGN.md, "Receiver"), validated with zod so every
+// mistake is reported with the key it is under. Units are converted here.
+
+const quote = (v: unknown) => JSON.stringify(v);
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a duration like "30s" or "500ms", got ${quote(v)}`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const bytes = parseSize(v);
+  if (bytes === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a size like "2GiB" or "500MB", got ${quote(v)}`,
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const address = (defaultHost: string) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const parsed = parseAddress(v, defaultHost);
+    if (!parsed) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected host:port like "127.0.0.1:8080", got ${quote(v)}`,
+      });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const count = (min: number, max: number) =>
+  z
+    .number({ error: `expected a whole number from ${min} to ${max}` })
+    .int()
+    .min(min)
+    .max(max);
+
+export const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const key = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected letters, digits, . _ - (1 to 64)"),
+    secret: z.string().optional(),
+    publicKey: z.string().optional(),
+  })
+  .superRefine((k, ctx) => {
+    if ((k.secret === undefined) === (k.publicKey === undefined)) {
+      ctx.addIssue({ code: "custom", message: "give exactly one of secret or publicKey" });
+    } else if (k.secret !== undefined && Buffer.byteLength(k.secret) < 32) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["secret"],
+        message: `an HS256 secret needs at least 32 bytes, this one has ${Buffer.byteLength(k.secret)} (make one with: hotswap-receiver keygen)`,
+      });
+    }
+  });
+
+const app = z.strictObject({
+  exeFile: z.string().min(1),
+  updateFile: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+  instances: count(1, 64).default(1),
+  gate: address("0.0.0.0"),
+  health: z
+    .strictObject({
+      path: z.string().startsWith("/", "expected a path starting with /").optional(),
+      timeout: duration.default(30_000),
+    })
+    .default({ timeout: 30_000 }),
+  drainTimeout: duration.default(30_000),
+  stopTimeout: duration.default(10_000),
+  hold: z
+    .strictObject({
+      timeout: duration.default(30_000),
+      maxRequests: count(0, 1_000_000).default(1000),
+    })
+    .default({ timeout: 30_000, maxRequests: 1000 }),
+  keepReleases: count(1, 100).default(5),
+  versionCommand: z.array(z.string()).min(1).optional(),
+  maxUploadSize: size.default(2 * 1024 ** 3),
+  auth: z.strictObject({ keys: z.array(z.string()).min(1) }).optional(),
+});
+
+export const configSchema = z.strictObject({
+  listen: address("127.0.0.1").default({ host: "127.0.0.1", port: 8787 }),
+  audience: z.string().url("expected the receiver's public URL, like https://deploy.example.com"),
+  data: z.string().default("./.hotswap"),
+  uploadIdleTimeout: duration.default(60_000),
+  auth: z.strictObject({ keys: z.array(key).default([]) }),
+  apps: z.record(z.string().regex(APP_NAME, "app names are letters, digits, . _ - (1 to 64)"), app),
+});
+
+export type RawConfig = z.output<typeof configSchema>;
+export type RawApp = z.output<typeof app>;

@@ -1,0 +1,41 @@
+// Human units in the config ("30s", "2GiB") so users need not count zeros.
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/** "30s", "500ms", "2m", "1h", or a bare number of seconds → milliseconds; undefined if unparseable. */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === "number") return value >= 0 ? value * 1000 : undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? "s").toLowerCase()]!);
+}
+
+/** "2GiB", "500MB", "1024", or a bare number of bytes → bytes; undefined if unparseable. */
+export function parseSize(value: string | number): number | undefined {
+  if (typeof value === "number")
+    return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$/i.exec(value);
+  const factor = SIZE_UNITS[(match?.[2] ?? "b").toLowerCase()];
+  if (!match || factor === undefined) return undefined;
+  return Math.floor(Number(match[1]) * factor);
+}
+
+/** "127.0.0.1:8787", "[::1]:8787", ":8787" or 8787 → host and port; undefined if unparseable. */
+export function parseAddress(value: string | number, defaultHost: string) {
+  const text = String(value).trim();
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]*))?:?(\d{1,5})$/.exec(text);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port > 65535) return undefined;
+  return { host: match[1] ?? (match[2] || defaultHost), port };
+}

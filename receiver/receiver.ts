@@ -1,0 +1,36 @@
+import { join } from "node:path";
+import { loadKeys, type VerifyKey } from "./auth/load-keys.js";
+import { ReplayStore } from "./auth/replay-store.js";
+import type { Config } from "./config/load-config.js";
+import { Journal } from "./journal/journal.js";
+import { AppRuntime } from "./runtime/app-runtime.js";
+
+// The daemon's state: the keys it trusts, the tokens it has seen, the journal,
+// and one runtime per app. The HTTP API (api/) and the CLI stand on this.
+export class Receiver {
+  readonly keys: Map<string, VerifyKey>;
+  readonly replay: ReplayStore;
+  readonly journal: Journal;
+  readonly apps = new Map<string, AppRuntime>();
+
+  constructor(readonly config: Config) {
+    this.keys = loadKeys(config);
+    this.replay = new ReplayStore(join(config.data, "replay.jsonl"));
+    this.journal = new Journal(config.data);
+    for (const app of config.apps.values())
+      this.apps.set(
+        app.name,
+        new AppRuntime(app, config.data, this.journal, config.uploadIdleTimeoutMs),
+      );
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.apps.values()].map((app) => app.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.apps.values()].map((app) => app.stop()));
+    this.replay.close();
+    this.journal.close();
+  }
+}

@@ -1,0 +1,121 @@
+import { join } from "node:path";
+import type { AppConfig } from "../config/load-config.js";
+import { Gate } from "../gate/gate.js";
+import type { Journal } from "../journal/journal.js";
+import { createLog, type Log } from "../log.js";
+import { Pool } from "../pool/pool.js";
+import { reapStale } from "../pool/reap.js";
+import type { AppStatus } from "../protocol.js";
+import { cleanStaging } from "../staging/clean-staging.js";
+import { AppLock } from "../swap/app-lock.js";
+import { recover } from "../swap/recover.js";
+import { Releases } from "../swap/releases.js";
+import { restoreRelease } from "../swap/restore-release.js";
+import { SwapRecordFile } from "../swap/swap-record.js";
+import { versionInfo } from "../version/version-info.js";
+
+// Everything the receiver keeps for one app: its servers, its gate, its kept
+// releases, its swap record and its lock.
+export class AppRuntime {
+  readonly pool: Pool;
+  readonly gate: Gate;
+  readonly releases: Releases;
+  readonly record: SwapRecordFile;
+  readonly lock = new AppLock();
+  readonly log: Log;
+  private readonly pidFile: string;
+
+  constructor(
+    readonly config: AppConfig,
+    dataDir: string,
+    readonly journal: Journal,
+    readonly uploadIdleTimeoutMs = 60_000,
+  ) {
+    const dir = join(dataDir, "apps", config.name);
+    this.log = createLog(config.name);
+    this.pidFile = join(dir, "servers.json");
+    this.releases = new Releases(
+      join(dataDir, "releases", config.name),
+      Releases.nameFor(config.exeFile),
+    );
+    this.record = new SwapRecordFile(join(dir, "swap.json"));
+    this.pool = new Pool(
+      {
+        app: config.name,
+        args: config.args,
+        env: config.env,
+        instances: config.instances,
+        health: { path: config.health.path, timeoutMs: config.health.timeout },
+        stopTimeoutMs: config.stopTimeoutMs,
+        pidFile: this.pidFile,
+      },
+      { log: this.log, targetsChanged: () => this.gate.wake() },
+    );
+    this.gate = new Gate({
+      app: config.name,
+      host: config.gate.host,
+      port: config.gate.port,
+      hold: { timeoutMs: config.hold.timeout, maxRequests: config.hold.maxRequests },
+      targets: () => this.pool.targets(),
+      onUpstreamFailure: (instance) => this.pool.reportFailure(instance),
+      log: this.log,
+    });
+  }
+
+  // Comes back from whatever a crash left: orphaned servers, half uploads, a
+  // swap cut short; then opens the gate and starts the servers.
+  async start(): Promise<void> {
+    const reaped = await reapStale(this.pidFile);
+    if (reaped) this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`);
+    await cleanStaging(this.config.updateFile);
+    const recovery = await recover(
+      this.config.name,
+      this.config.exeFile,
+      this.record,
+      this.releases,
+      this.journal,
+    );
+    if (recovery) this.log("warn", recovery.message);
+    const { port } = await this.gate.listen();
+    this.log("info", `gate listening on ${this.config.gate.host}:${port}`);
+    if (!(await versionInfo(this.config.exeFile))) {
+      this.log("warn", `exeFile ${this.config.exeFile} does not exist yet: deploy a first version`);
+      return;
+    }
+    try {
+      await this.pool.start(this.config.exeFile);
+    } catch (error) {
+      this.log("error", `servers did not start: ${(error as Error).message}`);
+      if (!recovery?.fallback) return;
+      this.log("warn", `rolling back to release ${recovery.fallback.id}`);
+      await restoreRelease(this.releases, recovery.fallback, this.config.exeFile);
+      await this.pool
+        .start(this.config.exeFile)
+        .catch((e: Error) =>
+          this.log("error", `release ${recovery.fallback!.id} did not start either: ${e.message}`),
+        );
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.gate.close();
+    await this.pool.stop();
+  }
+
+  async status(): Promise<AppStatus> {
+    const { exeFile, updateFile, versionCommand } = this.config;
+    const stats = this.gate.stats();
+    return {
+      app: this.config.name,
+      exeFile,
+      updateFile,
+      current: await versionInfo(exeFile, versionCommand),
+      staged: await versionInfo(updateFile),
+      busy: this.lock.busy !== undefined,
+      instances: this.pool.status(),
+      hold: { held: stats.held, queued: stats.queued, inflight: stats.inflight },
+      releases: await this.releases.list(),
+      recent: await this.journal.recent(this.config.name, 20),
+    };
+  }
+}

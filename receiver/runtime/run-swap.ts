@@ -1,0 +1,72 @@
+import type { JournalEntry, ResultEvent, VersionInfo } from "../protocol.js";
+import { hotSwap, type Incoming } from "../swap/hot-swap.js";
+import type { Emit } from "../swap/step.js";
+import { versionInfo } from "../version/version-info.js";
+import type { AppRuntime } from "./app-runtime.js";
+
+export interface RunContext {
+  deployId: string;
+  who: JournalEntry["who"];
+  emit: Emit;
+  startedAt: number;
+}
+
+// A deploy, swap or rollback from the journal's point of view: journaled when it
+// starts and when it ends, releases pruned, the new version echoed back.
+export async function runSwap(
+  rt: AppRuntime,
+  op: "deploy" | "swap" | "rollback",
+  incoming: Incoming,
+  ctx: RunContext,
+): Promise<ResultEvent> {
+  const { config: app, journal } = rt;
+  const base = { deployId: ctx.deployId, app: app.name, who: ctx.who };
+  const previous = await versionInfo(app.exeFile, app.versionCommand);
+  journal.append({
+    ...base,
+    op,
+    outcome: "started",
+    at: new Date().toISOString(),
+    before: previous ?? undefined,
+    after: incoming.info,
+  });
+  const parts = { app, pool: rt.pool, gate: rt.gate, releases: rt.releases, record: rt.record };
+  const outcome = await hotSwap(
+    parts,
+    incoming,
+    { deployId: ctx.deployId, op, previous },
+    ctx.emit,
+  );
+  const now = (await versionInfo(app.exeFile, app.versionCommand)) ?? undefined;
+  await rt.releases.prune(app.keepReleases, outcome.kept ? [outcome.kept.id] : []);
+  const durationMs = Math.round(performance.now() - ctx.startedAt);
+  journal.append({
+    ...base,
+    op,
+    outcome: outcome.ok ? "ok" : outcome.rolledBack ? "rolled-back" : "failed",
+    at: new Date().toISOString(),
+    before: previous ?? undefined,
+    after: now,
+    holdMs: outcome.holdMs,
+    durationMs,
+    error: outcome.error,
+  });
+  const common = {
+    type: "result" as const,
+    deployId: ctx.deployId,
+    op,
+    app: app.name,
+    previous: previous ?? undefined,
+    holdMs: outcome.holdMs,
+    durationMs,
+  };
+  if (outcome.ok) return { ...common, ok: true, version: now as VersionInfo };
+  return {
+    ...common,
+    ok: false,
+    version: now,
+    error: outcome.error!,
+    rolledBack: outcome.rolledBack ?? false,
+    ...(outcome.output ? { output: outcome.output } : {}),
+  };
+}
