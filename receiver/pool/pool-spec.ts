@@ -1,0 +1,22 @@
+// What a pool runs and how it reports; config maps an app's keys onto these.
+export interface PoolSpec {
+  app: string;
+  /** May contain {port} {instance} {exe}. */
+  args: string[];
+  /** Merged over process.env; values may contain the same placeholders. */
+  env: Record<string, string>;
+  /** Default: the folder of the exe. */
+  cwd?: string;
+  instances: number;
+  /** path: GET it must answer 2xx; no path: a TCP connect must succeed. */
+  health: { path?: string; timeoutMs: number };
+  stopTimeoutMs: number;
+  /** Where live children are recorded so a restarted receiver can reap orphans. */
+  pidFile?: string;
+}
+
+export interface PoolEvents {
+  log(level: "info" | "warn" | "error", message: string): void;
+  /** The set of healthy targets changed (the gate wakes queued requests). */
+  targetsChanged(): void;
+}

@@ -1,0 +1,105 @@
+import type { ServerStatus } from "../protocol.js";
+import type { PoolEvents, PoolSpec } from "./pool-spec.js";
+import { freePorts } from "./free-ports.js";
+import { HealthCheckError } from "./health-check-error.js";
+import { keepAlive } from "./keep-alive.js";
+import { recheck } from "./recheck.js";
+import { Server } from "./server.js";
+import type { Target } from "./target.js";
+
+export type { PoolEvents, PoolSpec };
+
+/** Lines of output a HealthCheckError carries. */
+const ERROR_OUTPUT_LINES = 50;
+
+// The app's server processes, as the swap sees them: start a generation from one exe
+// and learn whether it came up, stop it, and meanwhile keep it serving by itself.
+export class Pool {
+  readonly #spec: PoolSpec;
+  readonly #events: PoolEvents;
+  #servers: Server[] = [];
+  #exe: string | undefined;
+  /** Aborted when the current generation stops: ends restarts and health waits. */
+  #life: AbortController | undefined;
+
+  constructor(spec: PoolSpec, events: Partial<PoolEvents> = {}) {
+    this.#spec = spec;
+    this.#events = { log: () => {}, targetsChanged: () => {}, ...events };
+  }
+
+  get exe(): string | undefined {
+    return this.#exe;
+  }
+
+  async start(exe: string): Promise<void> {
+    if (this.#life && !this.#life.signal.aborted) throw new Error("the pool is already running");
+    const life = (this.#life = new AbortController());
+    const { instances, health } = this.#spec;
+    const ports = await freePorts(instances);
+    if (life.signal.aborted) throw new HealthCheckError("the pool was stopped while starting", []);
+    const warn = (message: string) => this.#events.log("warn", message);
+    const servers = ports.map((port, i) => new Server(i, port, this.#spec, warn));
+    this.#servers = servers;
+    this.#exe = exe;
+    try {
+      await Promise.all(
+        servers.map(async (server) => {
+          server.launch(exe);
+          await server.becomeHealthy(health.timeoutMs, life.signal).catch((error: Error) => {
+            throw new Error(`server #${server.instance} ${error.message}`);
+          });
+          this.#events.targetsChanged();
+        }),
+      );
+    } catch (error) {
+      await this.stop();
+      throw new HealthCheckError((error as Error).message, this.output(ERROR_OUTPUT_LINES));
+    }
+    const options = { exe, healthTimeoutMs: health.timeoutMs, signal: life.signal };
+    for (const server of servers) {
+      keepAlive(server, { ...options, events: this.#events }).catch((error: Error) =>
+        this.#events.log("error", `server #${server.instance}: ${error.message}`),
+      );
+    }
+    this.#events.log("info", `${instances} server(s) of ${this.#spec.app} healthy`);
+  }
+
+  async stop(): Promise<void> {
+    this.#life?.abort(new Error("was stopped before it was healthy"));
+    const wasServing = this.targets().length > 0;
+    const stopping = Promise.all(this.#servers.map((server) => server.stop()));
+    if (wasServing) this.#events.targetsChanged();
+    await stopping;
+    this.#exe = undefined;
+  }
+
+  targets(): Target[] {
+    return this.#servers
+      .filter((server) => server.state === "healthy")
+      .map(({ instance, origin }) => ({ instance, origin }));
+  }
+
+  status(): ServerStatus[] {
+    return this.#servers.map((server) => server.status());
+  }
+
+  output(lines = 20): string[] {
+    const all = this.#servers.flatMap((server) =>
+      server.output
+        .lines()
+        .map(({ seq, text }) => ({ seq, text: `[#${server.instance}] ${text}` })),
+    );
+    return all
+      .sort((a, b) => a.seq - b.seq)
+      .slice(-lines)
+      .map(({ text }) => text);
+  }
+
+  reportFailure(instance: number): void {
+    const server = this.#servers[instance];
+    const signal = this.#life?.signal;
+    if (!server || !signal || signal.aborted) return;
+    const options = { healthTimeoutMs: this.#spec.health.timeoutMs, signal, events: this.#events };
+    recheck(server, options).catch((error: Error) => this.#events.log("error", error.message));
+  }
+}

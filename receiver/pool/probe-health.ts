@@ -1,0 +1,44 @@
+import { request } from "node:http";
+import { connect } from "node:net";
+
+/** The answer of one health probe. */
+export interface Probe {
+  ok: boolean;
+  message: string;
+}
+
+// One look at a server: with a path, the app says itself whether it is ready (2xx);
+// without one, accepting connections is the best sign there is. Never rejects and
+// never hangs past timeoutMs, so the poll loop above it stays simple.
+export function probeHealth(
+  port: number,
+  path: string | undefined,
+  timeoutMs: number,
+): Promise<Probe> {
+  return new Promise<Probe>((resolve) => {
+    const what = path === undefined ? `TCP connect to port ${port}` : `GET ${path}`;
+    let settled = false;
+    const finish = (ok: boolean, outcome: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      connection.destroy();
+      resolve({ ok, message: `${what} ${outcome}` });
+    };
+    const failed = (error: NodeJS.ErrnoException) =>
+      finish(false, `failed: ${error.code ?? error.message}`);
+    const timer = setTimeout(
+      () => finish(false, `got no answer within ${timeoutMs} ms`),
+      timeoutMs,
+    );
+    const connection =
+      path === undefined
+        ? connect({ host: "127.0.0.1", port }, () => finish(true, "succeeded"))
+        : request({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+            res.resume();
+            const status = res.statusCode ?? 0;
+            finish(status >= 200 && status < 300, `answered ${status}`);
+          }).end();
+    connection.on("error", failed);
+  });
+}

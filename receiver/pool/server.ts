@@ -1,0 +1,100 @@
+import { dirname } from "node:path";
+import type { ServerState, ServerStatus } from "../protocol.js";
+import type { Exit } from "./exit.js";
+import { OutputRing } from "./output-ring.js";
+import { fillPlaceholders } from "./placeholders.js";
+import type { PoolSpec } from "./pool-spec.js";
+import { spawnServer, type RunningServer } from "./spawn-server.js";
+import { stopChild } from "./stop-child.js";
+import { waitHealthy } from "./wait-healthy.js";
+
+const NOT_RUNNING: Promise<Exit> = Promise.resolve({ code: null, signal: null });
+
+// One copy of the app across all its restarts: the port, the output and the counters
+// outlive each process, so status() and the gate see one stable server per instance.
+export class Server {
+  state: ServerState = "stopped";
+  restarts = 0;
+  /** When it last became healthy (ms since epoch), for the restart backoff. */
+  healthySince = 0;
+  lastHealth?: ServerStatus["lastHealth"];
+  readonly output = new OutputRing(50);
+  #running?: RunningServer;
+
+  constructor(
+    readonly instance: number,
+    readonly port: number,
+    private readonly spec: PoolSpec,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** Settles when the current process is gone (at once when there is none). */
+  get exited(): Promise<Exit> {
+    return this.#running?.exited ?? NOT_RUNNING;
+  }
+
+  /** Whether the current process runs (it may not answer yet). */
+  get alive(): boolean {
+    const child = this.#running?.child;
+    return child?.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  launch(exe: string): void {
+    const { args, env, cwd, pidFile } = this.spec;
+    const values = { port: this.port, instance: this.instance, exe };
+    const filledEnv = Object.entries(env).map(([k, v]) => [k, fillPlaceholders(v, values)]);
+    this.#running = spawnServer(exe, {
+      args: args.map((arg) => fillPlaceholders(arg, values)),
+      cwd: cwd ?? dirname(exe),
+      env: { ...process.env, ...Object.fromEntries(filledEnv) },
+      instance: this.instance,
+      port: this.port,
+      output: this.output,
+      pidFile,
+      warn: this.warn,
+    });
+    this.state = "starting";
+  }
+
+  async becomeHealthy(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    await waitHealthy({
+      port: this.port,
+      path: this.spec.health.path,
+      timeoutMs,
+      exited: this.exited,
+      signal,
+      onProbe: ({ ok, message }) => {
+        this.lastHealth = { ok, message, at: new Date().toISOString() };
+      },
+    });
+    this.state = "healthy";
+    this.healthySince = Date.now();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#running) {
+      this.state = "stopping";
+      await stopChild(this.#running, this.spec.stopTimeoutMs);
+      // The restart loop may have claimed the server meanwhile (a failed recheck).
+      if (this.state !== "stopping") return;
+    }
+    this.state = "stopped";
+  }
+
+  status(): ServerStatus {
+    const running = this.#running;
+    return {
+      instance: this.instance,
+      pid: this.alive ? running?.child.pid : undefined,
+      port: this.port,
+      state: this.state,
+      restarts: this.restarts,
+      startedAt: running?.startedAt.toISOString(),
+      lastHealth: this.lastHealth,
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Exit } from "./exit.js";
+import { trackChild } from "./live-children.js";
+import type { OutputRing } from "./output-ring.js";
+
+export interface SpawnOptions {
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  instance: number;
+  port: number;
+  output: OutputRing;
+  pidFile?: string;
+  warn(message: string): void;
+}
+
+/** One run of a server: the process and the promise that it is gone. */
+export interface RunningServer {
+  child: ChildProcess;
+  exited: Promise<Exit>;
+  startedAt: Date;
+}
+
+/** After exit, wait this long at most for the pipes to deliver the last output. */
+const OUTPUT_GRACE_MS = 200;
+
+// Node reports a process's end in three events (error, exit, close) that arrive in
+// different orders for different failures; callers need one promise that always
+// settles, with the last output lines already read and the child out of the registry.
+export function spawnServer(exe: string, options: SpawnOptions): RunningServer {
+  const { args, cwd, env, instance, port, output, pidFile, warn } = options;
+  const child = spawn(exe, args, {
+    cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    windowsHide: true,
+  });
+  const startedAt = new Date();
+  output.follow(child.stdout);
+  output.follow(child.stderr);
+  const record = { pid: child.pid ?? 0, exe, startedAt: startedAt.toISOString(), instance, port };
+  const untrack = child.pid === undefined ? () => {} : trackChild(child, { record, pidFile, warn });
+  const exited = new Promise<Exit>((resolve) => {
+    child.on("error", (error) => {
+      if (child.pid === undefined) resolve({ code: null, signal: null, error });
+    });
+    child.once("exit", (code, signal) => {
+      untrack();
+      const settle = () => resolve({ code, signal });
+      const grace = setTimeout(settle, OUTPUT_GRACE_MS);
+      child.once("close", () => {
+        clearTimeout(grace);
+        settle();
+      });
+    });
+  });
+  return { child, exited, startedAt };
+}

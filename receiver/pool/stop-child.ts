@@ -1,0 +1,23 @@
+import type { Exit } from "./exit.js";
+import { askToStop, forceStop } from "./kill.js";
+import type { RunningServer } from "./spawn-server.js";
+
+// Stopping a server must end, even when the server ignores SIGTERM, and must not
+// leave a SIGKILL timer behind to hit a recycled pid after the server is gone. So:
+// ask, force after the timeout, and let the child's exit cancel whatever is pending.
+export async function stopChild(
+  { child, exited }: RunningServer,
+  stopTimeoutMs: number,
+): Promise<Exit> {
+  const pid = child.pid;
+  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return exited;
+  const controller = new AbortController();
+  const timer = setTimeout(() => forceStop(pid), stopTimeoutMs);
+  controller.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
+  try {
+    askToStop(pid);
+    return await exited;
+  } finally {
+    controller.abort();
+  }
+}

@@ -1,0 +1,80 @@
+// Real servers for the pool tests: one small node script whose behaviour the test
+// picks through environment variables, written into a fresh temp folder.
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Pool, type PoolSpec } from "../../receiver/pool/pool.js";
+
+const SERVER_SCRIPT = `#!/usr/bin/env node
+const fs = require("node:fs");
+const http = require("node:http");
+const net = require("node:net");
+const argv = process.argv.slice(2);
+const at = argv.indexOf("--port");
+const port = Number(at >= 0 ? argv[at + 1] : process.env.PORT);
+const instance = process.env.INSTANCE;
+console.log("starting on port " + port);
+if (process.env.PID_DIR) fs.writeFileSync(process.env.PID_DIR + "/pid-" + instance, String(process.pid));
+const failing = process.env.FAIL_INSTANCE && process.env.FAIL_INSTANCE === instance;
+if (failing) {
+  const fail = () => {
+    console.error("fatal: cannot open database");
+    process.exit(Number(process.env.EXIT_CODE));
+  };
+  const after = process.env.FAIL_AFTER_FILE;
+  if (after) setInterval(() => fs.existsSync(after) && fail(), 10);
+  else fail();
+} else {
+  serve();
+}
+
+function serve() {
+  if (process.env.IGNORE_SIGTERM) process.on("SIGTERM", () => console.log("ignoring SIGTERM"));
+  if (process.env.MODE === "tcp") {
+    net.createServer((socket) => socket.end("hello\\n")).listen(port, "127.0.0.1");
+    return;
+  }
+  http.createServer((req, res) => {
+    if (req.url === "/health") {
+      res.writeHead(Number(process.env.HEALTH_STATUS || 200));
+      return res.end("health");
+    }
+    const env = { PORT: process.env.PORT, INSTANCE: instance, EXE: process.env.EXE };
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ pid: process.pid, port, argv, env, cwd: process.cwd() }));
+  }).listen(port, "127.0.0.1");
+}
+`;
+
+/** A temp folder with the server script as an executable named "webdemo". */
+export async function makeApp(): Promise<{ dir: string; exe: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "hotswap-pool-"));
+  const exe = join(dir, "webdemo");
+  await writeFile(exe, SERVER_SCRIPT);
+  await chmod(exe, 0o755);
+  return { dir, exe, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A spec for the script above: port through args, instance through env. */
+export function specFor(overrides: Partial<PoolSpec> = {}): PoolSpec {
+  return {
+    app: "webdemo",
+    args: ["--port", "{port}"],
+    env: { INSTANCE: "{instance}" },
+    instances: 1,
+    health: { path: "/health", timeoutMs: 10_000 },
+    stopTimeoutMs: 5_000,
+    ...overrides,
+  };
+}
+
+/** Pools made here are stopped by stopAllPools() in afterEach. */
+const pools: Pool[] = [];
+export function makePool(spec: PoolSpec, events?: ConstructorParameters<typeof Pool>[1]): Pool {
+  const pool = new Pool(spec, events);
+  pools.push(pool);
+  return pool;
+}
+export async function stopAllPools(): Promise<void> {
+  await Promise.all(pools.splice(0).map((pool) => pool.stop()));
+}

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { PidRecord } from "../../receiver/pool/pid-file.js";
+import { reapStale } from "../../receiver/pool/reap.js";
+import { makeApp, makePool, specFor, stopAllPools } from "./fixtures.js";
+import { isAlive, waitFor } from "./wait-for.js";
+
+let app: Awaited<ReturnType<typeof makeApp>>;
+const orphans: ChildProcess[] = [];
+beforeEach(async () => {
+  app = await makeApp();
+});
+afterEach(async () => {
+  for (const child of orphans.splice(0)) if (child.pid && isAlive(child.pid)) child.kill("SIGKILL");
+  await stopAllPools();
+  await app.cleanup();
+});
+
+// A server left behind by a receiver that was killed: detached, in its own group.
+function orphan(exe: string): number {
+  const child = spawn(exe, ["--port", "0"], { detached: true, stdio: "ignore" });
+  orphans.push(child);
+  return child.pid!;
+}
+
+function recordOf(pid: number, exe: string): PidRecord {
+  return { pid, exe, startedAt: new Date().toISOString(), instance: 0, port: 0 };
+}
+
+describe("reapStale", () => {
+  it("kills a recorded orphan that still runs the recorded exe, and empties the file", async () => {
+    const pidFile = join(app.dir, "pids.json");
+    const pid = orphan(app.exe);
+    await waitFor(
+      "the orphan to run the exe",
+      async () =>
+        process.platform !== "linux" ||
+        (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).includes(app.exe),
+    );
+    await writeFile(pidFile, JSON.stringify([recordOf(pid, app.exe)]));
+
+    expect(await reapStale(pidFile)).toBe(1);
+
+    await waitFor("the orphan to die", () => !isAlive(pid));
+    expect(JSON.parse(await readFile(pidFile, "utf8"))).toEqual([]);
+  });
+
+  it("spares a process that got a recorded pid but runs something else", async () => {
+    const pidFile = join(app.dir, "pids.json");
+    const pid = orphan(app.exe);
+    await writeFile(pidFile, JSON.stringify([recordOf(pid, join(app.dir, "other-exe"))]));
+
+    expect(await reapStale(pidFile)).toBe(0);
+    expect(isAlive(pid)).toBe(true);
+  });
+
+  it("answers 0 for a missing or unreadable file", async () => {
+    expect(await reapStale(join(app.dir, "missing.json"))).toBe(0);
+    const garbled = join(app.dir, "garbled.json");
+    await writeFile(garbled, "[{not json");
+    expect(await reapStale(garbled)).toBe(0);
+  });
+
+  it("finds in a pool's pid file exactly the live children", async () => {
+    const pidFile = join(app.dir, "state", "pids.json");
+    const pool = makePool(specFor({ instances: 2, pidFile }));
+    await pool.start(app.exe);
+    const records = JSON.parse(await readFile(pidFile, "utf8")) as PidRecord[];
+    expect(records.map((r) => [r.pid, r.exe, r.instance, r.port])).toEqual(
+      pool.status().map((s) => [s.pid, app.exe, s.instance, s.port]),
+    );
+
+    await pool.stop();
+    expect(JSON.parse(await readFile(pidFile, "utf8"))).toEqual([]);
+  });
+});
