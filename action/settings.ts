@@ -1,0 +1,93 @@
+import * as core from "@actions/core";
+import type { Op } from "../receiver/protocol.js";
+import { findArtifact } from "./find-artifact.js";
+import { receiverUrl } from "./receiver-url.js";
+import { signingKey, type SigningKey } from "./signing-key.js";
+
+export type Operation = Exclude<Op, "status">;
+const OPERATIONS: readonly string[] = ["deploy", "upload", "swap", "rollback"];
+const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Everything the step was asked to do, read once from its `with:` inputs. */
+export interface Settings {
+  /** The receiver's base URL, without a trailing slash. */
+  url: string;
+  app: string;
+  operation: Operation;
+  /** Absolute path of the one file the `file` pattern matched; deploy and upload only. */
+  file?: string;
+  /** Key mode when set; GitHub OIDC when not. */
+  key?: SigningKey;
+  keyId: string;
+  audience: string;
+  rollbackTo?: string;
+  timeoutMs: number;
+}
+
+// Reads and checks every input before any work starts, so a typo fails in a second with
+// the bad value quoted instead of after a long upload. Nothing else reads inputs.
+export async function getSettings(): Promise<Settings> {
+  const url = receiverUrl(core.getInput("url", { required: true }));
+  const app = core.getInput("app", { required: true });
+  if (!APP_NAME.test(app)) {
+    throw new Error(
+      `app "${app}" must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    );
+  }
+  const operation = core.getInput("operation") || "deploy";
+  if (!OPERATIONS.includes(operation)) {
+    throw new Error(`operation "${operation}" is not one of ${OPERATIONS.join(", ")}`);
+  }
+  const timeout = core.getInput("timeout") || "900";
+  if (!/^[1-9][0-9]{0,5}$/.test(timeout)) {
+    throw new Error(`timeout "${timeout}" is not a whole number of seconds from 1 to 999999`);
+  }
+  const rollbackTo = core.getInput("rollback-to") || undefined;
+  if (rollbackTo && operation !== "rollback") {
+    throw new Error(
+      `rollback-to "${rollbackTo}" is only used with operation rollback, not "${operation}"`,
+    );
+  }
+  return {
+    url,
+    app,
+    operation: operation as Operation,
+    file: await readFile(operation),
+    key: readKey(),
+    keyId: core.getInput("key-id") || "ci",
+    audience: core.getInput("audience") || url,
+    rollbackTo,
+    timeoutMs: Number(timeout) * 1000,
+  };
+}
+
+function readFile(operation: string): Promise<string> | undefined {
+  const pattern = core.getInput("file");
+  if (operation === "swap" || operation === "rollback") {
+    if (pattern) core.warning(`file "${pattern}" is not used by operation ${operation}`);
+    return undefined;
+  }
+  if (!pattern) {
+    throw new Error(`file is required for operation ${operation}: a path or glob of the artifact`);
+  }
+  return findArtifact(pattern);
+}
+
+// The runner sets every declared input, so an unset secret reads as no key at all; the
+// OIDC message below names that case, since it is the likeliest reason for it.
+function readKey(): SigningKey | undefined {
+  const text = core.getInput("key");
+  if (text) {
+    core.setSecret(text);
+    // The runner masks line by line, so a PEM's lines are each registered too.
+    const lines = text.split(/\r?\n/).map((line) => line.trim());
+    if (lines.length > 1) for (const line of lines) if (line) core.setSecret(line);
+    return signingKey(text);
+  }
+  if (!process.env["ACTIONS_ID_TOKEN_REQUEST_URL"]) {
+    throw new Error(
+      'key is empty and this job cannot get a GitHub OIDC token: add "permissions: id-token: write" to the job for keyless deploys, or check that the secret passed as key is set',
+    );
+  }
+  return undefined;
+}

@@ -1,0 +1,47 @@
+import { Transform } from "node:stream";
+import * as core from "@actions/core";
+import { duration, megabytes } from "./format.js";
+
+/** The body on its way to the socket, and how much of it has passed. */
+export interface Progress {
+  stream: Transform;
+  sent(): number;
+}
+
+// The receiver reads and verifies the whole upload before it sends a word, so during a
+// long upload the only sign of life is our own count of the bytes handed to the socket.
+export function uploadProgress(
+  total: number,
+  print: (line: string) => void = core.info,
+  everyMs = 5000,
+): Progress {
+  let sent = 0;
+  let started = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const rate = () => megabytes((sent * 1000) / Math.max(1, Date.now() - started));
+  const report = () => {
+    const percent = total > 0 ? Math.floor((sent * 100) / total) : 100;
+    print(`uploaded ${percent}% (${megabytes(sent)} of ${megabytes(total)}) at ${rate()}/s`);
+  };
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (timer === undefined) {
+        started = Date.now();
+        timer = setInterval(report, everyMs).unref();
+      }
+      sent += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      clearInterval(timer);
+      started ||= Date.now();
+      print(`uploaded ${megabytes(sent)} in ${duration(Date.now() - started)} at ${rate()}/s`);
+      done();
+    },
+    destroy(error, done) {
+      clearInterval(timer);
+      done(error);
+    },
+  });
+  return { stream, sent: () => sent };
+}

@@ -1,0 +1,41 @@
+import * as core from "@actions/core";
+import type { ResultEvent, VersionInfo } from "../receiver/protocol.js";
+import { duration } from "./format.js";
+import type { Settings } from "./settings.js";
+
+// The job summary is what people look at after the run: which build went live on which
+// receiver, how long requests were held, and a way back to this run. Cells are HTML, so
+// every value the receiver wrote is escaped.
+export async function writeSummary(settings: Settings, result: ResultEvent): Promise<void> {
+  const env = process.env;
+  if (!env["GITHUB_STEP_SUMMARY"]) return;
+  const runUrl = `${env["GITHUB_SERVER_URL"]}/${env["GITHUB_REPOSITORY"]}/actions/runs/${env["GITHUB_RUN_ID"]}`;
+  const rows: [string, string][] = [
+    ["app", escape(settings.app)],
+    ["operation", settings.operation],
+    ["before → after", `${version(result.previous)} → ${version(result.version)}`],
+    ["hold time", duration(result.holdMs)],
+    ["total time", duration(result.durationMs)],
+    ["receiver", `<a href="${escape(settings.url)}">${escape(settings.url)}</a>`],
+    ["run", `<a href="${escape(runUrl)}">${escape(env["GITHUB_RUN_ID"] ?? "")}</a>`],
+    ["deploy id", `<code>${escape(result.deployId)}</code>`],
+  ];
+  if (!result.ok) rows.push(["error", escape(`${result.error.code}: ${result.error.message}`)]);
+  await core.summary
+    .addHeading(
+      `Hotswap ${settings.operation} of ${escape(settings.app)}: ${result.ok ? "done" : "failed"}`,
+      3,
+    )
+    .addTable(rows.map(([name, value]) => [{ data: name, header: true }, value]))
+    .write();
+}
+
+function version(info: VersionInfo | undefined): string {
+  if (!info) return "none";
+  const sha = `<code>${escape(info.sha256.slice(0, 7))}</code>`;
+  return info.version ? `${sha} ${escape(info.version)}` : sha;
+}
+
+function escape(text: string | undefined): string {
+  return String(text ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
