@@ -1,4 +1,4 @@
-import type { JournalEntry, ResultEvent, VersionInfo } from "../protocol.js";
+import type { JournalEntry, ReleaseInfo, ResultEvent, VersionInfo } from "../protocol.js";
 import { hotSwap, type Incoming } from "../swap/hot-swap.js";
 import type { Emit } from "../swap/step.js";
 import { versionInfo } from "../version/version-info.js";
@@ -37,7 +37,12 @@ export async function runSwap(
     { deployId: ctx.deployId, op, previous },
     ctx.emit,
   );
-  const now = (await versionInfo(app.exeFile, app.versionCommand)) ?? undefined;
+  // The live file is now the incoming one, or the kept one after a rollback: no need to run versionCommand again.
+  const now = outcome.ok
+    ? incoming.info
+    : outcome.rolledBack && outcome.kept
+      ? versionOf(outcome.kept)
+      : ((await versionInfo(app.exeFile, app.versionCommand)) ?? undefined);
   await rt.releases.prune(app.keepReleases, outcome.kept ? [outcome.kept.id] : []);
   const durationMs = Math.round(performance.now() - ctx.startedAt);
   journal.append({
@@ -51,6 +56,8 @@ export async function runSwap(
     durationMs,
     error: outcome.error,
   });
+  // Only now is the swap over: a crash before this line is found and journaled at the next start.
+  rt.record.clear();
   const common = {
     type: "result" as const,
     deployId: ctx.deployId,
@@ -69,4 +76,9 @@ export async function runSwap(
     rolledBack: outcome.rolledBack ?? false,
     ...(outcome.output ? { output: outcome.output } : {}),
   };
+}
+
+/** A kept release as the version it is, without its bookkeeping. */
+function versionOf({ sha256, size, mtime, version }: ReleaseInfo): VersionInfo {
+  return { sha256, size, mtime, ...(version ? { version } : {}) };
 }

@@ -75,13 +75,14 @@ export async function hotSwap(
   try {
     outcome = await whileHeld(parts, incoming, kept, note, emit);
   } finally {
+    note("release");
     await step(
       "release",
       () => gate.release(),
       () => "queued requests go to the servers",
     );
   }
-  record.clear();
+  // The swap record stays until the caller has journaled the outcome (runSwap).
   return { ...outcome, holdMs: Math.round(performance.now() - heldAt) };
 }
 

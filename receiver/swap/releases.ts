@@ -18,7 +18,7 @@ export class Releases {
     return join(this.dir, release.id, this.exeName);
   }
 
-  /** Newest first. */
+  /** Most recently replaced first. */
   async list(): Promise<ReleaseInfo[]> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const releases: ReleaseInfo[] = [];
@@ -31,7 +31,7 @@ export class Releases {
         // half-written by a crash: not a release
       }
     }
-    return releases.sort((a, b) => b.id.localeCompare(a.id));
+    return releases.sort((a, b) => b.keptAt.localeCompare(a.keptAt) || b.id.localeCompare(a.id));
   }
 
   /** Looks a release up by exact id; ids never reach the file system otherwise. */
@@ -42,9 +42,14 @@ export class Releases {
   // Copies exeFile into a new release (or finds the one with the same bytes),
   // flushed to disk before it counts: the kept copy must exist before the swap.
   async keep(exeFile: string, info: VersionInfo): Promise<ReleaseInfo> {
-    const existing = (await this.list()).find((r) => r.sha256 === info.sha256);
-    if (existing) return existing;
     const keptAt = new Date();
+    const existing = (await this.list()).find((r) => r.sha256 === info.sha256);
+    if (existing) {
+      // The same bytes were kept before: that release is now the most recently replaced one.
+      const refreshed = { ...existing, keptAt: keptAt.toISOString() };
+      await writeFile(join(this.dir, existing.id, "meta.json"), JSON.stringify(refreshed, null, 2));
+      return refreshed;
+    }
     const id = `${keptAt
       .toISOString()
       .replace(/[-:]/g, "")

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 export interface SwapRecord {
   deployId: string;
   op: "deploy" | "swap" | "rollback";
-  phase: "hold" | "unload" | "swap" | "reload" | "rollback";
+  phase: "hold" | "unload" | "swap" | "reload" | "rollback" | "release";
   /** The release that holds the old exeFile. */
   kept?: string;
   oldSha256?: string;

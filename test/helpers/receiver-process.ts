@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { resolve } from "node:path";
+import { waitFor } from "./wait-for.js";
+import { receiverEnv } from "./workspace.js";
+
+export const RECEIVER_CLI = resolve("dist/receiver/cli.js");
+
+export interface ReceiverProcess {
+  child: ChildProcess;
+  /** http://127.0.0.1:PORT of the API. */
+  api: string;
+  /** http://127.0.0.1:PORT of an app's gate. */
+  gate: (app?: string) => string;
+  logs: string[];
+  /** SIGTERM, wait for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, wait for exit: a crash. */
+  kill(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.on("exit", () => running.forEach((c) => c.kill("SIGKILL")));
+
+// Runs the bundled receiver the way an admin does, `node dist/receiver/cli.js
+// --config FILE`, and learns its ports from its log once it says "ready".
+export async function startReceiver(
+  configFile: string,
+  env: Record<string, string> = {},
+): Promise<ReceiverProcess> {
+  const child = spawn(process.execPath, [RECEIVER_CLI, "--config", configFile], {
+    env: { ...process.env, ...receiverEnv, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  const logs: string[] = [];
+  let exited: number | null | undefined;
+  child.once("exit", (code) => {
+    exited = code;
+    running.delete(child);
+  });
+  let partial = "";
+  const collect = (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop()!;
+    logs.push(...lines);
+  };
+  child.stdout!.on("data", collect);
+  child.stderr!.on("data", collect);
+  await waitFor(() => {
+    if (exited !== undefined)
+      throw new Error(`receiver exited with ${exited}:\n${logs.join("\n")}`);
+    return logs.some((l) => / ready$/.test(l));
+  }, "the receiver to be ready");
+  const api = /API on (http:\/\/[^\s]+)/.exec(logs.join("\n"))![1]!;
+  const gate = (app = "webdemo") => {
+    const m = new RegExp(`\\[${app}\\] gate listening on ([^\\s]+)`).exec(logs.join("\n"));
+    if (!m) throw new Error(`no gate line for ${app} in:\n${logs.join("\n")}`);
+    return `http://${m[1]}`;
+  };
+  const end = (signal: NodeJS.Signals) => async () => {
+    if (exited === undefined) {
+      const gone = new Promise((r) => child.once("exit", r));
+      child.kill(signal);
+      await gone;
+    }
+  };
+  return { child, api, gate, logs, stop: end("SIGTERM"), kill: end("SIGKILL") };
+}
