@@ -27,9 +27,9 @@ export async function uploadRoute(c: Context<ApiEnv>, op: "deploy" | "upload"): 
         sha256: c.var.claims.sha256!,
         idleTimeoutMs: rt.uploadIdleTimeoutMs,
       });
-      staged = (await versionInfo(app.updateFile, app.versionCommand))!;
-      ctx.emit({ type: "progress", received: size, total: length });
       const ms = Math.round(performance.now() - started);
+      ctx.emit({ type: "progress", received: size, total: length });
+      staged = (await versionInfo(app.updateFile, app.versionCommand))!;
       ctx.emit({
         type: "step",
         step: "upload",
