@@ -137,7 +137,14 @@ export interface JournalEntry {
   outcome: "started" | "ok" | "failed" | "rolled-back" | "interrupted";
   at: string;
   who?: Partial<Pick<DeployClaims, "repository" | "ref" | "sha" | "run_id" | "actor">> & {
+    /** Key mode: the key id that signed. */
     keyId?: string;
+    /** OIDC: the workflow (job_workflow_ref), event and environment GitHub vouched for. */
+    workflow?: string;
+    event?: string;
+    environment?: string;
+    /** The admin page. */
+    admin?: boolean;
   };
   before?: VersionInfo;
   after?: VersionInfo;

@@ -1,5 +1,7 @@
 import { join } from "node:path";
-import { loadKeys, type VerifyKey } from "./auth/load-keys.js";
+import type { Trust } from "./auth/identify.js";
+import { loadKeys } from "./auth/load-keys.js";
+import { OidcIssuer } from "./auth/oidc-issuer.js";
 import { ReplayStore } from "./auth/replay-store.js";
 import type { Config } from "./config/load-config.js";
 import { Journal } from "./journal/journal.js";
@@ -8,13 +10,19 @@ import { AppRuntime } from "./runtime/app-runtime.js";
 // The daemon's state: the keys it trusts, the tokens it has seen, the journal,
 // and one runtime per app. The HTTP API (api/) and the CLI stand on this.
 export class Receiver {
-  readonly keys: Map<string, VerifyKey>;
+  /** What tokens this receiver accepts: its keys, its audience, its GitHub issuer. */
+  readonly trust: Trust;
   readonly replay: ReplayStore;
   readonly journal: Journal;
   readonly apps = new Map<string, AppRuntime>();
 
   constructor(readonly config: Config) {
-    this.keys = loadKeys(config);
+    const github = config.auth.github;
+    this.trust = {
+      keys: loadKeys(config),
+      audience: config.audience,
+      github: github && { config: github, issuer: new OidcIssuer(github.issuer) },
+    };
     this.replay = new ReplayStore(join(config.data, "replay.jsonl"));
     this.journal = new Journal(config.data);
     for (const app of config.apps.values())

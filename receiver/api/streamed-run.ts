@@ -18,7 +18,6 @@ export async function streamedRun(
   run: (ctx: RunContext) => Promise<ResultEvent>,
 ): Promise<Response> {
   const rt = c.var.runtime;
-  const claims = c.var.claims;
   const deployId = newDeployId();
   const busy = rt.lock.busy;
   if (!rt.lock.tryAcquire(deployId)) {
@@ -33,12 +32,11 @@ export async function streamedRun(
     rt.journal.log(deployId, event);
     stream.write(event);
   };
-  const { repository, ref, sha, run_id, actor } = claims;
   const ctx: RunContext = {
     deployId,
     emit,
     startedAt: performance.now(),
-    who: { repository, ref, sha, run_id, actor, keyId: claims.kid },
+    who: c.var.principal.who,
   };
   try {
     await prepare(ctx);

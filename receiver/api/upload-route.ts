@@ -24,7 +24,7 @@ export async function uploadRoute(c: Context<ApiEnv>, op: "deploy" | "upload"): 
       const { size } = await stageUpload(c.env.incoming, {
         updateFile: app.updateFile,
         length,
-        sha256: c.var.claims.sha256!,
+        sha256: c.var.principal.sha256!,
         idleTimeoutMs: rt.uploadIdleTimeoutMs,
       });
       const ms = Math.round(performance.now() - started);

@@ -21,7 +21,14 @@ export const AUTH_ERRORS = {
   ERR_WRONG_OP: [403, "token is for another operation"],
   ERR_KEY_NOT_ALLOWED: [403, "this key may not deploy this app"],
   ERR_SHA256_MISMATCH: [403, "token is bound to another artifact"],
-} as const satisfies Record<string, readonly [401 | 403, string]>;
+  ERR_ISSUER: [401, "token issuer is not the one in auth.github.issuer"],
+  ERR_OIDC_OFF: [
+    401,
+    "keyless (GitHub OIDC) deploys are not configured on this receiver (auth.github)",
+  ],
+  ERR_OIDC_POLICY: [403, "the workflow is not allowed to deploy"],
+  ERR_ISSUER_UNREACHABLE: [503, "cannot reach the token issuer to verify the token; try again"],
+} as const satisfies Record<string, readonly [401 | 403 | 503, string]>;
 
 export type AuthErrorCode = keyof typeof AUTH_ERRORS;
 

@@ -1,35 +1,53 @@
-import type { DeployClaims, Op } from "../protocol.js";
+import type { AppConfig } from "../config/load-config.js";
+import type { GithubConfig } from "../config/schema.js";
+import type { Op } from "../protocol.js";
 import { AuthError } from "./auth-error.js";
+import { checkGithubPolicy } from "./github-policy.js";
+import type { Principal } from "./identify.js";
 import type { ReplayStore } from "./replay-store.js";
 
 export interface Request {
-  app: string;
+  app: AppConfig;
   op: Op;
   /** The X-Hotswap-Sha256 header, for deploy and upload. */
   sha256?: string;
-  /** Key ids the app's own auth block allows; undefined = every key. */
-  allowedKeys?: string[];
 }
 
-// Binds a verified token to this one request: the app, the operation and the
-// artifact it names; then spends its jti. Only a token that passed every check
-// writes anything (the jti), so a refused token changes nothing on disk.
+// Binds a verified token to this one request (the app, the operation and the
+// artifact it names), applies the app's own narrowing and the GitHub policy,
+// then spends its jti. Only a token that passed every check writes anything
+// (the jti), so a refused token changes nothing on disk.
 export function authorize(
-  claims: DeployClaims & { kid: string },
+  p: Principal,
   request: Request,
   replay: ReplayStore,
-) {
-  if (claims.app !== request.app)
-    throw new AuthError("ERR_WRONG_APP", `token app "${claims.app}", request app "${request.app}"`);
-  if (claims.op !== request.op)
-    throw new AuthError("ERR_WRONG_OP", `token op "${claims.op}", request op "${request.op}"`);
-  if (request.allowedKeys && !request.allowedKeys.includes(claims.kid)) {
-    throw new AuthError("ERR_KEY_NOT_ALLOWED", `key "${claims.kid}"`);
+  github?: GithubConfig,
+): void {
+  const { app, op } = request;
+  if (p.app !== app.name)
+    throw new AuthError("ERR_WRONG_APP", `token app "${p.app}", request app "${app.name}"`);
+  if (p.op !== op) throw new AuthError("ERR_WRONG_OP", `token op "${p.op}", request op "${op}"`);
+  if (op === "deploy" || op === "upload") {
+    if (p.sha256 === undefined) throw new AuthError("ERR_CLAIM_MISSING", "sha256");
+    if (p.sha256 !== request.sha256) throw new AuthError("ERR_SHA256_MISMATCH");
   }
-  if (request.op === "deploy" || request.op === "upload") {
-    if (claims.sha256 === undefined) throw new AuthError("ERR_CLAIM_MISSING", "sha256");
-    if (claims.sha256 !== request.sha256) throw new AuthError("ERR_SHA256_MISMATCH");
+  if (p.via === "key") {
+    // An app with an auth block admits only the key ids it lists.
+    if (app.auth && !app.auth.keys?.includes(p.keyId!))
+      throw new AuthError(
+        "ERR_KEY_NOT_ALLOWED",
+        `apps.${app.name}.auth.keys does not list "${p.keyId}"`,
+      );
+  } else {
+    checkGithubPolicy(p.github!, github!, "auth.github", true);
+    if (app.auth && !app.auth.github)
+      throw new AuthError(
+        "ERR_OIDC_POLICY",
+        `apps.${app.name}.auth has no github policy: keyless deploys of this app are off`,
+      );
+    if (app.auth?.github)
+      checkGithubPolicy(p.github!, app.auth.github, `apps.${app.name}.auth.github`, false);
   }
-  if (replay.has(claims.jti)) throw new AuthError("ERR_REPLAYED");
-  replay.add(claims.jti, claims.exp);
+  if (replay.has(p.jti)) throw new AuthError("ERR_REPLAYED");
+  replay.add(p.jti, p.exp);
 }

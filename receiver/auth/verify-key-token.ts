@@ -1,6 +1,7 @@
-import { decodeProtectedHeader, errors, jwtVerify } from "jose";
+import { decodeProtectedHeader, jwtVerify } from "jose";
 import { MAX_TOKEN_LIFETIME_S, OPS, type DeployClaims } from "../protocol.js";
 import { AuthError } from "./auth-error.js";
+import { fromJose } from "./jose-errors.js";
 import type { VerifyKey } from "./load-keys.js";
 
 const MAX_TOKEN_BYTES = 8192;
@@ -36,7 +37,7 @@ export async function verifyKeyToken(
       clockTolerance: CLOCK_TOLERANCE_S,
     }));
   } catch (error) {
-    throw fromJose(error, key);
+    throw fromJose(error, `key "${key.id}" takes ${key.alg} only`);
   }
   return { ...checkClaims(payload), kid: key.id };
 }
@@ -58,21 +59,4 @@ function checkClaims(payload: Record<string, unknown>): DeployClaims {
     throw new AuthError("ERR_CLAIM_INVALID", "sha256 must be 64 lowercase hex digits");
   }
   return payload as unknown as DeployClaims;
-}
-
-function fromJose(error: unknown, key: VerifyKey): AuthError {
-  if (error instanceof errors.JWTExpired) return new AuthError("ERR_EXPIRED");
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === "aud") return new AuthError("ERR_AUDIENCE");
-    if (error.claim === "iat" && error.reason === "check_failed")
-      return new AuthError("ERR_IAT_FUTURE");
-    if (error.reason === "missing") return new AuthError("ERR_CLAIM_MISSING", error.claim);
-    return new AuthError("ERR_CLAIM_INVALID", error.claim);
-  }
-  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
-    return new AuthError("ERR_ALG_NOT_ALLOWED", `key "${key.id}" takes ${key.alg} only`);
-  }
-  if (error instanceof errors.JWSSignatureVerificationFailed)
-    return new AuthError("ERR_BAD_SIGNATURE");
-  return new AuthError("ERR_TOKEN_MALFORMED");
 }

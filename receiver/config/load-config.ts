@@ -43,7 +43,33 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(path, "", "expected a YAML mapping of keys");
   const parsed = configSchema.safeParse(expandEnv(doc, path, env));
   if (!parsed.success) throw toConfigError(path, parsed.error);
+  checkAuth(path, parsed.data);
   return resolvePaths(path, parsed.data);
+}
+
+// What the schema alone cannot say: somebody must be able to deploy, and an
+// app can narrow keyless deploys only where they are configured at all.
+function checkAuth(file: string, raw: RawConfig): void {
+  if (raw.auth.keys.length === 0 && !raw.auth.github) {
+    throw new ConfigError(
+      file,
+      "auth",
+      "configure at least one of auth.keys or auth.github, or nobody can deploy",
+    );
+  }
+  for (const [name, app] of Object.entries(raw.apps)) {
+    if (app.auth?.github && !raw.auth.github) {
+      throw new ConfigError(
+        file,
+        `apps.${name}.auth.github`,
+        "needs the global auth.github (its issuer and repositories) to narrow",
+      );
+    }
+    for (const id of app.auth?.keys ?? []) {
+      if (!raw.auth.keys.some((k) => k.id === id))
+        throw new ConfigError(file, `apps.${name}.auth.keys`, `no key "${id}" in auth.keys`);
+    }
+  }
 }
 
 function resolvePaths(file: string, raw: RawConfig): Config {
@@ -68,7 +94,7 @@ function resolvePaths(file: string, raw: RawConfig): Config {
     file,
     data: at(raw.data),
     uploadIdleTimeoutMs: uploadIdleTimeout,
-    auth: { keys },
+    auth: { ...raw.auth, keys },
     apps,
   };
 }

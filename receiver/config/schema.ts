@@ -70,6 +70,38 @@ const key = z
     }
   });
 
+const ids = z.array(z.union([z.string(), z.number()]).transform(String)).min(1);
+const globs = z.array(z.string().min(1)).min(1);
+
+// Which GitHub workflows may deploy (DESIGN.md, "Token", OIDC mode). Numeric ids
+// are compared as strings; names are accepted but survive no rename.
+const githubPolicy = {
+  repositoryIds: ids.optional(),
+  repositoryOwnerIds: ids.optional(),
+  repositories: globs.optional(),
+  refs: globs.optional(),
+  environments: globs.optional(),
+  events: globs.optional(),
+  jobWorkflowRefs: globs.optional(),
+  runnerEnvironments: globs.optional(),
+};
+const LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
+const github = z
+  .strictObject({
+    issuer: z
+      .string()
+      .refine((u) => /^https:\/\/[^/]+(\/.*)?$/.test(u) || LOOPBACK.test(u), {
+        message: "expected an https URL (http only on loopback)",
+      })
+      .transform((u) => u.replace(/\/$/, ""))
+      .default("https://token.actions.githubusercontent.com"),
+    ...githubPolicy,
+  })
+  .refine((p) => p.repositoryIds || p.repositoryOwnerIds || p.repositories, {
+    message:
+      "name the repositories that may deploy: repositoryIds (best), repositoryOwnerIds or repositories; without one, every GitHub repository could",
+  });
+
 const app = z.strictObject({
   exeFile: z.string().min(1),
   updateFile: z.string().min(1),
@@ -94,7 +126,12 @@ const app = z.strictObject({
   keepReleases: count(1, 100).default(5),
   versionCommand: z.array(z.string()).min(1).optional(),
   maxUploadSize: size.default(2 * 1024 ** 3),
-  auth: z.strictObject({ keys: z.array(z.string()).min(1) }).optional(),
+  auth: z
+    .strictObject({
+      keys: z.array(z.string()).min(1).optional(),
+      github: z.strictObject(githubPolicy).optional(),
+    })
+    .optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -102,9 +139,12 @@ export const configSchema = z.strictObject({
   audience: z.string().url("expected the receiver's public URL, like https://deploy.example.com"),
   data: z.string().default("./.hotswap"),
   uploadIdleTimeout: duration.default(60_000),
-  auth: z.strictObject({ keys: z.array(key).default([]) }),
+  auth: z.strictObject({ keys: z.array(key).default([]), github: github.optional() }),
   apps: z.record(z.string().regex(APP_NAME, "app names are letters, digits, . _ - (1 to 64)"), app),
 });
 
 export type RawConfig = z.output<typeof configSchema>;
 export type RawApp = z.output<typeof app>;
+
+export type GithubPolicy = { [K in keyof typeof githubPolicy]?: string[] };
+export type GithubConfig = z.output<typeof github>;

@@ -1,0 +1,90 @@
+import { decodeJwt } from "jose";
+import type { GithubConfig } from "../config/schema.js";
+import { boundAudience, type JournalEntry, type Op } from "../protocol.js";
+import { AuthError } from "./auth-error.js";
+import type { GithubClaims } from "./github-policy.js";
+import type { VerifyKey } from "./load-keys.js";
+import type { OidcIssuer } from "./oidc-issuer.js";
+import { verifyKeyToken } from "./verify-key-token.js";
+import { verifyOidcToken } from "./verify-oidc-token.js";
+
+/** Who is calling, once their token has verified: the same shape for both token kinds. */
+export interface Principal {
+  via: "key" | "github";
+  keyId?: string;
+  jti: string;
+  exp: number;
+  /** What the token allows: its claims (key mode) or its bound audience (OIDC). */
+  app: string;
+  op: Op;
+  sha256?: string;
+  /** The workflow's claims, for the policy (OIDC only). */
+  github?: GithubClaims;
+  who: NonNullable<JournalEntry["who"]>;
+}
+
+export interface Trust {
+  keys: Map<string, VerifyKey>;
+  audience: string;
+  github?: { config: GithubConfig; issuer: OidcIssuer };
+}
+
+// Verifies a token of either kind. A token with an `iss` claim is a GitHub ID
+// token and is checked only against the configured issuer; any other is a
+// key-mode token checked only against the configured keys. Each path verifies
+// everything itself, so claiming to be the other kind gains nothing.
+export async function identify(
+  token: string,
+  trust: Trust,
+  request: { app: string; op: Op; sha256?: string },
+): Promise<Principal> {
+  let iss: unknown;
+  try {
+    iss = decodeJwt(token).iss;
+  } catch {
+    throw new AuthError("ERR_TOKEN_MALFORMED");
+  }
+  if (iss === undefined) {
+    const c = await verifyKeyToken(token, trust.keys, trust.audience);
+    const { repository, ref, sha, run_id, actor } = c;
+    return {
+      via: "key",
+      keyId: c.kid,
+      jti: c.jti,
+      exp: c.exp,
+      app: c.app,
+      op: c.op,
+      sha256: c.sha256,
+      who: { repository, ref, sha, run_id, actor, keyId: c.kid },
+    };
+  }
+  if (!trust.github) throw new AuthError("ERR_OIDC_OFF");
+  if (iss !== trust.github.issuer.url)
+    throw new AuthError("ERR_ISSUER", `token iss ${JSON.stringify(String(iss).slice(0, 100))}`);
+  const audience = boundAudience(trust.audience, request.app, request.op, request.sha256);
+  const c = await verifyOidcToken(token, trust.github.issuer, audience).catch(
+    (error: AuthError) => {
+      throw error.code === "ERR_AUDIENCE"
+        ? new AuthError("ERR_AUDIENCE", `expected exactly ${audience}`)
+        : error;
+    },
+  );
+  const { repository, ref, sha, run_id, actor, job_workflow_ref, event_name, environment } = c;
+  return {
+    via: "github",
+    jti: c.jti,
+    exp: c.exp,
+    ...request,
+    github: c,
+    who: {
+      repository,
+      ref,
+      sha,
+      run_id,
+      actor,
+      workflow: job_workflow_ref,
+      event: event_name,
+      environment,
+    },
+  };
+}

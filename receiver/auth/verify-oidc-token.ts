@@ -1,0 +1,37 @@
+import { jwtVerify } from "jose";
+import type { GithubClaims } from "./github-policy.js";
+import { fromJose } from "./jose-errors.js";
+import type { OidcIssuer } from "./oidc-issuer.js";
+
+export interface OidcClaims extends GithubClaims {
+  jti: string;
+  exp: number;
+  iat: number;
+  sha?: string;
+  run_id?: string;
+  actor?: string;
+}
+
+const CLOCK_TOLERANCE_S = 60;
+
+// A GitHub Actions ID token: RS256 only, signed by a key of the configured
+// issuer's JWKS, from exactly that issuer, for exactly the audience that binds
+// it to one app, operation and artifact (DESIGN.md, "Token", OIDC mode).
+export async function verifyOidcToken(
+  token: string,
+  issuer: OidcIssuer,
+  boundAudience: string,
+): Promise<OidcClaims> {
+  try {
+    const { payload } = await jwtVerify(token, await issuer.getKey(), {
+      algorithms: ["RS256"],
+      issuer: issuer.url,
+      audience: boundAudience,
+      requiredClaims: ["exp", "iat", "jti"],
+      clockTolerance: CLOCK_TOLERANCE_S,
+    });
+    return payload as unknown as OidcClaims;
+  } catch (error) {
+    throw fromJose(error, "GitHub ID tokens are RS256");
+  }
+}
