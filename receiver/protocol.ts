@@ -63,11 +63,14 @@ export interface HeartbeatEvent {
   type: "heartbeat";
 }
 
+/** What a result can be the end of: an API operation, or a restart from the admin page. */
+export type ResultOp = Exclude<Op, "status"> | "restart";
+
 export interface OkResult {
   type: "result";
   ok: true;
   deployId: string;
-  op: Exclude<Op, "status">;
+  op: ResultOp;
   app: string;
   /** The file now live (upload: the staged file). */
   version: VersionInfo;
@@ -81,7 +84,7 @@ export interface FailedResult {
   type: "result";
   ok: false;
   deployId: string;
-  op: Exclude<Op, "status">;
+  op: ResultOp;
   app: string;
   error: ErrorInfo;
   /** Whether the old release was put back and serves again. */
@@ -133,7 +136,7 @@ export interface ReleaseInfo extends VersionInfo {
 export interface JournalEntry {
   deployId: string;
   app: string;
-  op: Exclude<Op, "status"> | "recover";
+  op: ResultOp | "recover" | "hold" | "release";
   outcome: "started" | "ok" | "failed" | "rolled-back" | "interrupted";
   at: string;
   who?: Partial<Pick<DeployClaims, "repository" | "ref" | "sha" | "run_id" | "actor">> & {

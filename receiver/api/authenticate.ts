@@ -6,7 +6,7 @@ import { SHA256_HEADER, type Op } from "../protocol.js";
 import type { Receiver } from "../receiver.js";
 import type { AppRuntime } from "../runtime/app-runtime.js";
 import type { ApiEnv } from "./api-env.js";
-import { HttpError } from "./http-error.js";
+import { HttpError } from "../http-error.js";
 
 declare module "hono" {
   interface ContextVariableMap {

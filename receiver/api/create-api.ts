@@ -3,7 +3,7 @@ import type { Receiver } from "../receiver.js";
 import type { ApiEnv } from "./api-env.js";
 import { authenticate } from "./authenticate.js";
 import { errorResponse } from "./error-response.js";
-import { HttpError } from "./http-error.js";
+import { HttpError } from "../http-error.js";
 import { rollbackRoute, swapRoute } from "./swap-route.js";
 import { uploadRoute } from "./upload-route.js";
 

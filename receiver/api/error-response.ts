@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ErrorBody } from "../protocol.js";
-import { HttpError } from "./http-error.js";
+import { HttpError } from "../http-error.js";
 
 // Every error before the stream starts, in one shape: {"error":{"code","message"}}.
 // A 401 says how to authenticate; a refused upload closes the connection so the

@@ -5,7 +5,7 @@ import { runSwap } from "../runtime/run-swap.js";
 import { restorePath } from "../swap/restore-release.js";
 import { versionInfo } from "../version/version-info.js";
 import type { ApiEnv } from "./api-env.js";
-import { HttpError } from "./http-error.js";
+import { HttpError } from "../http-error.js";
 import { streamedRun } from "./streamed-run.js";
 
 // POST /v1/apps/{app}/swap: swap in what is staged at updateFile (the seed's UpdateExe link).

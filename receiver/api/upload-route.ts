@@ -4,7 +4,7 @@ import { runSwap } from "../runtime/run-swap.js";
 import { stageUpload } from "../staging/stage-upload.js";
 import { versionInfo } from "../version/version-info.js";
 import type { ApiEnv } from "./api-env.js";
-import { HttpError } from "./http-error.js";
+import { HttpError } from "../http-error.js";
 import { streamedRun } from "./streamed-run.js";
 
 // POST /v1/apps/{app}/deploy and /upload: stage the body at updateFile (the

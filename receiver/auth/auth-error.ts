@@ -1,4 +1,4 @@
-import { HttpError } from "../api/http-error.js";
+import { HttpError } from "../http-error.js";
 
 // Stable codes for every way a token can fail, each mapped to one HTTP status
 // and one message in one table (the jose habit): callers switch on the code.

@@ -134,12 +134,23 @@ const app = z.strictObject({
     .optional(),
 });
 
+const admin = z.strictObject({
+  passwordHash: z
+    .string()
+    .regex(
+      /^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/,
+      "expected a hash printed by: hotswap-receiver hash-password",
+    ),
+  sessionTtl: duration.default(12 * 3_600_000),
+});
+
 export const configSchema = z.strictObject({
   listen: address("127.0.0.1").default({ host: "127.0.0.1", port: 8787 }),
   audience: z.string().url("expected the receiver's public URL, like https://deploy.example.com"),
   data: z.string().default("./.hotswap"),
   uploadIdleTimeout: duration.default(60_000),
   auth: z.strictObject({ keys: z.array(key).default([]), github: github.optional() }),
+  admin: admin.optional(),
   apps: z.record(z.string().regex(APP_NAME, "app names are letters, digits, . _ - (1 to 64)"), app),
 });
 

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import type { AppConfig } from "../config/load-config.js";
 import { Gate } from "../gate/gate.js";
@@ -22,6 +23,8 @@ export class AppRuntime {
   readonly releases: Releases;
   readonly record: SwapRecordFile;
   readonly lock = new AppLock();
+  /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */
+  readonly feed = new EventEmitter().setMaxListeners(100);
   readonly log: Log;
   private readonly pidFile: string;
 

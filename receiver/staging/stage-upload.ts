@@ -2,15 +2,15 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmod, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
-import { HttpError } from "../api/http-error.js";
+import { HttpError } from "../http-error.js";
 import { fsyncDir } from "./fsync-dir.js";
 
 export interface StageOptions {
   updateFile: string;
   /** Content-Length of the request. */
   length: number;
-  /** The X-Hotswap-Sha256 header, already matched against the token. */
-  sha256: string;
+  /** The X-Hotswap-Sha256 header, already matched against the token; absent: any digest (admin page). */
+  sha256?: string;
   idleTimeoutMs: number;
   onProgress?: (received: number) => void;
 }
@@ -25,7 +25,7 @@ export const STAGING_TMP = ".hotswap-upload-";
 export async function stageUpload(
   body: Readable,
   options: StageOptions,
-): Promise<{ size: number }> {
+): Promise<{ size: number; sha256: string }> {
   const { updateFile, length, sha256 } = options;
   const tmp = join(
     dirname(updateFile),
@@ -57,7 +57,7 @@ export async function stageUpload(
       );
     }
     const digest = hash.digest("hex");
-    if (digest !== sha256) {
+    if (sha256 !== undefined && digest !== sha256) {
       throw new HttpError(
         400,
         "ERR_DIGEST_MISMATCH",
@@ -69,7 +69,7 @@ export async function stageUpload(
     await chmod(tmp, 0o755);
     await rename(tmp, updateFile);
     await fsyncDir(dirname(updateFile));
-    return { size: received };
+    return { size: received, sha256: digest };
   } catch (error) {
     await file.close().catch(() => {});
     await unlink(tmp).catch(() => {});

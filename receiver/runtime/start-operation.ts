@@ -1,0 +1,74 @@
+import { HttpError } from "../http-error.js";
+import type { JournalEntry, ResultEvent, StreamEvent } from "../protocol.js";
+import type { AppRuntime } from "./app-runtime.js";
+import { newDeployId } from "./deploy-id.js";
+import type { RunContext } from "./run-swap.js";
+
+export type OperationOp = ResultEvent["op"];
+
+export interface StartedOperation {
+  deployId: string;
+  /** Settles with the result when the operation has ended (never rejects). */
+  done: Promise<ResultEvent>;
+}
+
+// Takes the app's lock (409 at once if taken), runs `prepare` while its errors
+// can still be answered as HTTP statuses, then runs the rest detached from
+// whoever asked: a client that goes away does not stop a swap half way, and the
+// lock is released only when the run has ended. Every event goes to the
+// deploy's log, to the app's feed (the admin page's live view) and to `listen`.
+export async function startOperation(
+  rt: AppRuntime,
+  op: OperationOp,
+  who: JournalEntry["who"],
+  listen: ((event: StreamEvent) => void) | undefined,
+  prepare: (ctx: RunContext) => Promise<void>,
+  run: (ctx: RunContext) => Promise<ResultEvent>,
+): Promise<StartedOperation> {
+  const deployId = newDeployId();
+  const busy = rt.lock.busy;
+  if (!rt.lock.tryAcquire(deployId)) {
+    throw new HttpError(
+      409,
+      "ERR_BUSY",
+      `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`,
+    );
+  }
+  const emit = (event: StreamEvent) => {
+    rt.journal.log(deployId, event);
+    rt.feed.emit("event", { app: rt.config.name, deployId, op, event });
+    listen?.(event);
+  };
+  const ctx: RunContext = { deployId, emit, startedAt: performance.now(), who };
+  try {
+    await prepare(ctx);
+  } catch (error) {
+    rt.lock.release(deployId);
+    throw error;
+  }
+  const done = run(ctx)
+    .catch((error: Error): ResultEvent => {
+      rt.log("error", `${op} ${deployId} failed: ${error.stack ?? error.message}`);
+      const durationMs = Math.round(performance.now() - ctx.startedAt);
+      return {
+        type: "result",
+        ok: false,
+        deployId,
+        op,
+        app: rt.config.name,
+        error: { code: "ERR_INTERNAL", message: error.message },
+        holdMs: 0,
+        durationMs,
+      };
+    })
+    .then((result) => {
+      rt.log(
+        result.ok ? "info" : "warn",
+        `${op} ${deployId} ${result.ok ? "ok" : `failed: ${result.error.message}`}`,
+      );
+      emit(result);
+      return result;
+    })
+    .finally(() => rt.lock.release(deployId));
+  return { deployId, done };
+}
