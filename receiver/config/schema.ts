@@ -4,44 +4,22 @@ import { parseAddress, parseDuration, parseSize } from "./units.js";
 // The config file's shape (DESIGN.md, "Receiver"), validated with zod so every
 // mistake is reported with the key it is under. Units are converted here.
 
-const quote = (v: unknown) => JSON.stringify(v);
-
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: `expected a duration like "30s" or "500ms", got ${quote(v)}`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const bytes = parseSize(v);
-  if (bytes === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: `expected a size like "2GiB" or "500MB", got ${quote(v)}`,
-    });
-    return z.NEVER;
-  }
-  return bytes;
-});
-
-const address = (defaultHost: string) =>
+// A value written in human units ("30s", "2GiB", "127.0.0.1:8080"), converted by
+// `parse`; anything it cannot read is reported with an example of what it takes.
+const unit = <T>(parse: (v: string | number) => T | undefined, example: string) =>
   z.union([z.string(), z.number()]).transform((v, ctx) => {
-    const parsed = parseAddress(v, defaultHost);
-    if (!parsed) {
-      ctx.addIssue({
-        code: "custom",
-        message: `expected host:port like "127.0.0.1:8080", got ${quote(v)}`,
-      });
+    const parsed = parse(v);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: "custom", message: `expected ${example}, got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return parsed;
   });
+
+const duration = unit(parseDuration, 'a duration like "30s" or "500ms"');
+const size = unit(parseSize, 'a size like "2GiB" or "500MB"');
+const address = (defaultHost: string) =>
+  unit((v) => parseAddress(v, defaultHost), 'host:port like "127.0.0.1:8080"');
 
 const count = (min: number, max: number) =>
   z
