@@ -37,6 +37,7 @@ export class ReplayStore {
     writeFileSync(
       tmp,
       [...this.seen].map(([jti, exp]) => JSON.stringify({ jti, exp }) + "\n").join(""),
+      { flush: true },
     );
     renameSync(tmp, file);
     this.fd = openSync(file, "a");

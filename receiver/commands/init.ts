@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { newSecret } from "./keygen.js";
 
@@ -7,14 +7,13 @@ import { newSecret } from "./keygen.js";
 export function init(file: string, force: boolean): string {
   const secret = newSecret();
   const path = resolve(file);
-  try {
-    writeFileSync(path, starterConfig(secret), { mode: 0o600, flag: force ? "w" : "wx" });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new Error(`${path} exists already; pass --force to overwrite it`);
-    }
-    throw error;
-  }
+  if (!force && existsSync(path))
+    throw new Error(`${path} exists already; pass --force to overwrite it`);
+  // Written whole with mode 0600 and renamed into place: an overwritten file does
+  // not keep looser permissions, and a crash never leaves half a config.
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, starterConfig(secret), { mode: 0o600, flag: "wx" });
+  renameSync(tmp, path);
   return [
     `wrote ${path}`,
     "",

@@ -43,6 +43,8 @@ export async function serve(configFile: string): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  await receiver.start();
+  await receiver.start().catch((error: Error) => {
+    throw new Error(`${error.message} in ${config.file}`);
+  });
   log("info", "ready");
 }

@@ -39,9 +39,10 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (error) {
     throw new ConfigError(path, "", `not valid YAML: ${(error as Error).message.split("\n")[0]}`);
   }
-  if (!doc || typeof doc !== "object")
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
     throw new ConfigError(path, "", "expected a YAML mapping of keys");
-  const parsed = configSchema.safeParse(expandEnv(doc, path, env));
+  }
+  const parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: true });
   if (!parsed.success) throw toConfigError(path, parsed.error);
   checkAuth(path, parsed.data);
   return resolvePaths(path, parsed.data);
@@ -112,6 +113,9 @@ function toConfigError(file: string, error: z.ZodError): ConfigError {
       key ? `${key}.${issue.keys[0]}` : issue.keys[0]!,
       `unknown key (${names}); check the spelling against the config reference in the README`,
     );
+  }
+  if (issue.code === "invalid_key") {
+    return new ConfigError(file, key, issue.issues[0]?.message ?? issue.message);
   }
   if (issue.code === "invalid_type" && issue.input === undefined) {
     return new ConfigError(file, key, "required key is missing");

@@ -16,17 +16,21 @@ const unit = <T>(parse: (v: string | number) => T | undefined, example: string) 
     return parsed;
   });
 
-const duration = unit(parseDuration, 'a duration like "30s" or "500ms"');
+const duration = unit(parseDuration, 'a duration like "30s" or "500ms" (at most 24 days)');
 const size = unit(parseSize, 'a size like "2GiB" or "500MB"');
 const address = (defaultHost: string) =>
   unit((v) => parseAddress(v, defaultHost), 'host:port like "127.0.0.1:8080"');
 
+// Whole numbers; digits in a string count too, so `instances: ${INSTANCES}` works.
 const count = (min: number, max: number) =>
-  z
-    .number({ error: `expected a whole number from ${min} to ${max}` })
-    .int()
-    .min(min)
-    .max(max);
+  z.preprocess(
+    (v) => (typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : v),
+    z
+      .number({ error: `expected a whole number from ${min} to ${max}` })
+      .int()
+      .min(min)
+      .max(max),
+  );
 
 export const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

@@ -12,12 +12,18 @@ const SIZE_UNITS: Record<string, number> = {
   tib: 1024 ** 4,
 };
 
+/** Node timers fire at once past this many milliseconds (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** "30s", "500ms", "2m", "1h", or a bare number of seconds → milliseconds; undefined if unparseable. */
 export function parseDuration(value: string | number): number | undefined {
-  if (typeof value === "number") return value >= 0 ? value * 1000 : undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
-  if (!match) return undefined;
-  return Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? "s").toLowerCase()]!);
+  let ms: number | undefined;
+  if (typeof value === "number") ms = value * 1000;
+  else {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
+    if (match) ms = Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? "s").toLowerCase()]!);
+  }
+  return ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIMER_MS ? ms : undefined;
 }
 
 /** "2GiB", "500MB", "1024", or a bare number of bytes → bytes; undefined if unparseable. */
@@ -33,7 +39,8 @@ export function parseSize(value: string | number): number | undefined {
 /** "127.0.0.1:8787", "[::1]:8787", ":8787" or 8787 → host and port; undefined if unparseable. */
 export function parseAddress(value: string | number, defaultHost: string) {
   const text = String(value).trim();
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]*))?:?(\d{1,5})$/.exec(text);
+  // A host is only there when a colon follows it: "8787" is a bare port.
+  const match = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text);
   if (!match) return undefined;
   const port = Number(match[3]);
   if (port > 65535) return undefined;

@@ -79,7 +79,12 @@ export class AppRuntime {
       this.journal,
     );
     if (recovery) this.log("warn", recovery.message);
-    const { port } = await this.gate.listen();
+    const { port } = await this.gate.listen().catch((error: NodeJS.ErrnoException) => {
+      const { host, port } = this.config.gate;
+      throw new Error(
+        `cannot listen on ${host}:${port} (apps.${this.config.name}.gate): ${error.code ?? error.message}`,
+      );
+    });
     this.log("info", `gate listening on ${this.config.gate.host}:${port}`);
     if (!(await versionInfo(this.config.exeFile))) {
       this.log("warn", `exeFile ${this.config.exeFile} does not exist yet: deploy a first version`);

@@ -50,8 +50,6 @@ export async function hotSwap(
   const { app, gate, releases, record } = parts;
   const step = stepper(emit);
   const kept = run.previous ? await releases.keep(app.exeFile, run.previous) : undefined;
-  if (kept)
-    emit({ type: "log", level: "info", message: `kept the current exeFile as release ${kept.id}` });
   const note = (phase: SwapRecord["phase"]) =>
     record.write({
       deployId: run.deployId,
@@ -113,7 +111,9 @@ async function whileHeld(
     await step(
       "swap",
       () => replaceExe(incoming.path, app.exeFile, parts.replace),
-      () => `exeFile is now ${incoming.info.sha256.slice(0, 12)}`,
+      () =>
+        `exeFile is now ${incoming.info.sha256.slice(0, 12)}` +
+        (kept ? `; the old one is kept as release ${kept.id}` : ""),
     );
   } catch (error) {
     // replaceExe leaves the old exe in place when it fails: bring its servers back.

@@ -47,7 +47,9 @@ export class Releases {
     if (existing) {
       // The same bytes were kept before: that release is now the most recently replaced one.
       const refreshed = { ...existing, keptAt: keptAt.toISOString() };
-      await writeFile(join(this.dir, existing.id, "meta.json"), JSON.stringify(refreshed, null, 2));
+      const meta = join(this.dir, existing.id, "meta.json");
+      await writeFile(`${meta}.tmp`, JSON.stringify(refreshed, null, 2));
+      await rename(`${meta}.tmp`, meta); // a crash mid-write must not lose the release
       return refreshed;
     }
     const id = `${keptAt
