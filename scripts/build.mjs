@@ -1,7 +1,8 @@
 // Bundles the action and the receiver into dist/: one ESM file each that runs with
 // plain `node` and no node_modules beside it. Deterministic, so CI can diff it.
 import { build } from "esbuild";
-import { readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
@@ -20,6 +21,7 @@ const common = {
   minifySyntax: true,
   charset: "utf8",
   logLevel: "warning",
+  write: false,
   define: { __HOTSWAP_VERSION__: JSON.stringify(pkg.version) },
 };
 
@@ -47,7 +49,23 @@ if (only && !(only in bundles)) {
   );
   process.exit(2);
 }
-for (const name of only ? [only] : Object.keys(bundles)) {
-  rmSync(new URL(`../dist/${name}`, import.meta.url), { recursive: true, force: true });
+// Each output file is written beside its target and renamed over it, so a test
+// or demo running the bundle at the same moment never sees it missing or half
+// written; files the build no longer makes are removed.
+async function write(name) {
+  const { outputFiles } = await bundles[name]();
+  const dir = join("dist", name);
+  mkdirSync(dir, { recursive: true });
+  const made = new Set();
+  for (const file of outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(`${file.path}.tmp`, file.contents);
+    renameSync(`${file.path}.tmp`, file.path);
+    made.add(file.path);
+  }
+  for (const entry of readdirSync(dir)) {
+    const path = join(process.cwd(), dir, entry);
+    if (!made.has(path)) rmSync(path, { recursive: true, force: true });
+  }
 }
-await Promise.all((only ? [only] : Object.keys(bundles)).map((name) => bundles[name]()));
+await Promise.all((only ? [only] : Object.keys(bundles)).map(write));

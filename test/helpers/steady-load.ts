@@ -39,13 +39,16 @@ export function steadyLoad(url: string, concurrency = 4) {
     }
   };
   const workers = Array.from({ length: concurrency }, worker);
+  let stopped: Promise<LoadReport> | undefined;
   return {
     report,
-    async stop(): Promise<LoadReport> {
+    /** Stops the workers and closes the connections; safe to call more than once. */
+    stop(): Promise<LoadReport> {
       running = false;
-      await Promise.all(workers);
-      await agent.close();
-      return report;
+      stopped ??= Promise.all(workers)
+        .then(() => agent.close())
+        .then(() => report);
+      return stopped;
     },
   };
 }

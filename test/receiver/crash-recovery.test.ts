@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { reapStale } from "../../receiver/pool/reap.js";
 import type { AppStatus, StepName } from "../../receiver/protocol.js";
 import { call, sha256 } from "../helpers/api-client.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
@@ -34,7 +35,13 @@ const serverPids = (data: string): number[] => {
 
 describe("a receiver killed (SIGKILL) in the middle of a swap", () => {
   let rx: ReceiverProcess | undefined;
-  afterEach(() => rx?.stop());
+  let data: string | undefined;
+  afterEach(async () => {
+    await rx?.stop();
+    // A test that fails between the kill and the restart must not leave the
+    // killed receiver's servers running.
+    if (data) await reapStale(join(data, "apps", "webdemo", "servers.json"));
+  });
 
   it.each<[StepName, "start" | "done"]>([
     ["hold", "done"],
