@@ -1,0 +1,303 @@
+// loadConfig on real files: defaults, ${ENV} expansion, paths resolved from the
+// config file's folder, and one ConfigError naming file and key for each mistake.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { ConfigError } from "../../receiver/config/config-error.js";
+import { loadConfig } from "../../receiver/config/load-config.js";
+
+const SECRET = "0123456789abcdef0123456789abcdef";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hotswap-config-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const minimalApp = {
+  exeFile: "./deploy/webdemo",
+  updateFile: "./deploy/webdemo_update",
+  gate: 8080,
+};
+
+async function write(doc: unknown, name = "hotswap.yaml", folder = dir): Promise<string> {
+  const file = join(folder, name);
+  await writeFile(file, typeof doc === "string" ? doc : stringify(doc));
+  return file;
+}
+
+function minimal(overrides: Record<string, unknown> = {}, app: Record<string, unknown> = {}) {
+  return {
+    audience: "https://deploy.test",
+    auth: { keys: [{ id: "ci", secret: SECRET }] },
+    apps: { webdemo: { ...minimalApp, ...app } },
+    ...overrides,
+  };
+}
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("defaults", () => {
+  it("fills in every key the user left out", async () => {
+    const config = loadConfig(await write(minimal()), {});
+    expect(config.listen).toEqual({ host: "127.0.0.1", port: 8787 });
+    expect(config.data).toBe(join(dir, ".hotswap"));
+    expect(config.uploadIdleTimeoutMs).toBe(60_000);
+    const app = config.apps.get("webdemo")!;
+    expect(app.name).toBe("webdemo");
+    expect(app.instances).toBe(1);
+    expect(app.args).toEqual([]);
+    expect(app.env).toEqual({});
+    expect(app.health.timeout).toBe(30_000);
+    expect(app.health.path).toBeUndefined();
+    expect(app.hold).toEqual({ timeout: 30_000, maxRequests: 1000 });
+    expect(app.drainTimeoutMs).toBe(30_000);
+    expect(app.stopTimeoutMs).toBe(10_000);
+    expect(app.keepReleases).toBe(5);
+    expect(app.maxUploadSize).toBe(2 * 1024 ** 3);
+    expect(app.versionCommand).toBeUndefined();
+    expect(app.auth).toBeUndefined();
+  });
+
+  it("defaults the keys inside a block the user did write", async () => {
+    const config = loadConfig(
+      await write(minimal({}, { health: { path: "/health" }, hold: { maxRequests: 5 } })),
+      {},
+    );
+    const app = config.apps.get("webdemo")!;
+    expect(app.health).toEqual({ path: "/health", timeout: 30_000 });
+    expect(app.hold).toEqual({ timeout: 30_000, maxRequests: 5 });
+  });
+
+  it("converts units and keeps the values the user wrote", async () => {
+    const config = loadConfig(
+      await write(
+        minimal(
+          { listen: "0.0.0.0:9000", uploadIdleTimeout: "2m" },
+          {
+            instances: 3,
+            gate: "127.0.0.1:8081",
+            health: { path: "/up", timeout: "5s" },
+            drainTimeout: "1.5s",
+            stopTimeout: 2,
+            hold: { timeout: "500ms", maxRequests: 0 },
+            keepReleases: 2,
+            maxUploadSize: "10MiB",
+            env: { PORT: "{port}", WORKERS: 4 },
+          },
+        ),
+      ),
+      {},
+    );
+    expect(config.listen).toEqual({ host: "0.0.0.0", port: 9000 });
+    expect(config.uploadIdleTimeoutMs).toBe(120_000);
+    const app = config.apps.get("webdemo")!;
+    expect(app.instances).toBe(3);
+    expect(app.gate).toEqual({ host: "127.0.0.1", port: 8081 });
+    expect(app.health).toEqual({ path: "/up", timeout: 5000 });
+    expect(app.drainTimeoutMs).toBe(1500);
+    expect(app.stopTimeoutMs).toBe(2000);
+    expect(app.hold).toEqual({ timeout: 500, maxRequests: 0 });
+    expect(app.keepReleases).toBe(2);
+    expect(app.maxUploadSize).toBe(10 * 1024 ** 2);
+    expect(app.env).toEqual({ PORT: "{port}", WORKERS: "4" });
+  });
+
+  it("reads a bare gate port as that port on every interface", async () => {
+    const app = loadConfig(await write(minimal({}, { gate: 8080 })), {}).apps.get("webdemo")!;
+    expect(app.gate).toEqual({ host: "0.0.0.0", port: 8080 });
+  });
+});
+
+describe("${ENV} expansion", () => {
+  it("expands in strings, inside arrays and inside array items' objects", async () => {
+    const file = await write(
+      minimal(
+        { auth: { keys: [{ id: "ci", secret: "${HS_SECRET}" }] } },
+        {
+          args: ["--token", "${APP_TOKEN}", "--mode=${MODE}-x"],
+          env: { DB: "${DB_URL}" },
+          versionCommand: ["${TOOL}", "--version"],
+        },
+      ),
+    );
+    const config = loadConfig(file, {
+      HS_SECRET: SECRET,
+      APP_TOKEN: "tok",
+      MODE: "fast",
+      DB_URL: "postgres://db/x",
+      TOOL: "/usr/bin/tool",
+    });
+    expect(config.auth.keys[0]!.secret).toBe(SECRET);
+    const app = config.apps.get("webdemo")!;
+    expect(app.args).toEqual(["--token", "tok", "--mode=fast-x"]);
+    expect(app.env).toEqual({ DB: "postgres://db/x" });
+    expect(app.versionCommand).toEqual(["/usr/bin/tool", "--version"]);
+  });
+
+  it("keeps YAML-special characters of a secret as they are", async () => {
+    const secret = `a: b # not a comment "q" 'q' {x: 1} [y, z] &anchor *ref !tag | > % @ \` \\n`;
+    // Written the way a user writes it: an unquoted plain scalar.
+    const file = await write(
+      [
+        "audience: https://deploy.test",
+        "auth:",
+        "  keys:",
+        "    - id: ci",
+        "      secret: ${HS_SECRET}",
+        "apps:",
+        "  webdemo:",
+        "    exeFile: ./deploy/webdemo",
+        "    updateFile: ./deploy/webdemo_update",
+        "    gate: 127.0.0.1:8080",
+        "",
+      ].join("\n"),
+    );
+    const config = loadConfig(file, { HS_SECRET: secret });
+    expect(config.auth.keys).toEqual([{ id: "ci", secret }]);
+  });
+
+  it("names the variable and the key when a variable is not set", async () => {
+    const file = await write(minimal({}, { args: ["--token", "${NOT_SET}"] }));
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.file).toBe(file);
+    expect(error.key).toBe("apps.webdemo.args[1]");
+    expect(error.message).toContain("NOT_SET");
+    expect(error.message).toContain(file);
+  });
+
+  it("leaves text that only looks like a variable alone", async () => {
+    const file = await write(minimal({}, { args: ["$HOME", "${lower-case}", "{port}"] }));
+    expect(loadConfig(file, {}).apps.get("webdemo")!.args).toEqual([
+      "$HOME",
+      "${lower-case}",
+      "{port}",
+    ]);
+  });
+});
+
+describe("relative paths", () => {
+  it("resolve from the config file's folder, not the working directory", async () => {
+    const sub = join(dir, "etc", "hotswap");
+    await mkdir(sub, { recursive: true });
+    const file = await write(
+      minimal(
+        {
+          data: "../state",
+          auth: { keys: [{ id: "bot", publicKey: "./keys/bot.pub.pem" }] },
+        },
+        { exeFile: "./deploy/webdemo", updateFile: "/abs/webdemo_update" },
+      ),
+      "hotswap.yaml",
+      sub,
+    );
+    expect(process.cwd()).not.toBe(sub);
+    const config = loadConfig(file, {});
+    expect(config.file).toBe(file);
+    expect(config.data).toBe(join(dir, "etc", "state"));
+    expect(config.auth.keys[0]!.publicKey).toBe(join(sub, "keys", "bot.pub.pem"));
+    const app = config.apps.get("webdemo")!;
+    expect(app.exeFile).toBe(join(sub, "deploy", "webdemo"));
+    expect(app.updateFile).toBe("/abs/webdemo_update");
+  });
+});
+
+describe("mistakes: one ConfigError naming the file and the key", () => {
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, string, RegExp]>([
+    ["an unknown key", {}, { instnces: 2 }, "apps.webdemo.instnces", /unknown key/],
+    ["a count given as words", {}, { instances: "two" }, "apps.webdemo.instances", /whole number/],
+    ["too many instances", {}, { instances: 65 }, "apps.webdemo.instances", /64/],
+    [
+      "a bad duration",
+      {},
+      { drainTimeout: "30 parsecs" },
+      "apps.webdemo.drainTimeout",
+      /"30 parsecs"/,
+    ],
+    ["a bad size", {}, { maxUploadSize: "2 XB" }, "apps.webdemo.maxUploadSize", /size/],
+    ["a bad gate", {}, { gate: "nowhere" }, "apps.webdemo.gate", /host:port/],
+    [
+      "a health path without /",
+      {},
+      { health: { path: "health" } },
+      "apps.webdemo.health.path",
+      /\//,
+    ],
+    ["an unknown top-level key", { lissen: "1" }, {}, "lissen", /unknown key/],
+    ["a bad audience", { audience: "not a url" }, {}, "audience", /URL/],
+    [
+      "a short secret",
+      { auth: { keys: [{ id: "ci", secret: "short" }] } },
+      {},
+      "auth.keys[0].secret",
+      /32 bytes.*keygen/,
+    ],
+    [
+      "a key with both secret and publicKey",
+      { auth: { keys: [{ id: "ci", secret: SECRET, publicKey: "./k.pem" }] } },
+      {},
+      "auth.keys[0]",
+      /exactly one/,
+    ],
+  ])("%s", async (_, top, app, key, reason) => {
+    const file = await write(minimal(top, app));
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.key).toBe(key);
+    expect(error.reason).toMatch(reason);
+    expect(error.message).toBe(`${file}: ${key}: ${error.reason}`);
+    expect(error.message).not.toContain("\n");
+  });
+
+  it("says a missing key is missing", async () => {
+    const { audience: _, ...rest } = minimal();
+    const file = await write(rest);
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.key).toBe("audience");
+    expect(error.reason).toMatch(/missing/);
+  });
+
+  it("does not call a wrongly typed key missing", async () => {
+    const file = await write(minimal({}, { instances: "two", keepReleases: "5" }));
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.key).toBe("apps.webdemo.instances");
+    expect(error.reason).not.toMatch(/missing/);
+  });
+
+  it("explains what an app name may be", async () => {
+    const file = await write({ ...minimal(), apps: { "web/demo": minimalApp } });
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.key).toBe("apps.web/demo");
+    expect(error.reason).toMatch(/letters, digits/);
+  });
+
+  it("reports a missing file with the way to make one", async () => {
+    const file = join(dir, "absent.yaml");
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.file).toBe(file);
+    expect(error.message).toMatch(/no such file.*init/);
+  });
+
+  it("reports invalid YAML in one line", async () => {
+    const file = await write("apps: [\n  - a\nb: {\n");
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.message).toMatch(/not valid YAML/);
+    expect(error.message).not.toContain("\n");
+  });
+
+  it("refuses a document that is not a mapping", async () => {
+    const file = await write("- just\n- a list\n");
+    expect(configError(() => loadConfig(file, {})).message).toMatch(/mapping|object/);
+  });
+});

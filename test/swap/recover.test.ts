@@ -1,0 +1,177 @@
+// A receiver that died mid-swap leaves a swap record; recover() makes exeFile whole
+// again from what is on disk, journals it, and says what to fall back to.
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Journal } from "../../receiver/journal/journal.js";
+import type { JournalEntry, ReleaseInfo } from "../../receiver/protocol.js";
+import { recover } from "../../receiver/swap/recover.js";
+import { Releases } from "../../receiver/swap/releases.js";
+import { asidePath } from "../../receiver/swap/replace-exe.js";
+import { restorePath } from "../../receiver/swap/restore-release.js";
+import { SwapRecordFile, type SwapRecord } from "../../receiver/swap/swap-record.js";
+import { versionInfo } from "../../receiver/version/version-info.js";
+
+const OLD = "old build\n";
+const NEW = "new build\n";
+const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+
+let dir: string;
+let exeFile: string;
+let journal: Journal;
+let releases: Releases;
+let record: SwapRecordFile;
+let kept: ReleaseInfo;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hotswap-recover-"));
+  await mkdir(join(dir, "deploy"));
+  exeFile = join(dir, "deploy", "webdemo");
+  const data = join(dir, ".hotswap");
+  journal = new Journal(data);
+  releases = new Releases(join(data, "releases", "webdemo"), Releases.nameFor(exeFile));
+  record = new SwapRecordFile(join(data, "apps", "webdemo", "swap.json"));
+  // The old exe was kept before the swap began, as hotSwap does.
+  await writeFile(exeFile, OLD);
+  kept = await releases.keep(exeFile, (await versionInfo(exeFile))!);
+});
+afterEach(async () => {
+  journal.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function swapRecord(phase: SwapRecord["phase"], withKept = true): SwapRecord {
+  return {
+    deployId: "d-20240101-abc",
+    op: "deploy",
+    phase,
+    kept: withKept ? kept.id : undefined,
+    oldSha256: sha(OLD),
+    newSha256: sha(NEW),
+    startedAt: new Date().toISOString(),
+  };
+}
+
+const run = () => recover("webdemo", exeFile, record, releases, journal);
+
+async function journalEntries(): Promise<JournalEntry[]> {
+  const text = await readFile(join(dir, ".hotswap", "journal.jsonl"), "utf8");
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JournalEntry);
+}
+
+const deployFolder = async () => (await readdir(join(dir, "deploy"))).sort();
+
+describe("SwapRecordFile", () => {
+  it("reads back what it wrote, whole, and nothing once cleared", async () => {
+    expect(record.read()).toBeUndefined();
+    const rec = swapRecord("swap");
+    record.write(rec);
+    expect(record.read()).toEqual(rec);
+    record.write({ ...rec, phase: "reload" });
+    expect(record.read()?.phase).toBe("reload");
+    expect(await readdir(join(dir, ".hotswap", "apps", "webdemo"))).toEqual(["swap.json"]);
+    record.clear();
+    expect(record.read()).toBeUndefined();
+    record.clear();
+  });
+
+  it("treats a torn record as none", async () => {
+    await mkdir(join(dir, ".hotswap", "apps", "webdemo"), { recursive: true });
+    await writeFile(record.file, '{"deployId":"d-1","op":"dep');
+    expect(record.read()).toBeUndefined();
+  });
+});
+
+describe("recover", () => {
+  it("does nothing without a swap record", async () => {
+    await expect(run()).resolves.toBeUndefined();
+    expect(await journalEntries()).toEqual([]);
+    expect(await readFile(exeFile, "utf8")).toBe(OLD);
+  });
+
+  it("puts the aside file back when exeFile is missing (Windows order, cut short)", async () => {
+    await rm(exeFile);
+    await writeFile(asidePath(exeFile), OLD);
+    record.write(swapRecord("swap"));
+    const recovery = await run();
+    expect(await readFile(exeFile, "utf8")).toBe(OLD);
+    expect(await deployFolder()).toEqual(["webdemo"]);
+    expect(recovery?.fallback).toBeUndefined();
+    expect(recovery?.message).toMatch(/"swap".*the old file/);
+  });
+
+  it("restores the kept release when exeFile and the aside file are both missing", async () => {
+    await rm(exeFile);
+    record.write(swapRecord("swap"));
+    const recovery = await run();
+    expect(await readFile(exeFile, "utf8")).toBe(OLD);
+    expect(await deployFolder()).toEqual(["webdemo"]);
+    // The release stays kept for a later roll back.
+    expect(await readFile(releases.fileOf(kept), "utf8")).toBe(OLD);
+    expect(recovery?.fallback).toBeUndefined();
+  });
+
+  it("journals an interrupted entry and clears the record", async () => {
+    await rm(exeFile);
+    await writeFile(asidePath(exeFile), OLD);
+    record.write(swapRecord("swap"));
+    const recovery = await run();
+    const entries = await journalEntries();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      deployId: "d-20240101-abc",
+      app: "webdemo",
+      op: "recover",
+      outcome: "interrupted",
+      message: recovery!.message,
+      after: { sha256: sha(OLD), size: OLD.length },
+    });
+    expect(record.read()).toBeUndefined();
+    await expect(run()).resolves.toBeUndefined();
+  });
+
+  it("falls back to the kept release when exeFile is the new file", async () => {
+    await writeFile(exeFile, NEW);
+    record.write(swapRecord("reload"));
+    const recovery = await run();
+    expect(recovery?.fallback).toEqual(kept);
+    expect(recovery?.message).toMatch(/"reload".*the new file/);
+    // recover leaves the new file in place: it is tried before the fallback.
+    expect(await readFile(exeFile, "utf8")).toBe(NEW);
+  });
+
+  it("has no fallback when exeFile is the old file", async () => {
+    record.write(swapRecord("unload"));
+    const recovery = await run();
+    expect(recovery?.fallback).toBeUndefined();
+    expect(recovery?.message).toMatch(/the old file/);
+  });
+
+  it("has no fallback when nothing was kept, even if exeFile is the new file", async () => {
+    await writeFile(exeFile, NEW);
+    record.write(swapRecord("reload", false));
+    expect((await run())?.fallback).toBeUndefined();
+  });
+
+  it("removes a half-made restore copy beside exeFile", async () => {
+    await writeFile(restorePath(exeFile), OLD.slice(0, 3));
+    record.write({ ...swapRecord("rollback"), op: "rollback" });
+    await run();
+    expect(await deployFolder()).toEqual(["webdemo"]);
+    expect(await readFile(exeFile, "utf8")).toBe(OLD);
+  });
+
+  it("says exeFile is missing when there is nothing to restore it from", async () => {
+    await rm(exeFile);
+    record.write(swapRecord("swap", false));
+    const recovery = await run();
+    expect(recovery?.message).toMatch(/missing/);
+    expect(recovery?.fallback).toBeUndefined();
+    expect((await journalEntries())[0]?.outcome).toBe("interrupted");
+  });
+});
