@@ -4492,8 +4492,8 @@ var require_lexer = __commonJS({
         }
       }
       *parseQuotedScalar() {
-        let quote2 = this.charAt(0), end = this.buffer.indexOf(quote2, this.pos + 1);
-        if (quote2 === "'")
+        let quote = this.charAt(0), end = this.buffer.indexOf(quote, this.pos + 1);
+        if (quote === "'")
           for (; end !== -1 && this.buffer[end + 1] === "'"; )
             end = this.buffer.indexOf("'", end + 2);
         else
@@ -7517,7 +7517,7 @@ var require_wrap_handler = __commonJS({
 var require_dispatcher = __commonJS({
   "node_modules/undici/lib/dispatcher/dispatcher.js"(exports, module) {
     "use strict";
-    var EventEmitter = __require("node:events"), WrapHandler = require_wrap_handler(), wrapInterceptor = (dispatch) => (opts, handler) => dispatch(opts, WrapHandler.wrap(handler)), Dispatcher = class extends EventEmitter {
+    var EventEmitter2 = __require("node:events"), WrapHandler = require_wrap_handler(), wrapInterceptor = (dispatch) => (opts, handler) => dispatch(opts, WrapHandler.wrap(handler)), Dispatcher = class extends EventEmitter2 {
       dispatch() {
         throw new Error("not implemented");
       }
@@ -12786,7 +12786,7 @@ var require_socks5_utils = __commonJS({
 var require_socks5_client = __commonJS({
   "node_modules/undici/lib/core/socks5-client.js"(exports, module) {
     "use strict";
-    var { EventEmitter } = __require("node:events"), { Buffer: Buffer2 } = __require("node:buffer"), { InvalidArgumentError, Socks5ProxyError } = require_errors2(), { debuglog } = __require("node:util"), { parseAddress: parseAddress2 } = require_socks5_utils(), debug = debuglog("undici:socks5"), EMPTY_BUFFER = Buffer2.alloc(0), SOCKS_VERSION = 5, AUTH_METHODS = {
+    var { EventEmitter: EventEmitter2 } = __require("node:events"), { Buffer: Buffer2 } = __require("node:buffer"), { InvalidArgumentError, Socks5ProxyError } = require_errors2(), { debuglog } = __require("node:util"), { parseAddress: parseAddress2 } = require_socks5_utils(), debug = debuglog("undici:socks5"), EMPTY_BUFFER = Buffer2.alloc(0), SOCKS_VERSION = 5, AUTH_METHODS = {
       NO_AUTH: 0,
       GSSAPI: 1,
       USERNAME_PASSWORD: 2,
@@ -12818,7 +12818,7 @@ var require_socks5_client = __commonJS({
       CONNECTED: "connected",
       ERROR: "error",
       CLOSED: "closed"
-    }, Socks5Client = class extends EventEmitter {
+    }, Socks5Client = class extends EventEmitter2 {
       constructor(socket, options = {}) {
         if (super(), !socket)
           throw new InvalidArgumentError("socket is required");
@@ -17780,7 +17780,7 @@ var require_cache_handler = __commonJS({
 var require_memory_cache_store = __commonJS({
   "node_modules/undici/lib/cache/memory-cache-store.js"(exports, module) {
     "use strict";
-    var { Writable } = __require("node:stream"), { EventEmitter } = __require("node:events"), { assertCacheKey, assertCacheValue } = require_cache(), MemoryCacheStore = class extends EventEmitter {
+    var { Writable } = __require("node:stream"), { EventEmitter: EventEmitter2 } = __require("node:events"), { assertCacheKey, assertCacheValue } = require_cache(), MemoryCacheStore = class extends EventEmitter2 {
       #maxCount = 1024;
       #maxSize = 104857600;
       // 100MB
@@ -20832,7 +20832,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input2, init2 = void 0) {
+    function fetch2(input2, init2 = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise(), requestObject;
       try {
@@ -21398,7 +21398,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch,
+      fetch: fetch2,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -24557,7 +24557,7 @@ function prompt(question) {
 }
 
 // receiver/commands/init.ts
-import { writeFileSync as writeFileSync2 } from "node:fs";
+import { existsSync, renameSync, writeFileSync as writeFileSync2 } from "node:fs";
 import { resolve } from "node:path";
 
 // receiver/commands/keygen.ts
@@ -24575,12 +24575,10 @@ function keygen(kind, out) {
 // receiver/commands/init.ts
 function init(file2, force) {
   let secret = newSecret(), path = resolve(file2);
-  try {
-    writeFileSync2(path, starterConfig(secret), { mode: 384, flag: force ? "w" : "wx" });
-  } catch (error62) {
-    throw error62.code === "EEXIST" ? new Error(`${path} exists already; pass --force to overwrite it`) : error62;
-  }
-  return [
+  if (!force && existsSync(path))
+    throw new Error(`${path} exists already; pass --force to overwrite it`);
+  let tmp = `${path}.tmp-${process.pid}`;
+  return writeFileSync2(tmp, starterConfig(secret), { mode: 384, flag: "wx" }), renameSync(tmp, path), [
     `wrote ${path}`,
     "",
     "Add this secret to the GitHub repository as HOTSWAP_KEY (Settings > Secrets and variables > Actions):",
@@ -27137,7 +27135,7 @@ var Hono3 = class extends Hono {
   }
 };
 
-// receiver/api/http-error.ts
+// receiver/http-error.ts
 var HttpError = class extends Error {
   constructor(status, code, message2) {
     super(message2);
@@ -27167,7 +27165,14 @@ var AUTH_ERRORS = {
   ERR_WRONG_APP: [403, "token is for another app"],
   ERR_WRONG_OP: [403, "token is for another operation"],
   ERR_KEY_NOT_ALLOWED: [403, "this key may not deploy this app"],
-  ERR_SHA256_MISMATCH: [403, "token is bound to another artifact"]
+  ERR_SHA256_MISMATCH: [403, "token is bound to another artifact"],
+  ERR_ISSUER: [401, "token issuer is not the one in auth.github.issuer"],
+  ERR_OIDC_OFF: [
+    401,
+    "keyless (GitHub OIDC) deploys are not configured on this receiver (auth.github)"
+  ],
+  ERR_OIDC_POLICY: [403, "the workflow is not allowed to deploy"],
+  ERR_ISSUER_UNREACHABLE: [503, "cannot reach the token issuer to verify the token; try again"]
 }, AuthError = class extends HttpError {
   constructor(code, detail) {
     let [status, message2] = AUTH_ERRORS[code];
@@ -27175,20 +27180,70 @@ var AUTH_ERRORS = {
   }
 };
 
-// receiver/auth/authorize.ts
-function authorize(claims, request2, replay) {
-  if (claims.app !== request2.app)
-    throw new AuthError("ERR_WRONG_APP", `token app "${claims.app}", request app "${request2.app}"`);
-  if (claims.op !== request2.op)
-    throw new AuthError("ERR_WRONG_OP", `token op "${claims.op}", request op "${request2.op}"`);
-  if (request2.allowedKeys && !request2.allowedKeys.includes(claims.kid))
-    throw new AuthError("ERR_KEY_NOT_ALLOWED", `key "${claims.kid}"`);
-  if (request2.op === "deploy" || request2.op === "upload") {
-    if (claims.sha256 === void 0) throw new AuthError("ERR_CLAIM_MISSING", "sha256");
-    if (claims.sha256 !== request2.sha256) throw new AuthError("ERR_SHA256_MISMATCH");
+// receiver/auth/glob.ts
+function matchesAny(value, patterns) {
+  return patterns.some((pattern) => globToRegExp(pattern).test(value));
+}
+function globToRegExp(pattern) {
+  let body = pattern.split("").map((ch) => ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")).join("");
+  return new RegExp(`^${body}$`);
+}
+
+// receiver/auth/github-policy.ts
+var RULES = [
+  ["repositoryIds", "repository_id"],
+  ["repositoryOwnerIds", "repository_owner_id"],
+  ["repositories", "repository"],
+  ["refs", "ref"],
+  ["environments", "environment"],
+  ["events", "event_name"],
+  ["jobWorkflowRefs", "job_workflow_ref"],
+  ["runnerEnvironments", "runner_environment"]
+], PULL_REQUEST_EVENTS = ["pull_request", "pull_request_target"];
+function checkGithubPolicy(claims, policy, where, pullRequestsByNameOnly) {
+  for (let [key2, claim2] of RULES) {
+    let allowed = policy[key2];
+    if (!allowed) continue;
+    let value = claims[claim2] === void 0 ? void 0 : String(claims[claim2]);
+    if (value === void 0 || !matchesAny(value, allowed)) {
+      let shown = value === void 0 ? "is missing" : `${JSON.stringify(value)} is not in ${where}.${key2} ${JSON.stringify(allowed)}`;
+      throw new AuthError("ERR_OIDC_POLICY", `${claim2} ${shown}`);
+    }
   }
-  if (replay.has(claims.jti)) throw new AuthError("ERR_REPLAYED");
-  replay.add(claims.jti, claims.exp);
+  let event = String(claims.event_name ?? "");
+  if (pullRequestsByNameOnly && PULL_REQUEST_EVENTS.includes(event) && !policy.events?.includes(event))
+    throw new AuthError(
+      "ERR_OIDC_POLICY",
+      `event_name "${event}" is refused unless ${where}.events names it`
+    );
+}
+
+// receiver/auth/authorize.ts
+function authorize(p, request2, replay, github2) {
+  let { app: app2, op } = request2;
+  if (p.app !== app2.name)
+    throw new AuthError("ERR_WRONG_APP", `token app "${p.app}", request app "${app2.name}"`);
+  if (p.op !== op) throw new AuthError("ERR_WRONG_OP", `token op "${p.op}", request op "${op}"`);
+  if (op === "deploy" || op === "upload") {
+    if (p.sha256 === void 0) throw new AuthError("ERR_CLAIM_MISSING", "sha256");
+    if (p.sha256 !== request2.sha256) throw new AuthError("ERR_SHA256_MISMATCH");
+  }
+  if (p.via === "key") {
+    if (app2.auth && !app2.auth.keys?.includes(p.keyId))
+      throw new AuthError(
+        "ERR_KEY_NOT_ALLOWED",
+        `apps.${app2.name}.auth.keys does not list "${p.keyId}"`
+      );
+  } else {
+    if (checkGithubPolicy(p.github, github2, "auth.github", !0), app2.auth && !app2.auth.github)
+      throw new AuthError(
+        "ERR_OIDC_POLICY",
+        `apps.${app2.name}.auth has no github policy: keyless deploys of this app are off`
+      );
+    app2.auth?.github && checkGithubPolicy(p.github, app2.auth.github, `apps.${app2.name}.auth.github`, !1);
+  }
+  if (replay.has(p.jti)) throw new AuthError("ERR_REPLAYED");
+  replay.add(p.jti, p.exp);
 }
 
 // node_modules/jose/dist/webapi/lib/buffer_utils.js
@@ -27343,6 +27398,9 @@ function isObject(input2) {
     return !1;
   let prototype = Object.getPrototypeOf(input2);
   return prototype === null || Object.getPrototypeOf(prototype) === null;
+}
+function isJwkSet(input2) {
+  return isObject(input2) && Array.isArray(input2.keys) && Array.from(input2.keys).every(isObject);
 }
 function isDisjoint(...headers) {
   let parameters = /* @__PURE__ */ new Set();
@@ -27766,6 +27824,157 @@ async function jwtVerify(jwt2, key2, options) {
   return { ...verified, payload };
 }
 
+// node_modules/jose/dist/webapi/jwks/local.js
+function isUsableJWK(jwk, entry, alg, kid) {
+  let { kty, key_ops: keyOps, ext, kid: jwkKid, alg: jwkAlg, use, crv } = jwk;
+  return (ext === void 0 || typeof ext == "boolean") && (keyOps === void 0 || Array.isArray(keyOps) && keyOps.every((operation, index) => typeof operation == "string" && keyOps.indexOf(operation) === index) && keyOps.includes("verify")) && entry.kty.includes(kty) && (kid === void 0 || typeof kid == "string" && kid === jwkKid) && (jwkAlg === void 0 ? kty !== "AKP" : alg === jwkAlg) && (use === void 0 || use === "sig") && (!entry.crv || crv === entry.crv);
+}
+async function importWithAlgCache(cache3, jwk, entry) {
+  let cached2 = cache3.get(jwk) || cache3.set(jwk, {}).get(jwk), { alg } = entry;
+  if (cached2[alg] === void 0) {
+    let pending = jwkToKey(entry, jwk, !0).then((key2) => {
+      if (key2.type !== "public")
+        throw new JWKSInvalid("JSON Web Key Set members must be public keys");
+      return cached2[alg] = key2, key2;
+    }).catch((error62) => {
+      throw cached2[alg] === pending && delete cached2[alg], error62;
+    });
+    cached2[alg] = pending;
+  }
+  return cached2[alg];
+}
+function createLocalJWKSet(jwks) {
+  let snapshot;
+  try {
+    snapshot = structuredClone(jwks);
+  } catch (cause) {
+    throw new JWKSInvalid("JSON Web Key Set malformed", { cause });
+  }
+  if (!isJwkSet(snapshot))
+    throw new JWKSInvalid("JSON Web Key Set malformed");
+  let metadata = snapshot.keys.map((jwk) => {
+    let normalized = snapshotJwk(jwk);
+    return Array.isArray(normalized.key_ops) && (normalized.key_ops = [...normalized.key_ops]), normalized;
+  }), cached2 = /* @__PURE__ */ new WeakMap();
+  return Object.defineProperty(async (protectedHeader, token) => {
+    let { alg, kid } = { ...protectedHeader, ...token?.header }, entry = typeof alg == "string" ? JWS[alg] : void 0;
+    if (!entry || entry.secret)
+      throw new JOSENotSupported('Unsupported "alg" value for a JSON Web Key Set');
+    let candidates = snapshot.keys.filter((_, index) => isUsableJWK(metadata[index], entry, alg, kid)), { 0: jwk, length } = candidates;
+    if (!length)
+      throw new JWKSNoMatchingKey();
+    if (length !== 1) {
+      let error62 = new JWKSMultipleMatchingKeys();
+      throw error62[Symbol.asyncIterator] = async function* () {
+        for (let jwk2 of candidates)
+          try {
+            yield await importWithAlgCache(cached2, jwk2, entry);
+          } catch {
+          }
+      }, error62;
+    }
+    return importWithAlgCache(cached2, jwk, entry);
+  }, "jwks", {
+    value: () => structuredClone(snapshot)
+  });
+}
+
+// node_modules/jose/dist/webapi/jwks/remote.js
+function isCloudflareWorkers() {
+  return typeof WebSocketPair < "u" || typeof navigator < "u" && navigator.userAgent === "Cloudflare-Workers" || typeof EdgeRuntime < "u" && EdgeRuntime === "vercel";
+}
+var USER_AGENT;
+(typeof navigator > "u" || !navigator.userAgent?.startsWith?.("Mozilla/5.0 ")) && (USER_AGENT = "jose/v6.2.17");
+var customFetch = /* @__PURE__ */ Symbol();
+async function fetchJwks(url2, headers, signal2, fetchImpl = fetch) {
+  let response = await fetchImpl(url2, {
+    method: "GET",
+    signal: signal2,
+    redirect: "manual",
+    headers
+  }).catch((err) => {
+    throw err.name === "TimeoutError" ? new JWKSTimeout(void 0, { cause: err }) : err;
+  });
+  if (response.status !== 200)
+    throw new JOSEError("Expected 200 OK from the JSON Web Key Set HTTP response");
+  try {
+    return await response.json();
+  } catch (cause) {
+    throw new JOSEError("Failed to parse the JSON Web Key Set HTTP response as JSON", { cause });
+  }
+}
+var jwksCache = /* @__PURE__ */ Symbol();
+function isFreshFor(timestamp, duration4) {
+  return Number.isFinite(timestamp) && Date.now() < timestamp + duration4;
+}
+function validateDuration(value, fallback, option) {
+  if (Number.isNaN(value))
+    throw new TypeError(`"${option}" option must not be NaN`);
+  if (typeof value == "number" && value < 0)
+    throw new TypeError(`"${option}" option must not be negative`);
+  return typeof value == "number" ? value : fallback;
+}
+function createRemoteJWKSet(url2, options) {
+  if (!(url2 instanceof URL))
+    throw new TypeError("url must be an instance of URL");
+  let href = new URL(url2.href).href, opts = options ?? {}, timeoutOption = opts.timeoutDuration;
+  if (typeof timeoutOption == "number" && (!Number.isInteger(timeoutOption) || timeoutOption < 0))
+    throw new TypeError('"timeoutDuration" option must be a non-negative integer');
+  let timeoutDuration = typeof timeoutOption == "number" ? timeoutOption : 5e3, cooldownDuration = validateDuration(opts.cooldownDuration, 3e4, "cooldownDuration"), cacheMaxAge = validateDuration(opts.cacheMaxAge, 6e5, "cacheMaxAge"), headers = new Headers(opts.headers);
+  USER_AGENT && !headers.has("User-Agent") && headers.set("User-Agent", USER_AGENT), headers.has("accept") || headers.set("accept", "application/json, application/jwk-set+json");
+  let fetchImpl = opts[customFetch], cache3 = opts[jwksCache], jwksTimestamp, pendingFetch, reloadSequence = 0, appliedSequence = 0, local;
+  if (cache3 && typeof cache3 == "object") {
+    let { uat, jwks } = cache3;
+    isFreshFor(uat, cacheMaxAge) && isJwkSet(jwks) && (jwksTimestamp = uat, local = createLocalJWKSet(jwks));
+  }
+  let reload = async () => {
+    if (pendingFetch && isCloudflareWorkers() && (pendingFetch = void 0), !pendingFetch) {
+      let sequence = ++reloadSequence, current = pendingFetch = fetchJwks(href, headers, AbortSignal.timeout(timeoutDuration), fetchImpl).then((json3) => {
+        let next = createLocalJWKSet(json3);
+        if (sequence <= appliedSequence)
+          return;
+        local = next;
+        let updatedAt = Date.now();
+        cache3 && (cache3.uat = updatedAt, cache3.jwks = json3), jwksTimestamp = updatedAt, appliedSequence = sequence;
+      }).finally(() => {
+        pendingFetch === current && (pendingFetch = void 0);
+      });
+    }
+    await pendingFetch;
+  };
+  return Object.defineProperties(async (protectedHeader, token) => {
+    (!local || !isFreshFor(jwksTimestamp, cacheMaxAge)) && await reload();
+    try {
+      return await local(protectedHeader, token);
+    } catch (err) {
+      if (err instanceof JWKSNoMatchingKey && !isFreshFor(jwksTimestamp, cooldownDuration))
+        return await reload(), local(protectedHeader, token);
+      throw err;
+    }
+  }, {
+    coolingDown: {
+      get: () => isFreshFor(jwksTimestamp, cooldownDuration),
+      enumerable: !0
+    },
+    fresh: {
+      get: () => isFreshFor(jwksTimestamp, cacheMaxAge),
+      enumerable: !0
+    },
+    reload: {
+      value: reload,
+      enumerable: !0
+    },
+    reloading: {
+      get: () => !!pendingFetch,
+      enumerable: !0
+    },
+    jwks: {
+      value: () => local?.jwks(),
+      enumerable: !0
+    }
+  });
+}
+
 // node_modules/jose/dist/webapi/util/decode_protected_header.js
 function decodeProtectedHeader(token) {
   let encodedProtectedHeader;
@@ -27783,8 +27992,44 @@ function decodeProtectedHeader(token) {
   return parseJoseHeader(encodedProtectedHeader, TypeError, invalid2);
 }
 
+// node_modules/jose/dist/webapi/util/decode_jwt.js
+function decodeJwt(jwt2) {
+  if (typeof jwt2 != "string")
+    throw new JWTInvalid("JWTs must use Compact JWS serialization, JWT must be a string");
+  let { 1: encodedPayload, length } = jwt2.split(".");
+  if (length === 5)
+    throw new JWTInvalid("Only JWTs using Compact JWS serialization can be decoded");
+  if (length !== 3)
+    throw new JWTInvalid("Invalid JWT");
+  if (!encodedPayload)
+    throw new JWTInvalid("JWTs must contain a payload");
+  let claimsSetBytes;
+  try {
+    claimsSetBytes = decode(encodedPayload);
+  } catch (cause) {
+    throw new JWTInvalid("Failed to base64url decode the payload", { cause });
+  }
+  let claimsSet;
+  try {
+    claimsSet = JSON.parse(strictDecoder.decode(claimsSetBytes));
+  } catch (cause) {
+    throw new JWTInvalid("Failed to parse the decoded payload as JSON", { cause });
+  }
+  if (!isObject(claimsSet))
+    throw new JWTInvalid("Invalid JWT Claims Set");
+  return claimsSet;
+}
+
 // receiver/protocol.ts
 var OPS = ["deploy", "upload", "swap", "rollback", "status"], SHA256_HEADER = "x-hotswap-sha256", NDJSON = "application/x-ndjson";
+function boundAudience(audience, app2, op, sha2562) {
+  return `${audience}#app=${app2}&op=${op}&sha256=${sha2562 ?? "-"}`;
+}
+
+// receiver/auth/jose-errors.ts
+function fromJose(error62, algDetail) {
+  return error62 instanceof AuthError ? error62 : error62 instanceof errors_exports.JWTExpired ? new AuthError("ERR_EXPIRED") : error62 instanceof errors_exports.JWTClaimValidationFailed ? error62.claim === "aud" ? new AuthError("ERR_AUDIENCE") : error62.claim === "iss" ? new AuthError("ERR_ISSUER") : error62.claim === "iat" && error62.reason === "check_failed" ? new AuthError("ERR_IAT_FUTURE") : error62.claim === "nbf" ? new AuthError("ERR_CLAIM_INVALID", "nbf is in the future") : error62.reason === "missing" ? new AuthError("ERR_CLAIM_MISSING", error62.claim) : new AuthError("ERR_CLAIM_INVALID", error62.claim) : error62 instanceof errors_exports.JOSEAlgNotAllowed || error62 instanceof errors_exports.JOSENotSupported ? new AuthError("ERR_ALG_NOT_ALLOWED", algDetail) : error62 instanceof errors_exports.JWKSNoMatchingKey ? new AuthError("ERR_UNKNOWN_KEY", "no key in the issuer's JWKS has this kid") : error62 instanceof errors_exports.JWKSTimeout || error62 instanceof errors_exports.JWKSInvalid || error62 instanceof TypeError ? new AuthError("ERR_ISSUER_UNREACHABLE", error62.message) : error62 instanceof errors_exports.JWSSignatureVerificationFailed ? new AuthError("ERR_BAD_SIGNATURE") : error62 instanceof errors_exports.JOSEError && error62.code === "ERR_JOSE_GENERIC" ? new AuthError("ERR_ISSUER_UNREACHABLE", error62.message) : new AuthError("ERR_TOKEN_MALFORMED");
+}
 
 // receiver/auth/verify-key-token.ts
 var MAX_TOKEN_BYTES = 8192, CLOCK_TOLERANCE_S = 30;
@@ -27812,7 +28057,7 @@ async function verifyKeyToken(token, keys, audience) {
       clockTolerance: CLOCK_TOLERANCE_S
     }));
   } catch (error62) {
-    throw fromJose(error62, key2);
+    throw fromJose(error62, `key "${key2.id}" takes ${key2.alg} only`);
   }
   return { ...checkClaims(payload), kid: key2.id };
 }
@@ -27829,8 +28074,70 @@ function checkClaims(payload) {
     throw new AuthError("ERR_CLAIM_INVALID", "sha256 must be 64 lowercase hex digits");
   return payload;
 }
-function fromJose(error62, key2) {
-  return error62 instanceof errors_exports.JWTExpired ? new AuthError("ERR_EXPIRED") : error62 instanceof errors_exports.JWTClaimValidationFailed ? error62.claim === "aud" ? new AuthError("ERR_AUDIENCE") : error62.claim === "iat" && error62.reason === "check_failed" ? new AuthError("ERR_IAT_FUTURE") : error62.reason === "missing" ? new AuthError("ERR_CLAIM_MISSING", error62.claim) : new AuthError("ERR_CLAIM_INVALID", error62.claim) : error62 instanceof errors_exports.JOSEAlgNotAllowed || error62 instanceof errors_exports.JOSENotSupported ? new AuthError("ERR_ALG_NOT_ALLOWED", `key "${key2.id}" takes ${key2.alg} only`) : error62 instanceof errors_exports.JWSSignatureVerificationFailed ? new AuthError("ERR_BAD_SIGNATURE") : new AuthError("ERR_TOKEN_MALFORMED");
+
+// receiver/auth/verify-oidc-token.ts
+var CLOCK_TOLERANCE_S2 = 60;
+async function verifyOidcToken(token, issuer, boundAudience2) {
+  try {
+    let { payload } = await jwtVerify(token, await issuer.getKey(), {
+      algorithms: ["RS256"],
+      issuer: issuer.url,
+      audience: boundAudience2,
+      requiredClaims: ["exp", "iat", "jti"],
+      clockTolerance: CLOCK_TOLERANCE_S2
+    });
+    return payload;
+  } catch (error62) {
+    throw fromJose(error62, "GitHub ID tokens are RS256");
+  }
+}
+
+// receiver/auth/identify.ts
+async function identify(token, trust, request2) {
+  let iss;
+  try {
+    iss = decodeJwt(token).iss;
+  } catch {
+    throw new AuthError("ERR_TOKEN_MALFORMED");
+  }
+  if (iss === void 0) {
+    let c2 = await verifyKeyToken(token, trust.keys, trust.audience), { repository: repository2, ref: ref2, sha: sha2, run_id: run_id2, actor: actor2 } = c2;
+    return {
+      via: "key",
+      keyId: c2.kid,
+      jti: c2.jti,
+      exp: c2.exp,
+      app: c2.app,
+      op: c2.op,
+      sha256: c2.sha256,
+      who: { repository: repository2, ref: ref2, sha: sha2, run_id: run_id2, actor: actor2, keyId: c2.kid }
+    };
+  }
+  if (!trust.github) throw new AuthError("ERR_OIDC_OFF");
+  if (iss !== trust.github.issuer.url)
+    throw new AuthError("ERR_ISSUER", `token iss ${JSON.stringify(String(iss).slice(0, 100))}`);
+  let audience = boundAudience(trust.audience, request2.app, request2.op, request2.sha256), c = await verifyOidcToken(token, trust.github.issuer, audience).catch(
+    (error62) => {
+      throw error62.code === "ERR_AUDIENCE" ? new AuthError("ERR_AUDIENCE", `expected exactly ${audience}`) : error62;
+    }
+  ), { repository, ref, sha, run_id, actor, job_workflow_ref, event_name, environment } = c;
+  return {
+    via: "github",
+    jti: c.jti,
+    exp: c.exp,
+    ...request2,
+    github: c,
+    who: {
+      repository,
+      ref,
+      sha,
+      run_id,
+      actor,
+      workflow: job_workflow_ref,
+      event: event_name,
+      environment
+    }
+  };
 }
 
 // receiver/api/authenticate.ts
@@ -27838,25 +28145,26 @@ function authenticate(receiver, op) {
   return async function(c, next) {
     let match2 = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
     if (!match2) throw new AuthError("ERR_NO_TOKEN");
-    let claims = await verifyKeyToken(match2[1], receiver.keys, receiver.config.audience), name = c.req.param("app") ?? "", runtime = receiver.apps.get(name);
-    if (!runtime)
-      throw new HttpError(
-        404,
-        "ERR_UNKNOWN_APP",
-        `no app named ${JSON.stringify(name.slice(0, 64))} is configured on this receiver`
-      );
-    let sha2562 = c.req.header(SHA256_HEADER)?.toLowerCase();
+    let name = c.req.param("app") ?? "", sha2562 = c.req.header(SHA256_HEADER)?.toLowerCase();
     if ((op === "deploy" || op === "upload") && !/^[0-9a-f]{64}$/.test(sha2562 ?? ""))
       throw new HttpError(
         400,
         "ERR_SHA256_HEADER",
         "header X-Hotswap-Sha256 must hold the artifact's SHA-256 as 64 hex digits"
       );
+    let principal = await identify(match2[1], receiver.trust, { app: name, op, sha256: sha2562 }), runtime = receiver.apps.get(name);
+    if (!runtime)
+      throw new HttpError(
+        404,
+        "ERR_UNKNOWN_APP",
+        `no app named ${JSON.stringify(name.slice(0, 64))} is configured on this receiver`
+      );
     authorize(
-      claims,
-      { app: name, op, sha256: sha2562, allowedKeys: runtime.config.auth?.keys },
-      receiver.replay
-    ), c.set("claims", claims), c.set("runtime", runtime), await next();
+      principal,
+      { app: runtime.config, op, sha256: sha2562 },
+      receiver.replay,
+      receiver.config.auth.github
+    ), c.set("principal", principal), c.set("runtime", runtime), await next();
   };
 }
 
@@ -27968,9 +28276,7 @@ function stepper(emit) {
 
 // receiver/swap/hot-swap.ts
 async function hotSwap(parts, incoming, run, emit) {
-  let { app: app2, gate, releases, record: record2 } = parts, step = stepper(emit), kept = run.previous ? await releases.keep(app2.exeFile, run.previous) : void 0;
-  kept && emit({ type: "log", level: "info", message: `kept the current exeFile as release ${kept.id}` });
-  let note = (phase) => record2.write({
+  let { app: app2, gate, releases, record: record2 } = parts, step = stepper(emit), kept = run.previous ? await releases.keep(app2.exeFile, run.previous) : void 0, note = (phase) => record2.write({
     deployId: run.deployId,
     op: run.op,
     phase,
@@ -28011,7 +28317,7 @@ async function whileHeld(parts, incoming, kept, note, emit) {
     await step(
       "swap",
       () => replaceExe(incoming.path, app2.exeFile, parts.replace),
-      () => `exeFile is now ${incoming.info.sha256.slice(0, 12)}`
+      () => `exeFile is now ${incoming.info.sha256.slice(0, 12)}` + (kept ? `; the old one is kept as release ${kept.id}` : "")
     );
   } catch (error62) {
     return await step("reload", () => pool.start(app2.exeFile)), {
@@ -28154,6 +28460,43 @@ function newDeployId(now = /* @__PURE__ */ new Date()) {
   return `d-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes3(3).toString("hex")}`;
 }
 
+// receiver/runtime/start-operation.ts
+async function startOperation(rt, op, who, listen, prepare, run) {
+  let deployId = newDeployId(), busy = rt.lock.busy;
+  if (!rt.lock.tryAcquire(deployId))
+    throw new HttpError(
+      409,
+      "ERR_BUSY",
+      `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`
+    );
+  let emit = (event) => {
+    rt.journal.log(deployId, event), rt.feed.emit("event", { app: rt.config.name, deployId, op, event }), listen?.(event);
+  }, ctx = { deployId, emit, startedAt: performance.now(), who };
+  try {
+    await prepare(ctx);
+  } catch (error62) {
+    throw rt.lock.release(deployId), error62;
+  }
+  let done = run(ctx).catch((error62) => {
+    rt.log("error", `${op} ${deployId} failed: ${error62.stack ?? error62.message}`);
+    let durationMs = Math.round(performance.now() - ctx.startedAt);
+    return {
+      type: "result",
+      ok: !1,
+      deployId,
+      op,
+      app: rt.config.name,
+      error: { code: "ERR_INTERNAL", message: error62.message },
+      holdMs: 0,
+      durationMs
+    };
+  }).then((result) => (rt.log(
+    result.ok ? "info" : "warn",
+    `${op} ${deployId} ${result.ok ? "ok" : `failed: ${result.error.message}`}`
+  ), emit(result), result)).finally(() => rt.lock.release(deployId));
+  return { deployId, done };
+}
+
 // receiver/api/ndjson-stream.ts
 var NdjsonStream = class {
   controller;
@@ -28195,41 +28538,20 @@ var NdjsonStream = class {
 
 // receiver/api/streamed-run.ts
 async function streamedRun(c, op, prepare, run) {
-  let rt = c.var.runtime, claims = c.var.claims, deployId = newDeployId(), busy = rt.lock.busy;
-  if (!rt.lock.tryAcquire(deployId))
-    throw new HttpError(
-      409,
-      "ERR_BUSY",
-      `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`
-    );
-  let stream = new NdjsonStream(), emit = (event) => {
-    rt.journal.log(deployId, event), stream.write(event);
-  }, { repository, ref, sha, run_id, actor } = claims, ctx = {
-    deployId,
-    emit,
-    startedAt: performance.now(),
-    who: { repository, ref, sha, run_id, actor, keyId: claims.kid }
-  };
+  let stream = new NdjsonStream();
   try {
-    await prepare(ctx);
+    await startOperation(
+      c.var.runtime,
+      op,
+      c.var.principal.who,
+      (e) => stream.write(e),
+      prepare,
+      run
+    );
   } catch (error62) {
-    throw rt.lock.release(deployId), stream.close(), error62;
+    throw stream.close(), error62;
   }
-  return run(ctx).catch((error62) => (rt.log("error", `${op} ${deployId} failed: ${error62.stack ?? error62.message}`), {
-    type: "result",
-    ok: !1,
-    deployId,
-    op,
-    app: rt.config.name,
-    error: { code: "ERR_INTERNAL", message: error62.message },
-    holdMs: 0,
-    durationMs: Math.round(performance.now() - ctx.startedAt)
-  })).then((result) => {
-    rt.log(
-      result.ok ? "info" : "warn",
-      `${op} ${deployId} ${result.ok ? "ok" : `failed: ${result.error.message}`}`
-    ), emit(result);
-  }).finally(() => rt.lock.release(deployId)), stream.response();
+  return stream.response();
 }
 
 // receiver/api/swap-route.ts
@@ -28257,11 +28579,11 @@ async function rollbackRoute(c) {
     async () => {
       let current = await versionInfo(app2.exeFile), releases = await rt.releases.list();
       if (release = to ? releases.find((r) => r.id === to) : releases.find((r) => r.sha256 !== current?.sha256), !release) {
-        let ids = releases.map((r) => r.id).join(", ") || "none";
+        let ids2 = releases.map((r) => r.id).join(", ") || "none";
         throw new HttpError(
           404,
           "ERR_NO_RELEASE",
-          to ? `no kept release ${JSON.stringify(to.slice(0, 80))}; kept: ${ids}` : `no kept release differs from the running one; kept: ${ids}`
+          to ? `no kept release ${JSON.stringify(to.slice(0, 80))}; kept: ${ids2}` : `no kept release differs from the running one; kept: ${ids2}`
         );
       }
       await copyFile2(rt.releases.fileOf(release), restorePath(app2.exeFile));
@@ -28300,13 +28622,13 @@ async function stageUpload(body, options) {
         `upload ended after ${received} of ${length} bytes`
       );
     let digest = hash2.digest("hex");
-    if (digest !== sha2562)
+    if (sha2562 !== void 0 && digest !== sha2562)
       throw new HttpError(
         400,
         "ERR_DIGEST_MISMATCH",
         `the body's SHA-256 is ${digest}, the X-Hotswap-Sha256 header says ${sha2562}`
       );
-    return await file2.sync(), await file2.close(), await chmod(tmp, 493), await rename(tmp, updateFile), await fsyncDir(dirname2(updateFile)), { size: received };
+    return await file2.sync(), await file2.close(), await chmod(tmp, 493), await rename(tmp, updateFile), await fsyncDir(dirname2(updateFile)), { size: received, sha256: digest };
   } catch (error62) {
     throw await file2.close().catch(() => {
     }), await unlink(tmp).catch(() => {
@@ -28354,7 +28676,7 @@ async function uploadRoute(c, op) {
       let { size: size2 } = await stageUpload(c.env.incoming, {
         updateFile: app2.updateFile,
         length,
-        sha256: c.var.claims.sha256,
+        sha256: c.var.principal.sha256,
         idleTimeoutMs: rt.uploadIdleTimeoutMs
       }), ms = Math.round(performance.now() - started);
       ctx.emit({ type: "progress", received: size2, total: length }), staged = await versionInfo(app2.updateFile, app2.versionCommand), ctx.emit({
@@ -31228,14 +31550,14 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
             return payload;
           }`;
     doc.write("const input = payload.value;");
-    let ids = /* @__PURE__ */ Object.create(null), counter = 0;
+    let ids2 = /* @__PURE__ */ Object.create(null), counter = 0;
     for (let key2 of normalized.allKeys)
-      ids[key2] = `key_${counter++}`;
+      ids2[key2] = `key_${counter++}`;
     doc.write(memo2 ? "const newResult = memo.alloc(inst, payload, {}, ctx);" : "const newResult = {};");
     for (let key2 of normalized.allKeys) {
       if (key2 === "__proto__")
         continue;
-      let id = ids[key2], k = typeof key2 == "symbol" ? `syms[${syms.indexOf(key2)}]` : esc(key2), isPresent = `${k} in input`, schema = shape[key2], optin = schema?._zod?.optin, isOptionalIn = optin !== void 0, isOptionalOut = schema?._zod?.optout === "optional";
+      let id = ids2[key2], k = typeof key2 == "symbol" ? `syms[${syms.indexOf(key2)}]` : esc(key2), isPresent = `${k} in input`, schema = shape[key2], optin = schema?._zod?.optin, isOptionalIn = optin !== void 0, isOptionalOut = schema?._zod?.optout === "optional";
       if (doc.write(`const ${id} = ${parseStr(k)};`), isOptionalIn && isOptionalOut) {
         let assign = optin === "optional" ? `${id}_present` : `${id}.value !== undefined || ${id}_present`;
         doc.write(`
@@ -32642,16 +32964,16 @@ var error3 = () => {
       case "too_big": {
         let adj = issue2.inclusive ? "<=" : "<", sizing = getSizing(issue2.origin);
         if (sizing) {
-          let maxValue = Number(issue2.maximum), unit = getBelarusianPlural(maxValue, sizing.unit.one, sizing.unit.few, sizing.unit.many);
-          return `Занадта вялікі: чакалася, што ${issue2.origin ?? "значэнне"} павінна ${sizing.verb} ${adj}${issue2.maximum.toString()} ${unit}`;
+          let maxValue = Number(issue2.maximum), unit2 = getBelarusianPlural(maxValue, sizing.unit.one, sizing.unit.few, sizing.unit.many);
+          return `Занадта вялікі: чакалася, што ${issue2.origin ?? "значэнне"} павінна ${sizing.verb} ${adj}${issue2.maximum.toString()} ${unit2}`;
         }
         return `Занадта вялікі: чакалася, што ${issue2.origin ?? "значэнне"} павінна быць ${adj}${issue2.maximum.toString()}`;
       }
       case "too_small": {
         let adj = issue2.inclusive ? ">=" : ">", sizing = getSizing(issue2.origin);
         if (sizing) {
-          let minValue = Number(issue2.minimum), unit = getBelarusianPlural(minValue, sizing.unit.one, sizing.unit.few, sizing.unit.many);
-          return `Занадта малы: чакалася, што ${issue2.origin} павінна ${sizing.verb} ${adj}${issue2.minimum.toString()} ${unit}`;
+          let minValue = Number(issue2.minimum), unit2 = getBelarusianPlural(minValue, sizing.unit.one, sizing.unit.few, sizing.unit.many);
+          return `Занадта малы: чакалася, што ${issue2.origin} павінна ${sizing.verb} ${adj}${issue2.minimum.toString()} ${unit2}`;
         }
         return `Занадта малы: чакалася, што ${issue2.origin} павінна быць ${adj}${issue2.minimum.toString()}`;
       }
@@ -34741,16 +35063,16 @@ var error24 = () => {
       case "too_big": {
         let adj = issue2.inclusive ? "<=" : "<", sizing = getSizing(issue2.origin);
         if (sizing) {
-          let maxValue = Number(issue2.maximum), unit = getArmenianPlural(maxValue, sizing.unit.one, sizing.unit.many);
-          return `Չափազանց մեծ արժեք․ սպասվում է, որ ${withDefiniteArticle(issue2.origin ?? "արժեք")} կունենա ${adj}${issue2.maximum.toString()} ${unit}`;
+          let maxValue = Number(issue2.maximum), unit2 = getArmenianPlural(maxValue, sizing.unit.one, sizing.unit.many);
+          return `Չափազանց մեծ արժեք․ սպասվում է, որ ${withDefiniteArticle(issue2.origin ?? "արժեք")} կունենա ${adj}${issue2.maximum.toString()} ${unit2}`;
         }
         return `Չափազանց մեծ արժեք․ սպասվում է, որ ${withDefiniteArticle(issue2.origin ?? "արժեք")} լինի ${adj}${issue2.maximum.toString()}`;
       }
       case "too_small": {
         let adj = issue2.inclusive ? ">=" : ">", sizing = getSizing(issue2.origin);
         if (sizing) {
-          let minValue = Number(issue2.minimum), unit = getArmenianPlural(minValue, sizing.unit.one, sizing.unit.many);
-          return `Չափազանց փոքր արժեք․ սպասվում է, որ ${withDefiniteArticle(issue2.origin)} կունենա ${adj}${issue2.minimum.toString()} ${unit}`;
+          let minValue = Number(issue2.minimum), unit2 = getArmenianPlural(minValue, sizing.unit.one, sizing.unit.many);
+          return `Չափազանց փոքր արժեք․ սպասվում է, որ ${withDefiniteArticle(issue2.origin)} կունենա ${adj}${issue2.minimum.toString()} ${unit2}`;
         }
         return `Չափազանց փոքր արժեք․ սպասվում է, որ ${withDefiniteArticle(issue2.origin)} լինի ${adj}${issue2.minimum.toString()}`;
       }
@@ -35480,12 +35802,12 @@ var error32 = () => {
       case "invalid_value":
         return issue2.values.length === 1 ? `잘못된 입력: 값은 ${stringifyPrimitive(issue2.values[0])} 이어야 합니다` : `잘못된 옵션: ${joinValues(issue2.values, "또는 ")} 중 하나여야 합니다`;
       case "too_big": {
-        let adj = issue2.inclusive ? "이하" : "미만", suffix = adj === "미만" ? "이어야 합니다" : "여야 합니다", sizing = getSizing(issue2.origin), unit = sizing?.unit ?? "요소";
-        return sizing ? `${issue2.origin ?? "값"}이 너무 큽니다: ${issue2.maximum.toString()}${unit} ${adj}${suffix}` : `${issue2.origin ?? "값"}이 너무 큽니다: ${issue2.maximum.toString()} ${adj}${suffix}`;
+        let adj = issue2.inclusive ? "이하" : "미만", suffix = adj === "미만" ? "이어야 합니다" : "여야 합니다", sizing = getSizing(issue2.origin), unit2 = sizing?.unit ?? "요소";
+        return sizing ? `${issue2.origin ?? "값"}이 너무 큽니다: ${issue2.maximum.toString()}${unit2} ${adj}${suffix}` : `${issue2.origin ?? "값"}이 너무 큽니다: ${issue2.maximum.toString()} ${adj}${suffix}`;
       }
       case "too_small": {
-        let adj = issue2.inclusive ? "이상" : "초과", suffix = adj === "이상" ? "이어야 합니다" : "여야 합니다", sizing = getSizing(issue2.origin), unit = sizing?.unit ?? "요소";
-        return sizing ? `${issue2.origin ?? "값"}이 너무 작습니다: ${issue2.minimum.toString()}${unit} ${adj}${suffix}` : `${issue2.origin ?? "값"}이 너무 작습니다: ${issue2.minimum.toString()} ${adj}${suffix}`;
+        let adj = issue2.inclusive ? "이상" : "초과", suffix = adj === "이상" ? "이어야 합니다" : "여야 합니다", sizing = getSizing(issue2.origin), unit2 = sizing?.unit ?? "요소";
+        return sizing ? `${issue2.origin ?? "값"}이 너무 작습니다: ${issue2.minimum.toString()}${unit2} ${adj}${suffix}` : `${issue2.origin ?? "값"}이 너무 작습니다: ${issue2.minimum.toString()} ${adj}${suffix}`;
       }
       case "invalid_format": {
         let _issue = issue2;
@@ -36947,16 +37269,16 @@ var error46 = () => {
       case "too_big": {
         let adj = issue2.inclusive ? "<=" : "<", sizing = getSizing(issue2.origin);
         if (sizing) {
-          let maxValue = Number(issue2.maximum), unit = getRussianPlural(maxValue, sizing.unit.one, sizing.unit.few, sizing.unit.many);
-          return `Слишком большое значение: ожидалось, что ${issue2.origin ?? "значение"} будет иметь ${adj}${issue2.maximum.toString()} ${unit}`;
+          let maxValue = Number(issue2.maximum), unit2 = getRussianPlural(maxValue, sizing.unit.one, sizing.unit.few, sizing.unit.many);
+          return `Слишком большое значение: ожидалось, что ${issue2.origin ?? "значение"} будет иметь ${adj}${issue2.maximum.toString()} ${unit2}`;
         }
         return `Слишком большое значение: ожидалось, что ${issue2.origin ?? "значение"} будет ${adj}${issue2.maximum.toString()}`;
       }
       case "too_small": {
         let adj = issue2.inclusive ? ">=" : ">", sizing = getSizing(issue2.origin);
         if (sizing) {
-          let minValue = Number(issue2.minimum), unit = getRussianPlural(minValue, sizing.unit.one, sizing.unit.few, sizing.unit.many);
-          return `Слишком маленькое значение: ожидалось, что ${issue2.origin} будет иметь ${adj}${issue2.minimum.toString()} ${unit}`;
+          let minValue = Number(issue2.minimum), unit2 = getRussianPlural(minValue, sizing.unit.one, sizing.unit.few, sizing.unit.many);
+          return `Слишком маленькое значение: ожидалось, что ${issue2.origin} будет иметь ${adj}${issue2.minimum.toString()} ${unit2}`;
         }
         return `Слишком маленькое значение: ожидалось, что ${issue2.origin} будет ${adj}${issue2.minimum.toString()}`;
       }
@@ -43668,12 +43990,15 @@ var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 }, SIZE_UNITS = {
   mib: 1024 ** 2,
   gib: 1024 ** 3,
   tib: 1024 ** 4
-};
+}, MAX_TIMER_MS = 2 ** 31 - 1;
 function parseDuration(value) {
-  if (typeof value == "number") return value >= 0 ? value * 1e3 : void 0;
-  let match2 = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
-  if (match2)
-    return Math.round(Number(match2[1]) * DURATION_UNITS[(match2[2] ?? "s").toLowerCase()]);
+  let ms;
+  if (typeof value == "number") ms = value * 1e3;
+  else {
+    let match2 = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
+    match2 && (ms = Math.round(Number(match2[1]) * DURATION_UNITS[(match2[2] ?? "s").toLowerCase()]));
+  }
+  return ms !== void 0 && Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIMER_MS ? ms : void 0;
 }
 function parseSize(value) {
   if (typeof value == "number")
@@ -43683,7 +44008,7 @@ function parseSize(value) {
     return Math.floor(Number(match2[1]) * factor);
 }
 function parseAddress(value, defaultHost) {
-  let text = String(value).trim(), match2 = /^(?:\[([^\]]+)\]|([^:[\]]*))?:?(\d{1,5})$/.exec(text);
+  let text = String(value).trim(), match2 = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text);
   if (!match2) return;
   let port = Number(match2[3]);
   if (!(port > 65535))
@@ -43691,25 +44016,13 @@ function parseAddress(value, defaultHost) {
 }
 
 // receiver/config/schema.ts
-var quote = (v) => JSON.stringify(v), duration3 = external_exports.union([external_exports.string(), external_exports.number()]).transform((v, ctx) => {
-  let ms = parseDuration(v);
-  return ms === void 0 ? (ctx.addIssue({
-    code: "custom",
-    message: `expected a duration like "30s" or "500ms", got ${quote(v)}`
-  }), external_exports.NEVER) : ms;
-}), size = external_exports.union([external_exports.string(), external_exports.number()]).transform((v, ctx) => {
-  let bytes = parseSize(v);
-  return bytes === void 0 ? (ctx.addIssue({
-    code: "custom",
-    message: `expected a size like "2GiB" or "500MB", got ${quote(v)}`
-  }), external_exports.NEVER) : bytes;
-}), address = (defaultHost) => external_exports.union([external_exports.string(), external_exports.number()]).transform((v, ctx) => {
-  let parsed = parseAddress(v, defaultHost);
-  return parsed || (ctx.addIssue({
-    code: "custom",
-    message: `expected host:port like "127.0.0.1:8080", got ${quote(v)}`
-  }), external_exports.NEVER);
-}), count = (min, max) => external_exports.number({ error: `expected a whole number from ${min} to ${max}` }).int().min(min).max(max), APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, key = external_exports.strictObject({
+var unit = (parse5, example) => external_exports.union([external_exports.string(), external_exports.number()]).transform((v, ctx) => {
+  let parsed = parse5(v);
+  return parsed === void 0 ? (ctx.addIssue({ code: "custom", message: `expected ${example}, got ${JSON.stringify(v)}` }), external_exports.NEVER) : parsed;
+}), duration3 = unit(parseDuration, 'a duration like "30s" or "500ms" (at most 24 days)'), size = unit(parseSize, 'a size like "2GiB" or "500MB"'), address = (defaultHost) => unit((v) => parseAddress(v, defaultHost), 'host:port like "127.0.0.1:8080"'), count = (min, max) => external_exports.preprocess(
+  (v) => typeof v == "string" && /^\d+$/.test(v.trim()) ? Number(v) : v,
+  external_exports.number({ error: `expected a whole number from ${min} to ${max}` }).int().min(min).max(max)
+), APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, key = external_exports.strictObject({
   id: external_exports.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected letters, digits, . _ - (1 to 64)"),
   secret: external_exports.string().optional(),
   publicKey: external_exports.string().optional()
@@ -43719,6 +44032,22 @@ var quote = (v) => JSON.stringify(v), duration3 = external_exports.union([extern
     path: ["secret"],
     message: `an HS256 secret needs at least 32 bytes, this one has ${Buffer.byteLength(k.secret)} (make one with: hotswap-receiver keygen)`
   });
+}), ids = external_exports.array(external_exports.union([external_exports.string(), external_exports.number()]).transform(String)).min(1), globs = external_exports.array(external_exports.string().min(1)).min(1), githubPolicy = {
+  repositoryIds: ids.optional(),
+  repositoryOwnerIds: ids.optional(),
+  repositories: globs.optional(),
+  refs: globs.optional(),
+  environments: globs.optional(),
+  events: globs.optional(),
+  jobWorkflowRefs: globs.optional(),
+  runnerEnvironments: globs.optional()
+}, LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/, github = external_exports.strictObject({
+  issuer: external_exports.string().refine((u) => /^https:\/\/[^/]+(\/.*)?$/.test(u) || LOOPBACK.test(u), {
+    message: "expected an https URL (http only on loopback)"
+  }).transform((u) => u.replace(/\/$/, "")).default("https://token.actions.githubusercontent.com"),
+  ...githubPolicy
+}).refine((p) => p.repositoryIds || p.repositoryOwnerIds || p.repositories, {
+  message: "name the repositories that may deploy: repositoryIds (best), repositoryOwnerIds or repositories; without one, every GitHub repository could"
 }), app = external_exports.strictObject({
   exeFile: external_exports.string().min(1),
   updateFile: external_exports.string().min(1),
@@ -43739,13 +44068,23 @@ var quote = (v) => JSON.stringify(v), duration3 = external_exports.union([extern
   keepReleases: count(1, 100).default(5),
   versionCommand: external_exports.array(external_exports.string()).min(1).optional(),
   maxUploadSize: size.default(2 * 1024 ** 3),
-  auth: external_exports.strictObject({ keys: external_exports.array(external_exports.string()).min(1) }).optional()
+  auth: external_exports.strictObject({
+    keys: external_exports.array(external_exports.string()).min(1).optional(),
+    github: external_exports.strictObject(githubPolicy).optional()
+  }).optional()
+}), admin = external_exports.strictObject({
+  passwordHash: external_exports.string().regex(
+    /^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/,
+    "expected a hash printed by: hotswap-receiver hash-password"
+  ),
+  sessionTtl: duration3.default(12 * 36e5)
 }), configSchema = external_exports.strictObject({
   listen: address("127.0.0.1").default({ host: "127.0.0.1", port: 8787 }),
   audience: external_exports.string().url("expected the receiver's public URL, like https://deploy.example.com"),
   data: external_exports.string().default("./.hotswap"),
   uploadIdleTimeout: duration3.default(6e4),
-  auth: external_exports.strictObject({ keys: external_exports.array(key).default([]) }),
+  auth: external_exports.strictObject({ keys: external_exports.array(key).default([]), github: github.optional() }),
+  admin: admin.optional(),
   apps: external_exports.record(external_exports.string().regex(APP_NAME, "app names are letters, digits, . _ - (1 to 64)"), app)
 });
 
@@ -43769,11 +44108,30 @@ function loadConfig(file2, env = process.env) {
     throw new ConfigError(path, "", `not valid YAML: ${error62.message.split(`
 `)[0]}`);
   }
-  if (!doc || typeof doc != "object")
+  if (!doc || typeof doc != "object" || Array.isArray(doc))
     throw new ConfigError(path, "", "expected a YAML mapping of keys");
-  let parsed = configSchema.safeParse(expandEnv(doc, path, env));
+  let parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: !0 });
   if (!parsed.success) throw toConfigError(path, parsed.error);
-  return resolvePaths(path, parsed.data);
+  return checkAuth(path, parsed.data), resolvePaths(path, parsed.data);
+}
+function checkAuth(file2, raw2) {
+  if (raw2.auth.keys.length === 0 && !raw2.auth.github)
+    throw new ConfigError(
+      file2,
+      "auth",
+      "configure at least one of auth.keys or auth.github, or nobody can deploy"
+    );
+  for (let [name, app2] of Object.entries(raw2.apps)) {
+    if (app2.auth?.github && !raw2.auth.github)
+      throw new ConfigError(
+        file2,
+        `apps.${name}.auth.github`,
+        "needs the global auth.github (its issuer and repositories) to narrow"
+      );
+    for (let id of app2.auth?.keys ?? [])
+      if (!raw2.auth.keys.some((k) => k.id === id))
+        throw new ConfigError(file2, `apps.${name}.auth.keys`, `no key "${id}" in auth.keys`);
+  }
 }
 function resolvePaths(file2, raw2) {
   let here = dirname3(file2), at = (p) => resolve2(here, p), apps = /* @__PURE__ */ new Map();
@@ -43794,7 +44152,7 @@ function resolvePaths(file2, raw2) {
     file: file2,
     data: at(raw2.data),
     uploadIdleTimeoutMs: uploadIdleTimeout,
-    auth: { keys },
+    auth: { ...raw2.auth, keys },
     apps
   };
 }
@@ -43808,7 +44166,7 @@ function toConfigError(file2, error62) {
       `unknown key (${names}); check the spelling against the config reference in the README`
     );
   }
-  return issue2.code === "invalid_type" && issue2.input === void 0 ? new ConfigError(file2, key2, "required key is missing") : new ConfigError(file2, key2, issue2.message);
+  return issue2.code === "invalid_key" ? new ConfigError(file2, key2, issue2.issues[0]?.message ?? issue2.message) : issue2.code === "invalid_type" && issue2.input === void 0 ? new ConfigError(file2, key2, "required key is missing") : new ConfigError(file2, key2, issue2.message);
 }
 
 // receiver/log.ts
@@ -43858,6 +44216,37 @@ function algOf(key2, file2, where) {
   );
 }
 
+// receiver/auth/oidc-issuer.ts
+var TIMEOUT_MS = 5e3, OidcIssuer = class {
+  constructor(url2) {
+    this.url = url2;
+  }
+  url;
+  keys;
+  async getKey() {
+    if (this.keys) return this.keys;
+    let jwksUri;
+    try {
+      let res = await fetch(`${this.url}/.well-known/openid-configuration`, {
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+        redirect: "error"
+      });
+      if (!res.ok) throw new Error(`discovery answered ${res.status}`);
+      let doc = await res.json();
+      if (doc.issuer?.replace(/\/$/, "") !== this.url || !doc.jwks_uri)
+        throw new Error("discovery document names another issuer or no jwks_uri");
+      jwksUri = doc.jwks_uri;
+    } catch (error62) {
+      throw new AuthError("ERR_ISSUER_UNREACHABLE", `${this.url}: ${error62.message}`);
+    }
+    return this.keys = createRemoteJWKSet(new URL(jwksUri), {
+      timeoutDuration: TIMEOUT_MS,
+      cooldownDuration: 3e4,
+      cacheMaxAge: 6e5
+    }), this.keys;
+  }
+};
+
 // receiver/auth/replay-store.ts
 import {
   closeSync,
@@ -43865,7 +44254,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync as readFileSync3,
-  renameSync,
+  renameSync as renameSync2,
   writeFileSync as writeFileSync3,
   writeSync
 } from "node:fs";
@@ -43891,8 +44280,9 @@ var ReplayStore = class {
     writeFileSync3(
       tmp,
       [...this.seen].map(([jti, exp]) => JSON.stringify({ jti, exp }) + `
-`).join("")
-    ), renameSync(tmp, file2), this.fd = openSync(file2, "a");
+`).join(""),
+      { flush: !0 }
+    ), renameSync2(tmp, file2), this.fd = openSync(file2, "a");
   }
   file;
   seen = /* @__PURE__ */ new Map();
@@ -43977,6 +44367,7 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
 };
 
 // receiver/runtime/app-runtime.ts
+import { EventEmitter } from "node:events";
 import { join as join5 } from "node:path";
 
 // receiver/gate/gate.ts
@@ -44480,13 +44871,13 @@ function signal(pid, name) {
 }
 
 // receiver/pool/pid-file.ts
-import { mkdirSync as mkdirSync3, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import { mkdirSync as mkdirSync3, renameSync as renameSync3, writeFileSync as writeFileSync4 } from "node:fs";
 import { dirname as dirname5 } from "node:path";
 function writePidFile(path, records) {
   mkdirSync3(dirname5(path), { recursive: !0 });
   let tmp = `${path}.${process.pid}.tmp`;
   writeFileSync4(tmp, JSON.stringify(records, null, 2) + `
-`), renameSync2(tmp, path);
+`), renameSync3(tmp, path);
 }
 
 // receiver/pool/live-children.ts
@@ -44859,8 +45250,8 @@ var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, Releases = class {
   async keep(exeFile, info) {
     let keptAt = /* @__PURE__ */ new Date(), existing = (await this.list()).find((r) => r.sha256 === info.sha256);
     if (existing) {
-      let refreshed = { ...existing, keptAt: keptAt.toISOString() };
-      return await writeFile(join4(this.dir, existing.id, "meta.json"), JSON.stringify(refreshed, null, 2)), refreshed;
+      let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta3 = join4(this.dir, existing.id, "meta.json");
+      return await writeFile(`${meta3}.tmp`, JSON.stringify(refreshed, null, 2)), await rename3(`${meta3}.tmp`, meta3), refreshed;
     }
     let id = `${keptAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${info.sha256.slice(0, 12)}`, release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join4(this.dir, `.tmp-${randomBytes5(4).toString("hex")}`);
     await mkdir(tmp, { recursive: !0 });
@@ -44883,7 +45274,7 @@ var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, Releases = class {
 };
 
 // receiver/swap/swap-record.ts
-import { mkdirSync as mkdirSync4, readFileSync as readFileSync5, renameSync as renameSync3, rmSync, writeFileSync as writeFileSync5 } from "node:fs";
+import { mkdirSync as mkdirSync4, readFileSync as readFileSync5, renameSync as renameSync4, rmSync, writeFileSync as writeFileSync5 } from "node:fs";
 import { dirname as dirname8 } from "node:path";
 var SwapRecordFile = class {
   constructor(file2) {
@@ -44900,7 +45291,7 @@ var SwapRecordFile = class {
   write(record2) {
     mkdirSync4(dirname8(this.file), { recursive: !0 });
     let tmp = `${this.file}.tmp`;
-    writeFileSync5(tmp, JSON.stringify(record2), { flush: !0 }), renameSync3(tmp, this.file);
+    writeFileSync5(tmp, JSON.stringify(record2), { flush: !0 }), renameSync4(tmp, this.file);
   }
   clear() {
     rmSync(this.file, { force: !0 });
@@ -44946,6 +45337,8 @@ var AppRuntime = class {
   releases;
   record;
   lock = new AppLock();
+  /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */
+  feed = new EventEmitter().setMaxListeners(100);
   log;
   pidFile;
   // Comes back from whatever a crash left: orphaned servers, half uploads, a
@@ -44961,7 +45354,12 @@ var AppRuntime = class {
       this.journal
     );
     recovery && this.log("warn", recovery.message);
-    let { port } = await this.gate.listen();
+    let { port } = await this.gate.listen().catch((error62) => {
+      let { host, port: port2 } = this.config.gate;
+      throw new Error(
+        `cannot listen on ${host}:${port2} (apps.${this.config.name}.gate): ${error62.code ?? error62.message}`
+      );
+    });
     if (this.log("info", `gate listening on ${this.config.gate.host}:${port}`), !await versionInfo(this.config.exeFile)) {
       this.log("warn", `exeFile ${this.config.exeFile} does not exist yet: deploy a first version`);
       return;
@@ -44999,7 +45397,12 @@ var AppRuntime = class {
 var Receiver = class {
   constructor(config2) {
     this.config = config2;
-    this.keys = loadKeys(config2), this.replay = new ReplayStore(join6(config2.data, "replay.jsonl")), this.journal = new Journal(config2.data);
+    let github2 = config2.auth.github;
+    this.trust = {
+      keys: loadKeys(config2),
+      audience: config2.audience,
+      github: github2 && { config: github2, issuer: new OidcIssuer(github2.issuer) }
+    }, this.replay = new ReplayStore(join6(config2.data, "replay.jsonl")), this.journal = new Journal(config2.data);
     for (let app2 of config2.apps.values())
       this.apps.set(
         app2.name,
@@ -45007,7 +45410,8 @@ var Receiver = class {
       );
   }
   config;
-  keys;
+  /** What tokens this receiver accepts: its keys, its audience, its GitHub issuer. */
+  trust;
   replay;
   journal;
   apps = /* @__PURE__ */ new Map();
@@ -45040,7 +45444,9 @@ async function serve(configFile) {
   let stopping = !1, stop = (signal2) => {
     stopping || (stopping = !0, log("info", `${signal2}: stopping servers and gates`), server.close(), server.closeAllConnections(), receiver.stop().finally(() => process.exit(0)));
   };
-  process.on("SIGTERM", () => stop("SIGTERM")), process.on("SIGINT", () => stop("SIGINT")), await receiver.start(), log("info", "ready");
+  process.on("SIGTERM", () => stop("SIGTERM")), process.on("SIGINT", () => stop("SIGINT")), await receiver.start().catch((error62) => {
+    throw new Error(`${error62.message} in ${config2.file}`);
+  }), log("info", "ready");
 }
 
 // receiver/cli.ts

@@ -1,0 +1,318 @@
+// The shipped action (dist/action/index.js), run the way the GitHub runner runs it, against
+// the shipped receiver (dist/receiver/cli.js) with real servers behind a real gate: what a
+// user sees in the workflow log, the step's outputs and the job summary, and what the
+// server ends up serving.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { AppStatus } from "../../receiver/protocol.js";
+import type { AppBehaviour } from "../helpers/app-script.js";
+import { call, sha256 } from "../helpers/api-client.js";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { runAction, type ActionRun } from "../helpers/run-action.js";
+import { snapshot } from "../helpers/snapshot.js";
+import { steadyLoad, type LoadReport } from "../helpers/steady-load.js";
+import { mint, SECRET } from "../helpers/tokens.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { createWorkspace, type Workspace, type WorkspaceOptions } from "../helpers/workspace.js";
+
+const DEPLOY_STEPS = ["upload", "hold", "unload", "swap", "reload", "release"];
+const STEP_NAMES = new Set([...DEPLOY_STEPS, "rollback"]);
+
+/** A server running a receiver, and a CI checkout holding builds for the action to ship. */
+interface Site {
+  ws: Workspace;
+  rx: ReceiverProcess;
+  checkout: string;
+  /** Writes app version `name` into the checkout as build/webdemo-NAME; returns its bytes. */
+  build(name: string, behaviour?: Partial<AppBehaviour>): Buffer;
+  /** Runs the bundled action against the receiver; `with` adds to or overrides the inputs. */
+  action(inputs: Record<string, string>): Promise<ActionRun>;
+  /** What the gate answers to GET / right now ("v1"). */
+  answer(): Promise<string>;
+  status(): Promise<AppStatus>;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function site(options: WorkspaceOptions = {}): Promise<Site> {
+  const ws = createWorkspace(options);
+  cleanups.push(() => rmSync(ws.dir, { recursive: true, force: true }));
+  const rx = await startReceiver(ws.configFile);
+  cleanups.push(() => rx.stop());
+  const checkout = mkdtempSync(join(tmpdir(), "hotswap-checkout-"));
+  cleanups.push(() => rmSync(checkout, { recursive: true, force: true }));
+  mkdirSync(join(checkout, "build"));
+  return {
+    ws,
+    rx,
+    checkout,
+    build(name, behaviour) {
+      const target = join(checkout, "build", `webdemo-${name}`);
+      copyFileSync(ws.version(name, behaviour), target);
+      return readFileSync(target);
+    },
+    action: (inputs) =>
+      runAction({
+        inputs: {
+          url: rx.api,
+          app: "webdemo",
+          key: SECRET,
+          "key-id": "ci",
+          audience: "https://deploy.test",
+          timeout: "45",
+          ...inputs,
+        },
+        workspace: checkout,
+      }),
+    answer: async () => (await (await fetch(`${rx.gate()}/`)).text()).trim(),
+    status: async () => {
+      const r = await call(rx.api, "/v1/apps/webdemo", { token: await mint({ op: "status" }) });
+      expect(r.status).toBe(200);
+      return r.json as AppStatus;
+    },
+  };
+}
+
+// A steady client through the gate, stopped after the test even when an assertion fails
+// first (the helper's stop() may run only once).
+function steady(url: string) {
+  const load = steadyLoad(url, 4);
+  let stopped: Promise<LoadReport> | undefined;
+  const stop = () => (stopped ??= load.stop());
+  cleanups.push(async () => void (await stop()));
+  return { report: load.report, stop };
+}
+
+/** The action's whole output, for an assertion message that shows what went wrong. */
+const shown = (run: ActionRun) =>
+  `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+
+interface Group {
+  title: string;
+  lines: string[];
+}
+
+// The log groups the runner folds, in order, each with the lines between its markers.
+function groups(stdout: string): Group[] {
+  const found: Group[] = [];
+  let open: Group | undefined;
+  for (const line of stdout.split("\n")) {
+    if (line.startsWith("::group::")) found.push((open = { title: line.slice(9), lines: [] }));
+    else if (line === "::endgroup::") open = undefined;
+    else open?.lines.push(line);
+  }
+  return found;
+}
+
+// Lines a group shows outside any ::stop-commands:: fence that are not the action's own
+// commands: receiver text there could run workflow commands. Fences must close with their token.
+function unfenced(lines: string[]): string[] {
+  const loose: string[] = [];
+  let token: string | undefined;
+  for (const line of lines) {
+    const opening = /^::stop-commands::(.+)$/.exec(line);
+    if (token === undefined && opening) token = opening[1];
+    else if (token !== undefined && line === `::${token}::`) token = undefined;
+    else if (token === undefined && !/^::(error|warning)::/.test(line)) loose.push(line);
+  }
+  if (token !== undefined) loose.push(`(fence ${token} never closed)`);
+  return loose;
+}
+
+/** Text between ::stop-commands:: fences, joined. */
+function fencedText(stdout: string): string {
+  const blocks = stdout.matchAll(/^::stop-commands::(\S+)\n([\s\S]*?)\n::\1::$/gm);
+  return [...blocks].map((m) => m[2]).join("\n");
+}
+
+describe("the bundled action against a real receiver", () => {
+  it("deploys v2 while a steady client sees no failure, and reports every step", async () => {
+    const s = await site();
+    const v1 = readFileSync(s.ws.exeFile);
+    const v2 = s.build("v2");
+    const load = steady(`${s.rx.gate()}/`);
+    await waitFor(() => load.report.ok >= 20, "traffic through the gate");
+
+    const run = await s.action({ file: "build/webdemo-v2" });
+
+    expect(run.code, shown(run)).toBe(0);
+    const seen = load.report.answers.length;
+    await waitFor(() => load.report.answers.slice(seen).includes("v2"), "answers from v2");
+    const report = await load.stop();
+    expect(report.failures).toEqual([]);
+    expect(report.failed).toBe(0);
+    expect(report.answers[0]).toBe("v1");
+    expect(report.answers.at(-1)).toBe("v2");
+    // Once v2 answered, v1 never does again.
+    expect(report.answers.slice(report.answers.indexOf("v2"))).not.toContain("v1");
+
+    expect(run.outputs).toEqual({
+      sha256: sha256(v2),
+      "previous-sha256": sha256(v1),
+      "deploy-id": expect.stringMatching(/\S/),
+      version: "testapp v2",
+      "hold-ms": expect.stringMatching(/^\d+$/),
+      "duration-ms": expect.stringMatching(/^\d+$/),
+    });
+
+    expect(run.summary).toContain("<table>");
+    expect(run.summary).toContain("<th>app</th><td>webdemo</td>");
+    expect(run.summary).toMatch(
+      /<th>before → after<\/th><td><code>[0-9a-f]{7}<\/code> testapp v1 → <code>[0-9a-f]{7}<\/code> testapp v2<\/td>/,
+    );
+    expect(run.summary).toMatch(/<th>hold time<\/th><td>[\d.]+ m?s<\/td>/);
+
+    const steps = groups(run.stdout).filter((g) => STEP_NAMES.has(g.title.split(" ")[0]!));
+    expect(
+      steps.map((g) => g.title.split(" ")[0]),
+      shown(run),
+    ).toEqual(DEPLOY_STEPS);
+    expect(
+      steps.every((g) => / \([\d.]+ m?s\)$/.test(g.title)),
+      shown(run),
+    ).toBe(true);
+    for (const step of steps) expect(unfenced(step.lines), step.title).toEqual([]);
+    const fenced = fencedText(run.stdout);
+    expect(fenced).toContain(sha256(v2).slice(0, 12)); // the receiver's "staged ... verified"
+    expect(fenced).toMatch(/testapp v1 → .*testapp v2/);
+
+    expect(await s.answer()).toBe("v2");
+  });
+
+  it.each([
+    ["fails its health check", { unhealthy: true }, /ERR_HEALTH_CHECK: .*health answered 500/],
+    ["crashes at start", { crashAtStart: 3 }, /ERR_HEALTH_CHECK: .*exited with code 3/],
+  ] as const)(
+    "fails the step with the receiver's reason when the new build %s, and v2 keeps serving",
+    async (_, behaviour, reason) => {
+      const s = await site({ app: { health: { path: "/health", timeout: "2s" } } });
+      const v2 = s.build("v2");
+      const good = await s.action({ file: "build/webdemo-v2" });
+      expect(good.code, shown(good)).toBe(0);
+      s.build("v3", behaviour);
+      const load = steady(`${s.rx.gate()}/`);
+      await waitFor(() => load.report.ok >= 20, "traffic through the gate");
+
+      const run = await s.action({ file: "build/webdemo-v3" });
+
+      expect(run.code, shown(run)).not.toBe(0);
+      const error = run.stdout.split("\n").find((l) => l.startsWith("::error::deploy of webdemo"));
+      expect(error, shown(run)).toMatch(reason);
+      expect(error).toContain("rolled back");
+      expect(run.outputs["sha256"]).toBe(sha256(v2));
+      const report = await load.stop();
+      expect(report.failures).toEqual([]);
+      expect(new Set(report.answers)).toEqual(new Set(["v2"]));
+      expect(await s.answer()).toBe("v2");
+      expect(readFileSync(s.ws.exeFile)).toEqual(v2);
+    },
+  );
+
+  it("fails with the receiver's 401 message on a wrong key and changes nothing on disk", async () => {
+    const s = await site();
+    s.build("v2");
+    const before = snapshot(s.ws.dir);
+
+    const run = await s.action({
+      file: "build/webdemo-v2",
+      key: "not-the-receivers-secret-0123456789abcdef",
+    });
+
+    expect(run.code, shown(run)).not.toBe(0);
+    expect(run.stdout, shown(run)).toContain(
+      "::error::receiver answered 401 Unauthorized: token signature does not verify",
+    );
+    expect(run.outputs).toEqual({});
+    expect(snapshot(s.ws.dir)).toEqual(before);
+    expect(await s.answer()).toBe("v1");
+  });
+
+  it("stages with operation upload and puts it live with operation swap, as two steps", async () => {
+    const s = await site();
+    const v1 = readFileSync(s.ws.exeFile);
+    const v2 = s.build("v2");
+
+    const upload = await s.action({ operation: "upload", file: "build/webdemo-v2" });
+
+    expect(upload.code, shown(upload)).toBe(0);
+    expect(upload.outputs).toMatchObject({ sha256: sha256(v2), version: "testapp v2" });
+    expect(readFileSync(s.ws.updateFile)).toEqual(v2);
+    expect(readFileSync(s.ws.exeFile)).toEqual(v1);
+    expect(await s.answer()).toBe("v1");
+    expect((await s.status()).staged).toMatchObject({ sha256: sha256(v2) });
+
+    const swap = await s.action({ operation: "swap" });
+
+    expect(swap.code, shown(swap)).toBe(0);
+    expect(swap.outputs).toMatchObject({
+      sha256: sha256(v2),
+      "previous-sha256": sha256(v1),
+      version: "testapp v2",
+    });
+    expect(await s.answer()).toBe("v2");
+    expect(readFileSync(s.ws.exeFile)).toEqual(v2);
+  });
+
+  it("rolls back to the release before, and to one named by rollback-to", async () => {
+    const s = await site();
+    const v1 = readFileSync(s.ws.exeFile);
+    const v2 = s.build("v2");
+    const v3 = s.build("v3");
+    for (const name of ["v2", "v3"]) {
+      const run = await s.action({ file: `build/webdemo-${name}` });
+      expect(run.code, shown(run)).toBe(0);
+    }
+    expect(await s.answer()).toBe("v3");
+
+    const back = await s.action({ operation: "rollback" });
+
+    expect(back.code, shown(back)).toBe(0);
+    expect(back.outputs).toMatchObject({
+      sha256: sha256(v2),
+      "previous-sha256": sha256(v3),
+      version: "testapp v2",
+    });
+    expect(await s.answer()).toBe("v2");
+
+    const release = (await s.status()).releases.find((r) => r.sha256 === sha256(v1));
+    expect(release, "v1 among the kept releases").toBeDefined();
+    const to = await s.action({ operation: "rollback", "rollback-to": release!.id });
+
+    expect(to.code, shown(to)).toBe(0);
+    expect(to.outputs).toMatchObject({ sha256: sha256(v1), version: "testapp v1" });
+    expect(await s.answer()).toBe("v1");
+    expect(readFileSync(s.ws.exeFile)).toEqual(v1);
+  });
+
+  it("fails before any request when the file glob matches two files, listing both", async () => {
+    const s = await site();
+    s.build("v2");
+    s.build("v3");
+    // A stand-in that counts requests: the action must not send one.
+    let requests = 0;
+    const counter = createServer((_, res) => {
+      requests++;
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => counter.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => counter.close(() => resolve())));
+    const url = `http://127.0.0.1:${(counter.address() as AddressInfo).port}`;
+
+    const run = await s.action({ url, file: "build/webdemo-*" });
+
+    expect(run.code, shown(run)).not.toBe(0);
+    const error = run.stdout.split("\n").find((l) => l.startsWith("::error::"));
+    expect(error, shown(run)).toContain('file "build/webdemo-*" matched 2 files');
+    expect(error).toContain(join(s.checkout, "build", "webdemo-v2"));
+    expect(error).toContain(join(s.checkout, "build", "webdemo-v3"));
+    expect(requests).toBe(0);
+    expect(run.outputs).toEqual({});
+  });
+});
