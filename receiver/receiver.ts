@@ -4,6 +4,7 @@ import { loadKeys } from "./auth/load-keys.js";
 import { OidcIssuer } from "./auth/oidc-issuer.js";
 import { ReplayStore } from "./auth/replay-store.js";
 import type { Config } from "./config/load-config.js";
+import { lockDataDir } from "./data-lock.js";
 import { Journal } from "./journal/journal.js";
 import { AppRuntime } from "./runtime/app-runtime.js";
 
@@ -23,6 +24,8 @@ export class Receiver {
       audience: config.audience,
       github: github && { config: github, issuer: new OidcIssuer(github.issuer) },
     };
+    // Only once the config and its keys are known good does anything touch the disk.
+    lockDataDir(config.data, config.file);
     this.replay = new ReplayStore(join(config.data, "replay.jsonl"));
     this.journal = new Journal(config.data);
     for (const app of config.apps.values())

@@ -18,10 +18,11 @@ export class NdjsonStream {
       },
       cancel: () => this.close(),
     });
-    this.arm();
   }
 
+  /** The answer; heartbeats start with it (not while an upload is still being read). */
   response(): Response {
+    this.arm();
     return new Response(this.body, {
       status: 200,
       headers: { "content-type": NDJSON, "cache-control": "no-store", "x-accel-buffering": "no" },

@@ -1,8 +1,7 @@
 import type { Context } from "hono";
-import { copyFile } from "node:fs/promises";
 import type { ReleaseInfo, VersionInfo } from "../protocol.js";
 import { runSwap } from "../runtime/run-swap.js";
-import { restorePath } from "../swap/restore-release.js";
+import { copyRelease, restorePath } from "../swap/restore-release.js";
 import { versionInfo } from "../version/version-info.js";
 import type { ApiEnv } from "./api-env.js";
 import { HttpError } from "../http-error.js";
@@ -56,7 +55,7 @@ export async function rollbackRoute(c: Context<ApiEnv>): Promise<Response> {
         );
       }
       // Copied beside exeFile before the hold, so the hold covers only a rename.
-      await copyFile(rt.releases.fileOf(release), restorePath(app.exeFile));
+      await copyRelease(rt.releases, release, restorePath(app.exeFile));
     },
     (ctx) => runSwap(rt, "rollback", { path: restorePath(app.exeFile), info: release! }, ctx),
   );

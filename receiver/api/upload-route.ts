@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { ResultEvent, VersionInfo } from "../protocol.js";
 import { runSwap } from "../runtime/run-swap.js";
 import { stageUpload } from "../staging/stage-upload.js";
-import { versionInfo } from "../version/version-info.js";
+import { rememberDigest, versionInfo } from "../version/version-info.js";
 import type { ApiEnv } from "./api-env.js";
 import { HttpError } from "../http-error.js";
 import { streamedRun } from "./streamed-run.js";
@@ -21,13 +21,14 @@ export async function uploadRoute(c: Context<ApiEnv>, op: "deploy" | "upload"): 
     async (ctx) => {
       const started = performance.now();
       ctx.emit({ type: "step", step: "upload", state: "start" });
-      const { size } = await stageUpload(c.env.incoming, {
+      const { size, sha256 } = await stageUpload(c.env.incoming, {
         updateFile: app.updateFile,
         length,
         sha256: c.var.principal.sha256!,
         idleTimeoutMs: rt.uploadIdleTimeoutMs,
       });
       const ms = Math.round(performance.now() - started);
+      await rememberDigest(app.updateFile, sha256);
       ctx.emit({ type: "progress", received: size, total: length });
       staged = (await versionInfo(app.updateFile, app.versionCommand))!;
       ctx.emit({

@@ -6,6 +6,9 @@ import { checkGithubPolicy } from "./github-policy.js";
 import type { Principal } from "./identify.js";
 import type { ReplayStore } from "./replay-store.js";
 
+/** The largest clock tolerance of either token kind (verify-key-token, verify-oidc-token). */
+export const REPLAY_MARGIN_S = 60;
+
 export interface Request {
   app: AppConfig;
   op: Op;
@@ -49,5 +52,6 @@ export function authorize(
       checkGithubPolicy(p.github!, app.auth.github, `apps.${app.name}.auth.github`, false);
   }
   if (replay.has(p.jti)) throw new AuthError("ERR_REPLAYED");
-  replay.add(p.jti, p.exp);
+  // Tokens pass until exp plus the clock tolerance: remember the jti at least that long.
+  replay.add(p.jti, p.exp + REPLAY_MARGIN_S);
 }

@@ -58,7 +58,8 @@ export async function identify(
       who: { repository, ref, sha, run_id, actor, keyId: c.kid },
     };
   }
-  if (!trust.github) throw new AuthError("ERR_OIDC_OFF");
+  if (!trust.github)
+    throw new AuthError("ERR_OIDC_OFF", "the token carries iss (key-mode tokens must not)");
   if (iss !== trust.github.issuer.url)
     throw new AuthError("ERR_ISSUER", `token iss ${JSON.stringify(String(iss).slice(0, 100))}`);
   const audience = boundAudience(trust.audience, request.app, request.op, request.sha256);

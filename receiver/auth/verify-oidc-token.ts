@@ -1,5 +1,6 @@
 import { jwtVerify } from "jose";
 import type { GithubClaims } from "./github-policy.js";
+import { AuthError } from "./auth-error.js";
 import { fromJose } from "./jose-errors.js";
 import type { OidcIssuer } from "./oidc-issuer.js";
 
@@ -30,8 +31,13 @@ export async function verifyOidcToken(
       requiredClaims: ["exp", "iat", "jti"],
       clockTolerance: CLOCK_TOLERANCE_S,
     });
+    // jose checks iat only with maxTokenAge; a token from the future is refused here.
+    if ((payload.iat as number) > Date.now() / 1000 + CLOCK_TOLERANCE_S)
+      throw new AuthError("ERR_IAT_FUTURE");
     return payload as unknown as OidcClaims;
   } catch (error) {
+    // fetch() fails with a TypeError when the issuer's JWKS cannot be reached.
+    if (error instanceof TypeError) throw new AuthError("ERR_ISSUER_UNREACHABLE", error.message);
     throw fromJose(error, "GitHub ID tokens are RS256");
   }
 }

@@ -36,10 +36,12 @@ export async function serve(configFile: string): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log("info", `${signal}: stopping servers and gates`);
-    server.close();
-    server.closeAllConnections();
-    receiver.stop().finally(() => process.exit(0));
+    log("info", `${signal}: letting a running swap finish, then stopping servers and gates`);
+    server.close(); // no new API calls; a running stream may finish
+    receiver.stop().finally(() => {
+      server.closeAllConnections();
+      process.exit(0);
+    });
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

@@ -45,6 +45,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: true });
   if (!parsed.success) throw toConfigError(path, parsed.error);
   checkAuth(path, parsed.data);
+  checkApps(path, parsed.data);
   return resolvePaths(path, parsed.data);
 }
 
@@ -70,6 +71,32 @@ function checkAuth(file: string, raw: RawConfig): void {
       if (!raw.auth.keys.some((k) => k.id === id))
         throw new ConfigError(file, `apps.${name}.auth.keys`, `no key "${id}" in auth.keys`);
     }
+  }
+}
+
+// Apps must not share the files or the port a swap works on, nor differ only
+// in case (their data folders would collide on Windows and macOS).
+function checkApps(file: string, raw: RawConfig): void {
+  const here = dirname(file);
+  const owners = new Map<string, string>();
+  const claim = (what: string, key: string) => {
+    const other = owners.get(what);
+    if (other) throw new ConfigError(file, key, `is the same as ${other}; every app needs its own`);
+    owners.set(what, key);
+  };
+  for (const [name, app] of Object.entries(raw.apps)) {
+    const at = `apps.${name}`;
+    claim(`name:${name.toLowerCase()}`, at);
+    if (resolve(here, app.exeFile) === resolve(here, app.updateFile)) {
+      throw new ConfigError(
+        file,
+        `${at}.updateFile`,
+        "must differ from exeFile: uploads are staged there while exeFile runs",
+      );
+    }
+    claim(`file:${resolve(here, app.exeFile)}`, `${at}.exeFile`);
+    claim(`file:${resolve(here, app.updateFile)}`, `${at}.updateFile`);
+    if (app.gate.port !== 0) claim(`port:${app.gate.port}`, `${at}.gate`);
   }
 }
 

@@ -67,7 +67,7 @@ const githubPolicy = {
   jobWorkflowRefs: globs.optional(),
   runnerEnvironments: globs.optional(),
 };
-const LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
+const LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/.*)?$/;
 const github = z
   .strictObject({
     issuer: z

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
-import { join } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { AppConfig } from "../config/load-config.js";
 import { Gate } from "../gate/gate.js";
 import type { Journal } from "../journal/journal.js";
@@ -37,10 +38,7 @@ export class AppRuntime {
     const dir = join(dataDir, "apps", config.name);
     this.log = createLog(config.name);
     this.pidFile = join(dir, "servers.json");
-    this.releases = new Releases(
-      join(dataDir, "releases", config.name),
-      Releases.nameFor(config.exeFile),
-    );
+    this.releases = new Releases(join(dataDir, "releases", config.name), basename(config.exeFile));
     this.record = new SwapRecordFile(join(dir, "swap.json"));
     this.pool = new Pool(
       {
@@ -68,8 +66,21 @@ export class AppRuntime {
   // Comes back from whatever a crash left: orphaned servers, half uploads, a
   // swap cut short; then opens the gate and starts the servers.
   async start(): Promise<void> {
+    // Deploys wait (409, which the action retries) until recovery is over.
+    this.lock.tryAcquire("start");
+    try {
+      await this.startUnlocked();
+    } finally {
+      this.lock.release("start");
+    }
+  }
+
+  private async startUnlocked(): Promise<void> {
     const reaped = await reapStale(this.pidFile);
     if (reaped) this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`);
+    // A first deploy may go to folders that do not exist yet.
+    await mkdir(dirname(this.config.exeFile), { recursive: true });
+    await mkdir(dirname(this.config.updateFile), { recursive: true });
     await cleanStaging(this.config.updateFile);
     const recovery = await recover(
       this.config.name,
@@ -95,17 +106,35 @@ export class AppRuntime {
     } catch (error) {
       this.log("error", `servers did not start: ${(error as Error).message}`);
       if (!recovery?.fallback) return;
-      this.log("warn", `rolling back to release ${recovery.fallback.id}`);
-      await restoreRelease(this.releases, recovery.fallback, this.config.exeFile);
-      await this.pool
-        .start(this.config.exeFile)
-        .catch((e: Error) =>
-          this.log("error", `release ${recovery.fallback!.id} did not start either: ${e.message}`),
-        );
+      const fallback = recovery.fallback;
+      this.log("warn", `rolling back to release ${fallback.id}`);
+      await restoreRelease(this.releases, fallback, this.config.exeFile);
+      const failed = await this.pool.start(this.config.exeFile).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      if (failed)
+        this.log("error", `release ${fallback.id} did not start either: ${failed.message}`);
+      this.journal.append({
+        deployId: `recover-${fallback.id}`,
+        app: this.config.name,
+        op: "recover",
+        outcome: failed ? "failed" : "rolled-back",
+        at: new Date().toISOString(),
+        after: fallback,
+        message: `the interrupted version did not start (${(error as Error).message}); release ${fallback.id} ${failed ? "did not start either" : "serves again"}`,
+      });
     }
   }
 
+  // A receiver asked to stop lets a running swap finish (up to the time its
+  // steps may take), then closes the gate and stops the servers.
   async stop(): Promise<void> {
+    const { drainTimeoutMs, stopTimeoutMs, health, hold } = this.config;
+    const longest = drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+    if (!(await this.lock.acquire("stop", longest))) {
+      this.log("warn", `${this.lock.busy} did not end in ${longest} ms; stopping anyway`);
+    }
     await this.gate.close();
     await this.pool.stop();
   }

@@ -1,5 +1,6 @@
 import type { JournalEntry, ReleaseInfo, ResultEvent, VersionInfo } from "../protocol.js";
-import { hotSwap, type Incoming } from "../swap/hot-swap.js";
+import { hotSwap, type Incoming, type SwapOutcome } from "../swap/hot-swap.js";
+import { besideExe } from "../swap/beside-exe.js";
 import type { Emit } from "../swap/step.js";
 import { versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
@@ -31,12 +32,23 @@ export async function runSwap(
     after: incoming.info,
   });
   const parts = { app, pool: rt.pool, gate: rt.gate, releases: rt.releases, record: rt.record };
-  const outcome = await hotSwap(
-    parts,
-    incoming,
-    { deployId: ctx.deployId, op, previous },
-    ctx.emit,
-  );
+  let outcome: SwapOutcome;
+  try {
+    outcome = await hotSwap(
+      parts,
+      await besideExe(incoming, app.exeFile),
+      { deployId: ctx.deployId, op, previous },
+      ctx.emit,
+    );
+  } catch (error) {
+    // hotSwap reports every expected failure as an outcome; this is the rest
+    // (a disk that refuses the kept copy, say). Journal it all the same.
+    outcome = {
+      ok: false,
+      holdMs: 0,
+      error: { code: "ERR_SWAP_FAILED", message: (error as Error).message },
+    };
+  }
   // The live file is now the incoming one, or the kept one after a rollback: no need to run versionCommand again.
   const now = outcome.ok
     ? incoming.info

@@ -34,10 +34,26 @@ export async function startOperation(
       `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`,
     );
   }
+  // Reporting is best effort: a full disk or a broken listener must never stop
+  // a swap half way (the hold would stay on) nor crash the receiver.
+  let warned = false;
   const emit = (event: StreamEvent) => {
-    rt.journal.log(deployId, event);
-    rt.feed.emit("event", { app: rt.config.name, deployId, op, event });
-    listen?.(event);
+    for (const deliver of [
+      () => rt.journal.log(deployId, event),
+      () => rt.feed.emit("event", { app: rt.config.name, deployId, op, event }),
+      () => listen?.(event),
+    ]) {
+      try {
+        deliver();
+      } catch (error) {
+        if (!warned)
+          rt.log(
+            "warn",
+            `${op} ${deployId}: could not report an event: ${(error as Error).message}`,
+          );
+        warned = true;
+      }
+    }
   };
   const ctx: RunContext = { deployId, emit, startedAt: performance.now(), who };
   try {

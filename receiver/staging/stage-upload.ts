@@ -39,12 +39,14 @@ export async function stageUpload(
     const hash = createHash("sha256");
     for await (const chunk of idleTimeout(body, options.idleTimeoutMs)) {
       received += chunk.length;
-      if (received > length)
+      // node:http never delivers past Content-Length; other streams might.
+      if (received > length) {
         throw new HttpError(
           400,
           "ERR_SIZE_MISMATCH",
           `body is longer than its Content-Length (${length})`,
         );
+      }
       hash.update(chunk);
       await file.write(chunk);
       options.onProgress?.(received);
@@ -77,24 +79,22 @@ export async function stageUpload(
   }
 }
 
-// A client that stops sending must not hold the app's lock for ever.
+// A client that stops sending must not hold the app's lock for ever. The body
+// is left unread (not destroyed), so the 408 still reaches the client, and the
+// error answer closes the connection.
 async function* idleTimeout(body: Readable, ms: number): AsyncGenerator<Buffer> {
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(
-      () => body.destroy(new HttpError(408, "ERR_UPLOAD_TIMEOUT", `no upload data for ${ms} ms`)),
-      ms,
-    );
-  };
-  arm();
-  try {
-    for await (const chunk of body) {
-      arm();
-      yield chunk as Buffer;
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const next = chunks.next();
+    const idle = new Promise<"idle">((resolve) => (timer = setTimeout(() => resolve("idle"), ms)));
+    const step = await Promise.race([next, idle]).finally(() => clearTimeout(timer));
+    if (step === "idle") {
+      next.catch(() => {}); // settles when the connection closes
+      throw new HttpError(408, "ERR_UPLOAD_TIMEOUT", `no upload data for ${ms} ms`);
     }
-  } finally {
-    clearTimeout(timer);
+    if (step.done) return;
+    yield step.value;
   }
 }
 

@@ -1,19 +1,37 @@
 // One operation per app at a time (Guarantee 5): a second one is refused at
-// once with 409 rather than queued, so a CI retry sees the conflict.
+// once with 409 rather than queued, so a CI retry sees the conflict. Only the
+// receiver's own shutdown waits its turn (acquire), so it never cuts a swap.
 export class AppLock {
   private holder: string | undefined;
+  private readonly waiters: (() => void)[] = [];
 
   get busy(): string | undefined {
     return this.holder;
   }
 
-  tryAcquire(deployId: string): boolean {
+  tryAcquire(id: string): boolean {
     if (this.holder) return false;
-    this.holder = deployId;
+    this.holder = id;
     return true;
   }
 
-  release(deployId: string): void {
-    if (this.holder === deployId) this.holder = undefined;
+  /** Waits up to timeoutMs for the lock; false if it is still taken then. */
+  async acquire(id: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.tryAcquire(id)) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((wake) => {
+        const timer = setTimeout(wake, left);
+        this.waiters.push(() => (clearTimeout(timer), wake()));
+      });
+    }
+    return true;
+  }
+
+  release(id: string): void {
+    if (this.holder !== id) return;
+    this.holder = undefined;
+    this.waiters.splice(0).forEach((wake) => wake());
   }
 }

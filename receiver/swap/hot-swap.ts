@@ -50,7 +50,7 @@ export async function hotSwap(
   const { app, gate, releases, record } = parts;
   const step = stepper(emit);
   const kept = run.previous ? await releases.keep(app.exeFile, run.previous) : undefined;
-  const note = (phase: SwapRecord["phase"]) =>
+  const write = (phase: SwapRecord["phase"]) =>
     record.write({
       deployId: run.deployId,
       op: run.op,
@@ -60,8 +60,21 @@ export async function hotSwap(
       newSha256: incoming.info.sha256,
       startedAt: new Date().toISOString(),
     });
+  // The first record must land before anything changes (a failure here stops the
+  // swap untouched); later ones are best effort: a full disk must not strand the hold.
+  write("hold");
+  const note = (phase: SwapRecord["phase"]) => {
+    try {
+      write(phase);
+    } catch (error) {
+      emit({
+        type: "log",
+        level: "warn",
+        message: `could not write the swap record: ${(error as Error).message}`,
+      });
+    }
+  };
 
-  note("hold");
   const heldAt = performance.now();
   await step(
     "hold",
@@ -73,7 +86,7 @@ export async function hotSwap(
   try {
     outcome = await whileHeld(parts, incoming, kept, note, emit);
   } finally {
-    note("release");
+    // Nothing may stand between a swap and the end of its hold.
     await step(
       "release",
       () => gate.release(),
@@ -93,6 +106,12 @@ async function whileHeld(
 ): Promise<Omit<SwapOutcome, "holdMs">> {
   const { app, pool, gate } = parts;
   const step = stepper(emit);
+  const failed = (code: string, message: string, extra: Partial<SwapOutcome> = {}) => ({
+    ok: false,
+    kept,
+    error: { code, message },
+    ...extra,
+  });
 
   note("unload");
   await step("unload", async () => {
@@ -117,40 +136,35 @@ async function whileHeld(
     );
   } catch (error) {
     // replaceExe leaves the old exe in place when it fails: bring its servers back.
-    await step("reload", () => pool.start(app.exeFile));
-    return {
-      ok: false,
-      kept,
-      error: {
-        code: "ERR_SWAP",
-        message: `could not move the update into exeFile: ${(error as Error).message}`,
-      },
-    };
+    const message = `could not move the update into exeFile: ${(error as Error).message}`;
+    const restarted = await attempt(() => step("reload", () => pool.start(app.exeFile)));
+    return failed(
+      "ERR_SWAP",
+      restarted
+        ? `${message}; the old servers did not start again either: ${restarted.message}`
+        : message,
+    );
   }
 
   note("reload");
-  try {
-    await step(
+  const unhealthy = await attempt(() =>
+    step(
       "reload",
       () => pool.start(app.exeFile),
       () => `${app.instances} server(s) healthy`,
-    );
-    return { ok: true, kept };
-  } catch (error) {
-    const output = (error as { output?: string[] }).output ?? pool.output();
-    const message = `the new version failed its health check: ${(error as Error).message}`;
-    if (!kept) {
-      return {
-        ok: false,
-        output,
-        error: {
-          code: "ERR_HEALTH_CHECK",
-          message: `${message}; there is no earlier release to roll back to`,
-        },
-      };
-    }
-    note("rollback");
-    await step(
+    ),
+  );
+  if (!unhealthy) return { ok: true, kept };
+  const output = (unhealthy as { output?: string[] }).output ?? pool.output();
+  const message = `the new version failed its health check: ${unhealthy.message}`;
+  if (!kept)
+    return failed("ERR_HEALTH_CHECK", `${message}; there is no earlier release to roll back to`, {
+      output,
+    });
+
+  note("rollback");
+  const stuck = await attempt(() =>
+    step(
       "rollback",
       async () => {
         await pool.stop();
@@ -158,13 +172,23 @@ async function whileHeld(
         await pool.start(app.exeFile);
       },
       () => `release ${kept.id} serves again`,
+    ),
+  );
+  if (stuck)
+    return failed(
+      "ERR_ROLLBACK",
+      `${message}; rolling back to release ${kept.id} failed too, so no server runs: ${stuck.message}`,
+      { output },
     );
-    return {
-      ok: false,
-      kept,
-      output,
-      rolledBack: true,
-      error: { code: "ERR_HEALTH_CHECK", message },
-    };
+  return failed("ERR_HEALTH_CHECK", message, { output, rolledBack: true });
+}
+
+/** Runs a step that may fail and returns its error instead of throwing it. */
+async function attempt(fn: () => Promise<unknown>): Promise<Error | undefined> {
+  try {
+    await fn();
+    return undefined;
+  } catch (error) {
+    return error as Error;
   }
 }

@@ -3,6 +3,7 @@ import type { Journal } from "../journal/journal.js";
 import type { ReleaseInfo } from "../protocol.js";
 import { versionInfo } from "../version/version-info.js";
 import type { Releases } from "./releases.js";
+import { incomingPath } from "./beside-exe.js";
 import { asidePath } from "./replace-exe.js";
 import { restoreRelease, restorePath } from "./restore-release.js";
 import type { SwapRecordFile } from "./swap-record.js";
@@ -26,6 +27,14 @@ export async function recover(
 ): Promise<Recovery | undefined> {
   const rec = record.read();
   if (!rec) return undefined;
+  // Died after journaling the outcome but before clearing the record: nothing was cut short.
+  const ended = (await journal.recent(app, 50)).find(
+    (e) => e.deployId === rec.deployId && e.outcome !== "started",
+  );
+  if (ended) {
+    record.clear();
+    return undefined;
+  }
   const exists = (p: string) =>
     access(p).then(
       () => true,
@@ -37,15 +46,15 @@ export async function recover(
     else if (kept) await restoreRelease(releases, kept, exeFile);
   }
   await rm(restorePath(exeFile), { force: true });
+  await rm(incomingPath(exeFile), { force: true });
   const now = await versionInfo(exeFile);
-  const which =
-    now?.sha256 === rec.newSha256
+  const which = !now
+    ? "missing"
+    : now.sha256 === rec.newSha256
       ? "the new file"
-      : now?.sha256 === rec.oldSha256
+      : now.sha256 === rec.oldSha256
         ? "the old file"
-        : now
-          ? "an unknown file"
-          : "missing";
+        : "an unknown file";
   const message = `the receiver stopped during "${rec.phase}" of ${rec.op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
   journal.append({
     deployId: rec.deployId,

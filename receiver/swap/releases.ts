@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyDurable } from "../staging/copy-durable.js";
+import { join } from "node:path";
 import type { ReleaseInfo, VersionInfo } from "../protocol.js";
 import { fsyncDir } from "../staging/fsync-dir.js";
 
@@ -60,10 +61,10 @@ export class Releases {
     const tmp = join(this.dir, `.tmp-${randomBytes(4).toString("hex")}`);
     await mkdir(tmp, { recursive: true });
     const file = join(tmp, this.exeName);
-    await copyFile(exeFile, file);
-    const handle = await open(file, "r+");
-    await handle.sync();
-    await handle.close();
+    if ((await copyDurable(exeFile, file)) !== info.sha256) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new Error(`${exeFile} changed while it was being kept; try again`);
+    }
     await writeFile(join(tmp, "meta.json"), JSON.stringify(release, null, 2));
     await rename(tmp, join(this.dir, id));
     await fsyncDir(this.dir);
@@ -81,9 +82,5 @@ export class Releases {
       if (name.startsWith(".tmp-"))
         await rm(join(this.dir, name), { recursive: true, force: true });
     }
-  }
-
-  static nameFor(exeFile: string): string {
-    return basename(exeFile);
   }
 }

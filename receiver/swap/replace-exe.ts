@@ -24,7 +24,8 @@ export async function replaceExe(source: string, exeFile: string, options: Repla
   const fs = options.fs ?? fsp;
   const retry = <T>(fn: () => Promise<T>) => retryBusy(fn, options.retryDelayMs);
   if ((options.platform ?? process.platform) !== "win32") {
-    await retry(() => fs.rename(source, exeFile));
+    // POSIX never locks a running file: a failure here is real, not a moment's lock.
+    await fs.rename(source, exeFile);
   } else {
     const aside = asidePath(exeFile);
     await fs.unlink(aside).catch(() => {});

@@ -36,7 +36,15 @@ beforeEach(async () => {
           { id: "bot", secret: `${SECRET}-bot` },
         ],
       },
-      apps: { webdemo: app, narrowed: { ...app, auth: { keys: ["bot"] } } },
+      apps: {
+        webdemo: app,
+        narrowed: {
+          exeFile: "./narrowed",
+          updateFile: "./narrowed_update",
+          gate: "127.0.0.1:0",
+          auth: { keys: ["bot"] },
+        },
+      },
     }),
   );
   apps = loadConfig(configFile, {}).apps;

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Journal } from "../../receiver/journal/journal.js";
 import type { JournalEntry, ReleaseInfo } from "../../receiver/protocol.js";
@@ -31,7 +31,7 @@ beforeEach(async () => {
   exeFile = join(dir, "deploy", "webdemo");
   const data = join(dir, ".hotswap");
   journal = new Journal(data);
-  releases = new Releases(join(data, "releases", "webdemo"), Releases.nameFor(exeFile));
+  releases = new Releases(join(data, "releases", "webdemo"), basename(exeFile));
   record = new SwapRecordFile(join(data, "apps", "webdemo", "swap.json"));
   // The old exe was kept before the swap began, as hotSwap does.
   await writeFile(exeFile, OLD);

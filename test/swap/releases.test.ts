@@ -2,7 +2,7 @@
 // re-kept file is found again, what prune() keeps, and what lookups can reach.
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ReleaseInfo, VersionInfo } from "../../receiver/protocol.js";
 import { Releases } from "../../receiver/swap/releases.js";
@@ -16,7 +16,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "hotswap-releases-"));
   await mkdir(join(dir, "deploy"));
   exeFile = join(dir, "deploy", "webdemo.exe");
-  releases = new Releases(join(dir, "data", "releases", "webdemo"), Releases.nameFor(exeFile));
+  releases = new Releases(join(dir, "data", "releases", "webdemo"), basename(exeFile));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
