@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { createAdmin } from "../admin/create-admin.js";
 import type { Receiver } from "../receiver.js";
 import type { ApiEnv } from "./api-env.js";
 import { authenticate } from "./authenticate.js";
@@ -23,6 +24,7 @@ export function createApi(receiver: Receiver, log: (message: string) => void): H
   );
   api.post("/v1/apps/:app/swap", authenticate(receiver, "swap"), swapRoute);
   api.post("/v1/apps/:app/rollback", authenticate(receiver, "rollback"), rollbackRoute);
+  if (receiver.config.admin) api.route("/admin", createAdmin(receiver));
   api.notFound((c) =>
     errorResponse(
       new HttpError(404, "ERR_NOT_FOUND", "no such route; see the HTTP API in the README"),

@@ -1,0 +1,38 @@
+import type { Handler } from "hono";
+import { HttpError } from "../../http-error.js";
+import { newDeployId } from "../../runtime/deploy-id.js";
+import { ADMIN_BASE, ADMIN_WHO, type AdminEnv } from "../admin-env.js";
+import { wantsHtml } from "../wants-html.js";
+
+// POST /admin/apps/:app/hold and /release: the admin holds requests at the gate
+// (to do something by hand) and lets them go again; journaled. Refused while an
+// operation runs, which holds and releases by itself.
+export function holdByHand(op: "hold" | "release"): Handler<AdminEnv> {
+  return async function holdOrRelease(c) {
+    const rt = c.var.adminApp;
+    const busy = rt.lock.busy;
+    if (busy) {
+      throw new HttpError(
+        409,
+        "ERR_BUSY",
+        `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`,
+      );
+    }
+    if (op === "hold") rt.gate.hold();
+    else rt.gate.release();
+    const deployId = newDeployId();
+    const message = op === "hold" ? "requests held by hand" : "held requests released by hand";
+    rt.journal.append({
+      deployId,
+      app: rt.config.name,
+      op,
+      outcome: "ok",
+      at: new Date().toISOString(),
+      who: ADMIN_WHO,
+      message,
+    });
+    rt.log("info", `${message} (admin page)`);
+    if (wantsHtml(c)) return c.redirect(ADMIN_BASE, 303);
+    return c.json({ deployId, op, app: rt.config.name, held: rt.gate.stats().held });
+  };
+}

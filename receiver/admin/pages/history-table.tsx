@@ -1,0 +1,76 @@
+import type { JournalEntry, VersionInfo } from "../../protocol.js";
+import { ADMIN_BASE } from "../admin-env.js";
+import { duration, shortSha, when } from "./format.js";
+
+const label = (v: VersionInfo | undefined) => (v ? (v.version ?? shortSha(v.sha256)) : "");
+
+// Who did what, when, how long requests were held and how it ended: one row per
+// deploy from the journal, each opening its full log.
+export function HistoryTable({ entries }: { entries: JournalEntry[] }) {
+  return (
+    <table data-table="history">
+      <thead>
+        <tr>
+          <th>When</th>
+          <th>Operation</th>
+          <th>By</th>
+          <th>Version</th>
+          <th class="num">Hold</th>
+          <th class="num">Duration</th>
+          <th>Outcome</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {entries.length === 0 && (
+          <tr>
+            <td class="empty" colspan={8}>
+              Nothing in the journal yet.
+            </td>
+          </tr>
+        )}
+        {entries.map((e) => (
+          <tr data-deploy={e.deployId} data-op={e.op} data-outcome={e.outcome}>
+            <td>{when(e.at)}</td>
+            <td>{e.op}</td>
+            <td>
+              <Who who={e.who} />
+            </td>
+            <td>
+              <Change entry={e} />
+            </td>
+            <td class="num">{duration(e.holdMs)}</td>
+            <td class="num">{duration(e.durationMs)}</td>
+            <td>
+              <span class={`pill ${e.outcome}`} title={e.error?.message ?? e.message}>
+                {e.outcome}
+              </span>
+            </td>
+            <td class="num">
+              <a href={`${ADMIN_BASE}/log/${encodeURIComponent(e.deployId)}`}>log</a>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Change({ entry: e }: { entry: JournalEntry }) {
+  if (e.op === "upload") return <>staged {label(e.after)}</>;
+  if (e.before && e.after && e.before.sha256 !== e.after.sha256)
+    return <>{`${label(e.before)} → ${label(e.after)}`}</>;
+  return <>{label(e.after ?? e.before)}</>;
+}
+
+function Who({ who }: { who: JournalEntry["who"] }) {
+  if (!who) return <span class="muted">receiver</span>;
+  const name = who.admin ? "admin" : (who.actor ?? who.keyId ?? "—");
+  const where = who.repository && `${who.repository}${who.ref ? `@${who.ref}` : ""}`;
+  return (
+    <>
+      {name}
+      {where && <span class="muted"> · {where}</span>}
+    </>
+  );
+}

@@ -1,0 +1,102 @@
+import type { JournalEntry, StreamEvent } from "../../protocol.js";
+import { ADMIN_BASE } from "../admin-env.js";
+import { duration, when } from "./format.js";
+import { Layout } from "./layout.js";
+
+export type LoggedEvent = StreamEvent & { at?: string };
+
+export interface LogPageProps {
+  deployId: string;
+  /** Its journal entries, newest first. */
+  entries: JournalEntry[];
+  events: LoggedEvent[];
+  csrf: string;
+  nonce: string | undefined;
+}
+
+// One deploy's full log, as its workflow log showed it: every step with its
+// time, every message, and the result.
+export function LogPage({ deployId, entries, events, csrf, nonce }: LogPageProps) {
+  const last = entries[0];
+  const output = events.flatMap((e) => (e.type === "result" && !e.ok ? (e.output ?? []) : []));
+  return (
+    <Layout title={`Log ${deployId}`} nonce={nonce} csrf={csrf}>
+      <div class="panel">
+        <p>
+          <a href={ADMIN_BASE}>← Dashboard</a>
+        </p>
+        <h1>
+          {last ? `${last.op} of ${last.app}` : "Operation"} <code>{deployId}</code>{" "}
+          {last && <span class={`pill ${last.outcome}`}>{last.outcome}</span>}
+        </h1>
+        {last && (
+          <dl class="facts">
+            <dt>At</dt>
+            <dd>{when(last.at)}</dd>
+            <dt>By</dt>
+            <dd>{last.who?.admin ? "admin" : (last.who?.actor ?? last.who?.keyId ?? "—")}</dd>
+            <dt>Hold</dt>
+            <dd>{duration(last.holdMs)}</dd>
+            <dt>Duration</dt>
+            <dd>{duration(last.durationMs)}</dd>
+            {last.error && <dt>Error</dt>}
+            {last.error && <dd>{last.error.message}</dd>}
+          </dl>
+        )}
+        <h3>Events</h3>
+        <table data-table="log">
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th>Event</th>
+              <th>State</th>
+              <th class="num">ms</th>
+              <th>Message</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.length === 0 && (
+              <tr>
+                <td class="empty" colspan={5}>
+                  No events were logged for this entry.
+                </td>
+              </tr>
+            )}
+            {events.map((e) => (
+              <EventRow event={e} />
+            ))}
+          </tbody>
+        </table>
+        {output.length > 0 && <pre class="output">{output.join("\n")}</pre>}
+      </div>
+    </Layout>
+  );
+}
+
+function EventRow({ event: e }: { event: LoggedEvent }) {
+  const cells =
+    e.type === "step"
+      ? [e.step, e.state, e.ms, e.message]
+      : e.type === "log"
+        ? ["log", e.level, undefined, e.message]
+        : e.type === "progress"
+          ? ["progress", "", undefined, `${e.received} of ${e.total} bytes`]
+          : e.type === "result"
+            ? [
+                "result",
+                e.ok ? "ok" : "failed",
+                e.durationMs,
+                e.ok ? e.version.version : e.error.message,
+              ]
+            : ["heartbeat", "", undefined, ""];
+  const [name, state, ms, message] = cells;
+  return (
+    <tr>
+      <td class="mono">{when(e.at)}</td>
+      <td>{name}</td>
+      <td>{state && <span class={`pill ${state === "done" ? "ok" : state}`}>{state}</span>}</td>
+      <td class="num">{ms}</td>
+      <td>{message}</td>
+    </tr>
+  );
+}

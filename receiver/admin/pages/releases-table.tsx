@@ -1,0 +1,59 @@
+import type { AppView } from "./app-view.js";
+import { bytes, shortSha, when } from "./format.js";
+import { PostButton } from "./post-button.js";
+
+// The kept copies of earlier exeFiles, newest first; any one that is not live
+// can be swapped back in.
+export function ReleasesTable({ view, csrf, base }: { view: AppView; csrf: string; base: string }) {
+  const live = view.current?.sha256;
+  return (
+    <table data-table="releases">
+      <thead>
+        <tr>
+          <th>Release</th>
+          <th>Version</th>
+          <th>SHA-256</th>
+          <th class="num">Size</th>
+          <th>Kept</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {view.releases.length === 0 && (
+          <tr>
+            <td class="empty" colspan={6}>
+              No release kept yet: the first swap keeps the file it replaces.
+            </td>
+          </tr>
+        )}
+        {view.releases.map((r) => (
+          <tr data-release={r.id}>
+            <td class="mono">{r.id}</td>
+            <td>{r.version ?? "—"}</td>
+            <td>
+              <code title={r.sha256}>{shortSha(r.sha256)}</code>
+            </td>
+            <td class="num">{bytes(r.size)}</td>
+            <td>{when(r.keptAt)}</td>
+            <td class="num">
+              {r.sha256 === live ? (
+                <span class="pill ok">live</span>
+              ) : (
+                <PostButton
+                  action={`${base}/rollback`}
+                  csrf={csrf}
+                  fields={{ to: r.id }}
+                  label="Roll back"
+                  kind="danger"
+                  small
+                  disabled={view.busyWith !== undefined}
+                  title={`Swap ${r.version ?? r.id} back in`}
+                />
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,60 @@
+import type { Handler } from "hono";
+import type { Receiver } from "../../receiver.js";
+import { AdminError } from "../admin-error.js";
+import type { AdminEnv } from "../admin-env.js";
+import { AppPanel } from "../pages/app-panel.js";
+import { appView } from "../pages/app-view.js";
+import { DashboardPage } from "../pages/dashboard-page.js";
+import { LogPage, type LoggedEvent } from "../pages/log-page.js";
+import type { RateMeter } from "../rate-meter.js";
+
+// GET /admin: every app on one page.
+export function dashboard(receiver: Receiver, meter: RateMeter): Handler<AdminEnv> {
+  return async function showDashboard(c) {
+    const views = await Promise.all([...receiver.apps.values()].map((rt) => appView(rt, meter)));
+    const csrf = c.var.adminSession!.csrf;
+    return c.html(<DashboardPage views={views} csrf={csrf} nonce={c.get("secureHeadersNonce")} />);
+  };
+}
+
+// GET /admin/apps/:app: one app's status panel, which the page's script swaps
+// in after an operation.
+export function appPanel(meter: RateMeter): Handler<AdminEnv> {
+  return async function showAppPanel(c) {
+    const view = await appView(c.var.adminApp, meter);
+    return c.html(<AppPanel view={view} csrf={c.var.adminSession!.csrf} />);
+  };
+}
+
+// GET /admin/log/:deployId: one journal entry with every event it logged.
+export function logPage(receiver: Receiver): Handler<AdminEnv> {
+  return async function showLog(c) {
+    const deployId = c.req.param("deployId") ?? "";
+    const entries = (await receiver.journal.recent(undefined, 5000)).filter(
+      (e) => e.deployId === deployId,
+    );
+    const text = receiver.journal.readLog(deployId);
+    if (!entries.length && text === undefined) {
+      throw new AdminError(
+        404,
+        "ERR_NO_LOG",
+        `no journal entry ${JSON.stringify(deployId.slice(0, 80))}`,
+      );
+    }
+    const events = (text ?? "")
+      .split("\n")
+      .filter(Boolean)
+      .flatMap((line): LoggedEvent[] => {
+        try {
+          return [JSON.parse(line) as LoggedEvent];
+        } catch {
+          return [];
+        }
+      });
+    const nonce = c.get("secureHeadersNonce");
+    const csrf = c.var.adminSession!.csrf;
+    return c.html(
+      <LogPage deployId={deployId} entries={entries} events={events} csrf={csrf} nonce={nonce} />,
+    );
+  };
+}

@@ -1,0 +1,26 @@
+import { HttpError } from "../http-error.js";
+import type { VersionInfo } from "../protocol.js";
+import { versionInfo } from "../version/version-info.js";
+import type { AppRuntime } from "./app-runtime.js";
+import type { Operation } from "./operation.js";
+import { runSwap } from "./run-swap.js";
+
+// Swaps in what is staged at updateFile (the seed's UpdateExe link); nothing
+// staged is a 404 before the lock is held for anything.
+export function swapOperation(rt: AppRuntime): Operation {
+  const app = rt.config;
+  let staged: VersionInfo | null = null;
+  return {
+    op: "swap",
+    prepare: async () => {
+      staged = await versionInfo(app.updateFile, app.versionCommand);
+      if (!staged)
+        throw new HttpError(
+          404,
+          "ERR_NOTHING_STAGED",
+          `nothing is staged at ${app.updateFile}: upload first`,
+        );
+    },
+    run: (ctx) => runSwap(rt, "swap", { path: app.updateFile, info: staged! }, ctx),
+  };
+}
