@@ -2,9 +2,11 @@
 // message that names the problem and the fix (`{"error":{"code","message"}}`).
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 408 | 409 | 411 | 413 | 415 | 500 | 503 | 507,
+    readonly status: 400 | 401 | 403 | 404 | 408 | 409 | 411 | 413 | 415 | 429 | 500 | 503 | 507,
     readonly code: string,
     message: string,
+    /** Seconds, sent as Retry-After (429, 503). */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = "HttpError";

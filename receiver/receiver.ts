@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { FailureLimiter } from "./auth/failure-limiter.js";
 import type { Trust } from "./auth/identify.js";
 import { loadKeys } from "./auth/load-keys.js";
 import { OidcIssuer } from "./auth/oidc-issuer.js";
@@ -16,8 +17,11 @@ export class Receiver {
   readonly replay: ReplayStore;
   readonly journal: Journal;
   readonly apps = new Map<string, AppRuntime>();
+  /** Addresses that keep failing authentication get 429 for a while. */
+  readonly failures: FailureLimiter;
 
   constructor(readonly config: Config) {
+    this.failures = new FailureLimiter(config.auth.maxFailuresPerMinute);
     const github = config.auth.github;
     this.trust = {
       keys: loadKeys(config),
@@ -31,7 +35,10 @@ export class Receiver {
     for (const app of config.apps.values())
       this.apps.set(
         app.name,
-        new AppRuntime(app, config.data, this.journal, config.uploadIdleTimeoutMs),
+        new AppRuntime(app, config.data, this.journal, {
+          idleTimeoutMs: config.uploadIdleTimeoutMs,
+          minBytesPerSecond: config.uploadMinRate,
+        }),
       );
   }
 

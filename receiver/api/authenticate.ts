@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { AuthError } from "../auth/auth-error.js";
 import { authorize } from "../auth/authorize.js";
 import { identify, type Principal } from "../auth/identify.js";
@@ -19,6 +19,26 @@ declare module "hono" {
 // byte of the body is read; sets the caller and the app's runtime on the context.
 export function authenticate(receiver: Receiver, op: Op): MiddlewareHandler<ApiEnv> {
   return async function authenticateRequest(c, next) {
+    const address = c.env.incoming.socket.remoteAddress ?? "";
+    const wait = receiver.failures.retryAfter(address);
+    if (wait) {
+      throw new HttpError(
+        429,
+        "ERR_RATE_LIMITED",
+        `too many failed authentications from ${address}; try again in ${wait} s`,
+        wait,
+      );
+    }
+    try {
+      await check(c);
+    } catch (error) {
+      if (error instanceof AuthError && error.status !== 503) receiver.failures.fail(address);
+      throw error;
+    }
+    await next();
+  };
+
+  async function check(c: Context<ApiEnv>) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
     if (!match) throw new AuthError("ERR_NO_TOKEN");
     const name = c.req.param("app") ?? "";
@@ -47,6 +67,5 @@ export function authenticate(receiver: Receiver, op: Op): MiddlewareHandler<ApiE
     );
     c.set("principal", principal);
     c.set("runtime", runtime);
-    await next();
-  };
+  }
 }

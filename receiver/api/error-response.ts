@@ -17,6 +17,7 @@ export function errorResponse(error: Error, c: Context, log: (message: string) =
     headers["www-authenticate"] =
       `Bearer realm="hotswap", error="invalid_token", error_description="${known.code}"`;
   if (c.req.method === "POST") headers["connection"] = "close";
+  if (known.retryAfter) headers["retry-after"] = String(known.retryAfter);
   const body: ErrorBody = { error: { code: known.code, message: known.message } };
   return c.json(body, known.status, headers);
 }

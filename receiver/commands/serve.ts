@@ -2,6 +2,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
 import { createApi } from "../api/create-api.js";
 import { loadConfig } from "../config/load-config.js";
+import { faultsActive } from "../faults.js";
 import { createLog } from "../log.js";
 import { Receiver } from "../receiver.js";
 import { VERSION } from "../version.js";
@@ -11,6 +12,11 @@ import { VERSION } from "../version.js";
 export async function serve(configFile: string): Promise<void> {
   const log = createLog();
   const config = loadConfig(configFile);
+  if (faultsActive)
+    log(
+      "warn",
+      `HOTSWAP_FAULT=${process.env.HOTSWAP_FAULT} is set: this receiver breaks on purpose (tests only)`,
+    );
   const receiver = new Receiver(config);
   const api = createApi(receiver, (message) => log("error", message));
   const server = createAdaptorServer({ fetch: api.fetch }) as Server;

@@ -15,6 +15,8 @@ export interface AppConfig extends Omit<RawApp, "drainTimeout" | "stopTimeout"> 
 export interface Config extends Omit<RawConfig, "apps" | "uploadIdleTimeout"> {
   file: string;
   uploadIdleTimeoutMs: number;
+  /** Bytes per second an upload must keep up, measured over each uploadIdleTimeout. */
+  uploadMinRate: number;
   apps: Map<string, AppConfig>;
 }
 

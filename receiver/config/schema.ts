@@ -131,7 +131,12 @@ export const configSchema = z.strictObject({
   audience: z.string().url("expected the receiver's public URL, like https://deploy.example.com"),
   data: z.string().default("./.hotswap"),
   uploadIdleTimeout: duration.default(60_000),
-  auth: z.strictObject({ keys: z.array(key).default([]), github: github.optional() }),
+  uploadMinRate: size.default(1024),
+  auth: z.strictObject({
+    keys: z.array(key).default([]),
+    github: github.optional(),
+    maxFailuresPerMinute: count(0, 1_000_000).default(30),
+  }),
   admin: admin.optional(),
   apps: z.record(z.string().regex(APP_NAME, "app names are letters, digits, . _ - (1 to 64)"), app),
 });

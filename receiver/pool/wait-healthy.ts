@@ -13,6 +13,9 @@ export interface WaitHealthyOptions {
   onProbe(probe: Probe): void;
 }
 
+/** Requests are on hold while a new server starts: poll fast at first, then ease off. */
+const FAST_POLL_MS = 10;
+const FAST_FOR_MS = 2000;
 const POLL_MS = 100;
 const PROBE_TIMEOUT_MS = 2000;
 /** Even the last probe before the deadline gets long enough to hear a real answer. */
@@ -24,7 +27,8 @@ const MIN_PROBE_TIMEOUT_MS = 250;
 // worded to follow "server #N ".
 export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
   const { port, path, timeoutMs, exited, signal, onProbe } = options;
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
   let exit: Exit | undefined;
   let wake = () => {};
   void exited.then((e) => {
@@ -47,7 +51,10 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
       }
       // Sleep until the next probe, but wake at once for an exit or an abort.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, POLL_MS);
+        const timer = setTimeout(
+          resolve,
+          Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS,
+        );
         wake = () => {
           clearTimeout(timer);
           resolve();

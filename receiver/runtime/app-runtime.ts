@@ -1,5 +1,7 @@
 import { EventEmitter } from "node:events";
+import * as fsp from "node:fs/promises";
 import { mkdir } from "node:fs/promises";
+import { lockedExeFaults } from "../faults.js";
 import { basename, dirname, join } from "node:path";
 import type { AppConfig } from "../config/load-config.js";
 import { Gate } from "../gate/gate.js";
@@ -24,6 +26,8 @@ export class AppRuntime {
   readonly releases: Releases;
   readonly record: SwapRecordFile;
   readonly lock = new AppLock();
+  /** How exeFile is replaced: the platform's way, or a simulated locked exe (faults.ts). */
+  readonly replace = lockedExeFaults(fsp);
   /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */
   readonly feed = new EventEmitter().setMaxListeners(100);
   readonly log: Log;
@@ -33,7 +37,8 @@ export class AppRuntime {
     readonly config: AppConfig,
     dataDir: string,
     readonly journal: Journal,
-    readonly uploadIdleTimeoutMs = 60_000,
+    /** How slow an upload may be before it is dropped (stage-upload.ts). */
+    readonly uploadLimits = { idleTimeoutMs: 60_000, minBytesPerSecond: 1024 },
   ) {
     const dir = join(dataDir, "apps", config.name);
     this.log = createLog(config.name);

@@ -2,7 +2,7 @@ import type { JournalEntry, ReleaseInfo, ResultEvent, VersionInfo } from "../pro
 import { hotSwap, type Incoming, type SwapOutcome } from "../swap/hot-swap.js";
 import { besideExe } from "../swap/beside-exe.js";
 import type { Emit } from "../swap/step.js";
-import { versionInfo } from "../version/version-info.js";
+import { rememberDigest, versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
 
 export interface RunContext {
@@ -31,7 +31,14 @@ export async function runSwap(
     before: previous ?? undefined,
     after: incoming.info,
   });
-  const parts = { app, pool: rt.pool, gate: rt.gate, releases: rt.releases, record: rt.record };
+  const parts = {
+    app,
+    pool: rt.pool,
+    gate: rt.gate,
+    releases: rt.releases,
+    record: rt.record,
+    replace: rt.replace,
+  };
   let outcome: SwapOutcome;
   try {
     outcome = await hotSwap(
@@ -49,7 +56,8 @@ export async function runSwap(
       error: { code: "ERR_SWAP_FAILED", message: (error as Error).message },
     };
   }
-  // The live file is now the incoming one, or the kept one after a rollback: no need to run versionCommand again.
+  // The live file is now the incoming one, or the kept one after a rollback: no need to hash it or run versionCommand again.
+  if (outcome.ok) await rememberDigest(app.exeFile, incoming.info.sha256).catch(() => {});
   const now = outcome.ok
     ? incoming.info
     : outcome.rolledBack && outcome.kept

@@ -35,7 +35,8 @@ export function uploadOperation(
         updateFile: app.updateFile,
         length,
         sha256: request.sha256,
-        idleTimeoutMs: rt.uploadIdleTimeoutMs,
+        idleTimeoutMs: rt.uploadLimits.idleTimeoutMs,
+        minBytesPerSecond: rt.uploadLimits.minBytesPerSecond,
       });
       const ms = Math.round(performance.now() - started);
       await rememberDigest(app.updateFile, sha256);

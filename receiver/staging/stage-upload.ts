@@ -11,7 +11,10 @@ export interface StageOptions {
   length: number;
   /** The X-Hotswap-Sha256 header, already matched against the token; absent: any digest (admin page). */
   sha256?: string;
+  /** A window in which the upload must make progress. */
   idleTimeoutMs: number;
+  /** Bytes per second it must average over each window (a slow drip holds the lock too); default 0. */
+  minBytesPerSecond?: number;
   onProgress?: (received: number) => void;
 }
 
@@ -37,7 +40,11 @@ export async function stageUpload(
   let received = 0;
   try {
     const hash = createHash("sha256");
-    for await (const chunk of idleTimeout(body, options.idleTimeoutMs)) {
+    for await (const chunk of slowUploadGuard(
+      body,
+      options.idleTimeoutMs,
+      options.minBytesPerSecond ?? 0,
+    )) {
       received += chunk.length;
       // node:http never delivers past Content-Length; other streams might.
       if (received > length) {
@@ -79,21 +86,44 @@ export async function stageUpload(
   }
 }
 
-// A client that stops sending must not hold the app's lock for ever. The body
-// is left unread (not destroyed), so the 408 still reaches the client, and the
-// error answer closes the connection.
-async function* idleTimeout(body: Readable, ms: number): AsyncGenerator<Buffer> {
+// A client that stops sending, or sends a byte a second, must not hold the
+// app's lock for ever: in every window of `ms` at least `minRate` bytes per
+// second must arrive (and at least one byte). The body is left unread, not
+// destroyed, so the 408 still reaches the client; the error answer closes the
+// connection.
+async function* slowUploadGuard(
+  body: Readable,
+  ms: number,
+  minRate: number,
+): AsyncGenerator<Buffer> {
   const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const needed = Math.max(1, Math.floor((minRate * ms) / 1000));
+  let windowEnds = Date.now() + ms;
+  let inWindow = 0;
+  let pending = chunks.next();
   for (;;) {
     let timer: NodeJS.Timeout | undefined;
-    const next = chunks.next();
-    const idle = new Promise<"idle">((resolve) => (timer = setTimeout(() => resolve("idle"), ms)));
-    const step = await Promise.race([next, idle]).finally(() => clearTimeout(timer));
-    if (step === "idle") {
-      next.catch(() => {}); // settles when the connection closes
-      throw new HttpError(408, "ERR_UPLOAD_TIMEOUT", `no upload data for ${ms} ms`);
+    const wait = Math.max(0, windowEnds - Date.now());
+    const late = new Promise<"late">(
+      (resolve) => (timer = setTimeout(() => resolve("late"), wait)),
+    );
+    const step = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
+    if (step === "late") {
+      if (inWindow < needed) {
+        pending.catch(() => {}); // settles when the connection closes
+        const why =
+          inWindow === 0
+            ? `no upload data for ${ms} ms`
+            : `upload slower than ${minRate} bytes/s (uploadMinRate): ${inWindow} bytes in ${ms} ms`;
+        throw new HttpError(408, "ERR_UPLOAD_TIMEOUT", why);
+      }
+      windowEnds = Date.now() + ms;
+      inWindow = 0;
+      continue; // the same read goes on, now timed by the next window
     }
     if (step.done) return;
+    inWindow += step.value.length;
+    pending = chunks.next();
     yield step.value;
   }
 }

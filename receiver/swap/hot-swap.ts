@@ -1,4 +1,5 @@
 import type { AppConfig } from "../config/load-config.js";
+import { faultPoint } from "../faults.js";
 import type { Gate } from "../gate/gate.js";
 import type { Pool } from "../pool/pool.js";
 import type { ErrorInfo, ReleaseInfo, VersionInfo } from "../protocol.js";
@@ -82,10 +83,12 @@ export async function hotSwap(
     () =>
       `new requests wait at the gate (at most ${app.hold.maxRequests} for ${app.hold.timeout} ms)`,
   );
+  faultPoint("after-hold");
   let outcome: Omit<SwapOutcome, "holdMs">;
   try {
     outcome = await whileHeld(parts, incoming, kept, note, emit);
   } finally {
+    faultPoint("before-release");
     // Nothing may stand between a swap and the end of its hold.
     await step(
       "release",
@@ -124,6 +127,7 @@ async function whileHeld(
     }
     await pool.stop();
   });
+  faultPoint("after-unload");
 
   note("swap");
   try {
@@ -154,6 +158,7 @@ async function whileHeld(
       () => `${app.instances} server(s) healthy`,
     ),
   );
+  faultPoint("after-reload");
   if (!unhealthy) return { ok: true, kept };
   const output = (unhealthy as { output?: string[] }).output ?? pool.output();
   const message = `the new version failed its health check: ${unhealthy.message}`;

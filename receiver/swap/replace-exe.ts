@@ -1,6 +1,7 @@
 import * as fsp from "node:fs/promises";
 import { fsyncDir } from "../staging/fsync-dir.js";
 import { dirname } from "node:path";
+import { faultPoint } from "../faults.js";
 import { retryBusy } from "./retry-busy.js";
 
 export interface ReplaceOptions {
@@ -25,6 +26,7 @@ export async function replaceExe(source: string, exeFile: string, options: Repla
   const retry = <T>(fn: () => Promise<T>) => retryBusy(fn, options.retryDelayMs);
   if ((options.platform ?? process.platform) !== "win32") {
     // POSIX never locks a running file: a failure here is real, not a moment's lock.
+    faultPoint("mid-swap");
     await fs.rename(source, exeFile);
   } else {
     const aside = asidePath(exeFile);
@@ -34,6 +36,7 @@ export async function replaceExe(source: string, exeFile: string, options: Repla
       () => false,
     );
     if (hadOld) await retry(() => fs.rename(exeFile, aside));
+    faultPoint("mid-swap"); // the one moment exeFile is absent: recovery renames aside back
     try {
       await retry(() => fs.rename(source, exeFile));
     } catch (error) {
