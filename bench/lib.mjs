@@ -1,10 +1,18 @@
 // Shared pieces of the benchmarks: a receiver run from the bundle in a temp
 // folder, key-mode tokens, and a streamed upload. Benchmarks measure; they
 // assert nothing (targets are read off the printed ratios).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  createReadStream,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { request } from "node:http";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SignJWT } from "jose";
@@ -26,7 +34,11 @@ export async function startReceiver(dir, apps) {
     apps,
   };
   writeFileSync(join(dir, "hotswap.yaml"), JSON.stringify(config, null, 2)); // JSON is YAML
-  const child = spawn(process.execPath, [CLI, "--config", join(dir, "hotswap.yaml")], {
+  // BENCH_CPU_PROF=DIR: the receiver writes a V8 CPU profile there when it stops.
+  const prof = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`]
+    : [];
+  const child = spawn(process.execPath, [...prof, CLI, "--config", join(dir, "hotswap.yaml")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -34,8 +46,10 @@ export async function startReceiver(dir, apps) {
   child.stdout.on("data", (c) => (log += c));
   const deadline = Date.now() + 30_000;
   while (!/ ready\n/.test(log)) {
-    if (child.exitCode !== null || Date.now() > deadline)
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
       throw new Error(`receiver did not start:\n${log}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
   const api = /API on (http:\/\/\S+)/.exec(log)[1];
@@ -99,3 +113,124 @@ export function peakRss(pid) {
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
+
+/** Median, min and max of some runs, the form every row of the table prints. */
+export function stats(xs) {
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs.length };
+}
+
+/** A port the OS says is free on loopback (closed again before it returns). */
+export function freePort() {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
+      const { port } = server.address();
+      server.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/** Writes a server script the receiver can run as an exe (shebang, mode 0755). */
+export function writeExecutable(path, text) {
+  writeFileSync(path, text);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** GET /v1/apps/{app} with a status token. */
+export async function appStatus(api, app) {
+  const res = await fetch(`${api}/v1/apps/${app}`, {
+    headers: { authorization: `Bearer ${await token({ app, op: "status" })}` },
+  });
+  if (res.status !== 200) throw new Error(`status of ${app}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Polls `check` until it returns a truthy value, or throws after `ms`. */
+export async function waitFor(what, check, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Deploys a file through the API; resolves with the NDJSON events and the result. */
+export async function deploy(api, app, file) {
+  const sha = await sha256File(file);
+  const bearer = await token({ app, op: "deploy", sha256: sha });
+  const res = await upload(api, `/v1/apps/${app}/deploy`, file, statSync(file).size, sha, bearer);
+  const events = res.text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line));
+  const result = events.at(-1);
+  if (res.status !== 200 || result?.type !== "result" || !result.ok)
+    throw new Error(`deploy of ${app} failed: ${res.status} ${res.text.slice(-2000)}`);
+  return { events, result };
+}
+
+/**
+ * Runs a command to its end (killed after `timeoutMs`); resolves with its exit code and
+ * output. Every load the benchmarks start is bounded this way.
+ */
+export function run(cmd, args, { timeoutMs = 60_000, env = process.env, cwd } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.stdout.setEncoding("utf8").on("data", (c) => (stdout += c));
+    child.stderr.setEncoding("utf8").on("data", (c) => (stderr += c));
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Whether `cmd` is on PATH. */
+export function have(cmd) {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * Makes Debian's `packages` available when `commands` are missing: installs them when
+ * root, else returns why the caller must skip (undefined when all is there).
+ */
+export function ensureCommands(commands, packages) {
+  const missing = commands.filter((cmd) => !have(cmd));
+  if (missing.length === 0) return undefined;
+  if (process.getuid?.() !== 0) return `${missing.join(", ")} not installed and not root`;
+  console.error(`bench: installing ${packages.join(" ")} for ${missing.join(", ")}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () =>
+    spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], {
+      stdio: "inherit",
+      env,
+      timeout: 300_000,
+    }).status === 0;
+  if (!install()) {
+    spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env, timeout: 300_000 });
+    if (!install()) return `apt-get install ${packages.join(" ")} failed`;
+  }
+  const still = commands.filter((cmd) => !have(cmd));
+  return still.length ? `${still.join(", ")} still missing after apt-get install` : undefined;
+}
+
+/** Sends `signal` to a child and waits for it to be gone (SIGKILL after `ms`). */
+export async function stopProcess(child, signal = "SIGTERM", ms = 5_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once("exit", r));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+  await gone;
+  clearTimeout(timer);
+}

@@ -1,35 +1,217 @@
-// `npm run bench`: runs every benchmark against the bundled receiver (dist/),
-// prints a table of figures and ratios measured in this one run, and writes the
-// same as JSON to bench-results.json. Set BENCH_RUNS to change the repeat count.
+// `npm run bench`: runs every benchmark against the bundles in dist/, prints one table
+// of figures and ratios measured in this one run, and writes the same as JSON to
+// bench-results.json. BENCH_RUNS sets the repeat count (default 3); BENCH_ONLY picks
+// benchmarks by name (BENCH_ONLY=gate,hold). Benchmarks measure; they assert nothing:
+// the target column says whether this run met each target.
 import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { benchAction } from "./action.mjs";
+import { benchGate } from "./gate.mjs";
+import { benchHold } from "./hold.mjs";
 import { mib } from "./lib.mjs";
 import { benchUpload } from "./upload.mjs";
 
-const up = await benchUpload();
-const rows = [
-  ["upload: receiver peak RSS, 10 MiB artifact", `${mib(up.rss10MiB)} MiB`, ""],
+// "812 (790–840)" from {median, min, max}.
+const range = (s, digits = 0) =>
+  s.runs === 1 || s.min === s.max
+    ? s.median.toFixed(digits)
+    : `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+const x = (ratio) => `${ratio.toFixed(2)}×`;
+const target = (text, met) => `${text}: ${met ? "met" : "MISSED"}`;
+
+const uploadRows = (up) => [
+  ["upload: receiver peak RSS staging 10 MiB (MiB)", mib(up.rss10MiB), "", ""],
   [
-    "upload: receiver peak RSS, 1 GiB artifact",
-    `${mib(up.rss1GiB)} MiB`,
-    `+${up.rssDeltaMiB} MiB (target: within 50 MiB)`,
+    "upload: receiver peak RSS staging 1 GiB (MiB)",
+    mib(up.rss1GiB),
+    `+${up.rssDeltaMiB} MiB`,
+    target("within 50 MiB", up.rssDeltaMiB <= 50),
   ],
   [
-    "upload: 1 GiB over loopback (median, min-max ms)",
-    `${up.upload1GiBMs.median.toFixed(0)} (${up.upload1GiBMs.min.toFixed(0)}-${up.upload1GiBMs.max.toFixed(0)})`,
-    "",
+    "upload: 1 GiB over loopback (ms)",
+    range(up.upload1GiBMs),
+    x(up.ratioToFloor),
+    target("at most 1.3× floor", up.ratioToFloor <= 1.3),
   ],
-  [
-    "floor: cp + sha256sum of 1 GiB (median, min-max ms)",
-    `${up.floorMs.median.toFixed(0)} (${up.floorMs.min.toFixed(0)}-${up.floorMs.max.toFixed(0)})`,
-    "",
-  ],
-  ["upload / floor", up.ratioToFloor.toFixed(2), "(target: at most 1.3)"],
+  ["upload: floor, cp + sha256sum of 1 GiB (ms)", range(up.floorMs), "", ""],
 ];
-const width = Math.max(...rows.map((r) => r[0].length));
-for (const [name, value, note] of rows)
-  console.log(`${name.padEnd(width)}  ${value.padStart(18)}  ${note}`);
-writeFileSync(
-  "bench-results.json",
-  JSON.stringify({ at: new Date().toISOString(), upload: up }, null, 2) + "\n",
+
+const gateRows = (g) => [
+  ["gate: req/s straight to the app", range(g.direct.rps), "1.00×", ""],
+  [
+    "gate: req/s through nginx (1 worker, keepalive 64)",
+    range(g.nginx.rps),
+    `${x(g.nginxToDirectRps)} direct`,
+    "",
+  ],
+  [
+    "gate: req/s through the gate",
+    range(g.gate.rps),
+    `${x(g.gateToNginxRps)} nginx`,
+    target("at least 0.75× nginx", g.gateToNginxRps >= 0.75),
+  ],
+  ["gate: p50 ms direct", range(g.direct.p50Ms, 2), "", ""],
+  ["gate: p50 ms nginx", range(g.nginx.p50Ms, 2), "", ""],
+  [
+    "gate: p50 ms gate",
+    range(g.gate.p50Ms, 2),
+    `${x(g.gate.p50Ms.median / g.nginx.p50Ms.median)} nginx`,
+    "",
+  ],
+  ["gate: p99 ms direct", range(g.direct.p99Ms, 2), "", ""],
+  ["gate: p99 ms nginx", range(g.nginx.p99Ms, 2), "", ""],
+  [
+    "gate: p99 ms gate",
+    range(g.gate.p99Ms, 2),
+    `${x(g.gateToNginxP99)} nginx`,
+    target("at most 1.5× nginx", g.gateToNginxP99 <= 1.5),
+  ],
+  [
+    "gate: failed requests (socket errors + non-2xx), all paths",
+    String(g.direct.errors + g.nginx.errors + g.gate.errors),
+    "",
+    "",
+  ],
+];
+
+const holdRows = (h) =>
+  [1, 2].flatMap((n) => {
+    const r = h[`instances${n}`];
+    const p = `hold, ${n} instance${n > 1 ? "s" : ""}:`;
+    const part = (s) => x(s.median / r.holdMs.median) + " hold";
+    return [
+      [`${p} app's own start to healthy (ms)`, range(r.appStartToHealthyMs), "", ""],
+      [
+        `${p} holdMs (ms)`,
+        range(r.holdMs),
+        `${x(r.holdMs.median / r.appStartToHealthyMs.median)} own`,
+        "",
+      ],
+      [`${p}   unload = drain + stop (ms)`, range(r.steps.unload), part(r.steps.unload), ""],
+      [`${p}   swap = rename (ms)`, range(r.steps.swap), part(r.steps.swap), ""],
+      [`${p}   reload = start + health (ms)`, range(r.steps.reload), part(r.steps.reload), ""],
+      [
+        `${p}   hold + release steps (ms)`,
+        range({ ...r.steps.release, median: r.steps.release.median + r.steps.hold.median }),
+        "",
+        "",
+      ],
+      [
+        `${p}   between steps: swap record, events (ms)`,
+        range(r.steps.other),
+        part(r.steps.other),
+        "",
+      ],
+      [
+        `${p} overhead = holdMs − own start (ms)`,
+        r.overheadMs.toFixed(0),
+        "",
+        target("under 50 ms", r.overheadMs < 50),
+      ],
+    ];
+  });
+
+const actionRows = (a) => [
+  [
+    "action: bundle size (MB)",
+    (a.bundleBytes / 1e6).toFixed(2),
+    "",
+    target("under 2 MB", a.bundleBytes < 2e6),
+  ],
+  [
+    "action: cold start, spawn to exit without inputs (ms)",
+    range(a.coldStart.exitMs),
+    `${x(a.coldStart.exitMs.median / a.coldStart.bareNodeMs.median)} bare node`,
+    target("under 300 ms", a.coldStart.exitMs.median < 300),
+  ],
+  ["action:   spawn to first output line (ms)", range(a.coldStart.firstOutputMs), "", ""],
+  ['action:   bare `node -e ""` (ms)', range(a.coldStart.bareNodeMs), "", ""],
+  ["action: 100 MiB upload alone, bench client (ms)", range(a.uploadAloneMs), "1.00×", ""],
+  ["action:   sha256 of 100 MiB in node (ms)", range(a.clientSha256Ms), "", ""],
+  [
+    "action: operation upload, 100 MiB, whole step (ms)",
+    range(a.actionUploadMs),
+    `${x(a.actionUploadToUpload)} upload`,
+    "",
+  ],
+  [
+    "action: operation deploy, 100 MiB, whole step (ms)",
+    range(a.actionDeployMs),
+    `${x(a.actionDeployToUpload)} upload`,
+    "",
+  ],
+  ["action:   receiver's durationMs of that deploy (ms)", range(a.actionDeployReceiverMs), "", ""],
+  ["action:   holdMs of that deploy (ms)", range(a.actionDeployHoldMs), "", ""],
+];
+
+const BENCHES = {
+  upload: [benchUpload, uploadRows],
+  gate: [benchGate, gateRows],
+  hold: [benchHold, holdRows],
+  action: [benchAction, actionRows],
+};
+
+const only = (process.env.BENCH_ONLY ?? "")
+  .split(",")
+  .map((name) => name.trim())
+  .filter(Boolean);
+const unknown = only.filter((name) => !(name in BENCHES));
+if (unknown.length) {
+  console.error(
+    `BENCH_ONLY: no benchmark ${unknown.join(", ")} (have: ${Object.keys(BENCHES).join(", ")})`,
+  );
+  process.exit(2);
+}
+
+const results = {
+  at: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    loadavgBefore: loadavg(),
+  },
+};
+const rows = [["figure", "median (min–max)", "ratio", "target"]];
+let failed = false;
+for (const [name, [bench, toRows]] of Object.entries(BENCHES)) {
+  if (only.length && !only.includes(name)) continue;
+  const started = Date.now();
+  console.error(`bench: ${name}…`);
+  try {
+    const result = await bench();
+    results[name] = result;
+    if (result.skipped) rows.push([`${name}: skipped`, "", "", result.skipped]);
+    else rows.push(...toRows(result));
+  } catch (error) {
+    failed = true;
+    results[name] = { error: error.message };
+    rows.push([`${name}: failed`, "", "", error.message.split("\n")[0]]);
+    console.error(error);
+  }
+  console.error(`bench: ${name} took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+results.machine.loadavgAfter = loadavg();
+
+const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
+for (const [i, [name, value, ratio, goal]] of rows.entries()) {
+  console.log(
+    `${name.padEnd(widths[0])}  ${value.padStart(widths[1])}  ${ratio.padEnd(widths[2])}  ${goal}`,
+  );
+  if (i === 0) console.log("-".repeat(widths[0] + widths[1] + widths[2] + 12));
+}
+const load = (l) => l.map((n) => n.toFixed(2)).join(" ");
+console.log(
+  `\n${results.machine.cpus} CPU(s), node ${process.version}, load average ${load(results.machine.loadavgBefore)} before, ${load(results.machine.loadavgAfter)} after.`,
 );
-console.log("\nwrote bench-results.json");
+if (results.gate && !results.gate.skipped && !results.gate.error)
+  console.log(
+    `gate: ${results.gate.load}; wrk, proxy and app share the CPUs. nginx runs worker_processes 1 because the receiver (the gate) is one Node process.`,
+  );
+if (results.hold && !results.hold.error)
+  console.log(
+    `hold: ${results.hold.instances1.deploys} deploys per row (two builds alternately, after one uncounted), each after starting the app by hand (spawn to first 200 on /health).`,
+  );
+writeFileSync("bench-results.json", JSON.stringify(results, null, 2) + "\n");
+console.log("wrote bench-results.json");
+if (failed) process.exitCode = 1;

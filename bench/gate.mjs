@@ -1,0 +1,213 @@
+// Gate: small GETs through the gate versus straight to the app, and versus nginx as a
+// keep-alive reverse proxy to the same app (one worker: the receiver is one Node
+// process). Load comes from wrk in its own process; every run is bounded by -d.
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import {
+  appStatus,
+  ensureCommands,
+  freePort,
+  run,
+  startReceiver,
+  stats,
+  stopProcess,
+  tempDir,
+  waitFor,
+  writeExecutable,
+} from "./lib.mjs";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_GATE_SECONDS ?? 8);
+const CONNECTIONS = 32;
+const PATHS = ["direct", "gate", "nginx"];
+
+// The smallest useful app: "hello" to every GET, 200 on /health.
+const HELLO_APP = `#!/usr/bin/env node
+const http = require("node:http");
+http
+  .createServer((req, res) => {
+    if (req.url === "/health") return res.end("ok");
+    res.setHeader("content-type", "text/plain");
+    res.end("hello\\n");
+  })
+  .listen(Number(process.env.PORT), "127.0.0.1");
+process.on("SIGTERM", () => process.exit(0));
+`;
+
+const nginxConf = (dir, port, appPort) => `worker_processes 1;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream app {
+    server 127.0.0.1:${appPort};
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`;
+
+// wrk prints latencies as "1.23ms", "456.78us" or "1.02s".
+function toMs(text) {
+  const [, value, unit] = /^([\d.]+)(us|ms|s|m)$/.exec(text) ?? [];
+  if (value === undefined) throw new Error(`wrk latency not understood: ${text}`);
+  return Number(value) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit];
+}
+
+export function parseWrk(out) {
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const p50 = /^\s+50%\s+(\S+)/m.exec(out);
+  const p99 = /^\s+99%\s+(\S+)/m.exec(out);
+  if (!rps || !p50 || !p99) throw new Error(`wrk output not understood:\n${out}`);
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  return {
+    rps: Number(rps[1]),
+    p50Ms: toMs(p50[1]),
+    p99Ms: toMs(p99[1]),
+    errors: errors ? errors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+    non2xx: non2xx ? Number(non2xx[1]) : 0,
+  };
+}
+
+async function wrk(url, seconds) {
+  const res = await run(
+    "wrk",
+    ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "5s", "--latency", url],
+    { timeoutMs: (seconds + 15) * 1000 },
+  );
+  if (res.code !== 0) throw new Error(`wrk ${url} exited ${res.code ?? res.signal}: ${res.stderr}`);
+  return parseWrk(res.stdout);
+}
+
+async function answers(url) {
+  try {
+    const res = await fetch(url);
+    return res.status === 200 && (await res.text()) === "hello\n";
+  } catch {
+    return false;
+  }
+}
+
+async function startNginx(dir, appPort) {
+  const port = await freePort();
+  mkdirSync(dir);
+  writeFileSync(join(dir, "nginx.conf"), nginxConf(dir, port, appPort));
+  const child = spawn(
+    "nginx",
+    [
+      "-p",
+      `${dir}/`,
+      "-c",
+      join(dir, "nginx.conf"),
+      "-e",
+      join(dir, "error.log"),
+      "-g",
+      `daemon off; pid ${dir}/nginx.pid;`,
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.on("data", (c) => (stderr += c));
+  const url = `http://127.0.0.1:${port}/`;
+  try {
+    await waitFor(
+      "nginx",
+      async () => {
+        if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${stderr}`);
+        return answers(url);
+      },
+      10_000,
+    );
+  } catch (error) {
+    await stopProcess(child);
+    throw error;
+  }
+  return { url, stop: () => stopProcess(child, "SIGTERM") };
+}
+
+export async function benchGate() {
+  const missing = ensureCommands(["wrk", "nginx"], ["wrk", "nginx-light"]);
+  if (missing) return { skipped: missing };
+  const dir = tempDir("gate");
+  mkdirSync(join(dir, "deploy"));
+  writeExecutable(join(dir, "deploy/app"), HELLO_APP);
+  const rx = await startReceiver(dir, {
+    bench: {
+      exeFile: "./deploy/app",
+      updateFile: "./deploy/app_update",
+      env: { PORT: "{port}" },
+      instances: 1,
+      gate: "127.0.0.1:0",
+      health: { path: "/health" },
+    },
+  });
+  let nginx;
+  try {
+    const status = await waitFor("a healthy server", async () => {
+      const s = await appStatus(rx.api, "bench");
+      return s.instances[0]?.state === "healthy" ? s : undefined;
+    });
+    const appPort = status.instances[0].port;
+    nginx = await startNginx(join(dir, "nginx"), appPort);
+    const urls = {
+      direct: `http://127.0.0.1:${appPort}/`,
+      gate: `${rx.gate("bench")}/`,
+      nginx: nginx.url,
+    };
+    for (const path of PATHS) {
+      if (!(await answers(urls[path])))
+        throw new Error(`${path} (${urls[path]}) does not answer hello`);
+      await wrk(urls[path], 1); // warm up: JIT, keep-alive pools
+    }
+    const runs = { direct: [], gate: [], nginx: [] };
+    for (let i = 0; i < RUNS; i++) {
+      // A different order each run, so no path always runs on a warmer machine.
+      for (let k = 0; k < PATHS.length; k++) {
+        const path = PATHS[(i + k) % PATHS.length];
+        runs[path].push(await wrk(urls[path], SECONDS));
+      }
+    }
+    const summary = {};
+    for (const path of PATHS) {
+      const r = runs[path];
+      summary[path] = {
+        rps: stats(r.map((x) => x.rps)),
+        p50Ms: stats(r.map((x) => x.p50Ms)),
+        p99Ms: stats(r.map((x) => x.p99Ms)),
+        errors: r.reduce((sum, x) => sum + x.errors + x.non2xx, 0),
+      };
+    }
+    const pid = rx.child.pid;
+    const nginxErrors = readFileSync(join(dir, "nginx/error.log"), "utf8").trim();
+    return {
+      load: `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s --latency, ${RUNS} run(s) per path`,
+      cpus: cpus().length,
+      receiverPid: pid,
+      ...summary,
+      gateToNginxRps: summary.gate.rps.median / summary.nginx.rps.median,
+      gateToNginxP99: summary.gate.p99Ms.median / summary.nginx.p99Ms.median,
+      gateToDirectRps: summary.gate.rps.median / summary.direct.rps.median,
+      nginxToDirectRps: summary.nginx.rps.median / summary.direct.rps.median,
+      nginxErrorLog: nginxErrors ? nginxErrors.split("\n").slice(-5) : [],
+    };
+  } finally {
+    await nginx?.stop();
+    await rx.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
