@@ -5417,7 +5417,7 @@ var require_public_api = __commonJS({
         }
       return prettyErrors && lineCounter2 && (doc.errors.forEach(errors.prettifyError(source, lineCounter2)), doc.warnings.forEach(errors.prettifyError(source, lineCounter2))), doc;
     }
-    function parse5(src, reviver, options) {
+    function parse6(src, reviver, options) {
       let _reviver;
       typeof reviver == "function" ? _reviver = reviver : options === void 0 && reviver && typeof reviver == "object" && (options = reviver);
       let doc = parseDocument(src, options);
@@ -5443,7 +5443,7 @@ var require_public_api = __commonJS({
       }
       return identity.isDocument(value) && !_replacer ? value.toString(options) : new Document.Document(value, _replacer, options).toString(options);
     }
-    exports.parse = parse5;
+    exports.parse = parse6;
     exports.parseAllDocuments = parseAllDocuments;
     exports.parseDocument = parseDocument;
     exports.stringify = stringify;
@@ -6269,7 +6269,7 @@ var require_tree = __commonJS({
 var require_util = __commonJS({
   "node_modules/undici/lib/core/util.js"(exports, module) {
     "use strict";
-    var assert2 = __require("node:assert"), { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols(), { IncomingMessage } = __require("node:http"), stream = __require("node:stream"), net = __require("node:net"), { stringify } = __require("node:querystring"), { EventEmitter: EE } = __require("node:events"), timers = require_timers(), { InvalidArgumentError, ConnectTimeoutError } = require_errors2(), { headerNameLowerCasedRecord } = require_constants(), { tree } = require_tree(), [nodeMajor, nodeMinor] = process.versions.node.split(".", 2).map((v) => Number(v)), BodyAsyncIterable = class {
+    var assert2 = __require("node:assert"), { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols(), { IncomingMessage } = __require("node:http"), stream2 = __require("node:stream"), net = __require("node:net"), { stringify } = __require("node:querystring"), { EventEmitter: EE } = __require("node:events"), timers = require_timers(), { InvalidArgumentError, ConnectTimeoutError } = require_errors2(), { headerNameLowerCasedRecord } = require_constants(), { tree } = require_tree(), [nodeMajor, nodeMinor] = process.versions.node.split(".", 2).map((v) => Number(v)), BodyAsyncIterable = class {
       constructor(body) {
         this[kBody] = body, this[kBodyUsed] = !1;
       }
@@ -6393,12 +6393,12 @@ var require_util = __commonJS({
       return null;
     }
     function isDestroyed(body) {
-      return body && !!(body.destroyed || body[kDestroyed] || stream.isDestroyed?.(body));
+      return body && !!(body.destroyed || body[kDestroyed] || stream2.isDestroyed?.(body));
     }
-    function destroy(stream2, err) {
-      stream2 == null || !isStream(stream2) || isDestroyed(stream2) || (typeof stream2.destroy == "function" ? (Object.getPrototypeOf(stream2).constructor === IncomingMessage && (stream2.socket = null), stream2.destroy(err)) : err && queueMicrotask(() => {
-        stream2.emit("error", err);
-      }), stream2.destroyed !== !0 && (stream2[kDestroyed] = !0));
+    function destroy(stream3, err) {
+      stream3 == null || !isStream(stream3) || isDestroyed(stream3) || (typeof stream3.destroy == "function" ? (Object.getPrototypeOf(stream3).constructor === IncomingMessage && (stream3.socket = null), stream3.destroy(err)) : err && queueMicrotask(() => {
+        stream3.emit("error", err);
+      }), stream3.destroyed !== !0 && (stream3[kDestroyed] = !0));
     }
     var KEEPALIVE_TIMEOUT_EXPR = /timeout=(\d+)/;
     function parseKeepAliveTimeout(val) {
@@ -6482,7 +6482,7 @@ var require_util = __commonJS({
       }
     }
     function isDisturbed(body) {
-      return !!(body && (stream.isDisturbed(body) || body[kBodyUsed]));
+      return !!(body && (stream2.isDisturbed(body) || body[kBodyUsed]));
     }
     function getSocketInfo(socket) {
       return {
@@ -8731,15 +8731,15 @@ var require_infra = __commonJS({
   "node_modules/undici/lib/web/infra/index.js"(exports, module) {
     "use strict";
     var assert2 = __require("node:assert"), { utf8DecodeBytes } = require_encoding();
-    function collectASequenceOfCodePoints(condition, input2, position) {
+    function collectASequenceOfCodePoints(condition, input3, position) {
       let result = "";
-      for (; position.position < input2.length && condition(input2[position.position]); )
-        result += input2[position.position], position.position++;
+      for (; position.position < input3.length && condition(input3[position.position]); )
+        result += input3[position.position], position.position++;
       return result;
     }
-    function collectASequenceOfCodePointsFast(char, input2, position) {
-      let idx = input2.indexOf(char, position.position), start = position.position;
-      return idx === -1 ? (position.position = input2.length, input2.slice(start)) : (position.position = idx, input2.slice(start, position.position));
+    function collectASequenceOfCodePointsFast(char, input3, position) {
+      let idx = input3.indexOf(char, position.position), start = position.position;
+      return idx === -1 ? (position.position = input3.length, input3.slice(start)) : (position.position = idx, input3.slice(start, position.position));
     }
     var ASCII_WHITESPACE_REPLACE_REGEX = /[\u0009\u000A\u000C\u000D\u0020]/g, nonASCIIRegex = /[^\x00-\x7F]/;
     function asciiLowercase(str) {
@@ -8760,21 +8760,21 @@ var require_infra = __commonJS({
       char === 13 || // \r
       char === 32;
     }
-    function isomorphicDecode(input2) {
-      let length = input2.length;
+    function isomorphicDecode(input3) {
+      let length = input3.length;
       if (65535 > length)
-        return String.fromCharCode.apply(null, input2);
+        return String.fromCharCode.apply(null, input3);
       let result = "", i = 0, addition = 65535;
       for (; i < length; )
-        i + addition > length && (addition = length - i), result += String.fromCharCode.apply(null, input2.subarray(i, i += addition));
+        i + addition > length && (addition = length - i), result += String.fromCharCode.apply(null, input3.subarray(i, i += addition));
       return result;
     }
     var invalidIsomorphicEncodeValueRegex = /[^\x00-\xFF]/;
-    function isomorphicEncode(input2) {
-      return assert2(!invalidIsomorphicEncodeValueRegex.test(input2)), input2;
+    function isomorphicEncode(input3) {
+      return assert2(!invalidIsomorphicEncodeValueRegex.test(input3)), input3;
     }
-    function parseJSONFromBytes(bytes) {
-      return JSON.parse(utf8DecodeBytes(bytes));
+    function parseJSONFromBytes(bytes2) {
+      return JSON.parse(utf8DecodeBytes(bytes2));
     }
     function removeASCIIWhitespace(str, leading = !0, trailing = !0) {
       return removeChars(str, leading, trailing, isASCIIWhitespace);
@@ -8816,17 +8816,17 @@ var require_data_url = __commonJS({
     var assert2 = __require("node:assert"), { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = require_infra(), encoder2 = new TextEncoder(), HTTP_TOKEN_CODEPOINTS = /^[-!#$%&'*+.^_|~A-Za-z0-9]+$/u, HTTP_WHITESPACE_REGEX = /[\u000A\u000D\u0009\u0020]/u, HTTP_QUOTED_STRING_TOKENS = /^[\u0009\u0020-\u007E\u0080-\u00FF]+$/u;
     function dataURLProcessor(dataURL) {
       assert2(dataURL.protocol === "data:");
-      let input2 = URLSerializer(dataURL, !0);
-      input2 = input2.slice(5);
+      let input3 = URLSerializer(dataURL, !0);
+      input3 = input3.slice(5);
       let position = { position: 0 }, mimeType = collectASequenceOfCodePointsFast(
         ",",
-        input2,
+        input3,
         position
       ), mimeTypeLength = mimeType.length;
-      if (mimeType = removeASCIIWhitespace(mimeType, !0, !0), position.position >= input2.length)
+      if (mimeType = removeASCIIWhitespace(mimeType, !0, !0), position.position >= input3.length)
         return "failure";
       position.position++;
-      let encodedBody = input2.slice(mimeTypeLength + 1), body = stringPercentDecode(encodedBody);
+      let encodedBody = input3.slice(mimeTypeLength + 1), body = stringPercentDecode(encodedBody);
       if (/;(?:\u0020*)base64$/ui.test(mimeType)) {
         let stringBody = isomorphicDecode(body);
         if (body = forgivingBase64(stringBody), body === "failure")
@@ -8843,9 +8843,9 @@ var require_data_url = __commonJS({
       let href = url2.href, hashLength = url2.hash.length, serialized = hashLength === 0 ? href : href.substring(0, href.length - hashLength);
       return !hashLength && href.endsWith("#") ? serialized.slice(0, -1) : serialized;
     }
-    function stringPercentDecode(input2) {
-      let bytes = encoder2.encode(input2);
-      return percentDecode(bytes);
+    function stringPercentDecode(input3) {
+      let bytes2 = encoder2.encode(input3);
+      return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
       return byte >= 48 && byte <= 57 || byte >= 65 && byte <= 70 || byte >= 97 && byte <= 102;
@@ -8856,27 +8856,27 @@ var require_data_url = __commonJS({
         byte >= 48 && byte <= 57 ? byte - 48 : (byte & 223) - 55
       );
     }
-    function percentDecode(input2) {
-      let length = input2.length, output2 = new Uint8Array(length), j = 0, i = 0;
+    function percentDecode(input3) {
+      let length = input3.length, output2 = new Uint8Array(length), j = 0, i = 0;
       for (; i < length; ) {
-        let byte = input2[i];
-        byte !== 37 ? output2[j++] = byte : byte === 37 && !(isHexCharByte(input2[i + 1]) && isHexCharByte(input2[i + 2])) ? output2[j++] = 37 : (output2[j++] = hexByteToNumber(input2[i + 1]) << 4 | hexByteToNumber(input2[i + 2]), i += 2), ++i;
+        let byte = input3[i];
+        byte !== 37 ? output2[j++] = byte : byte === 37 && !(isHexCharByte(input3[i + 1]) && isHexCharByte(input3[i + 2])) ? output2[j++] = 37 : (output2[j++] = hexByteToNumber(input3[i + 1]) << 4 | hexByteToNumber(input3[i + 2]), i += 2), ++i;
       }
       return length === j ? output2 : output2.subarray(0, j);
     }
-    function parseMIMEType(input2) {
-      input2 = removeHTTPWhitespace(input2, !0, !0);
+    function parseMIMEType(input3) {
+      input3 = removeHTTPWhitespace(input3, !0, !0);
       let position = { position: 0 }, type = collectASequenceOfCodePointsFast(
         "/",
-        input2,
+        input3,
         position
       );
-      if (type.length === 0 || !HTTP_TOKEN_CODEPOINTS.test(type) || position.position >= input2.length)
+      if (type.length === 0 || !HTTP_TOKEN_CODEPOINTS.test(type) || position.position >= input3.length)
         return "failure";
       position.position++;
       let subtype = collectASequenceOfCodePointsFast(
         ";",
-        input2,
+        input3,
         position
       );
       if (subtype = removeHTTPWhitespace(subtype, !1, !0), subtype.length === 0 || !HTTP_TOKEN_CODEPOINTS.test(subtype))
@@ -8889,35 +8889,35 @@ var require_data_url = __commonJS({
         // https://mimesniff.spec.whatwg.org/#mime-type-essence
         essence: `${typeLowercase}/${subtypeLowercase}`
       };
-      for (; position.position < input2.length; ) {
+      for (; position.position < input3.length; ) {
         position.position++, collectASequenceOfCodePoints(
           // https://fetch.spec.whatwg.org/#http-whitespace
           (char) => HTTP_WHITESPACE_REGEX.test(char),
-          input2,
+          input3,
           position
         );
         let parameterName = collectASequenceOfCodePoints(
           (char) => char !== ";" && char !== "=",
-          input2,
+          input3,
           position
         );
-        if (parameterName = parameterName.toLowerCase(), position.position < input2.length) {
-          if (input2[position.position] === ";")
+        if (parameterName = parameterName.toLowerCase(), position.position < input3.length) {
+          if (input3[position.position] === ";")
             continue;
           position.position++;
         }
-        if (position.position >= input2.length)
+        if (position.position >= input3.length)
           break;
         let parameterValue = null;
-        if (input2[position.position] === '"')
-          parameterValue = collectAnHTTPQuotedString(input2, position, !0), collectASequenceOfCodePointsFast(
+        if (input3[position.position] === '"')
+          parameterValue = collectAnHTTPQuotedString(input3, position, !0), collectASequenceOfCodePointsFast(
             ";",
-            input2,
+            input3,
             position
           );
         else if (parameterValue = collectASequenceOfCodePointsFast(
           ";",
-          input2,
+          input3,
           position
         ), parameterValue = removeHTTPWhitespace(parameterValue, !1, !0), parameterValue.length === 0)
           continue;
@@ -8925,26 +8925,26 @@ var require_data_url = __commonJS({
       }
       return mimeType;
     }
-    function collectAnHTTPQuotedString(input2, position, extractValue = !1) {
+    function collectAnHTTPQuotedString(input3, position, extractValue = !1) {
       let positionStart = position.position, value = "";
-      for (assert2(input2[position.position] === '"'), position.position++; value += collectASequenceOfCodePoints(
+      for (assert2(input3[position.position] === '"'), position.position++; value += collectASequenceOfCodePoints(
         (char) => char !== '"' && char !== "\\",
-        input2,
+        input3,
         position
-      ), !(position.position >= input2.length); ) {
-        let quoteOrBackslash = input2[position.position];
+      ), !(position.position >= input3.length); ) {
+        let quoteOrBackslash = input3[position.position];
         if (position.position++, quoteOrBackslash === "\\") {
-          if (position.position >= input2.length) {
+          if (position.position >= input3.length) {
             value += "\\";
             break;
           }
-          value += input2[position.position], position.position++;
+          value += input3[position.position], position.position++;
         } else {
           assert2(quoteOrBackslash === '"');
           break;
         }
       }
-      return extractValue ? value : input2.slice(positionStart, position.position);
+      return extractValue ? value : input3.slice(positionStart, position.position);
     }
     function serializeAMimeType(mimeType) {
       assert2(mimeType !== "failure");
@@ -9359,8 +9359,8 @@ var require_webidl = __commonJS({
       let jsBufferSource = bufferSource, jsArrayBuffer = jsBufferSource, offset = 0, length = 0;
       if (types.isTypedArray(jsBufferSource) || types.isDataView(jsBufferSource) ? (jsArrayBuffer = jsBufferSource.buffer, offset = jsBufferSource.byteOffset, length = jsBufferSource.byteLength) : (assert2(types.isAnyArrayBuffer(jsBufferSource)), length = jsBufferSource.byteLength), jsArrayBuffer.detached)
         return new Uint8Array(0);
-      let bytes = new Uint8Array(length), view = new Uint8Array(jsArrayBuffer, offset, length);
-      return bytes.set(view), bytes;
+      let bytes2 = new Uint8Array(length), view = new Uint8Array(jsArrayBuffer, offset, length);
+      return bytes2.set(view), bytes2;
     };
     webidl.converters.DOMString = function(V, prefix, argument, flags) {
       if (V === null && webidl.util.HasFlag(flags, webidl.attributes.LegacyNullToEmptyString))
@@ -9555,7 +9555,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports, module) {
     "use strict";
-    var { Transform } = __require("node:stream"), zlib = __require("node:zlib"), { redirectStatusSet, referrerPolicyTokens, badPortsSet } = require_constants3(), { getGlobalOrigin } = require_global(), { collectAnHTTPQuotedString, parseMIMEType } = require_data_url(), { performance: performance2 } = __require("node:perf_hooks"), { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = require_util(), assert2 = __require("node:assert"), { isUint8Array } = __require("node:util/types"), { webidl } = require_webidl(), { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = require_infra();
+    var { Transform: Transform2 } = __require("node:stream"), zlib = __require("node:zlib"), { redirectStatusSet, referrerPolicyTokens, badPortsSet } = require_constants3(), { getGlobalOrigin } = require_global(), { collectAnHTTPQuotedString, parseMIMEType } = require_data_url(), { performance: performance2 } = __require("node:perf_hooks"), { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = require_util(), assert2 = __require("node:assert"), { isUint8Array } = __require("node:util/types"), { webidl } = require_webidl(), { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = require_infra();
     function responseURL(response) {
       let urlList = response.urlList, length = urlList.length;
       return length === 0 ? null : urlList[length - 1].toString();
@@ -9896,18 +9896,18 @@ var require_util2 = __commonJS({
     }
     async function readAllBytes(reader, successSteps, failureSteps) {
       try {
-        let bytes = [], byteLength = 0;
+        let bytes2 = [], byteLength = 0;
         do {
           let { done, value: chunk } = await reader.read();
           if (done) {
-            successSteps(Buffer.concat(bytes, byteLength));
+            successSteps(Buffer.concat(bytes2, byteLength));
             return;
           }
           if (!isUint8Array(chunk)) {
             failureSteps(new TypeError("Received non-Uint8Array chunk"));
             return;
           }
-          bytes.push(chunk), byteLength += chunk.length;
+          bytes2.push(chunk), byteLength += chunk.length;
         } while (!0);
       } catch (e) {
         failureSteps(e);
@@ -9975,7 +9975,7 @@ var require_util2 = __commonJS({
       let contentRange = "bytes ";
       return contentRange += isomorphicEncode(`${rangeStart}`), contentRange += "-", contentRange += isomorphicEncode(`${rangeEnd}`), contentRange += "/", contentRange += isomorphicEncode(`${fullLength}`), contentRange;
     }
-    var InflateStream = class extends Transform {
+    var InflateStream = class extends Transform2 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -10009,21 +10009,21 @@ var require_util2 = __commonJS({
       return mimeType ?? "failure";
     }
     function gettingDecodingSplitting(value) {
-      let input2 = value, position = { position: 0 }, values = [], temporaryValue = "";
-      for (; position.position < input2.length; ) {
+      let input3 = value, position = { position: 0 }, values = [], temporaryValue = "";
+      for (; position.position < input3.length; ) {
         if (temporaryValue += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== ",",
-          input2,
+          input3,
           position
-        ), position.position < input2.length)
-          if (input2.charCodeAt(position.position) === 34) {
+        ), position.position < input3.length)
+          if (input3.charCodeAt(position.position) === 34) {
             if (temporaryValue += collectAnHTTPQuotedString(
-              input2,
+              input3,
               position
-            ), position.position < input2.length)
+            ), position.position < input3.length)
               continue;
           } else
-            assert2(input2.charCodeAt(position.position) === 44), position.position++;
+            assert2(input3.charCodeAt(position.position) === 44), position.position++;
         temporaryValue = removeChars(temporaryValue, !0, !0, (char) => char === 9 || char === 32), values.push(temporaryValue), temporaryValue = "";
       }
       return values;
@@ -10110,8 +10110,8 @@ var require_formdata = __commonJS({
     "use strict";
     var { iteratorMixin } = require_util2(), { kEnumerableProperty } = require_util(), { webidl } = require_webidl(), nodeUtil = __require("node:util"), FormData2 = class _FormData {
       #state = [];
-      constructor(form = void 0) {
-        if (webidl.util.markAsUncloneable(this), form !== void 0)
+      constructor(form2 = void 0) {
+        if (webidl.util.markAsUncloneable(this), form2 !== void 0)
           throw webidl.errors.conversionFailed({
             prefix: "FormData constructor",
             argument: "Argument 1",
@@ -10224,60 +10224,60 @@ var require_formdata_parser = __commonJS({
       }
       return !0;
     }
-    function multipartFormDataParser(input2, mimeType) {
+    function multipartFormDataParser(input3, mimeType) {
       assert2(mimeType !== "failure" && mimeType.essence === "multipart/form-data");
       let boundaryString = mimeType.parameters.get("boundary");
       if (boundaryString === void 0)
         throw parsingError("missing boundary in content-type header");
-      let boundary = Buffer.from(`--${boundaryString}`, "utf8"), entryList = [], position = { position: 0 }, firstBoundaryIndex = input2.indexOf(boundary);
+      let boundary = Buffer.from(`--${boundaryString}`, "utf8"), entryList = [], position = { position: 0 }, firstBoundaryIndex = input3.indexOf(boundary);
       if (firstBoundaryIndex === -1)
         throw parsingError("no boundary found in multipart body");
       for (position.position = firstBoundaryIndex; ; ) {
-        if (input2.subarray(position.position, position.position + boundary.length).equals(boundary))
+        if (input3.subarray(position.position, position.position + boundary.length).equals(boundary))
           position.position += boundary.length;
         else
           throw parsingError("expected a value starting with -- and the boundary");
-        if (bufferStartsWith(input2, dd, position))
+        if (bufferStartsWith(input3, dd, position))
           return entryList;
-        if (input2[position.position] !== 13 || input2[position.position + 1] !== 10)
+        if (input3[position.position] !== 13 || input3[position.position + 1] !== 10)
           throw parsingError("expected CRLF");
         position.position += 2;
-        let result = parseMultipartFormDataHeaders(input2, position), { name, filename, contentType: contentType2, encoding } = result;
+        let result = parseMultipartFormDataHeaders(input3, position), { name, filename, contentType: contentType2, encoding } = result;
         position.position += 2;
         let body;
         {
-          let boundaryIndex = input2.indexOf(boundary.subarray(2), position.position);
+          let boundaryIndex = input3.indexOf(boundary.subarray(2), position.position);
           if (boundaryIndex === -1)
             throw parsingError("expected boundary after body");
-          body = input2.subarray(position.position, boundaryIndex - 4), position.position += body.length, encoding === "base64" && (body = Buffer.from(body.toString(), "base64"));
+          body = input3.subarray(position.position, boundaryIndex - 4), position.position += body.length, encoding === "base64" && (body = Buffer.from(body.toString(), "base64"));
         }
-        if (input2[position.position] !== 13 || input2[position.position + 1] !== 10)
+        if (input3[position.position] !== 13 || input3[position.position + 1] !== 10)
           throw parsingError("expected CRLF");
         position.position += 2;
         let value;
         filename !== null ? (contentType2 ??= "text/plain", isAsciiString(contentType2) || (contentType2 = ""), value = new File([body], filename, { type: contentType2 })) : value = decoderIgnoreBOM.decode(Buffer.from(body)), assert2(webidl.is.USVString(name)), assert2(typeof value == "string" && webidl.is.USVString(value) || webidl.is.File(value)), entryList.push(makeEntry(name, value, filename));
       }
     }
-    function parseContentDispositionAttribute(input2, position) {
-      input2[position.position] === 59 && position.position++, collectASequenceOfBytes(
+    function parseContentDispositionAttribute(input3, position) {
+      input3[position.position] === 59 && position.position++, collectASequenceOfBytes(
         (char) => char === 32 || char === 9,
-        input2,
+        input3,
         position
       );
       let attributeName = collectASequenceOfBytes(
         (char) => isToken(char) && char !== 61 && char !== 42,
         // not = or *
-        input2,
+        input3,
         position
       );
       if (attributeName.length === 0)
         return null;
-      let attrNameStr = attributeName.toString("ascii").toLowerCase(), isExtended = input2[position.position] === 42;
-      if (isExtended && position.position++, input2[position.position] !== 61)
+      let attrNameStr = attributeName.toString("ascii").toLowerCase(), isExtended = input3[position.position] === 42;
+      if (isExtended && position.position++, input3[position.position] !== 61)
         return null;
       position.position++, collectASequenceOfBytes(
         (char) => char === 32 || char === 9,
-        input2,
+        input3,
         position
       );
       let value;
@@ -10285,7 +10285,7 @@ var require_formdata_parser = __commonJS({
         let headerValue = collectASequenceOfBytes(
           (char) => char !== 32 && char !== 13 && char !== 10 && char !== 59,
           // not space, CRLF, or ;
-          input2,
+          input3,
           position
         );
         if (headerValue[0] !== 117 && headerValue[0] !== 85 || // u or U
@@ -10295,15 +10295,15 @@ var require_formdata_parser = __commonJS({
         headerValue[4] !== 56)
           throw parsingError("unknown encoding, expected utf-8''");
         value = decodeURIComponent(decoder2.decode(headerValue.subarray(7)));
-      } else if (input2[position.position] === 34) {
+      } else if (input3[position.position] === 34) {
         position.position++;
         let quotedValue = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 34,
           // not LF, CR, or "
-          input2,
+          input3,
           position
         );
-        if (input2[position.position] !== 34)
+        if (input3[position.position] !== 34)
           throw parsingError("Closing quote not found");
         position.position++, value = decoder2.decode(quotedValue).replace(/%0A/ig, `
 `).replace(/%0D/ig, "\r").replace(/%22/g, '"');
@@ -10311,33 +10311,33 @@ var require_formdata_parser = __commonJS({
         let tokenValue = collectASequenceOfBytes(
           (char) => isToken(char) && char !== 59,
           // not ;
-          input2,
+          input3,
           position
         );
         value = decoder2.decode(tokenValue);
       }
       return { name: attrNameStr, value, extended: isExtended };
     }
-    function parseMultipartFormDataHeaders(input2, position) {
+    function parseMultipartFormDataHeaders(input3, position) {
       let name = null, filename = null, contentType2 = null, encoding = null;
       for (; ; ) {
-        if (input2[position.position] === 13 && input2[position.position + 1] === 10) {
+        if (input3[position.position] === 13 && input3[position.position + 1] === 10) {
           if (name === null)
             throw parsingError("header name is null");
           return { name, filename, contentType: contentType2, encoding };
         }
         let headerName = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 58,
-          input2,
+          input3,
           position
         );
         if (headerName = removeChars(headerName, !0, !0, (char) => char === 9 || char === 32), !HTTP_TOKEN_CODEPOINTS.test(headerName.toString()))
           throw parsingError("header name does not match the field-name token production");
-        if (input2[position.position] !== 58)
+        if (input3[position.position] !== 58)
           throw parsingError("expected :");
         switch (position.position++, collectASequenceOfBytes(
           (char) => char === 32 || char === 9,
-          input2,
+          input3,
           position
         ), bufferToLowerCasedHeaderName(headerName)) {
           case "content-disposition": {
@@ -10345,12 +10345,12 @@ var require_formdata_parser = __commonJS({
             let filenameIsExtended = !1;
             if (collectASequenceOfBytes(
               (char) => isToken(char),
-              input2,
+              input3,
               position
             ).toString("ascii").toLowerCase() !== "form-data")
               throw parsingError("expected form-data for content-disposition header");
-            for (; position.position < input2.length && (input2[position.position] !== 13 || input2[position.position + 1] !== 10); ) {
-              let attribute = parseContentDispositionAttribute(input2, position);
+            for (; position.position < input3.length && (input3[position.position] !== 13 || input3[position.position + 1] !== 10); ) {
+              let attribute = parseContentDispositionAttribute(input3, position);
               if (!attribute)
                 break;
               attribute.name === "name" ? name = attribute.value : attribute.name === "filename" && (attribute.extended ? (filename = attribute.value, filenameIsExtended = !0) : filenameIsExtended || (filename = attribute.value));
@@ -10362,7 +10362,7 @@ var require_formdata_parser = __commonJS({
           case "content-type": {
             let headerValue = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input2,
+              input3,
               position
             );
             headerValue = removeChars(headerValue, !1, !0, (char) => char === 9 || char === 32), contentType2 = isomorphicDecode(headerValue);
@@ -10371,7 +10371,7 @@ var require_formdata_parser = __commonJS({
           case "content-transfer-encoding": {
             let headerValue = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input2,
+              input3,
               position
             );
             headerValue = removeChars(headerValue, !1, !0, (char) => char === 9 || char === 32), encoding = isomorphicDecode(headerValue);
@@ -10380,20 +10380,20 @@ var require_formdata_parser = __commonJS({
           default:
             collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input2,
+              input3,
               position
             );
         }
-        if (input2[position.position] !== 13 || input2[position.position + 1] !== 10)
+        if (input3[position.position] !== 13 || input3[position.position + 1] !== 10)
           throw parsingError("expected CRLF");
         position.position += 2;
       }
     }
-    function collectASequenceOfBytes(condition, input2, position) {
+    function collectASequenceOfBytes(condition, input3, position) {
       let start = position.position;
-      for (; start < input2.length && condition(input2[start]); )
+      for (; start < input3.length && condition(input3[start]); )
         ++start;
-      return input2.subarray(position.position, position.position = start);
+      return input3.subarray(position.position, position.position = start);
     }
     function removeChars(buf, leading, trailing, predicate) {
       let lead = 0, trail = buf.length - 1;
@@ -10475,18 +10475,18 @@ var require_body = __commonJS({
     function noop() {
     }
     var streamRegistry = new FinalizationRegistry((weakRef) => {
-      let stream = weakRef.deref();
-      stream && !stream.locked && !isDisturbed(stream) && !isErrored(stream) && stream.cancel("Response object has been garbage collected").catch(noop);
+      let stream2 = weakRef.deref();
+      stream2 && !stream2.locked && !isDisturbed(stream2) && !isErrored(stream2) && stream2.cancel("Response object has been garbage collected").catch(noop);
     });
     function extractBody(object2, keepalive = !1) {
-      let stream = null;
-      webidl.is.ReadableStream(object2) ? stream = object2 : webidl.is.Blob(object2) ? stream = object2.stream() : stream = new ReadableStream({
+      let stream2 = null;
+      webidl.is.ReadableStream(object2) ? stream2 = object2 : webidl.is.Blob(object2) ? stream2 = object2.stream() : stream2 = new ReadableStream({
         start() {
         },
         async pull(controller) {
           let result = action(), iterator = result?.[Symbol.asyncIterator]?.();
           if (iterator == null) {
-            result?.length && !isErrored(stream) && controller.enqueue(typeof result == "string" ? textEncoder.encode(result) : new Uint8Array(result)), queueMicrotask(() => readableStreamClose(controller));
+            result?.length && !isErrored(stream2) && controller.enqueue(typeof result == "string" ? textEncoder.encode(result) : new Uint8Array(result)), queueMicrotask(() => readableStreamClose(controller));
             return;
           }
           for (; ; ) {
@@ -10495,7 +10495,7 @@ var require_body = __commonJS({
               queueMicrotask(() => readableStreamClose(controller));
               return;
             }
-            if (value.length && !isErrored(stream)) {
+            if (value.length && !isErrored(stream2)) {
               controller.enqueue(new Uint8Array(value));
               return;
             }
@@ -10505,7 +10505,7 @@ var require_body = __commonJS({
           return action()[Symbol.asyncIterator]?.().return(reason);
         },
         type: "bytes"
-      }), assert2(webidl.is.ReadableStream(stream));
+      }), assert2(webidl.is.ReadableStream(stream2));
       let action = null, source = null, length = null, type = null;
       if (typeof object2 == "string")
         source = object2, type = "text/plain;charset=UTF-8";
@@ -10551,9 +10551,9 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           throw new TypeError(
             "Response body object should not be disturbed or locked"
           );
-        stream = webidl.is.ReadableStream(object2) ? object2 : ReadableStreamFrom(object2);
+        stream2 = webidl.is.ReadableStream(object2) ? object2 : ReadableStreamFrom(object2);
       }
-      return (typeof source == "string" || isUint8Array(source)) && (action = () => source, length = typeof source == "string" ? Buffer.byteLength(source) : source.length), [{ stream, source, length }, type];
+      return (typeof source == "string" || isUint8Array(source)) && (action = () => source, length = typeof source == "string" ? Buffer.byteLength(source) : source.length), [{ stream: stream2, source, length }, type];
     }
     function safelyExtractBody(object2, keepalive = !1) {
       return webidl.is.ReadableStream(object2) && (assert2(!util.isDisturbed(object2), "The body has already been consumed."), assert2(!object2.locked, "The stream is locked.")), extractBody(object2, keepalive);
@@ -10569,13 +10569,13 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     function bodyMixinMethods(instance, getInternalState) {
       return {
         blob() {
-          return consumeBody(this, (bytes) => {
+          return consumeBody(this, (bytes2) => {
             let mimeType = bodyMimeType(getInternalState(this));
-            return mimeType === null ? mimeType = "" : mimeType && (mimeType = serializeAMimeType(mimeType)), new Blob([bytes], { type: mimeType });
+            return mimeType === null ? mimeType = "" : mimeType && (mimeType = serializeAMimeType(mimeType)), new Blob([bytes2], { type: mimeType });
           }, instance, getInternalState);
         },
         arrayBuffer() {
-          return consumeBody(this, (bytes) => new Uint8Array(bytes).buffer, instance, getInternalState);
+          return consumeBody(this, (bytes2) => new Uint8Array(bytes2).buffer, instance, getInternalState);
         },
         text() {
           return consumeBody(this, utf8DecodeBytes, instance, getInternalState);
@@ -10605,7 +10605,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           }, instance, getInternalState);
         },
         bytes() {
-          return consumeBody(this, (bytes) => new Uint8Array(bytes), instance, getInternalState);
+          return consumeBody(this, (bytes2) => new Uint8Array(bytes2), instance, getInternalState);
         }
       };
     }
@@ -10844,8 +10844,8 @@ var require_client_h1 = __commonJS({
         return ret === constants2.ERROR.OK ? null : ret === constants2.ERROR.PAUSED || ret === constants2.ERROR.PAUSED_UPGRADE ? (this.paused = !0, null) : this.createError(ret, EMPTY_BUF);
       }
       createError(ret, data) {
-        let { llhttp, contentLength: contentLength2, bytesRead } = this;
-        if (contentLength2 && bytesRead !== parseInt(contentLength2, 10))
+        let { llhttp, contentLength, bytesRead } = this;
+        if (contentLength && bytesRead !== parseInt(contentLength, 10))
           return new ResponseContentLengthMismatchError();
         let ptr = llhttp.llhttp_get_error_reason(this.ptr), message2 = "";
         if (ptr) {
@@ -10977,7 +10977,7 @@ var require_client_h1 = __commonJS({
        * @returns {number}
        */
       onMessageComplete() {
-        let { client, socket, statusCode, upgrade, headers, contentLength: contentLength2, bytesRead, shouldKeepAlive } = this;
+        let { client, socket, statusCode, upgrade, headers, contentLength, bytesRead, shouldKeepAlive } = this;
         if (socket.destroyed && (!statusCode || shouldKeepAlive))
           return -1;
         if (upgrade)
@@ -10986,7 +10986,7 @@ var require_client_h1 = __commonJS({
         let request2 = client[kQueue][client[kRunningIdx]];
         if (assert2(request2), this.statusCode = 0, this.statusText = "", this.bytesRead = 0, this.contentLength = "", this.keepAlive = "", this.connection = "", this.headers = [], this.headersSize = 0, statusCode < 200)
           return 0;
-        if (request2.method !== "HEAD" && contentLength2 && bytesRead !== parseInt(contentLength2, 10))
+        if (request2.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10))
           return util.destroy(socket, new ResponseContentLengthMismatchError()), -1;
         if (request2.onComplete(headers), client[kQueue][client[kRunningIdx]++] = null, socket[kSocketUsed] = client[kPending] === 0, socket[kWriting])
           return assert2(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants2.ERROR.PAUSED;
@@ -11123,11 +11123,11 @@ var require_client_h1 = __commonJS({
         }
     }
     function writeH1(client, request2) {
-      let { method, path, host, upgrade, blocking, reset } = request2, { body, headers, contentLength: contentLength2 } = request2, expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
+      let { method, path, host, upgrade, blocking, reset } = request2, { body, headers, contentLength } = request2, expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         extractBody || (extractBody = require_body().extractBody);
         let [bodyStream, contentType2] = extractBody(body);
-        request2.contentType == null && headers.push("content-type", contentType2), body = bodyStream.stream, contentLength2 = bodyStream.length;
+        request2.contentType == null && headers.push("content-type", contentType2), body = bodyStream.stream, contentLength = bodyStream.length;
       } else if (util.isBlobLike(body) && request2.contentType == null) {
         let contentType2 = body.type;
         if (contentType2) {
@@ -11139,7 +11139,7 @@ var require_client_h1 = __commonJS({
       }
       body && typeof body.read == "function" && body.read(0);
       let bodyLength = util.bodyLength(body);
-      if (contentLength2 = bodyLength ?? contentLength2, contentLength2 === null && (contentLength2 = request2.contentLength), contentLength2 === 0 && !expectsPayload && (contentLength2 = null), shouldSendContentLength(method) && contentLength2 > 0 && request2.contentLength !== null && request2.contentLength !== contentLength2) {
+      if (contentLength = bodyLength ?? contentLength, contentLength === null && (contentLength = request2.contentLength), contentLength === 0 && !expectsPayload && (contentLength = null), shouldSendContentLength(method) && contentLength > 0 && request2.contentLength !== null && request2.contentLength !== contentLength) {
         if (client[kStrictContentLength])
           return util.errorRequest(client, request2, new RequestContentLengthMismatchError()), !1;
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -11175,11 +11175,11 @@ upgrade: ${upgrade}\r
             header += `${key2}: ${val}\r
 `;
         }
-      return channels.sendHeaders.hasSubscribers && channels.sendHeaders.publish({ request: request2, headers: header, socket }), !body || bodyLength === 0 ? writeBuffer(abort, null, client, request2, socket, contentLength2, header, expectsPayload) : util.isBuffer(body) ? writeBuffer(abort, body, client, request2, socket, contentLength2, header, expectsPayload) : util.isBlobLike(body) ? typeof body.stream == "function" ? writeIterable(abort, body.stream(), client, request2, socket, contentLength2, header, expectsPayload) : writeBlob(abort, body, client, request2, socket, contentLength2, header, expectsPayload) : util.isStream(body) ? writeStream(abort, body, client, request2, socket, contentLength2, header, expectsPayload) : util.isIterable(body) ? writeIterable(abort, body, client, request2, socket, contentLength2, header, expectsPayload) : assert2(!1), !0;
+      return channels.sendHeaders.hasSubscribers && channels.sendHeaders.publish({ request: request2, headers: header, socket }), !body || bodyLength === 0 ? writeBuffer(abort, null, client, request2, socket, contentLength, header, expectsPayload) : util.isBuffer(body) ? writeBuffer(abort, body, client, request2, socket, contentLength, header, expectsPayload) : util.isBlobLike(body) ? typeof body.stream == "function" ? writeIterable(abort, body.stream(), client, request2, socket, contentLength, header, expectsPayload) : writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload) : util.isStream(body) ? writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload) : util.isIterable(body) ? writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload) : assert2(!1), !0;
     }
-    function writeStream(abort, body, client, request2, socket, contentLength2, header, expectsPayload) {
-      assert2(contentLength2 !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      let finished = !1, writer = new AsyncWriter({ abort, socket, request: request2, contentLength: contentLength2, client, expectsPayload, header }), onData = function(chunk) {
+    function writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+      assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
+      let finished = !1, writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header }), onData = function(chunk) {
         if (!finished)
           try {
             !writer.write(chunk) && this.pause && this.pause();
@@ -11208,33 +11208,33 @@ upgrade: ${upgrade}\r
       };
       body.on("data", onData).on("end", onFinished).on("error", onFinished).on("close", onClose), body.resume && body.resume(), socket.on("drain", onDrain).on("error", onFinished), body.errorEmitted ?? body.errored ? setImmediate(onFinished, body.errored) : (body.endEmitted ?? body.readableEnded) && setImmediate(onFinished, null), (body.closeEmitted ?? body.closed) && setImmediate(onClose);
     }
-    function writeBuffer(abort, body, client, request2, socket, contentLength2, header, expectsPayload) {
+    function writeBuffer(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
       try {
-        body ? util.isBuffer(body) && (assert2(contentLength2 === body.byteLength, "buffer body must have content length"), socket.cork(), socket.write(`${header}content-length: ${contentLength2}\r
+        body ? util.isBuffer(body) && (assert2(contentLength === body.byteLength, "buffer body must have content length"), socket.cork(), socket.write(`${header}content-length: ${contentLength}\r
 \r
-`, "latin1"), socket.write(body), socket.uncork(), request2.onBodySent(body), !expectsPayload && request2.reset !== !1 && (socket[kReset] = !0)) : contentLength2 === 0 ? socket.write(`${header}content-length: 0\r
+`, "latin1"), socket.write(body), socket.uncork(), request2.onBodySent(body), !expectsPayload && request2.reset !== !1 && (socket[kReset] = !0)) : contentLength === 0 ? socket.write(`${header}content-length: 0\r
 \r
-`, "latin1") : (assert2(contentLength2 === null, "no body must not have content length"), socket.write(`${header}\r
+`, "latin1") : (assert2(contentLength === null, "no body must not have content length"), socket.write(`${header}\r
 `, "latin1")), request2.onRequestSent(), client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request2, socket, contentLength2, header, expectsPayload) {
-      assert2(contentLength2 === body.size, "blob body must have content length");
+    async function writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+      assert2(contentLength === body.size, "blob body must have content length");
       try {
-        if (contentLength2 != null && contentLength2 !== body.size)
+        if (contentLength != null && contentLength !== body.size)
           throw new RequestContentLengthMismatchError();
         let buffer = Buffer.from(await body.arrayBuffer());
-        socket.cork(), socket.write(`${header}content-length: ${contentLength2}\r
+        socket.cork(), socket.write(`${header}content-length: ${contentLength}\r
 \r
 `, "latin1"), socket.write(buffer), socket.uncork(), request2.onBodySent(buffer), request2.onRequestSent(), !expectsPayload && request2.reset !== !1 && (socket[kReset] = !0), client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request2, socket, contentLength2, header, expectsPayload) {
-      assert2(contentLength2 !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
+    async function writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+      assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
         if (callback) {
@@ -11246,7 +11246,7 @@ upgrade: ${upgrade}\r
         assert2(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve3;
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      let writer = new AsyncWriter({ abort, socket, request: request2, contentLength: contentLength2, client, expectsPayload, header });
+      let writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
       try {
         for await (let chunk of body) {
           if (socket[kError])
@@ -11272,15 +11272,15 @@ upgrade: ${upgrade}\r
        * @param {boolean} arg.expectsPayload
        * @param {string} arg.header
        */
-      constructor({ abort, socket, request: request2, contentLength: contentLength2, client, expectsPayload, header }) {
-        this.socket = socket, this.request = request2, this.contentLength = contentLength2, this.client = client, this.bytesWritten = 0, this.expectsPayload = expectsPayload, this.header = header, this.abort = abort, socket[kWriting] = !0;
+      constructor({ abort, socket, request: request2, contentLength, client, expectsPayload, header }) {
+        this.socket = socket, this.request = request2, this.contentLength = contentLength, this.client = client, this.bytesWritten = 0, this.expectsPayload = expectsPayload, this.header = header, this.abort = abort, socket[kWriting] = !0;
       }
       /**
        * @param {Buffer} chunk
        * @returns
        */
       write(chunk) {
-        let { socket, request: request2, contentLength: contentLength2, client, bytesWritten, expectsPayload, header } = this;
+        let { socket, request: request2, contentLength, client, bytesWritten, expectsPayload, header } = this;
         if (socket[kError])
           throw socket[kError];
         if (socket.destroyed)
@@ -11288,15 +11288,15 @@ upgrade: ${upgrade}\r
         let len = Buffer.byteLength(chunk);
         if (!len)
           return !0;
-        if (contentLength2 !== null && bytesWritten + len > contentLength2) {
+        if (contentLength !== null && bytesWritten + len > contentLength) {
           if (client[kStrictContentLength])
             throw new RequestContentLengthMismatchError();
           process.emitWarning(new RequestContentLengthMismatchError());
         }
-        socket.cork(), bytesWritten === 0 && (!expectsPayload && request2.reset !== !1 && (socket[kReset] = !0), contentLength2 === null ? socket.write(`${header}transfer-encoding: chunked\r
-`, "latin1") : socket.write(`${header}content-length: ${contentLength2}\r
+        socket.cork(), bytesWritten === 0 && (!expectsPayload && request2.reset !== !1 && (socket[kReset] = !0), contentLength === null ? socket.write(`${header}transfer-encoding: chunked\r
+`, "latin1") : socket.write(`${header}content-length: ${contentLength}\r
 \r
-`, "latin1")), contentLength2 === null && socket.write(`\r
+`, "latin1")), contentLength === null && socket.write(`\r
 ${len.toString(16)}\r
 `, "latin1"), this.bytesWritten += len;
         let ret = socket.write(chunk);
@@ -11306,17 +11306,17 @@ ${len.toString(16)}\r
        * @returns {void}
        */
       end() {
-        let { socket, contentLength: contentLength2, client, bytesWritten, expectsPayload, header, request: request2 } = this;
+        let { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request2 } = this;
         if (request2.onRequestSent(), socket[kWriting] = !1, socket[kError])
           throw socket[kError];
         if (!socket.destroyed) {
           if (bytesWritten === 0 ? expectsPayload ? socket.write(`${header}content-length: 0\r
 \r
 `, "latin1") : socket.write(`${header}\r
-`, "latin1") : contentLength2 === null && socket.write(`\r
+`, "latin1") : contentLength === null && socket.write(`\r
 0\r
 \r
-`, "latin1"), contentLength2 !== null && bytesWritten !== contentLength2) {
+`, "latin1"), contentLength !== null && bytesWritten !== contentLength) {
             if (client[kStrictContentLength])
               throw new RequestContentLengthMismatchError();
             process.emitWarning(new RequestContentLengthMismatchError());
@@ -11341,7 +11341,7 @@ ${len.toString(16)}\r
 var require_client_h2 = __commonJS({
   "node_modules/undici/lib/dispatcher/client-h2.js"(exports, module) {
     "use strict";
-    var assert2 = __require("node:assert"), { pipeline } = __require("node:stream"), util = require_util(), {
+    var assert2 = __require("node:assert"), { pipeline: pipeline2 } = __require("node:stream"), util = require_util(), {
       RequestContentLengthMismatchError,
       RequestAbortedError,
       SocketError,
@@ -11490,13 +11490,13 @@ var require_client_h2 = __commonJS({
         return;
       }
       session.ping(onPing.bind(session));
-      function onPing(err, duration4) {
+      function onPing(err, duration5) {
         let client = this[kClient], socket = this[kClient];
         if (err != null) {
           let error62 = new InformationalError(`HTTP/2: "PING" errored - type ${err.message}`);
           socket[kError] = error62, client[kOnError](error62);
         } else
-          client.emit("ping", duration4);
+          client.emit("ping", duration5);
       }
     }
     function onHttp2SessionError(err) {
@@ -11572,10 +11572,10 @@ var require_client_h2 = __commonJS({
             headers[key2] ? headers[key2] += `, ${val[i]}` : headers[key2] = val[i];
         else headers[key2] ? headers[key2] += `, ${val}` : headers[key2] = val;
       }
-      let stream = null, { hostname: hostname3, port } = client[kUrl];
+      let stream2 = null, { hostname: hostname3, port } = client[kUrl];
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname3}${port ? `:${port}` : ""}`, headers[HTTP2_HEADER_METHOD] = method;
       let abort = (err) => {
-        request2.aborted || request2.completed || (err = err || new RequestAbortedError(), util.errorRequest(client, request2, err), stream != null && (stream.removeAllListeners("data"), stream.close(), client[kOnError](err), completeRequest(client, request2), client[kResume]()), util.destroy(body, err));
+        request2.aborted || request2.completed || (err = err || new RequestAbortedError(), util.errorRequest(client, request2, err), stream2 != null && (stream2.removeAllListeners("data"), stream2.close(), client[kOnError](err), completeRequest(client, request2), client[kResume]()), util.destroy(body, err));
       };
       try {
         request2.onConnect(abort);
@@ -11585,46 +11585,46 @@ var require_client_h2 = __commonJS({
       if (request2.aborted)
         return !1;
       if (upgrade || method === "CONNECT")
-        return session.ref(), upgrade === "websocket" ? session[kEnableConnectProtocol] === !1 ? (util.errorRequest(client, request2, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server")), session.unref(), !1) : (headers[HTTP2_HEADER_METHOD] = "CONNECT", headers[HTTP2_HEADER_PROTOCOL] = "websocket", headers[HTTP2_HEADER_PATH] = path, protocol === "ws:" || protocol === "wss:" ? headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https" : headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https", stream = session.request(headers, { endStream: !1, signal: signal2 }), stream[kHTTP2Stream] = !0, ++session[kOpenStreams], stream.once("response", (headers2, _flags) => {
+        return session.ref(), upgrade === "websocket" ? session[kEnableConnectProtocol] === !1 ? (util.errorRequest(client, request2, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server")), session.unref(), !1) : (headers[HTTP2_HEADER_METHOD] = "CONNECT", headers[HTTP2_HEADER_PROTOCOL] = "websocket", headers[HTTP2_HEADER_PATH] = path, protocol === "ws:" || protocol === "wss:" ? headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https" : headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https", stream2 = session.request(headers, { endStream: !1, signal: signal2 }), stream2[kHTTP2Stream] = !0, ++session[kOpenStreams], stream2.once("response", (headers2, _flags) => {
           let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
           try {
-            request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+            request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
           } catch (err) {
             abort(err);
             return;
           }
           completeRequest(client, request2);
-        }), stream.on("error", () => {
-          (stream.rstCode === NGHTTP2_REFUSED_STREAM || stream.rstCode === NGHTTP2_CANCEL) && abort(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`));
-        }), stream.once("close", () => {
+        }), stream2.on("error", () => {
+          (stream2.rstCode === NGHTTP2_REFUSED_STREAM || stream2.rstCode === NGHTTP2_CANCEL) && abort(new InformationalError(`HTTP/2: "stream error" received - code ${stream2.rstCode}`));
+        }), stream2.once("close", () => {
           session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref();
-        }), stream.setTimeout(headersTimeout), !0) : (stream = session.request(headers, { endStream: !1, signal: signal2 }), stream[kHTTP2Stream] = !0, ++session[kOpenStreams], stream.on("response", (headers2) => {
+        }), stream2.setTimeout(headersTimeout), !0) : (stream2 = session.request(headers, { endStream: !1, signal: signal2 }), stream2[kHTTP2Stream] = !0, ++session[kOpenStreams], stream2.on("response", (headers2) => {
           let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
           try {
-            request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+            request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
           } catch (err) {
             abort(err);
             return;
           }
           completeRequest(client, request2);
-        }), stream.on("error", abort), stream.once("close", () => {
+        }), stream2.on("error", abort), stream2.once("close", () => {
           session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref();
-        }), stream.setTimeout(headersTimeout), !0);
+        }), stream2.setTimeout(headersTimeout), !0);
       headers[HTTP2_HEADER_PATH] = path, headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       let expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       body && typeof body.read == "function" && body.read(0);
-      let contentLength2 = util.bodyLength(body);
+      let contentLength = util.bodyLength(body);
       if (util.isFormDataLike(body)) {
         extractBody ??= require_body().extractBody;
         let [bodyStream, contentType2] = extractBody(body);
-        headers["content-type"] = contentType2, body = bodyStream.stream, contentLength2 = bodyStream.length;
+        headers["content-type"] = contentType2, body = bodyStream.stream, contentLength = bodyStream.length;
       }
-      if (contentLength2 == null && (contentLength2 = request2.contentLength), expectsPayload || (contentLength2 = null), shouldSendContentLength(method) && contentLength2 > 0 && request2.contentLength != null && request2.contentLength !== contentLength2) {
+      if (contentLength == null && (contentLength = request2.contentLength), expectsPayload || (contentLength = null), shouldSendContentLength(method) && contentLength > 0 && request2.contentLength != null && request2.contentLength !== contentLength) {
         if (client[kStrictContentLength])
           return util.errorRequest(client, request2, new RequestContentLengthMismatchError()), !1;
         process.emitWarning(new RequestContentLengthMismatchError());
       }
-      if (contentLength2 != null && (assert2(body || contentLength2 === 0, "no body must not have content length"), headers[HTTP2_HEADER_CONTENT_LENGTH] = `${contentLength2}`), session.ref(), channels.sendHeaders.hasSubscribers) {
+      if (contentLength != null && (assert2(body || contentLength === 0, "no body must not have content length"), headers[HTTP2_HEADER_CONTENT_LENGTH] = `${contentLength}`), session.ref(), channels.sendHeaders.hasSubscribers) {
         let header = "";
         for (let key2 in headers)
           header += `${key2}: ${headers[key2]}\r
@@ -11632,104 +11632,104 @@ var require_client_h2 = __commonJS({
         channels.sendHeaders.publish({ request: request2, headers: header, socket: session[kSocket] });
       }
       let shouldEndStream = method === "GET" || method === "HEAD" || body === null;
-      expectContinue ? (headers[HTTP2_HEADER_EXPECT] = "100-continue", stream = session.request(headers, { endStream: shouldEndStream, signal: signal2 }), stream[kHTTP2Stream] = !0, stream.once("continue", writeBodyH2)) : (stream = session.request(headers, {
+      expectContinue ? (headers[HTTP2_HEADER_EXPECT] = "100-continue", stream2 = session.request(headers, { endStream: shouldEndStream, signal: signal2 }), stream2[kHTTP2Stream] = !0, stream2.once("continue", writeBodyH2)) : (stream2 = session.request(headers, {
         endStream: shouldEndStream,
         signal: signal2
-      }), stream[kHTTP2Stream] = !0, writeBodyH2()), ++session[kOpenStreams], stream.setTimeout(headersTimeout);
+      }), stream2[kHTTP2Stream] = !0, writeBodyH2()), ++session[kOpenStreams], stream2.setTimeout(headersTimeout);
       let responseReceived = !1;
-      return stream.once("response", (headers2) => {
+      return stream2.once("response", (headers2) => {
         let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        if (request2.onResponseStarted(), responseReceived = !0, stream.setTimeout(bodyTimeout), request2.aborted) {
-          stream.removeAllListeners("data");
+        if (request2.onResponseStarted(), responseReceived = !0, stream2.setTimeout(bodyTimeout), request2.aborted) {
+          stream2.removeAllListeners("data");
           return;
         }
-        request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === !1 && stream.pause(), stream.on("data", (chunk) => {
-          request2.aborted || request2.completed || request2.onData(chunk) === !1 && stream.pause();
+        request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === !1 && stream2.pause(), stream2.on("data", (chunk) => {
+          request2.aborted || request2.completed || request2.onData(chunk) === !1 && stream2.pause();
         });
-      }), stream.once("end", () => {
-        stream.removeAllListeners("data"), responseReceived ? (!request2.aborted && !request2.completed && request2.onComplete({}), completeRequest(client, request2), client[kResume]()) : (abort(new InformationalError("HTTP/2: stream half-closed (remote)")), completeRequest(client, request2, !0), client[kResume]());
-      }), stream.once("close", () => {
-        stream.removeAllListeners("data"), session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref(), !request2.aborted && !request2.completed && abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
-      }), stream.once("error", function(err) {
-        stream.removeAllListeners("data"), abort(err);
-      }), stream.once("frameError", (type, code) => {
-        stream.removeAllListeners("data"), abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`));
-      }), stream.on("aborted", () => {
-        stream.removeAllListeners("data");
-      }), stream.on("timeout", () => {
+      }), stream2.once("end", () => {
+        stream2.removeAllListeners("data"), responseReceived ? (!request2.aborted && !request2.completed && request2.onComplete({}), completeRequest(client, request2), client[kResume]()) : (abort(new InformationalError("HTTP/2: stream half-closed (remote)")), completeRequest(client, request2, !0), client[kResume]());
+      }), stream2.once("close", () => {
+        stream2.removeAllListeners("data"), session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref(), !request2.aborted && !request2.completed && abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
+      }), stream2.once("error", function(err) {
+        stream2.removeAllListeners("data"), abort(err);
+      }), stream2.once("frameError", (type, code) => {
+        stream2.removeAllListeners("data"), abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`));
+      }), stream2.on("aborted", () => {
+        stream2.removeAllListeners("data");
+      }), stream2.on("timeout", () => {
         let err = responseReceived ? new BodyTimeoutError(`HTTP/2: "body timeout after ${bodyTimeout}"`) : new HeadersTimeoutError(`HTTP/2: "headers timeout after ${headersTimeout}"`);
-        stream.removeAllListeners("data"), session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref(), abort(err);
-      }), stream.once("trailers", (trailers) => {
-        request2.aborted || request2.completed || (stream.removeAllListeners("data"), request2.onComplete(trailers));
+        stream2.removeAllListeners("data"), session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref(), abort(err);
+      }), stream2.once("trailers", (trailers) => {
+        request2.aborted || request2.completed || (stream2.removeAllListeners("data"), request2.onComplete(trailers));
       }), !0;
       function writeBodyH2() {
-        !body || contentLength2 === 0 ? writeBuffer(
+        !body || contentLength === 0 ? writeBuffer(
           abort,
-          stream,
+          stream2,
           null,
           client,
           request2,
           client[kSocket],
-          contentLength2,
+          contentLength,
           expectsPayload
         ) : util.isBuffer(body) ? writeBuffer(
           abort,
-          stream,
+          stream2,
           body,
           client,
           request2,
           client[kSocket],
-          contentLength2,
+          contentLength,
           expectsPayload
         ) : util.isBlobLike(body) ? typeof body.stream == "function" ? writeIterable(
           abort,
-          stream,
+          stream2,
           body.stream(),
           client,
           request2,
           client[kSocket],
-          contentLength2,
+          contentLength,
           expectsPayload
         ) : writeBlob(
           abort,
-          stream,
+          stream2,
           body,
           client,
           request2,
           client[kSocket],
-          contentLength2,
+          contentLength,
           expectsPayload
         ) : util.isStream(body) ? writeStream(
           abort,
           client[kSocket],
           expectsPayload,
-          stream,
+          stream2,
           body,
           client,
           request2,
-          contentLength2
+          contentLength
         ) : util.isIterable(body) ? writeIterable(
           abort,
-          stream,
+          stream2,
           body,
           client,
           request2,
           client[kSocket],
-          contentLength2,
+          contentLength,
           expectsPayload
         ) : assert2(!1);
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request2, socket, contentLength2, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
       try {
-        body != null && util.isBuffer(body) && (assert2(contentLength2 === body.byteLength, "buffer body must have content length"), h2stream.cork(), h2stream.write(body), h2stream.uncork(), h2stream.end(), request2.onBodySent(body)), expectsPayload || (socket[kReset] = !0), request2.onRequestSent(), client[kResume]();
+        body != null && util.isBuffer(body) && (assert2(contentLength === body.byteLength, "buffer body must have content length"), h2stream.cork(), h2stream.write(body), h2stream.uncork(), h2stream.end(), request2.onBodySent(body)), expectsPayload || (socket[kReset] = !0), request2.onRequestSent(), client[kResume]();
       } catch (error62) {
         abort(error62);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength2) {
-      assert2(contentLength2 !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      let pipe2 = pipeline(
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
+      assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
+      let pipe2 = pipeline2(
         body,
         h2stream,
         (err) => {
@@ -11741,10 +11741,10 @@ var require_client_h2 = __commonJS({
         request2.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request2, socket, contentLength2, expectsPayload) {
-      assert2(contentLength2 === body.size, "blob body must have content length");
+    async function writeBlob(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+      assert2(contentLength === body.size, "blob body must have content length");
       try {
-        if (contentLength2 != null && contentLength2 !== body.size)
+        if (contentLength != null && contentLength !== body.size)
           throw new RequestContentLengthMismatchError();
         let buffer = Buffer.from(await body.arrayBuffer());
         h2stream.cork(), h2stream.write(buffer), h2stream.uncork(), h2stream.end(), request2.onBodySent(buffer), request2.onRequestSent(), expectsPayload || (socket[kReset] = !0), client[kResume]();
@@ -11752,8 +11752,8 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request2, socket, contentLength2, expectsPayload) {
-      assert2(contentLength2 !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
+    async function writeIterable(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+      assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
         if (callback) {
@@ -11853,7 +11853,7 @@ var require_client = __commonJS({
         requestTimeout,
         connectTimeout,
         bodyTimeout,
-        idleTimeout: idleTimeout2,
+        idleTimeout,
         keepAlive: keepAlive2,
         keepAliveTimeout,
         maxKeepAliveTimeout,
@@ -11886,7 +11886,7 @@ var require_client = __commonJS({
           throw new InvalidArgumentError("unsupported socketTimeout, use headersTimeout & bodyTimeout instead");
         if (requestTimeout !== void 0)
           throw new InvalidArgumentError("unsupported requestTimeout, use headersTimeout & bodyTimeout instead");
-        if (idleTimeout2 !== void 0)
+        if (idleTimeout !== void 0)
           throw new InvalidArgumentError("unsupported idleTimeout, use keepAliveTimeout instead");
         if (maxKeepAliveTimeout !== void 0)
           throw new InvalidArgumentError("unsupported maxKeepAliveTimeout, use keepAliveMaxTimeout instead");
@@ -13400,10 +13400,10 @@ var require_retry_handler = __commonJS({
       return isNaN(retryTime) ? 0 : retryTime - Date.now();
     }
     function validatePartialResponseContentLength(headers, range, statusCode, retryCount) {
-      let contentLength2 = headers["content-length"];
-      if (contentLength2 == null || !Number.isFinite(range.start) || !Number.isFinite(range.end))
+      let contentLength = headers["content-length"];
+      if (contentLength == null || !Number.isFinite(range.start) || !Number.isFinite(range.end))
         return;
-      let length = Number(contentLength2), expectedLength = range.end - range.start + 1;
+      let length = Number(contentLength), expectedLength = range.end - range.start + 1;
       if (!Number.isFinite(length) || length !== expectedLength)
         throw new RequestRetryError("Content-Length mismatch", statusCode, {
           headers,
@@ -13520,8 +13520,8 @@ var require_retry_handler = __commonJS({
       }
       checkpointResponseEnd(headers) {
         if (this.end == null && this.opts.method !== "HEAD") {
-          let contentLength2 = headers["content-length"];
-          this.end = contentLength2 != null ? Number(contentLength2) - 1 : null, assert2(
+          let contentLength = headers["content-length"];
+          this.end = contentLength != null ? Number(contentLength) - 1 : null, assert2(
             this.end == null || Number.isFinite(this.end),
             "invalid content-length"
           ), this.resume = this.end != null;
@@ -13621,8 +13621,8 @@ var require_retry_handler = __commonJS({
             ), assert2(end != null && Number.isFinite(end), "invalid content-length"), this.start = start, this.end = end;
           }
           if (this.end == null) {
-            let contentLength2 = headers["content-length"];
-            this.end = contentLength2 != null ? Number(contentLength2) - 1 : null;
+            let contentLength = headers["content-length"];
+            this.end = contentLength != null ? Number(contentLength) - 1 : null;
           }
           assert2(Number.isFinite(this.start)), assert2(
             this.end == null || Number.isFinite(this.end),
@@ -13769,7 +13769,7 @@ var require_readable = __commonJS({
         resume,
         abort,
         contentType: contentType2 = "",
-        contentLength: contentLength2,
+        contentLength,
         highWaterMark = 64 * 1024
         // Same as nodejs fs streams.
       }) {
@@ -13777,7 +13777,7 @@ var require_readable = __commonJS({
           autoDestroy: !0,
           read: resume,
           highWaterMark
-        }), this._readableState.dataEmitted = !1, this[kAbort] = abort, this[kConsume] = null, this[kBytesRead] = 0, this[kBody] = null, this[kUsed] = !1, this[kContentType] = contentType2, this[kContentLength] = Number.isFinite(contentLength2) ? contentLength2 : null, this[kReading] = !1;
+        }), this._readableState.dataEmitted = !1, this[kAbort] = abort, this[kConsume] = null, this[kBytesRead] = 0, this[kBody] = null, this[kUsed] = !1, this[kContentType] = contentType2, this[kContentLength] = Number.isFinite(contentLength) ? contentLength : null, this[kReading] = !1;
       }
       /**
        * @param {Error|null} err
@@ -13941,27 +13941,27 @@ var require_readable = __commonJS({
     function isUnusable(bodyReadable) {
       return util.isDisturbed(bodyReadable) || isLocked(bodyReadable);
     }
-    function consume(stream, type) {
-      return assert2(!stream[kConsume]), new Promise((resolve3, reject) => {
-        if (isUnusable(stream)) {
-          let rState = stream._readableState;
-          rState.destroyed && rState.closeEmitted === !1 ? stream.on("error", reject).on("close", () => {
+    function consume(stream2, type) {
+      return assert2(!stream2[kConsume]), new Promise((resolve3, reject) => {
+        if (isUnusable(stream2)) {
+          let rState = stream2._readableState;
+          rState.destroyed && rState.closeEmitted === !1 ? stream2.on("error", reject).on("close", () => {
             reject(new TypeError("unusable"));
           }) : reject(rState.errored ?? new TypeError("unusable"));
         } else
           queueMicrotask(() => {
-            stream[kConsume] = {
+            stream2[kConsume] = {
               type,
-              stream,
+              stream: stream2,
               resolve: resolve3,
               reject,
               length: 0,
               body: []
-            }, stream.on("error", function(err) {
+            }, stream2.on("error", function(err) {
               consumeFinish(this[kConsume], err);
             }).on("close", function() {
               this[kConsume].body !== null && consumeFinish(this[kConsume], new RequestAbortedError());
-            }), consumeStart(stream[kConsume]);
+            }), consumeStart(stream2[kConsume]);
           });
       });
     }
@@ -14000,11 +14000,11 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      let { type, body, resolve: resolve3, stream, length } = consume2;
+      let { type, body, resolve: resolve3, stream: stream2, length } = consume2;
       try {
-        type === "text" ? resolve3(chunksDecode(body, length, encoding)) : type === "json" ? resolve3(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve3(chunksConcat(body, length).buffer) : type === "blob" ? resolve3(new Blob(body, { type: stream[kContentType] })) : type === "bytes" && resolve3(chunksConcat(body, length)), consumeFinish(consume2);
+        type === "text" ? resolve3(chunksDecode(body, length, encoding)) : type === "json" ? resolve3(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve3(chunksConcat(body, length).buffer) : type === "blob" ? resolve3(new Blob(body, { type: stream2[kContentType] })) : type === "bytes" && resolve3(chunksConcat(body, length)), consumeFinish(consume2);
       } catch (err) {
-        stream.destroy(err);
+        stream2.destroy(err);
       }
     }
     function consumePush(consume2, chunk) {
@@ -14064,11 +14064,11 @@ var require_api_request = __commonJS({
           this.onInfo && this.onInfo({ statusCode, headers });
           return;
         }
-        let parsedHeaders = responseHeaders2 === "raw" ? util.parseHeaders(rawHeaders) : headers, contentType2 = parsedHeaders["content-type"], contentLength2 = parsedHeaders["content-length"], res = new Readable2({
+        let parsedHeaders = responseHeaders2 === "raw" ? util.parseHeaders(rawHeaders) : headers, contentType2 = parsedHeaders["content-type"], contentLength = parsedHeaders["content-length"], res = new Readable2({
           resume,
           abort,
           contentType: contentType2,
-          contentLength: this.method !== "HEAD" && contentLength2 ? Number(contentLength2) : null,
+          contentLength: this.method !== "HEAD" && contentLength ? Number(contentLength) : null,
           highWaterMark
         });
         if (this.removeAbortListener && (res.on("close", this.removeAbortListener), this.removeAbortListener = null), this.callback = null, this.res = res, callback !== null)
@@ -14226,10 +14226,10 @@ var require_api_stream = __commonJS({
         })), body && (this.body = null, util.destroy(body, err));
       }
     };
-    function stream(opts, factory, callback) {
+    function stream2(opts, factory, callback) {
       if (callback === void 0)
         return new Promise((resolve3, reject) => {
-          stream.call(this, opts, factory, (err, data) => err ? reject(err) : resolve3(data));
+          stream2.call(this, opts, factory, (err, data) => err ? reject(err) : resolve3(data));
         });
       try {
         let handler = new StreamHandler(opts, factory, callback);
@@ -14241,7 +14241,7 @@ var require_api_stream = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = stream;
+    module.exports = stream2;
   }
 });
 
@@ -14375,7 +14375,7 @@ var require_api_pipeline = __commonJS({
         this.handler = null, util.destroy(ret, err);
       }
     };
-    function pipeline(opts, handler) {
+    function pipeline2(opts, handler) {
       try {
         let pipelineHandler = new PipelineHandler(opts, handler);
         return this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler), pipelineHandler.ret;
@@ -14383,7 +14383,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough().destroy(err);
       }
     }
-    module.exports = pipeline;
+    module.exports = pipeline2;
   }
 });
 
@@ -14875,7 +14875,7 @@ var require_mock_interceptor = __commonJS({
         typeof opts.method == "string" && (opts.method = opts.method.toUpperCase()), this[kDispatchKey] = buildKey(opts), this[kDispatches] = mockDispatches, this[kIgnoreTrailingSlash] = opts.ignoreTrailingSlash ?? !1, this[kDefaultHeaders] = {}, this[kDefaultTrailers] = {}, this[kContentLength] = !1;
       }
       createMockScopeDispatchData({ statusCode, data, responseOptions }) {
-        let responseData = getResponseData(data), contentLength2 = this[kContentLength] ? { "content-length": responseData.length } : {}, headers = { ...this[kDefaultHeaders], ...contentLength2, ...responseOptions.headers }, trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
+        let responseData = getResponseData(data), contentLength = this[kContentLength] ? { "content-length": responseData.length } : {}, headers = { ...this[kDefaultHeaders], ...contentLength, ...responseOptions.headers }, trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
         return { statusCode, data, headers, trailers };
       }
       validateReplyParameters(replyParameters) {
@@ -15167,10 +15167,10 @@ var require_mock_pool = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports, module) {
     "use strict";
-    var { Transform } = __require("node:stream"), { Console } = __require("node:console"), PERSISTENT = process.versions.icu ? "✅" : "Y ", NOT_PERSISTENT = process.versions.icu ? "❌" : "N ";
+    var { Transform: Transform2 } = __require("node:stream"), { Console } = __require("node:console"), PERSISTENT = process.versions.icu ? "✅" : "Y ", NOT_PERSISTENT = process.versions.icu ? "❌" : "N ";
     module.exports = class {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform({
+        this.transform = new Transform2({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -15399,7 +15399,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile2, readFile: readFile3, mkdir: mkdir2 } = __require("node:fs/promises"), { dirname: dirname9, resolve: resolve3 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile: writeFile2, readFile: readFile3, mkdir: mkdir3 } = __require("node:fs/promises"), { dirname: dirname11, resolve: resolve3 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function formatRequestKey(opts, headerFilters, matchOptions = {}) {
       let url2 = new URL(opts.path, opts.origin), normalized = opts._normalizedHeaders || normalizeHeaders(opts.headers);
       return opts._normalizedHeaders || (opts._normalizedHeaders = normalized), {
@@ -15571,7 +15571,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path)
           throw new InvalidArgumentError("Snapshot path is required");
         let resolvedPath = resolve3(path);
-        await mkdir2(dirname9(resolvedPath), { recursive: !0 });
+        await mkdir3(dirname11(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot]) => ({
           hash: hash2,
           snapshot
@@ -16230,10 +16230,10 @@ var require_dump = __commonJS({
         return controller.abort = this.#abort.bind(this), super.onRequestStart(controller, context);
       }
       onResponseStart(controller, statusCode, headers, statusMessage) {
-        let contentLength2 = headers["content-length"];
-        if (contentLength2 != null && contentLength2 > this.#maxSize)
+        let contentLength = headers["content-length"];
+        if (contentLength != null && contentLength > this.#maxSize)
           throw new RequestAbortedError(
-            `Response size (${contentLength2}) larger than maxSize (${this.#maxSize})`
+            `Response size (${contentLength}) larger than maxSize (${this.#maxSize})`
           );
         return this.aborted === !0 ? !0 : super.onResponseStart(controller, statusCode, headers, statusMessage);
       }
@@ -16454,8 +16454,8 @@ var require_dns = __commonJS({
       deleteRecords(origin) {
         this.storage.delete(origin.hostname);
       }
-      getHandler(meta3, opts) {
-        return new DNSDispatchHandler(this, meta3, opts);
+      getHandler(meta4, opts) {
+        return new DNSDispatchHandler(this, meta4, opts);
       }
     }, DNSDispatchHandler = class extends DecoratorHandler {
       #state = null;
@@ -18159,29 +18159,29 @@ var require_cache2 = __commonJS({
       return dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler));
     }
     function sendCachedValue(handler, opts, result, age, context, isStale2) {
-      let stream = util.isStream(result.body) ? result.body : Readable2.from(result.body ?? []);
-      assert2(!stream.destroyed, "stream should not be destroyed"), assert2(!stream.readableDidRead, "stream should not be readableDidRead");
+      let stream2 = util.isStream(result.body) ? result.body : Readable2.from(result.body ?? []);
+      assert2(!stream2.destroyed, "stream should not be destroyed"), assert2(!stream2.readableDidRead, "stream should not be readableDidRead");
       let controller = {
         resume() {
-          stream.resume();
+          stream2.resume();
         },
         pause() {
-          stream.pause();
+          stream2.pause();
         },
         get paused() {
-          return stream.isPaused();
+          return stream2.isPaused();
         },
         get aborted() {
-          return stream.destroyed;
+          return stream2.destroyed;
         },
         get reason() {
-          return stream.errored;
+          return stream2.errored;
         },
         abort(reason) {
-          stream.destroy(reason ?? new AbortError());
+          stream2.destroy(reason ?? new AbortError());
         }
       };
-      stream.on("error", function(err) {
+      stream2.on("error", function(err) {
         this.readableEnded || handler.onResponseError?.(controller, err);
       }).on("close", function() {
         if (!this.errored)
@@ -18194,24 +18194,24 @@ var require_cache2 = __commonJS({
       try {
         handler.onRequestStart?.(controller, context);
       } catch (err) {
-        stream.destroy(err);
+        stream2.destroy(err);
         return;
       }
-      if (stream.destroyed)
+      if (stream2.destroyed)
         return;
       let headers = { ...result.headers, age: String(age) };
       isStale2 && (headers.warning = '110 - "response is stale"'), controller.rawHeaders = util.toRawHeaders(headers);
       try {
         handler.onResponseStart?.(controller, result.statusCode, headers, result.statusMessage);
       } catch (err) {
-        stream.destroy(err);
+        stream2.destroy(err);
         return;
       }
-      opts.method === "HEAD" ? stream.destroy() : stream.on("data", function(chunk) {
+      opts.method === "HEAD" ? stream2.destroy() : stream2.on("data", function(chunk) {
         try {
           handler.onResponseData?.(controller, chunk);
         } catch (err) {
-          stream.destroy(err);
+          stream2.destroy(err);
         }
       });
     }
@@ -18388,7 +18388,7 @@ var require_cache2 = __commonJS({
 var require_decompress = __commonJS({
   "node_modules/undici/lib/interceptor/decompress.js"(exports, module) {
     "use strict";
-    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress } = __require("node:zlib"), { pipeline, Transform: TransformStream2 } = __require("node:stream"), { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors2(), DecoratorHandler = require_decorator_handler(), { runtimeFeatures } = require_runtime_features(), DecompressController = class {
+    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress } = __require("node:zlib"), { pipeline: pipeline2, Transform: TransformStream2 } = __require("node:stream"), { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors2(), DecoratorHandler = require_decorator_handler(), { runtimeFeatures } = require_runtime_features(), DecompressController = class {
       #onPause;
       #onResume;
       #onAbort;
@@ -18628,7 +18628,7 @@ var require_decompress = __commonJS({
        */
       #setupMultipleDecompressors() {
         let lastDecompressor = this.#decompressors[this.#decompressors.length - 1];
-        this.#setupDecompressorEvents(lastDecompressor), pipeline(this.#decompressors, (err) => {
+        this.#setupDecompressorEvents(lastDecompressor), pipeline2(this.#decompressors, (err) => {
           if (!this.#terminated) {
             if (err) {
               this.#fail(err);
@@ -19805,9 +19805,9 @@ var require_response = __commonJS({
       // https://fetch.spec.whatwg.org/#dom-response-json
       static json(data, init2 = void 0) {
         webidl.argumentLengthCheck(arguments, 1, "Response.json"), init2 !== null && (init2 = webidl.converters.ResponseInit(init2));
-        let bytes = textEncoder.encode(
+        let bytes2 = textEncoder.encode(
           serializeJavascriptValueToJSONString(data)
-        ), body = extractBody(bytes), responseObject = fromInnerResponse(makeResponse({}), "response");
+        ), body = extractBody(bytes2), responseObject = fromInnerResponse(makeResponse({}), "response");
         return initializeResponse(responseObject, init2, { body: body[0], type: "application/json" }), responseObject;
       }
       // Creates a redirect Response that redirects to url with status status.
@@ -20149,26 +20149,26 @@ var require_request2 = __commonJS({
       #headers;
       #state;
       // https://fetch.spec.whatwg.org/#dom-request
-      constructor(input2, init2 = void 0) {
-        if (webidl.util.markAsUncloneable(this), input2 === kConstruct)
+      constructor(input3, init2 = void 0) {
+        if (webidl.util.markAsUncloneable(this), input3 === kConstruct)
           return;
-        webidl.argumentLengthCheck(arguments, 1, "Request constructor"), input2 = webidl.converters.RequestInfo(input2), init2 = webidl.converters.RequestInit(init2);
+        webidl.argumentLengthCheck(arguments, 1, "Request constructor"), input3 = webidl.converters.RequestInfo(input3), init2 = webidl.converters.RequestInit(init2);
         let request2 = null, fallbackMode = null, baseUrl = environmentSettingsObject.settingsObject.baseUrl, signal2 = null;
-        if (typeof input2 == "string") {
+        if (typeof input3 == "string") {
           this.#dispatcher = init2.dispatcher;
           let parsedURL;
           try {
-            parsedURL = new URL(input2, baseUrl);
+            parsedURL = new URL(input3, baseUrl);
           } catch (err) {
-            throw new TypeError("Failed to parse URL from " + input2, { cause: err });
+            throw new TypeError("Failed to parse URL from " + input3, { cause: err });
           }
           if (parsedURL.username || parsedURL.password)
             throw new TypeError(
-              "Request cannot be constructed from a URL that includes credentials: " + input2
+              "Request cannot be constructed from a URL that includes credentials: " + input3
             );
           request2 = makeRequest({ urlList: [parsedURL] }), fallbackMode = "cors";
         } else
-          assert2(webidl.is.Request(input2)), request2 = input2.#state, signal2 = input2.#signal, this.#dispatcher = init2.dispatcher || input2.#dispatcher;
+          assert2(webidl.is.Request(input3)), request2 = input3.#state, signal2 = input3.#signal, this.#dispatcher = init2.dispatcher || input3.#dispatcher;
         let origin = environmentSettingsObject.settingsObject.origin, window = "client";
         if (request2.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request2.window, origin) && (window = request2.window), init2.window != null)
           throw new TypeError(`'window' option '${window}' must be null`);
@@ -20283,7 +20283,7 @@ var require_request2 = __commonJS({
           } else
             fillHeaders(this.#headers, headers);
         }
-        let inputBody = webidl.is.Request(input2) ? input2.#state.body : null;
+        let inputBody = webidl.is.Request(input3) ? input3.#state.body : null;
         if ((init2.body != null || inputBody != null) && (request2.method === "GET" || request2.method === "HEAD"))
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         let initBody = null;
@@ -20306,7 +20306,7 @@ var require_request2 = __commonJS({
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
-          if (bodyUnusable(input2.#state))
+          if (bodyUnusable(input3.#state))
             throw new TypeError(
               "Cannot construct a Request with a Request object that has already been used."
             );
@@ -20701,13 +20701,13 @@ var require_subresource_integrity = __commonJS({
       Map.prototype.get.bind(
         validSRIHashAlgorithmTokenSet
       )
-    ), isValidSRIHashAlgorithm = (algorithm) => validSRIHashAlgorithmTokenSet.has(asciiLowercase(algorithm)), bytesMatch = runtimeFeatures.has("crypto") === !1 || validSRIHashAlgorithmTokenSet.size === 0 ? () => !0 : (bytes, metadataList) => {
+    ), isValidSRIHashAlgorithm = (algorithm) => validSRIHashAlgorithmTokenSet.has(asciiLowercase(algorithm)), bytesMatch = runtimeFeatures.has("crypto") === !1 || validSRIHashAlgorithmTokenSet.size === 0 ? () => !0 : (bytes2, metadataList) => {
       let parsedMetadata = parseMetadata(metadataList);
       if (parsedMetadata.length === 0)
         return !0;
       let metadata = getStrongestMetadata(parsedMetadata);
       for (let item of metadata) {
-        let algorithm = item.alg, expectedValue = item.val, actualValue = applyAlgorithmToBytes(algorithm, bytes);
+        let algorithm = item.alg, expectedValue = item.val, actualValue = applyAlgorithmToBytes(algorithm, bytes2);
         if (caseSensitiveMatch(actualValue, expectedValue))
           return !0;
       }
@@ -20744,7 +20744,7 @@ var require_subresource_integrity = __commonJS({
       }
       return result;
     }
-    var applyAlgorithmToBytes = (algorithm, bytes) => crypto2.hash(algorithm, bytes, "base64");
+    var applyAlgorithmToBytes = (algorithm, bytes2) => crypto2.hash(algorithm, bytes2, "base64");
     function caseSensitiveMatch(actualValue, expectedValue) {
       let actualValueLength = actualValue.length;
       actualValueLength !== 0 && actualValue[actualValueLength - 1] === "=" && (actualValueLength -= 1), actualValueLength !== 0 && actualValue[actualValueLength - 1] === "=" && (actualValueLength -= 1);
@@ -20817,7 +20817,7 @@ var require_fetch = __commonJS({
       safeMethodsSet,
       requestBodyHeader,
       subresourceSet
-    } = require_constants3(), EE = __require("node:events"), { Readable: Readable2, pipeline, finished, isErrored, isReadable } = __require("node:stream"), { addAbortListener, bufferToLowerCasedHeaderName } = require_util(), { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url(), { getGlobalDispatcher } = require_global2(), { webidl } = require_webidl(), { STATUS_CODES: STATUS_CODES2 } = __require("node:http"), { bytesMatch } = require_subresource_integrity(), { createDeferredPromise } = require_promise(), { isomorphicEncode } = require_infra(), { runtimeFeatures } = require_runtime_features(), hasZstd = runtimeFeatures.has("zstd"), GET_OR_HEAD = ["GET", "HEAD"], defaultUserAgent = typeof __UNDICI_IS_NODE__ < "u" || typeof esbuildDetection < "u" ? "node" : "undici", resolveObjectURL, Fetch = class extends EE {
+    } = require_constants3(), EE = __require("node:events"), { Readable: Readable2, pipeline: pipeline2, finished, isErrored, isReadable } = __require("node:stream"), { addAbortListener, bufferToLowerCasedHeaderName } = require_util(), { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url(), { getGlobalDispatcher } = require_global2(), { webidl } = require_webidl(), { STATUS_CODES: STATUS_CODES2 } = __require("node:http"), { bytesMatch } = require_subresource_integrity(), { createDeferredPromise } = require_promise(), { isomorphicEncode } = require_infra(), { runtimeFeatures } = require_runtime_features(), hasZstd = runtimeFeatures.has("zstd"), GET_OR_HEAD = ["GET", "HEAD"], defaultUserAgent = typeof __UNDICI_IS_NODE__ < "u" || typeof esbuildDetection < "u" ? "node" : "undici", resolveObjectURL, Fetch = class extends EE {
       constructor(dispatcher) {
         super(), this.dispatcher = dispatcher, this.connection = null, this.dump = !1, this.state = "ongoing";
       }
@@ -20832,11 +20832,11 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input2, init2 = void 0) {
+    function fetch2(input3, init2 = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise(), requestObject;
       try {
-        requestObject = new Request2(input2, init2);
+        requestObject = new Request2(input3, init2);
       } catch (e) {
         return p.reject(e), p.promise;
       }
@@ -20961,12 +20961,12 @@ var require_fetch = __commonJS({
             processBodyError(response.error);
             return;
           }
-          let processBody = (bytes) => {
-            if (!bytesMatch(bytes, request2.integrity)) {
+          let processBody = (bytes2) => {
+            if (!bytesMatch(bytes2, request2.integrity)) {
               processBodyError("integrity mismatch");
               return;
             }
-            response.body = safelyExtractBody(bytes)[0], fetchFinale(fetchParams, response);
+            response.body = safelyExtractBody(bytes2)[0], fetchFinale(fetchParams, response);
           };
           fullyReadBody(response.body, processBody, processBodyError);
         } else
@@ -21118,8 +21118,8 @@ var require_fetch = __commonJS({
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = !1, isNewConnectionFetch = !1) {
       let request2 = fetchParams.request, httpFetchParams = null, httpRequest = null, response = null, httpCache = null, revalidatingFlag = !1;
       request2.window === "no-window" && request2.redirect === "error" ? (httpFetchParams = fetchParams, httpRequest = request2) : (httpRequest = cloneRequest(request2), httpFetchParams = { ...fetchParams }, httpFetchParams.request = httpRequest);
-      let includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic", contentLength2 = httpRequest.body ? httpRequest.body.length : null, contentLengthHeaderValue = null;
-      if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method) && (contentLengthHeaderValue = "0"), contentLength2 != null && (contentLengthHeaderValue = isomorphicEncode(`${contentLength2}`)), contentLengthHeaderValue != null && !httpRequest.headersList.contains("content-length", !0) && httpRequest.headersList.append("content-length", contentLengthHeaderValue, !0), contentLength2 != null && httpRequest.keepalive, webidl.is.URL(httpRequest.referrer) && httpRequest.headersList.append("referer", isomorphicEncode(httpRequest.referrer.href), !0), appendRequestOriginHeader(httpRequest), appendFetchMetadata(httpRequest), httpRequest.headersList.contains("user-agent", !0) || httpRequest.headersList.append("user-agent", defaultUserAgent, !0), httpRequest.cache === "default" && (httpRequest.headersList.contains("if-modified-since", !0) || httpRequest.headersList.contains("if-none-match", !0) || httpRequest.headersList.contains("if-unmodified-since", !0) || httpRequest.headersList.contains("if-match", !0) || httpRequest.headersList.contains("if-range", !0)) && (httpRequest.cache = "no-store"), httpRequest.cache === "no-cache" && !httpRequest.preventNoCacheCacheControlHeaderModification && !httpRequest.headersList.contains("cache-control", !0) && httpRequest.headersList.append("cache-control", "max-age=0", !0), (httpRequest.cache === "no-store" || httpRequest.cache === "reload") && (httpRequest.headersList.contains("pragma", !0) || httpRequest.headersList.append("pragma", "no-cache", !0), httpRequest.headersList.contains("cache-control", !0) || httpRequest.headersList.append("cache-control", "no-cache", !0)), httpRequest.headersList.contains("range", !0) && httpRequest.headersList.append("accept-encoding", "identity", !0), httpRequest.headersList.contains("accept-encoding", !0) || (urlHasHttpsScheme(requestCurrentURL(httpRequest)) ? httpRequest.headersList.append("accept-encoding", "br, gzip, deflate", !0) : httpRequest.headersList.append("accept-encoding", "gzip, deflate", !0)), httpRequest.headersList.delete("host", !0), includeCredentials && !httpRequest.headersList.contains("authorization", !0)) {
+      let includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic", contentLength = httpRequest.body ? httpRequest.body.length : null, contentLengthHeaderValue = null;
+      if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method) && (contentLengthHeaderValue = "0"), contentLength != null && (contentLengthHeaderValue = isomorphicEncode(`${contentLength}`)), contentLengthHeaderValue != null && !httpRequest.headersList.contains("content-length", !0) && httpRequest.headersList.append("content-length", contentLengthHeaderValue, !0), contentLength != null && httpRequest.keepalive, webidl.is.URL(httpRequest.referrer) && httpRequest.headersList.append("referer", isomorphicEncode(httpRequest.referrer.href), !0), appendRequestOriginHeader(httpRequest), appendFetchMetadata(httpRequest), httpRequest.headersList.contains("user-agent", !0) || httpRequest.headersList.append("user-agent", defaultUserAgent, !0), httpRequest.cache === "default" && (httpRequest.headersList.contains("if-modified-since", !0) || httpRequest.headersList.contains("if-none-match", !0) || httpRequest.headersList.contains("if-unmodified-since", !0) || httpRequest.headersList.contains("if-match", !0) || httpRequest.headersList.contains("if-range", !0)) && (httpRequest.cache = "no-store"), httpRequest.cache === "no-cache" && !httpRequest.preventNoCacheCacheControlHeaderModification && !httpRequest.headersList.contains("cache-control", !0) && httpRequest.headersList.append("cache-control", "max-age=0", !0), (httpRequest.cache === "no-store" || httpRequest.cache === "reload") && (httpRequest.headersList.contains("pragma", !0) || httpRequest.headersList.append("pragma", "no-cache", !0), httpRequest.headersList.contains("cache-control", !0) || httpRequest.headersList.append("cache-control", "no-cache", !0)), httpRequest.headersList.contains("range", !0) && httpRequest.headersList.append("accept-encoding", "identity", !0), httpRequest.headersList.contains("accept-encoding", !0) || (urlHasHttpsScheme(requestCurrentURL(httpRequest)) ? httpRequest.headersList.append("accept-encoding", "br, gzip, deflate", !0) : httpRequest.headersList.append("accept-encoding", "gzip, deflate", !0)), httpRequest.headersList.delete("host", !0), includeCredentials && !httpRequest.headersList.contains("authorization", !0)) {
         let authorizationValue = null;
         if (!(hasAuthenticationEntry(httpRequest) && (httpRequest.useURLCredentials === void 0 || !includesCredentials(requestCurrentURL(httpRequest))))) {
           if (includesCredentials(requestCurrentURL(httpRequest)) && isAuthenticationFetch) {
@@ -21183,8 +21183,8 @@ var require_fetch = __commonJS({
       if (request2.body == null && fetchParams.processRequestEndOfBody)
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
       else if (request2.body != null) {
-        let processBodyChunk = async function* (bytes) {
-          isCancelled(fetchParams) || (yield bytes, fetchParams.processRequestBodyChunkLength?.(bytes.byteLength));
+        let processBodyChunk = async function* (bytes2) {
+          isCancelled(fetchParams) || (yield bytes2, fetchParams.processRequestBodyChunkLength?.(bytes2.byteLength));
         }, processEndOfBody = () => {
           isCancelled(fetchParams) || fetchParams.processRequestEndOfBody && fetchParams.processRequestEndOfBody();
         }, processBodyError = (e) => {
@@ -21192,8 +21192,8 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (let bytes of request2.body.stream)
-              yield* processBodyChunk(bytes);
+            for await (let bytes2 of request2.body.stream)
+              yield* processBodyChunk(bytes2);
             processEndOfBody();
           } catch (err) {
             processBodyError(err);
@@ -21213,7 +21213,7 @@ var require_fetch = __commonJS({
       }
       let pullAlgorithm = () => fetchParams.controller.resume(), cancelAlgorithm = (reason) => {
         isCancelled(fetchParams) || fetchParams.controller.abort(reason);
-      }, stream = new ReadableStream(
+      }, stream2 = new ReadableStream(
         {
           start(controller) {
             fetchParams.controller.controller = controller;
@@ -21223,27 +21223,27 @@ var require_fetch = __commonJS({
           type: "bytes"
         }
       );
-      response.body = { stream, source: null, length: null }, fetchParams.controller.resume || fetchParams.controller.on("terminated", onAborted), fetchParams.controller.resume = async () => {
+      response.body = { stream: stream2, source: null, length: null }, fetchParams.controller.resume || fetchParams.controller.on("terminated", onAborted), fetchParams.controller.resume = async () => {
         for (; ; ) {
-          let bytes, isFailure;
+          let bytes2, isFailure;
           try {
             let { done, value } = await fetchParams.controller.next();
             if (isAborted(fetchParams))
               break;
-            bytes = done ? void 0 : value;
+            bytes2 = done ? void 0 : value;
           } catch (err) {
-            fetchParams.controller.ended && !timingInfo.encodedBodySize ? bytes = void 0 : (bytes = err, isFailure = !0);
+            fetchParams.controller.ended && !timingInfo.encodedBodySize ? bytes2 = void 0 : (bytes2 = err, isFailure = !0);
           }
-          if (bytes === void 0) {
+          if (bytes2 === void 0) {
             readableStreamClose(fetchParams.controller.controller), finalizeResponse(fetchParams, response);
             return;
           }
-          if (timingInfo.decodedBodySize += bytes?.byteLength ?? 0, isFailure) {
-            fetchParams.controller.terminate(bytes);
+          if (timingInfo.decodedBodySize += bytes2?.byteLength ?? 0, isFailure) {
+            fetchParams.controller.terminate(bytes2);
             return;
           }
-          let buffer = new Uint8Array(bytes);
-          if (buffer.byteLength && fetchParams.controller.controller.enqueue(buffer), isErrored(stream)) {
+          let buffer = new Uint8Array(bytes2);
+          if (buffer.byteLength && fetchParams.controller.controller.enqueue(buffer), isErrored(stream2)) {
             fetchParams.controller.terminate();
             return;
           }
@@ -21252,9 +21252,9 @@ var require_fetch = __commonJS({
         }
       };
       function onAborted(reason) {
-        isAborted(fetchParams) ? (response.aborted = !0, isReadable(stream) && fetchParams.controller.controller.error(
+        isAborted(fetchParams) ? (response.aborted = !0, isReadable(stream2) && fetchParams.controller.controller.error(
           fetchParams.controller.serializedAbortReason
-        )) : isReadable(stream) && fetchParams.controller.controller.error(new TypeError("terminated", {
+        )) : isReadable(stream2) && fetchParams.controller.controller.error(new TypeError("terminated", {
           cause: isErrorLike(reason) ? reason : void 0
         })), fetchParams.controller.connection.destroy();
       }
@@ -21336,7 +21336,7 @@ var require_fetch = __commonJS({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline(this.body, ...decoders, (err) => {
+                body: decoders.length ? pipeline2(this.body, ...decoders, (err) => {
                   err && this.onError(err);
                 }).on("error", onError) : this.body.on("error", onError)
               }), !0;
@@ -21344,8 +21344,8 @@ var require_fetch = __commonJS({
             onData(chunk) {
               if (fetchParams.controller.dump)
                 return;
-              let bytes = chunk;
-              return timingInfo.encodedBodySize += bytes.byteLength, this.body.push(bytes);
+              let bytes2 = chunk;
+              return timingInfo.encodedBodySize += bytes2.byteLength, this.body.push(bytes2);
             },
             onComplete() {
               this.abort && fetchParams.controller.off("terminated", this.abort), fetchParams.controller.ended = !0, this.body.push(null);
@@ -21589,8 +21589,8 @@ var require_cache3 = __commonJS({
           // 16.
         };
         operations.push(operation);
-        let bytes = await bodyReadPromise.promise;
-        clonedResponse.body != null && (clonedResponse.body.source = bytes);
+        let bytes2 = await bodyReadPromise.promise;
+        clonedResponse.body != null && (clonedResponse.body.source = bytes2);
         let cacheJobPromise = createDeferredPromise(), errorData = null;
         try {
           this.#batchCacheOperations(operations);
@@ -21672,7 +21672,7 @@ var require_cache3 = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        let cache3 = this.#relevantRequestResponseList, backupCache = [...cache3], addedItems = [], resultList = [];
+        let cache2 = this.#relevantRequestResponseList, backupCache = [...cache2], addedItems = [], resultList = [];
         try {
           for (let operation of operations) {
             if (operation.type !== "delete" && operation.type !== "put")
@@ -21692,8 +21692,8 @@ var require_cache3 = __commonJS({
               if (requestResponses = this.#queryCache(operation.request, operation.options), requestResponses.length === 0)
                 return [];
               for (let requestResponse of requestResponses) {
-                let idx = cache3.indexOf(requestResponse);
-                assert2(idx !== -1), cache3.splice(idx, 1);
+                let idx = cache2.indexOf(requestResponse);
+                assert2(idx !== -1), cache2.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null)
@@ -21719,10 +21719,10 @@ var require_cache3 = __commonJS({
                 });
               requestResponses = this.#queryCache(operation.request);
               for (let requestResponse of requestResponses) {
-                let idx = cache3.indexOf(requestResponse);
-                assert2(idx !== -1), cache3.splice(idx, 1);
+                let idx = cache2.indexOf(requestResponse);
+                assert2(idx !== -1), cache2.splice(idx, 1);
               }
-              cache3.push([operation.request, operation.response]), addedItems.push([operation.request, operation.response]);
+              cache2.push([operation.request, operation.response]), addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
           }
@@ -21891,11 +21891,11 @@ var require_cachestorage = __commonJS({
         webidl.brandCheck(this, _CacheStorage);
         let prefix = "CacheStorage.open";
         if (webidl.argumentLengthCheck(arguments, 1, prefix), cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName"), this.#caches.has(cacheName)) {
-          let cache4 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache4);
+          let cache3 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache3);
         }
-        let cache3 = [];
-        return this.#caches.set(cacheName, cache3), new Cache(kConstruct, cache3);
+        let cache2 = [];
+        return this.#caches.set(cacheName, cache2), new Cache(kConstruct, cache2);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -22202,7 +22202,7 @@ var require_cookies = __commonJS({
     function deleteCookie(headers, name, attributes) {
       brandChecks(headers);
       let prefix = "deleteCookie";
-      webidl.argumentLengthCheck(arguments, 2, prefix), name = webidl.converters.DOMString(name, prefix, "name"), attributes = webidl.converters.DeleteCookieAttributes(attributes), setCookie(headers, {
+      webidl.argumentLengthCheck(arguments, 2, prefix), name = webidl.converters.DOMString(name, prefix, "name"), attributes = webidl.converters.DeleteCookieAttributes(attributes), setCookie2(headers, {
         name,
         value: "",
         expires: /* @__PURE__ */ new Date(0),
@@ -22217,7 +22217,7 @@ var require_cookies = __commonJS({
     function parseCookie(cookie) {
       return cookie = webidl.converters.DOMString(cookie), parseSetCookie(cookie);
     }
-    function setCookie(headers, cookie) {
+    function setCookie2(headers, cookie) {
       webidl.argumentLengthCheck(arguments, 2, "setCookie"), brandChecks(headers), cookie = webidl.converters.Cookie(cookie);
       let str = stringify(cookie);
       str && headers.append("set-cookie", str, !0);
@@ -22288,7 +22288,7 @@ var require_cookies = __commonJS({
       getCookies,
       deleteCookie,
       getSetCookies,
-      setCookie,
+      setCookie: setCookie2,
       parseCookie
     };
   }
@@ -23886,7 +23886,7 @@ var require_util6 = __commonJS({
 var require_eventsource_stream = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports, module) {
     "use strict";
-    var buffer = __require("node:buffer"), { Transform } = __require("node:stream"), { isASCIINumber, isValidLastEventId } = require_util6(), BOM = [239, 187, 191], LF = 10, CR = 13, COLON = 58, SPACE = 32, defaultMaxEventSize = buffer.kStringMaxLength, DATA = Buffer.from("data"), EVENT = Buffer.from("event"), ID2 = Buffer.from("id"), RETRY = Buffer.from("retry"), minParserItems = 1024, maxParserItems = 131072, bytesPerParserItem = 128;
+    var buffer = __require("node:buffer"), { Transform: Transform2 } = __require("node:stream"), { isASCIINumber, isValidLastEventId } = require_util6(), BOM = [239, 187, 191], LF = 10, CR = 13, COLON = 58, SPACE = 32, defaultMaxEventSize = buffer.kStringMaxLength, DATA = Buffer.from("data"), EVENT = Buffer.from("event"), ID2 = Buffer.from("id"), RETRY = Buffer.from("retry"), minParserItems = 1024, maxParserItems = 131072, bytesPerParserItem = 128;
     function isASCIINumberBytes(buffer2, start) {
       if (start >= buffer2.length)
         return !1;
@@ -23913,7 +23913,7 @@ var require_eventsource_stream = __commonJS({
       let error62 = new Error("EventSource message size exceeded");
       return error62.aborted = !1, error62;
     }
-    var EventSourceStream = class extends Transform {
+    var EventSourceStream = class extends Transform2 {
       /**
        * @type {eventSourceSettings}
        */
@@ -24142,7 +24142,7 @@ ${value}`, this.dataLineCount++;
 var require_eventsource = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource.js"(exports, module) {
     "use strict";
-    var { pipeline } = __require("node:stream"), { fetching } = require_fetch(), { makeRequest } = require_request2(), { webidl } = require_webidl(), { EventSourceStream } = require_eventsource_stream(), { parseMIMEType } = require_data_url(), { createFastMessageEvent } = require_events(), { isNetworkError } = require_response(), { kEnumerableProperty } = require_util(), { environmentSettingsObject } = require_util2(), { getGlobalDispatcher } = require_global2(), experimentalWarned = !1, defaultReconnectionTime = 3e3, CONNECTING = 0, OPEN = 1, CLOSED = 2, ANONYMOUS = "anonymous", USE_CREDENTIALS = "use-credentials", EventSource = class _EventSource extends EventTarget {
+    var { pipeline: pipeline2 } = __require("node:stream"), { fetching } = require_fetch(), { makeRequest } = require_request2(), { webidl } = require_webidl(), { EventSourceStream } = require_eventsource_stream(), { parseMIMEType } = require_data_url(), { createFastMessageEvent } = require_events(), { isNetworkError } = require_response(), { kEnumerableProperty } = require_util(), { environmentSettingsObject } = require_util2(), { getGlobalDispatcher } = require_global2(), experimentalWarned = !1, defaultReconnectionTime = 3e3, CONNECTING = 0, OPEN = 1, CLOSED = 2, ANONYMOUS = "anonymous", USE_CREDENTIALS = "use-credentials", EventSource = class _EventSource extends EventTarget {
       #events = {
         open: null,
         error: null,
@@ -24254,7 +24254,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline(
+          pipeline2(
             response.body.stream,
             eventSourceStream,
             (error62) => {
@@ -24470,11 +24470,11 @@ ${captureLines}` : capture.stack;
     module.exports.getGlobalOrigin = getGlobalOrigin;
     var { CacheStorage } = require_cachestorage(), { kConstruct } = require_symbols();
     module.exports.caches = new CacheStorage(kConstruct);
-    var { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = require_cookies();
+    var { deleteCookie, getCookies, getSetCookies, setCookie: setCookie2, parseCookie } = require_cookies();
     module.exports.deleteCookie = deleteCookie;
     module.exports.getCookies = getCookies;
     module.exports.getSetCookies = getSetCookies;
-    module.exports.setCookie = setCookie;
+    module.exports.setCookie = setCookie2;
     module.exports.parseCookie = parseCookie;
     var { parseMIMEType, serializeAMimeType } = require_data_url();
     module.exports.parseMIMEType = parseMIMEType;
@@ -24528,6 +24528,18 @@ var N = 16384, R = 8, P = 1, KEYLEN = 32, derive = (password, salt, n, r, p) => 
 async function hashPassword(password) {
   let salt = randomBytes(16), key2 = await derive(password, salt, N, R, P);
   return `scrypt$${N}$${R}$${P}$${salt.toString("base64url")}$${key2.toString("base64url")}`;
+}
+async function verifyPassword(password, hash2) {
+  let [scheme, n, r, p, salt, key2] = hash2.split("$");
+  if (scheme !== "scrypt" || !salt || !key2) return !1;
+  let expected = Buffer.from(key2, "base64url"), actual = await derive(
+    password,
+    Buffer.from(salt, "base64url"),
+    Number(n),
+    Number(r),
+    Number(p)
+  );
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 // receiver/commands/hash-password.ts
@@ -24812,13 +24824,13 @@ var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders 
     return urlObj.href;
   }
 }, toRequestError = (e) => e instanceof RequestError ? e : new RequestError(e.message, { cause: e }), GlobalRequest = global.Request, Request$1 = class extends GlobalRequest {
-  constructor(input2, options) {
-    if (typeof input2 == "object" && getRequestCache in input2) {
+  constructor(input3, options) {
+    if (typeof input3 == "object" && getRequestCache in input3) {
       let hasReplacementBody = options !== void 0 && "body" in options && options.body != null;
-      if (input2[bodyConsumedDirectlyKey] && !hasReplacementBody) throw new TypeError("Cannot construct a Request with a Request object that has already been used.");
-      input2 = input2[getRequestCache]();
+      if (input3[bodyConsumedDirectlyKey] && !hasReplacementBody) throw new TypeError("Cannot construct a Request with a Request object that has already been used.");
+      input3 = input3[getRequestCache]();
     }
-    typeof options?.body?.getReader < "u" && (options.duplex ??= "half"), super(input2, options);
+    typeof options?.body?.getReader < "u" && (options.duplex ??= "half"), super(input3, options);
   }
 }, wrapBodyStream = /* @__PURE__ */ Symbol("wrapBodyStream"), byteExactEncodings = /* @__PURE__ */ new Set([
   "latin1",
@@ -24842,9 +24854,9 @@ var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders 
     chunk !== null && bodyChunks.push(toBufferChunk(chunk, incoming.readableEncoding));
     let buffer = bodyChunks.length === 1 ? bodyChunks[0] : Buffer.concat(bodyChunks);
     result = buffer;
-    let contentLength2 = incoming.headers["content-length"];
-    if (typeof contentLength2 == "string" && /^\d+$/.test(contentLength2)) {
-      let expectedLength = Number(contentLength2);
+    let contentLength = incoming.headers["content-length"];
+    if (typeof contentLength == "string" && /^\d+$/.test(contentLength)) {
+      let expectedLength = Number(contentLength);
       Number.isSafeInteger(expectedLength) && buffer.length !== expectedLength && (result = newBodyUnusableError());
     }
   }
@@ -25130,7 +25142,7 @@ var newRequest = (incoming, defaultHostname) => {
   #body;
   #init;
   [getResponseCache]() {
-    let cache3 = this[cacheKey], liveHeaders = cache3 && cache3[2] instanceof Headers ? cache3[2] : void 0;
+    let cache2 = this[cacheKey], liveHeaders = cache2 && cache2[2] instanceof Headers ? cache2[2] : void 0;
     return delete this[cacheKey], this[responseCache] ||= new GlobalResponse(this.#body, liveHeaders ? {
       status: this.#init?.status,
       statusText: this.#init?.statusText,
@@ -25154,8 +25166,8 @@ var newRequest = (incoming, defaultHostname) => {
     ]);
   }
   get headers() {
-    let cache3 = this[cacheKey];
-    return cache3 ? (cache3[2] instanceof Headers || (cache3[2] = new Headers(cache3[2] || (cache3[1] === null ? void 0 : { "content-type": defaultContentType }))), cache3[2]) : this[getResponseCache]().headers;
+    let cache2 = this[cacheKey];
+    return cache2 ? (cache2[2] instanceof Headers || (cache2[2] = new Headers(cache2[2] || (cache2[1] === null ? void 0 : { "content-type": defaultContentType }))), cache2[2]) : this[getResponseCache]().headers;
   }
   get status() {
     return this[cacheKey]?.[0] ?? this[getResponseCache]().status;
@@ -25242,8 +25254,8 @@ function writeFromReadableStreamDefaultReader(reader, writable, currentReadPromi
   let cancel = (error62) => {
     reader.cancel(error62).catch(() => {
     });
-  }, stream = writable.stream;
-  if (writable.destroyed || stream?.closed || stream?.destroyed)
+  }, stream2 = writable.stream;
+  if (writable.destroyed || stream2?.closed || stream2?.destroyed)
     return cancel(), reader.closed;
   return writable.on("close", cancel), writable.on("error", cancel), (currentReadPromise ?? reader.read()).then(flow, handleStreamError), reader.closed.finally(() => {
     writable.off("close", cancel), writable.off("error", cancel);
@@ -25262,14 +25274,14 @@ function writeFromReadableStreamDefaultReader(reader, writable, currentReadPromi
     }
   }
 }
-function writeFromReadableStream(stream, writable) {
-  if (stream.locked) throw new TypeError("ReadableStream is locked.");
+function writeFromReadableStream(stream2, writable) {
+  if (stream2.locked) throw new TypeError("ReadableStream is locked.");
   if (writable.destroyed) {
-    stream.cancel().catch(() => {
+    stream2.cancel().catch(() => {
     });
     return;
   }
-  return writeFromReadableStreamDefaultReader(stream.getReader(), writable);
+  return writeFromReadableStreamDefaultReader(stream2.getReader(), writable);
 }
 var buildOutgoingHttpHeaders = (headers, defaultContentType2) => {
   let res = {};
@@ -25675,18 +25687,18 @@ async function parseFormData(request2, options) {
   return formData ? convertFormDataToBodyData(formData, options) : {};
 }
 function convertFormDataToBodyData(formData, options) {
-  let form = /* @__PURE__ */ Object.create(null), nestingState = { count: 0 };
+  let form2 = /* @__PURE__ */ Object.create(null), nestingState = { count: 0 };
   return formData.forEach((value, key2) => {
-    options.all || key2.endsWith("[]") ? handleParsingAllValues(form, key2, value) : form[key2] = value;
-  }), options.dot && Object.entries(form).forEach(([key2, value]) => {
-    key2.includes(".") && (handleParsingNestedValues(form, key2, value, nestingState), delete form[key2]);
-  }), form;
+    options.all || key2.endsWith("[]") ? handleParsingAllValues(form2, key2, value) : form2[key2] = value;
+  }), options.dot && Object.entries(form2).forEach(([key2, value]) => {
+    key2.includes(".") && (handleParsingNestedValues(form2, key2, value, nestingState), delete form2[key2]);
+  }), form2;
 }
-var handleParsingAllValues = (form, key2, value) => {
-  form[key2] !== void 0 ? Array.isArray(form[key2]) ? form[key2].push(value) : form[key2] = [form[key2], value] : key2.endsWith("[]") ? form[key2] = [value] : form[key2] = value;
-}, handleParsingNestedValues = (form, key2, value, state) => {
+var handleParsingAllValues = (form2, key2, value) => {
+  form2[key2] !== void 0 ? Array.isArray(form2[key2]) ? form2[key2].push(value) : form2[key2] = [form2[key2], value] : key2.endsWith("[]") ? form2[key2] = [value] : form2[key2] = value;
+}, handleParsingNestedValues = (form2, key2, value, state) => {
   if (/(?:^|\.)__proto__\./.test(key2)) return;
-  let nestedForm = form, keys = key2.split(".", 34);
+  let nestedForm = form2, keys = key2.split(".", 34);
   keys.length > 33 && throwNestingLimitExceeded(), keys.forEach((key3, index) => {
     index === keys.length - 1 ? nestedForm[key3] = value : ((!nestedForm[key3] || typeof nestedForm[key3] != "object" || Array.isArray(nestedForm[key3]) || nestedForm[key3] instanceof File) && (state.count++ >= MAX_NESTED_OBJECTS && throwNestingLimitExceeded(), nestedForm[key3] = /* @__PURE__ */ Object.create(null)), nestedForm = nestedForm[key3]);
   });
@@ -25719,21 +25731,21 @@ var splitPath = (path) => {
     }
   }
   return paths;
-}, patternCache = {}, getPattern = (label, next) => {
-  if (label === "*") return "*";
-  let match2 = label.match(/^\:([^\{\}]+)(?:\{(.+)\})?$/);
+}, patternCache = {}, getPattern = (label2, next) => {
+  if (label2 === "*") return "*";
+  let match2 = label2.match(/^\:([^\{\}]+)(?:\{(.+)\})?$/);
   if (match2) {
-    let cacheKey2 = `${label}#${next}`;
+    let cacheKey2 = `${label2}#${next}`;
     return patternCache[cacheKey2] || (match2[2] ? patternCache[cacheKey2] = next && next[0] !== ":" && next[0] !== "*" ? [
       cacheKey2,
       match2[1],
       new RegExp(`^${match2[2]}(?=/${next})`)
     ] : [
-      label,
+      label2,
       match2[1],
       new RegExp(`^${match2[2]}$`)
     ] : patternCache[cacheKey2] = [
-      label,
+      label2,
       match2[1],
       !0
     ]), patternCache[cacheKey2];
@@ -26089,8 +26101,66 @@ var HtmlEscapedCallbackPhase = {
 }, raw = (value, callbacks) => {
   let escapedString = new String(value);
   return escapedString.isEscaped = !0, escapedString.callbacks = callbacks, escapedString;
-};
-var resolveCallback = async (str, phase, preserveCallbacks, context, buffer) => {
+}, escapeRe = /[&<>'"]/, stringBufferToString = async (buffer, callbacks) => {
+  let str = "";
+  callbacks ||= [];
+  let resolvedBuffer = await Promise.all(buffer);
+  for (let i = resolvedBuffer.length - 1; str += resolvedBuffer[i], i--, !(i < 0); i--) {
+    let r = resolvedBuffer[i];
+    if (r == null || typeof r == "boolean") continue;
+    if (typeof r == "number") {
+      str += r;
+      continue;
+    }
+    typeof r == "object" && callbacks.push(...r.callbacks || []);
+    let isEscaped = r.isEscaped;
+    if (r = await (typeof r == "object" ? r.toString() : r), typeof r == "object" && callbacks.push(...r.callbacks || []), r.isEscaped ?? isEscaped) str += r;
+    else {
+      let buf = [str];
+      escapeToBuffer(r, buf), str = buf[0];
+    }
+  }
+  return raw(str, callbacks);
+}, escapeToBuffer = (str, buffer) => {
+  let match2 = str.search(escapeRe);
+  if (match2 === -1) {
+    buffer[0] += str;
+    return;
+  }
+  let escape, index, lastIndex = 0;
+  for (index = match2; index < str.length; index++) {
+    switch (str.charCodeAt(index)) {
+      case 34:
+        escape = "&quot;";
+        break;
+      case 39:
+        escape = "&#39;";
+        break;
+      case 38:
+        escape = "&amp;";
+        break;
+      case 60:
+        escape = "&lt;";
+        break;
+      case 62:
+        escape = "&gt;";
+        break;
+      default:
+        continue;
+    }
+    buffer[0] += str.substring(lastIndex, index) + escape, lastIndex = index + 1;
+  }
+  buffer[0] += str.substring(lastIndex, index);
+}, resolveCallbackSync = (str) => {
+  let callbacks = str.callbacks;
+  if (!callbacks?.length) return str;
+  let buffer = [str], context = {};
+  return callbacks.forEach((c) => c({
+    phase: HtmlEscapedCallbackPhase.Stringify,
+    buffer,
+    context
+  })), buffer[0];
+}, resolveCallback = async (str, phase, preserveCallbacks, context, buffer) => {
   typeof str == "object" && !(str instanceof String) && (str instanceof Promise || (str = str.toString()), str instanceof Promise && (str = await str));
   let callbacks = str.callbacks;
   if (!callbacks?.length) return Promise.resolve(str);
@@ -26410,9 +26480,9 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
   * ```
   */
   json = (object2, arg, headers) => this.#newResponse(JSON.stringify(object2), arg, setDefaultContentType("application/json", headers));
-  html = (html, arg, headers) => {
-    let res = (html2) => this.#newResponse(html2, arg, setDefaultContentType("text/html; charset=UTF-8", headers));
-    return typeof html == "object" ? resolveCallback(html, HtmlEscapedCallbackPhase.Stringify, !1, {}).then(res) : res(html);
+  html = (html2, arg, headers) => {
+    let res = (html3) => this.#newResponse(html3, arg, setDefaultContentType("text/html; charset=UTF-8", headers));
+    return typeof html2 == "object" ? resolveCallback(html2, HtmlEscapedCallbackPhase.Stringify, !1, {}).then(res) : res(html2);
   };
   /**
   * `.redirect()` can Redirect, default status code is 302.
@@ -26781,7 +26851,7 @@ var notFoundHandler = (c) => c.text("404 Not Found", 404), errorHandler = (err, 
   * ```
   * @see https://hono.dev/docs/api/hono#request
   */
-  request = (input2, requestInit, Env, executionCtx) => input2 instanceof Request ? this.fetch(requestInit ? new Request(input2, requestInit) : input2, Env, executionCtx) : (input2 = input2.toString(), this.fetch(new Request(/^https?:\/\//.test(input2) ? input2 : `http://localhost${mergePath("/", input2)}`, requestInit), Env, executionCtx));
+  request = (input3, requestInit, Env, executionCtx) => input3 instanceof Request ? this.fetch(requestInit ? new Request(input3, requestInit) : input3, Env, executionCtx) : (input3 = input3.toString(), this.fetch(new Request(/^https?:\/\//.test(input3) ? input3 : `http://localhost${mergePath("/", input3)}`, requestInit), Env, executionCtx));
   /**
   * `.fire()` automatically adds a global fetch event listener.
   * This can be useful for environments that adhere to the Service Worker API, such as non-ES module Cloudflare Workers.
@@ -27135,17 +27205,2639 @@ var Hono3 = class extends Hono {
   }
 };
 
+// receiver/log.ts
+function createLog(prefix = "", write = (l) => process.stderr.write(l)) {
+  return (level, message2) => write(
+    `${(/* @__PURE__ */ new Date()).toISOString()} ${level.padEnd(5)} ${prefix ? `[${prefix}] ` : ""}${message2}
+`
+  );
+}
+
 // receiver/http-error.ts
 var HttpError = class extends Error {
-  constructor(status, code, message2) {
+  constructor(status, code, message2, retryAfter) {
     super(message2);
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter;
     this.name = "HttpError";
   }
   status;
   code;
+  retryAfter;
 };
+
+// receiver/admin/admin-error.ts
+var AdminError = class extends HTTPException {
+  constructor(status, code, message2, headers = {}) {
+    super(status, { message: message2 });
+    this.code = code;
+    this.headers = headers;
+    this.name = "AdminError";
+  }
+  code;
+  headers;
+};
+
+// receiver/admin/admin-env.ts
+var ADMIN_BASE = "/admin", ADMIN_WHO = { actor: "admin", admin: !0 };
+
+// receiver/version.ts
+var VERSION = "0.1.0";
+
+// receiver/admin/pages/client-common.ts
+var CLIENT_COMMON = `
+  const base = document.body.dataset.base;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const sectionOf = (app) => document.querySelector('section.app[data-app="' + CSS.escape(app) + '"]');
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const signIn = () => location.assign(base + "/login");
+
+  async function refresh(app) {
+    const section = sectionOf(app);
+    if (!section) return;
+    try {
+      const res = await fetch(base + "/apps/" + encodeURIComponent(app), { headers: { accept: "text/html" } });
+      if (res.redirected || res.status === 401) return signIn();
+      if (res.ok) section.querySelector("[data-panel]").innerHTML = await res.text();
+    } catch (_) {
+      /* the receiver is restarting: the next refresh will tell */
+    }
+  }
+
+  function notice(section, text, failed) {
+    const box = section.querySelector("[data-notice]");
+    box.textContent = text || "";
+    box.className = "notice" + (failed ? " failed" : "");
+    box.hidden = !text;
+  }
+
+  function answer(status, text) {
+    let body = {};
+    try { body = JSON.parse(text); } catch (_) { /* not JSON */ }
+    if (status === 401) signIn();
+    if (status < 200 || status > 299) throw new Error(body.error ? body.error.message : "HTTP " + status);
+    return body;
+  }
+
+  setInterval(() => {
+    if (document.visibilityState !== "visible") return;
+    document.querySelectorAll("section.app").forEach((s) => refresh(s.dataset.app));
+  }, 10000);
+`;
+
+// receiver/admin/pages/client-forms.ts
+var CLIENT_FORMS = `
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.action) return;
+    event.preventDefault();
+    const section = form.closest("section.app");
+    if (form.dataset.action === "upload") return upload(form, section, (event.submitter && event.submitter.value) || "upload");
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((b) => (b.disabled = true));
+    try {
+      const res = await fetch(form.action, {
+        method: "POST",
+        headers: { accept: "application/json", "x-csrf-token": csrf },
+        body: new URLSearchParams(new FormData(form)),
+      });
+      answer(res.status, await res.text());
+      notice(section, "");
+      await refresh(section.dataset.app);
+    } catch (error) {
+      notice(section, error.message, true);
+    } finally {
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  });
+
+  function upload(form, section, op) {
+    const file = form.querySelector('input[type="file"]').files[0];
+    if (!file) return notice(section, "Choose a file to upload first.", true);
+    const bar = form.querySelector("progress");
+    const label = form.querySelector("[data-progress]");
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((b) => (b.disabled = true));
+    bar.hidden = false;
+    bar.max = file.size || 1;
+    bar.value = 0;
+    label.textContent = "0%";
+    notice(section, "");
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", base + "/apps/" + encodeURIComponent(section.dataset.app) + "/" + op);
+    xhr.setRequestHeader("accept", "application/json");
+    xhr.setRequestHeader("content-type", "application/octet-stream");
+    xhr.setRequestHeader("x-csrf-token", csrf);
+    xhr.upload.onprogress = (e) => {
+      if (!e.lengthComputable) return;
+      bar.max = e.total;
+      bar.value = e.loaded;
+      label.textContent = Math.round((100 * e.loaded) / e.total) + "%";
+    };
+    xhr.onload = () => {
+      buttons.forEach((b) => (b.disabled = false));
+      try {
+        answer(xhr.status, xhr.responseText);
+        bar.value = bar.max;
+        label.textContent = "100% \\u2014 " + file.name + (op === "deploy" ? " uploaded, hotswapping" : " staged");
+        refresh(section.dataset.app);
+      } catch (error) {
+        label.textContent = "";
+        notice(section, "Upload refused: " + error.message, true);
+      }
+    };
+    xhr.onerror = () => {
+      buttons.forEach((b) => (b.disabled = false));
+      notice(section, "Upload failed: the connection broke.", true);
+    };
+    xhr.send(file);
+  }
+
+`;
+
+// receiver/admin/pages/client-live.ts
+var CLIENT_LIVE = `
+  function stepLine(list, event) {
+    const rows = list.querySelectorAll('li[data-step="' + event.step + '"]');
+    let li = rows[rows.length - 1];
+    if (!li || (event.state === "start" && !li.classList.contains("start"))) {
+      li = el("li");
+      li.dataset.step = event.step;
+      li.append(el("span", "icon"), el("span", "name", event.step), el("span", "ms"), el("span", "message"));
+      list.append(li);
+    }
+    li.className = "step " + event.state;
+    li.querySelector(".ms").textContent = event.ms === undefined ? "" : event.ms + " ms";
+    li.querySelector(".message").textContent = event.message || (event.state === "start" ? "\\u2026" : "");
+  }
+
+  function resultLine(list, r) {
+    const v = r.version ? r.version.version || r.version.sha256.slice(0, 12) : "";
+    const text = r.ok
+      ? r.op + " ok" + (v ? ": " + v : "") + " \\u00B7 hold " + r.holdMs + " ms \\u00B7 total " + r.durationMs + " ms"
+      : r.op + " failed: " + r.error.message + (r.rolledBack ? " (rolled back)" : "");
+    const li = el("li", "result " + (r.ok ? "ok" : "failed"));
+    li.append(el("span", "icon"), el("span", "name", "result"), el("span", "ms"), el("span", "message", text));
+    list.append(li);
+  }
+
+  function show({ app, deployId, op, event }) {
+    const section = sectionOf(app);
+    if (!section || event.type === "heartbeat") return;
+    const live = section.querySelector("[data-live]");
+    const list = live.querySelector("ol");
+    const state = live.querySelector("[data-live-state]");
+    if (live.dataset.deployId !== deployId) {
+      live.dataset.deployId = deployId;
+      live.hidden = false;
+      live.querySelector("[data-live-title]").textContent = op + " " + deployId;
+      live.querySelector("[data-live-log]").href = base + "/log/" + encodeURIComponent(deployId);
+      state.textContent = "running";
+      state.className = "pill running";
+      list.replaceChildren();
+    }
+    if (event.type === "step") stepLine(list, event);
+    else if (event.type === "log") {
+      const li = el("li", "log " + event.level);
+      li.append(el("span", "icon"), el("span", "name", event.level), el("span", "ms"), el("span", "message", event.message));
+      list.append(li);
+    } else if (event.type === "progress") {
+      stepLine(list, { step: "upload", state: "start", message: event.received + " of " + event.total + " bytes" });
+    } else if (event.type === "result") {
+      resultLine(list, event);
+      state.textContent = event.ok ? "ok" : "failed";
+      state.className = "pill " + (event.ok ? "ok" : "failed");
+      refresh(app);
+    }
+  }
+
+  const feed = new EventSource(base + "/events");
+  feed.addEventListener("op", (e) => show(JSON.parse(e.data)));
+  feed.addEventListener("error", () => {
+    if (feed.readyState === EventSource.CLOSED) document.body.classList.add("offline");
+  });
+`;
+
+// receiver/admin/pages/client-script.ts
+var CLIENT_SCRIPT = `"use strict";
+(() => {${CLIENT_COMMON}${CLIENT_FORMS}${CLIENT_LIVE}})();
+`;
+
+// receiver/admin/pages/styles.ts
+var STYLES = `
+:root {
+  --bg: #f4f5f7; --card: #fff; --line: #e3e6ea; --soft: #eef0f3; --text: #1c2024; --muted: #69717d;
+  --accent: #2457d6; --ok: #17753a; --ok-bg: #e3f4e8; --warn: #8a5a00; --warn-bg: #fdf1cc;
+  --bad: #b42318; --bad-bg: #fde7e4; --info: #1d4ed8; --info-bg: #e6edfd;
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--text);
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: underline; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
+header.top { display: flex; align-items: center; gap: 14px; padding: 10px 28px; background: #1e2530; color: #fff; }
+header.top .brand { color: #fff; font-weight: 700; font-size: 16px; letter-spacing: .01em; }
+header.top .brand span { color: #7fa6ff; margin-right: 6px; }
+header.top .sub { color: #aeb8c6; }
+header.top .grow { flex: 1; }
+header.top .meta { color: #aeb8c6; font-size: 12.5px; }
+body.offline header.top .meta::before { content: "live view disconnected: reload \\00B7  "; color: #ffb4a8; }
+header.top .btn { background: transparent; color: #dde3ea; border-color: #4a5566; }
+header.top .btn:hover { background: #2b3441; }
+main { max-width: 1200px; margin: 0 auto; padding: 22px 28px 48px; }
+h1 { font-size: 20px; margin: 0 0 16px; }
+h2 { font-size: 19px; margin: 0; }
+h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 22px 0 6px;
+  display: flex; align-items: center; gap: 10px; }
+section.app, .panel { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
+  padding: 18px 22px 20px; margin-bottom: 24px; box-shadow: 0 1px 2px rgba(16, 24, 40, .05); }
+.app-head { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin-bottom: 14px; }
+.app-head .path { color: var(--muted); font-size: 12.5px; }
+.grow { flex: 1; }
+.cards { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 12px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; display: flex; flex-direction: column; }
+.card.live-version { border-top: 3px solid var(--ok); }
+.card.staged { border-top: 3px solid var(--info); }
+.card.empty { border-top: 3px solid var(--soft); }
+.card.gate { border-top: 3px solid #9aa5b4; }
+.card.gate.held { border-top-color: #d99a00; }
+.card .label { font-size: 11.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
+.card .big { font-size: 18px; font-weight: 650; margin: 3px 0 6px; }
+.card .actions { margin-top: auto; padding-top: 10px; display: flex; gap: 8px; flex-wrap: wrap; }
+.card .none { color: var(--muted); margin: 6px 0; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; font-size: 13px; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+table { width: 100%; border-collapse: collapse; font-size: 13px; }
+th { text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; padding: 6px 10px;
+  border-bottom: 1px solid var(--line); white-space: nowrap; }
+td { padding: 7px 10px; border-bottom: 1px solid var(--soft); vertical-align: middle; }
+tbody tr:last-child td { border-bottom: 0; }
+tbody tr:hover td { background: #fafbfc; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.empty { color: var(--muted); text-align: center; padding: 14px; }
+.muted { color: var(--muted); }
+.pill { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600;
+  background: var(--soft); color: #4b5563; white-space: nowrap; }
+.pill.ok, .pill.healthy, .pill.open { background: var(--ok-bg); color: var(--ok); }
+.pill.starting, .pill.stopping, .pill.rolled-back, .pill.held, .pill.busy { background: var(--warn-bg); color: var(--warn); }
+.pill.failed, .pill.crashed, .pill.interrupted { background: var(--bad-bg); color: var(--bad); }
+.pill.started, .pill.running { background: var(--info-bg); color: var(--info); }
+.dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 6px; background: #9aa5b4; }
+.dot.ok { background: #1f9d55; } .dot.bad { background: #d92d20; }
+.btn { font: inherit; font-size: 13px; padding: 5px 12px; border-radius: 6px; border: 1px solid #c8ced6;
+  background: #fff; color: var(--text); cursor: pointer; line-height: 1.3; font-weight: 500;
+  text-transform: none; letter-spacing: normal; }
+.btn:hover { background: #f2f4f7; }
+.btn.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
+.btn.primary:hover { background: #1d48b5; }
+.btn.danger { color: var(--bad); border-color: #f0b4ad; }
+.btn.small { padding: 2px 9px; font-size: 12px; }
+.btn:disabled { opacity: .5; cursor: default; }
+form.inline { display: inline; margin: 0; }
+.upload { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; padding: 10px 12px;
+  margin-bottom: 14px; background: #f8fafc; border: 1px dashed #c3ccd8; border-radius: 8px; }
+.upload .label { font-weight: 600; }
+.upload input[type=file] { font: inherit; font-size: 13px; max-width: 300px; }
+.upload input[type=file]::file-selector-button { font: inherit; font-size: 13px; padding: 4px 10px;
+  margin-right: 8px; border: 1px solid #c8ced6; border-radius: 6px; background: #fff; cursor: pointer; }
+.upload progress { width: 200px; height: 10px; accent-color: var(--accent); }
+.notice { margin: 0 0 12px; padding: 8px 12px; border-radius: 6px; background: var(--info-bg); color: var(--info); }
+.notice.failed { background: var(--bad-bg); color: var(--bad); }
+.live { border: 1px solid #c9d6f6; background: #f6f8fe; border-radius: 8px; padding: 10px 14px 12px; margin-bottom: 14px; }
+.live .head { display: flex; align-items: center; gap: 10px; }
+.live ol { list-style: none; margin: 8px 0 0; padding: 0; }
+.live li { display: grid; grid-template-columns: 18px 72px 64px 1fr; gap: 8px; padding: 2px 0;
+  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
+.live li .icon::before { content: "\\25CC"; color: var(--info); }
+.live li.done .icon::before { content: "\\2713"; color: var(--ok); font-weight: 700; }
+.live li.failed .icon::before { content: "\\2717"; color: var(--bad); font-weight: 700; }
+.live li.log .icon::before { content: "\\00B7"; color: var(--muted); }
+.live li.result { margin-top: 4px; font-weight: 600; }
+.live li.result.ok .icon::before { content: "\\2714"; color: var(--ok); }
+.live li.result.failed .icon::before { content: "\\2716"; color: var(--bad); }
+.live li .ms { text-align: right; color: var(--muted); }
+.login { max-width: 360px; margin: 12vh auto 0; }
+.login label { display: block; font-weight: 600; margin-bottom: 6px; }
+.login input[type=password] { width: 100%; font: inherit; padding: 8px 10px; border: 1px solid #c8ced6; border-radius: 6px; }
+.login .btn { width: 100%; margin-top: 14px; padding: 8px; }
+.error { color: var(--bad); background: var(--bad-bg); border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; }
+pre.output { background: #1e2530; color: #dde3ea; padding: 10px 12px; border-radius: 6px; overflow-x: auto; font-size: 12px; }
+`;
+
+// node_modules/hono/dist/jsx/constants.js
+var DOM_RENDERER = /* @__PURE__ */ Symbol("RENDERER"), DOM_ERROR_HANDLER = /* @__PURE__ */ Symbol("ERROR_HANDLER");
+var DOM_INTERNAL_TAG = /* @__PURE__ */ Symbol("INTERNAL");
+var PERMALINK = /* @__PURE__ */ Symbol("PERMALINK"), RENDERED_JSX = /* @__PURE__ */ Symbol("RENDERED_JSX");
+
+// node_modules/hono/dist/jsx/utils.js
+var normalizeElementKeyMap = /* @__PURE__ */ new Map([
+  ["className", "class"],
+  ["htmlFor", "for"],
+  ["crossOrigin", "crossorigin"],
+  ["httpEquiv", "http-equiv"],
+  ["itemProp", "itemprop"],
+  ["fetchPriority", "fetchpriority"],
+  ["noModule", "nomodule"],
+  ["formAction", "formaction"]
+]), normalizeIntrinsicElementKey = (key2) => normalizeElementKeyMap.get(key2) || key2, invalidAttributeNameCharRe = /[\s"'<>/=`\\\x00-\x1f\x7f-\x9f]/, validAttributeNameCache = /* @__PURE__ */ new Set(), validAttributeNameCacheMax = 1024, invalidTagNameCharRe = /^[!?]|[\s"'<>/=`\\\x00-\x1f\x7f-\x9f]/, validTagNameCache = /* @__PURE__ */ new Set(), validTagNameCacheMax = 256, cacheValidName = (cache2, max, name) => {
+  cache2.size >= max && cache2.clear(), cache2.add(name);
+}, isValidTagName = (name) => validTagNameCache.has(name) ? !0 : typeof name != "string" ? !1 : name.length === 0 ? !0 : invalidTagNameCharRe.test(name) ? !1 : (cacheValidName(validTagNameCache, validTagNameCacheMax, name), !0), isValidAttributeName = (name) => {
+  if (validAttributeNameCache.has(name)) return !0;
+  let len = name.length;
+  if (len === 0) return !1;
+  for (let i = 0; i < len; i++) {
+    let c = name.charCodeAt(i);
+    if (!(c >= 97 && c <= 122 || c >= 65 && c <= 90 || c >= 48 && c <= 57 || c === 45 || c === 95 || c === 46 || c === 58))
+      return invalidAttributeNameCharRe.test(name) ? !1 : (cacheValidName(validAttributeNameCache, validAttributeNameCacheMax, name), !0);
+  }
+  return cacheValidName(validAttributeNameCache, validAttributeNameCacheMax, name), !0;
+}, invalidStylePropertyNameCharRe = /[\s"'():;\\/\[\]{}\x00-\x1f\x7f-\x9f]/, validStylePropertyNameCache = /* @__PURE__ */ new Set(), validStylePropertyNameCacheMax = 1024, isValidStylePropertyName = (name) => {
+  if (validStylePropertyNameCache.has(name)) return !0;
+  let len = name.length;
+  if (len === 0) return !1;
+  for (let i = 0; i < len; i++) {
+    let c = name.charCodeAt(i);
+    if (!(c >= 97 && c <= 122 || c >= 65 && c <= 90 || c >= 48 && c <= 57 || c === 45 || c === 95))
+      return invalidStylePropertyNameCharRe.test(name) ? !1 : (cacheValidName(validStylePropertyNameCache, validStylePropertyNameCacheMax, name), !0);
+  }
+  return cacheValidName(validStylePropertyNameCache, validStylePropertyNameCacheMax, name), !0;
+}, unsafeStyleValueCharRe = /[;"'\\/\[\](){}]/, hasUnsafeStyleValue = (value) => {
+  if (!unsafeStyleValueCharRe.test(value)) return !1;
+  let quote = 0, blockStack = [];
+  for (let i = 0, len = value.length; i < len; i++) {
+    let c = value.charCodeAt(i);
+    if (c === 92) {
+      if (i === len - 1) return !0;
+      i++;
+    } else if (quote !== 0) {
+      if (c === 10 || c === 12 || c === 13) return !0;
+      c === quote && (quote = 0);
+    } else if (c === 47 && value.charCodeAt(i + 1) === 42) {
+      let end = value.indexOf("*/", i + 2);
+      if (end === -1) return !0;
+      i = end + 1;
+    } else if (c === 34 || c === 39) quote = c;
+    else if (c === 40) blockStack.push(41);
+    else if (c === 91) blockStack.push(93);
+    else {
+      if (c === 123 || c === 125) return !0;
+      if (c === 41 || c === 93) {
+        if (blockStack[blockStack.length - 1] !== c) return !0;
+        blockStack.pop();
+      } else if (c === 59 && blockStack.length === 0) return !0;
+    }
+  }
+  return quote !== 0 || blockStack.length !== 0;
+}, styleObjectForEach = (style2, fn) => {
+  for (let [k, v] of Object.entries(style2)) {
+    let key2 = k[0] === "-" || !/[A-Z]/.test(k) ? k : k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+    if (!isValidStylePropertyName(key2)) continue;
+    if (v == null) {
+      fn(key2, null);
+      continue;
+    }
+    let value;
+    if (typeof v == "number") value = key2.match(/^(?:a|border-im|column(?:-c|s)|flex(?:$|-[^b])|grid-(?!.*gap)(?:ar|[^a])|font-w|li|or|sca|st|ta|wido|z)|ty$/) ? `${v}` : `${v}px`;
+    else if (typeof v == "string") {
+      if (hasUnsafeStyleValue(v)) continue;
+      value = v;
+    } else continue;
+    fn(key2, value);
+  }
+};
+
+// node_modules/hono/dist/jsx/dom/utils.js
+var setInternalTagFlag = (fn) => (fn[DOM_INTERNAL_TAG] = !0, fn);
+
+// node_modules/hono/dist/jsx/dom/context.js
+var createContextProviderFunction = (values) => ({ value, children }) => {
+  if (!children) return;
+  let props = { children: [{
+    tag: setInternalTagFlag(() => {
+      values.push(value);
+    }),
+    props: {}
+  }] };
+  Array.isArray(children) ? props.children.push(...children.flat()) : props.children.push(children), props.children.push({
+    tag: setInternalTagFlag(() => {
+      values.pop();
+    }),
+    props: {}
+  });
+  let res = {
+    tag: "",
+    props,
+    type: ""
+  };
+  return res[DOM_ERROR_HANDLER] = (err) => {
+    throw values.pop(), err;
+  }, res;
+};
+
+// node_modules/hono/dist/jsx/context.js
+var globalContexts = [], alsProbed = !1, asyncLocalStorage, fallbackStore, fallbackRendersInFlight = 0, warnedFallbackDefault = !1, loadAsyncLocalStorage = () => {
+  if (alsProbed) return asyncLocalStorage;
+  alsProbed = !0;
+  let global2 = globalThis, AsyncLocalStorage;
+  for (let probe of [() => global2.process?.getBuiltinModule?.("node:async_hooks")?.AsyncLocalStorage, () => global2.process?.mainModule?.require?.("node:async_hooks")?.AsyncLocalStorage]) {
+    try {
+      AsyncLocalStorage = probe();
+    } catch {
+    }
+    if (AsyncLocalStorage) break;
+  }
+  return AsyncLocalStorage && (asyncLocalStorage = new AsyncLocalStorage()), asyncLocalStorage;
+}, getCurrentStore = () => loadAsyncLocalStorage()?.getStore() || fallbackStore, warnIfStorelessAccess = () => {
+  fallbackRendersInFlight > 0 && !warnedFallbackDefault && (warnedFallbackDefault = !0, console.warn("hono/jsx: AsyncLocalStorage is unavailable in this runtime, so useContext() after an await in an async component falls back to the context default value during server-side rendering. To get provided values across await boundaries, use a runtime with AsyncLocalStorage (Node.js >= 20.16, Deno, Bun, or Cloudflare Workers with the nodejs_compat flag)."));
+}, getContextValuesIn = (store, context) => {
+  if (!store)
+    return warnIfStorelessAccess(), context.values;
+  let values = store.get(context);
+  return values || (values = [context.values[0]], store.set(context, values)), values;
+}, readContextValueIn = (store, context) => {
+  if (!store)
+    return warnIfStorelessAccess(), context.values.at(-1);
+  let values = store.get(context);
+  return values?.length ? values.at(-1) : context.values[0];
+}, captureContextValues = (store) => (store ? globalContexts.filter((c) => store.has(c)) : globalContexts).map((c) => [c, readContextValueIn(store, c)]), resumeWithContextValues = (callback, store, contexts) => runWithRenderContext(() => {
+  let currentStore = getCurrentStore(), valuesPerContext = contexts.map(([context, value]) => {
+    let values = getContextValuesIn(currentStore, context);
+    return values.push(value), values;
+  }), popContextValues = () => {
+    valuesPerContext.forEach((values) => {
+      values.pop();
+    });
+  };
+  try {
+    let result = callback();
+    return result instanceof Promise ? result.finally(popContextValues) : (popContextValues(), result);
+  } catch (e) {
+    throw popContextValues(), e;
+  }
+}, store), runWithRenderContext = (callback, resumeStore) => {
+  if (getCurrentStore()) return callback();
+  let store = resumeStore ?? /* @__PURE__ */ new WeakMap(), storage = loadAsyncLocalStorage();
+  if (storage) return storage.run(store, callback);
+  fallbackStore = store;
+  let result;
+  try {
+    result = callback();
+  } finally {
+    fallbackStore = void 0;
+  }
+  return !warnedFallbackDefault && result instanceof Promise && (fallbackRendersInFlight++, result = result.finally(() => {
+    fallbackRendersInFlight--;
+  })), result;
+}, captureRenderContext = () => {
+  let store = getCurrentStore(), contexts = captureContextValues(store);
+  return (callback) => resumeWithContextValues(callback, store, contexts);
+}, createContext = (defaultValue) => {
+  let values = [defaultValue], context = ((props) => {
+    let contextValues = getContextValuesIn(getCurrentStore(), context);
+    contextValues.push(props.value);
+    let rendered;
+    try {
+      rendered = typeof props.children == "string" ? renderChildren([props.children]) : isUntrustedObject(props.children) ? renderUntrustedObject(props.children) : props.children ? (Array.isArray(props.children) ? new JSXFragmentNode("", {}, props.children) : props.children).toString() : raw("");
+    } catch (e) {
+      throw contextValues.pop(), e;
+    }
+    return rendered instanceof Promise ? rendered.finally(() => contextValues.pop()).then((resString) => raw(resString, resString.callbacks)) : (contextValues.pop(), raw(rendered));
+  });
+  return context.values = values, context.Provider = context, context[DOM_RENDERER] = createContextProviderFunction(values), globalContexts.push(context), context;
+}, useContext = (context) => readContextValueIn(getCurrentStore(), context);
+
+// node_modules/hono/dist/jsx/intrinsic-element/common.js
+var deDupeKeyMap = {
+  title: [],
+  script: ["src"],
+  style: ["data-href"],
+  link: ["href"],
+  meta: [
+    "name",
+    "httpEquiv",
+    "charset",
+    "itemProp"
+  ]
+}, domRenderers = {}, dataPrecedenceAttr = "data-precedence", isStylesheetLinkWithPrecedence = (props) => props.rel === "stylesheet" && "precedence" in props, shouldDeDupeByKey = (tagName, supportSort) => tagName === "link" ? supportSort : deDupeKeyMap[tagName].length > 0;
+
+// node_modules/hono/dist/_virtual/_rolldown/runtime.js
+var __defProp2 = Object.defineProperty, __exportAll = (all, no_symbols) => {
+  let target = {};
+  for (var name in all) __defProp2(target, name, {
+    get: all[name],
+    enumerable: !0
+  });
+  return no_symbols || __defProp2(target, Symbol.toStringTag, { value: "Module" }), target;
+};
+
+// node_modules/hono/dist/jsx/children.js
+var toArray = (children) => Array.isArray(children) ? children : [children];
+
+// node_modules/hono/dist/jsx/intrinsic-element/components.js
+var components_exports = /* @__PURE__ */ __exportAll({
+  button: () => button,
+  form: () => form,
+  input: () => input,
+  link: () => link,
+  meta: () => meta,
+  script: () => script,
+  style: () => style,
+  title: () => title
+}), metaTagMap = /* @__PURE__ */ new WeakMap(), insertIntoHead = (tagName, tag2, props, precedence) => ({ buffer, context }) => {
+  if (!buffer) return;
+  let map2 = metaTagMap.get(context) || {};
+  metaTagMap.set(context, map2);
+  let tags = map2[tagName] ||= [], duped = !1, deDupeKeys = deDupeKeyMap[tagName], deDupeByKey = shouldDeDupeByKey(tagName, precedence !== void 0);
+  if (deDupeByKey) {
+    LOOP: for (let [, tagProps] of tags)
+      if (!(tagName === "link" && !(tagProps.rel === "stylesheet" && tagProps["data-precedence"] !== void 0))) {
+        for (let key2 of deDupeKeys) if ((tagProps?.[key2] ?? null) === props?.[key2]) {
+          duped = !0;
+          break LOOP;
+        }
+      }
+  }
+  if (duped ? buffer[0] = buffer[0].replaceAll(tag2, "") : deDupeByKey || tagName === "link" ? tags.push([
+    tag2,
+    props,
+    precedence
+  ]) : tags.unshift([
+    tag2,
+    props,
+    precedence
+  ]), buffer[0].indexOf("</head>") !== -1) {
+    let insertTags;
+    if (tagName === "link" || precedence !== void 0) {
+      let precedences = [];
+      insertTags = tags.map(([tag3, , tagPrecedence], index) => {
+        if (tagPrecedence === void 0) return [
+          tag3,
+          Number.MAX_SAFE_INTEGER,
+          index
+        ];
+        let order2 = precedences.indexOf(tagPrecedence);
+        return order2 === -1 && (precedences.push(tagPrecedence), order2 = precedences.length - 1), [
+          tag3,
+          order2,
+          index
+        ];
+      }).sort((a, b) => a[1] - b[1] || a[2] - b[2]).map(([tag3]) => tag3);
+    } else insertTags = tags.map(([tag3]) => tag3);
+    insertTags.forEach((tag3) => {
+      buffer[0] = buffer[0].replaceAll(tag3, "");
+    }), buffer[0] = buffer[0].replace(/(?=<\/head>)/, () => insertTags.join(""));
+  }
+}, returnWithoutSpecialBehavior = (tag2, children, props) => renderChildren([new JSXNode(tag2, props, toArray(children ?? []))]), documentMetadataTag = (tag2, children, props, sort) => {
+  if ("itemProp" in props) return returnWithoutSpecialBehavior(tag2, children, props);
+  let { precedence, blocking, ...restProps } = props;
+  precedence = sort ? precedence ?? "" : void 0, sort && (restProps[dataPrecedenceAttr] = precedence);
+  let string4 = new JSXNode(tag2, restProps, toArray(children || [])).toString();
+  return string4 instanceof Promise ? string4.then((resString) => raw(resString, [...resString.callbacks || [], insertIntoHead(tag2, resString, restProps, precedence)])) : raw(string4, [insertIntoHead(tag2, string4, restProps, precedence)]);
+}, title = ({ children, ...props }) => {
+  let nameSpaceContext2 = getNameSpaceContext();
+  if (nameSpaceContext2) {
+    let context = useContext(nameSpaceContext2);
+    if (context === "svg" || context === "head") return new JSXNode("title", props, toArray(children ?? []));
+  }
+  return documentMetadataTag("title", children, props, !1);
+}, script = ({ children, ...props }) => {
+  let nameSpaceContext2 = getNameSpaceContext();
+  return ["src", "async"].some((k) => !props[k]) || nameSpaceContext2 && useContext(nameSpaceContext2) === "head" ? returnWithoutSpecialBehavior("script", children, props) : documentMetadataTag("script", children, props, !1);
+}, style = ({ children, ...props }) => ["href", "precedence"].every((k) => k in props) ? (props["data-href"] = props.href, delete props.href, documentMetadataTag("style", children, props, !0)) : returnWithoutSpecialBehavior("style", children, props), link = ({ children, ...props }) => ["onLoad", "onError"].some((k) => k in props) || props.rel === "stylesheet" && (!("precedence" in props) || "disabled" in props) ? returnWithoutSpecialBehavior("link", children, props) : documentMetadataTag("link", children, props, isStylesheetLinkWithPrecedence(props)), meta = ({ children, ...props }) => {
+  let nameSpaceContext2 = getNameSpaceContext();
+  return nameSpaceContext2 && useContext(nameSpaceContext2) === "head" ? returnWithoutSpecialBehavior("meta", children, props) : documentMetadataTag("meta", children, props, !1);
+}, newJSXNode = (tag2, { children, ...props }) => new JSXNode(tag2, props, toArray(children ?? [])), form = (props) => (typeof props.action == "function" && (props.action = PERMALINK in props.action ? props.action[PERMALINK] : void 0), newJSXNode("form", props)), formActionableElement = (tag2, props) => (typeof props.formAction == "function" && (props.formAction = PERMALINK in props.formAction ? props.formAction[PERMALINK] : void 0), newJSXNode(tag2, props)), input = (props) => formActionableElement("input", props), button = (props) => formActionableElement("button", props);
+
+// node_modules/hono/dist/jsx/base.js
+var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttributeName = (key2) => /[A-Z]/.test(key2) && key2.match(/^(?:al|basel|clip(?:Path|Rule)$|co|do|fill|fl|fo|gl|let|lig|i|marker[EMS]|o|pai|pointe|sh|st[or]|text[^L]|tr|u|ve|w)/) ? key2.replace(/([A-Z])/g, "-$1").toLowerCase() : key2, emptyTags = [
+  "area",
+  "base",
+  "br",
+  "col",
+  "embed",
+  "hr",
+  "img",
+  "input",
+  "keygen",
+  "link",
+  "meta",
+  "param",
+  "source",
+  "track",
+  "wbr"
+], booleanAttributes = /* @__PURE__ */ new Set([
+  "allowfullscreen",
+  "async",
+  "autofocus",
+  "autoplay",
+  "checked",
+  "controls",
+  "default",
+  "defer",
+  "disabled",
+  "download",
+  "formnovalidate",
+  "hidden",
+  "inert",
+  "ismap",
+  "itemscope",
+  "loop",
+  "multiple",
+  "muted",
+  "nomodule",
+  "novalidate",
+  "open",
+  "playsinline",
+  "readonly",
+  "required",
+  "reversed",
+  "selected",
+  "shadowrootclonable",
+  "shadowrootdelegatesfocus",
+  "shadowrootserializable"
+]), resolveFunctionComponentResult = (result, suspendedContext) => result.then((resolved) => {
+  if (typeof resolved != "string" && !Array.isArray(resolved) && !(resolved instanceof JSXNode)) return resolved;
+  let children = Array.isArray(resolved) ? resolved : [resolved], render = () => {
+    let buffer = [""];
+    return childrenToStringToBuffer(children, buffer), buffer.length === 1 ? raw(buffer[0], buffer.callbacks) : stringBufferToString(buffer, buffer.callbacks);
+  };
+  return suspendedContext ? suspendedContext(render) : runWithRenderContext(render);
+}), markRenderedJSX = (value) => (value[RENDERED_JSX] = !0, value), isEscapedAttribute = (value) => value instanceof String && value.isEscaped && !(RENDERED_JSX in value), objectToAttributeString = (v) => {
+  let s = v.toString();
+  return s instanceof Promise ? s.then(String) : String(s);
+}, attributeToBuffer = (buffer, prefix, key2, v, tag2) => {
+  if (!(key2 === "ref" || v === null || v === void 0)) {
+    if (typeof v == "boolean" && booleanAttributes.has(key2)) {
+      v && (buffer[0] += `${prefix}${key2}=""`);
+      return;
+    }
+    if (typeof v == "function") {
+      if (!key2.startsWith("on")) throw new Error(`Invalid prop '${key2}' of type 'function' supplied to ${tag2 ? `'${tag2}'` : "a JSX element"}.`);
+      return;
+    }
+    if (buffer[0] += `${prefix}${key2}="`, key2 === "style" && typeof v == "object") {
+      let styleStr = "";
+      styleObjectForEach(v, (property, value) => {
+        value != null && (styleStr += `${styleStr ? ";" : ""}${property}:${value}`);
+      }), escapeToBuffer(styleStr, buffer);
+    } else if (typeof v == "string") escapeToBuffer(v, buffer);
+    else if (typeof v == "number" || isEscapedAttribute(v)) buffer[0] += `${v}`;
+    else {
+      let s = v instanceof Promise ? v.then((r) => typeof r == "object" && r !== null && !isEscapedAttribute(r) ? objectToAttributeString(r) : r) : objectToAttributeString(v);
+      if (s instanceof Promise) {
+        buffer.unshift('"', s);
+        return;
+      }
+      escapeToBuffer(s, buffer);
+    }
+    buffer[0] += '"';
+  }
+}, childrenToStringToBuffer = (children, buffer) => {
+  for (let i = 0, len = children.length; i < len; i++) {
+    let child = children[i];
+    if (typeof child == "string") escapeToBuffer(child, buffer);
+    else {
+      if (typeof child == "boolean" || child === null || child === void 0) continue;
+      if (child instanceof JSXNode) child.toStringToBuffer(buffer);
+      else if (typeof child == "number") buffer[0] += child;
+      else if (child.isEscaped) {
+        buffer[0] += child;
+        let callbacks = child.callbacks;
+        callbacks && (buffer.callbacks ||= [], buffer.callbacks.push(...callbacks));
+      } else child instanceof Promise ? buffer.unshift("", child) : childrenToStringToBuffer(child, buffer);
+    }
+  }
+}, renderChildren = (children) => runWithRenderContext(() => {
+  let buffer = [""];
+  return childrenToStringToBuffer(children, buffer), buffer.length === 1 ? raw(buffer[0], buffer.callbacks) : stringBufferToString(buffer, buffer.callbacks);
+}), isUntrustedObject = (value) => typeof value == "object" && value !== null && !Array.isArray(value) && !(value instanceof JSXNode) && !(value instanceof Promise) && !value.isEscaped && typeof value.toString == "function", renderUntrustedObject = (value) => {
+  let stringified = value.toString(), escape = (result) => renderChildren([String(result)]);
+  return stringified instanceof Promise ? stringified.then(escape) : escape(stringified);
+}, JSXNode = class {
+  tag;
+  props;
+  key;
+  children;
+  isEscaped = !0;
+  constructor(tag2, props, children) {
+    if (typeof tag2 != "function" && !isValidTagName(tag2)) throw new Error(`Invalid JSX tag name: ${tag2}`);
+    this.tag = tag2, this.props = props, this.children = children;
+  }
+  get type() {
+    return this.tag;
+  }
+  get ref() {
+    return this.props.ref || null;
+  }
+  toString() {
+    return runWithRenderContext(() => {
+      let buffer = [""];
+      return this.toStringToBuffer(buffer), buffer.length === 1 ? "callbacks" in buffer ? resolveCallbackSync(raw(buffer[0], buffer.callbacks)).toString() : buffer[0] : stringBufferToString(buffer, buffer.callbacks).then(markRenderedJSX);
+    });
+  }
+  toStringToBuffer(buffer) {
+    let tag2 = this.tag, props = this.props, { children } = this;
+    buffer[0] += `<${tag2}`;
+    let normalizeKey = tag2 === "svg" || nameSpaceContext && useContext(nameSpaceContext) === "svg" ? (key2) => toSVGAttributeName(normalizeIntrinsicElementKey(key2)) : (key2) => normalizeIntrinsicElementKey(key2);
+    for (let [key2, v] of Object.entries(props))
+      if (key2 = normalizeKey(key2), !!isValidAttributeName(key2) && key2 !== "children")
+        if (key2 === "dangerouslySetInnerHTML" && typeof v == "object" && v !== null && "__html" in v) {
+          if (children.length > 0) throw new Error("Can only set one of `children` or `props.dangerouslySetInnerHTML`.");
+          children = [raw(v.__html)];
+        } else attributeToBuffer(buffer, " ", key2, v, tag2);
+    if (emptyTags.includes(tag2) && children.length === 0) {
+      buffer[0] += "/>";
+      return;
+    }
+    buffer[0] += ">", childrenToStringToBuffer(children, buffer), buffer[0] += `</${tag2}>`;
+  }
+}, JSXFunctionNode = class extends JSXNode {
+  toStringToBuffer(buffer) {
+    let { children } = this, props = { ...this.props };
+    children.length && (props.children = children.length === 1 ? children[0] : children);
+    let res = this.tag.call(null, props);
+    typeof res == "boolean" || res == null || (res instanceof Promise ? globalContexts.length === 0 ? buffer.unshift("", resolveFunctionComponentResult(res)) : buffer.unshift("", resolveFunctionComponentResult(res, captureRenderContext())) : res instanceof JSXNode ? res.toStringToBuffer(buffer) : Array.isArray(res) ? childrenToStringToBuffer(res, buffer) : typeof res == "number" || res.isEscaped ? (buffer[0] += res, res.callbacks && (buffer.callbacks ||= [], buffer.callbacks.push(...res.callbacks))) : escapeToBuffer(res, buffer));
+  }
+}, JSXFragmentNode = class extends JSXNode {
+  toStringToBuffer(buffer) {
+    childrenToStringToBuffer(this.children, buffer);
+  }
+};
+var initDomRenderer = !1, jsxFn = (tag2, props, children) => {
+  if (!initDomRenderer) {
+    for (let k in domRenderers) components_exports[k][DOM_RENDERER] = domRenderers[k];
+    initDomRenderer = !0;
+  }
+  return typeof tag2 == "function" ? new JSXFunctionNode(tag2, props, children) : components_exports[tag2] ? new JSXFunctionNode(components_exports[tag2], props, children) : tag2 === "svg" || tag2 === "head" ? (nameSpaceContext ||= createContext(""), new JSXNode(tag2, props, [new JSXFunctionNode(nameSpaceContext, { value: tag2 }, children)])) : new JSXNode(tag2, props, children);
+};
+var Fragment = ({ children }) => new JSXFragmentNode("", { children }, Array.isArray(children) ? children : children ? [children] : []);
+
+// node_modules/hono/dist/jsx/jsx-dev-runtime.js
+function jsxDEV(tag2, props, key2) {
+  let node2;
+  if (!props || !("children" in props)) node2 = jsxFn(tag2, props, []);
+  else {
+    let children = props.children;
+    node2 = Array.isArray(children) ? jsxFn(tag2, props, children) : jsxFn(tag2, props, [children]);
+  }
+  return node2.key = key2, node2;
+}
+
+// receiver/admin/pages/layout.tsx
+function Layout(props) {
+  let { title: title2, nonce, csrf } = props;
+  return /* @__PURE__ */ jsxDEV(Fragment, { children: [
+    raw("<!DOCTYPE html>"),
+    /* @__PURE__ */ jsxDEV("html", { lang: "en", children: [
+      /* @__PURE__ */ jsxDEV("head", { children: [
+        /* @__PURE__ */ jsxDEV("meta", { charset: "utf-8" }),
+        /* @__PURE__ */ jsxDEV("meta", { name: "viewport", content: "width=device-width, initial-scale=1" }),
+        /* @__PURE__ */ jsxDEV("meta", { name: "robots", content: "noindex" }),
+        /* @__PURE__ */ jsxDEV("link", { rel: "icon", href: "data:," }),
+        csrf && /* @__PURE__ */ jsxDEV("meta", { name: "csrf-token", content: csrf }),
+        /* @__PURE__ */ jsxDEV("title", { children: `${title2} · Hotswap` }),
+        /* @__PURE__ */ jsxDEV("style", { nonce, dangerouslySetInnerHTML: { __html: STYLES } })
+      ] }),
+      /* @__PURE__ */ jsxDEV("body", { "data-base": ADMIN_BASE, children: [
+        /* @__PURE__ */ jsxDEV("header", { class: "top", children: [
+          /* @__PURE__ */ jsxDEV("a", { class: "brand", href: ADMIN_BASE, children: [
+            /* @__PURE__ */ jsxDEV("span", { children: "⇄" }),
+            "Hotswap"
+          ] }),
+          /* @__PURE__ */ jsxDEV("span", { class: "sub", children: "Module administration" }),
+          /* @__PURE__ */ jsxDEV("span", { class: "grow" }),
+          /* @__PURE__ */ jsxDEV("span", { class: "meta", children: [
+            "hotswap-receiver ",
+            VERSION
+          ] }),
+          csrf && /* @__PURE__ */ jsxDEV("form", { class: "inline", method: "post", action: `${ADMIN_BASE}/logout`, children: [
+            /* @__PURE__ */ jsxDEV("input", { type: "hidden", name: "_csrf", value: csrf }),
+            /* @__PURE__ */ jsxDEV("button", { class: "btn small", type: "submit", children: "Sign out" })
+          ] })
+        ] }),
+        /* @__PURE__ */ jsxDEV("main", { children: props.children }),
+        props.script && /* @__PURE__ */ jsxDEV("script", { nonce, dangerouslySetInnerHTML: { __html: CLIENT_SCRIPT } })
+      ] })
+    ] })
+  ] });
+}
+
+// receiver/admin/pages/error-page.tsx
+function ErrorPage({ status, code, message: message2, nonce }) {
+  return /* @__PURE__ */ jsxDEV(Layout, { title: `Error ${status}`, nonce, children: /* @__PURE__ */ jsxDEV("div", { class: "panel", children: [
+    /* @__PURE__ */ jsxDEV("h1", { children: status === 401 ? "Please sign in" : `Refused (${status})` }),
+    /* @__PURE__ */ jsxDEV("p", { class: "error", children: message2 }),
+    /* @__PURE__ */ jsxDEV("p", { class: "muted", children: /* @__PURE__ */ jsxDEV("code", { children: code }) }),
+    /* @__PURE__ */ jsxDEV("p", { children: /* @__PURE__ */ jsxDEV("a", { href: status === 401 ? `${ADMIN_BASE}/login` : ADMIN_BASE, children: status === 401 ? "Sign in" : "Back to the dashboard" }) })
+  ] }) });
+}
+
+// receiver/admin/wants-html.ts
+function wantsHtml(c) {
+  return (c.req.header("accept") ?? "").includes("text/html");
+}
+
+// receiver/admin/answer-error.tsx
+function answerError(error62, c, log) {
+  let known2 = describe(error62, c, log);
+  for (let [name, value] of Object.entries(known2.headers ?? {})) c.header(name, value);
+  return c.req.method === "POST" && c.header("connection", "close"), wantsHtml(c) ? c.html(/* @__PURE__ */ jsxDEV(ErrorPage, { ...known2, nonce: c.get("secureHeadersNonce") }), known2.status) : c.json({ error: { code: known2.code, message: known2.message } }, known2.status);
+}
+function describe(error62, c, log) {
+  return error62 instanceof AdminError || error62 instanceof HttpError ? error62 : error62 instanceof HTTPException ? { status: error62.status, code: `ERR_HTTP_${error62.status}`, message: error62.message } : (log("error", `internal error on ${c.req.method} ${c.req.path}: ${error62.stack ?? error62.message}`), { status: 500, code: "ERR_INTERNAL", message: "internal error; see the receiver's log" });
+}
+
+// node_modules/hono/dist/utils/encode.js
+var encodeBase64 = (buf) => {
+  let binary = "", bytes2 = new Uint8Array(buf);
+  for (let i = 0, len = bytes2.length; i < len; i++) binary += String.fromCharCode(bytes2[i]);
+  return btoa(binary);
+};
+
+// node_modules/hono/dist/middleware/secure-headers/secure-headers.js
+var HEADERS_MAP = {
+  crossOriginEmbedderPolicy: ["Cross-Origin-Embedder-Policy", "require-corp"],
+  crossOriginResourcePolicy: ["Cross-Origin-Resource-Policy", "same-origin"],
+  crossOriginOpenerPolicy: ["Cross-Origin-Opener-Policy", "same-origin"],
+  originAgentCluster: ["Origin-Agent-Cluster", "?1"],
+  referrerPolicy: ["Referrer-Policy", "no-referrer"],
+  strictTransportSecurity: ["Strict-Transport-Security", "max-age=15552000; includeSubDomains"],
+  xContentTypeOptions: ["X-Content-Type-Options", "nosniff"],
+  xDnsPrefetchControl: ["X-DNS-Prefetch-Control", "off"],
+  xDownloadOptions: ["X-Download-Options", "noopen"],
+  xFrameOptions: ["X-Frame-Options", "SAMEORIGIN"],
+  xPermittedCrossDomainPolicies: ["X-Permitted-Cross-Domain-Policies", "none"],
+  xXssProtection: ["X-XSS-Protection", "0"]
+}, DEFAULT_OPTIONS = {
+  crossOriginEmbedderPolicy: !1,
+  crossOriginResourcePolicy: !0,
+  crossOriginOpenerPolicy: !0,
+  originAgentCluster: !0,
+  referrerPolicy: !0,
+  strictTransportSecurity: !0,
+  xContentTypeOptions: !0,
+  xDnsPrefetchControl: !0,
+  xDownloadOptions: !0,
+  xFrameOptions: !0,
+  xPermittedCrossDomainPolicies: !0,
+  xXssProtection: !0,
+  removePoweredBy: !0,
+  permissionsPolicy: {},
+  overwrite: !0
+}, generateNonce = () => {
+  let arrayBuffer = /* @__PURE__ */ new Uint8Array(16);
+  return crypto.getRandomValues(arrayBuffer), encodeBase64(arrayBuffer.buffer);
+}, NONCE = (ctx) => {
+  let key2 = "secureHeadersNonce", init2 = ctx.get(key2), nonce = init2 || generateNonce();
+  return init2 == null && ctx.set(key2, nonce), `'nonce-${nonce}'`;
+}, secureHeaders = (customOptions) => {
+  let options = {
+    ...DEFAULT_OPTIONS,
+    ...customOptions
+  }, headersToSet = getFilteredHeaders(options), callbacks = [];
+  if (options.contentSecurityPolicy) {
+    let [callback, value] = getCSPDirectives(options.contentSecurityPolicy, "Content-Security-Policy");
+    callback && callbacks.push(callback), headersToSet.push(["Content-Security-Policy", value]);
+  }
+  if (options.contentSecurityPolicyReportOnly) {
+    let [callback, value] = getCSPDirectives(options.contentSecurityPolicyReportOnly, "Content-Security-Policy-Report-Only");
+    callback && callbacks.push(callback), headersToSet.push(["Content-Security-Policy-Report-Only", value]);
+  }
+  return options.permissionsPolicy && Object.keys(options.permissionsPolicy).length > 0 && headersToSet.push(["Permissions-Policy", getPermissionsPolicyDirectives(options.permissionsPolicy)]), options.reportingEndpoints && headersToSet.push(["Reporting-Endpoints", getReportingEndpoints(options.reportingEndpoints)]), options.reportTo && headersToSet.push(["Report-To", getReportToOptions(options.reportTo)]), async function(ctx, next) {
+    let headersToSetForReq = callbacks.length === 0 ? headersToSet : callbacks.reduce((acc, cb) => cb(ctx, acc), headersToSet);
+    await next(), setHeaders(ctx, headersToSetForReq, options.overwrite !== !1), options?.removePoweredBy && ctx.res.headers.delete("X-Powered-By");
+  };
+};
+function getFilteredHeaders(options) {
+  return Object.entries(HEADERS_MAP).filter(([key2]) => options[key2]).map(([key2, defaultValue]) => {
+    let overrideValue = options[key2];
+    return typeof overrideValue == "string" ? [defaultValue[0], overrideValue] : defaultValue;
+  });
+}
+function getCSPDirectives(contentSecurityPolicy, headerName) {
+  let callbacks = [], resultValues = [];
+  for (let [directive, value] of Object.entries(contentSecurityPolicy)) {
+    let valueArray = Array.isArray(value) ? value : [value];
+    valueArray.forEach((value2, i) => {
+      if (typeof value2 == "function") {
+        let index = i * 2 + 2 + resultValues.length;
+        callbacks.push((ctx, values) => {
+          values[index] = value2(ctx, directive);
+        });
+      }
+    }), resultValues.push(directive.replace(/[A-Z]+(?![a-z])|[A-Z]/g, (match2, offset) => offset ? "-" + match2.toLowerCase() : match2.toLowerCase()), ...valueArray.flatMap((value2) => [" ", value2]), "; ");
+  }
+  return resultValues.pop(), callbacks.length === 0 ? [void 0, resultValues.join("")] : [(ctx, headersToSet) => headersToSet.map((values) => {
+    if (values[0] === headerName) {
+      let clone2 = values[1].slice();
+      return callbacks.forEach((cb) => {
+        cb(ctx, clone2);
+      }), [values[0], clone2.join("")];
+    } else return values;
+  }), resultValues];
+}
+function getPermissionsPolicyDirectives(policy) {
+  return Object.entries(policy).map(([directive, value]) => {
+    let kebabDirective = camelToKebab(directive);
+    return typeof value == "boolean" ? `${kebabDirective}=${value ? "*" : "()"}` : Array.isArray(value) ? value.length === 0 ? `${kebabDirective}=()` : value.length === 1 && value[0] === "*" ? `${kebabDirective}=*` : value.length === 1 && value[0] === "none" ? `${kebabDirective}=()` : `${kebabDirective}=(${value.map((item) => ["self", "src"].includes(item) ? item : `"${item}"`).join(" ")})` : "";
+  }).filter(Boolean).join(", ");
+}
+function camelToKebab(str) {
+  return str.replace(/([a-z\d])([A-Z])/g, "$1-$2").toLowerCase();
+}
+function getReportingEndpoints(reportingEndpoints = []) {
+  return reportingEndpoints.map((endpoint) => `${endpoint.name}="${endpoint.url}"`).join(", ");
+}
+function getReportToOptions(reportTo = []) {
+  return reportTo.map((option) => JSON.stringify(option)).join(", ");
+}
+function setHeaders(ctx, headersToSet, overwrite) {
+  headersToSet.forEach(([header, value]) => {
+    !overwrite && ctx.res.headers.has(header) || ctx.res.headers.set(header, value);
+  });
+}
+
+// receiver/admin/middleware/admin-headers.ts
+function adminHeaders() {
+  let secure = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: [NONCE],
+      styleSrc: [NONCE],
+      imgSrc: ["'self'", "data:"],
+      connectSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"]
+    },
+    xFrameOptions: "DENY",
+    strictTransportSecurity: !1
+  });
+  return async function(c, next) {
+    c.header("cache-control", "no-store"), await secure(c, next);
+  };
+}
+
+// receiver/admin/middleware/check-csrf.ts
+import { timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+var MAX_FORM_BYTES = 64 * 1024;
+function checkCsrf() {
+  return async function(c, next) {
+    let expected = c.var.adminSession?.csrf, token = c.req.header("x-csrf-token") ?? await formField(c, "_csrf");
+    if (!expected || !token || !same(token, expected))
+      throw new AdminError(
+        403,
+        "ERR_CSRF",
+        "the form's security token is missing or stale: reload the page and try again"
+      );
+    await next();
+  };
+}
+async function formField(c, name) {
+  let type = c.req.header("content-type") ?? "", length = Number(c.req.header("content-length") ?? NaN);
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) || !(length <= MAX_FORM_BYTES)) return;
+  let value = (await c.req.parseBody())[name];
+  return typeof value == "string" ? value : void 0;
+}
+function same(a, b) {
+  let x = Buffer.from(a), y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual2(x, y);
+}
+
+// receiver/admin/middleware/find-app.ts
+function findApp(receiver) {
+  return async function(c, next) {
+    let name = c.req.param("app") ?? "", runtime = receiver.apps.get(name);
+    if (!runtime)
+      throw new AdminError(
+        404,
+        "ERR_UNKNOWN_APP",
+        `no app named ${JSON.stringify(name.slice(0, 64))} is configured on this receiver`
+      );
+    c.set("adminApp", runtime), await next();
+  };
+}
+
+// receiver/admin/middleware/limit-logins.ts
+function limitLogins({ failures, windowMs } = { failures: 5, windowMs: 6e4 }) {
+  let seen = /* @__PURE__ */ new Map();
+  return async function(c, next) {
+    let address2 = c.env.incoming.socket.remoteAddress ?? "unknown", now = Date.now();
+    if (seen.size > 1e4)
+      for (let [a, t] of seen) now - (t.at(-1) ?? 0) >= windowMs && seen.delete(a);
+    let recent = (seen.get(address2) ?? []).filter((at) => now - at < windowMs);
+    if (seen.set(address2, recent), recent.length >= failures) {
+      let retryAfter = Math.max(1, Math.ceil((recent[0] + windowMs - now) / 1e3));
+      throw new AdminError(
+        429,
+        "ERR_TOO_MANY_ATTEMPTS",
+        `too many failed sign-ins from this address; try again in ${retryAfter} s`,
+        { "retry-after": String(retryAfter) }
+      );
+    }
+    recent.push(now);
+    try {
+      await next();
+    } finally {
+      c.res.status !== 401 && recent.splice(recent.indexOf(now), 1), recent.length === 0 && seen.delete(address2);
+    }
+  };
+}
+
+// node_modules/hono/dist/utils/cookie.js
+var validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/, relaxedCookieNameRegEx = /^[!#-:<>-[\]-~]+$/, validCookieValueRegEx = /^[ !#-:<-[\]-~]*$/, trimCookieWhitespace = (value) => {
+  let start = 0, end = value.length;
+  for (; start < end; ) {
+    let charCode = value.charCodeAt(start);
+    if (charCode !== 32 && charCode !== 9) break;
+    start++;
+  }
+  for (; end > start; ) {
+    let charCode = value.charCodeAt(end - 1);
+    if (charCode !== 32 && charCode !== 9) break;
+    end--;
+  }
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}, parse = (cookie, name) => {
+  if (name && cookie.indexOf(name) === -1) return {};
+  let pairs = cookie.split(";"), parsedCookie = /* @__PURE__ */ Object.create(null);
+  for (let pairStr of pairs) {
+    let valueStartPos = pairStr.indexOf("=");
+    if (valueStartPos === -1) continue;
+    let cookieName = trimCookieWhitespace(pairStr.substring(0, valueStartPos));
+    if (name && name !== cookieName || !relaxedCookieNameRegEx.test(cookieName) || cookieName in parsedCookie) continue;
+    let cookieValue = trimCookieWhitespace(pairStr.substring(valueStartPos + 1));
+    if (cookieValue.startsWith('"') && cookieValue.endsWith('"') && (cookieValue = cookieValue.slice(1, -1)), validCookieValueRegEx.test(cookieValue) && (parsedCookie[cookieName] = tryDecodeURIComponent(cookieValue), name))
+      break;
+  }
+  return parsedCookie;
+};
+var _serialize = (name, value, opt = {}) => {
+  if (!validCookieNameRegEx.test(name)) throw new Error("Invalid cookie name");
+  let cookie = `${name}=${value}`;
+  if (/^__secure-/i.test(name) && !opt.secure) throw new Error("__Secure- Cookie must have Secure attributes");
+  if (/^__host-/i.test(name)) {
+    if (!opt.secure) throw new Error("__Host- Cookie must have Secure attributes");
+    if (opt.path !== "/") throw new Error('__Host- Cookie must have Path attributes with "/"');
+    if (opt.domain) throw new Error("__Host- Cookie must not have Domain attributes");
+  }
+  for (let key2 of [
+    "domain",
+    "path",
+    "sameSite",
+    "priority"
+  ]) if (opt[key2] && /[;\r\n]/.test(opt[key2])) throw new Error(`${key2} must not contain ";", "\\r", or "\\n"`);
+  if (opt && typeof opt.maxAge == "number" && opt.maxAge >= 0) {
+    if (opt.maxAge > 3456e4) throw new Error("Cookies Max-Age SHOULD NOT be greater than 400 days (34560000 seconds) in duration.");
+    cookie += `; Max-Age=${opt.maxAge | 0}`;
+  }
+  if (opt.domain && opt.prefix !== "host" && (cookie += `; Domain=${opt.domain}`), opt.path && (cookie += `; Path=${opt.path}`), opt.expires) {
+    if (opt.expires.getTime() - Date.now() > 3456e7) throw new Error("Cookies Expires SHOULD NOT be greater than 400 days (34560000 seconds) in the future.");
+    cookie += `; Expires=${opt.expires.toUTCString()}`;
+  }
+  if (opt.httpOnly && (cookie += "; HttpOnly"), opt.secure && (cookie += "; Secure"), opt.sameSite && (cookie += `; SameSite=${opt.sameSite.charAt(0).toUpperCase() + opt.sameSite.slice(1)}`), opt.priority && (cookie += `; Priority=${opt.priority.charAt(0).toUpperCase() + opt.priority.slice(1)}`), opt.partitioned) {
+    if (!opt.secure) throw new Error("Partitioned Cookie must have Secure attributes");
+    cookie += "; Partitioned";
+  }
+  return cookie;
+}, serialize = (name, value, opt) => (value = encodeURIComponent(value), _serialize(name, value, opt));
+
+// node_modules/hono/dist/helper/cookie/index.js
+var getCookie = (c, key2, prefix) => {
+  let cookie = c.req.raw.headers.get("Cookie");
+  if (typeof key2 == "string") {
+    if (!cookie) return;
+    let finalKey = key2;
+    return prefix === "secure" ? finalKey = "__Secure-" + key2 : prefix === "host" && (finalKey = "__Host-" + key2), parse(cookie, finalKey)[finalKey];
+  }
+  return cookie ? parse(cookie) : {};
+};
+var generateCookie = (name, value, opt) => {
+  let cookie;
+  return opt?.prefix === "secure" ? cookie = serialize("__Secure-" + name, value, {
+    path: "/",
+    ...opt,
+    secure: !0
+  }) : opt?.prefix === "host" ? cookie = serialize("__Host-" + name, value, {
+    ...opt,
+    path: "/",
+    secure: !0,
+    domain: void 0
+  }) : cookie = serialize(name, value, {
+    path: "/",
+    ...opt
+  }), cookie;
+}, setCookie = (c, name, value, opt) => {
+  let cookie = generateCookie(name, value, opt);
+  c.header("Set-Cookie", cookie, { append: !0 });
+};
+
+// receiver/admin/session/set-session-cookie.ts
+var SESSION_COOKIE = "hotswap_admin";
+function setSessionCookie(c, value, maxAgeMs) {
+  setCookie(c, SESSION_COOKIE, value, {
+    httpOnly: !0,
+    sameSite: "Strict",
+    path: ADMIN_BASE,
+    secure: overTls(c),
+    maxAge: Math.max(0, Math.floor(maxAgeMs / 1e3))
+  });
+}
+function overTls(c) {
+  return c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() === "https" || c.env.incoming.socket.encrypted === !0;
+}
+
+// receiver/admin/middleware/read-session.ts
+function readSession(sessions) {
+  return async function(c, next) {
+    c.set("adminSession", sessions.read(getCookie(c, SESSION_COOKIE))), await next();
+  };
+}
+
+// receiver/admin/middleware/require-sign-in.ts
+function requireSignIn(without) {
+  return async function(c, next) {
+    if (!c.var.adminSession?.signedIn) {
+      if (without === "redirect") return c.redirect(`${ADMIN_BASE}/login`, 302);
+      throw new AdminError(
+        401,
+        "ERR_ADMIN_SESSION",
+        `sign in first at ${ADMIN_BASE}/login (no session, or it has expired)`
+      );
+    }
+    await next();
+  };
+}
+
+// receiver/swap/step.ts
+function stepper(emit) {
+  return async function(name, fn, done) {
+    let started = performance.now();
+    emit({ type: "step", step: name, state: "start" });
+    try {
+      let value = await fn(), message2 = done?.(value);
+      return emit({
+        type: "step",
+        step: name,
+        state: "done",
+        ms: Math.round(performance.now() - started),
+        ...message2 ? { message: message2 } : {}
+      }), value;
+    } catch (error62) {
+      throw emit({
+        type: "step",
+        step: name,
+        state: "failed",
+        ms: Math.round(performance.now() - started),
+        message: error62.message
+      }), error62;
+    }
+  };
+}
+
+// receiver/version/version-info.ts
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+async function versionInfo(file2, versionCommand) {
+  let info;
+  try {
+    info = await stat(file2);
+  } catch (error62) {
+    if (error62.code === "ENOENT") return null;
+    throw error62;
+  }
+  let known2 = remembered(file2, info);
+  known2.sha256 ??= await sha256Of(file2), versionCommand && !("version" in known2) && (known2.version = await runVersionCommand(versionCommand, file2));
+  let result = {
+    sha256: known2.sha256,
+    size: info.size,
+    mtime: info.mtime.toISOString()
+  };
+  return known2.version && (result.version = known2.version), result;
+}
+async function rememberDigest(file2, sha2562) {
+  remembered(file2, await stat(file2)).sha256 = sha2562;
+}
+var known = /* @__PURE__ */ new Map();
+function remembered(file2, info) {
+  let identity = `${info.ino}:${info.size}:${info.mtimeMs}`, entry = known.get(file2);
+  return entry?.identity !== identity && known.set(file2, entry = { identity }), entry;
+}
+async function sha256Of(file2) {
+  let hash2 = createHash("sha256");
+  for await (let chunk of createReadStream(file2, { highWaterMark: 1 << 20 }))
+    hash2.update(chunk);
+  return hash2.digest("hex");
+}
+var VERSION_TIMEOUT_MS = 1e4;
+function runVersionCommand(command, exe) {
+  let [program, ...args] = command.map((part) => part.replaceAll("{exe}", exe));
+  return new Promise((done) => {
+    let out = "", settled = !1, finish = (value) => {
+      settled || (settled = !0, clearTimeout(timer), done(value));
+    }, child = spawn(program, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: process.platform !== "win32"
+    }), kill = () => {
+      try {
+        child.pid && process.platform !== "win32" ? process.kill(-child.pid, "SIGKILL") : child.kill("SIGKILL");
+      } catch {
+      }
+    }, timer = setTimeout(() => (kill(), finish(void 0)), VERSION_TIMEOUT_MS), collect = (chunk) => {
+      out.length < 64 * 1024 && (out += chunk.toString());
+    };
+    child.stdout.on("data", collect), child.stderr.on("data", collect), child.on("error", () => finish(void 0)), child.on("exit", (code) => {
+      kill();
+      let line = out.split(/\r?\n/).find((l) => l.trim());
+      finish(code === 0 ? line?.trim().slice(0, 200) : void 0);
+    });
+  });
+}
+
+// receiver/runtime/restart-servers.ts
+async function restartServers(rt, ctx) {
+  let { config: app2, gate, pool, journal } = rt, step = stepper(ctx.emit), version2 = await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0, base = { deployId: ctx.deployId, app: app2.name, op: "restart", who: ctx.who }, heldAt = performance.now();
+  await step("hold", () => gate.hold());
+  let error62;
+  try {
+    await step("unload", async () => {
+      await gate.drain(app2.drainTimeoutMs), await pool.stop();
+    }), await step("reload", () => pool.start(app2.exeFile));
+  } catch (e) {
+    error62 = e;
+  } finally {
+    await step("release", () => gate.release());
+  }
+  let holdMs = Math.round(performance.now() - heldAt), durationMs = Math.round(performance.now() - ctx.startedAt), failure2 = error62 && {
+    code: "ERR_RESTART",
+    message: `the servers did not come back: ${error62.message}`
+  };
+  journal.append({
+    ...base,
+    outcome: failure2 ? "failed" : "ok",
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    after: version2,
+    holdMs,
+    durationMs,
+    error: failure2
+  });
+  let common = {
+    type: "result",
+    deployId: ctx.deployId,
+    op: "restart",
+    app: app2.name,
+    holdMs,
+    durationMs
+  };
+  return failure2 ? { ...common, ok: !1, error: failure2, version: version2, output: pool.output() } : { ...common, ok: !0, version: version2 };
+}
+
+// receiver/staging/copy-durable.ts
+import { createHash as createHash2 } from "node:crypto";
+import { createReadStream as createReadStream2, createWriteStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
+import { Transform } from "node:stream";
+async function copyDurable(from, to) {
+  let hash2 = createHash2("sha256"), tap = new Transform({
+    transform(chunk, _encoding, done) {
+      hash2.update(chunk), done(null, chunk);
+    }
+  });
+  await pipeline(
+    createReadStream2(from, { highWaterMark: 1 << 20 }),
+    tap,
+    createWriteStream(to, { mode: 493 })
+  );
+  let handle = await open(to, "r+");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return hash2.digest("hex");
+}
+
+// receiver/swap/replace-exe.ts
+import * as fsp from "node:fs/promises";
+
+// receiver/staging/fsync-dir.ts
+import { open as open2 } from "node:fs/promises";
+async function fsyncDir(dir) {
+  try {
+    let handle = await open2(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+  }
+}
+
+// receiver/swap/replace-exe.ts
+import { dirname } from "node:path";
+
+// receiver/faults.ts
+var spec = process.env.HOTSWAP_FAULT ?? "", faultsActive = spec !== "";
+function faultPoint(point) {
+  spec === `crash@${point}` && process.kill(process.pid, "SIGKILL");
+}
+function lockedExeFaults(real) {
+  let match2 = /^win32-locked@(\d+)$/.exec(spec);
+  if (!match2) return;
+  let failures = Number(match2[1]);
+  return { platform: "win32", fs: { ...real, rename: async (from, to) => {
+    if (failures-- > 0)
+      throw Object.assign(
+        new Error(`EBUSY: resource busy or locked, rename '${String(from)}' -> '${String(to)}'`),
+        { code: "EBUSY" }
+      );
+    return real.rename(from, to);
+  } } };
+}
+
+// receiver/swap/retry-busy.ts
+var BUSY = /* @__PURE__ */ new Set(["EBUSY", "EPERM", "EACCES"]), ATTEMPTS = 10;
+async function retryBusy(fn, baseDelayMs = 50) {
+  for (let attempt2 = 1; ; attempt2++)
+    try {
+      return await fn();
+    } catch (error62) {
+      let code = error62.code;
+      if (!code || !BUSY.has(code) || attempt2 >= ATTEMPTS) throw error62;
+      await new Promise((r) => setTimeout(r, Math.min(baseDelayMs * 2 ** (attempt2 - 1), 1e3)));
+    }
+}
+
+// receiver/swap/replace-exe.ts
+var asidePath = (exeFile) => `${exeFile}.hotswap-old`;
+async function replaceExe(source, exeFile, options = {}) {
+  let fs = options.fs ?? fsp, retry = (fn) => retryBusy(fn, options.retryDelayMs);
+  if ((options.platform ?? process.platform) !== "win32")
+    faultPoint("mid-swap"), await fs.rename(source, exeFile);
+  else {
+    let aside = asidePath(exeFile);
+    await fs.unlink(aside).catch(() => {
+    });
+    let hadOld = await fs.access(exeFile).then(
+      () => !0,
+      () => !1
+    );
+    hadOld && await retry(() => fs.rename(exeFile, aside)), faultPoint("mid-swap");
+    try {
+      await retry(() => fs.rename(source, exeFile));
+    } catch (error62) {
+      throw hadOld && await retry(() => fs.rename(aside, exeFile)), error62;
+    }
+    hadOld && await fs.unlink(aside).catch(() => {
+    });
+  }
+  await fsyncDir(dirname(exeFile));
+}
+
+// receiver/swap/restore-release.ts
+var restorePath = (exeFile) => `${exeFile}.hotswap-restore`;
+async function copyRelease(releases, release, to) {
+  let sha2562 = await copyDurable(releases.fileOf(release), to);
+  if (sha2562 !== release.sha256)
+    throw new Error(
+      `release ${release.id} is damaged: its file's SHA-256 is ${sha2562}, it was kept as ${release.sha256}`
+    );
+}
+async function restoreRelease(releases, release, exeFile, replace) {
+  await copyRelease(releases, release, restorePath(exeFile)), await replaceExe(restorePath(exeFile), exeFile, replace);
+}
+
+// receiver/swap/hot-swap.ts
+async function hotSwap(parts, incoming, run2, emit) {
+  let { app: app2, gate, releases, record: record2 } = parts, step = stepper(emit), kept = run2.previous ? await releases.keep(app2.exeFile, run2.previous) : void 0, write = (phase) => record2.write({
+    deployId: run2.deployId,
+    op: run2.op,
+    phase,
+    kept: kept?.id,
+    oldSha256: run2.previous?.sha256,
+    newSha256: incoming.info.sha256,
+    startedAt: (/* @__PURE__ */ new Date()).toISOString()
+  });
+  write("hold");
+  let note = (phase) => {
+    try {
+      write(phase);
+    } catch (error62) {
+      emit({
+        type: "log",
+        level: "warn",
+        message: `could not write the swap record: ${error62.message}`
+      });
+    }
+  }, heldAt = performance.now();
+  await step(
+    "hold",
+    () => gate.hold(),
+    () => `new requests wait at the gate (at most ${app2.hold.maxRequests} for ${app2.hold.timeout} ms)`
+  ), faultPoint("after-hold");
+  let outcome;
+  try {
+    outcome = await whileHeld(parts, incoming, kept, note, emit);
+  } finally {
+    faultPoint("before-release"), await step(
+      "release",
+      () => gate.release(),
+      () => "queued requests go to the servers"
+    );
+  }
+  return { ...outcome, holdMs: Math.round(performance.now() - heldAt) };
+}
+async function whileHeld(parts, incoming, kept, note, emit) {
+  let { app: app2, pool, gate } = parts, step = stepper(emit), failed = (code, message3, extra = {}) => ({
+    ok: !1,
+    kept,
+    error: { code, message: message3 },
+    ...extra
+  });
+  note("unload"), await step("unload", async () => {
+    await gate.drain(app2.drainTimeoutMs) || emit({
+      type: "log",
+      level: "warn",
+      message: `requests still in flight after drainTimeout (${app2.drainTimeoutMs} ms); stopping anyway`
+    }), await pool.stop();
+  }), faultPoint("after-unload"), note("swap");
+  try {
+    await step(
+      "swap",
+      () => replaceExe(incoming.path, app2.exeFile, parts.replace),
+      () => `exeFile is now ${incoming.info.sha256.slice(0, 12)}` + (kept ? `; the old one is kept as release ${kept.id}` : "")
+    );
+  } catch (error62) {
+    let message3 = `could not move the update into exeFile: ${error62.message}`, restarted = await attempt(() => step("reload", () => pool.start(app2.exeFile)));
+    return failed(
+      "ERR_SWAP",
+      restarted ? `${message3}; the old servers did not start again either: ${restarted.message}` : message3
+    );
+  }
+  note("reload");
+  let unhealthy = await attempt(
+    () => step(
+      "reload",
+      () => pool.start(app2.exeFile),
+      () => `${app2.instances} server(s) healthy`
+    )
+  );
+  if (faultPoint("after-reload"), !unhealthy) return { ok: !0, kept };
+  let output2 = unhealthy.output ?? pool.output(), message2 = `the new version failed its health check: ${unhealthy.message}`;
+  if (!kept)
+    return failed("ERR_HEALTH_CHECK", `${message2}; there is no earlier release to roll back to`, {
+      output: output2
+    });
+  note("rollback");
+  let stuck = await attempt(
+    () => step(
+      "rollback",
+      async () => {
+        await pool.stop(), await restoreRelease(parts.releases, kept, app2.exeFile, parts.replace), await pool.start(app2.exeFile);
+      },
+      () => `release ${kept.id} serves again`
+    )
+  );
+  return stuck ? failed(
+    "ERR_ROLLBACK",
+    `${message2}; rolling back to release ${kept.id} failed too, so no server runs: ${stuck.message}`,
+    { output: output2 }
+  ) : failed("ERR_HEALTH_CHECK", message2, { output: output2, rolledBack: !0 });
+}
+async function attempt(fn) {
+  try {
+    await fn();
+    return;
+  } catch (error62) {
+    return error62;
+  }
+}
+
+// receiver/swap/beside-exe.ts
+import { stat as stat2 } from "node:fs/promises";
+import { dirname as dirname2 } from "node:path";
+var incomingPath = (exeFile) => `${exeFile}.hotswap-incoming`;
+async function besideExe(incoming, exeFile) {
+  let [from, to] = await Promise.all([stat2(incoming.path), stat2(dirname2(exeFile))]);
+  if (from.dev === to.dev) return incoming;
+  let path = incomingPath(exeFile);
+  if (await copyDurable(incoming.path, path) !== incoming.info.sha256)
+    throw new Error(`${incoming.path} changed while it was copied beside exeFile`);
+  return { ...incoming, path };
+}
+
+// receiver/runtime/run-swap.ts
+async function runSwap(rt, op, incoming, ctx) {
+  let { config: app2, journal } = rt, base = { deployId: ctx.deployId, app: app2.name, who: ctx.who }, previous = await versionInfo(app2.exeFile, app2.versionCommand);
+  journal.append({
+    ...base,
+    op,
+    outcome: "started",
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    before: previous ?? void 0,
+    after: incoming.info
+  });
+  let parts = {
+    app: app2,
+    pool: rt.pool,
+    gate: rt.gate,
+    releases: rt.releases,
+    record: rt.record,
+    replace: rt.replace
+  }, outcome;
+  try {
+    outcome = await hotSwap(
+      parts,
+      await besideExe(incoming, app2.exeFile),
+      { deployId: ctx.deployId, op, previous },
+      ctx.emit
+    );
+  } catch (error62) {
+    outcome = {
+      ok: !1,
+      holdMs: 0,
+      error: { code: "ERR_SWAP_FAILED", message: error62.message }
+    };
+  }
+  outcome.ok && await rememberDigest(app2.exeFile, incoming.info.sha256).catch(() => {
+  });
+  let now = outcome.ok ? incoming.info : outcome.rolledBack && outcome.kept ? versionOf(outcome.kept) : await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0;
+  await rt.releases.prune(app2.keepReleases, outcome.kept ? [outcome.kept.id] : []);
+  let durationMs = Math.round(performance.now() - ctx.startedAt);
+  journal.append({
+    ...base,
+    op,
+    outcome: outcome.ok ? "ok" : outcome.rolledBack ? "rolled-back" : "failed",
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    before: previous ?? void 0,
+    after: now,
+    holdMs: outcome.holdMs,
+    durationMs,
+    error: outcome.error
+  }), rt.record.clear();
+  let common = {
+    type: "result",
+    deployId: ctx.deployId,
+    op,
+    app: app2.name,
+    previous: previous ?? void 0,
+    holdMs: outcome.holdMs,
+    durationMs
+  };
+  return outcome.ok ? { ...common, ok: !0, version: now } : {
+    ...common,
+    ok: !1,
+    version: now,
+    error: outcome.error,
+    rolledBack: outcome.rolledBack ?? !1,
+    ...outcome.output ? { output: outcome.output } : {}
+  };
+}
+function versionOf({ sha256: sha2562, size: size2, mtime, version: version2 }) {
+  return { sha256: sha2562, size: size2, mtime, ...version2 ? { version: version2 } : {} };
+}
+
+// receiver/runtime/rollback-operation.ts
+function rollbackOperation(rt, to) {
+  let app2 = rt.config, release;
+  return {
+    op: "rollback",
+    prepare: async () => {
+      let current = await versionInfo(app2.exeFile), releases = await rt.releases.list();
+      if (release = to ? releases.find((r) => r.id === to) : releases.find((r) => r.sha256 !== current?.sha256), !release) {
+        let ids2 = releases.map((r) => r.id).join(", ") || "none";
+        throw new HttpError(
+          404,
+          "ERR_NO_RELEASE",
+          to ? `no kept release ${JSON.stringify(to.slice(0, 80))}; kept: ${ids2}` : `no kept release differs from the running one; kept: ${ids2}`
+        );
+      }
+      await copyRelease(rt.releases, release, restorePath(app2.exeFile));
+    },
+    run: (ctx) => runSwap(rt, "rollback", { path: restorePath(app2.exeFile), info: release }, ctx)
+  };
+}
+
+// receiver/runtime/swap-operation.ts
+function swapOperation(rt) {
+  let app2 = rt.config, staged = null;
+  return {
+    op: "swap",
+    prepare: async () => {
+      if (staged = await versionInfo(app2.updateFile, app2.versionCommand), !staged)
+        throw new HttpError(
+          404,
+          "ERR_NOTHING_STAGED",
+          `nothing is staged at ${app2.updateFile}: upload first`
+        );
+    },
+    run: (ctx) => runSwap(rt, "swap", { path: app2.updateFile, info: staged }, ctx)
+  };
+}
+
+// receiver/staging/stage-upload.ts
+import { createHash as createHash3, randomBytes as randomBytes3 } from "node:crypto";
+import { chmod, open as open3, rename, unlink } from "node:fs/promises";
+import { basename, dirname as dirname3, join } from "node:path";
+var STAGING_TMP = ".hotswap-upload-";
+async function stageUpload(body, options) {
+  let { updateFile, length, sha256: sha2562 } = options, tmp = join(
+    dirname3(updateFile),
+    `${STAGING_TMP}${basename(updateFile)}-${randomBytes3(6).toString("hex")}`
+  ), file2 = await open3(tmp, "wx", 493).catch((error62) => {
+    throw new HttpError(500, "ERR_STAGING", `cannot create ${tmp}: ${error62.code ?? error62.message}`);
+  }), received = 0;
+  try {
+    let hash2 = createHash3("sha256");
+    for await (let chunk of slowUploadGuard(
+      body,
+      options.idleTimeoutMs,
+      options.minBytesPerSecond ?? 0
+    )) {
+      if (received += chunk.length, received > length)
+        throw new HttpError(
+          400,
+          "ERR_SIZE_MISMATCH",
+          `body is longer than its Content-Length (${length})`
+        );
+      hash2.update(chunk), await file2.write(chunk), options.onProgress?.(received);
+    }
+    if (received < length)
+      throw new HttpError(
+        400,
+        "ERR_UPLOAD_ABORTED",
+        `upload ended after ${received} of ${length} bytes`
+      );
+    let digest = hash2.digest("hex");
+    if (sha2562 !== void 0 && digest !== sha2562)
+      throw new HttpError(
+        400,
+        "ERR_DIGEST_MISMATCH",
+        `the body's SHA-256 is ${digest}, the X-Hotswap-Sha256 header says ${sha2562}`
+      );
+    return await file2.sync(), await file2.close(), await chmod(tmp, 493), await rename(tmp, updateFile), await fsyncDir(dirname3(updateFile)), { size: received, sha256: digest };
+  } catch (error62) {
+    throw await file2.close().catch(() => {
+    }), await unlink(tmp).catch(() => {
+    }), asHttpError(error62, received, length);
+  }
+}
+async function* slowUploadGuard(body, ms, minRate) {
+  let chunks = body[Symbol.asyncIterator](), needed = Math.max(1, Math.floor(minRate * ms / 1e3)), windowEnds = Date.now() + ms, inWindow = 0, pending = chunks.next();
+  for (; ; ) {
+    let timer, wait = Math.max(0, windowEnds - Date.now()), late = new Promise(
+      (resolve3) => timer = setTimeout(() => resolve3("late"), wait)
+    ), step = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
+    if (step === "late") {
+      if (inWindow < needed) {
+        pending.catch(() => {
+        });
+        let why = inWindow === 0 ? `no upload data for ${ms} ms` : `upload slower than ${minRate} bytes/s (uploadMinRate): ${inWindow} bytes in ${ms} ms`;
+        throw new HttpError(408, "ERR_UPLOAD_TIMEOUT", why);
+      }
+      windowEnds = Date.now() + ms, inWindow = 0;
+      continue;
+    }
+    if (step.done) return;
+    inWindow += step.value.length, pending = chunks.next(), yield step.value;
+  }
+}
+function asHttpError(error62, received, length) {
+  if (error62 instanceof HttpError) return error62;
+  let code = error62.code;
+  return code === "ENOSPC" || code === "EDQUOT" ? new HttpError(
+    507,
+    "ERR_DISK_FULL",
+    `the disk holding updateFile is full after ${received} of ${length} bytes; free space and deploy again`
+  ) : code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || error62.message === "aborted" ? new HttpError(
+    400,
+    "ERR_UPLOAD_ABORTED",
+    `upload ended after ${received} of ${length} bytes`
+  ) : new HttpError(500, "ERR_STAGING", `staging failed: ${error62.message}`);
+}
+
+// receiver/runtime/upload-operation.ts
+function uploadOperation(rt, op, request2) {
+  let app2 = rt.config, length = checkLength(request2, app2.maxUploadSize), staged;
+  return {
+    op,
+    prepare: async (ctx) => {
+      let started = performance.now();
+      ctx.emit({ type: "step", step: "upload", state: "start" });
+      let { size: size2, sha256: sha2562 } = await stageUpload(request2.body, {
+        updateFile: app2.updateFile,
+        length,
+        sha256: request2.sha256,
+        idleTimeoutMs: rt.uploadLimits.idleTimeoutMs,
+        minBytesPerSecond: rt.uploadLimits.minBytesPerSecond
+      }), ms = Math.round(performance.now() - started);
+      await rememberDigest(app2.updateFile, sha2562), ctx.emit({ type: "progress", received: size2, total: length }), staged = await versionInfo(app2.updateFile, app2.versionCommand);
+      let checked = request2.sha256 ? "verified" : "computed";
+      ctx.emit({
+        type: "step",
+        step: "upload",
+        state: "done",
+        ms,
+        message: `${size2} bytes staged at updateFile, sha256 ${staged.sha256.slice(0, 12)} ${checked}`
+      });
+    },
+    run: (ctx) => op === "deploy" ? runSwap(rt, "deploy", { path: app2.updateFile, info: staged }, ctx) : uploaded(rt, staged, ctx)
+  };
+}
+async function uploaded(rt, staged, ctx) {
+  let app2 = rt.config, previous = await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0, durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: app2.name, op: "upload" };
+  return rt.journal.append({
+    ...base,
+    outcome: "ok",
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    who: ctx.who,
+    before: previous,
+    after: staged,
+    durationMs
+  }), { type: "result", ok: !0, ...base, version: staged, previous, holdMs: 0, durationMs };
+}
+function checkLength(request2, max) {
+  if (/^multipart\//i.test(request2.contentType ?? ""))
+    throw new HttpError(
+      415,
+      "ERR_MEDIA_TYPE",
+      "send the artifact's raw bytes (application/octet-stream), not a form: curl --data-binary @FILE"
+    );
+  let header = request2.contentLength;
+  if (header === void 0 || !/^\d+$/.test(header))
+    throw new HttpError(
+      411,
+      "ERR_LENGTH_REQUIRED",
+      "Content-Length is required: send the file with its size, not chunked"
+    );
+  let length = Number(header);
+  if (length > max)
+    throw new HttpError(
+      413,
+      "ERR_TOO_LARGE",
+      `the artifact is ${length} bytes; maxUploadSize of this app is ${max} bytes`
+    );
+  return length;
+}
+
+// receiver/admin/operations/admin-operations.ts
+var ADMIN_OPERATIONS = {
+  upload: (c) => uploadOperation(c.var.adminApp, "upload", rawFile(c)),
+  deploy: (c) => uploadOperation(c.var.adminApp, "deploy", rawFile(c)),
+  swap: (c) => swapOperation(c.var.adminApp),
+  rollback: async (c) => rollbackOperation(c.var.adminApp, await releaseId(c)),
+  restart: (c) => ({
+    op: "restart",
+    prepare: async () => {
+    },
+    run: (ctx) => restartServers(c.var.adminApp, ctx)
+  })
+};
+function rawFile(c) {
+  return {
+    body: c.env.incoming,
+    contentType: c.req.header("content-type"),
+    contentLength: c.req.header("content-length")
+  };
+}
+async function releaseId(c) {
+  let type = c.req.header("content-type") ?? "", to = (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) ? await c.req.parseBody() : {}).to ?? c.req.query("to");
+  return typeof to == "string" && to !== "" ? to : void 0;
+}
+
+// receiver/runtime/deploy-id.ts
+import { randomBytes as randomBytes4 } from "node:crypto";
+function newDeployId(now = /* @__PURE__ */ new Date()) {
+  return `d-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes4(3).toString("hex")}`;
+}
+
+// receiver/admin/operations/hold-by-hand.ts
+function holdByHand(op) {
+  return async function(c) {
+    let rt = c.var.adminApp, busy = rt.lock.busy;
+    if (busy)
+      throw new HttpError(
+        409,
+        "ERR_BUSY",
+        `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`
+      );
+    op === "hold" ? rt.gate.hold() : rt.gate.release();
+    let deployId = newDeployId(), message2 = op === "hold" ? "requests held by hand" : "held requests released by hand";
+    return rt.journal.append({
+      deployId,
+      app: rt.config.name,
+      op,
+      outcome: "ok",
+      at: (/* @__PURE__ */ new Date()).toISOString(),
+      who: ADMIN_WHO,
+      message: message2
+    }), rt.log("info", `${message2} (admin page)`), wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json({ deployId, op, app: rt.config.name, held: rt.gate.stats().held });
+  };
+}
+
+// receiver/runtime/start-operation.ts
+async function startOperation(rt, op, who, listen, prepare, run2) {
+  let deployId = newDeployId(), busy = rt.lock.busy;
+  if (!rt.lock.tryAcquire(deployId))
+    throw new HttpError(
+      409,
+      "ERR_BUSY",
+      `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`
+    );
+  let warned = !1, emit = (event) => {
+    for (let deliver of [
+      () => rt.journal.log(deployId, event),
+      () => rt.feed.emit("event", { app: rt.config.name, deployId, op, event }),
+      () => listen?.(event)
+    ])
+      try {
+        deliver();
+      } catch (error62) {
+        warned || rt.log(
+          "warn",
+          `${op} ${deployId}: could not report an event: ${error62.message}`
+        ), warned = !0;
+      }
+  }, ctx = { deployId, emit, startedAt: performance.now(), who };
+  try {
+    await prepare(ctx);
+  } catch (error62) {
+    throw rt.lock.release(deployId), error62;
+  }
+  let done = run2(ctx).catch((error62) => {
+    rt.log("error", `${op} ${deployId} failed: ${error62.stack ?? error62.message}`);
+    let durationMs = Math.round(performance.now() - ctx.startedAt);
+    return {
+      type: "result",
+      ok: !1,
+      deployId,
+      op,
+      app: rt.config.name,
+      error: { code: "ERR_INTERNAL", message: error62.message },
+      holdMs: 0,
+      durationMs
+    };
+  }).then((result) => (rt.log(
+    result.ok ? "info" : "warn",
+    `${op} ${deployId} ${result.ok ? "ok" : `failed: ${result.error.message}`}`
+  ), emit(result), result)).finally(() => rt.lock.release(deployId));
+  return { deployId, done };
+}
+
+// receiver/admin/operations/start-from-admin.ts
+function startFromAdmin(build) {
+  return async function(c) {
+    let rt = c.var.adminApp, { op, prepare, run: run2 } = await build(c), { deployId } = await startOperation(rt, op, ADMIN_WHO, void 0, prepare, run2);
+    return wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json({ deployId, op, app: rt.config.name }, 202);
+  };
+}
+
+// receiver/admin/rate-meter.ts
+var RateMeter = class {
+  constructor(receiver) {
+    this.receiver = receiver;
+    this.sample(), setInterval(() => this.sample(), 1e3).unref();
+  }
+  receiver;
+  samples = /* @__PURE__ */ new Map();
+  perSecond(app2) {
+    let samples = this.samples.get(app2) ?? [], first = samples[0], last = samples.at(-1);
+    if (!(!first || !last || last.at - first.at < 1e3 / 2))
+      return (last.served - first.served) * 1e3 / (last.at - first.at);
+  }
+  sample() {
+    let at = Date.now();
+    for (let [name, rt] of this.receiver.apps) {
+      let samples = this.samples.get(name) ?? [];
+      for (samples.push({ at, served: rt.gate.stats().served }); samples.length > 2 && at - samples[0].at > 1e4; ) samples.shift();
+      this.samples.set(name, samples);
+    }
+  }
+};
+
+// node_modules/hono/dist/utils/stream.js
+var StreamingApi = class {
+  writer;
+  encoder;
+  writable;
+  abortSubscribers = [];
+  responseReadable;
+  /**
+  * Whether the stream has been aborted.
+  */
+  aborted = !1;
+  /**
+  * Whether the stream has been closed normally.
+  */
+  closed = !1;
+  constructor(writable, _readable) {
+    this.writable = writable, this.writer = writable.getWriter(), this.encoder = new TextEncoder();
+    let reader = _readable.getReader();
+    this.abortSubscribers.push(async () => {
+      await reader.cancel();
+    }), this.responseReadable = new ReadableStream({
+      async pull(controller) {
+        let { done, value } = await reader.read();
+        done ? controller.close() : controller.enqueue(value);
+      },
+      cancel: () => {
+        this.closed || this.abort();
+      }
+    });
+  }
+  async write(input3) {
+    try {
+      typeof input3 == "string" && (input3 = this.encoder.encode(input3)), await this.writer.write(input3);
+    } catch {
+    }
+    return this;
+  }
+  async writeln(input3) {
+    return await this.write(input3 + `
+`), this;
+  }
+  sleep(ms) {
+    return new Promise((res) => setTimeout(res, ms));
+  }
+  async close() {
+    this.closed = !0;
+    try {
+      await this.writer.close();
+    } catch {
+    }
+  }
+  async pipe(body) {
+    this.writer.releaseLock();
+    try {
+      await body.pipeTo(this.writable, {
+        preventClose: !0,
+        preventAbort: !0
+      });
+    } finally {
+      this.writer = this.writable.getWriter();
+    }
+  }
+  onAbort(listener) {
+    this.abortSubscribers.push(listener);
+  }
+  /**
+  * Abort the stream.
+  * You can call this method when stream is aborted by external event.
+  */
+  abort() {
+    this.aborted || (this.aborted = !0, this.abortSubscribers.forEach((subscriber) => {
+      try {
+        Promise.resolve(subscriber()).catch(() => {
+        });
+      } catch {
+      }
+    }));
+  }
+};
+
+// node_modules/hono/dist/helper/streaming/utils.js
+var isOldBunVersion = () => {
+  let version2 = typeof Bun < "u" ? Bun.version : void 0;
+  if (version2 === void 0) return !1;
+  let result = version2.startsWith("1.1") || version2.startsWith("1.0") || version2.startsWith("0.");
+  return isOldBunVersion = () => result, result;
+};
+
+// node_modules/hono/dist/helper/streaming/sse.js
+var SSEStreamingApi = class extends StreamingApi {
+  constructor(writable, readable) {
+    super(writable, readable);
+  }
+  async writeSSE(message2) {
+    let dataLines = (await resolveCallback(message2.data, HtmlEscapedCallbackPhase.Stringify, !1, {})).split(/\r\n|\r|\n/).map((line) => `data: ${line}`).join(`
+`);
+    for (let key2 of ["event", "id"]) {
+      let value = message2[key2];
+      if (value && /[\r\n]/.test(value)) throw new Error(`${key2} must not contain "\\r" or "\\n"`);
+    }
+    let sseData = [
+      message2.event && `event: ${message2.event}`,
+      dataLines,
+      message2.id !== void 0 && `id: ${message2.id}`,
+      message2.retry !== void 0 && `retry: ${message2.retry}`
+    ].filter(Boolean).join(`
+`) + `
+
+`;
+    await this.write(sseData);
+  }
+}, run = async (stream2, cb, onError) => {
+  try {
+    await cb(stream2);
+  } catch (e) {
+    e instanceof Error && onError ? (await onError(e, stream2), await stream2.writeSSE({
+      event: "error",
+      data: e.message
+    })) : console.error(e);
+  } finally {
+    stream2.close();
+  }
+}, contextStash = /* @__PURE__ */ new WeakMap(), streamSSE = (c, cb, onError) => {
+  let { readable, writable } = new TransformStream(), stream2 = new SSEStreamingApi(writable, readable);
+  return isOldBunVersion() && c.req.raw.signal.addEventListener("abort", () => {
+    stream2.closed || stream2.abort();
+  }), contextStash.set(stream2.responseReadable, c), c.header("Transfer-Encoding", "chunked"), c.header("Content-Type", "text/event-stream"), c.header("Cache-Control", "no-cache"), c.header("Connection", "keep-alive"), run(stream2, cb, onError), c.newResponse(stream2.responseReadable);
+};
+
+// receiver/admin/routes/live-events.ts
+var HEARTBEAT_MS = 15e3;
+function liveEvents(receiver) {
+  return function(c) {
+    let expires = c.var.adminSession.exp;
+    return streamSSE(c, async (stream2) => {
+      let queue = stream2.write(`retry: 3000
+: connected
+
+`).then(() => {
+      }), send = (chunk) => {
+        queue = queue.then(chunk).then(() => {
+        });
+      }, forward2 = (e) => {
+        e.event.type !== "heartbeat" && send(() => stream2.writeSSE({ event: "op", data: JSON.stringify(e) }));
+      }, feeds = [...receiver.apps.values()].map((rt) => rt.feed);
+      feeds.forEach((feed) => feed.on("event", forward2));
+      let heartbeat = setInterval(
+        () => send(() => stream2.write(`: heartbeat
+
+`)),
+        HEARTBEAT_MS
+      ), expiry;
+      await new Promise((resolve3) => {
+        stream2.onAbort(resolve3), expiry = setTimeout(resolve3, Math.min(expires - Date.now(), 2 ** 31 - 1));
+      }), clearInterval(heartbeat), clearTimeout(expiry), feeds.forEach((feed) => feed.off("event", forward2)), await queue;
+    });
+  };
+}
+
+// receiver/admin/pages/login-page.tsx
+function LoginPage({ nonce, csrf, error: error62 }) {
+  return /* @__PURE__ */ jsxDEV(Layout, { title: "Sign in", nonce, children: /* @__PURE__ */ jsxDEV("div", { class: "panel login", children: [
+    /* @__PURE__ */ jsxDEV("h1", { children: "Sign in" }),
+    error62 && /* @__PURE__ */ jsxDEV("p", { class: "error", role: "alert", children: error62 }),
+    /* @__PURE__ */ jsxDEV("form", { method: "post", action: `${ADMIN_BASE}/login`, children: [
+      /* @__PURE__ */ jsxDEV("input", { type: "hidden", name: "_csrf", value: csrf }),
+      /* @__PURE__ */ jsxDEV("input", { type: "hidden", name: "username", value: "admin", autocomplete: "username" }),
+      /* @__PURE__ */ jsxDEV("label", { for: "password", children: "Admin password" }),
+      /* @__PURE__ */ jsxDEV(
+        "input",
+        {
+          id: "password",
+          name: "password",
+          type: "password",
+          autocomplete: "current-password",
+          required: !0,
+          autofocus: !0
+        }
+      ),
+      /* @__PURE__ */ jsxDEV("button", { class: "btn primary", type: "submit", children: "Sign in" })
+    ] })
+  ] }) });
+}
+
+// receiver/admin/routes/login.tsx
+var MAX_PASSWORD = 1024;
+function showLogin(sessions) {
+  return async function(c) {
+    if (c.var.adminSession?.signedIn) return c.redirect(ADMIN_BASE, 302);
+    let { session, value } = sessions.issue(!1);
+    return setSessionCookie(c, value, session.exp - Date.now()), c.html(/* @__PURE__ */ jsxDEV(LoginPage, { nonce: c.get("secureHeadersNonce"), csrf: session.csrf }));
+  };
+}
+function signIn(sessions, passwordHash) {
+  return async function(c) {
+    let password = (await c.req.parseBody()).password;
+    if (typeof password != "string" || password.length > MAX_PASSWORD)
+      throw new AdminError(
+        400,
+        "ERR_PASSWORD_FIELD",
+        "send the password in the form field password"
+      );
+    if (!await verifyPassword(password, passwordHash)) {
+      let nonce = c.get("secureHeadersNonce"), csrf = c.var.adminSession.csrf;
+      return c.html(/* @__PURE__ */ jsxDEV(LoginPage, { nonce, csrf, error: "Wrong password." }), 401);
+    }
+    let { value } = sessions.issue(!0);
+    return setSessionCookie(c, value, sessions.ttlMs), c.redirect(ADMIN_BASE, 303);
+  };
+}
+function signOut(sessions) {
+  return async function(c) {
+    return sessions.revoke(c.var.adminSession), setSessionCookie(c, "", 0), c.redirect(`${ADMIN_BASE}/login`, 303);
+  };
+}
+
+// receiver/admin/pages/format.ts
+var shortSha = (sha2562) => sha2562 ? sha2562.slice(0, 12) : "—";
+function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  let units = ["KiB", "MiB", "GiB", "TiB"], value = n / 1024, unit2 = 0;
+  for (; value >= 1024 && unit2 < units.length - 1; )
+    value /= 1024, unit2++;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit2]}`;
+}
+function when(iso) {
+  return iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC") : "—";
+}
+function duration(ms) {
+  if (ms === void 0) return "—";
+  if (ms < 1e3) return `${Math.round(ms)} ms`;
+  if (ms < 6e4) return `${(ms / 1e3).toFixed(1)} s`;
+  let s = Math.floor(ms / 1e3);
+  return s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : s < 86400 ? `${Math.floor(s / 3600)} h ${Math.floor(s % 3600 / 60)} min` : `${Math.floor(s / 86400)} d ${Math.floor(s % 86400 / 3600)} h`;
+}
+function uptime(startedAt, now = Date.now()) {
+  return startedAt ? duration(now - Date.parse(startedAt)) : "—";
+}
+function rate(perSecond) {
+  return perSecond === void 0 ? "—" : `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)} req/s`;
+}
+
+// receiver/admin/pages/post-button.tsx
+function PostButton(props) {
+  let classes = ["btn", props.kind ?? "plain", props.small ? "small" : ""].join(" ").trim();
+  return /* @__PURE__ */ jsxDEV("form", { class: "inline", method: "post", action: props.action, "data-action": "post", children: [
+    /* @__PURE__ */ jsxDEV("input", { type: "hidden", name: "_csrf", value: props.csrf }),
+    Object.entries(props.fields ?? {}).map(([name, value]) => /* @__PURE__ */ jsxDEV("input", { type: "hidden", name, value })),
+    /* @__PURE__ */ jsxDEV("button", { class: classes, type: "submit", disabled: props.disabled, title: props.title, children: props.label })
+  ] });
+}
+
+// receiver/admin/pages/gate-card.tsx
+function GateCard({ view, csrf, base }) {
+  let { gate } = view, state = view.busyWith ? "busy" : gate.held ? "held" : "open", title2 = { busy: "Operation running", held: "Holding requests", open: "Serving" }[state];
+  return /* @__PURE__ */ jsxDEV("div", { class: `card gate ${gate.held ? "held" : ""}`, "data-card": "gate", children: [
+    /* @__PURE__ */ jsxDEV("span", { class: "label", children: "Gate" }),
+    /* @__PURE__ */ jsxDEV("span", { class: "big", children: [
+      title2,
+      " ",
+      /* @__PURE__ */ jsxDEV("span", { class: `pill ${state}`, children: state === "busy" ? view.busyWith : state })
+    ] }),
+    /* @__PURE__ */ jsxDEV("dl", { class: "facts", children: [
+      /* @__PURE__ */ jsxDEV("dt", { children: "Rate" }),
+      /* @__PURE__ */ jsxDEV("dd", { "data-rate": !0, children: rate(view.rate) }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Queued" }),
+      /* @__PURE__ */ jsxDEV("dd", { "data-queued": !0, children: gate.queued }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "In flight" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: gate.inflight }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Served" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: [
+        gate.served,
+        " ",
+        /* @__PURE__ */ jsxDEV("span", { class: "muted", children: [
+          "(",
+          gate.rejected,
+          " refused)"
+        ] })
+      ] })
+    ] }),
+    /* @__PURE__ */ jsxDEV("div", { class: "actions", children: gate.held ? /* @__PURE__ */ jsxDEV(
+      PostButton,
+      {
+        action: `${base}/release`,
+        csrf,
+        label: "Release requests",
+        kind: "primary"
+      }
+    ) : /* @__PURE__ */ jsxDEV(
+      PostButton,
+      {
+        action: `${base}/hold`,
+        csrf,
+        label: "Hold requests",
+        disabled: view.busyWith !== void 0,
+        title: "Queue incoming requests at the gate until released"
+      }
+    ) })
+  ] });
+}
+
+// receiver/admin/pages/history-table.tsx
+var label = (v) => v ? v.version ?? shortSha(v.sha256) : "";
+function HistoryTable({ entries }) {
+  return /* @__PURE__ */ jsxDEV("table", { "data-table": "history", children: [
+    /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: [
+      /* @__PURE__ */ jsxDEV("th", { children: "When" }),
+      /* @__PURE__ */ jsxDEV("th", { children: "Operation" }),
+      /* @__PURE__ */ jsxDEV("th", { children: "By" }),
+      /* @__PURE__ */ jsxDEV("th", { children: "Version" }),
+      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Hold" }),
+      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Duration" }),
+      /* @__PURE__ */ jsxDEV("th", { children: "Outcome" }),
+      /* @__PURE__ */ jsxDEV("th", {})
+    ] }) }),
+    /* @__PURE__ */ jsxDEV("tbody", { children: [
+      entries.length === 0 && /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: 8, children: "Nothing in the journal yet." }) }),
+      entries.map((e) => /* @__PURE__ */ jsxDEV("tr", { "data-deploy": e.deployId, "data-op": e.op, "data-outcome": e.outcome, children: [
+        /* @__PURE__ */ jsxDEV("td", { children: when(e.at) }),
+        /* @__PURE__ */ jsxDEV("td", { children: e.op }),
+        /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV(Who, { who: e.who }) }),
+        /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV(Change, { entry: e }) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration(e.holdMs) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration(e.durationMs) }),
+        /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV("span", { class: `pill ${e.outcome}`, title: e.error?.message ?? e.message, children: e.outcome }) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: /* @__PURE__ */ jsxDEV("a", { href: `${ADMIN_BASE}/log/${encodeURIComponent(e.deployId)}`, children: "log" }) })
+      ] }))
+    ] })
+  ] });
+}
+function Change({ entry: e }) {
+  return e.op === "upload" ? /* @__PURE__ */ jsxDEV(Fragment, { children: [
+    "staged ",
+    label(e.after)
+  ] }) : e.before && e.after && e.before.sha256 !== e.after.sha256 ? /* @__PURE__ */ jsxDEV(Fragment, { children: `${label(e.before)} → ${label(e.after)}` }) : /* @__PURE__ */ jsxDEV(Fragment, { children: label(e.after ?? e.before) });
+}
+function Who({ who }) {
+  if (!who) return /* @__PURE__ */ jsxDEV("span", { class: "muted", children: "receiver" });
+  let name = who.admin ? "admin" : who.actor ?? who.keyId ?? "—", where = who.repository && `${who.repository}${who.ref ? `@${who.ref}` : ""}`;
+  return /* @__PURE__ */ jsxDEV(Fragment, { children: [
+    name,
+    where && /* @__PURE__ */ jsxDEV("span", { class: "muted", children: [
+      " · ",
+      where
+    ] })
+  ] });
+}
+
+// receiver/admin/pages/releases-table.tsx
+function ReleasesTable({ view, csrf, base }) {
+  let live2 = view.current?.sha256;
+  return /* @__PURE__ */ jsxDEV("table", { "data-table": "releases", children: [
+    /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: [
+      /* @__PURE__ */ jsxDEV("th", { children: "Release" }),
+      /* @__PURE__ */ jsxDEV("th", { children: "Version" }),
+      /* @__PURE__ */ jsxDEV("th", { children: "SHA-256" }),
+      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Size" }),
+      /* @__PURE__ */ jsxDEV("th", { children: "Kept" }),
+      /* @__PURE__ */ jsxDEV("th", {})
+    ] }) }),
+    /* @__PURE__ */ jsxDEV("tbody", { children: [
+      view.releases.length === 0 && /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: 6, children: "No release kept yet: the first swap keeps the file it replaces." }) }),
+      view.releases.map((r) => /* @__PURE__ */ jsxDEV("tr", { "data-release": r.id, children: [
+        /* @__PURE__ */ jsxDEV("td", { class: "mono", children: r.id }),
+        /* @__PURE__ */ jsxDEV("td", { children: r.version ?? "—" }),
+        /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV("code", { title: r.sha256, children: shortSha(r.sha256) }) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: bytes(r.size) }),
+        /* @__PURE__ */ jsxDEV("td", { children: when(r.keptAt) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: r.sha256 === live2 ? /* @__PURE__ */ jsxDEV("span", { class: "pill ok", children: "live" }) : /* @__PURE__ */ jsxDEV(
+          PostButton,
+          {
+            action: `${base}/rollback`,
+            csrf,
+            fields: { to: r.id },
+            label: "Roll back",
+            kind: "danger",
+            small: !0,
+            disabled: view.busyWith !== void 0,
+            title: `Swap ${r.version ?? r.id} back in`
+          }
+        ) })
+      ] }))
+    ] })
+  ] });
+}
+
+// receiver/admin/pages/servers-table.tsx
+function ServersTable({ servers }) {
+  let now = Date.now();
+  return /* @__PURE__ */ jsxDEV("table", { "data-table": "servers", children: [
+    /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: [
+      /* @__PURE__ */ jsxDEV("th", { children: "#" }),
+      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "PID" }),
+      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Port" }),
+      /* @__PURE__ */ jsxDEV("th", { children: "State" }),
+      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Uptime" }),
+      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Restarts" }),
+      /* @__PURE__ */ jsxDEV("th", { children: "Last health check" })
+    ] }) }),
+    /* @__PURE__ */ jsxDEV("tbody", { children: [
+      servers.length === 0 && /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: 7, children: "No servers are running." }) }),
+      servers.map((s) => /* @__PURE__ */ jsxDEV("tr", { children: [
+        /* @__PURE__ */ jsxDEV("td", { children: s.instance }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num mono", children: s.pid ?? "—" }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num mono", children: s.port }),
+        /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV("span", { class: `pill ${s.state}`, children: s.state }) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: s.state === "healthy" ? uptime(s.startedAt, now) : "—" }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: s.restarts }),
+        /* @__PURE__ */ jsxDEV("td", { children: s.lastHealth ? /* @__PURE__ */ jsxDEV("span", { title: when(s.lastHealth.at), children: [
+          /* @__PURE__ */ jsxDEV("span", { class: `dot ${s.lastHealth.ok ? "ok" : "bad"}` }),
+          s.lastHealth.message
+        ] }) : /* @__PURE__ */ jsxDEV("span", { class: "muted", children: "—" }) })
+      ] }))
+    ] })
+  ] });
+}
+
+// receiver/admin/pages/version-card.tsx
+function VersionCard({ kind, label: label2, version: version2, empty, children }) {
+  return /* @__PURE__ */ jsxDEV("div", { class: `card ${version2 ? kind : "empty"}`, "data-card": kind, children: [
+    /* @__PURE__ */ jsxDEV("span", { class: "label", children: label2 }),
+    version2 ? /* @__PURE__ */ jsxDEV(Fragment, { children: [
+      /* @__PURE__ */ jsxDEV("span", { class: "big", "data-version": !0, children: version2.version ?? "(no version text)" }),
+      /* @__PURE__ */ jsxDEV("dl", { class: "facts", children: [
+        /* @__PURE__ */ jsxDEV("dt", { children: "SHA-256" }),
+        /* @__PURE__ */ jsxDEV("dd", { children: /* @__PURE__ */ jsxDEV("code", { title: version2.sha256, children: shortSha(version2.sha256) }) }),
+        /* @__PURE__ */ jsxDEV("dt", { children: "Size" }),
+        /* @__PURE__ */ jsxDEV("dd", { children: bytes(version2.size) }),
+        /* @__PURE__ */ jsxDEV("dt", { children: "Written" }),
+        /* @__PURE__ */ jsxDEV("dd", { children: when(version2.mtime) })
+      ] })
+    ] }) : /* @__PURE__ */ jsxDEV("p", { class: "none", children: empty }),
+    children
+  ] });
+}
+
+// receiver/admin/pages/app-panel.tsx
+function AppPanel({ view, csrf }) {
+  let base = `${ADMIN_BASE}/apps/${encodeURIComponent(view.app)}`, busy = view.busyWith !== void 0;
+  return /* @__PURE__ */ jsxDEV(Fragment, { children: [
+    /* @__PURE__ */ jsxDEV("div", { class: "cards", children: [
+      /* @__PURE__ */ jsxDEV(
+        VersionCard,
+        {
+          kind: "live-version",
+          label: "Live version",
+          version: view.current,
+          empty: "No exeFile yet: deploy a first version."
+        }
+      ),
+      /* @__PURE__ */ jsxDEV(
+        VersionCard,
+        {
+          kind: "staged",
+          label: "Staged update",
+          version: view.staged,
+          empty: "Nothing staged. Upload a build to updateFile, then hotswap it.",
+          children: view.staged && /* @__PURE__ */ jsxDEV("div", { class: "actions", children: /* @__PURE__ */ jsxDEV(
+            PostButton,
+            {
+              action: `${base}/swap`,
+              csrf,
+              label: "Hotswap",
+              kind: "primary",
+              disabled: busy,
+              title: "Swap the staged file in: hold, unload, swap, reload, release"
+            }
+          ) })
+        }
+      ),
+      /* @__PURE__ */ jsxDEV(GateCard, { view, csrf, base })
+    ] }),
+    /* @__PURE__ */ jsxDEV("h3", { children: [
+      "Servers",
+      /* @__PURE__ */ jsxDEV("span", { class: "grow" }),
+      /* @__PURE__ */ jsxDEV(
+        PostButton,
+        {
+          action: `${base}/restart`,
+          csrf,
+          label: "Restart servers",
+          small: !0,
+          disabled: busy
+        }
+      )
+    ] }),
+    /* @__PURE__ */ jsxDEV(ServersTable, { servers: view.instances }),
+    /* @__PURE__ */ jsxDEV("h3", { children: "Kept releases" }),
+    /* @__PURE__ */ jsxDEV(ReleasesTable, { view, csrf, base }),
+    /* @__PURE__ */ jsxDEV("h3", { children: "History" }),
+    /* @__PURE__ */ jsxDEV(HistoryTable, { entries: view.history })
+  ] });
+}
+
+// receiver/admin/pages/app-view.ts
+async function appView(rt, meter) {
+  let status = await rt.status(), staged = status.staged && await versionInfo(rt.config.updateFile, rt.config.versionCommand), seen = /* @__PURE__ */ new Set(), history = status.recent.filter((entry) => seen.has(entry.deployId) ? !1 : (seen.add(entry.deployId), !0));
+  return {
+    ...status,
+    staged,
+    gate: rt.gate.stats(),
+    rate: meter.perSecond(rt.config.name),
+    busyWith: rt.lock.busy,
+    history
+  };
+}
+
+// receiver/admin/pages/app-section.tsx
+function AppSection({ view, csrf }) {
+  let base = `${ADMIN_BASE}/apps/${encodeURIComponent(view.app)}`;
+  return /* @__PURE__ */ jsxDEV("section", { class: "app", id: `app-${view.app}`, "data-app": view.app, children: [
+    /* @__PURE__ */ jsxDEV("div", { class: "app-head", children: [
+      /* @__PURE__ */ jsxDEV("h2", { children: view.app }),
+      /* @__PURE__ */ jsxDEV("span", { class: "grow" }),
+      /* @__PURE__ */ jsxDEV("span", { class: "path", children: [
+        "exeFile ",
+        /* @__PURE__ */ jsxDEV("code", { children: view.exeFile })
+      ] }),
+      /* @__PURE__ */ jsxDEV("span", { class: "path", children: [
+        "updateFile ",
+        /* @__PURE__ */ jsxDEV("code", { children: view.updateFile })
+      ] })
+    ] }),
+    /* @__PURE__ */ jsxDEV("form", { class: "upload", "data-action": "upload", method: "post", action: `${base}/upload`, children: [
+      /* @__PURE__ */ jsxDEV("span", { class: "label", children: "New build" }),
+      /* @__PURE__ */ jsxDEV("input", { type: "file", name: "file", "aria-label": `New build of ${view.app}` }),
+      /* @__PURE__ */ jsxDEV("button", { class: "btn", type: "submit", value: "upload", title: "Stage the file at updateFile", children: "Upload" }),
+      /* @__PURE__ */ jsxDEV("button", { class: "btn primary", type: "submit", value: "deploy", title: "Upload, then hotswap it", children: "Deploy" }),
+      /* @__PURE__ */ jsxDEV("progress", { hidden: !0, value: "0", max: "1" }),
+      /* @__PURE__ */ jsxDEV("span", { class: "muted", "data-progress": !0 })
+    ] }),
+    /* @__PURE__ */ jsxDEV("p", { class: "notice", "data-notice": !0, hidden: !0, role: "status" }),
+    /* @__PURE__ */ jsxDEV("div", { class: "live", "data-live": !0, hidden: !0, "aria-live": "polite", children: [
+      /* @__PURE__ */ jsxDEV("div", { class: "head", children: [
+        /* @__PURE__ */ jsxDEV("strong", { "data-live-title": !0 }),
+        /* @__PURE__ */ jsxDEV("span", { class: "pill running", "data-live-state": !0, children: "running" }),
+        /* @__PURE__ */ jsxDEV("span", { class: "grow" }),
+        /* @__PURE__ */ jsxDEV("a", { "data-live-log": !0, href: ADMIN_BASE, children: "full log" })
+      ] }),
+      /* @__PURE__ */ jsxDEV("ol", {})
+    ] }),
+    /* @__PURE__ */ jsxDEV("div", { "data-panel": !0, children: /* @__PURE__ */ jsxDEV(AppPanel, { view, csrf }) })
+  ] });
+}
+
+// receiver/admin/pages/dashboard-page.tsx
+function DashboardPage({ views, csrf, nonce }) {
+  return /* @__PURE__ */ jsxDEV(Layout, { title: "Dashboard", nonce, csrf, script: !0, children: [
+    views.length === 0 && /* @__PURE__ */ jsxDEV("p", { class: "panel", children: "No apps are configured on this receiver." }),
+    views.map((view) => /* @__PURE__ */ jsxDEV(AppSection, { view, csrf }))
+  ] });
+}
+
+// receiver/admin/pages/log-page.tsx
+function LogPage({ deployId, entries, events, csrf, nonce }) {
+  let last = entries[0], output2 = events.flatMap((e) => e.type === "result" && !e.ok ? e.output ?? [] : []);
+  return /* @__PURE__ */ jsxDEV(Layout, { title: `Log ${deployId}`, nonce, csrf, children: /* @__PURE__ */ jsxDEV("div", { class: "panel", children: [
+    /* @__PURE__ */ jsxDEV("p", { children: /* @__PURE__ */ jsxDEV("a", { href: ADMIN_BASE, children: "← Dashboard" }) }),
+    /* @__PURE__ */ jsxDEV("h1", { children: [
+      last ? `${last.op} of ${last.app}` : "Operation",
+      " ",
+      /* @__PURE__ */ jsxDEV("code", { children: deployId }),
+      " ",
+      last && /* @__PURE__ */ jsxDEV("span", { class: `pill ${last.outcome}`, children: last.outcome })
+    ] }),
+    last && /* @__PURE__ */ jsxDEV("dl", { class: "facts", children: [
+      /* @__PURE__ */ jsxDEV("dt", { children: "At" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: when(last.at) }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "By" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: last.who?.admin ? "admin" : last.who?.actor ?? last.who?.keyId ?? "—" }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Hold" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: duration(last.holdMs) }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Duration" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: duration(last.durationMs) }),
+      last.error && /* @__PURE__ */ jsxDEV("dt", { children: "Error" }),
+      last.error && /* @__PURE__ */ jsxDEV("dd", { children: last.error.message })
+    ] }),
+    /* @__PURE__ */ jsxDEV("h3", { children: "Events" }),
+    /* @__PURE__ */ jsxDEV("table", { "data-table": "log", children: [
+      /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: [
+        /* @__PURE__ */ jsxDEV("th", { children: "Time" }),
+        /* @__PURE__ */ jsxDEV("th", { children: "Event" }),
+        /* @__PURE__ */ jsxDEV("th", { children: "State" }),
+        /* @__PURE__ */ jsxDEV("th", { class: "num", children: "ms" }),
+        /* @__PURE__ */ jsxDEV("th", { children: "Message" })
+      ] }) }),
+      /* @__PURE__ */ jsxDEV("tbody", { children: [
+        events.length === 0 && /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: 5, children: "No events were logged for this entry." }) }),
+        events.map((e) => /* @__PURE__ */ jsxDEV(EventRow, { event: e }))
+      ] })
+    ] }),
+    output2.length > 0 && /* @__PURE__ */ jsxDEV("pre", { class: "output", children: output2.join(`
+`) })
+  ] }) });
+}
+function EventRow({ event: e }) {
+  let cells = e.type === "step" ? [e.step, e.state, e.ms, e.message] : e.type === "log" ? ["log", e.level, void 0, e.message] : e.type === "progress" ? ["progress", "", void 0, `${e.received} of ${e.total} bytes`] : e.type === "result" ? [
+    "result",
+    e.ok ? "ok" : "failed",
+    e.durationMs,
+    e.ok ? e.version.version : e.error.message
+  ] : ["heartbeat", "", void 0, ""], [name, state, ms, message2] = cells;
+  return /* @__PURE__ */ jsxDEV("tr", { children: [
+    /* @__PURE__ */ jsxDEV("td", { class: "mono", children: when(e.at) }),
+    /* @__PURE__ */ jsxDEV("td", { children: name }),
+    /* @__PURE__ */ jsxDEV("td", { children: state && /* @__PURE__ */ jsxDEV("span", { class: `pill ${state === "done" ? "ok" : state}`, children: state }) }),
+    /* @__PURE__ */ jsxDEV("td", { class: "num", children: ms }),
+    /* @__PURE__ */ jsxDEV("td", { children: message2 })
+  ] });
+}
+
+// receiver/admin/routes/pages.tsx
+function dashboard(receiver, meter) {
+  return async function(c) {
+    let views = await Promise.all([...receiver.apps.values()].map((rt) => appView(rt, meter))), csrf = c.var.adminSession.csrf;
+    return c.html(/* @__PURE__ */ jsxDEV(DashboardPage, { views, csrf, nonce: c.get("secureHeadersNonce") }));
+  };
+}
+function appPanel(meter) {
+  return async function(c) {
+    let view = await appView(c.var.adminApp, meter);
+    return c.html(/* @__PURE__ */ jsxDEV(AppPanel, { view, csrf: c.var.adminSession.csrf }));
+  };
+}
+function logPage(receiver) {
+  return async function(c) {
+    let deployId = c.req.param("deployId") ?? "", entries = (await receiver.journal.recent(void 0, 5e3)).filter(
+      (e) => e.deployId === deployId
+    ), text = receiver.journal.readLog(deployId);
+    if (!entries.length && text === void 0)
+      throw new AdminError(
+        404,
+        "ERR_NO_LOG",
+        `no journal entry ${JSON.stringify(deployId.slice(0, 80))}`
+      );
+    let events = (text ?? "").split(`
+`).filter(Boolean).flatMap((line) => {
+      try {
+        return [JSON.parse(line)];
+      } catch {
+        return [];
+      }
+    }), nonce = c.get("secureHeadersNonce"), csrf = c.var.adminSession.csrf;
+    return c.html(
+      /* @__PURE__ */ jsxDEV(LogPage, { deployId, entries, events, csrf, nonce })
+    );
+  };
+}
+
+// receiver/admin/session/session-key.ts
+import { createHmac, randomBytes as randomBytes5 } from "node:crypto";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join2 } from "node:path";
+var KEY_BYTES = 32;
+function loadSessionKey(dataDir, passwordHash) {
+  let file2 = join2(dataDir, "admin-session.key"), key2;
+  try {
+    key2 = readFileSync(file2);
+  } catch (error62) {
+    if (error62.code !== "ENOENT") throw error62;
+  }
+  return key2?.length !== KEY_BYTES && (key2 = randomBytes5(KEY_BYTES), mkdirSync(dataDir, { recursive: !0 }), writeFileSync3(file2, key2, { mode: 384 })), chmodSync(file2, 384), createHmac("sha256", key2).update(`hotswap admin session\0${passwordHash}`).digest();
+}
+
+// receiver/admin/session/sessions.ts
+import { createHmac as createHmac2, randomBytes as randomBytes6, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
+var LOGIN_FORM_MS = 60 * 6e4, Sessions = class {
+  constructor(key2, ttlMs) {
+    this.key = key2;
+    this.ttlMs = ttlMs;
+  }
+  key;
+  ttlMs;
+  revoked = /* @__PURE__ */ new Map();
+  issue(signedIn) {
+    let session = { exp: Date.now() + (signedIn ? this.ttlMs : LOGIN_FORM_MS), csrf: randomBytes6(24).toString("base64url"), signedIn }, payload = Buffer.from(JSON.stringify(session)).toString("base64url");
+    return { session, value: `${payload}.${this.sign(payload)}` };
+  }
+  read(value) {
+    let [payload, signature, extra] = (value ?? "").split(".");
+    if (!payload || !signature || extra !== void 0) return;
+    let expected = Buffer.from(this.sign(payload), "base64url"), actual = Buffer.from(signature, "base64url");
+    if (actual.length !== expected.length || !timingSafeEqual3(actual, expected)) return;
+    let session;
+    try {
+      session = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    } catch {
+      return;
+    }
+    if (!(typeof session.exp != "number" || session.exp <= Date.now()) && !(typeof session.csrf != "string" || this.revoked.has(session.csrf)))
+      return { exp: session.exp, csrf: session.csrf, signedIn: session.signedIn === !0 };
+  }
+  revoke(session) {
+    let now = Date.now();
+    for (let [csrf, exp] of this.revoked) exp <= now && this.revoked.delete(csrf);
+    this.revoked.set(session.csrf, session.exp);
+  }
+  sign(payload) {
+    return createHmac2("sha256", this.key).update(payload).digest("base64url");
+  }
+};
+
+// receiver/admin/create-admin.ts
+function createAdmin(receiver) {
+  let settings = receiver.config.admin;
+  if (!settings) throw new Error("createAdmin needs the config's admin key (admin.passwordHash)");
+  let key2 = loadSessionKey(receiver.config.data, settings.passwordHash), sessions = new Sessions(key2, settings.sessionTtl), meter = new RateMeter(receiver), log = createLog("admin"), page = requireSignIn("redirect"), call = requireSignIn("401"), csrf = checkCsrf(), app2 = findApp(receiver), admin2 = new Hono3();
+  admin2.use("*", adminHeaders(), readSession(sessions)), admin2.get("/login", showLogin(sessions)), admin2.post("/login", limitLogins(), csrf, signIn(sessions, settings.passwordHash)), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page, dashboard(receiver, meter)), admin2.get("/apps/:app", page, app2, appPanel(meter)), admin2.get("/log/:deployId", page, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver));
+  for (let [name, build] of Object.entries(ADMIN_OPERATIONS))
+    admin2.post(`/apps/:app/${name}`, call, csrf, app2, startFromAdmin(build));
+  return admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release")), admin2.onError((error62, c) => answerError(error62, c, log)), admin2;
+}
 
 // receiver/auth/auth-error.ts
 var AUTH_ERRORS = {
@@ -27219,6 +29911,7 @@ function checkGithubPolicy(claims, policy, where, pullRequestsByNameOnly) {
 }
 
 // receiver/auth/authorize.ts
+var REPLAY_MARGIN_S = 60;
 function authorize(p, request2, replay, github2) {
   let { app: app2, op } = request2;
   if (p.app !== app2.name)
@@ -27243,7 +29936,7 @@ function authorize(p, request2, replay, github2) {
     app2.auth?.github && checkGithubPolicy(p.github, app2.auth.github, `apps.${app2.name}.auth.github`, !1);
   }
   if (replay.has(p.jti)) throw new AuthError("ERR_REPLAYED");
-  replay.add(p.jti, p.exp);
+  replay.add(p.jti, p.exp + REPLAY_MARGIN_S);
 }
 
 // node_modules/jose/dist/webapi/lib/buffer_utils.js
@@ -27261,14 +29954,14 @@ function encode(string4) {
       throw new TypeError("non-ASCII string encountered in encode()");
     return encoder.encode(string4);
   }
-  let bytes = new Uint8Array(string4.length);
+  let bytes2 = new Uint8Array(string4.length);
   for (let i = 0; i < string4.length; i++) {
     let code = string4.charCodeAt(i);
     if (code > 127)
       throw new TypeError("non-ASCII string encountered in encode()");
-    bytes[i] = code;
+    bytes2[i] = code;
   }
-  return bytes;
+  return bytes2;
 }
 function decodeBase64(encoded, url2 = !1) {
   if (Uint8Array.fromBase64)
@@ -27278,10 +29971,10 @@ function decodeBase64(encoded, url2 = !1) {
       throw new TypeError("Invalid base64url");
     encoded = encoded.replace(/-/g, "+").replace(/_/g, "/");
   }
-  let binary = atob(encoded), bytes = new Uint8Array(binary.length);
+  let binary = atob(encoded), bytes2 = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++)
-    bytes[i] = binary.charCodeAt(i);
-  return bytes;
+    bytes2[i] = binary.charCodeAt(i);
+  return bytes2;
 }
 
 // node_modules/jose/dist/webapi/util/errors.js
@@ -27384,23 +30077,23 @@ var JOSEError = class extends Error {
 
 // node_modules/jose/dist/webapi/util/base64url.js
 var invalid = "The input to be decoded is not correctly encoded.";
-function decode(input2) {
+function decode(input3) {
   try {
-    return decodeBase64(typeof input2 == "string" ? input2 : decoder.decode(input2), !0);
+    return decodeBase64(typeof input3 == "string" ? input3 : decoder.decode(input3), !0);
   } catch (cause) {
     throw new TypeError(invalid, { cause });
   }
 }
 
 // node_modules/jose/dist/webapi/lib/validate.js
-function isObject(input2) {
-  if (typeof input2 != "object" || input2 === null || Object.prototype.toString.call(input2) !== "[object Object]")
+function isObject(input3) {
+  if (typeof input3 != "object" || input3 === null || Object.prototype.toString.call(input3) !== "[object Object]")
     return !1;
-  let prototype = Object.getPrototypeOf(input2);
+  let prototype = Object.getPrototypeOf(input3);
   return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
-function isJwkSet(input2) {
-  return isObject(input2) && Array.isArray(input2.keys) && Array.from(input2.keys).every(isObject);
+function isJwkSet(input3) {
+  return isObject(input3) && Array.isArray(input3.keys) && Array.from(input3.keys).every(isObject);
 }
 function isDisjoint(...headers) {
   let parameters = /* @__PURE__ */ new Set();
@@ -27413,18 +30106,18 @@ function isDisjoint(...headers) {
       }
   return !0;
 }
-function decodeBase64url(value, label, ErrorClass) {
+function decodeBase64url(value, label2, ErrorClass) {
   try {
     return decode(value);
   } catch (cause) {
-    throw new ErrorClass(`Failed to base64url decode the ${label}`, { cause });
+    throw new ErrorClass(`Failed to base64url decode the ${label2}`, { cause });
   }
 }
-function encodeAsciiMember(value, label, ErrorClass) {
+function encodeAsciiMember(value, label2, ErrorClass) {
   try {
     return encode(value);
   } catch (cause) {
-    throw new ErrorClass(`The ${label} is not a valid base64url string`, { cause });
+    throw new ErrorClass(`The ${label2} is not a valid base64url string`, { cause });
   }
 }
 function parseJoseHeader(encodedProtectedHeader, ErrorClass, message2) {
@@ -27449,7 +30142,7 @@ function validateCrit(Err, recognizedDefault, recognizedOption, protectedHeader,
     throw new Err('"crit" (Critical) Header Parameter MUST be integrity protected');
   if (!protectedHeader || protectedHeader.crit === void 0)
     return [];
-  if (!Array.isArray(protectedHeader.crit) || protectedHeader.crit.length === 0 || protectedHeader.crit.some((input2) => typeof input2 != "string" || input2.length === 0))
+  if (!Array.isArray(protectedHeader.crit) || protectedHeader.crit.length === 0 || protectedHeader.crit.some((input3) => typeof input3 != "string" || input3.length === 0))
     throw new Err('"crit" (Critical) Header Parameter MUST be an array of non-empty strings when present');
   let recognized = recognizedOption === void 0 ? recognizedDefault : { __proto__: null, ...recognizedOption, ...recognizedDefault };
   for (let parameter of protectedHeader.crit) {
@@ -27749,10 +30442,10 @@ function secs(str) {
   let value = parseFloat(matched[2]), durationSeconds = Math.round(value * multipliers[matched[3][0].toLowerCase()]);
   return Number.isFinite(durationSeconds) || invalidDuration(), matched[1] === "-" || matched[4] === "ago" ? -durationSeconds : durationSeconds;
 }
-function validateInput(label, input2) {
-  if (!Number.isFinite(input2))
-    throw new TypeError(`Invalid ${label} input`);
-  return input2;
+function validateInput(label2, input3) {
+  if (!Number.isFinite(input3))
+    throw new TypeError(`Invalid ${label2} input`);
+  return input3;
 }
 var normalizeTyp = (value) => {
   let normalized = value.toLowerCase();
@@ -27829,8 +30522,8 @@ function isUsableJWK(jwk, entry, alg, kid) {
   let { kty, key_ops: keyOps, ext, kid: jwkKid, alg: jwkAlg, use, crv } = jwk;
   return (ext === void 0 || typeof ext == "boolean") && (keyOps === void 0 || Array.isArray(keyOps) && keyOps.every((operation, index) => typeof operation == "string" && keyOps.indexOf(operation) === index) && keyOps.includes("verify")) && entry.kty.includes(kty) && (kid === void 0 || typeof kid == "string" && kid === jwkKid) && (jwkAlg === void 0 ? kty !== "AKP" : alg === jwkAlg) && (use === void 0 || use === "sig") && (!entry.crv || crv === entry.crv);
 }
-async function importWithAlgCache(cache3, jwk, entry) {
-  let cached2 = cache3.get(jwk) || cache3.set(jwk, {}).get(jwk), { alg } = entry;
+async function importWithAlgCache(cache2, jwk, entry) {
+  let cached2 = cache2.get(jwk) || cache2.set(jwk, {}).get(jwk), { alg } = entry;
   if (cached2[alg] === void 0) {
     let pending = jwkToKey(entry, jwk, !0).then((key2) => {
       if (key2.type !== "public")
@@ -27904,8 +30597,8 @@ async function fetchJwks(url2, headers, signal2, fetchImpl = fetch) {
   }
 }
 var jwksCache = /* @__PURE__ */ Symbol();
-function isFreshFor(timestamp, duration4) {
-  return Number.isFinite(timestamp) && Date.now() < timestamp + duration4;
+function isFreshFor(timestamp, duration5) {
+  return Number.isFinite(timestamp) && Date.now() < timestamp + duration5;
 }
 function validateDuration(value, fallback, option) {
   if (Number.isNaN(value))
@@ -27922,9 +30615,9 @@ function createRemoteJWKSet(url2, options) {
     throw new TypeError('"timeoutDuration" option must be a non-negative integer');
   let timeoutDuration = typeof timeoutOption == "number" ? timeoutOption : 5e3, cooldownDuration = validateDuration(opts.cooldownDuration, 3e4, "cooldownDuration"), cacheMaxAge = validateDuration(opts.cacheMaxAge, 6e5, "cacheMaxAge"), headers = new Headers(opts.headers);
   USER_AGENT && !headers.has("User-Agent") && headers.set("User-Agent", USER_AGENT), headers.has("accept") || headers.set("accept", "application/json, application/jwk-set+json");
-  let fetchImpl = opts[customFetch], cache3 = opts[jwksCache], jwksTimestamp, pendingFetch, reloadSequence = 0, appliedSequence = 0, local;
-  if (cache3 && typeof cache3 == "object") {
-    let { uat, jwks } = cache3;
+  let fetchImpl = opts[customFetch], cache2 = opts[jwksCache], jwksTimestamp, pendingFetch, reloadSequence = 0, appliedSequence = 0, local;
+  if (cache2 && typeof cache2 == "object") {
+    let { uat, jwks } = cache2;
     isFreshFor(uat, cacheMaxAge) && isJwkSet(jwks) && (jwksTimestamp = uat, local = createLocalJWKSet(jwks));
   }
   let reload = async () => {
@@ -27935,7 +30628,7 @@ function createRemoteJWKSet(url2, options) {
           return;
         local = next;
         let updatedAt = Date.now();
-        cache3 && (cache3.uat = updatedAt, cache3.jwks = json3), jwksTimestamp = updatedAt, appliedSequence = sequence;
+        cache2 && (cache2.uat = updatedAt, cache2.jwks = json3), jwksTimestamp = updatedAt, appliedSequence = sequence;
       }).finally(() => {
         pendingFetch === current && (pendingFetch = void 0);
       });
@@ -28028,7 +30721,7 @@ function boundAudience(audience, app2, op, sha2562) {
 
 // receiver/auth/jose-errors.ts
 function fromJose(error62, algDetail) {
-  return error62 instanceof AuthError ? error62 : error62 instanceof errors_exports.JWTExpired ? new AuthError("ERR_EXPIRED") : error62 instanceof errors_exports.JWTClaimValidationFailed ? error62.claim === "aud" ? new AuthError("ERR_AUDIENCE") : error62.claim === "iss" ? new AuthError("ERR_ISSUER") : error62.claim === "iat" && error62.reason === "check_failed" ? new AuthError("ERR_IAT_FUTURE") : error62.claim === "nbf" ? new AuthError("ERR_CLAIM_INVALID", "nbf is in the future") : error62.reason === "missing" ? new AuthError("ERR_CLAIM_MISSING", error62.claim) : new AuthError("ERR_CLAIM_INVALID", error62.claim) : error62 instanceof errors_exports.JOSEAlgNotAllowed || error62 instanceof errors_exports.JOSENotSupported ? new AuthError("ERR_ALG_NOT_ALLOWED", algDetail) : error62 instanceof errors_exports.JWKSNoMatchingKey ? new AuthError("ERR_UNKNOWN_KEY", "no key in the issuer's JWKS has this kid") : error62 instanceof errors_exports.JWKSTimeout || error62 instanceof errors_exports.JWKSInvalid || error62 instanceof TypeError ? new AuthError("ERR_ISSUER_UNREACHABLE", error62.message) : error62 instanceof errors_exports.JWSSignatureVerificationFailed ? new AuthError("ERR_BAD_SIGNATURE") : error62 instanceof errors_exports.JOSEError && error62.code === "ERR_JOSE_GENERIC" ? new AuthError("ERR_ISSUER_UNREACHABLE", error62.message) : new AuthError("ERR_TOKEN_MALFORMED");
+  return error62 instanceof AuthError ? error62 : error62 instanceof errors_exports.JWTExpired ? new AuthError("ERR_EXPIRED") : error62 instanceof errors_exports.JWTClaimValidationFailed ? error62.claim === "aud" ? new AuthError("ERR_AUDIENCE") : error62.claim === "iss" ? new AuthError("ERR_ISSUER") : error62.claim === "nbf" ? new AuthError("ERR_CLAIM_INVALID", "nbf is in the future") : error62.reason === "missing" ? new AuthError("ERR_CLAIM_MISSING", error62.claim) : new AuthError("ERR_CLAIM_INVALID", error62.claim) : error62 instanceof errors_exports.JOSEAlgNotAllowed || error62 instanceof errors_exports.JOSENotSupported ? new AuthError("ERR_ALG_NOT_ALLOWED", algDetail) : error62 instanceof errors_exports.JWKSNoMatchingKey ? new AuthError("ERR_UNKNOWN_KEY", "no key in the issuer's JWKS has this kid") : error62 instanceof errors_exports.JWKSTimeout || error62 instanceof errors_exports.JWKSInvalid ? new AuthError("ERR_ISSUER_UNREACHABLE", error62.message) : error62 instanceof errors_exports.JWSSignatureVerificationFailed ? new AuthError("ERR_BAD_SIGNATURE") : error62 instanceof errors_exports.JOSEError && error62.code === "ERR_JOSE_GENERIC" ? new AuthError("ERR_ISSUER_UNREACHABLE", error62.message) : new AuthError("ERR_TOKEN_MALFORMED");
 }
 
 // receiver/auth/verify-key-token.ts
@@ -28086,9 +30779,11 @@ async function verifyOidcToken(token, issuer, boundAudience2) {
       requiredClaims: ["exp", "iat", "jti"],
       clockTolerance: CLOCK_TOLERANCE_S2
     });
+    if (payload.iat > Date.now() / 1e3 + CLOCK_TOLERANCE_S2)
+      throw new AuthError("ERR_IAT_FUTURE");
     return payload;
   } catch (error62) {
-    throw fromJose(error62, "GitHub ID tokens are RS256");
+    throw error62 instanceof TypeError ? new AuthError("ERR_ISSUER_UNREACHABLE", error62.message) : fromJose(error62, "GitHub ID tokens are RS256");
   }
 }
 
@@ -28113,7 +30808,8 @@ async function identify(token, trust, request2) {
       who: { repository: repository2, ref: ref2, sha: sha2, run_id: run_id2, actor: actor2, keyId: c2.kid }
     };
   }
-  if (!trust.github) throw new AuthError("ERR_OIDC_OFF");
+  if (!trust.github)
+    throw new AuthError("ERR_OIDC_OFF", "the token carries iss (key-mode tokens must not)");
   if (iss !== trust.github.issuer.url)
     throw new AuthError("ERR_ISSUER", `token iss ${JSON.stringify(String(iss).slice(0, 100))}`);
   let audience = boundAudience(trust.audience, request2.app, request2.op, request2.sha256), c = await verifyOidcToken(token, trust.github.issuer, audience).catch(
@@ -28143,6 +30839,22 @@ async function identify(token, trust, request2) {
 // receiver/api/authenticate.ts
 function authenticate(receiver, op) {
   return async function(c, next) {
+    let address2 = c.env.incoming.socket.remoteAddress ?? "", wait = receiver.failures.retryAfter(address2);
+    if (wait)
+      throw new HttpError(
+        429,
+        "ERR_RATE_LIMITED",
+        `too many failed authentications from ${address2}; try again in ${wait} s`,
+        wait
+      );
+    try {
+      await check2(c);
+    } catch (error62) {
+      throw error62 instanceof AuthError && error62.status !== 503 && receiver.failures.fail(address2), error62;
+    }
+    await next();
+  };
+  async function check2(c) {
     let match2 = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
     if (!match2) throw new AuthError("ERR_NO_TOKEN");
     let name = c.req.param("app") ?? "", sha2562 = c.req.header(SHA256_HEADER)?.toLowerCase();
@@ -28164,337 +30876,18 @@ function authenticate(receiver, op) {
       { app: runtime.config, op, sha256: sha2562 },
       receiver.replay,
       receiver.config.auth.github
-    ), c.set("principal", principal), c.set("runtime", runtime), await next();
-  };
+    ), c.set("principal", principal), c.set("runtime", runtime);
+  }
 }
 
 // receiver/api/error-response.ts
 function errorResponse(error62, c, log) {
-  let known = error62 instanceof HttpError ? error62 : new HttpError(500, "ERR_INTERNAL", "internal error; see the receiver's log");
+  let known2 = error62 instanceof HttpError ? error62 : new HttpError(500, "ERR_INTERNAL", "internal error; see the receiver's log");
   error62 instanceof HttpError || log(`internal error on ${c.req.method} ${c.req.path}: ${error62.stack ?? error62.message}`);
   let headers = {};
-  known.status === 401 && (headers["www-authenticate"] = `Bearer realm="hotswap", error="invalid_token", error_description="${known.code}"`), c.req.method === "POST" && (headers.connection = "close");
-  let body = { error: { code: known.code, message: known.message } };
-  return c.json(body, known.status, headers);
-}
-
-// receiver/api/swap-route.ts
-import { copyFile as copyFile2 } from "node:fs/promises";
-
-// receiver/swap/replace-exe.ts
-import * as fsp from "node:fs/promises";
-
-// receiver/staging/fsync-dir.ts
-import { open } from "node:fs/promises";
-async function fsyncDir(dir) {
-  try {
-    let handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-  }
-}
-
-// receiver/swap/replace-exe.ts
-import { dirname } from "node:path";
-
-// receiver/swap/retry-busy.ts
-var BUSY = /* @__PURE__ */ new Set(["EBUSY", "EPERM", "EACCES"]), ATTEMPTS = 10;
-async function retryBusy(fn, baseDelayMs = 50) {
-  for (let attempt = 1; ; attempt++)
-    try {
-      return await fn();
-    } catch (error62) {
-      let code = error62.code;
-      if (!code || !BUSY.has(code) || attempt >= ATTEMPTS) throw error62;
-      await new Promise((r) => setTimeout(r, Math.min(baseDelayMs * 2 ** (attempt - 1), 1e3)));
-    }
-}
-
-// receiver/swap/replace-exe.ts
-var asidePath = (exeFile) => `${exeFile}.hotswap-old`;
-async function replaceExe(source, exeFile, options = {}) {
-  let fs = options.fs ?? fsp, retry = (fn) => retryBusy(fn, options.retryDelayMs);
-  if ((options.platform ?? process.platform) !== "win32")
-    await retry(() => fs.rename(source, exeFile));
-  else {
-    let aside = asidePath(exeFile);
-    await fs.unlink(aside).catch(() => {
-    });
-    let hadOld = await fs.access(exeFile).then(
-      () => !0,
-      () => !1
-    );
-    hadOld && await retry(() => fs.rename(exeFile, aside));
-    try {
-      await retry(() => fs.rename(source, exeFile));
-    } catch (error62) {
-      throw hadOld && await retry(() => fs.rename(aside, exeFile)), error62;
-    }
-    hadOld && await fs.unlink(aside).catch(() => {
-    });
-  }
-  await fsyncDir(dirname(exeFile));
-}
-
-// receiver/swap/restore-release.ts
-import { copyFile } from "node:fs/promises";
-var restorePath = (exeFile) => `${exeFile}.hotswap-restore`;
-async function restoreRelease(releases, release, exeFile, replace) {
-  let tmp = restorePath(exeFile);
-  await copyFile(releases.fileOf(release), tmp), await replaceExe(tmp, exeFile, replace);
-}
-
-// receiver/swap/step.ts
-function stepper(emit) {
-  return async function(name, fn, done) {
-    let started = performance.now();
-    emit({ type: "step", step: name, state: "start" });
-    try {
-      let value = await fn(), message2 = done?.(value);
-      return emit({
-        type: "step",
-        step: name,
-        state: "done",
-        ms: Math.round(performance.now() - started),
-        ...message2 ? { message: message2 } : {}
-      }), value;
-    } catch (error62) {
-      throw emit({
-        type: "step",
-        step: name,
-        state: "failed",
-        ms: Math.round(performance.now() - started),
-        message: error62.message
-      }), error62;
-    }
-  };
-}
-
-// receiver/swap/hot-swap.ts
-async function hotSwap(parts, incoming, run, emit) {
-  let { app: app2, gate, releases, record: record2 } = parts, step = stepper(emit), kept = run.previous ? await releases.keep(app2.exeFile, run.previous) : void 0, note = (phase) => record2.write({
-    deployId: run.deployId,
-    op: run.op,
-    phase,
-    kept: kept?.id,
-    oldSha256: run.previous?.sha256,
-    newSha256: incoming.info.sha256,
-    startedAt: (/* @__PURE__ */ new Date()).toISOString()
-  });
-  note("hold");
-  let heldAt = performance.now();
-  await step(
-    "hold",
-    () => gate.hold(),
-    () => `new requests wait at the gate (at most ${app2.hold.maxRequests} for ${app2.hold.timeout} ms)`
-  );
-  let outcome;
-  try {
-    outcome = await whileHeld(parts, incoming, kept, note, emit);
-  } finally {
-    note("release"), await step(
-      "release",
-      () => gate.release(),
-      () => "queued requests go to the servers"
-    );
-  }
-  return { ...outcome, holdMs: Math.round(performance.now() - heldAt) };
-}
-async function whileHeld(parts, incoming, kept, note, emit) {
-  let { app: app2, pool, gate } = parts, step = stepper(emit);
-  note("unload"), await step("unload", async () => {
-    await gate.drain(app2.drainTimeoutMs) || emit({
-      type: "log",
-      level: "warn",
-      message: `requests still in flight after drainTimeout (${app2.drainTimeoutMs} ms); stopping anyway`
-    }), await pool.stop();
-  }), note("swap");
-  try {
-    await step(
-      "swap",
-      () => replaceExe(incoming.path, app2.exeFile, parts.replace),
-      () => `exeFile is now ${incoming.info.sha256.slice(0, 12)}` + (kept ? `; the old one is kept as release ${kept.id}` : "")
-    );
-  } catch (error62) {
-    return await step("reload", () => pool.start(app2.exeFile)), {
-      ok: !1,
-      kept,
-      error: {
-        code: "ERR_SWAP",
-        message: `could not move the update into exeFile: ${error62.message}`
-      }
-    };
-  }
-  note("reload");
-  try {
-    return await step(
-      "reload",
-      () => pool.start(app2.exeFile),
-      () => `${app2.instances} server(s) healthy`
-    ), { ok: !0, kept };
-  } catch (error62) {
-    let output2 = error62.output ?? pool.output(), message2 = `the new version failed its health check: ${error62.message}`;
-    return kept ? (note("rollback"), await step(
-      "rollback",
-      async () => {
-        await pool.stop(), await restoreRelease(parts.releases, kept, app2.exeFile, parts.replace), await pool.start(app2.exeFile);
-      },
-      () => `release ${kept.id} serves again`
-    ), {
-      ok: !1,
-      kept,
-      output: output2,
-      rolledBack: !0,
-      error: { code: "ERR_HEALTH_CHECK", message: message2 }
-    }) : {
-      ok: !1,
-      output: output2,
-      error: {
-        code: "ERR_HEALTH_CHECK",
-        message: `${message2}; there is no earlier release to roll back to`
-      }
-    };
-  }
-}
-
-// receiver/version/version-info.ts
-import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-async function versionInfo(file2, versionCommand) {
-  let info;
-  try {
-    info = await stat(file2);
-  } catch (error62) {
-    if (error62.code === "ENOENT") return null;
-    throw error62;
-  }
-  let result = {
-    sha256: await sha256Cached(file2, info),
-    size: info.size,
-    mtime: info.mtime.toISOString()
-  }, version2 = versionCommand && await runVersionCommand(versionCommand, file2);
-  return version2 && (result.version = version2), result;
-}
-var cache2 = /* @__PURE__ */ new Map();
-async function sha256Cached(file2, info) {
-  let key2 = `${info.ino}:${info.size}:${info.mtimeMs}`, hit = cache2.get(file2);
-  if (hit?.key === key2) return hit.sha256;
-  let hash2 = createHash("sha256");
-  for await (let chunk of createReadStream(file2)) hash2.update(chunk);
-  let sha2562 = hash2.digest("hex");
-  return cache2.set(file2, { key: key2, sha256: sha2562 }), sha2562;
-}
-function runVersionCommand(command, exe) {
-  let [program, ...args] = command.map((part) => part.replaceAll("{exe}", exe));
-  return new Promise((done) => {
-    execFile(program, args, { timeout: 1e4, maxBuffer: 64 * 1024 }, (error62, stdout, stderr) => {
-      if (error62) return done(void 0);
-      let line = `${stdout}
-${stderr}`.split(/\r?\n/).find((l) => l.trim());
-      done(line?.trim().slice(0, 200));
-    });
-  });
-}
-
-// receiver/runtime/run-swap.ts
-async function runSwap(rt, op, incoming, ctx) {
-  let { config: app2, journal } = rt, base = { deployId: ctx.deployId, app: app2.name, who: ctx.who }, previous = await versionInfo(app2.exeFile, app2.versionCommand);
-  journal.append({
-    ...base,
-    op,
-    outcome: "started",
-    at: (/* @__PURE__ */ new Date()).toISOString(),
-    before: previous ?? void 0,
-    after: incoming.info
-  });
-  let parts = { app: app2, pool: rt.pool, gate: rt.gate, releases: rt.releases, record: rt.record }, outcome = await hotSwap(
-    parts,
-    incoming,
-    { deployId: ctx.deployId, op, previous },
-    ctx.emit
-  ), now = outcome.ok ? incoming.info : outcome.rolledBack && outcome.kept ? versionOf(outcome.kept) : await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0;
-  await rt.releases.prune(app2.keepReleases, outcome.kept ? [outcome.kept.id] : []);
-  let durationMs = Math.round(performance.now() - ctx.startedAt);
-  journal.append({
-    ...base,
-    op,
-    outcome: outcome.ok ? "ok" : outcome.rolledBack ? "rolled-back" : "failed",
-    at: (/* @__PURE__ */ new Date()).toISOString(),
-    before: previous ?? void 0,
-    after: now,
-    holdMs: outcome.holdMs,
-    durationMs,
-    error: outcome.error
-  }), rt.record.clear();
-  let common = {
-    type: "result",
-    deployId: ctx.deployId,
-    op,
-    app: app2.name,
-    previous: previous ?? void 0,
-    holdMs: outcome.holdMs,
-    durationMs
-  };
-  return outcome.ok ? { ...common, ok: !0, version: now } : {
-    ...common,
-    ok: !1,
-    version: now,
-    error: outcome.error,
-    rolledBack: outcome.rolledBack ?? !1,
-    ...outcome.output ? { output: outcome.output } : {}
-  };
-}
-function versionOf({ sha256: sha2562, size: size2, mtime, version: version2 }) {
-  return { sha256: sha2562, size: size2, mtime, ...version2 ? { version: version2 } : {} };
-}
-
-// receiver/runtime/deploy-id.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
-function newDeployId(now = /* @__PURE__ */ new Date()) {
-  return `d-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes3(3).toString("hex")}`;
-}
-
-// receiver/runtime/start-operation.ts
-async function startOperation(rt, op, who, listen, prepare, run) {
-  let deployId = newDeployId(), busy = rt.lock.busy;
-  if (!rt.lock.tryAcquire(deployId))
-    throw new HttpError(
-      409,
-      "ERR_BUSY",
-      `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`
-    );
-  let emit = (event) => {
-    rt.journal.log(deployId, event), rt.feed.emit("event", { app: rt.config.name, deployId, op, event }), listen?.(event);
-  }, ctx = { deployId, emit, startedAt: performance.now(), who };
-  try {
-    await prepare(ctx);
-  } catch (error62) {
-    throw rt.lock.release(deployId), error62;
-  }
-  let done = run(ctx).catch((error62) => {
-    rt.log("error", `${op} ${deployId} failed: ${error62.stack ?? error62.message}`);
-    let durationMs = Math.round(performance.now() - ctx.startedAt);
-    return {
-      type: "result",
-      ok: !1,
-      deployId,
-      op,
-      app: rt.config.name,
-      error: { code: "ERR_INTERNAL", message: error62.message },
-      holdMs: 0,
-      durationMs
-    };
-  }).then((result) => (rt.log(
-    result.ok ? "info" : "warn",
-    `${op} ${deployId} ${result.ok ? "ok" : `failed: ${result.error.message}`}`
-  ), emit(result), result)).finally(() => rt.lock.release(deployId));
-  return { deployId, done };
+  known2.status === 401 && (headers["www-authenticate"] = `Bearer realm="hotswap", error="invalid_token", error_description="${known2.code}"`), c.req.method === "POST" && (headers.connection = "close"), known2.retryAfter && (headers["retry-after"] = String(known2.retryAfter));
+  let body = { error: { code: known2.code, message: known2.message } };
+  return c.json(body, known2.status, headers);
 }
 
 // receiver/api/ndjson-stream.ts
@@ -28510,10 +30903,11 @@ var NdjsonStream = class {
         this.controller = controller;
       },
       cancel: () => this.close()
-    }), this.arm();
+    });
   }
+  /** The answer; heartbeats start with it (not while an upload is still being read). */
   response() {
-    return new Response(this.body, {
+    return this.arm(), new Response(this.body, {
       status: 200,
       headers: { "content-type": NDJSON, "cache-control": "no-store", "x-accel-buffering": "no" }
     });
@@ -28537,225 +30931,47 @@ var NdjsonStream = class {
 };
 
 // receiver/api/streamed-run.ts
-async function streamedRun(c, op, prepare, run) {
-  let stream = new NdjsonStream();
+async function streamedRun(c, operation) {
+  let stream2 = new NdjsonStream(), { op, prepare, run: run2 } = operation;
   try {
     await startOperation(
       c.var.runtime,
       op,
       c.var.principal.who,
-      (e) => stream.write(e),
+      (e) => stream2.write(e),
       prepare,
-      run
+      run2
     );
   } catch (error62) {
-    throw stream.close(), error62;
+    throw stream2.close(), error62;
   }
-  return stream.response();
-}
-
-// receiver/api/swap-route.ts
-async function swapRoute(c) {
-  let rt = c.var.runtime, app2 = rt.config, staged = null;
-  return streamedRun(
-    c,
-    "swap",
-    async () => {
-      if (staged = await versionInfo(app2.updateFile, app2.versionCommand), !staged)
-        throw new HttpError(
-          404,
-          "ERR_NOTHING_STAGED",
-          `nothing is staged at ${app2.updateFile}: upload first`
-        );
-    },
-    (ctx) => runSwap(rt, "swap", { path: app2.updateFile, info: staged }, ctx)
-  );
-}
-async function rollbackRoute(c) {
-  let rt = c.var.runtime, app2 = rt.config, to = c.req.query("to"), release;
-  return streamedRun(
-    c,
-    "rollback",
-    async () => {
-      let current = await versionInfo(app2.exeFile), releases = await rt.releases.list();
-      if (release = to ? releases.find((r) => r.id === to) : releases.find((r) => r.sha256 !== current?.sha256), !release) {
-        let ids2 = releases.map((r) => r.id).join(", ") || "none";
-        throw new HttpError(
-          404,
-          "ERR_NO_RELEASE",
-          to ? `no kept release ${JSON.stringify(to.slice(0, 80))}; kept: ${ids2}` : `no kept release differs from the running one; kept: ${ids2}`
-        );
-      }
-      await copyFile2(rt.releases.fileOf(release), restorePath(app2.exeFile));
-    },
-    (ctx) => runSwap(rt, "rollback", { path: restorePath(app2.exeFile), info: release }, ctx)
-  );
-}
-
-// receiver/staging/stage-upload.ts
-import { createHash as createHash2, randomBytes as randomBytes4 } from "node:crypto";
-import { chmod, open as open2, rename, unlink } from "node:fs/promises";
-import { basename, dirname as dirname2, join } from "node:path";
-var STAGING_TMP = ".hotswap-upload-";
-async function stageUpload(body, options) {
-  let { updateFile, length, sha256: sha2562 } = options, tmp = join(
-    dirname2(updateFile),
-    `${STAGING_TMP}${basename(updateFile)}-${randomBytes4(6).toString("hex")}`
-  ), file2 = await open2(tmp, "wx", 493).catch((error62) => {
-    throw new HttpError(500, "ERR_STAGING", `cannot create ${tmp}: ${error62.code ?? error62.message}`);
-  }), received = 0;
-  try {
-    let hash2 = createHash2("sha256");
-    for await (let chunk of idleTimeout(body, options.idleTimeoutMs)) {
-      if (received += chunk.length, received > length)
-        throw new HttpError(
-          400,
-          "ERR_SIZE_MISMATCH",
-          `body is longer than its Content-Length (${length})`
-        );
-      hash2.update(chunk), await file2.write(chunk), options.onProgress?.(received);
-    }
-    if (received < length)
-      throw new HttpError(
-        400,
-        "ERR_UPLOAD_ABORTED",
-        `upload ended after ${received} of ${length} bytes`
-      );
-    let digest = hash2.digest("hex");
-    if (sha2562 !== void 0 && digest !== sha2562)
-      throw new HttpError(
-        400,
-        "ERR_DIGEST_MISMATCH",
-        `the body's SHA-256 is ${digest}, the X-Hotswap-Sha256 header says ${sha2562}`
-      );
-    return await file2.sync(), await file2.close(), await chmod(tmp, 493), await rename(tmp, updateFile), await fsyncDir(dirname2(updateFile)), { size: received, sha256: digest };
-  } catch (error62) {
-    throw await file2.close().catch(() => {
-    }), await unlink(tmp).catch(() => {
-    }), asHttpError(error62, received, length);
-  }
-}
-async function* idleTimeout(body, ms) {
-  let timer, arm = () => {
-    clearTimeout(timer), timer = setTimeout(
-      () => body.destroy(new HttpError(408, "ERR_UPLOAD_TIMEOUT", `no upload data for ${ms} ms`)),
-      ms
-    );
-  };
-  arm();
-  try {
-    for await (let chunk of body)
-      arm(), yield chunk;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-function asHttpError(error62, received, length) {
-  if (error62 instanceof HttpError) return error62;
-  let code = error62.code;
-  return code === "ENOSPC" || code === "EDQUOT" ? new HttpError(
-    507,
-    "ERR_DISK_FULL",
-    `the disk holding updateFile is full after ${received} of ${length} bytes; free space and deploy again`
-  ) : code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || error62.message === "aborted" ? new HttpError(
-    400,
-    "ERR_UPLOAD_ABORTED",
-    `upload ended after ${received} of ${length} bytes`
-  ) : new HttpError(500, "ERR_STAGING", `staging failed: ${error62.message}`);
-}
-
-// receiver/api/upload-route.ts
-async function uploadRoute(c, op) {
-  let rt = c.var.runtime, app2 = rt.config, length = contentLength(c, app2.maxUploadSize), staged;
-  return streamedRun(
-    c,
-    op,
-    async (ctx) => {
-      let started = performance.now();
-      ctx.emit({ type: "step", step: "upload", state: "start" });
-      let { size: size2 } = await stageUpload(c.env.incoming, {
-        updateFile: app2.updateFile,
-        length,
-        sha256: c.var.principal.sha256,
-        idleTimeoutMs: rt.uploadIdleTimeoutMs
-      }), ms = Math.round(performance.now() - started);
-      ctx.emit({ type: "progress", received: size2, total: length }), staged = await versionInfo(app2.updateFile, app2.versionCommand), ctx.emit({
-        type: "step",
-        step: "upload",
-        state: "done",
-        ms,
-        message: `${size2} bytes staged at updateFile, sha256 ${staged.sha256.slice(0, 12)} verified`
-      });
-    },
-    async (ctx) => {
-      if (op === "deploy")
-        return runSwap(rt, "deploy", { path: app2.updateFile, info: staged }, ctx);
-      let previous = await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0, durationMs = Math.round(performance.now() - ctx.startedAt);
-      return rt.journal.append({
-        deployId: ctx.deployId,
-        app: app2.name,
-        op,
-        outcome: "ok",
-        at: (/* @__PURE__ */ new Date()).toISOString(),
-        who: ctx.who,
-        before: previous,
-        after: staged,
-        durationMs
-      }), {
-        type: "result",
-        ok: !0,
-        deployId: ctx.deployId,
-        op,
-        app: app2.name,
-        version: staged,
-        previous,
-        holdMs: 0,
-        durationMs
-      };
-    }
-  );
-}
-function contentLength(c, max) {
-  let type = c.req.header("content-type") ?? "";
-  if (/^multipart\//i.test(type))
-    throw new HttpError(
-      415,
-      "ERR_MEDIA_TYPE",
-      "send the artifact's raw bytes (application/octet-stream), not a form: curl --data-binary @FILE"
-    );
-  let header = c.req.header("content-length");
-  if (header === void 0 || !/^\d+$/.test(header))
-    throw new HttpError(
-      411,
-      "ERR_LENGTH_REQUIRED",
-      "Content-Length is required: send the file with its size, not chunked"
-    );
-  let length = Number(header);
-  if (length > max)
-    throw new HttpError(
-      413,
-      "ERR_TOO_LARGE",
-      `the artifact is ${length} bytes; maxUploadSize of this app is ${max} bytes`
-    );
-  return length;
+  return stream2.response();
 }
 
 // receiver/api/create-api.ts
 function createApi(receiver, log) {
-  let api = new Hono3();
+  let api = new Hono3(), upload = (op) => (c) => streamedRun(
+    c,
+    uploadOperation(c.var.runtime, op, {
+      body: c.env.incoming,
+      contentType: c.req.header("content-type"),
+      contentLength: c.req.header("content-length"),
+      sha256: c.var.principal.sha256
+    })
+  );
   return api.get("/healthz", (c) => c.json({ ok: !0 })), api.get(
     "/v1/apps/:app",
     authenticate(receiver, "status"),
     async (c) => c.json(await c.var.runtime.status())
+  ), api.post("/v1/apps/:app/deploy", authenticate(receiver, "deploy"), upload("deploy")), api.post("/v1/apps/:app/upload", authenticate(receiver, "upload"), upload("upload")), api.post(
+    "/v1/apps/:app/swap",
+    authenticate(receiver, "swap"),
+    (c) => streamedRun(c, swapOperation(c.var.runtime))
   ), api.post(
-    "/v1/apps/:app/deploy",
-    authenticate(receiver, "deploy"),
-    (c) => uploadRoute(c, "deploy")
-  ), api.post(
-    "/v1/apps/:app/upload",
-    authenticate(receiver, "upload"),
-    (c) => uploadRoute(c, "upload")
-  ), api.post("/v1/apps/:app/swap", authenticate(receiver, "swap"), swapRoute), api.post("/v1/apps/:app/rollback", authenticate(receiver, "rollback"), rollbackRoute), api.notFound(
+    "/v1/apps/:app/rollback",
+    authenticate(receiver, "rollback"),
+    (c) => streamedRun(c, rollbackOperation(c.var.runtime, c.req.query("to")))
+  ), receiver.config.admin && api.route("/admin", createAdmin(receiver)), api.notFound(
     (c) => errorResponse(
       new HttpError(404, "ERR_NOT_FOUND", "no such route; see the HTTP API in the README"),
       c,
@@ -28766,8 +30982,8 @@ function createApi(receiver, log) {
 
 // receiver/config/load-config.ts
 var import_yaml = __toESM(require_dist(), 1);
-import { readFileSync } from "node:fs";
-import { dirname as dirname3, resolve as resolve2 } from "node:path";
+import { readFileSync as readFileSync2 } from "node:fs";
+import { dirname as dirname4, resolve as resolve2 } from "node:path";
 
 // receiver/config/config-error.ts
 var ConfigError = class extends Error {
@@ -28917,7 +31133,7 @@ __export(external_exports, {
   decode: () => decode3,
   decodeAsync: () => decodeAsync2,
   deepPartial: () => deepPartial,
-  describe: () => describe2,
+  describe: () => describe3,
   discriminatedUnion: () => discriminatedUnion,
   e164: () => e1642,
   email: () => email2,
@@ -28946,7 +31162,7 @@ __export(external_exports, {
   httpUrl: () => httpUrl,
   iban: () => iban2,
   includes: () => _includes,
-  input: () => input,
+  input: () => input2,
   instanceof: () => _instanceof,
   int: () => int,
   int32: () => int32,
@@ -28974,7 +31190,7 @@ __export(external_exports, {
   maxLength: () => _maxLength,
   maxSize: () => _maxSize,
   memoizer: () => memoizer,
-  meta: () => meta2,
+  meta: () => meta3,
   mime: () => _mime,
   minLength: () => _minLength,
   minSize: () => _minSize,
@@ -28996,7 +31212,7 @@ __export(external_exports, {
   optional: () => optional,
   output: () => output,
   overwrite: () => _overwrite,
-  parse: () => parse2,
+  parse: () => parse3,
   parseAsync: () => parseAsync2,
   partialRecord: () => partialRecord,
   pipe: () => pipe,
@@ -29323,7 +31539,7 @@ __export(core_exports2, {
   createToJSONSchemaMethod: () => createToJSONSchemaMethod,
   decode: () => decode2,
   decodeAsync: () => decodeAsync,
-  describe: () => describe,
+  describe: () => describe2,
   encode: () => encode2,
   encodeAsync: () => encodeAsync,
   extractDefs: () => extractDefs,
@@ -29347,8 +31563,8 @@ __export(core_exports2, {
   locales: () => locales_exports,
   memoizer: () => memoizer,
   mergeValues: () => mergeValues,
-  meta: () => meta,
-  parse: () => parse,
+  meta: () => meta2,
+  parse: () => parse2,
   parseAsync: () => parseAsync,
   parseURLObject: () => parseURLObject,
   prettifyError: () => prettifyError,
@@ -29496,8 +31712,8 @@ var Cached = class {
 function cached(getter) {
   return new Cached(getter);
 }
-function nullish(input2) {
-  return input2 == null;
+function nullish(input3) {
+  return input3 == null;
 }
 function cleanRegex(source) {
   let start = source.startsWith("^") ? 1 : 0, end = source.endsWith("$") ? source.length - 1 : source.length;
@@ -29603,8 +31819,8 @@ function randomString(length = 10) {
 function esc(str) {
   return JSON.stringify(str);
 }
-function slugify(input2) {
-  return input2.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
+function slugify(input3) {
+  return input3.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
 }
 var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
 };
@@ -29855,8 +32071,8 @@ function finalizeIssue(iss, ctx, config2) {
     k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__" || (full[k] = iss[k]);
   return full.path ?? (full.path = []), full.message = message2, ctx?.reportInput && (full.input = iss.input), full;
 }
-function getSizableOrigin(input2) {
-  return input2 instanceof Set ? "set" : input2 instanceof Map ? "map" : input2 instanceof File ? "file" : "unknown";
+function getSizableOrigin(input3) {
+  return input3 instanceof Set ? "set" : input3 instanceof Map ? "map" : input3 instanceof File ? "file" : "unknown";
 }
 var highSurrogate = /[\uD800-\uDBFF]/;
 function codePointLength(str) {
@@ -29868,8 +32084,8 @@ function codePointLength(str) {
     (str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320 && (count2--, i++);
   return count2;
 }
-function getLengthableOrigin(input2) {
-  return Array.isArray(input2) ? "array" : typeof input2 == "string" ? "string" : "unknown";
+function getLengthableOrigin(input3) {
+  return Array.isArray(input3) ? "array" : typeof input3 == "string" ? "string" : "unknown";
 }
 function parsedType(data) {
   let t = typeof data;
@@ -29889,11 +32105,11 @@ function parsedType(data) {
   return t;
 }
 function issue(...args) {
-  let [iss, input2, inst] = args;
+  let [iss, input3, inst] = args;
   return typeof iss == "string" ? {
     message: iss,
     code: "custom",
-    input: input2,
+    input: input3,
     inst
   } : { ...iss };
 }
@@ -29901,35 +32117,35 @@ function cleanEnum(obj) {
   return Object.entries(obj).filter(([k, _]) => Number.isNaN(Number.parseInt(k, 10))).map((el) => el[1]);
 }
 function base64ToUint8Array(base643) {
-  let binaryString = atob(base643), bytes = new Uint8Array(binaryString.length);
+  let binaryString = atob(base643), bytes2 = new Uint8Array(binaryString.length);
   for (let i = 0; i < binaryString.length; i++)
-    bytes[i] = binaryString.charCodeAt(i);
-  return bytes;
+    bytes2[i] = binaryString.charCodeAt(i);
+  return bytes2;
 }
-function uint8ArrayToBase64(bytes) {
+function uint8ArrayToBase64(bytes2) {
   let binaryString = "";
-  for (let i = 0; i < bytes.length; i++)
-    binaryString += String.fromCharCode(bytes[i]);
+  for (let i = 0; i < bytes2.length; i++)
+    binaryString += String.fromCharCode(bytes2[i]);
   return btoa(binaryString);
 }
 function base64urlToUint8Array(base64url3) {
   let base643 = base64url3.replace(/-/g, "+").replace(/_/g, "/"), padding = "=".repeat((4 - base643.length % 4) % 4);
   return base64ToUint8Array(base643 + padding);
 }
-function uint8ArrayToBase64url(bytes) {
-  return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
+function uint8ArrayToBase64url(bytes2) {
+  return uint8ArrayToBase64(bytes2).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
 }
 function hexToUint8Array(hex3) {
   let cleanHex = hex3.replace(/^0x/, "");
   if (cleanHex.length % 2 !== 0)
     throw new Error("Invalid hex string length");
-  let bytes = new Uint8Array(cleanHex.length / 2);
+  let bytes2 = new Uint8Array(cleanHex.length / 2);
   for (let i = 0; i < cleanHex.length; i += 2)
-    bytes[i / 2] = Number.parseInt(cleanHex.slice(i, i + 2), 16);
-  return bytes;
+    bytes2[i / 2] = Number.parseInt(cleanHex.slice(i, i + 2), 16);
+  return bytes2;
 }
-function uint8ArrayToHex(bytes) {
-  return Array.from(bytes).map((b) => b.toString(16).padStart(2, "0")).join("");
+function uint8ArrayToHex(bytes2) {
+  return Array.from(bytes2).map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 var Class = class {
   constructor(..._args) {
@@ -30251,7 +32467,7 @@ var _parse = (_Err) => {
     return result.value;
   };
   return fn;
-}, parse = /* @__PURE__ */ _parse($ZodRealError), _parseAsync = (_Err) => {
+}, parse2 = /* @__PURE__ */ _parse($ZodRealError), _parseAsync = (_Err) => {
   let fn = async (schema, value, _ctx, params) => {
     let ctx = _ctx ? { ..._ctx, async: !0 } : { async: !0 }, result = schema._zod.run({ value, issues: [] }, ctx);
     if (result instanceof Promise && (result = await result), result.issues.length) {
@@ -30302,13 +32518,13 @@ var validateAsync = async (schema, value, _ctx) => {
   let ctx = _ctx ? { ..._ctx, async: !0, abortEarly: !0 } : { async: !0, abortEarly: !0 }, result = schema._zod.run({ value, issues: [] }, ctx);
   return result instanceof Promise && (result = await result), result.issues.length === 0;
 }, _encode = (_Err) => {
-  let parse5 = _parse(_Err), fn = (schema, value, _ctx, _params) => {
+  let parse6 = _parse(_Err), fn = (schema, value, _ctx, _params) => {
     let ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return parse5(schema, value, ctx, finalizeParams(fn, _params));
+    return parse6(schema, value, ctx, finalizeParams(fn, _params));
   };
   return fn;
 }, encode2 = /* @__PURE__ */ _encode($ZodRealError), _decode = (_Err) => {
-  let parse5 = _parse(_Err), fn = (schema, value, _ctx, _params) => parse5(schema, value, _ctx, finalizeParams(fn, _params));
+  let parse6 = _parse(_Err), fn = (schema, value, _ctx, _params) => parse6(schema, value, _ctx, finalizeParams(fn, _params));
   return fn;
 }, decode2 = /* @__PURE__ */ _decode($ZodRealError), _encodeAsync = (_Err) => {
   let parseAsync3 = _parseAsync(_Err), fn = async (schema, value, _ctx, _params) => {
@@ -30345,7 +32561,7 @@ __export(regexes_exports, {
   date: () => date,
   datetime: () => datetime,
   domain: () => domain,
-  duration: () => duration,
+  duration: () => duration2,
   e164: () => e164,
   email: () => email,
   emoji: () => emoji,
@@ -30399,7 +32615,7 @@ var cuid = /^[cC][0-9a-z]{6,}$/, cuid2 = /^[0-9a-z]+$/, ulid = /^[0-7][0-9A-HJKM
 function nanoidOfLength(length) {
   return new RegExp(`^[a-zA-Z0-9_-]{${length}}$`);
 }
-var duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/, extendedDuration = /^[-+]?P(?!$)(?:(?:[-+]?\d+Y)|(?:[-+]?\d+[.,]\d+Y$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:(?:[-+]?\d+W)|(?:[-+]?\d+[.,]\d+W$))?(?:(?:[-+]?\d+D)|(?:[-+]?\d+[.,]\d+D$))?(?:T(?=[\d+-])(?:(?:[-+]?\d+H)|(?:[-+]?\d+[.,]\d+H$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:[-+]?\d+(?:[.,]\d+)?S)?)??$/, guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/, uuid = (version2) => version2 ? new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version2}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`) : /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/, uuid4 = /* @__PURE__ */ uuid(4), uuid6 = /* @__PURE__ */ uuid(6), uuid7 = /* @__PURE__ */ uuid(7), email = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/, html5Email = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, rfc5322Email = /^(([^<>()\[\]\\.,;:\s@"]+(\.[^<>()\[\]\\.,;:\s@"]+)*)|(".+"))@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}])|(([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,}))$/, unicodeEmail = /^[^\s@"]{1,64}@[^\s@]{1,255}$/u, idnEmail = unicodeEmail, browserEmail = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, _emoji = "^(?=[\\s\\S]*[\\p{Extended_Pictographic}\\p{Regional_Indicator}\\u20E3])[\\p{Extended_Pictographic}\\p{Emoji_Component}]+$";
+var duration2 = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/, extendedDuration = /^[-+]?P(?!$)(?:(?:[-+]?\d+Y)|(?:[-+]?\d+[.,]\d+Y$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:(?:[-+]?\d+W)|(?:[-+]?\d+[.,]\d+W$))?(?:(?:[-+]?\d+D)|(?:[-+]?\d+[.,]\d+D$))?(?:T(?=[\d+-])(?:(?:[-+]?\d+H)|(?:[-+]?\d+[.,]\d+H$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:[-+]?\d+(?:[.,]\d+)?S)?)??$/, guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/, uuid = (version2) => version2 ? new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version2}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`) : /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/, uuid4 = /* @__PURE__ */ uuid(4), uuid6 = /* @__PURE__ */ uuid(6), uuid7 = /* @__PURE__ */ uuid(7), email = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/, html5Email = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, rfc5322Email = /^(([^<>()\[\]\\.,;:\s@"]+(\.[^<>()\[\]\\.,;:\s@"]+)*)|(".+"))@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}])|(([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,}))$/, unicodeEmail = /^[^\s@"]{1,64}@[^\s@]{1,255}$/u, idnEmail = unicodeEmail, browserEmail = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, _emoji = "^(?=[\\s\\S]*[\\p{Extended_Pictographic}\\p{Regional_Indicator}\\u20E3])[\\p{Extended_Pictographic}\\p{Emoji_Component}]+$";
 function emoji() {
   return new RegExp(_emoji, "u");
 }
@@ -30500,22 +32716,22 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
   $ZodCheck.init(inst, def), def.format = def.format || "float64";
   let isInt = def.format?.includes("int"), origin = isInt ? "int" : "number", [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
   inst._zod.check = (payload) => {
-    let input2 = payload.value;
+    let input3 = payload.value;
     if (isInt) {
-      if (!Number.isInteger(input2)) {
+      if (!Number.isInteger(input3)) {
         payload.issues.push({
           expected: origin,
           format: def.format,
           code: "invalid_type",
           continue: !1,
-          input: input2,
+          input: input3,
           inst
         });
         return;
       }
-      if (!Number.isSafeInteger(input2)) {
-        input2 > 0 ? payload.issues.push({
-          input: input2,
+      if (!Number.isSafeInteger(input3)) {
+        input3 > 0 ? payload.issues.push({
+          input: input3,
           code: "too_big",
           maximum: Number.MAX_SAFE_INTEGER,
           note: "Integers must be within the safe integer range.",
@@ -30524,7 +32740,7 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
           inclusive: !0,
           continue: !def.abort
         }) : payload.issues.push({
-          input: input2,
+          input: input3,
           code: "too_small",
           minimum: Number.MIN_SAFE_INTEGER,
           note: "Integers must be within the safe integer range.",
@@ -30536,17 +32752,17 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
         return;
       }
     }
-    input2 < minimum && payload.issues.push({
+    input3 < minimum && payload.issues.push({
       origin: "number",
-      input: input2,
+      input: input3,
       code: "too_small",
       minimum,
       inclusive: !0,
       inst,
       continue: !def.abort
-    }), input2 > maximum && payload.issues.push({
+    }), input3 > maximum && payload.issues.push({
       origin: "number",
-      input: input2,
+      input: input3,
       code: "too_big",
       maximum,
       inclusive: !0,
@@ -30558,18 +32774,18 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
   $ZodCheck.init(inst, def);
   let [minimum, maximum] = BIGINT_FORMAT_RANGES[def.format];
   inst._zod.check = (payload) => {
-    let input2 = payload.value;
-    input2 < minimum && payload.issues.push({
+    let input3 = payload.value;
+    input3 < minimum && payload.issues.push({
       origin: "bigint",
-      input: input2,
+      input: input3,
       code: "too_small",
       minimum,
       inclusive: !0,
       inst,
       continue: !def.abort
-    }), input2 > maximum && payload.issues.push({
+    }), input3 > maximum && payload.issues.push({
       origin: "bigint",
-      input: input2,
+      input: input3,
       code: "too_big",
       maximum,
       inclusive: !0,
@@ -30580,13 +32796,13 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
 }), $ZodCheckMaxSize = /* @__PURE__ */ $constructor("$ZodCheckMaxSize", (inst, def) => {
   var _a3;
   $ZodCheck.init(inst, def), (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasSize), inst._zod.check = (payload) => {
-    let input2 = payload.value;
-    input2.size <= def.maximum || payload.issues.push({
-      origin: getSizableOrigin(input2),
+    let input3 = payload.value;
+    input3.size <= def.maximum || payload.issues.push({
+      origin: getSizableOrigin(input3),
       code: "too_big",
       maximum: def.maximum,
       inclusive: !0,
-      input: input2,
+      input: input3,
       inst,
       continue: !def.abort
     });
@@ -30594,13 +32810,13 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
 }), $ZodCheckMinSize = /* @__PURE__ */ $constructor("$ZodCheckMinSize", (inst, def) => {
   var _a3;
   $ZodCheck.init(inst, def), (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasSize), inst._zod.check = (payload) => {
-    let input2 = payload.value;
-    input2.size >= def.minimum || payload.issues.push({
-      origin: getSizableOrigin(input2),
+    let input3 = payload.value;
+    input3.size >= def.minimum || payload.issues.push({
+      origin: getSizableOrigin(input3),
       code: "too_small",
       minimum: def.minimum,
       inclusive: !0,
-      input: input2,
+      input: input3,
       inst,
       continue: !def.abort
     });
@@ -30608,12 +32824,12 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
 }), $ZodCheckSizeEquals = /* @__PURE__ */ $constructor("$ZodCheckSizeEquals", (inst, def) => {
   var _a3;
   $ZodCheck.init(inst, def), (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasSize), inst._zod.check = (payload) => {
-    let input2 = payload.value, size2 = input2.size;
+    let input3 = payload.value, size2 = input3.size;
     if (size2 === def.size)
       return;
     let tooBig = size2 > def.size;
     payload.issues.push({
-      origin: getSizableOrigin(input2),
+      origin: getSizableOrigin(input3),
       ...tooBig ? { code: "too_big", maximum: def.size } : { code: "too_small", minimum: def.size },
       inclusive: !0,
       exact: !0,
@@ -30625,16 +32841,16 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
 }), $ZodCheckMaxLength = /* @__PURE__ */ $constructor("$ZodCheckMaxLength", (inst, def) => {
   var _a3;
   $ZodCheck.init(inst, def), (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength), inst._zod.check = (payload) => {
-    let input2 = payload.value, units = input2.length;
-    if ((typeof input2 == "string" && units > def.maximum ? codePointLength(input2) : units) <= def.maximum)
+    let input3 = payload.value, units = input3.length;
+    if ((typeof input3 == "string" && units > def.maximum ? codePointLength(input3) : units) <= def.maximum)
       return;
-    let origin = getLengthableOrigin(input2);
+    let origin = getLengthableOrigin(input3);
     payload.issues.push({
       origin,
       code: "too_big",
       maximum: def.maximum,
       inclusive: !0,
-      input: input2,
+      input: input3,
       inst,
       continue: !def.abort
     });
@@ -30642,16 +32858,16 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
 }), $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
   var _a3;
   $ZodCheck.init(inst, def), (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength), inst._zod.check = (payload) => {
-    let input2 = payload.value, units = input2.length;
-    if ((typeof input2 == "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input2) : units) >= def.minimum)
+    let input3 = payload.value, units = input3.length;
+    if ((typeof input3 == "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input3) : units) >= def.minimum)
       return;
-    let origin = getLengthableOrigin(input2);
+    let origin = getLengthableOrigin(input3);
     payload.issues.push({
       origin,
       code: "too_small",
       minimum: def.minimum,
       inclusive: !0,
-      input: input2,
+      input: input3,
       inst,
       continue: !def.abort
     });
@@ -30659,10 +32875,10 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
 }), $ZodCheckLengthEquals = /* @__PURE__ */ $constructor("$ZodCheckLengthEquals", (inst, def) => {
   var _a3;
   $ZodCheck.init(inst, def), (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength), inst._zod.check = (payload) => {
-    let input2 = payload.value, units = input2.length, length = typeof input2 == "string" && units >= def.length && units <= def.length * 2 ? codePointLength(input2) : units;
+    let input3 = payload.value, units = input3.length, length = typeof input3 == "string" && units >= def.length && units <= def.length * 2 ? codePointLength(input3) : units;
     if (length === def.length)
       return;
-    let origin = getLengthableOrigin(input2), tooBig = length > def.length;
+    let origin = getLengthableOrigin(input3), tooBig = length > def.length;
     payload.issues.push({
       origin,
       ...tooBig ? { code: "too_big", maximum: def.length } : { code: "too_small", minimum: def.length },
@@ -30770,9 +32986,9 @@ var $ZodCheckProperty = /* @__PURE__ */ $constructor("$ZodCheckProperty", (inst,
       return;
     }
     entries ?? (entries = Reflect.ownKeys(def.shape).map((key2) => [key2, def.shape[key2]]));
-    let input2 = payload.value, proms;
+    let input3 = payload.value, proms;
     for (let [key2, schema] of entries) {
-      let result = schema._zod.run({ value: input2[key2], issues: [] }, {});
+      let result = schema._zod.run({ value: input3[key2], issues: [] }, {});
       result instanceof Promise ? (proms ?? (proms = []), proms.push(result.then((result2) => handleCheckPropertyResult(result2, payload, key2)))) : handleCheckPropertyResult(result, payload, key2);
     }
     if (proms)
@@ -30969,9 +33185,9 @@ var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
 }), $ZodEmail = /* @__PURE__ */ $constructor("$ZodEmail", (inst, def) => {
   def.pattern ?? (def.pattern = email), $ZodStringFormat.init(inst, def);
 }), URL_BAD_FORMAT = 1, URL_UNPARSEABLE = 2;
-function canParseURL(input2) {
+function canParseURL(input3) {
   try {
-    return typeof URL < "u" && typeof URL.canParse == "function" ? URL.canParse(input2) : (new URL(input2), !0);
+    return typeof URL < "u" && typeof URL.canParse == "function" ? URL.canParse(input3) : (new URL(input3), !0);
   } catch {
     return !1;
   }
@@ -31083,7 +33299,7 @@ var $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
 }), $ZodISOTime = /* @__PURE__ */ $constructor("$ZodISOTime", (inst, def) => {
   def.pattern ?? (def.pattern = time(def)), $ZodStringFormat.init(inst, def);
 }), $ZodISODuration = /* @__PURE__ */ $constructor("$ZodISODuration", (inst, def) => {
-  def.pattern ?? (def.pattern = duration), $ZodStringFormat.init(inst, def);
+  def.pattern ?? (def.pattern = duration2), $ZodStringFormat.init(inst, def);
 }), $ZodIPv4 = /* @__PURE__ */ $constructor("$ZodIPv4", (inst, def) => {
   def.pattern ?? (def.pattern = ipv4), $ZodStringFormat.init(inst, def);
 }), ipv6Alphabet = /^[0-9a-fA-F:.]+$/;
@@ -31175,8 +33391,8 @@ function isLuhnAlgo(digits) {
   }
   return sum % 10 === 0;
 }
-function isValidCreditCard(input2) {
-  return creditCard.test(input2) ? isLuhnAlgo(input2.replace(CC_SANITIZE, "")) : !1;
+function isValidCreditCard(input3) {
+  return creditCard.test(input3) ? isLuhnAlgo(input3.replace(CC_SANITIZE, "")) : !1;
 }
 var $ZodCreditCard = /* @__PURE__ */ $constructor("$ZodCreditCard", (inst, def) => {
   def.pattern ?? (def.pattern = creditCard), $ZodStringFormat.init(inst, def), inst._zod.check = (payload) => {
@@ -31201,8 +33417,8 @@ function isIso7064Mod97(iban3) {
   }
   return remainder === 1;
 }
-function isValidIBAN(input2) {
-  return iban.test(input2) ? isIso7064Mod97(input2) : !1;
+function isValidIBAN(input3) {
+  return iban.test(input3) ? isIso7064Mod97(input3) : !1;
 }
 var $ZodIBAN = /* @__PURE__ */ $constructor("$ZodIBAN", (inst, def) => {
   def.pattern ?? (def.pattern = iban), $ZodStringFormat.init(inst, def), inst._zod.check = (payload) => {
@@ -31256,14 +33472,14 @@ var $ZodJWT = /* @__PURE__ */ $constructor("$ZodJWT", (inst, def) => {
         payload.value = Number(payload.value);
       } catch {
       }
-    let input2 = payload.value;
-    if (typeof input2 == "number" && !Number.isNaN(input2) && Number.isFinite(input2))
+    let input3 = payload.value;
+    if (typeof input3 == "number" && !Number.isNaN(input3) && Number.isFinite(input3))
       return payload;
-    let received = typeof input2 == "number" ? Number.isNaN(input2) ? "NaN" : Number.isFinite(input2) ? void 0 : String(input2) : void 0;
+    let received = typeof input3 == "number" ? Number.isNaN(input3) ? "NaN" : Number.isFinite(input3) ? void 0 : String(input3) : void 0;
     return payload.issues.push({
       expected: "number",
       code: "invalid_type",
-      input: input2,
+      input: input3,
       inst,
       ...received ? { received } : {}
     }), payload;
@@ -31277,11 +33493,11 @@ var $ZodJWT = /* @__PURE__ */ $constructor("$ZodJWT", (inst, def) => {
         payload.value = !!payload.value;
       } catch {
       }
-    let input2 = payload.value;
-    return typeof input2 == "boolean" || payload.issues.push({
+    let input3 = payload.value;
+    return typeof input3 == "boolean" || payload.issues.push({
       expected: "boolean",
       code: "invalid_type",
-      input: input2,
+      input: input3,
       inst
     }), payload;
   };
@@ -31303,31 +33519,31 @@ var $ZodJWT = /* @__PURE__ */ $constructor("$ZodJWT", (inst, def) => {
   $ZodCheckBigIntFormat.init(inst, def), $ZodBigInt.init(inst, def);
 }), $ZodSymbol = /* @__PURE__ */ $constructor("$ZodSymbol", (inst, def) => {
   $ZodType.init(inst, def), inst._zod.parse = (payload, _ctx) => {
-    let input2 = payload.value;
-    return typeof input2 == "symbol" || payload.issues.push({
+    let input3 = payload.value;
+    return typeof input3 == "symbol" || payload.issues.push({
       expected: "symbol",
       code: "invalid_type",
-      input: input2,
+      input: input3,
       inst
     }), payload;
   };
 }), $ZodUndefined = /* @__PURE__ */ $constructor("$ZodUndefined", (inst, def) => {
   $ZodType.init(inst, def), inst._zod.pattern = _undefined, inst._zod.values = /* @__PURE__ */ new Set([void 0]), inst._zod.parse = (payload, _ctx) => {
-    let input2 = payload.value;
-    return typeof input2 > "u" || payload.issues.push({
+    let input3 = payload.value;
+    return typeof input3 > "u" || payload.issues.push({
       expected: "undefined",
       code: "invalid_type",
-      input: input2,
+      input: input3,
       inst
     }), payload;
   };
 }), $ZodNull = /* @__PURE__ */ $constructor("$ZodNull", (inst, def) => {
   $ZodType.init(inst, def), inst._zod.pattern = _null, inst._zod.values = /* @__PURE__ */ new Set([null]), inst._zod.parse = (payload, _ctx) => {
-    let input2 = payload.value;
-    return input2 === null || payload.issues.push({
+    let input3 = payload.value;
+    return input3 === null || payload.issues.push({
       expected: "null",
       code: "invalid_type",
-      input: input2,
+      input: input3,
       inst
     }), payload;
   };
@@ -31344,11 +33560,11 @@ var $ZodJWT = /* @__PURE__ */ $constructor("$ZodJWT", (inst, def) => {
   }), payload);
 }), $ZodVoid = /* @__PURE__ */ $constructor("$ZodVoid", (inst, def) => {
   $ZodType.init(inst, def), inst._zod.parse = (payload, _ctx) => {
-    let input2 = payload.value;
-    return typeof input2 > "u" || payload.issues.push({
+    let input3 = payload.value;
+    return typeof input3 > "u" || payload.issues.push({
       expected: "void",
       code: "invalid_type",
-      input: input2,
+      input: input3,
       inst
     }), payload;
   };
@@ -31359,11 +33575,11 @@ var $ZodJWT = /* @__PURE__ */ $constructor("$ZodJWT", (inst, def) => {
         payload.value = new Date(payload.value);
       } catch {
       }
-    let input2 = payload.value, isDate = input2 instanceof Date;
-    return isDate && !Number.isNaN(input2.getTime()) || payload.issues.push({
+    let input3 = payload.value, isDate = input3 instanceof Date;
+    return isDate && !Number.isNaN(input3.getTime()) || payload.issues.push({
       expected: "date",
       code: "invalid_type",
-      input: input2,
+      input: input3,
       ...isDate ? { received: "Invalid Date" } : {},
       inst
     }), payload;
@@ -31373,7 +33589,7 @@ function capSize(inst, size2) {
   let caps = sizeCaps(inst._zod.def.checks);
   if (!caps.length)
     return;
-  let cap = Math.min(...caps.map((c) => c[0])), parse5 = inst._zod.parse;
+  let cap = Math.min(...caps.map((c) => c[0])), parse6 = inst._zod.parse;
   inst._zod.parse = (payload, ctx) => {
     let n = size2(payload.value);
     if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
@@ -31383,10 +33599,10 @@ function capSize(inst, size2) {
           return ch._zod.check(payload), payload.issues[start].continue = !1, attachSchema(payload.issues, start, inst), payload;
         }
     }
-    return parse5(payload, ctx);
+    return parse6(payload, ctx);
   };
 }
-var arraySize = (input2) => Array.isArray(input2) ? input2.length : -1, mapSize = (input2) => input2 instanceof Map ? input2.size : -1, setSize = (input2) => input2 instanceof Set ? input2.size : -1;
+var arraySize = (input3) => Array.isArray(input3) ? input3.length : -1, mapSize = (input3) => input3 instanceof Map ? input3.size : -1, setSize = (input3) => input3 instanceof Set ? input3.size : -1;
 function handleArrayResult(result, final, index) {
   result.issues.length && final.issues.push(...prefixIssues(index, result.issues)), final.value[index] = result.value;
 }
@@ -31394,18 +33610,18 @@ var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
   $ZodType.init(inst, def);
   let memo2 = globalConfig.memoizer;
   memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
-    let input2 = payload.value;
-    if (!Array.isArray(input2))
+    let input3 = payload.value;
+    if (!Array.isArray(input3))
       return payload.issues.push({
         expected: "array",
         code: "invalid_type",
-        input: input2,
+        input: input3,
         inst
       }), payload;
-    payload.value = memo2 ? memo2.alloc(inst, payload, Array(input2.length), ctx) : Array(input2.length);
+    payload.value = memo2 ? memo2.alloc(inst, payload, Array(input3.length), ctx) : Array(input3.length);
     let proms = [], abortEarly = ctx?.abortEarly;
-    for (let i = 0; i < input2.length; i++) {
-      let item = input2[i], result = def.element._zod.run({
+    for (let i = 0; i < input3.length; i++) {
+      let item = input3[i], result = def.element._zod.run({
         value: item,
         issues: []
       }, ctx);
@@ -31417,8 +33633,8 @@ var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
     return proms.length ? Promise.all(proms).then(() => payload) : payload;
   }, capSize(inst, arraySize);
 });
-function handlePropertyResult(result, final, key2, input2, optin, optout) {
-  let isPresent = key2 in input2, isOptionalOut = optout === "optional";
+function handlePropertyResult(result, final, key2, input3, optin, optout) {
+  let isPresent = key2 in input3, isOptionalOut = optout === "optional";
   if (!(!isPresent && isOptionalOut && optin === "optional")) {
     if (result.issues.length) {
       if (optin !== void 0 && isOptionalOut && !isPresent)
@@ -31454,9 +33670,9 @@ function normalizeDef(def) {
     optionalKeys: new Set(okeys)
   };
 }
-function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
+function handleCatchall(proms, input3, payload, ctx, def, inst, abortEarly) {
   let unrecognized = [], keySet = def.keySet, _catchall = def.catchall._zod, t = _catchall.def.type, optin = _catchall.optin, optout = _catchall.optout, seen = 0;
-  for (let key2 in input2) {
+  for (let key2 in input3) {
     if (abortEarly && payload.issues.length !== seen) {
       if (aborted(payload, seen))
         break;
@@ -31472,13 +33688,13 @@ function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
       unrecognized.push(key2);
       continue;
     }
-    let r = _catchall.run({ value: input2[key2], issues: [] }, ctx);
-    r instanceof Promise ? proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout))) : handlePropertyResult(r, payload, key2, input2, optin, optout);
+    let r = _catchall.run({ value: input3[key2], issues: [] }, ctx);
+    r instanceof Promise ? proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input3, optin, optout))) : handlePropertyResult(r, payload, key2, input3, optin, optout);
   }
   return unrecognized.length && payload.issues.push({
     code: "unrecognized_keys",
     keys: unrecognized,
-    input: input2,
+    input: input3,
     inst,
     // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
     continue: !0
@@ -31511,12 +33727,12 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   let isObject3 = isObject2, catchall = def.catchall, value, memo2 = globalConfig.memoizer;
   memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
-    let input2 = payload.value;
-    if (!isObject3(input2))
+    let input3 = payload.value;
+    if (!isObject3(input3))
       return payload.issues.push({
         expected: "object",
         code: "invalid_type",
-        input: input2,
+        input: input3,
         inst
       }), payload;
     payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
@@ -31529,10 +33745,10 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
       }
       if (key2 === "__proto__")
         continue;
-      let el = shape[key2], optin = el._zod.optin, optout = el._zod.optout, r = el._zod.run({ value: input2[key2], issues: [] }, ctx);
-      r instanceof Promise ? proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout))) : handlePropertyResult(r, payload, key2, input2, optin, optout);
+      let el = shape[key2], optin = el._zod.optin, optout = el._zod.optout, r = el._zod.run({ value: input3[key2], issues: [] }, ctx);
+      r instanceof Promise ? proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input3, optin, optout))) : handlePropertyResult(r, payload, key2, input3, optin, optout);
     }
-    return catchall ? handleCatchall(proms, input2, payload, ctx, _normalized.value, inst, abortEarly === !0) : proms.length ? Promise.all(proms).then(() => payload) : payload;
+    return catchall ? handleCatchall(proms, input3, payload, ctx, _normalized.value, inst, abortEarly === !0) : proms.length ? Promise.all(proms).then(() => payload) : payload;
   };
 }), $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) => {
   $ZodObject.init(inst, def);
@@ -31606,11 +33822,11 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   }, fastpass, isObject3 = isObject2, jit = !globalConfig.jitless, fastEnabled = jit && allowsEval.value, catchall = def.catchall, value;
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
-    let input2 = payload.value;
-    return isObject3(input2) ? jit && fastEnabled && ctx?.async === !1 && ctx.jitless !== !0 ? (fastpass || (fastpass = generateFastpass(def.shape)), payload = fastpass(payload, ctx), catchall ? handleCatchall([], input2, payload, ctx, value, inst, ctx?.abortEarly === !0) : payload) : superParse(payload, ctx) : (payload.issues.push({
+    let input3 = payload.value;
+    return isObject3(input3) ? jit && fastEnabled && ctx?.async === !1 && ctx.jitless !== !0 ? (fastpass || (fastpass = generateFastpass(def.shape)), payload = fastpass(payload, ctx), catchall ? handleCatchall([], input3, payload, ctx, value, inst, ctx?.abortEarly === !0) : payload) : superParse(payload, ctx) : (payload.issues.push({
       expected: "object",
       code: "invalid_type",
-      input: input2,
+      input: input3,
       inst
     }), payload);
   };
@@ -31741,29 +33957,29 @@ var $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnio
   });
   let disc = cached(() => discriminatorMap(def));
   inst._zod.parse = (payload, ctx) => {
-    let input2 = payload.value;
-    if (!isObject2(input2))
+    let input3 = payload.value;
+    if (!isObject2(input3))
       return payload.issues.push({
         code: "invalid_type",
         expected: "object",
-        input: input2,
+        input: input3,
         inst
       }), payload;
-    let value = input2?.[def.discriminator], opt = disc.value.get(value);
+    let value = input3?.[def.discriminator], opt = disc.value.get(value);
     return opt && (value !== void 0 || ctx.direction !== "backward") ? opt._zod.run(payload, ctx) : def.unionFallback || ctx.direction === "backward" ? _super(payload, ctx) : (payload.issues.push({
       code: "invalid_union",
       errors: [],
       note: "No matching discriminator",
       discriminator: def.discriminator,
       options: Array.from(disc.value.keys()).filter((value2) => disc.value.get(value2) !== null),
-      input: input2,
+      input: input3,
       path: [def.discriminator],
       inst
     }), payload);
   };
 }), $ZodIntersection = /* @__PURE__ */ $constructor("$ZodIntersection", (inst, def) => {
   $ZodType.init(inst, def), inst._zod.parse = (payload, ctx) => {
-    let input2 = payload.value, left = def.left._zod.run({ value: input2, issues: [] }, ctx), right = def.right._zod.run({ value: input2, issues: [] }, ctx);
+    let input3 = payload.value, left = def.left._zod.run({ value: input3, issues: [] }, ctx), right = def.right._zod.run({ value: input3, issues: [] }, ctx);
     return left instanceof Promise || right instanceof Promise ? Promise.all([left, right]).then(([left2, right2]) => handleIntersectionResults(payload, left2, right2)) : handleIntersectionResults(payload, left, right);
   };
 });
@@ -31842,10 +34058,10 @@ var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
   $ZodType.init(inst, def);
   let items = def.items, memo2 = globalConfig.memoizer;
   memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
-    let input2 = payload.value;
-    if (!Array.isArray(input2))
+    let input3 = payload.value;
+    if (!Array.isArray(input3))
       return payload.issues.push({
-        input: input2,
+        input: input3,
         inst,
         expected: "tuple",
         code: "invalid_type"
@@ -31853,33 +34069,33 @@ var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
     payload.value = memo2 ? memo2.alloc(inst, payload, [], ctx) : [];
     let proms = [], optinStart = getTupleOptStart(items, "optin"), optoutStart = getTupleOptStart(items, "optout");
     if (!def.rest) {
-      if (input2.length < optinStart)
+      if (input3.length < optinStart)
         return payload.issues.push({
           code: "too_small",
           minimum: optinStart,
           inclusive: !0,
-          input: input2,
+          input: input3,
           inst,
           origin: "array"
         }), payload;
-      input2.length > items.length && payload.issues.push({
+      input3.length > items.length && payload.issues.push({
         code: "too_big",
         maximum: items.length,
         inclusive: !0,
-        input: input2,
+        input: input3,
         inst,
         origin: "array"
       });
     }
     let itemResults = new Array(items.length), abortEarly = def.rest ? ctx?.abortEarly : void 0, itemAborted = !1;
     for (let i = 0; i < items.length; i++) {
-      let r = items[i]._zod.run({ value: input2[i], issues: [] }, ctx);
+      let r = items[i]._zod.run({ value: input3[i], issues: [] }, ctx);
       r instanceof Promise ? proms.push(r.then((rr) => {
         itemResults[i] = rr;
       })) : (itemResults[i] = r, abortEarly && !itemAborted && r.issues.length && (itemAborted = aborted(r)));
     }
     if (def.rest && !itemAborted) {
-      let i = items.length - 1, rest = input2.slice(items.length), seen = payload.issues.length;
+      let i = items.length - 1, rest = input3.slice(items.length), seen = payload.issues.length;
       for (let el of rest) {
         if (abortEarly && payload.issues.length !== seen) {
           if (aborted(payload, seen))
@@ -31891,7 +34107,7 @@ var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
         result instanceof Promise ? proms.push(result.then((r) => handleTupleResult(r, payload, i))) : handleTupleResult(result, payload, i);
       }
     }
-    return proms.length ? Promise.all(proms).then(() => handleTupleResults(itemResults, payload, items, input2, optoutStart)) : handleTupleResults(itemResults, payload, items, input2, optoutStart);
+    return proms.length ? Promise.all(proms).then(() => handleTupleResults(itemResults, payload, items, input3, optoutStart)) : handleTupleResults(itemResults, payload, items, input3, optoutStart);
   };
 });
 function getTupleOptStart(items, key2) {
@@ -31903,9 +34119,9 @@ function getTupleOptStart(items, key2) {
 function handleTupleResult(result, final, index) {
   result.issues.length && final.issues.push(...prefixIssues(index, result.issues)), final.value[index] = result.value;
 }
-function handleTupleResults(itemResults, final, items, input2, optoutStart) {
+function handleTupleResults(itemResults, final, items, input3, optoutStart) {
   for (let i = 0; i < items.length; i++) {
-    let r = itemResults[i], isPresent = i < input2.length;
+    let r = itemResults[i], isPresent = i < input3.length;
     if (!isPresent && i >= optoutStart && items[i]._zod.optin === "optional") {
       final.value.length = i;
       break;
@@ -31919,7 +34135,7 @@ function handleTupleResults(itemResults, final, items, input2, optoutStart) {
     }
     final.value[i] = r.value;
   }
-  for (let i = final.value.length - 1; i >= input2.length && (items[i]._zod.optout === "optional" && final.value[i] === void 0); i--)
+  for (let i = final.value.length - 1; i >= input3.length && (items[i]._zod.optout === "optional" && final.value[i] === void 0); i--)
     final.value.length = i;
   return final;
 }
@@ -31927,12 +34143,12 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
   $ZodType.init(inst, def);
   let memo2 = globalConfig.memoizer;
   memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
-    let input2 = payload.value;
-    if (!isPlainObject(input2))
+    let input3 = payload.value;
+    if (!isPlainObject(input3))
       return payload.issues.push({
         expected: "record",
         code: "invalid_type",
-        input: input2,
+        input: input3,
         inst
       }), payload;
     let proms = [], values = def.keyType._zod.values;
@@ -31960,23 +34176,23 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
           let outKey = keyResult.value;
           if (outKey === "__proto__")
             continue;
-          let result = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
+          let result = def.valueType._zod.run({ value: input3[key2], issues: [] }, ctx);
           result instanceof Promise ? proms.push(result.then((result2) => {
             result2.issues.length && payload.issues.push(...prefixIssues(key2, result2.issues)), payload.value[outKey] = result2.value;
           })) : (result.issues.length && payload.issues.push(...prefixIssues(key2, result.issues)), payload.value[outKey] = result.value);
         }
       let unrecognized;
-      for (let key2 in input2)
+      for (let key2 in input3)
         if (!recordKeys.has(key2))
           if (def.mode === "loose") {
             if (key2 === "__proto__")
               continue;
-            payload.value[key2] = input2[key2];
+            payload.value[key2] = input3[key2];
           } else
             unrecognized = unrecognized ?? [], unrecognized.push(key2);
       unrecognized && unrecognized.length > 0 && payload.issues.push({
         code: "unrecognized_keys",
-        input: input2,
+        input: input3,
         inst,
         keys: unrecognized,
         continue: !0
@@ -31984,8 +34200,8 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
     } else {
       payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
       let unrecognized;
-      for (let key2 of Reflect.ownKeys(input2)) {
-        if (key2 === "__proto__" || !Object.prototype.propertyIsEnumerable.call(input2, key2))
+      for (let key2 of Reflect.ownKeys(input3)) {
+        if (key2 === "__proto__" || !Object.prototype.propertyIsEnumerable.call(input3, key2))
           continue;
         let keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
         if (keyResult instanceof Promise)
@@ -31997,7 +34213,7 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
           retryResult.issues.length === 0 && (keyResult = retryResult);
         }
         if (keyResult.issues.length) {
-          def.mode === "loose" ? payload.value[key2] = input2[key2] : values ? (unrecognized = unrecognized ?? [], unrecognized.push(key2)) : payload.issues.push({
+          def.mode === "loose" ? payload.value[key2] = input3[key2] : values ? (unrecognized = unrecognized ?? [], unrecognized.push(key2)) : payload.issues.push({
             code: "invalid_key",
             origin: "record",
             issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
@@ -32010,14 +34226,14 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
         let outKey = keyResult.value;
         if (outKey === "__proto__")
           continue;
-        let result = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
+        let result = def.valueType._zod.run({ value: input3[key2], issues: [] }, ctx);
         result instanceof Promise ? proms.push(result.then((result2) => {
           result2.issues.length && payload.issues.push(...prefixIssues(key2, result2.issues)), payload.value[outKey] = result2.value;
         })) : (result.issues.length && payload.issues.push(...prefixIssues(key2, result.issues)), payload.value[outKey] = result.value);
       }
       unrecognized && unrecognized.length > 0 && payload.issues.push({
         code: "unrecognized_keys",
-        input: input2,
+        input: input3,
         inst,
         keys: unrecognized,
         continue: !0
@@ -32029,18 +34245,18 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
   $ZodType.init(inst, def);
   let memo2 = globalConfig.memoizer;
   memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
-    let input2 = payload.value;
-    if (!(input2 instanceof Map))
+    let input3 = payload.value;
+    if (!(input3 instanceof Map))
       return payload.issues.push({
         expected: "map",
         code: "invalid_type",
-        input: input2,
+        input: input3,
         inst
       }), payload;
     let proms = [];
     payload.value = memo2 ? memo2.alloc(inst, payload, /* @__PURE__ */ new Map(), ctx) : /* @__PURE__ */ new Map();
     let abortEarly = ctx?.abortEarly, seen = payload.issues.length;
-    for (let [key2, value] of input2) {
+    for (let [key2, value] of input3) {
       if (abortEarly && payload.issues.length !== seen) {
         if (aborted(payload, seen))
           break;
@@ -32048,23 +34264,23 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
       }
       let keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx), valueResult = def.valueType._zod.run({ value, issues: [] }, ctx);
       keyResult instanceof Promise || valueResult instanceof Promise ? proms.push(Promise.all([keyResult, valueResult]).then(([keyResult2, valueResult2]) => {
-        handleMapResult(keyResult2, valueResult2, payload, key2, input2, inst, ctx);
-      })) : handleMapResult(keyResult, valueResult, payload, key2, input2, inst, ctx);
+        handleMapResult(keyResult2, valueResult2, payload, key2, input3, inst, ctx);
+      })) : handleMapResult(keyResult, valueResult, payload, key2, input3, inst, ctx);
     }
     return proms.length ? Promise.all(proms).then(() => payload) : payload;
   }, capSize(inst, mapSize);
 });
-function handleMapResult(keyResult, valueResult, final, key2, input2, inst, ctx) {
+function handleMapResult(keyResult, valueResult, final, key2, input3, inst, ctx) {
   keyResult.issues.length && (propertyKeyTypes.has(typeof key2) ? final.issues.push(...prefixIssues(key2, keyResult.issues)) : final.issues.push({
     code: "invalid_key",
     origin: "map",
-    input: input2,
+    input: input3,
     inst,
     issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config()))
   })), valueResult.issues.length && (propertyKeyTypes.has(typeof key2) ? final.issues.push(...prefixIssues(key2, valueResult.issues)) : final.issues.push({
     origin: "map",
     code: "invalid_element",
-    input: input2,
+    input: input3,
     inst,
     key: key2,
     issues: valueResult.issues.map((iss) => finalizeIssue(iss, ctx, config()))
@@ -32074,10 +34290,10 @@ var $ZodSet = /* @__PURE__ */ $constructor("$ZodSet", (inst, def) => {
   $ZodType.init(inst, def);
   let memo2 = globalConfig.memoizer;
   memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
-    let input2 = payload.value;
-    if (!(input2 instanceof Set))
+    let input3 = payload.value;
+    if (!(input3 instanceof Set))
       return payload.issues.push({
-        input: input2,
+        input: input3,
         inst,
         expected: "set",
         code: "invalid_type"
@@ -32085,7 +34301,7 @@ var $ZodSet = /* @__PURE__ */ $constructor("$ZodSet", (inst, def) => {
     let proms = [];
     payload.value = memo2 ? memo2.alloc(inst, payload, /* @__PURE__ */ new Set(), ctx) : /* @__PURE__ */ new Set();
     let abortEarly = ctx?.abortEarly, seen = payload.issues.length;
-    for (let item of input2) {
+    for (let item of input3) {
       if (abortEarly && payload.issues.length !== seen) {
         if (aborted(payload, seen))
           break;
@@ -32107,11 +34323,11 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
     let patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
     return new RegExp(patternValues.length ? `^(${patternValues.map((o) => escapeRegex(o.toString())).join("|")})$` : "^[^\\s\\S]$");
   }), inst._zod.parse = (payload, _ctx) => {
-    let input2 = payload.value;
-    return valuesSet.has(input2) || payload.issues.push({
+    let input3 = payload.value;
+    return valuesSet.has(input3) || payload.issues.push({
       code: "invalid_value",
       values,
-      input: input2,
+      input: input3,
       inst
     }), payload;
   };
@@ -32122,21 +34338,21 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
     let vals = zod.def.values;
     return new RegExp(vals.length ? `^(${vals.map((o) => typeof o == "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o)).join("|")})$` : "^[^\\s\\S]$");
   }), inst._zod.parse = (payload, _ctx) => {
-    let input2 = payload.value;
-    return values.has(input2) || payload.issues.push({
+    let input3 = payload.value;
+    return values.has(input3) || payload.issues.push({
       code: "invalid_value",
       values: def.values,
-      input: input2,
+      input: input3,
       inst
     }), payload;
   };
 }), $ZodFile = /* @__PURE__ */ $constructor("$ZodFile", (inst, def) => {
   $ZodType.init(inst, def), inst._zod.parse = (payload, _ctx) => {
-    let input2 = payload.value;
-    return input2 instanceof File || payload.issues.push({
+    let input3 = payload.value;
+    return input3 instanceof File || payload.issues.push({
       expected: "file",
       code: "invalid_type",
-      input: input2,
+      input: input3,
       inst
     }), payload;
   };
@@ -32352,8 +34568,8 @@ var $ZodTemplateLiteral = /* @__PURE__ */ $constructor("$ZodTemplateLiteral", (i
   if (typeof func != "function")
     throw new Error("implement() must be called with a function");
   return Object.defineProperty(function(...args) {
-    let parsedArgs = inst._def.input ? parse(inst._def.input, args) : args, result = Reflect.apply(func, this, parsedArgs);
-    return inst._def.output ? parse(inst._def.output, result) : result;
+    let parsedArgs = inst._def.input ? parse2(inst._def.input, args) : args, result = Reflect.apply(func, this, parsedArgs);
+    return inst._def.output ? parse2(inst._def.output, result) : result;
   }, "_zod", { value: inst._zod, enumerable: !1 });
 }, inst.implementAsync = (func) => {
   if (typeof func != "function")
@@ -32398,17 +34614,17 @@ var $ZodTemplateLiteral = /* @__PURE__ */ $constructor("$ZodTemplateLiteral", (i
   }), defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern), defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues), defineLazyInternal(inst, "optin", (zod) => zod.innerType?._zod?.optin ?? void 0), defineLazyInternal(inst, "optout", (zod) => zod.innerType?._zod?.optout ?? void 0), inst._zod.parse = (payload, ctx) => inst._zod.innerType._zod.run(payload, ctx);
 }), $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
   $ZodCheck.init(inst, def), $ZodType.init(inst, def), inst._zod.parse = (payload, _) => payload, inst._zod.check = (payload) => {
-    let input2 = payload.value, r = def.fn(input2);
+    let input3 = payload.value, r = def.fn(input3);
     if (r instanceof Promise)
-      return r.then((r2) => handleRefineResult(r2, payload, input2, inst));
-    handleRefineResult(r, payload, input2, inst);
+      return r.then((r2) => handleRefineResult(r2, payload, input3, inst));
+    handleRefineResult(r, payload, input3, inst);
   };
 });
-function handleRefineResult(result, payload, input2, inst) {
+function handleRefineResult(result, payload, input3, inst) {
   if (!result) {
     let _iss = {
       code: "custom",
-      input: input2,
+      input: input3,
       inst,
       // incorporates params.error into issue reporting
       path: [...inst._zod.def.path ?? []],
@@ -32559,14 +34775,14 @@ function bucketFor(state, inst) {
   let bucket = state.buckets.get(inst);
   return bucket || (bucket = /* @__PURE__ */ new WeakMap(), state.buckets.set(inst, bucket)), bucket;
 }
-var handoff, open3 = [], memo = {
+var handoff, open4 = [], memo = {
   alloc(_inst, payload, empty) {
     let bucket = handoff;
     if (!bucket)
       return empty;
     handoff = void 0;
     let entry = { value: empty, issues: null };
-    return bucket.set(payload.value, entry), open3.push(entry), empty;
+    return bucket.set(payload.value, entry), open4.push(entry), empty;
   },
   guard(inst) {
     var _a3;
@@ -32590,20 +34806,20 @@ var handoff, open3 = [], memo = {
             return inst._zod.parse = base, inst._zod.run === wrapped && (inst._zod.run = base), base(payload, ctx);
           walked === PROVEN || rechecked ? isRecursiveInst = !0 : rechecked = !0;
         }
-        let input2 = payload.value;
-        if (!isRef(input2))
+        let input3 = payload.value;
+        if (!isRef(input3))
           return base(payload, ctx);
         let state = ctx[STATE];
         state || (state = { buckets: /* @__PURE__ */ new WeakMap(), backEdges: void 0 }, ctx[STATE] = state);
         let bucket;
         lastCtx === ctx ? bucket = lastBucket : (bucket = bucketFor(state, inst), lastCtx = ctx, lastBucket = bucket);
-        let hit = bucket.get(input2);
+        let hit = bucket.get(input3);
         if (hit)
           return payload.value = hit.value, hit.issues ? hit.issues.length && payload.issues.push(...cloneIssues(hit.issues)) : (payload.memo = !0, state.backEdges ?? (state.backEdges = /* @__PURE__ */ new WeakSet()), state.backEdges.add(hit.value)), payload;
         handoff = bucket;
-        let depth = open3.length, result = base(payload, ctx);
+        let depth = open4.length, result = base(payload, ctx);
         handoff = void 0;
-        let entry = open3.length > depth ? open3.pop() : void 0;
+        let entry = open4.length > depth ? open4.pop() : void 0;
         return result instanceof Promise ? result.then((r) => (entry && (entry.issues = r.issues.length ? cloneIssues(r.issues) : NO_ISSUES), r)) : (entry && (entry.issues = result.issues.length ? cloneIssues(result.issues) : NO_ISSUES), result);
       };
       inst._zod.parse = wrapped, inst._zod.run === base && (inst._zod.run = wrapped);
@@ -33807,8 +36023,8 @@ var error12 = () => {
     nan: "NaN"
     // All other type names omitted - they fall back to raw values via ?? operator
   };
-  function getTypeName(type, input2) {
-    return type === "number" && typeof input2 == "number" && !Number.isFinite(input2) ? String(input2) : TypeDictionary[type] ?? type;
+  function getTypeName(type, input3) {
+    return type === "number" && typeof input3 == "number" && !Number.isFinite(input3) ? String(input3) : TypeDictionary[type] ?? type;
   }
   return (issue2) => {
     switch (issue2.code) {
@@ -38686,15 +40902,15 @@ var _a2, $output = /* @__PURE__ */ Symbol("ZodOutput"), $input = /* @__PURE__ */
     this._map = /* @__PURE__ */ new WeakMap(), this._idmap = /* @__PURE__ */ new Map();
   }
   add(schema, ..._meta) {
-    let meta3 = _meta[0];
-    return this._map.set(schema, meta3), meta3 && typeof meta3 == "object" && "id" in meta3 && this._idmap.set(meta3.id, schema), this;
+    let meta4 = _meta[0];
+    return this._map.set(schema, meta4), meta4 && typeof meta4 == "object" && "id" in meta4 && this._idmap.set(meta4.id, schema), this;
   }
   clear() {
     return this._map = /* @__PURE__ */ new WeakMap(), this._idmap = /* @__PURE__ */ new Map(), this;
   }
   remove(schema) {
-    let meta3 = this._map.get(schema);
-    return meta3 && typeof meta3 == "object" && "id" in meta3 && this._idmap.delete(meta3.id), this._map.delete(schema), this;
+    let meta4 = this._map.get(schema);
+    return meta4 && typeof meta4 == "object" && "id" in meta4 && this._idmap.delete(meta4.id), this._map.delete(schema), this;
   }
   get(schema) {
     let p = schema._zod.parent;
@@ -38925,9 +41141,9 @@ function codePointLengthVar(doc, ctx, accessor, inDoubt) {
   let cpLen = addConstant(ctx, codePointLength), v = newVar(ctx);
   return doc.write(`const ${v} = typeof ${accessor} === "string" && ${inDoubt} ? ${cpLen}(${accessor}) : ${accessor}.length;`), v;
 }
-function numericOperand(value, label) {
+function numericOperand(value, label2) {
   if (typeof value != "number" || !Number.isFinite(value))
-    throw new ZodCompileUnsupportedError(`${label} bound of type ${typeof value}`);
+    throw new ZodCompileUnsupportedError(`${label2} bound of type ${typeof value}`);
   return `${value}`;
 }
 function comparisonOperand(ctx, value) {
@@ -40582,24 +42798,24 @@ function _overwrite(tx) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _normalize(form) {
-  return /* @__PURE__ */ _overwrite((input2) => input2.normalize(form));
+function _normalize(form2) {
+  return /* @__PURE__ */ _overwrite((input3) => input3.normalize(form2));
 }
 // @__NO_SIDE_EFFECTS__
 function _trim() {
-  return /* @__PURE__ */ _overwrite((input2) => input2.trim());
+  return /* @__PURE__ */ _overwrite((input3) => input3.trim());
 }
 // @__NO_SIDE_EFFECTS__
 function _toLowerCase() {
-  return /* @__PURE__ */ _overwrite((input2) => input2.toLowerCase());
+  return /* @__PURE__ */ _overwrite((input3) => input3.toLowerCase());
 }
 // @__NO_SIDE_EFFECTS__
 function _toUpperCase() {
-  return /* @__PURE__ */ _overwrite((input2) => input2.toUpperCase());
+  return /* @__PURE__ */ _overwrite((input3) => input3.toUpperCase());
 }
 // @__NO_SIDE_EFFECTS__
 function _slugify() {
-  return /* @__PURE__ */ _overwrite((input2) => slugify(input2));
+  return /* @__PURE__ */ _overwrite((input3) => slugify(input3));
 }
 // @__NO_SIDE_EFFECTS__
 function _array(Class2, element, params) {
@@ -40844,7 +43060,7 @@ function _check(fn, params) {
   return ch._zod.check = fn, ch;
 }
 // @__NO_SIDE_EFFECTS__
-function describe(description) {
+function describe2(description) {
   let ch = new $ZodCheck({ check: "describe" });
   return ch._zod.onattach = [
     (inst) => {
@@ -40855,7 +43071,7 @@ function describe(description) {
   }, ch;
 }
 // @__NO_SIDE_EFFECTS__
-function meta(metadata) {
+function meta2(metadata) {
   let ch = new $ZodCheck({ check: "meta" });
   return ch._zod.onattach = [
     (inst) => {
@@ -40873,8 +43089,8 @@ function _stringbool(Classes, _params) {
     type: "pipe",
     in: stringSchema,
     out: booleanSchema,
-    transform: ((input2, payload) => {
-      let data = input2;
+    transform: ((input3, payload) => {
+      let data = input3;
       return params.case !== "sensitive" && (data = data.toLowerCase()), truthySet.has(data) ? !0 : falsySet.has(data) ? !1 : (payload.issues.push({
         code: "invalid_value",
         expected: "stringbool",
@@ -40884,7 +43100,7 @@ function _stringbool(Classes, _params) {
         continue: !1
       }), {});
     }),
-    reverseTransform: ((input2, _payload) => input2 === !0 ? truthyArray[0] || "true" : falsyArray[0] || "false"),
+    reverseTransform: ((input3, _payload) => input3 === !0 ? truthyArray[0] || "true" : falsyArray[0] || "false"),
     error: params.error
   });
   return codec2._zod.bag.truthy = truthyArray, codec2._zod.bag.falsy = falsyArray, codec2._zod.bag.case = params.case ?? "insensitive", codec2;
@@ -40964,8 +43180,8 @@ function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
     let parent = schema._zod.parent;
     parent && (result.ref || (result.ref = parent), processSchema(parent, ctx, params), ctx.seen.get(parent).isParent = !0);
   }
-  let meta3 = ctx.metadataRegistry.get(schema);
-  return meta3 && assignProps(result.schema, meta3), ctx.io === "input" && isTransforming(schema) && (delete result.schema.examples, delete result.schema.default), ctx.io === "input" && "_prefault" in result.schema && ((_a3 = result.schema).default ?? (_a3.default = result.schema._prefault)), delete result.schema._prefault, ctx.seen.get(schema).schema;
+  let meta4 = ctx.metadataRegistry.get(schema);
+  return meta4 && assignProps(result.schema, meta4), ctx.io === "input" && isTransforming(schema) && (delete result.schema.examples, delete result.schema.default), ctx.io === "input" && "_prefault" in result.schema && ((_a3 = result.schema).default ?? (_a3.default = result.schema._prefault)), delete result.schema._prefault, ctx.seen.get(schema).schema;
 }
 function encodeJSONPointerSegment(segment) {
   return segment.replace(/~/g, "~0").replace(/\//g, "~1");
@@ -41674,9 +43890,9 @@ var defaultProcessor = (schema, ctx, json3, params) => {
   optional: optionalProcessor,
   lazy: lazyProcessor
 };
-function toJSONSchema(input2, params) {
-  if ("_idmap" in input2) {
-    let registry2 = input2, ctx2 = initializeContext({ ...params, processors: allProcessors }), defs = {};
+function toJSONSchema(input3, params) {
+  if ("_idmap" in input3) {
+    let registry2 = input3, ctx2 = initializeContext({ ...params, processors: allProcessors }), defs = {};
     for (let entry of registry2._idmap.entries()) {
       let [_, schema] = entry;
       processSchema(schema, ctx2);
@@ -41700,7 +43916,7 @@ function toJSONSchema(input2, params) {
     return { schemas };
   }
   let ctx = initializeContext({ ...params, processors: allProcessors });
-  return processSchema(input2, ctx), extractDefs(ctx, input2), finalize(ctx, input2);
+  return processSchema(input3, ctx), extractDefs(ctx, input3), finalize(ctx, input3);
 }
 
 // node_modules/zod/v4/core/json-schema-generator.js
@@ -41868,7 +44084,7 @@ __export(schemas_exports2, {
   currencyCode: () => currencyCode2,
   custom: () => custom,
   date: () => date2,
-  describe: () => describe2,
+  describe: () => describe3,
   discriminatedUnion: () => discriminatedUnion,
   e164: () => e1642,
   email: () => email2,
@@ -41903,7 +44119,7 @@ __export(schemas_exports2, {
   looseRecord: () => looseRecord,
   mac: () => mac2,
   map: () => map,
-  meta: () => meta2,
+  meta: () => meta3,
   nan: () => nan,
   nanoid: () => nanoid2,
   nativeEnum: () => nativeEnum,
@@ -42019,7 +44235,7 @@ var initializer2 = (inst, issues) => {
 });
 
 // node_modules/zod/v4/classic/parse.js
-var parse2 = /* @__PURE__ */ _parse(ZodRealError), parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError), safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError), safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError), encode3 = /* @__PURE__ */ _encode(ZodRealError), decode3 = /* @__PURE__ */ _decode(ZodRealError), encodeAsync2 = /* @__PURE__ */ _encodeAsync(ZodRealError), decodeAsync2 = /* @__PURE__ */ _decodeAsync(ZodRealError), safeEncode2 = /* @__PURE__ */ _safeEncode(ZodRealError), safeDecode2 = /* @__PURE__ */ _safeDecode(ZodRealError), safeEncodeAsync2 = /* @__PURE__ */ _safeEncodeAsync(ZodRealError), safeDecodeAsync2 = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
+var parse3 = /* @__PURE__ */ _parse(ZodRealError), parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError), safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError), safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError), encode3 = /* @__PURE__ */ _encode(ZodRealError), decode3 = /* @__PURE__ */ _decode(ZodRealError), encodeAsync2 = /* @__PURE__ */ _encodeAsync(ZodRealError), decodeAsync2 = /* @__PURE__ */ _decodeAsync(ZodRealError), safeEncode2 = /* @__PURE__ */ _safeEncode(ZodRealError), safeDecode2 = /* @__PURE__ */ _safeDecode(ZodRealError), safeEncodeAsync2 = /* @__PURE__ */ _safeEncodeAsync(ZodRealError), safeDecodeAsync2 = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
 
 // node_modules/zod/v4/classic/schemas.js
 function _ensureDefaultLocale() {
@@ -42047,8 +44263,8 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => (_ensureDef
   brand() {
     return this;
   },
-  register(reg, meta3) {
-    return reg.add(this, meta3), this;
+  register(reg, meta4) {
+    return reg.add(this, meta4), this;
   },
   refine(check2, params) {
     return this.check(refine(check2, params));
@@ -42134,7 +44350,7 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => (_ensureDef
     util_exports.own(this, "~standard", value);
   },
   parse: function _parse2(data, params) {
-    return parse2(this, data, params, { callee: _parse2 });
+    return parse3(this, data, params, { callee: _parse2 });
   },
   parseAsync: async function _parseAsync2(data, params) {
     return await parseAsync2(this, data, params, { callee: _parseAsync2 });
@@ -43226,7 +45442,7 @@ function refine(fn, _params = {}) {
 function superRefine(fn, params) {
   return _superRefine(fn, params);
 }
-var describe2 = describe, meta2 = meta, ZodInstanceOf = /* @__PURE__ */ $constructor("ZodInstanceOf", (inst, def) => {
+var describe3 = describe2, meta3 = meta2, ZodInstanceOf = /* @__PURE__ */ $constructor("ZodInstanceOf", (inst, def) => {
   ZodCustom.init(inst, def);
 }, {
   properties(shape, params) {
@@ -43302,7 +45518,7 @@ __export(iso_exports, {
   ZodISOTime: () => ZodISOTime,
   date: () => date3,
   datetime: () => datetime2,
-  duration: () => duration2,
+  duration: () => duration3,
   time: () => time2
 });
 function datetime2(params) {
@@ -43314,7 +45530,7 @@ function date3(params) {
 function time2(params) {
   return _isoTime(ZodISOTime, params);
 }
-function duration2(params) {
+function duration3(params) {
   return _isoDuration(ZodISODuration, params);
 }
 
@@ -43799,19 +46015,19 @@ function visit(schema, fnOrHandlers) {
   let fn = typeof fnOrHandlers == "function" ? fnOrHandlers : (node2, rewritten) => {
     let h = fnOrHandlers[node2._zod.def.type];
     return h ? h(node2, rewritten) : node2;
-  }, cache3 = /* @__PURE__ */ new Map();
-  function run(s) {
-    let cached2 = cache3.get(s);
+  }, cache2 = /* @__PURE__ */ new Map();
+  function run2(s) {
+    let cached2 = cache2.get(s);
     if (cached2 === RESOLVING)
       return new $ZodLazy({
         type: "lazy",
-        getter: () => cache3.get(s)
+        getter: () => cache2.get(s)
       });
     if (cached2 !== void 0)
       return cached2;
-    cache3.set(s, RESOLVING);
+    cache2.set(s, RESOLVING);
     let inner = mapInner(s), mapped = fn(inner, inner !== s);
-    return cache3.set(s, mapped), mapped;
+    return cache2.set(s, mapped), mapped;
   }
   function mapInner(s) {
     let def = s._zod.def, kind = def.type;
@@ -43819,44 +46035,44 @@ function visit(schema, fnOrHandlers) {
       case "object": {
         let oldShape = def.shape, keys = Object.keys(oldShape), changed = !1, newShape = {};
         for (let k of keys) {
-          let mapped = run(oldShape[k]);
+          let mapped = run2(oldShape[k]);
           mapped !== oldShape[k] && (changed = !0), newShape[k] = mapped;
         }
         let newCatchall = def.catchall;
-        return def.catchall && (newCatchall = run(def.catchall), newCatchall !== def.catchall && (changed = !0)), changed ? clone(s, { ...def, shape: newShape, catchall: newCatchall }) : s;
+        return def.catchall && (newCatchall = run2(def.catchall), newCatchall !== def.catchall && (changed = !0)), changed ? clone(s, { ...def, shape: newShape, catchall: newCatchall }) : s;
       }
       case "array": {
-        let mapped = run(def.element);
+        let mapped = run2(def.element);
         return mapped === def.element ? s : clone(s, { ...def, element: mapped });
       }
       case "tuple": {
         let oldItems = def.items, changed = !1, newItems = [];
         for (let item of oldItems) {
-          let mapped = run(item);
+          let mapped = run2(item);
           mapped !== item && (changed = !0), newItems.push(mapped);
         }
         let newRest = def.rest;
-        return def.rest && (newRest = run(def.rest), newRest !== def.rest && (changed = !0)), changed ? clone(s, { ...def, items: newItems, rest: newRest }) : s;
+        return def.rest && (newRest = run2(def.rest), newRest !== def.rest && (changed = !0)), changed ? clone(s, { ...def, items: newItems, rest: newRest }) : s;
       }
       case "record":
       case "map": {
-        let newKey = run(def.keyType), newVal = run(def.valueType);
+        let newKey = run2(def.keyType), newVal = run2(def.valueType);
         return newKey === def.keyType && newVal === def.valueType ? s : clone(s, { ...def, keyType: newKey, valueType: newVal });
       }
       case "set": {
-        let newVal = run(def.valueType);
+        let newVal = run2(def.valueType);
         return newVal === def.valueType ? s : clone(s, { ...def, valueType: newVal });
       }
       case "union": {
         let oldOptions = def.options, changed = !1, newOptions = [];
         for (let opt of oldOptions) {
-          let mapped = run(opt);
+          let mapped = run2(opt);
           mapped !== opt && (changed = !0), newOptions.push(mapped);
         }
         return changed ? clone(s, { ...def, options: newOptions }) : s;
       }
       case "intersection": {
-        let newLeft = run(def.left), newRight = run(def.right);
+        let newLeft = run2(def.left), newRight = run2(def.right);
         return newLeft === def.left && newRight === def.right ? s : clone(s, { ...def, left: newLeft, right: newRight });
       }
       case "optional":
@@ -43868,20 +46084,20 @@ function visit(schema, fnOrHandlers) {
       case "nonoptional":
       case "promise":
       case "success": {
-        let newInner = run(def.innerType);
+        let newInner = run2(def.innerType);
         return newInner === def.innerType ? s : clone(s, { ...def, innerType: newInner });
       }
       case "pipe": {
-        let newIn = run(def.in), newOut = run(def.out);
+        let newIn = run2(def.in), newOut = run2(def.out);
         return newIn === def.in && newOut === def.out ? s : clone(s, { ...def, in: newIn, out: newOut });
       }
       case "function": {
-        let newInput = run(def.input), newOutput = run(def.output);
+        let newInput = run2(def.input), newOutput = run2(def.output);
         return newInput === def.input && newOutput === def.output ? s : clone(s, { ...def, input: newInput, output: newOutput });
       }
       case "lazy": {
         let original = def.getter, { _cachedInner, ...rest } = def;
-        return clone(s, { ...rest, getter: () => run(original()) });
+        return clone(s, { ...rest, getter: () => run2(original()) });
       }
       // A leaf by choice: `parts` are regex fragments, not data positions.
       case "template_literal":
@@ -43910,7 +46126,7 @@ function visit(schema, fnOrHandlers) {
         return s;
     }
   }
-  return run(schema);
+  return run2(schema);
 }
 
 // node_modules/zod/v4/classic/deep-partial.js
@@ -43938,7 +46154,7 @@ function outSide(def) {
 function inSide(def) {
   return def.in._zod.traits.has("$ZodTransform") ? outSide(def) : def.in;
 }
-function input(schema) {
+function input2(schema) {
   return visit(schema, {
     pipe: (s) => inSide(s._zod.def),
     // A default value belongs to the output side, so a rewritten inner type leaves it stranded. `.default()` widens the declared input type with `undefined`, and `optional` is what carries that across.
@@ -44016,10 +46232,10 @@ function parseAddress(value, defaultHost) {
 }
 
 // receiver/config/schema.ts
-var unit = (parse5, example) => external_exports.union([external_exports.string(), external_exports.number()]).transform((v, ctx) => {
-  let parsed = parse5(v);
+var unit = (parse6, example) => external_exports.union([external_exports.string(), external_exports.number()]).transform((v, ctx) => {
+  let parsed = parse6(v);
   return parsed === void 0 ? (ctx.addIssue({ code: "custom", message: `expected ${example}, got ${JSON.stringify(v)}` }), external_exports.NEVER) : parsed;
-}), duration3 = unit(parseDuration, 'a duration like "30s" or "500ms" (at most 24 days)'), size = unit(parseSize, 'a size like "2GiB" or "500MB"'), address = (defaultHost) => unit((v) => parseAddress(v, defaultHost), 'host:port like "127.0.0.1:8080"'), count = (min, max) => external_exports.preprocess(
+}), duration4 = unit(parseDuration, 'a duration like "30s" or "500ms" (at most 24 days)'), size = unit(parseSize, 'a size like "2GiB" or "500MB"'), address = (defaultHost) => unit((v) => parseAddress(v, defaultHost), 'host:port like "127.0.0.1:8080"'), count = (min, max) => external_exports.preprocess(
   (v) => typeof v == "string" && /^\d+$/.test(v.trim()) ? Number(v) : v,
   external_exports.number({ error: `expected a whole number from ${min} to ${max}` }).int().min(min).max(max)
 ), APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, key = external_exports.strictObject({
@@ -44041,7 +46257,7 @@ var unit = (parse5, example) => external_exports.union([external_exports.string(
   events: globs.optional(),
   jobWorkflowRefs: globs.optional(),
   runnerEnvironments: globs.optional()
-}, LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/, github = external_exports.strictObject({
+}, LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/.*)?$/, github = external_exports.strictObject({
   issuer: external_exports.string().refine((u) => /^https:\/\/[^/]+(\/.*)?$/.test(u) || LOOPBACK.test(u), {
     message: "expected an https URL (http only on loopback)"
   }).transform((u) => u.replace(/\/$/, "")).default("https://token.actions.githubusercontent.com"),
@@ -44057,12 +46273,12 @@ var unit = (parse5, example) => external_exports.union([external_exports.string(
   gate: address("0.0.0.0"),
   health: external_exports.strictObject({
     path: external_exports.string().startsWith("/", "expected a path starting with /").optional(),
-    timeout: duration3.default(3e4)
+    timeout: duration4.default(3e4)
   }).default({ timeout: 3e4 }),
-  drainTimeout: duration3.default(3e4),
-  stopTimeout: duration3.default(1e4),
+  drainTimeout: duration4.default(3e4),
+  stopTimeout: duration4.default(1e4),
   hold: external_exports.strictObject({
-    timeout: duration3.default(3e4),
+    timeout: duration4.default(3e4),
     maxRequests: count(0, 1e6).default(1e3)
   }).default({ timeout: 3e4, maxRequests: 1e3 }),
   keepReleases: count(1, 100).default(5),
@@ -44077,13 +46293,18 @@ var unit = (parse5, example) => external_exports.union([external_exports.string(
     /^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/,
     "expected a hash printed by: hotswap-receiver hash-password"
   ),
-  sessionTtl: duration3.default(12 * 36e5)
+  sessionTtl: duration4.default(12 * 36e5)
 }), configSchema = external_exports.strictObject({
   listen: address("127.0.0.1").default({ host: "127.0.0.1", port: 8787 }),
   audience: external_exports.string().url("expected the receiver's public URL, like https://deploy.example.com"),
   data: external_exports.string().default("./.hotswap"),
-  uploadIdleTimeout: duration3.default(6e4),
-  auth: external_exports.strictObject({ keys: external_exports.array(key).default([]), github: github.optional() }),
+  uploadIdleTimeout: duration4.default(6e4),
+  uploadMinRate: size.default(1024),
+  auth: external_exports.strictObject({
+    keys: external_exports.array(key).default([]),
+    github: github.optional(),
+    maxFailuresPerMinute: count(0, 1e6).default(30)
+  }),
   admin: admin.optional(),
   apps: external_exports.record(external_exports.string().regex(APP_NAME, "app names are letters, digits, . _ - (1 to 64)"), app)
 });
@@ -44092,7 +46313,7 @@ var unit = (parse5, example) => external_exports.union([external_exports.string(
 function loadConfig(file2, env = process.env) {
   let path = resolve2(file2), text;
   try {
-    text = readFileSync(path, "utf8");
+    text = readFileSync2(path, "utf8");
   } catch (error62) {
     let code = error62.code;
     throw new ConfigError(
@@ -44112,7 +46333,7 @@ function loadConfig(file2, env = process.env) {
     throw new ConfigError(path, "", "expected a YAML mapping of keys");
   let parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: !0 });
   if (!parsed.success) throw toConfigError(path, parsed.error);
-  return checkAuth(path, parsed.data), resolvePaths(path, parsed.data);
+  return checkAuth(path, parsed.data), checkApps(path, parsed.data), resolvePaths(path, parsed.data);
 }
 function checkAuth(file2, raw2) {
   if (raw2.auth.keys.length === 0 && !raw2.auth.github)
@@ -44133,8 +46354,25 @@ function checkAuth(file2, raw2) {
         throw new ConfigError(file2, `apps.${name}.auth.keys`, `no key "${id}" in auth.keys`);
   }
 }
+function checkApps(file2, raw2) {
+  let here = dirname4(file2), owners = /* @__PURE__ */ new Map(), claim2 = (what, key2) => {
+    let other = owners.get(what);
+    if (other) throw new ConfigError(file2, key2, `is the same as ${other}; every app needs its own`);
+    owners.set(what, key2);
+  };
+  for (let [name, app2] of Object.entries(raw2.apps)) {
+    let at = `apps.${name}`;
+    if (claim2(`name:${name.toLowerCase()}`, at), resolve2(here, app2.exeFile) === resolve2(here, app2.updateFile))
+      throw new ConfigError(
+        file2,
+        `${at}.updateFile`,
+        "must differ from exeFile: uploads are staged there while exeFile runs"
+      );
+    claim2(`file:${resolve2(here, app2.exeFile)}`, `${at}.exeFile`), claim2(`file:${resolve2(here, app2.updateFile)}`, `${at}.updateFile`), app2.gate.port !== 0 && claim2(`port:${app2.gate.port}`, `${at}.gate`);
+  }
+}
 function resolvePaths(file2, raw2) {
-  let here = dirname3(file2), at = (p) => resolve2(here, p), apps = /* @__PURE__ */ new Map();
+  let here = dirname4(file2), at = (p) => resolve2(here, p), apps = /* @__PURE__ */ new Map();
   for (let [name, app2] of Object.entries(raw2.apps)) {
     let { drainTimeout, stopTimeout, ...rest2 } = app2;
     apps.set(name, {
@@ -44169,20 +46407,41 @@ function toConfigError(file2, error62) {
   return issue2.code === "invalid_key" ? new ConfigError(file2, key2, issue2.issues[0]?.message ?? issue2.message) : issue2.code === "invalid_type" && issue2.input === void 0 ? new ConfigError(file2, key2, "required key is missing") : new ConfigError(file2, key2, issue2.message);
 }
 
-// receiver/log.ts
-function createLog(prefix = "", write = (l) => process.stderr.write(l)) {
-  return (level, message2) => write(
-    `${(/* @__PURE__ */ new Date()).toISOString()} ${level.padEnd(5)} ${prefix ? `[${prefix}] ` : ""}${message2}
-`
-  );
-}
-
 // receiver/receiver.ts
-import { join as join6 } from "node:path";
+import { join as join8 } from "node:path";
+
+// receiver/auth/failure-limiter.ts
+var FailureLimiter = class {
+  constructor(max = 30, windowMs = 6e4) {
+    this.max = max;
+    this.windowMs = windowMs;
+  }
+  max;
+  windowMs;
+  failures = /* @__PURE__ */ new Map();
+  /** Seconds until `address` may try again, or 0 if it may now. */
+  retryAfter(address2) {
+    if (this.max === 0) return 0;
+    let recent = this.recent(address2);
+    return recent.length < this.max ? 0 : Math.max(1, Math.ceil((recent[0] + this.windowMs - Date.now()) / 1e3));
+  }
+  fail(address2) {
+    let recent = this.recent(address2);
+    recent.push(Date.now()), this.failures.set(address2, recent.slice(-this.max)), this.failures.size > 1e4 && this.forgetOld();
+  }
+  recent(address2) {
+    let since = Date.now() - this.windowMs;
+    return (this.failures.get(address2) ?? []).filter((t) => t > since);
+  }
+  forgetOld() {
+    for (let address2 of this.failures.keys())
+      this.recent(address2).length === 0 && this.failures.delete(address2);
+  }
+};
 
 // receiver/auth/load-keys.ts
 import { createPublicKey, createSecretKey } from "node:crypto";
-import { readFileSync as readFileSync2 } from "node:fs";
+import { readFileSync as readFileSync3 } from "node:fs";
 function loadKeys(config2) {
   let keys = /* @__PURE__ */ new Map();
   return config2.auth.keys.forEach((k, i) => {
@@ -44194,7 +46453,7 @@ function loadKeys(config2) {
     }
     let where = `auth.keys[${i}].publicKey`, key2;
     try {
-      key2 = createPublicKey(readFileSync2(k.publicKey, "utf8"));
+      key2 = createPublicKey(readFileSync3(k.publicKey, "utf8"));
     } catch (error62) {
       throw new ConfigError(
         config2.file,
@@ -44251,21 +46510,21 @@ var TIMEOUT_MS = 5e3, OidcIssuer = class {
 import {
   closeSync,
   fdatasyncSync,
-  mkdirSync,
+  mkdirSync as mkdirSync2,
   openSync,
-  readFileSync as readFileSync3,
+  readFileSync as readFileSync4,
   renameSync as renameSync2,
-  writeFileSync as writeFileSync3,
+  writeFileSync as writeFileSync4,
   writeSync
 } from "node:fs";
-import { dirname as dirname4 } from "node:path";
-var ReplayStore = class {
+import { dirname as dirname5 } from "node:path";
+var PRUNE_EVERY = 1024, ReplayStore = class {
   constructor(file2) {
     this.file = file2;
-    mkdirSync(dirname4(file2), { recursive: !0 });
+    mkdirSync2(dirname5(file2), { recursive: !0 });
     let now = Date.now() / 1e3;
     try {
-      for (let line of readFileSync3(file2, "utf8").split(`
+      for (let line of readFileSync4(file2, "utf8").split(`
 `))
         if (line)
           try {
@@ -44276,48 +46535,83 @@ var ReplayStore = class {
     } catch (error62) {
       if (error62.code !== "ENOENT") throw error62;
     }
-    let tmp = `${file2}.tmp`;
-    writeFileSync3(
-      tmp,
-      [...this.seen].map(([jti, exp]) => JSON.stringify({ jti, exp }) + `
-`).join(""),
-      { flush: !0 }
-    ), renameSync2(tmp, file2), this.fd = openSync(file2, "a");
+    this.fd = this.compact();
   }
   file;
   seen = /* @__PURE__ */ new Map();
   fd;
-  /** Whether the jti was used before. */
+  adds = 0;
+  /** Whether the jti was used before (and could still pass). */
   has(jti) {
     let exp = this.seen.get(jti);
     return exp !== void 0 && exp > Date.now() / 1e3;
   }
-  /** Record a jti as used; durable before it returns. */
-  add(jti, exp) {
-    this.seen.set(jti, exp), writeSync(this.fd, JSON.stringify({ jti, exp }) + `
-`), fdatasyncSync(this.fd);
+  /** Record a jti as used until `until` (seconds); durable before it returns. */
+  add(jti, until) {
+    this.seen.set(jti, until), writeSync(this.fd, JSON.stringify({ jti, exp: until }) + `
+`), fdatasyncSync(this.fd), ++this.adds % PRUNE_EVERY === 0 && (closeSync(this.fd), this.fd = this.compact());
   }
   close() {
     closeSync(this.fd);
   }
+  // Keeps only live entries, written whole and flushed before the old file goes.
+  compact() {
+    let now = Date.now() / 1e3;
+    this.seen = new Map([...this.seen].filter(([, exp]) => exp > now));
+    let tmp = `${this.file}.tmp`, lines = [...this.seen].map(([jti, exp]) => JSON.stringify({ jti, exp }) + `
+`);
+    return writeFileSync4(tmp, lines.join(""), { flush: !0 }), renameSync2(tmp, this.file), openSync(this.file, "a");
+  }
 };
+
+// receiver/data-lock.ts
+import { mkdirSync as mkdirSync3, readFileSync as readFileSync5, rmSync, writeFileSync as writeFileSync5 } from "node:fs";
+import { join as join3 } from "node:path";
+function lockDataDir(dir, configFile) {
+  mkdirSync3(dir, { recursive: !0 });
+  let file2 = join3(dir, "receiver.pid"), holder = Number(readFileSafe(file2));
+  if (holder && holder !== process.pid && alive(holder))
+    throw new ConfigError(
+      configFile,
+      "data",
+      `another receiver (pid ${holder}) uses ${dir}; stop it first, or remove ${file2} if that pid is not a receiver`
+    );
+  writeFileSync5(file2, `${process.pid}
+`), process.once("exit", () => {
+    Number(readFileSafe(file2)) === process.pid && rmSync(file2, { force: !0 });
+  });
+}
+function readFileSafe(file2) {
+  try {
+    return readFileSync5(file2, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+function alive(pid) {
+  try {
+    return process.kill(pid, 0), !0;
+  } catch (error62) {
+    return error62.code === "EPERM";
+  }
+}
 
 // receiver/journal/journal.ts
 import {
   appendFileSync,
   closeSync as closeSync2,
   fdatasyncSync as fdatasyncSync2,
-  mkdirSync as mkdirSync2,
+  mkdirSync as mkdirSync4,
   openSync as openSync2,
-  readFileSync as readFileSync4,
+  readFileSync as readFileSync6,
   writeSync as writeSync2
 } from "node:fs";
-import { open as open4 } from "node:fs/promises";
-import { join as join2 } from "node:path";
+import { open as open5 } from "node:fs/promises";
+import { join as join4 } from "node:path";
 var TAIL_BYTES = 1024 * 1024, Journal = class {
   constructor(dir) {
     this.dir = dir;
-    mkdirSync2(dir, { recursive: !0 }), this.logs = join2(dir, "logs"), mkdirSync2(this.logs, { recursive: !0 }), this.fd = openSync2(join2(dir, "journal.jsonl"), "a");
+    mkdirSync4(dir, { recursive: !0 }), this.logs = join4(dir, "logs"), mkdirSync4(this.logs, { recursive: !0 }), this.fd = openSync2(join4(dir, "journal.jsonl"), "a");
   }
   dir;
   fd;
@@ -44329,7 +46623,7 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   /** Append one streamed event to a deploy's log. */
   log(deployId, event) {
     event.type !== "heartbeat" && appendFileSync(
-      join2(this.logs, `${deployId}.ndjson`),
+      join4(this.logs, `${deployId}.ndjson`),
       JSON.stringify({ at: (/* @__PURE__ */ new Date()).toISOString(), ...event }) + `
 `
     );
@@ -44337,14 +46631,14 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   readLog(deployId) {
     if (/^[A-Za-z0-9-]+$/.test(deployId))
       try {
-        return readFileSync4(join2(this.logs, `${deployId}.ndjson`), "utf8");
+        return readFileSync6(join4(this.logs, `${deployId}.ndjson`), "utf8");
       } catch {
         return;
       }
   }
   /** The newest entries (of one app, if named), newest first; reads only the file's tail. */
   async recent(app2, limit = 20) {
-    let handle = await open4(join2(this.dir, "journal.jsonl"), "r");
+    let handle = await open5(join4(this.dir, "journal.jsonl"), "r");
     try {
       let { size: size2 } = await handle.stat(), start = Math.max(0, size2 - TAIL_BYTES), buffer = Buffer.alloc(size2 - start);
       await handle.read(buffer, 0, buffer.length, start);
@@ -44368,7 +46662,9 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
 
 // receiver/runtime/app-runtime.ts
 import { EventEmitter } from "node:events";
-import { join as join5 } from "node:path";
+import * as fsp2 from "node:fs/promises";
+import { mkdir as mkdir2 } from "node:fs/promises";
+import { basename as basename3, dirname as dirname10, join as join7 } from "node:path";
 
 // receiver/gate/gate.ts
 import { createServer as createServer2 } from "node:http";
@@ -44815,7 +47111,7 @@ async function recheck(server, options) {
 }
 
 // receiver/pool/server.ts
-import { dirname as dirname6 } from "node:path";
+import { dirname as dirname7 } from "node:path";
 
 // receiver/pool/output-ring.ts
 var nextSeq = 0, OutputRing = class {
@@ -44825,13 +47121,13 @@ var nextSeq = 0, OutputRing = class {
     this.#capacity = capacity;
   }
   /** Split a stream into lines; a last line without a newline counts when the stream ends. */
-  follow(stream) {
+  follow(stream2) {
     let partial2 = "";
-    stream.setEncoding("utf8"), stream.on("data", (chunk) => {
+    stream2.setEncoding("utf8"), stream2.on("data", (chunk) => {
       let parts = (partial2 + chunk).split(/\r?\n/);
       partial2 = (parts.pop() ?? "").slice(-2e3);
       for (let part of parts) this.push(part);
-    }), stream.on("end", () => {
+    }), stream2.on("end", () => {
       partial2 && this.push(partial2), partial2 = "";
     });
   }
@@ -44852,7 +47148,7 @@ function fillPlaceholders(text, values) {
 }
 
 // receiver/pool/spawn-server.ts
-import { spawn } from "node:child_process";
+import { spawn as spawn2 } from "node:child_process";
 
 // receiver/pool/kill.ts
 function askToStop(pid) {
@@ -44871,12 +47167,12 @@ function signal(pid, name) {
 }
 
 // receiver/pool/pid-file.ts
-import { mkdirSync as mkdirSync3, renameSync as renameSync3, writeFileSync as writeFileSync4 } from "node:fs";
-import { dirname as dirname5 } from "node:path";
+import { mkdirSync as mkdirSync5, renameSync as renameSync3, writeFileSync as writeFileSync6 } from "node:fs";
+import { dirname as dirname6 } from "node:path";
 function writePidFile(path, records) {
-  mkdirSync3(dirname5(path), { recursive: !0 });
+  mkdirSync5(dirname6(path), { recursive: !0 });
   let tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync4(tmp, JSON.stringify(records, null, 2) + `
+  writeFileSync6(tmp, JSON.stringify(records, null, 2) + `
 `), renameSync3(tmp, path);
 }
 
@@ -44909,7 +47205,7 @@ function rewritePidFile({ pidFile, warn }) {
 // receiver/pool/spawn-server.ts
 var OUTPUT_GRACE_MS = 200;
 function spawnServer(exe, options) {
-  let { args, cwd, env, instance, port, output: output2, pidFile, warn } = options, child = spawn(exe, args, {
+  let { args, cwd, env, instance, port, output: output2, pidFile, warn } = options, child = spawn2(exe, args, {
     cwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -44964,9 +47260,9 @@ function probeHealth(port, path, timeoutMs) {
 }
 
 // receiver/pool/wait-healthy.ts
-var POLL_MS = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250;
+var FAST_POLL_MS = 10, FAST_FOR_MS = 2e3, POLL_MS = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250;
 async function waitHealthy(options) {
-  let { port, path, timeoutMs, exited, signal: signal2, onProbe } = options, deadline = Date.now() + timeoutMs, exit, wake = () => {
+  let { port, path, timeoutMs, exited, signal: signal2, onProbe } = options, started = Date.now(), deadline = started + timeoutMs, exit, wake = () => {
   };
   exited.then((e) => {
     exit = e, wake();
@@ -44981,7 +47277,10 @@ async function waitHealthy(options) {
       if (Date.now() >= deadline && !exit)
         throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);
       await new Promise((resolve3) => {
-        let timer = setTimeout(resolve3, POLL_MS);
+        let timer = setTimeout(
+          resolve3,
+          Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS
+        );
         wake = () => {
           clearTimeout(timer), resolve3();
         };
@@ -44994,10 +47293,10 @@ async function waitHealthy(options) {
 
 // receiver/pool/server.ts
 var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class {
-  constructor(instance, port, spec, warn) {
+  constructor(instance, port, spec2, warn) {
     this.instance = instance;
     this.port = port;
-    this.spec = spec;
+    this.spec = spec2;
     this.warn = warn;
   }
   instance;
@@ -45027,7 +47326,7 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
     let { args, env, cwd, pidFile } = this.spec, values = { port: this.port, instance: this.instance, exe }, filledEnv = Object.entries(env).map(([k, v]) => [k, fillPlaceholders(v, values)]);
     this.#running = spawnServer(exe, {
       args: args.map((arg) => fillPlaceholders(arg, values)),
-      cwd: cwd ?? dirname6(exe),
+      cwd: cwd ?? dirname7(exe),
       env: { ...process.env, ...Object.fromEntries(filledEnv) },
       instance: this.instance,
       port: this.port,
@@ -45073,8 +47372,8 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
   #exe;
   /** Aborted when the current generation stops: ends restarts and health waits. */
   #life;
-  constructor(spec, events = {}) {
-    this.#spec = spec, this.#events = { log: () => {
+  constructor(spec2, events = {}) {
+    this.#spec = spec2, this.#events = { log: () => {
     }, targetsChanged: () => {
     }, ...events };
   }
@@ -45131,11 +47430,11 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
 
 // receiver/pool/reap.ts
 import { readFile } from "node:fs/promises";
-import { uptime } from "node:os";
+import { uptime as uptime2 } from "node:os";
 async function reapStale(pidFile) {
   let records;
   try {
-    records = parse4(await readFile(pidFile, "utf8"));
+    records = parse5(await readFile(pidFile, "utf8"));
   } catch (error62) {
     if (error62.code === "ENOENT") return 0;
     throw error62;
@@ -45145,7 +47444,7 @@ async function reapStale(pidFile) {
     await isStillRunning(record2) && forceStop(record2.pid) && killed++;
   return writePidFile(pidFile, []), killed;
 }
-function parse4(text) {
+function parse5(text) {
   try {
     let value = JSON.parse(text);
     return Array.isArray(value) ? value.filter(isRecord) : [];
@@ -45158,7 +47457,7 @@ function isRecord(value) {
   return typeof r?.pid == "number" && r.pid > 0 && typeof r.exe == "string";
 }
 async function isStillRunning({ pid, exe, startedAt }) {
-  if (pid === process.pid || Date.parse(startedAt) < Date.now() - uptime() * 1e3) return !1;
+  if (pid === process.pid || Date.parse(startedAt) < Date.now() - uptime2() * 1e3) return !1;
   if (process.platform === "linux")
     return (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").includes(exe);
   try {
@@ -45170,11 +47469,11 @@ async function isStillRunning({ pid, exe, startedAt }) {
 
 // receiver/staging/clean-staging.ts
 import { readdir, unlink as unlink2 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname7, join as join3 } from "node:path";
+import { basename as basename2, dirname as dirname8, join as join5 } from "node:path";
 async function cleanStaging(updateFile) {
-  let dir = dirname7(updateFile), prefix = `${STAGING_TMP}${basename2(updateFile)}-`, removed = 0;
+  let dir = dirname8(updateFile), prefix = `${STAGING_TMP}${basename2(updateFile)}-`, removed = 0;
   for (let name of await readdir(dir).catch(() => []))
-    name.startsWith(prefix) && (await unlink2(join3(dir, name)).catch(() => {
+    name.startsWith(prefix) && (await unlink2(join5(dir, name)).catch(() => {
     }), removed++);
   return removed;
 }
@@ -45182,14 +47481,28 @@ async function cleanStaging(updateFile) {
 // receiver/swap/app-lock.ts
 var AppLock = class {
   holder;
+  waiters = [];
   get busy() {
     return this.holder;
   }
-  tryAcquire(deployId) {
-    return this.holder ? !1 : (this.holder = deployId, !0);
+  tryAcquire(id) {
+    return this.holder ? !1 : (this.holder = id, !0);
   }
-  release(deployId) {
-    this.holder === deployId && (this.holder = void 0);
+  /** Waits up to timeoutMs for the lock; false if it is still taken then. */
+  async acquire(id, timeoutMs) {
+    let deadline = Date.now() + timeoutMs;
+    for (; !this.tryAcquire(id); ) {
+      let left = deadline - Date.now();
+      if (left <= 0) return !1;
+      await new Promise((wake) => {
+        let timer = setTimeout(wake, left);
+        this.waiters.push(() => (clearTimeout(timer), wake()));
+      });
+    }
+    return !0;
+  }
+  release(id) {
+    this.holder === id && (this.holder = void 0, this.waiters.splice(0).forEach((wake) => wake()));
   }
 };
 
@@ -45198,12 +47511,18 @@ import { access, rename as rename2, rm } from "node:fs/promises";
 async function recover(app2, exeFile, record2, releases, journal) {
   let rec = record2.read();
   if (!rec) return;
+  if ((await journal.recent(app2, 50)).find(
+    (e) => e.deployId === rec.deployId && e.outcome !== "started"
+  )) {
+    record2.clear();
+    return;
+  }
   let exists = (p) => access(p).then(
     () => !0,
     () => !1
   ), kept = rec.kept ? await releases.find(rec.kept) : void 0;
-  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename2(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await rm(restorePath(exeFile), { force: !0 });
-  let now = await versionInfo(exeFile), which = now?.sha256 === rec.newSha256 ? "the new file" : now?.sha256 === rec.oldSha256 ? "the old file" : now ? "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${rec.op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
+  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename2(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await rm(restorePath(exeFile), { force: !0 }), await rm(incomingPath(exeFile), { force: !0 });
+  let now = await versionInfo(exeFile), which = now ? now.sha256 === rec.newSha256 ? "the new file" : now.sha256 === rec.oldSha256 ? "the old file" : "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${rec.op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
   return journal.append({
     deployId: rec.deployId,
     app: app2,
@@ -45216,9 +47535,9 @@ async function recover(app2, exeFile, record2, releases, journal) {
 }
 
 // receiver/swap/releases.ts
-import { randomBytes as randomBytes5 } from "node:crypto";
-import { copyFile as copyFile3, mkdir, open as open5, readdir as readdir2, readFile as readFile2, rename as rename3, rm as rm2, writeFile } from "node:fs/promises";
-import { basename as basename3, join as join4 } from "node:path";
+import { randomBytes as randomBytes7 } from "node:crypto";
+import { mkdir, readdir as readdir2, readFile as readFile2, rename as rename3, rm as rm2, writeFile } from "node:fs/promises";
+import { join as join6 } from "node:path";
 var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, Releases = class {
   constructor(dir, exeName) {
     this.dir = dir;
@@ -45227,7 +47546,7 @@ var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, Releases = class {
   dir;
   exeName;
   fileOf(release) {
-    return join4(this.dir, release.id, this.exeName);
+    return join6(this.dir, release.id, this.exeName);
   }
   /** Most recently replaced first. */
   async list() {
@@ -45235,7 +47554,7 @@ var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, Releases = class {
     for (let name of names.filter((n) => ID.test(n)))
       try {
         releases.push(
-          JSON.parse(await readFile2(join4(this.dir, name, "meta.json"), "utf8"))
+          JSON.parse(await readFile2(join6(this.dir, name, "meta.json"), "utf8"))
         );
       } catch {
       }
@@ -45250,32 +47569,29 @@ var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, Releases = class {
   async keep(exeFile, info) {
     let keptAt = /* @__PURE__ */ new Date(), existing = (await this.list()).find((r) => r.sha256 === info.sha256);
     if (existing) {
-      let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta3 = join4(this.dir, existing.id, "meta.json");
-      return await writeFile(`${meta3}.tmp`, JSON.stringify(refreshed, null, 2)), await rename3(`${meta3}.tmp`, meta3), refreshed;
+      let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta4 = join6(this.dir, existing.id, "meta.json");
+      return await writeFile(`${meta4}.tmp`, JSON.stringify(refreshed, null, 2)), await rename3(`${meta4}.tmp`, meta4), refreshed;
     }
-    let id = `${keptAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${info.sha256.slice(0, 12)}`, release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join4(this.dir, `.tmp-${randomBytes5(4).toString("hex")}`);
+    let id = `${keptAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${info.sha256.slice(0, 12)}`, release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join6(this.dir, `.tmp-${randomBytes7(4).toString("hex")}`);
     await mkdir(tmp, { recursive: !0 });
-    let file2 = join4(tmp, this.exeName);
-    await copyFile3(exeFile, file2);
-    let handle = await open5(file2, "r+");
-    return await handle.sync(), await handle.close(), await writeFile(join4(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename3(tmp, join4(this.dir, id)), await fsyncDir(this.dir), release;
+    let file2 = join6(tmp, this.exeName);
+    if (await copyDurable(exeFile, file2) !== info.sha256)
+      throw await rm2(tmp, { recursive: !0, force: !0 }), new Error(`${exeFile} changed while it was being kept; try again`);
+    return await writeFile(join6(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename3(tmp, join6(this.dir, id)), await fsyncDir(this.dir), release;
   }
   /** Keeps the newest `count`, and never the ones named in `protect`. */
   async prune(count2, protect = []) {
     let all = await this.list();
     for (let release of all.slice(count2))
-      protect.includes(release.id) || await rm2(join4(this.dir, release.id), { recursive: !0, force: !0 });
+      protect.includes(release.id) || await rm2(join6(this.dir, release.id), { recursive: !0, force: !0 });
     for (let name of await readdir2(this.dir).catch(() => []))
-      name.startsWith(".tmp-") && await rm2(join4(this.dir, name), { recursive: !0, force: !0 });
-  }
-  static nameFor(exeFile) {
-    return basename3(exeFile);
+      name.startsWith(".tmp-") && await rm2(join6(this.dir, name), { recursive: !0, force: !0 });
   }
 };
 
 // receiver/swap/swap-record.ts
-import { mkdirSync as mkdirSync4, readFileSync as readFileSync5, renameSync as renameSync4, rmSync, writeFileSync as writeFileSync5 } from "node:fs";
-import { dirname as dirname8 } from "node:path";
+import { mkdirSync as mkdirSync6, readFileSync as readFileSync7, renameSync as renameSync4, rmSync as rmSync2, writeFileSync as writeFileSync7 } from "node:fs";
+import { dirname as dirname9 } from "node:path";
 var SwapRecordFile = class {
   constructor(file2) {
     this.file = file2;
@@ -45283,32 +47599,29 @@ var SwapRecordFile = class {
   file;
   read() {
     try {
-      return JSON.parse(readFileSync5(this.file, "utf8"));
+      return JSON.parse(readFileSync7(this.file, "utf8"));
     } catch {
       return;
     }
   }
   write(record2) {
-    mkdirSync4(dirname8(this.file), { recursive: !0 });
+    mkdirSync6(dirname9(this.file), { recursive: !0 });
     let tmp = `${this.file}.tmp`;
-    writeFileSync5(tmp, JSON.stringify(record2), { flush: !0 }), renameSync4(tmp, this.file);
+    writeFileSync7(tmp, JSON.stringify(record2), { flush: !0 }), renameSync4(tmp, this.file);
   }
   clear() {
-    rmSync(this.file, { force: !0 });
+    rmSync2(this.file, { force: !0 });
   }
 };
 
 // receiver/runtime/app-runtime.ts
 var AppRuntime = class {
-  constructor(config2, dataDir, journal, uploadIdleTimeoutMs = 6e4) {
+  constructor(config2, dataDir, journal, uploadLimits = { idleTimeoutMs: 6e4, minBytesPerSecond: 1024 }) {
     this.config = config2;
     this.journal = journal;
-    this.uploadIdleTimeoutMs = uploadIdleTimeoutMs;
-    let dir = join5(dataDir, "apps", config2.name);
-    this.log = createLog(config2.name), this.pidFile = join5(dir, "servers.json"), this.releases = new Releases(
-      join5(dataDir, "releases", config2.name),
-      Releases.nameFor(config2.exeFile)
-    ), this.record = new SwapRecordFile(join5(dir, "swap.json")), this.pool = new Pool2(
+    this.uploadLimits = uploadLimits;
+    let dir = join7(dataDir, "apps", config2.name);
+    this.log = createLog(config2.name), this.pidFile = join7(dir, "servers.json"), this.releases = new Releases(join7(dataDir, "releases", config2.name), basename3(config2.exeFile)), this.record = new SwapRecordFile(join7(dir, "swap.json")), this.pool = new Pool2(
       {
         app: config2.name,
         args: config2.args,
@@ -45331,12 +47644,14 @@ var AppRuntime = class {
   }
   config;
   journal;
-  uploadIdleTimeoutMs;
+  uploadLimits;
   pool;
   gate;
   releases;
   record;
   lock = new AppLock();
+  /** How exeFile is replaced: the platform's way, or a simulated locked exe (faults.ts). */
+  replace = lockedExeFaults(fsp2);
   /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */
   feed = new EventEmitter().setMaxListeners(100);
   log;
@@ -45344,8 +47659,16 @@ var AppRuntime = class {
   // Comes back from whatever a crash left: orphaned servers, half uploads, a
   // swap cut short; then opens the gate and starts the servers.
   async start() {
+    this.lock.tryAcquire("start");
+    try {
+      await this.startUnlocked();
+    } finally {
+      this.lock.release("start");
+    }
+  }
+  async startUnlocked() {
     let reaped = await reapStale(this.pidFile);
-    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await cleanStaging(this.config.updateFile);
+    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await mkdir2(dirname10(this.config.exeFile), { recursive: !0 }), await mkdir2(dirname10(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
     let recovery = await recover(
       this.config.name,
       this.config.exeFile,
@@ -45368,13 +47691,29 @@ var AppRuntime = class {
       await this.pool.start(this.config.exeFile);
     } catch (error62) {
       if (this.log("error", `servers did not start: ${error62.message}`), !recovery?.fallback) return;
-      this.log("warn", `rolling back to release ${recovery.fallback.id}`), await restoreRelease(this.releases, recovery.fallback, this.config.exeFile), await this.pool.start(this.config.exeFile).catch(
-        (e) => this.log("error", `release ${recovery.fallback.id} did not start either: ${e.message}`)
+      let fallback = recovery.fallback;
+      this.log("warn", `rolling back to release ${fallback.id}`), await restoreRelease(this.releases, fallback, this.config.exeFile);
+      let failed = await this.pool.start(this.config.exeFile).then(
+        () => {
+        },
+        (e) => e
       );
+      failed && this.log("error", `release ${fallback.id} did not start either: ${failed.message}`), this.journal.append({
+        deployId: `recover-${fallback.id}`,
+        app: this.config.name,
+        op: "recover",
+        outcome: failed ? "failed" : "rolled-back",
+        at: (/* @__PURE__ */ new Date()).toISOString(),
+        after: fallback,
+        message: `the interrupted version did not start (${error62.message}); release ${fallback.id} ${failed ? "did not start either" : "serves again"}`
+      });
     }
   }
+  // A receiver asked to stop lets a running swap finish (up to the time its
+  // steps may take), then closes the gate and stops the servers.
   async stop() {
-    await this.gate.close(), await this.pool.stop();
+    let { drainTimeoutMs, stopTimeoutMs, health, hold } = this.config, longest = drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+    await this.lock.acquire("stop", longest) || this.log("warn", `${this.lock.busy} did not end in ${longest} ms; stopping anyway`), await this.gate.close(), await this.pool.stop();
   }
   async status() {
     let { exeFile, updateFile, versionCommand } = this.config, stats = this.gate.stats();
@@ -45397,16 +47736,20 @@ var AppRuntime = class {
 var Receiver = class {
   constructor(config2) {
     this.config = config2;
+    this.failures = new FailureLimiter(config2.auth.maxFailuresPerMinute);
     let github2 = config2.auth.github;
     this.trust = {
       keys: loadKeys(config2),
       audience: config2.audience,
       github: github2 && { config: github2, issuer: new OidcIssuer(github2.issuer) }
-    }, this.replay = new ReplayStore(join6(config2.data, "replay.jsonl")), this.journal = new Journal(config2.data);
+    }, lockDataDir(config2.data, config2.file), this.replay = new ReplayStore(join8(config2.data, "replay.jsonl")), this.journal = new Journal(config2.data);
     for (let app2 of config2.apps.values())
       this.apps.set(
         app2.name,
-        new AppRuntime(app2, config2.data, this.journal, config2.uploadIdleTimeoutMs)
+        new AppRuntime(app2, config2.data, this.journal, {
+          idleTimeoutMs: config2.uploadIdleTimeoutMs,
+          minBytesPerSecond: config2.uploadMinRate
+        })
       );
   }
   config;
@@ -45415,6 +47758,8 @@ var Receiver = class {
   replay;
   journal;
   apps = /* @__PURE__ */ new Map();
+  /** Addresses that keep failing authentication get 429 for a while. */
+  failures;
   async start() {
     await Promise.all([...this.apps.values()].map((app2) => app2.start()));
   }
@@ -45423,12 +47768,14 @@ var Receiver = class {
   }
 };
 
-// receiver/version.ts
-var VERSION = "0.1.0";
-
 // receiver/commands/serve.ts
 async function serve(configFile) {
-  let log = createLog(), config2 = loadConfig(configFile), receiver = new Receiver(config2), api = createApi(receiver, (message2) => log("error", message2)), server = createAdaptorServer({ fetch: api.fetch });
+  let log = createLog(), config2 = loadConfig(configFile);
+  faultsActive && log(
+    "warn",
+    `HOTSWAP_FAULT=${process.env.HOTSWAP_FAULT} is set: this receiver breaks on purpose (tests only)`
+  );
+  let receiver = new Receiver(config2), api = createApi(receiver, (message2) => log("error", message2)), server = createAdaptorServer({ fetch: api.fetch });
   server.requestTimeout = 0, server.headersTimeout = 3e4, server.keepAliveTimeout = 65e3, await new Promise((resolve3, reject) => {
     server.once("error", reject), server.listen(config2.listen.port, config2.listen.host, () => resolve3());
   }).catch((error62) => {
@@ -45442,7 +47789,9 @@ async function serve(configFile) {
     `hotswap-receiver ${VERSION} API on http://${config2.listen.host}:${port} (apps: ${[...config2.apps.keys()].join(", ") || "none"})`
   );
   let stopping = !1, stop = (signal2) => {
-    stopping || (stopping = !0, log("info", `${signal2}: stopping servers and gates`), server.close(), server.closeAllConnections(), receiver.stop().finally(() => process.exit(0)));
+    stopping || (stopping = !0, log("info", `${signal2}: letting a running swap finish, then stopping servers and gates`), server.close(), receiver.stop().finally(() => {
+      server.closeAllConnections(), process.exit(0);
+    }));
   };
   process.on("SIGTERM", () => stop("SIGTERM")), process.on("SIGINT", () => stop("SIGINT")), await receiver.start().catch((error62) => {
     throw new Error(`${error62.message} in ${config2.file}`);
