@@ -7,7 +7,8 @@ export type Op = "deploy" | "upload" | "swap" | "rollback" | "status";
 export const OPS: readonly Op[] = ["deploy", "upload", "swap", "rollback", "status"];
 
 /** The steps of a swap, in the seed's order. */
-export type StepName = "upload" | "hold" | "unload" | "swap" | "reload" | "release" | "rollback";
+export type StepName =
+  "upload" | "hold" | "unload" | "swap" | "reload" | "release" | "settle" | "rollback";
 export type StepState = "start" | "done" | "failed";
 
 /** Header that carries the artifact's SHA-256 (lowercase hex). */

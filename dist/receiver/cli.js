@@ -28618,37 +28618,16 @@ async function restoreRelease(releases, release, exeFile, replace) {
   await copyRelease(releases, release, restorePath(exeFile)), await replaceExe(restorePath(exeFile), exeFile, replace);
 }
 
-// receiver/swap/hot-swap.ts
-async function hotSwap(parts, incoming, run2, emit) {
-  let { app: app2, gate, releases, record: record2 } = parts, step = stepper(emit), kept = run2.previous ? await releases.keep(app2.exeFile, run2.previous) : void 0, write = (phase) => record2.write({
-    deployId: run2.deployId,
-    op: run2.op,
-    phase,
-    kept: kept?.id,
-    oldSha256: run2.previous?.sha256,
-    newSha256: incoming.info.sha256,
-    startedAt: (/* @__PURE__ */ new Date()).toISOString()
-  });
-  write("hold");
-  let note = (phase) => {
-    try {
-      write(phase);
-    } catch (error62) {
-      emit({
-        type: "log",
-        level: "warn",
-        message: `could not write the swap record: ${error62.message}`
-      });
-    }
-  }, heldAt = performance.now();
+// receiver/swap/hold-requests.ts
+async function holdRequests(cx, work) {
+  let { app: app2, gate } = cx, step = stepper(cx.emit), heldAt = performance.now();
   await step(
     "hold",
     () => gate.hold(),
     () => `new requests wait at the gate (at most ${app2.hold.maxRequests} for ${app2.hold.timeout} ms)`
   ), faultPoint("after-hold");
-  let outcome;
   try {
-    outcome = await whileHeld(parts, incoming, kept, note, emit);
+    return { value: await work(), holdMs: Math.round(performance.now() - heldAt) };
   } finally {
     faultPoint("before-release"), await step(
       "release",
@@ -28656,33 +28635,56 @@ async function hotSwap(parts, incoming, run2, emit) {
       () => "queued requests go to the servers"
     );
   }
-  return { ...outcome, holdMs: Math.round(performance.now() - heldAt) };
 }
-async function whileHeld(parts, incoming, kept, note, emit) {
-  let { app: app2, pool, gate } = parts, step = stepper(emit), failed = (code, message3, extra = {}) => ({
-    ok: !1,
-    kept,
-    error: { code, message: message3 },
-    ...extra
-  });
-  note("unload"), await step("unload", async () => {
-    await gate.drain(app2.drainTimeoutMs) || emit({
-      type: "log",
-      level: "warn",
-      message: `requests still in flight after drainTimeout (${app2.drainTimeoutMs} ms); stopping anyway`
-    }), await pool.stop();
-  }), faultPoint("after-unload"), note("swap");
+
+// receiver/swap/swap-parts.ts
+var failed = (kept, code, message2, extra = {}) => ({ ok: !1, kept, error: { code, message: message2 }, ...extra });
+async function attempt(fn) {
   try {
-    await step(
-      "swap",
-      () => replaceExe(incoming.path, app2.exeFile, parts.replace),
-      () => `exeFile is now ${incoming.info.sha256.slice(0, 12)}` + (kept ? `; the old one is kept as release ${kept.id}` : "")
-    );
+    await fn();
+    return;
   } catch (error62) {
-    let message3 = `could not move the update into exeFile: ${error62.message}`, restarted = await attempt(() => step("reload", () => pool.start(app2.exeFile)));
+    return error62;
+  }
+}
+
+// receiver/swap/roll-back.ts
+function rollBack(cx, kept) {
+  let { app: app2, pool } = cx;
+  return cx.note("rollback"), attempt(
+    () => stepper(cx.emit)(
+      "rollback",
+      async () => {
+        await pool.stop(), await restoreRelease(cx.releases, kept, app2.exeFile, cx.replace), await pool.start(app2.exeFile);
+      },
+      () => `release ${kept.id} serves again`
+    )
+  );
+}
+
+// receiver/swap/replace-servers.ts
+async function replaceServers(cx) {
+  let { app: app2, pool, gate, incoming, kept, note, emit } = cx, step = stepper(emit);
+  note("unload"), await step("unload", async () => {
+    if (!await gate.drain(app2.drainTimeoutMs)) {
+      let message3 = `requests still in flight after drainTimeout (${app2.drainTimeoutMs} ms); stopping anyway`;
+      emit({ type: "log", level: "warn", message: message3 });
+    }
+    await pool.stop();
+  }), faultPoint("after-unload"), note("swap");
+  let stuck = await attempt(
+    () => step(
+      "swap",
+      () => replaceExe(incoming.path, app2.exeFile, cx.replace),
+      () => `exeFile is now ${incoming.info.sha256.slice(0, 12)}` + (kept ? `; the old one is kept as release ${kept.id}` : "")
+    )
+  );
+  if (stuck) {
+    let message3 = `could not move the update into exeFile: ${stuck.message}`, down = await attempt(() => step("reload", () => pool.start(app2.exeFile)));
     return failed(
+      kept,
       "ERR_SWAP",
-      restarted ? `${message3}; the old servers did not start again either: ${restarted.message}` : message3
+      down ? `${message3}; the old servers did not start again either: ${down.message}` : message3
     );
   }
   note("reload");
@@ -28696,32 +28698,72 @@ async function whileHeld(parts, incoming, kept, note, emit) {
   if (faultPoint("after-reload"), !unhealthy) return { ok: !0, kept };
   let output2 = unhealthy.output ?? pool.output(), message2 = `the new version failed its health check: ${unhealthy.message}`;
   if (!kept)
-    return failed("ERR_HEALTH_CHECK", `${message2}; there is no earlier release to roll back to`, {
-      output: output2
-    });
-  note("rollback");
-  let stuck = await attempt(
-    () => step(
-      "rollback",
-      async () => {
-        await pool.stop(), await restoreRelease(parts.releases, kept, app2.exeFile, parts.replace), await pool.start(app2.exeFile);
-      },
-      () => `release ${kept.id} serves again`
-    )
-  );
-  return stuck ? failed(
+    return failed(
+      kept,
+      "ERR_HEALTH_CHECK",
+      `${message2}; there is no earlier release to roll back to`,
+      { output: output2 }
+    );
+  let broken = await rollBack(cx, kept);
+  return broken ? failed(
+    kept,
     "ERR_ROLLBACK",
-    `${message2}; rolling back to release ${kept.id} failed too, so no server runs: ${stuck.message}`,
+    `${message2}; rolling back to release ${kept.id} failed too, so no server runs: ${broken.message}`,
     { output: output2 }
-  ) : failed("ERR_HEALTH_CHECK", message2, { output: output2, rolledBack: !0 });
+  ) : failed(kept, "ERR_HEALTH_CHECK", message2, { output: output2, rolledBack: !0 });
 }
-async function attempt(fn) {
-  try {
-    await fn();
-    return;
-  } catch (error62) {
-    return error62;
+
+// receiver/swap/swap-recorder.ts
+function swapRecorder(record2, run2, incoming, kept, emit) {
+  let write = (phase) => record2.write({
+    deployId: run2.deployId,
+    op: run2.op,
+    phase,
+    kept: kept?.id,
+    oldSha256: run2.previous?.sha256,
+    newSha256: incoming.info.sha256,
+    startedAt: (/* @__PURE__ */ new Date()).toISOString()
+  });
+  return write("hold"), (phase) => {
+    try {
+      write(phase);
+    } catch (error62) {
+      emit({
+        type: "log",
+        level: "warn",
+        message: `could not write the swap record: ${error62.message}`
+      });
+    }
+  };
+}
+
+// receiver/swap/watch-settle.ts
+async function watchSettle(pool, ms) {
+  let before = new Map(pool.status().map((s) => [s.instance, s.restarts])), deadline = Date.now() + ms;
+  for (; ; ) {
+    for (let server of pool.status())
+      if (server.state === "crashed" || server.restarts > (before.get(server.instance) ?? 0))
+        return `server #${server.instance} stopped within health.settle (${ms} ms) after it was healthy`;
+    if (Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, Math.min(50, deadline - Date.now())));
   }
+}
+
+// receiver/swap/hot-swap.ts
+async function hotSwap(parts, incoming, run2, emit) {
+  let { app: app2, releases, pool } = parts, kept = run2.previous ? await releases.keep(app2.exeFile, run2.previous) : void 0, note = swapRecorder(parts.record, run2, incoming, kept, emit), cx = { ...parts, incoming, kept, emit, note }, { value: outcome, holdMs } = await holdRequests(cx, () => replaceServers(cx));
+  if (!outcome.ok || !kept || app2.health.settle === 0) return { ...outcome, holdMs };
+  let unstable = await stepper(emit)(
+    "settle",
+    () => watchSettle(pool, app2.health.settle),
+    (reason) => reason ?? `every server stayed up for ${app2.health.settle} ms`
+  );
+  if (!unstable) return { ...outcome, holdMs };
+  let output2 = pool.output(), back = await holdRequests(cx, () => rollBack(cx, kept)), error62 = back.value ? {
+    code: "ERR_ROLLBACK",
+    message: `${unstable}; rolling back to release ${kept.id} failed too, so no server runs: ${back.value.message}`
+  } : { code: "ERR_UNSTABLE", message: unstable };
+  return { ok: !1, kept, output: output2, error: error62, rolledBack: !back.value, holdMs: holdMs + back.holdMs };
 }
 
 // receiver/swap/beside-exe.ts
@@ -46273,8 +46315,9 @@ var unit = (parse6, example) => external_exports.union([external_exports.string(
   gate: address("0.0.0.0"),
   health: external_exports.strictObject({
     path: external_exports.string().startsWith("/", "expected a path starting with /").optional(),
-    timeout: duration4.default(3e4)
-  }).default({ timeout: 3e4 }),
+    timeout: duration4.default(3e4),
+    settle: duration4.default(0)
+  }).default({ timeout: 3e4, settle: 0 }),
   drainTimeout: duration4.default(3e4),
   stopTimeout: duration4.default(1e4),
   hold: external_exports.strictObject({
@@ -47247,7 +47290,7 @@ function probeHealth(port, path, timeoutMs) {
   return new Promise((resolve3) => {
     let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome) => {
       settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve3({ ok, message: `${what} ${outcome}` }));
-    }, failed = (error62) => finish(!1, `failed: ${error62.code ?? error62.message}`), timer = setTimeout(
+    }, failed2 = (error62) => finish(!1, `failed: ${error62.code ?? error62.message}`), timer = setTimeout(
       () => finish(!1, `got no answer within ${timeoutMs} ms`),
       timeoutMs
     ), connection = path === void 0 ? connect({ host: "127.0.0.1", port }, () => finish(!0, "succeeded")) : request({ host: "127.0.0.1", port, path, agent: !1 }, (res) => {
@@ -47255,7 +47298,7 @@ function probeHealth(port, path, timeoutMs) {
       let status = res.statusCode ?? 0;
       finish(status >= 200 && status < 300, `answered ${status}`);
     }).end();
-    connection.on("error", failed);
+    connection.on("error", failed2);
   });
 }
 
@@ -47693,19 +47736,19 @@ var AppRuntime = class {
       if (this.log("error", `servers did not start: ${error62.message}`), !recovery?.fallback) return;
       let fallback = recovery.fallback;
       this.log("warn", `rolling back to release ${fallback.id}`), await restoreRelease(this.releases, fallback, this.config.exeFile);
-      let failed = await this.pool.start(this.config.exeFile).then(
+      let failed2 = await this.pool.start(this.config.exeFile).then(
         () => {
         },
         (e) => e
       );
-      failed && this.log("error", `release ${fallback.id} did not start either: ${failed.message}`), this.journal.append({
+      failed2 && this.log("error", `release ${fallback.id} did not start either: ${failed2.message}`), this.journal.append({
         deployId: `recover-${fallback.id}`,
         app: this.config.name,
         op: "recover",
-        outcome: failed ? "failed" : "rolled-back",
+        outcome: failed2 ? "failed" : "rolled-back",
         at: (/* @__PURE__ */ new Date()).toISOString(),
         after: fallback,
-        message: `the interrupted version did not start (${error62.message}); release ${fallback.id} ${failed ? "did not start either" : "serves again"}`
+        message: `the interrupted version did not start (${error62.message}); release ${fallback.id} ${failed2 ? "did not start either" : "serves again"}`
       });
     }
   }

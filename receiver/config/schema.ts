@@ -95,8 +95,9 @@ const app = z.strictObject({
     .strictObject({
       path: z.string().startsWith("/", "expected a path starting with /").optional(),
       timeout: duration.default(30_000),
+      settle: duration.default(0),
     })
-    .default({ timeout: 30_000 }),
+    .default({ timeout: 30_000, settle: 0 }),
   drainTimeout: duration.default(30_000),
   stopTimeout: duration.default(10_000),
   hold: z

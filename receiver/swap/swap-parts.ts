@@ -1,0 +1,64 @@
+import type { AppConfig } from "../config/load-config.js";
+import type { Gate } from "../gate/gate.js";
+import type { Pool } from "../pool/pool.js";
+import type { ErrorInfo, ReleaseInfo, VersionInfo } from "../protocol.js";
+import type { Releases } from "./releases.js";
+import type { ReplaceOptions } from "./replace-exe.js";
+import type { Emit } from "./step.js";
+import type { SwapRecord, SwapRecordFile } from "./swap-record.js";
+
+/** What a swap works on: one app's config, servers, gate, kept releases and swap record. */
+export interface SwapParts {
+  app: AppConfig;
+  pool: Pool;
+  gate: Gate;
+  releases: Releases;
+  record: SwapRecordFile;
+  replace?: ReplaceOptions;
+}
+
+export interface Incoming {
+  /** The file that moves into exeFile's place (consumed by the swap). */
+  path: string;
+  info: VersionInfo;
+}
+
+export interface SwapRun {
+  deployId: string;
+  op: SwapRecord["op"];
+  previous: VersionInfo | null;
+}
+
+export interface SwapOutcome {
+  ok: boolean;
+  holdMs: number;
+  kept?: ReleaseInfo;
+  error?: ErrorInfo;
+  rolledBack?: boolean;
+  output?: string[];
+}
+
+/** One swap under way: its parts, what it keeps, how it reports and notes progress. */
+export interface SwapContext extends SwapParts {
+  incoming: Incoming;
+  kept: ReleaseInfo | undefined;
+  emit: Emit;
+  note: (phase: SwapRecord["phase"]) => void;
+}
+
+export const failed = (
+  kept: ReleaseInfo | undefined,
+  code: string,
+  message: string,
+  extra: Partial<SwapOutcome> = {},
+): Omit<SwapOutcome, "holdMs"> => ({ ok: false, kept, error: { code, message }, ...extra });
+
+/** Runs a step that may fail and returns its error instead of throwing it. */
+export async function attempt(fn: () => Promise<unknown>): Promise<Error | undefined> {
+  try {
+    await fn();
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
