@@ -25,8 +25,17 @@ export interface VersionInfo {
   size: number;
   /** Write date, ISO 8601. */
   mtime: string;
-  /** First line of versionCommand's output, when configured and it succeeded. */
+  /**
+   * First line of versionCommand's output, when configured and it succeeded; else, for a
+   * Windows exe with a version resource, its ProductName and FileVersion ("WC Demo 1.2.3.4").
+   */
   version?: string;
+  /** Windows exe: FileVersion from the version resource (else its fixed a.b.c.d numbers). */
+  fileVersion?: string;
+  /** Windows exe: ProductVersion from the version resource (else its fixed a.b.c.d numbers). */
+  productVersion?: string;
+  /** Windows exe: ProductName from the version resource. */
+  productName?: string;
 }
 
 export interface ErrorInfo {
@@ -163,6 +172,8 @@ export interface AppStatus {
   app: string;
   exeFile: string;
   updateFile: string;
+  /** Where exeFile and updateFile were set: the receiver's config file, or a web.config / wc.ini. */
+  sources: { exeFile: string; updateFile: string };
   current: VersionInfo | null;
   staged: VersionInfo | null;
   busy: boolean;

@@ -84,9 +84,26 @@ const github = z
       "name the repositories that may deploy: repositoryIds (best), repositoryOwnerIds or repositories; without one, every GitHub repository could",
   });
 
+const legacy = z.strictObject({
+  users: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        passwordHash: z
+          .string()
+          .regex(/^scrypt\$/, "expected a hash printed by: hotswap-receiver hash-password"),
+      }),
+    )
+    .min(1),
+});
+
 const app = z.strictObject({
-  exeFile: z.string().min(1),
-  updateFile: z.string().min(1),
+  /** Web Connection's web.config or wc.ini to read ExeFile and UpdateFile from. */
+  from: z.string().min(1).optional(),
+  exeFile: z.string().min(1).optional(),
+  updateFile: z.string().min(1).optional(),
+  /** The seed's own links (UploadExe.wc, UpdateExe.wc, …) with Basic auth. */
+  legacy: legacy.optional(),
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
   instances: count(1, 64).default(1),

@@ -151,6 +151,7 @@ export class AppRuntime {
       app: this.config.name,
       exeFile,
       updateFile,
+      sources: this.config.sources,
       current: await versionInfo(exeFile, versionCommand),
       staged: await versionInfo(updateFile),
       busy: this.lock.busy !== undefined,

@@ -77,7 +77,7 @@ describe("defaults", () => {
       {},
     );
     const app = config.apps.get("webdemo")!;
-    expect(app.health).toEqual({ path: "/health", timeout: 30_000 });
+    expect(app.health).toEqual({ path: "/health", timeout: 30_000, settle: 0 });
     expect(app.hold).toEqual({ timeout: 30_000, maxRequests: 5 });
   });
 
@@ -106,7 +106,7 @@ describe("defaults", () => {
     const app = config.apps.get("webdemo")!;
     expect(app.instances).toBe(3);
     expect(app.gate).toEqual({ host: "127.0.0.1", port: 8081 });
-    expect(app.health).toEqual({ path: "/up", timeout: 5000 });
+    expect(app.health).toEqual({ path: "/up", timeout: 5000, settle: 0 });
     expect(app.drainTimeoutMs).toBe(1500);
     expect(app.stopTimeoutMs).toBe(2000);
     expect(app.hold).toEqual({ timeout: 500, maxRequests: 0 });

@@ -1,0 +1,54 @@
+import { ConfigError } from "./config-error.js";
+import type { Config } from "./load-config.js";
+
+// What the schema alone cannot say: somebody must be able to deploy, and an
+// app can narrow keyless deploys only where they are configured at all.
+export function checkAuth(config: Config): void {
+  const { auth, file } = config;
+  if (auth.keys.length === 0 && !auth.github) {
+    throw new ConfigError(
+      file,
+      "auth",
+      "configure at least one of auth.keys or auth.github, or nobody can deploy",
+    );
+  }
+  for (const app of config.apps.values()) {
+    if (app.auth?.github && !auth.github) {
+      throw new ConfigError(
+        file,
+        `apps.${app.name}.auth.github`,
+        "needs the global auth.github (its issuer and repositories) to narrow",
+      );
+    }
+    for (const id of app.auth?.keys ?? []) {
+      if (!auth.keys.some((k) => k.id === id))
+        throw new ConfigError(file, `apps.${app.name}.auth.keys`, `no key "${id}" in auth.keys`);
+    }
+  }
+}
+
+// Apps must not share the files or the port a swap works on, nor differ only
+// in case (their data folders would collide on Windows and macOS).
+export function checkApps(config: Config): void {
+  const owners = new Map<string, string>();
+  const claim = (what: string, key: string) => {
+    const other = owners.get(what);
+    if (other)
+      throw new ConfigError(config.file, key, `is the same as ${other}; every app needs its own`);
+    owners.set(what, key);
+  };
+  for (const app of config.apps.values()) {
+    const at = `apps.${app.name}`;
+    claim(`name:${app.name.toLowerCase()}`, at);
+    if (app.exeFile === app.updateFile) {
+      throw new ConfigError(
+        config.file,
+        `${at}.updateFile`,
+        "must differ from exeFile: uploads are staged there while exeFile runs",
+      );
+    }
+    claim(`file:${app.exeFile}`, `${at}.exeFile`);
+    claim(`file:${app.updateFile}`, `${at}.updateFile`);
+    if (app.gate.port !== 0) claim(`port:${app.gate.port}`, `${at}.gate`);
+  }
+}
