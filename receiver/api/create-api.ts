@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import { createAdmin } from "../admin/create-admin.js";
 import { HttpError } from "../http-error.js";
+import { Metrics } from "../metrics/metrics.js";
 import type { Receiver } from "../receiver.js";
 import { rollbackOperation } from "../runtime/rollback-operation.js";
 import { swapOperation } from "../runtime/swap-operation.js";
@@ -25,6 +26,12 @@ export function createApi(receiver: Receiver, log: (message: string) => void): H
       }),
     );
   api.get("/healthz", (c) => c.json({ ok: true }));
+  if (receiver.config.metrics) {
+    const metrics = new Metrics(receiver);
+    api.get("/metrics", (c) =>
+      c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
+    );
+  }
   api.get("/v1/apps/:app", authenticate(receiver, "status"), async (c) =>
     c.json(await c.var.runtime.status()),
   );

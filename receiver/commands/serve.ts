@@ -1,11 +1,10 @@
-import { createAdaptorServer } from "@hono/node-server";
-import type { Server } from "node:http";
 import { createApi } from "../api/create-api.js";
 import { loadConfig } from "../config/load-config.js";
 import { faultsActive } from "../faults.js";
 import { createLog } from "../log.js";
 import { Receiver } from "../receiver.js";
 import { VERSION } from "../version.js";
+import { openListener, readTls } from "./open-listener.js";
 
 // `hotswap-receiver --config FILE`: load and check everything first (a bad
 // config starts nothing), then open the API, then the apps' gates and servers.
@@ -17,13 +16,10 @@ export async function serve(configFile: string): Promise<void> {
       "warn",
       `HOTSWAP_FAULT=${process.env.HOTSWAP_FAULT} is set: this receiver breaks on purpose (tests only)`,
     );
+  const tls = readTls(config);
   const receiver = new Receiver(config);
   const api = createApi(receiver, (message) => log("error", message));
-  const server = createAdaptorServer({ fetch: api.fetch }) as Server;
-  // Large uploads take long: time out on idle (stage-upload.ts), not on the whole request.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
-  server.keepAliveTimeout = 65_000;
+  const server = openListener(api.fetch, tls);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.listen.port, config.listen.host, () => resolve());
@@ -36,7 +32,7 @@ export async function serve(configFile: string): Promise<void> {
   const port = typeof address === "object" && address ? address.port : config.listen.port;
   log(
     "info",
-    `hotswap-receiver ${VERSION} API on http://${config.listen.host}:${port} (apps: ${[...config.apps.keys()].join(", ") || "none"})`,
+    `hotswap-receiver ${VERSION} API on ${config.tls ? "https" : "http"}://${config.listen.host}:${port} (apps: ${[...config.apps.keys()].join(", ") || "none"})`,
   );
   let stopping = false;
   const stop = (signal: string) => {

@@ -60,6 +60,7 @@ function resolvePaths(file: string, raw: RawConfig): Config {
     ...rest,
     file,
     data: at(raw.data),
+    tls: raw.tls && { cert: at(raw.tls.cert), key: at(raw.tls.key) },
     uploadIdleTimeoutMs: uploadIdleTimeout,
     auth: { ...raw.auth, keys },
     apps,

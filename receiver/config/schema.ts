@@ -108,6 +108,11 @@ const app = z.strictObject({
   env: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
   instances: count(1, 64).default(1),
   gate: address("0.0.0.0"),
+  /**
+   * hold: stop the servers, swap, start them while requests wait at the gate.
+   * overlap: start the new servers beside the old ones and switch when they are healthy.
+   */
+  strategy: z.enum(["hold", "overlap"]).default("hold"),
   health: z
     .strictObject({
       path: z.string().startsWith("/", "expected a path starting with /").optional(),
@@ -148,6 +153,10 @@ export const configSchema = z.strictObject({
   listen: address("127.0.0.1").default({ host: "127.0.0.1", port: 8787 }),
   audience: z.string().url("expected the receiver's public URL, like https://deploy.example.com"),
   data: z.string().default("./.hotswap"),
+  /** Serve the API (and admin page) over HTTPS itself, when nothing terminates TLS in front. */
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  /** GET /metrics in the Prometheus text format, on the API's listener. */
+  metrics: z.boolean().default(true),
   uploadIdleTimeout: duration.default(60_000),
   uploadMinRate: size.default(1024),
   auth: z.strictObject({

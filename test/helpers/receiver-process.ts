@@ -51,7 +51,7 @@ export async function startReceiver(
       throw new Error(`receiver exited with ${exited}:\n${logs.join("\n")}`);
     return logs.some((l) => / ready$/.test(l));
   }, "the receiver to be ready");
-  const api = /API on (http:\/\/[^\s]+)/.exec(logs.join("\n"))![1]!;
+  const api = /API on (https?:\/\/[^\s]+)/.exec(logs.join("\n"))![1]!;
   const gate = (app = "webdemo") => {
     const m = new RegExp(`\\[${app}\\] gate listening on ([^\\s]+)`).exec(logs.join("\n"));
     if (!m) throw new Error(`no gate line for ${app} in:\n${logs.join("\n")}`);

@@ -1,0 +1,120 @@
+import type { StreamEvent } from "../protocol.js";
+import type { Receiver } from "../receiver.js";
+import { VERSION } from "../version.js";
+import { HOLD_BUCKETS_S, Histogram } from "./histogram.js";
+
+const label = (value: string) => value.replace(/["\\\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`));
+
+// What a Prometheus scrape of /metrics shows: operations and their outcomes,
+// rollbacks, hold times, the gate's held and rejected requests and the servers'
+// restarts. Outcomes are counted from every app's event feed as results arrive;
+// gate and server figures are read at scrape time.
+export class Metrics {
+  private readonly operations = new Map<string, number>();
+  private readonly rollbacks = new Map<string, number>();
+  private readonly holds = new Map<string, Histogram>();
+
+  constructor(private readonly receiver: Receiver) {
+    for (const rt of receiver.apps.values()) {
+      rt.feed.on("event", ({ app, event }: { app: string; event: StreamEvent }) => {
+        if (event.type === "result") this.count(app, event);
+      });
+    }
+  }
+
+  private count(app: string, result: Extract<StreamEvent, { type: "result" }>): void {
+    const outcome = result.ok ? "ok" : result.rolledBack ? "rolled_back" : "failed";
+    const key = `app="${label(app)}",op="${result.op}",outcome="${outcome}"`;
+    this.operations.set(key, (this.operations.get(key) ?? 0) + 1);
+    if ((result.ok && result.op === "rollback") || (!result.ok && result.rolledBack)) {
+      const automatic = result.op !== "rollback";
+      const k = `app="${label(app)}",reason="${automatic ? "failed_deploy" : "requested"}"`;
+      this.rollbacks.set(k, (this.rollbacks.get(k) ?? 0) + 1);
+    }
+    if (result.op !== "upload") {
+      const k = `app="${label(app)}"`;
+      if (!this.holds.has(k)) this.holds.set(k, new Histogram(HOLD_BUCKETS_S));
+      this.holds.get(k)!.observe(result.holdMs / 1000);
+    }
+  }
+
+  render(): string {
+    const out: string[] = [];
+    const family = (name: string, type: string, help: string, lines: string[]) =>
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
+    family("hotswap_build_info", "gauge", "The receiver's version.", [
+      `hotswap_build_info{version="${label(VERSION)}"} 1`,
+    ]);
+    family(
+      "hotswap_operations_total",
+      "counter",
+      "Deploys, uploads, swaps, rollbacks and restarts by outcome.",
+      [...this.operations].map(([k, v]) => `hotswap_operations_total{${k}} ${v}`),
+    );
+    family(
+      "hotswap_rollbacks_total",
+      "counter",
+      "Rollbacks: requested, or after a failed deploy.",
+      [...this.rollbacks].map(([k, v]) => `hotswap_rollbacks_total{${k}} ${v}`),
+    );
+    family(
+      "hotswap_hold_seconds",
+      "histogram",
+      "How long requests were held per operation.",
+      [...this.holds].flatMap(([k, h]) => h.lines("hotswap_hold_seconds", k)),
+    );
+    const apps = [...this.receiver.apps.values()];
+    const per = (
+      name: string,
+      type: string,
+      help: string,
+      value: (rt: (typeof apps)[number]) => number,
+    ) =>
+      family(
+        name,
+        type,
+        help,
+        apps.map((rt) => `${name}{app="${label(rt.config.name)}"} ${value(rt)}`),
+      );
+    per(
+      "hotswap_gate_served_total",
+      "counter",
+      "Requests the gate answered from a server.",
+      (rt) => rt.gate.stats().served,
+    );
+    per(
+      "hotswap_gate_rejected_total",
+      "counter",
+      "Requests the gate refused (503 hold overflow or timeout, 502).",
+      (rt) => rt.gate.stats().rejected,
+    );
+    per(
+      "hotswap_gate_held_requests",
+      "gauge",
+      "Requests waiting in the hold queue now.",
+      (rt) => rt.gate.stats().queued,
+    );
+    per(
+      "hotswap_gate_inflight_requests",
+      "gauge",
+      "Requests under way to a server now.",
+      (rt) => rt.gate.stats().inflight,
+    );
+    per("hotswap_gate_holding", "gauge", "1 while the gate holds new requests.", (rt) =>
+      rt.gate.stats().held ? 1 : 0,
+    );
+    per(
+      "hotswap_servers_healthy",
+      "gauge",
+      "Servers that pass their health check.",
+      (rt) => rt.pool.targets().length,
+    );
+    per(
+      "hotswap_server_restarts_total",
+      "counter",
+      "Restarts of servers that stopped on their own.",
+      (rt) => rt.pool.status().reduce((n, s) => n + s.restarts, 0),
+    );
+    return out.join("\n") + "\n";
+  }
+}

@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, sha256 } from "../helpers/api-client.js";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { mint } from "../helpers/tokens.js";
+import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+
+const sample = (text: string, name: string, labels = "") => {
+  const line = text
+    .split("\n")
+    .find(
+      (l) => l.startsWith(`${name}${labels ? `{${labels}}` : "{"}`) || l.startsWith(`${name} `),
+    );
+  return line === undefined ? undefined : Number(line.split(" ").at(-1));
+};
+
+describe("GET /metrics (Prometheus text format)", () => {
+  let ws: Workspace;
+  let rx: ReceiverProcess;
+  const deploy = async (file: string) => {
+    const body = readFileSync(file);
+    return call(rx.api, "/v1/apps/webdemo/deploy", {
+      token: await mint({ op: "deploy", sha256: sha256(body) }),
+      body,
+    });
+  };
+  beforeAll(async () => {
+    ws = createWorkspace({ app: { health: { path: "/health", timeout: "2s" } } });
+    rx = await startReceiver(ws.configFile);
+  });
+  afterAll(() => rx?.stop());
+
+  it("counts deploys, rollbacks, hold times, gate requests and servers", async () => {
+    for (let i = 0; i < 5; i++) expect((await fetch(`${rx.gate()}/`)).status).toBe(200);
+    expect((await deploy(ws.version("v2"))).result?.ok).toBe(true);
+    expect((await deploy(ws.version("v3", { unhealthy: true }))).result).toMatchObject({
+      ok: false,
+      rolledBack: true,
+    });
+    const back = await call(rx.api, "/v1/apps/webdemo/rollback", {
+      method: "POST",
+      token: await mint({ op: "rollback" }),
+    });
+    expect(back.result?.ok).toBe(true);
+
+    const res = await fetch(`${rx.api}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    for (const line of text.trim().split("\n")) {
+      expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+]+)$/);
+    }
+    expect(sample(text, "hotswap_operations_total", 'app="webdemo",op="deploy",outcome="ok"')).toBe(
+      1,
+    );
+    expect(
+      sample(text, "hotswap_operations_total", 'app="webdemo",op="deploy",outcome="rolled_back"'),
+    ).toBe(1);
+    expect(
+      sample(text, "hotswap_operations_total", 'app="webdemo",op="rollback",outcome="ok"'),
+    ).toBe(1);
+    expect(sample(text, "hotswap_rollbacks_total", 'app="webdemo",reason="failed_deploy"')).toBe(1);
+    expect(sample(text, "hotswap_rollbacks_total", 'app="webdemo",reason="requested"')).toBe(1);
+    expect(sample(text, "hotswap_hold_seconds_count", 'app="webdemo"')).toBe(3);
+    expect(sample(text, "hotswap_hold_seconds_bucket", 'app="webdemo",le="+Inf"')).toBe(3);
+    expect(sample(text, "hotswap_gate_served_total", 'app="webdemo"')).toBeGreaterThanOrEqual(5);
+    expect(sample(text, "hotswap_gate_rejected_total", 'app="webdemo"')).toBe(0);
+    expect(sample(text, "hotswap_servers_healthy", 'app="webdemo"')).toBe(2);
+    expect(sample(text, "hotswap_gate_holding", 'app="webdemo"')).toBe(0);
+  });
+
+  it("can be turned off (metrics: false)", async () => {
+    const off = createWorkspace({ config: { metrics: false } });
+    const other = await startReceiver(off.configFile);
+    try {
+      expect((await fetch(`${other.api}/metrics`)).status).toBe(404);
+    } finally {
+      await other.stop();
+    }
+  });
+});
