@@ -1,11 +1,14 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { VersionInfo } from "../protocol.js";
+import { readPeVersion, type PeVersion } from "./pe-version.js";
+import { runVersionCommand } from "./version-command.js";
 
 // The seed echoed the new exe's write date and version after a swap; this is
-// that echo plus the digest that proves which bytes are live.
+// that echo plus the digest that proves which bytes are live. The version is
+// versionCommand's answer when one is configured and answers, else what a
+// Windows exe's version resource says ("WC Demo 1.2.3.4").
 export async function versionInfo(
   file: string,
   versionCommand?: string[],
@@ -19,14 +22,17 @@ export async function versionInfo(
   }
   const known = remembered(file, info);
   known.sha256 ??= await sha256Of(file);
+  if (!("pe" in known)) known.pe = await readPeVersion(file);
   if (versionCommand && !("version" in known))
     known.version = await runVersionCommand(versionCommand, file);
   const result: VersionInfo = {
     sha256: known.sha256,
     size: info.size,
     mtime: info.mtime.toISOString(),
+    ...known.pe,
   };
-  if (known.version) result.version = known.version;
+  const version = known.version ?? peVersionLine(known.pe);
+  if (version) result.version = version;
   return result;
 }
 
@@ -35,12 +41,13 @@ export async function rememberDigest(file: string, sha256: string): Promise<void
   remembered(file, await stat(file)).sha256 = sha256;
 }
 
-// Hashing a 1 GiB exe or running its version command on every status call would
-// be wasteful: what is known of a file holds while its identity (inode, size,
-// write time) does.
+// Hashing a 1 GiB exe, reading its version resource or running its version
+// command on every status call would be wasteful: what is known of a file holds
+// while its identity (inode, size, write time) does.
 interface Known {
   identity: string;
   sha256?: string;
+  pe?: PeVersion | undefined;
   version?: string | undefined;
 }
 const known = new Map<string, Known>();
@@ -58,45 +65,8 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-const VERSION_TIMEOUT_MS = 10_000;
-
-// Runs versionCommand with a hard deadline: the child gets SIGKILL (its whole
-// process group on POSIX, so a grandchild holding the pipes open dies too) and
-// the answer is "no version", never a wait that holds the app's lock.
-function runVersionCommand(command: string[], exe: string): Promise<string | undefined> {
-  const [program, ...args] = command.map((part) => part.replaceAll("{exe}", exe));
-  return new Promise((done) => {
-    let out = "";
-    let settled = false;
-    const finish = (value: string | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      done(value);
-    };
-    const child = spawn(program!, args, {
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: process.platform !== "win32",
-    });
-    const kill = () => {
-      try {
-        if (child.pid && process.platform !== "win32") process.kill(-child.pid, "SIGKILL");
-        else child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-    };
-    const timer = setTimeout(() => (kill(), finish(undefined)), VERSION_TIMEOUT_MS);
-    const collect = (chunk: Buffer) => {
-      if (out.length < 64 * 1024) out += chunk.toString();
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    child.on("error", () => finish(undefined));
-    child.on("exit", (code) => {
-      kill(); // anything it left behind
-      const line = out.split(/\r?\n/).find((l) => l.trim());
-      finish(code === 0 ? line?.trim().slice(0, 200) : undefined);
-    });
-  });
+// What Explorer's Details tab would show: the product's name and the file's version.
+function peVersionLine(pe: PeVersion | undefined): string | undefined {
+  if (!pe?.fileVersion) return undefined;
+  return pe.productName ? `${pe.productName} ${pe.fileVersion}` : pe.fileVersion;
 }
