@@ -8,7 +8,18 @@ export const OPS: readonly Op[] = ["deploy", "upload", "swap", "rollback", "stat
 
 /** The steps of a swap, in the seed's order. */
 export type StepName =
-  "upload" | "hold" | "unload" | "swap" | "reload" | "release" | "settle" | "rollback";
+  | "upload"
+  | "hold"
+  | "unload"
+  | "swap"
+  | "reload"
+  | "release"
+  | "settle"
+  | "rollback"
+  /** strategy: overlap: new servers start beside the old ones, the gate switches, the old ones drain. */
+  | "start"
+  | "switch"
+  | "drain";
 export type StepState = "start" | "done" | "failed";
 
 /** Header that carries the artifact's SHA-256 (lowercase hex). */
@@ -158,6 +169,8 @@ export interface JournalEntry {
     environment?: string;
     /** The admin page. */
     admin?: boolean;
+    /** The seed's links (UploadExe.wc, UpdateExe.wc, …) with Basic auth; `actor` is the user. */
+    legacy?: boolean;
   };
   before?: VersionInfo;
   after?: VersionInfo;

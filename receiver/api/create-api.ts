@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import { createAdmin } from "../admin/create-admin.js";
 import { HttpError } from "../http-error.js";
+import { createLegacy } from "../legacy/create-legacy.js";
 import { Metrics } from "../metrics/metrics.js";
 import type { Receiver } from "../receiver.js";
 import { rollbackOperation } from "../runtime/rollback-operation.js";
@@ -44,6 +45,7 @@ export function createApi(receiver: Receiver, log: (message: string) => void): H
     streamedRun(c, rollbackOperation(c.var.runtime, c.req.query("to"))),
   );
   if (receiver.config.admin) api.route("/admin", createAdmin(receiver));
+  api.route("/", createLegacy(receiver));
   api.notFound((c) =>
     errorResponse(
       new HttpError(404, "ERR_NOT_FOUND", "no such route; see the HTTP API in the README"),

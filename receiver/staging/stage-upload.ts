@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { HttpError } from "../http-error.js";
 import { fsyncDir } from "./fsync-dir.js";
+import { slowUploadGuard } from "./slow-upload-guard.js";
 
 export interface StageOptions {
   updateFile: string;
@@ -83,48 +84,6 @@ export async function stageUpload(
     await file.close().catch(() => {});
     await unlink(tmp).catch(() => {});
     throw asHttpError(error, received, length);
-  }
-}
-
-// A client that stops sending, or sends a byte a second, must not hold the
-// app's lock for ever: in every window of `ms` at least `minRate` bytes per
-// second must arrive (and at least one byte). The body is left unread, not
-// destroyed, so the 408 still reaches the client; the error answer closes the
-// connection.
-async function* slowUploadGuard(
-  body: Readable,
-  ms: number,
-  minRate: number,
-): AsyncGenerator<Buffer> {
-  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const needed = Math.max(1, Math.floor((minRate * ms) / 1000));
-  let windowEnds = Date.now() + ms;
-  let inWindow = 0;
-  let pending = chunks.next();
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const wait = Math.max(0, windowEnds - Date.now());
-    const late = new Promise<"late">(
-      (resolve) => (timer = setTimeout(() => resolve("late"), wait)),
-    );
-    const step = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
-    if (step === "late") {
-      if (inWindow < needed) {
-        pending.catch(() => {}); // settles when the connection closes
-        const why =
-          inWindow === 0
-            ? `no upload data for ${ms} ms`
-            : `upload slower than ${minRate} bytes/s (uploadMinRate): ${inWindow} bytes in ${ms} ms`;
-        throw new HttpError(408, "ERR_UPLOAD_TIMEOUT", why);
-      }
-      windowEnds = Date.now() + ms;
-      inWindow = 0;
-      continue; // the same read goes on, now timed by the next window
-    }
-    if (step.done) return;
-    inWindow += step.value.length;
-    pending = chunks.next();
-    yield step.value;
   }
 }
 
