@@ -1,6 +1,6 @@
 import { readdir, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { STAGING_TMP } from "./stage-upload.js";
+import { STAGING_TMP } from "./write-staged.js";
 
 // Temp files of uploads cut short by a receiver crash; removed at start.
 export async function cleanStaging(updateFile: string): Promise<number> {

@@ -21,6 +21,7 @@ export async function holdRequests<T>(
   try {
     return { value: await work(), holdMs: Math.round(performance.now() - heldAt) };
   } finally {
+    cx.note("release");
     faultPoint("before-release");
     await step(
       "release",

@@ -1,0 +1,170 @@
+// Four ways a new build can be bad, each deployed over a good v1: it must end in a
+// rollback (v1 back in exeFile and serving, the reason in the result) or, for a build
+// that ignores SIGTERM, in a SIGKILL after stopTimeout at the next deploy.
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { FailedResult } from "../../receiver/protocol.js";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { steadyLoad } from "../helpers/steady-load.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+import {
+  alive,
+  appStatus,
+  deploy,
+  gateAnswer,
+  expectOnlyRunning,
+  reapLeftovers,
+  shutDown,
+  steps,
+  stepTrail,
+  within,
+  writeFaultyApp,
+  SLOW,
+} from "./fault-kit.js";
+
+describe("a bad new build", SLOW, () => {
+  let ws: Workspace | undefined;
+  let rx: ReceiverProcess | undefined;
+  let load: ReturnType<typeof steadyLoad> | undefined;
+  afterEach(async () => {
+    await load?.stop();
+    await shutDown(rx);
+    await reapLeftovers(ws);
+    if (ws) rmSync(ws.dir, { recursive: true, force: true });
+    ws = rx = load = undefined;
+  }, SLOW.timeout);
+
+  async function start() {
+    const w = (ws = createWorkspace({
+      app: { health: { path: "/health", timeout: "2s", settle: "3s" }, stopTimeout: "1s" },
+    }));
+    rx = await startReceiver(w.configFile);
+    return { w, rx, v1: readFileSync(w.exeFile) };
+  }
+
+  // v1 is back: in exeFile byte for byte, answering at the gate, in the status, with
+  // its two servers the only processes running exeFile.
+  async function expectV1Back(w: Workspace, r: ReceiverProcess, v1: Buffer) {
+    expect(readFileSync(w.exeFile).equals(v1)).toBe(true);
+    expect(await gateAnswer(r)).toBe("200 v1");
+    const status = await appStatus(r);
+    expect(status.current?.version).toBe("testapp v1");
+    expect(status.instances.map((s) => s.state)).toEqual(["healthy", "healthy"]);
+    await expectOnlyRunning(
+      w.exeFile,
+      status.instances.map((s) => s.pid!),
+    );
+    return status;
+  }
+
+  it("that crashes at start is rolled back: ERR_HEALTH_CHECK with its output, no failed request", async () => {
+    const { w, rx: r, v1 } = await start();
+    const traffic = (load = steadyLoad(`${r.gate()}/`, 2));
+    await waitFor(() => traffic.report.ok >= 10, "traffic through the gate");
+    const d = await deploy(r, w.version("v2", { crashAtStart: 3 }));
+    const report = await traffic.stop();
+    expect(d.status).toBe(200);
+    expect(d.result).toMatchObject({
+      ok: false,
+      rolledBack: true,
+      error: { code: "ERR_HEALTH_CHECK" },
+      version: { version: "testapp v1" },
+    });
+    const result = d.result as FailedResult;
+    expect(result.error.message).toMatch(/exited with code 3/);
+    expect(result.output?.join("\n")).toMatch(/v2: cannot start, exiting with 3/);
+    expect(stepTrail(d.events)).toContain("rollback:done");
+    expect(report.failures).toEqual([]);
+    expect(new Set(report.answers)).toEqual(new Set(["v1"]));
+    const status = await expectV1Back(w, r, v1);
+    expect(status.recent[0]).toMatchObject({
+      op: "deploy",
+      outcome: "rolled-back",
+      error: { code: "ERR_HEALTH_CHECK" },
+    });
+  });
+
+  it("that never becomes healthy is rolled back within health.timeout: ERR_HEALTH_CHECK", async () => {
+    const { w, rx: r, v1 } = await start();
+    const traffic = (load = steadyLoad(`${r.gate()}/`, 2));
+    await waitFor(() => traffic.report.ok >= 10, "traffic through the gate");
+    const d = await deploy(r, w.version("v2", { unhealthy: true }));
+    const report = await traffic.stop();
+    expect(d.result).toMatchObject({
+      ok: false,
+      rolledBack: true,
+      error: { code: "ERR_HEALTH_CHECK" },
+      version: { version: "testapp v1" },
+    });
+    const result = d.result as FailedResult;
+    expect(result.error.message).toMatch(/health/);
+    expect(result.output?.join("\n")).toMatch(/v2 listening on/);
+    expect(report.failures).toEqual([]);
+    expect(new Set(report.answers)).toEqual(new Set(["v1"]));
+    await expectV1Back(w, r, v1);
+  });
+
+  it("that passes its health check and dies seconds later is rolled back: ERR_UNSTABLE names the server", async () => {
+    const { w, rx: r, v1 } = await start();
+    const v2 = writeFaultyApp(join(w.dir, "builds", "v2"), { version: "v2", dieAfterMs: 1500 });
+    const d = await deploy(r, v2);
+    expect(d.result).toMatchObject({
+      ok: false,
+      rolledBack: true,
+      error: { code: "ERR_UNSTABLE" },
+      version: { version: "testapp v1" },
+    });
+    const result = d.result as FailedResult;
+    expect(result.error.message).toMatch(/server #[01] stopped within health\.settle/);
+    expect(result.output?.join("\n")).toMatch(/v2: dying after 1500 ms/);
+    // It went live (reload done, hold released), then the settle watch caught it.
+    const trail = stepTrail(d.events);
+    expect(trail.indexOf("reload:done")).toBeGreaterThan(-1);
+    expect(trail.indexOf("settle:start")).toBeGreaterThan(trail.indexOf("release:done"));
+    expect(trail.indexOf("rollback:done")).toBeGreaterThan(trail.indexOf("settle:start"));
+    const settle = steps(d.events).filter((e) => e.step === "settle" && e.state !== "start");
+    expect(settle.map((e) => e.message).join("\n")).toMatch(/server #[01] stopped/);
+    const status = await expectV1Back(w, r, v1);
+    expect(status.recent[0]).toMatchObject({
+      op: "deploy",
+      outcome: "rolled-back",
+      error: { code: "ERR_UNSTABLE" },
+    });
+  });
+
+  describe("that ignores SIGTERM", () => {
+    it("goes live, and at the next deploy its servers are SIGKILLed after stopTimeout", async () => {
+      const { w, rx: r } = await start();
+      const stubborn = await deploy(r, w.version("v2", { ignoreSigterm: true }));
+      expect(stubborn.result).toMatchObject({ ok: true, version: { version: "testapp v2" } });
+      expect(await gateAnswer(r)).toBe("200 v2");
+      const v2Pids = (await appStatus(r)).instances.map((s) => s.pid!);
+      expect(v2Pids.every(alive)).toBe(true);
+
+      const traffic = (load = steadyLoad(`${r.gate()}/`, 2));
+      await waitFor(() => traffic.report.ok >= 10, "traffic through the gate");
+      // Bounded: without the SIGKILL the unload would wait for ever.
+      const next = await within(deploy(r, w.version("v3")), 45_000, "the deploy over v2");
+      const report = await traffic.stop();
+      expect(next.result).toMatchObject({ ok: true, version: { version: "testapp v3" } });
+      expect(stepTrail(next.events)).toContain("unload:done");
+      expect(report.failures).toEqual([]);
+      expect(report.answers.at(-1)).toBe("v3");
+
+      for (const pid of v2Pids) expect(alive(pid)).toBe(false);
+      await expectOnlyRunning(
+        w.exeFile,
+        (await appStatus(r)).instances.map((s) => s.pid!),
+      );
+      expect(await gateAnswer(r)).toBe("200 v3");
+
+      // A clean kill says so: the workflow log must tell why the unload took stopTimeout.
+      const said = next.events
+        .map((e) => (e.type === "log" || e.type === "step" ? (e.message ?? "") : ""))
+        .join("\n");
+      expect(said).toMatch(/SIGKILL|stopTimeout|did not stop/);
+    });
+  });
+});
