@@ -5,7 +5,7 @@ import { AuthError } from "./auth-error.js";
 import type { GithubClaims } from "./github-policy.js";
 import type { VerifyKey } from "./load-keys.js";
 import type { OidcIssuer } from "./oidc-issuer.js";
-import { verifyKeyToken } from "./verify-key-token.js";
+import { MAX_TOKEN_BYTES, verifyKeyToken } from "./verify-key-token.js";
 import { verifyOidcToken } from "./verify-oidc-token.js";
 
 /** Who is calling, once their token has verified: the same shape for both token kinds. */
@@ -38,6 +38,7 @@ export async function identify(
   trust: Trust,
   request: { app: string; op: Op; sha256?: string },
 ): Promise<Principal> {
+  if (token.length > MAX_TOKEN_BYTES) throw new AuthError("ERR_TOKEN_TOO_LARGE");
   let iss: unknown;
   try {
     iss = decodeJwt(token).iss;

@@ -6,10 +6,10 @@ export function fromJose(error: unknown, algDetail: string): AuthError {
   if (error instanceof AuthError) return error;
   if (error instanceof errors.JWTExpired) return new AuthError("ERR_EXPIRED");
   if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.reason === "missing") return new AuthError("ERR_CLAIM_MISSING", error.claim);
     if (error.claim === "aud") return new AuthError("ERR_AUDIENCE");
     if (error.claim === "iss") return new AuthError("ERR_ISSUER");
     if (error.claim === "nbf") return new AuthError("ERR_CLAIM_INVALID", "nbf is in the future");
-    if (error.reason === "missing") return new AuthError("ERR_CLAIM_MISSING", error.claim);
     return new AuthError("ERR_CLAIM_INVALID", error.claim);
   }
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {

@@ -4,7 +4,8 @@ import { AuthError } from "./auth-error.js";
 import { fromJose } from "./jose-errors.js";
 import type { VerifyKey } from "./load-keys.js";
 
-const MAX_TOKEN_BYTES = 8192;
+/** Tokens of either kind larger than this are refused before any parsing. */
+export const MAX_TOKEN_BYTES = 8192;
 const CLOCK_TOLERANCE_S = 30;
 
 // Checks a key-mode token's signature and claims (DESIGN.md, "Token"). It does

@@ -36,10 +36,16 @@ export async function startOperation(
   }
   // Reporting is best effort: a full disk or a broken listener must never stop
   // a swap half way (the hold would stay on) nor crash the receiver.
+  // The deploy's log file is written only once `prepare` has succeeded: a refused
+  // upload leaves nothing on disk, not even a log of its start.
   let warned = false;
+  let prepared = false;
+  const early: StreamEvent[] = [];
+  const log = (event: StreamEvent) =>
+    prepared ? rt.journal.log(deployId, event) : early.push(event);
   const emit = (event: StreamEvent) => {
     for (const deliver of [
-      () => rt.journal.log(deployId, event),
+      () => log(event),
       () => rt.feed.emit("event", { app: rt.config.name, deployId, op, event }),
       () => listen?.(event),
     ]) {
@@ -61,6 +67,14 @@ export async function startOperation(
   } catch (error) {
     rt.lock.release(deployId);
     throw error;
+  }
+  prepared = true;
+  for (const event of early.splice(0)) {
+    try {
+      log(event);
+    } catch {
+      // best effort, as in emit
+    }
   }
   const done = run(ctx)
     .catch((error: Error): ResultEvent => {

@@ -15,7 +15,14 @@ export async function* slowUploadGuard(
   const needed = Math.max(1, Math.floor((minRate * ms) / 1000));
   let windowEnds = Date.now() + ms;
   let inWindow = 0;
-  let pending = chunks.next();
+  // A read may fail (the client hung up) while no one awaits it, e.g. during a
+  // disk write: mark it handled here; whoever awaits it still gets the error.
+  const next = () => {
+    const read = chunks.next();
+    read.catch(() => {});
+    return read;
+  };
+  let pending = next();
   for (;;) {
     let timer: NodeJS.Timeout | undefined;
     const wait = Math.max(0, windowEnds - Date.now());
@@ -38,7 +45,7 @@ export async function* slowUploadGuard(
     }
     if (step.done) return;
     inWindow += step.value.length;
-    pending = chunks.next();
+    pending = next();
     yield step.value;
   }
 }
