@@ -108,29 +108,35 @@ async function deploys(api, app, builds, instances) {
   };
 }
 
-export async function benchHold() {
-  const dir = tempDir("hold");
+// The frame of a deploy benchmark: a temp folder with builds A and B of `script`, one
+// app per entry of `apps` (its own config keys) live with build B, and one receiver for
+// all; `measure(rx, app, builds)` runs for each app in turn once its servers are healthy.
+export async function eachApp(name, script, apps, measure) {
+  const dir = tempDir(name);
   mkdirSync(join(dir, "deploy"));
   mkdirSync(join(dir, "builds"));
-  const builds = ["A", "B"].map((b) => writeExecutable(join(dir, `builds/app-${b}`), quickApp(b)));
-  const app = (instances) => ({
-    exeFile: `./deploy/app${instances}`,
-    updateFile: `./deploy/app${instances}_update`,
-    env: { PORT: "{port}" },
-    instances,
-    gate: "127.0.0.1:0",
-    health: { path: "/health" },
-  });
-  for (const n of [1, 2]) writeExecutable(join(dir, `deploy/app${n}`), quickApp("B"));
+  const builds = ["A", "B"].map((b) => writeExecutable(join(dir, `builds/app-${b}`), script(b)));
+  const config = {};
+  for (const [app, keys] of Object.entries(apps)) {
+    writeExecutable(join(dir, `deploy/${app}`), script("B"));
+    config[app] = {
+      exeFile: `./deploy/${app}`,
+      updateFile: `./deploy/${app}_update`,
+      env: { PORT: "{port}" },
+      gate: "127.0.0.1:0",
+      health: { path: "/health" },
+      ...keys,
+    };
+  }
   try {
-    const rx = await startReceiver(dir, { hold1: app(1), hold2: app(2) });
+    const rx = await startReceiver(dir, config);
     try {
       const result = {};
-      for (const n of [1, 2]) {
-        await waitFor(`hold${n} healthy`, async () =>
-          (await appStatus(rx.api, `hold${n}`)).instances.every((s) => s.state === "healthy"),
+      for (const app of Object.keys(apps)) {
+        await waitFor(`${app} healthy`, async () =>
+          (await appStatus(rx.api, app)).instances.every((s) => s.state === "healthy"),
         );
-        result[`instances${n}`] = await deploys(rx.api, `hold${n}`, builds, n);
+        result[app] = await measure(rx, app, builds);
       }
       return result;
     } finally {
@@ -139,4 +145,12 @@ export async function benchHold() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export async function benchHold() {
+  const apps = { hold1: { instances: 1 }, hold2: { instances: 2 } };
+  const result = await eachApp("hold", quickApp, apps, (rx, app, builds) =>
+    deploys(rx.api, app, builds, apps[app].instances),
+  );
+  return { instances1: result.hold1, instances2: result.hold2 };
 }

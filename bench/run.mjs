@@ -9,6 +9,8 @@ import { benchAction } from "./action.mjs";
 import { benchGate } from "./gate.mjs";
 import { benchHold } from "./hold.mjs";
 import { mib } from "./lib.mjs";
+import { benchOverlap } from "./overlap.mjs";
+import { benchLoad } from "./load.mjs";
 import { benchUpload } from "./upload.mjs";
 
 // "812 (790–840)" from {median, min, max}.
@@ -144,11 +146,90 @@ const actionRows = (a) => [
   ["action:   holdMs of that deploy (ms)", range(a.actionDeployHoldMs), "", ""],
 ];
 
+const loadRows = (l) => {
+  const ms = (x) => (x === undefined ? "-" : x.toFixed(0));
+  const latency = (s) => `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)}`;
+  const failures = Object.entries(l.failures).map(([kind, n]) => `${kind} ${n}`);
+  return [
+    [`load: requests sent (${l.rate}/s for ${l.seconds} s, open model)`, String(l.sent), "", ""],
+    [
+      "load: requests lost (errors, resets, timeouts, non-200)",
+      String(l.lost),
+      failures.join(", "),
+      target("zero", l.lost === 0),
+    ],
+    ["load:   of which resets", String(l.resets), "", target("zero", l.resets === 0)],
+    [
+      "load: arrived during a hold, p50 / p99 / max (ms)",
+      latency(l.held),
+      `${l.held.count} requests`,
+      "",
+    ],
+    [
+      "load: arrived outside holds, p50 / p99 / max (ms)",
+      latency(l.outside),
+      `${l.outside.count} requests`,
+      "",
+    ],
+    [
+      "load: swaps done one after another",
+      `${l.swapsDone} / ${l.swapsPlanned}`,
+      l.swapsAfterLoad ? `${l.swapsAfterLoad} after the load ended` : "",
+      target("all under load", l.swapsDone === l.swapsPlanned && l.swapsAfterLoad === 0),
+    ],
+    ["load:   holdMs per swap (ms)", l.holdMs ? range(l.holdMs) : "-", "", ""],
+    ["load:   hold as the client saw it (ms)", l.holdSeenMs ? range(l.holdSeenMs) : "-", "", ""],
+    ["load: generator's worst lag behind schedule (ms)", ms(l.maxLagMs), "", ""],
+    ["load: receiver warnings (unreachable server, drain timeout)", String(l.warnings), "", ""],
+    [
+      "load: listen-queue overflows on this machine meanwhile",
+      l.listenOverflows === undefined ? "-" : String(l.listenOverflows),
+      "all processes (Linux TcpExt ListenOverflows)",
+      "",
+    ],
+  ];
+};
+
+const overlapRows = (o) => {
+  const both = (f) => `${f(o.hold)} / ${f(o.overlap)}`;
+  const ms = (v) => v.toFixed(0);
+  return [
+    [
+      `overlap: holdMs, strategy hold (ms), app starts in ~${o.startMs} ms`,
+      range(o.hold.holdMs),
+      "",
+      "",
+    ],
+    [
+      "overlap: holdMs, strategy overlap (ms)",
+      range(o.overlap.holdMs),
+      "",
+      target("under 5 ms", o.overlap.holdMs.max < 5),
+    ],
+    [
+      `overlap: failed requests, hold / overlap (${o.clients} clients, keep-alive)`,
+      both((r) => String(r.failed)),
+      both((r) => `${r.answered}`) + " answered",
+      target("zero", o.hold.failed === 0 && o.overlap.failed === 0),
+    ],
+    ["overlap: slowest request, hold / overlap (ms)", both((r) => ms(r.maxMs)), "", ""],
+    ["overlap: p99 request, hold / overlap (ms)", both((r) => r.p99Ms.toFixed(1)), "", ""],
+    [
+      "overlap: deploy durationMs, hold / overlap (ms)",
+      both((r) => ms(r.durationMs.median)),
+      "",
+      "",
+    ],
+  ];
+};
+
 const BENCHES = {
   upload: [benchUpload, uploadRows],
   gate: [benchGate, gateRows],
   hold: [benchHold, holdRows],
+  overlap: [benchOverlap, overlapRows],
   action: [benchAction, actionRows],
+  load: [benchLoad, loadRows],
 };
 
 const only = (process.env.BENCH_ONLY ?? "")
@@ -211,6 +292,17 @@ if (results.gate && !results.gate.skipped && !results.gate.error)
 if (results.hold && !results.hold.error)
   console.log(
     `hold: ${results.hold.instances1.deploys} deploys per row (two builds alternately, after one uncounted), each after starting the app by hand (spawn to first 200 on /health).`,
+  );
+if (results.load && !results.load.error) {
+  const { mix, slowMs, postBytes } = results.load;
+  const weights = Object.entries(mix).map(([kind, weight]) => `${kind} ${weight}`);
+  console.log(
+    `load: mix ${weights.join(", ")} (slow = ${slowMs} ms, post = ${postBytes} B), half keep-alive, half connection: close; latency counts from each request's scheduled arrival.`,
+  );
+}
+if (results.overlap && !results.overlap.error)
+  console.log(
+    `overlap: ${results.overlap.hold.deploys} deploys per strategy under steady load (two builds alternately, after one uncounted); the slowest request shows what a hold costs a client.`,
   );
 writeFileSync("bench-results.json", JSON.stringify(results, null, 2) + "\n");
 console.log("wrote bench-results.json");

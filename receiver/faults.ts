@@ -5,7 +5,8 @@ import type * as fsp from "node:fs/promises";
 // it is set. Nothing here does anything when the variable is absent.
 //
 //   crash@POINT        SIGKILL this receiver at POINT (after-hold, after-unload,
-//                      mid-swap, after-reload, before-release)
+//                      mid-swap, after-reload, before-release; strategy overlap:
+//                      after-start, after-switch, after-drain, after-unload)
 //   win32-locked@N     swap in the Windows order and fail the first N renames
 //                      with EBUSY, as a running exe locked by a straggler does
 const spec = process.env.HOTSWAP_FAULT ?? "";

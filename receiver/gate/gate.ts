@@ -11,7 +11,8 @@ export interface GateOptions {
   port: number;
   hold: { timeoutMs: number; maxRequests: number };
   targets: () => Target[];
-  onUpstreamFailure?: (instance: number) => void;
+  /** A server could not be reached; `origin` tells which pool's instance it was. */
+  onUpstreamFailure?: (instance: number, origin: string) => void;
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
@@ -78,6 +79,12 @@ export class Gate {
 
   drain(timeoutMs: number): Promise<boolean> {
     return this.#router.inflight.idle(timeoutMs);
+  }
+
+  // Waits for the requests in flight to these servers only: after an overlap swap's
+  // switch, new requests go to the new servers while the old ones finish theirs.
+  drainOrigins(origins: Iterable<string>, timeoutMs: number): Promise<boolean> {
+    return this.#router.byOrigin.idle(origins, timeoutMs);
   }
 
   stats(): GateStats {

@@ -3,6 +3,7 @@ import type { Exchange } from "./exchange.js";
 import { forward, type Outcome } from "./forward.js";
 import { HoldQueue, type HoldLimits } from "./hold-queue.js";
 import { Inflight } from "./inflight.js";
+import { OriginInflight } from "./origin-inflight.js";
 import { refuse } from "./refuse.js";
 import { RoundRobin } from "./round-robin.js";
 import { Upstreams } from "./upstreams.js";
@@ -11,7 +12,8 @@ export interface RouterOptions {
   app: string;
   hold: HoldLimits;
   targets: () => Target[];
-  onUpstreamFailure?: (instance: number) => void;
+  /** A server could not be reached; `origin` tells which pool's instance it was. */
+  onUpstreamFailure?: (instance: number, origin: string) => void;
   log: (level: "info" | "warn" | "error", message: string) => void;
 }
 
@@ -20,6 +22,7 @@ export interface RouterOptions {
 export class Router {
   readonly queue: HoldQueue;
   readonly inflight = new Inflight(); // attempts under way upstream
+  readonly byOrigin = new OriginInflight(); // the same, per server
   readonly upstreams = new Upstreams();
   held = false;
   closing = false;
@@ -69,9 +72,11 @@ export class Router {
     if (target === undefined) return this.#wait(ex, true); // wait for the pool to bring one up
     ex.tried.add(target.origin);
     this.inflight.add();
+    this.byOrigin.add(target.origin);
     forward(ex, this.upstreams.get(target.origin), (outcome, error) => {
       this.#settle(ex, target, outcome, error); // a retry counts in before this one counts out
       this.inflight.done();
+      this.byOrigin.done(target.origin);
     });
   }
 
@@ -82,7 +87,7 @@ export class Router {
       this.served++;
     } else if (outcome === "unreachable") {
       this.options.log("warn", `instance ${target.instance} at ${target.origin}: ${why}`);
-      this.options.onUpstreamFailure?.(target.instance);
+      this.options.onUpstreamFailure?.(target.instance, target.origin);
       if (!ex.hasBody) return this.#send(ex); // nothing sent that could not be sent again
       this.refuse(ex, 502, `could not reach instance ${target.instance} (${why})`);
     } else if (outcome === "failed" && !ex.res.headersSent) {

@@ -79,6 +79,11 @@ export class Pool {
       .map(({ instance, origin }) => ({ instance, origin }));
   }
 
+  /** Every server's address, healthy or not: what an overlap swap drains before stop(). */
+  origins(): string[] {
+    return this.#servers.map((server) => server.origin);
+  }
+
   status(): ServerStatus[] {
     return this.#servers.map((server) => server.status());
   }
@@ -95,10 +100,13 @@ export class Pool {
       .map(({ text }) => text);
   }
 
-  reportFailure(instance: number): void {
+  // `origin`, when given, must be this pool's: during an overlap swap the gate may
+  // report an instance of the old pool by the same number as one of the new.
+  reportFailure(instance: number, origin?: string): void {
     const server = this.#servers[instance];
     const signal = this.#life?.signal;
     if (!server || !signal || signal.aborted) return;
+    if (origin !== undefined && server.origin !== origin) return;
     const options = { healthTimeoutMs: this.#spec.health.timeoutMs, signal, events: this.#events };
     recheck(server, options).catch((error: Error) => this.#events.log("error", error.message));
   }

@@ -7,21 +7,25 @@ import type { AppConfig } from "../config/load-config.js";
 import { Gate } from "../gate/gate.js";
 import type { Journal } from "../journal/journal.js";
 import { createLog, type Log } from "../log.js";
-import { Pool } from "../pool/pool.js";
-import { reapStale } from "../pool/reap.js";
+import type { Pool } from "../pool/pool.js";
 import type { AppStatus } from "../protocol.js";
 import { cleanStaging } from "../staging/clean-staging.js";
 import { AppLock } from "../swap/app-lock.js";
 import { recover } from "../swap/recover.js";
 import { Releases } from "../swap/releases.js";
 import { restoreRelease } from "../swap/restore-release.js";
+import { pruneRunCopies } from "../swap/run-copy.js";
 import { SwapRecordFile } from "../swap/swap-record.js";
 import { versionInfo } from "../version/version-info.js";
+import { AppPools } from "./app-pools.js";
 
 // Everything the receiver keeps for one app: its servers, its gate, its kept
 // releases, its swap record and its lock.
 export class AppRuntime {
-  readonly pool: Pool;
+  /** The serving pool and, during an overlap swap, the next one. */
+  readonly pools: AppPools;
+  /** Where strategy overlap runs new servers from while exeFile is locked (Windows). */
+  readonly runDir: string;
   readonly gate: Gate;
   readonly releases: Releases;
   readonly record: SwapRecordFile;
@@ -31,7 +35,6 @@ export class AppRuntime {
   /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */
   readonly feed = new EventEmitter().setMaxListeners(100);
   readonly log: Log;
-  private readonly pidFile: string;
 
   constructor(
     readonly config: AppConfig,
@@ -42,20 +45,22 @@ export class AppRuntime {
   ) {
     const dir = join(dataDir, "apps", config.name);
     this.log = createLog(config.name);
-    this.pidFile = join(dir, "servers.json");
+    this.runDir = join(dir, "run");
     this.releases = new Releases(join(dataDir, "releases", config.name), basename(config.exeFile));
     this.record = new SwapRecordFile(join(dir, "swap.json"));
-    this.pool = new Pool(
+    this.pools = new AppPools(
       {
         app: config.name,
         args: config.args,
         env: config.env,
+        // exeFile's folder even for servers run from a copy (strategy overlap on Windows).
+        cwd: dirname(config.exeFile),
         instances: config.instances,
         health: { path: config.health.path, timeoutMs: config.health.timeout },
         stopTimeoutMs: config.stopTimeoutMs,
-        pidFile: this.pidFile,
       },
       { log: this.log, targetsChanged: () => this.gate.wake() },
+      [join(dir, "servers.json"), join(dir, "servers-next.json")],
     );
     this.gate = new Gate({
       app: config.name,
@@ -63,9 +68,14 @@ export class AppRuntime {
       port: config.gate.port,
       hold: { timeoutMs: config.hold.timeout, maxRequests: config.hold.maxRequests },
       targets: () => this.pool.targets(),
-      onUpstreamFailure: (instance) => this.pool.reportFailure(instance),
+      onUpstreamFailure: (instance, origin) => this.pool.reportFailure(instance, origin),
       log: this.log,
     });
+  }
+
+  /** The servers the gate sends requests to. */
+  get pool(): Pool {
+    return this.pools.serving;
   }
 
   // Comes back from whatever a crash left: orphaned servers, half uploads, a
@@ -81,8 +91,9 @@ export class AppRuntime {
   }
 
   private async startUnlocked(): Promise<void> {
-    const reaped = await reapStale(this.pidFile);
+    const reaped = await this.pools.reapStale();
     if (reaped) this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`);
+    await pruneRunCopies(this.runDir); // no server runs from one now
     // A first deploy may go to folders that do not exist yet.
     await mkdir(dirname(this.config.exeFile), { recursive: true });
     await mkdir(dirname(this.config.updateFile), { recursive: true });

@@ -34,9 +34,11 @@ export async function runSwap(
   const parts = {
     app,
     pool: rt.pool,
+    pools: rt.pools,
     gate: rt.gate,
     releases: rt.releases,
     record: rt.record,
+    runDir: rt.runDir,
     replace: rt.replace,
   };
   let outcome: SwapOutcome;

@@ -13,6 +13,10 @@ export interface ReplaceOptions {
   retryDelayMs?: number;
 }
 
+/** Whether a running exe is locked against replacement: Windows, or a test that says so. */
+export const locksRunningExe = (options: ReplaceOptions = {}) =>
+  (options.platform ?? process.platform) === "win32";
+
 /** Where Windows puts the running exe while the new one moves in. */
 export const asidePath = (exeFile: string) => `${exeFile}.hotswap-old`;
 
@@ -24,7 +28,7 @@ export const asidePath = (exeFile: string) => `${exeFile}.hotswap-old`;
 export async function replaceExe(source: string, exeFile: string, options: ReplaceOptions = {}) {
   const fs = options.fs ?? fsp;
   const retry = <T>(fn: () => Promise<T>) => retryBusy(fn, options.retryDelayMs);
-  if ((options.platform ?? process.platform) !== "win32") {
+  if (!locksRunningExe(options)) {
     // POSIX never locks a running file: a failure here is real, not a moment's lock.
     faultPoint("mid-swap");
     await fs.rename(source, exeFile);

@@ -1,36 +1,32 @@
 import { faultPoint } from "../faults.js";
-import { replaceExe } from "./replace-exe.js";
+import { drainRequests } from "./drain-requests.js";
 import { rollBack } from "./roll-back.js";
 import { stepper } from "./step.js";
-import { attempt, failed, type SwapContext, type SwapOutcome } from "./swap-parts.js";
+import { swapExe } from "./swap-exe.js";
+import {
+  attempt,
+  failed,
+  healthCheckFailed,
+  type SwapContext,
+  type SwapOutcome,
+} from "./swap-parts.js";
 
 // What happens while requests are held: unload the servers (after in-flight
 // requests finish), swap the file, reload the servers; if they fail their
 // health check, the kept release goes back in.
 export async function replaceServers(cx: SwapContext): Promise<Omit<SwapOutcome, "holdMs">> {
-  const { app, pool, gate, incoming, kept, note, emit } = cx;
+  const { app, pool, kept, note, emit } = cx;
   const step = stepper(emit);
 
   note("unload");
   await step("unload", async () => {
-    if (!(await gate.drain(app.drainTimeoutMs))) {
-      const message = `requests still in flight after drainTimeout (${app.drainTimeoutMs} ms); stopping anyway`;
-      emit({ type: "log", level: "warn", message });
-    }
+    await drainRequests(cx);
     await pool.stop();
   });
   faultPoint("after-unload");
 
   note("swap");
-  const stuck = await attempt(() =>
-    step(
-      "swap",
-      () => replaceExe(incoming.path, app.exeFile, cx.replace),
-      () =>
-        `exeFile is now ${incoming.info.sha256.slice(0, 12)}` +
-        (kept ? `; the old one is kept as release ${kept.id}` : ""),
-    ),
-  );
+  const stuck = await attempt(() => swapExe(cx));
   if (stuck) {
     // replaceExe leaves the old exe in place when it fails: bring its servers back.
     const message = `could not move the update into exeFile: ${stuck.message}`;
@@ -52,8 +48,7 @@ export async function replaceServers(cx: SwapContext): Promise<Omit<SwapOutcome,
   );
   faultPoint("after-reload");
   if (!unhealthy) return { ok: true, kept };
-  const output = (unhealthy as { output?: string[] }).output ?? pool.output();
-  const message = `the new version failed its health check: ${unhealthy.message}`;
+  const { message, output } = healthCheckFailed(unhealthy, pool);
   if (!kept)
     return failed(
       kept,

@@ -10,11 +10,23 @@ import type { SwapRecord, SwapRecordFile } from "./swap-record.js";
 /** What a swap works on: one app's config, servers, gate, kept releases and swap record. */
 export interface SwapParts {
   app: AppConfig;
+  /** The servers serving when the swap begins. */
   pool: Pool;
+  /** Where strategy overlap gets its second pool and how it points the gate at it. */
+  pools: ServerPools;
   gate: Gate;
   releases: Releases;
   record: SwapRecordFile;
+  /** Where strategy overlap runs new servers from while exeFile is locked (Windows). */
+  runDir: string;
   replace?: ReplaceOptions;
+}
+
+export interface ServerPools {
+  /** A new, stopped pool to start beside the serving one. */
+  next(): Pool;
+  /** From now on the gate sends requests to `pool`. */
+  serve(pool: Pool): void;
 }
 
 export interface Incoming {
@@ -52,6 +64,14 @@ export const failed = (
   message: string,
   extra: Partial<SwapOutcome> = {},
 ): Omit<SwapOutcome, "holdMs"> => ({ ok: false, kept, error: { code, message }, ...extra });
+
+/** What a failed start of new servers says: the reason, and their last output lines. */
+export function healthCheckFailed(error: Error, pool: Pool): { message: string; output: string[] } {
+  return {
+    message: `the new version failed its health check: ${error.message}`,
+    output: (error as { output?: string[] }).output ?? pool.output(),
+  };
+}
 
 /** Runs a step that may fail and returns its error instead of throwing it. */
 export async function attempt(fn: () => Promise<unknown>): Promise<Error | undefined> {

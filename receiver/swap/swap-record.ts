@@ -1,10 +1,12 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import type { StepName } from "../protocol.js";
 
 export interface SwapRecord {
   deployId: string;
   op: "deploy" | "swap" | "rollback";
-  phase: "hold" | "unload" | "swap" | "reload" | "rollback" | "release";
+  /** The step under way: every step of either strategy but those outside the swap. */
+  phase: Exclude<StepName, "upload" | "settle">;
   /** The release that holds the old exeFile. */
   kept?: string;
   oldSha256?: string;

@@ -4,8 +4,9 @@ import type { Incoming, SwapRun } from "./swap-parts.js";
 import type { SwapRecord, SwapRecordFile } from "./swap-record.js";
 
 // Notes each phase of a swap in its write-ahead record. The first note must land
-// before anything changes (a failure there stops the swap untouched, so this
+// before anything changes (a failure there stops the swap untouched, so it
 // throws); later ones are best effort: a full disk must not strand the hold.
+// The same phase noted twice in a row is written once.
 export function swapRecorder(
   record: SwapRecordFile,
   run: SwapRun,
@@ -13,6 +14,7 @@ export function swapRecorder(
   kept: ReleaseInfo | undefined,
   emit: Emit,
 ) {
+  let last: SwapRecord["phase"] | undefined;
   const write = (phase: SwapRecord["phase"]) =>
     record.write({
       deployId: run.deployId,
@@ -23,8 +25,11 @@ export function swapRecorder(
       newSha256: incoming.info.sha256,
       startedAt: new Date().toISOString(),
     });
-  write("hold");
   return (phase: SwapRecord["phase"]) => {
+    if (phase === last) return; // noted already
+    const first = last === undefined;
+    last = phase;
+    if (first) return write(phase);
     try {
       write(phase);
     } catch (error) {

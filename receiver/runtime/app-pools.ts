@@ -1,0 +1,49 @@
+import { Pool, type PoolEvents, type PoolSpec } from "../pool/pool.js";
+import { reapStale } from "../pool/reap.js";
+
+// An app's servers as one pool or, during an overlap swap, two: the one serving and
+// the next one starting beside it. Each records its children in its own pid file,
+// the two files taken in turn, so a receiver killed mid-swap leaves both generations
+// on disk and the next start reaps both.
+export class AppPools {
+  readonly #pidFiles = new WeakMap<Pool, string>();
+  #serving: Pool;
+
+  constructor(
+    private readonly spec: Omit<PoolSpec, "pidFile">,
+    private readonly events: PoolEvents,
+    private readonly files: readonly [string, string],
+  ) {
+    this.#serving = this.#make(files[0]);
+  }
+
+  /** The pool the gate sends requests to. */
+  get serving(): Pool {
+    return this.#serving;
+  }
+
+  /** A new, stopped pool to start beside the serving one. */
+  next(): Pool {
+    const [first, second] = this.files;
+    return this.#make(this.#pidFiles.get(this.#serving) === first ? second : first);
+  }
+
+  /** From now on the gate sends requests to `pool`. */
+  serve(pool: Pool): void {
+    this.#serving = pool;
+    this.events.targetsChanged();
+  }
+
+  /** Stops the servers a killed receiver left running, listed in either pid file. */
+  async reapStale(): Promise<number> {
+    let reaped = 0;
+    for (const file of this.files) reaped += await reapStale(file);
+    return reaped;
+  }
+
+  #make(pidFile: string): Pool {
+    const pool = new Pool({ ...this.spec, pidFile }, this.events);
+    this.#pidFiles.set(pool, pidFile);
+    return pool;
+  }
+}

@@ -1,0 +1,56 @@
+// What the overlap tests share: a deploy through the API, the steps it reported, and
+// the servers each pool lists in its pid file (servers.json, servers-next.json).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { AppStatus, StepEvent, StreamEvent } from "../../receiver/protocol.js";
+import { call, sha256, type CallResult } from "../helpers/api-client.js";
+import type { ReceiverProcess } from "../helpers/receiver-process.js";
+import { mint } from "../helpers/tokens.js";
+
+export const PID_FILES = ["servers.json", "servers-next.json"];
+
+export async function deploy(
+  rx: ReceiverProcess,
+  file: string,
+  onEvent?: (event: StreamEvent) => void,
+): Promise<CallResult> {
+  const body = readFileSync(file);
+  const token = await mint({ op: "deploy", sha256: sha256(body) });
+  return call(rx.api, "/v1/apps/webdemo/deploy", { token, body, onEvent });
+}
+
+/** What GET /v1/apps/webdemo answers. */
+export async function appStatus(rx: ReceiverProcess): Promise<AppStatus> {
+  const token = await mint({ op: "status" });
+  return (await call(rx.api, "/v1/apps/webdemo", { token })).json as AppStatus;
+}
+
+/** The steps that ended well, in order. */
+export const stepsDone = (events: StreamEvent[]) =>
+  events.filter((e): e is StepEvent => e.type === "step" && e.state === "done").map((e) => e.step);
+
+/** The servers listed in one pool's pid file (none if it does not exist). */
+export function listed(data: string, pidFile: string): { pid: number; exe: string }[] {
+  try {
+    return JSON.parse(readFileSync(join(data, "apps", "webdemo", pidFile), "utf8")) as {
+      pid: number;
+      exe: string;
+    }[];
+  } catch {
+    return [];
+  }
+}
+
+/** Every server either pool lists. */
+export const listedPids = (data: string) =>
+  PID_FILES.flatMap((file) => listed(data, file).map((s) => s.pid));
+
+// Running, and not a zombie: a server whose receiver was SIGKILLed may linger as one.
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) [ZX]/.test(stat);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,51 @@
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { steadyLoad } from "../helpers/steady-load.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { createWorkspace } from "../helpers/workspace.js";
+import { deploy, stepsDone } from "./overlap-fixtures.js";
+
+// A build that passes its health check and exits a second and a half later.
+const shortLived = `#!/usr/bin/env node
+const http = require("node:http");
+if (process.argv.includes("--version")) { console.log("testapp v2"); process.exit(0); }
+const server = http.createServer((req, res) => res.end(req.url === "/health" ? "ok" : "v2\\n"));
+server.listen(Number(process.env.PORT), "127.0.0.1", () => setTimeout(() => process.exit(7), 1500));
+`;
+
+describe("strategy: overlap with health.settle", () => {
+  let rx: ReceiverProcess | undefined;
+  afterEach(() => rx?.stop());
+
+  it("switches back to the old servers, which were never stopped, when the new ones die", async () => {
+    const ws = createWorkspace({
+      app: { strategy: "overlap", health: { path: "/health", timeout: "5s", settle: "5s" } },
+    });
+    rx = await startReceiver(ws.configFile);
+    const v1 = readFileSync(ws.exeFile);
+    const build = join(ws.dir, "builds", "v2");
+    writeFileSync(build, shortLived);
+    chmodSync(build, 0o755);
+    const load = steadyLoad(`${rx.gate()}/`, 2);
+    await waitFor(() => load.report.ok >= 20, "traffic through the gate");
+
+    const r = await deploy(rx, build);
+    const report = await load.stop();
+    expect(r.result).toMatchObject({
+      ok: false,
+      rolledBack: true,
+      error: { code: "ERR_UNSTABLE" },
+    });
+    expect(stepsDone(r.events)).toEqual([
+      ...["upload", "swap", "start", "switch", "settle"],
+      ...["switch", "drain", "unload", "rollback"],
+    ]);
+    expect(readFileSync(ws.exeFile)).toEqual(v1);
+    expect(await (await fetch(`${rx.gate()}/`)).text()).toBe("v1\n");
+    console.log(
+      `settle: ${report.ok} answered, ${report.failed} failed: ${report.failures.join("; ")}`,
+    );
+  });
+});

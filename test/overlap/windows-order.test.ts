@@ -1,0 +1,94 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { StreamEvent } from "../../receiver/protocol.js";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { steadyLoad } from "../helpers/steady-load.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { createWorkspace } from "../helpers/workspace.js";
+import { deploy, listed, PID_FILES, running, stepsDone } from "./overlap-fixtures.js";
+
+// HOTSWAP_FAULT=win32-locked@N makes the receiver swap in the Windows order and fail
+// the first N renames with EBUSY, as a running exe that is locked does.
+describe("strategy: overlap in the Windows order (exeFile locked while it runs)", () => {
+  let rx: ReceiverProcess | undefined;
+  afterEach(() => rx?.stop());
+
+  it("runs the new servers from a copy until the old ones stop, then renames into exeFile", async () => {
+    const ws = createWorkspace({ app: { strategy: "overlap" } });
+    rx = await startReceiver(ws.configFile, { HOTSWAP_FAULT: "win32-locked@2" });
+    const runDir = join(ws.data, "apps", "webdemo", "run");
+    const load = steadyLoad(`${rx.gate()}/`, 4);
+    await waitFor(() => load.report.ok >= 20, "traffic through the gate");
+
+    for (const name of ["v2", "v3"]) {
+      const oldPids = PID_FILES.flatMap((f) => listed(ws.data, f)).map((s) => s.pid);
+      const before = readFileSync(ws.exeFile);
+      const file = ws.version(name, { startDelayMs: 300 });
+      let atRename: { exe: Buffer; oldRunning: boolean } | undefined;
+      const r = await deploy(rx, file, (e: StreamEvent) => {
+        if (e.type === "step" && e.step === "swap" && e.state === "start")
+          atRename = { exe: readFileSync(ws.exeFile), oldRunning: oldPids.some(running) };
+      });
+      expect(r.result).toMatchObject({ ok: true, version: { version: `testapp ${name}` } });
+      expect(stepsDone(r.events)).toEqual(["upload", "start", "switch", "drain", "unload", "swap"]);
+      // When the rename began the old servers were gone; v2's first two renames fail
+      // and are retried, so exeFile was surely still the old file when this looked.
+      expect(atRename!.oldRunning).toBe(false);
+      if (name === "v2") expect(atRename!.exe).toEqual(before);
+      expect(readFileSync(ws.exeFile)).toEqual(readFileSync(file));
+      expect(existsSync(`${ws.exeFile}.hotswap-old`)).toBe(false);
+      // The new servers run from a copy under data/ (until the next swap stops them),
+      // and it is the only copy left.
+      const serving = PID_FILES.flatMap((f) => listed(ws.data, f));
+      expect(serving).toHaveLength(2);
+      for (const { exe } of serving) {
+        expect(dirname(dirname(exe))).toBe(runDir);
+        expect(readFileSync(exe)).toEqual(readFileSync(file));
+      }
+      expect(readdirSync(runDir)).toEqual([basename(dirname(serving[0]!.exe))]);
+      const seen = load.report.answers.length;
+      await waitFor(() => load.report.answers.slice(seen).includes(name), `answers from ${name}`);
+    }
+    const report = await load.stop();
+    expect(report.failures).toEqual([]);
+  });
+
+  it("leaves exeFile untouched and removes the copy when the new servers fail their health check", async () => {
+    const ws = createWorkspace({
+      app: { strategy: "overlap", health: { path: "/health", timeout: "2s" } },
+    });
+    rx = await startReceiver(ws.configFile, { HOTSWAP_FAULT: "win32-locked@2" });
+    const v1 = readFileSync(ws.exeFile);
+    const r = await deploy(rx, ws.version("broken", { unhealthy: true }));
+    expect(r.result).toMatchObject({
+      ok: false,
+      rolledBack: true,
+      error: { code: "ERR_HEALTH_CHECK" },
+    });
+    expect(stepsDone(r.events)).toEqual(["upload", "rollback"]);
+    expect(readFileSync(ws.exeFile)).toEqual(v1);
+    expect(readdirSync(join(ws.data, "apps", "webdemo", "run"))).toEqual([]);
+    expect(await (await fetch(`${rx.gate()}/`)).text()).toBe("v1\n");
+  });
+
+  it("brings exeFile's version back, the overlap way, when exeFile stays locked through every retry", async () => {
+    const ws = createWorkspace({ app: { strategy: "overlap" } });
+    // replaceExe tries a rename 10 times: all of them fail.
+    rx = await startReceiver(ws.configFile, { HOTSWAP_FAULT: "win32-locked@10" });
+    const v1 = readFileSync(ws.exeFile);
+    const load = steadyLoad(`${rx.gate()}/`, 4);
+    await waitFor(() => load.report.ok >= 20, "traffic through the gate");
+    const r = await deploy(rx, ws.version("v2"));
+    const report = await load.stop();
+    expect(r.result).toMatchObject({ ok: false, rolledBack: true, error: { code: "ERR_SWAP" } });
+    expect(stepsDone(r.events)).toEqual([
+      ...["upload", "start", "switch", "drain", "unload"], // v2 took over
+      ...["start", "switch", "drain", "unload"], // and handed back to exeFile's v1
+    ]);
+    expect(readFileSync(ws.exeFile)).toEqual(v1);
+    expect(await (await fetch(`${rx.gate()}/`)).text()).toBe("v1\n");
+    expect(report.failures).toEqual([]);
+    expect(readdirSync(join(ws.data, "apps", "webdemo", "run"))).toEqual([]);
+  });
+});
