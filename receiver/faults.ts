@@ -9,20 +9,26 @@ import type * as fsp from "node:fs/promises";
 //                      after-start, after-switch, after-drain, after-unload)
 //   win32-locked@N     swap in the Windows order and fail the first N renames
 //                      with EBUSY, as a running exe locked by a straggler does
-const spec = process.env.HOTSWAP_FAULT ?? "";
+//
+// Several may be given, comma-separated (win32-locked@0,crash@mid-swap: a crash
+// between the Windows order's two renames).
+const specs = (process.env.HOTSWAP_FAULT ?? "")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 
-export const faultsActive = spec !== "";
+export const faultsActive = specs.length > 0;
 
 /** Kills the process at a named point of a swap when HOTSWAP_FAULT asks for it. */
 export function faultPoint(point: string): void {
-  if (spec === `crash@${point}`) process.kill(process.pid, "SIGKILL");
+  if (specs.includes(`crash@${point}`)) process.kill(process.pid, "SIGKILL");
 }
 
 /** Replace options that simulate a locked exe on Windows, when HOTSWAP_FAULT asks for it. */
 export function lockedExeFaults(
   real: typeof fsp,
 ): { platform: NodeJS.Platform; fs: typeof fsp } | undefined {
-  const match = /^win32-locked@(\d+)$/.exec(spec);
+  const match = specs.map((s) => /^win32-locked@(\d+)$/.exec(s)).find(Boolean);
   if (!match) return undefined;
   let failures = Number(match[1]);
   const rename: typeof real.rename = async (from, to) => {

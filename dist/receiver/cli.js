@@ -793,20 +793,20 @@ var require_foldFlowLines = __commonJS({
   "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow", FOLD_BLOCK = "block", FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text;
+        return text2;
       lineWidth < minContentWidth && (minContentWidth = 0);
       let endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text.length <= endStep)
-        return text;
+      if (text2.length <= endStep)
+        return text2;
       let folds = [], escapedFolds = {}, end = lineWidth - indent.length;
       typeof indentAtStart == "number" && (indentAtStart > lineWidth - Math.max(2, minContentWidth) ? folds.push(0) : end = lineWidth - indentAtStart);
       let split, prev, overflow = !1, i = -1, escStart = -1, escEnd = -1;
-      mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text, i, indent.length), i !== -1 && (end = i + endStep));
-      for (let ch; ch = text[i += 1]; ) {
+      mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text2, i, indent.length), i !== -1 && (end = i + endStep));
+      for (let ch; ch = text2[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
-          switch (escStart = i, text[i + 1]) {
+          switch (escStart = i, text2[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -823,11 +823,11 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === `
 `)
-          mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text, i, indent.length)), end = i + indent.length + endStep, split = void 0;
+          mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text2, i, indent.length)), end = i + indent.length + endStep, split = void 0;
         else {
           if (ch === " " && prev && prev !== " " && prev !== `
 ` && prev !== "	") {
-            let next = text[i + 1];
+            let next = text2[i + 1];
             next && next !== " " && next !== `
 ` && next !== "	" && (split = i);
           }
@@ -836,10 +836,10 @@ var require_foldFlowLines = __commonJS({
               folds.push(split), end = split + endStep, split = void 0;
             else if (mode === FOLD_QUOTED) {
               for (; prev === " " || prev === "	"; )
-                prev = ch, ch = text[i += 1], overflow = !0;
+                prev = ch, ch = text2[i += 1], overflow = !0;
               let j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text;
+                return text2;
               folds.push(j), escapedFolds[j] = !0, end = j + endStep, split = void 0;
             } else
               overflow = !0;
@@ -847,28 +847,28 @@ var require_foldFlowLines = __commonJS({
         prev = ch;
       }
       if (overflow && onOverflow && onOverflow(), folds.length === 0)
-        return text;
+        return text2;
       onFold && onFold();
-      let res = text.slice(0, folds[0]);
+      let res = text2.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
-        let fold = folds[i2], end2 = folds[i2 + 1] || text.length;
+        let fold = folds[i2], end2 = folds[i2 + 1] || text2.length;
         fold === 0 ? res = `
-${indent}${text.slice(0, end2)}` : (mode === FOLD_QUOTED && escapedFolds[fold] && (res += `${text[fold]}\\`), res += `
-${indent}${text.slice(fold + 1, end2)}`);
+${indent}${text2.slice(0, end2)}` : (mode === FOLD_QUOTED && escapedFolds[fold] && (res += `${text2[fold]}\\`), res += `
+${indent}${text2.slice(fold + 1, end2)}`);
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i, indent) {
-      let end = i, start = i + 1, ch = text[start];
+    function consumeMoreIndentedLines(text2, i, indent) {
+      let end = i, start = i + 1, ch = text2[start];
       for (; ch === " " || ch === "	"; )
         if (i < start + indent)
-          ch = text[++i];
+          ch = text2[++i];
         else {
           do
-            ch = text[++i];
+            ch = text2[++i];
           while (ch && ch !== `
 `);
-          end = i, start = i + 1, ch = text[start];
+          end = i, start = i + 1, ch = text2[start];
         }
       return end;
     }
@@ -5487,6 +5487,5410 @@ var require_dist = __commonJS({
   }
 });
 
+// node_modules/@xmldom/xmldom/lib/conventions.js
+var require_conventions = __commonJS({
+  "node_modules/@xmldom/xmldom/lib/conventions.js"(exports) {
+    "use strict";
+    function find(list, predicate, ac) {
+      if (ac === void 0 && (ac = Array.prototype), list && typeof ac.find == "function")
+        return ac.find.call(list, predicate);
+      for (var i = 0; i < list.length; i++)
+        if (hasOwn(list, i)) {
+          var item = list[i];
+          if (predicate.call(void 0, item, i, list))
+            return item;
+        }
+    }
+    function freeze(object2, oc) {
+      return oc === void 0 && (oc = Object), oc && typeof oc.getOwnPropertyDescriptors == "function" && (object2 = oc.create(null, oc.getOwnPropertyDescriptors(object2))), oc && typeof oc.freeze == "function" ? oc.freeze(object2) : object2;
+    }
+    function hasOwn(object2, key2) {
+      return Object.prototype.hasOwnProperty.call(object2, key2);
+    }
+    function assign(target, source) {
+      if (target === null || typeof target != "object")
+        throw new TypeError("target is not an object");
+      for (var key2 in source)
+        hasOwn(source, key2) && (target[key2] = source[key2]);
+      return target;
+    }
+    var HTML_BOOLEAN_ATTRIBUTES = freeze({
+      allowfullscreen: !0,
+      async: !0,
+      autofocus: !0,
+      autoplay: !0,
+      checked: !0,
+      controls: !0,
+      default: !0,
+      defer: !0,
+      disabled: !0,
+      formnovalidate: !0,
+      hidden: !0,
+      ismap: !0,
+      itemscope: !0,
+      loop: !0,
+      multiple: !0,
+      muted: !0,
+      nomodule: !0,
+      novalidate: !0,
+      open: !0,
+      playsinline: !0,
+      readonly: !0,
+      required: !0,
+      reversed: !0,
+      selected: !0
+    });
+    function isHTMLBooleanAttribute(name) {
+      return hasOwn(HTML_BOOLEAN_ATTRIBUTES, name.toLowerCase());
+    }
+    var HTML_VOID_ELEMENTS = freeze({
+      area: !0,
+      base: !0,
+      br: !0,
+      col: !0,
+      embed: !0,
+      hr: !0,
+      img: !0,
+      input: !0,
+      link: !0,
+      meta: !0,
+      param: !0,
+      source: !0,
+      track: !0,
+      wbr: !0
+    });
+    function isHTMLVoidElement(tagName) {
+      return hasOwn(HTML_VOID_ELEMENTS, tagName.toLowerCase());
+    }
+    var HTML_RAW_TEXT_ELEMENTS = freeze({
+      script: !1,
+      style: !1,
+      textarea: !0,
+      title: !0
+    });
+    function isHTMLRawTextElement(tagName) {
+      var key2 = tagName.toLowerCase();
+      return hasOwn(HTML_RAW_TEXT_ELEMENTS, key2) && !HTML_RAW_TEXT_ELEMENTS[key2];
+    }
+    function isHTMLEscapableRawTextElement(tagName) {
+      var key2 = tagName.toLowerCase();
+      return hasOwn(HTML_RAW_TEXT_ELEMENTS, key2) && HTML_RAW_TEXT_ELEMENTS[key2];
+    }
+    function isHTMLMimeType(mimeType) {
+      return mimeType === MIME_TYPE.HTML;
+    }
+    function hasDefaultHTMLNamespace(mimeType) {
+      return isHTMLMimeType(mimeType) || mimeType === MIME_TYPE.XML_XHTML_APPLICATION;
+    }
+    var MIME_TYPE = freeze({
+      /**
+       * `text/html`, the only mime type that triggers treating an XML document as HTML.
+       *
+       * @see https://www.iana.org/assignments/media-types/text/html IANA MimeType registration
+       * @see https://en.wikipedia.org/wiki/HTML Wikipedia
+       * @see https://developer.mozilla.org/en-US/docs/Web/API/DOMParser/parseFromString MDN
+       * @see https://html.spec.whatwg.org/multipage/dynamic-markup-insertion.html#dom-domparser-parsefromstring
+       *      WHATWG HTML Spec
+       */
+      HTML: "text/html",
+      /**
+       * `application/xml`, the standard mime type for XML documents.
+       *
+       * @see https://www.iana.org/assignments/media-types/application/xml IANA MimeType
+       *      registration
+       * @see https://tools.ietf.org/html/rfc7303#section-9.1 RFC 7303
+       * @see https://en.wikipedia.org/wiki/XML_and_MIME Wikipedia
+       */
+      XML_APPLICATION: "application/xml",
+      /**
+       * `text/xml`, an alias for `application/xml`.
+       *
+       * @see https://tools.ietf.org/html/rfc7303#section-9.2 RFC 7303
+       * @see https://www.iana.org/assignments/media-types/text/xml IANA MimeType registration
+       * @see https://en.wikipedia.org/wiki/XML_and_MIME Wikipedia
+       */
+      XML_TEXT: "text/xml",
+      /**
+       * `application/xhtml+xml`, indicates an XML document that has the default HTML namespace,
+       * but is parsed as an XML document.
+       *
+       * @see https://www.iana.org/assignments/media-types/application/xhtml+xml IANA MimeType
+       *      registration
+       * @see https://dom.spec.whatwg.org/#dom-domimplementation-createdocument WHATWG DOM Spec
+       * @see https://en.wikipedia.org/wiki/XHTML Wikipedia
+       */
+      XML_XHTML_APPLICATION: "application/xhtml+xml",
+      /**
+       * `image/svg+xml`,
+       *
+       * @see https://www.iana.org/assignments/media-types/image/svg+xml IANA MimeType registration
+       * @see https://www.w3.org/TR/SVG11/ W3C SVG 1.1
+       * @see https://en.wikipedia.org/wiki/Scalable_Vector_Graphics Wikipedia
+       */
+      XML_SVG_IMAGE: "image/svg+xml"
+    }), _MIME_TYPES = Object.keys(MIME_TYPE).map(function(key2) {
+      return MIME_TYPE[key2];
+    });
+    function isValidMimeType(mimeType) {
+      return _MIME_TYPES.indexOf(mimeType) > -1;
+    }
+    var NAMESPACE = freeze({
+      /**
+       * The XHTML namespace.
+       *
+       * @see http://www.w3.org/1999/xhtml
+       */
+      HTML: "http://www.w3.org/1999/xhtml",
+      /**
+       * The SVG namespace.
+       *
+       * @see http://www.w3.org/2000/svg
+       */
+      SVG: "http://www.w3.org/2000/svg",
+      /**
+       * The `xml:` namespace.
+       *
+       * @see http://www.w3.org/XML/1998/namespace
+       */
+      XML: "http://www.w3.org/XML/1998/namespace",
+      /**
+       * The `xmlns:` namespace.
+       *
+       * @see https://www.w3.org/2000/xmlns/
+       */
+      XMLNS: "http://www.w3.org/2000/xmlns/"
+    });
+    exports.assign = assign;
+    exports.find = find;
+    exports.freeze = freeze;
+    exports.HTML_BOOLEAN_ATTRIBUTES = HTML_BOOLEAN_ATTRIBUTES;
+    exports.HTML_RAW_TEXT_ELEMENTS = HTML_RAW_TEXT_ELEMENTS;
+    exports.HTML_VOID_ELEMENTS = HTML_VOID_ELEMENTS;
+    exports.hasDefaultHTMLNamespace = hasDefaultHTMLNamespace;
+    exports.hasOwn = hasOwn;
+    exports.isHTMLBooleanAttribute = isHTMLBooleanAttribute;
+    exports.isHTMLRawTextElement = isHTMLRawTextElement;
+    exports.isHTMLEscapableRawTextElement = isHTMLEscapableRawTextElement;
+    exports.isHTMLMimeType = isHTMLMimeType;
+    exports.isHTMLVoidElement = isHTMLVoidElement;
+    exports.isValidMimeType = isValidMimeType;
+    exports.MIME_TYPE = MIME_TYPE;
+    exports.NAMESPACE = NAMESPACE;
+  }
+});
+
+// node_modules/@xmldom/xmldom/lib/errors.js
+var require_errors2 = __commonJS({
+  "node_modules/@xmldom/xmldom/lib/errors.js"(exports) {
+    "use strict";
+    var conventions = require_conventions();
+    function extendError(constructor, writableName) {
+      constructor.prototype = Object.create(Error.prototype, {
+        constructor: { value: constructor },
+        name: { value: constructor.name, enumerable: !0, writable: writableName }
+      });
+    }
+    var DOMExceptionName = conventions.freeze({
+      /**
+       * the default value as defined by the spec
+       */
+      Error: "Error",
+      /**
+       * @deprecated
+       * Use RangeError instead.
+       */
+      IndexSizeError: "IndexSizeError",
+      /**
+       * @deprecated
+       * Just to match the related static code, not part of the spec.
+       */
+      DomstringSizeError: "DomstringSizeError",
+      HierarchyRequestError: "HierarchyRequestError",
+      WrongDocumentError: "WrongDocumentError",
+      InvalidCharacterError: "InvalidCharacterError",
+      /**
+       * @deprecated
+       * Just to match the related static code, not part of the spec.
+       */
+      NoDataAllowedError: "NoDataAllowedError",
+      NoModificationAllowedError: "NoModificationAllowedError",
+      NotFoundError: "NotFoundError",
+      NotSupportedError: "NotSupportedError",
+      InUseAttributeError: "InUseAttributeError",
+      InvalidStateError: "InvalidStateError",
+      SyntaxError: "SyntaxError",
+      InvalidModificationError: "InvalidModificationError",
+      NamespaceError: "NamespaceError",
+      /**
+       * @deprecated
+       * Use TypeError for invalid arguments,
+       * "NotSupportedError" DOMException for unsupported operations,
+       * and "NotAllowedError" DOMException for denied requests instead.
+       */
+      InvalidAccessError: "InvalidAccessError",
+      /**
+       * @deprecated
+       * Just to match the related static code, not part of the spec.
+       */
+      ValidationError: "ValidationError",
+      /**
+       * @deprecated
+       * Use TypeError instead.
+       */
+      TypeMismatchError: "TypeMismatchError",
+      SecurityError: "SecurityError",
+      NetworkError: "NetworkError",
+      AbortError: "AbortError",
+      /**
+       * @deprecated
+       * Just to match the related static code, not part of the spec.
+       */
+      URLMismatchError: "URLMismatchError",
+      QuotaExceededError: "QuotaExceededError",
+      TimeoutError: "TimeoutError",
+      InvalidNodeTypeError: "InvalidNodeTypeError",
+      DataCloneError: "DataCloneError",
+      EncodingError: "EncodingError",
+      NotReadableError: "NotReadableError",
+      UnknownError: "UnknownError",
+      ConstraintError: "ConstraintError",
+      DataError: "DataError",
+      TransactionInactiveError: "TransactionInactiveError",
+      ReadOnlyError: "ReadOnlyError",
+      VersionError: "VersionError",
+      OperationError: "OperationError",
+      NotAllowedError: "NotAllowedError",
+      OptOutError: "OptOutError"
+    }), DOMExceptionNames = Object.keys(DOMExceptionName);
+    function isValidDomExceptionCode(value) {
+      return typeof value == "number" && value >= 1 && value <= 25;
+    }
+    function endsWithError(value) {
+      return typeof value == "string" && value.substring(value.length - DOMExceptionName.Error.length) === DOMExceptionName.Error;
+    }
+    function DOMException2(messageOrCode, nameOrMessage) {
+      isValidDomExceptionCode(messageOrCode) ? (this.name = DOMExceptionNames[messageOrCode], this.message = nameOrMessage || "") : (this.message = messageOrCode, this.name = endsWithError(nameOrMessage) ? nameOrMessage : DOMExceptionName.Error), Error.captureStackTrace && Error.captureStackTrace(this, DOMException2);
+    }
+    extendError(DOMException2, !0);
+    Object.defineProperties(DOMException2.prototype, {
+      code: {
+        enumerable: !0,
+        get: function() {
+          var code = DOMExceptionNames.indexOf(this.name);
+          return isValidDomExceptionCode(code) ? code : 0;
+        }
+      }
+    });
+    var ExceptionCode = {
+      INDEX_SIZE_ERR: 1,
+      DOMSTRING_SIZE_ERR: 2,
+      HIERARCHY_REQUEST_ERR: 3,
+      WRONG_DOCUMENT_ERR: 4,
+      INVALID_CHARACTER_ERR: 5,
+      NO_DATA_ALLOWED_ERR: 6,
+      NO_MODIFICATION_ALLOWED_ERR: 7,
+      NOT_FOUND_ERR: 8,
+      NOT_SUPPORTED_ERR: 9,
+      INUSE_ATTRIBUTE_ERR: 10,
+      INVALID_STATE_ERR: 11,
+      SYNTAX_ERR: 12,
+      INVALID_MODIFICATION_ERR: 13,
+      NAMESPACE_ERR: 14,
+      INVALID_ACCESS_ERR: 15,
+      VALIDATION_ERR: 16,
+      TYPE_MISMATCH_ERR: 17,
+      SECURITY_ERR: 18,
+      NETWORK_ERR: 19,
+      ABORT_ERR: 20,
+      URL_MISMATCH_ERR: 21,
+      QUOTA_EXCEEDED_ERR: 22,
+      TIMEOUT_ERR: 23,
+      INVALID_NODE_TYPE_ERR: 24,
+      DATA_CLONE_ERR: 25
+    }, entries = Object.entries(ExceptionCode);
+    for (i = 0; i < entries.length; i++)
+      key2 = entries[i][0], DOMException2[key2] = entries[i][1];
+    var key2, i;
+    function ParseError(message2, locator, cause) {
+      this.message = message2, this.locator = locator, this.cause = cause, Error.captureStackTrace && Error.captureStackTrace(this, ParseError);
+    }
+    extendError(ParseError);
+    exports.DOMException = DOMException2;
+    exports.DOMExceptionName = DOMExceptionName;
+    exports.ExceptionCode = ExceptionCode;
+    exports.ParseError = ParseError;
+  }
+});
+
+// node_modules/@xmldom/xmldom/lib/grammar.js
+var require_grammar = __commonJS({
+  "node_modules/@xmldom/xmldom/lib/grammar.js"(exports) {
+    "use strict";
+    function detectUnicodeSupport(RegExpImpl) {
+      try {
+        typeof RegExpImpl != "function" && (RegExpImpl = RegExp);
+        var match2 = new RegExpImpl("𝌆", "u").exec("𝌆");
+        return !!match2 && match2[0].length === 2;
+      } catch {
+      }
+      return !1;
+    }
+    var UNICODE_SUPPORT = detectUnicodeSupport();
+    function chars(regexp) {
+      if (regexp.source[0] !== "[")
+        throw new Error(regexp + " can not be used with chars");
+      return regexp.source.slice(1, regexp.source.lastIndexOf("]"));
+    }
+    function chars_without(regexp, search) {
+      if (regexp.source[0] !== "[")
+        throw new Error("/" + regexp.source + "/ can not be used with chars_without");
+      if (!search || typeof search != "string")
+        throw new Error(JSON.stringify(search) + " is not a valid search");
+      if (regexp.source.indexOf(search) === -1)
+        throw new Error('"' + search + '" is not is /' + regexp.source + "/");
+      if (search === "-" && regexp.source.indexOf(search) !== 1)
+        throw new Error('"' + search + '" is not at the first postion of /' + regexp.source + "/");
+      return new RegExp(regexp.source.replace(search, ""), UNICODE_SUPPORT ? "u" : "");
+    }
+    function reg(args) {
+      var self = this;
+      return new RegExp(
+        Array.prototype.slice.call(arguments).map(function(part) {
+          var isStr = typeof part == "string";
+          if (isStr && self === void 0 && part === "|")
+            throw new Error("use regg instead of reg to wrap expressions with `|`!");
+          return isStr ? part : part.source;
+        }).join(""),
+        UNICODE_SUPPORT ? "u" : ""
+      );
+    }
+    function regg(args) {
+      if (arguments.length === 0)
+        throw new Error("no parameters provided");
+      return reg.apply(regg, ["(?:"].concat(Array.prototype.slice.call(arguments), [")"]));
+    }
+    var UNICODE_REPLACEMENT_CHARACTER = "�", Char = /[-\x09\x0A\x0D\x20-\x2C\x2E-\uD7FF\uE000-\uFFFD]/;
+    UNICODE_SUPPORT && (Char = reg("[", chars(Char), "\\u{10000}-\\u{10FFFF}", "]"));
+    var InvalidChar = new RegExp("[^" + chars(Char) + "]", UNICODE_SUPPORT ? "u" : ""), _SChar = /[\x20\x09\x0D\x0A]/, SChar_s = chars(_SChar), S = reg(_SChar, "+"), S_OPT = reg(_SChar, "*"), NameStartChar = /[:_a-zA-Z\xC0-\xD6\xD8-\xF6\xF8-\u02FF\u0370-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
+    UNICODE_SUPPORT && (NameStartChar = reg("[", chars(NameStartChar), "\\u{10000}-\\u{10FFFF}", "]"));
+    var NameStartChar_s = chars(NameStartChar), NameChar = reg("[", NameStartChar_s, chars(/[-.0-9\xB7]/), chars(/[\u0300-\u036F\u203F-\u2040]/), "]"), Name = reg(NameStartChar, NameChar, "*"), Name_exact = reg("^", Name, "$"), Nmtoken = reg(NameChar, "+"), EntityRef = reg("&", Name, ";"), CharRef = regg(/&#[0-9]+;|&#x[0-9a-fA-F]+;/), Reference = regg(EntityRef, "|", CharRef), PEReference = reg("%", Name, ";"), EntityValue = regg(
+      reg('"', regg(/[^%&"]/, "|", PEReference, "|", Reference), "*", '"'),
+      "|",
+      reg("'", regg(/[^%&']/, "|", PEReference, "|", Reference), "*", "'")
+    ), AttValue = regg('"', regg(/[^<&"]/, "|", Reference), "*", '"', "|", "'", regg(/[^<&']/, "|", Reference), "*", "'"), NCNameStartChar = chars_without(NameStartChar, ":"), NCNameChar = chars_without(NameChar, ":"), NCName = reg(NCNameStartChar, NCNameChar, "*"), NCName_exact = reg("^", NCName, "$"), QName = reg(NCName, regg(":", NCName), "?"), QName_exact = reg("^", QName, "$"), QName_group = reg("(", QName, ")"), SystemLiteral = regg(/"[^"]*"|'[^']*'/), PI = reg(/^<\?/, "(", Name, ")", regg(S, "(?!", _SChar, ")(", Char, "*?)"), "?", /\?>/), PubidChar = /[\x20\x0D\x0Aa-zA-Z0-9-'()+,./:=?;!*#@$_%]/, PubidLiteral = regg('"', PubidChar, '*"', "|", "'", chars_without(PubidChar, "'"), "*'"), COMMENT_START = "<!--", COMMENT_END = "-->", Comment = reg(COMMENT_START, regg(chars_without(Char, "-"), "|", reg("-", chars_without(Char, "-"))), "*", COMMENT_END), PCDATA = "#PCDATA", Mixed = regg(
+      reg(/\(/, S_OPT, PCDATA, regg(S_OPT, /\|/, S_OPT, QName), "*", S_OPT, /\)\*/),
+      "|",
+      reg(/\(/, S_OPT, PCDATA, S_OPT, /\)/)
+    ), _children_quantity = /[?*+]?/, children = reg(
+      /\([^>]+\)/,
+      _children_quantity
+      /*regg(choice, '|', seq), _children_quantity*/
+    ), contentspec = regg("EMPTY", "|", "ANY", "|", Mixed, "|", children), ELEMENTDECL_START = "<!ELEMENT", elementdecl = reg(ELEMENTDECL_START, S, regg(QName, "|", PEReference), S, regg(contentspec, "|", PEReference), S_OPT, ">"), NotationType = reg("NOTATION", S, /\(/, S_OPT, Name, regg(S_OPT, /\|/, S_OPT, Name), "*", S_OPT, /\)/), Enumeration = reg(/\(/, S_OPT, Nmtoken, regg(S_OPT, /\|/, S_OPT, Nmtoken), "*", S_OPT, /\)/), EnumeratedType = regg(NotationType, "|", Enumeration), AttType = regg(/CDATA|ID|IDREF|IDREFS|ENTITY|ENTITIES|NMTOKEN|NMTOKENS/, "|", EnumeratedType), DefaultDecl = regg(/#REQUIRED|#IMPLIED/, "|", regg(regg("#FIXED", S), "?", AttValue)), AttDef = regg(S, Name, S, AttType, S, DefaultDecl), ATTLIST_DECL_START = "<!ATTLIST", AttlistDecl = reg(ATTLIST_DECL_START, S, Name, AttDef, "*", S_OPT, ">"), ABOUT_LEGACY_COMPAT = "about:legacy-compat", ABOUT_LEGACY_COMPAT_SystemLiteral = regg('"' + ABOUT_LEGACY_COMPAT + '"', "|", "'" + ABOUT_LEGACY_COMPAT + "'"), SYSTEM = "SYSTEM", PUBLIC = "PUBLIC", ExternalID = regg(regg(SYSTEM, S, SystemLiteral), "|", regg(PUBLIC, S, PubidLiteral, S, SystemLiteral)), ExternalID_match = reg(
+      "^",
+      regg(
+        regg(SYSTEM, S, "(?<SystemLiteralOnly>", SystemLiteral, ")"),
+        "|",
+        regg(PUBLIC, S, "(?<PubidLiteral>", PubidLiteral, ")", S, "(?<SystemLiteral>", SystemLiteral, ")")
+      )
+    ), PubidLiteral_match = reg("^", PubidLiteral, "$"), SystemLiteral_match = reg("^", SystemLiteral, "$"), NDataDecl = regg(S, "NDATA", S, Name), EntityDef = regg(EntityValue, "|", regg(ExternalID, NDataDecl, "?")), ENTITY_DECL_START = "<!ENTITY", GEDecl = reg(ENTITY_DECL_START, S, Name, S, EntityDef, S_OPT, ">"), PEDef = regg(EntityValue, "|", ExternalID), PEDecl = reg(ENTITY_DECL_START, S, "%", S, Name, S, PEDef, S_OPT, ">"), EntityDecl = regg(GEDecl, "|", PEDecl), PublicID = reg(PUBLIC, S, PubidLiteral), NotationDecl = reg("<!NOTATION", S, Name, S, regg(ExternalID, "|", PublicID), S_OPT, ">"), Eq = reg(S_OPT, "=", S_OPT), VersionNum = /1[.]\d+/, VersionInfo2 = reg(S, "version", Eq, regg("'", VersionNum, "'", "|", '"', VersionNum, '"')), EncName = /[A-Za-z][-A-Za-z0-9._]*/, EncodingDecl = regg(S, "encoding", Eq, regg('"', EncName, '"', "|", "'", EncName, "'")), SDDecl = regg(S, "standalone", Eq, regg("'", regg("yes", "|", "no"), "'", "|", '"', regg("yes", "|", "no"), '"')), XMLDecl = reg(/^<\?xml/, VersionInfo2, EncodingDecl, "?", SDDecl, "?", S_OPT, /\?>/), DOCTYPE_DECL_START = "<!DOCTYPE", CDATA_START = "<![CDATA[", CDATA_END = "]]>", CDStart = /<!\[CDATA\[/, CDEnd = /\]\]>/, CData = reg(Char, "*?", CDEnd), CDSect = reg(CDStart, CData);
+    exports.chars = chars;
+    exports.chars_without = chars_without;
+    exports.detectUnicodeSupport = detectUnicodeSupport;
+    exports.reg = reg;
+    exports.regg = regg;
+    exports.ABOUT_LEGACY_COMPAT = ABOUT_LEGACY_COMPAT;
+    exports.ABOUT_LEGACY_COMPAT_SystemLiteral = ABOUT_LEGACY_COMPAT_SystemLiteral;
+    exports.AttlistDecl = AttlistDecl;
+    exports.CDATA_START = CDATA_START;
+    exports.CDATA_END = CDATA_END;
+    exports.CDSect = CDSect;
+    exports.Char = Char;
+    exports.Comment = Comment;
+    exports.COMMENT_START = COMMENT_START;
+    exports.COMMENT_END = COMMENT_END;
+    exports.DOCTYPE_DECL_START = DOCTYPE_DECL_START;
+    exports.elementdecl = elementdecl;
+    exports.EntityDecl = EntityDecl;
+    exports.EntityValue = EntityValue;
+    exports.ExternalID = ExternalID;
+    exports.ExternalID_match = ExternalID_match;
+    exports.Name = Name;
+    exports.Name_exact = Name_exact;
+    exports.NCName_exact = NCName_exact;
+    exports.NotationDecl = NotationDecl;
+    exports.Reference = Reference;
+    exports.PEReference = PEReference;
+    exports.PI = PI;
+    exports.PUBLIC = PUBLIC;
+    exports.PubidLiteral = PubidLiteral;
+    exports.PubidLiteral_match = PubidLiteral_match;
+    exports.QName = QName;
+    exports.QName_exact = QName_exact;
+    exports.QName_group = QName_group;
+    exports.S = S;
+    exports.SChar_s = SChar_s;
+    exports.S_OPT = S_OPT;
+    exports.SYSTEM = SYSTEM;
+    exports.SystemLiteral = SystemLiteral;
+    exports.SystemLiteral_match = SystemLiteral_match;
+    exports.InvalidChar = InvalidChar;
+    exports.UNICODE_REPLACEMENT_CHARACTER = UNICODE_REPLACEMENT_CHARACTER;
+    exports.UNICODE_SUPPORT = UNICODE_SUPPORT;
+    exports.XMLDecl = XMLDecl;
+  }
+});
+
+// node_modules/@xmldom/xmldom/lib/dom.js
+var require_dom = __commonJS({
+  "node_modules/@xmldom/xmldom/lib/dom.js"(exports) {
+    "use strict";
+    var conventions = require_conventions(), find = conventions.find, hasDefaultHTMLNamespace = conventions.hasDefaultHTMLNamespace, hasOwn = conventions.hasOwn, isHTMLMimeType = conventions.isHTMLMimeType, isHTMLRawTextElement = conventions.isHTMLRawTextElement, isHTMLVoidElement = conventions.isHTMLVoidElement, MIME_TYPE = conventions.MIME_TYPE, NAMESPACE = conventions.NAMESPACE, PDC = /* @__PURE__ */ Symbol(), errors = require_errors2(), DOMException2 = errors.DOMException, DOMExceptionName = errors.DOMExceptionName, g = require_grammar();
+    function checkSymbol(symbol2) {
+      if (symbol2 !== PDC)
+        throw new TypeError("Illegal constructor");
+    }
+    function notEmptyString(input3) {
+      return input3 !== "";
+    }
+    function splitOnASCIIWhitespace(input3) {
+      return input3 ? input3.split(/[\t\n\f\r ]+/).filter(notEmptyString) : [];
+    }
+    function orderedSetReducer(current, element) {
+      return hasOwn(current, element) || (current[element] = !0), current;
+    }
+    function toOrderedSet(input3) {
+      if (!input3) return [];
+      var list = splitOnASCIIWhitespace(input3);
+      return Object.keys(list.reduce(orderedSetReducer, {}));
+    }
+    function arrayIncludes(list) {
+      return function(element) {
+        return list && list.indexOf(element) !== -1;
+      };
+    }
+    function validateQualifiedName(qualifiedName) {
+      if (!g.QName_exact.test(qualifiedName))
+        throw new DOMException2(DOMException2.INVALID_CHARACTER_ERR, 'invalid character in qualified name "' + qualifiedName + '"');
+    }
+    function validateAndExtract(namespace, qualifiedName) {
+      validateQualifiedName(qualifiedName), namespace = namespace || null;
+      var prefix = null, localName = qualifiedName;
+      if (qualifiedName.indexOf(":") >= 0) {
+        var splitResult = qualifiedName.split(":");
+        prefix = splitResult[0], localName = splitResult[1];
+      }
+      if (prefix !== null && namespace === null)
+        throw new DOMException2(DOMException2.NAMESPACE_ERR, "prefix is non-null and namespace is null");
+      if (prefix === "xml" && namespace !== conventions.NAMESPACE.XML)
+        throw new DOMException2(DOMException2.NAMESPACE_ERR, 'prefix is "xml" and namespace is not the XML namespace');
+      if ((prefix === "xmlns" || qualifiedName === "xmlns") && namespace !== conventions.NAMESPACE.XMLNS)
+        throw new DOMException2(
+          DOMException2.NAMESPACE_ERR,
+          'either qualifiedName or prefix is "xmlns" and namespace is not the XMLNS namespace'
+        );
+      if (namespace === conventions.NAMESPACE.XMLNS && prefix !== "xmlns" && qualifiedName !== "xmlns")
+        throw new DOMException2(
+          DOMException2.NAMESPACE_ERR,
+          'namespace is the XMLNS namespace and neither qualifiedName nor prefix is "xmlns"'
+        );
+      return [namespace, prefix, localName];
+    }
+    function copy(src, dest) {
+      for (var p in src)
+        hasOwn(src, p) && (dest[p] = src[p]);
+    }
+    function _extends(Class2, Super) {
+      var pt = Class2.prototype;
+      if (!(pt instanceof Super)) {
+        let t = function() {
+        };
+        t.prototype = Super.prototype, t = new t(), copy(pt, t), Class2.prototype = pt = t;
+      }
+      pt.constructor != Class2 && (typeof Class2 != "function" && console.error("unknown Class:" + Class2), pt.constructor = Class2);
+    }
+    var NodeType = {}, ELEMENT_NODE = NodeType.ELEMENT_NODE = 1, ATTRIBUTE_NODE = NodeType.ATTRIBUTE_NODE = 2, TEXT_NODE = NodeType.TEXT_NODE = 3, CDATA_SECTION_NODE = NodeType.CDATA_SECTION_NODE = 4, ENTITY_REFERENCE_NODE = NodeType.ENTITY_REFERENCE_NODE = 5, ENTITY_NODE = NodeType.ENTITY_NODE = 6, PROCESSING_INSTRUCTION_NODE = NodeType.PROCESSING_INSTRUCTION_NODE = 7, COMMENT_NODE = NodeType.COMMENT_NODE = 8, DOCUMENT_NODE = NodeType.DOCUMENT_NODE = 9, DOCUMENT_TYPE_NODE = NodeType.DOCUMENT_TYPE_NODE = 10, DOCUMENT_FRAGMENT_NODE = NodeType.DOCUMENT_FRAGMENT_NODE = 11, NOTATION_NODE = NodeType.NOTATION_NODE = 12, DocumentPosition = conventions.freeze({
+      DOCUMENT_POSITION_DISCONNECTED: 1,
+      DOCUMENT_POSITION_PRECEDING: 2,
+      DOCUMENT_POSITION_FOLLOWING: 4,
+      DOCUMENT_POSITION_CONTAINS: 8,
+      DOCUMENT_POSITION_CONTAINED_BY: 16,
+      DOCUMENT_POSITION_IMPLEMENTATION_SPECIFIC: 32
+    });
+    function commonAncestor(a, b) {
+      if (b.length < a.length) return commonAncestor(b, a);
+      var c = null;
+      for (var n in a) {
+        if (a[n] !== b[n]) return c;
+        c = a[n];
+      }
+      return c;
+    }
+    function docGUID(doc) {
+      return doc.guid || (doc.guid = Math.random()), doc.guid;
+    }
+    function NodeList() {
+    }
+    NodeList.prototype = {
+      /**
+       * The number of nodes in the list. The range of valid child node indices is 0 to length-1
+       * inclusive.
+       *
+       * @type {number}
+       */
+      length: 0,
+      /**
+       * Returns the item at `index`. If index is greater than or equal to the number of nodes in
+       * the list, this returns null.
+       *
+       * @param index
+       * Unsigned long Index into the collection.
+       * @returns {Node | null}
+       * The node at position `index` in the NodeList,
+       * or null if that is not a valid index.
+       */
+      item: function(index) {
+        return index >= 0 && index < this.length ? this[index] : null;
+      },
+      /**
+       * Returns a string representation of the NodeList.
+       *
+       * Accepts the same `options` object as `XMLSerializer.prototype.serializeToString`
+       * (`requireWellFormed`, `splitCDATASections`, `nodeFilter`). Passing a function is treated as
+       * a legacy `nodeFilter` for backward compatibility.
+       *
+       * @param {Object | function} [options]
+       * @param {boolean} [options.requireWellFormed=false]
+       * @param {boolean} [options.splitCDATASections=true]
+       * @param {function} [options.nodeFilter]
+       * @returns {string}
+       */
+      toString: function(options) {
+        var opts;
+        typeof options == "function" ? opts = { requireWellFormed: !1, splitCDATASections: !0, nodeFilter: options } : options ? opts = {
+          requireWellFormed: !!options.requireWellFormed,
+          splitCDATASections: options.splitCDATASections !== !1,
+          nodeFilter: options.nodeFilter || null
+        } : opts = { requireWellFormed: !1, splitCDATASections: !0, nodeFilter: null };
+        for (var buf = [], i = 0; i < this.length; i++)
+          serializeToString(this[i], buf, null, opts);
+        return buf.join("");
+      },
+      /**
+       * Filters the NodeList based on a predicate.
+       *
+       * @param {function(Node): boolean} predicate
+       * - A predicate function to filter the NodeList.
+       * @returns {Node[]}
+       * An array of nodes that satisfy the predicate.
+       * @private
+       */
+      filter: function(predicate) {
+        return Array.prototype.filter.call(this, predicate);
+      },
+      /**
+       * Returns the first index at which a given node can be found in the NodeList, or -1 if it is
+       * not present.
+       *
+       * @param {Node} item
+       * - The Node item to locate in the NodeList.
+       * @returns {number}
+       * The first index of the node in the NodeList; -1 if not found.
+       * @private
+       */
+      indexOf: function(item) {
+        return Array.prototype.indexOf.call(this, item);
+      }
+    };
+    NodeList.prototype[Symbol.iterator] = function() {
+      var me = this, index = 0;
+      return {
+        next: function() {
+          return index < me.length ? {
+            value: me[index++],
+            done: !1
+          } : {
+            done: !0
+          };
+        },
+        return: function() {
+          return {
+            done: !0
+          };
+        }
+      };
+    };
+    function LiveNodeList(node2, refresh) {
+      this._node = node2, this._refresh = refresh, _updateLiveList(this);
+    }
+    function _updateLiveList(list) {
+      var inc = list._node._inc || list._node.ownerDocument._inc;
+      if (list._inc !== inc) {
+        var ls = list._refresh(list._node);
+        if (__set__(list, "length", ls.length), !list.$$length || ls.length < list.$$length)
+          for (var i = ls.length; i in list; i++)
+            hasOwn(list, i) && delete list[i];
+        copy(ls, list), list._inc = inc;
+      }
+    }
+    LiveNodeList.prototype.item = function(i) {
+      return _updateLiveList(this), this[i] || null;
+    };
+    _extends(LiveNodeList, NodeList);
+    function NamedNodeMap() {
+      this._nsIndex = /* @__PURE__ */ Object.create(null), this._noNsIndex = /* @__PURE__ */ Object.create(null);
+    }
+    function _findNodeIndex(list, node2) {
+      for (var i = 0; i < list.length; ) {
+        if (list[i] === node2)
+          return i;
+        i++;
+      }
+    }
+    function _nnmBucket(map2, namespaceURI, create) {
+      if (!namespaceURI)
+        return map2._noNsIndex;
+      var bucket = map2._nsIndex[namespaceURI];
+      return !bucket && create && (bucket = map2._nsIndex[namespaceURI] = /* @__PURE__ */ Object.create(null)), bucket;
+    }
+    function _nnmIndexFind(map2, namespaceURI, localName) {
+      var bucket = _nnmBucket(map2, namespaceURI, !1), found = bucket && bucket[localName];
+      return found || null;
+    }
+    function _nnmIndexAdd(map2, attr) {
+      _nnmBucket(map2, attr.namespaceURI, !0)[attr.localName] = attr;
+    }
+    function _nnmIndexRemove(map2, attr) {
+      var bucket = _nnmBucket(map2, attr.namespaceURI, !1);
+      bucket && delete bucket[attr.localName];
+    }
+    function _addNamedNode(el, list, newAttr, oldAttr) {
+      if (oldAttr ? list[_findNodeIndex(list, oldAttr)] = newAttr : (list[list.length] = newAttr, list.length++), _nnmIndexAdd(list, newAttr), el) {
+        newAttr.ownerElement = el;
+        var doc = el.ownerDocument;
+        doc && (oldAttr && _onRemoveAttribute(doc, el, oldAttr), _onAddAttribute(doc, el, newAttr));
+      }
+    }
+    function _removeNamedNode(el, list, attr) {
+      var i = _findNodeIndex(list, attr);
+      if (i >= 0) {
+        for (var lastIndex = list.length - 1; i <= lastIndex; )
+          list[i] = list[++i];
+        if (list.length = lastIndex, _nnmIndexRemove(list, attr), el) {
+          var doc = el.ownerDocument;
+          doc && _onRemoveAttribute(doc, el, attr), attr.ownerElement = null;
+        }
+      }
+    }
+    NamedNodeMap.prototype = {
+      length: 0,
+      item: NodeList.prototype.item,
+      /**
+       * Get an attribute by name. Note: Name is in lower case in case of HTML namespace and
+       * document.
+       *
+       * @param {string} localName
+       * The local name of the attribute.
+       * @returns {Attr | null}
+       * The attribute with the given local name, or null if no such attribute exists.
+       * @see https://dom.spec.whatwg.org/#concept-element-attributes-get-by-name
+       */
+      getNamedItem: function(localName) {
+        this._ownerElement && this._ownerElement._isInHTMLDocumentAndNamespace() && (localName = localName.toLowerCase());
+        for (var i = 0; i < this.length; ) {
+          var attr = this[i];
+          if (attr.nodeName === localName)
+            return attr;
+          i++;
+        }
+        return null;
+      },
+      /**
+       * Set an attribute.
+       *
+       * @param {Attr} attr
+       * The attribute to set.
+       * @returns {Attr | null}
+       * The old attribute with the same local name and namespace URI as the new one, or null if no
+       * such attribute exists.
+       * @throws {DOMException}
+       * With code:
+       * - {@link INUSE_ATTRIBUTE_ERR} - If the attribute is already an attribute of another
+       * element.
+       * @see https://dom.spec.whatwg.org/#concept-element-attributes-set
+       */
+      setNamedItem: function(attr) {
+        var el = attr.ownerElement;
+        if (el && el !== this._ownerElement)
+          throw new DOMException2(DOMException2.INUSE_ATTRIBUTE_ERR);
+        var oldAttr = _nnmIndexFind(this, attr.namespaceURI, attr.localName);
+        return oldAttr === attr ? attr : (_addNamedNode(this._ownerElement, this, attr, oldAttr), oldAttr);
+      },
+      /**
+       * Set an attribute, replacing an existing attribute with the same local name and namespace
+       * URI if one exists.
+       *
+       * @param {Attr} attr
+       * The attribute to set.
+       * @returns {Attr | null}
+       * The old attribute with the same local name and namespace URI as the new one, or null if no
+       * such attribute exists.
+       * @throws {DOMException}
+       * Throws a DOMException with the name "InUseAttributeError" if the attribute is already an
+       * attribute of another element.
+       * @see https://dom.spec.whatwg.org/#concept-element-attributes-set
+       */
+      setNamedItemNS: function(attr) {
+        return this.setNamedItem(attr);
+      },
+      /**
+       * Removes an attribute specified by the local name.
+       *
+       * @param {string} localName
+       * The local name of the attribute to be removed.
+       * @returns {Attr}
+       * The attribute node that was removed.
+       * @throws {DOMException}
+       * With code:
+       * - {@link DOMException.NOT_FOUND_ERR} if no attribute with the given name is found.
+       * @see https://dom.spec.whatwg.org/#dom-namednodemap-removenameditem
+       * @see https://dom.spec.whatwg.org/#concept-element-attributes-remove-by-name
+       */
+      removeNamedItem: function(localName) {
+        var attr = this.getNamedItem(localName);
+        if (!attr)
+          throw new DOMException2(DOMException2.NOT_FOUND_ERR, localName);
+        return _removeNamedNode(this._ownerElement, this, attr), attr;
+      },
+      /**
+       * Removes an attribute specified by the namespace and local name.
+       *
+       * @param {string | null} namespaceURI
+       * The namespace URI of the attribute to be removed.
+       * @param {string} localName
+       * The local name of the attribute to be removed.
+       * @returns {Attr}
+       * The attribute node that was removed.
+       * @throws {DOMException}
+       * With code:
+       * - {@link DOMException.NOT_FOUND_ERR} if no attribute with the given namespace URI and local
+       * name is found.
+       * @see https://dom.spec.whatwg.org/#dom-namednodemap-removenameditemns
+       * @see https://dom.spec.whatwg.org/#concept-element-attributes-remove-by-namespace
+       */
+      removeNamedItemNS: function(namespaceURI, localName) {
+        var attr = this.getNamedItemNS(namespaceURI, localName);
+        if (!attr)
+          throw new DOMException2(DOMException2.NOT_FOUND_ERR, namespaceURI ? namespaceURI + " : " + localName : localName);
+        return _removeNamedNode(this._ownerElement, this, attr), attr;
+      },
+      /**
+       * Get an attribute by namespace and local name.
+       *
+       * @param {string | null} namespaceURI
+       * The namespace URI of the attribute.
+       * @param {string} localName
+       * The local name of the attribute.
+       * @returns {Attr | null}
+       * The attribute with the given namespace URI and local name, or null if no such attribute
+       * exists.
+       * @see https://dom.spec.whatwg.org/#concept-element-attributes-get-by-namespace
+       */
+      getNamedItemNS: function(namespaceURI, localName) {
+        namespaceURI || (namespaceURI = null);
+        for (var i = 0; i < this.length; ) {
+          var node2 = this[i];
+          if (node2.localName === localName && node2.namespaceURI === namespaceURI)
+            return node2;
+          i++;
+        }
+        return null;
+      }
+    };
+    NamedNodeMap.prototype[Symbol.iterator] = function() {
+      var me = this, index = 0;
+      return {
+        next: function() {
+          return index < me.length ? {
+            value: me[index++],
+            done: !1
+          } : {
+            done: !0
+          };
+        },
+        return: function() {
+          return {
+            done: !0
+          };
+        }
+      };
+    };
+    function DOMImplementation() {
+    }
+    DOMImplementation.prototype = {
+      /**
+       * Test if the DOM implementation implements a specific feature and version, as specified in
+       * {@link https://www.w3.org/TR/DOM-Level-3-Core/core.html#DOMFeatures DOM Features}.
+       *
+       * The DOMImplementation.hasFeature() method returns a Boolean flag indicating if a given
+       * feature is supported. The different implementations fairly diverged in what kind of
+       * features were reported. The latest version of the spec settled to force this method to
+       * always return true, where the functionality was accurate and in use.
+       *
+       * @deprecated
+       * It is deprecated and modern browsers return true in all cases.
+       * @function DOMImplementation#hasFeature
+       * @param {string} feature
+       * The name of the feature to test.
+       * @param {string} [version]
+       * This is the version number of the feature to test.
+       * @returns {boolean}
+       * Always returns true.
+       * @see https://developer.mozilla.org/en-US/docs/Web/API/DOMImplementation/hasFeature MDN
+       * @see https://www.w3.org/TR/REC-DOM-Level-1/level-one-core.html#ID-5CED94D7 DOM Level 1 Core
+       * @see https://dom.spec.whatwg.org/#dom-domimplementation-hasfeature DOM Living Standard
+       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#ID-5CED94D7 DOM Level 3 Core
+       */
+      hasFeature: function(feature, version2) {
+        return !0;
+      },
+      /**
+       * Creates a DOM Document object of the specified type with its document element. Note that
+       * based on the {@link DocumentType}
+       * given to create the document, the implementation may instantiate specialized
+       * {@link Document} objects that support additional features than the "Core", such as "HTML"
+       * {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#DOM2HTML DOM Level 2 HTML}.
+       * On the other hand, setting the {@link DocumentType} after the document was created makes
+       * this very unlikely to happen. Alternatively, specialized {@link Document} creation methods,
+       * such as createHTMLDocument
+       * {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#DOM2HTML DOM Level 2 HTML},
+       * can be used to obtain specific types of {@link Document} objects.
+       *
+       * __It behaves slightly different from the description in the living standard__:
+       * - There is no interface/class `XMLDocument`, it returns a `Document`
+       * instance (with it's `type` set to `'xml'`).
+       * - `encoding`, `mode`, `origin`, `url` fields are currently not declared.
+       *
+       * @function DOMImplementation.createDocument
+       * @param {string | null} namespaceURI
+       * The
+       * {@link https://www.w3.org/TR/DOM-Level-3-Core/glossary.html#dt-namespaceURI namespace URI}
+       * of the document element to create or null.
+       * @param {string | null} qualifiedName
+       * The
+       * {@link https://www.w3.org/TR/DOM-Level-3-Core/glossary.html#dt-qualifiedname qualified name}
+       * of the document element to be created or null.
+       * @param {DocumentType | null} [doctype=null]
+       * The type of document to be created or null. When doctype is not null, its
+       * {@link Node#ownerDocument} attribute is set to the document being created. Default is
+       * `null`
+       * @returns {Document}
+       * A new {@link Document} object with its document element. If the NamespaceURI,
+       * qualifiedName, and doctype are null, the returned {@link Document} is empty with no
+       * document element.
+       * @throws {DOMException}
+       * With code:
+       *
+       * - `INVALID_CHARACTER_ERR`: Raised if the specified qualified name is not an XML name
+       * according to {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#XML XML 1.0}.
+       * - `NAMESPACE_ERR`: Raised if the qualifiedName is malformed, if the qualifiedName has a
+       * prefix and the namespaceURI is null, or if the qualifiedName is null and the namespaceURI
+       * is different from null, or if the qualifiedName has a prefix that is "xml" and the
+       * namespaceURI is different from "{@link http://www.w3.org/XML/1998/namespace}"
+       * {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#Namespaces XML Namespaces},
+       * or if the DOM implementation does not support the "XML" feature but a non-null namespace
+       * URI was provided, since namespaces were defined by XML.
+       * - `WRONG_DOCUMENT_ERR`: Raised if doctype has already been used with a different document
+       * or was created from a different implementation.
+       * - `NOT_SUPPORTED_ERR`: May be raised if the implementation does not support the feature
+       * "XML" and the language exposed through the Document does not support XML Namespaces (such
+       * as {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#HTML40 HTML 4.01}).
+       * @since DOM Level 2.
+       * @see {@link #createHTMLDocument}
+       * @see https://developer.mozilla.org/en-US/docs/Web/API/DOMImplementation/createDocument MDN
+       * @see https://dom.spec.whatwg.org/#dom-domimplementation-createdocument DOM Living Standard
+       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#Level-2-Core-DOM-createDocument DOM
+       *      Level 3 Core
+       * @see https://www.w3.org/TR/DOM-Level-2-Core/core.html#Level-2-Core-DOM-createDocument DOM
+       *      Level 2 Core (initial)
+       */
+      createDocument: function(namespaceURI, qualifiedName, doctype) {
+        var contentType2 = MIME_TYPE.XML_APPLICATION;
+        namespaceURI === NAMESPACE.HTML ? contentType2 = MIME_TYPE.XML_XHTML_APPLICATION : namespaceURI === NAMESPACE.SVG && (contentType2 = MIME_TYPE.XML_SVG_IMAGE);
+        var doc = new Document(PDC, { contentType: contentType2 });
+        if (doc.implementation = this, doc.childNodes = new NodeList(), doc.doctype = doctype || null, doctype && doc.appendChild(doctype), qualifiedName) {
+          var root = doc.createElementNS(namespaceURI, qualifiedName);
+          doc.appendChild(root);
+        }
+        return doc;
+      },
+      /**
+       * Creates an empty DocumentType node. Entity declarations and notations are not made
+       * available. Entity reference expansions and default attribute additions do not occur.
+       *
+       * **This behavior is slightly different from the one in the specs**:
+       * - `encoding`, `mode`, `origin`, `url` fields are currently not declared.
+       * - `publicId` and `systemId` contain the raw data including any possible quotes,
+       *   so they can always be serialized back to the original value
+       * - `internalSubset` contains the raw string between `[` and `]` if present,
+       *   but is not parsed or validated in any form.
+       *
+       * @function DOMImplementation#createDocumentType
+       * @param {string} qualifiedName
+       * The {@link https://www.w3.org/TR/DOM-Level-3-Core/glossary.html#dt-qualifiedname qualified
+       * name} of the document type to be created.
+       * @param {string} [publicId]
+       * The external subset public identifier. Stored verbatim including surrounding quotes.
+       * When serialized with `requireWellFormed: true`, the serializer throws `InvalidStateError`
+       * if the value is non-empty and does not match the XML `PubidLiteral` production
+       * (W3C DOM Parsing §3.2.1.3; XML 1.0 production [12]). Creation-time validation is not
+       * enforced — deferred to a future breaking release.
+       * @param {string} [systemId]
+       * The external subset system identifier. Stored verbatim including surrounding quotes.
+       * When serialized with `requireWellFormed: true`, the serializer throws `InvalidStateError`
+       * if the value is non-empty and does not match the XML `SystemLiteral` production
+       * (W3C DOM Parsing §3.2.1.3; XML 1.0 production [11]). Creation-time validation is not
+       * enforced — deferred to a future breaking release.
+       * @param {string} [internalSubset]
+       * The internal subset or an empty string if it is not present. Stored verbatim.
+       * When serialized with `requireWellFormed: true`, the serializer throws `InvalidStateError`
+       * if the value contains `"]>"`. Creation-time validation is not enforced.
+       * @returns {DocumentType}
+       * A new {@link DocumentType} node with {@link Node#ownerDocument} set to null.
+       * @throws {DOMException}
+       * With code:
+       *
+       * - `INVALID_CHARACTER_ERR`: Raised if the specified qualified name is not an XML name
+       * according to {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#XML XML 1.0}.
+       * - `NAMESPACE_ERR`: Raised if the qualifiedName is malformed.
+       * - `NOT_SUPPORTED_ERR`: May be raised if the implementation does not support the feature
+       * "XML" and the language exposed through the Document does not support XML Namespaces (such
+       * as {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#HTML40 HTML 4.01}).
+       * @since DOM Level 2.
+       * @see https://developer.mozilla.org/en-US/docs/Web/API/DOMImplementation/createDocumentType
+       *      MDN
+       * @see https://dom.spec.whatwg.org/#dom-domimplementation-createdocumenttype DOM Living
+       *      Standard
+       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#Level-3-Core-DOM-createDocType DOM
+       *      Level 3 Core
+       * @see https://www.w3.org/TR/DOM-Level-2-Core/core.html#Level-2-Core-DOM-createDocType DOM
+       *      Level 2 Core
+       * @see https://github.com/xmldom/xmldom/blob/master/CHANGELOG.md#050
+       * @see https://www.w3.org/TR/DOM-Level-2-Core/#core-ID-Core-DocType-internalSubset
+       * @prettierignore
+       */
+      createDocumentType: function(qualifiedName, publicId, systemId, internalSubset) {
+        validateQualifiedName(qualifiedName);
+        var node2 = new DocumentType(PDC);
+        return node2.name = qualifiedName, node2.nodeName = qualifiedName, node2.publicId = publicId || "", node2.systemId = systemId || "", node2.internalSubset = internalSubset || "", node2.childNodes = new NodeList(), node2;
+      },
+      /**
+       * Returns an HTML document, that might already have a basic DOM structure.
+       *
+       * __It behaves slightly different from the description in the living standard__:
+       * - If the first argument is `false` no initial nodes are added (steps 3-7 in the specs are
+       * omitted)
+       * - `encoding`, `mode`, `origin`, `url` fields are currently not declared.
+       *
+       * @param {string | false} [title]
+       * A string containing the title to give the new HTML document.
+       * @returns {Document}
+       * The HTML document.
+       * @since WHATWG Living Standard.
+       * @see {@link #createDocument}
+       * @see https://dom.spec.whatwg.org/#dom-domimplementation-createhtmldocument
+       * @see https://dom.spec.whatwg.org/#html-document
+       */
+      createHTMLDocument: function(title2) {
+        var doc = new Document(PDC, { contentType: MIME_TYPE.HTML });
+        if (doc.implementation = this, doc.childNodes = new NodeList(), title2 !== !1) {
+          doc.doctype = this.createDocumentType("html"), doc.doctype.ownerDocument = doc, doc.appendChild(doc.doctype);
+          var htmlNode = doc.createElement("html");
+          doc.appendChild(htmlNode);
+          var headNode = doc.createElement("head");
+          if (htmlNode.appendChild(headNode), typeof title2 == "string") {
+            var titleNode = doc.createElement("title");
+            titleNode.appendChild(doc.createTextNode(title2)), headNode.appendChild(titleNode);
+          }
+          htmlNode.appendChild(doc.createElement("body"));
+        }
+        return doc;
+      }
+    };
+    function Node5(symbol2) {
+      checkSymbol(symbol2);
+    }
+    Node5.prototype = {
+      /**
+       * The first child of this node.
+       *
+       * @type {Node | null}
+       */
+      firstChild: null,
+      /**
+       * The last child of this node.
+       *
+       * @type {Node | null}
+       */
+      lastChild: null,
+      /**
+       * The previous sibling of this node.
+       *
+       * @type {Node | null}
+       */
+      previousSibling: null,
+      /**
+       * The next sibling of this node.
+       *
+       * @type {Node | null}
+       */
+      nextSibling: null,
+      /**
+       * The parent node of this node.
+       *
+       * @type {Node | null}
+       */
+      parentNode: null,
+      /**
+       * The parent element of this node.
+       *
+       * @type {Element | null}
+       */
+      get parentElement() {
+        return this.parentNode && this.parentNode.nodeType === this.ELEMENT_NODE ? this.parentNode : null;
+      },
+      /**
+       * The child nodes of this node.
+       *
+       * @type {NodeList}
+       */
+      childNodes: null,
+      /**
+       * The document object associated with this node.
+       *
+       * @type {Document | null}
+       */
+      ownerDocument: null,
+      /**
+       * The value of this node.
+       *
+       * @type {string | null}
+       */
+      nodeValue: null,
+      /**
+       * The namespace URI of this node.
+       *
+       * @type {string | null}
+       */
+      namespaceURI: null,
+      /**
+       * The prefix of the namespace for this node.
+       *
+       * @type {string | null}
+       */
+      prefix: null,
+      /**
+       * The local part of the qualified name of this node.
+       *
+       * @type {string | null}
+       */
+      localName: null,
+      /**
+       * The baseURI is currently always `about:blank`,
+       * since that's what happens when you create a document from scratch.
+       *
+       * @type {'about:blank'}
+       */
+      baseURI: "about:blank",
+      /**
+       * Is true if this node is part of a document.
+       *
+       * @type {boolean}
+       */
+      get isConnected() {
+        var rootNode = this.getRootNode();
+        return rootNode && rootNode.nodeType === rootNode.DOCUMENT_NODE;
+      },
+      /**
+       * Checks whether `other` is an inclusive descendant of this node.
+       *
+       * @param {Node | null | undefined} other
+       * The node to check.
+       * @returns {boolean}
+       * True if `other` is an inclusive descendant of this node; false otherwise.
+       * @see https://dom.spec.whatwg.org/#dom-node-contains
+       */
+      contains: function(other) {
+        if (!other) return !1;
+        var parent = other;
+        do {
+          if (this === parent) return !0;
+          parent = parent.parentNode;
+        } while (parent);
+        return !1;
+      },
+      /**
+       * @typedef GetRootNodeOptions
+       * @property {boolean} [composed=false]
+       */
+      /**
+       * Searches for the root node of this node.
+       *
+       * **This behavior is slightly different from the in the specs**:
+       * - ignores `options.composed`, since `ShadowRoot`s are unsupported, always returns root.
+       *
+       * @param {GetRootNodeOptions} [options]
+       * @returns {Node}
+       * Root node.
+       * @see https://dom.spec.whatwg.org/#dom-node-getrootnode
+       * @see https://dom.spec.whatwg.org/#concept-shadow-including-root
+       */
+      getRootNode: function(options) {
+        var parent = this;
+        do {
+          if (!parent.parentNode)
+            return parent;
+          parent = parent.parentNode;
+        } while (parent);
+      },
+      /**
+       * Checks whether the given node is equal to this node.
+       *
+       * Two nodes are equal when they have the same type, defining characteristics (for the type),
+       * and the same childNodes. The comparison is iterative to avoid stack overflows on
+       * deeply-nested trees. Attribute nodes of each Element pair are also pushed onto the stack
+       * and compared the same way.
+       *
+       * @param {Node} [otherNode]
+       * @returns {boolean}
+       * @see https://dom.spec.whatwg.org/#concept-node-equals
+       * @see ../docs/walk-dom.md.
+       */
+      isEqualNode: function(otherNode) {
+        if (!otherNode) return !1;
+        for (var stack = [{ node: this, other: otherNode }]; stack.length > 0; ) {
+          var pair = stack.pop(), node2 = pair.node, other = pair.other;
+          if (node2.nodeType !== other.nodeType) return !1;
+          switch (node2.nodeType) {
+            case node2.DOCUMENT_TYPE_NODE:
+              if (node2.name !== other.name || node2.publicId !== other.publicId || node2.systemId !== other.systemId) return !1;
+              break;
+            case node2.ELEMENT_NODE:
+              if (node2.namespaceURI !== other.namespaceURI || node2.prefix !== other.prefix || node2.localName !== other.localName || node2.attributes.length !== other.attributes.length) return !1;
+              for (var i = 0; i < node2.attributes.length; i++) {
+                var attr = node2.attributes.item(i), otherAttr = other.getAttributeNodeNS(attr.namespaceURI, attr.localName);
+                if (!otherAttr) return !1;
+                stack.push({ node: attr, other: otherAttr });
+              }
+              break;
+            case node2.ATTRIBUTE_NODE:
+              if (node2.namespaceURI !== other.namespaceURI || node2.localName !== other.localName || node2.value !== other.value) return !1;
+              break;
+            case node2.PROCESSING_INSTRUCTION_NODE:
+              if (node2.target !== other.target || node2.data !== other.data) return !1;
+              break;
+            case node2.TEXT_NODE:
+            case node2.CDATA_SECTION_NODE:
+            case node2.COMMENT_NODE:
+              if (node2.data !== other.data) return !1;
+              break;
+          }
+          if (node2.childNodes.length !== other.childNodes.length) return !1;
+          for (var i = node2.childNodes.length - 1; i >= 0; i--)
+            stack.push({ node: node2.childNodes[i], other: other.childNodes[i] });
+        }
+        return !0;
+      },
+      /**
+       * Checks whether or not the given node is this node.
+       *
+       * @param {Node} [otherNode]
+       */
+      isSameNode: function(otherNode) {
+        return this === otherNode;
+      },
+      /**
+       * Inserts a node before a reference node as a child of this node.
+       *
+       * @param {Node} newChild
+       * The new child node to be inserted.
+       * @param {Node | null} refChild
+       * The reference node before which newChild will be inserted.
+       * @returns {Node}
+       * The new child node successfully inserted.
+       * @throws {DOMException}
+       * Throws a DOMException if inserting the node would result in a DOM tree that is not
+       * well-formed, or if `child` is provided but is not a child of `parent`.
+       * See {@link _insertBefore} for more details.
+       * @since Modified in DOM L2
+       */
+      insertBefore: function(newChild, refChild) {
+        return _insertBefore(this, newChild, refChild);
+      },
+      /**
+       * Replaces an old child node with a new child node within this node.
+       *
+       * @param {Node} newChild
+       * The new node that is to replace the old node.
+       * If it already exists in the DOM, it is removed from its original position.
+       * @param {Node} oldChild
+       * The existing child node to be replaced.
+       * @returns {Node}
+       * Returns the replaced child node.
+       * @throws {DOMException}
+       * Throws a DOMException if replacing the node would result in a DOM tree that is not
+       * well-formed, or if `oldChild` is not a child of `this`.
+       * This can also occur if the pre-replacement validity assertion fails.
+       * See {@link _insertBefore}, {@link Node.removeChild}, and
+       * {@link assertPreReplacementValidityInDocument} for more details.
+       * @see https://dom.spec.whatwg.org/#concept-node-replace
+       */
+      replaceChild: function(newChild, oldChild) {
+        _insertBefore(this, newChild, oldChild, assertPreReplacementValidityInDocument), oldChild && this.removeChild(oldChild);
+      },
+      /**
+       * Removes an existing child node from this node.
+       *
+       * @param {Node} oldChild
+       * The child node to be removed.
+       * @returns {Node}
+       * Returns the removed child node.
+       * @throws {DOMException}
+       * Throws a DOMException if `oldChild` is not a child of `this`.
+       * See {@link _removeChild} for more details.
+       */
+      removeChild: function(oldChild) {
+        return _removeChild(this, oldChild);
+      },
+      /**
+       * Appends a child node to this node.
+       *
+       * @param {Node} newChild
+       * The child node to be appended to this node.
+       * If it already exists in the DOM, it is removed from its original position.
+       * @returns {Node}
+       * Returns the appended child node.
+       * @throws {DOMException}
+       * Throws a DOMException if appending the node would result in a DOM tree that is not
+       * well-formed, or if `newChild` is not a valid Node.
+       * See {@link insertBefore} for more details.
+       */
+      appendChild: function(newChild) {
+        return this.insertBefore(newChild, null);
+      },
+      /**
+       * Determines whether this node has any child nodes.
+       *
+       * @returns {boolean}
+       * Returns true if this node has any child nodes, and false otherwise.
+       */
+      hasChildNodes: function() {
+        return this.firstChild != null;
+      },
+      /**
+       * Creates a copy of the calling node.
+       *
+       * @param {boolean} deep
+       * If true, the contents of the node are recursively copied.
+       * If false, only the node itself (and its attributes, if it is an element) are copied.
+       * @returns {Node}
+       * Returns the newly created copy of the node.
+       * @throws {DOMException}
+       * May throw a DOMException if operations within {@link Element#setAttributeNode} or
+       * {@link Node#appendChild} (which are potentially invoked in this method) do not meet their
+       * specific constraints.
+       * @see {@link cloneNode}
+       */
+      cloneNode: function(deep) {
+        return cloneNode(this.ownerDocument || this, this, deep);
+      },
+      /**
+       * Puts the specified node and all of its subtree into a "normalized" form. In a normalized
+       * subtree, no text nodes in the subtree are empty and there are no adjacent text nodes.
+       *
+       * Specifically, this method merges any adjacent text nodes (i.e., nodes for which `nodeType`
+       * is `TEXT_NODE`) into a single node with the combined data. It also removes any empty text
+       * nodes.
+       *
+       * This method iterativly traverses all child nodes to normalize all descendent nodes within
+       * the subtree.
+       *
+       * @throws {DOMException}
+       * May throw a DOMException if operations within removeChild or appendData (which are
+       * potentially invoked in this method) do not meet their specific constraints.
+       * @since Modified in DOM Level 2
+       * @see {@link Node.removeChild}
+       * @see {@link CharacterData.appendData}
+       * @see ../docs/walk-dom.md.
+       */
+      normalize: function() {
+        walkDOM(this, null, {
+          enter: function(node2) {
+            for (var child = node2.firstChild; child; ) {
+              var next = child.nextSibling;
+              if (next !== null && next.nodeType === TEXT_NODE && child.nodeType === TEXT_NODE) {
+                for (var tail = [], sibling = next; sibling !== null && sibling.nodeType === TEXT_NODE; )
+                  tail.push(sibling.data), sibling = sibling.nextSibling;
+                for (var removed = child.nextSibling; removed !== sibling; ) {
+                  var following = removed.nextSibling;
+                  removed.parentNode = null, removed.previousSibling = null, removed.nextSibling = null, removed = following;
+                }
+                child.nextSibling = sibling, sibling !== null ? sibling.previousSibling = child : node2.lastChild = child, child.appendData(tail.join("")), _onUpdateChild(node2.ownerDocument, node2), child = sibling;
+              } else
+                child = next;
+            }
+            return !0;
+          }
+        });
+      },
+      /**
+       * Checks whether the DOM implementation implements a specific feature and its version.
+       *
+       * @deprecated
+       * Since `DOMImplementation.hasFeature` is deprecated and always returns true.
+       * @param {string} feature
+       * The package name of the feature to test. This is the same name that can be passed to the
+       * method `hasFeature` on `DOMImplementation`.
+       * @param {string} version
+       * This is the version number of the package name to test.
+       * @returns {boolean}
+       * Returns true in all cases in the current implementation.
+       * @since Introduced in DOM Level 2
+       * @see {@link DOMImplementation.hasFeature}
+       */
+      isSupported: function(feature, version2) {
+        return this.ownerDocument.implementation.hasFeature(feature, version2);
+      },
+      /**
+       * Look up the prefix associated to the given namespace URI, starting from this node.
+       * **The default namespace declarations are ignored by this method.**
+       * See Namespace Prefix Lookup for details on the algorithm used by this method.
+       *
+       * **This behavior is different from the in the specs**:
+       * - no node type specific handling
+       * - uses the internal attribute _nsMap for resolving namespaces that is updated when changing attributes
+       *
+       * @param {string | null} namespaceURI
+       * The namespace URI for which to find the associated prefix.
+       * @returns {string | null}
+       * The associated prefix, if found; otherwise, null.
+       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#Node3-lookupNamespacePrefix
+       * @see https://www.w3.org/TR/DOM-Level-3-Core/namespaces-algorithms.html#lookupNamespacePrefixAlgo
+       * @see https://dom.spec.whatwg.org/#dom-node-lookupprefix
+       * @see https://github.com/xmldom/xmldom/issues/322
+       * @prettierignore
+       */
+      lookupPrefix: function(namespaceURI) {
+        for (var el = this; el; ) {
+          var map2 = el._nsMap;
+          if (map2) {
+            for (var n in map2)
+              if (hasOwn(map2, n) && map2[n] === namespaceURI)
+                return n;
+          }
+          el = el.nodeType == ATTRIBUTE_NODE ? el.ownerDocument : el.parentNode;
+        }
+        return null;
+      },
+      /**
+       * This function is used to look up the namespace URI associated with the given prefix,
+       * starting from this node.
+       *
+       * **This behavior is different from the in the specs**:
+       * - no node type specific handling
+       * - uses the internal attribute _nsMap for resolving namespaces that is updated when changing attributes
+       *
+       * @param {string | null} prefix
+       * The prefix for which to find the associated namespace URI.
+       * @returns {string | null}
+       * The associated namespace URI, if found; otherwise, null.
+       * @since DOM Level 3
+       * @see https://dom.spec.whatwg.org/#dom-node-lookupnamespaceuri
+       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#Node3-lookupNamespaceURI
+       * @prettierignore
+       */
+      lookupNamespaceURI: function(prefix) {
+        for (var el = this; el; ) {
+          var map2 = el._nsMap;
+          if (map2 && hasOwn(map2, prefix))
+            return map2[prefix];
+          el = el.nodeType == ATTRIBUTE_NODE ? el.ownerDocument : el.parentNode;
+        }
+        return null;
+      },
+      /**
+       * Determines whether the given namespace URI is the default namespace.
+       *
+       * The function works by looking up the prefix associated with the given namespace URI. If no
+       * prefix is found (i.e., the namespace URI is not registered in the namespace map of this
+       * node or any of its ancestors), it returns `true`, implying the namespace URI is considered
+       * the default.
+       *
+       * **This behavior is different from the in the specs**:
+       * - no node type specific handling
+       * - uses the internal attribute _nsMap for resolving namespaces that is updated when changing attributes
+       *
+       * @param {string | null} namespaceURI
+       * The namespace URI to be checked.
+       * @returns {boolean}
+       * Returns true if the given namespace URI is the default namespace, false otherwise.
+       * @since DOM Level 3
+       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#Node3-isDefaultNamespace
+       * @see https://dom.spec.whatwg.org/#dom-node-isdefaultnamespace
+       * @prettierignore
+       */
+      isDefaultNamespace: function(namespaceURI) {
+        var prefix = this.lookupPrefix(namespaceURI);
+        return prefix == null;
+      },
+      /**
+       * Compares the reference node with a node with regard to their position in the document and
+       * according to the document order.
+       *
+       * @param {Node} other
+       * The node to compare the reference node to.
+       * @returns {number}
+       * Returns how the node is positioned relatively to the reference node according to the
+       * bitmask. 0 if reference node and given node are the same.
+       * @since DOM Level 3
+       * @see https://www.w3.org/TR/2004/REC-DOM-Level-3-Core-20040407/core.html#Node3-compare
+       * @see https://dom.spec.whatwg.org/#dom-node-comparedocumentposition
+       */
+      compareDocumentPosition: function(other) {
+        if (this === other) return 0;
+        var node1 = other, node2 = this, attr1 = null, attr2 = null;
+        if (node1 instanceof Attr && (attr1 = node1, node1 = attr1.ownerElement), node2 instanceof Attr && (attr2 = node2, node2 = attr2.ownerElement, attr1 && node1 && node2 === node1))
+          for (var i = 0, attr; attr = node2.attributes[i]; i++) {
+            if (attr === attr1)
+              return DocumentPosition.DOCUMENT_POSITION_IMPLEMENTATION_SPECIFIC + DocumentPosition.DOCUMENT_POSITION_PRECEDING;
+            if (attr === attr2)
+              return DocumentPosition.DOCUMENT_POSITION_IMPLEMENTATION_SPECIFIC + DocumentPosition.DOCUMENT_POSITION_FOLLOWING;
+          }
+        if (!node1 || !node2 || node2.ownerDocument !== node1.ownerDocument)
+          return DocumentPosition.DOCUMENT_POSITION_DISCONNECTED + DocumentPosition.DOCUMENT_POSITION_IMPLEMENTATION_SPECIFIC + (docGUID(node2.ownerDocument) > docGUID(node1.ownerDocument) ? DocumentPosition.DOCUMENT_POSITION_FOLLOWING : DocumentPosition.DOCUMENT_POSITION_PRECEDING);
+        if (attr2 && node1 === node2)
+          return DocumentPosition.DOCUMENT_POSITION_CONTAINS + DocumentPosition.DOCUMENT_POSITION_PRECEDING;
+        if (attr1 && node1 === node2)
+          return DocumentPosition.DOCUMENT_POSITION_CONTAINED_BY + DocumentPosition.DOCUMENT_POSITION_FOLLOWING;
+        for (var chain1 = [], ancestor1 = node1.parentNode; ancestor1; ) {
+          if (!attr2 && ancestor1 === node2)
+            return DocumentPosition.DOCUMENT_POSITION_CONTAINED_BY + DocumentPosition.DOCUMENT_POSITION_FOLLOWING;
+          chain1.push(ancestor1), ancestor1 = ancestor1.parentNode;
+        }
+        chain1.reverse();
+        for (var chain2 = [], ancestor2 = node2.parentNode; ancestor2; ) {
+          if (!attr1 && ancestor2 === node1)
+            return DocumentPosition.DOCUMENT_POSITION_CONTAINS + DocumentPosition.DOCUMENT_POSITION_PRECEDING;
+          chain2.push(ancestor2), ancestor2 = ancestor2.parentNode;
+        }
+        chain2.reverse();
+        var ca = commonAncestor(chain1, chain2);
+        for (var n in ca.childNodes) {
+          var child = ca.childNodes[n];
+          if (child === node2) return DocumentPosition.DOCUMENT_POSITION_FOLLOWING;
+          if (child === node1) return DocumentPosition.DOCUMENT_POSITION_PRECEDING;
+          if (chain2.indexOf(child) >= 0) return DocumentPosition.DOCUMENT_POSITION_FOLLOWING;
+          if (chain1.indexOf(child) >= 0) return DocumentPosition.DOCUMENT_POSITION_PRECEDING;
+        }
+        return 0;
+      }
+    };
+    function _xmlEncoder(c) {
+      return c == "<" && "&lt;" || c == ">" && "&gt;" || c == "&" && "&amp;" || c == '"' && "&quot;" || "&#" + c.charCodeAt() + ";";
+    }
+    copy(NodeType, Node5);
+    copy(NodeType, Node5.prototype);
+    copy(DocumentPosition, Node5);
+    copy(DocumentPosition, Node5.prototype);
+    function _visitNode(node2, callback) {
+      walkDOM(node2, null, {
+        enter: function(n) {
+          return callback(n) ? walkDOM.STOP : !0;
+        }
+      });
+    }
+    function walkDOM(node2, context, callbacks) {
+      for (var stack = [{ node: node2, context, phase: walkDOM.ENTER }]; stack.length > 0; ) {
+        var frame = stack.pop();
+        if (frame.phase === walkDOM.ENTER) {
+          var childContext = callbacks.enter(frame.node, frame.context);
+          if (childContext === walkDOM.STOP)
+            return walkDOM.STOP;
+          if (stack.push({ node: frame.node, context: childContext, phase: walkDOM.EXIT }), childContext == null)
+            continue;
+          for (var child = frame.node.lastChild; child; )
+            stack.push({ node: child, context: childContext, phase: walkDOM.ENTER }), child = child.previousSibling;
+        } else
+          callbacks.exit && callbacks.exit(frame.node, frame.context);
+      }
+    }
+    walkDOM.STOP = /* @__PURE__ */ Symbol("walkDOM.STOP");
+    walkDOM.ENTER = 0;
+    walkDOM.EXIT = 1;
+    function Document(symbol2, options) {
+      checkSymbol(symbol2);
+      var opt = options || {};
+      this.ownerDocument = this, this.contentType = opt.contentType || MIME_TYPE.XML_APPLICATION, this.type = isHTMLMimeType(this.contentType) ? "html" : "xml";
+    }
+    function _onAddAttribute(doc, el, newAttr) {
+      doc && doc._inc++;
+      var ns = newAttr.namespaceURI;
+      ns === NAMESPACE.XMLNS && (el._nsMap[newAttr.prefix ? newAttr.localName : ""] = newAttr.value);
+    }
+    function _onRemoveAttribute(doc, el, newAttr, remove) {
+      doc && doc._inc++;
+      var ns = newAttr.namespaceURI;
+      ns === NAMESPACE.XMLNS && delete el._nsMap[newAttr.prefix ? newAttr.localName : ""];
+    }
+    function _onUpdateChild(doc, parent, newChild) {
+      if (doc && doc._inc) {
+        doc._inc++;
+        var childNodes = parent.childNodes;
+        if (newChild && !newChild.nextSibling)
+          childNodes[childNodes.length++] = newChild;
+        else {
+          for (var child = parent.firstChild, i = 0; child; )
+            childNodes[i++] = child, child = child.nextSibling;
+          childNodes.length = i, delete childNodes[childNodes.length];
+        }
+      }
+    }
+    function _removeChild(parentNode, child) {
+      if (parentNode !== child.parentNode)
+        throw new DOMException2(DOMException2.NOT_FOUND_ERR, "child's parent is not parent");
+      var oldPreviousSibling = child.previousSibling, oldNextSibling = child.nextSibling;
+      return oldPreviousSibling ? oldPreviousSibling.nextSibling = oldNextSibling : parentNode.firstChild = oldNextSibling, oldNextSibling ? oldNextSibling.previousSibling = oldPreviousSibling : parentNode.lastChild = oldPreviousSibling, _onUpdateChild(parentNode.ownerDocument, parentNode), child.parentNode = null, child.previousSibling = null, child.nextSibling = null, child;
+    }
+    function hasValidParentNodeType(node2) {
+      return node2 && (node2.nodeType === Node5.DOCUMENT_NODE || node2.nodeType === Node5.DOCUMENT_FRAGMENT_NODE || node2.nodeType === Node5.ELEMENT_NODE);
+    }
+    function hasInsertableNodeType(node2) {
+      return node2 && (node2.nodeType === Node5.CDATA_SECTION_NODE || node2.nodeType === Node5.COMMENT_NODE || node2.nodeType === Node5.DOCUMENT_FRAGMENT_NODE || node2.nodeType === Node5.DOCUMENT_TYPE_NODE || node2.nodeType === Node5.ELEMENT_NODE || node2.nodeType === Node5.PROCESSING_INSTRUCTION_NODE || node2.nodeType === Node5.TEXT_NODE);
+    }
+    function isDocTypeNode(node2) {
+      return node2 && node2.nodeType === Node5.DOCUMENT_TYPE_NODE;
+    }
+    function isElementNode(node2) {
+      return node2 && node2.nodeType === Node5.ELEMENT_NODE;
+    }
+    function isTextNode(node2) {
+      return node2 && node2.nodeType === Node5.TEXT_NODE;
+    }
+    function isElementInsertionPossible(doc, child) {
+      var parentChildNodes = doc.childNodes || [];
+      if (find(parentChildNodes, isElementNode) || isDocTypeNode(child))
+        return !1;
+      var docTypeNode = find(parentChildNodes, isDocTypeNode);
+      return !(child && docTypeNode && parentChildNodes.indexOf(docTypeNode) > parentChildNodes.indexOf(child));
+    }
+    function isElementReplacementPossible(doc, child) {
+      var parentChildNodes = doc.childNodes || [];
+      function hasElementChildThatIsNotChild(node2) {
+        return isElementNode(node2) && node2 !== child;
+      }
+      if (find(parentChildNodes, hasElementChildThatIsNotChild))
+        return !1;
+      var docTypeNode = find(parentChildNodes, isDocTypeNode);
+      return !(child && docTypeNode && parentChildNodes.indexOf(docTypeNode) > parentChildNodes.indexOf(child));
+    }
+    function assertPreInsertionValidity1to5(parent, node2, child) {
+      if (!hasValidParentNodeType(parent))
+        throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Unexpected parent node type " + parent.nodeType);
+      if (child && child.parentNode !== parent)
+        throw new DOMException2(DOMException2.NOT_FOUND_ERR, "child not in parent");
+      if (
+        // 4. If `node` is not a DocumentFragment, DocumentType, Element, or CharacterData node, then throw a "HierarchyRequestError" DOMException.
+        !hasInsertableNodeType(node2) || // 5. If either `node` is a Text node and `parent` is a document,
+        // the sax parser currently adds top level text nodes, this will be fixed in 0.9.0
+        // || (node.nodeType === Node.TEXT_NODE && parent.nodeType === Node.DOCUMENT_NODE)
+        // or `node` is a doctype and `parent` is not a document, then throw a "HierarchyRequestError" DOMException.
+        isDocTypeNode(node2) && parent.nodeType !== Node5.DOCUMENT_NODE
+      )
+        throw new DOMException2(
+          DOMException2.HIERARCHY_REQUEST_ERR,
+          "Unexpected node type " + node2.nodeType + " for parent node type " + parent.nodeType
+        );
+    }
+    function assertPreInsertionValidityInDocument(parent, node2, child) {
+      var parentChildNodes = parent.childNodes || [], nodeChildNodes = node2.childNodes || [];
+      if (node2.nodeType === Node5.DOCUMENT_FRAGMENT_NODE) {
+        var nodeChildElements = nodeChildNodes.filter(isElementNode);
+        if (nodeChildElements.length > 1 || find(nodeChildNodes, isTextNode))
+          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "More than one element or text in fragment");
+        if (nodeChildElements.length === 1 && !isElementInsertionPossible(parent, child))
+          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Element in fragment can not be inserted before doctype");
+      }
+      if (isElementNode(node2) && !isElementInsertionPossible(parent, child))
+        throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Only one element can be added and only after doctype");
+      if (isDocTypeNode(node2)) {
+        if (find(parentChildNodes, isDocTypeNode))
+          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Only one doctype is allowed");
+        var parentElementChild = find(parentChildNodes, isElementNode);
+        if (child && parentChildNodes.indexOf(parentElementChild) < parentChildNodes.indexOf(child))
+          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Doctype can only be inserted before an element");
+        if (!child && parentElementChild)
+          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Doctype can not be appended since element is present");
+      }
+    }
+    function assertPreReplacementValidityInDocument(parent, node2, child) {
+      var parentChildNodes = parent.childNodes || [], nodeChildNodes = node2.childNodes || [];
+      if (node2.nodeType === Node5.DOCUMENT_FRAGMENT_NODE) {
+        var nodeChildElements = nodeChildNodes.filter(isElementNode);
+        if (nodeChildElements.length > 1 || find(nodeChildNodes, isTextNode))
+          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "More than one element or text in fragment");
+        if (nodeChildElements.length === 1 && !isElementReplacementPossible(parent, child))
+          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Element in fragment can not be inserted before doctype");
+      }
+      if (isElementNode(node2) && !isElementReplacementPossible(parent, child))
+        throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Only one element can be added and only after doctype");
+      if (isDocTypeNode(node2)) {
+        if (find(parentChildNodes, function(node3) {
+          return isDocTypeNode(node3) && node3 !== child;
+        }))
+          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Only one doctype is allowed");
+        var parentElementChild = find(parentChildNodes, isElementNode);
+        if (child && parentChildNodes.indexOf(parentElementChild) < parentChildNodes.indexOf(child))
+          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Doctype can only be inserted before an element");
+      }
+    }
+    function _insertBefore(parent, node2, child, _inDocumentAssertion) {
+      assertPreInsertionValidity1to5(parent, node2, child), parent.nodeType === Node5.DOCUMENT_NODE && (_inDocumentAssertion || assertPreInsertionValidityInDocument)(parent, node2, child);
+      var cp = node2.parentNode;
+      if (cp && cp.removeChild(node2), node2.nodeType === DOCUMENT_FRAGMENT_NODE) {
+        var newFirst = node2.firstChild;
+        if (newFirst == null)
+          return node2;
+        var newLast = node2.lastChild;
+      } else
+        newFirst = newLast = node2;
+      var pre = child ? child.previousSibling : parent.lastChild;
+      newFirst.previousSibling = pre, newLast.nextSibling = child, pre ? pre.nextSibling = newFirst : parent.firstChild = newFirst, child == null ? parent.lastChild = newLast : child.previousSibling = newLast;
+      do
+        newFirst.parentNode = parent;
+      while (newFirst !== newLast && (newFirst = newFirst.nextSibling));
+      return _onUpdateChild(parent.ownerDocument || parent, parent, node2), node2.nodeType == DOCUMENT_FRAGMENT_NODE && (node2.firstChild = node2.lastChild = null), node2;
+    }
+    Document.prototype = {
+      /**
+       * The implementation that created this document.
+       *
+       * @type DOMImplementation
+       * @readonly
+       */
+      implementation: null,
+      nodeName: "#document",
+      nodeType: DOCUMENT_NODE,
+      /**
+       * The DocumentType node of the document.
+       *
+       * @type DocumentType
+       * @readonly
+       */
+      doctype: null,
+      documentElement: null,
+      _inc: 1,
+      insertBefore: function(newChild, refChild) {
+        if (newChild.nodeType === DOCUMENT_FRAGMENT_NODE) {
+          for (var child = newChild.firstChild; child; ) {
+            var next = child.nextSibling;
+            this.insertBefore(child, refChild), child = next;
+          }
+          return newChild;
+        }
+        return _insertBefore(this, newChild, refChild), newChild.ownerDocument = this, this.documentElement === null && newChild.nodeType === ELEMENT_NODE && (this.documentElement = newChild), newChild;
+      },
+      removeChild: function(oldChild) {
+        var removed = _removeChild(this, oldChild);
+        return removed === this.documentElement && (this.documentElement = null), removed;
+      },
+      replaceChild: function(newChild, oldChild) {
+        _insertBefore(this, newChild, oldChild, assertPreReplacementValidityInDocument), newChild.ownerDocument = this, oldChild && this.removeChild(oldChild), isElementNode(newChild) && (this.documentElement = newChild);
+      },
+      /**
+       * Imports a node from another document into this document, creating a new copy owned by this
+       * document. The source node and its subtree are not modified.
+       *
+       * @param {Node} importedNode
+       * The node to import.
+       * @param {boolean} deep
+       * If true, the contents of the node are recursively imported.
+       * If false, only the node itself (and its attributes, if it is an element) are imported.
+       * @returns {Node}
+       * Returns the newly created import of the node.
+       * @see {@link importNode}
+       * @see {@link https://dom.spec.whatwg.org/#dom-document-importnode}
+       */
+      importNode: function(importedNode, deep) {
+        return importNode(this, importedNode, deep);
+      },
+      // Introduced in DOM Level 2:
+      getElementById: function(id) {
+        var rtv = null;
+        return _visitNode(this.documentElement, function(node2) {
+          if (node2.nodeType == ELEMENT_NODE && node2.getAttribute("id") == id)
+            return rtv = node2, !0;
+        }), rtv;
+      },
+      /**
+       * Creates a new `Element` that is owned by this `Document`.
+       * In HTML Documents `localName` is the lower cased `tagName`,
+       * otherwise no transformation is being applied.
+       * When `contentType` implies the HTML namespace, it will be set as `namespaceURI`.
+       *
+       * __This implementation differs from the specification:__ - The provided name is not checked
+       * against the `Name` production,
+       * so no related error will be thrown.
+       * - There is no interface `HTMLElement`, it is always an `Element`.
+       * - There is no support for a second argument to indicate using custom elements.
+       *
+       * @param {string} tagName
+       * @returns {Element}
+       * @see https://developer.mozilla.org/en-US/docs/Web/API/Document/createElement
+       * @see https://dom.spec.whatwg.org/#dom-document-createelement
+       * @see https://dom.spec.whatwg.org/#concept-create-element
+       */
+      createElement: function(tagName) {
+        var node2 = new Element(PDC);
+        node2.ownerDocument = this, this.type === "html" && (tagName = tagName.toLowerCase()), hasDefaultHTMLNamespace(this.contentType) && (node2.namespaceURI = NAMESPACE.HTML), node2.nodeName = tagName, node2.tagName = tagName, node2.localName = tagName, node2.childNodes = new NodeList();
+        var attrs = node2.attributes = new NamedNodeMap();
+        return attrs._ownerElement = node2, node2;
+      },
+      /**
+       * @returns {DocumentFragment}
+       */
+      createDocumentFragment: function() {
+        var node2 = new DocumentFragment(PDC);
+        return node2.ownerDocument = this, node2.childNodes = new NodeList(), node2;
+      },
+      /**
+       * @param {string} data
+       * @returns {Text}
+       */
+      createTextNode: function(data) {
+        var node2 = new Text(PDC);
+        return node2.ownerDocument = this, node2.childNodes = new NodeList(), node2.appendData(data), node2;
+      },
+      /**
+       * @param {string} data
+       * @returns {Comment}
+       * @see https://dom.spec.whatwg.org/#dom-document-createcomment
+       * @see https://www.w3.org/TR/xml/#NT-Comment XML 1.0 production [15]
+       * @see https://www.w3.org/TR/DOM-Parsing/#dfn-concept-serialize-xml §3.2.1.3
+       *
+       *      Note: no validation is performed at creation time. When the resulting document is
+       *      serialized with `requireWellFormed: true`, the serializer throws `InvalidStateError`
+       *      if the comment data contains `--` anywhere, ends with `-`, or contains characters
+       *      outside the XML Char production (W3C DOM Parsing §3.2.1.3). Without that option the
+       *      data is emitted verbatim.
+       */
+      createComment: function(data) {
+        var node2 = new Comment(PDC);
+        return node2.ownerDocument = this, node2.childNodes = new NodeList(), node2.appendData(data), node2;
+      },
+      /**
+       * Returns a new CDATASection node whose data is `data`.
+       *
+       * __This implementation differs from the specification:__ - calling this method on an HTML
+       * document does not throw `NotSupportedError`.
+       *
+       * @param {string} data
+       * @returns {CDATASection}
+       * @throws {DOMException}
+       * With code `INVALID_CHARACTER_ERR` if `data` contains `"]]>"`.
+       * @see https://developer.mozilla.org/en-US/docs/Web/API/Document/createCDATASection
+       * @see https://dom.spec.whatwg.org/#dom-document-createcdatasection
+       */
+      createCDATASection: function(data) {
+        if (data.indexOf("]]>") !== -1)
+          throw new DOMException2(DOMException2.INVALID_CHARACTER_ERR, 'data contains "]]>"');
+        var node2 = new CDATASection(PDC);
+        return node2.ownerDocument = this, node2.childNodes = new NodeList(), node2.appendData(data), node2;
+      },
+      /**
+       * Returns a ProcessingInstruction node whose target is target and data is data.
+       *
+       * __This behavior is slightly different from the in the specs__:
+       * - it does not do any input validation on the arguments and doesn't throw
+       * "InvalidCharacterError".
+       *
+       * Note: When the resulting document is serialized with `requireWellFormed: true`, the
+       * serializer throws `InvalidStateError` if `.target` is not a valid XML `NCName` (a `Name`
+       * with no colon) or is an ASCII case-insensitive match for `"xml"`, or if `.data` contains
+       * `?>` or characters outside the XML Char production (W3C DOM Parsing §3.2.1.7). Without that
+       * option the target and data are emitted verbatim.
+       *
+       * @param {string} target
+       * @param {string} data
+       * @returns {ProcessingInstruction}
+       * @see https://developer.mozilla.org/docs/Web/API/Document/createProcessingInstruction
+       * @see https://dom.spec.whatwg.org/#dom-document-createprocessinginstruction
+       * @see https://www.w3.org/TR/DOM-Parsing/#dfn-concept-serialize-xml §3.2.1.7
+       */
+      createProcessingInstruction: function(target, data) {
+        var node2 = new ProcessingInstruction(PDC);
+        return node2.ownerDocument = this, node2.childNodes = new NodeList(), node2.nodeName = node2.target = target, node2.nodeValue = node2.data = data, node2;
+      },
+      /**
+       * Creates an `Attr` node that is owned by this document.
+       * In HTML Documents `localName` is the lower cased `name`,
+       * otherwise no transformation is being applied.
+       *
+       * __This implementation differs from the specification:__ - The provided name is not checked
+       * against the `Name` production,
+       * so no related error will be thrown.
+       *
+       * @param {string} name
+       * @returns {Attr}
+       * @see https://developer.mozilla.org/en-US/docs/Web/API/Document/createAttribute
+       * @see https://dom.spec.whatwg.org/#dom-document-createattribute
+       */
+      createAttribute: function(name) {
+        if (!g.QName_exact.test(name))
+          throw new DOMException2(DOMException2.INVALID_CHARACTER_ERR, 'invalid character in name "' + name + '"');
+        return this.type === "html" && (name = name.toLowerCase()), this._createAttribute(name);
+      },
+      _createAttribute: function(name) {
+        var node2 = new Attr(PDC);
+        return node2.ownerDocument = this, node2.childNodes = new NodeList(), node2.name = name, node2.nodeName = name, node2.localName = name, node2.specified = !0, node2;
+      },
+      /**
+       * Creates an EntityReference object.
+       * The current implementation does not fill the `childNodes` with those of the corresponding
+       * `Entity`
+       *
+       * The `name` is validated against the XML `Name` production at creation time; an invalid name
+       * throws `InvalidCharacterError`. When the resulting node is serialized with
+       * `requireWellFormed: true`, the serializer re-validates `nodeName` against the XML `Name`
+       * production and throws `InvalidStateError` if a later `nodeName` mutation made it invalid;
+       * without that option the name is emitted verbatim.
+       *
+       * __This implementation differs from the specification:__ xmldom does not expand entities —
+       * the parser resolves entity references inline and never constructs `EntityReference` nodes,
+       * so this method is the only producer.
+       *
+       * @deprecated
+       * In DOM Level 4.
+       * @param {string} name
+       * The name of the entity to reference. No namespace well-formedness checks are performed.
+       * @returns {EntityReference}
+       * @throws {DOMException}
+       * With code `INVALID_CHARACTER_ERR` when `name` is not a valid XML `Name`.
+       * @throws {DOMException}
+       * with code `NOT_SUPPORTED_ERR` when the document is of type `html`
+       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#ID-392B75AE
+       */
+      createEntityReference: function(name) {
+        if (!g.Name_exact.test(name))
+          throw new DOMException2(DOMException2.INVALID_CHARACTER_ERR, 'not a valid xml name "' + name + '"');
+        if (this.type === "html")
+          throw new DOMException2("document is an html document", DOMExceptionName.NotSupportedError);
+        var node2 = new EntityReference(PDC);
+        return node2.ownerDocument = this, node2.childNodes = new NodeList(), node2.nodeName = name, node2;
+      },
+      // Introduced in DOM Level 2:
+      /**
+       * @param {string} namespaceURI
+       * @param {string} qualifiedName
+       * @returns {Element}
+       */
+      createElementNS: function(namespaceURI, qualifiedName) {
+        var validated = validateAndExtract(namespaceURI, qualifiedName), node2 = new Element(PDC), attrs = node2.attributes = new NamedNodeMap();
+        return node2.childNodes = new NodeList(), node2.ownerDocument = this, node2.nodeName = qualifiedName, node2.tagName = qualifiedName, node2.namespaceURI = validated[0], node2.prefix = validated[1], node2.localName = validated[2], attrs._ownerElement = node2, node2;
+      },
+      // Introduced in DOM Level 2:
+      /**
+       * @param {string} namespaceURI
+       * @param {string} qualifiedName
+       * @returns {Attr}
+       */
+      createAttributeNS: function(namespaceURI, qualifiedName) {
+        var validated = validateAndExtract(namespaceURI, qualifiedName), node2 = new Attr(PDC);
+        return node2.ownerDocument = this, node2.childNodes = new NodeList(), node2.nodeName = qualifiedName, node2.name = qualifiedName, node2.specified = !0, node2.namespaceURI = validated[0], node2.prefix = validated[1], node2.localName = validated[2], node2;
+      }
+    };
+    _extends(Document, Node5);
+    function Element(symbol2) {
+      checkSymbol(symbol2), this._nsMap = /* @__PURE__ */ Object.create(null);
+    }
+    Element.prototype = {
+      nodeType: ELEMENT_NODE,
+      /**
+       * The attributes of this element.
+       *
+       * @type {NamedNodeMap | null}
+       */
+      attributes: null,
+      getQualifiedName: function() {
+        return this.prefix ? this.prefix + ":" + this.localName : this.localName;
+      },
+      _isInHTMLDocumentAndNamespace: function() {
+        return this.ownerDocument.type === "html" && this.namespaceURI === NAMESPACE.HTML;
+      },
+      /**
+       * Implementaton of Level2 Core function hasAttributes.
+       *
+       * @returns {boolean}
+       * True if attribute list is not empty.
+       * @see https://www.w3.org/TR/DOM-Level-2-Core/#core-ID-NodeHasAttrs
+       */
+      hasAttributes: function() {
+        return !!(this.attributes && this.attributes.length);
+      },
+      hasAttribute: function(name) {
+        return !!this.getAttributeNode(name);
+      },
+      /**
+       * Returns element’s first attribute whose qualified name is `name`, and `null`
+       * if there is no such attribute.
+       *
+       * @param {string} name
+       * @returns {string | null}
+       */
+      getAttribute: function(name) {
+        var attr = this.getAttributeNode(name);
+        return attr ? attr.value : null;
+      },
+      getAttributeNode: function(name) {
+        return this._isInHTMLDocumentAndNamespace() && (name = name.toLowerCase()), this.attributes.getNamedItem(name);
+      },
+      /**
+       * Sets the value of element’s first attribute whose qualified name is qualifiedName to value.
+       *
+       * @param {string} name
+       * @param {string} value
+       */
+      setAttribute: function(name, value) {
+        this._isInHTMLDocumentAndNamespace() && (name = name.toLowerCase());
+        var attr = this.getAttributeNode(name);
+        attr ? attr.value = attr.nodeValue = "" + value : (attr = this.ownerDocument._createAttribute(name), attr.value = attr.nodeValue = "" + value, this.setAttributeNode(attr));
+      },
+      removeAttribute: function(name) {
+        var attr = this.getAttributeNode(name);
+        attr && this.removeAttributeNode(attr);
+      },
+      setAttributeNode: function(newAttr) {
+        return this.attributes.setNamedItem(newAttr);
+      },
+      setAttributeNodeNS: function(newAttr) {
+        return this.attributes.setNamedItemNS(newAttr);
+      },
+      removeAttributeNode: function(oldAttr) {
+        return this.attributes.removeNamedItem(oldAttr.nodeName);
+      },
+      //get real attribute name,and remove it by removeAttributeNode
+      removeAttributeNS: function(namespaceURI, localName) {
+        var old = this.getAttributeNodeNS(namespaceURI, localName);
+        old && this.removeAttributeNode(old);
+      },
+      hasAttributeNS: function(namespaceURI, localName) {
+        return this.getAttributeNodeNS(namespaceURI, localName) != null;
+      },
+      /**
+       * Returns element’s attribute whose namespace is `namespaceURI` and local name is
+       * `localName`,
+       * or `null` if there is no such attribute.
+       *
+       * @param {string} namespaceURI
+       * @param {string} localName
+       * @returns {string | null}
+       */
+      getAttributeNS: function(namespaceURI, localName) {
+        var attr = this.getAttributeNodeNS(namespaceURI, localName);
+        return attr ? attr.value : null;
+      },
+      /**
+       * Sets the value of element’s attribute whose namespace is `namespaceURI` and local name is
+       * `localName` to value.
+       *
+       * @param {string} namespaceURI
+       * @param {string} qualifiedName
+       * @param {string} value
+       * @see https://dom.spec.whatwg.org/#dom-element-setattributens
+       */
+      setAttributeNS: function(namespaceURI, qualifiedName, value) {
+        var validated = validateAndExtract(namespaceURI, qualifiedName), localName = validated[2], attr = this.getAttributeNodeNS(namespaceURI, localName);
+        attr ? attr.value = attr.nodeValue = "" + value : (attr = this.ownerDocument.createAttributeNS(namespaceURI, qualifiedName), attr.value = attr.nodeValue = "" + value, this.setAttributeNode(attr));
+      },
+      getAttributeNodeNS: function(namespaceURI, localName) {
+        return this.attributes.getNamedItemNS(namespaceURI, localName);
+      },
+      /**
+       * Returns a LiveNodeList of all child elements which have **all** of the given class name(s).
+       *
+       * Returns an empty list if `classNames` is an empty string or only contains HTML white space
+       * characters.
+       *
+       * Warning: This returns a live LiveNodeList.
+       * Changes in the DOM will reflect in the array as the changes occur.
+       * If an element selected by this array no longer qualifies for the selector,
+       * it will automatically be removed. Be aware of this for iteration purposes.
+       *
+       * @param {string} classNames
+       * Is a string representing the class name(s) to match; multiple class names are separated by
+       * (ASCII-)whitespace.
+       * @see https://developer.mozilla.org/en-US/docs/Web/API/Element/getElementsByClassName
+       * @see https://developer.mozilla.org/en-US/docs/Web/API/Document/getElementsByClassName
+       * @see https://dom.spec.whatwg.org/#concept-getelementsbyclassname
+       */
+      getElementsByClassName: function(classNames) {
+        var classNamesSet = toOrderedSet(classNames);
+        return new LiveNodeList(this, function(base) {
+          var ls = [];
+          return classNamesSet.length > 0 && _visitNode(base, function(node2) {
+            if (node2 !== base && node2.nodeType === ELEMENT_NODE) {
+              var nodeClassNames = node2.getAttribute("class");
+              if (nodeClassNames) {
+                var matches = classNames === nodeClassNames;
+                if (!matches) {
+                  var nodeClassNamesSet = toOrderedSet(nodeClassNames);
+                  matches = classNamesSet.every(arrayIncludes(nodeClassNamesSet));
+                }
+                matches && ls.push(node2);
+              }
+            }
+          }), ls;
+        });
+      },
+      /**
+       * Returns a LiveNodeList of elements with the given qualifiedName.
+       * Searching for all descendants can be done by passing `*` as `qualifiedName`.
+       *
+       * All descendants of the specified element are searched, but not the element itself.
+       * The returned list is live, which means it updates itself with the DOM tree automatically.
+       * Therefore, there is no need to call `Element.getElementsByTagName()`
+       * with the same element and arguments repeatedly if the DOM changes in between calls.
+       *
+       * When called on an HTML element in an HTML document,
+       * `getElementsByTagName` lower-cases the argument before searching for it.
+       * This is undesirable when trying to match camel-cased SVG elements (such as
+       * `<linearGradient>`) in an HTML document.
+       * Instead, use `Element.getElementsByTagNameNS()`,
+       * which preserves the capitalization of the tag name.
+       *
+       * `Element.getElementsByTagName` is similar to `Document.getElementsByTagName()`,
+       * except that it only searches for elements that are descendants of the specified element.
+       *
+       * @param {string} qualifiedName
+       * @returns {LiveNodeList}
+       * @see https://developer.mozilla.org/en-US/docs/Web/API/Element/getElementsByTagName
+       * @see https://dom.spec.whatwg.org/#concept-getelementsbytagname
+       */
+      getElementsByTagName: function(qualifiedName) {
+        var isHTMLDocument = (this.nodeType === DOCUMENT_NODE ? this : this.ownerDocument).type === "html", lowerQualifiedName = qualifiedName.toLowerCase();
+        return new LiveNodeList(this, function(base) {
+          var ls = [];
+          return _visitNode(base, function(node2) {
+            if (!(node2 === base || node2.nodeType !== ELEMENT_NODE))
+              if (qualifiedName === "*")
+                ls.push(node2);
+              else {
+                var nodeQualifiedName = node2.getQualifiedName(), matchingQName = isHTMLDocument && node2.namespaceURI === NAMESPACE.HTML ? lowerQualifiedName : qualifiedName;
+                nodeQualifiedName === matchingQName && ls.push(node2);
+              }
+          }), ls;
+        });
+      },
+      getElementsByTagNameNS: function(namespaceURI, localName) {
+        return new LiveNodeList(this, function(base) {
+          var ls = [];
+          return _visitNode(base, function(node2) {
+            node2 !== base && node2.nodeType === ELEMENT_NODE && (namespaceURI === "*" || node2.namespaceURI === namespaceURI) && (localName === "*" || node2.localName == localName) && ls.push(node2);
+          }), ls;
+        });
+      }
+    };
+    Document.prototype.getElementsByClassName = Element.prototype.getElementsByClassName;
+    Document.prototype.getElementsByTagName = Element.prototype.getElementsByTagName;
+    Document.prototype.getElementsByTagNameNS = Element.prototype.getElementsByTagNameNS;
+    _extends(Element, Node5);
+    function Attr(symbol2) {
+      checkSymbol(symbol2), this.namespaceURI = null, this.prefix = null, this.ownerElement = null;
+    }
+    Attr.prototype.nodeType = ATTRIBUTE_NODE;
+    _extends(Attr, Node5);
+    function CharacterData(symbol2) {
+      checkSymbol(symbol2);
+    }
+    CharacterData.prototype = {
+      data: "",
+      substringData: function(offset, count2) {
+        return this.data.substring(offset, offset + count2);
+      },
+      appendData: function(text2) {
+        text2 = this.data + text2, this.nodeValue = this.data = text2, this.length = text2.length;
+      },
+      insertData: function(offset, text2) {
+        this.replaceData(offset, 0, text2);
+      },
+      deleteData: function(offset, count2) {
+        this.replaceData(offset, count2, "");
+      },
+      replaceData: function(offset, count2, text2) {
+        var start = this.data.substring(0, offset), end = this.data.substring(offset + count2);
+        text2 = start + text2 + end, this.nodeValue = this.data = text2, this.length = text2.length;
+      }
+    };
+    _extends(CharacterData, Node5);
+    function Text(symbol2) {
+      checkSymbol(symbol2);
+    }
+    Text.prototype = {
+      nodeName: "#text",
+      nodeType: TEXT_NODE,
+      splitText: function(offset) {
+        var text2 = this.data, newText = text2.substring(offset);
+        text2 = text2.substring(0, offset), this.data = this.nodeValue = text2, this.length = text2.length;
+        var newNode = this.ownerDocument.createTextNode(newText);
+        return this.parentNode && this.parentNode.insertBefore(newNode, this.nextSibling), newNode;
+      }
+    };
+    _extends(Text, CharacterData);
+    function Comment(symbol2) {
+      checkSymbol(symbol2);
+    }
+    Comment.prototype = {
+      nodeName: "#comment",
+      nodeType: COMMENT_NODE
+    };
+    _extends(Comment, CharacterData);
+    function CDATASection(symbol2) {
+      checkSymbol(symbol2);
+    }
+    CDATASection.prototype = {
+      nodeName: "#cdata-section",
+      nodeType: CDATA_SECTION_NODE
+    };
+    _extends(CDATASection, Text);
+    function DocumentType(symbol2) {
+      checkSymbol(symbol2);
+    }
+    DocumentType.prototype.nodeType = DOCUMENT_TYPE_NODE;
+    _extends(DocumentType, Node5);
+    function Notation(symbol2) {
+      checkSymbol(symbol2);
+    }
+    Notation.prototype.nodeType = NOTATION_NODE;
+    _extends(Notation, Node5);
+    function Entity(symbol2) {
+      checkSymbol(symbol2);
+    }
+    Entity.prototype.nodeType = ENTITY_NODE;
+    _extends(Entity, Node5);
+    function EntityReference(symbol2) {
+      checkSymbol(symbol2);
+    }
+    EntityReference.prototype.nodeType = ENTITY_REFERENCE_NODE;
+    _extends(EntityReference, Node5);
+    function DocumentFragment(symbol2) {
+      checkSymbol(symbol2);
+    }
+    DocumentFragment.prototype.nodeName = "#document-fragment";
+    DocumentFragment.prototype.nodeType = DOCUMENT_FRAGMENT_NODE;
+    _extends(DocumentFragment, Node5);
+    function ProcessingInstruction(symbol2) {
+      checkSymbol(symbol2);
+    }
+    ProcessingInstruction.prototype.nodeType = PROCESSING_INSTRUCTION_NODE;
+    _extends(ProcessingInstruction, CharacterData);
+    function XMLSerializer() {
+    }
+    XMLSerializer.prototype.serializeToString = function(node2, options) {
+      return nodeSerializeToString.call(node2, options);
+    };
+    Node5.prototype.toString = nodeSerializeToString;
+    function nodeSerializeToString(options) {
+      var opts;
+      typeof options == "function" ? opts = { requireWellFormed: !1, splitCDATASections: !0, nodeFilter: options } : options != null ? opts = {
+        requireWellFormed: !!options.requireWellFormed,
+        splitCDATASections: options.splitCDATASections !== !1,
+        nodeFilter: options.nodeFilter || null
+      } : opts = { requireWellFormed: !1, splitCDATASections: !0, nodeFilter: null };
+      var buf = [], refNode = this.nodeType === DOCUMENT_NODE && this.documentElement || this, prefix = refNode.prefix, uri = refNode.namespaceURI;
+      if (uri && prefix == null) {
+        var prefix = refNode.lookupPrefix(uri);
+        if (prefix == null)
+          var visibleNamespaces = [
+            { namespace: uri, prefix: null }
+            //{namespace:uri,prefix:''}
+          ];
+      }
+      return serializeToString(this, buf, visibleNamespaces, opts), buf.join("");
+    }
+    function needNamespaceDefine(node2, isHTML, visibleNamespaces) {
+      var prefix = node2.prefix || "", uri = node2.namespaceURI;
+      if (!uri || prefix === "xml" && uri === NAMESPACE.XML || uri === NAMESPACE.XMLNS)
+        return !1;
+      for (var i = visibleNamespaces.length; i--; ) {
+        var ns = visibleNamespaces[i];
+        if (ns.prefix === prefix)
+          return ns.namespace !== uri;
+      }
+      return !0;
+    }
+    function addSerializedAttribute(buf, qualifiedName, value, requireWellFormed) {
+      if (requireWellFormed && !g.QName_exact.test(qualifiedName))
+        throw new DOMException2(
+          'The attribute name "' + qualifiedName + '" is not a valid XML QName',
+          DOMExceptionName.InvalidStateError
+        );
+      buf.push(" ", qualifiedName, '="', value.replace(/[<>&"\t\n\r]/g, _xmlEncoder), '"');
+    }
+    function serializeToString(node2, buf, visibleNamespaces, opts) {
+      visibleNamespaces || (visibleNamespaces = []);
+      var nodeFilter = opts.nodeFilter, requireWellFormed = opts.requireWellFormed, splitCDATASections = opts.splitCDATASections, doc = node2.nodeType === DOCUMENT_NODE ? node2 : node2.ownerDocument, isHTML = doc.type === "html";
+      walkDOM(
+        node2,
+        { ns: visibleNamespaces },
+        {
+          enter: function(n, ctx) {
+            var namespaces = ctx.ns;
+            if (nodeFilter)
+              if (n = nodeFilter(n), n) {
+                if (typeof n == "string")
+                  return buf.push(n), null;
+              } else
+                return null;
+            switch (n.nodeType) {
+              case ELEMENT_NODE:
+                var attrs = n.attributes, len = attrs.length, nodeName = n.tagName, prefixedNodeName = nodeName;
+                if (!isHTML && !n.prefix && n.namespaceURI) {
+                  for (var defaultNS, ai = 0; ai < attrs.length; ai++)
+                    if (attrs.item(ai).name === "xmlns") {
+                      defaultNS = attrs.item(ai).value;
+                      break;
+                    }
+                  if (!defaultNS)
+                    for (var nsi = namespaces.length - 1; nsi >= 0; nsi--) {
+                      var nsEntry = namespaces[nsi];
+                      if (nsEntry.prefix === "" && nsEntry.namespace === n.namespaceURI) {
+                        defaultNS = nsEntry.namespace;
+                        break;
+                      }
+                    }
+                  if (defaultNS !== n.namespaceURI)
+                    for (var nsi = namespaces.length - 1; nsi >= 0; nsi--) {
+                      var nsEntry = namespaces[nsi];
+                      if (nsEntry.namespace === n.namespaceURI) {
+                        nsEntry.prefix && (prefixedNodeName = nsEntry.prefix + ":" + nodeName);
+                        break;
+                      }
+                    }
+                }
+                if (requireWellFormed && !g.QName_exact.test(prefixedNodeName))
+                  throw new DOMException2(
+                    'The element name "' + prefixedNodeName + '" is not a valid XML QName',
+                    DOMExceptionName.InvalidStateError
+                  );
+                buf.push("<", prefixedNodeName);
+                for (var childNamespaces = namespaces.slice(), i = 0; i < len; i++) {
+                  var attr = attrs.item(i);
+                  attr.prefix == "xmlns" ? childNamespaces.push({
+                    prefix: attr.localName,
+                    namespace: attr.value
+                  }) : attr.nodeName == "xmlns" && childNamespaces.push({ prefix: "", namespace: attr.value });
+                }
+                for (var i = 0; i < len; i++) {
+                  var attr = attrs.item(i);
+                  if (needNamespaceDefine(attr, isHTML, childNamespaces)) {
+                    var attrPrefix = attr.prefix || "", uri = attr.namespaceURI;
+                    addSerializedAttribute(buf, attrPrefix ? "xmlns:" + attrPrefix : "xmlns", uri, requireWellFormed), childNamespaces.push({ prefix: attrPrefix, namespace: uri });
+                  }
+                  var filteredAttr = nodeFilter ? nodeFilter(attr) : attr;
+                  filteredAttr && (typeof filteredAttr == "string" ? buf.push(filteredAttr) : addSerializedAttribute(buf, filteredAttr.name, filteredAttr.value, requireWellFormed));
+                }
+                if (nodeName === prefixedNodeName && needNamespaceDefine(n, isHTML, childNamespaces)) {
+                  var nodePrefix = n.prefix || "", uri = n.namespaceURI;
+                  addSerializedAttribute(buf, nodePrefix ? "xmlns:" + nodePrefix : "xmlns", uri, requireWellFormed), childNamespaces.push({ prefix: nodePrefix, namespace: uri });
+                }
+                var canCloseTag = !n.firstChild;
+                if (canCloseTag && (isHTML || n.namespaceURI === NAMESPACE.HTML) && (canCloseTag = isHTMLVoidElement(nodeName)), canCloseTag)
+                  return buf.push("/>"), null;
+                if (buf.push(">"), isHTML && isHTMLRawTextElement(nodeName)) {
+                  for (var child = n.firstChild; child; )
+                    child.data ? buf.push(child.data) : serializeToString(child, buf, childNamespaces.slice(), opts), child = child.nextSibling;
+                  return buf.push("</", prefixedNodeName, ">"), null;
+                }
+                return { ns: childNamespaces, tag: prefixedNodeName };
+              case DOCUMENT_NODE:
+              case DOCUMENT_FRAGMENT_NODE:
+                if (requireWellFormed && n.nodeType === DOCUMENT_NODE && n.documentElement == null)
+                  throw new DOMException2("The Document has no documentElement", DOMExceptionName.InvalidStateError);
+                return { ns: namespaces };
+              case ATTRIBUTE_NODE:
+                return addSerializedAttribute(buf, n.name, n.value, requireWellFormed), null;
+              case TEXT_NODE:
+                if (requireWellFormed && g.InvalidChar.test(n.data))
+                  throw new DOMException2(
+                    "The Text node data contains characters outside the XML Char production",
+                    DOMExceptionName.InvalidStateError
+                  );
+                return buf.push(n.data.replace(/[<&>]/g, _xmlEncoder)), null;
+              case CDATA_SECTION_NODE:
+                if (requireWellFormed && n.data.indexOf("]]>") !== -1)
+                  throw new DOMException2('The CDATASection data contains "]]>"', DOMExceptionName.InvalidStateError);
+                return splitCDATASections ? buf.push(g.CDATA_START, n.data.replace(/]]>/g, "]]]]><![CDATA[>"), g.CDATA_END) : buf.push(g.CDATA_START, n.data, g.CDATA_END), null;
+              case COMMENT_NODE:
+                if (requireWellFormed) {
+                  if (g.InvalidChar.test(n.data))
+                    throw new DOMException2(
+                      "The comment node data contains characters outside the XML Char production",
+                      DOMExceptionName.InvalidStateError
+                    );
+                  if (n.data.indexOf("--") !== -1 || n.data[n.data.length - 1] === "-")
+                    throw new DOMException2(
+                      'The comment node data contains "--" or ends with "-"',
+                      DOMExceptionName.InvalidStateError
+                    );
+                }
+                return buf.push(g.COMMENT_START, n.data, g.COMMENT_END), null;
+              case DOCUMENT_TYPE_NODE:
+                var pubid = n.publicId, sysid = n.systemId;
+                if (requireWellFormed) {
+                  if (!g.Name_exact.test(n.name))
+                    throw new DOMException2(
+                      'The doctype name "' + n.name + '" is not a valid XML Name',
+                      DOMExceptionName.InvalidStateError
+                    );
+                  if (pubid && !g.PubidLiteral_match.test(pubid))
+                    throw new DOMException2("DocumentType publicId is not a valid PubidLiteral", DOMExceptionName.InvalidStateError);
+                  if (sysid && sysid !== "." && !g.SystemLiteral_match.test(sysid))
+                    throw new DOMException2("DocumentType systemId is not a valid SystemLiteral", DOMExceptionName.InvalidStateError);
+                  if (n.internalSubset && n.internalSubset.indexOf("]>") !== -1)
+                    throw new DOMException2('DocumentType internalSubset contains "]>"', DOMExceptionName.InvalidStateError);
+                }
+                return buf.push(g.DOCTYPE_DECL_START, " ", n.name), pubid ? (buf.push(" ", g.PUBLIC, " ", pubid), sysid && sysid !== "." && buf.push(" ", sysid)) : sysid && sysid !== "." && buf.push(" ", g.SYSTEM, " ", sysid), n.internalSubset && buf.push(" [", n.internalSubset, "]"), buf.push(">"), null;
+              case PROCESSING_INSTRUCTION_NODE:
+                if (requireWellFormed) {
+                  if (!g.NCName_exact.test(n.target) || n.target.toLowerCase() === "xml")
+                    throw new DOMException2(
+                      'The processing instruction target "' + n.target + '" is not a valid XML NCName or is reserved',
+                      DOMExceptionName.InvalidStateError
+                    );
+                  if (g.InvalidChar.test(n.data))
+                    throw new DOMException2(
+                      "The ProcessingInstruction data contains characters outside the XML Char production",
+                      DOMExceptionName.InvalidStateError
+                    );
+                  if (n.data.indexOf("?>") !== -1)
+                    throw new DOMException2('The ProcessingInstruction data contains "?>"', DOMExceptionName.InvalidStateError);
+                }
+                return buf.push("<?", n.target, " ", n.data, "?>"), null;
+              case ENTITY_REFERENCE_NODE:
+                if (requireWellFormed && !g.Name_exact.test(n.nodeName))
+                  throw new DOMException2(
+                    'The entity reference name "' + n.nodeName + '" is not a valid XML Name',
+                    DOMExceptionName.InvalidStateError
+                  );
+                return buf.push("&", n.nodeName, ";"), null;
+              //case ENTITY_NODE:
+              //case NOTATION_NODE:
+              default:
+                return buf.push("??", n.nodeName), null;
+            }
+          },
+          exit: function(n, childCtx) {
+            childCtx && childCtx.tag && buf.push("</", childCtx.tag, ">");
+          }
+        }
+      );
+    }
+    function importNode(doc, node2, deep) {
+      var destRoot;
+      return walkDOM(node2, null, {
+        enter: function(srcNode, destParent) {
+          var destNode = srcNode.cloneNode(!1);
+          destNode.ownerDocument = doc, destNode.parentNode = null, destParent === null ? destRoot = destNode : destParent.appendChild(destNode);
+          var shouldDeep = srcNode.nodeType === ATTRIBUTE_NODE || deep;
+          return shouldDeep ? destNode : null;
+        }
+      }), destRoot;
+    }
+    function cloneNode(doc, node2, deep) {
+      var destRoot;
+      return walkDOM(node2, null, {
+        enter: function(srcNode, destParent) {
+          var destNode = new srcNode.constructor(PDC);
+          for (var n in srcNode)
+            if (hasOwn(srcNode, n)) {
+              var v = srcNode[n];
+              typeof v != "object" && v != destNode[n] && (destNode[n] = v);
+            }
+          srcNode.childNodes && (destNode.childNodes = new NodeList()), destNode.ownerDocument = doc;
+          var shouldDeep = deep;
+          switch (destNode.nodeType) {
+            case ELEMENT_NODE:
+              var attrs = srcNode.attributes, attrs2 = destNode.attributes = new NamedNodeMap(), len = attrs.length;
+              attrs2._ownerElement = destNode;
+              for (var i = 0; i < len; i++)
+                destNode.setAttributeNode(cloneNode(doc, attrs.item(i), !0));
+              break;
+            case ATTRIBUTE_NODE:
+              shouldDeep = !0;
+          }
+          return destParent !== null ? destParent.appendChild(destNode) : destRoot = destNode, shouldDeep ? destNode : null;
+        }
+      }), destRoot;
+    }
+    function __set__(object2, key2, value) {
+      object2[key2] = value;
+    }
+    function childrenRefresh(node2) {
+      for (var ls = [], child = node2.firstChild; child; )
+        child.nodeType === ELEMENT_NODE && ls.push(child), child = child.nextSibling;
+      return ls;
+    }
+    try {
+      Object.defineProperty && (Object.defineProperty(LiveNodeList.prototype, "length", {
+        get: function() {
+          return _updateLiveList(this), this.$$length;
+        }
+      }), Object.defineProperty(Node5.prototype, "textContent", {
+        get: function() {
+          if (this.nodeType === ELEMENT_NODE || this.nodeType === DOCUMENT_FRAGMENT_NODE) {
+            var buf = [];
+            return walkDOM(this, null, {
+              enter: function(n) {
+                if (n.nodeType === ELEMENT_NODE || n.nodeType === DOCUMENT_FRAGMENT_NODE)
+                  return !0;
+                if (n.nodeType === PROCESSING_INSTRUCTION_NODE || n.nodeType === COMMENT_NODE)
+                  return null;
+                buf.push(n.nodeValue);
+              }
+            }), buf.join("");
+          }
+          return this.nodeValue;
+        },
+        set: function(data) {
+          switch (this.nodeType) {
+            case ELEMENT_NODE:
+            case DOCUMENT_FRAGMENT_NODE:
+              for (; this.firstChild; )
+                this.removeChild(this.firstChild);
+              (data || String(data)) && this.appendChild(this.ownerDocument.createTextNode(data));
+              break;
+            default:
+              this.data = data, this.value = data, this.nodeValue = data;
+          }
+        }
+      }), Object.defineProperty(CharacterData.prototype, "data", {
+        get: function() {
+          return this._data != null ? this._data : "";
+        },
+        set: function(v) {
+          this._data = v, this.length = typeof v == "string" ? v.length : 0;
+        }
+      }), Object.defineProperty(CharacterData.prototype, "nodeValue", {
+        get: function() {
+          return this.data;
+        },
+        set: function(v) {
+          this.data = v;
+        },
+        enumerable: !0,
+        configurable: !0
+      }), Object.defineProperty(Element.prototype, "children", {
+        get: function() {
+          return new LiveNodeList(this, childrenRefresh);
+        }
+      }), Object.defineProperty(Document.prototype, "children", {
+        get: function() {
+          return new LiveNodeList(this, childrenRefresh);
+        }
+      }), Object.defineProperty(DocumentFragment.prototype, "children", {
+        get: function() {
+          return new LiveNodeList(this, childrenRefresh);
+        }
+      }), __set__ = function(object2, key2, value) {
+        object2["$$" + key2] = value;
+      });
+    } catch {
+    }
+    exports._updateLiveList = _updateLiveList;
+    exports.Attr = Attr;
+    exports.CDATASection = CDATASection;
+    exports.CharacterData = CharacterData;
+    exports.Comment = Comment;
+    exports.Document = Document;
+    exports.DocumentFragment = DocumentFragment;
+    exports.DocumentType = DocumentType;
+    exports.DOMImplementation = DOMImplementation;
+    exports.Element = Element;
+    exports.Entity = Entity;
+    exports.EntityReference = EntityReference;
+    exports.LiveNodeList = LiveNodeList;
+    exports.NamedNodeMap = NamedNodeMap;
+    exports.Node = Node5;
+    exports.NodeList = NodeList;
+    exports.Notation = Notation;
+    exports.Text = Text;
+    exports.ProcessingInstruction = ProcessingInstruction;
+    exports.walkDOM = walkDOM;
+    exports.XMLSerializer = XMLSerializer;
+  }
+});
+
+// node_modules/@xmldom/xmldom/lib/entities.js
+var require_entities = __commonJS({
+  "node_modules/@xmldom/xmldom/lib/entities.js"(exports) {
+    "use strict";
+    var freeze = require_conventions().freeze;
+    exports.XML_ENTITIES = freeze({
+      amp: "&",
+      apos: "'",
+      gt: ">",
+      lt: "<",
+      quot: '"'
+    });
+    exports.HTML_ENTITIES = freeze({
+      Aacute: "Á",
+      aacute: "á",
+      Abreve: "Ă",
+      abreve: "ă",
+      ac: "∾",
+      acd: "∿",
+      acE: "∾̳",
+      Acirc: "Â",
+      acirc: "â",
+      acute: "´",
+      Acy: "А",
+      acy: "а",
+      AElig: "Æ",
+      aelig: "æ",
+      af: "⁡",
+      Afr: "𝔄",
+      afr: "𝔞",
+      Agrave: "À",
+      agrave: "à",
+      alefsym: "ℵ",
+      aleph: "ℵ",
+      Alpha: "Α",
+      alpha: "α",
+      Amacr: "Ā",
+      amacr: "ā",
+      amalg: "⨿",
+      AMP: "&",
+      amp: "&",
+      And: "⩓",
+      and: "∧",
+      andand: "⩕",
+      andd: "⩜",
+      andslope: "⩘",
+      andv: "⩚",
+      ang: "∠",
+      ange: "⦤",
+      angle: "∠",
+      angmsd: "∡",
+      angmsdaa: "⦨",
+      angmsdab: "⦩",
+      angmsdac: "⦪",
+      angmsdad: "⦫",
+      angmsdae: "⦬",
+      angmsdaf: "⦭",
+      angmsdag: "⦮",
+      angmsdah: "⦯",
+      angrt: "∟",
+      angrtvb: "⊾",
+      angrtvbd: "⦝",
+      angsph: "∢",
+      angst: "Å",
+      angzarr: "⍼",
+      Aogon: "Ą",
+      aogon: "ą",
+      Aopf: "𝔸",
+      aopf: "𝕒",
+      ap: "≈",
+      apacir: "⩯",
+      apE: "⩰",
+      ape: "≊",
+      apid: "≋",
+      apos: "'",
+      ApplyFunction: "⁡",
+      approx: "≈",
+      approxeq: "≊",
+      Aring: "Å",
+      aring: "å",
+      Ascr: "𝒜",
+      ascr: "𝒶",
+      Assign: "≔",
+      ast: "*",
+      asymp: "≈",
+      asympeq: "≍",
+      Atilde: "Ã",
+      atilde: "ã",
+      Auml: "Ä",
+      auml: "ä",
+      awconint: "∳",
+      awint: "⨑",
+      backcong: "≌",
+      backepsilon: "϶",
+      backprime: "‵",
+      backsim: "∽",
+      backsimeq: "⋍",
+      Backslash: "∖",
+      Barv: "⫧",
+      barvee: "⊽",
+      Barwed: "⌆",
+      barwed: "⌅",
+      barwedge: "⌅",
+      bbrk: "⎵",
+      bbrktbrk: "⎶",
+      bcong: "≌",
+      Bcy: "Б",
+      bcy: "б",
+      bdquo: "„",
+      becaus: "∵",
+      Because: "∵",
+      because: "∵",
+      bemptyv: "⦰",
+      bepsi: "϶",
+      bernou: "ℬ",
+      Bernoullis: "ℬ",
+      Beta: "Β",
+      beta: "β",
+      beth: "ℶ",
+      between: "≬",
+      Bfr: "𝔅",
+      bfr: "𝔟",
+      bigcap: "⋂",
+      bigcirc: "◯",
+      bigcup: "⋃",
+      bigodot: "⨀",
+      bigoplus: "⨁",
+      bigotimes: "⨂",
+      bigsqcup: "⨆",
+      bigstar: "★",
+      bigtriangledown: "▽",
+      bigtriangleup: "△",
+      biguplus: "⨄",
+      bigvee: "⋁",
+      bigwedge: "⋀",
+      bkarow: "⤍",
+      blacklozenge: "⧫",
+      blacksquare: "▪",
+      blacktriangle: "▴",
+      blacktriangledown: "▾",
+      blacktriangleleft: "◂",
+      blacktriangleright: "▸",
+      blank: "␣",
+      blk12: "▒",
+      blk14: "░",
+      blk34: "▓",
+      block: "█",
+      bne: "=⃥",
+      bnequiv: "≡⃥",
+      bNot: "⫭",
+      bnot: "⌐",
+      Bopf: "𝔹",
+      bopf: "𝕓",
+      bot: "⊥",
+      bottom: "⊥",
+      bowtie: "⋈",
+      boxbox: "⧉",
+      boxDL: "╗",
+      boxDl: "╖",
+      boxdL: "╕",
+      boxdl: "┐",
+      boxDR: "╔",
+      boxDr: "╓",
+      boxdR: "╒",
+      boxdr: "┌",
+      boxH: "═",
+      boxh: "─",
+      boxHD: "╦",
+      boxHd: "╤",
+      boxhD: "╥",
+      boxhd: "┬",
+      boxHU: "╩",
+      boxHu: "╧",
+      boxhU: "╨",
+      boxhu: "┴",
+      boxminus: "⊟",
+      boxplus: "⊞",
+      boxtimes: "⊠",
+      boxUL: "╝",
+      boxUl: "╜",
+      boxuL: "╛",
+      boxul: "┘",
+      boxUR: "╚",
+      boxUr: "╙",
+      boxuR: "╘",
+      boxur: "└",
+      boxV: "║",
+      boxv: "│",
+      boxVH: "╬",
+      boxVh: "╫",
+      boxvH: "╪",
+      boxvh: "┼",
+      boxVL: "╣",
+      boxVl: "╢",
+      boxvL: "╡",
+      boxvl: "┤",
+      boxVR: "╠",
+      boxVr: "╟",
+      boxvR: "╞",
+      boxvr: "├",
+      bprime: "‵",
+      Breve: "˘",
+      breve: "˘",
+      brvbar: "¦",
+      Bscr: "ℬ",
+      bscr: "𝒷",
+      bsemi: "⁏",
+      bsim: "∽",
+      bsime: "⋍",
+      bsol: "\\",
+      bsolb: "⧅",
+      bsolhsub: "⟈",
+      bull: "•",
+      bullet: "•",
+      bump: "≎",
+      bumpE: "⪮",
+      bumpe: "≏",
+      Bumpeq: "≎",
+      bumpeq: "≏",
+      Cacute: "Ć",
+      cacute: "ć",
+      Cap: "⋒",
+      cap: "∩",
+      capand: "⩄",
+      capbrcup: "⩉",
+      capcap: "⩋",
+      capcup: "⩇",
+      capdot: "⩀",
+      CapitalDifferentialD: "ⅅ",
+      caps: "∩︀",
+      caret: "⁁",
+      caron: "ˇ",
+      Cayleys: "ℭ",
+      ccaps: "⩍",
+      Ccaron: "Č",
+      ccaron: "č",
+      Ccedil: "Ç",
+      ccedil: "ç",
+      Ccirc: "Ĉ",
+      ccirc: "ĉ",
+      Cconint: "∰",
+      ccups: "⩌",
+      ccupssm: "⩐",
+      Cdot: "Ċ",
+      cdot: "ċ",
+      cedil: "¸",
+      Cedilla: "¸",
+      cemptyv: "⦲",
+      cent: "¢",
+      CenterDot: "·",
+      centerdot: "·",
+      Cfr: "ℭ",
+      cfr: "𝔠",
+      CHcy: "Ч",
+      chcy: "ч",
+      check: "✓",
+      checkmark: "✓",
+      Chi: "Χ",
+      chi: "χ",
+      cir: "○",
+      circ: "ˆ",
+      circeq: "≗",
+      circlearrowleft: "↺",
+      circlearrowright: "↻",
+      circledast: "⊛",
+      circledcirc: "⊚",
+      circleddash: "⊝",
+      CircleDot: "⊙",
+      circledR: "®",
+      circledS: "Ⓢ",
+      CircleMinus: "⊖",
+      CirclePlus: "⊕",
+      CircleTimes: "⊗",
+      cirE: "⧃",
+      cire: "≗",
+      cirfnint: "⨐",
+      cirmid: "⫯",
+      cirscir: "⧂",
+      ClockwiseContourIntegral: "∲",
+      CloseCurlyDoubleQuote: "”",
+      CloseCurlyQuote: "’",
+      clubs: "♣",
+      clubsuit: "♣",
+      Colon: "∷",
+      colon: ":",
+      Colone: "⩴",
+      colone: "≔",
+      coloneq: "≔",
+      comma: ",",
+      commat: "@",
+      comp: "∁",
+      compfn: "∘",
+      complement: "∁",
+      complexes: "ℂ",
+      cong: "≅",
+      congdot: "⩭",
+      Congruent: "≡",
+      Conint: "∯",
+      conint: "∮",
+      ContourIntegral: "∮",
+      Copf: "ℂ",
+      copf: "𝕔",
+      coprod: "∐",
+      Coproduct: "∐",
+      COPY: "©",
+      copy: "©",
+      copysr: "℗",
+      CounterClockwiseContourIntegral: "∳",
+      crarr: "↵",
+      Cross: "⨯",
+      cross: "✗",
+      Cscr: "𝒞",
+      cscr: "𝒸",
+      csub: "⫏",
+      csube: "⫑",
+      csup: "⫐",
+      csupe: "⫒",
+      ctdot: "⋯",
+      cudarrl: "⤸",
+      cudarrr: "⤵",
+      cuepr: "⋞",
+      cuesc: "⋟",
+      cularr: "↶",
+      cularrp: "⤽",
+      Cup: "⋓",
+      cup: "∪",
+      cupbrcap: "⩈",
+      CupCap: "≍",
+      cupcap: "⩆",
+      cupcup: "⩊",
+      cupdot: "⊍",
+      cupor: "⩅",
+      cups: "∪︀",
+      curarr: "↷",
+      curarrm: "⤼",
+      curlyeqprec: "⋞",
+      curlyeqsucc: "⋟",
+      curlyvee: "⋎",
+      curlywedge: "⋏",
+      curren: "¤",
+      curvearrowleft: "↶",
+      curvearrowright: "↷",
+      cuvee: "⋎",
+      cuwed: "⋏",
+      cwconint: "∲",
+      cwint: "∱",
+      cylcty: "⌭",
+      Dagger: "‡",
+      dagger: "†",
+      daleth: "ℸ",
+      Darr: "↡",
+      dArr: "⇓",
+      darr: "↓",
+      dash: "‐",
+      Dashv: "⫤",
+      dashv: "⊣",
+      dbkarow: "⤏",
+      dblac: "˝",
+      Dcaron: "Ď",
+      dcaron: "ď",
+      Dcy: "Д",
+      dcy: "д",
+      DD: "ⅅ",
+      dd: "ⅆ",
+      ddagger: "‡",
+      ddarr: "⇊",
+      DDotrahd: "⤑",
+      ddotseq: "⩷",
+      deg: "°",
+      Del: "∇",
+      Delta: "Δ",
+      delta: "δ",
+      demptyv: "⦱",
+      dfisht: "⥿",
+      Dfr: "𝔇",
+      dfr: "𝔡",
+      dHar: "⥥",
+      dharl: "⇃",
+      dharr: "⇂",
+      DiacriticalAcute: "´",
+      DiacriticalDot: "˙",
+      DiacriticalDoubleAcute: "˝",
+      DiacriticalGrave: "`",
+      DiacriticalTilde: "˜",
+      diam: "⋄",
+      Diamond: "⋄",
+      diamond: "⋄",
+      diamondsuit: "♦",
+      diams: "♦",
+      die: "¨",
+      DifferentialD: "ⅆ",
+      digamma: "ϝ",
+      disin: "⋲",
+      div: "÷",
+      divide: "÷",
+      divideontimes: "⋇",
+      divonx: "⋇",
+      DJcy: "Ђ",
+      djcy: "ђ",
+      dlcorn: "⌞",
+      dlcrop: "⌍",
+      dollar: "$",
+      Dopf: "𝔻",
+      dopf: "𝕕",
+      Dot: "¨",
+      dot: "˙",
+      DotDot: "⃜",
+      doteq: "≐",
+      doteqdot: "≑",
+      DotEqual: "≐",
+      dotminus: "∸",
+      dotplus: "∔",
+      dotsquare: "⊡",
+      doublebarwedge: "⌆",
+      DoubleContourIntegral: "∯",
+      DoubleDot: "¨",
+      DoubleDownArrow: "⇓",
+      DoubleLeftArrow: "⇐",
+      DoubleLeftRightArrow: "⇔",
+      DoubleLeftTee: "⫤",
+      DoubleLongLeftArrow: "⟸",
+      DoubleLongLeftRightArrow: "⟺",
+      DoubleLongRightArrow: "⟹",
+      DoubleRightArrow: "⇒",
+      DoubleRightTee: "⊨",
+      DoubleUpArrow: "⇑",
+      DoubleUpDownArrow: "⇕",
+      DoubleVerticalBar: "∥",
+      DownArrow: "↓",
+      Downarrow: "⇓",
+      downarrow: "↓",
+      DownArrowBar: "⤓",
+      DownArrowUpArrow: "⇵",
+      DownBreve: "̑",
+      downdownarrows: "⇊",
+      downharpoonleft: "⇃",
+      downharpoonright: "⇂",
+      DownLeftRightVector: "⥐",
+      DownLeftTeeVector: "⥞",
+      DownLeftVector: "↽",
+      DownLeftVectorBar: "⥖",
+      DownRightTeeVector: "⥟",
+      DownRightVector: "⇁",
+      DownRightVectorBar: "⥗",
+      DownTee: "⊤",
+      DownTeeArrow: "↧",
+      drbkarow: "⤐",
+      drcorn: "⌟",
+      drcrop: "⌌",
+      Dscr: "𝒟",
+      dscr: "𝒹",
+      DScy: "Ѕ",
+      dscy: "ѕ",
+      dsol: "⧶",
+      Dstrok: "Đ",
+      dstrok: "đ",
+      dtdot: "⋱",
+      dtri: "▿",
+      dtrif: "▾",
+      duarr: "⇵",
+      duhar: "⥯",
+      dwangle: "⦦",
+      DZcy: "Џ",
+      dzcy: "џ",
+      dzigrarr: "⟿",
+      Eacute: "É",
+      eacute: "é",
+      easter: "⩮",
+      Ecaron: "Ě",
+      ecaron: "ě",
+      ecir: "≖",
+      Ecirc: "Ê",
+      ecirc: "ê",
+      ecolon: "≕",
+      Ecy: "Э",
+      ecy: "э",
+      eDDot: "⩷",
+      Edot: "Ė",
+      eDot: "≑",
+      edot: "ė",
+      ee: "ⅇ",
+      efDot: "≒",
+      Efr: "𝔈",
+      efr: "𝔢",
+      eg: "⪚",
+      Egrave: "È",
+      egrave: "è",
+      egs: "⪖",
+      egsdot: "⪘",
+      el: "⪙",
+      Element: "∈",
+      elinters: "⏧",
+      ell: "ℓ",
+      els: "⪕",
+      elsdot: "⪗",
+      Emacr: "Ē",
+      emacr: "ē",
+      empty: "∅",
+      emptyset: "∅",
+      EmptySmallSquare: "◻",
+      emptyv: "∅",
+      EmptyVerySmallSquare: "▫",
+      emsp: " ",
+      emsp13: " ",
+      emsp14: " ",
+      ENG: "Ŋ",
+      eng: "ŋ",
+      ensp: " ",
+      Eogon: "Ę",
+      eogon: "ę",
+      Eopf: "𝔼",
+      eopf: "𝕖",
+      epar: "⋕",
+      eparsl: "⧣",
+      eplus: "⩱",
+      epsi: "ε",
+      Epsilon: "Ε",
+      epsilon: "ε",
+      epsiv: "ϵ",
+      eqcirc: "≖",
+      eqcolon: "≕",
+      eqsim: "≂",
+      eqslantgtr: "⪖",
+      eqslantless: "⪕",
+      Equal: "⩵",
+      equals: "=",
+      EqualTilde: "≂",
+      equest: "≟",
+      Equilibrium: "⇌",
+      equiv: "≡",
+      equivDD: "⩸",
+      eqvparsl: "⧥",
+      erarr: "⥱",
+      erDot: "≓",
+      Escr: "ℰ",
+      escr: "ℯ",
+      esdot: "≐",
+      Esim: "⩳",
+      esim: "≂",
+      Eta: "Η",
+      eta: "η",
+      ETH: "Ð",
+      eth: "ð",
+      Euml: "Ë",
+      euml: "ë",
+      euro: "€",
+      excl: "!",
+      exist: "∃",
+      Exists: "∃",
+      expectation: "ℰ",
+      ExponentialE: "ⅇ",
+      exponentiale: "ⅇ",
+      fallingdotseq: "≒",
+      Fcy: "Ф",
+      fcy: "ф",
+      female: "♀",
+      ffilig: "ﬃ",
+      fflig: "ﬀ",
+      ffllig: "ﬄ",
+      Ffr: "𝔉",
+      ffr: "𝔣",
+      filig: "ﬁ",
+      FilledSmallSquare: "◼",
+      FilledVerySmallSquare: "▪",
+      fjlig: "fj",
+      flat: "♭",
+      fllig: "ﬂ",
+      fltns: "▱",
+      fnof: "ƒ",
+      Fopf: "𝔽",
+      fopf: "𝕗",
+      ForAll: "∀",
+      forall: "∀",
+      fork: "⋔",
+      forkv: "⫙",
+      Fouriertrf: "ℱ",
+      fpartint: "⨍",
+      frac12: "½",
+      frac13: "⅓",
+      frac14: "¼",
+      frac15: "⅕",
+      frac16: "⅙",
+      frac18: "⅛",
+      frac23: "⅔",
+      frac25: "⅖",
+      frac34: "¾",
+      frac35: "⅗",
+      frac38: "⅜",
+      frac45: "⅘",
+      frac56: "⅚",
+      frac58: "⅝",
+      frac78: "⅞",
+      frasl: "⁄",
+      frown: "⌢",
+      Fscr: "ℱ",
+      fscr: "𝒻",
+      gacute: "ǵ",
+      Gamma: "Γ",
+      gamma: "γ",
+      Gammad: "Ϝ",
+      gammad: "ϝ",
+      gap: "⪆",
+      Gbreve: "Ğ",
+      gbreve: "ğ",
+      Gcedil: "Ģ",
+      Gcirc: "Ĝ",
+      gcirc: "ĝ",
+      Gcy: "Г",
+      gcy: "г",
+      Gdot: "Ġ",
+      gdot: "ġ",
+      gE: "≧",
+      ge: "≥",
+      gEl: "⪌",
+      gel: "⋛",
+      geq: "≥",
+      geqq: "≧",
+      geqslant: "⩾",
+      ges: "⩾",
+      gescc: "⪩",
+      gesdot: "⪀",
+      gesdoto: "⪂",
+      gesdotol: "⪄",
+      gesl: "⋛︀",
+      gesles: "⪔",
+      Gfr: "𝔊",
+      gfr: "𝔤",
+      Gg: "⋙",
+      gg: "≫",
+      ggg: "⋙",
+      gimel: "ℷ",
+      GJcy: "Ѓ",
+      gjcy: "ѓ",
+      gl: "≷",
+      gla: "⪥",
+      glE: "⪒",
+      glj: "⪤",
+      gnap: "⪊",
+      gnapprox: "⪊",
+      gnE: "≩",
+      gne: "⪈",
+      gneq: "⪈",
+      gneqq: "≩",
+      gnsim: "⋧",
+      Gopf: "𝔾",
+      gopf: "𝕘",
+      grave: "`",
+      GreaterEqual: "≥",
+      GreaterEqualLess: "⋛",
+      GreaterFullEqual: "≧",
+      GreaterGreater: "⪢",
+      GreaterLess: "≷",
+      GreaterSlantEqual: "⩾",
+      GreaterTilde: "≳",
+      Gscr: "𝒢",
+      gscr: "ℊ",
+      gsim: "≳",
+      gsime: "⪎",
+      gsiml: "⪐",
+      Gt: "≫",
+      GT: ">",
+      gt: ">",
+      gtcc: "⪧",
+      gtcir: "⩺",
+      gtdot: "⋗",
+      gtlPar: "⦕",
+      gtquest: "⩼",
+      gtrapprox: "⪆",
+      gtrarr: "⥸",
+      gtrdot: "⋗",
+      gtreqless: "⋛",
+      gtreqqless: "⪌",
+      gtrless: "≷",
+      gtrsim: "≳",
+      gvertneqq: "≩︀",
+      gvnE: "≩︀",
+      Hacek: "ˇ",
+      hairsp: " ",
+      half: "½",
+      hamilt: "ℋ",
+      HARDcy: "Ъ",
+      hardcy: "ъ",
+      hArr: "⇔",
+      harr: "↔",
+      harrcir: "⥈",
+      harrw: "↭",
+      Hat: "^",
+      hbar: "ℏ",
+      Hcirc: "Ĥ",
+      hcirc: "ĥ",
+      hearts: "♥",
+      heartsuit: "♥",
+      hellip: "…",
+      hercon: "⊹",
+      Hfr: "ℌ",
+      hfr: "𝔥",
+      HilbertSpace: "ℋ",
+      hksearow: "⤥",
+      hkswarow: "⤦",
+      hoarr: "⇿",
+      homtht: "∻",
+      hookleftarrow: "↩",
+      hookrightarrow: "↪",
+      Hopf: "ℍ",
+      hopf: "𝕙",
+      horbar: "―",
+      HorizontalLine: "─",
+      Hscr: "ℋ",
+      hscr: "𝒽",
+      hslash: "ℏ",
+      Hstrok: "Ħ",
+      hstrok: "ħ",
+      HumpDownHump: "≎",
+      HumpEqual: "≏",
+      hybull: "⁃",
+      hyphen: "‐",
+      Iacute: "Í",
+      iacute: "í",
+      ic: "⁣",
+      Icirc: "Î",
+      icirc: "î",
+      Icy: "И",
+      icy: "и",
+      Idot: "İ",
+      IEcy: "Е",
+      iecy: "е",
+      iexcl: "¡",
+      iff: "⇔",
+      Ifr: "ℑ",
+      ifr: "𝔦",
+      Igrave: "Ì",
+      igrave: "ì",
+      ii: "ⅈ",
+      iiiint: "⨌",
+      iiint: "∭",
+      iinfin: "⧜",
+      iiota: "℩",
+      IJlig: "Ĳ",
+      ijlig: "ĳ",
+      Im: "ℑ",
+      Imacr: "Ī",
+      imacr: "ī",
+      image: "ℑ",
+      ImaginaryI: "ⅈ",
+      imagline: "ℐ",
+      imagpart: "ℑ",
+      imath: "ı",
+      imof: "⊷",
+      imped: "Ƶ",
+      Implies: "⇒",
+      in: "∈",
+      incare: "℅",
+      infin: "∞",
+      infintie: "⧝",
+      inodot: "ı",
+      Int: "∬",
+      int: "∫",
+      intcal: "⊺",
+      integers: "ℤ",
+      Integral: "∫",
+      intercal: "⊺",
+      Intersection: "⋂",
+      intlarhk: "⨗",
+      intprod: "⨼",
+      InvisibleComma: "⁣",
+      InvisibleTimes: "⁢",
+      IOcy: "Ё",
+      iocy: "ё",
+      Iogon: "Į",
+      iogon: "į",
+      Iopf: "𝕀",
+      iopf: "𝕚",
+      Iota: "Ι",
+      iota: "ι",
+      iprod: "⨼",
+      iquest: "¿",
+      Iscr: "ℐ",
+      iscr: "𝒾",
+      isin: "∈",
+      isindot: "⋵",
+      isinE: "⋹",
+      isins: "⋴",
+      isinsv: "⋳",
+      isinv: "∈",
+      it: "⁢",
+      Itilde: "Ĩ",
+      itilde: "ĩ",
+      Iukcy: "І",
+      iukcy: "і",
+      Iuml: "Ï",
+      iuml: "ï",
+      Jcirc: "Ĵ",
+      jcirc: "ĵ",
+      Jcy: "Й",
+      jcy: "й",
+      Jfr: "𝔍",
+      jfr: "𝔧",
+      jmath: "ȷ",
+      Jopf: "𝕁",
+      jopf: "𝕛",
+      Jscr: "𝒥",
+      jscr: "𝒿",
+      Jsercy: "Ј",
+      jsercy: "ј",
+      Jukcy: "Є",
+      jukcy: "є",
+      Kappa: "Κ",
+      kappa: "κ",
+      kappav: "ϰ",
+      Kcedil: "Ķ",
+      kcedil: "ķ",
+      Kcy: "К",
+      kcy: "к",
+      Kfr: "𝔎",
+      kfr: "𝔨",
+      kgreen: "ĸ",
+      KHcy: "Х",
+      khcy: "х",
+      KJcy: "Ќ",
+      kjcy: "ќ",
+      Kopf: "𝕂",
+      kopf: "𝕜",
+      Kscr: "𝒦",
+      kscr: "𝓀",
+      lAarr: "⇚",
+      Lacute: "Ĺ",
+      lacute: "ĺ",
+      laemptyv: "⦴",
+      lagran: "ℒ",
+      Lambda: "Λ",
+      lambda: "λ",
+      Lang: "⟪",
+      lang: "⟨",
+      langd: "⦑",
+      langle: "⟨",
+      lap: "⪅",
+      Laplacetrf: "ℒ",
+      laquo: "«",
+      Larr: "↞",
+      lArr: "⇐",
+      larr: "←",
+      larrb: "⇤",
+      larrbfs: "⤟",
+      larrfs: "⤝",
+      larrhk: "↩",
+      larrlp: "↫",
+      larrpl: "⤹",
+      larrsim: "⥳",
+      larrtl: "↢",
+      lat: "⪫",
+      lAtail: "⤛",
+      latail: "⤙",
+      late: "⪭",
+      lates: "⪭︀",
+      lBarr: "⤎",
+      lbarr: "⤌",
+      lbbrk: "❲",
+      lbrace: "{",
+      lbrack: "[",
+      lbrke: "⦋",
+      lbrksld: "⦏",
+      lbrkslu: "⦍",
+      Lcaron: "Ľ",
+      lcaron: "ľ",
+      Lcedil: "Ļ",
+      lcedil: "ļ",
+      lceil: "⌈",
+      lcub: "{",
+      Lcy: "Л",
+      lcy: "л",
+      ldca: "⤶",
+      ldquo: "“",
+      ldquor: "„",
+      ldrdhar: "⥧",
+      ldrushar: "⥋",
+      ldsh: "↲",
+      lE: "≦",
+      le: "≤",
+      LeftAngleBracket: "⟨",
+      LeftArrow: "←",
+      Leftarrow: "⇐",
+      leftarrow: "←",
+      LeftArrowBar: "⇤",
+      LeftArrowRightArrow: "⇆",
+      leftarrowtail: "↢",
+      LeftCeiling: "⌈",
+      LeftDoubleBracket: "⟦",
+      LeftDownTeeVector: "⥡",
+      LeftDownVector: "⇃",
+      LeftDownVectorBar: "⥙",
+      LeftFloor: "⌊",
+      leftharpoondown: "↽",
+      leftharpoonup: "↼",
+      leftleftarrows: "⇇",
+      LeftRightArrow: "↔",
+      Leftrightarrow: "⇔",
+      leftrightarrow: "↔",
+      leftrightarrows: "⇆",
+      leftrightharpoons: "⇋",
+      leftrightsquigarrow: "↭",
+      LeftRightVector: "⥎",
+      LeftTee: "⊣",
+      LeftTeeArrow: "↤",
+      LeftTeeVector: "⥚",
+      leftthreetimes: "⋋",
+      LeftTriangle: "⊲",
+      LeftTriangleBar: "⧏",
+      LeftTriangleEqual: "⊴",
+      LeftUpDownVector: "⥑",
+      LeftUpTeeVector: "⥠",
+      LeftUpVector: "↿",
+      LeftUpVectorBar: "⥘",
+      LeftVector: "↼",
+      LeftVectorBar: "⥒",
+      lEg: "⪋",
+      leg: "⋚",
+      leq: "≤",
+      leqq: "≦",
+      leqslant: "⩽",
+      les: "⩽",
+      lescc: "⪨",
+      lesdot: "⩿",
+      lesdoto: "⪁",
+      lesdotor: "⪃",
+      lesg: "⋚︀",
+      lesges: "⪓",
+      lessapprox: "⪅",
+      lessdot: "⋖",
+      lesseqgtr: "⋚",
+      lesseqqgtr: "⪋",
+      LessEqualGreater: "⋚",
+      LessFullEqual: "≦",
+      LessGreater: "≶",
+      lessgtr: "≶",
+      LessLess: "⪡",
+      lesssim: "≲",
+      LessSlantEqual: "⩽",
+      LessTilde: "≲",
+      lfisht: "⥼",
+      lfloor: "⌊",
+      Lfr: "𝔏",
+      lfr: "𝔩",
+      lg: "≶",
+      lgE: "⪑",
+      lHar: "⥢",
+      lhard: "↽",
+      lharu: "↼",
+      lharul: "⥪",
+      lhblk: "▄",
+      LJcy: "Љ",
+      ljcy: "љ",
+      Ll: "⋘",
+      ll: "≪",
+      llarr: "⇇",
+      llcorner: "⌞",
+      Lleftarrow: "⇚",
+      llhard: "⥫",
+      lltri: "◺",
+      Lmidot: "Ŀ",
+      lmidot: "ŀ",
+      lmoust: "⎰",
+      lmoustache: "⎰",
+      lnap: "⪉",
+      lnapprox: "⪉",
+      lnE: "≨",
+      lne: "⪇",
+      lneq: "⪇",
+      lneqq: "≨",
+      lnsim: "⋦",
+      loang: "⟬",
+      loarr: "⇽",
+      lobrk: "⟦",
+      LongLeftArrow: "⟵",
+      Longleftarrow: "⟸",
+      longleftarrow: "⟵",
+      LongLeftRightArrow: "⟷",
+      Longleftrightarrow: "⟺",
+      longleftrightarrow: "⟷",
+      longmapsto: "⟼",
+      LongRightArrow: "⟶",
+      Longrightarrow: "⟹",
+      longrightarrow: "⟶",
+      looparrowleft: "↫",
+      looparrowright: "↬",
+      lopar: "⦅",
+      Lopf: "𝕃",
+      lopf: "𝕝",
+      loplus: "⨭",
+      lotimes: "⨴",
+      lowast: "∗",
+      lowbar: "_",
+      LowerLeftArrow: "↙",
+      LowerRightArrow: "↘",
+      loz: "◊",
+      lozenge: "◊",
+      lozf: "⧫",
+      lpar: "(",
+      lparlt: "⦓",
+      lrarr: "⇆",
+      lrcorner: "⌟",
+      lrhar: "⇋",
+      lrhard: "⥭",
+      lrm: "‎",
+      lrtri: "⊿",
+      lsaquo: "‹",
+      Lscr: "ℒ",
+      lscr: "𝓁",
+      Lsh: "↰",
+      lsh: "↰",
+      lsim: "≲",
+      lsime: "⪍",
+      lsimg: "⪏",
+      lsqb: "[",
+      lsquo: "‘",
+      lsquor: "‚",
+      Lstrok: "Ł",
+      lstrok: "ł",
+      Lt: "≪",
+      LT: "<",
+      lt: "<",
+      ltcc: "⪦",
+      ltcir: "⩹",
+      ltdot: "⋖",
+      lthree: "⋋",
+      ltimes: "⋉",
+      ltlarr: "⥶",
+      ltquest: "⩻",
+      ltri: "◃",
+      ltrie: "⊴",
+      ltrif: "◂",
+      ltrPar: "⦖",
+      lurdshar: "⥊",
+      luruhar: "⥦",
+      lvertneqq: "≨︀",
+      lvnE: "≨︀",
+      macr: "¯",
+      male: "♂",
+      malt: "✠",
+      maltese: "✠",
+      Map: "⤅",
+      map: "↦",
+      mapsto: "↦",
+      mapstodown: "↧",
+      mapstoleft: "↤",
+      mapstoup: "↥",
+      marker: "▮",
+      mcomma: "⨩",
+      Mcy: "М",
+      mcy: "м",
+      mdash: "—",
+      mDDot: "∺",
+      measuredangle: "∡",
+      MediumSpace: " ",
+      Mellintrf: "ℳ",
+      Mfr: "𝔐",
+      mfr: "𝔪",
+      mho: "℧",
+      micro: "µ",
+      mid: "∣",
+      midast: "*",
+      midcir: "⫰",
+      middot: "·",
+      minus: "−",
+      minusb: "⊟",
+      minusd: "∸",
+      minusdu: "⨪",
+      MinusPlus: "∓",
+      mlcp: "⫛",
+      mldr: "…",
+      mnplus: "∓",
+      models: "⊧",
+      Mopf: "𝕄",
+      mopf: "𝕞",
+      mp: "∓",
+      Mscr: "ℳ",
+      mscr: "𝓂",
+      mstpos: "∾",
+      Mu: "Μ",
+      mu: "μ",
+      multimap: "⊸",
+      mumap: "⊸",
+      nabla: "∇",
+      Nacute: "Ń",
+      nacute: "ń",
+      nang: "∠⃒",
+      nap: "≉",
+      napE: "⩰̸",
+      napid: "≋̸",
+      napos: "ŉ",
+      napprox: "≉",
+      natur: "♮",
+      natural: "♮",
+      naturals: "ℕ",
+      nbsp: " ",
+      nbump: "≎̸",
+      nbumpe: "≏̸",
+      ncap: "⩃",
+      Ncaron: "Ň",
+      ncaron: "ň",
+      Ncedil: "Ņ",
+      ncedil: "ņ",
+      ncong: "≇",
+      ncongdot: "⩭̸",
+      ncup: "⩂",
+      Ncy: "Н",
+      ncy: "н",
+      ndash: "–",
+      ne: "≠",
+      nearhk: "⤤",
+      neArr: "⇗",
+      nearr: "↗",
+      nearrow: "↗",
+      nedot: "≐̸",
+      NegativeMediumSpace: "​",
+      NegativeThickSpace: "​",
+      NegativeThinSpace: "​",
+      NegativeVeryThinSpace: "​",
+      nequiv: "≢",
+      nesear: "⤨",
+      nesim: "≂̸",
+      NestedGreaterGreater: "≫",
+      NestedLessLess: "≪",
+      NewLine: `
+`,
+      nexist: "∄",
+      nexists: "∄",
+      Nfr: "𝔑",
+      nfr: "𝔫",
+      ngE: "≧̸",
+      nge: "≱",
+      ngeq: "≱",
+      ngeqq: "≧̸",
+      ngeqslant: "⩾̸",
+      nges: "⩾̸",
+      nGg: "⋙̸",
+      ngsim: "≵",
+      nGt: "≫⃒",
+      ngt: "≯",
+      ngtr: "≯",
+      nGtv: "≫̸",
+      nhArr: "⇎",
+      nharr: "↮",
+      nhpar: "⫲",
+      ni: "∋",
+      nis: "⋼",
+      nisd: "⋺",
+      niv: "∋",
+      NJcy: "Њ",
+      njcy: "њ",
+      nlArr: "⇍",
+      nlarr: "↚",
+      nldr: "‥",
+      nlE: "≦̸",
+      nle: "≰",
+      nLeftarrow: "⇍",
+      nleftarrow: "↚",
+      nLeftrightarrow: "⇎",
+      nleftrightarrow: "↮",
+      nleq: "≰",
+      nleqq: "≦̸",
+      nleqslant: "⩽̸",
+      nles: "⩽̸",
+      nless: "≮",
+      nLl: "⋘̸",
+      nlsim: "≴",
+      nLt: "≪⃒",
+      nlt: "≮",
+      nltri: "⋪",
+      nltrie: "⋬",
+      nLtv: "≪̸",
+      nmid: "∤",
+      NoBreak: "⁠",
+      NonBreakingSpace: " ",
+      Nopf: "ℕ",
+      nopf: "𝕟",
+      Not: "⫬",
+      not: "¬",
+      NotCongruent: "≢",
+      NotCupCap: "≭",
+      NotDoubleVerticalBar: "∦",
+      NotElement: "∉",
+      NotEqual: "≠",
+      NotEqualTilde: "≂̸",
+      NotExists: "∄",
+      NotGreater: "≯",
+      NotGreaterEqual: "≱",
+      NotGreaterFullEqual: "≧̸",
+      NotGreaterGreater: "≫̸",
+      NotGreaterLess: "≹",
+      NotGreaterSlantEqual: "⩾̸",
+      NotGreaterTilde: "≵",
+      NotHumpDownHump: "≎̸",
+      NotHumpEqual: "≏̸",
+      notin: "∉",
+      notindot: "⋵̸",
+      notinE: "⋹̸",
+      notinva: "∉",
+      notinvb: "⋷",
+      notinvc: "⋶",
+      NotLeftTriangle: "⋪",
+      NotLeftTriangleBar: "⧏̸",
+      NotLeftTriangleEqual: "⋬",
+      NotLess: "≮",
+      NotLessEqual: "≰",
+      NotLessGreater: "≸",
+      NotLessLess: "≪̸",
+      NotLessSlantEqual: "⩽̸",
+      NotLessTilde: "≴",
+      NotNestedGreaterGreater: "⪢̸",
+      NotNestedLessLess: "⪡̸",
+      notni: "∌",
+      notniva: "∌",
+      notnivb: "⋾",
+      notnivc: "⋽",
+      NotPrecedes: "⊀",
+      NotPrecedesEqual: "⪯̸",
+      NotPrecedesSlantEqual: "⋠",
+      NotReverseElement: "∌",
+      NotRightTriangle: "⋫",
+      NotRightTriangleBar: "⧐̸",
+      NotRightTriangleEqual: "⋭",
+      NotSquareSubset: "⊏̸",
+      NotSquareSubsetEqual: "⋢",
+      NotSquareSuperset: "⊐̸",
+      NotSquareSupersetEqual: "⋣",
+      NotSubset: "⊂⃒",
+      NotSubsetEqual: "⊈",
+      NotSucceeds: "⊁",
+      NotSucceedsEqual: "⪰̸",
+      NotSucceedsSlantEqual: "⋡",
+      NotSucceedsTilde: "≿̸",
+      NotSuperset: "⊃⃒",
+      NotSupersetEqual: "⊉",
+      NotTilde: "≁",
+      NotTildeEqual: "≄",
+      NotTildeFullEqual: "≇",
+      NotTildeTilde: "≉",
+      NotVerticalBar: "∤",
+      npar: "∦",
+      nparallel: "∦",
+      nparsl: "⫽⃥",
+      npart: "∂̸",
+      npolint: "⨔",
+      npr: "⊀",
+      nprcue: "⋠",
+      npre: "⪯̸",
+      nprec: "⊀",
+      npreceq: "⪯̸",
+      nrArr: "⇏",
+      nrarr: "↛",
+      nrarrc: "⤳̸",
+      nrarrw: "↝̸",
+      nRightarrow: "⇏",
+      nrightarrow: "↛",
+      nrtri: "⋫",
+      nrtrie: "⋭",
+      nsc: "⊁",
+      nsccue: "⋡",
+      nsce: "⪰̸",
+      Nscr: "𝒩",
+      nscr: "𝓃",
+      nshortmid: "∤",
+      nshortparallel: "∦",
+      nsim: "≁",
+      nsime: "≄",
+      nsimeq: "≄",
+      nsmid: "∤",
+      nspar: "∦",
+      nsqsube: "⋢",
+      nsqsupe: "⋣",
+      nsub: "⊄",
+      nsubE: "⫅̸",
+      nsube: "⊈",
+      nsubset: "⊂⃒",
+      nsubseteq: "⊈",
+      nsubseteqq: "⫅̸",
+      nsucc: "⊁",
+      nsucceq: "⪰̸",
+      nsup: "⊅",
+      nsupE: "⫆̸",
+      nsupe: "⊉",
+      nsupset: "⊃⃒",
+      nsupseteq: "⊉",
+      nsupseteqq: "⫆̸",
+      ntgl: "≹",
+      Ntilde: "Ñ",
+      ntilde: "ñ",
+      ntlg: "≸",
+      ntriangleleft: "⋪",
+      ntrianglelefteq: "⋬",
+      ntriangleright: "⋫",
+      ntrianglerighteq: "⋭",
+      Nu: "Ν",
+      nu: "ν",
+      num: "#",
+      numero: "№",
+      numsp: " ",
+      nvap: "≍⃒",
+      nVDash: "⊯",
+      nVdash: "⊮",
+      nvDash: "⊭",
+      nvdash: "⊬",
+      nvge: "≥⃒",
+      nvgt: ">⃒",
+      nvHarr: "⤄",
+      nvinfin: "⧞",
+      nvlArr: "⤂",
+      nvle: "≤⃒",
+      nvlt: "<⃒",
+      nvltrie: "⊴⃒",
+      nvrArr: "⤃",
+      nvrtrie: "⊵⃒",
+      nvsim: "∼⃒",
+      nwarhk: "⤣",
+      nwArr: "⇖",
+      nwarr: "↖",
+      nwarrow: "↖",
+      nwnear: "⤧",
+      Oacute: "Ó",
+      oacute: "ó",
+      oast: "⊛",
+      ocir: "⊚",
+      Ocirc: "Ô",
+      ocirc: "ô",
+      Ocy: "О",
+      ocy: "о",
+      odash: "⊝",
+      Odblac: "Ő",
+      odblac: "ő",
+      odiv: "⨸",
+      odot: "⊙",
+      odsold: "⦼",
+      OElig: "Œ",
+      oelig: "œ",
+      ofcir: "⦿",
+      Ofr: "𝔒",
+      ofr: "𝔬",
+      ogon: "˛",
+      Ograve: "Ò",
+      ograve: "ò",
+      ogt: "⧁",
+      ohbar: "⦵",
+      ohm: "Ω",
+      oint: "∮",
+      olarr: "↺",
+      olcir: "⦾",
+      olcross: "⦻",
+      oline: "‾",
+      olt: "⧀",
+      Omacr: "Ō",
+      omacr: "ō",
+      Omega: "Ω",
+      omega: "ω",
+      Omicron: "Ο",
+      omicron: "ο",
+      omid: "⦶",
+      ominus: "⊖",
+      Oopf: "𝕆",
+      oopf: "𝕠",
+      opar: "⦷",
+      OpenCurlyDoubleQuote: "“",
+      OpenCurlyQuote: "‘",
+      operp: "⦹",
+      oplus: "⊕",
+      Or: "⩔",
+      or: "∨",
+      orarr: "↻",
+      ord: "⩝",
+      order: "ℴ",
+      orderof: "ℴ",
+      ordf: "ª",
+      ordm: "º",
+      origof: "⊶",
+      oror: "⩖",
+      orslope: "⩗",
+      orv: "⩛",
+      oS: "Ⓢ",
+      Oscr: "𝒪",
+      oscr: "ℴ",
+      Oslash: "Ø",
+      oslash: "ø",
+      osol: "⊘",
+      Otilde: "Õ",
+      otilde: "õ",
+      Otimes: "⨷",
+      otimes: "⊗",
+      otimesas: "⨶",
+      Ouml: "Ö",
+      ouml: "ö",
+      ovbar: "⌽",
+      OverBar: "‾",
+      OverBrace: "⏞",
+      OverBracket: "⎴",
+      OverParenthesis: "⏜",
+      par: "∥",
+      para: "¶",
+      parallel: "∥",
+      parsim: "⫳",
+      parsl: "⫽",
+      part: "∂",
+      PartialD: "∂",
+      Pcy: "П",
+      pcy: "п",
+      percnt: "%",
+      period: ".",
+      permil: "‰",
+      perp: "⊥",
+      pertenk: "‱",
+      Pfr: "𝔓",
+      pfr: "𝔭",
+      Phi: "Φ",
+      phi: "φ",
+      phiv: "ϕ",
+      phmmat: "ℳ",
+      phone: "☎",
+      Pi: "Π",
+      pi: "π",
+      pitchfork: "⋔",
+      piv: "ϖ",
+      planck: "ℏ",
+      planckh: "ℎ",
+      plankv: "ℏ",
+      plus: "+",
+      plusacir: "⨣",
+      plusb: "⊞",
+      pluscir: "⨢",
+      plusdo: "∔",
+      plusdu: "⨥",
+      pluse: "⩲",
+      PlusMinus: "±",
+      plusmn: "±",
+      plussim: "⨦",
+      plustwo: "⨧",
+      pm: "±",
+      Poincareplane: "ℌ",
+      pointint: "⨕",
+      Popf: "ℙ",
+      popf: "𝕡",
+      pound: "£",
+      Pr: "⪻",
+      pr: "≺",
+      prap: "⪷",
+      prcue: "≼",
+      prE: "⪳",
+      pre: "⪯",
+      prec: "≺",
+      precapprox: "⪷",
+      preccurlyeq: "≼",
+      Precedes: "≺",
+      PrecedesEqual: "⪯",
+      PrecedesSlantEqual: "≼",
+      PrecedesTilde: "≾",
+      preceq: "⪯",
+      precnapprox: "⪹",
+      precneqq: "⪵",
+      precnsim: "⋨",
+      precsim: "≾",
+      Prime: "″",
+      prime: "′",
+      primes: "ℙ",
+      prnap: "⪹",
+      prnE: "⪵",
+      prnsim: "⋨",
+      prod: "∏",
+      Product: "∏",
+      profalar: "⌮",
+      profline: "⌒",
+      profsurf: "⌓",
+      prop: "∝",
+      Proportion: "∷",
+      Proportional: "∝",
+      propto: "∝",
+      prsim: "≾",
+      prurel: "⊰",
+      Pscr: "𝒫",
+      pscr: "𝓅",
+      Psi: "Ψ",
+      psi: "ψ",
+      puncsp: " ",
+      Qfr: "𝔔",
+      qfr: "𝔮",
+      qint: "⨌",
+      Qopf: "ℚ",
+      qopf: "𝕢",
+      qprime: "⁗",
+      Qscr: "𝒬",
+      qscr: "𝓆",
+      quaternions: "ℍ",
+      quatint: "⨖",
+      quest: "?",
+      questeq: "≟",
+      QUOT: '"',
+      quot: '"',
+      rAarr: "⇛",
+      race: "∽̱",
+      Racute: "Ŕ",
+      racute: "ŕ",
+      radic: "√",
+      raemptyv: "⦳",
+      Rang: "⟫",
+      rang: "⟩",
+      rangd: "⦒",
+      range: "⦥",
+      rangle: "⟩",
+      raquo: "»",
+      Rarr: "↠",
+      rArr: "⇒",
+      rarr: "→",
+      rarrap: "⥵",
+      rarrb: "⇥",
+      rarrbfs: "⤠",
+      rarrc: "⤳",
+      rarrfs: "⤞",
+      rarrhk: "↪",
+      rarrlp: "↬",
+      rarrpl: "⥅",
+      rarrsim: "⥴",
+      Rarrtl: "⤖",
+      rarrtl: "↣",
+      rarrw: "↝",
+      rAtail: "⤜",
+      ratail: "⤚",
+      ratio: "∶",
+      rationals: "ℚ",
+      RBarr: "⤐",
+      rBarr: "⤏",
+      rbarr: "⤍",
+      rbbrk: "❳",
+      rbrace: "}",
+      rbrack: "]",
+      rbrke: "⦌",
+      rbrksld: "⦎",
+      rbrkslu: "⦐",
+      Rcaron: "Ř",
+      rcaron: "ř",
+      Rcedil: "Ŗ",
+      rcedil: "ŗ",
+      rceil: "⌉",
+      rcub: "}",
+      Rcy: "Р",
+      rcy: "р",
+      rdca: "⤷",
+      rdldhar: "⥩",
+      rdquo: "”",
+      rdquor: "”",
+      rdsh: "↳",
+      Re: "ℜ",
+      real: "ℜ",
+      realine: "ℛ",
+      realpart: "ℜ",
+      reals: "ℝ",
+      rect: "▭",
+      REG: "®",
+      reg: "®",
+      ReverseElement: "∋",
+      ReverseEquilibrium: "⇋",
+      ReverseUpEquilibrium: "⥯",
+      rfisht: "⥽",
+      rfloor: "⌋",
+      Rfr: "ℜ",
+      rfr: "𝔯",
+      rHar: "⥤",
+      rhard: "⇁",
+      rharu: "⇀",
+      rharul: "⥬",
+      Rho: "Ρ",
+      rho: "ρ",
+      rhov: "ϱ",
+      RightAngleBracket: "⟩",
+      RightArrow: "→",
+      Rightarrow: "⇒",
+      rightarrow: "→",
+      RightArrowBar: "⇥",
+      RightArrowLeftArrow: "⇄",
+      rightarrowtail: "↣",
+      RightCeiling: "⌉",
+      RightDoubleBracket: "⟧",
+      RightDownTeeVector: "⥝",
+      RightDownVector: "⇂",
+      RightDownVectorBar: "⥕",
+      RightFloor: "⌋",
+      rightharpoondown: "⇁",
+      rightharpoonup: "⇀",
+      rightleftarrows: "⇄",
+      rightleftharpoons: "⇌",
+      rightrightarrows: "⇉",
+      rightsquigarrow: "↝",
+      RightTee: "⊢",
+      RightTeeArrow: "↦",
+      RightTeeVector: "⥛",
+      rightthreetimes: "⋌",
+      RightTriangle: "⊳",
+      RightTriangleBar: "⧐",
+      RightTriangleEqual: "⊵",
+      RightUpDownVector: "⥏",
+      RightUpTeeVector: "⥜",
+      RightUpVector: "↾",
+      RightUpVectorBar: "⥔",
+      RightVector: "⇀",
+      RightVectorBar: "⥓",
+      ring: "˚",
+      risingdotseq: "≓",
+      rlarr: "⇄",
+      rlhar: "⇌",
+      rlm: "‏",
+      rmoust: "⎱",
+      rmoustache: "⎱",
+      rnmid: "⫮",
+      roang: "⟭",
+      roarr: "⇾",
+      robrk: "⟧",
+      ropar: "⦆",
+      Ropf: "ℝ",
+      ropf: "𝕣",
+      roplus: "⨮",
+      rotimes: "⨵",
+      RoundImplies: "⥰",
+      rpar: ")",
+      rpargt: "⦔",
+      rppolint: "⨒",
+      rrarr: "⇉",
+      Rrightarrow: "⇛",
+      rsaquo: "›",
+      Rscr: "ℛ",
+      rscr: "𝓇",
+      Rsh: "↱",
+      rsh: "↱",
+      rsqb: "]",
+      rsquo: "’",
+      rsquor: "’",
+      rthree: "⋌",
+      rtimes: "⋊",
+      rtri: "▹",
+      rtrie: "⊵",
+      rtrif: "▸",
+      rtriltri: "⧎",
+      RuleDelayed: "⧴",
+      ruluhar: "⥨",
+      rx: "℞",
+      Sacute: "Ś",
+      sacute: "ś",
+      sbquo: "‚",
+      Sc: "⪼",
+      sc: "≻",
+      scap: "⪸",
+      Scaron: "Š",
+      scaron: "š",
+      sccue: "≽",
+      scE: "⪴",
+      sce: "⪰",
+      Scedil: "Ş",
+      scedil: "ş",
+      Scirc: "Ŝ",
+      scirc: "ŝ",
+      scnap: "⪺",
+      scnE: "⪶",
+      scnsim: "⋩",
+      scpolint: "⨓",
+      scsim: "≿",
+      Scy: "С",
+      scy: "с",
+      sdot: "⋅",
+      sdotb: "⊡",
+      sdote: "⩦",
+      searhk: "⤥",
+      seArr: "⇘",
+      searr: "↘",
+      searrow: "↘",
+      sect: "§",
+      semi: ";",
+      seswar: "⤩",
+      setminus: "∖",
+      setmn: "∖",
+      sext: "✶",
+      Sfr: "𝔖",
+      sfr: "𝔰",
+      sfrown: "⌢",
+      sharp: "♯",
+      SHCHcy: "Щ",
+      shchcy: "щ",
+      SHcy: "Ш",
+      shcy: "ш",
+      ShortDownArrow: "↓",
+      ShortLeftArrow: "←",
+      shortmid: "∣",
+      shortparallel: "∥",
+      ShortRightArrow: "→",
+      ShortUpArrow: "↑",
+      shy: "­",
+      Sigma: "Σ",
+      sigma: "σ",
+      sigmaf: "ς",
+      sigmav: "ς",
+      sim: "∼",
+      simdot: "⩪",
+      sime: "≃",
+      simeq: "≃",
+      simg: "⪞",
+      simgE: "⪠",
+      siml: "⪝",
+      simlE: "⪟",
+      simne: "≆",
+      simplus: "⨤",
+      simrarr: "⥲",
+      slarr: "←",
+      SmallCircle: "∘",
+      smallsetminus: "∖",
+      smashp: "⨳",
+      smeparsl: "⧤",
+      smid: "∣",
+      smile: "⌣",
+      smt: "⪪",
+      smte: "⪬",
+      smtes: "⪬︀",
+      SOFTcy: "Ь",
+      softcy: "ь",
+      sol: "/",
+      solb: "⧄",
+      solbar: "⌿",
+      Sopf: "𝕊",
+      sopf: "𝕤",
+      spades: "♠",
+      spadesuit: "♠",
+      spar: "∥",
+      sqcap: "⊓",
+      sqcaps: "⊓︀",
+      sqcup: "⊔",
+      sqcups: "⊔︀",
+      Sqrt: "√",
+      sqsub: "⊏",
+      sqsube: "⊑",
+      sqsubset: "⊏",
+      sqsubseteq: "⊑",
+      sqsup: "⊐",
+      sqsupe: "⊒",
+      sqsupset: "⊐",
+      sqsupseteq: "⊒",
+      squ: "□",
+      Square: "□",
+      square: "□",
+      SquareIntersection: "⊓",
+      SquareSubset: "⊏",
+      SquareSubsetEqual: "⊑",
+      SquareSuperset: "⊐",
+      SquareSupersetEqual: "⊒",
+      SquareUnion: "⊔",
+      squarf: "▪",
+      squf: "▪",
+      srarr: "→",
+      Sscr: "𝒮",
+      sscr: "𝓈",
+      ssetmn: "∖",
+      ssmile: "⌣",
+      sstarf: "⋆",
+      Star: "⋆",
+      star: "☆",
+      starf: "★",
+      straightepsilon: "ϵ",
+      straightphi: "ϕ",
+      strns: "¯",
+      Sub: "⋐",
+      sub: "⊂",
+      subdot: "⪽",
+      subE: "⫅",
+      sube: "⊆",
+      subedot: "⫃",
+      submult: "⫁",
+      subnE: "⫋",
+      subne: "⊊",
+      subplus: "⪿",
+      subrarr: "⥹",
+      Subset: "⋐",
+      subset: "⊂",
+      subseteq: "⊆",
+      subseteqq: "⫅",
+      SubsetEqual: "⊆",
+      subsetneq: "⊊",
+      subsetneqq: "⫋",
+      subsim: "⫇",
+      subsub: "⫕",
+      subsup: "⫓",
+      succ: "≻",
+      succapprox: "⪸",
+      succcurlyeq: "≽",
+      Succeeds: "≻",
+      SucceedsEqual: "⪰",
+      SucceedsSlantEqual: "≽",
+      SucceedsTilde: "≿",
+      succeq: "⪰",
+      succnapprox: "⪺",
+      succneqq: "⪶",
+      succnsim: "⋩",
+      succsim: "≿",
+      SuchThat: "∋",
+      Sum: "∑",
+      sum: "∑",
+      sung: "♪",
+      Sup: "⋑",
+      sup: "⊃",
+      sup1: "¹",
+      sup2: "²",
+      sup3: "³",
+      supdot: "⪾",
+      supdsub: "⫘",
+      supE: "⫆",
+      supe: "⊇",
+      supedot: "⫄",
+      Superset: "⊃",
+      SupersetEqual: "⊇",
+      suphsol: "⟉",
+      suphsub: "⫗",
+      suplarr: "⥻",
+      supmult: "⫂",
+      supnE: "⫌",
+      supne: "⊋",
+      supplus: "⫀",
+      Supset: "⋑",
+      supset: "⊃",
+      supseteq: "⊇",
+      supseteqq: "⫆",
+      supsetneq: "⊋",
+      supsetneqq: "⫌",
+      supsim: "⫈",
+      supsub: "⫔",
+      supsup: "⫖",
+      swarhk: "⤦",
+      swArr: "⇙",
+      swarr: "↙",
+      swarrow: "↙",
+      swnwar: "⤪",
+      szlig: "ß",
+      Tab: "	",
+      target: "⌖",
+      Tau: "Τ",
+      tau: "τ",
+      tbrk: "⎴",
+      Tcaron: "Ť",
+      tcaron: "ť",
+      Tcedil: "Ţ",
+      tcedil: "ţ",
+      Tcy: "Т",
+      tcy: "т",
+      tdot: "⃛",
+      telrec: "⌕",
+      Tfr: "𝔗",
+      tfr: "𝔱",
+      there4: "∴",
+      Therefore: "∴",
+      therefore: "∴",
+      Theta: "Θ",
+      theta: "θ",
+      thetasym: "ϑ",
+      thetav: "ϑ",
+      thickapprox: "≈",
+      thicksim: "∼",
+      ThickSpace: "  ",
+      thinsp: " ",
+      ThinSpace: " ",
+      thkap: "≈",
+      thksim: "∼",
+      THORN: "Þ",
+      thorn: "þ",
+      Tilde: "∼",
+      tilde: "˜",
+      TildeEqual: "≃",
+      TildeFullEqual: "≅",
+      TildeTilde: "≈",
+      times: "×",
+      timesb: "⊠",
+      timesbar: "⨱",
+      timesd: "⨰",
+      tint: "∭",
+      toea: "⤨",
+      top: "⊤",
+      topbot: "⌶",
+      topcir: "⫱",
+      Topf: "𝕋",
+      topf: "𝕥",
+      topfork: "⫚",
+      tosa: "⤩",
+      tprime: "‴",
+      TRADE: "™",
+      trade: "™",
+      triangle: "▵",
+      triangledown: "▿",
+      triangleleft: "◃",
+      trianglelefteq: "⊴",
+      triangleq: "≜",
+      triangleright: "▹",
+      trianglerighteq: "⊵",
+      tridot: "◬",
+      trie: "≜",
+      triminus: "⨺",
+      TripleDot: "⃛",
+      triplus: "⨹",
+      trisb: "⧍",
+      tritime: "⨻",
+      trpezium: "⏢",
+      Tscr: "𝒯",
+      tscr: "𝓉",
+      TScy: "Ц",
+      tscy: "ц",
+      TSHcy: "Ћ",
+      tshcy: "ћ",
+      Tstrok: "Ŧ",
+      tstrok: "ŧ",
+      twixt: "≬",
+      twoheadleftarrow: "↞",
+      twoheadrightarrow: "↠",
+      Uacute: "Ú",
+      uacute: "ú",
+      Uarr: "↟",
+      uArr: "⇑",
+      uarr: "↑",
+      Uarrocir: "⥉",
+      Ubrcy: "Ў",
+      ubrcy: "ў",
+      Ubreve: "Ŭ",
+      ubreve: "ŭ",
+      Ucirc: "Û",
+      ucirc: "û",
+      Ucy: "У",
+      ucy: "у",
+      udarr: "⇅",
+      Udblac: "Ű",
+      udblac: "ű",
+      udhar: "⥮",
+      ufisht: "⥾",
+      Ufr: "𝔘",
+      ufr: "𝔲",
+      Ugrave: "Ù",
+      ugrave: "ù",
+      uHar: "⥣",
+      uharl: "↿",
+      uharr: "↾",
+      uhblk: "▀",
+      ulcorn: "⌜",
+      ulcorner: "⌜",
+      ulcrop: "⌏",
+      ultri: "◸",
+      Umacr: "Ū",
+      umacr: "ū",
+      uml: "¨",
+      UnderBar: "_",
+      UnderBrace: "⏟",
+      UnderBracket: "⎵",
+      UnderParenthesis: "⏝",
+      Union: "⋃",
+      UnionPlus: "⊎",
+      Uogon: "Ų",
+      uogon: "ų",
+      Uopf: "𝕌",
+      uopf: "𝕦",
+      UpArrow: "↑",
+      Uparrow: "⇑",
+      uparrow: "↑",
+      UpArrowBar: "⤒",
+      UpArrowDownArrow: "⇅",
+      UpDownArrow: "↕",
+      Updownarrow: "⇕",
+      updownarrow: "↕",
+      UpEquilibrium: "⥮",
+      upharpoonleft: "↿",
+      upharpoonright: "↾",
+      uplus: "⊎",
+      UpperLeftArrow: "↖",
+      UpperRightArrow: "↗",
+      Upsi: "ϒ",
+      upsi: "υ",
+      upsih: "ϒ",
+      Upsilon: "Υ",
+      upsilon: "υ",
+      UpTee: "⊥",
+      UpTeeArrow: "↥",
+      upuparrows: "⇈",
+      urcorn: "⌝",
+      urcorner: "⌝",
+      urcrop: "⌎",
+      Uring: "Ů",
+      uring: "ů",
+      urtri: "◹",
+      Uscr: "𝒰",
+      uscr: "𝓊",
+      utdot: "⋰",
+      Utilde: "Ũ",
+      utilde: "ũ",
+      utri: "▵",
+      utrif: "▴",
+      uuarr: "⇈",
+      Uuml: "Ü",
+      uuml: "ü",
+      uwangle: "⦧",
+      vangrt: "⦜",
+      varepsilon: "ϵ",
+      varkappa: "ϰ",
+      varnothing: "∅",
+      varphi: "ϕ",
+      varpi: "ϖ",
+      varpropto: "∝",
+      vArr: "⇕",
+      varr: "↕",
+      varrho: "ϱ",
+      varsigma: "ς",
+      varsubsetneq: "⊊︀",
+      varsubsetneqq: "⫋︀",
+      varsupsetneq: "⊋︀",
+      varsupsetneqq: "⫌︀",
+      vartheta: "ϑ",
+      vartriangleleft: "⊲",
+      vartriangleright: "⊳",
+      Vbar: "⫫",
+      vBar: "⫨",
+      vBarv: "⫩",
+      Vcy: "В",
+      vcy: "в",
+      VDash: "⊫",
+      Vdash: "⊩",
+      vDash: "⊨",
+      vdash: "⊢",
+      Vdashl: "⫦",
+      Vee: "⋁",
+      vee: "∨",
+      veebar: "⊻",
+      veeeq: "≚",
+      vellip: "⋮",
+      Verbar: "‖",
+      verbar: "|",
+      Vert: "‖",
+      vert: "|",
+      VerticalBar: "∣",
+      VerticalLine: "|",
+      VerticalSeparator: "❘",
+      VerticalTilde: "≀",
+      VeryThinSpace: " ",
+      Vfr: "𝔙",
+      vfr: "𝔳",
+      vltri: "⊲",
+      vnsub: "⊂⃒",
+      vnsup: "⊃⃒",
+      Vopf: "𝕍",
+      vopf: "𝕧",
+      vprop: "∝",
+      vrtri: "⊳",
+      Vscr: "𝒱",
+      vscr: "𝓋",
+      vsubnE: "⫋︀",
+      vsubne: "⊊︀",
+      vsupnE: "⫌︀",
+      vsupne: "⊋︀",
+      Vvdash: "⊪",
+      vzigzag: "⦚",
+      Wcirc: "Ŵ",
+      wcirc: "ŵ",
+      wedbar: "⩟",
+      Wedge: "⋀",
+      wedge: "∧",
+      wedgeq: "≙",
+      weierp: "℘",
+      Wfr: "𝔚",
+      wfr: "𝔴",
+      Wopf: "𝕎",
+      wopf: "𝕨",
+      wp: "℘",
+      wr: "≀",
+      wreath: "≀",
+      Wscr: "𝒲",
+      wscr: "𝓌",
+      xcap: "⋂",
+      xcirc: "◯",
+      xcup: "⋃",
+      xdtri: "▽",
+      Xfr: "𝔛",
+      xfr: "𝔵",
+      xhArr: "⟺",
+      xharr: "⟷",
+      Xi: "Ξ",
+      xi: "ξ",
+      xlArr: "⟸",
+      xlarr: "⟵",
+      xmap: "⟼",
+      xnis: "⋻",
+      xodot: "⨀",
+      Xopf: "𝕏",
+      xopf: "𝕩",
+      xoplus: "⨁",
+      xotime: "⨂",
+      xrArr: "⟹",
+      xrarr: "⟶",
+      Xscr: "𝒳",
+      xscr: "𝓍",
+      xsqcup: "⨆",
+      xuplus: "⨄",
+      xutri: "△",
+      xvee: "⋁",
+      xwedge: "⋀",
+      Yacute: "Ý",
+      yacute: "ý",
+      YAcy: "Я",
+      yacy: "я",
+      Ycirc: "Ŷ",
+      ycirc: "ŷ",
+      Ycy: "Ы",
+      ycy: "ы",
+      yen: "¥",
+      Yfr: "𝔜",
+      yfr: "𝔶",
+      YIcy: "Ї",
+      yicy: "ї",
+      Yopf: "𝕐",
+      yopf: "𝕪",
+      Yscr: "𝒴",
+      yscr: "𝓎",
+      YUcy: "Ю",
+      yucy: "ю",
+      Yuml: "Ÿ",
+      yuml: "ÿ",
+      Zacute: "Ź",
+      zacute: "ź",
+      Zcaron: "Ž",
+      zcaron: "ž",
+      Zcy: "З",
+      zcy: "з",
+      Zdot: "Ż",
+      zdot: "ż",
+      zeetrf: "ℨ",
+      ZeroWidthSpace: "​",
+      Zeta: "Ζ",
+      zeta: "ζ",
+      Zfr: "ℨ",
+      zfr: "𝔷",
+      ZHcy: "Ж",
+      zhcy: "ж",
+      zigrarr: "⇝",
+      Zopf: "ℤ",
+      zopf: "𝕫",
+      Zscr: "𝒵",
+      zscr: "𝓏",
+      zwj: "‍",
+      zwnj: "‌"
+    });
+    exports.entityMap = exports.HTML_ENTITIES;
+  }
+});
+
+// node_modules/@xmldom/xmldom/lib/sax.js
+var require_sax = __commonJS({
+  "node_modules/@xmldom/xmldom/lib/sax.js"(exports) {
+    "use strict";
+    var conventions = require_conventions(), g = require_grammar(), errors = require_errors2(), isHTMLEscapableRawTextElement = conventions.isHTMLEscapableRawTextElement, isHTMLMimeType = conventions.isHTMLMimeType, isHTMLRawTextElement = conventions.isHTMLRawTextElement, hasOwn = conventions.hasOwn, NAMESPACE = conventions.NAMESPACE, ParseError = errors.ParseError, DOMException2 = errors.DOMException, S_TAG = 0, S_ATTR = 1, S_ATTR_SPACE = 2, S_EQ = 3, S_ATTR_NOQUOT_VALUE = 4, S_ATTR_END = 5, S_TAG_SPACE = 6, S_TAG_CLOSE = 7;
+    function XMLReader() {
+    }
+    XMLReader.prototype = {
+      parse: function(source, defaultNSMap, entityMap) {
+        var domBuilder = this.domBuilder;
+        domBuilder.startDocument(), _copy(defaultNSMap, defaultNSMap = /* @__PURE__ */ Object.create(null)), parse6(source, defaultNSMap, entityMap, domBuilder, this.errorHandler), domBuilder.endDocument();
+      }
+    };
+    var ENTITY_REG = /&#?\w+;?/g;
+    function parse6(source, defaultNSMapCopy, entityMap, domBuilder, errorHandler2) {
+      var isHTML = isHTMLMimeType(domBuilder.mimeType);
+      source.indexOf(g.UNICODE_REPLACEMENT_CHARACTER) >= 0 && errorHandler2.warning("Unicode replacement character detected, source encoding issues?");
+      function fixedFromCharCode(code) {
+        if (code > 65535) {
+          code -= 65536;
+          var surrogate1 = 55296 + (code >> 10), surrogate2 = 56320 + (code & 1023);
+          return String.fromCharCode(surrogate1, surrogate2);
+        } else
+          return String.fromCharCode(code);
+      }
+      function entityReplacer(a2) {
+        var complete = a2[a2.length - 1] === ";" ? a2 : a2 + ";";
+        if (!isHTML && complete !== a2)
+          return errorHandler2.error("EntityRef: expecting ;"), a2;
+        var match2 = g.Reference.exec(complete);
+        if (!match2 || match2[0].length !== complete.length)
+          return errorHandler2.error("entity not matching Reference production: " + a2), a2;
+        var k = complete.slice(1, -1);
+        return hasOwn(entityMap, k) ? entityMap[k] : k.charAt(0) === "#" ? fixedFromCharCode(parseInt(k.substring(1).replace("x", "0x"))) : (errorHandler2.error("entity not found:" + a2), a2);
+      }
+      function appendText(end2) {
+        if (end2 > start) {
+          var xt = source.substring(start, end2).replace(ENTITY_REG, entityReplacer);
+          locator && position(start), domBuilder.characters(xt, 0, end2 - start), start = end2;
+        }
+      }
+      var lineStart = 0, lineEnd = 0, linePattern = /\r\n?|\n|$/g, locator = domBuilder.locator;
+      function position(p, m) {
+        for (; p >= lineEnd && (m = linePattern.exec(source)); )
+          lineStart = lineEnd, lineEnd = m.index + m[0].length, locator.lineNumber++;
+        locator.columnNumber = p - lineStart + 1;
+      }
+      for (var parseStack = [{ currentNSMap: defaultNSMapCopy }], unclosedTags = [], start = 0; ; ) {
+        try {
+          var tagStart = source.indexOf("<", start);
+          if (tagStart < 0) {
+            if (!isHTML && unclosedTags.length > 0)
+              return errorHandler2.fatalError("unclosed xml tag(s): " + unclosedTags.join(", "));
+            if (!source.substring(start).match(/^\s*$/)) {
+              var doc = domBuilder.doc, text2 = doc.createTextNode(source.substring(start));
+              if (doc.documentElement)
+                return errorHandler2.error("Extra content at the end of the document");
+              doc.appendChild(text2), domBuilder.currentElement = text2;
+            }
+            return;
+          }
+          if (tagStart > start) {
+            var fromSource = source.substring(start, tagStart);
+            !isHTML && unclosedTags.length === 0 && (fromSource = fromSource.replace(new RegExp(g.S_OPT.source, "g"), ""), fromSource && errorHandler2.error("Unexpected content outside root element: '" + fromSource + "'")), appendText(tagStart);
+          }
+          switch (source.charAt(tagStart + 1)) {
+            case "/":
+              var end = source.indexOf(">", tagStart + 2), tagNameRaw = source.substring(tagStart + 2, end > 0 ? end : void 0);
+              if (!tagNameRaw)
+                return errorHandler2.fatalError("end tag name missing");
+              var endTagNameStrict = g.reg("^", g.QName_group, g.S_OPT, "$"), tagNameMatch = end > 0 && endTagNameStrict.exec(tagNameRaw);
+              if (!tagNameMatch) {
+                var leadingTagNameMatch = end > 0 && g.reg("^", g.QName_group).exec(tagNameRaw);
+                if (isHTML && leadingTagNameMatch)
+                  errorHandler2.warning('end tag name contains invalid trailing characters: "' + tagNameRaw + '"'), tagNameMatch = leadingTagNameMatch;
+                else if (
+                  // Backward compatibility, remove this whole `else if` arm in the next breaking release
+                  // (XML then falls through to the `fatalError` below, for a clean mode split: XML fatal,
+                  // HTML warning). A valid end-tag name followed by a line break and trailing content was
+                  // silently accepted while `reg` still used the `m` flag; re-adding `m` here matches exactly
+                  // those inputs, kept recoverable and reported.
+                  leadingTagNameMatch && new RegExp(endTagNameStrict.source, endTagNameStrict.flags + "m").test(tagNameRaw)
+                )
+                  errorHandler2.error('end tag name is followed by a line break and trailing content: "' + tagNameRaw + '"'), tagNameMatch = leadingTagNameMatch;
+                else
+                  return errorHandler2.fatalError('end tag name contains invalid characters: "' + tagNameRaw + '"');
+              }
+              if (!domBuilder.currentElement && !domBuilder.doc.documentElement)
+                return;
+              var currentTagName = unclosedTags[unclosedTags.length - 1] || domBuilder.currentElement.tagName || domBuilder.doc.documentElement.tagName || "";
+              if (currentTagName !== tagNameMatch[1]) {
+                var tagNameLower = tagNameMatch[1].toLowerCase();
+                if (!isHTML || currentTagName.toLowerCase() !== tagNameLower)
+                  return errorHandler2.fatalError('Opening and ending tag mismatch: "' + currentTagName + '" != "' + tagNameRaw + '"');
+              }
+              var config2 = parseStack.pop();
+              unclosedTags.pop();
+              var localNSMap = config2.localNSMap;
+              if (domBuilder.endElement(config2.uri, config2.localName, currentTagName), localNSMap)
+                for (var prefix in localNSMap)
+                  hasOwn(localNSMap, prefix) && domBuilder.endPrefixMapping(prefix);
+              end++;
+              break;
+            // end element
+            case "?":
+              locator && position(tagStart), end = parseProcessingInstruction(source, tagStart, domBuilder, errorHandler2);
+              break;
+            case "!":
+              locator && position(tagStart), end = parseDoctypeCommentOrCData(source, tagStart, domBuilder, errorHandler2, isHTML);
+              break;
+            default:
+              locator && position(tagStart);
+              var el = new ElementAttributes(), currentNSMap = parseStack[parseStack.length - 1].currentNSMap, end = parseElementStartPart(source, tagStart, el, currentNSMap, entityReplacer, errorHandler2, isHTML), len = el.length;
+              if (el.closed || (isHTML && conventions.isHTMLVoidElement(el.tagName) ? el.closed = !0 : unclosedTags.push(el.tagName)), locator && len) {
+                for (var locator2 = copyLocator(locator, {}), i = 0; i < len; i++) {
+                  var a = el[i];
+                  position(a.offset), a.locator = copyLocator(locator, {});
+                }
+                domBuilder.locator = locator2, appendElement(el, domBuilder, currentNSMap) && parseStack.push(el), domBuilder.locator = locator;
+              } else
+                appendElement(el, domBuilder, currentNSMap) && parseStack.push(el);
+              isHTML && !el.closed ? end = parseHtmlSpecialContent(source, end, el.tagName, entityReplacer, domBuilder) : end++;
+          }
+        } catch (e) {
+          if (e instanceof ParseError)
+            throw e;
+          if (e instanceof DOMException2)
+            return errorHandler2.fatalError("Error constructing the DOM: " + e.name + ": " + e.message, e);
+          errorHandler2.error("element parse error: " + e), end = -1;
+        }
+        end > start ? start = end : appendText(Math.max(tagStart, start) + 1);
+      }
+    }
+    function copyLocator(f, t) {
+      return t.lineNumber = f.lineNumber, t.columnNumber = f.columnNumber, t;
+    }
+    function parseElementStartPart(source, start, el, currentNSMap, entityReplacer, errorHandler2, isHTML) {
+      function addAttribute(qname, value2, startIndex) {
+        if (hasOwn(el.attributeNames, qname))
+          return errorHandler2.fatalError("Attribute " + qname + " redefined");
+        if (!isHTML && value2.indexOf("<") >= 0)
+          return errorHandler2.fatalError("Unescaped '<' not allowed in attributes values");
+        el.addValue(
+          qname,
+          // @see https://www.w3.org/TR/xml/#AVNormalize
+          // since the xmldom sax parser does not "interpret" DTD the following is not implemented:
+          // - recursive replacement of (DTD) entity references
+          // - trimming and collapsing multiple spaces into a single one for attributes that are not of type CDATA
+          value2.replace(/[\t\n\r]/g, " ").replace(ENTITY_REG, entityReplacer),
+          startIndex
+        );
+      }
+      for (var attrName, value, p = ++start, s = S_TAG; ; ) {
+        var c = source.charAt(p);
+        if (s === S_TAG && c === "<")
+          throw new Error("unexpected < in tag name: " + source.slice(start, p));
+        switch (c) {
+          case "=":
+            if (s === S_ATTR)
+              attrName = source.slice(start, p), s = S_EQ;
+            else if (s === S_ATTR_SPACE)
+              s = S_EQ;
+            else
+              throw new Error("attribute equal must after attrName");
+            break;
+          case "'":
+          case '"':
+            if (s === S_EQ || s === S_ATTR)
+              if (s === S_ATTR && (errorHandler2.warning('attribute value must after "="'), attrName = source.slice(start, p)), start = p + 1, p = source.indexOf(c, start), p > 0)
+                value = source.slice(start, p), addAttribute(attrName, value, start - 1), s = S_ATTR_END;
+              else
+                throw new Error("attribute value no end '" + c + "' match");
+            else if (s == S_ATTR_NOQUOT_VALUE)
+              value = source.slice(start, p), addAttribute(attrName, value, start), errorHandler2.warning('attribute "' + attrName + '" missed start quot(' + c + ")!!"), start = p + 1, s = S_ATTR_END;
+            else
+              throw new Error('attribute value must after "="');
+            break;
+          case "/":
+            switch (s) {
+              case S_TAG:
+                el.setTagName(source.slice(start, p));
+              case S_ATTR_END:
+              case S_TAG_SPACE:
+              case S_TAG_CLOSE:
+                s = S_TAG_CLOSE, el.closed = !0;
+              case S_ATTR_NOQUOT_VALUE:
+              case S_ATTR:
+                break;
+              case S_ATTR_SPACE:
+                el.closed = !0;
+                break;
+              //case S_EQ:
+              default:
+                throw new Error("attribute invalid close char('/')");
+            }
+            break;
+          case "":
+            return errorHandler2.error("unexpected end of input"), s == S_TAG && el.setTagName(source.slice(start, p)), p;
+          case ">":
+            switch (s) {
+              case S_TAG:
+                el.setTagName(source.slice(start, p));
+              case S_ATTR_END:
+              case S_TAG_SPACE:
+              case S_TAG_CLOSE:
+                break;
+              //normal
+              case S_ATTR_NOQUOT_VALUE:
+              //Compatible state
+              case S_ATTR:
+                value = source.slice(start, p), value.slice(-1) === "/" && (el.closed = !0, value = value.slice(0, -1));
+              case S_ATTR_SPACE:
+                s === S_ATTR_SPACE && (value = attrName), s == S_ATTR_NOQUOT_VALUE ? (errorHandler2.warning('attribute "' + value + '" missed quot(")!'), addAttribute(attrName, value, start)) : (isHTML || errorHandler2.warning('attribute "' + value + '" missed value!! "' + value + '" instead!!'), addAttribute(value, value, start));
+                break;
+              case S_EQ:
+                if (!isHTML)
+                  return errorHandler2.fatalError(`AttValue: ' or " expected`);
+            }
+            return p;
+          /*xml space '\x20' | #x9 | #xD | #xA; */
+          case "":
+            c = " ";
+          default:
+            if (c <= " ")
+              switch (s) {
+                case S_TAG:
+                  el.setTagName(source.slice(start, p)), s = S_TAG_SPACE;
+                  break;
+                case S_ATTR:
+                  attrName = source.slice(start, p), s = S_ATTR_SPACE;
+                  break;
+                case S_ATTR_NOQUOT_VALUE:
+                  var value = source.slice(start, p);
+                  errorHandler2.warning('attribute "' + value + '" missed quot(")!!'), addAttribute(attrName, value, start);
+                case S_ATTR_END:
+                  s = S_TAG_SPACE;
+                  break;
+              }
+            else
+              switch (s) {
+                //case S_TAG:void();break;
+                //case S_ATTR:void();break;
+                //case S_ATTR_NOQUOT_VALUE:void();break;
+                case S_ATTR_SPACE:
+                  isHTML || errorHandler2.warning('attribute "' + attrName + '" missed value!! "' + attrName + '" instead2!!'), addAttribute(attrName, attrName, start), start = p, s = S_ATTR;
+                  break;
+                case S_ATTR_END:
+                  errorHandler2.warning('attribute space is required"' + attrName + '"!!');
+                case S_TAG_SPACE:
+                  s = S_ATTR, start = p;
+                  break;
+                case S_EQ:
+                  s = S_ATTR_NOQUOT_VALUE, start = p;
+                  break;
+                case S_TAG_CLOSE:
+                  throw new Error("elements closed character '/' and '>' must be connected to");
+              }
+        }
+        p++;
+      }
+    }
+    function appendElement(el, domBuilder, currentNSMap) {
+      for (var tagName = el.tagName, localNSMap = null, i = el.length; i--; ) {
+        var a = el[i], qName = a.qName, value = a.value, nsp = qName.indexOf(":");
+        if (nsp > 0)
+          var prefix = a.prefix = qName.slice(0, nsp), localName = qName.slice(nsp + 1), nsPrefix = prefix === "xmlns" && localName;
+        else
+          localName = qName, prefix = null, nsPrefix = qName === "xmlns" && "";
+        a.localName = localName, nsPrefix !== !1 && (localNSMap == null && (localNSMap = /* @__PURE__ */ Object.create(null), currentNSMap = Object.create(currentNSMap)), currentNSMap[nsPrefix] = localNSMap[nsPrefix] = value, a.uri = NAMESPACE.XMLNS, domBuilder.startPrefixMapping(nsPrefix, value));
+      }
+      for (var i = el.length; i--; )
+        a = el[i], a.prefix && (a.prefix === "xml" && (a.uri = NAMESPACE.XML), a.prefix !== "xmlns" && (a.uri = currentNSMap[a.prefix]));
+      var nsp = tagName.indexOf(":");
+      nsp > 0 ? (prefix = el.prefix = tagName.slice(0, nsp), localName = el.localName = tagName.slice(nsp + 1)) : (prefix = null, localName = el.localName = tagName);
+      var ns = el.uri = currentNSMap[prefix || ""];
+      if (domBuilder.startElement(ns, localName, tagName, el), el.closed) {
+        if (domBuilder.endElement(ns, localName, tagName), localNSMap)
+          for (prefix in localNSMap)
+            hasOwn(localNSMap, prefix) && domBuilder.endPrefixMapping(prefix);
+      } else
+        return el.currentNSMap = currentNSMap, el.localNSMap = localNSMap, !0;
+    }
+    function parseHtmlSpecialContent(source, elStartEnd, tagName, entityReplacer, domBuilder) {
+      var isEscapableRaw = isHTMLEscapableRawTextElement(tagName);
+      if (isEscapableRaw || isHTMLRawTextElement(tagName)) {
+        var closeTag = new RegExp("</" + tagName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + ">", "ig");
+        closeTag.lastIndex = elStartEnd;
+        var match2 = closeTag.exec(source), elEndStart = match2 ? match2.index : -1;
+        if (elEndStart < 0)
+          return elStartEnd + 1;
+        var text2 = source.substring(elStartEnd + 1, elEndStart);
+        return isEscapableRaw && (text2 = text2.replace(ENTITY_REG, entityReplacer)), domBuilder.characters(text2, 0, text2.length), elEndStart;
+      }
+      return elStartEnd + 1;
+    }
+    function _copy(source, target) {
+      for (var n in source)
+        hasOwn(source, n) && (target[n] = source[n]);
+    }
+    function parseUtils(source, start) {
+      var index = start;
+      function char(n) {
+        return n = n || 0, source.charAt(index + n);
+      }
+      function skip(n) {
+        n = n || 1, index += n;
+      }
+      function skipBlanks() {
+        for (var blanks = 0; index < source.length; ) {
+          var c = char();
+          if (c !== " " && c !== `
+` && c !== "	" && c !== "\r")
+            return blanks;
+          blanks++, skip();
+        }
+        return -1;
+      }
+      function substringFromIndex() {
+        return source.substring(index);
+      }
+      function substringStartsWith(text2) {
+        return source.substring(index, index + text2.length) === text2;
+      }
+      function substringStartsWithCaseInsensitive(text2) {
+        return source.substring(index, index + text2.length).toUpperCase() === text2.toUpperCase();
+      }
+      function getMatch(args) {
+        var expr = g.reg("^", args), match2 = expr.exec(substringFromIndex());
+        return match2 ? (skip(match2[0].length), match2[0]) : null;
+      }
+      return {
+        char,
+        getIndex: function() {
+          return index;
+        },
+        getMatch,
+        getSource: function() {
+          return source;
+        },
+        skip,
+        skipBlanks,
+        substringFromIndex,
+        substringStartsWith,
+        substringStartsWithCaseInsensitive
+      };
+    }
+    function parseDoctypeInternalSubset(p, errorHandler2) {
+      function parsePI(p2, errorHandler3) {
+        var match2 = g.PI.exec(p2.substringFromIndex());
+        return match2 ? match2[1].toLowerCase() === "xml" ? errorHandler3.fatalError(
+          "xml declaration is only allowed at the start of the document, but found at position " + p2.getIndex()
+        ) : (p2.skip(match2[0].length), match2[0]) : errorHandler3.fatalError("processing instruction is not well-formed at position " + p2.getIndex());
+      }
+      var source = p.getSource();
+      if (p.char() === "[") {
+        p.skip(1);
+        for (var intSubsetStart = p.getIndex(); p.getIndex() < source.length; ) {
+          if (p.skipBlanks(), p.char() === "]") {
+            var internalSubset = source.substring(intSubsetStart, p.getIndex());
+            return p.skip(1), internalSubset;
+          }
+          var current = null;
+          if (p.char() === "<" && p.char(1) === "!")
+            switch (p.char(2)) {
+              case "E":
+                p.char(3) === "L" ? current = p.getMatch(g.elementdecl) : p.char(3) === "N" && (current = p.getMatch(g.EntityDecl));
+                break;
+              case "A":
+                current = p.getMatch(g.AttlistDecl);
+                break;
+              case "N":
+                current = p.getMatch(g.NotationDecl);
+                break;
+              case "-":
+                current = p.getMatch(g.Comment);
+                break;
+            }
+          else if (p.char() === "<" && p.char(1) === "?")
+            current = parsePI(p, errorHandler2);
+          else if (p.char() === "%")
+            current = p.getMatch(g.PEReference);
+          else
+            return errorHandler2.fatalError("Error detected in Markup declaration");
+          if (!current)
+            return errorHandler2.fatalError("Error in internal subset at position " + p.getIndex());
+        }
+        return errorHandler2.fatalError("doctype internal subset is not well-formed, missing ]");
+      }
+    }
+    function parseDoctypeCommentOrCData(source, start, domBuilder, errorHandler2, isHTML) {
+      var p = parseUtils(source, start);
+      switch (isHTML ? p.char(2).toUpperCase() : p.char(2)) {
+        case "-":
+          var comment = p.getMatch(g.Comment);
+          return comment ? (domBuilder.comment(comment, g.COMMENT_START.length, comment.length - g.COMMENT_START.length - g.COMMENT_END.length), p.getIndex()) : errorHandler2.fatalError("comment is not well-formed at position " + p.getIndex());
+        case "[":
+          var cdata = p.getMatch(g.CDSect);
+          return cdata ? !isHTML && !domBuilder.currentElement ? errorHandler2.fatalError("CDATA outside of element") : (domBuilder.startCDATA(), domBuilder.characters(cdata, g.CDATA_START.length, cdata.length - g.CDATA_START.length - g.CDATA_END.length), domBuilder.endCDATA(), p.getIndex()) : errorHandler2.fatalError("Invalid CDATA starting at position " + start);
+        case "D": {
+          if (domBuilder.doc && domBuilder.doc.documentElement)
+            return errorHandler2.fatalError("Doctype not allowed inside or after documentElement at position " + p.getIndex());
+          if (isHTML ? !p.substringStartsWithCaseInsensitive(g.DOCTYPE_DECL_START) : !p.substringStartsWith(g.DOCTYPE_DECL_START))
+            return errorHandler2.fatalError("Expected " + g.DOCTYPE_DECL_START + " at position " + p.getIndex());
+          if (p.skip(g.DOCTYPE_DECL_START.length), p.skipBlanks() < 1)
+            return errorHandler2.fatalError("Expected whitespace after " + g.DOCTYPE_DECL_START + " at position " + p.getIndex());
+          var doctype = {
+            name: void 0,
+            publicId: void 0,
+            systemId: void 0,
+            internalSubset: void 0
+          };
+          if (doctype.name = p.getMatch(g.Name), !doctype.name)
+            return errorHandler2.fatalError("doctype name missing or contains unexpected characters at position " + p.getIndex());
+          if (isHTML && doctype.name.toLowerCase() !== "html" && errorHandler2.warning("Unexpected DOCTYPE in HTML document at position " + p.getIndex()), p.skipBlanks(), p.substringStartsWith(g.PUBLIC) || p.substringStartsWith(g.SYSTEM)) {
+            var match2 = g.ExternalID_match.exec(p.substringFromIndex());
+            if (!match2)
+              return errorHandler2.fatalError("doctype external id is not well-formed at position " + p.getIndex());
+            match2.groups.SystemLiteralOnly !== void 0 ? doctype.systemId = match2.groups.SystemLiteralOnly : (doctype.systemId = match2.groups.SystemLiteral, doctype.publicId = match2.groups.PubidLiteral), p.skip(match2[0].length);
+          } else if (isHTML && p.substringStartsWithCaseInsensitive(g.SYSTEM)) {
+            if (p.skip(g.SYSTEM.length), p.skipBlanks() < 1)
+              return errorHandler2.fatalError("Expected whitespace after " + g.SYSTEM + " at position " + p.getIndex());
+            if (doctype.systemId = p.getMatch(g.ABOUT_LEGACY_COMPAT_SystemLiteral), !doctype.systemId)
+              return errorHandler2.fatalError(
+                "Expected " + g.ABOUT_LEGACY_COMPAT + " in single or double quotes after " + g.SYSTEM + " at position " + p.getIndex()
+              );
+          }
+          return isHTML && doctype.systemId && !g.ABOUT_LEGACY_COMPAT_SystemLiteral.test(doctype.systemId) && errorHandler2.warning("Unexpected doctype.systemId in HTML document at position " + p.getIndex()), isHTML || (p.skipBlanks(), doctype.internalSubset = parseDoctypeInternalSubset(p, errorHandler2)), p.skipBlanks(), p.char() !== ">" ? errorHandler2.fatalError("doctype not terminated with > at position " + p.getIndex()) : (p.skip(1), domBuilder.startDTD(doctype.name, doctype.publicId, doctype.systemId, doctype.internalSubset), domBuilder.endDTD(), p.getIndex());
+        }
+        default:
+          return errorHandler2.fatalError('Not well-formed XML starting with "<!" at position ' + start);
+      }
+    }
+    function parseProcessingInstruction(source, start, domBuilder, errorHandler2) {
+      var match2 = source.substring(start).match(g.PI);
+      if (!match2)
+        return errorHandler2.fatalError("Invalid processing instruction starting at position " + start);
+      if (match2[1].toLowerCase() === "xml") {
+        if (start > 0)
+          return errorHandler2.fatalError(
+            "processing instruction at position " + start + " is an xml declaration which is only at the start of the document"
+          );
+        if (!g.XMLDecl.test(source.substring(start)))
+          return errorHandler2.fatalError("xml declaration is not well-formed");
+      }
+      return domBuilder.processingInstruction(match2[1], match2[2]), start + match2[0].length;
+    }
+    function ElementAttributes() {
+      this.attributeNames = /* @__PURE__ */ Object.create(null);
+    }
+    ElementAttributes.prototype = {
+      setTagName: function(tagName) {
+        if (!g.QName_exact.test(tagName))
+          throw new Error("invalid tagName:" + tagName);
+        this.tagName = tagName;
+      },
+      addValue: function(qName, value, offset) {
+        if (!g.QName_exact.test(qName))
+          throw new Error("invalid attribute:" + qName);
+        this.attributeNames[qName] = this.length, this[this.length++] = { qName, value, offset };
+      },
+      length: 0,
+      getLocalName: function(i) {
+        return this[i].localName;
+      },
+      getLocator: function(i) {
+        return this[i].locator;
+      },
+      getQName: function(i) {
+        return this[i].qName;
+      },
+      getURI: function(i) {
+        return this[i].uri;
+      },
+      getValue: function(i) {
+        return this[i].value;
+      }
+      //	,getIndex:function(uri, localName)){
+      //		if(localName){
+      //
+      //		}else{
+      //			var qName = uri
+      //		}
+      //	},
+      //	getValue:function(){return this.getValue(this.getIndex.apply(this,arguments))},
+      //	getType:function(uri,localName){}
+      //	getType:function(i){},
+    };
+    exports.XMLReader = XMLReader;
+    exports.parseUtils = parseUtils;
+    exports.parseDoctypeCommentOrCData = parseDoctypeCommentOrCData;
+  }
+});
+
+// node_modules/@xmldom/xmldom/lib/dom-parser.js
+var require_dom_parser = __commonJS({
+  "node_modules/@xmldom/xmldom/lib/dom-parser.js"(exports) {
+    "use strict";
+    var conventions = require_conventions(), dom = require_dom(), errors = require_errors2(), entities = require_entities(), sax = require_sax(), DOMImplementation = dom.DOMImplementation, hasDefaultHTMLNamespace = conventions.hasDefaultHTMLNamespace, isHTMLMimeType = conventions.isHTMLMimeType, isValidMimeType = conventions.isValidMimeType, MIME_TYPE = conventions.MIME_TYPE, NAMESPACE = conventions.NAMESPACE, ParseError = errors.ParseError, XMLReader = sax.XMLReader;
+    function normalizeLineEndings(input3) {
+      return input3.replace(/\r[\n\u0085]/g, `
+`).replace(/[\r\u0085\u2028\u2029]/g, `
+`);
+    }
+    function DOMParser2(options) {
+      if (options = options || {}, options.locator === void 0 && (options.locator = !0), this.assign = options.assign || conventions.assign, this.domHandler = options.domHandler || DOMHandler, this.onError = options.onError || options.errorHandler, options.errorHandler && typeof options.errorHandler != "function")
+        throw new TypeError("errorHandler object is no longer supported, switch to onError!");
+      options.errorHandler && options.errorHandler("warning", "The `errorHandler` option has been deprecated, use `onError` instead!", this), this.normalizeLineEndings = options.normalizeLineEndings || normalizeLineEndings, this.locator = !!options.locator, this.xmlns = this.assign(/* @__PURE__ */ Object.create(null), options.xmlns);
+    }
+    DOMParser2.prototype.parseFromString = function(source, mimeType) {
+      if (!isValidMimeType(mimeType))
+        throw new TypeError('DOMParser.parseFromString: the provided mimeType "' + mimeType + '" is not valid.');
+      var defaultNSMap = this.assign(/* @__PURE__ */ Object.create(null), this.xmlns), entityMap = entities.XML_ENTITIES, defaultNamespace = defaultNSMap[""] || null;
+      hasDefaultHTMLNamespace(mimeType) ? (entityMap = entities.HTML_ENTITIES, defaultNamespace = NAMESPACE.HTML) : mimeType === MIME_TYPE.XML_SVG_IMAGE && (defaultNamespace = NAMESPACE.SVG), defaultNSMap[""] = defaultNamespace, defaultNSMap.xml = defaultNSMap.xml || NAMESPACE.XML;
+      var domBuilder = new this.domHandler({
+        mimeType,
+        defaultNamespace,
+        onError: this.onError
+      }), locator = this.locator ? {} : void 0;
+      this.locator && domBuilder.setDocumentLocator(locator);
+      var sax2 = new XMLReader();
+      sax2.errorHandler = domBuilder, sax2.domBuilder = domBuilder;
+      var isXml = !conventions.isHTMLMimeType(mimeType);
+      return isXml && typeof source != "string" && sax2.errorHandler.fatalError("source is not a string"), sax2.parse(this.normalizeLineEndings(String(source)), defaultNSMap, entityMap), domBuilder.doc.documentElement || sax2.errorHandler.fatalError("missing root element"), domBuilder.doc;
+    };
+    function DOMHandler(options) {
+      var opt = options || {};
+      this.mimeType = opt.mimeType || MIME_TYPE.XML_APPLICATION, this.defaultNamespace = opt.defaultNamespace || null, this.cdata = !1, this.currentElement = void 0, this.doc = void 0, this.locator = void 0, this.onError = opt.onError;
+    }
+    function position(locator, node2) {
+      node2.lineNumber = locator.lineNumber, node2.columnNumber = locator.columnNumber;
+    }
+    DOMHandler.prototype = {
+      /**
+       * Either creates an XML or an HTML document and stores it under `this.doc`.
+       * If it is an XML document, `this.defaultNamespace` is used to create it,
+       * and it will not contain any `childNodes`.
+       * If it is an HTML document, it will be created without any `childNodes`.
+       *
+       * @see http://www.saxproject.org/apidoc/org/xml/sax/ContentHandler.html
+       */
+      startDocument: function() {
+        var impl = new DOMImplementation();
+        this.doc = isHTMLMimeType(this.mimeType) ? impl.createHTMLDocument(!1) : impl.createDocument(this.defaultNamespace, "");
+      },
+      startElement: function(namespaceURI, localName, qName, attrs) {
+        var doc = this.doc, el = doc.createElementNS(namespaceURI, qName || localName), len = attrs.length;
+        appendElement(this, el), this.currentElement = el, this.locator && position(this.locator, el);
+        for (var i = 0; i < len; i++) {
+          var namespaceURI = attrs.getURI(i), value = attrs.getValue(i), qName = attrs.getQName(i), attr = doc.createAttributeNS(namespaceURI, qName);
+          this.locator && position(attrs.getLocator(i), attr), attr.value = attr.nodeValue = value, el.setAttributeNode(attr);
+        }
+      },
+      endElement: function(namespaceURI, localName, qName) {
+        this.currentElement = this.currentElement.parentNode;
+      },
+      startPrefixMapping: function(prefix, uri) {
+      },
+      endPrefixMapping: function(prefix) {
+      },
+      processingInstruction: function(target, data) {
+        var ins = this.doc.createProcessingInstruction(target, data);
+        this.locator && position(this.locator, ins), appendElement(this, ins);
+      },
+      ignorableWhitespace: function(ch, start, length) {
+      },
+      characters: function(chars, start, length) {
+        if (chars = _toString.apply(this, arguments), chars) {
+          if (this.cdata)
+            var charNode = this.doc.createCDATASection(chars);
+          else
+            var charNode = this.doc.createTextNode(chars);
+          this.currentElement ? this.currentElement.appendChild(charNode) : /^\s*$/.test(chars) && this.doc.appendChild(charNode), this.locator && position(this.locator, charNode);
+        }
+      },
+      skippedEntity: function(name) {
+      },
+      endDocument: function() {
+        this.doc.normalize();
+      },
+      /**
+       * Stores the locator to be able to set the `columnNumber` and `lineNumber`
+       * on the created DOM nodes.
+       *
+       * @param {Locator} locator
+       */
+      setDocumentLocator: function(locator) {
+        locator && (locator.lineNumber = 0), this.locator = locator;
+      },
+      //LexicalHandler
+      comment: function(chars, start, length) {
+        chars = _toString.apply(this, arguments);
+        var comm = this.doc.createComment(chars);
+        this.locator && position(this.locator, comm), appendElement(this, comm);
+      },
+      startCDATA: function() {
+        this.cdata = !0;
+      },
+      endCDATA: function() {
+        this.cdata = !1;
+      },
+      startDTD: function(name, publicId, systemId, internalSubset) {
+        var impl = this.doc.implementation;
+        if (impl && impl.createDocumentType) {
+          var dt = impl.createDocumentType(name, publicId, systemId, internalSubset);
+          this.locator && position(this.locator, dt), appendElement(this, dt), this.doc.doctype = dt;
+        }
+      },
+      reportError: function(level, message2) {
+        if (typeof this.onError == "function")
+          try {
+            this.onError(level, message2, this);
+          } catch (e) {
+            throw new ParseError("Reporting " + level + ' "' + message2 + '" caused ' + e, this.locator);
+          }
+        else
+          console.error("[xmldom " + level + "]	" + message2, _locator(this.locator));
+      },
+      /**
+       * @see http://www.saxproject.org/apidoc/org/xml/sax/ErrorHandler.html
+       */
+      warning: function(message2) {
+        this.reportError("warning", message2);
+      },
+      error: function(message2) {
+        this.reportError("error", message2);
+      },
+      /**
+       * This function reports a fatal error and throws a ParseError.
+       *
+       * @param {string} message
+       * - The message to be used for reporting and throwing the error.
+       * @param {Error} [cause]
+       * The error that caused this fatal error, preserved as the thrown `ParseError`'s `cause`.
+       * @returns {never}
+       * This function always throws an error and never returns a value.
+       * @throws {ParseError}
+       * Always throws a ParseError with the provided message.
+       */
+      fatalError: function(message2, cause) {
+        throw this.reportError("fatalError", message2), new ParseError(message2, this.locator, cause);
+      }
+    };
+    function _locator(l) {
+      if (l)
+        return `
+@#[line:` + l.lineNumber + ",col:" + l.columnNumber + "]";
+    }
+    function _toString(chars, start, length) {
+      return typeof chars == "string" ? chars.substr(start, length) : chars.length >= start + length || start ? new java.lang.String(chars, start, length) + "" : chars;
+    }
+    "endDTD,startEntity,endEntity,attributeDecl,elementDecl,externalEntityDecl,internalEntityDecl,resolveEntity,getExternalSubset,notationDecl,unparsedEntityDecl".replace(
+      /\w+/g,
+      function(key2) {
+        DOMHandler.prototype[key2] = function() {
+          return null;
+        };
+      }
+    );
+    function appendElement(handler, node2) {
+      handler.currentElement ? handler.currentElement.appendChild(node2) : handler.doc.appendChild(node2);
+    }
+    function onErrorStopParsing(level) {
+      if (level === "error") throw "onErrorStopParsing";
+    }
+    function onWarningStopParsing() {
+      throw "onWarningStopParsing";
+    }
+    exports.__DOMHandler = DOMHandler;
+    exports.DOMParser = DOMParser2;
+    exports.normalizeLineEndings = normalizeLineEndings;
+    exports.onErrorStopParsing = onErrorStopParsing;
+    exports.onWarningStopParsing = onWarningStopParsing;
+  }
+});
+
+// node_modules/@xmldom/xmldom/lib/index.js
+var require_lib = __commonJS({
+  "node_modules/@xmldom/xmldom/lib/index.js"(exports) {
+    "use strict";
+    var conventions = require_conventions();
+    exports.assign = conventions.assign;
+    exports.hasDefaultHTMLNamespace = conventions.hasDefaultHTMLNamespace;
+    exports.isHTMLMimeType = conventions.isHTMLMimeType;
+    exports.isValidMimeType = conventions.isValidMimeType;
+    exports.MIME_TYPE = conventions.MIME_TYPE;
+    exports.NAMESPACE = conventions.NAMESPACE;
+    var errors = require_errors2();
+    exports.DOMException = errors.DOMException;
+    exports.DOMExceptionName = errors.DOMExceptionName;
+    exports.ExceptionCode = errors.ExceptionCode;
+    exports.ParseError = errors.ParseError;
+    var dom = require_dom();
+    exports.Attr = dom.Attr;
+    exports.CDATASection = dom.CDATASection;
+    exports.CharacterData = dom.CharacterData;
+    exports.Comment = dom.Comment;
+    exports.Document = dom.Document;
+    exports.DocumentFragment = dom.DocumentFragment;
+    exports.DocumentType = dom.DocumentType;
+    exports.DOMImplementation = dom.DOMImplementation;
+    exports.Element = dom.Element;
+    exports.Entity = dom.Entity;
+    exports.EntityReference = dom.EntityReference;
+    exports.LiveNodeList = dom.LiveNodeList;
+    exports.NamedNodeMap = dom.NamedNodeMap;
+    exports.Node = dom.Node;
+    exports.NodeList = dom.NodeList;
+    exports.Notation = dom.Notation;
+    exports.ProcessingInstruction = dom.ProcessingInstruction;
+    exports.Text = dom.Text;
+    exports.XMLSerializer = dom.XMLSerializer;
+    var domParser = require_dom_parser();
+    exports.DOMParser = domParser.DOMParser;
+    exports.normalizeLineEndings = domParser.normalizeLineEndings;
+    exports.onErrorStopParsing = domParser.onErrorStopParsing;
+    exports.onWarningStopParsing = domParser.onWarningStopParsing;
+  }
+});
+
 // node_modules/undici/lib/core/symbols.js
 var require_symbols = __commonJS({
   "node_modules/undici/lib/core/symbols.js"(exports, module) {
@@ -5745,7 +11149,7 @@ var require_timers = __commonJS({
 });
 
 // node_modules/undici/lib/core/errors.js
-var require_errors2 = __commonJS({
+var require_errors3 = __commonJS({
   "node_modules/undici/lib/core/errors.js"(exports, module) {
     "use strict";
     var kUndiciError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR"), UndiciError = class extends Error {
@@ -5939,8 +11343,8 @@ var require_errors2 = __commonJS({
         return !0;
       }
     }, kRequestRetryError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_REQ_RETRY"), RequestRetryError = class extends UndiciError {
-      constructor(message2, code, { headers, data }) {
-        super(message2), this.name = "RequestRetryError", this.message = message2 || "Request retry error", this.code = "UND_ERR_REQ_RETRY", this.statusCode = code, this.data = data, this.headers = headers;
+      constructor(message2, code, { headers: headers2, data }) {
+        super(message2), this.name = "RequestRetryError", this.message = message2 || "Request retry error", this.code = "UND_ERR_REQ_RETRY", this.statusCode = code, this.data = data, this.headers = headers2;
       }
       static [Symbol.hasInstance](instance) {
         return instance && instance[kRequestRetryError] === !0;
@@ -5949,8 +11353,8 @@ var require_errors2 = __commonJS({
         return !0;
       }
     }, kResponseError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RESPONSE"), ResponseError = class extends UndiciError {
-      constructor(message2, code, { headers, body }) {
-        super(message2), this.name = "ResponseError", this.message = message2 || "Response error", this.code = "UND_ERR_RESPONSE", this.statusCode = code, this.body = body, this.headers = headers;
+      constructor(message2, code, { headers: headers2, body }) {
+        super(message2), this.name = "ResponseError", this.message = message2 || "Response error", this.code = "UND_ERR_RESPONSE", this.statusCode = code, this.body = body, this.headers = headers2;
       }
       static [Symbol.hasInstance](instance) {
         return instance && instance[kResponseError] === !0;
@@ -6269,7 +11673,7 @@ var require_tree = __commonJS({
 var require_util = __commonJS({
   "node_modules/undici/lib/core/util.js"(exports, module) {
     "use strict";
-    var assert2 = __require("node:assert"), { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols(), { IncomingMessage } = __require("node:http"), stream2 = __require("node:stream"), net = __require("node:net"), { stringify } = __require("node:querystring"), { EventEmitter: EE } = __require("node:events"), timers = require_timers(), { InvalidArgumentError, ConnectTimeoutError } = require_errors2(), { headerNameLowerCasedRecord } = require_constants(), { tree } = require_tree(), [nodeMajor, nodeMinor] = process.versions.node.split(".", 2).map((v) => Number(v)), BodyAsyncIterable = class {
+    var assert2 = __require("node:assert"), { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols(), { IncomingMessage } = __require("node:http"), stream2 = __require("node:stream"), net = __require("node:net"), { stringify } = __require("node:querystring"), { EventEmitter: EE } = __require("node:events"), timers = require_timers(), { InvalidArgumentError, ConnectTimeoutError } = require_errors3(), { headerNameLowerCasedRecord } = require_constants(), { tree } = require_tree(), [nodeMajor, nodeMinor] = process.versions.node.split(".", 2).map((v) => Number(v)), BodyAsyncIterable = class {
       constructor(body) {
         this[kBody] = body, this[kBodyUsed] = !1;
       }
@@ -6411,15 +11815,15 @@ var require_util = __commonJS({
     function bufferToLowerCasedHeaderName(value) {
       return tree.lookup(value) ?? value.toString("latin1").toLowerCase();
     }
-    function parseHeaders(headers, obj) {
+    function parseHeaders(headers2, obj) {
       obj === void 0 && (obj = {});
-      for (let i = 0; i < headers.length; i += 2) {
-        let key2 = headerNameToString(headers[i]), val = obj[key2];
+      for (let i = 0; i < headers2.length; i += 2) {
+        let key2 = headerNameToString(headers2[i]), val = obj[key2];
         if (val !== void 0)
           if (Object.hasOwn(obj, key2))
-            typeof val == "string" && (val = [val], obj[key2] = val), val.push(headers[i + 1].toString("latin1"));
+            typeof val == "string" && (val = [val], obj[key2] = val), val.push(headers2[i + 1].toString("latin1"));
           else {
-            let headersValue = typeof headers[i + 1] == "string" ? headers[i + 1] : Array.isArray(headers[i + 1]) ? headers[i + 1].map((x) => x.toString("latin1")) : headers[i + 1].toString("latin1");
+            let headersValue = typeof headers2[i + 1] == "string" ? headers2[i + 1] : Array.isArray(headers2[i + 1]) ? headers2[i + 1].map((x) => x.toString("latin1")) : headers2[i + 1].toString("latin1");
             key2 === "__proto__" ? Object.defineProperty(obj, key2, {
               value: headersValue,
               enumerable: !0,
@@ -6428,21 +11832,21 @@ var require_util = __commonJS({
             }) : obj[key2] = headersValue;
           }
         else {
-          let headersValue = typeof headers[i + 1] == "string" ? headers[i + 1] : Array.isArray(headers[i + 1]) ? headers[i + 1].map((x) => x.toString("latin1")) : headers[i + 1].toString("latin1");
+          let headersValue = typeof headers2[i + 1] == "string" ? headers2[i + 1] : Array.isArray(headers2[i + 1]) ? headers2[i + 1].map((x) => x.toString("latin1")) : headers2[i + 1].toString("latin1");
           obj[key2] = headersValue;
         }
       }
       return obj;
     }
-    function parseRawHeaders(headers) {
-      let headersLength = headers.length, ret = new Array(headersLength), key2, val;
+    function parseRawHeaders(headers2) {
+      let headersLength = headers2.length, ret = new Array(headersLength), key2, val;
       for (let n = 0; n < headersLength; n += 2)
-        key2 = headers[n], val = headers[n + 1], typeof key2 != "string" && (key2 = key2.toString()), typeof val != "string" && (val = val.toString("latin1")), ret[n] = key2, ret[n + 1] = val;
+        key2 = headers2[n], val = headers2[n + 1], typeof key2 != "string" && (key2 = key2.toString()), typeof val != "string" && (val = val.toString("latin1")), ret[n] = key2, ret[n + 1] = val;
       return ret;
     }
-    function toRawHeaders(headers) {
+    function toRawHeaders(headers2) {
       let rawHeaders = [];
-      for (let [name, value] of Object.entries(headers))
+      for (let [name, value] of Object.entries(headers2))
         if (Array.isArray(value))
           for (let entry of value)
             rawHeaders.push(Buffer.from(name, "latin1"), Buffer.from(`${entry}`, "latin1"));
@@ -6450,10 +11854,10 @@ var require_util = __commonJS({
           rawHeaders.push(Buffer.from(name, "latin1"), Buffer.from(`${value}`, "latin1"));
       return rawHeaders;
     }
-    function encodeRawHeaders(headers) {
-      if (!Array.isArray(headers))
+    function encodeRawHeaders(headers2) {
+      if (!Array.isArray(headers2))
         throw new TypeError("expected headers to be an array");
-      return headers.map((x) => Buffer.from(x));
+      return headers2.map((x) => Buffer.from(x));
     }
     function isBuffer(buffer) {
       return buffer instanceof Uint8Array || Buffer.isBuffer(buffer);
@@ -7179,7 +12583,7 @@ var require_request = __commonJS({
     var {
       InvalidArgumentError,
       NotSupportedError
-    } = require_errors2(), assert2 = __require("node:assert"), {
+    } = require_errors3(), assert2 = __require("node:assert"), {
       isValidHTTPToken,
       isValidHeaderValue,
       isStream,
@@ -7210,7 +12614,7 @@ var require_request = __commonJS({
         path,
         method,
         body,
-        headers,
+        headers: headers2,
         query,
         idempotent,
         blocking,
@@ -7274,24 +12678,24 @@ var require_request = __commonJS({
           this.body = body;
         else
           throw new InvalidArgumentError("body must be a string, a Buffer, a Readable stream, an iterable, or an async iterable");
-        if (this.completed = !1, this.aborted = !1, this.upgrade = upgrade || null, this.path = query ? serializePathWithQuery(path, query) : path, this.origin = origin, this.protocol = getProtocolFromUrlString(origin), this.idempotent = idempotent ?? (method === "HEAD" || method === "GET"), this.blocking = blocking ?? this.method !== "HEAD", this.reset = reset ?? null, this.host = null, this.contentLength = null, this.contentType = null, this.headers = [], this.expectContinue = expectContinue ?? !1, Array.isArray(headers)) {
-          if (headers.length % 2 !== 0)
+        if (this.completed = !1, this.aborted = !1, this.upgrade = upgrade || null, this.path = query ? serializePathWithQuery(path, query) : path, this.origin = origin, this.protocol = getProtocolFromUrlString(origin), this.idempotent = idempotent ?? (method === "HEAD" || method === "GET"), this.blocking = blocking ?? this.method !== "HEAD", this.reset = reset ?? null, this.host = null, this.contentLength = null, this.contentType = null, this.headers = [], this.expectContinue = expectContinue ?? !1, Array.isArray(headers2)) {
+          if (headers2.length % 2 !== 0)
             throw new InvalidArgumentError("headers array must be even");
-          for (let i = 0; i < headers.length; i += 2)
-            processHeader(this, headers[i], headers[i + 1]);
-        } else if (headers && typeof headers == "object")
-          if (hasSafeIterator(headers))
-            for (let header of headers) {
+          for (let i = 0; i < headers2.length; i += 2)
+            processHeader(this, headers2[i], headers2[i + 1]);
+        } else if (headers2 && typeof headers2 == "object")
+          if (hasSafeIterator(headers2))
+            for (let header of headers2) {
               if (!Array.isArray(header) || header.length !== 2)
                 throw new InvalidArgumentError("headers must be in key-value pair format");
               processHeader(this, header[0], header[1]);
             }
           else {
-            let keys = Object.keys(headers);
+            let keys = Object.keys(headers2);
             for (let i = 0; i < keys.length; ++i)
-              processHeader(this, keys[i], headers[keys[i]]);
+              processHeader(this, keys[i], headers2[keys[i]]);
           }
-        else if (headers != null)
+        else if (headers2 != null)
           throw new InvalidArgumentError("headers must be an object or an array");
         assertRequestHandler(handler, method, upgrade), this.servername = servername || getServerName(this.host) || null, this[kHandler] = handler, channels.create.hasSubscribers && channels.create.publish({ request: this });
       }
@@ -7320,10 +12724,10 @@ var require_request = __commonJS({
       onResponseStarted() {
         return this[kHandler].onResponseStarted?.();
       }
-      onHeaders(statusCode, headers, resume, statusText) {
-        assert2(!this.aborted), assert2(!this.completed), channels.headers.hasSubscribers && channels.headers.publish({ request: this, response: { statusCode, headers, statusText } });
+      onHeaders(statusCode, headers2, resume, statusText) {
+        assert2(!this.aborted), assert2(!this.completed), channels.headers.hasSubscribers && channels.headers.publish({ request: this, response: { statusCode, headers: headers2, statusText } });
         try {
-          return this[kHandler].onHeaders(statusCode, headers, resume, statusText);
+          return this[kHandler].onHeaders(statusCode, headers2, resume, statusText);
         } catch (err) {
           this.abort(err);
         }
@@ -7342,9 +12746,9 @@ var require_request = __commonJS({
        * @param {import('node:stream').Duplex} socket
        * @param {string} [statusText]
        */
-      onUpgrade(statusCode, headers, socket, statusText = "") {
-        this.onFinally(), assert2(!this.aborted), assert2(!this.completed), channels.headers.hasSubscribers && channels.headers.publish({ request: this, response: { statusCode, headers, statusText } });
-        let result = this[kHandler].onUpgrade(statusCode, headers, socket);
+      onUpgrade(statusCode, headers2, socket, statusText = "") {
+        this.onFinally(), assert2(!this.aborted), assert2(!this.completed), channels.headers.hasSubscribers && channels.headers.publish({ request: this, response: { statusCode, headers: headers2, statusText } });
+        let result = this[kHandler].onUpgrade(statusCode, headers2, socket);
         return this.aborted || (this.completed = !0, channels.trailers.hasSubscribers && channels.trailers.publish({ request: this, trailers: [] })), result;
       }
       onComplete(trailers) {
@@ -7443,7 +12847,7 @@ var require_request = __commonJS({
 var require_wrap_handler = __commonJS({
   "node_modules/undici/lib/handler/wrap-handler.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError } = require_errors2();
+    var { InvalidArgumentError } = require_errors3();
     module.exports = class WrapHandler {
       #handler;
       constructor(handler) {
@@ -7480,15 +12884,15 @@ var require_wrap_handler = __commonJS({
       onRequestStart(controller, context) {
         this.#handler.onConnect?.((reason) => controller.abort(reason), context);
       }
-      onRequestUpgrade(controller, statusCode, headers, socket) {
+      onRequestUpgrade(controller, statusCode, headers2, socket) {
         let rawHeaders = [];
-        for (let [key2, val] of Object.entries(headers))
+        for (let [key2, val] of Object.entries(headers2))
           rawHeaders.push(Buffer.from(key2, "latin1"), toRawHeaderValue(val));
         this.#handler.onUpgrade?.(statusCode, rawHeaders, socket);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
+      onResponseStart(controller, statusCode, headers2, statusMessage) {
         let rawHeaders = [];
-        for (let [key2, val] of Object.entries(headers))
+        for (let [key2, val] of Object.entries(headers2))
           rawHeaders.push(Buffer.from(key2, "latin1"), toRawHeaderValue(val));
         this.#handler.onHeaders?.(statusCode, rawHeaders, () => controller.resume(), statusMessage) === !1 && controller.pause();
       }
@@ -7549,7 +12953,7 @@ var require_dispatcher = __commonJS({
 var require_unwrap_handler = __commonJS({
   "node_modules/undici/lib/handler/unwrap-handler.js"(exports, module) {
     "use strict";
-    var { parseHeaders } = require_util(), { InvalidArgumentError } = require_errors2(), kResume = /* @__PURE__ */ Symbol("resume"), UnwrapController = class {
+    var { parseHeaders } = require_util(), { InvalidArgumentError } = require_errors3(), kResume = /* @__PURE__ */ Symbol("resume"), UnwrapController = class {
       #paused = !1;
       #reason = null;
       #aborted = !1;
@@ -7623,7 +13027,7 @@ var require_dispatcher_base = __commonJS({
       ClientDestroyedError,
       ClientClosedError,
       InvalidArgumentError
-    } = require_errors2(), { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = require_symbols(), kOnDestroyed = /* @__PURE__ */ Symbol("onDestroyed"), kOnClosed = /* @__PURE__ */ Symbol("onClosed"), kWebSocketOptions = /* @__PURE__ */ Symbol("webSocketOptions"), kEventSourceOptions = /* @__PURE__ */ Symbol("eventSourceOptions"), DispatcherBase = class extends Dispatcher {
+    } = require_errors3(), { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = require_symbols(), kOnDestroyed = /* @__PURE__ */ Symbol("onDestroyed"), kOnClosed = /* @__PURE__ */ Symbol("onClosed"), kWebSocketOptions = /* @__PURE__ */ Symbol("webSocketOptions"), kEventSourceOptions = /* @__PURE__ */ Symbol("eventSourceOptions"), DispatcherBase = class extends Dispatcher {
       /** @type {boolean} */
       [kDestroyed] = !1;
       /** @type {Array<Function|null} */
@@ -7666,8 +13070,8 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0)
-          return new Promise((resolve3, reject) => {
-            this.close((err, data) => err ? reject(err) : resolve3(data));
+          return new Promise((resolve5, reject) => {
+            this.close((err, data) => err ? reject(err) : resolve5(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError("invalid callback");
@@ -7691,8 +13095,8 @@ var require_dispatcher_base = __commonJS({
       }
       destroy(err, callback) {
         if (typeof err == "function" && (callback = err, err = null), callback === void 0)
-          return new Promise((resolve3, reject) => {
-            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve3(data));
+          return new Promise((resolve5, reject) => {
+            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve5(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError("invalid callback");
@@ -7736,7 +13140,7 @@ var require_dispatcher_base = __commonJS({
 var require_connect = __commonJS({
   "node_modules/undici/lib/core/connect.js"(exports, module) {
     "use strict";
-    var net = __require("node:net"), assert2 = __require("node:assert"), util = require_util(), { InvalidArgumentError } = require_errors2(), tls, SessionCache = class {
+    var net = __require("node:net"), assert2 = __require("node:assert"), util = require_util(), { InvalidArgumentError } = require_errors3(), tls, SessionCache = class {
       constructor(maxCachedSessions) {
         this._maxCachedSessions = maxCachedSessions, this._sessionCache = /* @__PURE__ */ new Map(), this._sessionRegistry = new FinalizationRegistry((key2) => {
           if (this._sessionCache.size < this._maxCachedSessions)
@@ -9998,8 +15402,8 @@ var require_util2 = __commonJS({
     function createInflate(zlibOptions) {
       return new InflateStream(zlibOptions);
     }
-    function extractMimeType(headers) {
-      let charset = null, essence = null, mimeType = null, values = getDecodeSplit("content-type", headers);
+    function extractMimeType(headers2) {
+      let charset = null, essence = null, mimeType = null, values = getDecodeSplit("content-type", headers2);
       if (values === null)
         return "failure";
       for (let value of values) {
@@ -10452,8 +15856,8 @@ var require_promise = __commonJS({
     "use strict";
     function createDeferredPromise() {
       let res, rej;
-      return { promise: new Promise((resolve3, reject) => {
-        res = resolve3, rej = reject;
+      return { promise: new Promise((resolve5, reject) => {
+        res = resolve5, rej = reject;
       }), resolve: res, reject: rej };
     }
     module.exports = {
@@ -10634,7 +16038,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       return body != null && (body.stream.locked || util.isDisturbed(body.stream));
     }
     function bodyMimeType(requestOrResponse) {
-      let headers = requestOrResponse.headersList, mimeType = extractMimeType(headers);
+      let headers2 = requestOrResponse.headersList, mimeType = extractMimeType(headers2);
       return mimeType === "failure" ? null : mimeType;
     }
     module.exports = {
@@ -10664,7 +16068,7 @@ var require_client_h1 = __commonJS({
       BodyTimeoutError,
       HTTPParserError,
       ResponseExceededMaxSizeError
-    } = require_errors2(), {
+    } = require_errors3(), {
       kUrl,
       kReset,
       kClient,
@@ -10908,12 +16312,12 @@ var require_client_h1 = __commonJS({
        * @param {Buffer} head
        */
       onUpgrade(head) {
-        let { upgrade, client, socket, headers, statusCode, statusText } = this;
-        assert2(upgrade), assert2(client[kSocket] === socket), assert2(!socket.destroyed), assert2(!this.paused), assert2((headers.length & 1) === 0);
+        let { upgrade, client, socket, headers: headers2, statusCode, statusText } = this;
+        assert2(upgrade), assert2(client[kSocket] === socket), assert2(!socket.destroyed), assert2(!this.paused), assert2((headers2.length & 1) === 0);
         let request2 = client[kQueue][client[kRunningIdx]];
         assert2(request2), assert2(request2.upgrade || request2.method === "CONNECT"), this.statusCode = 0, this.statusText = "", this.shouldKeepAlive = !1, this.headers = [], this.headersSize = 0, socket.unshift(head), socket[kParser].destroy(), socket[kParser] = null, socket[kClient] = null, socket[kError] = null, removeAllListeners(socket), client[kSocket] = null, client[kHTTPContext] = null, client[kQueue][client[kRunningIdx]++] = null, client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request2.onUpgrade(statusCode, headers, socket, statusText);
+          request2.onUpgrade(statusCode, headers2, socket, statusText);
         } catch (err) {
           util.errorRequest(client, request2, err), util.destroy(socket, err);
         }
@@ -10926,7 +16330,7 @@ var require_client_h1 = __commonJS({
        * @returns {number}
        */
       onHeadersComplete(statusCode, upgrade, shouldKeepAlive) {
-        let { client, socket, headers, statusText } = this;
+        let { client, socket, headers: headers2, statusText } = this;
         if (socket.destroyed)
           return -1;
         if (client[kRunning] === 0)
@@ -10959,7 +16363,7 @@ var require_client_h1 = __commonJS({
             client[kKeepAliveTimeoutValue] = client[kKeepAliveDefaultTimeout];
         } else
           socket[kReset] = !0;
-        let pause = request2.onHeaders(statusCode, headers, this.resume, statusText) === !1;
+        let pause = request2.onHeaders(statusCode, headers2, this.resume, statusText) === !1;
         return request2.aborted ? -1 : request2.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants2.ERROR.PAUSED : 0);
       }
       /**
@@ -10977,7 +16381,7 @@ var require_client_h1 = __commonJS({
        * @returns {number}
        */
       onMessageComplete() {
-        let { client, socket, statusCode, upgrade, headers, contentLength, bytesRead, shouldKeepAlive } = this;
+        let { client, socket, statusCode, upgrade, headers: headers2, contentLength, bytesRead, shouldKeepAlive } = this;
         if (socket.destroyed && (!statusCode || shouldKeepAlive))
           return -1;
         if (upgrade)
@@ -10988,7 +16392,7 @@ var require_client_h1 = __commonJS({
           return 0;
         if (request2.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10))
           return util.destroy(socket, new ResponseContentLengthMismatchError()), -1;
-        if (request2.onComplete(headers), client[kQueue][client[kRunningIdx]++] = null, socket[kSocketUsed] = client[kPending] === 0, socket[kWriting])
+        if (request2.onComplete(headers2), client[kQueue][client[kRunningIdx]++] = null, socket[kSocketUsed] = client[kPending] === 0, socket[kWriting])
           return assert2(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants2.ERROR.PAUSED;
         if (shouldKeepAlive) {
           if (socket[kReset] && client[kRunning] === 0)
@@ -11123,18 +16527,18 @@ var require_client_h1 = __commonJS({
         }
     }
     function writeH1(client, request2) {
-      let { method, path, host, upgrade, blocking, reset } = request2, { body, headers, contentLength } = request2, expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
+      let { method, path, host, upgrade, blocking, reset } = request2, { body, headers: headers2, contentLength } = request2, expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         extractBody || (extractBody = require_body().extractBody);
         let [bodyStream, contentType2] = extractBody(body);
-        request2.contentType == null && headers.push("content-type", contentType2), body = bodyStream.stream, contentLength = bodyStream.length;
+        request2.contentType == null && headers2.push("content-type", contentType2), body = bodyStream.stream, contentLength = bodyStream.length;
       } else if (util.isBlobLike(body) && request2.contentType == null) {
         let contentType2 = body.type;
         if (contentType2) {
           let contentTypeValue = `${contentType2}`;
           if (!util.isValidHeaderValue(contentTypeValue))
             return util.errorRequest(client, request2, new InvalidArgumentError("invalid content-type header")), !1;
-          headers.push("content-type", contentTypeValue);
+          headers2.push("content-type", contentTypeValue);
         }
       }
       body && typeof body.read == "function" && body.read(0);
@@ -11164,9 +16568,9 @@ var require_client_h1 = __commonJS({
 upgrade: ${upgrade}\r
 ` : client[kPipelining] && !socket[kReset] ? header += `connection: keep-alive\r
 ` : header += `connection: close\r
-`, Array.isArray(headers))
-        for (let n = 0; n < headers.length; n += 2) {
-          let key2 = headers[n + 0], val = headers[n + 1];
+`, Array.isArray(headers2))
+        for (let n = 0; n < headers2.length; n += 2) {
+          let key2 = headers2[n + 0], val = headers2[n + 1];
           if (Array.isArray(val))
             for (let i = 0; i < val.length; i++)
               header += `${key2}: ${val[i]}\r
@@ -11242,8 +16646,8 @@ upgrade: ${upgrade}\r
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve3, reject) => {
-        assert2(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve3;
+      let waitForDrain = () => new Promise((resolve5, reject) => {
+        assert2(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve5;
       });
       socket.on("close", onDrain).on("drain", onDrain);
       let writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
@@ -11349,7 +16753,7 @@ var require_client_h2 = __commonJS({
       InvalidArgumentError,
       HeadersTimeoutError,
       BodyTimeoutError
-    } = require_errors2(), {
+    } = require_errors3(), {
       kUrl,
       kReset,
       kClient,
@@ -11397,9 +16801,9 @@ var require_client_h2 = __commonJS({
         NGHTTP2_CANCEL
       }
     } = http2;
-    function parseH2Headers(headers) {
+    function parseH2Headers(headers2) {
       let result = [];
-      for (let [name, value] of Object.entries(headers))
+      for (let [name, value] of Object.entries(headers2))
         if (Array.isArray(value))
           for (let subvalue of value)
             result.push(Buffer.from(name), Buffer.from(subvalue));
@@ -11560,20 +16964,20 @@ var require_client_h2 = __commonJS({
       let headersTimeout = request2.headersTimeout ?? client[kHeadersTimeout], bodyTimeout = request2.bodyTimeout ?? client[kBodyTimeout], session = client[kHTTP2Session], { method, path, host, upgrade, expectContinue, signal: signal2, protocol, headers: reqHeaders } = request2, { body } = request2;
       if (upgrade != null && upgrade !== "websocket")
         return util.errorRequest(client, request2, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`)), !1;
-      let headers = {};
+      let headers2 = {};
       for (let n = 0; n < reqHeaders.length; n += 2) {
         let key2 = reqHeaders[n + 0], val = reqHeaders[n + 1];
         if (key2 === "cookie") {
-          headers[key2] != null ? headers[key2] = Array.isArray(headers[key2]) ? (headers[key2].push(val), headers[key2]) : [headers[key2], val] : headers[key2] = val;
+          headers2[key2] != null ? headers2[key2] = Array.isArray(headers2[key2]) ? (headers2[key2].push(val), headers2[key2]) : [headers2[key2], val] : headers2[key2] = val;
           continue;
         }
         if (Array.isArray(val))
           for (let i = 0; i < val.length; i++)
-            headers[key2] ? headers[key2] += `, ${val[i]}` : headers[key2] = val[i];
-        else headers[key2] ? headers[key2] += `, ${val}` : headers[key2] = val;
+            headers2[key2] ? headers2[key2] += `, ${val[i]}` : headers2[key2] = val[i];
+        else headers2[key2] ? headers2[key2] += `, ${val}` : headers2[key2] = val;
       }
       let stream2 = null, { hostname: hostname3, port } = client[kUrl];
-      headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname3}${port ? `:${port}` : ""}`, headers[HTTP2_HEADER_METHOD] = method;
+      headers2[HTTP2_HEADER_AUTHORITY] = host || `${hostname3}${port ? `:${port}` : ""}`, headers2[HTTP2_HEADER_METHOD] = method;
       let abort = (err) => {
         request2.aborted || request2.completed || (err = err || new RequestAbortedError(), util.errorRequest(client, request2, err), stream2 != null && (stream2.removeAllListeners("data"), stream2.close(), client[kOnError](err), completeRequest(client, request2), client[kResume]()), util.destroy(body, err));
       };
@@ -11585,8 +16989,8 @@ var require_client_h2 = __commonJS({
       if (request2.aborted)
         return !1;
       if (upgrade || method === "CONNECT")
-        return session.ref(), upgrade === "websocket" ? session[kEnableConnectProtocol] === !1 ? (util.errorRequest(client, request2, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server")), session.unref(), !1) : (headers[HTTP2_HEADER_METHOD] = "CONNECT", headers[HTTP2_HEADER_PROTOCOL] = "websocket", headers[HTTP2_HEADER_PATH] = path, protocol === "ws:" || protocol === "wss:" ? headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https" : headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https", stream2 = session.request(headers, { endStream: !1, signal: signal2 }), stream2[kHTTP2Stream] = !0, ++session[kOpenStreams], stream2.once("response", (headers2, _flags) => {
-          let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
+        return session.ref(), upgrade === "websocket" ? session[kEnableConnectProtocol] === !1 ? (util.errorRequest(client, request2, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server")), session.unref(), !1) : (headers2[HTTP2_HEADER_METHOD] = "CONNECT", headers2[HTTP2_HEADER_PROTOCOL] = "websocket", headers2[HTTP2_HEADER_PATH] = path, protocol === "ws:" || protocol === "wss:" ? headers2[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https" : headers2[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https", stream2 = session.request(headers2, { endStream: !1, signal: signal2 }), stream2[kHTTP2Stream] = !0, ++session[kOpenStreams], stream2.once("response", (headers3, _flags) => {
+          let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers3;
           try {
             request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
           } catch (err) {
@@ -11598,8 +17002,8 @@ var require_client_h2 = __commonJS({
           (stream2.rstCode === NGHTTP2_REFUSED_STREAM || stream2.rstCode === NGHTTP2_CANCEL) && abort(new InformationalError(`HTTP/2: "stream error" received - code ${stream2.rstCode}`));
         }), stream2.once("close", () => {
           session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref();
-        }), stream2.setTimeout(headersTimeout), !0) : (stream2 = session.request(headers, { endStream: !1, signal: signal2 }), stream2[kHTTP2Stream] = !0, ++session[kOpenStreams], stream2.on("response", (headers2) => {
-          let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
+        }), stream2.setTimeout(headersTimeout), !0) : (stream2 = session.request(headers2, { endStream: !1, signal: signal2 }), stream2[kHTTP2Stream] = !0, ++session[kOpenStreams], stream2.on("response", (headers3) => {
+          let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers3;
           try {
             request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
           } catch (err) {
@@ -11610,35 +17014,35 @@ var require_client_h2 = __commonJS({
         }), stream2.on("error", abort), stream2.once("close", () => {
           session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref();
         }), stream2.setTimeout(headersTimeout), !0);
-      headers[HTTP2_HEADER_PATH] = path, headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
+      headers2[HTTP2_HEADER_PATH] = path, headers2[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       let expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       body && typeof body.read == "function" && body.read(0);
       let contentLength = util.bodyLength(body);
       if (util.isFormDataLike(body)) {
         extractBody ??= require_body().extractBody;
         let [bodyStream, contentType2] = extractBody(body);
-        headers["content-type"] = contentType2, body = bodyStream.stream, contentLength = bodyStream.length;
+        headers2["content-type"] = contentType2, body = bodyStream.stream, contentLength = bodyStream.length;
       }
       if (contentLength == null && (contentLength = request2.contentLength), expectsPayload || (contentLength = null), shouldSendContentLength(method) && contentLength > 0 && request2.contentLength != null && request2.contentLength !== contentLength) {
         if (client[kStrictContentLength])
           return util.errorRequest(client, request2, new RequestContentLengthMismatchError()), !1;
         process.emitWarning(new RequestContentLengthMismatchError());
       }
-      if (contentLength != null && (assert2(body || contentLength === 0, "no body must not have content length"), headers[HTTP2_HEADER_CONTENT_LENGTH] = `${contentLength}`), session.ref(), channels.sendHeaders.hasSubscribers) {
+      if (contentLength != null && (assert2(body || contentLength === 0, "no body must not have content length"), headers2[HTTP2_HEADER_CONTENT_LENGTH] = `${contentLength}`), session.ref(), channels.sendHeaders.hasSubscribers) {
         let header = "";
-        for (let key2 in headers)
-          header += `${key2}: ${headers[key2]}\r
+        for (let key2 in headers2)
+          header += `${key2}: ${headers2[key2]}\r
 `;
         channels.sendHeaders.publish({ request: request2, headers: header, socket: session[kSocket] });
       }
       let shouldEndStream = method === "GET" || method === "HEAD" || body === null;
-      expectContinue ? (headers[HTTP2_HEADER_EXPECT] = "100-continue", stream2 = session.request(headers, { endStream: shouldEndStream, signal: signal2 }), stream2[kHTTP2Stream] = !0, stream2.once("continue", writeBodyH2)) : (stream2 = session.request(headers, {
+      expectContinue ? (headers2[HTTP2_HEADER_EXPECT] = "100-continue", stream2 = session.request(headers2, { endStream: shouldEndStream, signal: signal2 }), stream2[kHTTP2Stream] = !0, stream2.once("continue", writeBodyH2)) : (stream2 = session.request(headers2, {
         endStream: shouldEndStream,
         signal: signal2
       }), stream2[kHTTP2Stream] = !0, writeBodyH2()), ++session[kOpenStreams], stream2.setTimeout(headersTimeout);
       let responseReceived = !1;
-      return stream2.once("response", (headers2) => {
-        let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
+      return stream2.once("response", (headers3) => {
+        let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers3;
         if (request2.onResponseStarted(), responseReceived = !0, stream2.setTimeout(bodyTimeout), request2.aborted) {
           stream2.removeAllListeners("data");
           return;
@@ -11761,8 +17165,8 @@ var require_client_h2 = __commonJS({
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve3, reject) => {
-        assert2(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve3;
+      let waitForDrain = () => new Promise((resolve5, reject) => {
+        assert2(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve5;
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
       try {
@@ -11791,7 +17195,7 @@ var require_client = __commonJS({
       InvalidArgumentError,
       InformationalError,
       ClientDestroyedError
-    } = require_errors2(), buildConnector = require_connect(), {
+    } = require_errors3(), buildConnector = require_connect(), {
       kUrl,
       kServerName,
       kClient,
@@ -11985,19 +17389,19 @@ var require_client = __commonJS({
         return this[kQueue].push(request2), this[kResuming] || (util.bodyLength(request2.body) == null && util.isIterable(request2.body) ? (this[kResuming] = 1, queueMicrotask(() => resume(this))) : this[kResume](!0)), this[kResuming] && this[kNeedDrain] !== 2 && this[kBusy] && (this[kNeedDrain] = 2), this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve3) => {
-          this[kSize] ? this[kClosedResolve] = resolve3 : resolve3(null);
+        return new Promise((resolve5) => {
+          this[kSize] ? this[kClosedResolve] = resolve5 : resolve5(null);
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve5) => {
           let requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             let request2 = requests[i];
             request2 != null && util.errorRequest(this, request2, err);
           }
           let callback = () => {
-            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve3(null);
+            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve5(null);
           };
           this[kHTTPContext] ? (this[kHTTPContext].destroy(err, callback), this[kHTTPContext] = null) : queueMicrotask(callback), this[kResume]();
         });
@@ -12285,8 +17689,8 @@ var require_pool_base = __commonJS({
           }
           return Promise.all(closeAll);
         } else
-          return new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          return new Promise((resolve5) => {
+            this[kClosedResolve] = resolve5;
           });
       }
       [kDestroy](err) {
@@ -12341,7 +17745,7 @@ var require_pool = __commonJS({
       kRemoveClient
     } = require_pool_base(), Client = require_client(), {
       InvalidArgumentError
-    } = require_errors2(), util = require_util(), { kUrl } = require_symbols(), buildConnector = require_connect(), kOptions = /* @__PURE__ */ Symbol("options"), kConnections = /* @__PURE__ */ Symbol("connections"), kFactory = /* @__PURE__ */ Symbol("factory");
+    } = require_errors3(), util = require_util(), { kUrl } = require_symbols(), buildConnector = require_connect(), kOptions = /* @__PURE__ */ Symbol("options"), kConnections = /* @__PURE__ */ Symbol("connections"), kFactory = /* @__PURE__ */ Symbol("factory");
     function defaultFactory(origin, opts) {
       return new Client(origin, opts);
     }
@@ -12409,7 +17813,7 @@ var require_balanced_pool = __commonJS({
     var {
       BalancedPoolMissingUpstreamError,
       InvalidArgumentError
-    } = require_errors2(), {
+    } = require_errors3(), {
       PoolBase,
       kClients,
       kNeedDrain,
@@ -12503,7 +17907,7 @@ var require_round_robin_pool = __commonJS({
       kRemoveClient
     } = require_pool_base(), Client = require_client(), {
       InvalidArgumentError
-    } = require_errors2(), util = require_util(), { kUrl } = require_symbols(), buildConnector = require_connect(), kOptions = /* @__PURE__ */ Symbol("options"), kConnections = /* @__PURE__ */ Symbol("connections"), kFactory = /* @__PURE__ */ Symbol("factory"), kIndex = /* @__PURE__ */ Symbol("index");
+    } = require_errors3(), util = require_util(), { kUrl } = require_symbols(), buildConnector = require_connect(), kOptions = /* @__PURE__ */ Symbol("options"), kConnections = /* @__PURE__ */ Symbol("connections"), kFactory = /* @__PURE__ */ Symbol("factory"), kIndex = /* @__PURE__ */ Symbol("index");
     function defaultFactory(origin, opts) {
       return new Client(origin, opts);
     }
@@ -12579,7 +17983,7 @@ var require_round_robin_pool = __commonJS({
 var require_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/agent.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError, MaxOriginsReachedError } = require_errors2(), { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = require_symbols(), DispatcherBase = require_dispatcher_base(), Pool3 = require_pool(), Client = require_client(), util = require_util(), kOnConnect = /* @__PURE__ */ Symbol("onConnect"), kOnDisconnect = /* @__PURE__ */ Symbol("onDisconnect"), kOnConnectionError = /* @__PURE__ */ Symbol("onConnectionError"), kOnDrain = /* @__PURE__ */ Symbol("onDrain"), kFactory = /* @__PURE__ */ Symbol("factory"), kOptions = /* @__PURE__ */ Symbol("options"), kOrigins = /* @__PURE__ */ Symbol("origins");
+    var { InvalidArgumentError, MaxOriginsReachedError } = require_errors3(), { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = require_symbols(), DispatcherBase = require_dispatcher_base(), Pool3 = require_pool(), Client = require_client(), util = require_util(), kOnConnect = /* @__PURE__ */ Symbol("onConnect"), kOnDisconnect = /* @__PURE__ */ Symbol("onDisconnect"), kOnConnectionError = /* @__PURE__ */ Symbol("onConnectionError"), kOnDrain = /* @__PURE__ */ Symbol("onDrain"), kFactory = /* @__PURE__ */ Symbol("factory"), kOptions = /* @__PURE__ */ Symbol("options"), kOrigins = /* @__PURE__ */ Symbol("origins");
     function defaultFactory(origin, opts) {
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool3(origin, opts);
     }
@@ -12659,7 +18063,7 @@ var require_agent = __commonJS({
 var require_socks5_utils = __commonJS({
   "node_modules/undici/lib/core/socks5-utils.js"(exports, module) {
     "use strict";
-    var { Buffer: Buffer2 } = __require("node:buffer"), net = __require("node:net"), { InvalidArgumentError } = require_errors2();
+    var { Buffer: Buffer2 } = __require("node:buffer"), net = __require("node:net"), { InvalidArgumentError } = require_errors3();
     function parseAddress2(address2) {
       if (net.isIPv4(address2)) {
         let parts = address2.split(".").map(Number);
@@ -12786,7 +18190,7 @@ var require_socks5_utils = __commonJS({
 var require_socks5_client = __commonJS({
   "node_modules/undici/lib/core/socks5-client.js"(exports, module) {
     "use strict";
-    var { EventEmitter: EventEmitter2 } = __require("node:events"), { Buffer: Buffer2 } = __require("node:buffer"), { InvalidArgumentError, Socks5ProxyError } = require_errors2(), { debuglog } = __require("node:util"), { parseAddress: parseAddress2 } = require_socks5_utils(), debug = debuglog("undici:socks5"), EMPTY_BUFFER = Buffer2.alloc(0), SOCKS_VERSION = 5, AUTH_METHODS = {
+    var { EventEmitter: EventEmitter2 } = __require("node:events"), { Buffer: Buffer2 } = __require("node:buffer"), { InvalidArgumentError, Socks5ProxyError } = require_errors3(), { debuglog } = __require("node:util"), { parseAddress: parseAddress2 } = require_socks5_utils(), debug = debuglog("undici:socks5"), EMPTY_BUFFER = Buffer2.alloc(0), SOCKS_VERSION = 5, AUTH_METHODS = {
       NO_AUTH: 0,
       GSSAPI: 1,
       USERNAME_PASSWORD: 2,
@@ -13028,7 +18432,7 @@ var require_socks5_client = __commonJS({
 var require_socks5_proxy_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/socks5-proxy-agent.js"(exports, module) {
     "use strict";
-    var { URL: URL2 } = __require("node:url"), tls, DispatcherBase = require_dispatcher_base(), { InvalidArgumentError } = require_errors2(), { Socks5Client, STATES } = require_socks5_client(), { kDispatch, kClose, kDestroy } = require_symbols(), Pool3 = require_pool(), buildConnector = require_connect(), { debuglog } = __require("node:util"), debug = debuglog("undici:socks5-proxy"), kProxyUrl = /* @__PURE__ */ Symbol("proxy url"), kProxyHeaders = /* @__PURE__ */ Symbol("proxy headers"), kProxyAuth = /* @__PURE__ */ Symbol("proxy auth"), kProxyProtocol = /* @__PURE__ */ Symbol("proxy protocol"), kPools = /* @__PURE__ */ Symbol("pools"), kConnector = /* @__PURE__ */ Symbol("connector"), kRequestTls = /* @__PURE__ */ Symbol("request tls settings"), experimentalWarningEmitted = !1, Socks5ProxyAgent = class extends DispatcherBase {
+    var { URL: URL2 } = __require("node:url"), tls, DispatcherBase = require_dispatcher_base(), { InvalidArgumentError } = require_errors3(), { Socks5Client, STATES } = require_socks5_client(), { kDispatch, kClose, kDestroy } = require_symbols(), Pool3 = require_pool(), buildConnector = require_connect(), { debuglog } = __require("node:util"), debug = debuglog("undici:socks5-proxy"), kProxyUrl = /* @__PURE__ */ Symbol("proxy url"), kProxyHeaders = /* @__PURE__ */ Symbol("proxy headers"), kProxyAuth = /* @__PURE__ */ Symbol("proxy auth"), kProxyProtocol = /* @__PURE__ */ Symbol("proxy protocol"), kPools = /* @__PURE__ */ Symbol("pools"), kConnector = /* @__PURE__ */ Symbol("connector"), kRequestTls = /* @__PURE__ */ Symbol("request tls settings"), experimentalWarningEmitted = !1, Socks5ProxyAgent = class extends DispatcherBase {
       constructor(proxyUrl, options = {}) {
         if (super(), experimentalWarningEmitted || (process.emitWarning(
           "SOCKS5 proxy support is experimental and subject to change",
@@ -13052,32 +18456,32 @@ var require_socks5_proxy_agent = __commonJS({
       async createSocks5Connection(targetHost, targetPort) {
         let proxyHost = this[kProxyUrl].hostname, proxyPort = parseInt(this[kProxyUrl].port) || 1080;
         debug("creating SOCKS5 connection to", proxyHost, proxyPort);
-        let socket = await new Promise((resolve3, reject) => {
+        let socket = await new Promise((resolve5, reject) => {
           this[kConnector]({
             hostname: proxyHost,
             host: proxyHost,
             port: proxyPort,
             protocol: this[kProxyProtocol]
           }, (err, socket2) => {
-            err ? reject(err) : resolve3(socket2);
+            err ? reject(err) : resolve5(socket2);
           });
         }), socks5Client = new Socks5Client(socket, this[kProxyAuth]);
         return socks5Client.on("error", (err) => {
           debug("SOCKS5 error:", err), socket.destroy();
-        }), await socks5Client.handshake(), await new Promise((resolve3, reject) => {
+        }), await socks5Client.handshake(), await new Promise((resolve5, reject) => {
           let timeout = setTimeout(() => {
             reject(new Error("SOCKS5 authentication timeout"));
           }, 5e3), onAuthenticated = () => {
-            clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve3();
+            clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve5();
           }, onError = (err) => {
             clearTimeout(timeout), socks5Client.removeListener("authenticated", onAuthenticated), reject(err);
           };
-          socks5Client.state === STATES.AUTHENTICATED ? (clearTimeout(timeout), resolve3()) : (socks5Client.once("authenticated", onAuthenticated), socks5Client.once("error", onError));
-        }), await socks5Client.connect(targetHost, targetPort), await new Promise((resolve3, reject) => {
+          socks5Client.state === STATES.AUTHENTICATED ? (clearTimeout(timeout), resolve5()) : (socks5Client.once("authenticated", onAuthenticated), socks5Client.once("error", onError));
+        }), await socks5Client.connect(targetHost, targetPort), await new Promise((resolve5, reject) => {
           let timeout = setTimeout(() => {
             reject(new Error("SOCKS5 connection timeout"));
           }, 5e3), onConnected = (info) => {
-            debug("SOCKS5 tunnel established to", targetHost, targetPort, "via", info), clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve3();
+            debug("SOCKS5 tunnel established to", targetHost, targetPort, "via", info), clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve5();
           }, onError = (err) => {
             clearTimeout(timeout), socks5Client.removeListener("connected", onConnected), reject(err);
           };
@@ -13104,8 +18508,8 @@ var require_socks5_proxy_agent = __commonJS({
                   ...this[kRequestTls],
                   socket,
                   servername: this[kRequestTls]?.servername || targetHost
-                }), await new Promise((resolve3, reject) => {
-                  finalSocket.once("secureConnect", resolve3), finalSocket.once("error", reject);
+                }), await new Promise((resolve5, reject) => {
+                  finalSocket.once("secureConnect", resolve5), finalSocket.once("error", reject);
                 })), callback(null, finalSocket);
               } catch (err) {
                 debug("SOCKS5 connection error:", err), callback(err);
@@ -13141,7 +18545,7 @@ var require_socks5_proxy_agent = __commonJS({
 var require_proxy_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/proxy-agent.js"(exports, module) {
     "use strict";
-    var { kProxy, kClose, kDestroy, kDispatch } = require_symbols(), Agent = require_agent(), Pool3 = require_pool(), DispatcherBase = require_dispatcher_base(), { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors2(), buildConnector = require_connect(), Client = require_client(), { channels } = require_diagnostics(), Socks5ProxyAgent = require_socks5_proxy_agent(), kAgent = /* @__PURE__ */ Symbol("proxy agent"), kClient = /* @__PURE__ */ Symbol("proxy client"), kProxyHeaders = /* @__PURE__ */ Symbol("proxy headers"), kRequestTls = /* @__PURE__ */ Symbol("request tls settings"), kProxyTls = /* @__PURE__ */ Symbol("proxy tls settings"), kConnectEndpoint = /* @__PURE__ */ Symbol("connect endpoint function"), kTunnelProxy = /* @__PURE__ */ Symbol("tunnel proxy");
+    var { kProxy, kClose, kDestroy, kDispatch } = require_symbols(), Agent = require_agent(), Pool3 = require_pool(), DispatcherBase = require_dispatcher_base(), { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors3(), buildConnector = require_connect(), Client = require_client(), { channels } = require_diagnostics(), Socks5ProxyAgent = require_socks5_proxy_agent(), kAgent = /* @__PURE__ */ Symbol("proxy agent"), kClient = /* @__PURE__ */ Symbol("proxy client"), kProxyHeaders = /* @__PURE__ */ Symbol("proxy headers"), kRequestTls = /* @__PURE__ */ Symbol("request tls settings"), kProxyTls = /* @__PURE__ */ Symbol("proxy tls settings"), kConnectEndpoint = /* @__PURE__ */ Symbol("connect endpoint function"), kTunnelProxy = /* @__PURE__ */ Symbol("tunnel proxy");
     function defaultProtocolPort(protocol) {
       return protocol === "https:" ? 443 : 80;
     }
@@ -13155,10 +18559,10 @@ var require_proxy_agent = __commonJS({
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
+      constructor(proxyUrl, { headers: headers2 = {}, connect: connect2, factory }) {
         if (!proxyUrl)
           throw new InvalidArgumentError("Proxy URL is mandatory");
-        super(), this[kProxyHeaders] = headers, factory ? this.#client = factory(proxyUrl, { connect: connect2 }) : this.#client = new Client(proxyUrl, { connect: connect2 });
+        super(), this[kProxyHeaders] = headers2, factory ? this.#client = factory(proxyUrl, { connect: connect2 }) : this.#client = new Client(proxyUrl, { connect: connect2 });
       }
       [kDispatch](opts, handler) {
         let onHeaders = handler.onHeaders;
@@ -13172,13 +18576,13 @@ var require_proxy_agent = __commonJS({
         let {
           origin,
           path = "/",
-          headers = {}
+          headers: headers2 = {}
         } = opts;
-        if (opts.path = origin + path, !("host" in headers) && !("Host" in headers)) {
+        if (opts.path = origin + path, !("host" in headers2) && !("Host" in headers2)) {
           let { host } = new URL(origin);
-          headers.host = host;
+          headers2.host = host;
         }
-        return opts.headers = { ...this[kProxyHeaders], ...headers }, this.#client[kDispatch](opts, handler);
+        return opts.headers = { ...this[kProxyHeaders], ...headers2 }, this.#client[kDispatch](opts, handler);
       }
       [kClose]() {
         return this.#client.close();
@@ -13260,15 +18664,15 @@ var require_proxy_agent = __commonJS({
         });
       }
       dispatch(opts, handler) {
-        let headers = buildHeaders(opts.headers);
-        if (throwIfProxyAuthIsSent(headers), headers && !("host" in headers) && !("Host" in headers)) {
+        let headers2 = buildHeaders(opts.headers);
+        if (throwIfProxyAuthIsSent(headers2), headers2 && !("host" in headers2) && !("Host" in headers2)) {
           let { host } = new URL(opts.origin);
-          headers.host = host;
+          headers2.host = host;
         }
         return this[kAgent].dispatch(
           {
             ...opts,
-            headers
+            headers: headers2
           },
           handler
         );
@@ -13289,17 +18693,17 @@ var require_proxy_agent = __commonJS({
         return this[kClient] && promises.push(this[kClient].destroy()), Promise.all(promises);
       }
     };
-    function buildHeaders(headers) {
-      if (Array.isArray(headers)) {
+    function buildHeaders(headers2) {
+      if (Array.isArray(headers2)) {
         let headersPair = {};
-        for (let i = 0; i < headers.length; i += 2)
-          headersPair[headers[i]] = headers[i + 1];
+        for (let i = 0; i < headers2.length; i += 2)
+          headersPair[headers2[i]] = headers2[i + 1];
         return headersPair;
       }
-      return headers;
+      return headers2;
     }
-    function throwIfProxyAuthIsSent(headers) {
-      if (headers && Object.keys(headers).find((key2) => key2.toLowerCase() === "proxy-authorization"))
+    function throwIfProxyAuthIsSent(headers2) {
+      if (headers2 && Object.keys(headers2).find((key2) => key2.toLowerCase() === "proxy-authorization"))
         throw new InvalidArgumentError("Proxy-Authorization should be sent in ProxyAgent constructor");
     }
     module.exports = ProxyAgent;
@@ -13390,7 +18794,7 @@ var require_env_http_proxy_agent = __commonJS({
 var require_retry_handler = __commonJS({
   "node_modules/undici/lib/handler/retry-handler.js"(exports, module) {
     "use strict";
-    var assert2 = __require("node:assert"), { kRetryHandlerDefaultRetry } = require_symbols(), { RequestRetryError } = require_errors2(), WrapHandler = require_wrap_handler(), {
+    var assert2 = __require("node:assert"), { kRetryHandlerDefaultRetry } = require_symbols(), { RequestRetryError } = require_errors3(), WrapHandler = require_wrap_handler(), {
       isDisturbed,
       parseRangeHeader,
       wrapRequestBody
@@ -13399,14 +18803,14 @@ var require_retry_handler = __commonJS({
       let retryTime = new Date(retryAfter).getTime();
       return isNaN(retryTime) ? 0 : retryTime - Date.now();
     }
-    function validatePartialResponseContentLength(headers, range, statusCode, retryCount) {
-      let contentLength = headers["content-length"];
+    function validatePartialResponseContentLength(headers2, range, statusCode, retryCount) {
+      let contentLength = headers2["content-length"];
       if (contentLength == null || !Number.isFinite(range.start) || !Number.isFinite(range.end))
         return;
       let length = Number(contentLength), expectedLength = range.end - range.start + 1;
       if (!Number.isFinite(length) || length !== expectedLength)
         throw new RequestRetryError("Content-Length mismatch", statusCode, {
-          headers,
+          headers: headers2,
           data: { count: retryCount }
         });
     }
@@ -13493,18 +18897,18 @@ var require_retry_handler = __commonJS({
           ]
         }, this.retryCount = 0, this.retryCountCheckpoint = 0, this.headersSent = !1, this.start = 0, this.end = null, this.etag = null, this.controllerProxy = new RetryController();
       }
-      onResponseStartWithRetry(controller, statusCode, headers, statusMessage, err) {
+      onResponseStartWithRetry(controller, statusCode, headers2, statusMessage, err) {
         if (this.retryOpts.throwOnError) {
-          this.retryOpts.statusCodes.includes(statusCode) === !1 ? this.headersSent ? this.handler.onResponseError?.(this.controllerProxy, err) : (this.headersSent = !0, this.checkpointResponseEnd(headers), this.handler.onResponseStart?.(this.controllerProxy, statusCode, headers, statusMessage)) : this.error = err;
+          this.retryOpts.statusCodes.includes(statusCode) === !1 ? this.headersSent ? this.handler.onResponseError?.(this.controllerProxy, err) : (this.headersSent = !0, this.checkpointResponseEnd(headers2), this.handler.onResponseStart?.(this.controllerProxy, statusCode, headers2, statusMessage)) : this.error = err;
           return;
         }
         if (isDisturbed(this.opts.body)) {
-          this.headersSent = !0, this.checkpointResponseEnd(headers), this.handler.onResponseStart?.(this.controllerProxy, statusCode, headers, statusMessage);
+          this.headersSent = !0, this.checkpointResponseEnd(headers2), this.handler.onResponseStart?.(this.controllerProxy, statusCode, headers2, statusMessage);
           return;
         }
         function shouldRetry(passedErr) {
           if (passedErr) {
-            this.headersSent ? this.handler.onResponseError?.(this.controllerProxy, passedErr) : (this.headersSent = !0, this.checkpointResponseEnd(headers), this.handler.onResponseStart?.(this.controllerProxy, statusCode, headers, statusMessage)), controller.resume();
+            this.headersSent ? this.handler.onResponseError?.(this.controllerProxy, passedErr) : (this.headersSent = !0, this.checkpointResponseEnd(headers2), this.handler.onResponseStart?.(this.controllerProxy, statusCode, headers2, statusMessage)), controller.resume();
             return;
           }
           this.error = err, controller.resume();
@@ -13518,9 +18922,9 @@ var require_retry_handler = __commonJS({
           shouldRetry.bind(this)
         );
       }
-      checkpointResponseEnd(headers) {
+      checkpointResponseEnd(headers2) {
         if (this.end == null && this.opts.method !== "HEAD") {
-          let contentLength = headers["content-length"];
+          let contentLength = headers2["content-length"];
           this.end = contentLength != null ? Number(contentLength) - 1 : null, assert2(
             this.end == null || Number.isFinite(this.end),
             "invalid content-length"
@@ -13530,11 +18934,11 @@ var require_retry_handler = __commonJS({
       onRequestStart(controller, context) {
         this.controllerProxy.target = controller, this.headersSent || this.handler.onRequestStart?.(this.controllerProxy, context);
       }
-      onRequestUpgrade(_controller, statusCode, headers, socket) {
-        this.handler.onRequestUpgrade?.(this.controllerProxy, statusCode, headers, socket);
+      onRequestUpgrade(_controller, statusCode, headers2, socket) {
+        this.handler.onRequestUpgrade?.(this.controllerProxy, statusCode, headers2, socket);
       }
       static [kRetryHandlerDefaultRetry](err, { state, opts }, cb) {
-        let { statusCode, code, headers } = err, { method, retryOptions } = opts, {
+        let { statusCode, code, headers: headers2 } = err, { method, retryOptions } = opts, {
           maxRetries,
           minTimeout,
           maxTimeout,
@@ -13559,61 +18963,61 @@ var require_retry_handler = __commonJS({
           cb(err);
           return;
         }
-        let retryAfterHeader = headers?.["retry-after"];
-        retryAfterHeader && (retryAfterHeader = Number(retryAfterHeader), retryAfterHeader = Number.isNaN(retryAfterHeader) ? calculateRetryAfterHeader(headers["retry-after"]) : retryAfterHeader * 1e3);
+        let retryAfterHeader = headers2?.["retry-after"];
+        retryAfterHeader && (retryAfterHeader = Number(retryAfterHeader), retryAfterHeader = Number.isNaN(retryAfterHeader) ? calculateRetryAfterHeader(headers2["retry-after"]) : retryAfterHeader * 1e3);
         let retryTimeout = retryAfterHeader > 0 ? Math.min(retryAfterHeader, maxTimeout) : Math.min(minTimeout * timeoutFactor ** (counter - 1), maxTimeout);
         setTimeout(() => cb(null), retryTimeout);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
+      onResponseStart(controller, statusCode, headers2, statusMessage) {
         if (this.error = null, this.retryCount += 1, statusCode >= 300) {
           let err = new RequestRetryError("Request failed", statusCode, {
-            headers,
+            headers: headers2,
             data: {
               count: this.retryCount
             }
           });
-          this.onResponseStartWithRetry(controller, statusCode, headers, statusMessage, err);
+          this.onResponseStartWithRetry(controller, statusCode, headers2, statusMessage, err);
           return;
         }
         if (this.headersSent) {
           if (statusCode !== 206 && (this.start > 0 || statusCode !== 200))
             throw new RequestRetryError("server does not support the range header and the payload was partially consumed", statusCode, {
-              headers,
+              headers: headers2,
               data: { count: this.retryCount }
             });
-          let contentRange = parseRangeHeader(headers["content-range"]);
+          let contentRange = parseRangeHeader(headers2["content-range"]);
           if (!contentRange)
             throw new RequestRetryError("Content-Range mismatch", statusCode, {
-              headers,
+              headers: headers2,
               data: { count: this.retryCount }
             });
-          if (this.etag != null && this.etag !== headers.etag)
+          if (this.etag != null && this.etag !== headers2.etag)
             throw new RequestRetryError("ETag mismatch", statusCode, {
-              headers,
+              headers: headers2,
               data: { count: this.retryCount }
             });
-          validatePartialResponseContentLength(headers, contentRange, statusCode, this.retryCount);
+          validatePartialResponseContentLength(headers2, contentRange, statusCode, this.retryCount);
           let { start, size: size2, end = size2 ? size2 - 1 : null } = contentRange;
           if (this.start !== start || this.end != null && this.end !== end)
             throw new RequestRetryError("Content-Range mismatch", statusCode, {
-              headers,
+              headers: headers2,
               data: { count: this.retryCount }
             });
           return;
         }
         if (this.end == null) {
           if (statusCode === 206) {
-            let range = parseRangeHeader(headers["content-range"]);
+            let range = parseRangeHeader(headers2["content-range"]);
             if (range == null) {
               this.headersSent = !0, this.handler.onResponseStart?.(
                 this.controllerProxy,
                 statusCode,
-                headers,
+                headers2,
                 statusMessage
               );
               return;
             }
-            validatePartialResponseContentLength(headers, range, statusCode, this.retryCount);
+            validatePartialResponseContentLength(headers2, range, statusCode, this.retryCount);
             let { start, size: size2, end = size2 ? size2 - 1 : null } = range;
             assert2(
               start != null && Number.isFinite(start),
@@ -13621,21 +19025,21 @@ var require_retry_handler = __commonJS({
             ), assert2(end != null && Number.isFinite(end), "invalid content-length"), this.start = start, this.end = end;
           }
           if (this.end == null) {
-            let contentLength = headers["content-length"];
+            let contentLength = headers2["content-length"];
             this.end = contentLength != null ? Number(contentLength) - 1 : null;
           }
           assert2(Number.isFinite(this.start)), assert2(
             this.end == null || Number.isFinite(this.end),
             "invalid content-length"
-          ), this.resume = !0, this.etag = headers.etag != null ? headers.etag : null, this.etag != null && this.etag[0] === "W" && this.etag[1] === "/" && (this.etag = null), this.headersSent = !0, this.handler.onResponseStart?.(
+          ), this.resume = !0, this.etag = headers2.etag != null ? headers2.etag : null, this.etag != null && this.etag[0] === "W" && this.etag[1] === "/" && (this.etag = null), this.headersSent = !0, this.handler.onResponseStart?.(
             this.controllerProxy,
             statusCode,
-            headers,
+            headers2,
             statusMessage
           );
         } else
           throw new RequestRetryError("Request failed", statusCode, {
-            headers,
+            headers: headers2,
             data: { count: this.retryCount }
           });
       }
@@ -13651,12 +19055,12 @@ var require_retry_handler = __commonJS({
       }
       retry() {
         if (this.start !== 0) {
-          let headers = { range: `bytes=${this.start}-${this.end ?? ""}` };
-          this.etag != null && (headers["if-match"] = this.etag), this.opts = {
+          let headers2 = { range: `bytes=${this.start}-${this.end ?? ""}` };
+          this.etag != null && (headers2["if-match"] = this.etag), this.opts = {
             ...this.opts,
             headers: {
               ...this.opts.headers,
-              ...headers
+              ...headers2
             }
           };
         }
@@ -13727,7 +19131,7 @@ var require_retry_agent = __commonJS({
 var require_h2c_client = __commonJS({
   "node_modules/undici/lib/dispatcher/h2c-client.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError } = require_errors2(), Client = require_client(), H2CClient = class extends Client {
+    var { InvalidArgumentError } = require_errors3(), Client = require_client(), H2CClient = class extends Client {
       constructor(origin, clientOpts) {
         if (typeof origin == "string" && (origin = new URL(origin)), origin.protocol !== "http:")
           throw new InvalidArgumentError(
@@ -13755,7 +19159,7 @@ var require_h2c_client = __commonJS({
 var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports, module) {
     "use strict";
-    var assert2 = __require("node:assert"), { Readable: Readable2 } = __require("node:stream"), { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors2(), util = require_util(), { ReadableStreamFrom } = require_util(), kConsume = /* @__PURE__ */ Symbol("kConsume"), kReading = /* @__PURE__ */ Symbol("kReading"), kBody = /* @__PURE__ */ Symbol("kBody"), kAbort = /* @__PURE__ */ Symbol("kAbort"), kContentType = /* @__PURE__ */ Symbol("kContentType"), kContentLength = /* @__PURE__ */ Symbol("kContentLength"), kUsed = /* @__PURE__ */ Symbol("kUsed"), kBytesRead = /* @__PURE__ */ Symbol("kBytesRead"), noop = () => {
+    var assert2 = __require("node:assert"), { Readable: Readable2 } = __require("node:stream"), { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors3(), util = require_util(), { ReadableStreamFrom } = require_util(), kConsume = /* @__PURE__ */ Symbol("kConsume"), kReading = /* @__PURE__ */ Symbol("kReading"), kBody = /* @__PURE__ */ Symbol("kBody"), kAbort = /* @__PURE__ */ Symbol("kAbort"), kContentType = /* @__PURE__ */ Symbol("kContentType"), kContentLength = /* @__PURE__ */ Symbol("kContentLength"), kUsed = /* @__PURE__ */ Symbol("kUsed"), kBytesRead = /* @__PURE__ */ Symbol("kBytesRead"), noop = () => {
     }, BodyReadable = class extends Readable2 {
       /**
        * @param {object} opts
@@ -13912,16 +19316,16 @@ var require_readable = __commonJS({
         if (signal2 != null && (typeof signal2 != "object" || !("aborted" in signal2)))
           return Promise.reject(new InvalidArgumentError("signal must be an AbortSignal"));
         let limit = opts?.limit && Number.isFinite(opts.limit) ? opts.limit : 128 * 1024;
-        return signal2?.aborted ? Promise.reject(signal2.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve3, reject) => {
+        return signal2?.aborted ? Promise.reject(signal2.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve5, reject) => {
           if ((this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) && this.destroy(new AbortError()), signal2) {
             let onAbort = () => {
               this.destroy(signal2.reason ?? new AbortError());
             };
             signal2.addEventListener("abort", onAbort), this.on("close", function() {
-              signal2.removeEventListener("abort", onAbort), signal2.aborted ? reject(signal2.reason ?? new AbortError()) : resolve3(null);
+              signal2.removeEventListener("abort", onAbort), signal2.aborted ? reject(signal2.reason ?? new AbortError()) : resolve5(null);
             });
           } else
-            this.on("close", resolve3);
+            this.on("close", resolve5);
           this.on("error", noop).on("data", () => {
             this[kBytesRead] > limit && this.destroy();
           }).resume();
@@ -13942,7 +19346,7 @@ var require_readable = __commonJS({
       return util.isDisturbed(bodyReadable) || isLocked(bodyReadable);
     }
     function consume(stream2, type) {
-      return assert2(!stream2[kConsume]), new Promise((resolve3, reject) => {
+      return assert2(!stream2[kConsume]), new Promise((resolve5, reject) => {
         if (isUnusable(stream2)) {
           let rState = stream2._readableState;
           rState.destroyed && rState.closeEmitted === !1 ? stream2.on("error", reject).on("close", () => {
@@ -13953,7 +19357,7 @@ var require_readable = __commonJS({
             stream2[kConsume] = {
               type,
               stream: stream2,
-              resolve: resolve3,
+              resolve: resolve5,
               reject,
               length: 0,
               body: []
@@ -14000,9 +19404,9 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      let { type, body, resolve: resolve3, stream: stream2, length } = consume2;
+      let { type, body, resolve: resolve5, stream: stream2, length } = consume2;
       try {
-        type === "text" ? resolve3(chunksDecode(body, length, encoding)) : type === "json" ? resolve3(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve3(chunksConcat(body, length).buffer) : type === "blob" ? resolve3(new Blob(body, { type: stream2[kContentType] })) : type === "bytes" && resolve3(chunksConcat(body, length)), consumeFinish(consume2);
+        type === "text" ? resolve5(chunksDecode(body, length, encoding)) : type === "json" ? resolve5(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve5(chunksConcat(body, length).buffer) : type === "blob" ? resolve5(new Blob(body, { type: stream2[kContentType] })) : type === "bytes" && resolve5(chunksConcat(body, length)), consumeFinish(consume2);
       } catch (err) {
         stream2.destroy(err);
       }
@@ -14024,7 +19428,7 @@ var require_readable = __commonJS({
 var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports, module) {
     "use strict";
-    var assert2 = __require("node:assert"), { AsyncResource } = __require("node:async_hooks"), { Readable: Readable2 } = require_readable(), { InvalidArgumentError, RequestAbortedError } = require_errors2(), util = require_util();
+    var assert2 = __require("node:assert"), { AsyncResource } = __require("node:async_hooks"), { Readable: Readable2 } = require_readable(), { InvalidArgumentError, RequestAbortedError } = require_errors3(), util = require_util();
     function noop() {
     }
     var RequestHandler = class extends AsyncResource {
@@ -14059,12 +19463,12 @@ var require_api_request = __commonJS({
         assert2(this.callback), this.abort = abort, this.context = context;
       }
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
-        let { callback, opaque, abort, context, responseHeaders: responseHeaders2, highWaterMark } = this, headers = responseHeaders2 === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+        let { callback, opaque, abort, context, responseHeaders: responseHeaders2, highWaterMark } = this, headers2 = responseHeaders2 === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
         if (statusCode < 200) {
-          this.onInfo && this.onInfo({ statusCode, headers });
+          this.onInfo && this.onInfo({ statusCode, headers: headers2 });
           return;
         }
-        let parsedHeaders = responseHeaders2 === "raw" ? util.parseHeaders(rawHeaders) : headers, contentType2 = parsedHeaders["content-type"], contentLength = parsedHeaders["content-length"], res = new Readable2({
+        let parsedHeaders = responseHeaders2 === "raw" ? util.parseHeaders(rawHeaders) : headers2, contentType2 = parsedHeaders["content-type"], contentLength = parsedHeaders["content-length"], res = new Readable2({
           resume,
           abort,
           contentType: contentType2,
@@ -14076,7 +19480,7 @@ var require_api_request = __commonJS({
             this.runInAsyncScope(callback, null, null, {
               statusCode,
               statusText: statusMessage,
-              headers,
+              headers: headers2,
               trailers: this.trailers,
               opaque,
               body: res,
@@ -14105,8 +19509,8 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve3, reject) => {
-          request2.call(this, opts, (err, data) => err ? reject(err) : resolve3(data));
+        return new Promise((resolve5, reject) => {
+          request2.call(this, opts, (err, data) => err ? reject(err) : resolve5(data));
         });
       try {
         let handler = new RequestHandler(opts, callback);
@@ -14127,7 +19531,7 @@ var require_api_request = __commonJS({
 var require_abort_signal = __commonJS({
   "node_modules/undici/lib/api/abort-signal.js"(exports, module) {
     "use strict";
-    var { addAbortListener } = require_util(), { RequestAbortedError } = require_errors2(), kListener = /* @__PURE__ */ Symbol("kListener"), kSignal = /* @__PURE__ */ Symbol("kSignal");
+    var { addAbortListener } = require_util(), { RequestAbortedError } = require_errors3(), kListener = /* @__PURE__ */ Symbol("kListener"), kSignal = /* @__PURE__ */ Symbol("kSignal");
     function abort(self) {
       self.abort ? self.abort(self[kSignal]?.reason) : self.reason = self[kSignal]?.reason ?? new RequestAbortedError(), removeSignal(self);
     }
@@ -14156,7 +19560,7 @@ var require_abort_signal = __commonJS({
 var require_api_stream = __commonJS({
   "node_modules/undici/lib/api/api-stream.js"(exports, module) {
     "use strict";
-    var assert2 = __require("node:assert"), { finished } = __require("node:stream"), { AsyncResource } = __require("node:async_hooks"), { InvalidArgumentError, InvalidReturnValueError } = require_errors2(), util = require_util(), { addSignal, removeSignal } = require_abort_signal();
+    var assert2 = __require("node:assert"), { finished } = __require("node:stream"), { AsyncResource } = __require("node:async_hooks"), { InvalidArgumentError, InvalidReturnValueError } = require_errors3(), util = require_util(), { addSignal, removeSignal } = require_abort_signal();
     function noop() {
     }
     var StreamHandler = class extends AsyncResource {
@@ -14191,16 +19595,16 @@ var require_api_stream = __commonJS({
         assert2(this.callback), this.abort = abort, this.context = context;
       }
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
-        let { factory, opaque, context, responseHeaders: responseHeaders2 } = this, headers = responseHeaders2 === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+        let { factory, opaque, context, responseHeaders: responseHeaders2 } = this, headers2 = responseHeaders2 === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
         if (statusCode < 200) {
-          this.onInfo && this.onInfo({ statusCode, headers });
+          this.onInfo && this.onInfo({ statusCode, headers: headers2 });
           return;
         }
         if (this.factory = null, factory === null)
           return;
         let res = this.runInAsyncScope(factory, null, {
           statusCode,
-          headers,
+          headers: headers2,
           opaque,
           context
         });
@@ -14228,8 +19632,8 @@ var require_api_stream = __commonJS({
     };
     function stream2(opts, factory, callback) {
       if (callback === void 0)
-        return new Promise((resolve3, reject) => {
-          stream2.call(this, opts, factory, (err, data) => err ? reject(err) : resolve3(data));
+        return new Promise((resolve5, reject) => {
+          stream2.call(this, opts, factory, (err, data) => err ? reject(err) : resolve5(data));
         });
       try {
         let handler = new StreamHandler(opts, factory, callback);
@@ -14257,7 +19661,7 @@ var require_api_pipeline = __commonJS({
       InvalidArgumentError,
       InvalidReturnValueError,
       RequestAbortedError
-    } = require_errors2(), util = require_util(), { addSignal, removeSignal } = require_abort_signal();
+    } = require_errors3(), util = require_util(), { addSignal, removeSignal } = require_abort_signal();
     function noop() {
     }
     var kResume = /* @__PURE__ */ Symbol("resume"), PipelineRequest = class extends Readable2 {
@@ -14326,8 +19730,8 @@ var require_api_pipeline = __commonJS({
         let { opaque, handler, context } = this;
         if (statusCode < 200) {
           if (this.onInfo) {
-            let headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
-            this.onInfo({ statusCode, headers });
+            let headers2 = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+            this.onInfo({ statusCode, headers: headers2 });
           }
           return;
         }
@@ -14335,10 +19739,10 @@ var require_api_pipeline = __commonJS({
         let body;
         try {
           this.handler = null;
-          let headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+          let headers2 = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
           body = this.runInAsyncScope(handler, null, {
             statusCode,
-            headers,
+            headers: headers2,
             opaque,
             body: this.res,
             context
@@ -14391,7 +19795,7 @@ var require_api_pipeline = __commonJS({
 var require_api_upgrade = __commonJS({
   "node_modules/undici/lib/api/api-upgrade.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError, SocketError } = require_errors2(), { AsyncResource } = __require("node:async_hooks"), assert2 = __require("node:assert"), util = require_util(), { kHTTP2Stream } = require_symbols(), { addSignal, removeSignal } = require_abort_signal(), UpgradeHandler = class extends AsyncResource {
+    var { InvalidArgumentError, SocketError } = require_errors3(), { AsyncResource } = __require("node:async_hooks"), assert2 = __require("node:assert"), util = require_util(), { kHTTP2Stream } = require_symbols(), { addSignal, removeSignal } = require_abort_signal(), UpgradeHandler = class extends AsyncResource {
       constructor(opts, callback) {
         if (!opts || typeof opts != "object")
           throw new InvalidArgumentError("invalid opts");
@@ -14416,9 +19820,9 @@ var require_api_upgrade = __commonJS({
         assert2(socket[kHTTP2Stream] === !0 ? statusCode === 200 : statusCode === 101);
         let { callback, opaque, context } = this;
         removeSignal(this), this.callback = null;
-        let headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+        let headers2 = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
         this.runInAsyncScope(callback, null, null, {
-          headers,
+          headers: headers2,
           socket,
           opaque,
           context
@@ -14433,8 +19837,8 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve3, reject) => {
-          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve3(data));
+        return new Promise((resolve5, reject) => {
+          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve5(data));
         });
       try {
         let upgradeHandler = new UpgradeHandler(opts, callback), upgradeOpts = {
@@ -14458,7 +19862,7 @@ var require_api_upgrade = __commonJS({
 var require_api_connect = __commonJS({
   "node_modules/undici/lib/api/api-connect.js"(exports, module) {
     "use strict";
-    var assert2 = __require("node:assert"), { AsyncResource } = __require("node:async_hooks"), { InvalidArgumentError, SocketError } = require_errors2(), util = require_util(), { addSignal, removeSignal } = require_abort_signal(), ConnectHandler = class extends AsyncResource {
+    var assert2 = __require("node:assert"), { AsyncResource } = __require("node:async_hooks"), { InvalidArgumentError, SocketError } = require_errors3(), util = require_util(), { addSignal, removeSignal } = require_abort_signal(), ConnectHandler = class extends AsyncResource {
       constructor(opts, callback) {
         if (!opts || typeof opts != "object")
           throw new InvalidArgumentError("invalid opts");
@@ -14482,10 +19886,10 @@ var require_api_connect = __commonJS({
       onUpgrade(statusCode, rawHeaders, socket) {
         let { callback, opaque, context } = this;
         removeSignal(this), this.callback = null;
-        let headers = rawHeaders;
-        headers != null && (headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders)), this.runInAsyncScope(callback, null, null, {
+        let headers2 = rawHeaders;
+        headers2 != null && (headers2 = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders)), this.runInAsyncScope(callback, null, null, {
           statusCode,
-          headers,
+          headers: headers2,
           socket,
           opaque,
           context
@@ -14500,8 +19904,8 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve3, reject) => {
-          connect2.call(this, opts, (err, data) => err ? reject(err) : resolve3(data));
+        return new Promise((resolve5, reject) => {
+          connect2.call(this, opts, (err, data) => err ? reject(err) : resolve5(data));
         });
       try {
         let connectHandler = new ConnectHandler(opts, callback), connectOptions = { ...opts, method: "CONNECT" };
@@ -14533,7 +19937,7 @@ var require_api = __commonJS({
 var require_mock_errors = __commonJS({
   "node_modules/undici/lib/mock/mock-errors.js"(exports, module) {
     "use strict";
-    var { UndiciError } = require_errors2(), kMockNotMatchedError = /* @__PURE__ */ Symbol.for("undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED"), MockNotMatchedError = class extends UndiciError {
+    var { UndiciError } = require_errors3(), kMockNotMatchedError = /* @__PURE__ */ Symbol.for("undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED"), MockNotMatchedError = class extends UndiciError {
       constructor(message2) {
         super(message2), this.name = "MockNotMatchedError", this.message = message2 || "The request does not match any registered mock dispatches", this.code = "UND_MOCK_ERR_MOCK_NOT_MATCHED";
       }
@@ -14602,38 +20006,38 @@ var require_mock_utils = __commonJS({
       types: {
         isPromise: isPromise2
       }
-    } = __require("node:util"), { InvalidArgumentError } = require_errors2();
+    } = __require("node:util"), { InvalidArgumentError } = require_errors3();
     function matchValue(match2, value) {
       return typeof match2 == "string" ? match2 === value : match2 instanceof RegExp ? match2.test(value) : typeof match2 == "function" ? match2(value) === !0 : !1;
     }
-    function lowerCaseEntries(headers) {
+    function lowerCaseEntries(headers2) {
       return Object.fromEntries(
-        Object.entries(headers).map(([headerName, headerValue]) => [headerName.toLocaleLowerCase(), headerValue])
+        Object.entries(headers2).map(([headerName, headerValue]) => [headerName.toLocaleLowerCase(), headerValue])
       );
     }
-    function getHeaderByName(headers, key2) {
-      if (Array.isArray(headers)) {
-        for (let i = 0; i < headers.length; i += 2)
-          if (headers[i].toLocaleLowerCase() === key2.toLocaleLowerCase())
-            return headers[i + 1];
+    function getHeaderByName(headers2, key2) {
+      if (Array.isArray(headers2)) {
+        for (let i = 0; i < headers2.length; i += 2)
+          if (headers2[i].toLocaleLowerCase() === key2.toLocaleLowerCase())
+            return headers2[i + 1];
         return;
-      } else return typeof headers.get == "function" ? headers.get(key2) : lowerCaseEntries(headers)[key2.toLocaleLowerCase()];
+      } else return typeof headers2.get == "function" ? headers2.get(key2) : lowerCaseEntries(headers2)[key2.toLocaleLowerCase()];
     }
-    function buildHeadersFromArray(headers) {
-      let clone2 = headers.slice(), entries = [];
+    function buildHeadersFromArray(headers2) {
+      let clone2 = headers2.slice(), entries = [];
       for (let index = 0; index < clone2.length; index += 2)
         entries.push([clone2[index], clone2[index + 1]]);
       return Object.fromEntries(entries);
     }
-    function matchHeaders(mockDispatch2, headers) {
+    function matchHeaders(mockDispatch2, headers2) {
       if (typeof mockDispatch2.headers == "function")
-        return Array.isArray(headers) && (headers = buildHeadersFromArray(headers)), mockDispatch2.headers(headers ? lowerCaseEntries(headers) : {});
+        return Array.isArray(headers2) && (headers2 = buildHeadersFromArray(headers2)), mockDispatch2.headers(headers2 ? lowerCaseEntries(headers2) : {});
       if (typeof mockDispatch2.headers > "u")
         return !0;
-      if (typeof headers != "object" || typeof mockDispatch2.headers != "object")
+      if (typeof headers2 != "object" || typeof mockDispatch2.headers != "object")
         return !1;
       for (let [matchHeaderName, matchHeaderValue] of Object.entries(mockDispatch2.headers)) {
-        let headerValue = getHeaderByName(headers, matchHeaderName);
+        let headerValue = getHeaderByName(headers2, matchHeaderName);
         if (!matchValue(matchHeaderValue, headerValue))
           return !1;
       }
@@ -14667,8 +20071,8 @@ var require_mock_utils = __commonJS({
       let qp = new URLSearchParams(pathSegments.pop());
       return qp.sort(), [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path, method, body, headers }) {
-      let pathMatch = matchValue(mockDispatch2.path, path), methodMatch = matchValue(mockDispatch2.method, method), bodyMatch = typeof mockDispatch2.body < "u" ? matchValue(mockDispatch2.body, body) : !0, headersMatch = matchHeaders(mockDispatch2, headers);
+    function matchKey(mockDispatch2, { path, method, body, headers: headers2 }) {
+      let pathMatch = matchValue(mockDispatch2.path, path), methodMatch = matchValue(mockDispatch2.method, method), bodyMatch = typeof mockDispatch2.body < "u" ? matchValue(mockDispatch2.body, body) : !0, headersMatch = matchHeaders(mockDispatch2, headers2);
       return pathMatch && methodMatch && bodyMatch && headersMatch;
     }
     function getResponseData(data) {
@@ -14683,8 +20087,8 @@ var require_mock_utils = __commonJS({
       if (matchedMockDispatches = matchedMockDispatches.filter(({ body }) => typeof body < "u" ? matchValue(body, key2.body) : !0), matchedMockDispatches.length === 0)
         throw new MockNotMatchedError(`Mock dispatch not matched for body '${key2.body}' on path '${resolvedPath}'`);
       if (matchedMockDispatches = matchedMockDispatches.filter((mockDispatch2) => matchHeaders(mockDispatch2, key2.headers)), matchedMockDispatches.length === 0) {
-        let headers = typeof key2.headers == "object" ? JSON.stringify(key2.headers) : key2.headers;
-        throw new MockNotMatchedError(`Mock dispatch not matched for headers '${headers}' on path '${resolvedPath}'`);
+        let headers2 = typeof key2.headers == "object" ? JSON.stringify(key2.headers) : key2.headers;
+        throw new MockNotMatchedError(`Mock dispatch not matched for headers '${headers2}' on path '${resolvedPath}'`);
       }
       return matchedMockDispatches[0];
     }
@@ -14702,12 +20106,12 @@ var require_mock_utils = __commonJS({
       return path.length === 0 && (path = "/"), path;
     }
     function buildKey(opts) {
-      let { path, method, body, headers, query } = opts;
+      let { path, method, body, headers: headers2, query } = opts;
       return {
         path,
         method,
         body,
-        headers,
+        headers: headers2,
         query
       };
     }
@@ -14735,7 +20139,7 @@ var require_mock_utils = __commonJS({
     function mockDispatch(opts, handler) {
       let key2 = buildKey(opts), mockDispatch2 = getMockDispatch(this[kDispatches], key2);
       mockDispatch2.timesInvoked++, mockDispatch2.data.callback && (mockDispatch2.data = { ...mockDispatch2.data, ...mockDispatch2.data.callback(opts) });
-      let { data: { statusCode, data, headers, trailers, error: error62 }, delay, persist } = mockDispatch2, { timesInvoked, times } = mockDispatch2;
+      let { data: { statusCode, data, headers: headers2, trailers, error: error62 }, delay, persist } = mockDispatch2, { timesInvoked, times } = mockDispatch2;
       if (mockDispatch2.consumed = !persist && timesInvoked >= times, mockDispatch2.pending = timesInvoked < times, error62 !== null)
         return deleteMockDispatch(this[kDispatches], key2), handler.onError(error62), !0;
       let aborted2 = !1, timer = null;
@@ -14753,7 +20157,7 @@ var require_mock_utils = __commonJS({
           return body.then((newData) => handleReply(mockDispatches, newData));
         if (aborted2)
           return;
-        let responseData = getResponseData(body), responseHeaders2 = generateKeyValues(headers), responseTrailers = generateKeyValues(trailers);
+        let responseData = getResponseData(body), responseHeaders2 = generateKeyValues(headers2), responseTrailers = generateKeyValues(trailers);
         handler.onHeaders?.(statusCode, responseHeaders2, resume, getStatusText(statusCode)), handler.onData?.(Buffer.from(responseData)), handler.onComplete?.(responseTrailers), deleteMockDispatch(mockDispatches, key2);
       }
       function resume() {
@@ -14833,7 +20237,7 @@ var require_mock_interceptor = __commonJS({
       kContentLength,
       kMockDispatch,
       kIgnoreTrailingSlash
-    } = require_mock_symbols(), { InvalidArgumentError } = require_errors2(), { serializePathWithQuery } = require_util(), MockScope = class {
+    } = require_mock_symbols(), { InvalidArgumentError } = require_errors3(), { serializePathWithQuery } = require_util(), MockScope = class {
       constructor(mockDispatch) {
         this[kMockDispatch] = mockDispatch;
       }
@@ -14875,8 +20279,8 @@ var require_mock_interceptor = __commonJS({
         typeof opts.method == "string" && (opts.method = opts.method.toUpperCase()), this[kDispatchKey] = buildKey(opts), this[kDispatches] = mockDispatches, this[kIgnoreTrailingSlash] = opts.ignoreTrailingSlash ?? !1, this[kDefaultHeaders] = {}, this[kDefaultTrailers] = {}, this[kContentLength] = !1;
       }
       createMockScopeDispatchData({ statusCode, data, responseOptions }) {
-        let responseData = getResponseData(data), contentLength = this[kContentLength] ? { "content-length": responseData.length } : {}, headers = { ...this[kDefaultHeaders], ...contentLength, ...responseOptions.headers }, trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
-        return { statusCode, data, headers, trailers };
+        let responseData = getResponseData(data), contentLength = this[kContentLength] ? { "content-length": responseData.length } : {}, headers2 = { ...this[kDefaultHeaders], ...contentLength, ...responseOptions.headers }, trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
+        return { statusCode, data, headers: headers2, trailers };
       }
       validateReplyParameters(replyParameters) {
         if (typeof replyParameters.statusCode > "u")
@@ -14921,10 +20325,10 @@ var require_mock_interceptor = __commonJS({
       /**
        * Set default reply headers on the interceptor for subsequent replies
        */
-      defaultReplyHeaders(headers) {
-        if (typeof headers > "u")
+      defaultReplyHeaders(headers2) {
+        if (typeof headers2 > "u")
           throw new InvalidArgumentError("headers must be defined");
-        return this[kDefaultHeaders] = headers, this;
+        return this[kDefaultHeaders] = headers2, this;
       }
       /**
        * Set default reply trailers on the interceptor for subsequent replies
@@ -14959,7 +20363,7 @@ var require_mock_client = __commonJS({
       kOriginalDispatch,
       kConnected,
       kIgnoreTrailingSlash
-    } = require_mock_symbols(), { MockInterceptor } = require_mock_interceptor(), Symbols = require_symbols(), { InvalidArgumentError } = require_errors2(), MockClient = class extends Client {
+    } = require_mock_symbols(), { MockInterceptor } = require_mock_interceptor(), Symbols = require_symbols(), { InvalidArgumentError } = require_errors3(), MockClient = class extends Client {
       constructor(origin, opts) {
         if (!opts || !opts.agent || typeof opts.agent.dispatch != "function")
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
@@ -14992,7 +20396,7 @@ var require_mock_client = __commonJS({
 var require_mock_call_history = __commonJS({
   "node_modules/undici/lib/mock/mock-call-history.js"(exports, module) {
     "use strict";
-    var { kMockCallHistoryAddLog } = require_mock_symbols(), { InvalidArgumentError } = require_errors2();
+    var { kMockCallHistoryAddLog } = require_mock_symbols(), { InvalidArgumentError } = require_errors3();
     function handleFilterCallsWithOptions(criteria, options, handler, store, allLogs) {
       switch (options.operator) {
         case "OR":
@@ -15134,7 +20538,7 @@ var require_mock_pool = __commonJS({
       kOriginalDispatch,
       kConnected,
       kIgnoreTrailingSlash
-    } = require_mock_symbols(), { MockInterceptor } = require_mock_interceptor(), Symbols = require_symbols(), { InvalidArgumentError } = require_errors2(), MockPool = class extends Pool3 {
+    } = require_mock_symbols(), { MockInterceptor } = require_mock_interceptor(), Symbols = require_symbols(), { InvalidArgumentError } = require_errors3(), MockPool = class extends Pool3 {
       constructor(origin, opts) {
         if (!opts || !opts.agent || typeof opts.agent.dispatch != "function")
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
@@ -15220,7 +20624,7 @@ var require_mock_agent = __commonJS({
       kMockAgentAcceptsNonStandardSearchParameters,
       kMockCallHistoryAddLog,
       kIgnoreTrailingSlash
-    } = require_mock_symbols(), MockClient = require_mock_client(), MockPool = require_mock_pool(), { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = require_mock_utils(), { InvalidArgumentError, UndiciError } = require_errors2(), Dispatcher = require_dispatcher(), PendingInterceptorsFormatter = require_pending_interceptors_formatter(), { MockCallHistory } = require_mock_call_history(), MockAgent = class extends Dispatcher {
+    } = require_mock_symbols(), MockClient = require_mock_client(), MockPool = require_mock_pool(), { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = require_mock_utils(), { InvalidArgumentError, UndiciError } = require_errors3(), Dispatcher = require_dispatcher(), PendingInterceptorsFormatter = require_pending_interceptors_formatter(), { MockCallHistory } = require_mock_call_history(), MockAgent = class extends Dispatcher {
       constructor(opts = {}) {
         super(opts);
         let mockOptions = buildAndValidateMockOptions(opts);
@@ -15333,7 +20737,7 @@ ${pendingInterceptorsFormatter.format(pending)}`.trim()
 var require_snapshot_utils = __commonJS({
   "node_modules/undici/lib/mock/snapshot-utils.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError } = require_errors2(), { runtimeFeatures } = require_runtime_features();
+    var { InvalidArgumentError } = require_errors3(), { runtimeFeatures } = require_runtime_features();
     function createHeaderFilters(matchOptions = {}) {
       let { ignoreHeaders = [], excludeHeaders = [], matchHeaders = [], caseSensitive = !1 } = matchOptions;
       return {
@@ -15343,8 +20747,8 @@ var require_snapshot_utils = __commonJS({
       };
     }
     var crypto2 = runtimeFeatures.has("crypto") ? __require("node:crypto") : null, hashId = crypto2?.hash ? (value) => crypto2.hash("sha256", value, "base64url") : (value) => Buffer.from(value).toString("base64url");
-    function isUndiciHeaders(headers) {
-      return Array.isArray(headers) && (headers.length & 1) === 0;
+    function isUndiciHeaders(headers2) {
+      return Array.isArray(headers2) && (headers2.length & 1) === 0;
     }
     function isUrlExcludedFactory(excludePatterns = []) {
       return excludePatterns.length === 0 ? () => !1 : function(url2) {
@@ -15358,12 +20762,12 @@ var require_snapshot_utils = __commonJS({
         return !1;
       };
     }
-    function normalizeHeaders(headers) {
+    function normalizeHeaders(headers2) {
       let normalizedHeaders = {};
-      if (!headers) return normalizedHeaders;
-      if (isUndiciHeaders(headers)) {
-        for (let i = 0; i < headers.length; i += 2) {
-          let key2 = headers[i], value = headers[i + 1];
+      if (!headers2) return normalizedHeaders;
+      if (isUndiciHeaders(headers2)) {
+        for (let i = 0; i < headers2.length; i += 2) {
+          let key2 = headers2[i], value = headers2[i + 1];
           if (key2 && value !== void 0) {
             let keyStr = Buffer.isBuffer(key2) ? key2.toString() : key2, valueStr = Buffer.isBuffer(value) ? value.toString() : value;
             normalizedHeaders[keyStr.toLowerCase()] = valueStr;
@@ -15371,8 +20775,8 @@ var require_snapshot_utils = __commonJS({
         }
         return normalizedHeaders;
       }
-      if (headers && typeof headers == "object")
-        for (let [key2, value] of Object.entries(headers))
+      if (headers2 && typeof headers2 == "object")
+        for (let [key2, value] of Object.entries(headers2))
           key2 && typeof key2 == "string" && (normalizedHeaders[key2.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value));
       return normalizedHeaders;
     }
@@ -15399,7 +20803,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile2, readFile: readFile3, mkdir: mkdir3 } = __require("node:fs/promises"), { dirname: dirname11, resolve: resolve3 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile: writeFile2, readFile: readFile3, mkdir: mkdir4 } = __require("node:fs/promises"), { dirname: dirname14, resolve: resolve5 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors3(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function formatRequestKey(opts, headerFilters, matchOptions = {}) {
       let url2 = new URL(opts.path, opts.origin), normalized = opts._normalizedHeaders || normalizeHeaders(opts.headers);
       return opts._normalizedHeaders || (opts._normalizedHeaders = normalized), {
@@ -15409,23 +20813,23 @@ var require_snapshot_recorder = __commonJS({
         body: matchOptions.matchBody !== !1 && opts.body ? String(opts.body) : ""
       };
     }
-    function filterHeadersForMatching(headers, headerFilters, matchOptions = {}) {
-      if (!headers || typeof headers != "object") return {};
+    function filterHeadersForMatching(headers2, headerFilters, matchOptions = {}) {
+      if (!headers2 || typeof headers2 != "object") return {};
       let {
         caseSensitive = !1
       } = matchOptions, filtered = {}, { ignore, exclude, match: match2 } = headerFilters;
-      for (let [key2, value] of Object.entries(headers)) {
+      for (let [key2, value] of Object.entries(headers2)) {
         let headerKey = caseSensitive ? key2 : key2.toLowerCase();
         exclude.has(headerKey) || ignore.has(headerKey) || match2.size !== 0 && !match2.has(headerKey) || (filtered[headerKey] = value);
       }
       return filtered;
     }
-    function filterHeadersForStorage(headers, headerFilters, matchOptions = {}) {
-      if (!headers || typeof headers != "object") return {};
+    function filterHeadersForStorage(headers2, headerFilters, matchOptions = {}) {
+      if (!headers2 || typeof headers2 != "object") return {};
       let {
         caseSensitive = !1
       } = matchOptions, filtered = {}, { exclude: excludeSet } = headerFilters;
-      for (let [key2, value] of Object.entries(headers)) {
+      for (let [key2, value] of Object.entries(headers2)) {
         let headerKey = caseSensitive ? key2 : key2.toLowerCase();
         excludeSet.has(headerKey) || (filtered[headerKey] = value);
       }
@@ -15546,7 +20950,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path)
           throw new InvalidArgumentError("Snapshot path is required");
         try {
-          let data = await readFile3(resolve3(path), "utf8"), parsed = JSON.parse(data);
+          let data = await readFile3(resolve5(path), "utf8"), parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
             for (let { hash: hash2, snapshot } of parsed)
@@ -15570,8 +20974,8 @@ var require_snapshot_recorder = __commonJS({
         let path = filePath || this.#snapshotPath;
         if (!path)
           throw new InvalidArgumentError("Snapshot path is required");
-        let resolvedPath = resolve3(path);
-        await mkdir3(dirname11(resolvedPath), { recursive: !0 });
+        let resolvedPath = resolve5(path);
+        await mkdir4(dirname14(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot]) => ({
           hash: hash2,
           snapshot
@@ -15690,7 +21094,7 @@ var require_snapshot_recorder = __commonJS({
 var require_snapshot_agent = __commonJS({
   "node_modules/undici/lib/mock/snapshot-agent.js"(exports, module) {
     "use strict";
-    var Agent = require_agent(), MockAgent = require_mock_agent(), { SnapshotRecorder } = require_snapshot_recorder(), WrapHandler = require_wrap_handler(), { InvalidArgumentError, UndiciError } = require_errors2(), { validateSnapshotMode } = require_snapshot_utils(), kSnapshotRecorder = /* @__PURE__ */ Symbol("kSnapshotRecorder"), kSnapshotMode = /* @__PURE__ */ Symbol("kSnapshotMode"), kSnapshotPath = /* @__PURE__ */ Symbol("kSnapshotPath"), kSnapshotLoaded = /* @__PURE__ */ Symbol("kSnapshotLoaded"), kRealAgent = /* @__PURE__ */ Symbol("kRealAgent"), warningEmitted = !1, SnapshotAgent = class extends MockAgent {
+    var Agent = require_agent(), MockAgent = require_mock_agent(), { SnapshotRecorder } = require_snapshot_recorder(), WrapHandler = require_wrap_handler(), { InvalidArgumentError, UndiciError } = require_errors3(), { validateSnapshotMode } = require_snapshot_utils(), kSnapshotRecorder = /* @__PURE__ */ Symbol("kSnapshotRecorder"), kSnapshotMode = /* @__PURE__ */ Symbol("kSnapshotMode"), kSnapshotPath = /* @__PURE__ */ Symbol("kSnapshotPath"), kSnapshotLoaded = /* @__PURE__ */ Symbol("kSnapshotLoaded"), kRealAgent = /* @__PURE__ */ Symbol("kRealAgent"), warningEmitted = !1, SnapshotAgent = class extends MockAgent {
       constructor(opts = {}) {
         warningEmitted || (process.emitWarning(
           "SnapshotAgent is experimental and subject to change",
@@ -15764,11 +21168,11 @@ var require_snapshot_agent = __commonJS({
           onRequestStart(controller, context) {
             return handler.onRequestStart(controller, { ...context, history: this.history });
           },
-          onRequestUpgrade(controller, statusCode, headers, socket) {
-            return handler.onRequestUpgrade(controller, statusCode, headers, socket);
+          onRequestUpgrade(controller, statusCode, headers2, socket) {
+            return handler.onRequestUpgrade(controller, statusCode, headers2, socket);
           },
-          onResponseStart(controller, statusCode, headers, statusMessage) {
-            return responseData.statusCode = statusCode, responseData.headers = headers, handler.onResponseStart(controller, statusCode, headers, statusMessage);
+          onResponseStart(controller, statusCode, headers2, statusMessage) {
+            return responseData.statusCode = statusCode, responseData.headers = headers2, handler.onResponseStart(controller, statusCode, headers2, statusMessage);
           },
           onResponseData(controller, chunk) {
             return responseData.body.push(chunk), handler.onResponseData(controller, chunk);
@@ -15926,7 +21330,7 @@ var require_snapshot_agent = __commonJS({
 var require_global2 = __commonJS({
   "node_modules/undici/lib/global.js"(exports, module) {
     "use strict";
-    var globalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.2"), legacyGlobalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.1"), { InvalidArgumentError } = require_errors2(), Agent = require_agent();
+    var globalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.2"), legacyGlobalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.1"), { InvalidArgumentError } = require_errors3(), Agent = require_agent();
     getGlobalDispatcher() === void 0 && setGlobalDispatcher(new Agent());
     function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch != "function")
@@ -16015,7 +21419,7 @@ var require_decorator_handler = __commonJS({
 var require_redirect_handler = __commonJS({
   "node_modules/undici/lib/handler/redirect-handler.js"(exports, module) {
     "use strict";
-    var util = require_util(), { kBodyUsed, kRedirectCacheControl } = require_symbols(), assert2 = __require("node:assert"), { InvalidArgumentError } = require_errors2(), EE = __require("node:events"), redirectableStatusCodes = [300, 301, 302, 303, 307, 308], kBody = /* @__PURE__ */ Symbol("body"), noop = () => {
+    var util = require_util(), { kBodyUsed, kRedirectCacheControl } = require_symbols(), assert2 = __require("node:assert"), { InvalidArgumentError } = require_errors3(), EE = __require("node:events"), redirectableStatusCodes = [300, 301, 302, 303, 307, 308], kBody = /* @__PURE__ */ Symbol("body"), noop = () => {
     }, BodyAsyncIterable = class {
       constructor(body) {
         this[kBody] = body, this[kBodyUsed] = !1;
@@ -16047,19 +21451,19 @@ var require_redirect_handler = __commonJS({
       onRequestStart(controller, context) {
         this.handler.onRequestStart?.(controller, { ...context, history: this.history });
       }
-      onRequestUpgrade(controller, statusCode, headers, socket) {
-        this.handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+      onRequestUpgrade(controller, statusCode, headers2, socket) {
+        this.handler.onRequestUpgrade?.(controller, statusCode, headers2, socket);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
+      onResponseStart(controller, statusCode, headers2, statusMessage) {
         if (this.opts.throwOnMaxRedirect && this.history.length >= this.maxRedirections)
           throw new Error("max redirects");
-        if ((statusCode === 301 || statusCode === 302) && this.opts.method === "POST" && (this.opts.method = "GET", util.isStream(this.opts.body) && util.destroy(this.opts.body.on("error", noop)), this.opts.body = null), statusCode === 303 && this.opts.method !== "HEAD" && (this.opts.method = "GET", util.isStream(this.opts.body) && util.destroy(this.opts.body.on("error", noop)), this.opts.body = null), this.location = this.history.length >= this.maxRedirections || util.isDisturbed(this.opts.body) || redirectableStatusCodes.indexOf(statusCode) === -1 ? null : headers.location, this.opts.origin && this.history.push(new URL(this.opts.path, this.opts.origin)), !this.location) {
-          this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+        if ((statusCode === 301 || statusCode === 302) && this.opts.method === "POST" && (this.opts.method = "GET", util.isStream(this.opts.body) && util.destroy(this.opts.body.on("error", noop)), this.opts.body = null), statusCode === 303 && this.opts.method !== "HEAD" && (this.opts.method = "GET", util.isStream(this.opts.body) && util.destroy(this.opts.body.on("error", noop)), this.opts.body = null), this.location = this.history.length >= this.maxRedirections || util.isDisturbed(this.opts.body) || redirectableStatusCodes.indexOf(statusCode) === -1 ? null : headers2.location, this.opts.origin && this.history.push(new URL(this.opts.path, this.opts.origin)), !this.location) {
+          this.handler.onResponseStart?.(controller, statusCode, headers2, statusMessage);
           return;
         }
         this.history[kRedirectCacheControl].push({
           statusCode,
-          headers: { ...headers },
+          headers: { ...headers2 },
           receivedAt: Date.now()
         });
         let { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin))), path = search ? `${pathname}${search}` : pathname, redirectUrlString = `${origin}${path}`;
@@ -16089,21 +21493,21 @@ var require_redirect_handler = __commonJS({
       }
       return !1;
     }
-    function cleanRequestHeaders(headers, removeContent, unknownOrigin) {
+    function cleanRequestHeaders(headers2, removeContent, unknownOrigin) {
       let ret = [];
-      if (Array.isArray(headers))
-        if (headers.length > 0 && Array.isArray(headers[0]))
-          for (let [key2, value] of headers)
+      if (Array.isArray(headers2))
+        if (headers2.length > 0 && Array.isArray(headers2[0]))
+          for (let [key2, value] of headers2)
             shouldRemoveHeader(key2, removeContent, unknownOrigin) || ret.push(key2, value);
         else
-          for (let i = 0; i < headers.length; i += 2)
-            shouldRemoveHeader(headers[i], removeContent, unknownOrigin) || ret.push(headers[i], headers[i + 1]);
-      else if (headers && typeof headers == "object") {
-        let entries = util.hasSafeIterator(headers) ? headers : Object.entries(headers);
+          for (let i = 0; i < headers2.length; i += 2)
+            shouldRemoveHeader(headers2[i], removeContent, unknownOrigin) || ret.push(headers2[i], headers2[i + 1]);
+      else if (headers2 && typeof headers2 == "object") {
+        let entries = util.hasSafeIterator(headers2) ? headers2 : Object.entries(headers2);
         for (let [key2, value] of entries)
           shouldRemoveHeader(key2, removeContent, unknownOrigin) || ret.push(key2, value);
       } else
-        assert2(headers == null, "headers must be an object or an array");
+        assert2(headers2 == null, "headers must be an object or an array");
       return ret;
     }
     module.exports = RedirectHandler;
@@ -16132,7 +21536,7 @@ var require_redirect = __commonJS({
 var require_response_error = __commonJS({
   "node_modules/undici/lib/interceptor/response-error.js"(exports, module) {
     "use strict";
-    var DecoratorHandler = require_decorator_handler(), { ResponseError } = require_errors2(), ResponseErrorHandler = class extends DecoratorHandler {
+    var DecoratorHandler = require_decorator_handler(), { ResponseError } = require_errors3(), ResponseErrorHandler = class extends DecoratorHandler {
       #statusCode;
       #contentType;
       #decoder;
@@ -16147,9 +21551,9 @@ var require_response_error = __commonJS({
       onRequestStart(controller, context) {
         return this.#statusCode = 0, this.#contentType = null, this.#decoder = null, this.#headers = null, this.#body = "", super.onRequestStart(controller, context);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
-        if (this.#statusCode = statusCode, this.#headers = headers, this.#contentType = headers["content-type"], this.#statusCode < 400)
-          return super.onResponseStart(controller, statusCode, headers, statusMessage);
+      onResponseStart(controller, statusCode, headers2, statusMessage) {
+        if (this.#statusCode = statusCode, this.#headers = headers2, this.#contentType = headers2["content-type"], this.#statusCode < 400)
+          return super.onResponseStart(controller, statusCode, headers2, statusMessage);
         (this.#checkContentType("application/json") || this.#checkContentType("text/plain")) && (this.#decoder = new TextDecoder("utf-8"));
       }
       onResponseData(controller, chunk) {
@@ -16212,7 +21616,7 @@ var require_retry = __commonJS({
 var require_dump = __commonJS({
   "node_modules/undici/lib/interceptor/dump.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError, RequestAbortedError } = require_errors2(), DecoratorHandler = require_decorator_handler(), DumpHandler = class extends DecoratorHandler {
+    var { InvalidArgumentError, RequestAbortedError } = require_errors3(), DecoratorHandler = require_decorator_handler(), DumpHandler = class extends DecoratorHandler {
       #maxSize = 1024 * 1024;
       #dumped = !1;
       #size = 0;
@@ -16229,13 +21633,13 @@ var require_dump = __commonJS({
       onRequestStart(controller, context) {
         return controller.abort = this.#abort.bind(this), super.onRequestStart(controller, context);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
-        let contentLength = headers["content-length"];
+      onResponseStart(controller, statusCode, headers2, statusMessage) {
+        let contentLength = headers2["content-length"];
         if (contentLength != null && contentLength > this.#maxSize)
           throw new RequestAbortedError(
             `Response size (${contentLength}) larger than maxSize (${this.#maxSize})`
           );
-        return this.aborted === !0 ? !0 : super.onResponseStart(controller, statusCode, headers, statusMessage);
+        return this.aborted === !0 ? !0 : super.onResponseStart(controller, statusCode, headers2, statusMessage);
       }
       onResponseError(controller, err) {
         super.onResponseError(controller, this.aborted === !0 ? this.reason : err);
@@ -16271,53 +21675,53 @@ var require_dump = __commonJS({
 var require_dns = __commonJS({
   "node_modules/undici/lib/interceptor/dns.js"(exports, module) {
     "use strict";
-    var { isIP } = __require("node:net"), { lookup } = __require("node:dns"), DecoratorHandler = require_decorator_handler(), { InvalidArgumentError, InformationalError } = require_errors2(), maxInt = Math.pow(2, 31) - 1;
-    function hasSafeIterator(headers) {
-      let prototype = Object.getPrototypeOf(headers);
-      return Object.prototype.hasOwnProperty.call(headers, Symbol.iterator) || prototype != null && prototype !== Object.prototype && typeof headers[Symbol.iterator] == "function";
+    var { isIP } = __require("node:net"), { lookup } = __require("node:dns"), DecoratorHandler = require_decorator_handler(), { InvalidArgumentError, InformationalError } = require_errors3(), maxInt = Math.pow(2, 31) - 1;
+    function hasSafeIterator(headers2) {
+      let prototype = Object.getPrototypeOf(headers2);
+      return Object.prototype.hasOwnProperty.call(headers2, Symbol.iterator) || prototype != null && prototype !== Object.prototype && typeof headers2[Symbol.iterator] == "function";
     }
     function isHostHeader(key2) {
       return typeof key2 == "string" && key2.toLowerCase() === "host";
     }
-    function normalizeHeaders(headers) {
-      if (headers == null)
+    function normalizeHeaders(headers2) {
+      if (headers2 == null)
         return null;
-      if (Array.isArray(headers)) {
-        if (headers.length === 0 || !Array.isArray(headers[0]))
-          return headers;
+      if (Array.isArray(headers2)) {
+        if (headers2.length === 0 || !Array.isArray(headers2[0]))
+          return headers2;
         let normalized = [];
-        for (let header of headers)
+        for (let header of headers2)
           Array.isArray(header) && header.length === 2 ? normalized.push(header[0], header[1]) : normalized.push(header);
         return normalized;
       }
-      if (typeof headers == "object" && hasSafeIterator(headers)) {
+      if (typeof headers2 == "object" && hasSafeIterator(headers2)) {
         let normalized = [];
-        for (let header of headers)
+        for (let header of headers2)
           Array.isArray(header) && header.length === 2 ? normalized.push(header[0], header[1]) : normalized.push(header);
         return normalized;
       }
-      return headers;
+      return headers2;
     }
-    function hasHostHeader(headers) {
-      if (headers == null)
+    function hasHostHeader(headers2) {
+      if (headers2 == null)
         return !1;
-      if (Array.isArray(headers)) {
-        if (headers.length === 0)
+      if (Array.isArray(headers2)) {
+        if (headers2.length === 0)
           return !1;
-        for (let i = 0; i < headers.length; i += 2)
-          if (isHostHeader(headers[i]))
+        for (let i = 0; i < headers2.length; i += 2)
+          if (isHostHeader(headers2[i]))
             return !0;
         return !1;
       }
-      if (typeof headers == "object") {
-        for (let key2 in headers)
+      if (typeof headers2 == "object") {
+        for (let key2 in headers2)
           if (isHostHeader(key2))
             return !0;
       }
       return !1;
     }
-    function withHostHeader(host, headers) {
-      let normalizedHeaders = normalizeHeaders(headers);
+    function withHostHeader(host, headers2) {
+      let normalizedHeaders = normalizeHeaders(headers2);
       return hasHostHeader(normalizedHeaders) ? normalizedHeaders : Array.isArray(normalizedHeaders) ? ["host", host, ...normalizedHeaders] : normalizedHeaders && typeof normalizedHeaders == "object" ? {
         host,
         ...normalizedHeaders
@@ -16642,16 +22046,16 @@ var require_cache = __commonJS({
         headers: opts.headers
       };
     }
-    function appendHeader(headers, key2, val) {
-      let headerName = key2.toLowerCase(), current = headers[headerName], values = Array.isArray(val) ? val : [val];
-      current === void 0 ? headers[headerName] = Array.isArray(val) ? val.slice() : val : Array.isArray(current) ? current.push(...values) : headers[headerName] = [current, ...values];
+    function appendHeader(headers2, key2, val) {
+      let headerName = key2.toLowerCase(), current = headers2[headerName], values = Array.isArray(val) ? val : [val];
+      current === void 0 ? headers2[headerName] = Array.isArray(val) ? val.slice() : val : Array.isArray(current) ? current.push(...values) : headers2[headerName] = [current, ...values];
     }
     function normalizeHeaders(opts) {
-      let headers;
+      let headers2;
       if (opts.headers == null)
-        headers = {};
+        headers2 = {};
       else if (typeof opts.headers == "object")
-        if (headers = {}, hasSafeIterator(opts.headers))
+        if (headers2 = {}, hasSafeIterator(opts.headers))
           if (Array.isArray(opts.headers))
             if (Array.isArray(opts.headers[0]))
               for (let x of opts.headers) {
@@ -16660,7 +22064,7 @@ var require_cache = __commonJS({
                 let [key2, val] = x;
                 if (typeof key2 != "string" || typeof val != "string")
                   throw new Error("opts.headers is not a valid header map");
-                appendHeader(headers, key2, val);
+                appendHeader(headers2, key2, val);
               }
             else {
               if (opts.headers.length % 2 !== 0)
@@ -16669,7 +22073,7 @@ var require_cache = __commonJS({
                 let key2 = opts.headers[i], val = opts.headers[i + 1];
                 if (typeof key2 != "string" || typeof val != "string" && !Array.isArray(val))
                   throw new Error("opts.headers is not a valid header map");
-                typeof val == "string" ? appendHeader(headers, key2, val) : appendHeader(headers, key2, val.map((item) => typeof item == "string" ? item : item.toString("latin1")));
+                typeof val == "string" ? appendHeader(headers2, key2, val) : appendHeader(headers2, key2, val.map((item) => typeof item == "string" ? item : item.toString("latin1")));
               }
             }
           else
@@ -16679,14 +22083,14 @@ var require_cache = __commonJS({
               let [key2, val] = x;
               if (typeof key2 != "string" || typeof val != "string")
                 throw new Error("opts.headers is not a valid header map");
-              appendHeader(headers, key2, val);
+              appendHeader(headers2, key2, val);
             }
         else
           for (let key2 of Object.keys(opts.headers))
-            appendHeader(headers, key2, opts.headers[key2]);
+            appendHeader(headers2, key2, opts.headers[key2]);
       else
         throw new Error("opts.headers is not an object");
-      return headers;
+      return headers2;
     }
     function assertCacheKey(key2) {
       if (typeof key2 != "object")
@@ -16780,10 +22184,10 @@ var require_cache = __commonJS({
                   break;
                 }
                 i = lastQuotedPart;
-                let headers = fieldList.split(","), validFieldNames = !0;
-                for (let j = 0; j < headers.length; j++)
-                  headers[j] = trimOWS(headers[j]), isValidHTTPToken(headers[j]) || (validFieldNames = !1);
-                validFieldNames ? output2[key2] !== !0 && (key2 in output2 ? output2[key2] = output2[key2].concat(headers) : output2[key2] = headers) : output2[key2] = !0;
+                let headers2 = fieldList.split(","), validFieldNames = !0;
+                for (let j = 0; j < headers2.length; j++)
+                  headers2[j] = trimOWS(headers2[j]), isValidHTTPToken(headers2[j]) || (validFieldNames = !1);
+                validFieldNames ? output2[key2] !== !0 && (key2 in output2 ? output2[key2] = output2[key2].concat(headers2) : output2[key2] = headers2) : output2[key2] = !0;
               } else {
                 let fieldName = trimOWS(value);
                 isValidHTTPToken(fieldName) ? output2[key2] !== !0 && (key2 in output2 ? output2[key2] = output2[key2].concat(fieldName) : output2[key2] = [fieldName]) : output2[key2] = !0;
@@ -16832,9 +22236,9 @@ var require_cache = __commonJS({
           return !0;
       return !1;
     }
-    function parseVaryHeader(varyHeader, headers) {
+    function parseVaryHeader(varyHeader, headers2) {
       if (hasVaryStar(varyHeader))
-        return headers;
+        return headers2;
       let output2 = (
         /** @type {Record<string, string | string[] | null>} */
         {}
@@ -16845,7 +22249,7 @@ var require_cache = __commonJS({
           continue;
         if (!isValidHTTPToken(trimmedHeader))
           return;
-        let headerValue = headers[trimmedHeader];
+        let headerValue = headers2[trimmedHeader];
         output2[trimmedHeader] = Array.isArray(headerValue) ? headerValue.slice() : headerValue ?? null;
       }
       return output2;
@@ -16873,13 +22277,13 @@ var require_cache = __commonJS({
           throw new TypeError(`element of ${name}-array needs to be one of following values: ${safeHTTPMethods.join(", ")}, got ${method}`);
     }
     function makeDeduplicationKey(cacheKey2, excludeHeaders) {
-      let headers = {};
+      let headers2 = {};
       if (cacheKey2.headers) {
         let sortedHeaders = Object.keys(cacheKey2.headers).sort();
         for (let header of sortedHeaders)
-          excludeHeaders?.has(header.toLowerCase()) || (headers[header] = cacheKey2.headers[header]);
+          excludeHeaders?.has(header.toLowerCase()) || (headers2[header] = cacheKey2.headers[header]);
       }
-      return JSON.stringify([cacheKey2.origin, cacheKey2.method, cacheKey2.path, headers]);
+      return JSON.stringify([cacheKey2.origin, cacheKey2.method, cacheKey2.path, headers2]);
     }
     module.exports = {
       makeCacheKey,
@@ -17405,8 +22809,8 @@ var require_cache_handler = __commonJS({
     function invalidateUnsafeRequest(store, cacheKey2, resHeaders) {
       deleteCachedUri(store, cacheKey2, cacheKey2.path), deleteLocationTargets(store, cacheKey2, resHeaders.location), deleteLocationTargets(store, cacheKey2, resHeaders["content-location"]);
     }
-    function requestCarriesCredentials(headers) {
-      return headers != null && (Object.hasOwn(headers, "authorization") || Object.hasOwn(headers, "cookie") || Object.hasOwn(headers, "proxy-authorization"));
+    function requestCarriesCredentials(headers2) {
+      return headers2 != null && (Object.hasOwn(headers2, "authorization") || Object.hasOwn(headers2, "cookie") || Object.hasOwn(headers2, "proxy-authorization"));
     }
     var CacheHandler = class {
       /**
@@ -17457,8 +22861,8 @@ var require_cache_handler = __commonJS({
       onRequestStart(controller, context) {
         this.#writeStream?.destroy(), this.#writeStream = void 0, this.#replaying304 = !1, this.#suppress304End = !1, this.#pending304End = void 0, this.#history = context?.history, this.#handler.onRequestStart?.(controller, context);
       }
-      onRequestUpgrade(controller, statusCode, headers, socket) {
-        this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+      onRequestUpgrade(controller, statusCode, headers2, socket) {
+        this.#handler.onRequestUpgrade?.(controller, statusCode, headers2, socket);
       }
       /**
        * @param {import('../../types/dispatcher.d.ts').default.DispatchController} controller
@@ -17965,16 +23369,16 @@ var require_cache_revalidation_handler = __commonJS({
       onRequestStart(_, context) {
         this.#successful = !1, this.#context = context;
       }
-      onRequestUpgrade(controller, statusCode, headers, socket) {
-        this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+      onRequestUpgrade(controller, statusCode, headers2, socket) {
+        this.#handler.onRequestUpgrade?.(controller, statusCode, headers2, socket);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
-        if (assert2(this.#callback != null), this.#successful = statusCode === 304 || this.#allowErrorStatusCodes && statusCode >= 500 && statusCode <= 504, this.#callback(this.#successful, this.#context, statusCode, headers), this.#callback = null, this.#successful)
+      onResponseStart(controller, statusCode, headers2, statusMessage) {
+        if (assert2(this.#callback != null), this.#successful = statusCode === 304 || this.#allowErrorStatusCodes && statusCode >= 500 && statusCode <= 504, this.#callback(this.#successful, this.#context, statusCode, headers2), this.#callback = null, this.#successful)
           return !0;
         this.#handler.onRequestStart?.(controller, this.#context), this.#handler.onResponseStart?.(
           controller,
           statusCode,
-          headers,
+          headers2,
           statusMessage
         );
       }
@@ -18010,7 +23414,7 @@ var require_cache2 = __commonJS({
       isInvalidOrWildcardVaryHeader,
       parseVaryHeader,
       isEtagUsable
-    } = require_cache(), { AbortError } = require_errors2(), { parseHttpDate } = require_date();
+    } = require_cache(), { AbortError } = require_errors3(), { parseHttpDate } = require_date();
     function assertCacheOrigins(origins, name) {
       if (origins !== void 0) {
         if (!Array.isArray(origins))
@@ -18033,8 +23437,8 @@ var require_cache2 = __commonJS({
           return !0;
       return !1;
     }
-    function hasPragmaNoCache(headers) {
-      let pragma = headers?.pragma;
+    function hasPragmaNoCache(headers2) {
+      let pragma = headers2?.pragma;
       if (!pragma)
         return !1;
       let values = Array.isArray(pragma) ? pragma : [pragma];
@@ -18049,25 +23453,25 @@ var require_cache2 = __commonJS({
       }
       return !1;
     }
-    function needsRevalidation(result, cacheControlDirectives, { headers = {} }) {
-      return !!(cacheControlDirectives?.["no-cache"] || result.cacheControlDirectives?.["no-cache"] && !Array.isArray(result.cacheControlDirectives["no-cache"]) || headers["if-modified-since"] || headers["if-none-match"]);
+    function needsRevalidation(result, cacheControlDirectives, { headers: headers2 = {} }) {
+      return !!(cacheControlDirectives?.["no-cache"] || result.cacheControlDirectives?.["no-cache"] && !Array.isArray(result.cacheControlDirectives["no-cache"]) || headers2["if-modified-since"] || headers2["if-none-match"]);
     }
     function staleResponseRequiresRevalidation(result, cacheType) {
       return result.cacheControlDirectives?.["must-revalidate"] === !0 || cacheType === "shared" && (result.cacheControlDirectives?.["proxy-revalidate"] === !0 || // https://www.rfc-editor.org/rfc/rfc9111.html#section-5.2.2.10
       // s-maxage implies proxy-revalidate for shared caches.
       result.cacheControlDirectives?.["s-maxage"] !== void 0);
     }
-    function revalidationResponseDisallowsCachedReuse(cacheType, headers) {
-      if (headers.vary && isInvalidOrWildcardVaryHeader(headers.vary) || cacheType === "shared" && Object.hasOwn(headers, "set-cookie"))
+    function revalidationResponseDisallowsCachedReuse(cacheType, headers2) {
+      if (headers2.vary && isInvalidOrWildcardVaryHeader(headers2.vary) || cacheType === "shared" && Object.hasOwn(headers2, "set-cookie"))
         return !0;
-      let cacheControl = headers["cache-control"];
+      let cacheControl = headers2["cache-control"];
       if (!cacheControl)
         return !1;
       let cacheControlDirectives = parseCacheControlHeader(cacheControl);
       return cacheControlDirectives["no-store"] === !0 || cacheType === "shared" && cacheControlDirectives.private === !0;
     }
-    function revalidationResponseUpdatesCacheControl(headers) {
-      return headers["cache-control"] !== void 0;
+    function revalidationResponseUpdatesCacheControl(headers2) {
+      return headers2["cache-control"] !== void 0;
     }
     function revalidationResponseAddsVary(result, varyDirectives) {
       if (!varyDirectives)
@@ -18083,20 +23487,20 @@ var require_cache2 = __commonJS({
       } catch {
       }
     }
-    function getUsableLastModified(headers) {
-      let lastModified = headers?.["last-modified"];
+    function getUsableLastModified(headers2) {
+      let lastModified = headers2?.["last-modified"];
       if (typeof lastModified == "string" && parseHttpDate(lastModified))
         return lastModified;
     }
     function makeRevalidationHeaders(opts, result) {
-      let headers = {
+      let headers2 = {
         ...opts.headers,
         "if-modified-since": getUsableLastModified(result.headers) ?? new Date(result.cachedAt).toUTCString()
       };
-      if (result.etag && (headers["if-none-match"] = result.etag), result.vary)
+      if (result.etag && (headers2["if-none-match"] = result.etag), result.vary)
         for (let key2 in result.vary)
-          result.vary[key2] != null && (headers[key2] = result.vary[key2]);
-      return headers;
+          result.vary[key2] != null && (headers2[key2] = result.vary[key2]);
+      return headers2;
     }
     function revalidationTargetMatchesCacheKey(cacheKey2, context) {
       let history = context?.history;
@@ -18109,10 +23513,10 @@ var require_cache2 = __commonJS({
         return !1;
       }
     }
-    function revalidationEtagMatchesCachedValue(result, headers) {
-      if (!Object.hasOwn(headers, "etag"))
+    function revalidationEtagMatchesCachedValue(result, headers2) {
+      if (!Object.hasOwn(headers2, "etag"))
         return !0;
-      let responseEtag = headers.etag, cachedEtag = result.etag;
+      let responseEtag = headers2.etag, cachedEtag = result.etag;
       if (typeof responseEtag != "string" || typeof cachedEtag != "string" || !isEtagUsable(responseEtag) || !isEtagUsable(cachedEtag))
         return !1;
       if (!responseEtag.startsWith("W/"))
@@ -18199,10 +23603,10 @@ var require_cache2 = __commonJS({
       }
       if (stream2.destroyed)
         return;
-      let headers = { ...result.headers, age: String(age) };
-      isStale2 && (headers.warning = '110 - "response is stale"'), controller.rawHeaders = util.toRawHeaders(headers);
+      let headers2 = { ...result.headers, age: String(age) };
+      isStale2 && (headers2.warning = '110 - "response is stale"'), controller.rawHeaders = util.toRawHeaders(headers2);
       try {
-        handler.onResponseStart?.(controller, result.statusCode, headers, result.statusMessage);
+        handler.onResponseStart?.(controller, result.statusCode, headers2, result.statusMessage);
       } catch (err) {
         stream2.destroy(err);
         return;
@@ -18229,11 +23633,11 @@ var require_cache2 = __commonJS({
           return dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler));
         if (!revalidate && withinStaleWhileRevalidateWindow(result, globalOpts.type))
           return sendCachedValue(handler, opts, result, age, null, !0), queueMicrotask(() => {
-            let headers2 = makeRevalidationHeaders(opts, result);
+            let headers3 = makeRevalidationHeaders(opts, result);
             dispatch(
               {
                 ...opts,
-                headers: headers2
+                headers: headers3
               },
               new CacheHandler(globalOpts, cacheKey2, {
                 // Silent handler that just updates the cache
@@ -18257,21 +23661,21 @@ var require_cache2 = __commonJS({
           let staleIfErrorExpiry = result.cacheControlDirectives["stale-if-error"] ?? reqCacheControl?.["stale-if-error"];
           staleIfErrorExpiry && (withinStaleIfErrorThreshold = now < result.staleAt + staleIfErrorExpiry * 1e3);
         }
-        let headers = makeRevalidationHeaders(opts, result), refetch = () => (util.isStream(result.body) && result.body.on("error", nop).destroy(), deleteCachedValue(globalOpts.store, cacheKey2), dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler)));
+        let headers2 = makeRevalidationHeaders(opts, result), refetch = () => (util.isStream(result.body) && result.body.on("error", nop).destroy(), deleteCachedValue(globalOpts.store, cacheKey2), dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler)));
         return dispatch(
           {
             ...opts,
-            headers
+            headers: headers2
           },
           new CacheRevalidationHandler(
-            (success2, context, statusCode, headers2) => {
+            (success2, context, statusCode, headers3) => {
               if (success2) {
                 if (statusCode === 304) {
-                  if (!revalidationTargetMatchesCacheKey(cacheKey2, context) || !revalidationEtagMatchesCachedValue(result, headers2) || revalidationResponseDisallowsCachedReuse(globalOpts.type, headers2))
+                  if (!revalidationTargetMatchesCacheKey(cacheKey2, context) || !revalidationEtagMatchesCachedValue(result, headers3) || revalidationResponseDisallowsCachedReuse(globalOpts.type, headers3))
                     return refetch();
-                  if (revalidationResponseUpdatesCacheControl(headers2))
+                  if (revalidationResponseUpdatesCacheControl(headers3))
                     deleteCachedValue(globalOpts.store, cacheKey2);
-                  else if (revalidationResponseAddsVary(result, headers2.vary ? parseVaryHeader(headers2.vary, opts.headers) : void 0))
+                  else if (revalidationResponseAddsVary(result, headers3.vary ? parseVaryHeader(headers3.vary, opts.headers) : void 0))
                     return refetch();
                 }
                 sendCachedValue(handler, opts, result, age, context, stale);
@@ -18388,7 +23792,7 @@ var require_cache2 = __commonJS({
 var require_decompress = __commonJS({
   "node_modules/undici/lib/interceptor/decompress.js"(exports, module) {
     "use strict";
-    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress } = __require("node:zlib"), { pipeline: pipeline2, Transform: TransformStream2 } = __require("node:stream"), { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors2(), DecoratorHandler = require_decorator_handler(), { runtimeFeatures } = require_runtime_features(), DecompressController = class {
+    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress } = __require("node:zlib"), { pipeline: pipeline2, Transform: TransformStream2 } = __require("node:stream"), { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors3(), DecoratorHandler = require_decorator_handler(), { runtimeFeatures } = require_runtime_features(), DecompressController = class {
       #onPause;
       #onResume;
       #onAbort;
@@ -18653,8 +24057,8 @@ var require_decompress = __commonJS({
       onRequestStart(controller, context) {
         return this.#controller.target = controller, super.onRequestStart(this.#controller, context);
       }
-      onRequestUpgrade(controller, statusCode, headers, socket) {
-        return super.onRequestUpgrade(this.#controller, statusCode, headers, socket);
+      onRequestUpgrade(controller, statusCode, headers2, socket) {
+        return super.onRequestUpgrade(this.#controller, statusCode, headers2, socket);
       }
       /**
        * @param {Controller} controller
@@ -18663,15 +24067,15 @@ var require_decompress = __commonJS({
        * @param {string} statusMessage
        * @returns {void}
        */
-      onResponseStart(controller, statusCode, headers, statusMessage) {
-        let rawContentEncoding = headers["content-encoding"], contentEncoding = Array.isArray(rawContentEncoding) ? rawContentEncoding.join(",") : rawContentEncoding;
+      onResponseStart(controller, statusCode, headers2, statusMessage) {
+        let rawContentEncoding = headers2["content-encoding"], contentEncoding = Array.isArray(rawContentEncoding) ? rawContentEncoding.join(",") : rawContentEncoding;
         if (this.#shouldSkipDecompression(contentEncoding, statusCode))
-          return super.onResponseStart(this.#controller, statusCode, headers, statusMessage);
+          return super.onResponseStart(this.#controller, statusCode, headers2, statusMessage);
         let decompressors = this.#createDecompressionChain(contentEncoding.toLowerCase());
         if (decompressors.length === 0)
-          return this.#cleanupDecompressors(), super.onResponseStart(this.#controller, statusCode, headers, statusMessage);
+          return this.#cleanupDecompressors(), super.onResponseStart(this.#controller, statusCode, headers2, statusMessage);
         this.#decompressors = decompressors;
-        let { "content-encoding": _, "content-length": __, ...newHeaders } = headers;
+        let { "content-encoding": _, "content-length": __, ...newHeaders } = headers2;
         if (this.#controller.rawHeaders) {
           let rawHeaders = this.#controller.rawHeaders;
           if (Array.isArray(rawHeaders)) {
@@ -18744,7 +24148,7 @@ var require_decompress = __commonJS({
 var require_deduplication_handler = __commonJS({
   "node_modules/undici/lib/handler/deduplication-handler.js"(exports, module) {
     "use strict";
-    var { RequestAbortedError } = require_errors2(), DEFAULT_MAX_BUFFER_SIZE = 5 * 1024 * 1024, DeduplicationHandler = class {
+    var { RequestAbortedError } = require_errors3(), DEFAULT_MAX_BUFFER_SIZE = 5 * 1024 * 1024, DeduplicationHandler = class {
       /**
        * @type {DispatchHandler}
        */
@@ -18867,8 +24271,8 @@ var require_deduplication_handler = __commonJS({
        * @param {import('../../types/header.d.ts').IncomingHttpHeaders} headers
        * @param {Socket} socket
        */
-      onRequestUpgrade(controller, statusCode, headers, socket) {
-        this.#primaryHandler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+      onRequestUpgrade(controller, statusCode, headers2, socket) {
+        this.#primaryHandler.onRequestUpgrade?.(controller, statusCode, headers2, socket);
       }
       /**
        * @param {import('../../types/dispatcher.d.ts').default.DispatchController} controller
@@ -18876,8 +24280,8 @@ var require_deduplication_handler = __commonJS({
        * @param {Record<string, string | string[]>} headers
        * @param {string} statusMessage
        */
-      onResponseStart(controller, statusCode, headers, statusMessage) {
-        this.#responseStarted = !0, this.#statusCode = statusCode, this.#headers = headers, this.#statusMessage = statusMessage, this.#primaryHandler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+      onResponseStart(controller, statusCode, headers2, statusMessage) {
+        this.#responseStarted = !0, this.#statusCode = statusCode, this.#headers = headers2, this.#statusMessage = statusMessage, this.#primaryHandler.onResponseStart?.(controller, statusCode, headers2, statusMessage);
         for (let waitingHandler of this.#waitingHandlers) {
           let { handler, controller: waitingController } = waitingHandler;
           if (waitingHandler.done || waitingController.aborted) {
@@ -18888,7 +24292,7 @@ var require_deduplication_handler = __commonJS({
             handler.onResponseStart?.(
               waitingController,
               statusCode,
-              headers,
+              headers2,
               statusMessage
             );
           } catch {
@@ -19391,7 +24795,7 @@ var require_sqlite_cache_store = __commonJS({
        * @returns {SqliteStoreValue | undefined}
        */
       #findValue(key2, canBeExpired = !1) {
-        let url2 = this.#makeValueUrl(key2), { headers, method } = key2, values = this.#getValuesQuery.all(url2, method);
+        let url2 = this.#makeValueUrl(key2), { headers: headers2, method } = key2, values = this.#getValuesQuery.all(url2, method);
         if (values.length === 0)
           return;
         let now = Date.now();
@@ -19402,7 +24806,7 @@ var require_sqlite_cache_store = __commonJS({
           if (value.vary) {
             let vary = JSON.parse(value.vary);
             for (let header in vary)
-              if (!headerValueEquals(headers[header], vary[header])) {
+              if (!headerValueEquals(headers2[header], vary[header])) {
                 matches = !1;
                 break;
               }
@@ -19448,7 +24852,7 @@ var require_headers = __commonJS({
       for (; j > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i)); ) ++i;
       return i === 0 && j === potentialValue.length ? potentialValue : potentialValue.substring(i, j);
     }
-    function fill(headers, object2) {
+    function fill(headers2, object2) {
       if (Array.isArray(object2))
         for (let i = 0; i < object2.length; ++i) {
           let header = object2[i];
@@ -19457,12 +24861,12 @@ var require_headers = __commonJS({
               header: "Headers constructor",
               message: `expected name/value pair to be length 2, found ${header.length}.`
             });
-          appendHeader(headers, header[0], header[1]);
+          appendHeader(headers2, header[0], header[1]);
         }
       else if (typeof object2 == "object" && object2 !== null) {
         let keys = Object.keys(object2);
         for (let i = 0; i < keys.length; ++i)
-          appendHeader(headers, keys[i], object2[keys[i]]);
+          appendHeader(headers2, keys[i], object2[keys[i]]);
       } else
         throw webidl.errors.conversionFailed({
           prefix: "Headers constructor",
@@ -19470,7 +24874,7 @@ var require_headers = __commonJS({
           types: ["sequence<sequence<ByteString>>", "record<ByteString, ByteString>"]
         });
     }
-    function appendHeader(headers, name, value) {
+    function appendHeader(headers2, name, value) {
       if (value = headerValueNormalize(value), isValidHeaderName(name)) {
         if (!isValidHeaderValue(value))
           throw webidl.errors.invalidArgument({
@@ -19483,9 +24887,9 @@ var require_headers = __commonJS({
         value: name,
         type: "header name"
       });
-      if (getHeadersGuard(headers) === "immutable")
+      if (getHeadersGuard(headers2) === "immutable")
         throw new TypeError("immutable");
-      return getHeadersList(headers).append(name, value, !1);
+      return getHeadersList(headers2).append(name, value, !1);
     }
     function headersListSortAndCombine(target) {
       let headersList = getHeadersList(target);
@@ -19493,18 +24897,18 @@ var require_headers = __commonJS({
         return [];
       if (headersList.sortedMap)
         return headersList.sortedMap;
-      let headers = [], names = headersList.toSortedArray(), cookies = headersList.cookies;
+      let headers2 = [], names = headersList.toSortedArray(), cookies = headersList.cookies;
       if (cookies === null || cookies.length === 1)
         return headersList.sortedMap = names;
       for (let i = 0; i < names.length; ++i) {
         let { 0: name, 1: value } = names[i];
         if (name === "set-cookie")
           for (let j = 0; j < cookies.length; ++j)
-            headers.push([name, cookies[j]]);
+            headers2.push([name, cookies[j]]);
         else
-          headers.push([name, value]);
+          headers2.push([name, value]);
       }
-      return headersList.sortedMap = headers;
+      return headersList.sortedMap = headers2;
     }
     function compareHeaderName(a, b) {
       return a[0] < b[0] ? -1 : 1;
@@ -19580,25 +24984,25 @@ var require_headers = __commonJS({
           yield [name, value];
       }
       get entries() {
-        let headers = {};
+        let headers2 = {};
         if (this.headersMap.size !== 0)
           for (let { name, value } of this.headersMap.values())
-            headers[name] = value;
-        return headers;
+            headers2[name] = value;
+        return headers2;
       }
       rawValues() {
         return this.headersMap.values();
       }
       get entriesList() {
-        let headers = [];
+        let headers2 = [];
         if (this.headersMap.size !== 0)
           for (let { 0: lowerName, 1: { name, value } } of this.headersMap)
             if (lowerName === "set-cookie")
               for (let cookie of this.cookies)
-                headers.push([name, cookie]);
+                headers2.push([name, cookie]);
             else
-              headers.push([name, value]);
-        return headers;
+              headers2.push([name, value]);
+        return headers2;
       }
       // https://fetch.spec.whatwg.org/#convert-header-names-to-a-sorted-lowercase-set
       toSortedArray() {
@@ -20055,8 +25459,8 @@ var require_response = __commonJS({
     function fromInnerResponse(innerResponse, guard) {
       let response = new Response2(kConstruct);
       setResponseState(response, innerResponse);
-      let headers = new Headers2(kConstruct);
-      return setResponseHeaders(response, headers), setHeadersList(headers, innerResponse.headersList), setHeadersGuard(headers, guard), innerResponse.urlList.length !== 0 && innerResponse.body?.stream && streamRegistry.register(response, new WeakRef(innerResponse.body.stream)), response;
+      let headers2 = new Headers2(kConstruct);
+      return setResponseHeaders(response, headers2), setHeadersList(headers2, innerResponse.headersList), setHeadersGuard(headers2, guard), innerResponse.urlList.length !== 0 && innerResponse.body?.stream && streamRegistry.register(response, new WeakRef(innerResponse.body.stream)), response;
     }
     webidl.converters.XMLHttpRequestBodyInit = function(V, prefix, name) {
       return typeof V == "string" ? webidl.converters.USVString(V, prefix, name) : webidl.is.Blob(V) || webidl.is.BufferSource(V) || webidl.is.FormData(V) || webidl.is.URLSearchParams(V) ? V : webidl.converters.DOMString(V, prefix, name);
@@ -20275,13 +25679,13 @@ var require_request2 = __commonJS({
           setHeadersGuard(this.#headers, "request-no-cors");
         }
         if (initHasKey) {
-          let headersList = getHeadersList(this.#headers), headers = init2.headers !== void 0 ? init2.headers : new HeadersList(headersList);
-          if (headersList.clear(), headers instanceof HeadersList) {
-            for (let { name, value } of headers.rawValues())
+          let headersList = getHeadersList(this.#headers), headers2 = init2.headers !== void 0 ? init2.headers : new HeadersList(headersList);
+          if (headersList.clear(), headers2 instanceof HeadersList) {
+            for (let { name, value } of headers2.rawValues())
               headersList.append(name, value, !1);
-            headersList.cookies = headers.cookies;
+            headersList.cookies = headers2.cookies;
           } else
-            fillHeaders(this.#headers, headers);
+            fillHeaders(this.#headers, headers2);
         }
         let inputBody = webidl.is.Request(input3) ? input3.#state.body : null;
         if ((init2.body != null || inputBody != null) && (request2.method === "GET" || request2.method === "HEAD"))
@@ -20551,8 +25955,8 @@ var require_request2 = __commonJS({
     function fromInnerRequest(innerRequest, dispatcher, signal2, guard) {
       let request2 = new Request2(kConstruct);
       setRequestState(request2, innerRequest), setRequestDispatcher(request2, dispatcher), setRequestSignal(request2, signal2);
-      let headers = new Headers2(kConstruct);
-      return setRequestHeaders(request2, headers), setHeadersList(headers, innerRequest.headersList), setHeadersGuard(headers, guard), request2;
+      let headers2 = new Headers2(kConstruct);
+      return setRequestHeaders(request2, headers2), setHeadersList(headers2, innerRequest.headersList), setHeadersGuard(headers2, guard), request2;
     }
     Object.defineProperties(Request2.prototype, {
       method: kEnumerableProperty,
@@ -21261,7 +26665,7 @@ var require_fetch = __commonJS({
       return response;
       function dispatch({ body }) {
         let url2 = requestCurrentURL(request2), agent = fetchParams.controller.dispatcher, path = url2.pathname + url2.search, hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve5, reject) => agent.dispatch(
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url2.origin,
@@ -21332,7 +26736,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable2({ read: resume });
               let onError = this.onError.bind(this);
-              return resolve3({
+              return resolve5({
                 status,
                 statusText,
                 headersList,
@@ -21353,11 +26757,11 @@ var require_fetch = __commonJS({
             onError(error62) {
               this.abort && fetchParams.controller.off("terminated", this.abort), this.body?.destroy(error62), fetchParams.controller.terminate(error62), reject(error62);
             },
-            onRequestUpgrade(_controller, status, headers, socket) {
+            onRequestUpgrade(_controller, status, headers2, socket) {
               if (socket.session != null && status !== 200 || socket.session == null && status !== 101)
                 return !1;
               let headersList = new HeadersList();
-              for (let [name, value] of Object.entries(headers)) {
+              for (let [name, value] of Object.entries(headers2)) {
                 if (value == null)
                   continue;
                 let headerName = name.toLowerCase();
@@ -21367,7 +26771,7 @@ var require_fetch = __commonJS({
                 else
                   headersList.append(headerName, String(value), !0);
               }
-              return resolve3({
+              return resolve5({
                 status,
                 statusText: STATUS_CODES2[status],
                 headersList,
@@ -21386,7 +26790,7 @@ var require_fetch = __commonJS({
                 else
                   headersList.append(nameStr, value.toString("latin1"), !0);
               }
-              return resolve3({
+              return resolve5({
                 status,
                 statusText: STATUS_CODES2[status],
                 headersList,
@@ -22188,9 +27592,9 @@ var require_cookies = __commonJS({
   "node_modules/undici/lib/web/cookies/index.js"(exports, module) {
     "use strict";
     var { parseSetCookie } = require_parse(), { stringify } = require_util4(), { webidl } = require_webidl(), { Headers: Headers2 } = require_headers(), brandChecks = webidl.brandCheckMultiple([Headers2, globalThis.Headers].filter(Boolean));
-    function getCookies(headers) {
-      webidl.argumentLengthCheck(arguments, 1, "getCookies"), brandChecks(headers);
-      let cookie = headers.get("cookie"), out = { __proto__: null };
+    function getCookies(headers2) {
+      webidl.argumentLengthCheck(arguments, 1, "getCookies"), brandChecks(headers2);
+      let cookie = headers2.get("cookie"), out = { __proto__: null };
       if (!cookie)
         return out;
       for (let piece of cookie.split(";")) {
@@ -22199,28 +27603,28 @@ var require_cookies = __commonJS({
       }
       return out;
     }
-    function deleteCookie(headers, name, attributes) {
-      brandChecks(headers);
+    function deleteCookie(headers2, name, attributes) {
+      brandChecks(headers2);
       let prefix = "deleteCookie";
-      webidl.argumentLengthCheck(arguments, 2, prefix), name = webidl.converters.DOMString(name, prefix, "name"), attributes = webidl.converters.DeleteCookieAttributes(attributes), setCookie2(headers, {
+      webidl.argumentLengthCheck(arguments, 2, prefix), name = webidl.converters.DOMString(name, prefix, "name"), attributes = webidl.converters.DeleteCookieAttributes(attributes), setCookie2(headers2, {
         name,
         value: "",
         expires: /* @__PURE__ */ new Date(0),
         ...attributes
       });
     }
-    function getSetCookies(headers) {
-      webidl.argumentLengthCheck(arguments, 1, "getSetCookies"), brandChecks(headers);
-      let cookies = headers.getSetCookie();
+    function getSetCookies(headers2) {
+      webidl.argumentLengthCheck(arguments, 1, "getSetCookies"), brandChecks(headers2);
+      let cookies = headers2.getSetCookie();
       return cookies ? cookies.map((pair) => parseSetCookie(pair)) : [];
     }
     function parseCookie(cookie) {
       return cookie = webidl.converters.DOMString(cookie), parseSetCookie(cookie);
     }
-    function setCookie2(headers, cookie) {
-      webidl.argumentLengthCheck(arguments, 2, "setCookie"), brandChecks(headers), cookie = webidl.converters.Cookie(cookie);
+    function setCookie2(headers2, cookie) {
+      webidl.argumentLengthCheck(arguments, 2, "setCookie"), brandChecks(headers2), cookie = webidl.converters.Cookie(cookie);
       let str = stringify(cookie);
-      str && headers.append("set-cookie", str, !0);
+      str && headers2.append("set-cookie", str, !0);
     }
     webidl.converters.DeleteCookieAttributes = webidl.dictionaryConverter([
       {
@@ -22868,7 +28272,7 @@ var require_connection = __commonJS({
 var require_permessage_deflate = __commonJS({
   "node_modules/undici/lib/web/websocket/permessage-deflate.js"(exports, module) {
     "use strict";
-    var { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __require("node:zlib"), { isValidClientWindowBits } = require_util5(), { MessageSizeExceededError } = require_errors2(), tail = Buffer.from([0, 0, 255, 255]), kBuffer = /* @__PURE__ */ Symbol("kBuffer"), kLength = /* @__PURE__ */ Symbol("kLength"), PerMessageDeflate = class {
+    var { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __require("node:zlib"), { isValidClientWindowBits } = require_util5(), { MessageSizeExceededError } = require_errors3(), tail = Buffer.from([0, 0, 255, 255]), kBuffer = /* @__PURE__ */ Symbol("kBuffer"), kLength = /* @__PURE__ */ Symbol("kLength"), PerMessageDeflate = class {
       /** @type {import('node:zlib').InflateRaw} */
       #inflate;
       #options = {};
@@ -22935,7 +28339,7 @@ var require_receiver = __commonJS({
       isControlFrame,
       isTextBinaryFrame,
       isContinuationFrame
-    } = require_util5(), { failWebsocketConnection } = require_connection(), { WebsocketFrameSend } = require_frame(), { PerMessageDeflate } = require_permessage_deflate(), { MessageSizeExceededError } = require_errors2(), ByteParser = class extends Writable {
+    } = require_util5(), { failWebsocketConnection } = require_connection(), { WebsocketFrameSend } = require_frame(), { PerMessageDeflate } = require_permessage_deflate(), { MessageSizeExceededError } = require_errors3(), ByteParser = class extends Writable {
       #buffers = [];
       #fragmentsBytes = 0;
       #byteOffset = 0;
@@ -23432,7 +28836,7 @@ var require_websocket = __commonJS({
         extensions !== null && (this.#extensions = extensions);
         let protocol = response.headersList.get("sec-websocket-protocol");
         if (protocol !== null && (this.#protocol = protocol), fireEvent("open", this), channels.open.hasSubscribers) {
-          let headers = response.headersList.entries;
+          let headers2 = response.headersList.entries;
           channels.open.publish({
             address: getSocketAddress(response.socket),
             protocol: this.#protocol,
@@ -23441,7 +28845,7 @@ var require_websocket = __commonJS({
             handshakeResponse: {
               status: response.status,
               statusText: response.statusText,
-              headers
+              headers: headers2
             }
           });
         }
@@ -24377,7 +29781,7 @@ var require_eventsource = __commonJS({
 var require_undici = __commonJS({
   "node_modules/undici/index.js"(exports, module) {
     "use strict";
-    var Client = require_client(), Dispatcher = require_dispatcher(), Pool3 = require_pool(), BalancedPool = require_balanced_pool(), RoundRobinPool = require_round_robin_pool(), Agent = require_agent(), ProxyAgent = require_proxy_agent(), Socks5ProxyAgent = require_socks5_proxy_agent(), EnvHttpProxyAgent = require_env_http_proxy_agent(), RetryAgent = require_retry_agent(), H2CClient = require_h2c_client(), errors = require_errors2(), util = require_util(), { InvalidArgumentError } = errors, api = require_api(), buildConnector = require_connect(), MockClient = require_mock_client(), { MockCallHistory, MockCallHistoryLog } = require_mock_call_history(), MockAgent = require_mock_agent(), MockPool = require_mock_pool(), SnapshotAgent = require_snapshot_agent(), mockErrors = require_mock_errors(), RetryHandler = require_retry_handler(), { getGlobalDispatcher, setGlobalDispatcher } = require_global2(), DecoratorHandler = require_decorator_handler(), RedirectHandler = require_redirect_handler();
+    var Client = require_client(), Dispatcher = require_dispatcher(), Pool3 = require_pool(), BalancedPool = require_balanced_pool(), RoundRobinPool = require_round_robin_pool(), Agent = require_agent(), ProxyAgent = require_proxy_agent(), Socks5ProxyAgent = require_socks5_proxy_agent(), EnvHttpProxyAgent = require_env_http_proxy_agent(), RetryAgent = require_retry_agent(), H2CClient = require_h2c_client(), errors = require_errors3(), util = require_util(), { InvalidArgumentError } = errors, api = require_api(), buildConnector = require_connect(), MockClient = require_mock_client(), { MockCallHistory, MockCallHistoryLog } = require_mock_call_history(), MockAgent = require_mock_agent(), MockPool = require_mock_pool(), SnapshotAgent = require_snapshot_agent(), mockErrors = require_mock_errors(), RetryHandler = require_retry_handler(), { getGlobalDispatcher, setGlobalDispatcher } = require_global2(), DecoratorHandler = require_decorator_handler(), RedirectHandler = require_redirect_handler();
     Object.assign(Dispatcher.prototype, api);
     module.exports.Dispatcher = Dispatcher;
     module.exports.Client = Client;
@@ -24517,12 +29921,12 @@ import { createInterface } from "node:readline";
 // receiver/auth/password-hash.ts
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 var N = 16384, R = 8, P = 1, KEYLEN = 32, derive = (password, salt, n, r, p) => new Promise(
-  (resolve3, reject) => scrypt(
+  (resolve5, reject) => scrypt(
     password,
     salt,
     KEYLEN,
     { N: n, r, p, maxmem: 256 * n * r },
-    (error62, key2) => error62 ? reject(error62) : resolve3(key2)
+    (error62, key2) => error62 ? reject(error62) : resolve5(key2)
   )
 );
 async function hashPassword(password) {
@@ -24553,16 +29957,16 @@ async function hashPasswordCommand() {
 `;
 }
 async function readAll() {
-  let text = "";
-  for await (let chunk of process.stdin) text += chunk;
-  return text.replace(/\r?\n$/, "");
+  let text2 = "";
+  for await (let chunk of process.stdin) text2 += chunk;
+  return text2.replace(/\r?\n$/, "");
 }
 function prompt(question) {
-  return new Promise((resolve3) => {
+  return new Promise((resolve5) => {
     let rl = createInterface({ input: process.stdin, output: process.stderr, terminal: !0 }), output2 = rl;
     rl.question(question, (answer) => {
       rl.close(), process.stderr.write(`
-`), resolve3(answer);
+`), resolve5(answer);
     }), output2._writeToOutput = () => {
     };
   });
@@ -24639,1007 +30043,6 @@ apps:
 `;
 }
 
-// node_modules/@hono/node-server/dist/constants-BLSFu_RU.mjs
-var X_ALREADY_SENT = "x-hono-already-sent";
-
-// node_modules/@hono/node-server/dist/index.mjs
-import { STATUS_CODES, ServerResponse, createServer } from "node:http";
-import { Http2ServerRequest, constants } from "node:http2";
-import { Readable } from "node:stream";
-
-// node_modules/hono/dist/helper/websocket/index.js
-var defineWebSocketHelper = (handler) => ((...args) => {
-  if (typeof args[0] == "function") {
-    let [createEvents, options] = args;
-    return async function(c, next) {
-      let result = await handler(c, await createEvents(c), options);
-      if (result) return result;
-      await next();
-    };
-  } else {
-    let [c, events, options] = args;
-    return (async () => {
-      let upgraded = await handler(c, events, options);
-      if (!upgraded) throw new Error("Failed to upgrade WebSocket");
-      return upgraded;
-    })();
-  }
-});
-
-// node_modules/@hono/node-server/dist/index.mjs
-var RequestError = class extends Error {
-  constructor(message2, options) {
-    super(message2, options), this.name = "RequestError";
-  }
-}, nonJoinedHeaders = /* @__PURE__ */ new Set([
-  "age",
-  "authorization",
-  "content-length",
-  "content-type",
-  "etag",
-  "expires",
-  "from",
-  "host",
-  "if-modified-since",
-  "if-unmodified-since",
-  "last-modified",
-  "location",
-  "max-forwards",
-  "proxy-authorization",
-  "referer",
-  "retry-after",
-  "server",
-  "user-agent"
-]), validHeaderName = /^[!#$%&'*+\-.^_`|~\dA-Za-z]+$/, isHttpWhitespace = (code) => code === 9 || code === 10 || code === 13 || code === 32, normalizeHeaderValue = (value) => {
-  if (!isHttpWhitespace(value.charCodeAt(0)) && !isHttpWhitespace(value.charCodeAt(value.length - 1))) return value;
-  let start = 0, end = value.length;
-  for (; start < end && isHttpWhitespace(value.charCodeAt(start)); ) start++;
-  for (; end > start && isHttpWhitespace(value.charCodeAt(end - 1)); ) end--;
-  return value.slice(start, end);
-}, forbiddenHeaderValue = /[\0\r\n]/, GlobalHeaders = globalThis.Headers, materializeHeaders = (rawHeaders, HeadersCtor = GlobalHeaders) => {
-  let headers = new HeadersCtor();
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    let name = rawHeaders[i];
-    name.startsWith(":") || headers.append(name, rawHeaders[i + 1]);
-  }
-  return headers;
-}, RequestHeaders = class {
-  #incoming;
-  #rawHeaders;
-  #headers;
-  #invalidValue;
-  constructor(incoming) {
-    this.#incoming = incoming, incoming instanceof Http2ServerRequest && (this.#rawHeaders = incoming.rawHeaders.slice());
-  }
-  get #lazyRawHeaders() {
-    return this.#rawHeaders ??= this.#incoming.rawHeaders.slice();
-  }
-  get #native() {
-    return this.#headers || (this.#headers = materializeHeaders(this.#lazyRawHeaders), this.#rawHeaders = void 0), this.#headers;
-  }
-  #normalizedName(name) {
-    if (typeof name == "string") {
-      if (!validHeaderName.test(name)) throw new TypeError(`Invalid header name: ${name}`);
-      return name.toLowerCase();
-    }
-  }
-  #lookupHttp1(lowerName) {
-    let headers = this.#incoming instanceof Http2ServerRequest ? void 0 : this.#incoming.headers;
-    if (!headers || nonJoinedHeaders.has(lowerName) || lowerName === "set-cookie" || lowerName === "__proto__") return;
-    if (!Object.hasOwn(headers, lowerName)) return null;
-    let rawValue = headers[lowerName];
-    if (typeof rawValue == "string") {
-      let value = normalizeHeaderValue(rawValue);
-      return forbiddenHeaderValue.test(value) ? void 0 : value;
-    }
-  }
-  #lookup(rawHeaders, lowerName) {
-    let separator = lowerName === "cookie" ? "; " : ", ", value = null;
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      let rawName = rawHeaders[i];
-      if (rawName.length === lowerName.length && rawName.toLowerCase() === lowerName) {
-        let rawValue = normalizeHeaderValue(rawHeaders[i + 1]);
-        if (forbiddenHeaderValue.test(rawValue)) {
-          this.#invalidValue = !0;
-          return;
-        }
-        value = value === null ? rawValue : value + separator + rawValue;
-      }
-    }
-    return value;
-  }
-  append(name, value) {
-    this.#native.append(name, value);
-  }
-  delete(name) {
-    this.#native.delete(name);
-  }
-  get(name) {
-    let lowerName = this.#normalizedName(name);
-    if (lowerName && !this.#headers && !this.#invalidValue) {
-      let http1Value = this.#lookupHttp1(lowerName);
-      if (http1Value !== void 0) return http1Value;
-      let value = this.#lookup(this.#lazyRawHeaders, lowerName);
-      if (value !== void 0) return value;
-    }
-    return this.#native.get(name);
-  }
-  has(name) {
-    let lowerName = this.#normalizedName(name);
-    if (lowerName && !this.#headers && !this.#invalidValue) {
-      let http1Value = this.#lookupHttp1(lowerName);
-      if (http1Value !== void 0) return http1Value !== null;
-      let value = this.#lookup(this.#lazyRawHeaders, lowerName);
-      if (value !== void 0) return value !== null;
-    }
-    return this.#native.has(name);
-  }
-  set(name, value) {
-    this.#native.set(name, value);
-  }
-  getSetCookie() {
-    return this.#native.getSetCookie();
-  }
-  keys() {
-    return this.#native.keys();
-  }
-  values() {
-    return this.#native.values();
-  }
-  entries() {
-    return this.#native.entries();
-  }
-  forEach(callback, thisArg) {
-    this.#native.forEach((value, key2) => {
-      callback.call(thisArg, value, key2, this);
-    });
-  }
-  [Symbol.iterator]() {
-    return this.entries();
-  }
-};
-Object.defineProperty(RequestHeaders.prototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options, inspectFn) {
-  return `Headers (lightweight) ${inspectFn(Object.fromEntries(this), {
-    ...options,
-    depth: depth == null ? null : depth - 1
-  })}`;
-} });
-Object.setPrototypeOf(RequestHeaders.prototype, GlobalHeaders.prototype);
-var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders ? new RequestHeaders(incoming) : materializeHeaders(incoming.rawHeaders, globalThis.Headers), reValidRequestUrl = /^\/[!#$&-;=?-\[\]_a-z~]*$/, reDotSegment = /\/\.\.?(?:[/?#]|$)/, reValidHost = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/, validateRequestTarget = (target) => {
-  let backslash = target.indexOf("\\");
-  if (backslash !== -1) {
-    let query = target.indexOf("?");
-    if (query === -1 || backslash < query) throw new RequestError("Backslash in request path");
-  }
-}, buildUrl = (scheme, host, incomingUrl) => {
-  let url2 = `${scheme}://${host}${incomingUrl}`;
-  if (reValidHost.test(host)) {
-    if (incomingUrl.length === 0) return url2 + "/";
-    if (incomingUrl.charCodeAt(0) !== 47) throw new RequestError("Invalid URL");
-    return !reValidRequestUrl.test(incomingUrl) || reDotSegment.test(incomingUrl) ? (validateRequestTarget(incomingUrl), new URL(url2).href) : url2;
-  } else {
-    validateRequestTarget(incomingUrl);
-    let urlObj = new URL(url2);
-    if (urlObj.hostname.length !== host.length && urlObj.hostname !== (host.includes(":") ? host.replace(/:\d+$/, "") : host).toLowerCase()) throw new RequestError("Invalid host header");
-    return urlObj.href;
-  }
-}, toRequestError = (e) => e instanceof RequestError ? e : new RequestError(e.message, { cause: e }), GlobalRequest = global.Request, Request$1 = class extends GlobalRequest {
-  constructor(input3, options) {
-    if (typeof input3 == "object" && getRequestCache in input3) {
-      let hasReplacementBody = options !== void 0 && "body" in options && options.body != null;
-      if (input3[bodyConsumedDirectlyKey] && !hasReplacementBody) throw new TypeError("Cannot construct a Request with a Request object that has already been used.");
-      input3 = input3[getRequestCache]();
-    }
-    typeof options?.body?.getReader < "u" && (options.duplex ??= "half"), super(input3, options);
-  }
-}, wrapBodyStream = /* @__PURE__ */ Symbol("wrapBodyStream"), byteExactEncodings = /* @__PURE__ */ new Set([
-  "latin1",
-  "binary",
-  "hex",
-  "base64",
-  "base64url"
-]), isByteExactEncoding = (encoding) => encoding === null || byteExactEncodings.has(encoding), bodyBufferedBeforeDisconnectKey = /* @__PURE__ */ Symbol("bodyBufferedBeforeDisconnect"), bodyBufferedLengthBeforeDisconnectKey = /* @__PURE__ */ Symbol("bodyBufferedLengthBeforeDisconnect"), toBufferChunk = (chunk, encoding) => Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding ?? "utf8"), isRecoverableDisconnectedIncoming = (incoming) => !(incoming instanceof Http2ServerRequest) && !!incoming.complete && !!incoming.readableAborted && typeof incoming.read == "function" && isByteExactEncoding(incoming.readableEncoding), recordBodyBufferedBeforeDisconnect = (incoming) => {
-  if (incoming.readableDidRead || !isRecoverableDisconnectedIncoming(incoming)) return;
-  let incomingWithRecovery = incoming;
-  incomingWithRecovery[bodyBufferedLengthBeforeDisconnectKey] ??= incoming.readableLength;
-}, readBodyBufferedBeforeDisconnect = (incoming, chunks) => {
-  if (incoming.readableDidRead && !chunks || !isRecoverableDisconnectedIncoming(incoming)) return;
-  let incomingWithRecovery = incoming;
-  if (incomingWithRecovery[bodyBufferedBeforeDisconnectKey] !== void 0) return incomingWithRecovery[bodyBufferedBeforeDisconnectKey];
-  let result, errored = incoming.errored;
-  if (errored && errored.code !== "ECONNRESET") result = errored;
-  else if (incomingWithRecovery[bodyBufferedLengthBeforeDisconnectKey] !== void 0 && incoming.readableLength !== incomingWithRecovery[bodyBufferedLengthBeforeDisconnectKey]) result = newBodyUnusableError();
-  else {
-    let bodyChunks = chunks ?? [], chunk = incoming.read();
-    chunk !== null && bodyChunks.push(toBufferChunk(chunk, incoming.readableEncoding));
-    let buffer = bodyChunks.length === 1 ? bodyChunks[0] : Buffer.concat(bodyChunks);
-    result = buffer;
-    let contentLength = incoming.headers["content-length"];
-    if (typeof contentLength == "string" && /^\d+$/.test(contentLength)) {
-      let expectedLength = Number(contentLength);
-      Number.isSafeInteger(expectedLength) && buffer.length !== expectedLength && (result = newBodyUnusableError());
-    }
-  }
-  return incomingWithRecovery[bodyBufferedBeforeDisconnectKey] = result, result;
-}, enqueueBufferedBody = (controller, buffered) => {
-  if (buffered instanceof Error) {
-    controller.error(buffered);
-    return;
-  }
-  buffered.length > 0 && controller.enqueue(buffered), controller.close();
-}, newRequestFromIncoming = (method, url2, headers, incoming, abortController) => {
-  let init2 = {
-    method,
-    headers,
-    signal: abortController.signal
-  };
-  if (method === "TRACE") {
-    init2.method = "GET";
-    let req = new Request$1(url2, init2);
-    return Object.defineProperty(req, "method", { get() {
-      return "TRACE";
-    } }), req;
-  }
-  if (!(method === "GET" || method === "HEAD")) if ("rawBody" in incoming && incoming.rawBody instanceof Buffer) init2.body = new ReadableStream({ start(controller) {
-    controller.enqueue(incoming.rawBody), controller.close();
-  } });
-  else if (incoming[wrapBodyStream]) {
-    let reader;
-    init2.body = new ReadableStream({ async pull(controller) {
-      try {
-        if (!reader) {
-          let buffered = readBodyBufferedBeforeDisconnect(incoming);
-          if (buffered !== void 0) {
-            enqueueBufferedBody(controller, buffered);
-            return;
-          }
-        }
-        reader ||= Readable.toWeb(incoming).getReader();
-        let { done, value } = await reader.read();
-        done ? controller.close() : controller.enqueue(value);
-      } catch (error62) {
-        controller.error(error62);
-      }
-    } });
-  } else {
-    let buffered = readBodyBufferedBeforeDisconnect(incoming);
-    buffered !== void 0 ? init2.body = new ReadableStream({ start(controller) {
-      enqueueBufferedBody(controller, buffered);
-    } }) : init2.body = Readable.toWeb(incoming);
-  }
-  return new Request$1(url2, init2);
-}, getRequestCache = /* @__PURE__ */ Symbol("getRequestCache"), requestCache = /* @__PURE__ */ Symbol("requestCache"), incomingKey = /* @__PURE__ */ Symbol("incomingKey"), urlKey = /* @__PURE__ */ Symbol("urlKey"), methodKey = /* @__PURE__ */ Symbol("methodKey"), headersKey = /* @__PURE__ */ Symbol("headersKey"), abortControllerKey = /* @__PURE__ */ Symbol("abortControllerKey"), getAbortController = /* @__PURE__ */ Symbol("getAbortController"), abortRequest = /* @__PURE__ */ Symbol("abortRequest"), bodyBufferKey = /* @__PURE__ */ Symbol("bodyBuffer"), bodyReadPromiseKey = /* @__PURE__ */ Symbol("bodyReadPromise"), bodyConsumedDirectlyKey = /* @__PURE__ */ Symbol("bodyConsumedDirectly"), bodyLockReaderKey = /* @__PURE__ */ Symbol("bodyLockReader"), abortReasonKey = /* @__PURE__ */ Symbol("abortReason"), newBodyUnusableError = () => /* @__PURE__ */ new TypeError("Body is unusable"), rejectBodyUnusable = () => Promise.reject(newBodyUnusableError()), textDecoder = new TextDecoder(), consumeBodyDirectOnce = (request2) => {
-  if (request2[bodyConsumedDirectlyKey]) return rejectBodyUnusable();
-  request2[bodyConsumedDirectlyKey] = !0;
-}, toArrayBuffer = (buf) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), contentType = (request2) => (request2[headersKey] ||= newHeadersFromIncoming(request2[incomingKey])).get("content-type") || "", methodTokenRegExp = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, normalizeIncomingMethod = (method) => {
-  if (typeof method != "string" || method.length === 0) return "GET";
-  switch (method) {
-    case "DELETE":
-    case "GET":
-    case "HEAD":
-    case "OPTIONS":
-    case "PATCH":
-    case "POST":
-    case "PUT":
-    case "QUERY":
-      return method;
-  }
-  let upper = method.toUpperCase();
-  switch (upper) {
-    case "DELETE":
-    case "GET":
-    case "HEAD":
-    case "OPTIONS":
-    case "POST":
-    case "PUT":
-      return upper;
-    default:
-      return method;
-  }
-}, validateDirectReadMethod = (method) => {
-  if (!methodTokenRegExp.test(method)) return /* @__PURE__ */ new TypeError(`'${method}' is not a valid HTTP method.`);
-  let normalized = method.toUpperCase();
-  if (normalized === "CONNECT" || normalized === "TRACK" || normalized === "TRACE" && method !== "TRACE") return /* @__PURE__ */ new TypeError(`'${method}' HTTP method is unsupported.`);
-}, readBodyWithFastPath = (request2, method, fromBuffer) => {
-  if (request2[bodyConsumedDirectlyKey]) return rejectBodyUnusable();
-  let methodName = request2.method;
-  if (methodName === "GET" || methodName === "HEAD") return request2[getRequestCache]()[method]();
-  let methodValidationError = validateDirectReadMethod(methodName);
-  if (methodValidationError) return Promise.reject(methodValidationError);
-  if (request2[requestCache] && methodName !== "TRACE")
-    return request2[requestCache][method]();
-  let alreadyUsedError = consumeBodyDirectOnce(request2);
-  if (alreadyUsedError) return alreadyUsedError;
-  let raw2 = readRawBodyIfAvailable(request2);
-  if (raw2) {
-    let result = Promise.resolve(fromBuffer(raw2, request2));
-    return request2[bodyBufferKey] = void 0, result;
-  }
-  return readBodyDirect(request2).then((buf) => {
-    let result = fromBuffer(buf, request2);
-    return request2[bodyBufferKey] = void 0, result;
-  });
-}, readRawBodyIfAvailable = (request2) => {
-  let incoming = request2[incomingKey];
-  if ("rawBody" in incoming && incoming.rawBody instanceof Buffer) return incoming.rawBody;
-}, normalizeAbortError = (request2, incoming) => {
-  if (incoming.errored) return incoming.errored;
-  let reason = request2[abortReasonKey];
-  return reason !== void 0 ? reason instanceof Error ? reason : new Error(String(reason)) : /* @__PURE__ */ new Error("Client connection prematurely closed.");
-}, readBodyDirect = (request2) => {
-  if (request2[bodyBufferKey]) return Promise.resolve(request2[bodyBufferKey]);
-  if (request2[bodyReadPromiseKey]) return request2[bodyReadPromiseKey];
-  let incoming = request2[incomingKey];
-  if (incoming.readableDidRead) return rejectBodyUnusable();
-  let buffered = readBodyBufferedBeforeDisconnect(incoming);
-  if (buffered !== void 0)
-    return buffered instanceof Error ? Promise.reject(buffered) : (request2[bodyBufferKey] = buffered, Promise.resolve(buffered));
-  let promise2 = new Promise((resolve3, reject) => {
-    let chunks = [], settled = !1, finish = (callback) => {
-      settled || (settled = !0, cleanup(), callback());
-    }, recoverCompleteBodyAfterDisconnect = (error62) => {
-      let streamError = incoming.errored ?? error62;
-      return !isRecoverableDisconnectedIncoming(incoming) || streamError && streamError.code !== "ECONNRESET" ? !1 : (finish(() => {
-        let recovered = readBodyBufferedBeforeDisconnect(incoming, chunks);
-        recovered instanceof Error ? reject(recovered) : recovered === void 0 ? reject(error62 ?? normalizeAbortError(request2, incoming)) : (request2[bodyBufferKey] = recovered, resolve3(recovered));
-      }), !0);
-    }, onData = (chunk) => {
-      chunks.push(toBufferChunk(chunk, incoming.readableEncoding));
-    }, onEnd = () => {
-      finish(() => {
-        let buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        request2[bodyBufferKey] = buffer, resolve3(buffer);
-      });
-    }, onError = (error62) => {
-      recoverCompleteBodyAfterDisconnect(error62) || finish(() => {
-        reject(error62);
-      });
-    }, onClose = () => {
-      if (incoming.readableEnded) {
-        onEnd();
-        return;
-      }
-      recoverCompleteBodyAfterDisconnect() || finish(() => {
-        reject(normalizeAbortError(request2, incoming));
-      });
-    }, cleanup = () => {
-      incoming.off("data", onData), incoming.off("end", onEnd), incoming.off("error", onError), incoming.off("close", onClose), request2[bodyReadPromiseKey] = void 0;
-    };
-    incoming.on("data", onData), incoming.on("end", onEnd), incoming.on("error", onError), incoming.on("close", onClose), queueMicrotask(() => {
-      settled || (incoming.readableEnded ? onEnd() : incoming.errored ? onError(incoming.errored) : incoming.destroyed && onClose());
-    });
-  });
-  return request2[bodyReadPromiseKey] = promise2, promise2;
-}, requestPrototype = {
-  get method() {
-    return this[methodKey];
-  },
-  get url() {
-    return this[urlKey];
-  },
-  get headers() {
-    return this[headersKey] ||= newHeadersFromIncoming(this[incomingKey]);
-  },
-  [abortRequest](reason) {
-    this[abortReasonKey] === void 0 && (this[abortReasonKey] = reason);
-    let abortController = this[abortControllerKey];
-    abortController && !abortController.signal.aborted && abortController.abort(reason);
-  },
-  [getAbortController]() {
-    return this[abortControllerKey] ||= new AbortController(), this[abortReasonKey] !== void 0 && !this[abortControllerKey].signal.aborted && this[abortControllerKey].abort(this[abortReasonKey]), this[abortControllerKey];
-  },
-  [getRequestCache]() {
-    let abortController = this[getAbortController]();
-    if (this[requestCache]) return this[requestCache];
-    let method = this.method;
-    if (this[bodyConsumedDirectlyKey] && !(method === "GET" || method === "HEAD")) {
-      this[bodyBufferKey] = void 0;
-      let init2 = {
-        method: method === "TRACE" ? "GET" : method,
-        headers: this.headers,
-        signal: abortController.signal
-      };
-      method !== "TRACE" && (init2.body = new ReadableStream({ start(c) {
-        c.close();
-      } }), init2.duplex = "half");
-      let req = new Request$1(this[urlKey], init2);
-      return method === "TRACE" && Object.defineProperty(req, "method", { get() {
-        return "TRACE";
-      } }), this[requestCache] = req;
-    }
-    return this[requestCache] = newRequestFromIncoming(this.method, this[urlKey], this.headers, this[incomingKey], abortController);
-  },
-  get body() {
-    if (!this[bodyConsumedDirectlyKey]) return this[getRequestCache]().body;
-    let request2 = this[getRequestCache]();
-    return !this[bodyLockReaderKey] && request2.body && (this[bodyLockReaderKey] = request2.body.getReader()), request2.body;
-  },
-  get bodyUsed() {
-    return this[bodyConsumedDirectlyKey] ? !0 : this[requestCache] ? this[requestCache].bodyUsed : !1;
-  }
-};
-Object.defineProperty(requestPrototype, "signal", { get() {
-  return this[getAbortController]().signal;
-} });
-[
-  "cache",
-  "credentials",
-  "destination",
-  "duplex",
-  "integrity",
-  "mode",
-  "redirect",
-  "referrer",
-  "referrerPolicy",
-  "keepalive"
-].forEach((k) => {
-  Object.defineProperty(requestPrototype, k, { get() {
-    return this[getRequestCache]()[k];
-  } });
-});
-["clone", "formData"].forEach((k) => {
-  Object.defineProperty(requestPrototype, k, { value: function() {
-    if (this[bodyConsumedDirectlyKey]) {
-      if (k === "clone") throw newBodyUnusableError();
-      return rejectBodyUnusable();
-    }
-    return this[getRequestCache]()[k]();
-  } });
-});
-Object.defineProperty(requestPrototype, "text", { value: function() {
-  return readBodyWithFastPath(this, "text", (buf) => textDecoder.decode(buf));
-} });
-Object.defineProperty(requestPrototype, "arrayBuffer", { value: function() {
-  return readBodyWithFastPath(this, "arrayBuffer", (buf) => toArrayBuffer(buf));
-} });
-Object.defineProperty(requestPrototype, "blob", { value: function() {
-  return readBodyWithFastPath(this, "blob", (buf, request2) => {
-    let type = contentType(request2), init2 = type ? { headers: { "content-type": type } } : void 0;
-    return new Response(buf, init2).blob();
-  });
-} });
-Object.defineProperty(requestPrototype, "json", { value: function() {
-  return this[bodyConsumedDirectlyKey] ? rejectBodyUnusable() : this.text().then(JSON.parse);
-} });
-Object.defineProperty(requestPrototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options, inspectFn) {
-  return `Request (lightweight) ${inspectFn({
-    method: this.method,
-    url: this.url,
-    headers: this.headers,
-    nativeRequest: this[requestCache]
-  }, {
-    ...options,
-    depth: depth == null ? null : depth - 1
-  })}`;
-} });
-Object.setPrototypeOf(requestPrototype, Request$1.prototype);
-var newRequest = (incoming, defaultHostname) => {
-  let req = Object.create(requestPrototype);
-  req[incomingKey] = incoming, req[methodKey] = normalizeIncomingMethod(incoming.method);
-  let incomingUrl = incoming.url || "";
-  if (incomingUrl[0] !== "/" && (incomingUrl.startsWith("http://") || incomingUrl.startsWith("https://"))) {
-    if (incoming instanceof Http2ServerRequest) throw new RequestError("Absolute URL for :path is not allowed in HTTP/2");
-    try {
-      validateRequestTarget(incomingUrl), req[urlKey] = new URL(incomingUrl).href;
-    } catch (e) {
-      throw new RequestError("Invalid absolute URL", { cause: e });
-    }
-    return req;
-  }
-  let host = (incoming instanceof Http2ServerRequest ? incoming.authority : incoming.headers.host) || defaultHostname;
-  if (!host) throw new RequestError("Missing host header");
-  let scheme;
-  if (incoming instanceof Http2ServerRequest) {
-    if (scheme = incoming.scheme, !(scheme === "http" || scheme === "https")) throw new RequestError("Unsupported scheme");
-  } else scheme = incoming.socket && incoming.socket.encrypted ? "https" : "http";
-  try {
-    req[urlKey] = buildUrl(scheme, host, incomingUrl);
-  } catch (e) {
-    throw e instanceof RequestError ? e : new RequestError("Invalid URL", { cause: e });
-  }
-  return req;
-}, defaultContentType = "text/plain; charset=UTF-8", responseCache = /* @__PURE__ */ Symbol("responseCache"), getResponseCache = /* @__PURE__ */ Symbol("getResponseCache"), cacheKey = /* @__PURE__ */ Symbol("cache"), GlobalResponse = global.Response, Response$1 = class Response$12 {
-  #body;
-  #init;
-  [getResponseCache]() {
-    let cache2 = this[cacheKey], liveHeaders = cache2 && cache2[2] instanceof Headers ? cache2[2] : void 0;
-    return delete this[cacheKey], this[responseCache] ||= new GlobalResponse(this.#body, liveHeaders ? {
-      status: this.#init?.status,
-      statusText: this.#init?.statusText,
-      headers: liveHeaders
-    } : this.#init);
-  }
-  constructor(body, init2) {
-    let headers;
-    if (this.#body = body, init2 instanceof GlobalResponse) {
-      let cachedGlobalResponse = init2[responseCache];
-      if (cachedGlobalResponse) {
-        this.#init = cachedGlobalResponse, this[getResponseCache]();
-        return;
-      }
-      this.#init = init2 instanceof Response$12 ? init2.#init : init2, headers = new Headers(init2.headers);
-    } else this.#init = init2;
-    (body == null || typeof body == "string" || typeof body?.getReader < "u" || body instanceof Blob || body instanceof Uint8Array) && (this[cacheKey] = [
-      init2?.status || 200,
-      body ?? null,
-      headers || init2?.headers
-    ]);
-  }
-  get headers() {
-    let cache2 = this[cacheKey];
-    return cache2 ? (cache2[2] instanceof Headers || (cache2[2] = new Headers(cache2[2] || (cache2[1] === null ? void 0 : { "content-type": defaultContentType }))), cache2[2]) : this[getResponseCache]().headers;
-  }
-  get status() {
-    return this[cacheKey]?.[0] ?? this[getResponseCache]().status;
-  }
-  get ok() {
-    let status = this.status;
-    return status >= 200 && status < 300;
-  }
-};
-[
-  "body",
-  "bodyUsed",
-  "redirected",
-  "statusText",
-  "trailers",
-  "type",
-  "url"
-].forEach((k) => {
-  Object.defineProperty(Response$1.prototype, k, { get() {
-    return this[getResponseCache]()[k];
-  } });
-});
-[
-  "arrayBuffer",
-  "blob",
-  "clone",
-  "formData",
-  "json",
-  "text"
-].forEach((k) => {
-  Object.defineProperty(Response$1.prototype, k, { value: function() {
-    return this[getResponseCache]()[k]();
-  } });
-});
-Object.defineProperty(Response$1.prototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options, inspectFn) {
-  return `Response (lightweight) ${inspectFn({
-    status: this.status,
-    headers: this.headers,
-    ok: this.ok,
-    nativeResponse: this[responseCache]
-  }, {
-    ...options,
-    depth: depth == null ? null : depth - 1
-  })}`;
-} });
-Object.setPrototypeOf(Response$1, GlobalResponse);
-Object.setPrototypeOf(Response$1.prototype, GlobalResponse.prototype);
-var validRedirectUrl = /^https?:\/\/[!#-;=?-[\]_a-z~A-Z]+$/, parseRedirectUrl = (url2) => url2 instanceof URL ? url2.href : validRedirectUrl.test(url2) ? url2 : new URL(url2).href, validRedirectStatuses = /* @__PURE__ */ new Set([
-  301,
-  302,
-  303,
-  307,
-  308
-]);
-Object.defineProperty(Response$1, "redirect", {
-  value: function(url2, status = 302) {
-    if (!validRedirectStatuses.has(status)) throw new RangeError("Invalid status code");
-    return new Response$1(null, {
-      status,
-      headers: { location: parseRedirectUrl(url2) }
-    });
-  },
-  writable: !0,
-  configurable: !0
-});
-Object.defineProperty(Response$1, "json", {
-  value: function(data, init2) {
-    let body = JSON.stringify(data);
-    if (body === void 0) throw new TypeError("The data is not JSON serializable");
-    let initHeaders = init2?.headers, headers;
-    return initHeaders ? (headers = new Headers(initHeaders), headers.has("content-type") || headers.set("content-type", "application/json")) : headers = { "content-type": "application/json" }, new Response$1(body, {
-      status: init2?.status ?? 200,
-      statusText: init2?.statusText,
-      headers
-    });
-  },
-  writable: !0,
-  configurable: !0
-});
-async function readWithoutBlocking(readPromise) {
-  return Promise.race([readPromise, Promise.resolve().then(() => Promise.resolve(void 0))]);
-}
-function writeFromReadableStreamDefaultReader(reader, writable, currentReadPromise) {
-  let cancel = (error62) => {
-    reader.cancel(error62).catch(() => {
-    });
-  }, stream2 = writable.stream;
-  if (writable.destroyed || stream2?.closed || stream2?.destroyed)
-    return cancel(), reader.closed;
-  return writable.on("close", cancel), writable.on("error", cancel), (currentReadPromise ?? reader.read()).then(flow, handleStreamError), reader.closed.finally(() => {
-    writable.off("close", cancel), writable.off("error", cancel);
-  });
-  function handleStreamError(error62) {
-    error62 && writable.destroy(error62);
-  }
-  function onDrain() {
-    reader.read().then(flow, handleStreamError);
-  }
-  function flow({ done, value }) {
-    try {
-      done ? writable.end() : writable.write(value) ? reader.read().then(flow, handleStreamError) : writable.once("drain", onDrain);
-    } catch (e) {
-      handleStreamError(e);
-    }
-  }
-}
-function writeFromReadableStream(stream2, writable) {
-  if (stream2.locked) throw new TypeError("ReadableStream is locked.");
-  if (writable.destroyed) {
-    stream2.cancel().catch(() => {
-    });
-    return;
-  }
-  return writeFromReadableStreamDefaultReader(stream2.getReader(), writable);
-}
-var buildOutgoingHttpHeaders = (headers, defaultContentType2) => {
-  let res = {};
-  if (headers instanceof Headers || (headers = new Headers(headers ?? void 0)), headers.has("set-cookie")) {
-    let cookies = [];
-    for (let [k, v] of headers) k === "set-cookie" ? cookies.push(v) : res[k] = v;
-    cookies.length > 0 && (res["set-cookie"] = cookies);
-  } else for (let [k, v] of headers) res[k] = v;
-  return defaultContentType2 && (res["content-type"] ??= defaultContentType2), res;
-}, outgoingEnded = /* @__PURE__ */ Symbol("outgoingEnded"), incomingDraining = /* @__PURE__ */ Symbol("incomingDraining"), DRAIN_TIMEOUT_MS = 500, MAX_DRAIN_BYTES = 64 * 1024 * 1024, drainIncoming = (incoming) => {
-  let incomingWithDrainState = incoming;
-  if (incoming.destroyed || incomingWithDrainState[incomingDraining]) return;
-  if (incomingWithDrainState[incomingDraining] = !0, incoming instanceof Http2ServerRequest) {
-    try {
-      incoming.stream?.close?.(constants.NGHTTP2_NO_ERROR);
-    } catch {
-    }
-    return;
-  }
-  let bytesRead = 0, cleanup = () => {
-    clearTimeout(timer), incoming.off("data", onData), incoming.off("end", cleanup), incoming.off("error", cleanup);
-  }, forceClose = () => {
-    cleanup();
-    let socket = incoming.socket;
-    socket && !socket.destroyed && (typeof socket.destroySoon == "function" ? socket.destroySoon() : typeof socket.destroy == "function" && socket.destroy());
-  }, timer = setTimeout(forceClose, DRAIN_TIMEOUT_MS);
-  timer.unref?.();
-  let onData = (chunk) => {
-    bytesRead += chunk.length, bytesRead > MAX_DRAIN_BYTES && forceClose();
-  };
-  incoming.on("data", onData), incoming.on("end", cleanup), incoming.on("error", cleanup), incoming.resume();
-}, makeCloseHandler = (req, incoming, outgoing, needsBodyCleanup) => () => {
-  incoming.errored ? (recordBodyBufferedBeforeDisconnect(incoming), req[abortRequest](incoming.errored.toString())) : (!outgoing.writableFinished || incoming instanceof Http2ServerRequest && incoming.aborted) && (recordBodyBufferedBeforeDisconnect(incoming), req[abortRequest]("Client connection prematurely closed.")), needsBodyCleanup && !incoming.readableEnded && setTimeout(() => {
-    incoming.readableEnded || setTimeout(() => {
-      drainIncoming(incoming);
-    });
-  });
-}, isImmediateCacheableResponse = (res) => {
-  if (!(cacheKey in res)) return !1;
-  let body = res[cacheKey][1];
-  return body === null || typeof body == "string" || body instanceof Uint8Array;
-}, handleRequestError = () => new Response(null, { status: 400 }), handleFetchError = (e) => new Response(null, { status: e instanceof Error && (e.name === "TimeoutError" || e.constructor.name === "TimeoutError") ? 504 : 500 }), handleResponseError = (e, outgoing) => {
-  let err = e instanceof Error ? e : new Error("unknown error", { cause: e });
-  err.code === "ERR_STREAM_PREMATURE_CLOSE" ? console.info("The user aborted a request.") : (console.error(e), outgoing.headersSent || (outgoing instanceof ServerResponse && (outgoing._contentLength = null), outgoing.writeHead(500, { "Content-Type": "text/plain" })), outgoing.end(`Error: ${err.message}`), outgoing.destroy(err));
-}, flushHeaders = (outgoing) => {
-  "flushHeaders" in outgoing && outgoing.writable && outgoing.flushHeaders();
-}, trySetContentLength = (outgoing, status, length) => {
-  let http1 = outgoing;
-  return http1._contentLength === null && http1._hasBody && http1.useChunkedEncodingByDefault && !http1._removedContLen && status >= 200 && status !== 204 && status !== 304 && !outgoing.hasHeader("content-length") && !outgoing.hasHeader("transfer-encoding") && !outgoing.hasHeader("trailer") ? (http1._contentLength = length, !0) : !1;
-}, writeDefaultHeaders = (outgoing, status, length) => {
-  trySetContentLength(outgoing, status, length) ? outgoing.writeHead(status, { "Content-Type": defaultContentType }) : outgoing.writeHead(status, {
-    "Content-Type": defaultContentType,
-    "Content-Length": length
-  });
-}, responseViaCache = async (res, outgoing) => {
-  let [status, body, header] = res[cacheKey];
-  if (!header) {
-    body === null ? (outgoing.writeHead(status), outgoing.end()) : typeof body == "string" ? (writeDefaultHeaders(outgoing, status, Buffer.byteLength(body)), outgoing.end(body)) : body instanceof Uint8Array ? (writeDefaultHeaders(outgoing, status, body.byteLength), outgoing.end(body)) : body instanceof Blob ? (writeDefaultHeaders(outgoing, status, body.size), outgoing.end(new Uint8Array(await body.arrayBuffer()))) : (outgoing.writeHead(status, { "Content-Type": defaultContentType }), flushHeaders(outgoing), await writeFromReadableStream(body, outgoing)?.catch((e) => handleResponseError(e, outgoing))), outgoing[outgoingEnded]?.();
-    return;
-  }
-  let hasContentLength = !1, plainHeaders = !1, canAutoLength = !0;
-  if (header instanceof Headers)
-    hasContentLength = header.has("content-length"), header = buildOutgoingHttpHeaders(header, body === null ? void 0 : defaultContentType);
-  else if (Array.isArray(header)) {
-    let headerObj = new Headers(header);
-    hasContentLength = headerObj.has("content-length"), header = buildOutgoingHttpHeaders(headerObj, body === null ? void 0 : defaultContentType);
-  } else {
-    plainHeaders = !0;
-    for (let key2 in header) {
-      if (key2.length === 14 && key2.toLowerCase() === "content-length") {
-        hasContentLength = !0;
-        break;
-      }
-      (key2.length === 17 && key2.toLowerCase() === "transfer-encoding" || key2.length === 7 && key2.toLowerCase() === "trailer") && (canAutoLength = !1);
-    }
-  }
-  if (!hasContentLength) {
-    let length;
-    typeof body == "string" ? length = Buffer.byteLength(body) : body instanceof Uint8Array ? length = body.byteLength : body instanceof Blob && (length = body.size), length !== void 0 && (!plainHeaders || !canAutoLength || !trySetContentLength(outgoing, status, length)) && (plainHeaders && (header = { ...header }), header["Content-Length"] = length);
-  }
-  outgoing.writeHead(status, header), body == null ? outgoing.end() : typeof body == "string" || body instanceof Uint8Array ? outgoing.end(body) : body instanceof Blob ? outgoing.end(new Uint8Array(await body.arrayBuffer())) : (flushHeaders(outgoing), await writeFromReadableStream(body, outgoing)?.catch((e) => handleResponseError(e, outgoing))), outgoing[outgoingEnded]?.();
-}, isPromise = (res) => typeof res.then == "function", responseViaResponseObject = async (res, outgoing, options = {}) => {
-  if (isPromise(res)) if (options.errorHandler) try {
-    res = await res;
-  } catch (err) {
-    let errRes = await options.errorHandler(err);
-    if (!errRes) return;
-    res = errRes;
-  }
-  else res = await res.catch(handleFetchError);
-  if (cacheKey in res) return responseViaCache(res, outgoing);
-  let resHeaderRecord = buildOutgoingHttpHeaders(res.headers, res.body === null ? void 0 : defaultContentType);
-  if (res.body) {
-    let reader = res.body.getReader(), values = [], done = !1, currentReadPromise;
-    if (resHeaderRecord["transfer-encoding"] !== "chunked") {
-      let maxReadCount = 2;
-      for (let i = 0; i < maxReadCount; i++) {
-        currentReadPromise ||= reader.read();
-        let chunk = await readWithoutBlocking(currentReadPromise);
-        if (!chunk) {
-          if (i === 1) {
-            await new Promise((resolve3) => setTimeout(resolve3)), maxReadCount = 3;
-            continue;
-          }
-          break;
-        }
-        if (currentReadPromise = void 0, chunk.value && values.push(chunk.value), chunk.done) {
-          done = !0;
-          break;
-        }
-      }
-      done && !("content-length" in resHeaderRecord) && (resHeaderRecord["content-length"] = values.reduce((acc, value) => acc + value.length, 0));
-    }
-    outgoing.writeHead(res.status, resHeaderRecord), values.forEach((value) => {
-      outgoing.write(value);
-    }), done ? outgoing.end() : (values.length === 0 && flushHeaders(outgoing), await writeFromReadableStreamDefaultReader(reader, outgoing, currentReadPromise));
-  } else resHeaderRecord[X_ALREADY_SENT] || (outgoing.writeHead(res.status, resHeaderRecord), outgoing.end());
-  outgoing[outgoingEnded]?.();
-}, getRequestListener = (fetchCallback, options = {}) => {
-  let autoCleanupIncoming = options.autoCleanupIncoming ?? !0;
-  return options.overrideGlobalObjects !== !1 && global.Request !== Request$1 && (Object.defineProperty(global, "Request", { value: Request$1 }), Object.defineProperty(global, "Response", { value: Response$1 })), async (incoming, outgoing) => {
-    let res, req, needsBodyCleanup = !1, closeHandlerAttached = !1, ensureCloseHandler = () => {
-      !req || closeHandlerAttached || (closeHandlerAttached = !0, outgoing.on("close", makeCloseHandler(req, incoming, outgoing, needsBodyCleanup)));
-    };
-    try {
-      if (req = newRequest(incoming, options.hostname), needsBodyCleanup = autoCleanupIncoming && !(incoming.method === "GET" || incoming.method === "HEAD"), needsBodyCleanup && (incoming[wrapBodyStream] = !0, incoming instanceof Http2ServerRequest && (outgoing[outgoingEnded] = () => {
-        incoming.readableEnded || setTimeout(() => {
-          incoming.readableEnded || setTimeout(() => {
-            incoming.destroy(), outgoing.destroy();
-          });
-        });
-      })), res = fetchCallback(req, {
-        incoming,
-        outgoing
-      }), !isPromise(res) && isImmediateCacheableResponse(res))
-        return needsBodyCleanup && !incoming.readableEnded && outgoing.once("finish", () => {
-          incoming.readableEnded || drainIncoming(incoming);
-        }), responseViaCache(res, outgoing);
-      ensureCloseHandler();
-    } catch (e) {
-      if (res) return handleResponseError(e, outgoing);
-      if (options.errorHandler) {
-        if (ensureCloseHandler(), res = await options.errorHandler(req ? e : toRequestError(e)), !res) return;
-      } else req ? res = handleFetchError(e) : res = handleRequestError();
-    }
-    try {
-      return await responseViaResponseObject(res, outgoing, options);
-    } catch (e) {
-      return handleResponseError(e, outgoing);
-    }
-  };
-}, CloseEvent = globalThis.CloseEvent ?? class extends Event {
-  #eventInitDict;
-  constructor(type, eventInitDict = {}) {
-    super(type, eventInitDict), this.#eventInitDict = eventInitDict;
-  }
-  get wasClean() {
-    return this.#eventInitDict.wasClean ?? !1;
-  }
-  get code() {
-    return this.#eventInitDict.code ?? 0;
-  }
-  get reason() {
-    return this.#eventInitDict.reason ?? "";
-  }
-}, ErrorEvent = globalThis.ErrorEvent ?? class extends Event {
-  #eventInitDict;
-  constructor(type, eventInitDict = {}) {
-    super(type, eventInitDict), this.#eventInitDict = eventInitDict;
-  }
-  get message() {
-    return this.#eventInitDict.message ?? "";
-  }
-  get filename() {
-    return this.#eventInitDict.filename ?? "";
-  }
-  get lineno() {
-    return this.#eventInitDict.lineno ?? 0;
-  }
-  get colno() {
-    return this.#eventInitDict.colno ?? 0;
-  }
-  get error() {
-    return this.#eventInitDict.error ?? null;
-  }
-}, generateConnectionSymbol = () => /* @__PURE__ */ Symbol("connection"), CONNECTION_SYMBOL_KEY = /* @__PURE__ */ Symbol("CONNECTION_SYMBOL_KEY"), WAIT_FOR_WEBSOCKET_SYMBOL = /* @__PURE__ */ Symbol("WAIT_FOR_WEBSOCKET_SYMBOL"), responseHeadersToSkip = /* @__PURE__ */ new Set([
-  "connection",
-  "content-length",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "sec-websocket-accept",
-  "sec-websocket-extensions",
-  "sec-websocket-protocol"
-]), appendResponseHeaders = (headers, responseHeaders2) => {
-  responseHeaders2 && responseHeaders2.forEach((value, key2) => {
-    responseHeadersToSkip.has(key2.toLowerCase()) || headers.push(`${key2}: ${value}`);
-  });
-}, rejectUpgradeRequest = (socket, status, responseHeaders2) => {
-  if (socket.destroyed) return;
-  let responseLines = ["Connection: close", "Content-Length: 0"];
-  appendResponseHeaders(responseLines, responseHeaders2), socket.end(`HTTP/1.1 ${status.toString()} ${STATUS_CODES[status] ?? ""}\r
-${responseLines.join(`\r
-`)}\r
-\r
-`);
-}, createUpgradeRequest = (request2) => {
-  let protocol = request2.socket.encrypted ? "https" : "http", incomingUrl = request2.url ?? "/", url2;
-  incomingUrl[0] !== "/" && (incomingUrl.startsWith("http://") || incomingUrl.startsWith("https://")) ? (validateRequestTarget(incomingUrl), url2 = new URL(incomingUrl).href) : url2 = buildUrl(protocol, request2.headers.host ?? "localhost", incomingUrl);
-  let headers = new Headers();
-  for (let key2 in request2.headers) {
-    let value = request2.headers[key2];
-    value && headers.append(key2, Array.isArray(value) ? value[0] : value);
-  }
-  return new Request(url2, { headers });
-}, setupWebSocket = (options) => {
-  let { server, fetchCallback, wss } = options, waiterMap = /* @__PURE__ */ new Map();
-  wss.on("connection", (ws, request2) => {
-    let waiter = waiterMap.get(request2);
-    waiter && (waiter.resolve(ws), waiterMap.delete(request2));
-  });
-  let rejectWaiter = (request2) => {
-    let waiter = waiterMap.get(request2);
-    waiter && (waiterMap.delete(request2), waiter.reject(/* @__PURE__ */ new Error("WebSocket handshake aborted")));
-  }, waitForWebSocket = (request2, connectionSymbol) => new Promise((resolve3, reject) => {
-    waiterMap.set(request2, {
-      resolve: resolve3,
-      reject,
-      connectionSymbol
-    });
-  });
-  server.on("upgrade", async (request2, socket, head) => {
-    if (request2.headers.upgrade?.toLowerCase() !== "websocket") return;
-    let ignoreSocketError = () => {
-    }, reclaimWaiterOnClose = () => rejectWaiter(request2);
-    socket.on("error", ignoreSocketError), socket.once("close", reclaimWaiterOnClose);
-    let env = {
-      incoming: request2,
-      outgoing: void 0,
-      wss,
-      [WAIT_FOR_WEBSOCKET_SYMBOL]: waitForWebSocket
-    }, status = 400, responseHeaders2;
-    try {
-      let response = await fetchCallback(createUpgradeRequest(request2), env);
-      response instanceof Response && (status = response.status, responseHeaders2 = response.headers);
-    } catch (error62) {
-      server.listenerCount("upgrade") === 1 && rejectUpgradeRequest(socket, error62 instanceof RequestError ? 400 : 500);
-      return;
-    }
-    if (socket.destroyed) {
-      rejectWaiter(request2);
-      return;
-    }
-    let waiter = waiterMap.get(request2);
-    if (!waiter || waiter.connectionSymbol !== env[CONNECTION_SYMBOL_KEY]) {
-      rejectWaiter(request2), server.listenerCount("upgrade") === 1 && rejectUpgradeRequest(socket, status, responseHeaders2);
-      return;
-    }
-    let addResponseHeaders = (headers) => {
-      appendResponseHeaders(headers, responseHeaders2);
-    };
-    wss.on("headers", addResponseHeaders);
-    try {
-      wss.handleUpgrade(request2, socket, head, (ws) => {
-        socket.off("close", reclaimWaiterOnClose), socket.off("error", ignoreSocketError), wss.emit("connection", ws, request2);
-      });
-    } finally {
-      wss.off("headers", addResponseHeaders);
-    }
-  }), server.on("close", () => {
-    wss.close();
-  });
-}, upgradeWebSocket = defineWebSocketHelper(async (c, events, options) => {
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
-  let env = c.env, waitForWebSocket = env[WAIT_FOR_WEBSOCKET_SYMBOL];
-  if (!waitForWebSocket || !env.incoming) return new Response(null, { status: 500 });
-  let connectionSymbol = generateConnectionSymbol();
-  return env[CONNECTION_SYMBOL_KEY] = connectionSymbol, (async () => {
-    let ws;
-    try {
-      ws = await waitForWebSocket(env.incoming, connectionSymbol);
-    } catch {
-      return;
-    }
-    let messagesReceivedInStarting = [], bufferMessage = (data, isBinary) => {
-      messagesReceivedInStarting.push([data, isBinary]);
-    };
-    ws.on("message", bufferMessage);
-    let ctx = {
-      binaryType: "arraybuffer",
-      close(code, reason) {
-        ws.close(code, reason);
-      },
-      protocol: ws.protocol,
-      raw: ws,
-      get readyState() {
-        return ws.readyState;
-      },
-      send(source, opts) {
-        ws.send(source, { compress: opts?.compress });
-      },
-      url: new URL(c.req.url)
-    };
-    try {
-      events?.onOpen?.(new Event("open"), ctx);
-    } catch (e) {
-      (options?.onError ?? console.error)(e);
-    }
-    let handleMessage = (data, isBinary) => {
-      let datas = Array.isArray(data) ? data : [data];
-      for (let data2 of datas) try {
-        events?.onMessage?.(new MessageEvent("message", { data: isBinary ? data2 instanceof ArrayBuffer ? data2 : data2.buffer.slice(data2.byteOffset, data2.byteOffset + data2.byteLength) : typeof data2 == "string" ? data2 : Buffer.from(data2).toString("utf-8") }), ctx);
-      } catch (e) {
-        (options?.onError ?? console.error)(e);
-      }
-    };
-    ws.off("message", bufferMessage);
-    for (let message2 of messagesReceivedInStarting) handleMessage(...message2);
-    ws.on("message", (data, isBinary) => {
-      handleMessage(data, isBinary);
-    }), ws.on("close", (code, reason) => {
-      try {
-        events?.onClose?.(new CloseEvent("close", {
-          code,
-          reason: reason.toString()
-        }), ctx);
-      } catch (e) {
-        (options?.onError ?? console.error)(e);
-      }
-    }), ws.on("error", (error62) => {
-      try {
-        events?.onError?.(new ErrorEvent("error", { error: error62 }), ctx);
-      } catch (e) {
-        (options?.onError ?? console.error)(e);
-      }
-    });
-  })(), new Response();
-}), createAdaptorServer = (options) => {
-  let fetchCallback = options.fetch, requestListener = getRequestListener(fetchCallback, {
-    hostname: options.hostname,
-    overrideGlobalObjects: options.overrideGlobalObjects,
-    autoCleanupIncoming: options.autoCleanupIncoming
-  }), server = (options.createServer || createServer)(options.serverOptions || {}, requestListener);
-  if (options.websocket && options.websocket.server) {
-    if (options.websocket.server.options.noServer !== !0) throw new Error("WebSocket server must be created with { noServer: true } option");
-    setupWebSocket({
-      server,
-      fetchCallback,
-      wss: options.websocket.server
-    });
-  }
-  return server;
-};
-
 // node_modules/hono/dist/http-exception.js
 var HTTPException = class extends Error {
   res;
@@ -25681,7 +30084,7 @@ var MAX_NESTED_OBJECTS = 1e4, isRawRequest = (request2) => "headers" in request2
 };
 async function parseFormData(request2, options) {
   if (!isRawRequest(request2) && request2.bodyCache.formData) return convertFormDataToBodyData(await request2.bodyCache.formData, options);
-  let headers = isRawRequest(request2) ? request2.headers : request2.raw.headers, arrayBuffer = await request2.arrayBuffer(), formDataPromise = bufferToFormData(arrayBuffer, headers.get("Content-Type") || "");
+  let headers2 = isRawRequest(request2) ? request2.headers : request2.raw.headers, arrayBuffer = await request2.arrayBuffer(), formDataPromise = bufferToFormData(arrayBuffer, headers2.get("Content-Type") || "");
   isRawRequest(request2) || (request2.bodyCache.formData = formDataPromise);
   let formData = await formDataPromise;
   return formData ? convertFormDataToBodyData(formData, options) : {};
@@ -25731,21 +30134,21 @@ var splitPath = (path) => {
     }
   }
   return paths;
-}, patternCache = {}, getPattern = (label2, next) => {
-  if (label2 === "*") return "*";
-  let match2 = label2.match(/^\:([^\{\}]+)(?:\{(.+)\})?$/);
+}, patternCache = {}, getPattern = (label3, next) => {
+  if (label3 === "*") return "*";
+  let match2 = label3.match(/^\:([^\{\}]+)(?:\{(.+)\})?$/);
   if (match2) {
-    let cacheKey2 = `${label2}#${next}`;
+    let cacheKey2 = `${label3}#${next}`;
     return patternCache[cacheKey2] || (match2[2] ? patternCache[cacheKey2] = next && next[0] !== ":" && next[0] !== "*" ? [
       cacheKey2,
       match2[1],
       new RegExp(`^${match2[2]}(?=/${next})`)
     ] : [
-      label2,
+      label3,
       match2[1],
       new RegExp(`^${match2[2]}$`)
     ] : patternCache[cacheKey2] = [
-      label2,
+      label3,
       match2[1],
       !0
     ]), patternCache[cacheKey2];
@@ -25870,8 +30273,8 @@ var HonoRequest = class {
     return key2 ? this.#getDecodedParam(key2) : this.#getAllDecodedParams();
   }
   #getDecodedParam(key2) {
-    let paramKey = this.#matchResult[0][this.routeIndex]?.[1][key2], param = this.#getParamValue(paramKey);
-    return param && tryDecodeURIComponent(param);
+    let paramKey = this.#matchResult[0][this.routeIndex]?.[1][key2], param2 = this.#getParamValue(paramKey);
+    return param2 && tryDecodeURIComponent(param2);
   }
   #getAllDecodedParams() {
     let decoded = {}, keys = Object.keys(this.#matchResult[0][this.routeIndex]?.[1] ?? {});
@@ -25923,7 +30326,7 @@ var HonoRequest = class {
   * ```
   */
   json() {
-    return this.#cachedBody("text").then((text) => JSON.parse(text));
+    return this.#cachedBody("text").then((text2) => JSON.parse(text2));
   }
   /**
   * `.text()` can parse Request body of type `text/plain`
@@ -26174,9 +30577,9 @@ var HtmlEscapedCallbackPhase = {
 };
 
 // node_modules/hono/dist/context.js
-var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentType2, headers) => ({
+var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentType2, headers2) => ({
   "Content-Type": contentType2,
-  ...headers
+  ...headers2
 }), createResponseInstance = (body, init2) => new Response(body, init2), Context = class {
   #rawRequest;
   #req;
@@ -26353,8 +30756,8 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
   */
   header = (name, value, options) => {
     this.finalized && !this.#res.bodyUsed && (this.#res = createResponseInstance(this.#res.body, this.#res));
-    let headers = this.#res ? this.#res.headers : this.#preparedHeaders ??= new Headers();
-    value === void 0 ? headers.delete(name) : options?.append ? headers.append(name, value) : headers.set(name, value);
+    let headers2 = this.#res ? this.#res.headers : this.#preparedHeaders ??= new Headers();
+    value === void 0 ? headers2.delete(name) : options?.append ? headers2.append(name, value) : headers2.set(name, value);
   };
   status = (status) => {
     this.#status = status;
@@ -26402,22 +30805,22 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
   get var() {
     return this.#var ? Object.fromEntries(this.#var) : {};
   }
-  #newResponse(data, arg, headers) {
+  #newResponse(data, arg, headers2) {
     let responseHeaders2 = this.#res ? new Headers(this.#res.headers) : this.#preparedHeaders;
     if (typeof arg == "object" && arg.headers) {
       responseHeaders2 ??= new Headers();
       for (let [key2, value] of new Headers(arg.headers)) key2 === "set-cookie" ? responseHeaders2.append(key2, value) : responseHeaders2.set(key2, value);
     }
-    if (headers) {
+    if (headers2) {
       if (!responseHeaders2) {
         let count2 = 0;
-        for (let k in headers) if (++count2 > 1 || typeof headers[k] != "string") {
+        for (let k in headers2) if (++count2 > 1 || typeof headers2[k] != "string") {
           responseHeaders2 = new Headers();
           break;
         }
       }
-      if (responseHeaders2) for (let k in headers) {
-        let v = headers[k];
+      if (responseHeaders2) for (let k in headers2) {
+        let v = headers2[k];
         if (typeof v == "string") responseHeaders2.set(k, v);
         else {
           responseHeaders2.delete(k);
@@ -26428,7 +30831,7 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
     let status = typeof arg == "number" ? arg : arg?.status ?? this.#status;
     return createResponseInstance(data, {
       status,
-      headers: responseHeaders2 ?? headers
+      headers: responseHeaders2 ?? headers2
     });
   }
   newResponse = (...args) => this.#newResponse(...args);
@@ -26453,7 +30856,7 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
   * })
   * ```
   */
-  body = (data, arg, headers) => this.#newResponse(data, arg, headers);
+  body = (data, arg, headers2) => this.#newResponse(data, arg, headers2);
   /**
   * `.text()` can render text as `Content-Type:text/plain`.
   *
@@ -26466,7 +30869,7 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
   * })
   * ```
   */
-  text = (text, arg, headers) => !this.#preparedHeaders && !this.#status && !arg && !headers && !this.finalized ? new Response(text) : this.#newResponse(text, arg, setDefaultContentType(TEXT_PLAIN, headers));
+  text = (text2, arg, headers2) => !this.#preparedHeaders && !this.#status && !arg && !headers2 && !this.finalized ? new Response(text2) : this.#newResponse(text2, arg, setDefaultContentType(TEXT_PLAIN, headers2));
   /**
   * `.json()` can render JSON as `Content-Type:application/json`.
   *
@@ -26479,9 +30882,9 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
   * })
   * ```
   */
-  json = (object2, arg, headers) => this.#newResponse(JSON.stringify(object2), arg, setDefaultContentType("application/json", headers));
-  html = (html2, arg, headers) => {
-    let res = (html3) => this.#newResponse(html3, arg, setDefaultContentType("text/html; charset=UTF-8", headers));
+  json = (object2, arg, headers2) => this.#newResponse(JSON.stringify(object2), arg, setDefaultContentType("application/json", headers2));
+  html = (html2, arg, headers2) => {
+    let res = (html3) => this.#newResponse(html3, arg, setDefaultContentType("text/html; charset=UTF-8", headers2));
     return typeof html2 == "object" ? resolveCallback(html2, HtmlEscapedCallbackPhase.Stringify, !1, {}).then(res) : res(html2);
   };
   /**
@@ -27229,10 +31632,10 @@ var HttpError = class extends Error {
 
 // receiver/admin/admin-error.ts
 var AdminError = class extends HTTPException {
-  constructor(status, code, message2, headers = {}) {
+  constructor(status, code, message2, headers2 = {}) {
     super(status, { message: message2 });
     this.code = code;
-    this.headers = headers;
+    this.headers = headers2;
     this.name = "AdminError";
   }
   code;
@@ -28376,6 +32779,11 @@ function requireSignIn(without) {
   };
 }
 
+// receiver/swap/stop-servers.ts
+async function stopServers(pool, emit) {
+  for (let message2 of await pool.stop()) emit({ type: "log", level: "warn", message: message2 });
+}
+
 // receiver/swap/step.ts
 function stepper(emit) {
   return async function(name, fn, done) {
@@ -28403,41 +32811,3575 @@ function stepper(emit) {
 }
 
 // receiver/version/version-info.ts
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-async function versionInfo(file2, versionCommand) {
-  let info;
-  try {
-    info = await stat(file2);
-  } catch (error62) {
-    if (error62.code === "ENOENT") return null;
-    throw error62;
-  }
-  let known2 = remembered(file2, info);
-  known2.sha256 ??= await sha256Of(file2), versionCommand && !("version" in known2) && (known2.version = await runVersionCommand(versionCommand, file2));
-  let result = {
-    sha256: known2.sha256,
-    size: info.size,
-    mtime: info.mtime.toISOString()
+
+// receiver/version/pe-version.ts
+import { open } from "node:fs/promises";
+
+// node_modules/pe-library/dist/format/FormatBase.js
+var FormatBase = (
+  /** @class */
+  (function() {
+    function FormatBase2(view) {
+      this.view = view;
+    }
+    return FormatBase2.prototype.copyTo = function(bin, offset) {
+      new Uint8Array(bin, offset, this.view.byteLength).set(new Uint8Array(this.view.buffer, this.view.byteOffset, this.view.byteLength));
+    }, Object.defineProperty(FormatBase2.prototype, "byteLength", {
+      get: function() {
+        return this.view.byteLength;
+      },
+      enumerable: !1,
+      configurable: !0
+    }), FormatBase2;
+  })()
+), FormatBase_default = FormatBase;
+
+// node_modules/pe-library/dist/format/ArrayFormatBase.js
+var __extends = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
   };
-  return known2.version && (result.version = known2.version), result;
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})(), ArrayFormatBase = (
+  /** @class */
+  (function(_super) {
+    __extends(ArrayFormatBase2, _super);
+    function ArrayFormatBase2(view) {
+      return _super.call(this, view) || this;
+    }
+    return ArrayFormatBase2.prototype.forEach = function(callback) {
+      var len = this.length, a = [];
+      a.length = len;
+      for (var i = 0; i < len; ++i)
+        a[i] = this.get(i);
+      for (var i = 0; i < len; ++i)
+        callback(a[i], i, this);
+    }, ArrayFormatBase2.prototype._iterator = function() {
+      return new /** @class */
+      ((function() {
+        function class_1(base) {
+          this.base = base, this.i = 0;
+        }
+        return class_1.prototype.next = function() {
+          return this.i === this.base.length ? {
+            value: void 0,
+            done: !0
+          } : {
+            value: this.base.get(this.i++),
+            done: !1
+          };
+        }, class_1;
+      })())(this);
+    }, ArrayFormatBase2;
+  })(FormatBase_default)
+);
+typeof Symbol < "u" && (ArrayFormatBase.prototype[Symbol.iterator] = // eslint-disable-next-line @typescript-eslint/unbound-method
+ArrayFormatBase.prototype._iterator);
+var ArrayFormatBase_default = ArrayFormatBase;
+
+// node_modules/pe-library/dist/format/ImageDataDirectoryArray.js
+var __extends2 = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
+  };
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})(), ImageDataDirectoryArray = (
+  /** @class */
+  (function(_super) {
+    __extends2(ImageDataDirectoryArray2, _super);
+    function ImageDataDirectoryArray2(view) {
+      var _this = _super.call(this, view) || this;
+      return _this.length = 16, _this;
+    }
+    return ImageDataDirectoryArray2.from = function(bin, offset) {
+      return offset === void 0 && (offset = 0), new ImageDataDirectoryArray2(new DataView(bin, offset, 128));
+    }, ImageDataDirectoryArray2.prototype.get = function(index) {
+      return {
+        virtualAddress: this.view.getUint32(index * 8, !0),
+        size: this.view.getUint32(4 + index * 8, !0)
+      };
+    }, ImageDataDirectoryArray2.prototype.set = function(index, data) {
+      this.view.setUint32(index * 8, data.virtualAddress, !0), this.view.setUint32(4 + index * 8, data.size, !0);
+    }, ImageDataDirectoryArray2.prototype.findIndexByVirtualAddress = function(virtualAddress) {
+      for (var i = 0; i < 16; ++i) {
+        var va = this.view.getUint32(i * 8, !0), vs = this.view.getUint32(4 + i * 8, !0);
+        if (virtualAddress >= va && virtualAddress < va + vs)
+          return i;
+      }
+      return null;
+    }, ImageDataDirectoryArray2.size = 128, ImageDataDirectoryArray2.itemSize = 8, ImageDataDirectoryArray2;
+  })(ArrayFormatBase_default)
+), ImageDataDirectoryArray_default = ImageDataDirectoryArray;
+
+// node_modules/pe-library/dist/format/ImageDirectoryEntry.js
+var ImageDirectoryEntry = {
+  Export: 0,
+  Import: 1,
+  Resource: 2,
+  Exception: 3,
+  Certificate: 4,
+  Security: 4,
+  BaseRelocation: 5,
+  Debug: 6,
+  Architecture: 7,
+  GlobalPointer: 8,
+  Tls: 9,
+  TLS: 9,
+  LoadConfig: 10,
+  BoundImport: 11,
+  Iat: 12,
+  IAT: 12,
+  DelayImport: 13,
+  ComDescriptor: 14,
+  COMDescriptor: 14
+  // alias
+}, ImageDirectoryEntry_default = ImageDirectoryEntry;
+
+// node_modules/pe-library/dist/util/functions.js
+function cloneObject(object2) {
+  var r = {};
+  return Object.keys(object2).forEach(function(key2) {
+    r[key2] = object2[key2];
+  }), r;
 }
-async function rememberDigest(file2, sha2562) {
-  remembered(file2, await stat(file2)).sha256 = sha2562;
+function createDataView(bin, byteOffset, byteLength) {
+  if ("buffer" in bin) {
+    var newOffset = bin.byteOffset, newLength = bin.byteLength;
+    return typeof byteOffset < "u" && (newOffset += byteOffset, newLength -= byteOffset), typeof byteLength < "u" && (newLength = byteLength), new DataView(bin.buffer, newOffset, newLength);
+  } else
+    return new DataView(bin, byteOffset, byteLength);
 }
-var known = /* @__PURE__ */ new Map();
-function remembered(file2, info) {
-  let identity = `${info.ino}:${info.size}:${info.mtimeMs}`, entry = known.get(file2);
-  return entry?.identity !== identity && known.set(file2, entry = { identity }), entry;
+function calculateCheckSumForPE(bin, storeToBinary) {
+  for (var dosHeader = ImageDosHeader_default.from(bin), view = new DataView(bin), checkSumOffset = dosHeader.newHeaderAddress + 88, result = 0, limit = 4294967296, update2 = function(dword) {
+    result += dword, result >= limit && (result = result % limit + (result / limit | 0));
+  }, len = view.byteLength, lenExtra = len % 4, lenAlign = len - lenExtra, i = 0; i < lenAlign; i += 4)
+    i !== checkSumOffset && update2(view.getUint32(i, !0));
+  if (lenExtra !== 0) {
+    for (var extra = 0, i = 0; i < lenExtra; i++)
+      extra |= view.getUint8(lenAlign + i) << (3 - i) * 8;
+    update2(extra);
+  }
+  return result = (result & 65535) + (result >>> 16), result += result >>> 16, result = (result & 65535) + len, storeToBinary && view.setUint32(checkSumOffset, result, !0), result;
 }
-async function sha256Of(file2) {
-  let hash2 = createHash("sha256");
-  for await (let chunk of createReadStream(file2, { highWaterMark: 1 << 20 }))
-    hash2.update(chunk);
-  return hash2.digest("hex");
+function roundUp(val, align) {
+  return Math.floor((val + align - 1) / align) * align;
 }
+function copyBuffer(dest, destOffset, src, srcOffset, length) {
+  var ua8Dest = "buffer" in dest ? new Uint8Array(dest.buffer, dest.byteOffset + (destOffset || 0), length) : new Uint8Array(dest, destOffset, length), ua8Src = "buffer" in src ? new Uint8Array(src.buffer, src.byteOffset + (srcOffset || 0), length) : new Uint8Array(src, srcOffset, length);
+  ua8Dest.set(ua8Src);
+}
+function allocatePartialBinary(binBase, offset, length) {
+  var b = new ArrayBuffer(length);
+  return copyBuffer(b, 0, binBase, offset, length), b;
+}
+function cloneToArrayBuffer(binBase) {
+  if ("buffer" in binBase) {
+    var b = new ArrayBuffer(binBase.byteLength);
+    return new Uint8Array(b).set(new Uint8Array(binBase.buffer, binBase.byteOffset, binBase.byteLength)), b;
+  } else {
+    var b = new ArrayBuffer(binBase.byteLength);
+    return new Uint8Array(b).set(new Uint8Array(binBase)), b;
+  }
+}
+function getFixedString(view, offset, length) {
+  for (var actualLen = 0, i = 0; i < length && view.getUint8(offset + i) !== 0; ++i)
+    ++actualLen;
+  if (typeof Buffer < "u")
+    return Buffer.from(view.buffer, view.byteOffset + offset, actualLen).toString("utf8");
+  if (typeof decodeURIComponent < "u") {
+    for (var s = "", i = 0; i < actualLen; ++i) {
+      var c = view.getUint8(offset + i);
+      c < 16 ? s += "%0" + c.toString(16) : s += "%" + c.toString(16);
+    }
+    return decodeURIComponent(s);
+  } else {
+    for (var s = "", i = 0; i < actualLen; ++i) {
+      var c = view.getUint8(offset + i);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+}
+function setFixedString(view, offset, length, text2) {
+  if (typeof Buffer < "u") {
+    var u = new Uint8Array(view.buffer, view.byteOffset + offset, length);
+    u.set(new Uint8Array(length)), u.set(Buffer.from(text2, "utf8").subarray(0, length));
+  } else if (typeof encodeURIComponent < "u")
+    for (var s = encodeURIComponent(text2), i = 0, j = 0; i < length; ++i)
+      if (j >= s.length)
+        view.setUint8(i + offset, 0);
+      else {
+        var c = s.charCodeAt(j);
+        if (c === 37) {
+          var n = parseInt(s.substr(j + 1, 2), 16);
+          typeof n == "number" && !isNaN(n) ? view.setUint8(i + offset, n) : view.setUint8(i + offset, 0), j += 3;
+        } else
+          view.setUint8(i + offset, c);
+      }
+  else
+    for (var i = 0, j = 0; i < length; ++i)
+      if (j >= text2.length)
+        view.setUint8(i + offset, 0);
+      else {
+        var c = text2.charCodeAt(j);
+        view.setUint8(i + offset, c & 255);
+      }
+}
+function binaryToString(bin) {
+  if (typeof TextDecoder < "u") {
+    var dec = new TextDecoder();
+    return dec.decode(bin);
+  } else if (typeof Buffer < "u") {
+    var b = void 0;
+    return "buffer" in bin ? b = Buffer.from(bin.buffer, bin.byteOffset, bin.byteLength) : b = Buffer.from(bin), b.toString("utf8");
+  } else {
+    var view = void 0;
+    if ("buffer" in bin ? view = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength) : view = new Uint8Array(bin), typeof decodeURIComponent < "u") {
+      for (var s = "", i = 0; i < view.length; ++i) {
+        var c = view[i];
+        c < 16 ? s += "%0" + c.toString(16) : s += "%" + c.toString(16);
+      }
+      return decodeURIComponent(s);
+    } else {
+      for (var s = "", i = 0; i < view.length; ++i) {
+        var c = view[i];
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+  }
+}
+function stringToBinary(string4) {
+  if (typeof TextEncoder < "u") {
+    var enc = new TextEncoder();
+    return cloneToArrayBuffer(enc.encode(string4));
+  } else {
+    if (typeof Buffer < "u")
+      return cloneToArrayBuffer(Buffer.from(string4, "utf8"));
+    if (typeof encodeURIComponent < "u") {
+      for (var data = encodeURIComponent(string4), len = 0, i = 0; i < data.length; ++len) {
+        var c = data.charCodeAt(i);
+        c === 37 ? i += 3 : ++i;
+      }
+      for (var bin = new ArrayBuffer(len), view = new Uint8Array(bin), i = 0, j = 0; i < data.length; ++j) {
+        var c = data.charCodeAt(i);
+        if (c === 37) {
+          var n = parseInt(data.substring(i + 1, i + 3), 16);
+          view[j] = n, i += 3;
+        } else
+          view[j] = c, ++i;
+      }
+      return bin;
+    } else {
+      var bin = new ArrayBuffer(string4.length);
+      return new Uint8Array(bin).set([].map.call(string4, function(c2) {
+        return c2.charCodeAt(0);
+      })), bin;
+    }
+  }
+}
+
+// node_modules/pe-library/dist/format/ImageDosHeader.js
+var __extends3 = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
+  };
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})(), ImageDosHeader = (
+  /** @class */
+  (function(_super) {
+    __extends3(ImageDosHeader2, _super);
+    function ImageDosHeader2(view) {
+      return _super.call(this, view) || this;
+    }
+    return ImageDosHeader2.from = function(bin, offset) {
+      return offset === void 0 && (offset = 0), new ImageDosHeader2(createDataView(bin, offset, 64));
+    }, ImageDosHeader2.prototype.isValid = function() {
+      return this.magic === ImageDosHeader2.DEFAULT_MAGIC;
+    }, Object.defineProperty(ImageDosHeader2.prototype, "magic", {
+      get: function() {
+        return this.view.getUint16(0, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(0, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "lastPageSize", {
+      get: function() {
+        return this.view.getUint16(2, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(2, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "pages", {
+      get: function() {
+        return this.view.getUint16(4, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(4, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "relocations", {
+      get: function() {
+        return this.view.getUint16(6, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(6, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "headerSizeInParagraph", {
+      get: function() {
+        return this.view.getUint16(8, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(8, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "minAllocParagraphs", {
+      get: function() {
+        return this.view.getUint16(10, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(10, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "maxAllocParagraphs", {
+      get: function() {
+        return this.view.getUint16(12, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(12, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "initialSS", {
+      get: function() {
+        return this.view.getUint16(14, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(14, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "initialSP", {
+      get: function() {
+        return this.view.getUint16(16, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(16, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "checkSum", {
+      get: function() {
+        return this.view.getUint16(18, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(18, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "initialIP", {
+      get: function() {
+        return this.view.getUint16(20, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(20, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "initialCS", {
+      get: function() {
+        return this.view.getUint16(22, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(22, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "relocationTableAddress", {
+      get: function() {
+        return this.view.getUint16(24, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(24, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "overlayNum", {
+      get: function() {
+        return this.view.getUint16(26, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(26, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "oemId", {
+      // WORD e_res[4] (28,30,32,34)
+      get: function() {
+        return this.view.getUint16(36, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(36, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "oemInfo", {
+      get: function() {
+        return this.view.getUint16(38, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(38, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageDosHeader2.prototype, "newHeaderAddress", {
+      // WORD e_res2[10] (40,42,44,46,48,50,52,54,56,58)
+      get: function() {
+        return this.view.getUint32(60, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(60, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), ImageDosHeader2.size = 64, ImageDosHeader2.DEFAULT_MAGIC = 23117, ImageDosHeader2;
+  })(FormatBase_default)
+), ImageDosHeader_default = ImageDosHeader;
+
+// node_modules/pe-library/dist/format/ImageFileHeader.js
+var __extends4 = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
+  };
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})(), ImageFileHeader = (
+  /** @class */
+  (function(_super) {
+    __extends4(ImageFileHeader2, _super);
+    function ImageFileHeader2(view) {
+      return _super.call(this, view) || this;
+    }
+    return ImageFileHeader2.from = function(bin, offset) {
+      return offset === void 0 && (offset = 0), new ImageFileHeader2(new DataView(bin, offset, 20));
+    }, Object.defineProperty(ImageFileHeader2.prototype, "machine", {
+      get: function() {
+        return this.view.getUint16(0, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(0, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageFileHeader2.prototype, "numberOfSections", {
+      get: function() {
+        return this.view.getUint16(2, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(2, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageFileHeader2.prototype, "timeDateStamp", {
+      get: function() {
+        return this.view.getUint32(4, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(4, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageFileHeader2.prototype, "pointerToSymbolTable", {
+      get: function() {
+        return this.view.getUint32(8, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(8, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageFileHeader2.prototype, "numberOfSymbols", {
+      get: function() {
+        return this.view.getUint32(12, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(12, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageFileHeader2.prototype, "sizeOfOptionalHeader", {
+      get: function() {
+        return this.view.getUint16(16, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(16, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageFileHeader2.prototype, "characteristics", {
+      get: function() {
+        return this.view.getUint16(18, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(18, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), ImageFileHeader2.size = 20, ImageFileHeader2;
+  })(FormatBase_default)
+), ImageFileHeader_default = ImageFileHeader;
+
+// node_modules/pe-library/dist/format/ImageOptionalHeader.js
+var __extends5 = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
+  };
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})(), ImageOptionalHeader = (
+  /** @class */
+  (function(_super) {
+    __extends5(ImageOptionalHeader2, _super);
+    function ImageOptionalHeader2(view) {
+      return _super.call(this, view) || this;
+    }
+    return ImageOptionalHeader2.from = function(bin, offset) {
+      return offset === void 0 && (offset = 0), new ImageOptionalHeader2(new DataView(bin, offset, 96));
+    }, Object.defineProperty(ImageOptionalHeader2.prototype, "magic", {
+      get: function() {
+        return this.view.getUint16(0, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(0, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "majorLinkerVersion", {
+      get: function() {
+        return this.view.getUint8(2);
+      },
+      set: function(val) {
+        this.view.setUint8(2, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "minorLinkerVersion", {
+      get: function() {
+        return this.view.getUint8(3);
+      },
+      set: function(val) {
+        this.view.setUint8(3, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfCode", {
+      get: function() {
+        return this.view.getUint32(4, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(4, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfInitializedData", {
+      get: function() {
+        return this.view.getUint32(8, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(8, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfUninitializedData", {
+      get: function() {
+        return this.view.getUint32(12, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(12, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "addressOfEntryPoint", {
+      get: function() {
+        return this.view.getUint32(16, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(16, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "baseOfCode", {
+      get: function() {
+        return this.view.getUint32(20, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(20, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "baseOfData", {
+      get: function() {
+        return this.view.getUint32(24, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(24, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "imageBase", {
+      get: function() {
+        return this.view.getUint32(28, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(28, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sectionAlignment", {
+      get: function() {
+        return this.view.getUint32(32, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(32, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "fileAlignment", {
+      get: function() {
+        return this.view.getUint32(36, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(36, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "majorOperatingSystemVersion", {
+      get: function() {
+        return this.view.getUint16(40, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(40, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "minorOperatingSystemVersion", {
+      get: function() {
+        return this.view.getUint16(42, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(42, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "majorImageVersion", {
+      get: function() {
+        return this.view.getUint16(44, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(44, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "minorImageVersion", {
+      get: function() {
+        return this.view.getUint16(46, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(46, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "majorSubsystemVersion", {
+      get: function() {
+        return this.view.getUint16(48, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(48, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "minorSubsystemVersion", {
+      get: function() {
+        return this.view.getUint16(50, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(50, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "win32VersionValue", {
+      get: function() {
+        return this.view.getUint32(52, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(52, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfImage", {
+      get: function() {
+        return this.view.getUint32(56, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(56, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfHeaders", {
+      get: function() {
+        return this.view.getUint32(60, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(60, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "checkSum", {
+      get: function() {
+        return this.view.getUint32(64, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(64, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "subsystem", {
+      get: function() {
+        return this.view.getUint16(68, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(68, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "dllCharacteristics", {
+      get: function() {
+        return this.view.getUint16(70, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(70, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfStackReserve", {
+      get: function() {
+        return this.view.getUint32(72, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(72, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfStackCommit", {
+      get: function() {
+        return this.view.getUint32(76, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(76, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfHeapReserve", {
+      get: function() {
+        return this.view.getUint32(80, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(80, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfHeapCommit", {
+      get: function() {
+        return this.view.getUint32(84, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(84, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "loaderFlags", {
+      get: function() {
+        return this.view.getUint32(88, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(88, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader2.prototype, "numberOfRvaAndSizes", {
+      get: function() {
+        return this.view.getUint32(92, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(92, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), ImageOptionalHeader2.size = 96, ImageOptionalHeader2.DEFAULT_MAGIC = 267, ImageOptionalHeader2;
+  })(FormatBase_default)
+), ImageOptionalHeader_default = ImageOptionalHeader;
+
+// node_modules/pe-library/dist/format/ImageOptionalHeader64.js
+var __extends6 = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
+  };
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})();
+function getUint64LE(view, offset) {
+  return view.getUint32(offset + 4, !0) * 4294967296 + view.getUint32(offset, !0);
+}
+function setUint64LE(view, offset, val) {
+  view.setUint32(offset, val & 4294967295, !0), view.setUint32(offset + 4, Math.floor(val / 4294967296), !0);
+}
+function getUint64LEBigInt(view, offset) {
+  if (typeof BigInt > "u")
+    throw new Error("BigInt not supported");
+  return BigInt(4294967296) * BigInt(view.getUint32(offset + 4, !0)) + BigInt(view.getUint32(offset, !0));
+}
+function setUint64LEBigInt(view, offset, val) {
+  if (typeof BigInt > "u")
+    throw new Error("BigInt not supported");
+  view.setUint32(offset, Number(val & BigInt(4294967295)), !0), view.setUint32(offset + 4, Math.floor(Number(val / BigInt(4294967296) & BigInt(4294967295))), !0);
+}
+var ImageOptionalHeader64 = (
+  /** @class */
+  (function(_super) {
+    __extends6(ImageOptionalHeader642, _super);
+    function ImageOptionalHeader642(view) {
+      return _super.call(this, view) || this;
+    }
+    return ImageOptionalHeader642.from = function(bin, offset) {
+      return offset === void 0 && (offset = 0), new ImageOptionalHeader642(new DataView(bin, offset, 112));
+    }, Object.defineProperty(ImageOptionalHeader642.prototype, "magic", {
+      get: function() {
+        return this.view.getUint16(0, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(0, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "majorLinkerVersion", {
+      get: function() {
+        return this.view.getUint8(2);
+      },
+      set: function(val) {
+        this.view.setUint8(2, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "minorLinkerVersion", {
+      get: function() {
+        return this.view.getUint8(3);
+      },
+      set: function(val) {
+        this.view.setUint8(3, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfCode", {
+      get: function() {
+        return this.view.getUint32(4, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(4, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfInitializedData", {
+      get: function() {
+        return this.view.getUint32(8, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(8, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfUninitializedData", {
+      get: function() {
+        return this.view.getUint32(12, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(12, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "addressOfEntryPoint", {
+      get: function() {
+        return this.view.getUint32(16, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(16, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "baseOfCode", {
+      get: function() {
+        return this.view.getUint32(20, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(20, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "imageBase", {
+      get: function() {
+        return getUint64LE(this.view, 24);
+      },
+      set: function(val) {
+        setUint64LE(this.view, 24, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "imageBaseBigInt", {
+      get: function() {
+        return getUint64LEBigInt(this.view, 24);
+      },
+      set: function(val) {
+        setUint64LEBigInt(this.view, 24, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sectionAlignment", {
+      get: function() {
+        return this.view.getUint32(32, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(32, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "fileAlignment", {
+      get: function() {
+        return this.view.getUint32(36, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(36, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "majorOperatingSystemVersion", {
+      get: function() {
+        return this.view.getUint16(40, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(40, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "minorOperatingSystemVersion", {
+      get: function() {
+        return this.view.getUint16(42, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(42, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "majorImageVersion", {
+      get: function() {
+        return this.view.getUint16(44, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(44, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "minorImageVersion", {
+      get: function() {
+        return this.view.getUint16(46, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(46, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "majorSubsystemVersion", {
+      get: function() {
+        return this.view.getUint16(48, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(48, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "minorSubsystemVersion", {
+      get: function() {
+        return this.view.getUint16(50, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(50, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "win32VersionValue", {
+      get: function() {
+        return this.view.getUint32(52, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(52, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfImage", {
+      get: function() {
+        return this.view.getUint32(56, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(56, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfHeaders", {
+      get: function() {
+        return this.view.getUint32(60, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(60, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "checkSum", {
+      get: function() {
+        return this.view.getUint32(64, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(64, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "subsystem", {
+      get: function() {
+        return this.view.getUint16(68, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(68, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "dllCharacteristics", {
+      get: function() {
+        return this.view.getUint16(70, !0);
+      },
+      set: function(val) {
+        this.view.setUint16(70, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfStackReserve", {
+      get: function() {
+        return getUint64LE(this.view, 72);
+      },
+      set: function(val) {
+        setUint64LE(this.view, 72, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfStackReserveBigInt", {
+      get: function() {
+        return getUint64LEBigInt(this.view, 72);
+      },
+      set: function(val) {
+        setUint64LEBigInt(this.view, 72, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfStackCommit", {
+      get: function() {
+        return getUint64LE(this.view, 80);
+      },
+      set: function(val) {
+        setUint64LE(this.view, 80, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfStackCommitBigInt", {
+      get: function() {
+        return getUint64LEBigInt(this.view, 80);
+      },
+      set: function(val) {
+        setUint64LEBigInt(this.view, 80, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfHeapReserve", {
+      get: function() {
+        return getUint64LE(this.view, 88);
+      },
+      set: function(val) {
+        setUint64LE(this.view, 88, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfHeapReserveBigInt", {
+      get: function() {
+        return getUint64LEBigInt(this.view, 88);
+      },
+      set: function(val) {
+        setUint64LEBigInt(this.view, 88, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfHeapCommit", {
+      get: function() {
+        return getUint64LE(this.view, 96);
+      },
+      set: function(val) {
+        setUint64LE(this.view, 96, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfHeapCommitBigInt", {
+      get: function() {
+        return getUint64LEBigInt(this.view, 96);
+      },
+      set: function(val) {
+        setUint64LEBigInt(this.view, 96, val);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "loaderFlags", {
+      get: function() {
+        return this.view.getUint32(104, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(104, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageOptionalHeader642.prototype, "numberOfRvaAndSizes", {
+      get: function() {
+        return this.view.getUint32(108, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(108, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), ImageOptionalHeader642.size = 112, ImageOptionalHeader642.DEFAULT_MAGIC = 523, ImageOptionalHeader642;
+  })(FormatBase_default)
+), ImageOptionalHeader64_default = ImageOptionalHeader64;
+
+// node_modules/pe-library/dist/format/ImageNtHeaders.js
+var __extends7 = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
+  };
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})(), ImageNtHeaders = (
+  /** @class */
+  (function(_super) {
+    __extends7(ImageNtHeaders2, _super);
+    function ImageNtHeaders2(view) {
+      return _super.call(this, view) || this;
+    }
+    return ImageNtHeaders2.from = function(bin, offset) {
+      offset === void 0 && (offset = 0);
+      var magic = createDataView(bin, offset + ImageFileHeader_default.size, 6).getUint16(4, !0), len = 4 + ImageFileHeader_default.size + ImageDataDirectoryArray_default.size;
+      return magic === ImageOptionalHeader64_default.DEFAULT_MAGIC ? len += ImageOptionalHeader64_default.size : len += ImageOptionalHeader_default.size, new ImageNtHeaders2(createDataView(bin, offset, len));
+    }, ImageNtHeaders2.prototype.isValid = function() {
+      return this.signature === ImageNtHeaders2.DEFAULT_SIGNATURE;
+    }, ImageNtHeaders2.prototype.is32bit = function() {
+      return this.view.getUint16(ImageFileHeader_default.size + 4, !0) === ImageOptionalHeader_default.DEFAULT_MAGIC;
+    }, Object.defineProperty(ImageNtHeaders2.prototype, "signature", {
+      get: function() {
+        return this.view.getUint32(0, !0);
+      },
+      set: function(val) {
+        this.view.setUint32(0, val, !0);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageNtHeaders2.prototype, "fileHeader", {
+      get: function() {
+        return ImageFileHeader_default.from(this.view.buffer, this.view.byteOffset + 4);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageNtHeaders2.prototype, "optionalHeader", {
+      get: function() {
+        var off = ImageFileHeader_default.size + 4, magic = this.view.getUint16(off, !0);
+        return magic === ImageOptionalHeader64_default.DEFAULT_MAGIC ? ImageOptionalHeader64_default.from(this.view.buffer, this.view.byteOffset + off) : ImageOptionalHeader_default.from(this.view.buffer, this.view.byteOffset + off);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(ImageNtHeaders2.prototype, "optionalHeaderDataDirectory", {
+      get: function() {
+        return ImageDataDirectoryArray_default.from(this.view.buffer, this.view.byteOffset + this.getDataDirectoryOffset());
+      },
+      enumerable: !1,
+      configurable: !0
+    }), ImageNtHeaders2.prototype.getDataDirectoryOffset = function() {
+      var off = ImageFileHeader_default.size + 4, magic = this.view.getUint16(off, !0);
+      return magic === ImageOptionalHeader64_default.DEFAULT_MAGIC ? off += ImageOptionalHeader64_default.size : off += ImageOptionalHeader_default.size, off;
+    }, ImageNtHeaders2.prototype.getSectionHeaderOffset = function() {
+      return this.getDataDirectoryOffset() + ImageDataDirectoryArray_default.size;
+    }, ImageNtHeaders2.DEFAULT_SIGNATURE = 17744, ImageNtHeaders2;
+  })(FormatBase_default)
+), ImageNtHeaders_default = ImageNtHeaders;
+
+// node_modules/pe-library/dist/format/ImageSectionHeaderArray.js
+var __extends8 = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
+  };
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})(), ImageSectionHeaderArray = (
+  /** @class */
+  (function(_super) {
+    __extends8(ImageSectionHeaderArray2, _super);
+    function ImageSectionHeaderArray2(view, length) {
+      var _this = _super.call(this, view) || this;
+      return _this.length = length, _this;
+    }
+    return ImageSectionHeaderArray2.from = function(bin, length, offset) {
+      offset === void 0 && (offset = 0);
+      var size2 = length * 40;
+      return new ImageSectionHeaderArray2(new DataView(bin, offset, size2), length);
+    }, ImageSectionHeaderArray2.prototype.get = function(index) {
+      return {
+        name: getFixedString(this.view, index * 40, 8),
+        virtualSize: this.view.getUint32(8 + index * 40, !0),
+        virtualAddress: this.view.getUint32(12 + index * 40, !0),
+        sizeOfRawData: this.view.getUint32(16 + index * 40, !0),
+        pointerToRawData: this.view.getUint32(20 + index * 40, !0),
+        pointerToRelocations: this.view.getUint32(24 + index * 40, !0),
+        pointerToLineNumbers: this.view.getUint32(28 + index * 40, !0),
+        numberOfRelocations: this.view.getUint16(32 + index * 40, !0),
+        numberOfLineNumbers: this.view.getUint16(34 + index * 40, !0),
+        characteristics: this.view.getUint32(36 + index * 40, !0)
+      };
+    }, ImageSectionHeaderArray2.prototype.set = function(index, data) {
+      setFixedString(this.view, index * 40, 8, data.name), this.view.setUint32(8 + index * 40, data.virtualSize, !0), this.view.setUint32(12 + index * 40, data.virtualAddress, !0), this.view.setUint32(16 + index * 40, data.sizeOfRawData, !0), this.view.setUint32(20 + index * 40, data.pointerToRawData, !0), this.view.setUint32(24 + index * 40, data.pointerToRelocations, !0), this.view.setUint32(28 + index * 40, data.pointerToLineNumbers, !0), this.view.setUint16(32 + index * 40, data.numberOfRelocations, !0), this.view.setUint16(34 + index * 40, data.numberOfLineNumbers, !0), this.view.setUint32(36 + index * 40, data.characteristics, !0);
+    }, ImageSectionHeaderArray2.itemSize = 40, ImageSectionHeaderArray2;
+  })(ArrayFormatBase_default)
+), ImageSectionHeaderArray_default = ImageSectionHeaderArray;
+
+// node_modules/pe-library/dist/util/generate.js
+var DOS_STUB_PROGRAM = new Uint8Array([
+  14,
+  31,
+  186,
+  14,
+  0,
+  180,
+  9,
+  205,
+  33,
+  184,
+  1,
+  76,
+  205,
+  33,
+  68,
+  79,
+  83,
+  32,
+  109,
+  111,
+  100,
+  101,
+  32,
+  110,
+  111,
+  116,
+  32,
+  115,
+  117,
+  112,
+  112,
+  111,
+  114,
+  116,
+  101,
+  100,
+  46,
+  13,
+  13,
+  10,
+  36,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0
+]), DOS_STUB_SIZE = roundUp(ImageDosHeader_default.size + DOS_STUB_PROGRAM.length, 128), DEFAULT_FILE_ALIGNMENT = 512;
+function fillDosStubData(bin) {
+  var dos = ImageDosHeader_default.from(bin);
+  dos.magic = ImageDosHeader_default.DEFAULT_MAGIC, dos.lastPageSize = DOS_STUB_SIZE % 512, dos.pages = Math.ceil(DOS_STUB_SIZE / 512), dos.relocations = 0, dos.headerSizeInParagraph = Math.ceil(ImageDosHeader_default.size / 16), dos.minAllocParagraphs = 0, dos.maxAllocParagraphs = 65535, dos.initialSS = 0, dos.initialSP = 128, dos.relocationTableAddress = ImageDosHeader_default.size, dos.newHeaderAddress = DOS_STUB_SIZE, copyBuffer(bin, ImageDosHeader_default.size, DOS_STUB_PROGRAM, 0, DOS_STUB_PROGRAM.length);
+}
+function estimateNewHeaderSize(is32Bit) {
+  return (
+    // magic
+    4 + ImageFileHeader_default.size + (is32Bit ? ImageOptionalHeader_default.size : ImageOptionalHeader64_default.size) + ImageDataDirectoryArray_default.size
+  );
+}
+function fillPeHeaderEmptyData(bin, offset, totalBinSize, is32Bit, isDLL) {
+  var _bin, _offset;
+  "buffer" in bin ? (_bin = bin.buffer, _offset = bin.byteOffset + offset) : (_bin = bin, _offset = offset), new DataView(_bin, _offset).setUint32(0, ImageNtHeaders_default.DEFAULT_SIGNATURE, !0);
+  var fh = ImageFileHeader_default.from(_bin, _offset + 4);
+  fh.machine = is32Bit ? 332 : 34404, fh.numberOfSections = 0, fh.timeDateStamp = 0, fh.pointerToSymbolTable = 0, fh.numberOfSymbols = 0, fh.sizeOfOptionalHeader = (is32Bit ? ImageOptionalHeader_default.size : ImageOptionalHeader64_default.size) + ImageDataDirectoryArray_default.size, fh.characteristics = isDLL ? 8450 : 258;
+  var oh = (is32Bit ? ImageOptionalHeader_default : ImageOptionalHeader64_default).from(_bin, _offset + 4 + ImageFileHeader_default.size);
+  oh.magic = is32Bit ? ImageOptionalHeader_default.DEFAULT_MAGIC : ImageOptionalHeader64_default.DEFAULT_MAGIC, oh.sizeOfCode = 0, oh.sizeOfInitializedData = 0, oh.sizeOfUninitializedData = 0, oh.addressOfEntryPoint = 0, oh.baseOfCode = 4096, oh.imageBase = is32Bit ? 16777216 : 6442450944, oh.sectionAlignment = 4096, oh.fileAlignment = DEFAULT_FILE_ALIGNMENT, oh.majorOperatingSystemVersion = 6, oh.minorOperatingSystemVersion = 0, oh.majorSubsystemVersion = 6, oh.minorSubsystemVersion = 0, oh.sizeOfHeaders = roundUp(totalBinSize, oh.fileAlignment), oh.subsystem = 2, oh.dllCharacteristics = (is32Bit ? 0 : 32) + // IMAGE_DLL_CHARACTERISTICS_HIGH_ENTROPY_VA
+  64 + // IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE
+  256, oh.sizeOfStackReserve = 1048576, oh.sizeOfStackCommit = 4096, oh.sizeOfHeapReserve = 1048576, oh.sizeOfHeapCommit = 4096, oh.numberOfRvaAndSizes = ImageDataDirectoryArray_default.size / ImageDataDirectoryArray_default.itemSize;
+}
+function makeEmptyNtExecutableBinary(is32Bit, isDLL) {
+  var bufferSize = roundUp(DOS_STUB_SIZE + estimateNewHeaderSize(is32Bit), DEFAULT_FILE_ALIGNMENT), bin = new ArrayBuffer(bufferSize);
+  return fillDosStubData(bin), fillPeHeaderEmptyData(bin, DOS_STUB_SIZE, bufferSize, is32Bit, isDLL), bin;
+}
+
+// node_modules/pe-library/dist/NtExecutable.js
+var NtExecutable = (
+  /** @class */
+  (function() {
+    function NtExecutable2(_headers, _sections, _ex) {
+      this._headers = _headers, this._sections = _sections, this._ex = _ex;
+      var dh = ImageDosHeader_default.from(_headers), nh = ImageNtHeaders_default.from(_headers, dh.newHeaderAddress);
+      this._dh = dh, this._nh = nh, this._dda = nh.optionalHeaderDataDirectory, _sections.sort(function(a, b) {
+        var ra = a.info.pointerToRawData, rb = a.info.pointerToRawData;
+        if (ra !== rb)
+          return ra - rb;
+        var va = a.info.virtualAddress, vb = b.info.virtualAddress;
+        return va === vb ? a.info.virtualSize - b.info.virtualSize : va - vb;
+      });
+    }
+    return NtExecutable2.createEmpty = function(is32Bit, isDLL) {
+      return is32Bit === void 0 && (is32Bit = !1), isDLL === void 0 && (isDLL = !0), this.from(makeEmptyNtExecutableBinary(is32Bit, isDLL));
+    }, NtExecutable2.from = function(bin, options) {
+      var dh = ImageDosHeader_default.from(bin), nh = ImageNtHeaders_default.from(bin, dh.newHeaderAddress);
+      if (!dh.isValid() || !nh.isValid())
+        throw new TypeError("Invalid binary format");
+      if (nh.fileHeader.numberOfSymbols > 0)
+        throw new Error("Binary with symbols is not supported now");
+      var fileAlignment = nh.optionalHeader.fileAlignment, securityEntry = nh.optionalHeaderDataDirectory.get(ImageDirectoryEntry_default.Certificate);
+      if (securityEntry.size > 0 && !options?.ignoreCert)
+        throw new Error("Parsing signed executable binary is not allowed by default.");
+      var secOff = dh.newHeaderAddress + nh.getSectionHeaderOffset(), secCount = nh.fileHeader.numberOfSections, sections = [], tempSectionHeaderBinary = allocatePartialBinary(bin, secOff, secCount * ImageSectionHeaderArray_default.itemSize), secArray = ImageSectionHeaderArray_default.from(tempSectionHeaderBinary, secCount, 0), lastOffset = roundUp(secOff + secCount * ImageSectionHeaderArray_default.itemSize, fileAlignment);
+      secArray.forEach(function(info) {
+        if (!info.pointerToRawData || !info.sizeOfRawData)
+          info.pointerToRawData = 0, info.sizeOfRawData = 0, sections.push({
+            info,
+            data: null
+          });
+        else {
+          var secBin = allocatePartialBinary(bin, info.pointerToRawData, info.sizeOfRawData);
+          sections.push({
+            info,
+            data: secBin
+          });
+          var secEndOffset = roundUp(info.pointerToRawData + info.sizeOfRawData, fileAlignment);
+          secEndOffset > lastOffset && (lastOffset = secEndOffset);
+        }
+      });
+      var headers2 = allocatePartialBinary(bin, 0, secOff), exData = null, lastExDataOffset = bin.byteLength;
+      return securityEntry.size > 0 && (lastExDataOffset = securityEntry.virtualAddress), lastOffset < lastExDataOffset && (exData = allocatePartialBinary(bin, lastOffset, lastExDataOffset - lastOffset)), new NtExecutable2(headers2, sections, exData);
+    }, NtExecutable2.prototype.is32bit = function() {
+      return this._nh.is32bit();
+    }, NtExecutable2.prototype.getTotalHeaderSize = function() {
+      return this._headers.byteLength;
+    }, Object.defineProperty(NtExecutable2.prototype, "dosHeader", {
+      get: function() {
+        return this._dh;
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(NtExecutable2.prototype, "newHeader", {
+      get: function() {
+        return this._nh;
+      },
+      enumerable: !1,
+      configurable: !0
+    }), NtExecutable2.prototype.getRawHeader = function() {
+      return this._headers;
+    }, NtExecutable2.prototype.getImageBase = function() {
+      return this._nh.optionalHeader.imageBase;
+    }, NtExecutable2.prototype.getFileAlignment = function() {
+      return this._nh.optionalHeader.fileAlignment;
+    }, NtExecutable2.prototype.getSectionAlignment = function() {
+      return this._nh.optionalHeader.sectionAlignment;
+    }, NtExecutable2.prototype.getAllSections = function() {
+      return this._sections;
+    }, NtExecutable2.prototype.getSectionByEntry = function(entry) {
+      var dd = this._dda.get(entry), r = this._sections.filter(function(sec) {
+        var vaEnd = sec.info.virtualAddress + sec.info.virtualSize;
+        return dd.virtualAddress >= sec.info.virtualAddress && dd.virtualAddress < vaEnd;
+      }).shift();
+      return r !== void 0 ? r : null;
+    }, NtExecutable2.prototype.setSectionByEntry = function(entry, section) {
+      var sec = section ? { data: section.data, info: section.info } : null, dd = this._dda.get(entry), hasEntry = dd.size > 0;
+      if (sec) {
+        var rawSize = sec.data ? sec.data.byteLength : 0, fileAlign = this._nh.optionalHeader.fileAlignment, secAlign = this._nh.optionalHeader.sectionAlignment, alignedFileSize = sec.data ? roundUp(rawSize, fileAlign) : 0, alignedSecSize = sec.data ? roundUp(sec.info.virtualSize, secAlign) : 0;
+        if (sec.info.sizeOfRawData < alignedFileSize ? sec.info.sizeOfRawData = alignedFileSize : alignedFileSize = sec.info.sizeOfRawData, hasEntry)
+          this.replaceSectionImpl(dd.virtualAddress, sec.info, sec.data);
+        else {
+          var virtAddr_1 = 0, rawAddr_1 = roundUp(this._headers.byteLength, fileAlign);
+          this._sections.forEach(function(secExist) {
+            secExist.info.pointerToRawData && rawAddr_1 <= secExist.info.pointerToRawData && (rawAddr_1 = secExist.info.pointerToRawData + secExist.info.sizeOfRawData), virtAddr_1 <= secExist.info.virtualAddress && (virtAddr_1 = secExist.info.virtualAddress + secExist.info.virtualSize);
+          }), alignedFileSize || (rawAddr_1 = 0), virtAddr_1 || (virtAddr_1 = this.newHeader.optionalHeader.baseOfCode), virtAddr_1 = roundUp(virtAddr_1, secAlign), sec.info.pointerToRawData = rawAddr_1, sec.info.virtualAddress = virtAddr_1, this._dda.set(entry, {
+            size: rawSize,
+            virtualAddress: virtAddr_1
+          }), this._sections.push(sec), this._nh.fileHeader.numberOfSections = this._sections.length, this._nh.optionalHeader.sizeOfImage = roundUp(virtAddr_1 + alignedSecSize, this._nh.optionalHeader.sectionAlignment);
+        }
+      } else if (hasEntry) {
+        this._dda.set(entry, { size: 0, virtualAddress: 0 });
+        for (var len = this._sections.length, i = 0; i < len; ++i) {
+          var sec_1 = this._sections[i], vaStart = sec_1.info.virtualAddress, vaLast = vaStart + sec_1.info.virtualSize;
+          if (dd.virtualAddress >= vaStart && dd.virtualAddress < vaLast) {
+            this._sections.splice(i, 1), this._nh.fileHeader.numberOfSections = this._sections.length;
+            break;
+          }
+        }
+      }
+    }, NtExecutable2.prototype.getExtraData = function() {
+      return this._ex;
+    }, NtExecutable2.prototype.setExtraData = function(bin) {
+      bin === null ? this._ex = null : this._ex = cloneToArrayBuffer(bin);
+    }, NtExecutable2.prototype.generate = function(paddingSize) {
+      var dh = this._dh, nh = this._nh, secOff = dh.newHeaderAddress + nh.getSectionHeaderOffset(), size2 = secOff;
+      size2 += this._sections.length * ImageSectionHeaderArray_default.itemSize;
+      var align = nh.optionalHeader.fileAlignment;
+      size2 = roundUp(size2, align), this._sections.forEach(function(sec) {
+        if (sec.info.pointerToRawData) {
+          var lastOff = sec.info.pointerToRawData + sec.info.sizeOfRawData;
+          size2 < lastOff && (size2 = lastOff, size2 = roundUp(size2, align));
+        }
+      });
+      var lastPosition = size2;
+      this._ex !== null && (size2 += this._ex.byteLength), typeof paddingSize == "number" && (size2 += paddingSize);
+      var bin = new ArrayBuffer(size2), u8bin = new Uint8Array(bin);
+      u8bin.set(new Uint8Array(this._headers, 0, secOff)), ImageDataDirectoryArray_default.from(bin, dh.newHeaderAddress + nh.getDataDirectoryOffset()).set(ImageDirectoryEntry_default.Certificate, {
+        size: 0,
+        virtualAddress: 0
+      });
+      var secArray = ImageSectionHeaderArray_default.from(bin, this._sections.length, secOff);
+      return this._sections.forEach(function(sec, i) {
+        sec.data || (sec.info.pointerToRawData = 0, sec.info.sizeOfRawData = 0), secArray.set(i, sec.info), !(!sec.data || !sec.info.pointerToRawData) && u8bin.set(new Uint8Array(sec.data), sec.info.pointerToRawData);
+      }), this._ex !== null && u8bin.set(new Uint8Array(this._ex), lastPosition), nh.optionalHeader.checkSum !== 0 && calculateCheckSumForPE(bin, !0), bin;
+    }, NtExecutable2.prototype.rearrangeSections = function(rawAddressStart, rawDiff, virtualAddressStart, virtualDiff) {
+      if (!(!rawDiff && !virtualDiff)) {
+        for (var nh = this._nh, secAlign = nh.optionalHeader.sectionAlignment, dirs = this._dda, len = this._sections.length, lastVirtAddress = 0, i = 0; i < len; ++i) {
+          var sec = this._sections[i], virtAddr = sec.info.virtualAddress;
+          if (virtualDiff && virtAddr >= virtualAddressStart) {
+            var iDir = dirs.findIndexByVirtualAddress(virtAddr);
+            virtAddr += virtualDiff, iDir !== null && dirs.set(iDir, {
+              virtualAddress: virtAddr,
+              size: sec.info.virtualSize
+            }), sec.info.virtualAddress = virtAddr;
+          }
+          var fileAddr = sec.info.pointerToRawData;
+          rawDiff && fileAddr >= rawAddressStart && (sec.info.pointerToRawData = fileAddr + rawDiff), lastVirtAddress = roundUp(sec.info.virtualAddress + sec.info.virtualSize, secAlign);
+        }
+        nh.optionalHeader.sizeOfImage = lastVirtAddress;
+      }
+    }, NtExecutable2.prototype.replaceSectionImpl = function(virtualAddress, info, data) {
+      for (var len = this._sections.length, i = 0; i < len; ++i) {
+        var s = this._sections[i];
+        if (s.info.virtualAddress === virtualAddress) {
+          var secAlign = this._nh.optionalHeader.sectionAlignment, fileAddr = s.info.pointerToRawData, oldFileAddr = fileAddr + s.info.sizeOfRawData, oldVirtAddr = virtualAddress + roundUp(s.info.virtualSize, secAlign);
+          s.info = cloneObject(info), s.info.virtualAddress = virtualAddress, s.info.pointerToRawData = fileAddr, s.data = data;
+          var newFileAddr = fileAddr + info.sizeOfRawData, newVirtAddr = virtualAddress + roundUp(info.virtualSize, secAlign);
+          this.rearrangeSections(oldFileAddr, newFileAddr - oldFileAddr, oldVirtAddr, newVirtAddr - oldVirtAddr);
+          {
+            var dirs = this._dda, iDir = dirs.findIndexByVirtualAddress(virtualAddress);
+            iDir !== null && dirs.set(iDir, {
+              virtualAddress,
+              size: info.virtualSize
+            });
+          }
+          break;
+        }
+      }
+    }, NtExecutable2;
+  })()
+), NtExecutable_default = NtExecutable;
+
+// node_modules/pe-library/dist/NtExecutableResource.js
+function removeDuplicates(a) {
+  return a.reduce(function(p, c) {
+    return p.indexOf(c) >= 0 ? p : p.concat(c);
+  }, []);
+}
+function readString(view, offset) {
+  var length = view.getUint16(offset, !0), r = "";
+  offset += 2;
+  for (var i = 0; i < length; ++i)
+    r += String.fromCharCode(view.getUint16(offset, !0)), offset += 2;
+  return r;
+}
+function readLanguageTable(view, typeEntry, name, languageTable, cb) {
+  var off = languageTable, nameEntry = {
+    name,
+    languageTable,
+    characteristics: view.getUint32(off, !0),
+    dateTime: view.getUint32(off + 4, !0),
+    majorVersion: view.getUint16(off + 8, !0),
+    minorVersion: view.getUint16(off + 10, !0)
+  }, nameCount = view.getUint16(off + 12, !0), idCount = view.getUint16(off + 14, !0);
+  off += 16;
+  for (var i = 0; i < nameCount; ++i) {
+    var nameOffset = view.getUint32(off, !0) & 2147483647, dataOffset = view.getUint32(off + 4, !0);
+    if ((dataOffset & 2147483648) !== 0) {
+      off += 8;
+      continue;
+    }
+    var name_1 = readString(view, nameOffset);
+    cb(typeEntry, nameEntry, { lang: name_1, dataOffset }), off += 8;
+  }
+  for (var i = 0; i < idCount; ++i) {
+    var id = view.getUint32(off, !0) & 2147483647, dataOffset = view.getUint32(off + 4, !0);
+    if ((dataOffset & 2147483648) !== 0) {
+      off += 8;
+      continue;
+    }
+    cb(typeEntry, nameEntry, { lang: id, dataOffset }), off += 8;
+  }
+}
+function readNameTable(view, type, nameTable, cb) {
+  var off = nameTable, typeEntry = {
+    type,
+    nameTable,
+    characteristics: view.getUint32(off, !0),
+    dateTime: view.getUint32(off + 4, !0),
+    majorVersion: view.getUint16(off + 8, !0),
+    minorVersion: view.getUint16(off + 10, !0)
+  }, nameCount = view.getUint16(off + 12, !0), idCount = view.getUint16(off + 14, !0);
+  off += 16;
+  for (var i = 0; i < nameCount; ++i) {
+    var nameOffset = view.getUint32(off, !0) & 2147483647, nextTable = view.getUint32(off + 4, !0);
+    if (!(nextTable & 2147483648)) {
+      off += 8;
+      continue;
+    }
+    nextTable &= 2147483647;
+    var name_2 = readString(view, nameOffset);
+    readLanguageTable(view, typeEntry, name_2, nextTable, cb), off += 8;
+  }
+  for (var i = 0; i < idCount; ++i) {
+    var id = view.getUint32(off, !0) & 2147483647, nextTable = view.getUint32(off + 4, !0);
+    if (!(nextTable & 2147483648)) {
+      off += 8;
+      continue;
+    }
+    nextTable &= 2147483647, readLanguageTable(view, typeEntry, id, nextTable, cb), off += 8;
+  }
+}
+function divideEntriesImplByID(r, names, entries) {
+  var entriesByString = {}, entriesByNumber = {};
+  entries.forEach(function(e) {
+    typeof e.lang == "string" ? (entriesByString[e.lang] = e, names.push(e.lang)) : entriesByNumber[e.lang] = e;
+  });
+  var strKeys = Object.keys(entriesByString);
+  strKeys.sort().forEach(function(type) {
+    r.s.push(entriesByString[type]);
+  });
+  var numKeys2 = Object.keys(entriesByNumber);
+  return numKeys2.map(function(k) {
+    return Number(k);
+  }).sort(function(a, b) {
+    return a - b;
+  }).forEach(function(type) {
+    r.n.push(entriesByNumber[type]);
+  }), 16 + 8 * (strKeys.length + numKeys2.length);
+}
+function divideEntriesImplByName(r, names, entries) {
+  var entriesByString = {}, entriesByNumber = {};
+  entries.forEach(function(e) {
+    var _a3, _b;
+    if (typeof e.id == "string") {
+      var a = (_a3 = entriesByString[e.id]) !== null && _a3 !== void 0 ? _a3 : entriesByString[e.id] = [];
+      names.push(e.id), a.push(e);
+    } else {
+      var a = (_b = entriesByNumber[e.id]) !== null && _b !== void 0 ? _b : entriesByNumber[e.id] = [];
+      a.push(e);
+    }
+  });
+  var sSum = Object.keys(entriesByString).sort().map(function(id) {
+    var o = {
+      id,
+      s: [],
+      n: []
+    };
+    return r.s.push(o), divideEntriesImplByID(o, names, entriesByString[id]);
+  }).reduce(function(p, c) {
+    return p + 8 + c;
+  }, 0), nSum = Object.keys(entriesByNumber).map(function(k) {
+    return Number(k);
+  }).sort(function(a, b) {
+    return a - b;
+  }).map(function(id) {
+    var o = {
+      id,
+      s: [],
+      n: []
+    };
+    return r.n.push(o), divideEntriesImplByID(o, names, entriesByNumber[id]);
+  }).reduce(function(p, c) {
+    return p + 8 + c;
+  }, 0);
+  return 16 + sSum + nSum;
+}
+function divideEntriesImplByType(r, names, entries) {
+  var entriesByString = {}, entriesByNumber = {};
+  entries.forEach(function(e) {
+    var _a3, _b;
+    if (typeof e.type == "string") {
+      var a = (_a3 = entriesByString[e.type]) !== null && _a3 !== void 0 ? _a3 : entriesByString[e.type] = [];
+      names.push(e.type), a.push(e);
+    } else {
+      var a = (_b = entriesByNumber[e.type]) !== null && _b !== void 0 ? _b : entriesByNumber[e.type] = [];
+      a.push(e);
+    }
+  });
+  var sSum = Object.keys(entriesByString).sort().map(function(type) {
+    var o = { type, s: [], n: [] };
+    return r.s.push(o), divideEntriesImplByName(o, names, entriesByString[type]);
+  }).reduce(function(p, c) {
+    return p + 8 + c;
+  }, 0), nSum = Object.keys(entriesByNumber).map(function(k) {
+    return Number(k);
+  }).sort(function(a, b) {
+    return a - b;
+  }).map(function(type) {
+    var o = { type, s: [], n: [] };
+    return r.n.push(o), divideEntriesImplByName(o, names, entriesByNumber[type]);
+  }).reduce(function(p, c) {
+    return p + 8 + c;
+  }, 0);
+  return 16 + sSum + nSum;
+}
+function calculateStringLengthForWrite(text2) {
+  var length = text2.length;
+  return length > 65535 ? 65535 : length;
+}
+function getStringOffset(target, strings) {
+  for (var l = strings.length, i = 0; i < l; ++i) {
+    var s = strings[i];
+    if (s.text === target)
+      return s.offset;
+  }
+  throw new Error("Unexpected");
+}
+function writeString(view, offset, text2) {
+  var length = calculateStringLengthForWrite(text2);
+  view.setUint16(offset, length, !0), offset += 2;
+  for (var i = 0; i < length; ++i)
+    view.setUint16(offset, text2.charCodeAt(i), !0), offset += 2;
+  return offset;
+}
+function writeLanguageTable(view, offset, strings, data) {
+  return view.setUint32(offset, 0, !0), view.setUint32(offset + 4, 0, !0), view.setUint32(offset + 8, 0, !0), view.setUint16(offset + 12, data.s.length, !0), view.setUint16(offset + 14, data.n.length, !0), offset += 16, data.s.forEach(function(e) {
+    var strOff = getStringOffset(e.lang, strings);
+    view.setUint32(offset, strOff, !0), view.setUint32(offset + 4, e.offset, !0), offset += 8;
+  }), data.n.forEach(function(e) {
+    view.setUint32(offset, e.lang, !0), view.setUint32(offset + 4, e.offset, !0), offset += 8;
+  }), offset;
+}
+function writeNameTable(view, offset, leafOffset, strings, data) {
+  return view.setUint32(offset, 0, !0), view.setUint32(offset + 4, 0, !0), view.setUint32(offset + 8, 0, !0), view.setUint16(offset + 12, data.s.length, !0), view.setUint16(offset + 14, data.n.length, !0), offset += 16, data.s.forEach(function(e) {
+    e.offset = leafOffset, leafOffset = writeLanguageTable(view, leafOffset, strings, e);
+  }), data.n.forEach(function(e) {
+    e.offset = leafOffset, leafOffset = writeLanguageTable(view, leafOffset, strings, e);
+  }), data.s.forEach(function(e) {
+    var strOff = getStringOffset(e.id, strings);
+    view.setUint32(offset, strOff + 2147483648, !0), view.setUint32(offset + 4, e.offset + 2147483648, !0), offset += 8;
+  }), data.n.forEach(function(e) {
+    view.setUint32(offset, e.id, !0), view.setUint32(offset + 4, e.offset + 2147483648, !0), offset += 8;
+  }), leafOffset;
+}
+function writeTypeTable(view, offset, strings, data) {
+  view.setUint32(offset, 0, !0), view.setUint32(offset + 4, 0, !0), view.setUint32(offset + 8, 0, !0), view.setUint16(offset + 12, data.s.length, !0), view.setUint16(offset + 14, data.n.length, !0), offset += 16;
+  var nextTableOffset = offset + 8 * (data.s.length + data.n.length);
+  return data.s.forEach(function(e) {
+    e.offset = nextTableOffset, nextTableOffset += 16 + 8 * (e.s.length + e.n.length);
+  }), data.n.forEach(function(e) {
+    e.offset = nextTableOffset, nextTableOffset += 16 + 8 * (e.s.length + e.n.length);
+  }), data.s.forEach(function(e) {
+    var strOff = getStringOffset(e.type, strings);
+    view.setUint32(offset, strOff + 2147483648, !0), view.setUint32(offset + 4, e.offset + 2147483648, !0), offset += 8, nextTableOffset = writeNameTable(view, e.offset, nextTableOffset, strings, e);
+  }), data.n.forEach(function(e) {
+    view.setUint32(offset, e.type, !0), view.setUint32(offset + 4, e.offset + 2147483648, !0), offset += 8, nextTableOffset = writeNameTable(view, e.offset, nextTableOffset, strings, e);
+  }), nextTableOffset;
+}
+var NtExecutableResource = (
+  /** @class */
+  (function() {
+    function NtExecutableResource2() {
+      this.dateTime = 0, this.majorVersion = 0, this.minorVersion = 0, this.entries = [], this.sectionDataHeader = null, this.originalSize = 0;
+    }
+    return NtExecutableResource2.prototype.parse = function(section, ignoreUnparsableData) {
+      if (section.data) {
+        var view = new DataView(section.data);
+        this.dateTime = view.getUint32(4, !0), this.majorVersion = view.getUint16(8, !0), this.minorVersion = view.getUint16(10, !0);
+        for (var nameCount = view.getUint16(12, !0), idCount = view.getUint16(14, !0), off = 16, res = [], cb = function(t, n, l) {
+          var off2 = view.getUint32(l.dataOffset, !0) - section.info.virtualAddress, size2 = view.getUint32(l.dataOffset + 4, !0), cp = view.getUint32(l.dataOffset + 8, !0);
+          if (off2 >= 0) {
+            var bin = new Uint8Array(size2);
+            bin.set(new Uint8Array(section.data, off2, size2)), res.push({
+              type: t.type,
+              id: n.name,
+              lang: l.lang,
+              codepage: cp,
+              bin: bin.buffer
+            });
+          } else {
+            if (!ignoreUnparsableData)
+              throw new Error("Cannot parse resource directory entry; RVA seems to be invalid.");
+            res.push({
+              type: t.type,
+              id: n.name,
+              lang: l.lang,
+              codepage: cp,
+              bin: new ArrayBuffer(0),
+              rva: l.dataOffset
+            });
+          }
+        }, i = 0; i < nameCount; ++i) {
+          var nameOffset = view.getUint32(off, !0) & 2147483647, nextTable = view.getUint32(off + 4, !0);
+          if (!(nextTable & 2147483648)) {
+            off += 8;
+            continue;
+          }
+          nextTable &= 2147483647;
+          var name_3 = readString(view, nameOffset);
+          readNameTable(view, name_3, nextTable, cb), off += 8;
+        }
+        for (var i = 0; i < idCount; ++i) {
+          var typeId = view.getUint32(off, !0) & 2147483647, nextTable = view.getUint32(off + 4, !0);
+          if (!(nextTable & 2147483648)) {
+            off += 8;
+            continue;
+          }
+          nextTable &= 2147483647, readNameTable(view, typeId, nextTable, cb), off += 8;
+        }
+        this.entries = res, this.originalSize = section.data.byteLength;
+      }
+    }, NtExecutableResource2.from = function(exe, ignoreUnparsableData) {
+      ignoreUnparsableData === void 0 && (ignoreUnparsableData = !1);
+      var secs2 = [].concat(exe.getAllSections()).sort(function(a, b) {
+        return a.info.virtualAddress - b.info.virtualAddress;
+      }), entry = exe.getSectionByEntry(ImageDirectoryEntry_default.Resource);
+      if (entry)
+        for (var reloc = exe.getSectionByEntry(ImageDirectoryEntry_default.BaseRelocation), i = 0; i < secs2.length; ++i) {
+          var s = secs2[i];
+          if (s === entry) {
+            for (var j = i + 1; j < secs2.length; ++j)
+              if (!reloc || secs2[j] !== reloc)
+                throw new Error("After Resource section, sections except for relocation are not supported");
+            break;
+          }
+        }
+      var r = new NtExecutableResource2();
+      return r.sectionDataHeader = entry ? cloneObject(entry.info) : null, entry && r.parse(entry, ignoreUnparsableData), r;
+    }, NtExecutableResource2.prototype.replaceResourceEntry = function(entry) {
+      for (var len = this.entries.length, i = 0; i < len; ++i) {
+        var e = this.entries[i];
+        if (e.type === entry.type && e.id === entry.id && e.lang === entry.lang) {
+          this.entries[i] = entry;
+          return;
+        }
+      }
+      this.entries.push(entry);
+    }, NtExecutableResource2.prototype.getResourceEntriesAsString = function(type, id) {
+      return this.entries.filter(function(entry) {
+        return entry.type === type && entry.id === id;
+      }).map(function(entry) {
+        return [entry.lang, binaryToString(entry.bin)];
+      });
+    }, NtExecutableResource2.prototype.replaceResourceEntryFromString = function(type, id, lang, value) {
+      var entry = {
+        type,
+        id,
+        lang,
+        codepage: 1200,
+        bin: stringToBinary(value)
+      };
+      this.replaceResourceEntry(entry);
+    }, NtExecutableResource2.prototype.removeResourceEntry = function(type, id, lang) {
+      this.entries = this.entries.filter(function(entry) {
+        return !(entry.type === type && entry.id === id && (typeof lang > "u" || entry.lang === lang));
+      });
+    }, NtExecutableResource2.prototype.generateResourceData = function(virtualAddress, alignment, noGrow, allowShrink) {
+      noGrow === void 0 && (noGrow = !1), allowShrink === void 0 && (allowShrink = !1);
+      var r = {
+        s: [],
+        n: []
+      }, strings = [], size2 = divideEntriesImplByType(r, strings, this.entries);
+      strings = removeDuplicates(strings);
+      var stringsOffset = size2;
+      size2 += strings.reduce(function(prev, cur) {
+        return prev + 2 + calculateStringLengthForWrite(cur) * 2;
+      }, 0), size2 = roundUp(size2, 8);
+      var descOffset = size2;
+      size2 = this.entries.reduce(function(p, e) {
+        return e.offset = p, p + 16;
+      }, descOffset);
+      var dataOffset = size2;
+      size2 = this.entries.reduce(function(p, e) {
+        return roundUp(p, 8) + e.bin.byteLength;
+      }, dataOffset);
+      var alignedSize = roundUp(size2, alignment), originalAlignedSize = roundUp(this.originalSize, alignment);
+      if (noGrow && alignedSize > originalAlignedSize)
+        throw new Error("New resource data is larger than original");
+      allowShrink || alignedSize < originalAlignedSize && (alignedSize = originalAlignedSize);
+      var bin = new ArrayBuffer(alignedSize), view = new DataView(bin), o = descOffset, va = virtualAddress + dataOffset;
+      this.entries.forEach(function(e) {
+        var len = e.bin.byteLength;
+        typeof e.rva < "u" ? view.setUint32(o, e.rva, !0) : (va = roundUp(va, 8), view.setUint32(o, va, !0), va += len), view.setUint32(o + 4, len, !0), view.setUint32(o + 8, e.codepage, !0), view.setUint32(o + 12, 0, !0), o += 16;
+      }), o = dataOffset, this.entries.forEach(function(e) {
+        var len = e.bin.byteLength;
+        copyBuffer(bin, o, e.bin, 0, len), o += roundUp(len, 8);
+      });
+      var stringsData = [];
+      if (o = stringsOffset, strings.forEach(function(s) {
+        stringsData.push({
+          offset: o,
+          text: s
+        }), o = writeString(view, o, s);
+      }), writeTypeTable(view, 0, stringsData, r), alignedSize > size2)
+        for (var pad = "PADDINGX", i = size2, j = 0; i < alignedSize; ++i, ++j)
+          j === 8 && (j = 0), view.setUint8(i, pad.charCodeAt(j));
+      return {
+        bin,
+        rawSize: size2,
+        dataOffset,
+        descEntryOffset: descOffset,
+        descEntryCount: this.entries.length
+      };
+    }, NtExecutableResource2.prototype.outputResource = function(exeDest, noGrow, allowShrink) {
+      noGrow === void 0 && (noGrow = !1), allowShrink === void 0 && (allowShrink = !1);
+      var fileAlign = exeDest.getFileAlignment(), sectionData;
+      this.sectionDataHeader ? sectionData = {
+        data: null,
+        info: cloneObject(this.sectionDataHeader)
+      } : sectionData = {
+        data: null,
+        info: {
+          name: ".rsrc",
+          virtualSize: 0,
+          virtualAddress: 0,
+          sizeOfRawData: 0,
+          pointerToRawData: 0,
+          pointerToRelocations: 0,
+          pointerToLineNumbers: 0,
+          numberOfRelocations: 0,
+          numberOfLineNumbers: 0,
+          characteristics: 1073741888
+          // read access and initialized data
+        }
+      };
+      var data = this.generateResourceData(0, fileAlign, noGrow, allowShrink);
+      sectionData.data = data.bin, sectionData.info.sizeOfRawData = data.bin.byteLength, sectionData.info.virtualSize = data.rawSize, exeDest.setSectionByEntry(ImageDirectoryEntry_default.Resource, sectionData);
+      for (var generatedSection = exeDest.getSectionByEntry(ImageDirectoryEntry_default.Resource), view = new DataView(generatedSection.data), o = data.descEntryOffset, va = generatedSection.info.virtualAddress + data.dataOffset, i = 0; i < data.descEntryCount; ++i) {
+        var len = view.getUint32(o + 4, !0);
+        va = roundUp(va, 8), view.setUint32(o, va, !0), va += len, o += 16;
+      }
+    }, NtExecutableResource2;
+  })()
+), NtExecutableResource_default = NtExecutableResource;
+
+// node_modules/resedit/dist/util/functions.js
+function cloneObject2(object2) {
+  var r = {};
+  return Object.keys(object2).forEach(function(key2) {
+    r[key2] = object2[key2];
+  }), r;
+}
+function createDataView2(bin, byteOffset, byteLength) {
+  if ("buffer" in bin) {
+    var newOffset = bin.byteOffset, newLength = bin.byteLength;
+    return typeof byteOffset < "u" && (newOffset += byteOffset, newLength -= byteOffset), typeof byteLength < "u" && (newLength = byteLength), new DataView(bin.buffer, newOffset, newLength);
+  } else
+    return new DataView(bin, byteOffset, byteLength);
+}
+function roundUp2(val, align) {
+  return Math.floor((val + align - 1) / align) * align;
+}
+function copyBuffer2(dest, destOffset, src, srcOffset, length) {
+  var ua8Dest = "buffer" in dest ? new Uint8Array(dest.buffer, dest.byteOffset + (destOffset || 0), length) : new Uint8Array(dest, destOffset, length), ua8Src = "buffer" in src ? new Uint8Array(src.buffer, src.byteOffset + (srcOffset || 0), length) : new Uint8Array(src, srcOffset, length);
+  ua8Dest.set(ua8Src);
+}
+function allocatePartialBinary2(binBase, offset, length) {
+  var b = new ArrayBuffer(length);
+  return copyBuffer2(b, 0, binBase, offset, length), b;
+}
+function readInt32WithLastOffset(view, offset, last) {
+  return offset + 4 <= last ? view.getInt32(offset, !0) : 0;
+}
+function readUint8WithLastOffset(view, offset, last) {
+  return offset < last ? view.getUint8(offset) : 0;
+}
+function readUint16WithLastOffset(view, offset, last) {
+  return offset + 2 <= last ? view.getUint16(offset, !0) : 0;
+}
+function readUint32WithLastOffset(view, offset, last) {
+  return offset + 4 <= last ? view.getUint32(offset, !0) : 0;
+}
+
+// node_modules/resedit/dist/data/IconItem.js
+function calcMaskSize(width, height) {
+  var actualWidthBytes = roundUp2(Math.abs(width), 32) / 8;
+  return actualWidthBytes * Math.abs(height);
+}
+var IconItem = (
+  /** @class */
+  (function() {
+    function IconItem2(width, height, bin, byteOffset, byteLength) {
+      var view = createDataView2(bin, byteOffset, byteLength), totalSize = view.byteLength, headerSize = view.getUint32(0, !0);
+      headerSize > totalSize && (headerSize = totalSize);
+      var sizeImage = readUint32WithLastOffset(view, 20, headerSize), bi = {
+        width: readInt32WithLastOffset(view, 4, headerSize),
+        height: readInt32WithLastOffset(view, 8, headerSize),
+        planes: readUint16WithLastOffset(view, 12, headerSize),
+        bitCount: readUint16WithLastOffset(view, 14, headerSize),
+        compression: readUint32WithLastOffset(view, 16, headerSize),
+        sizeImage,
+        xPelsPerMeter: readInt32WithLastOffset(view, 24, headerSize),
+        yPelsPerMeter: readInt32WithLastOffset(view, 28, headerSize),
+        colorUsed: readUint32WithLastOffset(view, 32, headerSize),
+        colorImportant: readUint32WithLastOffset(view, 36, headerSize),
+        colors: []
+      }, offset = 40, colors = bi.colorUsed;
+      if (!colors)
+        switch (bi.bitCount) {
+          case 1:
+            colors = 2;
+            break;
+          case 4:
+            colors = 16;
+            break;
+          case 8:
+            colors = 256;
+            break;
+        }
+      for (var i = 0; i < colors; ++i)
+        bi.colors.push({
+          b: readUint8WithLastOffset(view, offset, totalSize),
+          g: readUint8WithLastOffset(view, offset + 1, totalSize),
+          r: readUint8WithLastOffset(view, offset + 2, totalSize)
+        }), offset += 4;
+      this.width = width, this.height = height, this.bitmapInfo = bi;
+      var widthBytes = roundUp2(bi.bitCount * Math.abs(bi.width), 32) / 8, absActualHeight = Math.abs(bi.height) / 2, size2 = bi.compression !== 0 && sizeImage !== 0 ? sizeImage : widthBytes * absActualHeight;
+      if (size2 + offset > totalSize)
+        throw new Error("Unexpected bitmap data in icon: bitmap size ".concat(size2, " is larger than ").concat(totalSize, " - ").concat(offset));
+      this._pixels = allocatePartialBinary2(view, offset, size2), offset += size2;
+      var maskSize = calcMaskSize(bi.width, absActualHeight);
+      maskSize + offset <= totalSize ? this.masks = allocatePartialBinary2(view, offset, maskSize) : this.masks = new ArrayBuffer(maskSize);
+    }
+    return Object.defineProperty(IconItem2.prototype, "pixels", {
+      /**
+       * Bitmap pixel data.
+       * @note
+       * On set, if `bitmapInfo.sizeImage` is non-zero, `bitmapInfo.sizeImage` will be updated.
+       */
+      get: function() {
+        return this._pixels;
+      },
+      /**
+       * Bitmap pixel data.
+       * @note
+       * On set, if `bitmapInfo.sizeImage` is non-zero, `bitmapInfo.sizeImage` will be updated.
+       */
+      set: function(newValue) {
+        this._pixels = newValue, this.bitmapInfo.sizeImage !== 0 && (this.bitmapInfo.sizeImage = newValue.byteLength);
+      },
+      enumerable: !1,
+      configurable: !0
+    }), IconItem2.from = function(arg1, arg2, arg3, byteOffset, byteLength) {
+      var width, height, bin;
+      return typeof arg3 == "object" ? (width = arg1, height = arg2, bin = arg3) : (width = null, height = null, bin = arg1, byteOffset = arg2, byteLength = arg3), new IconItem2(width, height, bin, byteOffset, byteLength);
+    }, IconItem2.prototype.isIcon = function() {
+      return !0;
+    }, IconItem2.prototype.isRaw = function() {
+      return !1;
+    }, IconItem2.prototype.generate = function() {
+      var bi = this.bitmapInfo, absWidth = Math.abs(bi.width), absWidthBytes = roundUp2(bi.bitCount * absWidth, 32) / 8, absActualHeight = Math.abs(bi.height) / 2, actualSizeImage = absWidthBytes * absActualHeight, sizeMask = calcMaskSize(bi.width, absActualHeight), colorCount = bi.colors.length, totalSize = 40 + 4 * colorCount + actualSizeImage + sizeMask, bin = new ArrayBuffer(totalSize), view = new DataView(bin);
+      view.setUint32(0, 40, !0), view.setInt32(4, bi.width, !0), view.setInt32(8, bi.height, !0), view.setUint16(12, bi.planes, !0), view.setUint16(14, bi.bitCount, !0), view.setUint32(16, bi.compression, !0), view.setUint32(20, bi.sizeImage, !0), view.setInt32(24, bi.xPelsPerMeter, !0), view.setInt32(28, bi.yPelsPerMeter, !0), view.setUint32(32, bi.colorUsed, !0), view.setUint32(36, bi.colorImportant > colorCount ? colorCount : bi.colorImportant, !0);
+      var offset = 40;
+      return bi.colors.forEach(function(c) {
+        view.setUint8(offset, c.b), view.setUint8(offset + 1, c.g), view.setUint8(offset + 2, c.r), offset += 4;
+      }), copyBuffer2(bin, offset, this.pixels, 0, actualSizeImage), copyBuffer2(bin, offset + actualSizeImage, this.masks, 0, sizeMask), bin;
+    }, IconItem2;
+  })()
+), IconItem_default = IconItem;
+
+// node_modules/resedit/dist/data/RawIconItem.js
+var RawIconItem = (
+  /** @class */
+  (function() {
+    function RawIconItem2(bin, width, height, bitCount, byteOffset, byteLength) {
+      this.width = width, this.height = height, this.bitCount = bitCount, typeof byteOffset != "number" ? (byteOffset = 0, byteLength = bin.byteLength) : typeof byteLength != "number" && (byteLength = bin.byteLength - byteOffset), this.bin = allocatePartialBinary2(bin, byteOffset, byteLength);
+    }
+    return RawIconItem2.from = function(bin, width, height, bitCount, byteOffset, byteLength) {
+      return new RawIconItem2(bin, width, height, bitCount, byteOffset, byteLength);
+    }, RawIconItem2.prototype.isIcon = function() {
+      return !1;
+    }, RawIconItem2.prototype.isRaw = function() {
+      return !0;
+    }, RawIconItem2;
+  })()
+), RawIconItem_default = RawIconItem;
+
+// node_modules/resedit/dist/data/IconFile.js
+function generateEntryBinary(icons) {
+  var count2 = icons.length;
+  count2 > 65535 && (count2 = 65535);
+  var tmpIcons = icons.map(function(item) {
+    return item.data.isIcon() ? {
+      item,
+      bin: item.data.generate(),
+      offset: 0
+    } : {
+      item,
+      bin: item.data.bin,
+      offset: 0
+    };
+  }), size2 = tmpIcons.reduce(function(p, icon) {
+    return icon.offset = p, p + icon.bin.byteLength;
+  }, 6 + 16 * count2), bin = new ArrayBuffer(size2), view = new DataView(bin);
+  view.setUint16(0, 0, !0), view.setUint16(2, 1, !0), view.setUint16(4, count2, !0);
+  var offset = 6;
+  return tmpIcons.forEach(function(icon) {
+    var item = icon.item, width, height, colors, planes, bitCount;
+    if (item.data.isIcon()) {
+      var bi = item.data.bitmapInfo;
+      width = typeof item.width < "u" ? item.width : Math.abs(bi.width), height = typeof item.height < "u" ? item.height : Math.abs(bi.height / 2), colors = typeof item.colors < "u" ? item.colors : bi.colorUsed || bi.colors.length, planes = typeof item.planes < "u" ? item.planes : bi.planes, bitCount = typeof item.bitCount < "u" ? item.bitCount : bi.bitCount;
+    } else
+      width = typeof item.width < "u" ? item.width : Math.abs(item.data.width), height = typeof item.height < "u" ? item.height : Math.abs(item.data.height), colors = typeof item.colors < "u" ? item.colors : 0, planes = typeof item.planes < "u" ? item.planes : 1, bitCount = typeof item.bitCount < "u" ? item.bitCount : item.data.bitCount;
+    var dataSize = icon.bin.byteLength;
+    view.setUint8(offset, width >= 256 ? 0 : width), view.setUint8(offset + 1, height >= 256 ? 0 : height), view.setUint8(offset + 2, colors >= 256 ? 0 : colors), view.setUint8(offset + 3, 0), view.setUint16(offset + 4, planes, !0), view.setUint16(offset + 6, bitCount, !0), view.setUint32(offset + 8, dataSize, !0), view.setUint32(offset + 12, icon.offset, !0), offset += 16, copyBuffer2(bin, icon.offset, icon.bin, 0, dataSize);
+  }), bin;
+}
+var IconFile = (
+  /** @class */
+  (function() {
+    function IconFile2(bin) {
+      if (!bin) {
+        this.icons = [];
+        return;
+      }
+      var view = createDataView2(bin), totalSize = view.byteLength, icons = [];
+      if (view.getUint16(2, !0) === 1)
+        for (var count2 = view.getUint16(4, !0), offset = 6, i = 0; i < count2; ++i) {
+          var dataSize = readUint32WithLastOffset(view, offset + 8, totalSize), dataOffset = readUint32WithLastOffset(view, offset + 12, totalSize), width = readUint8WithLastOffset(view, offset, totalSize), height = readUint8WithLastOffset(view, offset + 1, totalSize), bitCount = readUint8WithLastOffset(view, offset + 6, totalSize), data = void 0;
+          view.getUint32(dataOffset, !0) === 40 ? data = IconItem_default.from(width, height, bin, dataOffset, dataSize) : data = RawIconItem_default.from(bin, width || 256, height || 256, bitCount, dataOffset, dataSize), icons.push({
+            width,
+            height,
+            colors: readUint8WithLastOffset(view, offset + 2, totalSize),
+            planes: readUint16WithLastOffset(view, offset + 4, totalSize),
+            bitCount,
+            data
+          }), offset += 16;
+        }
+      this.icons = icons;
+    }
+    return IconFile2.from = function(bin) {
+      return new IconFile2(bin);
+    }, IconFile2.prototype.generate = function() {
+      return generateEntryBinary(this.icons);
+    }, IconFile2;
+  })()
+);
+
+// node_modules/resedit/dist/mui/MuiResourceInfo.js
+function isValidMuiResourceEntry(resourceEntry) {
+  var view = new DataView(resourceEntry.bin);
+  if (view.getUint32(0, !0) !== 4274912973)
+    return !1;
+  var len = view.getUint32(4, !0);
+  if (len !== resourceEntry.bin.byteLength)
+    return !1;
+  var version2 = view.getUint32(8, !0);
+  if (version2 !== 65536)
+    return !1;
+  var fileType = view.getUint32(16, !0);
+  return !((fileType & 15) !== 1 && (fileType & 15) !== 2);
+}
+function parseMuiResourceData(resourceEntry) {
+  var view = new DataView(resourceEntry.bin), len = view.getUint32(4, !0), fileTypeNum = readUint32WithLastOffset(view, 16, len) & 240, fileType = fileTypeNum === 16 ? "system" : "application", isLn = (fileTypeNum & 15) !== 2, systemAttributes = readUint32WithLastOffset(view, 20, len), ultimateFallbackLocationNum = readUint32WithLastOffset(view, 24, len), ultimateFallbackLocation = ultimateFallbackLocationNum === 2 ? "external" : "internal", checksumMain = new Uint8Array(allocatePartialBinary2(resourceEntry.bin, 28, 16)), checksumService = new Uint8Array(allocatePartialBinary2(resourceEntry.bin, 44, 16)), mainNameTypesOffset = readUint32WithLastOffset(view, 84, len), mainNameTypesLength = readUint32WithLastOffset(view, 88, len), mainIDTypesOffset = readUint32WithLastOffset(view, 92, len), mainIDTypesLength = readUint32WithLastOffset(view, 96, len), muiNameTypesOffset = readUint32WithLastOffset(view, 100, len), muiNameTypesLength = readUint32WithLastOffset(view, 104, len), muiIDTypesOffset = readUint32WithLastOffset(view, 108, len), muiIDTypesLength = readUint32WithLastOffset(view, 112, len), languageOffset = readUint32WithLastOffset(view, 116, len), languageLength = readUint32WithLastOffset(view, 120, len), ultimateFallbackLanguageOffset = readUint32WithLastOffset(view, 124, len), ultimateFallbackLanguageLength = readUint32WithLastOffset(view, 128, len), o, e, s = "", mainTypes = [];
+  for (o = mainNameTypesOffset, e = mainNameTypesOffset + mainNameTypesLength; o < e; o += 2) {
+    var char = readUint16WithLastOffset(view, o, len);
+    if (char === 0) {
+      if (o > mainNameTypesOffset && s === "")
+        break;
+      mainTypes.push(s), s = "";
+    } else
+      s += String.fromCharCode(char);
+  }
+  for (s !== "" && mainTypes.push(s), o = mainIDTypesOffset, e = mainIDTypesOffset + mainIDTypesLength; o < e; o += 4) {
+    var t = readUint32WithLastOffset(view, o, len);
+    t > 0 && mainTypes.push(t);
+  }
+  var muiTypes = [];
+  for (s = "", o = muiNameTypesOffset, e = muiNameTypesOffset + muiNameTypesLength; o < e; o += 2) {
+    var char = readUint16WithLastOffset(view, o, len);
+    if (char === 0) {
+      if (o > muiNameTypesOffset && s === "")
+        break;
+      muiTypes.push(s), s = "";
+    } else
+      s += String.fromCharCode(char);
+  }
+  for (s !== "" && muiTypes.push(s), o = muiIDTypesOffset, e = muiIDTypesOffset + muiIDTypesLength; o < e; o += 4) {
+    var t = readUint32WithLastOffset(view, o, len);
+    t > 0 && muiTypes.push(t);
+  }
+  for (s = "", o = languageOffset, e = languageOffset + languageLength; o < e; o += 2) {
+    var char = readUint16WithLastOffset(view, o, len);
+    if (char === 0)
+      break;
+    s += String.fromCharCode(char);
+  }
+  var language = s;
+  for (s = "", o = ultimateFallbackLanguageOffset, e = ultimateFallbackLanguageOffset + ultimateFallbackLanguageLength; o < e; o += 2) {
+    var char = readUint16WithLastOffset(view, o, len);
+    if (char === 0)
+      break;
+    s += String.fromCharCode(char);
+  }
+  var ultimateFallbackLanguage = s;
+  return {
+    resLang: resourceEntry.lang,
+    isLn,
+    fileType,
+    systemAttributes,
+    checksumMain,
+    checksumService,
+    language,
+    ultimateFallbackLanguage,
+    ultimateFallbackLocation,
+    mainTypes,
+    muiTypes
+  };
+}
+function generateMuiResourceData(data) {
+  var binaryLength = 136, mainNameTypesOffset = 0, mainNameTypesLength = 0, mainIDTypesOffset = 0, mainIDTypesLength = 0, muiNameTypesOffset = 0, muiNameTypesLength = 0, muiIDTypesOffset = 0, muiIDTypesLength = 0, languageOffset = 0, languageLength = 0, ultimateFallbackLanguageOffset = 0, ultimateFallbackLanguageLength = 0;
+  data.mainTypes.forEach(function(type) {
+    typeof type == "number" ? mainIDTypesLength += 4 : mainNameTypesLength += (type.length + 1) * 2;
+  }), mainNameTypesLength > 0 && (mainNameTypesLength += 6), data.muiTypes.forEach(function(type) {
+    typeof type == "number" ? muiIDTypesLength += 4 : muiNameTypesLength += (type.length + 1) * 2;
+  }), muiNameTypesLength > 0 && (muiNameTypesLength += 6), data.isLn ? data.ultimateFallbackLocation === "external" && (ultimateFallbackLanguageLength = (data.ultimateFallbackLanguage.length + 1) * 2) : languageLength = (data.language.length + 1) * 2, mainNameTypesLength > 0 && (mainNameTypesOffset = binaryLength, binaryLength += roundUp2(mainNameTypesLength, 8)), mainIDTypesLength > 0 && (mainIDTypesOffset = binaryLength, binaryLength += roundUp2(mainIDTypesLength, 8)), muiNameTypesLength > 0 && (muiNameTypesOffset = binaryLength, binaryLength += roundUp2(muiNameTypesLength, 8)), muiIDTypesLength > 0 && (muiIDTypesOffset = binaryLength, binaryLength += roundUp2(muiIDTypesLength, 8)), languageLength > 0 && (languageOffset = binaryLength, binaryLength += roundUp2(languageLength, 8)), ultimateFallbackLanguageLength > 0 && (ultimateFallbackLanguageOffset = binaryLength, binaryLength += roundUp2(ultimateFallbackLanguageLength, 8));
+  var bin = new ArrayBuffer(binaryLength), view = new DataView(bin);
+  view.setUint32(0, 4274912973, !0), view.setUint32(4, binaryLength, !0), view.setUint32(8, 65536, !0), view.setUint32(16, ((data.fileType === "system" ? 1 : 2) << 4) + (data.isLn ? 1 : 2), !0), view.setUint32(20, data.systemAttributes, !0), view.setUint32(24, data.isLn ? data.ultimateFallbackLocation === "internal" ? 1 : 2 : 0, !0), copyBuffer2(bin, 28, data.checksumMain, 0, data.checksumMain.length < 16 ? data.checksumMain.length : 16), copyBuffer2(bin, 44, data.checksumService, 0, data.checksumService.length < 16 ? data.checksumService.length : 16), view.setUint32(84, mainNameTypesOffset, !0), view.setUint32(88, mainNameTypesLength, !0), view.setUint32(92, mainIDTypesOffset, !0), view.setUint32(96, mainIDTypesLength, !0), view.setUint32(100, muiNameTypesOffset, !0), view.setUint32(104, muiNameTypesLength, !0), view.setUint32(108, muiIDTypesOffset, !0), view.setUint32(112, muiIDTypesLength, !0), view.setUint32(116, languageOffset, !0), view.setUint32(120, languageLength, !0), view.setUint32(124, ultimateFallbackLanguageOffset, !0), view.setUint32(128, ultimateFallbackLanguageLength, !0);
+  var offset = 136;
+  if (mainNameTypesLength > 0 && (data.mainTypes.forEach(function(type) {
+    if (typeof type != "number") {
+      for (var i2 = 0; i2 < type.length; ++i2)
+        view.setUint16(offset, type.charCodeAt(i2), !0), offset += 2;
+      offset += 2;
+    }
+  }), offset += 6, offset = roundUp2(offset, 8)), mainIDTypesLength > 0 && (data.mainTypes.forEach(function(type) {
+    typeof type == "number" && (view.setUint32(offset, type, !0), offset += 4);
+  }), offset = roundUp2(offset, 8)), muiNameTypesLength > 0 && (data.muiTypes.forEach(function(type) {
+    if (typeof type != "number") {
+      for (var i2 = 0; i2 < type.length; ++i2)
+        view.setUint16(offset, type.charCodeAt(i2), !0), offset += 2;
+      offset += 2;
+    }
+  }), offset += 6, offset = roundUp2(offset, 8)), muiIDTypesLength > 0 && (data.muiTypes.forEach(function(type) {
+    typeof type == "number" && (view.setUint32(offset, type, !0), offset += 4);
+  }), offset = roundUp2(offset, 8)), languageLength > 0) {
+    for (var i = 0; i < data.language.length; ++i)
+      view.setUint16(offset, data.language.charCodeAt(i), !0), offset += 2;
+    offset += 2, offset = roundUp2(offset, 8);
+  }
+  if (ultimateFallbackLanguageLength > 0) {
+    for (var i = 0; i < data.ultimateFallbackLanguage.length; ++i)
+      view.setUint16(offset, data.ultimateFallbackLanguage.charCodeAt(i), !0), offset += 2;
+    offset += 2, offset = roundUp2(offset, 8);
+  }
+  return {
+    type: "MUI",
+    id: 1,
+    lang: data.resLang,
+    codepage: 1200,
+    bin
+  };
+}
+var MuiResourceInfo = (
+  /** @class */
+  (function() {
+    function MuiResourceInfo2(_data) {
+      this.data = _data;
+    }
+    return MuiResourceInfo2.from = function(executableResource) {
+      var muiResourceData = null;
+      try {
+        executableResource.entries.forEach(function(entry) {
+          muiResourceData == null && entry.type === "MUI" && isValidMuiResourceEntry(entry) && (muiResourceData = parseMuiResourceData(entry));
+        });
+      } catch {
+      }
+      return new MuiResourceInfo2(muiResourceData);
+    }, MuiResourceInfo2.createEmpty = function() {
+      return new MuiResourceInfo2(null);
+    }, MuiResourceInfo2.prototype.generateEntry = function() {
+      return this.data == null ? null : generateMuiResourceData(this.data);
+    }, MuiResourceInfo2.prototype.replaceMuiEntryForExecutables = function(targetExecutableResource) {
+      var generated = this.generateEntry();
+      {
+        for (var found = !1, i = targetExecutableResource.entries.length - 1; i >= 0; --i) {
+          var entry = targetExecutableResource.entries[i];
+          entry.type === "MUI" && (found || generated == null ? targetExecutableResource.entries.splice(i, 1) : targetExecutableResource.entries[i] = generated, found = !0);
+        }
+        !found && generated != null && targetExecutableResource.entries.unshift(generated);
+      }
+    }, MuiResourceInfo2;
+  })()
+);
+
+// node_modules/resedit/dist/resource/VersionInfo.js
+function readStringToNullChar(view, offset, last) {
+  for (var r = ""; offset + 2 <= last; ) {
+    var c = view.getUint16(offset, !0);
+    if (!c)
+      break;
+    r += String.fromCharCode(c), offset += 2;
+  }
+  return r;
+}
+function writeStringWithNullChar(view, offset, value) {
+  for (var i = 0; i < value.length; ++i)
+    view.setUint16(offset, value.charCodeAt(i), !0), offset += 2;
+  return view.setUint16(offset, 0, !0), offset + 2;
+}
+function createFixedInfo() {
+  return {
+    fileVersionMS: 0,
+    fileVersionLS: 0,
+    productVersionMS: 0,
+    productVersionLS: 0,
+    fileFlagsMask: 0,
+    fileFlags: 0,
+    fileOS: 0,
+    fileType: 0,
+    fileSubtype: 0,
+    fileDateMS: 0,
+    fileDateLS: 0
+  };
+}
+function parseStringTable(view, offset, last) {
+  var tableLen = view.getUint16(offset, !0), valueLen = view.getUint16(offset + 2, !0);
+  offset + tableLen < last && (last = offset + tableLen);
+  var tableName = readStringToNullChar(view, offset + 6, last);
+  offset += roundUp2(6 + 2 * (tableName.length + 1), 4);
+  var langAndCp = parseInt(tableName, 16);
+  if (isNaN(langAndCp))
+    throw new Error("Invalid StringTable data format");
+  offset += roundUp2(valueLen, 4);
+  for (var r = {
+    lang: Math.floor(langAndCp / 65536),
+    codepage: langAndCp & 65535,
+    values: {}
+  }; offset < last; ) {
+    var childDataLen = view.getUint16(offset, !0), childValueLen = view.getUint16(offset + 2, !0), valueType = view.getUint16(offset + 4, !0);
+    if (valueType !== 1 && (valueType !== 0 || childValueLen !== 2)) {
+      offset += roundUp2(childDataLen, 4);
+      continue;
+    }
+    var childDataLast = offset + childDataLen;
+    childDataLast > last && (childDataLast = last);
+    var name_1 = readStringToNullChar(view, offset + 6, childDataLast);
+    if (offset = roundUp2(offset + 6 + 2 * (name_1.length + 1), 4), valueType === 0) {
+      var valueData = view.getUint16(offset, !0);
+      valueData === 0 && (r.values[name_1] = ""), offset = roundUp2(offset + 2, 4);
+    } else {
+      var childValueLast = offset + childValueLen * 2;
+      childValueLast > childDataLast && (childValueLast = childDataLast);
+      var value = readStringToNullChar(view, offset, childValueLast);
+      offset = roundUp2(childValueLast, 4), r.values[name_1] = value;
+    }
+  }
+  return [last, r];
+}
+function parseStringFileInfo(view, offset, last) {
+  var valueLen = view.getUint16(offset + 2, !0);
+  offset += 36, offset += roundUp2(valueLen, 4);
+  for (var r = [], _loop_1 = function() {
+    var childData = parseStringTable(view, offset, last), table2 = childData[1], a = r.filter(function(e) {
+      return e.lang === table2.lang && e.codepage === table2.codepage;
+    });
+    if (a.length === 0)
+      r.push(table2);
+    else
+      for (var key2 in table2.values) {
+        var value = table2.values[key2];
+        value != null && (a[0].values[key2] = value);
+      }
+    offset = roundUp2(childData[0], 4);
+  }; offset < last; )
+    _loop_1();
+  return r;
+}
+function parseVarFileInfo(view, offset, last) {
+  var valueLen = view.getUint16(offset + 2, !0);
+  offset += 32, offset += roundUp2(valueLen, 4);
+  for (var r = []; offset < last; ) {
+    var childDataLen = view.getUint16(offset, !0), childValueLen = view.getUint16(offset + 2, !0);
+    if (view.getUint16(offset + 4, !0) !== 0) {
+      offset += roundUp2(childDataLen, 4);
+      continue;
+    }
+    var childDataLast = offset + childDataLen;
+    childDataLast > last && (childDataLast = last);
+    var name_2 = readStringToNullChar(view, offset + 6, childDataLast);
+    if (offset = roundUp2(offset + 6 + 2 * (name_2.length + 1), 4), name_2 !== "Translation" || childValueLen % 4 !== 0) {
+      offset = roundUp2(childDataLast, 4);
+      continue;
+    }
+    for (var _loop_2 = function(child2) {
+      if (offset + 4 > childDataLast)
+        return "break";
+      var lang = view.getUint16(offset, !0), codepage = view.getUint16(offset + 2, !0);
+      offset += 4, r.filter(function(e) {
+        return e.lang === lang && e.codepage === codepage;
+      }).length === 0 && r.push({ lang, codepage });
+    }, child = 0; child < childValueLen; child += 4) {
+      var state_1 = _loop_2(child);
+      if (state_1 === "break")
+        break;
+    }
+    offset = roundUp2(childDataLast, 4);
+  }
+  return r;
+}
+function parseVersionEntry(view, entry) {
+  var totalLen = view.getUint16(0, !0), dataLen = view.getUint16(2, !0);
+  if (view.getUint16(4, !0) !== 0)
+    throw new Error("Invalid version data format");
+  if (totalLen < dataLen + 40)
+    throw new Error("Invalid version data format");
+  if (readStringToNullChar(view, 6, totalLen) !== "VS_VERSION_INFO")
+    throw new Error("Invalid version data format");
+  var d = {
+    lang: entry.lang,
+    fixedInfo: createFixedInfo(),
+    strings: [],
+    translations: [],
+    unknowns: []
+  }, offset = 38;
+  if (dataLen) {
+    dataLen += 40;
+    var sig2 = readUint32WithLastOffset(view, 40, dataLen), sVer = readUint32WithLastOffset(view, 44, dataLen);
+    sig2 === 4277077181 && sVer <= 65536 && (d.fixedInfo = {
+      fileVersionMS: readUint32WithLastOffset(view, 48, dataLen),
+      fileVersionLS: readUint32WithLastOffset(view, 52, dataLen),
+      productVersionMS: readUint32WithLastOffset(view, 56, dataLen),
+      productVersionLS: readUint32WithLastOffset(view, 60, dataLen),
+      fileFlagsMask: readUint32WithLastOffset(view, 64, dataLen),
+      fileFlags: readUint32WithLastOffset(view, 68, dataLen),
+      fileOS: readUint32WithLastOffset(view, 72, dataLen),
+      fileType: readUint32WithLastOffset(view, 76, dataLen),
+      fileSubtype: readUint32WithLastOffset(view, 80, dataLen),
+      fileDateMS: readUint32WithLastOffset(view, 84, dataLen),
+      fileDateLS: readUint32WithLastOffset(view, 88, dataLen)
+    }), offset = dataLen;
+  }
+  for (offset = roundUp2(offset, 4); offset < totalLen; ) {
+    var childLen = view.getUint16(offset, !0), childLast = offset + childLen;
+    childLast > totalLen && (childLast = totalLen);
+    var name_3 = readStringToNullChar(view, offset + 6, childLast);
+    switch (name_3) {
+      case "StringFileInfo":
+        d.strings = d.strings.concat(parseStringFileInfo(view, offset, childLast));
+        break;
+      case "VarFileInfo":
+        d.translations = d.translations.concat(parseVarFileInfo(view, offset, childLast));
+        break;
+      default:
+        d.unknowns.push({
+          name: name_3,
+          entireBin: allocatePartialBinary2(view, offset, childLen)
+        });
+        break;
+    }
+    offset += roundUp2(childLen, 4);
+  }
+  return d;
+}
+function generateStringTable(table2) {
+  var size2 = 24, keys = Object.keys(table2.values);
+  size2 = keys.reduce(function(prev, key2) {
+    var value = table2.values[key2];
+    if (value == null)
+      return prev;
+    var childHeaderSize = roundUp2(6 + 2 * (key2.length + 1), 4), newSize = roundUp2(prev + childHeaderSize + 2 * (value.length + 1), 4);
+    return newSize > 65532 ? prev : newSize;
+  }, size2);
+  var bin = new ArrayBuffer(size2), view = new DataView(bin);
+  view.setUint16(0, size2, !0), view.setUint16(2, 0, !0), view.setUint16(4, 1, !0);
+  var langAndCp = ((table2.lang & 65535) * 65536 + (table2.codepage & 65535)).toString(16).toLowerCase();
+  if (langAndCp.length < 8) {
+    var l = 8 - langAndCp.length;
+    langAndCp = "00000000".substr(0, l) + langAndCp;
+  }
+  var offset = roundUp2(writeStringWithNullChar(view, 6, langAndCp), 4);
+  return keys.forEach(function(key2) {
+    var value = table2.values[key2];
+    if (value != null) {
+      var childHeaderSize = roundUp2(6 + 2 * (key2.length + 1), 4), newSize = childHeaderSize + 2 * (value.length + 1);
+      offset + newSize <= 65532 && (view.setUint16(offset, newSize, !0), value.length === 0 ? (view.setUint16(offset + 2, 2, !0), view.setUint16(offset + 4, 0, !0)) : (view.setUint16(offset + 2, value.length + 1, !0), view.setUint16(offset + 4, 1, !0)), offset = roundUp2(writeStringWithNullChar(view, offset + 6, key2), 4), offset = roundUp2(writeStringWithNullChar(view, offset, value), 4));
+    }
+  }), bin;
+}
+function generateStringTableInfo(tables) {
+  var size2 = 36, tableBins = tables.map(function(table2) {
+    return generateStringTable(table2);
+  });
+  size2 += tableBins.reduce(function(p, c) {
+    return p + c.byteLength;
+  }, 0);
+  var bin = new ArrayBuffer(size2), view = new DataView(bin);
+  view.setUint16(0, size2, !0), view.setUint16(2, 0, !0), view.setUint16(4, 1, !0);
+  var offset = roundUp2(writeStringWithNullChar(view, 6, "StringFileInfo"), 4);
+  return tableBins.forEach(function(table2) {
+    var len = table2.byteLength;
+    copyBuffer2(bin, offset, table2, 0, len), offset += len;
+  }), bin;
+}
+function generateVarFileInfo(translations) {
+  var size2 = 32, translationsValueSize = translations.length * 4;
+  size2 += 32 + translationsValueSize;
+  var bin = new ArrayBuffer(size2), view = new DataView(bin);
+  view.setUint16(0, size2, !0), view.setUint16(2, 0, !0), view.setUint16(4, 1, !0);
+  var offset = roundUp2(writeStringWithNullChar(view, 6, "VarFileInfo"), 4);
+  return view.setUint16(offset, 32 + translationsValueSize, !0), view.setUint16(offset + 2, translationsValueSize, !0), view.setUint16(offset + 4, 0, !0), offset = roundUp2(writeStringWithNullChar(view, offset + 6, "Translation"), 4), translations.forEach(function(translation) {
+    view.setUint16(offset, translation.lang, !0), view.setUint16(offset + 2, translation.codepage, !0), offset += 4;
+  }), bin;
+}
+function generateVersionEntryBinary(entry) {
+  var size2 = 92, stringTableInfoBin = generateStringTableInfo(entry.strings), stringTableInfoLen = stringTableInfoBin.byteLength;
+  size2 += stringTableInfoLen;
+  var varFileInfoBin = generateVarFileInfo(entry.translations), varFileInfoLen = varFileInfoBin.byteLength;
+  size2 += varFileInfoLen, size2 = entry.unknowns.reduce(function(p, data) {
+    return p + roundUp2(data.entireBin.byteLength, 4);
+  }, size2);
+  var bin = new ArrayBuffer(size2), view = new DataView(bin);
+  view.setUint16(0, size2, !0), view.setUint16(2, 52, !0), view.setUint16(4, 0, !0);
+  var offset = roundUp2(writeStringWithNullChar(view, 6, "VS_VERSION_INFO"), 4);
+  return view.setUint32(offset, 4277077181, !0), view.setUint32(offset + 4, 65536, !0), view.setUint32(offset + 8, entry.fixedInfo.fileVersionMS, !0), view.setUint32(offset + 12, entry.fixedInfo.fileVersionLS, !0), view.setUint32(offset + 16, entry.fixedInfo.productVersionMS, !0), view.setUint32(offset + 20, entry.fixedInfo.productVersionLS, !0), view.setUint32(offset + 24, entry.fixedInfo.fileFlagsMask, !0), view.setUint32(offset + 28, entry.fixedInfo.fileFlags, !0), view.setUint32(offset + 32, entry.fixedInfo.fileOS, !0), view.setUint32(offset + 36, entry.fixedInfo.fileType, !0), view.setUint32(offset + 40, entry.fixedInfo.fileSubtype, !0), view.setUint32(offset + 44, entry.fixedInfo.fileDateMS, !0), view.setUint32(offset + 48, entry.fixedInfo.fileDateLS, !0), offset += 52, copyBuffer2(bin, offset, stringTableInfoBin, 0, stringTableInfoLen), offset += stringTableInfoLen, copyBuffer2(bin, offset, varFileInfoBin, 0, varFileInfoLen), offset += varFileInfoLen, entry.unknowns.forEach(function(e) {
+    var len = e.entireBin.byteLength;
+    copyBuffer2(bin, offset, e.entireBin, 0, len), offset += roundUp2(len, 4);
+  }), bin;
+}
+function clampInt(val, min, max) {
+  return isNaN(val) || val < min ? min : val >= max ? max : Math.floor(val);
+}
+function parseVersionArguments(arg1, arg2, arg3, arg4, arg5) {
+  var _a3, major, minor, micro, revision, lang;
+  return typeof arg1 == "string" && (typeof arg2 > "u" || typeof arg2 == "number") && typeof arg3 > "u" ? (_a3 = arg1.split(".").map(function(token) {
+    return clampInt(Number(token), 0, 65535);
+  }).concat(0, 0, 0), major = _a3[0], minor = _a3[1], micro = _a3[2], revision = _a3[3], lang = arg2) : (major = clampInt(Number(arg1), 0, 65535), minor = clampInt(Number(arg2), 0, 65535), micro = clampInt(typeof arg3 > "u" ? 0 : Number(arg3), 0, 65535), revision = clampInt(typeof arg4 > "u" ? 0 : Number(arg4), 0, 65535), lang = arg5), [major, minor, micro, revision, lang];
+}
+var VersionInfo = (
+  /** @class */
+  (function() {
+    function VersionInfo2(entry) {
+      if (!entry)
+        this.data = {
+          lang: 0,
+          fixedInfo: createFixedInfo(),
+          strings: [],
+          translations: [],
+          unknowns: []
+        };
+      else {
+        var view = new DataView(entry.bin);
+        this.data = parseVersionEntry(view, entry);
+      }
+    }
+    return VersionInfo2.createEmpty = function() {
+      return new VersionInfo2();
+    }, VersionInfo2.create = function(arg1, fixedInfo, strings) {
+      var lang;
+      typeof arg1 == "object" ? (lang = arg1.lang, fixedInfo = arg1.fixedInfo, strings = arg1.strings) : lang = arg1;
+      var vi = new VersionInfo2();
+      vi.data.lang = lang;
+      for (var _fixedInfoKey in fixedInfo) {
+        var fixedInfoKey = _fixedInfoKey;
+        if (fixedInfoKey in fixedInfo) {
+          var value = fixedInfo[fixedInfoKey];
+          value != null && (vi.data.fixedInfo[fixedInfoKey] = value);
+        }
+      }
+      return vi.data.strings = strings.map(function(_a3) {
+        var lang2 = _a3.lang, codepage = _a3.codepage, values = _a3.values;
+        return {
+          lang: lang2,
+          codepage,
+          values: cloneObject2(values)
+        };
+      }), vi.data.translations = strings.map(function(_a3) {
+        var lang2 = _a3.lang, codepage = _a3.codepage;
+        return { lang: lang2, codepage };
+      }), vi;
+    }, VersionInfo2.fromEntries = function(entries) {
+      return entries.filter(function(e) {
+        return e.type === 16;
+      }).map(function(e) {
+        return new VersionInfo2(e);
+      });
+    }, Object.defineProperty(VersionInfo2.prototype, "lang", {
+      /** A language value for this resource entry. */
+      get: function() {
+        return this.data.lang;
+      },
+      set: function(value) {
+        this.data.lang = value;
+      },
+      enumerable: !1,
+      configurable: !0
+    }), Object.defineProperty(VersionInfo2.prototype, "fixedInfo", {
+      /**
+       * The property of fixed version info, containing file version, product version, etc.
+       * (data: `VS_FIXEDFILEINFO`)
+       *
+       * Although this property is read-only, you can rewrite
+       * each child fields directly to apply data.
+       */
+      get: function() {
+        return this.data.fixedInfo;
+      },
+      enumerable: !1,
+      configurable: !0
+    }), VersionInfo2.prototype.getAvailableLanguages = function() {
+      return this.data.translations.slice(0);
+    }, VersionInfo2.prototype.replaceAvailableLanguages = function(languages) {
+      this.data.translations = languages.slice(0);
+    }, VersionInfo2.prototype.getStringValues = function(language) {
+      var a = this.data.strings.filter(function(e) {
+        return e.lang === language.lang && e.codepage === language.codepage;
+      }).map(function(e) {
+        return e.values;
+      });
+      return a.length > 0 ? a[0] : {};
+    }, VersionInfo2.prototype.getAllLanguagesForStringValues = function() {
+      return this.data.strings.map(function(_a3) {
+        var codepage = _a3.codepage, lang = _a3.lang;
+        return { codepage, lang };
+      });
+    }, VersionInfo2.prototype.setStringValues = function(language, values, addToAvailableLanguage) {
+      addToAvailableLanguage === void 0 && (addToAvailableLanguage = !0);
+      var a = this.data.strings.filter(function(e) {
+        return e.lang === language.lang && e.codepage === language.codepage;
+      }), table2;
+      a.length === 0 ? (table2 = {
+        lang: language.lang,
+        codepage: language.codepage,
+        values: {}
+      }, this.data.strings.push(table2)) : table2 = a[0];
+      for (var key2 in values) {
+        var value = values[key2];
+        value != null && (table2.values[key2] = value);
+      }
+      if (addToAvailableLanguage) {
+        var t = this.data.translations.filter(function(e) {
+          return e.lang === language.lang && e.codepage === language.codepage;
+        });
+        t.length === 0 && this.data.translations.push({
+          lang: language.lang,
+          codepage: language.codepage
+        });
+      }
+    }, VersionInfo2.prototype.setStringValue = function(language, key2, value, addToAvailableLanguage) {
+      var _a3;
+      addToAvailableLanguage === void 0 && (addToAvailableLanguage = !0), this.setStringValues(language, (_a3 = {}, _a3[key2] = value, _a3), addToAvailableLanguage);
+    }, VersionInfo2.prototype.removeAllStringValues = function(language, removeFromAvailableLanguage) {
+      removeFromAvailableLanguage === void 0 && (removeFromAvailableLanguage = !0);
+      for (var strings = this.data.strings, len = strings.length, i = 0; i < len; ++i) {
+        var e = strings[i];
+        if (e != null && e.lang === language.lang && e.codepage === language.codepage) {
+          if (strings.splice(i, 1), removeFromAvailableLanguage)
+            for (var translations = this.data.translations, j = 0; j < translations.length; j++) {
+              var t = translations[j];
+              if (t != null && t.lang === language.lang && t.codepage === language.codepage) {
+                translations.splice(j, 1);
+                break;
+              }
+            }
+          break;
+        }
+      }
+    }, VersionInfo2.prototype.removeStringValue = function(language, key2, removeFromAvailableLanguage) {
+      removeFromAvailableLanguage === void 0 && (removeFromAvailableLanguage = !0);
+      for (var strings = this.data.strings, len = strings.length, i = 0; i < len; ++i) {
+        var e = strings[i];
+        if (e != null && e.lang === language.lang && e.codepage === language.codepage) {
+          try {
+            delete e.values[key2];
+          } catch {
+          }
+          if (removeFromAvailableLanguage && Object.keys(e.values).length === 0) {
+            strings.splice(i, 1);
+            for (var translations = this.data.translations, j = 0; j < translations.length; j++) {
+              var t = translations[j];
+              if (t != null && t.lang === language.lang && t.codepage === language.codepage) {
+                translations.splice(j, 1);
+                break;
+              }
+            }
+          }
+          break;
+        }
+      }
+    }, VersionInfo2.prototype.generateResource = function() {
+      var bin = generateVersionEntryBinary(this.data);
+      return {
+        type: 16,
+        id: 1,
+        lang: this.lang,
+        codepage: 1200,
+        bin
+      };
+    }, VersionInfo2.prototype.outputToResourceEntries = function(entries) {
+      for (var res = this.generateResource(), len = entries.length, i = 0; i < len; ++i) {
+        var e = entries[i];
+        if (e != null && e.type === 16 && e.id === res.id && e.lang === res.lang) {
+          entries[i] = res;
+          return;
+        }
+      }
+      entries.push(res);
+    }, VersionInfo2.prototype.getDefaultVersionLang = function(propName) {
+      var num = Number(this.lang);
+      if (this.lang !== "" && !isNaN(num))
+        return num;
+      var a = this.data.strings.filter(function(e) {
+        return propName in e.values && e.values[propName] != null;
+      }).map(function(e) {
+        return e.lang;
+      });
+      return a.length === 1 ? a[0] : 1033;
+    }, VersionInfo2.prototype.setFileVersion = function(arg1, arg2, arg3, arg4, arg5) {
+      this.setFileVersionImpl.apply(this, parseVersionArguments(arg1, arg2, arg3, arg4, arg5));
+    }, VersionInfo2.prototype.setFileVersionImpl = function(major, minor, micro, revision, lang) {
+      lang = typeof lang < "u" ? lang : this.getDefaultVersionLang("FileVersion"), this.fixedInfo.fileVersionMS = major << 16 | minor, this.fixedInfo.fileVersionLS = micro << 16 | revision, this.setStringValue({ lang, codepage: 1200 }, "FileVersion", "".concat(major, ".").concat(minor, ".").concat(micro, ".").concat(revision), !0);
+    }, VersionInfo2.prototype.setProductVersion = function(arg1, arg2, arg3, arg4, arg5) {
+      this.setProductVersionImpl.apply(this, parseVersionArguments(arg1, arg2, arg3, arg4, arg5));
+    }, VersionInfo2.prototype.setProductVersionImpl = function(major, minor, micro, revision, lang) {
+      lang = typeof lang < "u" ? lang : this.getDefaultVersionLang("ProductVersion"), this.fixedInfo.productVersionMS = major << 16 | minor, this.fixedInfo.productVersionLS = micro << 16 | revision, this.setStringValue({ lang, codepage: 1200 }, "ProductVersion", "".concat(major, ".").concat(minor, ".").concat(micro, ".").concat(revision), !0);
+    }, VersionInfo2;
+  })()
+), VersionInfo_default = VersionInfo;
+
+// node_modules/resedit/dist/resource/index.js
+var resource_exports = {};
+__export(resource_exports, {
+  IconGroupEntry: () => IconGroupEntry_default,
+  StringTable: () => StringTable_default,
+  VersionFileDriverSubtype: () => VersionFileDriverSubtype,
+  VersionFileFlags: () => VersionFileFlags_default,
+  VersionFileFontSubtype: () => VersionFileFontSubtype,
+  VersionFileOS: () => VersionFileOS_default,
+  VersionFileType: () => VersionFileType_default,
+  VersionInfo: () => VersionInfo_default
+});
+
+// node_modules/resedit/dist/resource/IconGroupEntry.js
+function generateEntryBinary2(icons) {
+  var count2 = icons.length;
+  count2 > 65535 && (count2 = 65535);
+  var size2 = 6 + 14 * icons.length, bin = new ArrayBuffer(size2), view = new DataView(bin);
+  view.setUint16(0, 0, !0), view.setUint16(2, 1, !0), view.setUint16(4, count2, !0);
+  var offset = 6;
+  return icons.forEach(function(icon) {
+    view.setUint8(offset, icon.width >= 256 ? 0 : icon.width), view.setUint8(offset + 1, icon.height >= 256 ? 0 : icon.height), view.setUint8(offset + 2, icon.colors >= 256 ? 0 : icon.colors), view.setUint8(offset + 3, 0), view.setUint16(offset + 4, icon.planes, !0), view.setUint16(offset + 6, icon.bitCount, !0), view.setUint32(offset + 8, icon.dataSize, !0), view.setUint16(offset + 12, icon.iconID, !0), offset += 14;
+  }), bin;
+}
+function findUnusedIconID(entries, lang, isCursor) {
+  for (var type = isCursor ? 1 : 3, filteredIDs = entries.filter(function(e) {
+    return e.type === type && e.lang === lang && typeof e.id == "number";
+  }).map(function(e) {
+    return e.id;
+  }).sort(function(a, b) {
+    return a - b;
+  }), idCurrent = 1, _i = 0, filteredIDs_1 = filteredIDs; _i < filteredIDs_1.length; _i++) {
+    var id = filteredIDs_1[_i];
+    if (idCurrent < id)
+      return {
+        id: idCurrent,
+        last: !1
+      };
+    idCurrent === id && ++idCurrent;
+  }
+  return {
+    id: idCurrent,
+    last: !0
+  };
+}
+var IconGroupEntry = (
+  /** @class */
+  (function() {
+    function IconGroupEntry2(groupEntry) {
+      var view = new DataView(groupEntry.bin), totalSize = view.byteLength, icons = [];
+      if (view.getUint16(2, !0) === 1)
+        for (var count2 = view.getUint16(4, !0), offset = 6, i = 0; i < count2; ++i)
+          icons.push({
+            width: readUint8WithLastOffset(view, offset, totalSize),
+            height: readUint8WithLastOffset(view, offset + 1, totalSize),
+            colors: readUint8WithLastOffset(view, offset + 2, totalSize),
+            planes: readUint16WithLastOffset(view, offset + 4, totalSize),
+            bitCount: readUint16WithLastOffset(view, offset + 6, totalSize),
+            dataSize: readUint32WithLastOffset(view, offset + 8, totalSize),
+            iconID: readUint16WithLastOffset(view, offset + 12, totalSize)
+          }), offset += 14;
+      this.id = groupEntry.id, this.lang = groupEntry.lang, this.icons = icons;
+    }
+    return IconGroupEntry2.fromEntries = function(entries) {
+      return entries.filter(function(e) {
+        return e.type === 14;
+      }).map(function(e) {
+        return new IconGroupEntry2(e);
+      });
+    }, IconGroupEntry2.prototype.generateEntry = function() {
+      var bin = generateEntryBinary2(this.icons);
+      return {
+        type: 14,
+        id: this.id,
+        lang: this.lang,
+        codepage: 0,
+        bin
+      };
+    }, IconGroupEntry2.prototype.getIconItemsFromEntries = function(entries) {
+      var _this = this;
+      return entries.map(function(e) {
+        if (e.type !== 3 || e.lang !== _this.lang)
+          return null;
+        var c = _this.icons.filter(function(icon) {
+          return e.id === icon.iconID;
+        }).shift();
+        return c ? {
+          entry: e,
+          icon: c
+        } : null;
+      }).filter(function(item) {
+        return !!item;
+      }).map(function(item) {
+        var bin = item.entry.bin, view = new DataView(bin);
+        if (view.getUint32(0, !0) === 40)
+          return IconItem_default.from(bin);
+        var c = item.icon;
+        return RawIconItem_default.from(bin, c.width, c.height, c.bitCount);
+      });
+    }, IconGroupEntry2.replaceIconsForResource = function(destEntries, iconGroupID, lang, icons) {
+      var entry = destEntries.filter(function(e2) {
+        return e2.type === 14 && e2.id === iconGroupID && e2.lang === lang;
+      }).shift(), tmpIconArray = icons.map(function(icon) {
+        if (icon.isIcon()) {
+          var width = icon.width, height = icon.height;
+          return width === null && (width = icon.bitmapInfo.width), height === null && (height = icon.bitmapInfo.height, icon.masks !== null && (height = Math.floor(height / 2))), {
+            base: icon,
+            bm: {
+              width,
+              height,
+              planes: icon.bitmapInfo.planes,
+              bitCount: icon.bitmapInfo.bitCount
+            },
+            bin: icon.generate(),
+            id: 0
+          };
+        } else
+          return {
+            base: icon,
+            bm: {
+              width: icon.width,
+              height: icon.height,
+              planes: 1,
+              bitCount: icon.bitCount
+            },
+            bin: icon.bin,
+            id: 0
+          };
+      });
+      if (entry)
+        for (var i = destEntries.length - 1; i >= 0; --i) {
+          var e = destEntries[i];
+          e != null && e.type === 3 && (isIconUsed(e, destEntries, entry) || destEntries.splice(i, 1));
+        }
+      else
+        entry = {
+          type: 14,
+          id: iconGroupID,
+          lang,
+          codepage: 0,
+          // set later
+          bin: null
+        }, destEntries.push(entry);
+      var idInfo;
+      tmpIconArray.forEach(function(icon) {
+        idInfo?.last ? ++idInfo.id : idInfo = findUnusedIconID(destEntries, lang, !1), destEntries.push({
+          type: 3,
+          id: idInfo.id,
+          lang,
+          codepage: 0,
+          bin: icon.bin
+        }), icon.id = idInfo.id;
+      });
+      var binEntry = generateEntryBinary2(tmpIconArray.map(function(icon) {
+        var width = Math.abs(icon.bm.width);
+        width >= 256 && (width = 0);
+        var height = Math.abs(icon.bm.height);
+        height >= 256 && (height = 0);
+        var colors = 0;
+        if (icon.base.isIcon()) {
+          var bmBase = icon.base.bitmapInfo;
+          if (colors = bmBase.colorUsed || bmBase.colors.length, !colors)
+            switch (bmBase.bitCount) {
+              case 1:
+                colors = 2;
+                break;
+              case 4:
+                colors = 16;
+                break;
+            }
+          colors >= 256 && (colors = 0);
+        }
+        return {
+          width,
+          height,
+          colors,
+          planes: icon.bm.planes,
+          bitCount: icon.bm.bitCount,
+          dataSize: icon.bin.byteLength,
+          iconID: icon.id
+        };
+      }));
+      entry.bin = binEntry;
+      function isIconUsed(icon, allEntries, excludeGroup) {
+        return allEntries.some(function(e2) {
+          if (e2.type !== 14 || e2.id === excludeGroup.id && e2.lang === excludeGroup.lang)
+            return !1;
+          var g = new IconGroupEntry2(e2);
+          return g.icons.some(function(c) {
+            return c.iconID === icon.id;
+          });
+        });
+      }
+    }, IconGroupEntry2;
+  })()
+), IconGroupEntry_default = IconGroupEntry;
+
+// node_modules/resedit/dist/resource/StringTableItem.js
+var StringTableItem = (
+  /** @class */
+  (function() {
+    function StringTableItem2() {
+      this.length = 16, this._a = [], this._a.length = 16;
+      for (var i = 0; i < 16; ++i)
+        this._a[i] = "";
+    }
+    return StringTableItem2.fromEntry = function(bin, offset, byteLength) {
+      for (var view = new DataView(bin, offset, byteLength), ret = new StringTableItem2(), o = 0, i = 0; i < 16; ++i) {
+        var len = view.getUint16(o, !0);
+        o += 2;
+        for (var s = "", j = 0; j < len; ++j)
+          s += String.fromCharCode(view.getUint16(o, !0)), o += 2;
+        ret._a[i] = s;
+      }
+      return ret;
+    }, StringTableItem2.prototype.get = function(index) {
+      var value = this._a[index];
+      return value != null && value !== "" ? value : null;
+    }, StringTableItem2.prototype.getAll = function() {
+      return this._a.map(function(s) {
+        return s || null;
+      });
+    }, StringTableItem2.prototype.set = function(index, val) {
+      this._a[index] = "".concat(val ?? "").substr(0, 4097);
+    }, StringTableItem2.prototype.calcByteLength = function() {
+      for (var len = 0, i = 0; i < 16; ++i) {
+        var item = this._a[i];
+        len += 2, item != null && (len += 2 * item.length);
+      }
+      return Math.floor((len + 15) / 16) * 16;
+    }, StringTableItem2.prototype.generate = function(bin, offset) {
+      for (var out = new DataView(bin, offset), len = 0, i = 0; i < 16; ++i) {
+        var s = this._a[i], l = s == null ? 0 : s.length > 4097 ? 4097 : s.length;
+        if (out.setUint16(len, l, !0), len += 2, s != null)
+          for (var j = 0; j < l; ++j)
+            out.setUint16(len, s.charCodeAt(j), !0), len += 2;
+      }
+      return Math.floor((len + 15) / 16) * 16;
+    }, StringTableItem2;
+  })()
+), StringTableItem_default = StringTableItem;
+
+// node_modules/resedit/dist/resource/StringTable.js
+var StringTable = (
+  /** @class */
+  (function() {
+    function StringTable2() {
+      this.lang = 0, this.items = [];
+    }
+    return StringTable2.fromEntries = function(lang, entries) {
+      var r = new StringTable2();
+      return entries.forEach(function(e) {
+        e.type !== 6 || e.lang !== lang || typeof e.id != "number" || e.id <= 0 || (r.items[e.id - 1] = StringTableItem_default.fromEntry(e.bin, 0, e.bin.byteLength));
+      }), r.lang = lang, r;
+    }, StringTable2.prototype.getAllStrings = function() {
+      return this.items.map(function(e, i) {
+        return e.getAll().map(function(x, j) {
+          return x !== null && x !== "" ? { id: (i << 4) + j, text: x } : null;
+        }).filter(function(x) {
+          return !!x;
+        });
+      }).reduce(function(p, c) {
+        return p.concat(c);
+      }, []);
+    }, StringTable2.prototype.getById = function(id) {
+      var _a3;
+      if (id < 0)
+        return null;
+      var entryIndex = id >> 4, entryPos = id & 15, e = this.items[entryIndex];
+      return (_a3 = e?.get(entryPos)) !== null && _a3 !== void 0 ? _a3 : null;
+    }, StringTable2.prototype.setById = function(id, text2) {
+      if (!(id < 0)) {
+        var entryIndex = id >> 4, entryPos = id & 15, e = this.items[entryIndex];
+        e || (this.items[entryIndex] = e = new StringTableItem_default()), e.set(entryPos, text2);
+      }
+    }, StringTable2.prototype.generateEntries = function() {
+      var _this = this;
+      return this.items.map(function(e, i) {
+        var len = e.calcByteLength(), bin = new ArrayBuffer(len);
+        return e.generate(bin, 0), {
+          type: 6,
+          id: i + 1,
+          lang: _this.lang,
+          codepage: 1200,
+          bin
+        };
+      }).filter(function(e) {
+        return !!e;
+      });
+    }, StringTable2.prototype.replaceStringEntriesForExecutable = function(res) {
+      for (var entries = this.generateEntries(), dest = res.entries, i = 0; i < dest.length; ++i) {
+        var e = dest[i];
+        if (e != null && e.type === 6 && e.lang === this.lang) {
+          for (var j = dest.length - 1; j >= i; --j) {
+            var e2 = dest[j];
+            e2 != null && e2.type === 6 && e2.lang === this.lang && dest.splice(j, 1);
+          }
+          var f = dest.splice.bind(dest, i, 0);
+          f.apply(void 0, entries);
+          return;
+        }
+      }
+      for (var i = 0; i < dest.length; ++i) {
+        var e = dest[i];
+        if (e != null && e.type === 6 && e.lang < this.lang) {
+          var f = dest.splice.bind(dest, i + 1, 0);
+          f.apply(void 0, entries);
+          return;
+        }
+      }
+      for (var i = dest.length - 1; i >= 0; --i) {
+        var e = dest[i];
+        if (e != null && e.type === 6) {
+          var f = dest.splice.bind(dest, i + 1, 0);
+          f.apply(void 0, entries);
+          return;
+        }
+      }
+      dest.push.apply(dest, entries);
+    }, StringTable2;
+  })()
+), StringTable_default = StringTable;
+
+// node_modules/resedit/dist/resource/VersionFileFlags.js
+var VersionFileFlags = {
+  Debug: 1,
+  Prerelease: 2,
+  Patched: 4,
+  PrivateBuild: 8,
+  InfoInferred: 16,
+  SpecialBuild: 32
+}, VersionFileFlags_default = VersionFileFlags;
+
+// node_modules/resedit/dist/resource/VersionFileOS.js
+var VersionFileOS = {
+  Unknown: 0,
+  _Windows16: 1,
+  _PM16: 2,
+  _PM32: 3,
+  _Windows32: 4,
+  DOS: 65536,
+  OS2_16: 131072,
+  OS2_32: 196608,
+  NT: 262144,
+  DOS_Windows16: 65537,
+  DOS_Windows32: 65540,
+  NT_Windows32: 262148,
+  OS2_16_PM16: 131074,
+  OS2_32_PM32: 196611
+}, VersionFileOS_default = VersionFileOS;
+
+// node_modules/resedit/dist/resource/VersionFileSubtypes.js
+var VersionFileDriverSubtype = {
+  Unknown: 0,
+  Printer: 1,
+  Keyboard: 2,
+  Language: 3,
+  Display: 4,
+  Mouse: 5,
+  Network: 6,
+  System: 7,
+  Installable: 8,
+  Sound: 9,
+  Comm: 10,
+  VersionedPrinter: 12
+};
+var VersionFileFontSubtype = {
+  Unknown: 0,
+  Raster: 1,
+  Vector: 2,
+  TrueType: 3
+};
+
+// node_modules/resedit/dist/resource/VersionFileType.js
+var VersionFileType = {
+  Unknown: 0,
+  App: 1,
+  DLL: 2,
+  Driver: 3,
+  Font: 4,
+  VxD: 5,
+  StaticLibrary: 7
+}, VersionFileType_default = VersionFileType;
+
+// node_modules/resedit/dist/sign/data/DERObject.js
+var RawDERObject = (
+  /** @class */
+  (function() {
+    function RawDERObject2(data) {
+      this.data = data;
+    }
+    return RawDERObject2.prototype.toDER = function() {
+      return [].slice.call(this.data);
+    }, RawDERObject2;
+  })()
+);
+
+// node_modules/resedit/dist/sign/data/derUtil.js
+function makeDERLength(length) {
+  if (length < 128)
+    return [length];
+  for (var r = []; r.push(length & 255), !(length < 256); )
+    length >>= 8;
+  return r.push(128 + r.length), r.reverse();
+}
+function makeDERIA5String(text2) {
+  var r = [].map.call(text2, function(c) {
+    return c.charCodeAt(0);
+  }).filter(function(n) {
+    return n < 128;
+  });
+  return [22].concat(makeDERLength(r.length)).concat(r);
+}
+function makeDERBMPString(text2) {
+  var r = [].map.call(text2, function(c) {
+    return c.charCodeAt(0);
+  }), ua = new Uint8Array(r.length * 2), dv = new DataView(ua.buffer);
+  return r.forEach(function(v, i) {
+    dv.setUint16(i * 2, v, !1);
+  }), [30].concat(makeDERLength(ua.length)).concat(
+    // convert Uint8Array to number[] (not using spread operator)
+    [].slice.call(ua)
+  );
+}
+function makeDEROctetString(bin) {
+  return bin instanceof Array || (bin = [].slice.call(bin)), [4].concat(makeDERLength(bin.length)).concat(bin);
+}
+function makeDERTaggedData(tag2, body) {
+  return [160 + tag2].concat(makeDERLength(body.length)).concat(body);
+}
+function makeDERSequence(body) {
+  return [48].concat(makeDERLength(body.length)).concat(body);
+}
+function arrayToDERSet(items) {
+  var r = items.reduce(function(prev, item) {
+    return prev.concat(item instanceof Array ? item : item.toDER());
+  }, []);
+  return [49].concat(makeDERLength(r.length)).concat(r);
+}
+
+// node_modules/resedit/dist/sign/data/ObjectIdentifier.js
+var ObjectIdentifier = (
+  /** @class */
+  (function() {
+    function ObjectIdentifier2(value) {
+      typeof value == "string" ? this.value = value.split(/\./g).map(function(s) {
+        return Number(s);
+      }) : this.value = value;
+    }
+    return ObjectIdentifier2.prototype.toDER = function() {
+      var id = this.value, r = [];
+      if (id.length < 2)
+        throw new Error("Unexpected 'value' field");
+      r.push(id[0] * 40 + id[1]);
+      for (var i = 2; i < id.length; ++i)
+        for (var val = id[i], isFirst = !0, insertPos = r.length; ; ) {
+          var v = val & 127;
+          if (isFirst || (v += 128), r.splice(insertPos, 0, v), val < 128)
+            break;
+          isFirst = !1, val = Math.floor(val / 128);
+        }
+      return [6].concat(makeDERLength(r.length)).concat(r);
+    }, ObjectIdentifier2;
+  })()
+), ObjectIdentifier_default = ObjectIdentifier;
+
+// node_modules/resedit/dist/sign/data/KnownOids.js
+var OID_SHA1_NO_SIGN = new ObjectIdentifier_default([1, 3, 14, 3, 2, 26]), OID_SHA256_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 1]), OID_SHA384_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 2]), OID_SHA512_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 3]), OID_SHA224_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 4]), OID_SHA512_224_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 5]), OID_SHA512_256_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 6]), OID_SHA3_224_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 7]), OID_SHA3_256_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 8]), OID_SHA3_384_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 9]), OID_SHA3_512_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 10]), OID_SHAKE128_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 11]), OID_SHAKE256_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 12]), OID_RSA = new ObjectIdentifier_default([1, 2, 840, 113549, 1, 1, 1]), OID_DSA = new ObjectIdentifier_default([1, 2, 840, 10040, 4, 1]), OID_SIGNED_DATA = new ObjectIdentifier_default([1, 2, 840, 113549, 1, 7, 2]), OID_CONTENT_TYPE = new ObjectIdentifier_default([1, 2, 840, 113549, 1, 9, 3]), OID_MESSAGE_DIGEST = new ObjectIdentifier_default([1, 2, 840, 113549, 1, 9, 4]), OID_SPC_STATEMENT_TYPE_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 11]), OID_SPC_SP_OPUS_INFO_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 12]), OID_SPC_INDIVIDUAL_SP_KEY_PURPOSE_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 21]), OID_RFC3161_COUNTER_SIGNATURE = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 3, 3, 1]);
+
+// node_modules/resedit/dist/sign/data/AlgorithmIdentifier.js
+var AlgorithmIdentifier = (
+  /** @class */
+  (function() {
+    function AlgorithmIdentifier2(algorithm) {
+      this.algorithm = algorithm;
+    }
+    return AlgorithmIdentifier2.prototype.toDER = function() {
+      var r = this.algorithm.toDER();
+      return makeDERSequence(r.concat(
+        // parameters is not used now
+        [5, 0]
+      ));
+    }, AlgorithmIdentifier2;
+  })()
+);
+
+// node_modules/resedit/dist/sign/data/Attribute.js
+var Attribute = (
+  /** @class */
+  (function() {
+    function Attribute2(attrType, attrValues) {
+      this.attrType = attrType, this.attrValues = attrValues;
+    }
+    return Attribute2.prototype.toDER = function() {
+      return makeDERSequence(this.attrType.toDER().concat(arrayToDERSet(this.attrValues)));
+    }, Attribute2;
+  })()
+);
+
+// node_modules/resedit/dist/sign/data/ContentInfo.js
+var ContentInfo = (
+  /** @class */
+  (function() {
+    function ContentInfo2(contentType2, content) {
+      this.contentType = contentType2, this.content = content;
+    }
+    return ContentInfo2.prototype.toDER = function() {
+      return makeDERSequence(this.contentType.toDER().concat(makeDERTaggedData(0, this.content.toDER())));
+    }, ContentInfo2;
+  })()
+), ContentInfo_default = ContentInfo;
+
+// node_modules/resedit/dist/sign/data/CertificateDataRoot.js
+var __extends9 = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
+  };
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})(), CertificateDataRoot = (
+  /** @class */
+  (function(_super) {
+    __extends9(CertificateDataRoot2, _super);
+    function CertificateDataRoot2() {
+      return _super !== null && _super.apply(this, arguments) || this;
+    }
+    return CertificateDataRoot2;
+  })(ContentInfo_default)
+);
+
+// node_modules/resedit/dist/sign/data/DigestInfo.js
+var DigestInfo = (
+  /** @class */
+  (function() {
+    function DigestInfo2(digestAlgorithm, digest) {
+      this.digestAlgorithm = digestAlgorithm, this.digest = digest;
+    }
+    return DigestInfo2.prototype.toDER = function() {
+      var digest = this.digest, digestArray;
+      "buffer" in digest ? digestArray = new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength) : digestArray = new Uint8Array(digest);
+      var derData = this.digestAlgorithm.toDER().concat(makeDEROctetString(digestArray));
+      return makeDERSequence(derData);
+    }, DigestInfo2;
+  })()
+);
+
+// node_modules/resedit/dist/sign/data/IssuerAndSerialNumber.js
+var IssuerAndSerialNumber = (
+  /** @class */
+  (function() {
+    function IssuerAndSerialNumber2(issuer, serialNumber) {
+      this.issuer = issuer, this.serialNumber = serialNumber;
+    }
+    return IssuerAndSerialNumber2.prototype.toDER = function() {
+      return makeDERSequence(this.issuer.toDER().concat(this.serialNumber.toDER()));
+    }, IssuerAndSerialNumber2;
+  })()
+);
+
+// node_modules/resedit/dist/sign/data/SignedData.js
+var SignedData = (
+  /** @class */
+  (function() {
+    function SignedData2(version2, digestAlgorithms, contentInfo, signerInfos, certificates, crls) {
+      this.version = version2, this.digestAlgorithms = digestAlgorithms, this.contentInfo = contentInfo, this.signerInfos = signerInfos, this.certificates = certificates, this.crls = crls;
+    }
+    return SignedData2.prototype.toDER = function() {
+      var r = [2, 1, this.version & 255].concat(arrayToDERSet(this.digestAlgorithms)).concat(this.contentInfo.toDER());
+      if (this.certificates && this.certificates.length > 0) {
+        var allCertsDER = arrayToDERSet(this.certificates);
+        allCertsDER[0] = 160, r = r.concat(allCertsDER);
+      }
+      return this.crls && (r = r.concat(makeDERTaggedData(1, arrayToDERSet(this.crls)))), r = r.concat(arrayToDERSet(this.signerInfos)), makeDERSequence(r);
+    }, SignedData2;
+  })()
+);
+
+// node_modules/resedit/dist/sign/data/SignerInfo.js
+var SignerInfo = (
+  /** @class */
+  (function() {
+    function SignerInfo2(version2, issuerAndSerialNumber, digestAlgorithm, digestEncryptionAlgorithm, encryptedDigest, authenticatedAttributes, unauthenticatedAttributes) {
+      this.version = version2, this.issuerAndSerialNumber = issuerAndSerialNumber, this.digestAlgorithm = digestAlgorithm, this.digestEncryptionAlgorithm = digestEncryptionAlgorithm, this.encryptedDigest = encryptedDigest, this.authenticatedAttributes = authenticatedAttributes, this.unauthenticatedAttributes = unauthenticatedAttributes;
+    }
+    return SignerInfo2.prototype.toDER = function() {
+      var r = [2, 1, this.version & 255].concat(this.issuerAndSerialNumber.toDER()).concat(this.digestAlgorithm.toDER());
+      if (this.authenticatedAttributes && this.authenticatedAttributes.length > 0) {
+        var a = arrayToDERSet(this.authenticatedAttributes);
+        a[0] = 160, r = r.concat(a);
+      }
+      if (r = r.concat(this.digestEncryptionAlgorithm.toDER()).concat(makeDEROctetString(this.encryptedDigest)), this.unauthenticatedAttributes && this.unauthenticatedAttributes.length > 0) {
+        var u = arrayToDERSet(this.unauthenticatedAttributes);
+        u[0] = 161, r = r.concat(u);
+      }
+      return makeDERSequence(r);
+    }, SignerInfo2;
+  })()
+);
+
+// node_modules/resedit/dist/sign/data/SpcIndirectDataContent.js
+var __extends10 = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
+  };
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})(), SPC_INDIRECT_DATA_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 4]), SpcAttributeTypeAndOptionalValue = (
+  /** @class */
+  (function() {
+    function SpcAttributeTypeAndOptionalValue2(type, value) {
+      this.type = type, this.value = value;
+    }
+    return SpcAttributeTypeAndOptionalValue2.prototype.toDER = function() {
+      return makeDERSequence(this.type.toDER().concat(this.value.toDER()));
+    }, SpcAttributeTypeAndOptionalValue2;
+  })()
+);
+var SpcIndirectDataContent = (
+  /** @class */
+  (function() {
+    function SpcIndirectDataContent2(data, messageDigest) {
+      this.data = data, this.messageDigest = messageDigest;
+    }
+    return SpcIndirectDataContent2.prototype.toDER = function() {
+      return makeDERSequence(this.toDERWithoutHeader());
+    }, SpcIndirectDataContent2.prototype.toDERWithoutHeader = function() {
+      return this.data.toDER().concat(this.messageDigest.toDER());
+    }, SpcIndirectDataContent2;
+  })()
+);
+var SpcIndirectDataContentInfo = (
+  /** @class */
+  (function(_super) {
+    __extends10(SpcIndirectDataContentInfo2, _super);
+    function SpcIndirectDataContentInfo2(content) {
+      return _super.call(this, SPC_INDIRECT_DATA_OBJID, content) || this;
+    }
+    return SpcIndirectDataContentInfo2;
+  })(ContentInfo_default)
+);
+
+// node_modules/resedit/dist/sign/data/SpcLink.js
+var __extends11 = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
+  };
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})(), SpcLink = (
+  /** @class */
+  (function() {
+    function SpcLink2(tag2, value) {
+      this.tag = tag2, this.value = value;
+    }
+    return SpcLink2.prototype.toDER = function() {
+      var v = this.value.toDER();
+      return this.tag === 2 ? makeDERTaggedData(this.tag, v) : (v[0] = 128 + this.tag, v);
+    }, SpcLink2;
+  })()
+);
+var SpcLinkUrl = (
+  /** @class */
+  (function(_super) {
+    __extends11(SpcLinkUrl2, _super);
+    function SpcLinkUrl2(url2) {
+      return _super.call(this, 0, new RawDERObject(makeDERIA5String(url2))) || this;
+    }
+    return SpcLinkUrl2;
+  })(SpcLink)
+);
+var SpcLinkFile = (
+  /** @class */
+  (function(_super) {
+    __extends11(SpcLinkFile2, _super);
+    function SpcLinkFile2(file2) {
+      var v = makeDERBMPString(file2);
+      return v[0] = 128, _super.call(this, 2, new RawDERObject(v)) || this;
+    }
+    return SpcLinkFile2;
+  })(SpcLink)
+);
+
+// node_modules/resedit/dist/sign/data/SpcPeImageData.js
+var __extends12 = /* @__PURE__ */ (function() {
+  var extendStatics = function(d, b) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+      d2.__proto__ = b2;
+    } || function(d2, b2) {
+      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
+    }, extendStatics(d, b);
+  };
+  return function(d, b) {
+    if (typeof b != "function" && b !== null)
+      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() {
+      this.constructor = d;
+    }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+  };
+})(), SPC_PE_IMAGE_DATA_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 15]);
+var SpcPeImageData = (
+  /** @class */
+  (function() {
+    function SpcPeImageData2(flags, file2) {
+      this.flags = flags, this.file = file2;
+    }
+    return SpcPeImageData2.prototype.toDER = function() {
+      return makeDERSequence([3, 1, this.flags & 255].concat(
+        // undocumented -- SpcLink must be tagged
+        makeDERTaggedData(0, this.file.toDER())
+      ));
+    }, SpcPeImageData2;
+  })()
+);
+var SpcPeImageAttributeTypeAndOptionalValue = (
+  /** @class */
+  (function(_super) {
+    __extends12(SpcPeImageAttributeTypeAndOptionalValue2, _super);
+    function SpcPeImageAttributeTypeAndOptionalValue2(value) {
+      return _super.call(this, SPC_PE_IMAGE_DATA_OBJID, value) || this;
+    }
+    return SpcPeImageAttributeTypeAndOptionalValue2;
+  })(SpcAttributeTypeAndOptionalValue)
+);
+
+// receiver/version/pe-version.ts
+var PE_READ_LIMIT = 512 * 1024 * 1024;
+async function readPeVersion(file2) {
+  try {
+    let image = await readPeImage(file2);
+    return image && versionOf(image);
+  } catch {
+    return;
+  }
+}
+async function readPeImage(file2) {
+  let handle = await open(file2, "r");
+  try {
+    let magic = Buffer.alloc(2);
+    if (await handle.read(magic, 0, 2, 0), magic.toString("latin1") !== "MZ") return;
+    let { size: size2 } = await handle.stat();
+    if (size2 > PE_READ_LIMIT) return;
+    let image = Buffer.alloc(size2), read = 0;
+    for (; read < size2; ) {
+      let { bytesRead } = await handle.read(image, read, size2 - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return image.subarray(0, read);
+  } finally {
+    await handle.close();
+  }
+}
+function versionOf(image) {
+  forgetSymbolTable(image);
+  let exe = NtExecutable_default.from(image, { ignoreCert: !0 }), [info] = resource_exports.VersionInfo.fromEntries(NtExecutableResource_default.from(exe, !0).entries);
+  if (!info) return;
+  let [language] = info.getAllLanguagesForStringValues(), strings = language ? info.getStringValues(language) : {}, fixed = info.fixedInfo, version2 = {}, fileVersion = text(strings.FileVersion) ?? numbers(fixed.fileVersionMS, fixed.fileVersionLS), productVersion = text(strings.ProductVersion) ?? numbers(fixed.productVersionMS, fixed.productVersionLS), productName = text(strings.ProductName);
+  return fileVersion && (version2.fileVersion = fileVersion), productVersion && (version2.productVersion = productVersion), productName && (version2.productName = productName), Object.keys(version2).length > 0 ? version2 : void 0;
+}
+function forgetSymbolTable(image) {
+  let peHeader = image.readUInt32LE(60);
+  peHeader + 24 > image.length || (image.writeUInt32LE(0, peHeader + 12), image.writeUInt32LE(0, peHeader + 16));
+}
+function text(value) {
+  let trimmed = value?.replace(/\0+$/, "").trim();
+  return trimmed ? trimmed.slice(0, 200) : void 0;
+}
+function numbers(high, low) {
+  if (!(!high && !low))
+    return [high >>> 16, high & 65535, low >>> 16, low & 65535].join(".");
+}
+
+// receiver/version/version-command.ts
+import { spawn } from "node:child_process";
 var VERSION_TIMEOUT_MS = 1e4;
 function runVersionCommand(command, exe) {
   let [program, ...args] = command.map((part) => part.replaceAll("{exe}", exe));
@@ -28463,6 +36405,44 @@ function runVersionCommand(command, exe) {
   });
 }
 
+// receiver/version/version-info.ts
+async function versionInfo(file2, versionCommand) {
+  let info;
+  try {
+    info = await stat(file2);
+  } catch (error62) {
+    if (error62.code === "ENOENT") return null;
+    throw error62;
+  }
+  let known2 = remembered(file2, info);
+  known2.sha256 ??= await sha256Of(file2), "pe" in known2 || (known2.pe = await readPeVersion(file2)), versionCommand && !("version" in known2) && (known2.version = await runVersionCommand(versionCommand, file2));
+  let result = {
+    sha256: known2.sha256,
+    size: info.size,
+    mtime: info.mtime.toISOString(),
+    ...known2.pe
+  }, version2 = known2.version ?? peVersionLine(known2.pe);
+  return version2 && (result.version = version2), result;
+}
+async function rememberDigest(file2, sha2562) {
+  remembered(file2, await stat(file2)).sha256 = sha2562;
+}
+var known = /* @__PURE__ */ new Map();
+function remembered(file2, info) {
+  let identity = `${info.ino}:${info.size}:${info.mtimeMs}`, entry = known.get(file2);
+  return entry?.identity !== identity && known.set(file2, entry = { identity }), entry;
+}
+async function sha256Of(file2) {
+  let hash2 = createHash("sha256");
+  for await (let chunk of createReadStream(file2, { highWaterMark: 1 << 20 }))
+    hash2.update(chunk);
+  return hash2.digest("hex");
+}
+function peVersionLine(pe) {
+  if (pe?.fileVersion)
+    return pe.productName ? `${pe.productName} ${pe.fileVersion}` : pe.fileVersion;
+}
+
 // receiver/runtime/restart-servers.ts
 async function restartServers(rt, ctx) {
   let { config: app2, gate, pool, journal } = rt, step = stepper(ctx.emit), version2 = await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0, base = { deployId: ctx.deployId, app: app2.name, op: "restart", who: ctx.who }, heldAt = performance.now();
@@ -28470,7 +36450,7 @@ async function restartServers(rt, ctx) {
   let error62;
   try {
     await step("unload", async () => {
-      await gate.drain(app2.drainTimeoutMs), await pool.stop();
+      await gate.drain(app2.drainTimeoutMs), await stopServers(pool, ctx.emit);
     }), await step("reload", () => pool.start(app2.exeFile));
   } catch (e) {
     error62 = e;
@@ -28504,7 +36484,7 @@ async function restartServers(rt, ctx) {
 // receiver/staging/copy-durable.ts
 import { createHash as createHash2 } from "node:crypto";
 import { createReadStream as createReadStream2, createWriteStream } from "node:fs";
-import { open } from "node:fs/promises";
+import { open as open2 } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
 async function copyDurable(from, to) {
@@ -28518,7 +36498,7 @@ async function copyDurable(from, to) {
     tap,
     createWriteStream(to, { mode: 493 })
   );
-  let handle = await open(to, "r+");
+  let handle = await open2(to, "r+");
   try {
     await handle.sync();
   } finally {
@@ -28531,10 +36511,10 @@ async function copyDurable(from, to) {
 import * as fsp from "node:fs/promises";
 
 // receiver/staging/fsync-dir.ts
-import { open as open2 } from "node:fs/promises";
+import { open as open3 } from "node:fs/promises";
 async function fsyncDir(dir) {
   try {
-    let handle = await open2(dir, "r");
+    let handle = await open3(dir, "r");
     try {
       await handle.sync();
     } finally {
@@ -28548,12 +36528,12 @@ async function fsyncDir(dir) {
 import { dirname } from "node:path";
 
 // receiver/faults.ts
-var spec = process.env.HOTSWAP_FAULT ?? "", faultsActive = spec !== "";
+var specs = (process.env.HOTSWAP_FAULT ?? "").split(",").map((s) => s.trim()).filter(Boolean), faultsActive = specs.length > 0;
 function faultPoint(point) {
-  spec === `crash@${point}` && process.kill(process.pid, "SIGKILL");
+  specs.includes(`crash@${point}`) && process.kill(process.pid, "SIGKILL");
 }
 function lockedExeFaults(real) {
-  let match2 = /^win32-locked@(\d+)$/.exec(spec);
+  let match2 = specs.map((s) => /^win32-locked@(\d+)$/.exec(s)).find(Boolean);
   if (!match2) return;
   let failures = Number(match2[1]);
   return { platform: "win32", fs: { ...real, rename: async (from, to) => {
@@ -28580,10 +36560,10 @@ async function retryBusy(fn, baseDelayMs = 50) {
 }
 
 // receiver/swap/replace-exe.ts
-var asidePath = (exeFile) => `${exeFile}.hotswap-old`;
+var locksRunningExe = (options = {}) => (options.platform ?? process.platform) === "win32", asidePath = (exeFile) => `${exeFile}.hotswap-old`;
 async function replaceExe(source, exeFile, options = {}) {
   let fs = options.fs ?? fsp, retry = (fn) => retryBusy(fn, options.retryDelayMs);
-  if ((options.platform ?? process.platform) !== "win32")
+  if (!locksRunningExe(options))
     faultPoint("mid-swap"), await fs.rename(source, exeFile);
   else {
     let aside = asidePath(exeFile);
@@ -28629,7 +36609,7 @@ async function holdRequests(cx, work) {
   try {
     return { value: await work(), holdMs: Math.round(performance.now() - heldAt) };
   } finally {
-    faultPoint("before-release"), await step(
+    cx.note("release"), faultPoint("before-release"), await step(
       "release",
       () => gate.release(),
       () => "queued requests go to the servers"
@@ -28637,8 +36617,56 @@ async function holdRequests(cx, work) {
   }
 }
 
+// receiver/swap/drain-requests.ts
+async function drainRequests(cx, origins) {
+  let { app: app2, gate, emit } = cx, ms = app2.drainTimeoutMs, idle = origins ? await gate.drainOrigins(origins, ms) : await gate.drain(ms);
+  if (!idle) {
+    let message2 = `requests still in flight after drainTimeout (${ms} ms); stopping anyway`;
+    emit({ type: "log", level: "warn", message: message2 });
+  }
+  return idle;
+}
+
+// receiver/swap/retire-servers.ts
+async function retireServers(cx, pool) {
+  let step = stepper(cx.emit), count2 = pool.origins().length;
+  cx.note("drain"), await step(
+    "drain",
+    () => drainRequests(cx, pool.origins()),
+    (idle) => idle ? `${count2} server(s) finished the requests they had` : `${count2} server(s) still busy after drainTimeout`
+  ), faultPoint("after-drain"), cx.note("unload"), await step(
+    "unload",
+    () => stopServers(pool, cx.emit),
+    () => `${count2} server(s) stopped`
+  ), faultPoint("after-unload");
+}
+
+// receiver/swap/run-copy.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+import { mkdir, readdir, rm } from "node:fs/promises";
+import { basename, dirname as dirname2, join } from "node:path";
+async function copyToRun(cx) {
+  let { incoming, runDir, app: app2 } = cx, folder = `${incoming.info.sha256.slice(0, 12)}-${randomBytes3(3).toString("hex")}`, path = join(runDir, folder, basename(app2.exeFile));
+  if (await mkdir(dirname2(path), { recursive: !0 }), await copyDurable(incoming.path, path) !== incoming.info.sha256)
+    throw new Error(`${incoming.path} changed while it was copied to ${path}`);
+  return path;
+}
+async function pruneRunCopies(runDir, inUse) {
+  for (let name of await readdir(runDir).catch(() => [])) {
+    let folder = join(runDir, name);
+    inUse !== void 0 && dirname2(inUse) === folder || await rm(folder, { recursive: !0, force: !0, maxRetries: 3 }).catch(() => {
+    });
+  }
+}
+
 // receiver/swap/swap-parts.ts
 var failed = (kept, code, message2, extra = {}) => ({ ok: !1, kept, error: { code, message: message2 }, ...extra });
+function healthCheckFailed(error62, pool) {
+  return {
+    message: `the new version failed its health check: ${error62.message}`,
+    output: error62.output ?? pool.output()
+  };
+}
 async function attempt(fn) {
   try {
     await fn();
@@ -28648,6 +36676,137 @@ async function attempt(fn) {
   }
 }
 
+// receiver/swap/start-beside.ts
+function startBeside(cx, pool, exe) {
+  return cx.note("start"), attempt(
+    () => stepper(cx.emit)(
+      "start",
+      () => pool.start(exe),
+      () => `${cx.app.instances} new server(s) healthy beside the serving ones`
+    )
+  );
+}
+
+// receiver/swap/switch-servers.ts
+async function switchServers(cx, pool) {
+  cx.note("switch");
+  let ms = 0;
+  return await stepper(cx.emit)(
+    "switch",
+    () => {
+      let started = performance.now();
+      cx.pools.serve(pool), ms = performance.now() - started;
+    },
+    () => "new requests go to the new servers"
+  ), faultPoint("after-switch"), ms;
+}
+
+// receiver/swap/serve-exe-file.ts
+async function serveExeFile(cx, serving, stuck) {
+  let { app: app2, kept } = cx, message2 = `could not move the update into exeFile: ${stuck.message}`, back = cx.pools.next(), down = await startBeside(cx, back, app2.exeFile);
+  if (down) {
+    let still = `; exeFile's version did not start again (${down.message}), so the new one serves on from ${serving.exe}`;
+    return { ...failed(kept, "ERR_SWAP", message2 + still), holdMs: 0 };
+  }
+  let holdMs = await switchServers(cx, back);
+  return await retireServers(cx, serving), await pruneRunCopies(cx.runDir, back.exe), { ...failed(kept, "ERR_SWAP", message2, { rolledBack: !0 }), holdMs: Math.round(holdMs) };
+}
+
+// receiver/swap/watch-settle.ts
+async function watchSettle(pool, ms) {
+  let before = new Map(pool.status().map((s) => [s.instance, s.restarts])), deadline = Date.now() + ms;
+  for (; ; ) {
+    for (let server of pool.status())
+      if (server.state === "crashed" || server.restarts > (before.get(server.instance) ?? 0))
+        return `server #${server.instance} stopped within health.settle (${ms} ms) after it was healthy`;
+    if (Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, Math.min(50, deadline - Date.now())));
+  }
+}
+
+// receiver/swap/settle.ts
+async function settle(cx, pool) {
+  let ms = cx.app.health.settle;
+  return (await attempt(
+    () => stepper(cx.emit)(
+      "settle",
+      async () => {
+        let reason = await watchSettle(pool, ms);
+        if (reason) throw new Error(reason);
+      },
+      () => `every server stayed up for ${ms} ms`
+    )
+  ))?.message;
+}
+
+// receiver/swap/swap-exe.ts
+function swapExe(cx) {
+  let { app: app2, incoming, kept } = cx;
+  return stepper(cx.emit)(
+    "swap",
+    () => replaceExe(incoming.path, app2.exeFile, cx.replace),
+    () => `exeFile is now ${incoming.info.sha256.slice(0, 12)}` + (kept ? `; the old one is kept as release ${kept.id}` : "")
+  );
+}
+
+// receiver/swap/undo-overlap.ts
+async function undoOverlap(cx, failure2, output2) {
+  let { app: app2, kept } = cx, locked = locksRunningExe(cx.replace), outcome = (code, message2, rolledBack) => ({
+    ...failed(kept, code, message2, { output: output2, rolledBack }),
+    holdMs: 0
+  });
+  if (!kept && !locked)
+    return outcome(
+      failure2.code,
+      `${failure2.message}; there is no earlier release to roll back to`,
+      !1
+    );
+  cx.note("rollback");
+  let broken = await attempt(
+    () => stepper(cx.emit)(
+      "rollback",
+      async () => {
+        kept && !locked && await restoreRelease(cx.releases, kept, app2.exeFile, cx.replace), await pruneRunCopies(cx.runDir, cx.pool.exe);
+      },
+      () => kept && !locked ? `exeFile is release ${kept.id} again` : "exeFile was never touched"
+    )
+  );
+  return broken && kept ? outcome(
+    "ERR_ROLLBACK",
+    `${failure2.message}; the old servers serve on, but putting release ${kept.id} back into exeFile failed: ${broken.message}`,
+    !1
+  ) : outcome(failure2.code, failure2.message, kept !== void 0);
+}
+
+// receiver/swap/overlap-swap.ts
+async function overlapSwap(cx) {
+  let { app: app2, pool: old, kept } = cx, locked = locksRunningExe(cx.replace);
+  if (cx.note(locked ? "start" : "swap"), !locked) {
+    let stuck = await attempt(() => swapExe(cx));
+    if (stuck) {
+      let message2 = `could not move the update into exeFile: ${stuck.message}`;
+      return { ...failed(kept, "ERR_SWAP", message2), holdMs: 0 };
+    }
+  }
+  let next = cx.pools.next(), unhealthy = await startBeside(cx, next, locked ? await copyToRun(cx) : app2.exeFile);
+  if (faultPoint("after-start"), unhealthy) {
+    let { message: message2, output: output2 } = healthCheckFailed(unhealthy, next);
+    return undoOverlap(cx, { code: "ERR_HEALTH_CHECK", message: message2 }, output2);
+  }
+  let holdMs = await switchServers(cx, next), unstable = kept && app2.health.settle > 0 ? await settle(cx, next) : void 0;
+  if (unstable) {
+    holdMs += await switchServers(cx, old);
+    let output2 = next.output();
+    return await retireServers(cx, next), undoOverlap(cx, { code: "ERR_UNSTABLE", message: unstable }, output2);
+  }
+  if (await retireServers(cx, old), locked) {
+    cx.note("swap");
+    let stuck = await attempt(() => swapExe(cx));
+    if (stuck) return serveExeFile(cx, next, stuck);
+  }
+  return await pruneRunCopies(cx.runDir, next.exe), { ok: !0, kept, holdMs: Math.round(holdMs) };
+}
+
 // receiver/swap/roll-back.ts
 function rollBack(cx, kept) {
   let { app: app2, pool } = cx;
@@ -28655,7 +36814,7 @@ function rollBack(cx, kept) {
     () => stepper(cx.emit)(
       "rollback",
       async () => {
-        await pool.stop(), await restoreRelease(cx.releases, kept, app2.exeFile, cx.replace), await pool.start(app2.exeFile);
+        await stopServers(pool, cx.emit), await restoreRelease(cx.releases, kept, app2.exeFile, cx.replace), await pool.start(app2.exeFile);
       },
       () => `release ${kept.id} serves again`
     )
@@ -28664,21 +36823,11 @@ function rollBack(cx, kept) {
 
 // receiver/swap/replace-servers.ts
 async function replaceServers(cx) {
-  let { app: app2, pool, gate, incoming, kept, note, emit } = cx, step = stepper(emit);
+  let { app: app2, pool, kept, note, emit } = cx, step = stepper(emit);
   note("unload"), await step("unload", async () => {
-    if (!await gate.drain(app2.drainTimeoutMs)) {
-      let message3 = `requests still in flight after drainTimeout (${app2.drainTimeoutMs} ms); stopping anyway`;
-      emit({ type: "log", level: "warn", message: message3 });
-    }
-    await pool.stop();
+    await drainRequests(cx), await stopServers(pool, emit);
   }), faultPoint("after-unload"), note("swap");
-  let stuck = await attempt(
-    () => step(
-      "swap",
-      () => replaceExe(incoming.path, app2.exeFile, cx.replace),
-      () => `exeFile is now ${incoming.info.sha256.slice(0, 12)}` + (kept ? `; the old one is kept as release ${kept.id}` : "")
-    )
-  );
+  let stuck = await attempt(() => swapExe(cx));
   if (stuck) {
     let message3 = `could not move the update into exeFile: ${stuck.message}`, down = await attempt(() => step("reload", () => pool.start(app2.exeFile)));
     return failed(
@@ -28696,7 +36845,7 @@ async function replaceServers(cx) {
     )
   );
   if (faultPoint("after-reload"), !unhealthy) return { ok: !0, kept };
-  let output2 = unhealthy.output ?? pool.output(), message2 = `the new version failed its health check: ${unhealthy.message}`;
+  let { message: message2, output: output2 } = healthCheckFailed(unhealthy, pool);
   if (!kept)
     return failed(
       kept,
@@ -28714,17 +36863,20 @@ async function replaceServers(cx) {
 }
 
 // receiver/swap/swap-recorder.ts
-function swapRecorder(record2, run2, incoming, kept, emit) {
-  let write = (phase) => record2.write({
-    deployId: run2.deployId,
-    op: run2.op,
+function swapRecorder(record2, run3, incoming, kept, emit) {
+  let last, write = (phase) => record2.write({
+    deployId: run3.deployId,
+    op: run3.op,
     phase,
     kept: kept?.id,
-    oldSha256: run2.previous?.sha256,
+    oldSha256: run3.previous?.sha256,
     newSha256: incoming.info.sha256,
     startedAt: (/* @__PURE__ */ new Date()).toISOString()
   });
-  return write("hold"), (phase) => {
+  return (phase) => {
+    if (phase === last) return;
+    let first = last === void 0;
+    if (last = phase, first) return write(phase);
     try {
       write(phase);
     } catch (error62) {
@@ -28737,27 +36889,14 @@ function swapRecorder(record2, run2, incoming, kept, emit) {
   };
 }
 
-// receiver/swap/watch-settle.ts
-async function watchSettle(pool, ms) {
-  let before = new Map(pool.status().map((s) => [s.instance, s.restarts])), deadline = Date.now() + ms;
-  for (; ; ) {
-    for (let server of pool.status())
-      if (server.state === "crashed" || server.restarts > (before.get(server.instance) ?? 0))
-        return `server #${server.instance} stopped within health.settle (${ms} ms) after it was healthy`;
-    if (Date.now() >= deadline) return;
-    await new Promise((r) => setTimeout(r, Math.min(50, deadline - Date.now())));
-  }
-}
-
 // receiver/swap/hot-swap.ts
-async function hotSwap(parts, incoming, run2, emit) {
-  let { app: app2, releases, pool } = parts, kept = run2.previous ? await releases.keep(app2.exeFile, run2.previous) : void 0, note = swapRecorder(parts.record, run2, incoming, kept, emit), cx = { ...parts, incoming, kept, emit, note }, { value: outcome, holdMs } = await holdRequests(cx, () => replaceServers(cx));
+async function hotSwap(parts, incoming, run3, emit) {
+  let { app: app2, releases, pool } = parts, kept = run3.previous ? await releases.keep(app2.exeFile, run3.previous) : void 0, note = swapRecorder(parts.record, run3, incoming, kept, emit), cx = { ...parts, incoming, kept, emit, note };
+  if (app2.strategy === "overlap") return overlapSwap(cx);
+  note("hold");
+  let { value: outcome, holdMs } = await holdRequests(cx, () => replaceServers(cx));
   if (!outcome.ok || !kept || app2.health.settle === 0) return { ...outcome, holdMs };
-  let unstable = await stepper(emit)(
-    "settle",
-    () => watchSettle(pool, app2.health.settle),
-    (reason) => reason ?? `every server stayed up for ${app2.health.settle} ms`
-  );
+  let unstable = await settle(cx, pool);
   if (!unstable) return { ...outcome, holdMs };
   let output2 = pool.output(), back = await holdRequests(cx, () => rollBack(cx, kept)), error62 = back.value ? {
     code: "ERR_ROLLBACK",
@@ -28768,10 +36907,10 @@ async function hotSwap(parts, incoming, run2, emit) {
 
 // receiver/swap/beside-exe.ts
 import { stat as stat2 } from "node:fs/promises";
-import { dirname as dirname2 } from "node:path";
+import { dirname as dirname3 } from "node:path";
 var incomingPath = (exeFile) => `${exeFile}.hotswap-incoming`;
 async function besideExe(incoming, exeFile) {
-  let [from, to] = await Promise.all([stat2(incoming.path), stat2(dirname2(exeFile))]);
+  let [from, to] = await Promise.all([stat2(incoming.path), stat2(dirname3(exeFile))]);
   if (from.dev === to.dev) return incoming;
   let path = incomingPath(exeFile);
   if (await copyDurable(incoming.path, path) !== incoming.info.sha256)
@@ -28793,9 +36932,11 @@ async function runSwap(rt, op, incoming, ctx) {
   let parts = {
     app: app2,
     pool: rt.pool,
+    pools: rt.pools,
     gate: rt.gate,
     releases: rt.releases,
     record: rt.record,
+    runDir: rt.runDir,
     replace: rt.replace
   }, outcome;
   try {
@@ -28814,7 +36955,7 @@ async function runSwap(rt, op, incoming, ctx) {
   }
   outcome.ok && await rememberDigest(app2.exeFile, incoming.info.sha256).catch(() => {
   });
-  let now = outcome.ok ? incoming.info : outcome.rolledBack && outcome.kept ? versionOf(outcome.kept) : await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0;
+  let now = outcome.ok ? incoming.info : outcome.rolledBack && outcome.kept ? versionOf2(outcome.kept) : await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0;
   await rt.releases.prune(app2.keepReleases, outcome.kept ? [outcome.kept.id] : []);
   let durationMs = Math.round(performance.now() - ctx.startedAt);
   journal.append({
@@ -28846,7 +36987,7 @@ async function runSwap(rt, op, incoming, ctx) {
     ...outcome.output ? { output: outcome.output } : {}
   };
 }
-function versionOf({ sha256: sha2562, size: size2, mtime, version: version2 }) {
+function versionOf2({ sha256: sha2562, size: size2, mtime, version: version2 }) {
   return { sha256: sha2562, size: size2, mtime, ...version2 ? { version: version2 } : {} };
 }
 
@@ -28888,58 +37029,16 @@ function swapOperation(rt) {
   };
 }
 
-// receiver/staging/stage-upload.ts
-import { createHash as createHash3, randomBytes as randomBytes3 } from "node:crypto";
-import { chmod, open as open3, rename, unlink } from "node:fs/promises";
-import { basename, dirname as dirname3, join } from "node:path";
-var STAGING_TMP = ".hotswap-upload-";
-async function stageUpload(body, options) {
-  let { updateFile, length, sha256: sha2562 } = options, tmp = join(
-    dirname3(updateFile),
-    `${STAGING_TMP}${basename(updateFile)}-${randomBytes3(6).toString("hex")}`
-  ), file2 = await open3(tmp, "wx", 493).catch((error62) => {
-    throw new HttpError(500, "ERR_STAGING", `cannot create ${tmp}: ${error62.code ?? error62.message}`);
-  }), received = 0;
-  try {
-    let hash2 = createHash3("sha256");
-    for await (let chunk of slowUploadGuard(
-      body,
-      options.idleTimeoutMs,
-      options.minBytesPerSecond ?? 0
-    )) {
-      if (received += chunk.length, received > length)
-        throw new HttpError(
-          400,
-          "ERR_SIZE_MISMATCH",
-          `body is longer than its Content-Length (${length})`
-        );
-      hash2.update(chunk), await file2.write(chunk), options.onProgress?.(received);
-    }
-    if (received < length)
-      throw new HttpError(
-        400,
-        "ERR_UPLOAD_ABORTED",
-        `upload ended after ${received} of ${length} bytes`
-      );
-    let digest = hash2.digest("hex");
-    if (sha2562 !== void 0 && digest !== sha2562)
-      throw new HttpError(
-        400,
-        "ERR_DIGEST_MISMATCH",
-        `the body's SHA-256 is ${digest}, the X-Hotswap-Sha256 header says ${sha2562}`
-      );
-    return await file2.sync(), await file2.close(), await chmod(tmp, 493), await rename(tmp, updateFile), await fsyncDir(dirname3(updateFile)), { size: received, sha256: digest };
-  } catch (error62) {
-    throw await file2.close().catch(() => {
-    }), await unlink(tmp).catch(() => {
-    }), asHttpError(error62, received, length);
-  }
-}
+// receiver/staging/slow-upload-guard.ts
 async function* slowUploadGuard(body, ms, minRate) {
-  let chunks = body[Symbol.asyncIterator](), needed = Math.max(1, Math.floor(minRate * ms / 1e3)), windowEnds = Date.now() + ms, inWindow = 0, pending = chunks.next();
+  let chunks = body[Symbol.asyncIterator](), needed = Math.max(1, Math.floor(minRate * ms / 1e3)), windowEnds = Date.now() + ms, inWindow = 0, next = () => {
+    let read = chunks.next();
+    return read.catch(() => {
+    }), read;
+  }, pending = next();
   for (; ; ) {
     let timer, wait = Math.max(0, windowEnds - Date.now()), late = new Promise(
-      (resolve3) => timer = setTimeout(() => resolve3("late"), wait)
+      (resolve5) => timer = setTimeout(() => resolve5("late"), wait)
     ), step = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
     if (step === "late") {
       if (inWindow < needed) {
@@ -28952,21 +37051,79 @@ async function* slowUploadGuard(body, ms, minRate) {
       continue;
     }
     if (step.done) return;
-    inWindow += step.value.length, pending = chunks.next(), yield step.value;
+    inWindow += step.value.length, pending = next(), yield step.value;
   }
 }
-function asHttpError(error62, received, length) {
-  if (error62 instanceof HttpError) return error62;
-  let code = error62.code;
-  return code === "ENOSPC" || code === "EDQUOT" ? new HttpError(
-    507,
-    "ERR_DISK_FULL",
-    `the disk holding updateFile is full after ${received} of ${length} bytes; free space and deploy again`
-  ) : code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || error62.message === "aborted" ? new HttpError(
-    400,
-    "ERR_UPLOAD_ABORTED",
-    `upload ended after ${received} of ${length} bytes`
-  ) : new HttpError(500, "ERR_STAGING", `staging failed: ${error62.message}`);
+
+// receiver/staging/write-staged.ts
+import { createHash as createHash3, randomBytes as randomBytes4 } from "node:crypto";
+import { chmod, open as open4, rename, unlink } from "node:fs/promises";
+import { basename as basename2, dirname as dirname4, join as join2 } from "node:path";
+var STAGING_TMP = ".hotswap-upload-";
+async function writeStaged(chunks, updateFile, checks = {}) {
+  let tmp = join2(
+    dirname4(updateFile),
+    `${STAGING_TMP}${basename2(updateFile)}-${randomBytes4(6).toString("hex")}`
+  ), file2 = await open4(tmp, "wx", 493).catch((error62) => {
+    throw new HttpError(500, "ERR_STAGING", `cannot create ${tmp}: ${error62.code ?? error62.message}`);
+  }), size2 = 0;
+  try {
+    let hash2 = createHash3("sha256");
+    for await (let chunk of chunks)
+      size2 += chunk.length, checks.onChunk?.(size2), hash2.update(chunk), await file2.write(chunk);
+    let sha2562 = hash2.digest("hex");
+    return checks.beforeCommit?.(size2, sha2562), await file2.sync(), await file2.close(), await chmod(tmp, 493), await rename(tmp, updateFile), await fsyncDir(dirname4(updateFile)), { size: size2, sha256: sha2562 };
+  } catch (error62) {
+    await file2.close().catch(() => {
+    }), await unlink(tmp).catch(() => {
+    });
+    let code = error62.code;
+    if (code === "ENOSPC" || code === "EDQUOT") {
+      let when2 = checks.describe?.(size2) ?? `${size2} bytes`;
+      throw new HttpError(
+        507,
+        "ERR_DISK_FULL",
+        `the disk holding updateFile is full after ${when2}; free space and upload again`
+      );
+    }
+    throw error62;
+  }
+}
+
+// receiver/staging/stage-upload.ts
+async function stageUpload(body, options) {
+  let { updateFile, length, sha256: sha2562 } = options, received = (size3) => `${size3} of ${length} bytes`, size2 = 0;
+  try {
+    return await writeStaged(
+      slowUploadGuard(body, options.idleTimeoutMs, options.minBytesPerSecond ?? 0),
+      updateFile,
+      {
+        onChunk(n) {
+          if (size2 = n, n > length)
+            throw new HttpError(
+              400,
+              "ERR_SIZE_MISMATCH",
+              `body is longer than its Content-Length (${length})`
+            );
+        },
+        beforeCommit(n, digest) {
+          if (n < length)
+            throw new HttpError(400, "ERR_UPLOAD_ABORTED", `upload ended after ${received(n)}`);
+          if (sha2562 !== void 0 && digest !== sha2562)
+            throw new HttpError(
+              400,
+              "ERR_DIGEST_MISMATCH",
+              `the body's SHA-256 is ${digest}, the X-Hotswap-Sha256 header says ${sha2562}`
+            );
+        },
+        describe: received
+      }
+    );
+  } catch (error62) {
+    if (error62 instanceof HttpError) throw error62;
+    let code = error62.code;
+    throw code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || error62.message === "aborted" ? new HttpError(400, "ERR_UPLOAD_ABORTED", `upload ended after ${received(size2)}`) : new HttpError(500, "ERR_STAGING", `staging failed: ${error62.message}`);
+  }
 }
 
 // receiver/runtime/upload-operation.ts
@@ -29059,9 +37216,9 @@ async function releaseId(c) {
 }
 
 // receiver/runtime/deploy-id.ts
-import { randomBytes as randomBytes4 } from "node:crypto";
+import { randomBytes as randomBytes5 } from "node:crypto";
 function newDeployId(now = /* @__PURE__ */ new Date()) {
-  return `d-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes4(3).toString("hex")}`;
+  return `d-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes5(3).toString("hex")}`;
 }
 
 // receiver/admin/operations/hold-by-hand.ts
@@ -29089,7 +37246,7 @@ function holdByHand(op) {
 }
 
 // receiver/runtime/start-operation.ts
-async function startOperation(rt, op, who, listen, prepare, run2) {
+async function startOperation(rt, op, who, listen, prepare, run3) {
   let deployId = newDeployId(), busy = rt.lock.busy;
   if (!rt.lock.tryAcquire(deployId))
     throw new HttpError(
@@ -29097,9 +37254,9 @@ async function startOperation(rt, op, who, listen, prepare, run2) {
       "ERR_BUSY",
       `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`
     );
-  let warned = !1, emit = (event) => {
+  let warned = !1, prepared = !1, early = [], log = (event) => prepared ? rt.journal.log(deployId, event) : early.push(event), emit = (event) => {
     for (let deliver of [
-      () => rt.journal.log(deployId, event),
+      () => log(event),
       () => rt.feed.emit("event", { app: rt.config.name, deployId, op, event }),
       () => listen?.(event)
     ])
@@ -29117,7 +37274,13 @@ async function startOperation(rt, op, who, listen, prepare, run2) {
   } catch (error62) {
     throw rt.lock.release(deployId), error62;
   }
-  let done = run2(ctx).catch((error62) => {
+  prepared = !0;
+  for (let event of early.splice(0))
+    try {
+      log(event);
+    } catch {
+    }
+  let done = run3(ctx).catch((error62) => {
     rt.log("error", `${op} ${deployId} failed: ${error62.stack ?? error62.message}`);
     let durationMs = Math.round(performance.now() - ctx.startedAt);
     return {
@@ -29140,7 +37303,7 @@ async function startOperation(rt, op, who, listen, prepare, run2) {
 // receiver/admin/operations/start-from-admin.ts
 function startFromAdmin(build) {
   return async function(c) {
-    let rt = c.var.adminApp, { op, prepare, run: run2 } = await build(c), { deployId } = await startOperation(rt, op, ADMIN_WHO, void 0, prepare, run2);
+    let rt = c.var.adminApp, { op, prepare, run: run3 } = await build(c), { deployId } = await startOperation(rt, op, ADMIN_WHO, void 0, prepare, run3);
     return wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json({ deployId, op, app: rt.config.name }, 202);
   };
 }
@@ -29320,8 +37483,8 @@ function liveEvents(receiver) {
 `)),
         HEARTBEAT_MS
       ), expiry;
-      await new Promise((resolve3) => {
-        stream2.onAbort(resolve3), expiry = setTimeout(resolve3, Math.min(expires - Date.now(), 2 ** 31 - 1));
+      await new Promise((resolve5) => {
+        stream2.onAbort(resolve5), expiry = setTimeout(resolve5, Math.min(expires - Date.now(), 2 ** 31 - 1));
       }), clearInterval(heartbeat), clearTimeout(expiry), feeds.forEach((feed) => feed.off("event", forward2)), await queue;
     });
   };
@@ -29586,9 +37749,9 @@ function ServersTable({ servers }) {
 }
 
 // receiver/admin/pages/version-card.tsx
-function VersionCard({ kind, label: label2, version: version2, empty, children }) {
+function VersionCard({ kind, label: label3, version: version2, empty, children }) {
   return /* @__PURE__ */ jsxDEV("div", { class: `card ${version2 ? kind : "empty"}`, "data-card": kind, children: [
-    /* @__PURE__ */ jsxDEV("span", { class: "label", children: label2 }),
+    /* @__PURE__ */ jsxDEV("span", { class: "label", children: label3 }),
     version2 ? /* @__PURE__ */ jsxDEV(Fragment, { children: [
       /* @__PURE__ */ jsxDEV("span", { class: "big", "data-version": !0, children: version2.version ?? "(no version text)" }),
       /* @__PURE__ */ jsxDEV("dl", { class: "facts", children: [
@@ -29796,14 +37959,14 @@ function logPage(receiver) {
   return async function(c) {
     let deployId = c.req.param("deployId") ?? "", entries = (await receiver.journal.recent(void 0, 5e3)).filter(
       (e) => e.deployId === deployId
-    ), text = receiver.journal.readLog(deployId);
-    if (!entries.length && text === void 0)
+    ), text2 = receiver.journal.readLog(deployId);
+    if (!entries.length && text2 === void 0)
       throw new AdminError(
         404,
         "ERR_NO_LOG",
         `no journal entry ${JSON.stringify(deployId.slice(0, 80))}`
       );
-    let events = (text ?? "").split(`
+    let events = (text2 ?? "").split(`
 `).filter(Boolean).flatMap((line) => {
       try {
         return [JSON.parse(line)];
@@ -29818,22 +37981,22 @@ function logPage(receiver) {
 }
 
 // receiver/admin/session/session-key.ts
-import { createHmac, randomBytes as randomBytes5 } from "node:crypto";
+import { createHmac, randomBytes as randomBytes6 } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 var KEY_BYTES = 32;
 function loadSessionKey(dataDir, passwordHash) {
-  let file2 = join2(dataDir, "admin-session.key"), key2;
+  let file2 = join3(dataDir, "admin-session.key"), key2;
   try {
     key2 = readFileSync(file2);
   } catch (error62) {
     if (error62.code !== "ENOENT") throw error62;
   }
-  return key2?.length !== KEY_BYTES && (key2 = randomBytes5(KEY_BYTES), mkdirSync(dataDir, { recursive: !0 }), writeFileSync3(file2, key2, { mode: 384 })), chmodSync(file2, 384), createHmac("sha256", key2).update(`hotswap admin session\0${passwordHash}`).digest();
+  return key2?.length !== KEY_BYTES && (key2 = randomBytes6(KEY_BYTES), mkdirSync(dataDir, { recursive: !0 }), writeFileSync3(file2, key2, { mode: 384 })), chmodSync(file2, 384), createHmac("sha256", key2).update(`hotswap admin session\0${passwordHash}`).digest();
 }
 
 // receiver/admin/session/sessions.ts
-import { createHmac as createHmac2, randomBytes as randomBytes6, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
+import { createHmac as createHmac2, randomBytes as randomBytes7, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
 var LOGIN_FORM_MS = 60 * 6e4, Sessions = class {
   constructor(key2, ttlMs) {
     this.key = key2;
@@ -29843,7 +38006,7 @@ var LOGIN_FORM_MS = 60 * 6e4, Sessions = class {
   ttlMs;
   revoked = /* @__PURE__ */ new Map();
   issue(signedIn) {
-    let session = { exp: Date.now() + (signedIn ? this.ttlMs : LOGIN_FORM_MS), csrf: randomBytes6(24).toString("base64url"), signedIn }, payload = Buffer.from(JSON.stringify(session)).toString("base64url");
+    let session = { exp: Date.now() + (signedIn ? this.ttlMs : LOGIN_FORM_MS), csrf: randomBytes7(24).toString("base64url"), signedIn }, payload = Buffer.from(JSON.stringify(session)).toString("base64url");
     return { session, value: `${payload}.${this.sign(payload)}` };
   }
   read(value) {
@@ -29874,12 +38037,660 @@ var LOGIN_FORM_MS = 60 * 6e4, Sessions = class {
 function createAdmin(receiver) {
   let settings = receiver.config.admin;
   if (!settings) throw new Error("createAdmin needs the config's admin key (admin.passwordHash)");
-  let key2 = loadSessionKey(receiver.config.data, settings.passwordHash), sessions = new Sessions(key2, settings.sessionTtl), meter = new RateMeter(receiver), log = createLog("admin"), page = requireSignIn("redirect"), call = requireSignIn("401"), csrf = checkCsrf(), app2 = findApp(receiver), admin2 = new Hono3();
-  admin2.use("*", adminHeaders(), readSession(sessions)), admin2.get("/login", showLogin(sessions)), admin2.post("/login", limitLogins(), csrf, signIn(sessions, settings.passwordHash)), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page, dashboard(receiver, meter)), admin2.get("/apps/:app", page, app2, appPanel(meter)), admin2.get("/log/:deployId", page, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver));
+  let key2 = loadSessionKey(receiver.config.data, settings.passwordHash), sessions = new Sessions(key2, settings.sessionTtl), meter = new RateMeter(receiver), log = createLog("admin"), page2 = requireSignIn("redirect"), call = requireSignIn("401"), csrf = checkCsrf(), app2 = findApp(receiver), admin2 = new Hono3();
+  admin2.use("*", adminHeaders(), readSession(sessions)), admin2.get("/login", showLogin(sessions)), admin2.post("/login", limitLogins(), csrf, signIn(sessions, settings.passwordHash)), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page2, dashboard(receiver, meter)), admin2.get("/apps/:app", page2, app2, appPanel(meter)), admin2.get("/log/:deployId", page2, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver));
   for (let [name, build] of Object.entries(ADMIN_OPERATIONS))
     admin2.post(`/apps/:app/${name}`, call, csrf, app2, startFromAdmin(build));
   return admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release")), admin2.onError((error62, c) => answerError(error62, c, log)), admin2;
 }
+
+// receiver/legacy/auth/basic-challenge.ts
+function basicChallenge(app2) {
+  return `Basic realm="Hotswap ${app2}", charset="UTF-8"`;
+}
+
+// receiver/legacy/auth/legacy-sign-in.ts
+import { randomBytes as randomBytes8 } from "node:crypto";
+
+// receiver/legacy/auth/basic-credentials.ts
+function basicCredentials(header) {
+  let match2 = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header ?? "");
+  if (!match2) return;
+  let decoded = Buffer.from(match2[1], "base64").toString("utf8"), colon = decoded.indexOf(":");
+  if (!(colon < 1))
+    return { name: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+// receiver/legacy/auth/legacy-sign-in.ts
+function legacySignIn(failures) {
+  let queue = Promise.resolve(), decoy, oneAtATime = (task) => {
+    let run3 = queue.then(task, task);
+    return queue = run3.catch(() => {
+    }), run3;
+  };
+  return async function(authorization, address2, users) {
+    let wait = failures.retryAfter(address2);
+    if (wait)
+      throw new HttpError(
+        429,
+        "ERR_RATE_LIMITED",
+        `too many failed sign-ins from ${address2}; try again in ${wait} s`,
+        wait
+      );
+    let given = basicCredentials(authorization);
+    if (!given)
+      throw new HttpError(
+        401,
+        "ERR_NO_CREDENTIALS",
+        "sign in with a user of this app's legacy.users (HTTP Basic)"
+      );
+    let user = users.find((u) => u.name.toLowerCase() === given.name.toLowerCase());
+    decoy ??= hashPassword(randomBytes8(16).toString("hex"));
+    let hash2 = user?.passwordHash ?? await decoy, ok = await oneAtATime(() => verifyPassword(given.password, hash2)).catch(() => !1);
+    if (!user || !ok)
+      throw failures.fail(address2), new HttpError(401, "ERR_BAD_CREDENTIALS", "wrong user name or password");
+    return user.name;
+  };
+}
+
+// receiver/legacy/auth/refuse-unasked.ts
+function refuseUnasked(request2, audience) {
+  if (/prefetch|prerender/i.test(request2.secPurpose ?? ""))
+    throw refusal(`Sec-Purpose: ${request2.secPurpose}`, "a prefetch");
+  let site = request2.secFetchSite?.toLowerCase();
+  if (site !== void 0) {
+    if (site === "same-origin" || site === "none") return;
+    throw refusal(`Sec-Fetch-Site: ${site}`, "a page on another site");
+  }
+  if (request2.origin === void 0) return;
+  let allowed = /* @__PURE__ */ new Set([request2.host?.toLowerCase(), new URL(audience).host.toLowerCase()]), from;
+  try {
+    from = new URL(request2.origin).host.toLowerCase();
+  } catch {
+    from = void 0;
+  }
+  if (!from || !allowed.has(from))
+    throw refusal(`Origin: ${request2.origin.slice(0, 100)}`, "a page on another site");
+}
+function refusal(header, who) {
+  return new HttpError(
+    403,
+    "ERR_NOT_ASKED",
+    `refused a request ${who} made (${header}); open the link itself, or use wwHttp or curl`
+  );
+}
+
+// receiver/legacy/find-legacy-app.ts
+function findLegacyApp(apps, name) {
+  let lower = name.toLowerCase(), rt = apps.get(name) ?? [...apps.values()].find((a) => a.config.name.toLowerCase() === lower);
+  return rt?.config.legacy ? rt : void 0;
+}
+
+// receiver/legacy/legacy-link.ts
+var LINKS = /* @__PURE__ */ new Map([
+  ["uploadexe.wc", "upload"],
+  ["updateexe.wc", "update"],
+  ["wc.wc?_maintain~uploadexe", "upload"],
+  ["wc.wc?wwmaint~fileupload", "upload"],
+  ["wc.wc?_maintain~updateexe", "update"],
+  ["wc.wc?_maintain~updatedexe", "update"]
+]);
+function legacyLink(segment, rawQuery) {
+  let name = segment.toLowerCase();
+  if (name !== "wc.wc") return LINKS.get(name);
+  let query = rawQuery.replace(/^\?/, "").split("&")[0];
+  try {
+    query = decodeURIComponent(query);
+  } catch {
+    return;
+  }
+  let [process2, method] = query.toLowerCase().split("~");
+  return LINKS.get(`wc.wc?${process2}~${method}`);
+}
+
+// receiver/legacy/pages/legacy-layout.tsx
+var STYLES2 = `
+body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:52rem;padding:0 1rem;color:#1d2430}
+h1{font-size:1.5rem;margin:0 0 1rem}h1.ok{color:#146c2e}h1.failed{color:#a4161a}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{color:#5b6473}dd{margin:0}
+code,pre{font:13px/1.4 ui-monospace,monospace;word-break:break-all}pre{background:#f3f4f6;padding:.75rem;overflow:auto}
+footer{margin-top:2rem;color:#5b6473;font-size:13px}`, LEGACY_PAGE_HEADERS = {
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store"
+};
+function LegacyLayout(props) {
+  return /* @__PURE__ */ jsxDEV(Fragment, { children: [
+    raw("<!DOCTYPE html>"),
+    /* @__PURE__ */ jsxDEV("html", { lang: "en", children: [
+      /* @__PURE__ */ jsxDEV("head", { children: [
+        /* @__PURE__ */ jsxDEV("meta", { charset: "utf-8" }),
+        /* @__PURE__ */ jsxDEV("meta", { name: "robots", content: "noindex" }),
+        /* @__PURE__ */ jsxDEV("title", { children: `${props.title} · ${props.app} · Hotswap` }),
+        /* @__PURE__ */ jsxDEV("style", { dangerouslySetInnerHTML: { __html: STYLES2 } })
+      ] }),
+      /* @__PURE__ */ jsxDEV("body", { children: [
+        /* @__PURE__ */ jsxDEV("main", { children: props.children }),
+        /* @__PURE__ */ jsxDEV("footer", { children: [
+          "Hotswap receiver · app ",
+          /* @__PURE__ */ jsxDEV("code", { children: props.app }),
+          " · Web Connection links"
+        ] })
+      ] })
+    ] })
+  ] });
+}
+
+// receiver/legacy/pages/failed-page.tsx
+function FailedPage(props) {
+  let title2 = props.link === "upload" ? "Upload failed" : "Exe Update failed";
+  return /* @__PURE__ */ jsxDEV(LegacyLayout, { title: title2, app: props.app, children: [
+    /* @__PURE__ */ jsxDEV("h1", { class: "failed", children: title2 }),
+    /* @__PURE__ */ jsxDEV("p", { children: props.message }),
+    /* @__PURE__ */ jsxDEV("dl", { children: [
+      /* @__PURE__ */ jsxDEV("dt", { children: "Status" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: [
+        props.status,
+        " ",
+        /* @__PURE__ */ jsxDEV("code", { children: props.code })
+      ] }),
+      props.rolledBack !== void 0 && /* @__PURE__ */ jsxDEV(Fragment, { children: [
+        /* @__PURE__ */ jsxDEV("dt", { children: "Running now" }),
+        /* @__PURE__ */ jsxDEV("dd", { children: props.rolledBack ? "the exe from before, which serves again" : "see the message" })
+      ] }),
+      props.deployId && /* @__PURE__ */ jsxDEV(Fragment, { children: [
+        /* @__PURE__ */ jsxDEV("dt", { children: "Deploy id" }),
+        /* @__PURE__ */ jsxDEV("dd", { children: /* @__PURE__ */ jsxDEV("code", { children: props.deployId }) })
+      ] })
+    ] }),
+    props.output?.length ? /* @__PURE__ */ jsxDEV("pre", { children: props.output.join(`
+`) }) : null
+  ] });
+}
+
+// receiver/legacy/pages/version-rows.tsx
+function VersionRows({ info }) {
+  return /* @__PURE__ */ jsxDEV(Fragment, { children: [
+    /* @__PURE__ */ jsxDEV("dt", { children: "Write date" }),
+    /* @__PURE__ */ jsxDEV("dd", { children: /* @__PURE__ */ jsxDEV("time", { datetime: info.mtime, children: when(info.mtime) }) }),
+    /* @__PURE__ */ jsxDEV("dt", { children: "Version" }),
+    /* @__PURE__ */ jsxDEV("dd", { children: info.version ?? "(the file reports none)" }),
+    info.fileVersion && /* @__PURE__ */ jsxDEV(Fragment, { children: [
+      /* @__PURE__ */ jsxDEV("dt", { children: "File version" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: info.fileVersion })
+    ] }),
+    info.productVersion && /* @__PURE__ */ jsxDEV(Fragment, { children: [
+      /* @__PURE__ */ jsxDEV("dt", { children: "Product version" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: [
+        info.productName ? `${info.productName} ` : "",
+        info.productVersion
+      ] })
+    ] }),
+    /* @__PURE__ */ jsxDEV("dt", { children: "Size" }),
+    /* @__PURE__ */ jsxDEV("dd", { children: [
+      bytes(info.size),
+      " (",
+      info.size,
+      " bytes)"
+    ] }),
+    /* @__PURE__ */ jsxDEV("dt", { children: "SHA-256" }),
+    /* @__PURE__ */ jsxDEV("dd", { children: /* @__PURE__ */ jsxDEV("code", { children: info.sha256 }) })
+  ] });
+}
+
+// receiver/legacy/pages/updated-page.tsx
+function UpdatedPage({ app: app2, exeFile, result }) {
+  return /* @__PURE__ */ jsxDEV(LegacyLayout, { title: "Exe Updated", app: app2, children: [
+    /* @__PURE__ */ jsxDEV("h1", { class: "ok", children: "Exe Updated" }),
+    /* @__PURE__ */ jsxDEV("p", { children: [
+      /* @__PURE__ */ jsxDEV("code", { children: exeFile }),
+      " is the uploaded file now, and its servers answer."
+    ] }),
+    /* @__PURE__ */ jsxDEV("dl", { children: [
+      /* @__PURE__ */ jsxDEV(VersionRows, { info: result.version }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Before" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: result.previous ? `${result.previous.version ?? "no version"}, sha256 ${result.previous.sha256.slice(0, 12)}` : "nothing" }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Requests held" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: [
+        result.holdMs,
+        " ms"
+      ] }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Took" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: [
+        result.durationMs,
+        " ms"
+      ] }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Deploy id" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: /* @__PURE__ */ jsxDEV("code", { children: result.deployId }) })
+    ] })
+  ] });
+}
+
+// receiver/legacy/pages/uploaded-page.tsx
+function UploadedPage({ app: app2, updateFile, filename, result }) {
+  return /* @__PURE__ */ jsxDEV(LegacyLayout, { title: "File has been uploaded", app: app2, children: [
+    /* @__PURE__ */ jsxDEV("h1", { class: "ok", children: "File has been uploaded" }),
+    /* @__PURE__ */ jsxDEV("p", { children: [
+      filename ? /* @__PURE__ */ jsxDEV("code", { children: filename }) : "The File field",
+      " is staged at UpdateFile",
+      " ",
+      /* @__PURE__ */ jsxDEV("code", { children: updateFile }),
+      ". The running exe has not changed yet."
+    ] }),
+    /* @__PURE__ */ jsxDEV("dl", { children: [
+      /* @__PURE__ */ jsxDEV(VersionRows, { info: result.version }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Deploy id" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: /* @__PURE__ */ jsxDEV("code", { children: result.deployId }) })
+    ] }),
+    /* @__PURE__ */ jsxDEV("p", { children: [
+      /* @__PURE__ */ jsxDEV("a", { href: "UpdateExe.wc", children: "UpdateExe.wc" }),
+      " swaps it in: hold, unload, swap, reload, release."
+    ] })
+  ] });
+}
+
+// receiver/legacy/multipart/byte-scanner.ts
+var EMPTY = Buffer.alloc(0), ByteScanner = class {
+  constructor(chunks, limit, prefix = EMPTY) {
+    this.chunks = chunks;
+    this.limit = limit;
+    this.buf = prefix;
+  }
+  chunks;
+  limit;
+  buf;
+  ended = !1;
+  read = 0;
+  /** The bytes before `needle`, consumed with it; for short things (header lines) only. */
+  async until(needle, max, what) {
+    let from = 0;
+    for (; ; ) {
+      let at = this.buf.indexOf(needle, from);
+      if (at !== -1) {
+        let before = this.buf.subarray(0, at);
+        return this.buf = this.buf.subarray(at + needle.length), before;
+      }
+      if (this.buf.length > max)
+        throw new HttpError(400, "ERR_MULTIPART", `${what} is longer than ${max} bytes`);
+      from = Math.max(0, this.buf.length - needle.length + 1), await this.fill(what);
+    }
+  }
+  /** The next `n` bytes, left in place. */
+  async peek(n, what) {
+    for (; this.buf.length < n; ) await this.fill(what);
+    return this.buf.subarray(0, n);
+  }
+  /** Every byte before `delimiter`, chunk by chunk as it arrives; the delimiter is consumed. */
+  async *through(delimiter, what) {
+    for (; ; ) {
+      let at = this.buf.indexOf(delimiter);
+      if (at !== -1) {
+        let last = this.buf.subarray(0, at);
+        this.buf = this.buf.subarray(at + delimiter.length), last.length && (yield last);
+        return;
+      }
+      let keep = delimiterStart(this.buf, delimiter), safe = this.buf.subarray(0, this.buf.length - keep);
+      this.buf = this.buf.subarray(this.buf.length - keep), safe.length && (yield safe), await this.fill(what);
+    }
+  }
+  async fill(what) {
+    let next = this.ended ? void 0 : await this.chunks.next();
+    if (!next || next.done)
+      throw this.ended = !0, new HttpError(400, "ERR_UPLOAD_ABORTED", `the upload ended inside ${what}`);
+    if (this.read += next.value.length, this.read > this.limit)
+      throw new HttpError(413, "ERR_TOO_LARGE", `the form is larger than ${this.limit} bytes`);
+    this.buf = this.buf.length ? Buffer.concat([this.buf, next.value]) : next.value;
+  }
+};
+function delimiterStart(buf, delimiter) {
+  let from = Math.max(0, buf.length - delimiter.length + 1);
+  for (let at = buf.indexOf(delimiter[0], from); at !== -1; at = buf.indexOf(delimiter[0], at + 1))
+    if (buf.subarray(at).equals(delimiter.subarray(0, buf.length - at))) return buf.length - at;
+  return 0;
+}
+
+// receiver/legacy/multipart/file-part.ts
+var CRLF = Buffer.from(`\r
+`), MAX_HEADER_LINE = 8 * 1024, MAX_HEADERS = 64;
+async function filePart(body, boundary, field, limit) {
+  let delimiter = Buffer.from(`\r
+--${boundary}`), scanner = new ByteScanner(body[Symbol.asyncIterator](), limit, CRLF);
+  for await (let _ of scanner.through(delimiter, "the form's preamble")) ;
+  for (; ; ) {
+    if ((await scanner.peek(2, "the form")).toString("latin1") === "--") return;
+    let padding = await scanner.until(CRLF, 256, "a delimiter line");
+    if (!/^[ \t]*$/.test(padding.toString("latin1")))
+      throw new HttpError(400, "ERR_MULTIPART", "a delimiter line has text after the boundary");
+    let disposition = (await headers(scanner)).get("content-disposition") ?? "", name = param(disposition, "name"), data = scanner.through(delimiter, `the form's ${JSON.stringify(name ?? "")} field`);
+    if (name?.toLowerCase() === field.toLowerCase())
+      return { filename: param(disposition, "filename")?.split(/[\\/]/).pop() || void 0, data };
+    for await (let _ of data) ;
+  }
+}
+async function headers(scanner) {
+  let found = /* @__PURE__ */ new Map();
+  for (let count2 = 0; ; count2++) {
+    let line = (await scanner.until(CRLF, MAX_HEADER_LINE, "a part's headers")).toString("utf8");
+    if (!line) return found;
+    if (count2 === MAX_HEADERS)
+      throw new HttpError(400, "ERR_MULTIPART", `a part has more than ${MAX_HEADERS} headers`);
+    let colon = line.indexOf(":");
+    colon > 0 && found.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+}
+function param(disposition, key2) {
+  let match2 = new RegExp(`;\\s*${key2}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]*))`, "i").exec(
+    disposition
+  );
+  if (match2)
+    return match2[1] !== void 0 ? match2[1].replaceAll('\\"', '"') : match2[2];
+}
+
+// receiver/legacy/multipart/form-boundary.ts
+function formBoundary(contentType2) {
+  let form2 = /^multipart\/form-data\s*(;.*)?$/i.exec(contentType2?.trim() ?? "");
+  if (!form2)
+    throw new HttpError(
+      415,
+      "ERR_MEDIA_TYPE",
+      'send the exe as a multipart form with the field File: wwHttp nHttpPostMode = 2 and AddPostKey("File", lcFile, .T.), or curl -F "File=@FILE"'
+    );
+  let boundary = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))\s*(?:;|$)/i.exec(
+    form2[1] ?? ""
+  ), value = boundary?.[1] ?? boundary?.[2];
+  if (!value)
+    throw new HttpError(
+      400,
+      "ERR_MULTIPART",
+      "the multipart/form-data Content-Type names no boundary (1 to 70 characters)"
+    );
+  return value;
+}
+
+// receiver/legacy/staging/stage-part.ts
+async function stagePart(chunks, { updateFile, maxSize }) {
+  try {
+    return await writeStaged(chunks, updateFile, {
+      onChunk(size2) {
+        if (size2 > maxSize)
+          throw new HttpError(
+            413,
+            "ERR_TOO_LARGE",
+            `the File field is larger than this app's maxUploadSize (${maxSize} bytes)`
+          );
+      },
+      beforeCommit(size2) {
+        if (size2 === 0)
+          throw new HttpError(
+            400,
+            "ERR_EMPTY_FILE",
+            "the File field is empty: choose the exe to upload"
+          );
+      }
+    });
+  } catch (error62) {
+    throw error62 instanceof HttpError ? error62 : new HttpError(500, "ERR_STAGING", `staging failed: ${error62.message}`);
+  }
+}
+
+// receiver/legacy/upload-form-operation.ts
+var FORM_OVERHEAD = 1024 * 1024;
+function uploadFormOperation(rt, form2) {
+  let app2 = rt.config, boundary = formBoundary(form2.contentType), limit = app2.maxUploadSize + FORM_OVERHEAD;
+  if (form2.contentLength !== void 0 && Number(form2.contentLength) > limit)
+    throw new HttpError(
+      413,
+      "ERR_TOO_LARGE",
+      `the form is ${form2.contentLength} bytes; maxUploadSize of this app is ${app2.maxUploadSize} bytes`
+    );
+  let filename, staged;
+  return {
+    op: "upload",
+    filename: () => filename,
+    prepare: async (ctx) => {
+      let started = performance.now();
+      ctx.emit({ type: "step", step: "upload", state: "start" });
+      let { idleTimeoutMs, minBytesPerSecond } = rt.uploadLimits, body = slowUploadGuard(form2.body, idleTimeoutMs, minBytesPerSecond), part = await filePart(body, boundary, "File", limit);
+      if (!part)
+        throw new HttpError(400, "ERR_NO_FILE", 'the form has no field named "File"');
+      filename = part.filename;
+      let { size: size2, sha256: sha2562 } = await stagePart(part.data, {
+        updateFile: app2.updateFile,
+        maxSize: app2.maxUploadSize
+      });
+      await rememberDigest(app2.updateFile, sha2562), ctx.emit({ type: "progress", received: size2, total: size2 }), staged = await versionInfo(app2.updateFile, app2.versionCommand), ctx.emit({
+        type: "step",
+        step: "upload",
+        state: "done",
+        ms: Math.round(performance.now() - started),
+        message: `${size2} bytes of ${filename ?? "the File field"} staged at updateFile, sha256 ${sha2562.slice(0, 12)} computed`
+      });
+    },
+    run: (ctx) => uploaded2(rt, staged, ctx)
+  };
+}
+async function uploaded2(rt, staged, ctx) {
+  let app2 = rt.config, previous = await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0, durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: app2.name, op: "upload" };
+  return rt.journal.append({
+    ...base,
+    outcome: "ok",
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    who: ctx.who,
+    before: previous,
+    after: staged,
+    durationMs
+  }), { type: "result", ok: !0, ...base, version: staged, previous, holdMs: 0, durationMs };
+}
+
+// receiver/legacy/create-legacy.tsx
+function createLegacy(receiver) {
+  let legacy2 = new Hono3(), signIn2 = legacySignIn(receiver.failures);
+  return legacy2.on(["GET", "POST"], "/:app/:link", async function(c) {
+    let link2 = legacyLink(c.req.param("link"), new URL(c.req.url).search), rt = link2 && findLegacyApp(receiver.apps, c.req.param("app"));
+    if (!link2 || !rt) return c.notFound();
+    try {
+      refuseUnasked(
+        {
+          secFetchSite: c.req.header("sec-fetch-site"),
+          secPurpose: c.req.header("sec-purpose") ?? c.req.header("purpose"),
+          origin: c.req.header("origin"),
+          host: c.req.header("host")
+        },
+        receiver.config.audience
+      );
+      let methods = link2 === "upload" ? ["POST"] : ["GET", "POST"];
+      if (!methods.includes(c.req.method)) return notAllowed(c, rt, link2, methods);
+      let who = { actor: await signIn2(
+        c.req.header("authorization"),
+        c.env.incoming.socket.remoteAddress ?? "",
+        rt.config.legacy.users
+      ), legacy: !0 };
+      return link2 === "upload" ? await upload(c, rt, who) : await update(c, rt, who);
+    } catch (error62) {
+      return refused(c, rt, link2, error62);
+    }
+  }), legacy2;
+}
+async function upload(c, rt, who) {
+  let operation = uploadFormOperation(rt, {
+    body: c.env.incoming,
+    contentType: c.req.header("content-type"),
+    contentLength: c.req.header("content-length")
+  }), result = await run2(rt, operation, who);
+  if (!result.ok) return failed2(c, rt, "upload", result);
+  let page2 = /* @__PURE__ */ jsxDEV(
+    UploadedPage,
+    {
+      app: rt.config.name,
+      updateFile: rt.config.updateFile,
+      filename: operation.filename(),
+      result
+    }
+  );
+  return c.html(page2, 200, LEGACY_PAGE_HEADERS);
+}
+async function update(c, rt, who) {
+  let result = await run2(rt, swapOperation(rt), who);
+  if (!result.ok) return failed2(c, rt, "update", result);
+  let page2 = /* @__PURE__ */ jsxDEV(UpdatedPage, { app: rt.config.name, exeFile: rt.config.exeFile, result });
+  return c.html(page2, 200, LEGACY_PAGE_HEADERS);
+}
+async function run2(rt, { op, prepare, run: run3 }, who) {
+  return (await startOperation(rt, op, who, void 0, prepare, run3)).done;
+}
+function failed2(c, rt, link2, result) {
+  return page(c, {
+    app: rt.config.name,
+    link: link2,
+    status: 500,
+    code: result.error.code,
+    message: result.error.message,
+    rolledBack: result.rolledBack,
+    output: result.output,
+    deployId: result.deployId
+  });
+}
+function refused(c, rt, link2, error62) {
+  let known2 = error62 instanceof HttpError ? error62 : new HttpError(500, "ERR_INTERNAL", "internal error; see the receiver's log");
+  return error62 instanceof HttpError || rt.log("error", `${link2} link failed: ${error62.stack ?? error62.message}`), known2.status === 401 ? c.header("www-authenticate", basicChallenge(rt.config.name)) : c.req.method === "POST" && c.header("connection", "close"), known2.retryAfter && c.header("retry-after", String(known2.retryAfter)), page(c, {
+    app: rt.config.name,
+    link: link2,
+    status: known2.status,
+    code: known2.code,
+    message: known2.message
+  });
+}
+function notAllowed(c, rt, link2, methods) {
+  return c.header("allow", methods.join(", ")), page(c, {
+    app: rt.config.name,
+    link: link2,
+    status: 405,
+    code: "ERR_METHOD",
+    message: link2 === "upload" ? 'the upload links take a POST of a multipart form with the exe in the field "File"' : "the update links take a GET or a POST"
+  });
+}
+function page(c, props) {
+  return c.html(
+    /* @__PURE__ */ jsxDEV(FailedPage, { ...props }),
+    props.status,
+    LEGACY_PAGE_HEADERS
+  );
+}
+
+// receiver/metrics/histogram.ts
+var HOLD_BUCKETS_S = [5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], Histogram = class {
+  constructor(buckets) {
+    this.buckets = buckets;
+    this.counts = buckets.map(() => 0);
+  }
+  buckets;
+  counts;
+  sum = 0;
+  count = 0;
+  observe(value) {
+    this.sum += value, this.count++, this.buckets.forEach((le, i) => {
+      value <= le && this.counts[i]++;
+    });
+  }
+  lines(name, labels) {
+    let out = this.buckets.map(
+      (le, i) => `${name}_bucket{${labels},le="${le}"} ${this.counts[i]}`
+    );
+    return out.push(`${name}_bucket{${labels},le="+Inf"} ${this.count}`), out.push(`${name}_sum{${labels}} ${this.sum}`, `${name}_count{${labels}} ${this.count}`), out;
+  }
+};
+
+// receiver/metrics/metrics.ts
+var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
+` ? "\\n" : `\\${c}`), Metrics = class {
+  constructor(receiver) {
+    this.receiver = receiver;
+    for (let rt of receiver.apps.values())
+      rt.feed.on("event", ({ app: app2, event }) => {
+        event.type === "result" && this.count(app2, event);
+      });
+  }
+  receiver;
+  operations = /* @__PURE__ */ new Map();
+  rollbacks = /* @__PURE__ */ new Map();
+  holds = /* @__PURE__ */ new Map();
+  count(app2, result) {
+    let outcome = result.ok ? "ok" : result.rolledBack ? "rolled_back" : "failed", key2 = `app="${label2(app2)}",op="${result.op}",outcome="${outcome}"`;
+    if (this.operations.set(key2, (this.operations.get(key2) ?? 0) + 1), result.ok && result.op === "rollback" || !result.ok && result.rolledBack) {
+      let automatic = result.op !== "rollback", k = `app="${label2(app2)}",reason="${automatic ? "failed_deploy" : "requested"}"`;
+      this.rollbacks.set(k, (this.rollbacks.get(k) ?? 0) + 1);
+    }
+    if (result.op !== "upload") {
+      let k = `app="${label2(app2)}"`;
+      this.holds.has(k) || this.holds.set(k, new Histogram(HOLD_BUCKETS_S)), this.holds.get(k).observe(result.holdMs / 1e3);
+    }
+  }
+  render() {
+    let out = [], family = (name, type, help, lines) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
+    family("hotswap_build_info", "gauge", "The receiver's version.", [
+      `hotswap_build_info{version="${label2(VERSION)}"} 1`
+    ]), family(
+      "hotswap_operations_total",
+      "counter",
+      "Deploys, uploads, swaps, rollbacks and restarts by outcome.",
+      [...this.operations].map(([k, v]) => `hotswap_operations_total{${k}} ${v}`)
+    ), family(
+      "hotswap_rollbacks_total",
+      "counter",
+      "Rollbacks: requested, or after a failed deploy.",
+      [...this.rollbacks].map(([k, v]) => `hotswap_rollbacks_total{${k}} ${v}`)
+    ), family(
+      "hotswap_hold_seconds",
+      "histogram",
+      "How long requests were held per operation.",
+      [...this.holds].flatMap(([k, h]) => h.lines("hotswap_hold_seconds", k))
+    );
+    let apps = [...this.receiver.apps.values()], per = (name, type, help, value) => family(
+      name,
+      type,
+      help,
+      apps.map((rt) => `${name}{app="${label2(rt.config.name)}"} ${value(rt)}`)
+    );
+    return per(
+      "hotswap_gate_served_total",
+      "counter",
+      "Requests the gate answered from a server.",
+      (rt) => rt.gate.stats().served
+    ), per(
+      "hotswap_gate_rejected_total",
+      "counter",
+      "Requests the gate refused (503 hold overflow or timeout, 502).",
+      (rt) => rt.gate.stats().rejected
+    ), per(
+      "hotswap_gate_held_requests",
+      "gauge",
+      "Requests waiting in the hold queue now.",
+      (rt) => rt.gate.stats().queued
+    ), per(
+      "hotswap_gate_inflight_requests",
+      "gauge",
+      "Requests under way to a server now.",
+      (rt) => rt.gate.stats().inflight
+    ), per(
+      "hotswap_gate_holding",
+      "gauge",
+      "1 while the gate holds new requests.",
+      (rt) => rt.gate.stats().held ? 1 : 0
+    ), per(
+      "hotswap_servers_healthy",
+      "gauge",
+      "Servers that pass their health check.",
+      (rt) => rt.pool.targets().length
+    ), per(
+      "hotswap_server_restarts_total",
+      "counter",
+      "Restarts of servers that stopped on their own.",
+      (rt) => rt.pool.status().reduce((n, s) => n + s.restarts, 0)
+    ), out.join(`
+`) + `
+`;
+  }
+};
 
 // receiver/auth/auth-error.ts
 var AUTH_ERRORS = {
@@ -30137,9 +38948,9 @@ function isObject(input3) {
 function isJwkSet(input3) {
   return isObject(input3) && Array.isArray(input3.keys) && Array.from(input3.keys).every(isObject);
 }
-function isDisjoint(...headers) {
+function isDisjoint(...headers2) {
   let parameters = /* @__PURE__ */ new Set();
-  for (let header of headers)
+  for (let header of headers2)
     if (header)
       for (let parameter of Object.keys(header)) {
         if (parameters.has(parameter))
@@ -30148,18 +38959,18 @@ function isDisjoint(...headers) {
       }
   return !0;
 }
-function decodeBase64url(value, label2, ErrorClass) {
+function decodeBase64url(value, label3, ErrorClass) {
   try {
     return decode(value);
   } catch (cause) {
-    throw new ErrorClass(`Failed to base64url decode the ${label2}`, { cause });
+    throw new ErrorClass(`Failed to base64url decode the ${label3}`, { cause });
   }
 }
-function encodeAsciiMember(value, label2, ErrorClass) {
+function encodeAsciiMember(value, label3, ErrorClass) {
   try {
     return encode(value);
   } catch (cause) {
-    throw new ErrorClass(`The ${label2} is not a valid base64url string`, { cause });
+    throw new ErrorClass(`The ${label3} is not a valid base64url string`, { cause });
   }
 }
 function parseJoseHeader(encodedProtectedHeader, ErrorClass, message2) {
@@ -30484,9 +39295,9 @@ function secs(str) {
   let value = parseFloat(matched[2]), durationSeconds = Math.round(value * multipliers[matched[3][0].toLowerCase()]);
   return Number.isFinite(durationSeconds) || invalidDuration(), matched[1] === "-" || matched[4] === "ago" ? -durationSeconds : durationSeconds;
 }
-function validateInput(label2, input3) {
+function validateInput(label3, input3) {
   if (!Number.isFinite(input3))
-    throw new TypeError(`Invalid ${label2} input`);
+    throw new TypeError(`Invalid ${label3} input`);
   return input3;
 }
 var normalizeTyp = (value) => {
@@ -30621,12 +39432,12 @@ function isCloudflareWorkers() {
 var USER_AGENT;
 (typeof navigator > "u" || !navigator.userAgent?.startsWith?.("Mozilla/5.0 ")) && (USER_AGENT = "jose/v6.2.17");
 var customFetch = /* @__PURE__ */ Symbol();
-async function fetchJwks(url2, headers, signal2, fetchImpl = fetch) {
+async function fetchJwks(url2, headers2, signal2, fetchImpl = fetch) {
   let response = await fetchImpl(url2, {
     method: "GET",
     signal: signal2,
     redirect: "manual",
-    headers
+    headers: headers2
   }).catch((err) => {
     throw err.name === "TimeoutError" ? new JWKSTimeout(void 0, { cause: err }) : err;
   });
@@ -30655,8 +39466,8 @@ function createRemoteJWKSet(url2, options) {
   let href = new URL(url2.href).href, opts = options ?? {}, timeoutOption = opts.timeoutDuration;
   if (typeof timeoutOption == "number" && (!Number.isInteger(timeoutOption) || timeoutOption < 0))
     throw new TypeError('"timeoutDuration" option must be a non-negative integer');
-  let timeoutDuration = typeof timeoutOption == "number" ? timeoutOption : 5e3, cooldownDuration = validateDuration(opts.cooldownDuration, 3e4, "cooldownDuration"), cacheMaxAge = validateDuration(opts.cacheMaxAge, 6e5, "cacheMaxAge"), headers = new Headers(opts.headers);
-  USER_AGENT && !headers.has("User-Agent") && headers.set("User-Agent", USER_AGENT), headers.has("accept") || headers.set("accept", "application/json, application/jwk-set+json");
+  let timeoutDuration = typeof timeoutOption == "number" ? timeoutOption : 5e3, cooldownDuration = validateDuration(opts.cooldownDuration, 3e4, "cooldownDuration"), cacheMaxAge = validateDuration(opts.cacheMaxAge, 6e5, "cacheMaxAge"), headers2 = new Headers(opts.headers);
+  USER_AGENT && !headers2.has("User-Agent") && headers2.set("User-Agent", USER_AGENT), headers2.has("accept") || headers2.set("accept", "application/json, application/jwk-set+json");
   let fetchImpl = opts[customFetch], cache2 = opts[jwksCache], jwksTimestamp, pendingFetch, reloadSequence = 0, appliedSequence = 0, local;
   if (cache2 && typeof cache2 == "object") {
     let { uat, jwks } = cache2;
@@ -30664,7 +39475,7 @@ function createRemoteJWKSet(url2, options) {
   }
   let reload = async () => {
     if (pendingFetch && isCloudflareWorkers() && (pendingFetch = void 0), !pendingFetch) {
-      let sequence = ++reloadSequence, current = pendingFetch = fetchJwks(href, headers, AbortSignal.timeout(timeoutDuration), fetchImpl).then((json3) => {
+      let sequence = ++reloadSequence, current = pendingFetch = fetchJwks(href, headers2, AbortSignal.timeout(timeoutDuration), fetchImpl).then((json3) => {
         let next = createLocalJWKSet(json3);
         if (sequence <= appliedSequence)
           return;
@@ -30763,7 +39574,7 @@ function boundAudience(audience, app2, op, sha2562) {
 
 // receiver/auth/jose-errors.ts
 function fromJose(error62, algDetail) {
-  return error62 instanceof AuthError ? error62 : error62 instanceof errors_exports.JWTExpired ? new AuthError("ERR_EXPIRED") : error62 instanceof errors_exports.JWTClaimValidationFailed ? error62.claim === "aud" ? new AuthError("ERR_AUDIENCE") : error62.claim === "iss" ? new AuthError("ERR_ISSUER") : error62.claim === "nbf" ? new AuthError("ERR_CLAIM_INVALID", "nbf is in the future") : error62.reason === "missing" ? new AuthError("ERR_CLAIM_MISSING", error62.claim) : new AuthError("ERR_CLAIM_INVALID", error62.claim) : error62 instanceof errors_exports.JOSEAlgNotAllowed || error62 instanceof errors_exports.JOSENotSupported ? new AuthError("ERR_ALG_NOT_ALLOWED", algDetail) : error62 instanceof errors_exports.JWKSNoMatchingKey ? new AuthError("ERR_UNKNOWN_KEY", "no key in the issuer's JWKS has this kid") : error62 instanceof errors_exports.JWKSTimeout || error62 instanceof errors_exports.JWKSInvalid ? new AuthError("ERR_ISSUER_UNREACHABLE", error62.message) : error62 instanceof errors_exports.JWSSignatureVerificationFailed ? new AuthError("ERR_BAD_SIGNATURE") : error62 instanceof errors_exports.JOSEError && error62.code === "ERR_JOSE_GENERIC" ? new AuthError("ERR_ISSUER_UNREACHABLE", error62.message) : new AuthError("ERR_TOKEN_MALFORMED");
+  return error62 instanceof AuthError ? error62 : error62 instanceof errors_exports.JWTExpired ? new AuthError("ERR_EXPIRED") : error62 instanceof errors_exports.JWTClaimValidationFailed ? error62.reason === "missing" ? new AuthError("ERR_CLAIM_MISSING", error62.claim) : error62.claim === "aud" ? new AuthError("ERR_AUDIENCE") : error62.claim === "iss" ? new AuthError("ERR_ISSUER") : error62.claim === "nbf" ? new AuthError("ERR_CLAIM_INVALID", "nbf is in the future") : new AuthError("ERR_CLAIM_INVALID", error62.claim) : error62 instanceof errors_exports.JOSEAlgNotAllowed || error62 instanceof errors_exports.JOSENotSupported ? new AuthError("ERR_ALG_NOT_ALLOWED", algDetail) : error62 instanceof errors_exports.JWKSNoMatchingKey ? new AuthError("ERR_UNKNOWN_KEY", "no key in the issuer's JWKS has this kid") : error62 instanceof errors_exports.JWKSTimeout || error62 instanceof errors_exports.JWKSInvalid ? new AuthError("ERR_ISSUER_UNREACHABLE", error62.message) : error62 instanceof errors_exports.JWSSignatureVerificationFailed ? new AuthError("ERR_BAD_SIGNATURE") : error62 instanceof errors_exports.JOSEError && error62.code === "ERR_JOSE_GENERIC" ? new AuthError("ERR_ISSUER_UNREACHABLE", error62.message) : new AuthError("ERR_TOKEN_MALFORMED");
 }
 
 // receiver/auth/verify-key-token.ts
@@ -30831,6 +39642,7 @@ async function verifyOidcToken(token, issuer, boundAudience2) {
 
 // receiver/auth/identify.ts
 async function identify(token, trust, request2) {
+  if (token.length > MAX_TOKEN_BYTES) throw new AuthError("ERR_TOKEN_TOO_LARGE");
   let iss;
   try {
     iss = decodeJwt(token).iss;
@@ -30926,10 +39738,10 @@ function authenticate(receiver, op) {
 function errorResponse(error62, c, log) {
   let known2 = error62 instanceof HttpError ? error62 : new HttpError(500, "ERR_INTERNAL", "internal error; see the receiver's log");
   error62 instanceof HttpError || log(`internal error on ${c.req.method} ${c.req.path}: ${error62.stack ?? error62.message}`);
-  let headers = {};
-  known2.status === 401 && (headers["www-authenticate"] = `Bearer realm="hotswap", error="invalid_token", error_description="${known2.code}"`), c.req.method === "POST" && (headers.connection = "close"), known2.retryAfter && (headers["retry-after"] = String(known2.retryAfter));
+  let headers2 = {};
+  known2.status === 401 && (headers2["www-authenticate"] = `Bearer realm="hotswap", error="invalid_token", error_description="${known2.code}"`), c.req.method === "POST" && (headers2.connection = "close"), known2.retryAfter && (headers2["retry-after"] = String(known2.retryAfter));
   let body = { error: { code: known2.code, message: known2.message } };
-  return c.json(body, known2.status, headers);
+  return c.json(body, known2.status, headers2);
 }
 
 // receiver/api/ndjson-stream.ts
@@ -30974,7 +39786,7 @@ var NdjsonStream = class {
 
 // receiver/api/streamed-run.ts
 async function streamedRun(c, operation) {
-  let stream2 = new NdjsonStream(), { op, prepare, run: run2 } = operation;
+  let stream2 = new NdjsonStream(), { op, prepare, run: run3 } = operation;
   try {
     await startOperation(
       c.var.runtime,
@@ -30982,7 +39794,7 @@ async function streamedRun(c, operation) {
       c.var.principal.who,
       (e) => stream2.write(e),
       prepare,
-      run2
+      run3
     );
   } catch (error62) {
     throw stream2.close(), error62;
@@ -30992,7 +39804,7 @@ async function streamedRun(c, operation) {
 
 // receiver/api/create-api.ts
 function createApi(receiver, log) {
-  let api = new Hono3(), upload = (op) => (c) => streamedRun(
+  let api = new Hono3(), upload2 = (op) => (c) => streamedRun(
     c,
     uploadOperation(c.var.runtime, op, {
       body: c.env.incoming,
@@ -31001,11 +39813,18 @@ function createApi(receiver, log) {
       sha256: c.var.principal.sha256
     })
   );
-  return api.get("/healthz", (c) => c.json({ ok: !0 })), api.get(
+  if (api.get("/healthz", (c) => c.json({ ok: !0 })), receiver.config.metrics) {
+    let metrics = new Metrics(receiver);
+    api.get(
+      "/metrics",
+      (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
+    );
+  }
+  return api.get(
     "/v1/apps/:app",
     authenticate(receiver, "status"),
     async (c) => c.json(await c.var.runtime.status())
-  ), api.post("/v1/apps/:app/deploy", authenticate(receiver, "deploy"), upload("deploy")), api.post("/v1/apps/:app/upload", authenticate(receiver, "upload"), upload("upload")), api.post(
+  ), api.post("/v1/apps/:app/deploy", authenticate(receiver, "deploy"), upload2("deploy")), api.post("/v1/apps/:app/upload", authenticate(receiver, "upload"), upload2("upload")), api.post(
     "/v1/apps/:app/swap",
     authenticate(receiver, "swap"),
     (c) => streamedRun(c, swapOperation(c.var.runtime))
@@ -31013,7 +39832,7 @@ function createApi(receiver, log) {
     "/v1/apps/:app/rollback",
     authenticate(receiver, "rollback"),
     (c) => streamedRun(c, rollbackOperation(c.var.runtime, c.req.query("to")))
-  ), receiver.config.admin && api.route("/admin", createAdmin(receiver)), api.notFound(
+  ), receiver.config.admin && api.route("/admin", createAdmin(receiver)), api.route("/", createLegacy(receiver)), api.notFound(
     (c) => errorResponse(
       new HttpError(404, "ERR_NOT_FOUND", "no such route; see the HTTP API in the README"),
       c,
@@ -31024,8 +39843,8 @@ function createApi(receiver, log) {
 
 // receiver/config/load-config.ts
 var import_yaml = __toESM(require_dist(), 1);
-import { readFileSync as readFileSync2 } from "node:fs";
-import { dirname as dirname4, resolve as resolve2 } from "node:path";
+import { readFileSync as readFileSync3 } from "node:fs";
+import { dirname as dirname7, resolve as resolve4 } from "node:path";
 
 // receiver/config/config-error.ts
 var ConfigError = class extends Error {
@@ -31041,6 +39860,46 @@ var ConfigError = class extends Error {
   reason;
 };
 
+// receiver/config/check-config.ts
+function checkAuth(config2) {
+  let { auth, file: file2 } = config2;
+  if (auth.keys.length === 0 && !auth.github)
+    throw new ConfigError(
+      file2,
+      "auth",
+      "configure at least one of auth.keys or auth.github, or nobody can deploy"
+    );
+  for (let app2 of config2.apps.values()) {
+    if (app2.auth?.github && !auth.github)
+      throw new ConfigError(
+        file2,
+        `apps.${app2.name}.auth.github`,
+        "needs the global auth.github (its issuer and repositories) to narrow"
+      );
+    for (let id of app2.auth?.keys ?? [])
+      if (!auth.keys.some((k) => k.id === id))
+        throw new ConfigError(file2, `apps.${app2.name}.auth.keys`, `no key "${id}" in auth.keys`);
+  }
+}
+function checkApps(config2) {
+  let owners = /* @__PURE__ */ new Map(), claim2 = (what, key2) => {
+    let other = owners.get(what);
+    if (other)
+      throw new ConfigError(config2.file, key2, `is the same as ${other}; every app needs its own`);
+    owners.set(what, key2);
+  };
+  for (let app2 of config2.apps.values()) {
+    let at = `apps.${app2.name}`;
+    if (claim2(`name:${app2.name.toLowerCase()}`, at), app2.exeFile === app2.updateFile)
+      throw new ConfigError(
+        config2.file,
+        `${at}.updateFile`,
+        "must differ from exeFile: uploads are staged there while exeFile runs"
+      );
+    claim2(`file:${app2.exeFile}`, `${at}.exeFile`), claim2(`file:${app2.updateFile}`, `${at}.updateFile`), app2.gate.port !== 0 && claim2(`port:${app2.gate.port}`, `${at}.gate`);
+  }
+}
+
 // receiver/config/expand-env.ts
 function expandEnv(value, file2, env, path = "") {
   return typeof value == "string" ? value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name) => {
@@ -31054,6 +39913,99 @@ function expandEnv(value, file2, env, path = "") {
       expandEnv(v, file2, env, path ? `${path}.${k}` : k)
     ])
   ) : value;
+}
+
+// receiver/config/resolve-app.ts
+import { basename as basename3, dirname as dirname6, resolve as resolve3 } from "node:path";
+
+// receiver/config/web-connection.ts
+var import_xmldom = __toESM(require_lib(), 1);
+import { readFileSync as readFileSync2 } from "node:fs";
+import { dirname as dirname5, isAbsolute, resolve as resolve2 } from "node:path";
+function readWebConnection(file2, configFile, key2) {
+  let text2;
+  try {
+    text2 = readFileSync2(file2, "utf8");
+  } catch (error62) {
+    throw new ConfigError(
+      configFile,
+      key2,
+      `cannot read ${file2}: ${error62.code ?? error62}`
+    );
+  }
+  let values = /\.ini$/i.test(file2) ? iniMain(text2) : webConfig(text2, file2, configFile, key2), folder = dirname5(file2), path = (value) => value && windowsPath(value, folder, configFile, key2);
+  return { exeFile: path(values.get("exefile")), updateFile: path(values.get("updatefile")) };
+}
+function webConfig(text2, file2, configFile, key2) {
+  let errors = [], doc = new import_xmldom.DOMParser({
+    onError: (level, message2) => {
+      level !== "warning" && errors.push(message2);
+    }
+  }).parseFromString(text2, "text/xml");
+  if (errors.length)
+    throw new ConfigError(
+      configFile,
+      key2,
+      `${file2} is not valid XML: ${errors[0].split(`
+`)[0]}`
+    );
+  let values = /* @__PURE__ */ new Map(), sections = doc.getElementsByTagName("webConnectionConfiguration");
+  for (let s = 0; s < sections.length; s++) {
+    let adds = sections[s].getElementsByTagName("add");
+    for (let i = 0; i < adds.length; i++) {
+      let name = adds[i].getAttribute("key");
+      name && values.set(name.toLowerCase(), adds[i].getAttribute("value") ?? "");
+    }
+  }
+  return values;
+}
+function iniMain(text2) {
+  let values = /* @__PURE__ */ new Map(), section = "";
+  for (let raw2 of text2.split(/\r?\n/)) {
+    let line = raw2.trim();
+    if (!line || line.startsWith(";") || line.startsWith("#")) continue;
+    let header = /^\[(.+)\]$/.exec(line);
+    if (header) section = header[1].trim().toLowerCase();
+    else if (section === "main" && line.includes("=")) {
+      let at = line.indexOf("=");
+      values.set(line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim());
+    }
+  }
+  return values;
+}
+function windowsPath(value, folder, configFile, key2) {
+  let path = value.trim();
+  if (path.startsWith("~") && (path = folder + path.slice(1)), process.platform !== "win32") {
+    if (/^[A-Za-z]:[\\/]/.test(path))
+      throw new ConfigError(
+        configFile,
+        key2,
+        `${value} is a Windows drive path and this server is not Windows; set exeFile and updateFile in the app instead`
+      );
+    path = path.replaceAll("\\", "/");
+  }
+  return isAbsolute(path) ? resolve2(path) : resolve2(folder, path);
+}
+
+// receiver/config/resolve-app.ts
+function resolveApp(name, raw2, configFile) {
+  let here = dirname6(configFile), at = `apps.${name}`, from = raw2.from ? resolve3(here, raw2.from) : void 0, found = from ? readWebConnection(from, configFile, `${at}.from`) : {}, pick2 = (key2) => {
+    let own2 = raw2[key2];
+    if (own2) return { path: resolve3(here, own2), source: basename3(configFile) };
+    let theirs = found[key2];
+    if (theirs) return { path: theirs, source: basename3(from) };
+    let hint = from ? ` (${basename3(from)} does not set ${key2 === "exeFile" ? "ExeFile" : "UpdateFile"})` : "";
+    throw new ConfigError(configFile, `${at}.${key2}`, `required key is missing${hint}`);
+  }, exe = pick2("exeFile"), update2 = pick2("updateFile"), { drainTimeout, stopTimeout, exeFile: _e, updateFile: _u, ...rest } = raw2;
+  return {
+    ...rest,
+    name,
+    exeFile: exe.path,
+    updateFile: update2.path,
+    sources: { exeFile: exe.source, updateFile: update2.source },
+    drainTimeoutMs: drainTimeout,
+    stopTimeoutMs: stopTimeout
+  };
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -31214,7 +40166,7 @@ __export(external_exports, {
   ipv4: () => ipv42,
   ipv6: () => ipv62,
   iso: () => iso_exports,
-  json: () => json2,
+  json: () => json,
   jwt: () => jwt,
   keyof: () => keyof,
   ksuid: () => ksuid2,
@@ -34691,7 +43643,7 @@ function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
 var recursive = /* @__PURE__ */ new WeakMap(), NONE = 0, ASSUMED = 1, PROVEN = 2;
-function isRecursive(inst, stack, resolve3) {
+function isRecursive(inst, stack, resolve5) {
   let cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -34700,7 +43652,7 @@ function isRecursive(inst, stack, resolve3) {
   stack.add(inst);
   let result = NONE, check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      let answer = isRecursive(child, stack, resolve3);
+      let answer = isRecursive(child, stack, resolve5);
       answer > result && (result = answer);
     }
   }, shape = (sh, spread) => {
@@ -34709,7 +43661,7 @@ function isRecursive(inst, stack, resolve3) {
       let desc = Object.getOwnPropertyDescriptor(sh, key2);
       if (spread && !desc.enumerable)
         continue;
-      let child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve3) : NONE;
+      let child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
       child > answer && (answer = child);
     }
     return answer;
@@ -34763,7 +43715,7 @@ function isRecursive(inst, stack, resolve3) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      let inner = def._cachedInner ?? (resolve3 ? inst._zod.innerType : void 0);
+      let inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, !1) : ASSUMED);
       break;
     }
@@ -34805,9 +43757,9 @@ function isRecursive(inst, stack, resolve3) {
         }
       }
   }
-  return stack.delete(inst), settle(inst, result);
+  return stack.delete(inst), settle2(inst, result);
 }
-function settle(inst, answer) {
+function settle2(inst, answer) {
   return answer !== ASSUMED && recursive.set(inst, answer === PROVEN), answer;
 }
 function isRecursiveSchema(inst) {
@@ -34817,14 +43769,14 @@ function bucketFor(state, inst) {
   let bucket = state.buckets.get(inst);
   return bucket || (bucket = /* @__PURE__ */ new WeakMap(), state.buckets.set(inst, bucket)), bucket;
 }
-var handoff, open4 = [], memo = {
+var handoff, open5 = [], memo = {
   alloc(_inst, payload, empty) {
     let bucket = handoff;
     if (!bucket)
       return empty;
     handoff = void 0;
     let entry = { value: empty, issues: null };
-    return bucket.set(payload.value, entry), open4.push(entry), empty;
+    return bucket.set(payload.value, entry), open5.push(entry), empty;
   },
   guard(inst) {
     var _a3;
@@ -34859,9 +43811,9 @@ var handoff, open4 = [], memo = {
         if (hit)
           return payload.value = hit.value, hit.issues ? hit.issues.length && payload.issues.push(...cloneIssues(hit.issues)) : (payload.memo = !0, state.backEdges ?? (state.backEdges = /* @__PURE__ */ new WeakSet()), state.backEdges.add(hit.value)), payload;
         handoff = bucket;
-        let depth = open4.length, result = base(payload, ctx);
+        let depth = open5.length, result = base(payload, ctx);
         handoff = void 0;
-        let entry = open4.length > depth ? open4.pop() : void 0;
+        let entry = open5.length > depth ? open5.pop() : void 0;
         return result instanceof Promise ? result.then((r) => (entry && (entry.issues = r.issues.length ? cloneIssues(r.issues) : NO_ISSUES), r)) : (entry && (entry.issues = result.issues.length ? cloneIssues(result.issues) : NO_ISSUES), result);
       };
       inst._zod.parse = wrapped, inst._zod.run === base && (inst._zod.run = wrapped);
@@ -38093,7 +47045,7 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+var capitalizeFirstCharacter = (text2) => text2.charAt(0).toUpperCase() + text2.slice(1);
 function getUnitTypeFromNumber(number4) {
   let abs = Math.abs(number4), last = abs % 10, last2 = abs % 100;
   return last2 >= 11 && last2 <= 19 || last === 0 ? "many" : last === 1 ? "one" : "few";
@@ -41183,9 +50135,9 @@ function codePointLengthVar(doc, ctx, accessor, inDoubt) {
   let cpLen = addConstant(ctx, codePointLength), v = newVar(ctx);
   return doc.write(`const ${v} = typeof ${accessor} === "string" && ${inDoubt} ? ${cpLen}(${accessor}) : ${accessor}.length;`), v;
 }
-function numericOperand(value, label2) {
+function numericOperand(value, label3) {
   if (typeof value != "number" || !Number.isFinite(value))
-    throw new ZodCompileUnsupportedError(`${label2} bound of type ${typeof value}`);
+    throw new ZodCompileUnsupportedError(`${label3} bound of type ${typeof value}`);
   return `${value}`;
 }
 function comparisonOperand(ctx, value) {
@@ -43599,8 +52551,8 @@ var formatMap = {
 }, numberProcessor = (schema, ctx, _json, params) => {
   let json3 = _json, { minimum, maximum, multipleOf, exclusiveMaximum, exclusiveMinimum, isInt } = aggregateChecks(schema);
   json3.type = isInt ? "integer" : "number";
-  let exMin = typeof exclusiveMinimum == "number" && exclusiveMinimum >= (minimum ?? Number.NEGATIVE_INFINITY), exMax = typeof exclusiveMaximum == "number" && exclusiveMaximum <= (maximum ?? Number.POSITIVE_INFINITY), legacy = ctx.target === "draft-04" || ctx.target === "openapi-3.0";
-  if (exMin ? legacy ? (json3.minimum = exclusiveMinimum, json3.exclusiveMinimum = !0) : json3.exclusiveMinimum = exclusiveMinimum : typeof minimum == "number" && (json3.minimum = minimum), exMax ? legacy ? (json3.maximum = exclusiveMaximum, json3.exclusiveMaximum = !0) : json3.exclusiveMaximum = exclusiveMaximum : typeof maximum == "number" && (json3.maximum = maximum), multipleOf) {
+  let exMin = typeof exclusiveMinimum == "number" && exclusiveMinimum >= (minimum ?? Number.NEGATIVE_INFINITY), exMax = typeof exclusiveMaximum == "number" && exclusiveMaximum <= (maximum ?? Number.POSITIVE_INFINITY), legacy2 = ctx.target === "draft-04" || ctx.target === "openapi-3.0";
+  if (exMin ? legacy2 ? (json3.minimum = exclusiveMinimum, json3.exclusiveMinimum = !0) : json3.exclusiveMinimum = exclusiveMinimum : typeof minimum == "number" && (json3.minimum = minimum), exMax ? legacy2 ? (json3.maximum = exclusiveMaximum, json3.exclusiveMaximum = !0) : json3.exclusiveMaximum = exclusiveMaximum : typeof maximum == "number" && (json3.maximum = maximum), multipleOf) {
     let divisors = /* @__PURE__ */ new Set();
     for (let divisor of multipleOf)
       Number.isFinite(divisor) && divisor !== 0 ? divisors.add(Math.abs(divisor)) : handleUnrepresentable(schema, ctx, json3, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
@@ -44151,7 +53103,7 @@ __export(schemas_exports2, {
   invertCodec: () => invertCodec,
   ipv4: () => ipv42,
   ipv6: () => ipv62,
-  json: () => json2,
+  json: () => json,
   jwt: () => jwt,
   keyof: () => keyof,
   ksuid: () => ksuid2,
@@ -45514,7 +54466,7 @@ var stringbool = (...args) => _stringbool({
   Boolean: ZodBoolean,
   String: ZodString
 }, ...args);
-function json2(params) {
+function json(params) {
   let jsonSchema = lazy(() => union([string2(params), number2(), boolean2(), _null3(), array(jsonSchema), record(string2(), jsonSchema)]));
   return jsonSchema;
 }
@@ -46058,7 +55010,7 @@ function visit(schema, fnOrHandlers) {
     let h = fnOrHandlers[node2._zod.def.type];
     return h ? h(node2, rewritten) : node2;
   }, cache2 = /* @__PURE__ */ new Map();
-  function run2(s) {
+  function run3(s) {
     let cached2 = cache2.get(s);
     if (cached2 === RESOLVING)
       return new $ZodLazy({
@@ -46077,44 +55029,44 @@ function visit(schema, fnOrHandlers) {
       case "object": {
         let oldShape = def.shape, keys = Object.keys(oldShape), changed = !1, newShape = {};
         for (let k of keys) {
-          let mapped = run2(oldShape[k]);
+          let mapped = run3(oldShape[k]);
           mapped !== oldShape[k] && (changed = !0), newShape[k] = mapped;
         }
         let newCatchall = def.catchall;
-        return def.catchall && (newCatchall = run2(def.catchall), newCatchall !== def.catchall && (changed = !0)), changed ? clone(s, { ...def, shape: newShape, catchall: newCatchall }) : s;
+        return def.catchall && (newCatchall = run3(def.catchall), newCatchall !== def.catchall && (changed = !0)), changed ? clone(s, { ...def, shape: newShape, catchall: newCatchall }) : s;
       }
       case "array": {
-        let mapped = run2(def.element);
+        let mapped = run3(def.element);
         return mapped === def.element ? s : clone(s, { ...def, element: mapped });
       }
       case "tuple": {
         let oldItems = def.items, changed = !1, newItems = [];
         for (let item of oldItems) {
-          let mapped = run2(item);
+          let mapped = run3(item);
           mapped !== item && (changed = !0), newItems.push(mapped);
         }
         let newRest = def.rest;
-        return def.rest && (newRest = run2(def.rest), newRest !== def.rest && (changed = !0)), changed ? clone(s, { ...def, items: newItems, rest: newRest }) : s;
+        return def.rest && (newRest = run3(def.rest), newRest !== def.rest && (changed = !0)), changed ? clone(s, { ...def, items: newItems, rest: newRest }) : s;
       }
       case "record":
       case "map": {
-        let newKey = run2(def.keyType), newVal = run2(def.valueType);
+        let newKey = run3(def.keyType), newVal = run3(def.valueType);
         return newKey === def.keyType && newVal === def.valueType ? s : clone(s, { ...def, keyType: newKey, valueType: newVal });
       }
       case "set": {
-        let newVal = run2(def.valueType);
+        let newVal = run3(def.valueType);
         return newVal === def.valueType ? s : clone(s, { ...def, valueType: newVal });
       }
       case "union": {
         let oldOptions = def.options, changed = !1, newOptions = [];
         for (let opt of oldOptions) {
-          let mapped = run2(opt);
+          let mapped = run3(opt);
           mapped !== opt && (changed = !0), newOptions.push(mapped);
         }
         return changed ? clone(s, { ...def, options: newOptions }) : s;
       }
       case "intersection": {
-        let newLeft = run2(def.left), newRight = run2(def.right);
+        let newLeft = run3(def.left), newRight = run3(def.right);
         return newLeft === def.left && newRight === def.right ? s : clone(s, { ...def, left: newLeft, right: newRight });
       }
       case "optional":
@@ -46126,20 +55078,20 @@ function visit(schema, fnOrHandlers) {
       case "nonoptional":
       case "promise":
       case "success": {
-        let newInner = run2(def.innerType);
+        let newInner = run3(def.innerType);
         return newInner === def.innerType ? s : clone(s, { ...def, innerType: newInner });
       }
       case "pipe": {
-        let newIn = run2(def.in), newOut = run2(def.out);
+        let newIn = run3(def.in), newOut = run3(def.out);
         return newIn === def.in && newOut === def.out ? s : clone(s, { ...def, in: newIn, out: newOut });
       }
       case "function": {
-        let newInput = run2(def.input), newOutput = run2(def.output);
+        let newInput = run3(def.input), newOutput = run3(def.output);
         return newInput === def.input && newOutput === def.output ? s : clone(s, { ...def, input: newInput, output: newOutput });
       }
       case "lazy": {
         let original = def.getter, { _cachedInner, ...rest } = def;
-        return clone(s, { ...rest, getter: () => run2(original()) });
+        return clone(s, { ...rest, getter: () => run3(original()) });
       }
       // A leaf by choice: `parts` are regex fragments, not data positions.
       case "template_literal":
@@ -46168,7 +55120,7 @@ function visit(schema, fnOrHandlers) {
         return s;
     }
   }
-  return run2(schema);
+  return run3(schema);
 }
 
 // node_modules/zod/v4/classic/deep-partial.js
@@ -46266,7 +55218,7 @@ function parseSize(value) {
     return Math.floor(Number(match2[1]) * factor);
 }
 function parseAddress(value, defaultHost) {
-  let text = String(value).trim(), match2 = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text);
+  let text2 = String(value).trim(), match2 = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text2);
   if (!match2) return;
   let port = Number(match2[3]);
   if (!(port > 65535))
@@ -46306,13 +55258,29 @@ var unit = (parse6, example) => external_exports.union([external_exports.string(
   ...githubPolicy
 }).refine((p) => p.repositoryIds || p.repositoryOwnerIds || p.repositories, {
   message: "name the repositories that may deploy: repositoryIds (best), repositoryOwnerIds or repositories; without one, every GitHub repository could"
+}), legacy = external_exports.strictObject({
+  users: external_exports.array(
+    external_exports.strictObject({
+      name: external_exports.string().min(1),
+      passwordHash: external_exports.string().regex(/^scrypt\$/, "expected a hash printed by: hotswap-receiver hash-password")
+    })
+  ).min(1)
 }), app = external_exports.strictObject({
-  exeFile: external_exports.string().min(1),
-  updateFile: external_exports.string().min(1),
+  /** Web Connection's web.config or wc.ini to read ExeFile and UpdateFile from. */
+  from: external_exports.string().min(1).optional(),
+  exeFile: external_exports.string().min(1).optional(),
+  updateFile: external_exports.string().min(1).optional(),
+  /** The seed's own links (UploadExe.wc, UpdateExe.wc, …) with Basic auth. */
+  legacy: legacy.optional(),
   args: external_exports.array(external_exports.string()).default([]),
   env: external_exports.record(external_exports.string(), external_exports.union([external_exports.string(), external_exports.number()]).transform(String)).default({}),
   instances: count(1, 64).default(1),
   gate: address("0.0.0.0"),
+  /**
+   * hold: stop the servers, swap, start them while requests wait at the gate.
+   * overlap: start the new servers beside the old ones and switch when they are healthy.
+   */
+  strategy: external_exports.enum(["hold", "overlap"]).default("hold"),
   health: external_exports.strictObject({
     path: external_exports.string().startsWith("/", "expected a path starting with /").optional(),
     timeout: duration4.default(3e4),
@@ -46341,6 +55309,10 @@ var unit = (parse6, example) => external_exports.union([external_exports.string(
   listen: address("127.0.0.1").default({ host: "127.0.0.1", port: 8787 }),
   audience: external_exports.string().url("expected the receiver's public URL, like https://deploy.example.com"),
   data: external_exports.string().default("./.hotswap"),
+  /** Serve the API (and admin page) over HTTPS itself, when nothing terminates TLS in front. */
+  tls: external_exports.strictObject({ cert: external_exports.string().min(1), key: external_exports.string().min(1) }).optional(),
+  /** GET /metrics in the Prometheus text format, on the API's listener. */
+  metrics: external_exports.boolean().default(!0),
   uploadIdleTimeout: duration4.default(6e4),
   uploadMinRate: size.default(1024),
   auth: external_exports.strictObject({
@@ -46352,91 +55324,7 @@ var unit = (parse6, example) => external_exports.union([external_exports.string(
   apps: external_exports.record(external_exports.string().regex(APP_NAME, "app names are letters, digits, . _ - (1 to 64)"), app)
 });
 
-// receiver/config/load-config.ts
-function loadConfig(file2, env = process.env) {
-  let path = resolve2(file2), text;
-  try {
-    text = readFileSync2(path, "utf8");
-  } catch (error62) {
-    let code = error62.code;
-    throw new ConfigError(
-      path,
-      "",
-      code === "ENOENT" ? "no such file (make one with: hotswap-receiver init)" : String(error62)
-    );
-  }
-  let doc;
-  try {
-    doc = (0, import_yaml.parse)(text, { prettyErrors: !1 });
-  } catch (error62) {
-    throw new ConfigError(path, "", `not valid YAML: ${error62.message.split(`
-`)[0]}`);
-  }
-  if (!doc || typeof doc != "object" || Array.isArray(doc))
-    throw new ConfigError(path, "", "expected a YAML mapping of keys");
-  let parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: !0 });
-  if (!parsed.success) throw toConfigError(path, parsed.error);
-  return checkAuth(path, parsed.data), checkApps(path, parsed.data), resolvePaths(path, parsed.data);
-}
-function checkAuth(file2, raw2) {
-  if (raw2.auth.keys.length === 0 && !raw2.auth.github)
-    throw new ConfigError(
-      file2,
-      "auth",
-      "configure at least one of auth.keys or auth.github, or nobody can deploy"
-    );
-  for (let [name, app2] of Object.entries(raw2.apps)) {
-    if (app2.auth?.github && !raw2.auth.github)
-      throw new ConfigError(
-        file2,
-        `apps.${name}.auth.github`,
-        "needs the global auth.github (its issuer and repositories) to narrow"
-      );
-    for (let id of app2.auth?.keys ?? [])
-      if (!raw2.auth.keys.some((k) => k.id === id))
-        throw new ConfigError(file2, `apps.${name}.auth.keys`, `no key "${id}" in auth.keys`);
-  }
-}
-function checkApps(file2, raw2) {
-  let here = dirname4(file2), owners = /* @__PURE__ */ new Map(), claim2 = (what, key2) => {
-    let other = owners.get(what);
-    if (other) throw new ConfigError(file2, key2, `is the same as ${other}; every app needs its own`);
-    owners.set(what, key2);
-  };
-  for (let [name, app2] of Object.entries(raw2.apps)) {
-    let at = `apps.${name}`;
-    if (claim2(`name:${name.toLowerCase()}`, at), resolve2(here, app2.exeFile) === resolve2(here, app2.updateFile))
-      throw new ConfigError(
-        file2,
-        `${at}.updateFile`,
-        "must differ from exeFile: uploads are staged there while exeFile runs"
-      );
-    claim2(`file:${resolve2(here, app2.exeFile)}`, `${at}.exeFile`), claim2(`file:${resolve2(here, app2.updateFile)}`, `${at}.updateFile`), app2.gate.port !== 0 && claim2(`port:${app2.gate.port}`, `${at}.gate`);
-  }
-}
-function resolvePaths(file2, raw2) {
-  let here = dirname4(file2), at = (p) => resolve2(here, p), apps = /* @__PURE__ */ new Map();
-  for (let [name, app2] of Object.entries(raw2.apps)) {
-    let { drainTimeout, stopTimeout, ...rest2 } = app2;
-    apps.set(name, {
-      ...rest2,
-      name,
-      exeFile: at(app2.exeFile),
-      updateFile: at(app2.updateFile),
-      drainTimeoutMs: drainTimeout,
-      stopTimeoutMs: stopTimeout
-    });
-  }
-  let { uploadIdleTimeout, ...rest } = raw2, keys = raw2.auth.keys.map((k) => k.publicKey ? { ...k, publicKey: at(k.publicKey) } : k);
-  return {
-    ...rest,
-    file: file2,
-    data: at(raw2.data),
-    uploadIdleTimeoutMs: uploadIdleTimeout,
-    auth: { ...raw2.auth, keys },
-    apps
-  };
-}
+// receiver/config/to-config-error.ts
 function toConfigError(file2, error62) {
   let issue2 = error62.issues[0], key2 = issue2.path.map((p, i) => typeof p == "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`).join("");
   if (issue2.code === "unrecognized_keys") {
@@ -46450,8 +55338,50 @@ function toConfigError(file2, error62) {
   return issue2.code === "invalid_key" ? new ConfigError(file2, key2, issue2.issues[0]?.message ?? issue2.message) : issue2.code === "invalid_type" && issue2.input === void 0 ? new ConfigError(file2, key2, "required key is missing") : new ConfigError(file2, key2, issue2.message);
 }
 
+// receiver/config/load-config.ts
+function loadConfig(file2, env = process.env) {
+  let path = resolve4(file2), text2;
+  try {
+    text2 = readFileSync3(path, "utf8");
+  } catch (error62) {
+    let code = error62.code;
+    throw new ConfigError(
+      path,
+      "",
+      code === "ENOENT" ? "no such file (make one with: hotswap-receiver init)" : String(error62)
+    );
+  }
+  let doc;
+  try {
+    doc = (0, import_yaml.parse)(text2, { prettyErrors: !1 });
+  } catch (error62) {
+    throw new ConfigError(path, "", `not valid YAML: ${error62.message.split(`
+`)[0]}`);
+  }
+  if (!doc || typeof doc != "object" || Array.isArray(doc))
+    throw new ConfigError(path, "", "expected a YAML mapping of keys");
+  let parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: !0 });
+  if (!parsed.success) throw toConfigError(path, parsed.error);
+  let config2 = resolvePaths(path, parsed.data);
+  return checkAuth(config2), checkApps(config2), config2;
+}
+function resolvePaths(file2, raw2) {
+  let at = (p) => resolve4(dirname7(file2), p), apps = /* @__PURE__ */ new Map();
+  for (let [name, app2] of Object.entries(raw2.apps)) apps.set(name, resolveApp(name, app2, file2));
+  let { uploadIdleTimeout, ...rest } = raw2, keys = raw2.auth.keys.map((k) => k.publicKey ? { ...k, publicKey: at(k.publicKey) } : k);
+  return {
+    ...rest,
+    file: file2,
+    data: at(raw2.data),
+    tls: raw2.tls && { cert: at(raw2.tls.cert), key: at(raw2.tls.key) },
+    uploadIdleTimeoutMs: uploadIdleTimeout,
+    auth: { ...raw2.auth, keys },
+    apps
+  };
+}
+
 // receiver/receiver.ts
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 
 // receiver/auth/failure-limiter.ts
 var FailureLimiter = class {
@@ -46484,7 +55414,7 @@ var FailureLimiter = class {
 
 // receiver/auth/load-keys.ts
 import { createPublicKey, createSecretKey } from "node:crypto";
-import { readFileSync as readFileSync3 } from "node:fs";
+import { readFileSync as readFileSync4 } from "node:fs";
 function loadKeys(config2) {
   let keys = /* @__PURE__ */ new Map();
   return config2.auth.keys.forEach((k, i) => {
@@ -46496,7 +55426,7 @@ function loadKeys(config2) {
     }
     let where = `auth.keys[${i}].publicKey`, key2;
     try {
-      key2 = createPublicKey(readFileSync3(k.publicKey, "utf8"));
+      key2 = createPublicKey(readFileSync4(k.publicKey, "utf8"));
     } catch (error62) {
       throw new ConfigError(
         config2.file,
@@ -46555,19 +55485,19 @@ import {
   fdatasyncSync,
   mkdirSync as mkdirSync2,
   openSync,
-  readFileSync as readFileSync4,
+  readFileSync as readFileSync5,
   renameSync as renameSync2,
   writeFileSync as writeFileSync4,
   writeSync
 } from "node:fs";
-import { dirname as dirname5 } from "node:path";
+import { dirname as dirname8 } from "node:path";
 var PRUNE_EVERY = 1024, ReplayStore = class {
   constructor(file2) {
     this.file = file2;
-    mkdirSync2(dirname5(file2), { recursive: !0 });
+    mkdirSync2(dirname8(file2), { recursive: !0 });
     let now = Date.now() / 1e3;
     try {
-      for (let line of readFileSync4(file2, "utf8").split(`
+      for (let line of readFileSync5(file2, "utf8").split(`
 `))
         if (line)
           try {
@@ -46608,11 +55538,11 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
 };
 
 // receiver/data-lock.ts
-import { mkdirSync as mkdirSync3, readFileSync as readFileSync5, rmSync, writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join3 } from "node:path";
+import { mkdirSync as mkdirSync3, readFileSync as readFileSync6, rmSync, writeFileSync as writeFileSync5 } from "node:fs";
+import { join as join4 } from "node:path";
 function lockDataDir(dir, configFile) {
   mkdirSync3(dir, { recursive: !0 });
-  let file2 = join3(dir, "receiver.pid"), holder = Number(readFileSafe(file2));
+  let file2 = join4(dir, "receiver.pid"), holder = Number(readFileSafe(file2));
   if (holder && holder !== process.pid && alive(holder))
     throw new ConfigError(
       configFile,
@@ -46626,7 +55556,7 @@ function lockDataDir(dir, configFile) {
 }
 function readFileSafe(file2) {
   try {
-    return readFileSync5(file2, "utf8").trim();
+    return readFileSync6(file2, "utf8").trim();
   } catch {
     return "";
   }
@@ -46646,15 +55576,15 @@ import {
   fdatasyncSync as fdatasyncSync2,
   mkdirSync as mkdirSync4,
   openSync as openSync2,
-  readFileSync as readFileSync6,
+  readFileSync as readFileSync7,
   writeSync as writeSync2
 } from "node:fs";
-import { open as open5 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { open as open6 } from "node:fs/promises";
+import { join as join5 } from "node:path";
 var TAIL_BYTES = 1024 * 1024, Journal = class {
   constructor(dir) {
     this.dir = dir;
-    mkdirSync4(dir, { recursive: !0 }), this.logs = join4(dir, "logs"), mkdirSync4(this.logs, { recursive: !0 }), this.fd = openSync2(join4(dir, "journal.jsonl"), "a");
+    mkdirSync4(dir, { recursive: !0 }), this.logs = join5(dir, "logs"), mkdirSync4(this.logs, { recursive: !0 }), this.fd = openSync2(join5(dir, "journal.jsonl"), "a");
   }
   dir;
   fd;
@@ -46666,7 +55596,7 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   /** Append one streamed event to a deploy's log. */
   log(deployId, event) {
     event.type !== "heartbeat" && appendFileSync(
-      join4(this.logs, `${deployId}.ndjson`),
+      join5(this.logs, `${deployId}.ndjson`),
       JSON.stringify({ at: (/* @__PURE__ */ new Date()).toISOString(), ...event }) + `
 `
     );
@@ -46674,14 +55604,14 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   readLog(deployId) {
     if (/^[A-Za-z0-9-]+$/.test(deployId))
       try {
-        return readFileSync6(join4(this.logs, `${deployId}.ndjson`), "utf8");
+        return readFileSync7(join5(this.logs, `${deployId}.ndjson`), "utf8");
       } catch {
         return;
       }
   }
   /** The newest entries (of one app, if named), newest first; reads only the file's tail. */
   async recent(app2, limit = 20) {
-    let handle = await open5(join4(this.dir, "journal.jsonl"), "r");
+    let handle = await open6(join5(this.dir, "journal.jsonl"), "r");
     try {
       let { size: size2 } = await handle.stat(), start = Math.max(0, size2 - TAIL_BYTES), buffer = Buffer.alloc(size2 - start);
       await handle.read(buffer, 0, buffer.length, start);
@@ -46706,11 +55636,11 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
 // receiver/runtime/app-runtime.ts
 import { EventEmitter } from "node:events";
 import * as fsp2 from "node:fs/promises";
-import { mkdir as mkdir2 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname10, join as join7 } from "node:path";
+import { mkdir as mkdir3 } from "node:fs/promises";
+import { basename as basename5, dirname as dirname13, join as join8 } from "node:path";
 
 // receiver/gate/gate.ts
-import { createServer as createServer2 } from "node:http";
+import { createServer } from "node:http";
 
 // receiver/gate/exchange.ts
 function exchange(req, res) {
@@ -46736,11 +55666,11 @@ var Inflight = class {
   }
   // True once the count is zero, false if timeoutMs passes first.
   idle(timeoutMs) {
-    return this.#count <= 0 ? Promise.resolve(!0) : new Promise((resolve3) => {
+    return this.#count <= 0 ? Promise.resolve(!0) : new Promise((resolve5) => {
       let onIdle = () => {
-        clearTimeout(timer), resolve3(!0);
+        clearTimeout(timer), resolve5(!0);
       }, timer = setTimeout(() => {
-        this.#waiters.delete(onIdle), resolve3(!1);
+        this.#waiters.delete(onIdle), resolve5(!1);
       }, timeoutMs);
       this.#waiters.add(onIdle);
     });
@@ -46769,20 +55699,20 @@ function hopByHop(connection) {
 
 // receiver/gate/request-headers.ts
 function requestHeaders(req) {
-  let skip = hopByHop(req.headers.connection), headers = {};
+  let skip = hopByHop(req.headers.connection), headers2 = {};
   for (let name in req.headers) {
     let value = req.headers[name];
-    value === void 0 || skip.has(name) || name === "expect" || (headers[name] = value);
+    value === void 0 || skip.has(name) || name === "expect" || (headers2[name] = value);
   }
   let client = req.socket.remoteAddress, prior = req.headers["x-forwarded-for"];
-  return client !== void 0 && (headers["x-forwarded-for"] = prior ? `${prior}, ${client}` : client), headers["x-forwarded-proto"] = "http", req.headers.host !== void 0 && (headers["x-forwarded-host"] = req.headers.host), headers;
+  return client !== void 0 && (headers2["x-forwarded-for"] = prior ? `${prior}, ${client}` : client), headers2["x-forwarded-proto"] = "http", req.headers.host !== void 0 && (headers2["x-forwarded-host"] = req.headers.host), headers2;
 }
 
 // receiver/gate/response-headers.ts
-function responseHeaders(headers) {
-  let skip = hopByHop(headers.connection), out = {};
-  for (let name in headers) {
-    let value = headers[name];
+function responseHeaders(headers2) {
+  let skip = hopByHop(headers2.connection), out = {};
+  for (let name in headers2) {
+    let value = headers2[name];
     value !== void 0 && !skip.has(name) && (out[name] = value);
   }
   return out;
@@ -46803,7 +55733,7 @@ var UNREACHABLE = /* @__PURE__ */ new Set([
 function forward(ex, pool, done) {
   let { req, res } = ex, controller, settled = !1, resume = () => controller?.resume(), clientGone = () => {
     res.writableFinished || controller?.abort(new Error("the client closed the connection"));
-  }, settle2 = (outcome, error62) => {
+  }, settle3 = (outcome, error62) => {
     settled || (settled = !0, res.off("close", clientGone).off("drain", resume), done(outcome, error62));
   };
   res.on("close", clientGone).on("drain", resume);
@@ -46817,10 +55747,10 @@ function forward(ex, pool, done) {
     onRequestStart(c) {
       controller = c, res.destroyed && c.abort(new Error("the client closed the connection"));
     },
-    onResponseStart(c, statusCode, headers, statusMessage) {
+    onResponseStart(c, statusCode, headers2, statusMessage) {
       if (!(statusCode < 200))
         try {
-          res.writeHead(statusCode, statusMessage || void 0, responseHeaders(headers));
+          res.writeHead(statusCode, statusMessage || void 0, responseHeaders(headers2));
         } catch (error62) {
           c.abort(error62);
         }
@@ -46829,14 +55759,14 @@ function forward(ex, pool, done) {
       res.write(chunk) || c.pause();
     },
     onResponseEnd() {
-      res.end(), settle2("served");
+      res.end(), settle3("served");
     },
     onResponseError(_c, error62) {
-      if (res.destroyed && !res.writableFinished) return settle2("gone", error62);
+      if (res.destroyed && !res.writableFinished) return settle3("gone", error62);
       if (res.headersSent)
-        return res.destroy(error62), settle2("failed", error62);
+        return res.destroy(error62), settle3("failed", error62);
       let code = error62.code ?? "";
-      settle2(UNREACHABLE.has(code) ? "unreachable" : "failed", error62);
+      settle3(UNREACHABLE.has(code) ? "unreachable" : "failed", error62);
     }
   });
 }
@@ -46888,6 +55818,24 @@ var HoldQueue = class {
   }
 };
 
+// receiver/gate/origin-inflight.ts
+var OriginInflight = class {
+  #counts = /* @__PURE__ */ new Map();
+  add(origin) {
+    let count2 = this.#counts.get(origin);
+    count2 === void 0 && this.#counts.set(origin, count2 = new Inflight()), count2.add();
+  }
+  done(origin) {
+    let count2 = this.#counts.get(origin);
+    count2 !== void 0 && (count2.done(), count2.count <= 0 && this.#counts.delete(origin));
+  }
+  // True once none of `origins` has a request in flight, false if timeoutMs passes first.
+  async idle(origins, timeoutMs) {
+    let waits = [...origins].map((origin) => this.#counts.get(origin)?.idle(timeoutMs) ?? !0);
+    return (await Promise.all(waits)).every(Boolean);
+  }
+};
+
 // receiver/gate/refuse.ts
 function refuse(res, status, message2, options = {}) {
   if (res.destroyed || res.writableEnded) return;
@@ -46896,12 +55844,12 @@ function refuse(res, status, message2, options = {}) {
     return;
   }
   let body = `${message2}
-`, headers = {
+`, headers2 = {
     "content-type": "text/plain; charset=utf-8",
     "content-length": Buffer.byteLength(body),
     "cache-control": "no-store"
   };
-  options.retryAfter !== void 0 && (headers["retry-after"] = String(options.retryAfter)), (options.close || !res.req.complete) && (headers.connection = "close"), res.writeHead(status, headers).end(body);
+  options.retryAfter !== void 0 && (headers2["retry-after"] = String(options.retryAfter)), (options.close || !res.req.complete) && (headers2.connection = "close"), res.writeHead(status, headers2).end(body);
 }
 
 // receiver/gate/round-robin.ts
@@ -46957,6 +55905,8 @@ var Router = class {
   queue;
   inflight = new Inflight();
   // attempts under way upstream
+  byOrigin = new OriginInflight();
+  // the same, per server
   upstreams = new Upstreams();
   held = !1;
   closing = !1;
@@ -46989,8 +55939,8 @@ var Router = class {
   #send(ex) {
     let target = this.held ? void 0 : this.#balance.pick(this.options.targets(), ex.tried);
     if (target === void 0) return this.#wait(ex, !0);
-    ex.tried.add(target.origin), this.inflight.add(), forward(ex, this.upstreams.get(target.origin), (outcome, error62) => {
-      this.#settle(ex, target, outcome, error62), this.inflight.done();
+    ex.tried.add(target.origin), this.inflight.add(), this.byOrigin.add(target.origin), forward(ex, this.upstreams.get(target.origin), (outcome, error62) => {
+      this.#settle(ex, target, outcome, error62), this.inflight.done(), this.byOrigin.done(target.origin);
     });
   }
   #settle(ex, target, outcome, error62) {
@@ -46998,7 +55948,7 @@ var Router = class {
     if (outcome === "served")
       this.served++;
     else if (outcome === "unreachable") {
-      if (this.options.log("warn", `instance ${target.instance} at ${target.origin}: ${why}`), this.options.onUpstreamFailure?.(target.instance), !ex.hasBody) return this.#send(ex);
+      if (this.options.log("warn", `instance ${target.instance} at ${target.origin}: ${why}`), this.options.onUpstreamFailure?.(target.instance, target.origin), !ex.hasBody) return this.#send(ex);
       this.refuse(ex, 502, `could not reach instance ${target.instance} (${why})`);
     } else outcome === "failed" && !ex.res.headersSent && (this.options.log("error", `instance ${target.instance}: ${why}`), code === "UND_ERR_HEADERS_TIMEOUT" ? this.refuse(ex, 504, `instance ${target.instance} did not answer in time`) : this.refuse(ex, 502, `instance ${target.instance} failed (${why})`));
   }
@@ -47016,15 +55966,17 @@ var SWEEP_MS = 3e4, CLOSE_GRACE_MS = 5e3, Gate = class {
   constructor(options) {
     this.#options = options;
     let log = (level, message2) => options.log?.(level, `gate ${options.app}: ${message2}`);
-    this.#router = new Router({ ...options, log }), this.#server = createServer2(
-      { requestTimeout: 0, headersTimeout: 6e4 },
+    this.#router = new Router({ ...options, log }), this.#server = createServer(
+      { requestTimeout: 0, headersTimeout: 6e4, keepAliveTimeout: 65e3 },
       (req, res) => this.#accept(req, res)
     );
   }
   listen() {
-    return new Promise((resolve3, reject) => {
-      this.#server.once("error", reject), this.#server.listen(this.#options.port, this.#options.host, () => {
-        this.#server.off("error", reject), this.#sweep ??= setInterval(() => this.#sweepPools(), SWEEP_MS).unref(), resolve3({ port: this.#server.address().port });
+    return new Promise((resolve5, reject) => {
+      this.#server.once("error", reject);
+      let { port, host } = this.#options;
+      this.#server.listen({ port, host, backlog: 4096 }, () => {
+        this.#server.off("error", reject), this.#sweep ??= setInterval(() => this.#sweepPools(), SWEEP_MS).unref(), resolve5({ port: this.#server.address().port });
       });
     });
   }
@@ -47042,6 +55994,11 @@ var SWEEP_MS = 3e4, CLOSE_GRACE_MS = 5e3, Gate = class {
   }
   drain(timeoutMs) {
     return this.#router.inflight.idle(timeoutMs);
+  }
+  // Waits for the requests in flight to these servers only: after an overlap swap's
+  // switch, new requests go to the new servers while the old ones finish theirs.
+  drainOrigins(origins, timeoutMs) {
+    return this.#router.byOrigin.idle(origins, timeoutMs);
   }
   stats() {
     let { held, queue, inflight, served, rejected } = this.#router;
@@ -47061,20 +56018,167 @@ var SWEEP_MS = 3e4, CLOSE_GRACE_MS = 5e3, Gate = class {
   async #shutdown() {
     let router = this.#router;
     router.closing = !0, clearInterval(this.#sweep);
-    let stopped = new Promise((resolve3) => this.#server.close(() => resolve3()));
+    let stopped = new Promise((resolve5) => this.#server.close(() => resolve5()));
     for (let ex of router.queue.clear()) router.refuse(ex, 503, "is shutting down");
     await router.inflight.idle(CLOSE_GRACE_MS), await router.upstreams.close(), await this.#answering.idle(CLOSE_GRACE_MS), this.#server.closeAllConnections(), await stopped;
   }
 };
 
+// receiver/staging/clean-staging.ts
+import { readdir as readdir2, unlink as unlink2 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname9, join as join6 } from "node:path";
+async function cleanStaging(updateFile) {
+  let dir = dirname9(updateFile), prefix = `${STAGING_TMP}${basename4(updateFile)}-`, removed = 0;
+  for (let name of await readdir2(dir).catch(() => []))
+    name.startsWith(prefix) && (await unlink2(join6(dir, name)).catch(() => {
+    }), removed++);
+  return removed;
+}
+
+// receiver/swap/app-lock.ts
+var AppLock = class {
+  holder;
+  waiters = [];
+  get busy() {
+    return this.holder;
+  }
+  tryAcquire(id) {
+    return this.holder ? !1 : (this.holder = id, !0);
+  }
+  /** Waits up to timeoutMs for the lock; false if it is still taken then. */
+  async acquire(id, timeoutMs) {
+    let deadline = Date.now() + timeoutMs;
+    for (; !this.tryAcquire(id); ) {
+      let left = deadline - Date.now();
+      if (left <= 0) return !1;
+      await new Promise((wake) => {
+        let timer = setTimeout(wake, left);
+        this.waiters.push(() => (clearTimeout(timer), wake()));
+      });
+    }
+    return !0;
+  }
+  release(id) {
+    this.holder === id && (this.holder = void 0, this.waiters.splice(0).forEach((wake) => wake()));
+  }
+};
+
+// receiver/swap/recover.ts
+import { access, rename as rename2, rm as rm2 } from "node:fs/promises";
+async function recover(app2, exeFile, record2, releases, journal) {
+  let rec = record2.read();
+  if (!rec) return;
+  if ((await journal.recent(app2, 50)).find(
+    (e) => e.deployId === rec.deployId && e.outcome !== "started"
+  )) {
+    record2.clear();
+    return;
+  }
+  let exists = (p) => access(p).then(
+    () => !0,
+    () => !1
+  ), kept = rec.kept ? await releases.find(rec.kept) : void 0;
+  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename2(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await rm2(restorePath(exeFile), { force: !0 }), await rm2(incomingPath(exeFile), { force: !0 });
+  let now = await versionInfo(exeFile), which = now ? now.sha256 === rec.newSha256 ? "the new file" : now.sha256 === rec.oldSha256 ? "the old file" : "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${rec.op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
+  return journal.append({
+    deployId: rec.deployId,
+    app: app2,
+    op: "recover",
+    outcome: "interrupted",
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    after: now ?? void 0,
+    message: message2
+  }), record2.clear(), { fallback: now?.sha256 === rec.newSha256 ? kept : void 0, message: message2 };
+}
+
+// receiver/swap/releases.ts
+import { randomBytes as randomBytes9 } from "node:crypto";
+import { mkdir as mkdir2, readdir as readdir3, readFile, rename as rename3, rm as rm3, writeFile } from "node:fs/promises";
+import { join as join7 } from "node:path";
+var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, Releases = class {
+  constructor(dir, exeName) {
+    this.dir = dir;
+    this.exeName = exeName;
+  }
+  dir;
+  exeName;
+  fileOf(release) {
+    return join7(this.dir, release.id, this.exeName);
+  }
+  /** Most recently replaced first. */
+  async list() {
+    let names = await readdir3(this.dir).catch(() => []), releases = [];
+    for (let name of names.filter((n) => ID.test(n)))
+      try {
+        releases.push(
+          JSON.parse(await readFile(join7(this.dir, name, "meta.json"), "utf8"))
+        );
+      } catch {
+      }
+    return releases.sort((a, b) => b.keptAt.localeCompare(a.keptAt) || b.id.localeCompare(a.id));
+  }
+  /** Looks a release up by exact id; ids never reach the file system otherwise. */
+  async find(id) {
+    return (await this.list()).find((r) => r.id === id);
+  }
+  // Copies exeFile into a new release (or finds the one with the same bytes),
+  // flushed to disk before it counts: the kept copy must exist before the swap.
+  async keep(exeFile, info) {
+    let keptAt = /* @__PURE__ */ new Date(), existing = (await this.list()).find((r) => r.sha256 === info.sha256);
+    if (existing) {
+      let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta4 = join7(this.dir, existing.id, "meta.json");
+      return await writeFile(`${meta4}.tmp`, JSON.stringify(refreshed, null, 2)), await rename3(`${meta4}.tmp`, meta4), refreshed;
+    }
+    let id = `${keptAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${info.sha256.slice(0, 12)}`, release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join7(this.dir, `.tmp-${randomBytes9(4).toString("hex")}`);
+    await mkdir2(tmp, { recursive: !0 });
+    let file2 = join7(tmp, this.exeName);
+    if (await copyDurable(exeFile, file2) !== info.sha256)
+      throw await rm3(tmp, { recursive: !0, force: !0 }), new Error(`${exeFile} changed while it was being kept; try again`);
+    return await writeFile(join7(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename3(tmp, join7(this.dir, id)), await fsyncDir(this.dir), release;
+  }
+  /** Keeps the newest `count`, and never the ones named in `protect`. */
+  async prune(count2, protect = []) {
+    let all = await this.list();
+    for (let release of all.slice(count2))
+      protect.includes(release.id) || await rm3(join7(this.dir, release.id), { recursive: !0, force: !0 });
+    for (let name of await readdir3(this.dir).catch(() => []))
+      name.startsWith(".tmp-") && await rm3(join7(this.dir, name), { recursive: !0, force: !0 });
+  }
+};
+
+// receiver/swap/swap-record.ts
+import { mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync3, rmSync as rmSync2, writeFileSync as writeFileSync6 } from "node:fs";
+import { dirname as dirname10 } from "node:path";
+var SwapRecordFile = class {
+  constructor(file2) {
+    this.file = file2;
+  }
+  file;
+  read() {
+    try {
+      return JSON.parse(readFileSync8(this.file, "utf8"));
+    } catch {
+      return;
+    }
+  }
+  write(record2) {
+    mkdirSync5(dirname10(this.file), { recursive: !0 });
+    let tmp = `${this.file}.tmp`;
+    writeFileSync6(tmp, JSON.stringify(record2), { flush: !0 }), renameSync3(tmp, this.file);
+  }
+  clear() {
+    rmSync2(this.file, { force: !0 });
+  }
+};
+
 // receiver/pool/free-ports.ts
-import { createServer as createServer3 } from "node:net";
+import { createServer as createServer2 } from "node:net";
 async function freePorts(count2) {
   let sockets = [];
   try {
     let ports = [];
     for (let i = 0; i < count2; i++) {
-      let socket = createServer3();
+      let socket = createServer2();
       sockets.push(socket), ports.push(await listenOnAnyPort(socket));
     }
     return ports;
@@ -47083,10 +56187,10 @@ async function freePorts(count2) {
   }
 }
 function listenOnAnyPort(socket) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve5, reject) => {
     socket.once("error", reject), socket.listen({ host: "127.0.0.1", port: 0, exclusive: !0 }, () => {
       let address2 = socket.address();
-      address2 && typeof address2 == "object" ? resolve3(address2.port) : reject(new Error("could not read the port the OS picked"));
+      address2 && typeof address2 == "object" ? resolve5(address2.port) : reject(new Error("could not read the port the OS picked"));
     });
   });
 }
@@ -47154,7 +56258,7 @@ async function recheck(server, options) {
 }
 
 // receiver/pool/server.ts
-import { dirname as dirname7 } from "node:path";
+import { dirname as dirname12 } from "node:path";
 
 // receiver/pool/output-ring.ts
 var nextSeq = 0, OutputRing = class {
@@ -47174,8 +56278,8 @@ var nextSeq = 0, OutputRing = class {
       partial2 && this.push(partial2), partial2 = "";
     });
   }
-  push(text) {
-    this.#lines.push({ seq: nextSeq++, text: text.slice(0, 2e3) }), this.#lines.length > this.#capacity && this.#lines.shift();
+  push(text2) {
+    this.#lines.push({ seq: nextSeq++, text: text2.slice(0, 2e3) }), this.#lines.length > this.#capacity && this.#lines.shift();
   }
   lines() {
     return this.#lines;
@@ -47183,26 +56287,41 @@ var nextSeq = 0, OutputRing = class {
 };
 
 // receiver/pool/placeholders.ts
-function fillPlaceholders(text, values) {
-  return text.replace(
+function fillPlaceholders(text2, values) {
+  return text2.replace(
     /\{(port|instance|exe)\}/g,
     (_, name) => String(values[name])
   );
 }
 
 // receiver/pool/spawn-server.ts
-import { spawn as spawn2 } from "node:child_process";
+import { spawn as spawn3 } from "node:child_process";
 
 // receiver/pool/kill.ts
-function askToStop(pid) {
-  return signal(pid, "SIGTERM");
+import { spawn as spawn2, spawnSync } from "node:child_process";
+var system = {
+  platform: process.platform,
+  start: (command, args) => {
+    spawn2(command, args, { stdio: "ignore", windowsHide: !0 }).on("error", () => {
+    });
+  },
+  run: (command, args) => spawnSync(command, args, { stdio: "ignore", windowsHide: !0 }).status,
+  signal: (pid, name) => process.kill(pid, name)
+};
+function askToStop(pid, deps = system) {
+  return deps.platform === "win32" ? (deps.start("taskkill", ["/pid", String(pid), "/t"]), !0) : signal(deps, pid, "SIGTERM");
 }
-function forceStop(pid) {
-  return signal(pid, "SIGKILL");
+function forceStop(pid, deps = system) {
+  if (deps.platform === "win32") {
+    let status = deps.run("taskkill", ["/pid", String(pid), "/t", "/f"]);
+    if (status === 0) return !0;
+    if (status === 128) return !1;
+  }
+  return signal(deps, pid, "SIGKILL");
 }
-function signal(pid, name) {
+function signal(deps, pid, name) {
   try {
-    return process.kill(pid, name), !0;
+    return deps.signal(pid, name), !0;
   } catch (error62) {
     if (error62.code === "ESRCH") return !1;
     throw error62;
@@ -47210,13 +56329,13 @@ function signal(pid, name) {
 }
 
 // receiver/pool/pid-file.ts
-import { mkdirSync as mkdirSync5, renameSync as renameSync3, writeFileSync as writeFileSync6 } from "node:fs";
-import { dirname as dirname6 } from "node:path";
+import { mkdirSync as mkdirSync6, renameSync as renameSync4, writeFileSync as writeFileSync7 } from "node:fs";
+import { dirname as dirname11 } from "node:path";
 function writePidFile(path, records) {
-  mkdirSync5(dirname6(path), { recursive: !0 });
+  mkdirSync6(dirname11(path), { recursive: !0 });
   let tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync6(tmp, JSON.stringify(records, null, 2) + `
-`), renameSync3(tmp, path);
+  writeFileSync7(tmp, JSON.stringify(records, null, 2) + `
+`), renameSync4(tmp, path);
 }
 
 // receiver/pool/live-children.ts
@@ -47248,7 +56367,7 @@ function rewritePidFile({ pidFile, warn }) {
 // receiver/pool/spawn-server.ts
 var OUTPUT_GRACE_MS = 200;
 function spawnServer(exe, options) {
-  let { args, cwd, env, instance, port, output: output2, pidFile, warn } = options, child = spawn2(exe, args, {
+  let { args, cwd, env, instance, port, output: output2, pidFile, warn } = options, child = spawn3(exe, args, {
     cwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -47256,14 +56375,14 @@ function spawnServer(exe, options) {
   }), startedAt = /* @__PURE__ */ new Date();
   output2.follow(child.stdout), output2.follow(child.stderr);
   let record2 = { pid: child.pid ?? 0, exe, startedAt: startedAt.toISOString(), instance, port }, untrack = child.pid === void 0 ? () => {
-  } : trackChild(child, { record: record2, pidFile, warn }), exited = new Promise((resolve3) => {
+  } : trackChild(child, { record: record2, pidFile, warn }), exited = new Promise((resolve5) => {
     child.on("error", (error62) => {
-      child.pid === void 0 && resolve3({ code: null, signal: null, error: error62 });
+      child.pid === void 0 && resolve5({ code: null, signal: null, error: error62 });
     }), child.once("exit", (code, signal2) => {
       untrack();
-      let settle2 = () => resolve3({ code, signal: signal2 }), grace = setTimeout(settle2, OUTPUT_GRACE_MS);
+      let settle3 = () => resolve5({ code, signal: signal2 }), grace = setTimeout(settle3, OUTPUT_GRACE_MS);
       child.once("close", () => {
-        clearTimeout(grace), settle2();
+        clearTimeout(grace), settle3();
       });
     });
   });
@@ -47274,10 +56393,12 @@ function spawnServer(exe, options) {
 async function stopChild({ child, exited }, stopTimeoutMs) {
   let pid = child.pid;
   if (pid === void 0 || child.exitCode !== null || child.signalCode !== null) return exited;
-  let controller = new AbortController(), timer = setTimeout(() => forceStop(pid), stopTimeoutMs);
+  let controller = new AbortController(), forced = !1, timer = setTimeout(() => {
+    forced = !0, forceStop(pid);
+  }, stopTimeoutMs);
   controller.signal.addEventListener("abort", () => clearTimeout(timer), { once: !0 });
   try {
-    return askToStop(pid), await exited;
+    return askToStop(pid), { ...await exited, forced };
   } finally {
     controller.abort();
   }
@@ -47287,10 +56408,10 @@ async function stopChild({ child, exited }, stopTimeoutMs) {
 import { request } from "node:http";
 import { connect } from "node:net";
 function probeHealth(port, path, timeoutMs) {
-  return new Promise((resolve3) => {
+  return new Promise((resolve5) => {
     let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome) => {
-      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve3({ ok, message: `${what} ${outcome}` }));
-    }, failed2 = (error62) => finish(!1, `failed: ${error62.code ?? error62.message}`), timer = setTimeout(
+      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve5({ ok, message: `${what} ${outcome}` }));
+    }, failed3 = (error62) => finish(!1, `failed: ${error62.code ?? error62.message}`), timer = setTimeout(
       () => finish(!1, `got no answer within ${timeoutMs} ms`),
       timeoutMs
     ), connection = path === void 0 ? connect({ host: "127.0.0.1", port }, () => finish(!0, "succeeded")) : request({ host: "127.0.0.1", port, path, agent: !1 }, (res) => {
@@ -47298,7 +56419,7 @@ function probeHealth(port, path, timeoutMs) {
       let status = res.statusCode ?? 0;
       finish(status >= 200 && status < 300, `answered ${status}`);
     }).end();
-    connection.on("error", failed2);
+    connection.on("error", failed3);
   });
 }
 
@@ -47316,16 +56437,16 @@ async function waitHealthy(options) {
     for (; ; ) {
       if (signal2.throwIfAborted(), exit) throw new Error(`${describeExit(exit)} before it was healthy`);
       let remaining = deadline - Date.now(), probeMs = Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, remaining)), probe = await probeHealth(port, path, probeMs);
-      if (onProbe(probe), probe.ok) return;
+      if (onProbe(probe), signal2.throwIfAborted(), probe.ok) return;
       if (Date.now() >= deadline && !exit)
         throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);
-      await new Promise((resolve3) => {
+      await new Promise((resolve5) => {
         let timer = setTimeout(
-          resolve3,
+          resolve5,
           Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS
         );
         wake = () => {
-          clearTimeout(timer), resolve3();
+          clearTimeout(timer), resolve5();
         };
       });
     }
@@ -47336,10 +56457,10 @@ async function waitHealthy(options) {
 
 // receiver/pool/server.ts
 var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class {
-  constructor(instance, port, spec2, warn) {
+  constructor(instance, port, spec, warn) {
     this.instance = instance;
     this.port = port;
-    this.spec = spec2;
+    this.spec = spec;
     this.warn = warn;
   }
   instance;
@@ -47369,7 +56490,7 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
     let { args, env, cwd, pidFile } = this.spec, values = { port: this.port, instance: this.instance, exe }, filledEnv = Object.entries(env).map(([k, v]) => [k, fillPlaceholders(v, values)]);
     this.#running = spawnServer(exe, {
       args: args.map((arg) => fillPlaceholders(arg, values)),
-      cwd: cwd ?? dirname7(exe),
+      cwd: cwd ?? dirname12(exe),
       env: { ...process.env, ...Object.fromEntries(filledEnv) },
       instance: this.instance,
       port: this.port,
@@ -47390,8 +56511,10 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
       }
     }), this.state = "healthy", this.healthySince = Date.now();
   }
+  /** Stops the server; says so when it had to be killed (it ignored the polite stop). */
   async stop() {
-    this.#running && (this.state = "stopping", await stopChild(this.#running, this.spec.stopTimeoutMs), this.state !== "stopping") || (this.state = "stopped");
+    let forced;
+    return this.#running && (this.state = "stopping", (await stopChild(this.#running, this.spec.stopTimeoutMs)).forced && (forced = `server #${this.instance} did not stop within stopTimeout (${this.spec.stopTimeoutMs} ms) of being asked; it was killed`), this.state !== "stopping") || (this.state = "stopped"), forced;
   }
   status() {
     let running = this.#running;
@@ -47415,8 +56538,8 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
   #exe;
   /** Aborted when the current generation stops: ends restarts and health waits. */
   #life;
-  constructor(spec2, events = {}) {
-    this.#spec = spec2, this.#events = { log: () => {
+  constructor(spec, events = {}) {
+    this.#spec = spec, this.#events = { log: () => {
     }, targetsChanged: () => {
     }, ...events };
   }
@@ -47447,37 +56570,46 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
       );
     this.#events.log("info", `${instances} server(s) of ${this.#spec.app} healthy`);
   }
+  /** Stops every server; the answer lists the ones that had to be killed, for the log. */
   async stop() {
     this.#life?.abort(new Error("was stopped before it was healthy"));
     let wasServing = this.targets().length > 0, stopping = Promise.all(this.#servers.map((server) => server.stop()));
-    wasServing && this.#events.targetsChanged(), await stopping, this.#exe = void 0;
+    wasServing && this.#events.targetsChanged();
+    let forced = (await stopping).filter((m) => m !== void 0);
+    return forced.forEach((m) => this.#events.log("warn", m)), this.#exe = void 0, forced;
   }
   targets() {
     return this.#servers.filter((server) => server.state === "healthy").map(({ instance, origin }) => ({ instance, origin }));
+  }
+  /** Every server's address, healthy or not: what an overlap swap drains before stop(). */
+  origins() {
+    return this.#servers.map((server) => server.origin);
   }
   status() {
     return this.#servers.map((server) => server.status());
   }
   output(lines = 20) {
     return this.#servers.flatMap(
-      (server) => server.output.lines().map(({ seq, text }) => ({ seq, text: `[#${server.instance}] ${text}` }))
-    ).sort((a, b) => a.seq - b.seq).slice(-lines).map(({ text }) => text);
+      (server) => server.output.lines().map(({ seq, text: text2 }) => ({ seq, text: `[#${server.instance}] ${text2}` }))
+    ).sort((a, b) => a.seq - b.seq).slice(-lines).map(({ text: text2 }) => text2);
   }
-  reportFailure(instance) {
+  // `origin`, when given, must be this pool's: during an overlap swap the gate may
+  // report an instance of the old pool by the same number as one of the new.
+  reportFailure(instance, origin) {
     let server = this.#servers[instance], signal2 = this.#life?.signal;
-    if (!server || !signal2 || signal2.aborted) return;
+    if (!server || !signal2 || signal2.aborted || origin !== void 0 && server.origin !== origin) return;
     let options = { healthTimeoutMs: this.#spec.health.timeoutMs, signal: signal2, events: this.#events };
     recheck(server, options).catch((error62) => this.#events.log("error", error62.message));
   }
 };
 
 // receiver/pool/reap.ts
-import { readFile } from "node:fs/promises";
+import { readFile as readFile2 } from "node:fs/promises";
 import { uptime as uptime2 } from "node:os";
 async function reapStale(pidFile) {
   let records;
   try {
-    records = parse5(await readFile(pidFile, "utf8"));
+    records = parse5(await readFile2(pidFile, "utf8"));
   } catch (error62) {
     if (error62.code === "ENOENT") return 0;
     throw error62;
@@ -47487,9 +56619,9 @@ async function reapStale(pidFile) {
     await isStillRunning(record2) && forceStop(record2.pid) && killed++;
   return writePidFile(pidFile, []), killed;
 }
-function parse5(text) {
+function parse5(text2) {
   try {
-    let value = JSON.parse(text);
+    let value = JSON.parse(text2);
     return Array.isArray(value) ? value.filter(isRecord) : [];
   } catch {
     return [];
@@ -47502,7 +56634,7 @@ function isRecord(value) {
 async function isStillRunning({ pid, exe, startedAt }) {
   if (pid === process.pid || Date.parse(startedAt) < Date.now() - uptime2() * 1e3) return !1;
   if (process.platform === "linux")
-    return (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").includes(exe);
+    return (await readFile2(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").includes(exe);
   try {
     return process.kill(pid, 0), !0;
   } catch {
@@ -47510,150 +56642,41 @@ async function isStillRunning({ pid, exe, startedAt }) {
   }
 }
 
-// receiver/staging/clean-staging.ts
-import { readdir, unlink as unlink2 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname8, join as join5 } from "node:path";
-async function cleanStaging(updateFile) {
-  let dir = dirname8(updateFile), prefix = `${STAGING_TMP}${basename2(updateFile)}-`, removed = 0;
-  for (let name of await readdir(dir).catch(() => []))
-    name.startsWith(prefix) && (await unlink2(join5(dir, name)).catch(() => {
-    }), removed++);
-  return removed;
-}
-
-// receiver/swap/app-lock.ts
-var AppLock = class {
-  holder;
-  waiters = [];
-  get busy() {
-    return this.holder;
+// receiver/runtime/app-pools.ts
+var AppPools = class {
+  constructor(spec, events, files) {
+    this.spec = spec;
+    this.events = events;
+    this.files = files;
+    this.#serving = this.#make(files[0]);
   }
-  tryAcquire(id) {
-    return this.holder ? !1 : (this.holder = id, !0);
+  spec;
+  events;
+  files;
+  #pidFiles = /* @__PURE__ */ new WeakMap();
+  #serving;
+  /** The pool the gate sends requests to. */
+  get serving() {
+    return this.#serving;
   }
-  /** Waits up to timeoutMs for the lock; false if it is still taken then. */
-  async acquire(id, timeoutMs) {
-    let deadline = Date.now() + timeoutMs;
-    for (; !this.tryAcquire(id); ) {
-      let left = deadline - Date.now();
-      if (left <= 0) return !1;
-      await new Promise((wake) => {
-        let timer = setTimeout(wake, left);
-        this.waiters.push(() => (clearTimeout(timer), wake()));
-      });
-    }
-    return !0;
+  /** A new, stopped pool to start beside the serving one. */
+  next() {
+    let [first, second] = this.files;
+    return this.#make(this.#pidFiles.get(this.#serving) === first ? second : first);
   }
-  release(id) {
-    this.holder === id && (this.holder = void 0, this.waiters.splice(0).forEach((wake) => wake()));
+  /** From now on the gate sends requests to `pool`. */
+  serve(pool) {
+    this.#serving = pool, this.events.targetsChanged();
   }
-};
-
-// receiver/swap/recover.ts
-import { access, rename as rename2, rm } from "node:fs/promises";
-async function recover(app2, exeFile, record2, releases, journal) {
-  let rec = record2.read();
-  if (!rec) return;
-  if ((await journal.recent(app2, 50)).find(
-    (e) => e.deployId === rec.deployId && e.outcome !== "started"
-  )) {
-    record2.clear();
-    return;
+  /** Stops the servers a killed receiver left running, listed in either pid file. */
+  async reapStale() {
+    let reaped = 0;
+    for (let file2 of this.files) reaped += await reapStale(file2);
+    return reaped;
   }
-  let exists = (p) => access(p).then(
-    () => !0,
-    () => !1
-  ), kept = rec.kept ? await releases.find(rec.kept) : void 0;
-  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename2(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await rm(restorePath(exeFile), { force: !0 }), await rm(incomingPath(exeFile), { force: !0 });
-  let now = await versionInfo(exeFile), which = now ? now.sha256 === rec.newSha256 ? "the new file" : now.sha256 === rec.oldSha256 ? "the old file" : "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${rec.op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
-  return journal.append({
-    deployId: rec.deployId,
-    app: app2,
-    op: "recover",
-    outcome: "interrupted",
-    at: (/* @__PURE__ */ new Date()).toISOString(),
-    after: now ?? void 0,
-    message: message2
-  }), record2.clear(), { fallback: now?.sha256 === rec.newSha256 ? kept : void 0, message: message2 };
-}
-
-// receiver/swap/releases.ts
-import { randomBytes as randomBytes7 } from "node:crypto";
-import { mkdir, readdir as readdir2, readFile as readFile2, rename as rename3, rm as rm2, writeFile } from "node:fs/promises";
-import { join as join6 } from "node:path";
-var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, Releases = class {
-  constructor(dir, exeName) {
-    this.dir = dir;
-    this.exeName = exeName;
-  }
-  dir;
-  exeName;
-  fileOf(release) {
-    return join6(this.dir, release.id, this.exeName);
-  }
-  /** Most recently replaced first. */
-  async list() {
-    let names = await readdir2(this.dir).catch(() => []), releases = [];
-    for (let name of names.filter((n) => ID.test(n)))
-      try {
-        releases.push(
-          JSON.parse(await readFile2(join6(this.dir, name, "meta.json"), "utf8"))
-        );
-      } catch {
-      }
-    return releases.sort((a, b) => b.keptAt.localeCompare(a.keptAt) || b.id.localeCompare(a.id));
-  }
-  /** Looks a release up by exact id; ids never reach the file system otherwise. */
-  async find(id) {
-    return (await this.list()).find((r) => r.id === id);
-  }
-  // Copies exeFile into a new release (or finds the one with the same bytes),
-  // flushed to disk before it counts: the kept copy must exist before the swap.
-  async keep(exeFile, info) {
-    let keptAt = /* @__PURE__ */ new Date(), existing = (await this.list()).find((r) => r.sha256 === info.sha256);
-    if (existing) {
-      let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta4 = join6(this.dir, existing.id, "meta.json");
-      return await writeFile(`${meta4}.tmp`, JSON.stringify(refreshed, null, 2)), await rename3(`${meta4}.tmp`, meta4), refreshed;
-    }
-    let id = `${keptAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${info.sha256.slice(0, 12)}`, release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join6(this.dir, `.tmp-${randomBytes7(4).toString("hex")}`);
-    await mkdir(tmp, { recursive: !0 });
-    let file2 = join6(tmp, this.exeName);
-    if (await copyDurable(exeFile, file2) !== info.sha256)
-      throw await rm2(tmp, { recursive: !0, force: !0 }), new Error(`${exeFile} changed while it was being kept; try again`);
-    return await writeFile(join6(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename3(tmp, join6(this.dir, id)), await fsyncDir(this.dir), release;
-  }
-  /** Keeps the newest `count`, and never the ones named in `protect`. */
-  async prune(count2, protect = []) {
-    let all = await this.list();
-    for (let release of all.slice(count2))
-      protect.includes(release.id) || await rm2(join6(this.dir, release.id), { recursive: !0, force: !0 });
-    for (let name of await readdir2(this.dir).catch(() => []))
-      name.startsWith(".tmp-") && await rm2(join6(this.dir, name), { recursive: !0, force: !0 });
-  }
-};
-
-// receiver/swap/swap-record.ts
-import { mkdirSync as mkdirSync6, readFileSync as readFileSync7, renameSync as renameSync4, rmSync as rmSync2, writeFileSync as writeFileSync7 } from "node:fs";
-import { dirname as dirname9 } from "node:path";
-var SwapRecordFile = class {
-  constructor(file2) {
-    this.file = file2;
-  }
-  file;
-  read() {
-    try {
-      return JSON.parse(readFileSync7(this.file, "utf8"));
-    } catch {
-      return;
-    }
-  }
-  write(record2) {
-    mkdirSync6(dirname9(this.file), { recursive: !0 });
-    let tmp = `${this.file}.tmp`;
-    writeFileSync7(tmp, JSON.stringify(record2), { flush: !0 }), renameSync4(tmp, this.file);
-  }
-  clear() {
-    rmSync2(this.file, { force: !0 });
+  #make(pidFile) {
+    let pool = new Pool2({ ...this.spec, pidFile }, this.events);
+    return this.#pidFiles.set(pool, pidFile), pool;
   }
 };
 
@@ -47663,32 +56686,37 @@ var AppRuntime = class {
     this.config = config2;
     this.journal = journal;
     this.uploadLimits = uploadLimits;
-    let dir = join7(dataDir, "apps", config2.name);
-    this.log = createLog(config2.name), this.pidFile = join7(dir, "servers.json"), this.releases = new Releases(join7(dataDir, "releases", config2.name), basename3(config2.exeFile)), this.record = new SwapRecordFile(join7(dir, "swap.json")), this.pool = new Pool2(
+    let dir = join8(dataDir, "apps", config2.name);
+    this.log = createLog(config2.name), this.runDir = join8(dir, "run"), this.releases = new Releases(join8(dataDir, "releases", config2.name), basename5(config2.exeFile)), this.record = new SwapRecordFile(join8(dir, "swap.json")), this.pools = new AppPools(
       {
         app: config2.name,
         args: config2.args,
         env: config2.env,
+        // exeFile's folder even for servers run from a copy (strategy overlap on Windows).
+        cwd: dirname13(config2.exeFile),
         instances: config2.instances,
         health: { path: config2.health.path, timeoutMs: config2.health.timeout },
-        stopTimeoutMs: config2.stopTimeoutMs,
-        pidFile: this.pidFile
+        stopTimeoutMs: config2.stopTimeoutMs
       },
-      { log: this.log, targetsChanged: () => this.gate.wake() }
+      { log: this.log, targetsChanged: () => this.gate.wake() },
+      [join8(dir, "servers.json"), join8(dir, "servers-next.json")]
     ), this.gate = new Gate({
       app: config2.name,
       host: config2.gate.host,
       port: config2.gate.port,
       hold: { timeoutMs: config2.hold.timeout, maxRequests: config2.hold.maxRequests },
       targets: () => this.pool.targets(),
-      onUpstreamFailure: (instance) => this.pool.reportFailure(instance),
+      onUpstreamFailure: (instance, origin) => this.pool.reportFailure(instance, origin),
       log: this.log
     });
   }
   config;
   journal;
   uploadLimits;
-  pool;
+  /** The serving pool and, during an overlap swap, the next one. */
+  pools;
+  /** Where strategy overlap runs new servers from while exeFile is locked (Windows). */
+  runDir;
   gate;
   releases;
   record;
@@ -47698,7 +56726,10 @@ var AppRuntime = class {
   /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */
   feed = new EventEmitter().setMaxListeners(100);
   log;
-  pidFile;
+  /** The servers the gate sends requests to. */
+  get pool() {
+    return this.pools.serving;
+  }
   // Comes back from whatever a crash left: orphaned servers, half uploads, a
   // swap cut short; then opens the gate and starts the servers.
   async start() {
@@ -47710,8 +56741,8 @@ var AppRuntime = class {
     }
   }
   async startUnlocked() {
-    let reaped = await reapStale(this.pidFile);
-    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await mkdir2(dirname10(this.config.exeFile), { recursive: !0 }), await mkdir2(dirname10(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
+    let reaped = await this.pools.reapStale();
+    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await pruneRunCopies(this.runDir), await mkdir3(dirname13(this.config.exeFile), { recursive: !0 }), await mkdir3(dirname13(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
     let recovery = await recover(
       this.config.name,
       this.config.exeFile,
@@ -47736,19 +56767,19 @@ var AppRuntime = class {
       if (this.log("error", `servers did not start: ${error62.message}`), !recovery?.fallback) return;
       let fallback = recovery.fallback;
       this.log("warn", `rolling back to release ${fallback.id}`), await restoreRelease(this.releases, fallback, this.config.exeFile);
-      let failed2 = await this.pool.start(this.config.exeFile).then(
+      let failed3 = await this.pool.start(this.config.exeFile).then(
         () => {
         },
         (e) => e
       );
-      failed2 && this.log("error", `release ${fallback.id} did not start either: ${failed2.message}`), this.journal.append({
+      failed3 && this.log("error", `release ${fallback.id} did not start either: ${failed3.message}`), this.journal.append({
         deployId: `recover-${fallback.id}`,
         app: this.config.name,
         op: "recover",
-        outcome: failed2 ? "failed" : "rolled-back",
+        outcome: failed3 ? "failed" : "rolled-back",
         at: (/* @__PURE__ */ new Date()).toISOString(),
         after: fallback,
-        message: `the interrupted version did not start (${error62.message}); release ${fallback.id} ${failed2 ? "did not start either" : "serves again"}`
+        message: `the interrupted version did not start (${error62.message}); release ${fallback.id} ${failed3 ? "did not start either" : "serves again"}`
       });
     }
   }
@@ -47764,6 +56795,7 @@ var AppRuntime = class {
       app: this.config.name,
       exeFile,
       updateFile,
+      sources: this.config.sources,
       current: await versionInfo(exeFile, versionCommand),
       staged: await versionInfo(updateFile),
       busy: this.lock.busy !== void 0,
@@ -47785,7 +56817,7 @@ var Receiver = class {
       keys: loadKeys(config2),
       audience: config2.audience,
       github: github2 && { config: github2, issuer: new OidcIssuer(github2.issuer) }
-    }, lockDataDir(config2.data, config2.file), this.replay = new ReplayStore(join8(config2.data, "replay.jsonl")), this.journal = new Journal(config2.data);
+    }, lockDataDir(config2.data, config2.file), this.replay = new ReplayStore(join9(config2.data, "replay.jsonl")), this.journal = new Journal(config2.data);
     for (let app2 of config2.apps.values())
       this.apps.set(
         app2.name,
@@ -47811,6 +56843,1028 @@ var Receiver = class {
   }
 };
 
+// node_modules/@hono/node-server/dist/constants-BLSFu_RU.mjs
+var X_ALREADY_SENT = "x-hono-already-sent";
+
+// node_modules/@hono/node-server/dist/index.mjs
+import { STATUS_CODES, ServerResponse, createServer as createServer3 } from "node:http";
+import { Http2ServerRequest, constants } from "node:http2";
+import { Readable } from "node:stream";
+
+// node_modules/hono/dist/helper/websocket/index.js
+var defineWebSocketHelper = (handler) => ((...args) => {
+  if (typeof args[0] == "function") {
+    let [createEvents, options] = args;
+    return async function(c, next) {
+      let result = await handler(c, await createEvents(c), options);
+      if (result) return result;
+      await next();
+    };
+  } else {
+    let [c, events, options] = args;
+    return (async () => {
+      let upgraded = await handler(c, events, options);
+      if (!upgraded) throw new Error("Failed to upgrade WebSocket");
+      return upgraded;
+    })();
+  }
+});
+
+// node_modules/@hono/node-server/dist/index.mjs
+var RequestError = class extends Error {
+  constructor(message2, options) {
+    super(message2, options), this.name = "RequestError";
+  }
+}, nonJoinedHeaders = /* @__PURE__ */ new Set([
+  "age",
+  "authorization",
+  "content-length",
+  "content-type",
+  "etag",
+  "expires",
+  "from",
+  "host",
+  "if-modified-since",
+  "if-unmodified-since",
+  "last-modified",
+  "location",
+  "max-forwards",
+  "proxy-authorization",
+  "referer",
+  "retry-after",
+  "server",
+  "user-agent"
+]), validHeaderName = /^[!#$%&'*+\-.^_`|~\dA-Za-z]+$/, isHttpWhitespace = (code) => code === 9 || code === 10 || code === 13 || code === 32, normalizeHeaderValue = (value) => {
+  if (!isHttpWhitespace(value.charCodeAt(0)) && !isHttpWhitespace(value.charCodeAt(value.length - 1))) return value;
+  let start = 0, end = value.length;
+  for (; start < end && isHttpWhitespace(value.charCodeAt(start)); ) start++;
+  for (; end > start && isHttpWhitespace(value.charCodeAt(end - 1)); ) end--;
+  return value.slice(start, end);
+}, forbiddenHeaderValue = /[\0\r\n]/, GlobalHeaders = globalThis.Headers, materializeHeaders = (rawHeaders, HeadersCtor = GlobalHeaders) => {
+  let headers2 = new HeadersCtor();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    let name = rawHeaders[i];
+    name.startsWith(":") || headers2.append(name, rawHeaders[i + 1]);
+  }
+  return headers2;
+}, RequestHeaders = class {
+  #incoming;
+  #rawHeaders;
+  #headers;
+  #invalidValue;
+  constructor(incoming) {
+    this.#incoming = incoming, incoming instanceof Http2ServerRequest && (this.#rawHeaders = incoming.rawHeaders.slice());
+  }
+  get #lazyRawHeaders() {
+    return this.#rawHeaders ??= this.#incoming.rawHeaders.slice();
+  }
+  get #native() {
+    return this.#headers || (this.#headers = materializeHeaders(this.#lazyRawHeaders), this.#rawHeaders = void 0), this.#headers;
+  }
+  #normalizedName(name) {
+    if (typeof name == "string") {
+      if (!validHeaderName.test(name)) throw new TypeError(`Invalid header name: ${name}`);
+      return name.toLowerCase();
+    }
+  }
+  #lookupHttp1(lowerName) {
+    let headers2 = this.#incoming instanceof Http2ServerRequest ? void 0 : this.#incoming.headers;
+    if (!headers2 || nonJoinedHeaders.has(lowerName) || lowerName === "set-cookie" || lowerName === "__proto__") return;
+    if (!Object.hasOwn(headers2, lowerName)) return null;
+    let rawValue = headers2[lowerName];
+    if (typeof rawValue == "string") {
+      let value = normalizeHeaderValue(rawValue);
+      return forbiddenHeaderValue.test(value) ? void 0 : value;
+    }
+  }
+  #lookup(rawHeaders, lowerName) {
+    let separator = lowerName === "cookie" ? "; " : ", ", value = null;
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      let rawName = rawHeaders[i];
+      if (rawName.length === lowerName.length && rawName.toLowerCase() === lowerName) {
+        let rawValue = normalizeHeaderValue(rawHeaders[i + 1]);
+        if (forbiddenHeaderValue.test(rawValue)) {
+          this.#invalidValue = !0;
+          return;
+        }
+        value = value === null ? rawValue : value + separator + rawValue;
+      }
+    }
+    return value;
+  }
+  append(name, value) {
+    this.#native.append(name, value);
+  }
+  delete(name) {
+    this.#native.delete(name);
+  }
+  get(name) {
+    let lowerName = this.#normalizedName(name);
+    if (lowerName && !this.#headers && !this.#invalidValue) {
+      let http1Value = this.#lookupHttp1(lowerName);
+      if (http1Value !== void 0) return http1Value;
+      let value = this.#lookup(this.#lazyRawHeaders, lowerName);
+      if (value !== void 0) return value;
+    }
+    return this.#native.get(name);
+  }
+  has(name) {
+    let lowerName = this.#normalizedName(name);
+    if (lowerName && !this.#headers && !this.#invalidValue) {
+      let http1Value = this.#lookupHttp1(lowerName);
+      if (http1Value !== void 0) return http1Value !== null;
+      let value = this.#lookup(this.#lazyRawHeaders, lowerName);
+      if (value !== void 0) return value !== null;
+    }
+    return this.#native.has(name);
+  }
+  set(name, value) {
+    this.#native.set(name, value);
+  }
+  getSetCookie() {
+    return this.#native.getSetCookie();
+  }
+  keys() {
+    return this.#native.keys();
+  }
+  values() {
+    return this.#native.values();
+  }
+  entries() {
+    return this.#native.entries();
+  }
+  forEach(callback, thisArg) {
+    this.#native.forEach((value, key2) => {
+      callback.call(thisArg, value, key2, this);
+    });
+  }
+  [Symbol.iterator]() {
+    return this.entries();
+  }
+};
+Object.defineProperty(RequestHeaders.prototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options, inspectFn) {
+  return `Headers (lightweight) ${inspectFn(Object.fromEntries(this), {
+    ...options,
+    depth: depth == null ? null : depth - 1
+  })}`;
+} });
+Object.setPrototypeOf(RequestHeaders.prototype, GlobalHeaders.prototype);
+var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders ? new RequestHeaders(incoming) : materializeHeaders(incoming.rawHeaders, globalThis.Headers), reValidRequestUrl = /^\/[!#$&-;=?-\[\]_a-z~]*$/, reDotSegment = /\/\.\.?(?:[/?#]|$)/, reValidHost = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/, validateRequestTarget = (target) => {
+  let backslash = target.indexOf("\\");
+  if (backslash !== -1) {
+    let query = target.indexOf("?");
+    if (query === -1 || backslash < query) throw new RequestError("Backslash in request path");
+  }
+}, buildUrl = (scheme, host, incomingUrl) => {
+  let url2 = `${scheme}://${host}${incomingUrl}`;
+  if (reValidHost.test(host)) {
+    if (incomingUrl.length === 0) return url2 + "/";
+    if (incomingUrl.charCodeAt(0) !== 47) throw new RequestError("Invalid URL");
+    return !reValidRequestUrl.test(incomingUrl) || reDotSegment.test(incomingUrl) ? (validateRequestTarget(incomingUrl), new URL(url2).href) : url2;
+  } else {
+    validateRequestTarget(incomingUrl);
+    let urlObj = new URL(url2);
+    if (urlObj.hostname.length !== host.length && urlObj.hostname !== (host.includes(":") ? host.replace(/:\d+$/, "") : host).toLowerCase()) throw new RequestError("Invalid host header");
+    return urlObj.href;
+  }
+}, toRequestError = (e) => e instanceof RequestError ? e : new RequestError(e.message, { cause: e }), GlobalRequest = global.Request, Request$1 = class extends GlobalRequest {
+  constructor(input3, options) {
+    if (typeof input3 == "object" && getRequestCache in input3) {
+      let hasReplacementBody = options !== void 0 && "body" in options && options.body != null;
+      if (input3[bodyConsumedDirectlyKey] && !hasReplacementBody) throw new TypeError("Cannot construct a Request with a Request object that has already been used.");
+      input3 = input3[getRequestCache]();
+    }
+    typeof options?.body?.getReader < "u" && (options.duplex ??= "half"), super(input3, options);
+  }
+}, wrapBodyStream = /* @__PURE__ */ Symbol("wrapBodyStream"), byteExactEncodings = /* @__PURE__ */ new Set([
+  "latin1",
+  "binary",
+  "hex",
+  "base64",
+  "base64url"
+]), isByteExactEncoding = (encoding) => encoding === null || byteExactEncodings.has(encoding), bodyBufferedBeforeDisconnectKey = /* @__PURE__ */ Symbol("bodyBufferedBeforeDisconnect"), bodyBufferedLengthBeforeDisconnectKey = /* @__PURE__ */ Symbol("bodyBufferedLengthBeforeDisconnect"), toBufferChunk = (chunk, encoding) => Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding ?? "utf8"), isRecoverableDisconnectedIncoming = (incoming) => !(incoming instanceof Http2ServerRequest) && !!incoming.complete && !!incoming.readableAborted && typeof incoming.read == "function" && isByteExactEncoding(incoming.readableEncoding), recordBodyBufferedBeforeDisconnect = (incoming) => {
+  if (incoming.readableDidRead || !isRecoverableDisconnectedIncoming(incoming)) return;
+  let incomingWithRecovery = incoming;
+  incomingWithRecovery[bodyBufferedLengthBeforeDisconnectKey] ??= incoming.readableLength;
+}, readBodyBufferedBeforeDisconnect = (incoming, chunks) => {
+  if (incoming.readableDidRead && !chunks || !isRecoverableDisconnectedIncoming(incoming)) return;
+  let incomingWithRecovery = incoming;
+  if (incomingWithRecovery[bodyBufferedBeforeDisconnectKey] !== void 0) return incomingWithRecovery[bodyBufferedBeforeDisconnectKey];
+  let result, errored = incoming.errored;
+  if (errored && errored.code !== "ECONNRESET") result = errored;
+  else if (incomingWithRecovery[bodyBufferedLengthBeforeDisconnectKey] !== void 0 && incoming.readableLength !== incomingWithRecovery[bodyBufferedLengthBeforeDisconnectKey]) result = newBodyUnusableError();
+  else {
+    let bodyChunks = chunks ?? [], chunk = incoming.read();
+    chunk !== null && bodyChunks.push(toBufferChunk(chunk, incoming.readableEncoding));
+    let buffer = bodyChunks.length === 1 ? bodyChunks[0] : Buffer.concat(bodyChunks);
+    result = buffer;
+    let contentLength = incoming.headers["content-length"];
+    if (typeof contentLength == "string" && /^\d+$/.test(contentLength)) {
+      let expectedLength = Number(contentLength);
+      Number.isSafeInteger(expectedLength) && buffer.length !== expectedLength && (result = newBodyUnusableError());
+    }
+  }
+  return incomingWithRecovery[bodyBufferedBeforeDisconnectKey] = result, result;
+}, enqueueBufferedBody = (controller, buffered) => {
+  if (buffered instanceof Error) {
+    controller.error(buffered);
+    return;
+  }
+  buffered.length > 0 && controller.enqueue(buffered), controller.close();
+}, newRequestFromIncoming = (method, url2, headers2, incoming, abortController) => {
+  let init2 = {
+    method,
+    headers: headers2,
+    signal: abortController.signal
+  };
+  if (method === "TRACE") {
+    init2.method = "GET";
+    let req = new Request$1(url2, init2);
+    return Object.defineProperty(req, "method", { get() {
+      return "TRACE";
+    } }), req;
+  }
+  if (!(method === "GET" || method === "HEAD")) if ("rawBody" in incoming && incoming.rawBody instanceof Buffer) init2.body = new ReadableStream({ start(controller) {
+    controller.enqueue(incoming.rawBody), controller.close();
+  } });
+  else if (incoming[wrapBodyStream]) {
+    let reader;
+    init2.body = new ReadableStream({ async pull(controller) {
+      try {
+        if (!reader) {
+          let buffered = readBodyBufferedBeforeDisconnect(incoming);
+          if (buffered !== void 0) {
+            enqueueBufferedBody(controller, buffered);
+            return;
+          }
+        }
+        reader ||= Readable.toWeb(incoming).getReader();
+        let { done, value } = await reader.read();
+        done ? controller.close() : controller.enqueue(value);
+      } catch (error62) {
+        controller.error(error62);
+      }
+    } });
+  } else {
+    let buffered = readBodyBufferedBeforeDisconnect(incoming);
+    buffered !== void 0 ? init2.body = new ReadableStream({ start(controller) {
+      enqueueBufferedBody(controller, buffered);
+    } }) : init2.body = Readable.toWeb(incoming);
+  }
+  return new Request$1(url2, init2);
+}, getRequestCache = /* @__PURE__ */ Symbol("getRequestCache"), requestCache = /* @__PURE__ */ Symbol("requestCache"), incomingKey = /* @__PURE__ */ Symbol("incomingKey"), urlKey = /* @__PURE__ */ Symbol("urlKey"), methodKey = /* @__PURE__ */ Symbol("methodKey"), headersKey = /* @__PURE__ */ Symbol("headersKey"), abortControllerKey = /* @__PURE__ */ Symbol("abortControllerKey"), getAbortController = /* @__PURE__ */ Symbol("getAbortController"), abortRequest = /* @__PURE__ */ Symbol("abortRequest"), bodyBufferKey = /* @__PURE__ */ Symbol("bodyBuffer"), bodyReadPromiseKey = /* @__PURE__ */ Symbol("bodyReadPromise"), bodyConsumedDirectlyKey = /* @__PURE__ */ Symbol("bodyConsumedDirectly"), bodyLockReaderKey = /* @__PURE__ */ Symbol("bodyLockReader"), abortReasonKey = /* @__PURE__ */ Symbol("abortReason"), newBodyUnusableError = () => /* @__PURE__ */ new TypeError("Body is unusable"), rejectBodyUnusable = () => Promise.reject(newBodyUnusableError()), textDecoder = new TextDecoder(), consumeBodyDirectOnce = (request2) => {
+  if (request2[bodyConsumedDirectlyKey]) return rejectBodyUnusable();
+  request2[bodyConsumedDirectlyKey] = !0;
+}, toArrayBuffer = (buf) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), contentType = (request2) => (request2[headersKey] ||= newHeadersFromIncoming(request2[incomingKey])).get("content-type") || "", methodTokenRegExp = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, normalizeIncomingMethod = (method) => {
+  if (typeof method != "string" || method.length === 0) return "GET";
+  switch (method) {
+    case "DELETE":
+    case "GET":
+    case "HEAD":
+    case "OPTIONS":
+    case "PATCH":
+    case "POST":
+    case "PUT":
+    case "QUERY":
+      return method;
+  }
+  let upper = method.toUpperCase();
+  switch (upper) {
+    case "DELETE":
+    case "GET":
+    case "HEAD":
+    case "OPTIONS":
+    case "POST":
+    case "PUT":
+      return upper;
+    default:
+      return method;
+  }
+}, validateDirectReadMethod = (method) => {
+  if (!methodTokenRegExp.test(method)) return /* @__PURE__ */ new TypeError(`'${method}' is not a valid HTTP method.`);
+  let normalized = method.toUpperCase();
+  if (normalized === "CONNECT" || normalized === "TRACK" || normalized === "TRACE" && method !== "TRACE") return /* @__PURE__ */ new TypeError(`'${method}' HTTP method is unsupported.`);
+}, readBodyWithFastPath = (request2, method, fromBuffer) => {
+  if (request2[bodyConsumedDirectlyKey]) return rejectBodyUnusable();
+  let methodName = request2.method;
+  if (methodName === "GET" || methodName === "HEAD") return request2[getRequestCache]()[method]();
+  let methodValidationError = validateDirectReadMethod(methodName);
+  if (methodValidationError) return Promise.reject(methodValidationError);
+  if (request2[requestCache] && methodName !== "TRACE")
+    return request2[requestCache][method]();
+  let alreadyUsedError = consumeBodyDirectOnce(request2);
+  if (alreadyUsedError) return alreadyUsedError;
+  let raw2 = readRawBodyIfAvailable(request2);
+  if (raw2) {
+    let result = Promise.resolve(fromBuffer(raw2, request2));
+    return request2[bodyBufferKey] = void 0, result;
+  }
+  return readBodyDirect(request2).then((buf) => {
+    let result = fromBuffer(buf, request2);
+    return request2[bodyBufferKey] = void 0, result;
+  });
+}, readRawBodyIfAvailable = (request2) => {
+  let incoming = request2[incomingKey];
+  if ("rawBody" in incoming && incoming.rawBody instanceof Buffer) return incoming.rawBody;
+}, normalizeAbortError = (request2, incoming) => {
+  if (incoming.errored) return incoming.errored;
+  let reason = request2[abortReasonKey];
+  return reason !== void 0 ? reason instanceof Error ? reason : new Error(String(reason)) : /* @__PURE__ */ new Error("Client connection prematurely closed.");
+}, readBodyDirect = (request2) => {
+  if (request2[bodyBufferKey]) return Promise.resolve(request2[bodyBufferKey]);
+  if (request2[bodyReadPromiseKey]) return request2[bodyReadPromiseKey];
+  let incoming = request2[incomingKey];
+  if (incoming.readableDidRead) return rejectBodyUnusable();
+  let buffered = readBodyBufferedBeforeDisconnect(incoming);
+  if (buffered !== void 0)
+    return buffered instanceof Error ? Promise.reject(buffered) : (request2[bodyBufferKey] = buffered, Promise.resolve(buffered));
+  let promise2 = new Promise((resolve5, reject) => {
+    let chunks = [], settled = !1, finish = (callback) => {
+      settled || (settled = !0, cleanup(), callback());
+    }, recoverCompleteBodyAfterDisconnect = (error62) => {
+      let streamError = incoming.errored ?? error62;
+      return !isRecoverableDisconnectedIncoming(incoming) || streamError && streamError.code !== "ECONNRESET" ? !1 : (finish(() => {
+        let recovered = readBodyBufferedBeforeDisconnect(incoming, chunks);
+        recovered instanceof Error ? reject(recovered) : recovered === void 0 ? reject(error62 ?? normalizeAbortError(request2, incoming)) : (request2[bodyBufferKey] = recovered, resolve5(recovered));
+      }), !0);
+    }, onData = (chunk) => {
+      chunks.push(toBufferChunk(chunk, incoming.readableEncoding));
+    }, onEnd = () => {
+      finish(() => {
+        let buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        request2[bodyBufferKey] = buffer, resolve5(buffer);
+      });
+    }, onError = (error62) => {
+      recoverCompleteBodyAfterDisconnect(error62) || finish(() => {
+        reject(error62);
+      });
+    }, onClose = () => {
+      if (incoming.readableEnded) {
+        onEnd();
+        return;
+      }
+      recoverCompleteBodyAfterDisconnect() || finish(() => {
+        reject(normalizeAbortError(request2, incoming));
+      });
+    }, cleanup = () => {
+      incoming.off("data", onData), incoming.off("end", onEnd), incoming.off("error", onError), incoming.off("close", onClose), request2[bodyReadPromiseKey] = void 0;
+    };
+    incoming.on("data", onData), incoming.on("end", onEnd), incoming.on("error", onError), incoming.on("close", onClose), queueMicrotask(() => {
+      settled || (incoming.readableEnded ? onEnd() : incoming.errored ? onError(incoming.errored) : incoming.destroyed && onClose());
+    });
+  });
+  return request2[bodyReadPromiseKey] = promise2, promise2;
+}, requestPrototype = {
+  get method() {
+    return this[methodKey];
+  },
+  get url() {
+    return this[urlKey];
+  },
+  get headers() {
+    return this[headersKey] ||= newHeadersFromIncoming(this[incomingKey]);
+  },
+  [abortRequest](reason) {
+    this[abortReasonKey] === void 0 && (this[abortReasonKey] = reason);
+    let abortController = this[abortControllerKey];
+    abortController && !abortController.signal.aborted && abortController.abort(reason);
+  },
+  [getAbortController]() {
+    return this[abortControllerKey] ||= new AbortController(), this[abortReasonKey] !== void 0 && !this[abortControllerKey].signal.aborted && this[abortControllerKey].abort(this[abortReasonKey]), this[abortControllerKey];
+  },
+  [getRequestCache]() {
+    let abortController = this[getAbortController]();
+    if (this[requestCache]) return this[requestCache];
+    let method = this.method;
+    if (this[bodyConsumedDirectlyKey] && !(method === "GET" || method === "HEAD")) {
+      this[bodyBufferKey] = void 0;
+      let init2 = {
+        method: method === "TRACE" ? "GET" : method,
+        headers: this.headers,
+        signal: abortController.signal
+      };
+      method !== "TRACE" && (init2.body = new ReadableStream({ start(c) {
+        c.close();
+      } }), init2.duplex = "half");
+      let req = new Request$1(this[urlKey], init2);
+      return method === "TRACE" && Object.defineProperty(req, "method", { get() {
+        return "TRACE";
+      } }), this[requestCache] = req;
+    }
+    return this[requestCache] = newRequestFromIncoming(this.method, this[urlKey], this.headers, this[incomingKey], abortController);
+  },
+  get body() {
+    if (!this[bodyConsumedDirectlyKey]) return this[getRequestCache]().body;
+    let request2 = this[getRequestCache]();
+    return !this[bodyLockReaderKey] && request2.body && (this[bodyLockReaderKey] = request2.body.getReader()), request2.body;
+  },
+  get bodyUsed() {
+    return this[bodyConsumedDirectlyKey] ? !0 : this[requestCache] ? this[requestCache].bodyUsed : !1;
+  }
+};
+Object.defineProperty(requestPrototype, "signal", { get() {
+  return this[getAbortController]().signal;
+} });
+[
+  "cache",
+  "credentials",
+  "destination",
+  "duplex",
+  "integrity",
+  "mode",
+  "redirect",
+  "referrer",
+  "referrerPolicy",
+  "keepalive"
+].forEach((k) => {
+  Object.defineProperty(requestPrototype, k, { get() {
+    return this[getRequestCache]()[k];
+  } });
+});
+["clone", "formData"].forEach((k) => {
+  Object.defineProperty(requestPrototype, k, { value: function() {
+    if (this[bodyConsumedDirectlyKey]) {
+      if (k === "clone") throw newBodyUnusableError();
+      return rejectBodyUnusable();
+    }
+    return this[getRequestCache]()[k]();
+  } });
+});
+Object.defineProperty(requestPrototype, "text", { value: function() {
+  return readBodyWithFastPath(this, "text", (buf) => textDecoder.decode(buf));
+} });
+Object.defineProperty(requestPrototype, "arrayBuffer", { value: function() {
+  return readBodyWithFastPath(this, "arrayBuffer", (buf) => toArrayBuffer(buf));
+} });
+Object.defineProperty(requestPrototype, "blob", { value: function() {
+  return readBodyWithFastPath(this, "blob", (buf, request2) => {
+    let type = contentType(request2), init2 = type ? { headers: { "content-type": type } } : void 0;
+    return new Response(buf, init2).blob();
+  });
+} });
+Object.defineProperty(requestPrototype, "json", { value: function() {
+  return this[bodyConsumedDirectlyKey] ? rejectBodyUnusable() : this.text().then(JSON.parse);
+} });
+Object.defineProperty(requestPrototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options, inspectFn) {
+  return `Request (lightweight) ${inspectFn({
+    method: this.method,
+    url: this.url,
+    headers: this.headers,
+    nativeRequest: this[requestCache]
+  }, {
+    ...options,
+    depth: depth == null ? null : depth - 1
+  })}`;
+} });
+Object.setPrototypeOf(requestPrototype, Request$1.prototype);
+var newRequest = (incoming, defaultHostname) => {
+  let req = Object.create(requestPrototype);
+  req[incomingKey] = incoming, req[methodKey] = normalizeIncomingMethod(incoming.method);
+  let incomingUrl = incoming.url || "";
+  if (incomingUrl[0] !== "/" && (incomingUrl.startsWith("http://") || incomingUrl.startsWith("https://"))) {
+    if (incoming instanceof Http2ServerRequest) throw new RequestError("Absolute URL for :path is not allowed in HTTP/2");
+    try {
+      validateRequestTarget(incomingUrl), req[urlKey] = new URL(incomingUrl).href;
+    } catch (e) {
+      throw new RequestError("Invalid absolute URL", { cause: e });
+    }
+    return req;
+  }
+  let host = (incoming instanceof Http2ServerRequest ? incoming.authority : incoming.headers.host) || defaultHostname;
+  if (!host) throw new RequestError("Missing host header");
+  let scheme;
+  if (incoming instanceof Http2ServerRequest) {
+    if (scheme = incoming.scheme, !(scheme === "http" || scheme === "https")) throw new RequestError("Unsupported scheme");
+  } else scheme = incoming.socket && incoming.socket.encrypted ? "https" : "http";
+  try {
+    req[urlKey] = buildUrl(scheme, host, incomingUrl);
+  } catch (e) {
+    throw e instanceof RequestError ? e : new RequestError("Invalid URL", { cause: e });
+  }
+  return req;
+}, defaultContentType = "text/plain; charset=UTF-8", responseCache = /* @__PURE__ */ Symbol("responseCache"), getResponseCache = /* @__PURE__ */ Symbol("getResponseCache"), cacheKey = /* @__PURE__ */ Symbol("cache"), GlobalResponse = global.Response, Response$1 = class Response$12 {
+  #body;
+  #init;
+  [getResponseCache]() {
+    let cache2 = this[cacheKey], liveHeaders = cache2 && cache2[2] instanceof Headers ? cache2[2] : void 0;
+    return delete this[cacheKey], this[responseCache] ||= new GlobalResponse(this.#body, liveHeaders ? {
+      status: this.#init?.status,
+      statusText: this.#init?.statusText,
+      headers: liveHeaders
+    } : this.#init);
+  }
+  constructor(body, init2) {
+    let headers2;
+    if (this.#body = body, init2 instanceof GlobalResponse) {
+      let cachedGlobalResponse = init2[responseCache];
+      if (cachedGlobalResponse) {
+        this.#init = cachedGlobalResponse, this[getResponseCache]();
+        return;
+      }
+      this.#init = init2 instanceof Response$12 ? init2.#init : init2, headers2 = new Headers(init2.headers);
+    } else this.#init = init2;
+    (body == null || typeof body == "string" || typeof body?.getReader < "u" || body instanceof Blob || body instanceof Uint8Array) && (this[cacheKey] = [
+      init2?.status || 200,
+      body ?? null,
+      headers2 || init2?.headers
+    ]);
+  }
+  get headers() {
+    let cache2 = this[cacheKey];
+    return cache2 ? (cache2[2] instanceof Headers || (cache2[2] = new Headers(cache2[2] || (cache2[1] === null ? void 0 : { "content-type": defaultContentType }))), cache2[2]) : this[getResponseCache]().headers;
+  }
+  get status() {
+    return this[cacheKey]?.[0] ?? this[getResponseCache]().status;
+  }
+  get ok() {
+    let status = this.status;
+    return status >= 200 && status < 300;
+  }
+};
+[
+  "body",
+  "bodyUsed",
+  "redirected",
+  "statusText",
+  "trailers",
+  "type",
+  "url"
+].forEach((k) => {
+  Object.defineProperty(Response$1.prototype, k, { get() {
+    return this[getResponseCache]()[k];
+  } });
+});
+[
+  "arrayBuffer",
+  "blob",
+  "clone",
+  "formData",
+  "json",
+  "text"
+].forEach((k) => {
+  Object.defineProperty(Response$1.prototype, k, { value: function() {
+    return this[getResponseCache]()[k]();
+  } });
+});
+Object.defineProperty(Response$1.prototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options, inspectFn) {
+  return `Response (lightweight) ${inspectFn({
+    status: this.status,
+    headers: this.headers,
+    ok: this.ok,
+    nativeResponse: this[responseCache]
+  }, {
+    ...options,
+    depth: depth == null ? null : depth - 1
+  })}`;
+} });
+Object.setPrototypeOf(Response$1, GlobalResponse);
+Object.setPrototypeOf(Response$1.prototype, GlobalResponse.prototype);
+var validRedirectUrl = /^https?:\/\/[!#-;=?-[\]_a-z~A-Z]+$/, parseRedirectUrl = (url2) => url2 instanceof URL ? url2.href : validRedirectUrl.test(url2) ? url2 : new URL(url2).href, validRedirectStatuses = /* @__PURE__ */ new Set([
+  301,
+  302,
+  303,
+  307,
+  308
+]);
+Object.defineProperty(Response$1, "redirect", {
+  value: function(url2, status = 302) {
+    if (!validRedirectStatuses.has(status)) throw new RangeError("Invalid status code");
+    return new Response$1(null, {
+      status,
+      headers: { location: parseRedirectUrl(url2) }
+    });
+  },
+  writable: !0,
+  configurable: !0
+});
+Object.defineProperty(Response$1, "json", {
+  value: function(data, init2) {
+    let body = JSON.stringify(data);
+    if (body === void 0) throw new TypeError("The data is not JSON serializable");
+    let initHeaders = init2?.headers, headers2;
+    return initHeaders ? (headers2 = new Headers(initHeaders), headers2.has("content-type") || headers2.set("content-type", "application/json")) : headers2 = { "content-type": "application/json" }, new Response$1(body, {
+      status: init2?.status ?? 200,
+      statusText: init2?.statusText,
+      headers: headers2
+    });
+  },
+  writable: !0,
+  configurable: !0
+});
+async function readWithoutBlocking(readPromise) {
+  return Promise.race([readPromise, Promise.resolve().then(() => Promise.resolve(void 0))]);
+}
+function writeFromReadableStreamDefaultReader(reader, writable, currentReadPromise) {
+  let cancel = (error62) => {
+    reader.cancel(error62).catch(() => {
+    });
+  }, stream2 = writable.stream;
+  if (writable.destroyed || stream2?.closed || stream2?.destroyed)
+    return cancel(), reader.closed;
+  return writable.on("close", cancel), writable.on("error", cancel), (currentReadPromise ?? reader.read()).then(flow, handleStreamError), reader.closed.finally(() => {
+    writable.off("close", cancel), writable.off("error", cancel);
+  });
+  function handleStreamError(error62) {
+    error62 && writable.destroy(error62);
+  }
+  function onDrain() {
+    reader.read().then(flow, handleStreamError);
+  }
+  function flow({ done, value }) {
+    try {
+      done ? writable.end() : writable.write(value) ? reader.read().then(flow, handleStreamError) : writable.once("drain", onDrain);
+    } catch (e) {
+      handleStreamError(e);
+    }
+  }
+}
+function writeFromReadableStream(stream2, writable) {
+  if (stream2.locked) throw new TypeError("ReadableStream is locked.");
+  if (writable.destroyed) {
+    stream2.cancel().catch(() => {
+    });
+    return;
+  }
+  return writeFromReadableStreamDefaultReader(stream2.getReader(), writable);
+}
+var buildOutgoingHttpHeaders = (headers2, defaultContentType2) => {
+  let res = {};
+  if (headers2 instanceof Headers || (headers2 = new Headers(headers2 ?? void 0)), headers2.has("set-cookie")) {
+    let cookies = [];
+    for (let [k, v] of headers2) k === "set-cookie" ? cookies.push(v) : res[k] = v;
+    cookies.length > 0 && (res["set-cookie"] = cookies);
+  } else for (let [k, v] of headers2) res[k] = v;
+  return defaultContentType2 && (res["content-type"] ??= defaultContentType2), res;
+}, outgoingEnded = /* @__PURE__ */ Symbol("outgoingEnded"), incomingDraining = /* @__PURE__ */ Symbol("incomingDraining"), DRAIN_TIMEOUT_MS = 500, MAX_DRAIN_BYTES = 64 * 1024 * 1024, drainIncoming = (incoming) => {
+  let incomingWithDrainState = incoming;
+  if (incoming.destroyed || incomingWithDrainState[incomingDraining]) return;
+  if (incomingWithDrainState[incomingDraining] = !0, incoming instanceof Http2ServerRequest) {
+    try {
+      incoming.stream?.close?.(constants.NGHTTP2_NO_ERROR);
+    } catch {
+    }
+    return;
+  }
+  let bytesRead = 0, cleanup = () => {
+    clearTimeout(timer), incoming.off("data", onData), incoming.off("end", cleanup), incoming.off("error", cleanup);
+  }, forceClose = () => {
+    cleanup();
+    let socket = incoming.socket;
+    socket && !socket.destroyed && (typeof socket.destroySoon == "function" ? socket.destroySoon() : typeof socket.destroy == "function" && socket.destroy());
+  }, timer = setTimeout(forceClose, DRAIN_TIMEOUT_MS);
+  timer.unref?.();
+  let onData = (chunk) => {
+    bytesRead += chunk.length, bytesRead > MAX_DRAIN_BYTES && forceClose();
+  };
+  incoming.on("data", onData), incoming.on("end", cleanup), incoming.on("error", cleanup), incoming.resume();
+}, makeCloseHandler = (req, incoming, outgoing, needsBodyCleanup) => () => {
+  incoming.errored ? (recordBodyBufferedBeforeDisconnect(incoming), req[abortRequest](incoming.errored.toString())) : (!outgoing.writableFinished || incoming instanceof Http2ServerRequest && incoming.aborted) && (recordBodyBufferedBeforeDisconnect(incoming), req[abortRequest]("Client connection prematurely closed.")), needsBodyCleanup && !incoming.readableEnded && setTimeout(() => {
+    incoming.readableEnded || setTimeout(() => {
+      drainIncoming(incoming);
+    });
+  });
+}, isImmediateCacheableResponse = (res) => {
+  if (!(cacheKey in res)) return !1;
+  let body = res[cacheKey][1];
+  return body === null || typeof body == "string" || body instanceof Uint8Array;
+}, handleRequestError = () => new Response(null, { status: 400 }), handleFetchError = (e) => new Response(null, { status: e instanceof Error && (e.name === "TimeoutError" || e.constructor.name === "TimeoutError") ? 504 : 500 }), handleResponseError = (e, outgoing) => {
+  let err = e instanceof Error ? e : new Error("unknown error", { cause: e });
+  err.code === "ERR_STREAM_PREMATURE_CLOSE" ? console.info("The user aborted a request.") : (console.error(e), outgoing.headersSent || (outgoing instanceof ServerResponse && (outgoing._contentLength = null), outgoing.writeHead(500, { "Content-Type": "text/plain" })), outgoing.end(`Error: ${err.message}`), outgoing.destroy(err));
+}, flushHeaders = (outgoing) => {
+  "flushHeaders" in outgoing && outgoing.writable && outgoing.flushHeaders();
+}, trySetContentLength = (outgoing, status, length) => {
+  let http1 = outgoing;
+  return http1._contentLength === null && http1._hasBody && http1.useChunkedEncodingByDefault && !http1._removedContLen && status >= 200 && status !== 204 && status !== 304 && !outgoing.hasHeader("content-length") && !outgoing.hasHeader("transfer-encoding") && !outgoing.hasHeader("trailer") ? (http1._contentLength = length, !0) : !1;
+}, writeDefaultHeaders = (outgoing, status, length) => {
+  trySetContentLength(outgoing, status, length) ? outgoing.writeHead(status, { "Content-Type": defaultContentType }) : outgoing.writeHead(status, {
+    "Content-Type": defaultContentType,
+    "Content-Length": length
+  });
+}, responseViaCache = async (res, outgoing) => {
+  let [status, body, header] = res[cacheKey];
+  if (!header) {
+    body === null ? (outgoing.writeHead(status), outgoing.end()) : typeof body == "string" ? (writeDefaultHeaders(outgoing, status, Buffer.byteLength(body)), outgoing.end(body)) : body instanceof Uint8Array ? (writeDefaultHeaders(outgoing, status, body.byteLength), outgoing.end(body)) : body instanceof Blob ? (writeDefaultHeaders(outgoing, status, body.size), outgoing.end(new Uint8Array(await body.arrayBuffer()))) : (outgoing.writeHead(status, { "Content-Type": defaultContentType }), flushHeaders(outgoing), await writeFromReadableStream(body, outgoing)?.catch((e) => handleResponseError(e, outgoing))), outgoing[outgoingEnded]?.();
+    return;
+  }
+  let hasContentLength = !1, plainHeaders = !1, canAutoLength = !0;
+  if (header instanceof Headers)
+    hasContentLength = header.has("content-length"), header = buildOutgoingHttpHeaders(header, body === null ? void 0 : defaultContentType);
+  else if (Array.isArray(header)) {
+    let headerObj = new Headers(header);
+    hasContentLength = headerObj.has("content-length"), header = buildOutgoingHttpHeaders(headerObj, body === null ? void 0 : defaultContentType);
+  } else {
+    plainHeaders = !0;
+    for (let key2 in header) {
+      if (key2.length === 14 && key2.toLowerCase() === "content-length") {
+        hasContentLength = !0;
+        break;
+      }
+      (key2.length === 17 && key2.toLowerCase() === "transfer-encoding" || key2.length === 7 && key2.toLowerCase() === "trailer") && (canAutoLength = !1);
+    }
+  }
+  if (!hasContentLength) {
+    let length;
+    typeof body == "string" ? length = Buffer.byteLength(body) : body instanceof Uint8Array ? length = body.byteLength : body instanceof Blob && (length = body.size), length !== void 0 && (!plainHeaders || !canAutoLength || !trySetContentLength(outgoing, status, length)) && (plainHeaders && (header = { ...header }), header["Content-Length"] = length);
+  }
+  outgoing.writeHead(status, header), body == null ? outgoing.end() : typeof body == "string" || body instanceof Uint8Array ? outgoing.end(body) : body instanceof Blob ? outgoing.end(new Uint8Array(await body.arrayBuffer())) : (flushHeaders(outgoing), await writeFromReadableStream(body, outgoing)?.catch((e) => handleResponseError(e, outgoing))), outgoing[outgoingEnded]?.();
+}, isPromise = (res) => typeof res.then == "function", responseViaResponseObject = async (res, outgoing, options = {}) => {
+  if (isPromise(res)) if (options.errorHandler) try {
+    res = await res;
+  } catch (err) {
+    let errRes = await options.errorHandler(err);
+    if (!errRes) return;
+    res = errRes;
+  }
+  else res = await res.catch(handleFetchError);
+  if (cacheKey in res) return responseViaCache(res, outgoing);
+  let resHeaderRecord = buildOutgoingHttpHeaders(res.headers, res.body === null ? void 0 : defaultContentType);
+  if (res.body) {
+    let reader = res.body.getReader(), values = [], done = !1, currentReadPromise;
+    if (resHeaderRecord["transfer-encoding"] !== "chunked") {
+      let maxReadCount = 2;
+      for (let i = 0; i < maxReadCount; i++) {
+        currentReadPromise ||= reader.read();
+        let chunk = await readWithoutBlocking(currentReadPromise);
+        if (!chunk) {
+          if (i === 1) {
+            await new Promise((resolve5) => setTimeout(resolve5)), maxReadCount = 3;
+            continue;
+          }
+          break;
+        }
+        if (currentReadPromise = void 0, chunk.value && values.push(chunk.value), chunk.done) {
+          done = !0;
+          break;
+        }
+      }
+      done && !("content-length" in resHeaderRecord) && (resHeaderRecord["content-length"] = values.reduce((acc, value) => acc + value.length, 0));
+    }
+    outgoing.writeHead(res.status, resHeaderRecord), values.forEach((value) => {
+      outgoing.write(value);
+    }), done ? outgoing.end() : (values.length === 0 && flushHeaders(outgoing), await writeFromReadableStreamDefaultReader(reader, outgoing, currentReadPromise));
+  } else resHeaderRecord[X_ALREADY_SENT] || (outgoing.writeHead(res.status, resHeaderRecord), outgoing.end());
+  outgoing[outgoingEnded]?.();
+}, getRequestListener = (fetchCallback, options = {}) => {
+  let autoCleanupIncoming = options.autoCleanupIncoming ?? !0;
+  return options.overrideGlobalObjects !== !1 && global.Request !== Request$1 && (Object.defineProperty(global, "Request", { value: Request$1 }), Object.defineProperty(global, "Response", { value: Response$1 })), async (incoming, outgoing) => {
+    let res, req, needsBodyCleanup = !1, closeHandlerAttached = !1, ensureCloseHandler = () => {
+      !req || closeHandlerAttached || (closeHandlerAttached = !0, outgoing.on("close", makeCloseHandler(req, incoming, outgoing, needsBodyCleanup)));
+    };
+    try {
+      if (req = newRequest(incoming, options.hostname), needsBodyCleanup = autoCleanupIncoming && !(incoming.method === "GET" || incoming.method === "HEAD"), needsBodyCleanup && (incoming[wrapBodyStream] = !0, incoming instanceof Http2ServerRequest && (outgoing[outgoingEnded] = () => {
+        incoming.readableEnded || setTimeout(() => {
+          incoming.readableEnded || setTimeout(() => {
+            incoming.destroy(), outgoing.destroy();
+          });
+        });
+      })), res = fetchCallback(req, {
+        incoming,
+        outgoing
+      }), !isPromise(res) && isImmediateCacheableResponse(res))
+        return needsBodyCleanup && !incoming.readableEnded && outgoing.once("finish", () => {
+          incoming.readableEnded || drainIncoming(incoming);
+        }), responseViaCache(res, outgoing);
+      ensureCloseHandler();
+    } catch (e) {
+      if (res) return handleResponseError(e, outgoing);
+      if (options.errorHandler) {
+        if (ensureCloseHandler(), res = await options.errorHandler(req ? e : toRequestError(e)), !res) return;
+      } else req ? res = handleFetchError(e) : res = handleRequestError();
+    }
+    try {
+      return await responseViaResponseObject(res, outgoing, options);
+    } catch (e) {
+      return handleResponseError(e, outgoing);
+    }
+  };
+}, CloseEvent = globalThis.CloseEvent ?? class extends Event {
+  #eventInitDict;
+  constructor(type, eventInitDict = {}) {
+    super(type, eventInitDict), this.#eventInitDict = eventInitDict;
+  }
+  get wasClean() {
+    return this.#eventInitDict.wasClean ?? !1;
+  }
+  get code() {
+    return this.#eventInitDict.code ?? 0;
+  }
+  get reason() {
+    return this.#eventInitDict.reason ?? "";
+  }
+}, ErrorEvent = globalThis.ErrorEvent ?? class extends Event {
+  #eventInitDict;
+  constructor(type, eventInitDict = {}) {
+    super(type, eventInitDict), this.#eventInitDict = eventInitDict;
+  }
+  get message() {
+    return this.#eventInitDict.message ?? "";
+  }
+  get filename() {
+    return this.#eventInitDict.filename ?? "";
+  }
+  get lineno() {
+    return this.#eventInitDict.lineno ?? 0;
+  }
+  get colno() {
+    return this.#eventInitDict.colno ?? 0;
+  }
+  get error() {
+    return this.#eventInitDict.error ?? null;
+  }
+}, generateConnectionSymbol = () => /* @__PURE__ */ Symbol("connection"), CONNECTION_SYMBOL_KEY = /* @__PURE__ */ Symbol("CONNECTION_SYMBOL_KEY"), WAIT_FOR_WEBSOCKET_SYMBOL = /* @__PURE__ */ Symbol("WAIT_FOR_WEBSOCKET_SYMBOL"), responseHeadersToSkip = /* @__PURE__ */ new Set([
+  "connection",
+  "content-length",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "sec-websocket-accept",
+  "sec-websocket-extensions",
+  "sec-websocket-protocol"
+]), appendResponseHeaders = (headers2, responseHeaders2) => {
+  responseHeaders2 && responseHeaders2.forEach((value, key2) => {
+    responseHeadersToSkip.has(key2.toLowerCase()) || headers2.push(`${key2}: ${value}`);
+  });
+}, rejectUpgradeRequest = (socket, status, responseHeaders2) => {
+  if (socket.destroyed) return;
+  let responseLines = ["Connection: close", "Content-Length: 0"];
+  appendResponseHeaders(responseLines, responseHeaders2), socket.end(`HTTP/1.1 ${status.toString()} ${STATUS_CODES[status] ?? ""}\r
+${responseLines.join(`\r
+`)}\r
+\r
+`);
+}, createUpgradeRequest = (request2) => {
+  let protocol = request2.socket.encrypted ? "https" : "http", incomingUrl = request2.url ?? "/", url2;
+  incomingUrl[0] !== "/" && (incomingUrl.startsWith("http://") || incomingUrl.startsWith("https://")) ? (validateRequestTarget(incomingUrl), url2 = new URL(incomingUrl).href) : url2 = buildUrl(protocol, request2.headers.host ?? "localhost", incomingUrl);
+  let headers2 = new Headers();
+  for (let key2 in request2.headers) {
+    let value = request2.headers[key2];
+    value && headers2.append(key2, Array.isArray(value) ? value[0] : value);
+  }
+  return new Request(url2, { headers: headers2 });
+}, setupWebSocket = (options) => {
+  let { server, fetchCallback, wss } = options, waiterMap = /* @__PURE__ */ new Map();
+  wss.on("connection", (ws, request2) => {
+    let waiter = waiterMap.get(request2);
+    waiter && (waiter.resolve(ws), waiterMap.delete(request2));
+  });
+  let rejectWaiter = (request2) => {
+    let waiter = waiterMap.get(request2);
+    waiter && (waiterMap.delete(request2), waiter.reject(/* @__PURE__ */ new Error("WebSocket handshake aborted")));
+  }, waitForWebSocket = (request2, connectionSymbol) => new Promise((resolve5, reject) => {
+    waiterMap.set(request2, {
+      resolve: resolve5,
+      reject,
+      connectionSymbol
+    });
+  });
+  server.on("upgrade", async (request2, socket, head) => {
+    if (request2.headers.upgrade?.toLowerCase() !== "websocket") return;
+    let ignoreSocketError = () => {
+    }, reclaimWaiterOnClose = () => rejectWaiter(request2);
+    socket.on("error", ignoreSocketError), socket.once("close", reclaimWaiterOnClose);
+    let env = {
+      incoming: request2,
+      outgoing: void 0,
+      wss,
+      [WAIT_FOR_WEBSOCKET_SYMBOL]: waitForWebSocket
+    }, status = 400, responseHeaders2;
+    try {
+      let response = await fetchCallback(createUpgradeRequest(request2), env);
+      response instanceof Response && (status = response.status, responseHeaders2 = response.headers);
+    } catch (error62) {
+      server.listenerCount("upgrade") === 1 && rejectUpgradeRequest(socket, error62 instanceof RequestError ? 400 : 500);
+      return;
+    }
+    if (socket.destroyed) {
+      rejectWaiter(request2);
+      return;
+    }
+    let waiter = waiterMap.get(request2);
+    if (!waiter || waiter.connectionSymbol !== env[CONNECTION_SYMBOL_KEY]) {
+      rejectWaiter(request2), server.listenerCount("upgrade") === 1 && rejectUpgradeRequest(socket, status, responseHeaders2);
+      return;
+    }
+    let addResponseHeaders = (headers2) => {
+      appendResponseHeaders(headers2, responseHeaders2);
+    };
+    wss.on("headers", addResponseHeaders);
+    try {
+      wss.handleUpgrade(request2, socket, head, (ws) => {
+        socket.off("close", reclaimWaiterOnClose), socket.off("error", ignoreSocketError), wss.emit("connection", ws, request2);
+      });
+    } finally {
+      wss.off("headers", addResponseHeaders);
+    }
+  }), server.on("close", () => {
+    wss.close();
+  });
+}, upgradeWebSocket = defineWebSocketHelper(async (c, events, options) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
+  let env = c.env, waitForWebSocket = env[WAIT_FOR_WEBSOCKET_SYMBOL];
+  if (!waitForWebSocket || !env.incoming) return new Response(null, { status: 500 });
+  let connectionSymbol = generateConnectionSymbol();
+  return env[CONNECTION_SYMBOL_KEY] = connectionSymbol, (async () => {
+    let ws;
+    try {
+      ws = await waitForWebSocket(env.incoming, connectionSymbol);
+    } catch {
+      return;
+    }
+    let messagesReceivedInStarting = [], bufferMessage = (data, isBinary) => {
+      messagesReceivedInStarting.push([data, isBinary]);
+    };
+    ws.on("message", bufferMessage);
+    let ctx = {
+      binaryType: "arraybuffer",
+      close(code, reason) {
+        ws.close(code, reason);
+      },
+      protocol: ws.protocol,
+      raw: ws,
+      get readyState() {
+        return ws.readyState;
+      },
+      send(source, opts) {
+        ws.send(source, { compress: opts?.compress });
+      },
+      url: new URL(c.req.url)
+    };
+    try {
+      events?.onOpen?.(new Event("open"), ctx);
+    } catch (e) {
+      (options?.onError ?? console.error)(e);
+    }
+    let handleMessage = (data, isBinary) => {
+      let datas = Array.isArray(data) ? data : [data];
+      for (let data2 of datas) try {
+        events?.onMessage?.(new MessageEvent("message", { data: isBinary ? data2 instanceof ArrayBuffer ? data2 : data2.buffer.slice(data2.byteOffset, data2.byteOffset + data2.byteLength) : typeof data2 == "string" ? data2 : Buffer.from(data2).toString("utf-8") }), ctx);
+      } catch (e) {
+        (options?.onError ?? console.error)(e);
+      }
+    };
+    ws.off("message", bufferMessage);
+    for (let message2 of messagesReceivedInStarting) handleMessage(...message2);
+    ws.on("message", (data, isBinary) => {
+      handleMessage(data, isBinary);
+    }), ws.on("close", (code, reason) => {
+      try {
+        events?.onClose?.(new CloseEvent("close", {
+          code,
+          reason: reason.toString()
+        }), ctx);
+      } catch (e) {
+        (options?.onError ?? console.error)(e);
+      }
+    }), ws.on("error", (error62) => {
+      try {
+        events?.onError?.(new ErrorEvent("error", { error: error62 }), ctx);
+      } catch (e) {
+        (options?.onError ?? console.error)(e);
+      }
+    });
+  })(), new Response();
+}), createAdaptorServer = (options) => {
+  let fetchCallback = options.fetch, requestListener = getRequestListener(fetchCallback, {
+    hostname: options.hostname,
+    overrideGlobalObjects: options.overrideGlobalObjects,
+    autoCleanupIncoming: options.autoCleanupIncoming
+  }), server = (options.createServer || createServer3)(options.serverOptions || {}, requestListener);
+  if (options.websocket && options.websocket.server) {
+    if (options.websocket.server.options.noServer !== !0) throw new Error("WebSocket server must be created with { noServer: true } option");
+    setupWebSocket({
+      server,
+      fetchCallback,
+      wss: options.websocket.server
+    });
+  }
+  return server;
+};
+
+// receiver/commands/open-listener.ts
+import { readFileSync as readFileSync9 } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+function readTls(config2) {
+  let tls = config2.tls;
+  if (!tls) return;
+  let read = (key2) => {
+    try {
+      return readFileSync9(tls[key2]);
+    } catch (error62) {
+      let why = error62.code ?? String(error62);
+      throw new ConfigError(config2.file, `tls.${key2}`, `cannot read ${tls[key2]}: ${why}`);
+    }
+  };
+  return { cert: read("cert"), key: read("key") };
+}
+function openListener(fetch2, tls) {
+  let server = tls ? createAdaptorServer({ fetch: fetch2, createServer: createHttpsServer, serverOptions: tls }) : createAdaptorServer({ fetch: fetch2 });
+  return server.requestTimeout = 0, server.headersTimeout = 3e4, server.keepAliveTimeout = 65e3, server;
+}
+
 // receiver/commands/serve.ts
 async function serve(configFile) {
   let log = createLog(), config2 = loadConfig(configFile);
@@ -47818,9 +57872,9 @@ async function serve(configFile) {
     "warn",
     `HOTSWAP_FAULT=${process.env.HOTSWAP_FAULT} is set: this receiver breaks on purpose (tests only)`
   );
-  let receiver = new Receiver(config2), api = createApi(receiver, (message2) => log("error", message2)), server = createAdaptorServer({ fetch: api.fetch });
-  server.requestTimeout = 0, server.headersTimeout = 3e4, server.keepAliveTimeout = 65e3, await new Promise((resolve3, reject) => {
-    server.once("error", reject), server.listen(config2.listen.port, config2.listen.host, () => resolve3());
+  let tls = readTls(config2), receiver = new Receiver(config2), api = createApi(receiver, (message2) => log("error", message2)), server = openListener(api.fetch, tls);
+  await new Promise((resolve5, reject) => {
+    server.once("error", reject), server.listen(config2.listen.port, config2.listen.host, () => resolve5());
   }).catch((error62) => {
     throw new Error(
       `cannot listen on ${config2.listen.host}:${config2.listen.port} (listen in ${config2.file}): ${error62.code ?? error62.message}`
@@ -47829,7 +57883,7 @@ async function serve(configFile) {
   let address2 = server.address(), port = typeof address2 == "object" && address2 ? address2.port : config2.listen.port;
   log(
     "info",
-    `hotswap-receiver ${VERSION} API on http://${config2.listen.host}:${port} (apps: ${[...config2.apps.keys()].join(", ") || "none"})`
+    `hotswap-receiver ${VERSION} API on ${config2.tls ? "https" : "http"}://${config2.listen.host}:${port} (apps: ${[...config2.apps.keys()].join(", ") || "none"})`
   );
   let stopping = !1, stop = (signal2) => {
     stopping || (stopping = !0, log("info", `${signal2}: letting a running swap finish, then stopping servers and gates`), server.close(), receiver.stop().finally(() => {

@@ -43,15 +43,21 @@ export class Gate {
       options.log?.(level, `gate ${options.app}: ${message}`);
     this.#router = new Router({ ...options, log });
     // No request timeout: a long upload through the gate is the app's business.
-    this.#server = createServer({ requestTimeout: 0, headersTimeout: 60_000 }, (req, res) =>
-      this.#accept(req, res),
+    // Keep-alive longer than Node's 5 s default: clients stalled by a hold reuse
+    // their connections rather than racing its close.
+    this.#server = createServer(
+      { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 },
+      (req, res) => this.#accept(req, res),
     );
   }
 
   listen(): Promise<{ port: number }> {
     return new Promise((resolve, reject) => {
       this.#server.once("error", reject);
-      this.#server.listen(this.#options.port, this.#options.host, () => {
+      // A deep accept queue: held clients keep their connections open, and new ones
+      // arrive in bursts when a hold ends.
+      const { port, host } = this.#options;
+      this.#server.listen({ port, host, backlog: 4096 }, () => {
         this.#server.off("error", reject);
         this.#sweep ??= setInterval(() => this.#sweepPools(), SWEEP_MS).unref();
         resolve({ port: (this.#server.address() as AddressInfo).port });

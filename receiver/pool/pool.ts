@@ -64,13 +64,16 @@ export class Pool {
     this.#events.log("info", `${instances} server(s) of ${this.#spec.app} healthy`);
   }
 
-  async stop(): Promise<void> {
+  /** Stops every server; the answer lists the ones that had to be killed, for the log. */
+  async stop(): Promise<string[]> {
     this.#life?.abort(new Error("was stopped before it was healthy"));
     const wasServing = this.targets().length > 0;
     const stopping = Promise.all(this.#servers.map((server) => server.stop()));
     if (wasServing) this.#events.targetsChanged();
-    await stopping;
+    const forced = (await stopping).filter((m): m is string => m !== undefined);
+    forced.forEach((m) => this.#events.log("warn", m));
     this.#exe = undefined;
+    return forced;
   }
 
   targets(): Target[] {

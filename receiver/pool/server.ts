@@ -75,14 +75,20 @@ export class Server {
     this.healthySince = Date.now();
   }
 
-  async stop(): Promise<void> {
+  /** Stops the server; says so when it had to be killed (it ignored the polite stop). */
+  async stop(): Promise<string | undefined> {
+    let forced: string | undefined;
     if (this.#running) {
       this.state = "stopping";
-      await stopChild(this.#running, this.spec.stopTimeoutMs);
+      const exit = await stopChild(this.#running, this.spec.stopTimeoutMs);
+      if (exit.forced) {
+        forced = `server #${this.instance} did not stop within stopTimeout (${this.spec.stopTimeoutMs} ms) of being asked; it was killed`;
+      }
       // The restart loop may have claimed the server meanwhile (a failed recheck).
-      if (this.state !== "stopping") return;
+      if (this.state !== "stopping") return forced;
     }
     this.state = "stopped";
+    return forced;
   }
 
   status(): ServerStatus {

@@ -8,15 +8,19 @@ import type { RunningServer } from "./spawn-server.js";
 export async function stopChild(
   { child, exited }: RunningServer,
   stopTimeoutMs: number,
-): Promise<Exit> {
+): Promise<Exit & { forced?: boolean }> {
   const pid = child.pid;
   if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return exited;
   const controller = new AbortController();
-  const timer = setTimeout(() => forceStop(pid), stopTimeoutMs);
+  let forced = false;
+  const timer = setTimeout(() => {
+    forced = true;
+    forceStop(pid);
+  }, stopTimeoutMs);
   controller.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
   try {
     askToStop(pid);
-    return await exited;
+    return { ...(await exited), forced };
   } finally {
     controller.abort();
   }

@@ -45,6 +45,7 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
       const probeMs = Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, remaining));
       const probe = await probeHealth(port, path, probeMs);
       onProbe(probe);
+      signal.throwIfAborted(); // stopped while the probe was out: not healthy after all
       if (probe.ok) return;
       if (Date.now() >= deadline && !exit) {
         throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);

@@ -1,4 +1,5 @@
 import type { ResultEvent } from "../protocol.js";
+import { stopServers } from "../swap/stop-servers.js";
 import { stepper } from "../swap/step.js";
 import { versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
@@ -17,7 +18,7 @@ export async function restartServers(rt: AppRuntime, ctx: RunContext): Promise<R
   try {
     await step("unload", async () => {
       await gate.drain(app.drainTimeoutMs);
-      await pool.stop();
+      await stopServers(pool, ctx.emit);
     });
     await step("reload", () => pool.start(app.exeFile));
   } catch (e) {

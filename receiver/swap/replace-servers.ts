@@ -1,4 +1,5 @@
 import { faultPoint } from "../faults.js";
+import { stopServers } from "./stop-servers.js";
 import { drainRequests } from "./drain-requests.js";
 import { rollBack } from "./roll-back.js";
 import { stepper } from "./step.js";
@@ -21,7 +22,7 @@ export async function replaceServers(cx: SwapContext): Promise<Omit<SwapOutcome,
   note("unload");
   await step("unload", async () => {
     await drainRequests(cx);
-    await pool.stop();
+    await stopServers(pool, emit);
   });
   faultPoint("after-unload");
 

@@ -1,4 +1,5 @@
 import { faultPoint } from "../faults.js";
+import { stopServers } from "./stop-servers.js";
 import type { Pool } from "../pool/pool.js";
 import { drainRequests } from "./drain-requests.js";
 import { stepper } from "./step.js";
@@ -22,7 +23,7 @@ export async function retireServers(cx: SwapContext, pool: Pool): Promise<void> 
   cx.note("unload");
   await step(
     "unload",
-    () => pool.stop(),
+    () => stopServers(pool, cx.emit),
     () => `${count} server(s) stopped`,
   );
   faultPoint("after-unload");

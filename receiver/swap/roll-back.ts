@@ -1,4 +1,5 @@
 import type { ReleaseInfo } from "../protocol.js";
+import { stopServers } from "./stop-servers.js";
 import { restoreRelease } from "./restore-release.js";
 import { stepper } from "./step.js";
 import { attempt, type SwapContext } from "./swap-parts.js";
@@ -12,7 +13,7 @@ export function rollBack(cx: SwapContext, kept: ReleaseInfo): Promise<Error | un
     stepper(cx.emit)(
       "rollback",
       async () => {
-        await pool.stop();
+        await stopServers(pool, cx.emit);
         await restoreRelease(cx.releases, kept, app.exeFile, cx.replace);
         await pool.start(app.exeFile);
       },

@@ -1,15 +1,22 @@
 import type { Pool } from "../pool/pool.js";
 import { stepper } from "./step.js";
-import type { SwapContext } from "./swap-parts.js";
+import { attempt, type SwapContext } from "./swap-parts.js";
 import { watchSettle } from "./watch-settle.js";
 
 // The "settle" step: the new servers are watched for health.settle once they take
-// requests. The answer is why the build is unstable, or undefined if all stayed up.
-export function settle(cx: SwapContext, pool: Pool): Promise<string | undefined> {
+// requests. A server that stops fails the step. The answer is why the build is
+// unstable, or undefined if all stayed up.
+export async function settle(cx: SwapContext, pool: Pool): Promise<string | undefined> {
   const ms = cx.app.health.settle;
-  return stepper(cx.emit)(
-    "settle",
-    () => watchSettle(pool, ms),
-    (reason) => reason ?? `every server stayed up for ${ms} ms`,
+  const unstable = await attempt(() =>
+    stepper(cx.emit)(
+      "settle",
+      async () => {
+        const reason = await watchSettle(pool, ms);
+        if (reason) throw new Error(reason);
+      },
+      () => `every server stayed up for ${ms} ms`,
+    ),
   );
+  return unstable?.message;
 }

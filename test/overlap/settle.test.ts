@@ -39,9 +39,18 @@ describe("strategy: overlap with health.settle", () => {
       error: { code: "ERR_UNSTABLE" },
     });
     expect(stepsDone(r.events)).toEqual([
-      ...["upload", "swap", "start", "switch", "settle"],
+      ...["upload", "swap", "start", "switch"],
       ...["switch", "drain", "unload", "rollback"],
     ]);
+    // The settle step fails, naming the server that stopped.
+    expect(r.events).toContainEqual(
+      expect.objectContaining({
+        type: "step",
+        step: "settle",
+        state: "failed",
+        message: expect.stringMatching(/server #\d stopped within health.settle/),
+      }),
+    );
     expect(readFileSync(ws.exeFile)).toEqual(v1);
     expect(await (await fetch(`${rx.gate()}/`)).text()).toBe("v1\n");
     console.log(
