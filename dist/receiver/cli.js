@@ -38662,6 +38662,11 @@ var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
       "Requests the gate refused (503 hold overflow or timeout, 502).",
       (rt) => rt.gate.stats().rejected
     ), per(
+      "hotswap_gate_held_requests_total",
+      "counter",
+      "Requests that waited at the gate (a hold, or no healthy server).",
+      (rt) => rt.gate.stats().queuedTotal
+    ), per(
       "hotswap_gate_held_requests",
       "gauge",
       "Requests waiting in the hold queue now.",
@@ -55912,10 +55917,12 @@ var Router = class {
   closing = !1;
   served = 0;
   rejected = 0;
+  /** Requests that waited in the hold queue (each counted once, however it ended). */
+  queuedTotal = 0;
   #balance = new RoundRobin();
   #retryAfter;
   route(ex) {
-    this.closing ? this.refuse(ex, 503, "is shutting down") : this.held || this.options.targets().length === 0 ? this.#wait(ex) : this.#send(ex);
+    this.closing ? this.refuse(ex, 503, "is shutting down") : this.held || this.options.targets().length === 0 ? (this.queuedTotal++, this.#wait(ex)) : this.#send(ex);
   }
   // Held requests go out in arrival order while there is a server to take them. Only
   // those queued now: one that comes back (every server refused it) waits for a wake.
@@ -56001,8 +56008,8 @@ var SWEEP_MS = 3e4, CLOSE_GRACE_MS = 5e3, Gate = class {
     return this.#router.byOrigin.idle(origins, timeoutMs);
   }
   stats() {
-    let { held, queue, inflight, served, rejected } = this.#router;
-    return { held, queued: queue.size, inflight: inflight.count, served, rejected };
+    let { held, queue, inflight, served, rejected, queuedTotal } = this.#router;
+    return { held, queued: queue.size, inflight: inflight.count, served, rejected, queuedTotal };
   }
   #accept(req, res) {
     this.#answering.add(), res.once("close", () => this.#answering.done());

@@ -22,6 +22,8 @@ export interface GateStats {
   inflight: number;
   served: number;
   rejected: number;
+  /** Requests that arrived while the gate held them (or had no server), since start. */
+  queuedTotal: number;
 }
 
 const SWEEP_MS = 30_000; // how often pools of departed instances are looked for
@@ -94,8 +96,8 @@ export class Gate {
   }
 
   stats(): GateStats {
-    const { held, queue, inflight, served, rejected } = this.#router;
-    return { held, queued: queue.size, inflight: inflight.count, served, rejected };
+    const { held, queue, inflight, served, rejected, queuedTotal } = this.#router;
+    return { held, queued: queue.size, inflight: inflight.count, served, rejected, queuedTotal };
   }
 
   #accept(req: IncomingMessage, res: ServerResponse): void {

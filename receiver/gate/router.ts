@@ -28,6 +28,8 @@ export class Router {
   closing = false;
   served = 0;
   rejected = 0;
+  /** Requests that waited in the hold queue (each counted once, however it ended). */
+  queuedTotal = 0;
   readonly #balance = new RoundRobin();
   readonly #retryAfter: number;
 
@@ -40,8 +42,10 @@ export class Router {
 
   route(ex: Exchange): void {
     if (this.closing) this.refuse(ex, 503, "is shutting down");
-    else if (this.held || this.options.targets().length === 0) this.#wait(ex);
-    else this.#send(ex);
+    else if (this.held || this.options.targets().length === 0) {
+      this.queuedTotal++;
+      this.#wait(ex);
+    } else this.#send(ex);
   }
 
   // Held requests go out in arrival order while there is a server to take them. Only

@@ -89,6 +89,12 @@ export class Metrics {
       (rt) => rt.gate.stats().rejected,
     );
     per(
+      "hotswap_gate_held_requests_total",
+      "counter",
+      "Requests that waited at the gate (a hold, or no healthy server).",
+      (rt) => rt.gate.stats().queuedTotal,
+    );
+    per(
       "hotswap_gate_held_requests",
       "gauge",
       "Requests waiting in the hold queue now.",

@@ -33,10 +33,20 @@ describe("GET /metrics (Prometheus text format)", () => {
   it("counts deploys, rollbacks, hold times, gate requests and servers", async () => {
     for (let i = 0; i < 5; i++) expect((await fetch(`${rx.gate()}/`)).status).toBe(200);
     expect((await deploy(ws.version("v2"))).result?.ok).toBe(true);
-    expect((await deploy(ws.version("v3", { unhealthy: true }))).result).toMatchObject({
-      ok: false,
-      rolledBack: true,
+    // Three requests arrive while this deploy holds: they wait, then get answers.
+    const waiting: Promise<Response>[] = [];
+    const body = readFileSync(ws.version("v3", { unhealthy: true }));
+    const failed = await call(rx.api, "/v1/apps/webdemo/deploy", {
+      token: await mint({ op: "deploy", sha256: sha256(body) }),
+      body,
+      onEvent: (e) => {
+        if (e.type === "step" && e.step === "reload" && e.state === "start") {
+          for (let i = 0; i < 3; i++) waiting.push(fetch(`${rx.gate()}/`));
+        }
+      },
     });
+    expect(failed.result).toMatchObject({ ok: false, rolledBack: true });
+    expect((await Promise.all(waiting)).map((r) => r.status)).toEqual([200, 200, 200]);
     const back = await call(rx.api, "/v1/apps/webdemo/rollback", {
       method: "POST",
       token: await mint({ op: "rollback" }),
@@ -67,6 +77,10 @@ describe("GET /metrics (Prometheus text format)", () => {
     expect(sample(text, "hotswap_gate_rejected_total", 'app="webdemo"')).toBe(0);
     expect(sample(text, "hotswap_servers_healthy", 'app="webdemo"')).toBe(2);
     expect(sample(text, "hotswap_gate_holding", 'app="webdemo"')).toBe(0);
+    expect(
+      sample(text, "hotswap_gate_held_requests_total", 'app="webdemo"'),
+    ).toBeGreaterThanOrEqual(3);
+    expect(sample(text, "hotswap_gate_held_requests", 'app="webdemo"')).toBe(0);
   });
 
   it("can be turned off (metrics: false)", async () => {
