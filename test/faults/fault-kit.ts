@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { expect } from "vitest";
 import { reapStale } from "../../receiver/pool/reap.js";
 import type { AppStatus, StepEvent, StreamEvent } from "../../receiver/protocol.js";
-import { call, sha256, type CallResult } from "../helpers/api-client.js";
+import { call } from "../helpers/api-client.js";
 import { appScript, type AppBehaviour } from "../helpers/app-script.js";
 import type { ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint } from "../helpers/tokens.js";
@@ -16,18 +16,7 @@ import type { Workspace } from "../helpers/workspace.js";
 export const SLOW = { timeout: 120_000 };
 
 /** Deploys a build file through the API, as the action does. */
-export async function deploy(
-  rx: ReceiverProcess,
-  file: string,
-  onEvent?: (event: StreamEvent) => void,
-): Promise<CallResult> {
-  const body = readFileSync(file);
-  return call(rx.api, "/v1/apps/webdemo/deploy", {
-    token: await mint({ op: "deploy", sha256: sha256(body) }),
-    body,
-    ...(onEvent ? { onEvent } : {}),
-  });
-}
+export { deploy } from "../helpers/deploy.js";
 
 /** GET /v1/apps/webdemo with a status token. */
 export async function appStatus(rx: ReceiverProcess): Promise<AppStatus> {

@@ -3,21 +3,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AppStatus, StepEvent, StreamEvent } from "../../receiver/protocol.js";
-import { call, sha256, type CallResult } from "../helpers/api-client.js";
+import { call } from "../helpers/api-client.js";
 import type { ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint } from "../helpers/tokens.js";
 
 export const PID_FILES = ["servers.json", "servers-next.json"];
 
-export async function deploy(
-  rx: ReceiverProcess,
-  file: string,
-  onEvent?: (event: StreamEvent) => void,
-): Promise<CallResult> {
-  const body = readFileSync(file);
-  const token = await mint({ op: "deploy", sha256: sha256(body) });
-  return call(rx.api, "/v1/apps/webdemo/deploy", { token, body, onEvent });
-}
+export { deploy } from "../helpers/deploy.js";
 
 /** What GET /v1/apps/webdemo answers. */
 export async function appStatus(rx: ReceiverProcess): Promise<AppStatus> {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppStatus, StepEvent } from "../../receiver/protocol.js";
 import { call, sha256 } from "../helpers/api-client.js";
+import { deploy } from "../helpers/deploy.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { steadyLoad } from "../helpers/steady-load.js";
 import { mint } from "../helpers/tokens.js";
@@ -9,12 +10,6 @@ import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const DEPLOY_STEPS = ["upload", "hold", "unload", "swap", "reload", "release"];
-
-async function deploy(rx: ReceiverProcess, file: string) {
-  const body = readFileSync(file);
-  const token = await mint({ op: "deploy", sha256: sha256(body) });
-  return call(rx.api, "/v1/apps/webdemo/deploy", { token, body });
-}
 
 describe("deploy end to end (real receiver, real servers, real gate)", () => {
   let ws: Workspace;
