@@ -12,3 +12,13 @@ export class HttpError extends Error {
     this.name = "HttpError";
   }
 }
+
+/** The 404 for an app name the config does not have, the same from every entry point. */
+export function unknownApp(name: string): HttpError {
+  const shown = JSON.stringify(name.slice(0, 64));
+  return new HttpError(
+    404,
+    "ERR_UNKNOWN_APP",
+    `no app named ${shown} is configured on this receiver`,
+  );
+}

@@ -31629,6 +31629,14 @@ var HttpError = class extends Error {
   code;
   retryAfter;
 };
+function unknownApp(name) {
+  let shown = JSON.stringify(name.slice(0, 64));
+  return new HttpError(
+    404,
+    "ERR_UNKNOWN_APP",
+    `no app named ${shown} is configured on this receiver`
+  );
+}
 
 // receiver/admin/admin-error.ts
 var AdminError = class extends HTTPException {
@@ -32618,12 +32626,7 @@ function same(a, b) {
 function findApp(receiver) {
   return async function(c, next) {
     let name = c.req.param("app") ?? "", runtime = receiver.apps.get(name);
-    if (!runtime)
-      throw new AdminError(
-        404,
-        "ERR_UNKNOWN_APP",
-        `no app named ${JSON.stringify(name.slice(0, 64))} is configured on this receiver`
-      );
+    if (!runtime) throw unknownApp(name);
     c.set("adminApp", runtime), await next();
   };
 }
@@ -38466,20 +38469,8 @@ function uploadFormOperation(rt, form2) {
         message: `${size2} bytes of ${filename ?? "the File field"} staged at updateFile, sha256 ${sha2562.slice(0, 12)} computed`
       });
     },
-    run: (ctx) => uploaded2(rt, staged, ctx)
+    run: (ctx) => uploaded(rt, staged, ctx)
   };
-}
-async function uploaded2(rt, staged, ctx) {
-  let app2 = rt.config, previous = await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0, durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: app2.name, op: "upload" };
-  return rt.journal.append({
-    ...base,
-    outcome: "ok",
-    at: (/* @__PURE__ */ new Date()).toISOString(),
-    who: ctx.who,
-    before: previous,
-    after: staged,
-    durationMs
-  }), { type: "result", ok: !0, ...base, version: staged, previous, holdMs: 0, durationMs };
 }
 
 // receiver/legacy/create-legacy.tsx
@@ -39724,12 +39715,7 @@ function authenticate(receiver, op) {
         "header X-Hotswap-Sha256 must hold the artifact's SHA-256 as 64 hex digits"
       );
     let principal = await identify(match2[1], receiver.trust, { app: name, op, sha256: sha2562 }), runtime = receiver.apps.get(name);
-    if (!runtime)
-      throw new HttpError(
-        404,
-        "ERR_UNKNOWN_APP",
-        `no app named ${JSON.stringify(name.slice(0, 64))} is configured on this receiver`
-      );
+    if (!runtime) throw unknownApp(name);
     authorize(
       principal,
       { app: runtime.config, op, sha256: sha2562 },
@@ -55922,7 +55908,9 @@ var Router = class {
   #balance = new RoundRobin();
   #retryAfter;
   route(ex) {
-    this.closing ? this.refuse(ex, 503, "is shutting down") : this.held || this.options.targets().length === 0 ? (this.queuedTotal++, this.#wait(ex)) : this.#send(ex);
+    if (this.closing) return this.refuse(ex, 503, "is shutting down");
+    let targets = this.held ? [] : this.options.targets();
+    targets.length === 0 ? (this.queuedTotal++, this.#wait(ex)) : this.#send(ex, targets);
   }
   // Held requests go out in arrival order while there is a server to take them. Only
   // those queued now: one that comes back (every server refused it) waits for a wake.
@@ -55943,8 +55931,8 @@ var Router = class {
     if (this.closing) return this.refuse(ex, 503, "is shutting down");
     this.queue.add(ex, first) || this.refuse(ex, 503, "is on hold and the queue is full");
   }
-  #send(ex) {
-    let target = this.held ? void 0 : this.#balance.pick(this.options.targets(), ex.tried);
+  #send(ex, targets = this.held ? [] : this.options.targets()) {
+    let target = this.#balance.pick(targets, ex.tried);
     if (target === void 0) return this.#wait(ex, !0);
     ex.tried.add(target.origin), this.inflight.add(), this.byOrigin.add(target.origin), forward(ex, this.upstreams.get(target.origin), (outcome, error62) => {
       this.#settle(ex, target, outcome, error62), this.inflight.done(), this.byOrigin.done(target.origin);

@@ -6,7 +6,7 @@ import { SHA256_HEADER, type Op } from "../protocol.js";
 import type { Receiver } from "../receiver.js";
 import type { AppRuntime } from "../runtime/app-runtime.js";
 import type { ApiEnv } from "./api-env.js";
-import { HttpError } from "../http-error.js";
+import { HttpError, unknownApp } from "../http-error.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -52,13 +52,7 @@ export function authenticate(receiver: Receiver, op: Op): MiddlewareHandler<ApiE
     }
     const principal = await identify(match[1]!, receiver.trust, { app: name, op, sha256 });
     const runtime = receiver.apps.get(name);
-    if (!runtime) {
-      throw new HttpError(
-        404,
-        "ERR_UNKNOWN_APP",
-        `no app named ${JSON.stringify(name.slice(0, 64))} is configured on this receiver`,
-      );
-    }
+    if (!runtime) throw unknownApp(name);
     authorize(
       principal,
       { app: runtime.config, op, sha256 },

@@ -41,11 +41,12 @@ export class Router {
   }
 
   route(ex: Exchange): void {
-    if (this.closing) this.refuse(ex, 503, "is shutting down");
-    else if (this.held || this.options.targets().length === 0) {
+    if (this.closing) return this.refuse(ex, 503, "is shutting down");
+    const targets = this.held ? [] : this.options.targets(); // built once per request
+    if (targets.length === 0) {
       this.queuedTotal++;
       this.#wait(ex);
-    } else this.#send(ex);
+    } else this.#send(ex, targets);
   }
 
   // Held requests go out in arrival order while there is a server to take them. Only
@@ -71,8 +72,8 @@ export class Router {
     if (!this.queue.add(ex, first)) this.refuse(ex, 503, "is on hold and the queue is full");
   }
 
-  #send(ex: Exchange): void {
-    const target = this.held ? undefined : this.#balance.pick(this.options.targets(), ex.tried);
+  #send(ex: Exchange, targets = this.held ? [] : this.options.targets()): void {
+    const target = this.#balance.pick(targets, ex.tried);
     if (target === undefined) return this.#wait(ex, true); // wait for the pool to bring one up
     ex.tried.add(target.origin);
     this.inflight.add();

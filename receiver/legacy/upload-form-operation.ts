@@ -1,9 +1,9 @@
 import type { Readable } from "node:stream";
 import { HttpError } from "../http-error.js";
-import type { ResultEvent, VersionInfo } from "../protocol.js";
+import type { VersionInfo } from "../protocol.js";
 import type { AppRuntime } from "../runtime/app-runtime.js";
 import type { Operation } from "../runtime/operation.js";
-import type { RunContext } from "../runtime/run-swap.js";
+import { uploaded } from "../runtime/upload-operation.js";
 import { rememberDigest, versionInfo } from "../version/version-info.js";
 import { filePart } from "./multipart/file-part.js";
 import { formBoundary } from "./multipart/form-boundary.js";
@@ -71,27 +71,4 @@ export function uploadFormOperation(rt: AppRuntime, form: UploadForm): UploadFor
     },
     run: (ctx) => uploaded(rt, staged, ctx),
   };
-}
-
-// As the API's upload ends: journaled, answered with the staged version
-// beside the live one.
-async function uploaded(
-  rt: AppRuntime,
-  staged: VersionInfo,
-  ctx: RunContext,
-): Promise<ResultEvent> {
-  const app = rt.config;
-  const previous = (await versionInfo(app.exeFile, app.versionCommand)) ?? undefined;
-  const durationMs = Math.round(performance.now() - ctx.startedAt);
-  const base = { deployId: ctx.deployId, app: app.name, op: "upload" as const };
-  rt.journal.append({
-    ...base,
-    outcome: "ok",
-    at: new Date().toISOString(),
-    who: ctx.who,
-    before: previous,
-    after: staged,
-    durationMs,
-  });
-  return { type: "result", ok: true, ...base, version: staged, previous, holdMs: 0, durationMs };
 }

@@ -59,8 +59,8 @@ export function uploadOperation(
 }
 
 // An upload ends when the file is staged: journaled, and answered with the
-// staged version beside the live one.
-async function uploaded(
+// staged version beside the live one (the seed's upload links end the same way).
+export async function uploaded(
   rt: AppRuntime,
   staged: VersionInfo,
   ctx: RunContext,
