@@ -80,19 +80,9 @@ export async function reapLeftovers(ws: Workspace | undefined): Promise<void> {
   await waitFor(() => processesRunning(ws.exeFile).length === 0, "leftover servers to go");
 }
 
-// Alive and not a zombie: an orphan whose parent was SIGKILLed may linger as one.
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
+import { alive } from "../helpers/processes.js";
+
+export { alive };
 
 // Every live process on this machine that runs `exe` (as the program or, for a
 // script, as its interpreter's argument), whoever started it: what `pgrep -f` would

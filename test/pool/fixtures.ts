@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from "vitest";
 // Real servers for the pool tests: one small node script whose behaviour the test
 // picks through environment variables, written into a fresh temp folder.
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -77,4 +78,20 @@ export function makePool(spec: PoolSpec, events?: ConstructorParameters<typeof P
 }
 export async function stopAllPools(): Promise<void> {
   await Promise.all(pools.splice(0).map((pool) => pool.stop()));
+}
+
+/**
+ * A fresh app folder for every test of the file, and every pool stopped and the folder
+ * removed after it. The object's fields are filled in before each test.
+ */
+export function appPerTest(): Awaited<ReturnType<typeof makeApp>> {
+  const app = {} as Awaited<ReturnType<typeof makeApp>>;
+  beforeEach(async () => {
+    Object.assign(app, await makeApp());
+  });
+  afterEach(async () => {
+    await stopAllPools();
+    await app.cleanup();
+  });
+  return app;
 }

@@ -1,15 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeApp, makePool, specFor, stopAllPools } from "./fixtures.js";
+import { describe, expect, it } from "vitest";
+import { appPerTest, makePool, specFor } from "./fixtures.js";
 import { getJson, waitFor } from "./wait-for.js";
 
-let app: Awaited<ReturnType<typeof makeApp>>;
-beforeEach(async () => {
-  app = await makeApp();
-});
-afterEach(async () => {
-  await stopAllPools();
-  await app.cleanup();
-});
+const app = appPerTest();
 
 describe("Pool keeps servers running", () => {
   it("restarts a healthy server killed from outside, on the same port, with backoff", async () => {

@@ -1,18 +1,11 @@
 import { readFile, realpath } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HealthCheckError } from "../../receiver/pool/health-check-error.js";
-import { makeApp, makePool, specFor, stopAllPools } from "./fixtures.js";
+import { appPerTest, makePool, specFor } from "./fixtures.js";
 import { getJson, isAlive } from "./wait-for.js";
 
-let app: Awaited<ReturnType<typeof makeApp>>;
-beforeEach(async () => {
-  app = await makeApp();
-});
-afterEach(async () => {
-  await stopAllPools();
-  await app.cleanup();
-});
+const app = appPerTest();
 
 describe("Pool.start", () => {
   it("starts every instance on its own port, and each answers through its origin", async () => {

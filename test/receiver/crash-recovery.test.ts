@@ -6,22 +6,9 @@ import type { AppStatus, StepName } from "../../receiver/protocol.js";
 import { call, sha256 } from "../helpers/api-client.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint } from "../helpers/tokens.js";
+import { alive } from "../helpers/processes.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace } from "../helpers/workspace.js";
-
-// Alive and not a zombie: an orphan whose parent was SIGKILLed may linger as one.
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
 
 const serverPids = (data: string): number[] => {
   const record = JSON.parse(

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, sha256 } from "../helpers/api-client.js";
+import { deploy as deployFile } from "../helpers/deploy.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint } from "../helpers/tokens.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -17,13 +18,7 @@ const sample = (text: string, name: string, labels = "") => {
 describe("GET /metrics (Prometheus text format)", () => {
   let ws: Workspace;
   let rx: ReceiverProcess;
-  const deploy = async (file: string) => {
-    const body = readFileSync(file);
-    return call(rx.api, "/v1/apps/webdemo/deploy", {
-      token: await mint({ op: "deploy", sha256: sha256(body) }),
-      body,
-    });
-  };
+  const deploy = (file: string) => deployFile(rx, file);
   beforeAll(async () => {
     ws = createWorkspace({ app: { health: { path: "/health", timeout: "2s" } } });
     rx = await startReceiver(ws.configFile);

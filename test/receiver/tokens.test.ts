@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, sha256 } from "../helpers/api-client.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
@@ -157,22 +158,14 @@ describe("token checks: every bad token is refused and changes nothing", () => {
   });
 
   it("accepts a good Ed25519 token, and refuses it the second time (single-use jti)", async () => {
-    const token = await mint({
-      op: "status",
-      kid: "bot",
-      alg: "EdDSA",
-      secret: undefined,
-      claims: {},
-    }).catch(() => "");
-    // mint() signs HS256 with a secret by default; sign this one with the Ed25519 private key.
-    const { SignJWT } = await import("jose");
+    // mint() signs with a secret; this one is signed with the Ed25519 private key.
     const ed25519 = await new SignJWT({ app: "webdemo", op: "status", jti: `j-${Date.now()}` })
       .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: "bot" })
       .setAudience("https://deploy.test")
       .setIssuedAt()
       .setExpirationTime("2m")
       .sign(ed.privateKey);
-    used.push(token, ed25519);
+    used.push(ed25519);
     expect((await call(rx.api, "/v1/apps/webdemo", { token: ed25519 })).status).toBe(200);
     const again = await call(rx.api, "/v1/apps/webdemo", { token: ed25519 });
     expect(again.status).toBe(401);
