@@ -1,17 +1,43 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, ServerResponse, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Target } from "../pool/target.js";
-import { exchange } from "./exchange.js";
+import { exchange, type UpgradeRequest } from "./exchange.js";
 import { Inflight } from "./inflight.js";
+import { trustNobody, type TrustProxy } from "./request-headers.js";
+import { requestTarget } from "./request-target.js";
 import { Router } from "./router.js";
+
+export interface GateTimeouts {
+  /** Cap on the time a client may take to send its request headers. */
+  headersMs: number;
+  /** Longest pause between two request-body bytes while the gate reads the body. */
+  bodyIdleMs: number;
+  /** Bytes per second a request body must keep up, judged over each bodyIdleMs window. */
+  bodyMinRate: number;
+  /** A server owing an answer this long without a first byte leaves rotation. */
+  stallMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: GateTimeouts = {
+  headersMs: 20_000,
+  bodyIdleMs: 30_000,
+  bodyMinRate: 1024,
+  stallMs: 2_000,
+};
 
 export interface GateOptions {
   app: string;
   host: string;
   port: number;
   hold: { timeoutMs: number; maxRequests: number };
+  timeouts?: GateTimeouts;
+  /** Peers whose X-Forwarded-* headers are believed (config trustProxy). */
+  trustProxy?: TrustProxy;
   targets: () => Target[];
-  /** A server could not be reached; `origin` tells which pool's instance it was. */
+  /** Why the app's servers cannot start, if they cannot: requests get 503 at once. */
+  unavailable?: () => string | undefined;
+  /** A server failed or stalled; `origin` tells which pool's instance it was. */
   onUpstreamFailure?: (instance: number, origin: string) => void;
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
@@ -24,33 +50,54 @@ export interface GateStats {
   rejected: number;
   /** Requests that arrived while the gate held them (or had no server), since start. */
   queuedTotal: number;
+  /** Requests sent to a second server after the first failed with them, since start. */
+  resent: number;
 }
 
 const SWEEP_MS = 30_000; // how often pools of departed instances are looked for
 const CLOSE_GRACE_MS = 5_000; // how long close() lets running requests finish
+const BUDGET_WINDOW_MS = 5_000; // the retry budget counts the last one or two of these
 
 // The app's public port. Requests go round-robin to healthy servers, or wait in the
 // hold queue while the app is on hold or has no server up, so a swap costs no request.
+// `Upgrade` requests (WebSocket) take the same path and become tunnels.
 export class Gate {
   readonly #options: GateOptions;
   readonly #server: Server;
   readonly #router: Router;
   readonly #answering = new Inflight(); // client requests not yet fully answered
   #closed: Promise<void> | undefined;
-  #sweep: NodeJS.Timeout | undefined;
+  #timers: NodeJS.Timeout[] = [];
 
   constructor(options: GateOptions) {
     this.#options = options;
+    const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
     const log = (level: "info" | "warn" | "error", message: string): void =>
       options.log?.(level, `gate ${options.app}: ${message}`);
-    this.#router = new Router({ ...options, log });
-    // No request timeout: a long upload through the gate is the app's business.
-    // Keep-alive longer than Node's 5 s default: clients stalled by a hold reuse
-    // their connections rather than racing its close.
+    this.#router = new Router({
+      ...options,
+      body: { idleMs: timeouts.bodyIdleMs, minRate: timeouts.bodyMinRate },
+      stallMs: timeouts.stallMs,
+      trustProxy: options.trustProxy ?? trustNobody,
+      log,
+    });
+    // The whole request has no time limit (a long upload through the gate is the app's
+    // business); its headers do, and its body must keep moving (body-guard.ts). Keep-alive
+    // outlasts Node's 5 s default: clients stalled by a hold reuse their connections
+    // rather than racing its close.
     this.#server = createServer(
-      { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 },
+      {
+        requestTimeout: 0,
+        headersTimeout: timeouts.headersMs,
+        connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs),
+        keepAliveTimeout: 65_000,
+      },
       (req, res) => this.#accept(req, res),
     );
+    this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#upgrade(req, { socket, head }),
+    );
+    this.#server.on("connect", (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket));
   }
 
   listen(): Promise<{ port: number }> {
@@ -61,7 +108,7 @@ export class Gate {
       const { port, host } = this.#options;
       this.#server.listen({ port, host, backlog: 4096 }, () => {
         this.#server.off("error", reject);
-        this.#sweep ??= setInterval(() => this.#sweepPools(), SWEEP_MS).unref();
+        this.#startTimers();
         resolve({ port: (this.#server.address() as AddressInfo).port });
       });
     });
@@ -85,32 +132,65 @@ export class Gate {
     if (!this.#router.held) this.#router.flush();
   }
 
-  drain(timeoutMs: number): Promise<boolean> {
-    return this.#router.inflight.idle(timeoutMs);
+  /** True once nothing is in flight (to `origins`, when given), false past timeoutMs. */
+  drain(timeoutMs: number, origins?: Iterable<string>): Promise<boolean> {
+    return this.#router.attempts.idle(timeoutMs, origins);
   }
 
   // Waits for the requests in flight to these servers only: after an overlap swap's
   // switch, new requests go to the new servers while the old ones finish theirs.
   drainOrigins(origins: Iterable<string>, timeoutMs: number): Promise<boolean> {
-    return this.#router.byOrigin.idle(origins, timeoutMs);
+    return this.drain(timeoutMs, origins);
+  }
+
+  /** Cuts what is still in flight (to `origins`): answers, long polls, tunnels. */
+  cut(origins?: Iterable<string>): number {
+    return this.#router.cut(origins);
   }
 
   stats(): GateStats {
-    const { held, queue, inflight, served, rejected, queuedTotal } = this.#router;
-    return { held, queued: queue.size, inflight: inflight.count, served, rejected, queuedTotal };
+    const { held, queue, attempts, served, rejected, queuedTotal, resent } = this.#router;
+    return {
+      held,
+      queued: queue.size,
+      inflight: attempts.count,
+      served,
+      rejected,
+      queuedTotal,
+      resent,
+    };
   }
 
-  #accept(req: IncomingMessage, res: ServerResponse): void {
+  #accept(req: IncomingMessage, res: ServerResponse, upgrade?: UpgradeRequest): void {
     this.#answering.add();
     res.once("close", () => this.#answering.done());
-    const ex = exchange(req, res);
-    if (!req.url?.startsWith("/")) this.#router.refuse(ex, 400, "needs a path starting with /");
+    const ex = exchange(req, res, upgrade);
+    const bad = requestTarget(req);
+    if (bad !== undefined) this.#router.refuse(ex, 400, bad);
     else this.#router.route(ex);
   }
 
-  #sweepPools(): void {
-    const inUse = new Set(this.#options.targets().map((target) => target.origin));
-    this.#router.upstreams.sweep(inUse);
+  // An upgrade arrives as a bare socket. A response bound to it lets the hold queue and
+  // every refusal treat it as any other request until a server takes it over.
+  #upgrade(req: IncomingMessage, upgrade: UpgradeRequest): void {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(upgrade.socket as never);
+    res.once("finish", () => upgrade.socket.end()); // a refusal: then the connection ends
+    upgrade.socket.on("error", () => upgrade.socket.destroy());
+    this.#accept(req, res, upgrade);
+  }
+
+  #startTimers(): void {
+    if (this.#timers.length > 0) return;
+    const stallMs = (this.#options.timeouts ?? DEFAULT_TIMEOUTS).stallMs;
+    const inUse = () => new Set(this.#options.targets().map((target) => target.origin));
+    this.#timers = [
+      setInterval(() => this.#router.upstreams.sweep(inUse()), SWEEP_MS),
+      setInterval(() => this.#router.budget.roll(), BUDGET_WINDOW_MS),
+      setInterval(() => this.#router.tick(), Math.max(20, Math.min(250, stallMs / 4))),
+    ];
+    for (const timer of this.#timers) timer.unref();
   }
 
   // Stop accepting, turn the queue away, let running requests finish for a while,
@@ -118,13 +198,25 @@ export class Gate {
   async #shutdown(): Promise<void> {
     const router = this.#router;
     router.closing = true;
-    clearInterval(this.#sweep);
+    for (const timer of this.#timers) clearInterval(timer);
     const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const ex of router.queue.clear()) router.refuse(ex, 503, "is shutting down");
-    await router.inflight.idle(CLOSE_GRACE_MS);
+    await router.attempts.idle(CLOSE_GRACE_MS);
+    router.cut();
     await router.upstreams.close();
     await this.#answering.idle(CLOSE_GRACE_MS);
     this.#server.closeAllConnections();
     await stopped;
   }
+}
+
+// CONNECT asks the gate to be a forward proxy, which it is not.
+function refuseConnect(socket: Duplex): void {
+  const body = "hotswap: CONNECT is not allowed through the gate\n";
+  socket.end(
+    `HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
+  socket.on("error", () => socket.destroy());
 }

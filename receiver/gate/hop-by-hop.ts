@@ -11,6 +11,10 @@ const FIXED: ReadonlySet<string> = new Set([
   "upgrade",
 ]);
 
+/** End-to-end headers no Connection header may remove: without Host the app would see
+ * the gate's loopback address as the site asked for. */
+const KEPT: ReadonlySet<string> = new Set(["host"]);
+
 // Some headers describe one connection, not the message (RFC 9110 §7.6.1), so a proxy
 // must drop them, along with any header the sender named in its own Connection header.
 // The common case (no names beyond keep-alive/close) costs no allocation.
@@ -20,7 +24,7 @@ export function hopByHop(connection: string | string[] | undefined): ReadonlySet
   let names: Set<string> | undefined;
   for (const token of value.toLowerCase().split(",")) {
     const name = token.trim();
-    if (name === "" || name === "close" || FIXED.has(name)) continue;
+    if (name === "" || name === "close" || FIXED.has(name) || KEPT.has(name)) continue;
     names ??= new Set(FIXED);
     names.add(name);
   }

@@ -1,40 +1,62 @@
 import type { Target } from "../pool/target.js";
+import { Attempts, type Attempt } from "./attempts.js";
+import type { BodyLimits } from "./body-guard.js";
 import type { Exchange } from "./exchange.js";
-import { forward, type Outcome } from "./forward.js";
+import { forward } from "./forward.js";
 import { HoldQueue, type HoldLimits } from "./hold-queue.js";
-import { Inflight } from "./inflight.js";
-import { OriginInflight } from "./origin-inflight.js";
+import { CutError, type Outcome } from "./outcome.js";
 import { refuse } from "./refuse.js";
+import { requestHeaders, type TrustProxy } from "./request-headers.js";
+import { RetryBudget } from "./retry-budget.js";
 import { RoundRobin } from "./round-robin.js";
+import { tunnel } from "./tunnel.js";
 import { Upstreams } from "./upstreams.js";
 
 export interface RouterOptions {
   app: string;
   hold: HoldLimits;
+  body: BodyLimits;
+  /** How long a connect may take, and how long a server may owe answers in silence. */
+  stallMs: number;
+  trustProxy: TrustProxy;
   targets: () => Target[];
-  /** A server could not be reached; `origin` tells which pool's instance it was. */
+  /** Why the app has no server and will not have one by waiting (it cannot start). */
+  unavailable?: () => string | undefined;
+  /** A server failed or stalled; `origin` tells which pool's instance it was. */
   onUpstreamFailure?: (instance: number, origin: string) => void;
   log: (level: "info" | "warn" | "error", message: string) => void;
 }
 
+/** A stalled server whose health check has not answered in this long is taken as hung. */
+const CONFIRM_HUNG_MS = 500;
+
 // Decides where each request goes: to a server now, into the hold queue, or back to
-// the client as a refusal, and what happens when a server cannot be reached.
+// the client as a refusal; and, when an attempt fails, whether it may go out again.
+// The retry policy (guarantee 9 in docs) is all in #settle: a request that cannot
+// have reached the app goes to another server; one that may have reached it goes out
+// once more only if it is idempotent, no answer byte came back and the retry budget
+// allows; a request that two servers failed on is answered 502 at once.
 export class Router {
   readonly queue: HoldQueue;
-  readonly inflight = new Inflight(); // attempts under way upstream
-  readonly byOrigin = new OriginInflight(); // the same, per server
-  readonly upstreams = new Upstreams();
+  readonly attempts = new Attempts();
+  readonly upstreams: Upstreams;
+  readonly budget = new RetryBudget();
   held = false;
   closing = false;
   served = 0;
   rejected = 0;
   /** Requests that waited in the hold queue (each counted once, however it ended). */
   queuedTotal = 0;
+  /** Requests sent to a second server after the first failed with them. */
+  resent = 0;
   readonly #balance = new RoundRobin();
   readonly #retryAfter: number;
+  /** Stalled servers not yet back in rotation: origin → when they were named. */
+  readonly #suspects = new Map<string, { since: number; attempts: Attempt[] }>();
 
   constructor(private readonly options: RouterOptions) {
     this.#retryAfter = Math.max(1, Math.ceil(options.hold.timeoutMs / 1000));
+    this.upstreams = new Upstreams(options.stallMs);
     this.queue = new HoldQueue(options.hold, (ex) =>
       this.refuse(ex, 503, `stayed on hold longer than ${this.#retryAfter}s`),
     );
@@ -42,11 +64,13 @@ export class Router {
 
   route(ex: Exchange): void {
     if (this.closing) return this.refuse(ex, 503, "is shutting down");
+    this.budget.request();
     const targets = this.held ? [] : this.options.targets(); // built once per request
-    if (targets.length === 0) {
-      this.queuedTotal++;
-      this.#wait(ex);
-    } else this.#send(ex, targets);
+    if (targets.length > 0) return this.#send(ex, targets);
+    const down = this.held ? undefined : this.options.unavailable?.();
+    if (down !== undefined) return this.refuse(ex, 503, down);
+    this.queuedTotal++;
+    this.#wait(ex);
   }
 
   // Held requests go out in arrival order while there is a server to take them. Only
@@ -58,12 +82,51 @@ export class Router {
       ex.tried.clear();
       this.#send(ex);
     }
+    const down = this.options.unavailable?.();
+    if (down !== undefined && !this.held && this.options.targets().length === 0) {
+      for (const ex of this.queue.clear()) this.refuse(ex, 503, down);
+    }
   }
 
   refuse(ex: Exchange, status: number, reason: string, retry = status === 503): void {
     this.rejected++;
-    const options = { retryAfter: retry ? this.#retryAfter : undefined, close: this.closing };
-    refuse(ex.res, status, `hotswap: ${this.options.app} ${reason}`, options);
+    const close = this.closing || ex.upgrade !== undefined;
+    refuse(ex.res, status, `hotswap: ${this.options.app} ${reason}`, {
+      retryAfter: retry ? this.#retryAfter : undefined,
+      close,
+    });
+  }
+
+  // Called a few times a second: servers that owe answers and send none leave rotation
+  // at once (the pool checks them again); if their health check does not bring them
+  // back soon, their idempotent requests go to another server.
+  tick(): void {
+    const { stallMs, log, onUpstreamFailure } = this.options;
+    for (const { origin, instance, unanswered } of this.attempts.stalled(stallMs)) {
+      if (this.#suspects.has(origin)) continue;
+      log(
+        "warn",
+        `instance ${instance} at ${origin} sent no answer for ${stallMs} ms with ${unanswered.length} request(s) waiting: out of rotation until its health check answers`,
+      );
+      this.#suspects.set(origin, { since: Date.now(), attempts: unanswered });
+      onUpstreamFailure?.(instance, origin);
+    }
+    if (this.#suspects.size === 0) return;
+    const serving = new Set(this.options.targets().map((t) => t.origin));
+    for (const [origin, suspect] of this.#suspects) {
+      if (serving.has(origin)) {
+        this.#suspects.delete(origin); // it answered its health check: only slow
+      } else if (Date.now() - suspect.since >= CONFIRM_HUNG_MS) {
+        this.#suspects.delete(origin);
+        const stalled = new Error(`sent no answer for ${stallMs} ms and failed its health check`);
+        for (const a of suspect.attempts) if (!a.answered && a.ex.idempotent) a.abort(stalled);
+      }
+    }
+  }
+
+  /** Ends every attempt (to `origins`, when given): drainTimeout has passed. */
+  cut(origins?: Iterable<string>): number {
+    return this.attempts.cut(new CutError("was still running at drainTimeout"), origins);
   }
 
   // Into the hold queue, or a 503 at once when it is full (or the gate is closing).
@@ -76,32 +139,74 @@ export class Router {
     const target = this.#balance.pick(targets, ex.tried);
     if (target === undefined) return this.#wait(ex, true); // wait for the pool to bring one up
     ex.tried.add(target.origin);
-    this.inflight.add();
-    this.byOrigin.add(target.origin);
-    forward(ex, this.upstreams.get(target.origin), (outcome, error) => {
-      this.#settle(ex, target, outcome, error); // a retry counts in before this one counts out
-      this.inflight.done();
-      this.byOrigin.done(target.origin);
-    });
+    const { instance, origin } = target;
+    const headers = requestHeaders(ex.req, this.options.trustProxy);
+    const answered = (): void => this.attempts.answered(attempt);
+    const done = (outcome: Outcome, error?: Error): void => {
+      this.attempts.end(attempt); // before a resend counts in
+      this.#settle(ex, attempt, outcome, error);
+    };
+    let attempt: Attempt;
+    if (ex.upgrade) {
+      headers.connection = "upgrade";
+      headers.upgrade = ex.req.headers.upgrade ?? "";
+      const port = Number(new URL(origin).port);
+      const connectTimeoutMs = this.options.stallMs;
+      attempt = tunnel(
+        ex,
+        { ex, instance, origin },
+        { port, headers, connectTimeoutMs, answered },
+        done,
+      );
+    } else {
+      const pool = this.upstreams.get(origin);
+      attempt = forward(
+        ex,
+        { ex, instance, origin },
+        { pool, headers, body: this.options.body, answered },
+        done,
+      );
+    }
+    this.attempts.begin(attempt);
   }
 
-  #settle(ex: Exchange, target: Target, outcome: Outcome, error?: Error): void {
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const why = code ?? error?.message;
-    if (outcome === "served") {
-      this.served++;
-    } else if (outcome === "unreachable") {
-      this.options.log("warn", `instance ${target.instance} at ${target.origin}: ${why}`);
-      this.options.onUpstreamFailure?.(target.instance, target.origin);
-      if (!ex.hasBody) return this.#send(ex); // nothing sent that could not be sent again
-      this.refuse(ex, 502, `could not reach instance ${target.instance} (${why})`);
-    } else if (outcome === "failed" && !ex.res.headersSent) {
-      this.options.log("error", `instance ${target.instance}: ${why}`);
-      if (code === "UND_ERR_HEADERS_TIMEOUT") {
-        this.refuse(ex, 504, `instance ${target.instance} did not answer in time`);
-      } else {
-        this.refuse(ex, 502, `instance ${target.instance} failed (${why})`);
-      }
+  #settle(ex: Exchange, attempt: Attempt, outcome: Outcome, error?: Error): void {
+    const { instance, origin } = attempt;
+    const why = (error as NodeJS.ErrnoException | undefined)?.code ?? error?.message;
+    const { log, onUpstreamFailure } = this.options;
+    switch (outcome) {
+      case "served":
+        this.served++;
+        return;
+      case "gone":
+        return;
+      case "cut":
+        log("warn", `instance ${instance}: answer cut (${error?.message ?? why})`);
+        return;
+      case "slow-client":
+        return this.refuse(ex, 408, `request ${error?.message ?? "body too slow"}`);
+      case "timeout":
+        log("error", `instance ${instance}: ${why}`);
+        return this.refuse(ex, 504, `instance ${instance} did not answer in time`);
     }
+    if (error instanceof CutError) return this.refuse(ex, 503, `request ${error.message}`);
+    log("warn", `instance ${instance} at ${origin}: ${why}`);
+    onUpstreamFailure?.(instance, origin);
+    if (outcome === "unsent") return this.#send(ex); // it never reached the app
+    ex.failures++;
+    if (ex.failures >= 2) {
+      return this.refuse(ex, 502, `request failed on two servers (${why}); not sent again`, false);
+    }
+    if (ex.idempotent && this.budget.take()) {
+      this.resent++;
+      ex.tried = new Set([origin]);
+      return this.#send(ex);
+    }
+    const kept = ex.idempotent ? "the retry budget is spent" : "it may have run";
+    this.refuse(
+      ex,
+      502,
+      `instance ${instance} failed after the request reached it (${why}); not sent again: ${kept}`,
+    );
   }
 }

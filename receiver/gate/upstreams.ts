@@ -11,11 +11,17 @@ const POOL_OPTIONS: Pool.Options = {
 export class Upstreams {
   readonly #pools = new Map<string, Pool>();
   readonly #absent = new Set<string>();
+  readonly #options: Pool.Options;
+
+  /** `connectTimeoutMs`: a server that does not accept within it is not reached (undici's own timer). */
+  constructor(connectTimeoutMs: number) {
+    this.#options = { ...POOL_OPTIONS, connectTimeout: connectTimeoutMs };
+  }
 
   get(origin: string): Pool {
     let pool = this.#pools.get(origin);
     if (pool === undefined) {
-      pool = new Pool(origin, POOL_OPTIONS);
+      pool = new Pool(origin, this.#options);
       this.#pools.set(origin, pool);
     }
     return pool;

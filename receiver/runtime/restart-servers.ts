@@ -17,7 +17,7 @@ export async function restartServers(rt: AppRuntime, ctx: RunContext): Promise<R
   let error: Error | undefined;
   try {
     await step("unload", async () => {
-      await gate.drain(app.drainTimeoutMs);
+      if (!(await gate.drain(app.drainTimeoutMs))) gate.cut(); // long-lived answers end here
       await stopServers(pool, ctx.emit);
     });
     await step("reload", () => pool.start(app.exeFile));

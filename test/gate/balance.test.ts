@@ -1,7 +1,7 @@
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Target } from "../../receiver/pool/target.js";
-import { cleanup, deadTarget, startGate, startUpstream, waitFor } from "./fixtures.js";
+import { cleanup, deadTarget, sha256, startGate, startUpstream, waitFor } from "./fixtures.js";
 
 afterEach(cleanup);
 
@@ -39,17 +39,28 @@ describe("gate balancing", () => {
     expect(gate.stats()).toMatchObject({ served: 4, rejected: 0, inflight: 0 });
   });
 
-  it("answers 502 when a request with a body cannot reach its instance", async () => {
+  it("sends a POST with a body that a refused connection never carried to another instance, body whole", async () => {
     const dead = await deadTarget(3);
+    const live = await startUpstream(4);
+    let targets: Target[] = [dead];
     const failures: number[] = [];
     const onUpstreamFailure = (instance: number) => failures.push(instance);
-    const { gate, url } = await startGate(() => [dead], { onUpstreamFailure });
-    const res = await nameOf(`${url}/orders`, { method: "POST", body: "order=1" });
-    expect(res.status).toBe(502);
-    expect(res.headers["content-type"]).toMatch(/^text\/plain/);
-    expect(res.text).toMatch(/^hotswap: webdemo could not reach instance 3/);
+    const { gate, url } = await startGate(() => targets, { onUpstreamFailure });
+    const body = "order=1&" + "x".repeat(100_000);
+    const answer = nameOf(`${url}/orders`, { method: "POST", body });
+    await waitFor("the refused POST to wait in the queue", () => gate.stats().queued === 1);
     expect(failures).toEqual([3]);
-    expect(gate.stats()).toMatchObject({ rejected: 1, inflight: 0 });
+    targets = [live.target];
+    gate.wake();
+    const res = await answer;
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({
+      name: "u4",
+      length: body.length,
+      sha256: sha256(Buffer.from(body)),
+    });
+    expect(live.seen.map((seen) => seen.method)).toEqual(["POST"]);
+    expect(gate.stats()).toMatchObject({ rejected: 0, inflight: 0, resent: 0 });
   });
 
   it("holds a request every instance refused until the pool wakes the gate", async () => {

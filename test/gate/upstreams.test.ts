@@ -9,7 +9,7 @@ describe("gate upstream pools", () => {
   it("keeps one pool per origin and closes it once unused at two sweeps in a row", async () => {
     const up = await startUpstream(0);
     const { origin } = up.target;
-    const upstreams = new Upstreams();
+    const upstreams = new Upstreams(2_000);
     const pool = upstreams.get(origin);
     expect(upstreams.get(origin)).toBe(pool);
     expect((await request(origin, { dispatcher: pool })).statusCode).toBe(200);
