@@ -8,6 +8,10 @@ export interface Attempt {
   readonly origin: string;
   /** The first answer byte came back (headers, or the tunnel's first bytes). */
   answered: boolean;
+  /** Date.now() when it went out (set by Attempts.begin). */
+  startedAt?: number;
+  /** Its server answered a health check while it waited: it is slow, not hung. */
+  excused?: boolean;
   /** Ends it now: the request upstream is aborted, an answer under way is cut. */
   abort(reason: Error): void;
 }
@@ -17,7 +21,7 @@ interface Server {
   readonly inflight: Inflight;
   /** Attempts sent that have no answer byte yet. */
   awaiting: number;
-  /** Date.now() of the last sign of life: an answer began, or the first wait started. */
+  /** Date.now() of the server's last answer byte to anyone. */
   progressAt: number;
 }
 
@@ -38,7 +42,8 @@ export class Attempts {
       server = { attempts: new Set(), inflight: new Inflight(), awaiting: 0, progressAt: 0 };
       this.#servers.set(attempt.origin, server);
     }
-    if (server.awaiting++ === 0) server.progressAt = Date.now();
+    server.awaiting++;
+    attempt.startedAt = Date.now();
     server.attempts.add(attempt);
     server.inflight.add();
     this.#all.add();
@@ -83,19 +88,23 @@ export class Attempts {
     return cut;
   }
 
-  // Servers that have owed an answer for longer than stallMs and sent no answer byte to
-  // anyone meanwhile, each with its unanswered attempts. A server is named once per
-  // stall: its clock restarts, so it is named again only if it stays silent.
+  // Servers that sent no answer byte to anyone for stallMs while a request of theirs has
+  // waited that long, each with its unanswered requests. A server found slow but alive
+  // (`excuse`) is named again only for requests sent after that.
   stalled(stallMs: number): { origin: string; instance: number; unanswered: Attempt[] }[] {
     const now = Date.now();
     const found = [];
     for (const [origin, server] of this.#servers) {
       if (server.awaiting === 0 || now - server.progressAt < stallMs) continue;
-      server.progressAt = now;
-      const unanswered = [...server.attempts].filter((a) => !a.answered);
-      const instance = unanswered[0]?.instance ?? 0;
-      found.push({ origin, instance, unanswered });
+      const unanswered = [...server.attempts].filter((a) => !a.answered && !a.excused);
+      if (!unanswered.some((a) => now - (a.startedAt ?? now) >= stallMs)) continue;
+      found.push({ origin, instance: unanswered[0]!.instance, unanswered });
     }
     return found;
+  }
+
+  /** The server of these requests answered its health check: they are slow, not lost. */
+  excuse(attempts: Attempt[]): void {
+    for (const attempt of attempts) attempt.excused = true;
   }
 }

@@ -163,7 +163,8 @@ export class Gate {
 
   #accept(req: IncomingMessage, res: ServerResponse, upgrade?: UpgradeRequest): void {
     this.#answering.add();
-    res.once("close", () => this.#answering.done());
+    // A tunnel's response is detached from its socket: the socket's close ends it.
+    (upgrade?.socket ?? res).once("close", () => this.#answering.done());
     const ex = exchange(req, res, upgrade);
     const bad = requestTarget(req);
     if (bad !== undefined) this.#router.refuse(ex, 400, bad);

@@ -24,3 +24,8 @@ export class SlowClientError extends Error {
 export class CutError extends Error {
   readonly code = "ERR_GATE_CUT";
 }
+
+/** The server owed an answer too long and failed its health check: sent elsewhere. */
+export class StalledError extends Error {
+  readonly code = "ERR_GATE_STALLED";
+}

@@ -4,7 +4,7 @@ import type { BodyLimits } from "./body-guard.js";
 import type { Exchange } from "./exchange.js";
 import { forward } from "./forward.js";
 import { HoldQueue, type HoldLimits } from "./hold-queue.js";
-import { CutError, type Outcome } from "./outcome.js";
+import { CutError, StalledError, type Outcome } from "./outcome.js";
 import { refuse } from "./refuse.js";
 import { requestHeaders, type TrustProxy } from "./request-headers.js";
 import { RetryBudget } from "./retry-budget.js";
@@ -105,7 +105,7 @@ export class Router {
     for (const { origin, instance, unanswered } of this.attempts.stalled(stallMs)) {
       if (this.#suspects.has(origin)) continue;
       log(
-        "warn",
+        "info",
         `instance ${instance} at ${origin} sent no answer for ${stallMs} ms with ${unanswered.length} request(s) waiting: out of rotation until its health check answers`,
       );
       this.#suspects.set(origin, { since: Date.now(), attempts: unanswered });
@@ -116,10 +116,18 @@ export class Router {
     for (const [origin, suspect] of this.#suspects) {
       if (serving.has(origin)) {
         this.#suspects.delete(origin); // it answered its health check: only slow
+        this.attempts.excuse(suspect.attempts);
       } else if (Date.now() - suspect.since >= CONFIRM_HUNG_MS) {
         this.#suspects.delete(origin);
-        const stalled = new Error(`sent no answer for ${stallMs} ms and failed its health check`);
-        for (const a of suspect.attempts) if (!a.answered && a.ex.idempotent) a.abort(stalled);
+        const resend = suspect.attempts.filter((a) => !a.answered && a.ex.idempotent);
+        log(
+          "warn",
+          `instance ${suspect.attempts[0]?.instance} at ${origin} is hung (no answer for ${stallMs} ms, no health check answer): ${resend.length} idempotent request(s) go to another server`,
+        );
+        const stalled = new StalledError(
+          `sent no answer for ${stallMs} ms and failed its health check`,
+        );
+        for (const a of resend) a.abort(stalled);
       }
     }
   }
@@ -191,7 +199,7 @@ export class Router {
     }
     if (error instanceof CutError) return this.refuse(ex, 503, `request ${error.message}`);
     log("warn", `instance ${instance} at ${origin}: ${why}`);
-    onUpstreamFailure?.(instance, origin);
+    if (!(error instanceof StalledError)) onUpstreamFailure?.(instance, origin); // already told
     if (outcome === "unsent") return this.#send(ex); // it never reached the app
     ex.failures++;
     if (ex.failures >= 2) {
