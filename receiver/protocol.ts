@@ -192,6 +192,8 @@ export interface AppStatus {
   busy: boolean;
   instances: ServerStatus[];
   hold: { held: boolean; queued: number; inflight: number };
+  /** Why the gate answers 503 at once instead of holding: the servers cannot start. */
+  unavailable?: string;
   releases: ReleaseInfo[];
   recent: JournalEntry[];
 }

@@ -50,5 +50,9 @@ export async function serve(configFile: string): Promise<void> {
   await receiver.start().catch((error: Error) => {
     throw new Error(`${error.message} in ${config.file}`);
   });
+  for (const rt of receiver.apps.values()) {
+    const why = rt.unavailable();
+    if (why) rt.log("warn", `requests get 503 at once: ${rt.config.name} ${why}`);
+  }
   log("info", "ready");
 }

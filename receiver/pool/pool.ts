@@ -82,6 +82,21 @@ export class Pool {
       .map(({ instance, origin }) => ({ instance, origin }));
   }
 
+  // Why no request should wait for this pool: every server has failed to start since
+  // it was last healthy (a crash loop), so waiting would only end in the hold timeout.
+  // A server that crashed once and is being restarted does not count until that fails.
+  failing(): string | undefined {
+    const servers = this.#servers;
+    if (
+      servers.length === 0 ||
+      servers.some((s) => s.state === "healthy" || s.failedStarts === 0)
+    ) {
+      return undefined;
+    }
+    const last = servers.find((s) => s.lastFailure !== undefined);
+    return `server #${last?.instance ?? 0} ${last?.lastFailure ?? "does not start"}`;
+  }
+
   /** Every server's address, healthy or not: what an overlap swap drains before stop(). */
   origins(): string[] {
     return this.#servers.map((server) => server.origin);

@@ -18,6 +18,9 @@ export class Server {
   /** When it last became healthy (ms since epoch), for the restart backoff. */
   healthySince = 0;
   lastHealth?: ServerStatus["lastHealth"];
+  /** Launches in a row that never became healthy, and why the last one did not. */
+  failedStarts = 0;
+  lastFailure?: string;
   readonly output = new OutputRing(50);
   #running?: RunningServer;
 
@@ -61,18 +64,28 @@ export class Server {
   }
 
   async becomeHealthy(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    await waitHealthy({
-      port: this.port,
-      path: this.spec.health.path,
-      timeoutMs,
-      exited: this.exited,
-      signal,
-      onProbe: ({ ok, message }) => {
-        this.lastHealth = { ok, message, at: new Date().toISOString() };
-      },
-    });
+    try {
+      await waitHealthy({
+        port: this.port,
+        path: this.spec.health.path,
+        timeoutMs,
+        exited: this.exited,
+        signal,
+        onProbe: ({ ok, message }) => {
+          this.lastHealth = { ok, message, at: new Date().toISOString() };
+        },
+      });
+    } catch (error) {
+      if (!signal.aborted) {
+        this.failedStarts++;
+        this.lastFailure = (error as Error).message;
+      }
+      throw error;
+    }
     this.state = "healthy";
     this.healthySince = Date.now();
+    this.failedStarts = 0;
+    this.lastFailure = undefined;
   }
 
   /** Stops the server; says so when it had to be killed (it ignored the polite stop). */

@@ -59,7 +59,7 @@ export class AppRuntime {
         health: { path: config.health.path, timeoutMs: config.health.timeout },
         stopTimeoutMs: config.stopTimeoutMs,
       },
-      { log: this.log, targetsChanged: () => this.gate.wake() },
+      { log: this.log, targetsChanged: () => this.#targetsChanged() },
       [join(dir, "servers.json"), join(dir, "servers-next.json")],
     );
     this.gate = new Gate({
@@ -69,13 +69,30 @@ export class AppRuntime {
       hold: { timeoutMs: config.hold.timeout, maxRequests: config.hold.maxRequests },
       targets: () => this.pool.targets(),
       onUpstreamFailure: (instance, origin) => this.pool.reportFailure(instance, origin),
+      unavailable: () => this.unavailable(),
       log: this.log,
     });
   }
 
+  /** Why the app has no server and waiting will not bring one (none deployed yet). */
+  #down: string | undefined;
+
   /** The servers the gate sends requests to. */
   get pool(): Pool {
     return this.pools.serving;
+  }
+
+  // Why requests would wait for nothing: no version deployed yet, or every server
+  // fails to start. The gate answers them 503 at once instead of holding them.
+  unavailable(): string | undefined {
+    if (this.#down !== undefined) return this.#down;
+    const failing = this.pool.failing();
+    return failing && `cannot start its servers: ${failing}`;
+  }
+
+  #targetsChanged(): void {
+    if (this.pool.targets().length > 0) this.#down = undefined;
+    this.gate.wake();
   }
 
   // Comes back from whatever a crash left: orphaned servers, half uploads, a
@@ -114,6 +131,7 @@ export class AppRuntime {
     });
     this.log("info", `gate listening on ${this.config.gate.host}:${port}`);
     if (!(await versionInfo(this.config.exeFile))) {
+      this.#down = `has no version deployed yet (exeFile ${this.config.exeFile} does not exist)`;
       this.log("warn", `exeFile ${this.config.exeFile} does not exist yet: deploy a first version`);
       return;
     }
@@ -168,6 +186,7 @@ export class AppRuntime {
       busy: this.lock.busy !== undefined,
       instances: this.pool.status(),
       hold: { held: stats.held, queued: stats.queued, inflight: stats.inflight },
+      unavailable: this.unavailable(),
       releases: await this.releases.list(),
       recent: await this.journal.recent(this.config.name, 20),
     };
