@@ -19,6 +19,8 @@ export class Pool {
   readonly #events: PoolEvents;
   #servers: Server[] = [];
   #exe: string | undefined;
+  /** Why the last start() failed, until the next one. */
+  #startFailure: string | undefined;
   /** Aborted when the current generation stops: ends restarts and health waits. */
   #life: AbortController | undefined;
 
@@ -34,6 +36,7 @@ export class Pool {
   async start(exe: string): Promise<void> {
     if (this.#life && !this.#life.signal.aborted) throw new Error("the pool is already running");
     const life = (this.#life = new AbortController());
+    this.#startFailure = undefined;
     const { instances, health } = this.#spec;
     const ports = await freePorts(instances);
     if (life.signal.aborted) throw new HealthCheckError("the pool was stopped while starting", []);
@@ -53,6 +56,7 @@ export class Pool {
       );
     } catch (error) {
       await this.stop();
+      this.#startFailure = (error as Error).message;
       throw new HealthCheckError((error as Error).message, this.output(ERROR_OUTPUT_LINES));
     }
     const options = { exe, healthTimeoutMs: health.timeoutMs, signal: life.signal };
@@ -86,6 +90,7 @@ export class Pool {
   // it was last healthy (a crash loop), so waiting would only end in the hold timeout.
   // A server that crashed once and is being restarted does not count until that fails.
   failing(): string | undefined {
+    if (this.#startFailure !== undefined) return this.#startFailure;
     const servers = this.#servers;
     if (
       servers.length === 0 ||
