@@ -1,5 +1,6 @@
 import { ConfigError } from "./config-error.js";
 import type { Config } from "./load-config.js";
+import { formatDuration } from "./units.js";
 
 // What the schema alone cannot say: somebody must be able to deploy, and an
 // app can narrow keyless deploys only where they are configured at all.
@@ -50,5 +51,21 @@ export function checkApps(config: Config): void {
     claim(`file:${app.exeFile}`, `${at}.exeFile`);
     claim(`file:${app.updateFile}`, `${at}.updateFile`);
     if (app.gate.port !== 0) claim(`port:${app.gate.port}`, `${at}.gate`);
+  }
+}
+
+// A swap holds requests through drain, start and health check; if the new build
+// fails its check, the old one must be back before the first held request gives up.
+export function checkTimeouts(config: Config): void {
+  for (const app of config.apps.values()) {
+    const drain = app.drainTimeoutMs;
+    const health = app.health.timeout;
+    if (drain + health < app.hold.timeout) continue;
+    const sum = `${formatDuration(drain)} + ${formatDuration(health)} = ${formatDuration(drain + health)}`;
+    throw new ConfigError(
+      config.file,
+      `apps.${app.name}.hold.timeout`,
+      `must be longer than drainTimeout + health.timeout (${sum}): a bad build must roll back before held requests time out`,
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "yaml";
-import { checkApps, checkAuth } from "./check-config.js";
+import { checkApps, checkAuth, checkTimeouts } from "./check-config.js";
 import { ConfigError } from "./config-error.js";
 import { expandEnv } from "./expand-env.js";
 import { resolveApp, type AppConfig } from "./resolve-app.js";
@@ -47,6 +47,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const config = resolvePaths(path, parsed.data);
   checkAuth(config);
   checkApps(config);
+  checkTimeouts(config);
   return config;
 }
 

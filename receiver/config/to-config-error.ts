@@ -18,7 +18,11 @@ export function toConfigError(file: string, error: z.ZodError): ConfigError {
   if (issue.code === "invalid_key") {
     return new ConfigError(file, key, issue.issues[0]?.message ?? issue.message);
   }
-  if (issue.code === "invalid_type" && issue.input === undefined) {
+  // A union (a unit: string or number) says "no branch matched" where nothing was written.
+  if (
+    (issue.code === "invalid_type" || issue.code === "invalid_union") &&
+    issue.input === undefined
+  ) {
     return new ConfigError(file, key, "required key is missing");
   }
   return new ConfigError(file, key, issue.message);

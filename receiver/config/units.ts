@@ -26,6 +26,11 @@ export function parseDuration(value: string | number): number | undefined {
   return ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIMER_MS ? ms : undefined;
 }
 
+/** Milliseconds the way a config writes them: 500 → "500ms", 1500 → "1.5s", 60000 → "60s". */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
+}
+
 /** "2GiB", "500MB", "1024", or a bare number of bytes → bytes; undefined if unparseable. */
 export function parseSize(value: string | number): number | undefined {
   if (typeof value === "number")

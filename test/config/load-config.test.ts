@@ -10,6 +10,15 @@ import { loadConfig } from "../../receiver/config/load-config.js";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
 
+/** What `gate:` comes to when only its address is given. */
+const GATE_DEFAULTS = {
+  mode: "proxy",
+  headersTimeoutMs: 20_000,
+  bodyIdleTimeoutMs: 30_000,
+  bodyMinRate: 1024,
+  stallTimeoutMs: 2_000,
+};
+
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "hotswap-config-"));
@@ -55,6 +64,7 @@ describe("defaults", () => {
     expect(config.listen).toEqual({ host: "127.0.0.1", port: 8787 });
     expect(config.data).toBe(join(dir, ".hotswap"));
     expect(config.uploadIdleTimeoutMs).toBe(60_000);
+    expect(config.trustProxy).toEqual([]);
     const app = config.apps.get("webdemo")!;
     expect(app.name).toBe("webdemo");
     expect(app.instances).toBe(1);
@@ -62,8 +72,9 @@ describe("defaults", () => {
     expect(app.env).toEqual({});
     expect(app.health.timeout).toBe(30_000);
     expect(app.health.path).toBeUndefined();
-    expect(app.hold).toEqual({ timeout: 30_000, maxRequests: 1000 });
-    expect(app.drainTimeoutMs).toBe(30_000);
+    expect(app.hold).toEqual({ timeout: 60_000, maxRequests: 1000 });
+    expect(app.drainTimeoutMs).toBe(10_000);
+    expect(app.gate).toEqual({ host: "0.0.0.0", port: 8080, ...GATE_DEFAULTS });
     expect(app.stopTimeoutMs).toBe(10_000);
     expect(app.keepReleases).toBe(5);
     expect(app.maxUploadSize).toBe(2 * 1024 ** 3);
@@ -78,7 +89,7 @@ describe("defaults", () => {
     );
     const app = config.apps.get("webdemo")!;
     expect(app.health).toEqual({ path: "/health", timeout: 30_000, settle: 0 });
-    expect(app.hold).toEqual({ timeout: 30_000, maxRequests: 5 });
+    expect(app.hold).toEqual({ timeout: 60_000, maxRequests: 5 });
   });
 
   it("converts units and keeps the values the user wrote", async () => {
@@ -89,10 +100,10 @@ describe("defaults", () => {
           {
             instances: 3,
             gate: "127.0.0.1:8081",
-            health: { path: "/up", timeout: "5s" },
+            health: { path: "/up", timeout: "500ms" },
             drainTimeout: "1.5s",
             stopTimeout: 2,
-            hold: { timeout: "500ms", maxRequests: 0 },
+            hold: { timeout: "2m", maxRequests: 0 },
             keepReleases: 2,
             maxUploadSize: "10MiB",
             env: { PORT: "{port}", WORKERS: 4 },
@@ -105,11 +116,11 @@ describe("defaults", () => {
     expect(config.uploadIdleTimeoutMs).toBe(120_000);
     const app = config.apps.get("webdemo")!;
     expect(app.instances).toBe(3);
-    expect(app.gate).toEqual({ host: "127.0.0.1", port: 8081 });
-    expect(app.health).toEqual({ path: "/up", timeout: 5000, settle: 0 });
+    expect(app.gate).toEqual({ host: "127.0.0.1", port: 8081, ...GATE_DEFAULTS });
+    expect(app.health).toEqual({ path: "/up", timeout: 500, settle: 0 });
     expect(app.drainTimeoutMs).toBe(1500);
     expect(app.stopTimeoutMs).toBe(2000);
-    expect(app.hold).toEqual({ timeout: 500, maxRequests: 0 });
+    expect(app.hold).toEqual({ timeout: 120_000, maxRequests: 0 });
     expect(app.keepReleases).toBe(2);
     expect(app.maxUploadSize).toBe(10 * 1024 ** 2);
     expect(app.env).toEqual({ PORT: "{port}", WORKERS: "4" });
@@ -117,7 +128,133 @@ describe("defaults", () => {
 
   it("reads a bare gate port as that port on every interface", async () => {
     const app = loadConfig(await write(minimal({}, { gate: 8080 })), {}).apps.get("webdemo")!;
-    expect(app.gate).toEqual({ host: "0.0.0.0", port: 8080 });
+    expect(app.gate).toEqual({ host: "0.0.0.0", port: 8080, ...GATE_DEFAULTS });
+  });
+});
+
+describe("gate: the short form and the object", () => {
+  const gateOf = async (gate: unknown) =>
+    loadConfig(await write(minimal({}, { gate })), {}).apps.get("webdemo")!.gate;
+
+  it("reads `gate: host:port` as the object with only listen set", async () => {
+    expect(await gateOf("127.0.0.1:8080")).toEqual(await gateOf({ listen: "127.0.0.1:8080" }));
+    expect(await gateOf("[::1]:8080")).toEqual({ host: "::1", port: 8080, ...GATE_DEFAULTS });
+  });
+
+  it("converts the object's units and keeps host and port where the code reads them", async () => {
+    const gate = await gateOf({
+      listen: "0.0.0.0:9090",
+      mode: "proxy",
+      headersTimeout: "5s",
+      bodyIdleTimeout: "1.5s",
+      bodyMinRate: "4KiB",
+      stallTimeout: "500ms",
+    });
+    expect(gate).toEqual({
+      host: "0.0.0.0",
+      port: 9090,
+      mode: "proxy",
+      headersTimeoutMs: 5000,
+      bodyIdleTimeoutMs: 1500,
+      bodyMinRate: 4096,
+      stallTimeoutMs: 500,
+    });
+  });
+
+  it("takes bodyMinRate 0 (off) and the 100ms floors", async () => {
+    const gate = await gateOf({
+      listen: 8080,
+      bodyMinRate: 0,
+      headersTimeout: "100ms",
+      bodyIdleTimeout: "100ms",
+      stallTimeout: "100ms",
+    });
+    expect(gate).toMatchObject({
+      bodyMinRate: 0,
+      headersTimeoutMs: 100,
+      bodyIdleTimeoutMs: 100,
+      stallTimeoutMs: 100,
+    });
+  });
+
+  it("reads the long form written in YAML", async () => {
+    const file = await write(
+      [
+        "audience: https://deploy.test",
+        "auth: { keys: [{ id: ci, secret: " + SECRET + " }] }",
+        "apps:",
+        "  webdemo:",
+        "    exeFile: ./deploy/webdemo",
+        "    updateFile: ./deploy/webdemo_update",
+        "    gate: {listen: 0.0.0.0:8080, mode: proxy, headersTimeout: 20s, bodyIdleTimeout: 30s, bodyMinRate: 1KiB, stallTimeout: 2s}",
+        "",
+      ].join("\n"),
+    );
+    const app = loadConfig(file, {}).apps.get("webdemo")!;
+    expect(app.gate).toEqual({ host: "0.0.0.0", port: 8080, ...GATE_DEFAULTS });
+  });
+});
+
+describe("trustProxy", () => {
+  it("takes IPv4 and IPv6 addresses and CIDRs as written", async () => {
+    const file = await write(
+      [
+        "audience: https://deploy.test",
+        "auth: { keys: [{ id: ci, secret: " + SECRET + " }] }",
+        "trustProxy: [127.0.0.1, 10.0.0.0/8, ::1, fd00::/8, ::ffff:192.168.0.0/112]",
+        "apps: {}",
+        "",
+      ].join("\n"),
+    );
+    expect(loadConfig(file, {}).trustProxy).toEqual([
+      "127.0.0.1",
+      "10.0.0.0/8",
+      "::1",
+      "fd00::/8",
+      "::ffff:192.168.0.0/112",
+    ]);
+  });
+});
+
+describe("the hold outlasts a rollback: hold.timeout > drainTimeout + health.timeout", () => {
+  const timeouts = (drainTimeout: string, health: string, hold: string) => ({
+    drainTimeout,
+    health: { timeout: health },
+    hold: { timeout: hold },
+  });
+
+  it("refuses a hold.timeout that is not longer, in one line naming the key and why", async () => {
+    const file = await write(minimal({}, timeouts("30s", "30s", "60s")));
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.message).toBe(
+      `${file}: apps.webdemo.hold.timeout: must be longer than drainTimeout + health.timeout (30s + 30s = 60s): a bad build must roll back before held requests time out`,
+    );
+  });
+
+  it("refuses the old defaults' hold.timeout against the new drain and health defaults", async () => {
+    const file = await write(minimal({}, { hold: { timeout: "40s" } }));
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.key).toBe("apps.webdemo.hold.timeout");
+    expect(error.reason).toContain("(10s + 30s = 40s)");
+  });
+
+  it("accepts one millisecond more", async () => {
+    const file = await write(minimal({}, timeouts("1.5s", "500ms", "2001ms")));
+    expect(loadConfig(file, {}).apps.get("webdemo")!.hold.timeout).toBe(2001);
+  });
+
+  it("names the app that breaks it", async () => {
+    const doc = minimal();
+    const other = {
+      exeFile: "./deploy/other",
+      updateFile: "./deploy/other_update",
+      gate: 8081,
+      ...timeouts("1s", "2s", "2s"),
+    };
+    const file = await write({ ...doc, apps: { ...doc.apps, other } });
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.key).toBe("apps.other.hold.timeout");
+    expect(error.reason).toContain("(1s + 2s = 3s)");
   });
 });
 
@@ -228,6 +365,86 @@ describe("mistakes: one ConfigError naming the file and the key", () => {
     ],
     ["a bad size", {}, { maxUploadSize: "2 XB" }, "apps.webdemo.maxUploadSize", /size/],
     ["a bad gate", {}, { gate: "nowhere" }, "apps.webdemo.gate", /host:port/],
+    ["a gate of the wrong type", {}, { gate: true }, "apps.webdemo.gate", /host:port.*listen/],
+    ["a gate object without listen", {}, { gate: {} }, "apps.webdemo.gate.listen", /missing/],
+    [
+      "a bad gate listen",
+      {},
+      { gate: { listen: "nowhere" } },
+      "apps.webdemo.gate.listen",
+      /host:port.*"nowhere"/,
+    ],
+    [
+      "gate mode socket, not built yet",
+      {},
+      { gate: { listen: 8080, mode: "socket" } },
+      "apps.webdemo.gate.mode",
+      /^socket is not built yet; only proxy works for now$/,
+    ],
+    [
+      "an unknown gate mode",
+      {},
+      { gate: { listen: 8080, mode: "tunnel" } },
+      "apps.webdemo.gate.mode",
+      /expected "proxy", got "tunnel"/,
+    ],
+    [
+      "an unknown gate key",
+      {},
+      { gate: { listen: 8080, stalTimeout: "2s" } },
+      "apps.webdemo.gate.stalTimeout",
+      /unknown key/,
+    ],
+    [
+      "a stallTimeout below 100ms",
+      {},
+      { gate: { listen: 8080, stallTimeout: "50ms" } },
+      "apps.webdemo.gate.stallTimeout",
+      /^must be at least 100ms, got 50ms$/,
+    ],
+    [
+      "a bodyIdleTimeout of 0",
+      {},
+      { gate: { listen: 8080, bodyIdleTimeout: 0 } },
+      "apps.webdemo.gate.bodyIdleTimeout",
+      /at least 100ms, got 0ms/,
+    ],
+    [
+      "a headersTimeout below 100ms",
+      {},
+      { gate: { listen: 8080, headersTimeout: "10ms" } },
+      "apps.webdemo.gate.headersTimeout",
+      /at least 100ms/,
+    ],
+    [
+      "a bad bodyMinRate",
+      {},
+      { gate: { listen: 8080, bodyMinRate: "fast" } },
+      "apps.webdemo.gate.bodyMinRate",
+      /size.*"fast"/,
+    ],
+    [
+      "a CIDR prefix too long",
+      { trustProxy: ["127.0.0.1", "10.0.0.0/33"] },
+      {},
+      "trustProxy[1]",
+      /^expected an IP address or CIDR like 10\.0\.0\.0\/8, got "10\.0\.0\.0\/33"$/,
+    ],
+    [
+      "a host name in trustProxy",
+      { trustProxy: ["proxy.internal"] },
+      {},
+      "trustProxy[0]",
+      /IP address or CIDR.*"proxy\.internal"/,
+    ],
+    [
+      "an IPv6 prefix too long",
+      { trustProxy: ["::1", "fd00::/129"] },
+      {},
+      "trustProxy[1]",
+      /"fd00::\/129"/,
+    ],
+    ["trustProxy not a list", { trustProxy: "127.0.0.1" }, {}, "trustProxy", /a list/],
     [
       "a health path without /",
       {},

@@ -1,7 +1,12 @@
 // The human units of the config ("30s", "2GiB", "127.0.0.1:8080"): what they
 // turn into, and that anything else is refused rather than guessed at.
 import { describe, expect, it } from "vitest";
-import { parseAddress, parseDuration, parseSize } from "../../receiver/config/units.js";
+import {
+  formatDuration,
+  parseAddress,
+  parseDuration,
+  parseSize,
+} from "../../receiver/config/units.js";
 
 describe("parseDuration", () => {
   it.each<[string | number, number]>([
@@ -35,6 +40,20 @@ describe("parseDuration", () => {
     Number.POSITIVE_INFINITY,
   ])("refuses %s", (value) => {
     expect(parseDuration(value)).toBeUndefined();
+  });
+});
+
+describe("formatDuration", () => {
+  it.each<[number, string]>([
+    [0, "0ms"],
+    [500, "500ms"],
+    [1000, "1s"],
+    [1500, "1.5s"],
+    [19_999, "19.999s"],
+    [60_000, "60s"],
+  ])("writes %d ms as %j, which parseDuration reads back", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
   });
 });
 
