@@ -37,6 +37,9 @@ listen: 127.0.0.1:8787
 audience: https://deploy.example.com
 # Journal, replay store, kept releases.
 data: ./.hotswap
+# Proxies in front of the gates (nginx, a load balancer) whose X-Forwarded-For,
+# -Proto and -Host are believed: IP addresses or CIDRs. Default: none.
+# trustProxy: [127.0.0.1, ::1, 10.0.0.0/8]
 
 auth:
   keys:
@@ -53,10 +56,19 @@ apps:
     env: { PORT: "{port}" }
     instances: 2
     gate: 0.0.0.0:8080                     # the public port; requests are held here during a swap
-    health: { path: /health, timeout: 30s }
-    drainTimeout: 30s
+    # gate:                                # the long form, with the defaults:
+    #   listen: 0.0.0.0:8080
+    #   mode: proxy                        # the gate proxies every request (the only mode so far)
+    #   headersTimeout: 20s                # a client must send its request headers within this
+    #   bodyIdleTimeout: 30s               # longest pause in a request body (408 after)
+    #   bodyMinRate: 1KiB                  # bytes/s a body must keep up; 0 = off
+    #   stallTimeout: 2s                   # a server owing a first byte this long leaves rotation
+    health: { path: /health, timeout: 30s } # new servers must be healthy within timeout
+    drainTimeout: 10s                      # in-flight requests may finish for this long
     stopTimeout: 10s
-    hold: { timeout: 30s, maxRequests: 1000 }
+    # hold.timeout must be longer than drainTimeout + health.timeout: a bad build
+    # must roll back before held requests time out.
+    hold: { timeout: 60s, maxRequests: 1000 }
     keepReleases: 5
     # versionCommand: ["{exe}", "--version"]
     maxUploadSize: 2GiB

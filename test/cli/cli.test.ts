@@ -141,6 +141,38 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
       },
     ],
     [
+      "a hold.timeout no longer than drainTimeout + health.timeout",
+      {
+        edit: (d) => {
+          Object.assign(app(d), {
+            drainTimeout: "30s",
+            health: { timeout: "30s" },
+            hold: { timeout: "60s" },
+          });
+          return d;
+        },
+        key: "apps.webdemo.hold.timeout",
+        reason:
+          /: must be longer than drainTimeout \+ health\.timeout \(30s \+ 30s = 60s\): a bad build must roll back before held requests time out$/,
+      },
+    ],
+    [
+      "gate mode socket, which is not built yet",
+      {
+        edit: (d) => ((app(d).gate = { listen: app(d).gate, mode: "socket" }), d),
+        key: "apps.webdemo.gate.mode",
+        reason: /socket is not built yet/,
+      },
+    ],
+    [
+      "a bad trustProxy entry",
+      {
+        edit: (d) => ({ ...d, trustProxy: ["127.0.0.1", "10.0.0.0/33"] }),
+        key: "trustProxy[1]",
+        reason: /expected an IP address or CIDR like 10\.0\.0\.0\/8, got "10\.0\.0\.0\/33"/,
+      },
+    ],
+    [
       "an app name with a slash",
       {
         edit: (d) => ((d.apps = { "web/demo": app(d) }), d),
@@ -265,6 +297,40 @@ describe("init", () => {
     const config = loadConfig(file, {});
     expect(config.auth.keys).toEqual([{ id: "ci", secret }]);
     expect([...config.apps.keys()]).toEqual(["webdemo"]);
+    // Timeouts that keep the rule: a bad build rolls back before held requests time out.
+    const app = config.apps.get("webdemo")!;
+    expect(app.hold.timeout).toBe(60_000);
+    expect(app.drainTimeoutMs).toBe(10_000);
+    expect(app.health.timeout).toBe(30_000);
+    expect(config.trustProxy).toEqual([]);
+  });
+
+  it("documents the gate's long form and trustProxy in comments that load as written", async () => {
+    const run = await runCli(["init", "--config", "hotswap.yaml"], { cwd: dir });
+    expect(run.code).toBe(0);
+    const file = join(dir, "hotswap.yaml");
+    const text = await readFile(file, "utf8");
+    // What a user does: drop the short gate line, uncomment the long form and trustProxy.
+    const GATE_KEYS =
+      /^ {4}# {3}((?:listen|mode|headersTimeout|bodyIdleTimeout|bodyMinRate|stallTimeout):)/gm;
+    const edited = text
+      .replace(/^ {4}gate: 0\.0\.0\.0:8080 .*\n/m, "")
+      .replace(/^ {4}# gate:/m, "    gate:")
+      .replace(GATE_KEYS, "      $1")
+      .replace(/^# trustProxy:/m, "trustProxy:");
+    expect(edited).not.toBe(text);
+    await writeFile(file, edited);
+    const config = loadConfig(file, {});
+    expect(config.trustProxy).toEqual(["127.0.0.1", "::1", "10.0.0.0/8"]);
+    expect(config.apps.get("webdemo")!.gate).toEqual({
+      host: "0.0.0.0",
+      port: 8080,
+      mode: "proxy",
+      headersTimeoutMs: 20_000,
+      bodyIdleTimeoutMs: 30_000,
+      bodyMinRate: 1024,
+      stallTimeoutMs: 2_000,
+    });
   });
 
   it("refuses to overwrite without --force, naming the file; --force overwrites", async () => {
