@@ -7,6 +7,7 @@ import { ReplayStore } from "./auth/replay-store.js";
 import type { Config } from "./config/load-config.js";
 import { lockDataDir } from "./data-lock.js";
 import { Journal } from "./journal/journal.js";
+import { trustedProxies } from "./net/trusted-proxies.js";
 import { AppRuntime } from "./runtime/app-runtime.js";
 
 // The daemon's state: the keys it trusts, the tokens it has seen, the journal,
@@ -32,13 +33,15 @@ export class Receiver {
     lockDataDir(config.data, config.file);
     this.replay = new ReplayStore(join(config.data, "replay.jsonl"));
     this.journal = new Journal(config.data);
+    const uploadLimits = {
+      idleTimeoutMs: config.uploadIdleTimeoutMs,
+      minBytesPerSecond: config.uploadMinRate,
+    };
+    const trustProxy = trustedProxies(config.trustProxy);
     for (const app of config.apps.values())
       this.apps.set(
         app.name,
-        new AppRuntime(app, config.data, this.journal, {
-          idleTimeoutMs: config.uploadIdleTimeoutMs,
-          minBytesPerSecond: config.uploadMinRate,
-        }),
+        new AppRuntime(app, config.data, this.journal, uploadLimits, trustProxy),
       );
   }
 

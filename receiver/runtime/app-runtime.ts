@@ -42,6 +42,8 @@ export class AppRuntime {
     readonly journal: Journal,
     /** How slow an upload may be before it is dropped (stage-upload.ts). */
     readonly uploadLimits = { idleTimeoutMs: 60_000, minBytesPerSecond: 1024 },
+    /** Peers whose X-Forwarded-* headers the gate believes (config trustProxy). */
+    trustProxy?: (address: string | undefined) => boolean,
   ) {
     const dir = join(dataDir, "apps", config.name);
     this.log = createLog(config.name);
@@ -67,6 +69,13 @@ export class AppRuntime {
       host: config.gate.host,
       port: config.gate.port,
       hold: { timeoutMs: config.hold.timeout, maxRequests: config.hold.maxRequests },
+      timeouts: {
+        headersMs: config.gate.headersTimeoutMs,
+        bodyIdleMs: config.gate.bodyIdleTimeoutMs,
+        bodyMinRate: config.gate.bodyMinRate,
+        stallMs: config.gate.stallTimeoutMs,
+      },
+      trustProxy,
       targets: () => this.pool.targets(),
       onUpstreamFailure: (instance, origin) => this.pool.reportFailure(instance, origin),
       unavailable: () => this.unavailable(),
