@@ -22,6 +22,8 @@ export interface Exchange {
   tried: Set<string>;
   /** Servers that failed after it reached them: a second one ends it with 502. */
   failures: number;
+  /** Called once the next attempt has run on a server: lets the resend line move on. */
+  afterAttempt?: () => void;
   /** Set for `Upgrade` requests (WebSocket): forwarded as a tunnel, not a message. */
   upgrade?: UpgradeRequest;
 }

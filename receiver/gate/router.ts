@@ -51,6 +51,8 @@ export class Router {
   resent = 0;
   readonly #balance = new RoundRobin();
   readonly #retryAfter: number;
+  /** Requests a failed server had, going out again one at a time: origin → those waiting. */
+  readonly #lines = new Map<string, Exchange[]>();
   /** Stalled servers not yet back in rotation: origin → when they were named. */
   readonly #suspects = new Map<string, { since: number; attempts: Attempt[] }>();
 
@@ -137,6 +139,36 @@ export class Router {
     return this.attempts.cut(new CutError("was still running at drainTimeout"), origins);
   }
 
+  // The requests a server had when it died go out again one at a time: if one of them
+  // killed it, it takes no other with it to a second server (each may fail only twice).
+  // The line moves on once a request has run on a server, or its client is gone.
+  #resend(ex: Exchange, from: string): void {
+    const line = this.#lines.get(from);
+    if (line !== undefined) return void line.push(ex);
+    this.#lines.set(from, []);
+    this.#resendNow(ex, from);
+  }
+
+  #resendNow(ex: Exchange, from: string): void {
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      ex.res.off("close", release);
+      ex.afterAttempt = undefined;
+      const line = this.#lines.get(from) ?? [];
+      let next = line.shift();
+      while (next?.res.destroyed) next = line.shift();
+      if (next === undefined) this.#lines.delete(from);
+      else this.#resendNow(next, from);
+    };
+    ex.res.once("close", release);
+    ex.afterAttempt = release;
+    this.resent++;
+    ex.tried = new Set([from]);
+    this.#send(ex);
+  }
+
   // Into the hold queue, or a 503 at once when it is full (or the gate is closing).
   #wait(ex: Exchange, first = false): void {
     if (this.closing) return this.refuse(ex, 503, "is shutting down");
@@ -152,7 +184,10 @@ export class Router {
     const answered = (): void => this.attempts.answered(attempt);
     const done = (outcome: Outcome, error?: Error): void => {
       this.attempts.end(attempt); // before a resend counts in
+      const after = outcome === "unsent" ? undefined : ex.afterAttempt;
+      if (after) ex.afterAttempt = undefined;
       this.#settle(ex, attempt, outcome, error);
+      after?.();
     };
     let attempt: Attempt;
     if (ex.upgrade) {
@@ -205,11 +240,7 @@ export class Router {
     if (ex.failures >= 2) {
       return this.refuse(ex, 502, `request failed on two servers (${why}); not sent again`, false);
     }
-    if (ex.idempotent && this.budget.take()) {
-      this.resent++;
-      ex.tried = new Set([origin]);
-      return this.#send(ex);
-    }
+    if (ex.idempotent && this.budget.take()) return this.#resend(ex, origin);
     const kept = ex.idempotent ? "the retry budget is spent" : "it may have run";
     this.refuse(
       ex,

@@ -21,6 +21,8 @@ export class Server {
   /** Launches in a row that never became healthy, and why the last one did not. */
   failedStarts = 0;
   lastFailure?: string;
+  /** A process was launched and has not been healthy yet: its failure is a failed start. */
+  #starting = false;
   readonly output = new OutputRing(50);
   #running?: RunningServer;
 
@@ -61,6 +63,7 @@ export class Server {
       warn: this.warn,
     });
     this.state = "starting";
+    this.#starting = true;
   }
 
   async becomeHealthy(timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -76,7 +79,9 @@ export class Server {
         },
       });
     } catch (error) {
-      if (!signal.aborted) {
+      // A recheck of a process that was healthy (it may be dying) is no failed start:
+      // keepAlive counts the restart that follows.
+      if (!signal.aborted && this.#starting) {
         this.failedStarts++;
         this.lastFailure = (error as Error).message;
       }
@@ -86,6 +91,7 @@ export class Server {
     this.healthySince = Date.now();
     this.failedStarts = 0;
     this.lastFailure = undefined;
+    this.#starting = false;
   }
 
   /** Stops the server; says so when it had to be killed (it ignored the polite stop). */

@@ -69,6 +69,45 @@ describe("gate retry policy", () => {
     expect(runs).toHaveLength(1);
   });
 
+  it("sends the requests a dead server had out again one at a time, so a poison takes none with it", async () => {
+    // A process crash: /poison makes the instance drop every connection it has.
+    const crashing = async (instance: number, runs: string[]) => {
+      const { createServer } = await import("node:http");
+      const sockets = new Set<import("node:net").Socket>();
+      const server = createServer((req, res) => {
+        runs.push(`${instance} ${req.url}`);
+        if (req.url === "/poison") for (const s of sockets) s.destroy();
+        else setTimeout(() => res.end(`${instance} ok`), 150);
+      });
+      server.on("connection", (s) => (sockets.add(s), s.on("close", () => sockets.delete(s))));
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as import("node:net").AddressInfo;
+      return { server, target: { instance, origin: `http://127.0.0.1:${port}` } };
+    };
+    const runs: string[] = [];
+    const [a, b] = [await crashing(0, runs), await crashing(1, runs)];
+    const c = await startUpstream(2);
+    let targets: Target[] = [a.target];
+    const onUpstreamFailure = (instance: number) => {
+      targets = targets.filter((t) => t.instance !== instance);
+      if (instance === 0) targets.push(b.target); // the other server takes over
+    };
+    const { gate, url } = await startGate(() => targets, { onUpstreamFailure });
+    const innocent = [call(`${url}/g1`), call(`${url}/g2`)];
+    await waitFor("both on the first server", () => runs.length === 2);
+    const poison = await call(`${url}/poison`);
+    expect(poison.status).toBe(502);
+    await waitFor(
+      "the queue to hold what is left",
+      () => targets.length === 0 && gate.stats().inflight === 0,
+    );
+    targets = [c.target];
+    gate.wake();
+    for (const answer of await Promise.all(innocent)) expect(answer.status).toBe(200);
+    expect(runs.filter((r) => r.endsWith("/poison"))).toHaveLength(2);
+    for (const s of [a.server, b.server]) s.close();
+  });
+
   it("stops resending once the retry budget is spent, so a poison pattern cannot multiply", async () => {
     const runs: string[] = [];
     const ups = [await poisoned(0, runs), await poisoned(1, runs)];
