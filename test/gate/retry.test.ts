@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Target } from "../../receiver/pool/target.js";
@@ -72,8 +74,7 @@ describe("gate retry policy", () => {
   it("sends the requests a dead server had out again one at a time, so a poison takes none with it", async () => {
     // A process crash: /poison makes the instance drop every connection it has.
     const crashing = async (instance: number, runs: string[]) => {
-      const { createServer } = await import("node:http");
-      const sockets = new Set<import("node:net").Socket>();
+      const sockets = new Set<Socket>();
       const server = createServer((req, res) => {
         runs.push(`${instance} ${req.url}`);
         if (req.url === "/poison") for (const s of sockets) s.destroy();
@@ -81,7 +82,7 @@ describe("gate retry policy", () => {
       });
       server.on("connection", (s) => (sockets.add(s), s.on("close", () => sockets.delete(s))));
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      const { port } = server.address() as import("node:net").AddressInfo;
+      const { port } = server.address() as AddressInfo;
       return { server, target: { instance, origin: `http://127.0.0.1:${port}` } };
     };
     const runs: string[] = [];
