@@ -240,7 +240,9 @@ export class Router {
     if (ex.failures >= 2) {
       return this.refuse(ex, 502, `request failed on two servers (${why}); not sent again`, false);
     }
-    if (ex.idempotent && this.budget.take()) return this.#resend(ex, origin);
+    // A hung server's requests move without the budget: its health check confirmed it.
+    const confirmed = error instanceof StalledError;
+    if (ex.idempotent && (confirmed || this.budget.take())) return this.#resend(ex, origin);
     const kept = ex.idempotent ? "the retry budget is spent" : "it may have run";
     this.refuse(
       ex,

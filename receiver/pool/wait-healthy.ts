@@ -40,7 +40,11 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
   try {
     for (;;) {
       signal.throwIfAborted();
-      if (exit) throw new Error(`${describeExit(exit)} before it was healthy`);
+      if (exit) {
+        throw new Error(
+          exit.error ? describeExit(exit) : `${describeExit(exit)} before it was healthy`,
+        );
+      }
       const remaining = deadline - Date.now();
       const probeMs = Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, remaining));
       const probe = await probeHealth(port, path, probeMs);
