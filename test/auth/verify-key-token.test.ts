@@ -72,14 +72,16 @@ interface Mint {
   kid?: string;
   header?: Partial<JWTHeaderParameters>;
   claims?: JWTPayload;
+  /** exp − iat in seconds, from the same clock reading (default 300). */
+  lifetime?: number;
 }
 
-function mint({ alg, key, kid, header, claims }: Mint): Promise<string> {
+function mint({ alg, key, kid, header, claims, lifetime = 300 }: Mint): Promise<string> {
   const iat = now();
   return new SignJWT({
     aud: AUDIENCE,
     iat,
-    exp: iat + 300,
+    exp: iat + lifetime,
     jti: randomUUID(),
     app: "webdemo",
     op: "deploy",
@@ -150,7 +152,7 @@ describe("verifyKeyToken", () => {
     ],
     [
       "a lifetime over 5 minutes",
-      { alg: "EdDSA", key: ed.privateKey, kid: "ed", claims: { exp: now() + 301 } },
+      { alg: "EdDSA", key: ed.privateKey, kid: "ed", lifetime: 301 },
       "ERR_LIFETIME",
     ],
     [
