@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   appStatus,
   ensureCommands,
@@ -21,7 +21,13 @@ import {
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_GATE_SECONDS ?? 8);
 const CONNECTIONS = 32;
-const PATHS = ["direct", "gate", "nginx"];
+// BENCH_BASELINE=DIR (a checkout of an earlier commit, with its dist/ built): its gate runs
+// beside this one, interleaved, so a change in the gate is measured before and after
+// in the same run.
+const BASELINE = process.env.BENCH_BASELINE
+  ? resolve(process.env.BENCH_BASELINE, "dist/receiver/cli.js")
+  : undefined;
+const PATHS = ["direct", "gate", "nginx", ...(BASELINE ? ["baseline"] : [])];
 
 // The smallest useful app: "hello" to every GET, 200 on /health.
 const HELLO_APP = `#!/usr/bin/env node
@@ -146,16 +152,16 @@ export async function benchGate() {
   const dir = tempDir("gate");
   mkdirSync(join(dir, "deploy"));
   writeExecutable(join(dir, "deploy/app"), HELLO_APP);
-  const rx = await startReceiver(dir, {
-    bench: {
-      exeFile: "./deploy/app",
-      updateFile: "./deploy/app_update",
-      env: { PORT: "{port}" },
-      instances: 1,
-      gate: "127.0.0.1:0",
-      health: { path: "/health" },
-    },
-  });
+  const app = {
+    exeFile: "./deploy/app",
+    updateFile: "./deploy/app_update",
+    env: { PORT: "{port}" },
+    instances: 1,
+    gate: "127.0.0.1:0",
+    health: { path: "/health" },
+  };
+  const rx = await startReceiver(dir, { bench: app });
+  let base;
   let nginx;
   try {
     const status = await waitFor("a healthy server", async () => {
@@ -169,12 +175,20 @@ export async function benchGate() {
       gate: `${rx.gate("bench")}/`,
       nginx: nginx.url,
     };
+    if (BASELINE) {
+      const baseDir = join(dir, "baseline");
+      mkdirSync(join(baseDir, "deploy"), { recursive: true });
+      writeExecutable(join(baseDir, "deploy/app"), HELLO_APP);
+      base = await startReceiver(baseDir, { bench: app }, BASELINE);
+      urls.baseline = `${base.gate("bench")}/`;
+      await waitFor("the baseline gate", () => answers(urls.baseline), 10_000);
+    }
     for (const path of PATHS) {
       if (!(await answers(urls[path])))
         throw new Error(`${path} (${urls[path]}) does not answer hello`);
       await wrk(urls[path], 1); // warm up: JIT, keep-alive pools
     }
-    const runs = { direct: [], gate: [], nginx: [] };
+    const runs = Object.fromEntries(PATHS.map((path) => [path, []]));
     for (let i = 0; i < RUNS; i++) {
       // A different order each run, so no path always runs on a warmer machine.
       for (let k = 0; k < PATHS.length; k++) {
@@ -203,10 +217,12 @@ export async function benchGate() {
       gateToNginxP99: summary.gate.p99Ms.median / summary.nginx.p99Ms.median,
       gateToDirectRps: summary.gate.rps.median / summary.direct.rps.median,
       nginxToDirectRps: summary.nginx.rps.median / summary.direct.rps.median,
+      baseline: BASELINE && { cli: BASELINE, ...summary.baseline },
       nginxErrorLog: nginxErrors ? nginxErrors.split("\n").slice(-5) : [],
     };
   } finally {
     await nginx?.stop();
+    await base?.stop();
     await rx.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -25,7 +25,8 @@ export function tempDir(name) {
 }
 
 /** Starts the bundled receiver on a config written into `dir`; resolves once it says ready. */
-export async function startReceiver(dir, apps) {
+// `cli`: another receiver bundle, e.g. a baseline build to compare against in one run.
+export async function startReceiver(dir, apps, cli = CLI) {
   const config = {
     listen: "127.0.0.1:0",
     audience: "https://bench.test",
@@ -38,7 +39,7 @@ export async function startReceiver(dir, apps) {
   const prof = process.env.BENCH_CPU_PROF
     ? ["--cpu-prof", `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`]
     : [];
-  const child = spawn(process.execPath, [...prof, CLI, "--config", join(dir, "hotswap.yaml")], {
+  const child = spawn(process.execPath, [...prof, cli, "--config", join(dir, "hotswap.yaml")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
