@@ -51,7 +51,6 @@ export class Receiver {
 
   async stop(): Promise<void> {
     await Promise.all([...this.apps.values()].map((app) => app.stop()));
-    this.replay.close();
-    this.journal.close();
+    await Promise.all([this.replay.close(), this.journal.close()]);
   }
 }

@@ -53,7 +53,7 @@ export function authenticate(receiver: Receiver, op: Op): MiddlewareHandler<ApiE
     const principal = await identify(match[1]!, receiver.trust, { app: name, op, sha256 });
     const runtime = receiver.apps.get(name);
     if (!runtime) throw unknownApp(name);
-    authorize(
+    await authorize(
       principal,
       { app: runtime.config, op, sha256 },
       receiver.replay,

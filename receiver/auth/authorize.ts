@@ -19,13 +19,14 @@ export interface Request {
 // Binds a verified token to this one request (the app, the operation and the
 // artifact it names), applies the app's own narrowing and the GitHub policy,
 // then spends its jti. Only a token that passed every check writes anything
-// (the jti), so a refused token changes nothing on disk.
-export function authorize(
+// (the jti), so a refused token changes nothing on disk; and a token is accepted
+// only once its jti is on disk (a failed write rejects, and the token with it).
+export async function authorize(
   p: Principal,
   request: Request,
   replay: ReplayStore,
   github?: GithubConfig,
-): void {
+): Promise<void> {
   const { app, op } = request;
   if (p.app !== app.name)
     throw new AuthError("ERR_WRONG_APP", `token app "${p.app}", request app "${app.name}"`);
@@ -53,5 +54,5 @@ export function authorize(
   }
   if (replay.has(p.jti)) throw new AuthError("ERR_REPLAYED");
   // Tokens pass until exp plus the clock tolerance: remember the jti at least that long.
-  replay.add(p.jti, p.exp + REPLAY_MARGIN_S);
+  await replay.add(p.jti, p.exp + REPLAY_MARGIN_S);
 }

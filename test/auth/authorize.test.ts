@@ -1,7 +1,8 @@
 // authorize binds a verified key-mode token to one request and spends its jti; a
 // token it refuses must leave the replay store's file exactly as it was.
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -49,12 +50,12 @@ beforeEach(async () => {
   );
   apps = loadConfig(configFile, {}).apps;
   file = join(dir, "data", "replay.jsonl");
-  replay = new ReplayStore(file);
+  replay = new ReplayStore(file, () => {});
   // One earlier token, so "unchanged" means more than "still empty".
-  replay.add("earlier", Math.floor(Date.now() / 1000) + 300);
+  await replay.add("earlier", Math.floor(Date.now() / 1000) + 300);
 });
 afterEach(async () => {
-  replay.close();
+  await replay.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -86,21 +87,21 @@ const request = ({ app = "webdemo", op = "deploy", ...rest }: Req = {}) => ({
 describe("authorize", () => {
   it("allows a matching token and spends its jti on disk", async () => {
     const p = principal();
-    authorize(p, request(), replay);
+    await authorize(p, request(), replay);
     expect(replay.has(p.jti)).toBe(true);
     expect(await readFile(file, "utf8")).toContain(p.jti);
   });
 
-  it("allows a key that the app's own auth block names", () => {
+  it("allows a key that the app's own auth block names", async () => {
     const p = principal({ app: "narrowed", keyId: "bot" });
-    expect(() => authorize(p, request({ app: "narrowed" }), replay)).not.toThrow();
+    await expect(authorize(p, request({ app: "narrowed" }), replay)).resolves.toBeUndefined();
   });
 
-  it("does not require sha256 for swap, rollback and status", () => {
+  it("does not require sha256 for swap, rollback and status", async () => {
     for (const op of ["swap", "rollback", "status"] as const)
-      expect(() =>
+      await expect(
         authorize(principal({ op, sha256: undefined }), request({ op, sha256: undefined }), replay),
-      ).not.toThrow();
+      ).resolves.toBeUndefined();
   });
 
   it.each<[string, Partial<Principal>, Req, string, number]>([
@@ -127,33 +128,62 @@ describe("authorize", () => {
   ])("refuses %s and leaves the replay store as it was", async (_, p, r, code, status) => {
     const token = principal(p);
     const before = await readFile(file);
-    expect(() => authorize(token, request(r), replay)).toThrow(
+    await expect(authorize(token, request(r), replay)).rejects.toThrow(
       expect.objectContaining({ code, status }),
     );
     expect((await readFile(file)).equals(before)).toBe(true);
     expect(replay.has(token.jti)).toBe(false);
     // Reloaded from disk, the refused jti is not there either.
-    const reloaded = new ReplayStore(file);
+    const reloaded = new ReplayStore(file, () => {});
     try {
       expect(reloaded.has(token.jti)).toBe(false);
       expect(reloaded.has("earlier")).toBe(true);
     } finally {
-      reloaded.close();
+      await reloaded.close();
     }
   });
 
   it("refuses a used jti, then and after a restart, without writing it again", async () => {
     const p = principal();
-    authorize(p, request(), replay);
+    await authorize(p, request(), replay);
     const before = await readFile(file);
-    expect(() => authorize({ ...p }, request(), replay)).toThrow(
+    await expect(authorize({ ...p }, request(), replay)).rejects.toThrow(
       expect.objectContaining({ code: "ERR_REPLAYED", status: 401 }),
     );
     expect((await readFile(file)).equals(before)).toBe(true);
-    replay.close();
-    replay = new ReplayStore(file);
-    expect(() => authorize({ ...p }, request(), replay)).toThrow(
+    await replay.close();
+    replay = new ReplayStore(file, () => {});
+    await expect(authorize({ ...p }, request(), replay)).rejects.toThrow(
       expect.objectContaining({ code: "ERR_REPLAYED" }),
     );
   });
+
+  it("answers only once the jti is on disk: of two requests at once with it, one passes", async () => {
+    const p = principal();
+    const outcomes = await Promise.allSettled([
+      authorize(p, request(), replay),
+      authorize({ ...p }, request(), replay),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected"]);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: "ERR_REPLAYED" });
+    // Accepted means on disk: a restarted receiver refuses it.
+    const reloaded = new ReplayStore(file, () => {});
+    try {
+      expect(reloaded.has(p.jti)).toBe(true);
+    } finally {
+      await reloaded.close();
+    }
+  });
+
+  it.skipIf(!existsSync("/dev/full"))(
+    "refuses a token whose jti cannot be written, and does not count it as used",
+    async () => {
+      await replay.close();
+      await rm(file);
+      await symlink("/dev/full", file);
+      const p = principal();
+      await expect(authorize(p, request(), replay)).rejects.toMatchObject({ code: "ENOSPC" });
+      expect(replay.has(p.jti)).toBe(false);
+    },
+  );
 });
