@@ -1,50 +1,74 @@
-import {
-  appendFileSync,
-  closeSync,
-  fdatasyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  writeSync,
-} from "node:fs";
-import { open } from "node:fs/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { AppendFile } from "../append-file.js";
+import { createLog, type Log } from "../log.js";
 import type { JournalEntry, StreamEvent } from "../protocol.js";
 
 const TAIL_BYTES = 1024 * 1024;
 
-// The deploy history: one JSON line per deploy, swap, rollback or recovery, each
-// flushed to disk before the call returns so a crash cannot lose what happened.
-// Each deploy's full event stream is kept beside it in logs/<deployId>.ndjson.
+// The deploy history: one JSON line per deploy, swap, rollback or recovery, in
+// order, each append resolving once it is on disk so a caller that waits knows a
+// crash cannot lose it. Each deploy's full event stream is kept beside it in
+// logs/<deployId>.ndjson. Nothing here blocks the event loop.
 export class Journal {
-  private readonly fd: number;
+  private readonly file: AppendFile;
+  /** The event logs of deploys still running, each written in order. */
+  private readonly deployLogs = new Map<string, AppendFile>();
   readonly logs: string;
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    private readonly receiverLog: Log = createLog(),
+  ) {
     mkdirSync(dir, { recursive: true });
     this.logs = join(dir, "logs");
     mkdirSync(this.logs, { recursive: true });
-    this.fd = openSync(join(dir, "journal.jsonl"), "a");
+    const path = join(dir, "journal.jsonl");
+    writeFileSync(path, "", { flag: "a" }); // recent() reads it before the first append
+    this.file = new AppendFile(path);
   }
 
-  append(entry: JournalEntry): void {
-    writeSync(this.fd, JSON.stringify(entry) + "\n");
-    fdatasyncSync(this.fd);
-  }
-
-  /** Append one streamed event to a deploy's log. */
-  log(deployId: string, event: StreamEvent): void {
-    if (event.type === "heartbeat") return;
-    appendFileSync(
-      join(this.logs, `${deployId}.ndjson`),
-      JSON.stringify({ at: new Date().toISOString(), ...event }) + "\n",
+  /**
+   * Journal one entry; resolves once it is on disk. A failure is logged here, so
+   * a caller that does not wait for it leaves no unhandled rejection behind.
+   */
+  append(entry: JournalEntry): Promise<void> {
+    const written = this.file.append(JSON.stringify(entry) + "\n");
+    written.catch((error: Error) =>
+      this.receiverLog(
+        "error",
+        `could not journal ${entry.op} ${entry.deployId}: ${error.message}`,
+      ),
     );
+    return written;
   }
 
-  readLog(deployId: string): string | undefined {
+  /** Append one streamed event to a deploy's log, after the ones before it (not flushed). */
+  log(deployId: string, event: StreamEvent): Promise<void> {
+    if (event.type === "heartbeat") return Promise.resolve();
+    let file = this.deployLogs.get(deployId);
+    if (!file) {
+      file = new AppendFile(join(this.logs, `${deployId}.ndjson`), false);
+      this.deployLogs.set(deployId, file);
+    }
+    const written = file.append(JSON.stringify({ at: new Date().toISOString(), ...event }) + "\n");
+    // The result is a deploy's last event: its file is closed and forgotten.
+    if (event.type === "result") {
+      const done = file;
+      void done.close().finally(() => {
+        if (this.deployLogs.get(deployId) === done && !done.busy) this.deployLogs.delete(deployId);
+      });
+    }
+    return written;
+  }
+
+  /** A deploy's logged events, with every event logged so far written. */
+  async readLog(deployId: string): Promise<string | undefined> {
     if (!/^[A-Za-z0-9-]+$/.test(deployId)) return undefined;
+    await this.deployLogs.get(deployId)?.idle();
     try {
-      return readFileSync(join(this.logs, `${deployId}.ndjson`), "utf8");
+      return await readFile(join(this.logs, `${deployId}.ndjson`), "utf8");
     } catch {
       return undefined;
     }
@@ -77,7 +101,8 @@ export class Journal {
     }
   }
 
-  close(): void {
-    closeSync(this.fd);
+  /** Writes what is pending, then closes the files. */
+  async close(): Promise<void> {
+    await Promise.all([this.file, ...this.deployLogs.values()].map((file) => file.close()));
   }
 }

@@ -32,7 +32,7 @@ export async function restartServers(rt: AppRuntime, ctx: RunContext): Promise<R
     code: "ERR_RESTART",
     message: `the servers did not come back: ${error.message}`,
   };
-  journal.append({
+  await journal.append({
     ...base,
     outcome: failure ? "failed" : "ok",
     at: new Date().toISOString(),

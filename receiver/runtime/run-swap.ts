@@ -23,7 +23,7 @@ export async function runSwap(
   const { config: app, journal } = rt;
   const base = { deployId: ctx.deployId, app: app.name, who: ctx.who };
   const previous = await versionInfo(app.exeFile, app.versionCommand);
-  journal.append({
+  await journal.append({
     ...base,
     op,
     outcome: "started",
@@ -67,7 +67,7 @@ export async function runSwap(
       : ((await versionInfo(app.exeFile, app.versionCommand)) ?? undefined);
   await rt.releases.prune(app.keepReleases, outcome.kept ? [outcome.kept.id] : []);
   const durationMs = Math.round(performance.now() - ctx.startedAt);
-  journal.append({
+  await journal.append({
     ...base,
     op,
     outcome: outcome.ok ? "ok" : outcome.rolledBack ? "rolled-back" : "failed",

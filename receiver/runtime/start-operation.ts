@@ -41,8 +41,16 @@ export async function startOperation(
   let warned = false;
   let prepared = false;
   const early: StreamEvent[] = [];
-  const log = (event: StreamEvent) =>
-    prepared ? rt.journal.log(deployId, event) : early.push(event);
+  const warnOnce = (error: unknown) => {
+    if (!warned)
+      rt.log("warn", `${op} ${deployId}: could not report an event: ${(error as Error).message}`);
+    warned = true;
+  };
+  // The log is written in the background, in order; a failed write is warned of once.
+  const log = (event: StreamEvent) => {
+    if (prepared) rt.journal.log(deployId, event).catch(warnOnce);
+    else early.push(event);
+  };
   const emit = (event: StreamEvent) => {
     for (const deliver of [
       () => log(event),
@@ -52,12 +60,7 @@ export async function startOperation(
       try {
         deliver();
       } catch (error) {
-        if (!warned)
-          rt.log(
-            "warn",
-            `${op} ${deployId}: could not report an event: ${(error as Error).message}`,
-          );
-        warned = true;
+        warnOnce(error);
       }
     }
   };

@@ -69,7 +69,7 @@ export async function uploaded(
   const previous = (await versionInfo(app.exeFile, app.versionCommand)) ?? undefined;
   const durationMs = Math.round(performance.now() - ctx.startedAt);
   const base = { deployId: ctx.deployId, app: app.name, op: "upload" as const };
-  rt.journal.append({
+  await rt.journal.append({
     ...base,
     outcome: "ok",
     at: new Date().toISOString(),

@@ -56,7 +56,7 @@ export async function recover(
         ? "the old file"
         : "an unknown file";
   const message = `the receiver stopped during "${rec.phase}" of ${rec.op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
-  journal.append({
+  await journal.append({
     deployId: rec.deployId,
     app,
     op: "recover",

@@ -38,7 +38,7 @@ beforeEach(async () => {
   kept = await releases.keep(exeFile, (await versionInfo(exeFile))!);
 });
 afterEach(async () => {
-  journal.close();
+  await journal.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -22,7 +22,7 @@ export function holdByHand(op: "hold" | "release"): Handler<AdminEnv> {
     else rt.gate.release();
     const deployId = newDeployId();
     const message = op === "hold" ? "requests held by hand" : "held requests released by hand";
-    rt.journal.append({
+    await rt.journal.append({
       deployId,
       app: rt.config.name,
       op,

@@ -33,7 +33,7 @@ export function logPage(receiver: Receiver): Handler<AdminEnv> {
     const entries = (await receiver.journal.recent(undefined, 5000)).filter(
       (e) => e.deployId === deployId,
     );
-    const text = receiver.journal.readLog(deployId);
+    const text = await receiver.journal.readLog(deployId);
     if (!entries.length && text === undefined) {
       throw new AdminError(
         404,
