@@ -19,7 +19,7 @@ export async function reapStale(pidFile: string): Promise<number> {
   for (const record of records) {
     if ((await isStillRunning(record)) && forceStop(record.pid)) killed++;
   }
-  writePidFile(pidFile, []);
+  await writePidFile(pidFile, []);
   return killed;
 }
 

@@ -26,7 +26,8 @@ const OUTPUT_GRACE_MS = 200;
 
 // Node reports a process's end in three events (error, exit, close) that arrive in
 // different orders for different failures; callers need one promise that always
-// settles, with the last output lines already read and the child out of the registry.
+// settles, with the last output lines already read and the child out of the registry
+// and off the pid file.
 export function spawnServer(exe: string, options: SpawnOptions): RunningServer {
   const { args, cwd, env, instance, port, output, pidFile, warn } = options;
   const child = spawn(exe, args, {
@@ -39,19 +40,22 @@ export function spawnServer(exe: string, options: SpawnOptions): RunningServer {
   output.follow(child.stdout);
   output.follow(child.stderr);
   const record = { pid: child.pid ?? 0, exe, startedAt: startedAt.toISOString(), instance, port };
-  const untrack = child.pid === undefined ? () => {} : trackChild(child, { record, pidFile, warn });
+  const untrack =
+    child.pid === undefined ? async () => {} : trackChild(child, { record, pidFile, warn });
   const exited = new Promise<Exit>((resolve) => {
     child.on("error", (error) => {
       if (child.pid === undefined) resolve({ code: null, signal: null, error });
     });
     child.once("exit", (code, signal) => {
-      untrack();
-      const settle = () => resolve({ code, signal });
-      const grace = setTimeout(settle, OUTPUT_GRACE_MS);
-      child.once("close", () => {
-        clearTimeout(grace);
-        settle();
+      const forgotten = untrack();
+      const closed = new Promise<void>((settle) => {
+        const grace = setTimeout(settle, OUTPUT_GRACE_MS);
+        child.once("close", () => {
+          clearTimeout(grace);
+          settle();
+        });
       });
+      void Promise.all([forgotten, closed]).then(() => resolve({ code, signal }));
     });
   });
   return { child, exited, startedAt };

@@ -67,11 +67,21 @@ describe("reapStale", () => {
     const pidFile = join(app.dir, "state", "pids.json");
     const pool = makePool(specFor({ instances: 2, pidFile }));
     await pool.start(app.exe);
-    const records = JSON.parse(await readFile(pidFile, "utf8")) as PidRecord[];
-    expect(records.map((r) => [r.pid, r.exe, r.instance, r.port])).toEqual(
-      pool.status().map((s) => [s.pid, app.exe, s.instance, s.port]),
+    // Written in the background: the list catches up with the servers at once, not before start returns.
+    const listed = async () =>
+      (JSON.parse(await readFile(pidFile, "utf8").catch(() => "[]")) as PidRecord[])
+        .map((r) => [r.pid, r.exe, r.instance, r.port])
+        .sort();
+    const running = pool
+      .status()
+      .map((s) => [s.pid, app.exe, s.instance, s.port])
+      .sort();
+    await waitFor(
+      "the pid file to list both servers",
+      async () => JSON.stringify(await listed()) === JSON.stringify(running),
     );
 
+    // A server counts as exited only once the file no longer lists it.
     await pool.stop();
     expect(JSON.parse(await readFile(pidFile, "utf8"))).toEqual([]);
   });
