@@ -11,6 +11,7 @@ import { benchHold } from "./hold.mjs";
 import { mib } from "./lib.mjs";
 import { benchOverlap } from "./overlap.mjs";
 import { benchLoad } from "./load.mjs";
+import { benchReplay } from "./replay-store.mjs";
 import { benchUpload } from "./upload.mjs";
 
 // "812 (790–840)" from {median, min, max}.
@@ -223,6 +224,86 @@ const overlapRows = (o) => {
   ];
 };
 
+const replayRows = (r) => {
+  const vs = (a, s) => `${x(a.median / s.median)} sync`;
+  const { sync, async } = r;
+  return [
+    [
+      `replay: ${r.burst} adds at once, sync writeSync + fdatasyncSync (ms)`,
+      range(sync.burstTotalMs, 1),
+      "1.00×",
+      "",
+    ],
+    [
+      `replay: ${r.burst} adds at once, async group commit (ms)`,
+      range(async.burstTotalMs, 1),
+      vs(async.burstTotalMs, sync.burstTotalMs),
+      "",
+    ],
+    [
+      "replay:   adds/s, sync / async",
+      `${sync.burstAddsPerSecond.median.toFixed(0)} / ${async.burstAddsPerSecond.median.toFixed(0)}`,
+      vs(async.burstAddsPerSecond, sync.burstAddsPerSecond),
+      "",
+    ],
+    [
+      "replay:   each add on disk after, p50 / p99, sync (ms)",
+      `${sync.burstP50Ms.median.toFixed(1)} / ${sync.burstP99Ms.median.toFixed(1)}`,
+      "",
+      "",
+    ],
+    [
+      "replay:   each add on disk after, p50 / p99, async (ms)",
+      `${async.burstP50Ms.median.toFixed(1)} / ${async.burstP99Ms.median.toFixed(1)}`,
+      vs(async.burstP99Ms, sync.burstP99Ms) + " (p99)",
+      "",
+    ],
+    [
+      `replay: event-loop delay p99 / max, same timer without adds (ms)`,
+      `${r.floor.loopP99Ms.median.toFixed(2)} / ${r.floor.loopMaxMs.median.toFixed(2)}`,
+      "",
+      "the machine's floor",
+    ],
+    [
+      `replay: event-loop delay p99, ${r.steady} adds at ${r.rate}/s, sync (ms)`,
+      range(sync.loopP99Ms, 2),
+      "1.00×",
+      "",
+    ],
+    [
+      `replay: event-loop delay p99, ${r.steady} adds at ${r.rate}/s, async (ms)`,
+      range(async.loopP99Ms, 2),
+      vs(async.loopP99Ms, sync.loopP99Ms),
+      target("below sync", async.loopP99Ms.median < sync.loopP99Ms.median),
+    ],
+    ["replay: event-loop delay max, sync (ms)", range(sync.loopMaxMs, 2), "1.00×", ""],
+    [
+      "replay: event-loop delay max, async (ms)",
+      range(async.loopMaxMs, 2),
+      vs(async.loopMaxMs, sync.loopMaxMs),
+      "",
+    ],
+    [
+      `replay: event loop held inside add(), all ${r.steady}, sync (ms)`,
+      range(sync.blockedMs, 1),
+      "1.00×",
+      "",
+    ],
+    [
+      `replay: event loop held inside add(), all ${r.steady}, async (ms)`,
+      range(async.blockedMs, 2),
+      vs(async.blockedMs, sync.blockedMs),
+      "",
+    ],
+    [
+      `replay: datasyncs for ${r.burst + r.steady} adds, sync / async`,
+      `${sync.datasyncs.median} / ${async.datasyncs.median}`,
+      "",
+      "",
+    ],
+  ];
+};
+
 const BENCHES = {
   upload: [benchUpload, uploadRows],
   gate: [benchGate, gateRows],
@@ -230,6 +311,7 @@ const BENCHES = {
   overlap: [benchOverlap, overlapRows],
   action: [benchAction, actionRows],
   load: [benchLoad, loadRows],
+  replay: [benchReplay, replayRows],
 };
 
 const only = (process.env.BENCH_ONLY ?? "")
