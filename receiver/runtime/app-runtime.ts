@@ -158,7 +158,7 @@ export class AppRuntime {
       );
       if (failed)
         this.log("error", `release ${fallback.id} did not start either: ${failed.message}`);
-      this.journal.append({
+      await this.journal.append({
         deployId: `recover-${fallback.id}`,
         app: this.config.name,
         op: "recover",
