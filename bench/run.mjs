@@ -69,9 +69,25 @@ const gateRows = (g) => [
     `${x(g.gateToNginxP99)} nginx`,
     target("at most 1.5× nginx", g.gateToNginxP99 <= 1.5),
   ],
+  ...(g.baseline
+    ? [
+        [
+          "gate: req/s through the baseline gate (BENCH_BASELINE)",
+          range(g.baseline.rps),
+          `${x(g.gate.rps.median / g.baseline.rps.median)} this/baseline`,
+          target("no worse than 0.95× baseline", g.gate.rps.median / g.baseline.rps.median >= 0.95),
+        ],
+        [
+          "gate: p99 ms baseline gate",
+          range(g.baseline.p99Ms, 2),
+          `${x(g.gate.p99Ms.median / g.baseline.p99Ms.median)} this/baseline`,
+          target("at most 1.05× baseline", g.gate.p99Ms.median / g.baseline.p99Ms.median <= 1.05),
+        ],
+      ]
+    : []),
   [
     "gate: failed requests (socket errors + non-2xx), all paths",
-    String(g.direct.errors + g.nginx.errors + g.gate.errors),
+    String(g.direct.errors + g.nginx.errors + g.gate.errors + (g.baseline?.errors ?? 0)),
     "",
     "",
   ],
