@@ -35,6 +35,17 @@ describe("admin page security (plain HTTP)", () => {
 
   const post = (path: string, init: RequestInit = {}) =>
     fetch(rx.api + path, { method: "POST", redirect: "manual", ...init });
+  // An operation's journal line is on disk a moment before it lets go of the app; a
+  // call in that moment gets 409 and changes nothing, so it is asked again.
+  const postWhenFree = async (path: string, init: RequestInit = {}) => {
+    let res = await post(path, init);
+    await waitFor(async () => {
+      if (res.status !== 409) return true;
+      res = await post(path, init);
+      return false;
+    }, `${path} to find the app free`);
+    return res;
+  };
   const panel = async (session = admin) =>
     (await fetch(`${rx.api}/admin/apps/webdemo`, { headers: { cookie: session.cookie } })).text();
 
@@ -114,7 +125,7 @@ describe("admin page security (plain HTTP)", () => {
       expect([what, res.status]).toEqual([what, 403]);
       expect(await res.json()).toMatchObject({ error: { code: "ERR_CSRF" } });
     }
-    const upload = await post("/admin/apps/webdemo/upload", {
+    const upload = await postWhenFree("/admin/apps/webdemo/upload", {
       headers: { cookie: admin.cookie, "content-type": "application/octet-stream" },
       body: "new build",
     });
@@ -158,14 +169,14 @@ describe("admin page security (plain HTTP)", () => {
     await waitFor(() => journal(ws).some((e) => e.deployId === deployId), "the restart to end");
 
     const body = Buffer.from("#!/bin/sh\necho v9\n");
-    const upload = await post("/admin/apps/webdemo/upload", {
+    const upload = await postWhenFree("/admin/apps/webdemo/upload", {
       headers: { ...csrf, "content-type": "application/octet-stream" },
       body,
     });
     expect(upload.status).toBe(202);
     expect(readFileSync(ws.updateFile)).toEqual(body);
     await waitFor(() => journal(ws).some((e) => e.op === "upload"), "the upload to end");
-    const none = await post("/admin/apps/webdemo/rollback", { headers: csrf });
+    const none = await postWhenFree("/admin/apps/webdemo/rollback", { headers: csrf });
     expect(none.status).toBe(404);
     expect(await none.json()).toMatchObject({ error: { code: "ERR_NO_RELEASE" } });
     const unknown = await post("/admin/apps/nope/hold", { headers: csrf });
