@@ -13,7 +13,7 @@ export interface Attempt {
   /** Its server answered a health check while it waited: it is slow, not hung. */
   excused?: boolean;
   /** Ends it now: the request upstream is aborted, an answer under way is cut. */
-  abort(reason: Error): void;
+  abort: (reason: Error) => void;
 }
 
 interface Server {

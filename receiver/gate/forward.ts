@@ -19,12 +19,7 @@ export interface ForwardOptions {
 // hot path). It never answers errors itself: it tells the router how the attempt ended,
 // and whether the request had gone out on a connection (undici calls onRequestStart
 // just before it writes the request), which is what decides if it may be sent again.
-export function forward(
-  ex: Exchange,
-  attempt: Omit<Attempt, "abort" | "answered">,
-  options: ForwardOptions,
-  done: Settle,
-): Attempt {
+export function forward(ex: Exchange, options: ForwardOptions, done: Settle): Attempt["abort"] {
   const { req, res } = ex;
   let controller: Dispatcher.DispatchController | undefined;
   let pendingAbort: Error | undefined;
@@ -47,7 +42,6 @@ export function forward(
     done(outcome, error);
   };
   res.on("close", clientGone).on("drain", resume);
-  const self: Attempt = { ...attempt, answered: false, abort };
 
   options.pool.dispatch(
     {
@@ -95,5 +89,5 @@ export function forward(
       },
     },
   );
-  return self;
+  return abort;
 }

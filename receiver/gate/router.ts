@@ -189,28 +189,20 @@ export class Router {
       this.#settle(ex, attempt, outcome, error);
       after?.();
     };
-    let attempt: Attempt;
+    // Counted in before it starts: undici may report a failure before dispatch returns.
+    const attempt: Attempt = { ex, instance, origin, answered: false, abort: () => {} };
+    this.attempts.begin(attempt);
     if (ex.upgrade) {
       headers.connection = "upgrade";
       headers.upgrade = ex.req.headers.upgrade ?? "";
       const port = Number(new URL(origin).port);
       const connectTimeoutMs = this.options.stallMs;
-      attempt = tunnel(
-        ex,
-        { ex, instance, origin },
-        { port, headers, connectTimeoutMs, answered },
-        done,
-      );
+      attempt.abort = tunnel(ex, { port, headers, connectTimeoutMs, answered }, done);
     } else {
       const pool = this.upstreams.get(origin);
-      attempt = forward(
-        ex,
-        { ex, instance, origin },
-        { pool, headers, body: this.options.body, answered },
-        done,
-      );
+      const body = this.options.body;
+      attempt.abort = forward(ex, { pool, headers, body, answered }, done);
     }
-    this.attempts.begin(attempt);
   }
 
   #settle(ex: Exchange, attempt: Attempt, outcome: Outcome, error?: Error): void {

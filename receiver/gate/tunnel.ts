@@ -17,12 +17,7 @@ export interface TunnelOptions {
 // backpressure, until either side closes. Whatever the server answers (101, or a
 // refusal) reaches the client as it was written. A failed connect means it was never
 // sent; once sent, nothing is sent again.
-export function tunnel(
-  ex: Exchange,
-  attempt: Omit<Attempt, "abort" | "answered">,
-  options: TunnelOptions,
-  done: Settle,
-): Attempt {
+export function tunnel(ex: Exchange, options: TunnelOptions, done: Settle): Attempt["abort"] {
   const { req, res } = ex;
   const client = ex.upgrade!.socket;
   let sent = false;
@@ -70,6 +65,5 @@ export function tunnel(
   upstream.once("close", () => settle());
   client.once("error", () => settle());
 
-  const abort = (reason: Error): void => settle(reason);
-  return { ...attempt, answered: false, abort };
+  return (reason: Error): void => settle(reason);
 }
