@@ -1,6 +1,6 @@
 import type { ResultEvent } from "../receiver/protocol.js";
 
-// What later steps of the job read from this one (DESIGN.md, "Action"). Set on failure
+// What later steps of the job read from this one (docs/design.md §6). Set on failure
 // too, as far as known, so a follow-up step can still report which deploy failed.
 export function outputs(result: ResultEvent): Record<string, string> {
   const version = result.version;

@@ -1,4 +1,4 @@
-// Upload: receiver peak RSS while staging 10 MiB versus 1 GiB (Guarantee 7),
+// Upload: receiver peak RSS while staging 10 MiB versus 1 GiB (docs/design.md, guarantee 7),
 // and the time of a 1 GiB upload over loopback versus the floor of the same
 // work done by coreutils (cp of the file plus sha256sum of it).
 import { execFileSync } from "node:child_process";

@@ -1,4 +1,4 @@
-// Wire types of the receiver's HTTP API v1 (see DESIGN.md, "HTTP API").
+// Wire types of the receiver's HTTP API v1 (docs/design.md §4).
 // The action imports these, so both sides of the wire agree at compile time.
 // Type-only plus a few constants: nothing here may pull server code into the action.
 
@@ -121,7 +121,7 @@ export interface FailedResult {
 export type ResultEvent = OkResult | FailedResult;
 export type StreamEvent = StepEvent | LogEvent | ProgressEvent | HeartbeatEvent | ResultEvent;
 
-/** Claims of a key-mode token (see DESIGN.md, "Token"). */
+/** Claims of a key-mode token (docs/design.md §5). */
 export interface DeployClaims {
   aud: string;
   iat: number;

@@ -12,7 +12,7 @@ import { authenticate } from "./authenticate.js";
 import { errorResponse } from "./error-response.js";
 import { streamedRun } from "./streamed-run.js";
 
-// The HTTP API v1 of DESIGN.md: every route but /healthz behind a token for its
+// The HTTP API v1 of docs/design.md §4: every route but /healthz behind a token for its
 // own operation; the admin page under /admin when the config turns it on.
 export function createApi(receiver: Receiver, log: (message: string) => void): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();

@@ -8,7 +8,7 @@ import type { VerifyKey } from "./load-keys.js";
 export const MAX_TOKEN_BYTES = 8192;
 const CLOCK_TOLERANCE_S = 30;
 
-// Checks a key-mode token's signature and claims (DESIGN.md, "Token"). It does
+// Checks a key-mode token's signature and claims (docs/design.md §5). It does
 // not consult the replay store or the request: see authorize.ts for those.
 export async function verifyKeyToken(
   token: string,

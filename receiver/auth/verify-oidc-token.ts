@@ -17,7 +17,7 @@ const CLOCK_TOLERANCE_S = 60;
 
 // A GitHub Actions ID token: RS256 only, signed by a key of the configured
 // issuer's JWKS, from exactly that issuer, for exactly the audience that binds
-// it to one app, operation and artifact (DESIGN.md, "Token", OIDC mode).
+// it to one app, operation and artifact (docs/design.md §5, OIDC mode).
 export async function verifyOidcToken(
   token: string,
   issuer: OidcIssuer,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseCidr } from "../net/parse-cidr.js";
 import { formatDuration, parseAddress, parseDuration, parseSize } from "./units.js";
 
-// The config file's shape (DESIGN.md, "Receiver"), validated with zod so every
+// The config file's shape (docs/design.md §2), validated with zod so every
 // mistake is reported with the key it is under. Units are converted here.
 
 const expected = (example: string, v: unknown) => `expected ${example}, got ${JSON.stringify(v)}`;
@@ -67,7 +67,7 @@ const key = z
 const ids = z.array(z.union([z.string(), z.number()]).transform(String)).min(1);
 const globs = z.array(z.string().min(1)).min(1);
 
-// Which GitHub workflows may deploy (DESIGN.md, "Token", OIDC mode). Numeric ids
+// Which GitHub workflows may deploy (docs/design.md §5, OIDC mode). Numeric ids
 // are compared as strings; names are accepted but survive no rename.
 const githubPolicy = {
   repositoryIds: ids.optional(),
@@ -109,7 +109,7 @@ const legacy = z.strictObject({
     .min(1),
 });
 
-// Only the proxy is built; socket activation (DESIGN.md, "Gate modes") comes later.
+// Only the proxy is built; socket activation (docs/design.md §3) comes later.
 const gateMode = z
   .unknown()
   .transform((mode, ctx) => {

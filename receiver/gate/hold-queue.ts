@@ -11,7 +11,7 @@ interface Waiting {
   leave: () => void;
 }
 
-// Guarantee 1 in one place: requests wait here in arrival order while the app is on
+// Guarantee 1 (docs/design.md) in one place: requests wait here in arrival order while the app is on
 // hold or has no server up, but never more than maxRequests of them and never longer
 // than timeoutMs (then `expire` answers them). A client that gives up leaves the line.
 export class HoldQueue {

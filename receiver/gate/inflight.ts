@@ -1,4 +1,4 @@
-// Guarantee 2 needs to know when nothing is left to answer: a count of work under way
+// Guarantee 2 (docs/design.md) needs to know when nothing is left to answer: a count of work under way
 // and a way to wait for it to reach zero, with a deadline, without cutting anyone off.
 export class Inflight {
   #count = 0;

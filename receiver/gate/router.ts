@@ -32,7 +32,7 @@ const CONFIRM_HUNG_MS = 500;
 
 // Decides where each request goes: to a server now, into the hold queue, or back to
 // the client as a refusal; and, when an attempt fails, whether it may go out again.
-// The retry policy (guarantee 9 in docs) is all in #settle: a request that cannot
+// The retry policy (docs/design.md, guarantee 9) is all in #settle: a request that cannot
 // have reached the app goes to another server; one that may have reached it goes out
 // once more only if it is idempotent, no answer byte came back and the retry budget
 // allows; a request that two servers failed on is answered 502 at once.

@@ -21,7 +21,7 @@ import { uploadFormOperation } from "./upload-form-operation.js";
 type Who = NonNullable<JournalEntry["who"]>;
 
 // West Wind Web Connection's own upload and update links, for apps that turn
-// them on with `legacy:` (DESIGN.md, "Receiver"): served under /{app}/ like an
+// them on with `legacy:` (docs/design.md §2): served under /{app}/ like an
 // IIS virtual directory, behind HTTP Basic auth, so an unmodified Bld_*.prg
 // (wwHttp) or the seed's admin form updates the server. They start the same
 // upload and swap operations as the API and the admin page, under the same

@@ -1,4 +1,4 @@
-// One operation per app at a time (Guarantee 5): a second one is refused at
+// One operation per app at a time (docs/design.md, guarantee 5): a second one is refused at
 // once with 409 rather than queued, so a CI retry sees the conflict. Only the
 // receiver's own shutdown waits its turn (acquire), so it never cuts a swap.
 export class AppLock {

@@ -1,6 +1,6 @@
 import type { SwapContext } from "./swap-parts.js";
 
-// Requests in flight finish before their servers stop (Guarantee 2), up to
+// Requests in flight finish before their servers stop (docs/design.md, guarantee 2), up to
 // drainTimeout; past it what is left (long polls, event streams, WebSockets) is cut,
 // so one long-lived answer cannot stretch a hold, and the log says so. `origins`
 // narrows the wait to some servers (the old ones, while the new ones serve).

@@ -1,4 +1,4 @@
-// Guarantee 1 at shutdown: a receiver asked to stop (SIGTERM, as systemd restarts it)
+// Guarantee 1 (docs/design.md) at shutdown: a receiver asked to stop (SIGTERM, as systemd restarts it)
 // while requests wait at the gate answers each of them: a 503 with Retry-After and
 // `connection: close` when the gate closes under them, never a reset. Then the
 // restarted receiver serves them again.

@@ -1,4 +1,4 @@
-// Guarantee 9 with real servers: a request that kills the server it reaches is not
+// Guarantee 9 (docs/design.md) with real servers: a request that kills the server it reaches is not
 // replayed unless it is idempotent, and then once; its client gets a 502 that says so,
 // and every other client is served meanwhile by the other server while keepAlive
 // brings the dead one back.

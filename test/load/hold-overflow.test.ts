@@ -1,4 +1,4 @@
-// Guarantee 1's bound: while a swap holds the gate, at most hold.maxRequests wait; the
+// Guarantee 1's (docs/design.md) bound: while a swap holds the gate, at most hold.maxRequests wait; the
 // rest get 503 with Retry-After at once (not when the hold ends), and none is cut.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// The catalogue of attacks on key-mode tokens (DESIGN.md "Token", Guarantee 6). Each
+// The catalogue of attacks on key-mode tokens (docs/design.md §5 and guarantee 6). Each
 // attack is sent as a deploy of a real build (unless it targets another route) to a
 // receiver that trusts three keys, `ci` (HS256 secret), `ed` (Ed25519 public key) and
 // `es` (P-256 public key), and runs two apps, webdemo and billing (billing: key `ed`
