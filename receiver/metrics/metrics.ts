@@ -31,7 +31,8 @@ export class Metrics {
       const k = `app="${label(app)}",reason="${automatic ? "failed_deploy" : "requested"}"`;
       this.rollbacks.set(k, (this.rollbacks.get(k) ?? 0) + 1);
     }
-    if (result.op !== "upload") {
+    // Only real holds: an overlap swap holds nothing and reports 0 ms.
+    if (result.op !== "upload" && result.holdMs > 0) {
       const k = `app="${label(app)}"`;
       if (!this.holds.has(k)) this.holds.set(k, new Histogram(HOLD_BUCKETS_S));
       this.holds.get(k)!.observe(result.holdMs / 1000);
@@ -89,6 +90,12 @@ export class Metrics {
       (rt) => rt.gate.stats().rejected,
     );
     per(
+      "hotswap_gate_resent_total",
+      "counter",
+      "Requests sent to a second server after the first failed with them (guarantee 9).",
+      (rt) => rt.gate.stats().resent,
+    );
+    per(
       "hotswap_gate_held_requests_total",
       "counter",
       "Requests that waited at the gate (a hold, or no healthy server).",
@@ -118,8 +125,8 @@ export class Metrics {
     per(
       "hotswap_server_restarts_total",
       "counter",
-      "Restarts of servers that stopped on their own.",
-      (rt) => rt.pool.status().reduce((n, s) => n + s.restarts, 0),
+      "Restarts of servers that stopped on their own, since the receiver started.",
+      (rt) => rt.serverRestarts,
     );
     return out.join("\n") + "\n";
   }

@@ -41,6 +41,7 @@ export async function keepAlive(server: Server, options: KeepAliveOptions): Prom
     }
     delayMs = Math.min(delayMs * 2, MAX_DELAY_MS);
     server.restarts++;
+    events.restarted?.();
     server.launch(exe);
     try {
       await server.becomeHealthy(healthTimeoutMs, signal);

@@ -19,4 +19,6 @@ export interface PoolEvents {
   log(level: "info" | "warn" | "error", message: string): void;
   /** The set of healthy targets changed (the gate wakes queued requests). */
   targetsChanged(): void;
+  /** A server that stopped on its own was started again (a counter for metrics). */
+  restarted?(): void;
 }

@@ -61,7 +61,11 @@ export class AppRuntime {
         health: { path: config.health.path, timeoutMs: config.health.timeout },
         stopTimeoutMs: config.stopTimeoutMs,
       },
-      { log: this.log, targetsChanged: () => this.#targetsChanged() },
+      {
+        log: this.log,
+        targetsChanged: () => this.#targetsChanged(),
+        restarted: () => this.serverRestarts++,
+      },
       [join(dir, "servers.json"), join(dir, "servers-next.json")],
     );
     this.gate = new Gate({
@@ -83,6 +87,8 @@ export class AppRuntime {
     });
   }
 
+  /** Restarts of servers that stopped on their own, across swaps (every pool's). */
+  serverRestarts = 0;
   /** Why the app has no server and waiting will not bring one (none deployed yet). */
   #down: string | undefined;
 

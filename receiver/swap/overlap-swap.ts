@@ -44,10 +44,10 @@ export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
     return undoOverlap(cx, { code: "ERR_HEALTH_CHECK", message }, output);
   }
 
-  let holdMs = await switchServers(cx, next);
+  await switchServers(cx, next);
   const unstable = kept && app.health.settle > 0 ? await settle(cx, next) : undefined;
   if (unstable) {
-    holdMs += await switchServers(cx, old);
+    await switchServers(cx, old);
     const output = next.output();
     await retireServers(cx, next);
     return undoOverlap(cx, { code: "ERR_UNSTABLE", message: unstable }, output);
@@ -60,5 +60,5 @@ export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
     if (stuck) return serveExeFile(cx, next, stuck);
   }
   await pruneRunCopies(cx.runDir, next.exe);
-  return { ok: true, kept, holdMs: Math.round(holdMs) };
+  return { ok: true, kept, holdMs: 0 }; // nothing was held
 }

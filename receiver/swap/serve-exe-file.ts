@@ -22,8 +22,8 @@ export async function serveExeFile(
     const still = `; exeFile's version did not start again (${down.message}), so the new one serves on from ${serving.exe}`;
     return { ...failed(kept, "ERR_SWAP", message + still), holdMs: 0 };
   }
-  const holdMs = await switchServers(cx, back);
+  await switchServers(cx, back);
   await retireServers(cx, serving);
   await pruneRunCopies(cx.runDir, back.exe);
-  return { ...failed(kept, "ERR_SWAP", message, { rolledBack: true }), holdMs: Math.round(holdMs) };
+  return { ...failed(kept, "ERR_SWAP", message, { rolledBack: true }), holdMs: 0 };
 }

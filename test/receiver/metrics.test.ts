@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, sha256 } from "../helpers/api-client.js";
 import { deploy as deployFile } from "../helpers/deploy.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { mint } from "../helpers/tokens.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -76,6 +77,30 @@ describe("GET /metrics (Prometheus text format)", () => {
       sample(text, "hotswap_gate_held_requests_total", 'app="webdemo"'),
     ).toBeGreaterThanOrEqual(3);
     expect(sample(text, "hotswap_gate_held_requests", 'app="webdemo"')).toBe(0);
+  });
+
+  it("counts server restarts across swaps: the counter never goes back", async () => {
+    const metric = async () =>
+      sample(
+        await (await fetch(`${rx.api}/metrics`)).text(),
+        "hotswap_server_restarts_total",
+        'app="webdemo"',
+      );
+    const before = (await metric()) ?? 0;
+    const status = await call(rx.api, "/v1/apps/webdemo", { token: await mint({ op: "status" }) });
+    const pid = (status.json as { instances: { pid?: number }[] }).instances[0]?.pid;
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, "SIGKILL"); // a crash: keepAlive restarts it
+    await waitFor(async () => (await metric()) === before + 1, "the restart to be counted");
+    expect((await deploy(ws.version("v4"))).result?.ok).toBe(true); // new servers, restarts 0
+    expect(await metric()).toBe(before + 1);
+    expect(
+      sample(
+        await (await fetch(`${rx.api}/metrics`)).text(),
+        "hotswap_gate_resent_total",
+        'app="webdemo"',
+      ),
+    ).toBe(0); // no traffic met the crash
   });
 
   it("can be turned off (metrics: false)", async () => {
