@@ -42,6 +42,9 @@ export interface GateOptions {
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
+/** Who put the gate on hold: a swap (or restart), or the admin by hand. */
+export type HoldOwner = "swap" | "admin";
+
 export interface GateStats {
   held: boolean;
   queued: number;
@@ -66,6 +69,7 @@ export class Gate {
   readonly #server: Server;
   readonly #router: Router;
   readonly #answering = new Inflight(); // client requests not yet fully answered
+  readonly #holders = new Set<HoldOwner>();
   #closed: Promise<void> | undefined;
   #timers: NodeJS.Timeout[] = [];
 
@@ -119,13 +123,25 @@ export class Gate {
     return this.#closed;
   }
 
-  hold(): void {
+  // The hold has owners: a swap, and the admin holding by hand. Requests wait while any
+  // owner holds; a swap's release does not lift a hold the admin put on.
+  hold(owner: HoldOwner = "swap"): void {
+    this.#holders.add(owner);
     this.#router.held = true;
   }
 
-  release(): void {
+  /** Lets `owner` go; true when that ended the hold (no other owner still holds). */
+  release(owner: HoldOwner = "swap"): boolean {
+    this.#holders.delete(owner);
+    if (this.#holders.size > 0) return false;
     this.#router.held = false;
     this.#router.flush();
+    return true;
+  }
+
+  /** Who holds the gate now. */
+  holders(): HoldOwner[] {
+    return [...this.#holders];
   }
 
   wake(): void {

@@ -26,7 +26,10 @@ export async function holdRequests<T>(
     await step(
       "release",
       () => gate.release(),
-      () => "queued requests go to the servers",
+      (ended) =>
+        ended
+          ? "queued requests go to the servers"
+          : "the gate stays on hold: it was held by hand on the admin page; release it there",
     );
   }
 }

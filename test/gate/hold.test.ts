@@ -109,4 +109,18 @@ describe("gate hold", () => {
     }
     expect(up.seen).toHaveLength(0);
   });
+
+  it("stays on hold after a swap's release while the admin holds it by hand", async () => {
+    const up = await startUpstream(0);
+    const { gate, url } = await startGate(() => [up.target]);
+    gate.hold("admin");
+    gate.hold(); // a deploy
+    const answer = get(`${url}/held`);
+    await waitFor("the request to be queued", () => gate.stats().queued === 1);
+    expect(gate.release()).toBe(false); // the deploy lets go; the admin still holds
+    expect(gate.stats()).toMatchObject({ held: true, queued: 1 });
+    expect(gate.holders()).toEqual(["admin"]);
+    expect(gate.release("admin")).toBe(true);
+    expect((await answer).status).toBe(200);
+  });
 });

@@ -18,8 +18,8 @@ export function holdByHand(op: "hold" | "release"): Handler<AdminEnv> {
         `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`,
       );
     }
-    if (op === "hold") rt.gate.hold();
-    else rt.gate.release();
+    if (op === "hold") rt.gate.hold("admin");
+    else rt.gate.release("admin");
     const deployId = newDeployId();
     const message = op === "hold" ? "requests held by hand" : "held requests released by hand";
     await rt.journal.append({
