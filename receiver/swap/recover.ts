@@ -1,6 +1,6 @@
 import { access, rename, rm } from "node:fs/promises";
 import type { Journal } from "../journal/journal.js";
-import type { ReleaseInfo } from "../protocol.js";
+import type { JournalEntry, ReleaseInfo, VersionInfo } from "../protocol.js";
 import { versionInfo } from "../version/version-info.js";
 import type { Releases } from "./releases.js";
 import { incomingPath } from "./beside-exe.js";
@@ -25,8 +25,11 @@ export async function recover(
   releases: Releases,
   journal: Journal,
 ): Promise<Recovery | undefined> {
-  const rec = record.read();
-  if (!rec) return undefined;
+  const read = record.read();
+  if (read.state === "none") return undefined;
+  if (read.state === "damaged")
+    return recoverDamaged(app, exeFile, read.reason, record, releases, journal);
+  const rec = read.record;
   // Died after journaling the outcome but before clearing the record: nothing was cut short.
   const ended = (await journal.recent(app, 50)).find(
     (e) => e.deployId === rec.deployId && e.outcome !== "started",
@@ -35,18 +38,12 @@ export async function recover(
     record.clear();
     return undefined;
   }
-  const exists = (p: string) =>
-    access(p).then(
-      () => true,
-      () => false,
-    );
   const kept = rec.kept ? await releases.find(rec.kept) : undefined;
   if (!(await exists(exeFile))) {
     if (await exists(asidePath(exeFile))) await rename(asidePath(exeFile), exeFile);
     else if (kept) await restoreRelease(releases, kept, exeFile);
   }
-  await rm(restorePath(exeFile), { force: true });
-  await rm(incomingPath(exeFile), { force: true });
+  await removeTempCopies(exeFile);
   const now = await versionInfo(exeFile);
   const which = !now
     ? "missing"
@@ -56,15 +53,90 @@ export async function recover(
         ? "the old file"
         : "an unknown file";
   const message = `the receiver stopped during "${rec.phase}" of ${rec.op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
-  await journal.append({
-    deployId: rec.deployId,
+  await journalRecovery(journal, app, rec.deployId, now, message);
+  record.clear();
+  return { fallback: now?.sha256 === rec.newSha256 ? kept : undefined, message };
+}
+
+// A swap record that cannot be read still means a swap was cut short, but not
+// which one or where. Trust only what a digest proves: exeFile stays if it is
+// the interrupted deploy's new file (the journal's "started" line says which)
+// or a kept release; else the aside file goes back if it is one of those; else
+// the release kept last goes in. The record is set aside, not deleted.
+async function recoverDamaged(
+  app: string,
+  exeFile: string,
+  reason: string,
+  record: SwapRecordFile,
+  releases: Releases,
+  journal: Journal,
+): Promise<Recovery> {
+  const cut = (await journal.recent(app, 50)).find((e) => e.op !== "hold" && e.op !== "release");
+  const started = cut?.outcome === "started" ? cut : undefined;
+  const all = await releases.list();
+  const newSha256 = started?.after?.sha256;
+  const whole = (v: VersionInfo | null): v is VersionInfo =>
+    !!v && (v.sha256 === newSha256 || all.some((r) => r.sha256 === v.sha256));
+  const kept = all.find((r) => r.sha256 === started?.before?.sha256) ?? all[0];
+  let action = "kept it";
+  if (!whole(await versionInfo(exeFile))) {
+    if (whole(await versionInfo(asidePath(exeFile)))) {
+      await rename(asidePath(exeFile), exeFile);
+      action = "put the aside file back";
+    } else if (kept) {
+      await restoreRelease(releases, kept, exeFile);
+      action = `restored release ${kept.id}`;
+    } else action = "had nothing whole to put in its place";
+  }
+  await removeTempCopies(exeFile);
+  const now = await versionInfo(exeFile);
+  const which = !now
+    ? "missing"
+    : now.sha256 === newSha256
+      ? "the new file"
+      : whole(now)
+        ? "a kept release"
+        : "an unknown file";
+  let setAside: string;
+  try {
+    setAside = `set aside as ${record.setAside()}`;
+  } catch (error) {
+    setAside = `could not be set aside (${(error as Error).message}): remove it, or the next swap fails`;
+  }
+  const message = `the receiver stopped during a swap whose record is damaged (${reason}); ${
+    started ? `${started.op} ${started.deployId} was under way; ` : ""
+  }recovery ${action}: exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}; the record ${setAside}`;
+  await journalRecovery(journal, app, started?.deployId ?? `recover-${Date.now()}`, now, message);
+  const fallback = now && now.sha256 === newSha256 && kept?.sha256 !== newSha256 ? kept : undefined;
+  return { fallback, message };
+}
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+async function removeTempCopies(exeFile: string): Promise<void> {
+  await rm(restorePath(exeFile), { force: true });
+  await rm(incomingPath(exeFile), { force: true });
+}
+
+function journalRecovery(
+  journal: Journal,
+  app: string,
+  deployId: string,
+  now: VersionInfo | null,
+  message: string,
+): Promise<void> {
+  const entry: JournalEntry = {
+    deployId,
     app,
     op: "recover",
     outcome: "interrupted",
     at: new Date().toISOString(),
     after: now ?? undefined,
     message,
-  });
-  record.clear();
-  return { fallback: now?.sha256 === rec.newSha256 ? kept : undefined, message };
+  };
+  return journal.append(entry);
 }

@@ -68,22 +68,34 @@ const deployFolder = async () => (await readdir(join(dir, "deploy"))).sort();
 
 describe("SwapRecordFile", () => {
   it("reads back what it wrote, whole, and nothing once cleared", async () => {
-    expect(record.read()).toBeUndefined();
+    expect(record.read()).toEqual({ state: "none" });
     const rec = swapRecord("swap");
     record.write(rec);
-    expect(record.read()).toEqual(rec);
+    expect(record.read()).toEqual({ state: "found", record: rec });
     record.write({ ...rec, phase: "reload" });
-    expect(record.read()?.phase).toBe("reload");
+    expect(record.read()).toMatchObject({ record: { phase: "reload" } });
     expect(await readdir(join(dir, ".hotswap", "apps", "webdemo"))).toEqual(["swap.json"]);
     record.clear();
-    expect(record.read()).toBeUndefined();
+    expect(record.read()).toEqual({ state: "none" });
     record.clear();
   });
 
-  it("treats a torn record as none", async () => {
+  // An unreadable record still means a swap was under way: never "none".
+  it.each([
+    ["torn", '{"deployId":"d-1","op":"dep', /is not JSON/],
+    ["of the wrong shape", '{"deployId":"d-1","op":"deploy","phase":"lunch"}', /phase/],
+    ["not an object", "null", /not a swap record/],
+  ])("reads a record that is %s as damaged, saying why", async (_, text, why) => {
     await mkdir(join(dir, ".hotswap", "apps", "webdemo"), { recursive: true });
-    await writeFile(record.file, '{"deployId":"d-1","op":"dep');
-    expect(record.read()).toBeUndefined();
+    await writeFile(record.file, text);
+    const read = record.read();
+    expect(read.state).toBe("damaged");
+    expect(read.state === "damaged" && read.reason).toMatch(why);
+  });
+
+  it("reads a record it cannot open (EISDIR) as damaged", async () => {
+    await mkdir(record.file, { recursive: true });
+    expect(record.read()).toMatchObject({ state: "damaged", reason: /EISDIR/ });
   });
 });
 
@@ -131,7 +143,7 @@ describe("recover", () => {
       message: recovery!.message,
       after: { sha256: sha(OLD), size: OLD.length },
     });
-    expect(record.read()).toBeUndefined();
+    expect(record.read()).toEqual({ state: "none" });
     await expect(run()).resolves.toBeUndefined();
   });
 
@@ -173,5 +185,81 @@ describe("recover", () => {
     expect(recovery?.message).toMatch(/missing/);
     expect(recovery?.fallback).toBeUndefined();
     expect((await journalEntries())[0]?.outcome).toBe("interrupted");
+  });
+});
+
+describe("recover, with a damaged swap record", () => {
+  const damage = async () => {
+    await mkdir(join(dir, ".hotswap", "apps", "webdemo"), { recursive: true });
+    await writeFile(record.file, '{"deployId":"d-20240101-abc","op":"dep');
+  };
+  // What runSwap journals before the swap: the old file and the new one's digest.
+  const journalStarted = async () => {
+    const info = (text: string) => ({ sha256: sha(text), size: text.length, mtime: "x" });
+    await journal.append({
+      deployId: "d-20240101-abc",
+      app: "webdemo",
+      op: "deploy",
+      outcome: "started",
+      at: new Date().toISOString(),
+      before: info(OLD),
+      after: info(NEW),
+    });
+  };
+
+  it("keeps the new file, falls back to the kept release, journals and sets the record aside", async () => {
+    await journalStarted();
+    await writeFile(exeFile, NEW);
+    await damage();
+    const recovery = await run();
+    expect(await readFile(exeFile, "utf8")).toBe(NEW);
+    expect(recovery?.fallback).toEqual(kept);
+    expect(recovery?.message).toMatch(/record is damaged .*is not JSON.*deploy d-20240101-abc/);
+    expect(recovery?.message).toMatch(/kept it: exeFile is the new file/);
+    expect((await journalEntries()).at(-1)).toMatchObject({
+      deployId: "d-20240101-abc",
+      op: "recover",
+      outcome: "interrupted",
+      after: { sha256: sha(NEW) },
+    });
+    expect(record.read()).toEqual({ state: "none" });
+    expect(await readFile(`${record.file}.damaged`, "utf8")).toContain("d-20240101-abc");
+  });
+
+  it("restores the kept release when exeFile is neither the new file nor a release", async () => {
+    await journalStarted();
+    await writeFile(exeFile, "half of something else");
+    await writeFile(restorePath(exeFile), OLD.slice(0, 3));
+    await damage();
+    const recovery = await run();
+    expect(await readFile(exeFile, "utf8")).toBe(OLD);
+    expect(await deployFolder()).toEqual(["webdemo"]);
+    expect(recovery?.fallback).toBeUndefined();
+    expect(recovery?.message).toMatch(`restored release ${kept.id}`);
+  });
+
+  it("puts a whole aside file back when exeFile is missing", async () => {
+    await journalStarted();
+    await rm(exeFile);
+    await writeFile(asidePath(exeFile), OLD);
+    await damage();
+    const recovery = await run();
+    expect(await readFile(exeFile, "utf8")).toBe(OLD);
+    expect(await deployFolder()).toEqual(["webdemo"]);
+    expect(recovery?.message).toMatch(/put the aside file back: exeFile is a kept release/);
+  });
+
+  it("recovers from a record that is a folder (EISDIR) without a journal line to go by", async () => {
+    await rm(exeFile);
+    await mkdir(record.file, { recursive: true });
+    const recovery = await run();
+    expect(await readFile(exeFile, "utf8")).toBe(OLD);
+    expect(recovery?.message).toMatch(/EISDIR/);
+    expect((await journalEntries()).at(-1)).toMatchObject({
+      op: "recover",
+      outcome: "interrupted",
+    });
+    expect(record.read()).toEqual({ state: "none" });
+    await expect(run()).resolves.toBeUndefined();
   });
 });
