@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
 import { FailureLimiter } from "./auth/failure-limiter.js";
 import type { Trust } from "./auth/identify.js";
@@ -7,6 +8,7 @@ import { ReplayStore } from "./auth/replay-store.js";
 import type { Config } from "./config/load-config.js";
 import { lockDataDir } from "./data-lock.js";
 import { Journal } from "./journal/journal.js";
+import { clientAddress } from "./net/client-address.js";
 import { trustedProxies } from "./net/trusted-proxies.js";
 import { AppRuntime } from "./runtime/app-runtime.js";
 
@@ -20,9 +22,13 @@ export class Receiver {
   readonly apps = new Map<string, AppRuntime>();
   /** Addresses that keep failing authentication get 429 for a while. */
   readonly failures: FailureLimiter;
+  /** Who is asking: the socket peer, or the client a trusted proxy names (trustProxy). */
+  readonly clientAddress: (req: IncomingMessage) => string;
 
   constructor(readonly config: Config) {
     this.failures = new FailureLimiter(config.auth.maxFailuresPerMinute);
+    const trustProxy = trustedProxies(config.trustProxy);
+    this.clientAddress = (req) => clientAddress(req, trustProxy);
     const github = config.auth.github;
     this.trust = {
       keys: loadKeys(config),
@@ -37,7 +43,6 @@ export class Receiver {
       idleTimeoutMs: config.uploadIdleTimeoutMs,
       minBytesPerSecond: config.uploadMinRate,
     };
-    const trustProxy = trustedProxies(config.trustProxy);
     for (const app of config.apps.values())
       this.apps.set(
         app.name,

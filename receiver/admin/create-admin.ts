@@ -37,7 +37,12 @@ export function createAdmin(receiver: Receiver): Hono<AdminEnv> {
   admin.use("*", adminHeaders(), readSession(sessions));
 
   admin.get("/login", showLogin(sessions));
-  admin.post("/login", limitLogins(), csrf, signIn(sessions, settings.passwordHash));
+  admin.post(
+    "/login",
+    limitLogins(receiver.clientAddress),
+    csrf,
+    signIn(sessions, settings.passwordHash),
+  );
   admin.post("/logout", call, csrf, signOut(sessions));
 
   admin.get("/", page, dashboard(receiver, meter));

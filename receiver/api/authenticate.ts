@@ -19,7 +19,7 @@ declare module "hono" {
 // byte of the body is read; sets the caller and the app's runtime on the context.
 export function authenticate(receiver: Receiver, op: Op): MiddlewareHandler<ApiEnv> {
   return async function authenticateRequest(c, next) {
-    const address = c.env.incoming.socket.remoteAddress ?? "";
+    const address = receiver.clientAddress(c.env.incoming);
     const wait = receiver.failures.retryAfter(address);
     if (wait) {
       throw new HttpError(

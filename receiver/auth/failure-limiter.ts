@@ -1,6 +1,8 @@
-// A client that keeps presenting bad tokens is guessing or broken: after `max`
-// failures within a window its address gets 429 at once, before any token work,
-// until the window has passed. Successes do not count.
+// A client that keeps presenting bad credentials (tokens, the admin password, Basic
+// users) is guessing or broken: after `max` failures within a window its address gets
+// 429 at once, before any checking, until the window has passed. Successes do not
+// count. One class for every limit; each caller keys it by the client's address
+// (net/client-address.ts), never by a proxy's.
 export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();
 
@@ -17,11 +19,19 @@ export class FailureLimiter {
     return Math.max(1, Math.ceil((recent[0]! + this.windowMs - Date.now()) / 1000));
   }
 
-  fail(address: string): void {
+  /** Counts a failure; the answer takes it back (an attempt that turned out good). */
+  fail(address: string): () => void {
+    const at = Date.now();
     const recent = this.recent(address);
-    recent.push(Date.now());
+    recent.push(at);
     this.failures.set(address, recent.slice(-this.max));
     if (this.failures.size > 10_000) this.forgetOld();
+    return () => {
+      const list = this.failures.get(address);
+      const index = list?.lastIndexOf(at) ?? -1;
+      if (index >= 0) list!.splice(index, 1);
+      if (list?.length === 0) this.failures.delete(address);
+    };
   }
 
   private recent(address: string): number[] {

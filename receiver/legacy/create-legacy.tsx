@@ -48,7 +48,7 @@ export function createLegacy(receiver: Receiver): Hono<ApiEnv> {
       if (!methods.includes(c.req.method)) return notAllowed(c, rt, link, methods);
       const actor = await signIn(
         c.req.header("authorization"),
-        c.env.incoming.socket.remoteAddress ?? "",
+        receiver.clientAddress(c.env.incoming),
         rt.config.legacy!.users,
       );
       const who: Who = { actor, legacy: true };

@@ -21,6 +21,8 @@ interface Send {
   body?: Buffer;
   /** Announce this Content-Length and send the headers only. */
   headersOnly?: number;
+  /** An X-Forwarded-For header, as a proxy in front would send it. */
+  forwardedFor?: string;
 }
 
 // One request through node:http, which (unlike fetch) can pick the source address and
@@ -29,6 +31,7 @@ function send(api: string, o: Send = {}): Promise<CallResult> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = {};
     if (o.token) headers.authorization = `Bearer ${o.token}`;
+    if (o.forwardedFor) headers["x-forwarded-for"] = o.forwardedFor;
     if (o.body || o.headersOnly !== undefined) {
       headers["content-type"] = "application/octet-stream";
       headers["x-hotswap-sha256"] = sha256(o.body ?? "");
@@ -121,6 +124,49 @@ describe("failed authentications from one address are limited (maxFailuresPerMin
   it("never logged a token", async () => {
     await scene.rx.stop();
     scene.expectNoTokenLogged();
+  });
+});
+
+describe("behind a TLS proxy listed in trustProxy, each client has its own limit", () => {
+  let scene: Scene;
+  const bad = () => scene.track(hs256(goodClaims("status"), { alg: "HS256", kid: "nobody" }));
+  const good = () => scene.track(hs256(goodClaims("status")));
+  const PROXY = "127.0.0.1"; // in trustProxy
+  const STRANGER = "127.0.0.9"; // not
+
+  beforeAll(async () => {
+    scene = await Scene.start({
+      auth: { maxFailuresPerMinute: 3 },
+      config: { trustProxy: [PROXY] },
+    });
+  });
+  afterAll(() => scene?.stop());
+
+  it("one client's bad tokens lock that client out, not the proxy and not the next client", async () => {
+    const guesser = { from: PROXY, forwardedFor: "203.0.113.7" };
+    for (let i = 0; i < 3; i++)
+      expectRefusal(await send(scene.rx.api, { token: bad(), ...guesser }), 401, "ERR_UNKNOWN_KEY");
+    expectLimited(await send(scene.rx.api, { token: good(), ...guesser }));
+    const ci = { from: PROXY, forwardedFor: "198.51.100.20" };
+    expect((await send(scene.rx.api, { token: good(), ...ci })).status).toBe(200);
+    // A client that writes its own X-Forwarded-For before the proxy appends: the right-most
+    // entry not in trustProxy is the one the proxy saw, so the forgery changes nothing.
+    const forged = { from: PROXY, forwardedFor: "10.9.9.9, 203.0.113.7" };
+    expectLimited(await send(scene.rx.api, { token: good(), ...forged }));
+  });
+
+  it("a peer outside trustProxy cannot dodge the limit by writing X-Forwarded-For", async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await send(scene.rx.api, {
+        token: bad(),
+        from: STRANGER,
+        forwardedFor: `192.0.2.${i}`,
+      });
+      expectRefusal(r, 401, "ERR_UNKNOWN_KEY");
+    }
+    expectLimited(
+      await send(scene.rx.api, { token: good(), from: STRANGER, forwardedFor: "192.0.2.99" }),
+    );
   });
 });
 
