@@ -1,38 +1,102 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { copyDurable } from "../staging/copy-durable.js";
+import * as fsp from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
+import { createLog, type Log } from "../log.js";
 import type { ReleaseInfo, VersionInfo } from "../protocol.js";
+import { copyDurable } from "../staging/copy-durable.js";
 import { fsyncDir } from "../staging/fsync-dir.js";
 
 const ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/;
 
+const releaseSchema = z.object({
+  id: z.string().regex(ID),
+  keptAt: z.iso.datetime(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+  mtime: z.string(),
+  version: z.string().optional(),
+  fileVersion: z.string().optional(),
+  productVersion: z.string().optional(),
+  productName: z.string().optional(),
+}) satisfies z.ZodType<ReleaseInfo>;
+
+export interface ReleasesOptions {
+  /** Where a release that could not be read or removed is reported. */
+  log?: Log;
+  /** The removal, so tests can make one fail. */
+  rm?: typeof fsp.rm;
+}
+
 // The kept copies of earlier exeFiles: data/releases/<app>/<id>/<exe name> with
 // a meta.json beside it. The file keeps its name so Windows still sees an .exe.
 export class Releases {
+  private readonly log: Log;
+  private readonly rm: typeof fsp.rm;
+
   constructor(
     readonly dir: string,
     private readonly exeName: string,
-  ) {}
+    options: ReleasesOptions = {},
+  ) {
+    this.log = options.log ?? createLog("releases");
+    this.rm = options.rm ?? fsp.rm;
+  }
 
   fileOf(release: ReleaseInfo): string {
     return join(this.dir, release.id, this.exeName);
   }
 
-  /** Most recently replaced first. */
+  /**
+   * Most recently replaced first. No releases folder means none yet; any other
+   * failure to read it throws, so "cannot tell" never reads as "none".
+   */
   async list(): Promise<ReleaseInfo[]> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const names = await this.names();
     const releases: ReleaseInfo[] = [];
     for (const name of names.filter((n) => ID.test(n))) {
-      try {
-        releases.push(
-          JSON.parse(await readFile(join(this.dir, name, "meta.json"), "utf8")) as ReleaseInfo,
-        );
-      } catch {
-        // half-written by a crash: not a release
-      }
+      const release = await this.readMeta(name);
+      if (release) releases.push(release);
     }
     return releases.sort((a, b) => b.keptAt.localeCompare(a.keptAt) || b.id.localeCompare(a.id));
+  }
+
+  private async names(): Promise<string[]> {
+    try {
+      return await readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw new Error(`cannot read the releases folder ${this.dir}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  // A folder whose meta is missing, torn or not a release's (its id must be the
+  // folder's own) is not a release; one that cannot be read at all is an error.
+  private async readMeta(name: string): Promise<ReleaseInfo | undefined> {
+    const file = join(this.dir, name, "meta.json");
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.log("warn", `${file} is not JSON: not counted as a release`);
+      return undefined;
+    }
+    const parsed = releaseSchema.safeParse(value);
+    if (!parsed.success || parsed.data.id !== name) {
+      this.log("warn", `${file} does not describe release ${name}: not counted as a release`);
+      return undefined;
+    }
+    return parsed.data;
   }
 
   /** Looks a release up by exact id; ids never reach the file system otherwise. */
@@ -62,7 +126,7 @@ export class Releases {
     await mkdir(tmp, { recursive: true });
     const file = join(tmp, this.exeName);
     if ((await copyDurable(exeFile, file)) !== info.sha256) {
-      await rm(tmp, { recursive: true, force: true });
+      await this.rm(tmp, { recursive: true, force: true });
       throw new Error(`${exeFile} changed while it was being kept; try again`);
     }
     await writeFile(join(tmp, "meta.json"), JSON.stringify(release, null, 2));
@@ -71,16 +135,31 @@ export class Releases {
     return release;
   }
 
-  /** Keeps the newest `count`, and never the ones named in `protect`. */
-  async prune(count: number, protect: string[] = []): Promise<void> {
+  /**
+   * Keeps the newest `count`, and never the ones named in `protect`; returns how
+   * many releases were removed. One that cannot be removed is logged, not counted.
+   */
+  async prune(count: number, protect: string[] = []): Promise<number> {
     const all = await this.list();
+    let removed = 0;
     for (const release of all.slice(count)) {
-      if (!protect.includes(release.id))
-        await rm(join(this.dir, release.id), { recursive: true, force: true });
+      if (protect.includes(release.id)) continue;
+      if (await this.remove(release.id, `release ${release.id}`)) removed++;
     }
-    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
-      if (name.startsWith(".tmp-"))
-        await rm(join(this.dir, name), { recursive: true, force: true });
+    for (const name of await this.names()) {
+      if (name.startsWith(".tmp-")) await this.remove(name, "the half-kept folder");
+    }
+    return removed;
+  }
+
+  private async remove(name: string, what: string): Promise<boolean> {
+    const path = join(this.dir, name);
+    try {
+      await this.rm(path, { recursive: true, force: true });
+      return true;
+    } catch (error) {
+      this.log("warn", `could not remove ${what} (${path}): ${(error as Error).message}`);
+      return false;
     }
   }
 }

@@ -97,8 +97,68 @@ describe("prune", () => {
   });
 
   it("does nothing when there is no releases folder yet", async () => {
-    await releases.prune(1);
+    expect(await releases.prune(1)).toBe(0);
     expect(await releases.list()).toEqual([]);
+  });
+
+  it("counts only what it removed and logs what it could not remove", async () => {
+    const kept: ReleaseInfo[] = [];
+    for (const content of ["a", "b", "c"]) {
+      if (kept.length) await nextMillisecond(kept.at(-1)!);
+      kept.push(await keep(content));
+    }
+    const [a, b] = kept;
+    const logged: string[] = [];
+    const stubborn = new Releases(releases.dir, basename(exeFile), {
+      log: (level, message) => logged.push(`${level} ${message}`),
+      rm: async (path, options) => {
+        if (String(path).endsWith(a!.id)) throw new Error("EBUSY: resource busy or locked");
+        return rm(path, options);
+      },
+    });
+    expect(await stubborn.prune(1)).toBe(1);
+    expect((await releases.list()).map((r) => r.id)).toEqual([kept[2]!.id, a!.id]);
+    expect(await releases.find(b!.id)).toBeUndefined();
+    expect(logged).toEqual([
+      expect.stringMatching(`warn could not remove release ${a!.id}.*EBUSY`),
+    ]);
+  });
+});
+
+describe("list", () => {
+  it("reports a releases path it cannot read (a file: ENOTDIR) instead of finding none", async () => {
+    await mkdir(join(dir, "data", "releases"), { recursive: true });
+    await writeFile(releases.dir, "not a folder");
+    await expect(releases.list()).rejects.toThrow(/cannot read the releases folder .*ENOTDIR/);
+    await expect(releases.prune(1)).rejects.toThrow(/ENOTDIR/);
+  });
+
+  it("reports a meta.json it cannot read (a folder: EISDIR)", async () => {
+    await keep("good");
+    await mkdir(join(releases.dir, "20240101T000000Z-0123456789ab", "meta.json"), {
+      recursive: true,
+    });
+    await expect(releases.list()).rejects.toThrow(/meta\.json.*EISDIR/);
+  });
+
+  it("does not count a meta of the wrong shape, or another folder's, as a release", async () => {
+    const good = await keep("good");
+    const logged: string[] = [];
+    const watched = new Releases(releases.dir, basename(exeFile), {
+      log: (_, message) => logged.push(message),
+    });
+    const other = "20240101T000000Z-0123456789ab";
+    await mkdir(join(releases.dir, other));
+    await writeFile(join(releases.dir, other, "meta.json"), JSON.stringify(good));
+    const wrong = "20240101T000001Z-0123456789ab";
+    await mkdir(join(releases.dir, wrong));
+    await writeFile(
+      join(releases.dir, wrong, "meta.json"),
+      JSON.stringify({ ...good, id: wrong, sha256: 42 }),
+    );
+    expect((await watched.list()).map((r) => r.id)).toEqual([good.id]);
+    expect(logged).toHaveLength(2);
+    expect(logged.join("\n")).toContain(`does not describe release ${other}`);
   });
 });
 
