@@ -17,6 +17,19 @@ export async function appStatus(rx: ReceiverProcess): Promise<AppStatus> {
   return (await call(rx.api, "/v1/apps/webdemo", { token })).json as AppStatus;
 }
 
+/**
+ * The gate's hotswap_gate_held_requests_total from GET /metrics: every request that
+ * ever waited in the hold queue (for a hold, or for a server to come up).
+ */
+export async function heldTotal(rx: ReceiverProcess): Promise<number> {
+  const text = await (await fetch(`${rx.api}/metrics`)).text();
+  const line = text
+    .split("\n")
+    .find((l) => l.startsWith('hotswap_gate_held_requests_total{app="webdemo"} '));
+  if (line === undefined) throw new Error(`no hotswap_gate_held_requests_total in:\n${text}`);
+  return Number(line.split(" ").at(-1));
+}
+
 /** The steps that ended well, in order. */
 export const stepsDone = (events: StreamEvent[]) =>
   events.filter((e): e is StepEvent => e.type === "step" && e.state === "done").map((e) => e.step);
