@@ -76,7 +76,7 @@ export async function runSwap(
     after: now,
     holdMs: outcome.holdMs,
     durationMs,
-    error: outcome.error,
+    error: outcome.ok ? undefined : outcome.error,
   });
   // Only now is the swap over: a crash before this line is found and journaled at the next start.
   rt.record.clear();
@@ -89,12 +89,15 @@ export async function runSwap(
     holdMs: outcome.holdMs,
     durationMs,
   };
-  if (outcome.ok) return { ...common, ok: true, version: now as VersionInfo };
+  if (outcome.ok) {
+    if (!now) throw new Error(`exeFile ${app.exeFile} is missing after a swap that succeeded`);
+    return { ...common, ok: true, version: now };
+  }
   return {
     ...common,
     ok: false,
     version: now,
-    error: outcome.error!,
+    error: outcome.error,
     rolledBack: outcome.rolledBack ?? false,
     ...(outcome.output ? { output: outcome.output } : {}),
   };

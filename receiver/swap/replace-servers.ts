@@ -4,18 +4,12 @@ import { drainRequests } from "./drain-requests.js";
 import { rollBack } from "./roll-back.js";
 import { stepper } from "./step.js";
 import { swapExe } from "./swap-exe.js";
-import {
-  attempt,
-  failed,
-  healthCheckFailed,
-  type SwapContext,
-  type SwapOutcome,
-} from "./swap-parts.js";
+import { attempt, failed, healthCheckFailed, type SwapContext, type Unheld } from "./swap-parts.js";
 
 // What happens while requests are held: unload the servers (after in-flight
 // requests finish), swap the file, reload the servers; if they fail their
 // health check, the kept release goes back in.
-export async function replaceServers(cx: SwapContext): Promise<Omit<SwapOutcome, "holdMs">> {
+export async function replaceServers(cx: SwapContext): Promise<Unheld> {
   const { app, pool, kept, note, emit } = cx;
   const step = stepper(emit);
 

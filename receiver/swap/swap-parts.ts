@@ -41,14 +41,29 @@ export interface SwapRun {
   previous: VersionInfo | null;
 }
 
-export interface SwapOutcome {
-  ok: boolean;
+/** How a swap ended: the new version serves, or it does not and the error says why. */
+export type SwapOutcome = SwapDone | SwapFailed;
+
+export interface SwapDone {
+  ok: true;
   holdMs: number;
   kept?: ReleaseInfo;
-  error?: ErrorInfo;
+}
+
+export interface SwapFailed {
+  ok: false;
+  holdMs: number;
+  kept?: ReleaseInfo;
+  error: ErrorInfo;
   rolledBack?: boolean;
+  /** The new servers' last output lines, when they failed to start. */
   output?: string[];
 }
+
+/** An outcome before the hold's length is known. */
+export type Unheld<T extends SwapOutcome = SwapOutcome> = T extends unknown
+  ? Omit<T, "holdMs">
+  : never;
 
 /** One swap under way: its parts, what it keeps, how it reports and notes progress. */
 export interface SwapContext extends SwapParts {
@@ -62,8 +77,8 @@ export const failed = (
   kept: ReleaseInfo | undefined,
   code: string,
   message: string,
-  extra: Partial<SwapOutcome> = {},
-): Omit<SwapOutcome, "holdMs"> => ({ ok: false, kept, error: { code, message }, ...extra });
+  extra: Pick<SwapFailed, "rolledBack" | "output"> = {},
+): Unheld<SwapFailed> => ({ ok: false, kept, error: { code, message }, ...extra });
 
 /** What a failed start of new servers says: the reason, and their last output lines. */
 export function healthCheckFailed(error: Error, pool: Pool): { message: string; output: string[] } {
