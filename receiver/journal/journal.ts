@@ -63,14 +63,21 @@ export class Journal {
     return written;
   }
 
-  /** A deploy's logged events, with every event logged so far written. */
+  /**
+   * A deploy's logged events, with every event logged so far written; undefined
+   * when it has no log. A log that exists but cannot be read throws, naming it.
+   */
   async readLog(deployId: string): Promise<string | undefined> {
     if (!/^[A-Za-z0-9-]+$/.test(deployId)) return undefined;
     await this.deployLogs.get(deployId)?.idle();
+    const file = join(this.logs, `${deployId}.ndjson`);
     try {
-      return await readFile(join(this.logs, `${deployId}.ndjson`), "utf8");
-    } catch {
-      return undefined;
+      return await readFile(file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new Error(`cannot read the event log ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 

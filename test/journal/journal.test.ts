@@ -2,7 +2,7 @@
 // when they resolve; a failure is logged even when nobody waits for it; a deploy's
 // event log reads back whole; a torn line from a crash costs no later entry.
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -107,5 +107,13 @@ describe("Journal", () => {
     expect(events.map((e) => e.message ?? e.type)).toEqual([...steps, "result"]);
     expect(await journal.readLog("d-unknown")).toBeUndefined();
     expect(await journal.readLog("../journal")).toBeUndefined();
+  });
+
+  it("reports an event log it cannot read (EISDIR) instead of finding none", async () => {
+    const file = join(journal.logs, "d-2.ndjson");
+    await mkdir(file);
+    await expect(journal.readLog("d-2")).rejects.toThrow(
+      `cannot read the event log ${file}: EISDIR`,
+    );
   });
 });

@@ -33,7 +33,9 @@ export function logPage(receiver: Receiver): Handler<AdminEnv> {
     const entries = (await receiver.journal.recent(undefined, 5000)).filter(
       (e) => e.deployId === deployId,
     );
-    const text = await receiver.journal.readLog(deployId);
+    const text = await receiver.journal.readLog(deployId).catch((error: Error) => {
+      throw new AdminError(500, "ERR_JOURNAL_READ", error.message);
+    });
     if (!entries.length && text === undefined) {
       throw new AdminError(
         404,
