@@ -1,16 +1,26 @@
 import { readFile } from "node:fs/promises";
 import { uptime } from "node:os";
+import { z } from "zod";
+import { createLog, type Log } from "../log.js";
 import { forceStop } from "./kill.js";
 import { writePidFile, type PidRecord } from "./pid-file.js";
+
+const pidRecordSchema = z.object({
+  pid: z.number().int().positive(),
+  exe: z.string().min(1),
+  startedAt: z.string(),
+  instance: z.number().int().nonnegative(),
+  port: z.number().int().nonnegative(),
+}) satisfies z.ZodType<PidRecord>;
 
 // A receiver killed with SIGKILL leaves its servers running, holding ports and
 // serving an exe that may be about to change. The next receiver calls this before it
 // starts any: it kills what the pid file lists, but only processes that are still
 // the recorded program, never an unrelated process that got the same pid.
-export async function reapStale(pidFile: string): Promise<number> {
+export async function reapStale(pidFile: string, log: Log = createLog("pool")): Promise<number> {
   let records: PidRecord[];
   try {
-    records = parse(await readFile(pidFile, "utf8"));
+    records = parse(pidFile, await readFile(pidFile, "utf8"), log);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
     throw error;
@@ -23,19 +33,32 @@ export async function reapStale(pidFile: string): Promise<number> {
   return killed;
 }
 
-// A half-written or hand-edited file must not stop the receiver from starting.
-function parse(text: string): PidRecord[] {
+// A half-written or hand-edited file must not stop the receiver from starting,
+// but it is said out loud: servers it listed may still run and hold their ports.
+// Each record that is whole is still reaped; the rest are named and skipped.
+function parse(pidFile: string, text: string, log: Log): PidRecord[] {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value.filter(isRecord) : [];
-  } catch {
+    value = JSON.parse(text);
+  } catch (error) {
+    log("warn", `${pidFile} is damaged (${(error as Error).message}): no servers to stop from it`);
     return [];
   }
-}
-
-function isRecord(value: unknown): value is PidRecord {
-  const r = value as Partial<PidRecord> | null;
-  return typeof r?.pid === "number" && r.pid > 0 && typeof r.exe === "string";
+  if (!Array.isArray(value)) {
+    log("warn", `${pidFile} is damaged (not a list): no servers to stop from it`);
+    return [];
+  }
+  const records: PidRecord[] = [];
+  value.forEach((item, i) => {
+    const parsed = pidRecordSchema.safeParse(item);
+    if (parsed.success) records.push(parsed.data);
+    else
+      log(
+        "warn",
+        `${pidFile}: record ${i} is damaged (${z.prettifyError(parsed.error).replace(/\n\s*/g, "; ")}): skipped ${JSON.stringify(item)?.slice(0, 200)}`,
+      );
+  });
+  return records;
 }
 
 // Linux shows a process's command line, so the check is exact: the exe (or, for a

@@ -56,11 +56,39 @@ describe("reapStale", () => {
     expect(isAlive(pid)).toBe(true);
   });
 
-  it("answers 0 for a missing or unreadable file", async () => {
-    expect(await reapStale(join(app.dir, "missing.json"))).toBe(0);
+  it("answers 0 for a missing file, quietly", async () => {
+    const logged: string[] = [];
+    expect(await reapStale(join(app.dir, "missing.json"), (_, m) => logged.push(m))).toBe(0);
+    expect(logged).toEqual([]);
+  });
+
+  it.each([
+    ["not JSON", "[{not json", /garbled\.json is damaged \(.*JSON/],
+    ["not a list", '{"pid": 1}', /garbled\.json is damaged \(not a list\)/],
+  ])("warns about a file that is %s, then answers 0", async (_, text, warning) => {
     const garbled = join(app.dir, "garbled.json");
-    await writeFile(garbled, "[{not json");
-    expect(await reapStale(garbled)).toBe(0);
+    await writeFile(garbled, text);
+    const logged: string[] = [];
+    expect(await reapStale(garbled, (level, m) => logged.push(`${level} ${m}`))).toBe(0);
+    expect(logged).toEqual([expect.stringMatching(/^warn /)]);
+    expect(logged[0]).toMatch(warning);
+  });
+
+  it("warns about a damaged record and still reaps the whole ones", async () => {
+    const pidFile = join(app.dir, "pids.json");
+    const pid = orphan(app.exe);
+    await waitFor(
+      "the orphan to run the exe",
+      async () =>
+        process.platform !== "linux" ||
+        (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).includes(app.exe),
+    );
+    const damaged = { ...recordOf(pid, app.exe), pid: "12" };
+    await writeFile(pidFile, JSON.stringify([damaged, recordOf(pid, app.exe)]));
+    const logged: string[] = [];
+    expect(await reapStale(pidFile, (level, m) => logged.push(`${level} ${m}`))).toBe(1);
+    await waitFor("the orphan to die", () => !isAlive(pid));
+    expect(logged).toEqual([expect.stringMatching(/^warn .*record 0 is damaged .*pid.*"12"/)]);
   });
 
   it("finds in a pool's pid file exactly the live children", async () => {
