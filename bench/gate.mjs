@@ -2,7 +2,7 @@
 // keep-alive reverse proxy to the same app (one worker: the receiver is one Node
 // process). Load comes from wrk in its own process; every run is bounded by -d.
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -23,9 +23,12 @@ const SECONDS = Number(process.env.BENCH_GATE_SECONDS ?? 8);
 const CONNECTIONS = 32;
 // BENCH_BASELINE=DIR (a checkout of an earlier commit, with its dist/ built): its gate runs
 // beside this one, interleaved, so a change in the gate is measured before and after
-// in the same run.
+// in the same run. Commits before the rename built dist/receiver/cli.js.
 const BASELINE = process.env.BENCH_BASELINE
-  ? resolve(process.env.BENCH_BASELINE, "dist/receiver/cli.js")
+  ? (["dist/receiver/cli.mjs", "dist/receiver/cli.js"]
+      .map((file) => resolve(process.env.BENCH_BASELINE, file))
+      .find((file) => existsSync(file)) ??
+    resolve(process.env.BENCH_BASELINE, "dist/receiver/cli.mjs"))
   : undefined;
 const PATHS = ["direct", "gate", "nginx", ...(BASELINE ? ["baseline"] : [])];
 

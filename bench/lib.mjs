@@ -18,7 +18,7 @@ import { join, resolve } from "node:path";
 import { SignJWT } from "jose";
 
 export const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
-const CLI = resolve("dist/receiver/cli.js");
+const CLI = resolve("dist/receiver/cli.mjs");
 
 export function tempDir(name) {
   return mkdtempSync(join(tmpdir(), `hotswap-bench-${name}-`));

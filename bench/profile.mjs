@@ -1,9 +1,9 @@
-// `node bench/profile.mjs PROFILE.cpuprofile [dist/receiver/cli.js]`: where a receiver
+// `node bench/profile.mjs PROFILE.cpuprofile [dist/receiver/cli.mjs]`: where a receiver
 // spent its busy time, by source file of the bundle (esbuild's "// path" comments) and
 // by receiver function (inclusive). Profiles come from BENCH_CPU_PROF=DIR npm run bench.
 import { readFileSync } from "node:fs";
 
-const [file, bundle = "dist/receiver/cli.js"] = process.argv.slice(2);
+const [file, bundle = "dist/receiver/cli.mjs"] = process.argv.slice(2);
 if (!file) {
   console.error("usage: node bench/profile.mjs PROFILE.cpuprofile [BUNDLE]");
   process.exit(2);

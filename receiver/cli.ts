@@ -25,7 +25,7 @@ Options:
 Exit codes: 0 ok, 1 runtime error, 2 bad config or usage.
 `;
 
-// The one entry point of dist/receiver/cli.js: parse, dispatch, and turn every
+// The one entry point of dist/receiver/cli.mjs: parse, dispatch, and turn every
 // failure into one clear line and an exit code.
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({

@@ -1,5 +1,9 @@
 // Bundles the action and the receiver into dist/: one ESM file each that runs with
 // plain `node` and no node_modules beside it. Deterministic, so CI can diff it.
+// The receiver is dist/receiver/cli.mjs: an admin copies it alone, with no
+// package.json saying "type": "module" beside it, and Node 20.0–20.18 (no module
+// detection) would read an ESM cli.js as CommonJS. The action stays index.js: it
+// runs inside this repository, whose package.json makes it ESM.
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -40,6 +44,7 @@ const bundles = {
       ...common,
       entryPoints: { cli: "receiver/cli.ts" },
       outdir: "dist/receiver",
+      outExtension: { ".js": ".mjs" },
       banner: { js: `#!/usr/bin/env node\n${requireShim}` },
     }),
 };
@@ -51,7 +56,8 @@ if (only && !(only in bundles)) {
 }
 // Each output file is written beside its target and renamed over it, so a test
 // or demo running the bundle at the same moment never sees it missing or half
-// written; files the build no longer makes are removed.
+// written; files the build no longer makes (such as the old dist/receiver/cli.js)
+// are removed.
 async function write(name) {
   const { outputFiles } = await bundles[name]();
   const dir = join("dist", name);

@@ -2,7 +2,7 @@
 //
 // 1. A temp folder becomes a "server": a demo app v1 (a node script answering
 //    "hello from v1"), a hotswap.yaml with a fresh secret, and the bundled receiver
-//    (dist/receiver/cli.js) running 2 instances of the app behind its gate.
+//    (dist/receiver/cli.mjs) running 2 instances of the app behind its gate.
 // 2. A steady client keeps sending requests through the gate.
 // 3. The bundled GitHub Action (dist/action/index.js) is run as the runner runs it
 //    (INPUT_* variables, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) to deploy v2.
@@ -44,7 +44,7 @@ process.on("SIGTERM", () => process.exit(0));
 
 // Starts the receiver and learns its ports from its log: the config asks for free ones.
 async function startReceiver() {
-  const cli = join(root, "dist/receiver/cli.js");
+  const cli = join(root, "dist/receiver/cli.mjs");
   receiver = spawn(process.execPath, [cli, "--config", "hotswap.yaml"], {
     cwd: dir,
     env: { ...process.env, HOTSWAP_SECRET: secret },

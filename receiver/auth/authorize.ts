@@ -37,20 +37,22 @@ export async function authorize(
   }
   if (p.via === "key") {
     // An app with an auth block admits only the key ids it lists.
-    if (app.auth && !app.auth.keys?.includes(p.keyId!))
+    if (app.auth && !app.auth.keys?.includes(p.keyId))
       throw new AuthError(
         "ERR_KEY_NOT_ALLOWED",
         `apps.${app.name}.auth.keys does not list "${p.keyId}"`,
       );
   } else {
-    checkGithubPolicy(p.github!, github!, "auth.github", true);
+    // identify() accepts an ID token only when auth.github is configured.
+    if (!github) throw new AuthError("ERR_OIDC_OFF", "auth.github is not configured");
+    checkGithubPolicy(p.github, github, "auth.github", true);
     if (app.auth && !app.auth.github)
       throw new AuthError(
         "ERR_OIDC_POLICY",
         `apps.${app.name}.auth has no github policy: keyless deploys of this app are off`,
       );
     if (app.auth?.github)
-      checkGithubPolicy(p.github!, app.auth.github, `apps.${app.name}.auth.github`, false);
+      checkGithubPolicy(p.github, app.auth.github, `apps.${app.name}.auth.github`, false);
   }
   if (replay.has(p.jti)) throw new AuthError("ERR_REPLAYED");
   // Tokens pass until exp plus the clock tolerance: remember the jti at least that long.

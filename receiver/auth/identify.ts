@@ -9,18 +9,30 @@ import { MAX_TOKEN_BYTES, verifyKeyToken } from "./verify-key-token.js";
 import { verifyOidcToken } from "./verify-oidc-token.js";
 
 /** Who is calling, once their token has verified: the same shape for both token kinds. */
-export interface Principal {
-  via: "key" | "github";
-  keyId?: string;
+/** Who made a call, by the kind of token that proved it. */
+export type Principal = KeyPrincipal | GithubPrincipal;
+
+interface PrincipalBase {
   jti: string;
   exp: number;
   /** What the token allows: its claims (key mode) or its bound audience (OIDC). */
   app: string;
   op: Op;
   sha256?: string;
-  /** The workflow's claims, for the policy (OIDC only). */
-  github?: GithubClaims;
   who: NonNullable<JournalEntry["who"]>;
+}
+
+/** A token the action signed with one of auth.keys. */
+export interface KeyPrincipal extends PrincipalBase {
+  via: "key";
+  keyId: string;
+}
+
+/** A GitHub Actions ID token (keyless). */
+export interface GithubPrincipal extends PrincipalBase {
+  via: "github";
+  /** The workflow's claims, for the policy. */
+  github: GithubClaims;
 }
 
 export interface Trust {

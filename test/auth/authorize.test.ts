@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { authorize } from "../../receiver/auth/authorize.js";
-import type { Principal } from "../../receiver/auth/identify.js";
+import type { KeyPrincipal } from "../../receiver/auth/identify.js";
 import { ReplayStore } from "../../receiver/auth/replay-store.js";
 import { loadConfig, type AppConfig } from "../../receiver/config/load-config.js";
 import type { Op } from "../../receiver/protocol.js";
@@ -59,7 +59,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function principal(overrides: Partial<Principal> = {}): Principal {
+function principal(overrides: Partial<KeyPrincipal> = {}): KeyPrincipal {
   return {
     via: "key",
     keyId: "ci",
@@ -104,7 +104,7 @@ describe("authorize", () => {
       ).resolves.toBeUndefined();
   });
 
-  it.each<[string, Partial<Principal>, Req, string, number]>([
+  it.each<[string, Partial<KeyPrincipal>, Req, string, number]>([
     ["another app", { app: "otherapp" }, {}, "ERR_WRONG_APP", 403],
     ["another app, differing in case only", { app: "WebDemo" }, {}, "ERR_WRONG_APP", 403],
     ["another op", { op: "upload" }, {}, "ERR_WRONG_OP", 403],

@@ -1,4 +1,4 @@
-// The bundled receiver CLI run as an admin runs it: `node dist/receiver/cli.js …`.
+// The bundled receiver CLI run as an admin runs it: `node dist/receiver/cli.mjs …`.
 // Usage, the helper commands, and bad configs that must stop it before anything starts.
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
 import { access, chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";

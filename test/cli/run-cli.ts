@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { resolve } from "node:path";
 
-export const CLI = resolve("dist/receiver/cli.js");
+export const CLI = resolve("dist/receiver/cli.mjs");
 
 export interface CliRun {
   code: number | null;
@@ -20,7 +20,7 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
-// Runs the bundled receiver the way an admin does (`node dist/receiver/cli.js …`)
+// Runs the bundled receiver the way an admin does (`node dist/receiver/cli.mjs …`)
 // and collects what it printed and how it exited.
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };

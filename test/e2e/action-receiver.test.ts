@@ -1,5 +1,5 @@
 // The shipped action (dist/action/index.js), run the way the GitHub runner runs it, against
-// the shipped receiver (dist/receiver/cli.js) with real servers behind a real gate: what a
+// the shipped receiver (dist/receiver/cli.mjs) with real servers behind a real gate: what a
 // user sees in the workflow log, the step's outputs and the job summary, and what the
 // server ends up serving.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -16,7 +16,7 @@ interface Run {
   ready: boolean;
 }
 
-// Runs `node dist/receiver/cli.js --config F` until it exits or says it is ready
+// Runs `node dist/receiver/cli.mjs --config F` until it exits or says it is ready
 // (then it is stopped): bounded either way.
 function runReceiver(configFile: string, maxMs = 20_000): Promise<Run> {
   return new Promise((resolve) => {

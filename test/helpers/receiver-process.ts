@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { waitFor } from "./wait-for.js";
 import { receiverEnv } from "./workspace.js";
 
-export const RECEIVER_CLI = resolve("dist/receiver/cli.js");
+export const RECEIVER_CLI = resolve("dist/receiver/cli.mjs");
 
 export interface ReceiverProcess {
   child: ChildProcess;
@@ -21,7 +21,7 @@ export interface ReceiverProcess {
 const running = new Set<ChildProcess>();
 process.on("exit", () => running.forEach((c) => c.kill("SIGKILL")));
 
-// Runs the bundled receiver the way an admin does, `node dist/receiver/cli.js
+// Runs the bundled receiver the way an admin does, `node dist/receiver/cli.mjs
 // --config FILE`, and learns its ports from its log once it says "ready".
 export async function startReceiver(
   configFile: string,
