@@ -1,8 +1,8 @@
-import type { z } from "zod";
+import type * as z from "../zod.js";
 import { ConfigError } from "./config-error.js";
 
 // The first issue zod found, as `key.path: reason` — one line, the one to fix first.
-export function toConfigError(file: string, error: z.ZodError): ConfigError {
+export function toConfigError(file: string, error: z.core.$ZodError): ConfigError {
   const issue = error.issues[0]!;
   const key = issue.path
     .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))

@@ -1,17 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { uptime } from "node:os";
-import { z } from "zod";
 import { createLog, type Log } from "../log.js";
+import * as z from "../zod.js";
 import { forceStop } from "./kill.js";
 import { writePidFile, type PidRecord } from "./pid-file.js";
 
 const pidRecordSchema = z.object({
-  pid: z.number().int().positive(),
-  exe: z.string().min(1),
+  pid: z.number().check(z.int(), z.positive()),
+  exe: z.string().check(z.minLength(1)),
   startedAt: z.string(),
-  instance: z.number().int().nonnegative(),
-  port: z.number().int().nonnegative(),
-}) satisfies z.ZodType<PidRecord>;
+  instance: z.number().check(z.int(), z.nonnegative()),
+  port: z.number().check(z.int(), z.nonnegative()),
+}) satisfies z.ZodMiniType<PidRecord>;
 
 // A receiver killed with SIGKILL leaves its servers running, holding ports and
 // serving an exe that may be about to change. The next receiver calls this before it

@@ -2,25 +2,25 @@ import { randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
 import { createLog, type Log } from "../log.js";
 import type { ReleaseInfo, VersionInfo } from "../protocol.js";
 import { copyDurable } from "../staging/copy-durable.js";
 import { fsyncDir } from "../staging/fsync-dir.js";
+import * as z from "../zod.js";
 
 const ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/;
 
 const releaseSchema = z.object({
-  id: z.string().regex(ID),
+  id: z.string().check(z.regex(ID)),
   keptAt: z.iso.datetime(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  size: z.number().int().nonnegative(),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  size: z.number().check(z.int(), z.nonnegative()),
   mtime: z.string(),
-  version: z.string().optional(),
-  fileVersion: z.string().optional(),
-  productVersion: z.string().optional(),
-  productName: z.string().optional(),
-}) satisfies z.ZodType<ReleaseInfo>;
+  version: z.optional(z.string()),
+  fileVersion: z.optional(z.string()),
+  productVersion: z.optional(z.string()),
+  productName: z.optional(z.string()),
+}) satisfies z.ZodMiniType<ReleaseInfo>;
 
 export interface ReleasesOptions {
   /** Where a release that could not be read or removed is reported. */

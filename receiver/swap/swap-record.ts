@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { z } from "zod";
 import type { StepName } from "../protocol.js";
+import * as z from "../zod.js";
 
-const SHA256 = z.string().regex(/^[0-9a-f]{64}$/);
+const SHA256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 const PHASES = [
   "hold",
   "unload",
@@ -17,13 +17,13 @@ const PHASES = [
 ] as const satisfies readonly Exclude<StepName, "upload" | "settle">[];
 
 const swapRecordSchema = z.object({
-  deployId: z.string().min(1),
+  deployId: z.string().check(z.minLength(1)),
   op: z.enum(["deploy", "swap", "rollback"]),
   /** The step under way: every step of either strategy but those outside the swap. */
   phase: z.enum(PHASES),
   /** The release that holds the old exeFile. */
-  kept: z.string().min(1).optional(),
-  oldSha256: SHA256.optional(),
+  kept: z.optional(z.string().check(z.minLength(1))),
+  oldSha256: z.optional(SHA256),
   newSha256: SHA256,
   startedAt: z.string(),
 });
