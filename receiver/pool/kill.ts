@@ -15,7 +15,8 @@ export interface KillDeps {
   signal(pid: number, name: NodeJS.Signals): void;
 }
 
-const system: KillDeps = {
+/** The real ones: Node's spawn, spawnSync and process.kill on this machine's PATH. */
+export const system: KillDeps = {
   platform: process.platform,
   start: (command, args) =>
     void spawn(command, args, { stdio: "ignore", windowsHide: true }).on("error", () => {}),
