@@ -1,7 +1,7 @@
-import { DOMParser } from "@xmldom/xmldom";
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./config-error.js";
+import { readWebConfig } from "./read-web-config.js";
 
 export interface WebConnectionPaths {
   exeFile?: string;
@@ -39,26 +39,11 @@ function webConfig(
   configFile: string,
   key: string,
 ): Map<string, string> {
-  const errors: string[] = [];
-  const doc = new DOMParser({
-    onError: (level, message) => void (level !== "warning" && errors.push(message)),
-  }).parseFromString(text, "text/xml");
-  if (errors.length)
-    throw new ConfigError(
-      configFile,
-      key,
-      `${file} is not valid XML: ${errors[0]!.split("\n")[0]}`,
-    );
-  const values = new Map<string, string>();
-  const sections = doc.getElementsByTagName("webConnectionConfiguration");
-  for (let s = 0; s < sections.length; s++) {
-    const adds = sections[s]!.getElementsByTagName("add");
-    for (let i = 0; i < adds.length; i++) {
-      const name = adds[i]!.getAttribute("key");
-      if (name) values.set(name.toLowerCase(), adds[i]!.getAttribute("value") ?? "");
-    }
+  const read = readWebConfig(text);
+  if ("error" in read) {
+    throw new ConfigError(configFile, key, `${file} is not valid XML: ${read.error}`);
   }
-  return values;
+  return read.values;
 }
 
 function iniMain(text: string): Map<string, string> {
