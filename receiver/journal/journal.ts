@@ -2,8 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AppendFile } from "../append-file.js";
+import { HttpError } from "../http-error.js";
 import { createLog, type Log } from "../log.js";
 import type { JournalEntry, StreamEvent } from "../protocol.js";
+import { readJournalLine } from "./journal-line.js";
 
 const TAIL_BYTES = 1024 * 1024;
 
@@ -16,6 +18,8 @@ export class Journal {
   /** The event logs of deploys still running, each written in order. */
   private readonly deployLogs = new Map<string, AppendFile>();
   readonly logs: string;
+  /** Damaged lines already reported. */
+  private readonly damaged = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -81,35 +85,67 @@ export class Journal {
     }
   }
 
-  /** The newest entries (of one app, if named), newest first; reads only the file's tail. */
+  /**
+   * The newest entries (of one app, if named), newest first; reads only the file's
+   * tail. No journal file means no entries; one that cannot be read throws a 500
+   * naming it, so "cannot tell" never reads as "nothing happened". A line that is
+   * not an entry is skipped and reported once.
+   */
   async recent(app?: string, limit = 20): Promise<JournalEntry[]> {
-    const handle = await open(join(this.dir, "journal.jsonl"), "r");
+    const file = join(this.dir, "journal.jsonl");
+    let tail: string;
     try {
-      const { size } = await handle.stat();
-      const start = Math.max(0, size - TAIL_BYTES);
-      const buffer = Buffer.alloc(size - start);
-      await handle.read(buffer, 0, buffer.length, start);
-      const lines = buffer
-        .toString("utf8")
-        .split("\n")
-        .slice(start > 0 ? 1 : 0);
-      const entries: JournalEntry[] = [];
-      for (let i = lines.length - 1; i >= 0 && entries.length < limit; i--) {
-        try {
-          const entry = JSON.parse(lines[i]!) as JournalEntry;
-          if (!app || entry.app === app) entries.push(entry);
-        } catch {
-          // blank or torn line
-        }
-      }
-      return entries;
-    } finally {
-      await handle.close();
+      tail = await readTail(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw new HttpError(
+        500,
+        "ERR_JOURNAL_READ",
+        `cannot read the journal ${file}: ${(error as Error).message}`,
+      );
     }
+    // What follows the last newline is an append being written, or torn by a crash
+    // (the next append starts afresh): not a line yet.
+    const lines = tail.split("\n").slice(0, -1);
+    const entries: JournalEntry[] = [];
+    for (let i = lines.length - 1; i >= 0 && entries.length < limit; i--) {
+      const line = readJournalLine(lines[i]!);
+      if (line.kind === "entry") {
+        if (!app || line.entry.app === app) entries.push(line.entry);
+      } else if (line.kind === "damaged") this.reportDamaged(file, lines[i]!, line.reason);
+    }
+    return entries;
+  }
+
+  // Once per distinct line, or every status call would repeat it.
+  private reportDamaged(file: string, line: string, reason: string): void {
+    const key = `${line.length}:${line.slice(0, 200)}`;
+    if (this.damaged.has(key)) return;
+    if (this.damaged.size >= 1000) this.damaged.clear();
+    this.damaged.add(key);
+    this.receiverLog(
+      "warn",
+      `${file}: skipped a line that is ${reason}: ${JSON.stringify(line.slice(0, 200))}`,
+    );
   }
 
   /** Writes what is pending, then closes the files. */
   async close(): Promise<void> {
     await Promise.all([this.file, ...this.deployLogs.values()].map((file) => file.close()));
+  }
+}
+
+// The last TAIL_BYTES of the file, from the first whole line in them.
+async function readTail(file: string): Promise<string> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    const start = Math.max(0, size - TAIL_BYTES);
+    const buffer = Buffer.alloc(size - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    const text = buffer.toString("utf8");
+    return start > 0 ? text.slice(text.indexOf("\n") + 1) : text;
+  } finally {
+    await handle.close();
   }
 }

@@ -117,3 +117,58 @@ describe("Journal", () => {
     );
   });
 });
+
+describe("Journal.recent", () => {
+  const line = (value: unknown) => JSON.stringify(value) + "\n";
+
+  it("finds no entries when there is no journal file", async () => {
+    await rm(journalFile());
+    expect(await journal.recent()).toEqual([]);
+  });
+
+  // Not chmod 000: CI runs as root, who reads it anyway. A folder in its place
+  // (EISDIR) and a symlink to itself (ELOOP) cannot be read by anyone.
+  it.each([
+    ["a folder (EISDIR)", () => mkdir(journalFile()), "EISDIR"],
+    ["a symlink loop (ELOOP)", () => symlink(journalFile(), journalFile()), "ELOOP"],
+  ])(
+    "reports a journal that is %s as a 500 naming it, not as no entries",
+    async (_, make, code) => {
+      await journal.close();
+      await rm(journalFile());
+      await make();
+      const read = journal.recent();
+      await expect(read).rejects.toMatchObject({ status: 500, code: "ERR_JOURNAL_READ" });
+      await expect(read).rejects.toThrow(`cannot read the journal ${journalFile()}: ${code}`);
+    },
+  );
+
+  it("skips a line that is not an entry, says so once, and keeps the rest", async () => {
+    await journal.close();
+    await writeFile(
+      journalFile(),
+      line(entry("d-1")) +
+        line({ deployId: "d-lunch", app: "webdemo", op: "lunch", outcome: "ok", at: "x" }) +
+        line([1, 2]) +
+        line({ ...entry("d-bad-after"), after: { sha256: 42 } }) +
+        "not json\n" +
+        line(entry("d-2")) +
+        '{"deployId":"d-bei', // an append being written: not a line yet
+    );
+    const fresh = new Journal(join(dir, "data"), (level, message) =>
+      logged.push(`${level} ${message}`),
+    );
+    expect((await fresh.recent()).map((e) => e.deployId)).toEqual(["d-2", "d-1"]);
+    expect(await fresh.recent("webdemo", 1)).toEqual([
+      expect.objectContaining({ deployId: "d-2" }),
+    ]);
+    expect((await fresh.recent()).map((e) => e.deployId)).toEqual(["d-2", "d-1"]);
+    await fresh.close();
+    expect(logged).toHaveLength(4);
+    for (const warning of logged) expect(warning).toMatch(/^warn .*journal\.jsonl: skipped a line/);
+    expect(logged.join("\n")).toMatch(/not JSON.*"not json"/);
+    expect(logged.join("\n")).toMatch(/not a journal entry .*op.*d-lunch/);
+    expect(logged.join("\n")).toMatch(/not a journal entry .*after\.sha256.*d-bad-after/);
+    expect(logged.join("\n")).not.toContain("d-bei");
+  });
+});
