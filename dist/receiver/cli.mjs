@@ -793,20 +793,20 @@ var require_foldFlowLines = __commonJS({
   "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow", FOLD_BLOCK = "block", FOLD_QUOTED = "quoted";
-    function foldFlowLines(text3, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text4, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text3;
+        return text4;
       lineWidth < minContentWidth && (minContentWidth = 0);
       let endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text3.length <= endStep)
-        return text3;
+      if (text4.length <= endStep)
+        return text4;
       let folds = [], escapedFolds = {}, end = lineWidth - indent.length;
       typeof indentAtStart == "number" && (indentAtStart > lineWidth - Math.max(2, minContentWidth) ? folds.push(0) : end = lineWidth - indentAtStart);
       let split, prev, overflow = !1, i = -1, escStart = -1, escEnd = -1;
-      mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text3, i, indent.length), i !== -1 && (end = i + endStep));
-      for (let ch; ch = text3[i += 1]; ) {
+      mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text4, i, indent.length), i !== -1 && (end = i + endStep));
+      for (let ch; ch = text4[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
-          switch (escStart = i, text3[i + 1]) {
+          switch (escStart = i, text4[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -823,11 +823,11 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === `
 `)
-          mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text3, i, indent.length)), end = i + indent.length + endStep, split = void 0;
+          mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text4, i, indent.length)), end = i + indent.length + endStep, split = void 0;
         else {
           if (ch === " " && prev && prev !== " " && prev !== `
 ` && prev !== "	") {
-            let next = text3[i + 1];
+            let next = text4[i + 1];
             next && next !== " " && next !== `
 ` && next !== "	" && (split = i);
           }
@@ -836,10 +836,10 @@ var require_foldFlowLines = __commonJS({
               folds.push(split), end = split + endStep, split = void 0;
             else if (mode === FOLD_QUOTED) {
               for (; prev === " " || prev === "	"; )
-                prev = ch, ch = text3[i += 1], overflow = !0;
+                prev = ch, ch = text4[i += 1], overflow = !0;
               let j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text3;
+                return text4;
               folds.push(j), escapedFolds[j] = !0, end = j + endStep, split = void 0;
             } else
               overflow = !0;
@@ -847,28 +847,28 @@ var require_foldFlowLines = __commonJS({
         prev = ch;
       }
       if (overflow && onOverflow && onOverflow(), folds.length === 0)
-        return text3;
+        return text4;
       onFold && onFold();
-      let res = text3.slice(0, folds[0]);
+      let res = text4.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
-        let fold = folds[i2], end2 = folds[i2 + 1] || text3.length;
+        let fold = folds[i2], end2 = folds[i2 + 1] || text4.length;
         fold === 0 ? res = `
-${indent}${text3.slice(0, end2)}` : (mode === FOLD_QUOTED && escapedFolds[fold] && (res += `${text3[fold]}\\`), res += `
-${indent}${text3.slice(fold + 1, end2)}`);
+${indent}${text4.slice(0, end2)}` : (mode === FOLD_QUOTED && escapedFolds[fold] && (res += `${text4[fold]}\\`), res += `
+${indent}${text4.slice(fold + 1, end2)}`);
       }
       return res;
     }
-    function consumeMoreIndentedLines(text3, i, indent) {
-      let end = i, start = i + 1, ch = text3[start];
+    function consumeMoreIndentedLines(text4, i, indent) {
+      let end = i, start = i + 1, ch = text4[start];
       for (; ch === " " || ch === "	"; )
         if (i < start + indent)
-          ch = text3[++i];
+          ch = text4[++i];
         else {
           do
-            ch = text3[++i];
+            ch = text4[++i];
           while (ch && ch !== `
 `);
-          end = i, start = i + 1, ch = text3[start];
+          end = i, start = i + 1, ch = text4[start];
         }
       return end;
     }
@@ -5487,5410 +5487,6 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/@xmldom/xmldom/lib/conventions.js
-var require_conventions = __commonJS({
-  "node_modules/@xmldom/xmldom/lib/conventions.js"(exports) {
-    "use strict";
-    function find(list, predicate, ac) {
-      if (ac === void 0 && (ac = Array.prototype), list && typeof ac.find == "function")
-        return ac.find.call(list, predicate);
-      for (var i = 0; i < list.length; i++)
-        if (hasOwn(list, i)) {
-          var item = list[i];
-          if (predicate.call(void 0, item, i, list))
-            return item;
-        }
-    }
-    function freeze(object2, oc) {
-      return oc === void 0 && (oc = Object), oc && typeof oc.getOwnPropertyDescriptors == "function" && (object2 = oc.create(null, oc.getOwnPropertyDescriptors(object2))), oc && typeof oc.freeze == "function" ? oc.freeze(object2) : object2;
-    }
-    function hasOwn(object2, key2) {
-      return Object.prototype.hasOwnProperty.call(object2, key2);
-    }
-    function assign(target, source) {
-      if (target === null || typeof target != "object")
-        throw new TypeError("target is not an object");
-      for (var key2 in source)
-        hasOwn(source, key2) && (target[key2] = source[key2]);
-      return target;
-    }
-    var HTML_BOOLEAN_ATTRIBUTES = freeze({
-      allowfullscreen: !0,
-      async: !0,
-      autofocus: !0,
-      autoplay: !0,
-      checked: !0,
-      controls: !0,
-      default: !0,
-      defer: !0,
-      disabled: !0,
-      formnovalidate: !0,
-      hidden: !0,
-      ismap: !0,
-      itemscope: !0,
-      loop: !0,
-      multiple: !0,
-      muted: !0,
-      nomodule: !0,
-      novalidate: !0,
-      open: !0,
-      playsinline: !0,
-      readonly: !0,
-      required: !0,
-      reversed: !0,
-      selected: !0
-    });
-    function isHTMLBooleanAttribute(name) {
-      return hasOwn(HTML_BOOLEAN_ATTRIBUTES, name.toLowerCase());
-    }
-    var HTML_VOID_ELEMENTS = freeze({
-      area: !0,
-      base: !0,
-      br: !0,
-      col: !0,
-      embed: !0,
-      hr: !0,
-      img: !0,
-      input: !0,
-      link: !0,
-      meta: !0,
-      param: !0,
-      source: !0,
-      track: !0,
-      wbr: !0
-    });
-    function isHTMLVoidElement(tagName) {
-      return hasOwn(HTML_VOID_ELEMENTS, tagName.toLowerCase());
-    }
-    var HTML_RAW_TEXT_ELEMENTS = freeze({
-      script: !1,
-      style: !1,
-      textarea: !0,
-      title: !0
-    });
-    function isHTMLRawTextElement(tagName) {
-      var key2 = tagName.toLowerCase();
-      return hasOwn(HTML_RAW_TEXT_ELEMENTS, key2) && !HTML_RAW_TEXT_ELEMENTS[key2];
-    }
-    function isHTMLEscapableRawTextElement(tagName) {
-      var key2 = tagName.toLowerCase();
-      return hasOwn(HTML_RAW_TEXT_ELEMENTS, key2) && HTML_RAW_TEXT_ELEMENTS[key2];
-    }
-    function isHTMLMimeType(mimeType) {
-      return mimeType === MIME_TYPE.HTML;
-    }
-    function hasDefaultHTMLNamespace(mimeType) {
-      return isHTMLMimeType(mimeType) || mimeType === MIME_TYPE.XML_XHTML_APPLICATION;
-    }
-    var MIME_TYPE = freeze({
-      /**
-       * `text/html`, the only mime type that triggers treating an XML document as HTML.
-       *
-       * @see https://www.iana.org/assignments/media-types/text/html IANA MimeType registration
-       * @see https://en.wikipedia.org/wiki/HTML Wikipedia
-       * @see https://developer.mozilla.org/en-US/docs/Web/API/DOMParser/parseFromString MDN
-       * @see https://html.spec.whatwg.org/multipage/dynamic-markup-insertion.html#dom-domparser-parsefromstring
-       *      WHATWG HTML Spec
-       */
-      HTML: "text/html",
-      /**
-       * `application/xml`, the standard mime type for XML documents.
-       *
-       * @see https://www.iana.org/assignments/media-types/application/xml IANA MimeType
-       *      registration
-       * @see https://tools.ietf.org/html/rfc7303#section-9.1 RFC 7303
-       * @see https://en.wikipedia.org/wiki/XML_and_MIME Wikipedia
-       */
-      XML_APPLICATION: "application/xml",
-      /**
-       * `text/xml`, an alias for `application/xml`.
-       *
-       * @see https://tools.ietf.org/html/rfc7303#section-9.2 RFC 7303
-       * @see https://www.iana.org/assignments/media-types/text/xml IANA MimeType registration
-       * @see https://en.wikipedia.org/wiki/XML_and_MIME Wikipedia
-       */
-      XML_TEXT: "text/xml",
-      /**
-       * `application/xhtml+xml`, indicates an XML document that has the default HTML namespace,
-       * but is parsed as an XML document.
-       *
-       * @see https://www.iana.org/assignments/media-types/application/xhtml+xml IANA MimeType
-       *      registration
-       * @see https://dom.spec.whatwg.org/#dom-domimplementation-createdocument WHATWG DOM Spec
-       * @see https://en.wikipedia.org/wiki/XHTML Wikipedia
-       */
-      XML_XHTML_APPLICATION: "application/xhtml+xml",
-      /**
-       * `image/svg+xml`,
-       *
-       * @see https://www.iana.org/assignments/media-types/image/svg+xml IANA MimeType registration
-       * @see https://www.w3.org/TR/SVG11/ W3C SVG 1.1
-       * @see https://en.wikipedia.org/wiki/Scalable_Vector_Graphics Wikipedia
-       */
-      XML_SVG_IMAGE: "image/svg+xml"
-    }), _MIME_TYPES = Object.keys(MIME_TYPE).map(function(key2) {
-      return MIME_TYPE[key2];
-    });
-    function isValidMimeType(mimeType) {
-      return _MIME_TYPES.indexOf(mimeType) > -1;
-    }
-    var NAMESPACE = freeze({
-      /**
-       * The XHTML namespace.
-       *
-       * @see http://www.w3.org/1999/xhtml
-       */
-      HTML: "http://www.w3.org/1999/xhtml",
-      /**
-       * The SVG namespace.
-       *
-       * @see http://www.w3.org/2000/svg
-       */
-      SVG: "http://www.w3.org/2000/svg",
-      /**
-       * The `xml:` namespace.
-       *
-       * @see http://www.w3.org/XML/1998/namespace
-       */
-      XML: "http://www.w3.org/XML/1998/namespace",
-      /**
-       * The `xmlns:` namespace.
-       *
-       * @see https://www.w3.org/2000/xmlns/
-       */
-      XMLNS: "http://www.w3.org/2000/xmlns/"
-    });
-    exports.assign = assign;
-    exports.find = find;
-    exports.freeze = freeze;
-    exports.HTML_BOOLEAN_ATTRIBUTES = HTML_BOOLEAN_ATTRIBUTES;
-    exports.HTML_RAW_TEXT_ELEMENTS = HTML_RAW_TEXT_ELEMENTS;
-    exports.HTML_VOID_ELEMENTS = HTML_VOID_ELEMENTS;
-    exports.hasDefaultHTMLNamespace = hasDefaultHTMLNamespace;
-    exports.hasOwn = hasOwn;
-    exports.isHTMLBooleanAttribute = isHTMLBooleanAttribute;
-    exports.isHTMLRawTextElement = isHTMLRawTextElement;
-    exports.isHTMLEscapableRawTextElement = isHTMLEscapableRawTextElement;
-    exports.isHTMLMimeType = isHTMLMimeType;
-    exports.isHTMLVoidElement = isHTMLVoidElement;
-    exports.isValidMimeType = isValidMimeType;
-    exports.MIME_TYPE = MIME_TYPE;
-    exports.NAMESPACE = NAMESPACE;
-  }
-});
-
-// node_modules/@xmldom/xmldom/lib/errors.js
-var require_errors2 = __commonJS({
-  "node_modules/@xmldom/xmldom/lib/errors.js"(exports) {
-    "use strict";
-    var conventions = require_conventions();
-    function extendError(constructor, writableName) {
-      constructor.prototype = Object.create(Error.prototype, {
-        constructor: { value: constructor },
-        name: { value: constructor.name, enumerable: !0, writable: writableName }
-      });
-    }
-    var DOMExceptionName = conventions.freeze({
-      /**
-       * the default value as defined by the spec
-       */
-      Error: "Error",
-      /**
-       * @deprecated
-       * Use RangeError instead.
-       */
-      IndexSizeError: "IndexSizeError",
-      /**
-       * @deprecated
-       * Just to match the related static code, not part of the spec.
-       */
-      DomstringSizeError: "DomstringSizeError",
-      HierarchyRequestError: "HierarchyRequestError",
-      WrongDocumentError: "WrongDocumentError",
-      InvalidCharacterError: "InvalidCharacterError",
-      /**
-       * @deprecated
-       * Just to match the related static code, not part of the spec.
-       */
-      NoDataAllowedError: "NoDataAllowedError",
-      NoModificationAllowedError: "NoModificationAllowedError",
-      NotFoundError: "NotFoundError",
-      NotSupportedError: "NotSupportedError",
-      InUseAttributeError: "InUseAttributeError",
-      InvalidStateError: "InvalidStateError",
-      SyntaxError: "SyntaxError",
-      InvalidModificationError: "InvalidModificationError",
-      NamespaceError: "NamespaceError",
-      /**
-       * @deprecated
-       * Use TypeError for invalid arguments,
-       * "NotSupportedError" DOMException for unsupported operations,
-       * and "NotAllowedError" DOMException for denied requests instead.
-       */
-      InvalidAccessError: "InvalidAccessError",
-      /**
-       * @deprecated
-       * Just to match the related static code, not part of the spec.
-       */
-      ValidationError: "ValidationError",
-      /**
-       * @deprecated
-       * Use TypeError instead.
-       */
-      TypeMismatchError: "TypeMismatchError",
-      SecurityError: "SecurityError",
-      NetworkError: "NetworkError",
-      AbortError: "AbortError",
-      /**
-       * @deprecated
-       * Just to match the related static code, not part of the spec.
-       */
-      URLMismatchError: "URLMismatchError",
-      QuotaExceededError: "QuotaExceededError",
-      TimeoutError: "TimeoutError",
-      InvalidNodeTypeError: "InvalidNodeTypeError",
-      DataCloneError: "DataCloneError",
-      EncodingError: "EncodingError",
-      NotReadableError: "NotReadableError",
-      UnknownError: "UnknownError",
-      ConstraintError: "ConstraintError",
-      DataError: "DataError",
-      TransactionInactiveError: "TransactionInactiveError",
-      ReadOnlyError: "ReadOnlyError",
-      VersionError: "VersionError",
-      OperationError: "OperationError",
-      NotAllowedError: "NotAllowedError",
-      OptOutError: "OptOutError"
-    }), DOMExceptionNames = Object.keys(DOMExceptionName);
-    function isValidDomExceptionCode(value) {
-      return typeof value == "number" && value >= 1 && value <= 25;
-    }
-    function endsWithError(value) {
-      return typeof value == "string" && value.substring(value.length - DOMExceptionName.Error.length) === DOMExceptionName.Error;
-    }
-    function DOMException2(messageOrCode, nameOrMessage) {
-      isValidDomExceptionCode(messageOrCode) ? (this.name = DOMExceptionNames[messageOrCode], this.message = nameOrMessage || "") : (this.message = messageOrCode, this.name = endsWithError(nameOrMessage) ? nameOrMessage : DOMExceptionName.Error), Error.captureStackTrace && Error.captureStackTrace(this, DOMException2);
-    }
-    extendError(DOMException2, !0);
-    Object.defineProperties(DOMException2.prototype, {
-      code: {
-        enumerable: !0,
-        get: function() {
-          var code = DOMExceptionNames.indexOf(this.name);
-          return isValidDomExceptionCode(code) ? code : 0;
-        }
-      }
-    });
-    var ExceptionCode = {
-      INDEX_SIZE_ERR: 1,
-      DOMSTRING_SIZE_ERR: 2,
-      HIERARCHY_REQUEST_ERR: 3,
-      WRONG_DOCUMENT_ERR: 4,
-      INVALID_CHARACTER_ERR: 5,
-      NO_DATA_ALLOWED_ERR: 6,
-      NO_MODIFICATION_ALLOWED_ERR: 7,
-      NOT_FOUND_ERR: 8,
-      NOT_SUPPORTED_ERR: 9,
-      INUSE_ATTRIBUTE_ERR: 10,
-      INVALID_STATE_ERR: 11,
-      SYNTAX_ERR: 12,
-      INVALID_MODIFICATION_ERR: 13,
-      NAMESPACE_ERR: 14,
-      INVALID_ACCESS_ERR: 15,
-      VALIDATION_ERR: 16,
-      TYPE_MISMATCH_ERR: 17,
-      SECURITY_ERR: 18,
-      NETWORK_ERR: 19,
-      ABORT_ERR: 20,
-      URL_MISMATCH_ERR: 21,
-      QUOTA_EXCEEDED_ERR: 22,
-      TIMEOUT_ERR: 23,
-      INVALID_NODE_TYPE_ERR: 24,
-      DATA_CLONE_ERR: 25
-    }, entries = Object.entries(ExceptionCode);
-    for (i = 0; i < entries.length; i++)
-      key2 = entries[i][0], DOMException2[key2] = entries[i][1];
-    var key2, i;
-    function ParseError(message2, locator, cause) {
-      this.message = message2, this.locator = locator, this.cause = cause, Error.captureStackTrace && Error.captureStackTrace(this, ParseError);
-    }
-    extendError(ParseError);
-    exports.DOMException = DOMException2;
-    exports.DOMExceptionName = DOMExceptionName;
-    exports.ExceptionCode = ExceptionCode;
-    exports.ParseError = ParseError;
-  }
-});
-
-// node_modules/@xmldom/xmldom/lib/grammar.js
-var require_grammar = __commonJS({
-  "node_modules/@xmldom/xmldom/lib/grammar.js"(exports) {
-    "use strict";
-    function detectUnicodeSupport(RegExpImpl) {
-      try {
-        typeof RegExpImpl != "function" && (RegExpImpl = RegExp);
-        var match2 = new RegExpImpl("𝌆", "u").exec("𝌆");
-        return !!match2 && match2[0].length === 2;
-      } catch {
-      }
-      return !1;
-    }
-    var UNICODE_SUPPORT = detectUnicodeSupport();
-    function chars(regexp) {
-      if (regexp.source[0] !== "[")
-        throw new Error(regexp + " can not be used with chars");
-      return regexp.source.slice(1, regexp.source.lastIndexOf("]"));
-    }
-    function chars_without(regexp, search) {
-      if (regexp.source[0] !== "[")
-        throw new Error("/" + regexp.source + "/ can not be used with chars_without");
-      if (!search || typeof search != "string")
-        throw new Error(JSON.stringify(search) + " is not a valid search");
-      if (regexp.source.indexOf(search) === -1)
-        throw new Error('"' + search + '" is not is /' + regexp.source + "/");
-      if (search === "-" && regexp.source.indexOf(search) !== 1)
-        throw new Error('"' + search + '" is not at the first postion of /' + regexp.source + "/");
-      return new RegExp(regexp.source.replace(search, ""), UNICODE_SUPPORT ? "u" : "");
-    }
-    function reg(args) {
-      var self = this;
-      return new RegExp(
-        Array.prototype.slice.call(arguments).map(function(part) {
-          var isStr = typeof part == "string";
-          if (isStr && self === void 0 && part === "|")
-            throw new Error("use regg instead of reg to wrap expressions with `|`!");
-          return isStr ? part : part.source;
-        }).join(""),
-        UNICODE_SUPPORT ? "u" : ""
-      );
-    }
-    function regg(args) {
-      if (arguments.length === 0)
-        throw new Error("no parameters provided");
-      return reg.apply(regg, ["(?:"].concat(Array.prototype.slice.call(arguments), [")"]));
-    }
-    var UNICODE_REPLACEMENT_CHARACTER = "�", Char = /[-\x09\x0A\x0D\x20-\x2C\x2E-\uD7FF\uE000-\uFFFD]/;
-    UNICODE_SUPPORT && (Char = reg("[", chars(Char), "\\u{10000}-\\u{10FFFF}", "]"));
-    var InvalidChar = new RegExp("[^" + chars(Char) + "]", UNICODE_SUPPORT ? "u" : ""), _SChar = /[\x20\x09\x0D\x0A]/, SChar_s = chars(_SChar), S = reg(_SChar, "+"), S_OPT = reg(_SChar, "*"), NameStartChar = /[:_a-zA-Z\xC0-\xD6\xD8-\xF6\xF8-\u02FF\u0370-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
-    UNICODE_SUPPORT && (NameStartChar = reg("[", chars(NameStartChar), "\\u{10000}-\\u{10FFFF}", "]"));
-    var NameStartChar_s = chars(NameStartChar), NameChar = reg("[", NameStartChar_s, chars(/[-.0-9\xB7]/), chars(/[\u0300-\u036F\u203F-\u2040]/), "]"), Name = reg(NameStartChar, NameChar, "*"), Name_exact = reg("^", Name, "$"), Nmtoken = reg(NameChar, "+"), EntityRef = reg("&", Name, ";"), CharRef = regg(/&#[0-9]+;|&#x[0-9a-fA-F]+;/), Reference = regg(EntityRef, "|", CharRef), PEReference = reg("%", Name, ";"), EntityValue = regg(
-      reg('"', regg(/[^%&"]/, "|", PEReference, "|", Reference), "*", '"'),
-      "|",
-      reg("'", regg(/[^%&']/, "|", PEReference, "|", Reference), "*", "'")
-    ), AttValue = regg('"', regg(/[^<&"]/, "|", Reference), "*", '"', "|", "'", regg(/[^<&']/, "|", Reference), "*", "'"), NCNameStartChar = chars_without(NameStartChar, ":"), NCNameChar = chars_without(NameChar, ":"), NCName = reg(NCNameStartChar, NCNameChar, "*"), NCName_exact = reg("^", NCName, "$"), QName = reg(NCName, regg(":", NCName), "?"), QName_exact = reg("^", QName, "$"), QName_group = reg("(", QName, ")"), SystemLiteral = regg(/"[^"]*"|'[^']*'/), PI = reg(/^<\?/, "(", Name, ")", regg(S, "(?!", _SChar, ")(", Char, "*?)"), "?", /\?>/), PubidChar = /[\x20\x0D\x0Aa-zA-Z0-9-'()+,./:=?;!*#@$_%]/, PubidLiteral = regg('"', PubidChar, '*"', "|", "'", chars_without(PubidChar, "'"), "*'"), COMMENT_START = "<!--", COMMENT_END = "-->", Comment = reg(COMMENT_START, regg(chars_without(Char, "-"), "|", reg("-", chars_without(Char, "-"))), "*", COMMENT_END), PCDATA = "#PCDATA", Mixed = regg(
-      reg(/\(/, S_OPT, PCDATA, regg(S_OPT, /\|/, S_OPT, QName), "*", S_OPT, /\)\*/),
-      "|",
-      reg(/\(/, S_OPT, PCDATA, S_OPT, /\)/)
-    ), _children_quantity = /[?*+]?/, children = reg(
-      /\([^>]+\)/,
-      _children_quantity
-      /*regg(choice, '|', seq), _children_quantity*/
-    ), contentspec = regg("EMPTY", "|", "ANY", "|", Mixed, "|", children), ELEMENTDECL_START = "<!ELEMENT", elementdecl = reg(ELEMENTDECL_START, S, regg(QName, "|", PEReference), S, regg(contentspec, "|", PEReference), S_OPT, ">"), NotationType = reg("NOTATION", S, /\(/, S_OPT, Name, regg(S_OPT, /\|/, S_OPT, Name), "*", S_OPT, /\)/), Enumeration = reg(/\(/, S_OPT, Nmtoken, regg(S_OPT, /\|/, S_OPT, Nmtoken), "*", S_OPT, /\)/), EnumeratedType = regg(NotationType, "|", Enumeration), AttType = regg(/CDATA|ID|IDREF|IDREFS|ENTITY|ENTITIES|NMTOKEN|NMTOKENS/, "|", EnumeratedType), DefaultDecl = regg(/#REQUIRED|#IMPLIED/, "|", regg(regg("#FIXED", S), "?", AttValue)), AttDef = regg(S, Name, S, AttType, S, DefaultDecl), ATTLIST_DECL_START = "<!ATTLIST", AttlistDecl = reg(ATTLIST_DECL_START, S, Name, AttDef, "*", S_OPT, ">"), ABOUT_LEGACY_COMPAT = "about:legacy-compat", ABOUT_LEGACY_COMPAT_SystemLiteral = regg('"' + ABOUT_LEGACY_COMPAT + '"', "|", "'" + ABOUT_LEGACY_COMPAT + "'"), SYSTEM = "SYSTEM", PUBLIC = "PUBLIC", ExternalID = regg(regg(SYSTEM, S, SystemLiteral), "|", regg(PUBLIC, S, PubidLiteral, S, SystemLiteral)), ExternalID_match = reg(
-      "^",
-      regg(
-        regg(SYSTEM, S, "(?<SystemLiteralOnly>", SystemLiteral, ")"),
-        "|",
-        regg(PUBLIC, S, "(?<PubidLiteral>", PubidLiteral, ")", S, "(?<SystemLiteral>", SystemLiteral, ")")
-      )
-    ), PubidLiteral_match = reg("^", PubidLiteral, "$"), SystemLiteral_match = reg("^", SystemLiteral, "$"), NDataDecl = regg(S, "NDATA", S, Name), EntityDef = regg(EntityValue, "|", regg(ExternalID, NDataDecl, "?")), ENTITY_DECL_START = "<!ENTITY", GEDecl = reg(ENTITY_DECL_START, S, Name, S, EntityDef, S_OPT, ">"), PEDef = regg(EntityValue, "|", ExternalID), PEDecl = reg(ENTITY_DECL_START, S, "%", S, Name, S, PEDef, S_OPT, ">"), EntityDecl = regg(GEDecl, "|", PEDecl), PublicID = reg(PUBLIC, S, PubidLiteral), NotationDecl = reg("<!NOTATION", S, Name, S, regg(ExternalID, "|", PublicID), S_OPT, ">"), Eq = reg(S_OPT, "=", S_OPT), VersionNum = /1[.]\d+/, VersionInfo2 = reg(S, "version", Eq, regg("'", VersionNum, "'", "|", '"', VersionNum, '"')), EncName = /[A-Za-z][-A-Za-z0-9._]*/, EncodingDecl = regg(S, "encoding", Eq, regg('"', EncName, '"', "|", "'", EncName, "'")), SDDecl = regg(S, "standalone", Eq, regg("'", regg("yes", "|", "no"), "'", "|", '"', regg("yes", "|", "no"), '"')), XMLDecl = reg(/^<\?xml/, VersionInfo2, EncodingDecl, "?", SDDecl, "?", S_OPT, /\?>/), DOCTYPE_DECL_START = "<!DOCTYPE", CDATA_START = "<![CDATA[", CDATA_END = "]]>", CDStart = /<!\[CDATA\[/, CDEnd = /\]\]>/, CData = reg(Char, "*?", CDEnd), CDSect = reg(CDStart, CData);
-    exports.chars = chars;
-    exports.chars_without = chars_without;
-    exports.detectUnicodeSupport = detectUnicodeSupport;
-    exports.reg = reg;
-    exports.regg = regg;
-    exports.ABOUT_LEGACY_COMPAT = ABOUT_LEGACY_COMPAT;
-    exports.ABOUT_LEGACY_COMPAT_SystemLiteral = ABOUT_LEGACY_COMPAT_SystemLiteral;
-    exports.AttlistDecl = AttlistDecl;
-    exports.CDATA_START = CDATA_START;
-    exports.CDATA_END = CDATA_END;
-    exports.CDSect = CDSect;
-    exports.Char = Char;
-    exports.Comment = Comment;
-    exports.COMMENT_START = COMMENT_START;
-    exports.COMMENT_END = COMMENT_END;
-    exports.DOCTYPE_DECL_START = DOCTYPE_DECL_START;
-    exports.elementdecl = elementdecl;
-    exports.EntityDecl = EntityDecl;
-    exports.EntityValue = EntityValue;
-    exports.ExternalID = ExternalID;
-    exports.ExternalID_match = ExternalID_match;
-    exports.Name = Name;
-    exports.Name_exact = Name_exact;
-    exports.NCName_exact = NCName_exact;
-    exports.NotationDecl = NotationDecl;
-    exports.Reference = Reference;
-    exports.PEReference = PEReference;
-    exports.PI = PI;
-    exports.PUBLIC = PUBLIC;
-    exports.PubidLiteral = PubidLiteral;
-    exports.PubidLiteral_match = PubidLiteral_match;
-    exports.QName = QName;
-    exports.QName_exact = QName_exact;
-    exports.QName_group = QName_group;
-    exports.S = S;
-    exports.SChar_s = SChar_s;
-    exports.S_OPT = S_OPT;
-    exports.SYSTEM = SYSTEM;
-    exports.SystemLiteral = SystemLiteral;
-    exports.SystemLiteral_match = SystemLiteral_match;
-    exports.InvalidChar = InvalidChar;
-    exports.UNICODE_REPLACEMENT_CHARACTER = UNICODE_REPLACEMENT_CHARACTER;
-    exports.UNICODE_SUPPORT = UNICODE_SUPPORT;
-    exports.XMLDecl = XMLDecl;
-  }
-});
-
-// node_modules/@xmldom/xmldom/lib/dom.js
-var require_dom = __commonJS({
-  "node_modules/@xmldom/xmldom/lib/dom.js"(exports) {
-    "use strict";
-    var conventions = require_conventions(), find = conventions.find, hasDefaultHTMLNamespace = conventions.hasDefaultHTMLNamespace, hasOwn = conventions.hasOwn, isHTMLMimeType = conventions.isHTMLMimeType, isHTMLRawTextElement = conventions.isHTMLRawTextElement, isHTMLVoidElement = conventions.isHTMLVoidElement, MIME_TYPE = conventions.MIME_TYPE, NAMESPACE = conventions.NAMESPACE, PDC = /* @__PURE__ */ Symbol(), errors = require_errors2(), DOMException2 = errors.DOMException, DOMExceptionName = errors.DOMExceptionName, g = require_grammar();
-    function checkSymbol(symbol) {
-      if (symbol !== PDC)
-        throw new TypeError("Illegal constructor");
-    }
-    function notEmptyString(input2) {
-      return input2 !== "";
-    }
-    function splitOnASCIIWhitespace(input2) {
-      return input2 ? input2.split(/[\t\n\f\r ]+/).filter(notEmptyString) : [];
-    }
-    function orderedSetReducer(current, element) {
-      return hasOwn(current, element) || (current[element] = !0), current;
-    }
-    function toOrderedSet(input2) {
-      if (!input2) return [];
-      var list = splitOnASCIIWhitespace(input2);
-      return Object.keys(list.reduce(orderedSetReducer, {}));
-    }
-    function arrayIncludes(list) {
-      return function(element) {
-        return list && list.indexOf(element) !== -1;
-      };
-    }
-    function validateQualifiedName(qualifiedName) {
-      if (!g.QName_exact.test(qualifiedName))
-        throw new DOMException2(DOMException2.INVALID_CHARACTER_ERR, 'invalid character in qualified name "' + qualifiedName + '"');
-    }
-    function validateAndExtract(namespace, qualifiedName) {
-      validateQualifiedName(qualifiedName), namespace = namespace || null;
-      var prefix = null, localName = qualifiedName;
-      if (qualifiedName.indexOf(":") >= 0) {
-        var splitResult = qualifiedName.split(":");
-        prefix = splitResult[0], localName = splitResult[1];
-      }
-      if (prefix !== null && namespace === null)
-        throw new DOMException2(DOMException2.NAMESPACE_ERR, "prefix is non-null and namespace is null");
-      if (prefix === "xml" && namespace !== conventions.NAMESPACE.XML)
-        throw new DOMException2(DOMException2.NAMESPACE_ERR, 'prefix is "xml" and namespace is not the XML namespace');
-      if ((prefix === "xmlns" || qualifiedName === "xmlns") && namespace !== conventions.NAMESPACE.XMLNS)
-        throw new DOMException2(
-          DOMException2.NAMESPACE_ERR,
-          'either qualifiedName or prefix is "xmlns" and namespace is not the XMLNS namespace'
-        );
-      if (namespace === conventions.NAMESPACE.XMLNS && prefix !== "xmlns" && qualifiedName !== "xmlns")
-        throw new DOMException2(
-          DOMException2.NAMESPACE_ERR,
-          'namespace is the XMLNS namespace and neither qualifiedName nor prefix is "xmlns"'
-        );
-      return [namespace, prefix, localName];
-    }
-    function copy(src, dest) {
-      for (var p in src)
-        hasOwn(src, p) && (dest[p] = src[p]);
-    }
-    function _extends(Class, Super) {
-      var pt = Class.prototype;
-      if (!(pt instanceof Super)) {
-        let t = function() {
-        };
-        t.prototype = Super.prototype, t = new t(), copy(pt, t), Class.prototype = pt = t;
-      }
-      pt.constructor != Class && (typeof Class != "function" && console.error("unknown Class:" + Class), pt.constructor = Class);
-    }
-    var NodeType = {}, ELEMENT_NODE = NodeType.ELEMENT_NODE = 1, ATTRIBUTE_NODE = NodeType.ATTRIBUTE_NODE = 2, TEXT_NODE = NodeType.TEXT_NODE = 3, CDATA_SECTION_NODE = NodeType.CDATA_SECTION_NODE = 4, ENTITY_REFERENCE_NODE = NodeType.ENTITY_REFERENCE_NODE = 5, ENTITY_NODE = NodeType.ENTITY_NODE = 6, PROCESSING_INSTRUCTION_NODE = NodeType.PROCESSING_INSTRUCTION_NODE = 7, COMMENT_NODE = NodeType.COMMENT_NODE = 8, DOCUMENT_NODE = NodeType.DOCUMENT_NODE = 9, DOCUMENT_TYPE_NODE = NodeType.DOCUMENT_TYPE_NODE = 10, DOCUMENT_FRAGMENT_NODE = NodeType.DOCUMENT_FRAGMENT_NODE = 11, NOTATION_NODE = NodeType.NOTATION_NODE = 12, DocumentPosition = conventions.freeze({
-      DOCUMENT_POSITION_DISCONNECTED: 1,
-      DOCUMENT_POSITION_PRECEDING: 2,
-      DOCUMENT_POSITION_FOLLOWING: 4,
-      DOCUMENT_POSITION_CONTAINS: 8,
-      DOCUMENT_POSITION_CONTAINED_BY: 16,
-      DOCUMENT_POSITION_IMPLEMENTATION_SPECIFIC: 32
-    });
-    function commonAncestor(a, b) {
-      if (b.length < a.length) return commonAncestor(b, a);
-      var c = null;
-      for (var n in a) {
-        if (a[n] !== b[n]) return c;
-        c = a[n];
-      }
-      return c;
-    }
-    function docGUID(doc) {
-      return doc.guid || (doc.guid = Math.random()), doc.guid;
-    }
-    function NodeList() {
-    }
-    NodeList.prototype = {
-      /**
-       * The number of nodes in the list. The range of valid child node indices is 0 to length-1
-       * inclusive.
-       *
-       * @type {number}
-       */
-      length: 0,
-      /**
-       * Returns the item at `index`. If index is greater than or equal to the number of nodes in
-       * the list, this returns null.
-       *
-       * @param index
-       * Unsigned long Index into the collection.
-       * @returns {Node | null}
-       * The node at position `index` in the NodeList,
-       * or null if that is not a valid index.
-       */
-      item: function(index) {
-        return index >= 0 && index < this.length ? this[index] : null;
-      },
-      /**
-       * Returns a string representation of the NodeList.
-       *
-       * Accepts the same `options` object as `XMLSerializer.prototype.serializeToString`
-       * (`requireWellFormed`, `splitCDATASections`, `nodeFilter`). Passing a function is treated as
-       * a legacy `nodeFilter` for backward compatibility.
-       *
-       * @param {Object | function} [options]
-       * @param {boolean} [options.requireWellFormed=false]
-       * @param {boolean} [options.splitCDATASections=true]
-       * @param {function} [options.nodeFilter]
-       * @returns {string}
-       */
-      toString: function(options) {
-        var opts;
-        typeof options == "function" ? opts = { requireWellFormed: !1, splitCDATASections: !0, nodeFilter: options } : options ? opts = {
-          requireWellFormed: !!options.requireWellFormed,
-          splitCDATASections: options.splitCDATASections !== !1,
-          nodeFilter: options.nodeFilter || null
-        } : opts = { requireWellFormed: !1, splitCDATASections: !0, nodeFilter: null };
-        for (var buf = [], i = 0; i < this.length; i++)
-          serializeToString(this[i], buf, null, opts);
-        return buf.join("");
-      },
-      /**
-       * Filters the NodeList based on a predicate.
-       *
-       * @param {function(Node): boolean} predicate
-       * - A predicate function to filter the NodeList.
-       * @returns {Node[]}
-       * An array of nodes that satisfy the predicate.
-       * @private
-       */
-      filter: function(predicate) {
-        return Array.prototype.filter.call(this, predicate);
-      },
-      /**
-       * Returns the first index at which a given node can be found in the NodeList, or -1 if it is
-       * not present.
-       *
-       * @param {Node} item
-       * - The Node item to locate in the NodeList.
-       * @returns {number}
-       * The first index of the node in the NodeList; -1 if not found.
-       * @private
-       */
-      indexOf: function(item) {
-        return Array.prototype.indexOf.call(this, item);
-      }
-    };
-    NodeList.prototype[Symbol.iterator] = function() {
-      var me = this, index = 0;
-      return {
-        next: function() {
-          return index < me.length ? {
-            value: me[index++],
-            done: !1
-          } : {
-            done: !0
-          };
-        },
-        return: function() {
-          return {
-            done: !0
-          };
-        }
-      };
-    };
-    function LiveNodeList(node, refresh) {
-      this._node = node, this._refresh = refresh, _updateLiveList(this);
-    }
-    function _updateLiveList(list) {
-      var inc = list._node._inc || list._node.ownerDocument._inc;
-      if (list._inc !== inc) {
-        var ls = list._refresh(list._node);
-        if (__set__(list, "length", ls.length), !list.$$length || ls.length < list.$$length)
-          for (var i = ls.length; i in list; i++)
-            hasOwn(list, i) && delete list[i];
-        copy(ls, list), list._inc = inc;
-      }
-    }
-    LiveNodeList.prototype.item = function(i) {
-      return _updateLiveList(this), this[i] || null;
-    };
-    _extends(LiveNodeList, NodeList);
-    function NamedNodeMap() {
-      this._nsIndex = /* @__PURE__ */ Object.create(null), this._noNsIndex = /* @__PURE__ */ Object.create(null);
-    }
-    function _findNodeIndex(list, node) {
-      for (var i = 0; i < list.length; ) {
-        if (list[i] === node)
-          return i;
-        i++;
-      }
-    }
-    function _nnmBucket(map, namespaceURI, create) {
-      if (!namespaceURI)
-        return map._noNsIndex;
-      var bucket = map._nsIndex[namespaceURI];
-      return !bucket && create && (bucket = map._nsIndex[namespaceURI] = /* @__PURE__ */ Object.create(null)), bucket;
-    }
-    function _nnmIndexFind(map, namespaceURI, localName) {
-      var bucket = _nnmBucket(map, namespaceURI, !1), found = bucket && bucket[localName];
-      return found || null;
-    }
-    function _nnmIndexAdd(map, attr) {
-      _nnmBucket(map, attr.namespaceURI, !0)[attr.localName] = attr;
-    }
-    function _nnmIndexRemove(map, attr) {
-      var bucket = _nnmBucket(map, attr.namespaceURI, !1);
-      bucket && delete bucket[attr.localName];
-    }
-    function _addNamedNode(el, list, newAttr, oldAttr) {
-      if (oldAttr ? list[_findNodeIndex(list, oldAttr)] = newAttr : (list[list.length] = newAttr, list.length++), _nnmIndexAdd(list, newAttr), el) {
-        newAttr.ownerElement = el;
-        var doc = el.ownerDocument;
-        doc && (oldAttr && _onRemoveAttribute(doc, el, oldAttr), _onAddAttribute(doc, el, newAttr));
-      }
-    }
-    function _removeNamedNode(el, list, attr) {
-      var i = _findNodeIndex(list, attr);
-      if (i >= 0) {
-        for (var lastIndex = list.length - 1; i <= lastIndex; )
-          list[i] = list[++i];
-        if (list.length = lastIndex, _nnmIndexRemove(list, attr), el) {
-          var doc = el.ownerDocument;
-          doc && _onRemoveAttribute(doc, el, attr), attr.ownerElement = null;
-        }
-      }
-    }
-    NamedNodeMap.prototype = {
-      length: 0,
-      item: NodeList.prototype.item,
-      /**
-       * Get an attribute by name. Note: Name is in lower case in case of HTML namespace and
-       * document.
-       *
-       * @param {string} localName
-       * The local name of the attribute.
-       * @returns {Attr | null}
-       * The attribute with the given local name, or null if no such attribute exists.
-       * @see https://dom.spec.whatwg.org/#concept-element-attributes-get-by-name
-       */
-      getNamedItem: function(localName) {
-        this._ownerElement && this._ownerElement._isInHTMLDocumentAndNamespace() && (localName = localName.toLowerCase());
-        for (var i = 0; i < this.length; ) {
-          var attr = this[i];
-          if (attr.nodeName === localName)
-            return attr;
-          i++;
-        }
-        return null;
-      },
-      /**
-       * Set an attribute.
-       *
-       * @param {Attr} attr
-       * The attribute to set.
-       * @returns {Attr | null}
-       * The old attribute with the same local name and namespace URI as the new one, or null if no
-       * such attribute exists.
-       * @throws {DOMException}
-       * With code:
-       * - {@link INUSE_ATTRIBUTE_ERR} - If the attribute is already an attribute of another
-       * element.
-       * @see https://dom.spec.whatwg.org/#concept-element-attributes-set
-       */
-      setNamedItem: function(attr) {
-        var el = attr.ownerElement;
-        if (el && el !== this._ownerElement)
-          throw new DOMException2(DOMException2.INUSE_ATTRIBUTE_ERR);
-        var oldAttr = _nnmIndexFind(this, attr.namespaceURI, attr.localName);
-        return oldAttr === attr ? attr : (_addNamedNode(this._ownerElement, this, attr, oldAttr), oldAttr);
-      },
-      /**
-       * Set an attribute, replacing an existing attribute with the same local name and namespace
-       * URI if one exists.
-       *
-       * @param {Attr} attr
-       * The attribute to set.
-       * @returns {Attr | null}
-       * The old attribute with the same local name and namespace URI as the new one, or null if no
-       * such attribute exists.
-       * @throws {DOMException}
-       * Throws a DOMException with the name "InUseAttributeError" if the attribute is already an
-       * attribute of another element.
-       * @see https://dom.spec.whatwg.org/#concept-element-attributes-set
-       */
-      setNamedItemNS: function(attr) {
-        return this.setNamedItem(attr);
-      },
-      /**
-       * Removes an attribute specified by the local name.
-       *
-       * @param {string} localName
-       * The local name of the attribute to be removed.
-       * @returns {Attr}
-       * The attribute node that was removed.
-       * @throws {DOMException}
-       * With code:
-       * - {@link DOMException.NOT_FOUND_ERR} if no attribute with the given name is found.
-       * @see https://dom.spec.whatwg.org/#dom-namednodemap-removenameditem
-       * @see https://dom.spec.whatwg.org/#concept-element-attributes-remove-by-name
-       */
-      removeNamedItem: function(localName) {
-        var attr = this.getNamedItem(localName);
-        if (!attr)
-          throw new DOMException2(DOMException2.NOT_FOUND_ERR, localName);
-        return _removeNamedNode(this._ownerElement, this, attr), attr;
-      },
-      /**
-       * Removes an attribute specified by the namespace and local name.
-       *
-       * @param {string | null} namespaceURI
-       * The namespace URI of the attribute to be removed.
-       * @param {string} localName
-       * The local name of the attribute to be removed.
-       * @returns {Attr}
-       * The attribute node that was removed.
-       * @throws {DOMException}
-       * With code:
-       * - {@link DOMException.NOT_FOUND_ERR} if no attribute with the given namespace URI and local
-       * name is found.
-       * @see https://dom.spec.whatwg.org/#dom-namednodemap-removenameditemns
-       * @see https://dom.spec.whatwg.org/#concept-element-attributes-remove-by-namespace
-       */
-      removeNamedItemNS: function(namespaceURI, localName) {
-        var attr = this.getNamedItemNS(namespaceURI, localName);
-        if (!attr)
-          throw new DOMException2(DOMException2.NOT_FOUND_ERR, namespaceURI ? namespaceURI + " : " + localName : localName);
-        return _removeNamedNode(this._ownerElement, this, attr), attr;
-      },
-      /**
-       * Get an attribute by namespace and local name.
-       *
-       * @param {string | null} namespaceURI
-       * The namespace URI of the attribute.
-       * @param {string} localName
-       * The local name of the attribute.
-       * @returns {Attr | null}
-       * The attribute with the given namespace URI and local name, or null if no such attribute
-       * exists.
-       * @see https://dom.spec.whatwg.org/#concept-element-attributes-get-by-namespace
-       */
-      getNamedItemNS: function(namespaceURI, localName) {
-        namespaceURI || (namespaceURI = null);
-        for (var i = 0; i < this.length; ) {
-          var node = this[i];
-          if (node.localName === localName && node.namespaceURI === namespaceURI)
-            return node;
-          i++;
-        }
-        return null;
-      }
-    };
-    NamedNodeMap.prototype[Symbol.iterator] = function() {
-      var me = this, index = 0;
-      return {
-        next: function() {
-          return index < me.length ? {
-            value: me[index++],
-            done: !1
-          } : {
-            done: !0
-          };
-        },
-        return: function() {
-          return {
-            done: !0
-          };
-        }
-      };
-    };
-    function DOMImplementation() {
-    }
-    DOMImplementation.prototype = {
-      /**
-       * Test if the DOM implementation implements a specific feature and version, as specified in
-       * {@link https://www.w3.org/TR/DOM-Level-3-Core/core.html#DOMFeatures DOM Features}.
-       *
-       * The DOMImplementation.hasFeature() method returns a Boolean flag indicating if a given
-       * feature is supported. The different implementations fairly diverged in what kind of
-       * features were reported. The latest version of the spec settled to force this method to
-       * always return true, where the functionality was accurate and in use.
-       *
-       * @deprecated
-       * It is deprecated and modern browsers return true in all cases.
-       * @function DOMImplementation#hasFeature
-       * @param {string} feature
-       * The name of the feature to test.
-       * @param {string} [version]
-       * This is the version number of the feature to test.
-       * @returns {boolean}
-       * Always returns true.
-       * @see https://developer.mozilla.org/en-US/docs/Web/API/DOMImplementation/hasFeature MDN
-       * @see https://www.w3.org/TR/REC-DOM-Level-1/level-one-core.html#ID-5CED94D7 DOM Level 1 Core
-       * @see https://dom.spec.whatwg.org/#dom-domimplementation-hasfeature DOM Living Standard
-       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#ID-5CED94D7 DOM Level 3 Core
-       */
-      hasFeature: function(feature, version2) {
-        return !0;
-      },
-      /**
-       * Creates a DOM Document object of the specified type with its document element. Note that
-       * based on the {@link DocumentType}
-       * given to create the document, the implementation may instantiate specialized
-       * {@link Document} objects that support additional features than the "Core", such as "HTML"
-       * {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#DOM2HTML DOM Level 2 HTML}.
-       * On the other hand, setting the {@link DocumentType} after the document was created makes
-       * this very unlikely to happen. Alternatively, specialized {@link Document} creation methods,
-       * such as createHTMLDocument
-       * {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#DOM2HTML DOM Level 2 HTML},
-       * can be used to obtain specific types of {@link Document} objects.
-       *
-       * __It behaves slightly different from the description in the living standard__:
-       * - There is no interface/class `XMLDocument`, it returns a `Document`
-       * instance (with it's `type` set to `'xml'`).
-       * - `encoding`, `mode`, `origin`, `url` fields are currently not declared.
-       *
-       * @function DOMImplementation.createDocument
-       * @param {string | null} namespaceURI
-       * The
-       * {@link https://www.w3.org/TR/DOM-Level-3-Core/glossary.html#dt-namespaceURI namespace URI}
-       * of the document element to create or null.
-       * @param {string | null} qualifiedName
-       * The
-       * {@link https://www.w3.org/TR/DOM-Level-3-Core/glossary.html#dt-qualifiedname qualified name}
-       * of the document element to be created or null.
-       * @param {DocumentType | null} [doctype=null]
-       * The type of document to be created or null. When doctype is not null, its
-       * {@link Node#ownerDocument} attribute is set to the document being created. Default is
-       * `null`
-       * @returns {Document}
-       * A new {@link Document} object with its document element. If the NamespaceURI,
-       * qualifiedName, and doctype are null, the returned {@link Document} is empty with no
-       * document element.
-       * @throws {DOMException}
-       * With code:
-       *
-       * - `INVALID_CHARACTER_ERR`: Raised if the specified qualified name is not an XML name
-       * according to {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#XML XML 1.0}.
-       * - `NAMESPACE_ERR`: Raised if the qualifiedName is malformed, if the qualifiedName has a
-       * prefix and the namespaceURI is null, or if the qualifiedName is null and the namespaceURI
-       * is different from null, or if the qualifiedName has a prefix that is "xml" and the
-       * namespaceURI is different from "{@link http://www.w3.org/XML/1998/namespace}"
-       * {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#Namespaces XML Namespaces},
-       * or if the DOM implementation does not support the "XML" feature but a non-null namespace
-       * URI was provided, since namespaces were defined by XML.
-       * - `WRONG_DOCUMENT_ERR`: Raised if doctype has already been used with a different document
-       * or was created from a different implementation.
-       * - `NOT_SUPPORTED_ERR`: May be raised if the implementation does not support the feature
-       * "XML" and the language exposed through the Document does not support XML Namespaces (such
-       * as {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#HTML40 HTML 4.01}).
-       * @since DOM Level 2.
-       * @see {@link #createHTMLDocument}
-       * @see https://developer.mozilla.org/en-US/docs/Web/API/DOMImplementation/createDocument MDN
-       * @see https://dom.spec.whatwg.org/#dom-domimplementation-createdocument DOM Living Standard
-       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#Level-2-Core-DOM-createDocument DOM
-       *      Level 3 Core
-       * @see https://www.w3.org/TR/DOM-Level-2-Core/core.html#Level-2-Core-DOM-createDocument DOM
-       *      Level 2 Core (initial)
-       */
-      createDocument: function(namespaceURI, qualifiedName, doctype) {
-        var contentType2 = MIME_TYPE.XML_APPLICATION;
-        namespaceURI === NAMESPACE.HTML ? contentType2 = MIME_TYPE.XML_XHTML_APPLICATION : namespaceURI === NAMESPACE.SVG && (contentType2 = MIME_TYPE.XML_SVG_IMAGE);
-        var doc = new Document(PDC, { contentType: contentType2 });
-        if (doc.implementation = this, doc.childNodes = new NodeList(), doc.doctype = doctype || null, doctype && doc.appendChild(doctype), qualifiedName) {
-          var root = doc.createElementNS(namespaceURI, qualifiedName);
-          doc.appendChild(root);
-        }
-        return doc;
-      },
-      /**
-       * Creates an empty DocumentType node. Entity declarations and notations are not made
-       * available. Entity reference expansions and default attribute additions do not occur.
-       *
-       * **This behavior is slightly different from the one in the specs**:
-       * - `encoding`, `mode`, `origin`, `url` fields are currently not declared.
-       * - `publicId` and `systemId` contain the raw data including any possible quotes,
-       *   so they can always be serialized back to the original value
-       * - `internalSubset` contains the raw string between `[` and `]` if present,
-       *   but is not parsed or validated in any form.
-       *
-       * @function DOMImplementation#createDocumentType
-       * @param {string} qualifiedName
-       * The {@link https://www.w3.org/TR/DOM-Level-3-Core/glossary.html#dt-qualifiedname qualified
-       * name} of the document type to be created.
-       * @param {string} [publicId]
-       * The external subset public identifier. Stored verbatim including surrounding quotes.
-       * When serialized with `requireWellFormed: true`, the serializer throws `InvalidStateError`
-       * if the value is non-empty and does not match the XML `PubidLiteral` production
-       * (W3C DOM Parsing §3.2.1.3; XML 1.0 production [12]). Creation-time validation is not
-       * enforced — deferred to a future breaking release.
-       * @param {string} [systemId]
-       * The external subset system identifier. Stored verbatim including surrounding quotes.
-       * When serialized with `requireWellFormed: true`, the serializer throws `InvalidStateError`
-       * if the value is non-empty and does not match the XML `SystemLiteral` production
-       * (W3C DOM Parsing §3.2.1.3; XML 1.0 production [11]). Creation-time validation is not
-       * enforced — deferred to a future breaking release.
-       * @param {string} [internalSubset]
-       * The internal subset or an empty string if it is not present. Stored verbatim.
-       * When serialized with `requireWellFormed: true`, the serializer throws `InvalidStateError`
-       * if the value contains `"]>"`. Creation-time validation is not enforced.
-       * @returns {DocumentType}
-       * A new {@link DocumentType} node with {@link Node#ownerDocument} set to null.
-       * @throws {DOMException}
-       * With code:
-       *
-       * - `INVALID_CHARACTER_ERR`: Raised if the specified qualified name is not an XML name
-       * according to {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#XML XML 1.0}.
-       * - `NAMESPACE_ERR`: Raised if the qualifiedName is malformed.
-       * - `NOT_SUPPORTED_ERR`: May be raised if the implementation does not support the feature
-       * "XML" and the language exposed through the Document does not support XML Namespaces (such
-       * as {@link https://www.w3.org/TR/DOM-Level-3-Core/references.html#HTML40 HTML 4.01}).
-       * @since DOM Level 2.
-       * @see https://developer.mozilla.org/en-US/docs/Web/API/DOMImplementation/createDocumentType
-       *      MDN
-       * @see https://dom.spec.whatwg.org/#dom-domimplementation-createdocumenttype DOM Living
-       *      Standard
-       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#Level-3-Core-DOM-createDocType DOM
-       *      Level 3 Core
-       * @see https://www.w3.org/TR/DOM-Level-2-Core/core.html#Level-2-Core-DOM-createDocType DOM
-       *      Level 2 Core
-       * @see https://github.com/xmldom/xmldom/blob/master/CHANGELOG.md#050
-       * @see https://www.w3.org/TR/DOM-Level-2-Core/#core-ID-Core-DocType-internalSubset
-       * @prettierignore
-       */
-      createDocumentType: function(qualifiedName, publicId, systemId, internalSubset) {
-        validateQualifiedName(qualifiedName);
-        var node = new DocumentType(PDC);
-        return node.name = qualifiedName, node.nodeName = qualifiedName, node.publicId = publicId || "", node.systemId = systemId || "", node.internalSubset = internalSubset || "", node.childNodes = new NodeList(), node;
-      },
-      /**
-       * Returns an HTML document, that might already have a basic DOM structure.
-       *
-       * __It behaves slightly different from the description in the living standard__:
-       * - If the first argument is `false` no initial nodes are added (steps 3-7 in the specs are
-       * omitted)
-       * - `encoding`, `mode`, `origin`, `url` fields are currently not declared.
-       *
-       * @param {string | false} [title]
-       * A string containing the title to give the new HTML document.
-       * @returns {Document}
-       * The HTML document.
-       * @since WHATWG Living Standard.
-       * @see {@link #createDocument}
-       * @see https://dom.spec.whatwg.org/#dom-domimplementation-createhtmldocument
-       * @see https://dom.spec.whatwg.org/#html-document
-       */
-      createHTMLDocument: function(title2) {
-        var doc = new Document(PDC, { contentType: MIME_TYPE.HTML });
-        if (doc.implementation = this, doc.childNodes = new NodeList(), title2 !== !1) {
-          doc.doctype = this.createDocumentType("html"), doc.doctype.ownerDocument = doc, doc.appendChild(doc.doctype);
-          var htmlNode = doc.createElement("html");
-          doc.appendChild(htmlNode);
-          var headNode = doc.createElement("head");
-          if (htmlNode.appendChild(headNode), typeof title2 == "string") {
-            var titleNode = doc.createElement("title");
-            titleNode.appendChild(doc.createTextNode(title2)), headNode.appendChild(titleNode);
-          }
-          htmlNode.appendChild(doc.createElement("body"));
-        }
-        return doc;
-      }
-    };
-    function Node5(symbol) {
-      checkSymbol(symbol);
-    }
-    Node5.prototype = {
-      /**
-       * The first child of this node.
-       *
-       * @type {Node | null}
-       */
-      firstChild: null,
-      /**
-       * The last child of this node.
-       *
-       * @type {Node | null}
-       */
-      lastChild: null,
-      /**
-       * The previous sibling of this node.
-       *
-       * @type {Node | null}
-       */
-      previousSibling: null,
-      /**
-       * The next sibling of this node.
-       *
-       * @type {Node | null}
-       */
-      nextSibling: null,
-      /**
-       * The parent node of this node.
-       *
-       * @type {Node | null}
-       */
-      parentNode: null,
-      /**
-       * The parent element of this node.
-       *
-       * @type {Element | null}
-       */
-      get parentElement() {
-        return this.parentNode && this.parentNode.nodeType === this.ELEMENT_NODE ? this.parentNode : null;
-      },
-      /**
-       * The child nodes of this node.
-       *
-       * @type {NodeList}
-       */
-      childNodes: null,
-      /**
-       * The document object associated with this node.
-       *
-       * @type {Document | null}
-       */
-      ownerDocument: null,
-      /**
-       * The value of this node.
-       *
-       * @type {string | null}
-       */
-      nodeValue: null,
-      /**
-       * The namespace URI of this node.
-       *
-       * @type {string | null}
-       */
-      namespaceURI: null,
-      /**
-       * The prefix of the namespace for this node.
-       *
-       * @type {string | null}
-       */
-      prefix: null,
-      /**
-       * The local part of the qualified name of this node.
-       *
-       * @type {string | null}
-       */
-      localName: null,
-      /**
-       * The baseURI is currently always `about:blank`,
-       * since that's what happens when you create a document from scratch.
-       *
-       * @type {'about:blank'}
-       */
-      baseURI: "about:blank",
-      /**
-       * Is true if this node is part of a document.
-       *
-       * @type {boolean}
-       */
-      get isConnected() {
-        var rootNode = this.getRootNode();
-        return rootNode && rootNode.nodeType === rootNode.DOCUMENT_NODE;
-      },
-      /**
-       * Checks whether `other` is an inclusive descendant of this node.
-       *
-       * @param {Node | null | undefined} other
-       * The node to check.
-       * @returns {boolean}
-       * True if `other` is an inclusive descendant of this node; false otherwise.
-       * @see https://dom.spec.whatwg.org/#dom-node-contains
-       */
-      contains: function(other) {
-        if (!other) return !1;
-        var parent = other;
-        do {
-          if (this === parent) return !0;
-          parent = parent.parentNode;
-        } while (parent);
-        return !1;
-      },
-      /**
-       * @typedef GetRootNodeOptions
-       * @property {boolean} [composed=false]
-       */
-      /**
-       * Searches for the root node of this node.
-       *
-       * **This behavior is slightly different from the in the specs**:
-       * - ignores `options.composed`, since `ShadowRoot`s are unsupported, always returns root.
-       *
-       * @param {GetRootNodeOptions} [options]
-       * @returns {Node}
-       * Root node.
-       * @see https://dom.spec.whatwg.org/#dom-node-getrootnode
-       * @see https://dom.spec.whatwg.org/#concept-shadow-including-root
-       */
-      getRootNode: function(options) {
-        var parent = this;
-        do {
-          if (!parent.parentNode)
-            return parent;
-          parent = parent.parentNode;
-        } while (parent);
-      },
-      /**
-       * Checks whether the given node is equal to this node.
-       *
-       * Two nodes are equal when they have the same type, defining characteristics (for the type),
-       * and the same childNodes. The comparison is iterative to avoid stack overflows on
-       * deeply-nested trees. Attribute nodes of each Element pair are also pushed onto the stack
-       * and compared the same way.
-       *
-       * @param {Node} [otherNode]
-       * @returns {boolean}
-       * @see https://dom.spec.whatwg.org/#concept-node-equals
-       * @see ../docs/walk-dom.md.
-       */
-      isEqualNode: function(otherNode) {
-        if (!otherNode) return !1;
-        for (var stack = [{ node: this, other: otherNode }]; stack.length > 0; ) {
-          var pair = stack.pop(), node = pair.node, other = pair.other;
-          if (node.nodeType !== other.nodeType) return !1;
-          switch (node.nodeType) {
-            case node.DOCUMENT_TYPE_NODE:
-              if (node.name !== other.name || node.publicId !== other.publicId || node.systemId !== other.systemId) return !1;
-              break;
-            case node.ELEMENT_NODE:
-              if (node.namespaceURI !== other.namespaceURI || node.prefix !== other.prefix || node.localName !== other.localName || node.attributes.length !== other.attributes.length) return !1;
-              for (var i = 0; i < node.attributes.length; i++) {
-                var attr = node.attributes.item(i), otherAttr = other.getAttributeNodeNS(attr.namespaceURI, attr.localName);
-                if (!otherAttr) return !1;
-                stack.push({ node: attr, other: otherAttr });
-              }
-              break;
-            case node.ATTRIBUTE_NODE:
-              if (node.namespaceURI !== other.namespaceURI || node.localName !== other.localName || node.value !== other.value) return !1;
-              break;
-            case node.PROCESSING_INSTRUCTION_NODE:
-              if (node.target !== other.target || node.data !== other.data) return !1;
-              break;
-            case node.TEXT_NODE:
-            case node.CDATA_SECTION_NODE:
-            case node.COMMENT_NODE:
-              if (node.data !== other.data) return !1;
-              break;
-          }
-          if (node.childNodes.length !== other.childNodes.length) return !1;
-          for (var i = node.childNodes.length - 1; i >= 0; i--)
-            stack.push({ node: node.childNodes[i], other: other.childNodes[i] });
-        }
-        return !0;
-      },
-      /**
-       * Checks whether or not the given node is this node.
-       *
-       * @param {Node} [otherNode]
-       */
-      isSameNode: function(otherNode) {
-        return this === otherNode;
-      },
-      /**
-       * Inserts a node before a reference node as a child of this node.
-       *
-       * @param {Node} newChild
-       * The new child node to be inserted.
-       * @param {Node | null} refChild
-       * The reference node before which newChild will be inserted.
-       * @returns {Node}
-       * The new child node successfully inserted.
-       * @throws {DOMException}
-       * Throws a DOMException if inserting the node would result in a DOM tree that is not
-       * well-formed, or if `child` is provided but is not a child of `parent`.
-       * See {@link _insertBefore} for more details.
-       * @since Modified in DOM L2
-       */
-      insertBefore: function(newChild, refChild) {
-        return _insertBefore(this, newChild, refChild);
-      },
-      /**
-       * Replaces an old child node with a new child node within this node.
-       *
-       * @param {Node} newChild
-       * The new node that is to replace the old node.
-       * If it already exists in the DOM, it is removed from its original position.
-       * @param {Node} oldChild
-       * The existing child node to be replaced.
-       * @returns {Node}
-       * Returns the replaced child node.
-       * @throws {DOMException}
-       * Throws a DOMException if replacing the node would result in a DOM tree that is not
-       * well-formed, or if `oldChild` is not a child of `this`.
-       * This can also occur if the pre-replacement validity assertion fails.
-       * See {@link _insertBefore}, {@link Node.removeChild}, and
-       * {@link assertPreReplacementValidityInDocument} for more details.
-       * @see https://dom.spec.whatwg.org/#concept-node-replace
-       */
-      replaceChild: function(newChild, oldChild) {
-        _insertBefore(this, newChild, oldChild, assertPreReplacementValidityInDocument), oldChild && this.removeChild(oldChild);
-      },
-      /**
-       * Removes an existing child node from this node.
-       *
-       * @param {Node} oldChild
-       * The child node to be removed.
-       * @returns {Node}
-       * Returns the removed child node.
-       * @throws {DOMException}
-       * Throws a DOMException if `oldChild` is not a child of `this`.
-       * See {@link _removeChild} for more details.
-       */
-      removeChild: function(oldChild) {
-        return _removeChild(this, oldChild);
-      },
-      /**
-       * Appends a child node to this node.
-       *
-       * @param {Node} newChild
-       * The child node to be appended to this node.
-       * If it already exists in the DOM, it is removed from its original position.
-       * @returns {Node}
-       * Returns the appended child node.
-       * @throws {DOMException}
-       * Throws a DOMException if appending the node would result in a DOM tree that is not
-       * well-formed, or if `newChild` is not a valid Node.
-       * See {@link insertBefore} for more details.
-       */
-      appendChild: function(newChild) {
-        return this.insertBefore(newChild, null);
-      },
-      /**
-       * Determines whether this node has any child nodes.
-       *
-       * @returns {boolean}
-       * Returns true if this node has any child nodes, and false otherwise.
-       */
-      hasChildNodes: function() {
-        return this.firstChild != null;
-      },
-      /**
-       * Creates a copy of the calling node.
-       *
-       * @param {boolean} deep
-       * If true, the contents of the node are recursively copied.
-       * If false, only the node itself (and its attributes, if it is an element) are copied.
-       * @returns {Node}
-       * Returns the newly created copy of the node.
-       * @throws {DOMException}
-       * May throw a DOMException if operations within {@link Element#setAttributeNode} or
-       * {@link Node#appendChild} (which are potentially invoked in this method) do not meet their
-       * specific constraints.
-       * @see {@link cloneNode}
-       */
-      cloneNode: function(deep) {
-        return cloneNode(this.ownerDocument || this, this, deep);
-      },
-      /**
-       * Puts the specified node and all of its subtree into a "normalized" form. In a normalized
-       * subtree, no text nodes in the subtree are empty and there are no adjacent text nodes.
-       *
-       * Specifically, this method merges any adjacent text nodes (i.e., nodes for which `nodeType`
-       * is `TEXT_NODE`) into a single node with the combined data. It also removes any empty text
-       * nodes.
-       *
-       * This method iterativly traverses all child nodes to normalize all descendent nodes within
-       * the subtree.
-       *
-       * @throws {DOMException}
-       * May throw a DOMException if operations within removeChild or appendData (which are
-       * potentially invoked in this method) do not meet their specific constraints.
-       * @since Modified in DOM Level 2
-       * @see {@link Node.removeChild}
-       * @see {@link CharacterData.appendData}
-       * @see ../docs/walk-dom.md.
-       */
-      normalize: function() {
-        walkDOM(this, null, {
-          enter: function(node) {
-            for (var child = node.firstChild; child; ) {
-              var next = child.nextSibling;
-              if (next !== null && next.nodeType === TEXT_NODE && child.nodeType === TEXT_NODE) {
-                for (var tail = [], sibling = next; sibling !== null && sibling.nodeType === TEXT_NODE; )
-                  tail.push(sibling.data), sibling = sibling.nextSibling;
-                for (var removed = child.nextSibling; removed !== sibling; ) {
-                  var following = removed.nextSibling;
-                  removed.parentNode = null, removed.previousSibling = null, removed.nextSibling = null, removed = following;
-                }
-                child.nextSibling = sibling, sibling !== null ? sibling.previousSibling = child : node.lastChild = child, child.appendData(tail.join("")), _onUpdateChild(node.ownerDocument, node), child = sibling;
-              } else
-                child = next;
-            }
-            return !0;
-          }
-        });
-      },
-      /**
-       * Checks whether the DOM implementation implements a specific feature and its version.
-       *
-       * @deprecated
-       * Since `DOMImplementation.hasFeature` is deprecated and always returns true.
-       * @param {string} feature
-       * The package name of the feature to test. This is the same name that can be passed to the
-       * method `hasFeature` on `DOMImplementation`.
-       * @param {string} version
-       * This is the version number of the package name to test.
-       * @returns {boolean}
-       * Returns true in all cases in the current implementation.
-       * @since Introduced in DOM Level 2
-       * @see {@link DOMImplementation.hasFeature}
-       */
-      isSupported: function(feature, version2) {
-        return this.ownerDocument.implementation.hasFeature(feature, version2);
-      },
-      /**
-       * Look up the prefix associated to the given namespace URI, starting from this node.
-       * **The default namespace declarations are ignored by this method.**
-       * See Namespace Prefix Lookup for details on the algorithm used by this method.
-       *
-       * **This behavior is different from the in the specs**:
-       * - no node type specific handling
-       * - uses the internal attribute _nsMap for resolving namespaces that is updated when changing attributes
-       *
-       * @param {string | null} namespaceURI
-       * The namespace URI for which to find the associated prefix.
-       * @returns {string | null}
-       * The associated prefix, if found; otherwise, null.
-       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#Node3-lookupNamespacePrefix
-       * @see https://www.w3.org/TR/DOM-Level-3-Core/namespaces-algorithms.html#lookupNamespacePrefixAlgo
-       * @see https://dom.spec.whatwg.org/#dom-node-lookupprefix
-       * @see https://github.com/xmldom/xmldom/issues/322
-       * @prettierignore
-       */
-      lookupPrefix: function(namespaceURI) {
-        for (var el = this; el; ) {
-          var map = el._nsMap;
-          if (map) {
-            for (var n in map)
-              if (hasOwn(map, n) && map[n] === namespaceURI)
-                return n;
-          }
-          el = el.nodeType == ATTRIBUTE_NODE ? el.ownerDocument : el.parentNode;
-        }
-        return null;
-      },
-      /**
-       * This function is used to look up the namespace URI associated with the given prefix,
-       * starting from this node.
-       *
-       * **This behavior is different from the in the specs**:
-       * - no node type specific handling
-       * - uses the internal attribute _nsMap for resolving namespaces that is updated when changing attributes
-       *
-       * @param {string | null} prefix
-       * The prefix for which to find the associated namespace URI.
-       * @returns {string | null}
-       * The associated namespace URI, if found; otherwise, null.
-       * @since DOM Level 3
-       * @see https://dom.spec.whatwg.org/#dom-node-lookupnamespaceuri
-       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#Node3-lookupNamespaceURI
-       * @prettierignore
-       */
-      lookupNamespaceURI: function(prefix) {
-        for (var el = this; el; ) {
-          var map = el._nsMap;
-          if (map && hasOwn(map, prefix))
-            return map[prefix];
-          el = el.nodeType == ATTRIBUTE_NODE ? el.ownerDocument : el.parentNode;
-        }
-        return null;
-      },
-      /**
-       * Determines whether the given namespace URI is the default namespace.
-       *
-       * The function works by looking up the prefix associated with the given namespace URI. If no
-       * prefix is found (i.e., the namespace URI is not registered in the namespace map of this
-       * node or any of its ancestors), it returns `true`, implying the namespace URI is considered
-       * the default.
-       *
-       * **This behavior is different from the in the specs**:
-       * - no node type specific handling
-       * - uses the internal attribute _nsMap for resolving namespaces that is updated when changing attributes
-       *
-       * @param {string | null} namespaceURI
-       * The namespace URI to be checked.
-       * @returns {boolean}
-       * Returns true if the given namespace URI is the default namespace, false otherwise.
-       * @since DOM Level 3
-       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#Node3-isDefaultNamespace
-       * @see https://dom.spec.whatwg.org/#dom-node-isdefaultnamespace
-       * @prettierignore
-       */
-      isDefaultNamespace: function(namespaceURI) {
-        var prefix = this.lookupPrefix(namespaceURI);
-        return prefix == null;
-      },
-      /**
-       * Compares the reference node with a node with regard to their position in the document and
-       * according to the document order.
-       *
-       * @param {Node} other
-       * The node to compare the reference node to.
-       * @returns {number}
-       * Returns how the node is positioned relatively to the reference node according to the
-       * bitmask. 0 if reference node and given node are the same.
-       * @since DOM Level 3
-       * @see https://www.w3.org/TR/2004/REC-DOM-Level-3-Core-20040407/core.html#Node3-compare
-       * @see https://dom.spec.whatwg.org/#dom-node-comparedocumentposition
-       */
-      compareDocumentPosition: function(other) {
-        if (this === other) return 0;
-        var node1 = other, node2 = this, attr1 = null, attr2 = null;
-        if (node1 instanceof Attr && (attr1 = node1, node1 = attr1.ownerElement), node2 instanceof Attr && (attr2 = node2, node2 = attr2.ownerElement, attr1 && node1 && node2 === node1))
-          for (var i = 0, attr; attr = node2.attributes[i]; i++) {
-            if (attr === attr1)
-              return DocumentPosition.DOCUMENT_POSITION_IMPLEMENTATION_SPECIFIC + DocumentPosition.DOCUMENT_POSITION_PRECEDING;
-            if (attr === attr2)
-              return DocumentPosition.DOCUMENT_POSITION_IMPLEMENTATION_SPECIFIC + DocumentPosition.DOCUMENT_POSITION_FOLLOWING;
-          }
-        if (!node1 || !node2 || node2.ownerDocument !== node1.ownerDocument)
-          return DocumentPosition.DOCUMENT_POSITION_DISCONNECTED + DocumentPosition.DOCUMENT_POSITION_IMPLEMENTATION_SPECIFIC + (docGUID(node2.ownerDocument) > docGUID(node1.ownerDocument) ? DocumentPosition.DOCUMENT_POSITION_FOLLOWING : DocumentPosition.DOCUMENT_POSITION_PRECEDING);
-        if (attr2 && node1 === node2)
-          return DocumentPosition.DOCUMENT_POSITION_CONTAINS + DocumentPosition.DOCUMENT_POSITION_PRECEDING;
-        if (attr1 && node1 === node2)
-          return DocumentPosition.DOCUMENT_POSITION_CONTAINED_BY + DocumentPosition.DOCUMENT_POSITION_FOLLOWING;
-        for (var chain1 = [], ancestor1 = node1.parentNode; ancestor1; ) {
-          if (!attr2 && ancestor1 === node2)
-            return DocumentPosition.DOCUMENT_POSITION_CONTAINED_BY + DocumentPosition.DOCUMENT_POSITION_FOLLOWING;
-          chain1.push(ancestor1), ancestor1 = ancestor1.parentNode;
-        }
-        chain1.reverse();
-        for (var chain2 = [], ancestor2 = node2.parentNode; ancestor2; ) {
-          if (!attr1 && ancestor2 === node1)
-            return DocumentPosition.DOCUMENT_POSITION_CONTAINS + DocumentPosition.DOCUMENT_POSITION_PRECEDING;
-          chain2.push(ancestor2), ancestor2 = ancestor2.parentNode;
-        }
-        chain2.reverse();
-        var ca = commonAncestor(chain1, chain2);
-        for (var n in ca.childNodes) {
-          var child = ca.childNodes[n];
-          if (child === node2) return DocumentPosition.DOCUMENT_POSITION_FOLLOWING;
-          if (child === node1) return DocumentPosition.DOCUMENT_POSITION_PRECEDING;
-          if (chain2.indexOf(child) >= 0) return DocumentPosition.DOCUMENT_POSITION_FOLLOWING;
-          if (chain1.indexOf(child) >= 0) return DocumentPosition.DOCUMENT_POSITION_PRECEDING;
-        }
-        return 0;
-      }
-    };
-    function _xmlEncoder(c) {
-      return c == "<" && "&lt;" || c == ">" && "&gt;" || c == "&" && "&amp;" || c == '"' && "&quot;" || "&#" + c.charCodeAt() + ";";
-    }
-    copy(NodeType, Node5);
-    copy(NodeType, Node5.prototype);
-    copy(DocumentPosition, Node5);
-    copy(DocumentPosition, Node5.prototype);
-    function _visitNode(node, callback) {
-      walkDOM(node, null, {
-        enter: function(n) {
-          return callback(n) ? walkDOM.STOP : !0;
-        }
-      });
-    }
-    function walkDOM(node, context, callbacks) {
-      for (var stack = [{ node, context, phase: walkDOM.ENTER }]; stack.length > 0; ) {
-        var frame = stack.pop();
-        if (frame.phase === walkDOM.ENTER) {
-          var childContext = callbacks.enter(frame.node, frame.context);
-          if (childContext === walkDOM.STOP)
-            return walkDOM.STOP;
-          if (stack.push({ node: frame.node, context: childContext, phase: walkDOM.EXIT }), childContext == null)
-            continue;
-          for (var child = frame.node.lastChild; child; )
-            stack.push({ node: child, context: childContext, phase: walkDOM.ENTER }), child = child.previousSibling;
-        } else
-          callbacks.exit && callbacks.exit(frame.node, frame.context);
-      }
-    }
-    walkDOM.STOP = /* @__PURE__ */ Symbol("walkDOM.STOP");
-    walkDOM.ENTER = 0;
-    walkDOM.EXIT = 1;
-    function Document(symbol, options) {
-      checkSymbol(symbol);
-      var opt = options || {};
-      this.ownerDocument = this, this.contentType = opt.contentType || MIME_TYPE.XML_APPLICATION, this.type = isHTMLMimeType(this.contentType) ? "html" : "xml";
-    }
-    function _onAddAttribute(doc, el, newAttr) {
-      doc && doc._inc++;
-      var ns = newAttr.namespaceURI;
-      ns === NAMESPACE.XMLNS && (el._nsMap[newAttr.prefix ? newAttr.localName : ""] = newAttr.value);
-    }
-    function _onRemoveAttribute(doc, el, newAttr, remove) {
-      doc && doc._inc++;
-      var ns = newAttr.namespaceURI;
-      ns === NAMESPACE.XMLNS && delete el._nsMap[newAttr.prefix ? newAttr.localName : ""];
-    }
-    function _onUpdateChild(doc, parent, newChild) {
-      if (doc && doc._inc) {
-        doc._inc++;
-        var childNodes = parent.childNodes;
-        if (newChild && !newChild.nextSibling)
-          childNodes[childNodes.length++] = newChild;
-        else {
-          for (var child = parent.firstChild, i = 0; child; )
-            childNodes[i++] = child, child = child.nextSibling;
-          childNodes.length = i, delete childNodes[childNodes.length];
-        }
-      }
-    }
-    function _removeChild(parentNode, child) {
-      if (parentNode !== child.parentNode)
-        throw new DOMException2(DOMException2.NOT_FOUND_ERR, "child's parent is not parent");
-      var oldPreviousSibling = child.previousSibling, oldNextSibling = child.nextSibling;
-      return oldPreviousSibling ? oldPreviousSibling.nextSibling = oldNextSibling : parentNode.firstChild = oldNextSibling, oldNextSibling ? oldNextSibling.previousSibling = oldPreviousSibling : parentNode.lastChild = oldPreviousSibling, _onUpdateChild(parentNode.ownerDocument, parentNode), child.parentNode = null, child.previousSibling = null, child.nextSibling = null, child;
-    }
-    function hasValidParentNodeType(node) {
-      return node && (node.nodeType === Node5.DOCUMENT_NODE || node.nodeType === Node5.DOCUMENT_FRAGMENT_NODE || node.nodeType === Node5.ELEMENT_NODE);
-    }
-    function hasInsertableNodeType(node) {
-      return node && (node.nodeType === Node5.CDATA_SECTION_NODE || node.nodeType === Node5.COMMENT_NODE || node.nodeType === Node5.DOCUMENT_FRAGMENT_NODE || node.nodeType === Node5.DOCUMENT_TYPE_NODE || node.nodeType === Node5.ELEMENT_NODE || node.nodeType === Node5.PROCESSING_INSTRUCTION_NODE || node.nodeType === Node5.TEXT_NODE);
-    }
-    function isDocTypeNode(node) {
-      return node && node.nodeType === Node5.DOCUMENT_TYPE_NODE;
-    }
-    function isElementNode(node) {
-      return node && node.nodeType === Node5.ELEMENT_NODE;
-    }
-    function isTextNode(node) {
-      return node && node.nodeType === Node5.TEXT_NODE;
-    }
-    function isElementInsertionPossible(doc, child) {
-      var parentChildNodes = doc.childNodes || [];
-      if (find(parentChildNodes, isElementNode) || isDocTypeNode(child))
-        return !1;
-      var docTypeNode = find(parentChildNodes, isDocTypeNode);
-      return !(child && docTypeNode && parentChildNodes.indexOf(docTypeNode) > parentChildNodes.indexOf(child));
-    }
-    function isElementReplacementPossible(doc, child) {
-      var parentChildNodes = doc.childNodes || [];
-      function hasElementChildThatIsNotChild(node) {
-        return isElementNode(node) && node !== child;
-      }
-      if (find(parentChildNodes, hasElementChildThatIsNotChild))
-        return !1;
-      var docTypeNode = find(parentChildNodes, isDocTypeNode);
-      return !(child && docTypeNode && parentChildNodes.indexOf(docTypeNode) > parentChildNodes.indexOf(child));
-    }
-    function assertPreInsertionValidity1to5(parent, node, child) {
-      if (!hasValidParentNodeType(parent))
-        throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Unexpected parent node type " + parent.nodeType);
-      if (child && child.parentNode !== parent)
-        throw new DOMException2(DOMException2.NOT_FOUND_ERR, "child not in parent");
-      if (
-        // 4. If `node` is not a DocumentFragment, DocumentType, Element, or CharacterData node, then throw a "HierarchyRequestError" DOMException.
-        !hasInsertableNodeType(node) || // 5. If either `node` is a Text node and `parent` is a document,
-        // the sax parser currently adds top level text nodes, this will be fixed in 0.9.0
-        // || (node.nodeType === Node.TEXT_NODE && parent.nodeType === Node.DOCUMENT_NODE)
-        // or `node` is a doctype and `parent` is not a document, then throw a "HierarchyRequestError" DOMException.
-        isDocTypeNode(node) && parent.nodeType !== Node5.DOCUMENT_NODE
-      )
-        throw new DOMException2(
-          DOMException2.HIERARCHY_REQUEST_ERR,
-          "Unexpected node type " + node.nodeType + " for parent node type " + parent.nodeType
-        );
-    }
-    function assertPreInsertionValidityInDocument(parent, node, child) {
-      var parentChildNodes = parent.childNodes || [], nodeChildNodes = node.childNodes || [];
-      if (node.nodeType === Node5.DOCUMENT_FRAGMENT_NODE) {
-        var nodeChildElements = nodeChildNodes.filter(isElementNode);
-        if (nodeChildElements.length > 1 || find(nodeChildNodes, isTextNode))
-          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "More than one element or text in fragment");
-        if (nodeChildElements.length === 1 && !isElementInsertionPossible(parent, child))
-          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Element in fragment can not be inserted before doctype");
-      }
-      if (isElementNode(node) && !isElementInsertionPossible(parent, child))
-        throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Only one element can be added and only after doctype");
-      if (isDocTypeNode(node)) {
-        if (find(parentChildNodes, isDocTypeNode))
-          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Only one doctype is allowed");
-        var parentElementChild = find(parentChildNodes, isElementNode);
-        if (child && parentChildNodes.indexOf(parentElementChild) < parentChildNodes.indexOf(child))
-          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Doctype can only be inserted before an element");
-        if (!child && parentElementChild)
-          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Doctype can not be appended since element is present");
-      }
-    }
-    function assertPreReplacementValidityInDocument(parent, node, child) {
-      var parentChildNodes = parent.childNodes || [], nodeChildNodes = node.childNodes || [];
-      if (node.nodeType === Node5.DOCUMENT_FRAGMENT_NODE) {
-        var nodeChildElements = nodeChildNodes.filter(isElementNode);
-        if (nodeChildElements.length > 1 || find(nodeChildNodes, isTextNode))
-          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "More than one element or text in fragment");
-        if (nodeChildElements.length === 1 && !isElementReplacementPossible(parent, child))
-          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Element in fragment can not be inserted before doctype");
-      }
-      if (isElementNode(node) && !isElementReplacementPossible(parent, child))
-        throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Only one element can be added and only after doctype");
-      if (isDocTypeNode(node)) {
-        if (find(parentChildNodes, function(node2) {
-          return isDocTypeNode(node2) && node2 !== child;
-        }))
-          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Only one doctype is allowed");
-        var parentElementChild = find(parentChildNodes, isElementNode);
-        if (child && parentChildNodes.indexOf(parentElementChild) < parentChildNodes.indexOf(child))
-          throw new DOMException2(DOMException2.HIERARCHY_REQUEST_ERR, "Doctype can only be inserted before an element");
-      }
-    }
-    function _insertBefore(parent, node, child, _inDocumentAssertion) {
-      assertPreInsertionValidity1to5(parent, node, child), parent.nodeType === Node5.DOCUMENT_NODE && (_inDocumentAssertion || assertPreInsertionValidityInDocument)(parent, node, child);
-      var cp = node.parentNode;
-      if (cp && cp.removeChild(node), node.nodeType === DOCUMENT_FRAGMENT_NODE) {
-        var newFirst = node.firstChild;
-        if (newFirst == null)
-          return node;
-        var newLast = node.lastChild;
-      } else
-        newFirst = newLast = node;
-      var pre = child ? child.previousSibling : parent.lastChild;
-      newFirst.previousSibling = pre, newLast.nextSibling = child, pre ? pre.nextSibling = newFirst : parent.firstChild = newFirst, child == null ? parent.lastChild = newLast : child.previousSibling = newLast;
-      do
-        newFirst.parentNode = parent;
-      while (newFirst !== newLast && (newFirst = newFirst.nextSibling));
-      return _onUpdateChild(parent.ownerDocument || parent, parent, node), node.nodeType == DOCUMENT_FRAGMENT_NODE && (node.firstChild = node.lastChild = null), node;
-    }
-    Document.prototype = {
-      /**
-       * The implementation that created this document.
-       *
-       * @type DOMImplementation
-       * @readonly
-       */
-      implementation: null,
-      nodeName: "#document",
-      nodeType: DOCUMENT_NODE,
-      /**
-       * The DocumentType node of the document.
-       *
-       * @type DocumentType
-       * @readonly
-       */
-      doctype: null,
-      documentElement: null,
-      _inc: 1,
-      insertBefore: function(newChild, refChild) {
-        if (newChild.nodeType === DOCUMENT_FRAGMENT_NODE) {
-          for (var child = newChild.firstChild; child; ) {
-            var next = child.nextSibling;
-            this.insertBefore(child, refChild), child = next;
-          }
-          return newChild;
-        }
-        return _insertBefore(this, newChild, refChild), newChild.ownerDocument = this, this.documentElement === null && newChild.nodeType === ELEMENT_NODE && (this.documentElement = newChild), newChild;
-      },
-      removeChild: function(oldChild) {
-        var removed = _removeChild(this, oldChild);
-        return removed === this.documentElement && (this.documentElement = null), removed;
-      },
-      replaceChild: function(newChild, oldChild) {
-        _insertBefore(this, newChild, oldChild, assertPreReplacementValidityInDocument), newChild.ownerDocument = this, oldChild && this.removeChild(oldChild), isElementNode(newChild) && (this.documentElement = newChild);
-      },
-      /**
-       * Imports a node from another document into this document, creating a new copy owned by this
-       * document. The source node and its subtree are not modified.
-       *
-       * @param {Node} importedNode
-       * The node to import.
-       * @param {boolean} deep
-       * If true, the contents of the node are recursively imported.
-       * If false, only the node itself (and its attributes, if it is an element) are imported.
-       * @returns {Node}
-       * Returns the newly created import of the node.
-       * @see {@link importNode}
-       * @see {@link https://dom.spec.whatwg.org/#dom-document-importnode}
-       */
-      importNode: function(importedNode, deep) {
-        return importNode(this, importedNode, deep);
-      },
-      // Introduced in DOM Level 2:
-      getElementById: function(id) {
-        var rtv = null;
-        return _visitNode(this.documentElement, function(node) {
-          if (node.nodeType == ELEMENT_NODE && node.getAttribute("id") == id)
-            return rtv = node, !0;
-        }), rtv;
-      },
-      /**
-       * Creates a new `Element` that is owned by this `Document`.
-       * In HTML Documents `localName` is the lower cased `tagName`,
-       * otherwise no transformation is being applied.
-       * When `contentType` implies the HTML namespace, it will be set as `namespaceURI`.
-       *
-       * __This implementation differs from the specification:__ - The provided name is not checked
-       * against the `Name` production,
-       * so no related error will be thrown.
-       * - There is no interface `HTMLElement`, it is always an `Element`.
-       * - There is no support for a second argument to indicate using custom elements.
-       *
-       * @param {string} tagName
-       * @returns {Element}
-       * @see https://developer.mozilla.org/en-US/docs/Web/API/Document/createElement
-       * @see https://dom.spec.whatwg.org/#dom-document-createelement
-       * @see https://dom.spec.whatwg.org/#concept-create-element
-       */
-      createElement: function(tagName) {
-        var node = new Element(PDC);
-        node.ownerDocument = this, this.type === "html" && (tagName = tagName.toLowerCase()), hasDefaultHTMLNamespace(this.contentType) && (node.namespaceURI = NAMESPACE.HTML), node.nodeName = tagName, node.tagName = tagName, node.localName = tagName, node.childNodes = new NodeList();
-        var attrs = node.attributes = new NamedNodeMap();
-        return attrs._ownerElement = node, node;
-      },
-      /**
-       * @returns {DocumentFragment}
-       */
-      createDocumentFragment: function() {
-        var node = new DocumentFragment(PDC);
-        return node.ownerDocument = this, node.childNodes = new NodeList(), node;
-      },
-      /**
-       * @param {string} data
-       * @returns {Text}
-       */
-      createTextNode: function(data) {
-        var node = new Text(PDC);
-        return node.ownerDocument = this, node.childNodes = new NodeList(), node.appendData(data), node;
-      },
-      /**
-       * @param {string} data
-       * @returns {Comment}
-       * @see https://dom.spec.whatwg.org/#dom-document-createcomment
-       * @see https://www.w3.org/TR/xml/#NT-Comment XML 1.0 production [15]
-       * @see https://www.w3.org/TR/DOM-Parsing/#dfn-concept-serialize-xml §3.2.1.3
-       *
-       *      Note: no validation is performed at creation time. When the resulting document is
-       *      serialized with `requireWellFormed: true`, the serializer throws `InvalidStateError`
-       *      if the comment data contains `--` anywhere, ends with `-`, or contains characters
-       *      outside the XML Char production (W3C DOM Parsing §3.2.1.3). Without that option the
-       *      data is emitted verbatim.
-       */
-      createComment: function(data) {
-        var node = new Comment(PDC);
-        return node.ownerDocument = this, node.childNodes = new NodeList(), node.appendData(data), node;
-      },
-      /**
-       * Returns a new CDATASection node whose data is `data`.
-       *
-       * __This implementation differs from the specification:__ - calling this method on an HTML
-       * document does not throw `NotSupportedError`.
-       *
-       * @param {string} data
-       * @returns {CDATASection}
-       * @throws {DOMException}
-       * With code `INVALID_CHARACTER_ERR` if `data` contains `"]]>"`.
-       * @see https://developer.mozilla.org/en-US/docs/Web/API/Document/createCDATASection
-       * @see https://dom.spec.whatwg.org/#dom-document-createcdatasection
-       */
-      createCDATASection: function(data) {
-        if (data.indexOf("]]>") !== -1)
-          throw new DOMException2(DOMException2.INVALID_CHARACTER_ERR, 'data contains "]]>"');
-        var node = new CDATASection(PDC);
-        return node.ownerDocument = this, node.childNodes = new NodeList(), node.appendData(data), node;
-      },
-      /**
-       * Returns a ProcessingInstruction node whose target is target and data is data.
-       *
-       * __This behavior is slightly different from the in the specs__:
-       * - it does not do any input validation on the arguments and doesn't throw
-       * "InvalidCharacterError".
-       *
-       * Note: When the resulting document is serialized with `requireWellFormed: true`, the
-       * serializer throws `InvalidStateError` if `.target` is not a valid XML `NCName` (a `Name`
-       * with no colon) or is an ASCII case-insensitive match for `"xml"`, or if `.data` contains
-       * `?>` or characters outside the XML Char production (W3C DOM Parsing §3.2.1.7). Without that
-       * option the target and data are emitted verbatim.
-       *
-       * @param {string} target
-       * @param {string} data
-       * @returns {ProcessingInstruction}
-       * @see https://developer.mozilla.org/docs/Web/API/Document/createProcessingInstruction
-       * @see https://dom.spec.whatwg.org/#dom-document-createprocessinginstruction
-       * @see https://www.w3.org/TR/DOM-Parsing/#dfn-concept-serialize-xml §3.2.1.7
-       */
-      createProcessingInstruction: function(target, data) {
-        var node = new ProcessingInstruction(PDC);
-        return node.ownerDocument = this, node.childNodes = new NodeList(), node.nodeName = node.target = target, node.nodeValue = node.data = data, node;
-      },
-      /**
-       * Creates an `Attr` node that is owned by this document.
-       * In HTML Documents `localName` is the lower cased `name`,
-       * otherwise no transformation is being applied.
-       *
-       * __This implementation differs from the specification:__ - The provided name is not checked
-       * against the `Name` production,
-       * so no related error will be thrown.
-       *
-       * @param {string} name
-       * @returns {Attr}
-       * @see https://developer.mozilla.org/en-US/docs/Web/API/Document/createAttribute
-       * @see https://dom.spec.whatwg.org/#dom-document-createattribute
-       */
-      createAttribute: function(name) {
-        if (!g.QName_exact.test(name))
-          throw new DOMException2(DOMException2.INVALID_CHARACTER_ERR, 'invalid character in name "' + name + '"');
-        return this.type === "html" && (name = name.toLowerCase()), this._createAttribute(name);
-      },
-      _createAttribute: function(name) {
-        var node = new Attr(PDC);
-        return node.ownerDocument = this, node.childNodes = new NodeList(), node.name = name, node.nodeName = name, node.localName = name, node.specified = !0, node;
-      },
-      /**
-       * Creates an EntityReference object.
-       * The current implementation does not fill the `childNodes` with those of the corresponding
-       * `Entity`
-       *
-       * The `name` is validated against the XML `Name` production at creation time; an invalid name
-       * throws `InvalidCharacterError`. When the resulting node is serialized with
-       * `requireWellFormed: true`, the serializer re-validates `nodeName` against the XML `Name`
-       * production and throws `InvalidStateError` if a later `nodeName` mutation made it invalid;
-       * without that option the name is emitted verbatim.
-       *
-       * __This implementation differs from the specification:__ xmldom does not expand entities —
-       * the parser resolves entity references inline and never constructs `EntityReference` nodes,
-       * so this method is the only producer.
-       *
-       * @deprecated
-       * In DOM Level 4.
-       * @param {string} name
-       * The name of the entity to reference. No namespace well-formedness checks are performed.
-       * @returns {EntityReference}
-       * @throws {DOMException}
-       * With code `INVALID_CHARACTER_ERR` when `name` is not a valid XML `Name`.
-       * @throws {DOMException}
-       * with code `NOT_SUPPORTED_ERR` when the document is of type `html`
-       * @see https://www.w3.org/TR/DOM-Level-3-Core/core.html#ID-392B75AE
-       */
-      createEntityReference: function(name) {
-        if (!g.Name_exact.test(name))
-          throw new DOMException2(DOMException2.INVALID_CHARACTER_ERR, 'not a valid xml name "' + name + '"');
-        if (this.type === "html")
-          throw new DOMException2("document is an html document", DOMExceptionName.NotSupportedError);
-        var node = new EntityReference(PDC);
-        return node.ownerDocument = this, node.childNodes = new NodeList(), node.nodeName = name, node;
-      },
-      // Introduced in DOM Level 2:
-      /**
-       * @param {string} namespaceURI
-       * @param {string} qualifiedName
-       * @returns {Element}
-       */
-      createElementNS: function(namespaceURI, qualifiedName) {
-        var validated = validateAndExtract(namespaceURI, qualifiedName), node = new Element(PDC), attrs = node.attributes = new NamedNodeMap();
-        return node.childNodes = new NodeList(), node.ownerDocument = this, node.nodeName = qualifiedName, node.tagName = qualifiedName, node.namespaceURI = validated[0], node.prefix = validated[1], node.localName = validated[2], attrs._ownerElement = node, node;
-      },
-      // Introduced in DOM Level 2:
-      /**
-       * @param {string} namespaceURI
-       * @param {string} qualifiedName
-       * @returns {Attr}
-       */
-      createAttributeNS: function(namespaceURI, qualifiedName) {
-        var validated = validateAndExtract(namespaceURI, qualifiedName), node = new Attr(PDC);
-        return node.ownerDocument = this, node.childNodes = new NodeList(), node.nodeName = qualifiedName, node.name = qualifiedName, node.specified = !0, node.namespaceURI = validated[0], node.prefix = validated[1], node.localName = validated[2], node;
-      }
-    };
-    _extends(Document, Node5);
-    function Element(symbol) {
-      checkSymbol(symbol), this._nsMap = /* @__PURE__ */ Object.create(null);
-    }
-    Element.prototype = {
-      nodeType: ELEMENT_NODE,
-      /**
-       * The attributes of this element.
-       *
-       * @type {NamedNodeMap | null}
-       */
-      attributes: null,
-      getQualifiedName: function() {
-        return this.prefix ? this.prefix + ":" + this.localName : this.localName;
-      },
-      _isInHTMLDocumentAndNamespace: function() {
-        return this.ownerDocument.type === "html" && this.namespaceURI === NAMESPACE.HTML;
-      },
-      /**
-       * Implementaton of Level2 Core function hasAttributes.
-       *
-       * @returns {boolean}
-       * True if attribute list is not empty.
-       * @see https://www.w3.org/TR/DOM-Level-2-Core/#core-ID-NodeHasAttrs
-       */
-      hasAttributes: function() {
-        return !!(this.attributes && this.attributes.length);
-      },
-      hasAttribute: function(name) {
-        return !!this.getAttributeNode(name);
-      },
-      /**
-       * Returns element’s first attribute whose qualified name is `name`, and `null`
-       * if there is no such attribute.
-       *
-       * @param {string} name
-       * @returns {string | null}
-       */
-      getAttribute: function(name) {
-        var attr = this.getAttributeNode(name);
-        return attr ? attr.value : null;
-      },
-      getAttributeNode: function(name) {
-        return this._isInHTMLDocumentAndNamespace() && (name = name.toLowerCase()), this.attributes.getNamedItem(name);
-      },
-      /**
-       * Sets the value of element’s first attribute whose qualified name is qualifiedName to value.
-       *
-       * @param {string} name
-       * @param {string} value
-       */
-      setAttribute: function(name, value) {
-        this._isInHTMLDocumentAndNamespace() && (name = name.toLowerCase());
-        var attr = this.getAttributeNode(name);
-        attr ? attr.value = attr.nodeValue = "" + value : (attr = this.ownerDocument._createAttribute(name), attr.value = attr.nodeValue = "" + value, this.setAttributeNode(attr));
-      },
-      removeAttribute: function(name) {
-        var attr = this.getAttributeNode(name);
-        attr && this.removeAttributeNode(attr);
-      },
-      setAttributeNode: function(newAttr) {
-        return this.attributes.setNamedItem(newAttr);
-      },
-      setAttributeNodeNS: function(newAttr) {
-        return this.attributes.setNamedItemNS(newAttr);
-      },
-      removeAttributeNode: function(oldAttr) {
-        return this.attributes.removeNamedItem(oldAttr.nodeName);
-      },
-      //get real attribute name,and remove it by removeAttributeNode
-      removeAttributeNS: function(namespaceURI, localName) {
-        var old = this.getAttributeNodeNS(namespaceURI, localName);
-        old && this.removeAttributeNode(old);
-      },
-      hasAttributeNS: function(namespaceURI, localName) {
-        return this.getAttributeNodeNS(namespaceURI, localName) != null;
-      },
-      /**
-       * Returns element’s attribute whose namespace is `namespaceURI` and local name is
-       * `localName`,
-       * or `null` if there is no such attribute.
-       *
-       * @param {string} namespaceURI
-       * @param {string} localName
-       * @returns {string | null}
-       */
-      getAttributeNS: function(namespaceURI, localName) {
-        var attr = this.getAttributeNodeNS(namespaceURI, localName);
-        return attr ? attr.value : null;
-      },
-      /**
-       * Sets the value of element’s attribute whose namespace is `namespaceURI` and local name is
-       * `localName` to value.
-       *
-       * @param {string} namespaceURI
-       * @param {string} qualifiedName
-       * @param {string} value
-       * @see https://dom.spec.whatwg.org/#dom-element-setattributens
-       */
-      setAttributeNS: function(namespaceURI, qualifiedName, value) {
-        var validated = validateAndExtract(namespaceURI, qualifiedName), localName = validated[2], attr = this.getAttributeNodeNS(namespaceURI, localName);
-        attr ? attr.value = attr.nodeValue = "" + value : (attr = this.ownerDocument.createAttributeNS(namespaceURI, qualifiedName), attr.value = attr.nodeValue = "" + value, this.setAttributeNode(attr));
-      },
-      getAttributeNodeNS: function(namespaceURI, localName) {
-        return this.attributes.getNamedItemNS(namespaceURI, localName);
-      },
-      /**
-       * Returns a LiveNodeList of all child elements which have **all** of the given class name(s).
-       *
-       * Returns an empty list if `classNames` is an empty string or only contains HTML white space
-       * characters.
-       *
-       * Warning: This returns a live LiveNodeList.
-       * Changes in the DOM will reflect in the array as the changes occur.
-       * If an element selected by this array no longer qualifies for the selector,
-       * it will automatically be removed. Be aware of this for iteration purposes.
-       *
-       * @param {string} classNames
-       * Is a string representing the class name(s) to match; multiple class names are separated by
-       * (ASCII-)whitespace.
-       * @see https://developer.mozilla.org/en-US/docs/Web/API/Element/getElementsByClassName
-       * @see https://developer.mozilla.org/en-US/docs/Web/API/Document/getElementsByClassName
-       * @see https://dom.spec.whatwg.org/#concept-getelementsbyclassname
-       */
-      getElementsByClassName: function(classNames) {
-        var classNamesSet = toOrderedSet(classNames);
-        return new LiveNodeList(this, function(base) {
-          var ls = [];
-          return classNamesSet.length > 0 && _visitNode(base, function(node) {
-            if (node !== base && node.nodeType === ELEMENT_NODE) {
-              var nodeClassNames = node.getAttribute("class");
-              if (nodeClassNames) {
-                var matches = classNames === nodeClassNames;
-                if (!matches) {
-                  var nodeClassNamesSet = toOrderedSet(nodeClassNames);
-                  matches = classNamesSet.every(arrayIncludes(nodeClassNamesSet));
-                }
-                matches && ls.push(node);
-              }
-            }
-          }), ls;
-        });
-      },
-      /**
-       * Returns a LiveNodeList of elements with the given qualifiedName.
-       * Searching for all descendants can be done by passing `*` as `qualifiedName`.
-       *
-       * All descendants of the specified element are searched, but not the element itself.
-       * The returned list is live, which means it updates itself with the DOM tree automatically.
-       * Therefore, there is no need to call `Element.getElementsByTagName()`
-       * with the same element and arguments repeatedly if the DOM changes in between calls.
-       *
-       * When called on an HTML element in an HTML document,
-       * `getElementsByTagName` lower-cases the argument before searching for it.
-       * This is undesirable when trying to match camel-cased SVG elements (such as
-       * `<linearGradient>`) in an HTML document.
-       * Instead, use `Element.getElementsByTagNameNS()`,
-       * which preserves the capitalization of the tag name.
-       *
-       * `Element.getElementsByTagName` is similar to `Document.getElementsByTagName()`,
-       * except that it only searches for elements that are descendants of the specified element.
-       *
-       * @param {string} qualifiedName
-       * @returns {LiveNodeList}
-       * @see https://developer.mozilla.org/en-US/docs/Web/API/Element/getElementsByTagName
-       * @see https://dom.spec.whatwg.org/#concept-getelementsbytagname
-       */
-      getElementsByTagName: function(qualifiedName) {
-        var isHTMLDocument = (this.nodeType === DOCUMENT_NODE ? this : this.ownerDocument).type === "html", lowerQualifiedName = qualifiedName.toLowerCase();
-        return new LiveNodeList(this, function(base) {
-          var ls = [];
-          return _visitNode(base, function(node) {
-            if (!(node === base || node.nodeType !== ELEMENT_NODE))
-              if (qualifiedName === "*")
-                ls.push(node);
-              else {
-                var nodeQualifiedName = node.getQualifiedName(), matchingQName = isHTMLDocument && node.namespaceURI === NAMESPACE.HTML ? lowerQualifiedName : qualifiedName;
-                nodeQualifiedName === matchingQName && ls.push(node);
-              }
-          }), ls;
-        });
-      },
-      getElementsByTagNameNS: function(namespaceURI, localName) {
-        return new LiveNodeList(this, function(base) {
-          var ls = [];
-          return _visitNode(base, function(node) {
-            node !== base && node.nodeType === ELEMENT_NODE && (namespaceURI === "*" || node.namespaceURI === namespaceURI) && (localName === "*" || node.localName == localName) && ls.push(node);
-          }), ls;
-        });
-      }
-    };
-    Document.prototype.getElementsByClassName = Element.prototype.getElementsByClassName;
-    Document.prototype.getElementsByTagName = Element.prototype.getElementsByTagName;
-    Document.prototype.getElementsByTagNameNS = Element.prototype.getElementsByTagNameNS;
-    _extends(Element, Node5);
-    function Attr(symbol) {
-      checkSymbol(symbol), this.namespaceURI = null, this.prefix = null, this.ownerElement = null;
-    }
-    Attr.prototype.nodeType = ATTRIBUTE_NODE;
-    _extends(Attr, Node5);
-    function CharacterData(symbol) {
-      checkSymbol(symbol);
-    }
-    CharacterData.prototype = {
-      data: "",
-      substringData: function(offset, count2) {
-        return this.data.substring(offset, offset + count2);
-      },
-      appendData: function(text3) {
-        text3 = this.data + text3, this.nodeValue = this.data = text3, this.length = text3.length;
-      },
-      insertData: function(offset, text3) {
-        this.replaceData(offset, 0, text3);
-      },
-      deleteData: function(offset, count2) {
-        this.replaceData(offset, count2, "");
-      },
-      replaceData: function(offset, count2, text3) {
-        var start = this.data.substring(0, offset), end = this.data.substring(offset + count2);
-        text3 = start + text3 + end, this.nodeValue = this.data = text3, this.length = text3.length;
-      }
-    };
-    _extends(CharacterData, Node5);
-    function Text(symbol) {
-      checkSymbol(symbol);
-    }
-    Text.prototype = {
-      nodeName: "#text",
-      nodeType: TEXT_NODE,
-      splitText: function(offset) {
-        var text3 = this.data, newText = text3.substring(offset);
-        text3 = text3.substring(0, offset), this.data = this.nodeValue = text3, this.length = text3.length;
-        var newNode = this.ownerDocument.createTextNode(newText);
-        return this.parentNode && this.parentNode.insertBefore(newNode, this.nextSibling), newNode;
-      }
-    };
-    _extends(Text, CharacterData);
-    function Comment(symbol) {
-      checkSymbol(symbol);
-    }
-    Comment.prototype = {
-      nodeName: "#comment",
-      nodeType: COMMENT_NODE
-    };
-    _extends(Comment, CharacterData);
-    function CDATASection(symbol) {
-      checkSymbol(symbol);
-    }
-    CDATASection.prototype = {
-      nodeName: "#cdata-section",
-      nodeType: CDATA_SECTION_NODE
-    };
-    _extends(CDATASection, Text);
-    function DocumentType(symbol) {
-      checkSymbol(symbol);
-    }
-    DocumentType.prototype.nodeType = DOCUMENT_TYPE_NODE;
-    _extends(DocumentType, Node5);
-    function Notation(symbol) {
-      checkSymbol(symbol);
-    }
-    Notation.prototype.nodeType = NOTATION_NODE;
-    _extends(Notation, Node5);
-    function Entity(symbol) {
-      checkSymbol(symbol);
-    }
-    Entity.prototype.nodeType = ENTITY_NODE;
-    _extends(Entity, Node5);
-    function EntityReference(symbol) {
-      checkSymbol(symbol);
-    }
-    EntityReference.prototype.nodeType = ENTITY_REFERENCE_NODE;
-    _extends(EntityReference, Node5);
-    function DocumentFragment(symbol) {
-      checkSymbol(symbol);
-    }
-    DocumentFragment.prototype.nodeName = "#document-fragment";
-    DocumentFragment.prototype.nodeType = DOCUMENT_FRAGMENT_NODE;
-    _extends(DocumentFragment, Node5);
-    function ProcessingInstruction(symbol) {
-      checkSymbol(symbol);
-    }
-    ProcessingInstruction.prototype.nodeType = PROCESSING_INSTRUCTION_NODE;
-    _extends(ProcessingInstruction, CharacterData);
-    function XMLSerializer() {
-    }
-    XMLSerializer.prototype.serializeToString = function(node, options) {
-      return nodeSerializeToString.call(node, options);
-    };
-    Node5.prototype.toString = nodeSerializeToString;
-    function nodeSerializeToString(options) {
-      var opts;
-      typeof options == "function" ? opts = { requireWellFormed: !1, splitCDATASections: !0, nodeFilter: options } : options != null ? opts = {
-        requireWellFormed: !!options.requireWellFormed,
-        splitCDATASections: options.splitCDATASections !== !1,
-        nodeFilter: options.nodeFilter || null
-      } : opts = { requireWellFormed: !1, splitCDATASections: !0, nodeFilter: null };
-      var buf = [], refNode = this.nodeType === DOCUMENT_NODE && this.documentElement || this, prefix = refNode.prefix, uri = refNode.namespaceURI;
-      if (uri && prefix == null) {
-        var prefix = refNode.lookupPrefix(uri);
-        if (prefix == null)
-          var visibleNamespaces = [
-            { namespace: uri, prefix: null }
-            //{namespace:uri,prefix:''}
-          ];
-      }
-      return serializeToString(this, buf, visibleNamespaces, opts), buf.join("");
-    }
-    function needNamespaceDefine(node, isHTML, visibleNamespaces) {
-      var prefix = node.prefix || "", uri = node.namespaceURI;
-      if (!uri || prefix === "xml" && uri === NAMESPACE.XML || uri === NAMESPACE.XMLNS)
-        return !1;
-      for (var i = visibleNamespaces.length; i--; ) {
-        var ns = visibleNamespaces[i];
-        if (ns.prefix === prefix)
-          return ns.namespace !== uri;
-      }
-      return !0;
-    }
-    function addSerializedAttribute(buf, qualifiedName, value, requireWellFormed) {
-      if (requireWellFormed && !g.QName_exact.test(qualifiedName))
-        throw new DOMException2(
-          'The attribute name "' + qualifiedName + '" is not a valid XML QName',
-          DOMExceptionName.InvalidStateError
-        );
-      buf.push(" ", qualifiedName, '="', value.replace(/[<>&"\t\n\r]/g, _xmlEncoder), '"');
-    }
-    function serializeToString(node, buf, visibleNamespaces, opts) {
-      visibleNamespaces || (visibleNamespaces = []);
-      var nodeFilter = opts.nodeFilter, requireWellFormed = opts.requireWellFormed, splitCDATASections = opts.splitCDATASections, doc = node.nodeType === DOCUMENT_NODE ? node : node.ownerDocument, isHTML = doc.type === "html";
-      walkDOM(
-        node,
-        { ns: visibleNamespaces },
-        {
-          enter: function(n, ctx) {
-            var namespaces = ctx.ns;
-            if (nodeFilter)
-              if (n = nodeFilter(n), n) {
-                if (typeof n == "string")
-                  return buf.push(n), null;
-              } else
-                return null;
-            switch (n.nodeType) {
-              case ELEMENT_NODE:
-                var attrs = n.attributes, len = attrs.length, nodeName = n.tagName, prefixedNodeName = nodeName;
-                if (!isHTML && !n.prefix && n.namespaceURI) {
-                  for (var defaultNS, ai = 0; ai < attrs.length; ai++)
-                    if (attrs.item(ai).name === "xmlns") {
-                      defaultNS = attrs.item(ai).value;
-                      break;
-                    }
-                  if (!defaultNS)
-                    for (var nsi = namespaces.length - 1; nsi >= 0; nsi--) {
-                      var nsEntry = namespaces[nsi];
-                      if (nsEntry.prefix === "" && nsEntry.namespace === n.namespaceURI) {
-                        defaultNS = nsEntry.namespace;
-                        break;
-                      }
-                    }
-                  if (defaultNS !== n.namespaceURI)
-                    for (var nsi = namespaces.length - 1; nsi >= 0; nsi--) {
-                      var nsEntry = namespaces[nsi];
-                      if (nsEntry.namespace === n.namespaceURI) {
-                        nsEntry.prefix && (prefixedNodeName = nsEntry.prefix + ":" + nodeName);
-                        break;
-                      }
-                    }
-                }
-                if (requireWellFormed && !g.QName_exact.test(prefixedNodeName))
-                  throw new DOMException2(
-                    'The element name "' + prefixedNodeName + '" is not a valid XML QName',
-                    DOMExceptionName.InvalidStateError
-                  );
-                buf.push("<", prefixedNodeName);
-                for (var childNamespaces = namespaces.slice(), i = 0; i < len; i++) {
-                  var attr = attrs.item(i);
-                  attr.prefix == "xmlns" ? childNamespaces.push({
-                    prefix: attr.localName,
-                    namespace: attr.value
-                  }) : attr.nodeName == "xmlns" && childNamespaces.push({ prefix: "", namespace: attr.value });
-                }
-                for (var i = 0; i < len; i++) {
-                  var attr = attrs.item(i);
-                  if (needNamespaceDefine(attr, isHTML, childNamespaces)) {
-                    var attrPrefix = attr.prefix || "", uri = attr.namespaceURI;
-                    addSerializedAttribute(buf, attrPrefix ? "xmlns:" + attrPrefix : "xmlns", uri, requireWellFormed), childNamespaces.push({ prefix: attrPrefix, namespace: uri });
-                  }
-                  var filteredAttr = nodeFilter ? nodeFilter(attr) : attr;
-                  filteredAttr && (typeof filteredAttr == "string" ? buf.push(filteredAttr) : addSerializedAttribute(buf, filteredAttr.name, filteredAttr.value, requireWellFormed));
-                }
-                if (nodeName === prefixedNodeName && needNamespaceDefine(n, isHTML, childNamespaces)) {
-                  var nodePrefix = n.prefix || "", uri = n.namespaceURI;
-                  addSerializedAttribute(buf, nodePrefix ? "xmlns:" + nodePrefix : "xmlns", uri, requireWellFormed), childNamespaces.push({ prefix: nodePrefix, namespace: uri });
-                }
-                var canCloseTag = !n.firstChild;
-                if (canCloseTag && (isHTML || n.namespaceURI === NAMESPACE.HTML) && (canCloseTag = isHTMLVoidElement(nodeName)), canCloseTag)
-                  return buf.push("/>"), null;
-                if (buf.push(">"), isHTML && isHTMLRawTextElement(nodeName)) {
-                  for (var child = n.firstChild; child; )
-                    child.data ? buf.push(child.data) : serializeToString(child, buf, childNamespaces.slice(), opts), child = child.nextSibling;
-                  return buf.push("</", prefixedNodeName, ">"), null;
-                }
-                return { ns: childNamespaces, tag: prefixedNodeName };
-              case DOCUMENT_NODE:
-              case DOCUMENT_FRAGMENT_NODE:
-                if (requireWellFormed && n.nodeType === DOCUMENT_NODE && n.documentElement == null)
-                  throw new DOMException2("The Document has no documentElement", DOMExceptionName.InvalidStateError);
-                return { ns: namespaces };
-              case ATTRIBUTE_NODE:
-                return addSerializedAttribute(buf, n.name, n.value, requireWellFormed), null;
-              case TEXT_NODE:
-                if (requireWellFormed && g.InvalidChar.test(n.data))
-                  throw new DOMException2(
-                    "The Text node data contains characters outside the XML Char production",
-                    DOMExceptionName.InvalidStateError
-                  );
-                return buf.push(n.data.replace(/[<&>]/g, _xmlEncoder)), null;
-              case CDATA_SECTION_NODE:
-                if (requireWellFormed && n.data.indexOf("]]>") !== -1)
-                  throw new DOMException2('The CDATASection data contains "]]>"', DOMExceptionName.InvalidStateError);
-                return splitCDATASections ? buf.push(g.CDATA_START, n.data.replace(/]]>/g, "]]]]><![CDATA[>"), g.CDATA_END) : buf.push(g.CDATA_START, n.data, g.CDATA_END), null;
-              case COMMENT_NODE:
-                if (requireWellFormed) {
-                  if (g.InvalidChar.test(n.data))
-                    throw new DOMException2(
-                      "The comment node data contains characters outside the XML Char production",
-                      DOMExceptionName.InvalidStateError
-                    );
-                  if (n.data.indexOf("--") !== -1 || n.data[n.data.length - 1] === "-")
-                    throw new DOMException2(
-                      'The comment node data contains "--" or ends with "-"',
-                      DOMExceptionName.InvalidStateError
-                    );
-                }
-                return buf.push(g.COMMENT_START, n.data, g.COMMENT_END), null;
-              case DOCUMENT_TYPE_NODE:
-                var pubid = n.publicId, sysid = n.systemId;
-                if (requireWellFormed) {
-                  if (!g.Name_exact.test(n.name))
-                    throw new DOMException2(
-                      'The doctype name "' + n.name + '" is not a valid XML Name',
-                      DOMExceptionName.InvalidStateError
-                    );
-                  if (pubid && !g.PubidLiteral_match.test(pubid))
-                    throw new DOMException2("DocumentType publicId is not a valid PubidLiteral", DOMExceptionName.InvalidStateError);
-                  if (sysid && sysid !== "." && !g.SystemLiteral_match.test(sysid))
-                    throw new DOMException2("DocumentType systemId is not a valid SystemLiteral", DOMExceptionName.InvalidStateError);
-                  if (n.internalSubset && n.internalSubset.indexOf("]>") !== -1)
-                    throw new DOMException2('DocumentType internalSubset contains "]>"', DOMExceptionName.InvalidStateError);
-                }
-                return buf.push(g.DOCTYPE_DECL_START, " ", n.name), pubid ? (buf.push(" ", g.PUBLIC, " ", pubid), sysid && sysid !== "." && buf.push(" ", sysid)) : sysid && sysid !== "." && buf.push(" ", g.SYSTEM, " ", sysid), n.internalSubset && buf.push(" [", n.internalSubset, "]"), buf.push(">"), null;
-              case PROCESSING_INSTRUCTION_NODE:
-                if (requireWellFormed) {
-                  if (!g.NCName_exact.test(n.target) || n.target.toLowerCase() === "xml")
-                    throw new DOMException2(
-                      'The processing instruction target "' + n.target + '" is not a valid XML NCName or is reserved',
-                      DOMExceptionName.InvalidStateError
-                    );
-                  if (g.InvalidChar.test(n.data))
-                    throw new DOMException2(
-                      "The ProcessingInstruction data contains characters outside the XML Char production",
-                      DOMExceptionName.InvalidStateError
-                    );
-                  if (n.data.indexOf("?>") !== -1)
-                    throw new DOMException2('The ProcessingInstruction data contains "?>"', DOMExceptionName.InvalidStateError);
-                }
-                return buf.push("<?", n.target, " ", n.data, "?>"), null;
-              case ENTITY_REFERENCE_NODE:
-                if (requireWellFormed && !g.Name_exact.test(n.nodeName))
-                  throw new DOMException2(
-                    'The entity reference name "' + n.nodeName + '" is not a valid XML Name',
-                    DOMExceptionName.InvalidStateError
-                  );
-                return buf.push("&", n.nodeName, ";"), null;
-              //case ENTITY_NODE:
-              //case NOTATION_NODE:
-              default:
-                return buf.push("??", n.nodeName), null;
-            }
-          },
-          exit: function(n, childCtx) {
-            childCtx && childCtx.tag && buf.push("</", childCtx.tag, ">");
-          }
-        }
-      );
-    }
-    function importNode(doc, node, deep) {
-      var destRoot;
-      return walkDOM(node, null, {
-        enter: function(srcNode, destParent) {
-          var destNode = srcNode.cloneNode(!1);
-          destNode.ownerDocument = doc, destNode.parentNode = null, destParent === null ? destRoot = destNode : destParent.appendChild(destNode);
-          var shouldDeep = srcNode.nodeType === ATTRIBUTE_NODE || deep;
-          return shouldDeep ? destNode : null;
-        }
-      }), destRoot;
-    }
-    function cloneNode(doc, node, deep) {
-      var destRoot;
-      return walkDOM(node, null, {
-        enter: function(srcNode, destParent) {
-          var destNode = new srcNode.constructor(PDC);
-          for (var n in srcNode)
-            if (hasOwn(srcNode, n)) {
-              var v = srcNode[n];
-              typeof v != "object" && v != destNode[n] && (destNode[n] = v);
-            }
-          srcNode.childNodes && (destNode.childNodes = new NodeList()), destNode.ownerDocument = doc;
-          var shouldDeep = deep;
-          switch (destNode.nodeType) {
-            case ELEMENT_NODE:
-              var attrs = srcNode.attributes, attrs2 = destNode.attributes = new NamedNodeMap(), len = attrs.length;
-              attrs2._ownerElement = destNode;
-              for (var i = 0; i < len; i++)
-                destNode.setAttributeNode(cloneNode(doc, attrs.item(i), !0));
-              break;
-            case ATTRIBUTE_NODE:
-              shouldDeep = !0;
-          }
-          return destParent !== null ? destParent.appendChild(destNode) : destRoot = destNode, shouldDeep ? destNode : null;
-        }
-      }), destRoot;
-    }
-    function __set__(object2, key2, value) {
-      object2[key2] = value;
-    }
-    function childrenRefresh(node) {
-      for (var ls = [], child = node.firstChild; child; )
-        child.nodeType === ELEMENT_NODE && ls.push(child), child = child.nextSibling;
-      return ls;
-    }
-    try {
-      Object.defineProperty && (Object.defineProperty(LiveNodeList.prototype, "length", {
-        get: function() {
-          return _updateLiveList(this), this.$$length;
-        }
-      }), Object.defineProperty(Node5.prototype, "textContent", {
-        get: function() {
-          if (this.nodeType === ELEMENT_NODE || this.nodeType === DOCUMENT_FRAGMENT_NODE) {
-            var buf = [];
-            return walkDOM(this, null, {
-              enter: function(n) {
-                if (n.nodeType === ELEMENT_NODE || n.nodeType === DOCUMENT_FRAGMENT_NODE)
-                  return !0;
-                if (n.nodeType === PROCESSING_INSTRUCTION_NODE || n.nodeType === COMMENT_NODE)
-                  return null;
-                buf.push(n.nodeValue);
-              }
-            }), buf.join("");
-          }
-          return this.nodeValue;
-        },
-        set: function(data) {
-          switch (this.nodeType) {
-            case ELEMENT_NODE:
-            case DOCUMENT_FRAGMENT_NODE:
-              for (; this.firstChild; )
-                this.removeChild(this.firstChild);
-              (data || String(data)) && this.appendChild(this.ownerDocument.createTextNode(data));
-              break;
-            default:
-              this.data = data, this.value = data, this.nodeValue = data;
-          }
-        }
-      }), Object.defineProperty(CharacterData.prototype, "data", {
-        get: function() {
-          return this._data != null ? this._data : "";
-        },
-        set: function(v) {
-          this._data = v, this.length = typeof v == "string" ? v.length : 0;
-        }
-      }), Object.defineProperty(CharacterData.prototype, "nodeValue", {
-        get: function() {
-          return this.data;
-        },
-        set: function(v) {
-          this.data = v;
-        },
-        enumerable: !0,
-        configurable: !0
-      }), Object.defineProperty(Element.prototype, "children", {
-        get: function() {
-          return new LiveNodeList(this, childrenRefresh);
-        }
-      }), Object.defineProperty(Document.prototype, "children", {
-        get: function() {
-          return new LiveNodeList(this, childrenRefresh);
-        }
-      }), Object.defineProperty(DocumentFragment.prototype, "children", {
-        get: function() {
-          return new LiveNodeList(this, childrenRefresh);
-        }
-      }), __set__ = function(object2, key2, value) {
-        object2["$$" + key2] = value;
-      });
-    } catch {
-    }
-    exports._updateLiveList = _updateLiveList;
-    exports.Attr = Attr;
-    exports.CDATASection = CDATASection;
-    exports.CharacterData = CharacterData;
-    exports.Comment = Comment;
-    exports.Document = Document;
-    exports.DocumentFragment = DocumentFragment;
-    exports.DocumentType = DocumentType;
-    exports.DOMImplementation = DOMImplementation;
-    exports.Element = Element;
-    exports.Entity = Entity;
-    exports.EntityReference = EntityReference;
-    exports.LiveNodeList = LiveNodeList;
-    exports.NamedNodeMap = NamedNodeMap;
-    exports.Node = Node5;
-    exports.NodeList = NodeList;
-    exports.Notation = Notation;
-    exports.Text = Text;
-    exports.ProcessingInstruction = ProcessingInstruction;
-    exports.walkDOM = walkDOM;
-    exports.XMLSerializer = XMLSerializer;
-  }
-});
-
-// node_modules/@xmldom/xmldom/lib/entities.js
-var require_entities = __commonJS({
-  "node_modules/@xmldom/xmldom/lib/entities.js"(exports) {
-    "use strict";
-    var freeze = require_conventions().freeze;
-    exports.XML_ENTITIES = freeze({
-      amp: "&",
-      apos: "'",
-      gt: ">",
-      lt: "<",
-      quot: '"'
-    });
-    exports.HTML_ENTITIES = freeze({
-      Aacute: "Á",
-      aacute: "á",
-      Abreve: "Ă",
-      abreve: "ă",
-      ac: "∾",
-      acd: "∿",
-      acE: "∾̳",
-      Acirc: "Â",
-      acirc: "â",
-      acute: "´",
-      Acy: "А",
-      acy: "а",
-      AElig: "Æ",
-      aelig: "æ",
-      af: "⁡",
-      Afr: "𝔄",
-      afr: "𝔞",
-      Agrave: "À",
-      agrave: "à",
-      alefsym: "ℵ",
-      aleph: "ℵ",
-      Alpha: "Α",
-      alpha: "α",
-      Amacr: "Ā",
-      amacr: "ā",
-      amalg: "⨿",
-      AMP: "&",
-      amp: "&",
-      And: "⩓",
-      and: "∧",
-      andand: "⩕",
-      andd: "⩜",
-      andslope: "⩘",
-      andv: "⩚",
-      ang: "∠",
-      ange: "⦤",
-      angle: "∠",
-      angmsd: "∡",
-      angmsdaa: "⦨",
-      angmsdab: "⦩",
-      angmsdac: "⦪",
-      angmsdad: "⦫",
-      angmsdae: "⦬",
-      angmsdaf: "⦭",
-      angmsdag: "⦮",
-      angmsdah: "⦯",
-      angrt: "∟",
-      angrtvb: "⊾",
-      angrtvbd: "⦝",
-      angsph: "∢",
-      angst: "Å",
-      angzarr: "⍼",
-      Aogon: "Ą",
-      aogon: "ą",
-      Aopf: "𝔸",
-      aopf: "𝕒",
-      ap: "≈",
-      apacir: "⩯",
-      apE: "⩰",
-      ape: "≊",
-      apid: "≋",
-      apos: "'",
-      ApplyFunction: "⁡",
-      approx: "≈",
-      approxeq: "≊",
-      Aring: "Å",
-      aring: "å",
-      Ascr: "𝒜",
-      ascr: "𝒶",
-      Assign: "≔",
-      ast: "*",
-      asymp: "≈",
-      asympeq: "≍",
-      Atilde: "Ã",
-      atilde: "ã",
-      Auml: "Ä",
-      auml: "ä",
-      awconint: "∳",
-      awint: "⨑",
-      backcong: "≌",
-      backepsilon: "϶",
-      backprime: "‵",
-      backsim: "∽",
-      backsimeq: "⋍",
-      Backslash: "∖",
-      Barv: "⫧",
-      barvee: "⊽",
-      Barwed: "⌆",
-      barwed: "⌅",
-      barwedge: "⌅",
-      bbrk: "⎵",
-      bbrktbrk: "⎶",
-      bcong: "≌",
-      Bcy: "Б",
-      bcy: "б",
-      bdquo: "„",
-      becaus: "∵",
-      Because: "∵",
-      because: "∵",
-      bemptyv: "⦰",
-      bepsi: "϶",
-      bernou: "ℬ",
-      Bernoullis: "ℬ",
-      Beta: "Β",
-      beta: "β",
-      beth: "ℶ",
-      between: "≬",
-      Bfr: "𝔅",
-      bfr: "𝔟",
-      bigcap: "⋂",
-      bigcirc: "◯",
-      bigcup: "⋃",
-      bigodot: "⨀",
-      bigoplus: "⨁",
-      bigotimes: "⨂",
-      bigsqcup: "⨆",
-      bigstar: "★",
-      bigtriangledown: "▽",
-      bigtriangleup: "△",
-      biguplus: "⨄",
-      bigvee: "⋁",
-      bigwedge: "⋀",
-      bkarow: "⤍",
-      blacklozenge: "⧫",
-      blacksquare: "▪",
-      blacktriangle: "▴",
-      blacktriangledown: "▾",
-      blacktriangleleft: "◂",
-      blacktriangleright: "▸",
-      blank: "␣",
-      blk12: "▒",
-      blk14: "░",
-      blk34: "▓",
-      block: "█",
-      bne: "=⃥",
-      bnequiv: "≡⃥",
-      bNot: "⫭",
-      bnot: "⌐",
-      Bopf: "𝔹",
-      bopf: "𝕓",
-      bot: "⊥",
-      bottom: "⊥",
-      bowtie: "⋈",
-      boxbox: "⧉",
-      boxDL: "╗",
-      boxDl: "╖",
-      boxdL: "╕",
-      boxdl: "┐",
-      boxDR: "╔",
-      boxDr: "╓",
-      boxdR: "╒",
-      boxdr: "┌",
-      boxH: "═",
-      boxh: "─",
-      boxHD: "╦",
-      boxHd: "╤",
-      boxhD: "╥",
-      boxhd: "┬",
-      boxHU: "╩",
-      boxHu: "╧",
-      boxhU: "╨",
-      boxhu: "┴",
-      boxminus: "⊟",
-      boxplus: "⊞",
-      boxtimes: "⊠",
-      boxUL: "╝",
-      boxUl: "╜",
-      boxuL: "╛",
-      boxul: "┘",
-      boxUR: "╚",
-      boxUr: "╙",
-      boxuR: "╘",
-      boxur: "└",
-      boxV: "║",
-      boxv: "│",
-      boxVH: "╬",
-      boxVh: "╫",
-      boxvH: "╪",
-      boxvh: "┼",
-      boxVL: "╣",
-      boxVl: "╢",
-      boxvL: "╡",
-      boxvl: "┤",
-      boxVR: "╠",
-      boxVr: "╟",
-      boxvR: "╞",
-      boxvr: "├",
-      bprime: "‵",
-      Breve: "˘",
-      breve: "˘",
-      brvbar: "¦",
-      Bscr: "ℬ",
-      bscr: "𝒷",
-      bsemi: "⁏",
-      bsim: "∽",
-      bsime: "⋍",
-      bsol: "\\",
-      bsolb: "⧅",
-      bsolhsub: "⟈",
-      bull: "•",
-      bullet: "•",
-      bump: "≎",
-      bumpE: "⪮",
-      bumpe: "≏",
-      Bumpeq: "≎",
-      bumpeq: "≏",
-      Cacute: "Ć",
-      cacute: "ć",
-      Cap: "⋒",
-      cap: "∩",
-      capand: "⩄",
-      capbrcup: "⩉",
-      capcap: "⩋",
-      capcup: "⩇",
-      capdot: "⩀",
-      CapitalDifferentialD: "ⅅ",
-      caps: "∩︀",
-      caret: "⁁",
-      caron: "ˇ",
-      Cayleys: "ℭ",
-      ccaps: "⩍",
-      Ccaron: "Č",
-      ccaron: "č",
-      Ccedil: "Ç",
-      ccedil: "ç",
-      Ccirc: "Ĉ",
-      ccirc: "ĉ",
-      Cconint: "∰",
-      ccups: "⩌",
-      ccupssm: "⩐",
-      Cdot: "Ċ",
-      cdot: "ċ",
-      cedil: "¸",
-      Cedilla: "¸",
-      cemptyv: "⦲",
-      cent: "¢",
-      CenterDot: "·",
-      centerdot: "·",
-      Cfr: "ℭ",
-      cfr: "𝔠",
-      CHcy: "Ч",
-      chcy: "ч",
-      check: "✓",
-      checkmark: "✓",
-      Chi: "Χ",
-      chi: "χ",
-      cir: "○",
-      circ: "ˆ",
-      circeq: "≗",
-      circlearrowleft: "↺",
-      circlearrowright: "↻",
-      circledast: "⊛",
-      circledcirc: "⊚",
-      circleddash: "⊝",
-      CircleDot: "⊙",
-      circledR: "®",
-      circledS: "Ⓢ",
-      CircleMinus: "⊖",
-      CirclePlus: "⊕",
-      CircleTimes: "⊗",
-      cirE: "⧃",
-      cire: "≗",
-      cirfnint: "⨐",
-      cirmid: "⫯",
-      cirscir: "⧂",
-      ClockwiseContourIntegral: "∲",
-      CloseCurlyDoubleQuote: "”",
-      CloseCurlyQuote: "’",
-      clubs: "♣",
-      clubsuit: "♣",
-      Colon: "∷",
-      colon: ":",
-      Colone: "⩴",
-      colone: "≔",
-      coloneq: "≔",
-      comma: ",",
-      commat: "@",
-      comp: "∁",
-      compfn: "∘",
-      complement: "∁",
-      complexes: "ℂ",
-      cong: "≅",
-      congdot: "⩭",
-      Congruent: "≡",
-      Conint: "∯",
-      conint: "∮",
-      ContourIntegral: "∮",
-      Copf: "ℂ",
-      copf: "𝕔",
-      coprod: "∐",
-      Coproduct: "∐",
-      COPY: "©",
-      copy: "©",
-      copysr: "℗",
-      CounterClockwiseContourIntegral: "∳",
-      crarr: "↵",
-      Cross: "⨯",
-      cross: "✗",
-      Cscr: "𝒞",
-      cscr: "𝒸",
-      csub: "⫏",
-      csube: "⫑",
-      csup: "⫐",
-      csupe: "⫒",
-      ctdot: "⋯",
-      cudarrl: "⤸",
-      cudarrr: "⤵",
-      cuepr: "⋞",
-      cuesc: "⋟",
-      cularr: "↶",
-      cularrp: "⤽",
-      Cup: "⋓",
-      cup: "∪",
-      cupbrcap: "⩈",
-      CupCap: "≍",
-      cupcap: "⩆",
-      cupcup: "⩊",
-      cupdot: "⊍",
-      cupor: "⩅",
-      cups: "∪︀",
-      curarr: "↷",
-      curarrm: "⤼",
-      curlyeqprec: "⋞",
-      curlyeqsucc: "⋟",
-      curlyvee: "⋎",
-      curlywedge: "⋏",
-      curren: "¤",
-      curvearrowleft: "↶",
-      curvearrowright: "↷",
-      cuvee: "⋎",
-      cuwed: "⋏",
-      cwconint: "∲",
-      cwint: "∱",
-      cylcty: "⌭",
-      Dagger: "‡",
-      dagger: "†",
-      daleth: "ℸ",
-      Darr: "↡",
-      dArr: "⇓",
-      darr: "↓",
-      dash: "‐",
-      Dashv: "⫤",
-      dashv: "⊣",
-      dbkarow: "⤏",
-      dblac: "˝",
-      Dcaron: "Ď",
-      dcaron: "ď",
-      Dcy: "Д",
-      dcy: "д",
-      DD: "ⅅ",
-      dd: "ⅆ",
-      ddagger: "‡",
-      ddarr: "⇊",
-      DDotrahd: "⤑",
-      ddotseq: "⩷",
-      deg: "°",
-      Del: "∇",
-      Delta: "Δ",
-      delta: "δ",
-      demptyv: "⦱",
-      dfisht: "⥿",
-      Dfr: "𝔇",
-      dfr: "𝔡",
-      dHar: "⥥",
-      dharl: "⇃",
-      dharr: "⇂",
-      DiacriticalAcute: "´",
-      DiacriticalDot: "˙",
-      DiacriticalDoubleAcute: "˝",
-      DiacriticalGrave: "`",
-      DiacriticalTilde: "˜",
-      diam: "⋄",
-      Diamond: "⋄",
-      diamond: "⋄",
-      diamondsuit: "♦",
-      diams: "♦",
-      die: "¨",
-      DifferentialD: "ⅆ",
-      digamma: "ϝ",
-      disin: "⋲",
-      div: "÷",
-      divide: "÷",
-      divideontimes: "⋇",
-      divonx: "⋇",
-      DJcy: "Ђ",
-      djcy: "ђ",
-      dlcorn: "⌞",
-      dlcrop: "⌍",
-      dollar: "$",
-      Dopf: "𝔻",
-      dopf: "𝕕",
-      Dot: "¨",
-      dot: "˙",
-      DotDot: "⃜",
-      doteq: "≐",
-      doteqdot: "≑",
-      DotEqual: "≐",
-      dotminus: "∸",
-      dotplus: "∔",
-      dotsquare: "⊡",
-      doublebarwedge: "⌆",
-      DoubleContourIntegral: "∯",
-      DoubleDot: "¨",
-      DoubleDownArrow: "⇓",
-      DoubleLeftArrow: "⇐",
-      DoubleLeftRightArrow: "⇔",
-      DoubleLeftTee: "⫤",
-      DoubleLongLeftArrow: "⟸",
-      DoubleLongLeftRightArrow: "⟺",
-      DoubleLongRightArrow: "⟹",
-      DoubleRightArrow: "⇒",
-      DoubleRightTee: "⊨",
-      DoubleUpArrow: "⇑",
-      DoubleUpDownArrow: "⇕",
-      DoubleVerticalBar: "∥",
-      DownArrow: "↓",
-      Downarrow: "⇓",
-      downarrow: "↓",
-      DownArrowBar: "⤓",
-      DownArrowUpArrow: "⇵",
-      DownBreve: "̑",
-      downdownarrows: "⇊",
-      downharpoonleft: "⇃",
-      downharpoonright: "⇂",
-      DownLeftRightVector: "⥐",
-      DownLeftTeeVector: "⥞",
-      DownLeftVector: "↽",
-      DownLeftVectorBar: "⥖",
-      DownRightTeeVector: "⥟",
-      DownRightVector: "⇁",
-      DownRightVectorBar: "⥗",
-      DownTee: "⊤",
-      DownTeeArrow: "↧",
-      drbkarow: "⤐",
-      drcorn: "⌟",
-      drcrop: "⌌",
-      Dscr: "𝒟",
-      dscr: "𝒹",
-      DScy: "Ѕ",
-      dscy: "ѕ",
-      dsol: "⧶",
-      Dstrok: "Đ",
-      dstrok: "đ",
-      dtdot: "⋱",
-      dtri: "▿",
-      dtrif: "▾",
-      duarr: "⇵",
-      duhar: "⥯",
-      dwangle: "⦦",
-      DZcy: "Џ",
-      dzcy: "џ",
-      dzigrarr: "⟿",
-      Eacute: "É",
-      eacute: "é",
-      easter: "⩮",
-      Ecaron: "Ě",
-      ecaron: "ě",
-      ecir: "≖",
-      Ecirc: "Ê",
-      ecirc: "ê",
-      ecolon: "≕",
-      Ecy: "Э",
-      ecy: "э",
-      eDDot: "⩷",
-      Edot: "Ė",
-      eDot: "≑",
-      edot: "ė",
-      ee: "ⅇ",
-      efDot: "≒",
-      Efr: "𝔈",
-      efr: "𝔢",
-      eg: "⪚",
-      Egrave: "È",
-      egrave: "è",
-      egs: "⪖",
-      egsdot: "⪘",
-      el: "⪙",
-      Element: "∈",
-      elinters: "⏧",
-      ell: "ℓ",
-      els: "⪕",
-      elsdot: "⪗",
-      Emacr: "Ē",
-      emacr: "ē",
-      empty: "∅",
-      emptyset: "∅",
-      EmptySmallSquare: "◻",
-      emptyv: "∅",
-      EmptyVerySmallSquare: "▫",
-      emsp: " ",
-      emsp13: " ",
-      emsp14: " ",
-      ENG: "Ŋ",
-      eng: "ŋ",
-      ensp: " ",
-      Eogon: "Ę",
-      eogon: "ę",
-      Eopf: "𝔼",
-      eopf: "𝕖",
-      epar: "⋕",
-      eparsl: "⧣",
-      eplus: "⩱",
-      epsi: "ε",
-      Epsilon: "Ε",
-      epsilon: "ε",
-      epsiv: "ϵ",
-      eqcirc: "≖",
-      eqcolon: "≕",
-      eqsim: "≂",
-      eqslantgtr: "⪖",
-      eqslantless: "⪕",
-      Equal: "⩵",
-      equals: "=",
-      EqualTilde: "≂",
-      equest: "≟",
-      Equilibrium: "⇌",
-      equiv: "≡",
-      equivDD: "⩸",
-      eqvparsl: "⧥",
-      erarr: "⥱",
-      erDot: "≓",
-      Escr: "ℰ",
-      escr: "ℯ",
-      esdot: "≐",
-      Esim: "⩳",
-      esim: "≂",
-      Eta: "Η",
-      eta: "η",
-      ETH: "Ð",
-      eth: "ð",
-      Euml: "Ë",
-      euml: "ë",
-      euro: "€",
-      excl: "!",
-      exist: "∃",
-      Exists: "∃",
-      expectation: "ℰ",
-      ExponentialE: "ⅇ",
-      exponentiale: "ⅇ",
-      fallingdotseq: "≒",
-      Fcy: "Ф",
-      fcy: "ф",
-      female: "♀",
-      ffilig: "ﬃ",
-      fflig: "ﬀ",
-      ffllig: "ﬄ",
-      Ffr: "𝔉",
-      ffr: "𝔣",
-      filig: "ﬁ",
-      FilledSmallSquare: "◼",
-      FilledVerySmallSquare: "▪",
-      fjlig: "fj",
-      flat: "♭",
-      fllig: "ﬂ",
-      fltns: "▱",
-      fnof: "ƒ",
-      Fopf: "𝔽",
-      fopf: "𝕗",
-      ForAll: "∀",
-      forall: "∀",
-      fork: "⋔",
-      forkv: "⫙",
-      Fouriertrf: "ℱ",
-      fpartint: "⨍",
-      frac12: "½",
-      frac13: "⅓",
-      frac14: "¼",
-      frac15: "⅕",
-      frac16: "⅙",
-      frac18: "⅛",
-      frac23: "⅔",
-      frac25: "⅖",
-      frac34: "¾",
-      frac35: "⅗",
-      frac38: "⅜",
-      frac45: "⅘",
-      frac56: "⅚",
-      frac58: "⅝",
-      frac78: "⅞",
-      frasl: "⁄",
-      frown: "⌢",
-      Fscr: "ℱ",
-      fscr: "𝒻",
-      gacute: "ǵ",
-      Gamma: "Γ",
-      gamma: "γ",
-      Gammad: "Ϝ",
-      gammad: "ϝ",
-      gap: "⪆",
-      Gbreve: "Ğ",
-      gbreve: "ğ",
-      Gcedil: "Ģ",
-      Gcirc: "Ĝ",
-      gcirc: "ĝ",
-      Gcy: "Г",
-      gcy: "г",
-      Gdot: "Ġ",
-      gdot: "ġ",
-      gE: "≧",
-      ge: "≥",
-      gEl: "⪌",
-      gel: "⋛",
-      geq: "≥",
-      geqq: "≧",
-      geqslant: "⩾",
-      ges: "⩾",
-      gescc: "⪩",
-      gesdot: "⪀",
-      gesdoto: "⪂",
-      gesdotol: "⪄",
-      gesl: "⋛︀",
-      gesles: "⪔",
-      Gfr: "𝔊",
-      gfr: "𝔤",
-      Gg: "⋙",
-      gg: "≫",
-      ggg: "⋙",
-      gimel: "ℷ",
-      GJcy: "Ѓ",
-      gjcy: "ѓ",
-      gl: "≷",
-      gla: "⪥",
-      glE: "⪒",
-      glj: "⪤",
-      gnap: "⪊",
-      gnapprox: "⪊",
-      gnE: "≩",
-      gne: "⪈",
-      gneq: "⪈",
-      gneqq: "≩",
-      gnsim: "⋧",
-      Gopf: "𝔾",
-      gopf: "𝕘",
-      grave: "`",
-      GreaterEqual: "≥",
-      GreaterEqualLess: "⋛",
-      GreaterFullEqual: "≧",
-      GreaterGreater: "⪢",
-      GreaterLess: "≷",
-      GreaterSlantEqual: "⩾",
-      GreaterTilde: "≳",
-      Gscr: "𝒢",
-      gscr: "ℊ",
-      gsim: "≳",
-      gsime: "⪎",
-      gsiml: "⪐",
-      Gt: "≫",
-      GT: ">",
-      gt: ">",
-      gtcc: "⪧",
-      gtcir: "⩺",
-      gtdot: "⋗",
-      gtlPar: "⦕",
-      gtquest: "⩼",
-      gtrapprox: "⪆",
-      gtrarr: "⥸",
-      gtrdot: "⋗",
-      gtreqless: "⋛",
-      gtreqqless: "⪌",
-      gtrless: "≷",
-      gtrsim: "≳",
-      gvertneqq: "≩︀",
-      gvnE: "≩︀",
-      Hacek: "ˇ",
-      hairsp: " ",
-      half: "½",
-      hamilt: "ℋ",
-      HARDcy: "Ъ",
-      hardcy: "ъ",
-      hArr: "⇔",
-      harr: "↔",
-      harrcir: "⥈",
-      harrw: "↭",
-      Hat: "^",
-      hbar: "ℏ",
-      Hcirc: "Ĥ",
-      hcirc: "ĥ",
-      hearts: "♥",
-      heartsuit: "♥",
-      hellip: "…",
-      hercon: "⊹",
-      Hfr: "ℌ",
-      hfr: "𝔥",
-      HilbertSpace: "ℋ",
-      hksearow: "⤥",
-      hkswarow: "⤦",
-      hoarr: "⇿",
-      homtht: "∻",
-      hookleftarrow: "↩",
-      hookrightarrow: "↪",
-      Hopf: "ℍ",
-      hopf: "𝕙",
-      horbar: "―",
-      HorizontalLine: "─",
-      Hscr: "ℋ",
-      hscr: "𝒽",
-      hslash: "ℏ",
-      Hstrok: "Ħ",
-      hstrok: "ħ",
-      HumpDownHump: "≎",
-      HumpEqual: "≏",
-      hybull: "⁃",
-      hyphen: "‐",
-      Iacute: "Í",
-      iacute: "í",
-      ic: "⁣",
-      Icirc: "Î",
-      icirc: "î",
-      Icy: "И",
-      icy: "и",
-      Idot: "İ",
-      IEcy: "Е",
-      iecy: "е",
-      iexcl: "¡",
-      iff: "⇔",
-      Ifr: "ℑ",
-      ifr: "𝔦",
-      Igrave: "Ì",
-      igrave: "ì",
-      ii: "ⅈ",
-      iiiint: "⨌",
-      iiint: "∭",
-      iinfin: "⧜",
-      iiota: "℩",
-      IJlig: "Ĳ",
-      ijlig: "ĳ",
-      Im: "ℑ",
-      Imacr: "Ī",
-      imacr: "ī",
-      image: "ℑ",
-      ImaginaryI: "ⅈ",
-      imagline: "ℐ",
-      imagpart: "ℑ",
-      imath: "ı",
-      imof: "⊷",
-      imped: "Ƶ",
-      Implies: "⇒",
-      in: "∈",
-      incare: "℅",
-      infin: "∞",
-      infintie: "⧝",
-      inodot: "ı",
-      Int: "∬",
-      int: "∫",
-      intcal: "⊺",
-      integers: "ℤ",
-      Integral: "∫",
-      intercal: "⊺",
-      Intersection: "⋂",
-      intlarhk: "⨗",
-      intprod: "⨼",
-      InvisibleComma: "⁣",
-      InvisibleTimes: "⁢",
-      IOcy: "Ё",
-      iocy: "ё",
-      Iogon: "Į",
-      iogon: "į",
-      Iopf: "𝕀",
-      iopf: "𝕚",
-      Iota: "Ι",
-      iota: "ι",
-      iprod: "⨼",
-      iquest: "¿",
-      Iscr: "ℐ",
-      iscr: "𝒾",
-      isin: "∈",
-      isindot: "⋵",
-      isinE: "⋹",
-      isins: "⋴",
-      isinsv: "⋳",
-      isinv: "∈",
-      it: "⁢",
-      Itilde: "Ĩ",
-      itilde: "ĩ",
-      Iukcy: "І",
-      iukcy: "і",
-      Iuml: "Ï",
-      iuml: "ï",
-      Jcirc: "Ĵ",
-      jcirc: "ĵ",
-      Jcy: "Й",
-      jcy: "й",
-      Jfr: "𝔍",
-      jfr: "𝔧",
-      jmath: "ȷ",
-      Jopf: "𝕁",
-      jopf: "𝕛",
-      Jscr: "𝒥",
-      jscr: "𝒿",
-      Jsercy: "Ј",
-      jsercy: "ј",
-      Jukcy: "Є",
-      jukcy: "є",
-      Kappa: "Κ",
-      kappa: "κ",
-      kappav: "ϰ",
-      Kcedil: "Ķ",
-      kcedil: "ķ",
-      Kcy: "К",
-      kcy: "к",
-      Kfr: "𝔎",
-      kfr: "𝔨",
-      kgreen: "ĸ",
-      KHcy: "Х",
-      khcy: "х",
-      KJcy: "Ќ",
-      kjcy: "ќ",
-      Kopf: "𝕂",
-      kopf: "𝕜",
-      Kscr: "𝒦",
-      kscr: "𝓀",
-      lAarr: "⇚",
-      Lacute: "Ĺ",
-      lacute: "ĺ",
-      laemptyv: "⦴",
-      lagran: "ℒ",
-      Lambda: "Λ",
-      lambda: "λ",
-      Lang: "⟪",
-      lang: "⟨",
-      langd: "⦑",
-      langle: "⟨",
-      lap: "⪅",
-      Laplacetrf: "ℒ",
-      laquo: "«",
-      Larr: "↞",
-      lArr: "⇐",
-      larr: "←",
-      larrb: "⇤",
-      larrbfs: "⤟",
-      larrfs: "⤝",
-      larrhk: "↩",
-      larrlp: "↫",
-      larrpl: "⤹",
-      larrsim: "⥳",
-      larrtl: "↢",
-      lat: "⪫",
-      lAtail: "⤛",
-      latail: "⤙",
-      late: "⪭",
-      lates: "⪭︀",
-      lBarr: "⤎",
-      lbarr: "⤌",
-      lbbrk: "❲",
-      lbrace: "{",
-      lbrack: "[",
-      lbrke: "⦋",
-      lbrksld: "⦏",
-      lbrkslu: "⦍",
-      Lcaron: "Ľ",
-      lcaron: "ľ",
-      Lcedil: "Ļ",
-      lcedil: "ļ",
-      lceil: "⌈",
-      lcub: "{",
-      Lcy: "Л",
-      lcy: "л",
-      ldca: "⤶",
-      ldquo: "“",
-      ldquor: "„",
-      ldrdhar: "⥧",
-      ldrushar: "⥋",
-      ldsh: "↲",
-      lE: "≦",
-      le: "≤",
-      LeftAngleBracket: "⟨",
-      LeftArrow: "←",
-      Leftarrow: "⇐",
-      leftarrow: "←",
-      LeftArrowBar: "⇤",
-      LeftArrowRightArrow: "⇆",
-      leftarrowtail: "↢",
-      LeftCeiling: "⌈",
-      LeftDoubleBracket: "⟦",
-      LeftDownTeeVector: "⥡",
-      LeftDownVector: "⇃",
-      LeftDownVectorBar: "⥙",
-      LeftFloor: "⌊",
-      leftharpoondown: "↽",
-      leftharpoonup: "↼",
-      leftleftarrows: "⇇",
-      LeftRightArrow: "↔",
-      Leftrightarrow: "⇔",
-      leftrightarrow: "↔",
-      leftrightarrows: "⇆",
-      leftrightharpoons: "⇋",
-      leftrightsquigarrow: "↭",
-      LeftRightVector: "⥎",
-      LeftTee: "⊣",
-      LeftTeeArrow: "↤",
-      LeftTeeVector: "⥚",
-      leftthreetimes: "⋋",
-      LeftTriangle: "⊲",
-      LeftTriangleBar: "⧏",
-      LeftTriangleEqual: "⊴",
-      LeftUpDownVector: "⥑",
-      LeftUpTeeVector: "⥠",
-      LeftUpVector: "↿",
-      LeftUpVectorBar: "⥘",
-      LeftVector: "↼",
-      LeftVectorBar: "⥒",
-      lEg: "⪋",
-      leg: "⋚",
-      leq: "≤",
-      leqq: "≦",
-      leqslant: "⩽",
-      les: "⩽",
-      lescc: "⪨",
-      lesdot: "⩿",
-      lesdoto: "⪁",
-      lesdotor: "⪃",
-      lesg: "⋚︀",
-      lesges: "⪓",
-      lessapprox: "⪅",
-      lessdot: "⋖",
-      lesseqgtr: "⋚",
-      lesseqqgtr: "⪋",
-      LessEqualGreater: "⋚",
-      LessFullEqual: "≦",
-      LessGreater: "≶",
-      lessgtr: "≶",
-      LessLess: "⪡",
-      lesssim: "≲",
-      LessSlantEqual: "⩽",
-      LessTilde: "≲",
-      lfisht: "⥼",
-      lfloor: "⌊",
-      Lfr: "𝔏",
-      lfr: "𝔩",
-      lg: "≶",
-      lgE: "⪑",
-      lHar: "⥢",
-      lhard: "↽",
-      lharu: "↼",
-      lharul: "⥪",
-      lhblk: "▄",
-      LJcy: "Љ",
-      ljcy: "љ",
-      Ll: "⋘",
-      ll: "≪",
-      llarr: "⇇",
-      llcorner: "⌞",
-      Lleftarrow: "⇚",
-      llhard: "⥫",
-      lltri: "◺",
-      Lmidot: "Ŀ",
-      lmidot: "ŀ",
-      lmoust: "⎰",
-      lmoustache: "⎰",
-      lnap: "⪉",
-      lnapprox: "⪉",
-      lnE: "≨",
-      lne: "⪇",
-      lneq: "⪇",
-      lneqq: "≨",
-      lnsim: "⋦",
-      loang: "⟬",
-      loarr: "⇽",
-      lobrk: "⟦",
-      LongLeftArrow: "⟵",
-      Longleftarrow: "⟸",
-      longleftarrow: "⟵",
-      LongLeftRightArrow: "⟷",
-      Longleftrightarrow: "⟺",
-      longleftrightarrow: "⟷",
-      longmapsto: "⟼",
-      LongRightArrow: "⟶",
-      Longrightarrow: "⟹",
-      longrightarrow: "⟶",
-      looparrowleft: "↫",
-      looparrowright: "↬",
-      lopar: "⦅",
-      Lopf: "𝕃",
-      lopf: "𝕝",
-      loplus: "⨭",
-      lotimes: "⨴",
-      lowast: "∗",
-      lowbar: "_",
-      LowerLeftArrow: "↙",
-      LowerRightArrow: "↘",
-      loz: "◊",
-      lozenge: "◊",
-      lozf: "⧫",
-      lpar: "(",
-      lparlt: "⦓",
-      lrarr: "⇆",
-      lrcorner: "⌟",
-      lrhar: "⇋",
-      lrhard: "⥭",
-      lrm: "‎",
-      lrtri: "⊿",
-      lsaquo: "‹",
-      Lscr: "ℒ",
-      lscr: "𝓁",
-      Lsh: "↰",
-      lsh: "↰",
-      lsim: "≲",
-      lsime: "⪍",
-      lsimg: "⪏",
-      lsqb: "[",
-      lsquo: "‘",
-      lsquor: "‚",
-      Lstrok: "Ł",
-      lstrok: "ł",
-      Lt: "≪",
-      LT: "<",
-      lt: "<",
-      ltcc: "⪦",
-      ltcir: "⩹",
-      ltdot: "⋖",
-      lthree: "⋋",
-      ltimes: "⋉",
-      ltlarr: "⥶",
-      ltquest: "⩻",
-      ltri: "◃",
-      ltrie: "⊴",
-      ltrif: "◂",
-      ltrPar: "⦖",
-      lurdshar: "⥊",
-      luruhar: "⥦",
-      lvertneqq: "≨︀",
-      lvnE: "≨︀",
-      macr: "¯",
-      male: "♂",
-      malt: "✠",
-      maltese: "✠",
-      Map: "⤅",
-      map: "↦",
-      mapsto: "↦",
-      mapstodown: "↧",
-      mapstoleft: "↤",
-      mapstoup: "↥",
-      marker: "▮",
-      mcomma: "⨩",
-      Mcy: "М",
-      mcy: "м",
-      mdash: "—",
-      mDDot: "∺",
-      measuredangle: "∡",
-      MediumSpace: " ",
-      Mellintrf: "ℳ",
-      Mfr: "𝔐",
-      mfr: "𝔪",
-      mho: "℧",
-      micro: "µ",
-      mid: "∣",
-      midast: "*",
-      midcir: "⫰",
-      middot: "·",
-      minus: "−",
-      minusb: "⊟",
-      minusd: "∸",
-      minusdu: "⨪",
-      MinusPlus: "∓",
-      mlcp: "⫛",
-      mldr: "…",
-      mnplus: "∓",
-      models: "⊧",
-      Mopf: "𝕄",
-      mopf: "𝕞",
-      mp: "∓",
-      Mscr: "ℳ",
-      mscr: "𝓂",
-      mstpos: "∾",
-      Mu: "Μ",
-      mu: "μ",
-      multimap: "⊸",
-      mumap: "⊸",
-      nabla: "∇",
-      Nacute: "Ń",
-      nacute: "ń",
-      nang: "∠⃒",
-      nap: "≉",
-      napE: "⩰̸",
-      napid: "≋̸",
-      napos: "ŉ",
-      napprox: "≉",
-      natur: "♮",
-      natural: "♮",
-      naturals: "ℕ",
-      nbsp: " ",
-      nbump: "≎̸",
-      nbumpe: "≏̸",
-      ncap: "⩃",
-      Ncaron: "Ň",
-      ncaron: "ň",
-      Ncedil: "Ņ",
-      ncedil: "ņ",
-      ncong: "≇",
-      ncongdot: "⩭̸",
-      ncup: "⩂",
-      Ncy: "Н",
-      ncy: "н",
-      ndash: "–",
-      ne: "≠",
-      nearhk: "⤤",
-      neArr: "⇗",
-      nearr: "↗",
-      nearrow: "↗",
-      nedot: "≐̸",
-      NegativeMediumSpace: "​",
-      NegativeThickSpace: "​",
-      NegativeThinSpace: "​",
-      NegativeVeryThinSpace: "​",
-      nequiv: "≢",
-      nesear: "⤨",
-      nesim: "≂̸",
-      NestedGreaterGreater: "≫",
-      NestedLessLess: "≪",
-      NewLine: `
-`,
-      nexist: "∄",
-      nexists: "∄",
-      Nfr: "𝔑",
-      nfr: "𝔫",
-      ngE: "≧̸",
-      nge: "≱",
-      ngeq: "≱",
-      ngeqq: "≧̸",
-      ngeqslant: "⩾̸",
-      nges: "⩾̸",
-      nGg: "⋙̸",
-      ngsim: "≵",
-      nGt: "≫⃒",
-      ngt: "≯",
-      ngtr: "≯",
-      nGtv: "≫̸",
-      nhArr: "⇎",
-      nharr: "↮",
-      nhpar: "⫲",
-      ni: "∋",
-      nis: "⋼",
-      nisd: "⋺",
-      niv: "∋",
-      NJcy: "Њ",
-      njcy: "њ",
-      nlArr: "⇍",
-      nlarr: "↚",
-      nldr: "‥",
-      nlE: "≦̸",
-      nle: "≰",
-      nLeftarrow: "⇍",
-      nleftarrow: "↚",
-      nLeftrightarrow: "⇎",
-      nleftrightarrow: "↮",
-      nleq: "≰",
-      nleqq: "≦̸",
-      nleqslant: "⩽̸",
-      nles: "⩽̸",
-      nless: "≮",
-      nLl: "⋘̸",
-      nlsim: "≴",
-      nLt: "≪⃒",
-      nlt: "≮",
-      nltri: "⋪",
-      nltrie: "⋬",
-      nLtv: "≪̸",
-      nmid: "∤",
-      NoBreak: "⁠",
-      NonBreakingSpace: " ",
-      Nopf: "ℕ",
-      nopf: "𝕟",
-      Not: "⫬",
-      not: "¬",
-      NotCongruent: "≢",
-      NotCupCap: "≭",
-      NotDoubleVerticalBar: "∦",
-      NotElement: "∉",
-      NotEqual: "≠",
-      NotEqualTilde: "≂̸",
-      NotExists: "∄",
-      NotGreater: "≯",
-      NotGreaterEqual: "≱",
-      NotGreaterFullEqual: "≧̸",
-      NotGreaterGreater: "≫̸",
-      NotGreaterLess: "≹",
-      NotGreaterSlantEqual: "⩾̸",
-      NotGreaterTilde: "≵",
-      NotHumpDownHump: "≎̸",
-      NotHumpEqual: "≏̸",
-      notin: "∉",
-      notindot: "⋵̸",
-      notinE: "⋹̸",
-      notinva: "∉",
-      notinvb: "⋷",
-      notinvc: "⋶",
-      NotLeftTriangle: "⋪",
-      NotLeftTriangleBar: "⧏̸",
-      NotLeftTriangleEqual: "⋬",
-      NotLess: "≮",
-      NotLessEqual: "≰",
-      NotLessGreater: "≸",
-      NotLessLess: "≪̸",
-      NotLessSlantEqual: "⩽̸",
-      NotLessTilde: "≴",
-      NotNestedGreaterGreater: "⪢̸",
-      NotNestedLessLess: "⪡̸",
-      notni: "∌",
-      notniva: "∌",
-      notnivb: "⋾",
-      notnivc: "⋽",
-      NotPrecedes: "⊀",
-      NotPrecedesEqual: "⪯̸",
-      NotPrecedesSlantEqual: "⋠",
-      NotReverseElement: "∌",
-      NotRightTriangle: "⋫",
-      NotRightTriangleBar: "⧐̸",
-      NotRightTriangleEqual: "⋭",
-      NotSquareSubset: "⊏̸",
-      NotSquareSubsetEqual: "⋢",
-      NotSquareSuperset: "⊐̸",
-      NotSquareSupersetEqual: "⋣",
-      NotSubset: "⊂⃒",
-      NotSubsetEqual: "⊈",
-      NotSucceeds: "⊁",
-      NotSucceedsEqual: "⪰̸",
-      NotSucceedsSlantEqual: "⋡",
-      NotSucceedsTilde: "≿̸",
-      NotSuperset: "⊃⃒",
-      NotSupersetEqual: "⊉",
-      NotTilde: "≁",
-      NotTildeEqual: "≄",
-      NotTildeFullEqual: "≇",
-      NotTildeTilde: "≉",
-      NotVerticalBar: "∤",
-      npar: "∦",
-      nparallel: "∦",
-      nparsl: "⫽⃥",
-      npart: "∂̸",
-      npolint: "⨔",
-      npr: "⊀",
-      nprcue: "⋠",
-      npre: "⪯̸",
-      nprec: "⊀",
-      npreceq: "⪯̸",
-      nrArr: "⇏",
-      nrarr: "↛",
-      nrarrc: "⤳̸",
-      nrarrw: "↝̸",
-      nRightarrow: "⇏",
-      nrightarrow: "↛",
-      nrtri: "⋫",
-      nrtrie: "⋭",
-      nsc: "⊁",
-      nsccue: "⋡",
-      nsce: "⪰̸",
-      Nscr: "𝒩",
-      nscr: "𝓃",
-      nshortmid: "∤",
-      nshortparallel: "∦",
-      nsim: "≁",
-      nsime: "≄",
-      nsimeq: "≄",
-      nsmid: "∤",
-      nspar: "∦",
-      nsqsube: "⋢",
-      nsqsupe: "⋣",
-      nsub: "⊄",
-      nsubE: "⫅̸",
-      nsube: "⊈",
-      nsubset: "⊂⃒",
-      nsubseteq: "⊈",
-      nsubseteqq: "⫅̸",
-      nsucc: "⊁",
-      nsucceq: "⪰̸",
-      nsup: "⊅",
-      nsupE: "⫆̸",
-      nsupe: "⊉",
-      nsupset: "⊃⃒",
-      nsupseteq: "⊉",
-      nsupseteqq: "⫆̸",
-      ntgl: "≹",
-      Ntilde: "Ñ",
-      ntilde: "ñ",
-      ntlg: "≸",
-      ntriangleleft: "⋪",
-      ntrianglelefteq: "⋬",
-      ntriangleright: "⋫",
-      ntrianglerighteq: "⋭",
-      Nu: "Ν",
-      nu: "ν",
-      num: "#",
-      numero: "№",
-      numsp: " ",
-      nvap: "≍⃒",
-      nVDash: "⊯",
-      nVdash: "⊮",
-      nvDash: "⊭",
-      nvdash: "⊬",
-      nvge: "≥⃒",
-      nvgt: ">⃒",
-      nvHarr: "⤄",
-      nvinfin: "⧞",
-      nvlArr: "⤂",
-      nvle: "≤⃒",
-      nvlt: "<⃒",
-      nvltrie: "⊴⃒",
-      nvrArr: "⤃",
-      nvrtrie: "⊵⃒",
-      nvsim: "∼⃒",
-      nwarhk: "⤣",
-      nwArr: "⇖",
-      nwarr: "↖",
-      nwarrow: "↖",
-      nwnear: "⤧",
-      Oacute: "Ó",
-      oacute: "ó",
-      oast: "⊛",
-      ocir: "⊚",
-      Ocirc: "Ô",
-      ocirc: "ô",
-      Ocy: "О",
-      ocy: "о",
-      odash: "⊝",
-      Odblac: "Ő",
-      odblac: "ő",
-      odiv: "⨸",
-      odot: "⊙",
-      odsold: "⦼",
-      OElig: "Œ",
-      oelig: "œ",
-      ofcir: "⦿",
-      Ofr: "𝔒",
-      ofr: "𝔬",
-      ogon: "˛",
-      Ograve: "Ò",
-      ograve: "ò",
-      ogt: "⧁",
-      ohbar: "⦵",
-      ohm: "Ω",
-      oint: "∮",
-      olarr: "↺",
-      olcir: "⦾",
-      olcross: "⦻",
-      oline: "‾",
-      olt: "⧀",
-      Omacr: "Ō",
-      omacr: "ō",
-      Omega: "Ω",
-      omega: "ω",
-      Omicron: "Ο",
-      omicron: "ο",
-      omid: "⦶",
-      ominus: "⊖",
-      Oopf: "𝕆",
-      oopf: "𝕠",
-      opar: "⦷",
-      OpenCurlyDoubleQuote: "“",
-      OpenCurlyQuote: "‘",
-      operp: "⦹",
-      oplus: "⊕",
-      Or: "⩔",
-      or: "∨",
-      orarr: "↻",
-      ord: "⩝",
-      order: "ℴ",
-      orderof: "ℴ",
-      ordf: "ª",
-      ordm: "º",
-      origof: "⊶",
-      oror: "⩖",
-      orslope: "⩗",
-      orv: "⩛",
-      oS: "Ⓢ",
-      Oscr: "𝒪",
-      oscr: "ℴ",
-      Oslash: "Ø",
-      oslash: "ø",
-      osol: "⊘",
-      Otilde: "Õ",
-      otilde: "õ",
-      Otimes: "⨷",
-      otimes: "⊗",
-      otimesas: "⨶",
-      Ouml: "Ö",
-      ouml: "ö",
-      ovbar: "⌽",
-      OverBar: "‾",
-      OverBrace: "⏞",
-      OverBracket: "⎴",
-      OverParenthesis: "⏜",
-      par: "∥",
-      para: "¶",
-      parallel: "∥",
-      parsim: "⫳",
-      parsl: "⫽",
-      part: "∂",
-      PartialD: "∂",
-      Pcy: "П",
-      pcy: "п",
-      percnt: "%",
-      period: ".",
-      permil: "‰",
-      perp: "⊥",
-      pertenk: "‱",
-      Pfr: "𝔓",
-      pfr: "𝔭",
-      Phi: "Φ",
-      phi: "φ",
-      phiv: "ϕ",
-      phmmat: "ℳ",
-      phone: "☎",
-      Pi: "Π",
-      pi: "π",
-      pitchfork: "⋔",
-      piv: "ϖ",
-      planck: "ℏ",
-      planckh: "ℎ",
-      plankv: "ℏ",
-      plus: "+",
-      plusacir: "⨣",
-      plusb: "⊞",
-      pluscir: "⨢",
-      plusdo: "∔",
-      plusdu: "⨥",
-      pluse: "⩲",
-      PlusMinus: "±",
-      plusmn: "±",
-      plussim: "⨦",
-      plustwo: "⨧",
-      pm: "±",
-      Poincareplane: "ℌ",
-      pointint: "⨕",
-      Popf: "ℙ",
-      popf: "𝕡",
-      pound: "£",
-      Pr: "⪻",
-      pr: "≺",
-      prap: "⪷",
-      prcue: "≼",
-      prE: "⪳",
-      pre: "⪯",
-      prec: "≺",
-      precapprox: "⪷",
-      preccurlyeq: "≼",
-      Precedes: "≺",
-      PrecedesEqual: "⪯",
-      PrecedesSlantEqual: "≼",
-      PrecedesTilde: "≾",
-      preceq: "⪯",
-      precnapprox: "⪹",
-      precneqq: "⪵",
-      precnsim: "⋨",
-      precsim: "≾",
-      Prime: "″",
-      prime: "′",
-      primes: "ℙ",
-      prnap: "⪹",
-      prnE: "⪵",
-      prnsim: "⋨",
-      prod: "∏",
-      Product: "∏",
-      profalar: "⌮",
-      profline: "⌒",
-      profsurf: "⌓",
-      prop: "∝",
-      Proportion: "∷",
-      Proportional: "∝",
-      propto: "∝",
-      prsim: "≾",
-      prurel: "⊰",
-      Pscr: "𝒫",
-      pscr: "𝓅",
-      Psi: "Ψ",
-      psi: "ψ",
-      puncsp: " ",
-      Qfr: "𝔔",
-      qfr: "𝔮",
-      qint: "⨌",
-      Qopf: "ℚ",
-      qopf: "𝕢",
-      qprime: "⁗",
-      Qscr: "𝒬",
-      qscr: "𝓆",
-      quaternions: "ℍ",
-      quatint: "⨖",
-      quest: "?",
-      questeq: "≟",
-      QUOT: '"',
-      quot: '"',
-      rAarr: "⇛",
-      race: "∽̱",
-      Racute: "Ŕ",
-      racute: "ŕ",
-      radic: "√",
-      raemptyv: "⦳",
-      Rang: "⟫",
-      rang: "⟩",
-      rangd: "⦒",
-      range: "⦥",
-      rangle: "⟩",
-      raquo: "»",
-      Rarr: "↠",
-      rArr: "⇒",
-      rarr: "→",
-      rarrap: "⥵",
-      rarrb: "⇥",
-      rarrbfs: "⤠",
-      rarrc: "⤳",
-      rarrfs: "⤞",
-      rarrhk: "↪",
-      rarrlp: "↬",
-      rarrpl: "⥅",
-      rarrsim: "⥴",
-      Rarrtl: "⤖",
-      rarrtl: "↣",
-      rarrw: "↝",
-      rAtail: "⤜",
-      ratail: "⤚",
-      ratio: "∶",
-      rationals: "ℚ",
-      RBarr: "⤐",
-      rBarr: "⤏",
-      rbarr: "⤍",
-      rbbrk: "❳",
-      rbrace: "}",
-      rbrack: "]",
-      rbrke: "⦌",
-      rbrksld: "⦎",
-      rbrkslu: "⦐",
-      Rcaron: "Ř",
-      rcaron: "ř",
-      Rcedil: "Ŗ",
-      rcedil: "ŗ",
-      rceil: "⌉",
-      rcub: "}",
-      Rcy: "Р",
-      rcy: "р",
-      rdca: "⤷",
-      rdldhar: "⥩",
-      rdquo: "”",
-      rdquor: "”",
-      rdsh: "↳",
-      Re: "ℜ",
-      real: "ℜ",
-      realine: "ℛ",
-      realpart: "ℜ",
-      reals: "ℝ",
-      rect: "▭",
-      REG: "®",
-      reg: "®",
-      ReverseElement: "∋",
-      ReverseEquilibrium: "⇋",
-      ReverseUpEquilibrium: "⥯",
-      rfisht: "⥽",
-      rfloor: "⌋",
-      Rfr: "ℜ",
-      rfr: "𝔯",
-      rHar: "⥤",
-      rhard: "⇁",
-      rharu: "⇀",
-      rharul: "⥬",
-      Rho: "Ρ",
-      rho: "ρ",
-      rhov: "ϱ",
-      RightAngleBracket: "⟩",
-      RightArrow: "→",
-      Rightarrow: "⇒",
-      rightarrow: "→",
-      RightArrowBar: "⇥",
-      RightArrowLeftArrow: "⇄",
-      rightarrowtail: "↣",
-      RightCeiling: "⌉",
-      RightDoubleBracket: "⟧",
-      RightDownTeeVector: "⥝",
-      RightDownVector: "⇂",
-      RightDownVectorBar: "⥕",
-      RightFloor: "⌋",
-      rightharpoondown: "⇁",
-      rightharpoonup: "⇀",
-      rightleftarrows: "⇄",
-      rightleftharpoons: "⇌",
-      rightrightarrows: "⇉",
-      rightsquigarrow: "↝",
-      RightTee: "⊢",
-      RightTeeArrow: "↦",
-      RightTeeVector: "⥛",
-      rightthreetimes: "⋌",
-      RightTriangle: "⊳",
-      RightTriangleBar: "⧐",
-      RightTriangleEqual: "⊵",
-      RightUpDownVector: "⥏",
-      RightUpTeeVector: "⥜",
-      RightUpVector: "↾",
-      RightUpVectorBar: "⥔",
-      RightVector: "⇀",
-      RightVectorBar: "⥓",
-      ring: "˚",
-      risingdotseq: "≓",
-      rlarr: "⇄",
-      rlhar: "⇌",
-      rlm: "‏",
-      rmoust: "⎱",
-      rmoustache: "⎱",
-      rnmid: "⫮",
-      roang: "⟭",
-      roarr: "⇾",
-      robrk: "⟧",
-      ropar: "⦆",
-      Ropf: "ℝ",
-      ropf: "𝕣",
-      roplus: "⨮",
-      rotimes: "⨵",
-      RoundImplies: "⥰",
-      rpar: ")",
-      rpargt: "⦔",
-      rppolint: "⨒",
-      rrarr: "⇉",
-      Rrightarrow: "⇛",
-      rsaquo: "›",
-      Rscr: "ℛ",
-      rscr: "𝓇",
-      Rsh: "↱",
-      rsh: "↱",
-      rsqb: "]",
-      rsquo: "’",
-      rsquor: "’",
-      rthree: "⋌",
-      rtimes: "⋊",
-      rtri: "▹",
-      rtrie: "⊵",
-      rtrif: "▸",
-      rtriltri: "⧎",
-      RuleDelayed: "⧴",
-      ruluhar: "⥨",
-      rx: "℞",
-      Sacute: "Ś",
-      sacute: "ś",
-      sbquo: "‚",
-      Sc: "⪼",
-      sc: "≻",
-      scap: "⪸",
-      Scaron: "Š",
-      scaron: "š",
-      sccue: "≽",
-      scE: "⪴",
-      sce: "⪰",
-      Scedil: "Ş",
-      scedil: "ş",
-      Scirc: "Ŝ",
-      scirc: "ŝ",
-      scnap: "⪺",
-      scnE: "⪶",
-      scnsim: "⋩",
-      scpolint: "⨓",
-      scsim: "≿",
-      Scy: "С",
-      scy: "с",
-      sdot: "⋅",
-      sdotb: "⊡",
-      sdote: "⩦",
-      searhk: "⤥",
-      seArr: "⇘",
-      searr: "↘",
-      searrow: "↘",
-      sect: "§",
-      semi: ";",
-      seswar: "⤩",
-      setminus: "∖",
-      setmn: "∖",
-      sext: "✶",
-      Sfr: "𝔖",
-      sfr: "𝔰",
-      sfrown: "⌢",
-      sharp: "♯",
-      SHCHcy: "Щ",
-      shchcy: "щ",
-      SHcy: "Ш",
-      shcy: "ш",
-      ShortDownArrow: "↓",
-      ShortLeftArrow: "←",
-      shortmid: "∣",
-      shortparallel: "∥",
-      ShortRightArrow: "→",
-      ShortUpArrow: "↑",
-      shy: "­",
-      Sigma: "Σ",
-      sigma: "σ",
-      sigmaf: "ς",
-      sigmav: "ς",
-      sim: "∼",
-      simdot: "⩪",
-      sime: "≃",
-      simeq: "≃",
-      simg: "⪞",
-      simgE: "⪠",
-      siml: "⪝",
-      simlE: "⪟",
-      simne: "≆",
-      simplus: "⨤",
-      simrarr: "⥲",
-      slarr: "←",
-      SmallCircle: "∘",
-      smallsetminus: "∖",
-      smashp: "⨳",
-      smeparsl: "⧤",
-      smid: "∣",
-      smile: "⌣",
-      smt: "⪪",
-      smte: "⪬",
-      smtes: "⪬︀",
-      SOFTcy: "Ь",
-      softcy: "ь",
-      sol: "/",
-      solb: "⧄",
-      solbar: "⌿",
-      Sopf: "𝕊",
-      sopf: "𝕤",
-      spades: "♠",
-      spadesuit: "♠",
-      spar: "∥",
-      sqcap: "⊓",
-      sqcaps: "⊓︀",
-      sqcup: "⊔",
-      sqcups: "⊔︀",
-      Sqrt: "√",
-      sqsub: "⊏",
-      sqsube: "⊑",
-      sqsubset: "⊏",
-      sqsubseteq: "⊑",
-      sqsup: "⊐",
-      sqsupe: "⊒",
-      sqsupset: "⊐",
-      sqsupseteq: "⊒",
-      squ: "□",
-      Square: "□",
-      square: "□",
-      SquareIntersection: "⊓",
-      SquareSubset: "⊏",
-      SquareSubsetEqual: "⊑",
-      SquareSuperset: "⊐",
-      SquareSupersetEqual: "⊒",
-      SquareUnion: "⊔",
-      squarf: "▪",
-      squf: "▪",
-      srarr: "→",
-      Sscr: "𝒮",
-      sscr: "𝓈",
-      ssetmn: "∖",
-      ssmile: "⌣",
-      sstarf: "⋆",
-      Star: "⋆",
-      star: "☆",
-      starf: "★",
-      straightepsilon: "ϵ",
-      straightphi: "ϕ",
-      strns: "¯",
-      Sub: "⋐",
-      sub: "⊂",
-      subdot: "⪽",
-      subE: "⫅",
-      sube: "⊆",
-      subedot: "⫃",
-      submult: "⫁",
-      subnE: "⫋",
-      subne: "⊊",
-      subplus: "⪿",
-      subrarr: "⥹",
-      Subset: "⋐",
-      subset: "⊂",
-      subseteq: "⊆",
-      subseteqq: "⫅",
-      SubsetEqual: "⊆",
-      subsetneq: "⊊",
-      subsetneqq: "⫋",
-      subsim: "⫇",
-      subsub: "⫕",
-      subsup: "⫓",
-      succ: "≻",
-      succapprox: "⪸",
-      succcurlyeq: "≽",
-      Succeeds: "≻",
-      SucceedsEqual: "⪰",
-      SucceedsSlantEqual: "≽",
-      SucceedsTilde: "≿",
-      succeq: "⪰",
-      succnapprox: "⪺",
-      succneqq: "⪶",
-      succnsim: "⋩",
-      succsim: "≿",
-      SuchThat: "∋",
-      Sum: "∑",
-      sum: "∑",
-      sung: "♪",
-      Sup: "⋑",
-      sup: "⊃",
-      sup1: "¹",
-      sup2: "²",
-      sup3: "³",
-      supdot: "⪾",
-      supdsub: "⫘",
-      supE: "⫆",
-      supe: "⊇",
-      supedot: "⫄",
-      Superset: "⊃",
-      SupersetEqual: "⊇",
-      suphsol: "⟉",
-      suphsub: "⫗",
-      suplarr: "⥻",
-      supmult: "⫂",
-      supnE: "⫌",
-      supne: "⊋",
-      supplus: "⫀",
-      Supset: "⋑",
-      supset: "⊃",
-      supseteq: "⊇",
-      supseteqq: "⫆",
-      supsetneq: "⊋",
-      supsetneqq: "⫌",
-      supsim: "⫈",
-      supsub: "⫔",
-      supsup: "⫖",
-      swarhk: "⤦",
-      swArr: "⇙",
-      swarr: "↙",
-      swarrow: "↙",
-      swnwar: "⤪",
-      szlig: "ß",
-      Tab: "	",
-      target: "⌖",
-      Tau: "Τ",
-      tau: "τ",
-      tbrk: "⎴",
-      Tcaron: "Ť",
-      tcaron: "ť",
-      Tcedil: "Ţ",
-      tcedil: "ţ",
-      Tcy: "Т",
-      tcy: "т",
-      tdot: "⃛",
-      telrec: "⌕",
-      Tfr: "𝔗",
-      tfr: "𝔱",
-      there4: "∴",
-      Therefore: "∴",
-      therefore: "∴",
-      Theta: "Θ",
-      theta: "θ",
-      thetasym: "ϑ",
-      thetav: "ϑ",
-      thickapprox: "≈",
-      thicksim: "∼",
-      ThickSpace: "  ",
-      thinsp: " ",
-      ThinSpace: " ",
-      thkap: "≈",
-      thksim: "∼",
-      THORN: "Þ",
-      thorn: "þ",
-      Tilde: "∼",
-      tilde: "˜",
-      TildeEqual: "≃",
-      TildeFullEqual: "≅",
-      TildeTilde: "≈",
-      times: "×",
-      timesb: "⊠",
-      timesbar: "⨱",
-      timesd: "⨰",
-      tint: "∭",
-      toea: "⤨",
-      top: "⊤",
-      topbot: "⌶",
-      topcir: "⫱",
-      Topf: "𝕋",
-      topf: "𝕥",
-      topfork: "⫚",
-      tosa: "⤩",
-      tprime: "‴",
-      TRADE: "™",
-      trade: "™",
-      triangle: "▵",
-      triangledown: "▿",
-      triangleleft: "◃",
-      trianglelefteq: "⊴",
-      triangleq: "≜",
-      triangleright: "▹",
-      trianglerighteq: "⊵",
-      tridot: "◬",
-      trie: "≜",
-      triminus: "⨺",
-      TripleDot: "⃛",
-      triplus: "⨹",
-      trisb: "⧍",
-      tritime: "⨻",
-      trpezium: "⏢",
-      Tscr: "𝒯",
-      tscr: "𝓉",
-      TScy: "Ц",
-      tscy: "ц",
-      TSHcy: "Ћ",
-      tshcy: "ћ",
-      Tstrok: "Ŧ",
-      tstrok: "ŧ",
-      twixt: "≬",
-      twoheadleftarrow: "↞",
-      twoheadrightarrow: "↠",
-      Uacute: "Ú",
-      uacute: "ú",
-      Uarr: "↟",
-      uArr: "⇑",
-      uarr: "↑",
-      Uarrocir: "⥉",
-      Ubrcy: "Ў",
-      ubrcy: "ў",
-      Ubreve: "Ŭ",
-      ubreve: "ŭ",
-      Ucirc: "Û",
-      ucirc: "û",
-      Ucy: "У",
-      ucy: "у",
-      udarr: "⇅",
-      Udblac: "Ű",
-      udblac: "ű",
-      udhar: "⥮",
-      ufisht: "⥾",
-      Ufr: "𝔘",
-      ufr: "𝔲",
-      Ugrave: "Ù",
-      ugrave: "ù",
-      uHar: "⥣",
-      uharl: "↿",
-      uharr: "↾",
-      uhblk: "▀",
-      ulcorn: "⌜",
-      ulcorner: "⌜",
-      ulcrop: "⌏",
-      ultri: "◸",
-      Umacr: "Ū",
-      umacr: "ū",
-      uml: "¨",
-      UnderBar: "_",
-      UnderBrace: "⏟",
-      UnderBracket: "⎵",
-      UnderParenthesis: "⏝",
-      Union: "⋃",
-      UnionPlus: "⊎",
-      Uogon: "Ų",
-      uogon: "ų",
-      Uopf: "𝕌",
-      uopf: "𝕦",
-      UpArrow: "↑",
-      Uparrow: "⇑",
-      uparrow: "↑",
-      UpArrowBar: "⤒",
-      UpArrowDownArrow: "⇅",
-      UpDownArrow: "↕",
-      Updownarrow: "⇕",
-      updownarrow: "↕",
-      UpEquilibrium: "⥮",
-      upharpoonleft: "↿",
-      upharpoonright: "↾",
-      uplus: "⊎",
-      UpperLeftArrow: "↖",
-      UpperRightArrow: "↗",
-      Upsi: "ϒ",
-      upsi: "υ",
-      upsih: "ϒ",
-      Upsilon: "Υ",
-      upsilon: "υ",
-      UpTee: "⊥",
-      UpTeeArrow: "↥",
-      upuparrows: "⇈",
-      urcorn: "⌝",
-      urcorner: "⌝",
-      urcrop: "⌎",
-      Uring: "Ů",
-      uring: "ů",
-      urtri: "◹",
-      Uscr: "𝒰",
-      uscr: "𝓊",
-      utdot: "⋰",
-      Utilde: "Ũ",
-      utilde: "ũ",
-      utri: "▵",
-      utrif: "▴",
-      uuarr: "⇈",
-      Uuml: "Ü",
-      uuml: "ü",
-      uwangle: "⦧",
-      vangrt: "⦜",
-      varepsilon: "ϵ",
-      varkappa: "ϰ",
-      varnothing: "∅",
-      varphi: "ϕ",
-      varpi: "ϖ",
-      varpropto: "∝",
-      vArr: "⇕",
-      varr: "↕",
-      varrho: "ϱ",
-      varsigma: "ς",
-      varsubsetneq: "⊊︀",
-      varsubsetneqq: "⫋︀",
-      varsupsetneq: "⊋︀",
-      varsupsetneqq: "⫌︀",
-      vartheta: "ϑ",
-      vartriangleleft: "⊲",
-      vartriangleright: "⊳",
-      Vbar: "⫫",
-      vBar: "⫨",
-      vBarv: "⫩",
-      Vcy: "В",
-      vcy: "в",
-      VDash: "⊫",
-      Vdash: "⊩",
-      vDash: "⊨",
-      vdash: "⊢",
-      Vdashl: "⫦",
-      Vee: "⋁",
-      vee: "∨",
-      veebar: "⊻",
-      veeeq: "≚",
-      vellip: "⋮",
-      Verbar: "‖",
-      verbar: "|",
-      Vert: "‖",
-      vert: "|",
-      VerticalBar: "∣",
-      VerticalLine: "|",
-      VerticalSeparator: "❘",
-      VerticalTilde: "≀",
-      VeryThinSpace: " ",
-      Vfr: "𝔙",
-      vfr: "𝔳",
-      vltri: "⊲",
-      vnsub: "⊂⃒",
-      vnsup: "⊃⃒",
-      Vopf: "𝕍",
-      vopf: "𝕧",
-      vprop: "∝",
-      vrtri: "⊳",
-      Vscr: "𝒱",
-      vscr: "𝓋",
-      vsubnE: "⫋︀",
-      vsubne: "⊊︀",
-      vsupnE: "⫌︀",
-      vsupne: "⊋︀",
-      Vvdash: "⊪",
-      vzigzag: "⦚",
-      Wcirc: "Ŵ",
-      wcirc: "ŵ",
-      wedbar: "⩟",
-      Wedge: "⋀",
-      wedge: "∧",
-      wedgeq: "≙",
-      weierp: "℘",
-      Wfr: "𝔚",
-      wfr: "𝔴",
-      Wopf: "𝕎",
-      wopf: "𝕨",
-      wp: "℘",
-      wr: "≀",
-      wreath: "≀",
-      Wscr: "𝒲",
-      wscr: "𝓌",
-      xcap: "⋂",
-      xcirc: "◯",
-      xcup: "⋃",
-      xdtri: "▽",
-      Xfr: "𝔛",
-      xfr: "𝔵",
-      xhArr: "⟺",
-      xharr: "⟷",
-      Xi: "Ξ",
-      xi: "ξ",
-      xlArr: "⟸",
-      xlarr: "⟵",
-      xmap: "⟼",
-      xnis: "⋻",
-      xodot: "⨀",
-      Xopf: "𝕏",
-      xopf: "𝕩",
-      xoplus: "⨁",
-      xotime: "⨂",
-      xrArr: "⟹",
-      xrarr: "⟶",
-      Xscr: "𝒳",
-      xscr: "𝓍",
-      xsqcup: "⨆",
-      xuplus: "⨄",
-      xutri: "△",
-      xvee: "⋁",
-      xwedge: "⋀",
-      Yacute: "Ý",
-      yacute: "ý",
-      YAcy: "Я",
-      yacy: "я",
-      Ycirc: "Ŷ",
-      ycirc: "ŷ",
-      Ycy: "Ы",
-      ycy: "ы",
-      yen: "¥",
-      Yfr: "𝔜",
-      yfr: "𝔶",
-      YIcy: "Ї",
-      yicy: "ї",
-      Yopf: "𝕐",
-      yopf: "𝕪",
-      Yscr: "𝒴",
-      yscr: "𝓎",
-      YUcy: "Ю",
-      yucy: "ю",
-      Yuml: "Ÿ",
-      yuml: "ÿ",
-      Zacute: "Ź",
-      zacute: "ź",
-      Zcaron: "Ž",
-      zcaron: "ž",
-      Zcy: "З",
-      zcy: "з",
-      Zdot: "Ż",
-      zdot: "ż",
-      zeetrf: "ℨ",
-      ZeroWidthSpace: "​",
-      Zeta: "Ζ",
-      zeta: "ζ",
-      Zfr: "ℨ",
-      zfr: "𝔷",
-      ZHcy: "Ж",
-      zhcy: "ж",
-      zigrarr: "⇝",
-      Zopf: "ℤ",
-      zopf: "𝕫",
-      Zscr: "𝒵",
-      zscr: "𝓏",
-      zwj: "‍",
-      zwnj: "‌"
-    });
-    exports.entityMap = exports.HTML_ENTITIES;
-  }
-});
-
-// node_modules/@xmldom/xmldom/lib/sax.js
-var require_sax = __commonJS({
-  "node_modules/@xmldom/xmldom/lib/sax.js"(exports) {
-    "use strict";
-    var conventions = require_conventions(), g = require_grammar(), errors = require_errors2(), isHTMLEscapableRawTextElement = conventions.isHTMLEscapableRawTextElement, isHTMLMimeType = conventions.isHTMLMimeType, isHTMLRawTextElement = conventions.isHTMLRawTextElement, hasOwn = conventions.hasOwn, NAMESPACE = conventions.NAMESPACE, ParseError = errors.ParseError, DOMException2 = errors.DOMException, S_TAG = 0, S_ATTR = 1, S_ATTR_SPACE = 2, S_EQ = 3, S_ATTR_NOQUOT_VALUE = 4, S_ATTR_END = 5, S_TAG_SPACE = 6, S_TAG_CLOSE = 7;
-    function XMLReader() {
-    }
-    XMLReader.prototype = {
-      parse: function(source, defaultNSMap, entityMap) {
-        var domBuilder = this.domBuilder;
-        domBuilder.startDocument(), _copy(defaultNSMap, defaultNSMap = /* @__PURE__ */ Object.create(null)), parse5(source, defaultNSMap, entityMap, domBuilder, this.errorHandler), domBuilder.endDocument();
-      }
-    };
-    var ENTITY_REG = /&#?\w+;?/g;
-    function parse5(source, defaultNSMapCopy, entityMap, domBuilder, errorHandler2) {
-      var isHTML = isHTMLMimeType(domBuilder.mimeType);
-      source.indexOf(g.UNICODE_REPLACEMENT_CHARACTER) >= 0 && errorHandler2.warning("Unicode replacement character detected, source encoding issues?");
-      function fixedFromCharCode(code) {
-        if (code > 65535) {
-          code -= 65536;
-          var surrogate1 = 55296 + (code >> 10), surrogate2 = 56320 + (code & 1023);
-          return String.fromCharCode(surrogate1, surrogate2);
-        } else
-          return String.fromCharCode(code);
-      }
-      function entityReplacer(a2) {
-        var complete = a2[a2.length - 1] === ";" ? a2 : a2 + ";";
-        if (!isHTML && complete !== a2)
-          return errorHandler2.error("EntityRef: expecting ;"), a2;
-        var match2 = g.Reference.exec(complete);
-        if (!match2 || match2[0].length !== complete.length)
-          return errorHandler2.error("entity not matching Reference production: " + a2), a2;
-        var k = complete.slice(1, -1);
-        return hasOwn(entityMap, k) ? entityMap[k] : k.charAt(0) === "#" ? fixedFromCharCode(parseInt(k.substring(1).replace("x", "0x"))) : (errorHandler2.error("entity not found:" + a2), a2);
-      }
-      function appendText(end2) {
-        if (end2 > start) {
-          var xt = source.substring(start, end2).replace(ENTITY_REG, entityReplacer);
-          locator && position(start), domBuilder.characters(xt, 0, end2 - start), start = end2;
-        }
-      }
-      var lineStart = 0, lineEnd = 0, linePattern = /\r\n?|\n|$/g, locator = domBuilder.locator;
-      function position(p, m) {
-        for (; p >= lineEnd && (m = linePattern.exec(source)); )
-          lineStart = lineEnd, lineEnd = m.index + m[0].length, locator.lineNumber++;
-        locator.columnNumber = p - lineStart + 1;
-      }
-      for (var parseStack = [{ currentNSMap: defaultNSMapCopy }], unclosedTags = [], start = 0; ; ) {
-        try {
-          var tagStart = source.indexOf("<", start);
-          if (tagStart < 0) {
-            if (!isHTML && unclosedTags.length > 0)
-              return errorHandler2.fatalError("unclosed xml tag(s): " + unclosedTags.join(", "));
-            if (!source.substring(start).match(/^\s*$/)) {
-              var doc = domBuilder.doc, text3 = doc.createTextNode(source.substring(start));
-              if (doc.documentElement)
-                return errorHandler2.error("Extra content at the end of the document");
-              doc.appendChild(text3), domBuilder.currentElement = text3;
-            }
-            return;
-          }
-          if (tagStart > start) {
-            var fromSource = source.substring(start, tagStart);
-            !isHTML && unclosedTags.length === 0 && (fromSource = fromSource.replace(new RegExp(g.S_OPT.source, "g"), ""), fromSource && errorHandler2.error("Unexpected content outside root element: '" + fromSource + "'")), appendText(tagStart);
-          }
-          switch (source.charAt(tagStart + 1)) {
-            case "/":
-              var end = source.indexOf(">", tagStart + 2), tagNameRaw = source.substring(tagStart + 2, end > 0 ? end : void 0);
-              if (!tagNameRaw)
-                return errorHandler2.fatalError("end tag name missing");
-              var endTagNameStrict = g.reg("^", g.QName_group, g.S_OPT, "$"), tagNameMatch = end > 0 && endTagNameStrict.exec(tagNameRaw);
-              if (!tagNameMatch) {
-                var leadingTagNameMatch = end > 0 && g.reg("^", g.QName_group).exec(tagNameRaw);
-                if (isHTML && leadingTagNameMatch)
-                  errorHandler2.warning('end tag name contains invalid trailing characters: "' + tagNameRaw + '"'), tagNameMatch = leadingTagNameMatch;
-                else if (
-                  // Backward compatibility, remove this whole `else if` arm in the next breaking release
-                  // (XML then falls through to the `fatalError` below, for a clean mode split: XML fatal,
-                  // HTML warning). A valid end-tag name followed by a line break and trailing content was
-                  // silently accepted while `reg` still used the `m` flag; re-adding `m` here matches exactly
-                  // those inputs, kept recoverable and reported.
-                  leadingTagNameMatch && new RegExp(endTagNameStrict.source, endTagNameStrict.flags + "m").test(tagNameRaw)
-                )
-                  errorHandler2.error('end tag name is followed by a line break and trailing content: "' + tagNameRaw + '"'), tagNameMatch = leadingTagNameMatch;
-                else
-                  return errorHandler2.fatalError('end tag name contains invalid characters: "' + tagNameRaw + '"');
-              }
-              if (!domBuilder.currentElement && !domBuilder.doc.documentElement)
-                return;
-              var currentTagName = unclosedTags[unclosedTags.length - 1] || domBuilder.currentElement.tagName || domBuilder.doc.documentElement.tagName || "";
-              if (currentTagName !== tagNameMatch[1]) {
-                var tagNameLower = tagNameMatch[1].toLowerCase();
-                if (!isHTML || currentTagName.toLowerCase() !== tagNameLower)
-                  return errorHandler2.fatalError('Opening and ending tag mismatch: "' + currentTagName + '" != "' + tagNameRaw + '"');
-              }
-              var config2 = parseStack.pop();
-              unclosedTags.pop();
-              var localNSMap = config2.localNSMap;
-              if (domBuilder.endElement(config2.uri, config2.localName, currentTagName), localNSMap)
-                for (var prefix in localNSMap)
-                  hasOwn(localNSMap, prefix) && domBuilder.endPrefixMapping(prefix);
-              end++;
-              break;
-            // end element
-            case "?":
-              locator && position(tagStart), end = parseProcessingInstruction(source, tagStart, domBuilder, errorHandler2);
-              break;
-            case "!":
-              locator && position(tagStart), end = parseDoctypeCommentOrCData(source, tagStart, domBuilder, errorHandler2, isHTML);
-              break;
-            default:
-              locator && position(tagStart);
-              var el = new ElementAttributes(), currentNSMap = parseStack[parseStack.length - 1].currentNSMap, end = parseElementStartPart(source, tagStart, el, currentNSMap, entityReplacer, errorHandler2, isHTML), len = el.length;
-              if (el.closed || (isHTML && conventions.isHTMLVoidElement(el.tagName) ? el.closed = !0 : unclosedTags.push(el.tagName)), locator && len) {
-                for (var locator2 = copyLocator(locator, {}), i = 0; i < len; i++) {
-                  var a = el[i];
-                  position(a.offset), a.locator = copyLocator(locator, {});
-                }
-                domBuilder.locator = locator2, appendElement(el, domBuilder, currentNSMap) && parseStack.push(el), domBuilder.locator = locator;
-              } else
-                appendElement(el, domBuilder, currentNSMap) && parseStack.push(el);
-              isHTML && !el.closed ? end = parseHtmlSpecialContent(source, end, el.tagName, entityReplacer, domBuilder) : end++;
-          }
-        } catch (e) {
-          if (e instanceof ParseError)
-            throw e;
-          if (e instanceof DOMException2)
-            return errorHandler2.fatalError("Error constructing the DOM: " + e.name + ": " + e.message, e);
-          errorHandler2.error("element parse error: " + e), end = -1;
-        }
-        end > start ? start = end : appendText(Math.max(tagStart, start) + 1);
-      }
-    }
-    function copyLocator(f, t) {
-      return t.lineNumber = f.lineNumber, t.columnNumber = f.columnNumber, t;
-    }
-    function parseElementStartPart(source, start, el, currentNSMap, entityReplacer, errorHandler2, isHTML) {
-      function addAttribute(qname, value2, startIndex) {
-        if (hasOwn(el.attributeNames, qname))
-          return errorHandler2.fatalError("Attribute " + qname + " redefined");
-        if (!isHTML && value2.indexOf("<") >= 0)
-          return errorHandler2.fatalError("Unescaped '<' not allowed in attributes values");
-        el.addValue(
-          qname,
-          // @see https://www.w3.org/TR/xml/#AVNormalize
-          // since the xmldom sax parser does not "interpret" DTD the following is not implemented:
-          // - recursive replacement of (DTD) entity references
-          // - trimming and collapsing multiple spaces into a single one for attributes that are not of type CDATA
-          value2.replace(/[\t\n\r]/g, " ").replace(ENTITY_REG, entityReplacer),
-          startIndex
-        );
-      }
-      for (var attrName, value, p = ++start, s = S_TAG; ; ) {
-        var c = source.charAt(p);
-        if (s === S_TAG && c === "<")
-          throw new Error("unexpected < in tag name: " + source.slice(start, p));
-        switch (c) {
-          case "=":
-            if (s === S_ATTR)
-              attrName = source.slice(start, p), s = S_EQ;
-            else if (s === S_ATTR_SPACE)
-              s = S_EQ;
-            else
-              throw new Error("attribute equal must after attrName");
-            break;
-          case "'":
-          case '"':
-            if (s === S_EQ || s === S_ATTR)
-              if (s === S_ATTR && (errorHandler2.warning('attribute value must after "="'), attrName = source.slice(start, p)), start = p + 1, p = source.indexOf(c, start), p > 0)
-                value = source.slice(start, p), addAttribute(attrName, value, start - 1), s = S_ATTR_END;
-              else
-                throw new Error("attribute value no end '" + c + "' match");
-            else if (s == S_ATTR_NOQUOT_VALUE)
-              value = source.slice(start, p), addAttribute(attrName, value, start), errorHandler2.warning('attribute "' + attrName + '" missed start quot(' + c + ")!!"), start = p + 1, s = S_ATTR_END;
-            else
-              throw new Error('attribute value must after "="');
-            break;
-          case "/":
-            switch (s) {
-              case S_TAG:
-                el.setTagName(source.slice(start, p));
-              case S_ATTR_END:
-              case S_TAG_SPACE:
-              case S_TAG_CLOSE:
-                s = S_TAG_CLOSE, el.closed = !0;
-              case S_ATTR_NOQUOT_VALUE:
-              case S_ATTR:
-                break;
-              case S_ATTR_SPACE:
-                el.closed = !0;
-                break;
-              //case S_EQ:
-              default:
-                throw new Error("attribute invalid close char('/')");
-            }
-            break;
-          case "":
-            return errorHandler2.error("unexpected end of input"), s == S_TAG && el.setTagName(source.slice(start, p)), p;
-          case ">":
-            switch (s) {
-              case S_TAG:
-                el.setTagName(source.slice(start, p));
-              case S_ATTR_END:
-              case S_TAG_SPACE:
-              case S_TAG_CLOSE:
-                break;
-              //normal
-              case S_ATTR_NOQUOT_VALUE:
-              //Compatible state
-              case S_ATTR:
-                value = source.slice(start, p), value.slice(-1) === "/" && (el.closed = !0, value = value.slice(0, -1));
-              case S_ATTR_SPACE:
-                s === S_ATTR_SPACE && (value = attrName), s == S_ATTR_NOQUOT_VALUE ? (errorHandler2.warning('attribute "' + value + '" missed quot(")!'), addAttribute(attrName, value, start)) : (isHTML || errorHandler2.warning('attribute "' + value + '" missed value!! "' + value + '" instead!!'), addAttribute(value, value, start));
-                break;
-              case S_EQ:
-                if (!isHTML)
-                  return errorHandler2.fatalError(`AttValue: ' or " expected`);
-            }
-            return p;
-          /*xml space '\x20' | #x9 | #xD | #xA; */
-          case "":
-            c = " ";
-          default:
-            if (c <= " ")
-              switch (s) {
-                case S_TAG:
-                  el.setTagName(source.slice(start, p)), s = S_TAG_SPACE;
-                  break;
-                case S_ATTR:
-                  attrName = source.slice(start, p), s = S_ATTR_SPACE;
-                  break;
-                case S_ATTR_NOQUOT_VALUE:
-                  var value = source.slice(start, p);
-                  errorHandler2.warning('attribute "' + value + '" missed quot(")!!'), addAttribute(attrName, value, start);
-                case S_ATTR_END:
-                  s = S_TAG_SPACE;
-                  break;
-              }
-            else
-              switch (s) {
-                //case S_TAG:void();break;
-                //case S_ATTR:void();break;
-                //case S_ATTR_NOQUOT_VALUE:void();break;
-                case S_ATTR_SPACE:
-                  isHTML || errorHandler2.warning('attribute "' + attrName + '" missed value!! "' + attrName + '" instead2!!'), addAttribute(attrName, attrName, start), start = p, s = S_ATTR;
-                  break;
-                case S_ATTR_END:
-                  errorHandler2.warning('attribute space is required"' + attrName + '"!!');
-                case S_TAG_SPACE:
-                  s = S_ATTR, start = p;
-                  break;
-                case S_EQ:
-                  s = S_ATTR_NOQUOT_VALUE, start = p;
-                  break;
-                case S_TAG_CLOSE:
-                  throw new Error("elements closed character '/' and '>' must be connected to");
-              }
-        }
-        p++;
-      }
-    }
-    function appendElement(el, domBuilder, currentNSMap) {
-      for (var tagName = el.tagName, localNSMap = null, i = el.length; i--; ) {
-        var a = el[i], qName = a.qName, value = a.value, nsp = qName.indexOf(":");
-        if (nsp > 0)
-          var prefix = a.prefix = qName.slice(0, nsp), localName = qName.slice(nsp + 1), nsPrefix = prefix === "xmlns" && localName;
-        else
-          localName = qName, prefix = null, nsPrefix = qName === "xmlns" && "";
-        a.localName = localName, nsPrefix !== !1 && (localNSMap == null && (localNSMap = /* @__PURE__ */ Object.create(null), currentNSMap = Object.create(currentNSMap)), currentNSMap[nsPrefix] = localNSMap[nsPrefix] = value, a.uri = NAMESPACE.XMLNS, domBuilder.startPrefixMapping(nsPrefix, value));
-      }
-      for (var i = el.length; i--; )
-        a = el[i], a.prefix && (a.prefix === "xml" && (a.uri = NAMESPACE.XML), a.prefix !== "xmlns" && (a.uri = currentNSMap[a.prefix]));
-      var nsp = tagName.indexOf(":");
-      nsp > 0 ? (prefix = el.prefix = tagName.slice(0, nsp), localName = el.localName = tagName.slice(nsp + 1)) : (prefix = null, localName = el.localName = tagName);
-      var ns = el.uri = currentNSMap[prefix || ""];
-      if (domBuilder.startElement(ns, localName, tagName, el), el.closed) {
-        if (domBuilder.endElement(ns, localName, tagName), localNSMap)
-          for (prefix in localNSMap)
-            hasOwn(localNSMap, prefix) && domBuilder.endPrefixMapping(prefix);
-      } else
-        return el.currentNSMap = currentNSMap, el.localNSMap = localNSMap, !0;
-    }
-    function parseHtmlSpecialContent(source, elStartEnd, tagName, entityReplacer, domBuilder) {
-      var isEscapableRaw = isHTMLEscapableRawTextElement(tagName);
-      if (isEscapableRaw || isHTMLRawTextElement(tagName)) {
-        var closeTag = new RegExp("</" + tagName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + ">", "ig");
-        closeTag.lastIndex = elStartEnd;
-        var match2 = closeTag.exec(source), elEndStart = match2 ? match2.index : -1;
-        if (elEndStart < 0)
-          return elStartEnd + 1;
-        var text3 = source.substring(elStartEnd + 1, elEndStart);
-        return isEscapableRaw && (text3 = text3.replace(ENTITY_REG, entityReplacer)), domBuilder.characters(text3, 0, text3.length), elEndStart;
-      }
-      return elStartEnd + 1;
-    }
-    function _copy(source, target) {
-      for (var n in source)
-        hasOwn(source, n) && (target[n] = source[n]);
-    }
-    function parseUtils(source, start) {
-      var index = start;
-      function char(n) {
-        return n = n || 0, source.charAt(index + n);
-      }
-      function skip(n) {
-        n = n || 1, index += n;
-      }
-      function skipBlanks() {
-        for (var blanks = 0; index < source.length; ) {
-          var c = char();
-          if (c !== " " && c !== `
-` && c !== "	" && c !== "\r")
-            return blanks;
-          blanks++, skip();
-        }
-        return -1;
-      }
-      function substringFromIndex() {
-        return source.substring(index);
-      }
-      function substringStartsWith(text3) {
-        return source.substring(index, index + text3.length) === text3;
-      }
-      function substringStartsWithCaseInsensitive(text3) {
-        return source.substring(index, index + text3.length).toUpperCase() === text3.toUpperCase();
-      }
-      function getMatch(args) {
-        var expr = g.reg("^", args), match2 = expr.exec(substringFromIndex());
-        return match2 ? (skip(match2[0].length), match2[0]) : null;
-      }
-      return {
-        char,
-        getIndex: function() {
-          return index;
-        },
-        getMatch,
-        getSource: function() {
-          return source;
-        },
-        skip,
-        skipBlanks,
-        substringFromIndex,
-        substringStartsWith,
-        substringStartsWithCaseInsensitive
-      };
-    }
-    function parseDoctypeInternalSubset(p, errorHandler2) {
-      function parsePI(p2, errorHandler3) {
-        var match2 = g.PI.exec(p2.substringFromIndex());
-        return match2 ? match2[1].toLowerCase() === "xml" ? errorHandler3.fatalError(
-          "xml declaration is only allowed at the start of the document, but found at position " + p2.getIndex()
-        ) : (p2.skip(match2[0].length), match2[0]) : errorHandler3.fatalError("processing instruction is not well-formed at position " + p2.getIndex());
-      }
-      var source = p.getSource();
-      if (p.char() === "[") {
-        p.skip(1);
-        for (var intSubsetStart = p.getIndex(); p.getIndex() < source.length; ) {
-          if (p.skipBlanks(), p.char() === "]") {
-            var internalSubset = source.substring(intSubsetStart, p.getIndex());
-            return p.skip(1), internalSubset;
-          }
-          var current = null;
-          if (p.char() === "<" && p.char(1) === "!")
-            switch (p.char(2)) {
-              case "E":
-                p.char(3) === "L" ? current = p.getMatch(g.elementdecl) : p.char(3) === "N" && (current = p.getMatch(g.EntityDecl));
-                break;
-              case "A":
-                current = p.getMatch(g.AttlistDecl);
-                break;
-              case "N":
-                current = p.getMatch(g.NotationDecl);
-                break;
-              case "-":
-                current = p.getMatch(g.Comment);
-                break;
-            }
-          else if (p.char() === "<" && p.char(1) === "?")
-            current = parsePI(p, errorHandler2);
-          else if (p.char() === "%")
-            current = p.getMatch(g.PEReference);
-          else
-            return errorHandler2.fatalError("Error detected in Markup declaration");
-          if (!current)
-            return errorHandler2.fatalError("Error in internal subset at position " + p.getIndex());
-        }
-        return errorHandler2.fatalError("doctype internal subset is not well-formed, missing ]");
-      }
-    }
-    function parseDoctypeCommentOrCData(source, start, domBuilder, errorHandler2, isHTML) {
-      var p = parseUtils(source, start);
-      switch (isHTML ? p.char(2).toUpperCase() : p.char(2)) {
-        case "-":
-          var comment = p.getMatch(g.Comment);
-          return comment ? (domBuilder.comment(comment, g.COMMENT_START.length, comment.length - g.COMMENT_START.length - g.COMMENT_END.length), p.getIndex()) : errorHandler2.fatalError("comment is not well-formed at position " + p.getIndex());
-        case "[":
-          var cdata = p.getMatch(g.CDSect);
-          return cdata ? !isHTML && !domBuilder.currentElement ? errorHandler2.fatalError("CDATA outside of element") : (domBuilder.startCDATA(), domBuilder.characters(cdata, g.CDATA_START.length, cdata.length - g.CDATA_START.length - g.CDATA_END.length), domBuilder.endCDATA(), p.getIndex()) : errorHandler2.fatalError("Invalid CDATA starting at position " + start);
-        case "D": {
-          if (domBuilder.doc && domBuilder.doc.documentElement)
-            return errorHandler2.fatalError("Doctype not allowed inside or after documentElement at position " + p.getIndex());
-          if (isHTML ? !p.substringStartsWithCaseInsensitive(g.DOCTYPE_DECL_START) : !p.substringStartsWith(g.DOCTYPE_DECL_START))
-            return errorHandler2.fatalError("Expected " + g.DOCTYPE_DECL_START + " at position " + p.getIndex());
-          if (p.skip(g.DOCTYPE_DECL_START.length), p.skipBlanks() < 1)
-            return errorHandler2.fatalError("Expected whitespace after " + g.DOCTYPE_DECL_START + " at position " + p.getIndex());
-          var doctype = {
-            name: void 0,
-            publicId: void 0,
-            systemId: void 0,
-            internalSubset: void 0
-          };
-          if (doctype.name = p.getMatch(g.Name), !doctype.name)
-            return errorHandler2.fatalError("doctype name missing or contains unexpected characters at position " + p.getIndex());
-          if (isHTML && doctype.name.toLowerCase() !== "html" && errorHandler2.warning("Unexpected DOCTYPE in HTML document at position " + p.getIndex()), p.skipBlanks(), p.substringStartsWith(g.PUBLIC) || p.substringStartsWith(g.SYSTEM)) {
-            var match2 = g.ExternalID_match.exec(p.substringFromIndex());
-            if (!match2)
-              return errorHandler2.fatalError("doctype external id is not well-formed at position " + p.getIndex());
-            match2.groups.SystemLiteralOnly !== void 0 ? doctype.systemId = match2.groups.SystemLiteralOnly : (doctype.systemId = match2.groups.SystemLiteral, doctype.publicId = match2.groups.PubidLiteral), p.skip(match2[0].length);
-          } else if (isHTML && p.substringStartsWithCaseInsensitive(g.SYSTEM)) {
-            if (p.skip(g.SYSTEM.length), p.skipBlanks() < 1)
-              return errorHandler2.fatalError("Expected whitespace after " + g.SYSTEM + " at position " + p.getIndex());
-            if (doctype.systemId = p.getMatch(g.ABOUT_LEGACY_COMPAT_SystemLiteral), !doctype.systemId)
-              return errorHandler2.fatalError(
-                "Expected " + g.ABOUT_LEGACY_COMPAT + " in single or double quotes after " + g.SYSTEM + " at position " + p.getIndex()
-              );
-          }
-          return isHTML && doctype.systemId && !g.ABOUT_LEGACY_COMPAT_SystemLiteral.test(doctype.systemId) && errorHandler2.warning("Unexpected doctype.systemId in HTML document at position " + p.getIndex()), isHTML || (p.skipBlanks(), doctype.internalSubset = parseDoctypeInternalSubset(p, errorHandler2)), p.skipBlanks(), p.char() !== ">" ? errorHandler2.fatalError("doctype not terminated with > at position " + p.getIndex()) : (p.skip(1), domBuilder.startDTD(doctype.name, doctype.publicId, doctype.systemId, doctype.internalSubset), domBuilder.endDTD(), p.getIndex());
-        }
-        default:
-          return errorHandler2.fatalError('Not well-formed XML starting with "<!" at position ' + start);
-      }
-    }
-    function parseProcessingInstruction(source, start, domBuilder, errorHandler2) {
-      var match2 = source.substring(start).match(g.PI);
-      if (!match2)
-        return errorHandler2.fatalError("Invalid processing instruction starting at position " + start);
-      if (match2[1].toLowerCase() === "xml") {
-        if (start > 0)
-          return errorHandler2.fatalError(
-            "processing instruction at position " + start + " is an xml declaration which is only at the start of the document"
-          );
-        if (!g.XMLDecl.test(source.substring(start)))
-          return errorHandler2.fatalError("xml declaration is not well-formed");
-      }
-      return domBuilder.processingInstruction(match2[1], match2[2]), start + match2[0].length;
-    }
-    function ElementAttributes() {
-      this.attributeNames = /* @__PURE__ */ Object.create(null);
-    }
-    ElementAttributes.prototype = {
-      setTagName: function(tagName) {
-        if (!g.QName_exact.test(tagName))
-          throw new Error("invalid tagName:" + tagName);
-        this.tagName = tagName;
-      },
-      addValue: function(qName, value, offset) {
-        if (!g.QName_exact.test(qName))
-          throw new Error("invalid attribute:" + qName);
-        this.attributeNames[qName] = this.length, this[this.length++] = { qName, value, offset };
-      },
-      length: 0,
-      getLocalName: function(i) {
-        return this[i].localName;
-      },
-      getLocator: function(i) {
-        return this[i].locator;
-      },
-      getQName: function(i) {
-        return this[i].qName;
-      },
-      getURI: function(i) {
-        return this[i].uri;
-      },
-      getValue: function(i) {
-        return this[i].value;
-      }
-      //	,getIndex:function(uri, localName)){
-      //		if(localName){
-      //
-      //		}else{
-      //			var qName = uri
-      //		}
-      //	},
-      //	getValue:function(){return this.getValue(this.getIndex.apply(this,arguments))},
-      //	getType:function(uri,localName){}
-      //	getType:function(i){},
-    };
-    exports.XMLReader = XMLReader;
-    exports.parseUtils = parseUtils;
-    exports.parseDoctypeCommentOrCData = parseDoctypeCommentOrCData;
-  }
-});
-
-// node_modules/@xmldom/xmldom/lib/dom-parser.js
-var require_dom_parser = __commonJS({
-  "node_modules/@xmldom/xmldom/lib/dom-parser.js"(exports) {
-    "use strict";
-    var conventions = require_conventions(), dom = require_dom(), errors = require_errors2(), entities = require_entities(), sax = require_sax(), DOMImplementation = dom.DOMImplementation, hasDefaultHTMLNamespace = conventions.hasDefaultHTMLNamespace, isHTMLMimeType = conventions.isHTMLMimeType, isValidMimeType = conventions.isValidMimeType, MIME_TYPE = conventions.MIME_TYPE, NAMESPACE = conventions.NAMESPACE, ParseError = errors.ParseError, XMLReader = sax.XMLReader;
-    function normalizeLineEndings(input2) {
-      return input2.replace(/\r[\n\u0085]/g, `
-`).replace(/[\r\u0085\u2028\u2029]/g, `
-`);
-    }
-    function DOMParser2(options) {
-      if (options = options || {}, options.locator === void 0 && (options.locator = !0), this.assign = options.assign || conventions.assign, this.domHandler = options.domHandler || DOMHandler, this.onError = options.onError || options.errorHandler, options.errorHandler && typeof options.errorHandler != "function")
-        throw new TypeError("errorHandler object is no longer supported, switch to onError!");
-      options.errorHandler && options.errorHandler("warning", "The `errorHandler` option has been deprecated, use `onError` instead!", this), this.normalizeLineEndings = options.normalizeLineEndings || normalizeLineEndings, this.locator = !!options.locator, this.xmlns = this.assign(/* @__PURE__ */ Object.create(null), options.xmlns);
-    }
-    DOMParser2.prototype.parseFromString = function(source, mimeType) {
-      if (!isValidMimeType(mimeType))
-        throw new TypeError('DOMParser.parseFromString: the provided mimeType "' + mimeType + '" is not valid.');
-      var defaultNSMap = this.assign(/* @__PURE__ */ Object.create(null), this.xmlns), entityMap = entities.XML_ENTITIES, defaultNamespace = defaultNSMap[""] || null;
-      hasDefaultHTMLNamespace(mimeType) ? (entityMap = entities.HTML_ENTITIES, defaultNamespace = NAMESPACE.HTML) : mimeType === MIME_TYPE.XML_SVG_IMAGE && (defaultNamespace = NAMESPACE.SVG), defaultNSMap[""] = defaultNamespace, defaultNSMap.xml = defaultNSMap.xml || NAMESPACE.XML;
-      var domBuilder = new this.domHandler({
-        mimeType,
-        defaultNamespace,
-        onError: this.onError
-      }), locator = this.locator ? {} : void 0;
-      this.locator && domBuilder.setDocumentLocator(locator);
-      var sax2 = new XMLReader();
-      sax2.errorHandler = domBuilder, sax2.domBuilder = domBuilder;
-      var isXml = !conventions.isHTMLMimeType(mimeType);
-      return isXml && typeof source != "string" && sax2.errorHandler.fatalError("source is not a string"), sax2.parse(this.normalizeLineEndings(String(source)), defaultNSMap, entityMap), domBuilder.doc.documentElement || sax2.errorHandler.fatalError("missing root element"), domBuilder.doc;
-    };
-    function DOMHandler(options) {
-      var opt = options || {};
-      this.mimeType = opt.mimeType || MIME_TYPE.XML_APPLICATION, this.defaultNamespace = opt.defaultNamespace || null, this.cdata = !1, this.currentElement = void 0, this.doc = void 0, this.locator = void 0, this.onError = opt.onError;
-    }
-    function position(locator, node) {
-      node.lineNumber = locator.lineNumber, node.columnNumber = locator.columnNumber;
-    }
-    DOMHandler.prototype = {
-      /**
-       * Either creates an XML or an HTML document and stores it under `this.doc`.
-       * If it is an XML document, `this.defaultNamespace` is used to create it,
-       * and it will not contain any `childNodes`.
-       * If it is an HTML document, it will be created without any `childNodes`.
-       *
-       * @see http://www.saxproject.org/apidoc/org/xml/sax/ContentHandler.html
-       */
-      startDocument: function() {
-        var impl = new DOMImplementation();
-        this.doc = isHTMLMimeType(this.mimeType) ? impl.createHTMLDocument(!1) : impl.createDocument(this.defaultNamespace, "");
-      },
-      startElement: function(namespaceURI, localName, qName, attrs) {
-        var doc = this.doc, el = doc.createElementNS(namespaceURI, qName || localName), len = attrs.length;
-        appendElement(this, el), this.currentElement = el, this.locator && position(this.locator, el);
-        for (var i = 0; i < len; i++) {
-          var namespaceURI = attrs.getURI(i), value = attrs.getValue(i), qName = attrs.getQName(i), attr = doc.createAttributeNS(namespaceURI, qName);
-          this.locator && position(attrs.getLocator(i), attr), attr.value = attr.nodeValue = value, el.setAttributeNode(attr);
-        }
-      },
-      endElement: function(namespaceURI, localName, qName) {
-        this.currentElement = this.currentElement.parentNode;
-      },
-      startPrefixMapping: function(prefix, uri) {
-      },
-      endPrefixMapping: function(prefix) {
-      },
-      processingInstruction: function(target, data) {
-        var ins = this.doc.createProcessingInstruction(target, data);
-        this.locator && position(this.locator, ins), appendElement(this, ins);
-      },
-      ignorableWhitespace: function(ch, start, length) {
-      },
-      characters: function(chars, start, length) {
-        if (chars = _toString.apply(this, arguments), chars) {
-          if (this.cdata)
-            var charNode = this.doc.createCDATASection(chars);
-          else
-            var charNode = this.doc.createTextNode(chars);
-          this.currentElement ? this.currentElement.appendChild(charNode) : /^\s*$/.test(chars) && this.doc.appendChild(charNode), this.locator && position(this.locator, charNode);
-        }
-      },
-      skippedEntity: function(name) {
-      },
-      endDocument: function() {
-        this.doc.normalize();
-      },
-      /**
-       * Stores the locator to be able to set the `columnNumber` and `lineNumber`
-       * on the created DOM nodes.
-       *
-       * @param {Locator} locator
-       */
-      setDocumentLocator: function(locator) {
-        locator && (locator.lineNumber = 0), this.locator = locator;
-      },
-      //LexicalHandler
-      comment: function(chars, start, length) {
-        chars = _toString.apply(this, arguments);
-        var comm = this.doc.createComment(chars);
-        this.locator && position(this.locator, comm), appendElement(this, comm);
-      },
-      startCDATA: function() {
-        this.cdata = !0;
-      },
-      endCDATA: function() {
-        this.cdata = !1;
-      },
-      startDTD: function(name, publicId, systemId, internalSubset) {
-        var impl = this.doc.implementation;
-        if (impl && impl.createDocumentType) {
-          var dt = impl.createDocumentType(name, publicId, systemId, internalSubset);
-          this.locator && position(this.locator, dt), appendElement(this, dt), this.doc.doctype = dt;
-        }
-      },
-      reportError: function(level, message2) {
-        if (typeof this.onError == "function")
-          try {
-            this.onError(level, message2, this);
-          } catch (e) {
-            throw new ParseError("Reporting " + level + ' "' + message2 + '" caused ' + e, this.locator);
-          }
-        else
-          console.error("[xmldom " + level + "]	" + message2, _locator(this.locator));
-      },
-      /**
-       * @see http://www.saxproject.org/apidoc/org/xml/sax/ErrorHandler.html
-       */
-      warning: function(message2) {
-        this.reportError("warning", message2);
-      },
-      error: function(message2) {
-        this.reportError("error", message2);
-      },
-      /**
-       * This function reports a fatal error and throws a ParseError.
-       *
-       * @param {string} message
-       * - The message to be used for reporting and throwing the error.
-       * @param {Error} [cause]
-       * The error that caused this fatal error, preserved as the thrown `ParseError`'s `cause`.
-       * @returns {never}
-       * This function always throws an error and never returns a value.
-       * @throws {ParseError}
-       * Always throws a ParseError with the provided message.
-       */
-      fatalError: function(message2, cause) {
-        throw this.reportError("fatalError", message2), new ParseError(message2, this.locator, cause);
-      }
-    };
-    function _locator(l) {
-      if (l)
-        return `
-@#[line:` + l.lineNumber + ",col:" + l.columnNumber + "]";
-    }
-    function _toString(chars, start, length) {
-      return typeof chars == "string" ? chars.substr(start, length) : chars.length >= start + length || start ? new java.lang.String(chars, start, length) + "" : chars;
-    }
-    "endDTD,startEntity,endEntity,attributeDecl,elementDecl,externalEntityDecl,internalEntityDecl,resolveEntity,getExternalSubset,notationDecl,unparsedEntityDecl".replace(
-      /\w+/g,
-      function(key2) {
-        DOMHandler.prototype[key2] = function() {
-          return null;
-        };
-      }
-    );
-    function appendElement(handler, node) {
-      handler.currentElement ? handler.currentElement.appendChild(node) : handler.doc.appendChild(node);
-    }
-    function onErrorStopParsing(level) {
-      if (level === "error") throw "onErrorStopParsing";
-    }
-    function onWarningStopParsing() {
-      throw "onWarningStopParsing";
-    }
-    exports.__DOMHandler = DOMHandler;
-    exports.DOMParser = DOMParser2;
-    exports.normalizeLineEndings = normalizeLineEndings;
-    exports.onErrorStopParsing = onErrorStopParsing;
-    exports.onWarningStopParsing = onWarningStopParsing;
-  }
-});
-
-// node_modules/@xmldom/xmldom/lib/index.js
-var require_lib = __commonJS({
-  "node_modules/@xmldom/xmldom/lib/index.js"(exports) {
-    "use strict";
-    var conventions = require_conventions();
-    exports.assign = conventions.assign;
-    exports.hasDefaultHTMLNamespace = conventions.hasDefaultHTMLNamespace;
-    exports.isHTMLMimeType = conventions.isHTMLMimeType;
-    exports.isValidMimeType = conventions.isValidMimeType;
-    exports.MIME_TYPE = conventions.MIME_TYPE;
-    exports.NAMESPACE = conventions.NAMESPACE;
-    var errors = require_errors2();
-    exports.DOMException = errors.DOMException;
-    exports.DOMExceptionName = errors.DOMExceptionName;
-    exports.ExceptionCode = errors.ExceptionCode;
-    exports.ParseError = errors.ParseError;
-    var dom = require_dom();
-    exports.Attr = dom.Attr;
-    exports.CDATASection = dom.CDATASection;
-    exports.CharacterData = dom.CharacterData;
-    exports.Comment = dom.Comment;
-    exports.Document = dom.Document;
-    exports.DocumentFragment = dom.DocumentFragment;
-    exports.DocumentType = dom.DocumentType;
-    exports.DOMImplementation = dom.DOMImplementation;
-    exports.Element = dom.Element;
-    exports.Entity = dom.Entity;
-    exports.EntityReference = dom.EntityReference;
-    exports.LiveNodeList = dom.LiveNodeList;
-    exports.NamedNodeMap = dom.NamedNodeMap;
-    exports.Node = dom.Node;
-    exports.NodeList = dom.NodeList;
-    exports.Notation = dom.Notation;
-    exports.ProcessingInstruction = dom.ProcessingInstruction;
-    exports.Text = dom.Text;
-    exports.XMLSerializer = dom.XMLSerializer;
-    var domParser = require_dom_parser();
-    exports.DOMParser = domParser.DOMParser;
-    exports.normalizeLineEndings = domParser.normalizeLineEndings;
-    exports.onErrorStopParsing = domParser.onErrorStopParsing;
-    exports.onWarningStopParsing = domParser.onWarningStopParsing;
-  }
-});
-
 // node_modules/undici/lib/core/symbols.js
 var require_symbols = __commonJS({
   "node_modules/undici/lib/core/symbols.js"(exports, module) {
@@ -11149,7 +5745,7 @@ var require_timers = __commonJS({
 });
 
 // node_modules/undici/lib/core/errors.js
-var require_errors3 = __commonJS({
+var require_errors2 = __commonJS({
   "node_modules/undici/lib/core/errors.js"(exports, module) {
     "use strict";
     var kUndiciError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR"), UndiciError = class extends Error {
@@ -11673,7 +6269,7 @@ var require_tree = __commonJS({
 var require_util = __commonJS({
   "node_modules/undici/lib/core/util.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols(), { IncomingMessage } = __require("node:http"), stream2 = __require("node:stream"), net = __require("node:net"), { stringify } = __require("node:querystring"), { EventEmitter: EE } = __require("node:events"), timers = require_timers(), { InvalidArgumentError, ConnectTimeoutError } = require_errors3(), { headerNameLowerCasedRecord } = require_constants(), { tree } = require_tree(), [nodeMajor, nodeMinor] = process.versions.node.split(".", 2).map((v) => Number(v)), BodyAsyncIterable = class {
+    var assert = __require("node:assert"), { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols(), { IncomingMessage } = __require("node:http"), stream2 = __require("node:stream"), net = __require("node:net"), { stringify } = __require("node:querystring"), { EventEmitter: EE } = __require("node:events"), timers = require_timers(), { InvalidArgumentError, ConnectTimeoutError } = require_errors2(), { headerNameLowerCasedRecord } = require_constants(), { tree } = require_tree(), [nodeMajor, nodeMinor] = process.versions.node.split(".", 2).map((v) => Number(v)), BodyAsyncIterable = class {
       constructor(body) {
         this[kBody] = body, this[kBodyUsed] = !1;
       }
@@ -12583,7 +7179,7 @@ var require_request = __commonJS({
     var {
       InvalidArgumentError,
       NotSupportedError
-    } = require_errors3(), assert = __require("node:assert"), {
+    } = require_errors2(), assert = __require("node:assert"), {
       isValidHTTPToken,
       isValidHeaderValue,
       isStream,
@@ -12847,7 +7443,7 @@ var require_request = __commonJS({
 var require_wrap_handler = __commonJS({
   "node_modules/undici/lib/handler/wrap-handler.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError } = require_errors3();
+    var { InvalidArgumentError } = require_errors2();
     module.exports = class WrapHandler {
       #handler;
       constructor(handler) {
@@ -12953,7 +7549,7 @@ var require_dispatcher = __commonJS({
 var require_unwrap_handler = __commonJS({
   "node_modules/undici/lib/handler/unwrap-handler.js"(exports, module) {
     "use strict";
-    var { parseHeaders } = require_util(), { InvalidArgumentError } = require_errors3(), kResume = /* @__PURE__ */ Symbol("resume"), UnwrapController = class {
+    var { parseHeaders } = require_util(), { InvalidArgumentError } = require_errors2(), kResume = /* @__PURE__ */ Symbol("resume"), UnwrapController = class {
       #paused = !1;
       #reason = null;
       #aborted = !1;
@@ -13027,7 +7623,7 @@ var require_dispatcher_base = __commonJS({
       ClientDestroyedError,
       ClientClosedError,
       InvalidArgumentError
-    } = require_errors3(), { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = require_symbols(), kOnDestroyed = /* @__PURE__ */ Symbol("onDestroyed"), kOnClosed = /* @__PURE__ */ Symbol("onClosed"), kWebSocketOptions = /* @__PURE__ */ Symbol("webSocketOptions"), kEventSourceOptions = /* @__PURE__ */ Symbol("eventSourceOptions"), DispatcherBase = class extends Dispatcher {
+    } = require_errors2(), { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = require_symbols(), kOnDestroyed = /* @__PURE__ */ Symbol("onDestroyed"), kOnClosed = /* @__PURE__ */ Symbol("onClosed"), kWebSocketOptions = /* @__PURE__ */ Symbol("webSocketOptions"), kEventSourceOptions = /* @__PURE__ */ Symbol("eventSourceOptions"), DispatcherBase = class extends Dispatcher {
       /** @type {boolean} */
       [kDestroyed] = !1;
       /** @type {Array<Function|null} */
@@ -13140,7 +7736,7 @@ var require_dispatcher_base = __commonJS({
 var require_connect = __commonJS({
   "node_modules/undici/lib/core/connect.js"(exports, module) {
     "use strict";
-    var net = __require("node:net"), assert = __require("node:assert"), util = require_util(), { InvalidArgumentError } = require_errors3(), tls, SessionCache = class {
+    var net = __require("node:net"), assert = __require("node:assert"), util = require_util(), { InvalidArgumentError } = require_errors2(), tls, SessionCache = class {
       constructor(maxCachedSessions) {
         this._maxCachedSessions = maxCachedSessions, this._sessionCache = /* @__PURE__ */ new Map(), this._sessionRegistry = new FinalizationRegistry((key2) => {
           if (this._sessionCache.size < this._maxCachedSessions)
@@ -16068,7 +10664,7 @@ var require_client_h1 = __commonJS({
       BodyTimeoutError,
       HTTPParserError,
       ResponseExceededMaxSizeError
-    } = require_errors3(), {
+    } = require_errors2(), {
       kUrl,
       kReset,
       kClient,
@@ -16753,7 +11349,7 @@ var require_client_h2 = __commonJS({
       InvalidArgumentError,
       HeadersTimeoutError,
       BodyTimeoutError
-    } = require_errors3(), {
+    } = require_errors2(), {
       kUrl,
       kReset,
       kClient,
@@ -17195,7 +11791,7 @@ var require_client = __commonJS({
       InvalidArgumentError,
       InformationalError,
       ClientDestroyedError
-    } = require_errors3(), buildConnector = require_connect(), {
+    } = require_errors2(), buildConnector = require_connect(), {
       kUrl,
       kServerName,
       kClient,
@@ -17745,7 +12341,7 @@ var require_pool = __commonJS({
       kRemoveClient
     } = require_pool_base(), Client = require_client(), {
       InvalidArgumentError
-    } = require_errors3(), util = require_util(), { kUrl } = require_symbols(), buildConnector = require_connect(), kOptions = /* @__PURE__ */ Symbol("options"), kConnections = /* @__PURE__ */ Symbol("connections"), kFactory = /* @__PURE__ */ Symbol("factory");
+    } = require_errors2(), util = require_util(), { kUrl } = require_symbols(), buildConnector = require_connect(), kOptions = /* @__PURE__ */ Symbol("options"), kConnections = /* @__PURE__ */ Symbol("connections"), kFactory = /* @__PURE__ */ Symbol("factory");
     function defaultFactory(origin, opts) {
       return new Client(origin, opts);
     }
@@ -17813,7 +12409,7 @@ var require_balanced_pool = __commonJS({
     var {
       BalancedPoolMissingUpstreamError,
       InvalidArgumentError
-    } = require_errors3(), {
+    } = require_errors2(), {
       PoolBase,
       kClients,
       kNeedDrain,
@@ -17907,7 +12503,7 @@ var require_round_robin_pool = __commonJS({
       kRemoveClient
     } = require_pool_base(), Client = require_client(), {
       InvalidArgumentError
-    } = require_errors3(), util = require_util(), { kUrl } = require_symbols(), buildConnector = require_connect(), kOptions = /* @__PURE__ */ Symbol("options"), kConnections = /* @__PURE__ */ Symbol("connections"), kFactory = /* @__PURE__ */ Symbol("factory"), kIndex = /* @__PURE__ */ Symbol("index");
+    } = require_errors2(), util = require_util(), { kUrl } = require_symbols(), buildConnector = require_connect(), kOptions = /* @__PURE__ */ Symbol("options"), kConnections = /* @__PURE__ */ Symbol("connections"), kFactory = /* @__PURE__ */ Symbol("factory"), kIndex = /* @__PURE__ */ Symbol("index");
     function defaultFactory(origin, opts) {
       return new Client(origin, opts);
     }
@@ -17983,7 +12579,7 @@ var require_round_robin_pool = __commonJS({
 var require_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/agent.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError, MaxOriginsReachedError } = require_errors3(), { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = require_symbols(), DispatcherBase = require_dispatcher_base(), Pool3 = require_pool(), Client = require_client(), util = require_util(), kOnConnect = /* @__PURE__ */ Symbol("onConnect"), kOnDisconnect = /* @__PURE__ */ Symbol("onDisconnect"), kOnConnectionError = /* @__PURE__ */ Symbol("onConnectionError"), kOnDrain = /* @__PURE__ */ Symbol("onDrain"), kFactory = /* @__PURE__ */ Symbol("factory"), kOptions = /* @__PURE__ */ Symbol("options"), kOrigins = /* @__PURE__ */ Symbol("origins");
+    var { InvalidArgumentError, MaxOriginsReachedError } = require_errors2(), { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = require_symbols(), DispatcherBase = require_dispatcher_base(), Pool3 = require_pool(), Client = require_client(), util = require_util(), kOnConnect = /* @__PURE__ */ Symbol("onConnect"), kOnDisconnect = /* @__PURE__ */ Symbol("onDisconnect"), kOnConnectionError = /* @__PURE__ */ Symbol("onConnectionError"), kOnDrain = /* @__PURE__ */ Symbol("onDrain"), kFactory = /* @__PURE__ */ Symbol("factory"), kOptions = /* @__PURE__ */ Symbol("options"), kOrigins = /* @__PURE__ */ Symbol("origins");
     function defaultFactory(origin, opts) {
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool3(origin, opts);
     }
@@ -18063,7 +12659,7 @@ var require_agent = __commonJS({
 var require_socks5_utils = __commonJS({
   "node_modules/undici/lib/core/socks5-utils.js"(exports, module) {
     "use strict";
-    var { Buffer: Buffer2 } = __require("node:buffer"), net = __require("node:net"), { InvalidArgumentError } = require_errors3();
+    var { Buffer: Buffer2 } = __require("node:buffer"), net = __require("node:net"), { InvalidArgumentError } = require_errors2();
     function parseAddress2(address2) {
       if (net.isIPv4(address2)) {
         let parts = address2.split(".").map(Number);
@@ -18190,7 +12786,7 @@ var require_socks5_utils = __commonJS({
 var require_socks5_client = __commonJS({
   "node_modules/undici/lib/core/socks5-client.js"(exports, module) {
     "use strict";
-    var { EventEmitter: EventEmitter2 } = __require("node:events"), { Buffer: Buffer2 } = __require("node:buffer"), { InvalidArgumentError, Socks5ProxyError } = require_errors3(), { debuglog } = __require("node:util"), { parseAddress: parseAddress2 } = require_socks5_utils(), debug = debuglog("undici:socks5"), EMPTY_BUFFER = Buffer2.alloc(0), SOCKS_VERSION = 5, AUTH_METHODS = {
+    var { EventEmitter: EventEmitter2 } = __require("node:events"), { Buffer: Buffer2 } = __require("node:buffer"), { InvalidArgumentError, Socks5ProxyError } = require_errors2(), { debuglog } = __require("node:util"), { parseAddress: parseAddress2 } = require_socks5_utils(), debug = debuglog("undici:socks5"), EMPTY_BUFFER = Buffer2.alloc(0), SOCKS_VERSION = 5, AUTH_METHODS = {
       NO_AUTH: 0,
       GSSAPI: 1,
       USERNAME_PASSWORD: 2,
@@ -18432,7 +13028,7 @@ var require_socks5_client = __commonJS({
 var require_socks5_proxy_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/socks5-proxy-agent.js"(exports, module) {
     "use strict";
-    var { URL: URL2 } = __require("node:url"), tls, DispatcherBase = require_dispatcher_base(), { InvalidArgumentError } = require_errors3(), { Socks5Client, STATES } = require_socks5_client(), { kDispatch, kClose, kDestroy } = require_symbols(), Pool3 = require_pool(), buildConnector = require_connect(), { debuglog } = __require("node:util"), debug = debuglog("undici:socks5-proxy"), kProxyUrl = /* @__PURE__ */ Symbol("proxy url"), kProxyHeaders = /* @__PURE__ */ Symbol("proxy headers"), kProxyAuth = /* @__PURE__ */ Symbol("proxy auth"), kProxyProtocol = /* @__PURE__ */ Symbol("proxy protocol"), kPools = /* @__PURE__ */ Symbol("pools"), kConnector = /* @__PURE__ */ Symbol("connector"), kRequestTls = /* @__PURE__ */ Symbol("request tls settings"), experimentalWarningEmitted = !1, Socks5ProxyAgent = class extends DispatcherBase {
+    var { URL: URL2 } = __require("node:url"), tls, DispatcherBase = require_dispatcher_base(), { InvalidArgumentError } = require_errors2(), { Socks5Client, STATES } = require_socks5_client(), { kDispatch, kClose, kDestroy } = require_symbols(), Pool3 = require_pool(), buildConnector = require_connect(), { debuglog } = __require("node:util"), debug = debuglog("undici:socks5-proxy"), kProxyUrl = /* @__PURE__ */ Symbol("proxy url"), kProxyHeaders = /* @__PURE__ */ Symbol("proxy headers"), kProxyAuth = /* @__PURE__ */ Symbol("proxy auth"), kProxyProtocol = /* @__PURE__ */ Symbol("proxy protocol"), kPools = /* @__PURE__ */ Symbol("pools"), kConnector = /* @__PURE__ */ Symbol("connector"), kRequestTls = /* @__PURE__ */ Symbol("request tls settings"), experimentalWarningEmitted = !1, Socks5ProxyAgent = class extends DispatcherBase {
       constructor(proxyUrl, options = {}) {
         if (super(), experimentalWarningEmitted || (process.emitWarning(
           "SOCKS5 proxy support is experimental and subject to change",
@@ -18545,7 +13141,7 @@ var require_socks5_proxy_agent = __commonJS({
 var require_proxy_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/proxy-agent.js"(exports, module) {
     "use strict";
-    var { kProxy, kClose, kDestroy, kDispatch } = require_symbols(), Agent = require_agent(), Pool3 = require_pool(), DispatcherBase = require_dispatcher_base(), { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors3(), buildConnector = require_connect(), Client = require_client(), { channels } = require_diagnostics(), Socks5ProxyAgent = require_socks5_proxy_agent(), kAgent = /* @__PURE__ */ Symbol("proxy agent"), kClient = /* @__PURE__ */ Symbol("proxy client"), kProxyHeaders = /* @__PURE__ */ Symbol("proxy headers"), kRequestTls = /* @__PURE__ */ Symbol("request tls settings"), kProxyTls = /* @__PURE__ */ Symbol("proxy tls settings"), kConnectEndpoint = /* @__PURE__ */ Symbol("connect endpoint function"), kTunnelProxy = /* @__PURE__ */ Symbol("tunnel proxy");
+    var { kProxy, kClose, kDestroy, kDispatch } = require_symbols(), Agent = require_agent(), Pool3 = require_pool(), DispatcherBase = require_dispatcher_base(), { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors2(), buildConnector = require_connect(), Client = require_client(), { channels } = require_diagnostics(), Socks5ProxyAgent = require_socks5_proxy_agent(), kAgent = /* @__PURE__ */ Symbol("proxy agent"), kClient = /* @__PURE__ */ Symbol("proxy client"), kProxyHeaders = /* @__PURE__ */ Symbol("proxy headers"), kRequestTls = /* @__PURE__ */ Symbol("request tls settings"), kProxyTls = /* @__PURE__ */ Symbol("proxy tls settings"), kConnectEndpoint = /* @__PURE__ */ Symbol("connect endpoint function"), kTunnelProxy = /* @__PURE__ */ Symbol("tunnel proxy");
     function defaultProtocolPort(protocol) {
       return protocol === "https:" ? 443 : 80;
     }
@@ -18794,7 +13390,7 @@ var require_env_http_proxy_agent = __commonJS({
 var require_retry_handler = __commonJS({
   "node_modules/undici/lib/handler/retry-handler.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { kRetryHandlerDefaultRetry } = require_symbols(), { RequestRetryError } = require_errors3(), WrapHandler = require_wrap_handler(), {
+    var assert = __require("node:assert"), { kRetryHandlerDefaultRetry } = require_symbols(), { RequestRetryError } = require_errors2(), WrapHandler = require_wrap_handler(), {
       isDisturbed,
       parseRangeHeader,
       wrapRequestBody
@@ -19131,7 +13727,7 @@ var require_retry_agent = __commonJS({
 var require_h2c_client = __commonJS({
   "node_modules/undici/lib/dispatcher/h2c-client.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError } = require_errors3(), Client = require_client(), H2CClient = class extends Client {
+    var { InvalidArgumentError } = require_errors2(), Client = require_client(), H2CClient = class extends Client {
       constructor(origin, clientOpts) {
         if (typeof origin == "string" && (origin = new URL(origin)), origin.protocol !== "http:")
           throw new InvalidArgumentError(
@@ -19159,7 +13755,7 @@ var require_h2c_client = __commonJS({
 var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { Readable: Readable2 } = __require("node:stream"), { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors3(), util = require_util(), { ReadableStreamFrom } = require_util(), kConsume = /* @__PURE__ */ Symbol("kConsume"), kReading = /* @__PURE__ */ Symbol("kReading"), kBody = /* @__PURE__ */ Symbol("kBody"), kAbort = /* @__PURE__ */ Symbol("kAbort"), kContentType = /* @__PURE__ */ Symbol("kContentType"), kContentLength = /* @__PURE__ */ Symbol("kContentLength"), kUsed = /* @__PURE__ */ Symbol("kUsed"), kBytesRead = /* @__PURE__ */ Symbol("kBytesRead"), noop = () => {
+    var assert = __require("node:assert"), { Readable: Readable2 } = __require("node:stream"), { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors2(), util = require_util(), { ReadableStreamFrom } = require_util(), kConsume = /* @__PURE__ */ Symbol("kConsume"), kReading = /* @__PURE__ */ Symbol("kReading"), kBody = /* @__PURE__ */ Symbol("kBody"), kAbort = /* @__PURE__ */ Symbol("kAbort"), kContentType = /* @__PURE__ */ Symbol("kContentType"), kContentLength = /* @__PURE__ */ Symbol("kContentLength"), kUsed = /* @__PURE__ */ Symbol("kUsed"), kBytesRead = /* @__PURE__ */ Symbol("kBytesRead"), noop = () => {
     }, BodyReadable = class extends Readable2 {
       /**
        * @param {object} opts
@@ -19428,7 +14024,7 @@ var require_readable = __commonJS({
 var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { AsyncResource } = __require("node:async_hooks"), { Readable: Readable2 } = require_readable(), { InvalidArgumentError, RequestAbortedError } = require_errors3(), util = require_util();
+    var assert = __require("node:assert"), { AsyncResource } = __require("node:async_hooks"), { Readable: Readable2 } = require_readable(), { InvalidArgumentError, RequestAbortedError } = require_errors2(), util = require_util();
     function noop() {
     }
     var RequestHandler = class extends AsyncResource {
@@ -19531,7 +14127,7 @@ var require_api_request = __commonJS({
 var require_abort_signal = __commonJS({
   "node_modules/undici/lib/api/abort-signal.js"(exports, module) {
     "use strict";
-    var { addAbortListener } = require_util(), { RequestAbortedError } = require_errors3(), kListener = /* @__PURE__ */ Symbol("kListener"), kSignal = /* @__PURE__ */ Symbol("kSignal");
+    var { addAbortListener } = require_util(), { RequestAbortedError } = require_errors2(), kListener = /* @__PURE__ */ Symbol("kListener"), kSignal = /* @__PURE__ */ Symbol("kSignal");
     function abort(self) {
       self.abort ? self.abort(self[kSignal]?.reason) : self.reason = self[kSignal]?.reason ?? new RequestAbortedError(), removeSignal(self);
     }
@@ -19560,7 +14156,7 @@ var require_abort_signal = __commonJS({
 var require_api_stream = __commonJS({
   "node_modules/undici/lib/api/api-stream.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { finished } = __require("node:stream"), { AsyncResource } = __require("node:async_hooks"), { InvalidArgumentError, InvalidReturnValueError } = require_errors3(), util = require_util(), { addSignal, removeSignal } = require_abort_signal();
+    var assert = __require("node:assert"), { finished } = __require("node:stream"), { AsyncResource } = __require("node:async_hooks"), { InvalidArgumentError, InvalidReturnValueError } = require_errors2(), util = require_util(), { addSignal, removeSignal } = require_abort_signal();
     function noop() {
     }
     var StreamHandler = class extends AsyncResource {
@@ -19661,7 +14257,7 @@ var require_api_pipeline = __commonJS({
       InvalidArgumentError,
       InvalidReturnValueError,
       RequestAbortedError
-    } = require_errors3(), util = require_util(), { addSignal, removeSignal } = require_abort_signal();
+    } = require_errors2(), util = require_util(), { addSignal, removeSignal } = require_abort_signal();
     function noop() {
     }
     var kResume = /* @__PURE__ */ Symbol("resume"), PipelineRequest = class extends Readable2 {
@@ -19795,7 +14391,7 @@ var require_api_pipeline = __commonJS({
 var require_api_upgrade = __commonJS({
   "node_modules/undici/lib/api/api-upgrade.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError, SocketError } = require_errors3(), { AsyncResource } = __require("node:async_hooks"), assert = __require("node:assert"), util = require_util(), { kHTTP2Stream } = require_symbols(), { addSignal, removeSignal } = require_abort_signal(), UpgradeHandler = class extends AsyncResource {
+    var { InvalidArgumentError, SocketError } = require_errors2(), { AsyncResource } = __require("node:async_hooks"), assert = __require("node:assert"), util = require_util(), { kHTTP2Stream } = require_symbols(), { addSignal, removeSignal } = require_abort_signal(), UpgradeHandler = class extends AsyncResource {
       constructor(opts, callback) {
         if (!opts || typeof opts != "object")
           throw new InvalidArgumentError("invalid opts");
@@ -19862,7 +14458,7 @@ var require_api_upgrade = __commonJS({
 var require_api_connect = __commonJS({
   "node_modules/undici/lib/api/api-connect.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { AsyncResource } = __require("node:async_hooks"), { InvalidArgumentError, SocketError } = require_errors3(), util = require_util(), { addSignal, removeSignal } = require_abort_signal(), ConnectHandler = class extends AsyncResource {
+    var assert = __require("node:assert"), { AsyncResource } = __require("node:async_hooks"), { InvalidArgumentError, SocketError } = require_errors2(), util = require_util(), { addSignal, removeSignal } = require_abort_signal(), ConnectHandler = class extends AsyncResource {
       constructor(opts, callback) {
         if (!opts || typeof opts != "object")
           throw new InvalidArgumentError("invalid opts");
@@ -19937,7 +14533,7 @@ var require_api = __commonJS({
 var require_mock_errors = __commonJS({
   "node_modules/undici/lib/mock/mock-errors.js"(exports, module) {
     "use strict";
-    var { UndiciError } = require_errors3(), kMockNotMatchedError = /* @__PURE__ */ Symbol.for("undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED"), MockNotMatchedError = class extends UndiciError {
+    var { UndiciError } = require_errors2(), kMockNotMatchedError = /* @__PURE__ */ Symbol.for("undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED"), MockNotMatchedError = class extends UndiciError {
       constructor(message2) {
         super(message2), this.name = "MockNotMatchedError", this.message = message2 || "The request does not match any registered mock dispatches", this.code = "UND_MOCK_ERR_MOCK_NOT_MATCHED";
       }
@@ -20006,7 +14602,7 @@ var require_mock_utils = __commonJS({
       types: {
         isPromise: isPromise2
       }
-    } = __require("node:util"), { InvalidArgumentError } = require_errors3();
+    } = __require("node:util"), { InvalidArgumentError } = require_errors2();
     function matchValue(match2, value) {
       return typeof match2 == "string" ? match2 === value : match2 instanceof RegExp ? match2.test(value) : typeof match2 == "function" ? match2(value) === !0 : !1;
     }
@@ -20237,7 +14833,7 @@ var require_mock_interceptor = __commonJS({
       kContentLength,
       kMockDispatch,
       kIgnoreTrailingSlash
-    } = require_mock_symbols(), { InvalidArgumentError } = require_errors3(), { serializePathWithQuery } = require_util(), MockScope = class {
+    } = require_mock_symbols(), { InvalidArgumentError } = require_errors2(), { serializePathWithQuery } = require_util(), MockScope = class {
       constructor(mockDispatch) {
         this[kMockDispatch] = mockDispatch;
       }
@@ -20363,7 +14959,7 @@ var require_mock_client = __commonJS({
       kOriginalDispatch,
       kConnected,
       kIgnoreTrailingSlash
-    } = require_mock_symbols(), { MockInterceptor } = require_mock_interceptor(), Symbols = require_symbols(), { InvalidArgumentError } = require_errors3(), MockClient = class extends Client {
+    } = require_mock_symbols(), { MockInterceptor } = require_mock_interceptor(), Symbols = require_symbols(), { InvalidArgumentError } = require_errors2(), MockClient = class extends Client {
       constructor(origin, opts) {
         if (!opts || !opts.agent || typeof opts.agent.dispatch != "function")
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
@@ -20396,7 +14992,7 @@ var require_mock_client = __commonJS({
 var require_mock_call_history = __commonJS({
   "node_modules/undici/lib/mock/mock-call-history.js"(exports, module) {
     "use strict";
-    var { kMockCallHistoryAddLog } = require_mock_symbols(), { InvalidArgumentError } = require_errors3();
+    var { kMockCallHistoryAddLog } = require_mock_symbols(), { InvalidArgumentError } = require_errors2();
     function handleFilterCallsWithOptions(criteria, options, handler, store, allLogs) {
       switch (options.operator) {
         case "OR":
@@ -20538,7 +15134,7 @@ var require_mock_pool = __commonJS({
       kOriginalDispatch,
       kConnected,
       kIgnoreTrailingSlash
-    } = require_mock_symbols(), { MockInterceptor } = require_mock_interceptor(), Symbols = require_symbols(), { InvalidArgumentError } = require_errors3(), MockPool = class extends Pool3 {
+    } = require_mock_symbols(), { MockInterceptor } = require_mock_interceptor(), Symbols = require_symbols(), { InvalidArgumentError } = require_errors2(), MockPool = class extends Pool3 {
       constructor(origin, opts) {
         if (!opts || !opts.agent || typeof opts.agent.dispatch != "function")
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
@@ -20624,7 +15220,7 @@ var require_mock_agent = __commonJS({
       kMockAgentAcceptsNonStandardSearchParameters,
       kMockCallHistoryAddLog,
       kIgnoreTrailingSlash
-    } = require_mock_symbols(), MockClient = require_mock_client(), MockPool = require_mock_pool(), { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = require_mock_utils(), { InvalidArgumentError, UndiciError } = require_errors3(), Dispatcher = require_dispatcher(), PendingInterceptorsFormatter = require_pending_interceptors_formatter(), { MockCallHistory } = require_mock_call_history(), MockAgent = class extends Dispatcher {
+    } = require_mock_symbols(), MockClient = require_mock_client(), MockPool = require_mock_pool(), { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = require_mock_utils(), { InvalidArgumentError, UndiciError } = require_errors2(), Dispatcher = require_dispatcher(), PendingInterceptorsFormatter = require_pending_interceptors_formatter(), { MockCallHistory } = require_mock_call_history(), MockAgent = class extends Dispatcher {
       constructor(opts = {}) {
         super(opts);
         let mockOptions = buildAndValidateMockOptions(opts);
@@ -20737,7 +15333,7 @@ ${pendingInterceptorsFormatter.format(pending)}`.trim()
 var require_snapshot_utils = __commonJS({
   "node_modules/undici/lib/mock/snapshot-utils.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError } = require_errors3(), { runtimeFeatures } = require_runtime_features();
+    var { InvalidArgumentError } = require_errors2(), { runtimeFeatures } = require_runtime_features();
     function createHeaderFilters(matchOptions = {}) {
       let { ignoreHeaders = [], excludeHeaders = [], matchHeaders = [], caseSensitive = !1 } = matchOptions;
       return {
@@ -20803,7 +15399,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile4, mkdir: mkdir5 } = __require("node:fs/promises"), { dirname: dirname15, resolve: resolve5 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors3(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile: writeFile3, readFile: readFile4, mkdir: mkdir5 } = __require("node:fs/promises"), { dirname: dirname15, resolve: resolve5 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function formatRequestKey(opts, headerFilters, matchOptions = {}) {
       let url2 = new URL(opts.path, opts.origin), normalized = opts._normalizedHeaders || normalizeHeaders(opts.headers);
       return opts._normalizedHeaders || (opts._normalizedHeaders = normalized), {
@@ -21094,7 +15690,7 @@ var require_snapshot_recorder = __commonJS({
 var require_snapshot_agent = __commonJS({
   "node_modules/undici/lib/mock/snapshot-agent.js"(exports, module) {
     "use strict";
-    var Agent = require_agent(), MockAgent = require_mock_agent(), { SnapshotRecorder } = require_snapshot_recorder(), WrapHandler = require_wrap_handler(), { InvalidArgumentError, UndiciError } = require_errors3(), { validateSnapshotMode } = require_snapshot_utils(), kSnapshotRecorder = /* @__PURE__ */ Symbol("kSnapshotRecorder"), kSnapshotMode = /* @__PURE__ */ Symbol("kSnapshotMode"), kSnapshotPath = /* @__PURE__ */ Symbol("kSnapshotPath"), kSnapshotLoaded = /* @__PURE__ */ Symbol("kSnapshotLoaded"), kRealAgent = /* @__PURE__ */ Symbol("kRealAgent"), warningEmitted = !1, SnapshotAgent = class extends MockAgent {
+    var Agent = require_agent(), MockAgent = require_mock_agent(), { SnapshotRecorder } = require_snapshot_recorder(), WrapHandler = require_wrap_handler(), { InvalidArgumentError, UndiciError } = require_errors2(), { validateSnapshotMode } = require_snapshot_utils(), kSnapshotRecorder = /* @__PURE__ */ Symbol("kSnapshotRecorder"), kSnapshotMode = /* @__PURE__ */ Symbol("kSnapshotMode"), kSnapshotPath = /* @__PURE__ */ Symbol("kSnapshotPath"), kSnapshotLoaded = /* @__PURE__ */ Symbol("kSnapshotLoaded"), kRealAgent = /* @__PURE__ */ Symbol("kRealAgent"), warningEmitted = !1, SnapshotAgent = class extends MockAgent {
       constructor(opts = {}) {
         warningEmitted || (process.emitWarning(
           "SnapshotAgent is experimental and subject to change",
@@ -21330,7 +15926,7 @@ var require_snapshot_agent = __commonJS({
 var require_global2 = __commonJS({
   "node_modules/undici/lib/global.js"(exports, module) {
     "use strict";
-    var globalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.2"), legacyGlobalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.1"), { InvalidArgumentError } = require_errors3(), Agent = require_agent();
+    var globalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.2"), legacyGlobalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.1"), { InvalidArgumentError } = require_errors2(), Agent = require_agent();
     getGlobalDispatcher() === void 0 && setGlobalDispatcher(new Agent());
     function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch != "function")
@@ -21419,7 +16015,7 @@ var require_decorator_handler = __commonJS({
 var require_redirect_handler = __commonJS({
   "node_modules/undici/lib/handler/redirect-handler.js"(exports, module) {
     "use strict";
-    var util = require_util(), { kBodyUsed, kRedirectCacheControl } = require_symbols(), assert = __require("node:assert"), { InvalidArgumentError } = require_errors3(), EE = __require("node:events"), redirectableStatusCodes = [300, 301, 302, 303, 307, 308], kBody = /* @__PURE__ */ Symbol("body"), noop = () => {
+    var util = require_util(), { kBodyUsed, kRedirectCacheControl } = require_symbols(), assert = __require("node:assert"), { InvalidArgumentError } = require_errors2(), EE = __require("node:events"), redirectableStatusCodes = [300, 301, 302, 303, 307, 308], kBody = /* @__PURE__ */ Symbol("body"), noop = () => {
     }, BodyAsyncIterable = class {
       constructor(body) {
         this[kBody] = body, this[kBodyUsed] = !1;
@@ -21536,7 +16132,7 @@ var require_redirect = __commonJS({
 var require_response_error = __commonJS({
   "node_modules/undici/lib/interceptor/response-error.js"(exports, module) {
     "use strict";
-    var DecoratorHandler = require_decorator_handler(), { ResponseError } = require_errors3(), ResponseErrorHandler = class extends DecoratorHandler {
+    var DecoratorHandler = require_decorator_handler(), { ResponseError } = require_errors2(), ResponseErrorHandler = class extends DecoratorHandler {
       #statusCode;
       #contentType;
       #decoder;
@@ -21616,7 +16212,7 @@ var require_retry = __commonJS({
 var require_dump = __commonJS({
   "node_modules/undici/lib/interceptor/dump.js"(exports, module) {
     "use strict";
-    var { InvalidArgumentError, RequestAbortedError } = require_errors3(), DecoratorHandler = require_decorator_handler(), DumpHandler = class extends DecoratorHandler {
+    var { InvalidArgumentError, RequestAbortedError } = require_errors2(), DecoratorHandler = require_decorator_handler(), DumpHandler = class extends DecoratorHandler {
       #maxSize = 1024 * 1024;
       #dumped = !1;
       #size = 0;
@@ -21675,7 +16271,7 @@ var require_dump = __commonJS({
 var require_dns = __commonJS({
   "node_modules/undici/lib/interceptor/dns.js"(exports, module) {
     "use strict";
-    var { isIP } = __require("node:net"), { lookup } = __require("node:dns"), DecoratorHandler = require_decorator_handler(), { InvalidArgumentError, InformationalError } = require_errors3(), maxInt = Math.pow(2, 31) - 1;
+    var { isIP } = __require("node:net"), { lookup } = __require("node:dns"), DecoratorHandler = require_decorator_handler(), { InvalidArgumentError, InformationalError } = require_errors2(), maxInt = Math.pow(2, 31) - 1;
     function hasSafeIterator(headers2) {
       let prototype = Object.getPrototypeOf(headers2);
       return Object.prototype.hasOwnProperty.call(headers2, Symbol.iterator) || prototype != null && prototype !== Object.prototype && typeof headers2[Symbol.iterator] == "function";
@@ -23414,7 +18010,7 @@ var require_cache2 = __commonJS({
       isInvalidOrWildcardVaryHeader,
       parseVaryHeader,
       isEtagUsable
-    } = require_cache(), { AbortError } = require_errors3(), { parseHttpDate } = require_date();
+    } = require_cache(), { AbortError } = require_errors2(), { parseHttpDate } = require_date();
     function assertCacheOrigins(origins, name) {
       if (origins !== void 0) {
         if (!Array.isArray(origins))
@@ -23792,7 +18388,7 @@ var require_cache2 = __commonJS({
 var require_decompress = __commonJS({
   "node_modules/undici/lib/interceptor/decompress.js"(exports, module) {
     "use strict";
-    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress } = __require("node:zlib"), { pipeline: pipeline2, Transform: TransformStream2 } = __require("node:stream"), { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors3(), DecoratorHandler = require_decorator_handler(), { runtimeFeatures } = require_runtime_features(), DecompressController = class {
+    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress } = __require("node:zlib"), { pipeline: pipeline2, Transform: TransformStream2 } = __require("node:stream"), { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors2(), DecoratorHandler = require_decorator_handler(), { runtimeFeatures } = require_runtime_features(), DecompressController = class {
       #onPause;
       #onResume;
       #onAbort;
@@ -24148,7 +18744,7 @@ var require_decompress = __commonJS({
 var require_deduplication_handler = __commonJS({
   "node_modules/undici/lib/handler/deduplication-handler.js"(exports, module) {
     "use strict";
-    var { RequestAbortedError } = require_errors3(), DEFAULT_MAX_BUFFER_SIZE = 5 * 1024 * 1024, DeduplicationHandler = class {
+    var { RequestAbortedError } = require_errors2(), DEFAULT_MAX_BUFFER_SIZE = 5 * 1024 * 1024, DeduplicationHandler = class {
       /**
        * @type {DispatchHandler}
        */
@@ -28272,7 +22868,7 @@ var require_connection = __commonJS({
 var require_permessage_deflate = __commonJS({
   "node_modules/undici/lib/web/websocket/permessage-deflate.js"(exports, module) {
     "use strict";
-    var { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __require("node:zlib"), { isValidClientWindowBits } = require_util5(), { MessageSizeExceededError } = require_errors3(), tail = Buffer.from([0, 0, 255, 255]), kBuffer = /* @__PURE__ */ Symbol("kBuffer"), kLength = /* @__PURE__ */ Symbol("kLength"), PerMessageDeflate = class {
+    var { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __require("node:zlib"), { isValidClientWindowBits } = require_util5(), { MessageSizeExceededError } = require_errors2(), tail = Buffer.from([0, 0, 255, 255]), kBuffer = /* @__PURE__ */ Symbol("kBuffer"), kLength = /* @__PURE__ */ Symbol("kLength"), PerMessageDeflate = class {
       /** @type {import('node:zlib').InflateRaw} */
       #inflate;
       #options = {};
@@ -28339,7 +22935,7 @@ var require_receiver = __commonJS({
       isControlFrame,
       isTextBinaryFrame,
       isContinuationFrame
-    } = require_util5(), { failWebsocketConnection } = require_connection(), { WebsocketFrameSend } = require_frame(), { PerMessageDeflate } = require_permessage_deflate(), { MessageSizeExceededError } = require_errors3(), ByteParser = class extends Writable {
+    } = require_util5(), { failWebsocketConnection } = require_connection(), { WebsocketFrameSend } = require_frame(), { PerMessageDeflate } = require_permessage_deflate(), { MessageSizeExceededError } = require_errors2(), ByteParser = class extends Writable {
       #buffers = [];
       #fragmentsBytes = 0;
       #byteOffset = 0;
@@ -29781,7 +24377,7 @@ var require_eventsource = __commonJS({
 var require_undici = __commonJS({
   "node_modules/undici/index.js"(exports, module) {
     "use strict";
-    var Client = require_client(), Dispatcher = require_dispatcher(), Pool3 = require_pool(), BalancedPool = require_balanced_pool(), RoundRobinPool = require_round_robin_pool(), Agent = require_agent(), ProxyAgent = require_proxy_agent(), Socks5ProxyAgent = require_socks5_proxy_agent(), EnvHttpProxyAgent = require_env_http_proxy_agent(), RetryAgent = require_retry_agent(), H2CClient = require_h2c_client(), errors = require_errors3(), util = require_util(), { InvalidArgumentError } = errors, api = require_api(), buildConnector = require_connect(), MockClient = require_mock_client(), { MockCallHistory, MockCallHistoryLog } = require_mock_call_history(), MockAgent = require_mock_agent(), MockPool = require_mock_pool(), SnapshotAgent = require_snapshot_agent(), mockErrors = require_mock_errors(), RetryHandler = require_retry_handler(), { getGlobalDispatcher, setGlobalDispatcher } = require_global2(), DecoratorHandler = require_decorator_handler(), RedirectHandler = require_redirect_handler();
+    var Client = require_client(), Dispatcher = require_dispatcher(), Pool3 = require_pool(), BalancedPool = require_balanced_pool(), RoundRobinPool = require_round_robin_pool(), Agent = require_agent(), ProxyAgent = require_proxy_agent(), Socks5ProxyAgent = require_socks5_proxy_agent(), EnvHttpProxyAgent = require_env_http_proxy_agent(), RetryAgent = require_retry_agent(), H2CClient = require_h2c_client(), errors = require_errors2(), util = require_util(), { InvalidArgumentError } = errors, api = require_api(), buildConnector = require_connect(), MockClient = require_mock_client(), { MockCallHistory, MockCallHistoryLog } = require_mock_call_history(), MockAgent = require_mock_agent(), MockPool = require_mock_pool(), SnapshotAgent = require_snapshot_agent(), mockErrors = require_mock_errors(), RetryHandler = require_retry_handler(), { getGlobalDispatcher, setGlobalDispatcher } = require_global2(), DecoratorHandler = require_decorator_handler(), RedirectHandler = require_redirect_handler();
     Object.assign(Dispatcher.prototype, api);
     module.exports.Dispatcher = Dispatcher;
     module.exports.Client = Client;
@@ -29957,9 +24553,9 @@ async function hashPasswordCommand() {
 `;
 }
 async function readAll() {
-  let text3 = "";
-  for await (let chunk of process.stdin) text3 += chunk;
-  return text3.replace(/\r?\n$/, "");
+  let text4 = "";
+  for await (let chunk of process.stdin) text4 += chunk;
+  return text4.replace(/\r?\n$/, "");
 }
 function prompt(question) {
   return new Promise((resolve5) => {
@@ -30338,7 +24934,7 @@ var HonoRequest = class {
   * ```
   */
   json() {
-    return this.#cachedBody("text").then((text3) => JSON.parse(text3));
+    return this.#cachedBody("text").then((text4) => JSON.parse(text4));
   }
   /**
   * `.text()` can parse Request body of type `text/plain`
@@ -30881,7 +25477,7 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
   * })
   * ```
   */
-  text = (text3, arg, headers2) => !this.#preparedHeaders && !this.#status && !arg && !headers2 && !this.finalized ? new Response(text3) : this.#newResponse(text3, arg, setDefaultContentType(TEXT_PLAIN, headers2));
+  text = (text4, arg, headers2) => !this.#preparedHeaders && !this.#status && !arg && !headers2 && !this.finalized ? new Response(text4) : this.#newResponse(text4, arg, setDefaultContentType(TEXT_PLAIN, headers2));
   /**
   * `.json()` can render JSON as `Content-Type:application/json`.
   *
@@ -33070,12 +27666,12 @@ function getFixedString(view, offset, length) {
     return s;
   }
 }
-function setFixedString(view, offset, length, text3) {
+function setFixedString(view, offset, length, text4) {
   if (typeof Buffer < "u") {
     var u = new Uint8Array(view.buffer, view.byteOffset + offset, length);
-    u.set(new Uint8Array(length)), u.set(Buffer.from(text3, "utf8").subarray(0, length));
+    u.set(new Uint8Array(length)), u.set(Buffer.from(text4, "utf8").subarray(0, length));
   } else if (typeof encodeURIComponent < "u")
-    for (var s = encodeURIComponent(text3), i = 0, j = 0; i < length; ++i)
+    for (var s = encodeURIComponent(text4), i = 0, j = 0; i < length; ++i)
       if (j >= s.length)
         view.setUint8(i + offset, 0);
       else {
@@ -33088,10 +27684,10 @@ function setFixedString(view, offset, length, text3) {
       }
   else
     for (var i = 0, j = 0; i < length; ++i)
-      if (j >= text3.length)
+      if (j >= text4.length)
         view.setUint8(i + offset, 0);
       else {
-        var c = text3.charCodeAt(j);
+        var c = text4.charCodeAt(j);
         view.setUint8(i + offset, c & 255);
       }
 }
@@ -34600,8 +29196,8 @@ function divideEntriesImplByType(r, names, entries) {
   }, 0);
   return 16 + sSum + nSum;
 }
-function calculateStringLengthForWrite(text3) {
-  var length = text3.length;
+function calculateStringLengthForWrite(text4) {
+  var length = text4.length;
   return length > 65535 ? 65535 : length;
 }
 function getStringOffset(target, strings) {
@@ -34612,11 +29208,11 @@ function getStringOffset(target, strings) {
   }
   throw new Error("Unexpected");
 }
-function writeString(view, offset, text3) {
-  var length = calculateStringLengthForWrite(text3);
+function writeString(view, offset, text4) {
+  var length = calculateStringLengthForWrite(text4);
   view.setUint16(offset, length, !0), offset += 2;
   for (var i = 0; i < length; ++i)
-    view.setUint16(offset, text3.charCodeAt(i), !0), offset += 2;
+    view.setUint16(offset, text4.charCodeAt(i), !0), offset += 2;
   return offset;
 }
 function writeLanguageTable(view, offset, strings, data) {
@@ -35884,10 +30480,10 @@ var StringTable = (
         return null;
       var entryIndex = id >> 4, entryPos = id & 15, e = this.items[entryIndex];
       return (_a2 = e?.get(entryPos)) !== null && _a2 !== void 0 ? _a2 : null;
-    }, StringTable2.prototype.setById = function(id, text3) {
+    }, StringTable2.prototype.setById = function(id, text4) {
       if (!(id < 0)) {
         var entryIndex = id >> 4, entryPos = id & 15, e = this.items[entryIndex];
-        e || (this.items[entryIndex] = e = new StringTableItem_default()), e.set(entryPos, text3);
+        e || (this.items[entryIndex] = e = new StringTableItem_default()), e.set(entryPos, text4);
       }
     }, StringTable2.prototype.generateEntries = function() {
       var _this = this;
@@ -36019,16 +30615,16 @@ function makeDERLength(length) {
     length >>= 8;
   return r.push(128 + r.length), r.reverse();
 }
-function makeDERIA5String(text3) {
-  var r = [].map.call(text3, function(c) {
+function makeDERIA5String(text4) {
+  var r = [].map.call(text4, function(c) {
     return c.charCodeAt(0);
   }).filter(function(n) {
     return n < 128;
   });
   return [22].concat(makeDERLength(r.length)).concat(r);
 }
-function makeDERBMPString(text3) {
-  var r = [].map.call(text3, function(c) {
+function makeDERBMPString(text4) {
+  var r = [].map.call(text4, function(c) {
     return c.charCodeAt(0);
   }), ua = new Uint8Array(r.length * 2), dv = new DataView(ua.buffer);
   return r.forEach(function(v, i) {
@@ -38006,16 +32602,16 @@ function logPage(receiver) {
   return async function(c) {
     let deployId = c.req.param("deployId") ?? "", entries = (await receiver.journal.recent(void 0, 5e3)).filter(
       (e) => e.deployId === deployId
-    ), text3 = await receiver.journal.readLog(deployId).catch((error2) => {
+    ), text4 = await receiver.journal.readLog(deployId).catch((error2) => {
       throw new AdminError(500, "ERR_JOURNAL_READ", error2.message);
     });
-    if (!entries.length && text3 === void 0)
+    if (!entries.length && text4 === void 0)
       throw new AdminError(
         404,
         "ERR_NO_LOG",
         `no journal entry ${JSON.stringify(deployId.slice(0, 80))}`
       );
-    let events = (text3 ?? "").split(`
+    let events = (text4 ?? "").split(`
 `).filter(Boolean).flatMap((line) => {
       try {
         return [JSON.parse(line)];
@@ -39939,7 +34535,7 @@ function parseSize(value) {
     return Math.floor(Number(match2[1]) * factor);
 }
 function parseAddress(value, defaultHost) {
-  let text3 = String(value).trim(), match2 = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text3);
+  let text4 = String(value).trim(), match2 = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text4);
   if (!match2) return;
   let port = Number(match2[3]);
   if (!(port > 65535))
@@ -40017,13 +34613,138 @@ function expandEnv(value, file, env, path = "") {
 import { basename as basename3, dirname as dirname6, resolve as resolve3 } from "node:path";
 
 // receiver/config/web-connection.ts
-var import_xmldom = __toESM(require_lib(), 1);
 import { readFileSync as readFileSync2 } from "node:fs";
 import { dirname as dirname5, isAbsolute, resolve as resolve2 } from "node:path";
-function readWebConnection(file, configFile, key2) {
-  let text3;
+
+// receiver/config/read-web-config.ts
+function readWebConfig(text4) {
   try {
-    text3 = readFileSync2(file, "utf8");
+    return { values: new Reader(text4.replace(/\r\n?/g, `
+`)).read() };
+  } catch (error2) {
+    if (error2 instanceof Malformed) return { error: error2.message };
+    throw error2;
+  }
+}
+var SECTION = "webConnectionConfiguration", NAME = /[A-Za-z_:\u00C0-\uFFFF][\w.:\u00B7-\uFFFF-]*/y, ENTITY = /&(?:#(\d+)|#x([\dA-Fa-f]+)|([A-Za-z_][\w.-]*));/y, DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.\d+\1(\s+encoding\s*=\s*(["'])[A-Za-z][\w.-]*\3)?(\s+standalone\s*=\s*(["'])(yes|no)\5)?\s*\?>$/, NAMED = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }, Malformed = class extends Error {
+}, Reader = class {
+  constructor(xml) {
+    this.xml = xml;
+    this.#at = xml.startsWith("\uFEFF") ? 1 : 0;
+  }
+  xml;
+  #at;
+  #open = [];
+  #values = /* @__PURE__ */ new Map();
+  #sections = 0;
+  #roots = 0;
+  read() {
+    let { xml } = this;
+    for (; this.#at < xml.length; ) {
+      let lt = xml.indexOf("<", this.#at), end = lt < 0 ? xml.length : lt, text4 = xml.slice(this.#at, end);
+      if (text4.trim() && !this.#open.length && this.#fail("text outside the root element", this.#at + text4.search(/\S/)), this.#decode(text4, this.#at), this.#at = end, lt < 0) break;
+      xml.startsWith("<!--", lt) ? this.#comment() : xml.startsWith("<![CDATA[", lt) && this.#open.length ? this.#skipPast("]]>", "a CDATA section") : xml.startsWith("<?", lt) ? this.#instruction() : xml.startsWith("<!DOCTYPE", lt) ? this.#fail(
+        "a DOCTYPE is not accepted (a web.config has none, and its entities could read other files)"
+      ) : xml.startsWith("<!", lt) ? this.#fail(`unexpected ${JSON.stringify(xml.slice(lt, lt + 9))}`) : xml.startsWith("</", lt) ? this.#endTag() : this.#startTag();
+    }
+    return this.#open.length && this.#fail(`<${this.#open.at(-1)}> is not closed`), this.#roots || this.#fail("no root element"), this.#values;
+  }
+  #startTag() {
+    this.#at++;
+    let name = this.#name() ?? this.#fail("expected an element name after <");
+    !this.#open.length && this.#roots++ && this.#fail(`a second root element <${name}>`);
+    let attributes = /* @__PURE__ */ new Map();
+    for (; ; ) {
+      let space = this.#space();
+      if (this.xml.startsWith("/>", this.#at) || this.xml[this.#at] === ">") break;
+      let attribute = space ? this.#name() : void 0;
+      attribute || this.#fail(`unexpected ${this.#here()} in <${name}>`), attributes.has(attribute) && this.#fail(`${attribute} twice in <${name}>`), attributes.set(attribute, this.#value(name, attribute));
+    }
+    let empty = this.xml[this.#at] === "/";
+    this.#at += empty ? 2 : 1;
+    let key2 = attributes.get("key");
+    name === "add" && this.#sections && key2 && this.#values.set(key2.toLowerCase(), attributes.get("value") ?? ""), !empty && (this.#open.push(name), name === SECTION && this.#sections++);
+  }
+  #endTag() {
+    this.#at += 2;
+    let name = this.#name() ?? this.#fail("expected an element name after </");
+    this.#space(), this.xml[this.#at] !== ">" && this.#fail(`unexpected ${this.#here()} in </${name}>`), this.#at++;
+    let open7 = this.#open.pop();
+    open7 !== name && this.#fail(open7 ? `</${name}> where <${open7}> should close` : `</${name}> closes nothing`), name === SECTION && this.#sections--;
+  }
+  // `= "…"` or `= '…'`; tabs and line breaks written in it read as spaces (XML's rule).
+  #value(element, attribute) {
+    this.#space(), this.xml[this.#at] !== "=" && this.#fail(`expected = after ${attribute} in <${element}>`), this.#at++, this.#space();
+    let quote = this.xml[this.#at];
+    quote !== '"' && quote !== "'" && this.#fail(`the value of ${attribute} must be in quotes`);
+    let close = this.xml.indexOf(quote, this.#at + 1);
+    close < 0 && this.#fail(`the value of ${attribute} is not closed`);
+    let raw2 = this.xml.slice(this.#at + 1, close);
+    raw2.includes("<") && this.#fail(`< in the value of ${attribute} (write &lt;)`);
+    let value = this.#decode(raw2.replace(/[\t\n]/g, " "), this.#at + 1);
+    return this.#at = close + 1, value;
+  }
+  // The entities a file without a DOCTYPE can have: the five named ones and characters.
+  #decode(text4, start) {
+    let out = "", from = 0;
+    for (let amp = text4.indexOf("&"); amp >= 0; amp = text4.indexOf("&", from)) {
+      ENTITY.lastIndex = amp;
+      let match2 = ENTITY.exec(text4);
+      match2 || this.#fail("& that starts no entity (write &amp;)", start + amp);
+      let [whole, decimal, hex, named] = match2, code = named === void 0 ? decimal ? Number(decimal) : parseInt(hex, 16) : 0, char = named === void 0 ? isXmlChar(code) && String.fromCodePoint(code) : NAMED[named];
+      char || this.#fail(
+        named === void 0 ? `${whole} is not a character XML allows` : `unknown entity ${whole} (only &amp; &lt; &gt; &quot; &apos; and &#…; are read)`,
+        start + amp
+      ), out += text4.slice(from, amp) + char, from = amp + whole.length;
+    }
+    return out + text4.slice(from);
+  }
+  // XML forbids -- inside a comment, and so does IIS reading the same file.
+  #comment() {
+    let start = this.#at;
+    this.#at += 4, this.#skipPast("-->", "a comment");
+    let dashes = `${this.xml.slice(start + 4, this.#at - 3)}-`.indexOf("--");
+    dashes >= 0 && this.#fail("-- inside a comment", start + 4 + dashes);
+  }
+  // <?xml version="1.0" …?> only where the file begins; any other <?target …?> anywhere.
+  #instruction() {
+    let start = this.#at;
+    this.#at += 2;
+    let target = this.#name() ?? this.#fail("expected a name after <?");
+    /^(\?>|[ \t\n])/.test(this.xml.slice(this.#at, this.#at + 2)) || this.#fail(`unexpected ${this.#here()} after <?${target}`), this.#skipPast("?>", "a processing instruction"), target.toLowerCase() === "xml" && (start > (this.xml.startsWith("\uFEFF") ? 1 : 0) && this.#fail("<?xml …?> anywhere but at the very start", start), DECLARATION.test(this.xml.slice(start, this.#at)) || this.#fail("the <?xml …?> declaration is not well-formed", start));
+  }
+  #name() {
+    NAME.lastIndex = this.#at;
+    let match2 = NAME.exec(this.xml);
+    return match2 && (this.#at += match2[0].length), match2?.[0];
+  }
+  #space() {
+    let from = this.#at;
+    for (; /[ \t\n]/.test(this.xml[this.#at] ?? ""); ) this.#at++;
+    return this.#at > from;
+  }
+  #skipPast(end, what) {
+    let stop = this.xml.indexOf(end, this.#at);
+    stop < 0 && this.#fail(`${what} is not closed`), this.#at = stop + end.length;
+  }
+  #here() {
+    return this.#at < this.xml.length ? JSON.stringify(this.xml[this.#at]) : "end of file";
+  }
+  #fail(reason, at = this.#at) {
+    let line = this.xml.slice(0, at).split(`
+`).length;
+    throw new Malformed(`line ${line}: ${reason}`);
+  }
+};
+function isXmlChar(code) {
+  return code === 9 || code === 10 || code === 13 || code >= 32 && code <= 55295 || code >= 57344 && code <= 65533 || code >= 65536 && code <= 1114111;
+}
+
+// receiver/config/web-connection.ts
+function readWebConnection(file, configFile, key2) {
+  let text4;
+  try {
+    text4 = readFileSync2(file, "utf8");
   } catch (error2) {
     throw new ConfigError(
       configFile,
@@ -40031,35 +34752,18 @@ function readWebConnection(file, configFile, key2) {
       `cannot read ${file}: ${error2.code ?? error2}`
     );
   }
-  let values = /\.ini$/i.test(file) ? iniMain(text3) : webConfig(text3, file, configFile, key2), folder = dirname5(file), path = (value) => value && windowsPath(value, folder, configFile, key2);
+  let values = /\.ini$/i.test(file) ? iniMain(text4) : webConfig(text4, file, configFile, key2), folder = dirname5(file), path = (value) => value && windowsPath(value, folder, configFile, key2);
   return { exeFile: path(values.get("exefile")), updateFile: path(values.get("updatefile")) };
 }
-function webConfig(text3, file, configFile, key2) {
-  let errors = [], doc = new import_xmldom.DOMParser({
-    onError: (level, message2) => {
-      level !== "warning" && errors.push(message2);
-    }
-  }).parseFromString(text3, "text/xml");
-  if (errors.length)
-    throw new ConfigError(
-      configFile,
-      key2,
-      `${file} is not valid XML: ${errors[0].split(`
-`)[0]}`
-    );
-  let values = /* @__PURE__ */ new Map(), sections = doc.getElementsByTagName("webConnectionConfiguration");
-  for (let s = 0; s < sections.length; s++) {
-    let adds = sections[s].getElementsByTagName("add");
-    for (let i = 0; i < adds.length; i++) {
-      let name = adds[i].getAttribute("key");
-      name && values.set(name.toLowerCase(), adds[i].getAttribute("value") ?? "");
-    }
-  }
-  return values;
+function webConfig(text4, file, configFile, key2) {
+  let read = readWebConfig(text4);
+  if ("error" in read)
+    throw new ConfigError(configFile, key2, `${file} is not valid XML: ${read.error}`);
+  return read.values;
 }
-function iniMain(text3) {
+function iniMain(text4) {
   let values = /* @__PURE__ */ new Map(), section = "";
-  for (let raw2 of text3.split(/\r?\n/)) {
+  for (let raw2 of text4.split(/\r?\n/)) {
     let line = raw2.trim();
     if (!line || line.startsWith(";") || line.startsWith("#")) continue;
     let header = /^\[(.+)\]$/.exec(line);
@@ -40108,8 +34812,8 @@ function resolveApp(name, raw2, configFile) {
 
 // receiver/net/parse-cidr.ts
 import { isIPv4, isIPv6 } from "node:net";
-function parseCidr(text3) {
-  let match2 = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text3.trim());
+function parseCidr(text4) {
+  let match2 = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text4.trim());
   if (!match2) return;
   let address2 = match2[1], family = isIPv4(address2) ? "ipv4" : isIPv6(address2) ? "ipv6" : void 0;
   if (!family || address2.includes("%")) return;
@@ -42162,9 +36866,9 @@ function toConfigError(file, error2) {
 
 // receiver/config/load-config.ts
 function loadConfig(file, env = process.env) {
-  let path = resolve4(file), text3;
+  let path = resolve4(file), text4;
   try {
-    text3 = readFileSync3(path, "utf8");
+    text4 = readFileSync3(path, "utf8");
   } catch (error2) {
     let code = error2.code;
     throw new ConfigError(
@@ -42175,7 +36879,7 @@ function loadConfig(file, env = process.env) {
   }
   let doc;
   try {
-    doc = (0, import_yaml.parse)(text3, { prettyErrors: !1 });
+    doc = (0, import_yaml.parse)(text4, { prettyErrors: !1 });
   } catch (error2) {
     throw new ConfigError(path, "", `not valid YAML: ${error2.message.split(`
 `)[0]}`);
@@ -42302,15 +37006,15 @@ var AppendFile = class {
     return this.#running;
   }
   /** Appends whole lines; resolves when written (on disk, if durable). */
-  append(text3) {
-    return this.#enqueue({ kind: "append", text: text3 });
+  append(text4) {
+    return this.#enqueue({ kind: "append", text: text4 });
   }
   /**
    * Replaces the whole file, in order with the appends around it: what `text()`
    * returns when its turn comes goes to a temp file, flushed, then renamed over.
    */
-  replace(text3) {
-    return this.#enqueue({ kind: "replace", text: text3 });
+  replace(text4) {
+    return this.#enqueue({ kind: "replace", text: text4 });
   }
   /** Closes the handle once what is queued before is written; a later append opens it again. */
   close() {
@@ -42345,9 +37049,9 @@ var AppendFile = class {
     for (; this.#queue[n]?.kind === "append"; ) n++;
     let batch = this.#queue.splice(0, n);
     try {
-      let handle = this.#handle ??= await this.#open(), text3 = batch.map((op) => op.text).join("");
+      let handle = this.#handle ??= await this.#open(), text4 = batch.map((op) => op.text).join("");
       await writeAll(handle, Buffer.from(this.#torn ? `
-` + text3 : text3)), this.#torn = !1, this.durable && (await handle.datasync(), this.#syncs++);
+` + text4 : text4)), this.#torn = !1, this.durable && (await handle.datasync(), this.#syncs++);
       for (let op of batch) op.done.resolve();
     } catch (error2) {
       this.#torn = !0, await this.#drop();
@@ -42370,10 +37074,10 @@ var AppendFile = class {
     }
   }
   // Written whole and flushed before the old file goes, so a crash leaves one or the other.
-  async #replace(text3) {
+  async #replace(text4) {
     let tmp = `${this.path}.tmp`, handle = await open5(tmp, "w");
     try {
-      await handle.writeFile(text3()), this.durable && await handle.datasync();
+      await handle.writeFile(text4()), this.durable && await handle.datasync();
     } finally {
       await handle.close();
     }
@@ -42499,6 +37203,60 @@ function alive(pid) {
 import { mkdirSync as mkdirSync4, writeFileSync as writeFileSync6 } from "node:fs";
 import { open as open6, readFile } from "node:fs/promises";
 import { join as join5 } from "node:path";
+
+// receiver/journal/journal-line.ts
+var text3 = optional(string2()), versionSchema = object({
+  sha256: string2(),
+  size: number2(),
+  mtime: string2(),
+  version: text3,
+  fileVersion: text3,
+  productVersion: text3,
+  productName: text3
+}), journalEntrySchema = object({
+  deployId: string2().check(_minLength(1)),
+  app: string2().check(_minLength(1)),
+  op: _enum(["deploy", "upload", "swap", "rollback", "restart", "recover", "hold", "release"]),
+  outcome: _enum(["started", "ok", "failed", "rolled-back", "interrupted"]),
+  at: string2(),
+  who: optional(
+    object({
+      repository: text3,
+      ref: text3,
+      sha: text3,
+      run_id: text3,
+      actor: text3,
+      keyId: text3,
+      workflow: text3,
+      event: text3,
+      environment: text3,
+      admin: optional(boolean2()),
+      legacy: optional(boolean2())
+    })
+  ),
+  before: optional(versionSchema),
+  after: optional(versionSchema),
+  holdMs: optional(number2()),
+  durationMs: optional(number2()),
+  error: optional(object({ code: string2(), message: string2() })),
+  message: text3
+});
+function readJournalLine(line) {
+  if (!line.trim()) return { kind: "blank" };
+  let value;
+  try {
+    value = JSON.parse(line);
+  } catch (error2) {
+    return { kind: "damaged", reason: `not JSON (${error2.message})` };
+  }
+  let parsed = journalEntrySchema.safeParse(value);
+  return parsed.success ? { kind: "entry", entry: parsed.data } : {
+    kind: "damaged",
+    reason: `not a journal entry (${prettifyError(parsed.error).replace(/\n\s*/g, "; ")})`
+  };
+}
+
+// receiver/journal/journal.ts
 var TAIL_BYTES = 1024 * 1024, Journal = class {
   constructor(dir, receiverLog = createLog()) {
     this.dir = dir;
@@ -42513,6 +37271,8 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   /** The event logs of deploys still running, each written in order. */
   deployLogs = /* @__PURE__ */ new Map();
   logs;
+  /** Damaged lines already reported. */
+  damaged = /* @__PURE__ */ new Set();
   /**
    * Journal one entry; resolves once it is on disk. A failure is logged here, so
    * a caller that does not wait for it leaves no unhandled rejection behind.
@@ -42559,30 +37319,57 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
       });
     }
   }
-  /** The newest entries (of one app, if named), newest first; reads only the file's tail. */
+  /**
+   * The newest entries (of one app, if named), newest first; reads only the file's
+   * tail. No journal file means no entries; one that cannot be read throws a 500
+   * naming it, so "cannot tell" never reads as "nothing happened". A line that is
+   * not an entry is skipped and reported once.
+   */
   async recent(app2, limit = 20) {
-    let handle = await open6(join5(this.dir, "journal.jsonl"), "r");
+    let file = join5(this.dir, "journal.jsonl"), tail;
     try {
-      let { size: size2 } = await handle.stat(), start = Math.max(0, size2 - TAIL_BYTES), buffer = Buffer.alloc(size2 - start);
-      await handle.read(buffer, 0, buffer.length, start);
-      let lines = buffer.toString("utf8").split(`
-`).slice(start > 0 ? 1 : 0), entries = [];
-      for (let i = lines.length - 1; i >= 0 && entries.length < limit; i--)
-        try {
-          let entry = JSON.parse(lines[i]);
-          (!app2 || entry.app === app2) && entries.push(entry);
-        } catch {
-        }
-      return entries;
-    } finally {
-      await handle.close();
+      tail = await readTail(file);
+    } catch (error2) {
+      if (error2.code === "ENOENT") return [];
+      throw new HttpError(
+        500,
+        "ERR_JOURNAL_READ",
+        `cannot read the journal ${file}: ${error2.message}`
+      );
     }
+    let lines = tail.split(`
+`).slice(0, -1), entries = [];
+    for (let i = lines.length - 1; i >= 0 && entries.length < limit; i--) {
+      let line = readJournalLine(lines[i]);
+      line.kind === "entry" ? (!app2 || line.entry.app === app2) && entries.push(line.entry) : line.kind === "damaged" && this.reportDamaged(file, lines[i], line.reason);
+    }
+    return entries;
+  }
+  // Once per distinct line, or every status call would repeat it.
+  reportDamaged(file, line, reason) {
+    let key2 = `${line.length}:${line.slice(0, 200)}`;
+    this.damaged.has(key2) || (this.damaged.size >= 1e3 && this.damaged.clear(), this.damaged.add(key2), this.receiverLog(
+      "warn",
+      `${file}: skipped a line that is ${reason}: ${JSON.stringify(line.slice(0, 200))}`
+    ));
   }
   /** Writes what is pending, then closes the files. */
   async close() {
     await Promise.all([this.file, ...this.deployLogs.values()].map((file) => file.close()));
   }
 };
+async function readTail(file) {
+  let handle = await open6(file, "r");
+  try {
+    let { size: size2 } = await handle.stat(), start = Math.max(0, size2 - TAIL_BYTES), buffer = Buffer.alloc(size2 - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    let text4 = buffer.toString("utf8");
+    return start > 0 ? text4.slice(text4.indexOf(`
+`) + 1) : text4;
+  } finally {
+    await handle.close();
+  }
+}
 
 // receiver/net/client-address.ts
 function clientAddress(req, trusted) {
@@ -43473,16 +38260,16 @@ var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, releaseSchema = object({
   // A folder whose meta is missing, torn or not a release's (its id must be the
   // folder's own) is not a release; one that cannot be read at all is an error.
   async readMeta(name) {
-    let file = join7(this.dir, name, "meta.json"), text3;
+    let file = join7(this.dir, name, "meta.json"), text4;
     try {
-      text3 = await readFile2(file, "utf8");
+      text4 = await readFile2(file, "utf8");
     } catch (error2) {
       if (error2.code === "ENOENT") return;
       throw new Error(`cannot read ${file}: ${error2.message}`, { cause: error2 });
     }
     let value;
     try {
-      value = JSON.parse(text3);
+      value = JSON.parse(text4);
     } catch {
       this.log("warn", `${file} is not JSON: not counted as a release`);
       return;
@@ -43564,15 +38351,15 @@ var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   }
   file;
   read() {
-    let text3;
+    let text4;
     try {
-      text3 = readFileSync7(this.file, "utf8");
+      text4 = readFileSync7(this.file, "utf8");
     } catch (error2) {
       return error2.code === "ENOENT" ? { state: "none" } : { state: "damaged", reason: `cannot read ${this.file}: ${error2.message}` };
     }
     let value;
     try {
-      value = JSON.parse(text3);
+      value = JSON.parse(text4);
     } catch (error2) {
       return { state: "damaged", reason: `${this.file} is not JSON: ${error2.message}` };
     }
@@ -43704,8 +38491,8 @@ var nextSeq = 0, OutputRing = class {
       partial2 && this.push(partial2), partial2 = "";
     });
   }
-  push(text3) {
-    this.#lines.push({ seq: nextSeq++, text: text3.slice(0, 2e3) }), this.#lines.length > this.#capacity && this.#lines.shift();
+  push(text4) {
+    this.#lines.push({ seq: nextSeq++, text: text4.slice(0, 2e3) }), this.#lines.length > this.#capacity && this.#lines.shift();
   }
   lines() {
     return this.#lines;
@@ -43713,8 +38500,8 @@ var nextSeq = 0, OutputRing = class {
 };
 
 // receiver/pool/placeholders.ts
-function fillPlaceholders(text3, values) {
-  return text3.replace(
+function fillPlaceholders(text4, values) {
+  return text4.replace(
     /\{(port|instance|exe)\}/g,
     (_, name) => String(values[name])
   );
@@ -44087,8 +38874,8 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
   }
   output(lines = 20) {
     return this.#servers.flatMap(
-      (server) => server.output.lines().map(({ seq, text: text3 }) => ({ seq, text: `[#${server.instance}] ${text3}` }))
-    ).sort((a, b) => a.seq - b.seq).slice(-lines).map(({ text: text3 }) => text3);
+      (server) => server.output.lines().map(({ seq, text: text4 }) => ({ seq, text: `[#${server.instance}] ${text4}` }))
+    ).sort((a, b) => a.seq - b.seq).slice(-lines).map(({ text: text4 }) => text4);
   }
   // `origin`, when given, must be this pool's: during an overlap swap the gate may
   // report an instance of the old pool by the same number as one of the new.
@@ -44123,10 +38910,10 @@ async function reapStale(pidFile, log = createLog("pool")) {
     await isStillRunning(record2) && forceStop(record2.pid) && killed++;
   return await writePidFile(pidFile, []), killed;
 }
-function parse4(pidFile, text3, log) {
+function parse4(pidFile, text4, log) {
   let value;
   try {
-    value = JSON.parse(text3);
+    value = JSON.parse(text4);
   } catch (error2) {
     return log("warn", `${pidFile} is damaged (${error2.message}): no servers to stop from it`), [];
   }
