@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import type { IncomingMessage } from "node:http";
 import * as core from "@actions/core";
 import type { ResultEvent } from "../receiver/protocol.js";
@@ -51,6 +52,7 @@ async function attempt(
   if (status >= 200 && status < 300) return response;
   const error = await httpError(response);
   // Drops the connection, which also stops an upload the receiver has already refused.
-  response.socket.destroy();
+  // The socket is gone already (null) when the receiver closed first, as it may after a refusal.
+  (response.socket as Socket | null)?.destroy();
   throw status === 409 ? new RetryableError(error.message) : error;
 }

@@ -15600,7 +15600,7 @@ async function attempt(url, settings, artifact, signal) {
   let token = await credential(settings, artifact?.sha256), response = await send(url, token, artifact, signal), status = response.statusCode ?? 0;
   if (status >= 200 && status < 300) return response;
   let error2 = await httpError(response);
-  throw response.socket.destroy(), status === 409 ? new RetryableError(error2.message) : error2;
+  throw response.socket?.destroy(), status === 409 ? new RetryableError(error2.message) : error2;
 }
 
 // action/hash-file.ts
