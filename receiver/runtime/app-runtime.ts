@@ -11,10 +11,9 @@ import type { Pool } from "../pool/pool.js";
 import type { AppStatus } from "../protocol.js";
 import { cleanStaging } from "../staging/clean-staging.js";
 import { AppLock } from "../swap/app-lock.js";
+import { pruneRunCopies, restoreRelease } from "../swap/exe-file.js";
 import { recover } from "../swap/recover.js";
 import { Releases } from "../swap/releases.js";
-import { restoreRelease } from "../swap/restore-release.js";
-import { pruneRunCopies } from "../swap/run-copy.js";
 import { SwapRecordFile } from "../swap/swap-record.js";
 import { versionInfo } from "../version/version-info.js";
 import { AppPools } from "./app-pools.js";
@@ -125,7 +124,8 @@ export class AppRuntime {
   private async startUnlocked(): Promise<void> {
     const reaped = await this.pools.reapStale();
     if (reaped) this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`);
-    await pruneRunCopies(this.runDir); // no server runs from one now
+    // No server runs from a run copy now.
+    await pruneRunCopies(this.runDir, undefined, (m) => this.log("warn", m));
     // A first deploy may go to folders that do not exist yet.
     await mkdir(dirname(this.config.exeFile), { recursive: true });
     await mkdir(dirname(this.config.updateFile), { recursive: true });

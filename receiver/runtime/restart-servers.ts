@@ -1,6 +1,5 @@
 import type { ResultEvent } from "../protocol.js";
-import { stopServers } from "../swap/stop-servers.js";
-import { stepper } from "../swap/step.js";
+import { stepper, stopServers } from "../swap/steps.js";
 import { versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
 import type { RunContext } from "./run-swap.js";

@@ -1,7 +1,7 @@
 import type { JournalEntry, ReleaseInfo, ResultEvent, VersionInfo } from "../protocol.js";
+import { besideExe } from "../swap/exe-file.js";
 import { hotSwap, type Incoming, type SwapOutcome } from "../swap/hot-swap.js";
-import { besideExe } from "../swap/beside-exe.js";
-import type { Emit } from "../swap/step.js";
+import type { Emit } from "../swap/steps.js";
 import { rememberDigest, versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
 

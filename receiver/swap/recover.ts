@@ -2,10 +2,8 @@ import { access, rename, rm } from "node:fs/promises";
 import type { Journal } from "../journal/journal.js";
 import type { JournalEntry, ReleaseInfo, VersionInfo } from "../protocol.js";
 import { versionInfo } from "../version/version-info.js";
+import { asidePath, incomingPath, restorePath, restoreRelease } from "./exe-file.js";
 import type { Releases } from "./releases.js";
-import { incomingPath } from "./beside-exe.js";
-import { asidePath } from "./replace-exe.js";
-import { restoreRelease, restorePath } from "./restore-release.js";
 import type { SwapRecordFile } from "./swap-record.js";
 
 export interface Recovery {
