@@ -44,13 +44,13 @@ export async function holdSwap(cx: SwapContext): Promise<SwapOutcome> {
 // Runs `work` with new requests held at the gate, and takes the hold off
 // whatever happens: nothing may stand between a swap and the end of its hold.
 // The gate stays held after it while someone else holds it too (the admin, by
-// hand), and the release step says so.
+// hand), and the step and the log say so.
 async function holdRequests<T>(
   cx: ServersContext,
   work: () => Promise<T>,
 ): Promise<{ value: T; holdMs: number }> {
-  const { app, gate } = cx;
-  const step = stepper(cx.emit);
+  const { app, gate, emit } = cx;
+  const step = stepper(emit);
   cx.note("hold"); // a swap's first note: if it cannot be written, nothing has changed yet
   const heldAt = performance.now();
   await step(
@@ -65,14 +65,18 @@ async function holdRequests<T>(
   } finally {
     cx.note("release");
     faultPoint("before-release");
-    await step(
+    const ended = await step(
       "release",
       () => gate.release(),
-      (ended) =>
-        ended
+      (last) =>
+        last
           ? "queued requests go to the servers"
           : "the gate stays on hold: it was held by hand on the admin page; release it there",
     );
+    if (!ended) {
+      const message = `new requests keep waiting at the gate (up to ${app.hold.timeout} ms each) until the hold put on by hand is released on the admin page`;
+      emit({ type: "log", level: "warn", message });
+    }
   }
 }
 
