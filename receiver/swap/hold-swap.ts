@@ -41,6 +41,20 @@ export async function holdSwap(cx: SwapContext): Promise<SwapOutcome> {
   return { ok: false, kept, output, error, rolledBack: !back.value, holdMs: holdMs + back.holdMs };
 }
 
+// A restart is the same sequence without the swap: hold, unload, reload, release,
+// with the same swap record, fault points and drain. There is nothing to roll
+// back to: the servers run the file they ran.
+export async function holdRestart(cx: ServersContext): Promise<SwapOutcome> {
+  const { value: down, holdMs } = await holdRequests(cx, async () => {
+    await unload(cx);
+    return reload(cx);
+  });
+  if (!down) return { ok: true, holdMs };
+  const { output } = healthCheckFailed(down, cx.pool);
+  const message = `the servers did not come back: ${down.message}`;
+  return { ...failed(undefined, "ERR_RESTART", message, { output }), holdMs };
+}
+
 // Runs `work` with new requests held at the gate, and takes the hold off
 // whatever happens: nothing may stand between a swap and the end of its hold.
 // The gate stays held after it while someone else holds it too (the admin, by

@@ -1,4 +1,4 @@
-import { holdSwap } from "./hold-swap.js";
+import { holdRestart, holdSwap } from "./hold-swap.js";
 import { overlapSwap } from "./overlap-swap.js";
 import type { Emit } from "./steps.js";
 import type { Incoming, SwapOutcome, SwapParts, SwapRun } from "./swap-parts.js";
@@ -20,4 +20,20 @@ export async function hotSwap(
   const note = swapRecorder(parts.record, run, incoming, kept, emit);
   const cx = { ...parts, incoming, kept, emit, note };
   return app.strategy === "overlap" ? overlapSwap(cx) : holdSwap(cx);
+}
+
+// A restart of the servers on the live exeFile (`live`): the hold sequence without
+// the swap, whatever the strategy, noted in the swap record like a swap. Nothing
+// is kept: exeFile does not change. The record's schema (swap-record.ts) knows
+// deploy, swap and rollback, so a restart is recorded as what it is to the files:
+// a swap of exeFile onto itself (both digests the live one's). Recovery names the
+// operation from the journal's "started" line.
+export function hotRestart(
+  parts: SwapParts,
+  live: Incoming,
+  run: Omit<SwapRun, "op">,
+  emit: Emit,
+): Promise<SwapOutcome> {
+  const note = swapRecorder(parts.record, { ...run, op: "swap" }, live, undefined, emit);
+  return holdRestart({ ...parts, emit, note });
 }
