@@ -8,13 +8,13 @@ import { Gate } from "../gate/gate.js";
 import type { Journal } from "../journal/journal.js";
 import { createLog, type Log } from "../log.js";
 import type { Pool } from "../pool/pool.js";
-import type { AppStatus } from "../protocol.js";
+import type { AppStatus, StreamEvent } from "../protocol.js";
 import { cleanStaging } from "../staging/clean-staging.js";
 import { AppLock } from "../swap/app-lock.js";
+import { pruneRunCopies } from "../swap/exe-file.js";
+import { rollBack } from "../swap/hold-swap.js";
 import { recover } from "../swap/recover.js";
 import { Releases } from "../swap/releases.js";
-import { restoreRelease } from "../swap/restore-release.js";
-import { pruneRunCopies } from "../swap/run-copy.js";
 import { SwapRecordFile } from "../swap/swap-record.js";
 import { versionInfo } from "../version/version-info.js";
 import { AppPools } from "./app-pools.js";
@@ -125,7 +125,8 @@ export class AppRuntime {
   private async startUnlocked(): Promise<void> {
     const reaped = await this.pools.reapStale();
     if (reaped) this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`);
-    await pruneRunCopies(this.runDir); // no server runs from one now
+    // No server runs from a run copy now.
+    await pruneRunCopies(this.runDir, undefined, (m) => this.log("warn", m));
     // A first deploy may go to folders that do not exist yet.
     await mkdir(dirname(this.config.exeFile), { recursive: true });
     await mkdir(dirname(this.config.updateFile), { recursive: true });
@@ -157,13 +158,18 @@ export class AppRuntime {
       if (!recovery?.fallback) return;
       const fallback = recovery.fallback;
       this.log("warn", `rolling back to release ${fallback.id}`);
-      await restoreRelease(this.releases, fallback, this.config.exeFile);
-      const failed = await this.pool.start(this.config.exeFile).then(
-        () => undefined,
-        (e: Error) => e,
+      // The swap's own roll back; recovery has cleared the swap record, so nothing notes it.
+      const failed = await rollBack(
+        {
+          app: this.config,
+          pool: this.pool,
+          releases: this.releases,
+          replace: this.replace,
+          emit: (event) => this.#logEvent(event),
+          note: () => {},
+        },
+        fallback,
       );
-      if (failed)
-        this.log("error", `release ${fallback.id} did not start either: ${failed.message}`);
       await this.journal.append({
         deployId: `recover-${fallback.id}`,
         app: this.config.name,
@@ -171,9 +177,18 @@ export class AppRuntime {
         outcome: failed ? "failed" : "rolled-back",
         at: new Date().toISOString(),
         after: fallback,
-        message: `the interrupted version did not start (${(error as Error).message}); release ${fallback.id} ${failed ? "did not start either" : "serves again"}`,
+        message: `the interrupted version did not start (${(error as Error).message}); release ${fallback.id} ${failed ? `did not start either: ${failed.message}` : "serves again"}`,
       });
     }
+  }
+
+  // What a step run outside an operation (no stream to report to) says goes to the log.
+  #logEvent(event: StreamEvent): void {
+    if (event.type === "log") this.log(event.level, event.message);
+    else if (event.type === "step" && event.state === "failed")
+      this.log("error", `${event.step} failed: ${event.message ?? ""}`);
+    else if (event.type === "step" && event.state === "done" && event.message)
+      this.log("info", `${event.step}: ${event.message}`);
   }
 
   // A receiver asked to stop lets a running swap finish (up to the time its

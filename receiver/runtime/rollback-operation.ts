@@ -1,6 +1,6 @@
 import { HttpError } from "../http-error.js";
 import type { ReleaseInfo } from "../protocol.js";
-import { copyRelease, restorePath } from "../swap/restore-release.js";
+import { copyRelease, restorePath } from "../swap/exe-file.js";
 import { versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
 import type { Operation } from "./operation.js";

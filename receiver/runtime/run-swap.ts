@@ -1,7 +1,7 @@
 import type { JournalEntry, ReleaseInfo, ResultEvent, VersionInfo } from "../protocol.js";
-import { hotSwap, type Incoming, type SwapOutcome } from "../swap/hot-swap.js";
-import { besideExe } from "../swap/beside-exe.js";
-import type { Emit } from "../swap/step.js";
+import { besideExe } from "../swap/exe-file.js";
+import { hotRestart, hotSwap, type Incoming, type SwapOutcome } from "../swap/hot-swap.js";
+import type { Emit } from "../swap/steps.js";
 import { rememberDigest, versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
 
@@ -12,11 +12,12 @@ export interface RunContext {
   startedAt: number;
 }
 
-// A deploy, swap or rollback from the journal's point of view: journaled when it
-// starts and when it ends, releases pruned, the new version echoed back.
+// A deploy, swap, rollback or restart from the journal's point of view: journaled
+// when it starts and when it ends, releases pruned, the live version echoed back.
+// A restart's incoming file is the live exeFile itself: its servers restart on it.
 export async function runSwap(
   rt: AppRuntime,
-  op: "deploy" | "swap" | "rollback",
+  op: "deploy" | "swap" | "rollback" | "restart",
   incoming: Incoming,
   ctx: RunContext,
 ): Promise<ResultEvent> {
@@ -41,21 +42,23 @@ export async function runSwap(
     runDir: rt.runDir,
     replace: rt.replace,
   };
+  const run = { deployId: ctx.deployId, previous };
   let outcome: SwapOutcome;
   try {
-    outcome = await hotSwap(
-      parts,
-      await besideExe(incoming, app.exeFile),
-      { deployId: ctx.deployId, op, previous },
-      ctx.emit,
-    );
+    outcome =
+      op === "restart"
+        ? await hotRestart(parts, incoming, run, ctx.emit)
+        : await hotSwap(parts, await besideExe(incoming, app.exeFile), { ...run, op }, ctx.emit);
   } catch (error) {
     // hotSwap reports every expected failure as an outcome; this is the rest
     // (a disk that refuses the kept copy, say). Journal it all the same.
     outcome = {
       ok: false,
       holdMs: 0,
-      error: { code: "ERR_SWAP_FAILED", message: (error as Error).message },
+      error: {
+        code: op === "restart" ? "ERR_RESTART" : "ERR_SWAP_FAILED",
+        message: (error as Error).message,
+      },
     };
   }
   // The live file is now the incoming one, or the kept one after a rollback: no need to hash it or run versionCommand again.

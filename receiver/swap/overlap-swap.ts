@@ -1,11 +1,8 @@
 import { faultPoint } from "../faults.js";
-import { locksRunningExe } from "./replace-exe.js";
-import { retireServers } from "./retire-servers.js";
-import { copyToRun, pruneRunCopies } from "./run-copy.js";
-import { serveExeFile } from "./serve-exe-file.js";
-import { settle } from "./settle.js";
-import { startBeside } from "./start-beside.js";
-import { swapExe } from "./swap-exe.js";
+import type { Pool } from "../pool/pool.js";
+import type { ErrorInfo } from "../protocol.js";
+import { copyToRun, locksRunningExe, pruneRunCopies, restoreRelease } from "./exe-file.js";
+import { drainRequests, settle, stepper, stopServers, swapExe } from "./steps.js";
 import {
   attempt,
   failed,
@@ -13,8 +10,6 @@ import {
   type SwapContext,
   type SwapOutcome,
 } from "./swap-parts.js";
-import { switchServers } from "./switch-servers.js";
-import { undoOverlap } from "./undo-overlap.js";
 
 // strategy: overlap. The new servers start beside the old ones, which serve on until
 // the new ones are healthy; then the gate switches to them in one step and the old
@@ -23,7 +18,7 @@ import { undoOverlap } from "./undo-overlap.js";
 // locks a running exe, so there the new servers run from a copy under data/ and the
 // file goes into exeFile once the old servers have stopped. New servers that fail
 // their health check, or stop within health.settle, are stopped and the old ones
-// serve on: nothing was swapped.
+// serve on: nothing was swapped. Nothing is held, so the hold is 0 ms.
 export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
   const { app, pool: old, kept } = cx;
   const locked = locksRunningExe(cx.replace);
@@ -37,7 +32,8 @@ export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
   }
 
   const next = cx.pools.next();
-  const unhealthy = await startBeside(cx, next, locked ? await copyToRun(cx) : app.exeFile);
+  const exe = locked ? await copyToRun(cx.incoming, cx.runDir, app.exeFile) : app.exeFile;
+  const unhealthy = await startBeside(cx, next, exe);
   faultPoint("after-start");
   if (unhealthy) {
     const { message, output } = healthCheckFailed(unhealthy, next);
@@ -55,10 +51,121 @@ export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
   await retireServers(cx, old);
 
   if (locked) {
-    cx.note("swap");
     const stuck = await attempt(() => swapExe(cx));
     if (stuck) return serveExeFile(cx, next, stuck);
   }
-  await pruneRunCopies(cx.runDir, next.exe);
-  return { ok: true, kept, holdMs: 0 }; // nothing was held
+  await pruneRunCopies(cx.runDir, next.exe, warnIn(cx));
+  return { ok: true, kept, holdMs: 0 };
 }
+
+// "start": new servers start from `exe` on fresh ports while the serving ones go
+// on answering. The error if they are not healthy within health.timeout; the pool
+// has stopped them by then.
+function startBeside(cx: SwapContext, pool: Pool, exe: string): Promise<Error | undefined> {
+  cx.note("start");
+  return attempt(() =>
+    stepper(cx.emit)(
+      "start",
+      () => pool.start(exe),
+      () => `${cx.app.instances} new server(s) healthy beside the serving ones`,
+    ),
+  );
+}
+
+// "switch", one assignment: from now on the gate's targets are `pool`'s, and any
+// request that waited for a server goes out. No request is held for it.
+async function switchServers(cx: SwapContext, pool: Pool): Promise<void> {
+  cx.note("switch");
+  await stepper(cx.emit)(
+    "switch",
+    () => cx.pools.serve(pool),
+    () => "new requests go to the new servers",
+  );
+  faultPoint("after-switch");
+}
+
+// Servers the gate no longer sends requests to: they finish the requests they
+// have ("drain", cut at drainTimeout), then stop ("unload").
+async function retireServers(cx: SwapContext, pool: Pool): Promise<void> {
+  const step = stepper(cx.emit);
+  const count = pool.origins().length;
+  cx.note("drain");
+  await step(
+    "drain",
+    () => drainRequests(cx, pool.origins()),
+    (idle) =>
+      idle
+        ? `${count} server(s) finished the requests they had`
+        : `${count} server(s) still busy after drainTimeout`,
+  );
+  faultPoint("after-drain");
+  cx.note("unload");
+  await step(
+    "unload",
+    () => stopServers(pool, cx.emit),
+    () => `${count} server(s) stopped`,
+  );
+  faultPoint("after-unload");
+}
+
+// The new servers failed and are gone; the old ones never stopped serving. What is
+// left to undo is exeFile: on POSIX the new file went in first, so the kept release
+// goes back; on Windows it had not gone in yet. Either way the run copy goes.
+async function undoOverlap(
+  cx: SwapContext,
+  failure: ErrorInfo,
+  output: string[],
+): Promise<SwapOutcome> {
+  const { app, kept } = cx;
+  const locked = locksRunningExe(cx.replace);
+  const outcome = (code: string, message: string, rolledBack: boolean): SwapOutcome => ({
+    ...failed(kept, code, message, { output, rolledBack }),
+    holdMs: 0,
+  });
+  if (!kept && !locked)
+    return outcome(
+      failure.code,
+      `${failure.message}; there is no earlier release to roll back to`,
+      false,
+    );
+  cx.note("rollback");
+  const broken = await attempt(() =>
+    stepper(cx.emit)(
+      "rollback",
+      async () => {
+        if (kept && !locked) await restoreRelease(cx.releases, kept, app.exeFile, cx.replace);
+        await pruneRunCopies(cx.runDir, cx.pool.exe, warnIn(cx));
+      },
+      () => (kept && !locked ? `exeFile is release ${kept.id} again` : "exeFile was never touched"),
+    ),
+  );
+  if (broken && kept)
+    return outcome(
+      "ERR_ROLLBACK",
+      `${failure.message}; the old servers serve on, but putting release ${kept.id} back into exeFile failed: ${broken.message}`,
+      false,
+    );
+  return outcome(failure.code, failure.message, kept !== undefined);
+}
+
+// The Windows order's last rename failed, retries and all: the new version serves
+// from its run copy while exeFile still holds the old one. exeFile's servers come
+// back the overlap way (start, switch, drain, stop), so what serves is what exeFile
+// holds and the next start finds no surprise.
+async function serveExeFile(cx: SwapContext, serving: Pool, stuck: Error): Promise<SwapOutcome> {
+  const { app, kept } = cx;
+  const message = `could not move the update into exeFile: ${stuck.message}`;
+  const back = cx.pools.next();
+  const down = await startBeside(cx, back, app.exeFile);
+  if (down) {
+    const still = `; exeFile's version did not start again (${down.message}), so the new one serves on from ${serving.exe}`;
+    return { ...failed(kept, "ERR_SWAP", message + still), holdMs: 0 };
+  }
+  await switchServers(cx, back);
+  await retireServers(cx, serving);
+  await pruneRunCopies(cx.runDir, back.exe, warnIn(cx));
+  return { ...failed(kept, "ERR_SWAP", message, { rolledBack: true }), holdMs: 0 };
+}
+
+const warnIn = (cx: SwapContext) => (message: string) =>
+  cx.emit({ type: "log", level: "warn", message });

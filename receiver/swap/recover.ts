@@ -2,10 +2,8 @@ import { access, rename, rm } from "node:fs/promises";
 import type { Journal } from "../journal/journal.js";
 import type { JournalEntry, ReleaseInfo, VersionInfo } from "../protocol.js";
 import { versionInfo } from "../version/version-info.js";
+import { asidePath, incomingPath, restorePath, restoreRelease } from "./exe-file.js";
 import type { Releases } from "./releases.js";
-import { incomingPath } from "./beside-exe.js";
-import { asidePath } from "./replace-exe.js";
-import { restoreRelease, restorePath } from "./restore-release.js";
 import type { SwapRecordFile } from "./swap-record.js";
 
 export interface Recovery {
@@ -31,9 +29,10 @@ export async function recover(
     return recoverDamaged(app, exeFile, read.reason, record, releases, journal);
   const rec = read.record;
   // Died after journaling the outcome but before clearing the record: nothing was cut short.
-  const ended = (await journal.recent(app, 50)).find(
-    (e) => e.deployId === rec.deployId && e.outcome !== "started",
-  );
+  const lines = (await journal.recent(app, 50)).filter((e) => e.deployId === rec.deployId);
+  const ended = lines.find((e) => e.outcome !== "started");
+  // The journal names the operation (a restart is recorded as a swap onto exeFile itself).
+  const op = lines.find((e) => e.outcome === "started")?.op ?? rec.op;
   if (ended) {
     record.clear();
     return undefined;
@@ -47,12 +46,14 @@ export async function recover(
   const now = await versionInfo(exeFile);
   const which = !now
     ? "missing"
-    : now.sha256 === rec.newSha256
-      ? "the new file"
-      : now.sha256 === rec.oldSha256
-        ? "the old file"
-        : "an unknown file";
-  const message = `the receiver stopped during "${rec.phase}" of ${rec.op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
+    : now.sha256 === rec.newSha256 && now.sha256 === rec.oldSha256
+      ? "unchanged"
+      : now.sha256 === rec.newSha256
+        ? "the new file"
+        : now.sha256 === rec.oldSha256
+          ? "the old file"
+          : "an unknown file";
+  const message = `the receiver stopped during "${rec.phase}" of ${op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
   await journalRecovery(journal, app, rec.deployId, now, message);
   record.clear();
   return { fallback: now?.sha256 === rec.newSha256 ? kept : undefined, message };

@@ -3,8 +3,8 @@ import type { Gate } from "../gate/gate.js";
 import type { Pool } from "../pool/pool.js";
 import type { ErrorInfo, ReleaseInfo, VersionInfo } from "../protocol.js";
 import type { Releases } from "./releases.js";
-import type { ReplaceOptions } from "./replace-exe.js";
-import type { Emit } from "./step.js";
+import type { ReplaceOptions } from "./exe-file.js";
+import type { Emit } from "./steps.js";
 import type { SwapRecord, SwapRecordFile } from "./swap-record.js";
 
 /** What a swap works on: one app's config, servers, gate, kept releases and swap record. */
@@ -65,12 +65,17 @@ export type Unheld<T extends SwapOutcome = SwapOutcome> = T extends unknown
   ? Omit<T, "holdMs">
   : never;
 
+/** What the steps around the servers need: how to report and note progress, and what. */
+export interface ServersContext extends Pick<SwapParts, "app" | "pool" | "gate"> {
+  emit: Emit;
+  /** Writes the step under way into the swap record (swap-recorder.ts). */
+  note: (phase: SwapRecord["phase"]) => void;
+}
+
 /** One swap under way: its parts, what it keeps, how it reports and notes progress. */
-export interface SwapContext extends SwapParts {
+export interface SwapContext extends SwapParts, ServersContext {
   incoming: Incoming;
   kept: ReleaseInfo | undefined;
-  emit: Emit;
-  note: (phase: SwapRecord["phase"]) => void;
 }
 
 export const failed = (

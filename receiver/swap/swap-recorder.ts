@@ -1,5 +1,5 @@
 import type { ReleaseInfo } from "../protocol.js";
-import type { Emit } from "./step.js";
+import type { Emit } from "./steps.js";
 import type { Incoming, SwapRun } from "./swap-parts.js";
 import type { SwapRecord, SwapRecordFile } from "./swap-record.js";
 

@@ -166,7 +166,10 @@ describe("admin page security (plain HTTP)", () => {
     const busy = await post("/admin/apps/webdemo/hold", { headers: csrf });
     expect(busy.status).toBe(409);
     expect(await busy.json()).toMatchObject({ error: { code: "ERR_BUSY" } });
-    await waitFor(() => journal(ws).some((e) => e.deployId === deployId), "the restart to end");
+    await waitFor(
+      () => journal(ws).some((e) => e.deployId === deployId && e.outcome !== "started"),
+      "the restart to end",
+    );
 
     const body = Buffer.from("#!/bin/sh\necho v9\n");
     const upload = await postWhenFree("/admin/apps/webdemo/upload", {
@@ -188,6 +191,7 @@ describe("admin page security (plain HTTP)", () => {
     expect(entries).toEqual([
       { op: "hold", outcome: "ok", who: admin_ },
       { op: "release", outcome: "ok", who: admin_ },
+      { op: "restart", outcome: "started", who: admin_ },
       { op: "restart", outcome: "ok", who: admin_ },
       { op: "upload", outcome: "ok", who: admin_ },
     ]);

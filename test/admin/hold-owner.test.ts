@@ -38,6 +38,11 @@ describe("a manual hold during a deploy", () => {
     expect(release).toMatchObject({
       message: expect.stringMatching(/stays on hold: it was held by hand/),
     });
+    // and a warning in the stream (an annotation in the workflow run) after the release step
+    const after = result.events.slice(result.events.indexOf(release!));
+    expect(after.find((e) => e.type === "log" && e.level === "warn")).toMatchObject({
+      message: expect.stringMatching(/until the hold put on by hand is released on the admin page/),
+    });
     let answered = false;
     const waiting = fetch(`${rx.gate()}/`).then(async (r) => {
       answered = true;

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StreamEvent } from "../../receiver/protocol.js";
-import { asidePath } from "../../receiver/swap/replace-exe.js";
+import { asidePath } from "../../receiver/swap/exe-file.js";
 import { sha256 } from "../helpers/api-client.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FailedResult } from "../../receiver/protocol.js";
-import { asidePath } from "../../receiver/swap/replace-exe.js";
+import { asidePath } from "../../receiver/swap/exe-file.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { steadyLoad } from "../helpers/steady-load.js";
 import { waitFor } from "../helpers/wait-for.js";

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, sha256 } from "../helpers/api-client.js";
 import { deploy as deployFile } from "../helpers/deploy.js";
@@ -101,6 +101,26 @@ describe("GET /metrics (Prometheus text format)", () => {
         'app="webdemo"',
       ),
     ).toBe(0); // no traffic met the crash
+  });
+
+  it("does not observe an overlap swap in hotswap_hold_seconds: it holds nothing (holdMs 0)", async () => {
+    const overlap = createWorkspace({
+      app: { strategy: "overlap", health: { path: "/health", timeout: "5s" } },
+    });
+    const other = await startReceiver(overlap.configFile);
+    try {
+      const d = await deployFile(other, overlap.version("v2"));
+      expect(d.result).toMatchObject({ ok: true, holdMs: 0 });
+      const text = await (await fetch(`${other.api}/metrics`)).text();
+      expect(
+        sample(text, "hotswap_operations_total", 'app="webdemo",op="deploy",outcome="ok"'),
+      ).toBe(1);
+      expect(sample(text, "hotswap_hold_seconds_count", 'app="webdemo"')).toBeUndefined();
+      expect(sample(text, "hotswap_gate_held_requests_total", 'app="webdemo"')).toBe(0);
+    } finally {
+      await other.stop();
+      rmSync(overlap.dir, { recursive: true, force: true });
+    }
   });
 
   it("can be turned off (metrics: false)", async () => {

@@ -9,8 +9,7 @@ import { Journal } from "../../receiver/journal/journal.js";
 import type { JournalEntry, ReleaseInfo } from "../../receiver/protocol.js";
 import { recover } from "../../receiver/swap/recover.js";
 import { Releases } from "../../receiver/swap/releases.js";
-import { asidePath } from "../../receiver/swap/replace-exe.js";
-import { restorePath } from "../../receiver/swap/restore-release.js";
+import { asidePath, restorePath } from "../../receiver/swap/exe-file.js";
 import { SwapRecordFile, type SwapRecord } from "../../receiver/swap/swap-record.js";
 import { versionInfo } from "../../receiver/version/version-info.js";
 

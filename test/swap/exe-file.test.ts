@@ -1,12 +1,20 @@
-// replaceExe on real files: the POSIX rename that is never half a file, and the
-// Windows order (aside, then in) with an injected fs that fails the way Windows does.
+// exeFile's mechanics on real files: replaceExe's POSIX rename that is never half a
+// file, and the Windows order (aside, then in) with an injected fs that fails the way
+// Windows does; the run copies of strategy overlap and their clean-up.
+import { createHash } from "node:crypto";
 import * as fsp from "node:fs/promises";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { asidePath, replaceExe, type ReplaceOptions } from "../../receiver/swap/replace-exe.js";
-import { retryBusy } from "../../receiver/swap/retry-busy.js";
+import {
+  asidePath,
+  copyToRun,
+  pruneRunCopies,
+  replaceExe,
+  retryBusy,
+  type ReplaceOptions,
+} from "../../receiver/swap/exe-file.js";
 
 let dir: string;
 let exeFile: string;
@@ -177,5 +185,58 @@ describe("retryBusy", () => {
     const op = counting(() => (code ? errno(code) : new Error("no code")));
     await expect(retryBusy(op.fn, 1)).rejects.toThrow(code ?? "no code");
     expect(op.attempts()).toBe(1);
+  });
+});
+
+describe("run copies (strategy overlap while exeFile is locked)", () => {
+  const digest = (text: string) => createHash("sha256").update(text).digest("hex");
+  const incoming = (text: string) => ({
+    path: source,
+    info: { sha256: digest(text), size: text.length, mtime: new Date().toISOString() },
+  });
+
+  it("copyToRun puts the file in a folder of its own under runDir, keeping exeFile's name", async () => {
+    await writeFile(source, "new");
+    const runDir = join(dir, "run");
+    const path = await copyToRun(incoming("new"), runDir, exeFile);
+    expect(dirname(dirname(path))).toBe(runDir);
+    expect(basename(path)).toBe("webdemo.exe");
+    expect(basename(dirname(path))).toMatch(new RegExp(`^${digest("new").slice(0, 12)}-`));
+    expect(await readFile(path, "utf8")).toBe("new");
+  });
+
+  it("copyToRun refuses a file that is not the one announced", async () => {
+    await writeFile(source, "changed");
+    await expect(copyToRun(incoming("new"), join(dir, "run"), exeFile)).rejects.toThrow(
+      /changed while it was copied/,
+    );
+  });
+
+  it("pruneRunCopies removes every folder but the one in use, and says nothing", async () => {
+    const runDir = join(dir, "run");
+    for (const name of ["a", "b", "c"]) {
+      await mkdir(join(runDir, name), { recursive: true });
+      await writeFile(join(runDir, name, "webdemo.exe"), name);
+    }
+    const warnings: string[] = [];
+    await pruneRunCopies(runDir, join(runDir, "b", "webdemo.exe"), (m) => warnings.push(m));
+    expect(await readdir(runDir)).toEqual(["b"]);
+    expect(warnings).toEqual([]);
+  });
+
+  it("pruneRunCopies: a missing runDir means no copies, without a warning", async () => {
+    const warnings: string[] = [];
+    await pruneRunCopies(join(dir, "never-made"), undefined, (m) => warnings.push(m));
+    expect(warnings).toEqual([]);
+  });
+
+  it("pruneRunCopies: a runDir that cannot be read is not 'no copies': it is reported", async () => {
+    const runDir = join(dir, "run");
+    await writeFile(runDir, "a file where the folder should be"); // readdir: ENOTDIR
+    const warnings: string[] = [];
+    await pruneRunCopies(runDir, undefined, (m) => warnings.push(m));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`cannot read ${runDir}`);
+    expect(warnings[0]).toContain("ENOTDIR");
   });
 });

@@ -1,0 +1,169 @@
+import { randomBytes } from "node:crypto";
+import * as fsp from "node:fs/promises";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { faultPoint } from "../faults.js";
+import type { ReleaseInfo } from "../protocol.js";
+import { copyDurable } from "../staging/copy-durable.js";
+import { fsyncDir } from "../staging/fsync-dir.js";
+import type { Releases } from "./releases.js";
+import type { Incoming } from "./swap-parts.js";
+
+// Everything that touches exeFile and the files around it, so guarantees 3 and 8
+// (docs/design.md) are kept in one place: the replace (one atomic rename, or the
+// Windows order with retries), the copies that make that rename possible (beside
+// exeFile, a kept release restored), and the copies strategy overlap runs from.
+
+/** Where Windows puts the running exe while the new one moves in. */
+export const asidePath = (exeFile: string) => `${exeFile}.hotswap-old`;
+/** Where a release is copied before it replaces exeFile: beside it, so the rename is atomic. */
+export const restorePath = (exeFile: string) => `${exeFile}.hotswap-restore`;
+/** Where an incoming file from another file system is copied before the hold. */
+export const incomingPath = (exeFile: string) => `${exeFile}.hotswap-incoming`;
+
+export interface ReplaceOptions {
+  /** Which order to use; tests pass "win32" to exercise the Windows path on Linux. */
+  platform?: NodeJS.Platform;
+  /** The file operations, so tests can inject EBUSY/EPERM as Windows raises them. */
+  fs?: Pick<typeof fsp, "rename" | "unlink" | "access">;
+  /** Base delay between retries; doubles up to 1 s. */
+  retryDelayMs?: number;
+}
+
+/** Whether a running exe is locked against replacement: Windows, or a test that says so. */
+export const locksRunningExe = (options: ReplaceOptions = {}) =>
+  (options.platform ?? process.platform) === "win32";
+
+// Puts `source` in place of exeFile. On POSIX a rename over the old file is
+// atomic: exeFile is at every instant the whole old or the whole new file. On
+// Windows a running (locked) exe cannot be replaced but can be renamed, so the
+// old one is renamed aside first, then the new one moves in; both with retries
+// on EBUSY/EPERM/EACCES, and the aside file is put back if the move-in fails.
+export async function replaceExe(source: string, exeFile: string, options: ReplaceOptions = {}) {
+  const fs = options.fs ?? fsp;
+  const retry = <T>(fn: () => Promise<T>) => retryBusy(fn, options.retryDelayMs);
+  if (!locksRunningExe(options)) {
+    // POSIX never locks a running file: a failure here is real, not a moment's lock.
+    faultPoint("mid-swap");
+    await fs.rename(source, exeFile);
+  } else {
+    const aside = asidePath(exeFile);
+    await fs.unlink(aside).catch(() => {}); // none, or a straggler's: the rename aside says which
+    const hadOld = await fs.access(exeFile).then(
+      () => true,
+      () => false,
+    );
+    if (hadOld) await retry(() => fs.rename(exeFile, aside));
+    faultPoint("mid-swap"); // the one moment exeFile is absent: recovery renames aside back
+    try {
+      await retry(() => fs.rename(source, exeFile));
+    } catch (error) {
+      if (hadOld) await retry(() => fs.rename(aside, exeFile));
+      throw error;
+    }
+    // A straggler may still run the old exe; it is removed at the next swap then.
+    if (hadOld) await fs.unlink(aside).catch(() => {});
+  }
+  await fsyncDir(dirname(exeFile));
+}
+
+const BUSY = new Set(["EBUSY", "EPERM", "EACCES"]);
+const ATTEMPTS = 10;
+
+// Windows refuses to move a file another process holds open (an antivirus scan,
+// a server slow to exit) with EBUSY/EPERM/EACCES for a moment: wait and retry.
+export async function retryBusy<T>(fn: () => Promise<T>, baseDelayMs = 50): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!code || !BUSY.has(code) || attempt >= ATTEMPTS) throw error;
+      await new Promise((r) => setTimeout(r, Math.min(baseDelayMs * 2 ** (attempt - 1), 1000)));
+    }
+  }
+}
+
+// Puts a kept release back into exeFile by copy-then-rename, so exeFile is never
+// half-written and the release stays kept for a later roll forward or back.
+export async function restoreRelease(
+  releases: Releases,
+  release: ReleaseInfo,
+  exeFile: string,
+  replace?: ReplaceOptions,
+) {
+  await copyRelease(releases, release, restorePath(exeFile));
+  await replaceExe(restorePath(exeFile), exeFile, replace);
+}
+
+// Copies a kept release to `to`, flushed and checked against the digest it was
+// kept with: a release damaged on disk must not go live as if it were whole.
+export async function copyRelease(
+  releases: Releases,
+  release: ReleaseInfo,
+  to: string,
+): Promise<void> {
+  const sha256 = await copyDurable(releases.fileOf(release), to);
+  if (sha256 !== release.sha256) {
+    throw new Error(
+      `release ${release.id} is damaged: its file's SHA-256 is ${sha256}, it was kept as ${release.sha256}`,
+    );
+  }
+}
+
+// A rename only works within one file system. When updateFile lives on another
+// one than exeFile, copy it beside exeFile first, before the hold, so the swap
+// inside the hold is still a single atomic rename.
+export async function besideExe(incoming: Incoming, exeFile: string): Promise<Incoming> {
+  const [from, to] = await Promise.all([stat(incoming.path), stat(dirname(exeFile))]);
+  if (from.dev === to.dev) return incoming;
+  const path = incomingPath(exeFile);
+  const sha256 = await copyDurable(incoming.path, path);
+  if (sha256 !== incoming.info.sha256)
+    throw new Error(`${incoming.path} changed while it was copied beside exeFile`);
+  return { ...incoming, path };
+}
+
+// Windows locks a running exe, so exeFile cannot take the new file while the old
+// servers run it. Strategy overlap runs the new servers from a copy under data/
+// instead until the old ones have stopped: a folder of its own (a copy that runs
+// is locked too), the file keeping its name so Windows still sees an .exe.
+export async function copyToRun(incoming: Incoming, runDir: string, exeFile: string) {
+  const folder = `${incoming.info.sha256.slice(0, 12)}-${randomBytes(3).toString("hex")}`;
+  const path = join(runDir, folder, basename(exeFile));
+  await mkdir(dirname(path), { recursive: true });
+  if ((await copyDurable(incoming.path, path)) !== incoming.info.sha256)
+    throw new Error(`${incoming.path} changed while it was copied to ${path}`);
+  return path;
+}
+
+// Run copies nobody runs any more: all but the folder of `inUse` (the exe the
+// serving pool runs). Only a missing runDir means there are none; a runDir that
+// cannot be read, or a copy that cannot be removed, is reported through `warn`
+// (a copy Windows still holds for a moment is tried again next time). Never
+// throws: the swap or start it follows has already done its work.
+export async function pruneRunCopies(
+  runDir: string,
+  inUse: string | undefined,
+  warn: (message: string) => void,
+): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(runDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    warn(`cannot read ${runDir} to remove old run copies: ${(error as Error).message}`);
+    return;
+  }
+  for (const name of names) {
+    const folder = join(runDir, name);
+    if (inUse !== undefined && dirname(inUse) === folder) continue;
+    try {
+      await rm(folder, { recursive: true, force: true, maxRetries: 3 });
+    } catch (error) {
+      warn(
+        `could not remove the run copy ${folder} (tried again next time): ${(error as Error).message}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import type { Pool } from "../pool/pool.js";
+import type { StepName, StreamEvent } from "../protocol.js";
+import { replaceExe } from "./exe-file.js";
+import { attempt, type ServersContext, type SwapContext } from "./swap-parts.js";
+
+// The steps both strategies (and a restart) take, each reported the same way: the
+// step's start, then done or failed with its duration and message.
+
+export type Emit = (event: StreamEvent) => void;
+
+// Runs one named step and reports it: start, then done or failed with its
+// duration and message.
+export function stepper(emit: Emit) {
+  return async function step<T>(
+    name: StepName,
+    fn: () => T | Promise<T>,
+    done?: (value: T) => string | undefined,
+  ): Promise<T> {
+    const started = performance.now();
+    emit({ type: "step", step: name, state: "start" });
+    try {
+      const value = await fn();
+      const message = done?.(value);
+      emit({
+        type: "step",
+        step: name,
+        state: "done",
+        ms: Math.round(performance.now() - started),
+        ...(message ? { message } : {}),
+      });
+      return value;
+    } catch (error) {
+      emit({
+        type: "step",
+        step: name,
+        state: "failed",
+        ms: Math.round(performance.now() - started),
+        message: (error as Error).message,
+      });
+      throw error;
+    }
+  };
+}
+
+// Requests in flight finish before their servers stop (docs/design.md, guarantee 2), up to
+// drainTimeout; past it what is left (long polls, event streams, WebSockets) is cut,
+// so one long-lived answer cannot stretch a hold, and the log says so. `origins`
+// narrows the wait to some servers (the old ones, while the new ones serve).
+// True if every request finished.
+export async function drainRequests(cx: ServersContext, origins?: string[]): Promise<boolean> {
+  const { app, gate, emit } = cx;
+  const ms = app.drainTimeoutMs;
+  const idle = await gate.drain(ms, origins);
+  if (!idle) {
+    const cut = gate.cut(origins);
+    const message = `${cut} request(s) or connection(s) still open after drainTimeout (${ms} ms): cut them`;
+    emit({ type: "log", level: "warn", message });
+  }
+  return idle;
+}
+
+// Stops a pool's servers and tells the workflow log about any that ignored the
+// polite stop and had to be killed: a build that does not shut down cleanly is
+// worth knowing about even when the deploy succeeds.
+export async function stopServers(pool: Pool, emit: Emit): Promise<void> {
+  for (const message of await pool.stop()) emit({ type: "log", level: "warn", message });
+}
+
+// The "swap" step of either strategy: the incoming file takes exeFile's place. When
+// it fails, exeFile is still the old file (replaceExe puts it back).
+export function swapExe(cx: SwapContext): Promise<void> {
+  const { app, incoming, kept } = cx;
+  cx.note("swap");
+  return stepper(cx.emit)(
+    "swap",
+    () => replaceExe(incoming.path, app.exeFile, cx.replace),
+    () =>
+      `exeFile is now ${incoming.info.sha256.slice(0, 12)}` +
+      (kept ? `; the old one is kept as release ${kept.id}` : ""),
+  );
+}
+
+// The "settle" step: the new servers are watched for health.settle once they take
+// requests. A server that stops fails the step. The answer is why the build is
+// unstable, or undefined if all stayed up.
+export async function settle(cx: SwapContext, pool: Pool): Promise<string | undefined> {
+  const ms = cx.app.health.settle;
+  const unstable = await attempt(() =>
+    stepper(cx.emit)(
+      "settle",
+      async () => {
+        const reason = await watchSettle(pool, ms);
+        if (reason) throw new Error(reason);
+      },
+      () => `every server stayed up for ${ms} ms`,
+    ),
+  );
+  return unstable?.message;
+}
+
+const SETTLE_POLL_MS = 50;
+
+// A build can pass its health check and die seconds later (a crash on the first
+// real request, a background job that fails). For `ms` after it takes requests,
+// any server that exits or restarts makes the build unstable: the answer is the
+// reason, or undefined if all stayed up.
+async function watchSettle(pool: Pool, ms: number): Promise<string | undefined> {
+  const before = new Map(pool.status().map((s) => [s.instance, s.restarts]));
+  const deadline = Date.now() + ms;
+  for (;;) {
+    for (const server of pool.status()) {
+      if (server.state === "crashed" || server.restarts > (before.get(server.instance) ?? 0)) {
+        return `server #${server.instance} stopped within health.settle (${ms} ms) after it was healthy`;
+      }
+    }
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, Math.min(SETTLE_POLL_MS, deadline - Date.now())));
+  }
+}
