@@ -24,16 +24,13 @@ export async function hotSwap(
 
 // A restart of the servers on the live exeFile (`live`): the hold sequence without
 // the swap, whatever the strategy, noted in the swap record like a swap. Nothing
-// is kept: exeFile does not change. The record's schema (swap-record.ts) knows
-// deploy, swap and rollback, so a restart is recorded as what it is to the files:
-// a swap of exeFile onto itself (both digests the live one's). Recovery names the
-// operation from the journal's "started" line.
+// is kept: exeFile does not change, so the record's digests are both the live one's.
 export function hotRestart(
   parts: SwapParts,
   live: Incoming,
   run: Omit<SwapRun, "op">,
   emit: Emit,
 ): Promise<SwapOutcome> {
-  const note = swapRecorder(parts.record, { ...run, op: "swap" }, live, undefined, emit);
+  const note = swapRecorder(parts.record, { ...run, op: "restart" }, live, undefined, emit);
   return holdRestart({ ...parts, emit, note });
 }

@@ -31,8 +31,7 @@ export async function recover(
   // Died after journaling the outcome but before clearing the record: nothing was cut short.
   const lines = (await journal.recent(app, 50)).filter((e) => e.deployId === rec.deployId);
   const ended = lines.find((e) => e.outcome !== "started");
-  // The journal names the operation (a restart is recorded as a swap onto exeFile itself).
-  const op = lines.find((e) => e.outcome === "started")?.op ?? rec.op;
+  const op = rec.op;
   if (ended) {
     record.clear();
     return undefined;

@@ -18,7 +18,7 @@ const PHASES = [
 
 const swapRecordSchema = z.object({
   deployId: z.string().check(z.minLength(1)),
-  op: z.enum(["deploy", "swap", "rollback"]),
+  op: z.enum(["deploy", "swap", "rollback", "restart"]),
   /** The step under way: every step of either strategy but those outside the swap. */
   phase: z.enum(PHASES),
   /** The release that holds the old exeFile. */
