@@ -9,6 +9,8 @@ import type * as fsp from "node:fs/promises";
 //                      after-start, after-switch, after-drain, after-unload)
 //   win32-locked@N     swap in the Windows order and fail the first N renames
 //                      with EBUSY, as a running exe locked by a straggler does
+//                      (@0: the Windows order alone, for a test that puts a real
+//                      obstacle in its way, such as chattr +i on exeFile)
 //
 // Several may be given, comma-separated (win32-locked@0,crash@mid-swap: a crash
 // between the Windows order's two renames).

@@ -793,20 +793,20 @@ var require_foldFlowLines = __commonJS({
   "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow", FOLD_BLOCK = "block", FOLD_QUOTED = "quoted";
-    function foldFlowLines(text4, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text5, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text4;
+        return text5;
       lineWidth < minContentWidth && (minContentWidth = 0);
       let endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text4.length <= endStep)
-        return text4;
+      if (text5.length <= endStep)
+        return text5;
       let folds = [], escapedFolds = {}, end = lineWidth - indent.length;
       typeof indentAtStart == "number" && (indentAtStart > lineWidth - Math.max(2, minContentWidth) ? folds.push(0) : end = lineWidth - indentAtStart);
       let split, prev, overflow = !1, i = -1, escStart = -1, escEnd = -1;
-      mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text4, i, indent.length), i !== -1 && (end = i + endStep));
-      for (let ch; ch = text4[i += 1]; ) {
+      mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text5, i, indent.length), i !== -1 && (end = i + endStep));
+      for (let ch; ch = text5[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
-          switch (escStart = i, text4[i + 1]) {
+          switch (escStart = i, text5[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -823,11 +823,11 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === `
 `)
-          mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text4, i, indent.length)), end = i + indent.length + endStep, split = void 0;
+          mode === FOLD_BLOCK && (i = consumeMoreIndentedLines(text5, i, indent.length)), end = i + indent.length + endStep, split = void 0;
         else {
           if (ch === " " && prev && prev !== " " && prev !== `
 ` && prev !== "	") {
-            let next = text4[i + 1];
+            let next = text5[i + 1];
             next && next !== " " && next !== `
 ` && next !== "	" && (split = i);
           }
@@ -836,10 +836,10 @@ var require_foldFlowLines = __commonJS({
               folds.push(split), end = split + endStep, split = void 0;
             else if (mode === FOLD_QUOTED) {
               for (; prev === " " || prev === "	"; )
-                prev = ch, ch = text4[i += 1], overflow = !0;
+                prev = ch, ch = text5[i += 1], overflow = !0;
               let j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text4;
+                return text5;
               folds.push(j), escapedFolds[j] = !0, end = j + endStep, split = void 0;
             } else
               overflow = !0;
@@ -847,28 +847,28 @@ var require_foldFlowLines = __commonJS({
         prev = ch;
       }
       if (overflow && onOverflow && onOverflow(), folds.length === 0)
-        return text4;
+        return text5;
       onFold && onFold();
-      let res = text4.slice(0, folds[0]);
+      let res = text5.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
-        let fold = folds[i2], end2 = folds[i2 + 1] || text4.length;
+        let fold = folds[i2], end2 = folds[i2 + 1] || text5.length;
         fold === 0 ? res = `
-${indent}${text4.slice(0, end2)}` : (mode === FOLD_QUOTED && escapedFolds[fold] && (res += `${text4[fold]}\\`), res += `
-${indent}${text4.slice(fold + 1, end2)}`);
+${indent}${text5.slice(0, end2)}` : (mode === FOLD_QUOTED && escapedFolds[fold] && (res += `${text5[fold]}\\`), res += `
+${indent}${text5.slice(fold + 1, end2)}`);
       }
       return res;
     }
-    function consumeMoreIndentedLines(text4, i, indent) {
-      let end = i, start = i + 1, ch = text4[start];
+    function consumeMoreIndentedLines(text5, i, indent) {
+      let end = i, start = i + 1, ch = text5[start];
       for (; ch === " " || ch === "	"; )
         if (i < start + indent)
-          ch = text4[++i];
+          ch = text5[++i];
         else {
           do
-            ch = text4[++i];
+            ch = text5[++i];
           while (ch && ch !== `
 `);
-          end = i, start = i + 1, ch = text4[start];
+          end = i, start = i + 1, ch = text5[start];
         }
       return end;
     }
@@ -995,9 +995,9 @@ ${indent}`) + "'";
       let { blockQuote, commentString, lineWidth } = ctx.options;
       if (!blockQuote || /\n[\t ]+$/.test(value))
         return quotedString(value, ctx);
-      let indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : ""), literal = blockQuote === "literal" ? !0 : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? !1 : type === Scalar.Scalar.BLOCK_LITERAL ? !0 : !lineLengthOverLimit(value, lineWidth, indent.length);
+      let indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : ""), literal2 = blockQuote === "literal" ? !0 : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? !1 : type === Scalar.Scalar.BLOCK_LITERAL ? !0 : !lineLengthOverLimit(value, lineWidth, indent.length);
       if (!value)
-        return literal ? `|
+        return literal2 ? `|
 ` : `>
 `;
       let chomp, endStart;
@@ -1025,7 +1025,7 @@ ${indent}`) + "'";
       let start = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
       start && (value = value.substring(start.length), start = start.replace(/\n+/g, `$&${indent}`));
       let header = (startWithSpace ? indent ? "2" : "1" : "") + chomp;
-      if (comment && (header += " " + commentString(comment.replace(/ ?[\r\n]+/g, " ")), onComment && onComment()), !literal) {
+      if (comment && (header += " " + commentString(comment.replace(/ ?[\r\n]+/g, " ")), onComment && onComment()), !literal2) {
         let foldedValue = value.replace(/\n+/g, `
 $&`).replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`), literalFallback = !1, foldOptions = getFoldOptions(ctx, !0);
         blockQuote !== "folded" && type !== Scalar.Scalar.BLOCK_FOLDED && (foldOptions.onOverflow = () => {
@@ -15399,7 +15399,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile4, mkdir: mkdir5 } = __require("node:fs/promises"), { dirname: dirname15, resolve: resolve5 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile: writeFile3, readFile: readFile4, mkdir: mkdir5 } = __require("node:fs/promises"), { dirname: dirname13, resolve: resolve5 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function formatRequestKey(opts, headerFilters, matchOptions = {}) {
       let url2 = new URL(opts.path, opts.origin), normalized = opts._normalizedHeaders || normalizeHeaders(opts.headers);
       return opts._normalizedHeaders || (opts._normalizedHeaders = normalized), {
@@ -15571,7 +15571,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path)
           throw new InvalidArgumentError("Snapshot path is required");
         let resolvedPath = resolve5(path);
-        await mkdir5(dirname15(resolvedPath), { recursive: !0 });
+        await mkdir5(dirname13(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -24553,9 +24553,9 @@ async function hashPasswordCommand() {
 `;
 }
 async function readAll() {
-  let text4 = "";
-  for await (let chunk of process.stdin) text4 += chunk;
-  return text4.replace(/\r?\n$/, "");
+  let text5 = "";
+  for await (let chunk of process.stdin) text5 += chunk;
+  return text5.replace(/\r?\n$/, "");
 }
 function prompt(question) {
   return new Promise((resolve5) => {
@@ -24649,6 +24649,2497 @@ apps:
     # versionCommand: ["{exe}", "--version"]
     maxUploadSize: 2GiB
 `;
+}
+
+// receiver/config/load-config.ts
+var import_yaml = __toESM(require_dist(), 1);
+import { readFileSync as readFileSync2 } from "node:fs";
+import { dirname as dirname3, resolve as resolve4 } from "node:path";
+
+// receiver/config/config-error.ts
+var ConfigError = class extends Error {
+  constructor(file, key2, reason) {
+    super(`${file}: ${key2 ? `${key2}: ` : ""}${reason}`);
+    this.file = file;
+    this.key = key2;
+    this.reason = reason;
+    this.name = "ConfigError";
+  }
+  file;
+  key;
+  reason;
+};
+
+// receiver/config/units.ts
+var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 }, SIZE_UNITS = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4
+}, MAX_TIMER_MS = 2 ** 31 - 1;
+function parseDuration(value) {
+  let ms;
+  if (typeof value == "number") ms = value * 1e3;
+  else {
+    let match2 = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
+    match2 && (ms = Math.round(Number(match2[1]) * DURATION_UNITS[(match2[2] ?? "s").toLowerCase()]));
+  }
+  return ms !== void 0 && Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIMER_MS ? ms : void 0;
+}
+function formatDuration(ms) {
+  return ms < 1e3 ? `${ms}ms` : `${ms / 1e3}s`;
+}
+function parseSize(value) {
+  if (typeof value == "number")
+    return Number.isSafeInteger(value) && value >= 0 ? value : void 0;
+  let match2 = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$/i.exec(value), factor = SIZE_UNITS[(match2?.[2] ?? "b").toLowerCase()];
+  if (!(!match2 || factor === void 0))
+    return Math.floor(Number(match2[1]) * factor);
+}
+function parseAddress(value, defaultHost) {
+  let text5 = String(value).trim(), match2 = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text5);
+  if (!match2) return;
+  let port = Number(match2[3]);
+  if (!(port > 65535))
+    return { host: match2[1] ?? (match2[2] || defaultHost), port };
+}
+
+// receiver/config/check-config.ts
+function checkAuth(config2) {
+  let { auth, file } = config2;
+  if (auth.keys.length === 0 && !auth.github)
+    throw new ConfigError(
+      file,
+      "auth",
+      "configure at least one of auth.keys or auth.github, or nobody can deploy"
+    );
+  for (let app2 of config2.apps.values()) {
+    if (app2.auth?.github && !auth.github)
+      throw new ConfigError(
+        file,
+        `apps.${app2.name}.auth.github`,
+        "needs the global auth.github (its issuer and repositories) to narrow"
+      );
+    for (let id of app2.auth?.keys ?? [])
+      if (!auth.keys.some((k) => k.id === id))
+        throw new ConfigError(file, `apps.${app2.name}.auth.keys`, `no key "${id}" in auth.keys`);
+  }
+}
+function checkApps(config2) {
+  let owners = /* @__PURE__ */ new Map(), claim2 = (what, key2) => {
+    let other = owners.get(what);
+    if (other)
+      throw new ConfigError(config2.file, key2, `is the same as ${other}; every app needs its own`);
+    owners.set(what, key2);
+  };
+  for (let app2 of config2.apps.values()) {
+    let at = `apps.${app2.name}`;
+    if (claim2(`name:${app2.name.toLowerCase()}`, at), app2.exeFile === app2.updateFile)
+      throw new ConfigError(
+        config2.file,
+        `${at}.updateFile`,
+        "must differ from exeFile: uploads are staged there while exeFile runs"
+      );
+    claim2(`file:${app2.exeFile}`, `${at}.exeFile`), claim2(`file:${app2.updateFile}`, `${at}.updateFile`), app2.gate.port !== 0 && claim2(`port:${app2.gate.port}`, `${at}.gate`);
+  }
+}
+function checkTimeouts(config2) {
+  for (let app2 of config2.apps.values()) {
+    let drain = app2.drainTimeoutMs, health = app2.health.timeout;
+    if (drain + health < app2.hold.timeout) continue;
+    let sum = `${formatDuration(drain)} + ${formatDuration(health)} = ${formatDuration(drain + health)}`;
+    throw new ConfigError(
+      config2.file,
+      `apps.${app2.name}.hold.timeout`,
+      `must be longer than drainTimeout + health.timeout (${sum}): a bad build must roll back before held requests time out`
+    );
+  }
+}
+
+// receiver/config/expand-env.ts
+function expandEnv(value, file, env, path = "") {
+  return typeof value == "string" ? value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name) => {
+    let found = env[name];
+    if (found === void 0)
+      throw new ConfigError(file, path, `environment variable ${name} is not set`);
+    return found;
+  }) : Array.isArray(value) ? value.map((item, i) => expandEnv(item, file, env, `${path}[${i}]`)) : value && typeof value == "object" ? Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      expandEnv(v, file, env, path ? `${path}.${k}` : k)
+    ])
+  ) : value;
+}
+
+// receiver/config/resolve-app.ts
+import { basename, dirname as dirname2, resolve as resolve3 } from "node:path";
+
+// receiver/config/web-connection.ts
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve as resolve2 } from "node:path";
+
+// receiver/config/read-web-config.ts
+function readWebConfig(text5) {
+  try {
+    return { values: new Reader(text5.replace(/\r\n?/g, `
+`)).read() };
+  } catch (error2) {
+    if (error2 instanceof Malformed) return { error: error2.message };
+    throw error2;
+  }
+}
+var SECTION = "webConnectionConfiguration", NAME = /[A-Za-z_:\u00C0-\uFFFF][\w.:\u00B7-\uFFFF-]*/y, ENTITY = /&(?:#(\d+)|#x([\dA-Fa-f]+)|([A-Za-z_][\w.-]*));/y, DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.\d+\1(\s+encoding\s*=\s*(["'])[A-Za-z][\w.-]*\3)?(\s+standalone\s*=\s*(["'])(yes|no)\5)?\s*\?>$/, NAMED = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }, Malformed = class extends Error {
+}, Reader = class {
+  constructor(xml) {
+    this.xml = xml;
+    this.#at = xml.startsWith("\uFEFF") ? 1 : 0;
+  }
+  xml;
+  #at;
+  #open = [];
+  #values = /* @__PURE__ */ new Map();
+  #sections = 0;
+  #roots = 0;
+  read() {
+    let { xml } = this;
+    for (; this.#at < xml.length; ) {
+      let lt = xml.indexOf("<", this.#at), end = lt < 0 ? xml.length : lt, text5 = xml.slice(this.#at, end);
+      if (text5.trim() && !this.#open.length && this.#fail("text outside the root element", this.#at + text5.search(/\S/)), this.#decode(text5, this.#at), this.#at = end, lt < 0) break;
+      xml.startsWith("<!--", lt) ? this.#comment() : xml.startsWith("<![CDATA[", lt) && this.#open.length ? this.#skipPast("]]>", "a CDATA section") : xml.startsWith("<?", lt) ? this.#instruction() : xml.startsWith("<!DOCTYPE", lt) ? this.#fail(
+        "a DOCTYPE is not accepted (a web.config has none, and its entities could read other files)"
+      ) : xml.startsWith("<!", lt) ? this.#fail(`unexpected ${JSON.stringify(xml.slice(lt, lt + 9))}`) : xml.startsWith("</", lt) ? this.#endTag() : this.#startTag();
+    }
+    return this.#open.length && this.#fail(`<${this.#open.at(-1)}> is not closed`), this.#roots || this.#fail("no root element"), this.#values;
+  }
+  #startTag() {
+    this.#at++;
+    let name = this.#name() ?? this.#fail("expected an element name after <");
+    !this.#open.length && this.#roots++ && this.#fail(`a second root element <${name}>`);
+    let attributes = /* @__PURE__ */ new Map();
+    for (; ; ) {
+      let space = this.#space();
+      if (this.xml.startsWith("/>", this.#at) || this.xml[this.#at] === ">") break;
+      let attribute = space ? this.#name() : void 0;
+      attribute || this.#fail(`unexpected ${this.#here()} in <${name}>`), attributes.has(attribute) && this.#fail(`${attribute} twice in <${name}>`), attributes.set(attribute, this.#value(name, attribute));
+    }
+    let empty = this.xml[this.#at] === "/";
+    this.#at += empty ? 2 : 1;
+    let key2 = attributes.get("key");
+    name === "add" && this.#sections && key2 && this.#values.set(key2.toLowerCase(), attributes.get("value") ?? ""), !empty && (this.#open.push(name), name === SECTION && this.#sections++);
+  }
+  #endTag() {
+    this.#at += 2;
+    let name = this.#name() ?? this.#fail("expected an element name after </");
+    this.#space(), this.xml[this.#at] !== ">" && this.#fail(`unexpected ${this.#here()} in </${name}>`), this.#at++;
+    let open7 = this.#open.pop();
+    open7 !== name && this.#fail(open7 ? `</${name}> where <${open7}> should close` : `</${name}> closes nothing`), name === SECTION && this.#sections--;
+  }
+  // `= "…"` or `= '…'`; tabs and line breaks written in it read as spaces (XML's rule).
+  #value(element, attribute) {
+    this.#space(), this.xml[this.#at] !== "=" && this.#fail(`expected = after ${attribute} in <${element}>`), this.#at++, this.#space();
+    let quote = this.xml[this.#at];
+    quote !== '"' && quote !== "'" && this.#fail(`the value of ${attribute} must be in quotes`);
+    let close = this.xml.indexOf(quote, this.#at + 1);
+    close < 0 && this.#fail(`the value of ${attribute} is not closed`);
+    let raw2 = this.xml.slice(this.#at + 1, close);
+    raw2.includes("<") && this.#fail(`< in the value of ${attribute} (write &lt;)`);
+    let value = this.#decode(raw2.replace(/[\t\n]/g, " "), this.#at + 1);
+    return this.#at = close + 1, value;
+  }
+  // The entities a file without a DOCTYPE can have: the five named ones and characters.
+  #decode(text5, start) {
+    let out = "", from = 0;
+    for (let amp = text5.indexOf("&"); amp >= 0; amp = text5.indexOf("&", from)) {
+      ENTITY.lastIndex = amp;
+      let match2 = ENTITY.exec(text5);
+      match2 || this.#fail("& that starts no entity (write &amp;)", start + amp);
+      let [whole, decimal, hex, named] = match2, code = named === void 0 ? decimal ? Number(decimal) : parseInt(hex, 16) : 0, char = named === void 0 ? isXmlChar(code) && String.fromCodePoint(code) : NAMED[named];
+      char || this.#fail(
+        named === void 0 ? `${whole} is not a character XML allows` : `unknown entity ${whole} (only &amp; &lt; &gt; &quot; &apos; and &#…; are read)`,
+        start + amp
+      ), out += text5.slice(from, amp) + char, from = amp + whole.length;
+    }
+    return out + text5.slice(from);
+  }
+  // XML forbids -- inside a comment, and so does IIS reading the same file.
+  #comment() {
+    let start = this.#at;
+    this.#at += 4, this.#skipPast("-->", "a comment");
+    let dashes = `${this.xml.slice(start + 4, this.#at - 3)}-`.indexOf("--");
+    dashes >= 0 && this.#fail("-- inside a comment", start + 4 + dashes);
+  }
+  // <?xml version="1.0" …?> only where the file begins; any other <?target …?> anywhere.
+  #instruction() {
+    let start = this.#at;
+    this.#at += 2;
+    let target = this.#name() ?? this.#fail("expected a name after <?");
+    /^(\?>|[ \t\n])/.test(this.xml.slice(this.#at, this.#at + 2)) || this.#fail(`unexpected ${this.#here()} after <?${target}`), this.#skipPast("?>", "a processing instruction"), target.toLowerCase() === "xml" && (start > (this.xml.startsWith("\uFEFF") ? 1 : 0) && this.#fail("<?xml …?> anywhere but at the very start", start), DECLARATION.test(this.xml.slice(start, this.#at)) || this.#fail("the <?xml …?> declaration is not well-formed", start));
+  }
+  #name() {
+    NAME.lastIndex = this.#at;
+    let match2 = NAME.exec(this.xml);
+    return match2 && (this.#at += match2[0].length), match2?.[0];
+  }
+  #space() {
+    let from = this.#at;
+    for (; /[ \t\n]/.test(this.xml[this.#at] ?? ""); ) this.#at++;
+    return this.#at > from;
+  }
+  #skipPast(end, what) {
+    let stop = this.xml.indexOf(end, this.#at);
+    stop < 0 && this.#fail(`${what} is not closed`), this.#at = stop + end.length;
+  }
+  #here() {
+    return this.#at < this.xml.length ? JSON.stringify(this.xml[this.#at]) : "end of file";
+  }
+  #fail(reason, at = this.#at) {
+    let line = this.xml.slice(0, at).split(`
+`).length;
+    throw new Malformed(`line ${line}: ${reason}`);
+  }
+};
+function isXmlChar(code) {
+  return code === 9 || code === 10 || code === 13 || code >= 32 && code <= 55295 || code >= 57344 && code <= 65533 || code >= 65536 && code <= 1114111;
+}
+
+// receiver/config/web-connection.ts
+function readWebConnection(file, configFile, key2) {
+  let text5;
+  try {
+    text5 = readFileSync(file, "utf8");
+  } catch (error2) {
+    throw new ConfigError(
+      configFile,
+      key2,
+      `cannot read ${file}: ${error2.code ?? error2}`
+    );
+  }
+  let values = /\.ini$/i.test(file) ? iniMain(text5) : webConfig(text5, file, configFile, key2), folder = dirname(file), path = (value) => value && windowsPath(value, folder, configFile, key2);
+  return { exeFile: path(values.get("exefile")), updateFile: path(values.get("updatefile")) };
+}
+function webConfig(text5, file, configFile, key2) {
+  let read = readWebConfig(text5);
+  if ("error" in read)
+    throw new ConfigError(configFile, key2, `${file} is not valid XML: ${read.error}`);
+  return read.values;
+}
+function iniMain(text5) {
+  let values = /* @__PURE__ */ new Map(), section = "";
+  for (let raw2 of text5.split(/\r?\n/)) {
+    let line = raw2.trim();
+    if (!line || line.startsWith(";") || line.startsWith("#")) continue;
+    let header = /^\[(.+)\]$/.exec(line);
+    if (header) section = header[1].trim().toLowerCase();
+    else if (section === "main" && line.includes("=")) {
+      let at = line.indexOf("=");
+      values.set(line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim());
+    }
+  }
+  return values;
+}
+function windowsPath(value, folder, configFile, key2) {
+  let path = value.trim();
+  if (path.startsWith("~") && (path = folder + path.slice(1)), process.platform !== "win32") {
+    if (/^[A-Za-z]:[\\/]/.test(path))
+      throw new ConfigError(
+        configFile,
+        key2,
+        `${value} is a Windows drive path and this server is not Windows; set exeFile and updateFile in the app instead`
+      );
+    path = path.replaceAll("\\", "/");
+  }
+  return isAbsolute(path) ? resolve2(path) : resolve2(folder, path);
+}
+
+// receiver/config/resolve-app.ts
+function resolveApp(name, raw2, configFile) {
+  let here = dirname2(configFile), at = `apps.${name}`, from = raw2.from ? resolve3(here, raw2.from) : void 0, found = from ? readWebConnection(from, configFile, `${at}.from`) : {}, pick2 = (key2) => {
+    let own2 = raw2[key2];
+    if (own2) return { path: resolve3(here, own2), source: basename(configFile) };
+    let theirs = found[key2];
+    if (theirs) return { path: theirs, source: basename(from) };
+    let hint = from ? ` (${basename(from)} does not set ${key2 === "exeFile" ? "ExeFile" : "UpdateFile"})` : "";
+    throw new ConfigError(configFile, `${at}.${key2}`, `required key is missing${hint}`);
+  }, exe = pick2("exeFile"), update2 = pick2("updateFile"), { drainTimeout, stopTimeout, exeFile: _e, updateFile: _u, ...rest } = raw2;
+  return {
+    ...rest,
+    name,
+    exeFile: exe.path,
+    updateFile: update2.path,
+    sources: { exeFile: exe.source, updateFile: update2.source },
+    drainTimeoutMs: drainTimeout,
+    stopTimeoutMs: stopTimeout
+  };
+}
+
+// receiver/net/parse-cidr.ts
+import { isIPv4, isIPv6 } from "node:net";
+function parseCidr(text5) {
+  let match2 = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text5.trim());
+  if (!match2) return;
+  let address2 = match2[1], family = isIPv4(address2) ? "ipv4" : isIPv6(address2) ? "ipv6" : void 0;
+  if (!family || address2.includes("%")) return;
+  let prefix = match2[2] === void 0 ? void 0 : Number(match2[2]);
+  if (prefix !== void 0 && prefix > (family === "ipv4" ? 32 : 128)) return;
+  let mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address2);
+  return mapped && (prefix === void 0 || prefix >= 96) ? {
+    address: mapped[1],
+    family: "ipv4",
+    prefix: prefix === void 0 ? void 0 : prefix - 96
+  } : { address: address2, family, prefix };
+}
+
+// node_modules/zod/v4/core/util.js
+function getEnumValues(entries) {
+  let numericValues = Object.values(entries).filter((v) => typeof v == "number");
+  return Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
+}
+function joinValues(array2, separator = "|") {
+  return array2.map((val) => stringifyPrimitive(val)).join(separator);
+}
+function jsonStringifyReplacer(_, value) {
+  return typeof value == "bigint" ? value.toString() : value;
+}
+var Cached = class {
+  constructor(getter) {
+    this._getter = getter, this._value = void 0;
+  }
+  get value() {
+    let getter = this._getter;
+    return getter !== void 0 && (this._value = getter(), this._getter = void 0), this._value;
+  }
+};
+function cached(getter) {
+  return new Cached(getter);
+}
+function nullish(input2) {
+  return input2 == null;
+}
+function cleanRegex(source) {
+  let start = source.startsWith("^") ? 1 : 0, end = source.endsWith("$") ? source.length - 1 : source.length;
+  return source.slice(start, end);
+}
+function assignProp(target, prop, value) {
+  Object.defineProperty(target, prop, {
+    value,
+    writable: !0,
+    enumerable: !0,
+    configurable: !0
+  });
+}
+var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
+};
+function isObject(data) {
+  return typeof data == "object" && data !== null && !Array.isArray(data);
+}
+function isPlainObject(o) {
+  if (isObject(o) === !1)
+    return !1;
+  let ctor = o.constructor;
+  if (ctor === void 0 || typeof ctor != "function")
+    return !0;
+  let prot = ctor.prototype;
+  return !(isObject(prot) === !1 || Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === !1);
+}
+function shallowClone(o) {
+  return isPlainObject(o) ? { ...o } : Array.isArray(o) ? [...o] : o instanceof Map ? new Map(o) : o instanceof Set ? new Set(o) : o;
+}
+var propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
+function escapeRegex(str) {
+  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+function clone(inst, def, params) {
+  let cl = new inst._zod.constr(def ?? inst._zod.def);
+  return (!def || params?.parent) && (cl._zod.parent = inst), cl;
+}
+function normalizeParams(_params) {
+  let params = _params;
+  if (!params)
+    return {};
+  if (typeof params == "string")
+    return { error: () => params };
+  if (params?.message !== void 0) {
+    if (params?.error !== void 0)
+      throw new Error("Cannot specify both `message` and `error` params");
+    params.error = params.message;
+  }
+  return delete params.message, typeof params.error == "string" ? { ...params, error: () => params.error } : params;
+}
+function stringifyPrimitive(value) {
+  return typeof value == "bigint" ? value.toString() + "n" : typeof value == "string" ? `"${value}"` : `${value}`;
+}
+function optionalKeys(shape) {
+  return Object.keys(shape).filter((k) => shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional");
+}
+var NUMBER_FORMAT_RANGES = {
+  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+  float32: [-34028234663852886e22, 34028234663852886e22],
+  float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
+};
+function aborted(x, startIndex = 0) {
+  if (x.aborted === !0)
+    return !0;
+  for (let i = startIndex; i < x.issues.length; i++)
+    if (x.issues[i]?.continue !== !0)
+      return !0;
+  return !1;
+}
+function explicitlyAborted(x, startIndex = 0) {
+  if (x.aborted === !0)
+    return !0;
+  for (let i = startIndex; i < x.issues.length; i++)
+    if (x.issues[i]?.continue === !1)
+      return !0;
+  return !1;
+}
+function prefixIssues(path, issues) {
+  return issues.map((iss) => {
+    var _a2;
+    return (_a2 = iss).path ?? (_a2.path = []), iss.path.unshift(path), iss;
+  });
+}
+function unwrapMessage(message2) {
+  return typeof message2 == "string" ? message2 : message2?.message;
+}
+function sizeCaps(defChecks) {
+  let caps = [];
+  for (let ch of defChecks ?? []) {
+    let d = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d.check))
+      break;
+    let max = d.maximum ?? d.length ?? d.size;
+    max >= 0 && caps.push([max, ch]);
+  }
+  return caps;
+}
+function attachSchema(issues, start, inst) {
+  var _a2;
+  for (let i = start; i < issues.length; i++)
+    (_a2 = issues[i]).schema ?? (_a2.schema = inst);
+}
+function finalizeIssue(iss, ctx, config2) {
+  var _a2;
+  let traits = iss.inst?._zod?.traits;
+  traits?.has("$ZodType") && (traits.has("$ZodCheck") ? (_a2 = iss).schema ?? (_a2.schema = iss.inst) : iss.schema = iss.inst);
+  let schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0, message2 = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input", full = {};
+  for (let k of Object.keys(iss))
+    k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__" || (full[k] = iss[k]);
+  return full.path ?? (full.path = []), full.message = message2, ctx?.reportInput && (full.input = iss.input), full;
+}
+var highSurrogate = /[\uD800-\uDBFF]/;
+function codePointLength(str) {
+  let units = str.length;
+  if (!highSurrogate.test(str))
+    return units;
+  let count2 = units;
+  for (let i = 0; i < units - 1; i++)
+    (str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320 && (count2--, i++);
+  return count2;
+}
+function getLengthableOrigin(input2) {
+  return Array.isArray(input2) ? "array" : typeof input2 == "string" ? "string" : "unknown";
+}
+function parsedType(data) {
+  let t = typeof data;
+  switch (t) {
+    case "number":
+      return Number.isNaN(data) ? "nan" : "number";
+    case "object": {
+      if (data === null)
+        return "null";
+      if (Array.isArray(data))
+        return "array";
+      let obj = data;
+      if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor)
+        return obj.constructor.name;
+    }
+  }
+  return t;
+}
+function issue(...args) {
+  let [iss, input2, inst] = args;
+  return typeof iss == "string" ? {
+    message: iss,
+    code: "custom",
+    input: input2,
+    inst
+  } : { ...iss };
+}
+function members(proto, table2) {
+  for (let key2 in table2) {
+    let desc = Object.getOwnPropertyDescriptor(table2, key2);
+    desc.get ? Object.defineProperty(proto, key2, { ...desc, enumerable: !1 }) : defineBound(proto, key2, desc.value);
+  }
+}
+function own(inst, key2, value, enumerable = !0) {
+  return Object.defineProperty(inst, key2, { configurable: !0, writable: !0, enumerable, value }), value;
+}
+function hide(inst, key2, value) {
+  return own(inst, key2, value, !1);
+}
+function defineBound(proto, key2, fn) {
+  Object.defineProperty(proto, key2, {
+    configurable: !0,
+    get() {
+      return this == null ? fn : own(this, key2, fn.bind(this));
+    },
+    set(value) {
+      own(this, key2, value);
+    }
+  });
+}
+function claim(inst, sentinel) {
+  let proto = Object.getPrototypeOf(inst);
+  return sentinel in proto ? void 0 : proto;
+}
+var installing, broke = !1, breaker = {
+  configurable: !0,
+  get() {
+    broke = !0;
+  }
+};
+function defineLazyInternal(inst, key2, compute) {
+  let proto = Object.getPrototypeOf(inst._zod);
+  if (key2 in proto && installing !== inst._zod) {
+    installing = void 0;
+    return;
+  }
+  installing = inst._zod, Object.defineProperty(proto, key2, {
+    configurable: !0,
+    get() {
+      Object.defineProperty(this, key2, breaker);
+      let outer = broke;
+      broke = !1;
+      try {
+        let value = compute(this);
+        return broke ? delete this[key2] : Object.defineProperty(this, key2, { configurable: !0, writable: !0, value }), broke = broke || outer, value;
+      } catch (err) {
+        throw delete this[key2], broke = broke || outer, err;
+      }
+    },
+    set(value) {
+      Object.defineProperty(this, key2, { configurable: !0, writable: !0, value });
+    }
+  });
+}
+function installLazyProp(inst, key2, make, enumerable) {
+  let proto = claim(inst, key2);
+  proto && Object.defineProperty(proto, key2, {
+    configurable: !0,
+    get() {
+      let desc = { configurable: !0, writable: !0, enumerable, value: void 0 };
+      return Object.defineProperty(this, key2, desc), desc.value = make(this), Object.defineProperty(this, key2, desc), desc.value;
+    },
+    set(value) {
+      Object.defineProperty(this, key2, { configurable: !0, writable: !0, enumerable, value });
+    }
+  });
+}
+
+// node_modules/zod/v4/core/core.js
+var _a, NEVER = /* @__PURE__ */ Object.freeze({
+  status: "aborted"
+}), _zodDesc = { value: void 0, enumerable: !1 }, _E = "captureStackTrace" in Error ? Error : null;
+function newError(Definition) {
+  let E = _E;
+  if (E) {
+    let saved = E.stackTraceLimit;
+    if (typeof saved == "number") {
+      try {
+        E.stackTraceLimit = 0;
+      } catch {
+        return _E = null, new Definition();
+      }
+      try {
+        return new Definition();
+      } finally {
+        E.stackTraceLimit = saved;
+      }
+    }
+  }
+  return new Definition();
+}
+// @__NO_SIDE_EFFECTS__
+function $constructor(name, initializer2, proto, params) {
+  let zodProto = {};
+  function Internals(def) {
+    this.def = def, this.constr = _, this.traits = /* @__PURE__ */ new Set();
+  }
+  Internals.prototype = zodProto;
+  let protoMembers = proto, initialized = protoMembers && /* @__PURE__ */ new WeakSet();
+  function init2(inst, def) {
+    if (inst._zod) {
+      if (inst._zod.traits.has(name))
+        return;
+    } else {
+      _zodDesc.value = new Internals(def);
+      try {
+        Object.defineProperty(inst, "_zod", _zodDesc);
+      } finally {
+        _zodDesc.value = void 0;
+      }
+    }
+    if (inst._zod.traits.add(name), initializer2(inst, def), initialized) {
+      let own2 = Object.getPrototypeOf(inst), ctorProto = inst._zod.constr.prototype, up = own2;
+      for (; up && up !== ctorProto; )
+        up = Object.getPrototypeOf(up);
+      let target = up ?? own2;
+      initialized.has(target) || (initialized.add(target), members(target, protoMembers));
+    }
+    let proto2 = _.prototype;
+    for (let k in proto2)
+      Object.prototype.hasOwnProperty.call(proto2, k) && (k in inst || (inst[k] = proto2[k].bind(inst)));
+  }
+  let Parent = params?.Parent ?? Object;
+  class Definition extends Parent {
+  }
+  Object.defineProperty(Definition, "name", { value: name });
+  function _(def) {
+    let inst = params?.Parent ? newError(Definition) : this;
+    init2(inst, def);
+    let deferred = inst._zod.deferred;
+    if (deferred) {
+      for (let fn of deferred)
+        fn();
+      inst._zod.deferred = void 0;
+    }
+    let pp = globalThis.__zod_globalConfig?.postProcessor;
+    return pp && pp(inst), inst;
+  }
+  return Object.defineProperty(_, "init", { value: init2 }), Object.defineProperty(_, Symbol.hasInstance, {
+    value: (inst) => params?.Parent && inst instanceof params.Parent ? !0 : inst?._zod?.traits?.has(name)
+  }), Object.defineProperty(_, "name", { value: name }), _;
+}
+var $ZodAsyncError = class extends Error {
+  constructor() {
+    super("Encountered Promise during synchronous parse. Use .parseAsync() instead.");
+  }
+}, $ZodEncodeError = class extends Error {
+  constructor(name) {
+    super(`Encountered unidirectional transform during encode: ${name}`), this.name = "ZodEncodeError";
+  }
+};
+(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
+var globalConfig = globalThis.__zod_globalConfig;
+function config(newConfig) {
+  return newConfig && Object.assign(globalConfig, newConfig), globalConfig;
+}
+
+// node_modules/zod/v4/core/errors.js
+function _getMessage() {
+  let internals = this._zod;
+  return internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2)), internals.message;
+}
+function _setMessage(value) {
+  this._zod.message = value;
+}
+var _messageDesc = {
+  get: _getMessage,
+  set: _setMessage,
+  enumerable: !0,
+  configurable: !0
+}, _issuesDesc = { value: void 0, enumerable: !1 }, _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]), initializer = (inst, def) => {
+  inst.name = "$ZodError", _issuesDesc.value = def, Object.defineProperty(inst, "issues", _issuesDesc), _issuesDesc.value = void 0, Object.defineProperty(inst, "message", _messageDesc);
+  let proto = Object.getPrototypeOf(inst);
+  _installedToString.has(proto) || (_installedToString.add(proto), Object.defineProperty(proto, "toString", {
+    configurable: !0,
+    enumerable: !1,
+    get() {
+      let value = () => this.message;
+      return Object.defineProperty(this, "toString", { value, configurable: !0, writable: !0 }), value;
+    },
+    set(value) {
+      Object.defineProperty(this, "toString", { value, configurable: !0, writable: !0 });
+    }
+  }));
+}, $ZodError = $constructor("$ZodError", initializer), $ZodRealError = $constructor("$ZodError", initializer, void 0, {
+  Parent: Error
+});
+function toDotPath(_path) {
+  let segs = [], path = _path.map((seg) => typeof seg == "object" ? seg.key : seg);
+  for (let seg of path)
+    typeof seg == "number" ? segs.push(`[${seg}]`) : typeof seg == "symbol" ? segs.push(`[${JSON.stringify(String(seg))}]`) : /[^\w$]/.test(seg) ? segs.push(`[${JSON.stringify(seg)}]`) : (segs.length && segs.push("."), segs.push(seg));
+  return segs.join("");
+}
+function prettifyError(error2) {
+  let lines = [], issues = [...error2.issues].sort((a, b) => (a.path ?? []).length - (b.path ?? []).length);
+  for (let issue2 of issues)
+    lines.push(`✖ ${issue2.message}`), issue2.path?.length && lines.push(`  → at ${toDotPath(issue2.path)}`);
+  return lines.join(`
+`);
+}
+
+// node_modules/zod/v4/core/parse.js
+var _parse = (_Err) => {
+  let fn = (schema, value, _ctx, _params) => {
+    let ctx = _ctx ? { ..._ctx, async: !1 } : { async: !1 }, result = schema._zod.run({ value, issues: [] }, ctx);
+    if (result instanceof Promise)
+      throw new $ZodAsyncError();
+    if (result.issues.length) {
+      let e = new (_params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+      throw captureStackTrace(e, _params?.callee ?? fn), e;
+    }
+    return result.value;
+  };
+  return fn;
+}, parse = /* @__PURE__ */ _parse($ZodRealError), _parseAsync = (_Err) => {
+  let fn = async (schema, value, _ctx, params) => {
+    let ctx = _ctx ? { ..._ctx, async: !0 } : { async: !0 }, result = schema._zod.run({ value, issues: [] }, ctx);
+    if (result instanceof Promise && (result = await result), result.issues.length) {
+      let e = new (params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+      throw captureStackTrace(e, params?.callee ?? fn), e;
+    }
+    return result.value;
+  };
+  return fn;
+}, parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError), _safeParse = (_Err) => (schema, value, _ctx) => {
+  let ctx = _ctx ? { ..._ctx, async: !1 } : { async: !1 }, result = schema._zod.run({ value, issues: [] }, ctx);
+  if (result instanceof Promise)
+    throw new $ZodAsyncError();
+  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: !0, data: result.value };
+}, safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
+function failure(Err, issues, ctx) {
+  let error2;
+  return {
+    success: !1,
+    get error() {
+      return error2 || (error2 = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config()))), issues = void 0, ctx = void 0), error2;
+    },
+    set error(e) {
+      error2 = e, issues = void 0, ctx = void 0;
+    }
+  };
+}
+var _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
+  let ctx = _ctx ? { ..._ctx, async: !0 } : { async: !0 }, result = schema._zod.run({ value, issues: [] }, ctx);
+  return result instanceof Promise && (result = await result), result.issues.length ? failure(_Err, result.issues, ctx) : { success: !0, data: result.value };
+}, safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
+
+// node_modules/zod/v4/core/regexes.js
+var duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/;
+var httpProtocol = /^https?$/;
+var dateSource = "(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))";
+function anchor(source) {
+  return new RegExp(`^${source}$`);
+}
+var date = /* @__PURE__ */ anchor(dateSource);
+function timeSource(args) {
+  let hhmm = "(?:[01]\\d|2[0-3]):[0-5]\\d";
+  return typeof args.precision == "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
+}
+function time(args) {
+  return new RegExp(`^${timeSource(args)}$`);
+}
+function datetime(args) {
+  let opts = ["Z"];
+  args.offset && opts.push("([+-](?:[01]\\d|2[0-3]):[0-5]\\d)");
+  let qualified = `${timeSource({ precision: args.precision, seconds: !0 })}(?:${opts.join("|")})`, timeRegex = args.local ? `${qualified}|${timeSource({ precision: args.precision })}` : qualified;
+  return new RegExp(`^${dateSource}T(?:${timeRegex})$`);
+}
+var anyString = /^[\s\S]{0,}$/;
+var number = /^-?\d+(?:\.\d+)?$/, boolean = /^(?:true|false)$/i;
+
+// node_modules/zod/v4/core/checks.js
+var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
+  var _a2;
+  inst._zod ?? (inst._zod = {}), inst._zod.def = def, (_a2 = inst._zod).onattach ?? (_a2.onattach = []);
+});
+var _whenHasLength = (payload) => {
+  let val = payload.value;
+  return !nullish(val) && val.length !== void 0;
+}, numericOriginMap = {
+  number: "number",
+  bigint: "bigint",
+  object: "date"
+}, $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  let origin = numericOriginMap[typeof def.value];
+  inst._zod.check = (payload) => {
+    (def.inclusive ? payload.value <= def.value : payload.value < def.value) || payload.issues.push({
+      origin: numericOriginMap[typeof payload.value] ?? origin,
+      code: "too_big",
+      maximum: typeof def.value == "object" ? def.value.getTime() : def.value,
+      input: payload.value,
+      inclusive: def.inclusive,
+      inst,
+      continue: !def.abort
+    });
+  };
+}), $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  let origin = numericOriginMap[typeof def.value];
+  inst._zod.check = (payload) => {
+    (def.inclusive ? payload.value >= def.value : payload.value > def.value) || payload.issues.push({
+      origin: numericOriginMap[typeof payload.value] ?? origin,
+      code: "too_small",
+      minimum: typeof def.value == "object" ? def.value.getTime() : def.value,
+      input: payload.value,
+      inclusive: def.inclusive,
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
+  $ZodCheck.init(inst, def), def.format = def.format || "float64";
+  let isInt = def.format?.includes("int"), origin = isInt ? "int" : "number", [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
+  inst._zod.check = (payload) => {
+    let input2 = payload.value;
+    if (isInt) {
+      if (!Number.isInteger(input2)) {
+        payload.issues.push({
+          expected: origin,
+          format: def.format,
+          code: "invalid_type",
+          continue: !1,
+          input: input2,
+          inst
+        });
+        return;
+      }
+      if (!Number.isSafeInteger(input2)) {
+        input2 > 0 ? payload.issues.push({
+          input: input2,
+          code: "too_big",
+          maximum: Number.MAX_SAFE_INTEGER,
+          note: "Integers must be within the safe integer range.",
+          inst,
+          origin,
+          inclusive: !0,
+          continue: !def.abort
+        }) : payload.issues.push({
+          input: input2,
+          code: "too_small",
+          minimum: Number.MIN_SAFE_INTEGER,
+          note: "Integers must be within the safe integer range.",
+          inst,
+          origin,
+          inclusive: !0,
+          continue: !def.abort
+        });
+        return;
+      }
+    }
+    input2 < minimum && payload.issues.push({
+      origin: "number",
+      input: input2,
+      code: "too_small",
+      minimum,
+      inclusive: !0,
+      inst,
+      continue: !def.abort
+    }), input2 > maximum && payload.issues.push({
+      origin: "number",
+      input: input2,
+      code: "too_big",
+      maximum,
+      inclusive: !0,
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+var $ZodCheckMaxLength = /* @__PURE__ */ $constructor("$ZodCheckMaxLength", (inst, def) => {
+  var _a2;
+  $ZodCheck.init(inst, def), (_a2 = inst._zod.def).when ?? (_a2.when = _whenHasLength), inst._zod.check = (payload) => {
+    let input2 = payload.value, units = input2.length;
+    if ((typeof input2 == "string" && units > def.maximum ? codePointLength(input2) : units) <= def.maximum)
+      return;
+    let origin = getLengthableOrigin(input2);
+    payload.issues.push({
+      origin,
+      code: "too_big",
+      maximum: def.maximum,
+      inclusive: !0,
+      input: input2,
+      inst,
+      continue: !def.abort
+    });
+  };
+}), $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
+  var _a2;
+  $ZodCheck.init(inst, def), (_a2 = inst._zod.def).when ?? (_a2.when = _whenHasLength), inst._zod.check = (payload) => {
+    let input2 = payload.value, units = input2.length;
+    if ((typeof input2 == "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input2) : units) >= def.minimum)
+      return;
+    let origin = getLengthableOrigin(input2);
+    payload.issues.push({
+      origin,
+      code: "too_small",
+      minimum: def.minimum,
+      inclusive: !0,
+      input: input2,
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+var $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def) => {
+  var _a2, _b;
+  $ZodCheck.init(inst, def), def.pattern ? (_a2 = inst._zod).check ?? (_a2.check = (payload) => {
+    def.pattern.lastIndex = 0, !def.pattern.test(payload.value) && payload.issues.push({
+      origin: "string",
+      code: "invalid_format",
+      format: def.format,
+      input: payload.value,
+      ...def.pattern ? { pattern: def.pattern.toString() } : {},
+      inst,
+      continue: !def.abort
+    });
+  }) : (_b = inst._zod).check ?? (_b.check = () => {
+  });
+}), $ZodCheckRegex = /* @__PURE__ */ $constructor("$ZodCheckRegex", (inst, def) => {
+  $ZodCheckStringFormat.init(inst, def), inst._zod.check = (payload) => {
+    def.pattern.lastIndex = 0, !def.pattern.test(payload.value) && payload.issues.push({
+      origin: "string",
+      code: "invalid_format",
+      format: "regex",
+      input: payload.value,
+      pattern: def.pattern.toString(),
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+var $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  let pattern = new RegExp(`^${escapeRegex(def.prefix)}.*`);
+  def.pattern ?? (def.pattern = pattern), inst._zod.check = (payload) => {
+    payload.value.startsWith(def.prefix) || payload.issues.push({
+      origin: "string",
+      code: "invalid_format",
+      format: "starts_with",
+      prefix: def.prefix,
+      input: payload.value,
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+
+// node_modules/zod/v4/core/versions.js
+var version = {
+  major: 4,
+  minor: 6,
+  patch: 7
+};
+
+// node_modules/zod/v4/core/schemas.js
+var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
+  var _a2;
+  inst ?? (inst = {}), inst._zod.def = def, inst._zod.bag = inst._zod.bag || {}, inst._zod.version = version;
+  let defChecks = inst._zod.def.checks, checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
+  for (let ch of checks)
+    for (let fn of ch._zod.onattach)
+      fn(inst);
+  if (checks.length === 0)
+    (_a2 = inst._zod).deferred ?? (_a2.deferred = []), inst._zod.deferred?.push(() => {
+      inst._zod.run = inst._zod.parse;
+    });
+  else {
+    let runChecks = (payload, checks2, ctx) => {
+      if (payload.memo)
+        return payload;
+      let isAborted = aborted(payload), asyncResult;
+      for (let ch of checks2) {
+        if (ch._zod.def.when) {
+          if (explicitlyAborted(payload) || !ch._zod.def.when(payload))
+            continue;
+        } else if (isAborted)
+          continue;
+        let currLen = payload.issues.length, _ = ch._zod.check(payload);
+        if (_ instanceof Promise && ctx?.async === !1)
+          throw new $ZodAsyncError();
+        if (asyncResult || _ instanceof Promise)
+          asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
+            await _, payload.issues.length !== currLen && (attachSchema(payload.issues, currLen, inst), isAborted || (isAborted = aborted(payload, currLen)));
+          });
+        else {
+          if (payload.issues.length === currLen)
+            continue;
+          attachSchema(payload.issues, currLen, inst), isAborted || (isAborted = aborted(payload, currLen));
+        }
+      }
+      return asyncResult ? asyncResult.then(() => payload) : payload;
+    }, handleCanaryResult = (canary, payload, ctx) => {
+      if (aborted(canary))
+        return canary.aborted = !0, canary;
+      let checkResult = runChecks(payload, checks, ctx);
+      if (checkResult instanceof Promise) {
+        if (ctx.async === !1)
+          throw new $ZodAsyncError();
+        return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
+      }
+      return inst._zod.parse(checkResult, ctx);
+    };
+    inst._zod.run = (payload, ctx) => {
+      if (ctx.skipChecks)
+        return inst._zod.parse(payload, ctx);
+      if (ctx.direction === "backward") {
+        let canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: !0 });
+        return canary instanceof Promise ? canary.then((canary2) => handleCanaryResult(canary2, payload, ctx)) : handleCanaryResult(canary, payload, ctx);
+      }
+      let result = inst._zod.parse(payload, ctx);
+      if (result instanceof Promise) {
+        if (ctx.async === !1)
+          throw new $ZodAsyncError();
+        return result.then((result2) => runChecks(result2, checks, ctx));
+      }
+      return runChecks(result, checks, ctx);
+    };
+  }
+}, {
+  // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
+  get "~standard"() {
+    return hide(this, "~standard", standardProps(this));
+  },
+  set "~standard"(value) {
+    own(this, "~standard", value);
+  }
+}), toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
+async function validateAsync(inst, value) {
+  let ctx = { async: !0 };
+  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
+}
+function standardProps(inst) {
+  return {
+    validate: (value) => {
+      let ctx = { async: !1 };
+      try {
+        let r = inst._zod.run({ value, issues: [] }, ctx);
+        if (!(r instanceof Promise))
+          return toStandardResult(r, ctx);
+      } catch {
+      }
+      return validateAsync(inst, value);
+    },
+    vendor: "zod",
+    version: 1
+  };
+}
+var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
+  $ZodType.init(inst, def), inst._zod.pattern = def.pattern ?? anyString, inst._zod.parse = (payload, _) => {
+    if (def.coerce)
+      try {
+        payload.value = String(payload.value);
+      } catch {
+      }
+    return typeof payload.value == "string" || payload.issues.push({
+      expected: "string",
+      code: "invalid_type",
+      input: payload.value,
+      inst
+    }), payload;
+  };
+}), $ZodStringFormat = /* @__PURE__ */ $constructor("$ZodStringFormat", (inst, def) => {
+  $ZodCheckStringFormat.init(inst, def), $ZodString.init(inst, def);
+});
+var URL_BAD_FORMAT = 1, URL_UNPARSEABLE = 2;
+function canParseURL(input2) {
+  try {
+    return typeof URL < "u" && typeof URL.canParse == "function" ? URL.canParse(input2) : (new URL(input2), !0);
+  } catch {
+    return !1;
+  }
+}
+function validateURL(trimmed, def) {
+  return !("normalize" in def) && !("hostname" in def) && !("protocol" in def) ? canParseURL(trimmed) || URL_UNPARSEABLE : parseURLObject(trimmed, def);
+}
+function parseURLObject(trimmed, def) {
+  if (!def.normalize && def.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed))
+    return URL_BAD_FORMAT;
+  try {
+    if (typeof URL < "u") {
+      let URLStatic = URL;
+      if (typeof URLStatic.parse == "function")
+        return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
+    }
+    return new URL(trimmed);
+  } catch {
+    return URL_UNPARSEABLE;
+  }
+}
+var asciiTabOrNewline = /[\t\n\r]/g;
+function stripTabAndNewline(value) {
+  return value.replace(asciiTabOrNewline, "");
+}
+function urlHostnameOk(url2, hostname) {
+  return hostname.lastIndex = 0, hostname.test(url2.hostname);
+}
+function urlProtocolOk(url2, protocol) {
+  return protocol.lastIndex = 0, protocol.test(url2.protocol.endsWith(":") ? url2.protocol.slice(0, -1) : url2.protocol);
+}
+var $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
+  $ZodStringFormat.init(inst, def), inst._zod.check = (payload) => {
+    try {
+      let trimmed = payload.value.trim(), url2 = validateURL(trimmed, def);
+      if (url2 === URL_BAD_FORMAT) {
+        payload.issues.push({
+          code: "invalid_format",
+          format: "url",
+          note: "Invalid URL format",
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+        return;
+      }
+      if (url2 === URL_UNPARSEABLE) {
+        payload.issues.push({
+          code: "invalid_format",
+          format: "url",
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+        return;
+      }
+      if (url2 === !0) {
+        payload.value = stripTabAndNewline(trimmed);
+        return;
+      }
+      def.hostname && !urlHostnameOk(url2, def.hostname) && payload.issues.push({
+        code: "invalid_format",
+        format: "url",
+        note: "Invalid hostname",
+        pattern: def.hostname.source,
+        input: payload.value,
+        inst,
+        continue: !def.abort
+      }), def.protocol && !urlProtocolOk(url2, def.protocol) && payload.issues.push({
+        code: "invalid_format",
+        format: "url",
+        note: "Invalid protocol",
+        pattern: def.protocol.source,
+        input: payload.value,
+        inst,
+        continue: !def.abort
+      }), payload.value = def.normalize ? url2.href : stripTabAndNewline(trimmed);
+      return;
+    } catch {
+      payload.issues.push({
+        code: "invalid_format",
+        format: "url",
+        input: payload.value,
+        inst,
+        continue: !def.abort
+      });
+    }
+  };
+});
+var $ZodISODateTime = /* @__PURE__ */ $constructor("$ZodISODateTime", (inst, def) => {
+  def.pattern ?? (def.pattern = datetime(def)), $ZodStringFormat.init(inst, def);
+}), $ZodISODate = /* @__PURE__ */ $constructor("$ZodISODate", (inst, def) => {
+  def.pattern ?? (def.pattern = date), $ZodStringFormat.init(inst, def);
+}), $ZodISOTime = /* @__PURE__ */ $constructor("$ZodISOTime", (inst, def) => {
+  def.pattern ?? (def.pattern = time(def)), $ZodStringFormat.init(inst, def);
+}), $ZodISODuration = /* @__PURE__ */ $constructor("$ZodISODuration", (inst, def) => {
+  def.pattern ?? (def.pattern = duration), $ZodStringFormat.init(inst, def);
+});
+var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
+  $ZodType.init(inst, def), inst._zod.pattern = number, inst._zod.parse = (payload, _ctx) => {
+    if (def.coerce)
+      try {
+        payload.value = Number(payload.value);
+      } catch {
+      }
+    let input2 = payload.value;
+    if (typeof input2 == "number" && !Number.isNaN(input2) && Number.isFinite(input2))
+      return payload;
+    let received = typeof input2 == "number" ? Number.isNaN(input2) ? "NaN" : Number.isFinite(input2) ? void 0 : String(input2) : void 0;
+    return payload.issues.push({
+      expected: "number",
+      code: "invalid_type",
+      input: input2,
+      inst,
+      ...received ? { received } : {}
+    }), payload;
+  };
+}), $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
+  $ZodCheckNumberFormat.init(inst, def), $ZodNumber.init(inst, def);
+}), $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
+  $ZodType.init(inst, def), inst._zod.pattern = boolean, inst._zod.parse = (payload, _ctx) => {
+    if (def.coerce)
+      try {
+        payload.value = !!payload.value;
+      } catch {
+      }
+    let input2 = payload.value;
+    return typeof input2 == "boolean" || payload.issues.push({
+      expected: "boolean",
+      code: "invalid_type",
+      input: input2,
+      inst
+    }), payload;
+  };
+});
+var $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
+  $ZodType.init(inst, def), inst._zod.parse = (payload) => payload;
+}), $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
+  $ZodType.init(inst, def), inst._zod.parse = (payload, _ctx) => (payload.issues.push({
+    expected: "never",
+    code: "invalid_type",
+    input: payload.value,
+    inst
+  }), payload);
+});
+function capSize(inst, size2) {
+  let caps = sizeCaps(inst._zod.def.checks);
+  if (!caps.length)
+    return;
+  let cap = Math.min(...caps.map((c) => c[0])), parse5 = inst._zod.parse;
+  inst._zod.parse = (payload, ctx) => {
+    let n = size2(payload.value);
+    if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
+      for (let [max, ch] of sizeCaps(inst._zod.def.checks))
+        if (n > max && ch._zod.def.when(payload)) {
+          let start = payload.issues.length;
+          return ch._zod.check(payload), payload.issues[start].continue = !1, attachSchema(payload.issues, start, inst), payload;
+        }
+    }
+    return parse5(payload, ctx);
+  };
+}
+var arraySize = (input2) => Array.isArray(input2) ? input2.length : -1;
+function handleArrayResult(result, final, index) {
+  result.issues.length && final.issues.push(...prefixIssues(index, result.issues)), final.value[index] = result.value;
+}
+var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
+  $ZodType.init(inst, def);
+  let memo = globalConfig.memoizer;
+  memo?.attach(inst), inst._zod.parse = (payload, ctx) => {
+    let input2 = payload.value;
+    if (!Array.isArray(input2))
+      return payload.issues.push({
+        expected: "array",
+        code: "invalid_type",
+        input: input2,
+        inst
+      }), payload;
+    payload.value = memo ? memo.alloc(inst, payload, Array(input2.length), ctx) : Array(input2.length);
+    let proms = [], abortEarly = ctx?.abortEarly;
+    for (let i = 0; i < input2.length; i++) {
+      let item = input2[i], result = def.element._zod.run({
+        value: item,
+        issues: []
+      }, ctx);
+      if (result instanceof Promise)
+        proms.push(result.then((result2) => handleArrayResult(result2, payload, i)));
+      else if (handleArrayResult(result, payload, i), abortEarly && result.issues.length !== 0 && aborted(result))
+        break;
+    }
+    return proms.length ? Promise.all(proms).then(() => payload) : payload;
+  }, capSize(inst, arraySize);
+});
+function handlePropertyResult(result, final, key2, input2, optin, optout) {
+  let isPresent = key2 in input2, isOptionalOut = optout === "optional";
+  if (!(!isPresent && isOptionalOut && optin === "optional")) {
+    if (result.issues.length) {
+      if (optin !== void 0 && isOptionalOut && !isPresent)
+        return;
+      final.issues.push(...prefixIssues(key2, result.issues));
+    }
+    if (!isPresent && optin === void 0) {
+      result.issues.length || final.issues.push({
+        code: "invalid_type",
+        expected: "nonoptional",
+        input: void 0,
+        path: [key2]
+      });
+      return;
+    }
+    result.value === void 0 ? (isPresent || optin === "defaulted" && !isOptionalOut) && (final.value[key2] = void 0) : final.value[key2] = result.value;
+  }
+}
+var NO_SYMBOL_KEYS = [];
+function normalizeDef(def) {
+  let keys = Object.keys(def.shape), ownSymbols = Object.getOwnPropertySymbols(def.shape), symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS, allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
+  for (let k of allKeys)
+    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType"))
+      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
+  let okeys = optionalKeys(def.shape);
+  return {
+    ...def,
+    allKeys,
+    symbolKeys,
+    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
+    keySet: new Set(keys),
+    numKeys: keys.length,
+    optionalKeys: new Set(okeys)
+  };
+}
+function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
+  let unrecognized = [], keySet = def.keySet, _catchall = def.catchall._zod, t = _catchall.def.type, optin = _catchall.optin, optout = _catchall.optout, seen = 0;
+  for (let key2 in input2) {
+    if (abortEarly && payload.issues.length !== seen) {
+      if (aborted(payload, seen))
+        break;
+      seen = payload.issues.length;
+    }
+    if (keySet.has(key2))
+      continue;
+    if (key2 === "__proto__") {
+      t === "never" && unrecognized.push(key2);
+      continue;
+    }
+    if (t === "never") {
+      unrecognized.push(key2);
+      continue;
+    }
+    let r = _catchall.run({ value: input2[key2], issues: [] }, ctx);
+    r instanceof Promise ? proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout))) : handlePropertyResult(r, payload, key2, input2, optin, optout);
+  }
+  return unrecognized.length && payload.issues.push({
+    code: "unrecognized_keys",
+    keys: unrecognized,
+    input: input2,
+    inst,
+    // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
+    continue: !0
+  }), proms.length ? Promise.all(proms).then(() => payload) : payload;
+}
+var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
+  $ZodType.init(inst, def);
+  let desc = Object.getOwnPropertyDescriptor(def, "shape"), sh = desc?.get ? desc.get.raw : def.shape ?? {};
+  if (sh) {
+    let get = () => {
+      let newSh = { ...sh };
+      return Object.defineProperty(def, "shape", { value: newSh }), get.raw = newSh, newSh;
+    };
+    get.raw = sh, Object.defineProperty(def, "shape", { get });
+  }
+  let _normalized = cached(() => normalizeDef(def));
+  defineLazyInternal(inst, "propValues", (zod) => {
+    let shape = zod.def.shape, propValues = {};
+    for (let key2 in shape) {
+      let field = shape[key2]._zod;
+      if (field.values) {
+        Object.prototype.hasOwnProperty.call(propValues, key2) || assignProp(propValues, key2, /* @__PURE__ */ new Set());
+        for (let v of field.values)
+          propValues[key2].add(v);
+        field.optin !== void 0 && propValues[key2].add(void 0);
+      }
+    }
+    return propValues;
+  });
+  let isObject3 = isObject, catchall = def.catchall, value, memo = globalConfig.memoizer;
+  memo?.attach(inst), inst._zod.parse = (payload, ctx) => {
+    value ?? (value = _normalized.value);
+    let input2 = payload.value;
+    if (!isObject3(input2))
+      return payload.issues.push({
+        expected: "object",
+        code: "invalid_type",
+        input: input2,
+        inst
+      }), payload;
+    payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+    let proms = [], shape = value.shape, abortEarly = ctx?.abortEarly, seen = payload.issues.length;
+    for (let key2 of value.allKeys) {
+      if (abortEarly && payload.issues.length !== seen) {
+        if (aborted(payload, seen))
+          break;
+        seen = payload.issues.length;
+      }
+      if (key2 === "__proto__")
+        continue;
+      let el = shape[key2], optin = el._zod.optin, optout = el._zod.optout, r = el._zod.run({ value: input2[key2], issues: [] }, ctx);
+      r instanceof Promise ? proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout))) : handlePropertyResult(r, payload, key2, input2, optin, optout);
+    }
+    return catchall ? handleCatchall(proms, input2, payload, ctx, _normalized.value, inst, abortEarly === !0) : proms.length ? Promise.all(proms).then(() => payload) : payload;
+  };
+});
+function handleUnionResults(results, final, inst, ctx) {
+  for (let result of results)
+    if (result.issues.length === 0)
+      return final.value = result.value, final;
+  let nonaborted = results.filter((r) => !aborted(r));
+  return nonaborted.length === 1 ? (final.value = nonaborted[0].value, nonaborted[0]) : (final.issues.push({
+    code: "invalid_union",
+    input: final.value,
+    inst,
+    errors: results.map((result) => result.issues.map((iss) => finalizeIssue(iss, ctx, config())))
+  }), final);
+}
+var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
+  $ZodType.init(inst, def), defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o) => o._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o) => o._zod.optin !== void 0) ? "optional" : void 0), defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o) => o._zod.optout === "optional") ? "optional" : void 0), defineLazyInternal(inst, "values", (zod) => {
+    if (zod.def.options.every((o) => o._zod.values))
+      return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
+  }), defineLazyInternal(inst, "pattern", (zod) => {
+    if (zod.def.options.every((o) => o._zod.pattern)) {
+      let patterns = zod.def.options.map((o) => o._zod.pattern);
+      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
+    }
+  });
+  let first = def.options.length === 1 ? def.options[0]._zod.run : null;
+  inst._zod.parse = (payload, ctx) => {
+    if (first)
+      return first(payload, ctx);
+    let async = !1, results = [];
+    for (let option of def.options) {
+      let result = option._zod.run({
+        value: payload.value,
+        issues: []
+      }, ctx);
+      if (result instanceof Promise)
+        results.push(result), async = !0;
+      else {
+        if (result.issues.length === 0)
+          return result;
+        results.push(result);
+      }
+    }
+    return async ? Promise.all(results).then((results2) => handleUnionResults(results2, payload, inst, ctx)) : handleUnionResults(results, payload, inst, ctx);
+  };
+});
+var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
+  $ZodType.init(inst, def);
+  let memo = globalConfig.memoizer;
+  memo?.attach(inst), inst._zod.parse = (payload, ctx) => {
+    let input2 = payload.value;
+    if (!isPlainObject(input2))
+      return payload.issues.push({
+        expected: "record",
+        code: "invalid_type",
+        input: input2,
+        inst
+      }), payload;
+    let proms = [], values = def.keyType._zod.values;
+    if (values && !def.partial) {
+      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+      let recordKeys = /* @__PURE__ */ new Set();
+      for (let key2 of values)
+        if (typeof key2 == "string" || typeof key2 == "number" || typeof key2 == "symbol") {
+          if (recordKeys.add(typeof key2 == "number" ? key2.toString() : key2), key2 === "__proto__")
+            continue;
+          let keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
+          if (keyResult instanceof Promise)
+            throw new Error("Async schemas not supported in object keys currently");
+          if (keyResult.issues.length) {
+            payload.issues.push({
+              code: "invalid_key",
+              origin: "record",
+              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+              input: key2,
+              path: [key2],
+              inst
+            });
+            continue;
+          }
+          let outKey = keyResult.value;
+          if (outKey === "__proto__")
+            continue;
+          let result = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
+          result instanceof Promise ? proms.push(result.then((result2) => {
+            result2.issues.length && payload.issues.push(...prefixIssues(key2, result2.issues)), payload.value[outKey] = result2.value;
+          })) : (result.issues.length && payload.issues.push(...prefixIssues(key2, result.issues)), payload.value[outKey] = result.value);
+        }
+      let unrecognized;
+      for (let key2 in input2)
+        if (!recordKeys.has(key2))
+          if (def.mode === "loose") {
+            if (key2 === "__proto__")
+              continue;
+            payload.value[key2] = input2[key2];
+          } else
+            unrecognized = unrecognized ?? [], unrecognized.push(key2);
+      unrecognized && unrecognized.length > 0 && payload.issues.push({
+        code: "unrecognized_keys",
+        input: input2,
+        inst,
+        keys: unrecognized,
+        continue: !0
+      });
+    } else {
+      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+      let unrecognized;
+      for (let key2 of Reflect.ownKeys(input2)) {
+        if (key2 === "__proto__" || !Object.prototype.propertyIsEnumerable.call(input2, key2))
+          continue;
+        let keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
+        if (keyResult instanceof Promise)
+          throw new Error("Async schemas not supported in object keys currently");
+        if (typeof key2 == "string" && number.test(key2) && keyResult.issues.length) {
+          let retryResult = def.keyType._zod.run({ value: Number(key2), issues: [] }, ctx);
+          if (retryResult instanceof Promise)
+            throw new Error("Async schemas not supported in object keys currently");
+          retryResult.issues.length === 0 && (keyResult = retryResult);
+        }
+        if (keyResult.issues.length) {
+          def.mode === "loose" ? payload.value[key2] = input2[key2] : values ? (unrecognized = unrecognized ?? [], unrecognized.push(key2)) : payload.issues.push({
+            code: "invalid_key",
+            origin: "record",
+            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+            input: key2,
+            path: [key2],
+            inst
+          });
+          continue;
+        }
+        let outKey = keyResult.value;
+        if (outKey === "__proto__")
+          continue;
+        let result = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
+        result instanceof Promise ? proms.push(result.then((result2) => {
+          result2.issues.length && payload.issues.push(...prefixIssues(key2, result2.issues)), payload.value[outKey] = result2.value;
+        })) : (result.issues.length && payload.issues.push(...prefixIssues(key2, result.issues)), payload.value[outKey] = result.value);
+      }
+      unrecognized && unrecognized.length > 0 && payload.issues.push({
+        code: "unrecognized_keys",
+        input: input2,
+        inst,
+        keys: unrecognized,
+        continue: !0
+      });
+    }
+    return proms.length ? Promise.all(proms).then(() => payload) : payload;
+  };
+});
+var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
+  $ZodType.init(inst, def);
+  let values = getEnumValues(def.entries), valuesSet = new Set(values);
+  inst._zod.values = valuesSet, defineLazyInternal(inst, "pattern", (zod) => {
+    let patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
+    return new RegExp(patternValues.length ? `^(${patternValues.map((o) => escapeRegex(o.toString())).join("|")})$` : "^[^\\s\\S]$");
+  }), inst._zod.parse = (payload, _ctx) => {
+    let input2 = payload.value;
+    return valuesSet.has(input2) || payload.issues.push({
+      code: "invalid_value",
+      values,
+      input: input2,
+      inst
+    }), payload;
+  };
+}), $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
+  $ZodType.init(inst, def);
+  let values = new Set(def.values);
+  inst._zod.values = values, defineLazyInternal(inst, "pattern", (zod) => {
+    let vals = zod.def.values;
+    return new RegExp(vals.length ? `^(${vals.map((o) => typeof o == "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o)).join("|")})$` : "^[^\\s\\S]$");
+  }), inst._zod.parse = (payload, _ctx) => {
+    let input2 = payload.value;
+    return values.has(input2) || payload.issues.push({
+      code: "invalid_value",
+      values: def.values,
+      input: input2,
+      inst
+    }), payload;
+  };
+});
+var $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def) => {
+  $ZodType.init(inst, def), inst._zod.optin = "optional", globalConfig.memoizer?.guard(inst), inst._zod.parse = (payload, ctx) => {
+    if (ctx.direction === "backward")
+      throw new $ZodEncodeError(inst.constructor.name);
+    let _out = def.transform(payload.value, payload);
+    if (ctx.async)
+      return (_out instanceof Promise ? _out : Promise.resolve(_out)).then((output2) => (payload.value = output2, payload));
+    if (_out instanceof Promise)
+      throw new $ZodAsyncError();
+    return payload.value = _out, payload;
+  };
+});
+function handleOptionalResult(payload, result) {
+  return payload.value = result.issues.length ? void 0 : result.value, payload;
+}
+var $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
+  $ZodType.init(inst, def), defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional"), inst._zod.optout = "optional", defineLazyInternal(inst, "values", (zod) => {
+    let values = zod.def.innerType._zod.values;
+    return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
+  }), defineLazyInternal(inst, "pattern", (zod) => {
+    let pattern = zod.def.innerType._zod.pattern;
+    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
+  }), inst._zod.parse = (payload, ctx) => {
+    if (payload.value === void 0) {
+      if (def.innerType._zod.optin !== "defaulted")
+        return payload;
+      let result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
+      return result instanceof Promise ? result.then((result2) => handleOptionalResult(payload, result2)) : handleOptionalResult(payload, result);
+    }
+    return def.innerType._zod.run(payload, ctx);
+  };
+});
+var $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def) => {
+  $ZodType.init(inst, def), inst._zod.optin = "defaulted", defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values), inst._zod.parse = (payload, ctx) => {
+    if (ctx.direction === "backward")
+      return def.innerType._zod.run(payload, ctx);
+    if (payload.value === void 0)
+      return payload.value = def.defaultValue, payload;
+    let result = def.innerType._zod.run(payload, ctx);
+    return result instanceof Promise ? result.then((result2) => handleDefaultResult(result2, def)) : handleDefaultResult(result, def);
+  };
+});
+function handleDefaultResult(payload, def) {
+  return payload.value === void 0 && (payload.value = def.defaultValue), payload;
+}
+var $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
+  $ZodType.init(inst, def), defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values), defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin), defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout), defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues), inst._zod.parse = (payload, ctx) => {
+    if (ctx.direction === "backward") {
+      let right = def.out._zod.run(payload, ctx);
+      return right instanceof Promise ? right.then((right2) => handlePipeResult(right2, def.in, ctx)) : handlePipeResult(right, def.in, ctx);
+    }
+    let left = def.in._zod.run(payload, ctx);
+    return left instanceof Promise ? left.then((left2) => handlePipeResult(left2, def.out, ctx)) : handlePipeResult(left, def.out, ctx);
+  };
+});
+function handlePipeResult(left, next, ctx) {
+  return left.issues.some((iss) => iss.code !== "unrecognized_keys") ? (left.aborted = !0, left) : next._zod.run({ value: left.value, issues: left.issues }, ctx);
+}
+var $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
+  $ZodCheck.init(inst, def), $ZodType.init(inst, def), inst._zod.parse = (payload, _) => payload, inst._zod.check = (payload) => {
+    let input2 = payload.value, r = def.fn(input2);
+    if (r instanceof Promise)
+      return r.then((r2) => handleRefineResult(r2, payload, input2, inst));
+    handleRefineResult(r, payload, input2, inst);
+  };
+});
+function handleRefineResult(result, payload, input2, inst) {
+  if (!result) {
+    let _iss = {
+      code: "custom",
+      input: input2,
+      inst,
+      // incorporates params.error into issue reporting
+      path: [...inst._zod.def.path ?? []],
+      // incorporates params.error into issue reporting
+      continue: !inst._zod.def.abort
+      // params: inst._zod.def.params,
+    };
+    inst._zod.def.params && (_iss.params = inst._zod.def.params), payload.issues.push(issue(_iss));
+  }
+}
+
+// node_modules/zod/v4/locales/en.js
+var error = () => {
+  let Sizable = {
+    string: { unit: "characters", verb: "to have" },
+    file: { unit: "bytes", verb: "to have" },
+    array: { unit: "items", verb: "to have" },
+    set: { unit: "items", verb: "to have" },
+    map: { unit: "entries", verb: "to have" }
+  };
+  function getSizing(origin) {
+    return Sizable[origin] ?? null;
+  }
+  let FormatDictionary = {
+    regex: "input",
+    email: "email address",
+    url: "URL",
+    emoji: "emoji",
+    uuid: "UUID",
+    uuidv4: "UUIDv4",
+    uuidv6: "UUIDv6",
+    nanoid: "nanoid",
+    guid: "GUID",
+    cuid: "cuid",
+    cuid2: "cuid2",
+    ulid: "ULID",
+    xid: "XID",
+    ksuid: "KSUID",
+    datetime: "ISO datetime",
+    date: "ISO date",
+    time: "ISO time",
+    duration: "ISO duration",
+    ipv4: "IPv4 address",
+    ipv6: "IPv6 address",
+    mac: "MAC address",
+    cidrv4: "IPv4 range",
+    cidrv6: "IPv6 range",
+    base64: "base64-encoded string",
+    base64url: "base64url-encoded string",
+    json_string: "JSON string",
+    e164: "E.164 number",
+    currency_code: "currency code",
+    credit_card: "credit card number",
+    iban: "IBAN",
+    jwt: "JWT",
+    template_literal: "input"
+  }, TypeDictionary = {
+    // Compatibility: "nan" -> "NaN" for display
+    nan: "NaN"
+    // All other type names omitted - they fall back to raw values via ?? operator
+  };
+  function getTypeName(type, input2) {
+    return type === "number" && typeof input2 == "number" && !Number.isFinite(input2) ? String(input2) : TypeDictionary[type] ?? type;
+  }
+  return (issue2) => {
+    switch (issue2.code) {
+      case "invalid_type": {
+        let expected2 = getTypeName(issue2.expected), receivedType = parsedType(issue2.input), received = getTypeName(receivedType, issue2.input);
+        return `Invalid input: expected ${expected2}, received ${received}`;
+      }
+      case "invalid_value":
+        return issue2.values.length === 1 ? `Invalid input: expected ${stringifyPrimitive(issue2.values[0])}` : `Invalid option: expected one of ${joinValues(issue2.values, "|")}`;
+      case "too_big": {
+        let adj = issue2.exact ? "exactly " : issue2.inclusive ? "<=" : "<", sizing = getSizing(issue2.origin);
+        return sizing ? `Too big: expected ${issue2.origin ?? "value"} to have ${adj}${issue2.maximum.toString()} ${sizing.unit ?? "elements"}` : `Too big: expected ${issue2.origin ?? "value"} to be ${adj}${issue2.maximum.toString()}`;
+      }
+      case "too_small": {
+        let adj = issue2.exact ? "exactly " : issue2.inclusive ? ">=" : ">", sizing = getSizing(issue2.origin);
+        return sizing ? `Too small: expected ${issue2.origin} to have ${adj}${issue2.minimum.toString()} ${sizing.unit}` : `Too small: expected ${issue2.origin} to be ${adj}${issue2.minimum.toString()}`;
+      }
+      case "invalid_format": {
+        let _issue = issue2;
+        return _issue.format === "starts_with" ? `Invalid string: must start with "${_issue.prefix}"` : _issue.format === "ends_with" ? `Invalid string: must end with "${_issue.suffix}"` : _issue.format === "includes" ? `Invalid string: must include "${_issue.includes}"` : _issue.format === "regex" ? `Invalid string: must match pattern ${_issue.pattern}` : `Invalid ${FormatDictionary[_issue.format] ?? issue2.format}`;
+      }
+      case "not_multiple_of":
+        return `Invalid number: must be a multiple of ${issue2.divisor}`;
+      case "unrecognized_keys":
+        return `Unrecognized key${issue2.keys.length > 1 ? "s" : ""}: ${joinValues(issue2.keys, ", ")}`;
+      case "invalid_key":
+        return `Invalid key in ${issue2.origin}`;
+      case "invalid_union":
+        return issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0 ? `Invalid discriminator value. Expected ${issue2.options.map((o) => `'${o}'`).join(" | ")}` : issue2.inclusive === !1 ? "Invalid input: more than one option matched" : "Invalid input";
+      case "invalid_element":
+        return `Invalid value in ${issue2.origin}`;
+      default:
+        return "Invalid input";
+    }
+  };
+};
+function en_default() {
+  return {
+    localeError: error()
+  };
+}
+
+// node_modules/zod/v4/core/api.js
+function snapshotChecks(def) {
+  return def.checks && (def.checks = [...def.checks]), def;
+}
+// @__NO_SIDE_EFFECTS__
+function _string(Class, params) {
+  return new Class(snapshotChecks({ type: "string", ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _url(Class, params) {
+  return new Class({
+    type: "string",
+    format: "url",
+    check: "string_format",
+    abort: !1,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDateTime(Class, params) {
+  return new Class({
+    type: "string",
+    format: "datetime",
+    check: "string_format",
+    offset: !1,
+    local: !1,
+    precision: null,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDate(Class, params) {
+  return new Class({
+    type: "string",
+    format: "date",
+    check: "string_format",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoTime(Class, params) {
+  return new Class({
+    type: "string",
+    format: "time",
+    check: "string_format",
+    precision: null,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDuration(Class, params) {
+  return new Class({
+    type: "string",
+    format: "duration",
+    check: "string_format",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _number(Class, params) {
+  return new Class(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _int(Class, params) {
+  return new Class({
+    type: "number",
+    check: "number_format",
+    abort: !1,
+    format: "safeint",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _boolean(Class, params) {
+  return new Class({
+    type: "boolean",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _unknown(Class) {
+  return new Class({
+    type: "unknown"
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _never(Class, params) {
+  return new Class({
+    type: "never",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lte(value, params) {
+  return new $ZodCheckLessThan({
+    check: "less_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: !0
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _gt(value, params) {
+  return new $ZodCheckGreaterThan({
+    check: "greater_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: !1
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _gte(value, params) {
+  return new $ZodCheckGreaterThan({
+    check: "greater_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: !0
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _positive(params) {
+  return /* @__PURE__ */ _gt(0, params);
+}
+// @__NO_SIDE_EFFECTS__
+function _nonnegative(params) {
+  return /* @__PURE__ */ _gte(0, params);
+}
+// @__NO_SIDE_EFFECTS__
+function _maxLength(maximum, params) {
+  return new $ZodCheckMaxLength({
+    check: "max_length",
+    ...normalizeParams(params),
+    maximum
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _minLength(minimum, params) {
+  return new $ZodCheckMinLength({
+    check: "min_length",
+    ...normalizeParams(params),
+    minimum
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _regex(pattern, params) {
+  return new $ZodCheckRegex({
+    check: "string_format",
+    format: "regex",
+    ...normalizeParams(params),
+    pattern
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _startsWith(prefix, params) {
+  return new $ZodCheckStartsWith({
+    check: "string_format",
+    format: "starts_with",
+    ...normalizeParams(params),
+    prefix
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _refine(Class, fn, _params) {
+  return new Class({
+    type: "custom",
+    check: "custom",
+    fn,
+    ...normalizeParams(_params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _superRefine(fn, params) {
+  let ch = /* @__PURE__ */ _check((payload) => (payload.addIssue = (issue2) => {
+    if (typeof issue2 == "string")
+      payload.issues.push(issue(issue2, payload.value, ch._zod.def));
+    else {
+      let _issue = issue2;
+      _issue.fatal && (_issue.continue = !1), _issue.code ?? (_issue.code = "custom"), "input" in _issue || (_issue.input = payload.value), _issue.inst ?? (_issue.inst = ch), _issue.continue ?? (_issue.continue = !ch._zod.def.abort), payload.issues.push(issue(_issue));
+    }
+  }, fn(payload.value, payload)), params);
+  return ch;
+}
+// @__NO_SIDE_EFFECTS__
+function _check(fn, params) {
+  let ch = new $ZodCheck({
+    check: "custom",
+    ...normalizeParams(params)
+  });
+  return ch._zod.check = fn, ch;
+}
+
+// node_modules/zod/v4/mini/schemas.js
+var ZodMiniType = /* @__PURE__ */ $constructor("ZodMiniType", (inst, def) => {
+  if (!inst._zod)
+    throw new Error("Uninitialized schema in ZodMiniType.");
+  $ZodType.init(inst, def), inst.def = def, inst.type = def.type;
+}, {
+  // `with` is an alias for `check`: the same function object, not a wrapper.
+  get with() {
+    return this.check;
+  },
+  set with(value) {
+    own(this, "with", value);
+  },
+  parse(data, params) {
+    return parse(this, data, params, { callee: this.parse });
+  },
+  parseAsync(data, params) {
+    return parseAsync(this, data, params, { callee: this.parseAsync });
+  },
+  safeParse(data, params) {
+    return safeParse(this, data, params);
+  },
+  safeParseAsync(data, params) {
+    return safeParseAsync(this, data, params);
+  },
+  check(...checks) {
+    let def = this.def;
+    return this.clone({
+      ...def,
+      checks: [
+        ...def.checks ?? [],
+        ...checks.map((ch) => typeof ch == "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
+      ]
+    }, { parent: !0 });
+  },
+  clone(_def, params) {
+    return clone(this, _def, params);
+  },
+  brand() {
+    return this;
+  },
+  register(reg, meta3) {
+    return reg.add(this, meta3), this;
+  },
+  apply(fn, ...args) {
+    return args.length === 0 ? fn(this) : fn(this, ...args);
+  }
+}), ZodMiniString = /* @__PURE__ */ $constructor("ZodMiniString", (inst, def) => {
+  $ZodString.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function string2(params) {
+  return _string(ZodMiniString, params);
+}
+var ZodMiniStringFormat = /* @__PURE__ */ $constructor("ZodMiniStringFormat", (inst, def) => {
+  $ZodStringFormat.init(inst, def), ZodMiniString.init(inst, def);
+});
+var ZodMiniURL = /* @__PURE__ */ $constructor("ZodMiniURL", (inst, def) => {
+  $ZodURL.init(inst, def), ZodMiniStringFormat.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function url(params) {
+  return _url(ZodMiniURL, params);
+}
+var ZodMiniNumber = /* @__PURE__ */ $constructor("ZodMiniNumber", (inst, def) => {
+  $ZodNumber.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function number2(params) {
+  return _number(ZodMiniNumber, params);
+}
+var ZodMiniNumberFormat = /* @__PURE__ */ $constructor("ZodMiniNumberFormat", (inst, def) => {
+  $ZodNumberFormat.init(inst, def), ZodMiniNumber.init(inst, def);
+});
+function int(params) {
+  return _int(ZodMiniNumberFormat, params);
+}
+var ZodMiniBoolean = /* @__PURE__ */ $constructor("ZodMiniBoolean", (inst, def) => {
+  $ZodBoolean.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function boolean2(params) {
+  return _boolean(ZodMiniBoolean, params);
+}
+var ZodMiniUnknown = /* @__PURE__ */ $constructor("ZodMiniUnknown", (inst, def) => {
+  $ZodUnknown.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function unknown() {
+  return _unknown(ZodMiniUnknown);
+}
+var ZodMiniNever = /* @__PURE__ */ $constructor("ZodMiniNever", (inst, def) => {
+  $ZodNever.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function never(params) {
+  return _never(ZodMiniNever, params);
+}
+var ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
+  $ZodArray.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function array(element, params) {
+  return new ZodMiniArray({
+    type: "array",
+    element,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
+  $ZodObject.init(inst, def), ZodMiniType.init(inst, def), installLazyProp(inst, "shape", (self) => self._zod.def.shape, !1);
+});
+// @__NO_SIDE_EFFECTS__
+function object(shape, params) {
+  let def = {
+    type: "object",
+    shape: shape ?? {},
+    ...normalizeParams(params)
+  };
+  return new ZodMiniObject(def);
+}
+// @__NO_SIDE_EFFECTS__
+function strictObject(shape, params) {
+  return new ZodMiniObject({
+    type: "object",
+    shape,
+    catchall: /* @__PURE__ */ never(),
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniUnion = /* @__PURE__ */ $constructor("ZodMiniUnion", (inst, def) => {
+  $ZodUnion.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function union(options, params) {
+  return new ZodMiniUnion({
+    type: "union",
+    options,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniRecord = /* @__PURE__ */ $constructor("ZodMiniRecord", (inst, def) => {
+  $ZodRecord.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function record(keyType, valueType, params) {
+  return !valueType || !valueType._zod ? new ZodMiniRecord({
+    type: "record",
+    keyType: /* @__PURE__ */ string2(),
+    valueType: keyType,
+    ...normalizeParams(valueType)
+  }) : new ZodMiniRecord({
+    type: "record",
+    keyType,
+    valueType,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniEnum = /* @__PURE__ */ $constructor("ZodMiniEnum", (inst, def) => {
+  $ZodEnum.init(inst, def), ZodMiniType.init(inst, def), inst.options = [...inst._zod.values];
+});
+// @__NO_SIDE_EFFECTS__
+function _enum(values, params) {
+  let entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  return new ZodMiniEnum({
+    type: "enum",
+    entries,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniLiteral = /* @__PURE__ */ $constructor("ZodMiniLiteral", (inst, def) => {
+  $ZodLiteral.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function literal(value, params) {
+  return new ZodMiniLiteral({
+    type: "literal",
+    values: Array.isArray(value) ? value : [value],
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniTransform = /* @__PURE__ */ $constructor("ZodMiniTransform", (inst, def) => {
+  $ZodTransform.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function transform(fn) {
+  return new ZodMiniTransform({
+    type: "transform",
+    transform: fn
+  });
+}
+var ZodMiniOptional = /* @__PURE__ */ $constructor("ZodMiniOptional", (inst, def) => {
+  $ZodOptional.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function optional(innerType) {
+  return new ZodMiniOptional({
+    type: "optional",
+    innerType
+  });
+}
+var ZodMiniDefault = /* @__PURE__ */ $constructor("ZodMiniDefault", (inst, def) => {
+  $ZodDefault.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function _default(innerType, defaultValue) {
+  return new ZodMiniDefault({
+    type: "default",
+    innerType,
+    get defaultValue() {
+      return typeof defaultValue == "function" ? defaultValue() : shallowClone(defaultValue);
+    }
+  });
+}
+var ZodMiniPipe = /* @__PURE__ */ $constructor("ZodMiniPipe", (inst, def) => {
+  $ZodPipe.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function pipe(in_, out) {
+  return new ZodMiniPipe({
+    type: "pipe",
+    in: in_,
+    out
+  });
+}
+var ZodMiniCustom = /* @__PURE__ */ $constructor("ZodMiniCustom", (inst, def) => {
+  $ZodCustom.init(inst, def), ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function refine(fn, _params = {}) {
+  return _refine(ZodMiniCustom, fn, _params);
+}
+// @__NO_SIDE_EFFECTS__
+function superRefine(fn, params) {
+  return _superRefine(fn, params);
+}
+
+// node_modules/zod/v4/mini/iso.js
+var iso_exports = {};
+__export(iso_exports, {
+  ZodMiniISODate: () => ZodMiniISODate,
+  ZodMiniISODateTime: () => ZodMiniISODateTime,
+  ZodMiniISODuration: () => ZodMiniISODuration,
+  ZodMiniISOTime: () => ZodMiniISOTime,
+  date: () => date2,
+  datetime: () => datetime2,
+  duration: () => duration2,
+  time: () => time2
+});
+var ZodMiniISODateTime = /* @__PURE__ */ $constructor("ZodMiniISODateTime", (inst, def) => {
+  $ZodISODateTime.init(inst, def), ZodMiniStringFormat.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function datetime2(params) {
+  return _isoDateTime(ZodMiniISODateTime, params);
+}
+var ZodMiniISODate = /* @__PURE__ */ $constructor("ZodMiniISODate", (inst, def) => {
+  $ZodISODate.init(inst, def), ZodMiniStringFormat.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function date2(params) {
+  return _isoDate(ZodMiniISODate, params);
+}
+var ZodMiniISOTime = /* @__PURE__ */ $constructor("ZodMiniISOTime", (inst, def) => {
+  $ZodISOTime.init(inst, def), ZodMiniStringFormat.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function time2(params) {
+  return _isoTime(ZodMiniISOTime, params);
+}
+var ZodMiniISODuration = /* @__PURE__ */ $constructor("ZodMiniISODuration", (inst, def) => {
+  $ZodISODuration.init(inst, def), ZodMiniStringFormat.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function duration2(params) {
+  return _isoDuration(ZodMiniISODuration, params);
+}
+
+// receiver/zod.ts
+config(en_default());
+
+// receiver/config/schema.ts
+var expected = (example, v) => `expected ${example}, got ${JSON.stringify(v)}`;
+function fail(ctx, message2) {
+  return ctx.issues.push({ code: "custom", message: message2, input: ctx.value }), NEVER;
+}
+var unit = (parse5, example) => pipe(
+  union([string2(), number2()], { error: (issue2) => expected(example, issue2.input) }),
+  transform((v, ctx) => parse5(v) ?? fail(ctx, expected(example, v)))
+), duration3 = unit(parseDuration, 'a duration like "30s" or "500ms" (at most 24 days)'), size = unit(parseSize, 'a size like "2GiB" or "500MB"'), ADDRESS = 'host:port like "127.0.0.1:8080"', address = (defaultHost) => unit((v) => parseAddress(v, defaultHost), ADDRESS), durationAtLeast = (min) => duration3.check(
+  refine((ms) => ms >= min, {
+    error: (issue2) => `must be at least ${formatDuration(min)}, got ${formatDuration(issue2.input)}`
+  })
+), count = (min, max) => pipe(
+  transform((v) => typeof v == "string" && /^\d+$/.test(v.trim()) ? Number(v) : v),
+  number2({ error: `expected a whole number from ${min} to ${max}` }).check(int(), _gte(min), _lte(max))
+), APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, key = strictObject({
+  id: string2().check(_regex(/^[A-Za-z0-9._-]{1,64}$/, "expected letters, digits, . _ - (1 to 64)")),
+  secret: optional(string2()),
+  publicKey: optional(string2())
+}).check(
+  superRefine((k, ctx) => {
+    k.secret === void 0 == (k.publicKey === void 0) ? ctx.addIssue({ code: "custom", message: "give exactly one of secret or publicKey" }) : k.secret !== void 0 && Buffer.byteLength(k.secret) < 32 && ctx.addIssue({
+      code: "custom",
+      path: ["secret"],
+      message: `an HS256 secret needs at least 32 bytes, this one has ${Buffer.byteLength(k.secret)} (make one with: hotswap-receiver keygen)`
+    });
+  })
+), ids = array(pipe(union([string2(), number2()]), transform(String))).check(_minLength(1)), globs = array(string2().check(_minLength(1))).check(_minLength(1)), githubPolicy = {
+  repositoryIds: optional(ids),
+  repositoryOwnerIds: optional(ids),
+  repositories: optional(globs),
+  refs: optional(globs),
+  environments: optional(globs),
+  events: optional(globs),
+  jobWorkflowRefs: optional(globs),
+  runnerEnvironments: optional(globs)
+}, LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/.*)?$/, github = strictObject({
+  issuer: _default(
+    pipe(
+      string2().check(
+        refine((u) => /^https:\/\/[^/]+(\/.*)?$/.test(u) || LOOPBACK.test(u), {
+          message: "expected an https URL (http only on loopback)"
+        })
+      ),
+      transform((u) => u.replace(/\/$/, ""))
+    ),
+    "https://token.actions.githubusercontent.com"
+  ),
+  ...githubPolicy
+}).check(
+  refine((p) => p.repositoryIds || p.repositoryOwnerIds || p.repositories, {
+    message: "name the repositories that may deploy: repositoryIds (best), repositoryOwnerIds or repositories; without one, every GitHub repository could"
+  })
+), legacy = strictObject({
+  users: array(
+    strictObject({
+      name: string2().check(_minLength(1)),
+      passwordHash: string2().check(
+        _regex(/^scrypt\$/, "expected a hash printed by: hotswap-receiver hash-password")
+      )
+    })
+  ).check(_minLength(1))
+}), gateMode = _default(
+  pipe(
+    unknown(),
+    transform(
+      (mode, ctx) => mode === "proxy" ? mode : fail(
+        ctx,
+        mode === "socket" ? "socket is not built yet; only proxy works for now" : expected('"proxy"', mode)
+      )
+    )
+  ),
+  "proxy"
+), gateObject = strictObject(
+  {
+    listen: address("0.0.0.0"),
+    mode: gateMode,
+    /** The whole request head must arrive within this. */
+    headersTimeout: _default(durationAtLeast(100), 2e4),
+    /** Longest pause in a request body. */
+    bodyIdleTimeout: _default(durationAtLeast(100), 3e4),
+    /** Bytes per second a body must keep up over each bodyIdleTimeout; 0 = off. */
+    bodyMinRate: _default(size, 1024),
+    /** A server owing a first byte this long leaves rotation until its health check answers. */
+    stallTimeout: _default(durationAtLeast(100), 2e3)
+  },
+  { error: (issue2) => expected(`${ADDRESS} or {listen, mode, …}`, issue2.input) }
+), gate = pipe(
+  pipe(
+    transform((v, ctx) => typeof v != "string" && typeof v != "number" ? v : parseAddress(v, "0.0.0.0") ? { listen: v } : fail(ctx, expected(ADDRESS, v))),
+    gateObject
+  ),
+  transform(({ listen, mode, ...g }) => ({
+    host: listen.host,
+    port: listen.port,
+    mode,
+    headersTimeoutMs: g.headersTimeout,
+    bodyIdleTimeoutMs: g.bodyIdleTimeout,
+    bodyMinRate: g.bodyMinRate,
+    stallTimeoutMs: g.stallTimeout
+  }))
+), proxy = pipe(
+  unknown(),
+  transform(
+    (v, ctx) => typeof v == "string" && parseCidr(v) ? v.trim() : fail(ctx, expected("an IP address or CIDR like 10.0.0.0/8", v))
+  )
+), text = () => string2().check(_minLength(1)), app = strictObject({
+  /** Web Connection's web.config or wc.ini to read ExeFile and UpdateFile from. */
+  from: optional(text()),
+  exeFile: optional(text()),
+  updateFile: optional(text()),
+  /** The seed's own links (UploadExe.wc, UpdateExe.wc, …) with Basic auth. */
+  legacy: optional(legacy),
+  args: _default(array(string2()), []),
+  env: _default(
+    record(string2(), pipe(union([string2(), number2()]), transform(String))),
+    {}
+  ),
+  instances: _default(count(1, 64), 1),
+  gate,
+  /**
+   * hold: stop the servers, swap, start them while requests wait at the gate.
+   * overlap: start the new servers beside the old ones and switch when they are healthy.
+   */
+  strategy: _default(_enum(["hold", "overlap"]), "hold"),
+  health: _default(
+    strictObject({
+      path: optional(string2().check(_startsWith("/", "expected a path starting with /"))),
+      timeout: _default(duration3, 3e4),
+      settle: _default(duration3, 0)
+    }),
+    { timeout: 3e4, settle: 0 }
+  ),
+  // hold.timeout must outlast drainTimeout + health.timeout (check-config.ts).
+  drainTimeout: _default(duration3, 1e4),
+  stopTimeout: _default(duration3, 1e4),
+  hold: _default(
+    strictObject({
+      timeout: _default(duration3, 6e4),
+      maxRequests: _default(count(0, 1e6), 1e3)
+    }),
+    { timeout: 6e4, maxRequests: 1e3 }
+  ),
+  keepReleases: _default(count(1, 100), 5),
+  versionCommand: optional(array(string2()).check(_minLength(1))),
+  maxUploadSize: _default(size, 2 * 1024 ** 3),
+  auth: optional(
+    strictObject({
+      keys: optional(array(string2()).check(_minLength(1))),
+      github: optional(strictObject(githubPolicy))
+    })
+  )
+}), admin = strictObject({
+  passwordHash: string2().check(
+    _regex(
+      /^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/,
+      "expected a hash printed by: hotswap-receiver hash-password"
+    )
+  ),
+  sessionTtl: _default(duration3, 12 * 36e5)
+}), configSchema = strictObject({
+  listen: _default(address("127.0.0.1"), { host: "127.0.0.1", port: 8787 }),
+  audience: string2().check(url("expected the receiver's public URL, like https://deploy.example.com")),
+  data: _default(string2(), "./.hotswap"),
+  /** Serve the API (and admin page) over HTTPS itself, when nothing terminates TLS in front. */
+  tls: optional(strictObject({ cert: text(), key: text() })),
+  /** GET /metrics in the Prometheus text format, on the API's listener. */
+  metrics: _default(boolean2(), !0),
+  uploadIdleTimeout: _default(duration3, 6e4),
+  uploadMinRate: _default(size, 1024),
+  /** Peers (proxies in front of the gates) whose X-Forwarded-* headers are believed. */
+  trustProxy: _default(
+    array(proxy, { error: "expected a list like [127.0.0.1, 10.0.0.0/8]" }),
+    []
+  ),
+  auth: strictObject({
+    keys: _default(array(key), []),
+    github: optional(github),
+    maxFailuresPerMinute: _default(count(0, 1e6), 30)
+  }),
+  admin: optional(admin),
+  apps: record(
+    string2().check(_regex(APP_NAME, "app names are letters, digits, . _ - (1 to 64)")),
+    app
+  )
+});
+
+// receiver/config/to-config-error.ts
+function toConfigError(file, error2) {
+  let issue2 = error2.issues[0], key2 = issue2.path.map((p, i) => typeof p == "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`).join("");
+  if (issue2.code === "unrecognized_keys") {
+    let names = issue2.keys.join(", ");
+    return new ConfigError(
+      file,
+      key2 ? `${key2}.${issue2.keys[0]}` : issue2.keys[0],
+      `unknown key (${names}); check the spelling against the config reference in the README`
+    );
+  }
+  return issue2.code === "invalid_key" ? new ConfigError(file, key2, issue2.issues[0]?.message ?? issue2.message) : (issue2.code === "invalid_type" || issue2.code === "invalid_union") && issue2.input === void 0 ? new ConfigError(file, key2, "required key is missing") : new ConfigError(file, key2, issue2.message);
+}
+
+// receiver/config/load-config.ts
+function loadConfig(file, env = process.env) {
+  let path = resolve4(file), text5;
+  try {
+    text5 = readFileSync2(path, "utf8");
+  } catch (error2) {
+    let code = error2.code;
+    throw new ConfigError(
+      path,
+      "",
+      code === "ENOENT" ? "no such file (make one with: hotswap-receiver init)" : String(error2)
+    );
+  }
+  let doc;
+  try {
+    doc = (0, import_yaml.parse)(text5, { prettyErrors: !1 });
+  } catch (error2) {
+    throw new ConfigError(path, "", `not valid YAML: ${error2.message.split(`
+`)[0]}`);
+  }
+  if (!doc || typeof doc != "object" || Array.isArray(doc))
+    throw new ConfigError(path, "", "expected a YAML mapping of keys");
+  let parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: !0 });
+  if (!parsed.success) throw toConfigError(path, parsed.error);
+  let config2 = resolvePaths(path, parsed.data);
+  return checkAuth(config2), checkApps(config2), checkTimeouts(config2), config2;
+}
+function resolvePaths(file, raw2) {
+  let at = (p) => resolve4(dirname3(file), p), apps = /* @__PURE__ */ new Map();
+  for (let [name, app2] of Object.entries(raw2.apps)) apps.set(name, resolveApp(name, app2, file));
+  let { uploadIdleTimeout, ...rest } = raw2, keys = raw2.auth.keys.map((k) => k.publicKey ? { ...k, publicKey: at(k.publicKey) } : k);
+  return {
+    ...rest,
+    file,
+    data: at(raw2.data),
+    tls: raw2.tls && { cert: at(raw2.tls.cert), key: at(raw2.tls.key) },
+    uploadIdleTimeoutMs: uploadIdleTimeout,
+    auth: { ...raw2.auth, keys },
+    apps
+  };
+}
+
+// receiver/faults.ts
+var specs = (process.env.HOTSWAP_FAULT ?? "").split(",").map((s) => s.trim()).filter(Boolean), faultsActive = specs.length > 0;
+function faultPoint(point) {
+  specs.includes(`crash@${point}`) && process.kill(process.pid, "SIGKILL");
+}
+function lockedExeFaults(real) {
+  let match2 = specs.map((s) => /^win32-locked@(\d+)$/.exec(s)).find(Boolean);
+  if (!match2) return;
+  let failures = Number(match2[1]);
+  return { platform: "win32", fs: { ...real, rename: async (from, to) => {
+    if (failures-- > 0)
+      throw Object.assign(
+        new Error(`EBUSY: resource busy or locked, rename '${String(from)}' -> '${String(to)}'`),
+        { code: "EBUSY" }
+      );
+    return real.rename(from, to);
+  } } };
 }
 
 // node_modules/hono/dist/http-exception.js
@@ -24934,7 +27425,7 @@ var HonoRequest = class {
   * ```
   */
   json() {
-    return this.#cachedBody("text").then((text4) => JSON.parse(text4));
+    return this.#cachedBody("text").then((text5) => JSON.parse(text5));
   }
   /**
   * `.text()` can parse Request body of type `text/plain`
@@ -25477,7 +27968,7 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
   * })
   * ```
   */
-  text = (text4, arg, headers2) => !this.#preparedHeaders && !this.#status && !arg && !headers2 && !this.finalized ? new Response(text4) : this.#newResponse(text4, arg, setDefaultContentType(TEXT_PLAIN, headers2));
+  text = (text5, arg, headers2) => !this.#preparedHeaders && !this.#status && !arg && !headers2 && !this.finalized ? new Response(text5) : this.#newResponse(text5, arg, setDefaultContentType(TEXT_PLAIN, headers2));
   /**
   * `.json()` can render JSON as `Content-Type:application/json`.
   *
@@ -26216,27 +28707,36 @@ var Hono3 = class extends Hono {
   }
 };
 
-// receiver/log.ts
-function createLog(prefix = "", write = (l) => process.stderr.write(l)) {
-  return (level, message2) => write(
-    `${(/* @__PURE__ */ new Date()).toISOString()} ${level.padEnd(5)} ${prefix ? `[${prefix}] ` : ""}${message2}
-`
-  );
-}
-
 // receiver/http-error.ts
-var HttpError = class extends Error {
-  constructor(status, code, message2, retryAfter) {
-    super(message2);
+var ERROR_STATUSES = [
+  400,
+  401,
+  403,
+  404,
+  405,
+  408,
+  409,
+  411,
+  413,
+  415,
+  429,
+  500,
+  503,
+  507
+], HttpError = class extends Error {
+  constructor(status, code, message2, options = {}) {
+    super(message2, { cause: options.cause });
     this.status = status;
     this.code = code;
-    this.retryAfter = retryAfter;
-    this.name = "HttpError";
+    this.name = "HttpError", this.headers = options.headers ?? {};
   }
   status;
   code;
-  retryAfter;
+  headers;
 };
+function tooManyFailures(code, message2, seconds) {
+  return new HttpError(429, code, message2, { headers: { "retry-after": String(seconds) } });
+}
 function unknownApp(name) {
   let shown = JSON.stringify(name.slice(0, 64));
   return new HttpError(
@@ -26246,20 +28746,41 @@ function unknownApp(name) {
   );
 }
 
-// receiver/admin/admin-error.ts
-var AdminError = class extends HTTPException {
-  constructor(status, code, message2, headers2 = {}) {
-    super(status, { message: message2 });
-    this.code = code;
-    this.headers = headers2;
-    this.name = "AdminError";
-  }
-  code;
-  headers;
-};
+// receiver/http/www-authenticate.ts
+function wwwAuthenticate(challenge) {
+  return challenge.scheme === "Bearer" ? `Bearer realm="hotswap", error="invalid_token", error_description="${challenge.error}"` : `Basic realm="Hotswap ${challenge.app}", charset="UTF-8"`;
+}
+
+// receiver/http/error-response.ts
+function errorResponse(error2, c, surface) {
+  let known2 = asHttpError(error2, c, surface.log), headers2 = { ...known2.headers };
+  known2.status === 401 && surface.challenge && (headers2["www-authenticate"] = wwwAuthenticate(surface.challenge(known2))), c.req.method === "POST" && !(known2.status === 401 && surface.keepAliveOn401) && (headers2.connection = "close");
+  let page = surface.page?.(known2, c);
+  if (page) return c.html(page, known2.status, { ...surface.pageHeaders, ...headers2 });
+  let body = { error: { code: known2.code, message: known2.message } };
+  return c.json(body, known2.status, headers2);
+}
+function asHttpError(error2, c, log) {
+  if (error2 instanceof HttpError) return error2;
+  if (error2 instanceof HTTPException && isErrorStatus(error2.status))
+    return new HttpError(error2.status, `ERR_HTTP_${error2.status}`, error2.message);
+  let text5 = error2 instanceof Error ? error2.stack ?? error2.message : String(error2);
+  return log("error", `internal error on ${c.req.method} ${c.req.path}: ${text5}`), new HttpError(500, "ERR_INTERNAL", "internal error; see the receiver's log", {
+    cause: error2
+  });
+}
+var isErrorStatus = (status) => ERROR_STATUSES.includes(status);
+
+// receiver/log.ts
+function createLog(prefix = "", write = (l) => process.stderr.write(l)) {
+  return (level, message2) => write(
+    `${(/* @__PURE__ */ new Date()).toISOString()} ${level.padEnd(5)} ${prefix ? `[${prefix}] ` : ""}${message2}
+`
+  );
+}
 
 // receiver/admin/admin-env.ts
-var ADMIN_BASE = "/admin", ADMIN_WHO = { actor: "admin", admin: !0 };
+var ADMIN_BASE = "/admin";
 
 // receiver/version.ts
 var VERSION = "0.1.0";
@@ -26764,7 +29285,7 @@ var components_exports = /* @__PURE__ */ __exportAll({
   form: () => form,
   input: () => input,
   link: () => link,
-  meta: () => meta,
+  meta: () => meta2,
   script: () => script,
   style: () => style,
   title: () => title
@@ -26828,7 +29349,7 @@ var components_exports = /* @__PURE__ */ __exportAll({
 }, script = ({ children, ...props }) => {
   let nameSpaceContext2 = getNameSpaceContext();
   return ["src", "async"].some((k) => !props[k]) || nameSpaceContext2 && useContext(nameSpaceContext2) === "head" ? returnWithoutSpecialBehavior("script", children, props) : documentMetadataTag("script", children, props, !1);
-}, style = ({ children, ...props }) => ["href", "precedence"].every((k) => k in props) ? (props["data-href"] = props.href, delete props.href, documentMetadataTag("style", children, props, !0)) : returnWithoutSpecialBehavior("style", children, props), link = ({ children, ...props }) => ["onLoad", "onError"].some((k) => k in props) || props.rel === "stylesheet" && (!("precedence" in props) || "disabled" in props) ? returnWithoutSpecialBehavior("link", children, props) : documentMetadataTag("link", children, props, isStylesheetLinkWithPrecedence(props)), meta = ({ children, ...props }) => {
+}, style = ({ children, ...props }) => ["href", "precedence"].every((k) => k in props) ? (props["data-href"] = props.href, delete props.href, documentMetadataTag("style", children, props, !0)) : returnWithoutSpecialBehavior("style", children, props), link = ({ children, ...props }) => ["onLoad", "onError"].some((k) => k in props) || props.rel === "stylesheet" && (!("precedence" in props) || "disabled" in props) ? returnWithoutSpecialBehavior("link", children, props) : documentMetadataTag("link", children, props, isStylesheetLinkWithPrecedence(props)), meta2 = ({ children, ...props }) => {
   let nameSpaceContext2 = getNameSpaceContext();
   return nameSpaceContext2 && useContext(nameSpaceContext2) === "head" ? returnWithoutSpecialBehavior("meta", children, props) : documentMetadataTag("meta", children, props, !1);
 }, newJSXNode = (tag2, { children, ...props }) => new JSXNode(tag2, props, toArray(children ?? [])), form = (props) => (typeof props.action == "function" && (props.action = PERMALINK in props.action ? props.action[PERMALINK] : void 0), newJSXNode("form", props)), formActionableElement = (tag2, props) => (typeof props.formAction == "function" && (props.formAction = PERMALINK in props.formAction ? props.formAction[PERMALINK] : void 0), newJSXNode(tag2, props)), input = (props) => formActionableElement("input", props), button = (props) => formActionableElement("button", props);
@@ -27062,14 +29583,20 @@ function wantsHtml(c) {
   return (c.req.header("accept") ?? "").includes("text/html");
 }
 
-// receiver/admin/answer-error.tsx
-function answerError(error2, c, log) {
-  let known2 = describe(error2, c, log);
-  for (let [name, value] of Object.entries(known2.headers ?? {})) c.header(name, value);
-  return c.req.method === "POST" && c.header("connection", "close"), wantsHtml(c) ? c.html(/* @__PURE__ */ jsxDEV(ErrorPage, { ...known2, nonce: c.get("secureHeadersNonce") }), known2.status) : c.json({ error: { code: known2.code, message: known2.message } }, known2.status);
-}
-function describe(error2, c, log) {
-  return error2 instanceof AdminError || error2 instanceof HttpError ? error2 : error2 instanceof HTTPException ? { status: error2.status, code: `ERR_HTTP_${error2.status}`, message: error2.message } : (log("error", `internal error on ${c.req.method} ${c.req.path}: ${error2.stack ?? error2.message}`), { status: 500, code: "ERR_INTERNAL", message: "internal error; see the receiver's log" });
+// receiver/admin/admin-errors.tsx
+function adminErrors(log) {
+  return {
+    log,
+    page: (error2, c) => wantsHtml(c) ? /* @__PURE__ */ jsxDEV(
+      ErrorPage,
+      {
+        status: error2.status,
+        code: error2.code,
+        message: error2.message,
+        nonce: c.get("secureHeadersNonce")
+      }
+    ) : void 0
+  };
 }
 
 // node_modules/hono/dist/utils/encode.js
@@ -27211,7 +29738,7 @@ function checkCsrf() {
   return async function(c, next) {
     let expected2 = c.var.adminSession?.csrf, token = c.req.header("x-csrf-token") ?? await formField(c, "_csrf");
     if (!expected2 || !token || !same(token, expected2))
-      throw new AdminError(
+      throw new HttpError(
         403,
         "ERR_CSRF",
         "the form's security token is missing or stale: reload the page and try again"
@@ -27278,11 +29805,10 @@ function limitLogins(addressOf, { failures, windowMs } = { failures: 5, windowMs
   return async function(c, next) {
     let address2 = addressOf(c.env.incoming), retryAfter = limiter.retryAfter(address2);
     if (retryAfter)
-      throw new AdminError(
-        429,
+      throw tooManyFailures(
         "ERR_TOO_MANY_ATTEMPTS",
         `too many failed sign-ins from this address; try again in ${retryAfter} s`,
-        { "retry-after": String(retryAfter) }
+        retryAfter
       );
     let undo = limiter.fail(address2);
     try {
@@ -27307,7 +29833,7 @@ var validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/, relaxedCookieNameRegEx = /^[
     end--;
   }
   return start === 0 && end === value.length ? value : value.slice(start, end);
-}, parse = (cookie, name) => {
+}, parse3 = (cookie, name) => {
   if (name && cookie.indexOf(name) === -1) return {};
   let pairs = cookie.split(";"), parsedCookie = /* @__PURE__ */ Object.create(null);
   for (let pairStr of pairs) {
@@ -27357,9 +29883,9 @@ var getCookie = (c, key2, prefix) => {
   if (typeof key2 == "string") {
     if (!cookie) return;
     let finalKey = key2;
-    return prefix === "secure" ? finalKey = "__Secure-" + key2 : prefix === "host" && (finalKey = "__Host-" + key2), parse(cookie, finalKey)[finalKey];
+    return prefix === "secure" ? finalKey = "__Secure-" + key2 : prefix === "host" && (finalKey = "__Host-" + key2), parse3(cookie, finalKey)[finalKey];
   }
-  return cookie ? parse(cookie) : {};
+  return cookie ? parse3(cookie) : {};
 };
 var generateCookie = (name, value, opt) => {
   let cookie;
@@ -27408,44 +29934,13 @@ function requireSignIn(without) {
   return async function(c, next) {
     if (!c.var.adminSession?.signedIn) {
       if (without === "redirect") return c.redirect(`${ADMIN_BASE}/login`, 302);
-      throw new AdminError(
+      throw new HttpError(
         401,
         "ERR_ADMIN_SESSION",
         `sign in first at ${ADMIN_BASE}/login (no session, or it has expired)`
       );
     }
     await next();
-  };
-}
-
-// receiver/swap/stop-servers.ts
-async function stopServers(pool, emit) {
-  for (let message2 of await pool.stop()) emit({ type: "log", level: "warn", message: message2 });
-}
-
-// receiver/swap/step.ts
-function stepper(emit) {
-  return async function(name, fn, done) {
-    let started = performance.now();
-    emit({ type: "step", step: name, state: "start" });
-    try {
-      let value = await fn(), message2 = done?.(value);
-      return emit({
-        type: "step",
-        step: name,
-        state: "done",
-        ms: Math.round(performance.now() - started),
-        ...message2 ? { message: message2 } : {}
-      }), value;
-    } catch (error2) {
-      throw emit({
-        type: "step",
-        step: name,
-        state: "failed",
-        ms: Math.round(performance.now() - started),
-        message: error2.message
-      }), error2;
-    }
   };
 }
 
@@ -27666,12 +30161,12 @@ function getFixedString(view, offset, length) {
     return s;
   }
 }
-function setFixedString(view, offset, length, text4) {
+function setFixedString(view, offset, length, text5) {
   if (typeof Buffer < "u") {
     var u = new Uint8Array(view.buffer, view.byteOffset + offset, length);
-    u.set(new Uint8Array(length)), u.set(Buffer.from(text4, "utf8").subarray(0, length));
+    u.set(new Uint8Array(length)), u.set(Buffer.from(text5, "utf8").subarray(0, length));
   } else if (typeof encodeURIComponent < "u")
-    for (var s = encodeURIComponent(text4), i = 0, j = 0; i < length; ++i)
+    for (var s = encodeURIComponent(text5), i = 0, j = 0; i < length; ++i)
       if (j >= s.length)
         view.setUint8(i + offset, 0);
       else {
@@ -27684,10 +30179,10 @@ function setFixedString(view, offset, length, text4) {
       }
   else
     for (var i = 0, j = 0; i < length; ++i)
-      if (j >= text4.length)
+      if (j >= text5.length)
         view.setUint8(i + offset, 0);
       else {
-        var c = text4.charCodeAt(j);
+        var c = text5.charCodeAt(j);
         view.setUint8(i + offset, c & 255);
       }
 }
@@ -29196,8 +31691,8 @@ function divideEntriesImplByType(r, names, entries) {
   }, 0);
   return 16 + sSum + nSum;
 }
-function calculateStringLengthForWrite(text4) {
-  var length = text4.length;
+function calculateStringLengthForWrite(text5) {
+  var length = text5.length;
   return length > 65535 ? 65535 : length;
 }
 function getStringOffset(target, strings) {
@@ -29208,11 +31703,11 @@ function getStringOffset(target, strings) {
   }
   throw new Error("Unexpected");
 }
-function writeString(view, offset, text4) {
-  var length = calculateStringLengthForWrite(text4);
+function writeString(view, offset, text5) {
+  var length = calculateStringLengthForWrite(text5);
   view.setUint16(offset, length, !0), offset += 2;
   for (var i = 0; i < length; ++i)
-    view.setUint16(offset, text4.charCodeAt(i), !0), offset += 2;
+    view.setUint16(offset, text5.charCodeAt(i), !0), offset += 2;
   return offset;
 }
 function writeLanguageTable(view, offset, strings, data) {
@@ -30480,10 +32975,10 @@ var StringTable = (
         return null;
       var entryIndex = id >> 4, entryPos = id & 15, e = this.items[entryIndex];
       return (_a2 = e?.get(entryPos)) !== null && _a2 !== void 0 ? _a2 : null;
-    }, StringTable2.prototype.setById = function(id, text4) {
+    }, StringTable2.prototype.setById = function(id, text5) {
       if (!(id < 0)) {
         var entryIndex = id >> 4, entryPos = id & 15, e = this.items[entryIndex];
-        e || (this.items[entryIndex] = e = new StringTableItem_default()), e.set(entryPos, text4);
+        e || (this.items[entryIndex] = e = new StringTableItem_default()), e.set(entryPos, text5);
       }
     }, StringTable2.prototype.generateEntries = function() {
       var _this = this;
@@ -30615,16 +33110,16 @@ function makeDERLength(length) {
     length >>= 8;
   return r.push(128 + r.length), r.reverse();
 }
-function makeDERIA5String(text4) {
-  var r = [].map.call(text4, function(c) {
+function makeDERIA5String(text5) {
+  var r = [].map.call(text5, function(c) {
     return c.charCodeAt(0);
   }).filter(function(n) {
     return n < 128;
   });
   return [22].concat(makeDERLength(r.length)).concat(r);
 }
-function makeDERBMPString(text4) {
-  var r = [].map.call(text4, function(c) {
+function makeDERBMPString(text5) {
+  var r = [].map.call(text5, function(c) {
     return c.charCodeAt(0);
   }), ua = new Uint8Array(r.length * 2), dv = new DataView(ua.buffer);
   return r.forEach(function(v, i) {
@@ -31001,14 +33496,14 @@ function versionOf(image) {
   forgetSymbolTable(image);
   let exe = NtExecutable_default.from(image, { ignoreCert: !0 }), [info] = resource_exports.VersionInfo.fromEntries(NtExecutableResource_default.from(exe, !0).entries);
   if (!info) return;
-  let [language] = info.getAllLanguagesForStringValues(), strings = language ? info.getStringValues(language) : {}, fixed = info.fixedInfo, version2 = {}, fileVersion = text(strings.FileVersion) ?? numbers(fixed.fileVersionMS, fixed.fileVersionLS), productVersion = text(strings.ProductVersion) ?? numbers(fixed.productVersionMS, fixed.productVersionLS), productName = text(strings.ProductName);
+  let [language] = info.getAllLanguagesForStringValues(), strings = language ? info.getStringValues(language) : {}, fixed = info.fixedInfo, version2 = {}, fileVersion = text2(strings.FileVersion) ?? numbers(fixed.fileVersionMS, fixed.fileVersionLS), productVersion = text2(strings.ProductVersion) ?? numbers(fixed.productVersionMS, fixed.productVersionLS), productName = text2(strings.ProductName);
   return fileVersion && (version2.fileVersion = fileVersion), productVersion && (version2.productVersion = productVersion), productName && (version2.productName = productName), Object.keys(version2).length > 0 ? version2 : void 0;
 }
 function forgetSymbolTable(image) {
   let peHeader = image.readUInt32LE(60);
   peHeader + 24 > image.length || (image.writeUInt32LE(0, peHeader + 12), image.writeUInt32LE(0, peHeader + 16));
 }
-function text(value) {
+function text2(value) {
   let trimmed = value?.replace(/\0+$/, "").trim();
   return trimmed ? trimmed.slice(0, 200) : void 0;
 }
@@ -31082,43 +33577,11 @@ function peVersionLine(pe) {
     return pe.productName ? `${pe.productName} ${pe.fileVersion}` : pe.fileVersion;
 }
 
-// receiver/runtime/restart-servers.ts
-async function restartServers(rt, ctx) {
-  let { config: app2, gate: gate2, pool, journal } = rt, step = stepper(ctx.emit), version2 = await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0, base = { deployId: ctx.deployId, app: app2.name, op: "restart", who: ctx.who }, heldAt = performance.now();
-  await step("hold", () => gate2.hold());
-  let error2;
-  try {
-    await step("unload", async () => {
-      await gate2.drain(app2.drainTimeoutMs) || gate2.cut(), await stopServers(pool, ctx.emit);
-    }), await step("reload", () => pool.start(app2.exeFile));
-  } catch (e) {
-    error2 = e;
-  } finally {
-    await step("release", () => gate2.release());
-  }
-  let holdMs = Math.round(performance.now() - heldAt), durationMs = Math.round(performance.now() - ctx.startedAt), failure2 = error2 && {
-    code: "ERR_RESTART",
-    message: `the servers did not come back: ${error2.message}`
-  };
-  await journal.append({
-    ...base,
-    outcome: failure2 ? "failed" : "ok",
-    at: (/* @__PURE__ */ new Date()).toISOString(),
-    after: version2,
-    holdMs,
-    durationMs,
-    error: failure2
-  });
-  let common = {
-    type: "result",
-    deployId: ctx.deployId,
-    op: "restart",
-    app: app2.name,
-    holdMs,
-    durationMs
-  };
-  return failure2 ? { ...common, ok: !1, error: failure2, version: version2, output: pool.output() } : { ...common, ok: !0, version: version2 };
-}
+// receiver/swap/exe-file.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+import * as fsp2 from "node:fs/promises";
+import { mkdir, readdir, rm, stat as stat2 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname4, join } from "node:path";
 
 // receiver/staging/copy-durable.ts
 import { createHash as createHash2 } from "node:crypto";
@@ -31146,9 +33609,6 @@ async function copyDurable(from, to) {
   return hash.digest("hex");
 }
 
-// receiver/swap/replace-exe.ts
-import * as fsp2 from "node:fs/promises";
-
 // receiver/staging/fsync-dir.ts
 import * as fsp from "node:fs/promises";
 var cannot = (platform) => platform === "win32" ? ["EISDIR", "EPERM", "EACCES", "EINVAL"] : ["EINVAL"];
@@ -31167,43 +33627,8 @@ async function fsyncDir(dir, options = {}) {
   }
 }
 
-// receiver/swap/replace-exe.ts
-import { dirname } from "node:path";
-
-// receiver/faults.ts
-var specs = (process.env.HOTSWAP_FAULT ?? "").split(",").map((s) => s.trim()).filter(Boolean), faultsActive = specs.length > 0;
-function faultPoint(point) {
-  specs.includes(`crash@${point}`) && process.kill(process.pid, "SIGKILL");
-}
-function lockedExeFaults(real) {
-  let match2 = specs.map((s) => /^win32-locked@(\d+)$/.exec(s)).find(Boolean);
-  if (!match2) return;
-  let failures = Number(match2[1]);
-  return { platform: "win32", fs: { ...real, rename: async (from, to) => {
-    if (failures-- > 0)
-      throw Object.assign(
-        new Error(`EBUSY: resource busy or locked, rename '${String(from)}' -> '${String(to)}'`),
-        { code: "EBUSY" }
-      );
-    return real.rename(from, to);
-  } } };
-}
-
-// receiver/swap/retry-busy.ts
-var BUSY = /* @__PURE__ */ new Set(["EBUSY", "EPERM", "EACCES"]), ATTEMPTS = 10;
-async function retryBusy(fn, baseDelayMs = 50) {
-  for (let attempt2 = 1; ; attempt2++)
-    try {
-      return await fn();
-    } catch (error2) {
-      let code = error2.code;
-      if (!code || !BUSY.has(code) || attempt2 >= ATTEMPTS) throw error2;
-      await new Promise((r) => setTimeout(r, Math.min(baseDelayMs * 2 ** (attempt2 - 1), 1e3)));
-    }
-}
-
-// receiver/swap/replace-exe.ts
-var locksRunningExe = (options = {}) => (options.platform ?? process.platform) === "win32", asidePath = (exeFile) => `${exeFile}.hotswap-old`;
+// receiver/swap/exe-file.ts
+var asidePath = (exeFile) => `${exeFile}.hotswap-old`, restorePath = (exeFile) => `${exeFile}.hotswap-restore`, incomingPath = (exeFile) => `${exeFile}.hotswap-incoming`, locksRunningExe = (options = {}) => (options.platform ?? process.platform) === "win32";
 async function replaceExe(source, exeFile, options = {}) {
   let fs = options.fs ?? fsp2, retry = (fn) => retryBusy(fn, options.retryDelayMs);
   if (!locksRunningExe(options))
@@ -31225,11 +33650,22 @@ async function replaceExe(source, exeFile, options = {}) {
     hadOld && await fs.unlink(aside).catch(() => {
     });
   }
-  await fsyncDir(dirname(exeFile));
+  await fsyncDir(dirname4(exeFile));
 }
-
-// receiver/swap/restore-release.ts
-var restorePath = (exeFile) => `${exeFile}.hotswap-restore`;
+var BUSY = /* @__PURE__ */ new Set(["EBUSY", "EPERM", "EACCES"]), ATTEMPTS = 10;
+async function retryBusy(fn, baseDelayMs = 50) {
+  for (let attempt2 = 1; ; attempt2++)
+    try {
+      return await fn();
+    } catch (error2) {
+      let code = error2.code;
+      if (!code || !BUSY.has(code) || attempt2 >= ATTEMPTS) throw error2;
+      await new Promise((r) => setTimeout(r, Math.min(baseDelayMs * 2 ** (attempt2 - 1), 1e3)));
+    }
+}
+async function restoreRelease(releases, release, exeFile, replace) {
+  await copyRelease(releases, release, restorePath(exeFile)), await replaceExe(restorePath(exeFile), exeFile, replace);
+}
 async function copyRelease(releases, release, to) {
   let sha2562 = await copyDurable(releases.fileOf(release), to);
   if (sha2562 !== release.sha256)
@@ -31237,68 +33673,39 @@ async function copyRelease(releases, release, to) {
       `release ${release.id} is damaged: its file's SHA-256 is ${sha2562}, it was kept as ${release.sha256}`
     );
 }
-async function restoreRelease(releases, release, exeFile, replace) {
-  await copyRelease(releases, release, restorePath(exeFile)), await replaceExe(restorePath(exeFile), exeFile, replace);
+async function besideExe(incoming, exeFile) {
+  let [from, to] = await Promise.all([stat2(incoming.path), stat2(dirname4(exeFile))]);
+  if (from.dev === to.dev) return incoming;
+  let path = incomingPath(exeFile);
+  if (await copyDurable(incoming.path, path) !== incoming.info.sha256)
+    throw new Error(`${incoming.path} changed while it was copied beside exeFile`);
+  return { ...incoming, path };
 }
-
-// receiver/swap/hold-requests.ts
-async function holdRequests(cx, work) {
-  let { app: app2, gate: gate2 } = cx, step = stepper(cx.emit), heldAt = performance.now();
-  await step(
-    "hold",
-    () => gate2.hold(),
-    () => `new requests wait at the gate (at most ${app2.hold.maxRequests} for ${app2.hold.timeout} ms)`
-  ), faultPoint("after-hold");
-  try {
-    return { value: await work(), holdMs: Math.round(performance.now() - heldAt) };
-  } finally {
-    cx.note("release"), faultPoint("before-release"), await step(
-      "release",
-      () => gate2.release(),
-      (ended) => ended ? "queued requests go to the servers" : "the gate stays on hold: it was held by hand on the admin page; release it there"
-    );
-  }
-}
-
-// receiver/swap/drain-requests.ts
-async function drainRequests(cx, origins) {
-  let { app: app2, gate: gate2, emit } = cx, ms = app2.drainTimeoutMs, idle = await gate2.drain(ms, origins);
-  if (!idle) {
-    let message2 = `${gate2.cut(origins)} request(s) or connection(s) still open after drainTimeout (${ms} ms): cut them`;
-    emit({ type: "log", level: "warn", message: message2 });
-  }
-  return idle;
-}
-
-// receiver/swap/retire-servers.ts
-async function retireServers(cx, pool) {
-  let step = stepper(cx.emit), count2 = pool.origins().length;
-  cx.note("drain"), await step(
-    "drain",
-    () => drainRequests(cx, pool.origins()),
-    (idle) => idle ? `${count2} server(s) finished the requests they had` : `${count2} server(s) still busy after drainTimeout`
-  ), faultPoint("after-drain"), cx.note("unload"), await step(
-    "unload",
-    () => stopServers(pool, cx.emit),
-    () => `${count2} server(s) stopped`
-  ), faultPoint("after-unload");
-}
-
-// receiver/swap/run-copy.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
-import { mkdir, readdir, rm } from "node:fs/promises";
-import { basename, dirname as dirname2, join } from "node:path";
-async function copyToRun(cx) {
-  let { incoming, runDir, app: app2 } = cx, folder = `${incoming.info.sha256.slice(0, 12)}-${randomBytes3(3).toString("hex")}`, path = join(runDir, folder, basename(app2.exeFile));
-  if (await mkdir(dirname2(path), { recursive: !0 }), await copyDurable(incoming.path, path) !== incoming.info.sha256)
+async function copyToRun(incoming, runDir, exeFile) {
+  let folder = `${incoming.info.sha256.slice(0, 12)}-${randomBytes3(3).toString("hex")}`, path = join(runDir, folder, basename2(exeFile));
+  if (await mkdir(dirname4(path), { recursive: !0 }), await copyDurable(incoming.path, path) !== incoming.info.sha256)
     throw new Error(`${incoming.path} changed while it was copied to ${path}`);
   return path;
 }
-async function pruneRunCopies(runDir, inUse) {
-  for (let name of await readdir(runDir).catch(() => [])) {
+async function pruneRunCopies(runDir, inUse, warn) {
+  let names;
+  try {
+    names = await readdir(runDir);
+  } catch (error2) {
+    if (error2.code === "ENOENT") return;
+    warn(`cannot read ${runDir} to remove old run copies: ${error2.message}`);
+    return;
+  }
+  for (let name of names) {
     let folder = join(runDir, name);
-    inUse !== void 0 && dirname2(inUse) === folder || await rm(folder, { recursive: !0, force: !0, maxRetries: 3 }).catch(() => {
-    });
+    if (!(inUse !== void 0 && dirname4(inUse) === folder))
+      try {
+        await rm(folder, { recursive: !0, force: !0, maxRetries: 3 });
+      } catch (error2) {
+        warn(
+          `could not remove the run copy ${folder} (tried again next time): ${error2.message}`
+        );
+      }
   }
 }
 
@@ -31319,49 +33726,50 @@ async function attempt(fn) {
   }
 }
 
-// receiver/swap/start-beside.ts
-function startBeside(cx, pool, exe) {
-  return cx.note("start"), attempt(
-    () => stepper(cx.emit)(
-      "start",
-      () => pool.start(exe),
-      () => `${cx.app.instances} new server(s) healthy beside the serving ones`
-    )
+// receiver/swap/steps.ts
+function stepper(emit) {
+  return async function(name, fn, done) {
+    let started = performance.now();
+    emit({ type: "step", step: name, state: "start" });
+    try {
+      let value = await fn(), message2 = done?.(value);
+      return emit({
+        type: "step",
+        step: name,
+        state: "done",
+        ms: Math.round(performance.now() - started),
+        ...message2 ? { message: message2 } : {}
+      }), value;
+    } catch (error2) {
+      throw emit({
+        type: "step",
+        step: name,
+        state: "failed",
+        ms: Math.round(performance.now() - started),
+        message: error2.message
+      }), error2;
+    }
+  };
+}
+async function drainRequests(cx, origins) {
+  let { app: app2, gate: gate2, emit } = cx, ms = app2.drainTimeoutMs, idle = await gate2.drain(ms, origins);
+  if (!idle) {
+    let message2 = `${gate2.cut(origins)} request(s) or connection(s) still open after drainTimeout (${ms} ms): cut them`;
+    emit({ type: "log", level: "warn", message: message2 });
+  }
+  return idle;
+}
+async function stopServers(pool, emit) {
+  for (let message2 of await pool.stop()) emit({ type: "log", level: "warn", message: message2 });
+}
+function swapExe(cx) {
+  let { app: app2, incoming, kept } = cx;
+  return cx.note("swap"), stepper(cx.emit)(
+    "swap",
+    () => replaceExe(incoming.path, app2.exeFile, cx.replace),
+    () => `exeFile is now ${incoming.info.sha256.slice(0, 12)}` + (kept ? `; the old one is kept as release ${kept.id}` : "")
   );
 }
-
-// receiver/swap/switch-servers.ts
-async function switchServers(cx, pool) {
-  cx.note("switch"), await stepper(cx.emit)(
-    "switch",
-    () => cx.pools.serve(pool),
-    () => "new requests go to the new servers"
-  ), faultPoint("after-switch");
-}
-
-// receiver/swap/serve-exe-file.ts
-async function serveExeFile(cx, serving, stuck) {
-  let { app: app2, kept } = cx, message2 = `could not move the update into exeFile: ${stuck.message}`, back = cx.pools.next(), down = await startBeside(cx, back, app2.exeFile);
-  if (down) {
-    let still = `; exeFile's version did not start again (${down.message}), so the new one serves on from ${serving.exe}`;
-    return { ...failed(kept, "ERR_SWAP", message2 + still), holdMs: 0 };
-  }
-  return await switchServers(cx, back), await retireServers(cx, serving), await pruneRunCopies(cx.runDir, back.exe), { ...failed(kept, "ERR_SWAP", message2, { rolledBack: !0 }), holdMs: 0 };
-}
-
-// receiver/swap/watch-settle.ts
-async function watchSettle(pool, ms) {
-  let before = new Map(pool.status().map((s) => [s.instance, s.restarts])), deadline = Date.now() + ms;
-  for (; ; ) {
-    for (let server of pool.status())
-      if (server.state === "crashed" || server.restarts > (before.get(server.instance) ?? 0))
-        return `server #${server.instance} stopped within health.settle (${ms} ms) after it was healthy`;
-    if (Date.now() >= deadline) return;
-    await new Promise((r) => setTimeout(r, Math.min(50, deadline - Date.now())));
-  }
-}
-
-// receiver/swap/settle.ts
 async function settle(cx, pool) {
   let ms = cx.app.health.settle;
   return (await attempt(
@@ -31375,18 +33783,175 @@ async function settle(cx, pool) {
     )
   ))?.message;
 }
+var SETTLE_POLL_MS = 50;
+async function watchSettle(pool, ms) {
+  let before = new Map(pool.status().map((s) => [s.instance, s.restarts])), deadline = Date.now() + ms;
+  for (; ; ) {
+    for (let server of pool.status())
+      if (server.state === "crashed" || server.restarts > (before.get(server.instance) ?? 0))
+        return `server #${server.instance} stopped within health.settle (${ms} ms) after it was healthy`;
+    if (Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, Math.min(SETTLE_POLL_MS, deadline - Date.now())));
+  }
+}
 
-// receiver/swap/swap-exe.ts
-function swapExe(cx) {
-  let { app: app2, incoming, kept } = cx;
-  return stepper(cx.emit)(
-    "swap",
-    () => replaceExe(incoming.path, app2.exeFile, cx.replace),
-    () => `exeFile is now ${incoming.info.sha256.slice(0, 12)}` + (kept ? `; the old one is kept as release ${kept.id}` : "")
+// receiver/swap/hold-swap.ts
+async function holdSwap(cx) {
+  let { app: app2, pool, kept } = cx, { value: outcome, holdMs } = await holdRequests(cx, async () => {
+    await unload(cx);
+    let stuck = await attempt(() => swapExe(cx));
+    if (stuck) return notSwapped(cx, stuck);
+    let unhealthy = await reload(cx);
+    return unhealthy ? rolledBackUnhealthy(cx, unhealthy) : { ok: !0, kept };
+  });
+  if (!outcome.ok || !kept || app2.health.settle === 0) return { ...outcome, holdMs };
+  let unstable = await settle(cx, pool);
+  if (!unstable) return { ...outcome, holdMs };
+  let output = pool.output(), back = await holdRequests(cx, () => rollBack(cx, kept)), error2 = back.value ? {
+    code: "ERR_ROLLBACK",
+    message: `${unstable}; rolling back to release ${kept.id} failed too, so no server runs: ${back.value.message}`
+  } : { code: "ERR_UNSTABLE", message: unstable };
+  return { ok: !1, kept, output, error: error2, rolledBack: !back.value, holdMs: holdMs + back.holdMs };
+}
+async function holdRestart(cx) {
+  let { value: down, holdMs } = await holdRequests(cx, async () => (await unload(cx), reload(cx)));
+  if (!down) return { ok: !0, holdMs };
+  let { output } = healthCheckFailed(down, cx.pool), message2 = `the servers did not come back: ${down.message}`;
+  return { ...failed(void 0, "ERR_RESTART", message2, { output }), holdMs };
+}
+async function holdRequests(cx, work) {
+  let { app: app2, gate: gate2, emit } = cx, step = stepper(emit);
+  cx.note("hold");
+  let heldAt = performance.now();
+  await step(
+    "hold",
+    () => gate2.hold(),
+    () => `new requests wait at the gate (at most ${app2.hold.maxRequests} for ${app2.hold.timeout} ms)`
+  ), faultPoint("after-hold");
+  try {
+    return { value: await work(), holdMs: Math.round(performance.now() - heldAt) };
+  } finally {
+    if (cx.note("release"), faultPoint("before-release"), !await step(
+      "release",
+      () => gate2.release(),
+      (last) => last ? "queued requests go to the servers" : "the gate stays on hold: it was held by hand on the admin page; release it there"
+    )) {
+      let message2 = `new requests keep waiting at the gate (up to ${app2.hold.timeout} ms each) until the hold put on by hand is released on the admin page`;
+      emit({ type: "log", level: "warn", message: message2 });
+    }
+  }
+}
+async function unload(cx) {
+  cx.note("unload"), await stepper(cx.emit)("unload", async () => {
+    await drainRequests(cx), await stopServers(cx.pool, cx.emit);
+  }), faultPoint("after-unload");
+}
+async function reload(cx) {
+  let { app: app2, pool } = cx;
+  cx.note("reload");
+  let unhealthy = await attempt(
+    () => stepper(cx.emit)(
+      "reload",
+      () => pool.start(app2.exeFile),
+      () => `${app2.instances} server(s) healthy`
+    )
+  );
+  return faultPoint("after-reload"), unhealthy;
+}
+async function notSwapped(cx, stuck) {
+  let message2 = `could not move the update into exeFile: ${stuck.message}`, down = await reload(cx);
+  return failed(
+    cx.kept,
+    "ERR_SWAP",
+    down ? `${message2}; the old servers did not start again either: ${down.message}` : message2
+  );
+}
+async function rolledBackUnhealthy(cx, unhealthy) {
+  let { kept } = cx, { message: message2, output } = healthCheckFailed(unhealthy, cx.pool);
+  if (!kept)
+    return failed(
+      kept,
+      "ERR_HEALTH_CHECK",
+      `${message2}; there is no earlier release to roll back to`,
+      { output }
+    );
+  let broken = await rollBack(cx, kept);
+  return broken ? failed(
+    kept,
+    "ERR_ROLLBACK",
+    `${message2}; rolling back to release ${kept.id} failed too, so no server runs: ${broken.message}`,
+    { output }
+  ) : failed(kept, "ERR_HEALTH_CHECK", message2, { output, rolledBack: !0 });
+}
+function rollBack(cx, kept) {
+  let { app: app2, pool } = cx;
+  return cx.note("rollback"), attempt(
+    () => stepper(cx.emit)(
+      "rollback",
+      async () => {
+        await stopServers(pool, cx.emit), await restoreRelease(cx.releases, kept, app2.exeFile, cx.replace), await pool.start(app2.exeFile);
+      },
+      () => `release ${kept.id} serves again`
+    )
   );
 }
 
-// receiver/swap/undo-overlap.ts
+// receiver/swap/overlap-swap.ts
+async function overlapSwap(cx) {
+  let { app: app2, pool: old, kept } = cx, locked = locksRunningExe(cx.replace);
+  if (cx.note(locked ? "start" : "swap"), !locked) {
+    let stuck = await attempt(() => swapExe(cx));
+    if (stuck) {
+      let message2 = `could not move the update into exeFile: ${stuck.message}`;
+      return { ...failed(kept, "ERR_SWAP", message2), holdMs: 0 };
+    }
+  }
+  let next = cx.pools.next(), exe = locked ? await copyToRun(cx.incoming, cx.runDir, app2.exeFile) : app2.exeFile, unhealthy = await startBeside(cx, next, exe);
+  if (faultPoint("after-start"), unhealthy) {
+    let { message: message2, output } = healthCheckFailed(unhealthy, next);
+    return undoOverlap(cx, { code: "ERR_HEALTH_CHECK", message: message2 }, output);
+  }
+  await switchServers(cx, next);
+  let unstable = kept && app2.health.settle > 0 ? await settle(cx, next) : void 0;
+  if (unstable) {
+    await switchServers(cx, old);
+    let output = next.output();
+    return await retireServers(cx, next), undoOverlap(cx, { code: "ERR_UNSTABLE", message: unstable }, output);
+  }
+  if (await retireServers(cx, old), locked) {
+    let stuck = await attempt(() => swapExe(cx));
+    if (stuck) return serveExeFile(cx, next, stuck);
+  }
+  return await pruneRunCopies(cx.runDir, next.exe, warnIn(cx)), { ok: !0, kept, holdMs: 0 };
+}
+function startBeside(cx, pool, exe) {
+  return cx.note("start"), attempt(
+    () => stepper(cx.emit)(
+      "start",
+      () => pool.start(exe),
+      () => `${cx.app.instances} new server(s) healthy beside the serving ones`
+    )
+  );
+}
+async function switchServers(cx, pool) {
+  cx.note("switch"), await stepper(cx.emit)(
+    "switch",
+    () => cx.pools.serve(pool),
+    () => "new requests go to the new servers"
+  ), faultPoint("after-switch");
+}
+async function retireServers(cx, pool) {
+  let step = stepper(cx.emit), count2 = pool.origins().length;
+  cx.note("drain"), await step(
+    "drain",
+    () => drainRequests(cx, pool.origins()),
+    (idle) => idle ? `${count2} server(s) finished the requests they had` : `${count2} server(s) still busy after drainTimeout`
+  ), faultPoint("after-drain"), cx.note("unload"), await step(
+    "unload",
+    () => stopServers(pool, cx.emit),
+    () => `${count2} server(s) stopped`
+  ), faultPoint("after-unload");
+}
 async function undoOverlap(cx, failure2, output) {
   let { app: app2, kept } = cx, locked = locksRunningExe(cx.replace), outcome = (code, message2, rolledBack) => ({
     ...failed(kept, code, message2, { output, rolledBack }),
@@ -31403,7 +33968,7 @@ async function undoOverlap(cx, failure2, output) {
     () => stepper(cx.emit)(
       "rollback",
       async () => {
-        kept && !locked && await restoreRelease(cx.releases, kept, app2.exeFile, cx.replace), await pruneRunCopies(cx.runDir, cx.pool.exe);
+        kept && !locked && await restoreRelease(cx.releases, kept, app2.exeFile, cx.replace), await pruneRunCopies(cx.runDir, cx.pool.exe, warnIn(cx));
       },
       () => kept && !locked ? `exeFile is release ${kept.id} again` : "exeFile was never touched"
     )
@@ -31414,91 +33979,15 @@ async function undoOverlap(cx, failure2, output) {
     !1
   ) : outcome(failure2.code, failure2.message, kept !== void 0);
 }
-
-// receiver/swap/overlap-swap.ts
-async function overlapSwap(cx) {
-  let { app: app2, pool: old, kept } = cx, locked = locksRunningExe(cx.replace);
-  if (cx.note(locked ? "start" : "swap"), !locked) {
-    let stuck = await attempt(() => swapExe(cx));
-    if (stuck) {
-      let message2 = `could not move the update into exeFile: ${stuck.message}`;
-      return { ...failed(kept, "ERR_SWAP", message2), holdMs: 0 };
-    }
+async function serveExeFile(cx, serving, stuck) {
+  let { app: app2, kept } = cx, message2 = `could not move the update into exeFile: ${stuck.message}`, back = cx.pools.next(), down = await startBeside(cx, back, app2.exeFile);
+  if (down) {
+    let still = `; exeFile's version did not start again (${down.message}), so the new one serves on from ${serving.exe}`;
+    return { ...failed(kept, "ERR_SWAP", message2 + still), holdMs: 0 };
   }
-  let next = cx.pools.next(), unhealthy = await startBeside(cx, next, locked ? await copyToRun(cx) : app2.exeFile);
-  if (faultPoint("after-start"), unhealthy) {
-    let { message: message2, output } = healthCheckFailed(unhealthy, next);
-    return undoOverlap(cx, { code: "ERR_HEALTH_CHECK", message: message2 }, output);
-  }
-  await switchServers(cx, next);
-  let unstable = kept && app2.health.settle > 0 ? await settle(cx, next) : void 0;
-  if (unstable) {
-    await switchServers(cx, old);
-    let output = next.output();
-    return await retireServers(cx, next), undoOverlap(cx, { code: "ERR_UNSTABLE", message: unstable }, output);
-  }
-  if (await retireServers(cx, old), locked) {
-    cx.note("swap");
-    let stuck = await attempt(() => swapExe(cx));
-    if (stuck) return serveExeFile(cx, next, stuck);
-  }
-  return await pruneRunCopies(cx.runDir, next.exe), { ok: !0, kept, holdMs: 0 };
+  return await switchServers(cx, back), await retireServers(cx, serving), await pruneRunCopies(cx.runDir, back.exe, warnIn(cx)), { ...failed(kept, "ERR_SWAP", message2, { rolledBack: !0 }), holdMs: 0 };
 }
-
-// receiver/swap/roll-back.ts
-function rollBack(cx, kept) {
-  let { app: app2, pool } = cx;
-  return cx.note("rollback"), attempt(
-    () => stepper(cx.emit)(
-      "rollback",
-      async () => {
-        await stopServers(pool, cx.emit), await restoreRelease(cx.releases, kept, app2.exeFile, cx.replace), await pool.start(app2.exeFile);
-      },
-      () => `release ${kept.id} serves again`
-    )
-  );
-}
-
-// receiver/swap/replace-servers.ts
-async function replaceServers(cx) {
-  let { app: app2, pool, kept, note, emit } = cx, step = stepper(emit);
-  note("unload"), await step("unload", async () => {
-    await drainRequests(cx), await stopServers(pool, emit);
-  }), faultPoint("after-unload"), note("swap");
-  let stuck = await attempt(() => swapExe(cx));
-  if (stuck) {
-    let message3 = `could not move the update into exeFile: ${stuck.message}`, down = await attempt(() => step("reload", () => pool.start(app2.exeFile)));
-    return failed(
-      kept,
-      "ERR_SWAP",
-      down ? `${message3}; the old servers did not start again either: ${down.message}` : message3
-    );
-  }
-  note("reload");
-  let unhealthy = await attempt(
-    () => step(
-      "reload",
-      () => pool.start(app2.exeFile),
-      () => `${app2.instances} server(s) healthy`
-    )
-  );
-  if (faultPoint("after-reload"), !unhealthy) return { ok: !0, kept };
-  let { message: message2, output } = healthCheckFailed(unhealthy, pool);
-  if (!kept)
-    return failed(
-      kept,
-      "ERR_HEALTH_CHECK",
-      `${message2}; there is no earlier release to roll back to`,
-      { output }
-    );
-  let broken = await rollBack(cx, kept);
-  return broken ? failed(
-    kept,
-    "ERR_ROLLBACK",
-    `${message2}; rolling back to release ${kept.id} failed too, so no server runs: ${broken.message}`,
-    { output }
-  ) : failed(kept, "ERR_HEALTH_CHECK", message2, { output, rolledBack: !0 });
-}
+var warnIn = (cx) => (message2) => cx.emit({ type: "log", level: "warn", message: message2 });
 
 // receiver/swap/swap-recorder.ts
 function swapRecorder(record2, run3, incoming, kept, emit) {
@@ -31529,31 +34018,12 @@ function swapRecorder(record2, run3, incoming, kept, emit) {
 
 // receiver/swap/hot-swap.ts
 async function hotSwap(parts, incoming, run3, emit) {
-  let { app: app2, releases, pool } = parts, kept = run3.previous ? await releases.keep(app2.exeFile, run3.previous) : void 0, note = swapRecorder(parts.record, run3, incoming, kept, emit), cx = { ...parts, incoming, kept, emit, note };
-  if (app2.strategy === "overlap") return overlapSwap(cx);
-  note("hold");
-  let { value: outcome, holdMs } = await holdRequests(cx, () => replaceServers(cx));
-  if (!outcome.ok || !kept || app2.health.settle === 0) return { ...outcome, holdMs };
-  let unstable = await settle(cx, pool);
-  if (!unstable) return { ...outcome, holdMs };
-  let output = pool.output(), back = await holdRequests(cx, () => rollBack(cx, kept)), error2 = back.value ? {
-    code: "ERR_ROLLBACK",
-    message: `${unstable}; rolling back to release ${kept.id} failed too, so no server runs: ${back.value.message}`
-  } : { code: "ERR_UNSTABLE", message: unstable };
-  return { ok: !1, kept, output, error: error2, rolledBack: !back.value, holdMs: holdMs + back.holdMs };
+  let { app: app2, releases } = parts, kept = run3.previous ? await releases.keep(app2.exeFile, run3.previous) : void 0, note = swapRecorder(parts.record, run3, incoming, kept, emit), cx = { ...parts, incoming, kept, emit, note };
+  return app2.strategy === "overlap" ? overlapSwap(cx) : holdSwap(cx);
 }
-
-// receiver/swap/beside-exe.ts
-import { stat as stat2 } from "node:fs/promises";
-import { dirname as dirname3 } from "node:path";
-var incomingPath = (exeFile) => `${exeFile}.hotswap-incoming`;
-async function besideExe(incoming, exeFile) {
-  let [from, to] = await Promise.all([stat2(incoming.path), stat2(dirname3(exeFile))]);
-  if (from.dev === to.dev) return incoming;
-  let path = incomingPath(exeFile);
-  if (await copyDurable(incoming.path, path) !== incoming.info.sha256)
-    throw new Error(`${incoming.path} changed while it was copied beside exeFile`);
-  return { ...incoming, path };
+function hotRestart(parts, live2, run3, emit) {
+  let note = swapRecorder(parts.record, { ...run3, op: "swap" }, live2, void 0, emit);
+  return holdRestart({ ...parts, emit, note });
 }
 
 // receiver/runtime/run-swap.ts
@@ -31576,19 +34046,17 @@ async function runSwap(rt, op, incoming, ctx) {
     record: rt.record,
     runDir: rt.runDir,
     replace: rt.replace
-  }, outcome;
+  }, run3 = { deployId: ctx.deployId, previous }, outcome;
   try {
-    outcome = await hotSwap(
-      parts,
-      await besideExe(incoming, app2.exeFile),
-      { deployId: ctx.deployId, op, previous },
-      ctx.emit
-    );
+    outcome = op === "restart" ? await hotRestart(parts, incoming, run3, ctx.emit) : await hotSwap(parts, await besideExe(incoming, app2.exeFile), { ...run3, op }, ctx.emit);
   } catch (error2) {
     outcome = {
       ok: !1,
       holdMs: 0,
-      error: { code: "ERR_SWAP_FAILED", message: error2.message }
+      error: {
+        code: op === "restart" ? "ERR_RESTART" : "ERR_SWAP_FAILED",
+        message: error2.message
+      }
     };
   }
   outcome.ok && await rememberDigest(app2.exeFile, incoming.info.sha256).catch(() => {
@@ -31631,6 +34099,24 @@ async function runSwap(rt, op, incoming, ctx) {
 }
 function versionOf2({ sha256: sha2562, size: size2, mtime, version: version2 }) {
   return { sha256: sha2562, size: size2, mtime, ...version2 ? { version: version2 } : {} };
+}
+
+// receiver/runtime/restart-servers.ts
+async function restartServers(rt, ctx) {
+  let app2 = rt.config, live2 = await versionInfo(app2.exeFile, app2.versionCommand);
+  if (live2) return runSwap(rt, "restart", { path: app2.exeFile, info: live2 }, ctx);
+  let error2 = {
+    code: "ERR_RESTART",
+    message: `exeFile ${app2.exeFile} does not exist: deploy a first version`
+  }, durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: app2.name, op: "restart" };
+  return await rt.journal.append({
+    ...base,
+    who: ctx.who,
+    outcome: "failed",
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    durationMs,
+    error: error2
+  }), { type: "result", ...base, ok: !1, error: error2, holdMs: 0, durationMs };
 }
 
 // receiver/runtime/rollback-operation.ts
@@ -31700,12 +34186,12 @@ async function* slowUploadGuard(body, ms, minRate) {
 // receiver/staging/write-staged.ts
 import { createHash as createHash3, randomBytes as randomBytes4 } from "node:crypto";
 import { chmod, open as open4, rename, unlink } from "node:fs/promises";
-import { basename as basename2, dirname as dirname4, join as join2 } from "node:path";
+import { basename as basename3, dirname as dirname5, join as join2 } from "node:path";
 var STAGING_TMP = ".hotswap-upload-";
 async function writeStaged(chunks, updateFile, checks = {}) {
   let tmp = join2(
-    dirname4(updateFile),
-    `${STAGING_TMP}${basename2(updateFile)}-${randomBytes4(6).toString("hex")}`
+    dirname5(updateFile),
+    `${STAGING_TMP}${basename3(updateFile)}-${randomBytes4(6).toString("hex")}`
   ), file = await open4(tmp, "wx", 493).catch((error2) => {
     throw new HttpError(500, "ERR_STAGING", `cannot create ${tmp}: ${error2.code ?? error2.message}`);
   }), size2 = 0;
@@ -31714,7 +34200,7 @@ async function writeStaged(chunks, updateFile, checks = {}) {
     for await (let chunk of chunks)
       size2 += chunk.length, checks.onChunk?.(size2), hash.update(chunk), await file.write(chunk);
     let sha2562 = hash.digest("hex");
-    return checks.beforeCommit?.(size2, sha2562), await file.sync(), await file.close(), await chmod(tmp, 493), await rename(tmp, updateFile), await fsyncDir(dirname4(updateFile)), { size: size2, sha256: sha2562 };
+    return checks.beforeCommit?.(size2, sha2562), await file.sync(), await file.close(), await chmod(tmp, 493), await rename(tmp, updateFile), await fsyncDir(dirname5(updateFile)), { size: size2, sha256: sha2562 };
   } catch (error2) {
     await file.close().catch(() => {
     }), await unlink(tmp).catch(() => {
@@ -31863,6 +34349,15 @@ function newDeployId(now = /* @__PURE__ */ new Date()) {
   return `d-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes5(3).toString("hex")}`;
 }
 
+// receiver/auth/principal.ts
+var ADMIN_PRINCIPAL = {
+  via: "admin",
+  who: { actor: "admin", admin: !0 }
+};
+function legacyPrincipal(user) {
+  return { via: "legacy", user, who: { actor: user, legacy: !0 } };
+}
+
 // receiver/admin/operations/hold-by-hand.ts
 function holdByHand(op) {
   return async function(c) {
@@ -31881,7 +34376,7 @@ function holdByHand(op) {
       op,
       outcome: "ok",
       at: (/* @__PURE__ */ new Date()).toISOString(),
-      who: ADMIN_WHO,
+      who: ADMIN_PRINCIPAL.who,
       message: message2
     }), rt.log("info", `${message2} (admin page)`), wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json({ deployId, op, app: rt.config.name, held: rt.gate.stats().held });
   };
@@ -31946,7 +34441,7 @@ async function startOperation(rt, op, who, listen, prepare, run3) {
 // receiver/admin/operations/start-from-admin.ts
 function startFromAdmin(build) {
   return async function(c) {
-    let rt = c.var.adminApp, { op, prepare, run: run3 } = await build(c), { deployId } = await startOperation(rt, op, ADMIN_WHO, void 0, prepare, run3);
+    let rt = c.var.adminApp, { op, prepare, run: run3 } = await build(c), { deployId } = await startOperation(rt, op, ADMIN_PRINCIPAL.who, void 0, prepare, run3);
     return wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json({ deployId, op, app: rt.config.name }, 202);
   };
 }
@@ -32171,7 +34666,7 @@ function signIn(sessions, passwordHash) {
   return async function(c) {
     let password = (await c.req.parseBody()).password;
     if (typeof password != "string" || password.length > MAX_PASSWORD)
-      throw new AdminError(
+      throw new HttpError(
         400,
         "ERR_PASSWORD_FIELD",
         "send the password in the form field password"
@@ -32190,7 +34685,7 @@ function signOut(sessions) {
   };
 }
 
-// receiver/admin/pages/format.ts
+// receiver/http/pages/format.ts
 var shortSha = (sha2562) => sha2562 ? sha2562.slice(0, 12) : "—";
 function bytes(n) {
   if (n < 1024) return `${n} B`;
@@ -32202,7 +34697,7 @@ function bytes(n) {
 function when(iso) {
   return iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC") : "—";
 }
-function duration(ms) {
+function duration4(ms) {
   if (ms === void 0) return "—";
   if (ms < 1e3) return `${Math.round(ms)} ms`;
   if (ms < 6e4) return `${(ms / 1e3).toFixed(1)} s`;
@@ -32210,7 +34705,7 @@ function duration(ms) {
   return s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : s < 86400 ? `${Math.floor(s / 3600)} h ${Math.floor(s % 3600 / 60)} min` : `${Math.floor(s / 86400)} d ${Math.floor(s % 86400 / 3600)} h`;
 }
 function uptime(startedAt, now = Date.now()) {
-  return startedAt ? duration(now - Date.parse(startedAt)) : "—";
+  return startedAt ? duration4(now - Date.parse(startedAt)) : "—";
 }
 function rate(perSecond) {
   return perSecond === void 0 ? "—" : `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)} req/s`;
@@ -32296,8 +34791,8 @@ function HistoryTable({ entries }) {
         /* @__PURE__ */ jsxDEV("td", { children: e.op }),
         /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV(Who, { who: e.who }) }),
         /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV(Change, { entry: e }) }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration(e.holdMs) }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration(e.durationMs) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration4(e.holdMs) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration4(e.durationMs) }),
         /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV("span", { class: `pill ${e.outcome}`, title: e.error?.message ?? e.message, children: e.outcome }) }),
         /* @__PURE__ */ jsxDEV("td", { class: "num", children: /* @__PURE__ */ jsxDEV("a", { href: `${ADMIN_BASE}/log/${encodeURIComponent(e.deployId)}`, children: "log" }) })
       ] }))
@@ -32545,9 +35040,9 @@ function LogPage({ deployId, entries, events, csrf, nonce }) {
       /* @__PURE__ */ jsxDEV("dt", { children: "By" }),
       /* @__PURE__ */ jsxDEV("dd", { children: last.who?.admin ? "admin" : last.who?.actor ?? last.who?.keyId ?? "—" }),
       /* @__PURE__ */ jsxDEV("dt", { children: "Hold" }),
-      /* @__PURE__ */ jsxDEV("dd", { children: duration(last.holdMs) }),
+      /* @__PURE__ */ jsxDEV("dd", { children: duration4(last.holdMs) }),
       /* @__PURE__ */ jsxDEV("dt", { children: "Duration" }),
-      /* @__PURE__ */ jsxDEV("dd", { children: duration(last.durationMs) }),
+      /* @__PURE__ */ jsxDEV("dd", { children: duration4(last.durationMs) }),
       last.error && /* @__PURE__ */ jsxDEV("dt", { children: "Error" }),
       last.error && /* @__PURE__ */ jsxDEV("dd", { children: last.error.message })
     ] }),
@@ -32602,16 +35097,16 @@ function logPage(receiver) {
   return async function(c) {
     let deployId = c.req.param("deployId") ?? "", entries = (await receiver.journal.recent(void 0, 5e3)).filter(
       (e) => e.deployId === deployId
-    ), text4 = await receiver.journal.readLog(deployId).catch((error2) => {
-      throw new AdminError(500, "ERR_JOURNAL_READ", error2.message);
+    ), text5 = await receiver.journal.readLog(deployId).catch((error2) => {
+      throw new HttpError(500, "ERR_JOURNAL_READ", error2.message);
     });
-    if (!entries.length && text4 === void 0)
-      throw new AdminError(
+    if (!entries.length && text5 === void 0)
+      throw new HttpError(
         404,
         "ERR_NO_LOG",
         `no journal entry ${JSON.stringify(deployId.slice(0, 80))}`
       );
-    let events = (text4 ?? "").split(`
+    let events = (text5 ?? "").split(`
 `).filter(Boolean).flatMap((line) => {
       try {
         return [JSON.parse(line)];
@@ -32627,13 +35122,13 @@ function logPage(receiver) {
 
 // receiver/admin/session/session-key.ts
 import { createHmac, randomBytes as randomBytes6 } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, writeFileSync as writeFileSync3 } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync as readFileSync3, writeFileSync as writeFileSync3 } from "node:fs";
 import { join as join3 } from "node:path";
 var KEY_BYTES = 32;
 function loadSessionKey(dataDir, passwordHash) {
   let file = join3(dataDir, "admin-session.key"), key2;
   try {
-    key2 = readFileSync(file);
+    key2 = readFileSync3(file);
   } catch (error2) {
     if (error2.code !== "ENOENT") throw error2;
   }
@@ -32682,21 +35177,1190 @@ var LOGIN_FORM_MS = 60 * 6e4, Sessions = class {
 function createAdmin(receiver) {
   let settings = receiver.config.admin;
   if (!settings) throw new Error("createAdmin needs the config's admin key (admin.passwordHash)");
-  let key2 = loadSessionKey(receiver.config.data, settings.passwordHash), sessions = new Sessions(key2, settings.sessionTtl), meter = new RateMeter(receiver), log = createLog("admin"), page2 = requireSignIn("redirect"), call = requireSignIn("401"), csrf = checkCsrf(), app2 = findApp(receiver), admin2 = new Hono3();
+  let key2 = loadSessionKey(receiver.config.data, settings.passwordHash), sessions = new Sessions(key2, settings.sessionTtl), meter = new RateMeter(receiver), page = requireSignIn("redirect"), call = requireSignIn("401"), csrf = checkCsrf(), app2 = findApp(receiver), admin2 = new Hono3();
   admin2.use("*", adminHeaders(), readSession(sessions)), admin2.get("/login", showLogin(sessions)), admin2.post(
     "/login",
     limitLogins(receiver.clientAddress),
     csrf,
     signIn(sessions, settings.passwordHash)
-  ), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page2, dashboard(receiver, meter)), admin2.get("/apps/:app", page2, app2, appPanel(meter)), admin2.get("/log/:deployId", page2, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver));
+  ), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page, dashboard(receiver, meter)), admin2.get("/apps/:app", page, app2, appPanel(meter)), admin2.get("/log/:deployId", page, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver));
   for (let [name, build] of Object.entries(ADMIN_OPERATIONS))
     admin2.post(`/apps/:app/${name}`, call, csrf, app2, startFromAdmin(build));
-  return admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release")), admin2.onError((error2, c) => answerError(error2, c, log)), admin2;
+  admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release"));
+  let errors = adminErrors(createLog("admin"));
+  return admin2.onError((error2, c) => errorResponse(error2, c, errors)), admin2;
 }
 
-// receiver/legacy/auth/basic-challenge.ts
-function basicChallenge(app2) {
-  return `Basic realm="Hotswap ${app2}", charset="UTF-8"`;
+// receiver/api/api-errors.ts
+function apiErrors(log) {
+  return { log, challenge: (error2) => ({ scheme: "Bearer", error: error2.code }) };
+}
+
+// receiver/auth/auth-error.ts
+var AUTH_ERRORS = {
+  ERR_NO_TOKEN: [401, "missing Authorization: Bearer <token> header"],
+  ERR_TOKEN_TOO_LARGE: [401, "token is larger than 8 KiB"],
+  ERR_TOKEN_MALFORMED: [401, "token is not a well-formed JWT"],
+  ERR_UNKNOWN_KEY: [401, "token names a key id (kid) that is not configured"],
+  ERR_ALG_NOT_ALLOWED: [401, "token algorithm is not the one pinned for its key"],
+  ERR_BAD_SIGNATURE: [401, "token signature does not verify"],
+  ERR_EXPIRED: [401, "token has expired"],
+  ERR_IAT_FUTURE: [401, "token iat is in the future (check the runner's clock)"],
+  ERR_LIFETIME: [401, "token lives longer than 5 minutes (exp - iat > 300)"],
+  ERR_CLAIM_MISSING: [401, "token lacks a required claim"],
+  ERR_CLAIM_INVALID: [401, "token has an invalid claim"],
+  ERR_AUDIENCE: [401, "token audience does not match this receiver"],
+  ERR_REPLAYED: [401, "token was already used (jti is single-use)"],
+  ERR_WRONG_APP: [403, "token is for another app"],
+  ERR_WRONG_OP: [403, "token is for another operation"],
+  ERR_KEY_NOT_ALLOWED: [403, "this key may not deploy this app"],
+  ERR_SHA256_MISMATCH: [403, "token is bound to another artifact"],
+  ERR_ISSUER: [401, "token issuer is not the one in auth.github.issuer"],
+  ERR_OIDC_OFF: [
+    401,
+    "keyless (GitHub OIDC) deploys are not configured on this receiver (auth.github)"
+  ],
+  ERR_OIDC_POLICY: [403, "the workflow is not allowed to deploy"],
+  ERR_ISSUER_UNREACHABLE: [503, "cannot reach the token issuer to verify the token; try again"]
+}, AuthError = class extends HttpError {
+  constructor(code, detail) {
+    let [status, message2] = AUTH_ERRORS[code];
+    super(status, code, detail ? `${message2}: ${detail}` : message2), this.name = "AuthError";
+  }
+};
+
+// receiver/auth/glob.ts
+function matchesAny(value, patterns) {
+  return patterns.some((pattern) => globToRegExp(pattern).test(value));
+}
+function globToRegExp(pattern) {
+  let body = pattern.split("").map((ch) => ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")).join("");
+  return new RegExp(`^${body}$`);
+}
+
+// receiver/auth/github-policy.ts
+var RULES = [
+  ["repositoryIds", "repository_id"],
+  ["repositoryOwnerIds", "repository_owner_id"],
+  ["repositories", "repository"],
+  ["refs", "ref"],
+  ["environments", "environment"],
+  ["events", "event_name"],
+  ["jobWorkflowRefs", "job_workflow_ref"],
+  ["runnerEnvironments", "runner_environment"]
+], PULL_REQUEST_EVENTS = ["pull_request", "pull_request_target"];
+function checkGithubPolicy(claims, policy, where, pullRequestsByNameOnly) {
+  for (let [key2, claim2] of RULES) {
+    let allowed = policy[key2];
+    if (!allowed) continue;
+    let value = claims[claim2] === void 0 ? void 0 : String(claims[claim2]);
+    if (value === void 0 || !matchesAny(value, allowed)) {
+      let shown = value === void 0 ? "is missing" : `${JSON.stringify(value)} is not in ${where}.${key2} ${JSON.stringify(allowed)}`;
+      throw new AuthError("ERR_OIDC_POLICY", `${claim2} ${shown}`);
+    }
+  }
+  let event = String(claims.event_name ?? "");
+  if (pullRequestsByNameOnly && PULL_REQUEST_EVENTS.includes(event) && !policy.events?.includes(event))
+    throw new AuthError(
+      "ERR_OIDC_POLICY",
+      `event_name "${event}" is refused unless ${where}.events names it`
+    );
+}
+
+// receiver/auth/authorize.ts
+var REPLAY_MARGIN_S = 60;
+async function authorize(p, request2, replay, github2) {
+  let { app: app2, op } = request2;
+  if (p.app !== app2.name)
+    throw new AuthError("ERR_WRONG_APP", `token app "${p.app}", request app "${app2.name}"`);
+  if (p.op !== op) throw new AuthError("ERR_WRONG_OP", `token op "${p.op}", request op "${op}"`);
+  if (op === "deploy" || op === "upload") {
+    if (p.sha256 === void 0) throw new AuthError("ERR_CLAIM_MISSING", "sha256");
+    if (p.sha256 !== request2.sha256) throw new AuthError("ERR_SHA256_MISMATCH");
+  }
+  if (p.via === "key") {
+    if (app2.auth && !app2.auth.keys?.includes(p.keyId))
+      throw new AuthError(
+        "ERR_KEY_NOT_ALLOWED",
+        `apps.${app2.name}.auth.keys does not list "${p.keyId}"`
+      );
+  } else {
+    if (!github2) throw new AuthError("ERR_OIDC_OFF", "auth.github is not configured");
+    if (checkGithubPolicy(p.github, github2, "auth.github", !0), app2.auth && !app2.auth.github)
+      throw new AuthError(
+        "ERR_OIDC_POLICY",
+        `apps.${app2.name}.auth has no github policy: keyless deploys of this app are off`
+      );
+    app2.auth?.github && checkGithubPolicy(p.github, app2.auth.github, `apps.${app2.name}.auth.github`, !1);
+  }
+  if (replay.has(p.jti)) throw new AuthError("ERR_REPLAYED");
+  await replay.add(p.jti, p.exp + REPLAY_MARGIN_S);
+}
+
+// node_modules/jose/dist/webapi/lib/buffer_utils.js
+var encoder = new TextEncoder(), decoder = new TextDecoder(), strictDecoder = new TextDecoder("utf-8", { fatal: !0 }), UINT32_RANGE = 2 ** 32;
+function concat(...buffers) {
+  let size2 = buffers.reduce((acc, { length }) => acc + length, 0), buf = new Uint8Array(size2), i = 0;
+  for (let buffer of buffers)
+    buf.set(buffer, i), i += buffer.length;
+  return buf;
+}
+var NON_ASCII = /[^\x00-\x7f]/;
+function encode2(string3) {
+  if (typeof string3 == "string" && string3.length >= 128) {
+    if (NON_ASCII.test(string3))
+      throw new TypeError("non-ASCII string encountered in encode()");
+    return encoder.encode(string3);
+  }
+  let bytes2 = new Uint8Array(string3.length);
+  for (let i = 0; i < string3.length; i++) {
+    let code = string3.charCodeAt(i);
+    if (code > 127)
+      throw new TypeError("non-ASCII string encountered in encode()");
+    bytes2[i] = code;
+  }
+  return bytes2;
+}
+function decodeBase64(encoded, url2 = !1) {
+  if (Uint8Array.fromBase64)
+    return Uint8Array.fromBase64(encoded, { alphabet: url2 ? "base64url" : "base64" });
+  if (url2) {
+    if (encoded.includes("+") || encoded.includes("/"))
+      throw new TypeError("Invalid base64url");
+    encoded = encoded.replace(/-/g, "+").replace(/_/g, "/");
+  }
+  let binary = atob(encoded), bytes2 = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++)
+    bytes2[i] = binary.charCodeAt(i);
+  return bytes2;
+}
+
+// node_modules/jose/dist/webapi/util/errors.js
+var errors_exports2 = {};
+__export(errors_exports2, {
+  JOSEAlgNotAllowed: () => JOSEAlgNotAllowed,
+  JOSEError: () => JOSEError,
+  JOSENotSupported: () => JOSENotSupported,
+  JWEDecryptionFailed: () => JWEDecryptionFailed,
+  JWEInvalid: () => JWEInvalid,
+  JWKInvalid: () => JWKInvalid,
+  JWKSInvalid: () => JWKSInvalid,
+  JWKSMultipleMatchingKeys: () => JWKSMultipleMatchingKeys,
+  JWKSNoMatchingKey: () => JWKSNoMatchingKey,
+  JWKSTimeout: () => JWKSTimeout,
+  JWSInvalid: () => JWSInvalid,
+  JWSSignatureVerificationFailed: () => JWSSignatureVerificationFailed,
+  JWTClaimValidationFailed: () => JWTClaimValidationFailed,
+  JWTExpired: () => JWTExpired,
+  JWTInvalid: () => JWTInvalid
+});
+var JOSEError = class extends Error {
+  static code = "ERR_JOSE_GENERIC";
+  code = "ERR_JOSE_GENERIC";
+  constructor(message2, options) {
+    super(message2, options), this.name = this.constructor.name, Error.captureStackTrace?.(this, this.constructor);
+  }
+}, JWTClaimValidationFailed = class extends JOSEError {
+  static code = "ERR_JWT_CLAIM_VALIDATION_FAILED";
+  code = "ERR_JWT_CLAIM_VALIDATION_FAILED";
+  claim;
+  reason;
+  payload;
+  constructor(message2, payload, claim2 = "unspecified", reason = "unspecified") {
+    super(message2, { cause: { claim: claim2, reason, payload } }), this.claim = claim2, this.reason = reason, this.payload = payload;
+  }
+}, JWTExpired = class extends JOSEError {
+  static code = "ERR_JWT_EXPIRED";
+  code = "ERR_JWT_EXPIRED";
+  claim;
+  reason;
+  payload;
+  constructor(message2, payload, claim2 = "unspecified", reason = "unspecified") {
+    super(message2, { cause: { claim: claim2, reason, payload } }), this.claim = claim2, this.reason = reason, this.payload = payload;
+  }
+}, JOSEAlgNotAllowed = class extends JOSEError {
+  static code = "ERR_JOSE_ALG_NOT_ALLOWED";
+  code = "ERR_JOSE_ALG_NOT_ALLOWED";
+}, JOSENotSupported = class extends JOSEError {
+  static code = "ERR_JOSE_NOT_SUPPORTED";
+  code = "ERR_JOSE_NOT_SUPPORTED";
+}, JWEDecryptionFailed = class extends JOSEError {
+  static code = "ERR_JWE_DECRYPTION_FAILED";
+  code = "ERR_JWE_DECRYPTION_FAILED";
+  constructor(message2 = "decryption operation failed", options) {
+    super(message2, options);
+  }
+}, JWEInvalid = class extends JOSEError {
+  static code = "ERR_JWE_INVALID";
+  code = "ERR_JWE_INVALID";
+}, JWSInvalid = class extends JOSEError {
+  static code = "ERR_JWS_INVALID";
+  code = "ERR_JWS_INVALID";
+}, JWTInvalid = class extends JOSEError {
+  static code = "ERR_JWT_INVALID";
+  code = "ERR_JWT_INVALID";
+}, JWKInvalid = class extends JOSEError {
+  static code = "ERR_JWK_INVALID";
+  code = "ERR_JWK_INVALID";
+}, JWKSInvalid = class extends JOSEError {
+  static code = "ERR_JWKS_INVALID";
+  code = "ERR_JWKS_INVALID";
+}, JWKSNoMatchingKey = class extends JOSEError {
+  static code = "ERR_JWKS_NO_MATCHING_KEY";
+  code = "ERR_JWKS_NO_MATCHING_KEY";
+  constructor(message2 = "no applicable key found in the JSON Web Key Set", options) {
+    super(message2, options);
+  }
+}, JWKSMultipleMatchingKeys = class extends JOSEError {
+  [Symbol.asyncIterator] = async function* () {
+  };
+  static code = "ERR_JWKS_MULTIPLE_MATCHING_KEYS";
+  code = "ERR_JWKS_MULTIPLE_MATCHING_KEYS";
+  constructor(message2 = "multiple matching keys found in the JSON Web Key Set", options) {
+    super(message2, options);
+  }
+}, JWKSTimeout = class extends JOSEError {
+  static code = "ERR_JWKS_TIMEOUT";
+  code = "ERR_JWKS_TIMEOUT";
+  constructor(message2 = "request timed out", options) {
+    super(message2, options);
+  }
+}, JWSSignatureVerificationFailed = class extends JOSEError {
+  static code = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
+  code = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
+  constructor(message2 = "signature verification failed", options) {
+    super(message2, options);
+  }
+};
+
+// node_modules/jose/dist/webapi/util/base64url.js
+var invalid = "The input to be decoded is not correctly encoded.";
+function decode2(input2) {
+  try {
+    return decodeBase64(typeof input2 == "string" ? input2 : decoder.decode(input2), !0);
+  } catch (cause) {
+    throw new TypeError(invalid, { cause });
+  }
+}
+
+// node_modules/jose/dist/webapi/lib/validate.js
+function isObject2(input2) {
+  if (typeof input2 != "object" || input2 === null || Object.prototype.toString.call(input2) !== "[object Object]")
+    return !1;
+  let prototype = Object.getPrototypeOf(input2);
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
+}
+function isJwkSet(input2) {
+  return isObject2(input2) && Array.isArray(input2.keys) && Array.from(input2.keys).every(isObject2);
+}
+function isDisjoint(...headers2) {
+  let parameters = /* @__PURE__ */ new Set();
+  for (let header of headers2)
+    if (header)
+      for (let parameter of Object.keys(header)) {
+        if (parameters.has(parameter))
+          return !1;
+        parameters.add(parameter);
+      }
+  return !0;
+}
+function decodeBase64url(value, label3, ErrorClass) {
+  try {
+    return decode2(value);
+  } catch (cause) {
+    throw new ErrorClass(`Failed to base64url decode the ${label3}`, { cause });
+  }
+}
+function encodeAsciiMember(value, label3, ErrorClass) {
+  try {
+    return encode2(value);
+  } catch (cause) {
+    throw new ErrorClass(`The ${label3} is not a valid base64url string`, { cause });
+  }
+}
+function parseJoseHeader(encodedProtectedHeader, ErrorClass, message2) {
+  let parsed;
+  try {
+    parsed = JSON.parse(strictDecoder.decode(decode2(encodedProtectedHeader)));
+  } catch (cause) {
+    throw new ErrorClass(message2, { cause });
+  }
+  if (!isObject2(parsed))
+    throw new ErrorClass(message2);
+  return parsed;
+}
+var JWS_RECOGNIZED = { __proto__: null, b64: !0 };
+function validateAlgorithms(option, algorithms) {
+  if (algorithms !== void 0 && (!Array.isArray(algorithms) || algorithms.some((s) => typeof s != "string")))
+    throw new TypeError(`"${option}" option must be an array of strings`);
+  return algorithms === void 0 ? void 0 : new Set(algorithms);
+}
+function validateCrit(Err, recognizedDefault, recognizedOption, protectedHeader, joseHeader) {
+  if (joseHeader.crit !== void 0 && protectedHeader?.crit === void 0)
+    throw new Err('"crit" (Critical) Header Parameter MUST be integrity protected');
+  if (!protectedHeader || protectedHeader.crit === void 0)
+    return [];
+  if (!Array.isArray(protectedHeader.crit) || protectedHeader.crit.length === 0 || protectedHeader.crit.some((input2) => typeof input2 != "string" || input2.length === 0))
+    throw new Err('"crit" (Critical) Header Parameter MUST be an array of non-empty strings when present');
+  let recognized = recognizedOption === void 0 ? recognizedDefault : { __proto__: null, ...recognizedOption, ...recognizedDefault };
+  for (let parameter of protectedHeader.crit) {
+    if (!(parameter in recognized))
+      throw new JOSENotSupported(`Extension Header Parameter "${parameter}" is not recognized`);
+    if (!Object.hasOwn(joseHeader, parameter) || joseHeader[parameter] === void 0)
+      throw new Err(`Extension Header Parameter "${parameter}" is missing`);
+    if (recognized[parameter] && (!Object.hasOwn(protectedHeader, parameter) || protectedHeader[parameter] === void 0))
+      throw new Err(`Extension Header Parameter "${parameter}" MUST be integrity protected`);
+  }
+  return protectedHeader.crit;
+}
+function validateB64(protectedHeader, extensions) {
+  if (extensions.includes("b64")) {
+    let b64 = protectedHeader.b64;
+    if (typeof b64 != "boolean")
+      throw new JWSInvalid('The "b64" (base64url-encode payload) Header Parameter must be a boolean');
+    return b64;
+  }
+  return !0;
+}
+
+// node_modules/jose/dist/webapi/lib/key.js
+var tag = (key2) => key2[Symbol.toStringTag], jwkMatchesOp = (entry, key2, usage) => {
+  let { alg } = entry;
+  if (key2.use !== void 0) {
+    let expected2 = usage === "sign" || usage === "verify" ? "sig" : "enc";
+    if (key2.use !== expected2)
+      throw new TypeError(`Invalid key for this operation, its "use" must be "${expected2}" when present`);
+  }
+  if (key2.alg !== void 0 && key2.alg !== alg)
+    throw new TypeError(`Invalid key for this operation, its "alg" must be "${alg}" when present`);
+  if (Array.isArray(key2.key_ops)) {
+    let expectedKeyOp = usage === "encrypt" || usage === "decrypt" ? entry.ops?.[usage === "encrypt" ? 0 : 1] : usage;
+    if (expectedKeyOp && !key2.key_ops.includes(expectedKeyOp))
+      throw new TypeError(`Invalid key for this operation, its "key_ops" must include "${expectedKeyOp}" when present`);
+  }
+};
+async function prepareKey(entry, key2, usage) {
+  let { alg, secret } = entry, requiresPrivateKey = usage === "decrypt" || usage === "sign";
+  if (secret && key2 instanceof Uint8Array)
+    return key2;
+  let normalized, keyObject;
+  if (isObject2(key2)) {
+    if (normalized = normalizeJwk(key2), typeof normalized.kty != "string")
+      throw invalidKeyType(alg, key2, secret);
+    if (!(secret ? normalized.kty === "oct" && typeof normalized.k == "string" : normalized.kty !== "oct" && (requiresPrivateKey ? normalized.kty === "AKP" && typeof normalized.priv == "string" || typeof normalized.d == "string" : normalized.d === void 0 && normalized.priv === void 0)))
+      throw new TypeError(secret ? 'JSON Web Key for symmetric algorithms must have JWK "kty" (Key Type) equal to "oct" and the JWK "k" (Key Value) present' : `JSON Web Key for this operation must be a ${requiresPrivateKey ? "private" : "public"} JWK`);
+    if (jwkMatchesOp(entry, normalized, usage), normalized.kty === "oct")
+      return decode2(normalized.k);
+    if (!Object.isFrozen(key2)) {
+      let { key_ops } = key2;
+      Array.isArray(key_ops) && Object.freeze(key_ops), Object.freeze(key2);
+    }
+  } else {
+    if (!isKeyLike(key2))
+      throw invalidKeyType(alg, key2, secret);
+    let expectedType = secret ? "secret" : requiresPrivateKey ? "private" : "public";
+    if (key2.type !== expectedType && (secret || ["secret", "public", "private"].includes(key2.type)))
+      throw new TypeError(`${tag(key2)} instances must be of type "${expectedType}" for the ${alg} algorithm`);
+    if (isCryptoKey(key2))
+      return key2;
+    if (keyObject = key2, keyObject.type === "secret")
+      return keyObject.export();
+  }
+  cache ||= /* @__PURE__ */ new WeakMap();
+  let cacheKey2 = key2, cached2 = cache.get(cacheKey2);
+  if (cached2?.[alg])
+    return cached2[alg];
+  if (cached2 || cache.set(cacheKey2, cached2 = {}), keyObject && typeof keyObject.toCryptoKey == "function") {
+    let isPublic = keyObject.type === "public", crv = nist[keyObject.asymmetricKeyDetails?.namedCurve], params = entry.resolve?.({ crv, asymmetricKeyType: keyObject.asymmetricKeyType }) ?? entry.subtle;
+    return cached2[alg] = keyObject.toCryptoKey(params, isPublic, entry.usages[isPublic ? 0 : 1]);
+  }
+  return normalized ??= keyObject.export({ format: "jwk" }), normalized.alg = alg, cached2[alg] = await jwkToKey(entry, normalized);
+}
+var cache, nist = {
+  __proto__: null,
+  prime256v1: "P-256",
+  secp384r1: "P-384",
+  secp521r1: "P-521"
+};
+var isCryptoKey = (key2) => {
+  if (key2?.[Symbol.toStringTag] === "CryptoKey")
+    return !0;
+  try {
+    return key2 instanceof CryptoKey;
+  } catch {
+    return !1;
+  }
+}, isKeyObject = (key2) => key2?.[Symbol.toStringTag] === "KeyObject", isKeyLike = (key2) => isCryptoKey(key2) || isKeyObject(key2);
+function message(msg, actual, ...types) {
+  if (types.length > 2) {
+    let last = types.pop();
+    msg += `one of type ${types.join(", ")}, or ${last}.`;
+  } else types.length === 2 ? msg += `one of type ${types[0]} or ${types[1]}.` : msg += `of type ${types[0]}.`;
+  return actual == null ? msg += ` Received ${actual}` : typeof actual == "function" && actual.name ? msg += ` Received function ${actual.name}` : typeof actual == "object" && actual != null && actual.constructor?.name && (msg += ` Received an instance of ${actual.constructor.name}`), msg;
+}
+function invalidKeyType(alg, actual, secret) {
+  let types = ["CryptoKey", "KeyObject", "JSON Web Key"];
+  return secret && types.push("Uint8Array"), new TypeError(message(`Key for the ${alg} algorithm must be `, actual, ...types));
+}
+var unusable = (name, prop = "algorithm.name") => new TypeError(`CryptoKey does not support this operation, its ${prop} must be ${name}`);
+function checkUsage(key2, usage) {
+  if (usage && !key2.usages.includes(usage))
+    throw new TypeError(`CryptoKey does not support this operation, its usages must include ${usage}.`);
+}
+function checkModulusLength(alg, key2) {
+  let { modulusLength } = key2.algorithm;
+  if (typeof modulusLength != "number" || modulusLength < 2048)
+    throw new TypeError(`${alg} requires key modulusLength to be 2048 bits or larger`);
+}
+function checkCryptoKey(key2, expected2, usage) {
+  let algorithm = key2.algorithm;
+  if (algorithm.name !== expected2.name)
+    throw unusable(expected2.name);
+  if (expected2.hash && algorithm.hash?.name !== expected2.hash)
+    throw unusable(expected2.hash, "algorithm.hash");
+  if (expected2.namedCurve && algorithm.namedCurve !== expected2.namedCurve)
+    throw unusable(expected2.namedCurve, "algorithm.namedCurve");
+  if (expected2.length !== void 0 && algorithm.length !== expected2.length)
+    throw unusable(expected2.length, "algorithm.length");
+  checkUsage(key2, usage);
+}
+function snapshotJwk(jwk) {
+  return { __proto__: null, ...jwk };
+}
+function normalizeJwk(jwk) {
+  let normalized = snapshotJwk(jwk);
+  if (normalized.ext !== void 0 && typeof normalized.ext != "boolean")
+    throw new TypeError('"ext" (Extractable) Parameter must be a boolean');
+  if (normalized.key_ops !== void 0) {
+    let value = normalized.key_ops, keyOps = Array.isArray(value) ? [...value] : void 0;
+    if (!keyOps || keyOps.some((operation) => typeof operation != "string") || new Set(keyOps).size !== keyOps.length)
+      throw new TypeError('"key_ops" (Key Operations) Parameter must be an array of unique strings');
+    normalized.key_ops = keyOps;
+  }
+  return normalized;
+}
+async function jwkToKey(entry, jwk, extractable) {
+  if (!entry.kty.includes(jwk.kty))
+    throw new JOSENotSupported('Invalid or unsupported JWK "alg" (Algorithm) Parameter value');
+  let algorithm = entry.resolve?.({ kty: jwk.kty, crv: jwk.crv }) ?? entry.subtle, isPrivate = !!(jwk.d || jwk.priv), keyData = { ...jwk, ext: extractable ?? jwk.ext };
+  return keyData.kty !== "AKP" && delete keyData.alg, delete keyData.use, crypto.subtle.importKey("jwk", keyData, algorithm, keyData.ext ?? !isPrivate, jwk.key_ops ?? entry.usages[isPrivate ? 1 : 0]);
+}
+async function rawKey(key2, expected2, usage, extractable = !1) {
+  return key2 instanceof Uint8Array && (key2 = await crypto.subtle.importKey("raw", key2, expected2, extractable, [usage])), checkCryptoKey(key2, expected2, usage), key2;
+}
+
+// node_modules/jose/dist/webapi/lib/key_descriptor.js
+function table(entries) {
+  let out = { __proto__: null };
+  for (let alg in entries)
+    out[alg] = { ...entries[alg], alg };
+  return out;
+}
+
+// node_modules/jose/dist/webapi/lib/jws_algorithms.js
+var sig = [["verify"], ["sign"]];
+function hmac(bits) {
+  let subtle = { name: "HMAC", hash: `SHA-${bits}` };
+  return { kty: ["oct"], secret: !0, subtle, signing: subtle, usages: sig };
+}
+function rsa(bits, saltLength) {
+  let subtle = { name: saltLength ? "RSA-PSS" : "RSASSA-PKCS1-v1_5", hash: `SHA-${bits}` };
+  return {
+    kty: ["RSA"],
+    subtle,
+    signing: saltLength ? { ...subtle, saltLength } : subtle,
+    usages: sig,
+    minRsaBits: 2048
+  };
+}
+function ecdsa(crv, bits) {
+  return {
+    kty: ["EC"],
+    crv,
+    subtle: { name: "ECDSA", namedCurve: crv },
+    signing: { name: "ECDSA", hash: `SHA-${bits}` },
+    usages: sig
+  };
+}
+function eddsa() {
+  let subtle = { name: "Ed25519" };
+  return {
+    kty: ["OKP"],
+    crv: "Ed25519",
+    subtle,
+    signing: subtle,
+    usages: sig
+  };
+}
+function mldsa(parameterSet) {
+  let subtle = { name: `ML-DSA-${parameterSet}` };
+  return {
+    kty: ["AKP"],
+    subtle,
+    signing: subtle,
+    usages: sig
+  };
+}
+var JWS = table({
+  HS256: hmac(256),
+  HS384: hmac(384),
+  HS512: hmac(512),
+  RS256: rsa(256),
+  RS384: rsa(384),
+  RS512: rsa(512),
+  PS256: rsa(256, 32),
+  PS384: rsa(384, 48),
+  PS512: rsa(512, 64),
+  ES256: ecdsa("P-256", 256),
+  ES384: ecdsa("P-384", 384),
+  ES512: ecdsa("P-521", 512),
+  EdDSA: eddsa(),
+  Ed25519: eddsa(),
+  "ML-DSA-44": mldsa(44),
+  "ML-DSA-65": mldsa(65),
+  "ML-DSA-87": mldsa(87)
+});
+function jwsAlgorithm(alg) {
+  let entry = typeof alg == "string" ? JWS[alg] : void 0;
+  if (!entry)
+    throw new JOSENotSupported(`alg ${alg} is not supported either by JOSE or your javascript runtime`);
+  return entry;
+}
+
+// node_modules/jose/dist/webapi/lib/jws_verify.js
+function prepareVerify(options) {
+  return [options && validateAlgorithms("algorithms", options.algorithms), options?.crit];
+}
+function parseProtectedHeader(encodedProtectedHeader) {
+  return encodedProtectedHeader === void 0 ? {} : parseJoseHeader(encodedProtectedHeader, JWSInvalid, "JWS Protected Header is invalid");
+}
+function encodeCompactUnencodedPayload(payload) {
+  try {
+    return encode2(payload);
+  } catch (cause) {
+    throw new JWSInvalid("JWS Compact Serialization payload must use only ASCII characters", {
+      cause
+    });
+  }
+}
+async function verifySignature(jws, shared, key2, encodeUnencodedPayload, parsedProtected) {
+  let { protected: encodedProtectedHeader, header, payload: inputPayload } = jws, protectedHeader = parsedProtected ?? parseProtectedHeader(encodedProtectedHeader);
+  if (!isDisjoint(protectedHeader, header))
+    throw new JWSInvalid("JWS Protected and JWS Unprotected Header Parameter names must be disjoint");
+  let joseHeader = { ...protectedHeader, ...header }, b64 = validateB64(protectedHeader, validateCrit(JWSInvalid, JWS_RECOGNIZED, shared[1], protectedHeader, joseHeader)), { alg } = joseHeader;
+  if (typeof alg != "string" || !alg)
+    throw new JWSInvalid('JWS "alg" (Algorithm) Header Parameter missing or invalid');
+  if (shared[0] && !shared[0].has(alg))
+    throw new JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
+  if (b64) {
+    if (typeof inputPayload != "string")
+      throw new JWSInvalid("JWS Payload must be a string");
+  } else if (typeof inputPayload != "string" && !(inputPayload instanceof Uint8Array))
+    throw new JWSInvalid("JWS Payload must be a string or an Uint8Array instance");
+  let signingPayload = b64 || typeof inputPayload != "string" ? inputPayload : encodeUnencodedPayload(inputPayload), resolvedKey = !1;
+  typeof key2 == "function" && (key2 = await key2(protectedHeader, jws), resolvedKey = !0);
+  let entry = jwsAlgorithm(alg), signingInput = concat(encodedProtectedHeader !== void 0 ? encode2(encodedProtectedHeader) : new Uint8Array(), encode2("."), typeof signingPayload == "string" ? shared[2] ??= encodeAsciiMember(signingPayload, "payload", JWSInvalid) : signingPayload), signature = decodeBase64url(jws.signature, "signature", JWSInvalid), verificationKey = await prepareKey(entry, key2, "verify"), cryptoKey = await rawKey(verificationKey, entry.subtle, "verify");
+  entry.minRsaBits && checkModulusLength(entry.alg, cryptoKey);
+  let verified = !1;
+  try {
+    verified = await crypto.subtle.verify(entry.signing, cryptoKey, signature, signingInput);
+  } catch (cause) {
+    throw new JWSSignatureVerificationFailed(void 0, { cause });
+  }
+  if (!verified)
+    throw new JWSSignatureVerificationFailed();
+  let result = { payload: typeof signingPayload == "string" ? decodeBase64url(signingPayload, "payload", JWSInvalid) : signingPayload };
+  return encodedProtectedHeader !== void 0 && (result.protectedHeader = protectedHeader), header !== void 0 && (result.unprotectedHeader = header), resolvedKey ? [{ ...result, key: verificationKey }, b64] : [result, b64];
+}
+async function verifyCompact(jws, shared, key2) {
+  if (jws instanceof Uint8Array && (jws = decoder.decode(jws)), typeof jws != "string")
+    throw new JWSInvalid("Compact JWS must be a string or Uint8Array");
+  let { 0: protectedHeader, 1: payload, 2: signature, length } = jws.split(".");
+  if (length !== 3)
+    throw new JWSInvalid("Invalid Compact JWS");
+  return verifySignature({ payload, protected: protectedHeader, signature }, shared, key2, encodeCompactUnencodedPayload);
+}
+
+// node_modules/jose/dist/webapi/lib/jwt_claims_set.js
+var epoch = (date3) => Math.floor(date3.getTime() / 1e3), multipliers = {
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+  w: 604800,
+  y: 31557600
+}, REGEX = /^(\+|\-)? ?(\d+|\d+\.\d+) ?(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)(?: (ago|from now))?$/i, checkFailed = "check_failed";
+function invalidDuration() {
+  throw new TypeError("Invalid time period format");
+}
+function secs(str) {
+  typeof str != "string" && invalidDuration();
+  let matched = REGEX.exec(str);
+  (!matched || matched[4] && matched[1]) && invalidDuration();
+  let value = parseFloat(matched[2]), durationSeconds = Math.round(value * multipliers[matched[3][0].toLowerCase()]);
+  return Number.isFinite(durationSeconds) || invalidDuration(), matched[1] === "-" || matched[4] === "ago" ? -durationSeconds : durationSeconds;
+}
+function validateInput(label3, input2) {
+  if (!Number.isFinite(input2))
+    throw new TypeError(`Invalid ${label3} input`);
+  return input2;
+}
+var normalizeTyp = (value) => {
+  let normalized = value.toLowerCase();
+  return value.includes("/") ? normalized : `application/${normalized}`;
+}, checkAudiencePresence = (audPayload, audOption) => typeof audPayload == "string" ? audOption.includes(audPayload) : Array.isArray(audPayload) ? audOption.some((aud) => audPayload.includes(aud)) : !1;
+function validateNumericDate(claimsSet, claim2, required2 = !1) {
+  let value = claimsSet[claim2];
+  if (!(value === void 0 && !required2)) {
+    if (typeof value != "number")
+      throw new JWTClaimValidationFailed(`"${claim2}" claim must be a number`, claimsSet, claim2, "invalid");
+    return value;
+  }
+}
+function unexpectedClaim(claimsSet, claim2) {
+  throw new JWTClaimValidationFailed(`unexpected "${claim2}" claim value`, claimsSet, claim2, checkFailed);
+}
+function validateClaimsSet(protectedHeader, claimsSetBytes, options = {}) {
+  let claimsSet;
+  try {
+    claimsSet = JSON.parse(strictDecoder.decode(claimsSetBytes));
+  } catch (cause) {
+    throw new JWTInvalid("JWT Claims Set must be a top-level JSON object", { cause });
+  }
+  if (!isObject2(claimsSet))
+    throw new JWTInvalid("JWT Claims Set must be a top-level JSON object");
+  let { typ } = options;
+  if (typ !== void 0 && (typeof protectedHeader.typ != "string" || normalizeTyp(protectedHeader.typ) !== normalizeTyp(typ)))
+    throw new JWTClaimValidationFailed('unexpected "typ" JWT header value', claimsSet, "typ", checkFailed);
+  let { requiredClaims = [], issuer, subject, audience, maxTokenAge } = options, presenceCheck = [...requiredClaims];
+  maxTokenAge !== void 0 && presenceCheck.push("iat"), audience !== void 0 && presenceCheck.push("aud"), subject !== void 0 && presenceCheck.push("sub"), issuer !== void 0 && presenceCheck.push("iss");
+  for (let claim2 of new Set(presenceCheck.reverse()))
+    if (!Object.hasOwn(claimsSet, claim2))
+      throw new JWTClaimValidationFailed(`missing required "${claim2}" claim`, claimsSet, claim2, "missing");
+  issuer !== void 0 && !(Array.isArray(issuer) ? issuer : [issuer]).includes(claimsSet.iss) && unexpectedClaim(claimsSet, "iss"), subject !== void 0 && claimsSet.sub !== subject && unexpectedClaim(claimsSet, "sub"), audience !== void 0 && !checkAudiencePresence(claimsSet.aud, typeof audience == "string" ? [audience] : audience) && unexpectedClaim(claimsSet, "aud");
+  let { clockTolerance } = options, tolerance = 0;
+  if (typeof clockTolerance == "string")
+    tolerance = secs(clockTolerance);
+  else if (clockTolerance !== void 0) {
+    if (typeof clockTolerance != "number")
+      throw new TypeError("Invalid clockTolerance option type");
+    tolerance = clockTolerance;
+  }
+  if (validateInput("clockTolerance option", tolerance), tolerance < 0)
+    throw new TypeError("Invalid clockTolerance option input");
+  let { currentDate } = options, now = validateInput("currentDate option", epoch(currentDate === void 0 ? /* @__PURE__ */ new Date() : currentDate)), iat = validateNumericDate(claimsSet, "iat", maxTokenAge !== void 0), nbf = validateNumericDate(claimsSet, "nbf");
+  if (nbf !== void 0 && nbf > now + tolerance)
+    throw new JWTClaimValidationFailed('"nbf" claim timestamp check failed', claimsSet, "nbf", checkFailed);
+  let exp = validateNumericDate(claimsSet, "exp");
+  if (exp !== void 0 && exp <= now - tolerance)
+    throw new JWTExpired('"exp" claim timestamp check failed', claimsSet, "exp", checkFailed);
+  if (maxTokenAge !== void 0) {
+    let age = now - iat, max = validateInput("maxTokenAge option", typeof maxTokenAge == "number" ? maxTokenAge : secs(maxTokenAge));
+    if (max < 0)
+      throw new TypeError("Invalid maxTokenAge option input");
+    if (age - tolerance > max)
+      throw new JWTExpired('"iat" claim timestamp check failed (too far in the past)', claimsSet, "iat", checkFailed);
+    if (age < -tolerance)
+      throw new JWTClaimValidationFailed('"iat" claim timestamp check failed (it should be in the past)', claimsSet, "iat", checkFailed);
+  }
+  return claimsSet;
+}
+
+// node_modules/jose/dist/webapi/jwt/verify.js
+async function jwtVerify(jwt, key2, options) {
+  let [verified, b64] = await verifyCompact(jwt, prepareVerify(options), key2);
+  if (!b64)
+    throw new JWTInvalid("JWTs MUST NOT use unencoded payload");
+  let payload = validateClaimsSet(verified.protectedHeader, verified.payload, options);
+  return { ...verified, payload };
+}
+
+// node_modules/jose/dist/webapi/jwks/local.js
+function isUsableJWK(jwk, entry, alg, kid) {
+  let { kty, key_ops: keyOps, ext, kid: jwkKid, alg: jwkAlg, use, crv } = jwk;
+  return (ext === void 0 || typeof ext == "boolean") && (keyOps === void 0 || Array.isArray(keyOps) && keyOps.every((operation, index) => typeof operation == "string" && keyOps.indexOf(operation) === index) && keyOps.includes("verify")) && entry.kty.includes(kty) && (kid === void 0 || typeof kid == "string" && kid === jwkKid) && (jwkAlg === void 0 ? kty !== "AKP" : alg === jwkAlg) && (use === void 0 || use === "sig") && (!entry.crv || crv === entry.crv);
+}
+async function importWithAlgCache(cache2, jwk, entry) {
+  let cached2 = cache2.get(jwk) || cache2.set(jwk, {}).get(jwk), { alg } = entry;
+  if (cached2[alg] === void 0) {
+    let pending = jwkToKey(entry, jwk, !0).then((key2) => {
+      if (key2.type !== "public")
+        throw new JWKSInvalid("JSON Web Key Set members must be public keys");
+      return cached2[alg] = key2, key2;
+    }).catch((error2) => {
+      throw cached2[alg] === pending && delete cached2[alg], error2;
+    });
+    cached2[alg] = pending;
+  }
+  return cached2[alg];
+}
+function createLocalJWKSet(jwks) {
+  let snapshot;
+  try {
+    snapshot = structuredClone(jwks);
+  } catch (cause) {
+    throw new JWKSInvalid("JSON Web Key Set malformed", { cause });
+  }
+  if (!isJwkSet(snapshot))
+    throw new JWKSInvalid("JSON Web Key Set malformed");
+  let metadata = snapshot.keys.map((jwk) => {
+    let normalized = snapshotJwk(jwk);
+    return Array.isArray(normalized.key_ops) && (normalized.key_ops = [...normalized.key_ops]), normalized;
+  }), cached2 = /* @__PURE__ */ new WeakMap();
+  return Object.defineProperty(async (protectedHeader, token) => {
+    let { alg, kid } = { ...protectedHeader, ...token?.header }, entry = typeof alg == "string" ? JWS[alg] : void 0;
+    if (!entry || entry.secret)
+      throw new JOSENotSupported('Unsupported "alg" value for a JSON Web Key Set');
+    let candidates = snapshot.keys.filter((_, index) => isUsableJWK(metadata[index], entry, alg, kid)), { 0: jwk, length } = candidates;
+    if (!length)
+      throw new JWKSNoMatchingKey();
+    if (length !== 1) {
+      let error2 = new JWKSMultipleMatchingKeys();
+      throw error2[Symbol.asyncIterator] = async function* () {
+        for (let jwk2 of candidates)
+          try {
+            yield await importWithAlgCache(cached2, jwk2, entry);
+          } catch {
+          }
+      }, error2;
+    }
+    return importWithAlgCache(cached2, jwk, entry);
+  }, "jwks", {
+    value: () => structuredClone(snapshot)
+  });
+}
+
+// node_modules/jose/dist/webapi/jwks/remote.js
+function isCloudflareWorkers() {
+  return typeof WebSocketPair < "u" || typeof navigator < "u" && navigator.userAgent === "Cloudflare-Workers" || typeof EdgeRuntime < "u" && EdgeRuntime === "vercel";
+}
+var USER_AGENT;
+(typeof navigator > "u" || !navigator.userAgent?.startsWith?.("Mozilla/5.0 ")) && (USER_AGENT = "jose/v6.2.17");
+var customFetch = /* @__PURE__ */ Symbol();
+async function fetchJwks(url2, headers2, signal2, fetchImpl = fetch) {
+  let response = await fetchImpl(url2, {
+    method: "GET",
+    signal: signal2,
+    redirect: "manual",
+    headers: headers2
+  }).catch((err) => {
+    throw err.name === "TimeoutError" ? new JWKSTimeout(void 0, { cause: err }) : err;
+  });
+  if (response.status !== 200)
+    throw new JOSEError("Expected 200 OK from the JSON Web Key Set HTTP response");
+  try {
+    return await response.json();
+  } catch (cause) {
+    throw new JOSEError("Failed to parse the JSON Web Key Set HTTP response as JSON", { cause });
+  }
+}
+var jwksCache = /* @__PURE__ */ Symbol();
+function isFreshFor(timestamp, duration5) {
+  return Number.isFinite(timestamp) && Date.now() < timestamp + duration5;
+}
+function validateDuration(value, fallback, option) {
+  if (Number.isNaN(value))
+    throw new TypeError(`"${option}" option must not be NaN`);
+  if (typeof value == "number" && value < 0)
+    throw new TypeError(`"${option}" option must not be negative`);
+  return typeof value == "number" ? value : fallback;
+}
+function createRemoteJWKSet(url2, options) {
+  if (!(url2 instanceof URL))
+    throw new TypeError("url must be an instance of URL");
+  let href = new URL(url2.href).href, opts = options ?? {}, timeoutOption = opts.timeoutDuration;
+  if (typeof timeoutOption == "number" && (!Number.isInteger(timeoutOption) || timeoutOption < 0))
+    throw new TypeError('"timeoutDuration" option must be a non-negative integer');
+  let timeoutDuration = typeof timeoutOption == "number" ? timeoutOption : 5e3, cooldownDuration = validateDuration(opts.cooldownDuration, 3e4, "cooldownDuration"), cacheMaxAge = validateDuration(opts.cacheMaxAge, 6e5, "cacheMaxAge"), headers2 = new Headers(opts.headers);
+  USER_AGENT && !headers2.has("User-Agent") && headers2.set("User-Agent", USER_AGENT), headers2.has("accept") || headers2.set("accept", "application/json, application/jwk-set+json");
+  let fetchImpl = opts[customFetch], cache2 = opts[jwksCache], jwksTimestamp, pendingFetch, reloadSequence = 0, appliedSequence = 0, local;
+  if (cache2 && typeof cache2 == "object") {
+    let { uat, jwks } = cache2;
+    isFreshFor(uat, cacheMaxAge) && isJwkSet(jwks) && (jwksTimestamp = uat, local = createLocalJWKSet(jwks));
+  }
+  let reload2 = async () => {
+    if (pendingFetch && isCloudflareWorkers() && (pendingFetch = void 0), !pendingFetch) {
+      let sequence = ++reloadSequence, current = pendingFetch = fetchJwks(href, headers2, AbortSignal.timeout(timeoutDuration), fetchImpl).then((json2) => {
+        let next = createLocalJWKSet(json2);
+        if (sequence <= appliedSequence)
+          return;
+        local = next;
+        let updatedAt = Date.now();
+        cache2 && (cache2.uat = updatedAt, cache2.jwks = json2), jwksTimestamp = updatedAt, appliedSequence = sequence;
+      }).finally(() => {
+        pendingFetch === current && (pendingFetch = void 0);
+      });
+    }
+    await pendingFetch;
+  };
+  return Object.defineProperties(async (protectedHeader, token) => {
+    (!local || !isFreshFor(jwksTimestamp, cacheMaxAge)) && await reload2();
+    try {
+      return await local(protectedHeader, token);
+    } catch (err) {
+      if (err instanceof JWKSNoMatchingKey && !isFreshFor(jwksTimestamp, cooldownDuration))
+        return await reload2(), local(protectedHeader, token);
+      throw err;
+    }
+  }, {
+    coolingDown: {
+      get: () => isFreshFor(jwksTimestamp, cooldownDuration),
+      enumerable: !0
+    },
+    fresh: {
+      get: () => isFreshFor(jwksTimestamp, cacheMaxAge),
+      enumerable: !0
+    },
+    reload: {
+      value: reload2,
+      enumerable: !0
+    },
+    reloading: {
+      get: () => !!pendingFetch,
+      enumerable: !0
+    },
+    jwks: {
+      value: () => local?.jwks(),
+      enumerable: !0
+    }
+  });
+}
+
+// node_modules/jose/dist/webapi/util/decode_protected_header.js
+function decodeProtectedHeader(token) {
+  let encodedProtectedHeader;
+  if (typeof token == "string") {
+    let parts = token.split(".");
+    (parts.length === 3 || parts.length === 5) && ([encodedProtectedHeader] = parts);
+  } else if (typeof token == "object" && token)
+    if ("protected" in token)
+      encodedProtectedHeader = token.protected;
+    else
+      throw new TypeError("Token does not contain a Protected Header");
+  let invalid2 = "Invalid Token or Protected Header formatting";
+  if (typeof encodedProtectedHeader != "string" || !encodedProtectedHeader)
+    throw new TypeError(invalid2);
+  return parseJoseHeader(encodedProtectedHeader, TypeError, invalid2);
+}
+
+// node_modules/jose/dist/webapi/util/decode_jwt.js
+function decodeJwt(jwt) {
+  if (typeof jwt != "string")
+    throw new JWTInvalid("JWTs must use Compact JWS serialization, JWT must be a string");
+  let { 1: encodedPayload, length } = jwt.split(".");
+  if (length === 5)
+    throw new JWTInvalid("Only JWTs using Compact JWS serialization can be decoded");
+  if (length !== 3)
+    throw new JWTInvalid("Invalid JWT");
+  if (!encodedPayload)
+    throw new JWTInvalid("JWTs must contain a payload");
+  let claimsSetBytes;
+  try {
+    claimsSetBytes = decode2(encodedPayload);
+  } catch (cause) {
+    throw new JWTInvalid("Failed to base64url decode the payload", { cause });
+  }
+  let claimsSet;
+  try {
+    claimsSet = JSON.parse(strictDecoder.decode(claimsSetBytes));
+  } catch (cause) {
+    throw new JWTInvalid("Failed to parse the decoded payload as JSON", { cause });
+  }
+  if (!isObject2(claimsSet))
+    throw new JWTInvalid("Invalid JWT Claims Set");
+  return claimsSet;
+}
+
+// receiver/protocol.ts
+var OPS = ["deploy", "upload", "swap", "rollback", "status"], SHA256_HEADER = "x-hotswap-sha256", NDJSON = "application/x-ndjson";
+function boundAudience(audience, app2, op, sha2562) {
+  return `${audience}#app=${app2}&op=${op}&sha256=${sha2562 ?? "-"}`;
+}
+
+// receiver/auth/jose-errors.ts
+var unreachable = (error2) => error2.message, FROM_JOSE = {
+  ERR_JWT_EXPIRED: ["ERR_EXPIRED"],
+  ERR_JOSE_ALG_NOT_ALLOWED: ["ERR_ALG_NOT_ALLOWED", (_, alg) => alg],
+  ERR_JOSE_NOT_SUPPORTED: ["ERR_ALG_NOT_ALLOWED", (_, alg) => alg],
+  ERR_JWKS_NO_MATCHING_KEY: ["ERR_UNKNOWN_KEY", () => "no key in the issuer's JWKS has this kid"],
+  ERR_JWKS_TIMEOUT: ["ERR_ISSUER_UNREACHABLE", unreachable],
+  ERR_JWKS_INVALID: ["ERR_ISSUER_UNREACHABLE", unreachable],
+  ERR_JOSE_GENERIC: ["ERR_ISSUER_UNREACHABLE", unreachable],
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: ["ERR_BAD_SIGNATURE"]
+};
+function fromJose(error2, algDetail) {
+  if (error2 instanceof AuthError) return error2;
+  if (error2 instanceof errors_exports2.JWTClaimValidationFailed)
+    return error2.reason === "missing" ? new AuthError("ERR_CLAIM_MISSING", error2.claim) : error2.claim === "aud" ? new AuthError("ERR_AUDIENCE") : error2.claim === "iss" ? new AuthError("ERR_ISSUER") : error2.claim === "nbf" ? new AuthError("ERR_CLAIM_INVALID", "nbf is in the future") : new AuthError("ERR_CLAIM_INVALID", error2.claim);
+  if (!(error2 instanceof errors_exports2.JOSEError)) return new AuthError("ERR_TOKEN_MALFORMED");
+  let [code, detail] = FROM_JOSE[error2.code] ?? ["ERR_TOKEN_MALFORMED"];
+  return new AuthError(code, detail?.(error2, algDetail));
+}
+
+// receiver/auth/token-claims.ts
+var text3 = optional(string2()), jti = string2().check(_minLength(1), _maxLength(128)), keyTokenClaims = object({
+  aud: union([string2(), array(string2())]),
+  iat: number2(),
+  exp: number2(),
+  jti,
+  app: string2(),
+  op: literal(OPS),
+  sha256: optional(
+    string2().check(_regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits"))
+  ),
+  repository: text3,
+  ref: text3,
+  sha: text3,
+  run_id: text3,
+  actor: text3
+}), oidcTokenClaims = object({
+  iat: number2(),
+  exp: number2(),
+  jti,
+  repository: text3,
+  repository_id: text3,
+  repository_owner_id: text3,
+  ref: text3,
+  environment: text3,
+  event_name: text3,
+  job_workflow_ref: text3,
+  runner_environment: text3,
+  sha: text3,
+  run_id: text3,
+  actor: text3
+});
+function tokenClaims(schema, payload) {
+  let parsed = schema.safeParse(payload);
+  if (parsed.success) return parsed.data;
+  let issue2 = parsed.error.issues[0], claim2 = issue2?.path[0];
+  throw typeof claim2 == "string" && payload[claim2] === void 0 ? new AuthError("ERR_CLAIM_MISSING", claim2) : new AuthError("ERR_CLAIM_INVALID", `${String(claim2)}: ${issue2?.message ?? "invalid"}`);
+}
+
+// receiver/auth/verify-key-token.ts
+var MAX_TOKEN_BYTES = 8192, CLOCK_TOLERANCE_S = 30;
+async function verifyKeyToken(token, keys, audience) {
+  if (token.length > MAX_TOKEN_BYTES) throw new AuthError("ERR_TOKEN_TOO_LARGE");
+  let kid;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    throw new AuthError("ERR_TOKEN_MALFORMED");
+  }
+  let key2 = kid === void 0 ? void 0 : keys.get(kid);
+  if (!key2)
+    throw new AuthError(
+      "ERR_UNKNOWN_KEY",
+      kid === void 0 ? "no kid in the header" : `kid "${kid}"`
+    );
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, key2.key, {
+      algorithms: [key2.alg],
+      audience,
+      typ: "JWT",
+      requiredClaims: ["exp", "iat", "jti", "app", "op"],
+      clockTolerance: CLOCK_TOLERANCE_S
+    }));
+  } catch (error2) {
+    throw fromJose(error2, `key "${key2.id}" takes ${key2.alg} only`);
+  }
+  return { ...checkClaims(payload), kid: key2.id };
+}
+function checkClaims(payload) {
+  let claims = tokenClaims(keyTokenClaims, payload), now = Math.floor(Date.now() / 1e3);
+  if (claims.iat > now + CLOCK_TOLERANCE_S) throw new AuthError("ERR_IAT_FUTURE");
+  if (claims.exp - claims.iat > 300) throw new AuthError("ERR_LIFETIME");
+  return claims;
+}
+
+// receiver/auth/verify-oidc-token.ts
+var CLOCK_TOLERANCE_S2 = 60;
+async function verifyOidcToken(token, issuer, boundAudience2) {
+  try {
+    let { payload } = await jwtVerify(token, await issuer.getKey(), {
+      algorithms: ["RS256"],
+      issuer: issuer.url,
+      audience: boundAudience2,
+      requiredClaims: ["exp", "iat", "jti"],
+      clockTolerance: CLOCK_TOLERANCE_S2
+    }), claims = tokenClaims(oidcTokenClaims, payload);
+    if (claims.iat > Date.now() / 1e3 + CLOCK_TOLERANCE_S2) throw new AuthError("ERR_IAT_FUTURE");
+    return claims;
+  } catch (error2) {
+    throw error2 instanceof TypeError ? new AuthError("ERR_ISSUER_UNREACHABLE", error2.message) : fromJose(error2, "GitHub ID tokens are RS256");
+  }
+}
+
+// receiver/auth/identify.ts
+async function identify(token, trust, request2) {
+  if (token.length > MAX_TOKEN_BYTES) throw new AuthError("ERR_TOKEN_TOO_LARGE");
+  let iss;
+  try {
+    iss = decodeJwt(token).iss;
+  } catch {
+    throw new AuthError("ERR_TOKEN_MALFORMED");
+  }
+  if (iss === void 0) {
+    let c2 = await verifyKeyToken(token, trust.keys, trust.audience), { repository: repository2, ref: ref2, sha: sha2, run_id: run_id2, actor: actor2 } = c2;
+    return {
+      via: "key",
+      keyId: c2.kid,
+      jti: c2.jti,
+      exp: c2.exp,
+      app: c2.app,
+      op: c2.op,
+      sha256: c2.sha256,
+      who: { repository: repository2, ref: ref2, sha: sha2, run_id: run_id2, actor: actor2, keyId: c2.kid }
+    };
+  }
+  if (!trust.github)
+    throw new AuthError("ERR_OIDC_OFF", "the token carries iss (key-mode tokens must not)");
+  if (iss !== trust.github.issuer.url)
+    throw new AuthError("ERR_ISSUER", `token iss ${JSON.stringify(String(iss).slice(0, 100))}`);
+  let audience = boundAudience(trust.audience, request2.app, request2.op, request2.sha256), c = await verifyOidcToken(token, trust.github.issuer, audience).catch((error2) => {
+    throw error2 instanceof AuthError && error2.code === "ERR_AUDIENCE" ? new AuthError("ERR_AUDIENCE", `expected exactly ${audience}`) : error2;
+  }), { repository, ref, sha, run_id, actor, job_workflow_ref, event_name, environment } = c;
+  return {
+    via: "github",
+    jti: c.jti,
+    exp: c.exp,
+    ...request2,
+    github: c,
+    who: {
+      repository,
+      ref,
+      sha,
+      run_id,
+      actor,
+      workflow: job_workflow_ref,
+      event: event_name,
+      environment
+    }
+  };
+}
+
+// receiver/api/authenticate.ts
+function authenticate(receiver, op) {
+  return async function(c, next) {
+    let address2 = receiver.clientAddress(c.env.incoming), wait = receiver.failures.retryAfter(address2);
+    if (wait)
+      throw tooManyFailures(
+        "ERR_RATE_LIMITED",
+        `too many failed authentications from ${address2}; try again in ${wait} s`,
+        wait
+      );
+    try {
+      await check(c);
+    } catch (error2) {
+      throw error2 instanceof AuthError && error2.status !== 503 && receiver.failures.fail(address2), error2;
+    }
+    await next();
+  };
+  async function check(c) {
+    let match2 = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
+    if (!match2) throw new AuthError("ERR_NO_TOKEN");
+    let name = c.req.param("app") ?? "", sha2562 = c.req.header(SHA256_HEADER)?.toLowerCase();
+    if ((op === "deploy" || op === "upload") && !/^[0-9a-f]{64}$/.test(sha2562 ?? ""))
+      throw new HttpError(
+        400,
+        "ERR_SHA256_HEADER",
+        "header X-Hotswap-Sha256 must hold the artifact's SHA-256 as 64 hex digits"
+      );
+    let principal = await identify(match2[1], receiver.trust, { app: name, op, sha256: sha2562 }), runtime = receiver.apps.get(name);
+    if (!runtime) throw unknownApp(name);
+    await authorize(
+      principal,
+      { app: runtime.config, op, sha256: sha2562 },
+      receiver.replay,
+      receiver.config.auth.github
+    ), c.set("principal", principal), c.set("runtime", runtime);
+  }
+}
+
+// receiver/api/ndjson-stream.ts
+var NdjsonStream = class {
+  controller;
+  closed = !1;
+  heartbeat;
+  encoder = new TextEncoder();
+  body;
+  constructor() {
+    this.body = new ReadableStream({
+      start: (controller) => {
+        this.controller = controller;
+      },
+      cancel: () => this.close()
+    });
+  }
+  /** The answer; heartbeats start with it (not while an upload is still being read). */
+  response() {
+    return this.arm(), new Response(this.body, {
+      status: 200,
+      headers: { "content-type": NDJSON, "cache-control": "no-store", "x-accel-buffering": "no" }
+    });
+  }
+  write(event) {
+    this.closed || (this.controller.enqueue(this.encoder.encode(JSON.stringify(event) + `
+`)), event.type === "result" ? this.close() : this.arm());
+  }
+  close() {
+    if (!this.closed) {
+      this.closed = !0, clearTimeout(this.heartbeat);
+      try {
+        this.controller.close();
+      } catch {
+      }
+    }
+  }
+  arm() {
+    clearTimeout(this.heartbeat), this.heartbeat = setTimeout(() => this.write({ type: "heartbeat" }), 1e4);
+  }
+};
+
+// receiver/api/streamed-run.ts
+async function streamedRun(c, operation) {
+  let stream2 = new NdjsonStream(), { op, prepare, run: run3 } = operation;
+  try {
+    await startOperation(
+      c.var.runtime,
+      op,
+      c.var.principal.who,
+      (e) => stream2.write(e),
+      prepare,
+      run3
+    );
+  } catch (error2) {
+    throw stream2.close(), error2;
+  }
+  return stream2.response();
+}
+
+// receiver/api/create-api.ts
+function createApi(receiver, log) {
+  let api = new Hono3(), upload2 = (op) => (c) => streamedRun(
+    c,
+    uploadOperation(c.var.runtime, op, {
+      body: c.env.incoming,
+      contentType: c.req.header("content-type"),
+      contentLength: c.req.header("content-length"),
+      sha256: c.var.principal.sha256
+    })
+  );
+  api.get(
+    "/apps/:app",
+    authenticate(receiver, "status"),
+    async (c) => c.json(await c.var.runtime.status())
+  ), api.post("/apps/:app/deploy", authenticate(receiver, "deploy"), upload2("deploy")), api.post("/apps/:app/upload", authenticate(receiver, "upload"), upload2("upload")), api.post(
+    "/apps/:app/swap",
+    authenticate(receiver, "swap"),
+    (c) => streamedRun(c, swapOperation(c.var.runtime))
+  ), api.post(
+    "/apps/:app/rollback",
+    authenticate(receiver, "rollback"),
+    (c) => streamedRun(c, rollbackOperation(c.var.runtime, c.req.query("to")))
+  );
+  let errors = apiErrors(log);
+  return api.onError((error2, c) => errorResponse(error2, c, errors)), api;
 }
 
 // receiver/legacy/auth/legacy-sign-in.ts
@@ -32721,8 +36385,7 @@ function legacySignIn(failures) {
   return async function(authorization, address2, users) {
     let wait = failures.retryAfter(address2);
     if (wait)
-      throw new HttpError(
-        429,
+      throw tooManyFailures(
         "ERR_RATE_LIMITED",
         `too many failed sign-ins from ${address2}; try again in ${wait} s`,
         wait
@@ -32739,7 +36402,7 @@ function legacySignIn(failures) {
     let hash = user?.passwordHash ?? await decoy, ok = await oneAtATime(() => verifyPassword(given.password, hash)).catch(() => !1);
     if (!user || !ok)
       throw failures.fail(address2), new HttpError(401, "ERR_BAD_CREDENTIALS", "wrong user name or password");
-    return user.name;
+    return legacyPrincipal(user.name);
   };
 }
 
@@ -32773,7 +36436,7 @@ function refusal(header, who) {
 // receiver/legacy/find-legacy-app.ts
 function findLegacyApp(apps, name) {
   let lower = name.toLowerCase(), rt = apps.get(name) ?? [...apps.values()].find((a) => a.config.name.toLowerCase() === lower);
-  return rt?.config.legacy ? rt : void 0;
+  return rt?.config.legacy ? { rt, users: rt.config.legacy.users } : void 0;
 }
 
 // receiver/legacy/legacy-link.ts
@@ -33124,8 +36787,9 @@ function uploadFormOperation(rt, form2) {
 function createLegacy(receiver) {
   let legacy2 = new Hono3(), signIn2 = legacySignIn(receiver.failures);
   return legacy2.on(["GET", "POST"], "/:app/:link", async function(c) {
-    let link2 = legacyLink(c.req.param("link"), new URL(c.req.url).search), rt = link2 && findLegacyApp(receiver.apps, c.req.param("app"));
-    if (!link2 || !rt) return c.notFound();
+    let link2 = legacyLink(c.req.param("link"), new URL(c.req.url).search), found = link2 && findLegacyApp(receiver.apps, c.req.param("app"));
+    if (!link2 || !found) return c.notFound();
+    let { rt, users } = found;
     try {
       refuseUnasked(
         {
@@ -33137,12 +36801,12 @@ function createLegacy(receiver) {
         receiver.config.audience
       );
       let methods = link2 === "upload" ? ["POST"] : ["GET", "POST"];
-      if (!methods.includes(c.req.method)) return notAllowed(c, rt, link2, methods);
-      let who = { actor: await signIn2(
+      if (!methods.includes(c.req.method)) throw notAllowed(link2, methods);
+      let principal = await signIn2(
         c.req.header("authorization"),
         receiver.clientAddress(c.env.incoming),
-        rt.config.legacy.users
-      ), legacy: !0 };
+        users
+      ), { who } = principal;
       return link2 === "upload" ? await upload(c, rt, who) : await update(c, rt, who);
     } catch (error2) {
       return refused(c, rt, link2, error2);
@@ -33156,7 +36820,7 @@ async function upload(c, rt, who) {
     contentLength: c.req.header("content-length")
   }), result = await run2(rt, operation, who);
   if (!result.ok) return failed2(c, rt, "upload", result);
-  let page2 = /* @__PURE__ */ jsxDEV(
+  let page = /* @__PURE__ */ jsxDEV(
     UploadedPage,
     {
       app: rt.config.name,
@@ -33165,53 +36829,57 @@ async function upload(c, rt, who) {
       result
     }
   );
-  return c.html(page2, 200, LEGACY_PAGE_HEADERS);
+  return c.html(page, 200, LEGACY_PAGE_HEADERS);
 }
 async function update(c, rt, who) {
   let result = await run2(rt, swapOperation(rt), who);
   if (!result.ok) return failed2(c, rt, "update", result);
-  let page2 = /* @__PURE__ */ jsxDEV(UpdatedPage, { app: rt.config.name, exeFile: rt.config.exeFile, result });
-  return c.html(page2, 200, LEGACY_PAGE_HEADERS);
+  let page = /* @__PURE__ */ jsxDEV(UpdatedPage, { app: rt.config.name, exeFile: rt.config.exeFile, result });
+  return c.html(page, 200, LEGACY_PAGE_HEADERS);
 }
 async function run2(rt, { op, prepare, run: run3 }, who) {
   return (await startOperation(rt, op, who, void 0, prepare, run3)).done;
 }
 function failed2(c, rt, link2, result) {
-  return page(c, {
-    app: rt.config.name,
-    link: link2,
-    status: 500,
-    code: result.error.code,
-    message: result.error.message,
-    rolledBack: result.rolledBack,
-    output: result.output,
-    deployId: result.deployId
-  });
+  let page = /* @__PURE__ */ jsxDEV(
+    FailedPage,
+    {
+      app: rt.config.name,
+      link: link2,
+      status: 500,
+      code: result.error.code,
+      message: result.error.message,
+      rolledBack: result.rolledBack,
+      output: result.output,
+      deployId: result.deployId
+    }
+  );
+  return c.html(page, 500, LEGACY_PAGE_HEADERS);
 }
 function refused(c, rt, link2, error2) {
-  let known2 = error2 instanceof HttpError ? error2 : new HttpError(500, "ERR_INTERNAL", "internal error; see the receiver's log");
-  return error2 instanceof HttpError || rt.log("error", `${link2} link failed: ${error2.stack ?? error2.message}`), known2.status === 401 ? c.header("www-authenticate", basicChallenge(rt.config.name)) : c.req.method === "POST" && c.header("connection", "close"), known2.retryAfter && c.header("retry-after", String(known2.retryAfter)), page(c, {
-    app: rt.config.name,
-    link: link2,
-    status: known2.status,
-    code: known2.code,
-    message: known2.message
+  return errorResponse(error2, c, {
+    log: rt.log,
+    challenge: () => ({ scheme: "Basic", app: rt.config.name }),
+    keepAliveOn401: !0,
+    page: (known2) => /* @__PURE__ */ jsxDEV(
+      FailedPage,
+      {
+        app: rt.config.name,
+        link: link2,
+        status: known2.status,
+        code: known2.code,
+        message: known2.message
+      }
+    ),
+    pageHeaders: LEGACY_PAGE_HEADERS
   });
 }
-function notAllowed(c, rt, link2, methods) {
-  return c.header("allow", methods.join(", ")), page(c, {
-    app: rt.config.name,
-    link: link2,
-    status: 405,
-    code: "ERR_METHOD",
-    message: link2 === "upload" ? 'the upload links take a POST of a multipart form with the exe in the field "File"' : "the update links take a GET or a POST"
-  });
-}
-function page(c, props) {
-  return c.html(
-    /* @__PURE__ */ jsxDEV(FailedPage, { ...props }),
-    props.status,
-    LEGACY_PAGE_HEADERS
+function notAllowed(link2, methods) {
+  return new HttpError(
+    405,
+    "ERR_METHOD",
+    link2 === "upload" ? 'the upload links take a POST of a multipart form with the exe in the field "File"' : "the update links take a GET or a POST",
+    { headers: { allow: methods.join(", ") } }
   );
 }
 
@@ -33340,3570 +37008,21 @@ var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
   }
 };
 
-// receiver/auth/auth-error.ts
-var AUTH_ERRORS = {
-  ERR_NO_TOKEN: [401, "missing Authorization: Bearer <token> header"],
-  ERR_TOKEN_TOO_LARGE: [401, "token is larger than 8 KiB"],
-  ERR_TOKEN_MALFORMED: [401, "token is not a well-formed JWT"],
-  ERR_UNKNOWN_KEY: [401, "token names a key id (kid) that is not configured"],
-  ERR_ALG_NOT_ALLOWED: [401, "token algorithm is not the one pinned for its key"],
-  ERR_BAD_SIGNATURE: [401, "token signature does not verify"],
-  ERR_EXPIRED: [401, "token has expired"],
-  ERR_IAT_FUTURE: [401, "token iat is in the future (check the runner's clock)"],
-  ERR_LIFETIME: [401, "token lives longer than 5 minutes (exp - iat > 300)"],
-  ERR_CLAIM_MISSING: [401, "token lacks a required claim"],
-  ERR_CLAIM_INVALID: [401, "token has an invalid claim"],
-  ERR_AUDIENCE: [401, "token audience does not match this receiver"],
-  ERR_REPLAYED: [401, "token was already used (jti is single-use)"],
-  ERR_WRONG_APP: [403, "token is for another app"],
-  ERR_WRONG_OP: [403, "token is for another operation"],
-  ERR_KEY_NOT_ALLOWED: [403, "this key may not deploy this app"],
-  ERR_SHA256_MISMATCH: [403, "token is bound to another artifact"],
-  ERR_ISSUER: [401, "token issuer is not the one in auth.github.issuer"],
-  ERR_OIDC_OFF: [
-    401,
-    "keyless (GitHub OIDC) deploys are not configured on this receiver (auth.github)"
-  ],
-  ERR_OIDC_POLICY: [403, "the workflow is not allowed to deploy"],
-  ERR_ISSUER_UNREACHABLE: [503, "cannot reach the token issuer to verify the token; try again"]
-}, AuthError = class extends HttpError {
-  constructor(code, detail) {
-    let [status, message2] = AUTH_ERRORS[code];
-    super(status, code, detail ? `${message2}: ${detail}` : message2), this.name = "AuthError";
-  }
-};
-
-// receiver/auth/glob.ts
-function matchesAny(value, patterns) {
-  return patterns.some((pattern) => globToRegExp(pattern).test(value));
-}
-function globToRegExp(pattern) {
-  let body = pattern.split("").map((ch) => ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")).join("");
-  return new RegExp(`^${body}$`);
-}
-
-// receiver/auth/github-policy.ts
-var RULES = [
-  ["repositoryIds", "repository_id"],
-  ["repositoryOwnerIds", "repository_owner_id"],
-  ["repositories", "repository"],
-  ["refs", "ref"],
-  ["environments", "environment"],
-  ["events", "event_name"],
-  ["jobWorkflowRefs", "job_workflow_ref"],
-  ["runnerEnvironments", "runner_environment"]
-], PULL_REQUEST_EVENTS = ["pull_request", "pull_request_target"];
-function checkGithubPolicy(claims, policy, where, pullRequestsByNameOnly) {
-  for (let [key2, claim2] of RULES) {
-    let allowed = policy[key2];
-    if (!allowed) continue;
-    let value = claims[claim2] === void 0 ? void 0 : String(claims[claim2]);
-    if (value === void 0 || !matchesAny(value, allowed)) {
-      let shown = value === void 0 ? "is missing" : `${JSON.stringify(value)} is not in ${where}.${key2} ${JSON.stringify(allowed)}`;
-      throw new AuthError("ERR_OIDC_POLICY", `${claim2} ${shown}`);
-    }
-  }
-  let event = String(claims.event_name ?? "");
-  if (pullRequestsByNameOnly && PULL_REQUEST_EVENTS.includes(event) && !policy.events?.includes(event))
-    throw new AuthError(
-      "ERR_OIDC_POLICY",
-      `event_name "${event}" is refused unless ${where}.events names it`
-    );
-}
-
-// receiver/auth/authorize.ts
-var REPLAY_MARGIN_S = 60;
-async function authorize(p, request2, replay, github2) {
-  let { app: app2, op } = request2;
-  if (p.app !== app2.name)
-    throw new AuthError("ERR_WRONG_APP", `token app "${p.app}", request app "${app2.name}"`);
-  if (p.op !== op) throw new AuthError("ERR_WRONG_OP", `token op "${p.op}", request op "${op}"`);
-  if (op === "deploy" || op === "upload") {
-    if (p.sha256 === void 0) throw new AuthError("ERR_CLAIM_MISSING", "sha256");
-    if (p.sha256 !== request2.sha256) throw new AuthError("ERR_SHA256_MISMATCH");
-  }
-  if (p.via === "key") {
-    if (app2.auth && !app2.auth.keys?.includes(p.keyId))
-      throw new AuthError(
-        "ERR_KEY_NOT_ALLOWED",
-        `apps.${app2.name}.auth.keys does not list "${p.keyId}"`
-      );
-  } else {
-    if (!github2) throw new AuthError("ERR_OIDC_OFF", "auth.github is not configured");
-    if (checkGithubPolicy(p.github, github2, "auth.github", !0), app2.auth && !app2.auth.github)
-      throw new AuthError(
-        "ERR_OIDC_POLICY",
-        `apps.${app2.name}.auth has no github policy: keyless deploys of this app are off`
-      );
-    app2.auth?.github && checkGithubPolicy(p.github, app2.auth.github, `apps.${app2.name}.auth.github`, !1);
-  }
-  if (replay.has(p.jti)) throw new AuthError("ERR_REPLAYED");
-  await replay.add(p.jti, p.exp + REPLAY_MARGIN_S);
-}
-
-// node_modules/jose/dist/webapi/lib/buffer_utils.js
-var encoder = new TextEncoder(), decoder = new TextDecoder(), strictDecoder = new TextDecoder("utf-8", { fatal: !0 }), UINT32_RANGE = 2 ** 32;
-function concat(...buffers) {
-  let size2 = buffers.reduce((acc, { length }) => acc + length, 0), buf = new Uint8Array(size2), i = 0;
-  for (let buffer of buffers)
-    buf.set(buffer, i), i += buffer.length;
-  return buf;
-}
-var NON_ASCII = /[^\x00-\x7f]/;
-function encode(string3) {
-  if (typeof string3 == "string" && string3.length >= 128) {
-    if (NON_ASCII.test(string3))
-      throw new TypeError("non-ASCII string encountered in encode()");
-    return encoder.encode(string3);
-  }
-  let bytes2 = new Uint8Array(string3.length);
-  for (let i = 0; i < string3.length; i++) {
-    let code = string3.charCodeAt(i);
-    if (code > 127)
-      throw new TypeError("non-ASCII string encountered in encode()");
-    bytes2[i] = code;
-  }
-  return bytes2;
-}
-function decodeBase64(encoded, url2 = !1) {
-  if (Uint8Array.fromBase64)
-    return Uint8Array.fromBase64(encoded, { alphabet: url2 ? "base64url" : "base64" });
-  if (url2) {
-    if (encoded.includes("+") || encoded.includes("/"))
-      throw new TypeError("Invalid base64url");
-    encoded = encoded.replace(/-/g, "+").replace(/_/g, "/");
-  }
-  let binary = atob(encoded), bytes2 = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++)
-    bytes2[i] = binary.charCodeAt(i);
-  return bytes2;
-}
-
-// node_modules/jose/dist/webapi/util/errors.js
-var errors_exports = {};
-__export(errors_exports, {
-  JOSEAlgNotAllowed: () => JOSEAlgNotAllowed,
-  JOSEError: () => JOSEError,
-  JOSENotSupported: () => JOSENotSupported,
-  JWEDecryptionFailed: () => JWEDecryptionFailed,
-  JWEInvalid: () => JWEInvalid,
-  JWKInvalid: () => JWKInvalid,
-  JWKSInvalid: () => JWKSInvalid,
-  JWKSMultipleMatchingKeys: () => JWKSMultipleMatchingKeys,
-  JWKSNoMatchingKey: () => JWKSNoMatchingKey,
-  JWKSTimeout: () => JWKSTimeout,
-  JWSInvalid: () => JWSInvalid,
-  JWSSignatureVerificationFailed: () => JWSSignatureVerificationFailed,
-  JWTClaimValidationFailed: () => JWTClaimValidationFailed,
-  JWTExpired: () => JWTExpired,
-  JWTInvalid: () => JWTInvalid
-});
-var JOSEError = class extends Error {
-  static code = "ERR_JOSE_GENERIC";
-  code = "ERR_JOSE_GENERIC";
-  constructor(message2, options) {
-    super(message2, options), this.name = this.constructor.name, Error.captureStackTrace?.(this, this.constructor);
-  }
-}, JWTClaimValidationFailed = class extends JOSEError {
-  static code = "ERR_JWT_CLAIM_VALIDATION_FAILED";
-  code = "ERR_JWT_CLAIM_VALIDATION_FAILED";
-  claim;
-  reason;
-  payload;
-  constructor(message2, payload, claim2 = "unspecified", reason = "unspecified") {
-    super(message2, { cause: { claim: claim2, reason, payload } }), this.claim = claim2, this.reason = reason, this.payload = payload;
-  }
-}, JWTExpired = class extends JOSEError {
-  static code = "ERR_JWT_EXPIRED";
-  code = "ERR_JWT_EXPIRED";
-  claim;
-  reason;
-  payload;
-  constructor(message2, payload, claim2 = "unspecified", reason = "unspecified") {
-    super(message2, { cause: { claim: claim2, reason, payload } }), this.claim = claim2, this.reason = reason, this.payload = payload;
-  }
-}, JOSEAlgNotAllowed = class extends JOSEError {
-  static code = "ERR_JOSE_ALG_NOT_ALLOWED";
-  code = "ERR_JOSE_ALG_NOT_ALLOWED";
-}, JOSENotSupported = class extends JOSEError {
-  static code = "ERR_JOSE_NOT_SUPPORTED";
-  code = "ERR_JOSE_NOT_SUPPORTED";
-}, JWEDecryptionFailed = class extends JOSEError {
-  static code = "ERR_JWE_DECRYPTION_FAILED";
-  code = "ERR_JWE_DECRYPTION_FAILED";
-  constructor(message2 = "decryption operation failed", options) {
-    super(message2, options);
-  }
-}, JWEInvalid = class extends JOSEError {
-  static code = "ERR_JWE_INVALID";
-  code = "ERR_JWE_INVALID";
-}, JWSInvalid = class extends JOSEError {
-  static code = "ERR_JWS_INVALID";
-  code = "ERR_JWS_INVALID";
-}, JWTInvalid = class extends JOSEError {
-  static code = "ERR_JWT_INVALID";
-  code = "ERR_JWT_INVALID";
-}, JWKInvalid = class extends JOSEError {
-  static code = "ERR_JWK_INVALID";
-  code = "ERR_JWK_INVALID";
-}, JWKSInvalid = class extends JOSEError {
-  static code = "ERR_JWKS_INVALID";
-  code = "ERR_JWKS_INVALID";
-}, JWKSNoMatchingKey = class extends JOSEError {
-  static code = "ERR_JWKS_NO_MATCHING_KEY";
-  code = "ERR_JWKS_NO_MATCHING_KEY";
-  constructor(message2 = "no applicable key found in the JSON Web Key Set", options) {
-    super(message2, options);
-  }
-}, JWKSMultipleMatchingKeys = class extends JOSEError {
-  [Symbol.asyncIterator] = async function* () {
-  };
-  static code = "ERR_JWKS_MULTIPLE_MATCHING_KEYS";
-  code = "ERR_JWKS_MULTIPLE_MATCHING_KEYS";
-  constructor(message2 = "multiple matching keys found in the JSON Web Key Set", options) {
-    super(message2, options);
-  }
-}, JWKSTimeout = class extends JOSEError {
-  static code = "ERR_JWKS_TIMEOUT";
-  code = "ERR_JWKS_TIMEOUT";
-  constructor(message2 = "request timed out", options) {
-    super(message2, options);
-  }
-}, JWSSignatureVerificationFailed = class extends JOSEError {
-  static code = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
-  code = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
-  constructor(message2 = "signature verification failed", options) {
-    super(message2, options);
-  }
-};
-
-// node_modules/jose/dist/webapi/util/base64url.js
-var invalid = "The input to be decoded is not correctly encoded.";
-function decode(input2) {
-  try {
-    return decodeBase64(typeof input2 == "string" ? input2 : decoder.decode(input2), !0);
-  } catch (cause) {
-    throw new TypeError(invalid, { cause });
-  }
-}
-
-// node_modules/jose/dist/webapi/lib/validate.js
-function isObject(input2) {
-  if (typeof input2 != "object" || input2 === null || Object.prototype.toString.call(input2) !== "[object Object]")
-    return !1;
-  let prototype = Object.getPrototypeOf(input2);
-  return prototype === null || Object.getPrototypeOf(prototype) === null;
-}
-function isJwkSet(input2) {
-  return isObject(input2) && Array.isArray(input2.keys) && Array.from(input2.keys).every(isObject);
-}
-function isDisjoint(...headers2) {
-  let parameters = /* @__PURE__ */ new Set();
-  for (let header of headers2)
-    if (header)
-      for (let parameter of Object.keys(header)) {
-        if (parameters.has(parameter))
-          return !1;
-        parameters.add(parameter);
-      }
-  return !0;
-}
-function decodeBase64url(value, label3, ErrorClass) {
-  try {
-    return decode(value);
-  } catch (cause) {
-    throw new ErrorClass(`Failed to base64url decode the ${label3}`, { cause });
-  }
-}
-function encodeAsciiMember(value, label3, ErrorClass) {
-  try {
-    return encode(value);
-  } catch (cause) {
-    throw new ErrorClass(`The ${label3} is not a valid base64url string`, { cause });
-  }
-}
-function parseJoseHeader(encodedProtectedHeader, ErrorClass, message2) {
-  let parsed;
-  try {
-    parsed = JSON.parse(strictDecoder.decode(decode(encodedProtectedHeader)));
-  } catch (cause) {
-    throw new ErrorClass(message2, { cause });
-  }
-  if (!isObject(parsed))
-    throw new ErrorClass(message2);
-  return parsed;
-}
-var JWS_RECOGNIZED = { __proto__: null, b64: !0 };
-function validateAlgorithms(option, algorithms) {
-  if (algorithms !== void 0 && (!Array.isArray(algorithms) || algorithms.some((s) => typeof s != "string")))
-    throw new TypeError(`"${option}" option must be an array of strings`);
-  return algorithms === void 0 ? void 0 : new Set(algorithms);
-}
-function validateCrit(Err, recognizedDefault, recognizedOption, protectedHeader, joseHeader) {
-  if (joseHeader.crit !== void 0 && protectedHeader?.crit === void 0)
-    throw new Err('"crit" (Critical) Header Parameter MUST be integrity protected');
-  if (!protectedHeader || protectedHeader.crit === void 0)
-    return [];
-  if (!Array.isArray(protectedHeader.crit) || protectedHeader.crit.length === 0 || protectedHeader.crit.some((input2) => typeof input2 != "string" || input2.length === 0))
-    throw new Err('"crit" (Critical) Header Parameter MUST be an array of non-empty strings when present');
-  let recognized = recognizedOption === void 0 ? recognizedDefault : { __proto__: null, ...recognizedOption, ...recognizedDefault };
-  for (let parameter of protectedHeader.crit) {
-    if (!(parameter in recognized))
-      throw new JOSENotSupported(`Extension Header Parameter "${parameter}" is not recognized`);
-    if (!Object.hasOwn(joseHeader, parameter) || joseHeader[parameter] === void 0)
-      throw new Err(`Extension Header Parameter "${parameter}" is missing`);
-    if (recognized[parameter] && (!Object.hasOwn(protectedHeader, parameter) || protectedHeader[parameter] === void 0))
-      throw new Err(`Extension Header Parameter "${parameter}" MUST be integrity protected`);
-  }
-  return protectedHeader.crit;
-}
-function validateB64(protectedHeader, extensions) {
-  if (extensions.includes("b64")) {
-    let b64 = protectedHeader.b64;
-    if (typeof b64 != "boolean")
-      throw new JWSInvalid('The "b64" (base64url-encode payload) Header Parameter must be a boolean');
-    return b64;
-  }
-  return !0;
-}
-
-// node_modules/jose/dist/webapi/lib/key.js
-var tag = (key2) => key2[Symbol.toStringTag], jwkMatchesOp = (entry, key2, usage) => {
-  let { alg } = entry;
-  if (key2.use !== void 0) {
-    let expected2 = usage === "sign" || usage === "verify" ? "sig" : "enc";
-    if (key2.use !== expected2)
-      throw new TypeError(`Invalid key for this operation, its "use" must be "${expected2}" when present`);
-  }
-  if (key2.alg !== void 0 && key2.alg !== alg)
-    throw new TypeError(`Invalid key for this operation, its "alg" must be "${alg}" when present`);
-  if (Array.isArray(key2.key_ops)) {
-    let expectedKeyOp = usage === "encrypt" || usage === "decrypt" ? entry.ops?.[usage === "encrypt" ? 0 : 1] : usage;
-    if (expectedKeyOp && !key2.key_ops.includes(expectedKeyOp))
-      throw new TypeError(`Invalid key for this operation, its "key_ops" must include "${expectedKeyOp}" when present`);
-  }
-};
-async function prepareKey(entry, key2, usage) {
-  let { alg, secret } = entry, requiresPrivateKey = usage === "decrypt" || usage === "sign";
-  if (secret && key2 instanceof Uint8Array)
-    return key2;
-  let normalized, keyObject;
-  if (isObject(key2)) {
-    if (normalized = normalizeJwk(key2), typeof normalized.kty != "string")
-      throw invalidKeyType(alg, key2, secret);
-    if (!(secret ? normalized.kty === "oct" && typeof normalized.k == "string" : normalized.kty !== "oct" && (requiresPrivateKey ? normalized.kty === "AKP" && typeof normalized.priv == "string" || typeof normalized.d == "string" : normalized.d === void 0 && normalized.priv === void 0)))
-      throw new TypeError(secret ? 'JSON Web Key for symmetric algorithms must have JWK "kty" (Key Type) equal to "oct" and the JWK "k" (Key Value) present' : `JSON Web Key for this operation must be a ${requiresPrivateKey ? "private" : "public"} JWK`);
-    if (jwkMatchesOp(entry, normalized, usage), normalized.kty === "oct")
-      return decode(normalized.k);
-    if (!Object.isFrozen(key2)) {
-      let { key_ops } = key2;
-      Array.isArray(key_ops) && Object.freeze(key_ops), Object.freeze(key2);
-    }
-  } else {
-    if (!isKeyLike(key2))
-      throw invalidKeyType(alg, key2, secret);
-    let expectedType = secret ? "secret" : requiresPrivateKey ? "private" : "public";
-    if (key2.type !== expectedType && (secret || ["secret", "public", "private"].includes(key2.type)))
-      throw new TypeError(`${tag(key2)} instances must be of type "${expectedType}" for the ${alg} algorithm`);
-    if (isCryptoKey(key2))
-      return key2;
-    if (keyObject = key2, keyObject.type === "secret")
-      return keyObject.export();
-  }
-  cache ||= /* @__PURE__ */ new WeakMap();
-  let cacheKey2 = key2, cached2 = cache.get(cacheKey2);
-  if (cached2?.[alg])
-    return cached2[alg];
-  if (cached2 || cache.set(cacheKey2, cached2 = {}), keyObject && typeof keyObject.toCryptoKey == "function") {
-    let isPublic = keyObject.type === "public", crv = nist[keyObject.asymmetricKeyDetails?.namedCurve], params = entry.resolve?.({ crv, asymmetricKeyType: keyObject.asymmetricKeyType }) ?? entry.subtle;
-    return cached2[alg] = keyObject.toCryptoKey(params, isPublic, entry.usages[isPublic ? 0 : 1]);
-  }
-  return normalized ??= keyObject.export({ format: "jwk" }), normalized.alg = alg, cached2[alg] = await jwkToKey(entry, normalized);
-}
-var cache, nist = {
-  __proto__: null,
-  prime256v1: "P-256",
-  secp384r1: "P-384",
-  secp521r1: "P-521"
-};
-var isCryptoKey = (key2) => {
-  if (key2?.[Symbol.toStringTag] === "CryptoKey")
-    return !0;
-  try {
-    return key2 instanceof CryptoKey;
-  } catch {
-    return !1;
-  }
-}, isKeyObject = (key2) => key2?.[Symbol.toStringTag] === "KeyObject", isKeyLike = (key2) => isCryptoKey(key2) || isKeyObject(key2);
-function message(msg, actual, ...types) {
-  if (types.length > 2) {
-    let last = types.pop();
-    msg += `one of type ${types.join(", ")}, or ${last}.`;
-  } else types.length === 2 ? msg += `one of type ${types[0]} or ${types[1]}.` : msg += `of type ${types[0]}.`;
-  return actual == null ? msg += ` Received ${actual}` : typeof actual == "function" && actual.name ? msg += ` Received function ${actual.name}` : typeof actual == "object" && actual != null && actual.constructor?.name && (msg += ` Received an instance of ${actual.constructor.name}`), msg;
-}
-function invalidKeyType(alg, actual, secret) {
-  let types = ["CryptoKey", "KeyObject", "JSON Web Key"];
-  return secret && types.push("Uint8Array"), new TypeError(message(`Key for the ${alg} algorithm must be `, actual, ...types));
-}
-var unusable = (name, prop = "algorithm.name") => new TypeError(`CryptoKey does not support this operation, its ${prop} must be ${name}`);
-function checkUsage(key2, usage) {
-  if (usage && !key2.usages.includes(usage))
-    throw new TypeError(`CryptoKey does not support this operation, its usages must include ${usage}.`);
-}
-function checkModulusLength(alg, key2) {
-  let { modulusLength } = key2.algorithm;
-  if (typeof modulusLength != "number" || modulusLength < 2048)
-    throw new TypeError(`${alg} requires key modulusLength to be 2048 bits or larger`);
-}
-function checkCryptoKey(key2, expected2, usage) {
-  let algorithm = key2.algorithm;
-  if (algorithm.name !== expected2.name)
-    throw unusable(expected2.name);
-  if (expected2.hash && algorithm.hash?.name !== expected2.hash)
-    throw unusable(expected2.hash, "algorithm.hash");
-  if (expected2.namedCurve && algorithm.namedCurve !== expected2.namedCurve)
-    throw unusable(expected2.namedCurve, "algorithm.namedCurve");
-  if (expected2.length !== void 0 && algorithm.length !== expected2.length)
-    throw unusable(expected2.length, "algorithm.length");
-  checkUsage(key2, usage);
-}
-function snapshotJwk(jwk) {
-  return { __proto__: null, ...jwk };
-}
-function normalizeJwk(jwk) {
-  let normalized = snapshotJwk(jwk);
-  if (normalized.ext !== void 0 && typeof normalized.ext != "boolean")
-    throw new TypeError('"ext" (Extractable) Parameter must be a boolean');
-  if (normalized.key_ops !== void 0) {
-    let value = normalized.key_ops, keyOps = Array.isArray(value) ? [...value] : void 0;
-    if (!keyOps || keyOps.some((operation) => typeof operation != "string") || new Set(keyOps).size !== keyOps.length)
-      throw new TypeError('"key_ops" (Key Operations) Parameter must be an array of unique strings');
-    normalized.key_ops = keyOps;
-  }
-  return normalized;
-}
-async function jwkToKey(entry, jwk, extractable) {
-  if (!entry.kty.includes(jwk.kty))
-    throw new JOSENotSupported('Invalid or unsupported JWK "alg" (Algorithm) Parameter value');
-  let algorithm = entry.resolve?.({ kty: jwk.kty, crv: jwk.crv }) ?? entry.subtle, isPrivate = !!(jwk.d || jwk.priv), keyData = { ...jwk, ext: extractable ?? jwk.ext };
-  return keyData.kty !== "AKP" && delete keyData.alg, delete keyData.use, crypto.subtle.importKey("jwk", keyData, algorithm, keyData.ext ?? !isPrivate, jwk.key_ops ?? entry.usages[isPrivate ? 1 : 0]);
-}
-async function rawKey(key2, expected2, usage, extractable = !1) {
-  return key2 instanceof Uint8Array && (key2 = await crypto.subtle.importKey("raw", key2, expected2, extractable, [usage])), checkCryptoKey(key2, expected2, usage), key2;
-}
-
-// node_modules/jose/dist/webapi/lib/key_descriptor.js
-function table(entries) {
-  let out = { __proto__: null };
-  for (let alg in entries)
-    out[alg] = { ...entries[alg], alg };
-  return out;
-}
-
-// node_modules/jose/dist/webapi/lib/jws_algorithms.js
-var sig = [["verify"], ["sign"]];
-function hmac(bits) {
-  let subtle = { name: "HMAC", hash: `SHA-${bits}` };
-  return { kty: ["oct"], secret: !0, subtle, signing: subtle, usages: sig };
-}
-function rsa(bits, saltLength) {
-  let subtle = { name: saltLength ? "RSA-PSS" : "RSASSA-PKCS1-v1_5", hash: `SHA-${bits}` };
-  return {
-    kty: ["RSA"],
-    subtle,
-    signing: saltLength ? { ...subtle, saltLength } : subtle,
-    usages: sig,
-    minRsaBits: 2048
-  };
-}
-function ecdsa(crv, bits) {
-  return {
-    kty: ["EC"],
-    crv,
-    subtle: { name: "ECDSA", namedCurve: crv },
-    signing: { name: "ECDSA", hash: `SHA-${bits}` },
-    usages: sig
-  };
-}
-function eddsa() {
-  let subtle = { name: "Ed25519" };
-  return {
-    kty: ["OKP"],
-    crv: "Ed25519",
-    subtle,
-    signing: subtle,
-    usages: sig
-  };
-}
-function mldsa(parameterSet) {
-  let subtle = { name: `ML-DSA-${parameterSet}` };
-  return {
-    kty: ["AKP"],
-    subtle,
-    signing: subtle,
-    usages: sig
-  };
-}
-var JWS = table({
-  HS256: hmac(256),
-  HS384: hmac(384),
-  HS512: hmac(512),
-  RS256: rsa(256),
-  RS384: rsa(384),
-  RS512: rsa(512),
-  PS256: rsa(256, 32),
-  PS384: rsa(384, 48),
-  PS512: rsa(512, 64),
-  ES256: ecdsa("P-256", 256),
-  ES384: ecdsa("P-384", 384),
-  ES512: ecdsa("P-521", 512),
-  EdDSA: eddsa(),
-  Ed25519: eddsa(),
-  "ML-DSA-44": mldsa(44),
-  "ML-DSA-65": mldsa(65),
-  "ML-DSA-87": mldsa(87)
-});
-function jwsAlgorithm(alg) {
-  let entry = typeof alg == "string" ? JWS[alg] : void 0;
-  if (!entry)
-    throw new JOSENotSupported(`alg ${alg} is not supported either by JOSE or your javascript runtime`);
-  return entry;
-}
-
-// node_modules/jose/dist/webapi/lib/jws_verify.js
-function prepareVerify(options) {
-  return [options && validateAlgorithms("algorithms", options.algorithms), options?.crit];
-}
-function parseProtectedHeader(encodedProtectedHeader) {
-  return encodedProtectedHeader === void 0 ? {} : parseJoseHeader(encodedProtectedHeader, JWSInvalid, "JWS Protected Header is invalid");
-}
-function encodeCompactUnencodedPayload(payload) {
-  try {
-    return encode(payload);
-  } catch (cause) {
-    throw new JWSInvalid("JWS Compact Serialization payload must use only ASCII characters", {
-      cause
-    });
-  }
-}
-async function verifySignature(jws, shared, key2, encodeUnencodedPayload, parsedProtected) {
-  let { protected: encodedProtectedHeader, header, payload: inputPayload } = jws, protectedHeader = parsedProtected ?? parseProtectedHeader(encodedProtectedHeader);
-  if (!isDisjoint(protectedHeader, header))
-    throw new JWSInvalid("JWS Protected and JWS Unprotected Header Parameter names must be disjoint");
-  let joseHeader = { ...protectedHeader, ...header }, b64 = validateB64(protectedHeader, validateCrit(JWSInvalid, JWS_RECOGNIZED, shared[1], protectedHeader, joseHeader)), { alg } = joseHeader;
-  if (typeof alg != "string" || !alg)
-    throw new JWSInvalid('JWS "alg" (Algorithm) Header Parameter missing or invalid');
-  if (shared[0] && !shared[0].has(alg))
-    throw new JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
-  if (b64) {
-    if (typeof inputPayload != "string")
-      throw new JWSInvalid("JWS Payload must be a string");
-  } else if (typeof inputPayload != "string" && !(inputPayload instanceof Uint8Array))
-    throw new JWSInvalid("JWS Payload must be a string or an Uint8Array instance");
-  let signingPayload = b64 || typeof inputPayload != "string" ? inputPayload : encodeUnencodedPayload(inputPayload), resolvedKey = !1;
-  typeof key2 == "function" && (key2 = await key2(protectedHeader, jws), resolvedKey = !0);
-  let entry = jwsAlgorithm(alg), signingInput = concat(encodedProtectedHeader !== void 0 ? encode(encodedProtectedHeader) : new Uint8Array(), encode("."), typeof signingPayload == "string" ? shared[2] ??= encodeAsciiMember(signingPayload, "payload", JWSInvalid) : signingPayload), signature = decodeBase64url(jws.signature, "signature", JWSInvalid), verificationKey = await prepareKey(entry, key2, "verify"), cryptoKey = await rawKey(verificationKey, entry.subtle, "verify");
-  entry.minRsaBits && checkModulusLength(entry.alg, cryptoKey);
-  let verified = !1;
-  try {
-    verified = await crypto.subtle.verify(entry.signing, cryptoKey, signature, signingInput);
-  } catch (cause) {
-    throw new JWSSignatureVerificationFailed(void 0, { cause });
-  }
-  if (!verified)
-    throw new JWSSignatureVerificationFailed();
-  let result = { payload: typeof signingPayload == "string" ? decodeBase64url(signingPayload, "payload", JWSInvalid) : signingPayload };
-  return encodedProtectedHeader !== void 0 && (result.protectedHeader = protectedHeader), header !== void 0 && (result.unprotectedHeader = header), resolvedKey ? [{ ...result, key: verificationKey }, b64] : [result, b64];
-}
-async function verifyCompact(jws, shared, key2) {
-  if (jws instanceof Uint8Array && (jws = decoder.decode(jws)), typeof jws != "string")
-    throw new JWSInvalid("Compact JWS must be a string or Uint8Array");
-  let { 0: protectedHeader, 1: payload, 2: signature, length } = jws.split(".");
-  if (length !== 3)
-    throw new JWSInvalid("Invalid Compact JWS");
-  return verifySignature({ payload, protected: protectedHeader, signature }, shared, key2, encodeCompactUnencodedPayload);
-}
-
-// node_modules/jose/dist/webapi/lib/jwt_claims_set.js
-var epoch = (date3) => Math.floor(date3.getTime() / 1e3), multipliers = {
-  s: 1,
-  m: 60,
-  h: 3600,
-  d: 86400,
-  w: 604800,
-  y: 31557600
-}, REGEX = /^(\+|\-)? ?(\d+|\d+\.\d+) ?(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)(?: (ago|from now))?$/i, checkFailed = "check_failed";
-function invalidDuration() {
-  throw new TypeError("Invalid time period format");
-}
-function secs(str) {
-  typeof str != "string" && invalidDuration();
-  let matched = REGEX.exec(str);
-  (!matched || matched[4] && matched[1]) && invalidDuration();
-  let value = parseFloat(matched[2]), durationSeconds = Math.round(value * multipliers[matched[3][0].toLowerCase()]);
-  return Number.isFinite(durationSeconds) || invalidDuration(), matched[1] === "-" || matched[4] === "ago" ? -durationSeconds : durationSeconds;
-}
-function validateInput(label3, input2) {
-  if (!Number.isFinite(input2))
-    throw new TypeError(`Invalid ${label3} input`);
-  return input2;
-}
-var normalizeTyp = (value) => {
-  let normalized = value.toLowerCase();
-  return value.includes("/") ? normalized : `application/${normalized}`;
-}, checkAudiencePresence = (audPayload, audOption) => typeof audPayload == "string" ? audOption.includes(audPayload) : Array.isArray(audPayload) ? audOption.some((aud) => audPayload.includes(aud)) : !1;
-function validateNumericDate(claimsSet, claim2, required2 = !1) {
-  let value = claimsSet[claim2];
-  if (!(value === void 0 && !required2)) {
-    if (typeof value != "number")
-      throw new JWTClaimValidationFailed(`"${claim2}" claim must be a number`, claimsSet, claim2, "invalid");
-    return value;
-  }
-}
-function unexpectedClaim(claimsSet, claim2) {
-  throw new JWTClaimValidationFailed(`unexpected "${claim2}" claim value`, claimsSet, claim2, checkFailed);
-}
-function validateClaimsSet(protectedHeader, claimsSetBytes, options = {}) {
-  let claimsSet;
-  try {
-    claimsSet = JSON.parse(strictDecoder.decode(claimsSetBytes));
-  } catch (cause) {
-    throw new JWTInvalid("JWT Claims Set must be a top-level JSON object", { cause });
-  }
-  if (!isObject(claimsSet))
-    throw new JWTInvalid("JWT Claims Set must be a top-level JSON object");
-  let { typ } = options;
-  if (typ !== void 0 && (typeof protectedHeader.typ != "string" || normalizeTyp(protectedHeader.typ) !== normalizeTyp(typ)))
-    throw new JWTClaimValidationFailed('unexpected "typ" JWT header value', claimsSet, "typ", checkFailed);
-  let { requiredClaims = [], issuer, subject, audience, maxTokenAge } = options, presenceCheck = [...requiredClaims];
-  maxTokenAge !== void 0 && presenceCheck.push("iat"), audience !== void 0 && presenceCheck.push("aud"), subject !== void 0 && presenceCheck.push("sub"), issuer !== void 0 && presenceCheck.push("iss");
-  for (let claim2 of new Set(presenceCheck.reverse()))
-    if (!Object.hasOwn(claimsSet, claim2))
-      throw new JWTClaimValidationFailed(`missing required "${claim2}" claim`, claimsSet, claim2, "missing");
-  issuer !== void 0 && !(Array.isArray(issuer) ? issuer : [issuer]).includes(claimsSet.iss) && unexpectedClaim(claimsSet, "iss"), subject !== void 0 && claimsSet.sub !== subject && unexpectedClaim(claimsSet, "sub"), audience !== void 0 && !checkAudiencePresence(claimsSet.aud, typeof audience == "string" ? [audience] : audience) && unexpectedClaim(claimsSet, "aud");
-  let { clockTolerance } = options, tolerance = 0;
-  if (typeof clockTolerance == "string")
-    tolerance = secs(clockTolerance);
-  else if (clockTolerance !== void 0) {
-    if (typeof clockTolerance != "number")
-      throw new TypeError("Invalid clockTolerance option type");
-    tolerance = clockTolerance;
-  }
-  if (validateInput("clockTolerance option", tolerance), tolerance < 0)
-    throw new TypeError("Invalid clockTolerance option input");
-  let { currentDate } = options, now = validateInput("currentDate option", epoch(currentDate === void 0 ? /* @__PURE__ */ new Date() : currentDate)), iat = validateNumericDate(claimsSet, "iat", maxTokenAge !== void 0), nbf = validateNumericDate(claimsSet, "nbf");
-  if (nbf !== void 0 && nbf > now + tolerance)
-    throw new JWTClaimValidationFailed('"nbf" claim timestamp check failed', claimsSet, "nbf", checkFailed);
-  let exp = validateNumericDate(claimsSet, "exp");
-  if (exp !== void 0 && exp <= now - tolerance)
-    throw new JWTExpired('"exp" claim timestamp check failed', claimsSet, "exp", checkFailed);
-  if (maxTokenAge !== void 0) {
-    let age = now - iat, max = validateInput("maxTokenAge option", typeof maxTokenAge == "number" ? maxTokenAge : secs(maxTokenAge));
-    if (max < 0)
-      throw new TypeError("Invalid maxTokenAge option input");
-    if (age - tolerance > max)
-      throw new JWTExpired('"iat" claim timestamp check failed (too far in the past)', claimsSet, "iat", checkFailed);
-    if (age < -tolerance)
-      throw new JWTClaimValidationFailed('"iat" claim timestamp check failed (it should be in the past)', claimsSet, "iat", checkFailed);
-  }
-  return claimsSet;
-}
-
-// node_modules/jose/dist/webapi/jwt/verify.js
-async function jwtVerify(jwt, key2, options) {
-  let [verified, b64] = await verifyCompact(jwt, prepareVerify(options), key2);
-  if (!b64)
-    throw new JWTInvalid("JWTs MUST NOT use unencoded payload");
-  let payload = validateClaimsSet(verified.protectedHeader, verified.payload, options);
-  return { ...verified, payload };
-}
-
-// node_modules/jose/dist/webapi/jwks/local.js
-function isUsableJWK(jwk, entry, alg, kid) {
-  let { kty, key_ops: keyOps, ext, kid: jwkKid, alg: jwkAlg, use, crv } = jwk;
-  return (ext === void 0 || typeof ext == "boolean") && (keyOps === void 0 || Array.isArray(keyOps) && keyOps.every((operation, index) => typeof operation == "string" && keyOps.indexOf(operation) === index) && keyOps.includes("verify")) && entry.kty.includes(kty) && (kid === void 0 || typeof kid == "string" && kid === jwkKid) && (jwkAlg === void 0 ? kty !== "AKP" : alg === jwkAlg) && (use === void 0 || use === "sig") && (!entry.crv || crv === entry.crv);
-}
-async function importWithAlgCache(cache2, jwk, entry) {
-  let cached2 = cache2.get(jwk) || cache2.set(jwk, {}).get(jwk), { alg } = entry;
-  if (cached2[alg] === void 0) {
-    let pending = jwkToKey(entry, jwk, !0).then((key2) => {
-      if (key2.type !== "public")
-        throw new JWKSInvalid("JSON Web Key Set members must be public keys");
-      return cached2[alg] = key2, key2;
-    }).catch((error2) => {
-      throw cached2[alg] === pending && delete cached2[alg], error2;
-    });
-    cached2[alg] = pending;
-  }
-  return cached2[alg];
-}
-function createLocalJWKSet(jwks) {
-  let snapshot;
-  try {
-    snapshot = structuredClone(jwks);
-  } catch (cause) {
-    throw new JWKSInvalid("JSON Web Key Set malformed", { cause });
-  }
-  if (!isJwkSet(snapshot))
-    throw new JWKSInvalid("JSON Web Key Set malformed");
-  let metadata = snapshot.keys.map((jwk) => {
-    let normalized = snapshotJwk(jwk);
-    return Array.isArray(normalized.key_ops) && (normalized.key_ops = [...normalized.key_ops]), normalized;
-  }), cached2 = /* @__PURE__ */ new WeakMap();
-  return Object.defineProperty(async (protectedHeader, token) => {
-    let { alg, kid } = { ...protectedHeader, ...token?.header }, entry = typeof alg == "string" ? JWS[alg] : void 0;
-    if (!entry || entry.secret)
-      throw new JOSENotSupported('Unsupported "alg" value for a JSON Web Key Set');
-    let candidates = snapshot.keys.filter((_, index) => isUsableJWK(metadata[index], entry, alg, kid)), { 0: jwk, length } = candidates;
-    if (!length)
-      throw new JWKSNoMatchingKey();
-    if (length !== 1) {
-      let error2 = new JWKSMultipleMatchingKeys();
-      throw error2[Symbol.asyncIterator] = async function* () {
-        for (let jwk2 of candidates)
-          try {
-            yield await importWithAlgCache(cached2, jwk2, entry);
-          } catch {
-          }
-      }, error2;
-    }
-    return importWithAlgCache(cached2, jwk, entry);
-  }, "jwks", {
-    value: () => structuredClone(snapshot)
-  });
-}
-
-// node_modules/jose/dist/webapi/jwks/remote.js
-function isCloudflareWorkers() {
-  return typeof WebSocketPair < "u" || typeof navigator < "u" && navigator.userAgent === "Cloudflare-Workers" || typeof EdgeRuntime < "u" && EdgeRuntime === "vercel";
-}
-var USER_AGENT;
-(typeof navigator > "u" || !navigator.userAgent?.startsWith?.("Mozilla/5.0 ")) && (USER_AGENT = "jose/v6.2.17");
-var customFetch = /* @__PURE__ */ Symbol();
-async function fetchJwks(url2, headers2, signal2, fetchImpl = fetch) {
-  let response = await fetchImpl(url2, {
-    method: "GET",
-    signal: signal2,
-    redirect: "manual",
-    headers: headers2
-  }).catch((err) => {
-    throw err.name === "TimeoutError" ? new JWKSTimeout(void 0, { cause: err }) : err;
-  });
-  if (response.status !== 200)
-    throw new JOSEError("Expected 200 OK from the JSON Web Key Set HTTP response");
-  try {
-    return await response.json();
-  } catch (cause) {
-    throw new JOSEError("Failed to parse the JSON Web Key Set HTTP response as JSON", { cause });
-  }
-}
-var jwksCache = /* @__PURE__ */ Symbol();
-function isFreshFor(timestamp, duration5) {
-  return Number.isFinite(timestamp) && Date.now() < timestamp + duration5;
-}
-function validateDuration(value, fallback, option) {
-  if (Number.isNaN(value))
-    throw new TypeError(`"${option}" option must not be NaN`);
-  if (typeof value == "number" && value < 0)
-    throw new TypeError(`"${option}" option must not be negative`);
-  return typeof value == "number" ? value : fallback;
-}
-function createRemoteJWKSet(url2, options) {
-  if (!(url2 instanceof URL))
-    throw new TypeError("url must be an instance of URL");
-  let href = new URL(url2.href).href, opts = options ?? {}, timeoutOption = opts.timeoutDuration;
-  if (typeof timeoutOption == "number" && (!Number.isInteger(timeoutOption) || timeoutOption < 0))
-    throw new TypeError('"timeoutDuration" option must be a non-negative integer');
-  let timeoutDuration = typeof timeoutOption == "number" ? timeoutOption : 5e3, cooldownDuration = validateDuration(opts.cooldownDuration, 3e4, "cooldownDuration"), cacheMaxAge = validateDuration(opts.cacheMaxAge, 6e5, "cacheMaxAge"), headers2 = new Headers(opts.headers);
-  USER_AGENT && !headers2.has("User-Agent") && headers2.set("User-Agent", USER_AGENT), headers2.has("accept") || headers2.set("accept", "application/json, application/jwk-set+json");
-  let fetchImpl = opts[customFetch], cache2 = opts[jwksCache], jwksTimestamp, pendingFetch, reloadSequence = 0, appliedSequence = 0, local;
-  if (cache2 && typeof cache2 == "object") {
-    let { uat, jwks } = cache2;
-    isFreshFor(uat, cacheMaxAge) && isJwkSet(jwks) && (jwksTimestamp = uat, local = createLocalJWKSet(jwks));
-  }
-  let reload = async () => {
-    if (pendingFetch && isCloudflareWorkers() && (pendingFetch = void 0), !pendingFetch) {
-      let sequence = ++reloadSequence, current = pendingFetch = fetchJwks(href, headers2, AbortSignal.timeout(timeoutDuration), fetchImpl).then((json2) => {
-        let next = createLocalJWKSet(json2);
-        if (sequence <= appliedSequence)
-          return;
-        local = next;
-        let updatedAt = Date.now();
-        cache2 && (cache2.uat = updatedAt, cache2.jwks = json2), jwksTimestamp = updatedAt, appliedSequence = sequence;
-      }).finally(() => {
-        pendingFetch === current && (pendingFetch = void 0);
-      });
-    }
-    await pendingFetch;
-  };
-  return Object.defineProperties(async (protectedHeader, token) => {
-    (!local || !isFreshFor(jwksTimestamp, cacheMaxAge)) && await reload();
-    try {
-      return await local(protectedHeader, token);
-    } catch (err) {
-      if (err instanceof JWKSNoMatchingKey && !isFreshFor(jwksTimestamp, cooldownDuration))
-        return await reload(), local(protectedHeader, token);
-      throw err;
-    }
-  }, {
-    coolingDown: {
-      get: () => isFreshFor(jwksTimestamp, cooldownDuration),
-      enumerable: !0
-    },
-    fresh: {
-      get: () => isFreshFor(jwksTimestamp, cacheMaxAge),
-      enumerable: !0
-    },
-    reload: {
-      value: reload,
-      enumerable: !0
-    },
-    reloading: {
-      get: () => !!pendingFetch,
-      enumerable: !0
-    },
-    jwks: {
-      value: () => local?.jwks(),
-      enumerable: !0
-    }
-  });
-}
-
-// node_modules/jose/dist/webapi/util/decode_protected_header.js
-function decodeProtectedHeader(token) {
-  let encodedProtectedHeader;
-  if (typeof token == "string") {
-    let parts = token.split(".");
-    (parts.length === 3 || parts.length === 5) && ([encodedProtectedHeader] = parts);
-  } else if (typeof token == "object" && token)
-    if ("protected" in token)
-      encodedProtectedHeader = token.protected;
-    else
-      throw new TypeError("Token does not contain a Protected Header");
-  let invalid2 = "Invalid Token or Protected Header formatting";
-  if (typeof encodedProtectedHeader != "string" || !encodedProtectedHeader)
-    throw new TypeError(invalid2);
-  return parseJoseHeader(encodedProtectedHeader, TypeError, invalid2);
-}
-
-// node_modules/jose/dist/webapi/util/decode_jwt.js
-function decodeJwt(jwt) {
-  if (typeof jwt != "string")
-    throw new JWTInvalid("JWTs must use Compact JWS serialization, JWT must be a string");
-  let { 1: encodedPayload, length } = jwt.split(".");
-  if (length === 5)
-    throw new JWTInvalid("Only JWTs using Compact JWS serialization can be decoded");
-  if (length !== 3)
-    throw new JWTInvalid("Invalid JWT");
-  if (!encodedPayload)
-    throw new JWTInvalid("JWTs must contain a payload");
-  let claimsSetBytes;
-  try {
-    claimsSetBytes = decode(encodedPayload);
-  } catch (cause) {
-    throw new JWTInvalid("Failed to base64url decode the payload", { cause });
-  }
-  let claimsSet;
-  try {
-    claimsSet = JSON.parse(strictDecoder.decode(claimsSetBytes));
-  } catch (cause) {
-    throw new JWTInvalid("Failed to parse the decoded payload as JSON", { cause });
-  }
-  if (!isObject(claimsSet))
-    throw new JWTInvalid("Invalid JWT Claims Set");
-  return claimsSet;
-}
-
-// receiver/protocol.ts
-var OPS = ["deploy", "upload", "swap", "rollback", "status"], SHA256_HEADER = "x-hotswap-sha256", NDJSON = "application/x-ndjson";
-function boundAudience(audience, app2, op, sha2562) {
-  return `${audience}#app=${app2}&op=${op}&sha256=${sha2562 ?? "-"}`;
-}
-
-// receiver/auth/jose-errors.ts
-function fromJose(error2, algDetail) {
-  return error2 instanceof AuthError ? error2 : error2 instanceof errors_exports.JWTExpired ? new AuthError("ERR_EXPIRED") : error2 instanceof errors_exports.JWTClaimValidationFailed ? error2.reason === "missing" ? new AuthError("ERR_CLAIM_MISSING", error2.claim) : error2.claim === "aud" ? new AuthError("ERR_AUDIENCE") : error2.claim === "iss" ? new AuthError("ERR_ISSUER") : error2.claim === "nbf" ? new AuthError("ERR_CLAIM_INVALID", "nbf is in the future") : new AuthError("ERR_CLAIM_INVALID", error2.claim) : error2 instanceof errors_exports.JOSEAlgNotAllowed || error2 instanceof errors_exports.JOSENotSupported ? new AuthError("ERR_ALG_NOT_ALLOWED", algDetail) : error2 instanceof errors_exports.JWKSNoMatchingKey ? new AuthError("ERR_UNKNOWN_KEY", "no key in the issuer's JWKS has this kid") : error2 instanceof errors_exports.JWKSTimeout || error2 instanceof errors_exports.JWKSInvalid ? new AuthError("ERR_ISSUER_UNREACHABLE", error2.message) : error2 instanceof errors_exports.JWSSignatureVerificationFailed ? new AuthError("ERR_BAD_SIGNATURE") : error2 instanceof errors_exports.JOSEError && error2.code === "ERR_JOSE_GENERIC" ? new AuthError("ERR_ISSUER_UNREACHABLE", error2.message) : new AuthError("ERR_TOKEN_MALFORMED");
-}
-
-// receiver/auth/verify-key-token.ts
-var MAX_TOKEN_BYTES = 8192, CLOCK_TOLERANCE_S = 30;
-async function verifyKeyToken(token, keys, audience) {
-  if (token.length > MAX_TOKEN_BYTES) throw new AuthError("ERR_TOKEN_TOO_LARGE");
-  let kid;
-  try {
-    kid = decodeProtectedHeader(token).kid;
-  } catch {
-    throw new AuthError("ERR_TOKEN_MALFORMED");
-  }
-  let key2 = kid === void 0 ? void 0 : keys.get(kid);
-  if (!key2)
-    throw new AuthError(
-      "ERR_UNKNOWN_KEY",
-      kid === void 0 ? "no kid in the header" : `kid "${kid}"`
-    );
-  let payload;
-  try {
-    ({ payload } = await jwtVerify(token, key2.key, {
-      algorithms: [key2.alg],
-      audience,
-      typ: "JWT",
-      requiredClaims: ["exp", "iat", "jti", "app", "op"],
-      clockTolerance: CLOCK_TOLERANCE_S
-    }));
-  } catch (error2) {
-    throw fromJose(error2, `key "${key2.id}" takes ${key2.alg} only`);
-  }
-  return { ...checkClaims(payload), kid: key2.id };
-}
-function checkClaims(payload) {
-  let now = Math.floor(Date.now() / 1e3), { iat, exp, jti, app: app2, op, sha256: sha2562 } = payload;
-  if (iat > now + CLOCK_TOLERANCE_S) throw new AuthError("ERR_IAT_FUTURE");
-  if (exp - iat > 300) throw new AuthError("ERR_LIFETIME");
-  if (typeof jti != "string" || jti.length === 0 || jti.length > 128)
-    throw new AuthError("ERR_CLAIM_INVALID", "jti");
-  if (typeof app2 != "string") throw new AuthError("ERR_CLAIM_INVALID", "app");
-  if (typeof op != "string" || !OPS.includes(op))
-    throw new AuthError("ERR_CLAIM_INVALID", "op");
-  if (sha2562 !== void 0 && (typeof sha2562 != "string" || !/^[0-9a-f]{64}$/.test(sha2562)))
-    throw new AuthError("ERR_CLAIM_INVALID", "sha256 must be 64 lowercase hex digits");
-  return payload;
-}
-
-// receiver/auth/verify-oidc-token.ts
-var CLOCK_TOLERANCE_S2 = 60;
-async function verifyOidcToken(token, issuer, boundAudience2) {
-  try {
-    let { payload } = await jwtVerify(token, await issuer.getKey(), {
-      algorithms: ["RS256"],
-      issuer: issuer.url,
-      audience: boundAudience2,
-      requiredClaims: ["exp", "iat", "jti"],
-      clockTolerance: CLOCK_TOLERANCE_S2
-    });
-    if (payload.iat > Date.now() / 1e3 + CLOCK_TOLERANCE_S2)
-      throw new AuthError("ERR_IAT_FUTURE");
-    return payload;
-  } catch (error2) {
-    throw error2 instanceof TypeError ? new AuthError("ERR_ISSUER_UNREACHABLE", error2.message) : fromJose(error2, "GitHub ID tokens are RS256");
-  }
-}
-
-// receiver/auth/identify.ts
-async function identify(token, trust, request2) {
-  if (token.length > MAX_TOKEN_BYTES) throw new AuthError("ERR_TOKEN_TOO_LARGE");
-  let iss;
-  try {
-    iss = decodeJwt(token).iss;
-  } catch {
-    throw new AuthError("ERR_TOKEN_MALFORMED");
-  }
-  if (iss === void 0) {
-    let c2 = await verifyKeyToken(token, trust.keys, trust.audience), { repository: repository2, ref: ref2, sha: sha2, run_id: run_id2, actor: actor2 } = c2;
-    return {
-      via: "key",
-      keyId: c2.kid,
-      jti: c2.jti,
-      exp: c2.exp,
-      app: c2.app,
-      op: c2.op,
-      sha256: c2.sha256,
-      who: { repository: repository2, ref: ref2, sha: sha2, run_id: run_id2, actor: actor2, keyId: c2.kid }
-    };
-  }
-  if (!trust.github)
-    throw new AuthError("ERR_OIDC_OFF", "the token carries iss (key-mode tokens must not)");
-  if (iss !== trust.github.issuer.url)
-    throw new AuthError("ERR_ISSUER", `token iss ${JSON.stringify(String(iss).slice(0, 100))}`);
-  let audience = boundAudience(trust.audience, request2.app, request2.op, request2.sha256), c = await verifyOidcToken(token, trust.github.issuer, audience).catch(
-    (error2) => {
-      throw error2.code === "ERR_AUDIENCE" ? new AuthError("ERR_AUDIENCE", `expected exactly ${audience}`) : error2;
-    }
-  ), { repository, ref, sha, run_id, actor, job_workflow_ref, event_name, environment } = c;
-  return {
-    via: "github",
-    jti: c.jti,
-    exp: c.exp,
-    ...request2,
-    github: c,
-    who: {
-      repository,
-      ref,
-      sha,
-      run_id,
-      actor,
-      workflow: job_workflow_ref,
-      event: event_name,
-      environment
-    }
-  };
-}
-
-// receiver/api/authenticate.ts
-function authenticate(receiver, op) {
-  return async function(c, next) {
-    let address2 = receiver.clientAddress(c.env.incoming), wait = receiver.failures.retryAfter(address2);
-    if (wait)
-      throw new HttpError(
-        429,
-        "ERR_RATE_LIMITED",
-        `too many failed authentications from ${address2}; try again in ${wait} s`,
-        wait
-      );
-    try {
-      await check(c);
-    } catch (error2) {
-      throw error2 instanceof AuthError && error2.status !== 503 && receiver.failures.fail(address2), error2;
-    }
-    await next();
-  };
-  async function check(c) {
-    let match2 = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-    if (!match2) throw new AuthError("ERR_NO_TOKEN");
-    let name = c.req.param("app") ?? "", sha2562 = c.req.header(SHA256_HEADER)?.toLowerCase();
-    if ((op === "deploy" || op === "upload") && !/^[0-9a-f]{64}$/.test(sha2562 ?? ""))
-      throw new HttpError(
-        400,
-        "ERR_SHA256_HEADER",
-        "header X-Hotswap-Sha256 must hold the artifact's SHA-256 as 64 hex digits"
-      );
-    let principal = await identify(match2[1], receiver.trust, { app: name, op, sha256: sha2562 }), runtime = receiver.apps.get(name);
-    if (!runtime) throw unknownApp(name);
-    await authorize(
-      principal,
-      { app: runtime.config, op, sha256: sha2562 },
-      receiver.replay,
-      receiver.config.auth.github
-    ), c.set("principal", principal), c.set("runtime", runtime);
-  }
-}
-
-// receiver/api/error-response.ts
-function errorResponse(error2, c, log) {
-  let known2 = error2 instanceof HttpError ? error2 : new HttpError(500, "ERR_INTERNAL", "internal error; see the receiver's log");
-  error2 instanceof HttpError || log(`internal error on ${c.req.method} ${c.req.path}: ${error2.stack ?? error2.message}`);
-  let headers2 = {};
-  known2.status === 401 && (headers2["www-authenticate"] = `Bearer realm="hotswap", error="invalid_token", error_description="${known2.code}"`), c.req.method === "POST" && (headers2.connection = "close"), known2.retryAfter && (headers2["retry-after"] = String(known2.retryAfter));
-  let body = { error: { code: known2.code, message: known2.message } };
-  return c.json(body, known2.status, headers2);
-}
-
-// receiver/api/ndjson-stream.ts
-var NdjsonStream = class {
-  controller;
-  closed = !1;
-  heartbeat;
-  encoder = new TextEncoder();
-  body;
-  constructor() {
-    this.body = new ReadableStream({
-      start: (controller) => {
-        this.controller = controller;
-      },
-      cancel: () => this.close()
-    });
-  }
-  /** The answer; heartbeats start with it (not while an upload is still being read). */
-  response() {
-    return this.arm(), new Response(this.body, {
-      status: 200,
-      headers: { "content-type": NDJSON, "cache-control": "no-store", "x-accel-buffering": "no" }
-    });
-  }
-  write(event) {
-    this.closed || (this.controller.enqueue(this.encoder.encode(JSON.stringify(event) + `
-`)), event.type === "result" ? this.close() : this.arm());
-  }
-  close() {
-    if (!this.closed) {
-      this.closed = !0, clearTimeout(this.heartbeat);
-      try {
-        this.controller.close();
-      } catch {
-      }
-    }
-  }
-  arm() {
-    clearTimeout(this.heartbeat), this.heartbeat = setTimeout(() => this.write({ type: "heartbeat" }), 1e4);
-  }
-};
-
-// receiver/api/streamed-run.ts
-async function streamedRun(c, operation) {
-  let stream2 = new NdjsonStream(), { op, prepare, run: run3 } = operation;
-  try {
-    await startOperation(
-      c.var.runtime,
-      op,
-      c.var.principal.who,
-      (e) => stream2.write(e),
-      prepare,
-      run3
-    );
-  } catch (error2) {
-    throw stream2.close(), error2;
-  }
-  return stream2.response();
-}
-
-// receiver/api/create-api.ts
-function createApi(receiver, log) {
-  let api = new Hono3(), upload2 = (op) => (c) => streamedRun(
-    c,
-    uploadOperation(c.var.runtime, op, {
-      body: c.env.incoming,
-      contentType: c.req.header("content-type"),
-      contentLength: c.req.header("content-length"),
-      sha256: c.var.principal.sha256
-    })
-  );
-  if (api.get("/healthz", (c) => c.json({ ok: !0 })), receiver.config.metrics) {
+// receiver/http/create-http.ts
+var PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+function createHttp(receiver, log) {
+  let http = new Hono3(), errors = apiErrors(log);
+  if (http.get("/healthz", (c) => c.json({ ok: !0 })), receiver.config.metrics) {
     let metrics = new Metrics(receiver);
-    api.get(
-      "/metrics",
-      (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
-    );
+    http.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": PROMETHEUS_TEXT }));
   }
-  return api.get(
-    "/v1/apps/:app",
-    authenticate(receiver, "status"),
-    async (c) => c.json(await c.var.runtime.status())
-  ), api.post("/v1/apps/:app/deploy", authenticate(receiver, "deploy"), upload2("deploy")), api.post("/v1/apps/:app/upload", authenticate(receiver, "upload"), upload2("upload")), api.post(
-    "/v1/apps/:app/swap",
-    authenticate(receiver, "swap"),
-    (c) => streamedRun(c, swapOperation(c.var.runtime))
-  ), api.post(
-    "/v1/apps/:app/rollback",
-    authenticate(receiver, "rollback"),
-    (c) => streamedRun(c, rollbackOperation(c.var.runtime, c.req.query("to")))
-  ), receiver.config.admin && api.route("/admin", createAdmin(receiver)), api.route("/", createLegacy(receiver)), api.notFound(
+  return http.route("/v1", createApi(receiver, log)), receiver.config.admin && http.route("/admin", createAdmin(receiver)), http.route("/", createLegacy(receiver)), http.notFound(
     (c) => errorResponse(
       new HttpError(404, "ERR_NOT_FOUND", "no such route; see the HTTP API in the README"),
       c,
-      log
+      errors
     )
-  ), api.onError((error2, c) => errorResponse(error2, c, log)), api;
-}
-
-// receiver/config/load-config.ts
-var import_yaml = __toESM(require_dist(), 1);
-import { readFileSync as readFileSync3 } from "node:fs";
-import { dirname as dirname7, resolve as resolve4 } from "node:path";
-
-// receiver/config/config-error.ts
-var ConfigError = class extends Error {
-  constructor(file, key2, reason) {
-    super(`${file}: ${key2 ? `${key2}: ` : ""}${reason}`);
-    this.file = file;
-    this.key = key2;
-    this.reason = reason;
-    this.name = "ConfigError";
-  }
-  file;
-  key;
-  reason;
-};
-
-// receiver/config/units.ts
-var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 }, SIZE_UNITS = {
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  tib: 1024 ** 4
-}, MAX_TIMER_MS = 2 ** 31 - 1;
-function parseDuration(value) {
-  let ms;
-  if (typeof value == "number") ms = value * 1e3;
-  else {
-    let match2 = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
-    match2 && (ms = Math.round(Number(match2[1]) * DURATION_UNITS[(match2[2] ?? "s").toLowerCase()]));
-  }
-  return ms !== void 0 && Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIMER_MS ? ms : void 0;
-}
-function formatDuration(ms) {
-  return ms < 1e3 ? `${ms}ms` : `${ms / 1e3}s`;
-}
-function parseSize(value) {
-  if (typeof value == "number")
-    return Number.isSafeInteger(value) && value >= 0 ? value : void 0;
-  let match2 = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$/i.exec(value), factor = SIZE_UNITS[(match2?.[2] ?? "b").toLowerCase()];
-  if (!(!match2 || factor === void 0))
-    return Math.floor(Number(match2[1]) * factor);
-}
-function parseAddress(value, defaultHost) {
-  let text4 = String(value).trim(), match2 = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text4);
-  if (!match2) return;
-  let port = Number(match2[3]);
-  if (!(port > 65535))
-    return { host: match2[1] ?? (match2[2] || defaultHost), port };
-}
-
-// receiver/config/check-config.ts
-function checkAuth(config2) {
-  let { auth, file } = config2;
-  if (auth.keys.length === 0 && !auth.github)
-    throw new ConfigError(
-      file,
-      "auth",
-      "configure at least one of auth.keys or auth.github, or nobody can deploy"
-    );
-  for (let app2 of config2.apps.values()) {
-    if (app2.auth?.github && !auth.github)
-      throw new ConfigError(
-        file,
-        `apps.${app2.name}.auth.github`,
-        "needs the global auth.github (its issuer and repositories) to narrow"
-      );
-    for (let id of app2.auth?.keys ?? [])
-      if (!auth.keys.some((k) => k.id === id))
-        throw new ConfigError(file, `apps.${app2.name}.auth.keys`, `no key "${id}" in auth.keys`);
-  }
-}
-function checkApps(config2) {
-  let owners = /* @__PURE__ */ new Map(), claim2 = (what, key2) => {
-    let other = owners.get(what);
-    if (other)
-      throw new ConfigError(config2.file, key2, `is the same as ${other}; every app needs its own`);
-    owners.set(what, key2);
-  };
-  for (let app2 of config2.apps.values()) {
-    let at = `apps.${app2.name}`;
-    if (claim2(`name:${app2.name.toLowerCase()}`, at), app2.exeFile === app2.updateFile)
-      throw new ConfigError(
-        config2.file,
-        `${at}.updateFile`,
-        "must differ from exeFile: uploads are staged there while exeFile runs"
-      );
-    claim2(`file:${app2.exeFile}`, `${at}.exeFile`), claim2(`file:${app2.updateFile}`, `${at}.updateFile`), app2.gate.port !== 0 && claim2(`port:${app2.gate.port}`, `${at}.gate`);
-  }
-}
-function checkTimeouts(config2) {
-  for (let app2 of config2.apps.values()) {
-    let drain = app2.drainTimeoutMs, health = app2.health.timeout;
-    if (drain + health < app2.hold.timeout) continue;
-    let sum = `${formatDuration(drain)} + ${formatDuration(health)} = ${formatDuration(drain + health)}`;
-    throw new ConfigError(
-      config2.file,
-      `apps.${app2.name}.hold.timeout`,
-      `must be longer than drainTimeout + health.timeout (${sum}): a bad build must roll back before held requests time out`
-    );
-  }
-}
-
-// receiver/config/expand-env.ts
-function expandEnv(value, file, env, path = "") {
-  return typeof value == "string" ? value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name) => {
-    let found = env[name];
-    if (found === void 0)
-      throw new ConfigError(file, path, `environment variable ${name} is not set`);
-    return found;
-  }) : Array.isArray(value) ? value.map((item, i) => expandEnv(item, file, env, `${path}[${i}]`)) : value && typeof value == "object" ? Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [
-      k,
-      expandEnv(v, file, env, path ? `${path}.${k}` : k)
-    ])
-  ) : value;
-}
-
-// receiver/config/resolve-app.ts
-import { basename as basename3, dirname as dirname6, resolve as resolve3 } from "node:path";
-
-// receiver/config/web-connection.ts
-import { readFileSync as readFileSync2 } from "node:fs";
-import { dirname as dirname5, isAbsolute, resolve as resolve2 } from "node:path";
-
-// receiver/config/read-web-config.ts
-function readWebConfig(text4) {
-  try {
-    return { values: new Reader(text4.replace(/\r\n?/g, `
-`)).read() };
-  } catch (error2) {
-    if (error2 instanceof Malformed) return { error: error2.message };
-    throw error2;
-  }
-}
-var SECTION = "webConnectionConfiguration", NAME = /[A-Za-z_:\u00C0-\uFFFF][\w.:\u00B7-\uFFFF-]*/y, ENTITY = /&(?:#(\d+)|#x([\dA-Fa-f]+)|([A-Za-z_][\w.-]*));/y, DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.\d+\1(\s+encoding\s*=\s*(["'])[A-Za-z][\w.-]*\3)?(\s+standalone\s*=\s*(["'])(yes|no)\5)?\s*\?>$/, NAMED = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }, Malformed = class extends Error {
-}, Reader = class {
-  constructor(xml) {
-    this.xml = xml;
-    this.#at = xml.startsWith("\uFEFF") ? 1 : 0;
-  }
-  xml;
-  #at;
-  #open = [];
-  #values = /* @__PURE__ */ new Map();
-  #sections = 0;
-  #roots = 0;
-  read() {
-    let { xml } = this;
-    for (; this.#at < xml.length; ) {
-      let lt = xml.indexOf("<", this.#at), end = lt < 0 ? xml.length : lt, text4 = xml.slice(this.#at, end);
-      if (text4.trim() && !this.#open.length && this.#fail("text outside the root element", this.#at + text4.search(/\S/)), this.#decode(text4, this.#at), this.#at = end, lt < 0) break;
-      xml.startsWith("<!--", lt) ? this.#comment() : xml.startsWith("<![CDATA[", lt) && this.#open.length ? this.#skipPast("]]>", "a CDATA section") : xml.startsWith("<?", lt) ? this.#instruction() : xml.startsWith("<!DOCTYPE", lt) ? this.#fail(
-        "a DOCTYPE is not accepted (a web.config has none, and its entities could read other files)"
-      ) : xml.startsWith("<!", lt) ? this.#fail(`unexpected ${JSON.stringify(xml.slice(lt, lt + 9))}`) : xml.startsWith("</", lt) ? this.#endTag() : this.#startTag();
-    }
-    return this.#open.length && this.#fail(`<${this.#open.at(-1)}> is not closed`), this.#roots || this.#fail("no root element"), this.#values;
-  }
-  #startTag() {
-    this.#at++;
-    let name = this.#name() ?? this.#fail("expected an element name after <");
-    !this.#open.length && this.#roots++ && this.#fail(`a second root element <${name}>`);
-    let attributes = /* @__PURE__ */ new Map();
-    for (; ; ) {
-      let space = this.#space();
-      if (this.xml.startsWith("/>", this.#at) || this.xml[this.#at] === ">") break;
-      let attribute = space ? this.#name() : void 0;
-      attribute || this.#fail(`unexpected ${this.#here()} in <${name}>`), attributes.has(attribute) && this.#fail(`${attribute} twice in <${name}>`), attributes.set(attribute, this.#value(name, attribute));
-    }
-    let empty = this.xml[this.#at] === "/";
-    this.#at += empty ? 2 : 1;
-    let key2 = attributes.get("key");
-    name === "add" && this.#sections && key2 && this.#values.set(key2.toLowerCase(), attributes.get("value") ?? ""), !empty && (this.#open.push(name), name === SECTION && this.#sections++);
-  }
-  #endTag() {
-    this.#at += 2;
-    let name = this.#name() ?? this.#fail("expected an element name after </");
-    this.#space(), this.xml[this.#at] !== ">" && this.#fail(`unexpected ${this.#here()} in </${name}>`), this.#at++;
-    let open7 = this.#open.pop();
-    open7 !== name && this.#fail(open7 ? `</${name}> where <${open7}> should close` : `</${name}> closes nothing`), name === SECTION && this.#sections--;
-  }
-  // `= "…"` or `= '…'`; tabs and line breaks written in it read as spaces (XML's rule).
-  #value(element, attribute) {
-    this.#space(), this.xml[this.#at] !== "=" && this.#fail(`expected = after ${attribute} in <${element}>`), this.#at++, this.#space();
-    let quote = this.xml[this.#at];
-    quote !== '"' && quote !== "'" && this.#fail(`the value of ${attribute} must be in quotes`);
-    let close = this.xml.indexOf(quote, this.#at + 1);
-    close < 0 && this.#fail(`the value of ${attribute} is not closed`);
-    let raw2 = this.xml.slice(this.#at + 1, close);
-    raw2.includes("<") && this.#fail(`< in the value of ${attribute} (write &lt;)`);
-    let value = this.#decode(raw2.replace(/[\t\n]/g, " "), this.#at + 1);
-    return this.#at = close + 1, value;
-  }
-  // The entities a file without a DOCTYPE can have: the five named ones and characters.
-  #decode(text4, start) {
-    let out = "", from = 0;
-    for (let amp = text4.indexOf("&"); amp >= 0; amp = text4.indexOf("&", from)) {
-      ENTITY.lastIndex = amp;
-      let match2 = ENTITY.exec(text4);
-      match2 || this.#fail("& that starts no entity (write &amp;)", start + amp);
-      let [whole, decimal, hex, named] = match2, code = named === void 0 ? decimal ? Number(decimal) : parseInt(hex, 16) : 0, char = named === void 0 ? isXmlChar(code) && String.fromCodePoint(code) : NAMED[named];
-      char || this.#fail(
-        named === void 0 ? `${whole} is not a character XML allows` : `unknown entity ${whole} (only &amp; &lt; &gt; &quot; &apos; and &#…; are read)`,
-        start + amp
-      ), out += text4.slice(from, amp) + char, from = amp + whole.length;
-    }
-    return out + text4.slice(from);
-  }
-  // XML forbids -- inside a comment, and so does IIS reading the same file.
-  #comment() {
-    let start = this.#at;
-    this.#at += 4, this.#skipPast("-->", "a comment");
-    let dashes = `${this.xml.slice(start + 4, this.#at - 3)}-`.indexOf("--");
-    dashes >= 0 && this.#fail("-- inside a comment", start + 4 + dashes);
-  }
-  // <?xml version="1.0" …?> only where the file begins; any other <?target …?> anywhere.
-  #instruction() {
-    let start = this.#at;
-    this.#at += 2;
-    let target = this.#name() ?? this.#fail("expected a name after <?");
-    /^(\?>|[ \t\n])/.test(this.xml.slice(this.#at, this.#at + 2)) || this.#fail(`unexpected ${this.#here()} after <?${target}`), this.#skipPast("?>", "a processing instruction"), target.toLowerCase() === "xml" && (start > (this.xml.startsWith("\uFEFF") ? 1 : 0) && this.#fail("<?xml …?> anywhere but at the very start", start), DECLARATION.test(this.xml.slice(start, this.#at)) || this.#fail("the <?xml …?> declaration is not well-formed", start));
-  }
-  #name() {
-    NAME.lastIndex = this.#at;
-    let match2 = NAME.exec(this.xml);
-    return match2 && (this.#at += match2[0].length), match2?.[0];
-  }
-  #space() {
-    let from = this.#at;
-    for (; /[ \t\n]/.test(this.xml[this.#at] ?? ""); ) this.#at++;
-    return this.#at > from;
-  }
-  #skipPast(end, what) {
-    let stop = this.xml.indexOf(end, this.#at);
-    stop < 0 && this.#fail(`${what} is not closed`), this.#at = stop + end.length;
-  }
-  #here() {
-    return this.#at < this.xml.length ? JSON.stringify(this.xml[this.#at]) : "end of file";
-  }
-  #fail(reason, at = this.#at) {
-    let line = this.xml.slice(0, at).split(`
-`).length;
-    throw new Malformed(`line ${line}: ${reason}`);
-  }
-};
-function isXmlChar(code) {
-  return code === 9 || code === 10 || code === 13 || code >= 32 && code <= 55295 || code >= 57344 && code <= 65533 || code >= 65536 && code <= 1114111;
-}
-
-// receiver/config/web-connection.ts
-function readWebConnection(file, configFile, key2) {
-  let text4;
-  try {
-    text4 = readFileSync2(file, "utf8");
-  } catch (error2) {
-    throw new ConfigError(
-      configFile,
-      key2,
-      `cannot read ${file}: ${error2.code ?? error2}`
-    );
-  }
-  let values = /\.ini$/i.test(file) ? iniMain(text4) : webConfig(text4, file, configFile, key2), folder = dirname5(file), path = (value) => value && windowsPath(value, folder, configFile, key2);
-  return { exeFile: path(values.get("exefile")), updateFile: path(values.get("updatefile")) };
-}
-function webConfig(text4, file, configFile, key2) {
-  let read = readWebConfig(text4);
-  if ("error" in read)
-    throw new ConfigError(configFile, key2, `${file} is not valid XML: ${read.error}`);
-  return read.values;
-}
-function iniMain(text4) {
-  let values = /* @__PURE__ */ new Map(), section = "";
-  for (let raw2 of text4.split(/\r?\n/)) {
-    let line = raw2.trim();
-    if (!line || line.startsWith(";") || line.startsWith("#")) continue;
-    let header = /^\[(.+)\]$/.exec(line);
-    if (header) section = header[1].trim().toLowerCase();
-    else if (section === "main" && line.includes("=")) {
-      let at = line.indexOf("=");
-      values.set(line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim());
-    }
-  }
-  return values;
-}
-function windowsPath(value, folder, configFile, key2) {
-  let path = value.trim();
-  if (path.startsWith("~") && (path = folder + path.slice(1)), process.platform !== "win32") {
-    if (/^[A-Za-z]:[\\/]/.test(path))
-      throw new ConfigError(
-        configFile,
-        key2,
-        `${value} is a Windows drive path and this server is not Windows; set exeFile and updateFile in the app instead`
-      );
-    path = path.replaceAll("\\", "/");
-  }
-  return isAbsolute(path) ? resolve2(path) : resolve2(folder, path);
-}
-
-// receiver/config/resolve-app.ts
-function resolveApp(name, raw2, configFile) {
-  let here = dirname6(configFile), at = `apps.${name}`, from = raw2.from ? resolve3(here, raw2.from) : void 0, found = from ? readWebConnection(from, configFile, `${at}.from`) : {}, pick2 = (key2) => {
-    let own2 = raw2[key2];
-    if (own2) return { path: resolve3(here, own2), source: basename3(configFile) };
-    let theirs = found[key2];
-    if (theirs) return { path: theirs, source: basename3(from) };
-    let hint = from ? ` (${basename3(from)} does not set ${key2 === "exeFile" ? "ExeFile" : "UpdateFile"})` : "";
-    throw new ConfigError(configFile, `${at}.${key2}`, `required key is missing${hint}`);
-  }, exe = pick2("exeFile"), update2 = pick2("updateFile"), { drainTimeout, stopTimeout, exeFile: _e, updateFile: _u, ...rest } = raw2;
-  return {
-    ...rest,
-    name,
-    exeFile: exe.path,
-    updateFile: update2.path,
-    sources: { exeFile: exe.source, updateFile: update2.source },
-    drainTimeoutMs: drainTimeout,
-    stopTimeoutMs: stopTimeout
-  };
-}
-
-// receiver/net/parse-cidr.ts
-import { isIPv4, isIPv6 } from "node:net";
-function parseCidr(text4) {
-  let match2 = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text4.trim());
-  if (!match2) return;
-  let address2 = match2[1], family = isIPv4(address2) ? "ipv4" : isIPv6(address2) ? "ipv6" : void 0;
-  if (!family || address2.includes("%")) return;
-  let prefix = match2[2] === void 0 ? void 0 : Number(match2[2]);
-  if (prefix !== void 0 && prefix > (family === "ipv4" ? 32 : 128)) return;
-  let mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address2);
-  return mapped && (prefix === void 0 || prefix >= 96) ? {
-    address: mapped[1],
-    family: "ipv4",
-    prefix: prefix === void 0 ? void 0 : prefix - 96
-  } : { address: address2, family, prefix };
-}
-
-// node_modules/zod/v4/core/util.js
-function getEnumValues(entries) {
-  let numericValues = Object.values(entries).filter((v) => typeof v == "number");
-  return Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
-}
-function joinValues(array2, separator = "|") {
-  return array2.map((val) => stringifyPrimitive(val)).join(separator);
-}
-function jsonStringifyReplacer(_, value) {
-  return typeof value == "bigint" ? value.toString() : value;
-}
-var Cached = class {
-  constructor(getter) {
-    this._getter = getter, this._value = void 0;
-  }
-  get value() {
-    let getter = this._getter;
-    return getter !== void 0 && (this._value = getter(), this._getter = void 0), this._value;
-  }
-};
-function cached(getter) {
-  return new Cached(getter);
-}
-function nullish(input2) {
-  return input2 == null;
-}
-function cleanRegex(source) {
-  let start = source.startsWith("^") ? 1 : 0, end = source.endsWith("$") ? source.length - 1 : source.length;
-  return source.slice(start, end);
-}
-function assignProp(target, prop, value) {
-  Object.defineProperty(target, prop, {
-    value,
-    writable: !0,
-    enumerable: !0,
-    configurable: !0
-  });
-}
-var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
-};
-function isObject2(data) {
-  return typeof data == "object" && data !== null && !Array.isArray(data);
-}
-function isPlainObject(o) {
-  if (isObject2(o) === !1)
-    return !1;
-  let ctor = o.constructor;
-  if (ctor === void 0 || typeof ctor != "function")
-    return !0;
-  let prot = ctor.prototype;
-  return !(isObject2(prot) === !1 || Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === !1);
-}
-function shallowClone(o) {
-  return isPlainObject(o) ? { ...o } : Array.isArray(o) ? [...o] : o instanceof Map ? new Map(o) : o instanceof Set ? new Set(o) : o;
-}
-var propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
-function escapeRegex(str) {
-  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-function clone(inst, def, params) {
-  let cl = new inst._zod.constr(def ?? inst._zod.def);
-  return (!def || params?.parent) && (cl._zod.parent = inst), cl;
-}
-function normalizeParams(_params) {
-  let params = _params;
-  if (!params)
-    return {};
-  if (typeof params == "string")
-    return { error: () => params };
-  if (params?.message !== void 0) {
-    if (params?.error !== void 0)
-      throw new Error("Cannot specify both `message` and `error` params");
-    params.error = params.message;
-  }
-  return delete params.message, typeof params.error == "string" ? { ...params, error: () => params.error } : params;
-}
-function stringifyPrimitive(value) {
-  return typeof value == "bigint" ? value.toString() + "n" : typeof value == "string" ? `"${value}"` : `${value}`;
-}
-function optionalKeys(shape) {
-  return Object.keys(shape).filter((k) => shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional");
-}
-var NUMBER_FORMAT_RANGES = {
-  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  int32: [-2147483648, 2147483647],
-  uint32: [0, 4294967295],
-  float32: [-34028234663852886e22, 34028234663852886e22],
-  float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
-};
-function aborted(x, startIndex = 0) {
-  if (x.aborted === !0)
-    return !0;
-  for (let i = startIndex; i < x.issues.length; i++)
-    if (x.issues[i]?.continue !== !0)
-      return !0;
-  return !1;
-}
-function explicitlyAborted(x, startIndex = 0) {
-  if (x.aborted === !0)
-    return !0;
-  for (let i = startIndex; i < x.issues.length; i++)
-    if (x.issues[i]?.continue === !1)
-      return !0;
-  return !1;
-}
-function prefixIssues(path, issues) {
-  return issues.map((iss) => {
-    var _a2;
-    return (_a2 = iss).path ?? (_a2.path = []), iss.path.unshift(path), iss;
-  });
-}
-function unwrapMessage(message2) {
-  return typeof message2 == "string" ? message2 : message2?.message;
-}
-function sizeCaps(defChecks) {
-  let caps = [];
-  for (let ch of defChecks ?? []) {
-    let d = ch._zod.def;
-    if (!/_(length|size)$|_equals$/.test(d.check))
-      break;
-    let max = d.maximum ?? d.length ?? d.size;
-    max >= 0 && caps.push([max, ch]);
-  }
-  return caps;
-}
-function attachSchema(issues, start, inst) {
-  var _a2;
-  for (let i = start; i < issues.length; i++)
-    (_a2 = issues[i]).schema ?? (_a2.schema = inst);
-}
-function finalizeIssue(iss, ctx, config2) {
-  var _a2;
-  let traits = iss.inst?._zod?.traits;
-  traits?.has("$ZodType") && (traits.has("$ZodCheck") ? (_a2 = iss).schema ?? (_a2.schema = iss.inst) : iss.schema = iss.inst);
-  let schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0, message2 = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input", full = {};
-  for (let k of Object.keys(iss))
-    k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__" || (full[k] = iss[k]);
-  return full.path ?? (full.path = []), full.message = message2, ctx?.reportInput && (full.input = iss.input), full;
-}
-var highSurrogate = /[\uD800-\uDBFF]/;
-function codePointLength(str) {
-  let units = str.length;
-  if (!highSurrogate.test(str))
-    return units;
-  let count2 = units;
-  for (let i = 0; i < units - 1; i++)
-    (str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320 && (count2--, i++);
-  return count2;
-}
-function getLengthableOrigin(input2) {
-  return Array.isArray(input2) ? "array" : typeof input2 == "string" ? "string" : "unknown";
-}
-function parsedType(data) {
-  let t = typeof data;
-  switch (t) {
-    case "number":
-      return Number.isNaN(data) ? "nan" : "number";
-    case "object": {
-      if (data === null)
-        return "null";
-      if (Array.isArray(data))
-        return "array";
-      let obj = data;
-      if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor)
-        return obj.constructor.name;
-    }
-  }
-  return t;
-}
-function issue(...args) {
-  let [iss, input2, inst] = args;
-  return typeof iss == "string" ? {
-    message: iss,
-    code: "custom",
-    input: input2,
-    inst
-  } : { ...iss };
-}
-function members(proto, table2) {
-  for (let key2 in table2) {
-    let desc = Object.getOwnPropertyDescriptor(table2, key2);
-    desc.get ? Object.defineProperty(proto, key2, { ...desc, enumerable: !1 }) : defineBound(proto, key2, desc.value);
-  }
-}
-function own(inst, key2, value, enumerable = !0) {
-  return Object.defineProperty(inst, key2, { configurable: !0, writable: !0, enumerable, value }), value;
-}
-function hide(inst, key2, value) {
-  return own(inst, key2, value, !1);
-}
-function defineBound(proto, key2, fn) {
-  Object.defineProperty(proto, key2, {
-    configurable: !0,
-    get() {
-      return this == null ? fn : own(this, key2, fn.bind(this));
-    },
-    set(value) {
-      own(this, key2, value);
-    }
-  });
-}
-function claim(inst, sentinel) {
-  let proto = Object.getPrototypeOf(inst);
-  return sentinel in proto ? void 0 : proto;
-}
-var installing, broke = !1, breaker = {
-  configurable: !0,
-  get() {
-    broke = !0;
-  }
-};
-function defineLazyInternal(inst, key2, compute) {
-  let proto = Object.getPrototypeOf(inst._zod);
-  if (key2 in proto && installing !== inst._zod) {
-    installing = void 0;
-    return;
-  }
-  installing = inst._zod, Object.defineProperty(proto, key2, {
-    configurable: !0,
-    get() {
-      Object.defineProperty(this, key2, breaker);
-      let outer = broke;
-      broke = !1;
-      try {
-        let value = compute(this);
-        return broke ? delete this[key2] : Object.defineProperty(this, key2, { configurable: !0, writable: !0, value }), broke = broke || outer, value;
-      } catch (err) {
-        throw delete this[key2], broke = broke || outer, err;
-      }
-    },
-    set(value) {
-      Object.defineProperty(this, key2, { configurable: !0, writable: !0, value });
-    }
-  });
-}
-function installLazyProp(inst, key2, make, enumerable) {
-  let proto = claim(inst, key2);
-  proto && Object.defineProperty(proto, key2, {
-    configurable: !0,
-    get() {
-      let desc = { configurable: !0, writable: !0, enumerable, value: void 0 };
-      return Object.defineProperty(this, key2, desc), desc.value = make(this), Object.defineProperty(this, key2, desc), desc.value;
-    },
-    set(value) {
-      Object.defineProperty(this, key2, { configurable: !0, writable: !0, enumerable, value });
-    }
-  });
-}
-
-// node_modules/zod/v4/core/core.js
-var _a, NEVER = /* @__PURE__ */ Object.freeze({
-  status: "aborted"
-}), _zodDesc = { value: void 0, enumerable: !1 }, _E = "captureStackTrace" in Error ? Error : null;
-function newError(Definition) {
-  let E = _E;
-  if (E) {
-    let saved = E.stackTraceLimit;
-    if (typeof saved == "number") {
-      try {
-        E.stackTraceLimit = 0;
-      } catch {
-        return _E = null, new Definition();
-      }
-      try {
-        return new Definition();
-      } finally {
-        E.stackTraceLimit = saved;
-      }
-    }
-  }
-  return new Definition();
-}
-// @__NO_SIDE_EFFECTS__
-function $constructor(name, initializer2, proto, params) {
-  let zodProto = {};
-  function Internals(def) {
-    this.def = def, this.constr = _, this.traits = /* @__PURE__ */ new Set();
-  }
-  Internals.prototype = zodProto;
-  let protoMembers = proto, initialized = protoMembers && /* @__PURE__ */ new WeakSet();
-  function init2(inst, def) {
-    if (inst._zod) {
-      if (inst._zod.traits.has(name))
-        return;
-    } else {
-      _zodDesc.value = new Internals(def);
-      try {
-        Object.defineProperty(inst, "_zod", _zodDesc);
-      } finally {
-        _zodDesc.value = void 0;
-      }
-    }
-    if (inst._zod.traits.add(name), initializer2(inst, def), initialized) {
-      let own2 = Object.getPrototypeOf(inst), ctorProto = inst._zod.constr.prototype, up = own2;
-      for (; up && up !== ctorProto; )
-        up = Object.getPrototypeOf(up);
-      let target = up ?? own2;
-      initialized.has(target) || (initialized.add(target), members(target, protoMembers));
-    }
-    let proto2 = _.prototype;
-    for (let k in proto2)
-      Object.prototype.hasOwnProperty.call(proto2, k) && (k in inst || (inst[k] = proto2[k].bind(inst)));
-  }
-  let Parent = params?.Parent ?? Object;
-  class Definition extends Parent {
-  }
-  Object.defineProperty(Definition, "name", { value: name });
-  function _(def) {
-    let inst = params?.Parent ? newError(Definition) : this;
-    init2(inst, def);
-    let deferred = inst._zod.deferred;
-    if (deferred) {
-      for (let fn of deferred)
-        fn();
-      inst._zod.deferred = void 0;
-    }
-    let pp = globalThis.__zod_globalConfig?.postProcessor;
-    return pp && pp(inst), inst;
-  }
-  return Object.defineProperty(_, "init", { value: init2 }), Object.defineProperty(_, Symbol.hasInstance, {
-    value: (inst) => params?.Parent && inst instanceof params.Parent ? !0 : inst?._zod?.traits?.has(name)
-  }), Object.defineProperty(_, "name", { value: name }), _;
-}
-var $ZodAsyncError = class extends Error {
-  constructor() {
-    super("Encountered Promise during synchronous parse. Use .parseAsync() instead.");
-  }
-}, $ZodEncodeError = class extends Error {
-  constructor(name) {
-    super(`Encountered unidirectional transform during encode: ${name}`), this.name = "ZodEncodeError";
-  }
-};
-(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
-var globalConfig = globalThis.__zod_globalConfig;
-function config(newConfig) {
-  return newConfig && Object.assign(globalConfig, newConfig), globalConfig;
-}
-
-// node_modules/zod/v4/core/errors.js
-function _getMessage() {
-  let internals = this._zod;
-  return internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2)), internals.message;
-}
-function _setMessage(value) {
-  this._zod.message = value;
-}
-var _messageDesc = {
-  get: _getMessage,
-  set: _setMessage,
-  enumerable: !0,
-  configurable: !0
-}, _issuesDesc = { value: void 0, enumerable: !1 }, _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]), initializer = (inst, def) => {
-  inst.name = "$ZodError", _issuesDesc.value = def, Object.defineProperty(inst, "issues", _issuesDesc), _issuesDesc.value = void 0, Object.defineProperty(inst, "message", _messageDesc);
-  let proto = Object.getPrototypeOf(inst);
-  _installedToString.has(proto) || (_installedToString.add(proto), Object.defineProperty(proto, "toString", {
-    configurable: !0,
-    enumerable: !1,
-    get() {
-      let value = () => this.message;
-      return Object.defineProperty(this, "toString", { value, configurable: !0, writable: !0 }), value;
-    },
-    set(value) {
-      Object.defineProperty(this, "toString", { value, configurable: !0, writable: !0 });
-    }
-  }));
-}, $ZodError = $constructor("$ZodError", initializer), $ZodRealError = $constructor("$ZodError", initializer, void 0, {
-  Parent: Error
-});
-function toDotPath(_path) {
-  let segs = [], path = _path.map((seg) => typeof seg == "object" ? seg.key : seg);
-  for (let seg of path)
-    typeof seg == "number" ? segs.push(`[${seg}]`) : typeof seg == "symbol" ? segs.push(`[${JSON.stringify(String(seg))}]`) : /[^\w$]/.test(seg) ? segs.push(`[${JSON.stringify(seg)}]`) : (segs.length && segs.push("."), segs.push(seg));
-  return segs.join("");
-}
-function prettifyError(error2) {
-  let lines = [], issues = [...error2.issues].sort((a, b) => (a.path ?? []).length - (b.path ?? []).length);
-  for (let issue2 of issues)
-    lines.push(`✖ ${issue2.message}`), issue2.path?.length && lines.push(`  → at ${toDotPath(issue2.path)}`);
-  return lines.join(`
-`);
-}
-
-// node_modules/zod/v4/core/parse.js
-var _parse = (_Err) => {
-  let fn = (schema, value, _ctx, _params) => {
-    let ctx = _ctx ? { ..._ctx, async: !1 } : { async: !1 }, result = schema._zod.run({ value, issues: [] }, ctx);
-    if (result instanceof Promise)
-      throw new $ZodAsyncError();
-    if (result.issues.length) {
-      let e = new (_params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-      throw captureStackTrace(e, _params?.callee ?? fn), e;
-    }
-    return result.value;
-  };
-  return fn;
-}, parse2 = /* @__PURE__ */ _parse($ZodRealError), _parseAsync = (_Err) => {
-  let fn = async (schema, value, _ctx, params) => {
-    let ctx = _ctx ? { ..._ctx, async: !0 } : { async: !0 }, result = schema._zod.run({ value, issues: [] }, ctx);
-    if (result instanceof Promise && (result = await result), result.issues.length) {
-      let e = new (params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-      throw captureStackTrace(e, params?.callee ?? fn), e;
-    }
-    return result.value;
-  };
-  return fn;
-}, parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError), _safeParse = (_Err) => (schema, value, _ctx) => {
-  let ctx = _ctx ? { ..._ctx, async: !1 } : { async: !1 }, result = schema._zod.run({ value, issues: [] }, ctx);
-  if (result instanceof Promise)
-    throw new $ZodAsyncError();
-  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: !0, data: result.value };
-}, safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
-function failure(Err, issues, ctx) {
-  let error2;
-  return {
-    success: !1,
-    get error() {
-      return error2 || (error2 = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config()))), issues = void 0, ctx = void 0), error2;
-    },
-    set error(e) {
-      error2 = e, issues = void 0, ctx = void 0;
-    }
-  };
-}
-var _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
-  let ctx = _ctx ? { ..._ctx, async: !0 } : { async: !0 }, result = schema._zod.run({ value, issues: [] }, ctx);
-  return result instanceof Promise && (result = await result), result.issues.length ? failure(_Err, result.issues, ctx) : { success: !0, data: result.value };
-}, safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
-
-// node_modules/zod/v4/core/regexes.js
-var duration2 = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/;
-var httpProtocol = /^https?$/;
-var dateSource = "(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))";
-function anchor(source) {
-  return new RegExp(`^${source}$`);
-}
-var date = /* @__PURE__ */ anchor(dateSource);
-function timeSource(args) {
-  let hhmm = "(?:[01]\\d|2[0-3]):[0-5]\\d";
-  return typeof args.precision == "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
-}
-function time(args) {
-  return new RegExp(`^${timeSource(args)}$`);
-}
-function datetime(args) {
-  let opts = ["Z"];
-  args.offset && opts.push("([+-](?:[01]\\d|2[0-3]):[0-5]\\d)");
-  let qualified = `${timeSource({ precision: args.precision, seconds: !0 })}(?:${opts.join("|")})`, timeRegex = args.local ? `${qualified}|${timeSource({ precision: args.precision })}` : qualified;
-  return new RegExp(`^${dateSource}T(?:${timeRegex})$`);
-}
-var anyString = /^[\s\S]{0,}$/;
-var number = /^-?\d+(?:\.\d+)?$/, boolean = /^(?:true|false)$/i;
-
-// node_modules/zod/v4/core/checks.js
-var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
-  var _a2;
-  inst._zod ?? (inst._zod = {}), inst._zod.def = def, (_a2 = inst._zod).onattach ?? (_a2.onattach = []);
-});
-var _whenHasLength = (payload) => {
-  let val = payload.value;
-  return !nullish(val) && val.length !== void 0;
-}, numericOriginMap = {
-  number: "number",
-  bigint: "bigint",
-  object: "date"
-}, $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  let origin = numericOriginMap[typeof def.value];
-  inst._zod.check = (payload) => {
-    (def.inclusive ? payload.value <= def.value : payload.value < def.value) || payload.issues.push({
-      origin: numericOriginMap[typeof payload.value] ?? origin,
-      code: "too_big",
-      maximum: typeof def.value == "object" ? def.value.getTime() : def.value,
-      input: payload.value,
-      inclusive: def.inclusive,
-      inst,
-      continue: !def.abort
-    });
-  };
-}), $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  let origin = numericOriginMap[typeof def.value];
-  inst._zod.check = (payload) => {
-    (def.inclusive ? payload.value >= def.value : payload.value > def.value) || payload.issues.push({
-      origin: numericOriginMap[typeof payload.value] ?? origin,
-      code: "too_small",
-      minimum: typeof def.value == "object" ? def.value.getTime() : def.value,
-      input: payload.value,
-      inclusive: def.inclusive,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
-  $ZodCheck.init(inst, def), def.format = def.format || "float64";
-  let isInt = def.format?.includes("int"), origin = isInt ? "int" : "number", [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
-  inst._zod.check = (payload) => {
-    let input2 = payload.value;
-    if (isInt) {
-      if (!Number.isInteger(input2)) {
-        payload.issues.push({
-          expected: origin,
-          format: def.format,
-          code: "invalid_type",
-          continue: !1,
-          input: input2,
-          inst
-        });
-        return;
-      }
-      if (!Number.isSafeInteger(input2)) {
-        input2 > 0 ? payload.issues.push({
-          input: input2,
-          code: "too_big",
-          maximum: Number.MAX_SAFE_INTEGER,
-          note: "Integers must be within the safe integer range.",
-          inst,
-          origin,
-          inclusive: !0,
-          continue: !def.abort
-        }) : payload.issues.push({
-          input: input2,
-          code: "too_small",
-          minimum: Number.MIN_SAFE_INTEGER,
-          note: "Integers must be within the safe integer range.",
-          inst,
-          origin,
-          inclusive: !0,
-          continue: !def.abort
-        });
-        return;
-      }
-    }
-    input2 < minimum && payload.issues.push({
-      origin: "number",
-      input: input2,
-      code: "too_small",
-      minimum,
-      inclusive: !0,
-      inst,
-      continue: !def.abort
-    }), input2 > maximum && payload.issues.push({
-      origin: "number",
-      input: input2,
-      code: "too_big",
-      maximum,
-      inclusive: !0,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
-  var _a2;
-  $ZodCheck.init(inst, def), (_a2 = inst._zod.def).when ?? (_a2.when = _whenHasLength), inst._zod.check = (payload) => {
-    let input2 = payload.value, units = input2.length;
-    if ((typeof input2 == "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input2) : units) >= def.minimum)
-      return;
-    let origin = getLengthableOrigin(input2);
-    payload.issues.push({
-      origin,
-      code: "too_small",
-      minimum: def.minimum,
-      inclusive: !0,
-      input: input2,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def) => {
-  var _a2, _b;
-  $ZodCheck.init(inst, def), def.pattern ? (_a2 = inst._zod).check ?? (_a2.check = (payload) => {
-    def.pattern.lastIndex = 0, !def.pattern.test(payload.value) && payload.issues.push({
-      origin: "string",
-      code: "invalid_format",
-      format: def.format,
-      input: payload.value,
-      ...def.pattern ? { pattern: def.pattern.toString() } : {},
-      inst,
-      continue: !def.abort
-    });
-  }) : (_b = inst._zod).check ?? (_b.check = () => {
-  });
-}), $ZodCheckRegex = /* @__PURE__ */ $constructor("$ZodCheckRegex", (inst, def) => {
-  $ZodCheckStringFormat.init(inst, def), inst._zod.check = (payload) => {
-    def.pattern.lastIndex = 0, !def.pattern.test(payload.value) && payload.issues.push({
-      origin: "string",
-      code: "invalid_format",
-      format: "regex",
-      input: payload.value,
-      pattern: def.pattern.toString(),
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  let pattern = new RegExp(`^${escapeRegex(def.prefix)}.*`);
-  def.pattern ?? (def.pattern = pattern), inst._zod.check = (payload) => {
-    payload.value.startsWith(def.prefix) || payload.issues.push({
-      origin: "string",
-      code: "invalid_format",
-      format: "starts_with",
-      prefix: def.prefix,
-      input: payload.value,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-
-// node_modules/zod/v4/core/versions.js
-var version = {
-  major: 4,
-  minor: 6,
-  patch: 7
-};
-
-// node_modules/zod/v4/core/schemas.js
-var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
-  var _a2;
-  inst ?? (inst = {}), inst._zod.def = def, inst._zod.bag = inst._zod.bag || {}, inst._zod.version = version;
-  let defChecks = inst._zod.def.checks, checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
-  for (let ch of checks)
-    for (let fn of ch._zod.onattach)
-      fn(inst);
-  if (checks.length === 0)
-    (_a2 = inst._zod).deferred ?? (_a2.deferred = []), inst._zod.deferred?.push(() => {
-      inst._zod.run = inst._zod.parse;
-    });
-  else {
-    let runChecks = (payload, checks2, ctx) => {
-      if (payload.memo)
-        return payload;
-      let isAborted = aborted(payload), asyncResult;
-      for (let ch of checks2) {
-        if (ch._zod.def.when) {
-          if (explicitlyAborted(payload) || !ch._zod.def.when(payload))
-            continue;
-        } else if (isAborted)
-          continue;
-        let currLen = payload.issues.length, _ = ch._zod.check(payload);
-        if (_ instanceof Promise && ctx?.async === !1)
-          throw new $ZodAsyncError();
-        if (asyncResult || _ instanceof Promise)
-          asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
-            await _, payload.issues.length !== currLen && (attachSchema(payload.issues, currLen, inst), isAborted || (isAborted = aborted(payload, currLen)));
-          });
-        else {
-          if (payload.issues.length === currLen)
-            continue;
-          attachSchema(payload.issues, currLen, inst), isAborted || (isAborted = aborted(payload, currLen));
-        }
-      }
-      return asyncResult ? asyncResult.then(() => payload) : payload;
-    }, handleCanaryResult = (canary, payload, ctx) => {
-      if (aborted(canary))
-        return canary.aborted = !0, canary;
-      let checkResult = runChecks(payload, checks, ctx);
-      if (checkResult instanceof Promise) {
-        if (ctx.async === !1)
-          throw new $ZodAsyncError();
-        return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
-      }
-      return inst._zod.parse(checkResult, ctx);
-    };
-    inst._zod.run = (payload, ctx) => {
-      if (ctx.skipChecks)
-        return inst._zod.parse(payload, ctx);
-      if (ctx.direction === "backward") {
-        let canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: !0 });
-        return canary instanceof Promise ? canary.then((canary2) => handleCanaryResult(canary2, payload, ctx)) : handleCanaryResult(canary, payload, ctx);
-      }
-      let result = inst._zod.parse(payload, ctx);
-      if (result instanceof Promise) {
-        if (ctx.async === !1)
-          throw new $ZodAsyncError();
-        return result.then((result2) => runChecks(result2, checks, ctx));
-      }
-      return runChecks(result, checks, ctx);
-    };
-  }
-}, {
-  // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
-  get "~standard"() {
-    return hide(this, "~standard", standardProps(this));
-  },
-  set "~standard"(value) {
-    own(this, "~standard", value);
-  }
-}), toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
-async function validateAsync(inst, value) {
-  let ctx = { async: !0 };
-  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
-}
-function standardProps(inst) {
-  return {
-    validate: (value) => {
-      let ctx = { async: !1 };
-      try {
-        let r = inst._zod.run({ value, issues: [] }, ctx);
-        if (!(r instanceof Promise))
-          return toStandardResult(r, ctx);
-      } catch {
-      }
-      return validateAsync(inst, value);
-    },
-    vendor: "zod",
-    version: 1
-  };
-}
-var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
-  $ZodType.init(inst, def), inst._zod.pattern = def.pattern ?? anyString, inst._zod.parse = (payload, _) => {
-    if (def.coerce)
-      try {
-        payload.value = String(payload.value);
-      } catch {
-      }
-    return typeof payload.value == "string" || payload.issues.push({
-      expected: "string",
-      code: "invalid_type",
-      input: payload.value,
-      inst
-    }), payload;
-  };
-}), $ZodStringFormat = /* @__PURE__ */ $constructor("$ZodStringFormat", (inst, def) => {
-  $ZodCheckStringFormat.init(inst, def), $ZodString.init(inst, def);
-});
-var URL_BAD_FORMAT = 1, URL_UNPARSEABLE = 2;
-function canParseURL(input2) {
-  try {
-    return typeof URL < "u" && typeof URL.canParse == "function" ? URL.canParse(input2) : (new URL(input2), !0);
-  } catch {
-    return !1;
-  }
-}
-function validateURL(trimmed, def) {
-  return !("normalize" in def) && !("hostname" in def) && !("protocol" in def) ? canParseURL(trimmed) || URL_UNPARSEABLE : parseURLObject(trimmed, def);
-}
-function parseURLObject(trimmed, def) {
-  if (!def.normalize && def.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed))
-    return URL_BAD_FORMAT;
-  try {
-    if (typeof URL < "u") {
-      let URLStatic = URL;
-      if (typeof URLStatic.parse == "function")
-        return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
-    }
-    return new URL(trimmed);
-  } catch {
-    return URL_UNPARSEABLE;
-  }
-}
-var asciiTabOrNewline = /[\t\n\r]/g;
-function stripTabAndNewline(value) {
-  return value.replace(asciiTabOrNewline, "");
-}
-function urlHostnameOk(url2, hostname) {
-  return hostname.lastIndex = 0, hostname.test(url2.hostname);
-}
-function urlProtocolOk(url2, protocol) {
-  return protocol.lastIndex = 0, protocol.test(url2.protocol.endsWith(":") ? url2.protocol.slice(0, -1) : url2.protocol);
-}
-var $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
-  $ZodStringFormat.init(inst, def), inst._zod.check = (payload) => {
-    try {
-      let trimmed = payload.value.trim(), url2 = validateURL(trimmed, def);
-      if (url2 === URL_BAD_FORMAT) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          note: "Invalid URL format",
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-        return;
-      }
-      if (url2 === URL_UNPARSEABLE) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-        return;
-      }
-      if (url2 === !0) {
-        payload.value = stripTabAndNewline(trimmed);
-        return;
-      }
-      def.hostname && !urlHostnameOk(url2, def.hostname) && payload.issues.push({
-        code: "invalid_format",
-        format: "url",
-        note: "Invalid hostname",
-        pattern: def.hostname.source,
-        input: payload.value,
-        inst,
-        continue: !def.abort
-      }), def.protocol && !urlProtocolOk(url2, def.protocol) && payload.issues.push({
-        code: "invalid_format",
-        format: "url",
-        note: "Invalid protocol",
-        pattern: def.protocol.source,
-        input: payload.value,
-        inst,
-        continue: !def.abort
-      }), payload.value = def.normalize ? url2.href : stripTabAndNewline(trimmed);
-      return;
-    } catch {
-      payload.issues.push({
-        code: "invalid_format",
-        format: "url",
-        input: payload.value,
-        inst,
-        continue: !def.abort
-      });
-    }
-  };
-});
-var $ZodISODateTime = /* @__PURE__ */ $constructor("$ZodISODateTime", (inst, def) => {
-  def.pattern ?? (def.pattern = datetime(def)), $ZodStringFormat.init(inst, def);
-}), $ZodISODate = /* @__PURE__ */ $constructor("$ZodISODate", (inst, def) => {
-  def.pattern ?? (def.pattern = date), $ZodStringFormat.init(inst, def);
-}), $ZodISOTime = /* @__PURE__ */ $constructor("$ZodISOTime", (inst, def) => {
-  def.pattern ?? (def.pattern = time(def)), $ZodStringFormat.init(inst, def);
-}), $ZodISODuration = /* @__PURE__ */ $constructor("$ZodISODuration", (inst, def) => {
-  def.pattern ?? (def.pattern = duration2), $ZodStringFormat.init(inst, def);
-});
-var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
-  $ZodType.init(inst, def), inst._zod.pattern = number, inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce)
-      try {
-        payload.value = Number(payload.value);
-      } catch {
-      }
-    let input2 = payload.value;
-    if (typeof input2 == "number" && !Number.isNaN(input2) && Number.isFinite(input2))
-      return payload;
-    let received = typeof input2 == "number" ? Number.isNaN(input2) ? "NaN" : Number.isFinite(input2) ? void 0 : String(input2) : void 0;
-    return payload.issues.push({
-      expected: "number",
-      code: "invalid_type",
-      input: input2,
-      inst,
-      ...received ? { received } : {}
-    }), payload;
-  };
-}), $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
-  $ZodCheckNumberFormat.init(inst, def), $ZodNumber.init(inst, def);
-}), $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
-  $ZodType.init(inst, def), inst._zod.pattern = boolean, inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce)
-      try {
-        payload.value = !!payload.value;
-      } catch {
-      }
-    let input2 = payload.value;
-    return typeof input2 == "boolean" || payload.issues.push({
-      expected: "boolean",
-      code: "invalid_type",
-      input: input2,
-      inst
-    }), payload;
-  };
-});
-var $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
-  $ZodType.init(inst, def), inst._zod.parse = (payload) => payload;
-}), $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
-  $ZodType.init(inst, def), inst._zod.parse = (payload, _ctx) => (payload.issues.push({
-    expected: "never",
-    code: "invalid_type",
-    input: payload.value,
-    inst
-  }), payload);
-});
-function capSize(inst, size2) {
-  let caps = sizeCaps(inst._zod.def.checks);
-  if (!caps.length)
-    return;
-  let cap = Math.min(...caps.map((c) => c[0])), parse5 = inst._zod.parse;
-  inst._zod.parse = (payload, ctx) => {
-    let n = size2(payload.value);
-    if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
-      for (let [max, ch] of sizeCaps(inst._zod.def.checks))
-        if (n > max && ch._zod.def.when(payload)) {
-          let start = payload.issues.length;
-          return ch._zod.check(payload), payload.issues[start].continue = !1, attachSchema(payload.issues, start, inst), payload;
-        }
-    }
-    return parse5(payload, ctx);
-  };
-}
-var arraySize = (input2) => Array.isArray(input2) ? input2.length : -1;
-function handleArrayResult(result, final, index) {
-  result.issues.length && final.issues.push(...prefixIssues(index, result.issues)), final.value[index] = result.value;
-}
-var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
-  $ZodType.init(inst, def);
-  let memo = globalConfig.memoizer;
-  memo?.attach(inst), inst._zod.parse = (payload, ctx) => {
-    let input2 = payload.value;
-    if (!Array.isArray(input2))
-      return payload.issues.push({
-        expected: "array",
-        code: "invalid_type",
-        input: input2,
-        inst
-      }), payload;
-    payload.value = memo ? memo.alloc(inst, payload, Array(input2.length), ctx) : Array(input2.length);
-    let proms = [], abortEarly = ctx?.abortEarly;
-    for (let i = 0; i < input2.length; i++) {
-      let item = input2[i], result = def.element._zod.run({
-        value: item,
-        issues: []
-      }, ctx);
-      if (result instanceof Promise)
-        proms.push(result.then((result2) => handleArrayResult(result2, payload, i)));
-      else if (handleArrayResult(result, payload, i), abortEarly && result.issues.length !== 0 && aborted(result))
-        break;
-    }
-    return proms.length ? Promise.all(proms).then(() => payload) : payload;
-  }, capSize(inst, arraySize);
-});
-function handlePropertyResult(result, final, key2, input2, optin, optout) {
-  let isPresent = key2 in input2, isOptionalOut = optout === "optional";
-  if (!(!isPresent && isOptionalOut && optin === "optional")) {
-    if (result.issues.length) {
-      if (optin !== void 0 && isOptionalOut && !isPresent)
-        return;
-      final.issues.push(...prefixIssues(key2, result.issues));
-    }
-    if (!isPresent && optin === void 0) {
-      result.issues.length || final.issues.push({
-        code: "invalid_type",
-        expected: "nonoptional",
-        input: void 0,
-        path: [key2]
-      });
-      return;
-    }
-    result.value === void 0 ? (isPresent || optin === "defaulted" && !isOptionalOut) && (final.value[key2] = void 0) : final.value[key2] = result.value;
-  }
-}
-var NO_SYMBOL_KEYS = [];
-function normalizeDef(def) {
-  let keys = Object.keys(def.shape), ownSymbols = Object.getOwnPropertySymbols(def.shape), symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS, allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
-  for (let k of allKeys)
-    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType"))
-      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
-  let okeys = optionalKeys(def.shape);
-  return {
-    ...def,
-    allKeys,
-    symbolKeys,
-    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
-    keySet: new Set(keys),
-    numKeys: keys.length,
-    optionalKeys: new Set(okeys)
-  };
-}
-function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
-  let unrecognized = [], keySet = def.keySet, _catchall = def.catchall._zod, t = _catchall.def.type, optin = _catchall.optin, optout = _catchall.optout, seen = 0;
-  for (let key2 in input2) {
-    if (abortEarly && payload.issues.length !== seen) {
-      if (aborted(payload, seen))
-        break;
-      seen = payload.issues.length;
-    }
-    if (keySet.has(key2))
-      continue;
-    if (key2 === "__proto__") {
-      t === "never" && unrecognized.push(key2);
-      continue;
-    }
-    if (t === "never") {
-      unrecognized.push(key2);
-      continue;
-    }
-    let r = _catchall.run({ value: input2[key2], issues: [] }, ctx);
-    r instanceof Promise ? proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout))) : handlePropertyResult(r, payload, key2, input2, optin, optout);
-  }
-  return unrecognized.length && payload.issues.push({
-    code: "unrecognized_keys",
-    keys: unrecognized,
-    input: input2,
-    inst,
-    // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
-    continue: !0
-  }), proms.length ? Promise.all(proms).then(() => payload) : payload;
-}
-var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
-  $ZodType.init(inst, def);
-  let desc = Object.getOwnPropertyDescriptor(def, "shape"), sh = desc?.get ? desc.get.raw : def.shape ?? {};
-  if (sh) {
-    let get = () => {
-      let newSh = { ...sh };
-      return Object.defineProperty(def, "shape", { value: newSh }), get.raw = newSh, newSh;
-    };
-    get.raw = sh, Object.defineProperty(def, "shape", { get });
-  }
-  let _normalized = cached(() => normalizeDef(def));
-  defineLazyInternal(inst, "propValues", (zod) => {
-    let shape = zod.def.shape, propValues = {};
-    for (let key2 in shape) {
-      let field = shape[key2]._zod;
-      if (field.values) {
-        Object.prototype.hasOwnProperty.call(propValues, key2) || assignProp(propValues, key2, /* @__PURE__ */ new Set());
-        for (let v of field.values)
-          propValues[key2].add(v);
-        field.optin !== void 0 && propValues[key2].add(void 0);
-      }
-    }
-    return propValues;
-  });
-  let isObject3 = isObject2, catchall = def.catchall, value, memo = globalConfig.memoizer;
-  memo?.attach(inst), inst._zod.parse = (payload, ctx) => {
-    value ?? (value = _normalized.value);
-    let input2 = payload.value;
-    if (!isObject3(input2))
-      return payload.issues.push({
-        expected: "object",
-        code: "invalid_type",
-        input: input2,
-        inst
-      }), payload;
-    payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-    let proms = [], shape = value.shape, abortEarly = ctx?.abortEarly, seen = payload.issues.length;
-    for (let key2 of value.allKeys) {
-      if (abortEarly && payload.issues.length !== seen) {
-        if (aborted(payload, seen))
-          break;
-        seen = payload.issues.length;
-      }
-      if (key2 === "__proto__")
-        continue;
-      let el = shape[key2], optin = el._zod.optin, optout = el._zod.optout, r = el._zod.run({ value: input2[key2], issues: [] }, ctx);
-      r instanceof Promise ? proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout))) : handlePropertyResult(r, payload, key2, input2, optin, optout);
-    }
-    return catchall ? handleCatchall(proms, input2, payload, ctx, _normalized.value, inst, abortEarly === !0) : proms.length ? Promise.all(proms).then(() => payload) : payload;
-  };
-});
-function handleUnionResults(results, final, inst, ctx) {
-  for (let result of results)
-    if (result.issues.length === 0)
-      return final.value = result.value, final;
-  let nonaborted = results.filter((r) => !aborted(r));
-  return nonaborted.length === 1 ? (final.value = nonaborted[0].value, nonaborted[0]) : (final.issues.push({
-    code: "invalid_union",
-    input: final.value,
-    inst,
-    errors: results.map((result) => result.issues.map((iss) => finalizeIssue(iss, ctx, config())))
-  }), final);
-}
-var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
-  $ZodType.init(inst, def), defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o) => o._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o) => o._zod.optin !== void 0) ? "optional" : void 0), defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o) => o._zod.optout === "optional") ? "optional" : void 0), defineLazyInternal(inst, "values", (zod) => {
-    if (zod.def.options.every((o) => o._zod.values))
-      return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
-  }), defineLazyInternal(inst, "pattern", (zod) => {
-    if (zod.def.options.every((o) => o._zod.pattern)) {
-      let patterns = zod.def.options.map((o) => o._zod.pattern);
-      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
-    }
-  });
-  let first = def.options.length === 1 ? def.options[0]._zod.run : null;
-  inst._zod.parse = (payload, ctx) => {
-    if (first)
-      return first(payload, ctx);
-    let async = !1, results = [];
-    for (let option of def.options) {
-      let result = option._zod.run({
-        value: payload.value,
-        issues: []
-      }, ctx);
-      if (result instanceof Promise)
-        results.push(result), async = !0;
-      else {
-        if (result.issues.length === 0)
-          return result;
-        results.push(result);
-      }
-    }
-    return async ? Promise.all(results).then((results2) => handleUnionResults(results2, payload, inst, ctx)) : handleUnionResults(results, payload, inst, ctx);
-  };
-});
-var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
-  $ZodType.init(inst, def);
-  let memo = globalConfig.memoizer;
-  memo?.attach(inst), inst._zod.parse = (payload, ctx) => {
-    let input2 = payload.value;
-    if (!isPlainObject(input2))
-      return payload.issues.push({
-        expected: "record",
-        code: "invalid_type",
-        input: input2,
-        inst
-      }), payload;
-    let proms = [], values = def.keyType._zod.values;
-    if (values && !def.partial) {
-      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-      let recordKeys = /* @__PURE__ */ new Set();
-      for (let key2 of values)
-        if (typeof key2 == "string" || typeof key2 == "number" || typeof key2 == "symbol") {
-          if (recordKeys.add(typeof key2 == "number" ? key2.toString() : key2), key2 === "__proto__")
-            continue;
-          let keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
-          if (keyResult instanceof Promise)
-            throw new Error("Async schemas not supported in object keys currently");
-          if (keyResult.issues.length) {
-            payload.issues.push({
-              code: "invalid_key",
-              origin: "record",
-              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-              input: key2,
-              path: [key2],
-              inst
-            });
-            continue;
-          }
-          let outKey = keyResult.value;
-          if (outKey === "__proto__")
-            continue;
-          let result = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
-          result instanceof Promise ? proms.push(result.then((result2) => {
-            result2.issues.length && payload.issues.push(...prefixIssues(key2, result2.issues)), payload.value[outKey] = result2.value;
-          })) : (result.issues.length && payload.issues.push(...prefixIssues(key2, result.issues)), payload.value[outKey] = result.value);
-        }
-      let unrecognized;
-      for (let key2 in input2)
-        if (!recordKeys.has(key2))
-          if (def.mode === "loose") {
-            if (key2 === "__proto__")
-              continue;
-            payload.value[key2] = input2[key2];
-          } else
-            unrecognized = unrecognized ?? [], unrecognized.push(key2);
-      unrecognized && unrecognized.length > 0 && payload.issues.push({
-        code: "unrecognized_keys",
-        input: input2,
-        inst,
-        keys: unrecognized,
-        continue: !0
-      });
-    } else {
-      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-      let unrecognized;
-      for (let key2 of Reflect.ownKeys(input2)) {
-        if (key2 === "__proto__" || !Object.prototype.propertyIsEnumerable.call(input2, key2))
-          continue;
-        let keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
-        if (keyResult instanceof Promise)
-          throw new Error("Async schemas not supported in object keys currently");
-        if (typeof key2 == "string" && number.test(key2) && keyResult.issues.length) {
-          let retryResult = def.keyType._zod.run({ value: Number(key2), issues: [] }, ctx);
-          if (retryResult instanceof Promise)
-            throw new Error("Async schemas not supported in object keys currently");
-          retryResult.issues.length === 0 && (keyResult = retryResult);
-        }
-        if (keyResult.issues.length) {
-          def.mode === "loose" ? payload.value[key2] = input2[key2] : values ? (unrecognized = unrecognized ?? [], unrecognized.push(key2)) : payload.issues.push({
-            code: "invalid_key",
-            origin: "record",
-            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-            input: key2,
-            path: [key2],
-            inst
-          });
-          continue;
-        }
-        let outKey = keyResult.value;
-        if (outKey === "__proto__")
-          continue;
-        let result = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
-        result instanceof Promise ? proms.push(result.then((result2) => {
-          result2.issues.length && payload.issues.push(...prefixIssues(key2, result2.issues)), payload.value[outKey] = result2.value;
-        })) : (result.issues.length && payload.issues.push(...prefixIssues(key2, result.issues)), payload.value[outKey] = result.value);
-      }
-      unrecognized && unrecognized.length > 0 && payload.issues.push({
-        code: "unrecognized_keys",
-        input: input2,
-        inst,
-        keys: unrecognized,
-        continue: !0
-      });
-    }
-    return proms.length ? Promise.all(proms).then(() => payload) : payload;
-  };
-});
-var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
-  $ZodType.init(inst, def);
-  let values = getEnumValues(def.entries), valuesSet = new Set(values);
-  inst._zod.values = valuesSet, defineLazyInternal(inst, "pattern", (zod) => {
-    let patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
-    return new RegExp(patternValues.length ? `^(${patternValues.map((o) => escapeRegex(o.toString())).join("|")})$` : "^[^\\s\\S]$");
-  }), inst._zod.parse = (payload, _ctx) => {
-    let input2 = payload.value;
-    return valuesSet.has(input2) || payload.issues.push({
-      code: "invalid_value",
-      values,
-      input: input2,
-      inst
-    }), payload;
-  };
-});
-var $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def) => {
-  $ZodType.init(inst, def), inst._zod.optin = "optional", globalConfig.memoizer?.guard(inst), inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward")
-      throw new $ZodEncodeError(inst.constructor.name);
-    let _out = def.transform(payload.value, payload);
-    if (ctx.async)
-      return (_out instanceof Promise ? _out : Promise.resolve(_out)).then((output2) => (payload.value = output2, payload));
-    if (_out instanceof Promise)
-      throw new $ZodAsyncError();
-    return payload.value = _out, payload;
-  };
-});
-function handleOptionalResult(payload, result) {
-  return payload.value = result.issues.length ? void 0 : result.value, payload;
-}
-var $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
-  $ZodType.init(inst, def), defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional"), inst._zod.optout = "optional", defineLazyInternal(inst, "values", (zod) => {
-    let values = zod.def.innerType._zod.values;
-    return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
-  }), defineLazyInternal(inst, "pattern", (zod) => {
-    let pattern = zod.def.innerType._zod.pattern;
-    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
-  }), inst._zod.parse = (payload, ctx) => {
-    if (payload.value === void 0) {
-      if (def.innerType._zod.optin !== "defaulted")
-        return payload;
-      let result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
-      return result instanceof Promise ? result.then((result2) => handleOptionalResult(payload, result2)) : handleOptionalResult(payload, result);
-    }
-    return def.innerType._zod.run(payload, ctx);
-  };
-});
-var $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def) => {
-  $ZodType.init(inst, def), inst._zod.optin = "defaulted", defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values), inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward")
-      return def.innerType._zod.run(payload, ctx);
-    if (payload.value === void 0)
-      return payload.value = def.defaultValue, payload;
-    let result = def.innerType._zod.run(payload, ctx);
-    return result instanceof Promise ? result.then((result2) => handleDefaultResult(result2, def)) : handleDefaultResult(result, def);
-  };
-});
-function handleDefaultResult(payload, def) {
-  return payload.value === void 0 && (payload.value = def.defaultValue), payload;
-}
-var $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
-  $ZodType.init(inst, def), defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values), defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin), defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout), defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues), inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      let right = def.out._zod.run(payload, ctx);
-      return right instanceof Promise ? right.then((right2) => handlePipeResult(right2, def.in, ctx)) : handlePipeResult(right, def.in, ctx);
-    }
-    let left = def.in._zod.run(payload, ctx);
-    return left instanceof Promise ? left.then((left2) => handlePipeResult(left2, def.out, ctx)) : handlePipeResult(left, def.out, ctx);
-  };
-});
-function handlePipeResult(left, next, ctx) {
-  return left.issues.some((iss) => iss.code !== "unrecognized_keys") ? (left.aborted = !0, left) : next._zod.run({ value: left.value, issues: left.issues }, ctx);
-}
-var $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
-  $ZodCheck.init(inst, def), $ZodType.init(inst, def), inst._zod.parse = (payload, _) => payload, inst._zod.check = (payload) => {
-    let input2 = payload.value, r = def.fn(input2);
-    if (r instanceof Promise)
-      return r.then((r2) => handleRefineResult(r2, payload, input2, inst));
-    handleRefineResult(r, payload, input2, inst);
-  };
-});
-function handleRefineResult(result, payload, input2, inst) {
-  if (!result) {
-    let _iss = {
-      code: "custom",
-      input: input2,
-      inst,
-      // incorporates params.error into issue reporting
-      path: [...inst._zod.def.path ?? []],
-      // incorporates params.error into issue reporting
-      continue: !inst._zod.def.abort
-      // params: inst._zod.def.params,
-    };
-    inst._zod.def.params && (_iss.params = inst._zod.def.params), payload.issues.push(issue(_iss));
-  }
-}
-
-// node_modules/zod/v4/locales/en.js
-var error = () => {
-  let Sizable = {
-    string: { unit: "characters", verb: "to have" },
-    file: { unit: "bytes", verb: "to have" },
-    array: { unit: "items", verb: "to have" },
-    set: { unit: "items", verb: "to have" },
-    map: { unit: "entries", verb: "to have" }
-  };
-  function getSizing(origin) {
-    return Sizable[origin] ?? null;
-  }
-  let FormatDictionary = {
-    regex: "input",
-    email: "email address",
-    url: "URL",
-    emoji: "emoji",
-    uuid: "UUID",
-    uuidv4: "UUIDv4",
-    uuidv6: "UUIDv6",
-    nanoid: "nanoid",
-    guid: "GUID",
-    cuid: "cuid",
-    cuid2: "cuid2",
-    ulid: "ULID",
-    xid: "XID",
-    ksuid: "KSUID",
-    datetime: "ISO datetime",
-    date: "ISO date",
-    time: "ISO time",
-    duration: "ISO duration",
-    ipv4: "IPv4 address",
-    ipv6: "IPv6 address",
-    mac: "MAC address",
-    cidrv4: "IPv4 range",
-    cidrv6: "IPv6 range",
-    base64: "base64-encoded string",
-    base64url: "base64url-encoded string",
-    json_string: "JSON string",
-    e164: "E.164 number",
-    currency_code: "currency code",
-    credit_card: "credit card number",
-    iban: "IBAN",
-    jwt: "JWT",
-    template_literal: "input"
-  }, TypeDictionary = {
-    // Compatibility: "nan" -> "NaN" for display
-    nan: "NaN"
-    // All other type names omitted - they fall back to raw values via ?? operator
-  };
-  function getTypeName(type, input2) {
-    return type === "number" && typeof input2 == "number" && !Number.isFinite(input2) ? String(input2) : TypeDictionary[type] ?? type;
-  }
-  return (issue2) => {
-    switch (issue2.code) {
-      case "invalid_type": {
-        let expected2 = getTypeName(issue2.expected), receivedType = parsedType(issue2.input), received = getTypeName(receivedType, issue2.input);
-        return `Invalid input: expected ${expected2}, received ${received}`;
-      }
-      case "invalid_value":
-        return issue2.values.length === 1 ? `Invalid input: expected ${stringifyPrimitive(issue2.values[0])}` : `Invalid option: expected one of ${joinValues(issue2.values, "|")}`;
-      case "too_big": {
-        let adj = issue2.exact ? "exactly " : issue2.inclusive ? "<=" : "<", sizing = getSizing(issue2.origin);
-        return sizing ? `Too big: expected ${issue2.origin ?? "value"} to have ${adj}${issue2.maximum.toString()} ${sizing.unit ?? "elements"}` : `Too big: expected ${issue2.origin ?? "value"} to be ${adj}${issue2.maximum.toString()}`;
-      }
-      case "too_small": {
-        let adj = issue2.exact ? "exactly " : issue2.inclusive ? ">=" : ">", sizing = getSizing(issue2.origin);
-        return sizing ? `Too small: expected ${issue2.origin} to have ${adj}${issue2.minimum.toString()} ${sizing.unit}` : `Too small: expected ${issue2.origin} to be ${adj}${issue2.minimum.toString()}`;
-      }
-      case "invalid_format": {
-        let _issue = issue2;
-        return _issue.format === "starts_with" ? `Invalid string: must start with "${_issue.prefix}"` : _issue.format === "ends_with" ? `Invalid string: must end with "${_issue.suffix}"` : _issue.format === "includes" ? `Invalid string: must include "${_issue.includes}"` : _issue.format === "regex" ? `Invalid string: must match pattern ${_issue.pattern}` : `Invalid ${FormatDictionary[_issue.format] ?? issue2.format}`;
-      }
-      case "not_multiple_of":
-        return `Invalid number: must be a multiple of ${issue2.divisor}`;
-      case "unrecognized_keys":
-        return `Unrecognized key${issue2.keys.length > 1 ? "s" : ""}: ${joinValues(issue2.keys, ", ")}`;
-      case "invalid_key":
-        return `Invalid key in ${issue2.origin}`;
-      case "invalid_union":
-        return issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0 ? `Invalid discriminator value. Expected ${issue2.options.map((o) => `'${o}'`).join(" | ")}` : issue2.inclusive === !1 ? "Invalid input: more than one option matched" : "Invalid input";
-      case "invalid_element":
-        return `Invalid value in ${issue2.origin}`;
-      default:
-        return "Invalid input";
-    }
-  };
-};
-function en_default() {
-  return {
-    localeError: error()
-  };
-}
-
-// node_modules/zod/v4/core/api.js
-function snapshotChecks(def) {
-  return def.checks && (def.checks = [...def.checks]), def;
-}
-// @__NO_SIDE_EFFECTS__
-function _string(Class, params) {
-  return new Class(snapshotChecks({ type: "string", ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _url(Class, params) {
-  return new Class({
-    type: "string",
-    format: "url",
-    check: "string_format",
-    abort: !1,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoDateTime(Class, params) {
-  return new Class({
-    type: "string",
-    format: "datetime",
-    check: "string_format",
-    offset: !1,
-    local: !1,
-    precision: null,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoDate(Class, params) {
-  return new Class({
-    type: "string",
-    format: "date",
-    check: "string_format",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoTime(Class, params) {
-  return new Class({
-    type: "string",
-    format: "time",
-    check: "string_format",
-    precision: null,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoDuration(Class, params) {
-  return new Class({
-    type: "string",
-    format: "duration",
-    check: "string_format",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _number(Class, params) {
-  return new Class(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _int(Class, params) {
-  return new Class({
-    type: "number",
-    check: "number_format",
-    abort: !1,
-    format: "safeint",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _boolean(Class, params) {
-  return new Class({
-    type: "boolean",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _unknown(Class) {
-  return new Class({
-    type: "unknown"
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _never(Class, params) {
-  return new Class({
-    type: "never",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _lte(value, params) {
-  return new $ZodCheckLessThan({
-    check: "less_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: !0
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _gt(value, params) {
-  return new $ZodCheckGreaterThan({
-    check: "greater_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: !1
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _gte(value, params) {
-  return new $ZodCheckGreaterThan({
-    check: "greater_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: !0
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _positive(params) {
-  return /* @__PURE__ */ _gt(0, params);
-}
-// @__NO_SIDE_EFFECTS__
-function _nonnegative(params) {
-  return /* @__PURE__ */ _gte(0, params);
-}
-// @__NO_SIDE_EFFECTS__
-function _minLength(minimum, params) {
-  return new $ZodCheckMinLength({
-    check: "min_length",
-    ...normalizeParams(params),
-    minimum
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _regex(pattern, params) {
-  return new $ZodCheckRegex({
-    check: "string_format",
-    format: "regex",
-    ...normalizeParams(params),
-    pattern
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _startsWith(prefix, params) {
-  return new $ZodCheckStartsWith({
-    check: "string_format",
-    format: "starts_with",
-    ...normalizeParams(params),
-    prefix
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _refine(Class, fn, _params) {
-  return new Class({
-    type: "custom",
-    check: "custom",
-    fn,
-    ...normalizeParams(_params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _superRefine(fn, params) {
-  let ch = /* @__PURE__ */ _check((payload) => (payload.addIssue = (issue2) => {
-    if (typeof issue2 == "string")
-      payload.issues.push(issue(issue2, payload.value, ch._zod.def));
-    else {
-      let _issue = issue2;
-      _issue.fatal && (_issue.continue = !1), _issue.code ?? (_issue.code = "custom"), "input" in _issue || (_issue.input = payload.value), _issue.inst ?? (_issue.inst = ch), _issue.continue ?? (_issue.continue = !ch._zod.def.abort), payload.issues.push(issue(_issue));
-    }
-  }, fn(payload.value, payload)), params);
-  return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function _check(fn, params) {
-  let ch = new $ZodCheck({
-    check: "custom",
-    ...normalizeParams(params)
-  });
-  return ch._zod.check = fn, ch;
-}
-
-// node_modules/zod/v4/mini/schemas.js
-var ZodMiniType = /* @__PURE__ */ $constructor("ZodMiniType", (inst, def) => {
-  if (!inst._zod)
-    throw new Error("Uninitialized schema in ZodMiniType.");
-  $ZodType.init(inst, def), inst.def = def, inst.type = def.type;
-}, {
-  // `with` is an alias for `check`: the same function object, not a wrapper.
-  get with() {
-    return this.check;
-  },
-  set with(value) {
-    own(this, "with", value);
-  },
-  parse(data, params) {
-    return parse2(this, data, params, { callee: this.parse });
-  },
-  parseAsync(data, params) {
-    return parseAsync(this, data, params, { callee: this.parseAsync });
-  },
-  safeParse(data, params) {
-    return safeParse(this, data, params);
-  },
-  safeParseAsync(data, params) {
-    return safeParseAsync(this, data, params);
-  },
-  check(...checks) {
-    let def = this.def;
-    return this.clone({
-      ...def,
-      checks: [
-        ...def.checks ?? [],
-        ...checks.map((ch) => typeof ch == "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
-      ]
-    }, { parent: !0 });
-  },
-  clone(_def, params) {
-    return clone(this, _def, params);
-  },
-  brand() {
-    return this;
-  },
-  register(reg, meta3) {
-    return reg.add(this, meta3), this;
-  },
-  apply(fn, ...args) {
-    return args.length === 0 ? fn(this) : fn(this, ...args);
-  }
-}), ZodMiniString = /* @__PURE__ */ $constructor("ZodMiniString", (inst, def) => {
-  $ZodString.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function string2(params) {
-  return _string(ZodMiniString, params);
-}
-var ZodMiniStringFormat = /* @__PURE__ */ $constructor("ZodMiniStringFormat", (inst, def) => {
-  $ZodStringFormat.init(inst, def), ZodMiniString.init(inst, def);
-});
-var ZodMiniURL = /* @__PURE__ */ $constructor("ZodMiniURL", (inst, def) => {
-  $ZodURL.init(inst, def), ZodMiniStringFormat.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function url(params) {
-  return _url(ZodMiniURL, params);
-}
-var ZodMiniNumber = /* @__PURE__ */ $constructor("ZodMiniNumber", (inst, def) => {
-  $ZodNumber.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function number2(params) {
-  return _number(ZodMiniNumber, params);
-}
-var ZodMiniNumberFormat = /* @__PURE__ */ $constructor("ZodMiniNumberFormat", (inst, def) => {
-  $ZodNumberFormat.init(inst, def), ZodMiniNumber.init(inst, def);
-});
-function int(params) {
-  return _int(ZodMiniNumberFormat, params);
-}
-var ZodMiniBoolean = /* @__PURE__ */ $constructor("ZodMiniBoolean", (inst, def) => {
-  $ZodBoolean.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function boolean2(params) {
-  return _boolean(ZodMiniBoolean, params);
-}
-var ZodMiniUnknown = /* @__PURE__ */ $constructor("ZodMiniUnknown", (inst, def) => {
-  $ZodUnknown.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function unknown() {
-  return _unknown(ZodMiniUnknown);
-}
-var ZodMiniNever = /* @__PURE__ */ $constructor("ZodMiniNever", (inst, def) => {
-  $ZodNever.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function never(params) {
-  return _never(ZodMiniNever, params);
-}
-var ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
-  $ZodArray.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function array(element, params) {
-  return new ZodMiniArray({
-    type: "array",
-    element,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
-  $ZodObject.init(inst, def), ZodMiniType.init(inst, def), installLazyProp(inst, "shape", (self) => self._zod.def.shape, !1);
-});
-// @__NO_SIDE_EFFECTS__
-function object(shape, params) {
-  let def = {
-    type: "object",
-    shape: shape ?? {},
-    ...normalizeParams(params)
-  };
-  return new ZodMiniObject(def);
-}
-// @__NO_SIDE_EFFECTS__
-function strictObject(shape, params) {
-  return new ZodMiniObject({
-    type: "object",
-    shape,
-    catchall: /* @__PURE__ */ never(),
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniUnion = /* @__PURE__ */ $constructor("ZodMiniUnion", (inst, def) => {
-  $ZodUnion.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function union(options, params) {
-  return new ZodMiniUnion({
-    type: "union",
-    options,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniRecord = /* @__PURE__ */ $constructor("ZodMiniRecord", (inst, def) => {
-  $ZodRecord.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function record(keyType, valueType, params) {
-  return !valueType || !valueType._zod ? new ZodMiniRecord({
-    type: "record",
-    keyType: /* @__PURE__ */ string2(),
-    valueType: keyType,
-    ...normalizeParams(valueType)
-  }) : new ZodMiniRecord({
-    type: "record",
-    keyType,
-    valueType,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniEnum = /* @__PURE__ */ $constructor("ZodMiniEnum", (inst, def) => {
-  $ZodEnum.init(inst, def), ZodMiniType.init(inst, def), inst.options = [...inst._zod.values];
-});
-// @__NO_SIDE_EFFECTS__
-function _enum(values, params) {
-  let entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
-  return new ZodMiniEnum({
-    type: "enum",
-    entries,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniTransform = /* @__PURE__ */ $constructor("ZodMiniTransform", (inst, def) => {
-  $ZodTransform.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function transform(fn) {
-  return new ZodMiniTransform({
-    type: "transform",
-    transform: fn
-  });
-}
-var ZodMiniOptional = /* @__PURE__ */ $constructor("ZodMiniOptional", (inst, def) => {
-  $ZodOptional.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function optional(innerType) {
-  return new ZodMiniOptional({
-    type: "optional",
-    innerType
-  });
-}
-var ZodMiniDefault = /* @__PURE__ */ $constructor("ZodMiniDefault", (inst, def) => {
-  $ZodDefault.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function _default(innerType, defaultValue) {
-  return new ZodMiniDefault({
-    type: "default",
-    innerType,
-    get defaultValue() {
-      return typeof defaultValue == "function" ? defaultValue() : shallowClone(defaultValue);
-    }
-  });
-}
-var ZodMiniPipe = /* @__PURE__ */ $constructor("ZodMiniPipe", (inst, def) => {
-  $ZodPipe.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function pipe(in_, out) {
-  return new ZodMiniPipe({
-    type: "pipe",
-    in: in_,
-    out
-  });
-}
-var ZodMiniCustom = /* @__PURE__ */ $constructor("ZodMiniCustom", (inst, def) => {
-  $ZodCustom.init(inst, def), ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function refine(fn, _params = {}) {
-  return _refine(ZodMiniCustom, fn, _params);
-}
-// @__NO_SIDE_EFFECTS__
-function superRefine(fn, params) {
-  return _superRefine(fn, params);
-}
-
-// node_modules/zod/v4/mini/iso.js
-var iso_exports = {};
-__export(iso_exports, {
-  ZodMiniISODate: () => ZodMiniISODate,
-  ZodMiniISODateTime: () => ZodMiniISODateTime,
-  ZodMiniISODuration: () => ZodMiniISODuration,
-  ZodMiniISOTime: () => ZodMiniISOTime,
-  date: () => date2,
-  datetime: () => datetime2,
-  duration: () => duration3,
-  time: () => time2
-});
-var ZodMiniISODateTime = /* @__PURE__ */ $constructor("ZodMiniISODateTime", (inst, def) => {
-  $ZodISODateTime.init(inst, def), ZodMiniStringFormat.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function datetime2(params) {
-  return _isoDateTime(ZodMiniISODateTime, params);
-}
-var ZodMiniISODate = /* @__PURE__ */ $constructor("ZodMiniISODate", (inst, def) => {
-  $ZodISODate.init(inst, def), ZodMiniStringFormat.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function date2(params) {
-  return _isoDate(ZodMiniISODate, params);
-}
-var ZodMiniISOTime = /* @__PURE__ */ $constructor("ZodMiniISOTime", (inst, def) => {
-  $ZodISOTime.init(inst, def), ZodMiniStringFormat.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function time2(params) {
-  return _isoTime(ZodMiniISOTime, params);
-}
-var ZodMiniISODuration = /* @__PURE__ */ $constructor("ZodMiniISODuration", (inst, def) => {
-  $ZodISODuration.init(inst, def), ZodMiniStringFormat.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function duration3(params) {
-  return _isoDuration(ZodMiniISODuration, params);
-}
-
-// receiver/zod.ts
-config(en_default());
-
-// receiver/config/schema.ts
-var expected = (example, v) => `expected ${example}, got ${JSON.stringify(v)}`;
-function fail(ctx, message2) {
-  return ctx.issues.push({ code: "custom", message: message2, input: ctx.value }), NEVER;
-}
-var unit = (parse5, example) => pipe(
-  union([string2(), number2()], { error: (issue2) => expected(example, issue2.input) }),
-  transform((v, ctx) => parse5(v) ?? fail(ctx, expected(example, v)))
-), duration4 = unit(parseDuration, 'a duration like "30s" or "500ms" (at most 24 days)'), size = unit(parseSize, 'a size like "2GiB" or "500MB"'), ADDRESS = 'host:port like "127.0.0.1:8080"', address = (defaultHost) => unit((v) => parseAddress(v, defaultHost), ADDRESS), durationAtLeast = (min) => duration4.check(
-  refine((ms) => ms >= min, {
-    error: (issue2) => `must be at least ${formatDuration(min)}, got ${formatDuration(issue2.input)}`
-  })
-), count = (min, max) => pipe(
-  transform((v) => typeof v == "string" && /^\d+$/.test(v.trim()) ? Number(v) : v),
-  number2({ error: `expected a whole number from ${min} to ${max}` }).check(int(), _gte(min), _lte(max))
-), APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, key = strictObject({
-  id: string2().check(_regex(/^[A-Za-z0-9._-]{1,64}$/, "expected letters, digits, . _ - (1 to 64)")),
-  secret: optional(string2()),
-  publicKey: optional(string2())
-}).check(
-  superRefine((k, ctx) => {
-    k.secret === void 0 == (k.publicKey === void 0) ? ctx.addIssue({ code: "custom", message: "give exactly one of secret or publicKey" }) : k.secret !== void 0 && Buffer.byteLength(k.secret) < 32 && ctx.addIssue({
-      code: "custom",
-      path: ["secret"],
-      message: `an HS256 secret needs at least 32 bytes, this one has ${Buffer.byteLength(k.secret)} (make one with: hotswap-receiver keygen)`
-    });
-  })
-), ids = array(pipe(union([string2(), number2()]), transform(String))).check(_minLength(1)), globs = array(string2().check(_minLength(1))).check(_minLength(1)), githubPolicy = {
-  repositoryIds: optional(ids),
-  repositoryOwnerIds: optional(ids),
-  repositories: optional(globs),
-  refs: optional(globs),
-  environments: optional(globs),
-  events: optional(globs),
-  jobWorkflowRefs: optional(globs),
-  runnerEnvironments: optional(globs)
-}, LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/.*)?$/, github = strictObject({
-  issuer: _default(
-    pipe(
-      string2().check(
-        refine((u) => /^https:\/\/[^/]+(\/.*)?$/.test(u) || LOOPBACK.test(u), {
-          message: "expected an https URL (http only on loopback)"
-        })
-      ),
-      transform((u) => u.replace(/\/$/, ""))
-    ),
-    "https://token.actions.githubusercontent.com"
-  ),
-  ...githubPolicy
-}).check(
-  refine((p) => p.repositoryIds || p.repositoryOwnerIds || p.repositories, {
-    message: "name the repositories that may deploy: repositoryIds (best), repositoryOwnerIds or repositories; without one, every GitHub repository could"
-  })
-), legacy = strictObject({
-  users: array(
-    strictObject({
-      name: string2().check(_minLength(1)),
-      passwordHash: string2().check(
-        _regex(/^scrypt\$/, "expected a hash printed by: hotswap-receiver hash-password")
-      )
-    })
-  ).check(_minLength(1))
-}), gateMode = _default(
-  pipe(
-    unknown(),
-    transform(
-      (mode, ctx) => mode === "proxy" ? mode : fail(
-        ctx,
-        mode === "socket" ? "socket is not built yet; only proxy works for now" : expected('"proxy"', mode)
-      )
-    )
-  ),
-  "proxy"
-), gateObject = strictObject(
-  {
-    listen: address("0.0.0.0"),
-    mode: gateMode,
-    /** The whole request head must arrive within this. */
-    headersTimeout: _default(durationAtLeast(100), 2e4),
-    /** Longest pause in a request body. */
-    bodyIdleTimeout: _default(durationAtLeast(100), 3e4),
-    /** Bytes per second a body must keep up over each bodyIdleTimeout; 0 = off. */
-    bodyMinRate: _default(size, 1024),
-    /** A server owing a first byte this long leaves rotation until its health check answers. */
-    stallTimeout: _default(durationAtLeast(100), 2e3)
-  },
-  { error: (issue2) => expected(`${ADDRESS} or {listen, mode, …}`, issue2.input) }
-), gate = pipe(
-  pipe(
-    transform((v, ctx) => typeof v != "string" && typeof v != "number" ? v : parseAddress(v, "0.0.0.0") ? { listen: v } : fail(ctx, expected(ADDRESS, v))),
-    gateObject
-  ),
-  transform(({ listen, mode, ...g }) => ({
-    host: listen.host,
-    port: listen.port,
-    mode,
-    headersTimeoutMs: g.headersTimeout,
-    bodyIdleTimeoutMs: g.bodyIdleTimeout,
-    bodyMinRate: g.bodyMinRate,
-    stallTimeoutMs: g.stallTimeout
-  }))
-), proxy = pipe(
-  unknown(),
-  transform(
-    (v, ctx) => typeof v == "string" && parseCidr(v) ? v.trim() : fail(ctx, expected("an IP address or CIDR like 10.0.0.0/8", v))
-  )
-), text2 = () => string2().check(_minLength(1)), app = strictObject({
-  /** Web Connection's web.config or wc.ini to read ExeFile and UpdateFile from. */
-  from: optional(text2()),
-  exeFile: optional(text2()),
-  updateFile: optional(text2()),
-  /** The seed's own links (UploadExe.wc, UpdateExe.wc, …) with Basic auth. */
-  legacy: optional(legacy),
-  args: _default(array(string2()), []),
-  env: _default(
-    record(string2(), pipe(union([string2(), number2()]), transform(String))),
-    {}
-  ),
-  instances: _default(count(1, 64), 1),
-  gate,
-  /**
-   * hold: stop the servers, swap, start them while requests wait at the gate.
-   * overlap: start the new servers beside the old ones and switch when they are healthy.
-   */
-  strategy: _default(_enum(["hold", "overlap"]), "hold"),
-  health: _default(
-    strictObject({
-      path: optional(string2().check(_startsWith("/", "expected a path starting with /"))),
-      timeout: _default(duration4, 3e4),
-      settle: _default(duration4, 0)
-    }),
-    { timeout: 3e4, settle: 0 }
-  ),
-  // hold.timeout must outlast drainTimeout + health.timeout (check-config.ts).
-  drainTimeout: _default(duration4, 1e4),
-  stopTimeout: _default(duration4, 1e4),
-  hold: _default(
-    strictObject({
-      timeout: _default(duration4, 6e4),
-      maxRequests: _default(count(0, 1e6), 1e3)
-    }),
-    { timeout: 6e4, maxRequests: 1e3 }
-  ),
-  keepReleases: _default(count(1, 100), 5),
-  versionCommand: optional(array(string2()).check(_minLength(1))),
-  maxUploadSize: _default(size, 2 * 1024 ** 3),
-  auth: optional(
-    strictObject({
-      keys: optional(array(string2()).check(_minLength(1))),
-      github: optional(strictObject(githubPolicy))
-    })
-  )
-}), admin = strictObject({
-  passwordHash: string2().check(
-    _regex(
-      /^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/,
-      "expected a hash printed by: hotswap-receiver hash-password"
-    )
-  ),
-  sessionTtl: _default(duration4, 12 * 36e5)
-}), configSchema = strictObject({
-  listen: _default(address("127.0.0.1"), { host: "127.0.0.1", port: 8787 }),
-  audience: string2().check(url("expected the receiver's public URL, like https://deploy.example.com")),
-  data: _default(string2(), "./.hotswap"),
-  /** Serve the API (and admin page) over HTTPS itself, when nothing terminates TLS in front. */
-  tls: optional(strictObject({ cert: text2(), key: text2() })),
-  /** GET /metrics in the Prometheus text format, on the API's listener. */
-  metrics: _default(boolean2(), !0),
-  uploadIdleTimeout: _default(duration4, 6e4),
-  uploadMinRate: _default(size, 1024),
-  /** Peers (proxies in front of the gates) whose X-Forwarded-* headers are believed. */
-  trustProxy: _default(
-    array(proxy, { error: "expected a list like [127.0.0.1, 10.0.0.0/8]" }),
-    []
-  ),
-  auth: strictObject({
-    keys: _default(array(key), []),
-    github: optional(github),
-    maxFailuresPerMinute: _default(count(0, 1e6), 30)
-  }),
-  admin: optional(admin),
-  apps: record(
-    string2().check(_regex(APP_NAME, "app names are letters, digits, . _ - (1 to 64)")),
-    app
-  )
-});
-
-// receiver/config/to-config-error.ts
-function toConfigError(file, error2) {
-  let issue2 = error2.issues[0], key2 = issue2.path.map((p, i) => typeof p == "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`).join("");
-  if (issue2.code === "unrecognized_keys") {
-    let names = issue2.keys.join(", ");
-    return new ConfigError(
-      file,
-      key2 ? `${key2}.${issue2.keys[0]}` : issue2.keys[0],
-      `unknown key (${names}); check the spelling against the config reference in the README`
-    );
-  }
-  return issue2.code === "invalid_key" ? new ConfigError(file, key2, issue2.issues[0]?.message ?? issue2.message) : (issue2.code === "invalid_type" || issue2.code === "invalid_union") && issue2.input === void 0 ? new ConfigError(file, key2, "required key is missing") : new ConfigError(file, key2, issue2.message);
-}
-
-// receiver/config/load-config.ts
-function loadConfig(file, env = process.env) {
-  let path = resolve4(file), text4;
-  try {
-    text4 = readFileSync3(path, "utf8");
-  } catch (error2) {
-    let code = error2.code;
-    throw new ConfigError(
-      path,
-      "",
-      code === "ENOENT" ? "no such file (make one with: hotswap-receiver init)" : String(error2)
-    );
-  }
-  let doc;
-  try {
-    doc = (0, import_yaml.parse)(text4, { prettyErrors: !1 });
-  } catch (error2) {
-    throw new ConfigError(path, "", `not valid YAML: ${error2.message.split(`
-`)[0]}`);
-  }
-  if (!doc || typeof doc != "object" || Array.isArray(doc))
-    throw new ConfigError(path, "", "expected a YAML mapping of keys");
-  let parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: !0 });
-  if (!parsed.success) throw toConfigError(path, parsed.error);
-  let config2 = resolvePaths(path, parsed.data);
-  return checkAuth(config2), checkApps(config2), checkTimeouts(config2), config2;
-}
-function resolvePaths(file, raw2) {
-  let at = (p) => resolve4(dirname7(file), p), apps = /* @__PURE__ */ new Map();
-  for (let [name, app2] of Object.entries(raw2.apps)) apps.set(name, resolveApp(name, app2, file));
-  let { uploadIdleTimeout, ...rest } = raw2, keys = raw2.auth.keys.map((k) => k.publicKey ? { ...k, publicKey: at(k.publicKey) } : k);
-  return {
-    ...rest,
-    file,
-    data: at(raw2.data),
-    tls: raw2.tls && { cert: at(raw2.tls.cert), key: at(raw2.tls.key) },
-    uploadIdleTimeoutMs: uploadIdleTimeout,
-    auth: { ...raw2.auth, keys },
-    apps
-  };
+  ), http.onError((error2, c) => errorResponse(error2, c, errors)), http;
 }
 
 // receiver/receiver.ts
@@ -36946,7 +37065,7 @@ function algOf(key2, file, where) {
 }
 
 // receiver/auth/oidc-issuer.ts
-var TIMEOUT_MS = 5e3, OidcIssuer = class {
+var TIMEOUT_MS = 5e3, discovery = object({ issuer: optional(string2()), jwks_uri: optional(string2()) }), OidcIssuer = class {
   constructor(url2) {
     this.url = url2;
   }
@@ -36961,7 +37080,9 @@ var TIMEOUT_MS = 5e3, OidcIssuer = class {
         redirect: "error"
       });
       if (!res.ok) throw new Error(`discovery answered ${res.status}`);
-      let doc = await res.json();
+      let parsed = discovery.safeParse(await res.json());
+      if (!parsed.success) throw new Error("discovery document is not a JSON object of strings");
+      let doc = parsed.data;
       if (doc.issuer?.replace(/\/$/, "") !== this.url || !doc.jwks_uri)
         throw new Error("discovery document names another issuer or no jwks_uri");
       jwksUri = doc.jwks_uri;
@@ -36978,11 +37099,11 @@ var TIMEOUT_MS = 5e3, OidcIssuer = class {
 
 // receiver/auth/replay-store.ts
 import { mkdirSync as mkdirSync2, readFileSync as readFileSync5, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
-import { dirname as dirname9 } from "node:path";
+import { dirname as dirname7 } from "node:path";
 
 // receiver/append-file.ts
 import { open as open5, rename as rename2 } from "node:fs/promises";
-import { dirname as dirname8 } from "node:path";
+import { dirname as dirname6 } from "node:path";
 var AppendFile = class {
   constructor(path, durable = !0) {
     this.path = path;
@@ -37006,15 +37127,15 @@ var AppendFile = class {
     return this.#running;
   }
   /** Appends whole lines; resolves when written (on disk, if durable). */
-  append(text4) {
-    return this.#enqueue({ kind: "append", text: text4 });
+  append(text5) {
+    return this.#enqueue({ kind: "append", text: text5 });
   }
   /**
    * Replaces the whole file, in order with the appends around it: what `text()`
    * returns when its turn comes goes to a temp file, flushed, then renamed over.
    */
-  replace(text4) {
-    return this.#enqueue({ kind: "replace", text: text4 });
+  replace(text5) {
+    return this.#enqueue({ kind: "replace", text: text5 });
   }
   /** Closes the handle once what is queued before is written; a later append opens it again. */
   close() {
@@ -37049,9 +37170,9 @@ var AppendFile = class {
     for (; this.#queue[n]?.kind === "append"; ) n++;
     let batch = this.#queue.splice(0, n);
     try {
-      let handle = this.#handle ??= await this.#open(), text4 = batch.map((op) => op.text).join("");
+      let handle = this.#handle ??= await this.#open(), text5 = batch.map((op) => op.text).join("");
       await writeAll(handle, Buffer.from(this.#torn ? `
-` + text4 : text4)), this.#torn = !1, this.durable && (await handle.datasync(), this.#syncs++);
+` + text5 : text5)), this.#torn = !1, this.durable && (await handle.datasync(), this.#syncs++);
       for (let op of batch) op.done.resolve();
     } catch (error2) {
       this.#torn = !0, await this.#drop();
@@ -37074,14 +37195,14 @@ var AppendFile = class {
     }
   }
   // Written whole and flushed before the old file goes, so a crash leaves one or the other.
-  async #replace(text4) {
+  async #replace(text5) {
     let tmp = `${this.path}.tmp`, handle = await open5(tmp, "w");
     try {
-      await handle.writeFile(text4()), this.durable && await handle.datasync();
+      await handle.writeFile(text5()), this.durable && await handle.datasync();
     } finally {
       await handle.close();
     }
-    await this.#drop(), await rename2(tmp, this.path), this.#torn = !1, this.durable && (await syncDir(dirname8(this.path)), this.#syncs++);
+    await this.#drop(), await rename2(tmp, this.path), this.#torn = !1, this.durable && (await syncDir(dirname6(this.path)), this.#syncs++);
   }
   async #drop() {
     let handle = this.#handle;
@@ -37108,15 +37229,15 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
   // Loading and the first compaction are synchronous: they run once, at startup.
   constructor(path, log = createLog()) {
     this.log = log;
-    mkdirSync2(dirname9(path), { recursive: !0 });
+    mkdirSync2(dirname7(path), { recursive: !0 });
     let now = Date.now() / 1e3;
     try {
       for (let line of readFileSync5(path, "utf8").split(`
 `))
         if (line)
           try {
-            let { jti, exp } = JSON.parse(line);
-            exp > now && this.seen.set(jti, exp);
+            let { jti: jti2, exp } = JSON.parse(line);
+            exp > now && this.seen.set(jti2, exp);
           } catch {
           }
     } catch (error2) {
@@ -37134,8 +37255,8 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
     return this.file.syncs;
   }
   /** Whether the jti was used before (and could still pass), or is being recorded now. */
-  has(jti) {
-    let exp = this.seen.get(jti);
+  has(jti2) {
+    let exp = this.seen.get(jti2);
     return exp !== void 0 && exp > Date.now() / 1e3;
   }
   /**
@@ -37144,11 +37265,11 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
    * once it is on disk. When the write fails it rejects and the jti is forgotten:
    * the token was not accepted.
    */
-  add(jti, until) {
-    this.seen.set(jti, until);
-    let written = this.file.append(JSON.stringify({ jti, exp: until }) + `
+  add(jti2, until) {
+    this.seen.set(jti2, until);
+    let written = this.file.append(JSON.stringify({ jti: jti2, exp: until }) + `
 `).catch((error2) => {
-      throw this.seen.get(jti) === until && this.seen.delete(jti), error2;
+      throw this.seen.get(jti2) === until && this.seen.delete(jti2), error2;
     });
     return ++this.adds % PRUNE_EVERY === 0 && this.file.replace(() => this.liveLines()).catch(
       (error2) => this.log("warn", `could not compact ${this.file.path}: ${error2.message}`)
@@ -37162,7 +37283,7 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
   // compaction must never drop what an add already answered for.
   liveLines() {
     let now = Date.now() / 1e3;
-    return this.seen = new Map([...this.seen].filter(([, exp]) => exp > now)), [...this.seen].map(([jti, exp]) => JSON.stringify({ jti, exp }) + `
+    return this.seen = new Map([...this.seen].filter(([, exp]) => exp > now)), [...this.seen].map(([jti2, exp]) => JSON.stringify({ jti: jti2, exp }) + `
 `).join("");
   }
 };
@@ -37205,14 +37326,14 @@ import { open as open6, readFile } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
 // receiver/journal/journal-line.ts
-var text3 = optional(string2()), versionSchema = object({
+var text4 = optional(string2()), versionSchema = object({
   sha256: string2(),
   size: number2(),
   mtime: string2(),
-  version: text3,
-  fileVersion: text3,
-  productVersion: text3,
-  productName: text3
+  version: text4,
+  fileVersion: text4,
+  productVersion: text4,
+  productName: text4
 }), journalEntrySchema = object({
   deployId: string2().check(_minLength(1)),
   app: string2().check(_minLength(1)),
@@ -37221,15 +37342,15 @@ var text3 = optional(string2()), versionSchema = object({
   at: string2(),
   who: optional(
     object({
-      repository: text3,
-      ref: text3,
-      sha: text3,
-      run_id: text3,
-      actor: text3,
-      keyId: text3,
-      workflow: text3,
-      event: text3,
-      environment: text3,
+      repository: text4,
+      ref: text4,
+      sha: text4,
+      run_id: text4,
+      actor: text4,
+      keyId: text4,
+      workflow: text4,
+      event: text4,
+      environment: text4,
       admin: optional(boolean2()),
       legacy: optional(boolean2())
     })
@@ -37239,7 +37360,7 @@ var text3 = optional(string2()), versionSchema = object({
   holdMs: optional(number2()),
   durationMs: optional(number2()),
   error: optional(object({ code: string2(), message: string2() })),
-  message: text3
+  message: text4
 });
 function readJournalLine(line) {
   if (!line.trim()) return { kind: "blank" };
@@ -37363,9 +37484,9 @@ async function readTail(file) {
   try {
     let { size: size2 } = await handle.stat(), start = Math.max(0, size2 - TAIL_BYTES), buffer = Buffer.alloc(size2 - start);
     await handle.read(buffer, 0, buffer.length, start);
-    let text4 = buffer.toString("utf8");
-    return start > 0 ? text4.slice(text4.indexOf(`
-`) + 1) : text4;
+    let text5 = buffer.toString("utf8");
+    return start > 0 ? text5.slice(text5.indexOf(`
+`) + 1) : text5;
   } finally {
     await handle.close();
   }
@@ -37407,7 +37528,7 @@ function trustedProxies(list) {
 import { EventEmitter } from "node:events";
 import * as fsp4 from "node:fs/promises";
 import { mkdir as mkdir4 } from "node:fs/promises";
-import { basename as basename6, dirname as dirname14, join as join8 } from "node:path";
+import { basename as basename6, dirname as dirname12, join as join8 } from "node:path";
 
 // receiver/gate/gate.ts
 import { createServer, ServerResponse } from "node:http";
@@ -38104,9 +38225,9 @@ ${body}`
 
 // receiver/staging/clean-staging.ts
 import { readdir as readdir2, unlink as unlink2 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname10, join as join6 } from "node:path";
+import { basename as basename4, dirname as dirname8, join as join6 } from "node:path";
 async function cleanStaging(updateFile, log = createLog("staging")) {
-  let dir = dirname10(updateFile), prefix = `${STAGING_TMP}${basename4(updateFile)}-`, names;
+  let dir = dirname8(updateFile), prefix = `${STAGING_TMP}${basename4(updateFile)}-`, names;
   try {
     names = await readdir2(dir);
   } catch (error2) {
@@ -38163,16 +38284,14 @@ async function recover(app2, exeFile, record2, releases, journal) {
   if (read.state === "none") return;
   if (read.state === "damaged")
     return recoverDamaged(app2, exeFile, read.reason, record2, releases, journal);
-  let rec = read.record;
-  if ((await journal.recent(app2, 50)).find(
-    (e) => e.deployId === rec.deployId && e.outcome !== "started"
-  )) {
+  let rec = read.record, lines = (await journal.recent(app2, 50)).filter((e) => e.deployId === rec.deployId), ended = lines.find((e) => e.outcome !== "started"), op = lines.find((e) => e.outcome === "started")?.op ?? rec.op;
+  if (ended) {
     record2.clear();
     return;
   }
   let kept = rec.kept ? await releases.find(rec.kept) : void 0;
   await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename3(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await removeTempCopies(exeFile);
-  let now = await versionInfo(exeFile), which = now ? now.sha256 === rec.newSha256 ? "the new file" : now.sha256 === rec.oldSha256 ? "the old file" : "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${rec.op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
+  let now = await versionInfo(exeFile), which = now ? now.sha256 === rec.newSha256 && now.sha256 === rec.oldSha256 ? "unchanged" : now.sha256 === rec.newSha256 ? "the new file" : now.sha256 === rec.oldSha256 ? "the old file" : "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
   return await journalRecovery(journal, app2, rec.deployId, now, message2), record2.clear(), { fallback: now?.sha256 === rec.newSha256 ? kept : void 0, message: message2 };
 }
 async function recoverDamaged(app2, exeFile, reason, record2, releases, journal) {
@@ -38260,16 +38379,16 @@ var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, releaseSchema = object({
   // A folder whose meta is missing, torn or not a release's (its id must be the
   // folder's own) is not a release; one that cannot be read at all is an error.
   async readMeta(name) {
-    let file = join7(this.dir, name, "meta.json"), text4;
+    let file = join7(this.dir, name, "meta.json"), text5;
     try {
-      text4 = await readFile2(file, "utf8");
+      text5 = await readFile2(file, "utf8");
     } catch (error2) {
       if (error2.code === "ENOENT") return;
       throw new Error(`cannot read ${file}: ${error2.message}`, { cause: error2 });
     }
     let value;
     try {
-      value = JSON.parse(text4);
+      value = JSON.parse(text5);
     } catch {
       this.log("warn", `${file} is not JSON: not counted as a release`);
       return;
@@ -38324,7 +38443,7 @@ var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, releaseSchema = object({
 
 // receiver/swap/swap-record.ts
 import { mkdirSync as mkdirSync5, readFileSync as readFileSync7, renameSync as renameSync3, rmSync as rmSync2, writeFileSync as writeFileSync7 } from "node:fs";
-import { basename as basename5, dirname as dirname11 } from "node:path";
+import { basename as basename5, dirname as dirname9 } from "node:path";
 var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   "hold",
   "unload",
@@ -38351,15 +38470,15 @@ var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   }
   file;
   read() {
-    let text4;
+    let text5;
     try {
-      text4 = readFileSync7(this.file, "utf8");
+      text5 = readFileSync7(this.file, "utf8");
     } catch (error2) {
       return error2.code === "ENOENT" ? { state: "none" } : { state: "damaged", reason: `cannot read ${this.file}: ${error2.message}` };
     }
     let value;
     try {
-      value = JSON.parse(text4);
+      value = JSON.parse(text5);
     } catch (error2) {
       return { state: "damaged", reason: `${this.file} is not JSON: ${error2.message}` };
     }
@@ -38370,7 +38489,7 @@ var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
     };
   }
   write(record2) {
-    mkdirSync5(dirname11(this.file), { recursive: !0 });
+    mkdirSync5(dirname9(this.file), { recursive: !0 });
     let tmp = `${this.file}.tmp`;
     writeFileSync7(tmp, JSON.stringify(record2), { flush: !0 }), renameSync3(tmp, this.file);
   }
@@ -38471,7 +38590,7 @@ async function recheck(server, options) {
 }
 
 // receiver/pool/server.ts
-import { dirname as dirname13 } from "node:path";
+import { dirname as dirname11 } from "node:path";
 
 // receiver/pool/output-ring.ts
 var nextSeq = 0, OutputRing = class {
@@ -38491,8 +38610,8 @@ var nextSeq = 0, OutputRing = class {
       partial2 && this.push(partial2), partial2 = "";
     });
   }
-  push(text4) {
-    this.#lines.push({ seq: nextSeq++, text: text4.slice(0, 2e3) }), this.#lines.length > this.#capacity && this.#lines.shift();
+  push(text5) {
+    this.#lines.push({ seq: nextSeq++, text: text5.slice(0, 2e3) }), this.#lines.length > this.#capacity && this.#lines.shift();
   }
   lines() {
     return this.#lines;
@@ -38500,8 +38619,8 @@ var nextSeq = 0, OutputRing = class {
 };
 
 // receiver/pool/placeholders.ts
-function fillPlaceholders(text4, values) {
-  return text4.replace(
+function fillPlaceholders(text5, values) {
+  return text5.replace(
     /\{(port|instance|exe)\}/g,
     (_, name) => String(values[name])
   );
@@ -38544,7 +38663,7 @@ function signal(deps, pid, name) {
 // receiver/pool/pid-file.ts
 import { mkdirSync as mkdirSync6, renameSync as renameSync4, writeFileSync as writeFileSync8 } from "node:fs";
 import { mkdir as mkdir3, rename as rename5, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname12 } from "node:path";
+import { dirname as dirname10 } from "node:path";
 var writers = /* @__PURE__ */ new Map();
 function writePidFile(path, records) {
   let busy = writers.get(path);
@@ -38571,12 +38690,12 @@ function pidFilesBeingWritten() {
 }
 function writePidFileSync(path, records) {
   let writer = writers.get(path);
-  writer && (writer.latest = void 0), mkdirSync6(dirname12(path), { recursive: !0 });
+  writer && (writer.latest = void 0), mkdirSync6(dirname10(path), { recursive: !0 });
   let tmp = `${path}.${process.pid}.exit.tmp`;
   writeFileSync8(tmp, format(records)), renameSync4(tmp, path);
 }
 async function writeWhole(path, records) {
-  await mkdir3(dirname12(path), { recursive: !0 });
+  await mkdir3(dirname10(path), { recursive: !0 });
   let tmp = `${path}.${process.pid}.tmp`;
   await writeFile2(tmp, format(records)), await rename5(tmp, path);
 }
@@ -38754,7 +38873,7 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
     let { args, env, cwd, pidFile } = this.spec, values = { port: this.port, instance: this.instance, exe }, filledEnv = Object.entries(env).map(([k, v]) => [k, fillPlaceholders(v, values)]);
     this.#running = spawnServer(exe, {
       args: args.map((arg) => fillPlaceholders(arg, values)),
-      cwd: cwd ?? dirname13(exe),
+      cwd: cwd ?? dirname11(exe),
       env: { ...process.env, ...Object.fromEntries(filledEnv) },
       instance: this.instance,
       port: this.port,
@@ -38874,8 +38993,8 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
   }
   output(lines = 20) {
     return this.#servers.flatMap(
-      (server) => server.output.lines().map(({ seq, text: text4 }) => ({ seq, text: `[#${server.instance}] ${text4}` }))
-    ).sort((a, b) => a.seq - b.seq).slice(-lines).map(({ text: text4 }) => text4);
+      (server) => server.output.lines().map(({ seq, text: text5 }) => ({ seq, text: `[#${server.instance}] ${text5}` }))
+    ).sort((a, b) => a.seq - b.seq).slice(-lines).map(({ text: text5 }) => text5);
   }
   // `origin`, when given, must be this pool's: during an overlap swap the gate may
   // report an instance of the old pool by the same number as one of the new.
@@ -38910,10 +39029,10 @@ async function reapStale(pidFile, log = createLog("pool")) {
     await isStillRunning(record2) && forceStop(record2.pid) && killed++;
   return await writePidFile(pidFile, []), killed;
 }
-function parse4(pidFile, text4, log) {
+function parse4(pidFile, text5, log) {
   let value;
   try {
-    value = JSON.parse(text4);
+    value = JSON.parse(text5);
   } catch (error2) {
     return log("warn", `${pidFile} is damaged (${error2.message}): no servers to stop from it`), [];
   }
@@ -38990,7 +39109,7 @@ var AppRuntime = class {
         args: config2.args,
         env: config2.env,
         // exeFile's folder even for servers run from a copy (strategy overlap on Windows).
-        cwd: dirname14(config2.exeFile),
+        cwd: dirname12(config2.exeFile),
         instances: config2.instances,
         health: { path: config2.health.path, timeoutMs: config2.health.timeout },
         stopTimeoutMs: config2.stopTimeoutMs
@@ -39065,7 +39184,7 @@ var AppRuntime = class {
   }
   async startUnlocked() {
     let reaped = await this.pools.reapStale();
-    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await pruneRunCopies(this.runDir), await mkdir4(dirname14(this.config.exeFile), { recursive: !0 }), await mkdir4(dirname14(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
+    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await pruneRunCopies(this.runDir, void 0, (m) => this.log("warn", m)), await mkdir4(dirname12(this.config.exeFile), { recursive: !0 }), await mkdir4(dirname12(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
     let recovery = await recover(
       this.config.name,
       this.config.exeFile,
@@ -39089,22 +39208,33 @@ var AppRuntime = class {
     } catch (error2) {
       if (this.log("error", `servers did not start: ${error2.message}`), !recovery?.fallback) return;
       let fallback = recovery.fallback;
-      this.log("warn", `rolling back to release ${fallback.id}`), await restoreRelease(this.releases, fallback, this.config.exeFile);
-      let failed3 = await this.pool.start(this.config.exeFile).then(
-        () => {
+      this.log("warn", `rolling back to release ${fallback.id}`);
+      let failed3 = await rollBack(
+        {
+          app: this.config,
+          pool: this.pool,
+          releases: this.releases,
+          replace: this.replace,
+          emit: (event) => this.#logEvent(event),
+          note: () => {
+          }
         },
-        (e) => e
+        fallback
       );
-      failed3 && this.log("error", `release ${fallback.id} did not start either: ${failed3.message}`), await this.journal.append({
+      await this.journal.append({
         deployId: `recover-${fallback.id}`,
         app: this.config.name,
         op: "recover",
         outcome: failed3 ? "failed" : "rolled-back",
         at: (/* @__PURE__ */ new Date()).toISOString(),
         after: fallback,
-        message: `the interrupted version did not start (${error2.message}); release ${fallback.id} ${failed3 ? "did not start either" : "serves again"}`
+        message: `the interrupted version did not start (${error2.message}); release ${fallback.id} ${failed3 ? `did not start either: ${failed3.message}` : "serves again"}`
       });
     }
+  }
+  // What a step run outside an operation (no stream to report to) says goes to the log.
+  #logEvent(event) {
+    event.type === "log" ? this.log(event.level, event.message) : event.type === "step" && event.state === "failed" ? this.log("error", `${event.step} failed: ${event.message ?? ""}`) : event.type === "step" && event.state === "done" && event.message && this.log("info", `${event.step}: ${event.message}`);
   }
   // A receiver asked to stop lets a running swap finish (up to the time its
   // steps may take), then closes the gate and stops the servers.
@@ -40201,7 +40331,7 @@ async function serve(configFile) {
     "warn",
     `HOTSWAP_FAULT=${process.env.HOTSWAP_FAULT} is set: this receiver breaks on purpose (tests only)`
   );
-  let tls = readTls(config2), receiver = new Receiver(config2), api = createApi(receiver, (message2) => log("error", message2)), server = openListener(api.fetch, tls);
+  let tls = readTls(config2), receiver = new Receiver(config2), http = createHttp(receiver, log), server = openListener(http.fetch, tls);
   await new Promise((resolve5, reject) => {
     server.once("error", reject), server.listen(config2.listen.port, config2.listen.host, () => resolve5());
   }).catch((error2) => {

@@ -1,4 +1,3 @@
-import type { HttpBindings } from "@hono/node-server";
 import type { AppRuntime } from "../runtime/app-runtime.js";
 import type { Session } from "./session/sessions.js";
 
@@ -11,11 +10,5 @@ declare module "hono" {
   }
 }
 
-/** The Hono environment of the admin page: node's request and response as bindings. */
-export type AdminEnv = { Bindings: HttpBindings };
-
-/** Where create-api.ts mounts the admin page; the cookie's Path and every link start here. */
+/** Where http/create-http.ts mounts the admin page; the cookie's Path and every link start here. */
 export const ADMIN_BASE = "/admin";
-
-/** Who the journal names for what is done on the admin page. */
-export const ADMIN_WHO = { actor: "admin", admin: true } as const;

@@ -1,8 +1,9 @@
 import { Hono } from "hono";
+import { errorResponse } from "../http/error-response.js";
 import { createLog } from "../log.js";
 import type { Receiver } from "../receiver.js";
-import type { AdminEnv } from "./admin-env.js";
-import { answerError } from "./answer-error.js";
+import type { HttpEnv } from "../http/http-env.js";
+import { adminErrors } from "./admin-errors.js";
 import { adminHeaders } from "./middleware/admin-headers.js";
 import { checkCsrf } from "./middleware/check-csrf.js";
 import { findApp } from "./middleware/find-app.js";
@@ -19,21 +20,20 @@ import { appPanel, dashboard, logPage } from "./routes/pages.js";
 import { loadSessionKey } from "./session/session-key.js";
 import { Sessions } from "./session/sessions.js";
 
-// The Module Administration page, mounted at /admin by create-api.ts when the
+// The Module Administration page, mounted at /admin by http/create-http.ts when the
 // config has an `admin` key: sign-in, the dashboard, the live feed, and every
 // action as a form behind a session and its CSRF token.
-export function createAdmin(receiver: Receiver): Hono<AdminEnv> {
+export function createAdmin(receiver: Receiver): Hono<HttpEnv> {
   const settings = receiver.config.admin;
   if (!settings) throw new Error("createAdmin needs the config's admin key (admin.passwordHash)");
   const key = loadSessionKey(receiver.config.data, settings.passwordHash);
   const sessions = new Sessions(key, settings.sessionTtl);
   const meter = new RateMeter(receiver);
-  const log = createLog("admin");
   const page = requireSignIn("redirect");
   const call = requireSignIn("401");
   const csrf = checkCsrf();
   const app = findApp(receiver);
-  const admin = new Hono<AdminEnv>();
+  const admin = new Hono<HttpEnv>();
   admin.use("*", adminHeaders(), readSession(sessions));
 
   admin.get("/login", showLogin(sessions));
@@ -55,6 +55,7 @@ export function createAdmin(receiver: Receiver): Hono<AdminEnv> {
   admin.post("/apps/:app/hold", call, csrf, app, holdByHand("hold"));
   admin.post("/apps/:app/release", call, csrf, app, holdByHand("release"));
 
-  admin.onError((error, c) => answerError(error, c, log));
+  const errors = adminErrors(createLog("admin"));
+  admin.onError((error, c) => errorResponse(error, c, errors));
   return admin;
 }

@@ -1,29 +1,30 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { AuthError } from "../auth/auth-error.js";
 import { authorize } from "../auth/authorize.js";
-import { identify, type Principal } from "../auth/identify.js";
+import { identify } from "../auth/identify.js";
+import type { TokenPrincipal } from "../auth/principal.js";
 import { SHA256_HEADER, type Op } from "../protocol.js";
 import type { Receiver } from "../receiver.js";
 import type { AppRuntime } from "../runtime/app-runtime.js";
-import type { ApiEnv } from "./api-env.js";
-import { HttpError, unknownApp } from "../http-error.js";
+import type { HttpEnv } from "../http/http-env.js";
+import { HttpError, tooManyFailures, unknownApp } from "../http-error.js";
 
 declare module "hono" {
   interface ContextVariableMap {
-    principal: Principal;
+    /** The API's caller, once its token has verified for this request. */
+    principal: TokenPrincipal;
     runtime: AppRuntime;
   }
 }
 
 // Checks the bearer token for one operation on the app in the path, before one
 // byte of the body is read; sets the caller and the app's runtime on the context.
-export function authenticate(receiver: Receiver, op: Op): MiddlewareHandler<ApiEnv> {
+export function authenticate(receiver: Receiver, op: Op): MiddlewareHandler<HttpEnv> {
   return async function authenticateRequest(c, next) {
     const address = receiver.clientAddress(c.env.incoming);
     const wait = receiver.failures.retryAfter(address);
     if (wait) {
-      throw new HttpError(
-        429,
+      throw tooManyFailures(
         "ERR_RATE_LIMITED",
         `too many failed authentications from ${address}; try again in ${wait} s`,
         wait,
@@ -38,7 +39,7 @@ export function authenticate(receiver: Receiver, op: Op): MiddlewareHandler<ApiE
     await next();
   };
 
-  async function check(c: Context<ApiEnv>) {
+  async function check(c: Context<HttpEnv>) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
     if (!match) throw new AuthError("ERR_NO_TOKEN");
     const name = c.req.param("app") ?? "";

@@ -3,7 +3,7 @@ import type { GithubConfig } from "../config/schema.js";
 import type { Op } from "../protocol.js";
 import { AuthError } from "./auth-error.js";
 import { checkGithubPolicy } from "./github-policy.js";
-import type { Principal } from "./identify.js";
+import type { TokenPrincipal } from "./principal.js";
 import type { ReplayStore } from "./replay-store.js";
 
 /** The largest clock tolerance of either token kind (verify-key-token, verify-oidc-token). */
@@ -22,7 +22,7 @@ export interface Request {
 // (the jti), so a refused token changes nothing on disk; and a token is accepted
 // only once its jti is on disk (a failed write rejects, and the token with it).
 export async function authorize(
-  p: Principal,
+  p: TokenPrincipal,
   request: Request,
   replay: ReplayStore,
   github?: GithubConfig,

@@ -1,39 +1,12 @@
 import { decodeJwt } from "jose";
 import type { GithubConfig } from "../config/schema.js";
-import { boundAudience, type JournalEntry, type Op } from "../protocol.js";
+import { boundAudience, type Op } from "../protocol.js";
 import { AuthError } from "./auth-error.js";
-import type { GithubClaims } from "./github-policy.js";
 import type { VerifyKey } from "./load-keys.js";
 import type { OidcIssuer } from "./oidc-issuer.js";
+import type { TokenPrincipal } from "./principal.js";
 import { MAX_TOKEN_BYTES, verifyKeyToken } from "./verify-key-token.js";
 import { verifyOidcToken } from "./verify-oidc-token.js";
-
-/** Who is calling, once their token has verified: the same shape for both token kinds. */
-/** Who made a call, by the kind of token that proved it. */
-export type Principal = KeyPrincipal | GithubPrincipal;
-
-interface PrincipalBase {
-  jti: string;
-  exp: number;
-  /** What the token allows: its claims (key mode) or its bound audience (OIDC). */
-  app: string;
-  op: Op;
-  sha256?: string;
-  who: NonNullable<JournalEntry["who"]>;
-}
-
-/** A token the action signed with one of auth.keys. */
-export interface KeyPrincipal extends PrincipalBase {
-  via: "key";
-  keyId: string;
-}
-
-/** A GitHub Actions ID token (keyless). */
-export interface GithubPrincipal extends PrincipalBase {
-  via: "github";
-  /** The workflow's claims, for the policy. */
-  github: GithubClaims;
-}
 
 export interface Trust {
   keys: Map<string, VerifyKey>;
@@ -49,7 +22,7 @@ export async function identify(
   token: string,
   trust: Trust,
   request: { app: string; op: Op; sha256?: string },
-): Promise<Principal> {
+): Promise<TokenPrincipal> {
   if (token.length > MAX_TOKEN_BYTES) throw new AuthError("ERR_TOKEN_TOO_LARGE");
   let iss: unknown;
   try {
@@ -76,13 +49,11 @@ export async function identify(
   if (iss !== trust.github.issuer.url)
     throw new AuthError("ERR_ISSUER", `token iss ${JSON.stringify(String(iss).slice(0, 100))}`);
   const audience = boundAudience(trust.audience, request.app, request.op, request.sha256);
-  const c = await verifyOidcToken(token, trust.github.issuer, audience).catch(
-    (error: AuthError) => {
-      throw error.code === "ERR_AUDIENCE"
-        ? new AuthError("ERR_AUDIENCE", `expected exactly ${audience}`)
-        : error;
-    },
-  );
+  const c = await verifyOidcToken(token, trust.github.issuer, audience).catch((error: unknown) => {
+    throw error instanceof AuthError && error.code === "ERR_AUDIENCE"
+      ? new AuthError("ERR_AUDIENCE", `expected exactly ${audience}`)
+      : error;
+  });
   const { repository, ref, sha, run_id, actor, job_workflow_ref, event_name, environment } = c;
   return {
     via: "github",

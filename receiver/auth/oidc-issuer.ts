@@ -1,7 +1,11 @@
 import { createRemoteJWKSet, type JWTVerifyGetKey } from "jose";
+import * as z from "../zod.js";
 import { AuthError } from "./auth-error.js";
 
 const TIMEOUT_MS = 5000;
+
+/** What the receiver reads of an issuer's discovery document (OpenID Connect Discovery 1.0). */
+const discovery = z.object({ issuer: z.optional(z.string()), jwks_uri: z.optional(z.string()) });
 
 // The issuer's signing keys, found through its discovery document and cached by
 // jose (an unknown kid refetches the JWKS at most once per cooldown, which is
@@ -21,7 +25,9 @@ export class OidcIssuer {
         redirect: "error",
       });
       if (!res.ok) throw new Error(`discovery answered ${res.status}`);
-      const doc = (await res.json()) as { issuer?: string; jwks_uri?: string };
+      const parsed = discovery.safeParse(await res.json());
+      if (!parsed.success) throw new Error("discovery document is not a JSON object of strings");
+      const doc = parsed.data;
       if (doc.issuer?.replace(/\/$/, "") !== this.url || !doc.jwks_uri)
         throw new Error("discovery document names another issuer or no jwks_uri");
       jwksUri = doc.jwks_uri;

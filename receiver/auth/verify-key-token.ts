@@ -1,8 +1,9 @@
 import { decodeProtectedHeader, jwtVerify } from "jose";
-import { MAX_TOKEN_LIFETIME_S, OPS, type DeployClaims } from "../protocol.js";
+import { MAX_TOKEN_LIFETIME_S } from "../protocol.js";
 import { AuthError } from "./auth-error.js";
 import { fromJose } from "./jose-errors.js";
 import type { VerifyKey } from "./load-keys.js";
+import { keyTokenClaims, tokenClaims, type KeyTokenClaims } from "./token-claims.js";
 
 /** Tokens of either kind larger than this are refused before any parsing. */
 export const MAX_TOKEN_BYTES = 8192;
@@ -14,7 +15,7 @@ export async function verifyKeyToken(
   token: string,
   keys: Map<string, VerifyKey>,
   audience: string,
-): Promise<DeployClaims & { kid: string }> {
+): Promise<KeyTokenClaims & { kid: string }> {
   if (token.length > MAX_TOKEN_BYTES) throw new AuthError("ERR_TOKEN_TOO_LARGE");
   let kid: string | undefined;
   try {
@@ -43,21 +44,12 @@ export async function verifyKeyToken(
   return { ...checkClaims(payload), kid: key.id };
 }
 
-function checkClaims(payload: Record<string, unknown>): DeployClaims {
+// jose has checked the signature, aud, exp and that the required claims exist;
+// the types and the rules of docs/design.md §5 are checked here.
+function checkClaims(payload: Record<string, unknown>): KeyTokenClaims {
+  const claims = tokenClaims(keyTokenClaims, payload);
   const now = Math.floor(Date.now() / 1000);
-  const { iat, exp, jti, app, op, sha256 } = payload as Record<string, unknown> & {
-    iat: number;
-    exp: number;
-  };
-  if (iat > now + CLOCK_TOLERANCE_S) throw new AuthError("ERR_IAT_FUTURE");
-  if (exp - iat > MAX_TOKEN_LIFETIME_S) throw new AuthError("ERR_LIFETIME");
-  if (typeof jti !== "string" || jti.length === 0 || jti.length > 128)
-    throw new AuthError("ERR_CLAIM_INVALID", "jti");
-  if (typeof app !== "string") throw new AuthError("ERR_CLAIM_INVALID", "app");
-  if (typeof op !== "string" || !(OPS as readonly string[]).includes(op))
-    throw new AuthError("ERR_CLAIM_INVALID", "op");
-  if (sha256 !== undefined && (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256))) {
-    throw new AuthError("ERR_CLAIM_INVALID", "sha256 must be 64 lowercase hex digits");
-  }
-  return payload as unknown as DeployClaims;
+  if (claims.iat > now + CLOCK_TOLERANCE_S) throw new AuthError("ERR_IAT_FUTURE");
+  if (claims.exp - claims.iat > MAX_TOKEN_LIFETIME_S) throw new AuthError("ERR_LIFETIME");
+  return claims;
 }

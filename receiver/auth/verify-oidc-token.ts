@@ -1,17 +1,8 @@
 import { jwtVerify } from "jose";
-import type { GithubClaims } from "./github-policy.js";
 import { AuthError } from "./auth-error.js";
 import { fromJose } from "./jose-errors.js";
 import type { OidcIssuer } from "./oidc-issuer.js";
-
-export interface OidcClaims extends GithubClaims {
-  jti: string;
-  exp: number;
-  iat: number;
-  sha?: string;
-  run_id?: string;
-  actor?: string;
-}
+import { oidcTokenClaims, tokenClaims, type OidcTokenClaims } from "./token-claims.js";
 
 const CLOCK_TOLERANCE_S = 60;
 
@@ -22,7 +13,7 @@ export async function verifyOidcToken(
   token: string,
   issuer: OidcIssuer,
   boundAudience: string,
-): Promise<OidcClaims> {
+): Promise<OidcTokenClaims> {
   try {
     const { payload } = await jwtVerify(token, await issuer.getKey(), {
       algorithms: ["RS256"],
@@ -31,10 +22,10 @@ export async function verifyOidcToken(
       requiredClaims: ["exp", "iat", "jti"],
       clockTolerance: CLOCK_TOLERANCE_S,
     });
+    const claims = tokenClaims(oidcTokenClaims, payload);
     // jose checks iat only with maxTokenAge; a token from the future is refused here.
-    if ((payload.iat as number) > Date.now() / 1000 + CLOCK_TOLERANCE_S)
-      throw new AuthError("ERR_IAT_FUTURE");
-    return payload as unknown as OidcClaims;
+    if (claims.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) throw new AuthError("ERR_IAT_FUTURE");
+    return claims;
   } catch (error) {
     // fetch() fails with a TypeError when the issuer's JWKS cannot be reached.
     if (error instanceof TypeError) throw new AuthError("ERR_ISSUER_UNREACHABLE", error.message);

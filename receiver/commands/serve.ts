@@ -1,6 +1,6 @@
-import { createApi } from "../api/create-api.js";
 import { loadConfig } from "../config/load-config.js";
 import { faultsActive } from "../faults.js";
+import { createHttp } from "../http/create-http.js";
 import { createLog } from "../log.js";
 import { Receiver } from "../receiver.js";
 import { VERSION } from "../version.js";
@@ -18,8 +18,8 @@ export async function serve(configFile: string): Promise<void> {
     );
   const tls = readTls(config);
   const receiver = new Receiver(config);
-  const api = createApi(receiver, (message) => log("error", message));
-  const server = openListener(api.fetch, tls);
+  const http = createHttp(receiver, log);
+  const server = openListener(http.fetch, tls);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.listen.port, config.listen.host, () => resolve());

@@ -1,24 +1,23 @@
 import { Hono, type Context } from "hono";
-import type { ApiEnv } from "../api/api-env.js";
+import { errorResponse } from "../http/error-response.js";
+import type { HttpEnv } from "../http/http-env.js";
 import { HttpError } from "../http-error.js";
-import type { FailedResult, JournalEntry } from "../protocol.js";
+import type { Who } from "../auth/principal.js";
+import type { FailedResult } from "../protocol.js";
 import type { Receiver } from "../receiver.js";
 import type { AppRuntime } from "../runtime/app-runtime.js";
 import type { Operation } from "../runtime/operation.js";
 import { startOperation } from "../runtime/start-operation.js";
 import { swapOperation } from "../runtime/swap-operation.js";
-import { basicChallenge } from "./auth/basic-challenge.js";
 import { legacySignIn } from "./auth/legacy-sign-in.js";
 import { refuseUnasked } from "./auth/refuse-unasked.js";
 import { findLegacyApp } from "./find-legacy-app.js";
 import { legacyLink, type LegacyLink } from "./legacy-link.js";
-import { FailedPage, type FailedPageProps } from "./pages/failed-page.js";
+import { FailedPage } from "./pages/failed-page.js";
 import { LEGACY_PAGE_HEADERS } from "./pages/legacy-layout.js";
 import { UpdatedPage } from "./pages/updated-page.js";
 import { UploadedPage } from "./pages/uploaded-page.js";
 import { uploadFormOperation } from "./upload-form-operation.js";
-
-type Who = NonNullable<JournalEntry["who"]>;
 
 // West Wind Web Connection's own upload and update links, for apps that turn
 // them on with `legacy:` (docs/design.md §2): served under /{app}/ like an
@@ -26,13 +25,14 @@ type Who = NonNullable<JournalEntry["who"]>;
 // (wwHttp) or the seed's admin form updates the server. They start the same
 // upload and swap operations as the API and the admin page, under the same
 // lock and journal, and answer the seed's small HTML pages.
-export function createLegacy(receiver: Receiver): Hono<ApiEnv> {
-  const legacy = new Hono<ApiEnv>();
+export function createLegacy(receiver: Receiver): Hono<HttpEnv> {
+  const legacy = new Hono<HttpEnv>();
   const signIn = legacySignIn(receiver.failures);
   legacy.on(["GET", "POST"], "/:app/:link", async function legacyRoute(c) {
     const link = legacyLink(c.req.param("link"), new URL(c.req.url).search);
-    const rt = link && findLegacyApp(receiver.apps, c.req.param("app"));
-    if (!link || !rt) return c.notFound();
+    const found = link && findLegacyApp(receiver.apps, c.req.param("app"));
+    if (!link || !found) return c.notFound();
+    const { rt, users } = found;
     try {
       refuseUnasked(
         {
@@ -45,22 +45,22 @@ export function createLegacy(receiver: Receiver): Hono<ApiEnv> {
       );
       const methods = link === "upload" ? ["POST"] : ["GET", "POST"];
       // Hono answers HEAD with the GET handler: a HEAD must never run a swap.
-      if (!methods.includes(c.req.method)) return notAllowed(c, rt, link, methods);
-      const actor = await signIn(
+      if (!methods.includes(c.req.method)) throw notAllowed(link, methods);
+      const principal = await signIn(
         c.req.header("authorization"),
         receiver.clientAddress(c.env.incoming),
-        rt.config.legacy!.users,
+        users,
       );
-      const who: Who = { actor, legacy: true };
+      const { who } = principal;
       return link === "upload" ? await upload(c, rt, who) : await update(c, rt, who);
     } catch (error) {
-      return refused(c, rt, link, error as Error);
+      return refused(c, rt, link, error);
     }
   });
   return legacy;
 }
 
-async function upload(c: Context<ApiEnv>, rt: AppRuntime, who: Who): Promise<Response> {
+async function upload(c: Context<HttpEnv>, rt: AppRuntime, who: Who): Promise<Response> {
   const operation = uploadFormOperation(rt, {
     body: c.env.incoming,
     contentType: c.req.header("content-type"),
@@ -79,7 +79,7 @@ async function upload(c: Context<ApiEnv>, rt: AppRuntime, who: Who): Promise<Res
   return c.html(page, 200, LEGACY_PAGE_HEADERS);
 }
 
-async function update(c: Context<ApiEnv>, rt: AppRuntime, who: Who): Promise<Response> {
+async function update(c: Context<HttpEnv>, rt: AppRuntime, who: Who): Promise<Response> {
   const result = await run(rt, swapOperation(rt), who);
   if (!result.ok) return failed(c, rt, "update", result);
   const page = <UpdatedPage app={rt.config.name} exeFile={rt.config.exeFile} result={result} />;
@@ -93,59 +93,52 @@ async function run(rt: AppRuntime, { op, prepare, run }: Operation, who: Who) {
   return started.done;
 }
 
-function failed(c: Context<ApiEnv>, rt: AppRuntime, link: LegacyLink, result: FailedResult) {
-  return page(c, {
-    app: rt.config.name,
-    link,
-    status: 500,
-    code: result.error.code,
-    message: result.error.message,
-    rolledBack: result.rolledBack,
-    output: result.output,
-    deployId: result.deployId,
-  });
+// An operation that ran and failed: the seed's page with the result's reason.
+function failed(c: Context<HttpEnv>, rt: AppRuntime, link: LegacyLink, result: FailedResult) {
+  const page = (
+    <FailedPage
+      app={rt.config.name}
+      link={link}
+      status={500}
+      code={result.error.code}
+      message={result.error.message}
+      rolledBack={result.rolledBack}
+      output={result.output}
+      deployId={result.deployId}
+    />
+  );
+  return c.html(page, 500, LEGACY_PAGE_HEADERS);
 }
 
 // Every refusal before the operation ran, as the seed's page with its status.
-// A 401 keeps the connection: WinINet sends a form without credentials first,
-// and reads the challenge only once it has sent the whole body.
-function refused(c: Context<ApiEnv>, rt: AppRuntime, link: LegacyLink, error: Error) {
-  const known =
-    error instanceof HttpError
-      ? error
-      : new HttpError(500, "ERR_INTERNAL", "internal error; see the receiver's log");
-  if (!(error instanceof HttpError))
-    rt.log("error", `${link} link failed: ${error.stack ?? error.message}`);
-  if (known.status === 401) c.header("www-authenticate", basicChallenge(rt.config.name));
-  else if (c.req.method === "POST") c.header("connection", "close");
-  if (known.retryAfter) c.header("retry-after", String(known.retryAfter));
-  return page(c, {
-    app: rt.config.name,
-    link,
-    status: known.status,
-    code: known.code,
-    message: known.message,
+// A 401 asks for a user of this app and keeps the connection: WinINet sends a
+// form without credentials first, and reads the challenge only once it has
+// sent the whole body.
+function refused(c: Context<HttpEnv>, rt: AppRuntime, link: LegacyLink, error: unknown) {
+  return errorResponse(error, c, {
+    log: rt.log,
+    challenge: () => ({ scheme: "Basic", app: rt.config.name }),
+    keepAliveOn401: true,
+    page: (known) => (
+      <FailedPage
+        app={rt.config.name}
+        link={link}
+        status={known.status}
+        code={known.code}
+        message={known.message}
+      />
+    ),
+    pageHeaders: LEGACY_PAGE_HEADERS,
   });
 }
 
-function notAllowed(c: Context<ApiEnv>, rt: AppRuntime, link: LegacyLink, methods: string[]) {
-  c.header("allow", methods.join(", "));
-  return page(c, {
-    app: rt.config.name,
-    link,
-    status: 405,
-    code: "ERR_METHOD",
-    message:
-      link === "upload"
-        ? 'the upload links take a POST of a multipart form with the exe in the field "File"'
-        : "the update links take a GET or a POST",
-  });
-}
-
-function page(c: Context<ApiEnv>, props: FailedPageProps) {
-  return c.html(
-    <FailedPage {...props} />,
-    props.status as 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 429 | 500 | 503 | 507,
-    LEGACY_PAGE_HEADERS,
+function notAllowed(link: LegacyLink, methods: string[]): HttpError {
+  return new HttpError(
+    405,
+    "ERR_METHOD",
+    link === "upload"
+      ? 'the upload links take a POST of a multipart form with the exe in the field "File"'
+      : "the update links take a GET or a POST",
+    { headers: { allow: methods.join(", ") } },
   );
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { authorize } from "../../receiver/auth/authorize.js";
-import type { KeyPrincipal } from "../../receiver/auth/identify.js";
+import type { KeyPrincipal } from "../../receiver/auth/principal.js";
 import { ReplayStore } from "../../receiver/auth/replay-store.js";
 import { loadConfig, type AppConfig } from "../../receiver/config/load-config.js";
 import type { Op } from "../../receiver/protocol.js";

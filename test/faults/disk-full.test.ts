@@ -39,24 +39,43 @@ const disk = mountSmallDisk();
 const small = "dir" in disk ? disk.dir : "";
 if ("skip" in disk) console.warn(`disk-full tests skipped: ${disk.skip}`);
 
-// Posts the artifact and resolves with the answer as soon as it comes, even if the
-// receiver stops reading the body first (the promise is settled by then); an error
-// before any answer, a reset, rejects.
+// Posts the artifact and resolves with the answer as soon as it comes. The receiver
+// answers 507 while part of the body is still unread and closes the connection, which
+// resets it; a client that kept writing could see that reset (EPIPE, ECONNRESET) before
+// it read the answer that came first, the more likely the busier the machine (it failed
+// so in a parallel run). So the body goes out one chunk at a time, with backpressure,
+// and no more once the answer has begun; a reset after that keeps the answer. An error
+// before any answer rejects.
 function post(
   url: string,
   headers: Record<string, string>,
   body: Buffer,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = request(url, { method: "POST", headers }, (res) => {
+      answered = true;
       let text = "";
+      const done = () => resolve({ status: res.statusCode!, text });
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode!, text }));
-      res.on("error", reject);
+      res.on("end", done);
+      res.on("close", done); // reset after the answer: keep what came
     });
-    req.on("error", reject);
-    req.end(body);
+    req.on("error", (error) => {
+      if (!answered) reject(error);
+    });
+    const CHUNK = 64 * 1024;
+    const send = (offset: number): void => {
+      while (offset < body.length) {
+        if (answered || req.destroyed) return;
+        const more = req.write(body.subarray(offset, offset + CHUNK));
+        offset += CHUNK;
+        if (!more) return void req.once("drain", () => send(offset));
+      }
+      req.end();
+    };
+    send(0);
   });
 }
 

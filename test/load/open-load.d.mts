@@ -117,5 +117,5 @@ export function gateClient(options: ClientOptions): GateClient;
 export function failure(sample: Sample): string | undefined;
 export function openLoad(options: LoadOptions): OpenLoad;
 export function holdWindows(): HoldWindows;
-export function loadReport(samples: readonly Sample[], holds: HoldWindows): LoadReport;
+export function loadReport(samples: readonly Sample[], holds?: HoldWindows): LoadReport;
 export function formatReport(report: LoadReport): string;

@@ -148,8 +148,8 @@ export function holdWindows() {
 }
 
 // The figures of one run: what was sent and lost, and the latency of requests that arrived
-// during a hold against those that did not.
-export function loadReport(samples, holds) {
+// during a hold against those that did not (without `holds`, every request is outside).
+export function loadReport(samples, holds = holdWindows()) {
   const failures = {};
   const examples = {};
   let resets = 0;

@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { IncomingMessage } from "node:http";
 import { FailureLimiter } from "../../auth/failure-limiter.js";
-import { AdminError } from "../admin-error.js";
-import type { AdminEnv } from "../admin-env.js";
+import type { HttpEnv } from "../../http/http-env.js";
+import { tooManyFailures } from "../../http-error.js";
 
 export interface LoginLimit {
   /** Failed sign-ins allowed per client address within the window. */
@@ -17,17 +17,16 @@ export interface LoginLimit {
 export function limitLogins(
   addressOf: (req: IncomingMessage) => string,
   { failures, windowMs }: LoginLimit = { failures: 5, windowMs: 60_000 },
-): MiddlewareHandler<AdminEnv> {
+): MiddlewareHandler<HttpEnv> {
   const limiter = new FailureLimiter(failures, windowMs);
   return async function limitLoginAttempts(c, next) {
     const address = addressOf(c.env.incoming);
     const retryAfter = limiter.retryAfter(address);
     if (retryAfter) {
-      throw new AdminError(
-        429,
+      throw tooManyFailures(
         "ERR_TOO_MANY_ATTEMPTS",
         `too many failed sign-ins from this address; try again in ${retryAfter} s`,
-        { "retry-after": String(retryAfter) },
+        retryAfter,
       );
     }
     const undo = limiter.fail(address);

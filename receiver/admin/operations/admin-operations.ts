@@ -4,9 +4,9 @@ import { restartServers } from "../../runtime/restart-servers.js";
 import { rollbackOperation } from "../../runtime/rollback-operation.js";
 import { swapOperation } from "../../runtime/swap-operation.js";
 import { uploadOperation } from "../../runtime/upload-operation.js";
-import type { AdminEnv } from "../admin-env.js";
+import type { HttpEnv } from "../../http/http-env.js";
 
-type Build = (c: Context<AdminEnv>) => Operation | Promise<Operation>;
+type Build = (c: Context<HttpEnv>) => Operation | Promise<Operation>;
 
 // What each action button of the page starts, by the name in its path
 // (/admin/apps/:app/<name>): the API's own operations, built from the form.
@@ -24,7 +24,7 @@ export const ADMIN_OPERATIONS: Record<string, Build> = {
 
 // The page's upload is the raw file, read from node's request so it streams to
 // disk; any digest is accepted: the signed-in admin vouches for the bytes.
-function rawFile(c: Context<AdminEnv>) {
+function rawFile(c: Context<HttpEnv>) {
   return {
     body: c.env.incoming,
     contentType: c.req.header("content-type"),
@@ -34,7 +34,7 @@ function rawFile(c: Context<AdminEnv>) {
 
 // The release to roll back to: the form field `to` or ?to=; none: the newest
 // kept one that differs from the live file.
-async function releaseId(c: Context<AdminEnv>): Promise<string | undefined> {
+async function releaseId(c: Context<HttpEnv>): Promise<string | undefined> {
   const type = c.req.header("content-type") ?? "";
   const form = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)
     ? await c.req.parseBody()

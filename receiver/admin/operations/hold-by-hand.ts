@@ -1,13 +1,15 @@
 import type { Handler } from "hono";
 import { HttpError } from "../../http-error.js";
 import { newDeployId } from "../../runtime/deploy-id.js";
-import { ADMIN_BASE, ADMIN_WHO, type AdminEnv } from "../admin-env.js";
+import { ADMIN_PRINCIPAL } from "../../auth/principal.js";
+import { ADMIN_BASE } from "../admin-env.js";
+import type { HttpEnv } from "../../http/http-env.js";
 import { wantsHtml } from "../wants-html.js";
 
 // POST /admin/apps/:app/hold and /release: the admin holds requests at the gate
 // (to do something by hand) and lets them go again; journaled. Refused while an
 // operation runs, which holds and releases by itself.
-export function holdByHand(op: "hold" | "release"): Handler<AdminEnv> {
+export function holdByHand(op: "hold" | "release"): Handler<HttpEnv> {
   return async function holdOrRelease(c) {
     const rt = c.var.adminApp;
     const busy = rt.lock.busy;
@@ -28,7 +30,7 @@ export function holdByHand(op: "hold" | "release"): Handler<AdminEnv> {
       op,
       outcome: "ok",
       at: new Date().toISOString(),
-      who: ADMIN_WHO,
+      who: ADMIN_PRINCIPAL.who,
       message,
     });
     rt.log("info", `${message} (admin page)`);

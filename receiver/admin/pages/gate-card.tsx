@@ -1,5 +1,5 @@
 import type { AppView } from "./app-view.js";
-import { rate } from "./format.js";
+import { rate } from "../../http/pages/format.js";
 import { PostButton } from "./post-button.js";
 
 // The app's public port: open, holding requests (by hand or for a swap), how

@@ -1,6 +1,6 @@
 import type { JournalEntry, VersionInfo } from "../../protocol.js";
 import { ADMIN_BASE } from "../admin-env.js";
-import { duration, shortSha, when } from "./format.js";
+import { duration, shortSha, when } from "../../http/pages/format.js";
 
 const label = (v: VersionInfo | undefined) => (v ? (v.version ?? shortSha(v.sha256)) : "");
 

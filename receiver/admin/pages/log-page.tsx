@@ -1,6 +1,6 @@
 import type { JournalEntry, StreamEvent } from "../../protocol.js";
 import { ADMIN_BASE } from "../admin-env.js";
-import { duration, when } from "./format.js";
+import { duration, when } from "../../http/pages/format.js";
 import { Layout } from "./layout.js";
 
 export type LoggedEvent = StreamEvent & { at?: string };

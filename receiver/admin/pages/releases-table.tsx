@@ -1,5 +1,5 @@
 import type { AppView } from "./app-view.js";
-import { bytes, shortSha, when } from "./format.js";
+import { bytes, shortSha, when } from "../../http/pages/format.js";
 import { PostButton } from "./post-button.js";
 
 // The kept copies of earlier exeFiles, newest first; any one that is not live

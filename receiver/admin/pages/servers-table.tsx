@@ -1,5 +1,5 @@
 import type { ServerStatus } from "../../protocol.js";
-import { uptime, when } from "./format.js";
+import { uptime, when } from "../../http/pages/format.js";
 
 // The app's server processes as the pool sees them, one row per instance.
 export function ServersTable({ servers }: { servers: ServerStatus[] }) {

@@ -1,6 +1,6 @@
 import type { Child } from "hono/jsx";
 import type { VersionInfo } from "../../protocol.js";
-import { bytes, shortSha, when } from "./format.js";
+import { bytes, shortSha, when } from "../../http/pages/format.js";
 
 export interface VersionCardProps {
   kind: "live-version" | "staged";

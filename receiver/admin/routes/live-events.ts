@@ -2,7 +2,7 @@ import type { Handler } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { StreamEvent } from "../../protocol.js";
 import type { Receiver } from "../../receiver.js";
-import type { AdminEnv } from "../admin-env.js";
+import type { HttpEnv } from "../../http/http-env.js";
 
 const HEARTBEAT_MS = 15_000;
 
@@ -17,7 +17,7 @@ interface FeedEvent {
 // GET /admin/events: the steps of every operation of every app as they happen
 // (the same events the workflow log gets), as server-sent events named "op".
 // A comment every 15 s keeps proxies from closing it; it ends with the session.
-export function liveEvents(receiver: Receiver): Handler<AdminEnv> {
+export function liveEvents(receiver: Receiver): Handler<HttpEnv> {
   return function streamLiveEvents(c) {
     const expires = c.var.adminSession!.exp;
     return streamSSE(c, async (stream) => {

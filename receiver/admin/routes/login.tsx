@@ -1,7 +1,8 @@
 import type { Handler } from "hono";
 import { verifyPassword } from "../../auth/password-hash.js";
-import { AdminError } from "../admin-error.js";
-import { ADMIN_BASE, type AdminEnv } from "../admin-env.js";
+import { HttpError } from "../../http-error.js";
+import { ADMIN_BASE } from "../admin-env.js";
+import type { HttpEnv } from "../../http/http-env.js";
 import { LoginPage } from "../pages/login-page.js";
 import { setSessionCookie } from "../session/set-session-cookie.js";
 import type { Sessions } from "../session/sessions.js";
@@ -10,7 +11,7 @@ const MAX_PASSWORD = 1024;
 
 // GET /admin/login: the form, with a login-only session whose token the form
 // must send back, so another site cannot sign a browser in either.
-export function showLogin(sessions: Sessions): Handler<AdminEnv> {
+export function showLogin(sessions: Sessions): Handler<HttpEnv> {
   return async function showLoginForm(c) {
     if (c.var.adminSession?.signedIn) return c.redirect(ADMIN_BASE, 302);
     const { session, value } = sessions.issue(false);
@@ -21,11 +22,11 @@ export function showLogin(sessions: Sessions): Handler<AdminEnv> {
 
 // POST /admin/login: the password against the configured scrypt hash; a new
 // session (new token, so none planted before sign-in survives) on success.
-export function signIn(sessions: Sessions, passwordHash: string): Handler<AdminEnv> {
+export function signIn(sessions: Sessions, passwordHash: string): Handler<HttpEnv> {
   return async function signInWithPassword(c) {
     const password = (await c.req.parseBody()).password;
     if (typeof password !== "string" || password.length > MAX_PASSWORD) {
-      throw new AdminError(
+      throw new HttpError(
         400,
         "ERR_PASSWORD_FIELD",
         "send the password in the form field password",
@@ -43,7 +44,7 @@ export function signIn(sessions: Sessions, passwordHash: string): Handler<AdminE
 }
 
 // POST /admin/logout: the session ends here, not only in this browser.
-export function signOut(sessions: Sessions): Handler<AdminEnv> {
+export function signOut(sessions: Sessions): Handler<HttpEnv> {
   return async function signOutSession(c) {
     sessions.revoke(c.var.adminSession!);
     setSessionCookie(c, "", 0);

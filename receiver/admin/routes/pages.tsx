@@ -1,7 +1,7 @@
 import type { Handler } from "hono";
 import type { Receiver } from "../../receiver.js";
-import { AdminError } from "../admin-error.js";
-import type { AdminEnv } from "../admin-env.js";
+import { HttpError } from "../../http-error.js";
+import type { HttpEnv } from "../../http/http-env.js";
 import { AppPanel } from "../pages/app-panel.js";
 import { appView } from "../pages/app-view.js";
 import { DashboardPage } from "../pages/dashboard-page.js";
@@ -9,7 +9,7 @@ import { LogPage, type LoggedEvent } from "../pages/log-page.js";
 import type { RateMeter } from "../rate-meter.js";
 
 // GET /admin: every app on one page.
-export function dashboard(receiver: Receiver, meter: RateMeter): Handler<AdminEnv> {
+export function dashboard(receiver: Receiver, meter: RateMeter): Handler<HttpEnv> {
   return async function showDashboard(c) {
     const views = await Promise.all([...receiver.apps.values()].map((rt) => appView(rt, meter)));
     const csrf = c.var.adminSession!.csrf;
@@ -19,7 +19,7 @@ export function dashboard(receiver: Receiver, meter: RateMeter): Handler<AdminEn
 
 // GET /admin/apps/:app: one app's status panel, which the page's script swaps
 // in after an operation.
-export function appPanel(meter: RateMeter): Handler<AdminEnv> {
+export function appPanel(meter: RateMeter): Handler<HttpEnv> {
   return async function showAppPanel(c) {
     const view = await appView(c.var.adminApp, meter);
     return c.html(<AppPanel view={view} csrf={c.var.adminSession!.csrf} />);
@@ -27,17 +27,17 @@ export function appPanel(meter: RateMeter): Handler<AdminEnv> {
 }
 
 // GET /admin/log/:deployId: one journal entry with every event it logged.
-export function logPage(receiver: Receiver): Handler<AdminEnv> {
+export function logPage(receiver: Receiver): Handler<HttpEnv> {
   return async function showLog(c) {
     const deployId = c.req.param("deployId") ?? "";
     const entries = (await receiver.journal.recent(undefined, 5000)).filter(
       (e) => e.deployId === deployId,
     );
     const text = await receiver.journal.readLog(deployId).catch((error: Error) => {
-      throw new AdminError(500, "ERR_JOURNAL_READ", error.message);
+      throw new HttpError(500, "ERR_JOURNAL_READ", error.message);
     });
     if (!entries.length && text === undefined) {
-      throw new AdminError(
+      throw new HttpError(
         404,
         "ERR_NO_LOG",
         `no journal entry ${JSON.stringify(deployId.slice(0, 80))}`,

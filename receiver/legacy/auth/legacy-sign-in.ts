@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { FailureLimiter } from "../../auth/failure-limiter.js";
 import { hashPassword, verifyPassword } from "../../auth/password-hash.js";
-import { HttpError } from "../../http-error.js";
+import { legacyPrincipal, type LegacyPrincipal } from "../../auth/principal.js";
+import { HttpError, tooManyFailures } from "../../http-error.js";
 import { basicCredentials } from "./basic-credentials.js";
 
 export interface LegacyUser {
@@ -13,11 +14,11 @@ export type LegacySignIn = (
   authorization: string | undefined,
   address: string,
   users: LegacyUser[],
-) => Promise<string>;
+) => Promise<LegacyPrincipal>;
 
 // Checks a legacy link's Basic credentials against the app's legacy.users and
-// answers the user's name as configured. User names match without regard to
-// case, as Windows accounts do behind IIS. An unknown name costs the same
+// answers who signed in, by the user's name as configured. User names match
+// without regard to case, as Windows accounts do behind IIS. An unknown name costs the same
 // scrypt as a known one (no probing for names by timing); hashes are checked
 // one at a time (each takes 16 MiB for a moment); addresses that keep failing
 // get 429 from the receiver's limiter, shared with the API's tokens. A request
@@ -33,8 +34,7 @@ export function legacySignIn(failures: FailureLimiter): LegacySignIn {
   return async function signIn(authorization, address, users) {
     const wait = failures.retryAfter(address);
     if (wait) {
-      throw new HttpError(
-        429,
+      throw tooManyFailures(
         "ERR_RATE_LIMITED",
         `too many failed sign-ins from ${address}; try again in ${wait} s`,
         wait,
@@ -56,6 +56,6 @@ export function legacySignIn(failures: FailureLimiter): LegacySignIn {
       failures.fail(address);
       throw new HttpError(401, "ERR_BAD_CREDENTIALS", "wrong user name or password");
     }
-    return user.name;
+    return legacyPrincipal(user.name);
   };
 }

@@ -1,5 +1,5 @@
 import type { VersionInfo } from "../../protocol.js";
-import { bytes, when } from "../../admin/pages/format.js";
+import { bytes, when } from "../../http/pages/format.js";
 
 // What the seed echoed of an exe (its write date and version), with what
 // proves which bytes they are; the Windows version resource when the exe has one.

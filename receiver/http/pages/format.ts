@@ -1,5 +1,6 @@
-// How the admin page writes numbers and times: short, in the user's words, the
-// same on every row. Times are UTC so a screenshot means the same everywhere.
+// How the pages (the admin page, the legacy links) write numbers and times: short,
+// in the user's words, the same on every row. Times are UTC so a screenshot means
+// the same everywhere.
 
 export const shortSha = (sha256: string | undefined) => (sha256 ? sha256.slice(0, 12) : "—");
 
