@@ -43,8 +43,8 @@ export interface GateClient {
 export interface LoadOptions extends ClientOptions {
   /** Arrivals per second. */
   rate: number;
-  /** The schedule's length; the load stops itself after it. */
-  durationMs: number;
+  /** The schedule's length; the load stops itself after it. Default: until stop(). */
+  durationMs?: number;
   /** Relative weights of the request kinds; default all GET /. */
   mix?: Partial<Record<RequestKind, number>>;
   /** Share of requests on the keep-alive pool (the rest send `connection: close`); default 0.5. */
@@ -108,6 +108,11 @@ export interface LoadReport {
   holds: number;
   /** Each closed hold window's length as the client saw it. */
   holdMs: number[];
+  /**
+   * For each hold whose release began: requests sent after it began and before its release,
+   * answered after the release began (the ones it kept waiting at once).
+   */
+  heldByHold: number[];
   /** Versions in the order they answered, each run of equal ones counted once. */
   versions: string[];
 }
@@ -118,4 +123,6 @@ export function failure(sample: Sample): string | undefined;
 export function openLoad(options: LoadOptions): OpenLoad;
 export function holdWindows(): HoldWindows;
 export function loadReport(samples: readonly Sample[], holds?: HoldWindows): LoadReport;
+/** Requests answered with an older version (by `order`, oldest first) than an answer seen before they were sent. */
+export function wentBack(samples: readonly Sample[], order: readonly string[]): Sample[];
 export function formatReport(report: LoadReport): string;

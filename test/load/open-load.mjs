@@ -70,10 +70,11 @@ export function failure(sample) {
 
 // Arrivals every 1000/rate ms from the start, each sent the moment it is due: a late timer
 // sends every arrival it missed at once, and nothing waits for an answer. Stops itself after
-// durationMs; stop() ends it sooner. Samples are kept in the order the answers came back.
+// durationMs (without one, it runs until stop()); stop() ends it sooner. Samples are kept in
+// the order the answers came back.
 export function openLoad({
   rate,
-  durationMs,
+  durationMs = Infinity,
   mix = { get: 1 },
   keepAliveShare = 0.5,
   seed = 1,
@@ -167,6 +168,16 @@ export function loadReport(samples, holds = holdWindows()) {
   const versions = [];
   for (const s of samples) if (s.version && s.version !== versions.at(-1)) versions.push(s.version);
   const spans = holds.windows.filter((w) => w.end !== undefined).map((w) => w.end - w.start);
+  // Requests that arrived during a hold, before its release began, and were answered after
+  // it: the ones that hold kept waiting at the gate all at once.
+  const heldByHold = holds.windows
+    .filter((w) => w.releasing !== undefined)
+    .map(
+      (w) =>
+        samples.filter(
+          (s) => s.sentAt >= w.start && s.sentAt < w.releasing && s.doneAt >= w.releasing,
+        ).length,
+    );
   return {
     sent: samples.length,
     ok: samples.length - failed,
@@ -179,8 +190,31 @@ export function loadReport(samples, holds = holdWindows()) {
     outside: latency(outside),
     holds: spans.length,
     holdMs: spans,
+    heldByHold,
     versions,
   };
+}
+
+// Requests that got an older version (by `order`, oldest first) than an answer that had
+// already come back before they were sent: a client that saw the new version and then the
+// old one again. Needs no order among answers that were in flight together, so it holds for
+// an overlap switch too, where an old server may finish a request after a new one answered.
+export function wentBack(samples, order) {
+  const rank = (s) => order.indexOf(s.version);
+  const unknown = samples.filter((s) => s.version !== undefined && rank(s) < 0);
+  if (unknown.length) throw new Error(`wentBack: version ${unknown[0].version} not in ${order}`);
+  const answered = samples.filter((s) => s.version !== undefined);
+  const byDone = [...answered].sort((a, b) => a.doneAt - b.doneAt);
+  const bySent = [...answered].sort((a, b) => a.sentAt - b.sentAt);
+  const back = [];
+  let newest = -1;
+  let i = 0;
+  for (const s of bySent) {
+    while (i < byDone.length && byDone[i].doneAt < s.sentAt)
+      newest = Math.max(newest, rank(byDone[i++]));
+    if (rank(s) < newest) back.push(s);
+  }
+  return back;
 }
 
 // The report as a few lines of text for a test's output.
@@ -194,7 +228,8 @@ export function formatReport(r) {
     `sent ${r.sent}, ok ${r.ok}, failed ${r.failed}${failures.length ? ` (${failures.join(", ")})` : ""}, resets ${r.resets}`,
     ...Object.entries(r.examples).map(([k, text]) => `  first ${k}: ${text.trim()}`),
     `  mix: ${kinds.join(", ")}`,
-    `  holds: ${r.holds} (${r.holdMs.map((x) => x.toFixed(0)).join(", ")} ms seen from the client)`,
+    `  holds: ${r.holds} (${r.holdMs.map((x) => x.toFixed(0)).join(", ")} ms seen from the client; ` +
+      `held at once: ${r.heldByHold.join(", ")})`,
     row("during a hold", r.held),
     row("outside holds", r.outside),
     `  versions in answer order: ${r.versions.join(" → ")}`,
