@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { uploadProgress } from "../../action/upload-progress.js";
-
-async function until(condition: () => boolean, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+import { waitFor } from "../helpers/wait-for.js";
 
 describe("uploadProgress", () => {
   it("counts the bytes that pass and reports percent and rate on a timer, then a total", async () => {
@@ -15,10 +8,10 @@ describe("uploadProgress", () => {
     const progress = uploadProgress(4_000_000, (line) => lines.push(line), 10);
     progress.stream.resume();
     progress.stream.write(Buffer.alloc(1_000_000));
-    await until(() => lines.length > 0);
+    await waitFor(() => lines.length > 0, "the first progress line");
     expect(lines[0]).toMatch(/^uploaded 25% \(1\.0 MB of 4\.0 MB\) at [\d.]+ MB\/s$/);
     progress.stream.end(Buffer.alloc(3_000_000));
-    await until(() => lines.some((line) => line.includes(" in ")));
+    await waitFor(() => lines.some((line) => line.includes(" in ")), "the total line");
     expect(progress.sent()).toBe(4_000_000);
     expect(lines.at(-1)).toMatch(/^uploaded 4\.0 MB in [\d.]+ m?s at [\d.]+ MB\/s$/);
   });

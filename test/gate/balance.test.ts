@@ -1,7 +1,8 @@
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Target } from "../../receiver/pool/target.js";
-import { cleanup, deadTarget, sha256, startGate, startUpstream, waitFor } from "./fixtures.js";
+import { cleanup, deadTarget, sha256, startGate, startUpstream } from "./fixtures.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 afterEach(cleanup);
 
@@ -48,7 +49,7 @@ describe("gate balancing", () => {
     const { gate, url } = await startGate(() => targets, { onUpstreamFailure });
     const body = "order=1&" + "x".repeat(100_000);
     const answer = nameOf(`${url}/orders`, { method: "POST", body });
-    await waitFor("the refused POST to wait in the queue", () => gate.stats().queued === 1);
+    await waitFor(() => gate.stats().queued === 1, "the refused POST to wait in the queue");
     expect(failures).toEqual([3]);
     targets = [live.target];
     gate.wake();
@@ -71,7 +72,7 @@ describe("gate balancing", () => {
     const onUpstreamFailure = (instance: number) => failures.push(instance);
     const { gate, url } = await startGate(() => targets, { onUpstreamFailure });
     const answer = nameOf(`${url}/after-crash`);
-    await waitFor("the refused request to wait in the queue", () => gate.stats().queued === 1);
+    await waitFor(() => gate.stats().queued === 1, "the refused request to wait in the queue");
     expect(failures).toEqual([0]);
     targets = [live.target];
     gate.wake();

@@ -1,6 +1,7 @@
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanup, startGate, startUpstream, waitFor } from "./fixtures.js";
+import { cleanup, startGate, startUpstream } from "./fixtures.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 afterEach(cleanup);
 
@@ -14,7 +15,7 @@ describe("gate drain", () => {
     expect(await gate.drain(1_000)).toBe(true); // nothing in flight
 
     const answer = request(`${url}/report`);
-    await waitFor("the request to reach the instance", () => up.seen.length === 1);
+    await waitFor(() => up.seen.length === 1, "the request to reach the instance");
     expect(gate.stats().inflight).toBe(1);
     gate.hold();
     expect(await gate.drain(100)).toBe(false);

@@ -30,15 +30,6 @@ export async function cleanup(): Promise<void> {
   for (let next = cleanups.pop(); next; next = cleanups.pop()) await next();
 }
 
-/** Poll until check() holds; fail naming what was awaited at the deadline. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 export const sha256 = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
 
 /** An instance that records what it saw; by default it echoes a digest of the body. */

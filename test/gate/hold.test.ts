@@ -1,7 +1,8 @@
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Target } from "../../receiver/pool/target.js";
-import { cleanup, startGate, startUpstream, waitFor } from "./fixtures.js";
+import { cleanup, startGate, startUpstream } from "./fixtures.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 afterEach(cleanup);
 
@@ -20,7 +21,7 @@ describe("gate hold", () => {
     const answers = [];
     for (let i = 1; i <= 3; i++) {
       answers.push(get(`${url}/seq/${i}`));
-      await waitFor(`request ${i} to be queued`, () => gate.stats().queued === i);
+      await waitFor(() => gate.stats().queued === i, `request ${i} to be queued`);
     }
     expect(gate.stats().held).toBe(true);
     targets = fresh.map((up) => up.target); // the swap: new servers
@@ -40,7 +41,7 @@ describe("gate hold", () => {
     const { gate, url } = await startGate(() => [up.target], { hold });
     gate.hold();
     const queued = [get(`${url}/1`), get(`${url}/2`)];
-    await waitFor("two requests queued", () => gate.stats().queued === 2);
+    await waitFor(() => gate.stats().queued === 2, "two requests queued");
     const overflow = await get(`${url}/3`);
     expect(overflow.status).toBe(503);
     expect(overflow.headers["retry-after"]).toBe("30");
@@ -70,10 +71,10 @@ describe("gate hold", () => {
     gate.hold();
     const controller = new AbortController();
     const abandoned = get(`${url}/abandoned`, controller.signal).catch((error: Error) => error);
-    await waitFor("the request to be queued", () => gate.stats().queued === 1);
+    await waitFor(() => gate.stats().queued === 1, "the request to be queued");
     controller.abort();
     expect(await abandoned).toBeInstanceOf(Error);
-    await waitFor("the request to leave the queue", () => gate.stats().queued === 0);
+    await waitFor(() => gate.stats().queued === 0, "the request to leave the queue");
     gate.release();
     expect((await get(`${url}/next`)).status).toBe(200);
     expect(up.seen.map((seen) => seen.url)).toEqual(["/next"]);
@@ -85,7 +86,7 @@ describe("gate hold", () => {
     let targets: Target[] = [];
     const { gate, url } = await startGate(() => targets);
     const answer = get(`${url}/early`);
-    await waitFor("the request to be queued", () => gate.stats().queued === 1);
+    await waitFor(() => gate.stats().queued === 1, "the request to be queued");
     expect(gate.stats().held).toBe(false);
     gate.wake(); // still no instance: it keeps waiting
     expect(gate.stats().queued).toBe(1);
@@ -100,7 +101,7 @@ describe("gate hold", () => {
     const { gate, url } = await startGate(() => [up.target]);
     gate.hold();
     const answers = [get(`${url}/1`), get(`${url}/2`)];
-    await waitFor("two requests queued", () => gate.stats().queued === 2);
+    await waitFor(() => gate.stats().queued === 2, "two requests queued");
     await gate.close();
     for (const answer of await Promise.all(answers)) {
       expect(answer.status).toBe(503);
@@ -116,7 +117,7 @@ describe("gate hold", () => {
     gate.hold("admin");
     gate.hold(); // a deploy
     const answer = get(`${url}/held`);
-    await waitFor("the request to be queued", () => gate.stats().queued === 1);
+    await waitFor(() => gate.stats().queued === 1, "the request to be queued");
     expect(gate.release()).toBe(false); // the deploy lets go; the admin still holds
     expect(gate.stats()).toMatchObject({ held: true, queued: 1 });
     expect(gate.holders()).toEqual(["admin"]);

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanup, sha256, startGate, startUpstream, waitFor } from "./fixtures.js";
+import { cleanup, sha256, startGate, startUpstream } from "./fixtures.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 afterEach(cleanup);
 
@@ -73,8 +74,8 @@ describe("gate proxying", () => {
     const { gate, url } = await startGate(() => [up.target]);
     const res = await request(`${url}/events`);
     for await (const _chunk of res.body) break; // one event, then hang up
-    await waitFor("the upstream request to be aborted", () => upstreamClosed);
-    await waitFor("nothing in flight", () => gate.stats().inflight === 0);
+    await waitFor(() => upstreamClosed, "the upstream request to be aborted");
+    await waitFor(() => gate.stats().inflight === 0, "nothing in flight");
     expect(gate.stats().served).toBe(0);
   });
 });

@@ -3,7 +3,8 @@ import type { AddressInfo, Socket } from "node:net";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Target } from "../../receiver/pool/target.js";
-import { cleanup, startGate, startUpstream, waitFor } from "./fixtures.js";
+import { cleanup, startGate, startUpstream } from "./fixtures.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 afterEach(cleanup);
 
@@ -95,12 +96,12 @@ describe("gate retry policy", () => {
     };
     const { gate, url } = await startGate(() => targets, { onUpstreamFailure });
     const innocent = [call(`${url}/g1`), call(`${url}/g2`)];
-    await waitFor("both on the first server", () => runs.length === 2);
+    await waitFor(() => runs.length === 2, "both on the first server");
     const poison = await call(`${url}/poison`);
     expect(poison.status).toBe(502);
     await waitFor(
-      "the queue to hold what is left",
       () => targets.length === 0 && gate.stats().inflight === 0,
+      "the queue to hold what is left",
     );
     targets = [c.target];
     gate.wake();
@@ -126,7 +127,7 @@ describe("gate retry policy", () => {
     let targets: Target[] = [];
     const { gate, url } = await startGate(() => targets);
     const answer = call(`${url}/queued`);
-    await waitFor("the request to wait for a server", () => gate.stats().queued === 1);
+    await waitFor(() => gate.stats().queued === 1, "the request to wait for a server");
     targets = [live.target];
     gate.wake();
     expect((await answer).status).toBe(200);

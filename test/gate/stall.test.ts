@@ -2,7 +2,8 @@ import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_TIMEOUTS } from "../../receiver/gate/gate.js";
 import type { Target } from "../../receiver/pool/target.js";
-import { cleanup, startGate, startUpstream, waitFor } from "./fixtures.js";
+import { cleanup, startGate, startUpstream } from "./fixtures.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 afterEach(cleanup);
 
@@ -69,7 +70,7 @@ describe("gate passive health", () => {
       body: "1",
       signal: controller.signal,
     }).catch((e: Error) => e);
-    await waitFor("the gate to find the server hung", () => logs.some((l) => / is hung /.test(l)));
+    await waitFor(() => logs.some((l) => / is hung /.test(l)), "the gate to find the server hung");
     expect(logs.find((l) => / is hung /.test(l))).toMatch(
       /0 idempotent request\(s\) go to another server/,
     );

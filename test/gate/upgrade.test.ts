@@ -3,7 +3,8 @@ import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Target } from "../../receiver/pool/target.js";
-import { cleanup, rawRequest, startGate, waitFor } from "./fixtures.js";
+import { cleanup, rawRequest, startGate } from "./fixtures.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -92,7 +93,7 @@ describe("gate upgrades (WebSocket and others)", () => {
     socket.write(data);
     expect(sha((await back).subarray(0, data.length))).toBe(sha(data));
     socket.destroy();
-    await waitFor("the tunnel to end", () => gate.stats().inflight === 0);
+    await waitFor(() => gate.stats().inflight === 0, "the tunnel to end");
     expect(gate.stats().served).toBe(1);
   });
 
@@ -103,7 +104,7 @@ describe("gate upgrades (WebSocket and others)", () => {
     const { gate, port } = await startGate(() => targets);
     gate.hold();
     const opening = openUpgrade(port);
-    await waitFor("the upgrade to wait in the hold queue", () => gate.stats().queued === 1);
+    await waitFor(() => gate.stats().queued === 1, "the upgrade to wait in the hold queue");
     targets = [fresh.target];
     gate.release();
     const { head, socket } = await opening;
@@ -133,7 +134,7 @@ describe("gate upgrades (WebSocket and others)", () => {
     expect(await gate.drain(100)).toBe(false);
     expect(gate.cut([up.target.origin])).toBe(1);
     await closed;
-    await waitFor("the tunnel to end", () => gate.stats().inflight === 0);
+    await waitFor(() => gate.stats().inflight === 0, "the tunnel to end");
     expect(await gate.drain(100)).toBe(true);
   });
 

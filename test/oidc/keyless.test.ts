@@ -16,6 +16,7 @@ import {
   type MintOptions,
 } from "../helpers/oidc-issuer.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { runAction, type ActionRun } from "../helpers/run-action.js";
 import { snapshot } from "../helpers/snapshot.js";
 import { unsecured } from "../helpers/tokens.js";
@@ -401,16 +402,19 @@ describe("keyless deploys through a stand-in GitHub OIDC issuer", () => {
     const fetches = issuer.jwksFetches;
     // A new kid is looked up again once jose's cooldown (at most 30 s after the last
     // fetch) allows; until then it is an unknown key. Anything else fails at once.
-    const deadline = Date.now() + 45_000;
-    let accepted: CallResult | undefined;
-    while (!accepted) {
-      const token = await oidc("status");
-      const r = await call(rx.api, "/v1/apps/webdemo", { token });
-      if (r.status === 200) accepted = r;
-      else expectRefusal(r, token, 401, "ERR_UNKNOWN_KEY");
-      if (!accepted && Date.now() > deadline) throw new Error("the new key was never accepted");
-      if (!accepted) await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    // Each check mints a token and asks the receiver: every 250 ms is often enough.
+    const accepted = await waitFor(
+      async () => {
+        const token = await oidc("status");
+        const r = await call(rx.api, "/v1/apps/webdemo", { token });
+        if (r.status === 200) return r;
+        expectRefusal(r, token, 401, "ERR_UNKNOWN_KEY");
+        return undefined;
+      },
+      "the receiver to accept a token signed with the new key",
+      45_000,
+      { intervalMs: 250 },
+    );
     expect((accepted.json as AppStatus).app).toBe("webdemo");
     // One refetch, not one per unknown kid: the cooldown holds.
     expect(issuer.jwksFetches - fetches).toBeGreaterThanOrEqual(1);

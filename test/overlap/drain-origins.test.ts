@@ -1,7 +1,8 @@
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Target } from "../../receiver/pool/target.js";
-import { cleanup, startGate, startUpstream, waitFor } from "../gate/fixtures.js";
+import { cleanup, startGate, startUpstream } from "../gate/fixtures.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 afterEach(cleanup);
 
@@ -16,7 +17,7 @@ describe("gate drainOrigins (the overlap switch)", () => {
     const { gate, url } = await startGate(() => targets);
 
     const slow = request(`${url}/slow`);
-    await waitFor("the request to reach the old server", () => old.seen.length === 1);
+    await waitFor(() => old.seen.length === 1, "the request to reach the old server");
     targets = [fresh.target]; // the switch: one assignment
     gate.wake();
 

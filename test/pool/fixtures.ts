@@ -95,3 +95,10 @@ export function appPerTest(): Awaited<ReturnType<typeof makeApp>> {
   });
   return app;
 }
+
+/** GET a JSON body from an origin. */
+export async function getJson(url: string): Promise<Record<string, unknown>> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
+  return (await res.json()) as Record<string, unknown>;
+}

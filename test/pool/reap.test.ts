@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PidRecord } from "../../receiver/pool/pid-file.js";
 import { reapStale } from "../../receiver/pool/reap.js";
 import { makeApp, makePool, specFor, stopAllPools } from "./fixtures.js";
-import { isAlive, waitFor } from "./wait-for.js";
+import { alive } from "../helpers/processes.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 let app: Awaited<ReturnType<typeof makeApp>>;
 const orphans: ChildProcess[] = [];
@@ -13,7 +14,7 @@ beforeEach(async () => {
   app = await makeApp();
 });
 afterEach(async () => {
-  for (const child of orphans.splice(0)) if (child.pid && isAlive(child.pid)) child.kill("SIGKILL");
+  for (const child of orphans.splice(0)) if (child.pid && alive(child.pid)) child.kill("SIGKILL");
   await stopAllPools();
   await app.cleanup();
 });
@@ -25,6 +26,18 @@ function orphan(exe: string): number {
   return child.pid!;
 }
 
+/** An orphan, once it runs the exe (on Linux, where /proc shows that). */
+async function runningOrphan(exe: string): Promise<number> {
+  const pid = orphan(exe);
+  await waitFor(
+    async () =>
+      process.platform !== "linux" ||
+      (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).includes(exe),
+    "the orphan to run the exe",
+  );
+  return pid;
+}
+
 function recordOf(pid: number, exe: string): PidRecord {
   return { pid, exe, startedAt: new Date().toISOString(), instance: 0, port: 0 };
 }
@@ -32,18 +45,12 @@ function recordOf(pid: number, exe: string): PidRecord {
 describe("reapStale", () => {
   it("kills a recorded orphan that still runs the recorded exe, and empties the file", async () => {
     const pidFile = join(app.dir, "pids.json");
-    const pid = orphan(app.exe);
-    await waitFor(
-      "the orphan to run the exe",
-      async () =>
-        process.platform !== "linux" ||
-        (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).includes(app.exe),
-    );
+    const pid = await runningOrphan(app.exe);
     await writeFile(pidFile, JSON.stringify([recordOf(pid, app.exe)]));
 
     expect(await reapStale(pidFile)).toBe(1);
 
-    await waitFor("the orphan to die", () => !isAlive(pid));
+    await waitFor(() => !alive(pid), "the orphan to die");
     expect(JSON.parse(await readFile(pidFile, "utf8"))).toEqual([]);
   });
 
@@ -53,7 +60,7 @@ describe("reapStale", () => {
     await writeFile(pidFile, JSON.stringify([recordOf(pid, join(app.dir, "other-exe"))]));
 
     expect(await reapStale(pidFile)).toBe(0);
-    expect(isAlive(pid)).toBe(true);
+    expect(alive(pid)).toBe(true);
   });
 
   it("answers 0 for a missing file, quietly", async () => {
@@ -76,18 +83,12 @@ describe("reapStale", () => {
 
   it("warns about a damaged record and still reaps the whole ones", async () => {
     const pidFile = join(app.dir, "pids.json");
-    const pid = orphan(app.exe);
-    await waitFor(
-      "the orphan to run the exe",
-      async () =>
-        process.platform !== "linux" ||
-        (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).includes(app.exe),
-    );
+    const pid = await runningOrphan(app.exe);
     const damaged = { ...recordOf(pid, app.exe), pid: "12" };
     await writeFile(pidFile, JSON.stringify([damaged, recordOf(pid, app.exe)]));
     const logged: string[] = [];
     expect(await reapStale(pidFile, (level, m) => logged.push(`${level} ${m}`))).toBe(1);
-    await waitFor("the orphan to die", () => !isAlive(pid));
+    await waitFor(() => !alive(pid), "the orphan to die");
     expect(logged).toEqual([expect.stringMatching(/^warn .*record 0 is damaged .*pid.*"12"/)]);
   });
 
@@ -105,8 +106,8 @@ describe("reapStale", () => {
       .map((s) => [s.pid, app.exe, s.instance, s.port])
       .sort();
     await waitFor(
-      "the pid file to list both servers",
       async () => JSON.stringify(await listed()) === JSON.stringify(running),
+      "the pid file to list both servers",
     );
 
     // A server counts as exited only once the file no longer lists it.

@@ -8,7 +8,8 @@ import { build } from "esbuild";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { reapStale } from "../../receiver/pool/reap.js";
 import { makeApp } from "./fixtures.js";
-import { isAlive, waitFor } from "./wait-for.js";
+import { alive } from "../helpers/processes.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 let app: Awaited<ReturnType<typeof makeApp>>;
 let receiver: ChildProcess | undefined;
@@ -18,7 +19,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   receiver?.kill("SIGKILL");
-  for (const pid of serverPids.splice(0)) if (isAlive(pid)) process.kill(pid, "SIGKILL");
+  for (const pid of serverPids.splice(0)) if (alive(pid)) process.kill(pid, "SIGKILL");
   await app.cleanup();
 });
 
@@ -41,7 +42,7 @@ async function startReceiver(pidFile: string): Promise<ChildProcess> {
     once(child, "exit").then(() => Promise.reject(new Error("the receiver exited early"))),
   ])) as [string];
   serverPids = JSON.parse(line) as number[];
-  expect(serverPids.map(isAlive)).toEqual([true, true]);
+  expect(serverPids.map(alive)).toEqual([true, true]);
   return child;
 }
 
@@ -53,7 +54,7 @@ describe("servers and the receiver's life", () => {
     child.stdin!.write("exit\n");
     await once(child, "exit");
 
-    await waitFor("the servers to die", () => serverPids.every((pid) => !isAlive(pid)));
+    await waitFor(() => serverPids.every((pid) => !alive(pid)), "the servers to die");
     expect(JSON.parse(await readFile(pidFile, "utf8"))).toEqual([]);
   });
 
@@ -63,9 +64,9 @@ describe("servers and the receiver's life", () => {
 
     child.kill("SIGKILL");
     await once(child, "exit");
-    expect(serverPids.map(isAlive)).toEqual([true, true]);
+    expect(serverPids.map(alive)).toEqual([true, true]);
 
     expect(await reapStale(pidFile)).toBe(2);
-    await waitFor("the servers to die", () => serverPids.every((pid) => !isAlive(pid)));
+    await waitFor(() => serverPids.every((pid) => !alive(pid)), "the servers to die");
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { appPerTest, makePool, specFor } from "./fixtures.js";
-import { getJson, waitFor } from "./wait-for.js";
+import { appPerTest, makePool, specFor, getJson } from "./fixtures.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const app = appPerTest();
 
@@ -19,9 +19,9 @@ describe("Pool keeps servers running", () => {
 
     process.kill(before.pid!, "SIGKILL");
 
-    await waitFor("#1 to leave the targets", () => seen.some((t) => t.join() === "0"));
+    await waitFor(() => seen.some((t) => t.join() === "0"), "#1 to leave the targets");
     expect(logs).toContain("warn: server #1 was killed by SIGKILL; restarting in 1000 ms");
-    await waitFor("#1 to be back", () => pool.targets().length === 2);
+    await waitFor(() => pool.targets().length === 2, "#1 to be back");
     const after = pool.status()[1]!;
     expect(after).toMatchObject({ state: "healthy", restarts: 1, port: before.port });
     expect(after.pid).not.toBe(before.pid);
@@ -31,7 +31,7 @@ describe("Pool keeps servers running", () => {
 
     process.kill(after.pid!, "SIGKILL");
     const doubled = "warn: server #1 was killed by SIGKILL; restarting in 2000 ms";
-    await waitFor("the second crash to be seen", () => logs.includes(doubled));
+    await waitFor(() => logs.includes(doubled), "the second crash to be seen");
   });
 
   it("does not restart a crashed server once the pool is stopped", async () => {
@@ -41,11 +41,11 @@ describe("Pool keeps servers running", () => {
 
     process.kill(stopped.status()[0]!.pid!, "SIGKILL");
     process.kill(control.status()[0]!.pid!, "SIGKILL");
-    await waitFor("the crash to be seen", () => stopped.status()[0]!.state === "crashed");
+    await waitFor(() => stopped.status()[0]!.state === "crashed", "the crash to be seen");
     await stopped.stop();
 
     // The control pool shows when the stopped one would have restarted too.
-    await waitFor("the control to restart", () => control.targets().length === 1);
+    await waitFor(() => control.targets().length === 1, "the control to restart");
     expect(stopped.status()[0]).toMatchObject({ state: "stopped", restarts: 0, pid: undefined });
   });
 
@@ -60,7 +60,7 @@ describe("Pool keeps servers running", () => {
 
     expect(pool.targets().map((t) => t.instance)).toEqual([1]);
     expect(pool.status()[0]!.lastHealth).toMatchObject({ ok: false });
-    await waitFor("#0 to be back", () => pool.targets().length === 2);
+    await waitFor(() => pool.targets().length === 2, "#0 to be back");
     expect(pool.status()[0]).toMatchObject({ state: "healthy", restarts: 0, pid });
     expect(changes).toBe(changesBefore + 2);
   });

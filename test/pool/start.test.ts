@@ -2,8 +2,8 @@ import { readFile, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HealthCheckError } from "../../receiver/pool/health-check-error.js";
-import { appPerTest, makePool, specFor } from "./fixtures.js";
-import { getJson, isAlive } from "./wait-for.js";
+import { appPerTest, makePool, specFor, getJson } from "./fixtures.js";
+import { alive } from "../helpers/processes.js";
 
 const app = appPerTest();
 
@@ -65,7 +65,7 @@ describe("Pool.start", () => {
     expect(failure.message).toBe("server #1 exited with code 3 before it was healthy");
     expect(failure.output).toContain("[#1] fatal: cannot open database");
     const healthyPid = Number(await readFile(join(app.dir, "pid-0"), "utf8"));
-    expect(isAlive(healthyPid)).toBe(false);
+    expect(alive(healthyPid)).toBe(false);
     expect(pool.targets()).toEqual([]);
     expect(pool.status().map((s) => s.state)).toEqual(["stopped", "stopped"]);
     expect(pool.exe).toBeUndefined();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appPerTest, makePool, specFor } from "./fixtures.js";
-import { isAlive } from "./wait-for.js";
+import { alive } from "../helpers/processes.js";
 
 const app = appPerTest();
 
@@ -18,7 +18,7 @@ describe("Pool.stop", () => {
 
     await pool.stop();
 
-    expect(pids.map(isAlive)).toEqual([false, false]);
+    expect(pids.map(alive)).toEqual([false, false]);
     expect(pool.targets()).toEqual([]);
     expect(pool.status().map((s) => s.state)).toEqual(["stopped", "stopped"]);
     expect(changes).toBeGreaterThan(changesBeforeStop);
@@ -34,7 +34,7 @@ describe("Pool.stop", () => {
 
     await pool.stop();
 
-    expect(isAlive(pid)).toBe(false);
+    expect(alive(pid)).toBe(false);
     expect(pool.output()).toContain("[#0] ignoring SIGTERM");
     expect(pool.status()[0]!.state).toBe("stopped");
   });
