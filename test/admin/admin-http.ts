@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { hashPassword } from "../../receiver/auth/password-hash.js";
 import type { JournalEntry } from "../../receiver/protocol.js";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { createWorkspace, type Workspace, type WorkspaceOptions } from "../helpers/workspace.js";
 
 export const PASSWORD = "correct horse battery staple";
@@ -51,6 +53,30 @@ export async function signIn(api: string): Promise<AdminSession> {
   const cookie = sessionCookie(res)!.cookie;
   const page = await (await fetch(`${api}/admin`, { headers: { cookie } })).text();
   return { cookie, csrf: /name="csrf-token" content="([^"]+)"/.exec(page)![1]! };
+}
+
+export interface AdminScene {
+  ws: Workspace;
+  rx: ReceiverProcess;
+  /** Signed in on rx's admin page. */
+  admin: AdminSession;
+}
+
+/**
+ * One receiver serving /admin (adminWorkspace) for the tests of the describe block it is
+ * called in, and a signed-in admin session: the fields are filled in before those tests
+ * (before the block's own beforeAll hooks that come after the call), and the receiver
+ * is stopped after them.
+ */
+export function adminReceiver(): AdminScene {
+  const scene = {} as AdminScene;
+  beforeAll(async () => {
+    scene.ws = adminWorkspace();
+    scene.rx = await startReceiver(scene.ws.configFile);
+    scene.admin = await signIn(scene.rx.api);
+  });
+  afterAll(() => scene.rx?.stop());
+  return scene;
 }
 
 /** Every entry of the receiver's journal, oldest first. */

@@ -1,36 +1,30 @@
 // A hold put on by hand (admin page) has an owner: a deploy that runs meanwhile holds and
 // releases its own hold, and the gate stays held until the admin releases it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call } from "../helpers/api-client.js";
 import { deploy } from "../helpers/deploy.js";
-import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
-import type { Workspace } from "../helpers/workspace.js";
-import { adminWorkspace, signIn, type AdminSession } from "./admin-http.js";
+import { adminReceiver } from "./admin-http.js";
 
 describe("a manual hold during a deploy", () => {
-  let ws: Workspace;
-  let rx: ReceiverProcess;
-  let admin: AdminSession;
-  beforeAll(async () => {
-    ws = adminWorkspace();
-    rx = await startReceiver(ws.configFile);
-    admin = await signIn(rx.api);
-  });
-  afterAll(() => rx?.stop());
+  const scene = adminReceiver();
 
   const post = (path: string) =>
-    fetch(rx.api + path, {
+    fetch(scene.rx.api + path, {
       method: "POST",
-      headers: { cookie: admin.cookie, "x-csrf-token": admin.csrf, accept: "application/json" },
+      headers: {
+        cookie: scene.admin.cookie,
+        "x-csrf-token": scene.admin.csrf,
+        accept: "application/json",
+      },
     });
 
   it("is kept after the deploy's release, and the waiting request reaches the new version once the admin releases", async () => {
-    expect((await fetch(`${rx.gate()}/`)).status).toBe(200);
+    expect((await fetch(`${scene.rx.gate()}/`)).status).toBe(200);
     const held = await post("/admin/apps/webdemo/hold");
     expect(await held.json()).toMatchObject({ held: true });
-    const result = await deploy(rx, ws.version("v2"));
+    const result = await deploy(scene.rx, scene.ws.version("v2"));
     expect(result.result?.ok).toBe(true);
     const release = result.events.find(
       (e) => e.type === "step" && e.step === "release" && e.state === "done",
@@ -44,12 +38,12 @@ describe("a manual hold during a deploy", () => {
       message: expect.stringMatching(/until the hold put on by hand is released on the admin page/),
     });
     let answered = false;
-    const waiting = fetch(`${rx.gate()}/`).then(async (r) => {
+    const waiting = fetch(`${scene.rx.gate()}/`).then(async (r) => {
       answered = true;
       return (await r.text()).trim();
     });
     await waitFor(async () => {
-      const status = await call(rx.api, "/v1/apps/webdemo", {
+      const status = await call(scene.rx.api, "/v1/apps/webdemo", {
         token: await mint({ op: "status" }),
       });
       const { hold } = status.json as { hold: { held: boolean; queued: number } };

@@ -2,25 +2,15 @@
 // be read is a 500 that names the file, never a 404 that hides it.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
-import type { Workspace } from "../helpers/workspace.js";
-import { adminWorkspace, signIn, type AdminSession } from "./admin-http.js";
+import { describe, expect, it } from "vitest";
+import { adminReceiver } from "./admin-http.js";
 
 describe("GET /admin/log/:deployId", () => {
-  let ws: Workspace;
-  let rx: ReceiverProcess;
-  let admin: AdminSession;
-  beforeAll(async () => {
-    ws = adminWorkspace();
-    rx = await startReceiver(ws.configFile);
-    admin = await signIn(rx.api);
-  });
-  afterAll(() => rx?.stop());
+  const scene = adminReceiver();
 
   const get = (deployId: string) =>
-    fetch(`${rx.api}/admin/log/${deployId}`, {
-      headers: { cookie: admin.cookie, accept: "application/json" },
+    fetch(`${scene.rx.api}/admin/log/${deployId}`, {
+      headers: { cookie: scene.admin.cookie, accept: "application/json" },
     });
 
   it("is a 404 for a deploy with neither a journal entry nor a log", async () => {
@@ -31,7 +21,7 @@ describe("GET /admin/log/:deployId", () => {
 
   it("is a 500 naming the file when the log cannot be read (EISDIR)", async () => {
     // A folder where the log should be: unreadable even by root.
-    const file = join(ws.data, "logs", "d-unreadable.ndjson");
+    const file = join(scene.ws.data, "logs", "d-unreadable.ndjson");
     mkdirSync(file, { recursive: true });
     const res = await get("d-unreadable");
     expect(res.status).toBe(500);

@@ -3,28 +3,20 @@
 // entries"; an unreadable one must never read as "nothing happened" (or a 404).
 import { mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminWorkspace, signIn, type AdminSession } from "../admin/admin-http.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { adminReceiver } from "../admin/admin-http.js";
 import { call } from "../helpers/api-client.js";
-import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint } from "../helpers/tokens.js";
-import type { Workspace } from "../helpers/workspace.js";
 
 describe("a receiver whose journal has become unreadable", () => {
-  let ws: Workspace;
-  let rx: ReceiverProcess;
+  const scene = adminReceiver();
   let file: string;
-  let admin: AdminSession;
-  beforeAll(async () => {
-    ws = adminWorkspace();
-    rx = await startReceiver(ws.configFile);
-    admin = await signIn(rx.api);
+  beforeAll(() => {
     // A folder in the journal's place: EISDIR even for root (chmod 000 is not).
-    file = join(ws.data, "journal.jsonl");
+    file = join(scene.ws.data, "journal.jsonl");
     renameSync(file, `${file}.moved`);
     mkdirSync(file);
   });
-  afterAll(() => rx?.stop());
 
   const unreadable = () => ({
     error: {
@@ -34,14 +26,16 @@ describe("a receiver whose journal has become unreadable", () => {
   });
 
   it("answers the status call 500 naming the journal", async () => {
-    const res = await call(rx.api, "/v1/apps/webdemo", { token: await mint({ op: "status" }) });
+    const res = await call(scene.rx.api, "/v1/apps/webdemo", {
+      token: await mint({ op: "status" }),
+    });
     expect(res.status).toBe(500);
     expect(res.json).toMatchObject(unreadable());
   });
 
   it("answers the admin log page 500 naming the journal, not 404", async () => {
-    const res = await fetch(`${rx.api}/admin/log/d-1`, {
-      headers: { cookie: admin.cookie, accept: "application/json" },
+    const res = await fetch(`${scene.rx.api}/admin/log/d-1`, {
+      headers: { cookie: scene.admin.cookie, accept: "application/json" },
       redirect: "manual",
     });
     expect(res.status).toBe(500);
