@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import { raw } from "hono/html";
+import { HtmlDocument } from "../../http/pages/html-document.js";
 import { VERSION } from "../../version.js";
 import { ADMIN_BASE } from "../admin-env.js";
 import { CLIENT_SCRIPT } from "./client-script.js";
@@ -21,41 +21,36 @@ export interface LayoutProps {
 export function Layout(props: LayoutProps) {
   const { title, nonce, csrf } = props;
   return (
-    <>
-      {raw("<!DOCTYPE html>")}
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="robots" content="noindex" />
+    <HtmlDocument
+      title={`${title} · Hotswap`}
+      styles={STYLES}
+      nonce={nonce}
+      head={
+        <>
           <link rel="icon" href="data:," />
           {csrf && <meta name="csrf-token" content={csrf} />}
-          <title>{`${title} · Hotswap`}</title>
-          <style nonce={nonce} dangerouslySetInnerHTML={{ __html: STYLES }} />
-        </head>
-        <body data-base={ADMIN_BASE}>
-          <header class="top">
-            <a class="brand" href={ADMIN_BASE}>
-              <span>⇄</span>Hotswap
-            </a>
-            <span class="sub">Module administration</span>
-            <span class="grow" />
-            <span class="meta">hotswap-receiver {VERSION}</span>
-            {csrf && (
-              <form class="inline" method="post" action={`${ADMIN_BASE}/logout`}>
-                <input type="hidden" name="_csrf" value={csrf} />
-                <button class="btn small" type="submit">
-                  Sign out
-                </button>
-              </form>
-            )}
-          </header>
-          <main>{props.children}</main>
-          {props.script && (
-            <script nonce={nonce} dangerouslySetInnerHTML={{ __html: CLIENT_SCRIPT }} />
-          )}
-        </body>
-      </html>
-    </>
+        </>
+      }
+      body={{ "data-base": ADMIN_BASE }}
+    >
+      <header class="top">
+        <a class="brand" href={ADMIN_BASE}>
+          <span>⇄</span>Hotswap
+        </a>
+        <span class="sub">Module administration</span>
+        <span class="grow" />
+        <span class="meta">hotswap-receiver {VERSION}</span>
+        {csrf && (
+          <form class="inline" method="post" action={`${ADMIN_BASE}/logout`}>
+            <input type="hidden" name="_csrf" value={csrf} />
+            <button class="btn small" type="submit">
+              Sign out
+            </button>
+          </form>
+        )}
+      </header>
+      <main>{props.children}</main>
+      {props.script && <script nonce={nonce} dangerouslySetInnerHTML={{ __html: CLIENT_SCRIPT }} />}
+    </HtmlDocument>
   );
 }

@@ -1,5 +1,5 @@
-import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
+import { HtmlDocument } from "../../http/pages/html-document.js";
 
 const STYLES = `
 body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:52rem;padding:0 1rem;color:#1d2430}
@@ -20,22 +20,11 @@ export const LEGACY_PAGE_HEADERS = {
 // Bld_*.prg look for a phrase in them, a person reads the rest.
 export function LegacyLayout(props: { title: string; app: string; children?: Child }) {
   return (
-    <>
-      {raw("<!DOCTYPE html>")}
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="robots" content="noindex" />
-          <title>{`${props.title} · ${props.app} · Hotswap`}</title>
-          <style dangerouslySetInnerHTML={{ __html: STYLES }} />
-        </head>
-        <body>
-          <main>{props.children}</main>
-          <footer>
-            Hotswap receiver · app <code>{props.app}</code> · Web Connection links
-          </footer>
-        </body>
-      </html>
-    </>
+    <HtmlDocument title={`${props.title} · ${props.app} · Hotswap`} styles={STYLES}>
+      <main>{props.children}</main>
+      <footer>
+        Hotswap receiver · app <code>{props.app}</code> · Web Connection links
+      </footer>
+    </HtmlDocument>
   );
 }
