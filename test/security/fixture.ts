@@ -10,10 +10,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { parse, stringify } from "yaml";
 import type { Op } from "../../receiver/protocol.js";
-import { call, type CallResult } from "../helpers/api-client.js";
+import { call, sha256, type CallResult } from "../helpers/api-client.js";
 import { writeApp } from "../helpers/app-script.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { snapshot } from "../helpers/snapshot.js";
@@ -229,6 +229,84 @@ export function expectRefusal(r: CallResult, status: number, code: string): void
     expect(r.headers.get("www-authenticate")).toMatch(/^Bearer realm="hotswap"/);
     expect(r.headers.get("www-authenticate")).toContain(`error_description="${code}"`);
   }
+}
+
+// ---- a catalogue of attacks ----
+
+/** How one attack is sent; by default a deploy of the build to webdemo. */
+export interface Attempt {
+  app?: string;
+  op?: Op;
+  /** The X-Hotswap-Sha256 header; default the body's digest. */
+  sha?: string;
+  /** A path instead of the operation's route. */
+  path?: string;
+  /** An Authorization header to send instead of `Bearer <token>`. */
+  authorization?: string;
+  /** The token passes every check, so its jti is spent (the one write allowed). */
+  spends?: boolean;
+}
+
+/** The receiver a catalogue attacks; the fields are filled in before its tests. */
+export interface AttackTarget {
+  scene: Scene;
+  trap: Trap;
+  /** A real build (v2) to deploy, and its digest. */
+  body: Buffer;
+  sha: string;
+  /** Sends one attempt with this token (tracked, so it must never reach a log). */
+  send(token: string | undefined, o?: Attempt): Promise<CallResult>;
+  /**
+   * The one check of a catalogue: the documented refusal, and no trace of the attempt
+   * (Scene.expectUntouched, and no connection to the trap). Returns the message.
+   */
+  expectRefused(
+    token: string | undefined,
+    status: number,
+    code: string,
+    o?: Attempt,
+  ): Promise<string>;
+}
+
+/**
+ * For a describe block of attacks: a Scene (with these options, asked for in beforeAll,
+ * after the block's earlier hooks) and a trap, started before its tests and stopped
+ * after them.
+ */
+export function attackTarget(options: () => SceneOptions = () => ({})): AttackTarget {
+  const send = (token: string | undefined, o: Attempt = {}): Promise<CallResult> => {
+    const { scene, body, sha } = target;
+    scene.track(token);
+    const app = o.app ?? "webdemo";
+    const op = o.op ?? "deploy";
+    const path = o.path ?? (op === "status" ? `/v1/apps/${app}` : `/v1/apps/${app}/${op}`);
+    const headers: Record<string, string> = o.authorization
+      ? { authorization: o.authorization }
+      : {};
+    if (op === "deploy" || op === "upload")
+      return call(scene.rx.api, path, { token, headers, body, sha256: o.sha ?? sha });
+    return call(scene.rx.api, path, { token, headers, method: op === "status" ? "GET" : "POST" });
+  };
+  const target = {
+    send,
+    async expectRefused(token, status, code, o = {}) {
+      const before = target.scene.observe();
+      const r = await send(token, o);
+      expectRefusal(r, status, code);
+      target.scene.expectUntouched(before, o.spends && token ? [token] : []);
+      expect(target.trap.connections, "connections to a URL named in a token").toBe(0);
+      return (r.json as { error: { message: string } }).error.message;
+    },
+  } as AttackTarget;
+  beforeAll(async () => {
+    [target.scene, target.trap] = await Promise.all([Scene.start(options()), startTrap()]);
+    target.body = readFileSync(target.scene.ws.version("v2"));
+    target.sha = sha256(target.body);
+  });
+  afterAll(async () => {
+    await Promise.all([target.scene?.stop(), target.trap?.stop()]);
+  });
+  return target;
 }
 
 // ---- tokens an attacker can build ----

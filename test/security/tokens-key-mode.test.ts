@@ -6,15 +6,15 @@
 // no process, make the receiver fetch nothing, and leave no token in the log.
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Op } from "../../receiver/protocol.js";
-import { call, sha256, type CallResult } from "../helpers/api-client.js";
+import { sha256 } from "../helpers/api-client.js";
 import { mint, SECRET, unsecured } from "../helpers/tokens.js";
 import {
+  attackTarget,
   AUDIENCE,
   ED,
   ES,
-  expectRefusal,
   goodClaims,
   hmac,
   hs256,
@@ -23,10 +23,7 @@ import {
   jws,
   now,
   pem,
-  Scene,
   signWith,
-  startTrap,
-  type Trap,
 } from "./fixture.js";
 
 const ATTACKER = {
@@ -36,65 +33,13 @@ const ATTACKER = {
   secret: "attacker-secret-0123456789abcdef0123456789",
 };
 
-interface Attempt {
-  app?: string;
-  op?: Op;
-  /** The X-Hotswap-Sha256 header; default the body's digest. */
-  sha?: string;
-  /** A path instead of the operation's route. */
-  path?: string;
-  /** An Authorization header to send instead of `Bearer <token>`. */
-  authorization?: string;
-  /** The token passes every check, so its jti is spent (the one write allowed). */
-  spends?: boolean;
-}
-
 describe("key-mode tokens: every attack is refused and leaves no trace", () => {
-  let scene: Scene;
-  let trap: Trap;
-  let body: Buffer;
-  let sha: string;
-
-  beforeAll(async () => {
-    [scene, trap] = await Promise.all([Scene.start(), startTrap()]);
-    body = readFileSync(scene.ws.version("v2"));
-    sha = sha256(body);
-  });
-  afterAll(async () => {
-    await Promise.all([scene?.stop(), trap?.stop()]);
-  });
+  const target = attackTarget();
+  const { expectRefused, send } = target;
 
   /** Claims of a good deploy of the build to webdemo, changed by `overrides`. */
   const deploy = (overrides: Record<string, unknown> = {}) =>
-    goodClaims("deploy", { sha256: sha, ...overrides });
-
-  function send(token: string | undefined, o: Attempt = {}): Promise<CallResult> {
-    scene.track(token);
-    const app = o.app ?? "webdemo";
-    const op = o.op ?? "deploy";
-    const path = o.path ?? (op === "status" ? `/v1/apps/${app}` : `/v1/apps/${app}/${op}`);
-    const headers: Record<string, string> = o.authorization
-      ? { authorization: o.authorization }
-      : {};
-    if (op === "deploy" || op === "upload")
-      return call(scene.rx.api, path, { token, headers, body, sha256: o.sha ?? sha });
-    return call(scene.rx.api, path, { token, headers, method: op === "status" ? "GET" : "POST" });
-  }
-
-  // The one check of the catalogue: the documented refusal, and no trace of the attempt.
-  async function expectRefused(
-    token: string | undefined,
-    status: number,
-    code: string,
-    o: Attempt = {},
-  ): Promise<string> {
-    const before = scene.observe();
-    const r = await send(token, o);
-    expectRefusal(r, status, code);
-    scene.expectUntouched(before, o.spends && token ? [token] : []);
-    expect(trap.connections, "connections to a URL named in a token").toBe(0);
-    return (r.json as { error: { message: string } }).error.message;
-  }
+    goodClaims("deploy", { sha256: target.sha, ...overrides });
 
   describe("algorithm: a token cannot choose how it is checked", () => {
     it.each(["none", "None", "NONE", "nOnE"])(
@@ -174,7 +119,7 @@ describe("key-mode tokens: every attack is refused and leaves no trace", () => {
     });
 
     it("HS256 with another secret: 401 ERR_BAD_SIGNATURE", async () => {
-      const token = await mint({ op: "deploy", sha256: sha, secret: ATTACKER.secret });
+      const token = await mint({ op: "deploy", sha256: target.sha, secret: ATTACKER.secret });
       await expectRefused(token, 401, "ERR_BAD_SIGNATURE");
     });
 
@@ -197,11 +142,11 @@ describe("key-mode tokens: every attack is refused and leaves no trace", () => {
 
   describe("header injection: the receiver fetches nothing a token names", () => {
     it("jku pointing at an attacker's JWKS (attacker kid): 401 ERR_UNKNOWN_KEY, no fetch", async () => {
-      trap.body = {
+      target.trap.body = {
         keys: [{ ...ATTACKER.rsa.publicKey.export({ format: "jwk" }), kid: "attacker" }],
       };
       const token = jws(
-        { alg: "RS256", typ: "JWT", kid: "attacker", jku: `${trap.url}/jwks.json` },
+        { alg: "RS256", typ: "JWT", kid: "attacker", jku: `${target.trap.url}/jwks.json` },
         deploy(),
         signWith(ATTACKER.rsa.privateKey, "RS256"),
       );
@@ -209,11 +154,11 @@ describe("key-mode tokens: every attack is refused and leaves no trace", () => {
     });
 
     it("jku serving an HS256 secret under kid ci: 401 ERR_BAD_SIGNATURE, no fetch", async () => {
-      trap.body = {
+      target.trap.body = {
         keys: [{ kty: "oct", kid: "ci", k: Buffer.from(ATTACKER.secret).toString("base64url") }],
       };
       const token = jws(
-        { ...HS256_HEADER, jku: `${trap.url}/jwks.json` },
+        { ...HS256_HEADER, jku: `${target.trap.url}/jwks.json` },
         deploy(),
         hmac(ATTACKER.secret),
       );
@@ -222,7 +167,7 @@ describe("key-mode tokens: every attack is refused and leaves no trace", () => {
 
     it("x5u pointing at an attacker's certificate, under kid ed: 401 ERR_BAD_SIGNATURE, no fetch", async () => {
       const token = jws(
-        { alg: "EdDSA", typ: "JWT", kid: "ed", x5u: `${trap.url}/cert.pem` },
+        { alg: "EdDSA", typ: "JWT", kid: "ed", x5u: `${target.trap.url}/cert.pem` },
         deploy(),
         signWith(ATTACKER.ed.privateKey, "EdDSA"),
       );
@@ -267,7 +212,7 @@ describe("key-mode tokens: every attack is refused and leaves no trace", () => {
       ["ci with a NUL byte", "ci\u0000", () => SECRET],
       ["a number", 1, () => SECRET],
     ])("kid injection, %s: 401 ERR_UNKNOWN_KEY", async (_, kid, secret) => {
-      const header = { ...HS256_HEADER, kid: kid === "TRAP" ? `${trap.url}/key` : kid };
+      const header = { ...HS256_HEADER, kid: kid === "TRAP" ? `${target.trap.url}/key` : kid };
       await expectRefused(jws(header, deploy(), hmac(secret())), 401, "ERR_UNKNOWN_KEY");
     });
   });
@@ -399,7 +344,7 @@ describe("key-mode tokens: every attack is refused and leaves no trace", () => {
       ["deploy", "rollback"],
       ["deploy", "status"],
     ])("a token for %s used for %s: 403 ERR_WRONG_OP", async (tokenOp, op) => {
-      const token = hs256(goodClaims(tokenOp, { sha256: sha }));
+      const token = hs256(goodClaims(tokenOp, { sha256: target.sha }));
       await expectRefused(token, 403, "ERR_WRONG_OP", { op });
     });
 
@@ -430,23 +375,23 @@ describe("key-mode tokens: every attack is refused and leaves no trace", () => {
 
   describe("replay: a jti is good once", () => {
     it("the same token twice: the second is 401 ERR_REPLAYED and stages nothing again", async () => {
-      const token = scene.track(hs256(goodClaims("upload", { sha256: sha })));
+      const token = target.scene.track(hs256(goodClaims("upload", { sha256: target.sha })));
       const first = await send(token, { op: "upload" });
       expect(first.result, JSON.stringify(first.json ?? first.events)).toMatchObject({ ok: true });
       await expectRefused(token, 401, "ERR_REPLAYED", { op: "upload" });
     });
 
     it("a new token reusing a spent jti: 401 ERR_REPLAYED", async () => {
-      const spent = scene.track(hs256(goodClaims("status")));
+      const spent = target.scene.track(hs256(goodClaims("status")));
       expect((await send(spent, { op: "status" })).status).toBe(200);
       const token = hs256(deploy({ jti: jtiOf(spent) }));
       await expectRefused(token, 401, "ERR_REPLAYED");
     });
 
     it("the same token after a restart: 401 ERR_REPLAYED", async () => {
-      const token = scene.track(hs256(goodClaims("status")));
+      const token = target.scene.track(hs256(goodClaims("status")));
       expect((await send(token, { op: "status" })).status).toBe(200);
-      await scene.restart();
+      await target.scene.restart();
       await expectRefused(token, 401, "ERR_REPLAYED", { op: "status" });
     });
   });
@@ -481,7 +426,7 @@ describe("key-mode tokens: every attack is refused and leaves no trace", () => {
     });
 
     it("the token in the query string instead of the header: 401 ERR_NO_TOKEN", async () => {
-      const token = scene.track(hs256(deploy()));
+      const token = target.scene.track(hs256(deploy()));
       await expectRefused(undefined, 401, "ERR_NO_TOKEN", {
         path: `/v1/apps/webdemo/deploy?access_token=${token}`,
       });
@@ -493,15 +438,15 @@ describe("key-mode tokens: every attack is refused and leaves no trace", () => {
       ["the token without a scheme", () => hs256(deploy())],
     ])("%s in Authorization: 401 ERR_NO_TOKEN", async (_, authorization) => {
       const value = authorization();
-      scene.track(value.split(" ").pop());
+      target.scene.track(value.split(" ").pop());
       await expectRefused(undefined, 401, "ERR_NO_TOKEN", { authorization: value });
     });
   });
 
   it("never logged a token, and never connected to a URL a token named", async () => {
-    expect(scene.tokens.length).toBeGreaterThan(60);
-    await scene.rx.stop();
-    scene.expectNoTokenLogged();
-    expect(trap.connections).toBe(0);
+    expect(target.scene.tokens.length).toBeGreaterThan(60);
+    await target.scene.rx.stop();
+    target.scene.expectNoTokenLogged();
+    expect(target.trap.connections).toBe(0);
   });
 });

@@ -4,10 +4,9 @@
 // attack must get its documented status and code, change nothing on disk, start no
 // process, fetch nothing a token names, and leave no token in the log.
 import { createPublicKey, generateKeyPairSync, type JsonWebKey } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { boundAudience, type Op } from "../../receiver/protocol.js";
-import { call, sha256, type CallResult } from "../helpers/api-client.js";
+import { sha256 } from "../helpers/api-client.js";
 import {
   githubClaims,
   REPO,
@@ -17,58 +16,33 @@ import {
   type MintOptions,
 } from "../helpers/oidc-issuer.js";
 import { SECRET, unsecured } from "../helpers/tokens.js";
-import {
-  AUDIENCE,
-  expectRefusal,
-  hmac,
-  jtiOf,
-  jws,
-  now,
-  pem,
-  Scene,
-  signWith,
-  startTrap,
-  type Trap,
-} from "./fixture.js";
+import { attackTarget, AUDIENCE, hmac, jtiOf, jws, now, pem, signWith } from "./fixture.js";
 
 const ATTACKER = {
   rsa: generateKeyPairSync("rsa", { modulusLength: 2048 }),
   es: generateKeyPairSync("ec", { namedCurve: "P-256" }),
 };
 
-interface Attempt {
-  app?: string;
-  op?: Op;
-  /** The X-Hotswap-Sha256 header; default the body's digest. */
-  sha?: string;
-  /** The token passes every check, so its jti is spent (the one write allowed). */
-  spends?: boolean;
-}
-
 describe("keyless tokens: every attack is refused and leaves no trace", () => {
   let issuer: Issuer;
-  let trap: Trap;
-  let scene: Scene;
-  let body: Buffer;
-  let sha: string;
   /** The issuer's current public key, as anyone can download it from its JWKS. */
   let issuerPem: string;
   let issuerJwk: string;
 
   beforeAll(async () => {
-    [issuer, trap] = await Promise.all([startIssuer(), startTrap()]);
-    scene = await Scene.start({
-      auth: { github: { issuer: issuer.url, repositoryIds: [REPO.repository_id] } },
-    });
-    body = readFileSync(scene.ws.version("v2"));
-    sha = sha256(body);
+    issuer = await startIssuer();
     const { keys } = (await (await fetch(issuer.jwksUri)).json()) as { keys: JsonWebKey[] };
     issuerJwk = JSON.stringify(keys[0]);
     issuerPem = pem(createPublicKey({ key: keys[0]!, format: "jwk" }));
   });
   afterAll(async () => {
-    await Promise.all([scene?.stop(), trap?.stop(), issuer?.stop()]);
+    await issuer?.stop();
   });
+  // Started after the issuer (the hook above), which the receiver trusts for webdemo.
+  const target = attackTarget(() => ({
+    auth: { github: { issuer: issuer.url, repositoryIds: [REPO.repository_id] } },
+  }));
+  const { expectRefused, send } = target;
 
   /** An ID token from the issuer, bound to one call (webdemo, deploy, the body by default). */
   const oidc = (
@@ -81,7 +55,7 @@ describe("keyless tokens: every attack is refused and leaves no trace", () => {
         AUDIENCE,
         bound.app ?? "webdemo",
         bound.op ?? "deploy",
-        "sha" in bound ? bound.sha : sha,
+        "sha" in bound ? bound.sha : target.sha,
       ),
       ...options,
     });
@@ -90,34 +64,10 @@ describe("keyless tokens: every attack is refused and leaves no trace", () => {
   const claims = (overrides: Partial<GithubClaims> = {}) =>
     githubClaims(overrides, {
       iss: issuer.url,
-      aud: boundAudience(AUDIENCE, "webdemo", "deploy", sha),
+      aud: boundAudience(AUDIENCE, "webdemo", "deploy", target.sha),
       iat: now(),
       lifetimeS: 300,
     });
-
-  function send(token: string, o: Attempt = {}): Promise<CallResult> {
-    scene.track(token);
-    const app = o.app ?? "webdemo";
-    const op = o.op ?? "deploy";
-    const path = op === "status" ? `/v1/apps/${app}` : `/v1/apps/${app}/${op}`;
-    if (op === "deploy" || op === "upload")
-      return call(scene.rx.api, path, { token, body, sha256: o.sha ?? sha });
-    return call(scene.rx.api, path, { token, method: op === "status" ? "GET" : "POST" });
-  }
-
-  async function expectRefused(
-    token: string,
-    status: number,
-    code: string,
-    o: Attempt = {},
-  ): Promise<string> {
-    const before = scene.observe();
-    const r = await send(token, o);
-    expectRefusal(r, status, code);
-    scene.expectUntouched(before, o.spends ? [token] : []);
-    expect(trap.connections, "connections to a URL named in a token").toBe(0);
-    return (r.json as { error: { message: string } }).error.message;
-  }
 
   describe("algorithm: GitHub ID tokens are RS256 from the issuer's keys", () => {
     it.each(["none", "None", "NONE"])(
@@ -168,16 +118,21 @@ describe("keyless tokens: every attack is refused and leaves no trace", () => {
 
   describe("header injection and issuers: the receiver fetches nothing a token names", () => {
     it("jku pointing at an attacker's JWKS: 401 ERR_UNKNOWN_KEY, no fetch", async () => {
-      trap.body = {
+      target.trap.body = {
         keys: [{ ...ATTACKER.rsa.publicKey.export({ format: "jwk" }), kid: "attacker" }],
       };
-      const header = { alg: "RS256", typ: "JWT", kid: "attacker", jku: `${trap.url}/jwks` };
+      const header = { alg: "RS256", typ: "JWT", kid: "attacker", jku: `${target.trap.url}/jwks` };
       const token = jws(header, claims(), signWith(ATTACKER.rsa.privateKey, "RS256"));
       await expectRefused(token, 401, "ERR_UNKNOWN_KEY");
     });
 
     it("x5u pointing at an attacker's certificate: 401 ERR_BAD_SIGNATURE, no fetch", async () => {
-      const header = { alg: "RS256", typ: "JWT", kid: issuer.currentKid, x5u: `${trap.url}/c` };
+      const header = {
+        alg: "RS256",
+        typ: "JWT",
+        kid: issuer.currentKid,
+        x5u: `${target.trap.url}/c`,
+      };
       const token = jws(header, claims(), signWith(ATTACKER.rsa.privateKey, "RS256"));
       await expectRefused(token, 401, "ERR_BAD_SIGNATURE");
     });
@@ -190,7 +145,7 @@ describe("keyless tokens: every attack is refused and leaves no trace", () => {
     });
 
     it("iss naming the attacker's own issuer (its discovery would be fetched): 401 ERR_ISSUER, no fetch", async () => {
-      const token = await oidc({}, { issuer: trap.url });
+      const token = await oidc({}, { issuer: target.trap.url });
       await expectRefused(token, 401, "ERR_ISSUER");
     });
 
@@ -227,7 +182,7 @@ describe("keyless tokens: every attack is refused and leaves no trace", () => {
     it("for another receiver's audience: 401 ERR_AUDIENCE", async () => {
       const token = await issuer.mint(
         {},
-        { audience: boundAudience("https://other.test", "webdemo", "deploy", sha) },
+        { audience: boundAudience("https://other.test", "webdemo", "deploy", target.sha) },
       );
       await expectRefused(token, 401, "ERR_AUDIENCE");
     });
@@ -269,21 +224,21 @@ describe("keyless tokens: every attack is refused and leaves no trace", () => {
 
   describe("replay", () => {
     it("the same token twice: 401 ERR_REPLAYED", async () => {
-      const token = scene.track(await oidc({}, {}, { op: "status", sha: undefined }));
+      const token = target.scene.track(await oidc({}, {}, { op: "status", sha: undefined }));
       expect((await send(token, { op: "status" })).status).toBe(200);
       await expectRefused(token, 401, "ERR_REPLAYED", { op: "status" });
     });
 
     it("another token from the issuer with a spent jti: 401 ERR_REPLAYED", async () => {
-      const spent = scene.track(await oidc({}, {}, { op: "status", sha: undefined }));
+      const spent = target.scene.track(await oidc({}, {}, { op: "status", sha: undefined }));
       expect((await send(spent, { op: "status" })).status).toBe(200);
       await expectRefused(await oidc({ jti: jtiOf(spent) }), 401, "ERR_REPLAYED");
     });
 
     it("the same token after a restart: 401 ERR_REPLAYED", async () => {
-      const token = scene.track(await oidc({}, {}, { op: "status", sha: undefined }));
+      const token = target.scene.track(await oidc({}, {}, { op: "status", sha: undefined }));
       expect((await send(token, { op: "status" })).status).toBe(200);
-      await scene.restart();
+      await target.scene.restart();
       await expectRefused(token, 401, "ERR_REPLAYED", { op: "status" });
     });
   });
@@ -309,9 +264,9 @@ describe("keyless tokens: every attack is refused and leaves no trace", () => {
   });
 
   it("never logged a token, and never connected to a URL a token named", async () => {
-    expect(scene.tokens.length).toBeGreaterThan(30);
-    await scene.rx.stop();
-    scene.expectNoTokenLogged();
-    expect(trap.connections).toBe(0);
+    expect(target.scene.tokens.length).toBeGreaterThan(30);
+    await target.scene.rx.stop();
+    target.scene.expectNoTokenLogged();
+    expect(target.trap.connections).toBe(0);
   });
 });
