@@ -1,9 +1,8 @@
 // An app whose servers cannot start is not on hold: holding its requests would only end
 // in hold.timeout. Its gate answers 503 with Retry-After at once, and the receiver's log
 // says why: no exeFile, an exeFile that cannot be executed, a server that exits at start.
-import { afterEach, describe, expect, it } from "vitest";
-import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
-import { gateWorkspace, SLOW, tearDown, type GateWorkspace } from "./kit.js";
+import { describe, expect, it } from "vitest";
+import { receiverPerTest, SLOW } from "./kit.js";
 import type { GateAppBehaviour } from "./gate-app.js";
 
 // hold.timeout well above what the answer may take here, and short enough that a gate
@@ -32,16 +31,10 @@ const cases: Case[] = [
 ];
 
 describe("an app whose servers cannot start", SLOW, () => {
-  let ws: GateWorkspace | undefined;
-  let rx: ReceiverProcess | undefined;
-  afterEach(async () => {
-    await tearDown(rx, ws);
-    ws = rx = undefined;
-  }, SLOW.timeout);
+  const start = receiverPerTest();
 
   it.each(cases)("$name: the gate answers 503 with Retry-After at once", async ({ v1, reason }) => {
-    const w = (ws = gateWorkspace({ v1, app }));
-    const r = (rx = await startReceiver(w.configFile));
+    const { ws: w, rx: r } = await start({ v1, app });
     const started = performance.now();
     const res = await fetch(`${r.gate()}/`, { signal: AbortSignal.timeout(20_000) });
     const elapsed = performance.now() - started;

@@ -5,12 +5,11 @@
 // connections are closed, so a stream nobody cut would keep the hold until stopTimeout.
 import { request } from "undici";
 import type { ResultEvent } from "../../receiver/protocol.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { deploy } from "../helpers/deploy.js";
-import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { formatReport, holdWindows, loadReport, openLoad } from "../load/open-load.mjs";
-import { gateWorkspace, ms, receiverWarnings, SLOW, tearDown, type GateWorkspace } from "./kit.js";
+import { ms, receiverPerTest, receiverWarnings, SLOW } from "./kit.js";
 
 const RATE = 50; // background GET / per second
 
@@ -43,12 +42,7 @@ function follow(url: string): Stream {
 }
 
 describe("an event stream open during a deploy (default timeouts)", SLOW, () => {
-  let ws: GateWorkspace | undefined;
-  let rx: ReceiverProcess | undefined;
-  afterEach(async () => {
-    await tearDown(rx, ws);
-    ws = rx = undefined;
-  }, SLOW.timeout);
+  const start = receiverPerTest();
 
   it("is cut at drainTimeout; the deploy succeeds well inside hold.timeout and loses nothing", async () => {
     // Only the health path is set: hold, drainTimeout, health.timeout, stopTimeout are the defaults.
@@ -58,8 +52,7 @@ describe("an event stream open during a deploy (default timeouts)", SLOW, () => 
       stopTimeout: undefined,
       hold: undefined,
     };
-    const w = (ws = gateWorkspace({ app }));
-    const r = (rx = await startReceiver(w.configFile));
+    const { ws: w, rx: r } = await start({ app });
     const load = openLoad({ url: r.gate(), rate: RATE, durationMs: 70_000, timeoutMs: 65_000 });
     const holds = holdWindows();
     let unloadAt = 0;

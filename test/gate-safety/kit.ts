@@ -1,9 +1,11 @@
-// What the gate-safety tests share: a workspace whose app is gate-app.ts, the app's
-// status, a WebSocket client that records what happened to it, and clean-up.
+// What the gate-safety tests share: a workspace whose app is gate-app.ts, a receiver on
+// it per test, the app's status, a WebSocket client that records what happened to it,
+// and clean-up.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { WebSocket } from "undici";
-import type { ReceiverProcess } from "../helpers/receiver-process.js";
+import { afterEach } from "vitest";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { createWorkspace, type Workspace, type WorkspaceOptions } from "../helpers/workspace.js";
 import { reapLeftovers, shutDown } from "../faults/fault-kit.js";
 import { writeGateApp, type GateAppBehaviour } from "./gate-app.js";
@@ -46,6 +48,26 @@ export async function tearDown(rx?: ReceiverProcess, ws?: Workspace): Promise<vo
   await shutDown(rx);
   await reapLeftovers(ws);
   if (ws) rmSync(ws.dir, { recursive: true, force: true });
+}
+
+/**
+ * For a describe block whose tests each start one receiver: the function it returns
+ * makes a gateWorkspace with these options and starts a receiver on it, and after each
+ * test both are torn down (tearDown), whether the test passed or not.
+ */
+export function receiverPerTest(): (
+  options?: Parameters<typeof gateWorkspace>[0],
+) => Promise<{ ws: GateWorkspace; rx: ReceiverProcess }> {
+  let ws: GateWorkspace | undefined;
+  let rx: ReceiverProcess | undefined;
+  afterEach(async () => {
+    await tearDown(rx, ws);
+    ws = rx = undefined;
+  }, SLOW.timeout);
+  return async (options) => {
+    const w = (ws = gateWorkspace(options));
+    return { ws: w, rx: (rx = await startReceiver(w.configFile)) };
+  };
 }
 
 export interface SocketLog {

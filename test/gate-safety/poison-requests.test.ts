@@ -4,28 +4,15 @@
 // brings the dead one back.
 import { readFileSync } from "node:fs";
 import { request } from "undici";
-import { afterEach, describe, expect, it } from "vitest";
-import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait-for.js";
 import { failure, formatReport, holdWindows, loadReport, openLoad } from "../load/open-load.mjs";
-import {
-  appStatus,
-  gateWorkspace,
-  receiverWarnings,
-  SLOW,
-  tearDown,
-  type GateWorkspace,
-} from "./kit.js";
+import { appStatus, receiverPerTest, receiverWarnings, SLOW, type GateWorkspace } from "./kit.js";
 
 const RATE = 80; // background GET / per second
 
 describe("a request that kills its server", SLOW, () => {
-  let ws: GateWorkspace | undefined;
-  let rx: ReceiverProcess | undefined;
-  afterEach(async () => {
-    await tearDown(rx, ws);
-    ws = rx = undefined;
-  }, SLOW.timeout);
+  const start = receiverPerTest();
 
   const executions = (w: GateWorkspace): string[] => {
     try {
@@ -38,8 +25,7 @@ describe("a request that kills its server", SLOW, () => {
   // Sends `poison` under a background load, waits until both servers serve again, and
   // returns the poison's answer and what the background load saw.
   async function underLoad(poison: { method: "GET" | "POST"; path: string }) {
-    const w = (ws = gateWorkspace());
-    const r = (rx = await startReceiver(w.configFile));
+    const { ws: w, rx: r } = await start();
     const load = openLoad({ url: r.gate(), rate: RATE, durationMs: 40_000, timeoutMs: 25_000 });
     const good = () => load.samples.filter((s) => failure(s) === undefined).length;
     try {
@@ -64,18 +50,18 @@ describe("a request that kills its server", SLOW, () => {
       );
       const before = good();
       await waitFor(() => good() >= before + RATE, "traffic on the restored pool");
-      return { answer, report: loadReport(await load.stop(), holdWindows()) };
+      return { answer, report: loadReport(await load.stop(), holdWindows()), ws: w, rx: r };
     } finally {
       await load.stop();
     }
   }
 
   it("POST /reset (no body) runs once, is answered 502, and costs the background load nothing", async () => {
-    const { answer, report } = await underLoad({ method: "POST", path: "/reset" });
-    const ran = executions(ws!);
+    const { answer, report, ws, rx } = await underLoad({ method: "POST", path: "/reset" });
+    const ran = executions(ws);
     console.log(
       `poison POST: executions ${ran.length}, answer ${answer.status} "${answer.text}"; ` +
-        `background at ${RATE} rps: ${formatReport(report)}\n${receiverWarnings(rx!)}`,
+        `background at ${RATE} rps: ${formatReport(report)}\n${receiverWarnings(rx)}`,
     );
     expect(ran).toHaveLength(1);
     expect(answer.status).toBe(502);
@@ -87,11 +73,11 @@ describe("a request that kills its server", SLOW, () => {
   });
 
   it("GET /report runs at most twice (one resend), is answered 502, and costs the background load nothing", async () => {
-    const { answer, report } = await underLoad({ method: "GET", path: "/report" });
-    const ran = executions(ws!);
+    const { answer, report, ws, rx } = await underLoad({ method: "GET", path: "/report" });
+    const ran = executions(ws);
     console.log(
       `poison GET: executions ${ran.length}, answer ${answer.status} "${answer.text}"; ` +
-        `background at ${RATE} rps: ${formatReport(report)}\n${receiverWarnings(rx!)}`,
+        `background at ${RATE} rps: ${formatReport(report)}\n${receiverWarnings(rx)}`,
     );
     expect(ran.length).toBeGreaterThanOrEqual(1);
     expect(ran.length).toBeLessThanOrEqual(2);
