@@ -224,7 +224,7 @@ const overlapRows = (o) => {
       target("under 5 ms", o.overlap.holdMs.max < 5),
     ],
     [
-      `overlap: failed requests, hold / overlap (${o.clients} clients, keep-alive)`,
+      `overlap: failed requests, hold / overlap (${o.rate} req/s, open model)`,
       both((r) => String(r.failed)),
       both((r) => `${r.answered}`) + " answered",
       target("zero", o.hold.failed === 0 && o.overlap.failed === 0),
@@ -400,7 +400,7 @@ if (results.load && !results.load.error) {
 }
 if (results.overlap && !results.overlap.error)
   console.log(
-    `overlap: ${results.overlap.hold.deploys} deploys per strategy under steady load (two builds alternately, after one uncounted); the slowest request shows what a hold costs a client.`,
+    `overlap: ${results.overlap.hold.deploys} deploys per strategy under an open-model load of ${results.overlap.rate} req/s (two builds alternately, after one uncounted); the slowest request shows what a hold costs a client.`,
   );
 writeFileSync("bench-results.json", JSON.stringify(results, null, 2) + "\n");
 console.log("wrote bench-results.json");
