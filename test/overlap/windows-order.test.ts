@@ -3,23 +3,33 @@ import { basename, dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StreamEvent } from "../../receiver/protocol.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
-import { steadyLoad } from "../helpers/steady-load.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace } from "../helpers/workspace.js";
+import { formatReport, loadReport, openLoad, wentBack, type OpenLoad } from "../load/open-load.mjs";
 import { deploy, listed, PID_FILES, running, stepsDone } from "./overlap-fixtures.js";
 
 // HOTSWAP_FAULT=win32-locked@N makes the receiver swap in the Windows order and fail
 // the first N renames with EBUSY, as a running exe that is locked does.
+const RATE = 50; // requests per second through the gate, GET / and POST / with a body
+
 describe("strategy: overlap in the Windows order (exeFile locked while it runs)", () => {
   let rx: ReceiverProcess | undefined;
-  afterEach(() => rx?.stop());
+  let load: OpenLoad | undefined;
+  afterEach(async () => {
+    await load?.stop();
+    await rx?.stop();
+  });
+  const traffic = (gate: string) =>
+    (load = openLoad({ url: gate, rate: RATE, mix: { get: 3, post: 1 } }));
+  const answered = (l: OpenLoad, version: string, from = 0) =>
+    l.samples.slice(from).some((s) => s.version === version);
 
   it("runs the new servers from a copy until the old ones stop, then renames into exeFile", async () => {
     const ws = createWorkspace({ app: { strategy: "overlap" } });
     rx = await startReceiver(ws.configFile, { HOTSWAP_FAULT: "win32-locked@2" });
     const runDir = join(ws.data, "apps", "webdemo", "run");
-    const load = steadyLoad(`${rx.gate()}/`, 4);
-    await waitFor(() => load.report.ok >= 20, "traffic through the gate");
+    const l = traffic(rx.gate());
+    await waitFor(() => answered(l, "v1"), "traffic through the gate");
 
     for (const name of ["v2", "v3"]) {
       const oldPids = PID_FILES.flatMap((f) => listed(ws.data, f)).map((s) => s.pid);
@@ -47,11 +57,16 @@ describe("strategy: overlap in the Windows order (exeFile locked while it runs)"
         expect(readFileSync(exe)).toEqual(readFileSync(file));
       }
       expect(readdirSync(runDir)).toEqual([basename(dirname(serving[0]!.exe))]);
-      const seen = load.report.answers.length;
-      await waitFor(() => load.report.answers.slice(seen).includes(name), `answers from ${name}`);
+      const seen = l.samples.length;
+      await waitFor(() => answered(l, name, seen), `answers from ${name}`);
     }
-    const report = await load.stop();
-    expect(report.failures).toEqual([]);
+    const report = loadReport(await l.stop());
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(report).toMatchObject({ sent: l.scheduled, failed: 0 });
+    // Once a version had answered, no request sent after that got an older one.
+    expect(report.versions[0]).toBe("v1");
+    expect(report.versions.at(-1)).toBe("v3");
+    expect(wentBack(l.samples, ["v1", "v2", "v3"])).toEqual([]);
   });
 
   it("leaves exeFile untouched and removes the copy when the new servers fail their health check", async () => {
@@ -77,10 +92,10 @@ describe("strategy: overlap in the Windows order (exeFile locked while it runs)"
     // replaceExe tries a rename 10 times: all of them fail.
     rx = await startReceiver(ws.configFile, { HOTSWAP_FAULT: "win32-locked@10" });
     const v1 = readFileSync(ws.exeFile);
-    const load = steadyLoad(`${rx.gate()}/`, 4);
-    await waitFor(() => load.report.ok >= 20, "traffic through the gate");
+    const l = traffic(rx.gate());
+    await waitFor(() => answered(l, "v1"), "traffic through the gate");
     const r = await deploy(rx, ws.version("v2"));
-    const report = await load.stop();
+    const report = loadReport(await l.stop());
     expect(r.result).toMatchObject({ ok: false, rolledBack: true, error: { code: "ERR_SWAP" } });
     expect(stepsDone(r.events)).toEqual([
       ...["upload", "start", "switch", "drain", "unload"], // v2 took over
@@ -88,7 +103,9 @@ describe("strategy: overlap in the Windows order (exeFile locked while it runs)"
     ]);
     expect(readFileSync(ws.exeFile)).toEqual(v1);
     expect(await (await fetch(`${rx.gate()}/`)).text()).toBe("v1\n");
-    expect(report.failures).toEqual([]);
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(report).toMatchObject({ sent: l.scheduled, failed: 0 });
+    expect(report.versions.at(-1)).toBe("v1"); // handed back: v1 answers again
     expect(readdirSync(join(ws.data, "apps", "webdemo", "run"))).toEqual([]);
   });
 });

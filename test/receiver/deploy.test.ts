@@ -4,12 +4,13 @@ import type { AppStatus, StepEvent } from "../../receiver/protocol.js";
 import { call, sha256 } from "../helpers/api-client.js";
 import { deploy } from "../helpers/deploy.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
-import { steadyLoad } from "../helpers/steady-load.js";
 import { mint } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+import { formatReport, holdWindows, loadReport, openLoad } from "../load/open-load.mjs";
 
 const DEPLOY_STEPS = ["upload", "hold", "unload", "swap", "reload", "release"];
+const RATE = 50; // requests per second, GET / and POST / with a body, arriving whatever is held
 
 describe("deploy end to end (real receiver, real servers, real gate)", () => {
   let ws: Workspace;
@@ -21,40 +22,46 @@ describe("deploy end to end (real receiver, real servers, real gate)", () => {
   afterAll(() => rx?.stop());
 
   it("keeps every request answered through 10 consecutive deploys while answers switch version", async () => {
-    const load = steadyLoad(`${rx.gate()}/`, 4);
-    await waitFor(() => load.report.ok >= 20, "traffic through the gate");
-    const holds: number[] = [];
-    for (let i = 2; i <= 11; i++) {
-      const file = ws.version(`v${i}`);
-      const r = await deploy(rx, file);
-      expect(r.status).toBe(200);
-      expect(r.result).toMatchObject({
-        ok: true,
-        op: "deploy",
-        version: { sha256: sha256(readFileSync(file)), version: `testapp v${i}` },
-      });
-      const done = r.events
-        .filter((e): e is StepEvent => e.type === "step" && e.state === "done")
-        .map((e) => e.step);
-      expect(done).toEqual(DEPLOY_STEPS);
-      holds.push(r.result!.holdMs);
-      const seen = load.report.answers.length;
-      await waitFor(() => load.report.answers.slice(seen).includes(`v${i}`), `answers from v${i}`);
+    const load = openLoad({ url: rx.gate(), rate: RATE, mix: { get: 3, post: 1 } });
+    const holds = holdWindows();
+    const holdMs: number[] = [];
+    const answered = (version: string, from = 0) =>
+      load.samples.slice(from).some((s) => s.version === version);
+    try {
+      await waitFor(() => answered("v1"), "traffic through the gate");
+      for (let i = 2; i <= 11; i++) {
+        const file = ws.version(`v${i}`);
+        const r = await deploy(rx, file, holds.onEvent);
+        expect(r.status).toBe(200);
+        expect(r.result).toMatchObject({
+          ok: true,
+          op: "deploy",
+          version: { sha256: sha256(readFileSync(file)), version: `testapp v${i}` },
+        });
+        const done = r.events
+          .filter((e): e is StepEvent => e.type === "step" && e.state === "done")
+          .map((e) => e.step);
+        expect(done).toEqual(DEPLOY_STEPS);
+        holdMs.push(r.result!.holdMs);
+        const seen = load.samples.length;
+        await waitFor(() => answered(`v${i}`, seen), `answers from v${i}`);
+      }
+    } finally {
+      await load.stop();
     }
-    const report = await load.stop();
-    console.log(
-      `10 deploys: ${report.sent} requests sent, ${report.failed} failed; hold ms: ${holds.join(", ")}`,
-    );
-    expect(report.failures).toEqual([]);
-    expect(report.failed).toBe(0);
-    // Answers only ever move forward: no request reaches an old server after a newer one answered.
-    const order = report.answers.map((a) => Number(a.slice(1)));
-    expect(order[0]).toBe(1);
-    expect(order.at(-1)).toBe(11);
-    expect(order.every((v, i) => i === 0 || v >= order[i - 1]!)).toBe(true);
-    expect(new Set(order).size).toBe(11);
+    const report = loadReport(load.samples, holds);
+    console.log(`10 deploys at ${RATE} rps, holdMs ${holdMs.join(", ")}:\n${formatReport(report)}`);
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(report).toMatchObject({ sent: load.scheduled, failed: 0 });
+    // Answers only ever move forward: each version answered in turn, and no request reached
+    // an old server after a newer one had answered.
+    expect(report.versions).toEqual(Array.from({ length: 11 }, (_, i) => `v${i + 1}`));
+    // Requests kept arriving during each hold and waited there together: more than the
+    // 4 at a time a closed loop of 4 clients could ever have sent.
+    expect(report.holds).toBe(10);
+    expect(Math.max(...report.heldByHold)).toBeGreaterThan(4);
     expect(readFileSync(ws.exeFile)).toEqual(readFileSync(ws.version("v11")));
-  });
+  }, 120_000); // ten holds, each as long as two servers take to start on this machine
 
   it("reports the live version, kept releases and the history in status", async () => {
     const r = await call(rx.api, "/v1/apps/webdemo", { token: await mint({ op: "status" }) });
