@@ -2,13 +2,14 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
-import { steadyLoad } from "../helpers/steady-load.js";
 import { waitFor } from "../helpers/wait-for.js";
 import type { Workspace } from "../helpers/workspace.js";
+import { formatReport, loadReport, openLoad, type OpenLoad } from "../load/open-load.mjs";
 import { adminWorkspace, PASSWORD } from "./admin-http.js";
 
 const ARTIFACTS = "test-artifacts";
 const STEPS = ["hold", "unload", "swap", "reload", "release"];
+const RATE = 50; // requests per second through the gate, GET / and POST / with a body
 
 // Debian's chromium, driven by playwright-core; playwright gives it --headless
 // and a fresh profile (--user-data-dir) of its own.
@@ -62,19 +63,23 @@ describe("admin page in headless Chromium", () => {
   let ws: Workspace;
   let rx: ReceiverProcess;
   let browser: Browser;
+  let load: OpenLoad | undefined;
   beforeAll(async () => {
     ws = adminWorkspace();
     rx = await startReceiver(ws.configFile);
     browser = await launch();
   });
   afterAll(async () => {
+    await load?.stop();
     await browser?.close();
     await rx?.stop();
   });
 
   it("signs in, uploads and hotswaps v2 live, rolls back to v1, and no client request fails", async () => {
-    const load = steadyLoad(`${rx.gate()}/`, 4);
-    await waitFor(() => load.report.ok >= 20, "traffic through the gate");
+    const traffic = (load = openLoad({ url: rx.gate(), rate: RATE, mix: { get: 3, post: 1 } }));
+    const answered = (version: string, from: number) =>
+      traffic.samples.slice(from).some((s) => s.version === version);
+    await waitFor(() => answered("v1", 0), "traffic through the gate");
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -102,7 +107,7 @@ describe("admin page in headless Chromium", () => {
     expect(readFileSync(ws.updateFile)).toEqual(readFileSync(v2));
 
     await watchLiveSteps(page);
-    const beforeSwap = load.report.answers.length;
+    const beforeSwap = traffic.samples.length;
     await page.click("[data-card=staged] button:has-text('Hotswap')");
     await liveResult(page, "swap");
     const done = await page
@@ -117,7 +122,7 @@ describe("admin page in headless Chromium", () => {
     expect(await row.getAttribute("data-op")).toBe("swap");
     expect(await row.getAttribute("data-outcome")).toBe("ok");
     expect(await row.locator("td").nth(2).textContent()).toBe("admin");
-    await waitFor(() => load.report.answers.slice(beforeSwap).includes("v2"), "answers from v2");
+    await waitFor(() => answered("v2", beforeSwap), "answers from v2");
     await waitFor(
       async () => !/—/.test(await text(page, "[data-rate]")),
       "the gate's request rate on the page",
@@ -131,16 +136,13 @@ describe("admin page in headless Chromium", () => {
       await page.screenshot({ path: "docs/admin-dashboard.png", fullPage: true });
     }
 
-    const beforeRollback = load.report.answers.length;
+    const beforeRollback = traffic.samples.length;
     await page.click(
       "[data-table=releases] tr:has-text('testapp v1') button:has-text('Roll back')",
     );
     await liveResult(page, "rollback");
     await liveVersion(page, "testapp v1");
-    await waitFor(
-      () => load.report.answers.slice(beforeRollback).includes("v1"),
-      "answers from v1 again",
-    );
+    await waitFor(() => answered("v1", beforeRollback), "answers from v1 again");
     await page.screenshot({ path: `${ARTIFACTS}/admin-dashboard-rolled-back.png`, fullPage: true });
 
     const rollback = page.locator("[data-table=history] tbody tr").first();
@@ -153,9 +155,11 @@ describe("admin page in headless Chromium", () => {
     expect(logged).toEqual(expect.arrayContaining([...STEPS, "result"]));
     await page.screenshot({ path: `${ARTIFACTS}/admin-log.png`, fullPage: true });
 
-    const report = await load.stop();
-    expect(report.failures).toEqual([]);
-    expect(report.failed).toBe(0);
+    const report = loadReport(await traffic.stop());
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(report).toMatchObject({ sent: traffic.scheduled, failed: 0 });
+    // v1 until the hotswap, v2 until the rollback, v1 again: no answer went back a version.
+    expect(report.versions).toEqual(["v1", "v2", "v1"]);
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

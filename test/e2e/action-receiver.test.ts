@@ -14,13 +14,14 @@ import { call, sha256 } from "../helpers/api-client.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { runAction, type ActionRun } from "../helpers/run-action.js";
 import { snapshot } from "../helpers/snapshot.js";
-import { steadyLoad, type LoadReport } from "../helpers/steady-load.js";
 import { mint, SECRET } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace, type Workspace, type WorkspaceOptions } from "../helpers/workspace.js";
+import { formatReport, loadReport, openLoad, type OpenLoad } from "../load/open-load.mjs";
 
 const DEPLOY_STEPS = ["upload", "hold", "unload", "swap", "reload", "release"];
 const STEP_NAMES = new Set([...DEPLOY_STEPS, "rollback"]);
+const RATE = 50; // requests per second through the gate, GET / and POST / with a body
 
 /** A server running a receiver, and a CI checkout holding builds for the action to ship. */
 interface Site {
@@ -80,15 +81,17 @@ async function site(options: WorkspaceOptions = {}): Promise<Site> {
   };
 }
 
-// A steady client through the gate, stopped after the test even when an assertion fails
-// first (the helper's stop() may run only once).
-function steady(url: string) {
-  const load = steadyLoad(url, 4);
-  let stopped: Promise<LoadReport> | undefined;
-  const stop = () => (stopped ??= load.stop());
-  cleanups.push(async () => void (await stop()));
-  return { report: load.report, stop };
+// Clients of the gate that keep arriving at RATE (an open-model load), stopped after the
+// test even when an assertion fails first.
+function traffic(url: string): OpenLoad {
+  const load = openLoad({ url, rate: RATE, mix: { get: 3, post: 1 } });
+  cleanups.push(async () => void (await load.stop()));
+  return load;
 }
+
+/** Whether `version` answered a request, among the samples from index `from` on. */
+const answered = (load: OpenLoad, version: string, from = 0) =>
+  load.samples.slice(from).some((sample) => sample.version === version);
 
 /** The action's whole output, for an assertion message that shows what went wrong. */
 const shown = (run: ActionRun) =>
@@ -137,21 +140,19 @@ describe("the bundled action against a real receiver", () => {
     const s = await site();
     const v1 = readFileSync(s.ws.exeFile);
     const v2 = s.build("v2");
-    const load = steady(`${s.rx.gate()}/`);
-    await waitFor(() => load.report.ok >= 20, "traffic through the gate");
+    const load = traffic(s.rx.gate());
+    await waitFor(() => answered(load, "v1"), "traffic through the gate");
 
     const run = await s.action({ file: "build/webdemo-v2" });
 
     expect(run.code, shown(run)).toBe(0);
-    const seen = load.report.answers.length;
-    await waitFor(() => load.report.answers.slice(seen).includes("v2"), "answers from v2");
-    const report = await load.stop();
-    expect(report.failures).toEqual([]);
-    expect(report.failed).toBe(0);
-    expect(report.answers[0]).toBe("v1");
-    expect(report.answers.at(-1)).toBe("v2");
-    // Once v2 answered, v1 never does again.
-    expect(report.answers.slice(report.answers.indexOf("v2"))).not.toContain("v1");
+    const seen = load.samples.length;
+    await waitFor(() => answered(load, "v2", seen), "answers from v2");
+    const report = loadReport(await load.stop());
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(report).toMatchObject({ sent: load.scheduled, failed: 0 });
+    // v1 answered until the swap, then v2, and once v2 answered v1 never did again.
+    expect(report.versions).toEqual(["v1", "v2"]);
 
     expect(run.outputs).toEqual({
       sha256: sha256(v2),
@@ -197,8 +198,8 @@ describe("the bundled action against a real receiver", () => {
       const good = await s.action({ file: "build/webdemo-v2" });
       expect(good.code, shown(good)).toBe(0);
       s.build("v3", behaviour);
-      const load = steady(`${s.rx.gate()}/`);
-      await waitFor(() => load.report.ok >= 20, "traffic through the gate");
+      const load = traffic(s.rx.gate());
+      await waitFor(() => answered(load, "v2"), "traffic through the gate");
 
       const run = await s.action({ file: "build/webdemo-v3" });
 
@@ -207,9 +208,10 @@ describe("the bundled action against a real receiver", () => {
       expect(error, shown(run)).toMatch(reason);
       expect(error).toContain("rolled back");
       expect(run.outputs["sha256"]).toBe(sha256(v2));
-      const report = await load.stop();
-      expect(report.failures).toEqual([]);
-      expect(new Set(report.answers)).toEqual(new Set(["v2"]));
+      const report = loadReport(await load.stop());
+      expect(report.failures, formatReport(report)).toEqual({});
+      expect(report).toMatchObject({ sent: load.scheduled, failed: 0 });
+      expect(report.versions).toEqual(["v2"]); // the held requests went to v2 again
       expect(await s.answer()).toBe("v2");
       expect(readFileSync(s.ws.exeFile)).toEqual(v2);
     },

@@ -6,9 +6,16 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FailedResult } from "../../receiver/protocol.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
-import { steadyLoad } from "../helpers/steady-load.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+import {
+  formatReport,
+  holdWindows,
+  loadReport,
+  openLoad,
+  type HoldWindows,
+  type OpenLoad,
+} from "../load/open-load.mjs";
 import {
   alive,
   appStatus,
@@ -24,10 +31,12 @@ import {
   SLOW,
 } from "./fault-kit.js";
 
+const RATE = 50; // requests per second through the gate, GET / and POST / with a body
+
 describe("a bad new build", SLOW, () => {
   let ws: Workspace | undefined;
   let rx: ReceiverProcess | undefined;
-  let load: ReturnType<typeof steadyLoad> | undefined;
+  let load: OpenLoad | undefined;
   afterEach(async () => {
     await load?.stop();
     await shutDown(rx);
@@ -42,6 +51,22 @@ describe("a bad new build", SLOW, () => {
     }));
     rx = await startReceiver(w.configFile);
     return { w, rx, v1: readFileSync(w.exeFile) };
+  }
+
+  // Clients that keep arriving at RATE whatever the gate holds, until stopped.
+  function traffic(r: ReceiverProcess): OpenLoad {
+    return (load = openLoad({ url: r.gate(), rate: RATE, mix: { get: 3, post: 1 } }));
+  }
+  const answered = (l: OpenLoad, version: string) => l.samples.some((s) => s.version === version);
+
+  // No request failed, every answer came from `versions` in this order, and the one hold
+  // kept more requests waiting at once than a closed loop of a few clients could.
+  async function expectServedThroughHold(l: OpenLoad, holds: HoldWindows, versions: string[]) {
+    const report = loadReport(await l.stop(), holds);
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(report).toMatchObject({ sent: l.scheduled, failed: 0, holds: 1 });
+    expect(report.versions).toEqual(versions);
+    expect(report.heldByHold[0], formatReport(report)).toBeGreaterThan(4);
   }
 
   // v1 is back: in exeFile byte for byte, answering at the gate, in the status, with
@@ -61,10 +86,11 @@ describe("a bad new build", SLOW, () => {
 
   it("that crashes at start is rolled back: ERR_HEALTH_CHECK with its output, no failed request", async () => {
     const { w, rx: r, v1 } = await start();
-    const traffic = (load = steadyLoad(`${r.gate()}/`, 2));
-    await waitFor(() => traffic.report.ok >= 10, "traffic through the gate");
-    const d = await deploy(r, w.version("v2", { crashAtStart: 3 }));
-    const report = await traffic.stop();
+    const l = traffic(r);
+    const holds = holdWindows();
+    await waitFor(() => answered(l, "v1"), "traffic through the gate");
+    const d = await deploy(r, w.version("v2", { crashAtStart: 3 }), holds.onEvent);
+    await expectServedThroughHold(l, holds, ["v1"]);
     expect(d.status).toBe(200);
     expect(d.result).toMatchObject({
       ok: false,
@@ -76,8 +102,6 @@ describe("a bad new build", SLOW, () => {
     expect(result.error.message).toMatch(/exited with code 3/);
     expect(result.output?.join("\n")).toMatch(/v2: cannot start, exiting with 3/);
     expect(stepTrail(d.events)).toContain("rollback:done");
-    expect(report.failures).toEqual([]);
-    expect(new Set(report.answers)).toEqual(new Set(["v1"]));
     const status = await expectV1Back(w, r, v1);
     expect(status.recent[0]).toMatchObject({
       op: "deploy",
@@ -88,10 +112,11 @@ describe("a bad new build", SLOW, () => {
 
   it("that never becomes healthy is rolled back within health.timeout: ERR_HEALTH_CHECK", async () => {
     const { w, rx: r, v1 } = await start();
-    const traffic = (load = steadyLoad(`${r.gate()}/`, 2));
-    await waitFor(() => traffic.report.ok >= 10, "traffic through the gate");
-    const d = await deploy(r, w.version("v2", { unhealthy: true }));
-    const report = await traffic.stop();
+    const l = traffic(r);
+    const holds = holdWindows();
+    await waitFor(() => answered(l, "v1"), "traffic through the gate");
+    const d = await deploy(r, w.version("v2", { unhealthy: true }), holds.onEvent);
+    await expectServedThroughHold(l, holds, ["v1"]);
     expect(d.result).toMatchObject({
       ok: false,
       rolledBack: true,
@@ -101,8 +126,6 @@ describe("a bad new build", SLOW, () => {
     const result = d.result as FailedResult;
     expect(result.error.message).toMatch(/health/);
     expect(result.output?.join("\n")).toMatch(/v2 listening on/);
-    expect(report.failures).toEqual([]);
-    expect(new Set(report.answers)).toEqual(new Set(["v1"]));
     await expectV1Back(w, r, v1);
   });
 
@@ -143,15 +166,16 @@ describe("a bad new build", SLOW, () => {
       const v2Pids = (await appStatus(r)).instances.map((s) => s.pid!);
       expect(v2Pids.every(alive)).toBe(true);
 
-      const traffic = (load = steadyLoad(`${r.gate()}/`, 2));
-      await waitFor(() => traffic.report.ok >= 10, "traffic through the gate");
+      const l = traffic(r);
+      const holds = holdWindows();
+      await waitFor(() => answered(l, "v2"), "traffic through the gate");
       // Bounded: without the SIGKILL the unload would wait for ever.
-      const next = await within(deploy(r, w.version("v3")), 45_000, "the deploy over v2");
-      const report = await traffic.stop();
+      const v3 = w.version("v3");
+      const next = await within(deploy(r, v3, holds.onEvent), 45_000, "the deploy over v2");
       expect(next.result).toMatchObject({ ok: true, version: { version: "testapp v3" } });
       expect(stepTrail(next.events)).toContain("unload:done");
-      expect(report.failures).toEqual([]);
-      expect(report.answers.at(-1)).toBe("v3");
+      await waitFor(() => answered(l, "v3"), "answers from v3");
+      await expectServedThroughHold(l, holds, ["v2", "v3"]);
 
       for (const pid of v2Pids) expect(alive(pid)).toBe(false);
       await expectOnlyRunning(

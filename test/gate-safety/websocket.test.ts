@@ -5,8 +5,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { StreamEvent } from "../../receiver/protocol.js";
 import { deploy } from "../helpers/deploy.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
-import { steadyLoad } from "../helpers/steady-load.js";
 import { waitFor } from "../helpers/wait-for.js";
+import {
+  formatReport,
+  holdWindows,
+  loadReport,
+  openLoad,
+  type OpenLoad,
+} from "../load/open-load.mjs";
 import {
   appStatus,
   gateWorkspace,
@@ -19,12 +25,13 @@ import {
   type SocketLog,
 } from "./kit.js";
 
+const RATE = 50; // plain HTTP beside the sockets: GET / and POST / with a body, per second
 const wsUrl = (gate: string) => `${gate.replace(/^http/, "ws")}/ws`;
 
 describe("WebSockets through the gate", SLOW, () => {
   let ws: GateWorkspace | undefined;
   let rx: ReceiverProcess | undefined;
-  let load: ReturnType<typeof steadyLoad> | undefined;
+  let load: OpenLoad | undefined;
   const sockets: SocketLog[] = [];
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.ws.close();
@@ -105,22 +112,27 @@ describe("WebSockets through the gate", SLOW, () => {
     const r = (rx = await startReceiver(w.configFile));
     const s = open(wsUrl(r.gate()));
     await waitFor(() => s.messages.includes("hello v1") || s.closed, "the socket to open");
-    const traffic = (load = steadyLoad(`${r.gate()}/`, 2));
-    await waitFor(() => traffic.report.ok >= 20, "traffic through the gate");
+    const traffic = (load = openLoad({ url: r.gate(), rate: RATE, mix: { get: 3, post: 1 } }));
+    await waitFor(
+      () => traffic.samples.some((x) => x.version === "v1"),
+      "traffic through the gate",
+    );
+    const holds = holdWindows();
     let unloadAt = 0;
     const d = await deploy(r, w.build("v2"), (e) => {
+      holds.onEvent(e);
       if (e.type === "step" && e.step === "unload" && e.state === "start") {
         unloadAt = performance.now();
       }
     });
-    await waitFor(() => traffic.report.answers.at(-1) === "v2", "v2 answering");
-    const report = await traffic.stop();
+    await waitFor(() => traffic.samples.at(-1)?.version === "v2", "v2 answering");
+    const report = loadReport(await traffic.stop(), holds);
     await waitFor(() => s.closed, "the client to see the close");
     const holdMs = d.result?.holdMs;
     const logs = d.events.filter((e) => e.type === "log").map((e) => `${e.level} ${e.message}`);
     console.log(
       `socket open during a swap (drainTimeout ${drainMs} ms): holdMs ${holdMs}, socket closed ${ms(s.closed!.at - unloadAt)} ms after unload began (code ${s.closed!.code}); ` +
-        `load ok ${report.ok} failed ${report.failed}; stream logs: ${logs.join(" | ")}\n${receiverWarnings(r)}`,
+        `load ${formatReport(report)}\nstream logs: ${logs.join(" | ")}\n${receiverWarnings(r)}`,
     );
     expect(d.result).toMatchObject({ ok: true, version: { version: "testapp v2" } });
     expect(logs.some((l) => /still open after drainTimeout/.test(l))).toBe(true);
@@ -128,6 +140,10 @@ describe("WebSockets through the gate", SLOW, () => {
     expect(holdMs).toBeLessThan(drainMs + stopMs);
     expect(s.closed!.at).toBeGreaterThan(unloadAt); // open until the swap cut it
     expect(s.messages).toEqual(["hello v1"]);
-    expect(report.failures).toEqual([]);
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(report).toMatchObject({ sent: traffic.scheduled, failed: 0, holds: 1 });
+    expect(report.versions).toEqual(["v1", "v2"]);
+    // The hold lasted at least drainTimeout: the requests that arrived meanwhile all waited.
+    expect(report.heldByHold[0]).toBeGreaterThan(4);
   });
 });

@@ -4,16 +4,19 @@ import type { AppStatus } from "../../receiver/protocol.js";
 import { call, sha256 } from "../helpers/api-client.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { snapshot } from "../helpers/snapshot.js";
-import { steadyLoad } from "../helpers/steady-load.js";
 import { mint } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
 import type { Workspace } from "../helpers/workspace.js";
+import { formatReport, loadReport, openLoad, type OpenLoad } from "../load/open-load.mjs";
 import { curl, updateExe, uploadExe } from "./curl.js";
 import { legacyWorkspace } from "./legacy-workspace.js";
+
+const RATE = 50; // requests per second through the gate, GET / and POST / with a body
 
 describe("Web Connection's upload and update links (legacy: on)", () => {
   let ws: Workspace;
   let rx: ReceiverProcess;
+  let load: OpenLoad | undefined;
   const status = async () =>
     (await call(rx.api, "/v1/apps/webdemo", { token: await mint({ op: "status" }) }))
       .json as AppStatus;
@@ -24,11 +27,15 @@ describe("Web Connection's upload and update links (legacy: on)", () => {
     ws = await legacyWorkspace();
     rx = await startReceiver(ws.configFile);
   });
-  afterAll(() => rx?.stop());
+  afterAll(async () => {
+    await load?.stop();
+    await rx?.stop();
+  });
 
   it("updates the server as an unmodified Bld_*.prg does, with no failed request", async () => {
-    const load = steadyLoad(`${rx.gate()}/`, 4);
-    await waitFor(() => load.report.ok >= 20, "traffic through the gate");
+    const traffic = (load = openLoad({ url: rx.gate(), rate: RATE, mix: { get: 3, post: 1 } }));
+    const answered = (version: string) => traffic.samples.some((s) => s.version === version);
+    await waitFor(() => answered("v1"), "traffic through the gate");
     const build = ws.version("v2");
 
     const uploaded = await uploadExe(`${rx.api}/webdemo/UploadExe.wc`, build);
@@ -45,11 +52,12 @@ describe("Web Connection's upload and update links (legacy: on)", () => {
     expect(updated.body).toContain(`datetime="${statSync(ws.exeFile).mtime.toISOString()}"`);
     expect(updated.body).toContain("testapp v2");
     expect(readFileSync(ws.exeFile)).toEqual(readFileSync(build));
-    await waitFor(() => load.report.answers.includes("v2"), "answers from v2");
+    await waitFor(() => answered("v2"), "answers from v2");
 
-    const report = await load.stop();
-    expect(report.failures).toEqual([]);
-    expect(report.failed).toBe(0);
+    const report = loadReport(await traffic.stop());
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(report).toMatchObject({ sent: traffic.scheduled, failed: 0 });
+    expect(report.versions).toEqual(["v1", "v2"]); // v1 while only staged, then v2 for good
     const ended = (await status()).recent.filter((e) => e.outcome !== "started");
     expect(ended.slice(0, 2)).toMatchObject([
       { op: "swap", outcome: "ok", who: { actor: "rick", legacy: true } },
