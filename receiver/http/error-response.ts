@@ -5,6 +5,7 @@ import { ERROR_STATUSES, HttpError, type ErrorStatus } from "../http-error.js";
 import type { Log } from "../log.js";
 import type { ErrorBody } from "../protocol.js";
 import type { HttpEnv } from "./http-env.js";
+import { lingerAfterAnswer } from "./lingering-close.js";
 import { wwwAuthenticate, type Challenge } from "./www-authenticate.js";
 
 type Page = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -29,8 +30,9 @@ export interface ErrorSurface {
 // Every error before a stream starts, from every surface, in one shape: status,
 // stable code and message; as `{"error":{"code","message"}}` or as the surface's
 // page. A refused POST closes the connection so the rest of a large body is not
-// read for nothing. Anything that is not an HttpError is an internal error: its
-// stack goes to the log, never to the client.
+// sent for nothing; the close lingers (lingering-close.ts), so that a client still
+// sending reads the answer instead of a reset. Anything that is not an HttpError is
+// an internal error: its stack goes to the log, never to the client.
 export function errorResponse(
   error: unknown,
   c: Context<HttpEnv>,
@@ -40,8 +42,10 @@ export function errorResponse(
   const headers: Record<string, string> = { ...known.headers };
   if (known.status === 401 && surface.challenge)
     headers["www-authenticate"] = wwwAuthenticate(surface.challenge(known));
-  if (c.req.method === "POST" && !(known.status === 401 && surface.keepAliveOn401))
+  if (c.req.method === "POST" && !(known.status === 401 && surface.keepAliveOn401)) {
     headers["connection"] = "close";
+    if (c.env?.incoming) lingerAfterAnswer(c.env.incoming);
+  }
   const page = surface.page?.(known, c);
   if (page) return c.html(page, known.status, { ...surface.pageHeaders, ...headers });
   const body: ErrorBody = { error: { code: known.code, message: known.message } };

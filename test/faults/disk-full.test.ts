@@ -16,6 +16,8 @@ import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 import { appStatus, deploy, gateAnswer, reapLeftovers, shutDown, SLOW } from "./fault-kit.js";
 
 const TMPFS_SIZE = 1024 * 1024;
+/** How long the client is not scheduled mid-upload: ample for the receiver to answer. */
+const DESCHEDULED_MS = 500;
 
 // Mounts a small tmpfs, or says why it cannot (not root, no mount, a container
 // without CAP_SYS_ADMIN): then the tests are skipped, with that reason printed.
@@ -39,13 +41,15 @@ const disk = mountSmallDisk();
 const small = "dir" in disk ? disk.dir : "";
 if ("skip" in disk) console.warn(`disk-full tests skipped: ${disk.skip}`);
 
-// Posts the artifact and resolves with the answer as soon as it comes. The receiver
-// answers 507 while part of the body is still unread and closes the connection, which
-// resets it; a client that kept writing could see that reset (EPIPE, ECONNRESET) before
-// it read the answer that came first, the more likely the busier the machine (it failed
-// so in a parallel run). So the body goes out one chunk at a time, with backpressure,
-// and no more once the answer has begun; a reset after that keeps the answer. An error
-// before any answer rejects.
+// Posts the artifact the way a client on a busy machine may: it hands the first 1.5 MiB
+// to the socket, is then not scheduled for a while (a synchronous sleep, so it reads
+// nothing meanwhile), and sends the rest at once when it runs again. Meanwhile the
+// receiver has filled the disk with the first MiB, answered 507 and closed its side.
+// A receiver that then closes the socket with the body unread resets the connection,
+// and this last write fails (write EPIPE) before the answer is read: the answer is lost.
+// That made this test fail about one run in ten when the client was unlucky in the
+// same way. A receiver whose close lingers, reading and dropping the rest of the body,
+// lets the client read the answer. An error before the answer rejects.
 function post(
   url: string,
   headers: Record<string, string>,
@@ -53,29 +57,27 @@ function post(
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = request(url, { method: "POST", headers }, (res) => {
+    const req = request(url, { method: "POST", headers, agent: false }, (res) => {
       answered = true;
       let text = "";
       const done = () => resolve({ status: res.statusCode!, text });
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (text += chunk));
       res.on("end", done);
-      res.on("close", done); // reset after the answer: keep what came
+      res.on("close", done); // a reset after the answer: keep what came
     });
     req.on("error", (error) => {
       if (!answered) reject(error);
     });
-    const CHUNK = 64 * 1024;
-    const send = (offset: number): void => {
-      while (offset < body.length) {
-        if (answered || req.destroyed) return;
-        const more = req.write(body.subarray(offset, offset + CHUNK));
-        offset += CHUNK;
-        if (!more) return void req.once("drain", () => send(offset));
-      }
-      req.end();
-    };
-    send(0);
+    const first = body.subarray(0, (body.length * 3) / 4); // more than the disk holds
+    req.on("socket", (socket) =>
+      socket.once("connect", () =>
+        req.write(first, () => {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, DESCHEDULED_MS);
+          req.end(body.subarray(first.length));
+        }),
+      ),
+    );
   });
 }
 
