@@ -18,12 +18,11 @@ import {
   appStatus,
   run,
   sha256File,
-  startReceiver,
   stats,
-  tempDir,
   token,
   upload,
   waitFor,
+  withReceiver,
 } from "./lib.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -148,70 +147,53 @@ async function runAction(dir, api, operation, file) {
 }
 
 export async function benchAction() {
-  const dir = tempDir("action");
-  try {
-    const cold = await coldStart();
-    mkdirSync(join(dir, "deploy"));
+  const cold = await coldStart();
+  // No exeFile to begin with: the first deploy puts one live.
+  return withReceiver("action", { bench: { instances: 1 } }, async (rx, dir) => {
     mkdirSync(join(dir, "checkout"));
     const builds = ["a", "b"].map((b) => makeArtifact(join(dir, `checkout/app-${b}.js`), b));
-    const rx = await startReceiver(dir, {
-      bench: {
-        exeFile: "./deploy/app",
-        updateFile: "./deploy/app_update",
-        env: { PORT: "{port}" },
-        instances: 1,
-        gate: "127.0.0.1:0",
-        health: { path: "/health" },
-      },
-    });
-    try {
-      const sha = [];
-      const hashMs = [];
-      for (const file of builds) {
-        const started = performance.now();
-        sha.push(await sha256File(file));
-        hashMs.push(performance.now() - started);
-      }
-      const bare = [];
-      const actionUpload = [];
-      const actionDeploy = [];
-      for (let i = 0; i < RUNS + 1; i++) {
-        const started = performance.now();
-        const bearer = await token({ op: "upload", sha256: sha[0] });
-        const res = await upload(rx.api, "/v1/apps/bench/upload", builds[0], SIZE, sha[0], bearer);
-        const ms = performance.now() - started;
-        if (res.status !== 200 || !res.text.includes('"ok":true'))
-          throw new Error(`upload failed: ${res.status} ${res.text}`);
-        const up = await runAction(dir, rx.api, "upload", "app-a.js");
-        const dep = await runAction(dir, rx.api, "deploy", `app-${"ba"[i % 2]}.js`);
-        if (i === 0) continue; // the first round warms the receiver and the page cache
-        bare.push(ms);
-        actionUpload.push(up);
-        actionDeploy.push(dep);
-      }
-      await waitFor("the deployed app healthy", async () =>
-        (await appStatus(rx.api, "bench")).instances.every((s) => s.state === "healthy"),
-      );
-      const upMs = stats(bare);
-      const actUp = stats(actionUpload.map((r) => r.ms));
-      const actDep = stats(actionDeploy.map((r) => r.ms));
-      return {
-        bundleBytes: statSync(BUNDLE).size,
-        coldStart: cold,
-        artifactBytes: SIZE,
-        clientSha256Ms: stats(hashMs),
-        uploadAloneMs: upMs,
-        actionUploadMs: actUp,
-        actionDeployMs: actDep,
-        actionDeployReceiverMs: stats(actionDeploy.map((r) => r.receiverMs)),
-        actionDeployHoldMs: stats(actionDeploy.map((r) => r.holdMs)),
-        actionUploadToUpload: actUp.median / upMs.median,
-        actionDeployToUpload: actDep.median / upMs.median,
-      };
-    } finally {
-      await rx.stop();
+    const sha = [];
+    const hashMs = [];
+    for (const file of builds) {
+      const started = performance.now();
+      sha.push(await sha256File(file));
+      hashMs.push(performance.now() - started);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    const bare = [];
+    const actionUpload = [];
+    const actionDeploy = [];
+    for (let i = 0; i < RUNS + 1; i++) {
+      const started = performance.now();
+      const bearer = await token({ op: "upload", sha256: sha[0] });
+      const res = await upload(rx.api, "/v1/apps/bench/upload", builds[0], SIZE, sha[0], bearer);
+      const ms = performance.now() - started;
+      if (res.status !== 200 || !res.text.includes('"ok":true'))
+        throw new Error(`upload failed: ${res.status} ${res.text}`);
+      const up = await runAction(dir, rx.api, "upload", "app-a.js");
+      const dep = await runAction(dir, rx.api, "deploy", `app-${"ba"[i % 2]}.js`);
+      if (i === 0) continue; // the first round warms the receiver and the page cache
+      bare.push(ms);
+      actionUpload.push(up);
+      actionDeploy.push(dep);
+    }
+    await waitFor("the deployed app healthy", async () =>
+      (await appStatus(rx.api, "bench")).instances.every((s) => s.state === "healthy"),
+    );
+    const upMs = stats(bare);
+    const actUp = stats(actionUpload.map((r) => r.ms));
+    const actDep = stats(actionDeploy.map((r) => r.ms));
+    return {
+      bundleBytes: statSync(BUNDLE).size,
+      coldStart: cold,
+      artifactBytes: SIZE,
+      clientSha256Ms: stats(hashMs),
+      uploadAloneMs: upMs,
+      actionUploadMs: actUp,
+      actionDeployMs: actDep,
+      actionDeployReceiverMs: stats(actionDeploy.map((r) => r.receiverMs)),
+      actionDeployHoldMs: stats(actionDeploy.map((r) => r.holdMs)),
+      actionUploadToUpload: actUp.median / upMs.median,
+      actionDeployToUpload: actDep.median / upMs.median,
+    };
+  });
 }

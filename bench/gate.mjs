@@ -2,7 +2,7 @@
 // keep-alive reverse proxy to the same app (one worker: the receiver is one Node
 // process). Load comes from wrk in its own process; every run is bounded by -d.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -10,12 +10,11 @@ import {
   ensureCommands,
   freePort,
   run,
-  startReceiver,
+  startApps,
   stats,
   stopProcess,
-  tempDir,
   waitFor,
-  writeExecutable,
+  withReceiver,
 } from "./lib.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -152,81 +151,66 @@ async function startNginx(dir, appPort) {
 export async function benchGate() {
   const missing = ensureCommands(["wrk", "nginx"], ["wrk", "nginx-light"]);
   if (missing) return { skipped: missing };
-  const dir = tempDir("gate");
-  mkdirSync(join(dir, "deploy"));
-  writeExecutable(join(dir, "deploy/app"), HELLO_APP);
-  const app = {
-    exeFile: "./deploy/app",
-    updateFile: "./deploy/app_update",
-    env: { PORT: "{port}" },
-    instances: 1,
-    gate: "127.0.0.1:0",
-    health: { path: "/health" },
-  };
-  const rx = await startReceiver(dir, { bench: app });
-  let base;
-  let nginx;
-  try {
-    const status = await waitFor("a healthy server", async () => {
-      const s = await appStatus(rx.api, "bench");
-      return s.instances[0]?.state === "healthy" ? s : undefined;
-    });
-    const appPort = status.instances[0].port;
-    nginx = await startNginx(join(dir, "nginx"), appPort);
-    const urls = {
-      direct: `http://127.0.0.1:${appPort}/`,
-      gate: `${rx.gate("bench")}/`,
-      nginx: nginx.url,
-    };
-    if (BASELINE) {
-      const baseDir = join(dir, "baseline");
-      mkdirSync(join(baseDir, "deploy"), { recursive: true });
-      writeExecutable(join(baseDir, "deploy/app"), HELLO_APP);
-      base = await startReceiver(baseDir, { bench: app }, BASELINE);
-      urls.baseline = `${base.gate("bench")}/`;
-      await waitFor("the baseline gate", () => answers(urls.baseline), 10_000);
-    }
-    for (const path of PATHS) {
-      if (!(await answers(urls[path])))
-        throw new Error(`${path} (${urls[path]}) does not answer hello`);
-      await wrk(urls[path], 1); // warm up: JIT, keep-alive pools
-    }
-    const runs = Object.fromEntries(PATHS.map((path) => [path, []]));
-    for (let i = 0; i < RUNS; i++) {
-      // A different order each run, so no path always runs on a warmer machine.
-      for (let k = 0; k < PATHS.length; k++) {
-        const path = PATHS[(i + k) % PATHS.length];
-        runs[path].push(await wrk(urls[path], SECONDS));
-      }
-    }
-    const summary = {};
-    for (const path of PATHS) {
-      const r = runs[path];
-      summary[path] = {
-        rps: stats(r.map((x) => x.rps)),
-        p50Ms: stats(r.map((x) => x.p50Ms)),
-        p99Ms: stats(r.map((x) => x.p99Ms)),
-        errors: r.reduce((sum, x) => sum + x.errors + x.non2xx, 0),
+  return withReceiver("gate", { bench: { script: HELLO_APP, instances: 1 } }, async (rx, dir) => {
+    let base;
+    let nginx;
+    try {
+      const appPort = (await appStatus(rx.api, "bench")).instances[0].port;
+      nginx = await startNginx(join(dir, "nginx"), appPort);
+      const urls = {
+        direct: `http://127.0.0.1:${appPort}/`,
+        gate: `${rx.gate("bench")}/`,
+        nginx: nginx.url,
       };
+      if (BASELINE) {
+        base = await startApps(
+          join(dir, "baseline"),
+          { bench: { script: HELLO_APP, instances: 1 } },
+          BASELINE,
+        );
+        urls.baseline = `${base.gate("bench")}/`;
+        await waitFor("the baseline gate", () => answers(urls.baseline), 10_000);
+      }
+      for (const path of PATHS) {
+        if (!(await answers(urls[path])))
+          throw new Error(`${path} (${urls[path]}) does not answer hello`);
+        await wrk(urls[path], 1); // warm up: JIT, keep-alive pools
+      }
+      const runs = Object.fromEntries(PATHS.map((path) => [path, []]));
+      for (let i = 0; i < RUNS; i++) {
+        // A different order each run, so no path always runs on a warmer machine.
+        for (let k = 0; k < PATHS.length; k++) {
+          const path = PATHS[(i + k) % PATHS.length];
+          runs[path].push(await wrk(urls[path], SECONDS));
+        }
+      }
+      const summary = {};
+      for (const path of PATHS) {
+        const r = runs[path];
+        summary[path] = {
+          rps: stats(r.map((x) => x.rps)),
+          p50Ms: stats(r.map((x) => x.p50Ms)),
+          p99Ms: stats(r.map((x) => x.p99Ms)),
+          errors: r.reduce((sum, x) => sum + x.errors + x.non2xx, 0),
+        };
+      }
+      const pid = rx.child.pid;
+      const nginxErrors = readFileSync(join(dir, "nginx/error.log"), "utf8").trim();
+      return {
+        load: `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s --latency, ${RUNS} run(s) per path`,
+        cpus: cpus().length,
+        receiverPid: pid,
+        ...summary,
+        gateToNginxRps: summary.gate.rps.median / summary.nginx.rps.median,
+        gateToNginxP99: summary.gate.p99Ms.median / summary.nginx.p99Ms.median,
+        gateToDirectRps: summary.gate.rps.median / summary.direct.rps.median,
+        nginxToDirectRps: summary.nginx.rps.median / summary.direct.rps.median,
+        baseline: BASELINE && { cli: BASELINE, ...summary.baseline },
+        nginxErrorLog: nginxErrors ? nginxErrors.split("\n").slice(-5) : [],
+      };
+    } finally {
+      await nginx?.stop();
+      await base?.stop();
     }
-    const pid = rx.child.pid;
-    const nginxErrors = readFileSync(join(dir, "nginx/error.log"), "utf8").trim();
-    return {
-      load: `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s --latency, ${RUNS} run(s) per path`,
-      cpus: cpus().length,
-      receiverPid: pid,
-      ...summary,
-      gateToNginxRps: summary.gate.rps.median / summary.nginx.rps.median,
-      gateToNginxP99: summary.gate.p99Ms.median / summary.nginx.p99Ms.median,
-      gateToDirectRps: summary.gate.rps.median / summary.direct.rps.median,
-      nginxToDirectRps: summary.nginx.rps.median / summary.direct.rps.median,
-      baseline: BASELINE && { cli: BASELINE, ...summary.baseline },
-      nginxErrorLog: nginxErrors ? nginxErrors.split("\n").slice(-5) : [],
-    };
-  } finally {
-    await nginx?.stop();
-    await base?.stop();
-    await rx.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -2,20 +2,10 @@
 // how long the app itself needs from start to healthy. The difference is what the
 // receiver's orchestration costs (drain, stop, rename, health polling, bookkeeping).
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import {
-  appStatus,
-  deploy,
-  freePort,
-  startReceiver,
-  stats,
-  stopProcess,
-  tempDir,
-  waitFor,
-  writeExecutable,
-} from "./lib.mjs";
+import { deploy, freePort, stats, stopProcess, withReceiver, writeExecutable } from "./lib.mjs";
 
 const DEPLOYS = Number(process.env.BENCH_HOLD_DEPLOYS ?? 7);
 const STEPS = ["hold", "unload", "swap", "reload", "release"];
@@ -112,39 +102,16 @@ async function deploys(api, app, builds, instances) {
 // app per entry of `apps` (its own config keys) live with build B, and one receiver for
 // all; `measure(rx, app, builds)` runs for each app in turn once its servers are healthy.
 export async function eachApp(name, script, apps, measure) {
-  const dir = tempDir(name);
-  mkdirSync(join(dir, "deploy"));
-  mkdirSync(join(dir, "builds"));
-  const builds = ["A", "B"].map((b) => writeExecutable(join(dir, `builds/app-${b}`), script(b)));
-  const config = {};
-  for (const [app, keys] of Object.entries(apps)) {
-    writeExecutable(join(dir, `deploy/${app}`), script("B"));
-    config[app] = {
-      exeFile: `./deploy/${app}`,
-      updateFile: `./deploy/${app}_update`,
-      env: { PORT: "{port}" },
-      gate: "127.0.0.1:0",
-      health: { path: "/health" },
-      ...keys,
-    };
-  }
-  try {
-    const rx = await startReceiver(dir, config);
-    try {
-      const result = {};
-      for (const app of Object.keys(apps)) {
-        await waitFor(`${app} healthy`, async () =>
-          (await appStatus(rx.api, app)).instances.every((s) => s.state === "healthy"),
-        );
-        result[app] = await measure(rx, app, builds);
-      }
-      return result;
-    } finally {
-      await rx.stop();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const config = Object.fromEntries(
+    Object.entries(apps).map(([app, keys]) => [app, { script: script("B"), ...keys }]),
+  );
+  return withReceiver(name, config, async (rx, dir) => {
+    mkdirSync(join(dir, "builds"));
+    const builds = ["A", "B"].map((b) => writeExecutable(join(dir, `builds/app-${b}`), script(b)));
+    const result = {};
+    for (const app of Object.keys(apps)) result[app] = await measure(rx, app, builds);
+    return result;
+  });
 }
 
 export async function benchHold() {

@@ -1,13 +1,15 @@
 // Shared pieces of the benchmarks: a receiver run from the bundle in a temp
-// folder, key-mode tokens, and a streamed upload. Benchmarks measure; they
+// folder with its apps (withReceiver), key-mode tokens, and a streamed upload. Benchmarks measure; they
 // assert nothing (targets are read off the printed ratios).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import {
   chmodSync,
   createReadStream,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -63,6 +65,64 @@ export async function startReceiver(dir, apps, cli = CLI) {
     await gone;
   };
   return { child, api, gate, stop, log: () => log };
+}
+
+/**
+ * An app's config as the benchmarks run it: exeFile deploy/{app} (its update beside it)
+ * in the receiver's folder, PORT from {port}, a gate on a free port, /health as its
+ * health check; `keys` add to it or override it.
+ */
+export function appConfig(app, keys = {}) {
+  return {
+    exeFile: `./deploy/${app}`,
+    updateFile: `./deploy/${app}_update`,
+    env: { PORT: "{port}" },
+    gate: "127.0.0.1:0",
+    health: { path: "/health" },
+    ...keys,
+  };
+}
+
+/**
+ * Starts a receiver in `dir` for `apps`, `{ [app]: { script, ...keys } }`: each app's
+ * exeFile is its `script` (none: no server until the first deploy), its config
+ * appConfig(app, keys). `cli` as for startReceiver. Does not wait for the servers.
+ */
+export function startApps(dir, apps, cli) {
+  mkdirSync(join(dir, "deploy"), { recursive: true });
+  const config = {};
+  for (const [app, { script, ...keys }] of Object.entries(apps)) {
+    if (script !== undefined) writeExecutable(join(dir, `deploy/${app}`), script);
+    config[app] = appConfig(app, keys);
+  }
+  return startReceiver(dir, config, cli);
+}
+
+/**
+ * The frame of a benchmark: a temp folder named after it, a receiver there for `apps`
+ * (startApps), and `measure(rx, dir)` once every server of every app with a script is
+ * healthy; resolves with what `measure` does. The receiver stops and the folder goes
+ * afterwards, whatever happened.
+ */
+export async function withReceiver(name, apps, measure) {
+  const dir = tempDir(name);
+  try {
+    const rx = await startApps(dir, apps);
+    try {
+      for (const [app, { script }] of Object.entries(apps)) {
+        if (script === undefined) continue;
+        await waitFor(`${app} healthy`, async () => {
+          const { instances } = await appStatus(rx.api, app);
+          return instances.length > 0 && instances.every((s) => s.state === "healthy");
+        });
+      }
+      return await measure(rx, dir);
+    } finally {
+      await rx.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function token(claims) {

@@ -4,7 +4,7 @@
 // body, half of them on keep-alive connections and half on a fresh connection each.
 // BENCH_LOAD_SECONDS (default 60), BENCH_LOAD_RATE (default 500 per second) and
 // BENCH_LOAD_SWAPS (default 20) make it shorter or lighter.
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   failure,
@@ -13,16 +13,7 @@ import {
   openLoad,
   RESET_CODES,
 } from "../test/load/open-load.mjs";
-import {
-  appStatus,
-  sha256File,
-  startReceiver,
-  stats,
-  tempDir,
-  token,
-  waitFor,
-  writeExecutable,
-} from "./lib.mjs";
+import { sha256File, stats, token, withReceiver, writeExecutable } from "./lib.mjs";
 
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const RATE = Number(process.env.BENCH_LOAD_RATE ?? 500);
@@ -109,85 +100,68 @@ async function swaps(api, builds, holds, warnings, startedAt, durationMs) {
 }
 
 export async function benchLoad() {
-  const dir = tempDir("load");
-  mkdirSync(join(dir, "deploy"));
-  mkdirSync(join(dir, "builds"));
-  writeExecutable(join(dir, "deploy/app"), app("v1"));
-  const builds = ["B", "A"].map((v) => writeExecutable(join(dir, `builds/app-${v}`), app(v)));
-  try {
-    const rx = await startReceiver(dir, {
-      load: {
-        exeFile: "./deploy/app",
-        updateFile: "./deploy/app_update",
-        env: { PORT: "{port}" },
-        instances: 2,
-        gate: "127.0.0.1:0",
-        health: { path: "/health", timeout: "10s" },
-        drainTimeout: "5s",
-        stopTimeout: "2s",
-        hold: { timeout: "20s", maxRequests: 10_000 },
-      },
+  const config = {
+    script: app("v1"),
+    instances: 2,
+    health: { path: "/health", timeout: "10s" },
+    drainTimeout: "5s",
+    stopTimeout: "2s",
+    hold: { timeout: "20s", maxRequests: 10_000 },
+  };
+  return withReceiver("load", { load: config }, async (rx, dir) => {
+    mkdirSync(join(dir, "builds"));
+    const builds = ["B", "A"].map((v) => writeExecutable(join(dir, `builds/app-${v}`), app(v)));
+    const durationMs = SECONDS * 1000;
+    const holds = holdWindows();
+    const swapWarnings = [];
+    const overflowsBefore = listenOverflows();
+    const load = openLoad({
+      url: rx.gate("load"),
+      rate: RATE,
+      durationMs,
+      mix: MIX,
+      slowMs: SLOW_MS,
+      postBytes: POST_BYTES,
+      timeoutMs: 30_000,
     });
+    let swapped;
     try {
-      await waitFor("two healthy servers", async () =>
-        (await appStatus(rx.api, "load")).instances.every((s) => s.state === "healthy"),
-      );
-      const durationMs = SECONDS * 1000;
-      const holds = holdWindows();
-      const swapWarnings = [];
-      const overflowsBefore = listenOverflows();
-      const load = openLoad({
-        url: rx.gate("load"),
-        rate: RATE,
-        durationMs,
-        mix: MIX,
-        slowMs: SLOW_MS,
-        postBytes: POST_BYTES,
-        timeoutMs: 30_000,
-      });
-      let swapped;
-      try {
-        swapped = await swaps(rx.api, builds, holds, swapWarnings, load.startedAt, durationMs);
-      } finally {
-        await load.done;
-      }
-      const overflows = listenOverflows() - overflowsBefore;
-      const receiverWarnings = rx
-        .log()
-        .split("\n")
-        .filter((line) => / (warn|error) /.test(line));
-      const samples = load.samples;
-      const report = loadReport(samples, holds);
-      const lost = samples.filter((s) => failure(s) !== undefined);
-      return {
-        seconds: SECONDS,
-        rate: RATE,
-        mix: MIX,
-        slowMs: SLOW_MS,
-        postBytes: POST_BYTES,
-        sent: report.sent,
-        lost: report.failed,
-        resets: samples.filter((s) => RESET_CODES.has(s.error)).length,
-        failures: report.failures,
-        firstLost: lost.slice(0, 5),
-        byKind: report.byKind,
-        held: report.held,
-        outside: report.outside,
-        swapsPlanned: SWAPS,
-        swapsDone: swapped.length,
-        swapsAfterLoad: swapped.filter((s) => s.endedAt > load.startedAt + durationMs).length,
-        holdMs: swapped.length ? stats(swapped.map((s) => s.holdMs)) : undefined,
-        holdSeenMs: report.holdMs.length ? stats(report.holdMs) : undefined,
-        versions: report.versions.length,
-        maxLagMs: load.maxLagMs,
-        listenOverflows: Number.isNaN(overflows) ? undefined : overflows,
-        warnings: swapWarnings.length + receiverWarnings.length,
-        firstWarnings: [...swapWarnings, ...receiverWarnings].slice(0, 10),
-      };
+      swapped = await swaps(rx.api, builds, holds, swapWarnings, load.startedAt, durationMs);
     } finally {
-      await rx.stop();
+      await load.done;
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    const overflows = listenOverflows() - overflowsBefore;
+    const receiverWarnings = rx
+      .log()
+      .split("\n")
+      .filter((line) => / (warn|error) /.test(line));
+    const samples = load.samples;
+    const report = loadReport(samples, holds);
+    const lost = samples.filter((s) => failure(s) !== undefined);
+    return {
+      seconds: SECONDS,
+      rate: RATE,
+      mix: MIX,
+      slowMs: SLOW_MS,
+      postBytes: POST_BYTES,
+      sent: report.sent,
+      lost: report.failed,
+      resets: samples.filter((s) => RESET_CODES.has(s.error)).length,
+      failures: report.failures,
+      firstLost: lost.slice(0, 5),
+      byKind: report.byKind,
+      held: report.held,
+      outside: report.outside,
+      swapsPlanned: SWAPS,
+      swapsDone: swapped.length,
+      swapsAfterLoad: swapped.filter((s) => s.endedAt > load.startedAt + durationMs).length,
+      holdMs: swapped.length ? stats(swapped.map((s) => s.holdMs)) : undefined,
+      holdSeenMs: report.holdMs.length ? stats(report.holdMs) : undefined,
+      versions: report.versions.length,
+      maxLagMs: load.maxLagMs,
+      listenOverflows: Number.isNaN(overflows) ? undefined : overflows,
+      warnings: swapWarnings.length + receiverWarnings.length,
+      firstWarnings: [...swapWarnings, ...receiverWarnings].slice(0, 10),
+    };
+  });
 }
