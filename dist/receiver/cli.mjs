@@ -28746,6 +28746,26 @@ function unknownApp(name) {
   );
 }
 
+// receiver/http/lingering-close.ts
+function lingerAfterAnswer(req) {
+  let socket = req.socket;
+  if (!socket || socket.destroyed || req.complete) return;
+  let lingering = !1;
+  socket.destroySoon = () => {
+    if (lingering) return;
+    lingering = !0, socket.end();
+    let close = () => {
+      clearTimeout(idle), clearTimeout(max), socket.writableFinished ? socket.destroy() : socket.once("finish", () => socket.destroy());
+    }, idle = setTimeout(close, 2e3).unref(), max = setTimeout(close, 1e4).unref();
+    if (socket.once("close", () => {
+      clearTimeout(idle), clearTimeout(max);
+    }), req.complete) return close();
+    req.once("end", close), req.on("readable", () => {
+      for (; req.read() !== null; ) idle.refresh();
+    });
+  };
+}
+
 // receiver/http/www-authenticate.ts
 function wwwAuthenticate(challenge) {
   return challenge.scheme === "Bearer" ? `Bearer realm="hotswap", error="invalid_token", error_description="${challenge.error}"` : `Basic realm="Hotswap ${challenge.app}", charset="UTF-8"`;
@@ -28754,7 +28774,7 @@ function wwwAuthenticate(challenge) {
 // receiver/http/error-response.ts
 function errorResponse(error2, c, surface) {
   let known2 = asHttpError(error2, c, surface.log), headers2 = { ...known2.headers };
-  known2.status === 401 && surface.challenge && (headers2["www-authenticate"] = wwwAuthenticate(surface.challenge(known2))), c.req.method === "POST" && !(known2.status === 401 && surface.keepAliveOn401) && (headers2.connection = "close");
+  known2.status === 401 && surface.challenge && (headers2["www-authenticate"] = wwwAuthenticate(surface.challenge(known2))), c.req.method === "POST" && !(known2.status === 401 && surface.keepAliveOn401) && (headers2.connection = "close", c.env?.incoming && lingerAfterAnswer(c.env.incoming));
   let page = surface.page?.(known2, c);
   if (page) return c.html(page, known2.status, { ...surface.pageHeaders, ...headers2 });
   let body = { error: { code: known2.code, message: known2.message } };
@@ -28781,294 +28801,6 @@ function createLog(prefix = "", write = (l) => process.stderr.write(l)) {
 
 // receiver/admin/admin-env.ts
 var ADMIN_BASE = "/admin";
-
-// receiver/version.ts
-var VERSION = "0.1.0";
-
-// receiver/admin/pages/client-common.ts
-var CLIENT_COMMON = `
-  const base = document.body.dataset.base;
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const sectionOf = (app) => document.querySelector('section.app[data-app="' + CSS.escape(app) + '"]');
-  const el = (tag, cls, text) => {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  };
-  const signIn = () => location.assign(base + "/login");
-
-  async function refresh(app) {
-    const section = sectionOf(app);
-    if (!section) return;
-    try {
-      const res = await fetch(base + "/apps/" + encodeURIComponent(app), { headers: { accept: "text/html" } });
-      if (res.redirected || res.status === 401) return signIn();
-      if (res.ok) section.querySelector("[data-panel]").innerHTML = await res.text();
-    } catch (_) {
-      /* the receiver is restarting: the next refresh will tell */
-    }
-  }
-
-  function notice(section, text, failed) {
-    const box = section.querySelector("[data-notice]");
-    box.textContent = text || "";
-    box.className = "notice" + (failed ? " failed" : "");
-    box.hidden = !text;
-  }
-
-  function answer(status, text) {
-    let body = {};
-    try { body = JSON.parse(text); } catch (_) { /* not JSON */ }
-    if (status === 401) signIn();
-    if (status < 200 || status > 299) throw new Error(body.error ? body.error.message : "HTTP " + status);
-    return body;
-  }
-
-  setInterval(() => {
-    if (document.visibilityState !== "visible") return;
-    document.querySelectorAll("section.app").forEach((s) => refresh(s.dataset.app));
-  }, 10000);
-`;
-
-// receiver/admin/pages/client-forms.ts
-var CLIENT_FORMS = `
-  document.addEventListener("submit", async (event) => {
-    const form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.dataset.action) return;
-    event.preventDefault();
-    const section = form.closest("section.app");
-    if (form.dataset.action === "upload") return upload(form, section, (event.submitter && event.submitter.value) || "upload");
-    const buttons = form.querySelectorAll("button");
-    buttons.forEach((b) => (b.disabled = true));
-    try {
-      const res = await fetch(form.action, {
-        method: "POST",
-        headers: { accept: "application/json", "x-csrf-token": csrf },
-        body: new URLSearchParams(new FormData(form)),
-      });
-      answer(res.status, await res.text());
-      notice(section, "");
-      await refresh(section.dataset.app);
-    } catch (error) {
-      notice(section, error.message, true);
-    } finally {
-      buttons.forEach((b) => (b.disabled = false));
-    }
-  });
-
-  function upload(form, section, op) {
-    const file = form.querySelector('input[type="file"]').files[0];
-    if (!file) return notice(section, "Choose a file to upload first.", true);
-    const bar = form.querySelector("progress");
-    const label = form.querySelector("[data-progress]");
-    const buttons = form.querySelectorAll("button");
-    buttons.forEach((b) => (b.disabled = true));
-    bar.hidden = false;
-    bar.max = file.size || 1;
-    bar.value = 0;
-    label.textContent = "0%";
-    notice(section, "");
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", base + "/apps/" + encodeURIComponent(section.dataset.app) + "/" + op);
-    xhr.setRequestHeader("accept", "application/json");
-    xhr.setRequestHeader("content-type", "application/octet-stream");
-    xhr.setRequestHeader("x-csrf-token", csrf);
-    xhr.upload.onprogress = (e) => {
-      if (!e.lengthComputable) return;
-      bar.max = e.total;
-      bar.value = e.loaded;
-      label.textContent = Math.round((100 * e.loaded) / e.total) + "%";
-    };
-    xhr.onload = () => {
-      buttons.forEach((b) => (b.disabled = false));
-      try {
-        answer(xhr.status, xhr.responseText);
-        bar.value = bar.max;
-        label.textContent = "100% \\u2014 " + file.name + (op === "deploy" ? " uploaded, hotswapping" : " staged");
-        refresh(section.dataset.app);
-      } catch (error) {
-        label.textContent = "";
-        notice(section, "Upload refused: " + error.message, true);
-      }
-    };
-    xhr.onerror = () => {
-      buttons.forEach((b) => (b.disabled = false));
-      notice(section, "Upload failed: the connection broke.", true);
-    };
-    xhr.send(file);
-  }
-
-`;
-
-// receiver/admin/pages/client-live.ts
-var CLIENT_LIVE = `
-  function stepLine(list, event) {
-    const rows = list.querySelectorAll('li[data-step="' + event.step + '"]');
-    let li = rows[rows.length - 1];
-    if (!li || (event.state === "start" && !li.classList.contains("start"))) {
-      li = el("li");
-      li.dataset.step = event.step;
-      li.append(el("span", "icon"), el("span", "name", event.step), el("span", "ms"), el("span", "message"));
-      list.append(li);
-    }
-    li.className = "step " + event.state;
-    li.querySelector(".ms").textContent = event.ms === undefined ? "" : event.ms + " ms";
-    li.querySelector(".message").textContent = event.message || (event.state === "start" ? "\\u2026" : "");
-  }
-
-  function resultLine(list, r) {
-    const v = r.version ? r.version.version || r.version.sha256.slice(0, 12) : "";
-    const text = r.ok
-      ? r.op + " ok" + (v ? ": " + v : "") + " \\u00B7 hold " + r.holdMs + " ms \\u00B7 total " + r.durationMs + " ms"
-      : r.op + " failed: " + r.error.message + (r.rolledBack ? " (rolled back)" : "");
-    const li = el("li", "result " + (r.ok ? "ok" : "failed"));
-    li.append(el("span", "icon"), el("span", "name", "result"), el("span", "ms"), el("span", "message", text));
-    list.append(li);
-  }
-
-  function show({ app, deployId, op, event }) {
-    const section = sectionOf(app);
-    if (!section || event.type === "heartbeat") return;
-    const live = section.querySelector("[data-live]");
-    const list = live.querySelector("ol");
-    const state = live.querySelector("[data-live-state]");
-    if (live.dataset.deployId !== deployId) {
-      live.dataset.deployId = deployId;
-      live.hidden = false;
-      live.querySelector("[data-live-title]").textContent = op + " " + deployId;
-      live.querySelector("[data-live-log]").href = base + "/log/" + encodeURIComponent(deployId);
-      state.textContent = "running";
-      state.className = "pill running";
-      list.replaceChildren();
-    }
-    if (event.type === "step") stepLine(list, event);
-    else if (event.type === "log") {
-      const li = el("li", "log " + event.level);
-      li.append(el("span", "icon"), el("span", "name", event.level), el("span", "ms"), el("span", "message", event.message));
-      list.append(li);
-    } else if (event.type === "progress") {
-      stepLine(list, { step: "upload", state: "start", message: event.received + " of " + event.total + " bytes" });
-    } else if (event.type === "result") {
-      resultLine(list, event);
-      state.textContent = event.ok ? "ok" : "failed";
-      state.className = "pill " + (event.ok ? "ok" : "failed");
-      refresh(app);
-    }
-  }
-
-  const feed = new EventSource(base + "/events");
-  feed.addEventListener("op", (e) => show(JSON.parse(e.data)));
-  feed.addEventListener("error", () => {
-    if (feed.readyState === EventSource.CLOSED) document.body.classList.add("offline");
-  });
-`;
-
-// receiver/admin/pages/client-script.ts
-var CLIENT_SCRIPT = `"use strict";
-(() => {${CLIENT_COMMON}${CLIENT_FORMS}${CLIENT_LIVE}})();
-`;
-
-// receiver/admin/pages/styles.ts
-var STYLES = `
-:root {
-  --bg: #f4f5f7; --card: #fff; --line: #e3e6ea; --soft: #eef0f3; --text: #1c2024; --muted: #69717d;
-  --accent: #2457d6; --ok: #17753a; --ok-bg: #e3f4e8; --warn: #8a5a00; --warn-bg: #fdf1cc;
-  --bad: #b42318; --bad-bg: #fde7e4; --info: #1d4ed8; --info-bg: #e6edfd;
-}
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--text);
-  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: underline; }
-code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
-header.top { display: flex; align-items: center; gap: 14px; padding: 10px 28px; background: #1e2530; color: #fff; }
-header.top .brand { color: #fff; font-weight: 700; font-size: 16px; letter-spacing: .01em; }
-header.top .brand span { color: #7fa6ff; margin-right: 6px; }
-header.top .sub { color: #aeb8c6; }
-header.top .grow { flex: 1; }
-header.top .meta { color: #aeb8c6; font-size: 12.5px; }
-body.offline header.top .meta::before { content: "live view disconnected: reload \\00B7  "; color: #ffb4a8; }
-header.top .btn { background: transparent; color: #dde3ea; border-color: #4a5566; }
-header.top .btn:hover { background: #2b3441; }
-main { max-width: 1200px; margin: 0 auto; padding: 22px 28px 48px; }
-h1 { font-size: 20px; margin: 0 0 16px; }
-h2 { font-size: 19px; margin: 0; }
-h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 22px 0 6px;
-  display: flex; align-items: center; gap: 10px; }
-section.app, .panel { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
-  padding: 18px 22px 20px; margin-bottom: 24px; box-shadow: 0 1px 2px rgba(16, 24, 40, .05); }
-.app-head { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin-bottom: 14px; }
-.app-head .path { color: var(--muted); font-size: 12.5px; }
-.grow { flex: 1; }
-.cards { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 12px; }
-.card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; display: flex; flex-direction: column; }
-.card.live-version { border-top: 3px solid var(--ok); }
-.card.staged { border-top: 3px solid var(--info); }
-.card.empty { border-top: 3px solid var(--soft); }
-.card.gate { border-top: 3px solid #9aa5b4; }
-.card.gate.held { border-top-color: #d99a00; }
-.card .label { font-size: 11.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
-.card .big { font-size: 18px; font-weight: 650; margin: 3px 0 6px; }
-.card .actions { margin-top: auto; padding-top: 10px; display: flex; gap: 8px; flex-wrap: wrap; }
-.card .none { color: var(--muted); margin: 6px 0; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; font-size: 13px; }
-dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-table { width: 100%; border-collapse: collapse; font-size: 13px; }
-th { text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; padding: 6px 10px;
-  border-bottom: 1px solid var(--line); white-space: nowrap; }
-td { padding: 7px 10px; border-bottom: 1px solid var(--soft); vertical-align: middle; }
-tbody tr:last-child td { border-bottom: 0; }
-tbody tr:hover td { background: #fafbfc; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.empty { color: var(--muted); text-align: center; padding: 14px; }
-.muted { color: var(--muted); }
-.pill { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600;
-  background: var(--soft); color: #4b5563; white-space: nowrap; }
-.pill.ok, .pill.healthy, .pill.open { background: var(--ok-bg); color: var(--ok); }
-.pill.starting, .pill.stopping, .pill.rolled-back, .pill.held, .pill.busy { background: var(--warn-bg); color: var(--warn); }
-.pill.failed, .pill.crashed, .pill.interrupted { background: var(--bad-bg); color: var(--bad); }
-.pill.started, .pill.running { background: var(--info-bg); color: var(--info); }
-.dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 6px; background: #9aa5b4; }
-.dot.ok { background: #1f9d55; } .dot.bad { background: #d92d20; }
-.btn { font: inherit; font-size: 13px; padding: 5px 12px; border-radius: 6px; border: 1px solid #c8ced6;
-  background: #fff; color: var(--text); cursor: pointer; line-height: 1.3; font-weight: 500;
-  text-transform: none; letter-spacing: normal; }
-.btn:hover { background: #f2f4f7; }
-.btn.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
-.btn.primary:hover { background: #1d48b5; }
-.btn.danger { color: var(--bad); border-color: #f0b4ad; }
-.btn.small { padding: 2px 9px; font-size: 12px; }
-.btn:disabled { opacity: .5; cursor: default; }
-form.inline { display: inline; margin: 0; }
-.upload { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; padding: 10px 12px;
-  margin-bottom: 14px; background: #f8fafc; border: 1px dashed #c3ccd8; border-radius: 8px; }
-.upload .label { font-weight: 600; }
-.upload input[type=file] { font: inherit; font-size: 13px; max-width: 300px; }
-.upload input[type=file]::file-selector-button { font: inherit; font-size: 13px; padding: 4px 10px;
-  margin-right: 8px; border: 1px solid #c8ced6; border-radius: 6px; background: #fff; cursor: pointer; }
-.upload progress { width: 200px; height: 10px; accent-color: var(--accent); }
-.notice { margin: 0 0 12px; padding: 8px 12px; border-radius: 6px; background: var(--info-bg); color: var(--info); }
-.notice.failed { background: var(--bad-bg); color: var(--bad); }
-.live { border: 1px solid #c9d6f6; background: #f6f8fe; border-radius: 8px; padding: 10px 14px 12px; margin-bottom: 14px; }
-.live .head { display: flex; align-items: center; gap: 10px; }
-.live ol { list-style: none; margin: 8px 0 0; padding: 0; }
-.live li { display: grid; grid-template-columns: 18px 72px 64px 1fr; gap: 8px; padding: 2px 0;
-  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
-.live li .icon::before { content: "\\25CC"; color: var(--info); }
-.live li.done .icon::before { content: "\\2713"; color: var(--ok); font-weight: 700; }
-.live li.failed .icon::before { content: "\\2717"; color: var(--bad); font-weight: 700; }
-.live li.log .icon::before { content: "\\00B7"; color: var(--muted); }
-.live li.result { margin-top: 4px; font-weight: 600; }
-.live li.result.ok .icon::before { content: "\\2714"; color: var(--ok); }
-.live li.result.failed .icon::before { content: "\\2716"; color: var(--bad); }
-.live li .ms { text-align: right; color: var(--muted); }
-.login { max-width: 360px; margin: 12vh auto 0; }
-.login label { display: block; font-weight: 600; margin-bottom: 6px; }
-.login input[type=password] { width: 100%; font: inherit; padding: 8px 10px; border: 1px solid #c8ced6; border-radius: 6px; }
-.login .btn { width: 100%; margin-top: 14px; padding: 8px; }
-.error { color: var(--bad); background: var(--bad-bg); border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; }
-pre.output { background: #1e2530; color: #dde3ea; padding: 10px 12px; border-radius: 6px; overflow-x: auto; font-size: 12px; }
-`;
 
 // node_modules/hono/dist/jsx/constants.js
 var DOM_RENDERER = /* @__PURE__ */ Symbol("RENDERER"), DOM_ERROR_HANDLER = /* @__PURE__ */ Symbol("ERROR_HANDLER");
@@ -29529,9 +29261,8 @@ function jsxDEV(tag2, props, key2) {
   return node.key = key2, node;
 }
 
-// receiver/admin/pages/layout.tsx
-function Layout(props) {
-  let { title: title2, nonce, csrf } = props;
+// receiver/http/pages/html-document.tsx
+function HtmlDocument(props) {
   return /* @__PURE__ */ jsxDEV(Fragment, { children: [
     raw("<!DOCTYPE html>"),
     /* @__PURE__ */ jsxDEV("html", { lang: "en", children: [
@@ -29539,12 +29270,318 @@ function Layout(props) {
         /* @__PURE__ */ jsxDEV("meta", { charset: "utf-8" }),
         /* @__PURE__ */ jsxDEV("meta", { name: "viewport", content: "width=device-width, initial-scale=1" }),
         /* @__PURE__ */ jsxDEV("meta", { name: "robots", content: "noindex" }),
-        /* @__PURE__ */ jsxDEV("link", { rel: "icon", href: "data:," }),
-        csrf && /* @__PURE__ */ jsxDEV("meta", { name: "csrf-token", content: csrf }),
-        /* @__PURE__ */ jsxDEV("title", { children: `${title2} · Hotswap` }),
-        /* @__PURE__ */ jsxDEV("style", { nonce, dangerouslySetInnerHTML: { __html: STYLES } })
+        props.head,
+        /* @__PURE__ */ jsxDEV("title", { children: props.title }),
+        /* @__PURE__ */ jsxDEV("style", { nonce: props.nonce, dangerouslySetInnerHTML: { __html: props.styles } })
       ] }),
-      /* @__PURE__ */ jsxDEV("body", { "data-base": ADMIN_BASE, children: [
+      /* @__PURE__ */ jsxDEV("body", { ...props.body, children: props.children })
+    ] })
+  ] });
+}
+
+// receiver/version.ts
+var VERSION = "0.1.0";
+
+// receiver/admin/pages/client-common.ts
+var CLIENT_COMMON = `
+  const base = document.body.dataset.base;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const sectionOf = (app) => document.querySelector('section.app[data-app="' + CSS.escape(app) + '"]');
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const signIn = () => location.assign(base + "/login");
+
+  async function refresh(app) {
+    const section = sectionOf(app);
+    if (!section) return;
+    try {
+      const res = await fetch(base + "/apps/" + encodeURIComponent(app), { headers: { accept: "text/html" } });
+      if (res.redirected || res.status === 401) return signIn();
+      if (res.ok) section.querySelector("[data-panel]").innerHTML = await res.text();
+    } catch (_) {
+      /* the receiver is restarting: the next refresh will tell */
+    }
+  }
+
+  function notice(section, text, failed) {
+    const box = section.querySelector("[data-notice]");
+    box.textContent = text || "";
+    box.className = "notice" + (failed ? " failed" : "");
+    box.hidden = !text;
+  }
+
+  function answer(status, text) {
+    let body = {};
+    try { body = JSON.parse(text); } catch (_) { /* not JSON */ }
+    if (status === 401) signIn();
+    if (status < 200 || status > 299) throw new Error(body.error ? body.error.message : "HTTP " + status);
+    return body;
+  }
+
+  setInterval(() => {
+    if (document.visibilityState !== "visible") return;
+    document.querySelectorAll("section.app").forEach((s) => refresh(s.dataset.app));
+  }, 10000);
+`;
+
+// receiver/admin/pages/client-forms.ts
+var CLIENT_FORMS = `
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.action) return;
+    event.preventDefault();
+    const section = form.closest("section.app");
+    if (form.dataset.action === "upload") return upload(form, section, (event.submitter && event.submitter.value) || "upload");
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((b) => (b.disabled = true));
+    try {
+      const res = await fetch(form.action, {
+        method: "POST",
+        headers: { accept: "application/json", "x-csrf-token": csrf },
+        body: new URLSearchParams(new FormData(form)),
+      });
+      answer(res.status, await res.text());
+      notice(section, "");
+      await refresh(section.dataset.app);
+    } catch (error) {
+      notice(section, error.message, true);
+    } finally {
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  });
+
+  function upload(form, section, op) {
+    const file = form.querySelector('input[type="file"]').files[0];
+    if (!file) return notice(section, "Choose a file to upload first.", true);
+    const bar = form.querySelector("progress");
+    const label = form.querySelector("[data-progress]");
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((b) => (b.disabled = true));
+    bar.hidden = false;
+    bar.max = file.size || 1;
+    bar.value = 0;
+    label.textContent = "0%";
+    notice(section, "");
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", base + "/apps/" + encodeURIComponent(section.dataset.app) + "/" + op);
+    xhr.setRequestHeader("accept", "application/json");
+    xhr.setRequestHeader("content-type", "application/octet-stream");
+    xhr.setRequestHeader("x-csrf-token", csrf);
+    xhr.upload.onprogress = (e) => {
+      if (!e.lengthComputable) return;
+      bar.max = e.total;
+      bar.value = e.loaded;
+      label.textContent = Math.round((100 * e.loaded) / e.total) + "%";
+    };
+    xhr.onload = () => {
+      buttons.forEach((b) => (b.disabled = false));
+      try {
+        answer(xhr.status, xhr.responseText);
+        bar.value = bar.max;
+        label.textContent = "100% \\u2014 " + file.name + (op === "deploy" ? " uploaded, hotswapping" : " staged");
+        refresh(section.dataset.app);
+      } catch (error) {
+        label.textContent = "";
+        notice(section, "Upload refused: " + error.message, true);
+      }
+    };
+    xhr.onerror = () => {
+      buttons.forEach((b) => (b.disabled = false));
+      notice(section, "Upload failed: the connection broke.", true);
+    };
+    xhr.send(file);
+  }
+
+`;
+
+// receiver/admin/pages/client-live.ts
+var CLIENT_LIVE = `
+  function stepLine(list, event) {
+    const rows = list.querySelectorAll('li[data-step="' + event.step + '"]');
+    let li = rows[rows.length - 1];
+    if (!li || (event.state === "start" && !li.classList.contains("start"))) {
+      li = el("li");
+      li.dataset.step = event.step;
+      li.append(el("span", "icon"), el("span", "name", event.step), el("span", "ms"), el("span", "message"));
+      list.append(li);
+    }
+    li.className = "step " + event.state;
+    li.querySelector(".ms").textContent = event.ms === undefined ? "" : event.ms + " ms";
+    li.querySelector(".message").textContent = event.message || (event.state === "start" ? "\\u2026" : "");
+  }
+
+  function resultLine(list, r) {
+    const v = r.version ? r.version.version || r.version.sha256.slice(0, 12) : "";
+    const text = r.ok
+      ? r.op + " ok" + (v ? ": " + v : "") + " \\u00B7 hold " + r.holdMs + " ms \\u00B7 total " + r.durationMs + " ms"
+      : r.op + " failed: " + r.error.message + (r.rolledBack ? " (rolled back)" : "");
+    const li = el("li", "result " + (r.ok ? "ok" : "failed"));
+    li.append(el("span", "icon"), el("span", "name", "result"), el("span", "ms"), el("span", "message", text));
+    list.append(li);
+  }
+
+  function show({ app, deployId, op, event }) {
+    const section = sectionOf(app);
+    if (!section || event.type === "heartbeat") return;
+    const live = section.querySelector("[data-live]");
+    const list = live.querySelector("ol");
+    const state = live.querySelector("[data-live-state]");
+    if (live.dataset.deployId !== deployId) {
+      live.dataset.deployId = deployId;
+      live.hidden = false;
+      live.querySelector("[data-live-title]").textContent = op + " " + deployId;
+      live.querySelector("[data-live-log]").href = base + "/log/" + encodeURIComponent(deployId);
+      state.textContent = "running";
+      state.className = "pill running";
+      list.replaceChildren();
+    }
+    if (event.type === "step") stepLine(list, event);
+    else if (event.type === "log") {
+      const li = el("li", "log " + event.level);
+      li.append(el("span", "icon"), el("span", "name", event.level), el("span", "ms"), el("span", "message", event.message));
+      list.append(li);
+    } else if (event.type === "progress") {
+      stepLine(list, { step: "upload", state: "start", message: event.received + " of " + event.total + " bytes" });
+    } else if (event.type === "result") {
+      resultLine(list, event);
+      state.textContent = event.ok ? "ok" : "failed";
+      state.className = "pill " + (event.ok ? "ok" : "failed");
+      refresh(app);
+    }
+  }
+
+  const feed = new EventSource(base + "/events");
+  feed.addEventListener("op", (e) => show(JSON.parse(e.data)));
+  feed.addEventListener("error", () => {
+    if (feed.readyState === EventSource.CLOSED) document.body.classList.add("offline");
+  });
+`;
+
+// receiver/admin/pages/client-script.ts
+var CLIENT_SCRIPT = `"use strict";
+(() => {${CLIENT_COMMON}${CLIENT_FORMS}${CLIENT_LIVE}})();
+`;
+
+// receiver/admin/pages/styles.ts
+var STYLES = `
+:root {
+  --bg: #f4f5f7; --card: #fff; --line: #e3e6ea; --soft: #eef0f3; --text: #1c2024; --muted: #69717d;
+  --accent: #2457d6; --ok: #17753a; --ok-bg: #e3f4e8; --warn: #8a5a00; --warn-bg: #fdf1cc;
+  --bad: #b42318; --bad-bg: #fde7e4; --info: #1d4ed8; --info-bg: #e6edfd;
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--text);
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: underline; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
+header.top { display: flex; align-items: center; gap: 14px; padding: 10px 28px; background: #1e2530; color: #fff; }
+header.top .brand { color: #fff; font-weight: 700; font-size: 16px; letter-spacing: .01em; }
+header.top .brand span { color: #7fa6ff; margin-right: 6px; }
+header.top .sub { color: #aeb8c6; }
+header.top .grow { flex: 1; }
+header.top .meta { color: #aeb8c6; font-size: 12.5px; }
+body.offline header.top .meta::before { content: "live view disconnected: reload \\00B7  "; color: #ffb4a8; }
+header.top .btn { background: transparent; color: #dde3ea; border-color: #4a5566; }
+header.top .btn:hover { background: #2b3441; }
+main { max-width: 1200px; margin: 0 auto; padding: 22px 28px 48px; }
+h1 { font-size: 20px; margin: 0 0 16px; }
+h2 { font-size: 19px; margin: 0; }
+h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 22px 0 6px;
+  display: flex; align-items: center; gap: 10px; }
+section.app, .panel { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
+  padding: 18px 22px 20px; margin-bottom: 24px; box-shadow: 0 1px 2px rgba(16, 24, 40, .05); }
+.app-head { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin-bottom: 14px; }
+.app-head .path { color: var(--muted); font-size: 12.5px; }
+.grow { flex: 1; }
+.cards { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 12px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; display: flex; flex-direction: column; }
+.card.live-version { border-top: 3px solid var(--ok); }
+.card.staged { border-top: 3px solid var(--info); }
+.card.empty { border-top: 3px solid var(--soft); }
+.card.gate { border-top: 3px solid #9aa5b4; }
+.card.gate.held { border-top-color: #d99a00; }
+.card .label { font-size: 11.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
+.card .big { font-size: 18px; font-weight: 650; margin: 3px 0 6px; }
+.card .actions { margin-top: auto; padding-top: 10px; display: flex; gap: 8px; flex-wrap: wrap; }
+.card .none { color: var(--muted); margin: 6px 0; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; font-size: 13px; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+table { width: 100%; border-collapse: collapse; font-size: 13px; }
+th { text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; padding: 6px 10px;
+  border-bottom: 1px solid var(--line); white-space: nowrap; }
+td { padding: 7px 10px; border-bottom: 1px solid var(--soft); vertical-align: middle; }
+tbody tr:last-child td { border-bottom: 0; }
+tbody tr:hover td { background: #fafbfc; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.empty { color: var(--muted); text-align: center; padding: 14px; }
+.muted { color: var(--muted); }
+.pill { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600;
+  background: var(--soft); color: #4b5563; white-space: nowrap; }
+.pill.ok, .pill.healthy, .pill.open { background: var(--ok-bg); color: var(--ok); }
+.pill.starting, .pill.stopping, .pill.rolled-back, .pill.held, .pill.busy { background: var(--warn-bg); color: var(--warn); }
+.pill.failed, .pill.crashed, .pill.interrupted { background: var(--bad-bg); color: var(--bad); }
+.pill.started, .pill.running { background: var(--info-bg); color: var(--info); }
+.dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 6px; background: #9aa5b4; }
+.dot.ok { background: #1f9d55; } .dot.bad { background: #d92d20; }
+.btn { font: inherit; font-size: 13px; padding: 5px 12px; border-radius: 6px; border: 1px solid #c8ced6;
+  background: #fff; color: var(--text); cursor: pointer; line-height: 1.3; font-weight: 500;
+  text-transform: none; letter-spacing: normal; }
+.btn:hover { background: #f2f4f7; }
+.btn.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
+.btn.primary:hover { background: #1d48b5; }
+.btn.danger { color: var(--bad); border-color: #f0b4ad; }
+.btn.small { padding: 2px 9px; font-size: 12px; }
+.btn:disabled { opacity: .5; cursor: default; }
+form.inline { display: inline; margin: 0; }
+.upload { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; padding: 10px 12px;
+  margin-bottom: 14px; background: #f8fafc; border: 1px dashed #c3ccd8; border-radius: 8px; }
+.upload .label { font-weight: 600; }
+.upload input[type=file] { font: inherit; font-size: 13px; max-width: 300px; }
+.upload input[type=file]::file-selector-button { font: inherit; font-size: 13px; padding: 4px 10px;
+  margin-right: 8px; border: 1px solid #c8ced6; border-radius: 6px; background: #fff; cursor: pointer; }
+.upload progress { width: 200px; height: 10px; accent-color: var(--accent); }
+.notice { margin: 0 0 12px; padding: 8px 12px; border-radius: 6px; background: var(--info-bg); color: var(--info); }
+.notice.failed { background: var(--bad-bg); color: var(--bad); }
+.live { border: 1px solid #c9d6f6; background: #f6f8fe; border-radius: 8px; padding: 10px 14px 12px; margin-bottom: 14px; }
+.live .head { display: flex; align-items: center; gap: 10px; }
+.live ol { list-style: none; margin: 8px 0 0; padding: 0; }
+.live li { display: grid; grid-template-columns: 18px 72px 64px 1fr; gap: 8px; padding: 2px 0;
+  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
+.live li .icon::before { content: "\\25CC"; color: var(--info); }
+.live li.done .icon::before { content: "\\2713"; color: var(--ok); font-weight: 700; }
+.live li.failed .icon::before { content: "\\2717"; color: var(--bad); font-weight: 700; }
+.live li.log .icon::before { content: "\\00B7"; color: var(--muted); }
+.live li.result { margin-top: 4px; font-weight: 600; }
+.live li.result.ok .icon::before { content: "\\2714"; color: var(--ok); }
+.live li.result.failed .icon::before { content: "\\2716"; color: var(--bad); }
+.live li .ms { text-align: right; color: var(--muted); }
+.login { max-width: 360px; margin: 12vh auto 0; }
+.login label { display: block; font-weight: 600; margin-bottom: 6px; }
+.login input[type=password] { width: 100%; font: inherit; padding: 8px 10px; border: 1px solid #c8ced6; border-radius: 6px; }
+.login .btn { width: 100%; margin-top: 14px; padding: 8px; }
+.error { color: var(--bad); background: var(--bad-bg); border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; }
+pre.output { background: #1e2530; color: #dde3ea; padding: 10px 12px; border-radius: 6px; overflow-x: auto; font-size: 12px; }
+`;
+
+// receiver/admin/pages/layout.tsx
+function Layout(props) {
+  let { title: title2, nonce, csrf } = props;
+  return /* @__PURE__ */ jsxDEV(
+    HtmlDocument,
+    {
+      title: `${title2} · Hotswap`,
+      styles: STYLES,
+      nonce,
+      head: /* @__PURE__ */ jsxDEV(Fragment, { children: [
+        /* @__PURE__ */ jsxDEV("link", { rel: "icon", href: "data:," }),
+        csrf && /* @__PURE__ */ jsxDEV("meta", { name: "csrf-token", content: csrf })
+      ] }),
+      body: { "data-base": ADMIN_BASE },
+      children: [
         /* @__PURE__ */ jsxDEV("header", { class: "top", children: [
           /* @__PURE__ */ jsxDEV("a", { class: "brand", href: ADMIN_BASE, children: [
             /* @__PURE__ */ jsxDEV("span", { children: "⇄" }),
@@ -29563,9 +29600,9 @@ function Layout(props) {
         ] }),
         /* @__PURE__ */ jsxDEV("main", { children: props.children }),
         props.script && /* @__PURE__ */ jsxDEV("script", { nonce, dangerouslySetInnerHTML: { __html: CLIENT_SCRIPT } })
-      ] })
-    ] })
-  ] });
+      ]
+    }
+  );
 }
 
 // receiver/admin/pages/error-page.tsx
@@ -34022,7 +34059,7 @@ async function hotSwap(parts, incoming, run3, emit) {
   return app2.strategy === "overlap" ? overlapSwap(cx) : holdSwap(cx);
 }
 function hotRestart(parts, live2, run3, emit) {
-  let note = swapRecorder(parts.record, { ...run3, op: "swap" }, live2, void 0, emit);
+  let note = swapRecorder(parts.record, { ...run3, op: "restart" }, live2, void 0, emit);
   return holdRestart({ ...parts, emit, note });
 }
 
@@ -36473,23 +36510,12 @@ footer{margin-top:2rem;color:#5b6473;font-size:13px}`, LEGACY_PAGE_HEADERS = {
   "cache-control": "no-store"
 };
 function LegacyLayout(props) {
-  return /* @__PURE__ */ jsxDEV(Fragment, { children: [
-    raw("<!DOCTYPE html>"),
-    /* @__PURE__ */ jsxDEV("html", { lang: "en", children: [
-      /* @__PURE__ */ jsxDEV("head", { children: [
-        /* @__PURE__ */ jsxDEV("meta", { charset: "utf-8" }),
-        /* @__PURE__ */ jsxDEV("meta", { name: "robots", content: "noindex" }),
-        /* @__PURE__ */ jsxDEV("title", { children: `${props.title} · ${props.app} · Hotswap` }),
-        /* @__PURE__ */ jsxDEV("style", { dangerouslySetInnerHTML: { __html: STYLES2 } })
-      ] }),
-      /* @__PURE__ */ jsxDEV("body", { children: [
-        /* @__PURE__ */ jsxDEV("main", { children: props.children }),
-        /* @__PURE__ */ jsxDEV("footer", { children: [
-          "Hotswap receiver · app ",
-          /* @__PURE__ */ jsxDEV("code", { children: props.app }),
-          " · Web Connection links"
-        ] })
-      ] })
+  return /* @__PURE__ */ jsxDEV(HtmlDocument, { title: `${props.title} · ${props.app} · Hotswap`, styles: STYLES2, children: [
+    /* @__PURE__ */ jsxDEV("main", { children: props.children }),
+    /* @__PURE__ */ jsxDEV("footer", { children: [
+      "Hotswap receiver · app ",
+      /* @__PURE__ */ jsxDEV("code", { children: props.app }),
+      " · Web Connection links"
     ] })
   ] });
 }
@@ -38284,7 +38310,7 @@ async function recover(app2, exeFile, record2, releases, journal) {
   if (read.state === "none") return;
   if (read.state === "damaged")
     return recoverDamaged(app2, exeFile, read.reason, record2, releases, journal);
-  let rec = read.record, lines = (await journal.recent(app2, 50)).filter((e) => e.deployId === rec.deployId), ended = lines.find((e) => e.outcome !== "started"), op = lines.find((e) => e.outcome === "started")?.op ?? rec.op;
+  let rec = read.record, ended = (await journal.recent(app2, 50)).filter((e) => e.deployId === rec.deployId).find((e) => e.outcome !== "started"), op = rec.op;
   if (ended) {
     record2.clear();
     return;
@@ -38456,7 +38482,7 @@ var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   "drain"
 ], swapRecordSchema = object({
   deployId: string2().check(_minLength(1)),
-  op: _enum(["deploy", "swap", "rollback"]),
+  op: _enum(["deploy", "swap", "rollback", "restart"]),
   /** The step under way: every step of either strategy but those outside the swap. */
   phase: _enum(PHASES),
   /** The release that holds the old exeFile. */
