@@ -7,6 +7,7 @@ import { OidcIssuer } from "./auth/oidc-issuer.js";
 import { ReplayStore } from "./auth/replay-store.js";
 import type { Config } from "./config/load-config.js";
 import { lockDataDir } from "./data-lock.js";
+import { EchoOutput } from "./echo-output.js";
 import { Journal } from "./journal/journal.js";
 import { clientAddress } from "./net/client-address.js";
 import { trustedProxies } from "./net/trusted-proxies.js";
@@ -43,10 +44,12 @@ export class Receiver {
       idleTimeoutMs: config.uploadIdleTimeoutMs,
       minBytesPerSecond: config.uploadMinRate,
     };
+    // One echo for every app: they share the receiver's stdout and stderr (§7).
+    const echo = new EchoOutput();
     for (const app of config.apps.values())
       this.apps.set(
         app.name,
-        new AppRuntime(app, config.data, this.journal, uploadLimits, trustProxy),
+        new AppRuntime(app, config.data, this.journal, uploadLimits, trustProxy, echo),
       );
   }
 
