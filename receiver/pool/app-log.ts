@@ -9,23 +9,25 @@ export interface LogLine {
   instance: number;
   stream: OutputStream;
   line: string;
-  /** Its size in UTF-8 bytes, for the buffer's byte bound. */
-  bytes: number;
+  /** Its length in characters (UTF-16 code units, as JavaScript keeps it), for the size bound. */
+  chars: number;
 }
 
 export interface AppLogLimits {
   maxLines: number;
-  maxBytes: number;
+  /** Characters of text, each line counted with LINE_OVERHEAD_CHARS more for its fields. */
+  maxChars: number;
 }
 
-export const APP_LOG_LIMITS: AppLogLimits = { maxLines: 1000, maxBytes: 1024 * 1024 };
+/** 1,000 lines or 1 Mi characters (1 MiB of ASCII), whichever is less. */
+export const APP_LOG_LIMITS: AppLogLimits = { maxLines: 1000, maxChars: 1024 * 1024 };
 
 /** What a line costs the buffer beyond its text: the object and its fields. */
-const LINE_OVERHEAD_BYTES = 64;
+const LINE_OVERHEAD_CHARS = 64;
 
 // An app's recent output, every server's lines in the order they were read, for
 // GET /v1/apps/{app}/logs and the admin page's Output view (docs/design.md §7). Bounded
-// by lines and by bytes, so a chatty server costs the receiver at most maxBytes; the
+// by lines and by characters, so a chatty server costs the receiver about maxChars at most; the
 // oldest lines go first. Followers are called for every new line, synchronously, and
 // must not block: each bounds its own queue (api/app-logs.ts, admin/routes/live-events.ts).
 export class AppLog {
@@ -33,7 +35,7 @@ export class AppLog {
   /** A queue without shift(): live lines are #items[#head..]. */
   #items: LogLine[] = [];
   #head = 0;
-  #bytes = 0;
+  #chars = 0;
   readonly #followers = new Set<(line: LogLine) => void>();
 
   constructor(limits: AppLogLimits = APP_LOG_LIMITS) {
@@ -48,8 +50,8 @@ export class AppLog {
     return this.#items.length - this.#head;
   }
 
-  get bytes(): number {
-    return this.#bytes;
+  get chars(): number {
+    return this.#chars;
   }
 
   /** How many follow this log now: the leak check of the follow stream's tests. */
@@ -59,11 +61,11 @@ export class AppLog {
 
   push(line: LogLine): void {
     this.#items.push(line);
-    this.#bytes += line.bytes + LINE_OVERHEAD_BYTES;
-    const { maxLines, maxBytes } = this.#limits;
-    while (this.size > maxLines || (this.#bytes > maxBytes && this.size > 1)) {
+    this.#chars += line.chars + LINE_OVERHEAD_CHARS;
+    const { maxLines, maxChars } = this.#limits;
+    while (this.size > maxLines || (this.#chars > maxChars && this.size > 1)) {
       const old = this.#items[this.#head]!;
-      this.#bytes -= old.bytes + LINE_OVERHEAD_BYTES;
+      this.#chars -= old.chars + LINE_OVERHEAD_CHARS;
       this.#head++;
     }
     // Compact now and then: amortised O(1) per line, the dead prefix never outgrows the rest.

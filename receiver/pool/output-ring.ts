@@ -1,37 +1,32 @@
 import type { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 import type { OutputStream } from "../protocol.js";
 import type { LogLine } from "./app-log.js";
 
-/** A line longer than this many UTF-8 bytes is cut, and says so. */
-export const MAX_LINE_BYTES = 4096;
-const NEWLINE = 0x0a;
-const CR = 0x0d;
+/** A line longer than this many characters is cut, and says so. */
+export const MAX_LINE_CHARS = 4096;
 
 // What may not pass from an app's output to the receiver's: C0 controls but tab (ANSI
 // escapes could move the cursor, recolour or retitle a terminal, and a CR or a
 // vertical tab could paint a line that looks like the receiver's own), DEL and C1
 // controls, Unicode line and paragraph separators, and the bidirectional overrides that
 // reorder what a reader sees. Each becomes its escape in plain text (ESC is "\x1b").
-// Invalid UTF-8 never gets here: decoding turns it into U+FFFD.
+// Invalid UTF-8 never gets here: decoding turns it into U+FFFD. Newlines are kept (they
+// split lines), and so is a CR just before one (CRLF is a line end).
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-export function neutralise(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 0xff
-      ? `\\x${code.toString(16).padStart(2, "0")}`
-      : `\\u${code.toString(16).padStart(4, "0")}`;
-  });
+function escape(c: string, at: number, text: string): string {
+  if (c === "\r" && text.charCodeAt(at + 1) === 0x0a) return ""; // CRLF is a line end
+  const code = c.charCodeAt(0);
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
-/** Where the last whole UTF-8 character of `bytes` ends. */
-function completeUtf8(bytes: Buffer): number {
-  let start = bytes.length - 1;
-  while (start > 0 && start > bytes.length - 4 && (bytes[start]! & 0xc0) === 0x80) start--;
-  const lead = bytes[start] ?? 0;
-  const size = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-  return start + size > bytes.length ? start : bytes.length;
+/** `text` with every unsafe character as its escape; newlines stay, CRLF becomes LF. */
+export function neutralise(text: string): string {
+  return text.replace(UNSAFE, escape);
 }
 
 let nextSeq = 0;
@@ -55,74 +50,80 @@ export class OutputRing {
   }
 
   /**
-   * Splits a stream into lines (LF or CRLF) as raw bytes: a newline byte is never part of
-   * a multi-byte UTF-8 character, and indexOf on a Buffer is native. A last line without
-   * a newline counts when the stream ends.
+   * Splits a stream into lines (LF or CRLF). A whole chunk is decoded and made safe at
+   * once, a few native passes over it instead of many small ones a line: a flood of
+   * output costs the event loop, which the gate shares, as little as it can (bench
+   * "logs"). A last line without a newline counts when the stream ends.
    */
   follow(stream: Readable, name: OutputStream): void {
-    let parts: Buffer[] = [];
-    let kept = 0;
+    // UTF-8 split between two chunks is joined, invalid bytes become U+FFFD.
+    const decoder = new StringDecoder("utf8");
+    let partial = "";
     let cut = 0;
-    const add = (piece: Buffer) => {
-      const room = MAX_LINE_BYTES - kept;
-      if (piece.length <= room) {
-        if (piece.length) parts.push(piece);
-        kept += piece.length;
-      } else {
-        if (room > 0) parts.push(piece.subarray(0, room));
-        kept += Math.max(0, room);
+    // A CR at the end of a chunk may be half of a CRLF: it waits for the next chunk.
+    let heldCr = "";
+    const add = (piece: string) => {
+      const room = MAX_LINE_CHARS - partial.length;
+      if (piece.length <= room) partial += piece;
+      else {
+        if (room > 0) partial += piece.slice(0, room);
         cut += piece.length - Math.max(0, room);
       }
     };
-    const end = () => {
-      const line = parts.length === 1 ? parts[0]! : Buffer.concat(parts, kept);
-      this.#take(line, cut, name);
-      parts = [];
-      kept = 0;
-      cut = 0;
-    };
-    stream.on("data", (chunk: Buffer) => {
+    const read = (decoded: string, time: number) => {
+      let text = heldCr + decoded;
+      heldCr = "";
+      if (text.endsWith("\r")) {
+        heldCr = "\r";
+        text = text.slice(0, -1);
+      }
+      text = neutralise(text);
       let start = 0;
-      for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-        add(chunk.subarray(start, nl));
-        end();
+      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+        if (partial === "" && cut === 0 && nl - start <= MAX_LINE_CHARS) {
+          this.#take(text.slice(start, nl), 0, name, time);
+        } else {
+          add(text.slice(start, nl));
+          this.#take(partial, cut, name, time);
+          partial = "";
+          cut = 0;
+        }
         start = nl + 1;
       }
-      // The unfinished line is copied: a view would pin the whole chunk.
-      if (start < chunk.length) add(Buffer.from(chunk.subarray(start)));
-    });
+      if (start < text.length) add(text.slice(start));
+    };
+    stream.on("data", (chunk: Buffer) => read(decoder.write(chunk), Date.now()));
     stream.on("end", () => {
-      if (kept || cut) end();
+      read(decoder.end(), Date.now());
+      if (heldCr) add(neutralise(heldCr));
+      if (partial || cut) this.#take(partial, cut, name, Date.now());
     });
   }
 
   /** A line as text: tests and callers that have one already (no stream). */
   push(text: string, name: OutputStream = "stdout"): void {
-    const bytes = Buffer.from(text);
-    const kept = Math.min(bytes.length, MAX_LINE_BYTES);
-    this.#take(bytes.subarray(0, kept), bytes.length - kept, name);
+    const safe = neutralise(text).replace(/\n/g, "\\x0a");
+    this.#take(safe.slice(0, MAX_LINE_CHARS), Math.max(0, safe.length - MAX_LINE_CHARS), name);
   }
 
-  #take(raw: Buffer, cut: number, name: OutputStream): void {
-    let bytes = raw;
-    if (bytes.length && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, -1);
+  #take(safe: string, cut: number, name: OutputStream, time = Date.now()): void {
+    let line = safe;
     if (cut > 0) {
-      // Cut on a character boundary: a last character whose bytes were cut goes too.
-      const end = completeUtf8(bytes);
-      cut += bytes.length - end;
-      bytes = bytes.subarray(0, end);
+      // Never leave half a surrogate pair behind.
+      const last = line.charCodeAt(line.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) {
+        line = line.slice(0, -1);
+        cut++;
+      }
+      line += ` [… ${cut} more characters cut]`;
     }
-    const text = bytes.toString("utf8");
-    let line = neutralise(text);
-    if (cut > 0) line += ` [… ${cut} more bytes cut]`;
     const entry: LogLine = {
       seq: nextSeq++,
-      time: Date.now(),
+      time,
       instance: this.instance,
       stream: name,
       line,
-      // UTF-8 size without encoding again: what escapes and the marker added is ASCII.
-      bytes: bytes.length + line.length - text.length,
+      chars: line.length,
     };
     this.#lines.push(entry);
     // Trim in batches: amortised O(1) per line without a shift() each time.

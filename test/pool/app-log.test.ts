@@ -2,7 +2,7 @@ import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { EchoOutput } from "../../receiver/echo-output.js";
 import { AppLog, type LogLine } from "../../receiver/pool/app-log.js";
-import { MAX_LINE_BYTES, neutralise, OutputRing } from "../../receiver/pool/output-ring.js";
+import { MAX_LINE_CHARS, neutralise, OutputRing } from "../../receiver/pool/output-ring.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const line = (text: string, instance = 0): LogLine => ({
@@ -11,7 +11,7 @@ const line = (text: string, instance = 0): LogLine => ({
   instance,
   stream: "stdout",
   line: text,
-  bytes: Buffer.byteLength(text),
+  chars: text.length,
 });
 
 /** Feeds chunks through a real stream into a ring; resolves once it ended. */
@@ -29,7 +29,7 @@ async function split(chunks: (string | Buffer)[]): Promise<string[]> {
 
 describe("AppLog: the per-app buffer", () => {
   it("keeps at most maxLines, oldest out first", () => {
-    const log = new AppLog({ maxLines: 3, maxBytes: 1 << 20 });
+    const log = new AppLog({ maxLines: 3, maxChars: 1 << 20 });
     for (let i = 0; i < 5000; i++) log.push(line(`l${i}`));
     expect(log.size).toBe(3);
     expect(log.tail(10).map((l) => l.line)).toEqual(["l4997", "l4998", "l4999"]);
@@ -37,12 +37,12 @@ describe("AppLog: the per-app buffer", () => {
     expect(log.tail(0)).toEqual([]);
   });
 
-  it("keeps at most maxBytes (the text plus a fixed cost a line), and always the newest line", () => {
-    const log = new AppLog({ maxLines: 1000, maxBytes: 10_000 });
+  it("keeps at most maxChars (the text plus a fixed cost a line), and always the newest line", () => {
+    const log = new AppLog({ maxLines: 1000, maxChars: 10_000 });
     for (let i = 0; i < 100; i++) log.push(line("x".repeat(1000)));
-    expect(log.bytes).toBeLessThanOrEqual(10_000);
+    expect(log.chars).toBeLessThanOrEqual(10_000);
     expect(log.size).toBe(9); // 9 × (1000 + 64) fit, 10 do not
-    const big = new AppLog({ maxLines: 10, maxBytes: 100 });
+    const big = new AppLog({ maxLines: 10, maxChars: 100 });
     big.push(line("y".repeat(500)));
     expect(big.size).toBe(1);
   });
@@ -68,31 +68,37 @@ describe("OutputRing: the one place server output is split", () => {
     expect(await split(["a\r\nb", "c\nd", "\n\ne"])).toEqual(["a", "bc", "d", "", "e"]);
   });
 
+  it("keeps a CR that is not part of a CRLF as an escape, even when the LF comes in the next chunk", async () => {
+    expect(await split(["a\rb\r", "\nc\r"])).toEqual(["a\\x0db", "c\\x0d"]);
+  });
+
   it("decodes UTF-8 split between chunks, and shows invalid bytes as U+FFFD", async () => {
     const euro = Buffer.from("€\n"); // e2 82 ac 0a
     expect(await split([euro.subarray(0, 1), euro.subarray(1)])).toEqual(["€"]);
     expect(await split([Buffer.from([0x61, 0xff, 0xc3, 0x0a])])).toEqual(["a\ufffd\ufffd"]);
   });
 
-  it("cuts a line at 4 KiB on a character boundary and says how much was cut", async () => {
-    const [cut] = await split(["é".repeat(3000) + "\n"]); // 6000 bytes
-    expect(cut).toBe(`${"é".repeat(2048)} [… ${6000 - 4096} more bytes cut]`);
-    const [ascii] = await split(["x".repeat(MAX_LINE_BYTES)]);
-    expect(ascii).toBe("x".repeat(MAX_LINE_BYTES));
-    // A long line arriving in many chunks holds at most 4 KiB while it grows.
+  it("cuts a line at 4,096 characters, never through a surrogate pair, and says how much was cut", async () => {
+    const [cut] = await split(["é".repeat(5000) + "\n"]);
+    expect(cut).toBe(`${"é".repeat(4096)} [… ${5000 - 4096} more characters cut]`);
+    const [emoji] = await split(["a" + "😀".repeat(3000) + "\n"]); // 1 + 6000 code units
+    expect(emoji).toBe(`a${"😀".repeat(2047)} [… ${6001 - 4095} more characters cut]`);
+    const [exact] = await split(["x".repeat(MAX_LINE_CHARS)]);
+    expect(exact).toBe("x".repeat(MAX_LINE_CHARS));
+    // A long line arriving in many chunks holds at most 4,096 characters while it grows.
     const [many] = await split(Array.from({ length: 100 }, () => "z".repeat(1000)));
-    expect(many).toBe(`${"z".repeat(4096)} [… ${100_000 - 4096} more bytes cut]`);
+    expect(many).toBe(`${"z".repeat(4096)} [… ${100_000 - 4096} more characters cut]`);
   });
 
   it("neutralises control characters, escapes, separators and bidi overrides", () => {
-    expect(neutralise("\x1b[2J\x1b]0;t\x07a\tb\rc\x7f\x9b\u2028\u202e")).toBe(
-      "\\x1b[2J\\x1b]0;t\\x07a\tb\\x0dc\\x7f\\x9b\\u2028\\u202e",
+    expect(neutralise("\x1b[2J\x1b]0;t\x07a\tb\rc\x7f\x9b\u2028\u202e\r\n")).toBe(
+      "\\x1b[2J\\x1b]0;t\\x07a\tb\\x0dc\\x7f\\x9b\\u2028\\u202e\n",
     );
     expect(neutralise("plain: äöü 日本 ✓")).toBe("plain: äöü 日本 ✓");
   });
 
   it("keeps a server's last 50 lines as its last words, whatever the app's buffer holds", () => {
-    const log = new AppLog({ maxLines: 10, maxBytes: 1 << 20 });
+    const log = new AppLog({ maxLines: 10, maxChars: 1 << 20 });
     const quiet = new OutputRing(0, (l) => log.push(l));
     const chatty = new OutputRing(1, (l) => log.push(l));
     for (let i = 0; i < 60; i++) quiet.push(`quiet ${i}`);

@@ -146,7 +146,7 @@ describe("app logs: the servers' lines in the receiver's output and through GET 
     await fetch(`${rx.gate()}/long`);
     await waitFor(async () => (await logs("?lines=1")).text.includes("long:"), "the long line");
     const [long] = parse((await logs("?lines=1")).text);
-    expect(long!.line).toBe(`long:${"x".repeat(4091)} [… 5909 more bytes cut]`);
+    expect(long!.line).toBe(`long:${"x".repeat(4091)} [… 5909 more characters cut]`);
   });
 
   it("refuses a bad query with 400, an unknown app with 404, a token for another op with 403", async () => {
