@@ -161,4 +161,115 @@ describe("app logs: the servers' lines in the receiver's output and through GET 
     await reading;
     await waitFor(async () => (await followers()) === 0, "the follower to go away");
   });
+
+  /** Follows /logs; rows as they arrive, and a way to stop. */
+  const follow = async (query: string, read = true) => {
+    const client = new AbortController();
+    const res = await fetch(`${rx.api}/v1/apps/webdemo/logs${query}`, {
+      headers: { authorization: `Bearer ${await mint({ op: "logs" })}` },
+      signal: client.signal,
+    });
+    expect(res.status).toBe(200);
+    const rows: Row[] = [];
+    let partial = "";
+    const reader = res.body!.getReader();
+    let reading: Promise<void> | undefined;
+    const start = () =>
+      (reading ??= (async () => {
+        const decoder = new TextDecoder();
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return;
+            const lines = (partial + decoder.decode(value, { stream: true })).split("\n");
+            partial = lines.pop()!;
+            rows.push(...lines.filter(Boolean).map((l) => JSON.parse(l) as Row));
+          }
+        } catch {
+          // aborted
+        }
+      })());
+    if (read) void start();
+    const stop = async () => {
+      client.abort();
+      await start();
+    };
+    return { rows, start, stop };
+  };
+
+  it("?follow=1 sends a heartbeat after 10 s of silence", { timeout: 30_000 }, async () => {
+    const f = await follow("?follow=1&lines=0");
+    await waitFor(() => f.rows.some((r) => r.type === "heartbeat"), "a heartbeat", 15_000, {
+      intervalMs: 200,
+    });
+    await f.stop();
+    await waitFor(async () => (await followers()) === 0, "the follower to go away");
+  });
+
+  it(
+    "a follower that does not read misses lines, is told how many, and costs no memory",
+    { timeout: 60_000 },
+    async () => {
+      const f = await follow("?follow=1&lines=0", false);
+      // Far more than the socket's buffers and the stream's 256 KiB queue hold.
+      for (let i = 0; i < 4; i++) await fetch(`${rx.gate()}/many?n=100000`);
+      await waitFor(
+        async () => (await logs("?lines=1")).text.includes('"many 99999"'),
+        "the flood to be read",
+        30_000,
+      );
+      void f.start();
+      const dropped = await waitFor(() => f.rows.find((r) => r.dropped), "a dropped note", 30_000);
+      expect(dropped.dropped).toBeGreaterThan(0);
+      expect(Object.keys(dropped).sort()).toEqual(["dropped", "time"]);
+      const lines = f.rows.filter((r) => r.line !== undefined).length;
+      expect(lines).toBeLessThan(400_000);
+      await f.stop();
+      await waitFor(async () => (await followers()) === 0, "the follower to go away");
+    },
+  );
+
+  it(
+    "drops app lines while the receiver's stdout is not read, keeps serving, then says how many",
+    { timeout: 60_000 },
+    async () => {
+      // Lines already read before the pause (an earlier test's flood may have had notes).
+      const seen = rx.stdout.length;
+      rx.child.stdout!.pause();
+      try {
+        for (let i = 0; i < 5; i++) {
+          const started = Date.now();
+          await fetch(`${rx.gate()}/many?n=20000`);
+          expect(Date.now() - started).toBeLessThan(5_000);
+        }
+        const started = Date.now();
+        expect((await logs("?lines=1")).status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(5_000);
+      } finally {
+        rx.child.stdout!.resume();
+      }
+      const note = await waitFor(
+        () =>
+          rx.stdout
+            .slice(seen)
+            .find((l) => /\[webdemo\] \d+ line\(s\) of its servers' stdout were dropped/.test(l)),
+        "the drop note",
+        30_000,
+      );
+      expect(note).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z warn {2}\[webdemo\] /);
+      // Once drained, lines pass again (one printed before the drain may still be dropped).
+      let marker = "";
+      await waitFor(
+        async () => {
+          if (marker && rx.stdout.some((l) => l.endsWith(`] ${marker}`))) return true;
+          marker = `after the drain ${Date.now()}`;
+          await say(marker);
+          return false;
+        },
+        "a line after the drain",
+        15_000,
+        { intervalMs: 200 },
+      );
+    },
+  );
 });
