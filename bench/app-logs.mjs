@@ -66,6 +66,13 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
 }
 
+/** CPU seconds the whole machine spent busy (all cores), from /proc/stat. */
+function machineBusySeconds() {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
 /** The receiver's CPU use (share of one core) over `ms` without load. */
 async function idleCpu(pid, ms) {
   const before = cpuSeconds(pid);
@@ -116,6 +123,18 @@ export async function benchAppLogs() {
       await new Promise((r) => setTimeout(r, 300));
     }
     const runs = { quiet: [], flood: [] };
+    // Where the CPU went during each run: the receiver, the app, and the whole machine.
+    const appPid = status.instances[0].pid;
+    const cpu = { quiet: [], flood: [] };
+    const measured = async (kind) => {
+      const before = [cpuSeconds(pid), cpuSeconds(appPid), machineBusySeconds()];
+      const started = Date.now();
+      const result = await wrk(gate, SECONDS);
+      const s = (Date.now() - started) / 1000;
+      const after = [cpuSeconds(pid), cpuSeconds(appPid), machineBusySeconds()];
+      cpu[kind].push(after.map((v, i) => (v - before[i]) / s));
+      return result;
+    };
     const printedMibs = [];
     let maxBuffered = 0;
     for (let i = 0; i < RUNS; i++) {
@@ -125,7 +144,7 @@ export async function benchAppLogs() {
           await new Promise((r) => setTimeout(r, 500)); // the flood is on before wrk starts
           const before = JSON.parse(await control("/printed"));
           const started = Date.now();
-          runs.flood.push(await wrk(gate, SECONDS));
+          runs.flood.push(await measured("flood"));
           const after = JSON.parse(await control("/printed"));
           printedMibs.push(
             (after.printed - before.printed) / 1024 / 1024 / ((Date.now() - started) / 1000),
@@ -134,7 +153,7 @@ export async function benchAppLogs() {
           await control("/quiet");
           await new Promise((r) => setTimeout(r, 500));
         } else {
-          runs.quiet.push(await wrk(gate, SECONDS));
+          runs.quiet.push(await measured("quiet"));
         }
       }
     }
@@ -157,6 +176,17 @@ export async function benchAppLogs() {
       floodToQuietRps: flood.rps.median / quiet.rps.median,
       /** The receiver's CPU (share of one core) without requests: quiet, and during a flood. */
       idleCpu: { quiet: stats(idle.quiet), flood: stats(idle.flood) },
+      /** CPU during the wrk runs (cores): receiver, app, whole machine (every process on it). */
+      loadCpu: Object.fromEntries(
+        ["quiet", "flood"].map((kind) => [
+          kind,
+          {
+            receiver: stats(cpu[kind].map((c) => c[0])),
+            app: stats(cpu[kind].map((c) => c[1])),
+            machine: stats(cpu[kind].map((c) => c[2])),
+          },
+        ]),
+      ),
     };
   } finally {
     await rx.stop();

@@ -347,6 +347,14 @@ const logsRows = (l) => [
     "",
     "what reading, splitting, buffering and echoing the flood costs",
   ],
+  [
+    "logs: CPU under wrk, quiet / flood: receiver, app, machine (cores)",
+    ["receiver", "app", "machine"]
+      .map((k) => `${l.loadCpu.quiet[k].median.toFixed(2)}/${l.loadCpu.flood[k].median.toFixed(2)}`)
+      .join(", "),
+    "",
+    "the machine's figure counts every process on it, other users' too",
+  ],
 ];
 
 const BENCHES = {

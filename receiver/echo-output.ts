@@ -35,6 +35,11 @@ class EchoChannel {
     }
   }
 
+  /** Writes what is gathered now, not on the next turn of the loop. */
+  flush(): void {
+    this.#flush();
+  }
+
   get blocked(): boolean {
     return this.#blocked;
   }
@@ -102,5 +107,11 @@ export class EchoOutput {
     const channel = this.#channels[line.stream];
     if (channel.blocked) channel.drop(app);
     else channel.write(`[${app}#${line.instance}] ${line.line}\n`);
+  }
+
+  /** Hands the gathered lines to the streams now: the receiver is about to exit. */
+  flush(): void {
+    this.#channels.stdout.flush();
+    this.#channels.stderr.flush();
   }
 }

@@ -23,6 +23,8 @@ export class Receiver {
   readonly apps = new Map<string, AppRuntime>();
   /** Addresses that keep failing authentication get 429 for a while. */
   readonly failures: FailureLimiter;
+  /** The servers' lines on the receiver's own stdout and stderr (docs/design.md §7). */
+  readonly echo: EchoOutput;
   /** Who is asking: the socket peer, or the client a trusted proxy names (trustProxy). */
   readonly clientAddress: (req: IncomingMessage) => string;
 
@@ -45,7 +47,7 @@ export class Receiver {
       minBytesPerSecond: config.uploadMinRate,
     };
     // One echo for every app: they share the receiver's stdout and stderr (§7).
-    const echo = new EchoOutput();
+    const echo = (this.echo = new EchoOutput());
     for (const app of config.apps.values())
       this.apps.set(
         app.name,
@@ -59,6 +61,8 @@ export class Receiver {
 
   async stop(): Promise<void> {
     await Promise.all([...this.apps.values()].map((app) => app.stop()));
+    // The servers' last lines, printed as they stopped, before the process exits.
+    this.echo.flush();
     await Promise.all([this.replay.close(), this.journal.close()]);
   }
 }
