@@ -1,10 +1,10 @@
 import * as core from "@actions/core";
-import type { Op } from "../receiver/protocol.js";
+import type { Op, ReadOp } from "../receiver/protocol.js";
 import { findArtifact } from "./find-artifact.js";
 import { receiverUrl } from "./receiver-url.js";
 import { signingKey, type SigningKey } from "./signing-key.js";
 
-export type Operation = Exclude<Op, "status">;
+export type Operation = Exclude<Op, ReadOp>;
 const OPERATIONS: readonly string[] = ["deploy", "upload", "swap", "rollback"];
 const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

@@ -92,7 +92,7 @@ export function parseWrk(out) {
   };
 }
 
-async function wrk(url, seconds) {
+export async function wrk(url, seconds) {
   const res = await run(
     "wrk",
     ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "5s", "--latency", url],

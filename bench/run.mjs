@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { benchAction } from "./action.mjs";
+import { benchAppLogs } from "./app-logs.mjs";
 import { benchGate } from "./gate.mjs";
 import { benchHold } from "./hold.mjs";
 import { mib } from "./lib.mjs";
@@ -320,9 +321,46 @@ const replayRows = (r) => {
   ];
 };
 
+const logsRows = (l) => [
+  ["logs: gate req/s, app quiet", range(l.quiet.rps), "1.00×", ""],
+  [
+    `logs: gate req/s, app printing ${l.floodMibs} MiB/s to stdout`,
+    range(l.flood.rps),
+    x(l.floodToQuietRps),
+    target("within 10% of quiet", l.floodToQuietRps >= 0.9),
+  ],
+  [
+    "logs: p99 ms, quiet / flood",
+    `${l.quiet.p99Ms.median.toFixed(2)} / ${l.flood.p99Ms.median.toFixed(2)}`,
+    "",
+    "",
+  ],
+  [
+    "logs: MiB/s the app printed during flood runs",
+    range(l.printedMibs, 1),
+    "",
+    `app stdout left unread after a run: ${l.appStdoutBufferedMax} B`,
+  ],
+  [
+    "logs: receiver CPU without requests, quiet / flood (% of a core)",
+    `${(l.idleCpu.quiet.median * 100).toFixed(1)} / ${(l.idleCpu.flood.median * 100).toFixed(1)}`,
+    "",
+    "what reading, splitting, buffering and echoing the flood costs",
+  ],
+  [
+    "logs: CPU under wrk, quiet / flood: receiver, app, machine (cores)",
+    ["receiver", "app", "machine"]
+      .map((k) => `${l.loadCpu.quiet[k].median.toFixed(2)}/${l.loadCpu.flood[k].median.toFixed(2)}`)
+      .join(", "),
+    "",
+    "the machine's figure counts every process on it, other users' too",
+  ],
+];
+
 const BENCHES = {
   upload: [benchUpload, uploadRows],
   gate: [benchGate, gateRows],
+  logs: [benchAppLogs, logsRows],
   hold: [benchHold, holdRows],
   overlap: [benchOverlap, overlapRows],
   action: [benchAction, actionRows],

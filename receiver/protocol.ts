@@ -3,8 +3,10 @@
 // Type-only plus a few constants: nothing here may pull server code into the action.
 
 /** What a token allows; one per API call. */
-export type Op = "deploy" | "upload" | "swap" | "rollback" | "status";
-export const OPS: readonly Op[] = ["deploy", "upload", "swap", "rollback", "status"];
+export type Op = "deploy" | "upload" | "swap" | "rollback" | "status" | "logs";
+export const OPS: readonly Op[] = ["deploy", "upload", "swap", "rollback", "status", "logs"];
+/** The operations that only read: no swap, no result event. */
+export type ReadOp = "status" | "logs";
 
 /** The steps of a swap, in the seed's order. */
 export type StepName =
@@ -85,7 +87,7 @@ export interface HeartbeatEvent {
 }
 
 /** What a result can be the end of: an API operation, or a restart from the admin page. */
-export type ResultOp = Exclude<Op, "status"> | "restart";
+export type ResultOp = Exclude<Op, ReadOp> | "restart";
 
 export interface OkResult {
   type: "result";
@@ -136,6 +138,26 @@ export interface DeployClaims {
   run_id?: string;
   actor?: string;
 }
+
+export type OutputStream = "stdout" | "stderr";
+
+/** One line of GET /v1/apps/{app}/logs: a line a server printed (docs/design.md §4). */
+export interface AppLogLine {
+  /** When the receiver read it, ISO 8601. */
+  time: string;
+  instance: number;
+  stream: OutputStream;
+  /** Cut at 4 KiB (saying so), control characters shown as escapes ("\\x1b"). */
+  line: string;
+}
+
+/** Sent in place of lines a follower read too slowly to get: how many it missed. */
+export interface AppLogDropped {
+  time: string;
+  dropped: number;
+}
+
+export type AppLogEvent = AppLogLine | AppLogDropped | HeartbeatEvent;
 
 export type ServerState = "starting" | "healthy" | "crashed" | "stopping" | "stopped";
 

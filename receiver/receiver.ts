@@ -7,6 +7,7 @@ import { OidcIssuer } from "./auth/oidc-issuer.js";
 import { ReplayStore } from "./auth/replay-store.js";
 import type { Config } from "./config/load-config.js";
 import { lockDataDir } from "./data-lock.js";
+import { EchoOutput } from "./echo-output.js";
 import { Journal } from "./journal/journal.js";
 import { clientAddress } from "./net/client-address.js";
 import { trustedProxies } from "./net/trusted-proxies.js";
@@ -22,6 +23,8 @@ export class Receiver {
   readonly apps = new Map<string, AppRuntime>();
   /** Addresses that keep failing authentication get 429 for a while. */
   readonly failures: FailureLimiter;
+  /** The servers' lines on the receiver's own stdout and stderr (docs/design.md §7). */
+  readonly echo: EchoOutput;
   /** Who is asking: the socket peer, or the client a trusted proxy names (trustProxy). */
   readonly clientAddress: (req: IncomingMessage) => string;
 
@@ -43,10 +46,12 @@ export class Receiver {
       idleTimeoutMs: config.uploadIdleTimeoutMs,
       minBytesPerSecond: config.uploadMinRate,
     };
+    // One echo for every app: they share the receiver's stdout and stderr (§7).
+    const echo = (this.echo = new EchoOutput());
     for (const app of config.apps.values())
       this.apps.set(
         app.name,
-        new AppRuntime(app, config.data, this.journal, uploadLimits, trustProxy),
+        new AppRuntime(app, config.data, this.journal, uploadLimits, trustProxy, echo),
       );
   }
 
@@ -56,6 +61,8 @@ export class Receiver {
 
   async stop(): Promise<void> {
     await Promise.all([...this.apps.values()].map((app) => app.stop()));
+    // The servers' last lines, printed as they stopped, before the process exits.
+    this.echo.flush();
     await Promise.all([this.replay.close(), this.journal.close()]);
   }
 }

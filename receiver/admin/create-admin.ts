@@ -16,7 +16,7 @@ import { startFromAdmin } from "./operations/start-from-admin.js";
 import { RateMeter } from "./rate-meter.js";
 import { liveEvents } from "./routes/live-events.js";
 import { showLogin, signIn, signOut } from "./routes/login.js";
-import { appPanel, dashboard, logPage } from "./routes/pages.js";
+import { appPanel, dashboard, logPage, outputPage } from "./routes/pages.js";
 import { loadSessionKey } from "./session/session-key.js";
 import { Sessions } from "./session/sessions.js";
 
@@ -47,6 +47,7 @@ export function createAdmin(receiver: Receiver): Hono<HttpEnv> {
 
   admin.get("/", page, dashboard(receiver, meter));
   admin.get("/apps/:app", page, app, appPanel(meter));
+  admin.get("/apps/:app/output", page, app, outputPage());
   admin.get("/log/:deployId", page, logPage(receiver));
   admin.get("/events", call, liveEvents(receiver));
 

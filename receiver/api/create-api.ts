@@ -7,6 +7,7 @@ import { rollbackOperation } from "../runtime/rollback-operation.js";
 import { swapOperation } from "../runtime/swap-operation.js";
 import { uploadOperation } from "../runtime/upload-operation.js";
 import { apiErrors } from "./api-errors.js";
+import { appLogs } from "./app-logs.js";
 import { authenticate } from "./authenticate.js";
 import { streamedRun } from "./streamed-run.js";
 
@@ -27,6 +28,7 @@ export function createApi(receiver: Receiver, log: Log): Hono<HttpEnv> {
   api.get("/apps/:app", authenticate(receiver, "status"), async (c) =>
     c.json(await c.var.runtime.status()),
   );
+  api.get("/apps/:app/logs", authenticate(receiver, "logs"), appLogs);
   api.post("/apps/:app/deploy", authenticate(receiver, "deploy"), upload("deploy"));
   api.post("/apps/:app/upload", authenticate(receiver, "upload"), upload("upload"));
   api.post("/apps/:app/swap", authenticate(receiver, "swap"), (c) =>

@@ -1,23 +1,37 @@
-import { HEARTBEAT_MS, NDJSON, type StreamEvent } from "../protocol.js";
+import { HEARTBEAT_MS, NDJSON, type HeartbeatEvent, type StreamEvent } from "../protocol.js";
 
-// The answer of deploy, upload, swap and rollback: one JSON object a line,
+export interface NdjsonStreamOptions {
+  /** Bytes the stream may queue for a slow client before room() says no. */
+  highWaterMark?: number;
+  /** Called once when the stream ends, whether the receiver or the client ended it. */
+  onClose?: () => void;
+}
+
+// The answer of deploy, upload, swap and rollback, and of logs: one JSON object a line,
 // written as it happens, with a heartbeat after HEARTBEAT_MS of silence so
 // proxies and the action's idle timeout keep the connection. A client that
 // goes away only stops the writing: the operation itself runs to its end.
-export class NdjsonStream {
+export class NdjsonStream<E extends object = StreamEvent> {
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private closed = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly encoder = new TextEncoder();
+  private readonly onClose: (() => void) | undefined;
   readonly body: ReadableStream<Uint8Array>;
 
-  constructor() {
-    this.body = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.controller = controller;
+  constructor(options: NdjsonStreamOptions = {}) {
+    this.onClose = options.onClose;
+    this.body = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+        },
+        cancel: () => this.close(),
       },
-      cancel: () => this.close(),
-    });
+      // Counted in bytes, so room() means "the client keeps up" (the listener pulls
+      // only while the socket drains).
+      { highWaterMark: options.highWaterMark ?? 1, size: (chunk) => chunk.byteLength },
+    );
   }
 
   /** The answer; heartbeats start with it (not while an upload is still being read). */
@@ -29,11 +43,20 @@ export class NdjsonStream {
     });
   }
 
-  write(event: StreamEvent): void {
+  write(event: E | HeartbeatEvent): void {
     if (this.closed) return;
     this.controller.enqueue(this.encoder.encode(JSON.stringify(event) + "\n"));
-    if (event.type === "result") this.close();
+    if ((event as { type?: string }).type === "result") this.close();
     else this.arm();
+  }
+
+  /** Whether the client has read what it was sent, give or take highWaterMark bytes. */
+  room(): boolean {
+    return !this.closed && (this.controller.desiredSize ?? 0) > 0;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   close(): void {
@@ -45,6 +68,7 @@ export class NdjsonStream {
     } catch {
       // already cancelled by the client
     }
+    this.onClose?.();
   }
 
   private arm(): void {

@@ -128,6 +128,12 @@ export class Metrics {
       "Restarts of servers that stopped on their own, since the receiver started.",
       (rt) => rt.serverRestarts,
     );
+    per(
+      "hotswap_log_followers",
+      "gauge",
+      "Open follows of the app's output (GET /v1/apps/{app}/logs?follow=1, the admin page).",
+      (rt) => rt.output.followers,
+    );
     return out.join("\n") + "\n";
   }
 }

@@ -1,3 +1,5 @@
+import type { LogLine } from "./app-log.js";
+
 // What a pool runs and how it reports; config maps an app's keys onto these.
 export interface PoolSpec {
   app: string;
@@ -21,4 +23,6 @@ export interface PoolEvents {
   targetsChanged(): void;
   /** A server that stopped on its own was started again (a counter for metrics). */
   restarted?(): void;
+  /** Every line a server prints, split, cut and made safe (output-ring.ts). */
+  output?(line: LogLine): void;
 }

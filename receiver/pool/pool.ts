@@ -41,7 +41,8 @@ export class Pool {
     const ports = await freePorts(instances);
     if (life.signal.aborted) throw new HealthCheckError("the pool was stopped while starting", []);
     const warn = (message: string) => this.#events.log("warn", message);
-    const servers = ports.map((port, i) => new Server(i, port, this.#spec, warn));
+    const sink = this.#events.output;
+    const servers = ports.map((port, i) => new Server(i, port, this.#spec, warn, sink));
     this.#servers = servers;
     this.#exe = exe;
     try {
@@ -115,7 +116,7 @@ export class Pool {
     const all = this.#servers.flatMap((server) =>
       server.output
         .lines()
-        .map(({ seq, text }) => ({ seq, text: `[#${server.instance}] ${text}` })),
+        .map(({ seq, line }) => ({ seq, text: `[#${server.instance}] ${line}` })),
     );
     return all
       .sort((a, b) => a.seq - b.seq)

@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import type { ServerState, ServerStatus } from "../protocol.js";
 import type { Exit } from "./exit.js";
+import type { LogLine } from "./app-log.js";
 import { OutputRing } from "./output-ring.js";
 import { fillPlaceholders } from "./placeholders.js";
 import type { PoolSpec } from "./pool-spec.js";
@@ -23,7 +24,8 @@ export class Server {
   lastFailure?: string;
   /** A process was launched and has not been healthy yet: its failure is a failed start. */
   #starting = false;
-  readonly output = new OutputRing(50);
+  /** Its last words (50 lines) and the splitter that feeds the app's log. */
+  readonly output: OutputRing;
   #running?: RunningServer;
 
   constructor(
@@ -31,7 +33,10 @@ export class Server {
     readonly port: number,
     private readonly spec: PoolSpec,
     private readonly warn: (message: string) => void,
-  ) {}
+    sink?: (line: LogLine) => void,
+  ) {
+    this.output = new OutputRing(instance, sink, 50);
+  }
 
   /** Settles when the current process is gone (at once when there is none). */
   get exited(): Promise<Exit> {

@@ -37,8 +37,8 @@ export function spawnServer(exe: string, options: SpawnOptions): RunningServer {
     windowsHide: true,
   });
   const startedAt = new Date();
-  output.follow(child.stdout);
-  output.follow(child.stderr);
+  output.follow(child.stdout, "stdout");
+  output.follow(child.stderr, "stderr");
   const record = { pid: child.pid ?? 0, exe, startedAt: startedAt.toISOString(), instance, port };
   const untrack =
     child.pid === undefined ? async () => {} : trackChild(child, { record, pidFile, warn });

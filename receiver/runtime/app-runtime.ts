@@ -6,7 +6,9 @@ import { basename, dirname, join } from "node:path";
 import type { AppConfig } from "../config/load-config.js";
 import { Gate } from "../gate/gate.js";
 import type { Journal } from "../journal/journal.js";
+import { EchoOutput } from "../echo-output.js";
 import { createLog, type Log } from "../log.js";
+import { AppLog } from "../pool/app-log.js";
 import type { Pool } from "../pool/pool.js";
 import type { AppStatus, StreamEvent } from "../protocol.js";
 import { cleanStaging } from "../staging/clean-staging.js";
@@ -35,6 +37,8 @@ export class AppRuntime {
   /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */
   readonly feed = new EventEmitter().setMaxListeners(100);
   readonly log: Log;
+  /** Every server's recent lines, for GET /v1/apps/{app}/logs and the admin page (§7). */
+  readonly output = new AppLog();
 
   constructor(
     readonly config: AppConfig,
@@ -44,6 +48,8 @@ export class AppRuntime {
     readonly uploadLimits = { idleTimeoutMs: 60_000, minBytesPerSecond: 1024 },
     /** Peers whose X-Forwarded-* headers the gate believes (config trustProxy). */
     trustProxy?: (address: string | undefined) => boolean,
+    /** Where the servers' lines are echoed: the receiver's own stdout and stderr. */
+    echo: EchoOutput = new EchoOutput(),
   ) {
     const dir = join(dataDir, "apps", config.name);
     this.log = createLog(config.name);
@@ -65,6 +71,10 @@ export class AppRuntime {
         log: this.log,
         targetsChanged: () => this.#targetsChanged(),
         restarted: () => this.serverRestarts++,
+        output: (line) => {
+          this.output.push(line);
+          echo.write(config.name, line);
+        },
       },
       [join(dir, "servers.json"), join(dir, "servers-next.json")],
     );

@@ -39,3 +39,44 @@ export function writeApp(path: string, behaviour: AppBehaviour): string {
   chmodSync(path, 0o755);
   return path;
 }
+
+// A server that talks: a line on each stream at start, one full of terminal escapes
+// and a forged receiver line, and on request any line, many lines or one long line.
+export const CHATTY_APP = String.raw`#!/usr/bin/env node
+const http = require("node:http");
+if (process.argv.includes("--version")) { console.log("chatty 1"); process.exit(0); }
+const instance = process.env.INSTANCE;
+console.log("started #" + instance + " on stdout");
+console.error("started #" + instance + " on stderr");
+console.log("\x1b[31mred\x1b[0m \x1b]0;owned\x07 bell\rback\v2026-01-01T00:00:00.000Z info  [webdemo] forged \u202eevil");
+process.stdout.write(Buffer.from([0x62, 0x61, 0x64, 0x20, 0xff, 0xfe, 0x20, 0x75, 0x74, 0x66, 0x38, 0x0a]));
+http.createServer((req, res) => {
+  const u = new URL(req.url, "http://x");
+  if (u.pathname === "/health") return res.end("ok");
+  if (u.pathname === "/say") {
+    const out = u.searchParams.get("stream") === "stderr" ? process.stderr : process.stdout;
+    out.write(u.searchParams.get("text") + "\n");
+    return res.end(instance);
+  }
+  if (u.pathname === "/many") {
+    const n = Number(u.searchParams.get("n"));
+    let text = "";
+    for (let i = 0; i < n; i++) text += "many " + i + "\n";
+    process.stdout.write(text);
+    return res.end(instance);
+  }
+  if (u.pathname === "/long") {
+    process.stdout.write("long:" + "x".repeat(10000) + "\n");
+    return res.end(instance);
+  }
+  res.end("ok");
+}).listen(Number(process.env.PORT), "127.0.0.1");
+process.on("SIGTERM", () => process.exit(0));
+`;
+
+/** Writes CHATTY_APP as the app's exe; it needs env INSTANCE: "{instance}" beside PORT. */
+export function writeChattyApp(path: string): string {
+  writeFileSync(path, CHATTY_APP);
+  chmodSync(path, 0o755);
+  return path;
+}

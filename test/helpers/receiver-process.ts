@@ -11,7 +11,11 @@ export interface ReceiverProcess {
   api: string;
   /** http://127.0.0.1:PORT of an app's gate. */
   gate: (app?: string) => string;
+  /** Every line of its stdout and stderr, in the order they arrived. */
   logs: string[];
+  /** The same lines, apart: what it printed on stdout, and on stderr. */
+  stdout: string[];
+  stderr: string[];
   /** SIGTERM, wait for exit. */
   stop(): Promise<void>;
   /** SIGKILL, wait for exit: a crash. */
@@ -33,19 +37,26 @@ export async function startReceiver(
   });
   running.add(child);
   const logs: string[] = [];
+  const stdout: string[] = [];
+  const stderr: string[] = [];
   let exited: number | null | undefined;
   child.once("exit", (code) => {
     exited = code;
     running.delete(child);
   });
-  let partial = "";
-  const collect = (chunk: Buffer) => {
-    const lines = (partial + chunk.toString()).split("\n");
-    partial = lines.pop()!;
-    logs.push(...lines);
+  // One partial line per stream: a line cut between two chunks of stdout must not
+  // be glued to a chunk of stderr.
+  const collect = (into: string[]) => {
+    let partial = "";
+    return (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop()!;
+      into.push(...lines);
+      logs.push(...lines);
+    };
   };
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
+  child.stdout!.on("data", collect(stdout));
+  child.stderr!.on("data", collect(stderr));
   await waitFor(() => {
     if (exited !== undefined)
       throw new Error(`receiver exited with ${exited}:\n${logs.join("\n")}`);
@@ -64,5 +75,14 @@ export async function startReceiver(
       await gone;
     }
   };
-  return { child, api, gate, logs, stop: end("SIGTERM"), kill: end("SIGKILL") };
+  return {
+    child,
+    api,
+    gate,
+    logs,
+    stdout,
+    stderr,
+    stop: end("SIGTERM"),
+    kill: end("SIGKILL"),
+  };
 }

@@ -45,6 +45,9 @@ export function AppPanel({ view, csrf }: { view: AppView; csrf: string }) {
       <h3>
         Servers
         <span class="grow" />
+        <a class="btn small" href={`${base}/output`} data-link="output">
+          Output
+        </a>
         <PostButton
           action={`${base}/restart`}
           csrf={csrf}

@@ -11,8 +11,8 @@ export interface LayoutProps {
   nonce: string | undefined;
   /** Signed in: the header offers to sign out, and forms can carry the token. */
   csrf?: string;
-  /** Run the page's script (the dashboard). */
-  script?: boolean;
+  /** Run the page's script: true for the dashboard's, or a page's own. */
+  script?: boolean | string;
   children?: Child;
 }
 
@@ -50,7 +50,14 @@ export function Layout(props: LayoutProps) {
         )}
       </header>
       <main>{props.children}</main>
-      {props.script && <script nonce={nonce} dangerouslySetInnerHTML={{ __html: CLIENT_SCRIPT }} />}
+      {props.script && (
+        <script
+          nonce={nonce}
+          dangerouslySetInnerHTML={{
+            __html: typeof props.script === "string" ? props.script : CLIENT_SCRIPT,
+          }}
+        />
+      )}
     </HtmlDocument>
   );
 }

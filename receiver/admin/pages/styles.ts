@@ -98,4 +98,9 @@ form.inline { display: inline; margin: 0; }
 .login .btn { width: 100%; margin-top: 14px; padding: 8px; }
 .error { color: var(--bad); background: var(--bad-bg); border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; }
 pre.output { background: #1e2530; color: #dde3ea; padding: 10px 12px; border-radius: 6px; overflow-x: auto; font-size: 12px; }
+h1.output-title { display: flex; align-items: center; gap: 8px; }
+h1 .follow { font-size: 13px; font-weight: normal; display: inline-flex; align-items: center; gap: 4px; margin-right: 8px; }
+table.output td.line { white-space: pre-wrap; overflow-wrap: anywhere; }
+table.output tr.stderr td.line { color: var(--bad); }
+table.output tr.dropped td { font-style: italic; color: #6b7785; }
 `;

@@ -1,10 +1,14 @@
 import type { Handler } from "hono";
 import { streamSSE } from "hono/streaming";
+import { wireLine } from "../../api/app-logs.js";
 import type { StreamEvent } from "../../protocol.js";
 import type { Receiver } from "../../receiver.js";
 import type { HttpEnv } from "../../http/http-env.js";
+import { unknownApp } from "../../http-error.js";
 
 const HEARTBEAT_MS = 15_000;
+/** Output lines a slow page may have unsent before new ones are dropped and counted. */
+const MAX_PENDING_LINES = 500;
 
 /** What an app's feed emits for every event of an operation. */
 interface FeedEvent {
@@ -16,21 +20,55 @@ interface FeedEvent {
 
 // GET /admin/events: the steps of every operation of every app as they happen
 // (the same events the workflow log gets), as server-sent events named "op".
+// GET /admin/events?output=APP instead: every line APP's servers print from now on, as
+// events named "line" ({time, instance, stream, line}, as GET /v1/apps/{app}/logs), for
+// the Output view; a page that reads slower than the servers print misses lines, and a
+// "dropped" event ({time, dropped}) says how many, so the receiver's memory stays flat.
 // A comment every 15 s keeps proxies from closing it; it ends with the session.
 export function liveEvents(receiver: Receiver): Handler<HttpEnv> {
   return function streamLiveEvents(c) {
     const expires = c.var.adminSession!.exp;
+    const outputOf = c.req.query("output");
+    const output = outputOf === undefined ? undefined : receiver.apps.get(outputOf)?.output;
+    if (outputOf !== undefined && !output) throw unknownApp(outputOf);
     return streamSSE(c, async (stream) => {
       let queue = stream.write("retry: 3000\n: connected\n\n").then(() => {});
+      let pending = 0;
       const send = (chunk: () => Promise<unknown>) => {
-        queue = queue.then(chunk).then(() => {});
+        pending++;
+        queue = queue
+          .then(chunk)
+          .then(() => {})
+          .finally(() => pending--);
       };
-      const forward = (e: FeedEvent) => {
-        if (e.event.type !== "heartbeat")
-          send(() => stream.writeSSE({ event: "op", data: JSON.stringify(e) }));
-      };
-      const feeds = [...receiver.apps.values()].map((rt) => rt.feed);
-      feeds.forEach((feed) => feed.on("event", forward));
+      const unsubscribe: (() => void)[] = [];
+      if (output) {
+        let dropped = 0;
+        unsubscribe.push(
+          output.follow((line) => {
+            if (pending >= MAX_PENDING_LINES) {
+              dropped++;
+              return;
+            }
+            if (dropped) {
+              const data = JSON.stringify({ time: new Date(line.time).toISOString(), dropped });
+              send(() => stream.writeSSE({ event: "dropped", data }));
+              dropped = 0;
+            }
+            const data = JSON.stringify(wireLine(line));
+            send(() => stream.writeSSE({ event: "line", data }));
+          }),
+        );
+      } else {
+        const forward = (e: FeedEvent) => {
+          if (e.event.type !== "heartbeat")
+            send(() => stream.writeSSE({ event: "op", data: JSON.stringify(e) }));
+        };
+        for (const feed of [...receiver.apps.values()].map((rt) => rt.feed)) {
+          feed.on("event", forward);
+          unsubscribe.push(() => feed.off("event", forward));
+        }
+      }
       const heartbeat = setInterval(
         () => send(() => stream.write(": heartbeat\n\n")),
         HEARTBEAT_MS,
@@ -42,7 +80,7 @@ export function liveEvents(receiver: Receiver): Handler<HttpEnv> {
       });
       clearInterval(heartbeat);
       clearTimeout(expiry);
-      feeds.forEach((feed) => feed.off("event", forward));
+      unsubscribe.forEach((stop) => stop());
       await queue;
     });
   };

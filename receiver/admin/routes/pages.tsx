@@ -5,7 +5,9 @@ import type { HttpEnv } from "../../http/http-env.js";
 import { AppPanel } from "../pages/app-panel.js";
 import { appView } from "../pages/app-view.js";
 import { DashboardPage } from "../pages/dashboard-page.js";
+import { wireLine } from "../../api/app-logs.js";
 import { LogPage, type LoggedEvent } from "../pages/log-page.js";
+import { OutputPage } from "../pages/output-page.js";
 import type { RateMeter } from "../rate-meter.js";
 
 // GET /admin: every app on one page.
@@ -57,6 +59,22 @@ export function logPage(receiver: Receiver): Handler<HttpEnv> {
     const csrf = c.var.adminSession!.csrf;
     return c.html(
       <LogPage deployId={deployId} entries={entries} events={events} csrf={csrf} nonce={nonce} />,
+    );
+  };
+}
+
+// GET /admin/apps/:app/output: the app's Output view, the whole log buffer (§7).
+export function outputPage(): Handler<HttpEnv> {
+  return function showOutput(c) {
+    const runtime = c.var.adminApp;
+    const lines = runtime.output.tail(runtime.output.maxLines).map(wireLine);
+    return c.html(
+      <OutputPage
+        app={runtime.config.name}
+        lines={lines}
+        csrf={c.var.adminSession!.csrf}
+        nonce={c.get("secureHeadersNonce")}
+      />,
     );
   };
 }
