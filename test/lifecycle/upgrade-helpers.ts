@@ -40,11 +40,20 @@ const readyLines = (rx: ReceiverProcess) => rx.logs.filter((l) => / ready$/.test
 export async function upgrade(
   rx: ReceiverProcess,
   dataDir: string,
+  { twice = false } = {},
 ): Promise<{ from: number; to: number; ms: number }> {
   const from = receiverPid(dataDir)!;
   const ready = readyLines(rx);
   const sentAt = performance.now();
   process.kill(from, "SIGUSR2");
+  // A second signal while the first upgrade runs: logged and ignored.
+  if (twice) {
+    await waitFor(
+      () => rx.logs.some((l) => l.includes("SIGUSR2: upgrading")),
+      "the upgrade to start",
+    );
+    process.kill(from, "SIGUSR2");
+  }
   const to = await waitFor(() => {
     const pid = receiverPid(dataDir);
     return pid !== undefined && pid !== from && readyLines(rx) > ready ? pid : undefined;

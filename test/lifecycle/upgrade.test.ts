@@ -48,13 +48,15 @@ describe("SIGUSR2: upgrading the receiver under load", () => {
     return report;
   };
 
-  it("hands over with no failed request: a new pid in receiver.pid, the old one exits, a deploy right after works", async () => {
+  it("hands over with no failed request: a new pid in receiver.pid, the old one exits, a second signal meanwhile is ignored, a deploy right after works", async () => {
     const { ws, rx, load } = await start();
     const before = receiverPid(ws.data);
     expect(before).toBe(rx.child.pid);
-    const up = await upgrade(rx, ws.data);
+    const up = await upgrade(rx, ws.data, { twice: true });
     pids.push(up.to);
     expect(up.from).toBe(before);
+    expect(rx.logs.join("\n")).toContain("SIGUSR2: an upgrade is already running; ignored");
+    expect(rx.logs.filter((l) => l.includes("SIGUSR2: upgrading"))).toHaveLength(1);
     expect(up.to).not.toBe(before);
     await waitFor(() => rx.child.exitCode !== null, "the old receiver's exit code");
     expect(rx.child.exitCode).toBe(0);
