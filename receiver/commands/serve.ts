@@ -71,6 +71,7 @@ export async function serve(configFile: string): Promise<void> {
     if (stopping) return;
     stopping = true;
     log("info", `${signal}: letting a running swap finish, then stopping servers and gates`);
+    upgrader.cancel(); // an upgrade not yet handed over ends here (§7)
     server.close(); // no new API calls; a running stream may finish
     receiver.stop().finally(() => {
       server.closeAllConnections();

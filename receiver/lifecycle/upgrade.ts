@@ -58,6 +58,8 @@ interface Serving {
 export class Upgrader {
   #serving: Serving | undefined;
   #running = false;
+  /** The new receiver while it is not ready yet: a stop (SIGTERM) ends it first. */
+  #starting: ChildProcess | undefined;
 
   constructor(private readonly log: Log) {}
 
@@ -70,6 +72,11 @@ export class Upgrader {
     if (this.#running) return this.log("warn", "SIGUSR2: an upgrade is already running; ignored");
     this.#running = true;
     void this.#upgrade(this.#serving).finally(() => (this.#running = false));
+  }
+
+  /** SIGTERM during an upgrade that has not handed over yet: the new receiver goes, this one stops. */
+  cancel(): void {
+    this.#starting?.kill("SIGKILL");
   }
 
   async #upgrade({ receiver, api, handingOver }: Serving): Promise<void> {
@@ -93,7 +100,7 @@ export class Upgrader {
       // fds in the child are numbered by stdio position: the sockets at 3..3+N-1, as
       // systemd passes them, and the IPC channel after them (Node finds it by
       // NODE_CHANNEL_FD, which it sets itself).
-      child = spawn(process.execPath, command, {
+      child = this.#starting = spawn(process.execPath, command, {
         stdio: ["inherit", "inherit", "inherit", ...sockets.map(([, fd]) => fd), "ipc"],
         env: {
           ...process.env,
@@ -104,6 +111,7 @@ export class Upgrader {
       });
       await expectMessage(child, "ready", READY_TIMEOUT_MS);
     } catch (error) {
+      this.#starting = undefined;
       child?.kill("SIGKILL");
       for (const rt of locked) rt.lock.release("upgrade");
       log(
@@ -112,6 +120,7 @@ export class Upgrader {
       );
       return;
     }
+    this.#starting = undefined;
     const next = child;
     handingOver();
     log("info", `upgrade: the new receiver (pid ${next.pid}) is ready; handing over to it`);
