@@ -18,7 +18,6 @@ import { AppRuntime } from "./runtime/app-runtime.js";
 export class Receiver {
   /** What tokens this receiver accepts: its keys, its audience, its GitHub issuer. */
   readonly trust: Trust;
-  readonly replay: ReplayStore;
   readonly journal: Journal;
   readonly apps = new Map<string, AppRuntime>();
   /** Addresses that keep failing authentication get 429 for a while. */
@@ -28,7 +27,14 @@ export class Receiver {
   /** Who is asking: the socket peer, or the client a trusted proxy names (trustProxy). */
   readonly clientAddress: (req: IncomingMessage) => string;
 
-  constructor(readonly config: Config) {
+  /**
+   * `takeOverFrom`: the pid of a receiver handing this one the data folder in an upgrade
+   * (§7): the folder is not touched until takeDataDir(), called once that one let go.
+   */
+  constructor(
+    readonly config: Config,
+    { takeOverFrom }: { takeOverFrom?: number } = {},
+  ) {
     this.failures = new FailureLimiter(config.auth.maxFailuresPerMinute);
     const trustProxy = trustedProxies(config.trustProxy);
     this.clientAddress = (req) => clientAddress(req, trustProxy);
@@ -39,8 +45,8 @@ export class Receiver {
       github: github && { config: github, issuer: new OidcIssuer(github.issuer) },
     };
     // Only once the config and its keys are known good does anything touch the disk.
-    lockDataDir(config.data, config.file);
-    this.replay = new ReplayStore(join(config.data, "replay.jsonl"));
+    if (takeOverFrom === undefined) this.takeDataDir();
+    // Appends only, and none before start(): it may be opened beside the old receiver's.
     this.journal = new Journal(config.data);
     const uploadLimits = {
       idleTimeoutMs: config.uploadIdleTimeoutMs,
@@ -55,6 +61,18 @@ export class Receiver {
       );
   }
 
+  #replay: ReplayStore | undefined;
+  /** The token ids seen (read from disk when the data folder is taken: an upgrade's old receiver may add some until then). */
+  get replay(): ReplayStore {
+    if (!this.#replay) throw new Error("the data folder is not taken yet");
+    return this.#replay;
+  }
+
+  takeDataDir(takeOverFrom?: number): void {
+    lockDataDir(this.config.data, this.config.file, takeOverFrom);
+    this.#replay = new ReplayStore(join(this.config.data, "replay.jsonl"));
+  }
+
   async start(): Promise<void> {
     await Promise.all([...this.apps.values()].map((app) => app.start()));
   }
@@ -63,6 +81,6 @@ export class Receiver {
     await Promise.all([...this.apps.values()].map((app) => app.stop()));
     // The servers' last lines, printed as they stopped, before the process exits.
     this.echo.flush();
-    await Promise.all([this.replay.close(), this.journal.close()]);
+    await Promise.all([this.#replay?.close(), this.journal.close()]);
   }
 }

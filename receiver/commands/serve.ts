@@ -1,6 +1,8 @@
 import { loadConfig } from "../config/load-config.js";
 import { faultsActive } from "../faults.js";
 import { createHttp } from "../http/create-http.js";
+import { closeUnused, gateFdName, takeListenFds } from "../lifecycle/listen-fds.js";
+import { awaitHandOver, confirmOwner, Upgrader } from "../lifecycle/upgrade.js";
 import { createLog } from "../log.js";
 import { Receiver } from "../receiver.js";
 import { VERSION } from "../version.js";
@@ -10,6 +12,13 @@ import { openListener, readTls } from "./open-listener.js";
 // config starts nothing), then open the API, then the apps' gates and servers.
 export async function serve(configFile: string): Promise<void> {
   const log = createLog();
+  // §7: sockets handed over by systemd or by the receiver upgrading to this one.
+  const fds = takeListenFds();
+  const upgradeFrom =
+    fds?.from === "upgrade" ? Number(process.env.HOTSWAP_UPGRADE_FROM) : undefined;
+  delete process.env.HOTSWAP_UPGRADE_FROM;
+  const upgrader = new Upgrader(log);
+  process.on("SIGUSR2", () => upgrader.signal());
   const config = loadConfig(configFile);
   if (faultsActive)
     log(
@@ -17,12 +26,35 @@ export async function serve(configFile: string): Promise<void> {
       `HOTSWAP_FAULT=${process.env.HOTSWAP_FAULT} is set: this receiver breaks on purpose (tests only)`,
     );
   const tls = readTls(config);
-  const receiver = new Receiver(config);
+  const receiver = new Receiver(config, { takeOverFrom: upgradeFrom });
   const http = createHttp(receiver, log);
   const server = openListener(http.fetch, tls);
+  const apiFd = fds?.byName.get("api");
+  if (fds) {
+    const used = new Set(apiFd === undefined ? [] : ["api"]);
+    for (const rt of receiver.apps.values()) {
+      const fd = fds.byName.get(gateFdName(rt.config.name));
+      if (fd === undefined) continue;
+      rt.gate.inherit(fd);
+      used.add(gateFdName(rt.config.name));
+    }
+    closeUnused(fds, used, log);
+  }
+  if (upgradeFrom !== undefined) {
+    // The gates accept and hold requests until this receiver's servers are up; the old
+    // one keeps serving until it hears "ready", then hands over (upgrade.ts).
+    for (const rt of receiver.apps.values()) {
+      rt.gate.hold("upgrade");
+      await rt.gate.listen();
+    }
+    await awaitHandOver();
+    receiver.takeDataDir(upgradeFrom);
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(config.listen.port, config.listen.host, () => resolve());
+    const where =
+      apiFd === undefined ? { port: config.listen.port, host: config.listen.host } : { fd: apiFd };
+    server.listen(where, () => resolve());
   }).catch((error: NodeJS.ErrnoException) => {
     throw new Error(
       `cannot listen on ${config.listen.host}:${config.listen.port} (listen in ${config.file}): ${error.code ?? error.message}`,
@@ -32,13 +64,14 @@ export async function serve(configFile: string): Promise<void> {
   const port = typeof address === "object" && address ? address.port : config.listen.port;
   log(
     "info",
-    `hotswap-receiver ${VERSION} API on ${config.tls ? "https" : "http"}://${config.listen.host}:${port} (apps: ${[...config.apps.keys()].join(", ") || "none"})`,
+    `hotswap-receiver ${VERSION} API on ${config.tls ? "https" : "http"}://${config.listen.host}:${port} (apps: ${[...config.apps.keys()].join(", ") || "none"})${fds ? ` (listening sockets from ${fds.from}: ${[...fds.byName.keys()].join(", ")})` : ""}`,
   );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log("info", `${signal}: letting a running swap finish, then stopping servers and gates`);
+    upgrader.cancel(); // an upgrade not yet handed over ends here (§7)
     server.close(); // no new API calls; a running stream may finish
     receiver.stop().finally(() => {
       server.closeAllConnections();
@@ -47,12 +80,18 @@ export async function serve(configFile: string): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  await receiver.start().catch((error: Error) => {
-    throw new Error(`${error.message} in ${config.file}`);
-  });
+  if (upgradeFrom !== undefined) confirmOwner();
+  try {
+    await receiver.start().catch((error: Error) => {
+      throw new Error(`${error.message} in ${config.file}`);
+    });
+  } finally {
+    for (const rt of receiver.apps.values()) rt.gate.release("upgrade");
+  }
   for (const rt of receiver.apps.values()) {
     const why = rt.unavailable();
     if (why) rt.log("warn", `requests get 503 at once: ${rt.config.name} ${why}`);
   }
+  upgrader.serving({ receiver, api: server, handingOver: () => (stopping = true) });
   log("info", "ready");
 }

@@ -1,5 +1,5 @@
 import { createServer, ServerResponse, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Server as NetServer, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Target } from "../pool/target.js";
 import { exchange, type UpgradeRequest } from "./exchange.js";
@@ -42,8 +42,8 @@ export interface GateOptions {
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
-/** Who put the gate on hold: a swap (or restart), or the admin by hand. */
-export type HoldOwner = "swap" | "admin";
+/** Who put the gate on hold: a swap (or restart), the admin by hand, or an upgrade (§7). */
+export type HoldOwner = "swap" | "admin" | "upgrade";
 
 export interface GateStats {
   held: boolean;
@@ -72,6 +72,15 @@ export class Gate {
   readonly #holders = new Set<HoldOwner>();
   #closed: Promise<void> | undefined;
   #timers: NodeJS.Timeout[] = [];
+  /** A listening socket handed in (systemd or an upgrade, §7): listen on it, do not bind. */
+  #fd: number | undefined;
+  #listening: Promise<{ port: number }> | undefined;
+  /** Answers not yet sent whole, so a hand-over can still mark them `Connection: close`. */
+  readonly #open = new Set<ServerResponse>();
+  #lastCall = false;
+  /** After handOver(): the new receiver's gate, the only target. */
+  #forward: Target[] | undefined;
+  #handedOver: Promise<void> | undefined;
 
   constructor(options: GateOptions) {
     this.#options = options;
@@ -80,6 +89,11 @@ export class Gate {
       options.log?.(level, `gate ${options.app}: ${message}`);
     this.#router = new Router({
       ...options,
+      targets: () => this.#forward ?? options.targets(),
+      onUpstreamFailure: (instance, origin) => {
+        if (!this.#forward) options.onUpstreamFailure?.(instance, origin);
+      },
+      unavailable: () => (this.#forward ? undefined : options.unavailable?.()),
       body: { idleMs: timeouts.bodyIdleMs, minRate: timeouts.bodyMinRate },
       stallMs: timeouts.stallMs,
       trustProxy: options.trustProxy ?? trustNobody,
@@ -104,18 +118,73 @@ export class Gate {
     this.#server.on("connect", (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket));
   }
 
+  /** Listen on this already listening socket instead of binding host:port (§7). */
+  inherit(fd: number): void {
+    this.#fd = fd;
+  }
+
+  /** The listening socket's file descriptor (POSIX), to hand to a new receiver (§7). */
+  fd(): number | undefined {
+    return (this.#server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  }
+
+  // Once: an upgrade opens the gate (held) before its apps start, and start() opens it again.
   listen(): Promise<{ port: number }> {
-    return new Promise((resolve, reject) => {
+    this.#listening ??= new Promise((resolve, reject) => {
       this.#server.once("error", reject);
       // A deep accept queue: held clients keep their connections open, and new ones
       // arrive in bursts when a hold ends.
       const { port, host } = this.#options;
-      this.#server.listen({ port, host, backlog: 4096 }, () => {
+      const where = this.#fd === undefined ? { port, host } : { fd: this.#fd };
+      this.#server.listen({ ...where, backlog: 4096 }, () => {
         this.#server.off("error", reject);
         this.#startTimers();
         resolve({ port: (this.#server.address() as AddressInfo).port });
       });
     });
+    return this.#listening;
+  }
+
+  // The upgrade's hand-over (§7). The listening socket lives on in the new receiver, so
+  // this gate only stops accepting: net.Server's close, since http's own also drops idle
+  // keep-alive connections, on which a client may be writing a request right then. What
+  // its open connections still send goes on to `next` (the public port, which only the
+  // new receiver accepts on now: it holds them until its servers are up), and every
+  // answer from now on says `Connection: close`, so each client's next request opens a
+  // connection to the new receiver. This gate's own servers can stop as soon as the
+  // requests already sent to them are answered.
+  handOver(next: string): void {
+    this.#lastCall = true;
+    for (const res of this.#open) if (!res.headersSent) res.shouldKeepAlive = false;
+    this.#forward = [{ instance: 0, origin: next }];
+    this.#handedOver = new Promise<void>((resolve) =>
+      NetServer.prototype.close.call(this.#server, () => resolve()),
+    );
+    // What waits here goes on too; a hold put on by hand ends with this receiver.
+    this.#holders.clear();
+    this.#router.held = false;
+    this.#router.flush();
+  }
+
+  /** After handOver: closes once its clients have closed their connections, or after lingerMs. */
+  async closeHandedOver(lingerMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const linger = new Promise((resolve) => (timer = setTimeout(resolve, lingerMs)));
+    await Promise.race([this.#handedOver, linger]);
+    clearTimeout(timer);
+    await this.close();
+  }
+
+  /** Where this gate listens, as an origin to connect to (the wildcard as loopback). */
+  origin(): string {
+    const { address, family, port } = this.#server.address() as AddressInfo;
+    const host =
+      family === "IPv6"
+        ? `[${address === "::" ? "::1" : address}]`
+        : address === "0.0.0.0"
+          ? "127.0.0.1"
+          : address;
+    return `http://${host}:${port}`;
   }
 
   close(): Promise<void> {
@@ -179,8 +248,13 @@ export class Gate {
 
   #accept(req: IncomingMessage, res: ServerResponse, upgrade?: UpgradeRequest): void {
     this.#answering.add();
+    if (this.#lastCall) res.shouldKeepAlive = false;
+    this.#open.add(res);
     // A tunnel's response is detached from its socket: the socket's close ends it.
-    (upgrade?.socket ?? res).once("close", () => this.#answering.done());
+    (upgrade?.socket ?? res).once("close", () => {
+      this.#open.delete(res);
+      this.#answering.done();
+    });
     const ex = exchange(req, res, upgrade);
     const bad = requestTarget(req);
     if (bad !== undefined) this.#router.refuse(ex, 400, bad);

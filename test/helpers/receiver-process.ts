@@ -26,15 +26,22 @@ const running = new Set<ChildProcess>();
 process.on("exit", () => running.forEach((c) => c.kill("SIGKILL")));
 
 // Runs the bundled receiver the way an admin does, `node dist/receiver/cli.mjs
-// --config FILE`, and learns its ports from its log once it says "ready".
-export async function startReceiver(
+// --config FILE` (or a copy of it: `cli`), and learns its ports from its log once it
+// says "ready".
+export function startReceiver(
   configFile: string,
   env: Record<string, string> = {},
+  { cli = RECEIVER_CLI }: { cli?: string } = {},
 ): Promise<ReceiverProcess> {
-  const child = spawn(process.execPath, [RECEIVER_CLI, "--config", configFile], {
+  const child = spawn(process.execPath, [cli, "--config", configFile], {
     env: { ...process.env, ...receiverEnv, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  return watchReceiver(child);
+}
+
+// Follows a receiver started some other way (its stdout and stderr piped), as startReceiver.
+export async function watchReceiver(child: ChildProcess): Promise<ReceiverProcess> {
   running.add(child);
   const logs: string[] = [];
   const stdout: string[] = [];

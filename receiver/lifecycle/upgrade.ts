@@ -1,0 +1,268 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Server } from "node:http";
+import { Server as NetServer } from "node:net";
+import type { Log } from "../log.js";
+import { pidFilesBeingWritten } from "../pool/pid-file.js";
+import type { Receiver } from "../receiver.js";
+import type { AppRuntime } from "../runtime/app-runtime.js";
+import { gateFdName } from "./listen-fds.js";
+
+// SIGUSR2: the receiver file on disk replaces this process, and the public ports never
+// close (docs/design.md §7, guarantee 10). The old receiver (O) spawns the new one (N)
+// with its listening sockets; the kernel keeps each socket open while either process
+// holds it, so connections that arrive during the hand-over wait in the accept queue or
+// in N's held gates, never on a closed port.
+//
+//  O: SIGUSR2 → running swaps end (app locks: deploys get 409 meanwhile, which the
+//     action retries) → spawn N with the sockets as fds 3.. and an IPC channel
+//  N: loads and checks the config, listens on the inherited gates held (they accept and
+//     queue) → "ready"                     (N fails or exits: O keeps serving, logs why)
+//  O: stops accepting, answers what its connections still send with `Connection: close`,
+//     drains, stops its servers, closes its journal and token store → "yours"
+//  N: takes the data folder (receiver.pid names N now), listens on the API → "owner"
+//  O: exits 0.  N: recovery, starts the servers, releases the holds.
+//
+// N replaces O's servers under its hold rather than adopting them: their stdout and
+// stderr are pipes O owns (a server writing to them after O exits gets EPIPE or
+// SIGPIPE), and passing pipes on is not portable. N reaps nothing O still runs: O has
+// stopped its servers, and written their pid files empty, before it says "yours".
+//
+// The window to know: after O stopped accepting and before N says "owner", only N holds
+// the sockets. If N dies there, the ports close; O says so and exits 1, so a supervisor
+// (systemd Restart=) starts a receiver again. N has then passed its config check and
+// opened every listener, so what is left to fail is small.
+
+/** How long N may take to load its config and open its listeners. */
+const READY_TIMEOUT_MS = 30_000;
+/** How long N may take to take the data folder once O let go of it. */
+const OWNER_TIMEOUT_MS = 10_000;
+/**
+ * How long O goes on passing on what its clients send on their keep-alive connections
+ * (each answer then says `Connection: close`) before it closes the ones still idle.
+ * Under load each is used again within milliseconds; one idle this long is rarely
+ * picked again, so closing it then risks little.
+ */
+const LINGER_MS = 5_000;
+
+export type UpgradeMessage = { type: "ready" } | { type: "yours" } | { type: "owner" };
+
+interface Serving {
+  receiver: Receiver;
+  api: Server;
+  /** Stops taking signals (SIGTERM): this process is handing over. */
+  handingOver: () => void;
+}
+
+// One upgrade at a time: a second SIGUSR2 while one runs is logged and ignored, as is
+// one that comes before this receiver serves.
+export class Upgrader {
+  #serving: Serving | undefined;
+  #running = false;
+  /** The new receiver while it is not ready yet: a stop (SIGTERM) ends it first. */
+  #starting: ChildProcess | undefined;
+
+  constructor(private readonly log: Log) {}
+
+  serving(serving: Serving): void {
+    this.#serving = serving;
+  }
+
+  signal(): void {
+    if (!this.#serving) return this.log("warn", "SIGUSR2: not serving yet; ignored");
+    if (this.#running) return this.log("warn", "SIGUSR2: an upgrade is already running; ignored");
+    this.#running = true;
+    void this.#upgrade(this.#serving).finally(() => (this.#running = false));
+  }
+
+  /** SIGTERM during an upgrade that has not handed over yet: the new receiver goes, this one stops. */
+  cancel(): void {
+    this.#starting?.kill("SIGKILL");
+  }
+
+  async #upgrade({ receiver, api, handingOver }: Serving): Promise<void> {
+    const { log } = this;
+    const apps = [...receiver.apps.values()];
+    const locked: AppRuntime[] = [];
+    const command = [...process.execArgv, ...process.argv.slice(1)];
+    log("info", `SIGUSR2: upgrading to a new receiver: ${process.execPath} ${command.join(" ")}`);
+    let child: ChildProcess | undefined;
+    try {
+      for (const rt of apps) {
+        const longest = longestSwap(rt);
+        if (!(await rt.lock.acquire("upgrade", longest)))
+          throw new Error(`${rt.config.name}: ${rt.lock.busy} did not end in ${longest} ms`);
+        locked.push(rt);
+      }
+      const sockets: [string, number][] = [
+        ["api", fdOf(api)],
+        ...apps.map((rt): [string, number] => [gateFdName(rt.config.name), gateFd(rt)]),
+      ];
+      // fds in the child are numbered by stdio position: the sockets at 3..3+N-1, as
+      // systemd passes them, and the IPC channel after them (Node finds it by
+      // NODE_CHANNEL_FD, which it sets itself).
+      child = this.#starting = spawn(process.execPath, command, {
+        stdio: ["inherit", "inherit", "inherit", ...sockets.map(([, fd]) => fd), "ipc"],
+        env: {
+          ...process.env,
+          LISTEN_FDS: String(sockets.length),
+          LISTEN_FDNAMES: sockets.map(([name]) => name).join(":"),
+          HOTSWAP_UPGRADE_FROM: String(process.pid),
+        },
+      });
+      await expectMessage(child, "ready", READY_TIMEOUT_MS);
+    } catch (error) {
+      this.#starting = undefined;
+      child?.kill("SIGKILL");
+      for (const rt of locked) rt.lock.release("upgrade");
+      log(
+        "error",
+        `upgrade failed: ${(error as Error).message}; this receiver (pid ${process.pid}) keeps serving`,
+      );
+      return;
+    }
+    this.#starting = undefined;
+    const next = child;
+    handingOver();
+    log("info", `upgrade: the new receiver (pid ${next.pid}) is ready; handing over to it`);
+    // From here the sockets stay open in N alone; an exit of N is fatal (see the top).
+    const lost = new Promise<never>((_, reject) =>
+      next.once("exit", (code, signal) =>
+        reject(new Error(`the new receiver exited with ${signal ?? `code ${code}`}`)),
+      ),
+    );
+    lost.catch(() => {});
+    try {
+      await Promise.race([lost, this.#handOver(receiver, api, apps)]);
+      next.send({ type: "yours" } satisfies UpgradeMessage);
+      await Promise.race([lost, expectMessage(next, "owner", OWNER_TIMEOUT_MS)]);
+    } catch (error) {
+      log(
+        "error",
+        `upgrade failed during the hand-over: ${(error as Error).message}; this receiver (pid ${process.pid}) no longer listens and exits`,
+      );
+      next.kill("SIGKILL");
+      process.exit(1);
+    }
+    log(
+      "info",
+      `upgrade: the new receiver (pid ${next.pid}) serves; this one (pid ${process.pid}) exits once its clients have closed their connections (at most ${LINGER_MS} ms)`,
+    );
+    next.disconnect();
+    await Promise.all([...receiver.apps.values()].map((rt) => rt.gate.closeHandedOver(LINGER_MS)));
+    process.exit(0);
+  }
+
+  // O lets go of everything N takes: the API, each gate (what its connections still
+  // send goes on to N), the servers once the requests sent to them are answered, the
+  // journal and the token store, and the pid files, written once more with no server.
+  async #handOver(receiver: Receiver, api: Server, apps: AppRuntime[]): Promise<void> {
+    const apiDone = lastCall(api);
+    await Promise.all(
+      apps.map(async (rt) => {
+        const own = rt.pool.targets().map((t) => t.origin);
+        rt.gate.handOver(rt.gate.origin());
+        if (!(await rt.gate.drainOrigins(own, rt.config.drainTimeoutMs))) {
+          rt.log("warn", `${rt.gate.cut(own)} request(s) still running at drainTimeout: cut`);
+        }
+        await rt.pool.stop();
+      }),
+    );
+    await apiDone;
+    await Promise.all([receiver.replay.close(), receiver.journal.close()]);
+    while (pidFilesBeingWritten().length > 0) await sleep(10);
+  }
+}
+
+// The API stops accepting (N accepts its connections once it owns the data folder) and
+// answers what its connections still send with `Connection: close`; a running
+// deploy's stream has ended by now (the app locks). Idle connections close after
+// API_LINGER_MS (few clients, and the action retries), the rest at most 10 s later.
+const API_LINGER_MS = 500;
+
+async function lastCall(api: Server): Promise<void> {
+  api.prependListener("request", (_req, res) => (res.shouldKeepAlive = false));
+  const ended = new Promise<void>((resolve) =>
+    NetServer.prototype.close.call(api, () => resolve()),
+  );
+  await Promise.race([ended, sleep(API_LINGER_MS)]);
+  api.closeIdleConnections();
+  await Promise.race([ended, sleep(10_000)]);
+  api.closeAllConnections();
+}
+
+// N's side, once its listeners are open: tell O, and wait for the data folder. O going
+// away before it hands over means it gave up (or died): N exits, O serves on or is gone.
+export async function awaitHandOver(): Promise<void> {
+  const send = (message: UpgradeMessage) => process.send!(message);
+  const yours = new Promise<void>((resolve, reject) => {
+    process.on("message", (message: UpgradeMessage) => {
+      if (message?.type === "yours") resolve();
+    });
+    process.once("disconnect", () =>
+      reject(new Error("the old receiver went away before it handed over")),
+    );
+  });
+  send({ type: "ready" });
+  await yours;
+}
+
+export function confirmOwner(): void {
+  process.send!({ type: "owner" } satisfies UpgradeMessage);
+  // The channel must not keep this process alive, nor its end kill it.
+  process.channel?.unref();
+}
+
+function expectMessage(
+  child: ChildProcess,
+  type: UpgradeMessage["type"],
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onMessage = (message: UpgradeMessage) => {
+      if (message?.type === type) done();
+    };
+    const onExit = (code: number | null, signal: string | null) =>
+      done(
+        new Error(
+          `the new receiver (pid ${child.pid}) exited with ${signal ?? `code ${code}`} before it was ${type} (its log above says why)`,
+        ),
+      );
+    const timer = setTimeout(
+      () =>
+        done(new Error(`the new receiver (pid ${child.pid}) was not ${type} in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+    child.once("error", (error) => done(error));
+  });
+}
+
+// As AppRuntime.stop(): as long as a running swap's steps may take.
+function longestSwap(rt: AppRuntime): number {
+  const { drainTimeoutMs, stopTimeoutMs, health, hold } = rt.config;
+  return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+}
+
+function fdOf(server: Server): number {
+  const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== "number" || fd < 0)
+    throw new Error("the API's listening socket has no file descriptor to hand over (Windows?)");
+  return fd;
+}
+
+function gateFd(rt: AppRuntime): number {
+  const fd = rt.gate.fd();
+  if (typeof fd !== "number" || fd < 0)
+    throw new Error(`the gate of ${rt.config.name} has no listening socket to hand over`);
+  return fd;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());

@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ReceiverProcess } from "../helpers/receiver-process.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+// What the upgrade tests share: the pid in data/receiver.pid, and a receiver followed
+// across upgrades (its log lines keep coming through the first one's pipes, which the
+// new process inherits).
+
+export function receiverPid(dataDir: string): number | undefined {
+  try {
+    return Number(readFileSync(join(dataDir, "receiver.pid"), "utf8").trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// A zombie counts as gone: a receiver started by an upgrade is not our child, and the
+// process that inherits it (init in a container) may be slow to reap it, or never.
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return process.platform !== "linux";
+  }
+}
+
+const readyLines = (rx: ReceiverProcess) => rx.logs.filter((l) => / ready$/.test(l)).length;
+
+/**
+ * SIGUSR2 to the receiver named in receiver.pid; resolves once a new pid is in the file
+ * and that receiver says "ready" (its servers up, the holds released), with the time
+ * from the signal to then, and once the old process is gone.
+ */
+export async function upgrade(
+  rx: ReceiverProcess,
+  dataDir: string,
+  { twice = false } = {},
+): Promise<{ from: number; to: number; ms: number }> {
+  const from = receiverPid(dataDir)!;
+  const ready = readyLines(rx);
+  const sentAt = performance.now();
+  process.kill(from, "SIGUSR2");
+  // A second signal while the first upgrade runs: logged and ignored.
+  if (twice) {
+    await waitFor(
+      () => rx.logs.some((l) => l.includes("SIGUSR2: upgrading")),
+      "the upgrade to start",
+    );
+    process.kill(from, "SIGUSR2");
+  }
+  const to = await waitFor(() => {
+    const pid = receiverPid(dataDir);
+    return pid !== undefined && pid !== from && readyLines(rx) > ready ? pid : undefined;
+  }, `a new receiver in place of pid ${from}`);
+  const ms = performance.now() - sentAt;
+  await waitFor(() => !alive(from), `the old receiver (pid ${from}) to exit`);
+  return { from, to, ms };
+}
+
+/** SIGTERM to whichever receiver serves now, and every pid given; waits until they are gone. */
+export async function stopAll(dataDir: string, pids: number[] = []): Promise<void> {
+  const all = new Set([...pids, receiverPid(dataDir)].filter((p): p is number => !!p));
+  for (const pid of all) if (alive(pid)) process.kill(pid, "SIGTERM");
+  await waitFor(() => [...all].every((pid) => !alive(pid)), "the receivers to exit", 30_000);
+}

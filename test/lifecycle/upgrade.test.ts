@@ -1,0 +1,135 @@
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { StreamEvent } from "../../receiver/protocol.js";
+import { sha256 } from "../helpers/api-client.js";
+import { deploy } from "../helpers/deploy.js";
+import { RECEIVER_CLI, startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+import { formatReport, loadReport, openLoad } from "../load/open-load.mjs";
+import { receiverPid, stopAll, upgrade } from "./upgrade-helpers.js";
+
+// SIGUSR2 (docs/design.md §7, guarantee 10): the receiver file on disk takes over the
+// listening sockets, and no request through the gate fails, under an open-model load of
+// fresh and keep-alive connections.
+const RATE = 200;
+const MIX = { get: 3, post: 1 };
+
+describe("SIGUSR2: upgrading the receiver under load", () => {
+  let ws: Workspace | undefined;
+  let rx: ReceiverProcess | undefined;
+  let load: ReturnType<typeof openLoad> | undefined;
+  const pids: number[] = [];
+
+  afterEach(async () => {
+    await load?.stop();
+    if (ws) await stopAll(ws.data, pids);
+    await rx?.kill();
+    ws = rx = load = undefined;
+    pids.length = 0;
+  });
+
+  const start = async (cli?: string) => {
+    ws = createWorkspace();
+    rx = await startReceiver(ws.configFile, {}, cli ? { cli } : {});
+    pids.push(rx.child.pid!);
+    load = openLoad({ url: rx.gate(), rate: RATE, mix: MIX, keepAliveShare: 0.5 });
+    await waitFor(() => load!.samples.some((s) => s.version === "v1"), "traffic through the gate");
+    return { ws, rx, load };
+  };
+
+  const finish = async (l: ReturnType<typeof openLoad>, what: string) => {
+    await l.stop();
+    const report = loadReport(l.samples);
+    console.log(`${what} at ${RATE} rps:\n${formatReport(report)}`);
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(report).toMatchObject({ sent: l.scheduled, failed: 0 });
+    return report;
+  };
+
+  it("hands over with no failed request: a new pid in receiver.pid, the old one exits, a second signal meanwhile is ignored, a deploy right after works", async () => {
+    const { ws, rx, load } = await start();
+    const before = receiverPid(ws.data);
+    expect(before).toBe(rx.child.pid);
+    const up = await upgrade(rx, ws.data, { twice: true });
+    pids.push(up.to);
+    expect(up.from).toBe(before);
+    expect(rx.logs.join("\n")).toContain("SIGUSR2: an upgrade is already running; ignored");
+    expect(rx.logs.filter((l) => l.includes("SIGUSR2: upgrading"))).toHaveLength(1);
+    expect(up.to).not.toBe(before);
+    await waitFor(() => rx.child.exitCode !== null, "the old receiver's exit code");
+    expect(rx.child.exitCode).toBe(0);
+    expect(rx.logs.join("\n")).toContain(`upgrade: the new receiver (pid ${up.to}) serves`);
+    const file = ws.version("v2");
+    const r = await deploy(rx, file);
+    expect(r.result).toMatchObject({ ok: true, version: { sha256: sha256(readFileSync(file)) } });
+    const seen = load.samples.length;
+    await waitFor(
+      () => load.samples.slice(seen).some((s) => s.version === "v2"),
+      "answers from v2",
+    );
+    await finish(
+      load,
+      `SIGUSR2 (signal → pid ${up.to} serving in ${up.ms.toFixed(0)} ms), then a deploy`,
+    );
+  });
+
+  it("lets a running deploy finish first: its stream ends with an ok result, no request fails", async () => {
+    const { ws, rx, load } = await start();
+    const file = ws.version("v2");
+    let holding: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const onEvent = (e: StreamEvent) => {
+      if (e.type === "step" && e.step === "hold" && e.state === "start") holding!();
+    };
+    const deploying = deploy(rx, file, onEvent);
+    await held;
+    const up = upgrade(rx, ws.data);
+    const r = await deploying;
+    expect(r.status).toBe(200);
+    expect(r.result).toMatchObject({ ok: true, version: { version: "testapp v2" } });
+    const { to, ms } = await up;
+    pids.push(to);
+    // The new receiver serves the version the deploy put live.
+    const seen = load.samples.length;
+    await waitFor(
+      () => load.samples.slice(seen + 20).some((s) => s.version === "v2"),
+      "answers from v2",
+    );
+    expect(load.samples.slice(seen + 20).every((s) => s.version !== "v1")).toBe(true);
+    await finish(
+      load,
+      `SIGUSR2 during a deploy (signal → pid ${to} serving in ${ms.toFixed(0)} ms)`,
+    );
+  });
+
+  it("keeps serving when the receiver file on disk is broken, and says why; a later good upgrade works", async () => {
+    const dir = createWorkspace({ v1: null }).dir; // only a folder for the copy
+    const cli = join(dir, "cli.mjs");
+    copyFileSync(RECEIVER_CLI, cli);
+    const { ws, rx, load } = await start(cli);
+    const pid = receiverPid(ws.data)!;
+    writeFileSync(cli, 'console.error("broken build: exits at once"); process.exit(3);\n');
+    process.kill(pid, "SIGUSR2");
+    const failed = await waitFor(
+      () => rx.logs.find((l) => l.includes("upgrade failed:")),
+      "the upgrade to fail",
+    );
+    expect(failed).toContain("exited with code 3 before it was ready");
+    expect(failed).toContain(`this receiver (pid ${pid}) keeps serving`);
+    expect(rx.logs.join("\n")).toContain("broken build: exits at once");
+    expect(receiverPid(ws.data)).toBe(pid);
+    expect(rx.child.exitCode).toBeNull();
+    // It still serves, and still deploys.
+    const seen = load.samples.length;
+    await waitFor(() => load.samples.length > seen + 50, "more answers");
+    const r = await deploy(rx, ws.version("v2"));
+    expect(r.result).toMatchObject({ ok: true });
+    copyFileSync(RECEIVER_CLI, cli);
+    const up = await upgrade(rx, ws.data);
+    pids.push(up.to);
+    expect(up.from).toBe(pid);
+    await finish(load, `a broken upgrade, then a good one (${up.ms.toFixed(0)} ms)`);
+  });
+});
