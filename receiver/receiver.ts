@@ -5,7 +5,7 @@ import type { Trust } from "./auth/identify.js";
 import { loadKeys } from "./auth/load-keys.js";
 import { OidcIssuer } from "./auth/oidc-issuer.js";
 import { ReplayStore } from "./auth/replay-store.js";
-import type { Config } from "./config/load-config.js";
+import type { AppConfig, Config } from "./config/load-config.js";
 import { lockDataDir } from "./data-lock.js";
 import { Journal } from "./journal/journal.js";
 import { clientAddress } from "./net/client-address.js";
@@ -14,40 +14,55 @@ import { AppRuntime } from "./runtime/app-runtime.js";
 
 // The daemon's state: the keys it trusts, the tokens it has seen, the journal,
 // and one runtime per app. The HTTP API (api/) and the CLI stand on this.
+// A config reload (lifecycle/reload.ts, docs/design.md §7) replaces config, trust,
+// failures and the proxies trusted, and adds and removes apps: every request reads
+// them anew, so none of them is readonly.
 export class Receiver {
   /** What tokens this receiver accepts: its keys, its audience, its GitHub issuer. */
-  readonly trust: Trust;
+  trust: Trust;
   readonly replay: ReplayStore;
   readonly journal: Journal;
   readonly apps = new Map<string, AppRuntime>();
   /** Addresses that keep failing authentication get 429 for a while. */
-  readonly failures: FailureLimiter;
+  failures: FailureLimiter;
   /** Who is asking: the socket peer, or the client a trusted proxy names (trustProxy). */
   readonly clientAddress: (req: IncomingMessage) => string;
+  #trustProxy: (address: string | undefined) => boolean;
+  /** Shared by every app and changed in place by a reload. */
+  readonly #uploadLimits: { idleTimeoutMs: number; minBytesPerSecond: number };
 
-  constructor(readonly config: Config) {
+  constructor(public config: Config) {
     this.failures = new FailureLimiter(config.auth.maxFailuresPerMinute);
-    const trustProxy = trustedProxies(config.trustProxy);
-    this.clientAddress = (req) => clientAddress(req, trustProxy);
-    const github = config.auth.github;
-    this.trust = {
-      keys: loadKeys(config),
-      audience: config.audience,
-      github: github && { config: github, issuer: new OidcIssuer(github.issuer) },
-    };
+    this.#trustProxy = trustedProxies(config.trustProxy);
+    this.clientAddress = (req) => clientAddress(req, this.#trustProxy);
+    this.trust = trustOf(config);
     // Only once the config and its keys are known good does anything touch the disk.
     lockDataDir(config.data, config.file);
     this.replay = new ReplayStore(join(config.data, "replay.jsonl"));
     this.journal = new Journal(config.data);
-    const uploadLimits = {
-      idleTimeoutMs: config.uploadIdleTimeoutMs,
-      minBytesPerSecond: config.uploadMinRate,
-    };
-    for (const app of config.apps.values())
-      this.apps.set(
-        app.name,
-        new AppRuntime(app, config.data, this.journal, uploadLimits, trustProxy),
-      );
+    this.#uploadLimits = uploadLimitsOf(config);
+    for (const app of config.apps.values()) this.addApp(app);
+  }
+
+  /** A new app's runtime, not started yet (start() or a reload starts it). */
+  addApp(app: AppConfig): AppRuntime {
+    const rt = new AppRuntime(app, this.config.data, this.journal, this.#uploadLimits, (a) =>
+      this.#trustProxy(a),
+    );
+    this.apps.set(app.name, rt);
+    return rt;
+  }
+
+  // A reload's new top-level keys (docs/design.md §7); `trust` was built (and its keys
+  // read) by trustOf beforehand, so nothing here can fail half way. The failure
+  // counts survive unless their limit changed.
+  reconfigure(config: Config, trust: Trust): void {
+    if (config.auth.maxFailuresPerMinute !== this.config.auth.maxFailuresPerMinute)
+      this.failures = new FailureLimiter(config.auth.maxFailuresPerMinute);
+    this.#trustProxy = trustedProxies(config.trustProxy);
+    this.trust = trust;
+    Object.assign(this.#uploadLimits, uploadLimitsOf(config));
+    this.config = config;
   }
 
   async start(): Promise<void> {
@@ -58,4 +73,18 @@ export class Receiver {
     await Promise.all([...this.apps.values()].map((app) => app.stop()));
     await Promise.all([this.replay.close(), this.journal.close()]);
   }
+}
+
+/** The tokens `config` accepts; reads its public key files (throws ConfigError). */
+export function trustOf(config: Config): Trust {
+  const github = config.auth.github;
+  return {
+    keys: loadKeys(config),
+    audience: config.audience,
+    github: github && { config: github, issuer: new OidcIssuer(github.issuer) },
+  };
+}
+
+function uploadLimitsOf(config: Config) {
+  return { idleTimeoutMs: config.uploadIdleTimeoutMs, minBytesPerSecond: config.uploadMinRate };
 }
