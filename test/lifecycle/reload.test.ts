@@ -171,4 +171,59 @@ describe("SIGHUP config reload (real receiver, real servers, real gates)", () =>
     expect((await status(r, "grow")).body.instances).toHaveLength(2);
     expect(readFileSync(ws.configFile, "utf8")).toContain("ROUND");
   }, 240_000);
+  it("restarts an app with strategy overlap the overlap way: nothing held, no request failed", async () => {
+    ws = reloadWorkspace(["lapped"]);
+    ws.write({ lapped: { strategy: "overlap" } });
+    rx = await startReceiver(ws.configFile);
+    const r = rx;
+    const before = await pids(r, "lapped");
+    const load = openLoad({ url: gateOf(r, "lapped"), rate: RATE, mix: MIX, keepAliveShare: 0.5 });
+    let line: string;
+    try {
+      await waitFor(() => load.samples.length > 50, "traffic through the gate");
+      ws.write({ lapped: { strategy: "overlap", instances: 3 } });
+      line = await reload(r);
+    } finally {
+      await load.stop();
+    }
+    const report = loadReport(load.samples);
+    console.log(`overlap reload under load:\n${line}\n${formatReport(report)}`);
+    expect(line).toMatch(/restarted lapped \(instances 2 → 3\)/);
+    expect(r.logs.some((l) => /\[lapped\] reload: restart \S+ ok \(held 0 ms\)/.test(l))).toBe(
+      true,
+    );
+    expect(report.failures, formatReport(report)).toEqual({});
+    const after = await pids(r, "lapped");
+    expect(after).toHaveLength(3);
+    expect(after.filter((pid) => before.includes(pid))).toEqual([]);
+  }, 60_000);
+
+  it("moves the API when listen changes, and runs a HUP that came during a reload once more after it", async () => {
+    ws = reloadWorkspace(["steady", "grow"]);
+    ws.write({ steady: {}, grow: {} });
+    rx = await startReceiver(ws.configFile);
+    const oldApi = rx.api;
+    const port = await freePort();
+    ws.write({ steady: {}, grow: { instances: 3 } }, { listen: `127.0.0.1:${port}` });
+    const from = rx.logs.length;
+    const summaries = () => rx!.logs.slice(from).filter((l) => /reload: added /.test(l));
+    rx.child.kill("SIGHUP");
+    await waitFor(() => rx!.logs.slice(from).some((l) => /reload: reading /.test(l)), "the reload");
+    rx.child.kill("SIGHUP"); // while the first one restarts grow's servers
+    await waitFor(() => summaries().length === 2, "two reloads");
+    const [first, second] = summaries();
+    expect(first).toMatch(
+      /restarted grow \(instances 2 → 3\), unchanged steady, receiver keys listen$/,
+    );
+    expect(second).toMatch(/restarted none, unchanged steady, grow$/);
+    expect(rx.logs.slice(from).filter((l) => /reload: reading /.test(l))).toHaveLength(2);
+    const api = `http://127.0.0.1:${port}`;
+    expect(rx.logs.some((l) => l.includes(`reload: API on ${api}`))).toBe(true);
+    expect(await probe(`${api}/healthz`)).toBe('{"ok":true}');
+    expect(await probe(`${oldApi}/healthz`)).toBe("ECONNREFUSED");
+    // The API on its new address knows the apps, and a deploy through it works.
+    expect((await status({ ...rx, api }, "grow")).body.instances).toHaveLength(3);
+    const deployed = await deploy({ ...rx, api }, ws.build("steady", "v2"), undefined, "steady");
+    expect(deployed.result).toMatchObject({ ok: true });
+  }, 60_000);
 });
