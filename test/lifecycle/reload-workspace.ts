@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import type { AppStatus } from "../../receiver/protocol.js";
 import { call } from "../helpers/api-client.js";
-import { writeApp } from "../helpers/app-script.js";
+import { writeApp, type AppBehaviour } from "../helpers/app-script.js";
 import type { ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -18,7 +18,7 @@ export interface ReloadWorkspace {
   /** Writes the config with these apps (name → overrides of the app's keys). */
   write(apps: Record<string, Record<string, unknown>>, top?: Record<string, unknown>): void;
   /** Writes a build of `app` and returns its path. */
-  build(app: string, version: string): string;
+  build(app: string, version: string, behaviour?: Partial<AppBehaviour>): string;
 }
 
 export function reloadWorkspace(names: string[]): ReloadWorkspace {
@@ -40,8 +40,11 @@ export function reloadWorkspace(names: string[]): ReloadWorkspace {
     };
     writeFileSync(configFile, stringify(config));
   };
-  const build = (app: string, version: string) =>
-    writeApp(join(dir, "builds", `${app}-${version}`), { version: `${app}-${version}` });
+  const build = (app: string, version: string, behaviour: Partial<AppBehaviour> = {}) =>
+    writeApp(join(dir, "builds", `${app}-${version}`), {
+      version: `${app}-${version}`,
+      ...behaviour,
+    });
   return { dir, configFile, write, build };
 }
 

@@ -226,4 +226,34 @@ describe("SIGHUP config reload (real receiver, real servers, real gates)", () =>
     const deployed = await deploy({ ...rx, api }, ws.build("steady", "v2"), undefined, "steady");
     expect(deployed.result).toMatchObject({ ok: true });
   }, 60_000);
+  it("lets a running deploy finish first; a deploy that arrives during the reload gets 409", async () => {
+    ws = reloadWorkspace(["grow"]);
+    ws.write({ grow: {} });
+    rx = await startReceiver(ws.configFile);
+    const r = rx;
+    // v2's servers take 1.5 s to listen: the deploy holds the app's lock that long.
+    const running = deploy(r, ws.build("grow", "v2", { startDelayMs: 1500 }), undefined, "grow");
+    await waitFor(() => status(r, "grow").then((s) => s.body.busy), "the deploy to take the lock");
+    ws.write({ grow: { instances: 3, env: { PORT: "{port}", SLOW: "1" } } });
+    const from = r.logs.length;
+    r.child.kill("SIGHUP");
+    await waitFor(() => r.logs.slice(from).some((l) => /reload: reading /.test(l)), "the reload");
+    const first = await running;
+    expect(first.result).toMatchObject({ ok: true, version: { version: "testapp grow-v2" } });
+    // The reload now restarts v2's servers (1.5 s each): a deploy meanwhile is refused.
+    await waitFor(() => status(r, "grow").then((s) => s.body.busy), "the reload to take the lock");
+    const refused = await deploy(r, ws.build("grow", "v3"), undefined, "grow");
+    expect(refused.status).toBe(409);
+    const line = await waitFor(
+      () => r.logs.slice(from).find((l) => /reload: added /.test(l)),
+      "the reload's summary",
+    );
+    expect(line).toMatch(/restarted grow \(env, instances 2 → 3\)/);
+    const after = await status(r, "grow");
+    expect(after.body.instances).toHaveLength(3);
+    expect(after.body.current?.version).toBe("testapp grow-v2");
+    expect((await deploy(r, ws.build("grow", "v3"), undefined, "grow")).result).toMatchObject({
+      ok: true,
+    });
+  }, 60_000);
 });
