@@ -21,7 +21,8 @@ export async function serve(configFile: string): Promise<void> {
   readTls(config); // a bad certificate path is a config error, found before anything starts
   const receiver = new Receiver(config);
   // Behind one indirection, so a reload can rebuild the HTTP app and move the listener.
-  const api = new ApiListener(createHttp(receiver, log));
+  const kept = {}; // what each rebuild of the HTTP app keeps (create-http.ts)
+  const api = new ApiListener(createHttp(receiver, log, kept));
   const { server, port } = await api.open(config);
   api.use(server);
   log(
@@ -31,7 +32,7 @@ export async function serve(configFile: string): Promise<void> {
   const started = receiver.start();
   // SIGHUP (docs/design.md §7), handled from here on: one before "ready" waits for it.
   const reloader = new Reloader(
-    { file: config.file, receiver, api, log, http: () => createHttp(receiver, log) },
+    { file: config.file, receiver, api, log, http: () => createHttp(receiver, log, kept) },
     started,
   );
   process.on("SIGHUP", () => void reloader.request());

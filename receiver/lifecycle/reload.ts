@@ -262,6 +262,7 @@ export class Reloader {
       overlap: app.strategy === "overlap",
     };
     const result = await runSwap(rt, "restart", { path: app.exeFile, info: live }, ctx);
+    emit(result); // as an operation's: the admin page's feed and the metrics count it
     rt.log(
       result.ok ? "info" : "warn",
       `reload: restart ${deployId} ${result.ok ? `ok (held ${result.holdMs} ms)` : `failed: ${result.error.message}`}`,

@@ -170,6 +170,9 @@ describe("SIGHUP config reload (real receiver, real servers, real gates)", () =>
     expect(await pids(r, "steady")).toEqual(steadyPids);
     expect((await status(r, "grow")).body.instances).toHaveLength(2);
     expect(readFileSync(ws.configFile, "utf8")).toContain("ROUND");
+    // The metrics outlive the HTTP app each reload builds, and count its restarts.
+    const metrics = await (await fetch(`${r.api}/metrics`)).text();
+    expect(metrics).toContain('hotswap_operations_total{app="grow",op="restart",outcome="ok"} 10');
   }, 240_000);
   it("restarts an app with strategy overlap the overlap way: nothing held, no request failed", async () => {
     ws = reloadWorkspace(["lapped"]);
