@@ -1,15 +1,19 @@
 import { loadConfig } from "../config/load-config.js";
 import { faultsActive } from "../faults.js";
 import { createHttp } from "../http/create-http.js";
+import { ApiListener } from "../lifecycle/api-listener.js";
 import { closeUnused, gateFdName, takeListenFds } from "../lifecycle/listen-fds.js";
+import { Reloader } from "../lifecycle/reload.js";
 import { awaitHandOver, confirmOwner, Upgrader } from "../lifecycle/upgrade.js";
 import { createLog } from "../log.js";
 import { Receiver } from "../receiver.js";
 import { VERSION } from "../version.js";
-import { openListener, readTls } from "./open-listener.js";
+import { readTls } from "./open-listener.js";
 
 // `hotswap-receiver --config FILE`: load and check everything first (a bad
 // config starts nothing), then open the API, then the apps' gates and servers.
+// Signals (docs/design.md §7): SIGTERM stops, SIGHUP reloads the config, SIGUSR2
+// upgrades to the receiver file on disk.
 export async function serve(configFile: string): Promise<void> {
   const log = createLog();
   // §7: sockets handed over by systemd or by the receiver upgrading to this one.
@@ -25,10 +29,11 @@ export async function serve(configFile: string): Promise<void> {
       "warn",
       `HOTSWAP_FAULT=${process.env.HOTSWAP_FAULT} is set: this receiver breaks on purpose (tests only)`,
     );
-  const tls = readTls(config);
+  readTls(config); // a bad certificate path is a config error, found before anything starts
   const receiver = new Receiver(config, { takeOverFrom: upgradeFrom });
-  const http = createHttp(receiver, log);
-  const server = openListener(http.fetch, tls);
+  // Behind one indirection, so a reload can rebuild the HTTP app and move the listener.
+  const kept = {}; // what each rebuild of the HTTP app keeps (create-http.ts)
+  const api = new ApiListener(createHttp(receiver, log, kept));
   const apiFd = fds?.byName.get("api");
   if (fds) {
     const used = new Set(apiFd === undefined ? [] : ["api"]);
@@ -50,39 +55,39 @@ export async function serve(configFile: string): Promise<void> {
     await awaitHandOver();
     receiver.takeDataDir(upgradeFrom);
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    const where =
-      apiFd === undefined ? { port: config.listen.port, host: config.listen.host } : { fd: apiFd };
-    server.listen(where, () => resolve());
-  }).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(
-      `cannot listen on ${config.listen.host}:${config.listen.port} (listen in ${config.file}): ${error.code ?? error.message}`,
-    );
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : config.listen.port;
+  const { server, port } = await api.open(config, apiFd);
+  api.use(server);
   log(
     "info",
     `hotswap-receiver ${VERSION} API on ${config.tls ? "https" : "http"}://${config.listen.host}:${port} (apps: ${[...config.apps.keys()].join(", ") || "none"})${fds ? ` (listening sockets from ${fds.from}: ${[...fds.byName.keys()].join(", ")})` : ""}`,
   );
+  if (upgradeFrom !== undefined) confirmOwner();
+  const started = receiver.start();
+  // SIGHUP, handled from here on: one before "ready" waits for it.
+  const reloader = new Reloader(
+    { file: config.file, receiver, api, log, http: () => createHttp(receiver, log, kept) },
+    started,
+  );
+  process.on("SIGHUP", () => void reloader.request());
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log("info", `${signal}: letting a running swap finish, then stopping servers and gates`);
     upgrader.cancel(); // an upgrade not yet handed over ends here (§7)
-    server.close(); // no new API calls; a running stream may finish
-    receiver.stop().finally(() => {
-      server.closeAllConnections();
-      process.exit(0);
-    });
+    api.close(); // no new API calls; a running stream may finish
+    reloader
+      .close()
+      .then(() => receiver.stop())
+      .finally(() => {
+        api.closeAllConnections();
+        process.exit(0);
+      });
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  if (upgradeFrom !== undefined) confirmOwner();
   try {
-    await receiver.start().catch((error: Error) => {
+    await started.catch((error: Error) => {
       throw new Error(`${error.message} in ${config.file}`);
     });
   } finally {
@@ -92,6 +97,12 @@ export async function serve(configFile: string): Promise<void> {
     const why = rt.unavailable();
     if (why) rt.log("warn", `requests get 503 at once: ${rt.config.name} ${why}`);
   }
-  upgrader.serving({ receiver, api: server, handingOver: () => (stopping = true) });
+  upgrader.serving({
+    receiver,
+    api: () => api.server!,
+    quiesce: () => reloader.close("an upgrade of the receiver is running"),
+    resume: () => reloader.reopen(),
+    handingOver: () => (stopping = true),
+  });
   log("info", "ready");
 }

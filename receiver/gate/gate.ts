@@ -66,7 +66,7 @@ const BUDGET_WINDOW_MS = 5_000; // the retry budget counts the last one or two o
 // `Upgrade` requests (WebSocket) take the same path and become tunnels.
 export class Gate {
   readonly #options: GateOptions;
-  readonly #server: Server;
+  #server: Server;
   readonly #router: Router;
   readonly #answering = new Inflight(); // client requests not yet fully answered
   readonly #holders = new Set<HoldOwner>();
@@ -99,11 +99,15 @@ export class Gate {
       trustProxy: options.trustProxy ?? trustNobody,
       log,
     });
-    // The whole request has no time limit (a long upload through the gate is the app's
-    // business); its headers do, and its body must keep moving (body-guard.ts). Keep-alive
-    // outlasts Node's 5 s default: clients stalled by a hold reuse their connections
-    // rather than racing its close.
-    this.#server = createServer(
+    this.#server = this.#createServer(timeouts);
+  }
+
+  // The whole request has no time limit (a long upload through the gate is the app's
+  // business); its headers do, and its body must keep moving (body-guard.ts). Keep-alive
+  // outlasts Node's 5 s default: clients stalled by a hold reuse their connections
+  // rather than racing its close.
+  #createServer(timeouts: GateTimeouts): Server {
+    const server = createServer(
       {
         requestTimeout: 0,
         headersTimeout: timeouts.headersMs,
@@ -112,10 +116,11 @@ export class Gate {
       },
       (req, res) => this.#accept(req, res),
     );
-    this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#upgrade(req, { socket, head }),
     );
-    this.#server.on("connect", (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket));
+    server.on("connect", (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket));
+    return server;
   }
 
   /** Listen on this already listening socket instead of binding host:port (§7). */
@@ -130,18 +135,14 @@ export class Gate {
 
   // Once: an upgrade opens the gate (held) before its apps start, and start() opens it again.
   listen(): Promise<{ port: number }> {
-    this.#listening ??= new Promise((resolve, reject) => {
-      this.#server.once("error", reject);
-      // A deep accept queue: held clients keep their connections open, and new ones
-      // arrive in bursts when a hold ends.
+    this.#listening ??= (() => {
       const { port, host } = this.#options;
       const where = this.#fd === undefined ? { port, host } : { fd: this.#fd };
-      this.#server.listen({ ...where, backlog: 4096 }, () => {
-        this.#server.off("error", reject);
+      return listenOn(this.#server, where).then((port) => {
         this.#startTimers();
-        resolve({ port: (this.#server.address() as AddressInfo).port });
+        return { port };
       });
-    });
+    })();
     return this.#listening;
   }
 
@@ -185,6 +186,29 @@ export class Gate {
           ? "127.0.0.1"
           : address;
     return `http://${host}:${port}`;
+  }
+
+  // A reload that moves the gate (docs/design.md §7): the new address listens first,
+  // so a failure to bind leaves the old one serving; then the old listener stops
+  // accepting and its connections close once their requests are answered (idle
+  // keep-alive connections at once), cut after CLOSE_GRACE_MS. Queue, hold and
+  // servers are the gate's and do not move.
+  async rebind(host: string, port: number): Promise<{ port: number }> {
+    const old = this.#server;
+    const next = this.#createServer(this.#options.timeouts ?? DEFAULT_TIMEOUTS);
+    const bound = await listenOn(next, { host, port });
+    this.#fd = undefined; // an inherited socket is for the old address only
+    this.#server = next;
+    this.#options.host = host;
+    this.#options.port = port;
+    await retire(old, CLOSE_GRACE_MS);
+    return { port: bound };
+  }
+
+  // A reload's new hold bounds (docs/design.md §7): the queue reads them for every
+  // request it takes from now on; requests already waiting keep their deadline.
+  setHold(hold: { timeoutMs: number; maxRequests: number }): void {
+    Object.assign(this.#options.hold, hold);
   }
 
   close(): Promise<void> {
@@ -299,6 +323,33 @@ export class Gate {
     this.#server.closeAllConnections();
     await stopped;
   }
+}
+
+// Binds `server` with a deep accept queue: held clients keep their connections open,
+// and new ones arrive in bursts when a hold ends.
+function listenOn(
+  server: Server,
+  where: { host: string; port: number } | { fd: number },
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ ...where, backlog: 4096 }, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+// A listener no longer wanted: no new connections; each open one closes when it is
+// idle (between two requests), and whatever is left after graceMs is cut.
+async function retire(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+  await Promise.race([closed, grace]);
+  clearInterval(sweep);
+  server.closeAllConnections();
+  await closed;
 }
 
 // CONNECT asks the gate to be a forward proxy, which it is not.

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { isDeepStrictEqual } from "node:util";
 import { createAdmin } from "../admin/create-admin.js";
 import { apiErrors } from "../api/api-errors.js";
 import { createApi } from "../api/create-api.js";
@@ -16,17 +17,26 @@ const PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 // load balancer, /metrics when on, the API v1, the admin page under /admin when
 // the config turns it on, and the seed's links of legacy apps under /{app}/.
 // Each surface answers its own refusals; a path none of them takes is the API's 404.
-export function createHttp(receiver: Receiver, log: Log): Hono<HttpEnv> {
+// A config reload builds it again (docs/design.md §7) with the `kept` parts of the last
+// build: the metrics keep counting (a counter must never go back) and the admin page
+// keeps its sessions and the sign-outs it has revoked while its settings are the same.
+export function createHttp(receiver: Receiver, log: Log, kept: HttpParts = {}): Hono<HttpEnv> {
   const http = new Hono<HttpEnv>();
   const errors = apiErrors(log);
   http.get("/healthz", (c) => c.json({ ok: true }));
   if (receiver.config.metrics) {
-    const metrics = new Metrics(receiver);
+    const metrics = (kept.metrics ??= new Metrics(receiver));
+    metrics.follow(); // apps a reload added
     http.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": PROMETHEUS_TEXT }));
   }
   http.route("/v1", createApi(receiver, log));
   // Before the legacy links, whose /{app}/{link} would take /admin/login too.
-  if (receiver.config.admin) http.route("/admin", createAdmin(receiver));
+  const settings = receiver.config.admin;
+  if (settings) {
+    if (!kept.admin || !isDeepStrictEqual(kept.admin.settings, settings))
+      kept.admin = { settings, app: createAdmin(receiver) };
+    http.route("/admin", kept.admin.app);
+  }
   http.route("/", createLegacy(receiver));
   http.notFound((c) =>
     errorResponse(
@@ -37,4 +47,10 @@ export function createHttp(receiver: Receiver, log: Log): Hono<HttpEnv> {
   );
   http.onError((error, c) => errorResponse(error, c, errors));
   return http;
+}
+
+/** What one build of the HTTP app hands to the next (a reload's). */
+export interface HttpParts {
+  metrics?: Metrics;
+  admin?: { settings: unknown; app: Hono<HttpEnv> };
 }

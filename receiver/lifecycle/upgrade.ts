@@ -48,7 +48,12 @@ export type UpgradeMessage = { type: "ready" } | { type: "yours" } | { type: "ow
 
 interface Serving {
   receiver: Receiver;
-  api: Server;
+  /** The API's listener now (a reload may have moved it). */
+  api: () => Server;
+  /** Before anything changes: a running config reload ends, no other starts (§7). */
+  quiesce: () => Promise<void>;
+  /** The upgrade failed and this receiver serves on: reloads again. */
+  resume: () => void;
   /** Stops taking signals (SIGTERM): this process is handing over. */
   handingOver: () => void;
 }
@@ -79,8 +84,9 @@ export class Upgrader {
     this.#starting?.kill("SIGKILL");
   }
 
-  async #upgrade({ receiver, api, handingOver }: Serving): Promise<void> {
+  async #upgrade({ receiver, api, quiesce, resume, handingOver }: Serving): Promise<void> {
     const { log } = this;
+    await quiesce(); // the apps and listeners a reload would change are the ones handed on
     const apps = [...receiver.apps.values()];
     const locked: AppRuntime[] = [];
     const command = [...process.execArgv, ...process.argv.slice(1)];
@@ -94,7 +100,7 @@ export class Upgrader {
         locked.push(rt);
       }
       const sockets: [string, number][] = [
-        ["api", fdOf(api)],
+        ["api", fdOf(api())],
         ...apps.map((rt): [string, number] => [gateFdName(rt.config.name), gateFd(rt)]),
       ];
       // fds in the child are numbered by stdio position: the sockets at 3..3+N-1, as
@@ -114,6 +120,7 @@ export class Upgrader {
       this.#starting = undefined;
       child?.kill("SIGKILL");
       for (const rt of locked) rt.lock.release("upgrade");
+      resume();
       log(
         "error",
         `upgrade failed: ${(error as Error).message}; this receiver (pid ${process.pid}) keeps serving`,
@@ -132,7 +139,7 @@ export class Upgrader {
     );
     lost.catch(() => {});
     try {
-      await Promise.race([lost, this.#handOver(receiver, api, apps)]);
+      await Promise.race([lost, this.#handOver(receiver, api(), apps)]);
       next.send({ type: "yours" } satisfies UpgradeMessage);
       await Promise.race([lost, expectMessage(next, "owner", OWNER_TIMEOUT_MS)]);
     } catch (error) {

@@ -14,8 +14,17 @@ export class Metrics {
   private readonly rollbacks = new Map<string, number>();
   private readonly holds = new Map<string, Histogram>();
 
+  private readonly followed = new WeakSet<object>();
+
   constructor(private readonly receiver: Receiver) {
-    for (const rt of receiver.apps.values()) {
+    this.follow();
+  }
+
+  /** Counts the results of every app's feed, once each; again after a reload adds apps. */
+  follow(): void {
+    for (const rt of this.receiver.apps.values()) {
+      if (this.followed.has(rt)) continue;
+      this.followed.add(rt);
       rt.feed.on("event", ({ app, event }: { app: string; event: StreamEvent }) => {
         if (event.type === "result") this.count(app, event);
       });

@@ -15,7 +15,7 @@ const ERROR_OUTPUT_LINES = 50;
 // The app's server processes, as the swap sees them: start a generation from one exe
 // and learn whether it came up, stop it, and meanwhile keep it serving by itself.
 export class Pool {
-  readonly #spec: PoolSpec;
+  #spec: PoolSpec;
   readonly #events: PoolEvents;
   #servers: Server[] = [];
   #exe: string | undefined;
@@ -27,6 +27,12 @@ export class Pool {
   constructor(spec: PoolSpec, events: Partial<PoolEvents> = {}) {
     this.#spec = spec;
     this.#events = { log: () => {}, targetsChanged: () => {}, ...events };
+  }
+
+  // A config reload's new settings (docs/design.md §7): servers running now keep
+  // theirs; the next start() and the restarts after it use these.
+  respec(spec: Omit<PoolSpec, "pidFile">): void {
+    this.#spec = { ...spec, pidFile: this.#spec.pidFile };
   }
 
   get exe(): string | undefined {

@@ -10,7 +10,7 @@ export class AppPools {
   #serving: Pool;
 
   constructor(
-    private readonly spec: Omit<PoolSpec, "pidFile">,
+    private spec: Omit<PoolSpec, "pidFile">,
     private readonly events: PoolEvents,
     private readonly files: readonly [string, string],
   ) {
@@ -32,6 +32,12 @@ export class AppPools {
   serve(pool: Pool): void {
     this.#serving = pool;
     this.events.targetsChanged();
+  }
+
+  /** A reload's new settings (docs/design.md §7), for the serving pool's next start and every next(). */
+  respec(spec: Omit<PoolSpec, "pidFile">): void {
+    this.spec = spec;
+    this.#serving.respec(spec);
   }
 
   /** Stops the servers a killed receiver left running, listed in either pid file. */

@@ -41,7 +41,8 @@ export class AppRuntime {
   readonly output = new AppLog();
 
   constructor(
-    readonly config: AppConfig,
+    /** Replaced by a config reload (reconfigure, docs/design.md §7). */
+    public config: AppConfig,
     dataDir: string,
     readonly journal: Journal,
     /** How slow an upload may be before it is dropped (stage-upload.ts). */
@@ -57,16 +58,7 @@ export class AppRuntime {
     this.releases = new Releases(join(dataDir, "releases", config.name), basename(config.exeFile));
     this.record = new SwapRecordFile(join(dir, "swap.json"));
     this.pools = new AppPools(
-      {
-        app: config.name,
-        args: config.args,
-        env: config.env,
-        // exeFile's folder even for servers run from a copy (strategy overlap on Windows).
-        cwd: dirname(config.exeFile),
-        instances: config.instances,
-        health: { path: config.health.path, timeoutMs: config.health.timeout },
-        stopTimeoutMs: config.stopTimeoutMs,
-      },
+      poolSpec(config),
       {
         log: this.log,
         targetsChanged: () => this.#targetsChanged(),
@@ -213,6 +205,15 @@ export class AppRuntime {
     await this.pool.stop();
   }
 
+  // A config reload (receiver/lifecycle/reload.ts, docs/design.md §7) with the app's
+  // lock held: the new settings apply to whatever starts next (servers, queued
+  // requests); the servers running now keep theirs until the reload restarts them.
+  reconfigure(next: AppConfig): void {
+    this.config = next;
+    this.pools.respec(poolSpec(next));
+    this.gate.setHold({ timeoutMs: next.hold.timeout, maxRequests: next.hold.maxRequests });
+  }
+
   async status(): Promise<AppStatus> {
     const { exeFile, updateFile, versionCommand } = this.config;
     const stats = this.gate.stats();
@@ -231,4 +232,18 @@ export class AppRuntime {
       recent: await this.journal.recent(this.config.name, 20),
     };
   }
+}
+
+/** What the app's servers run with, from its config. */
+function poolSpec(config: AppConfig) {
+  return {
+    app: config.name,
+    args: config.args,
+    env: config.env,
+    // exeFile's folder even for servers run from a copy (strategy overlap on Windows).
+    cwd: dirname(config.exeFile),
+    instances: config.instances,
+    health: { path: config.health.path, timeoutMs: config.health.timeout },
+    stopTimeoutMs: config.stopTimeoutMs,
+  };
 }

@@ -10,6 +10,8 @@ export interface RunContext {
   who: JournalEntry["who"];
   emit: Emit;
   startedAt: number;
+  /** A restart the overlap way (a config reload of an app with strategy overlap). */
+  overlap?: boolean;
 }
 
 // A deploy, swap, rollback or restart from the journal's point of view: journaled
@@ -47,7 +49,7 @@ export async function runSwap(
   try {
     outcome =
       op === "restart"
-        ? await hotRestart(parts, incoming, run, ctx.emit)
+        ? await hotRestart(parts, incoming, run, ctx.emit, ctx.overlap)
         : await hotSwap(parts, await besideExe(incoming, app.exeFile), { ...run, op }, ctx.emit);
   } catch (error) {
     // hotSwap reports every expected failure as an outcome; this is the rest

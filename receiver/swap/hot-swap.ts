@@ -1,5 +1,5 @@
 import { holdRestart, holdSwap } from "./hold-swap.js";
-import { overlapSwap } from "./overlap-swap.js";
+import { overlapRestart, overlapSwap } from "./overlap-swap.js";
 import type { Emit } from "./steps.js";
 import type { Incoming, SwapOutcome, SwapParts, SwapRun } from "./swap-parts.js";
 import { swapRecorder } from "./swap-recorder.js";
@@ -25,12 +25,15 @@ export async function hotSwap(
 // A restart of the servers on the live exeFile (`live`): the hold sequence without
 // the swap, whatever the strategy, noted in the swap record like a swap. Nothing
 // is kept: exeFile does not change, so the record's digests are both the live one's.
+// A config reload of an app with strategy overlap restarts the overlap way (`overlap`).
 export function hotRestart(
   parts: SwapParts,
   live: Incoming,
   run: Omit<SwapRun, "op">,
   emit: Emit,
+  overlap = false,
 ): Promise<SwapOutcome> {
   const note = swapRecorder(parts.record, { ...run, op: "restart" }, live, undefined, emit);
+  if (overlap) return overlapRestart({ ...parts, emit, note, incoming: live, kept: undefined });
   return holdRestart({ ...parts, emit, note });
 }

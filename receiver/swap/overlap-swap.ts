@@ -58,6 +58,25 @@ export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
   return { ok: true, kept, holdMs: 0 };
 }
 
+// A config reload's restart of an app with strategy overlap (docs/design.md §7): new
+// servers with the new settings start beside the serving ones from the live exeFile,
+// the gate switches to them, the old ones drain and stop. Nothing is swapped, so a
+// failure to start leaves the old servers serving and nothing to undo.
+export async function overlapRestart(cx: SwapContext): Promise<SwapOutcome> {
+  const old = cx.pool;
+  const next = cx.pools.next();
+  const exe = old.exe ?? cx.app.exeFile; // a run copy on Windows: the file the servers run
+  const unhealthy = await startBeside(cx, next, exe);
+  if (unhealthy) {
+    const { output } = healthCheckFailed(unhealthy, next);
+    const message = `the new servers did not start: ${unhealthy.message}; the old ones serve on`;
+    return { ...failed(undefined, "ERR_RESTART", message, { output }), holdMs: 0 };
+  }
+  await switchServers(cx, next);
+  await retireServers(cx, old);
+  return { ok: true, holdMs: 0 };
+}
+
 // "start": new servers start from `exe` on fresh ports while the serving ones go
 // on answering. The error if they are not healthy within health.timeout; the pool
 // has stopped them by then.
