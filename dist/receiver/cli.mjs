@@ -4735,15 +4735,15 @@ var require_parser = __commonJS({
   "node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process"), cst = require_cst(), lexer = require_lexer();
-    function includesToken(list, type) {
-      for (let i = 0; i < list.length; ++i)
-        if (list[i].type === type)
+    function includesToken(list2, type) {
+      for (let i = 0; i < list2.length; ++i)
+        if (list2[i].type === type)
           return !0;
       return !1;
     }
-    function findNonEmptyIndex(list) {
-      for (let i = 0; i < list.length; ++i)
-        switch (list[i].type) {
+    function findNonEmptyIndex(list2) {
+      for (let i = 0; i < list2.length; ++i)
+        switch (list2[i].type) {
           case "space":
           case "comment":
           case "newline":
@@ -10028,8 +10028,8 @@ var require_util2 = __commonJS({
       }
       return values;
     }
-    function getDecodeSplit(name, list) {
-      let value = list.get(name, !0);
+    function getDecodeSplit(name, list2) {
+      let value = list2.get(name, !0);
       return value === null ? null : gettingDecodingSplitting(value);
     }
     function hasAuthenticationEntry(request2) {
@@ -19705,8 +19705,8 @@ var require_headers = __commonJS({
       // https://fetch.spec.whatwg.org/#dom-headers-getsetcookie
       getSetCookie() {
         webidl.brandCheck(this, _Headers);
-        let list = this.#headersList.cookies;
-        return list ? [...list] : [];
+        let list2 = this.#headersList.cookies;
+        return list2 ? [...list2] : [];
       }
       [util.inspect.custom](depth, options) {
         return options.depth ??= depth, `Headers ${util.formatWithOptions(options, this.#headersList.entries)}`;
@@ -19727,8 +19727,8 @@ var require_headers = __commonJS({
        * @param {Headers} target
        * @param {HeadersList} list
        */
-      static setHeadersList(target, list) {
-        target.#headersList = list;
+      static setHeadersList(target, list2) {
+        target.#headersList = list2;
       }
     }, { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers2;
     Reflect.deleteProperty(Headers2, "getHeadersGuard");
@@ -20421,10 +20421,10 @@ var require_request2 = __commonJS({
         if (this.signal.aborted)
           ac.abort(this.signal.reason);
         else {
-          let list = dependentControllerMap.get(this.signal);
-          list === void 0 && (list = /* @__PURE__ */ new Set(), dependentControllerMap.set(this.signal, list));
+          let list2 = dependentControllerMap.get(this.signal);
+          list2 === void 0 && (list2 = /* @__PURE__ */ new Set(), dependentControllerMap.set(this.signal, list2));
           let acRef = new WeakRef(ac);
-          list.add(acRef), util.addAbortListener(
+          list2.add(acRef), util.addAbortListener(
             ac.signal,
             buildAbort(acRef)
           );
@@ -27629,28 +27629,28 @@ var HtmlEscapedCallbackPhase = {
     buffer[0] += str;
     return;
   }
-  let escape, index, lastIndex = 0;
+  let escape2, index, lastIndex = 0;
   for (index = match2; index < str.length; index++) {
     switch (str.charCodeAt(index)) {
       case 34:
-        escape = "&quot;";
+        escape2 = "&quot;";
         break;
       case 39:
-        escape = "&#39;";
+        escape2 = "&#39;";
         break;
       case 38:
-        escape = "&amp;";
+        escape2 = "&amp;";
         break;
       case 60:
-        escape = "&lt;";
+        escape2 = "&lt;";
         break;
       case 62:
-        escape = "&gt;";
+        escape2 = "&gt;";
         break;
       default:
         continue;
     }
-    buffer[0] += str.substring(lastIndex, index) + escape, lastIndex = index + 1;
+    buffer[0] += str.substring(lastIndex, index) + escape2, lastIndex = index + 1;
   }
   buffer[0] += str.substring(lastIndex, index);
 }, resolveCallbackSync = (str) => {
@@ -28707,6 +28707,9 @@ var Hono3 = class extends Hono {
   }
 };
 
+// receiver/http/create-http.ts
+import { isDeepStrictEqual } from "node:util";
+
 // receiver/http-error.ts
 var ERROR_STATUSES = [
   400,
@@ -29189,8 +29192,8 @@ var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttribu
   let buffer = [""];
   return childrenToStringToBuffer(children, buffer), buffer.length === 1 ? raw(buffer[0], buffer.callbacks) : stringBufferToString(buffer, buffer.callbacks);
 }), isUntrustedObject = (value) => typeof value == "object" && value !== null && !Array.isArray(value) && !(value instanceof JSXNode) && !(value instanceof Promise) && !value.isEscaped && typeof value.toString == "function", renderUntrustedObject = (value) => {
-  let stringified = value.toString(), escape = (result) => renderChildren([String(result)]);
-  return stringified instanceof Promise ? stringified.then(escape) : escape(stringified);
+  let stringified = value.toString(), escape2 = (result) => renderChildren([String(result)]);
+  return stringified instanceof Promise ? stringified.then(escape2) : escape2(stringified);
 }, JSXNode = class {
   tag;
   props;
@@ -29565,6 +29568,11 @@ form.inline { display: inline; margin: 0; }
 .login .btn { width: 100%; margin-top: 14px; padding: 8px; }
 .error { color: var(--bad); background: var(--bad-bg); border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; }
 pre.output { background: #1e2530; color: #dde3ea; padding: 10px 12px; border-radius: 6px; overflow-x: auto; font-size: 12px; }
+h1.output-title { display: flex; align-items: center; gap: 8px; }
+h1 .follow { font-size: 13px; font-weight: normal; display: inline-flex; align-items: center; gap: 4px; margin-right: 8px; }
+table.output td.line { white-space: pre-wrap; overflow-wrap: anywhere; }
+table.output tr.stderr td.line { color: var(--bad); }
+table.output tr.dropped td { font-style: italic; color: #6b7785; }
 `;
 
 // receiver/admin/pages/layout.tsx
@@ -29599,7 +29607,15 @@ function Layout(props) {
           ] })
         ] }),
         /* @__PURE__ */ jsxDEV("main", { children: props.children }),
-        props.script && /* @__PURE__ */ jsxDEV("script", { nonce, dangerouslySetInnerHTML: { __html: CLIENT_SCRIPT } })
+        props.script && /* @__PURE__ */ jsxDEV(
+          "script",
+          {
+            nonce,
+            dangerouslySetInnerHTML: {
+              __html: typeof props.script == "string" ? props.script : CLIENT_SCRIPT
+            }
+          }
+        )
       ]
     }
   );
@@ -29822,8 +29838,8 @@ var FailureLimiter = class {
   fail(address2) {
     let at = Date.now(), recent = this.recent(address2);
     return recent.push(at), this.failures.set(address2, recent.slice(-this.max)), this.failures.size > 1e4 && this.forgetOld(), () => {
-      let list = this.failures.get(address2), index = list?.lastIndexOf(at) ?? -1;
-      index >= 0 && list.splice(index, 1), list?.length === 0 && this.failures.delete(address2);
+      let list2 = this.failures.get(address2), index = list2?.lastIndexOf(at) ?? -1;
+      index >= 0 && list2.splice(index, 1), list2?.length === 0 && this.failures.delete(address2);
     };
   }
   recent(address2) {
@@ -29837,10 +29853,10 @@ var FailureLimiter = class {
 };
 
 // receiver/admin/middleware/limit-logins.ts
-function limitLogins(addressOf, { failures, windowMs } = { failures: 5, windowMs: 6e4 }) {
+function limitLogins(addressOf2, { failures, windowMs } = { failures: 5, windowMs: 6e4 }) {
   let limiter = new FailureLimiter(failures, windowMs);
   return async function(c, next) {
-    let address2 = addressOf(c.env.incoming), retryAfter = limiter.retryAfter(address2);
+    let address2 = addressOf2(c.env.incoming), retryAfter = limiter.retryAfter(address2);
     if (retryAfter)
       throw tooManyFailures(
         "ERR_TOO_MANY_ATTEMPTS",
@@ -33961,6 +33977,14 @@ async function overlapSwap(cx) {
   }
   return await pruneRunCopies(cx.runDir, next.exe, warnIn(cx)), { ok: !0, kept, holdMs: 0 };
 }
+async function overlapRestart(cx) {
+  let old = cx.pool, next = cx.pools.next(), exe = old.exe ?? cx.app.exeFile, unhealthy = await startBeside(cx, next, exe);
+  if (unhealthy) {
+    let { output } = healthCheckFailed(unhealthy, next), message2 = `the new servers did not start: ${unhealthy.message}; the old ones serve on`;
+    return { ...failed(void 0, "ERR_RESTART", message2, { output }), holdMs: 0 };
+  }
+  return await switchServers(cx, next), await retireServers(cx, old), { ok: !0, holdMs: 0 };
+}
 function startBeside(cx, pool, exe) {
   return cx.note("start"), attempt(
     () => stepper(cx.emit)(
@@ -34058,9 +34082,9 @@ async function hotSwap(parts, incoming, run3, emit) {
   let { app: app2, releases } = parts, kept = run3.previous ? await releases.keep(app2.exeFile, run3.previous) : void 0, note = swapRecorder(parts.record, run3, incoming, kept, emit), cx = { ...parts, incoming, kept, emit, note };
   return app2.strategy === "overlap" ? overlapSwap(cx) : holdSwap(cx);
 }
-function hotRestart(parts, live2, run3, emit) {
+function hotRestart(parts, live2, run3, emit, overlap = !1) {
   let note = swapRecorder(parts.record, { ...run3, op: "restart" }, live2, void 0, emit);
-  return holdRestart({ ...parts, emit, note });
+  return overlap ? overlapRestart({ ...parts, emit, note, incoming: live2, kept: void 0 }) : holdRestart({ ...parts, emit, note });
 }
 
 // receiver/runtime/run-swap.ts
@@ -34085,7 +34109,7 @@ async function runSwap(rt, op, incoming, ctx) {
     replace: rt.replace
   }, run3 = { deployId: ctx.deployId, previous }, outcome;
   try {
-    outcome = op === "restart" ? await hotRestart(parts, incoming, run3, ctx.emit) : await hotSwap(parts, await besideExe(incoming, app2.exeFile), { ...run3, op }, ctx.emit);
+    outcome = op === "restart" ? await hotRestart(parts, incoming, run3, ctx.emit, ctx.overlap) : await hotSwap(parts, await besideExe(incoming, app2.exeFile), { ...run3, op }, ctx.emit);
   } catch (error2) {
     outcome = {
       ok: !1,
@@ -34635,32 +34659,159 @@ var SSEStreamingApi = class extends StreamingApi {
   }), contextStash.set(stream2.responseReadable, c), c.header("Transfer-Encoding", "chunked"), c.header("Content-Type", "text/event-stream"), c.header("Cache-Control", "no-cache"), c.header("Connection", "keep-alive"), run(stream2, cb, onError), c.newResponse(stream2.responseReadable);
 };
 
+// receiver/protocol.ts
+var OPS = ["deploy", "upload", "swap", "rollback", "status", "logs"], SHA256_HEADER = "x-hotswap-sha256", NDJSON = "application/x-ndjson";
+function boundAudience(audience, app2, op, sha2562) {
+  return `${audience}#app=${app2}&op=${op}&sha256=${sha2562 ?? "-"}`;
+}
+
+// receiver/api/ndjson-stream.ts
+var NdjsonStream = class {
+  controller;
+  closed = !1;
+  heartbeat;
+  encoder = new TextEncoder();
+  onClose;
+  body;
+  constructor(options = {}) {
+    this.onClose = options.onClose, this.body = new ReadableStream(
+      {
+        start: (controller) => {
+          this.controller = controller;
+        },
+        cancel: () => this.close()
+      },
+      // Counted in bytes, so room() means "the client keeps up" (the listener pulls
+      // only while the socket drains).
+      { highWaterMark: options.highWaterMark ?? 1, size: (chunk) => chunk.byteLength }
+    );
+  }
+  /** The answer; heartbeats start with it (not while an upload is still being read). */
+  response() {
+    return this.arm(), new Response(this.body, {
+      status: 200,
+      headers: { "content-type": NDJSON, "cache-control": "no-store", "x-accel-buffering": "no" }
+    });
+  }
+  write(event) {
+    this.closed || (this.controller.enqueue(this.encoder.encode(JSON.stringify(event) + `
+`)), event.type === "result" ? this.close() : this.arm());
+  }
+  /** Whether the client has read what it was sent, give or take highWaterMark bytes. */
+  room() {
+    return !this.closed && (this.controller.desiredSize ?? 0) > 0;
+  }
+  get isClosed() {
+    return this.closed;
+  }
+  close() {
+    if (!this.closed) {
+      this.closed = !0, clearTimeout(this.heartbeat);
+      try {
+        this.controller.close();
+      } catch {
+      }
+      this.onClose?.();
+    }
+  }
+  arm() {
+    clearTimeout(this.heartbeat), this.heartbeat = setTimeout(() => this.write({ type: "heartbeat" }), 1e4);
+  }
+};
+
+// receiver/api/app-logs.ts
+var DEFAULT_LINES = 100, FOLLOW_QUEUE_BYTES = 256 * 1024;
+function wireLine(line) {
+  return {
+    time: new Date(line.time).toISOString(),
+    instance: line.instance,
+    stream: line.stream,
+    line: line.line
+  };
+}
+function parseQuery(c, max) {
+  let lines = c.req.query("lines"), follow = c.req.query("follow");
+  if (lines !== void 0 && !/^\d{1,9}$/.test(lines))
+    throw new HttpError(400, "ERR_BAD_QUERY", `lines must be a whole number from 0 to ${max}`);
+  if (lines !== void 0 && Number(lines) > max)
+    throw new HttpError(
+      400,
+      "ERR_BAD_QUERY",
+      `lines must be a whole number from 0 to ${max} (the buffer holds at most ${max})`
+    );
+  if (follow !== void 0 && !["0", "1", "true", "false", ""].includes(follow))
+    throw new HttpError(400, "ERR_BAD_QUERY", "follow must be 1 or 0");
+  return {
+    lines: lines === void 0 ? Math.min(DEFAULT_LINES, max) : Number(lines),
+    follow: follow === "1" || follow === "true" || follow === ""
+  };
+}
+function appLogs(c) {
+  let output = c.var.runtime.output, { lines, follow } = parseQuery(c, output.maxLines), stop = () => {
+  }, stream2 = new NdjsonStream({
+    highWaterMark: FOLLOW_QUEUE_BYTES,
+    onClose: () => stop()
+  });
+  for (let line of output.tail(lines)) stream2.write(wireLine(line));
+  if (!follow)
+    return stream2.close(), stream2.response();
+  let dropped = 0;
+  return stop = output.follow((line) => {
+    if (!stream2.room()) {
+      dropped++;
+      return;
+    }
+    dropped && (stream2.write({ time: new Date(line.time).toISOString(), dropped }), dropped = 0), stream2.write(wireLine(line));
+  }), stream2.response();
+}
+
 // receiver/admin/routes/live-events.ts
-var HEARTBEAT_MS = 15e3;
+var HEARTBEAT_MS2 = 15e3, MAX_PENDING_LINES = 500;
 function liveEvents(receiver) {
   return function(c) {
-    let expires = c.var.adminSession.exp;
+    let expires = c.var.adminSession.exp, outputOf = c.req.query("output"), output = outputOf === void 0 ? void 0 : receiver.apps.get(outputOf)?.output;
+    if (outputOf !== void 0 && !output) throw unknownApp(outputOf);
     return streamSSE(c, async (stream2) => {
       let queue = stream2.write(`retry: 3000
 : connected
 
 `).then(() => {
-      }), send = (chunk) => {
-        queue = queue.then(chunk).then(() => {
-        });
-      }, forward2 = (e) => {
-        e.event.type !== "heartbeat" && send(() => stream2.writeSSE({ event: "op", data: JSON.stringify(e) }));
-      }, feeds = [...receiver.apps.values()].map((rt) => rt.feed);
-      feeds.forEach((feed) => feed.on("event", forward2));
+      }), pending = 0, send = (chunk) => {
+        pending++, queue = queue.then(chunk).then(() => {
+        }).finally(() => pending--);
+      }, unsubscribe = [];
+      if (output) {
+        let dropped = 0;
+        unsubscribe.push(
+          output.follow((line) => {
+            if (pending >= MAX_PENDING_LINES) {
+              dropped++;
+              return;
+            }
+            if (dropped) {
+              let data2 = JSON.stringify({ time: new Date(line.time).toISOString(), dropped });
+              send(() => stream2.writeSSE({ event: "dropped", data: data2 })), dropped = 0;
+            }
+            let data = JSON.stringify(wireLine(line));
+            send(() => stream2.writeSSE({ event: "line", data }));
+          })
+        );
+      } else {
+        let forward2 = (e) => {
+          e.event.type !== "heartbeat" && send(() => stream2.writeSSE({ event: "op", data: JSON.stringify(e) }));
+        };
+        for (let feed of [...receiver.apps.values()].map((rt) => rt.feed))
+          feed.on("event", forward2), unsubscribe.push(() => feed.off("event", forward2));
+      }
       let heartbeat = setInterval(
         () => send(() => stream2.write(`: heartbeat
 
 `)),
-        HEARTBEAT_MS
+        HEARTBEAT_MS2
       ), expiry;
       await new Promise((resolve5) => {
         stream2.onAbort(resolve5), expiry = setTimeout(resolve5, Math.min(expires - Date.now(), 2 ** 31 - 1));
-      }), clearInterval(heartbeat), clearTimeout(expiry), feeds.forEach((feed) => feed.off("event", forward2)), await queue;
+      }), clearInterval(heartbeat), clearTimeout(expiry), unsubscribe.forEach((stop) => stop()), await queue;
     });
   };
 }
@@ -34981,6 +35132,7 @@ function AppPanel({ view, csrf }) {
     /* @__PURE__ */ jsxDEV("h3", { children: [
       "Servers",
       /* @__PURE__ */ jsxDEV("span", { class: "grow" }),
+      /* @__PURE__ */ jsxDEV("a", { class: "btn small", href: `${base}/output`, "data-link": "output", children: "Output" }),
       /* @__PURE__ */ jsxDEV(
         PostButton,
         {
@@ -35117,6 +35269,106 @@ function EventRow({ event: e }) {
   ] });
 }
 
+// receiver/admin/pages/client-output.ts
+var CLIENT_OUTPUT = `"use strict";
+(() => {
+  const MAX_ROWS = 2000;
+  const base = document.body.dataset.base;
+  const panel = document.querySelector("[data-output-app]");
+  const app = panel.dataset.outputApp;
+  const body = panel.querySelector("[data-output]");
+  const state = panel.querySelector("[data-follow-state]");
+  const box = panel.querySelector("[data-follow]");
+  const cell = (text, cls) => {
+    const td = document.createElement("td");
+    if (cls) td.className = cls;
+    td.textContent = text;
+    return td;
+  };
+  const atEnd = () => window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
+  function add(tr) {
+    const follow = atEnd();
+    body.append(tr);
+    while (body.rows.length > MAX_ROWS) body.deleteRow(0);
+    if (follow) window.scrollTo(0, document.body.scrollHeight);
+  }
+  function line(l) {
+    const tr = document.createElement("tr");
+    tr.className = l.stream;
+    tr.append(cell(l.time.slice(11, 23), "mono"), cell("#" + l.instance, "mono"), cell(l.stream), cell(l.line, "mono line"));
+    add(tr);
+  }
+  function dropped(d) {
+    const tr = document.createElement("tr");
+    tr.className = "dropped";
+    tr.append(cell(d.time.slice(11, 23), "mono"), cell(""), cell(""), cell(d.dropped + " line(s) not shown: this page read too slowly"));
+    add(tr);
+  }
+  let feed;
+  function follow(on) {
+    if (feed) feed.close();
+    feed = undefined;
+    state.textContent = on ? "following" : "paused";
+    state.className = "pill " + (on ? "running" : "");
+    if (!on) return;
+    feed = new EventSource(base + "/events?output=" + encodeURIComponent(app));
+    feed.addEventListener("line", (e) => line(JSON.parse(e.data)));
+    feed.addEventListener("dropped", (e) => dropped(JSON.parse(e.data)));
+    feed.addEventListener("error", () => {
+      if (feed && feed.readyState === EventSource.CLOSED) {
+        state.textContent = "offline";
+        state.className = "pill failed";
+      }
+    });
+  }
+  box.addEventListener("change", () => follow(box.checked));
+  follow(box.checked);
+})();
+`;
+
+// receiver/admin/pages/output-page.tsx
+function OutputPage({ app: app2, lines, csrf, nonce }) {
+  return /* @__PURE__ */ jsxDEV(Layout, { title: `Output of ${app2}`, nonce, csrf, script: CLIENT_OUTPUT, children: /* @__PURE__ */ jsxDEV("div", { class: "panel", "data-output-app": app2, children: [
+    /* @__PURE__ */ jsxDEV("p", { children: /* @__PURE__ */ jsxDEV("a", { href: ADMIN_BASE, children: "← Dashboard" }) }),
+    /* @__PURE__ */ jsxDEV("h1", { class: "output-title", children: [
+      /* @__PURE__ */ jsxDEV("span", { children: [
+        "Output of ",
+        /* @__PURE__ */ jsxDEV("code", { children: app2 })
+      ] }),
+      /* @__PURE__ */ jsxDEV("span", { class: "grow" }),
+      /* @__PURE__ */ jsxDEV("label", { class: "follow", children: [
+        /* @__PURE__ */ jsxDEV("input", { type: "checkbox", "data-follow": !0, checked: !0 }),
+        " Follow"
+      ] }),
+      /* @__PURE__ */ jsxDEV("span", { class: "pill", "data-follow-state": !0, children: "loaded" })
+    ] }),
+    /* @__PURE__ */ jsxDEV("p", { class: "muted", children: [
+      "The newest ",
+      lines.length,
+      " line(s) its servers printed, oldest first. Control characters show as escapes (",
+      /* @__PURE__ */ jsxDEV("code", { children: "\\x1b" }),
+      ")."
+    ] }),
+    /* @__PURE__ */ jsxDEV("table", { "data-table": "output", class: "output", children: [
+      /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: [
+        /* @__PURE__ */ jsxDEV("th", { children: "Time" }),
+        /* @__PURE__ */ jsxDEV("th", { children: "Server" }),
+        /* @__PURE__ */ jsxDEV("th", { children: "Stream" }),
+        /* @__PURE__ */ jsxDEV("th", { children: "Line" })
+      ] }) }),
+      /* @__PURE__ */ jsxDEV("tbody", { "data-output": !0, children: lines.map((l) => /* @__PURE__ */ jsxDEV("tr", { class: l.stream, children: [
+        /* @__PURE__ */ jsxDEV("td", { class: "mono", children: l.time.slice(11, 23) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "mono", children: [
+          "#",
+          l.instance
+        ] }),
+        /* @__PURE__ */ jsxDEV("td", { children: l.stream }),
+        /* @__PURE__ */ jsxDEV("td", { class: "mono line", children: l.line })
+      ] })) })
+    ] })
+  ] }) });
+}
+
 // receiver/admin/routes/pages.tsx
 function dashboard(receiver, meter) {
   return async function(c) {
@@ -35153,6 +35405,22 @@ function logPage(receiver) {
     }), nonce = c.get("secureHeadersNonce"), csrf = c.var.adminSession.csrf;
     return c.html(
       /* @__PURE__ */ jsxDEV(LogPage, { deployId, entries, events, csrf, nonce })
+    );
+  };
+}
+function outputPage() {
+  return function(c) {
+    let runtime = c.var.adminApp, lines = runtime.output.tail(runtime.output.maxLines).map(wireLine);
+    return c.html(
+      /* @__PURE__ */ jsxDEV(
+        OutputPage,
+        {
+          app: runtime.config.name,
+          lines,
+          csrf: c.var.adminSession.csrf,
+          nonce: c.get("secureHeadersNonce")
+        }
+      )
     );
   };
 }
@@ -35220,7 +35488,7 @@ function createAdmin(receiver) {
     limitLogins(receiver.clientAddress),
     csrf,
     signIn(sessions, settings.passwordHash)
-  ), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page, dashboard(receiver, meter)), admin2.get("/apps/:app", page, app2, appPanel(meter)), admin2.get("/log/:deployId", page, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver));
+  ), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page, dashboard(receiver, meter)), admin2.get("/apps/:app", page, app2, appPanel(meter)), admin2.get("/apps/:app/output", page, app2, outputPage()), admin2.get("/log/:deployId", page, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver));
   for (let [name, build] of Object.entries(ADMIN_OPERATIONS))
     admin2.post(`/apps/:app/${name}`, call, csrf, app2, startFromAdmin(build));
   admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release"));
@@ -36108,12 +36376,6 @@ function decodeJwt(jwt) {
   return claimsSet;
 }
 
-// receiver/protocol.ts
-var OPS = ["deploy", "upload", "swap", "rollback", "status"], SHA256_HEADER = "x-hotswap-sha256", NDJSON = "application/x-ndjson";
-function boundAudience(audience, app2, op, sha2562) {
-  return `${audience}#app=${app2}&op=${op}&sha256=${sha2562 ?? "-"}`;
-}
-
 // receiver/auth/jose-errors.ts
 var unreachable = (error2) => error2.message, FROM_JOSE = {
   ERR_JWT_EXPIRED: ["ERR_EXPIRED"],
@@ -36314,46 +36576,6 @@ function authenticate(receiver, op) {
   }
 }
 
-// receiver/api/ndjson-stream.ts
-var NdjsonStream = class {
-  controller;
-  closed = !1;
-  heartbeat;
-  encoder = new TextEncoder();
-  body;
-  constructor() {
-    this.body = new ReadableStream({
-      start: (controller) => {
-        this.controller = controller;
-      },
-      cancel: () => this.close()
-    });
-  }
-  /** The answer; heartbeats start with it (not while an upload is still being read). */
-  response() {
-    return this.arm(), new Response(this.body, {
-      status: 200,
-      headers: { "content-type": NDJSON, "cache-control": "no-store", "x-accel-buffering": "no" }
-    });
-  }
-  write(event) {
-    this.closed || (this.controller.enqueue(this.encoder.encode(JSON.stringify(event) + `
-`)), event.type === "result" ? this.close() : this.arm());
-  }
-  close() {
-    if (!this.closed) {
-      this.closed = !0, clearTimeout(this.heartbeat);
-      try {
-        this.controller.close();
-      } catch {
-      }
-    }
-  }
-  arm() {
-    clearTimeout(this.heartbeat), this.heartbeat = setTimeout(() => this.write({ type: "heartbeat" }), 1e4);
-  }
-};
-
 // receiver/api/streamed-run.ts
 async function streamedRun(c, operation) {
   let stream2 = new NdjsonStream(), { op, prepare, run: run3 } = operation;
@@ -36387,7 +36609,7 @@ function createApi(receiver, log) {
     "/apps/:app",
     authenticate(receiver, "status"),
     async (c) => c.json(await c.var.runtime.status())
-  ), api.post("/apps/:app/deploy", authenticate(receiver, "deploy"), upload2("deploy")), api.post("/apps/:app/upload", authenticate(receiver, "upload"), upload2("upload")), api.post(
+  ), api.get("/apps/:app/logs", authenticate(receiver, "logs"), appLogs), api.post("/apps/:app/deploy", authenticate(receiver, "deploy"), upload2("deploy")), api.post("/apps/:app/upload", authenticate(receiver, "upload"), upload2("upload")), api.post(
     "/apps/:app/swap",
     authenticate(receiver, "swap"),
     (c) => streamedRun(c, swapOperation(c.var.runtime))
@@ -36937,15 +37159,20 @@ var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
 ` ? "\\n" : `\\${c}`), Metrics = class {
   constructor(receiver) {
     this.receiver = receiver;
-    for (let rt of receiver.apps.values())
-      rt.feed.on("event", ({ app: app2, event }) => {
-        event.type === "result" && this.count(app2, event);
-      });
+    this.follow();
   }
   receiver;
   operations = /* @__PURE__ */ new Map();
   rollbacks = /* @__PURE__ */ new Map();
   holds = /* @__PURE__ */ new Map();
+  followed = /* @__PURE__ */ new WeakSet();
+  /** Counts the results of every app's feed, once each; again after a reload adds apps. */
+  follow() {
+    for (let rt of this.receiver.apps.values())
+      this.followed.has(rt) || (this.followed.add(rt), rt.feed.on("event", ({ app: app2, event }) => {
+        event.type === "result" && this.count(app2, event);
+      }));
+  }
   count(app2, result) {
     let outcome = result.ok ? "ok" : result.rolledBack ? "rolled_back" : "failed", key2 = `app="${label2(app2)}",op="${result.op}",outcome="${outcome}"`;
     if (this.operations.set(key2, (this.operations.get(key2) ?? 0) + 1), result.ok && result.op === "rollback" || !result.ok && result.rolledBack) {
@@ -37028,6 +37255,11 @@ var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
       "counter",
       "Restarts of servers that stopped on their own, since the receiver started.",
       (rt) => rt.serverRestarts
+    ), per(
+      "hotswap_log_followers",
+      "gauge",
+      "Open follows of the app's output (GET /v1/apps/{app}/logs?follow=1, the admin page).",
+      (rt) => rt.output.followers
     ), out.join(`
 `) + `
 `;
@@ -37036,13 +37268,15 @@ var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
 
 // receiver/http/create-http.ts
 var PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-function createHttp(receiver, log) {
+function createHttp(receiver, log, kept = {}) {
   let http = new Hono3(), errors = apiErrors(log);
   if (http.get("/healthz", (c) => c.json({ ok: !0 })), receiver.config.metrics) {
-    let metrics = new Metrics(receiver);
-    http.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": PROMETHEUS_TEXT }));
+    let metrics = kept.metrics ??= new Metrics(receiver);
+    metrics.follow(), http.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": PROMETHEUS_TEXT }));
   }
-  return http.route("/v1", createApi(receiver, log)), receiver.config.admin && http.route("/admin", createAdmin(receiver)), http.route("/", createLegacy(receiver)), http.notFound(
+  http.route("/v1", createApi(receiver, log));
+  let settings = receiver.config.admin;
+  return settings && ((!kept.admin || !isDeepStrictEqual(kept.admin.settings, settings)) && (kept.admin = { settings, app: createAdmin(receiver) }), http.route("/admin", kept.admin.app)), http.route("/", createLegacy(receiver)), http.notFound(
     (c) => errorResponse(
       new HttpError(404, "ERR_NOT_FOUND", "no such route; see the HTTP API in the README"),
       c,
@@ -37051,2288 +37285,11 @@ function createHttp(receiver, log) {
   ), http.onError((error2, c) => errorResponse(error2, c, errors)), http;
 }
 
-// receiver/receiver.ts
-import { join as join9 } from "node:path";
-
-// receiver/auth/load-keys.ts
-import { createPublicKey, createSecretKey } from "node:crypto";
-import { readFileSync as readFileSync4 } from "node:fs";
-function loadKeys(config2) {
-  let keys = /* @__PURE__ */ new Map();
-  return config2.auth.keys.forEach((k, i) => {
-    if (keys.has(k.id))
-      throw new ConfigError(config2.file, `auth.keys[${i}].id`, `duplicate key id "${k.id}"`);
-    if (k.secret !== void 0) {
-      keys.set(k.id, { id: k.id, alg: "HS256", key: createSecretKey(Buffer.from(k.secret)) });
-      return;
-    }
-    let where = `auth.keys[${i}].publicKey`, key2;
-    try {
-      key2 = createPublicKey(readFileSync4(k.publicKey, "utf8"));
-    } catch (error2) {
-      throw new ConfigError(
-        config2.file,
-        where,
-        `cannot read a PEM public key from ${k.publicKey}: ${error2.message}`
-      );
-    }
-    keys.set(k.id, { id: k.id, alg: algOf(key2, config2.file, where), key: key2 });
-  }), keys;
-}
-function algOf(key2, file, where) {
-  if (key2.asymmetricKeyType === "ed25519") return "EdDSA";
-  if (key2.asymmetricKeyType === "ec" && key2.asymmetricKeyDetails?.namedCurve === "prime256v1")
-    return "ES256";
-  throw new ConfigError(
-    file,
-    where,
-    `unsupported key type ${key2.asymmetricKeyType}; use Ed25519 or P-256 (hotswap-receiver keygen --ed25519)`
-  );
-}
-
-// receiver/auth/oidc-issuer.ts
-var TIMEOUT_MS = 5e3, discovery = object({ issuer: optional(string2()), jwks_uri: optional(string2()) }), OidcIssuer = class {
-  constructor(url2) {
-    this.url = url2;
-  }
-  url;
-  keys;
-  async getKey() {
-    if (this.keys) return this.keys;
-    let jwksUri;
-    try {
-      let res = await fetch(`${this.url}/.well-known/openid-configuration`, {
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-        redirect: "error"
-      });
-      if (!res.ok) throw new Error(`discovery answered ${res.status}`);
-      let parsed = discovery.safeParse(await res.json());
-      if (!parsed.success) throw new Error("discovery document is not a JSON object of strings");
-      let doc = parsed.data;
-      if (doc.issuer?.replace(/\/$/, "") !== this.url || !doc.jwks_uri)
-        throw new Error("discovery document names another issuer or no jwks_uri");
-      jwksUri = doc.jwks_uri;
-    } catch (error2) {
-      throw new AuthError("ERR_ISSUER_UNREACHABLE", `${this.url}: ${error2.message}`);
-    }
-    return this.keys = createRemoteJWKSet(new URL(jwksUri), {
-      timeoutDuration: TIMEOUT_MS,
-      cooldownDuration: 3e4,
-      cacheMaxAge: 6e5
-    }), this.keys;
-  }
-};
-
-// receiver/auth/replay-store.ts
-import { mkdirSync as mkdirSync2, readFileSync as readFileSync5, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
-import { dirname as dirname7 } from "node:path";
-
-// receiver/append-file.ts
-import { open as open5, rename as rename2 } from "node:fs/promises";
-import { dirname as dirname6 } from "node:path";
-var AppendFile = class {
-  constructor(path, durable = !0) {
-    this.path = path;
-    this.durable = durable;
-  }
-  path;
-  durable;
-  #queue = [];
-  #running = !1;
-  #drained = Promise.resolve();
-  #handle;
-  /** The file may end inside a line (a failed or crashed write): start the next one afresh. */
-  #torn = !1;
-  #syncs = 0;
-  /** How many times the file was flushed to disk (tests and the bench count group commits). */
-  get syncs() {
-    return this.#syncs;
-  }
-  /** Whether something is queued or being written. */
-  get busy() {
-    return this.#running;
-  }
-  /** Appends whole lines; resolves when written (on disk, if durable). */
-  append(text5) {
-    return this.#enqueue({ kind: "append", text: text5 });
-  }
-  /**
-   * Replaces the whole file, in order with the appends around it: what `text()`
-   * returns when its turn comes goes to a temp file, flushed, then renamed over.
-   */
-  replace(text5) {
-    return this.#enqueue({ kind: "replace", text: text5 });
-  }
-  /** Closes the handle once what is queued before is written; a later append opens it again. */
-  close() {
-    return this.#enqueue({ kind: "close" });
-  }
-  /** Settles once everything asked so far is done (never rejects). */
-  idle() {
-    return this.#drained;
-  }
-  #enqueue(ask) {
-    let done = new Promise((resolve5, reject) => {
-      this.#queue.push({ ...ask, done: { resolve: resolve5, reject } });
-    });
-    return this.#running || (this.#running = !0, this.#drained = this.#run()), done;
-  }
-  async #run() {
-    try {
-      for (; this.#queue.length; ) {
-        let op = this.#queue[0];
-        op.kind === "append" ? await this.#appendBatch() : (this.#queue.shift(), await (op.kind === "replace" ? this.#replace(op.text) : this.#drop()).then(
-          () => op.done.resolve(),
-          (error2) => op.done.reject(error2)
-        ));
-      }
-    } finally {
-      this.#running = !1;
-    }
-  }
-  // Every append at the head of the queue goes out in one write and one datasync.
-  async #appendBatch() {
-    let n = 0;
-    for (; this.#queue[n]?.kind === "append"; ) n++;
-    let batch = this.#queue.splice(0, n);
-    try {
-      let handle = this.#handle ??= await this.#open(), text5 = batch.map((op) => op.text).join("");
-      await writeAll(handle, Buffer.from(this.#torn ? `
-` + text5 : text5)), this.#torn = !1, this.durable && (await handle.datasync(), this.#syncs++);
-      for (let op of batch) op.done.resolve();
-    } catch (error2) {
-      this.#torn = !0, await this.#drop();
-      for (let op of batch) op.done.reject(error2);
-    }
-  }
-  // Opens for appending and notes whether the file ends mid-line (a crash mid-write).
-  async #open() {
-    let handle = await open5(this.path, "a+");
-    try {
-      let { size: size2 } = await handle.stat();
-      if (size2 > 0) {
-        let last = Buffer.alloc(1);
-        await handle.read(last, 0, 1, size2 - 1), last[0] !== 10 && (this.#torn = !0);
-      }
-      return handle;
-    } catch (error2) {
-      throw await handle.close().catch(() => {
-      }), error2;
-    }
-  }
-  // Written whole and flushed before the old file goes, so a crash leaves one or the other.
-  async #replace(text5) {
-    let tmp = `${this.path}.tmp`, handle = await open5(tmp, "w");
-    try {
-      await handle.writeFile(text5()), this.durable && await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    await this.#drop(), await rename2(tmp, this.path), this.#torn = !1, this.durable && (await syncDir(dirname6(this.path)), this.#syncs++);
-  }
-  async #drop() {
-    let handle = this.#handle;
-    this.#handle = void 0, await handle?.close().catch(() => {
-    });
-  }
-};
-async function writeAll(handle, buffer) {
-  for (let offset = 0; offset < buffer.length; )
-    offset += (await handle.write(buffer, offset)).bytesWritten;
-}
-async function syncDir(dir) {
-  if (process.platform === "win32") return;
-  let handle = await open5(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-// receiver/auth/replay-store.ts
-var PRUNE_EVERY = 1024, ReplayStore = class {
-  // Loading and the first compaction are synchronous: they run once, at startup.
-  constructor(path, log = createLog()) {
-    this.log = log;
-    mkdirSync2(dirname7(path), { recursive: !0 });
-    let now = Date.now() / 1e3;
-    try {
-      for (let line of readFileSync5(path, "utf8").split(`
-`))
-        if (line)
-          try {
-            let { jti: jti2, exp } = JSON.parse(line);
-            exp > now && this.seen.set(jti2, exp);
-          } catch {
-          }
-    } catch (error2) {
-      if (error2.code !== "ENOENT") throw error2;
-    }
-    let tmp = `${path}.tmp`;
-    writeFileSync4(tmp, this.liveLines(), { flush: !0 }), renameSync2(tmp, path), this.file = new AppendFile(path);
-  }
-  log;
-  seen = /* @__PURE__ */ new Map();
-  file;
-  adds = 0;
-  /** How many datasyncs the store has made (group commit makes it fewer than the adds). */
-  get syncs() {
-    return this.file.syncs;
-  }
-  /** Whether the jti was used before (and could still pass), or is being recorded now. */
-  has(jti2) {
-    let exp = this.seen.get(jti2);
-    return exp !== void 0 && exp > Date.now() / 1e3;
-  }
-  /**
-   * Record a jti as used until `until` (seconds). It counts as used at once, so a
-   * second request with it is refused even before this one is on disk; resolves
-   * once it is on disk. When the write fails it rejects and the jti is forgotten:
-   * the token was not accepted.
-   */
-  add(jti2, until) {
-    this.seen.set(jti2, until);
-    let written = this.file.append(JSON.stringify({ jti: jti2, exp: until }) + `
-`).catch((error2) => {
-      throw this.seen.get(jti2) === until && this.seen.delete(jti2), error2;
-    });
-    return ++this.adds % PRUNE_EVERY === 0 && this.file.replace(() => this.liveLines()).catch(
-      (error2) => this.log("warn", `could not compact ${this.file.path}: ${error2.message}`)
-    ), written;
-  }
-  /** Flushes what is pending, then closes the file. */
-  close() {
-    return this.file.close();
-  }
-  // Every entry that can still pass, the ones not yet on disk included: a
-  // compaction must never drop what an add already answered for.
-  liveLines() {
-    let now = Date.now() / 1e3;
-    return this.seen = new Map([...this.seen].filter(([, exp]) => exp > now)), [...this.seen].map(([jti2, exp]) => JSON.stringify({ jti: jti2, exp }) + `
-`).join("");
-  }
-};
-
-// receiver/data-lock.ts
-import { mkdirSync as mkdirSync3, readFileSync as readFileSync6, rmSync, writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join4 } from "node:path";
-function lockDataDir(dir, configFile) {
-  mkdirSync3(dir, { recursive: !0 });
-  let file = join4(dir, "receiver.pid"), holder = Number(readFileSafe(file));
-  if (holder && holder !== process.pid && alive(holder))
-    throw new ConfigError(
-      configFile,
-      "data",
-      `another receiver (pid ${holder}) uses ${dir}; stop it first, or remove ${file} if that pid is not a receiver`
-    );
-  writeFileSync5(file, `${process.pid}
-`), process.once("exit", () => {
-    Number(readFileSafe(file)) === process.pid && rmSync(file, { force: !0 });
-  });
-}
-function readFileSafe(file) {
-  try {
-    return readFileSync6(file, "utf8").trim();
-  } catch {
-    return "";
-  }
-}
-function alive(pid) {
-  try {
-    return process.kill(pid, 0), !0;
-  } catch (error2) {
-    return error2.code === "EPERM";
-  }
-}
-
-// receiver/journal/journal.ts
-import { mkdirSync as mkdirSync4, writeFileSync as writeFileSync6 } from "node:fs";
-import { open as open6, readFile } from "node:fs/promises";
-import { join as join5 } from "node:path";
-
-// receiver/journal/journal-line.ts
-var text4 = optional(string2()), versionSchema = object({
-  sha256: string2(),
-  size: number2(),
-  mtime: string2(),
-  version: text4,
-  fileVersion: text4,
-  productVersion: text4,
-  productName: text4
-}), journalEntrySchema = object({
-  deployId: string2().check(_minLength(1)),
-  app: string2().check(_minLength(1)),
-  op: _enum(["deploy", "upload", "swap", "rollback", "restart", "recover", "hold", "release"]),
-  outcome: _enum(["started", "ok", "failed", "rolled-back", "interrupted"]),
-  at: string2(),
-  who: optional(
-    object({
-      repository: text4,
-      ref: text4,
-      sha: text4,
-      run_id: text4,
-      actor: text4,
-      keyId: text4,
-      workflow: text4,
-      event: text4,
-      environment: text4,
-      admin: optional(boolean2()),
-      legacy: optional(boolean2())
-    })
-  ),
-  before: optional(versionSchema),
-  after: optional(versionSchema),
-  holdMs: optional(number2()),
-  durationMs: optional(number2()),
-  error: optional(object({ code: string2(), message: string2() })),
-  message: text4
-});
-function readJournalLine(line) {
-  if (!line.trim()) return { kind: "blank" };
-  let value;
-  try {
-    value = JSON.parse(line);
-  } catch (error2) {
-    return { kind: "damaged", reason: `not JSON (${error2.message})` };
-  }
-  let parsed = journalEntrySchema.safeParse(value);
-  return parsed.success ? { kind: "entry", entry: parsed.data } : {
-    kind: "damaged",
-    reason: `not a journal entry (${prettifyError(parsed.error).replace(/\n\s*/g, "; ")})`
-  };
-}
-
-// receiver/journal/journal.ts
-var TAIL_BYTES = 1024 * 1024, Journal = class {
-  constructor(dir, receiverLog = createLog()) {
-    this.dir = dir;
-    this.receiverLog = receiverLog;
-    mkdirSync4(dir, { recursive: !0 }), this.logs = join5(dir, "logs"), mkdirSync4(this.logs, { recursive: !0 });
-    let path = join5(dir, "journal.jsonl");
-    writeFileSync6(path, "", { flag: "a" }), this.file = new AppendFile(path);
-  }
-  dir;
-  receiverLog;
-  file;
-  /** The event logs of deploys still running, each written in order. */
-  deployLogs = /* @__PURE__ */ new Map();
-  logs;
-  /** Damaged lines already reported. */
-  damaged = /* @__PURE__ */ new Set();
-  /**
-   * Journal one entry; resolves once it is on disk. A failure is logged here, so
-   * a caller that does not wait for it leaves no unhandled rejection behind.
-   */
-  append(entry) {
-    let written = this.file.append(JSON.stringify(entry) + `
-`);
-    return written.catch(
-      (error2) => this.receiverLog(
-        "error",
-        `could not journal ${entry.op} ${entry.deployId}: ${error2.message}`
-      )
-    ), written;
-  }
-  /** Append one streamed event to a deploy's log, after the ones before it (not flushed). */
-  log(deployId, event) {
-    if (event.type === "heartbeat") return Promise.resolve();
-    let file = this.deployLogs.get(deployId);
-    file || (file = new AppendFile(join5(this.logs, `${deployId}.ndjson`), !1), this.deployLogs.set(deployId, file));
-    let written = file.append(JSON.stringify({ at: (/* @__PURE__ */ new Date()).toISOString(), ...event }) + `
-`);
-    if (event.type === "result") {
-      let done = file;
-      done.close().finally(() => {
-        this.deployLogs.get(deployId) === done && !done.busy && this.deployLogs.delete(deployId);
-      });
-    }
-    return written;
-  }
-  /**
-   * A deploy's logged events, with every event logged so far written; undefined
-   * when it has no log. A log that exists but cannot be read throws, naming it.
-   */
-  async readLog(deployId) {
-    if (!/^[A-Za-z0-9-]+$/.test(deployId)) return;
-    await this.deployLogs.get(deployId)?.idle();
-    let file = join5(this.logs, `${deployId}.ndjson`);
-    try {
-      return await readFile(file, "utf8");
-    } catch (error2) {
-      if (error2.code === "ENOENT") return;
-      throw new Error(`cannot read the event log ${file}: ${error2.message}`, {
-        cause: error2
-      });
-    }
-  }
-  /**
-   * The newest entries (of one app, if named), newest first; reads only the file's
-   * tail. No journal file means no entries; one that cannot be read throws a 500
-   * naming it, so "cannot tell" never reads as "nothing happened". A line that is
-   * not an entry is skipped and reported once.
-   */
-  async recent(app2, limit = 20) {
-    let file = join5(this.dir, "journal.jsonl"), tail;
-    try {
-      tail = await readTail(file);
-    } catch (error2) {
-      if (error2.code === "ENOENT") return [];
-      throw new HttpError(
-        500,
-        "ERR_JOURNAL_READ",
-        `cannot read the journal ${file}: ${error2.message}`
-      );
-    }
-    let lines = tail.split(`
-`).slice(0, -1), entries = [];
-    for (let i = lines.length - 1; i >= 0 && entries.length < limit; i--) {
-      let line = readJournalLine(lines[i]);
-      line.kind === "entry" ? (!app2 || line.entry.app === app2) && entries.push(line.entry) : line.kind === "damaged" && this.reportDamaged(file, lines[i], line.reason);
-    }
-    return entries;
-  }
-  // Once per distinct line, or every status call would repeat it.
-  reportDamaged(file, line, reason) {
-    let key2 = `${line.length}:${line.slice(0, 200)}`;
-    this.damaged.has(key2) || (this.damaged.size >= 1e3 && this.damaged.clear(), this.damaged.add(key2), this.receiverLog(
-      "warn",
-      `${file}: skipped a line that is ${reason}: ${JSON.stringify(line.slice(0, 200))}`
-    ));
-  }
-  /** Writes what is pending, then closes the files. */
-  async close() {
-    await Promise.all([this.file, ...this.deployLogs.values()].map((file) => file.close()));
-  }
-};
-async function readTail(file) {
-  let handle = await open6(file, "r");
-  try {
-    let { size: size2 } = await handle.stat(), start = Math.max(0, size2 - TAIL_BYTES), buffer = Buffer.alloc(size2 - start);
-    await handle.read(buffer, 0, buffer.length, start);
-    let text5 = buffer.toString("utf8");
-    return start > 0 ? text5.slice(text5.indexOf(`
-`) + 1) : text5;
-  } finally {
-    await handle.close();
-  }
-}
-
-// receiver/net/client-address.ts
-function clientAddress(req, trusted) {
-  let peer = req.socket.remoteAddress ?? "unknown";
-  if (!trusted(peer)) return peer;
-  let header = req.headers["x-forwarded-for"];
-  if (header === void 0) return peer;
-  let hops = (Array.isArray(header) ? header.join(",") : header).split(",").map((hop) => hop.trim()).filter((hop) => hop !== "");
-  for (let i = hops.length - 1; i >= 0; i--)
-    if (!trusted(hops[i])) return hops[i];
-  return hops[0] ?? peer;
-}
-
-// receiver/net/trusted-proxies.ts
-import { BlockList, isIPv4 as isIPv42 } from "node:net";
-var nobody = () => !1, MAPPED = /^::ffff:/i;
-function trustedProxies(list) {
-  if (list.length === 0) return nobody;
-  let blocks = new BlockList();
-  for (let entry of list) {
-    let cidr = parseCidr(entry);
-    if (!cidr) throw new Error(`not an IP address or CIDR: ${JSON.stringify(entry)}`);
-    cidr.prefix === void 0 ? blocks.addAddress(cidr.address, cidr.family) : blocks.addSubnet(cidr.address, cidr.prefix, cidr.family);
-  }
-  return function(address2) {
-    if (!address2) return !1;
-    let v4 = MAPPED.test(address2) ? address2.slice(7) : address2;
-    if (isIPv42(v4)) return blocks.check(v4, "ipv4");
-    let zone = address2.indexOf("%");
-    return blocks.check(zone < 0 ? address2 : address2.slice(0, zone), "ipv6");
-  };
-}
-
-// receiver/runtime/app-runtime.ts
-import { EventEmitter } from "node:events";
-import * as fsp4 from "node:fs/promises";
-import { mkdir as mkdir4 } from "node:fs/promises";
-import { basename as basename6, dirname as dirname12, join as join8 } from "node:path";
-
-// receiver/gate/gate.ts
-import { createServer, ServerResponse } from "node:http";
-
-// receiver/gate/exchange.ts
-var IDEMPOTENT = /* @__PURE__ */ new Set(["GET", "HEAD", "OPTIONS"]);
-function exchange(req, res, upgrade) {
-  let length = req.headers["content-length"], hasBody = req.headers["transfer-encoding"] !== void 0 || length !== void 0 && length !== "0", idempotent = !hasBody && upgrade === void 0 && IDEMPOTENT.has(req.method ?? "");
-  return {
-    req,
-    res,
-    arrived: Date.now(),
-    hasBody,
-    idempotent,
-    tried: /* @__PURE__ */ new Set(),
-    failures: 0,
-    upgrade
-  };
-}
-
-// receiver/gate/inflight.ts
-var Inflight = class {
-  #count = 0;
-  #waiters = /* @__PURE__ */ new Set();
-  get count() {
-    return this.#count;
-  }
-  add() {
-    this.#count++;
-  }
-  done() {
-    if (this.#count--, !(this.#count > 0)) {
-      for (let wake of this.#waiters) wake();
-      this.#waiters.clear();
-    }
-  }
-  // True once the count is zero, false if timeoutMs passes first.
-  idle(timeoutMs) {
-    return this.#count <= 0 ? Promise.resolve(!0) : new Promise((resolve5) => {
-      let onIdle = () => {
-        clearTimeout(timer), resolve5(!0);
-      }, timer = setTimeout(() => {
-        this.#waiters.delete(onIdle), resolve5(!1);
-      }, timeoutMs);
-      this.#waiters.add(onIdle);
-    });
-  }
-};
-
-// receiver/gate/hop-by-hop.ts
-var FIXED = /* @__PURE__ */ new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade"
-]), KEPT = /* @__PURE__ */ new Set(["host"]);
-function hopByHop(connection) {
-  if (connection === void 0) return FIXED;
-  let value = Array.isArray(connection) ? connection.join(",") : connection, names;
-  for (let token of value.toLowerCase().split(",")) {
-    let name = token.trim();
-    name === "" || name === "close" || FIXED.has(name) || KEPT.has(name) || (names ??= new Set(FIXED), names.add(name));
-  }
-  return names ?? FIXED;
-}
-
-// receiver/gate/request-headers.ts
-var trustNobody = () => !1;
-function requestHeaders(req, trusted) {
-  let skip = hopByHop(req.headers.connection), headers2 = {};
-  for (let name in req.headers) {
-    let value = req.headers[name];
-    value === void 0 || skip.has(name) || name === "expect" || (headers2[name] = value);
-  }
-  let client = req.socket.remoteAddress, prior = req.headers["x-forwarded-for"];
-  client !== void 0 && (headers2["x-forwarded-for"] = prior ? `${prior}, ${client}` : client);
-  let proxied = trusted(client), proto = req.headers["x-forwarded-proto"];
-  headers2["x-forwarded-proto"] = proxied && typeof proto == "string" ? proto : "http";
-  let host = req.headers["x-forwarded-host"];
-  return proxied && typeof host == "string" ? headers2["x-forwarded-host"] = host : req.headers.host !== void 0 ? headers2["x-forwarded-host"] = req.headers.host : delete headers2["x-forwarded-host"], headers2;
-}
-
-// receiver/gate/request-target.ts
-function requestTarget(req) {
-  let url2 = req.url ?? "";
-  if (url2.startsWith("/")) return;
-  if (!/^https?:\/\//i.test(url2)) return "needs a path starting with /";
-  let parsed;
-  try {
-    parsed = new URL(url2);
-  } catch {
-    return "needs a valid absolute URL or a path starting with /";
-  }
-  if (parsed.username || parsed.password) return "refuses credentials in the request target";
-  req.url = `${parsed.pathname}${parsed.search}`, req.headers.host = parsed.host;
-}
-
-// receiver/gate/attempts.ts
-var Attempts = class {
-  #servers = /* @__PURE__ */ new Map();
-  #all = new Inflight();
-  get count() {
-    return this.#all.count;
-  }
-  begin(attempt2) {
-    let server = this.#servers.get(attempt2.origin);
-    server === void 0 && (server = { attempts: /* @__PURE__ */ new Set(), inflight: new Inflight(), awaiting: 0, progressAt: 0 }, this.#servers.set(attempt2.origin, server)), server.awaiting++, attempt2.startedAt = Date.now(), server.attempts.add(attempt2), server.inflight.add(), this.#all.add();
-  }
-  /** The attempt's first answer byte came back: its server is alive. */
-  answered(attempt2) {
-    if (attempt2.answered) return;
-    attempt2.answered = !0;
-    let server = this.#servers.get(attempt2.origin);
-    server !== void 0 && (server.awaiting--, server.progressAt = Date.now());
-  }
-  end(attempt2) {
-    let server = this.#servers.get(attempt2.origin);
-    server === void 0 || !server.attempts.delete(attempt2) || (attempt2.answered || server.awaiting--, server.inflight.done(), this.#all.done(), server.attempts.size === 0 && this.#servers.delete(attempt2.origin));
-  }
-  /** True once nothing is in flight (to `origins`, when given), false if timeoutMs passes first. */
-  async idle(timeoutMs, origins) {
-    if (origins === void 0) return this.#all.idle(timeoutMs);
-    let waits = [...origins].map((o) => this.#servers.get(o)?.inflight.idle(timeoutMs) ?? !0);
-    return (await Promise.all(waits)).every(Boolean);
-  }
-  /** Aborts every attempt (to `origins`, when given); answers how many there were. */
-  cut(reason, origins) {
-    let which = origins === void 0 ? [...this.#servers.keys()] : [...origins], cut = 0;
-    for (let origin of which)
-      for (let attempt2 of [...this.#servers.get(origin)?.attempts ?? []])
-        attempt2.abort(reason), cut++;
-    return cut;
-  }
-  // Servers that sent no answer byte to anyone for stallMs while a request of theirs has
-  // waited that long, each with its unanswered requests. A server found slow but alive
-  // (`excuse`) is named again only for requests sent after that.
-  stalled(stallMs) {
-    let now = Date.now(), found = [];
-    for (let [origin, server] of this.#servers) {
-      if (server.awaiting === 0 || now - server.progressAt < stallMs) continue;
-      let unanswered = [...server.attempts].filter((a) => !a.answered && !a.excused);
-      unanswered.some((a) => now - (a.startedAt ?? now) >= stallMs) && found.push({ origin, instance: unanswered[0].instance, unanswered });
-    }
-    return found;
-  }
-  /** The server of these requests answered its health check: they are slow, not lost. */
-  excuse(attempts) {
-    for (let attempt2 of attempts) attempt2.excused = !0;
-  }
-};
-
-// receiver/gate/body-guard.ts
-function guardBody(req, limits, slow) {
-  let { idleMs, minRate } = limits, needed = Math.max(1, Math.floor(minRate * idleMs / 1e3)), socket = req.socket, mark = socket.bytesRead, timer = setTimeout(function() {
-    if (req.complete || req.destroyed) return;
-    let got = socket.bytesRead - mark;
-    mark = socket.bytesRead;
-    let waitingOnUs = req.readableFlowing === !1 || req.readableLength > 0;
-    if (got < needed && !waitingOnUs) {
-      slow(
-        got === 0 ? `sent no body bytes for ${idleMs} ms (gate.bodyIdleTimeout)` : `sent its body slower than ${minRate} bytes/s (gate.bodyMinRate): ${got} bytes in ${idleMs} ms`
-      );
-      return;
-    }
-    timer.refresh();
-  }, idleMs);
-  return timer.unref(), () => clearTimeout(timer);
-}
-
-// receiver/gate/outcome.ts
-var SlowClientError = class extends Error {
-  code = "ERR_GATE_SLOW_BODY";
-}, CutError = class extends Error {
-  code = "ERR_GATE_CUT";
-}, StalledError = class extends Error {
-  code = "ERR_GATE_STALLED";
-};
-
-// receiver/gate/response-headers.ts
-function responseHeaders(headers2) {
-  let skip = hopByHop(headers2.connection), out = {};
-  for (let name in headers2) {
-    let value = headers2[name];
-    value !== void 0 && !skip.has(name) && (out[name] = value);
-  }
-  return out;
-}
-
-// receiver/gate/forward.ts
-function forward(ex, options, done) {
-  let { req, res } = ex, controller, pendingAbort, sent = !1, settled = !1, stopGuard, abort = (reason) => {
-    controller ? controller.abort(reason) : pendingAbort = reason;
-  }, resume = () => controller?.resume(), clientGone = () => {
-    res.writableFinished || abort(new Error("the client closed the connection"));
-  }, settle2 = (outcome, error2) => {
-    settled || (settled = !0, stopGuard?.(), res.off("close", clientGone).off("drain", resume), done(outcome, error2));
-  };
-  return res.on("close", clientGone).on("drain", resume), options.pool.dispatch(
-    {
-      path: req.url ?? "/",
-      method: req.method ?? "GET",
-      headers: options.headers,
-      body: ex.hasBody ? req : null
-    },
-    {
-      onRequestStart(c) {
-        if (controller = c, sent = !0, pendingAbort) return c.abort(pendingAbort);
-        if (res.destroyed) return c.abort(new Error("the client closed the connection"));
-        ex.hasBody && !req.complete && (stopGuard = guardBody(req, options.body, (why) => c.abort(new SlowClientError(why))));
-      },
-      onResponseStart(c, statusCode, headers2, statusMessage) {
-        if (options.answered(), !(statusCode < 200))
-          try {
-            res.writeHead(statusCode, statusMessage || void 0, responseHeaders(headers2));
-          } catch (error2) {
-            c.abort(error2);
-          }
-      },
-      onResponseData(c, chunk) {
-        res.write(chunk) || c.pause();
-      },
-      onResponseEnd() {
-        res.end(), settle2("served");
-      },
-      onResponseError(_c, error2) {
-        if (error2 instanceof SlowClientError) return settle2("slow-client", error2);
-        if (res.destroyed && !res.writableFinished) return settle2("gone", error2);
-        if (res.headersSent)
-          return res.destroy(error2), settle2("cut", error2);
-        let code = error2.code ?? "";
-        if (code === "UND_ERR_HEADERS_TIMEOUT") return settle2("timeout", error2);
-        settle2(!sent || code === "ECONNREFUSED" ? "unsent" : "unanswered", error2);
-      }
-    }
-  ), abort;
-}
-
-// receiver/gate/hold-queue.ts
-var HoldQueue = class {
-  constructor(limits, expire) {
-    this.limits = limits;
-    this.expire = expire;
-  }
-  limits;
-  expire;
-  #waiting = [];
-  get size() {
-    return this.#waiting.length;
-  }
-  // False when the queue is full. `first` puts back a request that was already waiting
-  // longer than everyone else in the line.
-  add(ex, first = !1) {
-    if (this.#waiting.length >= this.limits.maxRequests) return !1;
-    if (ex.res.destroyed) return !0;
-    let left = Math.max(0, this.limits.timeoutMs - (Date.now() - ex.arrived)), entry = {
-      ex,
-      timer: setTimeout(() => {
-        this.#remove(entry), this.expire(ex);
-      }, left),
-      leave: () => this.#remove(entry)
-    };
-    return ex.res.once("close", entry.leave), first ? this.#waiting.unshift(entry) : this.#waiting.push(entry), !0;
-  }
-  // The longest-waiting request, out of the queue.
-  take() {
-    let entry = this.#waiting.shift();
-    if (entry !== void 0)
-      return this.#forget(entry), entry.ex;
-  }
-  // Everyone still waiting, out of the queue, in arrival order.
-  clear() {
-    let all = this.#waiting.splice(0);
-    for (let entry of all) this.#forget(entry);
-    return all.map((entry) => entry.ex);
-  }
-  #remove(entry) {
-    let index = this.#waiting.indexOf(entry);
-    index >= 0 && this.#waiting.splice(index, 1), this.#forget(entry);
-  }
-  #forget(entry) {
-    clearTimeout(entry.timer), entry.ex.res.off("close", entry.leave);
-  }
-};
-
-// receiver/gate/refuse.ts
-function refuse(res, status, message2, options = {}) {
-  if (res.destroyed || res.writableEnded) return;
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  let body = `${message2}
-`, headers2 = {
-    "content-type": "text/plain; charset=utf-8",
-    "content-length": Buffer.byteLength(body),
-    "cache-control": "no-store"
-  };
-  options.retryAfter !== void 0 && (headers2["retry-after"] = String(options.retryAfter)), (options.close || !res.req.complete) && (headers2.connection = "close"), res.writeHead(status, headers2).end(body);
-}
-
-// receiver/gate/retry-budget.ts
-var RetryBudget = class {
-  constructor(options = { ratio: 0.2, min: 3 }) {
-    this.options = options;
-  }
-  options;
-  #requests = 0;
-  #resends = 0;
-  #previousRequests = 0;
-  #previousResends = 0;
-  request() {
-    this.#requests++;
-  }
-  /** Takes one resend from the budget; false when it is spent. */
-  take() {
-    let requests = this.#requests + this.#previousRequests, allowed = Math.max(this.options.min, requests * this.options.ratio);
-    return this.#resends + this.#previousResends >= allowed ? !1 : (this.#resends++, !0);
-  }
-  roll() {
-    this.#previousRequests = this.#requests, this.#previousResends = this.#resends, this.#requests = 0, this.#resends = 0;
-  }
-};
-
-// receiver/gate/round-robin.ts
-var RoundRobin = class {
-  #next = 0;
-  pick(targets, skip) {
-    let count2 = targets.length;
-    for (let step = 0; step < count2; step++) {
-      let index = (this.#next + step) % count2, target = targets[index];
-      if (!(target === void 0 || skip.has(target.origin)))
-        return this.#next = (index + 1) % count2, target;
-    }
-  }
-};
-
-// receiver/gate/tunnel.ts
-import { connect } from "node:net";
-function tunnel(ex, options, done) {
-  let { req, res } = ex, client = ex.upgrade.socket, sent = !1, answered = !1, settled = !1, upstream = connect({ host: "127.0.0.1", port: options.port });
-  upstream.setNoDelay(!0);
-  let timer = setTimeout(() => {
-    upstream.destroy(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" }));
-  }, options.connectTimeoutMs), settle2 = (error2) => {
-    settled || (settled = !0, clearTimeout(timer), client.off("close", clientGone), upstream.destroy(), sent && client.destroy(), sent ? answered ? done(error2 ? "cut" : "served", error2) : client.destroyed && error2 === void 0 ? done("gone") : done("unanswered", error2 ?? new Error("the server closed the connection")) : done("unsent", error2));
-  }, clientGone = () => settle2();
-  return client.once("close", clientGone), upstream.once("connect", () => {
-    if (clearTimeout(timer), client.destroyed) return settle2();
-    sent = !0, res.detachSocket(client);
-    let head = `${req.method} ${req.url} HTTP/1.1\r
-`;
-    for (let [name, value] of Object.entries(options.headers))
-      for (let one of Array.isArray(value) ? value : [value]) head += `${name}: ${one}\r
-`;
-    upstream.write(head + `\r
-`), ex.upgrade.head.length > 0 && upstream.write(ex.upgrade.head), upstream.once("data", () => {
-      answered = !0, options.answered();
-    }), upstream.pipe(client), client.pipe(upstream);
-  }), upstream.once("error", (error2) => settle2(error2)), upstream.once("close", () => settle2()), client.once("error", () => settle2()), (reason) => settle2(reason);
-}
-
-// receiver/gate/upstreams.ts
-var import_undici = __toESM(require_undici(), 1), POOL_OPTIONS = {
-  headersTimeout: 3e5,
-  bodyTimeout: 0
-  // long polls and event streams: the app decides when its answer ends
-}, Upstreams = class {
-  #pools = /* @__PURE__ */ new Map();
-  #absent = /* @__PURE__ */ new Set();
-  #options;
-  /** `connectTimeoutMs`: a server that does not accept within it is not reached (undici's own timer). */
-  constructor(connectTimeoutMs) {
-    this.#options = { ...POOL_OPTIONS, connectTimeout: connectTimeoutMs };
-  }
-  get(origin) {
-    let pool = this.#pools.get(origin);
-    return pool === void 0 && (pool = new import_undici.Pool(origin, this.#options), this.#pools.set(origin, pool)), pool;
-  }
-  // Called now and then with the origins in use: a pool found unused twice in a row is
-  // closed gracefully (requests on it finish first).
-  sweep(inUse) {
-    for (let [origin, pool] of this.#pools)
-      inUse.has(origin) ? this.#absent.delete(origin) : this.#absent.has(origin) ? (this.#absent.delete(origin), this.#pools.delete(origin), pool.close().catch(() => {
-      })) : this.#absent.add(origin);
-  }
-  // At shutdown: whatever is still running upstream is cut.
-  async close() {
-    let pools = [...this.#pools.values()];
-    this.#pools.clear(), this.#absent.clear(), await Promise.all(pools.map((pool) => pool.destroy().catch(() => {
-    })));
-  }
-};
-
-// receiver/gate/router.ts
-var CONFIRM_HUNG_MS = 500, Router = class {
-  constructor(options) {
-    this.options = options;
-    this.#retryAfter = Math.max(1, Math.ceil(options.hold.timeoutMs / 1e3)), this.upstreams = new Upstreams(options.stallMs), this.queue = new HoldQueue(
-      options.hold,
-      (ex) => this.refuse(ex, 503, `stayed on hold longer than ${this.#retryAfter}s`)
-    );
-  }
-  options;
-  queue;
-  attempts = new Attempts();
-  upstreams;
-  budget = new RetryBudget();
-  held = !1;
-  closing = !1;
-  served = 0;
-  rejected = 0;
-  /** Requests that waited in the hold queue (each counted once, however it ended). */
-  queuedTotal = 0;
-  /** Requests sent to a second server after the first failed with them. */
-  resent = 0;
-  #balance = new RoundRobin();
-  #retryAfter;
-  /** Requests a failed server had, going out again one at a time: origin → those waiting. */
-  #lines = /* @__PURE__ */ new Map();
-  /** Stalled servers not yet back in rotation: origin → when they were named. */
-  #suspects = /* @__PURE__ */ new Map();
-  route(ex) {
-    if (this.closing) return this.refuse(ex, 503, "is shutting down");
-    this.budget.request();
-    let targets = this.held ? [] : this.options.targets();
-    if (targets.length > 0) return this.#send(ex, targets);
-    let down = this.held ? void 0 : this.options.unavailable?.();
-    if (down !== void 0) return this.refuse(ex, 503, down);
-    this.queuedTotal++, this.#wait(ex);
-  }
-  // Held requests go out in arrival order while there is a server to take them. Only
-  // those queued now: one that comes back (every server refused it) waits for a wake.
-  flush() {
-    for (let n = this.queue.size; n > 0 && this.options.targets().length > 0; n--) {
-      let ex = this.queue.take();
-      if (ex === void 0) return;
-      ex.tried.clear(), this.#send(ex);
-    }
-    let down = this.options.unavailable?.();
-    if (down !== void 0 && !this.held && this.options.targets().length === 0)
-      for (let ex of this.queue.clear()) this.refuse(ex, 503, down);
-  }
-  refuse(ex, status, reason, retry = status === 503) {
-    this.rejected++;
-    let close = this.closing || ex.upgrade !== void 0;
-    refuse(ex.res, status, `hotswap: ${this.options.app} ${reason}`, {
-      retryAfter: retry ? this.#retryAfter : void 0,
-      close
-    });
-  }
-  // Called a few times a second: servers that owe answers and send none leave rotation
-  // at once (the pool checks them again); if their health check does not bring them
-  // back soon, their idempotent requests go to another server.
-  tick() {
-    let { stallMs, log, onUpstreamFailure } = this.options;
-    for (let { origin, instance, unanswered } of this.attempts.stalled(stallMs))
-      this.#suspects.has(origin) || (log(
-        "info",
-        `instance ${instance} at ${origin} sent no answer for ${stallMs} ms with ${unanswered.length} request(s) waiting: out of rotation until its health check answers`
-      ), this.#suspects.set(origin, { since: Date.now(), attempts: unanswered }), onUpstreamFailure?.(instance, origin));
-    if (this.#suspects.size === 0) return;
-    let serving = new Set(this.options.targets().map((t) => t.origin));
-    for (let [origin, suspect] of this.#suspects)
-      if (serving.has(origin))
-        this.#suspects.delete(origin), this.attempts.excuse(suspect.attempts);
-      else if (Date.now() - suspect.since >= CONFIRM_HUNG_MS) {
-        this.#suspects.delete(origin);
-        let resend = suspect.attempts.filter((a) => !a.answered && a.ex.idempotent);
-        log(
-          "warn",
-          `instance ${suspect.attempts[0]?.instance} at ${origin} is hung (no answer for ${stallMs} ms, no health check answer): ${resend.length} idempotent request(s) go to another server`
-        );
-        let stalled = new StalledError(
-          `sent no answer for ${stallMs} ms and failed its health check`
-        );
-        for (let a of resend) a.abort(stalled);
-      }
-  }
-  /** Ends every attempt (to `origins`, when given): drainTimeout has passed. */
-  cut(origins) {
-    return this.attempts.cut(new CutError("was still running at drainTimeout"), origins);
-  }
-  // The requests a server had when it died go out again one at a time: if one of them
-  // killed it, it takes no other with it to a second server (each may fail only twice).
-  // The line moves on once a request has run on a server, or its client is gone.
-  #resend(ex, from) {
-    let line = this.#lines.get(from);
-    if (line !== void 0) return void line.push(ex);
-    this.#lines.set(from, []), this.#resendNow(ex, from);
-  }
-  #resendNow(ex, from) {
-    let released = !1, release = () => {
-      if (released) return;
-      released = !0, ex.res.off("close", release), ex.afterAttempt = void 0;
-      let line = this.#lines.get(from) ?? [], next = line.shift();
-      for (; next?.res.destroyed; ) next = line.shift();
-      next === void 0 ? this.#lines.delete(from) : this.#resendNow(next, from);
-    };
-    ex.res.once("close", release), ex.afterAttempt = release, this.resent++, ex.tried = /* @__PURE__ */ new Set([from]), this.#send(ex);
-  }
-  // Into the hold queue, or a 503 at once when it is full (or the gate is closing).
-  #wait(ex, first = !1) {
-    if (this.closing) return this.refuse(ex, 503, "is shutting down");
-    this.queue.add(ex, first) || this.refuse(ex, 503, "is on hold and the queue is full");
-  }
-  #send(ex, targets = this.held ? [] : this.options.targets()) {
-    let target = this.#balance.pick(targets, ex.tried);
-    if (target === void 0) return this.#wait(ex, !0);
-    ex.tried.add(target.origin);
-    let { instance, origin } = target, headers2 = requestHeaders(ex.req, this.options.trustProxy), answered = () => this.attempts.answered(attempt2), done = (outcome, error2) => {
-      this.attempts.end(attempt2);
-      let after = outcome === "unsent" ? void 0 : ex.afterAttempt;
-      after && (ex.afterAttempt = void 0), this.#settle(ex, attempt2, outcome, error2), after?.();
-    }, attempt2 = { ex, instance, origin, answered: !1, abort: () => {
-    } };
-    if (this.attempts.begin(attempt2), ex.upgrade) {
-      headers2.connection = "upgrade", headers2.upgrade = ex.req.headers.upgrade ?? "";
-      let port = Number(new URL(origin).port), connectTimeoutMs = this.options.stallMs;
-      attempt2.abort = tunnel(ex, { port, headers: headers2, connectTimeoutMs, answered }, done);
-    } else {
-      let pool = this.upstreams.get(origin), body = this.options.body;
-      attempt2.abort = forward(ex, { pool, headers: headers2, body, answered }, done);
-    }
-  }
-  #settle(ex, attempt2, outcome, error2) {
-    let { instance, origin } = attempt2, why = error2?.code ?? error2?.message, { log, onUpstreamFailure } = this.options;
-    switch (outcome) {
-      case "served":
-        this.served++;
-        return;
-      case "gone":
-        return;
-      case "cut":
-        log("warn", `instance ${instance}: answer cut (${error2?.message ?? why})`);
-        return;
-      case "slow-client":
-        return this.refuse(ex, 408, `request ${error2?.message ?? "body too slow"}`);
-      case "timeout":
-        return log("error", `instance ${instance}: ${why}`), this.refuse(ex, 504, `instance ${instance} did not answer in time`);
-    }
-    if (error2 instanceof CutError) return this.refuse(ex, 503, `request ${error2.message}`);
-    if (log("warn", `instance ${instance} at ${origin}: ${why}`), error2 instanceof StalledError || onUpstreamFailure?.(instance, origin), outcome === "unsent") return this.#send(ex);
-    if (ex.failures++, ex.failures >= 2)
-      return this.refuse(ex, 502, `request failed on two servers (${why}); not sent again`, !1);
-    let confirmed = error2 instanceof StalledError;
-    if (ex.idempotent && (confirmed || this.budget.take())) return this.#resend(ex, origin);
-    let kept = ex.idempotent ? "the retry budget is spent" : "it may have run";
-    this.refuse(
-      ex,
-      502,
-      `instance ${instance} failed after the request reached it (${why}); not sent again: ${kept}`
-    );
-  }
-};
-
-// receiver/gate/gate.ts
-var DEFAULT_TIMEOUTS = {
-  headersMs: 2e4,
-  bodyIdleMs: 3e4,
-  bodyMinRate: 1024,
-  stallMs: 2e3
-}, SWEEP_MS = 3e4, CLOSE_GRACE_MS = 5e3, BUDGET_WINDOW_MS = 5e3, Gate = class {
-  #options;
-  #server;
-  #router;
-  #answering = new Inflight();
-  // client requests not yet fully answered
-  #holders = /* @__PURE__ */ new Set();
-  #closed;
-  #timers = [];
-  constructor(options) {
-    this.#options = options;
-    let timeouts = options.timeouts ?? DEFAULT_TIMEOUTS, log = (level, message2) => options.log?.(level, `gate ${options.app}: ${message2}`);
-    this.#router = new Router({
-      ...options,
-      body: { idleMs: timeouts.bodyIdleMs, minRate: timeouts.bodyMinRate },
-      stallMs: timeouts.stallMs,
-      trustProxy: options.trustProxy ?? trustNobody,
-      log
-    }), this.#server = createServer(
-      {
-        requestTimeout: 0,
-        headersTimeout: timeouts.headersMs,
-        connectionsCheckingInterval: Math.min(1e3, timeouts.headersMs),
-        keepAliveTimeout: 65e3
-      },
-      (req, res) => this.#accept(req, res)
-    ), this.#server.on(
-      "upgrade",
-      (req, socket, head) => this.#upgrade(req, { socket, head })
-    ), this.#server.on("connect", (_req, socket) => refuseConnect(socket));
-  }
-  listen() {
-    return new Promise((resolve5, reject) => {
-      this.#server.once("error", reject);
-      let { port, host } = this.#options;
-      this.#server.listen({ port, host, backlog: 4096 }, () => {
-        this.#server.off("error", reject), this.#startTimers(), resolve5({ port: this.#server.address().port });
-      });
-    });
-  }
-  close() {
-    return this.#closed ??= this.#shutdown(), this.#closed;
-  }
-  // The hold has owners: a swap, and the admin holding by hand. Requests wait while any
-  // owner holds; a swap's release does not lift a hold the admin put on.
-  hold(owner = "swap") {
-    this.#holders.add(owner), this.#router.held = !0;
-  }
-  /** Lets `owner` go; true when that ended the hold (no other owner still holds). */
-  release(owner = "swap") {
-    return this.#holders.delete(owner), this.#holders.size > 0 ? !1 : (this.#router.held = !1, this.#router.flush(), !0);
-  }
-  /** Who holds the gate now. */
-  holders() {
-    return [...this.#holders];
-  }
-  wake() {
-    this.#router.held || this.#router.flush();
-  }
-  /** True once nothing is in flight (to `origins`, when given), false past timeoutMs. */
-  drain(timeoutMs, origins) {
-    return this.#router.attempts.idle(timeoutMs, origins);
-  }
-  // Waits for the requests in flight to these servers only: after an overlap swap's
-  // switch, new requests go to the new servers while the old ones finish theirs.
-  drainOrigins(origins, timeoutMs) {
-    return this.drain(timeoutMs, origins);
-  }
-  /** Cuts what is still in flight (to `origins`): answers, long polls, tunnels. */
-  cut(origins) {
-    return this.#router.cut(origins);
-  }
-  stats() {
-    let { held, queue, attempts, served, rejected, queuedTotal, resent } = this.#router;
-    return {
-      held,
-      queued: queue.size,
-      inflight: attempts.count,
-      served,
-      rejected,
-      queuedTotal,
-      resent
-    };
-  }
-  #accept(req, res, upgrade) {
-    this.#answering.add(), (upgrade?.socket ?? res).once("close", () => this.#answering.done());
-    let ex = exchange(req, res, upgrade), bad = requestTarget(req);
-    bad !== void 0 ? this.#router.refuse(ex, 400, bad) : this.#router.route(ex);
-  }
-  // An upgrade arrives as a bare socket. A response bound to it lets the hold queue and
-  // every refusal treat it as any other request until a server takes it over.
-  #upgrade(req, upgrade) {
-    let res = new ServerResponse(req);
-    res.shouldKeepAlive = !1, res.assignSocket(upgrade.socket), res.once("finish", () => upgrade.socket.end()), upgrade.socket.on("error", () => upgrade.socket.destroy()), this.#accept(req, res, upgrade);
-  }
-  #startTimers() {
-    if (this.#timers.length > 0) return;
-    let stallMs = (this.#options.timeouts ?? DEFAULT_TIMEOUTS).stallMs, inUse = () => new Set(this.#options.targets().map((target) => target.origin));
-    this.#timers = [
-      setInterval(() => this.#router.upstreams.sweep(inUse()), SWEEP_MS),
-      setInterval(() => this.#router.budget.roll(), BUDGET_WINDOW_MS),
-      setInterval(() => this.#router.tick(), Math.max(20, Math.min(250, stallMs / 4)))
-    ];
-    for (let timer of this.#timers) timer.unref();
-  }
-  // Stop accepting, turn the queue away, let running requests finish for a while,
-  // then cut what is left.
-  async #shutdown() {
-    let router = this.#router;
-    router.closing = !0;
-    for (let timer of this.#timers) clearInterval(timer);
-    let stopped = new Promise((resolve5) => this.#server.close(() => resolve5()));
-    for (let ex of router.queue.clear()) router.refuse(ex, 503, "is shutting down");
-    await router.attempts.idle(CLOSE_GRACE_MS), router.cut(), await router.upstreams.close(), await this.#answering.idle(CLOSE_GRACE_MS), this.#server.closeAllConnections(), await stopped;
-  }
-};
-function refuseConnect(socket) {
-  let body = `hotswap: CONNECT is not allowed through the gate
-`;
-  socket.end(
-    `HTTP/1.1 405 Method Not Allowed\r
-Allow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r
-Content-Type: text/plain; charset=utf-8\r
-Content-Length: ${Buffer.byteLength(body)}\r
-Connection: close\r
-\r
-${body}`
-  ), socket.on("error", () => socket.destroy());
-}
-
-// receiver/staging/clean-staging.ts
-import { readdir as readdir2, unlink as unlink2 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname8, join as join6 } from "node:path";
-async function cleanStaging(updateFile, log = createLog("staging")) {
-  let dir = dirname8(updateFile), prefix = `${STAGING_TMP}${basename4(updateFile)}-`, names;
-  try {
-    names = await readdir2(dir);
-  } catch (error2) {
-    if (error2.code === "ENOENT") return 0;
-    throw new Error(`cannot read updateFile's folder ${dir}: ${error2.message}`, {
-      cause: error2
-    });
-  }
-  let removed = 0;
-  for (let name of names.filter((n) => n.startsWith(prefix)))
-    try {
-      await unlink2(join6(dir, name)), removed++;
-    } catch (error2) {
-      error2.code !== "ENOENT" && log(
-        "warn",
-        `could not remove the upload left over in ${join6(dir, name)}: ${error2.message}`
-      );
-    }
-  return removed;
-}
-
-// receiver/swap/app-lock.ts
-var AppLock = class {
-  holder;
-  waiters = [];
-  get busy() {
-    return this.holder;
-  }
-  tryAcquire(id) {
-    return this.holder ? !1 : (this.holder = id, !0);
-  }
-  /** Waits up to timeoutMs for the lock; false if it is still taken then. */
-  async acquire(id, timeoutMs) {
-    let deadline = Date.now() + timeoutMs;
-    for (; !this.tryAcquire(id); ) {
-      let left = deadline - Date.now();
-      if (left <= 0) return !1;
-      await new Promise((wake) => {
-        let timer = setTimeout(wake, left);
-        this.waiters.push(() => (clearTimeout(timer), wake()));
-      });
-    }
-    return !0;
-  }
-  release(id) {
-    this.holder === id && (this.holder = void 0, this.waiters.splice(0).forEach((wake) => wake()));
-  }
-};
-
-// receiver/swap/recover.ts
-import { access, rename as rename3, rm as rm2 } from "node:fs/promises";
-async function recover(app2, exeFile, record2, releases, journal) {
-  let read = record2.read();
-  if (read.state === "none") return;
-  if (read.state === "damaged")
-    return recoverDamaged(app2, exeFile, read.reason, record2, releases, journal);
-  let rec = read.record, ended = (await journal.recent(app2, 50)).filter((e) => e.deployId === rec.deployId).find((e) => e.outcome !== "started"), op = rec.op;
-  if (ended) {
-    record2.clear();
-    return;
-  }
-  let kept = rec.kept ? await releases.find(rec.kept) : void 0;
-  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename3(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await removeTempCopies(exeFile);
-  let now = await versionInfo(exeFile), which = now ? now.sha256 === rec.newSha256 && now.sha256 === rec.oldSha256 ? "unchanged" : now.sha256 === rec.newSha256 ? "the new file" : now.sha256 === rec.oldSha256 ? "the old file" : "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
-  return await journalRecovery(journal, app2, rec.deployId, now, message2), record2.clear(), { fallback: now?.sha256 === rec.newSha256 ? kept : void 0, message: message2 };
-}
-async function recoverDamaged(app2, exeFile, reason, record2, releases, journal) {
-  let cut = (await journal.recent(app2, 50)).find((e) => e.op !== "hold" && e.op !== "release"), started = cut?.outcome === "started" ? cut : void 0, all = await releases.list(), newSha256 = started?.after?.sha256, whole = (v) => !!v && (v.sha256 === newSha256 || all.some((r) => r.sha256 === v.sha256)), kept = all.find((r) => r.sha256 === started?.before?.sha256) ?? all[0], action = "kept it";
-  whole(await versionInfo(exeFile)) || (whole(await versionInfo(asidePath(exeFile))) ? (await rename3(asidePath(exeFile), exeFile), action = "put the aside file back") : kept ? (await restoreRelease(releases, kept, exeFile), action = `restored release ${kept.id}`) : action = "had nothing whole to put in its place"), await removeTempCopies(exeFile);
-  let now = await versionInfo(exeFile), which = now ? now.sha256 === newSha256 ? "the new file" : whole(now) ? "a kept release" : "an unknown file" : "missing", setAside;
-  try {
-    setAside = `set aside as ${record2.setAside()}`;
-  } catch (error2) {
-    setAside = `could not be set aside (${error2.message}): remove it, or the next swap fails`;
-  }
-  let message2 = `the receiver stopped during a swap whose record is damaged (${reason}); ${started ? `${started.op} ${started.deployId} was under way; ` : ""}recovery ${action}: exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}; the record ${setAside}`;
-  return await journalRecovery(journal, app2, started?.deployId ?? `recover-${Date.now()}`, now, message2), { fallback: now && now.sha256 === newSha256 && kept?.sha256 !== newSha256 ? kept : void 0, message: message2 };
-}
-var exists = (p) => access(p).then(
-  () => !0,
-  () => !1
-);
-async function removeTempCopies(exeFile) {
-  await rm2(restorePath(exeFile), { force: !0 }), await rm2(incomingPath(exeFile), { force: !0 });
-}
-function journalRecovery(journal, app2, deployId, now, message2) {
-  let entry = {
-    deployId,
-    app: app2,
-    op: "recover",
-    outcome: "interrupted",
-    at: (/* @__PURE__ */ new Date()).toISOString(),
-    after: now ?? void 0,
-    message: message2
-  };
-  return journal.append(entry);
-}
-
-// receiver/swap/releases.ts
-import { randomBytes as randomBytes9 } from "node:crypto";
-import * as fsp3 from "node:fs/promises";
-import { mkdir as mkdir2, readdir as readdir3, readFile as readFile2, rename as rename4, writeFile } from "node:fs/promises";
-import { join as join7 } from "node:path";
-var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, releaseSchema = object({
-  id: string2().check(_regex(ID)),
-  keptAt: iso_exports.datetime(),
-  sha256: string2().check(_regex(/^[0-9a-f]{64}$/)),
-  size: number2().check(int(), _nonnegative()),
-  mtime: string2(),
-  version: optional(string2()),
-  fileVersion: optional(string2()),
-  productVersion: optional(string2()),
-  productName: optional(string2())
-}), Releases = class {
-  constructor(dir, exeName, options = {}) {
-    this.dir = dir;
-    this.exeName = exeName;
-    this.log = options.log ?? createLog("releases"), this.rm = options.rm ?? fsp3.rm;
-  }
-  dir;
-  exeName;
-  log;
-  rm;
-  fileOf(release) {
-    return join7(this.dir, release.id, this.exeName);
-  }
-  /**
-   * Most recently replaced first. No releases folder means none yet; any other
-   * failure to read it throws, so "cannot tell" never reads as "none".
-   */
-  async list() {
-    let names = await this.names(), releases = [];
-    for (let name of names.filter((n) => ID.test(n))) {
-      let release = await this.readMeta(name);
-      release && releases.push(release);
-    }
-    return releases.sort((a, b) => b.keptAt.localeCompare(a.keptAt) || b.id.localeCompare(a.id));
-  }
-  async names() {
-    try {
-      return await readdir3(this.dir);
-    } catch (error2) {
-      if (error2.code === "ENOENT") return [];
-      throw new Error(`cannot read the releases folder ${this.dir}: ${error2.message}`, {
-        cause: error2
-      });
-    }
-  }
-  // A folder whose meta is missing, torn or not a release's (its id must be the
-  // folder's own) is not a release; one that cannot be read at all is an error.
-  async readMeta(name) {
-    let file = join7(this.dir, name, "meta.json"), text5;
-    try {
-      text5 = await readFile2(file, "utf8");
-    } catch (error2) {
-      if (error2.code === "ENOENT") return;
-      throw new Error(`cannot read ${file}: ${error2.message}`, { cause: error2 });
-    }
-    let value;
-    try {
-      value = JSON.parse(text5);
-    } catch {
-      this.log("warn", `${file} is not JSON: not counted as a release`);
-      return;
-    }
-    let parsed = releaseSchema.safeParse(value);
-    if (!parsed.success || parsed.data.id !== name) {
-      this.log("warn", `${file} does not describe release ${name}: not counted as a release`);
-      return;
-    }
-    return parsed.data;
-  }
-  /** Looks a release up by exact id; ids never reach the file system otherwise. */
-  async find(id) {
-    return (await this.list()).find((r) => r.id === id);
-  }
-  // Copies exeFile into a new release (or finds the one with the same bytes),
-  // flushed to disk before it counts: the kept copy must exist before the swap.
-  async keep(exeFile, info) {
-    let keptAt = /* @__PURE__ */ new Date(), existing = (await this.list()).find((r) => r.sha256 === info.sha256);
-    if (existing) {
-      let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta3 = join7(this.dir, existing.id, "meta.json");
-      return await writeFile(`${meta3}.tmp`, JSON.stringify(refreshed, null, 2)), await rename4(`${meta3}.tmp`, meta3), refreshed;
-    }
-    let id = `${keptAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${info.sha256.slice(0, 12)}`, release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join7(this.dir, `.tmp-${randomBytes9(4).toString("hex")}`);
-    await mkdir2(tmp, { recursive: !0 });
-    let file = join7(tmp, this.exeName);
-    if (await copyDurable(exeFile, file) !== info.sha256)
-      throw await this.rm(tmp, { recursive: !0, force: !0 }), new Error(`${exeFile} changed while it was being kept; try again`);
-    return await writeFile(join7(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename4(tmp, join7(this.dir, id)), await fsyncDir(this.dir), release;
-  }
-  /**
-   * Keeps the newest `count`, and never the ones named in `protect`; returns how
-   * many releases were removed. One that cannot be removed is logged, not counted.
-   */
-  async prune(count2, protect = []) {
-    let all = await this.list(), removed = 0;
-    for (let release of all.slice(count2))
-      protect.includes(release.id) || await this.remove(release.id, `release ${release.id}`) && removed++;
-    for (let name of await this.names())
-      name.startsWith(".tmp-") && await this.remove(name, "the half-kept folder");
-    return removed;
-  }
-  async remove(name, what) {
-    let path = join7(this.dir, name);
-    try {
-      return await this.rm(path, { recursive: !0, force: !0 }), !0;
-    } catch (error2) {
-      return this.log("warn", `could not remove ${what} (${path}): ${error2.message}`), !1;
-    }
-  }
-};
-
-// receiver/swap/swap-record.ts
-import { mkdirSync as mkdirSync5, readFileSync as readFileSync7, renameSync as renameSync3, rmSync as rmSync2, writeFileSync as writeFileSync7 } from "node:fs";
-import { basename as basename5, dirname as dirname9 } from "node:path";
-var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
-  "hold",
-  "unload",
-  "swap",
-  "reload",
-  "release",
-  "rollback",
-  "start",
-  "switch",
-  "drain"
-], swapRecordSchema = object({
-  deployId: string2().check(_minLength(1)),
-  op: _enum(["deploy", "swap", "rollback", "restart"]),
-  /** The step under way: every step of either strategy but those outside the swap. */
-  phase: _enum(PHASES),
-  /** The release that holds the old exeFile. */
-  kept: optional(string2().check(_minLength(1))),
-  oldSha256: optional(SHA256),
-  newSha256: SHA256,
-  startedAt: string2()
-}), SwapRecordFile = class {
-  constructor(file) {
-    this.file = file;
-  }
-  file;
-  read() {
-    let text5;
-    try {
-      text5 = readFileSync7(this.file, "utf8");
-    } catch (error2) {
-      return error2.code === "ENOENT" ? { state: "none" } : { state: "damaged", reason: `cannot read ${this.file}: ${error2.message}` };
-    }
-    let value;
-    try {
-      value = JSON.parse(text5);
-    } catch (error2) {
-      return { state: "damaged", reason: `${this.file} is not JSON: ${error2.message}` };
-    }
-    let parsed = swapRecordSchema.safeParse(value);
-    return parsed.success ? { state: "found", record: parsed.data } : {
-      state: "damaged",
-      reason: `${this.file} is not a swap record: ${prettifyError(parsed.error).replace(/\n\s*/g, "; ")}`
-    };
-  }
-  write(record2) {
-    mkdirSync5(dirname9(this.file), { recursive: !0 });
-    let tmp = `${this.file}.tmp`;
-    writeFileSync7(tmp, JSON.stringify(record2), { flush: !0 }), renameSync3(tmp, this.file);
-  }
-  clear() {
-    rmSync2(this.file, { force: !0 });
-  }
-  /** Moves a damaged record (file or not) aside for a person to look at; returns where. */
-  setAside() {
-    let aside = `${this.file}.damaged`;
-    return rmSync2(aside, { recursive: !0, force: !0 }), renameSync3(this.file, aside), basename5(aside);
-  }
-};
-
-// receiver/pool/free-ports.ts
-import { createServer as createServer2 } from "node:net";
-async function freePorts(count2) {
-  let sockets = [];
-  try {
-    let ports = [];
-    for (let i = 0; i < count2; i++) {
-      let socket = createServer2();
-      sockets.push(socket), ports.push(await listenOnAnyPort(socket));
-    }
-    return ports;
-  } finally {
-    await Promise.all(sockets.map((socket) => new Promise((done) => socket.close(done))));
-  }
-}
-function listenOnAnyPort(socket) {
-  return new Promise((resolve5, reject) => {
-    socket.once("error", reject), socket.listen({ host: "127.0.0.1", port: 0, exclusive: !0 }, () => {
-      let address2 = socket.address();
-      address2 && typeof address2 == "object" ? resolve5(address2.port) : reject(new Error("could not read the port the OS picked"));
-    });
-  });
-}
-
-// receiver/pool/health-check-error.ts
-var HealthCheckError = class extends Error {
-  code = "health_check_failed";
-  name = "HealthCheckError";
-  /** Last output lines of the servers, each prefixed "[#N] ", newest last. */
-  output;
-  constructor(message2, output) {
-    super(message2), this.output = output;
-  }
-};
-
-// receiver/pool/keep-alive.ts
-import { setTimeout as sleep } from "node:timers/promises";
-
-// receiver/pool/exit.ts
-function describeExit(exit) {
-  return exit.error ? `could not be started: ${exit.error.message}` : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-}
-
-// receiver/pool/keep-alive.ts
-var FIRST_DELAY_MS = 1e3, MAX_DELAY_MS = 3e4, STABLE_MS = 6e4;
-async function keepAlive(server, options) {
-  let { exe, healthTimeoutMs, signal: signal2, events } = options, name = `server #${server.instance}`, delayMs = FIRST_DELAY_MS;
-  for (; ; ) {
-    let exit = await server.exited;
-    if (signal2.aborted) return;
-    let wasHealthy = server.state === "healthy";
-    server.state = "crashed", server.healthySince && Date.now() - server.healthySince >= STABLE_MS && (delayMs = FIRST_DELAY_MS), server.healthySince = 0, events.log("warn", `${name} ${describeExit(exit)}; restarting in ${delayMs} ms`), wasHealthy && events.targetsChanged();
-    try {
-      await sleep(delayMs, void 0, { signal: signal2 });
-    } catch {
-      return;
-    }
-    delayMs = Math.min(delayMs * 2, MAX_DELAY_MS), server.restarts++, events.restarted?.(), server.launch(exe);
-    try {
-      await server.becomeHealthy(healthTimeoutMs, signal2), events.log("info", `${name} restarted and healthy on port ${server.port}`), events.targetsChanged();
-    } catch (error2) {
-      if (signal2.aborted) return;
-      if (!server.alive) continue;
-      events.log("warn", `${name} ${error2.message}`), await server.stop();
-    }
-  }
-}
-
-// receiver/pool/recheck.ts
-async function recheck(server, options) {
-  let { healthTimeoutMs, signal: signal2, events } = options;
-  if (server.state !== "healthy") return;
-  server.state = "starting", server.lastHealth = {
-    ok: !1,
-    at: (/* @__PURE__ */ new Date()).toISOString(),
-    message: "gate could not connect"
-  }, events.targetsChanged();
-  let healthySince = server.healthySince;
-  try {
-    await server.becomeHealthy(healthTimeoutMs, signal2), server.healthySince = healthySince, events.targetsChanged();
-  } catch (error2) {
-    if (signal2.aborted || server.state !== "starting" || !server.alive) return;
-    events.log("warn", `server #${server.instance} ${error2.message}; restarting it`), await server.stop();
-  }
-}
-
-// receiver/pool/server.ts
-import { dirname as dirname11 } from "node:path";
-
-// receiver/pool/output-ring.ts
-var nextSeq = 0, OutputRing = class {
-  #lines = [];
-  #capacity;
-  constructor(capacity = 50) {
-    this.#capacity = capacity;
-  }
-  /** Split a stream into lines; a last line without a newline counts when the stream ends. */
-  follow(stream2) {
-    let partial2 = "";
-    stream2.setEncoding("utf8"), stream2.on("data", (chunk) => {
-      let parts = (partial2 + chunk).split(/\r?\n/);
-      partial2 = (parts.pop() ?? "").slice(-2e3);
-      for (let part of parts) this.push(part);
-    }), stream2.on("end", () => {
-      partial2 && this.push(partial2), partial2 = "";
-    });
-  }
-  push(text5) {
-    this.#lines.push({ seq: nextSeq++, text: text5.slice(0, 2e3) }), this.#lines.length > this.#capacity && this.#lines.shift();
-  }
-  lines() {
-    return this.#lines;
-  }
-};
-
-// receiver/pool/placeholders.ts
-function fillPlaceholders(text5, values) {
-  return text5.replace(
-    /\{(port|instance|exe)\}/g,
-    (_, name) => String(values[name])
-  );
-}
-
-// receiver/pool/spawn-server.ts
-import { spawn as spawn3 } from "node:child_process";
-
-// receiver/pool/kill.ts
-import { spawn as spawn2, spawnSync } from "node:child_process";
-var system = {
-  platform: process.platform,
-  start: (command, args) => {
-    spawn2(command, args, { stdio: "ignore", windowsHide: !0 }).on("error", () => {
-    });
-  },
-  run: (command, args) => spawnSync(command, args, { stdio: "ignore", windowsHide: !0 }).status,
-  signal: (pid, name) => process.kill(pid, name)
-};
-function askToStop(pid, deps = system) {
-  return deps.platform === "win32" ? (deps.start("taskkill", ["/pid", String(pid), "/t"]), !0) : signal(deps, pid, "SIGTERM");
-}
-function forceStop(pid, deps = system) {
-  if (deps.platform === "win32") {
-    let status = deps.run("taskkill", ["/pid", String(pid), "/t", "/f"]);
-    if (status === 0) return !0;
-    if (status === 128) return !1;
-  }
-  return signal(deps, pid, "SIGKILL");
-}
-function signal(deps, pid, name) {
-  try {
-    return deps.signal(pid, name), !0;
-  } catch (error2) {
-    if (error2.code === "ESRCH") return !1;
-    throw error2;
-  }
-}
-
-// receiver/pool/pid-file.ts
-import { mkdirSync as mkdirSync6, renameSync as renameSync4, writeFileSync as writeFileSync8 } from "node:fs";
-import { mkdir as mkdir3, rename as rename5, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname10 } from "node:path";
-var writers = /* @__PURE__ */ new Map();
-function writePidFile(path, records) {
-  let busy = writers.get(path);
-  if (busy)
-    return busy.latest = records, busy.done;
-  let writer = { latest: records, done: Promise.resolve() };
-  return writer.done = (async () => {
-    try {
-      let failure2;
-      for (let next = writer.latest; next; next = writer.latest)
-        writer.latest = void 0, failure2 = await writeWhole(path, next).then(
-          () => {
-          },
-          (error2) => error2
-        );
-      if (failure2) throw failure2;
-    } finally {
-      writers.delete(path);
-    }
-  })(), writers.set(path, writer), writer.done;
-}
-function pidFilesBeingWritten() {
-  return [...writers.keys()];
-}
-function writePidFileSync(path, records) {
-  let writer = writers.get(path);
-  writer && (writer.latest = void 0), mkdirSync6(dirname10(path), { recursive: !0 });
-  let tmp = `${path}.${process.pid}.exit.tmp`;
-  writeFileSync8(tmp, format(records)), renameSync4(tmp, path);
-}
-async function writeWhole(path, records) {
-  await mkdir3(dirname10(path), { recursive: !0 });
-  let tmp = `${path}.${process.pid}.tmp`;
-  await writeFile2(tmp, format(records)), await rename5(tmp, path);
-}
-var format = (records) => JSON.stringify(records, null, 2) + `
-`;
-
-// receiver/pool/live-children.ts
-var live = /* @__PURE__ */ new Map(), exitHookInstalled = !1;
-function trackChild(child, entry) {
-  return exitHookInstalled || (process.on("exit", killAllChildren), exitHookInstalled = !0), live.set(child, entry), rewritePidFile(entry), async () => {
-    live.delete(child) && await rewritePidFile(entry);
-  };
-}
-function killAllChildren() {
-  let files = /* @__PURE__ */ new Map();
-  for (let file of pidFilesBeingWritten()) files.set(file, () => {
-  });
-  for (let [child, entry] of live) {
-    try {
-      child.pid !== void 0 && forceStop(child.pid);
-    } catch {
-    }
-    live.delete(child), entry.pidFile !== void 0 && files.set(entry.pidFile, entry.warn);
-  }
-  for (let [file, warn] of files)
-    try {
-      writePidFileSync(file, recordsOf(file));
-    } catch (error2) {
-      warn(`could not write pid file ${file}: ${error2.message}`);
-    }
-}
-async function rewritePidFile({ pidFile, warn }) {
-  if (pidFile !== void 0)
-    try {
-      await writePidFile(pidFile, recordsOf(pidFile));
-    } catch (error2) {
-      warn(`could not write pid file ${pidFile}: ${error2.message}`);
-    }
-}
-var recordsOf = (pidFile) => [...live.values()].filter((e) => e.pidFile === pidFile).map((e) => e.record);
-
-// receiver/pool/spawn-server.ts
-var OUTPUT_GRACE_MS = 200;
-function spawnServer(exe, options) {
-  let { args, cwd, env, instance, port, output, pidFile, warn } = options, child = spawn3(exe, args, {
-    cwd,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    windowsHide: !0
-  }), startedAt = /* @__PURE__ */ new Date();
-  output.follow(child.stdout), output.follow(child.stderr);
-  let record2 = { pid: child.pid ?? 0, exe, startedAt: startedAt.toISOString(), instance, port }, untrack = child.pid === void 0 ? async () => {
-  } : trackChild(child, { record: record2, pidFile, warn }), exited = new Promise((resolve5) => {
-    child.on("error", (error2) => {
-      child.pid === void 0 && resolve5({ code: null, signal: null, error: error2 });
-    }), child.once("exit", (code, signal2) => {
-      let forgotten = untrack(), closed = new Promise((settle2) => {
-        let grace = setTimeout(settle2, OUTPUT_GRACE_MS);
-        child.once("close", () => {
-          clearTimeout(grace), settle2();
-        });
-      });
-      Promise.all([forgotten, closed]).then(() => resolve5({ code, signal: signal2 }));
-    });
-  });
-  return { child, exited, startedAt };
-}
-
-// receiver/pool/stop-child.ts
-async function stopChild({ child, exited }, stopTimeoutMs) {
-  let pid = child.pid;
-  if (pid === void 0 || child.exitCode !== null || child.signalCode !== null) return exited;
-  let controller = new AbortController(), forced = !1, timer = setTimeout(() => {
-    forced = !0, forceStop(pid);
-  }, stopTimeoutMs);
-  controller.signal.addEventListener("abort", () => clearTimeout(timer), { once: !0 });
-  try {
-    return askToStop(pid), { ...await exited, forced };
-  } finally {
-    controller.abort();
-  }
-}
-
-// receiver/pool/probe-health.ts
-import { request } from "node:http";
-import { connect as connect2 } from "node:net";
-function probeHealth(port, path, timeoutMs) {
-  return new Promise((resolve5) => {
-    let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome) => {
-      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve5({ ok, message: `${what} ${outcome}` }));
-    }, failed3 = (error2) => finish(!1, `failed: ${error2.code ?? error2.message}`), timer = setTimeout(
-      () => finish(!1, `got no answer within ${timeoutMs} ms`),
-      timeoutMs
-    ), connection = path === void 0 ? connect2({ host: "127.0.0.1", port }, () => finish(!0, "succeeded")) : request({ host: "127.0.0.1", port, path, agent: !1 }, (res) => {
-      res.resume();
-      let status = res.statusCode ?? 0;
-      finish(status >= 200 && status < 300, `answered ${status}`);
-    }).end();
-    connection.on("error", failed3);
-  });
-}
-
-// receiver/pool/wait-healthy.ts
-var FAST_POLL_MS = 10, FAST_FOR_MS = 2e3, POLL_MS = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250;
-async function waitHealthy(options) {
-  let { port, path, timeoutMs, exited, signal: signal2, onProbe } = options, started = Date.now(), deadline = started + timeoutMs, exit, wake = () => {
-  };
-  exited.then((e) => {
-    exit = e, wake();
-  });
-  let onAbort = () => wake();
-  signal2.addEventListener("abort", onAbort);
-  try {
-    for (; ; ) {
-      if (signal2.throwIfAborted(), exit)
-        throw new Error(
-          exit.error ? describeExit(exit) : `${describeExit(exit)} before it was healthy`
-        );
-      let remaining = deadline - Date.now(), probeMs = Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, remaining)), probe = await probeHealth(port, path, probeMs);
-      if (onProbe(probe), signal2.throwIfAborted(), probe.ok) return;
-      if (Date.now() >= deadline && !exit)
-        throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);
-      await new Promise((resolve5) => {
-        let timer = setTimeout(
-          resolve5,
-          Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS
-        );
-        wake = () => {
-          clearTimeout(timer), resolve5();
-        };
-      });
-    }
-  } finally {
-    signal2.removeEventListener("abort", onAbort);
-  }
-}
-
-// receiver/pool/server.ts
-var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class {
-  constructor(instance, port, spec, warn) {
-    this.instance = instance;
-    this.port = port;
-    this.spec = spec;
-    this.warn = warn;
-  }
-  instance;
-  port;
-  spec;
-  warn;
-  state = "stopped";
-  restarts = 0;
-  /** When it last became healthy (ms since epoch), for the restart backoff. */
-  healthySince = 0;
-  lastHealth;
-  /** Launches in a row that never became healthy, and why the last one did not. */
-  failedStarts = 0;
-  lastFailure;
-  /** A process was launched and has not been healthy yet: its failure is a failed start. */
-  #starting = !1;
-  output = new OutputRing(50);
-  #running;
-  /** Settles when the current process is gone (at once when there is none). */
-  get exited() {
-    return this.#running?.exited ?? NOT_RUNNING;
-  }
-  /** Whether the current process runs (it may not answer yet). */
-  get alive() {
-    let child = this.#running?.child;
-    return child?.pid !== void 0 && child.exitCode === null && child.signalCode === null;
-  }
-  get origin() {
-    return `http://127.0.0.1:${this.port}`;
-  }
-  launch(exe) {
-    let { args, env, cwd, pidFile } = this.spec, values = { port: this.port, instance: this.instance, exe }, filledEnv = Object.entries(env).map(([k, v]) => [k, fillPlaceholders(v, values)]);
-    this.#running = spawnServer(exe, {
-      args: args.map((arg) => fillPlaceholders(arg, values)),
-      cwd: cwd ?? dirname11(exe),
-      env: { ...process.env, ...Object.fromEntries(filledEnv) },
-      instance: this.instance,
-      port: this.port,
-      output: this.output,
-      pidFile,
-      warn: this.warn
-    }), this.state = "starting", this.#starting = !0;
-  }
-  async becomeHealthy(timeoutMs, signal2) {
-    try {
-      await waitHealthy({
-        port: this.port,
-        path: this.spec.health.path,
-        timeoutMs,
-        exited: this.exited,
-        signal: signal2,
-        onProbe: ({ ok, message: message2 }) => {
-          this.lastHealth = { ok, message: message2, at: (/* @__PURE__ */ new Date()).toISOString() };
-        }
-      });
-    } catch (error2) {
-      throw !signal2.aborted && this.#starting && (this.failedStarts++, this.lastFailure = error2.message), error2;
-    }
-    this.state = "healthy", this.healthySince = Date.now(), this.failedStarts = 0, this.lastFailure = void 0, this.#starting = !1;
-  }
-  /** Stops the server; says so when it had to be killed (it ignored the polite stop). */
-  async stop() {
-    let forced;
-    return this.#running && (this.state = "stopping", (await stopChild(this.#running, this.spec.stopTimeoutMs)).forced && (forced = `server #${this.instance} did not stop within stopTimeout (${this.spec.stopTimeoutMs} ms) of being asked; it was killed`), this.state !== "stopping") || (this.state = "stopped"), forced;
-  }
-  status() {
-    let running = this.#running;
-    return {
-      instance: this.instance,
-      pid: this.alive ? running?.child.pid : void 0,
-      port: this.port,
-      state: this.state,
-      restarts: this.restarts,
-      startedAt: running?.startedAt.toISOString(),
-      lastHealth: this.lastHealth
-    };
-  }
-};
-
-// receiver/pool/pool.ts
-var ERROR_OUTPUT_LINES = 50, Pool2 = class {
-  #spec;
-  #events;
-  #servers = [];
-  #exe;
-  /** Why the last start() failed, until the next one. */
-  #startFailure;
-  /** Aborted when the current generation stops: ends restarts and health waits. */
-  #life;
-  constructor(spec, events = {}) {
-    this.#spec = spec, this.#events = { log: () => {
-    }, targetsChanged: () => {
-    }, ...events };
-  }
-  get exe() {
-    return this.#exe;
-  }
-  async start(exe) {
-    if (this.#life && !this.#life.signal.aborted) throw new Error("the pool is already running");
-    let life = this.#life = new AbortController();
-    this.#startFailure = void 0;
-    let { instances, health } = this.#spec, ports = await freePorts(instances);
-    if (life.signal.aborted) throw new HealthCheckError("the pool was stopped while starting", []);
-    let warn = (message2) => this.#events.log("warn", message2), servers = ports.map((port, i) => new Server(i, port, this.#spec, warn));
-    this.#servers = servers, this.#exe = exe;
-    try {
-      await Promise.all(
-        servers.map(async (server) => {
-          server.launch(exe), await server.becomeHealthy(health.timeoutMs, life.signal).catch((error2) => {
-            throw new Error(`server #${server.instance} ${error2.message}`);
-          }), this.#events.targetsChanged();
-        })
-      );
-    } catch (error2) {
-      throw await this.stop(), this.#startFailure = error2.message, new HealthCheckError(error2.message, this.output(ERROR_OUTPUT_LINES));
-    }
-    let options = { exe, healthTimeoutMs: health.timeoutMs, signal: life.signal };
-    for (let server of servers)
-      keepAlive(server, { ...options, events: this.#events }).catch(
-        (error2) => this.#events.log("error", `server #${server.instance}: ${error2.message}`)
-      );
-    this.#events.log("info", `${instances} server(s) of ${this.#spec.app} healthy`);
-  }
-  /** Stops every server; the answer lists the ones that had to be killed, for the log. */
-  async stop() {
-    this.#life?.abort(new Error("was stopped before it was healthy"));
-    let wasServing = this.targets().length > 0, stopping = Promise.all(this.#servers.map((server) => server.stop()));
-    wasServing && this.#events.targetsChanged();
-    let forced = (await stopping).filter((m) => m !== void 0);
-    return forced.forEach((m) => this.#events.log("warn", m)), this.#exe = void 0, forced;
-  }
-  targets() {
-    return this.#servers.filter((server) => server.state === "healthy").map(({ instance, origin }) => ({ instance, origin }));
-  }
-  // Why no request should wait for this pool: every server has failed to start since
-  // it was last healthy (a crash loop), so waiting would only end in the hold timeout.
-  // A server that crashed once and is being restarted does not count until that fails.
-  failing() {
-    if (this.#startFailure !== void 0) return this.#startFailure;
-    let servers = this.#servers;
-    if (servers.length === 0 || servers.some((s) => s.state === "healthy" || s.failedStarts === 0))
-      return;
-    let last = servers.find((s) => s.lastFailure !== void 0);
-    return `server #${last?.instance ?? 0} ${last?.lastFailure ?? "does not start"}`;
-  }
-  /** Every server's address, healthy or not: what an overlap swap drains before stop(). */
-  origins() {
-    return this.#servers.map((server) => server.origin);
-  }
-  status() {
-    return this.#servers.map((server) => server.status());
-  }
-  output(lines = 20) {
-    return this.#servers.flatMap(
-      (server) => server.output.lines().map(({ seq, text: text5 }) => ({ seq, text: `[#${server.instance}] ${text5}` }))
-    ).sort((a, b) => a.seq - b.seq).slice(-lines).map(({ text: text5 }) => text5);
-  }
-  // `origin`, when given, must be this pool's: during an overlap swap the gate may
-  // report an instance of the old pool by the same number as one of the new.
-  reportFailure(instance, origin) {
-    let server = this.#servers[instance], signal2 = this.#life?.signal;
-    if (!server || !signal2 || signal2.aborted || origin !== void 0 && server.origin !== origin) return;
-    let options = { healthTimeoutMs: this.#spec.health.timeoutMs, signal: signal2, events: this.#events };
-    recheck(server, options).catch((error2) => this.#events.log("error", error2.message));
-  }
-};
-
-// receiver/pool/reap.ts
-import { readFile as readFile3 } from "node:fs/promises";
-import { uptime as uptime2 } from "node:os";
-var pidRecordSchema = object({
-  pid: number2().check(int(), _positive()),
-  exe: string2().check(_minLength(1)),
-  startedAt: string2(),
-  instance: number2().check(int(), _nonnegative()),
-  port: number2().check(int(), _nonnegative())
-});
-async function reapStale(pidFile, log = createLog("pool")) {
-  let records;
-  try {
-    records = parse4(pidFile, await readFile3(pidFile, "utf8"), log);
-  } catch (error2) {
-    if (error2.code === "ENOENT") return 0;
-    throw error2;
-  }
-  let killed = 0;
-  for (let record2 of records)
-    await isStillRunning(record2) && forceStop(record2.pid) && killed++;
-  return await writePidFile(pidFile, []), killed;
-}
-function parse4(pidFile, text5, log) {
-  let value;
-  try {
-    value = JSON.parse(text5);
-  } catch (error2) {
-    return log("warn", `${pidFile} is damaged (${error2.message}): no servers to stop from it`), [];
-  }
-  if (!Array.isArray(value))
-    return log("warn", `${pidFile} is damaged (not a list): no servers to stop from it`), [];
-  let records = [];
-  return value.forEach((item, i) => {
-    let parsed = pidRecordSchema.safeParse(item);
-    parsed.success ? records.push(parsed.data) : log(
-      "warn",
-      `${pidFile}: record ${i} is damaged (${prettifyError(parsed.error).replace(/\n\s*/g, "; ")}): skipped ${JSON.stringify(item)?.slice(0, 200)}`
-    );
-  }), records;
-}
-async function isStillRunning({ pid, exe, startedAt }) {
-  if (pid === process.pid || Date.parse(startedAt) < Date.now() - uptime2() * 1e3) return !1;
-  if (process.platform === "linux")
-    return (await readFile3(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").includes(exe);
-  try {
-    return process.kill(pid, 0), !0;
-  } catch {
-    return !1;
-  }
-}
-
-// receiver/runtime/app-pools.ts
-var AppPools = class {
-  constructor(spec, events, files) {
-    this.spec = spec;
-    this.events = events;
-    this.files = files;
-    this.#serving = this.#make(files[0]);
-  }
-  spec;
-  events;
-  files;
-  #pidFiles = /* @__PURE__ */ new WeakMap();
-  #serving;
-  /** The pool the gate sends requests to. */
-  get serving() {
-    return this.#serving;
-  }
-  /** A new, stopped pool to start beside the serving one. */
-  next() {
-    let [first, second] = this.files;
-    return this.#make(this.#pidFiles.get(this.#serving) === first ? second : first);
-  }
-  /** From now on the gate sends requests to `pool`. */
-  serve(pool) {
-    this.#serving = pool, this.events.targetsChanged();
-  }
-  /** Stops the servers a killed receiver left running, listed in either pid file. */
-  async reapStale() {
-    let reaped = 0;
-    for (let file of this.files) reaped += await reapStale(file);
-    return reaped;
-  }
-  #make(pidFile) {
-    let pool = new Pool2({ ...this.spec, pidFile }, this.events);
-    return this.#pidFiles.set(pool, pidFile), pool;
-  }
-};
-
-// receiver/runtime/app-runtime.ts
-var AppRuntime = class {
-  constructor(config2, dataDir, journal, uploadLimits = { idleTimeoutMs: 6e4, minBytesPerSecond: 1024 }, trustProxy) {
-    this.config = config2;
-    this.journal = journal;
-    this.uploadLimits = uploadLimits;
-    let dir = join8(dataDir, "apps", config2.name);
-    this.log = createLog(config2.name), this.runDir = join8(dir, "run"), this.releases = new Releases(join8(dataDir, "releases", config2.name), basename6(config2.exeFile)), this.record = new SwapRecordFile(join8(dir, "swap.json")), this.pools = new AppPools(
-      {
-        app: config2.name,
-        args: config2.args,
-        env: config2.env,
-        // exeFile's folder even for servers run from a copy (strategy overlap on Windows).
-        cwd: dirname12(config2.exeFile),
-        instances: config2.instances,
-        health: { path: config2.health.path, timeoutMs: config2.health.timeout },
-        stopTimeoutMs: config2.stopTimeoutMs
-      },
-      {
-        log: this.log,
-        targetsChanged: () => this.#targetsChanged(),
-        restarted: () => this.serverRestarts++
-      },
-      [join8(dir, "servers.json"), join8(dir, "servers-next.json")]
-    ), this.gate = new Gate({
-      app: config2.name,
-      host: config2.gate.host,
-      port: config2.gate.port,
-      hold: { timeoutMs: config2.hold.timeout, maxRequests: config2.hold.maxRequests },
-      timeouts: {
-        headersMs: config2.gate.headersTimeoutMs,
-        bodyIdleMs: config2.gate.bodyIdleTimeoutMs,
-        bodyMinRate: config2.gate.bodyMinRate,
-        stallMs: config2.gate.stallTimeoutMs
-      },
-      trustProxy,
-      targets: () => this.pool.targets(),
-      onUpstreamFailure: (instance, origin) => this.pool.reportFailure(instance, origin),
-      unavailable: () => this.unavailable(),
-      log: this.log
-    });
-  }
-  config;
-  journal;
-  uploadLimits;
-  /** The serving pool and, during an overlap swap, the next one. */
-  pools;
-  /** Where strategy overlap runs new servers from while exeFile is locked (Windows). */
-  runDir;
-  gate;
-  releases;
-  record;
-  lock = new AppLock();
-  /** How exeFile is replaced: the platform's way, or a simulated locked exe (faults.ts). */
-  replace = lockedExeFaults(fsp4);
-  /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */
-  feed = new EventEmitter().setMaxListeners(100);
-  log;
-  /** Restarts of servers that stopped on their own, across swaps (every pool's). */
-  serverRestarts = 0;
-  /** Why the app has no server and waiting will not bring one (none deployed yet). */
-  #down;
-  /** The servers the gate sends requests to. */
-  get pool() {
-    return this.pools.serving;
-  }
-  // Why requests would wait for nothing: no version deployed yet, or every server
-  // fails to start. The gate answers them 503 at once instead of holding them.
-  unavailable() {
-    if (this.#down !== void 0) return this.#down;
-    let failing = this.pool.failing();
-    return failing && `cannot start its servers: ${failing}`;
-  }
-  #targetsChanged() {
-    this.pool.targets().length > 0 && (this.#down = void 0), this.gate.wake();
-  }
-  // Comes back from whatever a crash left: orphaned servers, half uploads, a
-  // swap cut short; then opens the gate and starts the servers.
-  async start() {
-    this.lock.tryAcquire("start");
-    try {
-      await this.startUnlocked();
-    } finally {
-      this.lock.release("start");
-    }
-  }
-  async startUnlocked() {
-    let reaped = await this.pools.reapStale();
-    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await pruneRunCopies(this.runDir, void 0, (m) => this.log("warn", m)), await mkdir4(dirname12(this.config.exeFile), { recursive: !0 }), await mkdir4(dirname12(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
-    let recovery = await recover(
-      this.config.name,
-      this.config.exeFile,
-      this.record,
-      this.releases,
-      this.journal
-    );
-    recovery && this.log("warn", recovery.message);
-    let { port } = await this.gate.listen().catch((error2) => {
-      let { host, port: port2 } = this.config.gate;
-      throw new Error(
-        `cannot listen on ${host}:${port2} (apps.${this.config.name}.gate): ${error2.code ?? error2.message}`
-      );
-    });
-    if (this.log("info", `gate listening on ${this.config.gate.host}:${port}`), !await versionInfo(this.config.exeFile)) {
-      this.#down = `has no version deployed yet (exeFile ${this.config.exeFile} does not exist)`, this.log("warn", `exeFile ${this.config.exeFile} does not exist yet: deploy a first version`);
-      return;
-    }
-    try {
-      await this.pool.start(this.config.exeFile);
-    } catch (error2) {
-      if (this.log("error", `servers did not start: ${error2.message}`), !recovery?.fallback) return;
-      let fallback = recovery.fallback;
-      this.log("warn", `rolling back to release ${fallback.id}`);
-      let failed3 = await rollBack(
-        {
-          app: this.config,
-          pool: this.pool,
-          releases: this.releases,
-          replace: this.replace,
-          emit: (event) => this.#logEvent(event),
-          note: () => {
-          }
-        },
-        fallback
-      );
-      await this.journal.append({
-        deployId: `recover-${fallback.id}`,
-        app: this.config.name,
-        op: "recover",
-        outcome: failed3 ? "failed" : "rolled-back",
-        at: (/* @__PURE__ */ new Date()).toISOString(),
-        after: fallback,
-        message: `the interrupted version did not start (${error2.message}); release ${fallback.id} ${failed3 ? `did not start either: ${failed3.message}` : "serves again"}`
-      });
-    }
-  }
-  // What a step run outside an operation (no stream to report to) says goes to the log.
-  #logEvent(event) {
-    event.type === "log" ? this.log(event.level, event.message) : event.type === "step" && event.state === "failed" ? this.log("error", `${event.step} failed: ${event.message ?? ""}`) : event.type === "step" && event.state === "done" && event.message && this.log("info", `${event.step}: ${event.message}`);
-  }
-  // A receiver asked to stop lets a running swap finish (up to the time its
-  // steps may take), then closes the gate and stops the servers.
-  async stop() {
-    let { drainTimeoutMs, stopTimeoutMs, health, hold } = this.config, longest = drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
-    await this.lock.acquire("stop", longest) || this.log("warn", `${this.lock.busy} did not end in ${longest} ms; stopping anyway`), await this.gate.close(), await this.pool.stop();
-  }
-  async status() {
-    let { exeFile, updateFile, versionCommand } = this.config, stats = this.gate.stats();
-    return {
-      app: this.config.name,
-      exeFile,
-      updateFile,
-      sources: this.config.sources,
-      current: await versionInfo(exeFile, versionCommand),
-      staged: await versionInfo(updateFile),
-      busy: this.lock.busy !== void 0,
-      instances: this.pool.status(),
-      hold: { held: stats.held, queued: stats.queued, inflight: stats.inflight },
-      unavailable: this.unavailable(),
-      releases: await this.releases.list(),
-      recent: await this.journal.recent(this.config.name, 20)
-    };
-  }
-};
-
-// receiver/receiver.ts
-var Receiver = class {
-  constructor(config2) {
-    this.config = config2;
-    this.failures = new FailureLimiter(config2.auth.maxFailuresPerMinute);
-    let trustProxy = trustedProxies(config2.trustProxy);
-    this.clientAddress = (req) => clientAddress(req, trustProxy);
-    let github2 = config2.auth.github;
-    this.trust = {
-      keys: loadKeys(config2),
-      audience: config2.audience,
-      github: github2 && { config: github2, issuer: new OidcIssuer(github2.issuer) }
-    }, lockDataDir(config2.data, config2.file), this.replay = new ReplayStore(join9(config2.data, "replay.jsonl")), this.journal = new Journal(config2.data);
-    let uploadLimits = {
-      idleTimeoutMs: config2.uploadIdleTimeoutMs,
-      minBytesPerSecond: config2.uploadMinRate
-    };
-    for (let app2 of config2.apps.values())
-      this.apps.set(
-        app2.name,
-        new AppRuntime(app2, config2.data, this.journal, uploadLimits, trustProxy)
-      );
-  }
-  config;
-  /** What tokens this receiver accepts: its keys, its audience, its GitHub issuer. */
-  trust;
-  replay;
-  journal;
-  apps = /* @__PURE__ */ new Map();
-  /** Addresses that keep failing authentication get 429 for a while. */
-  failures;
-  /** Who is asking: the socket peer, or the client a trusted proxy names (trustProxy). */
-  clientAddress;
-  async start() {
-    await Promise.all([...this.apps.values()].map((app2) => app2.start()));
-  }
-  async stop() {
-    await Promise.all([...this.apps.values()].map((app2) => app2.stop())), await Promise.all([this.replay.close(), this.journal.close()]);
-  }
-};
-
 // node_modules/@hono/node-server/dist/constants-BLSFu_RU.mjs
 var X_ALREADY_SENT = "x-hono-already-sent";
 
 // node_modules/@hono/node-server/dist/index.mjs
-import { STATUS_CODES, ServerResponse as ServerResponse2, createServer as createServer3 } from "node:http";
+import { STATUS_CODES, ServerResponse, createServer } from "node:http";
 import { Http2ServerRequest, constants } from "node:http2";
 import { Readable } from "node:stream";
 
@@ -40014,7 +37971,7 @@ var buildOutgoingHttpHeaders = (headers2, defaultContentType2) => {
   return body === null || typeof body == "string" || body instanceof Uint8Array;
 }, handleRequestError = () => new Response(null, { status: 400 }), handleFetchError = (e) => new Response(null, { status: e instanceof Error && (e.name === "TimeoutError" || e.constructor.name === "TimeoutError") ? 504 : 500 }), handleResponseError = (e, outgoing) => {
   let err = e instanceof Error ? e : new Error("unknown error", { cause: e });
-  err.code === "ERR_STREAM_PREMATURE_CLOSE" ? console.info("The user aborted a request.") : (console.error(e), outgoing.headersSent || (outgoing instanceof ServerResponse2 && (outgoing._contentLength = null), outgoing.writeHead(500, { "Content-Type": "text/plain" })), outgoing.end(`Error: ${err.message}`), outgoing.destroy(err));
+  err.code === "ERR_STREAM_PREMATURE_CLOSE" ? console.info("The user aborted a request.") : (console.error(e), outgoing.headersSent || (outgoing instanceof ServerResponse && (outgoing._contentLength = null), outgoing.writeHead(500, { "Content-Type": "text/plain" })), outgoing.end(`Error: ${err.message}`), outgoing.destroy(err));
 }, flushHeaders = (outgoing) => {
   "flushHeaders" in outgoing && outgoing.writable && outgoing.flushHeaders();
 }, trySetContentLength = (outgoing, status, length) => {
@@ -40317,7 +38274,7 @@ ${responseLines.join(`\r
     hostname: options.hostname,
     overrideGlobalObjects: options.overrideGlobalObjects,
     autoCleanupIncoming: options.autoCleanupIncoming
-  }), server = (options.createServer || createServer3)(options.serverOptions || {}, requestListener);
+  }), server = (options.createServer || createServer)(options.serverOptions || {}, requestListener);
   if (options.websocket && options.websocket.server) {
     if (options.websocket.server.options.noServer !== !0) throw new Error("WebSocket server must be created with { noServer: true } option");
     setupWebSocket({
@@ -40330,14 +38287,14 @@ ${responseLines.join(`\r
 };
 
 // receiver/commands/open-listener.ts
-import { readFileSync as readFileSync8 } from "node:fs";
+import { readFileSync as readFileSync4 } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 function readTls(config2) {
   let tls = config2.tls;
   if (!tls) return;
   let read = (key2) => {
     try {
-      return readFileSync8(tls[key2]);
+      return readFileSync4(tls[key2]);
     } catch (error2) {
       let why = error2.code ?? String(error2);
       throw new ConfigError(config2.file, `tls.${key2}`, `cannot read ${tls[key2]}: ${why}`);
@@ -40350,39 +38307,3087 @@ function openListener(fetch2, tls) {
   return server.requestTimeout = 0, server.headersTimeout = 3e4, server.keepAliveTimeout = 65e3, server;
 }
 
+// receiver/lifecycle/api-listener.ts
+var ApiListener = class {
+  #http;
+  #server;
+  #retiring = /* @__PURE__ */ new Set();
+  constructor(http) {
+    this.#http = http;
+  }
+  get server() {
+    return this.#server;
+  }
+  /** From now on new requests go to `http`; the ones running finish on the old one. */
+  serve(http) {
+    this.#http = http;
+  }
+  /**
+   * Binds a listener for `config` (listen, tls), or listens on `fd`, a socket handed
+   * over by systemd or an upgrade (§7); throws a one-line reason.
+   */
+  async open(config2, fd) {
+    let tls = readTls(config2), server = openListener((req, env) => this.#http.fetch(req, env), tls), { host, port } = config2.listen;
+    return await new Promise((resolve5, reject) => {
+      server.once("error", reject), server.listen(fd === void 0 ? { port, host } : { fd }, () => {
+        server.off("error", reject), resolve5();
+      });
+    }).catch((error2) => {
+      throw new Error(
+        `cannot listen on ${host}:${port} (listen in ${config2.file}): ${error2.code ?? error2.message}`
+      );
+    }), { server, port: server.address().port };
+  }
+  /** Makes `server` (from open) the API's listener; the one before closes when idle. */
+  use(server) {
+    let old = this.#server;
+    this.#server = server, old && this.#retire(old);
+  }
+  /** No new API calls: running streams may finish (SIGTERM). */
+  close() {
+    this.#server?.close();
+  }
+  closeAllConnections() {
+    for (let server of [this.#server, ...this.#retiring]) server?.closeAllConnections();
+  }
+  // An API call may be a deploy's stream of several seconds: the old listener waits
+  // for it rather than cutting it, and closes each keep-alive connection between calls.
+  #retire(server) {
+    this.#retiring.add(server);
+    let sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref(), server.close(() => {
+      clearInterval(sweep), this.#retiring.delete(server);
+    });
+  }
+};
+
+// receiver/lifecycle/listen-fds.ts
+import { closeSync } from "node:fs";
+var FIRST_FD = 3, gateFdName = (app2) => `gate.${app2}`;
+function takeListenFds(env = process.env, pid = process.pid) {
+  let count2 = Number(env.LISTEN_FDS), forUs = Number(env.LISTEN_PID) === pid, upgrade = env.HOTSWAP_UPGRADE_FROM !== void 0 && process.send !== void 0, names = (env.LISTEN_FDNAMES ?? "").split(":");
+  if (delete env.LISTEN_FDS, delete env.LISTEN_PID, delete env.LISTEN_FDNAMES, !Number.isInteger(count2) || count2 <= 0 || !(forUs || upgrade)) return;
+  let byName = /* @__PURE__ */ new Map();
+  for (let i = 0; i < count2; i++) {
+    let name = names[i] || "unknown";
+    byName.set(byName.has(name) ? `${name}#${i}` : name, FIRST_FD + i);
+  }
+  return { byName, from: upgrade ? "upgrade" : "systemd" };
+}
+function closeUnused(fds, used, log) {
+  for (let [name, fd] of fds.byName)
+    if (!used.has(name)) {
+      log(
+        "warn",
+        `listening socket "${name}" (fd ${fd}, from ${fds.from}) is not a listener of the config: closed`
+      );
+      try {
+        closeSync(fd);
+      } catch {
+      }
+    }
+}
+
+// receiver/receiver.ts
+import { join as join9 } from "node:path";
+
+// receiver/auth/load-keys.ts
+import { createPublicKey, createSecretKey } from "node:crypto";
+import { readFileSync as readFileSync5 } from "node:fs";
+function loadKeys(config2) {
+  let keys = /* @__PURE__ */ new Map();
+  return config2.auth.keys.forEach((k, i) => {
+    if (keys.has(k.id))
+      throw new ConfigError(config2.file, `auth.keys[${i}].id`, `duplicate key id "${k.id}"`);
+    if (k.secret !== void 0) {
+      keys.set(k.id, { id: k.id, alg: "HS256", key: createSecretKey(Buffer.from(k.secret)) });
+      return;
+    }
+    let where = `auth.keys[${i}].publicKey`, key2;
+    try {
+      key2 = createPublicKey(readFileSync5(k.publicKey, "utf8"));
+    } catch (error2) {
+      throw new ConfigError(
+        config2.file,
+        where,
+        `cannot read a PEM public key from ${k.publicKey}: ${error2.message}`
+      );
+    }
+    keys.set(k.id, { id: k.id, alg: algOf(key2, config2.file, where), key: key2 });
+  }), keys;
+}
+function algOf(key2, file, where) {
+  if (key2.asymmetricKeyType === "ed25519") return "EdDSA";
+  if (key2.asymmetricKeyType === "ec" && key2.asymmetricKeyDetails?.namedCurve === "prime256v1")
+    return "ES256";
+  throw new ConfigError(
+    file,
+    where,
+    `unsupported key type ${key2.asymmetricKeyType}; use Ed25519 or P-256 (hotswap-receiver keygen --ed25519)`
+  );
+}
+
+// receiver/auth/oidc-issuer.ts
+var TIMEOUT_MS = 5e3, discovery = object({ issuer: optional(string2()), jwks_uri: optional(string2()) }), OidcIssuer = class {
+  constructor(url2) {
+    this.url = url2;
+  }
+  url;
+  keys;
+  async getKey() {
+    if (this.keys) return this.keys;
+    let jwksUri;
+    try {
+      let res = await fetch(`${this.url}/.well-known/openid-configuration`, {
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+        redirect: "error"
+      });
+      if (!res.ok) throw new Error(`discovery answered ${res.status}`);
+      let parsed = discovery.safeParse(await res.json());
+      if (!parsed.success) throw new Error("discovery document is not a JSON object of strings");
+      let doc = parsed.data;
+      if (doc.issuer?.replace(/\/$/, "") !== this.url || !doc.jwks_uri)
+        throw new Error("discovery document names another issuer or no jwks_uri");
+      jwksUri = doc.jwks_uri;
+    } catch (error2) {
+      throw new AuthError("ERR_ISSUER_UNREACHABLE", `${this.url}: ${error2.message}`);
+    }
+    return this.keys = createRemoteJWKSet(new URL(jwksUri), {
+      timeoutDuration: TIMEOUT_MS,
+      cooldownDuration: 3e4,
+      cacheMaxAge: 6e5
+    }), this.keys;
+  }
+};
+
+// receiver/auth/replay-store.ts
+import { mkdirSync as mkdirSync2, readFileSync as readFileSync6, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import { dirname as dirname7 } from "node:path";
+
+// receiver/append-file.ts
+import { open as open5, rename as rename2 } from "node:fs/promises";
+import { dirname as dirname6 } from "node:path";
+var AppendFile = class {
+  constructor(path, durable = !0) {
+    this.path = path;
+    this.durable = durable;
+  }
+  path;
+  durable;
+  #queue = [];
+  #running = !1;
+  #drained = Promise.resolve();
+  #handle;
+  /** The file may end inside a line (a failed or crashed write): start the next one afresh. */
+  #torn = !1;
+  #syncs = 0;
+  /** How many times the file was flushed to disk (tests and the bench count group commits). */
+  get syncs() {
+    return this.#syncs;
+  }
+  /** Whether something is queued or being written. */
+  get busy() {
+    return this.#running;
+  }
+  /** Appends whole lines; resolves when written (on disk, if durable). */
+  append(text5) {
+    return this.#enqueue({ kind: "append", text: text5 });
+  }
+  /**
+   * Replaces the whole file, in order with the appends around it: what `text()`
+   * returns when its turn comes goes to a temp file, flushed, then renamed over.
+   */
+  replace(text5) {
+    return this.#enqueue({ kind: "replace", text: text5 });
+  }
+  /** Closes the handle once what is queued before is written; a later append opens it again. */
+  close() {
+    return this.#enqueue({ kind: "close" });
+  }
+  /** Settles once everything asked so far is done (never rejects). */
+  idle() {
+    return this.#drained;
+  }
+  #enqueue(ask) {
+    let done = new Promise((resolve5, reject) => {
+      this.#queue.push({ ...ask, done: { resolve: resolve5, reject } });
+    });
+    return this.#running || (this.#running = !0, this.#drained = this.#run()), done;
+  }
+  async #run() {
+    try {
+      for (; this.#queue.length; ) {
+        let op = this.#queue[0];
+        op.kind === "append" ? await this.#appendBatch() : (this.#queue.shift(), await (op.kind === "replace" ? this.#replace(op.text) : this.#drop()).then(
+          () => op.done.resolve(),
+          (error2) => op.done.reject(error2)
+        ));
+      }
+    } finally {
+      this.#running = !1;
+    }
+  }
+  // Every append at the head of the queue goes out in one write and one datasync.
+  async #appendBatch() {
+    let n = 0;
+    for (; this.#queue[n]?.kind === "append"; ) n++;
+    let batch = this.#queue.splice(0, n);
+    try {
+      let handle = this.#handle ??= await this.#open(), text5 = batch.map((op) => op.text).join("");
+      await writeAll(handle, Buffer.from(this.#torn ? `
+` + text5 : text5)), this.#torn = !1, this.durable && (await handle.datasync(), this.#syncs++);
+      for (let op of batch) op.done.resolve();
+    } catch (error2) {
+      this.#torn = !0, await this.#drop();
+      for (let op of batch) op.done.reject(error2);
+    }
+  }
+  // Opens for appending and notes whether the file ends mid-line (a crash mid-write).
+  async #open() {
+    let handle = await open5(this.path, "a+");
+    try {
+      let { size: size2 } = await handle.stat();
+      if (size2 > 0) {
+        let last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size2 - 1), last[0] !== 10 && (this.#torn = !0);
+      }
+      return handle;
+    } catch (error2) {
+      throw await handle.close().catch(() => {
+      }), error2;
+    }
+  }
+  // Written whole and flushed before the old file goes, so a crash leaves one or the other.
+  async #replace(text5) {
+    let tmp = `${this.path}.tmp`, handle = await open5(tmp, "w");
+    try {
+      await handle.writeFile(text5()), this.durable && await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await this.#drop(), await rename2(tmp, this.path), this.#torn = !1, this.durable && (await syncDir(dirname6(this.path)), this.#syncs++);
+  }
+  async #drop() {
+    let handle = this.#handle;
+    this.#handle = void 0, await handle?.close().catch(() => {
+    });
+  }
+};
+async function writeAll(handle, buffer) {
+  for (let offset = 0; offset < buffer.length; )
+    offset += (await handle.write(buffer, offset)).bytesWritten;
+}
+async function syncDir(dir) {
+  if (process.platform === "win32") return;
+  let handle = await open5(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+// receiver/auth/replay-store.ts
+var PRUNE_EVERY = 1024, ReplayStore = class {
+  // Loading and the first compaction are synchronous: they run once, at startup.
+  constructor(path, log = createLog()) {
+    this.log = log;
+    mkdirSync2(dirname7(path), { recursive: !0 });
+    let now = Date.now() / 1e3;
+    try {
+      for (let line of readFileSync6(path, "utf8").split(`
+`))
+        if (line)
+          try {
+            let { jti: jti2, exp } = JSON.parse(line);
+            exp > now && this.seen.set(jti2, exp);
+          } catch {
+          }
+    } catch (error2) {
+      if (error2.code !== "ENOENT") throw error2;
+    }
+    let tmp = `${path}.tmp`;
+    writeFileSync4(tmp, this.liveLines(), { flush: !0 }), renameSync2(tmp, path), this.file = new AppendFile(path);
+  }
+  log;
+  seen = /* @__PURE__ */ new Map();
+  file;
+  adds = 0;
+  /** How many datasyncs the store has made (group commit makes it fewer than the adds). */
+  get syncs() {
+    return this.file.syncs;
+  }
+  /** Whether the jti was used before (and could still pass), or is being recorded now. */
+  has(jti2) {
+    let exp = this.seen.get(jti2);
+    return exp !== void 0 && exp > Date.now() / 1e3;
+  }
+  /**
+   * Record a jti as used until `until` (seconds). It counts as used at once, so a
+   * second request with it is refused even before this one is on disk; resolves
+   * once it is on disk. When the write fails it rejects and the jti is forgotten:
+   * the token was not accepted.
+   */
+  add(jti2, until) {
+    this.seen.set(jti2, until);
+    let written = this.file.append(JSON.stringify({ jti: jti2, exp: until }) + `
+`).catch((error2) => {
+      throw this.seen.get(jti2) === until && this.seen.delete(jti2), error2;
+    });
+    return ++this.adds % PRUNE_EVERY === 0 && this.file.replace(() => this.liveLines()).catch(
+      (error2) => this.log("warn", `could not compact ${this.file.path}: ${error2.message}`)
+    ), written;
+  }
+  /** Flushes what is pending, then closes the file. */
+  close() {
+    return this.file.close();
+  }
+  // Every entry that can still pass, the ones not yet on disk included: a
+  // compaction must never drop what an add already answered for.
+  liveLines() {
+    let now = Date.now() / 1e3;
+    return this.seen = new Map([...this.seen].filter(([, exp]) => exp > now)), [...this.seen].map(([jti2, exp]) => JSON.stringify({ jti: jti2, exp }) + `
+`).join("");
+  }
+};
+
+// receiver/data-lock.ts
+import { mkdirSync as mkdirSync3, readFileSync as readFileSync7, renameSync as renameSync3, rmSync, writeFileSync as writeFileSync5 } from "node:fs";
+import { join as join4 } from "node:path";
+function lockDataDir(dir, configFile, takeOverFrom) {
+  mkdirSync3(dir, { recursive: !0 });
+  let file = join4(dir, "receiver.pid"), holder = Number(readFileSafe(file));
+  if (holder && holder !== process.pid && holder !== takeOverFrom && alive(holder))
+    throw new ConfigError(
+      configFile,
+      "data",
+      `another receiver (pid ${holder}) uses ${dir}; stop it first, or remove ${file} if that pid is not a receiver`
+    );
+  let tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync5(tmp, `${process.pid}
+`), renameSync3(tmp, file), process.once("exit", () => {
+    Number(readFileSafe(file)) === process.pid && rmSync(file, { force: !0 });
+  });
+}
+function readFileSafe(file) {
+  try {
+    return readFileSync7(file, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+function alive(pid) {
+  try {
+    return process.kill(pid, 0), !0;
+  } catch (error2) {
+    return error2.code === "EPERM";
+  }
+}
+
+// receiver/echo-output.ts
+var BATCH_BYTES = 64 * 1024, EchoChannel = class {
+  constructor(out, name) {
+    this.out = out;
+    this.name = name;
+  }
+  out;
+  name;
+  /** Gathered by +=: V8 keeps it as a rope, flattened once when it is written. */
+  #batch = "";
+  #scheduled = !1;
+  #blocked = !1;
+  #dropped = /* @__PURE__ */ new Map();
+  write(text5) {
+    this.#batch += text5, this.#batch.length >= BATCH_BYTES ? this.#flush() : this.#scheduled || (this.#scheduled = !0, setImmediate(() => this.#flush()));
+  }
+  /** Writes what is gathered now, not on the next turn of the loop. */
+  flush() {
+    this.#flush();
+  }
+  get blocked() {
+    return this.#blocked;
+  }
+  drop(app2) {
+    this.#dropped.set(app2, (this.#dropped.get(app2) ?? 0) + 1);
+  }
+  #flush() {
+    if (this.#scheduled = !1, this.#batch.length === 0) return;
+    let text5 = this.#batch;
+    this.#batch = "", this.#put(text5) || this.#block();
+  }
+  #block() {
+    this.#blocked = !0, this.out.once("drain", () => {
+      this.#blocked = !1;
+      let room = !0;
+      for (let [app2, count2] of this.#dropped)
+        createLog(app2, (l) => room = this.#put(l) && room)(
+          "warn",
+          `${count2} line(s) of its servers' ${this.name} were dropped: the receiver's ${this.name} was not read fast enough`
+        );
+      this.#dropped.clear(), room || this.#block();
+    });
+  }
+  /** false: the stream's buffer is full (or it is gone); wait for 'drain'. */
+  #put(text5) {
+    if (this.out.destroyed || !this.out.writable) return !0;
+    try {
+      return this.out.write(text5);
+    } catch {
+      return !0;
+    }
+  }
+}, EchoOutput = class {
+  #channels;
+  constructor(streams = process) {
+    this.#channels = {
+      stdout: new EchoChannel(streams.stdout, "stdout"),
+      stderr: new EchoChannel(streams.stderr, "stderr")
+    };
+    for (let stream2 of [streams.stdout, streams.stderr])
+      stream2.listenerCount("error") === 0 && stream2.on("error", () => {
+      });
+  }
+  write(app2, line) {
+    let channel = this.#channels[line.stream];
+    channel.blocked ? channel.drop(app2) : channel.write(`[${app2}#${line.instance}] ${line.line}
+`);
+  }
+  /** Hands the gathered lines to the streams now: the receiver is about to exit. */
+  flush() {
+    this.#channels.stdout.flush(), this.#channels.stderr.flush();
+  }
+};
+
+// receiver/journal/journal.ts
+import { mkdirSync as mkdirSync4, writeFileSync as writeFileSync6 } from "node:fs";
+import { open as open6, readFile } from "node:fs/promises";
+import { join as join5 } from "node:path";
+
+// receiver/journal/journal-line.ts
+var text4 = optional(string2()), versionSchema = object({
+  sha256: string2(),
+  size: number2(),
+  mtime: string2(),
+  version: text4,
+  fileVersion: text4,
+  productVersion: text4,
+  productName: text4
+}), journalEntrySchema = object({
+  deployId: string2().check(_minLength(1)),
+  app: string2().check(_minLength(1)),
+  op: _enum(["deploy", "upload", "swap", "rollback", "restart", "recover", "hold", "release"]),
+  outcome: _enum(["started", "ok", "failed", "rolled-back", "interrupted"]),
+  at: string2(),
+  who: optional(
+    object({
+      repository: text4,
+      ref: text4,
+      sha: text4,
+      run_id: text4,
+      actor: text4,
+      keyId: text4,
+      workflow: text4,
+      event: text4,
+      environment: text4,
+      admin: optional(boolean2()),
+      legacy: optional(boolean2())
+    })
+  ),
+  before: optional(versionSchema),
+  after: optional(versionSchema),
+  holdMs: optional(number2()),
+  durationMs: optional(number2()),
+  error: optional(object({ code: string2(), message: string2() })),
+  message: text4
+});
+function readJournalLine(line) {
+  if (!line.trim()) return { kind: "blank" };
+  let value;
+  try {
+    value = JSON.parse(line);
+  } catch (error2) {
+    return { kind: "damaged", reason: `not JSON (${error2.message})` };
+  }
+  let parsed = journalEntrySchema.safeParse(value);
+  return parsed.success ? { kind: "entry", entry: parsed.data } : {
+    kind: "damaged",
+    reason: `not a journal entry (${prettifyError(parsed.error).replace(/\n\s*/g, "; ")})`
+  };
+}
+
+// receiver/journal/journal.ts
+var TAIL_BYTES = 1024 * 1024, Journal = class {
+  constructor(dir, receiverLog = createLog()) {
+    this.dir = dir;
+    this.receiverLog = receiverLog;
+    mkdirSync4(dir, { recursive: !0 }), this.logs = join5(dir, "logs"), mkdirSync4(this.logs, { recursive: !0 });
+    let path = join5(dir, "journal.jsonl");
+    writeFileSync6(path, "", { flag: "a" }), this.file = new AppendFile(path);
+  }
+  dir;
+  receiverLog;
+  file;
+  /** The event logs of deploys still running, each written in order. */
+  deployLogs = /* @__PURE__ */ new Map();
+  logs;
+  /** Damaged lines already reported. */
+  damaged = /* @__PURE__ */ new Set();
+  /**
+   * Journal one entry; resolves once it is on disk. A failure is logged here, so
+   * a caller that does not wait for it leaves no unhandled rejection behind.
+   */
+  append(entry) {
+    let written = this.file.append(JSON.stringify(entry) + `
+`);
+    return written.catch(
+      (error2) => this.receiverLog(
+        "error",
+        `could not journal ${entry.op} ${entry.deployId}: ${error2.message}`
+      )
+    ), written;
+  }
+  /** Append one streamed event to a deploy's log, after the ones before it (not flushed). */
+  log(deployId, event) {
+    if (event.type === "heartbeat") return Promise.resolve();
+    let file = this.deployLogs.get(deployId);
+    file || (file = new AppendFile(join5(this.logs, `${deployId}.ndjson`), !1), this.deployLogs.set(deployId, file));
+    let written = file.append(JSON.stringify({ at: (/* @__PURE__ */ new Date()).toISOString(), ...event }) + `
+`);
+    if (event.type === "result") {
+      let done = file;
+      done.close().finally(() => {
+        this.deployLogs.get(deployId) === done && !done.busy && this.deployLogs.delete(deployId);
+      });
+    }
+    return written;
+  }
+  /**
+   * A deploy's logged events, with every event logged so far written; undefined
+   * when it has no log. A log that exists but cannot be read throws, naming it.
+   */
+  async readLog(deployId) {
+    if (!/^[A-Za-z0-9-]+$/.test(deployId)) return;
+    await this.deployLogs.get(deployId)?.idle();
+    let file = join5(this.logs, `${deployId}.ndjson`);
+    try {
+      return await readFile(file, "utf8");
+    } catch (error2) {
+      if (error2.code === "ENOENT") return;
+      throw new Error(`cannot read the event log ${file}: ${error2.message}`, {
+        cause: error2
+      });
+    }
+  }
+  /**
+   * The newest entries (of one app, if named), newest first; reads only the file's
+   * tail. No journal file means no entries; one that cannot be read throws a 500
+   * naming it, so "cannot tell" never reads as "nothing happened". A line that is
+   * not an entry is skipped and reported once.
+   */
+  async recent(app2, limit = 20) {
+    let file = join5(this.dir, "journal.jsonl"), tail;
+    try {
+      tail = await readTail(file);
+    } catch (error2) {
+      if (error2.code === "ENOENT") return [];
+      throw new HttpError(
+        500,
+        "ERR_JOURNAL_READ",
+        `cannot read the journal ${file}: ${error2.message}`
+      );
+    }
+    let lines = tail.split(`
+`).slice(0, -1), entries = [];
+    for (let i = lines.length - 1; i >= 0 && entries.length < limit; i--) {
+      let line = readJournalLine(lines[i]);
+      line.kind === "entry" ? (!app2 || line.entry.app === app2) && entries.push(line.entry) : line.kind === "damaged" && this.reportDamaged(file, lines[i], line.reason);
+    }
+    return entries;
+  }
+  // Once per distinct line, or every status call would repeat it.
+  reportDamaged(file, line, reason) {
+    let key2 = `${line.length}:${line.slice(0, 200)}`;
+    this.damaged.has(key2) || (this.damaged.size >= 1e3 && this.damaged.clear(), this.damaged.add(key2), this.receiverLog(
+      "warn",
+      `${file}: skipped a line that is ${reason}: ${JSON.stringify(line.slice(0, 200))}`
+    ));
+  }
+  /** Writes what is pending, then closes the files. */
+  async close() {
+    await Promise.all([this.file, ...this.deployLogs.values()].map((file) => file.close()));
+  }
+};
+async function readTail(file) {
+  let handle = await open6(file, "r");
+  try {
+    let { size: size2 } = await handle.stat(), start = Math.max(0, size2 - TAIL_BYTES), buffer = Buffer.alloc(size2 - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    let text5 = buffer.toString("utf8");
+    return start > 0 ? text5.slice(text5.indexOf(`
+`) + 1) : text5;
+  } finally {
+    await handle.close();
+  }
+}
+
+// receiver/net/client-address.ts
+function clientAddress(req, trusted) {
+  let peer = req.socket.remoteAddress ?? "unknown";
+  if (!trusted(peer)) return peer;
+  let header = req.headers["x-forwarded-for"];
+  if (header === void 0) return peer;
+  let hops = (Array.isArray(header) ? header.join(",") : header).split(",").map((hop) => hop.trim()).filter((hop) => hop !== "");
+  for (let i = hops.length - 1; i >= 0; i--)
+    if (!trusted(hops[i])) return hops[i];
+  return hops[0] ?? peer;
+}
+
+// receiver/net/trusted-proxies.ts
+import { BlockList, isIPv4 as isIPv42 } from "node:net";
+var nobody = () => !1, MAPPED = /^::ffff:/i;
+function trustedProxies(list2) {
+  if (list2.length === 0) return nobody;
+  let blocks = new BlockList();
+  for (let entry of list2) {
+    let cidr = parseCidr(entry);
+    if (!cidr) throw new Error(`not an IP address or CIDR: ${JSON.stringify(entry)}`);
+    cidr.prefix === void 0 ? blocks.addAddress(cidr.address, cidr.family) : blocks.addSubnet(cidr.address, cidr.prefix, cidr.family);
+  }
+  return function(address2) {
+    if (!address2) return !1;
+    let v4 = MAPPED.test(address2) ? address2.slice(7) : address2;
+    if (isIPv42(v4)) return blocks.check(v4, "ipv4");
+    let zone = address2.indexOf("%");
+    return blocks.check(zone < 0 ? address2 : address2.slice(0, zone), "ipv6");
+  };
+}
+
+// receiver/runtime/app-runtime.ts
+import { EventEmitter } from "node:events";
+import * as fsp4 from "node:fs/promises";
+import { mkdir as mkdir4 } from "node:fs/promises";
+import { basename as basename6, dirname as dirname12, join as join8 } from "node:path";
+
+// receiver/gate/gate.ts
+import { createServer as createServer2, ServerResponse as ServerResponse2 } from "node:http";
+import { Server as NetServer } from "node:net";
+
+// receiver/gate/exchange.ts
+var IDEMPOTENT = /* @__PURE__ */ new Set(["GET", "HEAD", "OPTIONS"]);
+function exchange(req, res, upgrade) {
+  let length = req.headers["content-length"], hasBody = req.headers["transfer-encoding"] !== void 0 || length !== void 0 && length !== "0", idempotent = !hasBody && upgrade === void 0 && IDEMPOTENT.has(req.method ?? "");
+  return {
+    req,
+    res,
+    arrived: Date.now(),
+    hasBody,
+    idempotent,
+    tried: /* @__PURE__ */ new Set(),
+    failures: 0,
+    upgrade
+  };
+}
+
+// receiver/gate/inflight.ts
+var Inflight = class {
+  #count = 0;
+  #waiters = /* @__PURE__ */ new Set();
+  get count() {
+    return this.#count;
+  }
+  add() {
+    this.#count++;
+  }
+  done() {
+    if (this.#count--, !(this.#count > 0)) {
+      for (let wake of this.#waiters) wake();
+      this.#waiters.clear();
+    }
+  }
+  // True once the count is zero, false if timeoutMs passes first.
+  idle(timeoutMs) {
+    return this.#count <= 0 ? Promise.resolve(!0) : new Promise((resolve5) => {
+      let onIdle = () => {
+        clearTimeout(timer), resolve5(!0);
+      }, timer = setTimeout(() => {
+        this.#waiters.delete(onIdle), resolve5(!1);
+      }, timeoutMs);
+      this.#waiters.add(onIdle);
+    });
+  }
+};
+
+// receiver/gate/hop-by-hop.ts
+var FIXED = /* @__PURE__ */ new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade"
+]), KEPT = /* @__PURE__ */ new Set(["host"]);
+function hopByHop(connection) {
+  if (connection === void 0) return FIXED;
+  let value = Array.isArray(connection) ? connection.join(",") : connection, names;
+  for (let token of value.toLowerCase().split(",")) {
+    let name = token.trim();
+    name === "" || name === "close" || FIXED.has(name) || KEPT.has(name) || (names ??= new Set(FIXED), names.add(name));
+  }
+  return names ?? FIXED;
+}
+
+// receiver/gate/request-headers.ts
+var trustNobody = () => !1;
+function requestHeaders(req, trusted) {
+  let skip = hopByHop(req.headers.connection), headers2 = {};
+  for (let name in req.headers) {
+    let value = req.headers[name];
+    value === void 0 || skip.has(name) || name === "expect" || (headers2[name] = value);
+  }
+  let client = req.socket.remoteAddress, prior = req.headers["x-forwarded-for"];
+  client !== void 0 && (headers2["x-forwarded-for"] = prior ? `${prior}, ${client}` : client);
+  let proxied = trusted(client), proto = req.headers["x-forwarded-proto"];
+  headers2["x-forwarded-proto"] = proxied && typeof proto == "string" ? proto : "http";
+  let host = req.headers["x-forwarded-host"];
+  return proxied && typeof host == "string" ? headers2["x-forwarded-host"] = host : req.headers.host !== void 0 ? headers2["x-forwarded-host"] = req.headers.host : delete headers2["x-forwarded-host"], headers2;
+}
+
+// receiver/gate/request-target.ts
+function requestTarget(req) {
+  let url2 = req.url ?? "";
+  if (url2.startsWith("/")) return;
+  if (!/^https?:\/\//i.test(url2)) return "needs a path starting with /";
+  let parsed;
+  try {
+    parsed = new URL(url2);
+  } catch {
+    return "needs a valid absolute URL or a path starting with /";
+  }
+  if (parsed.username || parsed.password) return "refuses credentials in the request target";
+  req.url = `${parsed.pathname}${parsed.search}`, req.headers.host = parsed.host;
+}
+
+// receiver/gate/attempts.ts
+var Attempts = class {
+  #servers = /* @__PURE__ */ new Map();
+  #all = new Inflight();
+  get count() {
+    return this.#all.count;
+  }
+  begin(attempt2) {
+    let server = this.#servers.get(attempt2.origin);
+    server === void 0 && (server = { attempts: /* @__PURE__ */ new Set(), inflight: new Inflight(), awaiting: 0, progressAt: 0 }, this.#servers.set(attempt2.origin, server)), server.awaiting++, attempt2.startedAt = Date.now(), server.attempts.add(attempt2), server.inflight.add(), this.#all.add();
+  }
+  /** The attempt's first answer byte came back: its server is alive. */
+  answered(attempt2) {
+    if (attempt2.answered) return;
+    attempt2.answered = !0;
+    let server = this.#servers.get(attempt2.origin);
+    server !== void 0 && (server.awaiting--, server.progressAt = Date.now());
+  }
+  end(attempt2) {
+    let server = this.#servers.get(attempt2.origin);
+    server === void 0 || !server.attempts.delete(attempt2) || (attempt2.answered || server.awaiting--, server.inflight.done(), this.#all.done(), server.attempts.size === 0 && this.#servers.delete(attempt2.origin));
+  }
+  /** True once nothing is in flight (to `origins`, when given), false if timeoutMs passes first. */
+  async idle(timeoutMs, origins) {
+    if (origins === void 0) return this.#all.idle(timeoutMs);
+    let waits = [...origins].map((o) => this.#servers.get(o)?.inflight.idle(timeoutMs) ?? !0);
+    return (await Promise.all(waits)).every(Boolean);
+  }
+  /** Aborts every attempt (to `origins`, when given); answers how many there were. */
+  cut(reason, origins) {
+    let which = origins === void 0 ? [...this.#servers.keys()] : [...origins], cut = 0;
+    for (let origin of which)
+      for (let attempt2 of [...this.#servers.get(origin)?.attempts ?? []])
+        attempt2.abort(reason), cut++;
+    return cut;
+  }
+  // Servers that sent no answer byte to anyone for stallMs while a request of theirs has
+  // waited that long, each with its unanswered requests. A server found slow but alive
+  // (`excuse`) is named again only for requests sent after that.
+  stalled(stallMs) {
+    let now = Date.now(), found = [];
+    for (let [origin, server] of this.#servers) {
+      if (server.awaiting === 0 || now - server.progressAt < stallMs) continue;
+      let unanswered = [...server.attempts].filter((a) => !a.answered && !a.excused);
+      unanswered.some((a) => now - (a.startedAt ?? now) >= stallMs) && found.push({ origin, instance: unanswered[0].instance, unanswered });
+    }
+    return found;
+  }
+  /** The server of these requests answered its health check: they are slow, not lost. */
+  excuse(attempts) {
+    for (let attempt2 of attempts) attempt2.excused = !0;
+  }
+};
+
+// receiver/gate/body-guard.ts
+function guardBody(req, limits, slow) {
+  let { idleMs, minRate } = limits, needed = Math.max(1, Math.floor(minRate * idleMs / 1e3)), socket = req.socket, mark = socket.bytesRead, timer = setTimeout(function() {
+    if (req.complete || req.destroyed) return;
+    let got = socket.bytesRead - mark;
+    mark = socket.bytesRead;
+    let waitingOnUs = req.readableFlowing === !1 || req.readableLength > 0;
+    if (got < needed && !waitingOnUs) {
+      slow(
+        got === 0 ? `sent no body bytes for ${idleMs} ms (gate.bodyIdleTimeout)` : `sent its body slower than ${minRate} bytes/s (gate.bodyMinRate): ${got} bytes in ${idleMs} ms`
+      );
+      return;
+    }
+    timer.refresh();
+  }, idleMs);
+  return timer.unref(), () => clearTimeout(timer);
+}
+
+// receiver/gate/outcome.ts
+var SlowClientError = class extends Error {
+  code = "ERR_GATE_SLOW_BODY";
+}, CutError = class extends Error {
+  code = "ERR_GATE_CUT";
+}, StalledError = class extends Error {
+  code = "ERR_GATE_STALLED";
+};
+
+// receiver/gate/response-headers.ts
+function responseHeaders(headers2) {
+  let skip = hopByHop(headers2.connection), out = {};
+  for (let name in headers2) {
+    let value = headers2[name];
+    value !== void 0 && !skip.has(name) && (out[name] = value);
+  }
+  return out;
+}
+
+// receiver/gate/forward.ts
+function forward(ex, options, done) {
+  let { req, res } = ex, controller, pendingAbort, sent = !1, settled = !1, stopGuard, abort = (reason) => {
+    controller ? controller.abort(reason) : pendingAbort = reason;
+  }, resume = () => controller?.resume(), clientGone = () => {
+    res.writableFinished || abort(new Error("the client closed the connection"));
+  }, settle2 = (outcome, error2) => {
+    settled || (settled = !0, stopGuard?.(), res.off("close", clientGone).off("drain", resume), done(outcome, error2));
+  };
+  return res.on("close", clientGone).on("drain", resume), options.pool.dispatch(
+    {
+      path: req.url ?? "/",
+      method: req.method ?? "GET",
+      headers: options.headers,
+      body: ex.hasBody ? req : null
+    },
+    {
+      onRequestStart(c) {
+        if (controller = c, sent = !0, pendingAbort) return c.abort(pendingAbort);
+        if (res.destroyed) return c.abort(new Error("the client closed the connection"));
+        ex.hasBody && !req.complete && (stopGuard = guardBody(req, options.body, (why) => c.abort(new SlowClientError(why))));
+      },
+      onResponseStart(c, statusCode, headers2, statusMessage) {
+        if (options.answered(), !(statusCode < 200))
+          try {
+            res.writeHead(statusCode, statusMessage || void 0, responseHeaders(headers2));
+          } catch (error2) {
+            c.abort(error2);
+          }
+      },
+      onResponseData(c, chunk) {
+        res.write(chunk) || c.pause();
+      },
+      onResponseEnd() {
+        res.end(), settle2("served");
+      },
+      onResponseError(_c, error2) {
+        if (error2 instanceof SlowClientError) return settle2("slow-client", error2);
+        if (res.destroyed && !res.writableFinished) return settle2("gone", error2);
+        if (res.headersSent)
+          return res.destroy(error2), settle2("cut", error2);
+        let code = error2.code ?? "";
+        if (code === "UND_ERR_HEADERS_TIMEOUT") return settle2("timeout", error2);
+        settle2(!sent || code === "ECONNREFUSED" ? "unsent" : "unanswered", error2);
+      }
+    }
+  ), abort;
+}
+
+// receiver/gate/hold-queue.ts
+var HoldQueue = class {
+  constructor(limits, expire) {
+    this.limits = limits;
+    this.expire = expire;
+  }
+  limits;
+  expire;
+  #waiting = [];
+  get size() {
+    return this.#waiting.length;
+  }
+  // False when the queue is full. `first` puts back a request that was already waiting
+  // longer than everyone else in the line.
+  add(ex, first = !1) {
+    if (this.#waiting.length >= this.limits.maxRequests) return !1;
+    if (ex.res.destroyed) return !0;
+    let left = Math.max(0, this.limits.timeoutMs - (Date.now() - ex.arrived)), entry = {
+      ex,
+      timer: setTimeout(() => {
+        this.#remove(entry), this.expire(ex);
+      }, left),
+      leave: () => this.#remove(entry)
+    };
+    return ex.res.once("close", entry.leave), first ? this.#waiting.unshift(entry) : this.#waiting.push(entry), !0;
+  }
+  // The longest-waiting request, out of the queue.
+  take() {
+    let entry = this.#waiting.shift();
+    if (entry !== void 0)
+      return this.#forget(entry), entry.ex;
+  }
+  // Everyone still waiting, out of the queue, in arrival order.
+  clear() {
+    let all = this.#waiting.splice(0);
+    for (let entry of all) this.#forget(entry);
+    return all.map((entry) => entry.ex);
+  }
+  #remove(entry) {
+    let index = this.#waiting.indexOf(entry);
+    index >= 0 && this.#waiting.splice(index, 1), this.#forget(entry);
+  }
+  #forget(entry) {
+    clearTimeout(entry.timer), entry.ex.res.off("close", entry.leave);
+  }
+};
+
+// receiver/gate/refuse.ts
+function refuse(res, status, message2, options = {}) {
+  if (res.destroyed || res.writableEnded) return;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  let body = `${message2}
+`, headers2 = {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store"
+  };
+  options.retryAfter !== void 0 && (headers2["retry-after"] = String(options.retryAfter)), (options.close || !res.req.complete) && (headers2.connection = "close"), res.writeHead(status, headers2).end(body);
+}
+
+// receiver/gate/retry-budget.ts
+var RetryBudget = class {
+  constructor(options = { ratio: 0.2, min: 3 }) {
+    this.options = options;
+  }
+  options;
+  #requests = 0;
+  #resends = 0;
+  #previousRequests = 0;
+  #previousResends = 0;
+  request() {
+    this.#requests++;
+  }
+  /** Takes one resend from the budget; false when it is spent. */
+  take() {
+    let requests = this.#requests + this.#previousRequests, allowed = Math.max(this.options.min, requests * this.options.ratio);
+    return this.#resends + this.#previousResends >= allowed ? !1 : (this.#resends++, !0);
+  }
+  roll() {
+    this.#previousRequests = this.#requests, this.#previousResends = this.#resends, this.#requests = 0, this.#resends = 0;
+  }
+};
+
+// receiver/gate/round-robin.ts
+var RoundRobin = class {
+  #next = 0;
+  pick(targets, skip) {
+    let count2 = targets.length;
+    for (let step = 0; step < count2; step++) {
+      let index = (this.#next + step) % count2, target = targets[index];
+      if (!(target === void 0 || skip.has(target.origin)))
+        return this.#next = (index + 1) % count2, target;
+    }
+  }
+};
+
+// receiver/gate/tunnel.ts
+import { connect } from "node:net";
+function tunnel(ex, options, done) {
+  let { req, res } = ex, client = ex.upgrade.socket, sent = !1, answered = !1, settled = !1, upstream = connect({ host: "127.0.0.1", port: options.port });
+  upstream.setNoDelay(!0);
+  let timer = setTimeout(() => {
+    upstream.destroy(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" }));
+  }, options.connectTimeoutMs), settle2 = (error2) => {
+    settled || (settled = !0, clearTimeout(timer), client.off("close", clientGone), upstream.destroy(), sent && client.destroy(), sent ? answered ? done(error2 ? "cut" : "served", error2) : client.destroyed && error2 === void 0 ? done("gone") : done("unanswered", error2 ?? new Error("the server closed the connection")) : done("unsent", error2));
+  }, clientGone = () => settle2();
+  return client.once("close", clientGone), upstream.once("connect", () => {
+    if (clearTimeout(timer), client.destroyed) return settle2();
+    sent = !0, res.detachSocket(client);
+    let head = `${req.method} ${req.url} HTTP/1.1\r
+`;
+    for (let [name, value] of Object.entries(options.headers))
+      for (let one of Array.isArray(value) ? value : [value]) head += `${name}: ${one}\r
+`;
+    upstream.write(head + `\r
+`), ex.upgrade.head.length > 0 && upstream.write(ex.upgrade.head), upstream.once("data", () => {
+      answered = !0, options.answered();
+    }), upstream.pipe(client), client.pipe(upstream);
+  }), upstream.once("error", (error2) => settle2(error2)), upstream.once("close", () => settle2()), client.once("error", () => settle2()), (reason) => settle2(reason);
+}
+
+// receiver/gate/upstreams.ts
+var import_undici = __toESM(require_undici(), 1), POOL_OPTIONS = {
+  headersTimeout: 3e5,
+  bodyTimeout: 0
+  // long polls and event streams: the app decides when its answer ends
+}, Upstreams = class {
+  #pools = /* @__PURE__ */ new Map();
+  #absent = /* @__PURE__ */ new Set();
+  #options;
+  /** `connectTimeoutMs`: a server that does not accept within it is not reached (undici's own timer). */
+  constructor(connectTimeoutMs) {
+    this.#options = { ...POOL_OPTIONS, connectTimeout: connectTimeoutMs };
+  }
+  get(origin) {
+    let pool = this.#pools.get(origin);
+    return pool === void 0 && (pool = new import_undici.Pool(origin, this.#options), this.#pools.set(origin, pool)), pool;
+  }
+  // Called now and then with the origins in use: a pool found unused twice in a row is
+  // closed gracefully (requests on it finish first).
+  sweep(inUse) {
+    for (let [origin, pool] of this.#pools)
+      inUse.has(origin) ? this.#absent.delete(origin) : this.#absent.has(origin) ? (this.#absent.delete(origin), this.#pools.delete(origin), pool.close().catch(() => {
+      })) : this.#absent.add(origin);
+  }
+  // At shutdown: whatever is still running upstream is cut.
+  async close() {
+    let pools = [...this.#pools.values()];
+    this.#pools.clear(), this.#absent.clear(), await Promise.all(pools.map((pool) => pool.destroy().catch(() => {
+    })));
+  }
+};
+
+// receiver/gate/router.ts
+var CONFIRM_HUNG_MS = 500, Router = class {
+  constructor(options) {
+    this.options = options;
+    this.#retryAfter = Math.max(1, Math.ceil(options.hold.timeoutMs / 1e3)), this.upstreams = new Upstreams(options.stallMs), this.queue = new HoldQueue(
+      options.hold,
+      (ex) => this.refuse(ex, 503, `stayed on hold longer than ${this.#retryAfter}s`)
+    );
+  }
+  options;
+  queue;
+  attempts = new Attempts();
+  upstreams;
+  budget = new RetryBudget();
+  held = !1;
+  closing = !1;
+  served = 0;
+  rejected = 0;
+  /** Requests that waited in the hold queue (each counted once, however it ended). */
+  queuedTotal = 0;
+  /** Requests sent to a second server after the first failed with them. */
+  resent = 0;
+  #balance = new RoundRobin();
+  #retryAfter;
+  /** Requests a failed server had, going out again one at a time: origin → those waiting. */
+  #lines = /* @__PURE__ */ new Map();
+  /** Stalled servers not yet back in rotation: origin → when they were named. */
+  #suspects = /* @__PURE__ */ new Map();
+  route(ex) {
+    if (this.closing) return this.refuse(ex, 503, "is shutting down");
+    this.budget.request();
+    let targets = this.held ? [] : this.options.targets();
+    if (targets.length > 0) return this.#send(ex, targets);
+    let down = this.held ? void 0 : this.options.unavailable?.();
+    if (down !== void 0) return this.refuse(ex, 503, down);
+    this.queuedTotal++, this.#wait(ex);
+  }
+  // Held requests go out in arrival order while there is a server to take them. Only
+  // those queued now: one that comes back (every server refused it) waits for a wake.
+  flush() {
+    for (let n = this.queue.size; n > 0 && this.options.targets().length > 0; n--) {
+      let ex = this.queue.take();
+      if (ex === void 0) return;
+      ex.tried.clear(), this.#send(ex);
+    }
+    let down = this.options.unavailable?.();
+    if (down !== void 0 && !this.held && this.options.targets().length === 0)
+      for (let ex of this.queue.clear()) this.refuse(ex, 503, down);
+  }
+  refuse(ex, status, reason, retry = status === 503) {
+    this.rejected++;
+    let close = this.closing || ex.upgrade !== void 0;
+    refuse(ex.res, status, `hotswap: ${this.options.app} ${reason}`, {
+      retryAfter: retry ? this.#retryAfter : void 0,
+      close
+    });
+  }
+  // Called a few times a second: servers that owe answers and send none leave rotation
+  // at once (the pool checks them again); if their health check does not bring them
+  // back soon, their idempotent requests go to another server.
+  tick() {
+    let { stallMs, log, onUpstreamFailure } = this.options;
+    for (let { origin, instance, unanswered } of this.attempts.stalled(stallMs))
+      this.#suspects.has(origin) || (log(
+        "info",
+        `instance ${instance} at ${origin} sent no answer for ${stallMs} ms with ${unanswered.length} request(s) waiting: out of rotation until its health check answers`
+      ), this.#suspects.set(origin, { since: Date.now(), attempts: unanswered }), onUpstreamFailure?.(instance, origin));
+    if (this.#suspects.size === 0) return;
+    let serving = new Set(this.options.targets().map((t) => t.origin));
+    for (let [origin, suspect] of this.#suspects)
+      if (serving.has(origin))
+        this.#suspects.delete(origin), this.attempts.excuse(suspect.attempts);
+      else if (Date.now() - suspect.since >= CONFIRM_HUNG_MS) {
+        this.#suspects.delete(origin);
+        let resend = suspect.attempts.filter((a) => !a.answered && a.ex.idempotent);
+        log(
+          "warn",
+          `instance ${suspect.attempts[0]?.instance} at ${origin} is hung (no answer for ${stallMs} ms, no health check answer): ${resend.length} idempotent request(s) go to another server`
+        );
+        let stalled = new StalledError(
+          `sent no answer for ${stallMs} ms and failed its health check`
+        );
+        for (let a of resend) a.abort(stalled);
+      }
+  }
+  /** Ends every attempt (to `origins`, when given): drainTimeout has passed. */
+  cut(origins) {
+    return this.attempts.cut(new CutError("was still running at drainTimeout"), origins);
+  }
+  // The requests a server had when it died go out again one at a time: if one of them
+  // killed it, it takes no other with it to a second server (each may fail only twice).
+  // The line moves on once a request has run on a server, or its client is gone.
+  #resend(ex, from) {
+    let line = this.#lines.get(from);
+    if (line !== void 0) return void line.push(ex);
+    this.#lines.set(from, []), this.#resendNow(ex, from);
+  }
+  #resendNow(ex, from) {
+    let released = !1, release = () => {
+      if (released) return;
+      released = !0, ex.res.off("close", release), ex.afterAttempt = void 0;
+      let line = this.#lines.get(from) ?? [], next = line.shift();
+      for (; next?.res.destroyed; ) next = line.shift();
+      next === void 0 ? this.#lines.delete(from) : this.#resendNow(next, from);
+    };
+    ex.res.once("close", release), ex.afterAttempt = release, this.resent++, ex.tried = /* @__PURE__ */ new Set([from]), this.#send(ex);
+  }
+  // Into the hold queue, or a 503 at once when it is full (or the gate is closing).
+  #wait(ex, first = !1) {
+    if (this.closing) return this.refuse(ex, 503, "is shutting down");
+    this.queue.add(ex, first) || this.refuse(ex, 503, "is on hold and the queue is full");
+  }
+  #send(ex, targets = this.held ? [] : this.options.targets()) {
+    let target = this.#balance.pick(targets, ex.tried);
+    if (target === void 0) return this.#wait(ex, !0);
+    ex.tried.add(target.origin);
+    let { instance, origin } = target, headers2 = requestHeaders(ex.req, this.options.trustProxy), answered = () => this.attempts.answered(attempt2), done = (outcome, error2) => {
+      this.attempts.end(attempt2);
+      let after = outcome === "unsent" ? void 0 : ex.afterAttempt;
+      after && (ex.afterAttempt = void 0), this.#settle(ex, attempt2, outcome, error2), after?.();
+    }, attempt2 = { ex, instance, origin, answered: !1, abort: () => {
+    } };
+    if (this.attempts.begin(attempt2), ex.upgrade) {
+      headers2.connection = "upgrade", headers2.upgrade = ex.req.headers.upgrade ?? "";
+      let port = Number(new URL(origin).port), connectTimeoutMs = this.options.stallMs;
+      attempt2.abort = tunnel(ex, { port, headers: headers2, connectTimeoutMs, answered }, done);
+    } else {
+      let pool = this.upstreams.get(origin), body = this.options.body;
+      attempt2.abort = forward(ex, { pool, headers: headers2, body, answered }, done);
+    }
+  }
+  #settle(ex, attempt2, outcome, error2) {
+    let { instance, origin } = attempt2, why = error2?.code ?? error2?.message, { log, onUpstreamFailure } = this.options;
+    switch (outcome) {
+      case "served":
+        this.served++;
+        return;
+      case "gone":
+        return;
+      case "cut":
+        log("warn", `instance ${instance}: answer cut (${error2?.message ?? why})`);
+        return;
+      case "slow-client":
+        return this.refuse(ex, 408, `request ${error2?.message ?? "body too slow"}`);
+      case "timeout":
+        return log("error", `instance ${instance}: ${why}`), this.refuse(ex, 504, `instance ${instance} did not answer in time`);
+    }
+    if (error2 instanceof CutError) return this.refuse(ex, 503, `request ${error2.message}`);
+    if (log("warn", `instance ${instance} at ${origin}: ${why}`), error2 instanceof StalledError || onUpstreamFailure?.(instance, origin), outcome === "unsent") return this.#send(ex);
+    if (ex.failures++, ex.failures >= 2)
+      return this.refuse(ex, 502, `request failed on two servers (${why}); not sent again`, !1);
+    let confirmed = error2 instanceof StalledError;
+    if (ex.idempotent && (confirmed || this.budget.take())) return this.#resend(ex, origin);
+    let kept = ex.idempotent ? "the retry budget is spent" : "it may have run";
+    this.refuse(
+      ex,
+      502,
+      `instance ${instance} failed after the request reached it (${why}); not sent again: ${kept}`
+    );
+  }
+};
+
+// receiver/gate/gate.ts
+var DEFAULT_TIMEOUTS = {
+  headersMs: 2e4,
+  bodyIdleMs: 3e4,
+  bodyMinRate: 1024,
+  stallMs: 2e3
+}, SWEEP_MS = 3e4, CLOSE_GRACE_MS = 5e3, BUDGET_WINDOW_MS = 5e3, Gate = class {
+  #options;
+  #server;
+  #router;
+  #answering = new Inflight();
+  // client requests not yet fully answered
+  #holders = /* @__PURE__ */ new Set();
+  #closed;
+  #timers = [];
+  /** A listening socket handed in (systemd or an upgrade, §7): listen on it, do not bind. */
+  #fd;
+  #listening;
+  /** Answers not yet sent whole, so a hand-over can still mark them `Connection: close`. */
+  #open = /* @__PURE__ */ new Set();
+  #lastCall = !1;
+  /** After handOver(): the new receiver's gate, the only target. */
+  #forward;
+  #handedOver;
+  constructor(options) {
+    this.#options = options;
+    let timeouts = options.timeouts ?? DEFAULT_TIMEOUTS, log = (level, message2) => options.log?.(level, `gate ${options.app}: ${message2}`);
+    this.#router = new Router({
+      ...options,
+      targets: () => this.#forward ?? options.targets(),
+      onUpstreamFailure: (instance, origin) => {
+        this.#forward || options.onUpstreamFailure?.(instance, origin);
+      },
+      unavailable: () => this.#forward ? void 0 : options.unavailable?.(),
+      body: { idleMs: timeouts.bodyIdleMs, minRate: timeouts.bodyMinRate },
+      stallMs: timeouts.stallMs,
+      trustProxy: options.trustProxy ?? trustNobody,
+      log
+    }), this.#server = this.#createServer(timeouts);
+  }
+  // The whole request has no time limit (a long upload through the gate is the app's
+  // business); its headers do, and its body must keep moving (body-guard.ts). Keep-alive
+  // outlasts Node's 5 s default: clients stalled by a hold reuse their connections
+  // rather than racing its close.
+  #createServer(timeouts) {
+    let server = createServer2(
+      {
+        requestTimeout: 0,
+        headersTimeout: timeouts.headersMs,
+        connectionsCheckingInterval: Math.min(1e3, timeouts.headersMs),
+        keepAliveTimeout: 65e3
+      },
+      (req, res) => this.#accept(req, res)
+    );
+    return server.on(
+      "upgrade",
+      (req, socket, head) => this.#upgrade(req, { socket, head })
+    ), server.on("connect", (_req, socket) => refuseConnect(socket)), server;
+  }
+  /** Listen on this already listening socket instead of binding host:port (§7). */
+  inherit(fd) {
+    this.#fd = fd;
+  }
+  /** The listening socket's file descriptor (POSIX), to hand to a new receiver (§7). */
+  fd() {
+    return this.#server._handle?.fd;
+  }
+  // Once: an upgrade opens the gate (held) before its apps start, and start() opens it again.
+  listen() {
+    return this.#listening ??= (() => {
+      let { port, host } = this.#options, where = this.#fd === void 0 ? { port, host } : { fd: this.#fd };
+      return listenOn(this.#server, where).then((port2) => (this.#startTimers(), { port: port2 }));
+    })(), this.#listening;
+  }
+  // The upgrade's hand-over (§7). The listening socket lives on in the new receiver, so
+  // this gate only stops accepting: net.Server's close, since http's own also drops idle
+  // keep-alive connections, on which a client may be writing a request right then. What
+  // its open connections still send goes on to `next` (the public port, which only the
+  // new receiver accepts on now: it holds them until its servers are up), and every
+  // answer from now on says `Connection: close`, so each client's next request opens a
+  // connection to the new receiver. This gate's own servers can stop as soon as the
+  // requests already sent to them are answered.
+  handOver(next) {
+    this.#lastCall = !0;
+    for (let res of this.#open) res.headersSent || (res.shouldKeepAlive = !1);
+    this.#forward = [{ instance: 0, origin: next }], this.#handedOver = new Promise(
+      (resolve5) => NetServer.prototype.close.call(this.#server, () => resolve5())
+    ), this.#holders.clear(), this.#router.held = !1, this.#router.flush();
+  }
+  /** After handOver: closes once its clients have closed their connections, or after lingerMs. */
+  async closeHandedOver(lingerMs) {
+    let timer, linger = new Promise((resolve5) => timer = setTimeout(resolve5, lingerMs));
+    await Promise.race([this.#handedOver, linger]), clearTimeout(timer), await this.close();
+  }
+  /** Where this gate listens, as an origin to connect to (the wildcard as loopback). */
+  origin() {
+    let { address: address2, family, port } = this.#server.address();
+    return `http://${family === "IPv6" ? `[${address2 === "::" ? "::1" : address2}]` : address2 === "0.0.0.0" ? "127.0.0.1" : address2}:${port}`;
+  }
+  // A reload that moves the gate (docs/design.md §7): the new address listens first,
+  // so a failure to bind leaves the old one serving; then the old listener stops
+  // accepting and its connections close once their requests are answered (idle
+  // keep-alive connections at once), cut after CLOSE_GRACE_MS. Queue, hold and
+  // servers are the gate's and do not move.
+  async rebind(host, port) {
+    let old = this.#server, next = this.#createServer(this.#options.timeouts ?? DEFAULT_TIMEOUTS), bound = await listenOn(next, { host, port });
+    return this.#fd = void 0, this.#server = next, this.#options.host = host, this.#options.port = port, await retire(old, CLOSE_GRACE_MS), { port: bound };
+  }
+  // A reload's new hold bounds (docs/design.md §7): the queue reads them for every
+  // request it takes from now on; requests already waiting keep their deadline.
+  setHold(hold) {
+    Object.assign(this.#options.hold, hold);
+  }
+  close() {
+    return this.#closed ??= this.#shutdown(), this.#closed;
+  }
+  // The hold has owners: a swap, and the admin holding by hand. Requests wait while any
+  // owner holds; a swap's release does not lift a hold the admin put on.
+  hold(owner = "swap") {
+    this.#holders.add(owner), this.#router.held = !0;
+  }
+  /** Lets `owner` go; true when that ended the hold (no other owner still holds). */
+  release(owner = "swap") {
+    return this.#holders.delete(owner), this.#holders.size > 0 ? !1 : (this.#router.held = !1, this.#router.flush(), !0);
+  }
+  /** Who holds the gate now. */
+  holders() {
+    return [...this.#holders];
+  }
+  wake() {
+    this.#router.held || this.#router.flush();
+  }
+  /** True once nothing is in flight (to `origins`, when given), false past timeoutMs. */
+  drain(timeoutMs, origins) {
+    return this.#router.attempts.idle(timeoutMs, origins);
+  }
+  // Waits for the requests in flight to these servers only: after an overlap swap's
+  // switch, new requests go to the new servers while the old ones finish theirs.
+  drainOrigins(origins, timeoutMs) {
+    return this.drain(timeoutMs, origins);
+  }
+  /** Cuts what is still in flight (to `origins`): answers, long polls, tunnels. */
+  cut(origins) {
+    return this.#router.cut(origins);
+  }
+  stats() {
+    let { held, queue, attempts, served, rejected, queuedTotal, resent } = this.#router;
+    return {
+      held,
+      queued: queue.size,
+      inflight: attempts.count,
+      served,
+      rejected,
+      queuedTotal,
+      resent
+    };
+  }
+  #accept(req, res, upgrade) {
+    this.#answering.add(), this.#lastCall && (res.shouldKeepAlive = !1), this.#open.add(res), (upgrade?.socket ?? res).once("close", () => {
+      this.#open.delete(res), this.#answering.done();
+    });
+    let ex = exchange(req, res, upgrade), bad = requestTarget(req);
+    bad !== void 0 ? this.#router.refuse(ex, 400, bad) : this.#router.route(ex);
+  }
+  // An upgrade arrives as a bare socket. A response bound to it lets the hold queue and
+  // every refusal treat it as any other request until a server takes it over.
+  #upgrade(req, upgrade) {
+    let res = new ServerResponse2(req);
+    res.shouldKeepAlive = !1, res.assignSocket(upgrade.socket), res.once("finish", () => upgrade.socket.end()), upgrade.socket.on("error", () => upgrade.socket.destroy()), this.#accept(req, res, upgrade);
+  }
+  #startTimers() {
+    if (this.#timers.length > 0) return;
+    let stallMs = (this.#options.timeouts ?? DEFAULT_TIMEOUTS).stallMs, inUse = () => new Set(this.#options.targets().map((target) => target.origin));
+    this.#timers = [
+      setInterval(() => this.#router.upstreams.sweep(inUse()), SWEEP_MS),
+      setInterval(() => this.#router.budget.roll(), BUDGET_WINDOW_MS),
+      setInterval(() => this.#router.tick(), Math.max(20, Math.min(250, stallMs / 4)))
+    ];
+    for (let timer of this.#timers) timer.unref();
+  }
+  // Stop accepting, turn the queue away, let running requests finish for a while,
+  // then cut what is left.
+  async #shutdown() {
+    let router = this.#router;
+    router.closing = !0;
+    for (let timer of this.#timers) clearInterval(timer);
+    let stopped = new Promise((resolve5) => this.#server.close(() => resolve5()));
+    for (let ex of router.queue.clear()) router.refuse(ex, 503, "is shutting down");
+    await router.attempts.idle(CLOSE_GRACE_MS), router.cut(), await router.upstreams.close(), await this.#answering.idle(CLOSE_GRACE_MS), this.#server.closeAllConnections(), await stopped;
+  }
+};
+function listenOn(server, where) {
+  return new Promise((resolve5, reject) => {
+    server.once("error", reject), server.listen({ ...where, backlog: 4096 }, () => {
+      server.off("error", reject), resolve5(server.address().port);
+    });
+  });
+}
+async function retire(server, graceMs) {
+  let closed = new Promise((resolve5) => server.close(() => resolve5())), sweep = setInterval(() => server.closeIdleConnections(), 50), grace = new Promise((resolve5) => setTimeout(resolve5, graceMs).unref());
+  await Promise.race([closed, grace]), clearInterval(sweep), server.closeAllConnections(), await closed;
+}
+function refuseConnect(socket) {
+  let body = `hotswap: CONNECT is not allowed through the gate
+`;
+  socket.end(
+    `HTTP/1.1 405 Method Not Allowed\r
+Allow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r
+Content-Type: text/plain; charset=utf-8\r
+Content-Length: ${Buffer.byteLength(body)}\r
+Connection: close\r
+\r
+${body}`
+  ), socket.on("error", () => socket.destroy());
+}
+
+// receiver/pool/app-log.ts
+var APP_LOG_LIMITS = { maxLines: 1e3, maxChars: 1048576 }, LINE_OVERHEAD_CHARS = 64, AppLog = class {
+  #limits;
+  /** A queue without shift(): live lines are #items[#head..]. */
+  #items = [];
+  #head = 0;
+  #chars = 0;
+  #followers = /* @__PURE__ */ new Set();
+  constructor(limits = APP_LOG_LIMITS) {
+    this.#limits = limits;
+  }
+  get maxLines() {
+    return this.#limits.maxLines;
+  }
+  get size() {
+    return this.#items.length - this.#head;
+  }
+  get chars() {
+    return this.#chars;
+  }
+  /** How many follow this log now: the leak check of the follow stream's tests. */
+  get followers() {
+    return this.#followers.size;
+  }
+  push(line) {
+    this.#items.push(line), this.#chars += line.chars + LINE_OVERHEAD_CHARS;
+    let { maxLines, maxChars } = this.#limits;
+    for (; this.size > maxLines || this.#chars > maxChars && this.size > 1; ) {
+      let old = this.#items[this.#head];
+      this.#chars -= old.chars + LINE_OVERHEAD_CHARS, this.#head++;
+    }
+    this.#head > 1024 && this.#head * 2 > this.#items.length && (this.#items = this.#items.slice(this.#head), this.#head = 0);
+    for (let follower of this.#followers) follower(line);
+  }
+  /** The newest `count` lines, oldest first. */
+  tail(count2) {
+    let from = Math.max(this.#head, this.#items.length - Math.max(0, count2));
+    return this.#items.slice(from);
+  }
+  /** Calls `follower` with every line pushed from now on, until the returned stop is called. */
+  follow(follower) {
+    let entry = (line) => follower(line);
+    return this.#followers.add(entry), () => {
+      this.#followers.delete(entry);
+    };
+  }
+};
+
+// receiver/staging/clean-staging.ts
+import { readdir as readdir2, unlink as unlink2 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname8, join as join6 } from "node:path";
+async function cleanStaging(updateFile, log = createLog("staging")) {
+  let dir = dirname8(updateFile), prefix = `${STAGING_TMP}${basename4(updateFile)}-`, names;
+  try {
+    names = await readdir2(dir);
+  } catch (error2) {
+    if (error2.code === "ENOENT") return 0;
+    throw new Error(`cannot read updateFile's folder ${dir}: ${error2.message}`, {
+      cause: error2
+    });
+  }
+  let removed = 0;
+  for (let name of names.filter((n) => n.startsWith(prefix)))
+    try {
+      await unlink2(join6(dir, name)), removed++;
+    } catch (error2) {
+      error2.code !== "ENOENT" && log(
+        "warn",
+        `could not remove the upload left over in ${join6(dir, name)}: ${error2.message}`
+      );
+    }
+  return removed;
+}
+
+// receiver/swap/app-lock.ts
+var AppLock = class {
+  holder;
+  waiters = [];
+  get busy() {
+    return this.holder;
+  }
+  tryAcquire(id) {
+    return this.holder ? !1 : (this.holder = id, !0);
+  }
+  /** Waits up to timeoutMs for the lock; false if it is still taken then. */
+  async acquire(id, timeoutMs) {
+    let deadline = Date.now() + timeoutMs;
+    for (; !this.tryAcquire(id); ) {
+      let left = deadline - Date.now();
+      if (left <= 0) return !1;
+      await new Promise((wake) => {
+        let timer = setTimeout(wake, left);
+        this.waiters.push(() => (clearTimeout(timer), wake()));
+      });
+    }
+    return !0;
+  }
+  release(id) {
+    this.holder === id && (this.holder = void 0, this.waiters.splice(0).forEach((wake) => wake()));
+  }
+};
+
+// receiver/swap/recover.ts
+import { access, rename as rename3, rm as rm2 } from "node:fs/promises";
+async function recover(app2, exeFile, record2, releases, journal) {
+  let read = record2.read();
+  if (read.state === "none") return;
+  if (read.state === "damaged")
+    return recoverDamaged(app2, exeFile, read.reason, record2, releases, journal);
+  let rec = read.record, ended = (await journal.recent(app2, 50)).filter((e) => e.deployId === rec.deployId).find((e) => e.outcome !== "started"), op = rec.op;
+  if (ended) {
+    record2.clear();
+    return;
+  }
+  let kept = rec.kept ? await releases.find(rec.kept) : void 0;
+  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename3(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await removeTempCopies(exeFile);
+  let now = await versionInfo(exeFile), which = now ? now.sha256 === rec.newSha256 && now.sha256 === rec.oldSha256 ? "unchanged" : now.sha256 === rec.newSha256 ? "the new file" : now.sha256 === rec.oldSha256 ? "the old file" : "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
+  return await journalRecovery(journal, app2, rec.deployId, now, message2), record2.clear(), { fallback: now?.sha256 === rec.newSha256 ? kept : void 0, message: message2 };
+}
+async function recoverDamaged(app2, exeFile, reason, record2, releases, journal) {
+  let cut = (await journal.recent(app2, 50)).find((e) => e.op !== "hold" && e.op !== "release"), started = cut?.outcome === "started" ? cut : void 0, all = await releases.list(), newSha256 = started?.after?.sha256, whole = (v) => !!v && (v.sha256 === newSha256 || all.some((r) => r.sha256 === v.sha256)), kept = all.find((r) => r.sha256 === started?.before?.sha256) ?? all[0], action = "kept it";
+  whole(await versionInfo(exeFile)) || (whole(await versionInfo(asidePath(exeFile))) ? (await rename3(asidePath(exeFile), exeFile), action = "put the aside file back") : kept ? (await restoreRelease(releases, kept, exeFile), action = `restored release ${kept.id}`) : action = "had nothing whole to put in its place"), await removeTempCopies(exeFile);
+  let now = await versionInfo(exeFile), which = now ? now.sha256 === newSha256 ? "the new file" : whole(now) ? "a kept release" : "an unknown file" : "missing", setAside;
+  try {
+    setAside = `set aside as ${record2.setAside()}`;
+  } catch (error2) {
+    setAside = `could not be set aside (${error2.message}): remove it, or the next swap fails`;
+  }
+  let message2 = `the receiver stopped during a swap whose record is damaged (${reason}); ${started ? `${started.op} ${started.deployId} was under way; ` : ""}recovery ${action}: exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}; the record ${setAside}`;
+  return await journalRecovery(journal, app2, started?.deployId ?? `recover-${Date.now()}`, now, message2), { fallback: now && now.sha256 === newSha256 && kept?.sha256 !== newSha256 ? kept : void 0, message: message2 };
+}
+var exists = (p) => access(p).then(
+  () => !0,
+  () => !1
+);
+async function removeTempCopies(exeFile) {
+  await rm2(restorePath(exeFile), { force: !0 }), await rm2(incomingPath(exeFile), { force: !0 });
+}
+function journalRecovery(journal, app2, deployId, now, message2) {
+  let entry = {
+    deployId,
+    app: app2,
+    op: "recover",
+    outcome: "interrupted",
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    after: now ?? void 0,
+    message: message2
+  };
+  return journal.append(entry);
+}
+
+// receiver/swap/releases.ts
+import { randomBytes as randomBytes9 } from "node:crypto";
+import * as fsp3 from "node:fs/promises";
+import { mkdir as mkdir2, readdir as readdir3, readFile as readFile2, rename as rename4, writeFile } from "node:fs/promises";
+import { join as join7 } from "node:path";
+var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, releaseSchema = object({
+  id: string2().check(_regex(ID)),
+  keptAt: iso_exports.datetime(),
+  sha256: string2().check(_regex(/^[0-9a-f]{64}$/)),
+  size: number2().check(int(), _nonnegative()),
+  mtime: string2(),
+  version: optional(string2()),
+  fileVersion: optional(string2()),
+  productVersion: optional(string2()),
+  productName: optional(string2())
+}), Releases = class {
+  constructor(dir, exeName, options = {}) {
+    this.dir = dir;
+    this.exeName = exeName;
+    this.log = options.log ?? createLog("releases"), this.rm = options.rm ?? fsp3.rm;
+  }
+  dir;
+  exeName;
+  log;
+  rm;
+  fileOf(release) {
+    return join7(this.dir, release.id, this.exeName);
+  }
+  /**
+   * Most recently replaced first. No releases folder means none yet; any other
+   * failure to read it throws, so "cannot tell" never reads as "none".
+   */
+  async list() {
+    let names = await this.names(), releases = [];
+    for (let name of names.filter((n) => ID.test(n))) {
+      let release = await this.readMeta(name);
+      release && releases.push(release);
+    }
+    return releases.sort((a, b) => b.keptAt.localeCompare(a.keptAt) || b.id.localeCompare(a.id));
+  }
+  async names() {
+    try {
+      return await readdir3(this.dir);
+    } catch (error2) {
+      if (error2.code === "ENOENT") return [];
+      throw new Error(`cannot read the releases folder ${this.dir}: ${error2.message}`, {
+        cause: error2
+      });
+    }
+  }
+  // A folder whose meta is missing, torn or not a release's (its id must be the
+  // folder's own) is not a release; one that cannot be read at all is an error.
+  async readMeta(name) {
+    let file = join7(this.dir, name, "meta.json"), text5;
+    try {
+      text5 = await readFile2(file, "utf8");
+    } catch (error2) {
+      if (error2.code === "ENOENT") return;
+      throw new Error(`cannot read ${file}: ${error2.message}`, { cause: error2 });
+    }
+    let value;
+    try {
+      value = JSON.parse(text5);
+    } catch {
+      this.log("warn", `${file} is not JSON: not counted as a release`);
+      return;
+    }
+    let parsed = releaseSchema.safeParse(value);
+    if (!parsed.success || parsed.data.id !== name) {
+      this.log("warn", `${file} does not describe release ${name}: not counted as a release`);
+      return;
+    }
+    return parsed.data;
+  }
+  /** Looks a release up by exact id; ids never reach the file system otherwise. */
+  async find(id) {
+    return (await this.list()).find((r) => r.id === id);
+  }
+  // Copies exeFile into a new release (or finds the one with the same bytes),
+  // flushed to disk before it counts: the kept copy must exist before the swap.
+  async keep(exeFile, info) {
+    let keptAt = /* @__PURE__ */ new Date(), existing = (await this.list()).find((r) => r.sha256 === info.sha256);
+    if (existing) {
+      let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta3 = join7(this.dir, existing.id, "meta.json");
+      return await writeFile(`${meta3}.tmp`, JSON.stringify(refreshed, null, 2)), await rename4(`${meta3}.tmp`, meta3), refreshed;
+    }
+    let id = `${keptAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${info.sha256.slice(0, 12)}`, release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join7(this.dir, `.tmp-${randomBytes9(4).toString("hex")}`);
+    await mkdir2(tmp, { recursive: !0 });
+    let file = join7(tmp, this.exeName);
+    if (await copyDurable(exeFile, file) !== info.sha256)
+      throw await this.rm(tmp, { recursive: !0, force: !0 }), new Error(`${exeFile} changed while it was being kept; try again`);
+    return await writeFile(join7(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename4(tmp, join7(this.dir, id)), await fsyncDir(this.dir), release;
+  }
+  /**
+   * Keeps the newest `count`, and never the ones named in `protect`; returns how
+   * many releases were removed. One that cannot be removed is logged, not counted.
+   */
+  async prune(count2, protect = []) {
+    let all = await this.list(), removed = 0;
+    for (let release of all.slice(count2))
+      protect.includes(release.id) || await this.remove(release.id, `release ${release.id}`) && removed++;
+    for (let name of await this.names())
+      name.startsWith(".tmp-") && await this.remove(name, "the half-kept folder");
+    return removed;
+  }
+  async remove(name, what) {
+    let path = join7(this.dir, name);
+    try {
+      return await this.rm(path, { recursive: !0, force: !0 }), !0;
+    } catch (error2) {
+      return this.log("warn", `could not remove ${what} (${path}): ${error2.message}`), !1;
+    }
+  }
+};
+
+// receiver/swap/swap-record.ts
+import { mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync4, rmSync as rmSync2, writeFileSync as writeFileSync7 } from "node:fs";
+import { basename as basename5, dirname as dirname9 } from "node:path";
+var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
+  "hold",
+  "unload",
+  "swap",
+  "reload",
+  "release",
+  "rollback",
+  "start",
+  "switch",
+  "drain"
+], swapRecordSchema = object({
+  deployId: string2().check(_minLength(1)),
+  op: _enum(["deploy", "swap", "rollback", "restart"]),
+  /** The step under way: every step of either strategy but those outside the swap. */
+  phase: _enum(PHASES),
+  /** The release that holds the old exeFile. */
+  kept: optional(string2().check(_minLength(1))),
+  oldSha256: optional(SHA256),
+  newSha256: SHA256,
+  startedAt: string2()
+}), SwapRecordFile = class {
+  constructor(file) {
+    this.file = file;
+  }
+  file;
+  read() {
+    let text5;
+    try {
+      text5 = readFileSync8(this.file, "utf8");
+    } catch (error2) {
+      return error2.code === "ENOENT" ? { state: "none" } : { state: "damaged", reason: `cannot read ${this.file}: ${error2.message}` };
+    }
+    let value;
+    try {
+      value = JSON.parse(text5);
+    } catch (error2) {
+      return { state: "damaged", reason: `${this.file} is not JSON: ${error2.message}` };
+    }
+    let parsed = swapRecordSchema.safeParse(value);
+    return parsed.success ? { state: "found", record: parsed.data } : {
+      state: "damaged",
+      reason: `${this.file} is not a swap record: ${prettifyError(parsed.error).replace(/\n\s*/g, "; ")}`
+    };
+  }
+  write(record2) {
+    mkdirSync5(dirname9(this.file), { recursive: !0 });
+    let tmp = `${this.file}.tmp`;
+    writeFileSync7(tmp, JSON.stringify(record2), { flush: !0 }), renameSync4(tmp, this.file);
+  }
+  clear() {
+    rmSync2(this.file, { force: !0 });
+  }
+  /** Moves a damaged record (file or not) aside for a person to look at; returns where. */
+  setAside() {
+    let aside = `${this.file}.damaged`;
+    return rmSync2(aside, { recursive: !0, force: !0 }), renameSync4(this.file, aside), basename5(aside);
+  }
+};
+
+// receiver/pool/free-ports.ts
+import { createServer as createServer3 } from "node:net";
+async function freePorts(count2) {
+  let sockets = [];
+  try {
+    let ports = [];
+    for (let i = 0; i < count2; i++) {
+      let socket = createServer3();
+      sockets.push(socket), ports.push(await listenOnAnyPort(socket));
+    }
+    return ports;
+  } finally {
+    await Promise.all(sockets.map((socket) => new Promise((done) => socket.close(done))));
+  }
+}
+function listenOnAnyPort(socket) {
+  return new Promise((resolve5, reject) => {
+    socket.once("error", reject), socket.listen({ host: "127.0.0.1", port: 0, exclusive: !0 }, () => {
+      let address2 = socket.address();
+      address2 && typeof address2 == "object" ? resolve5(address2.port) : reject(new Error("could not read the port the OS picked"));
+    });
+  });
+}
+
+// receiver/pool/health-check-error.ts
+var HealthCheckError = class extends Error {
+  code = "health_check_failed";
+  name = "HealthCheckError";
+  /** Last output lines of the servers, each prefixed "[#N] ", newest last. */
+  output;
+  constructor(message2, output) {
+    super(message2), this.output = output;
+  }
+};
+
+// receiver/pool/keep-alive.ts
+import { setTimeout as sleep } from "node:timers/promises";
+
+// receiver/pool/exit.ts
+function describeExit(exit) {
+  return exit.error ? `could not be started: ${exit.error.message}` : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+
+// receiver/pool/keep-alive.ts
+var FIRST_DELAY_MS = 1e3, MAX_DELAY_MS = 3e4, STABLE_MS = 6e4;
+async function keepAlive(server, options) {
+  let { exe, healthTimeoutMs, signal: signal2, events } = options, name = `server #${server.instance}`, delayMs = FIRST_DELAY_MS;
+  for (; ; ) {
+    let exit = await server.exited;
+    if (signal2.aborted) return;
+    let wasHealthy = server.state === "healthy";
+    server.state = "crashed", server.healthySince && Date.now() - server.healthySince >= STABLE_MS && (delayMs = FIRST_DELAY_MS), server.healthySince = 0, events.log("warn", `${name} ${describeExit(exit)}; restarting in ${delayMs} ms`), wasHealthy && events.targetsChanged();
+    try {
+      await sleep(delayMs, void 0, { signal: signal2 });
+    } catch {
+      return;
+    }
+    delayMs = Math.min(delayMs * 2, MAX_DELAY_MS), server.restarts++, events.restarted?.(), server.launch(exe);
+    try {
+      await server.becomeHealthy(healthTimeoutMs, signal2), events.log("info", `${name} restarted and healthy on port ${server.port}`), events.targetsChanged();
+    } catch (error2) {
+      if (signal2.aborted) return;
+      if (!server.alive) continue;
+      events.log("warn", `${name} ${error2.message}`), await server.stop();
+    }
+  }
+}
+
+// receiver/pool/recheck.ts
+async function recheck(server, options) {
+  let { healthTimeoutMs, signal: signal2, events } = options;
+  if (server.state !== "healthy") return;
+  server.state = "starting", server.lastHealth = {
+    ok: !1,
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    message: "gate could not connect"
+  }, events.targetsChanged();
+  let healthySince = server.healthySince;
+  try {
+    await server.becomeHealthy(healthTimeoutMs, signal2), server.healthySince = healthySince, events.targetsChanged();
+  } catch (error2) {
+    if (signal2.aborted || server.state !== "starting" || !server.alive) return;
+    events.log("warn", `server #${server.instance} ${error2.message}; restarting it`), await server.stop();
+  }
+}
+
+// receiver/pool/server.ts
+import { dirname as dirname11 } from "node:path";
+
+// receiver/pool/output-ring.ts
+import { StringDecoder } from "node:string_decoder";
+var MAX_LINE_CHARS = 4096, UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+function escape(c, at, text5) {
+  if (c === "\r" && text5.charCodeAt(at + 1) === 10) return "";
+  let code = c.charCodeAt(0);
+  return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+function neutralise(text5) {
+  return text5.replace(UNSAFE, escape);
+}
+var nextSeq = 0, OutputRing = class {
+  constructor(instance, sink = () => {
+  }, capacity = 50) {
+    this.instance = instance;
+    this.sink = sink;
+    this.#capacity = capacity;
+  }
+  instance;
+  sink;
+  #lines = [];
+  #capacity;
+  /**
+   * Splits a stream into lines (LF or CRLF). A whole chunk is decoded and made safe at
+   * once, a few native passes over it instead of many small ones a line: a flood of
+   * output costs the event loop, which the gate shares, as little as it can (bench
+   * "logs"). A last line without a newline counts when the stream ends.
+   */
+  follow(stream2, name) {
+    let decoder2 = new StringDecoder("utf8"), partial2 = "", cut = 0, heldCr = "", add = (piece) => {
+      let room = MAX_LINE_CHARS - partial2.length;
+      piece.length <= room ? partial2 += piece : (room > 0 && (partial2 += piece.slice(0, room)), cut += piece.length - Math.max(0, room));
+    }, read = (decoded, time3) => {
+      let text5 = heldCr + decoded;
+      heldCr = "", text5.endsWith("\r") && (heldCr = "\r", text5 = text5.slice(0, -1)), text5 = neutralise(text5);
+      let start = 0;
+      for (let nl = text5.indexOf(`
+`); nl !== -1; nl = text5.indexOf(`
+`, start))
+        partial2 === "" && cut === 0 && nl - start <= MAX_LINE_CHARS ? this.#take(text5.slice(start, nl), 0, name, time3) : (add(text5.slice(start, nl)), this.#take(partial2, cut, name, time3), partial2 = "", cut = 0), start = nl + 1;
+      start < text5.length && add(text5.slice(start));
+    };
+    stream2.on("data", (chunk) => read(decoder2.write(chunk), Date.now())), stream2.on("end", () => {
+      read(decoder2.end(), Date.now()), heldCr && add(neutralise(heldCr)), (partial2 || cut) && this.#take(partial2, cut, name, Date.now());
+    });
+  }
+  /** A line as text: tests and callers that have one already (no stream). */
+  push(text5, name = "stdout") {
+    let safe = neutralise(text5).replace(/\n/g, "\\x0a");
+    this.#take(safe.slice(0, MAX_LINE_CHARS), Math.max(0, safe.length - MAX_LINE_CHARS), name);
+  }
+  #take(safe, cut, name, time3 = Date.now()) {
+    let line = safe;
+    if (cut > 0) {
+      let last = line.charCodeAt(line.length - 1);
+      last >= 55296 && last <= 56319 && (line = line.slice(0, -1), cut++), line += ` [… ${cut} more characters cut]`;
+    }
+    let entry = {
+      seq: nextSeq++,
+      time: time3,
+      instance: this.instance,
+      stream: name,
+      line,
+      chars: line.length
+    };
+    this.#lines.push(entry), this.#lines.length >= 2 * this.#capacity && this.#lines.splice(0, this.#lines.length - this.#capacity), this.sink(entry);
+  }
+  /** The newest lines, oldest first. */
+  lines() {
+    return this.#lines.slice(-this.#capacity);
+  }
+};
+
+// receiver/pool/placeholders.ts
+function fillPlaceholders(text5, values) {
+  return text5.replace(
+    /\{(port|instance|exe)\}/g,
+    (_, name) => String(values[name])
+  );
+}
+
+// receiver/pool/spawn-server.ts
+import { spawn as spawn3 } from "node:child_process";
+
+// receiver/pool/kill.ts
+import { spawn as spawn2, spawnSync } from "node:child_process";
+var system = {
+  platform: process.platform,
+  start: (command, args) => {
+    spawn2(command, args, { stdio: "ignore", windowsHide: !0 }).on("error", () => {
+    });
+  },
+  run: (command, args) => spawnSync(command, args, { stdio: "ignore", windowsHide: !0 }).status,
+  signal: (pid, name) => process.kill(pid, name)
+};
+function askToStop(pid, deps = system) {
+  return deps.platform === "win32" ? (deps.start("taskkill", ["/pid", String(pid), "/t"]), !0) : signal(deps, pid, "SIGTERM");
+}
+function forceStop(pid, deps = system) {
+  if (deps.platform === "win32") {
+    let status = deps.run("taskkill", ["/pid", String(pid), "/t", "/f"]);
+    if (status === 0) return !0;
+    if (status === 128) return !1;
+  }
+  return signal(deps, pid, "SIGKILL");
+}
+function signal(deps, pid, name) {
+  try {
+    return deps.signal(pid, name), !0;
+  } catch (error2) {
+    if (error2.code === "ESRCH") return !1;
+    throw error2;
+  }
+}
+
+// receiver/pool/pid-file.ts
+import { mkdirSync as mkdirSync6, renameSync as renameSync5, writeFileSync as writeFileSync8 } from "node:fs";
+import { mkdir as mkdir3, rename as rename5, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname as dirname10 } from "node:path";
+var writers = /* @__PURE__ */ new Map();
+function writePidFile(path, records) {
+  let busy = writers.get(path);
+  if (busy)
+    return busy.latest = records, busy.done;
+  let writer = { latest: records, done: Promise.resolve() };
+  return writer.done = (async () => {
+    try {
+      let failure2;
+      for (let next = writer.latest; next; next = writer.latest)
+        writer.latest = void 0, failure2 = await writeWhole(path, next).then(
+          () => {
+          },
+          (error2) => error2
+        );
+      if (failure2) throw failure2;
+    } finally {
+      writers.delete(path);
+    }
+  })(), writers.set(path, writer), writer.done;
+}
+function pidFilesBeingWritten() {
+  return [...writers.keys()];
+}
+function writePidFileSync(path, records) {
+  let writer = writers.get(path);
+  writer && (writer.latest = void 0), mkdirSync6(dirname10(path), { recursive: !0 });
+  let tmp = `${path}.${process.pid}.exit.tmp`;
+  writeFileSync8(tmp, format(records)), renameSync5(tmp, path);
+}
+async function writeWhole(path, records) {
+  await mkdir3(dirname10(path), { recursive: !0 });
+  let tmp = `${path}.${process.pid}.tmp`;
+  await writeFile2(tmp, format(records)), await rename5(tmp, path);
+}
+var format = (records) => JSON.stringify(records, null, 2) + `
+`;
+
+// receiver/pool/live-children.ts
+var live = /* @__PURE__ */ new Map(), exitHookInstalled = !1;
+function trackChild(child, entry) {
+  return exitHookInstalled || (process.on("exit", killAllChildren), exitHookInstalled = !0), live.set(child, entry), rewritePidFile(entry), async () => {
+    live.delete(child) && await rewritePidFile(entry);
+  };
+}
+function killAllChildren() {
+  let files = /* @__PURE__ */ new Map();
+  for (let file of pidFilesBeingWritten()) files.set(file, () => {
+  });
+  for (let [child, entry] of live) {
+    try {
+      child.pid !== void 0 && forceStop(child.pid);
+    } catch {
+    }
+    live.delete(child), entry.pidFile !== void 0 && files.set(entry.pidFile, entry.warn);
+  }
+  for (let [file, warn] of files)
+    try {
+      writePidFileSync(file, recordsOf(file));
+    } catch (error2) {
+      warn(`could not write pid file ${file}: ${error2.message}`);
+    }
+}
+async function rewritePidFile({ pidFile, warn }) {
+  if (pidFile !== void 0)
+    try {
+      await writePidFile(pidFile, recordsOf(pidFile));
+    } catch (error2) {
+      warn(`could not write pid file ${pidFile}: ${error2.message}`);
+    }
+}
+var recordsOf = (pidFile) => [...live.values()].filter((e) => e.pidFile === pidFile).map((e) => e.record);
+
+// receiver/pool/spawn-server.ts
+var OUTPUT_GRACE_MS = 200;
+function spawnServer(exe, options) {
+  let { args, cwd, env, instance, port, output, pidFile, warn } = options, child = spawn3(exe, args, {
+    cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    windowsHide: !0
+  }), startedAt = /* @__PURE__ */ new Date();
+  output.follow(child.stdout, "stdout"), output.follow(child.stderr, "stderr");
+  let record2 = { pid: child.pid ?? 0, exe, startedAt: startedAt.toISOString(), instance, port }, untrack = child.pid === void 0 ? async () => {
+  } : trackChild(child, { record: record2, pidFile, warn }), exited = new Promise((resolve5) => {
+    child.on("error", (error2) => {
+      child.pid === void 0 && resolve5({ code: null, signal: null, error: error2 });
+    }), child.once("exit", (code, signal2) => {
+      let forgotten = untrack(), closed = new Promise((settle2) => {
+        let grace = setTimeout(settle2, OUTPUT_GRACE_MS);
+        child.once("close", () => {
+          clearTimeout(grace), settle2();
+        });
+      });
+      Promise.all([forgotten, closed]).then(() => resolve5({ code, signal: signal2 }));
+    });
+  });
+  return { child, exited, startedAt };
+}
+
+// receiver/pool/stop-child.ts
+async function stopChild({ child, exited }, stopTimeoutMs) {
+  let pid = child.pid;
+  if (pid === void 0 || child.exitCode !== null || child.signalCode !== null) return exited;
+  let controller = new AbortController(), forced = !1, timer = setTimeout(() => {
+    forced = !0, forceStop(pid);
+  }, stopTimeoutMs);
+  controller.signal.addEventListener("abort", () => clearTimeout(timer), { once: !0 });
+  try {
+    return askToStop(pid), { ...await exited, forced };
+  } finally {
+    controller.abort();
+  }
+}
+
+// receiver/pool/probe-health.ts
+import { request } from "node:http";
+import { connect as connect2 } from "node:net";
+function probeHealth(port, path, timeoutMs) {
+  return new Promise((resolve5) => {
+    let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome) => {
+      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve5({ ok, message: `${what} ${outcome}` }));
+    }, failed3 = (error2) => finish(!1, `failed: ${error2.code ?? error2.message}`), timer = setTimeout(
+      () => finish(!1, `got no answer within ${timeoutMs} ms`),
+      timeoutMs
+    ), connection = path === void 0 ? connect2({ host: "127.0.0.1", port }, () => finish(!0, "succeeded")) : request({ host: "127.0.0.1", port, path, agent: !1 }, (res) => {
+      res.resume();
+      let status = res.statusCode ?? 0;
+      finish(status >= 200 && status < 300, `answered ${status}`);
+    }).end();
+    connection.on("error", failed3);
+  });
+}
+
+// receiver/pool/wait-healthy.ts
+var FAST_POLL_MS = 10, FAST_FOR_MS = 2e3, POLL_MS = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250;
+async function waitHealthy(options) {
+  let { port, path, timeoutMs, exited, signal: signal2, onProbe } = options, started = Date.now(), deadline = started + timeoutMs, exit, wake = () => {
+  };
+  exited.then((e) => {
+    exit = e, wake();
+  });
+  let onAbort = () => wake();
+  signal2.addEventListener("abort", onAbort);
+  try {
+    for (; ; ) {
+      if (signal2.throwIfAborted(), exit)
+        throw new Error(
+          exit.error ? describeExit(exit) : `${describeExit(exit)} before it was healthy`
+        );
+      let remaining = deadline - Date.now(), probeMs = Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, remaining)), probe = await probeHealth(port, path, probeMs);
+      if (onProbe(probe), signal2.throwIfAborted(), probe.ok) return;
+      if (Date.now() >= deadline && !exit)
+        throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);
+      await new Promise((resolve5) => {
+        let timer = setTimeout(
+          resolve5,
+          Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS
+        );
+        wake = () => {
+          clearTimeout(timer), resolve5();
+        };
+      });
+    }
+  } finally {
+    signal2.removeEventListener("abort", onAbort);
+  }
+}
+
+// receiver/pool/server.ts
+var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class {
+  constructor(instance, port, spec, warn, sink) {
+    this.instance = instance;
+    this.port = port;
+    this.spec = spec;
+    this.warn = warn;
+    this.output = new OutputRing(instance, sink, 50);
+  }
+  instance;
+  port;
+  spec;
+  warn;
+  state = "stopped";
+  restarts = 0;
+  /** When it last became healthy (ms since epoch), for the restart backoff. */
+  healthySince = 0;
+  lastHealth;
+  /** Launches in a row that never became healthy, and why the last one did not. */
+  failedStarts = 0;
+  lastFailure;
+  /** A process was launched and has not been healthy yet: its failure is a failed start. */
+  #starting = !1;
+  /** Its last words (50 lines) and the splitter that feeds the app's log. */
+  output;
+  #running;
+  /** Settles when the current process is gone (at once when there is none). */
+  get exited() {
+    return this.#running?.exited ?? NOT_RUNNING;
+  }
+  /** Whether the current process runs (it may not answer yet). */
+  get alive() {
+    let child = this.#running?.child;
+    return child?.pid !== void 0 && child.exitCode === null && child.signalCode === null;
+  }
+  get origin() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  launch(exe) {
+    let { args, env, cwd, pidFile } = this.spec, values = { port: this.port, instance: this.instance, exe }, filledEnv = Object.entries(env).map(([k, v]) => [k, fillPlaceholders(v, values)]);
+    this.#running = spawnServer(exe, {
+      args: args.map((arg) => fillPlaceholders(arg, values)),
+      cwd: cwd ?? dirname11(exe),
+      env: { ...process.env, ...Object.fromEntries(filledEnv) },
+      instance: this.instance,
+      port: this.port,
+      output: this.output,
+      pidFile,
+      warn: this.warn
+    }), this.state = "starting", this.#starting = !0;
+  }
+  async becomeHealthy(timeoutMs, signal2) {
+    try {
+      await waitHealthy({
+        port: this.port,
+        path: this.spec.health.path,
+        timeoutMs,
+        exited: this.exited,
+        signal: signal2,
+        onProbe: ({ ok, message: message2 }) => {
+          this.lastHealth = { ok, message: message2, at: (/* @__PURE__ */ new Date()).toISOString() };
+        }
+      });
+    } catch (error2) {
+      throw !signal2.aborted && this.#starting && (this.failedStarts++, this.lastFailure = error2.message), error2;
+    }
+    this.state = "healthy", this.healthySince = Date.now(), this.failedStarts = 0, this.lastFailure = void 0, this.#starting = !1;
+  }
+  /** Stops the server; says so when it had to be killed (it ignored the polite stop). */
+  async stop() {
+    let forced;
+    return this.#running && (this.state = "stopping", (await stopChild(this.#running, this.spec.stopTimeoutMs)).forced && (forced = `server #${this.instance} did not stop within stopTimeout (${this.spec.stopTimeoutMs} ms) of being asked; it was killed`), this.state !== "stopping") || (this.state = "stopped"), forced;
+  }
+  status() {
+    let running = this.#running;
+    return {
+      instance: this.instance,
+      pid: this.alive ? running?.child.pid : void 0,
+      port: this.port,
+      state: this.state,
+      restarts: this.restarts,
+      startedAt: running?.startedAt.toISOString(),
+      lastHealth: this.lastHealth
+    };
+  }
+};
+
+// receiver/pool/pool.ts
+var ERROR_OUTPUT_LINES = 50, Pool2 = class {
+  #spec;
+  #events;
+  #servers = [];
+  #exe;
+  /** Why the last start() failed, until the next one. */
+  #startFailure;
+  /** Aborted when the current generation stops: ends restarts and health waits. */
+  #life;
+  constructor(spec, events = {}) {
+    this.#spec = spec, this.#events = { log: () => {
+    }, targetsChanged: () => {
+    }, ...events };
+  }
+  // A config reload's new settings (docs/design.md §7): servers running now keep
+  // theirs; the next start() and the restarts after it use these.
+  respec(spec) {
+    this.#spec = { ...spec, pidFile: this.#spec.pidFile };
+  }
+  get exe() {
+    return this.#exe;
+  }
+  async start(exe) {
+    if (this.#life && !this.#life.signal.aborted) throw new Error("the pool is already running");
+    let life = this.#life = new AbortController();
+    this.#startFailure = void 0;
+    let { instances, health } = this.#spec, ports = await freePorts(instances);
+    if (life.signal.aborted) throw new HealthCheckError("the pool was stopped while starting", []);
+    let warn = (message2) => this.#events.log("warn", message2), sink = this.#events.output, servers = ports.map((port, i) => new Server(i, port, this.#spec, warn, sink));
+    this.#servers = servers, this.#exe = exe;
+    try {
+      await Promise.all(
+        servers.map(async (server) => {
+          server.launch(exe), await server.becomeHealthy(health.timeoutMs, life.signal).catch((error2) => {
+            throw new Error(`server #${server.instance} ${error2.message}`);
+          }), this.#events.targetsChanged();
+        })
+      );
+    } catch (error2) {
+      throw await this.stop(), this.#startFailure = error2.message, new HealthCheckError(error2.message, this.output(ERROR_OUTPUT_LINES));
+    }
+    let options = { exe, healthTimeoutMs: health.timeoutMs, signal: life.signal };
+    for (let server of servers)
+      keepAlive(server, { ...options, events: this.#events }).catch(
+        (error2) => this.#events.log("error", `server #${server.instance}: ${error2.message}`)
+      );
+    this.#events.log("info", `${instances} server(s) of ${this.#spec.app} healthy`);
+  }
+  /** Stops every server; the answer lists the ones that had to be killed, for the log. */
+  async stop() {
+    this.#life?.abort(new Error("was stopped before it was healthy"));
+    let wasServing = this.targets().length > 0, stopping = Promise.all(this.#servers.map((server) => server.stop()));
+    wasServing && this.#events.targetsChanged();
+    let forced = (await stopping).filter((m) => m !== void 0);
+    return forced.forEach((m) => this.#events.log("warn", m)), this.#exe = void 0, forced;
+  }
+  targets() {
+    return this.#servers.filter((server) => server.state === "healthy").map(({ instance, origin }) => ({ instance, origin }));
+  }
+  // Why no request should wait for this pool: every server has failed to start since
+  // it was last healthy (a crash loop), so waiting would only end in the hold timeout.
+  // A server that crashed once and is being restarted does not count until that fails.
+  failing() {
+    if (this.#startFailure !== void 0) return this.#startFailure;
+    let servers = this.#servers;
+    if (servers.length === 0 || servers.some((s) => s.state === "healthy" || s.failedStarts === 0))
+      return;
+    let last = servers.find((s) => s.lastFailure !== void 0);
+    return `server #${last?.instance ?? 0} ${last?.lastFailure ?? "does not start"}`;
+  }
+  /** Every server's address, healthy or not: what an overlap swap drains before stop(). */
+  origins() {
+    return this.#servers.map((server) => server.origin);
+  }
+  status() {
+    return this.#servers.map((server) => server.status());
+  }
+  output(lines = 20) {
+    return this.#servers.flatMap(
+      (server) => server.output.lines().map(({ seq, line }) => ({ seq, text: `[#${server.instance}] ${line}` }))
+    ).sort((a, b) => a.seq - b.seq).slice(-lines).map(({ text: text5 }) => text5);
+  }
+  // `origin`, when given, must be this pool's: during an overlap swap the gate may
+  // report an instance of the old pool by the same number as one of the new.
+  reportFailure(instance, origin) {
+    let server = this.#servers[instance], signal2 = this.#life?.signal;
+    if (!server || !signal2 || signal2.aborted || origin !== void 0 && server.origin !== origin) return;
+    let options = { healthTimeoutMs: this.#spec.health.timeoutMs, signal: signal2, events: this.#events };
+    recheck(server, options).catch((error2) => this.#events.log("error", error2.message));
+  }
+};
+
+// receiver/pool/reap.ts
+import { readFile as readFile3 } from "node:fs/promises";
+import { uptime as uptime2 } from "node:os";
+var pidRecordSchema = object({
+  pid: number2().check(int(), _positive()),
+  exe: string2().check(_minLength(1)),
+  startedAt: string2(),
+  instance: number2().check(int(), _nonnegative()),
+  port: number2().check(int(), _nonnegative())
+});
+async function reapStale(pidFile, log = createLog("pool")) {
+  let records;
+  try {
+    records = parse4(pidFile, await readFile3(pidFile, "utf8"), log);
+  } catch (error2) {
+    if (error2.code === "ENOENT") return 0;
+    throw error2;
+  }
+  let killed = 0;
+  for (let record2 of records)
+    await isStillRunning(record2) && forceStop(record2.pid) && killed++;
+  return await writePidFile(pidFile, []), killed;
+}
+function parse4(pidFile, text5, log) {
+  let value;
+  try {
+    value = JSON.parse(text5);
+  } catch (error2) {
+    return log("warn", `${pidFile} is damaged (${error2.message}): no servers to stop from it`), [];
+  }
+  if (!Array.isArray(value))
+    return log("warn", `${pidFile} is damaged (not a list): no servers to stop from it`), [];
+  let records = [];
+  return value.forEach((item, i) => {
+    let parsed = pidRecordSchema.safeParse(item);
+    parsed.success ? records.push(parsed.data) : log(
+      "warn",
+      `${pidFile}: record ${i} is damaged (${prettifyError(parsed.error).replace(/\n\s*/g, "; ")}): skipped ${JSON.stringify(item)?.slice(0, 200)}`
+    );
+  }), records;
+}
+async function isStillRunning({ pid, exe, startedAt }) {
+  if (pid === process.pid || Date.parse(startedAt) < Date.now() - uptime2() * 1e3) return !1;
+  if (process.platform === "linux")
+    return (await readFile3(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").includes(exe);
+  try {
+    return process.kill(pid, 0), !0;
+  } catch {
+    return !1;
+  }
+}
+
+// receiver/runtime/app-pools.ts
+var AppPools = class {
+  constructor(spec, events, files) {
+    this.spec = spec;
+    this.events = events;
+    this.files = files;
+    this.#serving = this.#make(files[0]);
+  }
+  spec;
+  events;
+  files;
+  #pidFiles = /* @__PURE__ */ new WeakMap();
+  #serving;
+  /** The pool the gate sends requests to. */
+  get serving() {
+    return this.#serving;
+  }
+  /** A new, stopped pool to start beside the serving one. */
+  next() {
+    let [first, second] = this.files;
+    return this.#make(this.#pidFiles.get(this.#serving) === first ? second : first);
+  }
+  /** From now on the gate sends requests to `pool`. */
+  serve(pool) {
+    this.#serving = pool, this.events.targetsChanged();
+  }
+  /** A reload's new settings (docs/design.md §7), for the serving pool's next start and every next(). */
+  respec(spec) {
+    this.spec = spec, this.#serving.respec(spec);
+  }
+  /** Stops the servers a killed receiver left running, listed in either pid file. */
+  async reapStale() {
+    let reaped = 0;
+    for (let file of this.files) reaped += await reapStale(file);
+    return reaped;
+  }
+  #make(pidFile) {
+    let pool = new Pool2({ ...this.spec, pidFile }, this.events);
+    return this.#pidFiles.set(pool, pidFile), pool;
+  }
+};
+
+// receiver/runtime/app-runtime.ts
+var AppRuntime = class {
+  constructor(config2, dataDir, journal, uploadLimits = { idleTimeoutMs: 6e4, minBytesPerSecond: 1024 }, trustProxy, echo = new EchoOutput()) {
+    this.config = config2;
+    this.journal = journal;
+    this.uploadLimits = uploadLimits;
+    let dir = join8(dataDir, "apps", config2.name);
+    this.log = createLog(config2.name), this.runDir = join8(dir, "run"), this.releases = new Releases(join8(dataDir, "releases", config2.name), basename6(config2.exeFile)), this.record = new SwapRecordFile(join8(dir, "swap.json")), this.pools = new AppPools(
+      poolSpec(config2),
+      {
+        log: this.log,
+        targetsChanged: () => this.#targetsChanged(),
+        restarted: () => this.serverRestarts++,
+        output: (line) => {
+          this.output.push(line), echo.write(config2.name, line);
+        }
+      },
+      [join8(dir, "servers.json"), join8(dir, "servers-next.json")]
+    ), this.gate = new Gate({
+      app: config2.name,
+      host: config2.gate.host,
+      port: config2.gate.port,
+      hold: { timeoutMs: config2.hold.timeout, maxRequests: config2.hold.maxRequests },
+      timeouts: {
+        headersMs: config2.gate.headersTimeoutMs,
+        bodyIdleMs: config2.gate.bodyIdleTimeoutMs,
+        bodyMinRate: config2.gate.bodyMinRate,
+        stallMs: config2.gate.stallTimeoutMs
+      },
+      trustProxy,
+      targets: () => this.pool.targets(),
+      onUpstreamFailure: (instance, origin) => this.pool.reportFailure(instance, origin),
+      unavailable: () => this.unavailable(),
+      log: this.log
+    });
+  }
+  config;
+  journal;
+  uploadLimits;
+  /** The serving pool and, during an overlap swap, the next one. */
+  pools;
+  /** Where strategy overlap runs new servers from while exeFile is locked (Windows). */
+  runDir;
+  gate;
+  releases;
+  record;
+  lock = new AppLock();
+  /** How exeFile is replaced: the platform's way, or a simulated locked exe (faults.ts). */
+  replace = lockedExeFaults(fsp4);
+  /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */
+  feed = new EventEmitter().setMaxListeners(100);
+  log;
+  /** Every server's recent lines, for GET /v1/apps/{app}/logs and the admin page (§7). */
+  output = new AppLog();
+  /** Restarts of servers that stopped on their own, across swaps (every pool's). */
+  serverRestarts = 0;
+  /** Why the app has no server and waiting will not bring one (none deployed yet). */
+  #down;
+  /** The servers the gate sends requests to. */
+  get pool() {
+    return this.pools.serving;
+  }
+  // Why requests would wait for nothing: no version deployed yet, or every server
+  // fails to start. The gate answers them 503 at once instead of holding them.
+  unavailable() {
+    if (this.#down !== void 0) return this.#down;
+    let failing = this.pool.failing();
+    return failing && `cannot start its servers: ${failing}`;
+  }
+  #targetsChanged() {
+    this.pool.targets().length > 0 && (this.#down = void 0), this.gate.wake();
+  }
+  // Comes back from whatever a crash left: orphaned servers, half uploads, a
+  // swap cut short; then opens the gate and starts the servers.
+  async start() {
+    this.lock.tryAcquire("start");
+    try {
+      await this.startUnlocked();
+    } finally {
+      this.lock.release("start");
+    }
+  }
+  async startUnlocked() {
+    let reaped = await this.pools.reapStale();
+    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await pruneRunCopies(this.runDir, void 0, (m) => this.log("warn", m)), await mkdir4(dirname12(this.config.exeFile), { recursive: !0 }), await mkdir4(dirname12(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
+    let recovery = await recover(
+      this.config.name,
+      this.config.exeFile,
+      this.record,
+      this.releases,
+      this.journal
+    );
+    recovery && this.log("warn", recovery.message);
+    let { port } = await this.gate.listen().catch((error2) => {
+      let { host, port: port2 } = this.config.gate;
+      throw new Error(
+        `cannot listen on ${host}:${port2} (apps.${this.config.name}.gate): ${error2.code ?? error2.message}`
+      );
+    });
+    if (this.log("info", `gate listening on ${this.config.gate.host}:${port}`), !await versionInfo(this.config.exeFile)) {
+      this.#down = `has no version deployed yet (exeFile ${this.config.exeFile} does not exist)`, this.log("warn", `exeFile ${this.config.exeFile} does not exist yet: deploy a first version`);
+      return;
+    }
+    try {
+      await this.pool.start(this.config.exeFile);
+    } catch (error2) {
+      if (this.log("error", `servers did not start: ${error2.message}`), !recovery?.fallback) return;
+      let fallback = recovery.fallback;
+      this.log("warn", `rolling back to release ${fallback.id}`);
+      let failed3 = await rollBack(
+        {
+          app: this.config,
+          pool: this.pool,
+          releases: this.releases,
+          replace: this.replace,
+          emit: (event) => this.#logEvent(event),
+          note: () => {
+          }
+        },
+        fallback
+      );
+      await this.journal.append({
+        deployId: `recover-${fallback.id}`,
+        app: this.config.name,
+        op: "recover",
+        outcome: failed3 ? "failed" : "rolled-back",
+        at: (/* @__PURE__ */ new Date()).toISOString(),
+        after: fallback,
+        message: `the interrupted version did not start (${error2.message}); release ${fallback.id} ${failed3 ? `did not start either: ${failed3.message}` : "serves again"}`
+      });
+    }
+  }
+  // What a step run outside an operation (no stream to report to) says goes to the log.
+  #logEvent(event) {
+    event.type === "log" ? this.log(event.level, event.message) : event.type === "step" && event.state === "failed" ? this.log("error", `${event.step} failed: ${event.message ?? ""}`) : event.type === "step" && event.state === "done" && event.message && this.log("info", `${event.step}: ${event.message}`);
+  }
+  // A receiver asked to stop lets a running swap finish (up to the time its
+  // steps may take), then closes the gate and stops the servers.
+  async stop() {
+    let { drainTimeoutMs, stopTimeoutMs, health, hold } = this.config, longest = drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+    await this.lock.acquire("stop", longest) || this.log("warn", `${this.lock.busy} did not end in ${longest} ms; stopping anyway`), await this.gate.close(), await this.pool.stop();
+  }
+  // A config reload (receiver/lifecycle/reload.ts, docs/design.md §7) with the app's
+  // lock held: the new settings apply to whatever starts next (servers, queued
+  // requests); the servers running now keep theirs until the reload restarts them.
+  reconfigure(next) {
+    this.config = next, this.pools.respec(poolSpec(next)), this.gate.setHold({ timeoutMs: next.hold.timeout, maxRequests: next.hold.maxRequests });
+  }
+  async status() {
+    let { exeFile, updateFile, versionCommand } = this.config, stats = this.gate.stats();
+    return {
+      app: this.config.name,
+      exeFile,
+      updateFile,
+      sources: this.config.sources,
+      current: await versionInfo(exeFile, versionCommand),
+      staged: await versionInfo(updateFile),
+      busy: this.lock.busy !== void 0,
+      instances: this.pool.status(),
+      hold: { held: stats.held, queued: stats.queued, inflight: stats.inflight },
+      unavailable: this.unavailable(),
+      releases: await this.releases.list(),
+      recent: await this.journal.recent(this.config.name, 20)
+    };
+  }
+};
+function poolSpec(config2) {
+  return {
+    app: config2.name,
+    args: config2.args,
+    env: config2.env,
+    // exeFile's folder even for servers run from a copy (strategy overlap on Windows).
+    cwd: dirname12(config2.exeFile),
+    instances: config2.instances,
+    health: { path: config2.health.path, timeoutMs: config2.health.timeout },
+    stopTimeoutMs: config2.stopTimeoutMs
+  };
+}
+
+// receiver/receiver.ts
+var Receiver = class {
+  /**
+   * `takeOverFrom`: the pid of a receiver handing this one the data folder in an upgrade
+   * (§7): the folder is not touched until takeDataDir(), called once that one let go.
+   */
+  constructor(config2, { takeOverFrom } = {}) {
+    this.config = config2;
+    this.failures = new FailureLimiter(config2.auth.maxFailuresPerMinute), this.#trustProxy = trustedProxies(config2.trustProxy), this.clientAddress = (req) => clientAddress(req, this.#trustProxy), this.trust = trustOf(config2), takeOverFrom === void 0 && this.takeDataDir(), this.journal = new Journal(config2.data), this.#uploadLimits = uploadLimitsOf(config2);
+    for (let app2 of config2.apps.values()) this.addApp(app2);
+  }
+  config;
+  /** What tokens this receiver accepts: its keys, its audience, its GitHub issuer. */
+  trust;
+  journal;
+  apps = /* @__PURE__ */ new Map();
+  /** Addresses that keep failing authentication get 429 for a while. */
+  failures;
+  /** The servers' lines on the receiver's own stdout and stderr (docs/design.md §7). */
+  echo = new EchoOutput();
+  /** Who is asking: the socket peer, or the client a trusted proxy names (trustProxy). */
+  clientAddress;
+  #trustProxy;
+  /** Shared by every app and changed in place by a reload. */
+  #uploadLimits;
+  #replay;
+  /** The token ids seen (read from disk when the data folder is taken: an upgrade's old receiver may add some until then). */
+  get replay() {
+    if (!this.#replay) throw new Error("the data folder is not taken yet");
+    return this.#replay;
+  }
+  takeDataDir(takeOverFrom) {
+    lockDataDir(this.config.data, this.config.file, takeOverFrom), this.#replay = new ReplayStore(join9(this.config.data, "replay.jsonl"));
+  }
+  /** A new app's runtime, not started yet (start() or a reload starts it). */
+  addApp(app2) {
+    let rt = new AppRuntime(
+      app2,
+      this.config.data,
+      this.journal,
+      this.#uploadLimits,
+      (a) => this.#trustProxy(a),
+      this.echo
+      // one echo for every app: they share the receiver's stdout and stderr (§7)
+    );
+    return this.apps.set(app2.name, rt), rt;
+  }
+  // A reload's new top-level keys (docs/design.md §7); `trust` was built (and its keys
+  // read) by trustOf beforehand, so nothing here can fail half way. The failure
+  // counts survive unless their limit changed.
+  reconfigure(config2, trust) {
+    config2.auth.maxFailuresPerMinute !== this.config.auth.maxFailuresPerMinute && (this.failures = new FailureLimiter(config2.auth.maxFailuresPerMinute)), this.#trustProxy = trustedProxies(config2.trustProxy), this.trust = trust, Object.assign(this.#uploadLimits, uploadLimitsOf(config2)), this.config = config2;
+  }
+  async start() {
+    await Promise.all([...this.apps.values()].map((app2) => app2.start()));
+  }
+  async stop() {
+    await Promise.all([...this.apps.values()].map((app2) => app2.stop())), this.echo.flush(), await Promise.all([this.#replay?.close(), this.journal.close()]);
+  }
+};
+function trustOf(config2) {
+  let github2 = config2.auth.github;
+  return {
+    keys: loadKeys(config2),
+    audience: config2.audience,
+    github: github2 && { config: github2, issuer: new OidcIssuer(github2.issuer) }
+  };
+}
+function uploadLimitsOf(config2) {
+  return { idleTimeoutMs: config2.uploadIdleTimeoutMs, minBytesPerSecond: config2.uploadMinRate };
+}
+
+// receiver/lifecycle/config-diff.ts
+import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
+var SERVER_KEYS = [
+  "args",
+  "env",
+  "instances",
+  "health",
+  "stopTimeoutMs",
+  "versionCommand"
+], IDENTITY_KEYS = ["exeFile", "updateFile"], GATE_TIMEOUT_KEYS = [
+  "headersTimeoutMs",
+  "bodyIdleTimeoutMs",
+  "bodyMinRate",
+  "stallTimeoutMs"
+];
+function diffConfig(before, after) {
+  let diff = { added: [], removed: [], changed: [], unchanged: [], top: [] };
+  for (let name of before.apps.keys()) after.apps.has(name) || diff.removed.push(name);
+  for (let [name, app2] of after.apps) {
+    let old = before.apps.get(name);
+    old ? isDeepStrictEqual2(old, app2) ? diff.unchanged.push(name) : diff.changed.push(diffApp(old, app2)) : diff.added.push(app2);
+  }
+  let keys = /* @__PURE__ */ new Set([...Object.keys(before), ...Object.keys(after)]);
+  for (let key2 of keys) {
+    if (key2 === "apps" || key2 === "file") continue;
+    let a = before[key2], b = after[key2];
+    isDeepStrictEqual2(a, b) || diff.top.push(key2);
+  }
+  return diff;
+}
+function diffApp(before, after) {
+  let differs = (a, b) => !isDeepStrictEqual2(a, b), describe2 = (key2, a, b) => typeof a == "number" || typeof a == "string" ? `${key2} ${String(a)} → ${String(b)}` : key2, servers = SERVER_KEYS.filter((k) => differs(before[k], after[k])).map(
+    (k) => describe2(k === "stopTimeoutMs" ? "stopTimeout" : k, before[k], after[k])
+  ), replace = IDENTITY_KEYS.filter((k) => differs(before[k], after[k])).map(
+    (k) => describe2(k, before[k], after[k])
+  ), rebind = before.gate.host !== after.gate.host || before.gate.port !== after.gate.port, gateTimeouts = GATE_TIMEOUT_KEYS.filter((k) => differs(before.gate[k], after.gate[k])).map(
+    (k) => `gate.${k.replace(/Ms$/, "")}`
+  ), seen = /* @__PURE__ */ new Set([...SERVER_KEYS, ...IDENTITY_KEYS, "gate", "name"]), other = Object.keys({ ...before, ...after }).filter((k) => !seen.has(k) && differs(before[k], after[k])).map((k) => k === "drainTimeoutMs" ? "drainTimeout" : k);
+  return differs(before.gate.mode, after.gate.mode) && other.push("gate.mode"), { name: after.name, before, after, servers, replace, rebind, gateTimeouts, other };
+}
+
+// receiver/lifecycle/reload.ts
+var Reloader = class {
+  #deps;
+  #running;
+  #queued;
+  /** Why reloads are refused now (the receiver stops, or hands over in an upgrade). */
+  #closed;
+  /** `ready`: reloads asked for before the receiver has started wait for it. */
+  constructor(deps, ready) {
+    this.#deps = deps, this.#running = ready.catch(() => {
+    });
+  }
+  request() {
+    return this.#closed !== void 0 ? Promise.resolve(this.#refused(this.#closed)) : (this.#queued ??= this.#running.then(() => {
+      this.#queued = void 0;
+      let run3 = this.#closed !== void 0 ? Promise.resolve(this.#refused(this.#closed)) : this.#reload().catch((error2) => {
+        let summary = `failed: ${error2.stack ?? error2.message}`;
+        return this.#deps.log("error", `reload ${summary}`), { ok: !1, summary };
+      });
+      return this.#running = run3, run3;
+    }), this.#queued);
+  }
+  /** No more reloads; resolves once the one running (and one asked for) has ended. */
+  async close(why = "the receiver is stopping") {
+    this.#closed = why, await this.#queued, await this.#running;
+  }
+  /** Reloads again (an upgrade that failed: this receiver serves on). */
+  reopen() {
+    this.#closed = void 0;
+  }
+  #refused(why) {
+    let summary = `refused: ${why}`;
+    return this.#deps.log("warn", `reload ${summary}`), { ok: !1, summary };
+  }
+  async #reload() {
+    let { receiver, api, log, file } = this.#deps;
+    log("info", `reload: reading ${file}`);
+    let before = receiver.config, next, trust;
+    try {
+      if (next = loadConfig(file), next.data !== before.data)
+        throw new Error(
+          `${next.file}: data: data cannot change on reload (${before.data} → ${next.data}); restart the receiver`
+        );
+      trust = this.#trust(next);
+    } catch (error2) {
+      return this.#refuse(error2.message);
+    }
+    let diff = diffConfig(before, next), moveApi = diff.top.includes("listen") || diff.top.includes("tls"), apiServer;
+    if (moveApi)
+      try {
+        apiServer = await api.open(next);
+      } catch (error2) {
+        return this.#refuse(error2.message);
+      }
+    receiver.reconfigure(next, trust), api.serve(this.#deps.http()), apiServer && (api.use(apiServer.server), log(
+      "info",
+      `reload: API on ${next.tls ? "https" : "http"}://${next.listen.host}:${apiServer.port}`
+    ));
+    let failures = [];
+    await Promise.all(diff.removed.map((name) => this.#remove(name)));
+    let changes = await Promise.all(diff.changed.map((c) => this.#change(c, failures))), added = await Promise.all(diff.added.map((app2) => this.#add(app2, failures)));
+    receiver.config = {
+      ...next,
+      apps: new Map([...receiver.apps].map(([name, rt]) => [name, rt.config]))
+    };
+    let parts = [
+      `added ${list(diff.added.filter((_, i) => added[i]).map((a) => a.name))}`,
+      `removed ${list(diff.removed)}`,
+      `restarted ${list(changes.flatMap((c) => c.restarted && c.text ? [c.text] : []))}`
+    ], changedOnly = changes.flatMap((c) => !c.restarted && c.text ? [c.text] : []);
+    changedOnly.length && parts.push(`changed ${list(changedOnly)}`), parts.push(`unchanged ${list(diff.unchanged)}`);
+    let top = diff.top.filter((k) => k !== "data");
+    top.length && parts.push(`receiver keys ${top.join(", ")}`), failures.length && parts.push(`failed: ${failures.join("; ")}`);
+    let summary = parts.join(", ");
+    return log(failures.length ? "warn" : "info", `reload: ${summary}`), { ok: failures.length === 0, summary };
+  }
+  #refuse(reason) {
+    let summary = `refused: ${reason}; still running the previous config`;
+    return this.#deps.log("error", `reload ${summary}`), { ok: !1, summary };
+  }
+  // The new keys, read now (a missing public key file refuses the reload); the OIDC
+  // issuer is kept when it is the same, with the signing keys it has fetched.
+  #trust(next) {
+    let trust = trustOf(next), old = this.#deps.receiver.trust.github;
+    return trust.github && old && old.config.issuer === trust.github.config.issuer && (trust.github = { ...trust.github, issuer: old.issuer }), trust;
+  }
+  // As at SIGTERM: a running swap finishes, new requests are turned away, running
+  // ones finish, the servers stop; then the API forgets the app (404).
+  async #remove(name) {
+    let rt = this.#deps.receiver.apps.get(name);
+    rt && (await rt.stop(), this.#deps.receiver.apps.delete(name), rt.log("info", "removed by a reload: gate closed, servers stopped"));
+  }
+  async #add(app2, failures) {
+    let { receiver } = this.#deps, rt = receiver.addApp(app2);
+    try {
+      await rt.start();
+    } catch (error2) {
+      return failures.push(`apps.${app2.name} did not start: ${error2.message}`), await rt.stop().catch(() => {
+      }), receiver.apps.delete(app2.name), !1;
+    }
+    let why = rt.unavailable();
+    return why && rt.log("warn", `requests get 503 at once: ${app2.name} ${why}`), !0;
+  }
+  async #change(c, failures) {
+    let { receiver } = this.#deps, rt = receiver.apps.get(c.name);
+    if (c.replace.length > 0)
+      return await this.#remove(c.name), { restarted: await this.#add(c.after, failures), text: `${c.name} (replaced: ${c.replace.join(", ")})` };
+    let { drainTimeoutMs, stopTimeoutMs, health, hold } = rt.config, longest = drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout, lockId = `reload-${newDeployId()}`;
+    if (!await rt.lock.acquire(lockId, longest))
+      return failures.push(`apps.${c.name}: ${rt.lock.busy} did not end in ${longest} ms; not changed`), { restarted: !1, text: void 0 };
+    try {
+      return await this.#changeLocked(rt, c, failures);
+    } finally {
+      rt.lock.release(lockId);
+    }
+  }
+  async #changeLocked(rt, c, failures) {
+    let what = [...c.servers, ...c.other];
+    if (rt.reconfigure(c.after), c.rebind) {
+      let { host, port } = c.after.gate;
+      try {
+        let bound = await rt.gate.rebind(host, port);
+        rt.log("info", `gate listening on ${host}:${bound.port}`), what.push(`gate ${c.before.gate.host}:${c.before.gate.port} → ${host}:${port}`);
+      } catch (error2) {
+        let code = error2.code ?? error2.message;
+        failures.push(`apps.${c.name}.gate: cannot listen on ${host}:${port}: ${code}; kept`), rt.reconfigure({ ...rt.config, gate: { ...rt.config.gate, ...addressOf(c.before) } });
+      }
+    }
+    c.gateTimeouts.length > 0 && (rt.log("warn", `${c.gateTimeouts.join(", ")} apply at the receiver's next start`), what.push(...c.gateTimeouts.map((k) => `${k} (at next start)`)));
+    let text5 = what.length ? `${c.name} (${what.join(", ")})` : c.name;
+    if (c.servers.length === 0) return { restarted: !1, text: text5 };
+    let failed3 = await this.#restart(rt);
+    if (!failed3) return { restarted: !0, text: text5 };
+    rt.reconfigure({ ...c.before, gate: rt.config.gate });
+    let back = await this.#restart(rt);
+    return failures.push(
+      `apps.${c.name}: its servers did not start with the new settings (${failed3}); ${back ? `nor with the previous ones: ${back}` : "back on the previous settings"}`
+    ), { restarted: !1, text: void 0 };
+  }
+  // The restart sequence of the admin page's restart (runSwap "restart": swap record,
+  // fault points, drain, journal), on the live exeFile, under the lock the caller
+  // holds. With nothing deployed yet the new settings wait for the first deploy.
+  async #restart(rt) {
+    let app2 = rt.config, live2 = await versionInfo(app2.exeFile, app2.versionCommand);
+    if (!live2) return;
+    let deployId = newDeployId(), emit = (event) => {
+      rt.feed.emit("event", { app: app2.name, deployId, op: "restart", event }), rt.journal.log(deployId, event).catch(() => {
+      }), event.type === "step" && event.state === "failed" && rt.log("error", `reload: ${event.step} failed: ${event.message ?? ""}`);
+    }, ctx = {
+      deployId,
+      who: void 0,
+      emit,
+      startedAt: performance.now(),
+      overlap: app2.strategy === "overlap"
+    }, result = await runSwap(rt, "restart", { path: app2.exeFile, info: live2 }, ctx);
+    return emit(result), rt.log(
+      result.ok ? "info" : "warn",
+      `reload: restart ${deployId} ${result.ok ? `ok (held ${result.holdMs} ms)` : `failed: ${result.error.message}`}`
+    ), result.ok ? void 0 : result.error.message;
+  }
+}, addressOf = (app2) => ({ host: app2.gate.host, port: app2.gate.port }), list = (names) => names.length ? names.join(", ") : "none";
+
+// receiver/lifecycle/upgrade.ts
+import { spawn as spawn4 } from "node:child_process";
+import { Server as NetServer2 } from "node:net";
+var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, Upgrader = class {
+  constructor(log) {
+    this.log = log;
+  }
+  log;
+  #serving;
+  #running = !1;
+  /** The new receiver while it is not ready yet: a stop (SIGTERM) ends it first. */
+  #starting;
+  serving(serving) {
+    this.#serving = serving;
+  }
+  signal() {
+    if (!this.#serving) return this.log("warn", "SIGUSR2: not serving yet; ignored");
+    if (this.#running) return this.log("warn", "SIGUSR2: an upgrade is already running; ignored");
+    this.#running = !0, this.#upgrade(this.#serving).finally(() => this.#running = !1);
+  }
+  /** SIGTERM during an upgrade that has not handed over yet: the new receiver goes, this one stops. */
+  cancel() {
+    this.#starting?.kill("SIGKILL");
+  }
+  async #upgrade({ receiver, api, quiesce, resume, handingOver }) {
+    let { log } = this;
+    await quiesce();
+    let apps = [...receiver.apps.values()], locked = [], command = [...process.execArgv, ...process.argv.slice(1)];
+    log("info", `SIGUSR2: upgrading to a new receiver: ${process.execPath} ${command.join(" ")}`);
+    let child;
+    try {
+      for (let rt of apps) {
+        let longest = longestSwap(rt);
+        if (!await rt.lock.acquire("upgrade", longest))
+          throw new Error(`${rt.config.name}: ${rt.lock.busy} did not end in ${longest} ms`);
+        locked.push(rt);
+      }
+      let sockets = [
+        ["api", fdOf(api())],
+        ...apps.map((rt) => [gateFdName(rt.config.name), gateFd(rt)])
+      ];
+      child = this.#starting = spawn4(process.execPath, command, {
+        stdio: ["inherit", "inherit", "inherit", ...sockets.map(([, fd]) => fd), "ipc"],
+        env: {
+          ...process.env,
+          LISTEN_FDS: String(sockets.length),
+          LISTEN_FDNAMES: sockets.map(([name]) => name).join(":"),
+          HOTSWAP_UPGRADE_FROM: String(process.pid)
+        }
+      }), await expectMessage(child, "ready", READY_TIMEOUT_MS);
+    } catch (error2) {
+      this.#starting = void 0, child?.kill("SIGKILL");
+      for (let rt of locked) rt.lock.release("upgrade");
+      resume(), log(
+        "error",
+        `upgrade failed: ${error2.message}; this receiver (pid ${process.pid}) keeps serving`
+      );
+      return;
+    }
+    this.#starting = void 0;
+    let next = child;
+    handingOver(), log("info", `upgrade: the new receiver (pid ${next.pid}) is ready; handing over to it`);
+    let lost = new Promise(
+      (_, reject) => next.once(
+        "exit",
+        (code, signal2) => reject(new Error(`the new receiver exited with ${signal2 ?? `code ${code}`}`))
+      )
+    );
+    lost.catch(() => {
+    });
+    try {
+      await Promise.race([lost, this.#handOver(receiver, api(), apps)]), next.send({ type: "yours" }), await Promise.race([lost, expectMessage(next, "owner", OWNER_TIMEOUT_MS)]);
+    } catch (error2) {
+      log(
+        "error",
+        `upgrade failed during the hand-over: ${error2.message}; this receiver (pid ${process.pid}) no longer listens and exits`
+      ), next.kill("SIGKILL"), process.exit(1);
+    }
+    log(
+      "info",
+      `upgrade: the new receiver (pid ${next.pid}) serves; this one (pid ${process.pid}) exits once its clients have closed their connections (at most ${LINGER_MS} ms)`
+    ), next.disconnect(), await Promise.all([...receiver.apps.values()].map((rt) => rt.gate.closeHandedOver(LINGER_MS))), process.exit(0);
+  }
+  // O lets go of everything N takes: the API, each gate (what its connections still
+  // send goes on to N), the servers once the requests sent to them are answered, the
+  // journal and the token store, and the pid files, written once more with no server.
+  async #handOver(receiver, api, apps) {
+    let apiDone = lastCall(api);
+    for (await Promise.all(
+      apps.map(async (rt) => {
+        let own2 = rt.pool.targets().map((t) => t.origin);
+        rt.gate.handOver(rt.gate.origin()), await rt.gate.drainOrigins(own2, rt.config.drainTimeoutMs) || rt.log("warn", `${rt.gate.cut(own2)} request(s) still running at drainTimeout: cut`), await rt.pool.stop();
+      })
+    ), await apiDone, await Promise.all([receiver.replay.close(), receiver.journal.close()]); pidFilesBeingWritten().length > 0; ) await sleep2(10);
+  }
+}, API_LINGER_MS = 500;
+async function lastCall(api) {
+  api.prependListener("request", (_req, res) => res.shouldKeepAlive = !1);
+  let ended = new Promise(
+    (resolve5) => NetServer2.prototype.close.call(api, () => resolve5())
+  );
+  await Promise.race([ended, sleep2(API_LINGER_MS)]), api.closeIdleConnections(), await Promise.race([ended, sleep2(1e4)]), api.closeAllConnections();
+}
+async function awaitHandOver() {
+  let send = (message2) => process.send(message2), yours = new Promise((resolve5, reject) => {
+    process.on("message", (message2) => {
+      message2?.type === "yours" && resolve5();
+    }), process.once(
+      "disconnect",
+      () => reject(new Error("the old receiver went away before it handed over"))
+    );
+  });
+  send({ type: "ready" }), await yours;
+}
+function confirmOwner() {
+  process.send({ type: "owner" }), process.channel?.unref();
+}
+function expectMessage(child, type, timeoutMs) {
+  return new Promise((resolve5, reject) => {
+    let done = (error2) => {
+      clearTimeout(timer), child.off("message", onMessage), child.off("exit", onExit), error2 ? reject(error2) : resolve5();
+    }, onMessage = (message2) => {
+      message2?.type === type && done();
+    }, onExit = (code, signal2) => done(
+      new Error(
+        `the new receiver (pid ${child.pid}) exited with ${signal2 ?? `code ${code}`} before it was ${type} (its log above says why)`
+      )
+    ), timer = setTimeout(
+      () => done(new Error(`the new receiver (pid ${child.pid}) was not ${type} in ${timeoutMs} ms`)),
+      timeoutMs
+    );
+    child.on("message", onMessage), child.once("exit", onExit), child.once("error", (error2) => done(error2));
+  });
+}
+function longestSwap(rt) {
+  let { drainTimeoutMs, stopTimeoutMs, health, hold } = rt.config;
+  return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+}
+function fdOf(server) {
+  let fd = server._handle?.fd;
+  if (typeof fd != "number" || fd < 0)
+    throw new Error("the API's listening socket has no file descriptor to hand over (Windows?)");
+  return fd;
+}
+function gateFd(rt) {
+  let fd = rt.gate.fd();
+  if (typeof fd != "number" || fd < 0)
+    throw new Error(`the gate of ${rt.config.name} has no listening socket to hand over`);
+  return fd;
+}
+var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms).unref());
+
 // receiver/commands/serve.ts
 async function serve(configFile) {
-  let log = createLog(), config2 = loadConfig(configFile);
+  let log = createLog(), fds = takeListenFds(), upgradeFrom = fds?.from === "upgrade" ? Number(process.env.HOTSWAP_UPGRADE_FROM) : void 0;
+  delete process.env.HOTSWAP_UPGRADE_FROM;
+  let upgrader = new Upgrader(log);
+  process.on("SIGUSR2", () => upgrader.signal());
+  let config2 = loadConfig(configFile);
   faultsActive && log(
     "warn",
     `HOTSWAP_FAULT=${process.env.HOTSWAP_FAULT} is set: this receiver breaks on purpose (tests only)`
-  );
-  let tls = readTls(config2), receiver = new Receiver(config2), http = createHttp(receiver, log), server = openListener(http.fetch, tls);
-  await new Promise((resolve5, reject) => {
-    server.once("error", reject), server.listen(config2.listen.port, config2.listen.host, () => resolve5());
-  }).catch((error2) => {
-    throw new Error(
-      `cannot listen on ${config2.listen.host}:${config2.listen.port} (listen in ${config2.file}): ${error2.code ?? error2.message}`
-    );
-  });
-  let address2 = server.address(), port = typeof address2 == "object" && address2 ? address2.port : config2.listen.port;
-  log(
+  ), readTls(config2);
+  let receiver = new Receiver(config2, { takeOverFrom: upgradeFrom }), kept = {}, api = new ApiListener(createHttp(receiver, log, kept)), apiFd = fds?.byName.get("api");
+  if (fds) {
+    let used = new Set(apiFd === void 0 ? [] : ["api"]);
+    for (let rt of receiver.apps.values()) {
+      let fd = fds.byName.get(gateFdName(rt.config.name));
+      fd !== void 0 && (rt.gate.inherit(fd), used.add(gateFdName(rt.config.name)));
+    }
+    closeUnused(fds, used, log);
+  }
+  if (upgradeFrom !== void 0) {
+    for (let rt of receiver.apps.values())
+      rt.gate.hold("upgrade"), await rt.gate.listen();
+    await awaitHandOver(), receiver.takeDataDir(upgradeFrom);
+  }
+  let { server, port } = await api.open(config2, apiFd);
+  api.use(server), log(
     "info",
-    `hotswap-receiver ${VERSION} API on ${config2.tls ? "https" : "http"}://${config2.listen.host}:${port} (apps: ${[...config2.apps.keys()].join(", ") || "none"})`
+    `hotswap-receiver ${VERSION} API on ${config2.tls ? "https" : "http"}://${config2.listen.host}:${port} (apps: ${[...config2.apps.keys()].join(", ") || "none"})${fds ? ` (listening sockets from ${fds.from}: ${[...fds.byName.keys()].join(", ")})` : ""}`
+  ), upgradeFrom !== void 0 && confirmOwner();
+  let started = receiver.start(), reloader = new Reloader(
+    { file: config2.file, receiver, api, log, http: () => createHttp(receiver, log, kept) },
+    started
   );
+  process.on("SIGHUP", () => {
+    reloader.request();
+  });
   let stopping = !1, stop = (signal2) => {
-    stopping || (stopping = !0, log("info", `${signal2}: letting a running swap finish, then stopping servers and gates`), server.close(), receiver.stop().finally(() => {
-      server.closeAllConnections(), process.exit(0);
+    stopping || (stopping = !0, log("info", `${signal2}: letting a running swap finish, then stopping servers and gates`), upgrader.cancel(), api.close(), reloader.close().then(() => receiver.stop()).finally(() => {
+      api.closeAllConnections(), process.exit(0);
     }));
   };
-  process.on("SIGTERM", () => stop("SIGTERM")), process.on("SIGINT", () => stop("SIGINT")), await receiver.start().catch((error2) => {
-    throw new Error(`${error2.message} in ${config2.file}`);
-  });
+  process.on("SIGTERM", () => stop("SIGTERM")), process.on("SIGINT", () => stop("SIGINT"));
+  try {
+    await started.catch((error2) => {
+      throw new Error(`${error2.message} in ${config2.file}`);
+    });
+  } finally {
+    for (let rt of receiver.apps.values()) rt.gate.release("upgrade");
+  }
   for (let rt of receiver.apps.values()) {
     let why = rt.unavailable();
     why && rt.log("warn", `requests get 503 at once: ${rt.config.name} ${why}`);
   }
-  log("info", "ready");
+  upgrader.serving({
+    receiver,
+    api: () => api.server,
+    quiesce: () => reloader.close("an upgrade of the receiver is running"),
+    resume: () => reloader.reopen(),
+    handingOver: () => stopping = !0
+  }), log("info", "ready");
 }
 
 // receiver/cli.ts
