@@ -7,6 +7,7 @@ import { OidcIssuer } from "./auth/oidc-issuer.js";
 import { ReplayStore } from "./auth/replay-store.js";
 import type { AppConfig, Config } from "./config/load-config.js";
 import { lockDataDir } from "./data-lock.js";
+import type { ReloadResult } from "./lifecycle/reload.js";
 import { EchoOutput } from "./echo-output.js";
 import { Journal } from "./journal/journal.js";
 import { clientAddress } from "./net/client-address.js";
@@ -27,6 +28,10 @@ export class Receiver {
   failures: FailureLimiter;
   /** The servers' lines on the receiver's own stdout and stderr (docs/design.md §7). */
   readonly echo = new EchoOutput();
+  /** Reloads the config (docs/design.md §7); serve.ts sets it once a reload can run. */
+  reload: (() => Promise<ReloadResult>) | undefined;
+  /** The last reload's result, whether SIGHUP or the admin page asked for it. */
+  lastReload: (ReloadResult & { at: string }) | undefined;
   /** Who is asking: the socket peer, or the client a trusted proxy names (trustProxy). */
   readonly clientAddress: (req: IncomingMessage) => string;
   #trustProxy: (address: string | undefined) => boolean;

@@ -69,6 +69,7 @@ export async function serve(configFile: string): Promise<void> {
     started,
   );
   process.on("SIGHUP", () => void reloader.request());
+  receiver.reload = () => reloader.request(); // the admin page's button: Windows has no SIGHUP
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

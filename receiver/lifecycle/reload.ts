@@ -59,6 +59,10 @@ export class Reloader {
               return { ok: false, summary };
             });
       this.#running = run;
+      // What the admin page shows of the last reload, however it was asked for.
+      void run.then((result) => {
+        this.#deps.receiver.lastReload = { ...result, at: new Date().toISOString() };
+      });
       return run;
     });
     return this.#queued;

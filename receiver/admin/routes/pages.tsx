@@ -15,7 +15,15 @@ export function dashboard(receiver: Receiver, meter: RateMeter): Handler<HttpEnv
   return async function showDashboard(c) {
     const views = await Promise.all([...receiver.apps.values()].map((rt) => appView(rt, meter)));
     const csrf = c.var.adminSession!.csrf;
-    return c.html(<DashboardPage views={views} csrf={csrf} nonce={c.get("secureHeadersNonce")} />);
+    return c.html(
+      <DashboardPage
+        views={views}
+        csrf={csrf}
+        nonce={c.get("secureHeadersNonce")}
+        configFile={receiver.config.file}
+        lastReload={receiver.lastReload}
+      />,
+    );
   };
 }
 
