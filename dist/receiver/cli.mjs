@@ -29497,6 +29497,9 @@ h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: v
   display: flex; align-items: center; gap: 10px; }
 section.app, .panel { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
   padding: 18px 22px 20px; margin-bottom: 24px; box-shadow: 0 1px 2px rgba(16, 24, 40, .05); }
+.panel.reload { padding: 10px 22px; }
+.panel.reload p { margin: 6px 0 0; }
+.panel.reload .reload-failed { color: var(--bad); }
 .app-head { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin-bottom: 14px; }
 .app-head .path { color: var(--muted); font-size: 12.5px; }
 .grow { flex: 1; }
@@ -34443,6 +34446,23 @@ function holdByHand(op) {
   };
 }
 
+// receiver/admin/operations/reload-config.ts
+function reloadConfig(receiver, log) {
+  return async function(c) {
+    if (!receiver.reload)
+      throw new HttpError(
+        503,
+        "ERR_STARTING",
+        "the receiver is still starting: reload once it serves",
+        { headers: { "retry-after": "5" } }
+      );
+    log("info", "config reload asked for on the admin page");
+    let result = await receiver.reload();
+    if (!result.ok) throw new HttpError(409, "ERR_RELOAD", `reload ${result.summary}`);
+    return wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json(result);
+  };
+}
+
 // receiver/runtime/start-operation.ts
 async function startOperation(rt, op, who, listen, prepare, run3) {
   let deployId = newDeployId(), busy = rt.lock.busy;
@@ -35204,10 +35224,28 @@ function AppSection({ view, csrf }) {
 }
 
 // receiver/admin/pages/dashboard-page.tsx
-function DashboardPage({ views, csrf, nonce }) {
+function DashboardPage(props) {
+  let { views, csrf, nonce } = props;
   return /* @__PURE__ */ jsxDEV(Layout, { title: "Dashboard", nonce, csrf, script: !0, children: [
+    /* @__PURE__ */ jsxDEV(ReloadPanel, { ...props }),
     views.length === 0 && /* @__PURE__ */ jsxDEV("p", { class: "panel", children: "No apps are configured on this receiver." }),
     views.map((view) => /* @__PURE__ */ jsxDEV(AppSection, { view, csrf }))
+  ] });
+}
+function ReloadPanel({ csrf, configFile, lastReload }) {
+  return /* @__PURE__ */ jsxDEV("div", { class: "panel reload", children: [
+    /* @__PURE__ */ jsxDEV("form", { class: "inline", method: "post", action: `${ADMIN_BASE}/reload`, children: [
+      /* @__PURE__ */ jsxDEV("input", { type: "hidden", name: "_csrf", value: csrf }),
+      /* @__PURE__ */ jsxDEV("button", { class: "btn plain small", type: "submit", title: "Read the config file again", children: "Reload config" })
+    ] }),
+    " ",
+    /* @__PURE__ */ jsxDEV("code", { children: configFile }),
+    lastReload && /* @__PURE__ */ jsxDEV("p", { class: lastReload.ok ? "reload-ok" : "reload-failed", children: [
+      "Last reload (",
+      lastReload.at,
+      "): ",
+      lastReload.summary
+    ] })
   ] });
 }
 
@@ -35373,7 +35411,18 @@ function OutputPage({ app: app2, lines, csrf, nonce }) {
 function dashboard(receiver, meter) {
   return async function(c) {
     let views = await Promise.all([...receiver.apps.values()].map((rt) => appView(rt, meter))), csrf = c.var.adminSession.csrf;
-    return c.html(/* @__PURE__ */ jsxDEV(DashboardPage, { views, csrf, nonce: c.get("secureHeadersNonce") }));
+    return c.html(
+      /* @__PURE__ */ jsxDEV(
+        DashboardPage,
+        {
+          views,
+          csrf,
+          nonce: c.get("secureHeadersNonce"),
+          configFile: receiver.config.file,
+          lastReload: receiver.lastReload
+        }
+      )
+    );
   };
 }
 function appPanel(meter) {
@@ -35491,7 +35540,7 @@ function createAdmin(receiver) {
   ), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page, dashboard(receiver, meter)), admin2.get("/apps/:app", page, app2, appPanel(meter)), admin2.get("/apps/:app/output", page, app2, outputPage()), admin2.get("/log/:deployId", page, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver));
   for (let [name, build] of Object.entries(ADMIN_OPERATIONS))
     admin2.post(`/apps/:app/${name}`, call, csrf, app2, startFromAdmin(build));
-  admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release"));
+  admin2.post("/reload", call, csrf, reloadConfig(receiver, createLog("admin"))), admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release"));
   let errors = adminErrors(createLog("admin"));
   return admin2.onError((error2, c) => errorResponse(error2, c, errors)), admin2;
 }
@@ -40920,6 +40969,10 @@ var Receiver = class {
   failures;
   /** The servers' lines on the receiver's own stdout and stderr (docs/design.md §7). */
   echo = new EchoOutput();
+  /** Reloads the config (docs/design.md §7); serve.ts sets it once a reload can run. */
+  reload;
+  /** The last reload's result, whether SIGHUP or the admin page asked for it. */
+  lastReload;
   /** Who is asking: the socket peer, or the client a trusted proxy names (trustProxy). */
   clientAddress;
   #trustProxy;
@@ -41032,7 +41085,9 @@ var Reloader = class {
         let summary = `failed: ${error2.stack ?? error2.message}`;
         return this.#deps.log("error", `reload ${summary}`), { ok: !1, summary };
       });
-      return this.#running = run3, run3;
+      return this.#running = run3, run3.then((result) => {
+        this.#deps.receiver.lastReload = { ...result, at: (/* @__PURE__ */ new Date()).toISOString() };
+      }), run3;
     }), this.#queued);
   }
   /** No more reloads; resolves once the one running (and one asked for) has ended. */
@@ -41363,7 +41418,7 @@ async function serve(configFile) {
   );
   process.on("SIGHUP", () => {
     reloader.request();
-  });
+  }), receiver.reload = () => reloader.request();
   let stopping = !1, stop = (signal2) => {
     stopping || (stopping = !0, log("info", `${signal2}: letting a running swap finish, then stopping servers and gates`), upgrader.cancel(), api.close(), reloader.close().then(() => receiver.stop()).finally(() => {
       api.closeAllConnections(), process.exit(0);
