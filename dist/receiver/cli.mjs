@@ -38436,6 +38436,12 @@ function closeUnused(fds, used, log) {
       }
     }
 }
+function listeningFd(server, what) {
+  let fd = server._handle?.fd;
+  if (typeof fd != "number" || fd < 0)
+    throw new Error(`${what} has no listening socket whose descriptor can be handed over`);
+  return fd;
+}
 
 // receiver/receiver.ts
 import { join as join9 } from "node:path";
@@ -39638,9 +39644,9 @@ var DEFAULT_TIMEOUTS = {
   inherit(fd) {
     this.#fd = fd;
   }
-  /** The listening socket's file descriptor (POSIX), to hand to a new receiver (§7). */
-  fd() {
-    return this.#server._handle?.fd;
+  /** The listener now (a reload may have moved it), whose socket an upgrade hands on (§7). */
+  get server() {
+    return this.#server;
   }
   // Once: an upgrade opens the gate (held) before its apps start, and start() opens it again.
   listen() {
@@ -40906,10 +40912,15 @@ var AppRuntime = class {
   #logEvent(event) {
     event.type === "log" ? this.log(event.level, event.message) : event.type === "step" && event.state === "failed" ? this.log("error", `${event.step} failed: ${event.message ?? ""}`) : event.type === "step" && event.state === "done" && event.message && this.log("info", `${event.step}: ${event.message}`);
   }
+  /** How long a running swap's steps may take: what stop, a reload or an upgrade waits for its lock. */
+  longestSwapMs() {
+    let { drainTimeoutMs, stopTimeoutMs, health, hold } = this.config;
+    return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+  }
   // A receiver asked to stop lets a running swap finish (up to the time its
   // steps may take), then closes the gate and stops the servers.
   async stop() {
-    let { drainTimeoutMs, stopTimeoutMs, health, hold } = this.config, longest = drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+    let longest = this.longestSwapMs();
     await this.lock.acquire("stop", longest) || this.log("warn", `${this.lock.busy} did not end in ${longest} ms; stopping anyway`), await this.gate.close(), await this.pool.stop();
   }
   // A config reload (receiver/lifecycle/reload.ts, docs/design.md §7) with the app's
@@ -41175,7 +41186,7 @@ var Reloader = class {
     let { receiver } = this.#deps, rt = receiver.apps.get(c.name);
     if (c.replace.length > 0)
       return await this.#remove(c.name), { restarted: await this.#add(c.after, failures), text: `${c.name} (replaced: ${c.replace.join(", ")})` };
-    let { drainTimeoutMs, stopTimeoutMs, health, hold } = rt.config, longest = drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout, lockId = `reload-${newDeployId()}`;
+    let longest = rt.longestSwapMs(), lockId = `reload-${newDeployId()}`;
     if (!await rt.lock.acquire(lockId, longest))
       return failures.push(`apps.${c.name}: ${rt.lock.busy} did not end in ${longest} ms; not changed`), { restarted: !1, text: void 0 };
     try {
@@ -41262,14 +41273,17 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, Upgrader = 
     let child;
     try {
       for (let rt of apps) {
-        let longest = longestSwap(rt);
+        let longest = rt.longestSwapMs();
         if (!await rt.lock.acquire("upgrade", longest))
           throw new Error(`${rt.config.name}: ${rt.lock.busy} did not end in ${longest} ms`);
         locked.push(rt);
       }
       let sockets = [
-        ["api", fdOf(api())],
-        ...apps.map((rt) => [gateFdName(rt.config.name), gateFd(rt)])
+        ["api", listeningFd(api(), "the API")],
+        ...apps.map((rt) => [
+          gateFdName(rt.config.name),
+          listeningFd(rt.gate.server, `the gate of ${rt.config.name}`)
+        ])
       ];
       child = this.#starting = spawn4(process.execPath, command, {
         stdio: ["inherit", "inherit", "inherit", ...sockets.map(([, fd]) => fd), "ipc"],
@@ -41363,22 +41377,6 @@ function expectMessage(child, type, timeoutMs) {
     );
     child.on("message", onMessage), child.once("exit", onExit), child.once("error", (error2) => done(error2));
   });
-}
-function longestSwap(rt) {
-  let { drainTimeoutMs, stopTimeoutMs, health, hold } = rt.config;
-  return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
-}
-function fdOf(server) {
-  let fd = server._handle?.fd;
-  if (typeof fd != "number" || fd < 0)
-    throw new Error("the API's listening socket has no file descriptor to hand over (Windows?)");
-  return fd;
-}
-function gateFd(rt) {
-  let fd = rt.gate.fd();
-  if (typeof fd != "number" || fd < 0)
-    throw new Error(`the gate of ${rt.config.name} has no listening socket to hand over`);
-  return fd;
 }
 var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 

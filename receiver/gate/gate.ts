@@ -128,9 +128,9 @@ export class Gate {
     this.#fd = fd;
   }
 
-  /** The listening socket's file descriptor (POSIX), to hand to a new receiver (§7). */
-  fd(): number | undefined {
-    return (this.#server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  /** The listener now (a reload may have moved it), whose socket an upgrade hands on (§7). */
+  get server(): Server {
+    return this.#server;
   }
 
   // Once: an upgrade opens the gate (held) before its apps start, and start() opens it again.

@@ -1,3 +1,4 @@
+import type { Server as NetServer } from "node:net";
 import { closeSync } from "node:fs";
 import type { Log } from "../log.js";
 
@@ -59,4 +60,13 @@ export function closeUnused(fds: ListenFds, used: Set<string>, log: Log): void {
       // Already gone: nothing listens on it either way.
     }
   }
+}
+
+// The descriptor of a listening socket, to hand to a new receiver (POSIX only: Node
+// keeps it on the server's handle; Windows has none to pass on).
+export function listeningFd(server: NetServer, what: string): number {
+  const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== "number" || fd < 0)
+    throw new Error(`${what} has no listening socket whose descriptor can be handed over`);
+  return fd;
 }

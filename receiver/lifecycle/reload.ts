@@ -205,8 +205,7 @@ export class Reloader {
       const ok = await this.#add(c.after, failures);
       return { restarted: ok, text: `${c.name} (replaced: ${c.replace.join(", ")})` };
     }
-    const { drainTimeoutMs, stopTimeoutMs, health, hold } = rt.config;
-    const longest = drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+    const longest = rt.longestSwapMs();
     const lockId = `reload-${newDeployId()}`;
     if (!(await rt.lock.acquire(lockId, longest))) {
       failures.push(`apps.${c.name}: ${rt.lock.busy} did not end in ${longest} ms; not changed`);

@@ -5,7 +5,7 @@ import type { Log } from "../log.js";
 import { pidFilesBeingWritten } from "../pool/pid-file.js";
 import type { Receiver } from "../receiver.js";
 import type { AppRuntime } from "../runtime/app-runtime.js";
-import { gateFdName } from "./listen-fds.js";
+import { gateFdName, listeningFd } from "./listen-fds.js";
 
 // SIGUSR2: the receiver file on disk replaces this process, and the public ports never
 // close (docs/design.md §7, guarantee 10). The old receiver (O) spawns the new one (N)
@@ -94,14 +94,17 @@ export class Upgrader {
     let child: ChildProcess | undefined;
     try {
       for (const rt of apps) {
-        const longest = longestSwap(rt);
+        const longest = rt.longestSwapMs();
         if (!(await rt.lock.acquire("upgrade", longest)))
           throw new Error(`${rt.config.name}: ${rt.lock.busy} did not end in ${longest} ms`);
         locked.push(rt);
       }
       const sockets: [string, number][] = [
-        ["api", fdOf(api())],
-        ...apps.map((rt): [string, number] => [gateFdName(rt.config.name), gateFd(rt)]),
+        ["api", listeningFd(api(), "the API")],
+        ...apps.map((rt): [string, number] => [
+          gateFdName(rt.config.name),
+          listeningFd(rt.gate.server, `the gate of ${rt.config.name}`),
+        ]),
       ];
       // fds in the child are numbered by stdio position: the sockets at 3..3+N-1, as
       // systemd passes them, and the IPC channel after them (Node finds it by
@@ -250,26 +253,6 @@ function expectMessage(
     child.once("exit", onExit);
     child.once("error", (error) => done(error));
   });
-}
-
-// As AppRuntime.stop(): as long as a running swap's steps may take.
-function longestSwap(rt: AppRuntime): number {
-  const { drainTimeoutMs, stopTimeoutMs, health, hold } = rt.config;
-  return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
-}
-
-function fdOf(server: Server): number {
-  const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (typeof fd !== "number" || fd < 0)
-    throw new Error("the API's listening socket has no file descriptor to hand over (Windows?)");
-  return fd;
-}
-
-function gateFd(rt: AppRuntime): number {
-  const fd = rt.gate.fd();
-  if (typeof fd !== "number" || fd < 0)
-    throw new Error(`the gate of ${rt.config.name} has no listening socket to hand over`);
-  return fd;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());

@@ -193,11 +193,16 @@ export class AppRuntime {
       this.log("info", `${event.step}: ${event.message}`);
   }
 
+  /** How long a running swap's steps may take: what stop, a reload or an upgrade waits for its lock. */
+  longestSwapMs(): number {
+    const { drainTimeoutMs, stopTimeoutMs, health, hold } = this.config;
+    return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+  }
+
   // A receiver asked to stop lets a running swap finish (up to the time its
   // steps may take), then closes the gate and stops the servers.
   async stop(): Promise<void> {
-    const { drainTimeoutMs, stopTimeoutMs, health, hold } = this.config;
-    const longest = drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+    const longest = this.longestSwapMs();
     if (!(await this.lock.acquire("stop", longest))) {
       this.log("warn", `${this.lock.busy} did not end in ${longest} ms; stopping anyway`);
     }

@@ -1,32 +1,16 @@
 import { mkdirSync, readFileSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";
 import type { Workspace } from "../helpers/workspace.js";
 import { formatReport, loadReport, openLoad, type OpenLoad } from "../load/open-load.mjs";
 import { adminWorkspace, PASSWORD } from "./admin-http.js";
+import { launchChromium } from "./chromium.js";
 
 const ARTIFACTS = "test-artifacts";
 const STEPS = ["hold", "unload", "swap", "reload", "release"];
 const RATE = 50; // requests per second through the gate, GET / and POST / with a body
-
-// Debian's chromium, driven by playwright-core; playwright gives it --headless
-// and a fresh profile (--user-data-dir) of its own.
-const launch = () =>
-  chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
 
 const text = async (page: Page, selector: string) =>
   ((await page.locator(selector).first().textContent()) ?? "").trim();
@@ -67,7 +51,7 @@ describe("admin page in headless Chromium", () => {
   beforeAll(async () => {
     ws = adminWorkspace();
     rx = await startReceiver(ws.configFile);
-    browser = await launch();
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await load?.stop();

@@ -1,26 +1,11 @@
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeChattyApp } from "../helpers/app-script.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";
 import type { Workspace } from "../helpers/workspace.js";
 import { adminWorkspace, PASSWORD } from "./admin-http.js";
-
-// Debian's chromium, driven by playwright-core, as in admin-browser.test.ts.
-const launch = () =>
-  chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+import { launchChromium } from "./chromium.js";
 
 describe("admin page: an app's Output view in headless Chromium", () => {
   let ws: Workspace;
@@ -33,7 +18,7 @@ describe("admin page: an app's Output view in headless Chromium", () => {
     });
     writeChattyApp(ws.exeFile);
     rx = await startReceiver(ws.configFile);
-    browser = await launch();
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -41,27 +41,8 @@ export function createWorkspace(options: WorkspaceOptions = {}): Workspace {
   };
   if (options.v1 !== null) writeApp(ws.exeFile, { version: "v1", ...options.v1 });
   const config = {
-    listen: "127.0.0.1:0",
-    audience: "https://deploy.test",
-    data: "./.hotswap",
-    auth: { keys: [{ id: "ci", secret: "${HOTSWAP_SECRET}" }] },
-    apps: {
-      webdemo: {
-        exeFile: "./deploy/webdemo",
-        updateFile: "./deploy/webdemo_update",
-        env: { PORT: "{port}" },
-        instances: 2,
-        gate: "127.0.0.1:0",
-        health: { path: "/health", timeout: "10s" },
-        drainTimeout: "5s",
-        stopTimeout: "2s",
-        hold: { timeout: "20s", maxRequests: 1000 },
-        keepReleases: 3,
-        versionCommand: ["{exe}", "--version"],
-        maxUploadSize: "1MiB",
-        ...options.app,
-      },
-    },
+    ...RECEIVER_DEFAULTS,
+    apps: { webdemo: { ...appDefaults("webdemo"), ...options.app } },
     ...options.config,
   };
   writeFileSync(ws.configFile, stringify(config));
@@ -69,3 +50,29 @@ export function createWorkspace(options: WorkspaceOptions = {}): Workspace {
 }
 
 export const receiverEnv = { HOTSWAP_SECRET: SECRET };
+
+/** The top-level keys of every test config: ephemeral API port, one HS256 key. */
+export const RECEIVER_DEFAULTS = {
+  listen: "127.0.0.1:0",
+  audience: "https://deploy.test",
+  data: "./.hotswap",
+  auth: { keys: [{ id: "ci", secret: "${HOTSWAP_SECRET}" }] },
+};
+
+/** The keys of a test app whose exe is deploy/NAME: 2 servers, short timeouts, gate on port 0. */
+export function appDefaults(name: string): Record<string, unknown> {
+  return {
+    exeFile: `./deploy/${name}`,
+    updateFile: `./deploy/${name}_update`,
+    env: { PORT: "{port}" },
+    instances: 2,
+    gate: "127.0.0.1:0",
+    health: { path: "/health", timeout: "10s" },
+    drainTimeout: "5s",
+    stopTimeout: "2s",
+    hold: { timeout: "20s", maxRequests: 1000 },
+    keepReleases: 3,
+    versionCommand: ["{exe}", "--version"],
+    maxUploadSize: "1MiB",
+  };
+}

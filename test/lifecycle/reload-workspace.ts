@@ -9,6 +9,7 @@ import { writeApp, type AppBehaviour } from "../helpers/app-script.js";
 import type { ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
+import { appDefaults, RECEIVER_DEFAULTS } from "../helpers/workspace.js";
 
 // A receiver folder with several apps, each with its own deploy/<name> exe, and a
 // config the test rewrites before each SIGHUP (docs/design.md §7).
@@ -29,10 +30,7 @@ export function reloadWorkspace(names: string[]): ReloadWorkspace {
   for (const name of names) writeApp(join(dir, "deploy", name), { version: `${name}-v1` });
   const write = (apps: Record<string, Record<string, unknown>>, top = {}) => {
     const config = {
-      listen: "127.0.0.1:0",
-      audience: "https://deploy.test",
-      data: "./.hotswap",
-      auth: { keys: [{ id: "ci", secret: "${HOTSWAP_SECRET}" }] },
+      ...RECEIVER_DEFAULTS,
       ...top,
       apps: Object.fromEntries(
         Object.entries(apps).map(([name, app]) => [name, { ...appDefaults(name), ...app }]),
@@ -46,23 +44,6 @@ export function reloadWorkspace(names: string[]): ReloadWorkspace {
       ...behaviour,
     });
   return { dir, configFile, write, build };
-}
-
-export function appDefaults(name: string): Record<string, unknown> {
-  return {
-    exeFile: `./deploy/${name}`,
-    updateFile: `./deploy/${name}_update`,
-    env: { PORT: "{port}" },
-    instances: 2,
-    gate: "127.0.0.1:0",
-    health: { path: "/health", timeout: "10s" },
-    drainTimeout: "5s",
-    stopTimeout: "2s",
-    hold: { timeout: "20s", maxRequests: 1000 },
-    keepReleases: 3,
-    versionCommand: ["{exe}", "--version"],
-    maxUploadSize: "1MiB",
-  };
 }
 
 /** The app's gate as the receiver last said it listens (a reload may move it). */
