@@ -6,7 +6,7 @@
 // token in any log line.
 import { execFileSync } from "node:child_process";
 import { createHmac, generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -120,7 +120,23 @@ export class Scene {
     return join(this.ws.data, "replay.jsonl");
   }
 
-  observe(): Observation {
+  /**
+   * Every earlier operation's event log is complete: its result line is written. The
+   * client has its result before the receiver's background write of that line ends,
+   * so a snapshot taken at once could see the log grow afterwards.
+   */
+  async settled(): Promise<void> {
+    const dir = join(this.ws.data, "logs");
+    const pending = () =>
+      (existsSync(dir) ? readdirSync(dir) : []).filter((name) => {
+        const lines = readFileSync(join(dir, name), "utf8").trim().split("\n");
+        return !lines.at(-1)?.includes('"type":"result"');
+      });
+    await waitFor(() => pending().length === 0, `the event logs ${pending().join(", ")} to end`);
+  }
+
+  async observe(): Promise<Observation> {
+    await this.settled();
     return {
       files: snapshot(this.ws.dir),
       replay: existsSync(this.replayFile) ? readFileSync(this.replayFile, "utf8") : "",
@@ -135,8 +151,8 @@ export class Scene {
    * request may have caused is spending the jti of each token in `spent` (a token that
    * passed every check), appended to the replay store.
    */
-  expectUntouched(before: Observation, spent: string[] = []): void {
-    const after = this.observe();
+  async expectUntouched(before: Observation, spent: string[] = []): Promise<void> {
+    const after = await this.observe();
     const rel = (path: string) => path.slice(this.ws.dir.length + 1);
     for (const file of [rel(this.ws.exeFile), rel(this.ws.updateFile)])
       expect(after.files[file], `${file} changed`).toBe(before.files[file]);
@@ -290,10 +306,10 @@ export function attackTarget(options: () => SceneOptions = () => ({})): AttackTa
   const target = {
     send,
     async expectRefused(token, status, code, o = {}) {
-      const before = target.scene.observe();
+      const before = await target.scene.observe();
       const r = await send(token, o);
       expectRefusal(r, status, code);
-      target.scene.expectUntouched(before, o.spends && token ? [token] : []);
+      await target.scene.expectUntouched(before, o.spends && token ? [token] : []);
       expect(target.trap.connections, "connections to a URL named in a token").toBe(0);
       return (r.json as { error: { message: string } }).error.message;
     },

@@ -83,17 +83,17 @@ describe("failed authentications from one address are limited (maxFailuresPerMin
   afterAll(() => scene?.stop());
 
   it("the 6th failure within a minute is 429 ERR_RATE_LIMITED with Retry-After; a good token then is refused too, unspent", async () => {
-    const before = scene.observe();
+    const before = await scene.observe();
     for (let i = 0; i < 5; i++)
       expectRefusal(await send(scene.rx.api, { token: bad() }), 401, "ERR_UNKNOWN_KEY");
     expectLimited(await send(scene.rx.api, { token: bad() }));
     // Before any token work: a good token is refused as well, and its jti is not written.
     expectLimited(await send(scene.rx.api, { token: good() }));
-    scene.expectUntouched(before);
+    await scene.expectUntouched(before);
   });
 
   it("a deploy from the limited address is refused before one byte of its body is sent", async () => {
-    const before = scene.observe();
+    const before = await scene.observe();
     const token = scene.track(hs256(goodClaims("deploy", { sha256: sha256("") })));
     const r = await send(scene.rx.api, {
       path: "/v1/apps/webdemo/deploy",
@@ -102,7 +102,7 @@ describe("failed authentications from one address are limited (maxFailuresPerMin
       headersOnly: 1024 * 1024 - 1,
     });
     expectLimited(r);
-    scene.expectUntouched(before);
+    await scene.expectUntouched(before);
   });
 
   it("another address is not limited", async () => {
@@ -182,7 +182,7 @@ describe("1000 unauthenticated requests in a row (the default limit, 30 a minute
   afterAll(() => scene?.stop());
 
   it("the first 30 get 401, the other 970 get 429 with Retry-After; no disk touched, nothing started, the app serves", async () => {
-    const before = scene.observe();
+    const before = await scene.observe();
     const logLines = scene.logs.split("\n").length;
     const answers: CallResult[] = [];
     for (let i = 0; i < 1000; i++) {
@@ -207,7 +207,7 @@ describe("1000 unauthenticated requests in a row (the default limit, 30 a minute
     // The window runs from the first failure: the wait never grows.
     for (let i = 1; i < waits.length; i++) expect(waits[i]).toBeLessThanOrEqual(waits[i - 1]!);
 
-    scene.expectUntouched(before);
+    await scene.expectUntouched(before);
     // A thousand refusals are not a thousand log lines (a log on disk is disk too).
     expect(scene.logs.split("\n").length - logLines).toBeLessThan(10);
     expect((await fetch(`${scene.rx.api}/healthz`)).status).toBe(200);

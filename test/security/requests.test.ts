@@ -197,7 +197,7 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
         // invalid UTF-8 stays as sent
       }
       const op = method === "GET" ? "status" : "deploy";
-      const before = scene.observe();
+      const before = await scene.observe();
       const client = await RawClient.open(scene.rx.api);
       const headers: Record<string, string | number> =
         op === "deploy" ? deployHeaders() : { "content-length": 0 };
@@ -207,7 +207,7 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
       const r = asCall(await client.answer());
       client.hangUp();
       expectRefusal(r, 404, code);
-      scene.expectUntouched(before);
+      await scene.expectUntouched(before);
       expect(scene.logs).not.toMatch(/FORGED/);
     });
   });
@@ -222,13 +222,13 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
       ["a kept release's id with a NUL byte", () => `${release.id}%00`],
     ])("%s: 404 ERR_NO_RELEASE, exeFile as it was", async (_, to) => {
       const t = token("rollback");
-      const before = scene.observe();
+      const before = await scene.observe();
       const r = await call(scene.rx.api, `/v1/apps/webdemo/rollback?to=${to()}`, {
         method: "POST",
         token: t,
       });
       expectRefusal(r, 404, "ERR_NO_RELEASE");
-      scene.expectUntouched(before, [t]);
+      await scene.expectUntouched(before, [t]);
     });
   });
 
@@ -251,20 +251,20 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
         },
       ],
     ])("%s: 431, nothing read", async (_, headers) => {
-      const before = scene.observe();
+      const before = await scene.observe();
       const client = await RawClient.open(scene.rx.api);
       await client.write(head("POST", "/v1/apps/webdemo/deploy", headers()));
       await client.write(body);
       const a = await client.answer();
       expect(a?.status).toBe(431);
       await client.close();
-      scene.expectUntouched(before);
+      await scene.expectUntouched(before);
     });
   });
 
   describe("Content-Length lies", () => {
     it("10 bytes short of the body, the rest garbage: 400, nothing staged, the lock free", async () => {
-      const before = scene.observe();
+      const before = await scene.observe();
       const headers = deployHeaders({ "content-length": body.length - 10 });
       const client = await RawClient.open(scene.rx.api);
       await client.write(head("POST", "/v1/apps/webdemo/deploy", headers));
@@ -275,11 +275,11 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
       if (typeof first.json === "object") expectRefusal(first, 400, "ERR_DIGEST_MISMATCH");
       client.hangUp();
       const probes = await scene.waitForLockFree();
-      scene.expectUntouched(before, [bearer(headers), ...probes]);
+      await scene.expectUntouched(before, [bearer(headers), ...probes]);
     });
 
     it("short, and what follows is a smuggled unauthenticated swap: it never runs", async () => {
-      const before = scene.observe();
+      const before = await scene.observe();
       const smuggled = head("POST", "/v1/apps/webdemo/swap", { "content-length": 0 });
       const headers = deployHeaders({ "content-length": body.length - smuggled.length });
       const client = await RawClient.open(scene.rx.api);
@@ -291,11 +291,11 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
       await client.close();
       for (const a of client.answers.slice(1)) expectRefusal(asCall(a), 401, "ERR_NO_TOKEN");
       const probes = await scene.waitForLockFree();
-      scene.expectUntouched(before, [bearer(headers), ...probes]);
+      await scene.expectUntouched(before, [bearer(headers), ...probes]);
     });
 
     it("longer than the body, and the client waits: 408 ERR_UPLOAD_TIMEOUT, the lock free", async () => {
-      const before = scene.observe();
+      const before = await scene.observe();
       const headers = deployHeaders({ "content-length": body.length + 1000 });
       const client = await RawClient.open(scene.rx.api);
       await client.write(head("POST", "/v1/apps/webdemo/deploy", headers));
@@ -303,7 +303,7 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
       expectRefusal(asCall(await client.answer()), 408, "ERR_UPLOAD_TIMEOUT");
       await client.close();
       const probes = await scene.waitForLockFree();
-      scene.expectUntouched(before, [bearer(headers), ...probes]);
+      await scene.expectUntouched(before, [bearer(headers), ...probes]);
     });
   });
 
@@ -316,7 +316,7 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
       ]);
 
     it("Transfer-Encoding: chunked: 411 ERR_LENGTH_REQUIRED, nothing read", async () => {
-      const before = scene.observe();
+      const before = await scene.observe();
       const headers = deployHeaders({ "transfer-encoding": "chunked" });
       delete (headers as Record<string, unknown>)["content-length"];
       const client = await RawClient.open(scene.rx.api);
@@ -324,7 +324,7 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
       await client.write(chunked());
       expectRefusal(asCall(await client.answer()), 411, "ERR_LENGTH_REQUIRED");
       client.hangUp();
-      scene.expectUntouched(before, [bearer(headers)]);
+      await scene.expectUntouched(before, [bearer(headers)]);
     });
 
     it.each<[string, Record<string, string | number>]>([
@@ -339,7 +339,7 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
       ["a Content-Length that is not a number", { "content-length": "0x10" }],
       ["a negative Content-Length", { "content-length": -1 }],
     ])("%s: 400 from the parser, never reaching the API", async (_, overrides) => {
-      const before = scene.observe();
+      const before = await scene.observe();
       const headers = deployHeaders(overrides);
       const client = await RawClient.open(scene.rx.api);
       await client.write(head("POST", "/v1/apps/webdemo/deploy", headers));
@@ -347,12 +347,12 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
       expect((await client.answer())?.status).toBe(400);
       await client.close();
       // The token was never checked, so not even its jti is written.
-      scene.expectUntouched(before);
+      await scene.expectUntouched(before);
     });
   });
 
   it("a slow client, one byte a second: 408 ERR_UPLOAD_TIMEOUT while it still sends, lock held then freed", async () => {
-    const before = scene.observe();
+    const before = await scene.observe();
     const headers = deployHeaders();
     const client = await RawClient.open(scene.rx.api);
     await client.write(head("POST", "/v1/apps/webdemo/deploy", headers));
@@ -369,7 +369,7 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
       expectRefusal(asCall(await client.answer(0, 20_000)), 408, "ERR_UPLOAD_TIMEOUT");
       expect(sent).toBeLessThan(body.length);
       const probes = await scene.waitForLockFree();
-      scene.expectUntouched(before, [bearer(headers), busy, ...probes]);
+      await scene.expectUntouched(before, [bearer(headers), busy, ...probes]);
     } finally {
       clearInterval(drip);
       client.hangUp();
@@ -378,7 +378,7 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
 
   describe("other refusals before the body", () => {
     it("a bad token on a 1 MiB deploy is answered before one byte of the body is sent", async () => {
-      const before = scene.observe();
+      const before = await scene.observe();
       const client = await RawClient.open(scene.rx.api);
       const bad = scene.track(
         hs256(goodClaims("deploy", { sha256: sha }), { alg: "HS256", typ: "JWT", kid: "nobody" }),
@@ -392,40 +392,40 @@ describe("HTTP-level attacks are refused and leave no trace", () => {
       );
       expectRefusal(asCall(await client.answer()), 401, "ERR_UNKNOWN_KEY");
       await client.close();
-      scene.expectUntouched(before);
+      await scene.expectUntouched(before);
     });
 
     it("Content-Length over maxUploadSize: 413 before one byte of the body is sent", async () => {
-      const before = scene.observe();
+      const before = await scene.observe();
       const headers = deployHeaders({ "content-length": 2 * 1024 * 1024 });
       const client = await RawClient.open(scene.rx.api);
       await client.write(head("POST", "/v1/apps/webdemo/deploy", headers));
       expectRefusal(asCall(await client.answer()), 413, "ERR_TOO_LARGE");
       await client.close();
-      scene.expectUntouched(before, [bearer(headers)]);
+      await scene.expectUntouched(before, [bearer(headers)]);
     });
 
     it("a multipart form: 415 ERR_MEDIA_TYPE", async () => {
-      const before = scene.observe();
+      const before = await scene.observe();
       const headers = deployHeaders({ "content-type": "multipart/form-data; boundary=x" });
       const client = await RawClient.open(scene.rx.api);
       await client.write(head("POST", "/v1/apps/webdemo/deploy", headers));
       await client.write(body);
       expectRefusal(asCall(await client.answer()), 415, "ERR_MEDIA_TYPE");
       client.hangUp();
-      scene.expectUntouched(before, [bearer(headers)]);
+      await scene.expectUntouched(before, [bearer(headers)]);
     });
 
     it.each(["GET", "PUT", "PATCH", "DELETE"])(
       "%s on the deploy route: 404 ERR_NOT_FOUND",
       async (method) => {
-        const before = scene.observe();
+        const before = await scene.observe();
         const client = await RawClient.open(scene.rx.api);
         await client.write(head(method, "/v1/apps/webdemo/deploy", deployHeaders()));
         await client.write(body);
         expectRefusal(asCall(await client.answer()), 404, "ERR_NOT_FOUND");
         client.hangUp();
-        scene.expectUntouched(before);
+        await scene.expectUntouched(before);
       },
     );
   });
@@ -455,7 +455,7 @@ describe("a client that hangs up mid-upload", () => {
     ["after the whole body, Content-Length 1000 bytes longer", (b: Buffer) => b, 1000],
     ["half way through the body", (b: Buffer) => b.subarray(0, b.length >> 1), 0],
   ])("%s: aborted, no temp file, the lock free, the receiver alive", async (_, part, extra) => {
-    const before = scene.observe();
+    const before = await scene.observe();
     const spent: string[] = [];
     for (let i = 0; i < 20; i++) {
       const t = scene.track(hs256(goodClaims("deploy", { sha256: sha256(body) })));
@@ -482,6 +482,6 @@ describe("a client that hangs up mid-upload", () => {
       }
     }
     expect((await fetch(`${scene.rx.api}/healthz`)).status).toBe(200);
-    scene.expectUntouched(before, spent);
+    await scene.expectUntouched(before, spent);
   });
 });
