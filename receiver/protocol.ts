@@ -2,9 +2,19 @@
 // The action imports these, so both sides of the wire agree at compile time.
 // Type-only plus a few constants: nothing here may pull server code into the action.
 
-/** What a token allows; one per API call. */
-export type Op = "deploy" | "upload" | "swap" | "rollback" | "status" | "logs";
-export const OPS: readonly Op[] = ["deploy", "upload", "swap", "rollback", "status", "logs"];
+/** What a token allows; one per API call. `admin`: the receiver itself (upgrade, reload). */
+export type Op = "deploy" | "upload" | "swap" | "rollback" | "status" | "logs" | "admin";
+export const OPS: readonly Op[] = [
+  "deploy",
+  "upload",
+  "swap",
+  "rollback",
+  "status",
+  "logs",
+  "admin",
+];
+/** The `app` claim of a token for the receiver itself (op `admin`): no app can be named so. */
+export const RECEIVER_SCOPE = "*";
 /** The operations that only read: no swap, no result event. */
 export type ReadOp = "status" | "logs";
 

@@ -8,6 +8,7 @@ import { ReplayStore } from "./auth/replay-store.js";
 import type { AppConfig, Config } from "./config/load-config.js";
 import { lockDataDir } from "./data-lock.js";
 import type { ReloadResult } from "./lifecycle/reload.js";
+import type { UpgradeOutcome } from "./lifecycle/upgrade.js";
 import { EchoOutput } from "./echo-output.js";
 import { Journal } from "./journal/journal.js";
 import { clientAddress } from "./net/client-address.js";
@@ -30,6 +31,8 @@ export class Receiver {
   readonly echo = new EchoOutput();
   /** Reloads the config (docs/design.md §7); serve.ts sets it once a reload can run. */
   reload: (() => Promise<ReloadResult>) | undefined;
+  /** Upgrades to the receiver file on disk (§7), asked for by `by`; serve.ts sets it once serving. */
+  upgrade: ((by: string) => Promise<UpgradeOutcome>) | undefined;
   /** The last reload's result, whether SIGHUP or the admin page asked for it. */
   lastReload: (ReloadResult & { at: string }) | undefined;
   /** Who is asking: the socket peer, or the client a trusted proxy names (trustProxy). */

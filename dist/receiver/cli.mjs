@@ -24717,6 +24717,9 @@ function checkAuth(config2) {
       "auth",
       "configure at least one of auth.keys or auth.github, or nobody can deploy"
     );
+  for (let id of auth.adminKeys)
+    if (!auth.keys.some((k) => k.id === id))
+      throw new ConfigError(file, "auth.adminKeys", `no key "${id}" in auth.keys`);
   for (let app2 of config2.apps.values()) {
     if (app2.auth?.github && !auth.github)
       throw new ConfigError(
@@ -27057,6 +27060,8 @@ var unit = (parse5, example) => pipe(
   ),
   auth: strictObject({
     keys: _default(array(key), []),
+    /** The key ids whose tokens may act on the receiver itself (op admin); none: off. */
+    adminKeys: _default(array(string2()), []),
     github: optional(github),
     maxFailuresPerMinute: _default(count(0, 1e6), 30)
   }),
@@ -29498,7 +29503,7 @@ h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: v
 section.app, .panel { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
   padding: 18px 22px 20px; margin-bottom: 24px; box-shadow: 0 1px 2px rgba(16, 24, 40, .05); }
 .panel.reload { padding: 10px 22px; }
-.panel.reload p { margin: 6px 0 0; }
+.panel.reload p, .panel.reload .receiver-process { margin: 6px 0 0; }
 .panel.reload .reload-failed { color: var(--bad); }
 .app-head { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin-bottom: 14px; }
 .app-head .path { color: var(--muted); font-size: 12.5px; }
@@ -34446,19 +34451,34 @@ function holdByHand(op) {
   };
 }
 
-// receiver/admin/operations/reload-config.ts
-function reloadConfig(receiver, log) {
+// receiver/lifecycle/receiver-operations.ts
+var starting = () => new HttpError(503, "ERR_STARTING", "the receiver is still starting: ask again once it serves", {
+  headers: { "retry-after": "5" }
+});
+async function reloadReceiver(receiver, log, by) {
+  if (!receiver.reload) throw starting();
+  log("info", `config reload asked for by ${by}`);
+  let result = await receiver.reload();
+  if (!result.ok) throw new HttpError(409, "ERR_RELOAD", `reload ${result.summary}`);
+  return result;
+}
+async function upgradeReceiver(receiver, by) {
+  if (!receiver.upgrade) throw starting();
+  let outcome = await receiver.upgrade(by);
+  if (outcome.ok) return outcome;
+  throw outcome.kind === "starting" ? starting() : outcome.kind === "running" ? new HttpError(409, "ERR_UPGRADE_RUNNING", `${outcome.reason}; wait for it to end`) : new HttpError(500, "ERR_UPGRADE_FAILED", outcome.reason);
+}
+
+// receiver/admin/operations/receiver-lifecycle.ts
+function reloadFromAdmin(receiver, log) {
   return async function(c) {
-    if (!receiver.reload)
-      throw new HttpError(
-        503,
-        "ERR_STARTING",
-        "the receiver is still starting: reload once it serves",
-        { headers: { "retry-after": "5" } }
-      );
-    log("info", "config reload asked for on the admin page");
-    let result = await receiver.reload();
-    if (!result.ok) throw new HttpError(409, "ERR_RELOAD", `reload ${result.summary}`);
+    let result = await reloadReceiver(receiver, log, "the admin page");
+    return wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json(result);
+  };
+}
+function upgradeFromAdmin(receiver) {
+  return async function(c) {
+    let result = await upgradeReceiver(receiver, "the admin page");
     return wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json(result);
   };
 }
@@ -34680,7 +34700,16 @@ var SSEStreamingApi = class extends StreamingApi {
 };
 
 // receiver/protocol.ts
-var OPS = ["deploy", "upload", "swap", "rollback", "status", "logs"], SHA256_HEADER = "x-hotswap-sha256", NDJSON = "application/x-ndjson";
+var OPS = [
+  "deploy",
+  "upload",
+  "swap",
+  "rollback",
+  "status",
+  "logs",
+  "admin"
+];
+var SHA256_HEADER = "x-hotswap-sha256", NDJSON = "application/x-ndjson";
 function boundAudience(audience, app2, op, sha2562) {
   return `${audience}#app=${app2}&op=${op}&sha256=${sha2562 ?? "-"}`;
 }
@@ -35232,7 +35261,7 @@ function DashboardPage(props) {
     views.map((view) => /* @__PURE__ */ jsxDEV(AppSection, { view, csrf }))
   ] });
 }
-function ReloadPanel({ csrf, configFile, lastReload }) {
+function ReloadPanel({ csrf, configFile, lastReload, process: process2 }) {
   return /* @__PURE__ */ jsxDEV("div", { class: "panel reload", children: [
     /* @__PURE__ */ jsxDEV("form", { class: "inline", method: "post", action: `${ADMIN_BASE}/reload`, children: [
       /* @__PURE__ */ jsxDEV("input", { type: "hidden", name: "_csrf", value: csrf }),
@@ -35245,6 +35274,28 @@ function ReloadPanel({ csrf, configFile, lastReload }) {
       lastReload.at,
       "): ",
       lastReload.summary
+    ] }),
+    /* @__PURE__ */ jsxDEV("div", { class: "receiver-process", children: [
+      /* @__PURE__ */ jsxDEV("form", { class: "inline", method: "post", action: `${ADMIN_BASE}/upgrade`, children: [
+        /* @__PURE__ */ jsxDEV("input", { type: "hidden", name: "_csrf", value: csrf }),
+        /* @__PURE__ */ jsxDEV(
+          "button",
+          {
+            class: "btn plain small",
+            type: "submit",
+            title: "Start the receiver file on disk as a new process that takes over the ports and the apps",
+            children: "Upgrade receiver"
+          }
+        )
+      ] }),
+      " ",
+      "Receiver pid ",
+      /* @__PURE__ */ jsxDEV("span", { class: "receiver-pid", children: process2.pid }),
+      ", hotswap-receiver",
+      " ",
+      process2.version,
+      ", running since ",
+      process2.since
     ] })
   ] });
 }
@@ -35408,6 +35459,11 @@ function OutputPage({ app: app2, lines, csrf, nonce }) {
 }
 
 // receiver/admin/routes/pages.tsx
+var RECEIVER_PROCESS = {
+  pid: process.pid,
+  version: VERSION,
+  since: new Date(Date.now() - process.uptime() * 1e3).toISOString().slice(0, 19) + "Z"
+};
 function dashboard(receiver, meter) {
   return async function(c) {
     let views = await Promise.all([...receiver.apps.values()].map((rt) => appView(rt, meter))), csrf = c.var.adminSession.csrf;
@@ -35419,7 +35475,8 @@ function dashboard(receiver, meter) {
           csrf,
           nonce: c.get("secureHeadersNonce"),
           configFile: receiver.config.file,
-          lastReload: receiver.lastReload
+          lastReload: receiver.lastReload,
+          process: RECEIVER_PROCESS
         }
       )
     );
@@ -35540,7 +35597,7 @@ function createAdmin(receiver) {
   ), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page, dashboard(receiver, meter)), admin2.get("/apps/:app", page, app2, appPanel(meter)), admin2.get("/apps/:app/output", page, app2, outputPage()), admin2.get("/log/:deployId", page, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver));
   for (let [name, build] of Object.entries(ADMIN_OPERATIONS))
     admin2.post(`/apps/:app/${name}`, call, csrf, app2, startFromAdmin(build));
-  admin2.post("/reload", call, csrf, reloadConfig(receiver, createLog("admin"))), admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release"));
+  admin2.post("/reload", call, csrf, reloadFromAdmin(receiver, createLog("admin"))), admin2.post("/upgrade", call, csrf, upgradeFromAdmin(receiver)), admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release"));
   let errors = adminErrors(createLog("admin"));
   return admin2.onError((error2, c) => errorResponse(error2, c, errors)), admin2;
 }
@@ -35568,6 +35625,7 @@ var AUTH_ERRORS = {
   ERR_WRONG_APP: [403, "token is for another app"],
   ERR_WRONG_OP: [403, "token is for another operation"],
   ERR_KEY_NOT_ALLOWED: [403, "this key may not deploy this app"],
+  ERR_ADMIN_NOT_ALLOWED: [403, "this token may not act on the receiver itself"],
   ERR_SHA256_MISMATCH: [403, "token is bound to another artifact"],
   ERR_ISSUER: [401, "token issuer is not the one in auth.github.issuer"],
   ERR_OIDC_OFF: [
@@ -35647,6 +35705,29 @@ async function authorize(p, request2, replay, github2) {
       );
     app2.auth?.github && checkGithubPolicy(p.github, app2.auth.github, `apps.${app2.name}.auth.github`, !1);
   }
+  await spend(p, replay);
+}
+async function authorizeReceiver(p, adminKeys, replay) {
+  if (p.app !== "*")
+    throw new AuthError(
+      "ERR_WRONG_APP",
+      `token app "${p.app}"; a token for the receiver itself has app "${"*"}"`
+    );
+  if (p.op !== "admin")
+    throw new AuthError("ERR_WRONG_OP", `token op "${p.op}", request op "admin"`);
+  if (p.via !== "key")
+    throw new AuthError(
+      "ERR_ADMIN_NOT_ALLOWED",
+      "the receiver's own operations take a key-mode token signed with a key in auth.adminKeys, not a GitHub ID token"
+    );
+  if (!adminKeys.includes(p.keyId))
+    throw new AuthError(
+      "ERR_ADMIN_NOT_ALLOWED",
+      adminKeys.length === 0 ? "auth.adminKeys lists no key, so the receiver's own operations are off" : `auth.adminKeys does not list "${p.keyId}"`
+    );
+  await spend(p, replay);
+}
+async function spend(p, replay) {
   if (replay.has(p.jti)) throw new AuthError("ERR_REPLAYED");
   await replay.add(p.jti, p.exp + REPLAY_MARGIN_S);
 }
@@ -36589,6 +36670,31 @@ async function identify(token, trust, request2) {
 
 // receiver/api/authenticate.ts
 function authenticate(receiver, op) {
+  return guarded(receiver, async (c, token) => {
+    let name = c.req.param("app") ?? "", sha2562 = c.req.header(SHA256_HEADER)?.toLowerCase();
+    if ((op === "deploy" || op === "upload") && !/^[0-9a-f]{64}$/.test(sha2562 ?? ""))
+      throw new HttpError(
+        400,
+        "ERR_SHA256_HEADER",
+        "header X-Hotswap-Sha256 must hold the artifact's SHA-256 as 64 hex digits"
+      );
+    let principal = await identify(token, receiver.trust, { app: name, op, sha256: sha2562 }), runtime = receiver.apps.get(name);
+    if (!runtime) throw unknownApp(name);
+    await authorize(
+      principal,
+      { app: runtime.config, op, sha256: sha2562 },
+      receiver.replay,
+      receiver.config.auth.github
+    ), c.set("principal", principal), c.set("runtime", runtime);
+  });
+}
+function authenticateReceiver(receiver) {
+  return guarded(receiver, async (c, token) => {
+    let principal = await identify(token, receiver.trust, { app: "*", op: "admin" });
+    await authorizeReceiver(principal, receiver.config.auth.adminKeys, receiver.replay), c.set("principal", principal);
+  });
+}
+function guarded(receiver, check) {
   return async function(c, next) {
     let address2 = receiver.clientAddress(c.env.incoming), wait = receiver.failures.retryAfter(address2);
     if (wait)
@@ -36598,31 +36704,14 @@ function authenticate(receiver, op) {
         wait
       );
     try {
-      await check(c);
+      let match2 = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
+      if (!match2) throw new AuthError("ERR_NO_TOKEN");
+      await check(c, match2[1]);
     } catch (error2) {
       throw error2 instanceof AuthError && error2.status !== 503 && receiver.failures.fail(address2), error2;
     }
     await next();
   };
-  async function check(c) {
-    let match2 = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-    if (!match2) throw new AuthError("ERR_NO_TOKEN");
-    let name = c.req.param("app") ?? "", sha2562 = c.req.header(SHA256_HEADER)?.toLowerCase();
-    if ((op === "deploy" || op === "upload") && !/^[0-9a-f]{64}$/.test(sha2562 ?? ""))
-      throw new HttpError(
-        400,
-        "ERR_SHA256_HEADER",
-        "header X-Hotswap-Sha256 must hold the artifact's SHA-256 as 64 hex digits"
-      );
-    let principal = await identify(match2[1], receiver.trust, { app: name, op, sha256: sha2562 }), runtime = receiver.apps.get(name);
-    if (!runtime) throw unknownApp(name);
-    await authorize(
-      principal,
-      { app: runtime.config, op, sha256: sha2562 },
-      receiver.replay,
-      receiver.config.auth.github
-    ), c.set("principal", principal), c.set("runtime", runtime);
-  }
 }
 
 // receiver/api/streamed-run.ts
@@ -36666,6 +36755,16 @@ function createApi(receiver, log) {
     "/apps/:app/rollback",
     authenticate(receiver, "rollback"),
     (c) => streamedRun(c, rollbackOperation(c.var.runtime, c.req.query("to")))
+  );
+  let asker = (c) => `the API (key ${c.var.principal.who.keyId})`;
+  api.post(
+    "/receiver/reload",
+    authenticateReceiver(receiver),
+    async (c) => c.json(await reloadReceiver(receiver, log, asker(c)))
+  ), api.post(
+    "/receiver/upgrade",
+    authenticateReceiver(receiver),
+    async (c) => c.json(await upgradeReceiver(receiver, asker(c)))
   );
   let errors = apiErrors(log);
   return api.onError((error2, c) => errorResponse(error2, c, errors)), api;
@@ -38356,6 +38455,57 @@ function openListener(fetch2, tls) {
   return server.requestTimeout = 0, server.headersTimeout = 3e4, server.keepAliveTimeout = 65e3, server;
 }
 
+// receiver/lifecycle/listen-fds.ts
+import { closeSync } from "node:fs";
+var FIRST_FD = 3, gateFdName = (app2) => `gate.${app2}`, acceptedEarly = /* @__PURE__ */ new WeakMap();
+function keepAccepted(server) {
+  let queue = [];
+  acceptedEarly.set(server, queue), server.pauseOnConnect = !0, server.on("connection", (socket) => queue.push(socket));
+}
+function listenHanded(server, socket, backlog, listening) {
+  if (typeof socket == "number") {
+    server.listen({ fd: socket, backlog }, listening);
+    return;
+  }
+  server.listen(socket, () => {
+    let early = acceptedEarly.get(socket) ?? [];
+    acceptedEarly.delete(socket), socket.removeAllListeners("connection");
+    for (let connection of early)
+      server.emit("connection", connection), connection.resume();
+    listening();
+  });
+}
+function takeListenFds(env = process.env, pid = process.pid) {
+  let count2 = Number(env.LISTEN_FDS), forUs = Number(env.LISTEN_PID) === pid, upgrade = env.HOTSWAP_UPGRADE_FROM !== void 0 && process.send !== void 0, names = (env.LISTEN_FDNAMES ?? "").split(":");
+  if (delete env.LISTEN_FDS, delete env.LISTEN_PID, delete env.LISTEN_FDNAMES, !Number.isInteger(count2) || count2 <= 0 || !(forUs || upgrade)) return;
+  let byName = /* @__PURE__ */ new Map();
+  for (let i = 0; i < count2; i++) {
+    let name = names[i] || "unknown";
+    byName.set(byName.has(name) ? `${name}#${i}` : name, FIRST_FD + i);
+  }
+  return { byName, from: upgrade ? "upgrade" : "systemd" };
+}
+function closeUnused(fds, used, log) {
+  for (let [name, socket] of fds.byName) {
+    if (used.has(name)) continue;
+    let which = typeof socket == "number" ? `fd ${socket}` : "over the IPC channel";
+    log(
+      "warn",
+      `listening socket "${name}" (${which}, from ${fds.from}) is not a listener of the config: closed`
+    );
+    try {
+      typeof socket == "number" ? closeSync(socket) : socket.close();
+    } catch {
+    }
+  }
+}
+function listeningFd(server, what) {
+  let fd = server._handle?.fd;
+  if (typeof fd != "number" || fd < 0)
+    throw new Error(`${what} has no listening socket whose descriptor can be handed over`);
+  return fd;
+}
+
 // receiver/lifecycle/api-listener.ts
 var ApiListener = class {
   #http;
@@ -38378,9 +38528,11 @@ var ApiListener = class {
   async open(config2, fd) {
     let tls = readTls(config2), server = openListener((req, env) => this.#http.fetch(req, env), tls), { host, port } = config2.listen;
     return await new Promise((resolve5, reject) => {
-      server.once("error", reject), server.listen(fd === void 0 ? { port, host } : { fd }, () => {
+      server.once("error", reject);
+      let listening = () => {
         server.off("error", reject), resolve5();
-      });
+      };
+      fd === void 0 ? server.listen({ port, host }, listening) : listenHanded(server, fd, void 0, listening);
     }).catch((error2) => {
       throw new Error(
         `cannot listen on ${host}:${port} (listen in ${config2.file}): ${error2.code ?? error2.message}`
@@ -38409,39 +38561,6 @@ var ApiListener = class {
     });
   }
 };
-
-// receiver/lifecycle/listen-fds.ts
-import { closeSync } from "node:fs";
-var FIRST_FD = 3, gateFdName = (app2) => `gate.${app2}`;
-function takeListenFds(env = process.env, pid = process.pid) {
-  let count2 = Number(env.LISTEN_FDS), forUs = Number(env.LISTEN_PID) === pid, upgrade = env.HOTSWAP_UPGRADE_FROM !== void 0 && process.send !== void 0, names = (env.LISTEN_FDNAMES ?? "").split(":");
-  if (delete env.LISTEN_FDS, delete env.LISTEN_PID, delete env.LISTEN_FDNAMES, !Number.isInteger(count2) || count2 <= 0 || !(forUs || upgrade)) return;
-  let byName = /* @__PURE__ */ new Map();
-  for (let i = 0; i < count2; i++) {
-    let name = names[i] || "unknown";
-    byName.set(byName.has(name) ? `${name}#${i}` : name, FIRST_FD + i);
-  }
-  return { byName, from: upgrade ? "upgrade" : "systemd" };
-}
-function closeUnused(fds, used, log) {
-  for (let [name, fd] of fds.byName)
-    if (!used.has(name)) {
-      log(
-        "warn",
-        `listening socket "${name}" (fd ${fd}, from ${fds.from}) is not a listener of the config: closed`
-      );
-      try {
-        closeSync(fd);
-      } catch {
-      }
-    }
-}
-function listeningFd(server, what) {
-  let fd = server._handle?.fd;
-  if (typeof fd != "number" || fd < 0)
-    throw new Error(`${what} has no listening socket whose descriptor can be handed over`);
-  return fd;
-}
 
 // receiver/receiver.ts
 import { join as join9 } from "node:path";
@@ -39641,8 +39760,8 @@ var DEFAULT_TIMEOUTS = {
     ), server.on("connect", (_req, socket) => refuseConnect(socket)), server;
   }
   /** Listen on this already listening socket instead of binding host:port (§7). */
-  inherit(fd) {
-    this.#fd = fd;
+  inherit(socket) {
+    this.#fd = socket;
   }
   /** The listener now (a reload may have moved it), whose socket an upgrade hands on (§7). */
   get server() {
@@ -39651,7 +39770,7 @@ var DEFAULT_TIMEOUTS = {
   // Once: an upgrade opens the gate (held) before its apps start, and start() opens it again.
   listen() {
     return this.#listening ??= (() => {
-      let { port, host } = this.#options, where = this.#fd === void 0 ? { port, host } : { fd: this.#fd };
+      let { port, host } = this.#options, where = this.#fd === void 0 ? { port, host } : { socket: this.#fd };
       return listenOn(this.#server, where).then((port2) => (this.#startTimers(), { port: port2 }));
     })(), this.#listening;
   }
@@ -39771,12 +39890,14 @@ var DEFAULT_TIMEOUTS = {
     for (let ex of router.queue.clear()) router.refuse(ex, 503, "is shutting down");
     await router.attempts.idle(CLOSE_GRACE_MS), router.cut(), await router.upstreams.close(), await this.#answering.idle(CLOSE_GRACE_MS), this.#server.closeAllConnections(), await stopped;
   }
-};
+}, BACKLOG = 4096;
 function listenOn(server, where) {
   return new Promise((resolve5, reject) => {
-    server.once("error", reject), server.listen({ ...where, backlog: 4096 }, () => {
+    server.once("error", reject);
+    let listening = () => {
       server.off("error", reject), resolve5(server.address().port);
-    });
+    };
+    "socket" in where ? listenHanded(server, where.socket, BACKLOG, listening) : server.listen({ ...where, backlog: BACKLOG }, listening);
   });
 }
 async function retire(server, graceMs) {
@@ -40982,6 +41103,8 @@ var Receiver = class {
   echo = new EchoOutput();
   /** Reloads the config (docs/design.md §7); serve.ts sets it once a reload can run. */
   reload;
+  /** Upgrades to the receiver file on disk (§7), asked for by `by`; serve.ts sets it once serving. */
+  upgrade;
   /** The last reload's result, whether SIGHUP or the admin page asked for it. */
   lastReload;
   /** Who is asking: the socket peer, or the client a trusted proxy names (trustProxy). */
@@ -41244,7 +41367,7 @@ var Reloader = class {
 // receiver/lifecycle/upgrade.ts
 import { spawn as spawn4 } from "node:child_process";
 import { Server as NetServer2 } from "node:net";
-var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, Upgrader = class {
+var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVER_CHANNEL = process.platform === "win32" || process.env.HOTSWAP_UPGRADE_SOCKETS === "channel", Upgrader = class {
   constructor(log) {
     this.log = log;
   }
@@ -41257,19 +41380,34 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, Upgrader = 
     this.#serving = serving;
   }
   signal() {
-    if (!this.#serving) return this.log("warn", "SIGUSR2: not serving yet; ignored");
-    if (this.#running) return this.log("warn", "SIGUSR2: an upgrade is already running; ignored");
-    this.#running = !0, this.#upgrade(this.#serving).finally(() => this.#running = !1);
+    this.request("SIGUSR2");
+  }
+  /**
+   * Upgrade, asked for by `by` (SIGUSR2, the API, the admin page: Windows has no
+   * signals). Settles once the new receiver is ready and the hand-over begins, or once
+   * the upgrade was refused or failed (this receiver then serves on). It does not wait
+   * for the hand-over's end: this process is gone by then.
+   */
+  request(by) {
+    let refuse2 = (outcome) => (this.log("warn", `${by}: ${outcome.reason}; ignored`), Promise.resolve(outcome));
+    if (!this.#serving) return refuse2({ ok: !1, kind: "starting", reason: "not serving yet" });
+    if (this.#running)
+      return refuse2({ ok: !1, kind: "running", reason: "an upgrade is already running" });
+    this.#running = !0;
+    let serving = this.#serving;
+    return new Promise((answer) => {
+      this.#upgrade(serving, by, answer).finally(() => this.#running = !1);
+    });
   }
   /** SIGTERM during an upgrade that has not handed over yet: the new receiver goes, this one stops. */
   cancel() {
     this.#starting?.kill("SIGKILL");
   }
-  async #upgrade({ receiver, api, quiesce, resume, handingOver }) {
+  async #upgrade({ receiver, api, quiesce, resume, handingOver }, by, answer) {
     let { log } = this;
     await quiesce();
     let apps = [...receiver.apps.values()], locked = [], command = [...process.execArgv, ...process.argv.slice(1)];
-    log("info", `SIGUSR2: upgrading to a new receiver: ${process.execPath} ${command.join(" ")}`);
+    log("info", `${by}: upgrading to a new receiver: ${process.execPath} ${command.join(" ")}`);
     let child;
     try {
       for (let rt of apps) {
@@ -41279,33 +41417,34 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, Upgrader = 
         locked.push(rt);
       }
       let sockets = [
-        ["api", listeningFd(api(), "the API")],
-        ...apps.map((rt) => [
-          gateFdName(rt.config.name),
-          listeningFd(rt.gate.server, `the gate of ${rt.config.name}`)
-        ])
-      ];
-      child = this.#starting = spawn4(process.execPath, command, {
-        stdio: ["inherit", "inherit", "inherit", ...sockets.map(([, fd]) => fd), "ipc"],
-        env: {
-          ...process.env,
-          LISTEN_FDS: String(sockets.length),
-          LISTEN_FDNAMES: sockets.map(([name]) => name).join(":"),
-          HOTSWAP_UPGRADE_FROM: String(process.pid)
-        }
-      }), await expectMessage(child, "ready", READY_TIMEOUT_MS);
+        ["api", api()],
+        ...apps.map((rt) => [gateFdName(rt.config.name), rt.gate.server])
+      ], env = { ...process.env, HOTSWAP_UPGRADE_FROM: String(process.pid) }, names = sockets.map(([name]) => name).join(":");
+      if (SOCKETS_OVER_CHANNEL) {
+        child = this.#starting = spawn4(process.execPath, command, {
+          stdio: ["inherit", "inherit", "inherit", "ipc"],
+          env: { ...env, HOTSWAP_UPGRADE_SOCKET_NAMES: names }
+        }), await expectMessage(child, "sockets?", READY_TIMEOUT_MS);
+        for (let [name, server] of sockets) await sendSocket(child, name, server);
+      } else {
+        let fds = sockets.map(([name, server]) => listeningFd(server, `the listener ${name}`));
+        child = this.#starting = spawn4(process.execPath, command, {
+          stdio: ["inherit", "inherit", "inherit", ...fds, "ipc"],
+          env: { ...env, LISTEN_FDS: String(fds.length), LISTEN_FDNAMES: names }
+        });
+      }
+      await expectMessage(child, "ready", READY_TIMEOUT_MS);
     } catch (error2) {
       this.#starting = void 0, child?.kill("SIGKILL");
       for (let rt of locked) rt.lock.release("upgrade");
-      resume(), log(
-        "error",
-        `upgrade failed: ${error2.message}; this receiver (pid ${process.pid}) keeps serving`
-      );
+      resume();
+      let reason = `upgrade failed: ${error2.message}; this receiver (pid ${process.pid}) keeps serving`;
+      log("error", reason), answer({ ok: !1, kind: "failed", reason });
       return;
     }
     this.#starting = void 0;
     let next = child;
-    handingOver(), log("info", `upgrade: the new receiver (pid ${next.pid}) is ready; handing over to it`);
+    answer({ ok: !0, pid: process.pid, newPid: next.pid }), handingOver(), log("info", `upgrade: the new receiver (pid ${next.pid}) is ready; handing over to it`);
     let lost = new Promise(
       (_, reject) => next.once(
         "exit",
@@ -41358,9 +41497,32 @@ async function awaitHandOver() {
   });
   send({ type: "ready" }), await yours;
 }
+async function receiveSockets(env = process.env) {
+  let names = env.HOTSWAP_UPGRADE_SOCKET_NAMES;
+  if (delete env.HOTSWAP_UPGRADE_SOCKET_NAMES, !names || env.HOTSWAP_UPGRADE_FROM === void 0 || !process.send) return;
+  let wanted = new Set(names.split(":")), byName = /* @__PURE__ */ new Map();
+  return await new Promise((resolve5, reject) => {
+    let timer = setTimeout(
+      () => reject(
+        new Error(
+          `the old receiver did not send the listening sockets: ${[...wanted].join(", ")}`
+        )
+      ),
+      READY_TIMEOUT_MS
+    ), onMessage = (message2, handle) => {
+      message2?.type !== "socket" || !(handle instanceof NetServer2) || (keepAccepted(handle), byName.set(message2.name, handle), wanted.delete(message2.name), !(wanted.size > 0) && (clearTimeout(timer), process.off("message", onMessage), resolve5()));
+    };
+    process.on("message", onMessage), process.send({ type: "sockets?" });
+  }), { byName, from: "upgrade" };
+}
 function confirmOwner() {
   process.send({ type: "owner" }), process.channel?.unref();
 }
+var STAGE = {
+  "sockets?": "ready (for its sockets)",
+  ready: "ready",
+  owner: "the owner of the data folder"
+};
 function expectMessage(child, type, timeoutMs) {
   return new Promise((resolve5, reject) => {
     let done = (error2) => {
@@ -41369,20 +41531,33 @@ function expectMessage(child, type, timeoutMs) {
       message2?.type === type && done();
     }, onExit = (code, signal2) => done(
       new Error(
-        `the new receiver (pid ${child.pid}) exited with ${signal2 ?? `code ${code}`} before it was ${type} (its log above says why)`
+        `the new receiver (pid ${child.pid}) exited with ${signal2 ?? `code ${code}`} before it was ${STAGE[type]} (its log above says why)`
       )
     ), timer = setTimeout(
-      () => done(new Error(`the new receiver (pid ${child.pid}) was not ${type} in ${timeoutMs} ms`)),
+      () => done(
+        new Error(
+          `the new receiver (pid ${child.pid}) was not ${STAGE[type]} in ${timeoutMs} ms`
+        )
+      ),
       timeoutMs
     );
     child.on("message", onMessage), child.once("exit", onExit), child.once("error", (error2) => done(error2));
   });
 }
 var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms).unref());
+function sendSocket(child, name, server) {
+  return new Promise((resolve5, reject) => {
+    child.send(
+      { type: "socket", name },
+      server,
+      (error2) => error2 ? reject(new Error(`cannot send the listener ${name}: ${error2.message}`)) : resolve5()
+    );
+  });
+}
 
 // receiver/commands/serve.ts
 async function serve(configFile) {
-  let log = createLog(), fds = takeListenFds(), upgradeFrom = fds?.from === "upgrade" ? Number(process.env.HOTSWAP_UPGRADE_FROM) : void 0;
+  let log = createLog(), fds = takeListenFds() ?? await receiveSockets(), upgradeFrom = fds?.from === "upgrade" ? Number(process.env.HOTSWAP_UPGRADE_FROM) : void 0;
   delete process.env.HOTSWAP_UPGRADE_FROM;
   let upgrader = new Upgrader(log);
   process.on("SIGUSR2", () => upgrader.signal());
@@ -41440,7 +41615,7 @@ async function serve(configFile) {
     quiesce: () => reloader.close("an upgrade of the receiver is running"),
     resume: () => reloader.reopen(),
     handingOver: () => stopping = !0
-  }), log("info", "ready");
+  }), receiver.upgrade = (by) => upgrader.request(by), log("info", "ready");
 }
 
 // receiver/cli.ts

@@ -12,7 +12,7 @@ import { readSession } from "./middleware/read-session.js";
 import { requireSignIn } from "./middleware/require-sign-in.js";
 import { ADMIN_OPERATIONS } from "./operations/admin-operations.js";
 import { holdByHand } from "./operations/hold-by-hand.js";
-import { reloadConfig } from "./operations/reload-config.js";
+import { reloadFromAdmin, upgradeFromAdmin } from "./operations/receiver-lifecycle.js";
 import { startFromAdmin } from "./operations/start-from-admin.js";
 import { RateMeter } from "./rate-meter.js";
 import { liveEvents } from "./routes/live-events.js";
@@ -54,7 +54,8 @@ export function createAdmin(receiver: Receiver): Hono<HttpEnv> {
 
   for (const [name, build] of Object.entries(ADMIN_OPERATIONS))
     admin.post(`/apps/:app/${name}`, call, csrf, app, startFromAdmin(build));
-  admin.post("/reload", call, csrf, reloadConfig(receiver, createLog("admin")));
+  admin.post("/reload", call, csrf, reloadFromAdmin(receiver, createLog("admin")));
+  admin.post("/upgrade", call, csrf, upgradeFromAdmin(receiver));
   admin.post("/apps/:app/hold", call, csrf, app, holdByHand("hold"));
   admin.post("/apps/:app/release", call, csrf, app, holdByHand("release"));
 

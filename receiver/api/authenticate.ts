@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { AuthError } from "../auth/auth-error.js";
-import { authorize } from "../auth/authorize.js";
+import { authorize, authorizeReceiver } from "../auth/authorize.js";
 import { identify } from "../auth/identify.js";
 import type { TokenPrincipal } from "../auth/principal.js";
-import { SHA256_HEADER, type Op } from "../protocol.js";
+import { RECEIVER_SCOPE, SHA256_HEADER, type Op } from "../protocol.js";
 import type { Receiver } from "../receiver.js";
 import type { AppRuntime } from "../runtime/app-runtime.js";
 import type { HttpEnv } from "../http/http-env.js";
@@ -20,6 +20,45 @@ declare module "hono" {
 // Checks the bearer token for one operation on the app in the path, before one
 // byte of the body is read; sets the caller and the app's runtime on the context.
 export function authenticate(receiver: Receiver, op: Op): MiddlewareHandler<HttpEnv> {
+  return guarded(receiver, async (c, token) => {
+    const name = c.req.param("app") ?? "";
+    const sha256 = c.req.header(SHA256_HEADER)?.toLowerCase();
+    if ((op === "deploy" || op === "upload") && !/^[0-9a-f]{64}$/.test(sha256 ?? "")) {
+      throw new HttpError(
+        400,
+        "ERR_SHA256_HEADER",
+        "header X-Hotswap-Sha256 must hold the artifact's SHA-256 as 64 hex digits",
+      );
+    }
+    const principal = await identify(token, receiver.trust, { app: name, op, sha256 });
+    const runtime = receiver.apps.get(name);
+    if (!runtime) throw unknownApp(name);
+    await authorize(
+      principal,
+      { app: runtime.config, op, sha256 },
+      receiver.replay,
+      receiver.config.auth.github,
+    );
+    c.set("principal", principal);
+    c.set("runtime", runtime);
+  });
+}
+
+// The same for an operation on the receiver itself (op admin, app "*"): sets the caller.
+export function authenticateReceiver(receiver: Receiver): MiddlewareHandler<HttpEnv> {
+  return guarded(receiver, async (c, token) => {
+    const principal = await identify(token, receiver.trust, { app: RECEIVER_SCOPE, op: "admin" });
+    await authorizeReceiver(principal, receiver.config.auth.adminKeys, receiver.replay);
+    c.set("principal", principal);
+  });
+}
+
+// What both share: the bearer token, and the limit on failed authentications per
+// client address (a refused token counts; an issuer that cannot be reached does not).
+function guarded(
+  receiver: Receiver,
+  check: (c: Context<HttpEnv>, token: string) => Promise<void>,
+): MiddlewareHandler<HttpEnv> {
   return async function authenticateRequest(c, next) {
     const address = receiver.clientAddress(c.env.incoming);
     const wait = receiver.failures.retryAfter(address);
@@ -31,36 +70,13 @@ export function authenticate(receiver: Receiver, op: Op): MiddlewareHandler<Http
       );
     }
     try {
-      await check(c);
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
+      if (!match) throw new AuthError("ERR_NO_TOKEN");
+      await check(c, match[1]!);
     } catch (error) {
       if (error instanceof AuthError && error.status !== 503) receiver.failures.fail(address);
       throw error;
     }
     await next();
   };
-
-  async function check(c: Context<HttpEnv>) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-    if (!match) throw new AuthError("ERR_NO_TOKEN");
-    const name = c.req.param("app") ?? "";
-    const sha256 = c.req.header(SHA256_HEADER)?.toLowerCase();
-    if ((op === "deploy" || op === "upload") && !/^[0-9a-f]{64}$/.test(sha256 ?? "")) {
-      throw new HttpError(
-        400,
-        "ERR_SHA256_HEADER",
-        "header X-Hotswap-Sha256 must hold the artifact's SHA-256 as 64 hex digits",
-      );
-    }
-    const principal = await identify(match[1]!, receiver.trust, { app: name, op, sha256 });
-    const runtime = receiver.apps.get(name);
-    if (!runtime) throw unknownApp(name);
-    await authorize(
-      principal,
-      { app: runtime.config, op, sha256 },
-      receiver.replay,
-      receiver.config.auth.github,
-    );
-    c.set("principal", principal);
-    c.set("runtime", runtime);
-  }
 }

@@ -2,13 +2,14 @@ import { Hono, type Context } from "hono";
 import { errorResponse } from "../http/error-response.js";
 import type { HttpEnv } from "../http/http-env.js";
 import type { Log } from "../log.js";
+import { reloadReceiver, upgradeReceiver } from "../lifecycle/receiver-operations.js";
 import type { Receiver } from "../receiver.js";
 import { rollbackOperation } from "../runtime/rollback-operation.js";
 import { swapOperation } from "../runtime/swap-operation.js";
 import { uploadOperation } from "../runtime/upload-operation.js";
 import { apiErrors } from "./api-errors.js";
 import { appLogs } from "./app-logs.js";
-import { authenticate } from "./authenticate.js";
+import { authenticate, authenticateReceiver } from "./authenticate.js";
 import { streamedRun } from "./streamed-run.js";
 
 // The HTTP API v1 of docs/design.md §4, mounted at /v1 by http/create-http.ts:
@@ -36,6 +37,14 @@ export function createApi(receiver: Receiver, log: Log): Hono<HttpEnv> {
   );
   api.post("/apps/:app/rollback", authenticate(receiver, "rollback"), (c) =>
     streamedRun(c, rollbackOperation(c.var.runtime, c.req.query("to"))),
+  );
+  // The receiver itself (docs/design.md §7): what SIGHUP and SIGUSR2 do, for Windows.
+  const asker = (c: Context<HttpEnv>) => `the API (key ${c.var.principal.who.keyId})`;
+  api.post("/receiver/reload", authenticateReceiver(receiver), async (c) =>
+    c.json(await reloadReceiver(receiver, log, asker(c))),
+  );
+  api.post("/receiver/upgrade", authenticateReceiver(receiver), async (c) =>
+    c.json(await upgradeReceiver(receiver, asker(c))),
   );
   const errors = apiErrors(log);
   api.onError((error, c) => errorResponse(error, c, errors));

@@ -20,6 +20,7 @@ export const AUTH_ERRORS = {
   ERR_WRONG_APP: [403, "token is for another app"],
   ERR_WRONG_OP: [403, "token is for another operation"],
   ERR_KEY_NOT_ALLOWED: [403, "this key may not deploy this app"],
+  ERR_ADMIN_NOT_ALLOWED: [403, "this token may not act on the receiver itself"],
   ERR_SHA256_MISMATCH: [403, "token is bound to another artifact"],
   ERR_ISSUER: [401, "token issuer is not the one in auth.github.issuer"],
   ERR_OIDC_OFF: [

@@ -1,6 +1,6 @@
 import type { AppConfig } from "../config/load-config.js";
 import type { GithubConfig } from "../config/schema.js";
-import type { Op } from "../protocol.js";
+import { RECEIVER_SCOPE, type Op } from "../protocol.js";
 import { AuthError } from "./auth-error.js";
 import { checkGithubPolicy } from "./github-policy.js";
 import type { TokenPrincipal } from "./principal.js";
@@ -54,6 +54,42 @@ export async function authorize(
     if (app.auth?.github)
       checkGithubPolicy(p.github, app.auth.github, `apps.${app.name}.auth.github`, false);
   }
+  await spend(p, replay);
+}
+
+// A token for the receiver itself (op admin: upgrade, reload) acts on every app at
+// once, so no app's narrowing applies and no workflow policy is fine-grained enough:
+// only a key-mode token signed with a key that auth.adminKeys names (none by default).
+export async function authorizeReceiver(
+  p: TokenPrincipal,
+  adminKeys: readonly string[],
+  replay: ReplayStore,
+): Promise<void> {
+  if (p.app !== RECEIVER_SCOPE)
+    throw new AuthError(
+      "ERR_WRONG_APP",
+      `token app "${p.app}"; a token for the receiver itself has app "${RECEIVER_SCOPE}"`,
+    );
+  if (p.op !== "admin")
+    throw new AuthError("ERR_WRONG_OP", `token op "${p.op}", request op "admin"`);
+  if (p.via !== "key")
+    throw new AuthError(
+      "ERR_ADMIN_NOT_ALLOWED",
+      "the receiver's own operations take a key-mode token signed with a key in auth.adminKeys, not a GitHub ID token",
+    );
+  if (!adminKeys.includes(p.keyId))
+    throw new AuthError(
+      "ERR_ADMIN_NOT_ALLOWED",
+      adminKeys.length === 0
+        ? "auth.adminKeys lists no key, so the receiver's own operations are off"
+        : `auth.adminKeys does not list "${p.keyId}"`,
+    );
+  await spend(p, replay);
+}
+
+// Only a token that passed every check is spent; a token is accepted only once its
+// jti is on disk.
+async function spend(p: TokenPrincipal, replay: ReplayStore): Promise<void> {
   if (replay.has(p.jti)) throw new AuthError("ERR_REPLAYED");
   // Tokens pass until exp plus the clock tolerance: remember the jti at least that long.
   await replay.add(p.jti, p.exp + REPLAY_MARGIN_S);

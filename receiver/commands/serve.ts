@@ -4,7 +4,7 @@ import { createHttp } from "../http/create-http.js";
 import { ApiListener } from "../lifecycle/api-listener.js";
 import { closeUnused, gateFdName, takeListenFds } from "../lifecycle/listen-fds.js";
 import { Reloader } from "../lifecycle/reload.js";
-import { awaitHandOver, confirmOwner, Upgrader } from "../lifecycle/upgrade.js";
+import { awaitHandOver, confirmOwner, receiveSockets, Upgrader } from "../lifecycle/upgrade.js";
 import { createLog } from "../log.js";
 import { Receiver } from "../receiver.js";
 import { VERSION } from "../version.js";
@@ -17,7 +17,7 @@ import { readTls } from "./open-listener.js";
 export async function serve(configFile: string): Promise<void> {
   const log = createLog();
   // §7: sockets handed over by systemd or by the receiver upgrading to this one.
-  const fds = takeListenFds();
+  const fds = takeListenFds() ?? (await receiveSockets());
   const upgradeFrom =
     fds?.from === "upgrade" ? Number(process.env.HOTSWAP_UPGRADE_FROM) : undefined;
   delete process.env.HOTSWAP_UPGRADE_FROM;
@@ -105,5 +105,6 @@ export async function serve(configFile: string): Promise<void> {
     resume: () => reloader.reopen(),
     handingOver: () => (stopping = true),
   });
+  receiver.upgrade = (by) => upgrader.request(by); // the API's and the admin page's: no SIGUSR2 on Windows
   log("info", "ready");
 }

@@ -13,6 +13,10 @@ export function checkAuth(config: Config): void {
       "configure at least one of auth.keys or auth.github, or nobody can deploy",
     );
   }
+  for (const id of auth.adminKeys) {
+    if (!auth.keys.some((k) => k.id === id))
+      throw new ConfigError(file, "auth.adminKeys", `no key "${id}" in auth.keys`);
+  }
   for (const app of config.apps.values()) {
     if (app.auth?.github && !auth.github) {
       throw new ConfigError(

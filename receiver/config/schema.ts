@@ -271,6 +271,8 @@ export const configSchema = z.strictObject({
   ),
   auth: z.strictObject({
     keys: z._default(z.array(key), []),
+    /** The key ids whose tokens may act on the receiver itself (op admin); none: off. */
+    adminKeys: z._default(z.array(z.string()), []),
     github: z.optional(github),
     maxFailuresPerMinute: z._default(count(0, 1_000_000), 30),
   }),

@@ -1,6 +1,7 @@
 import { createServer, ServerResponse, type IncomingMessage, type Server } from "node:http";
 import { Server as NetServer, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import { listenHanded, type HandedSocket } from "../lifecycle/listen-fds.js";
 import type { Target } from "../pool/target.js";
 import { exchange, type UpgradeRequest } from "./exchange.js";
 import { Inflight } from "./inflight.js";
@@ -73,7 +74,7 @@ export class Gate {
   #closed: Promise<void> | undefined;
   #timers: NodeJS.Timeout[] = [];
   /** A listening socket handed in (systemd or an upgrade, §7): listen on it, do not bind. */
-  #fd: number | undefined;
+  #fd: HandedSocket | undefined;
   #listening: Promise<{ port: number }> | undefined;
   /** Answers not yet sent whole, so a hand-over can still mark them `Connection: close`. */
   readonly #open = new Set<ServerResponse>();
@@ -124,8 +125,8 @@ export class Gate {
   }
 
   /** Listen on this already listening socket instead of binding host:port (§7). */
-  inherit(fd: number): void {
-    this.#fd = fd;
+  inherit(socket: HandedSocket): void {
+    this.#fd = socket;
   }
 
   /** The listener now (a reload may have moved it), whose socket an upgrade hands on (§7). */
@@ -137,7 +138,7 @@ export class Gate {
   listen(): Promise<{ port: number }> {
     this.#listening ??= (() => {
       const { port, host } = this.#options;
-      const where = this.#fd === undefined ? { port, host } : { fd: this.#fd };
+      const where = this.#fd === undefined ? { port, host } : { socket: this.#fd };
       return listenOn(this.#server, where).then((port) => {
         this.#startTimers();
         return { port };
@@ -327,16 +328,20 @@ export class Gate {
 
 // Binds `server` with a deep accept queue: held clients keep their connections open,
 // and new ones arrive in bursts when a hold ends.
+const BACKLOG = 4096;
+
 function listenOn(
   server: Server,
-  where: { host: string; port: number } | { fd: number },
+  where: { host: string; port: number } | { socket: HandedSocket },
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ ...where, backlog: 4096 }, () => {
+    const listening = () => {
       server.off("error", reject);
       resolve((server.address() as AddressInfo).port);
-    });
+    };
+    if ("socket" in where) listenHanded(server, where.socket, BACKLOG, listening);
+    else server.listen({ ...where, backlog: BACKLOG }, listening);
   });
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { openListener, readTls } from "../commands/open-listener.js";
 import type { Config } from "../config/load-config.js";
 import type { createHttp } from "../http/create-http.js";
+import { listenHanded, type HandedSocket } from "./listen-fds.js";
 
 type Http = ReturnType<typeof createHttp>;
 
@@ -33,16 +34,18 @@ export class ApiListener {
    * Binds a listener for `config` (listen, tls), or listens on `fd`, a socket handed
    * over by systemd or an upgrade (§7); throws a one-line reason.
    */
-  async open(config: Config, fd?: number): Promise<{ server: Server; port: number }> {
+  async open(config: Config, fd?: HandedSocket): Promise<{ server: Server; port: number }> {
     const tls = readTls(config);
     const server = openListener((req, env) => this.#http.fetch(req, env), tls);
     const { host, port } = config.listen;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(fd === undefined ? { port, host } : { fd }, () => {
+      const listening = () => {
         server.off("error", reject);
         resolve();
-      });
+      };
+      if (fd === undefined) server.listen({ port, host }, listening);
+      else listenHanded(server, fd, undefined, listening);
     }).catch((error: NodeJS.ErrnoException) => {
       throw new Error(
         `cannot listen on ${host}:${port} (listen in ${config.file}): ${error.code ?? error.message}`,

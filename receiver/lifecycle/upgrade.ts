@@ -5,7 +5,13 @@ import type { Log } from "../log.js";
 import { pidFilesBeingWritten } from "../pool/pid-file.js";
 import type { Receiver } from "../receiver.js";
 import type { AppRuntime } from "../runtime/app-runtime.js";
-import { gateFdName, listeningFd } from "./listen-fds.js";
+import {
+  gateFdName,
+  keepAccepted,
+  listeningFd,
+  type HandedSocket,
+  type ListenFds,
+} from "./listen-fds.js";
 
 // SIGUSR2: the receiver file on disk replaces this process, and the public ports never
 // close (docs/design.md §7, guarantee 10). The old receiver (O) spawns the new one (N)
@@ -44,7 +50,28 @@ const OWNER_TIMEOUT_MS = 10_000;
  */
 const LINGER_MS = 5_000;
 
-export type UpgradeMessage = { type: "ready" } | { type: "yours" } | { type: "owner" };
+export type UpgradeMessage =
+  | { type: "ready" }
+  | { type: "yours" }
+  | { type: "owner" }
+  /** Without descriptors (Windows): N asks for the sockets, O sends each with its name. */
+  | { type: "sockets?" }
+  | { type: "socket"; name: string };
+
+/**
+ * Whether an upgrade hands the listening sockets over the IPC channel rather than as
+ * descriptors: on Windows, where a server's handle has no descriptor to pass; elsewhere
+ * when HOTSWAP_UPGRADE_SOCKETS=channel asks for it (how the tests run this path on Linux).
+ */
+const SOCKETS_OVER_CHANNEL =
+  process.platform === "win32" || process.env.HOTSWAP_UPGRADE_SOCKETS === "channel";
+
+/** How an upgrade that was asked for went, as far as the old receiver can tell. */
+export type UpgradeOutcome =
+  /** The new receiver (newPid) is ready; this one (pid) hands over to it and exits. */
+  | { ok: true; pid: number; newPid: number }
+  /** starting: this receiver does not serve yet; running: another upgrade runs; failed: the new one did not start. */
+  | { ok: false; kind: "starting" | "running" | "failed"; reason: string };
 
 interface Serving {
   receiver: Receiver;
@@ -73,10 +100,28 @@ export class Upgrader {
   }
 
   signal(): void {
-    if (!this.#serving) return this.log("warn", "SIGUSR2: not serving yet; ignored");
-    if (this.#running) return this.log("warn", "SIGUSR2: an upgrade is already running; ignored");
+    void this.request("SIGUSR2");
+  }
+
+  /**
+   * Upgrade, asked for by `by` (SIGUSR2, the API, the admin page: Windows has no
+   * signals). Settles once the new receiver is ready and the hand-over begins, or once
+   * the upgrade was refused or failed (this receiver then serves on). It does not wait
+   * for the hand-over's end: this process is gone by then.
+   */
+  request(by: string): Promise<UpgradeOutcome> {
+    const refuse = (outcome: UpgradeOutcome & { ok: false }) => {
+      this.log("warn", `${by}: ${outcome.reason}; ignored`);
+      return Promise.resolve(outcome);
+    };
+    if (!this.#serving) return refuse({ ok: false, kind: "starting", reason: "not serving yet" });
+    if (this.#running)
+      return refuse({ ok: false, kind: "running", reason: "an upgrade is already running" });
     this.#running = true;
-    void this.#upgrade(this.#serving).finally(() => (this.#running = false));
+    const serving = this.#serving;
+    return new Promise((answer) => {
+      void this.#upgrade(serving, by, answer).finally(() => (this.#running = false));
+    });
   }
 
   /** SIGTERM during an upgrade that has not handed over yet: the new receiver goes, this one stops. */
@@ -84,13 +129,17 @@ export class Upgrader {
     this.#starting?.kill("SIGKILL");
   }
 
-  async #upgrade({ receiver, api, quiesce, resume, handingOver }: Serving): Promise<void> {
+  async #upgrade(
+    { receiver, api, quiesce, resume, handingOver }: Serving,
+    by: string,
+    answer: (outcome: UpgradeOutcome) => void,
+  ): Promise<void> {
     const { log } = this;
     await quiesce(); // the apps and listeners a reload would change are the ones handed on
     const apps = [...receiver.apps.values()];
     const locked: AppRuntime[] = [];
     const command = [...process.execArgv, ...process.argv.slice(1)];
-    log("info", `SIGUSR2: upgrading to a new receiver: ${process.execPath} ${command.join(" ")}`);
+    log("info", `${by}: upgrading to a new receiver: ${process.execPath} ${command.join(" ")}`);
     let child: ChildProcess | undefined;
     try {
       for (const rt of apps) {
@@ -99,39 +148,45 @@ export class Upgrader {
           throw new Error(`${rt.config.name}: ${rt.lock.busy} did not end in ${longest} ms`);
         locked.push(rt);
       }
-      const sockets: [string, number][] = [
-        ["api", listeningFd(api(), "the API")],
-        ...apps.map((rt): [string, number] => [
-          gateFdName(rt.config.name),
-          listeningFd(rt.gate.server, `the gate of ${rt.config.name}`),
-        ]),
+      const sockets: [string, Server][] = [
+        ["api", api()],
+        ...apps.map((rt): [string, Server] => [gateFdName(rt.config.name), rt.gate.server]),
       ];
-      // fds in the child are numbered by stdio position: the sockets at 3..3+N-1, as
-      // systemd passes them, and the IPC channel after them (Node finds it by
-      // NODE_CHANNEL_FD, which it sets itself).
-      child = this.#starting = spawn(process.execPath, command, {
-        stdio: ["inherit", "inherit", "inherit", ...sockets.map(([, fd]) => fd), "ipc"],
-        env: {
-          ...process.env,
-          LISTEN_FDS: String(sockets.length),
-          LISTEN_FDNAMES: sockets.map(([name]) => name).join(":"),
-          HOTSWAP_UPGRADE_FROM: String(process.pid),
-        },
-      });
+      const env = { ...process.env, HOTSWAP_UPGRADE_FROM: String(process.pid) };
+      const names = sockets.map(([name]) => name).join(":");
+      if (SOCKETS_OVER_CHANNEL) {
+        // No descriptors to pass (Windows): each server goes over the IPC channel once
+        // the new receiver asks for them (a message it has no listener for yet is lost).
+        child = this.#starting = spawn(process.execPath, command, {
+          stdio: ["inherit", "inherit", "inherit", "ipc"],
+          env: { ...env, HOTSWAP_UPGRADE_SOCKET_NAMES: names },
+        });
+        await expectMessage(child, "sockets?", READY_TIMEOUT_MS);
+        for (const [name, server] of sockets) await sendSocket(child, name, server);
+      } else {
+        // fds in the child are numbered by stdio position: the sockets at 3..3+N-1, as
+        // systemd passes them, and the IPC channel after them (Node finds it by
+        // NODE_CHANNEL_FD, which it sets itself).
+        const fds = sockets.map(([name, server]) => listeningFd(server, `the listener ${name}`));
+        child = this.#starting = spawn(process.execPath, command, {
+          stdio: ["inherit", "inherit", "inherit", ...fds, "ipc"],
+          env: { ...env, LISTEN_FDS: String(fds.length), LISTEN_FDNAMES: names },
+        });
+      }
       await expectMessage(child, "ready", READY_TIMEOUT_MS);
     } catch (error) {
       this.#starting = undefined;
       child?.kill("SIGKILL");
       for (const rt of locked) rt.lock.release("upgrade");
       resume();
-      log(
-        "error",
-        `upgrade failed: ${(error as Error).message}; this receiver (pid ${process.pid}) keeps serving`,
-      );
+      const reason = `upgrade failed: ${(error as Error).message}; this receiver (pid ${process.pid}) keeps serving`;
+      log("error", reason);
+      answer({ ok: false, kind: "failed", reason });
       return;
     }
     this.#starting = undefined;
     const next = child;
+    answer({ ok: true, pid: process.pid, newPid: next.pid! });
     handingOver();
     log("info", `upgrade: the new receiver (pid ${next.pid}) is ready; handing over to it`);
     // From here the sockets stay open in N alone; an exit of N is fatal (see the top).
@@ -216,15 +271,59 @@ export async function awaitHandOver(): Promise<void> {
   await yours;
 }
 
+// N's side of the hand-over over the IPC channel: asks for the sockets that
+// HOTSWAP_UPGRADE_SOCKET_NAMES names and waits until each has come. Undefined when this
+// is not such an upgrade.
+export async function receiveSockets(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ListenFds | undefined> {
+  const names = env.HOTSWAP_UPGRADE_SOCKET_NAMES;
+  delete env.HOTSWAP_UPGRADE_SOCKET_NAMES;
+  if (!names || env.HOTSWAP_UPGRADE_FROM === undefined || !process.send) return undefined;
+  const wanted = new Set(names.split(":"));
+  const byName = new Map<string, HandedSocket>();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `the old receiver did not send the listening sockets: ${[...wanted].join(", ")}`,
+          ),
+        ),
+      READY_TIMEOUT_MS,
+    );
+    const onMessage = (message: UpgradeMessage, handle: unknown) => {
+      if (message?.type !== "socket" || !(handle instanceof NetServer)) return;
+      keepAccepted(handle);
+      byName.set(message.name, handle);
+      wanted.delete(message.name);
+      if (wanted.size > 0) return;
+      clearTimeout(timer);
+      process.off("message", onMessage);
+      resolve();
+    };
+    process.on("message", onMessage);
+    process.send!({ type: "sockets?" } satisfies UpgradeMessage);
+  });
+  return { byName, from: "upgrade" };
+}
+
 export function confirmOwner(): void {
   process.send!({ type: "owner" } satisfies UpgradeMessage);
   // The channel must not keep this process alive, nor its end kill it.
   process.channel?.unref();
 }
 
+/** What the new receiver is, once it sends each message O waits for. */
+const STAGE = {
+  "sockets?": "ready (for its sockets)",
+  ready: "ready",
+  owner: "the owner of the data folder",
+} as const;
+
 function expectMessage(
   child: ChildProcess,
-  type: UpgradeMessage["type"],
+  type: keyof typeof STAGE,
   timeoutMs: number,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -241,12 +340,16 @@ function expectMessage(
     const onExit = (code: number | null, signal: string | null) =>
       done(
         new Error(
-          `the new receiver (pid ${child.pid}) exited with ${signal ?? `code ${code}`} before it was ${type} (its log above says why)`,
+          `the new receiver (pid ${child.pid}) exited with ${signal ?? `code ${code}`} before it was ${STAGE[type]} (its log above says why)`,
         ),
       );
     const timer = setTimeout(
       () =>
-        done(new Error(`the new receiver (pid ${child.pid}) was not ${type} in ${timeoutMs} ms`)),
+        done(
+          new Error(
+            `the new receiver (pid ${child.pid}) was not ${STAGE[type]} in ${timeoutMs} ms`,
+          ),
+        ),
       timeoutMs,
     );
     child.on("message", onMessage);
@@ -256,3 +359,13 @@ function expectMessage(
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+
+// One listening server over the IPC channel to the new receiver; this one keeps its own
+// (Node duplicates the socket for the other process).
+function sendSocket(child: ChildProcess, name: string, server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.send({ type: "socket", name } satisfies UpgradeMessage, server, (error) =>
+      error ? reject(new Error(`cannot send the listener ${name}: ${error.message}`)) : resolve(),
+    );
+  });
+}

@@ -40,7 +40,7 @@ describe("Reload config from the admin page", () => {
     expect(result.ok).toBe(true);
     expect(result.summary).toMatch(/restarted webdemo \(instances 2 → 3\)/);
     expect(await instances()).toBe(3);
-    expect(scene.rx.logs.join("\n")).toContain("config reload asked for on the admin page");
+    expect(scene.rx.logs.join("\n")).toContain("config reload asked for by the admin page");
   });
 
   it("refuses an invalid config with 409 naming the key, and keeps the running one", async () => {

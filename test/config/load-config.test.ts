@@ -468,6 +468,13 @@ describe("mistakes: one ConfigError naming the file and the key", () => {
       "auth.keys[0]",
       /exactly one/,
     ],
+    [
+      "auth.adminKeys naming a key that is not configured",
+      { auth: { keys: [{ id: "ci", secret: SECRET }], adminKeys: ["ops"] } },
+      {},
+      "auth.adminKeys",
+      /no key "ops" in auth\.keys/,
+    ],
   ])("%s", async (_, top, app, key, reason) => {
     const file = await write(minimal(top, app));
     const error = configError(() => loadConfig(file, {}));

@@ -22,7 +22,9 @@ describe("10 upgrades in a row under load", () => {
 
   it("loses no request", async () => {
     ws = createWorkspace();
-    rx = await startReceiver(ws.configFile);
+    // UPGRADE_SOCKETS=channel runs the hand-over Windows needs (over the IPC channel).
+    const via = process.env.UPGRADE_SOCKETS;
+    rx = await startReceiver(ws.configFile, via ? { HOTSWAP_UPGRADE_SOCKETS: via } : {});
     pids.push(rx.child.pid!);
     const load = openLoad({
       url: rx.gate(),

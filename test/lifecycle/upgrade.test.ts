@@ -16,7 +16,13 @@ import { receiverPid, stopAll, upgrade } from "./upgrade-helpers.js";
 const RATE = 200;
 const MIX = { get: 3, post: 1 };
 
-describe("SIGUSR2: upgrading the receiver under load", () => {
+// Both ways the sockets go to the new receiver: as descriptors (POSIX), and over the IPC
+// channel (how Windows must, which has no descriptors to pass; HOTSWAP_UPGRADE_SOCKETS=channel
+// runs that path here).
+describe.each([
+  ["as descriptors", {}],
+  ["over the IPC channel", { HOTSWAP_UPGRADE_SOCKETS: "channel" }],
+])("SIGUSR2: upgrading the receiver under load, sockets %s", (_, env: Record<string, string>) => {
   let ws: Workspace | undefined;
   let rx: ReceiverProcess | undefined;
   let load: ReturnType<typeof openLoad> | undefined;
@@ -32,7 +38,7 @@ describe("SIGUSR2: upgrading the receiver under load", () => {
 
   const start = async (cli?: string) => {
     ws = createWorkspace();
-    rx = await startReceiver(ws.configFile, {}, cli ? { cli } : {});
+    rx = await startReceiver(ws.configFile, env, cli ? { cli } : {});
     pids.push(rx.child.pid!);
     load = openLoad({ url: rx.gate(), rate: RATE, mix: MIX, keepAliveShare: 0.5 });
     await waitFor(() => load!.samples.some((s) => s.version === "v1"), "traffic through the gate");

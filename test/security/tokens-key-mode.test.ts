@@ -269,7 +269,7 @@ describe("key-mode tokens: every attack is refused and leaves no trace", () => {
       ["exp as a string", { exp: String(now() + 300) }, "exp"],
       ["an empty jti", { jti: "" }, "jti"],
       ["a jti of 200 characters", { jti: "j".repeat(200) }, "jti"],
-      ["op admin", { op: "admin" }, "op"],
+      ["an op that does not exist", { op: "shutdown" }, "op"],
       ["app as a number", { app: 42 }, "app"],
       ["sha256 in upper case", { sha256: "A".repeat(64) }, "sha256"],
     ])("%s: 401 ERR_CLAIM_INVALID", async (_, overrides, claim) => {
@@ -284,6 +284,12 @@ describe("key-mode tokens: every attack is refused and leaves no trace", () => {
       ["a list naming only another receiver", ["https://other.test"]],
     ])("aud of %s: 401 ERR_AUDIENCE", async (_, aud) => {
       await expectRefused(hs256(deploy({ aud })), 401, "ERR_AUDIENCE");
+    });
+
+    it("a token for the receiver itself (op admin, app *) on an app's deploy: refused, nothing spent", async () => {
+      await expectRefused(hs256(deploy({ op: "admin" })), 403, "ERR_WRONG_OP");
+      await expectRefused(hs256(deploy({ op: "admin", app: "*" })), 403, "ERR_WRONG_APP");
+      await expectRefused(hs256(deploy({ app: "*" })), 404, "ERR_UNKNOWN_APP", { app: "*" });
     });
 
     it("an iss claim (posing as a GitHub token on a receiver without auth.github): 401 ERR_OIDC_OFF", async () => {

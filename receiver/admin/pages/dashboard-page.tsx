@@ -11,6 +11,8 @@ export interface DashboardPageProps {
   /** The config file, which the Reload button reads again. */
   configFile: string;
   lastReload?: ReloadResult & { at: string };
+  /** This receiver's process: an upgrade changes its pid (and, with a new file, its version). */
+  process: { pid: number; version: string; since: string };
 }
 
 // The Module Administration page: every app with its state and its actions.
@@ -27,9 +29,9 @@ export function DashboardPage(props: DashboardPageProps) {
   );
 }
 
-// The config reload SIGHUP runs, as a plain form (no script: the answer is this page
-// again, with the result below the button), for a Windows service that gets no signals.
-function ReloadPanel({ csrf, configFile, lastReload }: DashboardPageProps) {
+// The config reload SIGHUP runs and the upgrade SIGUSR2 runs, as plain forms (no
+// script: the answer is this page again), for a Windows service that gets no signals.
+function ReloadPanel({ csrf, configFile, lastReload, process }: DashboardPageProps) {
   return (
     <div class="panel reload">
       <form class="inline" method="post" action={`${ADMIN_BASE}/reload`}>
@@ -44,6 +46,20 @@ function ReloadPanel({ csrf, configFile, lastReload }: DashboardPageProps) {
           Last reload ({lastReload.at}): {lastReload.summary}
         </p>
       )}
+      <div class="receiver-process">
+        <form class="inline" method="post" action={`${ADMIN_BASE}/upgrade`}>
+          <input type="hidden" name="_csrf" value={csrf} />
+          <button
+            class="btn plain small"
+            type="submit"
+            title="Start the receiver file on disk as a new process that takes over the ports and the apps"
+          >
+            Upgrade receiver
+          </button>
+        </form>{" "}
+        Receiver pid <span class="receiver-pid">{process.pid}</span>, hotswap-receiver{" "}
+        {process.version}, running since {process.since}
+      </div>
     </div>
   );
 }

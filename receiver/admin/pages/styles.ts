@@ -28,7 +28,7 @@ h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: v
 section.app, .panel { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
   padding: 18px 22px 20px; margin-bottom: 24px; box-shadow: 0 1px 2px rgba(16, 24, 40, .05); }
 .panel.reload { padding: 10px 22px; }
-.panel.reload p { margin: 6px 0 0; }
+.panel.reload p, .panel.reload .receiver-process { margin: 6px 0 0; }
 .panel.reload .reload-failed { color: var(--bad); }
 .app-head { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin-bottom: 14px; }
 .app-head .path { color: var(--muted); font-size: 12.5px; }

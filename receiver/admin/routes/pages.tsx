@@ -9,6 +9,13 @@ import { wireLine } from "../../api/app-logs.js";
 import { LogPage, type LoggedEvent } from "../pages/log-page.js";
 import { OutputPage } from "../pages/output-page.js";
 import type { RateMeter } from "../rate-meter.js";
+import { VERSION } from "../../version.js";
+
+const RECEIVER_PROCESS = {
+  pid: process.pid,
+  version: VERSION,
+  since: new Date(Date.now() - process.uptime() * 1000).toISOString().slice(0, 19) + "Z",
+};
 
 // GET /admin: every app on one page.
 export function dashboard(receiver: Receiver, meter: RateMeter): Handler<HttpEnv> {
@@ -22,6 +29,7 @@ export function dashboard(receiver: Receiver, meter: RateMeter): Handler<HttpEnv
         nonce={c.get("secureHeadersNonce")}
         configFile={receiver.config.file}
         lastReload={receiver.lastReload}
+        process={RECEIVER_PROCESS}
       />,
     );
   };
