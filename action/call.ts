@@ -22,6 +22,7 @@ export async function call(
   const { url, app, operation, key } = settings;
   const endpoint = new URL(`${url}/v1/apps/${encodeURIComponent(app)}/${operation}`);
   if (settings.rollbackTo) endpoint.searchParams.set("to", settings.rollbackTo);
+  if (settings.force) endpoint.searchParams.set("force", "1");
   const title = artifact ? `Upload ${megabytes(artifact.size)} to ${endpoint}` : `POST ${endpoint}`;
   const response = await core.group(title, () => {
     core.info(

@@ -43,7 +43,9 @@ async function report(settings: Settings, result: ResultEvent): Promise<void> {
     v ? `${v.sha256.slice(0, 7)} ${v.version ?? ""}`.trim() : "none";
   untrusted(
     [
-      `${settings.operation} of ${settings.app} ${result.ok ? "done" : "failed"}, id ${result.deployId}`,
+      result.ok && result.unchanged
+        ? `${settings.app} is already live at this artifact: nothing swapped, no request held (input force swaps anyway), id ${result.deployId}`
+        : `${settings.operation} of ${settings.app} ${result.ok ? "done" : "failed"}, id ${result.deployId}`,
       `before → after: ${show(result.previous)} → ${show(result.version)}`,
       `requests held ${duration(result.holdMs)}, total ${duration(result.durationMs)}`,
     ].join("\n"),

@@ -11,5 +11,7 @@ export function outputs(result: ResultEvent): Record<string, string> {
     "previous-sha256": result.previous?.sha256 ?? "",
     "hold-ms": String(result.holdMs ?? ""),
     "duration-ms": String(result.durationMs ?? ""),
+    /** "true" when the artifact was live already and nothing was swapped. */
+    unchanged: String(result.ok && result.unchanged === true),
   };
 }

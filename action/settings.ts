@@ -21,6 +21,8 @@ export interface Settings {
   keyId: string;
   audience: string;
   rollbackTo?: string;
+  /** Deploy or swap even when the artifact is the live file. */
+  force: boolean;
   timeoutMs: number;
 }
 
@@ -48,6 +50,7 @@ export async function getSettings(): Promise<Settings> {
       `rollback-to "${rollbackTo}" is only used with operation rollback, not "${operation}"`,
     );
   }
+  const force = readForce(operation);
   return {
     url,
     app,
@@ -57,8 +60,20 @@ export async function getSettings(): Promise<Settings> {
     keyId: core.getInput("key-id") || "ci",
     audience: core.getInput("audience") || url,
     rollbackTo,
+    force,
     timeoutMs: Number(timeout) * 1000,
   };
+}
+
+// `force: true` swaps an artifact that is live already (the receiver answers such a deploy
+// "unchanged" without a hold otherwise): only deploy and swap swap anything.
+function readForce(operation: string): boolean {
+  const value = core.getInput("force") || "false";
+  if (!/^(true|false)$/i.test(value)) throw new Error(`force "${value}" is not true or false`);
+  const force = value.toLowerCase() === "true";
+  if (force && operation !== "deploy" && operation !== "swap")
+    throw new Error(`force is only used with operation deploy or swap, not "${operation}"`);
+  return force;
 }
 
 function readFile(operation: string): Promise<string> | undefined {

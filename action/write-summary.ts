@@ -23,7 +23,7 @@ export async function writeSummary(settings: Settings, result: ResultEvent): Pro
   if (!result.ok) rows.push(["error", escape(`${result.error.code}: ${result.error.message}`)]);
   await core.summary
     .addHeading(
-      `Hotswap ${settings.operation} of ${escape(settings.app)}: ${result.ok ? "done" : "failed"}`,
+      `Hotswap ${settings.operation} of ${escape(settings.app)}: ${result.ok ? (result.unchanged ? "already live" : "done") : "failed"}`,
       3,
     )
     .addTable(rows.map(([name, value]) => [{ data: name, header: true }, value]))

@@ -97,7 +97,7 @@ export interface HeartbeatEvent {
 }
 
 /** What a result can be the end of: an API operation, or a restart from the admin page. */
-export type ResultOp = Exclude<Op, ReadOp> | "restart";
+export type ResultOp = Exclude<Op, ReadOp | "admin"> | "restart";
 
 export interface OkResult {
   type: "result";
@@ -109,6 +109,8 @@ export interface OkResult {
   version: VersionInfo;
   /** The file that was live before (upload: the live file). */
   previous?: VersionInfo;
+  /** Deploy or swap of the file that is live already: nothing was held or swapped. */
+  unchanged?: true;
   holdMs: number;
   durationMs: number;
 }

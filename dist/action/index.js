@@ -15587,7 +15587,7 @@ function whenConnected(socket, go) {
 // action/call.ts
 async function call(settings, artifact, signal) {
   let { url, app, operation, key } = settings, endpoint = new URL(`${url}/v1/apps/${encodeURIComponent(app)}/${operation}`);
-  settings.rollbackTo && endpoint.searchParams.set("to", settings.rollbackTo);
+  settings.rollbackTo && endpoint.searchParams.set("to", settings.rollbackTo), settings.force && endpoint.searchParams.set("force", "1");
   let title = artifact ? `Upload ${megabytes(artifact.size)} to ${endpoint}` : `POST ${endpoint}`, response = await group(title, () => (info(
     key ? `signing with key "${settings.keyId}" (${key.alg})` : `using a GitHub OIDC token for ${settings.audience}`
   ), retry(() => attempt(endpoint.href, settings, artifact, signal), signal))), unknown = `the outcome is in the receiver's journal: GET ${url}/v1/apps/${app}`, result = await renderStream(readLines(response)).catch((error2) => {
@@ -15624,7 +15624,9 @@ function outputs(result) {
     sha256: version2?.sha256 ?? "",
     "previous-sha256": result.previous?.sha256 ?? "",
     "hold-ms": String(result.holdMs ?? ""),
-    "duration-ms": String(result.durationMs ?? "")
+    "duration-ms": String(result.durationMs ?? ""),
+    /** "true" when the artifact was live already and nothing was swapped. */
+    unchanged: String(result.ok && result.unchanged === !0)
   };
 }
 
@@ -17487,6 +17489,7 @@ async function getSettings() {
     throw new Error(
       `rollback-to "${rollbackTo}" is only used with operation rollback, not "${operation}"`
     );
+  let force = readForce(operation);
   return {
     url,
     app,
@@ -17496,8 +17499,17 @@ async function getSettings() {
     keyId: getInput("key-id") || "ci",
     audience: getInput("audience") || url,
     rollbackTo,
+    force,
     timeoutMs: Number(timeout) * 1e3
   };
+}
+function readForce(operation) {
+  let value = getInput("force") || "false";
+  if (!/^(true|false)$/i.test(value)) throw new Error(`force "${value}" is not true or false`);
+  let force = value.toLowerCase() === "true";
+  if (force && operation !== "deploy" && operation !== "swap")
+    throw new Error(`force is only used with operation deploy or swap, not "${operation}"`);
+  return force;
 }
 function readFile(operation) {
   let pattern = getInput("file");
@@ -17538,7 +17550,7 @@ async function writeSummary(settings, result) {
     ["deploy id", `<code>${escape2(result.deployId)}</code>`]
   ];
   result.ok || rows.push(["error", escape2(`${result.error.code}: ${result.error.message}`)]), await summary.addHeading(
-    `Hotswap ${settings.operation} of ${escape2(settings.app)}: ${result.ok ? "done" : "failed"}`,
+    `Hotswap ${settings.operation} of ${escape2(settings.app)}: ${result.ok ? result.unchanged ? "already live" : "done" : "failed"}`,
     3
   ).addTable(rows.map(([name, value]) => [{ data: name, header: !0 }, value])).write();
 }
@@ -17573,7 +17585,7 @@ async function report(settings, result) {
   let show = (v) => v ? `${v.sha256.slice(0, 7)} ${v.version ?? ""}`.trim() : "none";
   untrusted(
     [
-      `${settings.operation} of ${settings.app} ${result.ok ? "done" : "failed"}, id ${result.deployId}`,
+      result.ok && result.unchanged ? `${settings.app} is already live at this artifact: nothing swapped, no request held (input force swaps anyway), id ${result.deployId}` : `${settings.operation} of ${settings.app} ${result.ok ? "done" : "failed"}, id ${result.deployId}`,
       `before → after: ${show(result.previous)} → ${show(result.version)}`,
       `requests held ${duration(result.holdMs)}, total ${duration(result.durationMs)}`
     ].join(`

@@ -34098,6 +34098,8 @@ function hotRestart(parts, live2, run3, emit, overlap = !1) {
 // receiver/runtime/run-swap.ts
 async function runSwap(rt, op, incoming, ctx) {
   let { config: app2, journal } = rt, base = { deployId: ctx.deployId, app: app2.name, who: ctx.who }, previous = await versionInfo(app2.exeFile, app2.versionCommand);
+  if ((op === "deploy" || op === "swap") && !ctx.force && previous?.sha256 === incoming.info.sha256)
+    return unchanged(rt, op, previous, ctx);
   await journal.append({
     ...base,
     op,
@@ -34169,6 +34171,31 @@ async function runSwap(rt, op, incoming, ctx) {
 function versionOf2({ sha256: sha2562, size: size2, mtime, version: version2 }) {
   return { sha256: sha2562, size: size2, mtime, ...version2 ? { version: version2 } : {} };
 }
+async function unchanged(rt, op, live2, ctx) {
+  let message2 = `sha256 ${live2.sha256.slice(0, 12)} is live already: nothing swapped (force swaps anyway)`;
+  ctx.emit({ type: "log", level: "info", message: message2 });
+  let durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: rt.config.name, op };
+  return await rt.journal.append({
+    ...base,
+    who: ctx.who,
+    outcome: "ok",
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    before: live2,
+    after: live2,
+    holdMs: 0,
+    durationMs,
+    message: message2
+  }), {
+    type: "result",
+    ok: !0,
+    ...base,
+    unchanged: !0,
+    version: live2,
+    previous: live2,
+    holdMs: 0,
+    durationMs
+  };
+}
 
 // receiver/runtime/restart-servers.ts
 async function restartServers(rt, ctx) {
@@ -34210,7 +34237,7 @@ function rollbackOperation(rt, to) {
 }
 
 // receiver/runtime/swap-operation.ts
-function swapOperation(rt) {
+function swapOperation(rt, force = !1) {
   let app2 = rt.config, staged = null;
   return {
     op: "swap",
@@ -34222,7 +34249,7 @@ function swapOperation(rt) {
           `nothing is staged at ${app2.updateFile}: upload first`
         );
     },
-    run: (ctx) => runSwap(rt, "swap", { path: app2.updateFile, info: staged }, ctx)
+    run: (ctx) => runSwap(rt, "swap", { path: app2.updateFile, info: staged }, { ...ctx, force })
   };
 }
 
@@ -34348,7 +34375,12 @@ function uploadOperation(rt, op, request2) {
         message: `${size2} bytes staged at updateFile, sha256 ${staged.sha256.slice(0, 12)} ${checked}`
       });
     },
-    run: (ctx) => op === "deploy" ? runSwap(rt, "deploy", { path: app2.updateFile, info: staged }, ctx) : uploaded(rt, staged, ctx)
+    run: (ctx) => op === "deploy" ? runSwap(
+      rt,
+      "deploy",
+      { path: app2.updateFile, info: staged },
+      { ...ctx, force: request2.force }
+    ) : uploaded(rt, staged, ctx)
   };
 }
 async function uploaded(rt, staged, ctx) {
@@ -36733,6 +36765,16 @@ async function streamedRun(c, operation) {
 }
 
 // receiver/api/create-api.ts
+function forceOf(c) {
+  let value = c.req.query("force");
+  if (value === void 0 || value === "0" || value === "false") return !1;
+  if (value === "1" || value === "true") return !0;
+  throw new HttpError(
+    400,
+    "ERR_BAD_QUERY",
+    `force must be 1 or 0, not ${JSON.stringify(value.slice(0, 40))}`
+  );
+}
 function createApi(receiver, log) {
   let api = new Hono3(), upload2 = (op) => (c) => streamedRun(
     c,
@@ -36740,7 +36782,8 @@ function createApi(receiver, log) {
       body: c.env.incoming,
       contentType: c.req.header("content-type"),
       contentLength: c.req.header("content-length"),
-      sha256: c.var.principal.sha256
+      sha256: c.var.principal.sha256,
+      force: forceOf(c)
     })
   );
   api.get(
@@ -36750,7 +36793,7 @@ function createApi(receiver, log) {
   ), api.get("/apps/:app/logs", authenticate(receiver, "logs"), appLogs), api.post("/apps/:app/deploy", authenticate(receiver, "deploy"), upload2("deploy")), api.post("/apps/:app/upload", authenticate(receiver, "upload"), upload2("upload")), api.post(
     "/apps/:app/swap",
     authenticate(receiver, "swap"),
-    (c) => streamedRun(c, swapOperation(c.var.runtime))
+    (c) => streamedRun(c, swapOperation(c.var.runtime, forceOf(c)))
   ), api.post(
     "/apps/:app/rollback",
     authenticate(receiver, "rollback"),

@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import { errorResponse } from "../http/error-response.js";
+import { HttpError } from "../http-error.js";
 import type { HttpEnv } from "../http/http-env.js";
 import type { Log } from "../log.js";
 import { reloadReceiver, upgradeReceiver } from "../lifecycle/receiver-operations.js";
@@ -11,6 +12,18 @@ import { apiErrors } from "./api-errors.js";
 import { appLogs } from "./app-logs.js";
 import { authenticate, authenticateReceiver } from "./authenticate.js";
 import { streamedRun } from "./streamed-run.js";
+
+// `?force=1`: deploy or swap even when the artifact is the live file (docs/design.md §4).
+function forceOf(c: Context<HttpEnv>): boolean {
+  const value = c.req.query("force");
+  if (value === undefined || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw new HttpError(
+    400,
+    "ERR_BAD_QUERY",
+    `force must be 1 or 0, not ${JSON.stringify(value.slice(0, 40))}`,
+  );
+}
 
 // The HTTP API v1 of docs/design.md §4, mounted at /v1 by http/create-http.ts:
 // every route behind a token for its own operation.
@@ -24,6 +37,7 @@ export function createApi(receiver: Receiver, log: Log): Hono<HttpEnv> {
         contentType: c.req.header("content-type"),
         contentLength: c.req.header("content-length"),
         sha256: c.var.principal.sha256,
+        force: forceOf(c),
       }),
     );
   api.get("/apps/:app", authenticate(receiver, "status"), async (c) =>
@@ -33,7 +47,7 @@ export function createApi(receiver: Receiver, log: Log): Hono<HttpEnv> {
   api.post("/apps/:app/deploy", authenticate(receiver, "deploy"), upload("deploy"));
   api.post("/apps/:app/upload", authenticate(receiver, "upload"), upload("upload"));
   api.post("/apps/:app/swap", authenticate(receiver, "swap"), (c) =>
-    streamedRun(c, swapOperation(c.var.runtime)),
+    streamedRun(c, swapOperation(c.var.runtime, forceOf(c))),
   );
   api.post("/apps/:app/rollback", authenticate(receiver, "rollback"), (c) =>
     streamedRun(c, rollbackOperation(c.var.runtime, c.req.query("to"))),

@@ -12,6 +12,8 @@ export interface RunContext {
   startedAt: number;
   /** A restart the overlap way (a config reload of an app with strategy overlap). */
   overlap?: boolean;
+  /** Swap even when the incoming file is the live one (deploy and swap; docs/design.md §4). */
+  force?: boolean;
 }
 
 // A deploy, swap, rollback or restart from the journal's point of view: journaled
@@ -26,6 +28,8 @@ export async function runSwap(
   const { config: app, journal } = rt;
   const base = { deployId: ctx.deployId, app: app.name, who: ctx.who };
   const previous = await versionInfo(app.exeFile, app.versionCommand);
+  if ((op === "deploy" || op === "swap") && !ctx.force && previous?.sha256 === incoming.info.sha256)
+    return unchanged(rt, op, previous, ctx);
   await journal.append({
     ...base,
     op,
@@ -111,4 +115,39 @@ export async function runSwap(
 /** A kept release as the version it is, without its bookkeeping. */
 function versionOf({ sha256, size, mtime, version }: ReleaseInfo): VersionInfo {
   return { sha256, size, mtime, ...(version ? { version } : {}) };
+}
+
+// The artifact is the live file already (the same SHA-256): nothing to hold or restart.
+// Answered ok with `unchanged`, journaled as such; `force` swaps anyway.
+async function unchanged(
+  rt: AppRuntime,
+  op: "deploy" | "swap",
+  live: VersionInfo,
+  ctx: RunContext,
+): Promise<ResultEvent> {
+  const message = `sha256 ${live.sha256.slice(0, 12)} is live already: nothing swapped (force swaps anyway)`;
+  ctx.emit({ type: "log", level: "info", message });
+  const durationMs = Math.round(performance.now() - ctx.startedAt);
+  const base = { deployId: ctx.deployId, app: rt.config.name, op };
+  await rt.journal.append({
+    ...base,
+    who: ctx.who,
+    outcome: "ok",
+    at: new Date().toISOString(),
+    before: live,
+    after: live,
+    holdMs: 0,
+    durationMs,
+    message,
+  });
+  return {
+    type: "result",
+    ok: true,
+    ...base,
+    unchanged: true,
+    version: live,
+    previous: live,
+    holdMs: 0,
+    durationMs,
+  };
 }

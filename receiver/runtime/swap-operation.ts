@@ -6,8 +6,8 @@ import type { Operation } from "./operation.js";
 import { runSwap } from "./run-swap.js";
 
 // Swaps in what is staged at updateFile (the seed's UpdateExe link); nothing
-// staged is a 404 before the lock is held for anything.
-export function swapOperation(rt: AppRuntime): Operation {
+// staged is a 404 before the lock is held for anything. `force`: even when it is live.
+export function swapOperation(rt: AppRuntime, force = false): Operation {
   const app = rt.config;
   let staged: VersionInfo | null = null;
   return {
@@ -21,6 +21,6 @@ export function swapOperation(rt: AppRuntime): Operation {
           `nothing is staged at ${app.updateFile}: upload first`,
         );
     },
-    run: (ctx) => runSwap(rt, "swap", { path: app.updateFile, info: staged! }, ctx),
+    run: (ctx) => runSwap(rt, "swap", { path: app.updateFile, info: staged! }, { ...ctx, force }),
   };
 }

@@ -13,6 +13,8 @@ export interface UploadRequest {
   contentLength: string | undefined;
   /** The digest the caller vouched for; absent (admin page): any digest. */
   sha256?: string;
+  /** Deploy: swap even when the artifact is the live file. */
+  force?: boolean;
 }
 
 // Deploy and upload: stage the body at updateFile (the seed's upload link);
@@ -53,7 +55,12 @@ export function uploadOperation(
     },
     run: (ctx) =>
       op === "deploy"
-        ? runSwap(rt, "deploy", { path: app.updateFile, info: staged }, ctx)
+        ? runSwap(
+            rt,
+            "deploy",
+            { path: app.updateFile, info: staged },
+            { ...ctx, force: request.force },
+          )
         : uploaded(rt, staged, ctx),
   };
 }

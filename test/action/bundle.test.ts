@@ -192,6 +192,7 @@ describe("the bundled action", () => {
       "previous-sha256": previous.sha256,
       "hold-ms": "12",
       "duration-ms": "3456",
+      unchanged: "false",
     });
     expect(run.summary).toContain("webdemo");
     expect(run.summary).toContain(`<code>${SHA.slice(0, 7)}</code> 1.2.4`);

@@ -174,6 +174,7 @@ describe("outputs", () => {
       "previous-sha256": previous.sha256,
       "hold-ms": "12",
       "duration-ms": "3456",
+      unchanged: "false",
     });
   });
 

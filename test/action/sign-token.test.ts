@@ -90,6 +90,7 @@ describe("credential", () => {
     operation: "upload",
     keyId: "ci",
     audience: "https://aud.example.com",
+    force: false,
     timeoutMs: 1000,
     key: signingKey(SECRET),
   };

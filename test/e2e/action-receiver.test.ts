@@ -262,6 +262,53 @@ describe("the bundled action against a real receiver", () => {
     expect(readFileSync(s.ws.exeFile)).toEqual(v2);
   });
 
+  it("answers a deploy of the live artifact 'already live' with no hold; force swaps it anyway", async () => {
+    const s = await site();
+    const v2 = s.build("v2");
+    const first = await s.action({ file: "build/webdemo-v2" });
+    expect(first.code, shown(first)).toBe(0);
+    expect(first.outputs.unchanged).toBe("false");
+    const pids = (await s.status()).instances.map((i) => i.pid);
+
+    const again = await s.action({ file: "build/webdemo-v2" });
+
+    expect(again.code, shown(again)).toBe(0);
+    expect(again.outputs).toMatchObject({
+      unchanged: "true",
+      "hold-ms": "0",
+      sha256: sha256(v2),
+      "previous-sha256": sha256(v2),
+    });
+    expect(again.stdout).toContain("webdemo is already live at this artifact: nothing swapped");
+    expect(again.stdout).not.toMatch(/::group::hold/);
+    expect(again.summary).toContain("already live");
+    expect(
+      (await s.status()).instances.map((i) => i.pid),
+      "the same servers",
+    ).toEqual(pids);
+    const history = (await s.status()).recent[0];
+    expect(history).toMatchObject({ op: "deploy", outcome: "ok", holdMs: 0 });
+    expect(history?.message).toMatch(/is live already: nothing swapped/);
+
+    const forced = await s.action({ file: "build/webdemo-v2", force: "true" });
+
+    expect(forced.code, shown(forced)).toBe(0);
+    expect(forced.outputs.unchanged).toBe("false");
+    expect(forced.stdout).toMatch(/::group::hold/);
+    const after = (await s.status()).instances.map((i) => i.pid);
+    expect(
+      after.some((pid) => pids.includes(pid)),
+      "new servers after force",
+    ).toBe(false);
+    expect(await s.answer()).toBe("v2");
+
+    const bad = await s.action({ operation: "rollback", force: "true" });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(
+      'force is only used with operation deploy or swap, not "rollback"',
+    );
+  });
+
   it("rolls back to the release before, and to one named by rollback-to", async () => {
     const s = await site();
     const v1 = readFileSync(s.ws.exeFile);
