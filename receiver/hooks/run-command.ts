@@ -56,23 +56,22 @@ export async function runCommand(argv: readonly string[], o: CommandOptions): Pr
   const cut = () => void stopTree(pid, exited);
   o.stop.addEventListener("abort", cut, { once: true });
   if (o.stop.aborted) cut();
-  try {
-    const exit = await exited;
-    killLeftovers(pid);
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([
-      closed,
-      new Promise((later) => (grace = setTimeout(later, OUTPUT_GRACE_MS))),
-    ]);
-    clearTimeout(grace);
-    // Still open: something outside the group holds the pipes (Windows, or setsid).
-    child.stdout.destroy();
-    child.stderr.destroy();
-    return exit;
-  } finally {
-    o.stop.removeEventListener("abort", cut);
-    await untrack();
-  }
+  const exit = await exited;
+  // Gone: from now on its pid may be someone else's, so nothing may signal it any more.
+  o.stop.removeEventListener("abort", cut);
+  const forgotten = untrack();
+  killLeftovers(pid);
+  let grace: NodeJS.Timeout | undefined;
+  await Promise.race([
+    closed,
+    new Promise((later) => (grace = setTimeout(later, OUTPUT_GRACE_MS))),
+  ]);
+  clearTimeout(grace);
+  // Still open: something outside the group holds the pipes (Windows, or setsid).
+  child.stdout.destroy();
+  child.stderr.destroy();
+  await forgotten;
+  return exit;
 }
 
 // A hook that exits but leaves a process in its group (`sleep 1000 &`) would hold the
