@@ -31,7 +31,10 @@ export type StepName =
   /** strategy: overlap: new servers start beside the old ones, the gate switches, the old ones drain. */
   | "start"
   | "switch"
-  | "drain";
+  | "drain"
+  /** The app's hooks (docs/design.md "Folder apps, hooks"): before the hold, after the release. */
+  | "beforeSwap"
+  | "afterRelease";
 export type StepState = "start" | "done" | "failed";
 
 /** Header that carries the artifact's SHA-256 (lowercase hex). */

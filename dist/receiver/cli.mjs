@@ -7666,8 +7666,8 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0)
-          return new Promise((resolve5, reject) => {
-            this.close((err, data) => err ? reject(err) : resolve5(data));
+          return new Promise((resolve7, reject) => {
+            this.close((err, data) => err ? reject(err) : resolve7(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError("invalid callback");
@@ -7691,8 +7691,8 @@ var require_dispatcher_base = __commonJS({
       }
       destroy(err, callback) {
         if (typeof err == "function" && (callback = err, err = null), callback === void 0)
-          return new Promise((resolve5, reject) => {
-            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve5(data));
+          return new Promise((resolve7, reject) => {
+            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve7(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError("invalid callback");
@@ -10452,8 +10452,8 @@ var require_promise = __commonJS({
     "use strict";
     function createDeferredPromise() {
       let res, rej;
-      return { promise: new Promise((resolve5, reject) => {
-        res = resolve5, rej = reject;
+      return { promise: new Promise((resolve7, reject) => {
+        res = resolve7, rej = reject;
       }), resolve: res, reject: rej };
     }
     module.exports = {
@@ -11242,8 +11242,8 @@ upgrade: ${upgrade}\r
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve5, reject) => {
-        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve5;
+      let waitForDrain = () => new Promise((resolve7, reject) => {
+        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve7;
       });
       socket.on("close", onDrain).on("drain", onDrain);
       let writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
@@ -11490,13 +11490,13 @@ var require_client_h2 = __commonJS({
         return;
       }
       session.ping(onPing.bind(session));
-      function onPing(err, duration5) {
+      function onPing(err, duration6) {
         let client = this[kClient], socket = this[kClient];
         if (err != null) {
           let error2 = new InformationalError(`HTTP/2: "PING" errored - type ${err.message}`);
           socket[kError] = error2, client[kOnError](error2);
         } else
-          client.emit("ping", duration5);
+          client.emit("ping", duration6);
       }
     }
     function onHttp2SessionError(err) {
@@ -11761,8 +11761,8 @@ var require_client_h2 = __commonJS({
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve5, reject) => {
-        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve5;
+      let waitForDrain = () => new Promise((resolve7, reject) => {
+        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve7;
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
       try {
@@ -11985,19 +11985,19 @@ var require_client = __commonJS({
         return this[kQueue].push(request2), this[kResuming] || (util.bodyLength(request2.body) == null && util.isIterable(request2.body) ? (this[kResuming] = 1, queueMicrotask(() => resume(this))) : this[kResume](!0)), this[kResuming] && this[kNeedDrain] !== 2 && this[kBusy] && (this[kNeedDrain] = 2), this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve5) => {
-          this[kSize] ? this[kClosedResolve] = resolve5 : resolve5(null);
+        return new Promise((resolve7) => {
+          this[kSize] ? this[kClosedResolve] = resolve7 : resolve7(null);
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve5) => {
+        return new Promise((resolve7) => {
           let requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             let request2 = requests[i];
             request2 != null && util.errorRequest(this, request2, err);
           }
           let callback = () => {
-            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve5(null);
+            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve7(null);
           };
           this[kHTTPContext] ? (this[kHTTPContext].destroy(err, callback), this[kHTTPContext] = null) : queueMicrotask(callback), this[kResume]();
         });
@@ -12285,8 +12285,8 @@ var require_pool_base = __commonJS({
           }
           return Promise.all(closeAll);
         } else
-          return new Promise((resolve5) => {
-            this[kClosedResolve] = resolve5;
+          return new Promise((resolve7) => {
+            this[kClosedResolve] = resolve7;
           });
       }
       [kDestroy](err) {
@@ -13052,32 +13052,32 @@ var require_socks5_proxy_agent = __commonJS({
       async createSocks5Connection(targetHost, targetPort) {
         let proxyHost = this[kProxyUrl].hostname, proxyPort = parseInt(this[kProxyUrl].port) || 1080;
         debug("creating SOCKS5 connection to", proxyHost, proxyPort);
-        let socket = await new Promise((resolve5, reject) => {
+        let socket = await new Promise((resolve7, reject) => {
           this[kConnector]({
             hostname: proxyHost,
             host: proxyHost,
             port: proxyPort,
             protocol: this[kProxyProtocol]
           }, (err, socket2) => {
-            err ? reject(err) : resolve5(socket2);
+            err ? reject(err) : resolve7(socket2);
           });
         }), socks5Client = new Socks5Client(socket, this[kProxyAuth]);
         return socks5Client.on("error", (err) => {
           debug("SOCKS5 error:", err), socket.destroy();
-        }), await socks5Client.handshake(), await new Promise((resolve5, reject) => {
+        }), await socks5Client.handshake(), await new Promise((resolve7, reject) => {
           let timeout = setTimeout(() => {
             reject(new Error("SOCKS5 authentication timeout"));
           }, 5e3), onAuthenticated = () => {
-            clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve5();
+            clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve7();
           }, onError = (err) => {
             clearTimeout(timeout), socks5Client.removeListener("authenticated", onAuthenticated), reject(err);
           };
-          socks5Client.state === STATES.AUTHENTICATED ? (clearTimeout(timeout), resolve5()) : (socks5Client.once("authenticated", onAuthenticated), socks5Client.once("error", onError));
-        }), await socks5Client.connect(targetHost, targetPort), await new Promise((resolve5, reject) => {
+          socks5Client.state === STATES.AUTHENTICATED ? (clearTimeout(timeout), resolve7()) : (socks5Client.once("authenticated", onAuthenticated), socks5Client.once("error", onError));
+        }), await socks5Client.connect(targetHost, targetPort), await new Promise((resolve7, reject) => {
           let timeout = setTimeout(() => {
             reject(new Error("SOCKS5 connection timeout"));
           }, 5e3), onConnected = (info) => {
-            debug("SOCKS5 tunnel established to", targetHost, targetPort, "via", info), clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve5();
+            debug("SOCKS5 tunnel established to", targetHost, targetPort, "via", info), clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve7();
           }, onError = (err) => {
             clearTimeout(timeout), socks5Client.removeListener("connected", onConnected), reject(err);
           };
@@ -13104,8 +13104,8 @@ var require_socks5_proxy_agent = __commonJS({
                   ...this[kRequestTls],
                   socket,
                   servername: this[kRequestTls]?.servername || targetHost
-                }), await new Promise((resolve5, reject) => {
-                  finalSocket.once("secureConnect", resolve5), finalSocket.once("error", reject);
+                }), await new Promise((resolve7, reject) => {
+                  finalSocket.once("secureConnect", resolve7), finalSocket.once("error", reject);
                 })), callback(null, finalSocket);
               } catch (err) {
                 debug("SOCKS5 connection error:", err), callback(err);
@@ -13912,16 +13912,16 @@ var require_readable = __commonJS({
         if (signal2 != null && (typeof signal2 != "object" || !("aborted" in signal2)))
           return Promise.reject(new InvalidArgumentError("signal must be an AbortSignal"));
         let limit = opts?.limit && Number.isFinite(opts.limit) ? opts.limit : 128 * 1024;
-        return signal2?.aborted ? Promise.reject(signal2.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve5, reject) => {
+        return signal2?.aborted ? Promise.reject(signal2.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve7, reject) => {
           if ((this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) && this.destroy(new AbortError()), signal2) {
             let onAbort = () => {
               this.destroy(signal2.reason ?? new AbortError());
             };
             signal2.addEventListener("abort", onAbort), this.on("close", function() {
-              signal2.removeEventListener("abort", onAbort), signal2.aborted ? reject(signal2.reason ?? new AbortError()) : resolve5(null);
+              signal2.removeEventListener("abort", onAbort), signal2.aborted ? reject(signal2.reason ?? new AbortError()) : resolve7(null);
             });
           } else
-            this.on("close", resolve5);
+            this.on("close", resolve7);
           this.on("error", noop).on("data", () => {
             this[kBytesRead] > limit && this.destroy();
           }).resume();
@@ -13942,7 +13942,7 @@ var require_readable = __commonJS({
       return util.isDisturbed(bodyReadable) || isLocked(bodyReadable);
     }
     function consume(stream2, type) {
-      return assert(!stream2[kConsume]), new Promise((resolve5, reject) => {
+      return assert(!stream2[kConsume]), new Promise((resolve7, reject) => {
         if (isUnusable(stream2)) {
           let rState = stream2._readableState;
           rState.destroyed && rState.closeEmitted === !1 ? stream2.on("error", reject).on("close", () => {
@@ -13953,7 +13953,7 @@ var require_readable = __commonJS({
             stream2[kConsume] = {
               type,
               stream: stream2,
-              resolve: resolve5,
+              resolve: resolve7,
               reject,
               length: 0,
               body: []
@@ -14000,9 +14000,9 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      let { type, body, resolve: resolve5, stream: stream2, length } = consume2;
+      let { type, body, resolve: resolve7, stream: stream2, length } = consume2;
       try {
-        type === "text" ? resolve5(chunksDecode(body, length, encoding)) : type === "json" ? resolve5(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve5(chunksConcat(body, length).buffer) : type === "blob" ? resolve5(new Blob(body, { type: stream2[kContentType] })) : type === "bytes" && resolve5(chunksConcat(body, length)), consumeFinish(consume2);
+        type === "text" ? resolve7(chunksDecode(body, length, encoding)) : type === "json" ? resolve7(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve7(chunksConcat(body, length).buffer) : type === "blob" ? resolve7(new Blob(body, { type: stream2[kContentType] })) : type === "bytes" && resolve7(chunksConcat(body, length)), consumeFinish(consume2);
       } catch (err) {
         stream2.destroy(err);
       }
@@ -14105,8 +14105,8 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve5, reject) => {
-          request2.call(this, opts, (err, data) => err ? reject(err) : resolve5(data));
+        return new Promise((resolve7, reject) => {
+          request2.call(this, opts, (err, data) => err ? reject(err) : resolve7(data));
         });
       try {
         let handler = new RequestHandler(opts, callback);
@@ -14228,8 +14228,8 @@ var require_api_stream = __commonJS({
     };
     function stream2(opts, factory, callback) {
       if (callback === void 0)
-        return new Promise((resolve5, reject) => {
-          stream2.call(this, opts, factory, (err, data) => err ? reject(err) : resolve5(data));
+        return new Promise((resolve7, reject) => {
+          stream2.call(this, opts, factory, (err, data) => err ? reject(err) : resolve7(data));
         });
       try {
         let handler = new StreamHandler(opts, factory, callback);
@@ -14433,8 +14433,8 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve5, reject) => {
-          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve5(data));
+        return new Promise((resolve7, reject) => {
+          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve7(data));
         });
       try {
         let upgradeHandler = new UpgradeHandler(opts, callback), upgradeOpts = {
@@ -14500,8 +14500,8 @@ var require_api_connect = __commonJS({
     };
     function connect3(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve5, reject) => {
-          connect3.call(this, opts, (err, data) => err ? reject(err) : resolve5(data));
+        return new Promise((resolve7, reject) => {
+          connect3.call(this, opts, (err, data) => err ? reject(err) : resolve7(data));
         });
       try {
         let connectHandler = new ConnectHandler(opts, callback), connectOptions = { ...opts, method: "CONNECT" };
@@ -15399,7 +15399,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile4, mkdir: mkdir5 } = __require("node:fs/promises"), { dirname: dirname13, resolve: resolve5 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile: writeFile3, readFile: readFile4, mkdir: mkdir5 } = __require("node:fs/promises"), { dirname: dirname14, resolve: resolve7 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function formatRequestKey(opts, headerFilters, matchOptions = {}) {
       let url2 = new URL(opts.path, opts.origin), normalized = opts._normalizedHeaders || normalizeHeaders(opts.headers);
       return opts._normalizedHeaders || (opts._normalizedHeaders = normalized), {
@@ -15546,7 +15546,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path)
           throw new InvalidArgumentError("Snapshot path is required");
         try {
-          let data = await readFile4(resolve5(path), "utf8"), parsed = JSON.parse(data);
+          let data = await readFile4(resolve7(path), "utf8"), parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
             for (let { hash, snapshot } of parsed)
@@ -15570,8 +15570,8 @@ var require_snapshot_recorder = __commonJS({
         let path = filePath || this.#snapshotPath;
         if (!path)
           throw new InvalidArgumentError("Snapshot path is required");
-        let resolvedPath = resolve5(path);
-        await mkdir5(dirname13(resolvedPath), { recursive: !0 });
+        let resolvedPath = resolve7(path);
+        await mkdir5(dirname14(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -19538,10 +19538,10 @@ var require_headers = __commonJS({
         this.sortedMap = null;
         let lowercaseName = isLowerCase ? name : name.toLowerCase(), exists2 = this.headersMap.get(lowercaseName);
         if (exists2) {
-          let delimiter = lowercaseName === "cookie" ? "; " : ", ";
+          let delimiter2 = lowercaseName === "cookie" ? "; " : ", ";
           this.headersMap.set(lowercaseName, {
             name: exists2.name,
-            value: `${exists2.value}${delimiter}${value}`
+            value: `${exists2.value}${delimiter2}${value}`
           });
         } else
           this.headersMap.set(lowercaseName, { name, value });
@@ -21261,7 +21261,7 @@ var require_fetch = __commonJS({
       return response;
       function dispatch({ body }) {
         let url2 = requestCurrentURL(request2), agent = fetchParams.controller.dispatcher, path = url2.pathname + url2.search, hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
-        return new Promise((resolve5, reject) => agent.dispatch(
+        return new Promise((resolve7, reject) => agent.dispatch(
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url2.origin,
@@ -21332,7 +21332,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable2({ read: resume });
               let onError = this.onError.bind(this);
-              return resolve5({
+              return resolve7({
                 status,
                 statusText,
                 headersList,
@@ -21367,7 +21367,7 @@ var require_fetch = __commonJS({
                 else
                   headersList.append(headerName, String(value), !0);
               }
-              return resolve5({
+              return resolve7({
                 status,
                 statusText: STATUS_CODES2[status],
                 headersList,
@@ -21386,7 +21386,7 @@ var require_fetch = __commonJS({
                 else
                   headersList.append(nameStr, value.toString("latin1"), !0);
               }
-              return resolve5({
+              return resolve7({
                 status,
                 statusText: STATUS_CODES2[status],
                 headersList,
@@ -24517,12 +24517,12 @@ import { createInterface } from "node:readline";
 // receiver/auth/password-hash.ts
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 var N = 16384, R = 8, P = 1, KEYLEN = 32, derive = (password, salt, n, r, p) => new Promise(
-  (resolve5, reject) => scrypt(
+  (resolve7, reject) => scrypt(
     password,
     salt,
     KEYLEN,
     { N: n, r, p, maxmem: 256 * n * r },
-    (error2, key2) => error2 ? reject(error2) : resolve5(key2)
+    (error2, key2) => error2 ? reject(error2) : resolve7(key2)
   )
 );
 async function hashPassword(password) {
@@ -24558,11 +24558,11 @@ async function readAll() {
   return text5.replace(/\r?\n$/, "");
 }
 function prompt(question) {
-  return new Promise((resolve5) => {
+  return new Promise((resolve7) => {
     let rl = createInterface({ input: process.stdin, output: process.stderr, terminal: !0 }), output = rl;
     rl.question(question, (answer) => {
       rl.close(), process.stderr.write(`
-`), resolve5(answer);
+`), resolve7(answer);
     }), output._writeToOutput = () => {
     };
   });
@@ -24838,8 +24838,8 @@ var SECTION = "webConnectionConfiguration", NAME = /[A-Za-z_:\u00C0-\uFFFF][\w.:
     this.#at += 2;
     let name = this.#name() ?? this.#fail("expected an element name after </");
     this.#space(), this.xml[this.#at] !== ">" && this.#fail(`unexpected ${this.#here()} in </${name}>`), this.#at++;
-    let open7 = this.#open.pop();
-    open7 !== name && this.#fail(open7 ? `</${name}> where <${open7}> should close` : `</${name}> closes nothing`), name === SECTION && this.#sections--;
+    let open8 = this.#open.pop();
+    open8 !== name && this.#fail(open8 ? `</${name}> where <${open8}> should close` : `</${name}> closes nothing`), name === SECTION && this.#sections--;
   }
   // `= "…"` or `= '…'`; tabs and line breaks written in it read as spaces (XML's rule).
   #value(element, attribute) {
@@ -26989,7 +26989,16 @@ var unit = (parse5, example) => pipe(
   transform(
     (v, ctx) => typeof v == "string" && parseCidr(v) ? v.trim() : fail(ctx, expected("an IP address or CIDR like 10.0.0.0/8", v))
   )
-), text = () => string2().check(_minLength(1)), app = strictObject({
+), text = () => string2().check(_minLength(1)), hookCommand = pipe(
+  union([text(), array(string2()).check(_minLength(1))], {
+    error: (issue2) => expected('a command like "bin/migrate" or a list like [bin/migrate, --yes]', issue2.input)
+  }),
+  transform((c) => typeof c == "string" ? [c] : c)
+), hooks = strictObject({
+  beforeSwap: _default(array(hookCommand), []),
+  afterRelease: _default(array(hookCommand), []),
+  timeout: _default(durationAtLeast(100), 5 * 6e4)
+}), app = strictObject({
   /** Web Connection's web.config or wc.ini to read ExeFile and UpdateFile from. */
   from: optional(text()),
   exeFile: optional(text()),
@@ -27027,6 +27036,7 @@ var unit = (parse5, example) => pipe(
     { timeout: 6e4, maxRequests: 1e3 }
   ),
   keepReleases: _default(count(1, 100), 5),
+  hooks: _default(hooks, { beforeSwap: [], afterRelease: [], timeout: 5 * 6e4 }),
   versionCommand: optional(array(string2()).check(_minLength(1))),
   maxUploadSize: _default(size, 2 * 1024 ** 3),
   auth: optional(
@@ -33674,9 +33684,9 @@ async function copyDurable(from, to) {
 import * as fsp from "node:fs/promises";
 var cannot = (platform) => platform === "win32" ? ["EISDIR", "EPERM", "EACCES", "EINVAL"] : ["EINVAL"];
 async function fsyncDir(dir, options = {}) {
-  let open7 = options.open ?? fsp.open;
+  let open8 = options.open ?? fsp.open;
   try {
-    let handle = await open7(dir, "r");
+    let handle = await open8(dir, "r");
     try {
       await handle.sync();
     } finally {
@@ -34059,13 +34069,13 @@ async function serveExeFile(cx, serving, stuck) {
 var warnIn = (cx) => (message2) => cx.emit({ type: "log", level: "warn", message: message2 });
 
 // receiver/swap/swap-recorder.ts
-function swapRecorder(record2, run3, incoming, kept, emit) {
+function swapRecorder(record2, run4, incoming, kept, emit) {
   let last, write = (phase) => record2.write({
-    deployId: run3.deployId,
-    op: run3.op,
+    deployId: run4.deployId,
+    op: run4.op,
     phase,
     kept: kept?.id,
-    oldSha256: run3.previous?.sha256,
+    oldSha256: run4.previous?.sha256,
     newSha256: incoming.info.sha256,
     startedAt: (/* @__PURE__ */ new Date()).toISOString()
   });
@@ -34086,20 +34096,461 @@ function swapRecorder(record2, run3, incoming, kept, emit) {
 }
 
 // receiver/swap/hot-swap.ts
-async function hotSwap(parts, incoming, run3, emit) {
-  let { app: app2, releases } = parts, kept = run3.previous ? await releases.keep(app2.exeFile, run3.previous) : void 0, note = swapRecorder(parts.record, run3, incoming, kept, emit), cx = { ...parts, incoming, kept, emit, note };
+async function hotSwap(parts, incoming, run4, emit) {
+  let { app: app2, releases } = parts, kept = run4.previous ? await releases.keep(app2.exeFile, run4.previous) : void 0, note = swapRecorder(parts.record, run4, incoming, kept, emit), cx = { ...parts, incoming, kept, emit, note };
   return app2.strategy === "overlap" ? overlapSwap(cx) : holdSwap(cx);
 }
-function hotRestart(parts, live2, run3, emit, overlap = !1) {
-  let note = swapRecorder(parts.record, { ...run3, op: "restart" }, live2, void 0, emit);
+function hotRestart(parts, live2, run4, emit, overlap = !1) {
+  let note = swapRecorder(parts.record, { ...run4, op: "restart" }, live2, void 0, emit);
   return overlap ? overlapRestart({ ...parts, emit, note, incoming: live2, kept: void 0 }) : holdRestart({ ...parts, emit, note });
+}
+
+// receiver/runtime/deploy-hooks.ts
+import { dirname as dirname6 } from "node:path";
+
+// receiver/pool/exit.ts
+function describeExit(exit) {
+  return exit.error ? `could not be started: ${exit.error.message}` : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+
+// receiver/pool/output-ring.ts
+import { StringDecoder } from "node:string_decoder";
+var MAX_LINE_CHARS = 4096, UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+function escape(c, at, text5) {
+  if (c === "\r" && text5.charCodeAt(at + 1) === 10) return "";
+  let code = c.charCodeAt(0);
+  return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+function neutralise(text5) {
+  return text5.replace(UNSAFE, escape);
+}
+var nextSeq = 0, OutputRing = class {
+  constructor(instance, sink = () => {
+  }, capacity = 50) {
+    this.instance = instance;
+    this.sink = sink;
+    this.#capacity = capacity;
+  }
+  instance;
+  sink;
+  #lines = [];
+  #capacity;
+  /**
+   * Splits a stream into lines (LF or CRLF). A whole chunk is decoded and made safe at
+   * once, a few native passes over it instead of many small ones a line: a flood of
+   * output costs the event loop, which the gate shares, as little as it can (bench
+   * "logs"). A last line without a newline counts when the stream ends.
+   */
+  follow(stream2, name) {
+    let decoder2 = new StringDecoder("utf8"), partial2 = "", cut = 0, heldCr = "", add = (piece) => {
+      let room = MAX_LINE_CHARS - partial2.length;
+      piece.length <= room ? partial2 += piece : (room > 0 && (partial2 += piece.slice(0, room)), cut += piece.length - Math.max(0, room));
+    }, read = (decoded, time3) => {
+      let text5 = heldCr + decoded;
+      heldCr = "", text5.endsWith("\r") && (heldCr = "\r", text5 = text5.slice(0, -1)), text5 = neutralise(text5);
+      let start = 0;
+      for (let nl = text5.indexOf(`
+`); nl !== -1; nl = text5.indexOf(`
+`, start))
+        partial2 === "" && cut === 0 && nl - start <= MAX_LINE_CHARS ? this.#take(text5.slice(start, nl), 0, name, time3) : (add(text5.slice(start, nl)), this.#take(partial2, cut, name, time3), partial2 = "", cut = 0), start = nl + 1;
+      start < text5.length && add(text5.slice(start));
+    };
+    stream2.on("data", (chunk) => read(decoder2.write(chunk), Date.now())), stream2.on("end", () => {
+      read(decoder2.end(), Date.now()), heldCr && add(neutralise(heldCr)), (partial2 || cut) && this.#take(partial2, cut, name, Date.now());
+    });
+  }
+  /** A line as text: tests and callers that have one already (no stream). */
+  push(text5, name = "stdout") {
+    let safe = neutralise(text5).replace(/\n/g, "\\x0a");
+    this.#take(safe.slice(0, MAX_LINE_CHARS), Math.max(0, safe.length - MAX_LINE_CHARS), name);
+  }
+  #take(safe, cut, name, time3 = Date.now()) {
+    let line = safe;
+    if (cut > 0) {
+      let last = line.charCodeAt(line.length - 1);
+      last >= 55296 && last <= 56319 && (line = line.slice(0, -1), cut++), line += ` [… ${cut} more characters cut]`;
+    }
+    let entry = {
+      seq: nextSeq++,
+      time: time3,
+      instance: this.instance,
+      stream: name,
+      line,
+      chars: line.length
+    };
+    this.#lines.push(entry), this.#lines.length >= 2 * this.#capacity && this.#lines.splice(0, this.#lines.length - this.#capacity), this.sink(entry);
+  }
+  /** The newest lines, oldest first. */
+  lines() {
+    return this.#lines.slice(-this.#capacity);
+  }
+};
+
+// receiver/hooks/run-command.ts
+import { spawn as spawn3 } from "node:child_process";
+import { isAbsolute as isAbsolute2, resolve as resolve5 } from "node:path";
+
+// receiver/pool/kill.ts
+import { spawn as spawn2, spawnSync } from "node:child_process";
+var system = {
+  platform: process.platform,
+  start: (command, args) => {
+    spawn2(command, args, { stdio: "ignore", windowsHide: !0 }).on("error", () => {
+    });
+  },
+  run: (command, args) => spawnSync(command, args, { stdio: "ignore", windowsHide: !0 }).status,
+  signal: (pid, name) => process.kill(pid, name)
+};
+function askToStop(pid, deps = system) {
+  return deps.platform === "win32" ? (deps.start("taskkill", ["/pid", String(pid), "/t"]), !0) : signal(deps, pid, "SIGTERM");
+}
+function forceStop(pid, deps = system) {
+  if (deps.platform === "win32") {
+    let status = deps.run("taskkill", ["/pid", String(pid), "/t", "/f"]);
+    if (status === 0) return !0;
+    if (status === 128) return !1;
+  }
+  return signal(deps, pid, "SIGKILL");
+}
+function signal(deps, pid, name) {
+  try {
+    return deps.signal(pid, name), !0;
+  } catch (error2) {
+    if (error2.code === "ESRCH") return !1;
+    throw error2;
+  }
+}
+
+// receiver/pool/pid-file.ts
+import { mkdirSync, renameSync as renameSync2, writeFileSync as writeFileSync3 } from "node:fs";
+import { mkdir as mkdir2, rename, writeFile } from "node:fs/promises";
+import { dirname as dirname5 } from "node:path";
+var writers = /* @__PURE__ */ new Map();
+function writePidFile(path, records) {
+  let busy = writers.get(path);
+  if (busy)
+    return busy.latest = records, busy.done;
+  let writer = { latest: records, done: Promise.resolve() };
+  return writer.done = (async () => {
+    try {
+      let failure2;
+      for (let next = writer.latest; next; next = writer.latest)
+        writer.latest = void 0, failure2 = await writeWhole(path, next).then(
+          () => {
+          },
+          (error2) => error2
+        );
+      if (failure2) throw failure2;
+    } finally {
+      writers.delete(path);
+    }
+  })(), writers.set(path, writer), writer.done;
+}
+function pidFilesBeingWritten() {
+  return [...writers.keys()];
+}
+function writePidFileSync(path, records) {
+  let writer = writers.get(path);
+  writer && (writer.latest = void 0), mkdirSync(dirname5(path), { recursive: !0 });
+  let tmp = `${path}.${process.pid}.exit.tmp`;
+  writeFileSync3(tmp, format(records)), renameSync2(tmp, path);
+}
+async function writeWhole(path, records) {
+  await mkdir2(dirname5(path), { recursive: !0 });
+  let tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, format(records)), await rename(tmp, path);
+}
+var format = (records) => JSON.stringify(records, null, 2) + `
+`;
+
+// receiver/pool/live-children.ts
+var live = /* @__PURE__ */ new Map(), exitHookInstalled = !1;
+function trackChild(child, entry) {
+  return exitHookInstalled || (process.on("exit", killAllChildren), exitHookInstalled = !0), live.set(child, entry), rewritePidFile(entry), async () => {
+    live.delete(child) && await rewritePidFile(entry);
+  };
+}
+function killAllChildren() {
+  let files = /* @__PURE__ */ new Map();
+  for (let file of pidFilesBeingWritten()) files.set(file, () => {
+  });
+  for (let [child, entry] of live) {
+    try {
+      if (child.pid !== void 0) {
+        let groupToo = entry.group && process.platform !== "win32";
+        forceStop(groupToo ? -child.pid : child.pid);
+      }
+    } catch {
+    }
+    live.delete(child), entry.pidFile !== void 0 && files.set(entry.pidFile, entry.warn);
+  }
+  for (let [file, warn] of files)
+    try {
+      writePidFileSync(file, recordsOf(file));
+    } catch (error2) {
+      warn(`could not write pid file ${file}: ${error2.message}`);
+    }
+}
+async function rewritePidFile({ pidFile, warn }) {
+  if (pidFile !== void 0)
+    try {
+      await writePidFile(pidFile, recordsOf(pidFile));
+    } catch (error2) {
+      warn(`could not write pid file ${pidFile}: ${error2.message}`);
+    }
+}
+var recordsOf = (pidFile) => [...live.values()].filter((e) => e.pidFile === pidFile).map((e) => e.record);
+
+// receiver/hooks/stop-tree.ts
+var STOP_GRACE_MS = 5e3;
+async function stopTree(pid, exited, graceMs = STOP_GRACE_MS) {
+  let target = process.platform === "win32" ? pid : -pid, timer = setTimeout(() => quietly(() => forceStop(target)), graceMs);
+  try {
+    quietly(() => askToStop(target)), await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+function quietly(stop) {
+  try {
+    stop();
+  } catch {
+  }
+}
+
+// receiver/hooks/run-command.ts
+var OUTPUT_GRACE_MS = 1e3;
+async function runCommand(argv, o) {
+  let [program = "", ...args] = argv, file = isAbsolute2(program) || !/[\\/]/.test(program) ? program : resolve5(o.cwd, program), child = spawn3(file, args, {
+    cwd: o.cwd,
+    env: o.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so a cut takes its children too (not on Windows: there
+    // it would open a console window, and taskkill /t takes the tree anyway).
+    detached: process.platform !== "win32",
+    windowsHide: !0
+  }), pid = child.pid;
+  if (pid === void 0)
+    return new Promise(
+      (done) => child.once("error", (error2) => done({ code: null, signal: null, error: error2 }))
+    );
+  let startedAt = (/* @__PURE__ */ new Date()).toISOString(), untrack = trackChild(child, {
+    record: { pid, exe: file, startedAt, instance: 0, port: 0 },
+    warn: () => {
+    },
+    group: process.platform !== "win32"
+  });
+  o.output.follow(child.stdout, "stdout"), o.output.follow(child.stderr, "stderr");
+  let closed = new Promise((done) => child.once("close", () => done())), exited = new Promise(
+    (done) => child.once("exit", (code, signal2) => done({ code, signal: signal2 }))
+  ), cut = () => {
+    stopTree(pid, exited);
+  };
+  o.stop.addEventListener("abort", cut, { once: !0 }), o.stop.aborted && cut();
+  let exit = await exited;
+  o.stop.removeEventListener("abort", cut);
+  let forgotten = untrack();
+  killLeftovers(pid);
+  let grace;
+  return await Promise.race([
+    closed,
+    new Promise((later) => grace = setTimeout(later, OUTPUT_GRACE_MS))
+  ]), clearTimeout(grace), child.stdout.destroy(), child.stderr.destroy(), await forgotten, exit;
+}
+function killLeftovers(pid) {
+  if (process.platform !== "win32")
+    try {
+      forceStop(-pid);
+    } catch {
+    }
+}
+
+// receiver/hooks/spawn-failure.ts
+import { open as open4, stat as stat3 } from "node:fs/promises";
+import { delimiter, isAbsolute as isAbsolute3, resolve as resolve6 } from "node:path";
+async function describeSpawnFailure(error2, argv0, cwd, env) {
+  let bare = !/[\\/]/.test(argv0), file = bare || isAbsolute3(argv0) ? argv0 : resolve6(cwd, argv0);
+  if (!await isFolder(cwd))
+    return `could not be started: its folder ${cwd} does not exist (the release folder; was it unpacked?)`;
+  if (error2.code === "EACCES")
+    return `could not be started: ${file} is not executable (EACCES; cwd ${cwd}): make it executable in the artifact (chmod +x, or git update-index --chmod=+x on Windows)`;
+  if (error2.code !== "ENOENT")
+    return `could not be started (cwd ${cwd}): ${error2.message}`;
+  if (bare) {
+    let path = env.PATH ?? env.Path;
+    return `could not be started: not found ${path ? `on PATH (${path.split(delimiter).join(", ")})` : "(the hook's env has no PATH)"}; cwd ${cwd}. Give a path in the release (bin/${argv0}) or an absolute one`;
+  }
+  let interpreter = await shebang(file);
+  if (interpreter === "")
+    return `could not be started: ${file} exists, but the loader it needs was not found (cwd ${cwd}): build it for this system (a glibc binary on musl, or another architecture?)`;
+  if (interpreter !== void 0)
+    return `could not be started: ${file} exists, but its #! interpreter ${interpreter} was not found (cwd ${cwd}): install it or change the file's first line`;
+  let from = isAbsolute3(argv0) ? "" : ` (a path with a slash is taken from the release, ${cwd})`;
+  return `could not be started: ${file} does not exist${from}: check the path and that the artifact contains it`;
+}
+async function isFolder(path) {
+  return stat3(path).then(
+    (s) => s.isDirectory(),
+    () => !1
+  );
+}
+async function shebang(file) {
+  let handle;
+  try {
+    handle = await open4(file, "r");
+    let { buffer, bytesRead } = await handle.read(Buffer.alloc(256), 0, 256, 0), first = buffer.subarray(0, bytesRead).toString("utf8").split(`
+`)[0];
+    return first.startsWith("#!") ? neutralise(first.slice(2, 200).trim()) || "(empty)" : "";
+  } catch {
+    return;
+  } finally {
+    await handle?.close();
+  }
+}
+
+// receiver/hooks/run-hooks.ts
+var OUTPUT_LINES = 50;
+async function runHooks(name, commands, o) {
+  let started = Date.now(), deadline = new AbortController(), timer = setTimeout(() => deadline.abort(), o.timeoutMs), stop = o.signal ? AbortSignal.any([deadline.signal, o.signal]) : deadline.signal, fail2 = (command, reason, output = []) => (o.log("error", `${name}: ${command} ${reason}`), { ok: !1, command, reason, ms: Date.now() - started, output }), stopped = () => deadline.signal.aborted ? `was cut at hooks.timeout (${duration4(o.timeoutMs)}), which covers the whole ${name} list` : `was stopped: ${abortReason(o.signal?.reason)}`;
+  try {
+    for (let argv of commands) {
+      let command = commandLine(argv);
+      if (!argv[0]) return fail2(command, `is empty: hooks.${name} needs a program to run`);
+      if (stop.aborted) return fail2(command, `${stopped()} before it started`);
+      o.log("info", `${name}: running ${command}`);
+      let level = (stream2) => stream2 === "stdout" ? "info" : "warn", sink = new OutputRing(
+        0,
+        (l) => o.log(level(l.stream), `${name}: ${l.line}`),
+        OUTPUT_LINES
+      ), ran = Date.now(), exit = await runCommand(argv, { cwd: o.cwd, env: o.env, stop, output: sink }), output = sink.lines().map((l) => l.line);
+      if (exit.error) {
+        let reason = await describeSpawnFailure(exit.error, argv[0], o.cwd, o.env);
+        return fail2(command, reason, output);
+      }
+      if (stop.aborted) return fail2(command, stopped(), output);
+      if (exit.code !== 0) return fail2(command, describeExit(exit), output);
+      o.log("info", `${name}: ${command} done in ${formatDuration(Date.now() - ran)}`);
+    }
+    return { ok: !0, ms: Date.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+function commandLine(argv) {
+  return argv.length === 0 ? "[]" : argv.map((a) => /^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)).join(" ");
+}
+function duration4(ms) {
+  return ms >= 6e4 && ms % 6e4 === 0 ? `${ms / 6e4}m` : formatDuration(ms);
+}
+function abortReason(reason) {
+  return reason instanceof Error && reason.name !== "AbortError" ? reason.message : typeof reason == "string" && reason ? reason : "the operation was aborted";
+}
+
+// receiver/pool/placeholders.ts
+function fillPlaceholders(text5, values) {
+  return text5.replace(
+    /\{(port|instance|exe)\}/g,
+    (_, name) => String(values[name])
+  );
+}
+
+// receiver/runtime/deploy-hooks.ts
+async function beforeSwap(rt, op, incoming, ctx) {
+  let app2 = rt.config, outcome = await run(rt, "beforeSwap", incoming.path, app2.exeFile, ctx);
+  if (!outcome || outcome.ok) return;
+  let message2 = `beforeSwap ${outcome.command} ${outcome.reason}; nothing was changed`, durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: app2.name, op }, error2 = { code: "ERR_HOOK_FAILED", message: message2 };
+  return await rt.journal.append({
+    ...base,
+    who: ctx.who,
+    outcome: "failed",
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    after: incoming.info,
+    holdMs: 0,
+    durationMs,
+    error: error2
+  }), {
+    type: "result",
+    ok: !1,
+    ...base,
+    error: error2,
+    rolledBack: !1,
+    output: outcome.output,
+    version: incoming.info,
+    holdMs: 0,
+    durationMs
+  };
+}
+async function afterRelease(rt, kept, ctx) {
+  let app2 = rt.config, previous = kept ? rt.releases.fileOf(kept) : "", outcome = await run(rt, "afterRelease", app2.exeFile, previous, ctx);
+  !outcome || outcome.ok || rt.log("warn", `afterRelease ${outcome.command} ${outcome.reason}; the new build stays live`);
+}
+async function run(rt, step, release, previous, ctx) {
+  let app2 = rt.config, commands = app2.hooks[step];
+  if (commands.length === 0) return;
+  ctx.emit({ type: "step", step, state: "start" });
+  let env = Object.fromEntries(
+    Object.entries(app2.env).map(([k, v]) => [
+      k,
+      fillPlaceholders(v, { port: 0, instance: 0, exe: app2.exeFile })
+    ])
+  ), outcome = await runHooks(step, commands, {
+    cwd: dirname6(app2.updateFile),
+    // What the app's servers get (spawn-server.ts): the receiver's env, the app's over it.
+    env: {
+      ...process.env,
+      ...env,
+      HOTSWAP_APP: app2.name,
+      HOTSWAP_RELEASE: release,
+      HOTSWAP_PREVIOUS: previous
+    },
+    timeoutMs: app2.hooks.timeout,
+    log: (level, message2) => ctx.emit({ type: "log", level, message: message2 })
+  });
+  return ctx.emit({
+    type: "step",
+    step,
+    state: outcome.ok ? "done" : "failed",
+    ms: Math.round(outcome.ms),
+    ...outcome.ok ? {} : { message: `${outcome.command} ${outcome.reason}` }
+  }), outcome;
+}
+
+// receiver/runtime/unchanged-result.ts
+async function unchangedResult(rt, op, live2, ctx) {
+  let message2 = `sha256 ${live2.sha256.slice(0, 12)} is live already: nothing swapped (force swaps anyway)`;
+  ctx.emit({ type: "log", level: "info", message: message2 });
+  let durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: rt.config.name, op };
+  return await rt.journal.append({
+    ...base,
+    who: ctx.who,
+    outcome: "ok",
+    at: (/* @__PURE__ */ new Date()).toISOString(),
+    before: live2,
+    after: live2,
+    holdMs: 0,
+    durationMs,
+    message: message2
+  }), {
+    type: "result",
+    ok: !0,
+    ...base,
+    unchanged: !0,
+    version: live2,
+    previous: live2,
+    holdMs: 0,
+    durationMs
+  };
 }
 
 // receiver/runtime/run-swap.ts
 async function runSwap(rt, op, incoming, ctx) {
-  let { config: app2, journal } = rt, base = { deployId: ctx.deployId, app: app2.name, who: ctx.who }, previous = await versionInfo(app2.exeFile, app2.versionCommand);
-  if ((op === "deploy" || op === "swap") && !ctx.force && previous?.sha256 === incoming.info.sha256)
-    return unchanged(rt, op, previous, ctx);
+  let { config: app2, journal } = rt, base = { deployId: ctx.deployId, app: app2.name, who: ctx.who }, previous = await versionInfo(app2.exeFile, app2.versionCommand), deploying = op === "deploy" || op === "swap";
+  if (deploying && !ctx.force && previous?.sha256 === incoming.info.sha256)
+    return unchangedResult(rt, op, previous, ctx);
+  if (deploying) {
+    let refused2 = await beforeSwap(rt, op, incoming, ctx);
+    if (refused2) return refused2;
+  }
   await journal.append({
     ...base,
     op,
@@ -34117,9 +34568,9 @@ async function runSwap(rt, op, incoming, ctx) {
     record: rt.record,
     runDir: rt.runDir,
     replace: rt.replace
-  }, run3 = { deployId: ctx.deployId, previous }, outcome;
+  }, run4 = { deployId: ctx.deployId, previous }, outcome;
   try {
-    outcome = op === "restart" ? await hotRestart(parts, incoming, run3, ctx.emit, ctx.overlap) : await hotSwap(parts, await besideExe(incoming, app2.exeFile), { ...run3, op }, ctx.emit);
+    outcome = op === "restart" ? await hotRestart(parts, incoming, run4, ctx.emit, ctx.overlap) : await hotSwap(parts, await besideExe(incoming, app2.exeFile), { ...run4, op }, ctx.emit);
   } catch (error2) {
     outcome = {
       ok: !1,
@@ -34157,7 +34608,7 @@ async function runSwap(rt, op, incoming, ctx) {
   };
   if (outcome.ok) {
     if (!now) throw new Error(`exeFile ${app2.exeFile} is missing after a swap that succeeded`);
-    return { ...common, ok: !0, version: now };
+    return deploying && await afterRelease(rt, outcome.kept, ctx), { ...common, ok: !0, version: now, durationMs: Math.round(performance.now() - ctx.startedAt) };
   }
   return {
     ...common,
@@ -34170,31 +34621,6 @@ async function runSwap(rt, op, incoming, ctx) {
 }
 function versionOf2({ sha256: sha2562, size: size2, mtime, version: version2 }) {
   return { sha256: sha2562, size: size2, mtime, ...version2 ? { version: version2 } : {} };
-}
-async function unchanged(rt, op, live2, ctx) {
-  let message2 = `sha256 ${live2.sha256.slice(0, 12)} is live already: nothing swapped (force swaps anyway)`;
-  ctx.emit({ type: "log", level: "info", message: message2 });
-  let durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: rt.config.name, op };
-  return await rt.journal.append({
-    ...base,
-    who: ctx.who,
-    outcome: "ok",
-    at: (/* @__PURE__ */ new Date()).toISOString(),
-    before: live2,
-    after: live2,
-    holdMs: 0,
-    durationMs,
-    message: message2
-  }), {
-    type: "result",
-    ok: !0,
-    ...base,
-    unchanged: !0,
-    version: live2,
-    previous: live2,
-    holdMs: 0,
-    durationMs
-  };
 }
 
 // receiver/runtime/restart-servers.ts
@@ -34262,7 +34688,7 @@ async function* slowUploadGuard(body, ms, minRate) {
   }, pending = next();
   for (; ; ) {
     let timer, wait = Math.max(0, windowEnds - Date.now()), late = new Promise(
-      (resolve5) => timer = setTimeout(() => resolve5("late"), wait)
+      (resolve7) => timer = setTimeout(() => resolve7("late"), wait)
     ), step = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
     if (step === "late") {
       if (inWindow < needed) {
@@ -34281,14 +34707,14 @@ async function* slowUploadGuard(body, ms, minRate) {
 
 // receiver/staging/write-staged.ts
 import { createHash as createHash3, randomBytes as randomBytes4 } from "node:crypto";
-import { chmod, open as open4, rename, unlink } from "node:fs/promises";
-import { basename as basename3, dirname as dirname5, join as join2 } from "node:path";
+import { chmod, open as open5, rename as rename2, unlink } from "node:fs/promises";
+import { basename as basename3, dirname as dirname7, join as join2 } from "node:path";
 var STAGING_TMP = ".hotswap-upload-";
 async function writeStaged(chunks, updateFile, checks = {}) {
   let tmp = join2(
-    dirname5(updateFile),
+    dirname7(updateFile),
     `${STAGING_TMP}${basename3(updateFile)}-${randomBytes4(6).toString("hex")}`
-  ), file = await open4(tmp, "wx", 493).catch((error2) => {
+  ), file = await open5(tmp, "wx", 493).catch((error2) => {
     throw new HttpError(500, "ERR_STAGING", `cannot create ${tmp}: ${error2.code ?? error2.message}`);
   }), size2 = 0;
   try {
@@ -34296,7 +34722,7 @@ async function writeStaged(chunks, updateFile, checks = {}) {
     for await (let chunk of chunks)
       size2 += chunk.length, checks.onChunk?.(size2), hash.update(chunk), await file.write(chunk);
     let sha2562 = hash.digest("hex");
-    return checks.beforeCommit?.(size2, sha2562), await file.sync(), await file.close(), await chmod(tmp, 493), await rename(tmp, updateFile), await fsyncDir(dirname5(updateFile)), { size: size2, sha256: sha2562 };
+    return checks.beforeCommit?.(size2, sha2562), await file.sync(), await file.close(), await chmod(tmp, 493), await rename2(tmp, updateFile), await fsyncDir(dirname7(updateFile)), { size: size2, sha256: sha2562 };
   } catch (error2) {
     await file.close().catch(() => {
     }), await unlink(tmp).catch(() => {
@@ -34516,7 +34942,7 @@ function upgradeFromAdmin(receiver) {
 }
 
 // receiver/runtime/start-operation.ts
-async function startOperation(rt, op, who, listen, prepare, run3) {
+async function startOperation(rt, op, who, listen, prepare, run4) {
   let deployId = newDeployId(), busy = rt.lock.busy;
   if (!rt.lock.tryAcquire(deployId))
     throw new HttpError(
@@ -34551,7 +34977,7 @@ async function startOperation(rt, op, who, listen, prepare, run3) {
       log(event);
     } catch {
     }
-  let done = run3(ctx).catch((error2) => {
+  let done = run4(ctx).catch((error2) => {
     rt.log("error", `${op} ${deployId} failed: ${error2.stack ?? error2.message}`);
     let durationMs = Math.round(performance.now() - ctx.startedAt);
     return {
@@ -34574,7 +35000,7 @@ async function startOperation(rt, op, who, listen, prepare, run3) {
 // receiver/admin/operations/start-from-admin.ts
 function startFromAdmin(build) {
   return async function(c) {
-    let rt = c.var.adminApp, { op, prepare, run: run3 } = await build(c), { deployId } = await startOperation(rt, op, ADMIN_PRINCIPAL.who, void 0, prepare, run3);
+    let rt = c.var.adminApp, { op, prepare, run: run4 } = await build(c), { deployId } = await startOperation(rt, op, ADMIN_PRINCIPAL.who, void 0, prepare, run4);
     return wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json({ deployId, op, app: rt.config.name }, 202);
   };
 }
@@ -34713,7 +35139,7 @@ var SSEStreamingApi = class extends StreamingApi {
 `;
     await this.write(sseData);
   }
-}, run = async (stream2, cb, onError) => {
+}, run2 = async (stream2, cb, onError) => {
   try {
     await cb(stream2);
   } catch (e) {
@@ -34728,7 +35154,7 @@ var SSEStreamingApi = class extends StreamingApi {
   let { readable, writable } = new TransformStream(), stream2 = new SSEStreamingApi(writable, readable);
   return isOldBunVersion() && c.req.raw.signal.addEventListener("abort", () => {
     stream2.closed || stream2.abort();
-  }), contextStash.set(stream2.responseReadable, c), c.header("Transfer-Encoding", "chunked"), c.header("Content-Type", "text/event-stream"), c.header("Cache-Control", "no-cache"), c.header("Connection", "keep-alive"), run(stream2, cb, onError), c.newResponse(stream2.responseReadable);
+  }), contextStash.set(stream2.responseReadable, c), c.header("Transfer-Encoding", "chunked"), c.header("Content-Type", "text/event-stream"), c.header("Cache-Control", "no-cache"), c.header("Connection", "keep-alive"), run2(stream2, cb, onError), c.newResponse(stream2.responseReadable);
 };
 
 // receiver/protocol.ts
@@ -34890,8 +35316,8 @@ function liveEvents(receiver) {
 `)),
         HEARTBEAT_MS2
       ), expiry;
-      await new Promise((resolve5) => {
-        stream2.onAbort(resolve5), expiry = setTimeout(resolve5, Math.min(expires - Date.now(), 2 ** 31 - 1));
+      await new Promise((resolve7) => {
+        stream2.onAbort(resolve7), expiry = setTimeout(resolve7, Math.min(expires - Date.now(), 2 ** 31 - 1));
       }), clearInterval(heartbeat), clearTimeout(expiry), unsubscribe.forEach((stop) => stop()), await queue;
     });
   };
@@ -34966,7 +35392,7 @@ function bytes(n) {
 function when(iso) {
   return iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC") : "—";
 }
-function duration4(ms) {
+function duration5(ms) {
   if (ms === void 0) return "—";
   if (ms < 1e3) return `${Math.round(ms)} ms`;
   if (ms < 6e4) return `${(ms / 1e3).toFixed(1)} s`;
@@ -34974,7 +35400,7 @@ function duration4(ms) {
   return s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : s < 86400 ? `${Math.floor(s / 3600)} h ${Math.floor(s % 3600 / 60)} min` : `${Math.floor(s / 86400)} d ${Math.floor(s % 86400 / 3600)} h`;
 }
 function uptime(startedAt, now = Date.now()) {
-  return startedAt ? duration4(now - Date.parse(startedAt)) : "—";
+  return startedAt ? duration5(now - Date.parse(startedAt)) : "—";
 }
 function rate(perSecond) {
   return perSecond === void 0 ? "—" : `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)} req/s`;
@@ -35060,8 +35486,8 @@ function HistoryTable({ entries }) {
         /* @__PURE__ */ jsxDEV("td", { children: e.op }),
         /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV(Who, { who: e.who }) }),
         /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV(Change, { entry: e }) }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration4(e.holdMs) }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration4(e.durationMs) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration5(e.holdMs) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration5(e.durationMs) }),
         /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV("span", { class: `pill ${e.outcome}`, title: e.error?.message ?? e.message, children: e.outcome }) }),
         /* @__PURE__ */ jsxDEV("td", { class: "num", children: /* @__PURE__ */ jsxDEV("a", { href: `${ADMIN_BASE}/log/${encodeURIComponent(e.deployId)}`, children: "log" }) })
       ] }))
@@ -35350,9 +35776,9 @@ function LogPage({ deployId, entries, events, csrf, nonce }) {
       /* @__PURE__ */ jsxDEV("dt", { children: "By" }),
       /* @__PURE__ */ jsxDEV("dd", { children: last.who?.admin ? "admin" : last.who?.actor ?? last.who?.keyId ?? "—" }),
       /* @__PURE__ */ jsxDEV("dt", { children: "Hold" }),
-      /* @__PURE__ */ jsxDEV("dd", { children: duration4(last.holdMs) }),
+      /* @__PURE__ */ jsxDEV("dd", { children: duration5(last.holdMs) }),
       /* @__PURE__ */ jsxDEV("dt", { children: "Duration" }),
-      /* @__PURE__ */ jsxDEV("dd", { children: duration4(last.durationMs) }),
+      /* @__PURE__ */ jsxDEV("dd", { children: duration5(last.durationMs) }),
       last.error && /* @__PURE__ */ jsxDEV("dt", { children: "Error" }),
       last.error && /* @__PURE__ */ jsxDEV("dd", { children: last.error.message })
     ] }),
@@ -35565,7 +35991,7 @@ function outputPage() {
 
 // receiver/admin/session/session-key.ts
 import { createHmac, randomBytes as randomBytes6 } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync as readFileSync3, writeFileSync as writeFileSync3 } from "node:fs";
+import { chmodSync, mkdirSync as mkdirSync2, readFileSync as readFileSync3, writeFileSync as writeFileSync4 } from "node:fs";
 import { join as join3 } from "node:path";
 var KEY_BYTES = 32;
 function loadSessionKey(dataDir, passwordHash) {
@@ -35575,7 +36001,7 @@ function loadSessionKey(dataDir, passwordHash) {
   } catch (error2) {
     if (error2.code !== "ENOENT") throw error2;
   }
-  return key2?.length !== KEY_BYTES && (key2 = randomBytes6(KEY_BYTES), mkdirSync(dataDir, { recursive: !0 }), writeFileSync3(file, key2, { mode: 384 })), chmodSync(file, 384), createHmac("sha256", key2).update(`hotswap admin session\0${passwordHash}`).digest();
+  return key2?.length !== KEY_BYTES && (key2 = randomBytes6(KEY_BYTES), mkdirSync2(dataDir, { recursive: !0 }), writeFileSync4(file, key2, { mode: 384 })), chmodSync(file, 384), createHmac("sha256", key2).update(`hotswap admin session\0${passwordHash}`).digest();
 }
 
 // receiver/admin/session/sessions.ts
@@ -36422,8 +36848,8 @@ async function fetchJwks(url2, headers2, signal2, fetchImpl = fetch) {
   }
 }
 var jwksCache = /* @__PURE__ */ Symbol();
-function isFreshFor(timestamp, duration5) {
-  return Number.isFinite(timestamp) && Date.now() < timestamp + duration5;
+function isFreshFor(timestamp, duration6) {
+  return Number.isFinite(timestamp) && Date.now() < timestamp + duration6;
 }
 function validateDuration(value, fallback, option) {
   if (Number.isNaN(value))
@@ -36748,7 +37174,7 @@ function guarded(receiver, check) {
 
 // receiver/api/streamed-run.ts
 async function streamedRun(c, operation) {
-  let stream2 = new NdjsonStream(), { op, prepare, run: run3 } = operation;
+  let stream2 = new NdjsonStream(), { op, prepare, run: run4 } = operation;
   try {
     await startOperation(
       c.var.runtime,
@@ -36756,7 +37182,7 @@ async function streamedRun(c, operation) {
       c.var.principal.who,
       (e) => stream2.write(e),
       prepare,
-      run3
+      run4
     );
   } catch (error2) {
     throw stream2.close(), error2;
@@ -36828,9 +37254,9 @@ function basicCredentials(header) {
 // receiver/legacy/auth/legacy-sign-in.ts
 function legacySignIn(failures) {
   let queue = Promise.resolve(), decoy, oneAtATime = (task) => {
-    let run3 = queue.then(task, task);
-    return queue = run3.catch(() => {
-    }), run3;
+    let run4 = queue.then(task, task);
+    return queue = run4.catch(() => {
+    }), run4;
   };
   return async function(authorization, address2, users) {
     let wait = failures.retryAfter(address2);
@@ -37073,15 +37499,15 @@ var EMPTY = Buffer.alloc(0), ByteScanner = class {
     return this.buf.subarray(0, n);
   }
   /** Every byte before `delimiter`, chunk by chunk as it arrives; the delimiter is consumed. */
-  async *through(delimiter, what) {
+  async *through(delimiter2, what) {
     for (; ; ) {
-      let at = this.buf.indexOf(delimiter);
+      let at = this.buf.indexOf(delimiter2);
       if (at !== -1) {
         let last = this.buf.subarray(0, at);
-        this.buf = this.buf.subarray(at + delimiter.length), last.length && (yield last);
+        this.buf = this.buf.subarray(at + delimiter2.length), last.length && (yield last);
         return;
       }
-      let keep = delimiterStart(this.buf, delimiter), safe = this.buf.subarray(0, this.buf.length - keep);
+      let keep = delimiterStart(this.buf, delimiter2), safe = this.buf.subarray(0, this.buf.length - keep);
       this.buf = this.buf.subarray(this.buf.length - keep), safe.length && (yield safe), await this.fill(what);
     }
   }
@@ -37094,10 +37520,10 @@ var EMPTY = Buffer.alloc(0), ByteScanner = class {
     this.buf = this.buf.length ? Buffer.concat([this.buf, next.value]) : next.value;
   }
 };
-function delimiterStart(buf, delimiter) {
-  let from = Math.max(0, buf.length - delimiter.length + 1);
-  for (let at = buf.indexOf(delimiter[0], from); at !== -1; at = buf.indexOf(delimiter[0], at + 1))
-    if (buf.subarray(at).equals(delimiter.subarray(0, buf.length - at))) return buf.length - at;
+function delimiterStart(buf, delimiter2) {
+  let from = Math.max(0, buf.length - delimiter2.length + 1);
+  for (let at = buf.indexOf(delimiter2[0], from); at !== -1; at = buf.indexOf(delimiter2[0], at + 1))
+    if (buf.subarray(at).equals(delimiter2.subarray(0, buf.length - at))) return buf.length - at;
   return 0;
 }
 
@@ -37105,15 +37531,15 @@ function delimiterStart(buf, delimiter) {
 var CRLF = Buffer.from(`\r
 `), MAX_HEADER_LINE = 8 * 1024, MAX_HEADERS = 64;
 async function filePart(body, boundary, field, limit) {
-  let delimiter = Buffer.from(`\r
+  let delimiter2 = Buffer.from(`\r
 --${boundary}`), scanner = new ByteScanner(body[Symbol.asyncIterator](), limit, CRLF);
-  for await (let _ of scanner.through(delimiter, "the form's preamble")) ;
+  for await (let _ of scanner.through(delimiter2, "the form's preamble")) ;
   for (; ; ) {
     if ((await scanner.peek(2, "the form")).toString("latin1") === "--") return;
     let padding = await scanner.until(CRLF, 256, "a delimiter line");
     if (!/^[ \t]*$/.test(padding.toString("latin1")))
       throw new HttpError(400, "ERR_MULTIPART", "a delimiter line has text after the boundary");
-    let disposition = (await headers(scanner)).get("content-disposition") ?? "", name = param(disposition, "name"), data = scanner.through(delimiter, `the form's ${JSON.stringify(name ?? "")} field`);
+    let disposition = (await headers(scanner)).get("content-disposition") ?? "", name = param(disposition, "name"), data = scanner.through(delimiter2, `the form's ${JSON.stringify(name ?? "")} field`);
     if (name?.toLowerCase() === field.toLowerCase())
       return { filename: param(disposition, "filename")?.split(/[\\/]/).pop() || void 0, data };
     for await (let _ of data) ;
@@ -37257,7 +37683,7 @@ async function upload(c, rt, who) {
     body: c.env.incoming,
     contentType: c.req.header("content-type"),
     contentLength: c.req.header("content-length")
-  }), result = await run2(rt, operation, who);
+  }), result = await run3(rt, operation, who);
   if (!result.ok) return failed2(c, rt, "upload", result);
   let page = /* @__PURE__ */ jsxDEV(
     UploadedPage,
@@ -37271,13 +37697,13 @@ async function upload(c, rt, who) {
   return c.html(page, 200, LEGACY_PAGE_HEADERS);
 }
 async function update(c, rt, who) {
-  let result = await run2(rt, swapOperation(rt), who);
+  let result = await run3(rt, swapOperation(rt), who);
   if (!result.ok) return failed2(c, rt, "update", result);
   let page = /* @__PURE__ */ jsxDEV(UpdatedPage, { app: rt.config.name, exeFile: rt.config.exeFile, result });
   return c.html(page, 200, LEGACY_PAGE_HEADERS);
 }
-async function run2(rt, { op, prepare, run: run3 }, who) {
-  return (await startOperation(rt, op, who, void 0, prepare, run3)).done;
+async function run3(rt, { op, prepare, run: run4 }, who) {
+  return (await startOperation(rt, op, who, void 0, prepare, run4)).done;
 }
 function failed2(c, rt, link2, result) {
   let page = /* @__PURE__ */ jsxDEV(
@@ -37811,21 +38237,21 @@ var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders 
   let buffered = readBodyBufferedBeforeDisconnect(incoming);
   if (buffered !== void 0)
     return buffered instanceof Error ? Promise.reject(buffered) : (request2[bodyBufferKey] = buffered, Promise.resolve(buffered));
-  let promise = new Promise((resolve5, reject) => {
+  let promise = new Promise((resolve7, reject) => {
     let chunks = [], settled = !1, finish = (callback) => {
       settled || (settled = !0, cleanup(), callback());
     }, recoverCompleteBodyAfterDisconnect = (error2) => {
       let streamError = incoming.errored ?? error2;
       return !isRecoverableDisconnectedIncoming(incoming) || streamError && streamError.code !== "ECONNRESET" ? !1 : (finish(() => {
         let recovered = readBodyBufferedBeforeDisconnect(incoming, chunks);
-        recovered instanceof Error ? reject(recovered) : recovered === void 0 ? reject(error2 ?? normalizeAbortError(request2, incoming)) : (request2[bodyBufferKey] = recovered, resolve5(recovered));
+        recovered instanceof Error ? reject(recovered) : recovered === void 0 ? reject(error2 ?? normalizeAbortError(request2, incoming)) : (request2[bodyBufferKey] = recovered, resolve7(recovered));
       }), !0);
     }, onData = (chunk) => {
       chunks.push(toBufferChunk(chunk, incoming.readableEncoding));
     }, onEnd = () => {
       finish(() => {
         let buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        request2[bodyBufferKey] = buffer, resolve5(buffer);
+        request2[bodyBufferKey] = buffer, resolve7(buffer);
       });
     }, onError = (error2) => {
       recoverCompleteBodyAfterDisconnect(error2) || finish(() => {
@@ -38220,7 +38646,7 @@ var buildOutgoingHttpHeaders = (headers2, defaultContentType2) => {
         let chunk = await readWithoutBlocking(currentReadPromise);
         if (!chunk) {
           if (i === 1) {
-            await new Promise((resolve5) => setTimeout(resolve5)), maxReadCount = 3;
+            await new Promise((resolve7) => setTimeout(resolve7)), maxReadCount = 3;
             continue;
           }
           break;
@@ -38347,9 +38773,9 @@ ${responseLines.join(`\r
   let rejectWaiter = (request2) => {
     let waiter = waiterMap.get(request2);
     waiter && (waiterMap.delete(request2), waiter.reject(/* @__PURE__ */ new Error("WebSocket handshake aborted")));
-  }, waitForWebSocket = (request2, connectionSymbol) => new Promise((resolve5, reject) => {
+  }, waitForWebSocket = (request2, connectionSymbol) => new Promise((resolve7, reject) => {
     waiterMap.set(request2, {
-      resolve: resolve5,
+      resolve: resolve7,
       reject,
       connectionSymbol
     });
@@ -38570,10 +38996,10 @@ var ApiListener = class {
    */
   async open(config2, fd) {
     let tls = readTls(config2), server = openListener((req, env) => this.#http.fetch(req, env), tls), { host, port } = config2.listen;
-    return await new Promise((resolve5, reject) => {
+    return await new Promise((resolve7, reject) => {
       server.once("error", reject);
       let listening = () => {
-        server.off("error", reject), resolve5();
+        server.off("error", reject), resolve7();
       };
       fd === void 0 ? server.listen({ port, host }, listening) : listenHanded(server, fd, void 0, listening);
     }).catch((error2) => {
@@ -38678,12 +39104,12 @@ var TIMEOUT_MS = 5e3, discovery = object({ issuer: optional(string2()), jwks_uri
 };
 
 // receiver/auth/replay-store.ts
-import { mkdirSync as mkdirSync2, readFileSync as readFileSync6, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
-import { dirname as dirname7 } from "node:path";
+import { mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, writeFileSync as writeFileSync5 } from "node:fs";
+import { dirname as dirname9 } from "node:path";
 
 // receiver/append-file.ts
-import { open as open5, rename as rename2 } from "node:fs/promises";
-import { dirname as dirname6 } from "node:path";
+import { open as open6, rename as rename3 } from "node:fs/promises";
+import { dirname as dirname8 } from "node:path";
 var AppendFile = class {
   constructor(path, durable = !0) {
     this.path = path;
@@ -38726,8 +39152,8 @@ var AppendFile = class {
     return this.#drained;
   }
   #enqueue(ask) {
-    let done = new Promise((resolve5, reject) => {
-      this.#queue.push({ ...ask, done: { resolve: resolve5, reject } });
+    let done = new Promise((resolve7, reject) => {
+      this.#queue.push({ ...ask, done: { resolve: resolve7, reject } });
     });
     return this.#running || (this.#running = !0, this.#drained = this.#run()), done;
   }
@@ -38761,7 +39187,7 @@ var AppendFile = class {
   }
   // Opens for appending and notes whether the file ends mid-line (a crash mid-write).
   async #open() {
-    let handle = await open5(this.path, "a+");
+    let handle = await open6(this.path, "a+");
     try {
       let { size: size2 } = await handle.stat();
       if (size2 > 0) {
@@ -38776,13 +39202,13 @@ var AppendFile = class {
   }
   // Written whole and flushed before the old file goes, so a crash leaves one or the other.
   async #replace(text5) {
-    let tmp = `${this.path}.tmp`, handle = await open5(tmp, "w");
+    let tmp = `${this.path}.tmp`, handle = await open6(tmp, "w");
     try {
       await handle.writeFile(text5()), this.durable && await handle.datasync();
     } finally {
       await handle.close();
     }
-    await this.#drop(), await rename2(tmp, this.path), this.#torn = !1, this.durable && (await syncDir(dirname6(this.path)), this.#syncs++);
+    await this.#drop(), await rename3(tmp, this.path), this.#torn = !1, this.durable && (await syncDir(dirname8(this.path)), this.#syncs++);
   }
   async #drop() {
     let handle = this.#handle;
@@ -38796,7 +39222,7 @@ async function writeAll(handle, buffer) {
 }
 async function syncDir(dir) {
   if (process.platform === "win32") return;
-  let handle = await open5(dir, "r");
+  let handle = await open6(dir, "r");
   try {
     await handle.sync();
   } finally {
@@ -38809,7 +39235,7 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
   // Loading and the first compaction are synchronous: they run once, at startup.
   constructor(path, log = createLog()) {
     this.log = log;
-    mkdirSync2(dirname7(path), { recursive: !0 });
+    mkdirSync3(dirname9(path), { recursive: !0 });
     let now = Date.now() / 1e3;
     try {
       for (let line of readFileSync6(path, "utf8").split(`
@@ -38824,7 +39250,7 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
       if (error2.code !== "ENOENT") throw error2;
     }
     let tmp = `${path}.tmp`;
-    writeFileSync4(tmp, this.liveLines(), { flush: !0 }), renameSync2(tmp, path), this.file = new AppendFile(path);
+    writeFileSync5(tmp, this.liveLines(), { flush: !0 }), renameSync3(tmp, path), this.file = new AppendFile(path);
   }
   log;
   seen = /* @__PURE__ */ new Map();
@@ -38869,10 +39295,10 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
 };
 
 // receiver/data-lock.ts
-import { mkdirSync as mkdirSync3, readFileSync as readFileSync7, renameSync as renameSync3, rmSync, writeFileSync as writeFileSync5 } from "node:fs";
+import { mkdirSync as mkdirSync4, readFileSync as readFileSync7, renameSync as renameSync4, rmSync, writeFileSync as writeFileSync6 } from "node:fs";
 import { join as join4 } from "node:path";
 function lockDataDir(dir, configFile, takeOverFrom) {
-  mkdirSync3(dir, { recursive: !0 });
+  mkdirSync4(dir, { recursive: !0 });
   let file = join4(dir, "receiver.pid"), holder = Number(readFileSafe(file));
   if (holder && holder !== process.pid && holder !== takeOverFrom && alive(holder))
     throw new ConfigError(
@@ -38881,8 +39307,8 @@ function lockDataDir(dir, configFile, takeOverFrom) {
       `another receiver (pid ${holder}) uses ${dir}; stop it first, or remove ${file} if that pid is not a receiver`
     );
   let tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync5(tmp, `${process.pid}
-`), renameSync3(tmp, file), process.once("exit", () => {
+  writeFileSync6(tmp, `${process.pid}
+`), renameSync4(tmp, file), process.once("exit", () => {
     Number(readFileSafe(file)) === process.pid && rmSync(file, { force: !0 });
   });
 }
@@ -38976,8 +39402,8 @@ var BATCH_BYTES = 64 * 1024, EchoChannel = class {
 };
 
 // receiver/journal/journal.ts
-import { mkdirSync as mkdirSync4, writeFileSync as writeFileSync6 } from "node:fs";
-import { open as open6, readFile } from "node:fs/promises";
+import { mkdirSync as mkdirSync5, writeFileSync as writeFileSync7 } from "node:fs";
+import { open as open7, readFile } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
 // receiver/journal/journal-line.ts
@@ -39037,9 +39463,9 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   constructor(dir, receiverLog = createLog()) {
     this.dir = dir;
     this.receiverLog = receiverLog;
-    mkdirSync4(dir, { recursive: !0 }), this.logs = join5(dir, "logs"), mkdirSync4(this.logs, { recursive: !0 });
+    mkdirSync5(dir, { recursive: !0 }), this.logs = join5(dir, "logs"), mkdirSync5(this.logs, { recursive: !0 });
     let path = join5(dir, "journal.jsonl");
-    writeFileSync6(path, "", { flag: "a" }), this.file = new AppendFile(path);
+    writeFileSync7(path, "", { flag: "a" }), this.file = new AppendFile(path);
   }
   dir;
   receiverLog;
@@ -39135,7 +39561,7 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   }
 };
 async function readTail(file) {
-  let handle = await open6(file, "r");
+  let handle = await open7(file, "r");
   try {
     let { size: size2 } = await handle.stat(), start = Math.max(0, size2 - TAIL_BYTES), buffer = Buffer.alloc(size2 - start);
     await handle.read(buffer, 0, buffer.length, start);
@@ -39183,7 +39609,7 @@ function trustedProxies(list2) {
 import { EventEmitter } from "node:events";
 import * as fsp4 from "node:fs/promises";
 import { mkdir as mkdir4 } from "node:fs/promises";
-import { basename as basename6, dirname as dirname12, join as join8 } from "node:path";
+import { basename as basename6, dirname as dirname13, join as join8 } from "node:path";
 
 // receiver/gate/gate.ts
 import { createServer as createServer2, ServerResponse as ServerResponse2 } from "node:http";
@@ -39223,11 +39649,11 @@ var Inflight = class {
   }
   // True once the count is zero, false if timeoutMs passes first.
   idle(timeoutMs) {
-    return this.#count <= 0 ? Promise.resolve(!0) : new Promise((resolve5) => {
+    return this.#count <= 0 ? Promise.resolve(!0) : new Promise((resolve7) => {
       let onIdle = () => {
-        clearTimeout(timer), resolve5(!0);
+        clearTimeout(timer), resolve7(!0);
       }, timer = setTimeout(() => {
-        this.#waiters.delete(onIdle), resolve5(!1);
+        this.#waiters.delete(onIdle), resolve7(!1);
       }, timeoutMs);
       this.#waiters.add(onIdle);
     });
@@ -39829,12 +40255,12 @@ var DEFAULT_TIMEOUTS = {
     this.#lastCall = !0;
     for (let res of this.#open) res.headersSent || (res.shouldKeepAlive = !1);
     this.#forward = [{ instance: 0, origin: next }], this.#handedOver = new Promise(
-      (resolve5) => NetServer.prototype.close.call(this.#server, () => resolve5())
+      (resolve7) => NetServer.prototype.close.call(this.#server, () => resolve7())
     ), this.#holders.clear(), this.#router.held = !1, this.#router.flush();
   }
   /** After handOver: closes once its clients have closed their connections, or after lingerMs. */
   async closeHandedOver(lingerMs) {
-    let timer, linger = new Promise((resolve5) => timer = setTimeout(resolve5, lingerMs));
+    let timer, linger = new Promise((resolve7) => timer = setTimeout(resolve7, lingerMs));
     await Promise.race([this.#handedOver, linger]), clearTimeout(timer), await this.close();
   }
   /** Where this gate listens, as an origin to connect to (the wildcard as loopback). */
@@ -39929,22 +40355,22 @@ var DEFAULT_TIMEOUTS = {
     let router = this.#router;
     router.closing = !0;
     for (let timer of this.#timers) clearInterval(timer);
-    let stopped = new Promise((resolve5) => this.#server.close(() => resolve5()));
+    let stopped = new Promise((resolve7) => this.#server.close(() => resolve7()));
     for (let ex of router.queue.clear()) router.refuse(ex, 503, "is shutting down");
     await router.attempts.idle(CLOSE_GRACE_MS), router.cut(), await router.upstreams.close(), await this.#answering.idle(CLOSE_GRACE_MS), this.#server.closeAllConnections(), await stopped;
   }
 }, BACKLOG = 4096;
 function listenOn(server, where) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve7, reject) => {
     server.once("error", reject);
     let listening = () => {
-      server.off("error", reject), resolve5(server.address().port);
+      server.off("error", reject), resolve7(server.address().port);
     };
     "socket" in where ? listenHanded(server, where.socket, BACKLOG, listening) : server.listen({ ...where, backlog: BACKLOG }, listening);
   });
 }
 async function retire(server, graceMs) {
-  let closed = new Promise((resolve5) => server.close(() => resolve5())), sweep = setInterval(() => server.closeIdleConnections(), 50), grace = new Promise((resolve5) => setTimeout(resolve5, graceMs).unref());
+  let closed = new Promise((resolve7) => server.close(() => resolve7())), sweep = setInterval(() => server.closeIdleConnections(), 50), grace = new Promise((resolve7) => setTimeout(resolve7, graceMs).unref());
   await Promise.race([closed, grace]), clearInterval(sweep), server.closeAllConnections(), await closed;
 }
 function refuseConnect(socket) {
@@ -40011,9 +40437,9 @@ var APP_LOG_LIMITS = { maxLines: 1e3, maxChars: 1048576 }, LINE_OVERHEAD_CHARS =
 
 // receiver/staging/clean-staging.ts
 import { readdir as readdir2, unlink as unlink2 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname8, join as join6 } from "node:path";
+import { basename as basename4, dirname as dirname10, join as join6 } from "node:path";
 async function cleanStaging(updateFile, log = createLog("staging")) {
-  let dir = dirname8(updateFile), prefix = `${STAGING_TMP}${basename4(updateFile)}-`, names;
+  let dir = dirname10(updateFile), prefix = `${STAGING_TMP}${basename4(updateFile)}-`, names;
   try {
     names = await readdir2(dir);
   } catch (error2) {
@@ -40064,7 +40490,7 @@ var AppLock = class {
 };
 
 // receiver/swap/recover.ts
-import { access, rename as rename3, rm as rm2 } from "node:fs/promises";
+import { access, rename as rename4, rm as rm2 } from "node:fs/promises";
 async function recover(app2, exeFile, record2, releases, journal) {
   let read = record2.read();
   if (read.state === "none") return;
@@ -40076,13 +40502,13 @@ async function recover(app2, exeFile, record2, releases, journal) {
     return;
   }
   let kept = rec.kept ? await releases.find(rec.kept) : void 0;
-  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename3(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await removeTempCopies(exeFile);
+  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename4(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await removeTempCopies(exeFile);
   let now = await versionInfo(exeFile), which = now ? now.sha256 === rec.newSha256 && now.sha256 === rec.oldSha256 ? "unchanged" : now.sha256 === rec.newSha256 ? "the new file" : now.sha256 === rec.oldSha256 ? "the old file" : "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
   return await journalRecovery(journal, app2, rec.deployId, now, message2), record2.clear(), { fallback: now?.sha256 === rec.newSha256 ? kept : void 0, message: message2 };
 }
 async function recoverDamaged(app2, exeFile, reason, record2, releases, journal) {
   let cut = (await journal.recent(app2, 50)).find((e) => e.op !== "hold" && e.op !== "release"), started = cut?.outcome === "started" ? cut : void 0, all = await releases.list(), newSha256 = started?.after?.sha256, whole = (v) => !!v && (v.sha256 === newSha256 || all.some((r) => r.sha256 === v.sha256)), kept = all.find((r) => r.sha256 === started?.before?.sha256) ?? all[0], action = "kept it";
-  whole(await versionInfo(exeFile)) || (whole(await versionInfo(asidePath(exeFile))) ? (await rename3(asidePath(exeFile), exeFile), action = "put the aside file back") : kept ? (await restoreRelease(releases, kept, exeFile), action = `restored release ${kept.id}`) : action = "had nothing whole to put in its place"), await removeTempCopies(exeFile);
+  whole(await versionInfo(exeFile)) || (whole(await versionInfo(asidePath(exeFile))) ? (await rename4(asidePath(exeFile), exeFile), action = "put the aside file back") : kept ? (await restoreRelease(releases, kept, exeFile), action = `restored release ${kept.id}`) : action = "had nothing whole to put in its place"), await removeTempCopies(exeFile);
   let now = await versionInfo(exeFile), which = now ? now.sha256 === newSha256 ? "the new file" : whole(now) ? "a kept release" : "an unknown file" : "missing", setAside;
   try {
     setAside = `set aside as ${record2.setAside()}`;
@@ -40115,7 +40541,7 @@ function journalRecovery(journal, app2, deployId, now, message2) {
 // receiver/swap/releases.ts
 import { randomBytes as randomBytes9 } from "node:crypto";
 import * as fsp3 from "node:fs/promises";
-import { mkdir as mkdir2, readdir as readdir3, readFile as readFile2, rename as rename4, writeFile } from "node:fs/promises";
+import { mkdir as mkdir3, readdir as readdir3, readFile as readFile2, rename as rename5, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, releaseSchema = object({
   id: string2().check(_regex(ID)),
@@ -40196,14 +40622,14 @@ var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, releaseSchema = object({
     let keptAt = /* @__PURE__ */ new Date(), existing = (await this.list()).find((r) => r.sha256 === info.sha256);
     if (existing) {
       let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta3 = join7(this.dir, existing.id, "meta.json");
-      return await writeFile(`${meta3}.tmp`, JSON.stringify(refreshed, null, 2)), await rename4(`${meta3}.tmp`, meta3), refreshed;
+      return await writeFile2(`${meta3}.tmp`, JSON.stringify(refreshed, null, 2)), await rename5(`${meta3}.tmp`, meta3), refreshed;
     }
     let id = `${keptAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${info.sha256.slice(0, 12)}`, release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join7(this.dir, `.tmp-${randomBytes9(4).toString("hex")}`);
-    await mkdir2(tmp, { recursive: !0 });
+    await mkdir3(tmp, { recursive: !0 });
     let file = join7(tmp, this.exeName);
     if (await copyDurable(exeFile, file) !== info.sha256)
       throw await this.rm(tmp, { recursive: !0, force: !0 }), new Error(`${exeFile} changed while it was being kept; try again`);
-    return await writeFile(join7(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename4(tmp, join7(this.dir, id)), await fsyncDir(this.dir), release;
+    return await writeFile2(join7(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename5(tmp, join7(this.dir, id)), await fsyncDir(this.dir), release;
   }
   /**
    * Keeps the newest `count`, and never the ones named in `protect`; returns how
@@ -40228,8 +40654,8 @@ var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, releaseSchema = object({
 };
 
 // receiver/swap/swap-record.ts
-import { mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync4, rmSync as rmSync2, writeFileSync as writeFileSync7 } from "node:fs";
-import { basename as basename5, dirname as dirname9 } from "node:path";
+import { mkdirSync as mkdirSync6, readFileSync as readFileSync8, renameSync as renameSync5, rmSync as rmSync2, writeFileSync as writeFileSync8 } from "node:fs";
+import { basename as basename5, dirname as dirname11 } from "node:path";
 var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   "hold",
   "unload",
@@ -40275,9 +40701,9 @@ var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
     };
   }
   write(record2) {
-    mkdirSync5(dirname9(this.file), { recursive: !0 });
+    mkdirSync6(dirname11(this.file), { recursive: !0 });
     let tmp = `${this.file}.tmp`;
-    writeFileSync7(tmp, JSON.stringify(record2), { flush: !0 }), renameSync4(tmp, this.file);
+    writeFileSync8(tmp, JSON.stringify(record2), { flush: !0 }), renameSync5(tmp, this.file);
   }
   clear() {
     rmSync2(this.file, { force: !0 });
@@ -40285,7 +40711,7 @@ var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   /** Moves a damaged record (file or not) aside for a person to look at; returns where. */
   setAside() {
     let aside = `${this.file}.damaged`;
-    return rmSync2(aside, { recursive: !0, force: !0 }), renameSync4(this.file, aside), basename5(aside);
+    return rmSync2(aside, { recursive: !0, force: !0 }), renameSync5(this.file, aside), basename5(aside);
   }
 };
 
@@ -40305,10 +40731,10 @@ async function freePorts(count2) {
   }
 }
 function listenOnAnyPort(socket) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve7, reject) => {
     socket.once("error", reject), socket.listen({ host: "127.0.0.1", port: 0, exclusive: !0 }, () => {
       let address2 = socket.address();
-      address2 && typeof address2 == "object" ? resolve5(address2.port) : reject(new Error("could not read the port the OS picked"));
+      address2 && typeof address2 == "object" ? resolve7(address2.port) : reject(new Error("could not read the port the OS picked"));
     });
   });
 }
@@ -40326,13 +40752,6 @@ var HealthCheckError = class extends Error {
 
 // receiver/pool/keep-alive.ts
 import { setTimeout as sleep } from "node:timers/promises";
-
-// receiver/pool/exit.ts
-function describeExit(exit) {
-  return exit.error ? `could not be started: ${exit.error.message}` : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-}
-
-// receiver/pool/keep-alive.ts
 var FIRST_DELAY_MS = 1e3, MAX_DELAY_MS = 3e4, STABLE_MS = 6e4;
 async function keepAlive(server, options) {
   let { exe, healthTimeoutMs, signal: signal2, events } = options, name = `server #${server.instance}`, delayMs = FIRST_DELAY_MS;
@@ -40376,204 +40795,13 @@ async function recheck(server, options) {
 }
 
 // receiver/pool/server.ts
-import { dirname as dirname11 } from "node:path";
-
-// receiver/pool/output-ring.ts
-import { StringDecoder } from "node:string_decoder";
-var MAX_LINE_CHARS = 4096, UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-function escape(c, at, text5) {
-  if (c === "\r" && text5.charCodeAt(at + 1) === 10) return "";
-  let code = c.charCodeAt(0);
-  return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
-}
-function neutralise(text5) {
-  return text5.replace(UNSAFE, escape);
-}
-var nextSeq = 0, OutputRing = class {
-  constructor(instance, sink = () => {
-  }, capacity = 50) {
-    this.instance = instance;
-    this.sink = sink;
-    this.#capacity = capacity;
-  }
-  instance;
-  sink;
-  #lines = [];
-  #capacity;
-  /**
-   * Splits a stream into lines (LF or CRLF). A whole chunk is decoded and made safe at
-   * once, a few native passes over it instead of many small ones a line: a flood of
-   * output costs the event loop, which the gate shares, as little as it can (bench
-   * "logs"). A last line without a newline counts when the stream ends.
-   */
-  follow(stream2, name) {
-    let decoder2 = new StringDecoder("utf8"), partial2 = "", cut = 0, heldCr = "", add = (piece) => {
-      let room = MAX_LINE_CHARS - partial2.length;
-      piece.length <= room ? partial2 += piece : (room > 0 && (partial2 += piece.slice(0, room)), cut += piece.length - Math.max(0, room));
-    }, read = (decoded, time3) => {
-      let text5 = heldCr + decoded;
-      heldCr = "", text5.endsWith("\r") && (heldCr = "\r", text5 = text5.slice(0, -1)), text5 = neutralise(text5);
-      let start = 0;
-      for (let nl = text5.indexOf(`
-`); nl !== -1; nl = text5.indexOf(`
-`, start))
-        partial2 === "" && cut === 0 && nl - start <= MAX_LINE_CHARS ? this.#take(text5.slice(start, nl), 0, name, time3) : (add(text5.slice(start, nl)), this.#take(partial2, cut, name, time3), partial2 = "", cut = 0), start = nl + 1;
-      start < text5.length && add(text5.slice(start));
-    };
-    stream2.on("data", (chunk) => read(decoder2.write(chunk), Date.now())), stream2.on("end", () => {
-      read(decoder2.end(), Date.now()), heldCr && add(neutralise(heldCr)), (partial2 || cut) && this.#take(partial2, cut, name, Date.now());
-    });
-  }
-  /** A line as text: tests and callers that have one already (no stream). */
-  push(text5, name = "stdout") {
-    let safe = neutralise(text5).replace(/\n/g, "\\x0a");
-    this.#take(safe.slice(0, MAX_LINE_CHARS), Math.max(0, safe.length - MAX_LINE_CHARS), name);
-  }
-  #take(safe, cut, name, time3 = Date.now()) {
-    let line = safe;
-    if (cut > 0) {
-      let last = line.charCodeAt(line.length - 1);
-      last >= 55296 && last <= 56319 && (line = line.slice(0, -1), cut++), line += ` [… ${cut} more characters cut]`;
-    }
-    let entry = {
-      seq: nextSeq++,
-      time: time3,
-      instance: this.instance,
-      stream: name,
-      line,
-      chars: line.length
-    };
-    this.#lines.push(entry), this.#lines.length >= 2 * this.#capacity && this.#lines.splice(0, this.#lines.length - this.#capacity), this.sink(entry);
-  }
-  /** The newest lines, oldest first. */
-  lines() {
-    return this.#lines.slice(-this.#capacity);
-  }
-};
-
-// receiver/pool/placeholders.ts
-function fillPlaceholders(text5, values) {
-  return text5.replace(
-    /\{(port|instance|exe)\}/g,
-    (_, name) => String(values[name])
-  );
-}
+import { dirname as dirname12 } from "node:path";
 
 // receiver/pool/spawn-server.ts
-import { spawn as spawn3 } from "node:child_process";
-
-// receiver/pool/kill.ts
-import { spawn as spawn2, spawnSync } from "node:child_process";
-var system = {
-  platform: process.platform,
-  start: (command, args) => {
-    spawn2(command, args, { stdio: "ignore", windowsHide: !0 }).on("error", () => {
-    });
-  },
-  run: (command, args) => spawnSync(command, args, { stdio: "ignore", windowsHide: !0 }).status,
-  signal: (pid, name) => process.kill(pid, name)
-};
-function askToStop(pid, deps = system) {
-  return deps.platform === "win32" ? (deps.start("taskkill", ["/pid", String(pid), "/t"]), !0) : signal(deps, pid, "SIGTERM");
-}
-function forceStop(pid, deps = system) {
-  if (deps.platform === "win32") {
-    let status = deps.run("taskkill", ["/pid", String(pid), "/t", "/f"]);
-    if (status === 0) return !0;
-    if (status === 128) return !1;
-  }
-  return signal(deps, pid, "SIGKILL");
-}
-function signal(deps, pid, name) {
-  try {
-    return deps.signal(pid, name), !0;
-  } catch (error2) {
-    if (error2.code === "ESRCH") return !1;
-    throw error2;
-  }
-}
-
-// receiver/pool/pid-file.ts
-import { mkdirSync as mkdirSync6, renameSync as renameSync5, writeFileSync as writeFileSync8 } from "node:fs";
-import { mkdir as mkdir3, rename as rename5, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname10 } from "node:path";
-var writers = /* @__PURE__ */ new Map();
-function writePidFile(path, records) {
-  let busy = writers.get(path);
-  if (busy)
-    return busy.latest = records, busy.done;
-  let writer = { latest: records, done: Promise.resolve() };
-  return writer.done = (async () => {
-    try {
-      let failure2;
-      for (let next = writer.latest; next; next = writer.latest)
-        writer.latest = void 0, failure2 = await writeWhole(path, next).then(
-          () => {
-          },
-          (error2) => error2
-        );
-      if (failure2) throw failure2;
-    } finally {
-      writers.delete(path);
-    }
-  })(), writers.set(path, writer), writer.done;
-}
-function pidFilesBeingWritten() {
-  return [...writers.keys()];
-}
-function writePidFileSync(path, records) {
-  let writer = writers.get(path);
-  writer && (writer.latest = void 0), mkdirSync6(dirname10(path), { recursive: !0 });
-  let tmp = `${path}.${process.pid}.exit.tmp`;
-  writeFileSync8(tmp, format(records)), renameSync5(tmp, path);
-}
-async function writeWhole(path, records) {
-  await mkdir3(dirname10(path), { recursive: !0 });
-  let tmp = `${path}.${process.pid}.tmp`;
-  await writeFile2(tmp, format(records)), await rename5(tmp, path);
-}
-var format = (records) => JSON.stringify(records, null, 2) + `
-`;
-
-// receiver/pool/live-children.ts
-var live = /* @__PURE__ */ new Map(), exitHookInstalled = !1;
-function trackChild(child, entry) {
-  return exitHookInstalled || (process.on("exit", killAllChildren), exitHookInstalled = !0), live.set(child, entry), rewritePidFile(entry), async () => {
-    live.delete(child) && await rewritePidFile(entry);
-  };
-}
-function killAllChildren() {
-  let files = /* @__PURE__ */ new Map();
-  for (let file of pidFilesBeingWritten()) files.set(file, () => {
-  });
-  for (let [child, entry] of live) {
-    try {
-      child.pid !== void 0 && forceStop(child.pid);
-    } catch {
-    }
-    live.delete(child), entry.pidFile !== void 0 && files.set(entry.pidFile, entry.warn);
-  }
-  for (let [file, warn] of files)
-    try {
-      writePidFileSync(file, recordsOf(file));
-    } catch (error2) {
-      warn(`could not write pid file ${file}: ${error2.message}`);
-    }
-}
-async function rewritePidFile({ pidFile, warn }) {
-  if (pidFile !== void 0)
-    try {
-      await writePidFile(pidFile, recordsOf(pidFile));
-    } catch (error2) {
-      warn(`could not write pid file ${pidFile}: ${error2.message}`);
-    }
-}
-var recordsOf = (pidFile) => [...live.values()].filter((e) => e.pidFile === pidFile).map((e) => e.record);
-
-// receiver/pool/spawn-server.ts
-var OUTPUT_GRACE_MS = 200;
+import { spawn as spawn4 } from "node:child_process";
+var OUTPUT_GRACE_MS2 = 200;
 function spawnServer(exe, options) {
-  let { args, cwd, env, instance, port, output, pidFile, warn } = options, child = spawn3(exe, args, {
+  let { args, cwd, env, instance, port, output, pidFile, warn } = options, child = spawn4(exe, args, {
     cwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -40581,17 +40809,17 @@ function spawnServer(exe, options) {
   }), startedAt = /* @__PURE__ */ new Date();
   output.follow(child.stdout, "stdout"), output.follow(child.stderr, "stderr");
   let record2 = { pid: child.pid ?? 0, exe, startedAt: startedAt.toISOString(), instance, port }, untrack = child.pid === void 0 ? async () => {
-  } : trackChild(child, { record: record2, pidFile, warn }), exited = new Promise((resolve5) => {
+  } : trackChild(child, { record: record2, pidFile, warn }), exited = new Promise((resolve7) => {
     child.on("error", (error2) => {
-      child.pid === void 0 && resolve5({ code: null, signal: null, error: error2 });
+      child.pid === void 0 && resolve7({ code: null, signal: null, error: error2 });
     }), child.once("exit", (code, signal2) => {
       let forgotten = untrack(), closed = new Promise((settle2) => {
-        let grace = setTimeout(settle2, OUTPUT_GRACE_MS);
+        let grace = setTimeout(settle2, OUTPUT_GRACE_MS2);
         child.once("close", () => {
           clearTimeout(grace), settle2();
         });
       });
-      Promise.all([forgotten, closed]).then(() => resolve5({ code, signal: signal2 }));
+      Promise.all([forgotten, closed]).then(() => resolve7({ code, signal: signal2 }));
     });
   });
   return { child, exited, startedAt };
@@ -40616,9 +40844,9 @@ async function stopChild({ child, exited }, stopTimeoutMs) {
 import { request } from "node:http";
 import { connect as connect2 } from "node:net";
 function probeHealth(port, path, timeoutMs) {
-  return new Promise((resolve5) => {
+  return new Promise((resolve7) => {
     let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome) => {
-      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve5({ ok, message: `${what} ${outcome}` }));
+      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve7({ ok, message: `${what} ${outcome}` }));
     }, failed3 = (error2) => finish(!1, `failed: ${error2.code ?? error2.message}`), timer = setTimeout(
       () => finish(!1, `got no answer within ${timeoutMs} ms`),
       timeoutMs
@@ -40651,13 +40879,13 @@ async function waitHealthy(options) {
       if (onProbe(probe), signal2.throwIfAborted(), probe.ok) return;
       if (Date.now() >= deadline && !exit)
         throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);
-      await new Promise((resolve5) => {
+      await new Promise((resolve7) => {
         let timer = setTimeout(
-          resolve5,
+          resolve7,
           Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS
         );
         wake = () => {
-          clearTimeout(timer), resolve5();
+          clearTimeout(timer), resolve7();
         };
       });
     }
@@ -40708,7 +40936,7 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
     let { args, env, cwd, pidFile } = this.spec, values = { port: this.port, instance: this.instance, exe }, filledEnv = Object.entries(env).map(([k, v]) => [k, fillPlaceholders(v, values)]);
     this.#running = spawnServer(exe, {
       args: args.map((arg) => fillPlaceholders(arg, values)),
-      cwd: cwd ?? dirname11(exe),
+      cwd: cwd ?? dirname12(exe),
       env: { ...process.env, ...Object.fromEntries(filledEnv) },
       instance: this.instance,
       port: this.port,
@@ -41024,7 +41252,7 @@ var AppRuntime = class {
   }
   async startUnlocked() {
     let reaped = await this.pools.reapStale();
-    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await pruneRunCopies(this.runDir, void 0, (m) => this.log("warn", m)), await mkdir4(dirname12(this.config.exeFile), { recursive: !0 }), await mkdir4(dirname12(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
+    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await pruneRunCopies(this.runDir, void 0, (m) => this.log("warn", m)), await mkdir4(dirname13(this.config.exeFile), { recursive: !0 }), await mkdir4(dirname13(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
     let recovery = await recover(
       this.config.name,
       this.config.exeFile,
@@ -41117,7 +41345,7 @@ function poolSpec(config2) {
     args: config2.args,
     env: config2.env,
     // exeFile's folder even for servers run from a copy (strategy overlap on Windows).
-    cwd: dirname12(config2.exeFile),
+    cwd: dirname13(config2.exeFile),
     instances: config2.instances,
     health: { path: config2.health.path, timeoutMs: config2.health.timeout },
     stopTimeoutMs: config2.stopTimeoutMs
@@ -41258,13 +41486,13 @@ var Reloader = class {
   request() {
     return this.#closed !== void 0 ? Promise.resolve(this.#refused(this.#closed)) : (this.#queued ??= this.#running.then(() => {
       this.#queued = void 0;
-      let run3 = this.#closed !== void 0 ? Promise.resolve(this.#refused(this.#closed)) : this.#reload().catch((error2) => {
+      let run4 = this.#closed !== void 0 ? Promise.resolve(this.#refused(this.#closed)) : this.#reload().catch((error2) => {
         let summary = `failed: ${error2.stack ?? error2.message}`;
         return this.#deps.log("error", `reload ${summary}`), { ok: !1, summary };
       });
-      return this.#running = run3, run3.then((result) => {
+      return this.#running = run4, run4.then((result) => {
         this.#deps.receiver.lastReload = { ...result, at: (/* @__PURE__ */ new Date()).toISOString() };
-      }), run3;
+      }), run4;
     }), this.#queued);
   }
   /** No more reloads; resolves once the one running (and one asked for) has ended. */
@@ -41408,7 +41636,7 @@ var Reloader = class {
 }, addressOf = (app2) => ({ host: app2.gate.host, port: app2.gate.port }), list = (names) => names.length ? names.join(", ") : "none";
 
 // receiver/lifecycle/upgrade.ts
-import { spawn as spawn4 } from "node:child_process";
+import { spawn as spawn5 } from "node:child_process";
 import { Server as NetServer2 } from "node:net";
 var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVER_CHANNEL = process.platform === "win32" || process.env.HOTSWAP_UPGRADE_SOCKETS === "channel", Upgrader = class {
   constructor(log) {
@@ -41464,14 +41692,14 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
         ...apps.map((rt) => [gateFdName(rt.config.name), rt.gate.server])
       ], env = { ...process.env, HOTSWAP_UPGRADE_FROM: String(process.pid) }, names = sockets.map(([name]) => name).join(":");
       if (SOCKETS_OVER_CHANNEL) {
-        child = this.#starting = spawn4(process.execPath, command, {
+        child = this.#starting = spawn5(process.execPath, command, {
           stdio: ["inherit", "inherit", "inherit", "ipc"],
           env: { ...env, HOTSWAP_UPGRADE_SOCKET_NAMES: names }
         }), await expectMessage(child, "sockets?", READY_TIMEOUT_MS);
         for (let [name, server] of sockets) await sendSocket(child, name, server);
       } else {
         let fds = sockets.map(([name, server]) => listeningFd(server, `the listener ${name}`));
-        child = this.#starting = spawn4(process.execPath, command, {
+        child = this.#starting = spawn5(process.execPath, command, {
           stdio: ["inherit", "inherit", "inherit", ...fds, "ipc"],
           env: { ...env, LISTEN_FDS: String(fds.length), LISTEN_FDNAMES: names }
         });
@@ -41525,14 +41753,14 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
 async function lastCall(api) {
   api.prependListener("request", (_req, res) => res.shouldKeepAlive = !1);
   let ended = new Promise(
-    (resolve5) => NetServer2.prototype.close.call(api, () => resolve5())
+    (resolve7) => NetServer2.prototype.close.call(api, () => resolve7())
   );
   await Promise.race([ended, sleep2(API_LINGER_MS)]), api.closeIdleConnections(), await Promise.race([ended, sleep2(1e4)]), api.closeAllConnections();
 }
 async function awaitHandOver() {
-  let send = (message2) => process.send(message2), yours = new Promise((resolve5, reject) => {
+  let send = (message2) => process.send(message2), yours = new Promise((resolve7, reject) => {
     process.on("message", (message2) => {
-      message2?.type === "yours" && resolve5();
+      message2?.type === "yours" && resolve7();
     }), process.once(
       "disconnect",
       () => reject(new Error("the old receiver went away before it handed over"))
@@ -41544,7 +41772,7 @@ async function receiveSockets(env = process.env) {
   let names = env.HOTSWAP_UPGRADE_SOCKET_NAMES;
   if (delete env.HOTSWAP_UPGRADE_SOCKET_NAMES, !names || env.HOTSWAP_UPGRADE_FROM === void 0 || !process.send) return;
   let wanted = new Set(names.split(":")), byName = /* @__PURE__ */ new Map();
-  return await new Promise((resolve5, reject) => {
+  return await new Promise((resolve7, reject) => {
     let timer = setTimeout(
       () => reject(
         new Error(
@@ -41553,7 +41781,7 @@ async function receiveSockets(env = process.env) {
       ),
       READY_TIMEOUT_MS
     ), onMessage = (message2, handle) => {
-      message2?.type !== "socket" || !(handle instanceof NetServer2) || (keepAccepted(handle), byName.set(message2.name, handle), wanted.delete(message2.name), !(wanted.size > 0) && (clearTimeout(timer), process.off("message", onMessage), resolve5()));
+      message2?.type !== "socket" || !(handle instanceof NetServer2) || (keepAccepted(handle), byName.set(message2.name, handle), wanted.delete(message2.name), !(wanted.size > 0) && (clearTimeout(timer), process.off("message", onMessage), resolve7()));
     };
     process.on("message", onMessage), process.send({ type: "sockets?" });
   }), { byName, from: "upgrade" };
@@ -41567,9 +41795,9 @@ var STAGE = {
   owner: "the owner of the data folder"
 };
 function expectMessage(child, type, timeoutMs) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve7, reject) => {
     let done = (error2) => {
-      clearTimeout(timer), child.off("message", onMessage), child.off("exit", onExit), error2 ? reject(error2) : resolve5();
+      clearTimeout(timer), child.off("message", onMessage), child.off("exit", onExit), error2 ? reject(error2) : resolve7();
     }, onMessage = (message2) => {
       message2?.type === type && done();
     }, onExit = (code, signal2) => done(
@@ -41589,11 +41817,11 @@ function expectMessage(child, type, timeoutMs) {
 }
 var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 function sendSocket(child, name, server) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve7, reject) => {
     child.send(
       { type: "socket", name },
       server,
-      (error2) => error2 ? reject(new Error(`cannot send the listener ${name}: ${error2.message}`)) : resolve5()
+      (error2) => error2 ? reject(new Error(`cannot send the listener ${name}: ${error2.message}`)) : resolve7()
     );
   });
 }

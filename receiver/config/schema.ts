@@ -192,6 +192,25 @@ const proxy = z.pipe(
 // A non-empty string, and the same left out.
 const text = () => z.string().check(z.minLength(1));
 
+// A hook command: a program (relative to where it runs, or on PATH) as a string, or
+// a program and its arguments as a list. Never through a shell.
+const hookCommand = z.pipe(
+  z.union([text(), z.array(z.string()).check(z.minLength(1))], {
+    error: (issue) =>
+      expected('a command like "bin/migrate" or a list like [bin/migrate, --yes]', issue.input),
+  }),
+  z.transform((c) => (typeof c === "string" ? [c] : c)),
+);
+
+// Commands run around a deploy (docs/design.md "Folder apps, hooks"): beforeSwap before
+// the hold (a failure refuses the deploy, nothing changed), afterRelease after the
+// release (a failure is reported). timeout bounds each list as a whole.
+const hooks = z.strictObject({
+  beforeSwap: z._default(z.array(hookCommand), []),
+  afterRelease: z._default(z.array(hookCommand), []),
+  timeout: z._default(durationAtLeast(100), 5 * 60_000),
+});
+
 const app = z.strictObject({
   /** Web Connection's web.config or wc.ini to read ExeFile and UpdateFile from. */
   from: z.optional(text()),
@@ -230,6 +249,7 @@ const app = z.strictObject({
     { timeout: 60_000, maxRequests: 1000 },
   ),
   keepReleases: z._default(count(1, 100), 5),
+  hooks: z._default(hooks, { beforeSwap: [], afterRelease: [], timeout: 5 * 60_000 }),
   versionCommand: z.optional(z.array(z.string()).check(z.minLength(1))),
   maxUploadSize: z._default(size, 2 * 1024 ** 3),
   auth: z.optional(

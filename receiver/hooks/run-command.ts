@@ -46,6 +46,7 @@ export async function runCommand(argv: readonly string[], o: CommandOptions): Pr
   const untrack = trackChild(child, {
     record: { pid, exe: file, startedAt, instance: 0, port: 0 },
     warn: () => {},
+    group: process.platform !== "win32",
   });
   o.output.follow(child.stdout, "stdout");
   o.output.follow(child.stderr, "stderr");

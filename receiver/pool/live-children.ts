@@ -11,6 +11,8 @@ interface Entry {
   record: PidRecord;
   pidFile?: string;
   warn(message: string): void;
+  /** It leads its own process group (a hook): the whole group goes with it (POSIX). */
+  group?: boolean;
 }
 
 const live = new Map<ChildProcess, Entry>();
@@ -40,7 +42,10 @@ function killAllChildren(): void {
   for (const file of pidFilesBeingWritten()) files.set(file, () => {});
   for (const [child, entry] of live) {
     try {
-      if (child.pid !== undefined) forceStop(child.pid);
+      if (child.pid !== undefined) {
+        const groupToo = entry.group && process.platform !== "win32";
+        forceStop(groupToo ? -child.pid : child.pid);
+      }
     } catch {
       // Not ours to kill any more (EPERM); nothing else can be done while exiting.
     }

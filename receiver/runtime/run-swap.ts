@@ -4,6 +4,8 @@ import { hotRestart, hotSwap, type Incoming, type SwapOutcome } from "../swap/ho
 import type { Emit } from "../swap/steps.js";
 import { rememberDigest, versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
+import { afterRelease, beforeSwap } from "./deploy-hooks.js";
+import { unchangedResult } from "./unchanged-result.js";
 
 export interface RunContext {
   deployId: string;
@@ -28,8 +30,13 @@ export async function runSwap(
   const { config: app, journal } = rt;
   const base = { deployId: ctx.deployId, app: app.name, who: ctx.who };
   const previous = await versionInfo(app.exeFile, app.versionCommand);
-  if ((op === "deploy" || op === "swap") && !ctx.force && previous?.sha256 === incoming.info.sha256)
-    return unchanged(rt, op, previous, ctx);
+  const deploying = op === "deploy" || op === "swap";
+  if (deploying && !ctx.force && previous?.sha256 === incoming.info.sha256)
+    return unchangedResult(rt, op, previous, ctx);
+  if (deploying) {
+    const refused = await beforeSwap(rt, op, incoming, ctx);
+    if (refused) return refused;
+  }
   await journal.append({
     ...base,
     op,
@@ -100,7 +107,8 @@ export async function runSwap(
   };
   if (outcome.ok) {
     if (!now) throw new Error(`exeFile ${app.exeFile} is missing after a swap that succeeded`);
-    return { ...common, ok: true, version: now };
+    if (deploying) await afterRelease(rt, outcome.kept, ctx);
+    return { ...common, ok: true, version: now, durationMs: Math.round(performance.now() - ctx.startedAt) };
   }
   return {
     ...common,
@@ -115,39 +123,4 @@ export async function runSwap(
 /** A kept release as the version it is, without its bookkeeping. */
 function versionOf({ sha256, size, mtime, version }: ReleaseInfo): VersionInfo {
   return { sha256, size, mtime, ...(version ? { version } : {}) };
-}
-
-// The artifact is the live file already (the same SHA-256): nothing to hold or restart.
-// Answered ok with `unchanged`, journaled as such; `force` swaps anyway.
-async function unchanged(
-  rt: AppRuntime,
-  op: "deploy" | "swap",
-  live: VersionInfo,
-  ctx: RunContext,
-): Promise<ResultEvent> {
-  const message = `sha256 ${live.sha256.slice(0, 12)} is live already: nothing swapped (force swaps anyway)`;
-  ctx.emit({ type: "log", level: "info", message });
-  const durationMs = Math.round(performance.now() - ctx.startedAt);
-  const base = { deployId: ctx.deployId, app: rt.config.name, op };
-  await rt.journal.append({
-    ...base,
-    who: ctx.who,
-    outcome: "ok",
-    at: new Date().toISOString(),
-    before: live,
-    after: live,
-    holdMs: 0,
-    durationMs,
-    message,
-  });
-  return {
-    type: "result",
-    ok: true,
-    ...base,
-    unchanged: true,
-    version: live,
-    previous: live,
-    holdMs: 0,
-    durationMs,
-  };
 }

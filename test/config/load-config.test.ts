@@ -92,6 +92,18 @@ describe("defaults", () => {
     expect(app.hold).toEqual({ timeout: 60_000, maxRequests: 5 });
   });
 
+  it("reads hooks as lists of argv commands: a string is a program, a list one with arguments", async () => {
+    const hooks = { beforeSwap: ["bin/migrate", ["bin/warm", "--fast"]], timeout: "90s" };
+    const app = loadConfig(await write(minimal({}, { hooks })), {}).apps.get("webdemo")!;
+    expect(app.hooks).toEqual({
+      beforeSwap: [["bin/migrate"], ["bin/warm", "--fast"]],
+      afterRelease: [],
+      timeout: 90_000,
+    });
+    const none = loadConfig(await write(minimal()), {}).apps.get("webdemo")!;
+    expect(none.hooks).toEqual({ beforeSwap: [], afterRelease: [], timeout: 300_000 });
+  });
+
   it("converts units and keeps the values the user wrote", async () => {
     const config = loadConfig(
       await write(
@@ -467,6 +479,20 @@ describe("mistakes: one ConfigError naming the file and the key", () => {
       {},
       "auth.keys[0]",
       /exactly one/,
+    ],
+    [
+      "a hook that is neither a command nor a list",
+      {},
+      { hooks: { beforeSwap: [42] } },
+      "apps.webdemo.hooks.beforeSwap[0]",
+      /bin\/migrate.*got 42/,
+    ],
+    [
+      "an empty hook list entry",
+      {},
+      { hooks: { afterRelease: [[]] } },
+      "apps.webdemo.hooks.afterRelease[0]",
+      /./,
     ],
     [
       "auth.adminKeys naming a key that is not configured",
