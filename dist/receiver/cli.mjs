@@ -34608,7 +34608,12 @@ async function runSwap(rt, op, incoming, ctx) {
   };
   if (outcome.ok) {
     if (!now) throw new Error(`exeFile ${app2.exeFile} is missing after a swap that succeeded`);
-    return deploying && await afterRelease(rt, outcome.kept, ctx), { ...common, ok: !0, version: now, durationMs: Math.round(performance.now() - ctx.startedAt) };
+    return deploying && await afterRelease(rt, outcome.kept, ctx), {
+      ...common,
+      ok: !0,
+      version: now,
+      durationMs: Math.round(performance.now() - ctx.startedAt)
+    };
   }
   return {
     ...common,

@@ -108,7 +108,12 @@ export async function runSwap(
   if (outcome.ok) {
     if (!now) throw new Error(`exeFile ${app.exeFile} is missing after a swap that succeeded`);
     if (deploying) await afterRelease(rt, outcome.kept, ctx);
-    return { ...common, ok: true, version: now, durationMs: Math.round(performance.now() - ctx.startedAt) };
+    return {
+      ...common,
+      ok: true,
+      version: now,
+      durationMs: Math.round(performance.now() - ctx.startedAt),
+    };
   }
   return {
     ...common,
