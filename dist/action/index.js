@@ -17397,13 +17397,18 @@ async function findArtifact(pattern) {
     matchDirectories: !1,
     implicitDescendants: !1
   })).glob(), [file] = files;
-  if (file === void 0)
-    throw new Error(`file "${pattern}" matched no file (searched from ${process.cwd()})`);
+  if (file === void 0) {
+    let [folder] = await (await create(pattern, { matchDirectories: !0, implicitDescendants: !1 })).glob();
+    throw folder !== void 0 ? new Error(folderMessage(pattern, folder)) : new Error(`file "${pattern}" matched no file (searched from ${process.cwd()})`);
+  }
   if (files.length > 1)
     throw new Error(
       `file "${pattern}" matched ${files.length} files, it must match exactly one: ${files.join(", ")}`
     );
   return file;
+}
+function folderMessage(pattern, folder) {
+  return `file "${pattern}" matched the folder ${folder}, not a file: archive it first and deploy the archive to a folder app (dir: in the receiver's config), for example in a step before: tar czf app.tar.gz -C ${JSON.stringify(pattern)} . and then file: app.tar.gz`;
 }
 
 // action/receiver-url.ts

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,6 +124,19 @@ describe("getSettings", () => {
   it("quotes a pattern that matched nothing", async () => {
     given(deploy({ file: join(dir, "*.zip") }));
     await expect(getSettings()).rejects.toThrow(`file "${join(dir, "*.zip")}" matched no file`);
+  });
+
+  it("says that a folder must be archived first, with the command", async () => {
+    mkdirSync(join(dir, "dist"));
+    writeFileSync(join(dir, "dist", "server.js"), "");
+    given(deploy({ file: join(dir, "dist") }));
+    const error = String(await getSettings().catch((e: Error) => e));
+    expect(error).toContain(
+      `matched the folder ${join(dir, "dist")}, not a file: archive it first`,
+    );
+    expect(error).toContain(
+      `tar czf app.tar.gz -C "${join(dir, "dist")}" . and then file: app.tar.gz`,
+    );
   });
 
   it("lists every file when the pattern matched more than one", async () => {
