@@ -1,15 +1,14 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import type { AppStatus } from "../../receiver/protocol.js";
 import { call } from "../helpers/api-client.js";
-import { RECEIVER_CLI, startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { RECEIVER_CLI, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint, SECRET } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { createWorkspace, RECEIVER_DEFAULTS, type Workspace } from "../helpers/workspace.js";
-import { formatReport, loadReport, openLoad } from "../load/open-load.mjs";
-import { alive, receiverPid, stopAll } from "./upgrade-helpers.js";
+import { createWorkspace, RECEIVER_DEFAULTS } from "../helpers/workspace.js";
+import { alive, receiverPid, receiverUnderLoad } from "./upgrade-helpers.js";
 
 // POST /v1/receiver/upgrade and /v1/receiver/reload (docs/design.md §7): what SIGUSR2
 // and SIGHUP do, for a Windows service (no signals) and for scripts, behind a key-mode
@@ -29,33 +28,23 @@ const adminToken = (
   });
 
 describe("the receiver's own operations from the API", () => {
-  let ws: Workspace | undefined;
+  const scene = receiverUnderLoad(RATE);
+  const { pids, finish } = scene;
   let rx: ReceiverProcess | undefined;
-  let load: ReturnType<typeof openLoad> | undefined;
-  const pids: number[] = [];
-
-  afterEach(async () => {
-    await load?.stop();
-    if (ws) await stopAll(ws.data, pids);
-    await rx?.kill();
-    ws = rx = load = undefined;
-    pids.length = 0;
-  });
-
   const start = async (cli?: string, adminKeys = ["ops"]) => {
-    ws = createWorkspace({
-      config: {
-        auth: {
-          keys: [...RECEIVER_DEFAULTS.auth.keys, { id: "ops", secret: OPS_SECRET }],
-          adminKeys,
+    const started = await scene.start({
+      cli,
+      workspace: {
+        config: {
+          auth: {
+            keys: [...RECEIVER_DEFAULTS.auth.keys, { id: "ops", secret: OPS_SECRET }],
+            adminKeys,
+          },
         },
       },
     });
-    rx = await startReceiver(ws.configFile, {}, cli ? { cli } : {});
-    pids.push(rx.child.pid!);
-    load = openLoad({ url: rx.gate(), rate: RATE, mix: { get: 3, post: 1 }, keepAliveShare: 0.5 });
-    await waitFor(() => load!.samples.some((s) => s.version === "v1"), "traffic through the gate");
-    return { ws, rx, load };
+    rx = started.rx;
+    return started;
   };
   const post = async (path: string, token: string) => {
     const res = await fetch(`${rx!.api}/v1/receiver/${path}`, {
@@ -66,13 +55,6 @@ describe("the receiver's own operations from the API", () => {
   };
   const errorOf = (body: Record<string, unknown>) =>
     body.error as { code: string; message: string };
-  const finish = async (l: ReturnType<typeof openLoad>, what: string) => {
-    await l.stop();
-    const report = loadReport(l.samples);
-    console.log(`${what} at ${RATE} rps:\n${formatReport(report)}`);
-    expect(report.failures, formatReport(report)).toEqual({});
-    expect(report).toMatchObject({ sent: l.scheduled, failed: 0 });
-  };
   const healthy = async () => {
     const res = await call(rx!.api, "/v1/apps/webdemo", { token: await mint({ op: "status" }) });
     return (res.json as AppStatus).instances.filter((s) => s.state === "healthy").length;

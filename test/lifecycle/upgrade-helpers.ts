@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ReceiverProcess } from "../helpers/receiver-process.js";
+import { afterEach, expect } from "vitest";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";
+import { createWorkspace, type Workspace, type WorkspaceOptions } from "../helpers/workspace.js";
+import { formatReport, loadReport, openLoad, type OpenLoad } from "../load/open-load.mjs";
 
 // What the upgrade tests share: the pid in data/receiver.pid, and a receiver followed
 // across upgrades (its log lines keep coming through the first one's pipes, which the
@@ -68,4 +71,56 @@ export async function stopAll(dataDir: string, pids: number[] = []): Promise<voi
   const all = new Set([...pids, receiverPid(dataDir)].filter((p): p is number => !!p));
   for (const pid of all) if (alive(pid)) process.kill(pid, "SIGTERM");
   await waitFor(() => [...all].every((pid) => !alive(pid)), "the receivers to exit", 30_000);
+}
+
+export interface LoadedReceiver {
+  ws: Workspace;
+  rx: ReceiverProcess;
+  /** An open-model load through the gate, fresh and keep-alive connections, GET and POST. */
+  load: OpenLoad;
+}
+
+/**
+ * For the tests of a describe block: a receiver per test under an open-model load at
+ * `rate` through its gate, followed across upgrades (`pids` takes every receiver a test
+ * saw), and stopped after the test with every receiver it left. `finish` stops the
+ * load and asserts that no request failed.
+ */
+export function receiverUnderLoad(rate: number) {
+  let current: LoadedReceiver | undefined;
+  const pids: number[] = [];
+  afterEach(async () => {
+    await current?.load.stop();
+    if (current) await stopAll(current.ws.data, pids);
+    await current?.rx.kill();
+    current = undefined;
+    pids.length = 0;
+  });
+  return {
+    pids,
+    async start(
+      o: { workspace?: WorkspaceOptions; env?: Record<string, string>; cli?: string } = {},
+    ): Promise<LoadedReceiver> {
+      const ws = createWorkspace(o.workspace);
+      const rx = await startReceiver(ws.configFile, o.env ?? {}, o.cli ? { cli: o.cli } : {});
+      pids.push(rx.child.pid!);
+      const load = openLoad({
+        url: rx.gate(),
+        rate,
+        mix: { get: 3, post: 1 },
+        keepAliveShare: 0.5,
+      });
+      current = { ws, rx, load };
+      await waitFor(() => load.samples.some((s) => s.version === "v1"), "traffic through the gate");
+      return current;
+    },
+    async finish(load: OpenLoad, what: string) {
+      await load.stop();
+      const report = loadReport(load.samples);
+      console.log(`${what} at ${rate} rps:\n${formatReport(report)}`);
+      expect(report.failures, formatReport(report)).toEqual({});
+      expect(report).toMatchObject({ sent: load.scheduled, failed: 0 });
+      return report;
+    },
+  };
 }

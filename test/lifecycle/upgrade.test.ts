@@ -1,20 +1,18 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StreamEvent } from "../../receiver/protocol.js";
 import { sha256 } from "../helpers/api-client.js";
 import { deploy } from "../helpers/deploy.js";
-import { RECEIVER_CLI, startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { RECEIVER_CLI } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { createWorkspace, type Workspace } from "../helpers/workspace.js";
-import { formatReport, loadReport, openLoad } from "../load/open-load.mjs";
-import { receiverPid, stopAll, upgrade } from "./upgrade-helpers.js";
+import { createWorkspace } from "../helpers/workspace.js";
+import { receiverPid, receiverUnderLoad, upgrade } from "./upgrade-helpers.js";
 
 // SIGUSR2 (docs/design.md §7, guarantee 10): the receiver file on disk takes over the
 // listening sockets, and no request through the gate fails, under an open-model load of
 // fresh and keep-alive connections.
 const RATE = 200;
-const MIX = { get: 3, post: 1 };
 
 // Both ways the sockets go to the new receiver: as descriptors (POSIX), and over the IPC
 // channel (how Windows must, which has no descriptors to pass; HOTSWAP_UPGRADE_SOCKETS=channel
@@ -23,36 +21,9 @@ describe.each([
   ["as descriptors", {}],
   ["over the IPC channel", { HOTSWAP_UPGRADE_SOCKETS: "channel" }],
 ])("SIGUSR2: upgrading the receiver under load, sockets %s", (_, env: Record<string, string>) => {
-  let ws: Workspace | undefined;
-  let rx: ReceiverProcess | undefined;
-  let load: ReturnType<typeof openLoad> | undefined;
-  const pids: number[] = [];
-
-  afterEach(async () => {
-    await load?.stop();
-    if (ws) await stopAll(ws.data, pids);
-    await rx?.kill();
-    ws = rx = load = undefined;
-    pids.length = 0;
-  });
-
-  const start = async (cli?: string) => {
-    ws = createWorkspace();
-    rx = await startReceiver(ws.configFile, env, cli ? { cli } : {});
-    pids.push(rx.child.pid!);
-    load = openLoad({ url: rx.gate(), rate: RATE, mix: MIX, keepAliveShare: 0.5 });
-    await waitFor(() => load!.samples.some((s) => s.version === "v1"), "traffic through the gate");
-    return { ws, rx, load };
-  };
-
-  const finish = async (l: ReturnType<typeof openLoad>, what: string) => {
-    await l.stop();
-    const report = loadReport(l.samples);
-    console.log(`${what} at ${RATE} rps:\n${formatReport(report)}`);
-    expect(report.failures, formatReport(report)).toEqual({});
-    expect(report).toMatchObject({ sent: l.scheduled, failed: 0 });
-    return report;
-  };
+  const scene = receiverUnderLoad(RATE);
+  const { pids, finish } = scene;
+  const start = (cli?: string) => scene.start({ env, cli });
 
   it("hands over with no failed request: a new pid in receiver.pid, the old one exits, a second signal meanwhile is ignored, a deploy right after works", async () => {
     const { ws, rx, load } = await start();
