@@ -64,17 +64,21 @@ async function unpackEntry(entry: ReadEntry, tree: ReleaseTree, stop: AbortSigna
 
 // An entry's data, chunk by chunk, that ends with the unpack's failure: a
 // truncated archive never ends the entry it cuts, and its file must be closed.
+// (Not a Promise.race against one "stopped" promise: each race would leave a
+// reaction on it holding that chunk, and the whole file would stay in memory.)
 async function* until(stop: AbortSignal, entry: ReadEntry): AsyncGenerator<Buffer> {
-  const stopped = new Promise<never>((_, reject) => {
-    if (stop.aborted) reject(stop.reason as Error);
-    stop.addEventListener("abort", () => reject(stop.reason as Error), { once: true });
-  });
-  stopped.catch(() => undefined);
-  const chunks = entry[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await Promise.race([chunks.next(), stopped]);
-    if (next.done) return;
-    yield next.value;
+  const onAbort = () => entry.destroy();
+  stop.addEventListener("abort", onAbort, { once: true });
+  try {
+    const chunks = entry[Symbol.asyncIterator]();
+    for (;;) {
+      stop.throwIfAborted(); // before next(): a destroy after it rejects the wait
+      const next = await chunks.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    stop.removeEventListener("abort", onAbort);
   }
 }
 
