@@ -37,8 +37,17 @@ export async function unpackArchive(
     await (kind === "zip" ? unpackZip(file, tree) : unpackTar(file, tree));
     return { kind, files: tree.files, bytes: tree.bytes };
   } catch (error) {
-    await rm(into, { recursive: true, force: true, maxRetries: 5 });
-    throw asUnpackError(kind, error);
+    const refused = asUnpackError(kind, error);
+    await rm(into, { recursive: true, force: true, maxRetries: 5 }).catch((cleanup: unknown) => {
+      throw new UnpackError(
+        "ERR_ARCHIVE_WRITE",
+        `${refused.message}; and the half-made release folder ${JSON.stringify(into)} could ` +
+          `not be removed (${(cleanup as Error).message}): remove it by hand`,
+        refused.entry,
+        { cause: refused },
+      );
+    });
+    throw refused;
   }
 }
 
