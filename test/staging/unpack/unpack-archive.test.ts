@@ -90,10 +90,15 @@ async function sourceTree(): Promise<string> {
   await symlink("libapp.so.1", join(src, "lib", "libapp.so"));
   await symlink(".", join(src, "self"));
   await symlink("../lib/libapp.so", join(src, "bin", "lib"));
+  await mkdir(join(src, LONG), { recursive: true }); // past ustar's 100-character name field
+  await writeFile(join(src, LONG, "leaf.txt"), "deep");
   return src;
 }
 
+const LONG = join("share", "a".repeat(60), "b".repeat(60), "c".repeat(60));
+
 async function expectSourceTree(root: string) {
+  expect(await readFile(join(root, LONG, "leaf.txt"), "utf8")).toBe("deep");
   expect((await stat(join(root, "bin", "server"))).mode & 0o777).toBe(0o755);
   expect((await stat(join(root, "lib", "nested", "deep", "data.txt"))).mode & 0o777).toBe(0o644);
   expect(await readFile(join(root, "lib", "nested", "deep", "data.txt"), "utf8")).toBe(
@@ -112,7 +117,7 @@ describe("unpackArchive: happy paths", () => {
     execFileSync("tar", ["-czf", file, "-C", src, "."]);
     const progress: number[] = [];
     const result = await unpackArchive(file, into, LIMITS, (p) => progress.push(p.files));
-    expect(result).toMatchObject({ kind: "tar.gz", bytes: 70_000 + 3 + 18 });
+    expect(result).toMatchObject({ kind: "tar.gz", bytes: 70_000 + 3 + 18 + 4 });
     await expectSourceTree(into);
     expect(progress.at(-1)).toBe(result.files);
   });
@@ -120,7 +125,12 @@ describe("unpackArchive: happy paths", () => {
   it("unpacks a tar.gz from the tar package (pax headers, no ./ prefix)", async () => {
     const src = await sourceTree();
     const file = join(dir, "app.tar.gz");
-    await tarCreate({ gzip: true, file, cwd: src, portable: true }, ["bin", "lib", "self"]);
+    await tarCreate({ gzip: true, file, cwd: src, portable: true }, [
+      "bin",
+      "lib",
+      "self",
+      "share",
+    ]);
     await unpackArchive(file, into, LIMITS);
     await expectSourceTree(into);
   });
