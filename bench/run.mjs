@@ -13,6 +13,7 @@ import { mib } from "./lib.mjs";
 import { benchOverlap } from "./overlap.mjs";
 import { benchLoad } from "./load.mjs";
 import { benchReplay } from "./replay-store.mjs";
+import { benchUnpack } from "./unpack.mjs";
 import { benchUpload } from "./upload.mjs";
 
 // "812 (790–840)" from {median, min, max}.
@@ -357,6 +358,33 @@ const logsRows = (l) => [
   ],
 ];
 
+const unpackRows = (u) => [
+  [
+    `unpack: ${u.mib} MiB tar.gz (${u.files} files), unpackArchive (ms)`,
+    range(u.unpackMs),
+    x(u.ratioToTar),
+    "against tar xzf of the same file",
+  ],
+  [`unpack: tar xzf of the same ${u.mib} MiB (ms)`, range(u.tarMs), "", ""],
+  ["unpack: peak RSS unpacking 10 MiB (MiB)", mib(u.rssSmall), "", ""],
+  [
+    `unpack: peak RSS unpacking ${u.mib} MiB (MiB)`,
+    mib(u.rssBig),
+    `+${u.rssDeltaMiB} MiB`,
+    target("within 50 MiB", u.rssDeltaMiB <= 50),
+  ],
+  ["unpack: peak RSS of tar xzf (MiB)", mib(u.tarRss), "", ""],
+  [
+    "unpack: minified bundle of unpackArchive (KiB)",
+    (u.bundleBytes / 1024).toFixed(1),
+    "",
+    Object.entries(u.bundleByPackage)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(1)}`)
+      .join(", "),
+  ],
+];
+
 const BENCHES = {
   upload: [benchUpload, uploadRows],
   gate: [benchGate, gateRows],
@@ -366,6 +394,7 @@ const BENCHES = {
   action: [benchAction, actionRows],
   load: [benchLoad, loadRows],
   replay: [benchReplay, replayRows],
+  unpack: [benchUnpack, unpackRows],
 };
 
 const only = (process.env.BENCH_ONLY ?? "")
