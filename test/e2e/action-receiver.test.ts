@@ -161,6 +161,7 @@ describe("the bundled action against a real receiver", () => {
       version: "testapp v2",
       "hold-ms": expect.stringMatching(/^\d+$/),
       "duration-ms": expect.stringMatching(/^\d+$/),
+      unchanged: "false",
     });
 
     expect(run.summary).toContain("<table>");
