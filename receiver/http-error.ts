@@ -1,6 +1,6 @@
 /** Every status the receiver answers an error with before a stream starts. */
 export const ERROR_STATUSES = [
-  400, 401, 403, 404, 405, 408, 409, 411, 413, 415, 429, 500, 503, 507,
+  400, 401, 403, 404, 405, 408, 409, 411, 413, 415, 422, 429, 500, 503, 507,
 ] as const;
 export type ErrorStatus = (typeof ERROR_STATUSES)[number];
 

@@ -7,7 +7,7 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf, __hasOwnProp = Object.prototype.hasOwnProperty;
 var __require = /* @__PURE__ */ ((x) => typeof require < "u" ? require : typeof Proxy < "u" ? new Proxy(x, {
-  get: (a, b) => (typeof require < "u" ? require : a)[b]
+  get: (a, b2) => (typeof require < "u" ? require : a)[b2]
 }) : x)(function(x) {
   if (typeof require < "u") return require.apply(this, arguments);
   throw Error('Dynamic require of "' + x + '" is not supported');
@@ -22,11 +22,11 @@ var __commonJS = (cb, mod) => function() {
 var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: !0 });
-}, __copyProps = (to, from, except, desc) => {
+}, __copyProps = (to2, from, except, desc) => {
   if (from && typeof from == "object" || typeof from == "function")
     for (let key2 of __getOwnPropNames(from))
-      !__hasOwnProp.call(to, key2) && key2 !== except && __defProp(to, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
-  return to;
+      !__hasOwnProp.call(to2, key2) && key2 !== except && __defProp(to2, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
+  return to2;
 };
 var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
   // If the importer is in node compatibility mode or this is not an ESM
@@ -102,13 +102,13 @@ var require_visit = __commonJS({
         if (identity.isCollection(node)) {
           path = Object.freeze(path.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            let ci = visit_(i, node.items[i], visitor, path);
-            if (typeof ci == "number")
-              i = ci - 1;
+            let ci2 = visit_(i, node.items[i], visitor, path);
+            if (typeof ci2 == "number")
+              i = ci2 - 1;
             else {
-              if (ci === BREAK)
+              if (ci2 === BREAK)
                 return BREAK;
-              ci === REMOVE && (node.items.splice(i, 1), i -= 1);
+              ci2 === REMOVE && (node.items.splice(i, 1), i -= 1);
             }
           }
         } else if (identity.isPair(node)) {
@@ -140,13 +140,13 @@ var require_visit = __commonJS({
         if (identity.isCollection(node)) {
           path = Object.freeze(path.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            let ci = await visitAsync_(i, node.items[i], visitor, path);
-            if (typeof ci == "number")
-              i = ci - 1;
+            let ci2 = await visitAsync_(i, node.items[i], visitor, path);
+            if (typeof ci2 == "number")
+              i = ci2 - 1;
             else {
-              if (ci === BREAK)
+              if (ci2 === BREAK)
                 return BREAK;
-              ci === REMOVE && (node.items.splice(i, 1), i -= 1);
+              ci2 === REMOVE && (node.items.splice(i, 1), i -= 1);
             }
           }
         } else if (identity.isPair(node)) {
@@ -201,8 +201,8 @@ var require_visit = __commonJS({
       else if (identity.isDocument(parent))
         parent.contents = node;
       else {
-        let pt = identity.isAlias(parent) ? "alias" : "scalar";
-        throw new Error(`Cannot replace node with ${pt} parent`);
+        let pt2 = identity.isAlias(parent) ? "alias" : "scalar";
+        throw new Error(`Cannot replace node with ${pt2} parent`);
       }
     }
     exports.visit = visit;
@@ -221,7 +221,7 @@ var require_directives = __commonJS({
       "]": "%5D",
       "{": "%7B",
       "}": "%7D"
-    }, escapeTagName = (tn) => tn.replace(/[!,[\]{}]/g, (ch) => escapeChars[ch]), Directives = class _Directives {
+    }, escapeTagName = (tn2) => tn2.replace(/[!,[\]{}]/g, (ch) => escapeChars[ch]), Directives = class _Directives {
       constructor(yaml, tags) {
         this.docStart = null, this.docEnd = !1, this.yaml = Object.assign({}, _Directives.defaultYaml, yaml), this.tags = Object.assign({}, _Directives.defaultTags, tags);
       }
@@ -323,7 +323,7 @@ var require_directives = __commonJS({
         } else
           tagNames = [];
         for (let [handle, prefix] of tagEntries)
-          handle === "!!" && prefix === "tag:yaml.org,2002:" || (!doc || tagNames.some((tn) => tn.startsWith(prefix))) && lines.push(`%TAG ${handle} ${prefix}`);
+          handle === "!!" && prefix === "tag:yaml.org,2002:" || (!doc || tagNames.some((tn2) => tn2.startsWith(prefix))) && lines.push(`%TAG ${handle} ${prefix}`);
         return lines.join(`
 `);
       }
@@ -407,9 +407,9 @@ var require_applyReviver = __commonJS({
             v1 === void 0 ? delete val[i] : v1 !== v0 && (val[i] = v1);
           }
         else if (val instanceof Map)
-          for (let k of Array.from(val.keys())) {
-            let v0 = val.get(k), v1 = applyReviver(reviver, val, k, v0);
-            v1 === void 0 ? val.delete(k) : v1 !== v0 && val.set(k, v1);
+          for (let k2 of Array.from(val.keys())) {
+            let v0 = val.get(k2), v1 = applyReviver(reviver, val, k2, v0);
+            v1 === void 0 ? val.delete(k2) : v1 !== v0 && val.set(k2, v1);
           }
         else if (val instanceof Set)
           for (let v0 of Array.from(val)) {
@@ -417,9 +417,9 @@ var require_applyReviver = __commonJS({
             v1 === void 0 ? val.delete(v0) : v1 !== v0 && (val.delete(v0), val.add(v1));
           }
         else
-          for (let [k, v0] of Object.entries(val)) {
-            let v1 = applyReviver(reviver, val, k, v0);
-            v1 === void 0 ? delete val[k] : v1 !== v0 && (val[k] = v1);
+          for (let [k2, v0] of Object.entries(val)) {
+            let v1 = applyReviver(reviver, val, k2, v0);
+            v1 === void 0 ? delete val[k2] : v1 !== v0 && (val[k2] = v1);
           }
       return reviver.call(obj, key2, val);
     }
@@ -434,7 +434,7 @@ var require_toJS = __commonJS({
     var identity = require_identity();
     function toJS(value, arg, ctx) {
       if (Array.isArray(value))
-        return value.map((v, i) => toJS(v, String(i), ctx));
+        return value.map((v2, i) => toJS(v2, String(i), ctx));
       if (value && typeof value.toJSON == "function") {
         if (!ctx || !identity.hasAnchor(value))
           return value.toJSON(arg, ctx);
@@ -650,16 +650,16 @@ var require_Collection = __commonJS({
     "use strict";
     var createNode = require_createNode(), identity = require_identity(), Node5 = require_Node();
     function collectionFromPath(schema, path, value) {
-      let v = value;
+      let v2 = value;
       for (let i = path.length - 1; i >= 0; --i) {
-        let k = path[i];
-        if (typeof k == "number" && Number.isInteger(k) && k >= 0) {
+        let k2 = path[i];
+        if (typeof k2 == "number" && Number.isInteger(k2) && k2 >= 0) {
           let a = [];
-          a[k] = v, v = a;
+          a[k2] = v2, v2 = a;
         } else
-          v = /* @__PURE__ */ new Map([[k, v]]);
+          v2 = /* @__PURE__ */ new Map([[k2, v2]]);
       }
-      return createNode.createNode(v, void 0, {
+      return createNode.createNode(v2, void 0, {
         aliasDuplicateObjects: !1,
         keepUndefined: !1,
         onAnchor: () => {
@@ -685,7 +685,7 @@ var require_Collection = __commonJS({
        */
       clone(schema) {
         let copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
-        return schema && (copy.schema = schema), copy.items = copy.items.map((it) => identity.isNode(it) || identity.isPair(it) ? it.clone(schema) : it), this.range && (copy.range = this.range.slice()), copy;
+        return schema && (copy.schema = schema), copy.items = copy.items.map((it2) => identity.isNode(it2) || identity.isPair(it2) ? it2.clone(schema) : it2), this.range && (copy.range = this.range.slice()), copy;
       }
       /**
        * Adds a value to the collection. For `!!map` and `!!omap` the value must
@@ -837,10 +837,10 @@ var require_foldFlowLines = __commonJS({
             else if (mode === FOLD_QUOTED) {
               for (; prev === " " || prev === "	"; )
                 prev = ch, ch = text5[i += 1], overflow = !0;
-              let j = i > escEnd + 1 ? i - 2 : escStart - 1;
-              if (escapedFolds[j])
+              let j2 = i > escEnd + 1 ? i - 2 : escStart - 1;
+              if (escapedFolds[j2])
                 return text5;
-              folds.push(j), escapedFolds[j] = !0, end = j + endStep, split = void 0;
+              folds.push(j2), escapedFolds[j2] = !0, end = j2 + endStep, split = void 0;
             } else
               overflow = !0;
         }
@@ -973,14 +973,14 @@ ${indent}`) + "'";
       return ctx.implicitKey ? res : foldFlowLines.foldFlowLines(res, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, !1));
     }
     function quotedString(value, ctx) {
-      let { singleQuote } = ctx.options, qs;
+      let { singleQuote } = ctx.options, qs2;
       if (singleQuote === !1)
-        qs = doubleQuotedString;
+        qs2 = doubleQuotedString;
       else {
         let hasDouble = value.includes('"'), hasSingle = value.includes("'");
-        hasDouble && !hasSingle ? qs = singleQuotedString : hasSingle && !hasDouble ? qs = doubleQuotedString : qs = singleQuote ? singleQuotedString : doubleQuotedString;
+        hasDouble && !hasSingle ? qs2 = singleQuotedString : hasSingle && !hasDouble ? qs2 = doubleQuotedString : qs2 = singleQuote ? singleQuotedString : doubleQuotedString;
       }
-      return qs(value, ctx);
+      return qs2(value, ctx);
     }
     var blockEndNewlines;
     try {
@@ -1066,19 +1066,19 @@ ${indent}`);
       return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, !1));
     }
     function stringifyString(item, ctx, onComment, onChompKeep) {
-      let { implicitKey, inFlow } = ctx, ss = typeof item.value == "string" ? item : Object.assign({}, item, { value: String(item.value) }), { type } = item;
-      type !== Scalar.Scalar.QUOTE_DOUBLE && /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss.value) && (type = Scalar.Scalar.QUOTE_DOUBLE);
+      let { implicitKey, inFlow } = ctx, ss2 = typeof item.value == "string" ? item : Object.assign({}, item, { value: String(item.value) }), { type } = item;
+      type !== Scalar.Scalar.QUOTE_DOUBLE && /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss2.value) && (type = Scalar.Scalar.QUOTE_DOUBLE);
       let _stringify = (_type) => {
         switch (_type) {
           case Scalar.Scalar.BLOCK_FOLDED:
           case Scalar.Scalar.BLOCK_LITERAL:
-            return implicitKey || inFlow ? quotedString(ss.value, ctx) : blockString(ss, ctx, onComment, onChompKeep);
+            return implicitKey || inFlow ? quotedString(ss2.value, ctx) : blockString(ss2, ctx, onComment, onChompKeep);
           case Scalar.Scalar.QUOTE_DOUBLE:
-            return doubleQuotedString(ss.value, ctx);
+            return doubleQuotedString(ss2.value, ctx);
           case Scalar.Scalar.QUOTE_SINGLE:
-            return singleQuotedString(ss.value, ctx);
+            return singleQuotedString(ss2.value, ctx);
           case Scalar.Scalar.PLAIN:
-            return plainString(ss, ctx, onComment, onChompKeep);
+            return plainString(ss2, ctx, onComment, onChompKeep);
           default:
             return null;
         }
@@ -1099,7 +1099,7 @@ var require_stringify = __commonJS({
   "node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors(), identity = require_identity(), stringifyComment = require_stringifyComment(), stringifyString = require_stringifyString();
-    function createStringifyContext(doc, options) {
+    function createStringifyContext(doc, options2) {
       let opt = Object.assign({
         blockQuote: !0,
         commentString: stringifyComment.stringifyComment,
@@ -1119,7 +1119,7 @@ var require_stringify = __commonJS({
         trailingComma: !1,
         trueStr: "true",
         verifyAliasOrder: !0
-      }, doc.schema.toStringOptions, options), inFlow;
+      }, doc.schema.toStringOptions, options2), inFlow;
       switch (opt.collectionStyle) {
         case "block":
           inFlow = !1;
@@ -1230,18 +1230,18 @@ var require_stringifyPair = __commonJS({
 ${indent}:`) : (str = `${str}:`, keyComment && (str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment))));
       let vsb, vcb, valueComment;
       identity.isNode(value) ? (vsb = !!value.spaceBefore, vcb = value.commentBefore, valueComment = value.comment) : (vsb = !1, vcb = null, valueComment = null, value && typeof value == "object" && (value = doc.createNode(value))), ctx.implicitKey = !1, !explicitKey && !keyComment && identity.isScalar(value) && (ctx.indentAtStart = str.length + 1), chompKeep = !1, !indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor && (ctx.indent = ctx.indent.substring(2));
-      let valueCommentDone = !1, valueStr = stringify.stringify(value, ctx, () => valueCommentDone = !0, () => chompKeep = !0), ws = " ";
+      let valueCommentDone = !1, valueStr = stringify.stringify(value, ctx, () => valueCommentDone = !0, () => chompKeep = !0), ws2 = " ";
       if (keyComment || vsb || vcb) {
-        if (ws = vsb ? `
+        if (ws2 = vsb ? `
 ` : "", vcb) {
-          let cs = commentString(vcb);
-          ws += `
-${stringifyComment.indentComment(cs, ctx.indent)}`;
+          let cs2 = commentString(vcb);
+          ws2 += `
+${stringifyComment.indentComment(cs2, ctx.indent)}`;
         }
-        valueStr === "" && !ctx.inFlow ? ws === `
-` && valueComment && (ws = `
+        valueStr === "" && !ctx.inFlow ? ws2 === `
+` && valueComment && (ws2 = `
 
-`) : ws += `
+`) : ws2 += `
 ${ctx.indent}`;
       } else if (!explicitKey && identity.isCollection(value)) {
         let vs0 = valueStr[0], nl0 = valueStr.indexOf(`
@@ -1252,12 +1252,12 @@ ${ctx.indent}`;
             let sp0 = valueStr.indexOf(" ");
             vs0 === "&" && sp0 !== -1 && sp0 < nl0 && valueStr[sp0 + 1] === "!" && (sp0 = valueStr.indexOf(" ", sp0 + 1)), (sp0 === -1 || nl0 < sp0) && (hasPropsLine = !0);
           }
-          hasPropsLine || (ws = `
+          hasPropsLine || (ws2 = `
 ${ctx.indent}`);
         }
       } else (valueStr === "" || valueStr[0] === `
-`) && (ws = "");
-      return str += ws + valueStr, ctx.inFlow ? valueCommentDone && onComment && onComment() : valueComment && !valueCommentDone ? str += stringifyComment.lineComment(str, ctx.indent, commentString(valueComment)) : chompKeep && onChompKeep && onChompKeep(), str;
+`) && (ws2 = "");
+      return str += ws2 + valueStr, ctx.inFlow ? valueCommentDone && onComment && onComment() : valueComment && !valueCommentDone ? str += stringifyComment.lineComment(str, ctx.indent, commentString(valueComment)) : chompKeep && onChompKeep && onChompKeep(), str;
     }
     exports.stringifyPair = stringifyPair;
   }
@@ -1296,11 +1296,11 @@ var require_merge = __commonJS({
     function addMergeToJSMap(ctx, map, value) {
       let source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
-        for (let it of source.items)
-          mergeValue(ctx, map, it);
+        for (let it2 of source.items)
+          mergeValue(ctx, map, it2);
       else if (Array.isArray(source))
-        for (let it of source)
-          mergeValue(ctx, map, it);
+        for (let it2 of source)
+          mergeValue(ctx, map, it2);
       else
         mergeValue(ctx, map, source);
     }
@@ -1385,8 +1385,8 @@ var require_Pair = __commonJS({
     "use strict";
     var createNode = require_createNode(), stringifyPair = require_stringifyPair(), addPairToJSMap = require_addPairToJSMap(), identity = require_identity();
     function createPair(key2, value, ctx) {
-      let k = createNode.createNode(key2, void 0, ctx), v = createNode.createNode(value, void 0, ctx);
-      return new Pair(k, v);
+      let k2 = createNode.createNode(key2, void 0, ctx), v2 = createNode.createNode(value, void 0, ctx);
+      return new Pair(k2, v2);
     }
     var Pair = class _Pair {
       constructor(key2, value = null) {
@@ -1396,7 +1396,7 @@ var require_Pair = __commonJS({
         let { key: key2, value } = this;
         return identity.isNode(key2) && (key2 = key2.clone(schema)), identity.isNode(value) && (value = value.clone(schema)), new _Pair(key2, value);
       }
-      toJSON(_, ctx) {
+      toJSON(_2, ctx) {
         let pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
         return addPairToJSMap.addPairToJSMap(ctx, pair, this);
       }
@@ -1414,8 +1414,8 @@ var require_stringifyCollection = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity(), stringify = require_stringify(), stringifyComment = require_stringifyComment();
-    function stringifyCollection(collection, ctx, options) {
-      return (ctx.inFlow ?? collection.flow ? stringifyFlowCollection : stringifyBlockCollection)(collection, ctx, options);
+    function stringifyCollection(collection, ctx, options2) {
+      return (ctx.inFlow ?? collection.flow ? stringifyFlowCollection : stringifyBlockCollection)(collection, ctx, options2);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       let { indent, options: { commentString } } = ctx, itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null }), chompKeep = !1, lines = [];
@@ -1503,10 +1503,10 @@ var require_YAMLMap = __commonJS({
     "use strict";
     var stringifyCollection = require_stringifyCollection(), addPairToJSMap = require_addPairToJSMap(), Collection = require_Collection(), identity = require_identity(), Pair = require_Pair(), Scalar = require_Scalar();
     function findPair(items, key2) {
-      let k = identity.isScalar(key2) ? key2.value : key2;
-      for (let it of items)
-        if (identity.isPair(it) && (it.key === key2 || it.key === k || identity.isScalar(it.key) && it.key.value === k))
-          return it;
+      let k2 = identity.isScalar(key2) ? key2.value : key2;
+      for (let it2 of items)
+        if (identity.isPair(it2) && (it2.key === key2 || it2.key === k2 || identity.isScalar(it2.key) && it2.key.value === k2))
+          return it2;
     }
     var YAMLMap = class extends Collection.Collection {
       static get tagName() {
@@ -1556,8 +1556,8 @@ var require_YAMLMap = __commonJS({
           this.items.push(_pair);
       }
       delete(key2) {
-        let it = findPair(this.items, key2);
-        return it ? this.items.splice(this.items.indexOf(it), 1).length > 0 : !1;
+        let it2 = findPair(this.items, key2);
+        return it2 ? this.items.splice(this.items.indexOf(it2), 1).length > 0 : !1;
       }
       get(key2, keepScalar) {
         let node = findPair(this.items, key2)?.value;
@@ -1574,7 +1574,7 @@ var require_YAMLMap = __commonJS({
        * @param {Class} Type - If set, forces the returned collection type
        * @returns Instance of Type, Map, or Object
        */
-      toJSON(_, ctx, Type) {
+      toJSON(_2, ctx, Type) {
         let map = Type ? new Type() : ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
         ctx?.onCreate && ctx.onCreate(map);
         for (let item of this.items)
@@ -1649,8 +1649,8 @@ var require_YAMLSeq = __commonJS({
         let idx = asItemIndex(key2);
         if (typeof idx != "number")
           return;
-        let it = this.items[idx];
-        return !keepScalar && identity.isScalar(it) ? it.value : it;
+        let it2 = this.items[idx];
+        return !keepScalar && identity.isScalar(it2) ? it2.value : it2;
       }
       /**
        * Checks if the collection includes a value with the key `key`.
@@ -1676,7 +1676,7 @@ var require_YAMLSeq = __commonJS({
         let prev = this.items[idx];
         identity.isScalar(prev) && Scalar.isScalarValue(value) ? prev.value = value : this.items[idx] = value;
       }
-      toJSON(_, ctx) {
+      toJSON(_2, ctx) {
         let seq = [];
         ctx?.onCreate && ctx.onCreate(seq);
         let i = 0;
@@ -1697,12 +1697,12 @@ var require_YAMLSeq = __commonJS({
         let { replacer } = ctx, seq = new this(schema);
         if (obj && Symbol.iterator in Object(obj)) {
           let i = 0;
-          for (let it of obj) {
+          for (let it2 of obj) {
             if (typeof replacer == "function") {
-              let key2 = obj instanceof Set ? it : String(i++);
-              it = replacer.call(obj, key2, it);
+              let key2 = obj instanceof Set ? it2 : String(i++);
+              it2 = replacer.call(obj, key2, it2);
             }
-            seq.items.push(createNode.createNode(it, void 0, ctx));
+            seq.items.push(createNode.createNode(it2, void 0, ctx));
           }
         }
         return seq;
@@ -2010,10 +2010,10 @@ var require_binary = __commonJS({
         if (typeof node_buffer.Buffer == "function")
           str = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
         else if (typeof btoa == "function") {
-          let s = "";
+          let s3 = "";
           for (let i = 0; i < buf.length; ++i)
-            s += String.fromCharCode(buf[i]);
-          str = btoa(s);
+            s3 += String.fromCharCode(buf[i]);
+          str = btoa(s3);
         } else
           throw new Error("This environment does not support writing binary tags; either Buffer or btoa is required");
         if (type ?? (type = Scalar.Scalar.BLOCK_LITERAL), type !== Scalar.Scalar.QUOTE_DOUBLE) {
@@ -2045,9 +2045,9 @@ var require_pairs = __commonJS({
               let pair = item.items[0] || new Pair.Pair(new Scalar.Scalar(null));
               if (item.commentBefore && (pair.key.commentBefore = pair.key.commentBefore ? `${item.commentBefore}
 ${pair.key.commentBefore}` : item.commentBefore), item.comment) {
-                let cn = pair.value ?? pair.key;
-                cn.comment = cn.comment ? `${item.comment}
-${cn.comment}` : item.comment;
+                let cn2 = pair.value ?? pair.key;
+                cn2.comment = cn2.comment ? `${item.comment}
+${cn2.comment}` : item.comment;
               }
               item = pair;
             }
@@ -2063,22 +2063,22 @@ ${cn.comment}` : item.comment;
       pairs2.tag = "tag:yaml.org,2002:pairs";
       let i = 0;
       if (iterable && Symbol.iterator in Object(iterable))
-        for (let it of iterable) {
-          typeof replacer == "function" && (it = replacer.call(iterable, String(i++), it));
+        for (let it2 of iterable) {
+          typeof replacer == "function" && (it2 = replacer.call(iterable, String(i++), it2));
           let key2, value;
-          if (Array.isArray(it))
-            if (it.length === 2)
-              key2 = it[0], value = it[1];
+          if (Array.isArray(it2))
+            if (it2.length === 2)
+              key2 = it2[0], value = it2[1];
             else
-              throw new TypeError(`Expected [key, value] tuple: ${it}`);
-          else if (it && it instanceof Object) {
-            let keys = Object.keys(it);
+              throw new TypeError(`Expected [key, value] tuple: ${it2}`);
+          else if (it2 && it2 instanceof Object) {
+            let keys = Object.keys(it2);
             if (keys.length === 1)
-              key2 = keys[0], value = it[key2];
+              key2 = keys[0], value = it2[key2];
             else
               throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
           } else
-            key2 = it;
+            key2 = it2;
           pairs2.items.push(Pair.createPair(key2, value, ctx));
         }
       return pairs2;
@@ -2108,9 +2108,9 @@ var require_omap = __commonJS({
        * If `ctx` is given, the return type is actually `Map<unknown, unknown>`,
        * but TypeScript won't allow widening the signature of a child method.
        */
-      toJSON(_, ctx) {
+      toJSON(_2, ctx) {
         if (!ctx)
-          return super.toJSON(_);
+          return super.toJSON(_2);
         let map = /* @__PURE__ */ new Map();
         ctx?.onCreate && ctx.onCreate(map);
         for (let pair of this.items) {
@@ -2204,8 +2204,8 @@ var require_float2 = __commonJS({
       resolve(str) {
         let node = new Scalar.Scalar(parseFloat(str.replace(/_/g, ""))), dot = str.indexOf(".");
         if (dot !== -1) {
-          let f = str.substring(dot + 1).replace(/_/g, "");
-          f[f.length - 1] === "0" && (node.minFractionDigits = f.length);
+          let f2 = str.substring(dot + 1).replace(/_/g, "");
+          f2[f2.length - 1] === "0" && (node.minFractionDigits = f2.length);
         }
         return node;
       },
@@ -2315,8 +2315,8 @@ var require_set = __commonJS({
         let prev = YAMLMap.findPair(this.items, key2);
         prev && !value ? this.items.splice(this.items.indexOf(prev), 1) : !prev && value && this.items.push(new Pair.Pair(key2));
       }
-      toJSON(_, ctx) {
-        return super.toJSON(_, ctx, Set);
+      toJSON(_2, ctx) {
+        return super.toJSON(_2, ctx, Set);
       }
       toString(ctx, onComment, onChompKeep) {
         if (!ctx)
@@ -2362,7 +2362,7 @@ var require_timestamp = __commonJS({
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
-      let sign = str[0], parts = sign === "-" || sign === "+" ? str.substring(1) : str, num = (n) => asBigInt ? BigInt(n) : Number(n), res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
+      let sign = str[0], parts = sign === "-" || sign === "+" ? str.substring(1) : str, num = (n) => asBigInt ? BigInt(n) : Number(n), res = parts.replace(/_/g, "").split(":").reduce((res2, p2) => res2 * num(60) + num(p2), num(0));
       return sign === "-" ? num(-1) * res : res;
     }
     function stringifySexagesimal(node) {
@@ -2521,7 +2521,7 @@ var require_tags = __commonJS({
 var require_Schema = __commonJS({
   "node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
-    var identity = require_identity(), map = require_map(), seq = require_seq(), string3 = require_string(), tags = require_tags(), sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0, Schema = class _Schema {
+    var identity = require_identity(), map = require_map(), seq = require_seq(), string3 = require_string(), tags = require_tags(), sortMapEntriesByKey = (a, b2) => a.key < b2.key ? -1 : a.key > b2.key ? 1 : 0, Schema = class _Schema {
       constructor({ compat, customTags, merge: merge2, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
         this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null, this.name = typeof schema == "string" && schema || "core", this.knownTags = resolveKnownTags ? tags.coreKnownTags : {}, this.tags = tags.getTags(customTags, this.name, merge2), this.toStringOptions = toStringDefaults ?? null, Object.defineProperty(this, identity.MAP, { value: map.map }), Object.defineProperty(this, identity.SCALAR, { value: string3.string }), Object.defineProperty(this, identity.SEQ, { value: seq.seq }), this.sortMapEntries = typeof sortMapEntries == "function" ? sortMapEntries : sortMapEntries === !0 ? sortMapEntriesByKey : null;
       }
@@ -2539,25 +2539,25 @@ var require_stringifyDocument = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity(), stringify = require_stringify(), stringifyComment = require_stringifyComment();
-    function stringifyDocument(doc, options) {
-      let lines = [], hasDirectives = options.directives === !0;
-      if (options.directives !== !1 && doc.directives) {
+    function stringifyDocument(doc, options2) {
+      let lines = [], hasDirectives = options2.directives === !0;
+      if (options2.directives !== !1 && doc.directives) {
         let dir = doc.directives.toString(doc);
         dir ? (lines.push(dir), hasDirectives = !0) : doc.directives.docStart && (hasDirectives = !0);
       }
       hasDirectives && lines.push("---");
-      let ctx = stringify.createStringifyContext(doc, options), { commentString } = ctx.options;
+      let ctx = stringify.createStringifyContext(doc, options2), { commentString } = ctx.options;
       if (doc.commentBefore) {
         lines.length !== 1 && lines.unshift("");
-        let cs = commentString(doc.commentBefore);
-        lines.unshift(stringifyComment.indentComment(cs, ""));
+        let cs2 = commentString(doc.commentBefore);
+        lines.unshift(stringifyComment.indentComment(cs2, ""));
       }
       let chompKeep = !1, contentComment = null;
       if (doc.contents) {
         if (identity.isNode(doc.contents)) {
           if (doc.contents.spaceBefore && hasDirectives && lines.push(""), doc.contents.commentBefore) {
-            let cs = commentString(doc.contents.commentBefore);
-            lines.push(stringifyComment.indentComment(cs, ""));
+            let cs2 = commentString(doc.contents.commentBefore);
+            lines.push(stringifyComment.indentComment(cs2, ""));
           }
           ctx.forceBlockIndent = !!doc.comment, contentComment = doc.contents.comment;
         }
@@ -2567,9 +2567,9 @@ var require_stringifyDocument = __commonJS({
         lines.push(stringify.stringify(doc.contents, ctx));
       if (doc.directives?.docEnd)
         if (doc.comment) {
-          let cs = commentString(doc.comment);
-          cs.includes(`
-`) ? (lines.push("..."), lines.push(stringifyComment.indentComment(cs, ""))) : lines.push(`... ${cs}`);
+          let cs2 = commentString(doc.comment);
+          cs2.includes(`
+`) ? (lines.push("..."), lines.push(stringifyComment.indentComment(cs2, ""))) : lines.push(`... ${cs2}`);
         } else
           lines.push("...");
       else {
@@ -2589,10 +2589,10 @@ var require_Document = __commonJS({
   "node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias(), Collection = require_Collection(), identity = require_identity(), Pair = require_Pair(), toJS = require_toJS(), Schema = require_Schema(), stringifyDocument = require_stringifyDocument(), anchors = require_anchors(), applyReviver = require_applyReviver(), createNode = require_createNode(), directives = require_directives(), Document = class _Document {
-      constructor(value, replacer, options) {
+      constructor(value, replacer, options2) {
         this.commentBefore = null, this.comment = null, this.errors = [], this.warnings = [], Object.defineProperty(this, identity.NODE_TYPE, { value: identity.DOC });
         let _replacer = null;
-        typeof replacer == "function" || Array.isArray(replacer) ? _replacer = replacer : options === void 0 && replacer && (options = replacer, replacer = void 0);
+        typeof replacer == "function" || Array.isArray(replacer) ? _replacer = replacer : options2 === void 0 && replacer && (options2 = replacer, replacer = void 0);
         let opt = Object.assign({
           intAsBigInt: !1,
           keepSourceTokens: !1,
@@ -2602,10 +2602,10 @@ var require_Document = __commonJS({
           stringKeys: !1,
           uniqueKeys: !0,
           version: "1.2"
-        }, options);
+        }, options2);
         this.options = opt;
         let { version: version2 } = opt;
-        options?._directives ? (this.directives = options._directives.atDocument(), this.directives.yaml.explicit && (version2 = this.directives.yaml.version)) : this.directives = new directives.Directives({ version: version2 }), this.setSchema(version2, options), this.contents = value === void 0 ? null : this.createNode(value, _replacer, options);
+        options2?._directives ? (this.directives = options2._directives.atDocument(), this.directives.yaml.explicit && (version2 = this.directives.yaml.version)) : this.directives = new directives.Directives({ version: version2 }), this.setSchema(version2, options2), this.contents = value === void 0 ? null : this.createNode(value, _replacer, options2);
       }
       /**
        * Create a deep copy of this Document and its contents.
@@ -2643,15 +2643,15 @@ var require_Document = __commonJS({
         }
         return new Alias.Alias(node.anchor);
       }
-      createNode(value, replacer, options) {
+      createNode(value, replacer, options2) {
         let _replacer;
         if (typeof replacer == "function")
           value = replacer.call({ "": value }, "", value), _replacer = replacer;
         else if (Array.isArray(replacer)) {
-          let keyToStr = (v) => typeof v == "number" || v instanceof String || v instanceof Number, asStr = replacer.filter(keyToStr).map(String);
+          let keyToStr = (v2) => typeof v2 == "number" || v2 instanceof String || v2 instanceof Number, asStr = replacer.filter(keyToStr).map(String);
           asStr.length > 0 && (replacer = replacer.concat(asStr)), _replacer = replacer;
-        } else options === void 0 && replacer && (options = replacer, replacer = void 0);
-        let { aliasDuplicateObjects, anchorPrefix, flow, keepUndefined, onTagObj, tag: tag2 } = options ?? {}, { onAnchor, setAnchors, sourceObjects } = anchors.createNodeAnchors(
+        } else options2 === void 0 && replacer && (options2 = replacer, replacer = void 0);
+        let { aliasDuplicateObjects, anchorPrefix, flow, keepUndefined, onTagObj, tag: tag2 } = options2 ?? {}, { onAnchor, setAnchors, sourceObjects } = anchors.createNodeAnchors(
           this,
           // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
           anchorPrefix || "a"
@@ -2670,9 +2670,9 @@ var require_Document = __commonJS({
        * Convert a key and a value into a `Pair` using the current schema,
        * recursively wrapping all values as `Scalar` or `Collection` nodes.
        */
-      createPair(key2, value, options = {}) {
-        let k = this.createNode(key2, null, options), v = this.createNode(value, null, options);
-        return new Pair.Pair(k, v);
+      createPair(key2, value, options2 = {}) {
+        let k2 = this.createNode(key2, null, options2), v2 = this.createNode(value, null, options2);
+        return new Pair.Pair(k2, v2);
       }
       /**
        * Removes a value from the document.
@@ -2737,7 +2737,7 @@ var require_Document = __commonJS({
        *
        * Overrides all previously set schema options.
        */
-      setSchema(version2, options = {}) {
+      setSchema(version2, options2 = {}) {
         typeof version2 == "number" && (version2 = String(version2));
         let opt;
         switch (version2) {
@@ -2756,10 +2756,10 @@ var require_Document = __commonJS({
             throw new Error(`Expected '1.1', '1.2' or null as first argument, but found: ${sv}`);
           }
         }
-        if (options.schema instanceof Object)
-          this.schema = options.schema;
+        if (options2.schema instanceof Object)
+          this.schema = options2.schema;
         else if (opt)
-          this.schema = new Schema.Schema(Object.assign(opt, options));
+          this.schema = new Schema.Schema(Object.assign(opt, options2));
         else
           throw new Error("With a null YAML version, the { schema: Schema } option is required");
       }
@@ -2788,14 +2788,14 @@ var require_Document = __commonJS({
         return this.toJS({ json: !0, jsonArg, mapAsMap: !1, onAnchor });
       }
       /** A YAML representation of the document. */
-      toString(options = {}) {
+      toString(options2 = {}) {
         if (this.errors.length > 0)
           throw new Error("Document with errors cannot be stringified");
-        if ("indent" in options && (!Number.isInteger(options.indent) || Number(options.indent) <= 0)) {
-          let s = JSON.stringify(options.indent);
-          throw new Error(`"indent" option must be a positive integer, not ${s}`);
+        if ("indent" in options2 && (!Number.isInteger(options2.indent) || Number(options2.indent) <= 0)) {
+          let s3 = JSON.stringify(options2.indent);
+          throw new Error(`"indent" option must be a positive integer, not ${s3}`);
         }
-        return stringifyDocument.stringifyDocument(this, options);
+        return stringifyDocument.stringifyDocument(this, options2);
       }
     };
     function assertCollection(contents) {
@@ -2829,20 +2829,20 @@ var require_errors = __commonJS({
       error2.linePos = error2.pos.map((pos) => lc.linePos(pos));
       let { line, col } = error2.linePos[0];
       error2.message += ` at line ${line}, column ${col}`;
-      let ci = col - 1, lineStr = src.substring(lc.lineStarts[line - 1], lc.lineStarts[line]).replace(/[\n\r]+$/, "");
-      if (ci >= 60 && lineStr.length > 80) {
-        let trimStart = Math.min(ci - 39, lineStr.length - 79);
-        lineStr = "…" + lineStr.substring(trimStart), ci -= trimStart - 1;
+      let ci2 = col - 1, lineStr = src.substring(lc.lineStarts[line - 1], lc.lineStarts[line]).replace(/[\n\r]+$/, "");
+      if (ci2 >= 60 && lineStr.length > 80) {
+        let trimStart = Math.min(ci2 - 39, lineStr.length - 79);
+        lineStr = "…" + lineStr.substring(trimStart), ci2 -= trimStart - 1;
       }
-      if (lineStr.length > 80 && (lineStr = lineStr.substring(0, 79) + "…"), line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
+      if (lineStr.length > 80 && (lineStr = lineStr.substring(0, 79) + "…"), line > 1 && /^ *$/.test(lineStr.substring(0, ci2))) {
         let prev = src.substring(lc.lineStarts[line - 2], lc.lineStarts[line - 1]);
         prev.length > 80 && (prev = prev.substring(0, 79) + `…
 `), lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
         let count2 = 1, end = error2.linePos[1];
-        end?.line === line && end.col > col && (count2 = Math.max(1, Math.min(end.col - col, 80 - ci)));
-        let pointer = " ".repeat(ci) + "^".repeat(count2);
+        end?.line === line && end.col > col && (count2 = Math.max(1, Math.min(end.col - col, 80 - ci2)));
+        let pointer = " ".repeat(ci2) + "^".repeat(count2);
         error2.message += `:
 
 ${lineStr}
@@ -2930,22 +2930,22 @@ var require_util_contains_newline = __commonJS({
 `))
             return !0;
           if (key2.end) {
-            for (let st of key2.end)
-              if (st.type === "newline")
+            for (let st2 of key2.end)
+              if (st2.type === "newline")
                 return !0;
           }
           return !1;
         case "flow-collection":
-          for (let it of key2.items) {
-            for (let st of it.start)
-              if (st.type === "newline")
+          for (let it2 of key2.items) {
+            for (let st2 of it2.start)
+              if (st2.type === "newline")
                 return !0;
-            if (it.sep) {
-              for (let st of it.sep)
-                if (st.type === "newline")
+            if (it2.sep) {
+              for (let st2 of it2.sep)
+                if (st2.type === "newline")
                   return !0;
             }
-            if (containsNewline(it.key) || containsNewline(it.value))
+            if (containsNewline(it2.key) || containsNewline(it2.value))
               return !0;
           }
           return !1;
@@ -2981,7 +2981,7 @@ var require_util_map_includes = __commonJS({
       let { uniqueKeys } = ctx.options;
       if (uniqueKeys === !1)
         return !1;
-      let isEqual = typeof uniqueKeys == "function" ? uniqueKeys : (a, b) => a === b || identity.isScalar(a) && identity.isScalar(b) && a.value === b.value;
+      let isEqual = typeof uniqueKeys == "function" ? uniqueKeys : (a, b2) => a === b2 || identity.isScalar(a) && identity.isScalar(b2) && a.value === b2.value;
       return items.some((pair) => isEqual(pair.key, search));
     }
     exports.mapIncludes = mapIncludes;
@@ -3049,17 +3049,17 @@ var require_resolve_block_seq = __commonJS({
   "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq(), resolveProps = require_resolve_props(), utilFlowIndentCheck = require_util_flow_indent_check();
-    function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag2) {
+    function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs2, onError, tag2) {
       let NodeClass = tag2?.nodeClass ?? YAMLSeq.YAMLSeq, seq = new NodeClass(ctx.schema);
       ctx.atRoot && (ctx.atRoot = !1), ctx.atKey && (ctx.atKey = !1);
-      let offset = bs.offset, commentEnd = null;
-      for (let { start, value } of bs.items) {
+      let offset = bs2.offset, commentEnd = null;
+      for (let { start, value } of bs2.items) {
         let props = resolveProps.resolveProps(start, {
           indicator: "seq-item-ind",
           next: value,
           offset,
           onError,
-          parentIndent: bs.indent,
+          parentIndent: bs2.indent,
           startOnNewline: !0
         });
         if (!props.found)
@@ -3070,9 +3070,9 @@ var require_resolve_block_seq = __commonJS({
             continue;
           }
         let node = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
-        ctx.schema.compat && utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError), offset = node.range[2], seq.items.push(node);
+        ctx.schema.compat && utilFlowIndentCheck.flowIndentCheck(bs2.indent, value, onError), offset = node.range[2], seq.items.push(node);
       }
-      return seq.range = [bs.offset, offset, commentEnd ?? offset], seq;
+      return seq.range = [bs2.offset, offset, commentEnd ?? offset], seq;
     }
     exports.resolveBlockSeq = resolveBlockSeq;
   }
@@ -3151,13 +3151,13 @@ var require_resolve_flow_collection = __commonJS({
           props.comma && onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
         else if (props.comma || onError(props.start, "MISSING_CHAR", `Missing , between ${fcName} items`), props.comment) {
           let prevItemComment = "";
-          loop: for (let st of start)
-            switch (st.type) {
+          loop: for (let st2 of start)
+            switch (st2.type) {
               case "comma":
               case "space":
                 break;
               case "comment":
-                prevItemComment = st.source.substring(1);
+                prevItemComment = st2.source.substring(1);
                 break loop;
               default:
                 break loop;
@@ -3187,11 +3187,11 @@ var require_resolve_flow_collection = __commonJS({
           if (valueProps.found) {
             if (!isMap && !props.found && ctx.options.strict) {
               if (sep)
-                for (let st of sep) {
-                  if (st === valueProps.found)
+                for (let st2 of sep) {
+                  if (st2 === valueProps.found)
                     break;
-                  if (st.type === "newline") {
-                    onError(st, "MULTILINE_IMPLICIT_KEY", "Implicit keys of flow sequence pairs need to be on a single line");
+                  if (st2.type === "newline") {
+                    onError(st2, "MULTILINE_IMPLICIT_KEY", "Implicit keys of flow sequence pairs need to be on a single line");
                     break;
                   }
                 }
@@ -3214,15 +3214,15 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      let expectedEnd = isMap ? "}" : "]", [ce, ...ee] = fc.end, cePos = offset;
-      if (ce?.source === expectedEnd)
-        cePos = ce.offset + ce.source.length;
+      let expectedEnd = isMap ? "}" : "]", [ce2, ...ee2] = fc.end, cePos = offset;
+      if (ce2?.source === expectedEnd)
+        cePos = ce2.offset + ce2.source.length;
       else {
         let name = fcName[0].toUpperCase() + fcName.substring(1), msg = atRoot ? `${name} must end with a ${expectedEnd}` : `${name} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
-        onError(offset, atRoot ? "MISSING_CHAR" : "BAD_INDENT", msg), ce && ce.source.length !== 1 && ee.unshift(ce);
+        onError(offset, atRoot ? "MISSING_CHAR" : "BAD_INDENT", msg), ce2 && ce2.source.length !== 1 && ee2.unshift(ce2);
       }
-      if (ee.length > 0) {
-        let end = resolveEnd.resolveEnd(ee, cePos, ctx.options.strict, onError);
+      if (ee2.length > 0) {
+        let end = resolveEnd.resolveEnd(ee2, cePos, ctx.options.strict, onError);
         end.comment && (coll.comment ? coll.comment += `
 ` + end.comment : coll.comment = end.comment), coll.range = [fc.offset, cePos, end.offset];
       } else
@@ -3253,11 +3253,11 @@ var require_compose_collection = __commonJS({
         return resolveCollection(CN, ctx, token, onError, tagName);
       let tag2 = ctx.schema.tags.find((t) => t.tag === tagName && t.collection === expType);
       if (!tag2) {
-        let kt = ctx.schema.knownTags[tagName];
-        if (kt?.collection === expType)
-          ctx.schema.tags.push(Object.assign({}, kt, { default: !1 })), tag2 = kt;
+        let kt2 = ctx.schema.knownTags[tagName];
+        if (kt2?.collection === expType)
+          ctx.schema.tags.push(Object.assign({}, kt2, { default: !1 })), tag2 = kt2;
         else
-          return kt ? onError(tagToken, "BAD_COLLECTION_TYPE", `${kt.tag} used for ${expType} collection, but expects ${kt.collection ?? "scalar"}`, !0) : onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, !0), resolveCollection(CN, ctx, token, onError, tagName);
+          return kt2 ? onError(tagToken, "BAD_COLLECTION_TYPE", `${kt2.tag} used for ${expType} collection, but expects ${kt2.collection ?? "scalar"}`, !0) : onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, !0), resolveCollection(CN, ctx, token, onError, tagName);
       }
       let coll = resolveCollection(CN, ctx, token, onError, tagName, tag2), res = tag2.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll, node = identity.isNode(res) ? res : new Scalar.Scalar(res);
       return node.range = coll.range, node.tag = tagName, tag2?.format && (node.format = tag2.format), node;
@@ -3376,15 +3376,15 @@ var require_resolve_block_scalar = __commonJS({
           default: {
             let message2 = `Unexpected token in block scalar header: ${token.type}`;
             onError(token, "UNEXPECTED_TOKEN", message2);
-            let ts = token.source;
-            ts && typeof ts == "string" && (length += ts.length);
+            let ts2 = token.source;
+            ts2 && typeof ts2 == "string" && (length += ts2.length);
           }
         }
       }
       return { mode, indent, chomp, comment, length };
     }
     function splitLines(source) {
-      let split = source.split(/\n( *)/), first = split[0], m = first.match(/^( *)/), lines = [m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first]];
+      let split = source.split(/\n( *)/), first = split[0], m2 = first.match(/^( *)/), lines = [m2?.[1] ? [m2[1], first.slice(m2[1].length)] : ["", first]];
       for (let i = 1; i < split.length; i += 2)
         lines.push([split[i], split[i + 1]]);
       return lines;
@@ -3419,12 +3419,12 @@ var require_resolve_flow_scalar = __commonJS({
             range: [offset, offset + source.length, offset + source.length]
           };
       }
-      let valueEnd = offset + source.length, re = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
+      let valueEnd = offset + source.length, re2 = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
       return {
         value,
         type: _type,
-        comment: re.comment,
-        range: [offset, valueEnd, re.offset]
+        comment: re2.comment,
+        range: [offset, valueEnd, re2.offset]
       };
     }
     function plainValue(source, onError) {
@@ -3605,15 +3605,15 @@ var require_compose_scalar = __commonJS({
       for (let tag2 of matchWithTest)
         if (tag2.test?.test(value))
           return tag2;
-      let kt = schema.knownTags[tagName];
-      return kt && !kt.collection ? (schema.tags.push(Object.assign({}, kt, { default: !1, test: void 0 })), kt) : (onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str"), schema[identity.SCALAR]);
+      let kt2 = schema.knownTags[tagName];
+      return kt2 && !kt2.collection ? (schema.tags.push(Object.assign({}, kt2, { default: !1, test: void 0 })), kt2) : (onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str"), schema[identity.SCALAR]);
     }
     function findScalarTagByTest({ atKey, directives, schema }, value, token, onError) {
       let tag2 = schema.tags.find((tag3) => (tag3.default === !0 || atKey && tag3.default === "key") && tag3.test?.test(value)) || schema[identity.SCALAR];
       if (schema.compat) {
         let compat = schema.compat.find((tag3) => tag3.default && tag3.test?.test(value)) ?? schema[identity.SCALAR];
         if (tag2.tag !== compat.tag) {
-          let ts = directives.tagString(tag2.tag), cs = directives.tagString(compat.tag), msg = `Value may be parsed as either ${ts} or ${cs}`;
+          let ts2 = directives.tagString(tag2.tag), cs2 = directives.tagString(compat.tag), msg = `Value may be parsed as either ${ts2} or ${cs2}`;
           onError(token, "TAG_RESOLVE_FAILED", msg, !0);
         }
       }
@@ -3631,16 +3631,16 @@ var require_util_empty_scalar_position = __commonJS({
       if (before) {
         pos ?? (pos = before.length);
         for (let i = pos - 1; i >= 0; --i) {
-          let st = before[i];
-          switch (st.type) {
+          let st2 = before[i];
+          switch (st2.type) {
             case "space":
             case "comment":
             case "newline":
-              offset -= st.source.length;
+              offset -= st2.source.length;
               continue;
           }
-          for (st = before[++i]; st?.type === "space"; )
-            offset += st.source.length, st = before[++i];
+          for (st2 = before[++i]; st2?.type === "space"; )
+            offset += st2.source.length, st2 = before[++i];
           break;
         }
       }
@@ -3693,11 +3693,11 @@ var require_compose_node = __commonJS({
       }, node = composeScalar.composeScalar(ctx, token, tag2, onError);
       return anchor2 && (node.anchor = anchor2.source.substring(1), node.anchor === "" && onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string")), spaceBefore && (node.spaceBefore = !0), comment && (node.comment = comment, node.range[2] = end), node;
     }
-    function composeAlias({ options }, { offset, source, end }, onError) {
+    function composeAlias({ options: options2 }, { offset, source, end }, onError) {
       let alias = new Alias.Alias(source.substring(1));
       alias.source === "" && onError(offset, "BAD_ALIAS", "Alias cannot be an empty string"), alias.source.endsWith(":") && onError(offset + source.length - 1, "BAD_ALIAS", "Alias ending in : is ambiguous", !0);
-      let valueEnd = offset + source.length, re = resolveEnd.resolveEnd(end, valueEnd, options.strict, onError);
-      return alias.range = [offset, valueEnd, re.offset], re.comment && (alias.comment = re.comment), alias;
+      let valueEnd = offset + source.length, re2 = resolveEnd.resolveEnd(end, valueEnd, options2.strict, onError);
+      return alias.range = [offset, valueEnd, re2.offset], re2.comment && (alias.comment = re2.comment), alias;
     }
     exports.composeEmptyNode = composeEmptyNode;
     exports.composeNode = composeNode;
@@ -3709,8 +3709,8 @@ var require_compose_doc = __commonJS({
   "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document(), composeNode = require_compose_node(), resolveEnd = require_resolve_end(), resolveProps = require_resolve_props();
-    function composeDoc(options, directives, { offset, start, value, end }, onError) {
-      let opts = Object.assign({ _directives: directives }, options), doc = new Document.Document(void 0, opts), ctx = {
+    function composeDoc(options2, directives, { offset, start, value, end }, onError) {
+      let opts = Object.assign({ _directives: directives }, options2), doc = new Document.Document(void 0, opts), ctx = {
         atKey: !1,
         atRoot: !0,
         directives: doc.directives,
@@ -3725,8 +3725,8 @@ var require_compose_doc = __commonJS({
         startOnNewline: !0
       });
       props.found && (doc.directives.docStart = !0, value && (value.type === "block-map" || value.type === "block-seq") && !props.hasNewline && onError(props.end, "MISSING_CHAR", "Block collection cannot start on same line with directives-end marker")), doc.contents = value ? composeNode.composeNode(ctx, value, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start, null, props, onError);
-      let contentEnd = doc.contents.range[2], re = resolveEnd.resolveEnd(end, contentEnd, !1, onError);
-      return re.comment && (doc.comment = re.comment), doc.range = [offset, contentEnd, re.offset], doc;
+      let contentEnd = doc.contents.range[2], re2 = resolveEnd.resolveEnd(end, contentEnd, !1, onError);
+      return re2.comment && (doc.comment = re2.comment), doc.range = [offset, contentEnd, re2.offset], doc;
     }
     exports.composeDoc = composeDoc;
   }
@@ -3766,11 +3766,11 @@ var require_composer = __commonJS({
       return { comment, afterEmptyLine };
     }
     var Composer = class {
-      constructor(options = {}) {
+      constructor(options2 = {}) {
         this.doc = null, this.atDirectives = !1, this.prelude = [], this.errors = [], this.warnings = [], this.onError = (source, code, message2, warning) => {
           let pos = getErrorPos(source);
           warning ? this.warnings.push(new errors.YAMLWarning(pos, code, message2)) : this.errors.push(new errors.YAMLParseError(pos, code, message2));
-        }, this.directives = new directives.Directives({ version: options.version || "1.2" }), this.options = options;
+        }, this.directives = new directives.Directives({ version: options2.version || "1.2" }), this.options = options2;
       }
       decorate(doc, afterDoc) {
         let { comment, afterEmptyLine } = parsePrelude(this.prelude);
@@ -3782,10 +3782,10 @@ ${comment}` : comment;
           else if (afterEmptyLine || doc.directives.docStart || !dc)
             doc.commentBefore = comment;
           else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
-            let it = dc.items[0];
-            identity.isPair(it) && (it = it.key);
-            let cb = it.commentBefore;
-            it.commentBefore = cb ? `${comment}
+            let it2 = dc.items[0];
+            identity.isPair(it2) && (it2 = it2.key);
+            let cb = it2.commentBefore;
+            it2.commentBefore = cb ? `${comment}
 ${cb}` : comment;
           } else {
             let cb = dc.commentBefore;
@@ -3929,8 +3929,8 @@ var require_cst_scalar = __commonJS({
       switch (source[0]) {
         case "|":
         case ">": {
-          let he = source.indexOf(`
-`), head = source.substring(0, he), body = source.substring(he + 1) + `
+          let he2 = source.indexOf(`
+`), head = source.substring(0, he2), body = source.substring(he2 + 1) + `
 `, props = [
             { type: "block-scalar-header", offset, indent, source: head }
           ];
@@ -3987,8 +3987,8 @@ var require_cst_scalar = __commonJS({
       }
     }
     function setBlockScalarValue(token, source) {
-      let he = source.indexOf(`
-`), head = source.substring(0, he), body = source.substring(he + 1) + `
+      let he2 = source.indexOf(`
+`), head = source.substring(0, he2), body = source.substring(he2 + 1) + `
 `;
       if (token.type === "block-scalar") {
         let header = token.props[0];
@@ -4008,14 +4008,14 @@ var require_cst_scalar = __commonJS({
     }
     function addEndtoBlockProps(props, end) {
       if (end)
-        for (let st of end)
-          switch (st.type) {
+        for (let st2 of end)
+          switch (st2.type) {
             case "space":
             case "comment":
-              props.push(st);
+              props.push(st2);
               break;
             case "newline":
-              return props.push(st), !0;
+              return props.push(st2), !0;
           }
       return !1;
     }
@@ -4042,7 +4042,7 @@ var require_cst_scalar = __commonJS({
           break;
         }
         default: {
-          let indent = "indent" in token ? token.indent : -1, end = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
+          let indent = "indent" in token ? token.indent : -1, end = "end" in token && Array.isArray(token.end) ? token.end.filter((st2) => st2.type === "space" || st2.type === "comment" || st2.type === "newline") : [];
           for (let key2 of Object.keys(token))
             key2 !== "type" && key2 !== "offset" && delete token[key2];
           Object.assign(token, { type, indent, source, end });
@@ -4079,33 +4079,33 @@ var require_cst_stringify = __commonJS({
           let res = token.start.source;
           for (let item of token.items)
             res += stringifyItem(item);
-          for (let st of token.end)
-            res += st.source;
+          for (let st2 of token.end)
+            res += st2.source;
           return res;
         }
         case "document": {
           let res = stringifyItem(token);
           if (token.end)
-            for (let st of token.end)
-              res += st.source;
+            for (let st2 of token.end)
+              res += st2.source;
           return res;
         }
         default: {
           let res = token.source;
           if ("end" in token && token.end)
-            for (let st of token.end)
-              res += st.source;
+            for (let st2 of token.end)
+              res += st2.source;
           return res;
         }
       }
     }
     function stringifyItem({ start, key: key2, sep, value }) {
       let res = "";
-      for (let st of start)
-        res += st.source;
+      for (let st2 of start)
+        res += st2.source;
       if (key2 && (res += stringifyToken(key2)), sep)
-        for (let st of sep)
-          res += st.source;
+        for (let st2 of sep)
+          res += st2.source;
       return value && (res += stringifyToken(value)), res;
     }
     exports.stringify = stringify;
@@ -4148,13 +4148,13 @@ var require_cst_visit = __commonJS({
         let token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            let ci = _visit(Object.freeze(path.concat([[field, i]])), token.items[i], visitor);
-            if (typeof ci == "number")
-              i = ci - 1;
+            let ci2 = _visit(Object.freeze(path.concat([[field, i]])), token.items[i], visitor);
+            if (typeof ci2 == "number")
+              i = ci2 - 1;
             else {
-              if (ci === BREAK)
+              if (ci2 === BREAK)
                 return BREAK;
-              ci === REMOVE && (token.items.splice(i, 1), i -= 1);
+              ci2 === REMOVE && (token.items.splice(i, 1), i -= 1);
             }
           }
           typeof ctrl == "function" && field === "key" && (ctrl = ctrl(item, path));
@@ -4329,8 +4329,8 @@ var require_lexer = __commonJS({
 ` || indent >= this.indentNext || !ch && !this.atEnd ? offset + indent : -1;
         }
         if (ch === "-" || ch === ".") {
-          let dt = this.buffer.substr(offset, 3);
-          if ((dt === "---" || dt === "...") && isEmpty(this.buffer[offset + 3]))
+          let dt2 = this.buffer.substr(offset, 3);
+          if ((dt2 === "---" || dt2 === "...") && isEmpty(this.buffer[offset + 3]))
             return -1;
         }
         return offset;
@@ -4374,14 +4374,14 @@ var require_lexer = __commonJS({
         if (line === null)
           return this.setNext("stream");
         if (line[0] === cst.BOM && (yield* this.pushCount(1), line = line.substring(1)), line[0] === "%") {
-          let dirEnd = line.length, cs = line.indexOf("#");
-          for (; cs !== -1; ) {
-            let ch = line[cs - 1];
+          let dirEnd = line.length, cs2 = line.indexOf("#");
+          for (; cs2 !== -1; ) {
+            let ch = line[cs2 - 1];
             if (ch === " " || ch === "	") {
-              dirEnd = cs - 1;
+              dirEnd = cs2 - 1;
               break;
             } else
-              cs = line.indexOf("#", cs + 1);
+              cs2 = line.indexOf("#", cs2 + 1);
           }
           for (; ; ) {
             let ch = line[dirEnd - 1];
@@ -4406,9 +4406,9 @@ var require_lexer = __commonJS({
         if (ch === "-" || ch === ".") {
           if (!this.atEnd && !this.hasChars(4))
             return this.setNext("line-start");
-          let s = this.peek(3);
-          if ((s === "---" || s === "...") && isEmpty(this.charAt(3)))
-            return yield* this.pushCount(3), this.indentValue = 0, this.indentNext = 0, s === "---" ? "doc" : "stream";
+          let s3 = this.peek(3);
+          if ((s3 === "---" || s3 === "...") && isEmpty(this.charAt(3)))
+            return yield* this.pushCount(3), this.indentValue = 0, this.indentNext = 0, s3 === "---" ? "doc" : "stream";
         }
         return this.indentValue = yield* this.pushSpaces(!1), this.indentNext > this.indentValue && !isEmpty(this.charAt(1)) && (this.indentNext = this.indentValue), yield* this.parseBlockStart();
       }
@@ -4509,11 +4509,11 @@ var require_lexer = __commonJS({
 `, this.pos);
         if (nl !== -1) {
           for (; nl !== -1; ) {
-            let cs = this.continueScalar(nl + 1);
-            if (cs === -1)
+            let cs2 = this.continueScalar(nl + 1);
+            if (cs2 === -1)
               break;
             nl = qb.indexOf(`
-`, cs);
+`, cs2);
           }
           nl !== -1 && (end = nl - (qb[nl - 1] === "\r" ? 2 : 1));
         }
@@ -4566,11 +4566,11 @@ var require_lexer = __commonJS({
         if (indent >= this.indentNext) {
           this.blockScalarIndent === -1 ? this.indentNext = indent : this.indentNext = this.blockScalarIndent + (this.indentNext === 0 ? 1 : this.indentNext);
           do {
-            let cs = this.continueScalar(nl + 1);
-            if (cs === -1)
+            let cs2 = this.continueScalar(nl + 1);
+            if (cs2 === -1)
               break;
             nl = this.buffer.indexOf(`
-`, cs);
+`, cs2);
           } while (nl !== -1);
           if (nl === -1) {
             if (!this.atEnd)
@@ -4617,10 +4617,10 @@ var require_lexer = __commonJS({
               break;
             if (ch === `
 `) {
-              let cs = this.continueScalar(i + 1);
-              if (cs === -1)
+              let cs2 = this.continueScalar(i + 1);
+              if (cs2 === -1)
                 break;
-              i = Math.max(i, cs - 2);
+              i = Math.max(i, cs2 - 2);
             }
           } else {
             if (inFlow && flowIndicatorChars.has(ch))
@@ -4633,8 +4633,8 @@ var require_lexer = __commonJS({
         return n > 0 ? (yield this.buffer.substr(this.pos, n), this.pos += n, n) : 0;
       }
       *pushToIndex(i, allowEmpty) {
-        let s = this.buffer.slice(this.pos, i);
-        return s ? (yield s, this.pos += s.length, s.length) : (allowEmpty && (yield ""), 0);
+        let s3 = this.buffer.slice(this.pos, i);
+        return s3 ? (yield s3, this.pos += s3.length, s3.length) : (allowEmpty && (yield ""), 0);
       }
       *pushIndicators() {
         let n = 0;
@@ -4770,8 +4770,8 @@ var require_parser = __commonJS({
         case "document":
           return parent.start;
         case "block-map": {
-          let it = parent.items[parent.items.length - 1];
-          return it.sep ?? it.start;
+          let it2 = parent.items[parent.items.length - 1];
+          return it2.sep ?? it2.start;
         }
         case "block-seq":
           return parent.items[parent.items.length - 1].start;
@@ -4806,8 +4806,8 @@ var require_parser = __commonJS({
     }
     function fixFlowSeqItems(fc) {
       if (fc.start.type === "flow-seq-start")
-        for (let it of fc.items)
-          it.sep && !it.value && !includesToken(it.start, "explicit-key-ind") && !includesToken(it.sep, "map-value-ind") && (it.key && (it.value = it.key), delete it.key, isFlowToken(it.value) ? it.value.end ? arrayPushArray(it.value.end, it.sep) : it.value.end = it.sep : arrayPushArray(it.start, it.sep), delete it.sep);
+        for (let it2 of fc.items)
+          it2.sep && !it2.value && !includesToken(it2.start, "explicit-key-ind") && !includesToken(it2.sep, "map-value-ind") && (it2.key && (it2.value = it2.key), delete it2.key, isFlowToken(it2.value) ? it2.value.end ? arrayPushArray(it2.value.end, it2.sep) : it2.value.end = it2.sep : arrayPushArray(it2.start, it2.sep), delete it2.sep);
     }
     var Parser = class {
       /**
@@ -4936,26 +4936,26 @@ var require_parser = __commonJS({
               top.props.push(token);
               break;
             case "block-map": {
-              let it = top.items[top.items.length - 1];
-              if (it.value) {
+              let it2 = top.items[top.items.length - 1];
+              if (it2.value) {
                 top.items.push({ start: [], key: token, sep: [] }), this.onKeyLine = !0;
                 return;
-              } else if (it.sep)
-                it.value = token;
+              } else if (it2.sep)
+                it2.value = token;
               else {
-                Object.assign(it, { key: token, sep: [] }), this.onKeyLine = !it.explicitKey;
+                Object.assign(it2, { key: token, sep: [] }), this.onKeyLine = !it2.explicitKey;
                 return;
               }
               break;
             }
             case "block-seq": {
-              let it = top.items[top.items.length - 1];
-              it.value ? top.items.push({ start: [], value: token }) : it.value = token;
+              let it2 = top.items[top.items.length - 1];
+              it2.value ? top.items.push({ start: [], value: token }) : it2.value = token;
               break;
             }
             case "flow-collection": {
-              let it = top.items[top.items.length - 1];
-              !it || it.value ? top.items.push({ start: [], key: token, sep: [] }) : it.sep ? it.value = token : Object.assign(it, { key: token, sep: [] });
+              let it2 = top.items[top.items.length - 1];
+              !it2 || it2.value ? top.items.push({ start: [], key: token, sep: [] }) : it2.sep ? it2.value = token : Object.assign(it2, { key: token, sep: [] });
               return;
             }
             /* istanbul ignore next should not happen */
@@ -4964,7 +4964,7 @@ var require_parser = __commonJS({
           }
           if ((top.type === "document" || top.type === "block-map" || top.type === "block-seq") && (token.type === "block-map" || token.type === "block-seq")) {
             let last = token.items[token.items.length - 1];
-            last && !last.sep && !last.value && last.start.length > 0 && findNonEmptyIndex(last.start) === -1 && (token.indent === 0 || last.start.every((st) => st.type !== "comment" || st.indent < token.indent)) && (top.type === "document" ? top.end = last.start : top.items.push({ start: last.start }), token.items.splice(-1, 1));
+            last && !last.sep && !last.value && last.start.length > 0 && findNonEmptyIndex(last.start) === -1 && (token.indent === 0 || last.start.every((st2) => st2.type !== "comment" || st2.indent < token.indent)) && (top.type === "document" ? top.end = last.start : top.items.push({ start: last.start }), token.items.splice(-1, 1));
           }
         }
       }
@@ -5058,60 +5058,60 @@ var require_parser = __commonJS({
         }
       }
       *blockMap(map) {
-        let it = map.items[map.items.length - 1];
+        let it2 = map.items[map.items.length - 1];
         switch (this.type) {
           case "newline":
-            if (this.onKeyLine = !1, it.value) {
-              let end = "end" in it.value ? it.value.end : void 0;
+            if (this.onKeyLine = !1, it2.value) {
+              let end = "end" in it2.value ? it2.value.end : void 0;
               (Array.isArray(end) ? end[end.length - 1] : void 0)?.type === "comment" ? end?.push(this.sourceToken) : map.items.push({ start: [this.sourceToken] });
-            } else it.sep ? it.sep.push(this.sourceToken) : it.start.push(this.sourceToken);
+            } else it2.sep ? it2.sep.push(this.sourceToken) : it2.start.push(this.sourceToken);
             return;
           case "space":
           case "comment":
-            if (it.value)
+            if (it2.value)
               map.items.push({ start: [this.sourceToken] });
-            else if (it.sep)
-              it.sep.push(this.sourceToken);
+            else if (it2.sep)
+              it2.sep.push(this.sourceToken);
             else {
-              if (this.atIndentedComment(it.start, map.indent)) {
+              if (this.atIndentedComment(it2.start, map.indent)) {
                 let end = map.items[map.items.length - 2]?.value?.end;
                 if (Array.isArray(end)) {
-                  arrayPushArray(end, it.start), end.push(this.sourceToken), map.items.pop();
+                  arrayPushArray(end, it2.start), end.push(this.sourceToken), map.items.pop();
                   return;
                 }
               }
-              it.start.push(this.sourceToken);
+              it2.start.push(this.sourceToken);
             }
             return;
         }
         if (this.indent >= map.indent) {
-          let atMapIndent = !this.onKeyLine && this.indent === map.indent, atNextItem = atMapIndent && (it.sep || it.explicitKey) && this.type !== "seq-item-ind", start = [];
-          if (atNextItem && it.sep && !it.value) {
+          let atMapIndent = !this.onKeyLine && this.indent === map.indent, atNextItem = atMapIndent && (it2.sep || it2.explicitKey) && this.type !== "seq-item-ind", start = [];
+          if (atNextItem && it2.sep && !it2.value) {
             let nl = [];
-            for (let i = 0; i < it.sep.length; ++i) {
-              let st = it.sep[i];
-              switch (st.type) {
+            for (let i = 0; i < it2.sep.length; ++i) {
+              let st2 = it2.sep[i];
+              switch (st2.type) {
                 case "newline":
                   nl.push(i);
                   break;
                 case "space":
                   break;
                 case "comment":
-                  st.indent > map.indent && (nl.length = 0);
+                  st2.indent > map.indent && (nl.length = 0);
                   break;
                 default:
                   nl.length = 0;
               }
             }
-            nl.length >= 2 && (start = it.sep.splice(nl[1]));
+            nl.length >= 2 && (start = it2.sep.splice(nl[1]));
           }
           switch (this.type) {
             case "anchor":
             case "tag":
-              atNextItem || it.value ? (start.push(this.sourceToken), map.items.push({ start }), this.onKeyLine = !0) : it.sep ? it.sep.push(this.sourceToken) : it.start.push(this.sourceToken);
+              atNextItem || it2.value ? (start.push(this.sourceToken), map.items.push({ start }), this.onKeyLine = !0) : it2.sep ? it2.sep.push(this.sourceToken) : it2.start.push(this.sourceToken);
               return;
             case "explicit-key-ind":
-              !it.sep && !it.explicitKey ? (it.start.push(this.sourceToken), it.explicitKey = !0) : atNextItem || it.value ? (start.push(this.sourceToken), map.items.push({ start, explicitKey: !0 })) : this.stack.push({
+              !it2.sep && !it2.explicitKey ? (it2.start.push(this.sourceToken), it2.explicitKey = !0) : atNextItem || it2.value ? (start.push(this.sourceToken), map.items.push({ start, explicitKey: !0 })) : this.stack.push({
                 type: "block-map",
                 offset: this.offset,
                 indent: this.indent,
@@ -5119,30 +5119,30 @@ var require_parser = __commonJS({
               }), this.onKeyLine = !0;
               return;
             case "map-value-ind":
-              if (it.explicitKey)
-                if (it.sep)
-                  if (it.value)
+              if (it2.explicitKey)
+                if (it2.sep)
+                  if (it2.value)
                     map.items.push({ start: [], key: null, sep: [this.sourceToken] });
-                  else if (includesToken(it.sep, "map-value-ind"))
+                  else if (includesToken(it2.sep, "map-value-ind"))
                     this.stack.push({
                       type: "block-map",
                       offset: this.offset,
                       indent: this.indent,
                       items: [{ start, key: null, sep: [this.sourceToken] }]
                     });
-                  else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
-                    let start2 = getFirstKeyStartProps(it.start), key2 = it.key, sep = it.sep;
-                    sep.push(this.sourceToken), delete it.key, delete it.sep, this.stack.push({
+                  else if (isFlowToken(it2.key) && !includesToken(it2.sep, "newline")) {
+                    let start2 = getFirstKeyStartProps(it2.start), key2 = it2.key, sep = it2.sep;
+                    sep.push(this.sourceToken), delete it2.key, delete it2.sep, this.stack.push({
                       type: "block-map",
                       offset: this.offset,
                       indent: this.indent,
                       items: [{ start: start2, key: key2, sep }]
                     });
-                  } else start.length > 0 ? it.sep = it.sep.concat(start, this.sourceToken) : it.sep.push(this.sourceToken);
-                else if (includesToken(it.start, "newline"))
-                  Object.assign(it, { key: null, sep: [this.sourceToken] });
+                  } else start.length > 0 ? it2.sep = it2.sep.concat(start, this.sourceToken) : it2.sep.push(this.sourceToken);
+                else if (includesToken(it2.start, "newline"))
+                  Object.assign(it2, { key: null, sep: [this.sourceToken] });
                 else {
-                  let start2 = getFirstKeyStartProps(it.start);
+                  let start2 = getFirstKeyStartProps(it2.start);
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
@@ -5151,27 +5151,27 @@ var require_parser = __commonJS({
                   });
                 }
               else
-                it.sep ? it.value || atNextItem ? map.items.push({ start, key: null, sep: [this.sourceToken] }) : includesToken(it.sep, "map-value-ind") ? this.stack.push({
+                it2.sep ? it2.value || atNextItem ? map.items.push({ start, key: null, sep: [this.sourceToken] }) : includesToken(it2.sep, "map-value-ind") ? this.stack.push({
                   type: "block-map",
                   offset: this.offset,
                   indent: this.indent,
                   items: [{ start: [], key: null, sep: [this.sourceToken] }]
-                }) : it.sep.push(this.sourceToken) : Object.assign(it, { key: null, sep: [this.sourceToken] });
+                }) : it2.sep.push(this.sourceToken) : Object.assign(it2, { key: null, sep: [this.sourceToken] });
               this.onKeyLine = !0;
               return;
             case "alias":
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              let fs = this.flowScalar(this.type);
-              atNextItem || it.value ? (map.items.push({ start, key: fs, sep: [] }), this.onKeyLine = !0) : it.sep ? this.stack.push(fs) : (Object.assign(it, { key: fs, sep: [] }), this.onKeyLine = !0);
+              let fs2 = this.flowScalar(this.type);
+              atNextItem || it2.value ? (map.items.push({ start, key: fs2, sep: [] }), this.onKeyLine = !0) : it2.sep ? this.stack.push(fs2) : (Object.assign(it2, { key: fs2, sep: [] }), this.onKeyLine = !0);
               return;
             }
             default: {
               let bv = this.startBlockValue(map);
               if (bv) {
                 if (bv.type === "block-seq") {
-                  if (!it.explicitKey && it.sep && !includesToken(it.sep, "newline")) {
+                  if (!it2.explicitKey && it2.sep && !includesToken(it2.sep, "newline")) {
                     yield* this.pop({
                       type: "error",
                       offset: this.offset,
@@ -5190,40 +5190,40 @@ var require_parser = __commonJS({
         yield* this.pop(), yield* this.step();
       }
       *blockSequence(seq) {
-        let it = seq.items[seq.items.length - 1];
+        let it2 = seq.items[seq.items.length - 1];
         switch (this.type) {
           case "newline":
-            if (it.value) {
-              let end = "end" in it.value ? it.value.end : void 0;
+            if (it2.value) {
+              let end = "end" in it2.value ? it2.value.end : void 0;
               (Array.isArray(end) ? end[end.length - 1] : void 0)?.type === "comment" ? end?.push(this.sourceToken) : seq.items.push({ start: [this.sourceToken] });
             } else
-              it.start.push(this.sourceToken);
+              it2.start.push(this.sourceToken);
             return;
           case "space":
           case "comment":
-            if (it.value)
+            if (it2.value)
               seq.items.push({ start: [this.sourceToken] });
             else {
-              if (this.atIndentedComment(it.start, seq.indent)) {
+              if (this.atIndentedComment(it2.start, seq.indent)) {
                 let end = seq.items[seq.items.length - 2]?.value?.end;
                 if (Array.isArray(end)) {
-                  arrayPushArray(end, it.start), end.push(this.sourceToken), seq.items.pop();
+                  arrayPushArray(end, it2.start), end.push(this.sourceToken), seq.items.pop();
                   return;
                 }
               }
-              it.start.push(this.sourceToken);
+              it2.start.push(this.sourceToken);
             }
             return;
           case "anchor":
           case "tag":
-            if (it.value || this.indent <= seq.indent)
+            if (it2.value || this.indent <= seq.indent)
               break;
-            it.start.push(this.sourceToken);
+            it2.start.push(this.sourceToken);
             return;
           case "seq-item-ind":
             if (this.indent !== seq.indent)
               break;
-            it.value || includesToken(it.start, "seq-item-ind") ? seq.items.push({ start: [this.sourceToken] }) : it.start.push(this.sourceToken);
+            it2.value || includesToken(it2.start, "seq-item-ind") ? seq.items.push({ start: [this.sourceToken] }) : it2.start.push(this.sourceToken);
             return;
         }
         if (this.indent > seq.indent) {
@@ -5236,7 +5236,7 @@ var require_parser = __commonJS({
         yield* this.pop(), yield* this.step();
       }
       *flowCollection(fc) {
-        let it = fc.items[fc.items.length - 1];
+        let it2 = fc.items[fc.items.length - 1];
         if (this.type === "flow-error-end") {
           let top;
           do
@@ -5246,24 +5246,24 @@ var require_parser = __commonJS({
           switch (this.type) {
             case "comma":
             case "explicit-key-ind":
-              !it || it.sep ? fc.items.push({ start: [this.sourceToken] }) : it.start.push(this.sourceToken);
+              !it2 || it2.sep ? fc.items.push({ start: [this.sourceToken] }) : it2.start.push(this.sourceToken);
               return;
             case "map-value-ind":
-              !it || it.value ? fc.items.push({ start: [], key: null, sep: [this.sourceToken] }) : it.sep ? it.sep.push(this.sourceToken) : Object.assign(it, { key: null, sep: [this.sourceToken] });
+              !it2 || it2.value ? fc.items.push({ start: [], key: null, sep: [this.sourceToken] }) : it2.sep ? it2.sep.push(this.sourceToken) : Object.assign(it2, { key: null, sep: [this.sourceToken] });
               return;
             case "space":
             case "comment":
             case "newline":
             case "anchor":
             case "tag":
-              !it || it.value ? fc.items.push({ start: [this.sourceToken] }) : it.sep ? it.sep.push(this.sourceToken) : it.start.push(this.sourceToken);
+              !it2 || it2.value ? fc.items.push({ start: [this.sourceToken] }) : it2.sep ? it2.sep.push(this.sourceToken) : it2.start.push(this.sourceToken);
               return;
             case "alias":
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              let fs = this.flowScalar(this.type);
-              !it || it.value ? fc.items.push({ start: [], key: fs, sep: [] }) : it.sep ? this.stack.push(fs) : Object.assign(it, { key: fs, sep: [] });
+              let fs2 = this.flowScalar(this.type);
+              !it2 || it2.value ? fc.items.push({ start: [], key: fs2, sep: [] }) : it2.sep ? this.stack.push(fs2) : Object.assign(it2, { key: fs2, sep: [] });
               return;
             }
             case "flow-map-end":
@@ -5364,7 +5364,7 @@ var require_parser = __commonJS({
         return null;
       }
       atIndentedComment(start, indent) {
-        return this.type !== "comment" || this.indent <= indent ? !1 : start.every((st) => st.type === "newline" || st.type === "space");
+        return this.type !== "comment" || this.indent <= indent ? !1 : start.every((st2) => st2.type === "newline" || st2.type === "space");
       }
       *documentEnd(docEnd) {
         this.type !== "doc-mode" && (docEnd.end ? docEnd.end.push(this.sourceToken) : docEnd.end = [this.sourceToken], this.type === "newline" && (yield* this.pop()));
@@ -5395,19 +5395,19 @@ var require_public_api = __commonJS({
   "node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer(), Document = require_Document(), errors = require_errors(), log = require_log(), identity = require_identity(), lineCounter = require_line_counter(), parser = require_parser();
-    function parseOptions(options) {
-      let prettyErrors = options.prettyErrors !== !1;
-      return { lineCounter: options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null, prettyErrors };
+    function parseOptions(options2) {
+      let prettyErrors = options2.prettyErrors !== !1;
+      return { lineCounter: options2.lineCounter || prettyErrors && new lineCounter.LineCounter() || null, prettyErrors };
     }
-    function parseAllDocuments(source, options = {}) {
-      let { lineCounter: lineCounter2, prettyErrors } = parseOptions(options), parser$1 = new parser.Parser(lineCounter2?.addNewLine), composer$1 = new composer.Composer(options), docs = Array.from(composer$1.compose(parser$1.parse(source)));
+    function parseAllDocuments(source, options2 = {}) {
+      let { lineCounter: lineCounter2, prettyErrors } = parseOptions(options2), parser$1 = new parser.Parser(lineCounter2?.addNewLine), composer$1 = new composer.Composer(options2), docs = Array.from(composer$1.compose(parser$1.parse(source)));
       if (prettyErrors && lineCounter2)
         for (let doc of docs)
           doc.errors.forEach(errors.prettifyError(source, lineCounter2)), doc.warnings.forEach(errors.prettifyError(source, lineCounter2));
       return docs.length > 0 ? docs : Object.assign([], { empty: !0 }, composer$1.streamInfo());
     }
-    function parseDocument(source, options = {}) {
-      let { lineCounter: lineCounter2, prettyErrors } = parseOptions(options), parser$1 = new parser.Parser(lineCounter2?.addNewLine), composer$1 = new composer.Composer(options), doc = null;
+    function parseDocument(source, options2 = {}) {
+      let { lineCounter: lineCounter2, prettyErrors } = parseOptions(options2), parser$1 = new parser.Parser(lineCounter2?.addNewLine), composer$1 = new composer.Composer(options2), doc = null;
       for (let _doc of composer$1.compose(parser$1.parse(source), !0, source.length))
         if (!doc)
           doc = _doc;
@@ -5417,10 +5417,10 @@ var require_public_api = __commonJS({
         }
       return prettyErrors && lineCounter2 && (doc.errors.forEach(errors.prettifyError(source, lineCounter2)), doc.warnings.forEach(errors.prettifyError(source, lineCounter2))), doc;
     }
-    function parse5(src, reviver, options) {
+    function parse5(src, reviver, options2) {
       let _reviver;
-      typeof reviver == "function" ? _reviver = reviver : options === void 0 && reviver && typeof reviver == "object" && (options = reviver);
-      let doc = parseDocument(src, options);
+      typeof reviver == "function" ? _reviver = reviver : options2 === void 0 && reviver && typeof reviver == "object" && (options2 = reviver);
+      let doc = parseDocument(src, options2);
       if (!doc)
         return null;
       if (doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning)), doc.errors.length > 0) {
@@ -5428,20 +5428,20 @@ var require_public_api = __commonJS({
           throw doc.errors[0];
         doc.errors = [];
       }
-      return doc.toJS(Object.assign({ reviver: _reviver }, options));
+      return doc.toJS(Object.assign({ reviver: _reviver }, options2));
     }
-    function stringify(value, replacer, options) {
+    function stringify(value, replacer, options2) {
       let _replacer = null;
-      if (typeof replacer == "function" || Array.isArray(replacer) ? _replacer = replacer : options === void 0 && replacer && (options = replacer), typeof options == "string" && (options = options.length), typeof options == "number") {
-        let indent = Math.round(options);
-        options = indent < 1 ? void 0 : indent > 8 ? { indent: 8 } : { indent };
+      if (typeof replacer == "function" || Array.isArray(replacer) ? _replacer = replacer : options2 === void 0 && replacer && (options2 = replacer), typeof options2 == "string" && (options2 = options2.length), typeof options2 == "number") {
+        let indent = Math.round(options2);
+        options2 = indent < 1 ? void 0 : indent > 8 ? { indent: 8 } : { indent };
       }
       if (value === void 0) {
-        let { keepUndefined } = options ?? replacer ?? {};
+        let { keepUndefined } = options2 ?? replacer ?? {};
         if (!keepUndefined)
           return;
       }
-      return identity.isDocument(value) && !_replacer ? value.toString(options) : new Document.Document(value, _replacer, options).toString(options);
+      return identity.isDocument(value) && !_replacer ? value.toString(options2) : new Document.Document(value, _replacer, options2).toString(options2);
     }
     exports.parse = parse5;
     exports.parseAllDocuments = parseAllDocuments;
@@ -5484,6 +5484,985 @@ var require_dist = __commonJS({
     exports.stringify = publicApi.stringify;
     exports.visit = visit.visit;
     exports.visitAsync = visit.visitAsync;
+  }
+});
+
+// node_modules/pend/index.js
+var require_pend = __commonJS({
+  "node_modules/pend/index.js"(exports, module) {
+    module.exports = Pend;
+    function Pend() {
+      this.pending = 0, this.max = 1 / 0, this.listeners = [], this.waiting = [], this.error = null;
+    }
+    Pend.prototype.go = function(fn) {
+      this.pending < this.max ? pendGo(this, fn) : this.waiting.push(fn);
+    };
+    Pend.prototype.wait = function(cb) {
+      this.pending === 0 ? cb(this.error) : this.listeners.push(cb);
+    };
+    Pend.prototype.hold = function() {
+      return pendHold(this);
+    };
+    function pendHold(self) {
+      self.pending += 1;
+      var called = !1;
+      return onCb;
+      function onCb(err) {
+        if (called) throw new Error("callback called twice");
+        if (called = !0, self.error = self.error || err, self.pending -= 1, self.waiting.length > 0 && self.pending < self.max)
+          pendGo(self, self.waiting.shift());
+        else if (self.pending === 0) {
+          var listeners = self.listeners;
+          self.listeners = [], listeners.forEach(cbListener);
+        }
+      }
+      function cbListener(listener) {
+        listener(self.error);
+      }
+    }
+    function pendGo(self, fn) {
+      fn(pendHold(self));
+    }
+  }
+});
+
+// node_modules/yauzl/fd-slicer.js
+var require_fd_slicer = __commonJS({
+  "node_modules/yauzl/fd-slicer.js"(exports) {
+    var fs2 = __require("fs"), util = __require("util"), stream2 = __require("stream"), Readable2 = stream2.Readable, PassThrough = stream2.PassThrough, Pend = require_pend(), EventEmitter2 = __require("events").EventEmitter;
+    exports.BufferSlicer = BufferSlicer;
+    exports.FdSlicer = FdSlicer;
+    util.inherits(FdSlicer, EventEmitter2);
+    function FdSlicer(fd) {
+      EventEmitter2.call(this), this.fd = fd, this.pend = new Pend(), this.pend.max = 1, this.refCount = 0;
+    }
+    FdSlicer.prototype.read = function(buffer, offset, length, position, callback) {
+      var self = this;
+      self.pend.go(function(cb) {
+        fs2.read(self.fd, buffer, offset, length, position, function(err, bytesRead, buffer2) {
+          cb(), callback(err, bytesRead, buffer2);
+        });
+      });
+    };
+    FdSlicer.prototype.createReadStream = function(options2) {
+      return new ReadStream(this, options2);
+    };
+    FdSlicer.prototype.ref = function() {
+      this.refCount += 1;
+    };
+    FdSlicer.prototype.unref = function() {
+      var self = this;
+      if (self.refCount -= 1, self.refCount < 0) throw new Error("invalid unref");
+      if (self.refCount > 0) return;
+      fs2.close(self.fd, onCloseDone);
+      function onCloseDone(err) {
+        err ? self.emit("error", err) : self.emit("close");
+      }
+    };
+    util.inherits(ReadStream, Readable2);
+    function ReadStream(context, options2) {
+      options2 = options2 || {}, Readable2.call(this, options2), this.context = context, this.context.ref(), this.start = options2.start || 0, this.endOffset = options2.end, this.pos = this.start;
+    }
+    ReadStream.prototype._read = function(n) {
+      var self = this, toRead = Math.min(self._readableState.highWaterMark, n);
+      if (self.endOffset != null && (toRead = Math.min(toRead, self.endOffset - self.pos)), toRead <= 0) {
+        self.push(null), this._cleanup();
+        return;
+      }
+      self.context.pend.go(function(cb) {
+        var buffer = Buffer.allocUnsafe(toRead);
+        fs2.read(self.context.fd, buffer, 0, toRead, self.pos, function(err, bytesRead) {
+          err ? self.destroy(err) : bytesRead === 0 ? (self.push(null), self._cleanup()) : (self.pos += bytesRead, self.push(buffer.slice(0, bytesRead))), cb();
+        });
+      });
+    };
+    ReadStream.prototype._destroy = function(err, cb) {
+      this._cleanup(), cb(err);
+    };
+    ReadStream.prototype._cleanup = function() {
+      this.context != null && (this.context.unref(), this.context = null);
+    };
+    util.inherits(BufferSlicer, EventEmitter2);
+    function BufferSlicer(buffer) {
+      EventEmitter2.call(this), this.refCount = 0, this.buffer = buffer;
+    }
+    BufferSlicer.prototype.read = function(buffer, offset, length, position, callback) {
+      if (!(0 <= offset && offset <= buffer.length)) throw new RangeError("offset outside buffer: 0 <= " + offset + " <= " + buffer.length);
+      if (position < 0) throw new RangeError("position is negative: " + position);
+      if (offset + length > buffer.length && (length = buffer.length - offset), position + length > this.buffer.length && (length = this.buffer.length - position), length <= 0) {
+        setImmediate(function() {
+          callback(null, 0);
+        });
+        return;
+      }
+      this.buffer.copy(buffer, offset, position, position + length), setImmediate(function() {
+        callback(null, length);
+      });
+    };
+    BufferSlicer.prototype.createReadStream = function(options2) {
+      options2 = options2 || {};
+      var readStream = new PassThrough(options2);
+      readStream.start = options2.start || 0, readStream.endOffset = options2.end, readStream.pos = readStream.endOffset || this.buffer.length;
+      for (var entireSlice = this.buffer.slice(readStream.start, readStream.pos), maxChunkSize = 65536, offset = 0; ; ) {
+        var nextOffset = offset + maxChunkSize;
+        if (nextOffset >= entireSlice.length) {
+          offset < entireSlice.length && readStream.write(entireSlice.slice(offset, entireSlice.length));
+          break;
+        }
+        readStream.write(entireSlice.slice(offset, nextOffset)), offset = nextOffset;
+      }
+      return readStream.end(), readStream;
+    };
+    BufferSlicer.prototype.ref = function() {
+      this.refCount += 1;
+    };
+    BufferSlicer.prototype.unref = function() {
+      if (this.refCount -= 1, this.refCount < 0)
+        throw new Error("invalid unref");
+    };
+  }
+});
+
+// node_modules/yauzl/crc32.js
+var require_crc32 = __commonJS({
+  "node_modules/yauzl/crc32.js"(exports, module) {
+    var CRC_TABLE = new Int32Array([
+      0,
+      1996959894,
+      3993919788,
+      2567524794,
+      124634137,
+      1886057615,
+      3915621685,
+      2657392035,
+      249268274,
+      2044508324,
+      3772115230,
+      2547177864,
+      162941995,
+      2125561021,
+      3887607047,
+      2428444049,
+      498536548,
+      1789927666,
+      4089016648,
+      2227061214,
+      450548861,
+      1843258603,
+      4107580753,
+      2211677639,
+      325883990,
+      1684777152,
+      4251122042,
+      2321926636,
+      335633487,
+      1661365465,
+      4195302755,
+      2366115317,
+      997073096,
+      1281953886,
+      3579855332,
+      2724688242,
+      1006888145,
+      1258607687,
+      3524101629,
+      2768942443,
+      901097722,
+      1119000684,
+      3686517206,
+      2898065728,
+      853044451,
+      1172266101,
+      3705015759,
+      2882616665,
+      651767980,
+      1373503546,
+      3369554304,
+      3218104598,
+      565507253,
+      1454621731,
+      3485111705,
+      3099436303,
+      671266974,
+      1594198024,
+      3322730930,
+      2970347812,
+      795835527,
+      1483230225,
+      3244367275,
+      3060149565,
+      1994146192,
+      31158534,
+      2563907772,
+      4023717930,
+      1907459465,
+      112637215,
+      2680153253,
+      3904427059,
+      2013776290,
+      251722036,
+      2517215374,
+      3775830040,
+      2137656763,
+      141376813,
+      2439277719,
+      3865271297,
+      1802195444,
+      476864866,
+      2238001368,
+      4066508878,
+      1812370925,
+      453092731,
+      2181625025,
+      4111451223,
+      1706088902,
+      314042704,
+      2344532202,
+      4240017532,
+      1658658271,
+      366619977,
+      2362670323,
+      4224994405,
+      1303535960,
+      984961486,
+      2747007092,
+      3569037538,
+      1256170817,
+      1037604311,
+      2765210733,
+      3554079995,
+      1131014506,
+      879679996,
+      2909243462,
+      3663771856,
+      1141124467,
+      855842277,
+      2852801631,
+      3708648649,
+      1342533948,
+      654459306,
+      3188396048,
+      3373015174,
+      1466479909,
+      544179635,
+      3110523913,
+      3462522015,
+      1591671054,
+      702138776,
+      2966460450,
+      3352799412,
+      1504918807,
+      783551873,
+      3082640443,
+      3233442989,
+      3988292384,
+      2596254646,
+      62317068,
+      1957810842,
+      3939845945,
+      2647816111,
+      81470997,
+      1943803523,
+      3814918930,
+      2489596804,
+      225274430,
+      2053790376,
+      3826175755,
+      2466906013,
+      167816743,
+      2097651377,
+      4027552580,
+      2265490386,
+      503444072,
+      1762050814,
+      4150417245,
+      2154129355,
+      426522225,
+      1852507879,
+      4275313526,
+      2312317920,
+      282753626,
+      1742555852,
+      4189708143,
+      2394877945,
+      397917763,
+      1622183637,
+      3604390888,
+      2714866558,
+      953729732,
+      1340076626,
+      3518719985,
+      2797360999,
+      1068828381,
+      1219638859,
+      3624741850,
+      2936675148,
+      906185462,
+      1090812512,
+      3747672003,
+      2825379669,
+      829329135,
+      1181335161,
+      3412177804,
+      3160834842,
+      628085408,
+      1382605366,
+      3423369109,
+      3138078467,
+      570562233,
+      1426400815,
+      3317316542,
+      2998733608,
+      733239954,
+      1555261956,
+      3268935591,
+      3050360625,
+      752459403,
+      1541320221,
+      2607071920,
+      3965973030,
+      1969922972,
+      40735498,
+      2617837225,
+      3943577151,
+      1913087877,
+      83908371,
+      2512341634,
+      3803740692,
+      2075208622,
+      213261112,
+      2463272603,
+      3855990285,
+      2094854071,
+      198958881,
+      2262029012,
+      4057260610,
+      1759359992,
+      534414190,
+      2176718541,
+      4139329115,
+      1873836001,
+      414664567,
+      2282248934,
+      4279200368,
+      1711684554,
+      285281116,
+      2405801727,
+      4167216745,
+      1634467795,
+      376229701,
+      2685067896,
+      3608007406,
+      1308918612,
+      956543938,
+      2808555105,
+      3495958263,
+      1231636301,
+      1047427035,
+      2932959818,
+      3654703836,
+      1088359270,
+      936918e3,
+      2847714899,
+      3736837829,
+      1202900863,
+      817233897,
+      3183342108,
+      3401237130,
+      1404277552,
+      615818150,
+      3134207493,
+      3453421203,
+      1423857449,
+      601450431,
+      3009837614,
+      3294710456,
+      1567103746,
+      711928724,
+      3020668471,
+      3272380065,
+      1510334235,
+      755167117
+    ]);
+    function crc32(buf) {
+      let crc = -1;
+      for (let x of buf)
+        crc = CRC_TABLE[(crc ^ x) & 255] ^ crc >>> 8;
+      return (crc ^ -1) >>> 0;
+    }
+    module.exports = crc32;
+  }
+});
+
+// node_modules/yauzl/index.js
+var require_yauzl = __commonJS({
+  "node_modules/yauzl/index.js"(exports) {
+    var fs2 = __require("fs"), zlib = __require("zlib"), fd_slicer = require_fd_slicer(), util = __require("util"), EventEmitter2 = __require("events").EventEmitter, Transform2 = __require("stream").Transform, PassThrough = __require("stream").PassThrough, Writable = __require("stream").Writable, crc32 = typeof zlib.crc32 == "function" ? zlib.crc32 : require_crc32();
+    exports.open = open10;
+    exports.fromFd = fromFd;
+    exports.fromBuffer = fromBuffer;
+    exports.fromRandomAccessReader = fromRandomAccessReader;
+    exports.openPromise = openPromise2;
+    exports.fromFdPromise = fromFdPromise;
+    exports.fromBufferPromise = fromBufferPromise;
+    exports.fromRandomAccessReaderPromise = fromRandomAccessReaderPromise;
+    exports.dosDateTimeToDate = dosDateTimeToDate;
+    exports.getFileNameLowLevel = getFileNameLowLevel;
+    exports.validateFileName = validateFileName;
+    exports.parseExtraFields = parseExtraFields;
+    exports.ZipFile = ZipFile;
+    exports.Entry = Entry;
+    exports.LocalFileHeader = LocalFileHeader;
+    exports.RandomAccessReader = RandomAccessReader;
+    function openPromise2(path, options2) {
+      return new Promise((resolve7, reject) => {
+        open10(path, { ...options2, lazyEntries: !0 }, function(err, zipfile) {
+          if (err) return reject(err);
+          resolve7(zipfile);
+        });
+      });
+    }
+    function fromFdPromise(fd, options2) {
+      return new Promise((resolve7, reject) => {
+        fromFd(fd, { ...options2, lazyEntries: !0 }, function(err, zipfile) {
+          if (err) return reject(err);
+          resolve7(zipfile);
+        });
+      });
+    }
+    function fromBufferPromise(buffer, options2) {
+      return new Promise((resolve7, reject) => {
+        fromBuffer(buffer, { ...options2, lazyEntries: !0 }, function(err, zipfile) {
+          if (err) return reject(err);
+          resolve7(zipfile);
+        });
+      });
+    }
+    function fromRandomAccessReaderPromise(reader, totalSize, options2) {
+      return new Promise((resolve7, reject) => {
+        fromRandomAccessReader(reader, totalSize, { ...options2, lazyEntries: !0 }, function(err, zipfile) {
+          if (err) return reject(err);
+          resolve7(zipfile);
+        });
+      });
+    }
+    function open10(path, options2, callback) {
+      typeof options2 == "function" && (callback = options2, options2 = null), options2 == null && (options2 = {}), options2.autoClose == null && (options2.autoClose = !0), options2.lazyEntries == null && (options2.lazyEntries = !1), options2.decodeStrings == null && (options2.decodeStrings = !0), options2.validateEntrySizes == null && (options2.validateEntrySizes = !0), options2.strictFileNames == null && (options2.strictFileNames = !1), callback == null && (callback = defaultCallback), fs2.open(path, "r", function(err, fd) {
+        if (err) return callback(err);
+        fromFd(fd, options2, function(err2, zipfile) {
+          err2 && fs2.close(fd, defaultCallback), callback(err2, zipfile);
+        });
+      });
+    }
+    function fromFd(fd, options2, callback) {
+      typeof options2 == "function" && (callback = options2, options2 = null), options2 == null && (options2 = {}), options2.autoClose == null && (options2.autoClose = !1), options2.lazyEntries == null && (options2.lazyEntries = !1), options2.decodeStrings == null && (options2.decodeStrings = !0), options2.validateEntrySizes == null && (options2.validateEntrySizes = !0), options2.strictFileNames == null && (options2.strictFileNames = !1), callback == null && (callback = defaultCallback), fs2.fstat(fd, function(err, stats) {
+        if (err) return callback(err);
+        var reader = new fd_slicer.FdSlicer(fd);
+        fromRandomAccessReader(reader, stats.size, options2, callback);
+      });
+    }
+    function fromBuffer(buffer, options2, callback) {
+      typeof options2 == "function" && (callback = options2, options2 = null), options2 == null && (options2 = {}), options2.autoClose = !1, options2.lazyEntries == null && (options2.lazyEntries = !1), options2.decodeStrings == null && (options2.decodeStrings = !0), options2.validateEntrySizes == null && (options2.validateEntrySizes = !0), options2.strictFileNames == null && (options2.strictFileNames = !1);
+      var reader = new fd_slicer.BufferSlicer(buffer);
+      fromRandomAccessReader(reader, buffer.length, options2, callback);
+    }
+    function fromRandomAccessReader(reader, totalSize, options2, callback) {
+      typeof options2 == "function" && (callback = options2, options2 = null), options2 == null && (options2 = {}), options2.autoClose == null && (options2.autoClose = !0), options2.lazyEntries == null && (options2.lazyEntries = !1), options2.decodeStrings == null && (options2.decodeStrings = !0);
+      var decodeStrings = !!options2.decodeStrings;
+      if (options2.validateEntrySizes == null && (options2.validateEntrySizes = !0), options2.strictFileNames == null && (options2.strictFileNames = !1), callback == null && (callback = defaultCallback), typeof totalSize != "number") throw new Error("expected totalSize parameter to be a number");
+      if (totalSize > Number.MAX_SAFE_INTEGER)
+        throw new Error("zip file too large. only file sizes up to 2^52 are supported due to JavaScript's Number type being an IEEE 754 double.");
+      reader.ref();
+      var eocdrWithoutCommentSize = 22, zip64EocdlSize = 20, maxCommentSize = 65535, bufferSize = Math.min(zip64EocdlSize + eocdrWithoutCommentSize + maxCommentSize, totalSize), buffer = newBuffer(bufferSize), bufferReadStart = totalSize - buffer.length;
+      readAndAssertNoEof(reader, buffer, 0, bufferSize, bufferReadStart, function(err) {
+        if (err) return callback(err);
+        for (var i = bufferSize - eocdrWithoutCommentSize; i >= 0; i -= 1)
+          if (buffer.readUInt32LE(i) === 101010256) {
+            var eocdrBuffer = buffer.subarray(i), diskNumber = eocdrBuffer.readUInt16LE(4), entryCount = eocdrBuffer.readUInt16LE(10), centralDirectoryOffset = eocdrBuffer.readUInt32LE(16), commentLength = eocdrBuffer.readUInt16LE(20), expectedCommentLength = eocdrBuffer.length - eocdrWithoutCommentSize;
+            if (commentLength !== expectedCommentLength)
+              return callback(new Error("Invalid comment length. Expected: " + expectedCommentLength + ". Found: " + commentLength + ". Are there extra bytes at the end of the file? Or is the end of central dir signature `PK☺☻` in the comment?"));
+            var comment = decodeStrings ? decodeBuffer(eocdrBuffer.subarray(22), !1) : eocdrBuffer.subarray(22);
+            if (i - zip64EocdlSize >= 0 && buffer.readUInt32LE(i - zip64EocdlSize) === 117853008) {
+              var zip64EocdlBuffer = buffer.subarray(i - zip64EocdlSize, i - zip64EocdlSize + zip64EocdlSize), zip64EocdrOffset = readUInt64LE(zip64EocdlBuffer, 8), zip64EocdrBuffer = newBuffer(56);
+              return readAndAssertNoEof(reader, zip64EocdrBuffer, 0, zip64EocdrBuffer.length, zip64EocdrOffset, function(err2) {
+                return err2 ? callback(err2) : zip64EocdrBuffer.readUInt32LE(0) !== 101075792 ? callback(new Error("invalid zip64 end of central directory record signature")) : (diskNumber = zip64EocdrBuffer.readUInt32LE(16), diskNumber !== 0 ? callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber)) : (entryCount = readUInt64LE(zip64EocdrBuffer, 32), centralDirectoryOffset = readUInt64LE(zip64EocdrBuffer, 48), callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options2.autoClose, options2.lazyEntries, decodeStrings, options2.validateEntrySizes, options2.strictFileNames))));
+              });
+            }
+            return diskNumber !== 0 ? callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber)) : callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options2.autoClose, options2.lazyEntries, decodeStrings, options2.validateEntrySizes, options2.strictFileNames));
+          }
+        callback(new Error("End of central directory record signature not found. Either not a zip file, or file is truncated."));
+      });
+    }
+    util.inherits(ZipFile, EventEmitter2);
+    function ZipFile(reader, centralDirectoryOffset, fileSize, entryCount, comment, autoClose, lazyEntries, decodeStrings, validateEntrySizes, strictFileNames) {
+      var self = this;
+      EventEmitter2.call(self), self.reader = reader, self.reader.on("error", function(err) {
+        emitError(self, err);
+      }), self.reader.once("close", function() {
+        self.emit("close");
+      }), self.readEntryCursor = centralDirectoryOffset, self.fileSize = fileSize, self.entryCount = entryCount, self.comment = comment, self.entriesRead = 0, self.autoClose = !!autoClose, self.lazyEntries = !!lazyEntries, self.decodeStrings = !!decodeStrings, self.validateEntrySizes = !!validateEntrySizes, self.strictFileNames = !!strictFileNames, self.isOpen = !0, self.emittedError = !1, self.hasEachEntryBeenCalled = !1, self.lazyEntries || self._readEntry();
+    }
+    ZipFile.prototype.close = function() {
+      this.isOpen && (this.isOpen = !1, this.reader.unref());
+    };
+    function emitErrorAndAutoClose(self, err) {
+      self.autoClose && self.close(), emitError(self, err);
+    }
+    function emitError(self, err) {
+      self.emittedError || (self.emittedError = !0, self.emit("error", err));
+    }
+    ZipFile.prototype.readEntry = function() {
+      if (!this.lazyEntries) throw new Error("readEntry() called without lazyEntries:true");
+      this._readEntry();
+    };
+    ZipFile.prototype._readEntry = function() {
+      var self = this;
+      if (self.entryCount === self.entriesRead) {
+        setImmediate(function() {
+          self.autoClose && self.close(), !self.emittedError && self.emit("end");
+        });
+        return;
+      }
+      if (!self.emittedError) {
+        var buffer = newBuffer(46);
+        readAndAssertNoEof(self.reader, buffer, 0, buffer.length, self.readEntryCursor, function(err) {
+          if (err) return emitErrorAndAutoClose(self, err);
+          if (!self.emittedError) {
+            var entry = new Entry(), signature = buffer.readUInt32LE(0);
+            if (signature !== 33639248) return emitErrorAndAutoClose(self, new Error("invalid central directory file header signature: 0x" + signature.toString(16)));
+            if (entry.versionMadeBy = buffer.readUInt16LE(4), entry.versionNeededToExtract = buffer.readUInt16LE(6), entry.generalPurposeBitFlag = buffer.readUInt16LE(8), entry.compressionMethod = buffer.readUInt16LE(10), entry.lastModFileTime = buffer.readUInt16LE(12), entry.lastModFileDate = buffer.readUInt16LE(14), entry.crc32 = buffer.readUInt32LE(16), entry.compressedSize = buffer.readUInt32LE(20), entry.uncompressedSize = buffer.readUInt32LE(24), entry.fileNameLength = buffer.readUInt16LE(28), entry.extraFieldLength = buffer.readUInt16LE(30), entry.fileCommentLength = buffer.readUInt16LE(32), entry.internalFileAttributes = buffer.readUInt16LE(36), entry.externalFileAttributes = buffer.readUInt32LE(38), entry.relativeOffsetOfLocalHeader = buffer.readUInt32LE(42), entry.generalPurposeBitFlag & 64) return emitErrorAndAutoClose(self, new Error("strong encryption is not supported"));
+            self.readEntryCursor += 46, buffer = newBuffer(entry.fileNameLength + entry.extraFieldLength + entry.fileCommentLength), readAndAssertNoEof(self.reader, buffer, 0, buffer.length, self.readEntryCursor, function(err2) {
+              if (err2) return emitErrorAndAutoClose(self, err2);
+              if (!self.emittedError) {
+                entry.fileNameRaw = buffer.subarray(0, entry.fileNameLength);
+                var fileCommentStart = entry.fileNameLength + entry.extraFieldLength;
+                entry.extraFieldRaw = buffer.subarray(entry.fileNameLength, fileCommentStart), entry.fileCommentRaw = buffer.subarray(fileCommentStart, fileCommentStart + entry.fileCommentLength);
+                try {
+                  entry.extraFields = parseExtraFields(entry.extraFieldRaw);
+                } catch (err3) {
+                  return emitErrorAndAutoClose(self, err3);
+                }
+                if (self.decodeStrings) {
+                  var isUtf8 = (entry.generalPurposeBitFlag & 2048) !== 0;
+                  entry.fileComment = decodeBuffer(entry.fileCommentRaw, isUtf8), entry.fileName = getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, self.strictFileNames);
+                  var errorMessage = validateFileName(entry.fileName);
+                  if (errorMessage != null) return emitErrorAndAutoClose(self, new Error(errorMessage));
+                } else
+                  entry.fileComment = entry.fileCommentRaw, entry.fileName = entry.fileNameRaw;
+                entry.comment = entry.fileComment, self.readEntryCursor += buffer.length, self.entriesRead += 1;
+                for (var i = 0; i < entry.extraFields.length; i++) {
+                  var extraField = entry.extraFields[i];
+                  if (extraField.id === 1) {
+                    var zip64EiefBuffer = extraField.data, index = 0;
+                    if (entry.uncompressedSize === 4294967295) {
+                      if (index + 8 > zip64EiefBuffer.length)
+                        return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include uncompressed size"));
+                      entry.uncompressedSize = readUInt64LE(zip64EiefBuffer, index), index += 8;
+                    }
+                    if (entry.compressedSize === 4294967295) {
+                      if (index + 8 > zip64EiefBuffer.length)
+                        return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include compressed size"));
+                      entry.compressedSize = readUInt64LE(zip64EiefBuffer, index), index += 8;
+                    }
+                    if (entry.relativeOffsetOfLocalHeader === 4294967295) {
+                      if (index + 8 > zip64EiefBuffer.length)
+                        return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include relative header offset"));
+                      entry.relativeOffsetOfLocalHeader = readUInt64LE(zip64EiefBuffer, index), index += 8;
+                    }
+                    break;
+                  }
+                }
+                if (self.validateEntrySizes && entry.compressionMethod === 0) {
+                  var expectedCompressedSize = entry.uncompressedSize;
+                  if (entry.isEncrypted() && (expectedCompressedSize += 12), entry.compressedSize !== expectedCompressedSize) {
+                    var msg = "compressed/uncompressed size mismatch for stored file: " + entry.compressedSize + " != " + entry.uncompressedSize;
+                    return emitErrorAndAutoClose(self, new Error(msg));
+                  }
+                }
+                self.emit("entry", entry), self.lazyEntries || self._readEntry();
+              }
+            });
+          }
+        });
+      }
+    };
+    ZipFile.prototype.eachEntry = function() {
+      let self = this;
+      if (!self.lazyEntries) throw new Error("eachEntry() requires lazyEntries: true");
+      if (self.hasEachEntryBeenCalled) throw new Error("eachEntry() must only be called once per ZipFile");
+      self.hasEachEntryBeenCalled = !0;
+      let pendingResolveReject = null;
+      self.on("entry", onEntry), self.on("end", onEnd), self.on("error", onError);
+      function cleanup() {
+        self.removeListener("entry", onEntry), self.removeListener("end", onEnd), self.removeListener("error", onError), self.autoClose && self.close();
+      }
+      function onEntry(entry) {
+        let { resolve: resolve7 } = pendingResolveReject;
+        pendingResolveReject = null, resolve7({ value: entry });
+      }
+      function onEnd() {
+        let { resolve: resolve7 } = pendingResolveReject;
+        pendingResolveReject = null, cleanup(), resolve7({ done: !0 });
+      }
+      function onError(err) {
+        let { reject } = pendingResolveReject;
+        pendingResolveReject = null, cleanup(), reject(err);
+      }
+      return {
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+        next() {
+          let promise = new Promise((resolve7, reject) => {
+            if (pendingResolveReject != null) throw new Error("next() called before previous Promise was resolved.");
+            pendingResolveReject = { resolve: resolve7, reject };
+          });
+          return self.readEntry(), promise;
+        },
+        return(value) {
+          return cleanup(), Promise.resolve({ done: !0, value });
+        },
+        throw(value) {
+          return cleanup(), Promise.reject(value);
+        }
+      };
+    };
+    ZipFile.prototype.openReadStream = function(entry, options2, callback) {
+      var self = this, relativeStart = 0, relativeEnd = entry.compressedSize;
+      if (callback == null && (callback = options2, options2 = null), options2 == null)
+        options2 = {};
+      else {
+        if (options2.decodeFileData === !1) {
+          if (options2.decrypt != null)
+            throw new Error("cannot use options.decrypt when options.decodeFileData === false");
+          if (options2.decompress != null)
+            throw new Error("cannot use options.decompress when options.decodeFileData === false");
+        } else {
+          if (options2.decrypt != null) {
+            if (!entry.isEncrypted())
+              throw new Error("options.decrypt can only be specified for encrypted entries. See also option decodeFileData.");
+            if (options2.decrypt !== !1) throw new Error("invalid options.decrypt value: " + options2.decrypt);
+            if (entry.isCompressed() && options2.decompress !== !1)
+              throw new Error("entry is encrypted and compressed, and options.decompress !== false. See also option decodeFileData.");
+          }
+          if (options2.decompress != null) {
+            if (!entry.isCompressed())
+              throw new Error("options.decompress can only be specified for compressed entries. See also option decodeFileData.");
+            if (!(options2.decompress === !1 || options2.decompress === !0))
+              throw new Error("invalid options.decompress value: " + options2.decompress);
+            decompress = options2.decompress;
+          }
+        }
+        if (options2.start != null) {
+          if (relativeStart = options2.start, relativeStart < 0) throw new Error("options.start < 0");
+          if (relativeStart > entry.compressedSize) throw new Error("options.start > entry.compressedSize");
+        }
+        if (options2.end != null) {
+          if (relativeEnd = options2.end, relativeEnd < 0) throw new Error("options.end < 0");
+          if (relativeEnd > entry.compressedSize) throw new Error("options.end > entry.compressedSize");
+          if (relativeEnd < relativeStart) throw new Error("options.end < options.start");
+        }
+      }
+      var rawMode = options2.decodeFileData === !1 || // Explicitly requested raw.
+      (entry.compressionMethod === 0 || // Naturally without compression.
+      entry.compressionMethod === 8 && options2.decompress === !1) && (!entry.isEncrypted() || // Naturally without encryption.
+      options2.decrypt === !1);
+      if ((options2.start != null || options2.end != null) && !rawMode)
+        throw new Error("start/end range require options.decodeFileData === false for non-trivial encoded entries.");
+      if (!self.isOpen) return callback(new Error("closed"));
+      if (entry.isEncrypted() && !rawMode && options2.decrypt !== !1)
+        return callback(new Error("entry is encrypted, and options.decodeFileData !== false"));
+      var decompress;
+      if (rawMode)
+        decompress = !1;
+      else if (entry.compressionMethod === 8)
+        decompress = options2.decodeFileData !== !0;
+      else
+        return callback(new Error("unsupported compression method: " + entry.compressionMethod));
+      self.readLocalFileHeader(entry, { minimal: !0 }, function(err, localFileHeader) {
+        if (err) return callback(err);
+        self.openReadStreamLowLevel(
+          localFileHeader.fileDataStart,
+          entry.compressedSize,
+          relativeStart,
+          relativeEnd,
+          decompress,
+          entry.uncompressedSize,
+          callback
+        );
+      });
+    };
+    ZipFile.prototype.openReadStreamLowLevel = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, callback) {
+      var self = this, fileDataEnd = fileDataStart + compressedSize, readStream = self.reader.createReadStream({
+        start: fileDataStart + relativeStart,
+        end: fileDataStart + relativeEnd
+      }), endpointStream = readStream;
+      if (decompress) {
+        var destroyed = !1, inflateFilter = zlib.createInflateRaw();
+        readStream.on("error", function(err) {
+          setImmediate(function() {
+            destroyed || inflateFilter.emit("error", err);
+          });
+        }), readStream.pipe(inflateFilter), self.validateEntrySizes ? (endpointStream = new AssertByteCountStream(uncompressedSize), inflateFilter.on("error", function(err) {
+          setImmediate(function() {
+            destroyed || endpointStream.emit("error", err);
+          });
+        }), inflateFilter.pipe(endpointStream)) : endpointStream = inflateFilter, installDestroyFn(endpointStream, function() {
+          destroyed = !0, inflateFilter !== endpointStream && inflateFilter.unpipe(endpointStream), readStream.unpipe(inflateFilter), readStream.destroy();
+        });
+      }
+      callback(null, endpointStream);
+    };
+    ZipFile.prototype.readLocalFileHeader = function(entry, options2, callback) {
+      var self = this;
+      callback == null && (callback = options2, options2 = null), options2 == null && (options2 = {}), self.reader.ref();
+      var buffer = newBuffer(30);
+      readAndAssertNoEof(self.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader, function(err) {
+        try {
+          if (err) return callback(err);
+          var signature = buffer.readUInt32LE(0);
+          if (signature !== 67324752)
+            return callback(new Error("invalid local file header signature: 0x" + signature.toString(16)));
+          var fileNameLength = buffer.readUInt16LE(26), extraFieldLength = buffer.readUInt16LE(28), fileDataStart = entry.relativeOffsetOfLocalHeader + 30 + fileNameLength + extraFieldLength;
+          if (fileDataStart + entry.compressedSize > self.fileSize)
+            return callback(new Error("file data overflows file bounds: " + fileDataStart + " + " + entry.compressedSize + " > " + self.fileSize));
+          if (options2.minimal)
+            return callback(null, { fileDataStart });
+          var localFileHeader = new LocalFileHeader();
+          localFileHeader.fileDataStart = fileDataStart, localFileHeader.versionNeededToExtract = buffer.readUInt16LE(4), localFileHeader.generalPurposeBitFlag = buffer.readUInt16LE(6), localFileHeader.compressionMethod = buffer.readUInt16LE(8), localFileHeader.lastModFileTime = buffer.readUInt16LE(10), localFileHeader.lastModFileDate = buffer.readUInt16LE(12), localFileHeader.crc32 = buffer.readUInt32LE(14), localFileHeader.compressedSize = buffer.readUInt32LE(18), localFileHeader.uncompressedSize = buffer.readUInt32LE(22), localFileHeader.fileNameLength = fileNameLength, localFileHeader.extraFieldLength = extraFieldLength, buffer = newBuffer(fileNameLength + extraFieldLength), self.reader.ref(), readAndAssertNoEof(self.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader + 30, function(err2) {
+            try {
+              return err2 ? callback(err2) : (localFileHeader.fileName = buffer.subarray(0, fileNameLength), localFileHeader.extraField = buffer.subarray(fileNameLength), callback(null, localFileHeader));
+            } finally {
+              self.reader.unref();
+            }
+          });
+        } finally {
+          self.reader.unref();
+        }
+      });
+    };
+    ZipFile.prototype.openReadStreamPromise = function(entry, options2) {
+      return new Promise((resolve7, reject) => {
+        this.openReadStream(entry, options2, function(err, readStream) {
+          if (err) return reject(err);
+          resolve7(readStream);
+        });
+      });
+    };
+    ZipFile.prototype.openReadStreamLowLevelPromise = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize) {
+      return new Promise((resolve7, reject) => {
+        this.openReadStream(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, function(err, readStream) {
+          if (err) return reject(err);
+          resolve7(readStream);
+        });
+      });
+    };
+    ZipFile.prototype.readLocalFileHeaderPromise = function(entry, options2) {
+      return new Promise((resolve7, reject) => {
+        this.readLocalFileHeader(entry, options2, function(err, localFileHeader) {
+          if (err) return reject(err);
+          resolve7(localFileHeader);
+        });
+      });
+    };
+    function Entry() {
+    }
+    Entry.prototype.getLastModDate = function(options2) {
+      if (options2 == null && (options2 = {}), !options2.forceDosFormat)
+        for (var i = 0; i < this.extraFields.length; i++) {
+          var extraField = this.extraFields[i];
+          if (extraField.id === 21589) {
+            var data = extraField.data;
+            if (data.length < 5) continue;
+            var flags = data[0], HAS_MTIME = 1;
+            if (!(flags & HAS_MTIME)) continue;
+            var posixTimestamp = data.readInt32LE(1);
+            return new Date(posixTimestamp * 1e3);
+          } else if (extraField.id === 10) {
+            var data = extraField.data;
+            if (data.length !== 32 || data.readUInt16LE(4) !== 1 || data.readUInt16LE(6) !== 24) continue;
+            var hundredNanoSecondsSince1601 = data.readUInt32LE(8) + 4294967296 * data.readInt32LE(12), millisecondsSince1970 = hundredNanoSecondsSince1601 / 1e4 - 116444736e5;
+            return new Date(millisecondsSince1970);
+          }
+        }
+      return dosDateTimeToDate(this.lastModFileDate, this.lastModFileTime, options2.timezone);
+    };
+    Entry.prototype.canDecodeFileData = function() {
+      return !this.isEncrypted() && (this.compressionMethod === 0 || this.compressionMethod === 8);
+    };
+    Entry.prototype.isEncrypted = function() {
+      return (this.generalPurposeBitFlag & 1) !== 0;
+    };
+    Entry.prototype.isCompressed = function() {
+      return this.compressionMethod === 8;
+    };
+    function LocalFileHeader() {
+    }
+    function dosDateTimeToDate(date3, time3, timezone) {
+      var day = date3 & 31, month = (date3 >> 5 & 15) - 1, year = (date3 >> 9 & 127) + 1980, millisecond = 0, second = (time3 & 31) * 2, minute = time3 >> 5 & 63, hour = time3 >> 11 & 31;
+      if (timezone == null || timezone === "local")
+        return new Date(year, month, day, hour, minute, second, millisecond);
+      if (timezone === "UTC")
+        return new Date(Date.UTC(year, month, day, hour, minute, second, millisecond));
+      throw new Error("unrecognized options.timezone: " + options.timezone);
+    }
+    function getFileNameLowLevel(generalPurposeBitFlag, fileNameBuffer, extraFields, strictFileNames) {
+      for (var fileName = null, i = 0; i < extraFields.length; i++) {
+        var extraField = extraFields[i];
+        if (extraField.id === 28789) {
+          if (extraField.data.length < 6 || extraField.data.readUInt8(0) !== 1)
+            continue;
+          var oldNameCrc32 = extraField.data.readUInt32LE(1);
+          if (crc32(fileNameBuffer) !== oldNameCrc32)
+            continue;
+          fileName = decodeBuffer(extraField.data.subarray(5), !0);
+          break;
+        }
+      }
+      if (fileName == null) {
+        var isUtf8 = (generalPurposeBitFlag & 2048) !== 0;
+        fileName = decodeBuffer(fileNameBuffer, isUtf8);
+      }
+      return strictFileNames || (fileName = fileName.replace(/\\/g, "/")), fileName;
+    }
+    function validateFileName(fileName) {
+      return fileName.indexOf("\\") !== -1 ? "invalid characters in fileName: " + fileName : /^[a-zA-Z]:/.test(fileName) || /^\//.test(fileName) ? "absolute path: " + fileName : fileName.split("/").indexOf("..") !== -1 ? "invalid relative path: " + fileName : null;
+    }
+    function parseExtraFields(extraFieldBuffer) {
+      for (var extraFields = [], i = 0; i < extraFieldBuffer.length - 3; ) {
+        var headerId = extraFieldBuffer.readUInt16LE(i + 0), dataSize = extraFieldBuffer.readUInt16LE(i + 2), dataStart = i + 4, dataEnd = dataStart + dataSize;
+        if (dataEnd > extraFieldBuffer.length) throw new Error("extra field length exceeds extra field buffer size");
+        var dataBuffer = extraFieldBuffer.subarray(dataStart, dataEnd);
+        extraFields.push({
+          id: headerId,
+          data: dataBuffer
+        }), i = dataEnd;
+      }
+      return extraFields;
+    }
+    function readAndAssertNoEof(reader, buffer, offset, length, position, callback) {
+      if (length === 0)
+        return setImmediate(function() {
+          callback(null, newBuffer(0));
+        });
+      reader.read(buffer, offset, length, position, function(err, bytesRead) {
+        if (err) return callback(err);
+        if (bytesRead < length)
+          return callback(new Error("unexpected EOF"));
+        callback();
+      });
+    }
+    util.inherits(AssertByteCountStream, Transform2);
+    function AssertByteCountStream(byteCount) {
+      Transform2.call(this), this.actualByteCount = 0, this.expectedByteCount = byteCount;
+    }
+    AssertByteCountStream.prototype._transform = function(chunk, encoding, cb) {
+      if (this.actualByteCount += chunk.length, this.actualByteCount > this.expectedByteCount) {
+        var msg = "too many bytes in the stream. expected " + this.expectedByteCount + ". got at least " + this.actualByteCount;
+        return cb(new Error(msg));
+      }
+      cb(null, chunk);
+    };
+    AssertByteCountStream.prototype._flush = function(cb) {
+      if (this.actualByteCount < this.expectedByteCount) {
+        var msg = "not enough bytes in the stream. expected " + this.expectedByteCount + ". got only " + this.actualByteCount;
+        return cb(new Error(msg));
+      }
+      cb();
+    };
+    util.inherits(RandomAccessReader, EventEmitter2);
+    function RandomAccessReader() {
+      EventEmitter2.call(this), this.refCount = 0;
+    }
+    RandomAccessReader.prototype.ref = function() {
+      this.refCount += 1;
+    };
+    RandomAccessReader.prototype.unref = function() {
+      var self = this;
+      if (self.refCount -= 1, self.refCount > 0) return;
+      if (self.refCount < 0) throw new Error("invalid unref");
+      self.close(onCloseDone);
+      function onCloseDone(err) {
+        if (err) return self.emit("error", err);
+        self.emit("close");
+      }
+    };
+    RandomAccessReader.prototype.createReadStream = function(options2) {
+      options2 == null && (options2 = {});
+      var start = options2.start, end = options2.end;
+      if (start === end) {
+        var emptyStream = new PassThrough();
+        return setImmediate(function() {
+          emptyStream.end();
+        }), emptyStream;
+      }
+      var stream2 = this._readStreamForRange(start, end), destroyed = !1, refUnrefFilter = new RefUnrefFilter(this);
+      stream2.on("error", function(err) {
+        setImmediate(function() {
+          destroyed || refUnrefFilter.emit("error", err);
+        });
+      }), installDestroyFn(refUnrefFilter, function() {
+        stream2.unpipe(refUnrefFilter), refUnrefFilter.unref(), stream2.destroy();
+      });
+      var byteCounter = new AssertByteCountStream(end - start);
+      return refUnrefFilter.on("error", function(err) {
+        setImmediate(function() {
+          destroyed || byteCounter.emit("error", err);
+        });
+      }), installDestroyFn(byteCounter, function() {
+        destroyed = !0, refUnrefFilter.unpipe(byteCounter), refUnrefFilter.destroy();
+      }), stream2.pipe(refUnrefFilter).pipe(byteCounter);
+    };
+    RandomAccessReader.prototype._readStreamForRange = function(start, end) {
+      throw new Error("not implemented");
+    };
+    RandomAccessReader.prototype.read = function(buffer, offset, length, position, callback) {
+      var readStream = this.createReadStream({ start: position, end: position + length }), writeStream = new Writable(), written = 0;
+      writeStream._write = function(chunk, encoding, cb) {
+        chunk.copy(buffer, offset + written, 0, chunk.length), written += chunk.length, cb();
+      }, writeStream.on("finish", callback), readStream.on("error", function(error2) {
+        callback(error2);
+      }), readStream.pipe(writeStream);
+    };
+    RandomAccessReader.prototype.close = function(callback) {
+      setImmediate(callback);
+    };
+    util.inherits(RefUnrefFilter, PassThrough);
+    function RefUnrefFilter(context) {
+      PassThrough.call(this), this.context = context, this.context.ref(), this.unreffedYet = !1;
+    }
+    RefUnrefFilter.prototype._flush = function(cb) {
+      this.unref(), cb();
+    };
+    RefUnrefFilter.prototype.unref = function(cb) {
+      this.unreffedYet || (this.unreffedYet = !0, this.context.unref());
+    };
+    var cp437 = "\0☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶§▬↨↑↓→←∟↔▲▼ !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~⌂ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■ ";
+    function decodeBuffer(buffer, isUtf8) {
+      if (isUtf8)
+        return buffer.toString("utf8");
+      for (var result = "", i = 0; i < buffer.length; i++)
+        result += cp437[buffer[i]];
+      return result;
+    }
+    function readUInt64LE(buffer, offset) {
+      var lower32 = buffer.readUInt32LE(offset), upper32 = buffer.readUInt32LE(offset + 4);
+      return upper32 * 4294967296 + lower32;
+    }
+    var newBuffer;
+    typeof Buffer.allocUnsafe == "function" ? newBuffer = function(len) {
+      return Buffer.allocUnsafe(len);
+    } : newBuffer = function(len) {
+      return new Buffer(len);
+    };
+    function installDestroyFn(stream2, fn) {
+      typeof stream2.destroy == "function" ? stream2._destroy = function(err, cb) {
+        fn(), cb?.(err);
+      } : stream2.destroy = fn;
+    }
+    function defaultCallback(err) {
+      if (err) throw err;
+    }
   }
 });
 
@@ -5749,8 +6728,8 @@ var require_errors2 = __commonJS({
   "node_modules/undici/lib/core/errors.js"(exports, module) {
     "use strict";
     var kUndiciError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR"), UndiciError = class extends Error {
-      constructor(message2, options) {
-        super(message2, options), this.name = "UndiciError", this.code = "UND_ERR";
+      constructor(message2, options2) {
+        super(message2, options2), this.name = "UndiciError", this.code = "UND_ERR";
       }
       static [Symbol.hasInstance](instance) {
         return instance && instance[kUndiciError] === !0;
@@ -5959,8 +6938,8 @@ var require_errors2 = __commonJS({
         return !0;
       }
     }, kSecureProxyConnectionError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_PRX_TLS"), SecureProxyConnectionError = class extends UndiciError {
-      constructor(cause, message2, options = {}) {
-        super(message2, { cause, ...options }), this.name = "SecureProxyConnectionError", this.message = message2 || "Secure Proxy Connection failed", this.code = "UND_ERR_PRX_TLS", this.cause = cause;
+      constructor(cause, message2, options2 = {}) {
+        super(message2, { cause, ...options2 }), this.name = "SecureProxyConnectionError", this.message = message2 || "Secure Proxy Connection failed", this.code = "UND_ERR_PRX_TLS", this.cause = cause;
       }
       static [Symbol.hasInstance](instance) {
         return instance && instance[kSecureProxyConnectionError] === !0;
@@ -6269,7 +7248,7 @@ var require_tree = __commonJS({
 var require_util = __commonJS({
   "node_modules/undici/lib/core/util.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols(), { IncomingMessage } = __require("node:http"), stream2 = __require("node:stream"), net = __require("node:net"), { stringify } = __require("node:querystring"), { EventEmitter: EE } = __require("node:events"), timers = require_timers(), { InvalidArgumentError, ConnectTimeoutError } = require_errors2(), { headerNameLowerCasedRecord } = require_constants(), { tree } = require_tree(), [nodeMajor, nodeMinor] = process.versions.node.split(".", 2).map((v) => Number(v)), BodyAsyncIterable = class {
+    var assert = __require("node:assert"), { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols(), { IncomingMessage } = __require("node:http"), stream2 = __require("node:stream"), net = __require("node:net"), { stringify } = __require("node:querystring"), { EventEmitter: EE } = __require("node:events"), timers = require_timers(), { InvalidArgumentError, ConnectTimeoutError } = require_errors2(), { headerNameLowerCasedRecord } = require_constants(), { tree } = require_tree(), [nodeMajor, nodeMinor] = process.versions.node.split(".", 2).map((v2) => Number(v2)), BodyAsyncIterable = class {
       constructor(body) {
         this[kBody] = body, this[kBodyUsed] = !1;
       }
@@ -6402,8 +7381,8 @@ var require_util = __commonJS({
     }
     var KEEPALIVE_TIMEOUT_EXPR = /timeout=(\d+)/;
     function parseKeepAliveTimeout(val) {
-      let m = val.match(KEEPALIVE_TIMEOUT_EXPR);
-      return m ? parseInt(m[1], 10) * 1e3 : null;
+      let m2 = val.match(KEEPALIVE_TIMEOUT_EXPR);
+      return m2 ? parseInt(m2[1], 10) * 1e3 : null;
     }
     function headerNameToString(value) {
       return typeof value == "string" ? headerNameLowerCasedRecord[value] ?? value.toLowerCase() : tree.lookup(value) ?? value.toString("latin1").toLowerCase();
@@ -6821,11 +7800,11 @@ var require_util = __commonJS({
     var rangeHeaderRegex = /^bytes (\d+)-(\d+)\/(\d+)?$/;
     function parseRangeHeader(range) {
       if (range == null || range === "") return { start: 0, end: null, size: null };
-      let m = range ? range.match(rangeHeaderRegex) : null;
-      return m ? {
-        start: parseInt(m[1]),
-        end: m[2] ? parseInt(m[2]) : null,
-        size: m[3] ? parseInt(m[3]) : null
+      let m2 = range ? range.match(rangeHeaderRegex) : null;
+      return m2 ? {
+        start: parseInt(m2[1]),
+        end: m2[2] ? parseInt(m2[2]) : null,
+        size: m2[3] ? parseInt(m2[3]) : null
       } : null;
     }
     function addListener(obj, name, listener) {
@@ -6849,13 +7828,13 @@ var require_util = __commonJS({
     var setupConnectTimeout = process.platform === "win32" ? (socketWeakRef, opts) => {
       if (!opts.timeout)
         return noop;
-      let s1 = null, s2 = null, fastTimer = timers.setFastTimeout(() => {
+      let s1 = null, s22 = null, fastTimer = timers.setFastTimeout(() => {
         s1 = setImmediate(() => {
-          s2 = setImmediate(() => onConnectTimeout(socketWeakRef.deref(), opts));
+          s22 = setImmediate(() => onConnectTimeout(socketWeakRef.deref(), opts));
         });
       }, opts.timeout);
       return () => {
-        timers.clearFastTimeout(fastTimer), clearImmediate(s1), clearImmediate(s2);
+        timers.clearFastTimeout(fastTimer), clearImmediate(s1), clearImmediate(s22);
       };
     } : (socketWeakRef, opts) => {
       if (!opts.timeout)
@@ -7772,18 +8751,18 @@ var require_connect = __commonJS({
     function buildConnector({ allowH2, useH2c, maxCachedSessions, socketPath, timeout, session: customSession, ...opts }) {
       if (maxCachedSessions != null && (!Number.isInteger(maxCachedSessions) || maxCachedSessions < 0))
         throw new InvalidArgumentError("maxCachedSessions must be a positive integer or zero");
-      let options = { path: socketPath, ...opts }, sessionCache = new SessionCache(maxCachedSessions ?? 100);
+      let options2 = { path: socketPath, ...opts }, sessionCache = new SessionCache(maxCachedSessions ?? 100);
       return timeout = timeout ?? 1e4, allowH2 = allowH2 ?? !1, function({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
-          tls || (tls = __require("node:tls")), servername = servername || options.servername || util.getServerName(host) || null;
+          tls || (tls = __require("node:tls")), servername = servername || options2.servername || util.getServerName(host) || null;
           let sessionKey = servername || hostname;
           assert(sessionKey);
           let session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443, socket = tls.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
-            ...options,
+            ...options2,
             servername,
             session,
             localAddress,
@@ -7799,13 +8778,13 @@ var require_connect = __commonJS({
           assert(!httpSocket, "httpSocket can only be sent on TLS update"), port = port || 80, socket = net.connect({
             highWaterMark: 64 * 1024,
             // Same as nodejs fs streams.
-            ...options,
+            ...options2,
             localAddress,
             port,
             host: hostname
           }), useH2c === !0 && (socket.alpnProtocol = "h2");
-        if (options.keepAlive == null || options.keepAlive) {
-          let keepAliveInitialDelay = options.keepAliveInitialDelay === void 0 ? 6e4 : options.keepAliveInitialDelay;
+        if (options2.keepAlive == null || options2.keepAlive) {
+          let keepAliveInitialDelay = options2.keepAliveInitialDelay === void 0 ? 6e4 : options2.keepAliveInitialDelay;
           socket.setKeepAlive(!0, keepAliveInitialDelay);
         }
         let clearConnectTimeout = util.setupConnectTimeout(new WeakRef(socket), { timeout, hostname, port });
@@ -8189,7 +9168,7 @@ var require_constants2 = __commonJS({
       exports.METHODS.POST
     ];
     exports.METHOD_MAP = (0, utils_1.enumToMap)(exports.METHODS);
-    exports.H_METHOD_MAP = Object.fromEntries(Object.entries(exports.METHODS).filter(([k]) => k.startsWith("H")));
+    exports.H_METHOD_MAP = Object.fromEntries(Object.entries(exports.METHODS).filter(([k2]) => k2.startsWith("H")));
     exports.STATUSES_HTTP = [
       exports.STATUSES.CONTINUE,
       exports.STATUSES.SWITCHING_PROTOCOLS,
@@ -8857,12 +9836,12 @@ var require_data_url = __commonJS({
       );
     }
     function percentDecode(input2) {
-      let length = input2.length, output = new Uint8Array(length), j = 0, i = 0;
+      let length = input2.length, output = new Uint8Array(length), j2 = 0, i = 0;
       for (; i < length; ) {
         let byte = input2[i];
-        byte !== 37 ? output[j++] = byte : byte === 37 && !(isHexCharByte(input2[i + 1]) && isHexCharByte(input2[i + 2])) ? output[j++] = 37 : (output[j++] = hexByteToNumber(input2[i + 1]) << 4 | hexByteToNumber(input2[i + 2]), i += 2), ++i;
+        byte !== 37 ? output[j2++] = byte : byte === 37 && !(isHexCharByte(input2[i + 1]) && isHexCharByte(input2[i + 2])) ? output[j2++] = 37 : (output[j2++] = hexByteToNumber(input2[i + 1]) << 4 | hexByteToNumber(input2[i + 2]), i += 2), ++i;
       }
-      return length === j ? output : output.subarray(0, j);
+      return length === j2 ? output : output.subarray(0, j2);
     }
     function parseMIMEType(input2) {
       input2 = removeHTTPWhitespace(input2, !0, !0);
@@ -9122,16 +10101,16 @@ var require_webidl = __commonJS({
         message: `"${context.value}" is an invalid ${context.type}.`
       });
     };
-    webidl.brandCheck = function(V, I) {
-      if (!FunctionPrototypeSymbolHasInstance(I, V)) {
+    webidl.brandCheck = function(V2, I2) {
+      if (!FunctionPrototypeSymbolHasInstance(I2, V2)) {
         let err = new TypeError("Illegal invocation");
         throw err.code = "ERR_INVALID_THIS", err;
       }
     };
     webidl.brandCheckMultiple = function(List) {
       let prototypes = List.map((c) => webidl.util.MakeTypeAssertion(c));
-      return (V) => {
-        if (prototypes.every((typeCheck) => !typeCheck(V))) {
+      return (V2) => {
+        if (prototypes.every((typeCheck) => !typeCheck(V2))) {
           let err = new TypeError("Illegal invocation");
           throw err.code = "ERR_INVALID_THIS", err;
         }
@@ -9150,11 +10129,11 @@ var require_webidl = __commonJS({
         message: "Illegal constructor"
       });
     };
-    webidl.util.MakeTypeAssertion = function(I) {
-      return (O) => FunctionPrototypeSymbolHasInstance(I, O);
+    webidl.util.MakeTypeAssertion = function(I2) {
+      return (O2) => FunctionPrototypeSymbolHasInstance(I2, O2);
     };
-    webidl.util.Type = function(V) {
-      switch (typeof V) {
+    webidl.util.Type = function(V2) {
+      switch (typeof V2) {
         case "undefined":
           return UNDEFINED;
         case "boolean":
@@ -9169,7 +10148,7 @@ var require_webidl = __commonJS({
           return BIGINT;
         case "function":
         case "object":
-          return V === null ? NULL : OBJECT;
+          return V2 === null ? NULL : OBJECT;
       }
     };
     webidl.util.Types = {
@@ -9204,15 +10183,15 @@ var require_webidl = __commonJS({
     };
     webidl.util.markAsUncloneable = runtimeFeatures.has("markAsUncloneable") ? __require("node:worker_threads").markAsUncloneable : () => {
     };
-    webidl.util.ConvertToInt = function(V, bitLength, signedness, flags) {
+    webidl.util.ConvertToInt = function(V2, bitLength, signedness, flags) {
       let upperBound, lowerBound;
       bitLength === 64 ? (upperBound = Math.pow(2, 53) - 1, signedness === "unsigned" ? lowerBound = 0 : lowerBound = Math.pow(-2, 53) + 1) : signedness === "unsigned" ? (lowerBound = 0, upperBound = Math.pow(2, bitLength) - 1) : (lowerBound = -Math.pow(2, bitLength - 1), upperBound = Math.pow(2, bitLength - 1) - 1);
-      let x = Number(V);
+      let x = Number(V2);
       if (x === 0 && (x = 0), webidl.util.HasFlag(flags, webidl.attributes.EnforceRange)) {
         if (Number.isNaN(x) || x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY)
           throw webidl.errors.exception({
             header: "Integer conversion",
-            message: `Could not convert ${webidl.util.Stringify(V)} to an integer.`
+            message: `Could not convert ${webidl.util.Stringify(V2)} to an integer.`
           });
         if (x = webidl.util.IntegerPart(x), x < lowerBound || x > upperBound)
           throw webidl.errors.exception({
@@ -9227,41 +10206,41 @@ var require_webidl = __commonJS({
       let r = Math.floor(Math.abs(n));
       return n < 0 ? -1 * r : r;
     };
-    webidl.util.Stringify = function(V) {
-      switch (webidl.util.Type(V)) {
+    webidl.util.Stringify = function(V2) {
+      switch (webidl.util.Type(V2)) {
         case SYMBOL:
-          return `Symbol(${V.description})`;
+          return `Symbol(${V2.description})`;
         case OBJECT:
-          return inspect(V);
+          return inspect(V2);
         case STRING:
-          return `"${V}"`;
+          return `"${V2}"`;
         case BIGINT:
-          return `${V}n`;
+          return `${V2}n`;
         default:
-          return `${V}`;
+          return `${V2}`;
       }
     };
-    webidl.util.IsResizableArrayBuffer = function(V) {
-      if (types.isArrayBuffer(V))
-        return V.resizable;
-      if (types.isSharedArrayBuffer(V))
-        return V.growable;
+    webidl.util.IsResizableArrayBuffer = function(V2) {
+      if (types.isArrayBuffer(V2))
+        return V2.resizable;
+      if (types.isSharedArrayBuffer(V2))
+        return V2.growable;
       throw webidl.errors.exception({
         header: "IsResizableArrayBuffer",
-        message: `"${webidl.util.Stringify(V)}" is not an array buffer.`
+        message: `"${webidl.util.Stringify(V2)}" is not an array buffer.`
       });
     };
     webidl.util.HasFlag = function(flags, attributes) {
       return typeof flags == "number" && (flags & attributes) === attributes;
     };
     webidl.sequenceConverter = function(converter) {
-      return (V, prefix, argument, Iterable) => {
-        if (webidl.util.Type(V) !== OBJECT)
+      return (V2, prefix, argument, Iterable) => {
+        if (webidl.util.Type(V2) !== OBJECT)
           throw webidl.errors.exception({
             header: prefix,
-            message: `${argument} (${webidl.util.Stringify(V)}) is not iterable.`
+            message: `${argument} (${webidl.util.Stringify(V2)}) is not iterable.`
           });
-        let method = typeof Iterable == "function" ? Iterable() : V?.[Symbol.iterator]?.(), seq = [], index = 0;
+        let method = typeof Iterable == "function" ? Iterable() : V2?.[Symbol.iterator]?.(), seq = [], index = 0;
         if (method === void 0 || typeof method.next != "function")
           throw webidl.errors.exception({
             header: prefix,
@@ -9277,50 +10256,50 @@ var require_webidl = __commonJS({
       };
     };
     webidl.recordConverter = function(keyConverter, valueConverter) {
-      return (O, prefix, argument) => {
-        if (webidl.util.Type(O) !== OBJECT)
+      return (O2, prefix, argument) => {
+        if (webidl.util.Type(O2) !== OBJECT)
           throw webidl.errors.exception({
             header: prefix,
-            message: `${argument} ("${webidl.util.TypeValueToString(O)}") is not an Object.`
+            message: `${argument} ("${webidl.util.TypeValueToString(O2)}") is not an Object.`
           });
         let result = {};
-        if (!types.isProxy(O)) {
-          let keys2 = [...Object.getOwnPropertyNames(O), ...Object.getOwnPropertySymbols(O)];
+        if (!types.isProxy(O2)) {
+          let keys2 = [...Object.getOwnPropertyNames(O2), ...Object.getOwnPropertySymbols(O2)];
           for (let key2 of keys2) {
-            let keyName = webidl.util.Stringify(key2), typedKey = keyConverter(key2, prefix, `Key ${keyName} in ${argument}`), typedValue = valueConverter(O[key2], prefix, `${argument}[${keyName}]`);
+            let keyName = webidl.util.Stringify(key2), typedKey = keyConverter(key2, prefix, `Key ${keyName} in ${argument}`), typedValue = valueConverter(O2[key2], prefix, `${argument}[${keyName}]`);
             result[typedKey] = typedValue;
           }
           return result;
         }
-        let keys = Reflect.ownKeys(O);
+        let keys = Reflect.ownKeys(O2);
         for (let key2 of keys)
-          if (Reflect.getOwnPropertyDescriptor(O, key2)?.enumerable) {
-            let typedKey = keyConverter(key2, prefix, argument), typedValue = valueConverter(O[key2], prefix, argument);
+          if (Reflect.getOwnPropertyDescriptor(O2, key2)?.enumerable) {
+            let typedKey = keyConverter(key2, prefix, argument), typedValue = valueConverter(O2[key2], prefix, argument);
             result[typedKey] = typedValue;
           }
         return result;
       };
     };
     webidl.interfaceConverter = function(TypeCheck, name) {
-      return (V, prefix, argument) => {
-        if (!TypeCheck(V))
+      return (V2, prefix, argument) => {
+        if (!TypeCheck(V2))
           throw webidl.errors.exception({
             header: prefix,
-            message: `Expected ${argument} ("${webidl.util.Stringify(V)}") to be an instance of ${name}.`
+            message: `Expected ${argument} ("${webidl.util.Stringify(V2)}") to be an instance of ${name}.`
           });
-        return V;
+        return V2;
       };
     };
     webidl.dictionaryConverter = function(converters) {
-      return converters.sort((a, b) => (a.key > b.key) - (a.key < b.key)), (dictionary, prefix, argument) => {
+      return converters.sort((a, b2) => (a.key > b2.key) - (a.key < b2.key)), (dictionary, prefix, argument) => {
         let dict = {};
         if (dictionary != null && webidl.util.Type(dictionary) !== OBJECT)
           throw webidl.errors.exception({
             header: prefix,
             message: `Expected ${dictionary} to be one of: Null, Undefined, Object.`
           });
-        for (let options of converters) {
-          let { key: key2, defaultValue, required: required2, converter } = options;
+        for (let options2 of converters) {
+          let { key: key2, defaultValue, required: required2, converter } = options2;
           if (required2 === !0 && (dictionary == null || !Object.hasOwn(dictionary, key2)))
             throw webidl.errors.exception({
               header: prefix,
@@ -9328,10 +10307,10 @@ var require_webidl = __commonJS({
             });
           let value = dictionary?.[key2], hasDefault = defaultValue !== void 0;
           if (hasDefault && value === void 0 && (value = defaultValue()), required2 || hasDefault || value !== void 0) {
-            if (value = converter(value, prefix, `${argument}.${key2}`), options.allowedValues && !options.allowedValues.includes(value))
+            if (value = converter(value, prefix, `${argument}.${key2}`), options2.allowedValues && !options2.allowedValues.includes(value))
               throw webidl.errors.exception({
                 header: prefix,
-                message: `${value} is not an accepted type. Expected one of ${options.allowedValues.join(", ")}.`
+                message: `${value} is not an accepted type. Expected one of ${options2.allowedValues.join(", ")}.`
               });
             dict[key2] = value;
           }
@@ -9340,7 +10319,7 @@ var require_webidl = __commonJS({
       };
     };
     webidl.nullableConverter = function(converter) {
-      return (V, prefix, argument) => V === null ? V : converter(V, prefix, argument);
+      return (V2, prefix, argument) => V2 === null ? V2 : converter(V2, prefix, argument);
     };
     webidl.is.USVString = function(value) {
       return typeof value == "string" && value.isWellFormed();
@@ -9352,8 +10331,8 @@ var require_webidl = __commonJS({
     webidl.is.URL = webidl.util.MakeTypeAssertion(URL);
     webidl.is.AbortSignal = webidl.util.MakeTypeAssertion(AbortSignal);
     webidl.is.MessagePort = webidl.util.MakeTypeAssertion(MessagePort);
-    webidl.is.BufferSource = function(V) {
-      return types.isArrayBuffer(V) || ArrayBuffer.isView(V) && types.isArrayBuffer(V.buffer);
+    webidl.is.BufferSource = function(V2) {
+      return types.isArrayBuffer(V2) || ArrayBuffer.isView(V2) && types.isArrayBuffer(V2.buffer);
     };
     webidl.util.getCopyOfBytesHeldByBufferSource = function(bufferSource) {
       let jsBufferSource = bufferSource, jsArrayBuffer = jsBufferSource, offset = 0, length = 0;
@@ -9362,23 +10341,23 @@ var require_webidl = __commonJS({
       let bytes2 = new Uint8Array(length), view = new Uint8Array(jsArrayBuffer, offset, length);
       return bytes2.set(view), bytes2;
     };
-    webidl.converters.DOMString = function(V, prefix, argument, flags) {
-      if (V === null && webidl.util.HasFlag(flags, webidl.attributes.LegacyNullToEmptyString))
+    webidl.converters.DOMString = function(V2, prefix, argument, flags) {
+      if (V2 === null && webidl.util.HasFlag(flags, webidl.attributes.LegacyNullToEmptyString))
         return "";
-      if (typeof V == "symbol")
+      if (typeof V2 == "symbol")
         throw webidl.errors.exception({
           header: prefix,
           message: `${argument} is a symbol, which cannot be converted to a DOMString.`
         });
-      return String(V);
+      return String(V2);
     };
-    webidl.converters.ByteString = function(V, prefix, argument) {
-      if (typeof V == "symbol")
+    webidl.converters.ByteString = function(V2, prefix, argument) {
+      if (typeof V2 == "symbol")
         throw webidl.errors.exception({
           header: prefix,
           message: `${argument} is a symbol, which cannot be converted to a ByteString.`
         });
-      let x = String(V);
+      let x = String(V2);
       for (let index = 0; index < x.length; index++)
         if (x.charCodeAt(index) > 255)
           throw new TypeError(
@@ -9389,133 +10368,133 @@ var require_webidl = __commonJS({
     webidl.converters.USVString = function(value) {
       return typeof value == "string" ? value.toWellFormed() : `${value}`.toWellFormed();
     };
-    webidl.converters.boolean = function(V) {
-      return !!V;
+    webidl.converters.boolean = function(V2) {
+      return !!V2;
     };
-    webidl.converters.any = function(V) {
-      return V;
+    webidl.converters.any = function(V2) {
+      return V2;
     };
-    webidl.converters["long long"] = function(V, prefix, argument) {
-      return webidl.util.ConvertToInt(V, 64, "signed", 0, prefix, argument);
+    webidl.converters["long long"] = function(V2, prefix, argument) {
+      return webidl.util.ConvertToInt(V2, 64, "signed", 0, prefix, argument);
     };
-    webidl.converters["unsigned long long"] = function(V, prefix, argument) {
-      return webidl.util.ConvertToInt(V, 64, "unsigned", 0, prefix, argument);
+    webidl.converters["unsigned long long"] = function(V2, prefix, argument) {
+      return webidl.util.ConvertToInt(V2, 64, "unsigned", 0, prefix, argument);
     };
-    webidl.converters["unsigned long"] = function(V, prefix, argument) {
-      return webidl.util.ConvertToInt(V, 32, "unsigned", 0, prefix, argument);
+    webidl.converters["unsigned long"] = function(V2, prefix, argument) {
+      return webidl.util.ConvertToInt(V2, 32, "unsigned", 0, prefix, argument);
     };
-    webidl.converters["unsigned short"] = function(V, prefix, argument, flags) {
-      return webidl.util.ConvertToInt(V, 16, "unsigned", flags, prefix, argument);
+    webidl.converters["unsigned short"] = function(V2, prefix, argument, flags) {
+      return webidl.util.ConvertToInt(V2, 16, "unsigned", flags, prefix, argument);
     };
-    webidl.converters.ArrayBuffer = function(V, prefix, argument, flags) {
-      if (webidl.util.Type(V) !== OBJECT || !types.isArrayBuffer(V))
+    webidl.converters.ArrayBuffer = function(V2, prefix, argument, flags) {
+      if (webidl.util.Type(V2) !== OBJECT || !types.isArrayBuffer(V2))
         throw webidl.errors.conversionFailed({
           prefix,
-          argument: `${argument} ("${webidl.util.Stringify(V)}")`,
+          argument: `${argument} ("${webidl.util.Stringify(V2)}")`,
           types: ["ArrayBuffer"]
         });
-      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowResizable) && webidl.util.IsResizableArrayBuffer(V))
+      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowResizable) && webidl.util.IsResizableArrayBuffer(V2))
         throw webidl.errors.exception({
           header: prefix,
           message: `${argument} cannot be a resizable ArrayBuffer.`
         });
-      return V;
+      return V2;
     };
-    webidl.converters.SharedArrayBuffer = function(V, prefix, argument, flags) {
-      if (webidl.util.Type(V) !== OBJECT || !types.isSharedArrayBuffer(V))
+    webidl.converters.SharedArrayBuffer = function(V2, prefix, argument, flags) {
+      if (webidl.util.Type(V2) !== OBJECT || !types.isSharedArrayBuffer(V2))
         throw webidl.errors.conversionFailed({
           prefix,
-          argument: `${argument} ("${webidl.util.Stringify(V)}")`,
+          argument: `${argument} ("${webidl.util.Stringify(V2)}")`,
           types: ["SharedArrayBuffer"]
         });
-      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowResizable) && webidl.util.IsResizableArrayBuffer(V))
+      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowResizable) && webidl.util.IsResizableArrayBuffer(V2))
         throw webidl.errors.exception({
           header: prefix,
           message: `${argument} cannot be a resizable SharedArrayBuffer.`
         });
-      return V;
+      return V2;
     };
-    webidl.converters.TypedArray = function(V, T, prefix, argument, flags) {
-      if (webidl.util.Type(V) !== OBJECT || !types.isTypedArray(V) || V.constructor.name !== T.name)
+    webidl.converters.TypedArray = function(V2, T, prefix, argument, flags) {
+      if (webidl.util.Type(V2) !== OBJECT || !types.isTypedArray(V2) || V2.constructor.name !== T.name)
         throw webidl.errors.conversionFailed({
           prefix,
-          argument: `${argument} ("${webidl.util.Stringify(V)}")`,
+          argument: `${argument} ("${webidl.util.Stringify(V2)}")`,
           types: [T.name]
         });
-      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowShared) && types.isSharedArrayBuffer(V.buffer))
+      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowShared) && types.isSharedArrayBuffer(V2.buffer))
         throw webidl.errors.exception({
           header: prefix,
           message: `${argument} cannot be a view on a shared array buffer.`
         });
-      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowResizable) && webidl.util.IsResizableArrayBuffer(V.buffer))
+      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowResizable) && webidl.util.IsResizableArrayBuffer(V2.buffer))
         throw webidl.errors.exception({
           header: prefix,
           message: `${argument} cannot be a view on a resizable array buffer.`
         });
-      return V;
+      return V2;
     };
-    webidl.converters.DataView = function(V, prefix, argument, flags) {
-      if (webidl.util.Type(V) !== OBJECT || !types.isDataView(V))
+    webidl.converters.DataView = function(V2, prefix, argument, flags) {
+      if (webidl.util.Type(V2) !== OBJECT || !types.isDataView(V2))
         throw webidl.errors.conversionFailed({
           prefix,
-          argument: `${argument} ("${webidl.util.Stringify(V)}")`,
+          argument: `${argument} ("${webidl.util.Stringify(V2)}")`,
           types: ["DataView"]
         });
-      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowShared) && types.isSharedArrayBuffer(V.buffer))
+      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowShared) && types.isSharedArrayBuffer(V2.buffer))
         throw webidl.errors.exception({
           header: prefix,
           message: `${argument} cannot be a view on a shared array buffer.`
         });
-      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowResizable) && webidl.util.IsResizableArrayBuffer(V.buffer))
+      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowResizable) && webidl.util.IsResizableArrayBuffer(V2.buffer))
         throw webidl.errors.exception({
           header: prefix,
           message: `${argument} cannot be a view on a resizable array buffer.`
         });
-      return V;
+      return V2;
     };
-    webidl.converters.ArrayBufferView = function(V, prefix, argument, flags) {
-      if (webidl.util.Type(V) !== OBJECT || !types.isArrayBufferView(V))
+    webidl.converters.ArrayBufferView = function(V2, prefix, argument, flags) {
+      if (webidl.util.Type(V2) !== OBJECT || !types.isArrayBufferView(V2))
         throw webidl.errors.conversionFailed({
           prefix,
-          argument: `${argument} ("${webidl.util.Stringify(V)}")`,
+          argument: `${argument} ("${webidl.util.Stringify(V2)}")`,
           types: ["ArrayBufferView"]
         });
-      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowShared) && types.isSharedArrayBuffer(V.buffer))
+      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowShared) && types.isSharedArrayBuffer(V2.buffer))
         throw webidl.errors.exception({
           header: prefix,
           message: `${argument} cannot be a view on a shared array buffer.`
         });
-      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowResizable) && webidl.util.IsResizableArrayBuffer(V.buffer))
+      if (!webidl.util.HasFlag(flags, webidl.attributes.AllowResizable) && webidl.util.IsResizableArrayBuffer(V2.buffer))
         throw webidl.errors.exception({
           header: prefix,
           message: `${argument} cannot be a view on a resizable array buffer.`
         });
-      return V;
+      return V2;
     };
-    webidl.converters.BufferSource = function(V, prefix, argument, flags) {
-      if (types.isArrayBuffer(V))
-        return webidl.converters.ArrayBuffer(V, prefix, argument, flags);
-      if (types.isArrayBufferView(V))
-        return flags &= ~webidl.attributes.AllowShared, webidl.converters.ArrayBufferView(V, prefix, argument, flags);
-      throw types.isSharedArrayBuffer(V) ? webidl.errors.exception({
+    webidl.converters.BufferSource = function(V2, prefix, argument, flags) {
+      if (types.isArrayBuffer(V2))
+        return webidl.converters.ArrayBuffer(V2, prefix, argument, flags);
+      if (types.isArrayBufferView(V2))
+        return flags &= ~webidl.attributes.AllowShared, webidl.converters.ArrayBufferView(V2, prefix, argument, flags);
+      throw types.isSharedArrayBuffer(V2) ? webidl.errors.exception({
         header: prefix,
         message: `${argument} cannot be a SharedArrayBuffer.`
       }) : webidl.errors.conversionFailed({
         prefix,
-        argument: `${argument} ("${webidl.util.Stringify(V)}")`,
+        argument: `${argument} ("${webidl.util.Stringify(V2)}")`,
         types: ["ArrayBuffer", "ArrayBufferView"]
       });
     };
-    webidl.converters.AllowSharedBufferSource = function(V, prefix, argument, flags) {
-      if (types.isArrayBuffer(V))
-        return webidl.converters.ArrayBuffer(V, prefix, argument, flags);
-      if (types.isSharedArrayBuffer(V))
-        return webidl.converters.SharedArrayBuffer(V, prefix, argument, flags);
-      if (types.isArrayBufferView(V))
-        return flags |= webidl.attributes.AllowShared, webidl.converters.ArrayBufferView(V, prefix, argument, flags);
+    webidl.converters.AllowSharedBufferSource = function(V2, prefix, argument, flags) {
+      if (types.isArrayBuffer(V2))
+        return webidl.converters.ArrayBuffer(V2, prefix, argument, flags);
+      if (types.isSharedArrayBuffer(V2))
+        return webidl.converters.SharedArrayBuffer(V2, prefix, argument, flags);
+      if (types.isArrayBufferView(V2))
+        return flags |= webidl.attributes.AllowShared, webidl.converters.ArrayBufferView(V2, prefix, argument, flags);
       throw webidl.errors.conversionFailed({
         prefix,
-        argument: `${argument} ("${webidl.util.Stringify(V)}")`,
+        argument: `${argument} ("${webidl.util.Stringify(V2)}")`,
         types: ["ArrayBuffer", "SharedArrayBuffer", "ArrayBufferView"]
       });
     };
@@ -9534,8 +10513,8 @@ var require_webidl = __commonJS({
       webidl.is.AbortSignal,
       "AbortSignal"
     );
-    webidl.converters.EventHandlerNonNull = function(V) {
-      return webidl.util.Type(V) !== OBJECT ? null : typeof V == "function" ? V : () => {
+    webidl.converters.EventHandlerNonNull = function(V2) {
+      return webidl.util.Type(V2) !== OBJECT ? null : typeof V2 == "function" ? V2 : () => {
       };
     };
     webidl.attributes = {
@@ -9755,8 +10734,8 @@ var require_util2 = __commonJS({
     }
     function tryUpgradeRequestToAPotentiallyTrustworthyURL(request2) {
     }
-    function sameOrigin(A, B) {
-      return A.origin === B.origin && A.origin === "null" || A.protocol === B.protocol && A.hostname === B.hostname && A.port === B.port;
+    function sameOrigin(A2, B2) {
+      return A2.origin === B2.origin && A2.origin === "null" || A2.protocol === B2.protocol && A2.hostname === B2.hostname && A2.port === B2.port;
     }
     function isAborted(fetchParams) {
       return fetchParams.controller.state === "aborted";
@@ -10150,10 +11129,10 @@ var require_formdata = __commonJS({
           ...this.#state.slice(idx + 1).filter((entry2) => entry2.name !== name)
         ] : this.#state.push(entry);
       }
-      [nodeUtil.inspect.custom](depth, options) {
-        let state = this.#state.reduce((a, b) => (a[b.name] ? Array.isArray(a[b.name]) ? a[b.name].push(b.value) : a[b.name] = [a[b.name], b.value] : a[b.name] = b.value, a), { __proto__: null });
-        options.depth ??= depth, options.colors ??= !0;
-        let output = nodeUtil.formatWithOptions(options, state);
+      [nodeUtil.inspect.custom](depth, options2) {
+        let state = this.#state.reduce((a, b2) => (a[b2.name] ? Array.isArray(a[b2.name]) ? a[b2.name].push(b2.value) : a[b2.name] = [a[b2.name], b2.value] : a[b2.name] = b2.value, a), { __proto__: null });
+        options2.depth ??= depth, options2.colors ??= !0;
+        let output = nodeUtil.formatWithOptions(options2, state);
         return `FormData ${output.slice(output.indexOf("]") + 2)}`;
       }
       /**
@@ -10188,11 +11167,11 @@ var require_formdata = __commonJS({
     function makeEntry(name, value, filename) {
       if (typeof value != "string") {
         if (webidl.is.File(value) || (value = new File([value], "blob", { type: value.type })), filename !== void 0) {
-          let options = {
+          let options2 = {
             type: value.type,
             lastModified: value.lastModified
           };
-          value = new File([value], filename, options);
+          value = new File([value], filename, options2);
         }
       }
       return { name, value };
@@ -10517,7 +11496,7 @@ var require_body = __commonJS({
         let boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`, prefix = `--${boundary}\r
 Content-Disposition: form-data`;
         let formdataEscape = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22"), normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, `\r
-`), blobParts = [], rn = new Uint8Array([13, 10]);
+`), blobParts = [], rn2 = new Uint8Array([13, 10]);
         length = 0;
         let hasUnknownSizeValue = !1;
         for (let [name, value] of object2)
@@ -10532,7 +11511,7 @@ ${normalizeLinefeeds(value)}\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
-            blobParts.push(chunk2, value, rn), typeof value.size == "number" ? length += chunk2.byteLength + value.size + rn.byteLength : hasUnknownSizeValue = !0;
+            blobParts.push(chunk2, value, rn2), typeof value.size == "number" ? length += chunk2.byteLength + value.size + rn2.byteLength : hasUnknownSizeValue = !0;
           }
         let chunk = textEncoder.encode(`--${boundary}--\r
 `);
@@ -10697,7 +11676,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext,
       kClosed
-    } = require_symbols(), constants2 = require_constants2(), EMPTY_BUF = Buffer.alloc(0), FastBuffer = Buffer[Symbol.species], removeAllListeners = util.removeAllListeners, kIdleSocketValidation = /* @__PURE__ */ Symbol("kIdleSocketValidation"), kIdleSocketValidationTimeout = /* @__PURE__ */ Symbol("kIdleSocketValidationTimeout"), kSocketUsed = /* @__PURE__ */ Symbol("kSocketUsed"), kTypeOfService = /* @__PURE__ */ Symbol("kTypeOfService"), extractBody;
+    } = require_symbols(), constants3 = require_constants2(), EMPTY_BUF = Buffer.alloc(0), FastBuffer = Buffer[Symbol.species], removeAllListeners = util.removeAllListeners, kIdleSocketValidation = /* @__PURE__ */ Symbol("kIdleSocketValidation"), kIdleSocketValidationTimeout = /* @__PURE__ */ Symbol("kIdleSocketValidationTimeout"), kSocketUsed = /* @__PURE__ */ Symbol("kSocketUsed"), kTypeOfService = /* @__PURE__ */ Symbol("kTypeOfService"), extractBody;
     function lazyllhttp() {
       let llhttpWasmData = process.env.JEST_WORKER_ID ? require_llhttp_wasm() : void 0, mod, useWasmSIMD = !0;
       if (process.arch === "ppc64") {
@@ -10717,32 +11696,32 @@ var require_client_h1 = __commonJS({
            * @param {number} len
            * @returns {number}
            */
-          wasm_on_url: (p, at, len) => 0,
+          wasm_on_url: (p2, at2, len) => 0,
           /**
            * @param {number} p
            * @param {number} at
            * @param {number} len
            * @returns {number}
            */
-          wasm_on_status: (p, at, len) => {
-            assert(currentParser.ptr === p);
-            let start = at - currentBufferPtr + currentBufferRef.byteOffset;
+          wasm_on_status: (p2, at2, len) => {
+            assert(currentParser.ptr === p2);
+            let start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len));
           },
           /**
            * @param {number} p
            * @returns {number}
            */
-          wasm_on_message_begin: (p) => (assert(currentParser.ptr === p), currentParser.onMessageBegin()),
+          wasm_on_message_begin: (p2) => (assert(currentParser.ptr === p2), currentParser.onMessageBegin()),
           /**
            * @param {number} p
            * @param {number} at
            * @param {number} len
            * @returns {number}
            */
-          wasm_on_header_field: (p, at, len) => {
-            assert(currentParser.ptr === p);
-            let start = at - currentBufferPtr + currentBufferRef.byteOffset;
+          wasm_on_header_field: (p2, at2, len) => {
+            assert(currentParser.ptr === p2);
+            let start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len));
           },
           /**
@@ -10751,9 +11730,9 @@ var require_client_h1 = __commonJS({
            * @param {number} len
            * @returns {number}
            */
-          wasm_on_header_value: (p, at, len) => {
-            assert(currentParser.ptr === p);
-            let start = at - currentBufferPtr + currentBufferRef.byteOffset;
+          wasm_on_header_value: (p2, at2, len) => {
+            assert(currentParser.ptr === p2);
+            let start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len));
           },
           /**
@@ -10763,23 +11742,23 @@ var require_client_h1 = __commonJS({
            * @param {0|1} shouldKeepAlive
            * @returns {number}
            */
-          wasm_on_headers_complete: (p, statusCode, upgrade, shouldKeepAlive) => (assert(currentParser.ptr === p), currentParser.onHeadersComplete(statusCode, upgrade === 1, shouldKeepAlive === 1)),
+          wasm_on_headers_complete: (p2, statusCode, upgrade, shouldKeepAlive) => (assert(currentParser.ptr === p2), currentParser.onHeadersComplete(statusCode, upgrade === 1, shouldKeepAlive === 1)),
           /**
            * @param {number} p
            * @param {number} at
            * @param {number} len
            * @returns {number}
            */
-          wasm_on_body: (p, at, len) => {
-            assert(currentParser.ptr === p);
-            let start = at - currentBufferPtr + currentBufferRef.byteOffset;
+          wasm_on_body: (p2, at2, len) => {
+            assert(currentParser.ptr === p2);
+            let start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len));
           },
           /**
            * @param {number} p
            * @returns {number}
            */
-          wasm_on_message_complete: (p) => (assert(currentParser.ptr === p), currentParser.onMessageComplete())
+          wasm_on_message_complete: (p2) => (assert(currentParser.ptr === p2), currentParser.onMessageComplete())
         }
       });
     }
@@ -10790,7 +11769,7 @@ var require_client_h1 = __commonJS({
          * @param {*} llhttp
          */
       constructor(client, socket, { exports: exports2 }) {
-        this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants2.TYPE.RESPONSE), this.client = client, this.socket = socket, this.timeout = null, this.timeoutWeakRef = new WeakRef(this), this.timeoutValue = null, this.timeoutType = null, this.statusCode = 0, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = "", this.connection = "", this.maxResponseSize = client[kMaxResponseSize];
+        this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE), this.client = client, this.socket = socket, this.timeout = null, this.timeoutWeakRef = new WeakRef(this), this.timeoutValue = null, this.timeoutType = null, this.statusCode = 0, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = "", this.connection = "", this.maxResponseSize = client[kMaxResponseSize];
       }
       setTimeout(delay, type) {
         delay !== this.timeoutValue || type & USE_FAST_TIMER ^ this.timeoutType & USE_FAST_TIMER ? (this.timeout && (timers.clearTimeout(this.timeout), this.timeout = null), delay && (type & USE_FAST_TIMER ? this.timeout = timers.setFastTimeout(onParserTimeout, delay, this.timeoutWeakRef) : (this.timeout = setTimeout(onParserTimeout, delay, this.timeoutWeakRef), this.timeout?.unref())), this.timeoutValue = delay) : this.timeout && this.timeout.refresh && this.timeout.refresh(), this.timeoutType = type;
@@ -10820,11 +11799,11 @@ var require_client_h1 = __commonJS({
           } finally {
             currentParser = null, currentBufferRef = null;
           }
-          if (ret !== constants2.ERROR.OK) {
+          if (ret !== constants3.ERROR.OK) {
             let data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants2.ERROR.PAUSED_UPGRADE)
+            if (ret === constants3.ERROR.PAUSED_UPGRADE)
               this.onUpgrade(data);
-            else if (ret === constants2.ERROR.PAUSED)
+            else if (ret === constants3.ERROR.PAUSED)
               this.paused = !0, socket.unshift(data);
             else
               throw this.createError(ret, data);
@@ -10841,7 +11820,7 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        return ret === constants2.ERROR.OK ? null : ret === constants2.ERROR.PAUSED || ret === constants2.ERROR.PAUSED_UPGRADE ? (this.paused = !0, null) : this.createError(ret, EMPTY_BUF);
+        return ret === constants3.ERROR.OK ? null : ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE ? (this.paused = !0, null) : this.createError(ret, EMPTY_BUF);
       }
       createError(ret, data) {
         let { llhttp, contentLength, bytesRead } = this;
@@ -10852,7 +11831,7 @@ var require_client_h1 = __commonJS({
           let len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message2 = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message2, constants2.ERROR[ret], data);
+        return new HTTPParserError(message2, constants3.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null), assert(this.ptr != null), this.llhttp.llhttp_free(this.ptr), this.ptr = null, this.timeout && timers.clearTimeout(this.timeout), this.timeout = null, this.timeoutValue = null, this.timeoutType = null, this.paused = !1;
@@ -10960,7 +11939,7 @@ var require_client_h1 = __commonJS({
         } else
           socket[kReset] = !0;
         let pause = request2.onHeaders(statusCode, headers2, this.resume, statusText) === !1;
-        return request2.aborted ? -1 : request2.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants2.ERROR.PAUSED : 0);
+        return request2.aborted ? -1 : request2.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants3.ERROR.PAUSED : 0);
       }
       /**
        * @param {Buffer} buf
@@ -10971,7 +11950,7 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed)
           return -1;
         let request2 = client[kQueue][client[kRunningIdx]];
-        return assert(request2), assert(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize ? (util.destroy(socket, new ResponseExceededMaxSizeError()), -1) : (this.bytesRead += buf.length, request2.onData(buf) === !1 ? constants2.ERROR.PAUSED : 0);
+        return assert(request2), assert(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize ? (util.destroy(socket, new ResponseExceededMaxSizeError()), -1) : (this.bytesRead += buf.length, request2.onData(buf) === !1 ? constants3.ERROR.PAUSED : 0);
       }
       /**
        * @returns {number}
@@ -10989,12 +11968,12 @@ var require_client_h1 = __commonJS({
         if (request2.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10))
           return util.destroy(socket, new ResponseContentLengthMismatchError()), -1;
         if (request2.onComplete(headers2), client[kQueue][client[kRunningIdx]++] = null, socket[kSocketUsed] = client[kPending] === 0, socket[kWriting])
-          return assert(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants2.ERROR.PAUSED;
+          return assert(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants3.ERROR.PAUSED;
         if (shouldKeepAlive) {
           if (socket[kReset] && client[kRunning] === 0)
-            return util.destroy(socket, new InformationalError("reset")), constants2.ERROR.PAUSED;
+            return util.destroy(socket, new InformationalError("reset")), constants3.ERROR.PAUSED;
           client[kPipelining] == null || client[kPipelining] === 1 ? setImmediate(client[kResume]) : client[kResume]();
-        } else return util.destroy(socket, new InformationalError("reset")), constants2.ERROR.PAUSED;
+        } else return util.destroy(socket, new InformationalError("reset")), constants3.ERROR.PAUSED;
         return 0;
       }
     };
@@ -11200,8 +12179,8 @@ upgrade: ${upgrade}\r
           if (finished = !0, assert(socket.destroyed || socket[kWriting] && client[kRunning] <= 1), socket.off("drain", onDrain).off("error", onFinished), body.removeListener("data", onData).removeListener("end", onFinished).removeListener("close", onClose), !err)
             try {
               writer.end();
-            } catch (er) {
-              err = er;
+            } catch (er2) {
+              err = er2;
             }
           writer.destroy(err), err && (err.code !== "UND_ERR_INFO" || err.message !== "reset") ? util.destroy(body, err) : util.destroy(body);
         }
@@ -12358,7 +13337,7 @@ var require_pool = __commonJS({
         autoSelectFamilyAttemptTimeout,
         allowH2,
         clientTtl,
-        ...options
+        ...options2
       } = {}) {
         if (connections != null && (!Number.isFinite(connections) || connections < 0))
           throw new InvalidArgumentError("invalid connections");
@@ -12374,7 +13353,7 @@ var require_pool = __commonJS({
           timeout: connectTimeout,
           ...typeof autoSelectFamily == "boolean" ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
           ...connect3
-        })), super(options), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options), connect: connect3, allowH2, clientTtl, socketPath }, this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0, this[kFactory] = factory, this.on("connect", (origin2, targets) => {
+        })), super(options2), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options2), connect: connect3, allowH2, clientTtl, socketPath }, this[kOptions].interceptors = options2.interceptors ? { ...options2.interceptors } : void 0, this[kFactory] = factory, this.on("connect", (origin2, targets) => {
           if (clientTtl != null && clientTtl > 0)
             for (let target of targets)
               Object.assign(target, { ttl: Date.now() });
@@ -12417,11 +13396,11 @@ var require_balanced_pool = __commonJS({
       kRemoveClient,
       kGetDispatcher
     } = require_pool_base(), Pool3 = require_pool(), { kUrl } = require_symbols(), util = require_util(), kFactory = /* @__PURE__ */ Symbol("factory"), kOptions = /* @__PURE__ */ Symbol("options"), kGreatestCommonDivisor = /* @__PURE__ */ Symbol("kGreatestCommonDivisor"), kCurrentWeight = /* @__PURE__ */ Symbol("kCurrentWeight"), kIndex = /* @__PURE__ */ Symbol("kIndex"), kWeight = /* @__PURE__ */ Symbol("kWeight"), kMaxWeightPerServer = /* @__PURE__ */ Symbol("kMaxWeightPerServer"), kErrorPenalty = /* @__PURE__ */ Symbol("kErrorPenalty");
-    function getGreatestCommonDivisor(a, b) {
-      if (a === 0) return b;
-      for (; b !== 0; ) {
-        let t = b;
-        b = a % b, a = t;
+    function getGreatestCommonDivisor(a, b2) {
+      if (a === 0) return b2;
+      for (; b2 !== 0; ) {
+        let t = b2;
+        b2 = a % b2, a = t;
       }
       return a;
     }
@@ -12469,12 +13448,12 @@ var require_balanced_pool = __commonJS({
         return this[kClients].find((pool) => pool[kUrl].origin === upstreamOrigin && pool.closed !== !0 && pool.destroyed !== !0);
       }
       get upstreams() {
-        return this[kClients].filter((dispatcher) => dispatcher.closed !== !0 && dispatcher.destroyed !== !0).map((p) => p[kUrl].origin);
+        return this[kClients].filter((dispatcher) => dispatcher.closed !== !0 && dispatcher.destroyed !== !0).map((p2) => p2[kUrl].origin);
       }
       [kGetDispatcher]() {
         if (this[kClients].length === 0)
           throw new BalancedPoolMissingUpstreamError();
-        if (!this[kClients].find((dispatcher2) => !dispatcher2[kNeedDrain] && dispatcher2.closed !== !0 && dispatcher2.destroyed !== !0) || this[kClients].map((pool) => pool[kNeedDrain]).reduce((a, b) => a && b, !0))
+        if (!this[kClients].find((dispatcher2) => !dispatcher2[kNeedDrain] && dispatcher2.closed !== !0 && dispatcher2.destroyed !== !0) || this[kClients].map((pool) => pool[kNeedDrain]).reduce((a, b2) => a && b2, !0))
           return;
         let counter = 0, maxWeightIndex = this[kClients].findIndex((pool) => !pool[kNeedDrain]);
         for (; counter++ < this[kClients].length; ) {
@@ -12520,7 +13499,7 @@ var require_round_robin_pool = __commonJS({
         autoSelectFamilyAttemptTimeout,
         allowH2,
         clientTtl,
-        ...options
+        ...options2
       } = {}) {
         if (connections != null && (!Number.isFinite(connections) || connections < 0))
           throw new InvalidArgumentError("invalid connections");
@@ -12536,7 +13515,7 @@ var require_round_robin_pool = __commonJS({
           timeout: connectTimeout,
           ...typeof autoSelectFamily == "boolean" ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
           ...connect3
-        })), super(), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options), connect: connect3, allowH2, clientTtl, socketPath }, this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0, this[kFactory] = factory, this[kIndex] = -1, this.on("connect", (origin2, targets) => {
+        })), super(), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options2), connect: connect3, allowH2, clientTtl, socketPath }, this[kOptions].interceptors = options2.interceptors ? { ...options2.interceptors } : void 0, this[kFactory] = factory, this[kIndex] = -1, this.on("connect", (origin2, targets) => {
           if (clientTtl != null && clientTtl > 0)
             for (let target of targets)
               Object.assign(target, { ttl: Date.now() });
@@ -12584,14 +13563,14 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool3(origin, opts);
     }
     var Agent = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxOrigins = 1 / 0, connect: connect3, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxOrigins = 1 / 0, connect: connect3, tls, ...options2 } = {}) {
         if (typeof factory != "function")
           throw new InvalidArgumentError("factory must be a function.");
         if (connect3 != null && typeof connect3 != "function" && typeof connect3 != "object")
           throw new InvalidArgumentError("connect must be a function or an object");
         if (typeof maxOrigins != "number" || Number.isNaN(maxOrigins) || maxOrigins <= 0)
           throw new InvalidArgumentError("maxOrigins must be a number greater than 0");
-        super(options), connect3 && typeof connect3 != "function" && (connect3 = { ...connect3 }), tls && typeof tls != "function" && (tls = { ...tls }), this[kOptions] = { ...util.deepClone(options), maxOrigins, connect: connect3, tls }, this[kFactory] = factory, this[kClients] = /* @__PURE__ */ new Map(), this[kOrigins] = /* @__PURE__ */ new Set(), this[kOnDrain] = (origin, targets) => {
+        super(options2), connect3 && typeof connect3 != "function" && (connect3 = { ...connect3 }), tls && typeof tls != "function" && (tls = { ...tls }), this[kOptions] = { ...util.deepClone(options2), maxOrigins, connect: connect3, tls }, this[kFactory] = factory, this[kClients] = /* @__PURE__ */ new Map(), this[kOrigins] = /* @__PURE__ */ new Set(), this[kOnDrain] = (origin, targets) => {
           this.emit("drain", origin, [this, ...targets]);
         }, this[kOnConnect] = (origin, targets) => {
           this.emit("connect", origin, [this, ...targets]);
@@ -12819,10 +13798,10 @@ var require_socks5_client = __commonJS({
       ERROR: "error",
       CLOSED: "closed"
     }, Socks5Client = class extends EventEmitter2 {
-      constructor(socket, options = {}) {
+      constructor(socket, options2 = {}) {
         if (super(), !socket)
           throw new InvalidArgumentError("socket is required");
-        this.socket = socket, this.options = options, this.state = STATES.INITIAL, this.buffer = EMPTY_BUFFER, this.onSocketData = this.onData.bind(this), this.onSocketError = this.onError.bind(this), this.onSocketClose = this.onClose.bind(this), this.authMethods = [], options.username && options.password && this.authMethods.push(AUTH_METHODS.USERNAME_PASSWORD), this.authMethods.push(AUTH_METHODS.NO_AUTH), this.socket.on("data", this.onSocketData), this.socket.on("error", this.onSocketError), this.socket.on("close", this.onSocketClose);
+        this.socket = socket, this.options = options2, this.state = STATES.INITIAL, this.buffer = EMPTY_BUFFER, this.onSocketData = this.onData.bind(this), this.onSocketError = this.onError.bind(this), this.onSocketClose = this.onClose.bind(this), this.authMethods = [], options2.username && options2.password && this.authMethods.push(AUTH_METHODS.USERNAME_PASSWORD), this.authMethods.push(AUTH_METHODS.NO_AUTH), this.socket.on("data", this.onSocketData), this.socket.on("error", this.onSocketError), this.socket.on("close", this.onSocketClose);
       }
       /**
        * Handle incoming data from the socket
@@ -13029,7 +14008,7 @@ var require_socks5_proxy_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/socks5-proxy-agent.js"(exports, module) {
     "use strict";
     var { URL: URL2 } = __require("node:url"), tls, DispatcherBase = require_dispatcher_base(), { InvalidArgumentError } = require_errors2(), { Socks5Client, STATES } = require_socks5_client(), { kDispatch, kClose, kDestroy } = require_symbols(), Pool3 = require_pool(), buildConnector = require_connect(), { debuglog } = __require("node:util"), debug = debuglog("undici:socks5-proxy"), kProxyUrl = /* @__PURE__ */ Symbol("proxy url"), kProxyHeaders = /* @__PURE__ */ Symbol("proxy headers"), kProxyAuth = /* @__PURE__ */ Symbol("proxy auth"), kProxyProtocol = /* @__PURE__ */ Symbol("proxy protocol"), kPools = /* @__PURE__ */ Symbol("pools"), kConnector = /* @__PURE__ */ Symbol("connector"), kRequestTls = /* @__PURE__ */ Symbol("request tls settings"), experimentalWarningEmitted = !1, Socks5ProxyAgent = class extends DispatcherBase {
-      constructor(proxyUrl, options = {}) {
+      constructor(proxyUrl, options2 = {}) {
         if (super(), experimentalWarningEmitted || (process.emitWarning(
           "SOCKS5 proxy support is experimental and subject to change",
           "ExperimentalWarning"
@@ -13038,12 +14017,12 @@ var require_socks5_proxy_agent = __commonJS({
         let url2 = typeof proxyUrl == "string" ? new URL2(proxyUrl) : proxyUrl;
         if (url2.protocol !== "socks5:" && url2.protocol !== "socks:")
           throw new InvalidArgumentError("Proxy URL must use socks5:// or socks:// protocol");
-        this[kProxyUrl] = url2, this[kProxyHeaders] = options.headers || {}, this[kProxyProtocol] = options.proxyTls ? "https:" : "http:", this[kRequestTls] = options.requestTls, this[kProxyAuth] = {
-          username: options.username || (url2.username ? decodeURIComponent(url2.username) : null),
-          password: options.password || (url2.password ? decodeURIComponent(url2.password) : null)
-        }, this[kConnector] = options.connect || buildConnector({
-          ...options.proxyTls,
-          servername: options.proxyTls?.servername || url2.hostname
+        this[kProxyUrl] = url2, this[kProxyHeaders] = options2.headers || {}, this[kProxyProtocol] = options2.proxyTls ? "https:" : "http:", this[kRequestTls] = options2.requestTls, this[kProxyAuth] = {
+          username: options2.username || (url2.username ? decodeURIComponent(url2.username) : null),
+          password: options2.password || (url2.password ? decodeURIComponent(url2.password) : null)
+        }, this[kConnector] = options2.connect || buildConnector({
+          ...options2.proxyTls,
+          servername: options2.proxyTls?.servername || url2.hostname
         }), this[kPools] = /* @__PURE__ */ new Map();
       }
       /**
@@ -13201,7 +14180,7 @@ var require_proxy_agent = __commonJS({
         opts.auth ? this[kProxyHeaders]["proxy-authorization"] = `Basic ${opts.auth}` : opts.token ? this[kProxyHeaders]["proxy-authorization"] = opts.token : username && password && (this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`);
         let connect3 = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
-        let agentFactory = opts.factory || defaultAgentFactory, factory = (origin2, options) => {
+        let agentFactory = opts.factory || defaultAgentFactory, factory = (origin2, options2) => {
           let { protocol: protocol2 } = new URL(origin2);
           return this[kProxy].protocol === "socks5:" || this[kProxy].protocol === "socks:" ? new Socks5ProxyAgent(this[kProxy].uri, {
             headers: this[kProxyHeaders],
@@ -13215,7 +14194,7 @@ var require_proxy_agent = __commonJS({
             headers: this[kProxyHeaders],
             connect: connect3,
             factory: agentFactory
-          }) : agentFactory(origin2, options);
+          }) : agentFactory(origin2, options2);
         };
         protocol === "socks5:" || protocol === "socks:" ? this[kClient] = null : this[kClient] = clientFactory(url2, { connect: connect3 }), this[kAgent] = new Agent({
           ...opts,
@@ -13699,8 +14678,8 @@ var require_retry_agent = __commonJS({
     var Dispatcher = require_dispatcher(), RetryHandler = require_retry_handler(), RetryAgent = class extends Dispatcher {
       #agent = null;
       #options = null;
-      constructor(agent, options = {}) {
-        super(options), this.#agent = agent, this.#options = options;
+      constructor(agent, options2 = {}) {
+        super(options2), this.#agent = agent, this.#options = options2;
       }
       dispatch(opts, handler) {
         let retry = new RetryHandler({
@@ -14650,8 +15629,8 @@ var require_mock_utils = __commonJS({
         }
         if (value.includes(",")) {
           let values = value.split(",");
-          for (let v of values)
-            normalizedQp.append(key2, v);
+          for (let v2 of values)
+            normalizedQp.append(key2, v2);
           continue;
         }
         normalizedQp.append(key2, value);
@@ -14716,8 +15695,8 @@ var require_mock_utils = __commonJS({
       for (let i = 0; i < keys.length; ++i) {
         let key2 = keys[i], value = data[key2], name = Buffer.from(`${key2}`);
         if (Array.isArray(value))
-          for (let j = 0; j < value.length; ++j)
-            result.push(name, Buffer.from(`${value[j]}`));
+          for (let j2 = 0; j2 < value.length; ++j2)
+            result.push(name, Buffer.from(`${value[j2]}`));
         else
           result.push(name, Buffer.from(`${value}`));
       }
@@ -14993,8 +15972,8 @@ var require_mock_call_history = __commonJS({
   "node_modules/undici/lib/mock/mock-call-history.js"(exports, module) {
     "use strict";
     var { kMockCallHistoryAddLog } = require_mock_symbols(), { InvalidArgumentError } = require_errors2();
-    function handleFilterCallsWithOptions(criteria, options, handler, store, allLogs) {
-      switch (options.operator) {
+    function handleFilterCallsWithOptions(criteria, options2, handler, store, allLogs) {
+      switch (options2.operator) {
         case "OR":
           return store.push(...handler(criteria, allLogs)), store;
         case "AND":
@@ -15003,14 +15982,14 @@ var require_mock_call_history = __commonJS({
           throw new InvalidArgumentError("options.operator must to be a case insensitive string equal to 'OR' or 'AND'");
       }
     }
-    function buildAndValidateFilterCallsOptions(options = {}) {
+    function buildAndValidateFilterCallsOptions(options2 = {}) {
       let finalOptions = {};
-      if ("operator" in options) {
-        if (typeof options.operator != "string" || options.operator.toUpperCase() !== "OR" && options.operator.toUpperCase() !== "AND")
+      if ("operator" in options2) {
+        if (typeof options2.operator != "string" || options2.operator.toUpperCase() !== "OR" && options2.operator.toUpperCase() !== "AND")
           throw new InvalidArgumentError("options.operator must to be a case insensitive string equal to 'OR' or 'AND'");
         return {
           ...finalOptions,
-          operator: options.operator.toUpperCase()
+          operator: options2.operator.toUpperCase()
         };
       }
       return finalOptions;
@@ -15056,9 +16035,9 @@ var require_mock_call_history = __commonJS({
         );
       }
       toString() {
-        let options = { betweenKeyValueSeparator: "->", betweenPairSeparator: "|" }, result = "";
+        let options2 = { betweenKeyValueSeparator: "->", betweenPairSeparator: "|" }, result = "";
         return this.toMap().forEach((value, key2) => {
-          (typeof value == "string" || value === void 0 || value === null) && (result = `${result}${key2}${options.betweenKeyValueSeparator}${value}${options.betweenPairSeparator}`), (typeof value == "object" && value !== null || Array.isArray(value)) && (result = `${result}${key2}${options.betweenKeyValueSeparator}${JSON.stringify(value)}${options.betweenPairSeparator}`);
+          (typeof value == "string" || value === void 0 || value === null) && (result = `${result}${key2}${options2.betweenKeyValueSeparator}${value}${options2.betweenPairSeparator}`), (typeof value == "object" && value !== null || Array.isArray(value)) && (result = `${result}${key2}${options2.betweenKeyValueSeparator}${JSON.stringify(value)}${options2.betweenPairSeparator}`);
         }), result.slice(0, -1);
       }
     }, MockCallHistory = class {
@@ -15081,7 +16060,7 @@ var require_mock_call_history = __commonJS({
           throw new InvalidArgumentError("nthCall must be called with a positive value. use firstCall or lastCall instead");
         return this.logs.at(number3 - 1);
       }
-      filterCalls(criteria, options) {
+      filterCalls(criteria, options2) {
         if (this.logs.length === 0)
           return this.logs;
         if (typeof criteria == "function")
@@ -15091,7 +16070,7 @@ var require_mock_call_history = __commonJS({
         if (typeof criteria == "object" && criteria !== null) {
           if (Object.keys(criteria).length === 0)
             return this.logs;
-          let finalOptions = { operator: "OR", ...buildAndValidateFilterCallsOptions(options) }, maybeDuplicatedLogsFiltered = finalOptions.operator === "AND" ? this.logs : [];
+          let finalOptions = { operator: "OR", ...buildAndValidateFilterCallsOptions(options2) }, maybeDuplicatedLogsFiltered = finalOptions.operator === "AND" ? this.logs : [];
           return "protocol" in criteria && (maybeDuplicatedLogsFiltered = handleFilterCallsWithOptions(criteria.protocol, finalOptions, this.filterCallsByProtocol, maybeDuplicatedLogsFiltered, this.logs)), "host" in criteria && (maybeDuplicatedLogsFiltered = handleFilterCallsWithOptions(criteria.host, finalOptions, this.filterCallsByHost, maybeDuplicatedLogsFiltered, this.logs)), "port" in criteria && (maybeDuplicatedLogsFiltered = handleFilterCallsWithOptions(criteria.port, finalOptions, this.filterCallsByPort, maybeDuplicatedLogsFiltered, this.logs)), "origin" in criteria && (maybeDuplicatedLogsFiltered = handleFilterCallsWithOptions(criteria.origin, finalOptions, this.filterCallsByOrigin, maybeDuplicatedLogsFiltered, this.logs)), "path" in criteria && (maybeDuplicatedLogsFiltered = handleFilterCallsWithOptions(criteria.path, finalOptions, this.filterCallsByPath, maybeDuplicatedLogsFiltered, this.logs)), "hash" in criteria && (maybeDuplicatedLogsFiltered = handleFilterCallsWithOptions(criteria.hash, finalOptions, this.filterCallsByHash, maybeDuplicatedLogsFiltered, this.logs)), "fullUrl" in criteria && (maybeDuplicatedLogsFiltered = handleFilterCallsWithOptions(criteria.fullUrl, finalOptions, this.filterCallsByFullUrl, maybeDuplicatedLogsFiltered, this.logs)), "method" in criteria && (maybeDuplicatedLogsFiltered = handleFilterCallsWithOptions(criteria.method, finalOptions, this.filterCallsByMethod, maybeDuplicatedLogsFiltered, this.logs)), [...new Set(maybeDuplicatedLogsFiltered)];
         }
         throw new InvalidArgumentError("criteria parameter should be one of function, regexp, or object");
@@ -15399,7 +16378,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile4, mkdir: mkdir5 } = __require("node:fs/promises"), { dirname: dirname14, resolve: resolve7 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile: writeFile3, readFile: readFile5, mkdir: mkdir8 } = __require("node:fs/promises"), { dirname: dirname15, resolve: resolve7 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function formatRequestKey(opts, headerFilters, matchOptions = {}) {
       let url2 = new URL(opts.path, opts.origin), normalized = opts._normalizedHeaders || normalizeHeaders(opts.headers);
       return opts._normalizedHeaders || (opts._normalizedHeaders = normalized), {
@@ -15468,18 +16447,18 @@ var require_snapshot_recorder = __commonJS({
        * Creates a new SnapshotRecorder instance
        * @param {SnapshotRecorderOptions&SnapshotRecorderMatchOptions} [options={}] - Configuration options for the recorder
        */
-      constructor(options = {}) {
-        this.#snapshotPath = options.snapshotPath, this.#maxSnapshots = options.maxSnapshots || 1 / 0, this.#autoFlush = options.autoFlush || !1, this.flushInterval = options.flushInterval || 3e4, this._flushTimer = null, this.matchOptions = {
-          matchHeaders: options.matchHeaders || [],
+      constructor(options2 = {}) {
+        this.#snapshotPath = options2.snapshotPath, this.#maxSnapshots = options2.maxSnapshots || 1 / 0, this.#autoFlush = options2.autoFlush || !1, this.flushInterval = options2.flushInterval || 3e4, this._flushTimer = null, this.matchOptions = {
+          matchHeaders: options2.matchHeaders || [],
           // empty means match all headers
-          ignoreHeaders: options.ignoreHeaders || [],
-          excludeHeaders: options.excludeHeaders || [],
-          matchBody: options.matchBody !== !1,
+          ignoreHeaders: options2.ignoreHeaders || [],
+          excludeHeaders: options2.excludeHeaders || [],
+          matchBody: options2.matchBody !== !1,
           // default: true
-          matchQuery: options.matchQuery !== !1,
+          matchQuery: options2.matchQuery !== !1,
           // default: true
-          caseSensitive: options.caseSensitive || !1
-        }, this.#headerFilters = createHeaderFilters(this.matchOptions), this.shouldRecord = options.shouldRecord || (() => !0), this.shouldPlayback = options.shouldPlayback || (() => !0), this.#isUrlExcluded = isUrlExcludedFactory(options.excludeUrls), this.#autoFlush && this.#snapshotPath && this.#startAutoFlush();
+          caseSensitive: options2.caseSensitive || !1
+        }, this.#headerFilters = createHeaderFilters(this.matchOptions), this.shouldRecord = options2.shouldRecord || (() => !0), this.shouldPlayback = options2.shouldPlayback || (() => !0), this.#isUrlExcluded = isUrlExcludedFactory(options2.excludeUrls), this.#autoFlush && this.#snapshotPath && this.#startAutoFlush();
       }
       /**
        * Records a request-response interaction
@@ -15546,7 +16525,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path)
           throw new InvalidArgumentError("Snapshot path is required");
         try {
-          let data = await readFile4(resolve7(path), "utf8"), parsed = JSON.parse(data);
+          let data = await readFile5(resolve7(path), "utf8"), parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
             for (let { hash, snapshot } of parsed)
@@ -15571,7 +16550,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path)
           throw new InvalidArgumentError("Snapshot path is required");
         let resolvedPath = resolve7(path);
-        await mkdir5(dirname14(resolvedPath), { recursive: !0 });
+        await mkdir8(dirname15(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -16034,7 +17013,7 @@ var require_redirect_handler = __commonJS({
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0))
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         this.dispatch = dispatch, this.location = null;
-        let { maxRedirections: _, ...cleanOpts } = opts;
+        let { maxRedirections: _2, ...cleanOpts } = opts;
         this.opts = cleanOpts, this.maxRedirections = maxRedirections, this.handler = handler, this.history = [], Object.defineProperty(this.history, kRedirectCacheControl, {
           value: [],
           enumerable: !1
@@ -16765,9 +17744,9 @@ var require_cache = __commonJS({
                   fieldList = value.substring(1, closingQuote), foundEndingQuote = !0;
                 else {
                   let fieldListParts = [value.substring(1)];
-                  for (let j = i + 1; j < directives.length; j++) {
-                    let nextPart = trimOWS(directives[j].value), closingQuote2 = findUnescapedQuote(nextPart, 0);
-                    if (lastQuotedPart = j, closingQuote2 !== -1) {
+                  for (let j2 = i + 1; j2 < directives.length; j2++) {
+                    let nextPart = trimOWS(directives[j2].value), closingQuote2 = findUnescapedQuote(nextPart, 0);
+                    if (lastQuotedPart = j2, closingQuote2 !== -1) {
                       fieldListParts.push(nextPart.substring(0, closingQuote2)), foundEndingQuote = !0;
                       break;
                     }
@@ -16781,8 +17760,8 @@ var require_cache = __commonJS({
                 }
                 i = lastQuotedPart;
                 let headers2 = fieldList.split(","), validFieldNames = !0;
-                for (let j = 0; j < headers2.length; j++)
-                  headers2[j] = trimOWS(headers2[j]), isValidHTTPToken(headers2[j]) || (validFieldNames = !1);
+                for (let j2 = 0; j2 < headers2.length; j2++)
+                  headers2[j2] = trimOWS(headers2[j2]), isValidHTTPToken(headers2[j2]) || (validFieldNames = !1);
                 validFieldNames ? output[key2] !== !0 && (key2 in output ? output[key2] = output[key2].concat(headers2) : output[key2] = headers2) : output[key2] = !0;
               } else {
                 let fieldName = trimOWS(value);
@@ -16820,8 +17799,8 @@ var require_cache = __commonJS({
       let values = Array.isArray(varyHeader) ? varyHeader : [varyHeader], output = [];
       for (let i = 0; i < values.length; i++) {
         let parts = values[i].split(",");
-        for (let j = 0; j < parts.length; j++)
-          output.push(parts[j]);
+        for (let j2 = 0; j2 < parts.length; j2++)
+          output.push(parts[j2]);
       }
       return output;
     }
@@ -17321,11 +18300,11 @@ var require_cache_handler = __commonJS({
     } = require_cache(), { parseHttpDate } = require_date();
     function noop() {
     }
-    function sameOrigin(a, b) {
+    function sameOrigin(a, b2) {
       try {
-        return new URL(String(a)).origin === new URL(String(b)).origin;
+        return new URL(String(a)).origin === new URL(String(b2)).origin;
       } catch {
-        return String(a) === String(b);
+        return String(a) === String(b2);
       }
     }
     var HEURISTICALLY_CACHEABLE_STATUS_CODES = [
@@ -17363,8 +18342,8 @@ var require_cache_handler = __commonJS({
       let values = Array.isArray(connectionHeader) ? connectionHeader : [connectionHeader];
       for (let i = 0; i < values.length; i++) {
         let tokens = values[i].split(",");
-        for (let j = 0; j < tokens.length; j++)
-          headersToRemove.push(trimOWS(tokens[j]).toLowerCase());
+        for (let j2 = 0; j2 < tokens.length; j2++)
+          headersToRemove.push(trimOWS(tokens[j2]).toLowerCase());
       }
     }
     function getSameOriginPath(cacheKey2, location) {
@@ -17962,7 +18941,7 @@ var require_cache_revalidation_handler = __commonJS({
           throw new TypeError("callback must be a function");
         this.#callback = callback, this.#handler = handler, this.#allowErrorStatusCodes = allowErrorStatusCodes;
       }
-      onRequestStart(_, context) {
+      onRequestStart(_2, context) {
         this.#successful = !1, this.#context = context;
       }
       onRequestUpgrade(controller, statusCode, headers2, socket) {
@@ -18043,8 +19022,8 @@ var require_cache2 = __commonJS({
         if (typeof value != "string")
           continue;
         let directives = value.split(",");
-        for (let j = 0; j < directives.length; j++)
-          if (trimOWS(directives[j]).toLowerCase() === "no-cache")
+        for (let j2 = 0; j2 < directives.length; j2++)
+          if (trimOWS(directives[j2]).toLowerCase() === "no-cache")
             return !0;
       }
       return !1;
@@ -18671,7 +19650,7 @@ var require_decompress = __commonJS({
         if (decompressors.length === 0)
           return this.#cleanupDecompressors(), super.onResponseStart(this.#controller, statusCode, headers2, statusMessage);
         this.#decompressors = decompressors;
-        let { "content-encoding": _, "content-length": __, ...newHeaders } = headers2;
+        let { "content-encoding": _2, "content-length": __, ...newHeaders } = headers2;
         if (this.#controller.rawHeaders) {
           let rawHeaders = this.#controller.rawHeaders;
           if (Array.isArray(rawHeaders)) {
@@ -18727,12 +19706,12 @@ var require_decompress = __commonJS({
         }
       }
     };
-    function createDecompressInterceptor(options = {}) {
+    function createDecompressInterceptor(options2 = {}) {
       return warningEmitted || (process.emitWarning(
         "DecompressInterceptor is experimental and subject to change",
         "ExperimentalWarning"
       ), warningEmitted = !0), (dispatch) => (opts, handler) => {
-        let decompressHandler = new DecompressHandler(handler, options);
+        let decompressHandler = new DecompressHandler(handler, options2);
         return dispatch(opts, decompressHandler);
       };
     }
@@ -19443,10 +20422,10 @@ var require_headers = __commonJS({
       return code === 10 || code === 13 || code === 9 || code === 32;
     }
     function headerValueNormalize(potentialValue) {
-      let i = 0, j = potentialValue.length;
-      for (; j > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j - 1)); ) --j;
-      for (; j > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i)); ) ++i;
-      return i === 0 && j === potentialValue.length ? potentialValue : potentialValue.substring(i, j);
+      let i = 0, j2 = potentialValue.length;
+      for (; j2 > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j2 - 1)); ) --j2;
+      for (; j2 > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i)); ) ++i;
+      return i === 0 && j2 === potentialValue.length ? potentialValue : potentialValue.substring(i, j2);
     }
     function fill(headers2, object2) {
       if (Array.isArray(object2))
@@ -19499,15 +20478,15 @@ var require_headers = __commonJS({
       for (let i = 0; i < names.length; ++i) {
         let { 0: name, 1: value } = names[i];
         if (name === "set-cookie")
-          for (let j = 0; j < cookies.length; ++j)
-            headers2.push([name, cookies[j]]);
+          for (let j2 = 0; j2 < cookies.length; ++j2)
+            headers2.push([name, cookies[j2]]);
         else
           headers2.push([name, value]);
       }
       return headersList.sortedMap = headers2;
     }
-    function compareHeaderName(a, b) {
-      return a[0] < b[0] ? -1 : 1;
+    function compareHeaderName(a, b2) {
+      return a[0] < b2[0] ? -1 : 1;
     }
     var HeadersList = class _HeadersList {
       /** @type {[string, string][]|null} */
@@ -19536,12 +20515,12 @@ var require_headers = __commonJS({
        */
       append(name, value, isLowerCase) {
         this.sortedMap = null;
-        let lowercaseName = isLowerCase ? name : name.toLowerCase(), exists2 = this.headersMap.get(lowercaseName);
-        if (exists2) {
+        let lowercaseName = isLowerCase ? name : name.toLowerCase(), exists3 = this.headersMap.get(lowercaseName);
+        if (exists3) {
           let delimiter2 = lowercaseName === "cookie" ? "; " : ", ";
           this.headersMap.set(lowercaseName, {
-            name: exists2.name,
-            value: `${exists2.value}${delimiter2}${value}`
+            name: exists3.name,
+            value: `${exists3.value}${delimiter2}${value}`
           });
         } else
           this.headersMap.set(lowercaseName, { name, value });
@@ -19608,12 +20587,12 @@ var require_headers = __commonJS({
             return array2;
           let iterator = this.headersMap[Symbol.iterator](), firstValue = iterator.next().value;
           array2[0] = [firstValue[0], firstValue[1].value], assert(firstValue[1].value !== null);
-          for (let i = 1, j = 0, right = 0, left = 0, pivot = 0, x, value; i < size2; ++i) {
+          for (let i = 1, j2 = 0, right = 0, left = 0, pivot = 0, x, value; i < size2; ++i) {
             for (value = iterator.next().value, x = array2[i] = [value[0], value[1].value], assert(x[1] !== null), left = 0, right = i; left < right; )
               pivot = left + (right - left >> 1), array2[pivot][0] <= x[0] ? left = pivot + 1 : right = pivot;
             if (i !== pivot) {
-              for (j = i; j > left; )
-                array2[j] = array2[--j];
+              for (j2 = i; j2 > left; )
+                array2[j2] = array2[--j2];
               array2[left] = x;
             }
           }
@@ -19708,8 +20687,8 @@ var require_headers = __commonJS({
         let list2 = this.#headersList.cookies;
         return list2 ? [...list2] : [];
       }
-      [util.inspect.custom](depth, options) {
-        return options.depth ??= depth, `Headers ${util.formatWithOptions(options, this.#headersList.entries)}`;
+      [util.inspect.custom](depth, options2) {
+        return options2.depth ??= depth, `Headers ${util.formatWithOptions(options2, this.#headersList.entries)}`;
       }
       static getHeadersGuard(o) {
         return o.#guard;
@@ -19751,15 +20730,15 @@ var require_headers = __commonJS({
         enumerable: !1
       }
     });
-    webidl.converters.HeadersInit = function(V, prefix, argument) {
-      if (webidl.util.Type(V) === webidl.util.Types.OBJECT) {
-        let iterator = Reflect.get(V, Symbol.iterator);
-        if (!util.types.isProxy(V) && iterator === Headers2.prototype.entries)
+    webidl.converters.HeadersInit = function(V2, prefix, argument) {
+      if (webidl.util.Type(V2) === webidl.util.Types.OBJECT) {
+        let iterator = Reflect.get(V2, Symbol.iterator);
+        if (!util.types.isProxy(V2) && iterator === Headers2.prototype.entries)
           try {
-            return getHeadersList(V).entriesList;
+            return getHeadersList(V2).entriesList;
           } catch {
           }
-        return typeof iterator == "function" ? webidl.converters["sequence<sequence<ByteString>>"](V, prefix, argument, iterator.bind(V)) : webidl.converters["record<ByteString, ByteString>"](V, prefix, argument);
+        return typeof iterator == "function" ? webidl.converters["sequence<sequence<ByteString>>"](V2, prefix, argument, iterator.bind(V2)) : webidl.converters["record<ByteString, ByteString>"](V2, prefix, argument);
       }
       throw webidl.errors.conversionFailed({
         prefix: "Headers constructor",
@@ -19884,8 +20863,8 @@ var require_response = __commonJS({
         let clonedResponse = cloneResponse(this.#state);
         return this.#state.urlList.length !== 0 && this.#state.body?.stream && streamRegistry.register(this, new WeakRef(this.#state.body.stream)), fromInnerResponse(clonedResponse, getHeadersGuard(this.#headers));
       }
-      [nodeUtil.inspect.custom](depth, options) {
-        options.depth === null && (options.depth = 2), options.colors ??= !0;
+      [nodeUtil.inspect.custom](depth, options2) {
+        options2.depth === null && (options2.depth = 2), options2.colors ??= !0;
         let properties = {
           status: this.status,
           statusText: this.statusText,
@@ -19897,7 +20876,7 @@ var require_response = __commonJS({
           type: this.type,
           url: this.url
         };
-        return `Response ${nodeUtil.formatWithOptions(options, properties)}`;
+        return `Response ${nodeUtil.formatWithOptions(options2, properties)}`;
       }
       /**
        * @param {Response} response
@@ -19998,11 +20977,11 @@ var require_response = __commonJS({
         internalResponse: response,
         ...state
       }, new Proxy(response, {
-        get(target, p) {
-          return p in state ? state[p] : target[p];
+        get(target, p2) {
+          return p2 in state ? state[p2] : target[p2];
         },
-        set(target, p, value) {
-          return assert(!(p in state)), target[p] = value, !0;
+        set(target, p2, value) {
+          return assert(!(p2 in state)), target[p2] = value, !0;
         }
       });
     }
@@ -20058,11 +21037,11 @@ var require_response = __commonJS({
       let headers2 = new Headers2(kConstruct);
       return setResponseHeaders(response, headers2), setHeadersList(headers2, innerResponse.headersList), setHeadersGuard(headers2, guard), innerResponse.urlList.length !== 0 && innerResponse.body?.stream && streamRegistry.register(response, new WeakRef(innerResponse.body.stream)), response;
     }
-    webidl.converters.XMLHttpRequestBodyInit = function(V, prefix, name) {
-      return typeof V == "string" ? webidl.converters.USVString(V, prefix, name) : webidl.is.Blob(V) || webidl.is.BufferSource(V) || webidl.is.FormData(V) || webidl.is.URLSearchParams(V) ? V : webidl.converters.DOMString(V, prefix, name);
+    webidl.converters.XMLHttpRequestBodyInit = function(V2, prefix, name) {
+      return typeof V2 == "string" ? webidl.converters.USVString(V2, prefix, name) : webidl.is.Blob(V2) || webidl.is.BufferSource(V2) || webidl.is.FormData(V2) || webidl.is.URLSearchParams(V2) ? V2 : webidl.converters.DOMString(V2, prefix, name);
     };
-    webidl.converters.BodyInit = function(V, prefix, argument) {
-      return webidl.is.ReadableStream(V) || V?.[Symbol.asyncIterator] ? V : webidl.converters.XMLHttpRequestBodyInit(V, prefix, argument);
+    webidl.converters.BodyInit = function(V2, prefix, argument) {
+      return webidl.is.ReadableStream(V2) || V2?.[Symbol.asyncIterator] ? V2 : webidl.converters.XMLHttpRequestBodyInit(V2, prefix, argument);
     };
     webidl.converters.ResponseInit = webidl.dictionaryConverter([
       {
@@ -20431,8 +21410,8 @@ var require_request2 = __commonJS({
         }
         return fromInnerRequest(clonedRequest, this.#dispatcher, ac.signal, getHeadersGuard(this.#headers));
       }
-      [nodeUtil.inspect.custom](depth, options) {
-        options.depth === null && (options.depth = 2), options.colors ??= !0;
+      [nodeUtil.inspect.custom](depth, options2) {
+        options2.depth === null && (options2.depth = 2), options2.colors ??= !0;
         let properties = {
           method: this.method,
           url: this.url,
@@ -20450,7 +21429,7 @@ var require_request2 = __commonJS({
           isHistoryNavigation: this.isHistoryNavigation,
           signal: this.signal
         };
-        return `Request ${nodeUtil.formatWithOptions(options, properties)}`;
+        return `Request ${nodeUtil.formatWithOptions(options2, properties)}`;
       }
       /**
        * @param {Request} request
@@ -20581,8 +21560,8 @@ var require_request2 = __commonJS({
       }
     });
     webidl.is.Request = webidl.util.MakeTypeAssertion(Request2);
-    webidl.converters.RequestInfo = function(V) {
-      return typeof V == "string" ? webidl.converters.USVString(V) : webidl.is.Request(V) ? V : webidl.converters.USVString(V);
+    webidl.converters.RequestInfo = function(V2) {
+      return typeof V2 == "string" ? webidl.converters.USVString(V2) : webidl.is.Request(V2) ? V2 : webidl.converters.USVString(V2);
     };
     webidl.converters.RequestInit = webidl.dictionaryConverter([
       {
@@ -20834,15 +21813,15 @@ var require_fetch = __commonJS({
     }
     function fetch2(input2, init2 = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
-      let p = createDeferredPromise(), requestObject;
+      let p2 = createDeferredPromise(), requestObject;
       try {
         requestObject = new Request2(input2, init2);
       } catch (e) {
-        return p.reject(e), p.promise;
+        return p2.reject(e), p2.promise;
       }
       let request2 = getRequestState(requestObject);
       if (requestObject.signal.aborted)
-        return abortFetch(p, request2, null, requestObject.signal.reason, null), p.promise;
+        return abortFetch(p2, request2, null, requestObject.signal.reason, null), p2.promise;
       request2.client.globalObject?.constructor?.name === "ServiceWorkerGlobalScope" && (request2.serviceWorkers = "none");
       let responseObject = null, locallyAborted = !1, controller = null;
       return addAbortListener(
@@ -20850,7 +21829,7 @@ var require_fetch = __commonJS({
         () => {
           locallyAborted = !0, assert(controller != null), controller.abort(requestObject.signal.reason);
           let realResponse = responseObject?.deref();
-          abortFetch(p, request2, realResponse, requestObject.signal.reason, controller.controller);
+          abortFetch(p2, request2, realResponse, requestObject.signal.reason, controller.controller);
         }
       ), controller = fetching({
         request: request2,
@@ -20858,14 +21837,14 @@ var require_fetch = __commonJS({
         processResponse: (response) => {
           if (!locallyAborted) {
             if (response.aborted) {
-              abortFetch(p, request2, responseObject, controller.serializedAbortReason, controller.controller);
+              abortFetch(p2, request2, responseObject, controller.serializedAbortReason, controller.controller);
               return;
             }
             if (response.type === "error") {
-              p.reject(new TypeError("fetch failed", { cause: response.error }));
+              p2.reject(new TypeError("fetch failed", { cause: response.error }));
               return;
             }
-            responseObject = new WeakRef(fromInnerResponse(response, "immutable")), p.resolve(responseObject.deref()), p = null;
+            responseObject = new WeakRef(fromInnerResponse(response, "immutable")), p2.resolve(responseObject.deref()), p2 = null;
           }
         },
         dispatcher: getRequestDispatcher(requestObject),
@@ -20873,7 +21852,7 @@ var require_fetch = __commonJS({
         // Keep requestObject alive to prevent its AbortController from being GC'd
         // See https://github.com/nodejs/undici/issues/4627
         requestObject
-      }), p.promise;
+      }), p2.promise;
     }
     function finalizeAndReportTiming(response, initiatorType = "other") {
       if (response.type === "error" && response.aborted || !response.urlList?.length)
@@ -20893,8 +21872,8 @@ var require_fetch = __commonJS({
       ));
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request2, responseObject, error2, controller) {
-      if (p && p.reject(error2), request2.body?.stream != null && isReadable(request2.body.stream) && request2.body.stream.cancel(error2).catch((err) => {
+    function abortFetch(p2, request2, responseObject, error2, controller) {
+      if (p2 && p2.reject(error2), request2.body?.stream != null && isReadable(request2.body.stream) && request2.body.stream.cancel(error2).catch((err) => {
         if (err.code !== "ERR_INVALID_STATE")
           throw err;
       }), responseObject == null)
@@ -21411,8 +22390,8 @@ var require_util3 = __commonJS({
   "node_modules/undici/lib/web/cache/util.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert"), { URLSerializer } = require_data_url(), { isValidHeaderName } = require_util2();
-    function urlEquals(A, B, excludeFragment = !1) {
-      let serializedA = URLSerializer(A, excludeFragment), serializedB = URLSerializer(B, excludeFragment);
+    function urlEquals(A2, B2, excludeFragment = !1) {
+      let serializedA = URLSerializer(A2, excludeFragment), serializedB = URLSerializer(B2, excludeFragment);
       return serializedA === serializedB;
     }
     function getFieldValues(header) {
@@ -21442,18 +22421,18 @@ var require_cache3 = __commonJS({
       constructor() {
         arguments[0] !== kConstruct && webidl.illegalConstructor(), webidl.util.markAsUncloneable(this), this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request2, options = {}) {
+      async match(request2, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.match";
-        webidl.argumentLengthCheck(arguments, 1, prefix), request2 = webidl.converters.RequestInfo(request2), options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        let p = this.#internalMatchAll(request2, options, 1);
-        if (p.length !== 0)
-          return p[0];
+        webidl.argumentLengthCheck(arguments, 1, prefix), request2 = webidl.converters.RequestInfo(request2), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
+        let p2 = this.#internalMatchAll(request2, options2, 1);
+        if (p2.length !== 0)
+          return p2[0];
       }
-      async matchAll(request2 = void 0, options = {}) {
+      async matchAll(request2 = void 0, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.matchAll";
-        return request2 !== void 0 && (request2 = webidl.converters.RequestInfo(request2)), options = webidl.converters.CacheQueryOptions(options, prefix, "options"), this.#internalMatchAll(request2, options);
+        return request2 !== void 0 && (request2 = webidl.converters.RequestInfo(request2)), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options"), this.#internalMatchAll(request2, options2);
       }
       async add(request2) {
         webidl.brandCheck(this, _Cache), webidl.argumentLengthCheck(arguments, 1, "Cache.add"), request2 = webidl.converters.RequestInfo(request2);
@@ -21601,20 +22580,20 @@ var require_cache3 = __commonJS({
           errorData === null ? cacheJobPromise.resolve() : cacheJobPromise.reject(errorData);
         }), cacheJobPromise.promise;
       }
-      async delete(request2, options = {}) {
+      async delete(request2, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.delete";
-        webidl.argumentLengthCheck(arguments, 1, prefix), request2 = webidl.converters.RequestInfo(request2), options = webidl.converters.CacheQueryOptions(options, prefix, "options");
+        webidl.argumentLengthCheck(arguments, 1, prefix), request2 = webidl.converters.RequestInfo(request2), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
         let r = null;
         if (webidl.is.Request(request2)) {
-          if (r = getRequestState(request2), r.method !== "GET" && !options.ignoreMethod)
+          if (r = getRequestState(request2), r.method !== "GET" && !options2.ignoreMethod)
             return !1;
         } else
           assert(typeof request2 == "string"), r = getRequestState(new Request2(request2));
         let operations = [], operation = {
           type: "delete",
           request: r,
-          options
+          options: options2
         };
         operations.push(operation);
         let cacheJobPromise = createDeferredPromise(), errorData = null, requestResponses;
@@ -21633,14 +22612,14 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request2 = void 0, options = {}) {
+      async keys(request2 = void 0, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.keys";
-        request2 !== void 0 && (request2 = webidl.converters.RequestInfo(request2)), options = webidl.converters.CacheQueryOptions(options, prefix, "options");
+        request2 !== void 0 && (request2 = webidl.converters.RequestInfo(request2)), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
         let r = null;
         if (request2 !== void 0)
           if (webidl.is.Request(request2)) {
-            if (r = getRequestState(request2), r.method !== "GET" && !options.ignoreMethod)
+            if (r = getRequestState(request2), r.method !== "GET" && !options2.ignoreMethod)
               return [];
           } else typeof request2 == "string" && (r = getRequestState(new Request2(request2)));
         let promise = createDeferredPromise(), requests = [];
@@ -21648,7 +22627,7 @@ var require_cache3 = __commonJS({
           for (let requestResponse of this.#relevantRequestResponseList)
             requests.push(requestResponse[0]);
         else {
-          let requestResponses = this.#queryCache(r, options);
+          let requestResponses = this.#queryCache(r, options2);
           for (let requestResponse of requestResponses)
             requests.push(requestResponse[0]);
         }
@@ -21738,11 +22717,11 @@ var require_cache3 = __commonJS({
        * @param {requestResponseList} targetStorage
        * @returns {requestResponseList}
        */
-      #queryCache(requestQuery, options, targetStorage) {
+      #queryCache(requestQuery, options2, targetStorage) {
         let resultList = [], storage = targetStorage ?? this.#relevantRequestResponseList;
         for (let requestResponse of storage) {
           let [cachedRequest, cachedResponse] = requestResponse;
-          this.#requestMatchesCachedItem(requestQuery, cachedRequest, cachedResponse, options) && resultList.push(requestResponse);
+          this.#requestMatchesCachedItem(requestQuery, cachedRequest, cachedResponse, options2) && resultList.push(requestResponse);
         }
         return resultList;
       }
@@ -21754,11 +22733,11 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request2, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request2, response = null, options2) {
         let queryURL = new URL(requestQuery.url), cachedURL = new URL(request2.url);
-        if (options?.ignoreSearch && (cachedURL.search = "", queryURL.search = ""), !urlEquals(queryURL, cachedURL, !0))
+        if (options2?.ignoreSearch && (cachedURL.search = "", queryURL.search = ""), !urlEquals(queryURL, cachedURL, !0))
           return !1;
-        if (response == null || options?.ignoreVary || !response.headersList.contains("vary"))
+        if (response == null || options2?.ignoreVary || !response.headersList.contains("vary"))
           return !0;
         let fieldValues = getFieldValues(response.headersList.get("vary"));
         for (let fieldValue of fieldValues) {
@@ -21770,11 +22749,11 @@ var require_cache3 = __commonJS({
         }
         return !0;
       }
-      #internalMatchAll(request2, options, maxResponses = 1 / 0) {
+      #internalMatchAll(request2, options2, maxResponses = 1 / 0) {
         let r = null;
         if (request2 !== void 0)
           if (webidl.is.Request(request2)) {
-            if (r = getRequestState(request2), r.method !== "GET" && !options.ignoreMethod)
+            if (r = getRequestState(request2), r.method !== "GET" && !options2.ignoreMethod)
               return [];
           } else typeof request2 == "string" && (r = getRequestState(new Request2(request2)));
         let responses = [];
@@ -21782,7 +22761,7 @@ var require_cache3 = __commonJS({
           for (let requestResponse of this.#relevantRequestResponseList)
             responses.push(requestResponse[1]);
         else {
-          let requestResponses = this.#queryCache(r, options);
+          let requestResponses = this.#queryCache(r, options2);
           for (let requestResponse of requestResponses)
             responses.push(requestResponse[1]);
         }
@@ -21859,15 +22838,15 @@ var require_cachestorage = __commonJS({
       constructor() {
         arguments[0] !== kConstruct && webidl.illegalConstructor(), webidl.util.markAsUncloneable(this);
       }
-      async match(request2, options = {}) {
-        if (webidl.brandCheck(this, _CacheStorage), webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match"), request2 = webidl.converters.RequestInfo(request2), options = webidl.converters.MultiCacheQueryOptions(options), options.cacheName != null) {
-          if (this.#caches.has(options.cacheName)) {
-            let cacheList = this.#caches.get(options.cacheName);
-            return await new Cache(kConstruct, cacheList).match(request2, options);
+      async match(request2, options2 = {}) {
+        if (webidl.brandCheck(this, _CacheStorage), webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match"), request2 = webidl.converters.RequestInfo(request2), options2 = webidl.converters.MultiCacheQueryOptions(options2), options2.cacheName != null) {
+          if (this.#caches.has(options2.cacheName)) {
+            let cacheList = this.#caches.get(options2.cacheName);
+            return await new Cache(kConstruct, cacheList).match(request2, options2);
           }
         } else
           for (let cacheList of this.#caches.values()) {
-            let response = await new Cache(kConstruct, cacheList).match(request2, options);
+            let response = await new Cache(kConstruct, cacheList).match(request2, options2);
             if (response !== void 0)
               return response;
           }
@@ -22059,7 +23038,7 @@ var require_util4 = __commonJS({
       "Oct",
       "Nov",
       "Dec"
-    ], IMFPaddedNumbers = Array(61).fill(0).map((_, i) => i.toString().padStart(2, "0"));
+    ], IMFPaddedNumbers = Array(61).fill(0).map((_2, i) => i.toString().padStart(2, "0"));
     function toIMFDate(date3) {
       return typeof date3 == "number" && (date3 = new Date(date3)), `${IMFDays[date3.getUTCDay()]}, ${IMFPaddedNumbers[date3.getUTCDate()]} ${IMFMonths[date3.getUTCMonth()]} ${date3.getUTCFullYear()} ${IMFPaddedNumbers[date3.getUTCHours()]}:${IMFPaddedNumbers[date3.getUTCMinutes()]}:${IMFPaddedNumbers[date3.getUTCSeconds()]} GMT`;
     }
@@ -22769,7 +23748,7 @@ var require_connection = __commonJS({
   "node_modules/undici/lib/web/websocket/connection.js"(exports, module) {
     "use strict";
     var { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = require_constants5(), { parseExtensions, isClosed, isClosing, isEstablished, isConnecting, validateCloseCodeAndReason } = require_util5(), { makeRequest } = require_request2(), { fetching } = require_fetch(), { Headers: Headers2, getHeadersList } = require_headers(), { getDecodeSplit } = require_util2(), { WebsocketFrameSend } = require_frame(), assert = __require("node:assert"), { runtimeFeatures } = require_runtime_features(), crypto2 = runtimeFeatures.has("crypto") ? __require("node:crypto") : null, warningEmitted = !1;
-    function establishWebSocketConnection(url2, protocols, client, handler, options) {
+    function establishWebSocketConnection(url2, protocols, client, handler, options2) {
       let requestURL = url2;
       requestURL.protocol = url2.protocol === "ws:" ? "http:" : "https:";
       let request2 = makeRequest({
@@ -22783,8 +23762,8 @@ var require_connection = __commonJS({
         redirect: "error",
         useURLCredentials: !0
       });
-      if (options.headers) {
-        let headersList = getHeadersList(new Headers2(options.headers));
+      if (options2.headers) {
+        let headersList = getHeadersList(new Headers2(options2.headers));
         request2.headersList = headersList;
       }
       let keyValue = crypto2.randomBytes(16).toString("base64");
@@ -22794,7 +23773,7 @@ var require_connection = __commonJS({
       return request2.headersList.append("sec-websocket-extensions", "permessage-deflate; client_max_window_bits", !0), fetching({
         request: request2,
         useParallelQueue: !0,
-        dispatcher: options.dispatcher,
+        dispatcher: options2.dispatcher,
         processResponse(response) {
           if (response.type === "error" || response.status !== 101) {
             if (response.socket?.session == null) {
@@ -22876,8 +23855,8 @@ var require_permessage_deflate = __commonJS({
       /**
        * @param {Map<string, string>} extensions
        */
-      constructor(extensions, options) {
-        this.#options.serverNoContextTakeover = extensions.has("server_no_context_takeover"), this.#options.serverMaxWindowBits = extensions.get("server_max_window_bits"), this.#maxPayloadSize = options.maxPayloadSize;
+      constructor(extensions, options2) {
+        this.#options.serverNoContextTakeover = extensions.has("server_no_context_takeover"), this.#options.serverMaxWindowBits = extensions.get("server_max_window_bits"), this.#maxPayloadSize = options2.maxPayloadSize;
       }
       /**
        * Decompress a compressed payload.
@@ -22956,14 +23935,14 @@ var require_receiver = __commonJS({
        * @param {Map<string, string>|null} extensions
        * @param {{ maxFragments?: number, maxPayloadSize?: number }} [options]
        */
-      constructor(handler, extensions, options = {}) {
-        super(), this.#handler = handler, this.#extensions = extensions ?? /* @__PURE__ */ new Map(), this.#maxFragments = options.maxFragments ?? 0, this.#maxPayloadSize = options.maxPayloadSize ?? 0, this.#extensions.has("permessage-deflate") && this.#extensions.set("permessage-deflate", new PerMessageDeflate(extensions, options));
+      constructor(handler, extensions, options2 = {}) {
+        super(), this.#handler = handler, this.#extensions = extensions ?? /* @__PURE__ */ new Map(), this.#maxFragments = options2.maxFragments ?? 0, this.#maxPayloadSize = options2.maxPayloadSize ?? 0, this.#extensions.has("permessage-deflate") && this.#extensions.set("permessage-deflate", new PerMessageDeflate(extensions, options2));
       }
       /**
        * @param {Buffer} chunk
        * @param {() => void} callback
        */
-      _write(chunk, _, callback) {
+      _write(chunk, _2, callback) {
         this.#buffers.push(chunk), this.#byteOffset += chunk.length, this.#loop = !0, this.run(callback);
       }
       #validatePayloadLength() {
@@ -23317,12 +24296,12 @@ var require_websocket = __commonJS({
         super(), webidl.util.markAsUncloneable(this);
         let prefix = "WebSocket constructor";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        let options = webidl.converters["DOMString or sequence<DOMString> or WebSocketInit"](protocols, prefix, "options");
-        url2 = webidl.converters.USVString(url2), protocols = options.protocols;
+        let options2 = webidl.converters["DOMString or sequence<DOMString> or WebSocketInit"](protocols, prefix, "options");
+        url2 = webidl.converters.USVString(url2), protocols = options2.protocols;
         let baseURL = environmentSettingsObject.settingsObject.baseUrl, urlRecord = getURLRecord(url2, baseURL);
-        if (typeof protocols == "string" && (protocols = [protocols]), protocols.length !== new Set(protocols.map((p) => p.toLowerCase())).size)
+        if (typeof protocols == "string" && (protocols = [protocols]), protocols.length !== new Set(protocols.map((p2) => p2.toLowerCase())).size)
           throw new DOMException("Invalid Sec-WebSocket-Protocol value", "SyntaxError");
-        if (protocols.length > 0 && !protocols.every((p) => isValidSubprotocol(p)))
+        if (protocols.length > 0 && !protocols.every((p2) => isValidSubprotocol(p2)))
           throw new DOMException("Invalid Sec-WebSocket-Protocol value", "SyntaxError");
         this.#url = new URL(urlRecord.href);
         let client = environmentSettingsObject.settingsObject;
@@ -23331,7 +24310,7 @@ var require_websocket = __commonJS({
           protocols,
           client,
           this.#handler,
-          options
+          options2
         ), this.#handler.readyState = _WebSocket.CONNECTING, this.#binaryType = "blob";
       }
       /**
@@ -23488,16 +24467,16 @@ var require_websocket = __commonJS({
        * @param {WebSocket} ws
        * @param {Buffer|undefined} buffer
        */
-      static ping(ws, buffer) {
+      static ping(ws2, buffer) {
         if (Buffer.isBuffer(buffer)) {
           if (buffer.length > 125)
             throw new TypeError("A PING frame cannot have a body larger than 125 bytes.");
         } else if (buffer !== void 0)
           throw new TypeError("Expected buffer payload");
-        let readyState = ws.#handler.readyState;
+        let readyState = ws2.#handler.readyState;
         if (isEstablished(readyState) && !isClosing(readyState) && !isClosed(readyState)) {
           let frame = new WebsocketFrameSend(buffer);
-          ws.#handler.socket.write(frame.createFrame(opcodes.PING));
+          ws2.#handler.socket.write(frame.createFrame(opcodes.PING));
         }
       }
     }, { ping } = WebSocket;
@@ -23539,8 +24518,8 @@ var require_websocket = __commonJS({
     webidl.converters["sequence<DOMString>"] = webidl.sequenceConverter(
       webidl.converters.DOMString
     );
-    webidl.converters["DOMString or sequence<DOMString>"] = function(V, prefix, argument) {
-      return webidl.util.Type(V) === webidl.util.Types.OBJECT && Symbol.iterator in V ? webidl.converters["sequence<DOMString>"](V) : webidl.converters.DOMString(V, prefix, argument);
+    webidl.converters["DOMString or sequence<DOMString>"] = function(V2, prefix, argument) {
+      return webidl.util.Type(V2) === webidl.util.Types.OBJECT && Symbol.iterator in V2 ? webidl.converters["sequence<DOMString>"](V2) : webidl.converters.DOMString(V2, prefix, argument);
     };
     webidl.converters.WebSocketInit = webidl.dictionaryConverter([
       {
@@ -23558,11 +24537,11 @@ var require_websocket = __commonJS({
         converter: webidl.nullableConverter(webidl.converters.HeadersInit)
       }
     ]);
-    webidl.converters["DOMString or sequence<DOMString> or WebSocketInit"] = function(V) {
-      return webidl.util.Type(V) === webidl.util.Types.OBJECT && !(Symbol.iterator in V) ? webidl.converters.WebSocketInit(V) : { protocols: webidl.converters["DOMString or sequence<DOMString>"](V) };
+    webidl.converters["DOMString or sequence<DOMString> or WebSocketInit"] = function(V2) {
+      return webidl.util.Type(V2) === webidl.util.Types.OBJECT && !(Symbol.iterator in V2) ? webidl.converters.WebSocketInit(V2) : { protocols: webidl.converters["DOMString or sequence<DOMString>"](V2) };
     };
-    webidl.converters.WebSocketSendData = function(V) {
-      return webidl.util.Type(V) === webidl.util.Types.OBJECT && (webidl.is.Blob(V) || webidl.is.BufferSource(V)) ? V : webidl.converters.USVString(V);
+    webidl.converters.WebSocketSendData = function(V2) {
+      return webidl.util.Type(V2) === webidl.util.Types.OBJECT && (webidl.is.Blob(V2) || webidl.is.BufferSource(V2)) ? V2 : webidl.converters.USVString(V2);
     };
     module.exports = {
       WebSocket,
@@ -23681,17 +24660,17 @@ var require_websocketstream = __commonJS({
       };
       /** @type {import('../receiver').ByteParser} */
       #parser;
-      constructor(url2, options = void 0) {
+      constructor(url2, options2 = void 0) {
         emittedExperimentalWarning || (process.emitWarning("WebSocketStream is experimental! Expect it to change at any time.", {
           code: "UNDICI-WSS"
-        }), emittedExperimentalWarning = !0), webidl.argumentLengthCheck(arguments, 1, "WebSocket"), url2 = webidl.converters.USVString(url2), options !== null && (options = webidl.converters.WebSocketStreamOptions(options));
-        let baseURL = environmentSettingsObject.settingsObject.baseUrl, urlRecord = getURLRecord(url2, baseURL), protocols = options.protocols;
-        if (protocols.length !== new Set(protocols.map((p) => p.toLowerCase())).size)
+        }), emittedExperimentalWarning = !0), webidl.argumentLengthCheck(arguments, 1, "WebSocket"), url2 = webidl.converters.USVString(url2), options2 !== null && (options2 = webidl.converters.WebSocketStreamOptions(options2));
+        let baseURL = environmentSettingsObject.settingsObject.baseUrl, urlRecord = getURLRecord(url2, baseURL), protocols = options2.protocols;
+        if (protocols.length !== new Set(protocols.map((p2) => p2.toLowerCase())).size)
           throw new DOMException("Invalid Sec-WebSocket-Protocol value", "SyntaxError");
-        if (protocols.length > 0 && !protocols.every((p) => isValidSubprotocol(p)))
+        if (protocols.length > 0 && !protocols.every((p2) => isValidSubprotocol(p2)))
           throw new DOMException("Invalid Sec-WebSocket-Protocol value", "SyntaxError");
-        if (this.#url = urlRecord.toString(), this.#openedPromise = createDeferredPromise(), this.#closedPromise = createDeferredPromise(), options.signal != null) {
-          let signal2 = options.signal;
+        if (this.#url = urlRecord.toString(), this.#openedPromise = createDeferredPromise(), this.#closedPromise = createDeferredPromise(), options2.signal != null) {
+          let signal2 = options2.signal;
           if (signal2.aborted) {
             this.#openedPromise.reject(signal2.reason), this.#closedPromise.reject(signal2.reason);
             return;
@@ -23706,7 +24685,7 @@ var require_websocketstream = __commonJS({
           protocols,
           client,
           this.#handler,
-          options
+          options2
         );
       }
       // The url getter steps are to return this 's url , serialized .
@@ -23847,7 +24826,7 @@ var require_websocketstream = __commonJS({
     webidl.converters.WebSocketCloseInfo = webidl.dictionaryConverter([
       {
         key: "closeCode",
-        converter: (V) => webidl.converters["unsigned short"](V, webidl.attributes.EnforceRange)
+        converter: (V2) => webidl.converters["unsigned short"](V2, webidl.attributes.EnforceRange)
       },
       {
         key: "reason",
@@ -23855,8 +24834,8 @@ var require_websocketstream = __commonJS({
         defaultValue: () => ""
       }
     ]);
-    webidl.converters.WebSocketStreamWrite = function(V) {
-      return typeof V == "string" ? webidl.converters.USVString(V) : webidl.converters.BufferSource(V);
+    webidl.converters.WebSocketStreamWrite = function(V2) {
+      return typeof V2 == "string" ? webidl.converters.USVString(V2) : webidl.converters.BufferSource(V2);
     };
     module.exports = { WebSocketStream };
   }
@@ -23959,10 +24938,10 @@ var require_eventsource_stream = __commonJS({
        * @param {eventSourceSettings} [options.eventSourceSettings]
        * @param {(chunk: any, encoding?: BufferEncoding | undefined) => boolean} [options.push]
        */
-      constructor(options = {}) {
-        options.readableObjectMode = !0, super(options), this.state = options.eventSourceSettings || {}, this.maxEventSize = options.maxEventSize ?? defaultMaxEventSize;
+      constructor(options2 = {}) {
+        options2.readableObjectMode = !0, super(options2), this.state = options2.eventSourceSettings || {}, this.maxEventSize = options2.maxEventSize ?? defaultMaxEventSize;
         let parserItemLimit = this.maxEventSize > 0 ? Math.min(maxParserItems, Math.max(minParserItems, Math.floor(this.maxEventSize / bytesPerParserItem))) : 0;
-        this.maxDataLines = parserItemLimit, this.maxBufferedChunks = parserItemLimit, options.push && (this.push = options.push);
+        this.maxDataLines = parserItemLimit, this.maxBufferedChunks = parserItemLimit, options2.push && (this.push = options2.push);
       }
       /**
        * @param {Buffer} chunk
@@ -24456,8 +25435,8 @@ var require_undici = __commonJS({
       err.stack = stack ? `${stack}
 ${captureLines}` : capture.stack;
     }
-    module.exports.fetch = function(init2, options = void 0) {
-      return fetchImpl(init2, options).catch((err) => {
+    module.exports.fetch = function(init2, options2 = void 0) {
+      return fetchImpl(init2, options2).catch((err) => {
         throw currentFilename ? appendFetchStackTrace(err, currentFilename) : err && typeof err == "object" && Error.captureStackTrace(err, module.exports.fetch), err;
       });
     };
@@ -24516,12 +25495,12 @@ import { createInterface } from "node:readline";
 
 // receiver/auth/password-hash.ts
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
-var N = 16384, R = 8, P = 1, KEYLEN = 32, derive = (password, salt, n, r, p) => new Promise(
+var N = 16384, R = 8, P = 1, KEYLEN = 32, derive = (password, salt, n, r, p2) => new Promise(
   (resolve7, reject) => scrypt(
     password,
     salt,
     KEYLEN,
-    { N: n, r, p, maxmem: 256 * n * r },
+    { N: n, r, p: p2, maxmem: 256 * n * r },
     (error2, key2) => error2 ? reject(error2) : resolve7(key2)
   )
 );
@@ -24530,14 +25509,14 @@ async function hashPassword(password) {
   return `scrypt$${N}$${R}$${P}$${salt.toString("base64url")}$${key2.toString("base64url")}`;
 }
 async function verifyPassword(password, hash) {
-  let [scheme, n, r, p, salt, key2] = hash.split("$");
+  let [scheme, n, r, p2, salt, key2] = hash.split("$");
   if (scheme !== "scrypt" || !salt || !key2) return !1;
   let expected2 = Buffer.from(key2, "base64url"), actual = await derive(
     password,
     Buffer.from(salt, "base64url"),
     Number(n),
     Number(r),
-    Number(p)
+    Number(p2)
   );
   return actual.length === expected2.length && timingSafeEqual(actual, expected2);
 }
@@ -24682,16 +25661,16 @@ var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 }, SIZE_UNITS = {
   tib: 1024 ** 4
 }, MAX_TIMER_MS = 2 ** 31 - 1;
 function parseDuration(value) {
-  let ms;
-  if (typeof value == "number") ms = value * 1e3;
+  let ms2;
+  if (typeof value == "number") ms2 = value * 1e3;
   else {
     let match2 = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
-    match2 && (ms = Math.round(Number(match2[1]) * DURATION_UNITS[(match2[2] ?? "s").toLowerCase()]));
+    match2 && (ms2 = Math.round(Number(match2[1]) * DURATION_UNITS[(match2[2] ?? "s").toLowerCase()]));
   }
-  return ms !== void 0 && Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIMER_MS ? ms : void 0;
+  return ms2 !== void 0 && Number.isFinite(ms2) && ms2 >= 0 && ms2 <= MAX_TIMER_MS ? ms2 : void 0;
 }
-function formatDuration(ms) {
-  return ms < 1e3 ? `${ms}ms` : `${ms / 1e3}s`;
+function formatDuration(ms2) {
+  return ms2 < 1e3 ? `${ms2}ms` : `${ms2 / 1e3}s`;
 }
 function parseSize(value) {
   if (typeof value == "number")
@@ -24718,7 +25697,7 @@ function checkAuth(config2) {
       "configure at least one of auth.keys or auth.github, or nobody can deploy"
     );
   for (let id of auth.adminKeys)
-    if (!auth.keys.some((k) => k.id === id))
+    if (!auth.keys.some((k2) => k2.id === id))
       throw new ConfigError(file, "auth.adminKeys", `no key "${id}" in auth.keys`);
   for (let app2 of config2.apps.values()) {
     if (app2.auth?.github && !auth.github)
@@ -24728,7 +25707,7 @@ function checkAuth(config2) {
         "needs the global auth.github (its issuer and repositories) to narrow"
       );
     for (let id of app2.auth?.keys ?? [])
-      if (!auth.keys.some((k) => k.id === id))
+      if (!auth.keys.some((k2) => k2.id === id))
         throw new ConfigError(file, `apps.${app2.name}.auth.keys`, `no key "${id}" in auth.keys`);
   }
 }
@@ -24740,14 +25719,14 @@ function checkApps(config2) {
     owners.set(what, key2);
   };
   for (let app2 of config2.apps.values()) {
-    let at = `apps.${app2.name}`;
-    if (claim2(`name:${app2.name.toLowerCase()}`, at), app2.exeFile === app2.updateFile)
+    let at2 = `apps.${app2.name}`;
+    if (claim2(`name:${app2.name.toLowerCase()}`, at2), app2.exeFile === app2.updateFile)
       throw new ConfigError(
         config2.file,
-        `${at}.updateFile`,
+        `${at2}.updateFile`,
         "must differ from exeFile: uploads are staged there while exeFile runs"
       );
-    claim2(`file:${app2.exeFile}`, `${at}.exeFile`), claim2(`file:${app2.updateFile}`, `${at}.updateFile`), app2.gate.port !== 0 && claim2(`port:${app2.gate.port}`, `${at}.gate`);
+    claim2(`file:${app2.exeFile}`, `${at2}.exeFile`), claim2(`file:${app2.updateFile}`, `${at2}.updateFile`), app2.gate.port !== 0 && claim2(`port:${app2.gate.port}`, `${at2}.gate`);
   }
 }
 function checkTimeouts(config2) {
@@ -24765,21 +25744,21 @@ function checkTimeouts(config2) {
 
 // receiver/config/expand-env.ts
 function expandEnv(value, file, env, path = "") {
-  return typeof value == "string" ? value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name) => {
+  return typeof value == "string" ? value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_2, name) => {
     let found = env[name];
     if (found === void 0)
       throw new ConfigError(file, path, `environment variable ${name} is not set`);
     return found;
   }) : Array.isArray(value) ? value.map((item, i) => expandEnv(item, file, env, `${path}[${i}]`)) : value && typeof value == "object" ? Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [
-      k,
-      expandEnv(v, file, env, path ? `${path}.${k}` : k)
+    Object.entries(value).map(([k2, v2]) => [
+      k2,
+      expandEnv(v2, file, env, path ? `${path}.${k2}` : k2)
     ])
   ) : value;
 }
 
 // receiver/config/resolve-app.ts
-import { basename, dirname as dirname2, resolve as resolve3 } from "node:path";
+import { basename, dirname as dirname2, isAbsolute as isAbsolute2, join, normalize, resolve as resolve3 } from "node:path";
 
 // receiver/config/web-connection.ts
 import { readFileSync } from "node:fs";
@@ -24810,11 +25789,11 @@ var SECTION = "webConnectionConfiguration", NAME = /[A-Za-z_:\u00C0-\uFFFF][\w.:
   read() {
     let { xml } = this;
     for (; this.#at < xml.length; ) {
-      let lt = xml.indexOf("<", this.#at), end = lt < 0 ? xml.length : lt, text5 = xml.slice(this.#at, end);
-      if (text5.trim() && !this.#open.length && this.#fail("text outside the root element", this.#at + text5.search(/\S/)), this.#decode(text5, this.#at), this.#at = end, lt < 0) break;
-      xml.startsWith("<!--", lt) ? this.#comment() : xml.startsWith("<![CDATA[", lt) && this.#open.length ? this.#skipPast("]]>", "a CDATA section") : xml.startsWith("<?", lt) ? this.#instruction() : xml.startsWith("<!DOCTYPE", lt) ? this.#fail(
+      let lt2 = xml.indexOf("<", this.#at), end = lt2 < 0 ? xml.length : lt2, text5 = xml.slice(this.#at, end);
+      if (text5.trim() && !this.#open.length && this.#fail("text outside the root element", this.#at + text5.search(/\S/)), this.#decode(text5, this.#at), this.#at = end, lt2 < 0) break;
+      xml.startsWith("<!--", lt2) ? this.#comment() : xml.startsWith("<![CDATA[", lt2) && this.#open.length ? this.#skipPast("]]>", "a CDATA section") : xml.startsWith("<?", lt2) ? this.#instruction() : xml.startsWith("<!DOCTYPE", lt2) ? this.#fail(
         "a DOCTYPE is not accepted (a web.config has none, and its entities could read other files)"
-      ) : xml.startsWith("<!", lt) ? this.#fail(`unexpected ${JSON.stringify(xml.slice(lt, lt + 9))}`) : xml.startsWith("</", lt) ? this.#endTag() : this.#startTag();
+      ) : xml.startsWith("<!", lt2) ? this.#fail(`unexpected ${JSON.stringify(xml.slice(lt2, lt2 + 9))}`) : xml.startsWith("</", lt2) ? this.#endTag() : this.#startTag();
     }
     return this.#open.length && this.#fail(`<${this.#open.at(-1)}> is not closed`), this.#roots || this.#fail("no root element"), this.#values;
   }
@@ -24838,8 +25817,8 @@ var SECTION = "webConnectionConfiguration", NAME = /[A-Za-z_:\u00C0-\uFFFF][\w.:
     this.#at += 2;
     let name = this.#name() ?? this.#fail("expected an element name after </");
     this.#space(), this.xml[this.#at] !== ">" && this.#fail(`unexpected ${this.#here()} in </${name}>`), this.#at++;
-    let open8 = this.#open.pop();
-    open8 !== name && this.#fail(open8 ? `</${name}> where <${open8}> should close` : `</${name}> closes nothing`), name === SECTION && this.#sections--;
+    let open10 = this.#open.pop();
+    open10 !== name && this.#fail(open10 ? `</${name}> where <${open10}> should close` : `</${name}> closes nothing`), name === SECTION && this.#sections--;
   }
   // `= "…"` or `= '…'`; tabs and line breaks written in it read as spaces (XML's rule).
   #value(element, attribute) {
@@ -24899,8 +25878,8 @@ var SECTION = "webConnectionConfiguration", NAME = /[A-Za-z_:\u00C0-\uFFFF][\w.:
   #here() {
     return this.#at < this.xml.length ? JSON.stringify(this.xml[this.#at]) : "end of file";
   }
-  #fail(reason, at = this.#at) {
-    let line = this.xml.slice(0, at).split(`
+  #fail(reason, at2 = this.#at) {
+    let line = this.xml.slice(0, at2).split(`
 `).length;
     throw new Malformed(`line ${line}: ${reason}`);
   }
@@ -24938,8 +25917,8 @@ function iniMain(text5) {
     let header = /^\[(.+)\]$/.exec(line);
     if (header) section = header[1].trim().toLowerCase();
     else if (section === "main" && line.includes("=")) {
-      let at = line.indexOf("=");
-      values.set(line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim());
+      let at2 = line.indexOf("=");
+      values.set(line.slice(0, at2).trim().toLowerCase(), line.slice(at2 + 1).trim());
     }
   }
   return values;
@@ -24960,20 +25939,96 @@ function windowsPath(value, folder, configFile, key2) {
 
 // receiver/config/resolve-app.ts
 function resolveApp(name, raw2, configFile) {
-  let here = dirname2(configFile), at = `apps.${name}`, from = raw2.from ? resolve3(here, raw2.from) : void 0, found = from ? readWebConnection(from, configFile, `${at}.from`) : {}, pick2 = (key2) => {
+  let here = dirname2(configFile), at2 = `apps.${name}`;
+  if (raw2.dir !== void 0 || raw2.exe !== void 0)
+    return resolveFolderApp(name, raw2, configFile);
+  let from = raw2.from ? resolve3(here, raw2.from) : void 0, found = from ? readWebConnection(from, configFile, `${at2}.from`) : {}, pick3 = (key2) => {
     let own2 = raw2[key2];
     if (own2) return { path: resolve3(here, own2), source: basename(configFile) };
     let theirs = found[key2];
     if (theirs) return { path: theirs, source: basename(from) };
     let hint = from ? ` (${basename(from)} does not set ${key2 === "exeFile" ? "ExeFile" : "UpdateFile"})` : "";
-    throw new ConfigError(configFile, `${at}.${key2}`, `required key is missing${hint}`);
-  }, exe = pick2("exeFile"), update2 = pick2("updateFile"), { drainTimeout, stopTimeout, exeFile: _e, updateFile: _u, ...rest } = raw2;
+    throw new ConfigError(configFile, `${at2}.${key2}`, `required key is missing${hint}`);
+  }, exe = pick3("exeFile"), update2 = pick3("updateFile");
+  for (let key2 of ["maxUnpackedSize"])
+    if (raw2[key2] !== void 0)
+      throw new ConfigError(configFile, `${at2}.${key2}`, "is for folder apps (dir: and exe:) only");
+  let {
+    drainTimeout,
+    stopTimeout,
+    exeFile: _e2,
+    updateFile: _u,
+    dir: _d,
+    exe: _x,
+    maxUnpackedSize: _m,
+    ...rest
+  } = raw2;
   return {
     ...rest,
     name,
     exeFile: exe.path,
     updateFile: update2.path,
     sources: { exeFile: exe.source, updateFile: update2.source },
+    drainTimeoutMs: drainTimeout,
+    stopTimeoutMs: stopTimeout
+  };
+}
+function resolveFolderApp(name, raw2, configFile) {
+  let at2 = `apps.${name}`;
+  for (let key2 of ["exeFile", "updateFile", "from"])
+    if (raw2[key2] !== void 0)
+      throw new ConfigError(
+        configFile,
+        `${at2}.${key2}`,
+        "a folder app (dir:) has no " + key2 + ": its builds live in dir/releases"
+      );
+  if (raw2.dir === void 0)
+    throw new ConfigError(
+      configFile,
+      `${at2}.dir`,
+      "required key is missing (exe: is given: a folder app needs both)"
+    );
+  if (raw2.exe === void 0)
+    throw new ConfigError(
+      configFile,
+      `${at2}.exe`,
+      "required key is missing: the program inside a release, like bin/server"
+    );
+  if (isAbsolute2(raw2.exe) || normalize(raw2.exe).split(/[\\/]/).includes(".."))
+    throw new ConfigError(
+      configFile,
+      `${at2}.exe`,
+      `must be a path inside the release, like bin/server, not ${JSON.stringify(raw2.exe)}`
+    );
+  if (process.platform === "win32")
+    throw new ConfigError(
+      configFile,
+      `${at2}.dir`,
+      "folder apps are not built for Windows yet (the swap needs a directory junction there)"
+    );
+  let dir = resolve3(dirname2(configFile), raw2.dir), {
+    drainTimeout,
+    stopTimeout,
+    exeFile: _e2,
+    updateFile: _u,
+    dir: _d,
+    exe: _x,
+    maxUnpackedSize,
+    ...rest
+  } = raw2;
+  return {
+    ...rest,
+    name,
+    exeFile: join(dir, "current"),
+    updateFile: join(dir, "staged"),
+    folder: {
+      dir,
+      releases: join(dir, "releases"),
+      exe: normalize(raw2.exe),
+      maxUnpackedBytes: maxUnpackedSize ?? 4 * raw2.maxUploadSize,
+      maxFiles: raw2.maxFiles
+    },
+    sources: { exeFile: basename(configFile), updateFile: basename(configFile) },
     drainTimeoutMs: drainTimeout,
     stopTimeoutMs: stopTimeout
   };
@@ -24998,13 +26053,13 @@ function parseCidr(text5) {
 
 // node_modules/zod/v4/core/util.js
 function getEnumValues(entries) {
-  let numericValues = Object.values(entries).filter((v) => typeof v == "number");
-  return Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
+  let numericValues = Object.values(entries).filter((v2) => typeof v2 == "number");
+  return Object.entries(entries).filter(([k2, _2]) => numericValues.indexOf(+k2) === -1).map(([_2, v2]) => v2);
 }
 function joinValues(array2, separator = "|") {
   return array2.map((val) => stringifyPrimitive(val)).join(separator);
 }
-function jsonStringifyReplacer(_, value) {
+function jsonStringifyReplacer(_2, value) {
   return typeof value == "bigint" ? value.toString() : value;
 }
 var Cached = class {
@@ -25076,7 +26131,7 @@ function stringifyPrimitive(value) {
   return typeof value == "bigint" ? value.toString() + "n" : typeof value == "string" ? `"${value}"` : `${value}`;
 }
 function optionalKeys(shape) {
-  return Object.keys(shape).filter((k) => shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional");
+  return Object.keys(shape).filter((k2) => shape[k2]._zod.optin !== void 0 && shape[k2]._zod.optout === "optional");
 }
 var NUMBER_FORMAT_RANGES = {
   safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
@@ -25131,8 +26186,8 @@ function finalizeIssue(iss, ctx, config2) {
   let traits = iss.inst?._zod?.traits;
   traits?.has("$ZodType") && (traits.has("$ZodCheck") ? (_a2 = iss).schema ?? (_a2.schema = iss.inst) : iss.schema = iss.inst);
   let schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0, message2 = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input", full = {};
-  for (let k of Object.keys(iss))
-    k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__" || (full[k] = iss[k]);
+  for (let k2 of Object.keys(iss))
+    k2 === "inst" || k2 === "schema" || k2 === "continue" || k2 === "input" || k2 === "__proto__" || (full[k2] = iss[k2]);
   return full.path ?? (full.path = []), full.message = message2, ctx?.reportInput && (full.input = iss.input), full;
 }
 var highSurrogate = /[\uD800-\uDBFF]/;
@@ -25272,7 +26327,7 @@ function newError(Definition) {
 function $constructor(name, initializer2, proto, params) {
   let zodProto = {};
   function Internals(def) {
-    this.def = def, this.constr = _, this.traits = /* @__PURE__ */ new Set();
+    this.def = def, this.constr = _2, this.traits = /* @__PURE__ */ new Set();
   }
   Internals.prototype = zodProto;
   let protoMembers = proto, initialized = protoMembers && /* @__PURE__ */ new WeakSet();
@@ -25295,15 +26350,15 @@ function $constructor(name, initializer2, proto, params) {
       let target = up ?? own2;
       initialized.has(target) || (initialized.add(target), members(target, protoMembers));
     }
-    let proto2 = _.prototype;
-    for (let k in proto2)
-      Object.prototype.hasOwnProperty.call(proto2, k) && (k in inst || (inst[k] = proto2[k].bind(inst)));
+    let proto2 = _2.prototype;
+    for (let k2 in proto2)
+      Object.prototype.hasOwnProperty.call(proto2, k2) && (k2 in inst || (inst[k2] = proto2[k2].bind(inst)));
   }
   let Parent = params?.Parent ?? Object;
   class Definition extends Parent {
   }
   Object.defineProperty(Definition, "name", { value: name });
-  function _(def) {
+  function _2(def) {
     let inst = params?.Parent ? newError(Definition) : this;
     init2(inst, def);
     let deferred = inst._zod.deferred;
@@ -25315,9 +26370,9 @@ function $constructor(name, initializer2, proto, params) {
     let pp = globalThis.__zod_globalConfig?.postProcessor;
     return pp && pp(inst), inst;
   }
-  return Object.defineProperty(_, "init", { value: init2 }), Object.defineProperty(_, Symbol.hasInstance, {
+  return Object.defineProperty(_2, "init", { value: init2 }), Object.defineProperty(_2, Symbol.hasInstance, {
     value: (inst) => params?.Parent && inst instanceof params.Parent ? !0 : inst?._zod?.traits?.has(name)
-  }), Object.defineProperty(_, "name", { value: name }), _;
+  }), Object.defineProperty(_2, "name", { value: name }), _2;
 }
 var $ZodAsyncError = class extends Error {
   constructor() {
@@ -25371,7 +26426,7 @@ function toDotPath(_path) {
   return segs.join("");
 }
 function prettifyError(error2) {
-  let lines = [], issues = [...error2.issues].sort((a, b) => (a.path ?? []).length - (b.path ?? []).length);
+  let lines = [], issues = [...error2.issues].sort((a, b2) => (a.path ?? []).length - (b2.path ?? []).length);
   for (let issue2 of issues)
     lines.push(`✖ ${issue2.message}`), issue2.path?.length && lines.push(`  → at ${toDotPath(issue2.path)}`);
   return lines.join(`
@@ -25656,12 +26711,12 @@ var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
             continue;
         } else if (isAborted)
           continue;
-        let currLen = payload.issues.length, _ = ch._zod.check(payload);
-        if (_ instanceof Promise && ctx?.async === !1)
+        let currLen = payload.issues.length, _2 = ch._zod.check(payload);
+        if (_2 instanceof Promise && ctx?.async === !1)
           throw new $ZodAsyncError();
-        if (asyncResult || _ instanceof Promise)
+        if (asyncResult || _2 instanceof Promise)
           asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
-            await _, payload.issues.length !== currLen && (attachSchema(payload.issues, currLen, inst), isAborted || (isAborted = aborted(payload, currLen)));
+            await _2, payload.issues.length !== currLen && (attachSchema(payload.issues, currLen, inst), isAborted || (isAborted = aborted(payload, currLen)));
           });
         else {
           if (payload.issues.length === currLen)
@@ -25727,7 +26782,7 @@ function standardProps(inst) {
   };
 }
 var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
-  $ZodType.init(inst, def), inst._zod.pattern = def.pattern ?? anyString, inst._zod.parse = (payload, _) => {
+  $ZodType.init(inst, def), inst._zod.pattern = def.pattern ?? anyString, inst._zod.parse = (payload, _2) => {
     if (def.coerce)
       try {
         payload.value = String(payload.value);
@@ -25963,9 +27018,9 @@ function handlePropertyResult(result, final, key2, input2, optin, optout) {
 var NO_SYMBOL_KEYS = [];
 function normalizeDef(def) {
   let keys = Object.keys(def.shape), ownSymbols = Object.getOwnPropertySymbols(def.shape), symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS, allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
-  for (let k of allKeys)
-    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType"))
-      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
+  for (let k2 of allKeys)
+    if (!def.shape?.[k2]?._zod?.traits?.has("$ZodType"))
+      throw new Error(`Invalid element at key "${String(k2)}": expected a Zod schema`);
   let okeys = optionalKeys(def.shape);
   return {
     ...def,
@@ -26024,8 +27079,8 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
       let field = shape[key2]._zod;
       if (field.values) {
         Object.prototype.hasOwnProperty.call(propValues, key2) || assignProp(propValues, key2, /* @__PURE__ */ new Set());
-        for (let v of field.values)
-          propValues[key2].add(v);
+        for (let v2 of field.values)
+          propValues[key2].add(v2);
         field.optin !== void 0 && propValues[key2].add(void 0);
       }
     }
@@ -26077,7 +27132,7 @@ var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
   }), defineLazyInternal(inst, "pattern", (zod) => {
     if (zod.def.options.every((o) => o._zod.pattern)) {
       let patterns = zod.def.options.map((o) => o._zod.pattern);
-      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
+      return new RegExp(`^(${patterns.map((p2) => cleanRegex(p2.source)).join("|")})$`);
     }
   });
   let first = def.options.length === 1 ? def.options[0]._zod.run : null;
@@ -26208,7 +27263,7 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
   $ZodType.init(inst, def);
   let values = getEnumValues(def.entries), valuesSet = new Set(values);
   inst._zod.values = valuesSet, defineLazyInternal(inst, "pattern", (zod) => {
-    let patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
+    let patternValues = getEnumValues(zod.def.entries).filter((k2) => propertyKeyTypes.has(typeof k2));
     return new RegExp(patternValues.length ? `^(${patternValues.map((o) => escapeRegex(o.toString())).join("|")})$` : "^[^\\s\\S]$");
   }), inst._zod.parse = (payload, _ctx) => {
     let input2 = payload.value;
@@ -26294,7 +27349,7 @@ function handlePipeResult(left, next, ctx) {
   return left.issues.some((iss) => iss.code !== "unrecognized_keys") ? (left.aborted = !0, left) : next._zod.run({ value: left.value, issues: left.issues }, ctx);
 }
 var $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
-  $ZodCheck.init(inst, def), $ZodType.init(inst, def), inst._zod.parse = (payload, _) => payload, inst._zod.check = (payload) => {
+  $ZodCheck.init(inst, def), $ZodType.init(inst, def), inst._zod.parse = (payload, _2) => payload, inst._zod.check = (payload) => {
     let input2 = payload.value, r = def.fn(input2);
     if (r instanceof Promise)
       return r.then((r2) => handleRefineResult(r2, payload, input2, inst));
@@ -26736,10 +27791,10 @@ var ZodMiniUnion = /* @__PURE__ */ $constructor("ZodMiniUnion", (inst, def) => {
   $ZodUnion.init(inst, def), ZodMiniType.init(inst, def);
 });
 // @__NO_SIDE_EFFECTS__
-function union(options, params) {
+function union(options2, params) {
   return new ZodMiniUnion({
     type: "union",
-    options,
+    options: options2,
     ...normalizeParams(params)
   });
 }
@@ -26765,7 +27820,7 @@ var ZodMiniEnum = /* @__PURE__ */ $constructor("ZodMiniEnum", (inst, def) => {
 });
 // @__NO_SIDE_EFFECTS__
 function _enum(values, params) {
-  let entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  let entries = Array.isArray(values) ? Object.fromEntries(values.map((v2) => [v2, v2])) : values;
   return new ZodMiniEnum({
     type: "enum",
     entries,
@@ -26884,30 +27939,30 @@ function duration2(params) {
 config(en_default());
 
 // receiver/config/schema.ts
-var expected = (example, v) => `expected ${example}, got ${JSON.stringify(v)}`;
+var expected = (example, v2) => `expected ${example}, got ${JSON.stringify(v2)}`;
 function fail(ctx, message2) {
   return ctx.issues.push({ code: "custom", message: message2, input: ctx.value }), NEVER;
 }
 var unit = (parse5, example) => pipe(
   union([string2(), number2()], { error: (issue2) => expected(example, issue2.input) }),
-  transform((v, ctx) => parse5(v) ?? fail(ctx, expected(example, v)))
-), duration3 = unit(parseDuration, 'a duration like "30s" or "500ms" (at most 24 days)'), size = unit(parseSize, 'a size like "2GiB" or "500MB"'), ADDRESS = 'host:port like "127.0.0.1:8080"', address = (defaultHost) => unit((v) => parseAddress(v, defaultHost), ADDRESS), durationAtLeast = (min) => duration3.check(
-  refine((ms) => ms >= min, {
+  transform((v2, ctx) => parse5(v2) ?? fail(ctx, expected(example, v2)))
+), duration3 = unit(parseDuration, 'a duration like "30s" or "500ms" (at most 24 days)'), size = unit(parseSize, 'a size like "2GiB" or "500MB"'), ADDRESS = 'host:port like "127.0.0.1:8080"', address = (defaultHost) => unit((v2) => parseAddress(v2, defaultHost), ADDRESS), durationAtLeast = (min) => duration3.check(
+  refine((ms2) => ms2 >= min, {
     error: (issue2) => `must be at least ${formatDuration(min)}, got ${formatDuration(issue2.input)}`
   })
 ), count = (min, max) => pipe(
-  transform((v) => typeof v == "string" && /^\d+$/.test(v.trim()) ? Number(v) : v),
+  transform((v2) => typeof v2 == "string" && /^\d+$/.test(v2.trim()) ? Number(v2) : v2),
   number2({ error: `expected a whole number from ${min} to ${max}` }).check(int(), _gte(min), _lte(max))
 ), APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, key = strictObject({
   id: string2().check(_regex(/^[A-Za-z0-9._-]{1,64}$/, "expected letters, digits, . _ - (1 to 64)")),
   secret: optional(string2()),
   publicKey: optional(string2())
 }).check(
-  superRefine((k, ctx) => {
-    k.secret === void 0 == (k.publicKey === void 0) ? ctx.addIssue({ code: "custom", message: "give exactly one of secret or publicKey" }) : k.secret !== void 0 && Buffer.byteLength(k.secret) < 32 && ctx.addIssue({
+  superRefine((k2, ctx) => {
+    k2.secret === void 0 == (k2.publicKey === void 0) ? ctx.addIssue({ code: "custom", message: "give exactly one of secret or publicKey" }) : k2.secret !== void 0 && Buffer.byteLength(k2.secret) < 32 && ctx.addIssue({
       code: "custom",
       path: ["secret"],
-      message: `an HS256 secret needs at least 32 bytes, this one has ${Buffer.byteLength(k.secret)} (make one with: hotswap-receiver keygen)`
+      message: `an HS256 secret needs at least 32 bytes, this one has ${Buffer.byteLength(k2.secret)} (make one with: hotswap-receiver keygen)`
     });
   })
 ), ids = array(pipe(union([string2(), number2()]), transform(String))).check(_minLength(1)), globs = array(string2().check(_minLength(1))).check(_minLength(1)), githubPolicy = {
@@ -26923,17 +27978,17 @@ var unit = (parse5, example) => pipe(
   issuer: _default(
     pipe(
       string2().check(
-        refine((u) => /^https:\/\/[^/]+(\/.*)?$/.test(u) || LOOPBACK.test(u), {
+        refine((u2) => /^https:\/\/[^/]+(\/.*)?$/.test(u2) || LOOPBACK.test(u2), {
           message: "expected an https URL (http only on loopback)"
         })
       ),
-      transform((u) => u.replace(/\/$/, ""))
+      transform((u2) => u2.replace(/\/$/, ""))
     ),
     "https://token.actions.githubusercontent.com"
   ),
   ...githubPolicy
 }).check(
-  refine((p) => p.repositoryIds || p.repositoryOwnerIds || p.repositories, {
+  refine((p2) => p2.repositoryIds || p2.repositoryOwnerIds || p2.repositories, {
     message: "name the repositories that may deploy: repositoryIds (best), repositoryOwnerIds or repositories; without one, every GitHub repository could"
   })
 ), legacy = strictObject({
@@ -26972,22 +28027,22 @@ var unit = (parse5, example) => pipe(
   { error: (issue2) => expected(`${ADDRESS} or {listen, mode, …}`, issue2.input) }
 ), gate = pipe(
   pipe(
-    transform((v, ctx) => typeof v != "string" && typeof v != "number" ? v : parseAddress(v, "0.0.0.0") ? { listen: v } : fail(ctx, expected(ADDRESS, v))),
+    transform((v2, ctx) => typeof v2 != "string" && typeof v2 != "number" ? v2 : parseAddress(v2, "0.0.0.0") ? { listen: v2 } : fail(ctx, expected(ADDRESS, v2))),
     gateObject
   ),
-  transform(({ listen, mode, ...g }) => ({
+  transform(({ listen, mode, ...g2 }) => ({
     host: listen.host,
     port: listen.port,
     mode,
-    headersTimeoutMs: g.headersTimeout,
-    bodyIdleTimeoutMs: g.bodyIdleTimeout,
-    bodyMinRate: g.bodyMinRate,
-    stallTimeoutMs: g.stallTimeout
+    headersTimeoutMs: g2.headersTimeout,
+    bodyIdleTimeoutMs: g2.bodyIdleTimeout,
+    bodyMinRate: g2.bodyMinRate,
+    stallTimeoutMs: g2.stallTimeout
   }))
 ), proxy = pipe(
   unknown(),
   transform(
-    (v, ctx) => typeof v == "string" && parseCidr(v) ? v.trim() : fail(ctx, expected("an IP address or CIDR like 10.0.0.0/8", v))
+    (v2, ctx) => typeof v2 == "string" && parseCidr(v2) ? v2.trim() : fail(ctx, expected("an IP address or CIDR like 10.0.0.0/8", v2))
   )
 ), text = () => string2().check(_minLength(1)), hookCommand = pipe(
   union([text(), array(string2()).check(_minLength(1))], {
@@ -27003,6 +28058,13 @@ var unit = (parse5, example) => pipe(
   from: optional(text()),
   exeFile: optional(text()),
   updateFile: optional(text()),
+  /** A folder app (docs/design.md "Folder apps"): releases under dir/releases, dir/current live. */
+  dir: optional(text()),
+  /** A folder app's program, relative to a release: bin/server. */
+  exe: optional(text()),
+  /** A folder artifact unpacked: at most this many bytes (default 4 × maxUploadSize) and entries. */
+  maxUnpackedSize: optional(size),
+  maxFiles: _default(count(1, 1e7), 1e5),
   /** The seed's own links (UploadExe.wc, UpdateExe.wc, …) with Basic auth. */
   legacy: optional(legacy),
   args: _default(array(string2()), []),
@@ -27084,7 +28146,7 @@ var unit = (parse5, example) => pipe(
 
 // receiver/config/to-config-error.ts
 function toConfigError(file, error2) {
-  let issue2 = error2.issues[0], key2 = issue2.path.map((p, i) => typeof p == "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`).join("");
+  let issue2 = error2.issues[0], key2 = issue2.path.map((p2, i) => typeof p2 == "number" ? `[${p2}]` : i === 0 ? String(p2) : `.${String(p2)}`).join("");
   if (issue2.code === "unrecognized_keys") {
     let names = issue2.keys.join(", ");
     return new ConfigError(
@@ -27124,14 +28186,14 @@ function loadConfig(file, env = process.env) {
   return checkAuth(config2), checkApps(config2), checkTimeouts(config2), config2;
 }
 function resolvePaths(file, raw2) {
-  let at = (p) => resolve4(dirname3(file), p), apps = /* @__PURE__ */ new Map();
+  let at2 = (p2) => resolve4(dirname3(file), p2), apps = /* @__PURE__ */ new Map();
   for (let [name, app2] of Object.entries(raw2.apps)) apps.set(name, resolveApp(name, app2, file));
-  let { uploadIdleTimeout, ...rest } = raw2, keys = raw2.auth.keys.map((k) => k.publicKey ? { ...k, publicKey: at(k.publicKey) } : k);
+  let { uploadIdleTimeout, ...rest } = raw2, keys = raw2.auth.keys.map((k2) => k2.publicKey ? { ...k2, publicKey: at2(k2.publicKey) } : k2);
   return {
     ...rest,
     file,
-    data: at(raw2.data),
-    tls: raw2.tls && { cert: at(raw2.tls.cert), key: at(raw2.tls.key) },
+    data: at2(raw2.data),
+    tls: raw2.tls && { cert: at2(raw2.tls.cert), key: at2(raw2.tls.key) },
     uploadIdleTimeoutMs: uploadIdleTimeout,
     auth: { ...raw2.auth, keys },
     apps
@@ -27139,21 +28201,21 @@ function resolvePaths(file, raw2) {
 }
 
 // receiver/faults.ts
-var specs = (process.env.HOTSWAP_FAULT ?? "").split(",").map((s) => s.trim()).filter(Boolean), faultsActive = specs.length > 0;
+var specs = (process.env.HOTSWAP_FAULT ?? "").split(",").map((s3) => s3.trim()).filter(Boolean), faultsActive = specs.length > 0;
 function faultPoint(point) {
   specs.includes(`crash@${point}`) && process.kill(process.pid, "SIGKILL");
 }
 function lockedExeFaults(real) {
-  let match2 = specs.map((s) => /^win32-locked@(\d+)$/.exec(s)).find(Boolean);
+  let match2 = specs.map((s3) => /^win32-locked@(\d+)$/.exec(s3)).find(Boolean);
   if (!match2) return;
   let failures = Number(match2[1]);
-  return { platform: "win32", fs: { ...real, rename: async (from, to) => {
+  return { platform: "win32", fs: { ...real, rename: async (from, to2) => {
     if (failures-- > 0)
       throw Object.assign(
-        new Error(`EBUSY: resource busy or locked, rename '${String(from)}' -> '${String(to)}'`),
+        new Error(`EBUSY: resource busy or locked, rename '${String(from)}' -> '${String(to2)}'`),
         { code: "EBUSY" }
       );
-    return real.rename(from, to);
+    return real.rename(from, to2);
   } } };
 }
 
@@ -27166,8 +28228,8 @@ var HTTPException = class extends Error {
   * @param status - HTTP status code for the exception. Defaults to 500.
   * @param options - Additional options for the exception.
   */
-  constructor(status = 500, options) {
-    super(options?.message, { cause: options?.cause }), this.res = options?.res, this.status = status;
+  constructor(status = 500, options2) {
+    super(options2?.message, { cause: options2?.cause }), this.res = options2?.res, this.status = status;
   }
   /**
   * Returns the response object associated with the exception.
@@ -27189,25 +28251,25 @@ var GET_MATCH_RESULT = /* @__PURE__ */ Symbol();
 var bufferToFormData = (arrayBuffer, contentType2) => new Response(arrayBuffer, { headers: { "Content-Type": contentType2.replace(/^[^;]+/, (mediaType) => mediaType.toLowerCase()) } }).formData();
 
 // node_modules/hono/dist/utils/body.js
-var MAX_NESTED_OBJECTS = 1e4, isRawRequest = (request2) => "headers" in request2, parseBody = async (request2, options = /* @__PURE__ */ Object.create(null)) => {
-  let { all = !1, dot = !1 } = options, mediaType = (isRawRequest(request2) ? request2.headers : request2.raw.headers).get("Content-Type")?.split(";")[0].trim().toLowerCase();
+var MAX_NESTED_OBJECTS = 1e4, isRawRequest = (request2) => "headers" in request2, parseBody = async (request2, options2 = /* @__PURE__ */ Object.create(null)) => {
+  let { all = !1, dot = !1 } = options2, mediaType = (isRawRequest(request2) ? request2.headers : request2.raw.headers).get("Content-Type")?.split(";")[0].trim().toLowerCase();
   return mediaType === "multipart/form-data" || mediaType === "application/x-www-form-urlencoded" ? parseFormData(request2, {
     all,
     dot
   }) : {};
 };
-async function parseFormData(request2, options) {
-  if (!isRawRequest(request2) && request2.bodyCache.formData) return convertFormDataToBodyData(await request2.bodyCache.formData, options);
+async function parseFormData(request2, options2) {
+  if (!isRawRequest(request2) && request2.bodyCache.formData) return convertFormDataToBodyData(await request2.bodyCache.formData, options2);
   let headers2 = isRawRequest(request2) ? request2.headers : request2.raw.headers, arrayBuffer = await request2.arrayBuffer(), formDataPromise = bufferToFormData(arrayBuffer, headers2.get("Content-Type") || "");
   isRawRequest(request2) || (request2.bodyCache.formData = formDataPromise);
   let formData = await formDataPromise;
-  return formData ? convertFormDataToBodyData(formData, options) : {};
+  return formData ? convertFormDataToBodyData(formData, options2) : {};
 }
-function convertFormDataToBodyData(formData, options) {
+function convertFormDataToBodyData(formData, options2) {
   let form2 = /* @__PURE__ */ Object.create(null), nestingState = { count: 0 };
   return formData.forEach((value, key2) => {
-    options.all || key2.endsWith("[]") ? handleParsingAllValues(form2, key2, value) : form2[key2] = value;
-  }), options.dot && Object.entries(form2).forEach(([key2, value]) => {
+    options2.all || key2.endsWith("[]") ? handleParsingAllValues(form2, key2, value) : form2[key2] = value;
+  }), options2.dot && Object.entries(form2).forEach(([key2, value]) => {
     key2.includes(".") && (handleParsingNestedValues(form2, key2, value, nestingState), delete form2[key2]);
   }), form2;
 }
@@ -27242,8 +28304,8 @@ var splitPath = (path) => {
 }, replaceGroupMarks = (paths, groups) => {
   for (let i = groups.length - 1; i >= 0; i--) {
     let [mark] = groups[i];
-    for (let j = paths.length - 1; j >= 0; j--) if (paths[j].includes(mark)) {
-      paths[j] = paths[j].replace(mark, groups[i][1]);
+    for (let j2 = paths.length - 1; j2 >= 0; j2--) if (paths[j2].includes(mark)) {
+      paths[j2] = paths[j2].replace(mark, groups[i][1]);
       break;
     }
   }
@@ -27310,7 +28372,7 @@ var getPathNoStrict = (request2) => {
         let optionalSegment = segment.slice(0, -1);
         basePath += "/" + optionalSegment, results.push(basePath);
       } else basePath += "/" + segment;
-  }), results.filter((v, i, a) => a.indexOf(v) === i);
+  }), results.filter((v2, i, a) => a.indexOf(v2) === i);
 }, tryDecodeURIComponent = (str) => str.indexOf("%") !== -1 ? tryDecode(str, decodeURIComponent_) : str, _decodeURI = (value) => (value.indexOf("+") !== -1 && (value = value.replace(/\+/g, " ")), tryDecodeURIComponent(value)), _getQueryParam = (url2, key2, multiple) => {
   let hashIndex = url2.indexOf("#", 8);
   hashIndex !== -1 && (url2 = url2.slice(0, hashIndex));
@@ -27414,8 +28476,8 @@ var HonoRequest = class {
       headerData[key2] = value;
     }), headerData;
   }
-  async parseBody(options) {
-    return parseBody(this, options);
+  async parseBody(options2) {
+    return parseBody(this, options2);
   }
   #cachedBody = (key2) => {
     let { bodyCache, raw: raw2 } = this, cachedBody = bodyCache[key2];
@@ -27744,8 +28806,8 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
   * @param req - The Request object.
   * @param options - Optional configuration options for the context.
   */
-  constructor(req, options) {
-    this.#rawRequest = req, options && (this.#executionCtx = options.executionCtx, this.env = options.env, this.#notFoundHandler = options.notFoundHandler, this.#path = options.path, this.#matchResult = options.matchResult);
+  constructor(req, options2) {
+    this.#rawRequest = req, options2 && (this.#executionCtx = options2.executionCtx, this.env = options2.env, this.#notFoundHandler = options2.notFoundHandler, this.#path = options2.path, this.#matchResult = options2.matchResult);
   }
   /**
   * `.req` is the instance of {@link HonoRequest}.
@@ -27788,13 +28850,13 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
   set res(_res) {
     if (this.#res && _res) {
       _res = createResponseInstance(_res.body, _res);
-      for (let [k, v] of this.#res.headers.entries())
-        if (k !== "content-type")
-          if (k === "set-cookie") {
+      for (let [k2, v2] of this.#res.headers.entries())
+        if (k2 !== "content-type")
+          if (k2 === "set-cookie") {
             let cookies = this.#res.headers.getSetCookie();
             _res.headers.delete("set-cookie");
             for (let cookie of cookies) _res.headers.append("set-cookie", cookie);
-          } else _res.headers.set(k, v);
+          } else _res.headers.set(k2, v2);
     }
     this.#res = _res, this.finalized = !0;
   }
@@ -27868,10 +28930,10 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
   * })
   * ```
   */
-  header = (name, value, options) => {
+  header = (name, value, options2) => {
     this.finalized && !this.#res.bodyUsed && (this.#res = createResponseInstance(this.#res.body, this.#res));
     let headers2 = this.#res ? this.#res.headers : this.#preparedHeaders ??= new Headers();
-    value === void 0 ? headers2.delete(name) : options?.append ? headers2.append(name, value) : headers2.set(name, value);
+    value === void 0 ? headers2.delete(name) : options2?.append ? headers2.append(name, value) : headers2.set(name, value);
   };
   status = (status) => {
     this.#status = status;
@@ -27928,17 +28990,17 @@ var TEXT_PLAIN = "text/plain; charset=UTF-8", setDefaultContentType = (contentTy
     if (headers2) {
       if (!responseHeaders2) {
         let count2 = 0;
-        for (let k in headers2) if (++count2 > 1 || typeof headers2[k] != "string") {
+        for (let k2 in headers2) if (++count2 > 1 || typeof headers2[k2] != "string") {
           responseHeaders2 = new Headers();
           break;
         }
       }
-      if (responseHeaders2) for (let k in headers2) {
-        let v = headers2[k];
-        if (typeof v == "string") responseHeaders2.set(k, v);
+      if (responseHeaders2) for (let k2 in headers2) {
+        let v2 = headers2[k2];
+        if (typeof v2 == "string") responseHeaders2.set(k2, v2);
         else {
-          responseHeaders2.delete(k);
-          for (let v2 of v) responseHeaders2.append(k, v2);
+          responseHeaders2.delete(k2);
+          for (let v22 of v2) responseHeaders2.append(k2, v22);
         }
       }
     }
@@ -28133,7 +29195,7 @@ var notFoundHandler = (c) => c.text("404 Not Found", 404), errorHandler = (err, 
   _basePath = "/";
   #path = "/";
   routes = [];
-  constructor(options = {}) {
+  constructor(options2 = {}) {
     [...METHODS, "all"].forEach((method) => {
       this[method] = (args1, ...args) => {
         let methodName = method.toUpperCase();
@@ -28142,10 +29204,10 @@ var notFoundHandler = (c) => c.text("404 Not Found", 404), errorHandler = (err, 
         }), this;
       };
     }), this.on = (method, path, ...handlers) => {
-      for (let p of [path].flat()) {
-        this.#path = p;
-        for (let m of [method].flat()) {
-          let methodName = m.toUpperCase();
+      for (let p2 of [path].flat()) {
+        this.#path = p2;
+        for (let m2 of [method].flat()) {
+          let methodName = m2.toUpperCase();
           for (let handler of handlers) this.#addRoute(methodName, this.#path, handler);
         }
       }
@@ -28153,8 +29215,8 @@ var notFoundHandler = (c) => c.text("404 Not Found", 404), errorHandler = (err, 
     }, this.use = (arg1, ...handlers) => (typeof arg1 == "string" ? this.#path = arg1 : (this.#path = "*", handlers.unshift(arg1)), handlers.forEach((handler) => {
       this.#addRoute("ALL", this.#path, handler);
     }), this);
-    let { strict, ...optionsWithoutStrict } = options;
-    Object.assign(this, optionsWithoutStrict), this.getPath = strict ?? !0 ? options.getPath ?? getPath : getPathNoStrict;
+    let { strict, ...optionsWithoutStrict } = options2;
+    Object.assign(this, optionsWithoutStrict), this.getPath = strict ?? !0 ? options2.getPath ?? getPath : getPathNoStrict;
   }
   #clone() {
     let clone2 = new Hono2({
@@ -28276,12 +29338,12 @@ var notFoundHandler = (c) => c.text("404 Not Found", 404), errorHandler = (err, 
   * })
   * ```
   */
-  mount(path, applicationHandler, options) {
+  mount(path, applicationHandler, options2) {
     let replaceRequest, optionHandler;
-    options && (typeof options == "function" ? optionHandler = options : (optionHandler = options.optionHandler, options.replaceRequest === !1 ? replaceRequest = (request2) => request2 : replaceRequest = options.replaceRequest));
+    options2 && (typeof options2 == "function" ? optionHandler = options2 : (optionHandler = options2.optionHandler, options2.replaceRequest === !1 ? replaceRequest = (request2) => request2 : replaceRequest = options2.replaceRequest));
     let getOptions = optionHandler ? (c) => {
-      let options2 = optionHandler(c);
-      return Array.isArray(options2) ? options2 : [options2];
+      let options3 = optionHandler(c);
+      return Array.isArray(options3) ? options3 : [options3];
     } : (c) => {
       let executionContext;
       try {
@@ -28412,8 +29474,8 @@ function match(method, path) {
 
 // node_modules/hono/dist/router/reg-exp-router/node.js
 var LABEL_REG_EXP_STR = "[^/]+", ONLY_WILDCARD_REG_EXP_STR = "[^]*", TAIL_WILDCARD_REG_EXP_STR = "(?:|/[^]*)", PATH_ERROR = /* @__PURE__ */ Symbol(), regExpMetaChars = /* @__PURE__ */ new Set(".\\+*[^]$()");
-function compareKey(a, b) {
-  return a.length === 1 ? b.length === 1 ? a < b ? -1 : 1 : -1 : b.length === 1 ? 1 : a === "[^]*" || a === "(?:|/[^]*)" ? b === "[^]*" ? -1 : 1 : b === "[^]*" || b === "(?:|/[^]*)" ? -1 : a === "[^/]+" ? 1 : b === "[^/]+" ? -1 : a.length === b.length ? a < b ? -1 : 1 : b.length - a.length;
+function compareKey(a, b2) {
+  return a.length === 1 ? b2.length === 1 ? a < b2 ? -1 : 1 : -1 : b2.length === 1 ? 1 : a === "[^]*" || a === "(?:|/[^]*)" ? b2 === "[^]*" ? -1 : 1 : b2 === "[^]*" || b2 === "(?:|/[^]*)" ? -1 : a === "[^/]+" ? 1 : b2 === "[^/]+" ? -1 : a.length === b2.length ? a < b2 ? -1 : 1 : b2.length - a.length;
 }
 var Node = class Node2 {
   #index;
@@ -28441,13 +29503,13 @@ var Node = class Node2 {
           throw PATH_ERROR;
         if (keys.push(regexpStr), nextNode = node.#children[regexpStr], !nextNode) {
           if (regexpStr !== "[^]*" && regexpStr !== "(?:|/[^]*)") {
-            for (let k in node.#children) if ((regexpStr.length > 1 || k.length > 1) && k !== "[^]*" && k !== "(?:|/[^]*)") throw PATH_ERROR;
+            for (let k2 in node.#children) if ((regexpStr.length > 1 || k2.length > 1) && k2 !== "[^]*" && k2 !== "(?:|/[^]*)") throw PATH_ERROR;
           }
           nextNode = node.#children[regexpStr] = new Node2();
         }
         name !== "" && (nextNode.#varIndex ??= context.varIndex++, paramMap.push([name, nextNode.#varIndex]));
       } else if (keys.push(token), nextNode = node.#children[token], !nextNode) {
-        for (let k in node.#children) if (k.length > 1 && k !== "[^]*" && k !== "(?:|/[^]*)") throw PATH_ERROR;
+        for (let k2 in node.#children) if (k2.length > 1 && k2 !== "[^]*" && k2 !== "(?:|/[^]*)") throw PATH_ERROR;
         nextNode = node.#children[token] = new Node2();
       }
       node = nextNode;
@@ -28456,9 +29518,9 @@ var Node = class Node2 {
     node.#index = index;
   }
   buildRegExpStr() {
-    let strList = Object.keys(this.#children).sort(compareKey).map((k) => {
-      let c = this.#children[k], childStr = c.buildRegExpStr();
-      return childStr === "" ? "" : (typeof c.#varIndex == "number" ? `(${k})@${c.#varIndex}` : regExpMetaChars.has(k) ? `\\${k}` : k) + childStr;
+    let strList = Object.keys(this.#children).sort(compareKey).map((k2) => {
+      let c = this.#children[k2], childStr = c.buildRegExpStr();
+      return childStr === "" ? "" : (typeof c.#varIndex == "number" ? `(${k2})@${c.#varIndex}` : regExpMetaChars.has(k2) ? `\\${k2}` : k2) + childStr;
     }).filter(Boolean);
     return typeof this.#index == "number" && this.#index !== -1 && strList.unshift(`#${this.#index}`), strList.length === 0 ? "" : strList.length === 1 ? strList[0] : "(?:" + strList.join("|") + ")";
   }
@@ -28483,16 +29545,16 @@ var Trie = class {
     let paramAssoc = [], groups = [], markedPath = path;
     for (let i = 0; ; ) {
       let replaced = !1;
-      if (markedPath = markedPath.replace(/\{(?:\{[\d,]+\}|[^}])+\}/g, (m) => {
+      if (markedPath = markedPath.replace(/\{(?:\{[\d,]+\}|[^}])+\}/g, (m2) => {
         let mark = `@\\${i}`;
-        return groups[i] = [mark, m], i++, replaced = !0, mark;
+        return groups[i] = [mark, m2], i++, replaced = !0, mark;
       }), !replaced) break;
     }
     let tokens = markedPath.match(/(?::[^\/]+)|(?:\/\*$)|./gs) || [];
     for (let i = groups.length - 1; i >= 0; i--) {
       let [mark] = groups[i];
-      for (let j = tokens.length - 1; j >= 0; j--) if (tokens[j].indexOf(mark) !== -1) {
-        tokens[j] = tokens[j].replace(mark, groups[i][1]);
+      for (let j2 = tokens.length - 1; j2 >= 0; j2--) if (tokens[j2].indexOf(mark) !== -1) {
+        tokens[j2] = tokens[j2].replace(mark, groups[i][1]);
         break;
       }
     }
@@ -28510,7 +29572,7 @@ var Trie = class {
       []
     ];
     let captureIndex = 0, indexReplacementMap = [], paramReplacementMap = [];
-    return regexp = regexp.replace(/#(\d+)|@(\d+)|\.\*\$/g, (_, handlerIndex, paramIndex) => handlerIndex !== void 0 ? (indexReplacementMap[++captureIndex] = Number(handlerIndex), "$()") : (paramIndex !== void 0 && (paramReplacementMap[Number(paramIndex)] = ++captureIndex), "")), [
+    return regexp = regexp.replace(/#(\d+)|@(\d+)|\.\*\$/g, (_2, handlerIndex, paramIndex) => handlerIndex !== void 0 ? (indexReplacementMap[++captureIndex] = Number(handlerIndex), "$()") : (paramIndex !== void 0 && (paramReplacementMap[Number(paramIndex)] = ++captureIndex), "")), [
       new RegExp(`^${regexp}`),
       indexReplacementMap,
       paramReplacementMap
@@ -28548,12 +29610,12 @@ var RegExpRouter = class {
     let tries = this.#tries;
     if (!handlers[method]) {
       tries[method] = new Trie(), handlers[method] = [...handlers.ALL];
-      for (let p in tries.ALL.paths) this.#insertPath(method, p);
+      for (let p2 in tries.ALL.paths) this.#insertPath(method, p2);
     }
     path === "/*" && (path = "*");
     let methods = method === "ALL" ? Object.keys(handlers) : [method], paths = checkOptionalParameter(path) || [path];
-    for (let path2 of paths) for (let m of methods)
-      tries[m].paths[path2] || this.#insertPath(m, path2), handlers[m].push([handler, path2]);
+    for (let path2 of paths) for (let m2 of methods)
+      tries[m2].paths[path2] || this.#insertPath(m2, path2), handlers[m2].push([handler, path2]);
   }
   match = match;
   buildAllMatchers() {
@@ -28562,11 +29624,11 @@ var RegExpRouter = class {
     return this.#handlers = this.#tries = void 0, matchers;
   }
   #buildMatcher(method) {
-    let handlers = this.#handlers[method], trie = this.#tries[method], staticMap = createNullObject(), handlerData = [], [regexp, indexReplacementMap, paramReplacementMap] = trie.buildRegExp(), own2 = createNullObject(), entries = handlers.map(([h, p], i) => ((own2[p] ??= []).push(i), [h, trie.paths[p][1].reduceRight((map, [key2, varIndex]) => (map[key2] = paramReplacementMap[varIndex], map), createNullObject())])), wildcards = Object.keys(own2).filter((p) => endsWithWildcard(trie.paths[p][2]));
+    let handlers = this.#handlers[method], trie = this.#tries[method], staticMap = createNullObject(), handlerData = [], [regexp, indexReplacementMap, paramReplacementMap] = trie.buildRegExp(), own2 = createNullObject(), entries = handlers.map(([h, p2], i) => ((own2[p2] ??= []).push(i), [h, trie.paths[p2][1].reduceRight((map, [key2, varIndex]) => (map[key2] = paramReplacementMap[varIndex], map), createNullObject())])), wildcards = Object.keys(own2).filter((p2) => endsWithWildcard(trie.paths[p2][2]));
     for (let path in trie.paths) {
       let [index, , keys] = trie.paths[path], indexes = [...own2[path]];
-      for (let p of wildcards) p !== path && covers(trie.paths[p][2], keys) && indexes.push(...own2[p]);
-      let data = indexes.sort((a, b) => a - b).map((i) => entries[i]);
+      for (let p2 of wildcards) p2 !== path && covers(trie.paths[p2][2], keys) && indexes.push(...own2[p2]);
+      let data = indexes.sort((a, b2) => a - b2).map((i) => entries[i]);
       if (index === -1) {
         let last = Math.max(-1, ...data.flatMap(([, map]) => Object.values(map)));
         staticMap[path] = [data, last === -1 ? emptyParam : path.match(regexp).slice(0, last + 1)];
@@ -28629,8 +29691,8 @@ var emptyParams = createNullObject(), order = 0, Node3 = class Node4 {
   #params = emptyParams;
   insert(method, path, handler) {
     let curNode = this, parts = splitRoutingPath(path), possibleKeys = /* @__PURE__ */ new Set(), i = 0;
-    for (let p of parts) {
-      let nextP = parts[++i], pattern = getPattern(p, nextP) || (nextP === void 0 && p && p.indexOf("*") === p.length - 1 ? p : null), isParam = Array.isArray(pattern), key2 = isParam ? pattern[0] : pattern || p, child = curNode.#children[key2] ||= new Node4();
+    for (let p2 of parts) {
+      let nextP = parts[++i], pattern = getPattern(p2, nextP) || (nextP === void 0 && p2 && p2.indexOf("*") === p2.length - 1 ? p2 : null), isParam = Array.isArray(pattern), key2 = isParam ? pattern[0] : pattern || p2, child = curNode.#children[key2] ||= new Node4();
       pattern && !child.#pattern && (child.#pattern = pattern, curNode.#patterns.push(child)), curNode = child, isParam && possibleKeys.add(pattern[1]);
     }
     curNode.#methods.push({ [method]: {
@@ -28641,7 +29703,7 @@ var emptyParams = createNullObject(), order = 0, Node3 = class Node4 {
   }
   #pushHandlerSets(handlerSets, node, method, nodeParams, params) {
     for (let i = 0, len = node.#methods.length; i < len; i++) {
-      let m = node.#methods[i], handlerSet = m[method] || m.ALL;
+      let m2 = node.#methods[i], handlerSet = m2[method] || m2.ALL;
       if (handlerSet) {
         handlerSet.params = createNullObject(), handlerSets.push(handlerSet);
         for (let i2 = 0, len2 = handlerSet.possibleKeys.length; i2 < len2; i2++) {
@@ -28657,8 +29719,8 @@ var emptyParams = createNullObject(), order = 0, Node3 = class Node4 {
     let curNodes = [this], parts = splitPath(path), curNodesQueue = [], len = parts.length, partOffsets = null;
     for (let i = 0; i < len; i++) {
       let part = parts[i], isLast = i === len - 1, tempNodes = [];
-      for (let j = 0, len2 = curNodes.length; j < len2; j++) {
-        let node = curNodes[j], nextNode = node.#children[part];
+      for (let j2 = 0, len2 = curNodes.length; j2 < len2; j2++) {
+        let node = curNodes[j2], nextNode = node.#children[part];
         nextNode && (nextNode.#params = node.#params, isLast ? (nextNode.#children["*"] && this.#pushHandlerSets(handlerSets, nextNode.#children["*"], method, node.#params), this.#pushHandlerSets(handlerSets, nextNode, method, node.#params)) : tempNodes.push(nextNode));
         for (let child of node.#patterns) {
           let pattern = child.#pattern, params = node.#params === emptyParams ? {} : { ...node.#params };
@@ -28672,15 +29734,15 @@ var emptyParams = createNullObject(), order = 0, Node3 = class Node4 {
               if (!partOffsets) {
                 partOffsets = [];
                 let offset = path[0] === "/" ? 1 : 0;
-                for (let p = 0; p < len; p++)
-                  partOffsets[p] = offset, offset += parts[p].length + 1;
+                for (let p2 = 0; p2 < len; p2++)
+                  partOffsets[p2] = offset, offset += parts[p2].length + 1;
               }
-              let restPathString = path.slice(partOffsets[i]), m = matcher.exec(restPathString);
-              if (m) {
-                Object.hasOwn(params, name) || (params[name] = m[0]), this.#pushHandlerSets(handlerSets, child, method, node.#params, params), m[0].length === restPathString.length && child.#children["*"] && this.#pushHandlerSets(handlerSets, child.#children["*"], method, node.#params, params);
-                for (let _ in child.#children) {
+              let restPathString = path.slice(partOffsets[i]), m2 = matcher.exec(restPathString);
+              if (m2) {
+                Object.hasOwn(params, name) || (params[name] = m2[0]), this.#pushHandlerSets(handlerSets, child, method, node.#params, params), m2[0].length === restPathString.length && child.#children["*"] && this.#pushHandlerSets(handlerSets, child.#children["*"], method, node.#params, params);
+                for (let _2 in child.#children) {
                   child.#params = params;
-                  let componentCount = m[0].match(/\//g)?.length ?? 0;
+                  let componentCount = m2[0].match(/\//g)?.length ?? 0;
                   (curNodesQueue[componentCount] ||= []).push(child);
                   break;
                 }
@@ -28694,7 +29756,7 @@ var emptyParams = createNullObject(), order = 0, Node3 = class Node4 {
       let shifted = curNodesQueue.shift();
       curNodes = shifted ? tempNodes.concat(shifted) : tempNodes;
     }
-    return handlerSets[1] && handlerSets.sort((a, b) => a.score - b.score), [handlerSets.map(({ handler, params }) => [handler, params])];
+    return handlerSets[1] && handlerSets.sort((a, b2) => a.score - b2.score), [handlerSets.map(({ handler, params }) => [handler, params])];
   }
 };
 
@@ -28717,8 +29779,8 @@ var Hono3 = class extends Hono {
   *
   * @param options - Optional configuration options for the Hono instance.
   */
-  constructor(options = {}) {
-    super(options), this.router = options.router ?? new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] });
+  constructor(options2 = {}) {
+    super(options2), this.router = options2.router ?? new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] });
   }
 };
 
@@ -28737,16 +29799,17 @@ var ERROR_STATUSES = [
   411,
   413,
   415,
+  422,
   429,
   500,
   503,
   507
 ], HttpError = class extends Error {
-  constructor(status, code, message2, options = {}) {
-    super(message2, { cause: options.cause });
+  constructor(status, code, message2, options2 = {}) {
+    super(message2, { cause: options2.cause });
     this.status = status;
     this.code = code;
-    this.name = "HttpError", this.headers = options.headers ?? {};
+    this.name = "HttpError", this.headers = options2.headers ?? {};
   }
   status;
   code;
@@ -28756,11 +29819,11 @@ function tooManyFailures(code, message2, seconds) {
   return new HttpError(429, code, message2, { headers: { "retry-after": String(seconds) } });
 }
 function unknownApp(name) {
-  let shown = JSON.stringify(name.slice(0, 64));
+  let shown2 = JSON.stringify(name.slice(0, 64));
   return new HttpError(
     404,
     "ERR_UNKNOWN_APP",
-    `no app named ${shown} is configured on this receiver`
+    `no app named ${shown2} is configured on this receiver`
   );
 }
 
@@ -28885,18 +29948,18 @@ var normalizeElementKeyMap = /* @__PURE__ */ new Map([
   }
   return quote !== 0 || blockStack.length !== 0;
 }, styleObjectForEach = (style2, fn) => {
-  for (let [k, v] of Object.entries(style2)) {
-    let key2 = k[0] === "-" || !/[A-Z]/.test(k) ? k : k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+  for (let [k2, v2] of Object.entries(style2)) {
+    let key2 = k2[0] === "-" || !/[A-Z]/.test(k2) ? k2 : k2.replace(/[A-Z]/g, (m2) => `-${m2.toLowerCase()}`);
     if (!isValidStylePropertyName(key2)) continue;
-    if (v == null) {
+    if (v2 == null) {
       fn(key2, null);
       continue;
     }
     let value;
-    if (typeof v == "number") value = key2.match(/^(?:a|border-im|column(?:-c|s)|flex(?:$|-[^b])|grid-(?!.*gap)(?:ar|[^a])|font-w|li|or|sca|st|ta|wido|z)|ty$/) ? `${v}` : `${v}px`;
-    else if (typeof v == "string") {
-      if (hasUnsafeStyleValue(v)) continue;
-      value = v;
+    if (typeof v2 == "number") value = key2.match(/^(?:a|border-im|column(?:-c|s)|flex(?:$|-[^b])|grid-(?!.*gap)(?:ar|[^a])|font-w|li|or|sca|st|ta|wido|z)|ty$/) ? `${v2}` : `${v2}px`;
+    else if (typeof v2 == "string") {
+      if (hasUnsafeStyleValue(v2)) continue;
+      value = v2;
     } else continue;
     fn(key2, value);
   }
@@ -29077,7 +30140,7 @@ var components_exports = /* @__PURE__ */ __exportAll({
           order2,
           index
         ];
-      }).sort((a, b) => a[1] - b[1] || a[2] - b[2]).map(([tag3]) => tag3);
+      }).sort((a, b2) => a[1] - b2[1] || a[2] - b2[2]).map(([tag3]) => tag3);
     } else insertTags = tags.map(([tag3]) => tag3);
     insertTags.forEach((tag3) => {
       buffer[0] = buffer[0].replaceAll(tag3, "");
@@ -29098,8 +30161,8 @@ var components_exports = /* @__PURE__ */ __exportAll({
   return documentMetadataTag("title", children, props, !1);
 }, script = ({ children, ...props }) => {
   let nameSpaceContext2 = getNameSpaceContext();
-  return ["src", "async"].some((k) => !props[k]) || nameSpaceContext2 && useContext(nameSpaceContext2) === "head" ? returnWithoutSpecialBehavior("script", children, props) : documentMetadataTag("script", children, props, !1);
-}, style = ({ children, ...props }) => ["href", "precedence"].every((k) => k in props) ? (props["data-href"] = props.href, delete props.href, documentMetadataTag("style", children, props, !0)) : returnWithoutSpecialBehavior("style", children, props), link = ({ children, ...props }) => ["onLoad", "onError"].some((k) => k in props) || props.rel === "stylesheet" && (!("precedence" in props) || "disabled" in props) ? returnWithoutSpecialBehavior("link", children, props) : documentMetadataTag("link", children, props, isStylesheetLinkWithPrecedence(props)), meta2 = ({ children, ...props }) => {
+  return ["src", "async"].some((k2) => !props[k2]) || nameSpaceContext2 && useContext(nameSpaceContext2) === "head" ? returnWithoutSpecialBehavior("script", children, props) : documentMetadataTag("script", children, props, !1);
+}, style = ({ children, ...props }) => ["href", "precedence"].every((k2) => k2 in props) ? (props["data-href"] = props.href, delete props.href, documentMetadataTag("style", children, props, !0)) : returnWithoutSpecialBehavior("style", children, props), link = ({ children, ...props }) => ["onLoad", "onError"].some((k2) => k2 in props) || props.rel === "stylesheet" && (!("precedence" in props) || "disabled" in props) ? returnWithoutSpecialBehavior("link", children, props) : documentMetadataTag("link", children, props, isStylesheetLinkWithPrecedence(props)), meta2 = ({ children, ...props }) => {
   let nameSpaceContext2 = getNameSpaceContext();
   return nameSpaceContext2 && useContext(nameSpaceContext2) === "head" ? returnWithoutSpecialBehavior("meta", children, props) : documentMetadataTag("meta", children, props, !1);
 }, newJSXNode = (tag2, { children, ...props }) => new JSXNode(tag2, props, toArray(children ?? [])), form = (props) => (typeof props.action == "function" && (props.action = PERMALINK in props.action ? props.action[PERMALINK] : void 0), newJSXNode("form", props)), formActionableElement = (tag2, props) => (typeof props.formAction == "function" && (props.formAction = PERMALINK in props.formAction ? props.formAction[PERMALINK] : void 0), newJSXNode(tag2, props)), input = (props) => formActionableElement("input", props), button = (props) => formActionableElement("button", props);
@@ -29158,33 +30221,33 @@ var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttribu
     return childrenToStringToBuffer(children, buffer), buffer.length === 1 ? raw(buffer[0], buffer.callbacks) : stringBufferToString(buffer, buffer.callbacks);
   };
   return suspendedContext ? suspendedContext(render) : runWithRenderContext(render);
-}), markRenderedJSX = (value) => (value[RENDERED_JSX] = !0, value), isEscapedAttribute = (value) => value instanceof String && value.isEscaped && !(RENDERED_JSX in value), objectToAttributeString = (v) => {
-  let s = v.toString();
-  return s instanceof Promise ? s.then(String) : String(s);
-}, attributeToBuffer = (buffer, prefix, key2, v, tag2) => {
-  if (!(key2 === "ref" || v === null || v === void 0)) {
-    if (typeof v == "boolean" && booleanAttributes.has(key2)) {
-      v && (buffer[0] += `${prefix}${key2}=""`);
+}), markRenderedJSX = (value) => (value[RENDERED_JSX] = !0, value), isEscapedAttribute = (value) => value instanceof String && value.isEscaped && !(RENDERED_JSX in value), objectToAttributeString = (v2) => {
+  let s3 = v2.toString();
+  return s3 instanceof Promise ? s3.then(String) : String(s3);
+}, attributeToBuffer = (buffer, prefix, key2, v2, tag2) => {
+  if (!(key2 === "ref" || v2 === null || v2 === void 0)) {
+    if (typeof v2 == "boolean" && booleanAttributes.has(key2)) {
+      v2 && (buffer[0] += `${prefix}${key2}=""`);
       return;
     }
-    if (typeof v == "function") {
+    if (typeof v2 == "function") {
       if (!key2.startsWith("on")) throw new Error(`Invalid prop '${key2}' of type 'function' supplied to ${tag2 ? `'${tag2}'` : "a JSX element"}.`);
       return;
     }
-    if (buffer[0] += `${prefix}${key2}="`, key2 === "style" && typeof v == "object") {
+    if (buffer[0] += `${prefix}${key2}="`, key2 === "style" && typeof v2 == "object") {
       let styleStr = "";
-      styleObjectForEach(v, (property, value) => {
+      styleObjectForEach(v2, (property, value) => {
         value != null && (styleStr += `${styleStr ? ";" : ""}${property}:${value}`);
       }), escapeToBuffer(styleStr, buffer);
-    } else if (typeof v == "string") escapeToBuffer(v, buffer);
-    else if (typeof v == "number" || isEscapedAttribute(v)) buffer[0] += `${v}`;
+    } else if (typeof v2 == "string") escapeToBuffer(v2, buffer);
+    else if (typeof v2 == "number" || isEscapedAttribute(v2)) buffer[0] += `${v2}`;
     else {
-      let s = v instanceof Promise ? v.then((r) => typeof r == "object" && r !== null && !isEscapedAttribute(r) ? objectToAttributeString(r) : r) : objectToAttributeString(v);
-      if (s instanceof Promise) {
-        buffer.unshift('"', s);
+      let s3 = v2 instanceof Promise ? v2.then((r) => typeof r == "object" && r !== null && !isEscapedAttribute(r) ? objectToAttributeString(r) : r) : objectToAttributeString(v2);
+      if (s3 instanceof Promise) {
+        buffer.unshift('"', s3);
         return;
       }
-      escapeToBuffer(s, buffer);
+      escapeToBuffer(s3, buffer);
     }
     buffer[0] += '"';
   }
@@ -29235,12 +30298,12 @@ var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttribu
     let tag2 = this.tag, props = this.props, { children } = this;
     buffer[0] += `<${tag2}`;
     let normalizeKey = tag2 === "svg" || nameSpaceContext && useContext(nameSpaceContext) === "svg" ? (key2) => toSVGAttributeName(normalizeIntrinsicElementKey(key2)) : (key2) => normalizeIntrinsicElementKey(key2);
-    for (let [key2, v] of Object.entries(props))
+    for (let [key2, v2] of Object.entries(props))
       if (key2 = normalizeKey(key2), !!isValidAttributeName(key2) && key2 !== "children")
-        if (key2 === "dangerouslySetInnerHTML" && typeof v == "object" && v !== null && "__html" in v) {
+        if (key2 === "dangerouslySetInnerHTML" && typeof v2 == "object" && v2 !== null && "__html" in v2) {
           if (children.length > 0) throw new Error("Can only set one of `children` or `props.dangerouslySetInnerHTML`.");
-          children = [raw(v.__html)];
-        } else attributeToBuffer(buffer, " ", key2, v, tag2);
+          children = [raw(v2.__html)];
+        } else attributeToBuffer(buffer, " ", key2, v2, tag2);
     if (emptyTags.includes(tag2) && children.length === 0) {
       buffer[0] += "/>";
       return;
@@ -29261,7 +30324,7 @@ var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttribu
 };
 var initDomRenderer = !1, jsxFn = (tag2, props, children) => {
   if (!initDomRenderer) {
-    for (let k in domRenderers) components_exports[k][DOM_RENDERER] = domRenderers[k];
+    for (let k2 in domRenderers) components_exports[k2][DOM_RENDERER] = domRenderers[k2];
     initDomRenderer = !0;
   }
   return typeof tag2 == "function" ? new JSXFunctionNode(tag2, props, children) : components_exports[tag2] ? new JSXFunctionNode(components_exports[tag2], props, children) : tag2 === "svg" || tag2 === "head" ? (nameSpaceContext ||= createContext(""), new JSXNode(tag2, props, [new JSXFunctionNode(nameSpaceContext, { value: tag2 }, children)])) : new JSXNode(tag2, props, children);
@@ -29714,26 +30777,26 @@ var HEADERS_MAP = {
   let key2 = "secureHeadersNonce", init2 = ctx.get(key2), nonce = init2 || generateNonce();
   return init2 == null && ctx.set(key2, nonce), `'nonce-${nonce}'`;
 }, secureHeaders = (customOptions) => {
-  let options = {
+  let options2 = {
     ...DEFAULT_OPTIONS,
     ...customOptions
-  }, headersToSet = getFilteredHeaders(options), callbacks = [];
-  if (options.contentSecurityPolicy) {
-    let [callback, value] = getCSPDirectives(options.contentSecurityPolicy, "Content-Security-Policy");
+  }, headersToSet = getFilteredHeaders(options2), callbacks = [];
+  if (options2.contentSecurityPolicy) {
+    let [callback, value] = getCSPDirectives(options2.contentSecurityPolicy, "Content-Security-Policy");
     callback && callbacks.push(callback), headersToSet.push(["Content-Security-Policy", value]);
   }
-  if (options.contentSecurityPolicyReportOnly) {
-    let [callback, value] = getCSPDirectives(options.contentSecurityPolicyReportOnly, "Content-Security-Policy-Report-Only");
+  if (options2.contentSecurityPolicyReportOnly) {
+    let [callback, value] = getCSPDirectives(options2.contentSecurityPolicyReportOnly, "Content-Security-Policy-Report-Only");
     callback && callbacks.push(callback), headersToSet.push(["Content-Security-Policy-Report-Only", value]);
   }
-  return options.permissionsPolicy && Object.keys(options.permissionsPolicy).length > 0 && headersToSet.push(["Permissions-Policy", getPermissionsPolicyDirectives(options.permissionsPolicy)]), options.reportingEndpoints && headersToSet.push(["Reporting-Endpoints", getReportingEndpoints(options.reportingEndpoints)]), options.reportTo && headersToSet.push(["Report-To", getReportToOptions(options.reportTo)]), async function(ctx, next) {
+  return options2.permissionsPolicy && Object.keys(options2.permissionsPolicy).length > 0 && headersToSet.push(["Permissions-Policy", getPermissionsPolicyDirectives(options2.permissionsPolicy)]), options2.reportingEndpoints && headersToSet.push(["Reporting-Endpoints", getReportingEndpoints(options2.reportingEndpoints)]), options2.reportTo && headersToSet.push(["Report-To", getReportToOptions(options2.reportTo)]), async function(ctx, next) {
     let headersToSetForReq = callbacks.length === 0 ? headersToSet : callbacks.reduce((acc, cb) => cb(ctx, acc), headersToSet);
-    await next(), setHeaders(ctx, headersToSetForReq, options.overwrite !== !1), options?.removePoweredBy && ctx.res.headers.delete("X-Powered-By");
+    await next(), setHeaders(ctx, headersToSetForReq, options2.overwrite !== !1), options2?.removePoweredBy && ctx.res.headers.delete("X-Powered-By");
   };
 };
-function getFilteredHeaders(options) {
-  return Object.entries(HEADERS_MAP).filter(([key2]) => options[key2]).map(([key2, defaultValue]) => {
-    let overrideValue = options[key2];
+function getFilteredHeaders(options2) {
+  return Object.entries(HEADERS_MAP).filter(([key2]) => options2[key2]).map(([key2, defaultValue]) => {
+    let overrideValue = options2[key2];
     return typeof overrideValue == "string" ? [defaultValue[0], overrideValue] : defaultValue;
   });
 }
@@ -29823,8 +30886,8 @@ async function formField(c, name) {
   let value = (await c.req.parseBody())[name];
   return typeof value == "string" ? value : void 0;
 }
-function same(a, b) {
-  let x = Buffer.from(a), y = Buffer.from(b);
+function same(a, b2) {
+  let x = Buffer.from(a), y = Buffer.from(b2);
   return x.length === y.length && timingSafeEqual2(x, y);
 }
 
@@ -29854,9 +30917,9 @@ var FailureLimiter = class {
   }
   /** Counts a failure; the answer takes it back (an attempt that turned out good). */
   fail(address2) {
-    let at = Date.now(), recent = this.recent(address2);
-    return recent.push(at), this.failures.set(address2, recent.slice(-this.max)), this.failures.size > 1e4 && this.forgetOld(), () => {
-      let list2 = this.failures.get(address2), index = list2?.lastIndexOf(at) ?? -1;
+    let at2 = Date.now(), recent = this.recent(address2);
+    return recent.push(at2), this.failures.set(address2, recent.slice(-this.max)), this.failures.size > 1e4 && this.forgetOld(), () => {
+      let list2 = this.failures.get(address2), index = list2?.lastIndexOf(at2) ?? -1;
       index >= 0 && list2.splice(index, 1), list2?.length === 0 && this.failures.delete(address2);
     };
   }
@@ -30018,7 +31081,7 @@ function requireSignIn(without) {
 // receiver/version/version-info.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 
 // receiver/version/pe-version.ts
 import { open } from "node:fs/promises";
@@ -30044,21 +31107,21 @@ var FormatBase = (
 
 // node_modules/pe-library/dist/format/ArrayFormatBase.js
 var __extends = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })(), ArrayFormatBase = (
   /** @class */
@@ -30099,21 +31162,21 @@ var ArrayFormatBase_default = ArrayFormatBase;
 
 // node_modules/pe-library/dist/format/ImageDataDirectoryArray.js
 var __extends2 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })(), ImageDataDirectoryArray = (
   /** @class */
@@ -30134,8 +31197,8 @@ var __extends2 = /* @__PURE__ */ (function() {
       this.view.setUint32(index * 8, data.virtualAddress, !0), this.view.setUint32(4 + index * 8, data.size, !0);
     }, ImageDataDirectoryArray2.prototype.findIndexByVirtualAddress = function(virtualAddress) {
       for (var i = 0; i < 16; ++i) {
-        var va = this.view.getUint32(i * 8, !0), vs = this.view.getUint32(4 + i * 8, !0);
-        if (virtualAddress >= va && virtualAddress < va + vs)
+        var va = this.view.getUint32(i * 8, !0), vs2 = this.view.getUint32(4 + i * 8, !0);
+        if (virtualAddress >= va && virtualAddress < va + vs2)
           return i;
       }
       return null;
@@ -30201,16 +31264,16 @@ function copyBuffer(dest, destOffset, src, srcOffset, length) {
   ua8Dest.set(ua8Src);
 }
 function allocatePartialBinary(binBase, offset, length) {
-  var b = new ArrayBuffer(length);
-  return copyBuffer(b, 0, binBase, offset, length), b;
+  var b2 = new ArrayBuffer(length);
+  return copyBuffer(b2, 0, binBase, offset, length), b2;
 }
 function cloneToArrayBuffer(binBase) {
   if ("buffer" in binBase) {
-    var b = new ArrayBuffer(binBase.byteLength);
-    return new Uint8Array(b).set(new Uint8Array(binBase.buffer, binBase.byteOffset, binBase.byteLength)), b;
+    var b2 = new ArrayBuffer(binBase.byteLength);
+    return new Uint8Array(b2).set(new Uint8Array(binBase.buffer, binBase.byteOffset, binBase.byteLength)), b2;
   } else {
-    var b = new ArrayBuffer(binBase.byteLength);
-    return new Uint8Array(b).set(new Uint8Array(binBase)), b;
+    var b2 = new ArrayBuffer(binBase.byteLength);
+    return new Uint8Array(b2).set(new Uint8Array(binBase)), b2;
   }
 }
 function getFixedString(view, offset, length) {
@@ -30219,41 +31282,41 @@ function getFixedString(view, offset, length) {
   if (typeof Buffer < "u")
     return Buffer.from(view.buffer, view.byteOffset + offset, actualLen).toString("utf8");
   if (typeof decodeURIComponent < "u") {
-    for (var s = "", i = 0; i < actualLen; ++i) {
+    for (var s3 = "", i = 0; i < actualLen; ++i) {
       var c = view.getUint8(offset + i);
-      c < 16 ? s += "%0" + c.toString(16) : s += "%" + c.toString(16);
+      c < 16 ? s3 += "%0" + c.toString(16) : s3 += "%" + c.toString(16);
     }
-    return decodeURIComponent(s);
+    return decodeURIComponent(s3);
   } else {
-    for (var s = "", i = 0; i < actualLen; ++i) {
+    for (var s3 = "", i = 0; i < actualLen; ++i) {
       var c = view.getUint8(offset + i);
-      s += String.fromCharCode(c);
+      s3 += String.fromCharCode(c);
     }
-    return s;
+    return s3;
   }
 }
 function setFixedString(view, offset, length, text5) {
   if (typeof Buffer < "u") {
-    var u = new Uint8Array(view.buffer, view.byteOffset + offset, length);
-    u.set(new Uint8Array(length)), u.set(Buffer.from(text5, "utf8").subarray(0, length));
+    var u2 = new Uint8Array(view.buffer, view.byteOffset + offset, length);
+    u2.set(new Uint8Array(length)), u2.set(Buffer.from(text5, "utf8").subarray(0, length));
   } else if (typeof encodeURIComponent < "u")
-    for (var s = encodeURIComponent(text5), i = 0, j = 0; i < length; ++i)
-      if (j >= s.length)
+    for (var s3 = encodeURIComponent(text5), i = 0, j2 = 0; i < length; ++i)
+      if (j2 >= s3.length)
         view.setUint8(i + offset, 0);
       else {
-        var c = s.charCodeAt(j);
+        var c = s3.charCodeAt(j2);
         if (c === 37) {
-          var n = parseInt(s.substr(j + 1, 2), 16);
-          typeof n == "number" && !isNaN(n) ? view.setUint8(i + offset, n) : view.setUint8(i + offset, 0), j += 3;
+          var n = parseInt(s3.substr(j2 + 1, 2), 16);
+          typeof n == "number" && !isNaN(n) ? view.setUint8(i + offset, n) : view.setUint8(i + offset, 0), j2 += 3;
         } else
           view.setUint8(i + offset, c);
       }
   else
-    for (var i = 0, j = 0; i < length; ++i)
-      if (j >= text5.length)
+    for (var i = 0, j2 = 0; i < length; ++i)
+      if (j2 >= text5.length)
         view.setUint8(i + offset, 0);
       else {
-        var c = text5.charCodeAt(j);
+        var c = text5.charCodeAt(j2);
         view.setUint8(i + offset, c & 255);
       }
 }
@@ -30262,22 +31325,22 @@ function binaryToString(bin) {
     var dec = new TextDecoder();
     return dec.decode(bin);
   } else if (typeof Buffer < "u") {
-    var b = void 0;
-    return "buffer" in bin ? b = Buffer.from(bin.buffer, bin.byteOffset, bin.byteLength) : b = Buffer.from(bin), b.toString("utf8");
+    var b2 = void 0;
+    return "buffer" in bin ? b2 = Buffer.from(bin.buffer, bin.byteOffset, bin.byteLength) : b2 = Buffer.from(bin), b2.toString("utf8");
   } else {
     var view = void 0;
     if ("buffer" in bin ? view = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength) : view = new Uint8Array(bin), typeof decodeURIComponent < "u") {
-      for (var s = "", i = 0; i < view.length; ++i) {
+      for (var s3 = "", i = 0; i < view.length; ++i) {
         var c = view[i];
-        c < 16 ? s += "%0" + c.toString(16) : s += "%" + c.toString(16);
+        c < 16 ? s3 += "%0" + c.toString(16) : s3 += "%" + c.toString(16);
       }
-      return decodeURIComponent(s);
+      return decodeURIComponent(s3);
     } else {
-      for (var s = "", i = 0; i < view.length; ++i) {
+      for (var s3 = "", i = 0; i < view.length; ++i) {
         var c = view[i];
-        s += String.fromCharCode(c);
+        s3 += String.fromCharCode(c);
       }
-      return s;
+      return s3;
     }
   }
 }
@@ -30293,13 +31356,13 @@ function stringToBinary(string3) {
         var c = data.charCodeAt(i);
         c === 37 ? i += 3 : ++i;
       }
-      for (var bin = new ArrayBuffer(len), view = new Uint8Array(bin), i = 0, j = 0; i < data.length; ++j) {
+      for (var bin = new ArrayBuffer(len), view = new Uint8Array(bin), i = 0, j2 = 0; i < data.length; ++j2) {
         var c = data.charCodeAt(i);
         if (c === 37) {
           var n = parseInt(data.substring(i + 1, i + 3), 16);
-          view[j] = n, i += 3;
+          view[j2] = n, i += 3;
         } else
-          view[j] = c, ++i;
+          view[j2] = c, ++i;
       }
       return bin;
     } else {
@@ -30313,21 +31376,21 @@ function stringToBinary(string3) {
 
 // node_modules/pe-library/dist/format/ImageDosHeader.js
 var __extends3 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })(), ImageDosHeader = (
   /** @class */
@@ -30501,21 +31564,21 @@ var __extends3 = /* @__PURE__ */ (function() {
 
 // node_modules/pe-library/dist/format/ImageFileHeader.js
 var __extends4 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })(), ImageFileHeader = (
   /** @class */
@@ -30595,21 +31658,21 @@ var __extends4 = /* @__PURE__ */ (function() {
 
 // node_modules/pe-library/dist/format/ImageOptionalHeader.js
 var __extends5 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })(), ImageOptionalHeader = (
   /** @class */
@@ -30896,21 +31959,21 @@ var __extends5 = /* @__PURE__ */ (function() {
 
 // node_modules/pe-library/dist/format/ImageOptionalHeader64.js
 var __extends6 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })();
 function getUint64LE(view, offset) {
@@ -31250,21 +32313,21 @@ var ImageOptionalHeader64 = (
 
 // node_modules/pe-library/dist/format/ImageNtHeaders.js
 var __extends7 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })(), ImageNtHeaders = (
   /** @class */
@@ -31320,21 +32383,21 @@ var __extends7 = /* @__PURE__ */ (function() {
 
 // node_modules/pe-library/dist/format/ImageSectionHeaderArray.js
 var __extends8 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })(), ImageSectionHeaderArray = (
   /** @class */
@@ -31450,24 +32513,24 @@ var NtExecutable = (
     function NtExecutable2(_headers, _sections, _ex) {
       this._headers = _headers, this._sections = _sections, this._ex = _ex;
       var dh = ImageDosHeader_default.from(_headers), nh = ImageNtHeaders_default.from(_headers, dh.newHeaderAddress);
-      this._dh = dh, this._nh = nh, this._dda = nh.optionalHeaderDataDirectory, _sections.sort(function(a, b) {
+      this._dh = dh, this._nh = nh, this._dda = nh.optionalHeaderDataDirectory, _sections.sort(function(a, b2) {
         var ra = a.info.pointerToRawData, rb = a.info.pointerToRawData;
         if (ra !== rb)
           return ra - rb;
-        var va = a.info.virtualAddress, vb = b.info.virtualAddress;
-        return va === vb ? a.info.virtualSize - b.info.virtualSize : va - vb;
+        var va = a.info.virtualAddress, vb = b2.info.virtualAddress;
+        return va === vb ? a.info.virtualSize - b2.info.virtualSize : va - vb;
       });
     }
     return NtExecutable2.createEmpty = function(is32Bit, isDLL) {
       return is32Bit === void 0 && (is32Bit = !1), isDLL === void 0 && (isDLL = !0), this.from(makeEmptyNtExecutableBinary(is32Bit, isDLL));
-    }, NtExecutable2.from = function(bin, options) {
+    }, NtExecutable2.from = function(bin, options2) {
       var dh = ImageDosHeader_default.from(bin), nh = ImageNtHeaders_default.from(bin, dh.newHeaderAddress);
       if (!dh.isValid() || !nh.isValid())
         throw new TypeError("Invalid binary format");
       if (nh.fileHeader.numberOfSymbols > 0)
         throw new Error("Binary with symbols is not supported now");
       var fileAlignment = nh.optionalHeader.fileAlignment, securityEntry = nh.optionalHeaderDataDirectory.get(ImageDirectoryEntry_default.Certificate);
-      if (securityEntry.size > 0 && !options?.ignoreCert)
+      if (securityEntry.size > 0 && !options2?.ignoreCert)
         throw new Error("Parsing signed executable binary is not allowed by default.");
       var secOff = dh.newHeaderAddress + nh.getSectionHeaderOffset(), secCount = nh.fileHeader.numberOfSections, sections = [], tempSectionHeaderBinary = allocatePartialBinary(bin, secOff, secCount * ImageSectionHeaderArray_default.itemSize), secArray = ImageSectionHeaderArray_default.from(tempSectionHeaderBinary, secCount, 0), lastOffset = roundUp(secOff + secCount * ImageSectionHeaderArray_default.itemSize, fileAlignment);
       secArray.forEach(function(info) {
@@ -31588,10 +32651,10 @@ var NtExecutable = (
       }
     }, NtExecutable2.prototype.replaceSectionImpl = function(virtualAddress, info, data) {
       for (var len = this._sections.length, i = 0; i < len; ++i) {
-        var s = this._sections[i];
-        if (s.info.virtualAddress === virtualAddress) {
-          var secAlign = this._nh.optionalHeader.sectionAlignment, fileAddr = s.info.pointerToRawData, oldFileAddr = fileAddr + s.info.sizeOfRawData, oldVirtAddr = virtualAddress + roundUp(s.info.virtualSize, secAlign);
-          s.info = cloneObject(info), s.info.virtualAddress = virtualAddress, s.info.pointerToRawData = fileAddr, s.data = data;
+        var s3 = this._sections[i];
+        if (s3.info.virtualAddress === virtualAddress) {
+          var secAlign = this._nh.optionalHeader.sectionAlignment, fileAddr = s3.info.pointerToRawData, oldFileAddr = fileAddr + s3.info.sizeOfRawData, oldVirtAddr = virtualAddress + roundUp(s3.info.virtualSize, secAlign);
+          s3.info = cloneObject(info), s3.info.virtualAddress = virtualAddress, s3.info.pointerToRawData = fileAddr, s3.data = data;
           var newFileAddr = fileAddr + info.sizeOfRawData, newVirtAddr = virtualAddress + roundUp(info.virtualSize, secAlign);
           this.rearrangeSections(oldFileAddr, newFileAddr - oldFileAddr, oldVirtAddr, newVirtAddr - oldVirtAddr);
           {
@@ -31610,8 +32673,8 @@ var NtExecutable = (
 
 // node_modules/pe-library/dist/NtExecutableResource.js
 function removeDuplicates(a) {
-  return a.reduce(function(p, c) {
-    return p.indexOf(c) >= 0 ? p : p.concat(c);
+  return a.reduce(function(p2, c) {
+    return p2.indexOf(c) >= 0 ? p2 : p2.concat(c);
   }, []);
 }
 function readString(view, offset) {
@@ -31688,10 +32751,10 @@ function divideEntriesImplByID(r, names, entries) {
     r.s.push(entriesByString[type]);
   });
   var numKeys = Object.keys(entriesByNumber);
-  return numKeys.map(function(k) {
-    return Number(k);
-  }).sort(function(a, b) {
-    return a - b;
+  return numKeys.map(function(k2) {
+    return Number(k2);
+  }).sort(function(a, b2) {
+    return a - b2;
   }).forEach(function(type) {
     r.n.push(entriesByNumber[type]);
   }), 16 + 8 * (strKeys.length + numKeys.length);
@@ -31715,12 +32778,12 @@ function divideEntriesImplByName(r, names, entries) {
       n: []
     };
     return r.s.push(o), divideEntriesImplByID(o, names, entriesByString[id]);
-  }).reduce(function(p, c) {
-    return p + 8 + c;
-  }, 0), nSum = Object.keys(entriesByNumber).map(function(k) {
-    return Number(k);
-  }).sort(function(a, b) {
-    return a - b;
+  }).reduce(function(p2, c) {
+    return p2 + 8 + c;
+  }, 0), nSum = Object.keys(entriesByNumber).map(function(k2) {
+    return Number(k2);
+  }).sort(function(a, b2) {
+    return a - b2;
   }).map(function(id) {
     var o = {
       id,
@@ -31728,8 +32791,8 @@ function divideEntriesImplByName(r, names, entries) {
       n: []
     };
     return r.n.push(o), divideEntriesImplByID(o, names, entriesByNumber[id]);
-  }).reduce(function(p, c) {
-    return p + 8 + c;
+  }).reduce(function(p2, c) {
+    return p2 + 8 + c;
   }, 0);
   return 16 + sSum + nSum;
 }
@@ -31748,17 +32811,17 @@ function divideEntriesImplByType(r, names, entries) {
   var sSum = Object.keys(entriesByString).sort().map(function(type) {
     var o = { type, s: [], n: [] };
     return r.s.push(o), divideEntriesImplByName(o, names, entriesByString[type]);
-  }).reduce(function(p, c) {
-    return p + 8 + c;
-  }, 0), nSum = Object.keys(entriesByNumber).map(function(k) {
-    return Number(k);
-  }).sort(function(a, b) {
-    return a - b;
+  }).reduce(function(p2, c) {
+    return p2 + 8 + c;
+  }, 0), nSum = Object.keys(entriesByNumber).map(function(k2) {
+    return Number(k2);
+  }).sort(function(a, b2) {
+    return a - b2;
   }).map(function(type) {
     var o = { type, s: [], n: [] };
     return r.n.push(o), divideEntriesImplByName(o, names, entriesByNumber[type]);
-  }).reduce(function(p, c) {
-    return p + 8 + c;
+  }).reduce(function(p2, c) {
+    return p2 + 8 + c;
   }, 0);
   return 16 + sSum + nSum;
 }
@@ -31768,9 +32831,9 @@ function calculateStringLengthForWrite(text5) {
 }
 function getStringOffset(target, strings) {
   for (var l = strings.length, i = 0; i < l; ++i) {
-    var s = strings[i];
-    if (s.text === target)
-      return s.offset;
+    var s3 = strings[i];
+    if (s3.text === target)
+      return s3.offset;
   }
   throw new Error("Unexpected");
 }
@@ -31870,15 +32933,15 @@ var NtExecutableResource = (
       }
     }, NtExecutableResource2.from = function(exe, ignoreUnparsableData) {
       ignoreUnparsableData === void 0 && (ignoreUnparsableData = !1);
-      var secs2 = [].concat(exe.getAllSections()).sort(function(a, b) {
-        return a.info.virtualAddress - b.info.virtualAddress;
+      var secs2 = [].concat(exe.getAllSections()).sort(function(a, b2) {
+        return a.info.virtualAddress - b2.info.virtualAddress;
       }), entry = exe.getSectionByEntry(ImageDirectoryEntry_default.Resource);
       if (entry)
         for (var reloc = exe.getSectionByEntry(ImageDirectoryEntry_default.BaseRelocation), i = 0; i < secs2.length; ++i) {
-          var s = secs2[i];
-          if (s === entry) {
-            for (var j = i + 1; j < secs2.length; ++j)
-              if (!reloc || secs2[j] !== reloc)
+          var s3 = secs2[i];
+          if (s3 === entry) {
+            for (var j2 = i + 1; j2 < secs2.length; ++j2)
+              if (!reloc || secs2[j2] !== reloc)
                 throw new Error("After Resource section, sections except for relocation are not supported");
             break;
           }
@@ -31925,12 +32988,12 @@ var NtExecutableResource = (
         return prev + 2 + calculateStringLengthForWrite(cur) * 2;
       }, 0), size2 = roundUp(size2, 8);
       var descOffset = size2;
-      size2 = this.entries.reduce(function(p, e) {
-        return e.offset = p, p + 16;
+      size2 = this.entries.reduce(function(p2, e) {
+        return e.offset = p2, p2 + 16;
       }, descOffset);
       var dataOffset = size2;
-      size2 = this.entries.reduce(function(p, e) {
-        return roundUp(p, 8) + e.bin.byteLength;
+      size2 = this.entries.reduce(function(p2, e) {
+        return roundUp(p2, 8) + e.bin.byteLength;
       }, dataOffset);
       var alignedSize = roundUp(size2, alignment), originalAlignedSize = roundUp(this.originalSize, alignment);
       if (noGrow && alignedSize > originalAlignedSize)
@@ -31945,14 +33008,14 @@ var NtExecutableResource = (
         copyBuffer(bin, o, e.bin, 0, len), o += roundUp(len, 8);
       });
       var stringsData = [];
-      if (o = stringsOffset, strings.forEach(function(s) {
+      if (o = stringsOffset, strings.forEach(function(s3) {
         stringsData.push({
           offset: o,
-          text: s
-        }), o = writeString(view, o, s);
+          text: s3
+        }), o = writeString(view, o, s3);
       }), writeTypeTable(view, 0, stringsData, r), alignedSize > size2)
-        for (var pad = "PADDINGX", i = size2, j = 0; i < alignedSize; ++i, ++j)
-          j === 8 && (j = 0), view.setUint8(i, pad.charCodeAt(j));
+        for (var pad = "PADDINGX", i = size2, j2 = 0; i < alignedSize; ++i, ++j2)
+          j2 === 8 && (j2 = 0), view.setUint8(i, pad.charCodeAt(j2));
       return {
         bin,
         rawSize: size2,
@@ -32014,8 +33077,8 @@ function copyBuffer2(dest, destOffset, src, srcOffset, length) {
   ua8Dest.set(ua8Src);
 }
 function allocatePartialBinary2(binBase, offset, length) {
-  var b = new ArrayBuffer(length);
-  return copyBuffer2(b, 0, binBase, offset, length), b;
+  var b2 = new ArrayBuffer(length);
+  return copyBuffer2(b2, 0, binBase, offset, length), b2;
 }
 function readInt32WithLastOffset(view, offset, last) {
   return offset + 4 <= last ? view.getInt32(offset, !0) : 0;
@@ -32041,7 +33104,7 @@ var IconItem = (
     function IconItem2(width, height, bin, byteOffset, byteLength) {
       var view = createDataView2(bin, byteOffset, byteLength), totalSize = view.byteLength, headerSize = view.getUint32(0, !0);
       headerSize > totalSize && (headerSize = totalSize);
-      var sizeImage = readUint32WithLastOffset(view, 20, headerSize), bi = {
+      var sizeImage = readUint32WithLastOffset(view, 20, headerSize), bi2 = {
         width: readInt32WithLastOffset(view, 4, headerSize),
         height: readInt32WithLastOffset(view, 8, headerSize),
         planes: readUint16WithLastOffset(view, 12, headerSize),
@@ -32053,9 +33116,9 @@ var IconItem = (
         colorUsed: readUint32WithLastOffset(view, 32, headerSize),
         colorImportant: readUint32WithLastOffset(view, 36, headerSize),
         colors: []
-      }, offset = 40, colors = bi.colorUsed;
+      }, offset = 40, colors = bi2.colorUsed;
       if (!colors)
-        switch (bi.bitCount) {
+        switch (bi2.bitCount) {
           case 1:
             colors = 2;
             break;
@@ -32067,17 +33130,17 @@ var IconItem = (
             break;
         }
       for (var i = 0; i < colors; ++i)
-        bi.colors.push({
+        bi2.colors.push({
           b: readUint8WithLastOffset(view, offset, totalSize),
           g: readUint8WithLastOffset(view, offset + 1, totalSize),
           r: readUint8WithLastOffset(view, offset + 2, totalSize)
         }), offset += 4;
-      this.width = width, this.height = height, this.bitmapInfo = bi;
-      var widthBytes = roundUp2(bi.bitCount * Math.abs(bi.width), 32) / 8, absActualHeight = Math.abs(bi.height) / 2, size2 = bi.compression !== 0 && sizeImage !== 0 ? sizeImage : widthBytes * absActualHeight;
+      this.width = width, this.height = height, this.bitmapInfo = bi2;
+      var widthBytes = roundUp2(bi2.bitCount * Math.abs(bi2.width), 32) / 8, absActualHeight = Math.abs(bi2.height) / 2, size2 = bi2.compression !== 0 && sizeImage !== 0 ? sizeImage : widthBytes * absActualHeight;
       if (size2 + offset > totalSize)
         throw new Error("Unexpected bitmap data in icon: bitmap size ".concat(size2, " is larger than ").concat(totalSize, " - ").concat(offset));
       this._pixels = allocatePartialBinary2(view, offset, size2), offset += size2;
-      var maskSize = calcMaskSize(bi.width, absActualHeight);
+      var maskSize = calcMaskSize(bi2.width, absActualHeight);
       maskSize + offset <= totalSize ? this.masks = allocatePartialBinary2(view, offset, maskSize) : this.masks = new ArrayBuffer(maskSize);
     }
     return Object.defineProperty(IconItem2.prototype, "pixels", {
@@ -32107,10 +33170,10 @@ var IconItem = (
     }, IconItem2.prototype.isRaw = function() {
       return !1;
     }, IconItem2.prototype.generate = function() {
-      var bi = this.bitmapInfo, absWidth = Math.abs(bi.width), absWidthBytes = roundUp2(bi.bitCount * absWidth, 32) / 8, absActualHeight = Math.abs(bi.height) / 2, actualSizeImage = absWidthBytes * absActualHeight, sizeMask = calcMaskSize(bi.width, absActualHeight), colorCount = bi.colors.length, totalSize = 40 + 4 * colorCount + actualSizeImage + sizeMask, bin = new ArrayBuffer(totalSize), view = new DataView(bin);
-      view.setUint32(0, 40, !0), view.setInt32(4, bi.width, !0), view.setInt32(8, bi.height, !0), view.setUint16(12, bi.planes, !0), view.setUint16(14, bi.bitCount, !0), view.setUint32(16, bi.compression, !0), view.setUint32(20, bi.sizeImage, !0), view.setInt32(24, bi.xPelsPerMeter, !0), view.setInt32(28, bi.yPelsPerMeter, !0), view.setUint32(32, bi.colorUsed, !0), view.setUint32(36, bi.colorImportant > colorCount ? colorCount : bi.colorImportant, !0);
+      var bi2 = this.bitmapInfo, absWidth = Math.abs(bi2.width), absWidthBytes = roundUp2(bi2.bitCount * absWidth, 32) / 8, absActualHeight = Math.abs(bi2.height) / 2, actualSizeImage = absWidthBytes * absActualHeight, sizeMask = calcMaskSize(bi2.width, absActualHeight), colorCount = bi2.colors.length, totalSize = 40 + 4 * colorCount + actualSizeImage + sizeMask, bin = new ArrayBuffer(totalSize), view = new DataView(bin);
+      view.setUint32(0, 40, !0), view.setInt32(4, bi2.width, !0), view.setInt32(8, bi2.height, !0), view.setUint16(12, bi2.planes, !0), view.setUint16(14, bi2.bitCount, !0), view.setUint32(16, bi2.compression, !0), view.setUint32(20, bi2.sizeImage, !0), view.setInt32(24, bi2.xPelsPerMeter, !0), view.setInt32(28, bi2.yPelsPerMeter, !0), view.setUint32(32, bi2.colorUsed, !0), view.setUint32(36, bi2.colorImportant > colorCount ? colorCount : bi2.colorImportant, !0);
       var offset = 40;
-      return bi.colors.forEach(function(c) {
+      return bi2.colors.forEach(function(c) {
         view.setUint8(offset, c.b), view.setUint8(offset + 1, c.g), view.setUint8(offset + 2, c.r), offset += 4;
       }), copyBuffer2(bin, offset, this.pixels, 0, actualSizeImage), copyBuffer2(bin, offset + actualSizeImage, this.masks, 0, sizeMask), bin;
     }, IconItem2;
@@ -32148,16 +33211,16 @@ function generateEntryBinary(icons) {
       bin: item.data.bin,
       offset: 0
     };
-  }), size2 = tmpIcons.reduce(function(p, icon) {
-    return icon.offset = p, p + icon.bin.byteLength;
+  }), size2 = tmpIcons.reduce(function(p2, icon) {
+    return icon.offset = p2, p2 + icon.bin.byteLength;
   }, 6 + 16 * count2), bin = new ArrayBuffer(size2), view = new DataView(bin);
   view.setUint16(0, 0, !0), view.setUint16(2, 1, !0), view.setUint16(4, count2, !0);
   var offset = 6;
   return tmpIcons.forEach(function(icon) {
     var item = icon.item, width, height, colors, planes, bitCount;
     if (item.data.isIcon()) {
-      var bi = item.data.bitmapInfo;
-      width = typeof item.width < "u" ? item.width : Math.abs(bi.width), height = typeof item.height < "u" ? item.height : Math.abs(bi.height / 2), colors = typeof item.colors < "u" ? item.colors : bi.colorUsed || bi.colors.length, planes = typeof item.planes < "u" ? item.planes : bi.planes, bitCount = typeof item.bitCount < "u" ? item.bitCount : bi.bitCount;
+      var bi2 = item.data.bitmapInfo;
+      width = typeof item.width < "u" ? item.width : Math.abs(bi2.width), height = typeof item.height < "u" ? item.height : Math.abs(bi2.height / 2), colors = typeof item.colors < "u" ? item.colors : bi2.colorUsed || bi2.colors.length, planes = typeof item.planes < "u" ? item.planes : bi2.planes, bitCount = typeof item.bitCount < "u" ? item.bitCount : bi2.bitCount;
     } else
       width = typeof item.width < "u" ? item.width : Math.abs(item.data.width), height = typeof item.height < "u" ? item.height : Math.abs(item.data.height), colors = typeof item.colors < "u" ? item.colors : 0, planes = typeof item.planes < "u" ? item.planes : 1, bitCount = typeof item.bitCount < "u" ? item.bitCount : item.data.bitCount;
     var dataSize = icon.bin.byteLength;
@@ -32210,48 +33273,48 @@ function isValidMuiResourceEntry(resourceEntry) {
   return !((fileType & 15) !== 1 && (fileType & 15) !== 2);
 }
 function parseMuiResourceData(resourceEntry) {
-  var view = new DataView(resourceEntry.bin), len = view.getUint32(4, !0), fileTypeNum = readUint32WithLastOffset(view, 16, len) & 240, fileType = fileTypeNum === 16 ? "system" : "application", isLn = (fileTypeNum & 15) !== 2, systemAttributes = readUint32WithLastOffset(view, 20, len), ultimateFallbackLocationNum = readUint32WithLastOffset(view, 24, len), ultimateFallbackLocation = ultimateFallbackLocationNum === 2 ? "external" : "internal", checksumMain = new Uint8Array(allocatePartialBinary2(resourceEntry.bin, 28, 16)), checksumService = new Uint8Array(allocatePartialBinary2(resourceEntry.bin, 44, 16)), mainNameTypesOffset = readUint32WithLastOffset(view, 84, len), mainNameTypesLength = readUint32WithLastOffset(view, 88, len), mainIDTypesOffset = readUint32WithLastOffset(view, 92, len), mainIDTypesLength = readUint32WithLastOffset(view, 96, len), muiNameTypesOffset = readUint32WithLastOffset(view, 100, len), muiNameTypesLength = readUint32WithLastOffset(view, 104, len), muiIDTypesOffset = readUint32WithLastOffset(view, 108, len), muiIDTypesLength = readUint32WithLastOffset(view, 112, len), languageOffset = readUint32WithLastOffset(view, 116, len), languageLength = readUint32WithLastOffset(view, 120, len), ultimateFallbackLanguageOffset = readUint32WithLastOffset(view, 124, len), ultimateFallbackLanguageLength = readUint32WithLastOffset(view, 128, len), o, e, s = "", mainTypes = [];
+  var view = new DataView(resourceEntry.bin), len = view.getUint32(4, !0), fileTypeNum = readUint32WithLastOffset(view, 16, len) & 240, fileType = fileTypeNum === 16 ? "system" : "application", isLn = (fileTypeNum & 15) !== 2, systemAttributes = readUint32WithLastOffset(view, 20, len), ultimateFallbackLocationNum = readUint32WithLastOffset(view, 24, len), ultimateFallbackLocation = ultimateFallbackLocationNum === 2 ? "external" : "internal", checksumMain = new Uint8Array(allocatePartialBinary2(resourceEntry.bin, 28, 16)), checksumService = new Uint8Array(allocatePartialBinary2(resourceEntry.bin, 44, 16)), mainNameTypesOffset = readUint32WithLastOffset(view, 84, len), mainNameTypesLength = readUint32WithLastOffset(view, 88, len), mainIDTypesOffset = readUint32WithLastOffset(view, 92, len), mainIDTypesLength = readUint32WithLastOffset(view, 96, len), muiNameTypesOffset = readUint32WithLastOffset(view, 100, len), muiNameTypesLength = readUint32WithLastOffset(view, 104, len), muiIDTypesOffset = readUint32WithLastOffset(view, 108, len), muiIDTypesLength = readUint32WithLastOffset(view, 112, len), languageOffset = readUint32WithLastOffset(view, 116, len), languageLength = readUint32WithLastOffset(view, 120, len), ultimateFallbackLanguageOffset = readUint32WithLastOffset(view, 124, len), ultimateFallbackLanguageLength = readUint32WithLastOffset(view, 128, len), o, e, s3 = "", mainTypes = [];
   for (o = mainNameTypesOffset, e = mainNameTypesOffset + mainNameTypesLength; o < e; o += 2) {
     var char = readUint16WithLastOffset(view, o, len);
     if (char === 0) {
-      if (o > mainNameTypesOffset && s === "")
+      if (o > mainNameTypesOffset && s3 === "")
         break;
-      mainTypes.push(s), s = "";
+      mainTypes.push(s3), s3 = "";
     } else
-      s += String.fromCharCode(char);
+      s3 += String.fromCharCode(char);
   }
-  for (s !== "" && mainTypes.push(s), o = mainIDTypesOffset, e = mainIDTypesOffset + mainIDTypesLength; o < e; o += 4) {
+  for (s3 !== "" && mainTypes.push(s3), o = mainIDTypesOffset, e = mainIDTypesOffset + mainIDTypesLength; o < e; o += 4) {
     var t = readUint32WithLastOffset(view, o, len);
     t > 0 && mainTypes.push(t);
   }
   var muiTypes = [];
-  for (s = "", o = muiNameTypesOffset, e = muiNameTypesOffset + muiNameTypesLength; o < e; o += 2) {
+  for (s3 = "", o = muiNameTypesOffset, e = muiNameTypesOffset + muiNameTypesLength; o < e; o += 2) {
     var char = readUint16WithLastOffset(view, o, len);
     if (char === 0) {
-      if (o > muiNameTypesOffset && s === "")
+      if (o > muiNameTypesOffset && s3 === "")
         break;
-      muiTypes.push(s), s = "";
+      muiTypes.push(s3), s3 = "";
     } else
-      s += String.fromCharCode(char);
+      s3 += String.fromCharCode(char);
   }
-  for (s !== "" && muiTypes.push(s), o = muiIDTypesOffset, e = muiIDTypesOffset + muiIDTypesLength; o < e; o += 4) {
+  for (s3 !== "" && muiTypes.push(s3), o = muiIDTypesOffset, e = muiIDTypesOffset + muiIDTypesLength; o < e; o += 4) {
     var t = readUint32WithLastOffset(view, o, len);
     t > 0 && muiTypes.push(t);
   }
-  for (s = "", o = languageOffset, e = languageOffset + languageLength; o < e; o += 2) {
+  for (s3 = "", o = languageOffset, e = languageOffset + languageLength; o < e; o += 2) {
     var char = readUint16WithLastOffset(view, o, len);
     if (char === 0)
       break;
-    s += String.fromCharCode(char);
+    s3 += String.fromCharCode(char);
   }
-  var language = s;
-  for (s = "", o = ultimateFallbackLanguageOffset, e = ultimateFallbackLanguageOffset + ultimateFallbackLanguageLength; o < e; o += 2) {
+  var language = s3;
+  for (s3 = "", o = ultimateFallbackLanguageOffset, e = ultimateFallbackLanguageOffset + ultimateFallbackLanguageLength; o < e; o += 2) {
     var char = readUint16WithLastOffset(view, o, len);
     if (char === 0)
       break;
-    s += String.fromCharCode(char);
+    s3 += String.fromCharCode(char);
   }
-  var ultimateFallbackLanguage = s;
+  var ultimateFallbackLanguage = s3;
   return {
     resLang: resourceEntry.lang,
     isLn,
@@ -32540,8 +33603,8 @@ function generateStringTableInfo(tables) {
   var size2 = 36, tableBins = tables.map(function(table2) {
     return generateStringTable(table2);
   });
-  size2 += tableBins.reduce(function(p, c) {
-    return p + c.byteLength;
+  size2 += tableBins.reduce(function(p2, c) {
+    return p2 + c.byteLength;
   }, 0);
   var bin = new ArrayBuffer(size2), view = new DataView(bin);
   view.setUint16(0, size2, !0), view.setUint16(2, 0, !0), view.setUint16(4, 1, !0);
@@ -32565,8 +33628,8 @@ function generateVersionEntryBinary(entry) {
   var size2 = 92, stringTableInfoBin = generateStringTableInfo(entry.strings), stringTableInfoLen = stringTableInfoBin.byteLength;
   size2 += stringTableInfoLen;
   var varFileInfoBin = generateVarFileInfo(entry.translations), varFileInfoLen = varFileInfoBin.byteLength;
-  size2 += varFileInfoLen, size2 = entry.unknowns.reduce(function(p, data) {
-    return p + roundUp2(data.entireBin.byteLength, 4);
+  size2 += varFileInfoLen, size2 = entry.unknowns.reduce(function(p2, data) {
+    return p2 + roundUp2(data.entireBin.byteLength, 4);
   }, size2);
   var bin = new ArrayBuffer(size2), view = new DataView(bin);
   view.setUint16(0, size2, !0), view.setUint16(2, 52, !0), view.setUint16(4, 0, !0);
@@ -32607,26 +33670,26 @@ var VersionInfo = (
     }, VersionInfo2.create = function(arg1, fixedInfo, strings) {
       var lang;
       typeof arg1 == "object" ? (lang = arg1.lang, fixedInfo = arg1.fixedInfo, strings = arg1.strings) : lang = arg1;
-      var vi = new VersionInfo2();
-      vi.data.lang = lang;
+      var vi2 = new VersionInfo2();
+      vi2.data.lang = lang;
       for (var _fixedInfoKey in fixedInfo) {
         var fixedInfoKey = _fixedInfoKey;
         if (fixedInfoKey in fixedInfo) {
           var value = fixedInfo[fixedInfoKey];
-          value != null && (vi.data.fixedInfo[fixedInfoKey] = value);
+          value != null && (vi2.data.fixedInfo[fixedInfoKey] = value);
         }
       }
-      return vi.data.strings = strings.map(function(_a2) {
+      return vi2.data.strings = strings.map(function(_a2) {
         var lang2 = _a2.lang, codepage = _a2.codepage, values = _a2.values;
         return {
           lang: lang2,
           codepage,
           values: cloneObject2(values)
         };
-      }), vi.data.translations = strings.map(function(_a2) {
+      }), vi2.data.translations = strings.map(function(_a2) {
         var lang2 = _a2.lang, codepage = _a2.codepage;
         return { lang: lang2, codepage };
-      }), vi;
+      }), vi2;
     }, VersionInfo2.fromEntries = function(entries) {
       return entries.filter(function(e) {
         return e.type === 16;
@@ -32704,10 +33767,10 @@ var VersionInfo = (
         var e = strings[i];
         if (e != null && e.lang === language.lang && e.codepage === language.codepage) {
           if (strings.splice(i, 1), removeFromAvailableLanguage)
-            for (var translations = this.data.translations, j = 0; j < translations.length; j++) {
-              var t = translations[j];
+            for (var translations = this.data.translations, j2 = 0; j2 < translations.length; j2++) {
+              var t = translations[j2];
               if (t != null && t.lang === language.lang && t.codepage === language.codepage) {
-                translations.splice(j, 1);
+                translations.splice(j2, 1);
                 break;
               }
             }
@@ -32725,10 +33788,10 @@ var VersionInfo = (
           }
           if (removeFromAvailableLanguage && Object.keys(e.values).length === 0) {
             strings.splice(i, 1);
-            for (var translations = this.data.translations, j = 0; j < translations.length; j++) {
-              var t = translations[j];
+            for (var translations = this.data.translations, j2 = 0; j2 < translations.length; j2++) {
+              var t = translations[j2];
               if (t != null && t.lang === language.lang && t.codepage === language.codepage) {
-                translations.splice(j, 1);
+                translations.splice(j2, 1);
                 break;
               }
             }
@@ -32805,10 +33868,10 @@ function findUnusedIconID(entries, lang, isCursor) {
     return e.type === type && e.lang === lang && typeof e.id == "number";
   }).map(function(e) {
     return e.id;
-  }).sort(function(a, b) {
-    return a - b;
-  }), idCurrent = 1, _i = 0, filteredIDs_1 = filteredIDs; _i < filteredIDs_1.length; _i++) {
-    var id = filteredIDs_1[_i];
+  }).sort(function(a, b2) {
+    return a - b2;
+  }), idCurrent = 1, _i2 = 0, filteredIDs_1 = filteredIDs; _i2 < filteredIDs_1.length; _i2++) {
+    var id = filteredIDs_1[_i2];
     if (idCurrent < id)
       return {
         id: idCurrent,
@@ -32963,8 +34026,8 @@ var IconGroupEntry = (
         return allEntries.some(function(e2) {
           if (e2.type !== 14 || e2.id === excludeGroup.id && e2.lang === excludeGroup.lang)
             return !1;
-          var g = new IconGroupEntry2(e2);
-          return g.icons.some(function(c) {
+          var g2 = new IconGroupEntry2(e2);
+          return g2.icons.some(function(c) {
             return c.iconID === icon.id;
           });
         });
@@ -32986,17 +34049,17 @@ var StringTableItem = (
       for (var view = new DataView(bin, offset, byteLength), ret = new StringTableItem2(), o = 0, i = 0; i < 16; ++i) {
         var len = view.getUint16(o, !0);
         o += 2;
-        for (var s = "", j = 0; j < len; ++j)
-          s += String.fromCharCode(view.getUint16(o, !0)), o += 2;
-        ret._a[i] = s;
+        for (var s3 = "", j2 = 0; j2 < len; ++j2)
+          s3 += String.fromCharCode(view.getUint16(o, !0)), o += 2;
+        ret._a[i] = s3;
       }
       return ret;
     }, StringTableItem2.prototype.get = function(index) {
       var value = this._a[index];
       return value != null && value !== "" ? value : null;
     }, StringTableItem2.prototype.getAll = function() {
-      return this._a.map(function(s) {
-        return s || null;
+      return this._a.map(function(s3) {
+        return s3 || null;
       });
     }, StringTableItem2.prototype.set = function(index, val) {
       this._a[index] = "".concat(val ?? "").substr(0, 4097);
@@ -33008,10 +34071,10 @@ var StringTableItem = (
       return Math.floor((len + 15) / 16) * 16;
     }, StringTableItem2.prototype.generate = function(bin, offset) {
       for (var out = new DataView(bin, offset), len = 0, i = 0; i < 16; ++i) {
-        var s = this._a[i], l = s == null ? 0 : s.length > 4097 ? 4097 : s.length;
-        if (out.setUint16(len, l, !0), len += 2, s != null)
-          for (var j = 0; j < l; ++j)
-            out.setUint16(len, s.charCodeAt(j), !0), len += 2;
+        var s3 = this._a[i], l = s3 == null ? 0 : s3.length > 4097 ? 4097 : s3.length;
+        if (out.setUint16(len, l, !0), len += 2, s3 != null)
+          for (var j2 = 0; j2 < l; ++j2)
+            out.setUint16(len, s3.charCodeAt(j2), !0), len += 2;
       }
       return Math.floor((len + 15) / 16) * 16;
     }, StringTableItem2;
@@ -33032,13 +34095,13 @@ var StringTable = (
       }), r.lang = lang, r;
     }, StringTable2.prototype.getAllStrings = function() {
       return this.items.map(function(e, i) {
-        return e.getAll().map(function(x, j) {
-          return x !== null && x !== "" ? { id: (i << 4) + j, text: x } : null;
+        return e.getAll().map(function(x, j2) {
+          return x !== null && x !== "" ? { id: (i << 4) + j2, text: x } : null;
         }).filter(function(x) {
           return !!x;
         });
-      }).reduce(function(p, c) {
-        return p.concat(c);
+      }).reduce(function(p2, c) {
+        return p2.concat(c);
       }, []);
     }, StringTable2.prototype.getById = function(id) {
       var _a2;
@@ -33069,28 +34132,28 @@ var StringTable = (
       for (var entries = this.generateEntries(), dest = res.entries, i = 0; i < dest.length; ++i) {
         var e = dest[i];
         if (e != null && e.type === 6 && e.lang === this.lang) {
-          for (var j = dest.length - 1; j >= i; --j) {
-            var e2 = dest[j];
-            e2 != null && e2.type === 6 && e2.lang === this.lang && dest.splice(j, 1);
+          for (var j2 = dest.length - 1; j2 >= i; --j2) {
+            var e2 = dest[j2];
+            e2 != null && e2.type === 6 && e2.lang === this.lang && dest.splice(j2, 1);
           }
-          var f = dest.splice.bind(dest, i, 0);
-          f.apply(void 0, entries);
+          var f2 = dest.splice.bind(dest, i, 0);
+          f2.apply(void 0, entries);
           return;
         }
       }
       for (var i = 0; i < dest.length; ++i) {
         var e = dest[i];
         if (e != null && e.type === 6 && e.lang < this.lang) {
-          var f = dest.splice.bind(dest, i + 1, 0);
-          f.apply(void 0, entries);
+          var f2 = dest.splice.bind(dest, i + 1, 0);
+          f2.apply(void 0, entries);
           return;
         }
       }
       for (var i = dest.length - 1; i >= 0; --i) {
         var e = dest[i];
         if (e != null && e.type === 6) {
-          var f = dest.splice.bind(dest, i + 1, 0);
-          f.apply(void 0, entries);
+          var f2 = dest.splice.bind(dest, i + 1, 0);
+          f2.apply(void 0, entries);
           return;
         }
       }
@@ -33193,8 +34256,8 @@ function makeDERBMPString(text5) {
   var r = [].map.call(text5, function(c) {
     return c.charCodeAt(0);
   }), ua = new Uint8Array(r.length * 2), dv = new DataView(ua.buffer);
-  return r.forEach(function(v, i) {
-    dv.setUint16(i * 2, v, !1);
+  return r.forEach(function(v2, i) {
+    dv.setUint16(i * 2, v2, !1);
   }), [30].concat(makeDERLength(ua.length)).concat(
     // convert Uint8Array to number[] (not using spread operator)
     [].slice.call(ua)
@@ -33221,8 +34284,8 @@ var ObjectIdentifier = (
   /** @class */
   (function() {
     function ObjectIdentifier2(value) {
-      typeof value == "string" ? this.value = value.split(/\./g).map(function(s) {
-        return Number(s);
+      typeof value == "string" ? this.value = value.split(/\./g).map(function(s3) {
+        return Number(s3);
       }) : this.value = value;
     }
     return ObjectIdentifier2.prototype.toDER = function() {
@@ -33232,8 +34295,8 @@ var ObjectIdentifier = (
       r.push(id[0] * 40 + id[1]);
       for (var i = 2; i < id.length; ++i)
         for (var val = id[i], isFirst = !0, insertPos = r.length; ; ) {
-          var v = val & 127;
-          if (isFirst || (v += 128), r.splice(insertPos, 0, v), val < 128)
+          var v2 = val & 127;
+          if (isFirst || (v2 += 128), r.splice(insertPos, 0, v2), val < 128)
             break;
           isFirst = !1, val = Math.floor(val / 128);
         }
@@ -33290,21 +34353,21 @@ var ContentInfo = (
 
 // node_modules/resedit/dist/sign/data/CertificateDataRoot.js
 var __extends9 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })(), CertificateDataRoot = (
   /** @class */
@@ -33378,8 +34441,8 @@ var SignerInfo = (
         a[0] = 160, r = r.concat(a);
       }
       if (r = r.concat(this.digestEncryptionAlgorithm.toDER()).concat(makeDEROctetString(this.encryptedDigest)), this.unauthenticatedAttributes && this.unauthenticatedAttributes.length > 0) {
-        var u = arrayToDERSet(this.unauthenticatedAttributes);
-        u[0] = 161, r = r.concat(u);
+        var u2 = arrayToDERSet(this.unauthenticatedAttributes);
+        u2[0] = 161, r = r.concat(u2);
       }
       return makeDERSequence(r);
     }, SignerInfo2;
@@ -33388,21 +34451,21 @@ var SignerInfo = (
 
 // node_modules/resedit/dist/sign/data/SpcIndirectDataContent.js
 var __extends10 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })(), SPC_INDIRECT_DATA_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 4]), SpcAttributeTypeAndOptionalValue = (
   /** @class */
@@ -33441,21 +34504,21 @@ var SpcIndirectDataContentInfo = (
 
 // node_modules/resedit/dist/sign/data/SpcLink.js
 var __extends11 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })(), SpcLink = (
   /** @class */
@@ -33464,8 +34527,8 @@ var __extends11 = /* @__PURE__ */ (function() {
       this.tag = tag2, this.value = value;
     }
     return SpcLink2.prototype.toDER = function() {
-      var v = this.value.toDER();
-      return this.tag === 2 ? makeDERTaggedData(this.tag, v) : (v[0] = 128 + this.tag, v);
+      var v2 = this.value.toDER();
+      return this.tag === 2 ? makeDERTaggedData(this.tag, v2) : (v2[0] = 128 + this.tag, v2);
     }, SpcLink2;
   })()
 );
@@ -33484,8 +34547,8 @@ var SpcLinkFile = (
   (function(_super) {
     __extends11(SpcLinkFile2, _super);
     function SpcLinkFile2(file) {
-      var v = makeDERBMPString(file);
-      return v[0] = 128, _super.call(this, 2, new RawDERObject(v)) || this;
+      var v2 = makeDERBMPString(file);
+      return v2[0] = 128, _super.call(this, 2, new RawDERObject(v2)) || this;
     }
     return SpcLinkFile2;
   })(SpcLink)
@@ -33493,21 +34556,21 @@ var SpcLinkFile = (
 
 // node_modules/resedit/dist/sign/data/SpcPeImageData.js
 var __extends12 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-      d2.__proto__ = b2;
-    } || function(d2, b2) {
-      for (var p in b2) Object.prototype.hasOwnProperty.call(b2, p) && (d2[p] = b2[p]);
-    }, extendStatics(d, b);
+  var extendStatics = function(d, b2) {
+    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
+      d2.__proto__ = b3;
+    } || function(d2, b3) {
+      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
+    }, extendStatics(d, b2);
   };
-  return function(d, b) {
-    if (typeof b != "function" && b !== null)
-      throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
-    extendStatics(d, b);
+  return function(d, b2) {
+    if (typeof b2 != "function" && b2 !== null)
+      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
+    extendStatics(d, b2);
     function __() {
       this.constructor = d;
     }
-    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
   };
 })(), SPC_PE_IMAGE_DATA_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 15]);
 var SpcPeImageData = (
@@ -33619,6 +34682,7 @@ async function versionInfo(file, versionCommand) {
     if (error2.code === "ENOENT") return null;
     throw error2;
   }
+  if (info.isDirectory()) return releaseVersion(file);
   let known2 = remembered(file, info);
   known2.sha256 ??= await sha256Of(file), "pe" in known2 || (known2.pe = await readPeVersion(file)), versionCommand && !("version" in known2) && (known2.version = await runVersionCommand(versionCommand, file));
   let result = {
@@ -33643,16 +34707,37 @@ async function sha256Of(file) {
     hash.update(chunk);
   return hash.digest("hex");
 }
-function peVersionLine(pe) {
-  if (pe?.fileVersion)
-    return pe.productName ? `${pe.productName} ${pe.fileVersion}` : pe.fileVersion;
+function peVersionLine(pe2) {
+  if (pe2?.fileVersion)
+    return pe2.productName ? `${pe2.productName} ${pe2.fileVersion}` : pe2.fileVersion;
+}
+async function releaseVersion(link3) {
+  let release = await realpath(link3), text5;
+  try {
+    text5 = await readFile(`${release}.json`, "utf8");
+  } catch (error2) {
+    if (error2.code === "ENOENT") return null;
+    throw error2;
+  }
+  let { sha256: sha2562, size: size2, mtime, version: version2, fileVersion, productVersion, productName } = JSON.parse(
+    text5
+  );
+  return {
+    sha256: sha2562,
+    size: size2,
+    mtime,
+    ...fileVersion ? { fileVersion } : {},
+    ...productVersion ? { productVersion } : {},
+    ...productName ? { productName } : {},
+    ...version2 ? { version: version2 } : {}
+  };
 }
 
 // receiver/swap/exe-file.ts
 import { randomBytes as randomBytes3 } from "node:crypto";
 import * as fsp2 from "node:fs/promises";
-import { mkdir, readdir, rm, stat as stat2 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname4, join } from "node:path";
+import { mkdir, readdir, rm, stat as stat2, symlink } from "node:fs/promises";
+import { basename as basename2, dirname as dirname4, join as join2, relative } from "node:path";
 
 // receiver/staging/copy-durable.ts
 import { createHash as createHash2 } from "node:crypto";
@@ -33660,7 +34745,7 @@ import { createReadStream as createReadStream2, createWriteStream } from "node:f
 import { open as open2 } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
-async function copyDurable(from, to) {
+async function copyDurable(from, to2) {
   let hash = createHash2("sha256"), tap = new Transform({
     transform(chunk, _encoding, done) {
       hash.update(chunk), done(null, chunk);
@@ -33669,9 +34754,9 @@ async function copyDurable(from, to) {
   await pipeline(
     createReadStream2(from, { highWaterMark: 1 << 20 }),
     tap,
-    createWriteStream(to, { mode: 493 })
+    createWriteStream(to2, { mode: 493 })
   );
-  let handle = await open2(to, "r+");
+  let handle = await open2(to2, "r+");
   try {
     await handle.sync();
   } finally {
@@ -33683,10 +34768,10 @@ async function copyDurable(from, to) {
 // receiver/staging/fsync-dir.ts
 import * as fsp from "node:fs/promises";
 var cannot = (platform) => platform === "win32" ? ["EISDIR", "EPERM", "EACCES", "EINVAL"] : ["EINVAL"];
-async function fsyncDir(dir, options = {}) {
-  let open8 = options.open ?? fsp.open;
+async function fsyncDir(dir, options2 = {}) {
+  let open10 = options2.open ?? fsp.open;
   try {
-    let handle = await open8(dir, "r");
+    let handle = await open10(dir, "r");
     try {
       await handle.sync();
     } finally {
@@ -33694,31 +34779,31 @@ async function fsyncDir(dir, options = {}) {
     }
   } catch (error2) {
     let code = error2.code ?? "";
-    if (!cannot(options.platform ?? process.platform).includes(code)) throw error2;
+    if (!cannot(options2.platform ?? process.platform).includes(code)) throw error2;
   }
 }
 
 // receiver/swap/exe-file.ts
-var asidePath = (exeFile) => `${exeFile}.hotswap-old`, restorePath = (exeFile) => `${exeFile}.hotswap-restore`, incomingPath = (exeFile) => `${exeFile}.hotswap-incoming`, locksRunningExe = (options = {}) => (options.platform ?? process.platform) === "win32";
-async function replaceExe(source, exeFile, options = {}) {
-  let fs = options.fs ?? fsp2, retry = (fn) => retryBusy(fn, options.retryDelayMs);
-  if (!locksRunningExe(options))
-    faultPoint("mid-swap"), await fs.rename(source, exeFile);
+var asidePath = (exeFile) => `${exeFile}.hotswap-old`, restorePath = (exeFile) => `${exeFile}.hotswap-restore`, incomingPath = (exeFile) => `${exeFile}.hotswap-incoming`, locksRunningExe = (options2 = {}) => (options2.platform ?? process.platform) === "win32";
+async function replaceExe(source, exeFile, options2 = {}) {
+  let fs2 = options2.fs ?? fsp2, retry = (fn) => retryBusy(fn, options2.retryDelayMs);
+  if (!locksRunningExe(options2))
+    faultPoint("mid-swap"), await fs2.rename(source, exeFile);
   else {
     let aside = asidePath(exeFile);
-    await fs.unlink(aside).catch(() => {
+    await fs2.unlink(aside).catch(() => {
     });
-    let hadOld = await fs.access(exeFile).then(
+    let hadOld = await fs2.access(exeFile).then(
       () => !0,
       () => !1
     );
-    hadOld && await retry(() => fs.rename(exeFile, aside)), faultPoint("mid-swap");
+    hadOld && await retry(() => fs2.rename(exeFile, aside)), faultPoint("mid-swap");
     try {
-      await retry(() => fs.rename(source, exeFile));
+      await retry(() => fs2.rename(source, exeFile));
     } catch (error2) {
-      throw hadOld && await retry(() => fs.rename(aside, exeFile)), error2;
+      throw hadOld && await retry(() => fs2.rename(aside, exeFile)), error2;
     }
-    hadOld && await fs.unlink(aside).catch(() => {
+    hadOld && await fs2.unlink(aside).catch(() => {
     });
   }
   await fsyncDir(dirname4(exeFile));
@@ -33735,25 +34820,31 @@ async function retryBusy(fn, baseDelayMs = 50) {
     }
 }
 async function restoreRelease(releases, release, exeFile, replace) {
-  await copyRelease(releases, release, restorePath(exeFile)), await replaceExe(restorePath(exeFile), exeFile, replace);
+  await prepareRestore(releases, release, exeFile), await replaceExe(restorePath(exeFile), exeFile, replace);
 }
-async function copyRelease(releases, release, to) {
-  let sha2562 = await copyDurable(releases.fileOf(release), to);
+async function prepareRestore(releases, release, exeFile) {
+  releases.folder ? await linkRelease(releases.fileOf(release), restorePath(exeFile)) : await copyRelease(releases, release, restorePath(exeFile));
+}
+async function linkRelease(release, link3) {
+  await rm(link3, { force: !0 }), await symlink(relative(dirname4(link3), release), link3);
+}
+async function copyRelease(releases, release, to2) {
+  let sha2562 = await copyDurable(releases.fileOf(release), to2);
   if (sha2562 !== release.sha256)
     throw new Error(
       `release ${release.id} is damaged: its file's SHA-256 is ${sha2562}, it was kept as ${release.sha256}`
     );
 }
 async function besideExe(incoming, exeFile) {
-  let [from, to] = await Promise.all([stat2(incoming.path), stat2(dirname4(exeFile))]);
-  if (from.dev === to.dev) return incoming;
+  let [from, to2] = await Promise.all([stat2(incoming.path), stat2(dirname4(exeFile))]);
+  if (from.dev === to2.dev) return incoming;
   let path = incomingPath(exeFile);
   if (await copyDurable(incoming.path, path) !== incoming.info.sha256)
     throw new Error(`${incoming.path} changed while it was copied beside exeFile`);
   return { ...incoming, path };
 }
 async function copyToRun(incoming, runDir, exeFile) {
-  let folder = `${incoming.info.sha256.slice(0, 12)}-${randomBytes3(3).toString("hex")}`, path = join(runDir, folder, basename2(exeFile));
+  let folder = `${incoming.info.sha256.slice(0, 12)}-${randomBytes3(3).toString("hex")}`, path = join2(runDir, folder, basename2(exeFile));
   if (await mkdir(dirname4(path), { recursive: !0 }), await copyDurable(incoming.path, path) !== incoming.info.sha256)
     throw new Error(`${incoming.path} changed while it was copied to ${path}`);
   return path;
@@ -33768,7 +34859,7 @@ async function pruneRunCopies(runDir, inUse, warn) {
     return;
   }
   for (let name of names) {
-    let folder = join(runDir, name);
+    let folder = join2(runDir, name);
     if (!(inUse !== void 0 && dirname4(inUse) === folder))
       try {
         await rm(folder, { recursive: !0, force: !0, maxRetries: 3 });
@@ -33823,9 +34914,9 @@ function stepper(emit) {
   };
 }
 async function drainRequests(cx, origins) {
-  let { app: app2, gate: gate2, emit } = cx, ms = app2.drainTimeoutMs, idle = await gate2.drain(ms, origins);
+  let { app: app2, gate: gate2, emit } = cx, ms2 = app2.drainTimeoutMs, idle = await gate2.drain(ms2, origins);
   if (!idle) {
-    let message2 = `${gate2.cut(origins)} request(s) or connection(s) still open after drainTimeout (${ms} ms): cut them`;
+    let message2 = `${gate2.cut(origins)} request(s) or connection(s) still open after drainTimeout (${ms2} ms): cut them`;
     emit({ type: "log", level: "warn", message: message2 });
   }
   return idle;
@@ -33842,25 +34933,25 @@ function swapExe(cx) {
   );
 }
 async function settle(cx, pool) {
-  let ms = cx.app.health.settle;
+  let ms2 = cx.app.health.settle;
   return (await attempt(
     () => stepper(cx.emit)(
       "settle",
       async () => {
-        let reason = await watchSettle(pool, ms);
+        let reason = await watchSettle(pool, ms2);
         if (reason) throw new Error(reason);
       },
-      () => `every server stayed up for ${ms} ms`
+      () => `every server stayed up for ${ms2} ms`
     )
   ))?.message;
 }
 var SETTLE_POLL_MS = 50;
-async function watchSettle(pool, ms) {
-  let before = new Map(pool.status().map((s) => [s.instance, s.restarts])), deadline = Date.now() + ms;
+async function watchSettle(pool, ms2) {
+  let before = new Map(pool.status().map((s3) => [s3.instance, s3.restarts])), deadline = Date.now() + ms2;
   for (; ; ) {
     for (let server of pool.status())
       if (server.state === "crashed" || server.restarts > (before.get(server.instance) ?? 0))
-        return `server #${server.instance} stopped within health.settle (${ms} ms) after it was healthy`;
+        return `server #${server.instance} stopped within health.settle (${ms2} ms) after it was healthy`;
     if (Date.now() >= deadline) return;
     await new Promise((r) => setTimeout(r, Math.min(SETTLE_POLL_MS, deadline - Date.now())));
   }
@@ -34106,6 +35197,7 @@ function hotRestart(parts, live2, run4, emit, overlap = !1) {
 }
 
 // receiver/runtime/deploy-hooks.ts
+import { realpath as realpath2 } from "node:fs/promises";
 import { dirname as dirname6 } from "node:path";
 
 // receiver/pool/exit.ts
@@ -34116,8 +35208,8 @@ function describeExit(exit) {
 // receiver/pool/output-ring.ts
 import { StringDecoder } from "node:string_decoder";
 var MAX_LINE_CHARS = 4096, UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-function escape(c, at, text5) {
-  if (c === "\r" && text5.charCodeAt(at + 1) === 10) return "";
+function escape(c, at2, text5) {
+  if (c === "\r" && text5.charCodeAt(at2 + 1) === 10) return "";
   let code = c.charCodeAt(0);
   return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
 }
@@ -34188,7 +35280,7 @@ var nextSeq = 0, OutputRing = class {
 
 // receiver/hooks/run-command.ts
 import { spawn as spawn3 } from "node:child_process";
-import { isAbsolute as isAbsolute2, resolve as resolve5 } from "node:path";
+import { isAbsolute as isAbsolute3, resolve as resolve5 } from "node:path";
 
 // receiver/pool/kill.ts
 import { spawn as spawn2, spawnSync } from "node:child_process";
@@ -34321,7 +35413,7 @@ function quietly(stop) {
 // receiver/hooks/run-command.ts
 var OUTPUT_GRACE_MS = 1e3;
 async function runCommand(argv, o) {
-  let [program = "", ...args] = argv, file = isAbsolute2(program) || !/[\\/]/.test(program) ? program : resolve5(o.cwd, program), child = spawn3(file, args, {
+  let [program = "", ...args] = argv, file = isAbsolute3(program) || !/[\\/]/.test(program) ? program : resolve5(o.cwd, program), child = spawn3(file, args, {
     cwd: o.cwd,
     env: o.env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -34367,9 +35459,9 @@ function killLeftovers(pid) {
 
 // receiver/hooks/spawn-failure.ts
 import { open as open4, stat as stat3 } from "node:fs/promises";
-import { delimiter, isAbsolute as isAbsolute3, resolve as resolve6 } from "node:path";
+import { delimiter, isAbsolute as isAbsolute4, resolve as resolve6 } from "node:path";
 async function describeSpawnFailure(error2, argv0, cwd, env) {
-  let bare = !/[\\/]/.test(argv0), file = bare || isAbsolute3(argv0) ? argv0 : resolve6(cwd, argv0);
+  let bare = !/[\\/]/.test(argv0), file = bare || isAbsolute4(argv0) ? argv0 : resolve6(cwd, argv0);
   if (!await isFolder(cwd))
     return `could not be started: its folder ${cwd} does not exist (the release folder; was it unpacked?)`;
   if (error2.code === "EACCES")
@@ -34385,12 +35477,12 @@ async function describeSpawnFailure(error2, argv0, cwd, env) {
     return `could not be started: ${file} exists, but the loader it needs was not found (cwd ${cwd}): build it for this system (a glibc binary on musl, or another architecture?)`;
   if (interpreter !== void 0)
     return `could not be started: ${file} exists, but its #! interpreter ${interpreter} was not found (cwd ${cwd}): install it or change the file's first line`;
-  let from = isAbsolute3(argv0) ? "" : ` (a path with a slash is taken from the release, ${cwd})`;
+  let from = isAbsolute4(argv0) ? "" : ` (a path with a slash is taken from the release, ${cwd})`;
   return `could not be started: ${file} does not exist${from}: check the path and that the artifact contains it`;
 }
 async function isFolder(path) {
   return stat3(path).then(
-    (s) => s.isDirectory(),
+    (s3) => s3.isDirectory(),
     () => !1
   );
 }
@@ -34411,12 +35503,12 @@ async function shebang(file) {
 // receiver/hooks/run-hooks.ts
 var OUTPUT_LINES = 50;
 async function runHooks(name, commands, o) {
-  let started = Date.now(), deadline = new AbortController(), timer = setTimeout(() => deadline.abort(), o.timeoutMs), stop = o.signal ? AbortSignal.any([deadline.signal, o.signal]) : deadline.signal, fail2 = (command, reason, output = []) => (o.log("error", `${name}: ${command} ${reason}`), { ok: !1, command, reason, ms: Date.now() - started, output }), stopped = () => deadline.signal.aborted ? `was cut at hooks.timeout (${duration4(o.timeoutMs)}), which covers the whole ${name} list` : `was stopped: ${abortReason(o.signal?.reason)}`;
+  let started = Date.now(), deadline = new AbortController(), timer = setTimeout(() => deadline.abort(), o.timeoutMs), stop = o.signal ? AbortSignal.any([deadline.signal, o.signal]) : deadline.signal, fail3 = (command, reason, output = []) => (o.log("error", `${name}: ${command} ${reason}`), { ok: !1, command, reason, ms: Date.now() - started, output }), stopped = () => deadline.signal.aborted ? `was cut at hooks.timeout (${duration4(o.timeoutMs)}), which covers the whole ${name} list` : `was stopped: ${abortReason(o.signal?.reason)}`;
   try {
     for (let argv of commands) {
       let command = commandLine(argv);
-      if (!argv[0]) return fail2(command, `is empty: hooks.${name} needs a program to run`);
-      if (stop.aborted) return fail2(command, `${stopped()} before it started`);
+      if (!argv[0]) return fail3(command, `is empty: hooks.${name} needs a program to run`);
+      if (stop.aborted) return fail3(command, `${stopped()} before it started`);
       o.log("info", `${name}: running ${command}`);
       let level = (stream2) => stream2 === "stdout" ? "info" : "warn", sink = new OutputRing(
         0,
@@ -34425,10 +35517,10 @@ async function runHooks(name, commands, o) {
       ), ran = Date.now(), exit = await runCommand(argv, { cwd: o.cwd, env: o.env, stop, output: sink }), output = sink.lines().map((l) => l.line);
       if (exit.error) {
         let reason = await describeSpawnFailure(exit.error, argv[0], o.cwd, o.env);
-        return fail2(command, reason, output);
+        return fail3(command, reason, output);
       }
-      if (stop.aborted) return fail2(command, stopped(), output);
-      if (exit.code !== 0) return fail2(command, describeExit(exit), output);
+      if (stop.aborted) return fail3(command, stopped(), output);
+      if (exit.code !== 0) return fail3(command, describeExit(exit), output);
       o.log("info", `${name}: ${command} done in ${formatDuration(Date.now() - ran)}`);
     }
     return { ok: !0, ms: Date.now() - started };
@@ -34439,8 +35531,8 @@ async function runHooks(name, commands, o) {
 function commandLine(argv) {
   return argv.length === 0 ? "[]" : argv.map((a) => /^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)).join(" ");
 }
-function duration4(ms) {
-  return ms >= 6e4 && ms % 6e4 === 0 ? `${ms / 6e4}m` : formatDuration(ms);
+function duration4(ms2) {
+  return ms2 >= 6e4 && ms2 % 6e4 === 0 ? `${ms2 / 6e4}m` : formatDuration(ms2);
 }
 function abortReason(reason) {
   return reason instanceof Error && reason.name !== "AbortError" ? reason.message : typeof reason == "string" && reason ? reason : "the operation was aborted";
@@ -34449,17 +35541,17 @@ function abortReason(reason) {
 // receiver/pool/placeholders.ts
 function fillPlaceholders(text5, values) {
   return text5.replace(
-    /\{(port|instance|exe)\}/g,
-    (_, name) => String(values[name])
+    /\{(port|instance|exe|release)\}/g,
+    (whole, name) => String(values[name] ?? whole)
   );
 }
 
 // receiver/runtime/deploy-hooks.ts
-async function beforeSwap(rt, op, incoming, ctx) {
-  let app2 = rt.config, outcome = await run(rt, "beforeSwap", incoming.path, app2.exeFile, ctx);
+async function beforeSwap(rt2, op, incoming, ctx) {
+  let app2 = rt2.config, release = app2.folder ? await realpath2(incoming.path) : incoming.path, live2 = app2.folder ? await realpath2(app2.exeFile).catch(() => "") : app2.exeFile, outcome = await run(rt2, "beforeSwap", release, live2, ctx);
   if (!outcome || outcome.ok) return;
   let message2 = `beforeSwap ${outcome.command} ${outcome.reason}; nothing was changed`, durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: app2.name, op }, error2 = { code: "ERR_HOOK_FAILED", message: message2 };
-  return await rt.journal.append({
+  return await rt2.journal.append({
     ...base,
     who: ctx.who,
     outcome: "failed",
@@ -34480,21 +35572,21 @@ async function beforeSwap(rt, op, incoming, ctx) {
     durationMs
   };
 }
-async function afterRelease(rt, kept, ctx) {
-  let app2 = rt.config, previous = kept ? rt.releases.fileOf(kept) : "", outcome = await run(rt, "afterRelease", app2.exeFile, previous, ctx);
-  !outcome || outcome.ok || rt.log("warn", `afterRelease ${outcome.command} ${outcome.reason}; the new build stays live`);
+async function afterRelease(rt2, kept, ctx) {
+  let app2 = rt2.config, previous = kept ? rt2.releases.fileOf(kept) : "", release = app2.folder ? await realpath2(app2.exeFile) : app2.exeFile, outcome = await run(rt2, "afterRelease", release, previous, ctx);
+  !outcome || outcome.ok || rt2.log("warn", `afterRelease ${outcome.command} ${outcome.reason}; the new build stays live`);
 }
-async function run(rt, step, release, previous, ctx) {
-  let app2 = rt.config, commands = app2.hooks[step];
+async function run(rt2, step, release, previous, ctx) {
+  let app2 = rt2.config, commands = app2.hooks[step];
   if (commands.length === 0) return;
   ctx.emit({ type: "step", step, state: "start" });
   let env = Object.fromEntries(
-    Object.entries(app2.env).map(([k, v]) => [
-      k,
-      fillPlaceholders(v, { port: 0, instance: 0, exe: app2.exeFile })
+    Object.entries(app2.env).map(([k2, v2]) => [
+      k2,
+      fillPlaceholders(v2, { port: 0, instance: 0, exe: app2.exeFile })
     ])
   ), outcome = await runHooks(step, commands, {
-    cwd: dirname6(app2.updateFile),
+    cwd: app2.folder ? release : dirname6(app2.updateFile),
     // What the app's servers get (spawn-server.ts): the receiver's env, the app's over it.
     env: {
       ...process.env,
@@ -34516,11 +35608,11 @@ async function run(rt, step, release, previous, ctx) {
 }
 
 // receiver/runtime/unchanged-result.ts
-async function unchangedResult(rt, op, live2, ctx) {
+async function unchangedResult(rt2, op, live2, ctx) {
   let message2 = `sha256 ${live2.sha256.slice(0, 12)} is live already: nothing swapped (force swaps anyway)`;
   ctx.emit({ type: "log", level: "info", message: message2 });
-  let durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: rt.config.name, op };
-  return await rt.journal.append({
+  let durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: rt2.config.name, op };
+  return await rt2.journal.append({
     ...base,
     who: ctx.who,
     outcome: "ok",
@@ -34543,12 +35635,12 @@ async function unchangedResult(rt, op, live2, ctx) {
 }
 
 // receiver/runtime/run-swap.ts
-async function runSwap(rt, op, incoming, ctx) {
-  let { config: app2, journal } = rt, base = { deployId: ctx.deployId, app: app2.name, who: ctx.who }, previous = await versionInfo(app2.exeFile, app2.versionCommand), deploying = op === "deploy" || op === "swap";
+async function runSwap(rt2, op, incoming, ctx) {
+  let { config: app2, journal } = rt2, base = { deployId: ctx.deployId, app: app2.name, who: ctx.who }, previous = await versionInfo(app2.exeFile, app2.versionCommand), deploying = op === "deploy" || op === "swap";
   if (deploying && !ctx.force && previous?.sha256 === incoming.info.sha256)
-    return unchangedResult(rt, op, previous, ctx);
+    return unchangedResult(rt2, op, previous, ctx);
   if (deploying) {
-    let refused2 = await beforeSwap(rt, op, incoming, ctx);
+    let refused2 = await beforeSwap(rt2, op, incoming, ctx);
     if (refused2) return refused2;
   }
   await journal.append({
@@ -34561,13 +35653,13 @@ async function runSwap(rt, op, incoming, ctx) {
   });
   let parts = {
     app: app2,
-    pool: rt.pool,
-    pools: rt.pools,
-    gate: rt.gate,
-    releases: rt.releases,
-    record: rt.record,
-    runDir: rt.runDir,
-    replace: rt.replace
+    pool: rt2.pool,
+    pools: rt2.pools,
+    gate: rt2.gate,
+    releases: rt2.releases,
+    record: rt2.record,
+    runDir: rt2.runDir,
+    replace: rt2.replace
   }, run4 = { deployId: ctx.deployId, previous }, outcome;
   try {
     outcome = op === "restart" ? await hotRestart(parts, incoming, run4, ctx.emit, ctx.overlap) : await hotSwap(parts, await besideExe(incoming, app2.exeFile), { ...run4, op }, ctx.emit);
@@ -34584,7 +35676,7 @@ async function runSwap(rt, op, incoming, ctx) {
   outcome.ok && await rememberDigest(app2.exeFile, incoming.info.sha256).catch(() => {
   });
   let now = outcome.ok ? incoming.info : outcome.rolledBack && outcome.kept ? versionOf2(outcome.kept) : await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0;
-  await rt.releases.prune(app2.keepReleases, outcome.kept ? [outcome.kept.id] : []);
+  await rt2.releases.prune(app2.keepReleases, outcome.kept ? [outcome.kept.id] : []);
   let durationMs = Math.round(performance.now() - ctx.startedAt);
   await journal.append({
     ...base,
@@ -34596,7 +35688,7 @@ async function runSwap(rt, op, incoming, ctx) {
     holdMs: outcome.holdMs,
     durationMs,
     error: outcome.ok ? void 0 : outcome.error
-  }), rt.record.clear();
+  }), rt2.record.clear();
   let common = {
     type: "result",
     deployId: ctx.deployId,
@@ -34608,7 +35700,7 @@ async function runSwap(rt, op, incoming, ctx) {
   };
   if (outcome.ok) {
     if (!now) throw new Error(`exeFile ${app2.exeFile} is missing after a swap that succeeded`);
-    return deploying && await afterRelease(rt, outcome.kept, ctx), {
+    return deploying && await afterRelease(rt2, outcome.kept, ctx), {
       ...common,
       ok: !0,
       version: now,
@@ -34629,14 +35721,14 @@ function versionOf2({ sha256: sha2562, size: size2, mtime, version: version2 }) 
 }
 
 // receiver/runtime/restart-servers.ts
-async function restartServers(rt, ctx) {
-  let app2 = rt.config, live2 = await versionInfo(app2.exeFile, app2.versionCommand);
-  if (live2) return runSwap(rt, "restart", { path: app2.exeFile, info: live2 }, ctx);
+async function restartServers(rt2, ctx) {
+  let app2 = rt2.config, live2 = await versionInfo(app2.exeFile, app2.versionCommand);
+  if (live2) return runSwap(rt2, "restart", { path: app2.exeFile, info: live2 }, ctx);
   let error2 = {
     code: "ERR_RESTART",
     message: `exeFile ${app2.exeFile} does not exist: deploy a first version`
   }, durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: app2.name, op: "restart" };
-  return await rt.journal.append({
+  return await rt2.journal.append({
     ...base,
     who: ctx.who,
     outcome: "failed",
@@ -34647,29 +35739,29 @@ async function restartServers(rt, ctx) {
 }
 
 // receiver/runtime/rollback-operation.ts
-function rollbackOperation(rt, to) {
-  let app2 = rt.config, release;
+function rollbackOperation(rt2, to2) {
+  let app2 = rt2.config, release;
   return {
     op: "rollback",
     prepare: async () => {
-      let current = await versionInfo(app2.exeFile), releases = await rt.releases.list();
-      if (release = to ? releases.find((r) => r.id === to) : releases.find((r) => r.sha256 !== current?.sha256), !release) {
+      let current = await versionInfo(app2.exeFile), releases = await rt2.releases.list();
+      if (release = to2 ? releases.find((r) => r.id === to2) : releases.find((r) => r.sha256 !== current?.sha256), !release) {
         let ids2 = releases.map((r) => r.id).join(", ") || "none";
         throw new HttpError(
           404,
           "ERR_NO_RELEASE",
-          to ? `no kept release ${JSON.stringify(to.slice(0, 80))}; kept: ${ids2}` : `no kept release differs from the running one; kept: ${ids2}`
+          to2 ? `no kept release ${JSON.stringify(to2.slice(0, 80))}; kept: ${ids2}` : `no kept release differs from the running one; kept: ${ids2}`
         );
       }
-      await copyRelease(rt.releases, release, restorePath(app2.exeFile));
+      await prepareRestore(rt2.releases, release, app2.exeFile);
     },
-    run: (ctx) => runSwap(rt, "rollback", { path: restorePath(app2.exeFile), info: release }, ctx)
+    run: (ctx) => runSwap(rt2, "rollback", { path: restorePath(app2.exeFile), info: release }, ctx)
   };
 }
 
 // receiver/runtime/swap-operation.ts
-function swapOperation(rt, force = !1) {
-  let app2 = rt.config, staged = null;
+function swapOperation(rt2, force = !1) {
+  let app2 = rt2.config, staged = null;
   return {
     op: "swap",
     prepare: async () => {
@@ -34680,13 +35772,3250 @@ function swapOperation(rt, force = !1) {
           `nothing is staged at ${app2.updateFile}: upload first`
         );
     },
-    run: (ctx) => runSwap(rt, "swap", { path: app2.updateFile, info: staged }, { ...ctx, force })
+    run: (ctx) => runSwap(rt2, "swap", { path: app2.updateFile, info: staged }, { ...ctx, force })
   };
 }
 
+// receiver/staging/stage-release.ts
+import { randomBytes as randomBytes5 } from "node:crypto";
+import { access, mkdir as mkdir6, readdir as readdir3, rename as rename3, rm as rm4 } from "node:fs/promises";
+import { dirname as dirname7, join as join5 } from "node:path";
+
+// receiver/swap/releases.ts
+import { randomBytes as randomBytes4 } from "node:crypto";
+import * as fsp3 from "node:fs/promises";
+import { mkdir as mkdir3, readdir as readdir2, readFile as readFile2, readlink, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { basename as basename3, join as join3 } from "node:path";
+var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/;
+function releaseId(at2, sha2562) {
+  return `${at2.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${sha2562.slice(0, 12)}`;
+}
+var releaseSchema = object({
+  id: string2().check(_regex(ID)),
+  keptAt: iso_exports.datetime(),
+  sha256: string2().check(_regex(/^[0-9a-f]{64}$/)),
+  size: number2().check(int(), _nonnegative()),
+  mtime: string2(),
+  version: optional(string2()),
+  fileVersion: optional(string2()),
+  productVersion: optional(string2()),
+  productName: optional(string2())
+}), Releases = class {
+  constructor(dir, exeName, options2 = {}) {
+    this.dir = dir;
+    this.exeName = exeName;
+    this.log = options2.log ?? createLog("releases"), this.rm = options2.rm ?? fsp3.rm, this.folder = options2.folder;
+  }
+  dir;
+  exeName;
+  log;
+  rm;
+  folder;
+  /** The kept file, or a folder app's release folder. */
+  fileOf(release) {
+    return this.folder ? join3(this.dir, release.id) : join3(this.dir, release.id, this.exeName);
+  }
+  metaFile(id) {
+    return this.folder ? join3(this.dir, `${id}.json`) : join3(this.dir, id, "meta.json");
+  }
+  /** A folder app's release folder and its meta, once it is whole: written, flushed, renamed. */
+  async add(release) {
+    let meta3 = this.metaFile(release.id);
+    await writeFile2(`${meta3}.tmp`, JSON.stringify(release, null, 2), { flush: !0 }), await rename2(`${meta3}.tmp`, meta3), await fsyncDir(this.dir);
+  }
+  /** The release ids the folder app's links (current, staged) point at. */
+  async linked() {
+    let ids2 = /* @__PURE__ */ new Set();
+    for (let link3 of this.folder?.links ?? [])
+      try {
+        ids2.add(basename3(await readlink(link3)));
+      } catch (error2) {
+        if (error2.code !== "ENOENT") throw error2;
+      }
+    return ids2;
+  }
+  /** Every release of a folder app with its meta, the live and staged ones too. */
+  async all() {
+    let releases = [];
+    for (let name of (await this.names()).filter((n) => ID.test(n))) {
+      let release = await this.readMeta(name);
+      release && releases.push(release);
+    }
+    return releases;
+  }
+  /**
+   * Most recently replaced first. No releases folder means none yet; any other
+   * failure to read it throws, so "cannot tell" never reads as "none".
+   */
+  async list() {
+    let linked = await this.linked();
+    return (await this.all()).filter((r) => !linked.has(r.id)).sort((a, b2) => b2.keptAt.localeCompare(a.keptAt) || b2.id.localeCompare(a.id));
+  }
+  async names() {
+    try {
+      return await readdir2(this.dir);
+    } catch (error2) {
+      if (error2.code === "ENOENT") return [];
+      throw new Error(`cannot read the releases folder ${this.dir}: ${error2.message}`, {
+        cause: error2
+      });
+    }
+  }
+  // A folder whose meta is missing, torn or not a release's (its id must be the
+  // folder's own) is not a release; one that cannot be read at all is an error.
+  async readMeta(name) {
+    let file = this.metaFile(name), text5;
+    try {
+      text5 = await readFile2(file, "utf8");
+    } catch (error2) {
+      if (error2.code === "ENOENT") return;
+      throw new Error(`cannot read ${file}: ${error2.message}`, { cause: error2 });
+    }
+    let value;
+    try {
+      value = JSON.parse(text5);
+    } catch {
+      this.log("warn", `${file} is not JSON: not counted as a release`);
+      return;
+    }
+    let parsed = releaseSchema.safeParse(value);
+    if (!parsed.success || parsed.data.id !== name) {
+      this.log("warn", `${file} does not describe release ${name}: not counted as a release`);
+      return;
+    }
+    return parsed.data;
+  }
+  /** Looks a release up by exact id; ids never reach the file system otherwise. */
+  async find(id) {
+    return (await this.list()).find((r) => r.id === id);
+  }
+  // Copies exeFile into a new release (or finds the one with the same bytes),
+  // flushed to disk before it counts: the kept copy must exist before the swap.
+  async keep(exeFile, info) {
+    let keptAt = /* @__PURE__ */ new Date(), existing = (await (this.folder ? this.all() : this.list())).find(
+      (r) => r.sha256 === info.sha256
+    );
+    if (!existing && this.folder)
+      throw new Error(`the live release (${exeFile}) has no meta in ${this.dir}: cannot keep it`);
+    if (existing) {
+      let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta3 = this.metaFile(existing.id);
+      return await writeFile2(`${meta3}.tmp`, JSON.stringify(refreshed, null, 2)), await rename2(`${meta3}.tmp`, meta3), refreshed;
+    }
+    let id = releaseId(keptAt, info.sha256), release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join3(this.dir, `.tmp-${randomBytes4(4).toString("hex")}`);
+    await mkdir3(tmp, { recursive: !0 });
+    let file = join3(tmp, this.exeName);
+    if (await copyDurable(exeFile, file) !== info.sha256)
+      throw await this.rm(tmp, { recursive: !0, force: !0 }), new Error(`${exeFile} changed while it was being kept; try again`);
+    return await writeFile2(join3(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename2(tmp, join3(this.dir, id)), await fsyncDir(this.dir), release;
+  }
+  /**
+   * Keeps the newest `count`, and never the ones named in `protect`; returns how
+   * many releases were removed. One that cannot be removed is logged, not counted.
+   */
+  async prune(count2, protect = []) {
+    let all = await this.list(), removed = 0;
+    for (let release of all.slice(count2))
+      protect.includes(release.id) || await this.remove(release.id, `release ${release.id}`) && removed++;
+    for (let name of await this.names())
+      name.startsWith(".tmp-") && await this.remove(name, "the half-kept folder");
+    return removed;
+  }
+  async remove(name, what) {
+    let path = join3(this.dir, name);
+    try {
+      return this.folder && ID.test(name) && await this.rm(this.metaFile(name), { force: !0 }), await this.rm(path, { recursive: !0, force: !0 }), !0;
+    } catch (error2) {
+      return this.log("warn", `could not remove ${what} (${path}): ${error2.message}`), !1;
+    }
+  }
+};
+
+// receiver/staging/unpack/unpack-archive.ts
+import { chmod as chmod2, mkdir as mkdir5, open as open6, rm as rm3 } from "node:fs/promises";
+
+// receiver/staging/unpack/archive-kind.ts
+var GZIP = Buffer.from([31, 139]), ZIP_ENTRY = Buffer.from("PK", "latin1"), ZIP_EMPTY = Buffer.from("PK", "latin1");
+function archiveKind(firstBytes2) {
+  let starts = (magic) => firstBytes2.length >= magic.length && firstBytes2.subarray(0, magic.length).equals(magic);
+  if (starts(GZIP)) return "tar.gz";
+  if (starts(ZIP_ENTRY) || starts(ZIP_EMPTY)) return "zip";
+}
+
+// receiver/staging/unpack/release-tree.ts
+import { constants } from "node:fs";
+import { chmod, link as link2, mkdir as mkdir4, open as open5, symlink as symlink2 } from "node:fs/promises";
+import { join as join4 } from "node:path";
+
+// receiver/staging/unpack/unpack-error.ts
+var UnpackError = class extends Error {
+  constructor(code, message2, entry, options2 = {}) {
+    super(message2, { cause: options2.cause });
+    this.code = code;
+    this.entry = entry;
+    this.name = "UnpackError";
+  }
+  code;
+  entry;
+};
+function shown(name) {
+  return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
+}
+
+// receiver/staging/unpack/entry-path.ts
+var refuse = (name, why) => new UnpackError(
+  "ERR_ARCHIVE_ENTRY_PATH",
+  `entry ${shown(name)} ${why}; build the artifact from inside the release folder (tar -czf app.tgz -C build . or cd build && zip -r ../app.zip .)`,
+  name
+);
+function entryPath(name) {
+  if (name.length === 0) throw refuse(name, "has an empty name");
+  if (name.includes("\0")) throw refuse(name, "has a NUL byte in its name");
+  if (/^[/\\]/.test(name)) throw refuse(name, "is an absolute path");
+  if (/^[A-Za-z]:/.test(name)) throw refuse(name, "starts with a drive letter");
+  let segments = name.split(/[/\\]/).filter((s3) => s3 !== "" && s3 !== ".");
+  if (segments.includes("..")) throw refuse(name, 'climbs out of the release with ".."');
+  if (process.platform === "win32" && segments.some((s3) => s3.includes(":")))
+    throw refuse(name, 'has a ":" in its name, which Windows reads as another stream');
+  return segments.join("/");
+}
+
+// receiver/staging/unpack/link-target.ts
+import { posix } from "node:path";
+var refuse2 = (at2, target, why) => new UnpackError(
+  "ERR_ARCHIVE_LINK",
+  `symlink ${shown(at2)} -> ${shown(target)} ${why}; a release may link only to files inside itself, by a relative path such as ../lib/libapp.so`,
+  at2
+);
+function linkTarget(at2, target) {
+  if (target.length === 0) throw refuse2(at2, target, "has an empty target");
+  if (target.includes("\0")) throw refuse2(at2, target, "has a NUL byte in its target");
+  if (/^[/\\]/.test(target) || /^[A-Za-z]:/.test(target))
+    throw refuse2(at2, target, "is absolute");
+  let segments = target.split(/[/\\]/).filter((s3) => s3 !== "" && s3 !== "."), climbs = segments.findIndex((s3) => s3 !== ".."), ups = climbs === -1 ? segments.length : climbs;
+  if (segments.slice(ups).includes(".."))
+    throw refuse2(at2, target, 'has ".." after a name (write it without the detour)');
+  let depth = posix.dirname(at2) === "." ? 0 : posix.dirname(at2).split("/").length;
+  if (ups > depth) throw refuse2(at2, target, "points outside the release");
+  return segments.length === 0 ? "." : segments.join("/");
+}
+
+// receiver/staging/unpack/refusal.ts
+var refusal = {
+  tooManyFiles: (name, maxFiles) => new UnpackError(
+    "ERR_ARCHIVE_TOO_MANY_FILES",
+    `entry ${shown(name)} is past maxFiles (${maxFiles} entries); ship fewer files (bundle them) or raise maxFiles for this app`,
+    name
+  ),
+  tooLarge: (name, maxBytes) => new UnpackError(
+    "ERR_ARCHIVE_TOO_LARGE",
+    `entry ${shown(name)} takes the release past maxUnpackedSize (${maxBytes} bytes); ship less, or raise maxUnpackedSize`,
+    name
+  ),
+  throughLink: (name, link3) => new UnpackError(
+    "ERR_ARCHIVE_LINK",
+    `entry ${shown(name)} would be written through the symlink ${shown(link3)}; pack the real folder's path instead`,
+    name
+  ),
+  hardLink: (name, target) => new UnpackError(
+    "ERR_ARCHIVE_LINK",
+    `hard link ${shown(name)} -> ${shown(target)} is not to an earlier file of the archive; pack the file itself, or a relative symlink to it`,
+    name
+  ),
+  duplicate: (name, why, cause) => new UnpackError(
+    "ERR_ARCHIVE_DUPLICATE",
+    `entry ${shown(name)} ${why} (names that differ only in case collide on Windows and macOS); pack each path once`,
+    name,
+    { cause }
+  ),
+  // What the disk said, mapped: EEXIST is a collision the map of made paths could
+  // not see (case folding), ELOOP a link where O_NOFOLLOW found one.
+  write: (name, error2) => {
+    let code = error2.code;
+    return code === "EEXIST" ? refusal.duplicate(name, "collides with an earlier entry", error2) : code === "ELOOP" ? refusal.duplicate(name, "is a symlink already", error2) : new UnpackError(
+      "ERR_ARCHIVE_WRITE",
+      `could not write entry ${shown(name)}: ${error2.message}; check the disk's free space and the release folder's permissions`,
+      name,
+      { cause: error2 }
+    );
+  }
+};
+
+// receiver/staging/unpack/release-tree.ts
+var CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), PROGRESS_EVERY = 8 << 20, ReleaseTree = class {
+  constructor(root, limits, onProgress) {
+    this.root = root;
+    this.limits = limits;
+    this.onProgress = onProgress;
+  }
+  root;
+  limits;
+  onProgress;
+  files = 0;
+  bytes = 0;
+  #made = /* @__PURE__ */ new Map([["", "dir"]]);
+  #reported = 0;
+  async directory(name) {
+    let path = this.#entry(name);
+    this.#made.get(path) !== "dir" && await this.#place(path, name, "dir", makeDir), this.#progress();
+  }
+  // Bytes are counted as they stream, not as claimed; the claim only refuses early.
+  async file(name, mode, data, claimed = 0) {
+    let path = this.#entry(name), max = this.limits.maxUnpackedBytes;
+    if (this.bytes + claimed > max) throw refusal.tooLarge(name, max);
+    let perm = (mode ? mode & 511 : 420) & -19, handle = await this.#place(path, name, "file", (to2) => open5(to2, CREATE, perm));
+    try {
+      for await (let chunk of data) {
+        if (this.bytes += chunk.length, this.bytes > max) throw refusal.tooLarge(name, max);
+        await handle.write(chunk), this.bytes - this.#reported >= PROGRESS_EVERY && this.#progress();
+      }
+      await handle.chmod(perm);
+    } finally {
+      await handle.close();
+    }
+    this.#progress();
+  }
+  async symlink(name, target) {
+    let path = this.#entry(name), to2 = linkTarget(path, target);
+    await this.#place(path, name, "link", (at2) => symlink2(to2, at2)), this.#progress();
+  }
+  // A hard link shares an earlier file of this archive, nothing else.
+  async hardLink(name, target) {
+    let path = this.#entry(name), from;
+    try {
+      from = entryPath(target);
+    } catch {
+      throw refusal.hardLink(name, target);
+    }
+    if (this.#made.get(from) !== "file") throw refusal.hardLink(name, target);
+    await this.#place(path, name, "file", (at2) => link2(join4(this.root, from), at2)), this.#progress();
+  }
+  #entry(name) {
+    let path = entryPath(name);
+    if (++this.files > this.limits.maxFiles) throw refusal.tooManyFiles(name, this.limits.maxFiles);
+    return path;
+  }
+  // Makes each missing parent, refuses a parent that is a link or a file, and
+  // creates the entry with `make`, which fails if anything is there already.
+  async #place(path, name, kind, make) {
+    let parts = path.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      let parent = parts.slice(0, i).join("/"), made2 = this.#made.get(parent);
+      if (made2 === "link") throw refusal.throughLink(name, parent);
+      if (made2 === "file") throw refusal.duplicate(name, `is inside the file ${parent}`);
+      made2 === void 0 && await this.#disk(name, () => makeDir(join4(this.root, parent))), this.#made.set(parent, "dir");
+    }
+    if (this.#made.has(path)) throw refusal.duplicate(name, "is in the archive twice");
+    let made = await this.#disk(name, () => make(join4(this.root, ...parts)));
+    return this.#made.set(path, kind), made;
+  }
+  async #disk(name, op) {
+    try {
+      return await op();
+    } catch (error2) {
+      throw refusal.write(name, error2);
+    }
+  }
+  #progress() {
+    this.#reported = this.bytes, this.onProgress?.({ files: this.files, bytes: this.bytes });
+  }
+};
+async function makeDir(at2) {
+  await mkdir4(at2, { mode: 493 }), await chmod(at2, 493);
+}
+
+// receiver/staging/unpack/unpack-tar.ts
+import { createReadStream as createReadStream3 } from "node:fs";
+
+// node_modules/tar/dist/esm/index.min.js
+import Qr from "events";
+import I from "fs";
+import { EventEmitter as Di } from "node:events";
+import Cs from "node:stream";
+import { StringDecoder as Hr } from "node:string_decoder";
+import cr from "node:path";
+import Kt from "node:fs";
+import { dirname as Fn, parse as kn } from "path";
+import { EventEmitter as Dn } from "events";
+import zi from "assert";
+import { Buffer as Ot } from "buffer";
+import * as Ps from "zlib";
+import en from "zlib";
+import { posix as Zt } from "node:path";
+import { basename as _n } from "node:path";
+import mi from "fs";
+import X from "fs";
+import js from "path";
+import { win32 as Pn } from "node:path";
+import ar from "path";
+import Br from "node:fs";
+import co from "node:assert";
+import { randomBytes as Mr } from "node:crypto";
+import u from "node:fs";
+import R2 from "node:path";
+import pr from "fs";
+import wi from "node:fs";
+import we from "node:path";
+import k from "node:fs";
+import ro from "node:fs/promises";
+import Si from "node:path";
+import { join as xr } from "node:path";
+import v from "node:fs";
+import Pr from "node:path";
+var zr = Object.defineProperty, Ur = (s3, t) => {
+  for (var e in t) zr(s3, e, { get: t[e], enumerable: !0 });
+}, Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null }, Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A || s3 instanceof Cs || Gr(s3) || Zr(s3)), Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof Di && typeof s3.pipe == "function" && s3.pipe !== Cs.Writable.prototype.pipe, Zr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof Di && typeof s3.write == "function" && typeof s3.end == "function", Q = /* @__PURE__ */ Symbol("EOF"), J = /* @__PURE__ */ Symbol("maybeEmitEnd"), nt = /* @__PURE__ */ Symbol("emittedEnd"), De = /* @__PURE__ */ Symbol("emittingEnd"), qt = /* @__PURE__ */ Symbol("emittedError"), Ne = /* @__PURE__ */ Symbol("closed"), Ns = /* @__PURE__ */ Symbol("read"), Ae = /* @__PURE__ */ Symbol("flush"), As = /* @__PURE__ */ Symbol("flushChunk"), z = /* @__PURE__ */ Symbol("encoding"), Mt = /* @__PURE__ */ Symbol("decoder"), g = /* @__PURE__ */ Symbol("flowing"), Qt = /* @__PURE__ */ Symbol("paused"), Bt = /* @__PURE__ */ Symbol("resume"), b = /* @__PURE__ */ Symbol("buffer"), N2 = /* @__PURE__ */ Symbol("pipes"), _ = /* @__PURE__ */ Symbol("bufferLength"), bi = /* @__PURE__ */ Symbol("bufferPush"), Ie = /* @__PURE__ */ Symbol("bufferShift"), L = /* @__PURE__ */ Symbol("objectMode"), S = /* @__PURE__ */ Symbol("destroyed"), _i = /* @__PURE__ */ Symbol("error"), Oi = /* @__PURE__ */ Symbol("emitData"), Is = /* @__PURE__ */ Symbol("emitEnd"), Ti = /* @__PURE__ */ Symbol("emitEnd2"), Z = /* @__PURE__ */ Symbol("async"), xi = /* @__PURE__ */ Symbol("abort"), Ce = /* @__PURE__ */ Symbol("aborted"), Jt = /* @__PURE__ */ Symbol("signal"), Rt = /* @__PURE__ */ Symbol("dataListeners"), C = /* @__PURE__ */ Symbol("discarded"), jt = (s3) => Promise.resolve().then(s3), Yr = (s3) => s3(), Kr = (s3) => s3 === "end" || s3 === "finish" || s3 === "prefinish", Vr = (s3) => s3 instanceof ArrayBuffer || !!s3 && typeof s3 == "object" && s3.constructor && s3.constructor.name === "ArrayBuffer" && s3.byteLength >= 0, $r = (s3) => !Buffer.isBuffer(s3) && ArrayBuffer.isView(s3), Fe = class {
+  src;
+  dest;
+  opts;
+  ondrain;
+  constructor(t, e, i) {
+    this.src = t, this.dest = e, this.opts = i, this.ondrain = () => t[Bt](), this.dest.on("drain", this.ondrain);
+  }
+  unpipe() {
+    this.dest.removeListener("drain", this.ondrain);
+  }
+  proxyErrors(t) {
+  }
+  end() {
+    this.unpipe(), this.opts.end && this.dest.end();
+  }
+}, Li = class extends Fe {
+  unpipe() {
+    this.src.removeListener("error", this.proxyErrors), super.unpipe();
+  }
+  constructor(t, e, i) {
+    super(t, e, i), this.proxyErrors = (r) => this.dest.emit("error", r), t.on("error", this.proxyErrors);
+  }
+}, Xr = (s3) => !!s3.objectMode, qr = (s3) => !s3.objectMode && !!s3.encoding && s3.encoding !== "buffer", A = class extends Di {
+  [g] = !1;
+  [Qt] = !1;
+  [N2] = [];
+  [b] = [];
+  [L];
+  [z];
+  [Z];
+  [Mt];
+  [Q] = !1;
+  [nt] = !1;
+  [De] = !1;
+  [Ne] = !1;
+  [qt] = null;
+  [_] = 0;
+  [S] = !1;
+  [Jt];
+  [Ce] = !1;
+  [Rt] = 0;
+  [C] = !1;
+  writable = !0;
+  readable = !0;
+  constructor(...t) {
+    let e = t[0] || {};
+    if (super(), e.objectMode && typeof e.encoding == "string") throw new TypeError("Encoding and objectMode may not be used together");
+    Xr(e) ? (this[L] = !0, this[z] = null) : qr(e) ? (this[z] = e.encoding, this[L] = !1) : (this[L] = !1, this[z] = null), this[Z] = !!e.async, this[Mt] = this[z] ? new Hr(this[z]) : null, e && e.debugExposeBuffer === !0 && Object.defineProperty(this, "buffer", { get: () => this[b] }), e && e.debugExposePipes === !0 && Object.defineProperty(this, "pipes", { get: () => this[N2] });
+    let { signal: i } = e;
+    i && (this[Jt] = i, i.aborted ? this[xi]() : i.addEventListener("abort", () => this[xi]()));
+  }
+  get bufferLength() {
+    return this[_];
+  }
+  get encoding() {
+    return this[z];
+  }
+  set encoding(t) {
+    throw new Error("Encoding must be set at instantiation time");
+  }
+  setEncoding(t) {
+    throw new Error("Encoding must be set at instantiation time");
+  }
+  get objectMode() {
+    return this[L];
+  }
+  set objectMode(t) {
+    throw new Error("objectMode must be set at instantiation time");
+  }
+  get async() {
+    return this[Z];
+  }
+  set async(t) {
+    this[Z] = this[Z] || !!t;
+  }
+  [xi]() {
+    this[Ce] = !0, this.emit("abort", this[Jt]?.reason), this.destroy(this[Jt]?.reason);
+  }
+  get aborted() {
+    return this[Ce];
+  }
+  set aborted(t) {
+  }
+  write(t, e, i) {
+    if (this[Ce]) return !1;
+    if (this[Q]) throw new Error("write after end");
+    if (this[S]) return this.emit("error", Object.assign(new Error("Cannot call write after a stream was destroyed"), { code: "ERR_STREAM_DESTROYED" })), !0;
+    typeof e == "function" && (i = e, e = "utf8"), e || (e = "utf8");
+    let r = this[Z] ? jt : Yr;
+    if (!this[L] && !Buffer.isBuffer(t)) {
+      if ($r(t)) t = Buffer.from(t.buffer, t.byteOffset, t.byteLength);
+      else if (Vr(t)) t = Buffer.from(t);
+      else if (typeof t != "string") throw new Error("Non-contiguous data written to non-objectMode stream");
+    }
+    return this[L] ? (this[g] && this[_] !== 0 && this[Ae](!0), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i && r(i), this[g]) : t.length ? (typeof t == "string" && !(e === this[z] && !this[Mt]?.lastNeed) && (t = Buffer.from(t, e)), Buffer.isBuffer(t) && this[z] && (t = this[Mt].write(t)), this[g] && this[_] !== 0 && this[Ae](!0), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i && r(i), this[g]) : (this[_] !== 0 && this.emit("readable"), i && r(i), this[g]);
+  }
+  read(t) {
+    if (this[S]) return null;
+    if (this[C] = !1, this[_] === 0 || t === 0 || t && t > this[_]) return this[J](), null;
+    this[L] && (t = null), this[b].length > 1 && !this[L] && (this[b] = [this[z] ? this[b].join("") : Buffer.concat(this[b], this[_])]);
+    let e = this[Ns](t || null, this[b][0]);
+    return this[J](), e;
+  }
+  [Ns](t, e) {
+    if (this[L]) this[Ie]();
+    else {
+      let i = e;
+      t === i.length || t === null ? this[Ie]() : typeof i == "string" ? (this[b][0] = i.slice(t), e = i.slice(0, t), this[_] -= t) : (this[b][0] = i.subarray(t), e = i.subarray(0, t), this[_] -= t);
+    }
+    return this.emit("data", e), !this[b].length && !this[Q] && this.emit("drain"), e;
+  }
+  end(t, e, i) {
+    return typeof t == "function" && (i = t, t = void 0), typeof e == "function" && (i = e, e = "utf8"), t !== void 0 && this.write(t, e), i && this.once("end", i), this[Q] = !0, this.writable = !1, (this[g] || !this[Qt]) && this[J](), this;
+  }
+  [Bt]() {
+    this[S] || (!this[Rt] && !this[N2].length && (this[C] = !0), this[Qt] = !1, this[g] = !0, this.emit("resume"), this[b].length ? this[Ae]() : this[Q] ? this[J]() : this.emit("drain"));
+  }
+  resume() {
+    return this[Bt]();
+  }
+  pause() {
+    this[g] = !1, this[Qt] = !0, this[C] = !1;
+  }
+  get destroyed() {
+    return this[S];
+  }
+  get flowing() {
+    return this[g];
+  }
+  get paused() {
+    return this[Qt];
+  }
+  [bi](t) {
+    this[L] ? this[_] += 1 : this[_] += t.length, this[b].push(t);
+  }
+  [Ie]() {
+    return this[L] ? this[_] -= 1 : this[_] -= this[b][0].length, this[b].shift();
+  }
+  [Ae](t = !1) {
+    do
+      ;
+    while (this[As](this[Ie]()) && this[b].length);
+    !t && !this[b].length && !this[Q] && this.emit("drain");
+  }
+  [As](t) {
+    return this.emit("data", t), this[g];
+  }
+  pipe(t, e) {
+    if (this[S]) return t;
+    this[C] = !1;
+    let i = this[nt];
+    return e = e || {}, t === Ds.stdout || t === Ds.stderr ? e.end = !1 : e.end = e.end !== !1, e.proxyErrors = !!e.proxyErrors, i ? e.end && t.end() : (this[N2].push(e.proxyErrors ? new Li(this, t, e) : new Fe(this, t, e)), this[Z] ? jt(() => this[Bt]()) : this[Bt]()), t;
+  }
+  unpipe(t) {
+    let e = this[N2].find((i) => i.dest === t);
+    e && (this[N2].length === 1 ? (this[g] && this[Rt] === 0 && (this[g] = !1), this[N2] = []) : this[N2].splice(this[N2].indexOf(e), 1), e.unpipe());
+  }
+  addListener(t, e) {
+    return this.on(t, e);
+  }
+  on(t, e) {
+    let i = super.on(t, e);
+    if (t === "data") this[C] = !1, this[Rt]++, !this[N2].length && !this[g] && this[Bt]();
+    else if (t === "readable" && this[_] !== 0) super.emit("readable");
+    else if (Kr(t) && this[nt]) super.emit(t), this.removeAllListeners(t);
+    else if (t === "error" && this[qt]) {
+      let r = e;
+      this[Z] ? jt(() => r.call(this, this[qt])) : r.call(this, this[qt]);
+    }
+    return i;
+  }
+  removeListener(t, e) {
+    return this.off(t, e);
+  }
+  off(t, e) {
+    let i = super.off(t, e);
+    return t === "data" && (this[Rt] = this.listeners("data").length, this[Rt] === 0 && !this[C] && !this[N2].length && (this[g] = !1)), i;
+  }
+  removeAllListeners(t) {
+    let e = super.removeAllListeners(t);
+    return (t === "data" || t === void 0) && (this[Rt] = 0, !this[C] && !this[N2].length && (this[g] = !1)), e;
+  }
+  get emittedEnd() {
+    return this[nt];
+  }
+  [J]() {
+    !this[De] && !this[nt] && !this[S] && this[b].length === 0 && this[Q] && (this[De] = !0, this.emit("end"), this.emit("prefinish"), this.emit("finish"), this[Ne] && this.emit("close"), this[De] = !1);
+  }
+  emit(t, ...e) {
+    let i = e[0];
+    if (t !== "error" && t !== "close" && t !== S && this[S]) return !1;
+    if (t === "data") return !this[L] && !i ? !1 : this[Z] ? (jt(() => this[Oi](i)), !0) : this[Oi](i);
+    if (t === "end") return this[Is]();
+    if (t === "close") {
+      if (this[Ne] = !0, !this[nt] && !this[S]) return !1;
+      let n = super.emit("close");
+      return this.removeAllListeners("close"), n;
+    } else if (t === "error") {
+      this[qt] = i, super.emit(_i, i);
+      let n = !this[Jt] || this.listeners("error").length ? super.emit("error", i) : !1;
+      return this[J](), n;
+    } else if (t === "resume") {
+      let n = super.emit("resume");
+      return this[J](), n;
+    } else if (t === "finish" || t === "prefinish") {
+      let n = super.emit(t);
+      return this.removeAllListeners(t), n;
+    }
+    let r = super.emit(t, ...e);
+    return this[J](), r;
+  }
+  [Oi](t) {
+    for (let i of this[N2]) i.dest.write(t) === !1 && this.pause();
+    let e = this[C] ? !1 : super.emit("data", t);
+    return this[J](), e;
+  }
+  [Is]() {
+    return this[nt] ? !1 : (this[nt] = !0, this.readable = !1, this[Z] ? (jt(() => this[Ti]()), !0) : this[Ti]());
+  }
+  [Ti]() {
+    if (this[Mt]) {
+      let e = this[Mt].end();
+      if (e) {
+        for (let i of this[N2]) i.dest.write(e);
+        this[C] || super.emit("data", e);
+      }
+    }
+    for (let e of this[N2]) e.end();
+    let t = super.emit("end");
+    return this.removeAllListeners("end"), t;
+  }
+  async collect() {
+    let t = Object.assign([], { dataLength: 0 });
+    this[L] || (t.dataLength = 0);
+    let e = this.promise();
+    return this.on("data", (i) => {
+      t.push(i), this[L] || (t.dataLength += i.length);
+    }), await e, t;
+  }
+  async concat() {
+    if (this[L]) throw new Error("cannot concat in objectMode");
+    let t = await this.collect();
+    return this[z] ? t.join("") : Buffer.concat(t, t.dataLength);
+  }
+  async promise() {
+    return new Promise((t, e) => {
+      this.on(S, () => e(new Error("stream destroyed"))), this.on("error", (i) => e(i)), this.on("end", () => t());
+    });
+  }
+  [Symbol.asyncIterator]() {
+    this[C] = !1;
+    let t = !1, e = async () => (this.pause(), t = !0, { value: void 0, done: !0 });
+    return { next: () => {
+      if (t) return e();
+      let r = this.read();
+      if (r !== null) return Promise.resolve({ done: !1, value: r });
+      if (this[Q]) return e();
+      let n, o, h = (d) => {
+        this.off("data", a), this.off("end", l), this.off(S, c), e(), o(d);
+      }, a = (d) => {
+        this.off("error", h), this.off("end", l), this.off(S, c), this.pause(), n({ value: d, done: !!this[Q] });
+      }, l = () => {
+        this.off("error", h), this.off("data", a), this.off(S, c), e(), n({ done: !0, value: void 0 });
+      }, c = () => h(new Error("stream destroyed"));
+      return new Promise((d, y) => {
+        o = y, n = d, this.once(S, c), this.once("error", h), this.once("end", l), this.once("data", a);
+      });
+    }, throw: e, return: e, [Symbol.asyncIterator]() {
+      return this;
+    }, [Symbol.asyncDispose]: async () => {
+    } };
+  }
+  [Symbol.iterator]() {
+    this[C] = !1;
+    let t = !1, e = () => (this.pause(), this.off(_i, e), this.off(S, e), this.off("end", e), t = !0, { done: !0, value: void 0 }), i = () => {
+      if (t) return e();
+      let r = this.read();
+      return r === null ? e() : { done: !1, value: r };
+    };
+    return this.once("end", e), this.once(_i, e), this.once(S, e), { next: i, throw: e, return: e, [Symbol.iterator]() {
+      return this;
+    }, [Symbol.dispose]: () => {
+    } };
+  }
+  destroy(t) {
+    if (this[S]) return t ? this.emit("error", t) : this.emit(S), this;
+    this[S] = !0, this[C] = !0, this[b].length = 0, this[_] = 0;
+    let e = this;
+    return typeof e.close == "function" && !this[Ne] && e.close(), t ? this.emit("error", t) : this.emit(S), this;
+  }
+  static get isStream() {
+    return Wr;
+  }
+}, Jr = I.writev, ht = /* @__PURE__ */ Symbol("_autoClose"), H = /* @__PURE__ */ Symbol("_close"), te = /* @__PURE__ */ Symbol("_ended"), m = /* @__PURE__ */ Symbol("_fd"), Ni = /* @__PURE__ */ Symbol("_finished"), tt = /* @__PURE__ */ Symbol("_flags"), Ai = /* @__PURE__ */ Symbol("_flush"), ki = /* @__PURE__ */ Symbol("_handleChunk"), vi = /* @__PURE__ */ Symbol("_makeBuf"), ie = /* @__PURE__ */ Symbol("_mode"), ke = /* @__PURE__ */ Symbol("_needDrain"), Ut = /* @__PURE__ */ Symbol("_onerror"), Ht = /* @__PURE__ */ Symbol("_onopen"), Ii = /* @__PURE__ */ Symbol("_onread"), Pt = /* @__PURE__ */ Symbol("_onwrite"), at = /* @__PURE__ */ Symbol("_open"), U = /* @__PURE__ */ Symbol("_path"), ot = /* @__PURE__ */ Symbol("_pos"), Y = /* @__PURE__ */ Symbol("_queue"), zt = /* @__PURE__ */ Symbol("_read"), Ci = /* @__PURE__ */ Symbol("_readSize"), j = /* @__PURE__ */ Symbol("_reading"), ee = /* @__PURE__ */ Symbol("_remain"), Fi = /* @__PURE__ */ Symbol("_size"), ve = /* @__PURE__ */ Symbol("_write"), gt = /* @__PURE__ */ Symbol("_writing"), Me = /* @__PURE__ */ Symbol("_defaultFlag"), bt = /* @__PURE__ */ Symbol("_errored"), _t = class extends A {
+  [bt] = !1;
+  [m];
+  [U];
+  [Ci];
+  [j] = !1;
+  [Fi];
+  [ee];
+  [ht];
+  constructor(t, e) {
+    if (e = e || {}, super(e), this.readable = !0, this.writable = !1, typeof t != "string") throw new TypeError("path must be a string");
+    this[bt] = !1, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[U] = t, this[Ci] = e.readSize || 16 * 1024 * 1024, this[j] = !1, this[Fi] = typeof e.size == "number" ? e.size : 1 / 0, this[ee] = this[Fi], this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : !0, typeof this[m] == "number" ? this[zt]() : this[at]();
+  }
+  get fd() {
+    return this[m];
+  }
+  get path() {
+    return this[U];
+  }
+  write() {
+    throw new TypeError("this is a readable stream");
+  }
+  end() {
+    throw new TypeError("this is a readable stream");
+  }
+  [at]() {
+    I.open(this[U], "r", (t, e) => this[Ht](t, e));
+  }
+  [Ht](t, e) {
+    t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[zt]());
+  }
+  [vi]() {
+    return Buffer.allocUnsafe(Math.min(this[Ci], this[ee]));
+  }
+  [zt]() {
+    if (!this[j]) {
+      this[j] = !0;
+      let t = this[vi]();
+      if (t.length === 0) return process.nextTick(() => this[Ii](null, 0, t));
+      I.read(this[m], t, 0, t.length, null, (e, i, r) => this[Ii](e, i, r));
+    }
+  }
+  [Ii](t, e, i) {
+    this[j] = !1, t ? this[Ut](t) : this[ki](e, i) && this[zt]();
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, I.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
+    }
+  }
+  [Ut](t) {
+    this[j] = !0, this[H](), this.emit("error", t);
+  }
+  [ki](t, e) {
+    let i = !1;
+    return this[ee] -= t, t > 0 && (i = super.write(t < e.length ? e.subarray(0, t) : e)), (t === 0 || this[ee] <= 0) && (i = !1, this[H](), super.end()), i;
+  }
+  emit(t, ...e) {
+    switch (t) {
+      case "prefinish":
+      case "finish":
+        return !1;
+      case "drain":
+        return typeof this[m] == "number" && this[zt](), !1;
+      case "error":
+        return this[bt] ? !1 : (this[bt] = !0, super.emit(t, ...e));
+      default:
+        return super.emit(t, ...e);
+    }
+  }
+}, Be = class extends _t {
+  [at]() {
+    let t = !0;
+    try {
+      this[Ht](null, I.openSync(this[U], "r")), t = !1;
+    } finally {
+      t && this[H]();
+    }
+  }
+  [zt]() {
+    let t = !0;
+    try {
+      if (!this[j]) {
+        this[j] = !0;
+        do {
+          let e = this[vi](), i = e.length === 0 ? 0 : I.readSync(this[m], e, 0, e.length, null);
+          if (!this[ki](i, e)) break;
+        } while (!0);
+        this[j] = !1;
+      }
+      t = !1;
+    } finally {
+      t && this[H]();
+    }
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, I.closeSync(t), this.emit("close");
+    }
+  }
+}, et = class extends Qr {
+  readable = !1;
+  writable = !0;
+  [bt] = !1;
+  [gt] = !1;
+  [te] = !1;
+  [Y] = [];
+  [ke] = !1;
+  [U];
+  [ie];
+  [ht];
+  [m];
+  [Me];
+  [tt];
+  [Ni] = !1;
+  [ot];
+  constructor(t, e) {
+    e = e || {}, super(e), this[U] = t, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[ie] = e.mode === void 0 ? 438 : e.mode, this[ot] = typeof e.start == "number" ? e.start : void 0, this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : !0;
+    let i = this[ot] !== void 0 ? "r+" : "w";
+    this[Me] = e.flags === void 0, this[tt] = e.flags === void 0 ? i : e.flags, this[m] === void 0 && this[at]();
+  }
+  emit(t, ...e) {
+    if (t === "error") {
+      if (this[bt]) return !1;
+      this[bt] = !0;
+    }
+    return super.emit(t, ...e);
+  }
+  get fd() {
+    return this[m];
+  }
+  get path() {
+    return this[U];
+  }
+  [Ut](t) {
+    this[H](), this[gt] = !0, this.emit("error", t);
+  }
+  [at]() {
+    I.open(this[U], this[tt], this[ie], (t, e) => this[Ht](t, e));
+  }
+  [Ht](t, e) {
+    this[Me] && this[tt] === "r+" && t && t.code === "ENOENT" ? (this[tt] = "w", this[at]()) : t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[gt] || this[Ai]());
+  }
+  end(t, e) {
+    return t && this.write(t, e), this[te] = !0, !this[gt] && !this[Y].length && typeof this[m] == "number" && this[Pt](null, 0), this;
+  }
+  write(t, e) {
+    return typeof t == "string" && (t = Buffer.from(t, e)), this[te] ? (this.emit("error", new Error("write() after end()")), !1) : this[m] === void 0 || this[gt] || this[Y].length ? (this[Y].push(t), this[ke] = !0, !1) : (this[gt] = !0, this[ve](t), !0);
+  }
+  [ve](t) {
+    I.write(this[m], t, 0, t.length, this[ot], (e, i) => this[Pt](e, i));
+  }
+  [Pt](t, e) {
+    t ? this[Ut](t) : (this[ot] !== void 0 && typeof e == "number" && (this[ot] += e), this[Y].length ? this[Ai]() : (this[gt] = !1, this[te] && !this[Ni] ? (this[Ni] = !0, this[H](), this.emit("finish")) : this[ke] && (this[ke] = !1, this.emit("drain"))));
+  }
+  [Ai]() {
+    if (this[Y].length === 0) this[te] && this[Pt](null, 0);
+    else if (this[Y].length === 1) this[ve](this[Y].pop());
+    else {
+      let t = this[Y];
+      this[Y] = [], Jr(this[m], t, this[ot], (e, i) => this[Pt](e, i));
+    }
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, I.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
+    }
+  }
+}, Wt = class extends et {
+  [at]() {
+    let t;
+    if (this[Me] && this[tt] === "r+") try {
+      t = I.openSync(this[U], this[tt], this[ie]);
+    } catch (e) {
+      if (e?.code === "ENOENT") return this[tt] = "w", this[at]();
+      throw e;
+    }
+    else t = I.openSync(this[U], this[tt], this[ie]);
+    this[Ht](null, t);
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, I.closeSync(t), this.emit("close");
+    }
+  }
+  [ve](t) {
+    let e = !0;
+    try {
+      this[Pt](null, I.writeSync(this[m], t, 0, t.length, this[ot])), e = !1;
+    } finally {
+      if (e) try {
+        this[H]();
+      } catch {
+      }
+    }
+  }
+}, jr = /* @__PURE__ */ new Map([["C", "cwd"], ["f", "file"], ["z", "gzip"], ["P", "preservePaths"], ["U", "unlink"], ["strip-components", "strip"], ["stripComponents", "strip"], ["keep-newer", "newer"], ["keepNewer", "newer"], ["keep-newer-files", "newer"], ["keepNewerFiles", "newer"], ["k", "keep"], ["keep-existing", "keep"], ["keepExisting", "keep"], ["m", "noMtime"], ["no-mtime", "noMtime"], ["p", "preserveOwner"], ["L", "follow"], ["h", "follow"], ["onentry", "onReadEntry"]]), Fs = (s3) => !!s3.sync && !!s3.file, ks = (s3) => !s3.sync && !!s3.file, vs = (s3) => !!s3.sync && !s3.file, Ms = (s3) => !s3.sync && !s3.file, Bs = (s3) => !!s3.file, tn = (s3) => jr.get(s3) || s3, se = (s3 = {}) => {
+  if (!s3) return {};
+  let t = {};
+  for (let [e, i] of Object.entries(s3)) {
+    let r = tn(e);
+    t[r] = i;
+  }
+  return t.chmod === void 0 && t.noChmod === !1 && (t.chmod = !0), delete t.noChmod, t;
+}, K = (s3, t, e, i, r) => Object.assign((n = [], o, h) => {
+  Array.isArray(n) && (o = n, n = {}), typeof o == "function" && (h = o, o = void 0), o = o ? Array.from(o) : [];
+  let a = se(n);
+  if (r?.(a, o), Fs(a)) {
+    if (typeof h == "function") throw new TypeError("callback not supported for sync tar functions");
+    return s3(a, o);
+  } else if (ks(a)) {
+    let l = t(a, o);
+    return h ? l.then(() => h(), h) : l;
+  } else if (vs(a)) {
+    if (typeof h == "function") throw new TypeError("callback not supported for sync tar functions");
+    return e(a, o);
+  } else if (Ms(a)) {
+    if (typeof h == "function") throw new TypeError("callback only supported with file option");
+    return i(a, o);
+  }
+  throw new Error("impossible options??");
+}, { syncFile: s3, asyncFile: t, syncNoFile: e, asyncNoFile: i, validate: r }), sn = en.constants || { ZLIB_VERNUM: 4736 }, M = Object.freeze(Object.assign(/* @__PURE__ */ Object.create(null), { Z_NO_FLUSH: 0, Z_PARTIAL_FLUSH: 1, Z_SYNC_FLUSH: 2, Z_FULL_FLUSH: 3, Z_FINISH: 4, Z_BLOCK: 5, Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_MEM_ERROR: -4, Z_BUF_ERROR: -5, Z_VERSION_ERROR: -6, Z_NO_COMPRESSION: 0, Z_BEST_SPEED: 1, Z_BEST_COMPRESSION: 9, Z_DEFAULT_COMPRESSION: -1, Z_FILTERED: 1, Z_HUFFMAN_ONLY: 2, Z_RLE: 3, Z_FIXED: 4, Z_DEFAULT_STRATEGY: 0, DEFLATE: 1, INFLATE: 2, GZIP: 3, GUNZIP: 4, DEFLATERAW: 5, INFLATERAW: 6, UNZIP: 7, BROTLI_DECODE: 8, BROTLI_ENCODE: 9, Z_MIN_WINDOWBITS: 8, Z_MAX_WINDOWBITS: 15, Z_DEFAULT_WINDOWBITS: 15, Z_MIN_CHUNK: 64, Z_MAX_CHUNK: 1 / 0, Z_DEFAULT_CHUNK: 16384, Z_MIN_MEMLEVEL: 1, Z_MAX_MEMLEVEL: 9, Z_DEFAULT_MEMLEVEL: 8, Z_MIN_LEVEL: -1, Z_MAX_LEVEL: 9, Z_DEFAULT_LEVEL: -1, BROTLI_OPERATION_PROCESS: 0, BROTLI_OPERATION_FLUSH: 1, BROTLI_OPERATION_FINISH: 2, BROTLI_OPERATION_EMIT_METADATA: 3, BROTLI_MODE_GENERIC: 0, BROTLI_MODE_TEXT: 1, BROTLI_MODE_FONT: 2, BROTLI_DEFAULT_MODE: 0, BROTLI_MIN_QUALITY: 0, BROTLI_MAX_QUALITY: 11, BROTLI_DEFAULT_QUALITY: 11, BROTLI_MIN_WINDOW_BITS: 10, BROTLI_MAX_WINDOW_BITS: 24, BROTLI_LARGE_MAX_WINDOW_BITS: 30, BROTLI_DEFAULT_WINDOW: 22, BROTLI_MIN_INPUT_BLOCK_BITS: 16, BROTLI_MAX_INPUT_BLOCK_BITS: 24, BROTLI_PARAM_MODE: 0, BROTLI_PARAM_QUALITY: 1, BROTLI_PARAM_LGWIN: 2, BROTLI_PARAM_LGBLOCK: 3, BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING: 4, BROTLI_PARAM_SIZE_HINT: 5, BROTLI_PARAM_LARGE_WINDOW: 6, BROTLI_PARAM_NPOSTFIX: 7, BROTLI_PARAM_NDIRECT: 8, BROTLI_DECODER_RESULT_ERROR: 0, BROTLI_DECODER_RESULT_SUCCESS: 1, BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_PARAM_DISABLE_RING_BUFFER_REALLOCATION: 0, BROTLI_DECODER_PARAM_LARGE_WINDOW: 1, BROTLI_DECODER_NO_ERROR: 0, BROTLI_DECODER_SUCCESS: 1, BROTLI_DECODER_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_NIBBLE: -1, BROTLI_DECODER_ERROR_FORMAT_RESERVED: -2, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_META_NIBBLE: -3, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_ALPHABET: -4, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_SAME: -5, BROTLI_DECODER_ERROR_FORMAT_CL_SPACE: -6, BROTLI_DECODER_ERROR_FORMAT_HUFFMAN_SPACE: -7, BROTLI_DECODER_ERROR_FORMAT_CONTEXT_MAP_REPEAT: -8, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_1: -9, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_2: -10, BROTLI_DECODER_ERROR_FORMAT_TRANSFORM: -11, BROTLI_DECODER_ERROR_FORMAT_DICTIONARY: -12, BROTLI_DECODER_ERROR_FORMAT_WINDOW_BITS: -13, BROTLI_DECODER_ERROR_FORMAT_PADDING_1: -14, BROTLI_DECODER_ERROR_FORMAT_PADDING_2: -15, BROTLI_DECODER_ERROR_FORMAT_DISTANCE: -16, BROTLI_DECODER_ERROR_DICTIONARY_NOT_SET: -19, BROTLI_DECODER_ERROR_INVALID_ARGUMENTS: -20, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES: -21, BROTLI_DECODER_ERROR_ALLOC_TREE_GROUPS: -22, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MAP: -25, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_1: -26, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_2: -27, BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES: -30, BROTLI_DECODER_ERROR_UNREACHABLE: -31 }, sn)), rn = Ot.concat, zs = Object.getOwnPropertyDescriptor(Ot, "concat"), nn = (s3) => s3, Bi = zs?.writable === !0 || zs?.set !== void 0 ? (s3) => {
+  Ot.concat = s3 ? nn : rn;
+} : (s3) => {
+}, Tt = /* @__PURE__ */ Symbol("_superWrite"), Gt = class extends Error {
+  code;
+  errno;
+  constructor(t, e) {
+    super("zlib: " + t.message, { cause: t }), this.code = t.code, this.errno = t.errno, this.code || (this.code = "ZLIB_ERROR"), this.message = "zlib: " + t.message, Error.captureStackTrace(this, e ?? this.constructor);
+  }
+  get name() {
+    return "ZlibError";
+  }
+}, Pi = /* @__PURE__ */ Symbol("flushFlag"), re = class extends A {
+  #t = !1;
+  #i = !1;
+  #s;
+  #n;
+  #r;
+  #e;
+  #o;
+  get sawError() {
+    return this.#t;
+  }
+  get handle() {
+    return this.#e;
+  }
+  get flushFlag() {
+    return this.#s;
+  }
+  constructor(t, e) {
+    if (!t || typeof t != "object") throw new TypeError("invalid options for ZlibBase constructor");
+    if (super(t), this.#s = t.flush ?? 0, this.#n = t.finishFlush ?? 0, this.#r = t.fullFlushFlag ?? 0, typeof Ps[e] != "function") throw new TypeError("Compression method not supported: " + e);
+    try {
+      this.#e = new Ps[e](t);
+    } catch (i) {
+      throw new Gt(i, this.constructor);
+    }
+    this.#o = (i) => {
+      this.#t || (this.#t = !0, this.close(), this.emit("error", i));
+    }, this.#e?.on("error", (i) => this.#o(new Gt(i))), this.once("end", () => this.close);
+  }
+  close() {
+    this.#e && (this.#e.close(), this.#e = void 0, this.emit("close"));
+  }
+  reset() {
+    if (!this.#t) return zi(this.#e, "zlib binding closed"), this.#e.reset?.();
+  }
+  flush(t) {
+    this.ended || (typeof t != "number" && (t = this.#r), this.write(Object.assign(Ot.alloc(0), { [Pi]: t })));
+  }
+  end(t, e, i) {
+    return typeof t == "function" && (i = t, e = void 0, t = void 0), typeof e == "function" && (i = e, e = void 0), t && (e ? this.write(t, e) : this.write(t)), this.flush(this.#n), this.#i = !0, super.end(i);
+  }
+  get ended() {
+    return this.#i;
+  }
+  [Tt](t) {
+    return super.write(t);
+  }
+  write(t, e, i) {
+    if (typeof e == "function" && (i = e, e = "utf8"), typeof t == "string" && (t = Ot.from(t, e)), this.#t) return;
+    zi(this.#e, "zlib binding closed");
+    let r = this.#e._handle, n = r.close;
+    r.close = () => {
+    };
+    let o = this.#e.close;
+    this.#e.close = () => {
+    }, Bi(!0);
+    let h;
+    try {
+      let l = typeof t[Pi] == "number" ? t[Pi] : this.#s;
+      h = this.#e._processChunk(t, l), Bi(!1);
+    } catch (l) {
+      Bi(!1), this.#o(new Gt(l, this.write));
+    } finally {
+      this.#e && (this.#e._handle = r, r.close = n, this.#e.close = o, this.#e.removeAllListeners("error"));
+    }
+    this.#e && this.#e.on("error", (l) => this.#o(new Gt(l, this.write)));
+    let a;
+    if (h) if (Array.isArray(h) && h.length > 0) {
+      let l = h[0];
+      a = this[Tt](Ot.from(l));
+      for (let c = 1; c < h.length; c++) a = this[Tt](h[c]);
+    } else a = this[Tt](Ot.from(h));
+    return i && i(), a;
+  }
+}, Pe = class extends re {
+  #t;
+  #i;
+  constructor(t, e) {
+    t = t || {}, t.flush = t.flush || M.Z_NO_FLUSH, t.finishFlush = t.finishFlush || M.Z_FINISH, t.fullFlushFlag = M.Z_FULL_FLUSH, super(t, e), this.#t = t.level, this.#i = t.strategy;
+  }
+  params(t, e) {
+    if (!this.sawError) {
+      if (!this.handle) throw new Error("cannot switch params when binding is closed");
+      if (!this.handle.params) throw new Error("not supported in this implementation");
+      if (this.#t !== t || this.#i !== e) {
+        this.flush(M.Z_SYNC_FLUSH), zi(this.handle, "zlib binding closed");
+        let i = this.handle.flush;
+        this.handle.flush = (r, n) => {
+          typeof r == "function" && (n = r, r = this.flushFlag), this.flush(r), n?.();
+        };
+        try {
+          this.handle.params(t, e);
+        } finally {
+          this.handle.flush = i;
+        }
+        this.handle && (this.#t = t, this.#i = e);
+      }
+    }
+  }
+}, ze = class extends Pe {
+  #t;
+  constructor(t) {
+    super(t, "Gzip"), this.#t = t && !!t.portable;
+  }
+  [Tt](t) {
+    return this.#t ? (this.#t = !1, t[9] = 255, super[Tt](t)) : super[Tt](t);
+  }
+}, Ue = class extends Pe {
+  constructor(t) {
+    super(t, "Unzip");
+  }
+}, He = class extends re {
+  constructor(t, e) {
+    t = t || {}, t.flush = t.flush || M.BROTLI_OPERATION_PROCESS, t.finishFlush = t.finishFlush || M.BROTLI_OPERATION_FINISH, t.fullFlushFlag = M.BROTLI_OPERATION_FLUSH, super(t, e);
+  }
+}, We = class extends He {
+  constructor(t) {
+    super(t, "BrotliCompress");
+  }
+}, Ge = class extends He {
+  constructor(t) {
+    super(t, "BrotliDecompress");
+  }
+}, Ze = class extends re {
+  constructor(t, e) {
+    t = t || {}, t.flush = t.flush || M.ZSTD_e_continue, t.finishFlush = t.finishFlush || M.ZSTD_e_end, t.fullFlushFlag = M.ZSTD_e_flush, super(t, e);
+  }
+}, Ye = class extends Ze {
+  constructor(t) {
+    super(t, "ZstdCompress");
+  }
+}, Ke = class extends Ze {
+  constructor(t) {
+    super(t, "ZstdDecompress");
+  }
+}, Us = (s3, t) => {
+  if (Number.isSafeInteger(s3)) s3 < 0 ? an(s3, t) : hn(s3, t);
+  else throw Error("cannot encode number outside of javascript safe integer range");
+  return t;
+}, hn = (s3, t) => {
+  t[0] = 128;
+  for (var e = t.length; e > 1; e--) t[e - 1] = s3 & 255, s3 = Math.floor(s3 / 256);
+}, an = (s3, t) => {
+  t[0] = 255;
+  var e = !1;
+  s3 = s3 * -1;
+  for (var i = t.length; i > 1; i--) {
+    var r = s3 & 255;
+    s3 = Math.floor(s3 / 256), e ? t[i - 1] = Ws(r) : r === 0 ? t[i - 1] = 0 : (e = !0, t[i - 1] = Gs(r));
+  }
+}, Hs = (s3) => {
+  let t = s3[0], e = t === 128 ? cn(s3.subarray(1, s3.length)) : t === 255 ? ln(s3) : null;
+  if (e === null) throw Error("invalid base256 encoding");
+  if (!Number.isSafeInteger(e)) throw Error("parsed number outside of javascript safe integer range");
+  return e;
+}, ln = (s3) => {
+  for (var t = s3.length, e = 0, i = !1, r = t - 1; r > -1; r--) {
+    var n = Number(s3[r]), o;
+    i ? o = Ws(n) : n === 0 ? o = n : (i = !0, o = Gs(n)), o !== 0 && (e -= o * Math.pow(256, t - r - 1));
+  }
+  return e;
+}, cn = (s3) => {
+  for (var t = s3.length, e = 0, i = t - 1; i > -1; i--) {
+    var r = Number(s3[i]);
+    r !== 0 && (e += r * Math.pow(256, t - i - 1));
+  }
+  return e;
+}, Ws = (s3) => (255 ^ s3) & 255, Gs = (s3) => (255 ^ s3) + 1 & 255, Hi = {};
+Ur(Hi, { code: () => Ve, isCode: () => ne, isName: () => dn, name: () => oe, normalFsTypes: () => Ui });
+var ne = (s3) => oe.has(s3), dn = (s3) => Ve.has(s3), Ui = /* @__PURE__ */ new Set(["0", "", "1", "2", "3", "4", "5", "6", "7", "D"]), oe = /* @__PURE__ */ new Map([["0", "File"], ["", "OldFile"], ["1", "Link"], ["2", "SymbolicLink"], ["3", "CharacterDevice"], ["4", "BlockDevice"], ["5", "Directory"], ["6", "FIFO"], ["7", "ContiguousFile"], ["g", "GlobalExtendedHeader"], ["x", "ExtendedHeader"], ["A", "SolarisACL"], ["D", "GNUDumpDir"], ["I", "Inode"], ["K", "NextFileHasLongLinkpath"], ["L", "NextFileHasLongPath"], ["M", "ContinuationFile"], ["N", "OldGnuLongPath"], ["S", "SparseFile"], ["V", "TapeVolumeHeader"], ["X", "OldExtendedHeader"]]), Ve = new Map(Array.from(oe).map((s3) => [s3[1], s3[0]])), un = (s3) => s3 === void 0 || s3 < 0 ? void 0 : s3, F = class {
+  cksumValid = !1;
+  needPax = !1;
+  nullBlock = !1;
+  block;
+  path;
+  mode;
+  uid;
+  gid;
+  size;
+  cksum;
+  #t = "Unsupported";
+  linkpath;
+  uname;
+  gname;
+  devmaj = 0;
+  devmin = 0;
+  atime;
+  ctime;
+  mtime;
+  charset;
+  comment;
+  constructor(t, e = 0, i, r) {
+    Buffer.isBuffer(t) ? this.decode(t, e || 0, i, r) : t && this.#i(t);
+  }
+  decode(t, e, i, r) {
+    if (e || (e = 0), !t || !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
+    let n = xt(t, e + 156, 1), o = Ui.has(n), h = o ? i : void 0, a = o ? r : void 0;
+    if (this.path = h?.path ?? xt(t, e, 100), this.mode = h?.mode ?? a?.mode ?? lt(t, e + 100, 8), this.uid = h?.uid ?? a?.uid ?? lt(t, e + 108, 8), this.gid = h?.gid ?? a?.gid ?? lt(t, e + 116, 8), this.size = un(h?.size ?? a?.size ?? lt(t, e + 124, 12)), this.mtime = h?.mtime ?? a?.mtime ?? Wi(t, e + 136, 12), this.cksum = lt(t, e + 148, 12), a && this.#i(a, !0), h && this.#i(h), ne(n) && (this.#t = n || "0"), this.#t === "0" && this.path.slice(-1) === "/" && (this.#t = "5"), this.#t === "5" && (this.size = 0), this.linkpath = xt(t, e + 157, 100), t.subarray(e + 257, e + 265).toString() === "ustar\x0000") if (this.uname = h?.uname ?? a?.uname ?? xt(t, e + 265, 32), this.gname = h?.gname ?? a?.gname ?? xt(t, e + 297, 32), this.devmaj = h?.devmaj ?? a?.devmaj ?? lt(t, e + 329, 8) ?? 0, this.devmin = h?.devmin ?? a?.devmin ?? lt(t, e + 337, 8) ?? 0, t[e + 475] !== 0) {
+      let c = xt(t, e + 345, 155);
+      this.path = c + "/" + this.path;
+    } else {
+      let c = xt(t, e + 345, 130);
+      c && (this.path = c + "/" + this.path), this.atime = i?.atime ?? r?.atime ?? Wi(t, e + 476, 12), this.ctime = i?.ctime ?? r?.ctime ?? Wi(t, e + 488, 12);
+    }
+    let l = 256;
+    for (let c = e; c < e + 148; c++) l += t[c];
+    for (let c = e + 156; c < e + 512; c++) l += t[c];
+    this.cksumValid = l === this.cksum, this.cksum === void 0 && l === 256 && (this.nullBlock = !0);
+  }
+  #i(t, e = !1) {
+    Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i, r]) => !(r == null || i === "size" && Number(r) < 0 || i === "path" && e || i === "linkpath" && e || i === "global"))));
+  }
+  encode(t, e = 0) {
+    if (t || (t = this.block = Buffer.alloc(512)), this.#t === "Unsupported" && (this.#t = "0"), !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
+    let i = this.ctime || this.atime ? 130 : 155, r = mn(this.path || "", i), n = r[0], o = r[1];
+    this.needPax = !!r[2], this.needPax = Lt(t, e, 100, n) || this.needPax, this.needPax = ct(t, e + 100, 8, this.mode) || this.needPax, this.needPax = ct(t, e + 108, 8, this.uid) || this.needPax, this.needPax = ct(t, e + 116, 8, this.gid) || this.needPax, this.needPax = ct(t, e + 124, 12, this.size) || this.needPax, this.needPax = Gi(t, e + 136, 12, this.mtime) || this.needPax, t[e + 156] = Number(this.#t.codePointAt(0)), this.needPax = Lt(t, e + 157, 100, this.linkpath) || this.needPax, t.write("ustar\x0000", e + 257, 8), this.needPax = Lt(t, e + 265, 32, this.uname) || this.needPax, this.needPax = Lt(t, e + 297, 32, this.gname) || this.needPax, this.needPax = ct(t, e + 329, 8, this.devmaj) || this.needPax, this.needPax = ct(t, e + 337, 8, this.devmin) || this.needPax, this.needPax = Lt(t, e + 345, i, o) || this.needPax, t[e + 475] !== 0 ? this.needPax = Lt(t, e + 345, 155, o) || this.needPax : (this.needPax = Lt(t, e + 345, 130, o) || this.needPax, this.needPax = Gi(t, e + 476, 12, this.atime) || this.needPax, this.needPax = Gi(t, e + 488, 12, this.ctime) || this.needPax);
+    let h = 256;
+    for (let a = e; a < e + 148; a++) h += t[a];
+    for (let a = e + 156; a < e + 512; a++) h += t[a];
+    return this.cksum = h, ct(t, e + 148, 8, this.cksum), this.cksumValid = !0, this.needPax;
+  }
+  get type() {
+    return this.#t === "Unsupported" ? this.#t : oe.get(this.#t);
+  }
+  get typeKey() {
+    return this.#t;
+  }
+  set type(t) {
+    let e = String(Ve.get(t));
+    if (ne(e) || e === "Unsupported") this.#t = e;
+    else if (ne(t)) this.#t = t;
+    else throw new TypeError("invalid entry type: " + t);
+  }
+}, mn = (s3, t) => {
+  let i = s3, r = "", n, o = Zt.parse(s3).root || ".";
+  if (Buffer.byteLength(i) < 100) n = [i, r, !1];
+  else {
+    r = Zt.dirname(i), i = Zt.basename(i);
+    do
+      Buffer.byteLength(i) <= 100 && Buffer.byteLength(r) <= t ? n = [i, r, !1] : Buffer.byteLength(i) > 100 && Buffer.byteLength(r) <= t ? n = [i.slice(0, 99), r, !0] : (i = Zt.join(Zt.basename(r), i), r = Zt.dirname(r));
+    while (r !== o && n === void 0);
+    n || (n = [s3.slice(0, 99), "", !0]);
+  }
+  return n;
+}, xt = (s3, t, e) => s3.subarray(t, t + e).toString("utf8").replace(/\0.*/, ""), Wi = (s3, t, e) => pn(lt(s3, t, e)), pn = (s3) => s3 === void 0 ? void 0 : new Date(s3 * 1e3), lt = (s3, t, e) => Number(s3[t]) & 128 ? Hs(s3.subarray(t, t + e)) : wn(s3, t, e), En = (s3) => isNaN(s3) ? void 0 : s3, wn = (s3, t, e) => En(parseInt(s3.subarray(t, t + e).toString("utf8").replace(/\0.*$/, "").trim(), 8)), Sn = { 12: 8589934591, 8: 2097151 }, ct = (s3, t, e, i) => i === void 0 ? !1 : i > Sn[e] || i < 0 ? (Us(i, s3.subarray(t, t + e)), !0) : (yn(s3, t, e, i), !1), yn = (s3, t, e, i) => s3.write(Rn(i, e), t, e, "ascii"), Rn = (s3, t) => gn(Math.floor(s3).toString(8), t), gn = (s3, t) => (s3.length === t - 1 ? s3 : new Array(t - s3.length - 1).join("0") + s3 + " ") + "\0", Gi = (s3, t, e, i) => i === void 0 ? !1 : ct(s3, t, e, i.getTime() / 1e3), bn = new Array(156).join("\0"), Lt = (s3, t, e, i) => i === void 0 ? !1 : (s3.write(i + bn, t, e, "utf8"), i.length !== Buffer.byteLength(i) || i.length > e), ft = class s {
+  atime;
+  mtime;
+  ctime;
+  charset;
+  comment;
+  gid;
+  uid;
+  gname;
+  uname;
+  linkpath;
+  dev;
+  ino;
+  nlink;
+  path;
+  size;
+  mode;
+  global;
+  constructor(t, e = !1) {
+    this.atime = t.atime, this.charset = t.charset, this.comment = t.comment, this.ctime = t.ctime, this.dev = t.dev, this.gid = t.gid, this.global = e, this.gname = t.gname, this.ino = t.ino, this.linkpath = t.linkpath, this.mtime = t.mtime, this.nlink = t.nlink, this.path = t.path, this.size = t.size, this.uid = t.uid, this.uname = t.uname;
+  }
+  encode() {
+    let t = this.encodeBody();
+    if (t === "") return Buffer.allocUnsafe(0);
+    let e = Buffer.byteLength(t), i = 512 * Math.ceil(1 + e / 512), r = Buffer.allocUnsafe(i);
+    for (let n = 0; n < 512; n++) r[n] = 0;
+    new F({ path: ("PaxHeader/" + _n(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
+    for (let n = e + 512; n < r.length; n++) r[n] = 0;
+    return r;
+  }
+  encodeBody() {
+    return this.encodeField("path") + this.encodeField("ctime") + this.encodeField("atime") + this.encodeField("dev") + this.encodeField("ino") + this.encodeField("nlink") + this.encodeField("charset") + this.encodeField("comment") + this.encodeField("gid") + this.encodeField("gname") + this.encodeField("linkpath") + this.encodeField("mtime") + this.encodeField("size") + this.encodeField("uid") + this.encodeField("uname");
+  }
+  encodeField(t) {
+    if (this[t] === void 0) return "";
+    let e = this[t], i = e instanceof Date ? e.getTime() / 1e3 : e, r = " " + (t === "dev" || t === "ino" || t === "nlink" ? "SCHILY." : "") + t + "=" + i + `
+`, n = Buffer.byteLength(r), o = Math.floor(Math.log(n) / Math.log(10)) + 1;
+    return n + o >= Math.pow(10, o) && (o += 1), o + n + r;
+  }
+  static parse(t, e, i = !1) {
+    return new s(On(Tn(t), e), i);
+  }
+}, On = (s3, t) => t ? Object.assign({}, t, s3) : s3, Tn = (s3) => s3.replace(/\n$/, "").split(`
+`).reduce(xn, /* @__PURE__ */ Object.create(null)), xn = (s3, t) => {
+  let e = parseInt(t, 10);
+  if (e !== Buffer.byteLength(t) + 1) return s3;
+  t = t.slice((e + " ").length);
+  let i = t.split("="), r = i.shift();
+  if (!r) return s3;
+  let n = r.replace(/^SCHILY\.(dev|ino|nlink)/, "$1"), o = i.join("=").replace(/\0.*/, "");
+  switch (n) {
+    case "path":
+    case "linkpath":
+    case "type":
+    case "charset":
+    case "comment":
+    case "gname":
+    case "uname":
+      s3[n] = o;
+      break;
+    case "ctime":
+    case "atime":
+    case "mtime":
+      s3[n] = new Date(Number(o) * 1e3);
+      break;
+    case "size":
+      let h = +o;
+      h >= 0 && (s3[n] = h);
+      break;
+    case "gid":
+    case "uid":
+    case "dev":
+    case "ino":
+    case "nlink":
+    case "mode":
+      s3[n] = +o;
+      break;
+  }
+  return s3;
+}, Ln = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform, f = Ln !== "win32" ? (s3) => String(s3) : (s3) => String(s3).replaceAll(/\\/g, "/"), $e = class extends A {
+  extended;
+  globalExtended;
+  header;
+  startBlockSize;
+  blockRemain;
+  remain;
+  type;
+  meta = !1;
+  ignore = !1;
+  path;
+  mode;
+  uid;
+  gid;
+  uname;
+  gname;
+  size = 0;
+  mtime;
+  atime;
+  ctime;
+  linkpath;
+  dev;
+  ino;
+  nlink;
+  invalid = !1;
+  absolute;
+  unsupported = !1;
+  constructor(t, e, i) {
+    switch (super({}), this.pause(), this.extended = e, this.globalExtended = i, this.header = t, this.remain = t.size ?? 0, this.startBlockSize = 512 * Math.ceil(this.remain / 512), this.blockRemain = this.startBlockSize, this.type = t.type, this.type) {
+      case "File":
+      case "OldFile":
+      case "Link":
+      case "SymbolicLink":
+      case "CharacterDevice":
+      case "BlockDevice":
+      case "Directory":
+      case "FIFO":
+      case "ContiguousFile":
+      case "GNUDumpDir":
+        break;
+      case "NextFileHasLongLinkpath":
+      case "NextFileHasLongPath":
+      case "OldGnuLongPath":
+      case "GlobalExtendedHeader":
+      case "ExtendedHeader":
+      case "OldExtendedHeader":
+        this.meta = !0;
+        break;
+      default:
+        this.ignore = !0;
+    }
+    if (!t.path) throw new Error("no path provided for tar.ReadEntry");
+    this.path = f(t.path), this.mode = t.mode, this.mode && (this.mode = this.mode & 4095), this.uid = t.uid, this.gid = t.gid, this.uname = t.uname, this.gname = t.gname, this.size = this.remain, this.mtime = t.mtime, this.atime = t.atime, this.ctime = t.ctime, this.linkpath = t.linkpath ? f(t.linkpath) : void 0, this.uname = t.uname, this.gname = t.gname, e && this.#t(e), i && this.#t(i, !0);
+  }
+  write(t) {
+    let e = t.length;
+    if (e > this.blockRemain) throw new Error("writing more to entry than is appropriate");
+    let i = this.remain, r = this.blockRemain;
+    return this.remain = Math.max(0, i - e), this.blockRemain = Math.max(0, r - e), this.ignore ? !0 : i >= e ? super.write(t) : super.write(t.subarray(0, i));
+  }
+  #t(t, e = !1) {
+    t.path && (t.path = f(t.path)), t.linkpath && (t.linkpath = f(t.linkpath)), Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i, r]) => !(r == null || i === "path" && e))));
+  }
+}, Dt = (s3, t, e, i = {}) => {
+  s3.file && (i.file = s3.file), s3.cwd && (i.cwd = s3.cwd), i.code = e instanceof Error && e.code || t, i.tarCode = t, !s3.strict && i.recoverable !== !1 ? (e instanceof Error && (i = Object.assign(e, i), e = e.message), s3.emit("warn", t, e, i)) : e instanceof Error ? s3.emit("error", Object.assign(e, i)) : s3.emit("error", Object.assign(new Error(`${t}: ${e}`), i));
+}, Nn = 1024 * 1024, Xi = Buffer.from([31, 139]), qi = Buffer.from([40, 181, 47, 253]), An = Math.max(Xi.length, qi.length), B = /* @__PURE__ */ Symbol("state"), Nt = /* @__PURE__ */ Symbol("writeEntry"), it = /* @__PURE__ */ Symbol("readEntry"), Zi = /* @__PURE__ */ Symbol("nextEntry"), Zs = /* @__PURE__ */ Symbol("processEntry"), V = /* @__PURE__ */ Symbol("extendedHeader"), he = /* @__PURE__ */ Symbol("globalExtendedHeader"), dt = /* @__PURE__ */ Symbol("meta"), Ys = /* @__PURE__ */ Symbol("emitMeta"), p = /* @__PURE__ */ Symbol("buffer"), st = /* @__PURE__ */ Symbol("queue"), ut = /* @__PURE__ */ Symbol("ended"), Yi = /* @__PURE__ */ Symbol("emittedEnd"), At = /* @__PURE__ */ Symbol("emit"), w = /* @__PURE__ */ Symbol("unzip"), Xe = /* @__PURE__ */ Symbol("consumeChunk"), qe = /* @__PURE__ */ Symbol("consumeChunkSub"), Ki = /* @__PURE__ */ Symbol("consumeBody"), Ks = /* @__PURE__ */ Symbol("consumeMeta"), Vs = /* @__PURE__ */ Symbol("consumeHeader"), ae = /* @__PURE__ */ Symbol("consuming"), Vi = /* @__PURE__ */ Symbol("bufferConcat"), Qe = /* @__PURE__ */ Symbol("maybeEnd"), Yt = /* @__PURE__ */ Symbol("writing"), $ = /* @__PURE__ */ Symbol("aborted"), Je = /* @__PURE__ */ Symbol("onDone"), It = /* @__PURE__ */ Symbol("sawValidEntry"), je = /* @__PURE__ */ Symbol("sawNullBlock"), ti = /* @__PURE__ */ Symbol("sawEOF"), $s = /* @__PURE__ */ Symbol("closeStream"), In = 1e3, le = /* @__PURE__ */ Symbol("compressedBytesRead"), $i = /* @__PURE__ */ Symbol("decompressedBytesRead"), Xs = /* @__PURE__ */ Symbol("checkDecompressionRatio"), Cn = () => !0, rt = class extends Dn {
+  file;
+  strict;
+  maxMetaEntrySize;
+  filter;
+  brotli;
+  zstd;
+  maxDecompressionRatio;
+  writable = !0;
+  readable = !1;
+  [st] = [];
+  [p];
+  [it];
+  [Nt];
+  [B] = "begin";
+  [dt] = "";
+  [V];
+  [he];
+  [ut] = !1;
+  [w];
+  [$] = !1;
+  [It];
+  [je] = !1;
+  [ti] = !1;
+  [Yt] = !1;
+  [ae] = !1;
+  [Yi] = !1;
+  [le] = 0;
+  [$i] = 0;
+  constructor(t = {}) {
+    super(), this.file = t.file || "", this.on(Je, () => {
+      (this[B] === "begin" || this[It] === !1) && this.warn("TAR_BAD_ARCHIVE", "Unrecognized archive format");
+    }), t.ondone ? this.on(Je, t.ondone) : this.on(Je, () => {
+      this.emit("prefinish"), this.emit("finish"), this.emit("end");
+    }), this.strict = !!t.strict, this.maxDecompressionRatio = typeof t.maxDecompressionRatio == "number" ? t.maxDecompressionRatio : In, this.maxMetaEntrySize = t.maxMetaEntrySize || Nn, this.filter = typeof t.filter == "function" ? t.filter : Cn;
+    let e = t.file && (t.file.endsWith(".tar.br") || t.file.endsWith(".tbr"));
+    this.brotli = !(t.gzip || t.zstd) && t.brotli !== void 0 ? t.brotli : e ? void 0 : !1;
+    let i = t.file && (t.file.endsWith(".tar.zst") || t.file.endsWith(".tzst"));
+    this.zstd = !(t.gzip || t.brotli) && t.zstd !== void 0 ? t.zstd : i ? !0 : void 0, this.on("end", () => this[$s]()), typeof t.onwarn == "function" && this.on("warn", t.onwarn), typeof t.onReadEntry == "function" && this.on("entry", t.onReadEntry);
+  }
+  warn(t, e, i = {}) {
+    Dt(this, t, e, i);
+  }
+  [Vs](t, e) {
+    this[It] === void 0 && (this[It] = !1);
+    let i;
+    try {
+      i = new F(t, e, this[V], this[he]);
+    } catch (r) {
+      return this.warn("TAR_ENTRY_INVALID", r);
+    }
+    if (i.nullBlock) this[je] ? (this[ti] = !0, this[B] === "begin" && (this[B] = "header"), this[At]("eof")) : (this[je] = !0, this[At]("nullBlock"));
+    else if (this[je] = !1, !i.cksumValid) this.warn("TAR_ENTRY_INVALID", "checksum failure", { header: i });
+    else if (!i.path) this.warn("TAR_ENTRY_INVALID", "path is required", { header: i });
+    else {
+      let r = i.type;
+      if (/^(Symbolic)?Link$/.test(r) && !i.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath required", { header: i });
+      else if (!/^(Symbolic)?Link$/.test(r) && !/^(Global)?ExtendedHeader$/.test(r) && i.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath forbidden", { header: i });
+      else {
+        let n = this[Nt] = new $e(i, this[V], this[he]);
+        if (!this[It]) if (n.remain) {
+          let o = () => {
+            n.invalid || (this[It] = !0);
+          };
+          n.on("end", o);
+        } else this[It] = !0;
+        n.meta ? n.size > this.maxMetaEntrySize ? (n.ignore = !0, this[At]("ignoredEntry", n), this[B] = "ignore", n.resume()) : n.size > 0 && (this[dt] = "", n.on("data", (o) => this[dt] += o), this[B] = "meta") : (this[V] = void 0, n.ignore = n.ignore || !this.filter(n.path, n), n.ignore ? (this[At]("ignoredEntry", n), this[B] = n.remain ? "ignore" : "header", n.resume()) : (n.remain ? this[B] = "body" : (this[B] = "header", n.end()), this[it] ? this[st].push(n) : (this[st].push(n), this[Zi]())));
+      }
+    }
+  }
+  [$s]() {
+    queueMicrotask(() => this.emit("close"));
+  }
+  [Zs](t) {
+    let e = !0;
+    if (!t) this[it] = void 0, e = !1;
+    else if (Array.isArray(t)) {
+      let [i, ...r] = t;
+      this.emit(i, ...r);
+    } else this[it] = t, this.emit("entry", t), t.emittedEnd || (t.on("end", () => this[Zi]()), e = !1);
+    return e;
+  }
+  [Zi]() {
+    do
+      ;
+    while (this[Zs](this[st].shift()));
+    if (this[st].length === 0) {
+      let t = this[it];
+      !t || t.flowing || t.size === t.remain ? this[Yt] || this.emit("drain") : t.once("drain", () => this.emit("drain"));
+    }
+  }
+  [Ki](t, e) {
+    let i = this[Nt];
+    if (!i) throw new Error("attempt to consume body without entry??");
+    let r = i.blockRemain ?? 0, n = r >= t.length && e === 0 ? t : t.subarray(e, e + r);
+    return i.write(n), i.blockRemain || (this[B] = "header", this[Nt] = void 0, i.end()), n.length;
+  }
+  [Ks](t, e) {
+    let i = this[Nt], r = this[Ki](t, e);
+    return !this[Nt] && i && this[Ys](i), r;
+  }
+  [At](t, e, i) {
+    this[st].length === 0 && !this[it] ? this.emit(t, e, i) : this[st].push([t, e, i]);
+  }
+  [Ys](t) {
+    switch (this[At]("meta", this[dt]), t.type) {
+      case "ExtendedHeader":
+      case "OldExtendedHeader":
+        this[V] = ft.parse(this[dt], this[V], !1);
+        break;
+      case "GlobalExtendedHeader":
+        this[he] = ft.parse(this[dt], this[he], !0);
+        break;
+      case "NextFileHasLongPath":
+      case "OldGnuLongPath": {
+        let e = this[V] ?? /* @__PURE__ */ Object.create(null);
+        this[V] = e, e.path = this[dt].replace(/\0.*/, "");
+        break;
+      }
+      case "NextFileHasLongLinkpath": {
+        let e = this[V] || /* @__PURE__ */ Object.create(null);
+        this[V] = e, e.linkpath = this[dt].replace(/\0.*/, "");
+        break;
+      }
+      default:
+        throw new Error("unknown meta: " + t.type);
+    }
+  }
+  abort(t) {
+    if (!this[$]) {
+      if (this[w]) {
+        let e = this[w];
+        e.write = () => !0, e.end = () => e, e.emit = () => !1, e.destroy?.();
+      }
+      this[$] = !0, this.emit("abort", t), this.warn("TAR_ABORT", t, { recoverable: !1 });
+    }
+  }
+  [Xs](t) {
+    this[$i] += t.length;
+    let e = this[$i] / this[le];
+    return e > this.maxDecompressionRatio ? (this.abort(new Error(`max decompression ratio exceeded: ${e.toFixed(2)} > ${this.maxDecompressionRatio}`)), !1) : !0;
+  }
+  write(t, e, i) {
+    if (typeof e == "function" && (i = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this[$]) return i?.(), !1;
+    if ((this[w] === void 0 || this.brotli === void 0 && this[w] === !1) && t) {
+      if (this[p] && (t = Buffer.concat([this[p], t]), this[p] = void 0), t.length < An) return this[p] = t, i?.(), !0;
+      for (let a = 0; this[w] === void 0 && a < Xi.length; a++) t[a] !== Xi[a] && (this[w] = !1);
+      let o = !1;
+      if (this[w] === !1 && this.zstd !== !1) {
+        o = !0;
+        for (let a = 0; a < qi.length; a++) if (t[a] !== qi[a]) {
+          o = !1;
+          break;
+        }
+      }
+      let h = this.brotli === void 0 && !o;
+      if (this[w] === !1 && h) if (t.length < 512) if (this[ut]) this.brotli = !0;
+      else return this[p] = t, i?.(), !0;
+      else try {
+        new F(t.subarray(0, 512)), this.brotli = !1;
+      } catch {
+        this.brotli = !0;
+      }
+      if (this[w] === void 0 || this[w] === !1 && (this.brotli || o)) {
+        let a = this[ut];
+        this[ut] = !1, this[w] = this[w] === void 0 ? new Ue({}) : o ? new Ke({}) : new Ge({}), this[w].on("data", (c) => {
+          this[Xs](c) && this[Xe](c);
+        }), this[w].on("error", (c) => {
+          this[$] || this.abort(c);
+        }), this[w].on("end", () => {
+          this[ut] = !0, this[Xe]();
+        }), this[Yt] = !0, this[le] += t.length;
+        let l = !!this[w][a ? "end" : "write"](t);
+        return this[Yt] = !1, i?.(), l;
+      }
+    }
+    this[Yt] = !0, this[w] ? (this[le] += t.length, this[w].write(t)) : this[Xe](t), this[Yt] = !1;
+    let n = this[st].length > 0 ? !1 : this[it] ? this[it].flowing : !0;
+    return !n && this[st].length === 0 && this[it]?.once("drain", () => this.emit("drain")), i?.(), n;
+  }
+  [Vi](t) {
+    t && !this[$] && (this[p] = this[p] ? Buffer.concat([this[p], t]) : t);
+  }
+  [Qe]() {
+    if (this[ut] && !this[Yi] && !this[$] && !this[ae]) {
+      this[Yi] = !0;
+      let t = this[Nt];
+      if (t?.blockRemain) {
+        let e = this[p] ? this[p].length : 0;
+        this.warn("TAR_BAD_ARCHIVE", `Truncated input (needed ${t.blockRemain} more bytes, only ${e} available)`, { entry: t }), this[p] && t.write(this[p]), t.end();
+      }
+      this[At](Je);
+    }
+  }
+  [Xe](t) {
+    if (this[ae] && t) this[Vi](t);
+    else if (!t && !this[p]) this[Qe]();
+    else if (t) {
+      if (this[ae] = !0, this[p]) {
+        this[Vi](t);
+        let e = this[p];
+        this[p] = void 0, this[qe](e);
+      } else this[qe](t);
+      for (; this[p] && this[p]?.length >= 512 && !this[$] && !this[ti]; ) {
+        let e = this[p];
+        this[p] = void 0, this[qe](e);
+      }
+      this[ae] = !1;
+    }
+    (!this[p] || this[ut]) && this[Qe]();
+  }
+  [qe](t) {
+    let e = 0, i = t.length;
+    for (; e + 512 <= i && !this[$] && !this[ti]; ) switch (this[B]) {
+      case "begin":
+      case "header":
+        this[Vs](t, e), e += 512;
+        break;
+      case "ignore":
+      case "body":
+        e += this[Ki](t, e);
+        break;
+      case "meta":
+        e += this[Ks](t, e);
+        break;
+      default:
+        throw new Error("invalid state: " + this[B]);
+    }
+    e < i && (this[p] = this[p] ? Buffer.concat([t.subarray(e), this[p]]) : t.subarray(e));
+  }
+  end(t, e, i) {
+    return typeof t == "function" && (i = t, e = void 0, t = void 0), typeof e == "function" && (i = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e)), i && this.once("finish", i), this[$] || (this[w] ? (t && (this[le] += t.length, this[w].write(t)), this[w].end()) : (this[ut] = !0, (this.brotli === void 0 || this.zstd === void 0) && (t = t || Buffer.alloc(0)), t && this.write(t), this[Qe]())), this;
+  }
+}, mt = (s3) => {
+  let t = s3.length - 1, e = -1;
+  for (; t > -1 && s3.charAt(t) === "/"; ) e = t, t--;
+  return e === -1 ? s3 : s3.slice(0, e);
+}, vn = (s3) => {
+  let t = s3.onReadEntry;
+  s3.onReadEntry = t ? (e) => {
+    t(e), e.resume();
+  } : (e) => e.resume();
+}, Qi = (s3, t) => {
+  let e = new Map(t.map((o) => [mt(o), !0])), i = s3.filter, r = 100, n = (o, h = "", a = 0) => {
+    if (a >= r) return e.set(o, !1), !1;
+    let l = h || kn(o).root || ".", c;
+    if (o === l) c = !1;
+    else {
+      let d = e.get(o);
+      c = d !== void 0 ? d : n(Fn(o), l, a + 1);
+    }
+    return e.set(o, c), c;
+  };
+  s3.filter = i ? (o, h) => i(o, h) && n(mt(o)) : (o) => n(mt(o));
+}, Mn = (s3) => {
+  let t = new rt(s3), e = s3.file, i;
+  try {
+    i = Kt.openSync(e, "r");
+    let r = Kt.fstatSync(i), n = s3.maxReadSize || 16 * 1024 * 1024;
+    if (r.size < n) {
+      let o = Buffer.allocUnsafe(r.size), h = Kt.readSync(i, o, 0, r.size, 0);
+      t.end(h === o.byteLength ? o : o.subarray(0, h));
+    } else {
+      let o = 0, h = Buffer.allocUnsafe(n);
+      for (; o < r.size; ) {
+        let a = Kt.readSync(i, h, 0, n, o);
+        if (a === 0) break;
+        o += a, t.write(h.subarray(0, a));
+      }
+      t.end();
+    }
+  } finally {
+    if (typeof i == "number") try {
+      Kt.closeSync(i);
+    } catch {
+    }
+  }
+}, Bn = (s3, t) => {
+  let e = new rt(s3), i = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
+  return new Promise((o, h) => {
+    e.on("error", h), e.on("end", o), Kt.stat(r, (a, l) => {
+      if (a) h(a);
+      else {
+        let c = new _t(r, { readSize: i, size: l.size });
+        c.on("error", h), c.pipe(e);
+      }
+    });
+  });
+}, Ct = K(Mn, Bn, (s3) => new rt(s3), (s3) => new rt(s3), (s3, t) => {
+  t?.length && Qi(s3, t), s3.noResume || vn(s3);
+}), Ji = (s3, t, e) => (s3 &= 4095, e && (s3 = (s3 | 384) & -19), t && (s3 & 256 && (s3 |= 64), s3 & 32 && (s3 |= 8), s3 & 4 && (s3 |= 1)), s3), { isAbsolute: zn, parse: qs } = Pn, ce = (s3) => {
+  let t = "", e = qs(s3);
+  for (; zn(s3) || e.root; ) {
+    let i = s3.charAt(0) === "/" && s3.slice(0, 4) !== "//?/" ? "/" : e.root;
+    s3 = s3.slice(i.length), t += i, e = qs(s3);
+  }
+  return [t, s3];
+}, ei = ["|", "<", ">", "?", ":"], ji = ei.map((s3) => String.fromCodePoint(61440 + Number(s3.codePointAt(0)))), Un = new Map(ei.map((s3, t) => [s3, ji[t]])), Hn = new Map(ji.map((s3, t) => [s3, ei[t]])), ts = (s3) => ei.reduce((t, e) => t.split(e).join(Un.get(e)), s3), Qs = (s3) => ji.reduce((t, e) => t.split(e).join(Hn.get(e)), s3), rr = (s3, t) => t ? (s3 = f(s3).replace(/^\.(\/|$)/, ""), mt(t) + "/" + s3) : f(s3), Wn = 16 * 1024 * 1024, tr = /* @__PURE__ */ Symbol("process"), er = /* @__PURE__ */ Symbol("file"), ir = /* @__PURE__ */ Symbol("directory"), is = /* @__PURE__ */ Symbol("symlink"), sr = /* @__PURE__ */ Symbol("hardlink"), fe = /* @__PURE__ */ Symbol("header"), ii = /* @__PURE__ */ Symbol("read"), ss = /* @__PURE__ */ Symbol("lstat"), si = /* @__PURE__ */ Symbol("onlstat"), rs = /* @__PURE__ */ Symbol("onread"), ns = /* @__PURE__ */ Symbol("onreadlink"), os = /* @__PURE__ */ Symbol("openfile"), hs = /* @__PURE__ */ Symbol("onopenfile"), pt = /* @__PURE__ */ Symbol("close"), ri = /* @__PURE__ */ Symbol("mode"), as = /* @__PURE__ */ Symbol("awaitDrain"), es = /* @__PURE__ */ Symbol("ondrain"), q = /* @__PURE__ */ Symbol("prefix"), de = class extends A {
+  path;
+  portable;
+  myuid = process.getuid && process.getuid() || 0;
+  myuser = process.env.USER || "";
+  maxReadSize;
+  linkCache;
+  statCache;
+  preservePaths;
+  cwd;
+  strict;
+  mtime;
+  noPax;
+  noMtime;
+  prefix;
+  fd;
+  blockLen = 0;
+  blockRemain = 0;
+  buf;
+  pos = 0;
+  remain = 0;
+  length = 0;
+  offset = 0;
+  win32;
+  absolute;
+  header;
+  type;
+  linkpath;
+  stat;
+  onWriteEntry;
+  #t = !1;
+  constructor(t, e = {}) {
+    let i = se(e);
+    super(), this.path = f(t), this.portable = !!i.portable, this.maxReadSize = i.maxReadSize || Wn, this.linkCache = i.linkCache || /* @__PURE__ */ new Map(), this.statCache = i.statCache || /* @__PURE__ */ new Map(), this.preservePaths = !!i.preservePaths, this.cwd = f(i.cwd || process.cwd()), this.strict = !!i.strict, this.noPax = !!i.noPax, this.noMtime = !!i.noMtime, this.mtime = i.mtime, this.prefix = i.prefix ? f(i.prefix) : void 0, this.onWriteEntry = i.onWriteEntry, typeof i.onwarn == "function" && this.on("warn", i.onwarn);
+    let r = !1;
+    if (!this.preservePaths) {
+      let [o, h] = ce(this.path);
+      o && typeof h == "string" && (this.path = h, r = o);
+    }
+    this.win32 = !!i.win32 || process.platform === "win32", this.win32 && (this.path = Qs(this.path.replaceAll(/\\/g, "/")), t = t.replaceAll(/\\/g, "/")), this.absolute = f(i.absolute || js.resolve(this.cwd, t)), this.path === "" && (this.path = "./"), r && this.warn("TAR_ENTRY_INFO", `stripping ${r} from absolute path`, { entry: this, path: r + this.path });
+    let n = this.statCache.get(this.absolute);
+    n ? this[si](n) : this[ss]();
+  }
+  warn(t, e, i = {}) {
+    return Dt(this, t, e, i);
+  }
+  emit(t, ...e) {
+    return t === "error" && (this.#t = !0), super.emit(t, ...e);
+  }
+  [ss]() {
+    X.lstat(this.absolute, (t, e) => {
+      if (t) return this.emit("error", t);
+      this[si](e);
+    });
+  }
+  [si](t) {
+    this.statCache.set(this.absolute, t), this.stat = t, t.isFile() || (t.size = 0), this.type = Gn(t), this.emit("stat", t), this[tr]();
+  }
+  [tr]() {
+    switch (this.type) {
+      case "File":
+        return this[er]();
+      case "Directory":
+        return this[ir]();
+      case "SymbolicLink":
+        return this[is]();
+      default:
+        return this.end();
+    }
+  }
+  [ri](t) {
+    return Ji(t, this.type === "Directory", this.portable);
+  }
+  [q](t) {
+    return rr(t, this.prefix);
+  }
+  [fe]() {
+    if (!this.stat) throw new Error("cannot write header before stat");
+    this.type === "Directory" && this.portable && (this.noMtime = !0), this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this[ri](this.stat.mode), uid: this.portable ? void 0 : this.stat.uid, gid: this.portable ? void 0 : this.stat.gid, size: this.stat.size, mtime: this.noMtime ? void 0 : this.mtime || this.stat.mtime, type: this.type === "Unsupported" ? void 0 : this.type, uname: this.portable ? void 0 : this.stat.uid === this.myuid ? this.myuser : "", atime: this.portable ? void 0 : this.stat.atime, ctime: this.portable ? void 0 : this.stat.ctime }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.header.atime, ctime: this.portable ? void 0 : this.header.ctime, gid: this.portable ? void 0 : this.header.gid, mtime: this.noMtime ? void 0 : this.mtime || this.header.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.header.size, uid: this.portable ? void 0 : this.header.uid, uname: this.portable ? void 0 : this.header.uname, dev: this.portable ? void 0 : this.stat.dev, ino: this.portable ? void 0 : this.stat.ino, nlink: this.portable ? void 0 : this.stat.nlink }).encode());
+    let t = this.header?.block;
+    if (!t) throw new Error("failed to encode header");
+    super.write(t);
+  }
+  [ir]() {
+    if (!this.stat) throw new Error("cannot create directory entry without stat");
+    this.path.slice(-1) !== "/" && (this.path += "/"), this.stat.size = 0, this[fe](), this.end();
+  }
+  [is]() {
+    X.readlink(this.absolute, (t, e) => {
+      if (t) return this.emit("error", t);
+      this[ns](e);
+    });
+  }
+  [ns](t) {
+    this.linkpath = f(t), this[fe](), this.end();
+  }
+  [sr](t) {
+    if (!this.stat) throw new Error("cannot create link entry without stat");
+    this.type = "Link", this.linkpath = f(js.relative(this.cwd, t)), this.stat.size = 0, this[fe](), this.end();
+  }
+  [er]() {
+    if (!this.stat) throw new Error("cannot create file entry without stat");
+    if (this.stat.nlink > 1) {
+      let t = `${this.stat.dev}:${this.stat.ino}`, e = this.linkCache.get(t);
+      if (e?.indexOf(this.cwd) === 0) return this[sr](e);
+      this.linkCache.set(t, this.absolute);
+    }
+    if (this[fe](), this.stat.size === 0) return this.end();
+    this[os]();
+  }
+  [os]() {
+    X.open(this.absolute, "r", (t, e) => {
+      if (t) return this.emit("error", t);
+      this[hs](e);
+    });
+  }
+  [hs](t) {
+    if (this.fd = t, this.#t) return this[pt]();
+    if (!this.stat) throw new Error("should stat before calling onopenfile");
+    this.blockLen = 512 * Math.ceil(this.stat.size / 512), this.blockRemain = this.blockLen;
+    let e = Math.min(this.blockLen, this.maxReadSize);
+    this.buf = Buffer.allocUnsafe(e), this.offset = 0, this.pos = 0, this.remain = this.stat.size, this.length = this.buf.length, this[ii]();
+  }
+  [ii]() {
+    let { fd: t, buf: e, offset: i, length: r, pos: n } = this;
+    if (t === void 0 || e === void 0) throw new Error("cannot read file without first opening");
+    X.read(t, e, i, r, n, (o, h) => {
+      if (o) return this[pt](() => this.emit("error", o));
+      this[rs](h);
+    });
+  }
+  [pt](t = () => {
+  }) {
+    this.fd !== void 0 && X.close(this.fd, t);
+  }
+  [rs](t) {
+    if (t <= 0 && this.remain > 0) {
+      let r = Object.assign(new Error("encountered unexpected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
+      return this[pt](() => this.emit("error", r));
+    }
+    if (t > this.remain) {
+      let r = Object.assign(new Error("did not encounter expected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
+      return this[pt](() => this.emit("error", r));
+    }
+    if (!this.buf) throw new Error("should have created buffer prior to reading");
+    if (t === this.remain) for (let r = t; r < this.length && t < this.blockRemain; r++) this.buf[r + this.offset] = 0, t++, this.remain++;
+    let e = this.offset === 0 && t === this.buf.length ? this.buf : this.buf.subarray(this.offset, this.offset + t);
+    this.write(e) ? this[es]() : this[as](() => this[es]());
+  }
+  [as](t) {
+    this.once("drain", t);
+  }
+  write(t, e, i) {
+    if (typeof e == "function" && (i = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this.blockRemain < t.length) {
+      let r = Object.assign(new Error("writing more data than expected"), { path: this.absolute });
+      return this.emit("error", r);
+    }
+    return this.remain -= t.length, this.blockRemain -= t.length, this.pos += t.length, this.offset += t.length, super.write(t, null, i);
+  }
+  [es]() {
+    if (!this.remain) return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), this[pt]((t) => t ? this.emit("error", t) : this.end());
+    if (!this.buf) throw new Error("buffer lost somehow in ONDRAIN");
+    this.offset >= this.length && (this.buf = Buffer.allocUnsafe(Math.min(this.blockRemain, this.buf.length)), this.offset = 0), this.length = this.buf.length - this.offset, this[ii]();
+  }
+}, ni = class extends de {
+  sync = !0;
+  [ss]() {
+    this[si](X.lstatSync(this.absolute));
+  }
+  [is]() {
+    this[ns](X.readlinkSync(this.absolute));
+  }
+  [os]() {
+    this[hs](X.openSync(this.absolute, "r"));
+  }
+  [ii]() {
+    let t = !0;
+    try {
+      let { fd: e, buf: i, offset: r, length: n, pos: o } = this;
+      if (e === void 0 || i === void 0) throw new Error("fd and buf must be set in READ method");
+      let h = X.readSync(e, i, r, n, o);
+      this[rs](h), t = !1;
+    } finally {
+      if (t) try {
+        this[pt](() => {
+        });
+      } catch {
+      }
+    }
+  }
+  [as](t) {
+    t();
+  }
+  [pt](t = () => {
+  }) {
+    this.fd !== void 0 && X.closeSync(this.fd), t();
+  }
+}, oi = class extends A {
+  blockLen = 0;
+  blockRemain = 0;
+  buf = 0;
+  pos = 0;
+  remain = 0;
+  length = 0;
+  preservePaths;
+  portable;
+  strict;
+  noPax;
+  noMtime;
+  readEntry;
+  type;
+  prefix;
+  path;
+  mode;
+  uid;
+  gid;
+  uname;
+  gname;
+  header;
+  mtime;
+  atime;
+  ctime;
+  linkpath;
+  size;
+  onWriteEntry;
+  warn(t, e, i = {}) {
+    return Dt(this, t, e, i);
+  }
+  constructor(t, e = {}) {
+    let i = se(e);
+    super(), this.preservePaths = !!i.preservePaths, this.portable = !!i.portable, this.strict = !!i.strict, this.noPax = !!i.noPax, this.noMtime = !!i.noMtime, this.onWriteEntry = i.onWriteEntry, this.readEntry = t;
+    let { type: r } = t;
+    if (r === "Unsupported") throw new Error("writing entry that should be ignored");
+    this.type = r, this.type === "Directory" && this.portable && (this.noMtime = !0), this.prefix = i.prefix, this.path = f(t.path), this.mode = t.mode !== void 0 ? this[ri](t.mode) : void 0, this.uid = this.portable ? void 0 : t.uid, this.gid = this.portable ? void 0 : t.gid, this.uname = this.portable ? void 0 : t.uname, this.gname = this.portable ? void 0 : t.gname, this.size = t.size, this.mtime = this.noMtime ? void 0 : i.mtime || t.mtime, this.atime = this.portable ? void 0 : t.atime, this.ctime = this.portable ? void 0 : t.ctime, this.linkpath = t.linkpath !== void 0 ? f(t.linkpath) : void 0, typeof i.onwarn == "function" && this.on("warn", i.onwarn);
+    let n = !1;
+    if (!this.preservePaths) {
+      let [h, a] = ce(this.path);
+      h && typeof a == "string" && (this.path = a, n = h);
+    }
+    this.remain = t.size, this.blockRemain = t.startBlockSize, this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this.mode, uid: this.portable ? void 0 : this.uid, gid: this.portable ? void 0 : this.gid, size: this.size, mtime: this.noMtime ? void 0 : this.mtime, type: this.type, uname: this.portable ? void 0 : this.uname, atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime }), n && this.warn("TAR_ENTRY_INFO", `stripping ${n} from absolute path`, { entry: this, path: n + this.path }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime, gid: this.portable ? void 0 : this.gid, mtime: this.noMtime ? void 0 : this.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.size, uid: this.portable ? void 0 : this.uid, uname: this.portable ? void 0 : this.uname, dev: this.portable ? void 0 : this.readEntry.dev, ino: this.portable ? void 0 : this.readEntry.ino, nlink: this.portable ? void 0 : this.readEntry.nlink }).encode());
+    let o = this.header?.block;
+    if (!o) throw new Error("failed to encode header");
+    super.write(o), t.pipe(this);
+  }
+  [q](t) {
+    return rr(t, this.prefix);
+  }
+  [ri](t) {
+    return Ji(t, this.type === "Directory", this.portable);
+  }
+  write(t, e, i) {
+    typeof e == "function" && (i = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8"));
+    let r = t.length;
+    if (r > this.blockRemain) throw new Error("writing more to entry than is appropriate");
+    return this.blockRemain -= r, super.write(t, i);
+  }
+  end(t, e, i) {
+    return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), typeof t == "function" && (i = t, e = void 0, t = void 0), typeof e == "function" && (i = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e ?? "utf8")), i && this.once("finish", i), t ? super.end(t, i) : super.end(i), this;
+  }
+}, Gn = (s3) => s3.isFile() ? "File" : s3.isDirectory() ? "Directory" : s3.isSymbolicLink() ? "SymbolicLink" : "Unsupported", hi = class s2 {
+  tail;
+  head;
+  length = 0;
+  static create(t = []) {
+    return new s2(t);
+  }
+  constructor(t = []) {
+    for (let e of t) this.push(e);
+  }
+  *[Symbol.iterator]() {
+    for (let t = this.head; t; t = t.next) yield t.value;
+  }
+  removeNode(t) {
+    if (t.list !== this) throw new Error("removing node which does not belong to this list");
+    let e = t.next, i = t.prev;
+    return e && (e.prev = i), i && (i.next = e), t === this.head && (this.head = e), t === this.tail && (this.tail = i), this.length--, t.next = void 0, t.prev = void 0, t.list = void 0, e;
+  }
+  unshiftNode(t) {
+    if (t === this.head) return;
+    t.list && t.list.removeNode(t);
+    let e = this.head;
+    t.list = this, t.next = e, e && (e.prev = t), this.head = t, this.tail || (this.tail = t), this.length++;
+  }
+  pushNode(t) {
+    if (t === this.tail) return;
+    t.list && t.list.removeNode(t);
+    let e = this.tail;
+    t.list = this, t.prev = e, e && (e.next = t), this.tail = t, this.head || (this.head = t), this.length++;
+  }
+  push(...t) {
+    for (let e = 0, i = t.length; e < i; e++) Yn(this, t[e]);
+    return this.length;
+  }
+  unshift(...t) {
+    for (var e = 0, i = t.length; e < i; e++) Kn(this, t[e]);
+    return this.length;
+  }
+  pop() {
+    if (!this.tail) return;
+    let t = this.tail.value, e = this.tail;
+    return this.tail = this.tail.prev, this.tail ? this.tail.next = void 0 : this.head = void 0, e.list = void 0, this.length--, t;
+  }
+  shift() {
+    if (!this.head) return;
+    let t = this.head.value, e = this.head;
+    return this.head = this.head.next, this.head ? this.head.prev = void 0 : this.tail = void 0, e.list = void 0, this.length--, t;
+  }
+  forEach(t, e) {
+    e = e || this;
+    for (let i = this.head, r = 0; i; r++) t.call(e, i.value, r, this), i = i.next;
+  }
+  forEachReverse(t, e) {
+    e = e || this;
+    for (let i = this.tail, r = this.length - 1; i; r--) t.call(e, i.value, r, this), i = i.prev;
+  }
+  get(t) {
+    let e = 0, i = this.head;
+    for (; i && e < t; e++) i = i.next;
+    if (e === t && i) return i.value;
+  }
+  getReverse(t) {
+    let e = 0, i = this.tail;
+    for (; i && e < t; e++) i = i.prev;
+    if (e === t && i) return i.value;
+  }
+  map(t, e) {
+    e = e || this;
+    let i = new s2();
+    for (let r = this.head; r; ) i.push(t.call(e, r.value, this)), r = r.next;
+    return i;
+  }
+  mapReverse(t, e) {
+    e = e || this;
+    var i = new s2();
+    for (let r = this.tail; r; ) i.push(t.call(e, r.value, this)), r = r.prev;
+    return i;
+  }
+  reduce(t, e) {
+    let i, r = this.head;
+    if (arguments.length > 1) i = e;
+    else if (this.head) r = this.head.next, i = this.head.value;
+    else throw new TypeError("Reduce of empty list with no initial value");
+    for (var n = 0; r; n++) i = t(i, r.value, n), r = r.next;
+    return i;
+  }
+  reduceReverse(t, e) {
+    let i, r = this.tail;
+    if (arguments.length > 1) i = e;
+    else if (this.tail) r = this.tail.prev, i = this.tail.value;
+    else throw new TypeError("Reduce of empty list with no initial value");
+    for (let n = this.length - 1; r; n--) i = t(i, r.value, n), r = r.prev;
+    return i;
+  }
+  toArray() {
+    let t = new Array(this.length);
+    for (let e = 0, i = this.head; i; e++) t[e] = i.value, i = i.next;
+    return t;
+  }
+  toArrayReverse() {
+    let t = new Array(this.length);
+    for (let e = 0, i = this.tail; i; e++) t[e] = i.value, i = i.prev;
+    return t;
+  }
+  slice(t = 0, e = this.length) {
+    e < 0 && (e += this.length), t < 0 && (t += this.length);
+    let i = new s2();
+    if (e < t || e < 0) return i;
+    t < 0 && (t = 0), e > this.length && (e = this.length);
+    let r = this.head, n = 0;
+    for (n = 0; r && n < t; n++) r = r.next;
+    for (; r && n < e; n++, r = r.next) i.push(r.value);
+    return i;
+  }
+  sliceReverse(t = 0, e = this.length) {
+    e < 0 && (e += this.length), t < 0 && (t += this.length);
+    let i = new s2();
+    if (e < t || e < 0) return i;
+    t < 0 && (t = 0), e > this.length && (e = this.length);
+    let r = this.length, n = this.tail;
+    for (; n && r > e; r--) n = n.prev;
+    for (; n && r > t; r--, n = n.prev) i.push(n.value);
+    return i;
+  }
+  splice(t, e = 0, ...i) {
+    t > this.length && (t = this.length - 1), t < 0 && (t = this.length + t);
+    let r = this.head;
+    for (let o = 0; r && o < t; o++) r = r.next;
+    let n = [];
+    for (let o = 0; r && o < e; o++) n.push(r.value), r = this.removeNode(r);
+    r ? r !== this.tail && (r = r.prev) : r = this.tail;
+    for (let o of i) r = Zn(this, r, o);
+    return n;
+  }
+  reverse() {
+    let t = this.head, e = this.tail;
+    for (let i = t; i; i = i.prev) {
+      let r = i.prev;
+      i.prev = i.next, i.next = r;
+    }
+    return this.head = e, this.tail = t, this;
+  }
+};
+function Zn(s3, t, e) {
+  let i = t, r = t ? t.next : s3.head, n = new ue(e, i, r, s3);
+  return n.next === void 0 && (s3.tail = n), n.prev === void 0 && (s3.head = n), s3.length++, n;
+}
+function Yn(s3, t) {
+  s3.tail = new ue(t, s3.tail, void 0, s3), s3.head || (s3.head = s3.tail), s3.length++;
+}
+function Kn(s3, t) {
+  s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
+}
+var ue = class {
+  list;
+  next;
+  prev;
+  value;
+  constructor(t, e, i, r) {
+    this.list = r, this.value = t, e ? (e.next = this, this.prev = e) : this.prev = void 0, i ? (i.prev = this, this.next = i) : this.next = void 0;
+  }
+}, pi = class {
+  path;
+  absolute;
+  entry;
+  stat;
+  readdir;
+  pending = !1;
+  pendingLink = !1;
+  ignore = !1;
+  piped = !1;
+  constructor(t, e) {
+    this.path = t || "./", this.absolute = e;
+  }
+}, nr = Buffer.alloc(1024), li = /* @__PURE__ */ Symbol("onStat"), me = /* @__PURE__ */ Symbol("ended"), W = /* @__PURE__ */ Symbol("queue"), pe = /* @__PURE__ */ Symbol("pendingLinks"), Et = /* @__PURE__ */ Symbol("current"), Ft = /* @__PURE__ */ Symbol("process"), Ee = /* @__PURE__ */ Symbol("processing"), ai = /* @__PURE__ */ Symbol("processJob"), G = /* @__PURE__ */ Symbol("jobs"), ls = /* @__PURE__ */ Symbol("jobDone"), ci = /* @__PURE__ */ Symbol("addFSEntry"), or = /* @__PURE__ */ Symbol("addTarEntry"), ds = /* @__PURE__ */ Symbol("stat"), us = /* @__PURE__ */ Symbol("readdir"), fi = /* @__PURE__ */ Symbol("onreaddir"), di = /* @__PURE__ */ Symbol("pipe"), hr = /* @__PURE__ */ Symbol("entry"), cs = /* @__PURE__ */ Symbol("entryOpt"), ui = /* @__PURE__ */ Symbol("writeEntryClass"), lr = /* @__PURE__ */ Symbol("write"), fs = /* @__PURE__ */ Symbol("ondrain"), wt = class extends A {
+  sync = !1;
+  opt;
+  cwd;
+  maxReadSize;
+  preservePaths;
+  strict;
+  noPax;
+  prefix;
+  linkCache;
+  statCache;
+  file;
+  portable;
+  zip;
+  readdirCache;
+  noDirRecurse;
+  follow;
+  noMtime;
+  mtime;
+  filter;
+  jobs;
+  [ui];
+  onWriteEntry;
+  [W];
+  [pe] = /* @__PURE__ */ new Map();
+  [G] = 0;
+  [Ee] = !1;
+  [me] = !1;
+  constructor(t = {}) {
+    if (super(), this.opt = t, this.file = t.file || "", this.cwd = t.cwd || process.cwd(), this.maxReadSize = t.maxReadSize, this.preservePaths = !!t.preservePaths, this.strict = !!t.strict, this.noPax = !!t.noPax, this.prefix = f(t.prefix || ""), this.linkCache = t.linkCache || /* @__PURE__ */ new Map(), this.statCache = t.statCache || /* @__PURE__ */ new Map(), this.readdirCache = t.readdirCache || /* @__PURE__ */ new Map(), this.onWriteEntry = t.onWriteEntry, this[ui] = de, typeof t.onwarn == "function" && this.on("warn", t.onwarn), this.portable = !!t.portable, t.gzip || t.brotli || t.zstd) {
+      if ((t.gzip ? 1 : 0) + (t.brotli ? 1 : 0) + (t.zstd ? 1 : 0) > 1) throw new TypeError("gzip, brotli, zstd are mutually exclusive");
+      if (t.gzip && (typeof t.gzip != "object" && (t.gzip = {}), this.portable && (t.gzip.portable = !0), this.zip = new ze(t.gzip)), t.brotli && (typeof t.brotli != "object" && (t.brotli = {}), this.zip = new We(t.brotli)), t.zstd && (typeof t.zstd != "object" && (t.zstd = {}), this.zip = new Ye(t.zstd)), !this.zip) throw new Error("impossible");
+      let e = this.zip;
+      e.on("data", (i) => super.write(i)), e.on("end", () => super.end()), e.on("drain", () => this[fs]()), this.on("resume", () => e.resume());
+    } else this.on("drain", this[fs]);
+    this.noDirRecurse = !!t.noDirRecurse, this.follow = !!t.follow, this.noMtime = !!t.noMtime, t.mtime && (this.mtime = t.mtime), this.filter = typeof t.filter == "function" ? t.filter : () => !0, this[W] = new hi(), this[G] = 0, this.jobs = Number(t.jobs) || 4, this[Ee] = !1, this[me] = !1;
+  }
+  [lr](t) {
+    return super.write(t);
+  }
+  add(t) {
+    return this.write(t), this;
+  }
+  end(t, e, i) {
+    return typeof t == "function" && (i = t, t = void 0), typeof e == "function" && (i = e, e = void 0), t && this.add(t), this[me] = !0, this[Ft](), i && i(), this;
+  }
+  write(t) {
+    if (this[me]) throw new Error("write after end");
+    return typeof t == "string" ? this[ci](t) : this[or](t), this.flowing;
+  }
+  [or](t) {
+    let e = f(ar.resolve(this.cwd, t.path));
+    if (!this.filter(t.path, t)) t.resume();
+    else {
+      let i = new pi(t.path, e);
+      i.entry = new oi(t, this[cs](i)), i.entry.on("end", () => this[ls](i)), this[G] += 1, this[W].push(i);
+    }
+    this[Ft]();
+  }
+  [ci](t) {
+    let e = f(ar.resolve(this.cwd, t));
+    this[W].push(new pi(t, e)), this[Ft]();
+  }
+  [ds](t) {
+    t.pending = !0, this[G] += 1;
+    let e = this.follow ? "stat" : "lstat";
+    mi[e](t.absolute, (i, r) => {
+      t.pending = !1, this[G] -= 1, i ? this.emit("error", i) : this[li](t, r);
+    });
+  }
+  [li](t, e) {
+    if (this.statCache.set(t.absolute, e), t.stat = e, !this.filter(t.path, e)) t.ignore = !0;
+    else if (e.isFile() && e.nlink > 1 && !this.linkCache.get(`${e.dev}:${e.ino}`) && !this.sync) if (t === this[Et]) this[ai](t);
+    else {
+      let i = `${e.dev}:${e.ino}`, r = this[pe].get(i);
+      r ? r.push(t) : this[pe].set(i, [t]), t.pendingLink = !0, t.pending = !0;
+    }
+    this[Ft]();
+  }
+  [us](t) {
+    t.pending = !0, this[G] += 1, mi.readdir(t.absolute, (e, i) => {
+      if (t.pending = !1, this[G] -= 1, e) return this.emit("error", e);
+      this[fi](t, i);
+    });
+  }
+  [fi](t, e) {
+    this.readdirCache.set(t.absolute, e), t.readdir = e, this[Ft]();
+  }
+  [Ft]() {
+    if (!this[Ee]) {
+      this[Ee] = !0;
+      for (let t = this[W].head; t && this[G] < this.jobs; t = t.next) if (this[ai](t.value), t.value.ignore) {
+        let e = t.next;
+        this[W].removeNode(t), t.next = e;
+      }
+      this[Ee] = !1, this[me] && this[W].length === 0 && this[G] === 0 && (this.zip ? this.zip.end(nr) : (super.write(nr), super.end()));
+    }
+  }
+  get [Et]() {
+    return this[W] && this[W].head && this[W].head.value;
+  }
+  [ls](t) {
+    this[W].shift(), this[G] -= 1;
+    let { stat: e } = t;
+    if (e && e.isFile() && e.nlink > 1) {
+      let i = `${e.dev}:${e.ino}`, r = this[pe].get(i);
+      if (r) {
+        this[pe].delete(i);
+        for (let n of r) n.pending = !1, this[ai](n);
+      }
+    }
+    this[Ft]();
+  }
+  [ai](t) {
+    if (t.pending && t.pendingLink && t === this[Et] && (t.pending = !1, t.pendingLink = !1), !t.pending) {
+      if (t.entry) {
+        t === this[Et] && !t.piped && this[di](t);
+        return;
+      }
+      if (!t.stat) {
+        let e = this.statCache.get(t.absolute);
+        e ? this[li](t, e) : this[ds](t);
+      }
+      if (t.stat && !t.ignore) {
+        if (!this.noDirRecurse && t.stat.isDirectory() && !t.readdir) {
+          let e = this.readdirCache.get(t.absolute);
+          if (e ? this[fi](t, e) : this[us](t), !t.readdir) return;
+        }
+        if (t.entry = this[hr](t), !t.entry) {
+          t.ignore = !0;
+          return;
+        }
+        t === this[Et] && !t.piped && this[di](t);
+      }
+    }
+  }
+  [cs](t) {
+    return { onwarn: (e, i, r) => this.warn(e, i, r), noPax: this.noPax, cwd: this.cwd, absolute: t.absolute, preservePaths: this.preservePaths, maxReadSize: this.maxReadSize, strict: this.strict, portable: this.portable, linkCache: this.linkCache, statCache: this.statCache, noMtime: this.noMtime, mtime: this.mtime, prefix: this.prefix, onWriteEntry: this.onWriteEntry };
+  }
+  [hr](t) {
+    this[G] += 1;
+    try {
+      return new this[ui](t.path, this[cs](t)).on("end", () => this[ls](t)).on("error", (i) => this.emit("error", i));
+    } catch (e) {
+      this.emit("error", e);
+    }
+  }
+  [fs]() {
+    this[Et] && this[Et].entry && this[Et].entry.resume();
+  }
+  [di](t) {
+    t.piped = !0, t.readdir && t.readdir.forEach((r) => {
+      let n = t.path, o = n === "./" ? "" : n.replace(/\/*$/, "/");
+      this[ci](o + r);
+    });
+    let e = t.entry, i = this.zip;
+    if (!e) throw new Error("cannot pipe without source");
+    i ? e.on("data", (r) => {
+      i.write(r) || e.pause();
+    }) : e.on("data", (r) => {
+      super.write(r) || e.pause();
+    });
+  }
+  pause() {
+    return this.zip && this.zip.pause(), super.pause();
+  }
+  warn(t, e, i = {}) {
+    Dt(this, t, e, i);
+  }
+}, kt = class extends wt {
+  sync = !0;
+  constructor(t) {
+    super(t), this[ui] = ni;
+  }
+  pause() {
+  }
+  resume() {
+  }
+  [ds](t) {
+    let e = this.follow ? "statSync" : "lstatSync";
+    this[li](t, mi[e](t.absolute));
+  }
+  [us](t) {
+    this[fi](t, mi.readdirSync(t.absolute));
+  }
+  [di](t) {
+    let e = t.entry, i = this.zip;
+    if (t.readdir && t.readdir.forEach((r) => {
+      let n = t.path, o = n === "./" ? "" : n.replace(/\/*$/, "/");
+      this[ci](o + r);
+    }), !e) throw new Error("Cannot pipe without source");
+    i ? e.on("data", (r) => {
+      i.write(r);
+    }) : e.on("data", (r) => {
+      super[lr](r);
+    });
+  }
+}, Vn = (s3, t) => {
+  let e = new kt(s3), i = new Wt(s3.file, { mode: s3.mode || 438 });
+  e.pipe(i), fr(e, t);
+}, $n = (s3, t) => {
+  let e = new wt(s3), i = new et(s3.file, { mode: s3.mode || 438 });
+  e.pipe(i);
+  let r = new Promise((n, o) => {
+    i.on("error", o), i.on("close", n), e.on("error", o);
+  });
+  return dr(e, t).catch((n) => e.emit("error", n)), r;
+}, fr = (s3, t) => {
+  t.forEach((e) => {
+    e.charAt(0) === "@" ? Ct({ file: cr.resolve(s3.cwd, e.slice(1)), sync: !0, noResume: !0, onReadEntry: (i) => s3.add(i) }) : s3.add(e);
+  }), s3.end();
+}, dr = async (s3, t) => {
+  for (let e of t) e.charAt(0) === "@" ? await Ct({ file: cr.resolve(String(s3.cwd), e.slice(1)), noResume: !0, onReadEntry: (i) => {
+    s3.add(i);
+  } }) : s3.add(e);
+  s3.end();
+}, Xn = (s3, t) => {
+  let e = new kt(s3);
+  return fr(e, t), e;
+}, qn = (s3, t) => {
+  let e = new wt(s3);
+  return dr(e, t).catch((i) => e.emit("error", i)), e;
+}, Qn = K(Vn, $n, Xn, qn, (s3, t) => {
+  if (!t?.length) throw new TypeError("no paths specified to add to archive");
+}), Jn = process.env.__FAKE_PLATFORM__ || process.platform, Er = Jn === "win32", { O_CREAT: wr, O_NOFOLLOW: ur, O_TRUNC: Sr, O_WRONLY: yr } = pr.constants, Rr = Number(process.env.__FAKE_FS_O_FILENAME__) || pr.constants.UV_FS_O_FILEMAP || 0, jn = Er && !!Rr, to = 512 * 1024, eo = Rr | Sr | wr | yr, mr = !Er && typeof ur == "number" ? ur | Sr | wr | yr : null, ms = mr !== null ? () => mr : jn ? (s3) => s3 < to ? eo : "w" : () => "w", ps = (s3, t, e) => {
+  try {
+    return wi.lchownSync(s3, t, e);
+  } catch (i) {
+    if (i?.code !== "ENOENT") throw i;
+  }
+}, Ei = (s3, t, e, i) => {
+  wi.lchown(s3, t, e, (r) => {
+    i(r && r?.code !== "ENOENT" ? r : null);
+  });
+}, io = (s3, t, e, i, r) => {
+  if (t.isDirectory()) Es(we.resolve(s3, t.name), e, i, (n) => {
+    if (n) return r(n);
+    let o = we.resolve(s3, t.name);
+    Ei(o, e, i, r);
+  });
+  else {
+    let n = we.resolve(s3, t.name);
+    Ei(n, e, i, r);
+  }
+}, Es = (s3, t, e, i) => {
+  wi.readdir(s3, { withFileTypes: !0 }, (r, n) => {
+    if (r) {
+      if (r.code === "ENOENT") return i();
+      if (r.code !== "ENOTDIR" && r.code !== "ENOTSUP") return i(r);
+    }
+    if (r || !n.length) return Ei(s3, t, e, i);
+    let o = n.length, h = null, a = (l) => {
+      if (!h) {
+        if (l) return i(h = l);
+        if (--o === 0) return Ei(s3, t, e, i);
+      }
+    };
+    for (let l of n) io(s3, l, t, e, a);
+  });
+}, so = (s3, t, e, i) => {
+  t.isDirectory() && ws(we.resolve(s3, t.name), e, i), ps(we.resolve(s3, t.name), e, i);
+}, ws = (s3, t, e) => {
+  let i;
+  try {
+    i = wi.readdirSync(s3, { withFileTypes: !0 });
+  } catch (r) {
+    let n = r;
+    if (n?.code === "ENOENT") return;
+    if (n?.code === "ENOTDIR" || n?.code === "ENOTSUP") return ps(s3, t, e);
+    throw n;
+  }
+  for (let r of i) so(s3, r, t, e);
+  return ps(s3, t, e);
+}, Se = class extends Error {
+  path;
+  code;
+  syscall = "chdir";
+  constructor(t, e) {
+    super(`${e}: Cannot cd into '${t}'`), this.path = t, this.code = e;
+  }
+  get name() {
+    return "CwdError";
+  }
+}, St = class extends Error {
+  path;
+  symlink;
+  syscall = "symlink";
+  code = "TAR_SYMLINK_ERROR";
+  constructor(t, e) {
+    super("TAR_SYMLINK_ERROR: Cannot extract through symbolic link"), this.symlink = t, this.path = e;
+  }
+  get name() {
+    return "SymlinkError";
+  }
+}, no = (s3, t) => {
+  k.stat(s3, (e, i) => {
+    (e || !i.isDirectory()) && (e = new Se(s3, e?.code || "ENOTDIR")), t(e);
+  });
+}, gr = (s3, t, e) => {
+  s3 = f(s3);
+  let i = t.umask ?? 18, r = t.mode | 448, n = (r & i) !== 0, o = t.uid, h = t.gid, a = typeof o == "number" && typeof h == "number" && (o !== t.processUid || h !== t.processGid), l = t.preserve, c = t.unlink, d = f(t.cwd), y = (E, x) => {
+    E ? e(E) : x && a ? Es(x, o, h, (Le) => y(Le)) : n ? k.chmod(s3, r, e) : e();
+  };
+  if (s3 === d) return no(s3, y);
+  if (l) return ro.mkdir(s3, { mode: r, recursive: !0 }).then((E) => y(null, E ?? void 0), y);
+  let D = f(Si.relative(d, s3)).split("/");
+  Ss(d, D, r, c, d, void 0, y);
+}, Ss = (s3, t, e, i, r, n, o) => {
+  if (t.length === 0) return o(null, n);
+  let h = t.shift(), a = f(Si.resolve(s3 + "/" + h));
+  k.mkdir(a, e, br(a, t, e, i, r, n, o));
+}, br = (s3, t, e, i, r, n, o) => (h) => {
+  h ? k.lstat(s3, (a, l) => {
+    if (a) a.path = a.path && f(a.path), o(a);
+    else if (l.isDirectory()) Ss(s3, t, e, i, r, n, o);
+    else if (i) k.unlink(s3, (c) => {
+      if (c) return o(c);
+      k.mkdir(s3, e, br(s3, t, e, i, r, n, o));
+    });
+    else {
+      if (l.isSymbolicLink()) return o(new St(s3, s3 + "/" + t.join("/")));
+      o(h);
+    }
+  }) : (n = n || s3, Ss(s3, t, e, i, r, n, o));
+}, oo = (s3) => {
+  let t = !1, e;
+  try {
+    t = k.statSync(s3).isDirectory();
+  } catch (i) {
+    e = i?.code;
+  } finally {
+    if (!t) throw new Se(s3, e ?? "ENOTDIR");
+  }
+}, _r = (s3, t) => {
+  s3 = f(s3);
+  let e = t.umask ?? 18, i = t.mode | 448, r = (i & e) !== 0, n = t.uid, o = t.gid, h = typeof n == "number" && typeof o == "number" && (n !== t.processUid || o !== t.processGid), a = t.preserve, l = t.unlink, c = f(t.cwd), d = (E) => {
+    E && h && ws(E, n, o), r && k.chmodSync(s3, i);
+  };
+  if (s3 === c) return oo(c), d();
+  if (a) return d(k.mkdirSync(s3, { mode: i, recursive: !0 }) ?? void 0);
+  let T = f(Si.relative(c, s3)).split("/"), D;
+  for (let E = T.shift(), x = c; E && (x += "/" + E); E = T.shift()) {
+    x = f(Si.resolve(x));
+    try {
+      k.mkdirSync(x, i), D = D || x;
+    } catch {
+      let Le = k.lstatSync(x);
+      if (Le.isDirectory()) continue;
+      if (l) {
+        k.unlinkSync(x), k.mkdirSync(x, i), D = D || x;
+        continue;
+      } else if (Le.isSymbolicLink()) return new St(x, x + "/" + T.join("/"));
+    }
+  }
+  return d(D);
+}, ys = /* @__PURE__ */ Object.create(null), Or = 1e4, Vt = /* @__PURE__ */ new Set(), Tr = (s3) => {
+  Vt.has(s3) ? Vt.delete(s3) : ys[s3] = s3.normalize("NFD").toLocaleLowerCase("en").toLocaleUpperCase("en"), Vt.add(s3);
+  let t = ys[s3], e = Vt.size - Or;
+  if (e > Or / 10) {
+    for (let i of Vt) if (Vt.delete(i), delete ys[i], --e <= 0) break;
+  }
+  return t;
+}, ho = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform, ao = ho === "win32", lo = (s3) => s3.split("/").slice(0, -1).reduce((e, i) => {
+  let r = e.at(-1);
+  return r !== void 0 && (i = xr(r, i)), e.push(i || "/"), e;
+}, []), yi = class {
+  #t = /* @__PURE__ */ new Map();
+  #i = /* @__PURE__ */ new Map();
+  #s = /* @__PURE__ */ new Set();
+  reserve(t, e) {
+    t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt(xr(Tr(r))));
+    let i = new Set(t.map((r) => lo(r)).reduce((r, n) => r.concat(n)));
+    this.#i.set(e, { dirs: i, paths: t });
+    for (let r of t) {
+      let n = this.#t.get(r);
+      n ? n.push(e) : this.#t.set(r, [e]);
+    }
+    for (let r of i) {
+      let n = this.#t.get(r);
+      if (!n) this.#t.set(r, [/* @__PURE__ */ new Set([e])]);
+      else {
+        let o = n.at(-1);
+        o instanceof Set ? o.add(e) : n.push(/* @__PURE__ */ new Set([e]));
+      }
+    }
+    return this.#r(e);
+  }
+  #n(t) {
+    let e = this.#i.get(t);
+    if (!e) throw new Error("function does not have any path reservations");
+    return { paths: e.paths.map((i) => this.#t.get(i)), dirs: [...e.dirs].map((i) => this.#t.get(i)) };
+  }
+  check(t) {
+    let { paths: e, dirs: i } = this.#n(t);
+    return e.every((r) => r && r[0] === t) && i.every((r) => r && r[0] instanceof Set && r[0].has(t));
+  }
+  #r(t) {
+    return this.#s.has(t) || !this.check(t) ? !1 : (this.#s.add(t), t(() => this.#e(t)), !0);
+  }
+  #e(t) {
+    if (!this.#s.has(t)) return !1;
+    let e = this.#i.get(t);
+    if (!e) throw new Error("invalid reservation");
+    let { paths: i, dirs: r } = e, n = /* @__PURE__ */ new Set();
+    for (let o of i) {
+      let h = this.#t.get(o);
+      if (!h || h?.[0] !== t) continue;
+      let a = h[1];
+      if (!a) {
+        this.#t.delete(o);
+        continue;
+      }
+      if (h.shift(), typeof a == "function") n.add(a);
+      else for (let l of a) n.add(l);
+    }
+    for (let o of r) {
+      let h = this.#t.get(o), a = h?.[0];
+      if (!(!h || !(a instanceof Set))) if (a.size === 1 && h.length === 1) {
+        this.#t.delete(o);
+        continue;
+      } else if (a.size === 1) {
+        h.shift();
+        let l = h[0];
+        typeof l == "function" && n.add(l);
+      } else a.delete(t);
+    }
+    return this.#s.delete(t), n.forEach((o) => this.#r(o)), !0;
+  }
+}, Lr = () => process.umask(), Dr = /* @__PURE__ */ Symbol("onEntry"), _s = /* @__PURE__ */ Symbol("checkFs"), Nr = /* @__PURE__ */ Symbol("checkFs2"), Os = /* @__PURE__ */ Symbol("isReusable"), P2 = /* @__PURE__ */ Symbol("makeFs"), Ts = /* @__PURE__ */ Symbol("file"), xs = /* @__PURE__ */ Symbol("directory"), gi = /* @__PURE__ */ Symbol("link"), Ar = /* @__PURE__ */ Symbol("symlink"), Ir = /* @__PURE__ */ Symbol("hardlink"), Re = /* @__PURE__ */ Symbol("ensureNoSymlink"), Cr = /* @__PURE__ */ Symbol("unsupported"), Fr = /* @__PURE__ */ Symbol("checkPath"), Rs = /* @__PURE__ */ Symbol("stripAbsolutePath"), yt = /* @__PURE__ */ Symbol("mkdir"), O = /* @__PURE__ */ Symbol("onError"), Ri = /* @__PURE__ */ Symbol("pending"), kr = /* @__PURE__ */ Symbol("pend"), $t = /* @__PURE__ */ Symbol("unpend"), gs = /* @__PURE__ */ Symbol("ended"), bs = /* @__PURE__ */ Symbol("maybeClose"), Ls = /* @__PURE__ */ Symbol("skip"), ge = /* @__PURE__ */ Symbol("doChown"), be = /* @__PURE__ */ Symbol("uid"), _e = /* @__PURE__ */ Symbol("gid"), Oe = /* @__PURE__ */ Symbol("checkedCwd"), fo = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform, Te = fo === "win32", uo = 1024, mo = (s3, t) => {
+  if (!Te) return u.unlink(s3, t);
+  let e = s3 + ".DELETE." + Mr(16).toString("hex");
+  u.rename(s3, e, (i) => {
+    if (i) return t(i);
+    u.unlink(e, t);
+  });
+}, po = (s3) => {
+  if (!Te) return u.unlinkSync(s3);
+  let t = s3 + ".DELETE." + Mr(16).toString("hex");
+  u.renameSync(s3, t), u.unlinkSync(t);
+}, vr = (s3, t, e) => s3 !== void 0 && s3 === s3 >>> 0 ? s3 : t !== void 0 && t === t >>> 0 ? t : e, Xt = class extends rt {
+  [gs] = !1;
+  [Oe] = !1;
+  [Ri] = 0;
+  reservations = new yi();
+  transform;
+  writable = !0;
+  readable = !1;
+  uid;
+  gid;
+  setOwner;
+  preserveOwner;
+  processGid;
+  processUid;
+  maxDepth;
+  forceChown;
+  win32;
+  newer;
+  keep;
+  noMtime;
+  preservePaths;
+  unlink;
+  cwd;
+  strip;
+  processUmask;
+  umask;
+  dmode;
+  fmode;
+  chmod;
+  constructor(t = {}) {
+    if (t.ondone = () => {
+      this[gs] = !0, this[bs]();
+    }, super(t), this.transform = t.transform, this.chmod = !!t.chmod, typeof t.uid == "number" || typeof t.gid == "number") {
+      if (typeof t.uid != "number" || typeof t.gid != "number") throw new TypeError("cannot set owner without number uid and gid");
+      if (t.preserveOwner) throw new TypeError("cannot preserve owner in archive and also set owner explicitly");
+      this.uid = t.uid, this.gid = t.gid, this.setOwner = !0;
+    } else this.uid = void 0, this.gid = void 0, this.setOwner = !1;
+    this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === !0, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(R2.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
+  }
+  warn(t, e, i = {}) {
+    return (t === "TAR_BAD_ARCHIVE" || t === "TAR_ABORT") && (i.recoverable = !1), super.warn(t, e, i);
+  }
+  [bs]() {
+    this[gs] && this[Ri] === 0 && (this.emit("prefinish"), this.emit("finish"), this.emit("end"));
+  }
+  [Rs](t, e) {
+    let i = t[e], { type: r } = t;
+    if (!i || this.preservePaths) return !0;
+    let [n, o] = ce(i), h = o.replaceAll(/\\/g, "/").split("/");
+    if (h.includes("..") || Te && /^[a-z]:\.\.$/i.test(h[0] ?? "")) {
+      if (e === "path" || r === "Link") return this.warn("TAR_ENTRY_ERROR", `${e} contains '..'`, { entry: t, [e]: i }), !1;
+      let a = R2.posix.dirname(t.path), l = R2.posix.normalize(R2.posix.join(a, h.join("/")));
+      if (l.startsWith("../") || l === "..") return this.warn("TAR_ENTRY_ERROR", `${e} escapes extraction directory`, { entry: t, [e]: i }), !1;
+    }
+    return n && (t[e] = String(o), this.warn("TAR_ENTRY_INFO", `stripping ${n} from absolute ${e}`, { entry: t, [e]: i })), !0;
+  }
+  [Fr](t) {
+    let e = f(t.path), i = e.split("/");
+    if (this.strip) {
+      if (i.length < this.strip) return !1;
+      if (t.type === "Link") {
+        let r = f(String(t.linkpath)).split("/");
+        if (r.length >= this.strip) t.linkpath = r.slice(this.strip).join("/");
+        else return !1;
+      }
+      i.splice(0, this.strip), t.path = i.join("/");
+    }
+    if (isFinite(this.maxDepth) && i.length > this.maxDepth) return this.warn("TAR_ENTRY_ERROR", "path excessively deep", { entry: t, path: e, depth: i.length, maxDepth: this.maxDepth }), !1;
+    if (!this[Rs](t, "path") || !this[Rs](t, "linkpath")) return !1;
+    if (t.absolute = R2.isAbsolute(t.path) ? f(R2.resolve(t.path)) : f(R2.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), !1;
+    if (t.absolute === this.cwd && t.type !== "Directory" && t.type !== "GNUDumpDir") return !1;
+    if (this.win32) {
+      let { root: r } = R2.win32.parse(String(t.absolute));
+      t.absolute = r + ts(String(t.absolute).slice(r.length));
+      let { root: n } = R2.win32.parse(t.path);
+      t.path = n + ts(t.path.slice(n.length));
+    }
+    return !0;
+  }
+  [Dr](t) {
+    if (!this[Fr](t)) return t.resume();
+    switch (co.equal(typeof t.absolute, "string"), t.type) {
+      case "Directory":
+      case "GNUDumpDir":
+        t.mode && (t.mode = t.mode | 448);
+      case "File":
+      case "OldFile":
+      case "ContiguousFile":
+      case "Link":
+      case "SymbolicLink":
+        return this[_s](t);
+      default:
+        return this[Cr](t);
+    }
+  }
+  [O](t, e) {
+    t.name === "CwdError" ? this.emit("error", t) : (this.warn("TAR_ENTRY_ERROR", t, { entry: e }), this[$t](), e.resume());
+  }
+  [yt](t, e, i) {
+    gr(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e }, i);
+  }
+  [ge](t) {
+    return this.forceChown || this.preserveOwner && (typeof t.uid == "number" && t.uid !== this.processUid || typeof t.gid == "number" && t.gid !== this.processGid) || typeof this.uid == "number" && this.uid !== this.processUid || typeof this.gid == "number" && this.gid !== this.processGid;
+  }
+  [be](t) {
+    return vr(this.uid, t.uid, this.processUid);
+  }
+  [_e](t) {
+    return vr(this.gid, t.gid, this.processGid);
+  }
+  [Ts](t, e) {
+    let i = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = new et(String(t.absolute), { flags: ms(t.size), mode: i, autoClose: !1 });
+    r.on("error", (a) => {
+      r.fd && u.close(r.fd, () => {
+      }), r.write = () => !0, this[O](a, t), e();
+    });
+    let n = 1, o = (a) => {
+      if (a) {
+        r.fd && u.close(r.fd, () => {
+        }), this[O](a, t), e();
+        return;
+      }
+      --n === 0 && r.fd !== void 0 && u.close(r.fd, (l) => {
+        l ? this[O](l, t) : this[$t](), e();
+      });
+    };
+    r.on("finish", () => {
+      let a = String(t.absolute), l = r.fd;
+      if (typeof l == "number" && t.mtime && !this.noMtime) {
+        n++;
+        let c = t.atime || /* @__PURE__ */ new Date(), d = t.mtime;
+        u.futimes(l, c, d, (y) => y ? u.utimes(a, c, d, (T) => o(T && y)) : o());
+      }
+      if (typeof l == "number" && this[ge](t)) {
+        n++;
+        let c = this[be](t), d = this[_e](t);
+        typeof c == "number" && typeof d == "number" && u.fchown(l, c, d, (y) => y ? u.chown(a, c, d, (T) => o(T && y)) : o());
+      }
+      o();
+    });
+    let h = this.transform && this.transform(t) || t;
+    h !== t && (h.on("error", (a) => {
+      this[O](a, t), e();
+    }), t.pipe(h)), h.pipe(r);
+  }
+  [xs](t, e) {
+    let i = typeof t.mode == "number" ? t.mode & 4095 : this.dmode;
+    this[yt](String(t.absolute), i, (r) => {
+      if (r) {
+        this[O](r, t), e();
+        return;
+      }
+      let n = 1, o = () => {
+        --n === 0 && (e(), this[$t](), t.resume());
+      };
+      t.mtime && !this.noMtime && (n++, u.utimes(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime, o)), this[ge](t) && (n++, u.chown(String(t.absolute), Number(this[be](t)), Number(this[_e](t)), o)), o();
+    });
+  }
+  [Cr](t) {
+    t.unsupported = !0, this.warn("TAR_ENTRY_UNSUPPORTED", `unsupported entry type: ${t.type}`, { entry: t }), t.resume();
+  }
+  [Ar](t, e) {
+    let i = f(R2.relative(this.cwd, R2.resolve(R2.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
+    this[Re](t, this.cwd, i, () => this[gi](t, String(t.linkpath), "symlink", e), (r) => {
+      this[O](r, t), e();
+    });
+  }
+  [Ir](t, e) {
+    let i = f(R2.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
+    this[Re](t, this.cwd, r, () => this[gi](t, i, "link", e), (n) => {
+      this[O](n, t), e();
+    });
+  }
+  [Re](t, e, i, r, n) {
+    let o = i.shift();
+    if (this.preservePaths || o === void 0) return r();
+    let h = R2.resolve(e, o);
+    u.lstat(h, (a, l) => {
+      if (a) return r();
+      if (l?.isSymbolicLink()) return n(new St(h, R2.resolve(h, i.join("/"))));
+      this[Re](t, h, i, r, n);
+    });
+  }
+  [kr]() {
+    this[Ri]++;
+  }
+  [$t]() {
+    this[Ri]--, this[bs]();
+  }
+  [Ls](t) {
+    this[$t](), t.resume();
+  }
+  [Os](t, e) {
+    return t.type === "File" && !this.unlink && e.isFile() && e.nlink <= 1 && !Te;
+  }
+  [_s](t) {
+    this[kr]();
+    let e = [t.path];
+    t.linkpath && e.push(t.linkpath), this.reservations.reserve(e, (i) => this[Nr](t, i));
+  }
+  [Nr](t, e) {
+    let i = (h) => {
+      e(h);
+    }, r = () => {
+      this[yt](this.cwd, this.dmode, (h) => {
+        if (h) {
+          this[O](h, t), i();
+          return;
+        }
+        this[Oe] = !0, n();
+      });
+    }, n = () => {
+      if (t.absolute !== this.cwd) {
+        let h = f(R2.dirname(String(t.absolute)));
+        if (h !== this.cwd) return this[yt](h, this.dmode, (a) => {
+          if (a) {
+            this[O](a, t), i();
+            return;
+          }
+          o();
+        });
+      }
+      o();
+    }, o = () => {
+      u.lstat(String(t.absolute), (h, a) => {
+        if (a && (this.keep || this.newer && a.mtime > (t.mtime ?? a.mtime))) {
+          this[Ls](t), i();
+          return;
+        }
+        if (h || this[Os](t, a)) return this[P2](null, t, i);
+        if (a.isDirectory()) {
+          if (t.type === "Directory") {
+            let l = this.chmod && t.mode && (a.mode & 4095) !== t.mode, c = (d) => this[P2](d ?? null, t, i);
+            return l ? u.chmod(String(t.absolute), Number(t.mode), c) : c();
+          }
+          if (t.absolute !== this.cwd) return u.rmdir(String(t.absolute), (l) => this[P2](l ?? null, t, i));
+        }
+        if (t.absolute === this.cwd) return this[P2](null, t, i);
+        mo(String(t.absolute), (l) => this[P2](l ?? null, t, i));
+      });
+    };
+    this[Oe] ? n() : r();
+  }
+  [P2](t, e, i) {
+    if (t) {
+      this[O](t, e), i();
+      return;
+    }
+    switch (e.type) {
+      case "File":
+      case "OldFile":
+      case "ContiguousFile":
+        return this[Ts](e, i);
+      case "Link":
+        return this[Ir](e, i);
+      case "SymbolicLink":
+        return this[Ar](e, i);
+      case "Directory":
+      case "GNUDumpDir":
+        return this[xs](e, i);
+    }
+  }
+  [gi](t, e, i, r) {
+    u[i](e, String(t.absolute), (n) => {
+      n ? this[O](n, t) : (this[$t](), t.resume()), r();
+    });
+  }
+}, ye = (s3) => {
+  try {
+    return [null, s3()];
+  } catch (t) {
+    return [t, null];
+  }
+}, xe = class extends Xt {
+  sync = !0;
+  [P2](t, e) {
+    return super[P2](t, e, () => {
+    });
+  }
+  [_s](t) {
+    if (!this[Oe]) {
+      let n = this[yt](this.cwd, this.dmode);
+      if (n) return this[O](n, t);
+      this[Oe] = !0;
+    }
+    if (t.absolute !== this.cwd) {
+      let n = f(R2.dirname(String(t.absolute)));
+      if (n !== this.cwd) {
+        let o = this[yt](n, this.dmode);
+        if (o) return this[O](o, t);
+      }
+    }
+    let [e, i] = ye(() => u.lstatSync(String(t.absolute)));
+    if (i && (this.keep || this.newer && i.mtime > (t.mtime ?? i.mtime))) return this[Ls](t);
+    if (e || this[Os](t, i)) return this[P2](null, t);
+    if (i.isDirectory()) {
+      if (t.type === "Directory") {
+        let o = this.chmod && t.mode && (i.mode & 4095) !== t.mode, [h] = o ? ye(() => {
+          u.chmodSync(String(t.absolute), Number(t.mode));
+        }) : [];
+        return this[P2](h, t);
+      }
+      let [n] = ye(() => u.rmdirSync(String(t.absolute)));
+      this[P2](n, t);
+    }
+    let [r] = t.absolute === this.cwd ? [] : ye(() => po(String(t.absolute)));
+    this[P2](r, t);
+  }
+  [Ts](t, e) {
+    let i = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = (h) => {
+      let a;
+      try {
+        u.closeSync(n);
+      } catch (l) {
+        a = l;
+      }
+      (h || a) && this[O](h || a, t), e();
+    }, n;
+    try {
+      n = u.openSync(String(t.absolute), ms(t.size), i);
+    } catch (h) {
+      return r(h);
+    }
+    let o = this.transform && this.transform(t) || t;
+    o !== t && (o.on("error", (h) => this[O](h, t)), t.pipe(o)), o.on("data", (h) => {
+      try {
+        u.writeSync(n, h, 0, h.length);
+      } catch (a) {
+        r(a);
+      }
+    }), o.on("end", () => {
+      let h = null;
+      if (t.mtime && !this.noMtime) {
+        let a = t.atime || /* @__PURE__ */ new Date(), l = t.mtime;
+        try {
+          u.futimesSync(n, a, l);
+        } catch (c) {
+          try {
+            u.utimesSync(String(t.absolute), a, l);
+          } catch {
+            h = c;
+          }
+        }
+      }
+      if (this[ge](t)) {
+        let a = this[be](t), l = this[_e](t);
+        try {
+          u.fchownSync(n, Number(a), Number(l));
+        } catch (c) {
+          try {
+            u.chownSync(String(t.absolute), Number(a), Number(l));
+          } catch {
+            h = h || c;
+          }
+        }
+      }
+      r(h);
+    });
+  }
+  [xs](t, e) {
+    let i = typeof t.mode == "number" ? t.mode & 4095 : this.dmode, r = this[yt](String(t.absolute), i);
+    if (r) {
+      this[O](r, t), e();
+      return;
+    }
+    if (t.mtime && !this.noMtime) try {
+      u.utimesSync(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime);
+    } catch {
+    }
+    if (this[ge](t)) try {
+      u.chownSync(String(t.absolute), Number(this[be](t)), Number(this[_e](t)));
+    } catch {
+    }
+    e(), t.resume();
+  }
+  [yt](t, e) {
+    try {
+      return _r(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e });
+    } catch (i) {
+      return i;
+    }
+  }
+  [Re](t, e, i, r, n) {
+    if (this.preservePaths || i.length === 0) return r();
+    let o = e;
+    for (let h of i) {
+      o = R2.resolve(o, h);
+      let [a, l] = ye(() => u.lstatSync(o));
+      if (a) return r();
+      if (l.isSymbolicLink()) return n(new St(o, R2.resolve(e, i.join("/"))));
+    }
+    r();
+  }
+  [gi](t, e, i, r) {
+    let n = `${i}Sync`;
+    try {
+      u[n](e, String(t.absolute)), r(), t.resume();
+    } catch (o) {
+      return this[O](o, t);
+    }
+  }
+}, Eo = (s3) => {
+  let t = new xe(s3), e = s3.file, i = Br.statSync(e), r = s3.maxReadSize || 16 * 1024 * 1024;
+  new Be(e, { readSize: r, size: i.size }).pipe(t);
+}, wo = (s3, t) => {
+  let e = new Xt(s3), i = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
+  return new Promise((o, h) => {
+    e.on("error", h), e.on("close", o), Br.stat(r, (a, l) => {
+      if (a) h(a);
+      else {
+        let c = new _t(r, { readSize: i, size: l.size });
+        c.on("error", h), c.pipe(e);
+      }
+    });
+  });
+}, So = K(Eo, wo, (s3) => new xe(s3), (s3) => new Xt(s3), (s3, t) => {
+  t?.length && Qi(s3, t);
+}), yo = (s3, t) => {
+  let e = new kt(s3), i = !0, r, n;
+  try {
+    try {
+      r = v.openSync(s3.file, "r+");
+    } catch (a) {
+      if (a?.code === "ENOENT") r = v.openSync(s3.file, "w+");
+      else throw a;
+    }
+    let o = v.fstatSync(r), h = Buffer.alloc(512);
+    t: for (n = 0; n < o.size; n += 512) {
+      for (let c = 0, d = 0; c < 512; c += d) {
+        if (d = v.readSync(r, h, c, h.length - c, n + c), n === 0 && h[0] === 31 && h[1] === 139) throw new Error("cannot append to compressed archives");
+        if (!d) break t;
+      }
+      let a = new F(h);
+      if (!a.cksumValid) break;
+      let l = 512 * Math.ceil((a.size || 0) / 512);
+      if (n + l + 512 > o.size) break;
+      n += l, s3.mtimeCache && a.mtime && s3.mtimeCache.set(String(a.path), a.mtime);
+    }
+    i = !1, Ro(s3, e, n, r, t);
+  } finally {
+    if (i) try {
+      v.closeSync(r);
+    } catch {
+    }
+  }
+}, Ro = (s3, t, e, i, r) => {
+  let n = new Wt(s3.file, { fd: i, start: e });
+  t.pipe(n), bo(t, r);
+}, go = (s3, t) => {
+  t = Array.from(t);
+  let e = new wt(s3), i = (n, o, h) => {
+    let a = (T, D) => {
+      T ? v.close(n, (E) => h(T)) : h(null, D);
+    }, l = 0;
+    if (o === 0) return a(null, 0);
+    let c = 0, d = Buffer.alloc(512), y = (T, D) => {
+      if (T || D === void 0) return a(T);
+      if (c += D, c < 512 && D) return v.read(n, d, c, d.length - c, l + c, y);
+      if (l === 0 && d[0] === 31 && d[1] === 139) return a(new Error("cannot append to compressed archives"));
+      if (c < 512) return a(null, l);
+      let E = new F(d);
+      if (!E.cksumValid) return a(null, l);
+      let x = 512 * Math.ceil((E.size ?? 0) / 512);
+      if (l + x + 512 > o || (l += x + 512, l >= o)) return a(null, l);
+      s3.mtimeCache && E.mtime && s3.mtimeCache.set(String(E.path), E.mtime), c = 0, v.read(n, d, 0, 512, l, y);
+    };
+    v.read(n, d, 0, 512, l, y);
+  };
+  return new Promise((n, o) => {
+    e.on("error", o);
+    let h = "r+", a = (l, c) => {
+      if (l && l.code === "ENOENT" && h === "r+") return h = "w+", v.open(s3.file, h, a);
+      if (l || !c) return o(l);
+      v.fstat(c, (d, y) => {
+        if (d) return v.close(c, () => o(d));
+        i(c, y.size, (T, D) => {
+          if (T) return o(T);
+          let E = new et(s3.file, { fd: c, start: D });
+          e.pipe(E), E.on("error", o), E.on("close", n), _o(e, t);
+        });
+      });
+    };
+    v.open(s3.file, h, a);
+  });
+}, bo = (s3, t) => {
+  t.forEach((e) => {
+    e.charAt(0) === "@" ? Ct({ file: Pr.resolve(s3.cwd, e.slice(1)), sync: !0, noResume: !0, onReadEntry: (i) => s3.add(i) }) : s3.add(e);
+  }), s3.end();
+}, _o = async (s3, t) => {
+  for (let e of t) e.charAt(0) === "@" ? await Ct({ file: Pr.resolve(String(s3.cwd), e.slice(1)), noResume: !0, onReadEntry: (i) => s3.add(i) }) : s3.add(e);
+  s3.end();
+}, vt = K(yo, go, () => {
+  throw new TypeError("file is required");
+}, () => {
+  throw new TypeError("file is required");
+}, (s3, t) => {
+  if (!Bs(s3)) throw new TypeError("file is required");
+  if (s3.gzip || s3.brotli || s3.zstd || s3.file.endsWith(".br") || s3.file.endsWith(".tbr")) throw new TypeError("cannot append to compressed archives");
+  if (!t?.length) throw new TypeError("no paths specified to add/replace");
+}), Oo = K(vt.syncFile, vt.asyncFile, vt.syncNoFile, vt.asyncNoFile, (s3, t = []) => {
+  vt.validate?.(s3, t), To(s3);
+}), To = (s3) => {
+  let t = s3.filter;
+  s3.mtimeCache || (s3.mtimeCache = /* @__PURE__ */ new Map()), s3.filter = t ? (e, i) => t(e, i) && !((s3.mtimeCache?.get(e) ?? i.mtime ?? 0) > (i.mtime ?? 0)) : (e, i) => !((s3.mtimeCache?.get(e) ?? i.mtime ?? 0) > (i.mtime ?? 0));
+};
+
+// receiver/staging/unpack/unpack-tar.ts
+var READ_CHUNK = 16 * 1024;
+function unpackTar(file, tree) {
+  return new Promise((resolve7, reject) => {
+    let input2 = createReadStream3(file, { highWaterMark: READ_CHUNK }), parser = new rt({ strict: !0, maxDecompressionRatio: 1 / 0 }), stop = new AbortController(), work = Promise.resolve(), fail3 = (error2) => {
+      stop.signal.aborted || (stop.abort(error2), input2.destroy(), parser.abort(error2 instanceof Error ? error2 : new Error(String(error2))), work.finally(() => reject(error2)));
+    };
+    parser.on("entry", (entry) => {
+      entry.pause();
+      let next = () => stop.signal.aborted ? void 0 : unpackEntry(entry, tree, stop.signal);
+      work = work.then(next).catch(fail3);
+    }), parser.on("ignoredEntry", (entry) => fail3(unsupported(entry.path, entry.type))), parser.on("error", (error2) => fail3(corrupt(error2))), parser.on("end", () => {
+      work.then(() => stop.signal.aborted ? void 0 : resolve7());
+    }), input2.on("error", fail3), input2.pipe(parser);
+  });
+}
+async function unpackEntry(entry, tree, stop) {
+  switch (entry.type) {
+    case "File":
+    case "OldFile":
+    case "ContiguousFile":
+      return tree.file(entry.path, entry.mode, until(stop, entry), entry.size);
+    case "Directory":
+      return entry.resume(), tree.directory(entry.path);
+    case "SymbolicLink":
+      return entry.resume(), tree.symlink(entry.path, entry.linkpath ?? "");
+    case "Link":
+      return entry.resume(), tree.hardLink(entry.path, entry.linkpath ?? "");
+    default:
+      throw unsupported(entry.path, entry.type);
+  }
+}
+async function* until(stop, entry) {
+  let onAbort = () => entry.destroy();
+  stop.addEventListener("abort", onAbort, { once: !0 });
+  try {
+    let chunks = entry[Symbol.asyncIterator]();
+    for (; ; ) {
+      stop.throwIfAborted();
+      let next = await chunks.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    stop.removeEventListener("abort", onAbort);
+  }
+}
+function unsupported(name, type) {
+  return new UnpackError(
+    "ERR_ARCHIVE_ENTRY_TYPE",
+    `entry ${shown(name)} is a ${type}, which a release may not hold (only files, folders and links); leave it out of the artifact`,
+    name
+  );
+}
+function corrupt(error2) {
+  return new UnpackError(
+    "ERR_ARCHIVE_CORRUPT",
+    `the tar.gz is damaged or truncated (${error2.message}); upload it again, or check it with tar -tzf`,
+    void 0,
+    { cause: error2 }
+  );
+}
+
+// receiver/staging/unpack/unpack-zip.ts
+var import_yauzl = __toESM(require_yauzl(), 1);
+var S_IFMT = 61440, S_IFREG = 32768, S_IFDIR = 16384, S_IFLNK = 40960, MADE_BY_UNIX = 3, MAX_LINK_TARGET = 4096;
+async function unpackZip(file, tree) {
+  let zip = await (0, import_yauzl.openPromise)(file, {
+    lazyEntries: !0,
+    autoClose: !1,
+    validateEntrySizes: !0,
+    strictFileNames: !0
+  });
+  try {
+    for await (let entry of zip.eachEntry()) {
+      await sameAsLocalHeader(zip, entry);
+      let name = entry.fileName, unix = entry.versionMadeBy >> 8 === MADE_BY_UNIX ? entry.externalFileAttributes >>> 16 : 0, type = unix & S_IFMT;
+      if (entry.isEncrypted()) throw unsupported2(name, "encrypted");
+      if (type === S_IFLNK) await tree.symlink(name, await linkText(zip, entry));
+      else {
+        if (type !== 0 && type !== S_IFREG && type !== S_IFDIR)
+          throw unsupported2(name, `special file (mode 0o${type.toString(8)})`);
+        if (type === S_IFDIR || name.endsWith("/")) await tree.directory(name);
+        else {
+          let data = await zip.openReadStreamPromise(entry);
+          await tree.file(name, unix & 511, data, entry.uncompressedSize);
+        }
+      }
+    }
+  } finally {
+    zip.close();
+  }
+}
+async function sameAsLocalHeader(zip, entry) {
+  let local = await zip.readLocalFileHeaderPromise(entry), differs = [];
+  local.fileName.equals(entry.fileNameRaw) || differs.push(`name ${shown(local.fileName.toString())}`), local.compressionMethod !== entry.compressionMethod && differs.push("compression method");
+  let sizesInHeader = (local.generalPurposeBitFlag & 8) === 0, zip64 = local.compressedSize === 4294967295 || local.uncompressedSize === 4294967295;
+  if (sizesInHeader && !zip64 && (local.compressedSize !== entry.compressedSize && differs.push("compressed size"), local.uncompressedSize !== entry.uncompressedSize && differs.push("size"), local.crc32 !== entry.crc32 && differs.push("CRC-32")), differs.length > 0)
+    throw new UnpackError(
+      "ERR_ARCHIVE_CORRUPT",
+      `zip entry ${shown(entry.fileName)}: its local header disagrees with the central directory (${differs.join(", ")}); rebuild the zip with a standard tool`,
+      entry.fileName
+    );
+}
+async function linkText(zip, entry) {
+  if (entry.uncompressedSize > MAX_LINK_TARGET)
+    throw unsupported2(entry.fileName, "oversized symlink");
+  let chunks = [];
+  for await (let chunk of await zip.openReadStreamPromise(entry)) chunks.push(chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+function unsupported2(name, what) {
+  return new UnpackError(
+    "ERR_ARCHIVE_ENTRY_TYPE",
+    `zip entry ${shown(name)} is ${/^[aeiou]/.test(what) ? "an" : "a"} ${what} entry, which a release may not hold (only files, folders and links); leave it out of the artifact`,
+    name
+  );
+}
+
+// receiver/staging/unpack/unpack-archive.ts
+async function unpackArchive(file, into, limits, onProgress) {
+  let kind = archiveKind(await firstBytes(file).catch((e) => fail2(e, "read")));
+  if (kind === void 0)
+    throw new UnpackError(
+      "ERR_ARCHIVE_UNKNOWN",
+      "the artifact is neither a .tar.gz nor a .zip (judged by its first bytes, not its name); upload a gzip-compressed tar or a zip of the release folder"
+    );
+  await makeRelease(into);
+  try {
+    let tree = new ReleaseTree(into, limits, onProgress);
+    return await (kind === "zip" ? unpackZip(file, tree) : unpackTar(file, tree)), { kind, files: tree.files, bytes: tree.bytes };
+  } catch (error2) {
+    let refused2 = asUnpackError(kind, error2);
+    throw await rm3(into, { recursive: !0, force: !0, maxRetries: 5 }).catch((cleanup) => {
+      throw new UnpackError(
+        "ERR_ARCHIVE_WRITE",
+        `${refused2.message}; and the half-made release folder ${JSON.stringify(into)} could not be removed (${cleanup.message}): remove it by hand`,
+        refused2.entry,
+        { cause: refused2 }
+      );
+    }), refused2;
+  }
+}
+async function firstBytes(file) {
+  let handle = await open6(file, "r");
+  try {
+    let { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+async function makeRelease(into) {
+  try {
+    await mkdir5(into, { mode: 493 });
+  } catch (error2) {
+    throw error2.code !== "EEXIST" && fail2(error2, "make"), new UnpackError(
+      "ERR_ARCHIVE_TARGET_EXISTS",
+      `the release folder ${JSON.stringify(into)} exists already; unpack into a new one`,
+      void 0,
+      { cause: error2 }
+    );
+  }
+  await chmod2(into, 493);
+}
+function fail2(error2, what) {
+  let message2 = error2 instanceof Error ? error2.message : String(error2);
+  throw what === "read" ? new UnpackError("ERR_ARCHIVE_CORRUPT", `cannot read the artifact (${message2})`, void 0, {
+    cause: error2
+  }) : new UnpackError(
+    "ERR_ARCHIVE_WRITE",
+    `cannot make the release folder (${message2}); check that its parent exists and is writable`,
+    void 0,
+    { cause: error2 }
+  );
+}
+function asUnpackError(kind, error2) {
+  if (error2 instanceof UnpackError) return error2;
+  let message2 = error2 instanceof Error ? error2.message : String(error2);
+  return /^(invalid characters in fileName|absolute path|invalid relative path)/.test(message2) ? new UnpackError(
+    "ERR_ARCHIVE_ENTRY_PATH",
+    `zip entry refused: ${message2}; build the zip from inside the release folder (cd build && zip -r ../app.zip .)`,
+    void 0,
+    { cause: error2 }
+  ) : new UnpackError(
+    "ERR_ARCHIVE_CORRUPT",
+    `the ${kind} is damaged or truncated (${message2}); upload it again, or check it with ${kind === "zip" ? "unzip -t" : "tar -tzf"}`,
+    void 0,
+    { cause: error2 }
+  );
+}
+
+// receiver/staging/stage-release.ts
+var folderUploadPath = (folder) => join5(folder.dir, ".hotswap-upload");
+async function stageRelease(app2, releases, upload2, artifact, progress) {
+  let { folder } = app2;
+  try {
+    let release = (await releases.all()).find((r) => r.sha256 === artifact.sha256);
+    release ? progress(`release ${release.id} holds this artifact already: not unpacked again`) : release = await unpack(app2, releases, upload2, artifact, progress);
+    let staged = app2.updateFile;
+    return await linkRelease(releases.fileOf(release), `${staged}.tmp`), await rename3(`${staged}.tmp`, staged), await fsyncDir(dirname7(staged)), versionOf3(release);
+  } finally {
+    await rm4(upload2, { force: !0 }), await rm4(`${folder.dir}/staged.tmp`, { force: !0 });
+  }
+}
+async function unpack(app2, releases, upload2, artifact, progress) {
+  let { folder } = app2;
+  await mkdir6(folder.releases, { recursive: !0 });
+  let tmp = join5(folder.releases, `.tmp-${randomBytes5(4).toString("hex")}`), limits = { maxUnpackedBytes: folder.maxUnpackedBytes, maxFiles: folder.maxFiles }, unpacked = await unpackArchive(upload2, tmp, limits).catch((error2) => {
+    throw error2 instanceof UnpackError && error2.code !== "ERR_ARCHIVE_WRITE" ? new HttpError(422, error2.code, `the artifact was refused: ${error2.message}`) : error2;
+  });
+  try {
+    let exe = join5(tmp, folder.exe);
+    if (!await exists(exe)) {
+      let top = (await readdir3(tmp)).slice(0, 10).join(", ") || "nothing";
+      throw new HttpError(
+        422,
+        "ERR_EXE_MISSING",
+        `the artifact has no ${folder.exe} (apps.${app2.name}.exe); at its top: ${top}. Archive the folder's contents (tar czf app.tar.gz -C dist .), not the folder itself`
+      );
+    }
+    let at2 = /* @__PURE__ */ new Date(), id = releaseId(at2, artifact.sha256), final = join5(folder.releases, id);
+    await rename3(tmp, final);
+    let exeVersion = await versionInfo(join5(final, folder.exe), app2.versionCommand), release = {
+      id,
+      keptAt: at2.toISOString(),
+      sha256: artifact.sha256,
+      size: artifact.size,
+      mtime: at2.toISOString(),
+      ...pick2(exeVersion)
+    };
+    return await releases.add(release), progress(
+      `${unpacked.kind} unpacked into releases/${id}: ${unpacked.files} entries, ${unpacked.bytes} bytes`
+    ), release;
+  } catch (error2) {
+    throw await rm4(tmp, { recursive: !0, force: !0 }), error2;
+  }
+}
+function pick2(v2) {
+  if (!v2) return {};
+  let { version: version2, fileVersion, productVersion, productName } = v2;
+  return Object.fromEntries(
+    Object.entries({ version: version2, fileVersion, productVersion, productName }).filter(
+      ([, value]) => value !== void 0
+    )
+  );
+}
+function versionOf3(release) {
+  let { id: _id, keptAt: _k, ...version2 } = release;
+  return version2;
+}
+var exists = (p2) => access(p2).then(
+  () => !0,
+  () => !1
+);
+
 // receiver/staging/slow-upload-guard.ts
-async function* slowUploadGuard(body, ms, minRate) {
-  let chunks = body[Symbol.asyncIterator](), needed = Math.max(1, Math.floor(minRate * ms / 1e3)), windowEnds = Date.now() + ms, inWindow = 0, next = () => {
+async function* slowUploadGuard(body, ms2, minRate) {
+  let chunks = body[Symbol.asyncIterator](), needed = Math.max(1, Math.floor(minRate * ms2 / 1e3)), windowEnds = Date.now() + ms2, inWindow = 0, next = () => {
     let read = chunks.next();
     return read.catch(() => {
     }), read;
@@ -34699,10 +39028,10 @@ async function* slowUploadGuard(body, ms, minRate) {
       if (inWindow < needed) {
         pending.catch(() => {
         });
-        let why = inWindow === 0 ? `no upload data for ${ms} ms` : `upload slower than ${minRate} bytes/s (uploadMinRate): ${inWindow} bytes in ${ms} ms`;
+        let why = inWindow === 0 ? `no upload data for ${ms2} ms` : `upload slower than ${minRate} bytes/s (uploadMinRate): ${inWindow} bytes in ${ms2} ms`;
         throw new HttpError(408, "ERR_UPLOAD_TIMEOUT", why);
       }
-      windowEnds = Date.now() + ms, inWindow = 0;
+      windowEnds = Date.now() + ms2, inWindow = 0;
       continue;
     }
     if (step.done) return;
@@ -34711,15 +39040,15 @@ async function* slowUploadGuard(body, ms, minRate) {
 }
 
 // receiver/staging/write-staged.ts
-import { createHash as createHash3, randomBytes as randomBytes4 } from "node:crypto";
-import { chmod, open as open5, rename as rename2, unlink } from "node:fs/promises";
-import { basename as basename3, dirname as dirname7, join as join2 } from "node:path";
+import { createHash as createHash3, randomBytes as randomBytes6 } from "node:crypto";
+import { chmod as chmod3, open as open7, rename as rename4, unlink } from "node:fs/promises";
+import { basename as basename4, dirname as dirname8, join as join6 } from "node:path";
 var STAGING_TMP = ".hotswap-upload-";
 async function writeStaged(chunks, updateFile, checks = {}) {
-  let tmp = join2(
-    dirname7(updateFile),
-    `${STAGING_TMP}${basename3(updateFile)}-${randomBytes4(6).toString("hex")}`
-  ), file = await open5(tmp, "wx", 493).catch((error2) => {
+  let tmp = join6(
+    dirname8(updateFile),
+    `${STAGING_TMP}${basename4(updateFile)}-${randomBytes6(6).toString("hex")}`
+  ), file = await open7(tmp, "wx", 493).catch((error2) => {
     throw new HttpError(500, "ERR_STAGING", `cannot create ${tmp}: ${error2.code ?? error2.message}`);
   }), size2 = 0;
   try {
@@ -34727,7 +39056,7 @@ async function writeStaged(chunks, updateFile, checks = {}) {
     for await (let chunk of chunks)
       size2 += chunk.length, checks.onChunk?.(size2), hash.update(chunk), await file.write(chunk);
     let sha2562 = hash.digest("hex");
-    return checks.beforeCommit?.(size2, sha2562), await file.sync(), await file.close(), await chmod(tmp, 493), await rename2(tmp, updateFile), await fsyncDir(dirname7(updateFile)), { size: size2, sha256: sha2562 };
+    return checks.beforeCommit?.(size2, sha2562), await file.sync(), await file.close(), await chmod3(tmp, 493), await rename4(tmp, updateFile), await fsyncDir(dirname8(updateFile)), { size: size2, sha256: sha2562 };
   } catch (error2) {
     await file.close().catch(() => {
     }), await unlink(tmp).catch(() => {
@@ -34746,11 +39075,11 @@ async function writeStaged(chunks, updateFile, checks = {}) {
 }
 
 // receiver/staging/stage-upload.ts
-async function stageUpload(body, options) {
-  let { updateFile, length, sha256: sha2562 } = options, received = (size3) => `${size3} of ${length} bytes`, size2 = 0;
+async function stageUpload(body, options2) {
+  let { updateFile, length, sha256: sha2562 } = options2, received = (size3) => `${size3} of ${length} bytes`, size2 = 0;
   try {
     return await writeStaged(
-      slowUploadGuard(body, options.idleTimeoutMs, options.minBytesPerSecond ?? 0),
+      slowUploadGuard(body, options2.idleTimeoutMs, options2.minBytesPerSecond ?? 0),
       updateFile,
       {
         onChunk(n) {
@@ -34782,41 +39111,51 @@ async function stageUpload(body, options) {
 }
 
 // receiver/runtime/upload-operation.ts
-function uploadOperation(rt, op, request2) {
-  let app2 = rt.config, length = checkLength(request2, app2.maxUploadSize), staged;
+function uploadOperation(rt2, op, request2) {
+  let app2 = rt2.config, length = checkLength(request2, app2.maxUploadSize), staged;
   return {
     op,
     prepare: async (ctx) => {
       let started = performance.now();
       ctx.emit({ type: "step", step: "upload", state: "start" });
-      let { size: size2, sha256: sha2562 } = await stageUpload(request2.body, {
-        updateFile: app2.updateFile,
+      let into = app2.folder ? folderUploadPath(app2.folder) : app2.updateFile, { size: size2, sha256: sha2562 } = await stageUpload(request2.body, {
+        updateFile: into,
         length,
         sha256: request2.sha256,
-        idleTimeoutMs: rt.uploadLimits.idleTimeoutMs,
-        minBytesPerSecond: rt.uploadLimits.minBytesPerSecond
-      }), ms = Math.round(performance.now() - started);
-      await rememberDigest(app2.updateFile, sha2562), ctx.emit({ type: "progress", received: size2, total: length }), staged = await versionInfo(app2.updateFile, app2.versionCommand);
-      let checked = request2.sha256 ? "verified" : "computed";
+        idleTimeoutMs: rt2.uploadLimits.idleTimeoutMs,
+        minBytesPerSecond: rt2.uploadLimits.minBytesPerSecond
+      });
+      if (ctx.emit({ type: "progress", received: size2, total: length }), app2.folder) {
+        let log = (message2) => ctx.emit({ type: "log", level: "info", message: message2 });
+        staged = await stageRelease(
+          { ...app2, folder: app2.folder },
+          rt2.releases,
+          into,
+          { sha256: sha2562, size: size2 },
+          log
+        );
+      } else
+        await rememberDigest(app2.updateFile, sha2562), staged = await versionInfo(app2.updateFile, app2.versionCommand);
+      let ms2 = Math.round(performance.now() - started), checked = request2.sha256 ? "verified" : "computed";
       ctx.emit({
         type: "step",
         step: "upload",
         state: "done",
-        ms,
-        message: `${size2} bytes staged at updateFile, sha256 ${staged.sha256.slice(0, 12)} ${checked}`
+        ms: ms2,
+        message: `${size2} bytes staged at ${app2.folder ? "staged (a release folder)" : "updateFile"}, sha256 ${staged.sha256.slice(0, 12)} ${checked}`
       });
     },
     run: (ctx) => op === "deploy" ? runSwap(
-      rt,
+      rt2,
       "deploy",
       { path: app2.updateFile, info: staged },
       { ...ctx, force: request2.force }
-    ) : uploaded(rt, staged, ctx)
+    ) : uploaded(rt2, staged, ctx)
   };
 }
-async function uploaded(rt, staged, ctx) {
-  let app2 = rt.config, previous = await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0, durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: app2.name, op: "upload" };
-  return await rt.journal.append({
+async function uploaded(rt2, staged, ctx) {
+  let app2 = rt2.config, previous = await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0, durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: app2.name, op: "upload" };
+  return await rt2.journal.append({
     ...base,
     outcome: "ok",
     at: (/* @__PURE__ */ new Date()).toISOString(),
@@ -34855,7 +39194,7 @@ var ADMIN_OPERATIONS = {
   upload: (c) => uploadOperation(c.var.adminApp, "upload", rawFile(c)),
   deploy: (c) => uploadOperation(c.var.adminApp, "deploy", rawFile(c)),
   swap: (c) => swapOperation(c.var.adminApp),
-  rollback: async (c) => rollbackOperation(c.var.adminApp, await releaseId(c)),
+  rollback: async (c) => rollbackOperation(c.var.adminApp, await releaseId2(c)),
   restart: (c) => ({
     op: "restart",
     prepare: async () => {
@@ -34870,15 +39209,15 @@ function rawFile(c) {
     contentLength: c.req.header("content-length")
   };
 }
-async function releaseId(c) {
-  let type = c.req.header("content-type") ?? "", to = (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) ? await c.req.parseBody() : {}).to ?? c.req.query("to");
-  return typeof to == "string" && to !== "" ? to : void 0;
+async function releaseId2(c) {
+  let type = c.req.header("content-type") ?? "", to2 = (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) ? await c.req.parseBody() : {}).to ?? c.req.query("to");
+  return typeof to2 == "string" && to2 !== "" ? to2 : void 0;
 }
 
 // receiver/runtime/deploy-id.ts
-import { randomBytes as randomBytes5 } from "node:crypto";
+import { randomBytes as randomBytes7 } from "node:crypto";
 function newDeployId(now = /* @__PURE__ */ new Date()) {
-  return `d-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes5(3).toString("hex")}`;
+  return `d-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes7(3).toString("hex")}`;
 }
 
 // receiver/auth/principal.ts
@@ -34893,24 +39232,24 @@ function legacyPrincipal(user) {
 // receiver/admin/operations/hold-by-hand.ts
 function holdByHand(op) {
   return async function(c) {
-    let rt = c.var.adminApp, busy = rt.lock.busy;
+    let rt2 = c.var.adminApp, busy = rt2.lock.busy;
     if (busy)
       throw new HttpError(
         409,
         "ERR_BUSY",
-        `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`
+        `${op} refused: ${busy} is in progress for ${rt2.config.name}; try again when it ends`
       );
-    op === "hold" ? rt.gate.hold("admin") : rt.gate.release("admin");
+    op === "hold" ? rt2.gate.hold("admin") : rt2.gate.release("admin");
     let deployId = newDeployId(), message2 = op === "hold" ? "requests held by hand" : "held requests released by hand";
-    return await rt.journal.append({
+    return await rt2.journal.append({
       deployId,
-      app: rt.config.name,
+      app: rt2.config.name,
       op,
       outcome: "ok",
       at: (/* @__PURE__ */ new Date()).toISOString(),
       who: ADMIN_PRINCIPAL.who,
       message: message2
-    }), rt.log("info", `${message2} (admin page)`), wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json({ deployId, op, app: rt.config.name, held: rt.gate.stats().held });
+    }), rt2.log("info", `${message2} (admin page)`), wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json({ deployId, op, app: rt2.config.name, held: rt2.gate.stats().held });
   };
 }
 
@@ -34947,22 +39286,22 @@ function upgradeFromAdmin(receiver) {
 }
 
 // receiver/runtime/start-operation.ts
-async function startOperation(rt, op, who, listen, prepare, run4) {
-  let deployId = newDeployId(), busy = rt.lock.busy;
-  if (!rt.lock.tryAcquire(deployId))
+async function startOperation(rt2, op, who, listen, prepare, run4) {
+  let deployId = newDeployId(), busy = rt2.lock.busy;
+  if (!rt2.lock.tryAcquire(deployId))
     throw new HttpError(
       409,
       "ERR_BUSY",
-      `${op} refused: ${busy} is in progress for ${rt.config.name}; try again when it ends`
+      `${op} refused: ${busy} is in progress for ${rt2.config.name}; try again when it ends`
     );
   let warned = !1, prepared = !1, early = [], warnOnce = (error2) => {
-    warned || rt.log("warn", `${op} ${deployId}: could not report an event: ${error2.message}`), warned = !0;
+    warned || rt2.log("warn", `${op} ${deployId}: could not report an event: ${error2.message}`), warned = !0;
   }, log = (event) => {
-    prepared ? rt.journal.log(deployId, event).catch(warnOnce) : early.push(event);
+    prepared ? rt2.journal.log(deployId, event).catch(warnOnce) : early.push(event);
   }, emit = (event) => {
     for (let deliver of [
       () => log(event),
-      () => rt.feed.emit("event", { app: rt.config.name, deployId, op, event }),
+      () => rt2.feed.emit("event", { app: rt2.config.name, deployId, op, event }),
       () => listen?.(event)
     ])
       try {
@@ -34974,7 +39313,7 @@ async function startOperation(rt, op, who, listen, prepare, run4) {
   try {
     await prepare(ctx);
   } catch (error2) {
-    throw rt.lock.release(deployId), error2;
+    throw rt2.lock.release(deployId), error2;
   }
   prepared = !0;
   for (let event of early.splice(0))
@@ -34983,30 +39322,30 @@ async function startOperation(rt, op, who, listen, prepare, run4) {
     } catch {
     }
   let done = run4(ctx).catch((error2) => {
-    rt.log("error", `${op} ${deployId} failed: ${error2.stack ?? error2.message}`);
+    rt2.log("error", `${op} ${deployId} failed: ${error2.stack ?? error2.message}`);
     let durationMs = Math.round(performance.now() - ctx.startedAt);
     return {
       type: "result",
       ok: !1,
       deployId,
       op,
-      app: rt.config.name,
+      app: rt2.config.name,
       error: { code: "ERR_INTERNAL", message: error2.message },
       holdMs: 0,
       durationMs
     };
-  }).then((result) => (rt.log(
+  }).then((result) => (rt2.log(
     result.ok ? "info" : "warn",
     `${op} ${deployId} ${result.ok ? "ok" : `failed: ${result.error.message}`}`
-  ), emit(result), result)).finally(() => rt.lock.release(deployId));
+  ), emit(result), result)).finally(() => rt2.lock.release(deployId));
   return { deployId, done };
 }
 
 // receiver/admin/operations/start-from-admin.ts
 function startFromAdmin(build) {
   return async function(c) {
-    let rt = c.var.adminApp, { op, prepare, run: run4 } = await build(c), { deployId } = await startOperation(rt, op, ADMIN_PRINCIPAL.who, void 0, prepare, run4);
-    return wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json({ deployId, op, app: rt.config.name }, 202);
+    let rt2 = c.var.adminApp, { op, prepare, run: run4 } = await build(c), { deployId } = await startOperation(rt2, op, ADMIN_PRINCIPAL.who, void 0, prepare, run4);
+    return wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json({ deployId, op, app: rt2.config.name }, 202);
   };
 }
 
@@ -35024,10 +39363,10 @@ var RateMeter = class {
       return (last.served - first.served) * 1e3 / (last.at - first.at);
   }
   sample() {
-    let at = Date.now();
-    for (let [name, rt] of this.receiver.apps) {
+    let at2 = Date.now();
+    for (let [name, rt2] of this.receiver.apps) {
       let samples = this.samples.get(name) ?? [];
-      for (samples.push({ at, served: rt.gate.stats().served }); samples.length > 2 && at - samples[0].at > 1e4; ) samples.shift();
+      for (samples.push({ at: at2, served: rt2.gate.stats().served }); samples.length > 2 && at2 - samples[0].at > 1e4; ) samples.shift();
       this.samples.set(name, samples);
     }
   }
@@ -35074,8 +39413,8 @@ var StreamingApi = class {
     return await this.write(input2 + `
 `), this;
   }
-  sleep(ms) {
-    return new Promise((res) => setTimeout(res, ms));
+  sleep(ms2) {
+    return new Promise((res) => setTimeout(res, ms2));
   }
   async close() {
     this.closed = !0;
@@ -35185,8 +39524,8 @@ var NdjsonStream = class {
   encoder = new TextEncoder();
   onClose;
   body;
-  constructor(options = {}) {
-    this.onClose = options.onClose, this.body = new ReadableStream(
+  constructor(options2 = {}) {
+    this.onClose = options2.onClose, this.body = new ReadableStream(
       {
         start: (controller) => {
           this.controller = controller;
@@ -35195,7 +39534,7 @@ var NdjsonStream = class {
       },
       // Counted in bytes, so room() means "the client keeps up" (the listener pulls
       // only while the socket drains).
-      { highWaterMark: options.highWaterMark ?? 1, size: (chunk) => chunk.byteLength }
+      { highWaterMark: options2.highWaterMark ?? 1, size: (chunk) => chunk.byteLength }
     );
   }
   /** The answer; heartbeats start with it (not while an upload is still being read). */
@@ -35312,7 +39651,7 @@ function liveEvents(receiver) {
         let forward2 = (e) => {
           e.event.type !== "heartbeat" && send(() => stream2.writeSSE({ event: "op", data: JSON.stringify(e) }));
         };
-        for (let feed of [...receiver.apps.values()].map((rt) => rt.feed))
+        for (let feed of [...receiver.apps.values()].map((rt2) => rt2.feed))
           feed.on("event", forward2), unsubscribe.push(() => feed.off("event", forward2));
       }
       let heartbeat = setInterval(
@@ -35397,12 +39736,12 @@ function bytes(n) {
 function when(iso) {
   return iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC") : "—";
 }
-function duration5(ms) {
-  if (ms === void 0) return "—";
-  if (ms < 1e3) return `${Math.round(ms)} ms`;
-  if (ms < 6e4) return `${(ms / 1e3).toFixed(1)} s`;
-  let s = Math.floor(ms / 1e3);
-  return s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : s < 86400 ? `${Math.floor(s / 3600)} h ${Math.floor(s % 3600 / 60)} min` : `${Math.floor(s / 86400)} d ${Math.floor(s % 86400 / 3600)} h`;
+function duration5(ms2) {
+  if (ms2 === void 0) return "—";
+  if (ms2 < 1e3) return `${Math.round(ms2)} ms`;
+  if (ms2 < 6e4) return `${(ms2 / 1e3).toFixed(1)} s`;
+  let s3 = Math.floor(ms2 / 1e3);
+  return s3 < 3600 ? `${Math.floor(s3 / 60)} min ${s3 % 60} s` : s3 < 86400 ? `${Math.floor(s3 / 3600)} h ${Math.floor(s3 % 3600 / 60)} min` : `${Math.floor(s3 / 86400)} d ${Math.floor(s3 % 86400 / 3600)} h`;
 }
 function uptime(startedAt, now = Date.now()) {
   return startedAt ? duration5(now - Date.parse(startedAt)) : "—";
@@ -35471,7 +39810,7 @@ function GateCard({ view, csrf, base }) {
 }
 
 // receiver/admin/pages/history-table.tsx
-var label = (v) => v ? v.version ?? shortSha(v.sha256) : "";
+var label = (v2) => v2 ? v2.version ?? shortSha(v2.sha256) : "";
 function HistoryTable({ entries }) {
   return /* @__PURE__ */ jsxDEV("table", { "data-table": "history", children: [
     /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: [
@@ -35570,16 +39909,16 @@ function ServersTable({ servers }) {
     ] }) }),
     /* @__PURE__ */ jsxDEV("tbody", { children: [
       servers.length === 0 && /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: 7, children: "No servers are running." }) }),
-      servers.map((s) => /* @__PURE__ */ jsxDEV("tr", { children: [
-        /* @__PURE__ */ jsxDEV("td", { children: s.instance }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num mono", children: s.pid ?? "—" }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num mono", children: s.port }),
-        /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV("span", { class: `pill ${s.state}`, children: s.state }) }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num", children: s.state === "healthy" ? uptime(s.startedAt, now) : "—" }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num", children: s.restarts }),
-        /* @__PURE__ */ jsxDEV("td", { children: s.lastHealth ? /* @__PURE__ */ jsxDEV("span", { title: when(s.lastHealth.at), children: [
-          /* @__PURE__ */ jsxDEV("span", { class: `dot ${s.lastHealth.ok ? "ok" : "bad"}` }),
-          s.lastHealth.message
+      servers.map((s3) => /* @__PURE__ */ jsxDEV("tr", { children: [
+        /* @__PURE__ */ jsxDEV("td", { children: s3.instance }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num mono", children: s3.pid ?? "—" }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num mono", children: s3.port }),
+        /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV("span", { class: `pill ${s3.state}`, children: s3.state }) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: s3.state === "healthy" ? uptime(s3.startedAt, now) : "—" }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: s3.restarts }),
+        /* @__PURE__ */ jsxDEV("td", { children: s3.lastHealth ? /* @__PURE__ */ jsxDEV("span", { title: when(s3.lastHealth.at), children: [
+          /* @__PURE__ */ jsxDEV("span", { class: `dot ${s3.lastHealth.ok ? "ok" : "bad"}` }),
+          s3.lastHealth.message
         ] }) : /* @__PURE__ */ jsxDEV("span", { class: "muted", children: "—" }) })
       ] }))
     ] })
@@ -35665,14 +40004,14 @@ function AppPanel({ view, csrf }) {
 }
 
 // receiver/admin/pages/app-view.ts
-async function appView(rt, meter) {
-  let status = await rt.status(), staged = status.staged && await versionInfo(rt.config.updateFile, rt.config.versionCommand), seen = /* @__PURE__ */ new Set(), history = status.recent.filter((entry) => seen.has(entry.deployId) ? !1 : (seen.add(entry.deployId), !0));
+async function appView(rt2, meter) {
+  let status = await rt2.status(), staged = status.staged && await versionInfo(rt2.config.updateFile, rt2.config.versionCommand), seen = /* @__PURE__ */ new Set(), history = status.recent.filter((entry) => seen.has(entry.deployId) ? !1 : (seen.add(entry.deployId), !0));
   return {
     ...status,
     staged,
-    gate: rt.gate.stats(),
-    rate: meter.perSecond(rt.config.name),
-    busyWith: rt.lock.busy,
+    gate: rt2.gate.stats(),
+    rate: meter.perSecond(rt2.config.name),
+    busyWith: rt2.lock.busy,
     history
   };
 }
@@ -35811,12 +40150,12 @@ function EventRow({ event: e }) {
     e.ok ? "ok" : "failed",
     e.durationMs,
     e.ok ? e.version.version : e.error.message
-  ] : ["heartbeat", "", void 0, ""], [name, state, ms, message2] = cells;
+  ] : ["heartbeat", "", void 0, ""], [name, state, ms2, message2] = cells;
   return /* @__PURE__ */ jsxDEV("tr", { children: [
     /* @__PURE__ */ jsxDEV("td", { class: "mono", children: when(e.at) }),
     /* @__PURE__ */ jsxDEV("td", { children: name }),
     /* @__PURE__ */ jsxDEV("td", { children: state && /* @__PURE__ */ jsxDEV("span", { class: `pill ${state === "done" ? "ok" : state}`, children: state }) }),
-    /* @__PURE__ */ jsxDEV("td", { class: "num", children: ms }),
+    /* @__PURE__ */ jsxDEV("td", { class: "num", children: ms2 }),
     /* @__PURE__ */ jsxDEV("td", { children: message2 })
   ] });
 }
@@ -35929,7 +40268,7 @@ var RECEIVER_PROCESS = {
 };
 function dashboard(receiver, meter) {
   return async function(c) {
-    let views = await Promise.all([...receiver.apps.values()].map((rt) => appView(rt, meter))), csrf = c.var.adminSession.csrf;
+    let views = await Promise.all([...receiver.apps.values()].map((rt2) => appView(rt2, meter))), csrf = c.var.adminSession.csrf;
     return c.html(
       /* @__PURE__ */ jsxDEV(
         DashboardPage,
@@ -35995,22 +40334,22 @@ function outputPage() {
 }
 
 // receiver/admin/session/session-key.ts
-import { createHmac, randomBytes as randomBytes6 } from "node:crypto";
+import { createHmac, randomBytes as randomBytes8 } from "node:crypto";
 import { chmodSync, mkdirSync as mkdirSync2, readFileSync as readFileSync3, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join3 } from "node:path";
+import { join as join7 } from "node:path";
 var KEY_BYTES = 32;
 function loadSessionKey(dataDir, passwordHash) {
-  let file = join3(dataDir, "admin-session.key"), key2;
+  let file = join7(dataDir, "admin-session.key"), key2;
   try {
     key2 = readFileSync3(file);
   } catch (error2) {
     if (error2.code !== "ENOENT") throw error2;
   }
-  return key2?.length !== KEY_BYTES && (key2 = randomBytes6(KEY_BYTES), mkdirSync2(dataDir, { recursive: !0 }), writeFileSync4(file, key2, { mode: 384 })), chmodSync(file, 384), createHmac("sha256", key2).update(`hotswap admin session\0${passwordHash}`).digest();
+  return key2?.length !== KEY_BYTES && (key2 = randomBytes8(KEY_BYTES), mkdirSync2(dataDir, { recursive: !0 }), writeFileSync4(file, key2, { mode: 384 })), chmodSync(file, 384), createHmac("sha256", key2).update(`hotswap admin session\0${passwordHash}`).digest();
 }
 
 // receiver/admin/session/sessions.ts
-import { createHmac as createHmac2, randomBytes as randomBytes7, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
+import { createHmac as createHmac2, randomBytes as randomBytes9, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
 var LOGIN_FORM_MS = 60 * 6e4, Sessions = class {
   constructor(key2, ttlMs) {
     this.key = key2;
@@ -36020,7 +40359,7 @@ var LOGIN_FORM_MS = 60 * 6e4, Sessions = class {
   ttlMs;
   revoked = /* @__PURE__ */ new Map();
   issue(signedIn) {
-    let session = { exp: Date.now() + (signedIn ? this.ttlMs : LOGIN_FORM_MS), csrf: randomBytes7(24).toString("base64url"), signedIn }, payload = Buffer.from(JSON.stringify(session)).toString("base64url");
+    let session = { exp: Date.now() + (signedIn ? this.ttlMs : LOGIN_FORM_MS), csrf: randomBytes9(24).toString("base64url"), signedIn }, payload = Buffer.from(JSON.stringify(session)).toString("base64url");
     return { session, value: `${payload}.${this.sign(payload)}` };
   }
   read(value) {
@@ -36130,8 +40469,8 @@ function checkGithubPolicy(claims, policy, where, pullRequestsByNameOnly) {
     if (!allowed) continue;
     let value = claims[claim2] === void 0 ? void 0 : String(claims[claim2]);
     if (value === void 0 || !matchesAny(value, allowed)) {
-      let shown = value === void 0 ? "is missing" : `${JSON.stringify(value)} is not in ${where}.${key2} ${JSON.stringify(allowed)}`;
-      throw new AuthError("ERR_OIDC_POLICY", `${claim2} ${shown}`);
+      let shown2 = value === void 0 ? "is missing" : `${JSON.stringify(value)} is not in ${where}.${key2} ${JSON.stringify(allowed)}`;
+      throw new AuthError("ERR_OIDC_POLICY", `${claim2} ${shown2}`);
     }
   }
   let event = String(claims.event_name ?? "");
@@ -36144,55 +40483,55 @@ function checkGithubPolicy(claims, policy, where, pullRequestsByNameOnly) {
 
 // receiver/auth/authorize.ts
 var REPLAY_MARGIN_S = 60;
-async function authorize(p, request2, replay, github2) {
+async function authorize(p2, request2, replay, github2) {
   let { app: app2, op } = request2;
-  if (p.app !== app2.name)
-    throw new AuthError("ERR_WRONG_APP", `token app "${p.app}", request app "${app2.name}"`);
-  if (p.op !== op) throw new AuthError("ERR_WRONG_OP", `token op "${p.op}", request op "${op}"`);
+  if (p2.app !== app2.name)
+    throw new AuthError("ERR_WRONG_APP", `token app "${p2.app}", request app "${app2.name}"`);
+  if (p2.op !== op) throw new AuthError("ERR_WRONG_OP", `token op "${p2.op}", request op "${op}"`);
   if (op === "deploy" || op === "upload") {
-    if (p.sha256 === void 0) throw new AuthError("ERR_CLAIM_MISSING", "sha256");
-    if (p.sha256 !== request2.sha256) throw new AuthError("ERR_SHA256_MISMATCH");
+    if (p2.sha256 === void 0) throw new AuthError("ERR_CLAIM_MISSING", "sha256");
+    if (p2.sha256 !== request2.sha256) throw new AuthError("ERR_SHA256_MISMATCH");
   }
-  if (p.via === "key") {
-    if (app2.auth && !app2.auth.keys?.includes(p.keyId))
+  if (p2.via === "key") {
+    if (app2.auth && !app2.auth.keys?.includes(p2.keyId))
       throw new AuthError(
         "ERR_KEY_NOT_ALLOWED",
-        `apps.${app2.name}.auth.keys does not list "${p.keyId}"`
+        `apps.${app2.name}.auth.keys does not list "${p2.keyId}"`
       );
   } else {
     if (!github2) throw new AuthError("ERR_OIDC_OFF", "auth.github is not configured");
-    if (checkGithubPolicy(p.github, github2, "auth.github", !0), app2.auth && !app2.auth.github)
+    if (checkGithubPolicy(p2.github, github2, "auth.github", !0), app2.auth && !app2.auth.github)
       throw new AuthError(
         "ERR_OIDC_POLICY",
         `apps.${app2.name}.auth has no github policy: keyless deploys of this app are off`
       );
-    app2.auth?.github && checkGithubPolicy(p.github, app2.auth.github, `apps.${app2.name}.auth.github`, !1);
+    app2.auth?.github && checkGithubPolicy(p2.github, app2.auth.github, `apps.${app2.name}.auth.github`, !1);
   }
-  await spend(p, replay);
+  await spend(p2, replay);
 }
-async function authorizeReceiver(p, adminKeys, replay) {
-  if (p.app !== "*")
+async function authorizeReceiver(p2, adminKeys, replay) {
+  if (p2.app !== "*")
     throw new AuthError(
       "ERR_WRONG_APP",
-      `token app "${p.app}"; a token for the receiver itself has app "${"*"}"`
+      `token app "${p2.app}"; a token for the receiver itself has app "${"*"}"`
     );
-  if (p.op !== "admin")
-    throw new AuthError("ERR_WRONG_OP", `token op "${p.op}", request op "admin"`);
-  if (p.via !== "key")
+  if (p2.op !== "admin")
+    throw new AuthError("ERR_WRONG_OP", `token op "${p2.op}", request op "admin"`);
+  if (p2.via !== "key")
     throw new AuthError(
       "ERR_ADMIN_NOT_ALLOWED",
       "the receiver's own operations take a key-mode token signed with a key in auth.adminKeys, not a GitHub ID token"
     );
-  if (!adminKeys.includes(p.keyId))
+  if (!adminKeys.includes(p2.keyId))
     throw new AuthError(
       "ERR_ADMIN_NOT_ALLOWED",
-      adminKeys.length === 0 ? "auth.adminKeys lists no key, so the receiver's own operations are off" : `auth.adminKeys does not list "${p.keyId}"`
+      adminKeys.length === 0 ? "auth.adminKeys lists no key, so the receiver's own operations are off" : `auth.adminKeys does not list "${p2.keyId}"`
     );
-  await spend(p, replay);
+  await spend(p2, replay);
 }
-async function spend(p, replay) {
-  if (replay.has(p.jti)) throw new AuthError("ERR_REPLAYED");
-  await replay.add(p.jti, p.exp + REPLAY_MARGIN_S);
+async function spend(p2, replay) {
+  if (replay.has(p2.jti)) throw new AuthError("ERR_REPLAYED");
+  await replay.add(p2.jti, p2.exp + REPLAY_MARGIN_S);
 }
 
 // node_modules/jose/dist/webapi/lib/buffer_utils.js
@@ -36255,8 +40594,8 @@ __export(errors_exports2, {
 var JOSEError = class extends Error {
   static code = "ERR_JOSE_GENERIC";
   code = "ERR_JOSE_GENERIC";
-  constructor(message2, options) {
-    super(message2, options), this.name = this.constructor.name, Error.captureStackTrace?.(this, this.constructor);
+  constructor(message2, options2) {
+    super(message2, options2), this.name = this.constructor.name, Error.captureStackTrace?.(this, this.constructor);
   }
 }, JWTClaimValidationFailed = class extends JOSEError {
   static code = "ERR_JWT_CLAIM_VALIDATION_FAILED";
@@ -36285,8 +40624,8 @@ var JOSEError = class extends Error {
 }, JWEDecryptionFailed = class extends JOSEError {
   static code = "ERR_JWE_DECRYPTION_FAILED";
   code = "ERR_JWE_DECRYPTION_FAILED";
-  constructor(message2 = "decryption operation failed", options) {
-    super(message2, options);
+  constructor(message2 = "decryption operation failed", options2) {
+    super(message2, options2);
   }
 }, JWEInvalid = class extends JOSEError {
   static code = "ERR_JWE_INVALID";
@@ -36306,28 +40645,28 @@ var JOSEError = class extends Error {
 }, JWKSNoMatchingKey = class extends JOSEError {
   static code = "ERR_JWKS_NO_MATCHING_KEY";
   code = "ERR_JWKS_NO_MATCHING_KEY";
-  constructor(message2 = "no applicable key found in the JSON Web Key Set", options) {
-    super(message2, options);
+  constructor(message2 = "no applicable key found in the JSON Web Key Set", options2) {
+    super(message2, options2);
   }
 }, JWKSMultipleMatchingKeys = class extends JOSEError {
   [Symbol.asyncIterator] = async function* () {
   };
   static code = "ERR_JWKS_MULTIPLE_MATCHING_KEYS";
   code = "ERR_JWKS_MULTIPLE_MATCHING_KEYS";
-  constructor(message2 = "multiple matching keys found in the JSON Web Key Set", options) {
-    super(message2, options);
+  constructor(message2 = "multiple matching keys found in the JSON Web Key Set", options2) {
+    super(message2, options2);
   }
 }, JWKSTimeout = class extends JOSEError {
   static code = "ERR_JWKS_TIMEOUT";
   code = "ERR_JWKS_TIMEOUT";
-  constructor(message2 = "request timed out", options) {
-    super(message2, options);
+  constructor(message2 = "request timed out", options2) {
+    super(message2, options2);
   }
 }, JWSSignatureVerificationFailed = class extends JOSEError {
   static code = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
   code = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
-  constructor(message2 = "signature verification failed", options) {
-    super(message2, options);
+  constructor(message2 = "signature verification failed", options2) {
+    super(message2, options2);
   }
 };
 
@@ -36389,7 +40728,7 @@ function parseJoseHeader(encodedProtectedHeader, ErrorClass, message2) {
 }
 var JWS_RECOGNIZED = { __proto__: null, b64: !0 };
 function validateAlgorithms(option, algorithms) {
-  if (algorithms !== void 0 && (!Array.isArray(algorithms) || algorithms.some((s) => typeof s != "string")))
+  if (algorithms !== void 0 && (!Array.isArray(algorithms) || algorithms.some((s3) => typeof s3 != "string")))
     throw new TypeError(`"${option}" option must be an array of strings`);
   return algorithms === void 0 ? void 0 : new Set(algorithms);
 }
@@ -36626,8 +40965,8 @@ function jwsAlgorithm(alg) {
 }
 
 // node_modules/jose/dist/webapi/lib/jws_verify.js
-function prepareVerify(options) {
-  return [options && validateAlgorithms("algorithms", options.algorithms), options?.crit];
+function prepareVerify(options2) {
+  return [options2 && validateAlgorithms("algorithms", options2.algorithms), options2?.crit];
 }
 function parseProtectedHeader(encodedProtectedHeader) {
   return encodedProtectedHeader === void 0 ? {} : parseJoseHeader(encodedProtectedHeader, JWSInvalid, "JWS Protected Header is invalid");
@@ -36718,7 +41057,7 @@ function validateNumericDate(claimsSet, claim2, required2 = !1) {
 function unexpectedClaim(claimsSet, claim2) {
   throw new JWTClaimValidationFailed(`unexpected "${claim2}" claim value`, claimsSet, claim2, checkFailed);
 }
-function validateClaimsSet(protectedHeader, claimsSetBytes, options = {}) {
+function validateClaimsSet(protectedHeader, claimsSetBytes, options2 = {}) {
   let claimsSet;
   try {
     claimsSet = JSON.parse(strictDecoder.decode(claimsSetBytes));
@@ -36727,16 +41066,16 @@ function validateClaimsSet(protectedHeader, claimsSetBytes, options = {}) {
   }
   if (!isObject2(claimsSet))
     throw new JWTInvalid("JWT Claims Set must be a top-level JSON object");
-  let { typ } = options;
+  let { typ } = options2;
   if (typ !== void 0 && (typeof protectedHeader.typ != "string" || normalizeTyp(protectedHeader.typ) !== normalizeTyp(typ)))
     throw new JWTClaimValidationFailed('unexpected "typ" JWT header value', claimsSet, "typ", checkFailed);
-  let { requiredClaims = [], issuer, subject, audience, maxTokenAge } = options, presenceCheck = [...requiredClaims];
+  let { requiredClaims = [], issuer, subject, audience, maxTokenAge } = options2, presenceCheck = [...requiredClaims];
   maxTokenAge !== void 0 && presenceCheck.push("iat"), audience !== void 0 && presenceCheck.push("aud"), subject !== void 0 && presenceCheck.push("sub"), issuer !== void 0 && presenceCheck.push("iss");
   for (let claim2 of new Set(presenceCheck.reverse()))
     if (!Object.hasOwn(claimsSet, claim2))
       throw new JWTClaimValidationFailed(`missing required "${claim2}" claim`, claimsSet, claim2, "missing");
   issuer !== void 0 && !(Array.isArray(issuer) ? issuer : [issuer]).includes(claimsSet.iss) && unexpectedClaim(claimsSet, "iss"), subject !== void 0 && claimsSet.sub !== subject && unexpectedClaim(claimsSet, "sub"), audience !== void 0 && !checkAudiencePresence(claimsSet.aud, typeof audience == "string" ? [audience] : audience) && unexpectedClaim(claimsSet, "aud");
-  let { clockTolerance } = options, tolerance = 0;
+  let { clockTolerance } = options2, tolerance = 0;
   if (typeof clockTolerance == "string")
     tolerance = secs(clockTolerance);
   else if (clockTolerance !== void 0) {
@@ -36746,7 +41085,7 @@ function validateClaimsSet(protectedHeader, claimsSetBytes, options = {}) {
   }
   if (validateInput("clockTolerance option", tolerance), tolerance < 0)
     throw new TypeError("Invalid clockTolerance option input");
-  let { currentDate } = options, now = validateInput("currentDate option", epoch(currentDate === void 0 ? /* @__PURE__ */ new Date() : currentDate)), iat = validateNumericDate(claimsSet, "iat", maxTokenAge !== void 0), nbf = validateNumericDate(claimsSet, "nbf");
+  let { currentDate } = options2, now = validateInput("currentDate option", epoch(currentDate === void 0 ? /* @__PURE__ */ new Date() : currentDate)), iat = validateNumericDate(claimsSet, "iat", maxTokenAge !== void 0), nbf = validateNumericDate(claimsSet, "nbf");
   if (nbf !== void 0 && nbf > now + tolerance)
     throw new JWTClaimValidationFailed('"nbf" claim timestamp check failed', claimsSet, "nbf", checkFailed);
   let exp = validateNumericDate(claimsSet, "exp");
@@ -36765,11 +41104,11 @@ function validateClaimsSet(protectedHeader, claimsSetBytes, options = {}) {
 }
 
 // node_modules/jose/dist/webapi/jwt/verify.js
-async function jwtVerify(jwt, key2, options) {
-  let [verified, b64] = await verifyCompact(jwt, prepareVerify(options), key2);
+async function jwtVerify(jwt, key2, options2) {
+  let [verified, b64] = await verifyCompact(jwt, prepareVerify(options2), key2);
   if (!b64)
     throw new JWTInvalid("JWTs MUST NOT use unencoded payload");
-  let payload = validateClaimsSet(verified.protectedHeader, verified.payload, options);
+  let payload = validateClaimsSet(verified.protectedHeader, verified.payload, options2);
   return { ...verified, payload };
 }
 
@@ -36809,7 +41148,7 @@ function createLocalJWKSet(jwks) {
     let { alg, kid } = { ...protectedHeader, ...token?.header }, entry = typeof alg == "string" ? JWS[alg] : void 0;
     if (!entry || entry.secret)
       throw new JOSENotSupported('Unsupported "alg" value for a JSON Web Key Set');
-    let candidates = snapshot.keys.filter((_, index) => isUsableJWK(metadata[index], entry, alg, kid)), { 0: jwk, length } = candidates;
+    let candidates = snapshot.keys.filter((_2, index) => isUsableJWK(metadata[index], entry, alg, kid)), { 0: jwk, length } = candidates;
     if (!length)
       throw new JWKSNoMatchingKey();
     if (length !== 1) {
@@ -36863,10 +41202,10 @@ function validateDuration(value, fallback, option) {
     throw new TypeError(`"${option}" option must not be negative`);
   return typeof value == "number" ? value : fallback;
 }
-function createRemoteJWKSet(url2, options) {
+function createRemoteJWKSet(url2, options2) {
   if (!(url2 instanceof URL))
     throw new TypeError("url must be an instance of URL");
-  let href = new URL(url2.href).href, opts = options ?? {}, timeoutOption = opts.timeoutDuration;
+  let href = new URL(url2.href).href, opts = options2 ?? {}, timeoutOption = opts.timeoutDuration;
   if (typeof timeoutOption == "number" && (!Number.isInteger(timeoutOption) || timeoutOption < 0))
     throw new TypeError('"timeoutDuration" option must be a non-negative integer');
   let timeoutDuration = typeof timeoutOption == "number" ? timeoutOption : 5e3, cooldownDuration = validateDuration(opts.cooldownDuration, 3e4, "cooldownDuration"), cacheMaxAge = validateDuration(opts.cacheMaxAge, 6e5, "cacheMaxAge"), headers2 = new Headers(opts.headers);
@@ -36972,8 +41311,8 @@ function decodeJwt(jwt) {
 // receiver/auth/jose-errors.ts
 var unreachable = (error2) => error2.message, FROM_JOSE = {
   ERR_JWT_EXPIRED: ["ERR_EXPIRED"],
-  ERR_JOSE_ALG_NOT_ALLOWED: ["ERR_ALG_NOT_ALLOWED", (_, alg) => alg],
-  ERR_JOSE_NOT_SUPPORTED: ["ERR_ALG_NOT_ALLOWED", (_, alg) => alg],
+  ERR_JOSE_ALG_NOT_ALLOWED: ["ERR_ALG_NOT_ALLOWED", (_2, alg) => alg],
+  ERR_JOSE_NOT_SUPPORTED: ["ERR_ALG_NOT_ALLOWED", (_2, alg) => alg],
   ERR_JWKS_NO_MATCHING_KEY: ["ERR_UNKNOWN_KEY", () => "no key in the issuer's JWKS has this kid"],
   ERR_JWKS_TIMEOUT: ["ERR_ISSUER_UNREACHABLE", unreachable],
   ERR_JWKS_INVALID: ["ERR_ISSUER_UNREACHABLE", unreachable],
@@ -37245,7 +41584,7 @@ function createApi(receiver, log) {
 }
 
 // receiver/legacy/auth/legacy-sign-in.ts
-import { randomBytes as randomBytes8 } from "node:crypto";
+import { randomBytes as randomBytes10 } from "node:crypto";
 
 // receiver/legacy/auth/basic-credentials.ts
 function basicCredentials(header) {
@@ -37278,8 +41617,8 @@ function legacySignIn(failures) {
         "ERR_NO_CREDENTIALS",
         "sign in with a user of this app's legacy.users (HTTP Basic)"
       );
-    let user = users.find((u) => u.name.toLowerCase() === given.name.toLowerCase());
-    decoy ??= hashPassword(randomBytes8(16).toString("hex"));
+    let user = users.find((u2) => u2.name.toLowerCase() === given.name.toLowerCase());
+    decoy ??= hashPassword(randomBytes10(16).toString("hex"));
     let hash = user?.passwordHash ?? await decoy, ok = await oneAtATime(() => verifyPassword(given.password, hash)).catch(() => !1);
     if (!user || !ok)
       throw failures.fail(address2), new HttpError(401, "ERR_BAD_CREDENTIALS", "wrong user name or password");
@@ -37290,11 +41629,11 @@ function legacySignIn(failures) {
 // receiver/legacy/auth/refuse-unasked.ts
 function refuseUnasked(request2, audience) {
   if (/prefetch|prerender/i.test(request2.secPurpose ?? ""))
-    throw refusal(`Sec-Purpose: ${request2.secPurpose}`, "a prefetch");
+    throw refusal2(`Sec-Purpose: ${request2.secPurpose}`, "a prefetch");
   let site = request2.secFetchSite?.toLowerCase();
   if (site !== void 0) {
     if (site === "same-origin" || site === "none") return;
-    throw refusal(`Sec-Fetch-Site: ${site}`, "a page on another site");
+    throw refusal2(`Sec-Fetch-Site: ${site}`, "a page on another site");
   }
   if (request2.origin === void 0) return;
   let allowed = /* @__PURE__ */ new Set([request2.host?.toLowerCase(), new URL(audience).host.toLowerCase()]), from;
@@ -37304,9 +41643,9 @@ function refuseUnasked(request2, audience) {
     from = void 0;
   }
   if (!from || !allowed.has(from))
-    throw refusal(`Origin: ${request2.origin.slice(0, 100)}`, "a page on another site");
+    throw refusal2(`Origin: ${request2.origin.slice(0, 100)}`, "a page on another site");
 }
-function refusal(header, who) {
+function refusal2(header, who) {
   return new HttpError(
     403,
     "ERR_NOT_ASKED",
@@ -37316,8 +41655,8 @@ function refusal(header, who) {
 
 // receiver/legacy/find-legacy-app.ts
 function findLegacyApp(apps, name) {
-  let lower = name.toLowerCase(), rt = apps.get(name) ?? [...apps.values()].find((a) => a.config.name.toLowerCase() === lower);
-  return rt?.config.legacy ? { rt, users: rt.config.legacy.users } : void 0;
+  let lower = name.toLowerCase(), rt2 = apps.get(name) ?? [...apps.values()].find((a) => a.config.name.toLowerCase() === lower);
+  return rt2?.config.legacy ? { rt: rt2, users: rt2.config.legacy.users } : void 0;
 }
 
 // receiver/legacy/legacy-link.ts
@@ -37488,10 +41827,10 @@ var EMPTY = Buffer.alloc(0), ByteScanner = class {
   async until(needle, max, what) {
     let from = 0;
     for (; ; ) {
-      let at = this.buf.indexOf(needle, from);
-      if (at !== -1) {
-        let before = this.buf.subarray(0, at);
-        return this.buf = this.buf.subarray(at + needle.length), before;
+      let at2 = this.buf.indexOf(needle, from);
+      if (at2 !== -1) {
+        let before = this.buf.subarray(0, at2);
+        return this.buf = this.buf.subarray(at2 + needle.length), before;
       }
       if (this.buf.length > max)
         throw new HttpError(400, "ERR_MULTIPART", `${what} is longer than ${max} bytes`);
@@ -37506,10 +41845,10 @@ var EMPTY = Buffer.alloc(0), ByteScanner = class {
   /** Every byte before `delimiter`, chunk by chunk as it arrives; the delimiter is consumed. */
   async *through(delimiter2, what) {
     for (; ; ) {
-      let at = this.buf.indexOf(delimiter2);
-      if (at !== -1) {
-        let last = this.buf.subarray(0, at);
-        this.buf = this.buf.subarray(at + delimiter2.length), last.length && (yield last);
+      let at2 = this.buf.indexOf(delimiter2);
+      if (at2 !== -1) {
+        let last = this.buf.subarray(0, at2);
+        this.buf = this.buf.subarray(at2 + delimiter2.length), last.length && (yield last);
         return;
       }
       let keep = delimiterStart(this.buf, delimiter2), safe = this.buf.subarray(0, this.buf.length - keep);
@@ -37527,8 +41866,8 @@ var EMPTY = Buffer.alloc(0), ByteScanner = class {
 };
 function delimiterStart(buf, delimiter2) {
   let from = Math.max(0, buf.length - delimiter2.length + 1);
-  for (let at = buf.indexOf(delimiter2[0], from); at !== -1; at = buf.indexOf(delimiter2[0], at + 1))
-    if (buf.subarray(at).equals(delimiter2.subarray(0, buf.length - at))) return buf.length - at;
+  for (let at2 = buf.indexOf(delimiter2[0], from); at2 !== -1; at2 = buf.indexOf(delimiter2[0], at2 + 1))
+    if (buf.subarray(at2).equals(delimiter2.subarray(0, buf.length - at2))) return buf.length - at2;
   return 0;
 }
 
@@ -37538,7 +41877,7 @@ var CRLF = Buffer.from(`\r
 async function filePart(body, boundary, field, limit) {
   let delimiter2 = Buffer.from(`\r
 --${boundary}`), scanner = new ByteScanner(body[Symbol.asyncIterator](), limit, CRLF);
-  for await (let _ of scanner.through(delimiter2, "the form's preamble")) ;
+  for await (let _2 of scanner.through(delimiter2, "the form's preamble")) ;
   for (; ; ) {
     if ((await scanner.peek(2, "the form")).toString("latin1") === "--") return;
     let padding = await scanner.until(CRLF, 256, "a delimiter line");
@@ -37547,7 +41886,7 @@ async function filePart(body, boundary, field, limit) {
     let disposition = (await headers(scanner)).get("content-disposition") ?? "", name = param(disposition, "name"), data = scanner.through(delimiter2, `the form's ${JSON.stringify(name ?? "")} field`);
     if (name?.toLowerCase() === field.toLowerCase())
       return { filename: param(disposition, "filename")?.split(/[\\/]/).pop() || void 0, data };
-    for await (let _ of data) ;
+    for await (let _2 of data) ;
   }
 }
 async function headers(scanner) {
@@ -37618,8 +41957,8 @@ async function stagePart(chunks, { updateFile, maxSize }) {
 
 // receiver/legacy/upload-form-operation.ts
 var FORM_OVERHEAD = 1024 * 1024;
-function uploadFormOperation(rt, form2) {
-  let app2 = rt.config, boundary = formBoundary(form2.contentType), limit = app2.maxUploadSize + FORM_OVERHEAD;
+function uploadFormOperation(rt2, form2) {
+  let app2 = rt2.config, boundary = formBoundary(form2.contentType), limit = app2.maxUploadSize + FORM_OVERHEAD;
   if (form2.contentLength !== void 0 && Number(form2.contentLength) > limit)
     throw new HttpError(
       413,
@@ -37633,7 +41972,7 @@ function uploadFormOperation(rt, form2) {
     prepare: async (ctx) => {
       let started = performance.now();
       ctx.emit({ type: "step", step: "upload", state: "start" });
-      let { idleTimeoutMs, minBytesPerSecond } = rt.uploadLimits, body = slowUploadGuard(form2.body, idleTimeoutMs, minBytesPerSecond), part = await filePart(body, boundary, "File", limit);
+      let { idleTimeoutMs, minBytesPerSecond } = rt2.uploadLimits, body = slowUploadGuard(form2.body, idleTimeoutMs, minBytesPerSecond), part = await filePart(body, boundary, "File", limit);
       if (!part)
         throw new HttpError(400, "ERR_NO_FILE", 'the form has no field named "File"');
       filename = part.filename;
@@ -37649,7 +41988,7 @@ function uploadFormOperation(rt, form2) {
         message: `${size2} bytes of ${filename ?? "the File field"} staged at updateFile, sha256 ${sha2562.slice(0, 12)} computed`
       });
     },
-    run: (ctx) => uploaded(rt, staged, ctx)
+    run: (ctx) => uploaded(rt2, staged, ctx)
   };
 }
 
@@ -37657,9 +41996,9 @@ function uploadFormOperation(rt, form2) {
 function createLegacy(receiver) {
   let legacy2 = new Hono3(), signIn2 = legacySignIn(receiver.failures);
   return legacy2.on(["GET", "POST"], "/:app/:link", async function(c) {
-    let link2 = legacyLink(c.req.param("link"), new URL(c.req.url).search), found = link2 && findLegacyApp(receiver.apps, c.req.param("app"));
-    if (!link2 || !found) return c.notFound();
-    let { rt, users } = found;
+    let link3 = legacyLink(c.req.param("link"), new URL(c.req.url).search), found = link3 && findLegacyApp(receiver.apps, c.req.param("app"));
+    if (!link3 || !found) return c.notFound();
+    let { rt: rt2, users } = found;
     try {
       refuseUnasked(
         {
@@ -37670,52 +42009,52 @@ function createLegacy(receiver) {
         },
         receiver.config.audience
       );
-      let methods = link2 === "upload" ? ["POST"] : ["GET", "POST"];
-      if (!methods.includes(c.req.method)) throw notAllowed(link2, methods);
+      let methods = link3 === "upload" ? ["POST"] : ["GET", "POST"];
+      if (!methods.includes(c.req.method)) throw notAllowed(link3, methods);
       let principal = await signIn2(
         c.req.header("authorization"),
         receiver.clientAddress(c.env.incoming),
         users
       ), { who } = principal;
-      return link2 === "upload" ? await upload(c, rt, who) : await update(c, rt, who);
+      return link3 === "upload" ? await upload(c, rt2, who) : await update(c, rt2, who);
     } catch (error2) {
-      return refused(c, rt, link2, error2);
+      return refused(c, rt2, link3, error2);
     }
   }), legacy2;
 }
-async function upload(c, rt, who) {
-  let operation = uploadFormOperation(rt, {
+async function upload(c, rt2, who) {
+  let operation = uploadFormOperation(rt2, {
     body: c.env.incoming,
     contentType: c.req.header("content-type"),
     contentLength: c.req.header("content-length")
-  }), result = await run3(rt, operation, who);
-  if (!result.ok) return failed2(c, rt, "upload", result);
+  }), result = await run3(rt2, operation, who);
+  if (!result.ok) return failed2(c, rt2, "upload", result);
   let page = /* @__PURE__ */ jsxDEV(
     UploadedPage,
     {
-      app: rt.config.name,
-      updateFile: rt.config.updateFile,
+      app: rt2.config.name,
+      updateFile: rt2.config.updateFile,
       filename: operation.filename(),
       result
     }
   );
   return c.html(page, 200, LEGACY_PAGE_HEADERS);
 }
-async function update(c, rt, who) {
-  let result = await run3(rt, swapOperation(rt), who);
-  if (!result.ok) return failed2(c, rt, "update", result);
-  let page = /* @__PURE__ */ jsxDEV(UpdatedPage, { app: rt.config.name, exeFile: rt.config.exeFile, result });
+async function update(c, rt2, who) {
+  let result = await run3(rt2, swapOperation(rt2), who);
+  if (!result.ok) return failed2(c, rt2, "update", result);
+  let page = /* @__PURE__ */ jsxDEV(UpdatedPage, { app: rt2.config.name, exeFile: rt2.config.exeFile, result });
   return c.html(page, 200, LEGACY_PAGE_HEADERS);
 }
-async function run3(rt, { op, prepare, run: run4 }, who) {
-  return (await startOperation(rt, op, who, void 0, prepare, run4)).done;
+async function run3(rt2, { op, prepare, run: run4 }, who) {
+  return (await startOperation(rt2, op, who, void 0, prepare, run4)).done;
 }
-function failed2(c, rt, link2, result) {
+function failed2(c, rt2, link3, result) {
   let page = /* @__PURE__ */ jsxDEV(
     FailedPage,
     {
-      app: rt.config.name,
-      link: link2,
+      app: rt2.config.name,
+      link: link3,
       status: 500,
       code: result.error.code,
       message: result.error.message,
@@ -37726,16 +42065,16 @@ function failed2(c, rt, link2, result) {
   );
   return c.html(page, 500, LEGACY_PAGE_HEADERS);
 }
-function refused(c, rt, link2, error2) {
+function refused(c, rt2, link3, error2) {
   return errorResponse(error2, c, {
-    log: rt.log,
-    challenge: () => ({ scheme: "Basic", app: rt.config.name }),
+    log: rt2.log,
+    challenge: () => ({ scheme: "Basic", app: rt2.config.name }),
     keepAliveOn401: !0,
     page: (known2) => /* @__PURE__ */ jsxDEV(
       FailedPage,
       {
-        app: rt.config.name,
-        link: link2,
+        app: rt2.config.name,
+        link: link3,
         status: known2.status,
         code: known2.code,
         message: known2.message
@@ -37744,11 +42083,11 @@ function refused(c, rt, link2, error2) {
     pageHeaders: LEGACY_PAGE_HEADERS
   });
 }
-function notAllowed(link2, methods) {
+function notAllowed(link3, methods) {
   return new HttpError(
     405,
     "ERR_METHOD",
-    link2 === "upload" ? 'the upload links take a POST of a multipart form with the exe in the field "File"' : "the update links take a GET or a POST",
+    link3 === "upload" ? 'the upload links take a POST of a multipart form with the exe in the field "File"' : "the update links take a GET or a POST",
     { headers: { allow: methods.join(", ") } }
   );
 }
@@ -37764,13 +42103,13 @@ var HOLD_BUCKETS_S = [5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
   sum = 0;
   count = 0;
   observe(value) {
-    this.sum += value, this.count++, this.buckets.forEach((le, i) => {
-      value <= le && this.counts[i]++;
+    this.sum += value, this.count++, this.buckets.forEach((le2, i) => {
+      value <= le2 && this.counts[i]++;
     });
   }
   lines(name, labels) {
     let out = this.buckets.map(
-      (le, i) => `${name}_bucket{${labels},le="${le}"} ${this.counts[i]}`
+      (le2, i) => `${name}_bucket{${labels},le="${le2}"} ${this.counts[i]}`
     );
     return out.push(`${name}_bucket{${labels},le="+Inf"} ${this.count}`), out.push(`${name}_sum{${labels}} ${this.sum}`, `${name}_count{${labels}} ${this.count}`), out;
   }
@@ -37790,20 +42129,20 @@ var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
   followed = /* @__PURE__ */ new WeakSet();
   /** Counts the results of every app's feed, once each; again after a reload adds apps. */
   follow() {
-    for (let rt of this.receiver.apps.values())
-      this.followed.has(rt) || (this.followed.add(rt), rt.feed.on("event", ({ app: app2, event }) => {
+    for (let rt2 of this.receiver.apps.values())
+      this.followed.has(rt2) || (this.followed.add(rt2), rt2.feed.on("event", ({ app: app2, event }) => {
         event.type === "result" && this.count(app2, event);
       }));
   }
   count(app2, result) {
     let outcome = result.ok ? "ok" : result.rolledBack ? "rolled_back" : "failed", key2 = `app="${label2(app2)}",op="${result.op}",outcome="${outcome}"`;
     if (this.operations.set(key2, (this.operations.get(key2) ?? 0) + 1), result.ok && result.op === "rollback" || !result.ok && result.rolledBack) {
-      let automatic = result.op !== "rollback", k = `app="${label2(app2)}",reason="${automatic ? "failed_deploy" : "requested"}"`;
-      this.rollbacks.set(k, (this.rollbacks.get(k) ?? 0) + 1);
+      let automatic = result.op !== "rollback", k2 = `app="${label2(app2)}",reason="${automatic ? "failed_deploy" : "requested"}"`;
+      this.rollbacks.set(k2, (this.rollbacks.get(k2) ?? 0) + 1);
     }
     if (result.op !== "upload" && result.holdMs > 0) {
-      let k = `app="${label2(app2)}"`;
-      this.holds.has(k) || this.holds.set(k, new Histogram(HOLD_BUCKETS_S)), this.holds.get(k).observe(result.holdMs / 1e3);
+      let k2 = `app="${label2(app2)}"`;
+      this.holds.has(k2) || this.holds.set(k2, new Histogram(HOLD_BUCKETS_S)), this.holds.get(k2).observe(result.holdMs / 1e3);
     }
   }
   render() {
@@ -37814,74 +42153,74 @@ var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
       "hotswap_operations_total",
       "counter",
       "Deploys, uploads, swaps, rollbacks and restarts by outcome.",
-      [...this.operations].map(([k, v]) => `hotswap_operations_total{${k}} ${v}`)
+      [...this.operations].map(([k2, v2]) => `hotswap_operations_total{${k2}} ${v2}`)
     ), family(
       "hotswap_rollbacks_total",
       "counter",
       "Rollbacks: requested, or after a failed deploy.",
-      [...this.rollbacks].map(([k, v]) => `hotswap_rollbacks_total{${k}} ${v}`)
+      [...this.rollbacks].map(([k2, v2]) => `hotswap_rollbacks_total{${k2}} ${v2}`)
     ), family(
       "hotswap_hold_seconds",
       "histogram",
       "How long requests were held per operation.",
-      [...this.holds].flatMap(([k, h]) => h.lines("hotswap_hold_seconds", k))
+      [...this.holds].flatMap(([k2, h]) => h.lines("hotswap_hold_seconds", k2))
     );
     let apps = [...this.receiver.apps.values()], per = (name, type, help, value) => family(
       name,
       type,
       help,
-      apps.map((rt) => `${name}{app="${label2(rt.config.name)}"} ${value(rt)}`)
+      apps.map((rt2) => `${name}{app="${label2(rt2.config.name)}"} ${value(rt2)}`)
     );
     return per(
       "hotswap_gate_served_total",
       "counter",
       "Requests the gate answered from a server.",
-      (rt) => rt.gate.stats().served
+      (rt2) => rt2.gate.stats().served
     ), per(
       "hotswap_gate_rejected_total",
       "counter",
       "Requests the gate refused (503 hold overflow or timeout, 502).",
-      (rt) => rt.gate.stats().rejected
+      (rt2) => rt2.gate.stats().rejected
     ), per(
       "hotswap_gate_resent_total",
       "counter",
       "Requests sent to a second server after the first failed with them (guarantee 9).",
-      (rt) => rt.gate.stats().resent
+      (rt2) => rt2.gate.stats().resent
     ), per(
       "hotswap_gate_held_requests_total",
       "counter",
       "Requests that waited at the gate (a hold, or no healthy server).",
-      (rt) => rt.gate.stats().queuedTotal
+      (rt2) => rt2.gate.stats().queuedTotal
     ), per(
       "hotswap_gate_held_requests",
       "gauge",
       "Requests waiting in the hold queue now.",
-      (rt) => rt.gate.stats().queued
+      (rt2) => rt2.gate.stats().queued
     ), per(
       "hotswap_gate_inflight_requests",
       "gauge",
       "Requests under way to a server now.",
-      (rt) => rt.gate.stats().inflight
+      (rt2) => rt2.gate.stats().inflight
     ), per(
       "hotswap_gate_holding",
       "gauge",
       "1 while the gate holds new requests.",
-      (rt) => rt.gate.stats().held ? 1 : 0
+      (rt2) => rt2.gate.stats().held ? 1 : 0
     ), per(
       "hotswap_servers_healthy",
       "gauge",
       "Servers that pass their health check.",
-      (rt) => rt.pool.targets().length
+      (rt2) => rt2.pool.targets().length
     ), per(
       "hotswap_server_restarts_total",
       "counter",
       "Restarts of servers that stopped on their own, since the receiver started.",
-      (rt) => rt.serverRestarts
+      (rt2) => rt2.serverRestarts
     ), per(
       "hotswap_log_followers",
       "gauge",
       "Open follows of the app's output (GET /v1/apps/{app}/logs?follow=1, the admin page).",
-      (rt) => rt.output.followers
+      (rt2) => rt2.output.followers
     ), out.join(`
 `) + `
 `;
@@ -37912,22 +42251,22 @@ var X_ALREADY_SENT = "x-hono-already-sent";
 
 // node_modules/@hono/node-server/dist/index.mjs
 import { STATUS_CODES, ServerResponse, createServer } from "node:http";
-import { Http2ServerRequest, constants } from "node:http2";
+import { Http2ServerRequest, constants as constants2 } from "node:http2";
 import { Readable } from "node:stream";
 
 // node_modules/hono/dist/helper/websocket/index.js
 var defineWebSocketHelper = (handler) => ((...args) => {
   if (typeof args[0] == "function") {
-    let [createEvents, options] = args;
+    let [createEvents, options2] = args;
     return async function(c, next) {
-      let result = await handler(c, await createEvents(c), options);
+      let result = await handler(c, await createEvents(c), options2);
       if (result) return result;
       await next();
     };
   } else {
-    let [c, events, options] = args;
+    let [c, events, options2] = args;
     return (async () => {
-      let upgraded = await handler(c, events, options);
+      let upgraded = await handler(c, events, options2);
       if (!upgraded) throw new Error("Failed to upgrade WebSocket");
       return upgraded;
     })();
@@ -37936,8 +42275,8 @@ var defineWebSocketHelper = (handler) => ((...args) => {
 
 // node_modules/@hono/node-server/dist/index.mjs
 var RequestError = class extends Error {
-  constructor(message2, options) {
-    super(message2, options), this.name = "RequestError";
+  constructor(message2, options2) {
+    super(message2, options2), this.name = "RequestError";
   }
 }, nonJoinedHeaders = /* @__PURE__ */ new Set([
   "age",
@@ -38066,9 +42405,9 @@ var RequestError = class extends Error {
     return this.entries();
   }
 };
-Object.defineProperty(RequestHeaders.prototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options, inspectFn) {
+Object.defineProperty(RequestHeaders.prototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options2, inspectFn) {
   return `Headers (lightweight) ${inspectFn(Object.fromEntries(this), {
-    ...options,
+    ...options2,
     depth: depth == null ? null : depth - 1
   })}`;
 } });
@@ -38092,13 +42431,13 @@ var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders 
     return urlObj.href;
   }
 }, toRequestError = (e) => e instanceof RequestError ? e : new RequestError(e.message, { cause: e }), GlobalRequest = global.Request, Request$1 = class extends GlobalRequest {
-  constructor(input2, options) {
+  constructor(input2, options2) {
     if (typeof input2 == "object" && getRequestCache in input2) {
-      let hasReplacementBody = options !== void 0 && "body" in options && options.body != null;
+      let hasReplacementBody = options2 !== void 0 && "body" in options2 && options2.body != null;
       if (input2[bodyConsumedDirectlyKey] && !hasReplacementBody) throw new TypeError("Cannot construct a Request with a Request object that has already been used.");
       input2 = input2[getRequestCache]();
     }
-    typeof options?.body?.getReader < "u" && (options.duplex ??= "half"), super(input2, options);
+    typeof options2?.body?.getReader < "u" && (options2.duplex ??= "half"), super(input2, options2);
   }
 }, wrapBodyStream = /* @__PURE__ */ Symbol("wrapBodyStream"), byteExactEncodings = /* @__PURE__ */ new Set([
   "latin1",
@@ -38340,18 +42679,18 @@ Object.defineProperty(requestPrototype, "signal", { get() {
   "referrer",
   "referrerPolicy",
   "keepalive"
-].forEach((k) => {
-  Object.defineProperty(requestPrototype, k, { get() {
-    return this[getRequestCache]()[k];
+].forEach((k2) => {
+  Object.defineProperty(requestPrototype, k2, { get() {
+    return this[getRequestCache]()[k2];
   } });
 });
-["clone", "formData"].forEach((k) => {
-  Object.defineProperty(requestPrototype, k, { value: function() {
+["clone", "formData"].forEach((k2) => {
+  Object.defineProperty(requestPrototype, k2, { value: function() {
     if (this[bodyConsumedDirectlyKey]) {
-      if (k === "clone") throw newBodyUnusableError();
+      if (k2 === "clone") throw newBodyUnusableError();
       return rejectBodyUnusable();
     }
-    return this[getRequestCache]()[k]();
+    return this[getRequestCache]()[k2]();
   } });
 });
 Object.defineProperty(requestPrototype, "text", { value: function() {
@@ -38369,14 +42708,14 @@ Object.defineProperty(requestPrototype, "blob", { value: function() {
 Object.defineProperty(requestPrototype, "json", { value: function() {
   return this[bodyConsumedDirectlyKey] ? rejectBodyUnusable() : this.text().then(JSON.parse);
 } });
-Object.defineProperty(requestPrototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options, inspectFn) {
+Object.defineProperty(requestPrototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options2, inspectFn) {
   return `Request (lightweight) ${inspectFn({
     method: this.method,
     url: this.url,
     headers: this.headers,
     nativeRequest: this[requestCache]
   }, {
-    ...options,
+    ...options2,
     depth: depth == null ? null : depth - 1
   })}`;
 } });
@@ -38453,9 +42792,9 @@ var newRequest = (incoming, defaultHostname) => {
   "trailers",
   "type",
   "url"
-].forEach((k) => {
-  Object.defineProperty(Response$1.prototype, k, { get() {
-    return this[getResponseCache]()[k];
+].forEach((k2) => {
+  Object.defineProperty(Response$1.prototype, k2, { get() {
+    return this[getResponseCache]()[k2];
   } });
 });
 [
@@ -38465,19 +42804,19 @@ var newRequest = (incoming, defaultHostname) => {
   "formData",
   "json",
   "text"
-].forEach((k) => {
-  Object.defineProperty(Response$1.prototype, k, { value: function() {
-    return this[getResponseCache]()[k]();
+].forEach((k2) => {
+  Object.defineProperty(Response$1.prototype, k2, { value: function() {
+    return this[getResponseCache]()[k2]();
   } });
 });
-Object.defineProperty(Response$1.prototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options, inspectFn) {
+Object.defineProperty(Response$1.prototype, /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom"), { value: function(depth, options2, inspectFn) {
   return `Response (lightweight) ${inspectFn({
     status: this.status,
     headers: this.headers,
     ok: this.ok,
     nativeResponse: this[responseCache]
   }, {
-    ...options,
+    ...options2,
     depth: depth == null ? null : depth - 1
   })}`;
 } });
@@ -38555,16 +42894,16 @@ var buildOutgoingHttpHeaders = (headers2, defaultContentType2) => {
   let res = {};
   if (headers2 instanceof Headers || (headers2 = new Headers(headers2 ?? void 0)), headers2.has("set-cookie")) {
     let cookies = [];
-    for (let [k, v] of headers2) k === "set-cookie" ? cookies.push(v) : res[k] = v;
+    for (let [k2, v2] of headers2) k2 === "set-cookie" ? cookies.push(v2) : res[k2] = v2;
     cookies.length > 0 && (res["set-cookie"] = cookies);
-  } else for (let [k, v] of headers2) res[k] = v;
+  } else for (let [k2, v2] of headers2) res[k2] = v2;
   return defaultContentType2 && (res["content-type"] ??= defaultContentType2), res;
 }, outgoingEnded = /* @__PURE__ */ Symbol("outgoingEnded"), incomingDraining = /* @__PURE__ */ Symbol("incomingDraining"), DRAIN_TIMEOUT_MS = 500, MAX_DRAIN_BYTES = 64 * 1024 * 1024, drainIncoming = (incoming) => {
   let incomingWithDrainState = incoming;
   if (incoming.destroyed || incomingWithDrainState[incomingDraining]) return;
   if (incomingWithDrainState[incomingDraining] = !0, incoming instanceof Http2ServerRequest) {
     try {
-      incoming.stream?.close?.(constants.NGHTTP2_NO_ERROR);
+      incoming.stream?.close?.(constants2.NGHTTP2_NO_ERROR);
     } catch {
     }
     return;
@@ -38631,11 +42970,11 @@ var buildOutgoingHttpHeaders = (headers2, defaultContentType2) => {
     typeof body == "string" ? length = Buffer.byteLength(body) : body instanceof Uint8Array ? length = body.byteLength : body instanceof Blob && (length = body.size), length !== void 0 && (!plainHeaders || !canAutoLength || !trySetContentLength(outgoing, status, length)) && (plainHeaders && (header = { ...header }), header["Content-Length"] = length);
   }
   outgoing.writeHead(status, header), body == null ? outgoing.end() : typeof body == "string" || body instanceof Uint8Array ? outgoing.end(body) : body instanceof Blob ? outgoing.end(new Uint8Array(await body.arrayBuffer())) : (flushHeaders(outgoing), await writeFromReadableStream(body, outgoing)?.catch((e) => handleResponseError(e, outgoing))), outgoing[outgoingEnded]?.();
-}, isPromise = (res) => typeof res.then == "function", responseViaResponseObject = async (res, outgoing, options = {}) => {
-  if (isPromise(res)) if (options.errorHandler) try {
+}, isPromise = (res) => typeof res.then == "function", responseViaResponseObject = async (res, outgoing, options2 = {}) => {
+  if (isPromise(res)) if (options2.errorHandler) try {
     res = await res;
   } catch (err) {
-    let errRes = await options.errorHandler(err);
+    let errRes = await options2.errorHandler(err);
     if (!errRes) return;
     res = errRes;
   }
@@ -38668,14 +43007,14 @@ var buildOutgoingHttpHeaders = (headers2, defaultContentType2) => {
     }), done ? outgoing.end() : (values.length === 0 && flushHeaders(outgoing), await writeFromReadableStreamDefaultReader(reader, outgoing, currentReadPromise));
   } else resHeaderRecord[X_ALREADY_SENT] || (outgoing.writeHead(res.status, resHeaderRecord), outgoing.end());
   outgoing[outgoingEnded]?.();
-}, getRequestListener = (fetchCallback, options = {}) => {
-  let autoCleanupIncoming = options.autoCleanupIncoming ?? !0;
-  return options.overrideGlobalObjects !== !1 && global.Request !== Request$1 && (Object.defineProperty(global, "Request", { value: Request$1 }), Object.defineProperty(global, "Response", { value: Response$1 })), async (incoming, outgoing) => {
+}, getRequestListener = (fetchCallback, options2 = {}) => {
+  let autoCleanupIncoming = options2.autoCleanupIncoming ?? !0;
+  return options2.overrideGlobalObjects !== !1 && global.Request !== Request$1 && (Object.defineProperty(global, "Request", { value: Request$1 }), Object.defineProperty(global, "Response", { value: Response$1 })), async (incoming, outgoing) => {
     let res, req, needsBodyCleanup = !1, closeHandlerAttached = !1, ensureCloseHandler = () => {
       !req || closeHandlerAttached || (closeHandlerAttached = !0, outgoing.on("close", makeCloseHandler(req, incoming, outgoing, needsBodyCleanup)));
     };
     try {
-      if (req = newRequest(incoming, options.hostname), needsBodyCleanup = autoCleanupIncoming && !(incoming.method === "GET" || incoming.method === "HEAD"), needsBodyCleanup && (incoming[wrapBodyStream] = !0, incoming instanceof Http2ServerRequest && (outgoing[outgoingEnded] = () => {
+      if (req = newRequest(incoming, options2.hostname), needsBodyCleanup = autoCleanupIncoming && !(incoming.method === "GET" || incoming.method === "HEAD"), needsBodyCleanup && (incoming[wrapBodyStream] = !0, incoming instanceof Http2ServerRequest && (outgoing[outgoingEnded] = () => {
         incoming.readableEnded || setTimeout(() => {
           incoming.readableEnded || setTimeout(() => {
             incoming.destroy(), outgoing.destroy();
@@ -38691,12 +43030,12 @@ var buildOutgoingHttpHeaders = (headers2, defaultContentType2) => {
       ensureCloseHandler();
     } catch (e) {
       if (res) return handleResponseError(e, outgoing);
-      if (options.errorHandler) {
-        if (ensureCloseHandler(), res = await options.errorHandler(req ? e : toRequestError(e)), !res) return;
+      if (options2.errorHandler) {
+        if (ensureCloseHandler(), res = await options2.errorHandler(req ? e : toRequestError(e)), !res) return;
       } else req ? res = handleFetchError(e) : res = handleRequestError();
     }
     try {
-      return await responseViaResponseObject(res, outgoing, options);
+      return await responseViaResponseObject(res, outgoing, options2);
     } catch (e) {
       return handleResponseError(e, outgoing);
     }
@@ -38769,11 +43108,11 @@ ${responseLines.join(`\r
     value && headers2.append(key2, Array.isArray(value) ? value[0] : value);
   }
   return new Request(url2, { headers: headers2 });
-}, setupWebSocket = (options) => {
-  let { server, fetchCallback, wss } = options, waiterMap = /* @__PURE__ */ new Map();
-  wss.on("connection", (ws, request2) => {
+}, setupWebSocket = (options2) => {
+  let { server, fetchCallback, wss } = options2, waiterMap = /* @__PURE__ */ new Map();
+  wss.on("connection", (ws2, request2) => {
     let waiter = waiterMap.get(request2);
-    waiter && (waiter.resolve(ws), waiterMap.delete(request2));
+    waiter && (waiter.resolve(ws2), waiterMap.delete(request2));
   });
   let rejectWaiter = (request2) => {
     let waiter = waiterMap.get(request2);
@@ -38817,8 +43156,8 @@ ${responseLines.join(`\r
     };
     wss.on("headers", addResponseHeaders);
     try {
-      wss.handleUpgrade(request2, socket, head, (ws) => {
-        socket.off("close", reclaimWaiterOnClose), socket.off("error", ignoreSocketError), wss.emit("connection", ws, request2);
+      wss.handleUpgrade(request2, socket, head, (ws2) => {
+        socket.off("close", reclaimWaiterOnClose), socket.off("error", ignoreSocketError), wss.emit("connection", ws2, request2);
       });
     } finally {
       wss.off("headers", addResponseHeaders);
@@ -38826,83 +43165,83 @@ ${responseLines.join(`\r
   }), server.on("close", () => {
     wss.close();
   });
-}, upgradeWebSocket = defineWebSocketHelper(async (c, events, options) => {
+}, upgradeWebSocket = defineWebSocketHelper(async (c, events, options2) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
   let env = c.env, waitForWebSocket = env[WAIT_FOR_WEBSOCKET_SYMBOL];
   if (!waitForWebSocket || !env.incoming) return new Response(null, { status: 500 });
   let connectionSymbol = generateConnectionSymbol();
   return env[CONNECTION_SYMBOL_KEY] = connectionSymbol, (async () => {
-    let ws;
+    let ws2;
     try {
-      ws = await waitForWebSocket(env.incoming, connectionSymbol);
+      ws2 = await waitForWebSocket(env.incoming, connectionSymbol);
     } catch {
       return;
     }
     let messagesReceivedInStarting = [], bufferMessage = (data, isBinary) => {
       messagesReceivedInStarting.push([data, isBinary]);
     };
-    ws.on("message", bufferMessage);
+    ws2.on("message", bufferMessage);
     let ctx = {
       binaryType: "arraybuffer",
       close(code, reason) {
-        ws.close(code, reason);
+        ws2.close(code, reason);
       },
-      protocol: ws.protocol,
-      raw: ws,
+      protocol: ws2.protocol,
+      raw: ws2,
       get readyState() {
-        return ws.readyState;
+        return ws2.readyState;
       },
       send(source, opts) {
-        ws.send(source, { compress: opts?.compress });
+        ws2.send(source, { compress: opts?.compress });
       },
       url: new URL(c.req.url)
     };
     try {
       events?.onOpen?.(new Event("open"), ctx);
     } catch (e) {
-      (options?.onError ?? console.error)(e);
+      (options2?.onError ?? console.error)(e);
     }
     let handleMessage = (data, isBinary) => {
       let datas = Array.isArray(data) ? data : [data];
       for (let data2 of datas) try {
         events?.onMessage?.(new MessageEvent("message", { data: isBinary ? data2 instanceof ArrayBuffer ? data2 : data2.buffer.slice(data2.byteOffset, data2.byteOffset + data2.byteLength) : typeof data2 == "string" ? data2 : Buffer.from(data2).toString("utf-8") }), ctx);
       } catch (e) {
-        (options?.onError ?? console.error)(e);
+        (options2?.onError ?? console.error)(e);
       }
     };
-    ws.off("message", bufferMessage);
+    ws2.off("message", bufferMessage);
     for (let message2 of messagesReceivedInStarting) handleMessage(...message2);
-    ws.on("message", (data, isBinary) => {
+    ws2.on("message", (data, isBinary) => {
       handleMessage(data, isBinary);
-    }), ws.on("close", (code, reason) => {
+    }), ws2.on("close", (code, reason) => {
       try {
         events?.onClose?.(new CloseEvent("close", {
           code,
           reason: reason.toString()
         }), ctx);
       } catch (e) {
-        (options?.onError ?? console.error)(e);
+        (options2?.onError ?? console.error)(e);
       }
-    }), ws.on("error", (error2) => {
+    }), ws2.on("error", (error2) => {
       try {
         events?.onError?.(new ErrorEvent("error", { error: error2 }), ctx);
       } catch (e) {
-        (options?.onError ?? console.error)(e);
+        (options2?.onError ?? console.error)(e);
       }
     });
   })(), new Response();
-}), createAdaptorServer = (options) => {
-  let fetchCallback = options.fetch, requestListener = getRequestListener(fetchCallback, {
-    hostname: options.hostname,
-    overrideGlobalObjects: options.overrideGlobalObjects,
-    autoCleanupIncoming: options.autoCleanupIncoming
-  }), server = (options.createServer || createServer)(options.serverOptions || {}, requestListener);
-  if (options.websocket && options.websocket.server) {
-    if (options.websocket.server.options.noServer !== !0) throw new Error("WebSocket server must be created with { noServer: true } option");
+}), createAdaptorServer = (options2) => {
+  let fetchCallback = options2.fetch, requestListener = getRequestListener(fetchCallback, {
+    hostname: options2.hostname,
+    overrideGlobalObjects: options2.overrideGlobalObjects,
+    autoCleanupIncoming: options2.autoCleanupIncoming
+  }), server = (options2.createServer || createServer)(options2.serverOptions || {}, requestListener);
+  if (options2.websocket && options2.websocket.server) {
+    if (options2.websocket.server.options.noServer !== !0) throw new Error("WebSocket server must be created with { noServer: true } option");
     setupWebSocket({
       server,
       fetchCallback,
-      wss: options.websocket.server
+      wss: options2.websocket.server
     });
   }
   return server;
@@ -39037,31 +43376,31 @@ var ApiListener = class {
 };
 
 // receiver/receiver.ts
-import { join as join9 } from "node:path";
+import { join as join13 } from "node:path";
 
 // receiver/auth/load-keys.ts
 import { createPublicKey, createSecretKey } from "node:crypto";
 import { readFileSync as readFileSync5 } from "node:fs";
 function loadKeys(config2) {
   let keys = /* @__PURE__ */ new Map();
-  return config2.auth.keys.forEach((k, i) => {
-    if (keys.has(k.id))
-      throw new ConfigError(config2.file, `auth.keys[${i}].id`, `duplicate key id "${k.id}"`);
-    if (k.secret !== void 0) {
-      keys.set(k.id, { id: k.id, alg: "HS256", key: createSecretKey(Buffer.from(k.secret)) });
+  return config2.auth.keys.forEach((k2, i) => {
+    if (keys.has(k2.id))
+      throw new ConfigError(config2.file, `auth.keys[${i}].id`, `duplicate key id "${k2.id}"`);
+    if (k2.secret !== void 0) {
+      keys.set(k2.id, { id: k2.id, alg: "HS256", key: createSecretKey(Buffer.from(k2.secret)) });
       return;
     }
     let where = `auth.keys[${i}].publicKey`, key2;
     try {
-      key2 = createPublicKey(readFileSync5(k.publicKey, "utf8"));
+      key2 = createPublicKey(readFileSync5(k2.publicKey, "utf8"));
     } catch (error2) {
       throw new ConfigError(
         config2.file,
         where,
-        `cannot read a PEM public key from ${k.publicKey}: ${error2.message}`
+        `cannot read a PEM public key from ${k2.publicKey}: ${error2.message}`
       );
     }
-    keys.set(k.id, { id: k.id, alg: algOf(key2, config2.file, where), key: key2 });
+    keys.set(k2.id, { id: k2.id, alg: algOf(key2, config2.file, where), key: key2 });
   }), keys;
 }
 function algOf(key2, file, where) {
@@ -39110,11 +43449,11 @@ var TIMEOUT_MS = 5e3, discovery = object({ issuer: optional(string2()), jwks_uri
 
 // receiver/auth/replay-store.ts
 import { mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, writeFileSync as writeFileSync5 } from "node:fs";
-import { dirname as dirname9 } from "node:path";
+import { dirname as dirname10 } from "node:path";
 
 // receiver/append-file.ts
-import { open as open6, rename as rename3 } from "node:fs/promises";
-import { dirname as dirname8 } from "node:path";
+import { open as open8, rename as rename5 } from "node:fs/promises";
+import { dirname as dirname9 } from "node:path";
 var AppendFile = class {
   constructor(path, durable = !0) {
     this.path = path;
@@ -39192,7 +43531,7 @@ var AppendFile = class {
   }
   // Opens for appending and notes whether the file ends mid-line (a crash mid-write).
   async #open() {
-    let handle = await open6(this.path, "a+");
+    let handle = await open8(this.path, "a+");
     try {
       let { size: size2 } = await handle.stat();
       if (size2 > 0) {
@@ -39207,13 +43546,13 @@ var AppendFile = class {
   }
   // Written whole and flushed before the old file goes, so a crash leaves one or the other.
   async #replace(text5) {
-    let tmp = `${this.path}.tmp`, handle = await open6(tmp, "w");
+    let tmp = `${this.path}.tmp`, handle = await open8(tmp, "w");
     try {
       await handle.writeFile(text5()), this.durable && await handle.datasync();
     } finally {
       await handle.close();
     }
-    await this.#drop(), await rename3(tmp, this.path), this.#torn = !1, this.durable && (await syncDir(dirname8(this.path)), this.#syncs++);
+    await this.#drop(), await rename5(tmp, this.path), this.#torn = !1, this.durable && (await syncDir(dirname9(this.path)), this.#syncs++);
   }
   async #drop() {
     let handle = this.#handle;
@@ -39227,7 +43566,7 @@ async function writeAll(handle, buffer) {
 }
 async function syncDir(dir) {
   if (process.platform === "win32") return;
-  let handle = await open6(dir, "r");
+  let handle = await open8(dir, "r");
   try {
     await handle.sync();
   } finally {
@@ -39240,7 +43579,7 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
   // Loading and the first compaction are synchronous: they run once, at startup.
   constructor(path, log = createLog()) {
     this.log = log;
-    mkdirSync3(dirname9(path), { recursive: !0 });
+    mkdirSync3(dirname10(path), { recursive: !0 });
     let now = Date.now() / 1e3;
     try {
       for (let line of readFileSync6(path, "utf8").split(`
@@ -39276,11 +43615,11 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
    * once it is on disk. When the write fails it rejects and the jti is forgotten:
    * the token was not accepted.
    */
-  add(jti2, until) {
-    this.seen.set(jti2, until);
-    let written = this.file.append(JSON.stringify({ jti: jti2, exp: until }) + `
+  add(jti2, until2) {
+    this.seen.set(jti2, until2);
+    let written = this.file.append(JSON.stringify({ jti: jti2, exp: until2 }) + `
 `).catch((error2) => {
-      throw this.seen.get(jti2) === until && this.seen.delete(jti2), error2;
+      throw this.seen.get(jti2) === until2 && this.seen.delete(jti2), error2;
     });
     return ++this.adds % PRUNE_EVERY === 0 && this.file.replace(() => this.liveLines()).catch(
       (error2) => this.log("warn", `could not compact ${this.file.path}: ${error2.message}`)
@@ -39301,10 +43640,10 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
 
 // receiver/data-lock.ts
 import { mkdirSync as mkdirSync4, readFileSync as readFileSync7, renameSync as renameSync4, rmSync, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join4 } from "node:path";
+import { join as join8 } from "node:path";
 function lockDataDir(dir, configFile, takeOverFrom) {
   mkdirSync4(dir, { recursive: !0 });
-  let file = join4(dir, "receiver.pid"), holder = Number(readFileSafe(file));
+  let file = join8(dir, "receiver.pid"), holder = Number(readFileSafe(file));
   if (holder && holder !== process.pid && holder !== takeOverFrom && alive(holder))
     throw new ConfigError(
       configFile,
@@ -39408,8 +43747,8 @@ var BATCH_BYTES = 64 * 1024, EchoChannel = class {
 
 // receiver/journal/journal.ts
 import { mkdirSync as mkdirSync5, writeFileSync as writeFileSync7 } from "node:fs";
-import { open as open7, readFile } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { open as open9, readFile as readFile3 } from "node:fs/promises";
+import { join as join9 } from "node:path";
 
 // receiver/journal/journal-line.ts
 var text4 = optional(string2()), versionSchema = object({
@@ -39468,8 +43807,8 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   constructor(dir, receiverLog = createLog()) {
     this.dir = dir;
     this.receiverLog = receiverLog;
-    mkdirSync5(dir, { recursive: !0 }), this.logs = join5(dir, "logs"), mkdirSync5(this.logs, { recursive: !0 });
-    let path = join5(dir, "journal.jsonl");
+    mkdirSync5(dir, { recursive: !0 }), this.logs = join9(dir, "logs"), mkdirSync5(this.logs, { recursive: !0 });
+    let path = join9(dir, "journal.jsonl");
     writeFileSync7(path, "", { flag: "a" }), this.file = new AppendFile(path);
   }
   dir;
@@ -39498,7 +43837,7 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   log(deployId, event) {
     if (event.type === "heartbeat") return Promise.resolve();
     let file = this.deployLogs.get(deployId);
-    file || (file = new AppendFile(join5(this.logs, `${deployId}.ndjson`), !1), this.deployLogs.set(deployId, file));
+    file || (file = new AppendFile(join9(this.logs, `${deployId}.ndjson`), !1), this.deployLogs.set(deployId, file));
     let written = file.append(JSON.stringify({ at: (/* @__PURE__ */ new Date()).toISOString(), ...event }) + `
 `);
     if (event.type === "result") {
@@ -39516,9 +43855,9 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   async readLog(deployId) {
     if (!/^[A-Za-z0-9-]+$/.test(deployId)) return;
     await this.deployLogs.get(deployId)?.idle();
-    let file = join5(this.logs, `${deployId}.ndjson`);
+    let file = join9(this.logs, `${deployId}.ndjson`);
     try {
-      return await readFile(file, "utf8");
+      return await readFile3(file, "utf8");
     } catch (error2) {
       if (error2.code === "ENOENT") return;
       throw new Error(`cannot read the event log ${file}: ${error2.message}`, {
@@ -39533,7 +43872,7 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
    * not an entry is skipped and reported once.
    */
   async recent(app2, limit = 20) {
-    let file = join5(this.dir, "journal.jsonl"), tail;
+    let file = join9(this.dir, "journal.jsonl"), tail;
     try {
       tail = await readTail(file);
     } catch (error2) {
@@ -39566,7 +43905,7 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   }
 };
 async function readTail(file) {
-  let handle = await open7(file, "r");
+  let handle = await open9(file, "r");
   try {
     let { size: size2 } = await handle.stat(), start = Math.max(0, size2 - TAIL_BYTES), buffer = Buffer.alloc(size2 - start);
     await handle.read(buffer, 0, buffer.length, start);
@@ -39613,8 +43952,8 @@ function trustedProxies(list2) {
 // receiver/runtime/app-runtime.ts
 import { EventEmitter } from "node:events";
 import * as fsp4 from "node:fs/promises";
-import { mkdir as mkdir4 } from "node:fs/promises";
-import { basename as basename6, dirname as dirname13, join as join8 } from "node:path";
+import { mkdir as mkdir7 } from "node:fs/promises";
+import { basename as basename7, dirname as dirname14, join as join12 } from "node:path";
 
 // receiver/gate/gate.ts
 import { createServer as createServer2, ServerResponse as ServerResponse2 } from "node:http";
@@ -39808,7 +44147,7 @@ function responseHeaders(headers2) {
 }
 
 // receiver/gate/forward.ts
-function forward(ex, options, done) {
+function forward(ex, options2, done) {
   let { req, res } = ex, controller, pendingAbort, sent = !1, settled = !1, stopGuard, abort = (reason) => {
     controller ? controller.abort(reason) : pendingAbort = reason;
   }, resume = () => controller?.resume(), clientGone = () => {
@@ -39816,21 +44155,21 @@ function forward(ex, options, done) {
   }, settle2 = (outcome, error2) => {
     settled || (settled = !0, stopGuard?.(), res.off("close", clientGone).off("drain", resume), done(outcome, error2));
   };
-  return res.on("close", clientGone).on("drain", resume), options.pool.dispatch(
+  return res.on("close", clientGone).on("drain", resume), options2.pool.dispatch(
     {
       path: req.url ?? "/",
       method: req.method ?? "GET",
-      headers: options.headers,
+      headers: options2.headers,
       body: ex.hasBody ? req : null
     },
     {
       onRequestStart(c) {
         if (controller = c, sent = !0, pendingAbort) return c.abort(pendingAbort);
         if (res.destroyed) return c.abort(new Error("the client closed the connection"));
-        ex.hasBody && !req.complete && (stopGuard = guardBody(req, options.body, (why) => c.abort(new SlowClientError(why))));
+        ex.hasBody && !req.complete && (stopGuard = guardBody(req, options2.body, (why) => c.abort(new SlowClientError(why))));
       },
       onResponseStart(c, statusCode, headers2, statusMessage) {
-        if (options.answered(), !(statusCode < 200))
+        if (options2.answered(), !(statusCode < 200))
           try {
             res.writeHead(statusCode, statusMessage || void 0, responseHeaders(headers2));
           } catch (error2) {
@@ -39904,7 +44243,7 @@ var HoldQueue = class {
 };
 
 // receiver/gate/refuse.ts
-function refuse(res, status, message2, options = {}) {
+function refuse3(res, status, message2, options2 = {}) {
   if (res.destroyed || res.writableEnded) return;
   if (res.headersSent) {
     res.destroy();
@@ -39916,13 +44255,13 @@ function refuse(res, status, message2, options = {}) {
     "content-length": Buffer.byteLength(body),
     "cache-control": "no-store"
   };
-  options.retryAfter !== void 0 && (headers2["retry-after"] = String(options.retryAfter)), (options.close || !res.req.complete) && (headers2.connection = "close"), res.writeHead(status, headers2).end(body);
+  options2.retryAfter !== void 0 && (headers2["retry-after"] = String(options2.retryAfter)), (options2.close || !res.req.complete) && (headers2.connection = "close"), res.writeHead(status, headers2).end(body);
 }
 
 // receiver/gate/retry-budget.ts
 var RetryBudget = class {
-  constructor(options = { ratio: 0.2, min: 3 }) {
-    this.options = options;
+  constructor(options2 = { ratio: 0.2, min: 3 }) {
+    this.options = options2;
   }
   options;
   #requests = 0;
@@ -39957,12 +44296,12 @@ var RoundRobin = class {
 
 // receiver/gate/tunnel.ts
 import { connect } from "node:net";
-function tunnel(ex, options, done) {
-  let { req, res } = ex, client = ex.upgrade.socket, sent = !1, answered = !1, settled = !1, upstream = connect({ host: "127.0.0.1", port: options.port });
+function tunnel(ex, options2, done) {
+  let { req, res } = ex, client = ex.upgrade.socket, sent = !1, answered = !1, settled = !1, upstream = connect({ host: "127.0.0.1", port: options2.port });
   upstream.setNoDelay(!0);
   let timer = setTimeout(() => {
     upstream.destroy(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" }));
-  }, options.connectTimeoutMs), settle2 = (error2) => {
+  }, options2.connectTimeoutMs), settle2 = (error2) => {
     settled || (settled = !0, clearTimeout(timer), client.off("close", clientGone), upstream.destroy(), sent && client.destroy(), sent ? answered ? done(error2 ? "cut" : "served", error2) : client.destroyed && error2 === void 0 ? done("gone") : done("unanswered", error2 ?? new Error("the server closed the connection")) : done("unsent", error2));
   }, clientGone = () => settle2();
   return client.once("close", clientGone), upstream.once("connect", () => {
@@ -39970,12 +44309,12 @@ function tunnel(ex, options, done) {
     sent = !0, res.detachSocket(client);
     let head = `${req.method} ${req.url} HTTP/1.1\r
 `;
-    for (let [name, value] of Object.entries(options.headers))
+    for (let [name, value] of Object.entries(options2.headers))
       for (let one of Array.isArray(value) ? value : [value]) head += `${name}: ${one}\r
 `;
     upstream.write(head + `\r
 `), ex.upgrade.head.length > 0 && upstream.write(ex.upgrade.head), upstream.once("data", () => {
-      answered = !0, options.answered();
+      answered = !0, options2.answered();
     }), upstream.pipe(client), client.pipe(upstream);
   }), upstream.once("error", (error2) => settle2(error2)), upstream.once("close", () => settle2()), client.once("error", () => settle2()), (reason) => settle2(reason);
 }
@@ -40014,10 +44353,10 @@ var import_undici = __toESM(require_undici(), 1), POOL_OPTIONS = {
 
 // receiver/gate/router.ts
 var CONFIRM_HUNG_MS = 500, Router = class {
-  constructor(options) {
-    this.options = options;
-    this.#retryAfter = Math.max(1, Math.ceil(options.hold.timeoutMs / 1e3)), this.upstreams = new Upstreams(options.stallMs), this.queue = new HoldQueue(
-      options.hold,
+  constructor(options2) {
+    this.options = options2;
+    this.#retryAfter = Math.max(1, Math.ceil(options2.hold.timeoutMs / 1e3)), this.upstreams = new Upstreams(options2.stallMs), this.queue = new HoldQueue(
+      options2.hold,
       (ex) => this.refuse(ex, 503, `stayed on hold longer than ${this.#retryAfter}s`)
     );
   }
@@ -40064,7 +44403,7 @@ var CONFIRM_HUNG_MS = 500, Router = class {
   refuse(ex, status, reason, retry = status === 503) {
     this.rejected++;
     let close = this.closing || ex.upgrade !== void 0;
-    refuse(ex.res, status, `hotswap: ${this.options.app} ${reason}`, {
+    refuse3(ex.res, status, `hotswap: ${this.options.app} ${reason}`, {
       retryAfter: retry ? this.#retryAfter : void 0,
       close
     });
@@ -40198,19 +44537,19 @@ var DEFAULT_TIMEOUTS = {
   /** After handOver(): the new receiver's gate, the only target. */
   #forward;
   #handedOver;
-  constructor(options) {
-    this.#options = options;
-    let timeouts = options.timeouts ?? DEFAULT_TIMEOUTS, log = (level, message2) => options.log?.(level, `gate ${options.app}: ${message2}`);
+  constructor(options2) {
+    this.#options = options2;
+    let timeouts = options2.timeouts ?? DEFAULT_TIMEOUTS, log = (level, message2) => options2.log?.(level, `gate ${options2.app}: ${message2}`);
     this.#router = new Router({
-      ...options,
-      targets: () => this.#forward ?? options.targets(),
+      ...options2,
+      targets: () => this.#forward ?? options2.targets(),
       onUpstreamFailure: (instance, origin) => {
-        this.#forward || options.onUpstreamFailure?.(instance, origin);
+        this.#forward || options2.onUpstreamFailure?.(instance, origin);
       },
-      unavailable: () => this.#forward ? void 0 : options.unavailable?.(),
+      unavailable: () => this.#forward ? void 0 : options2.unavailable?.(),
       body: { idleMs: timeouts.bodyIdleMs, minRate: timeouts.bodyMinRate },
       stallMs: timeouts.stallMs,
-      trustProxy: options.trustProxy ?? trustNobody,
+      trustProxy: options2.trustProxy ?? trustNobody,
       log
     }), this.#server = this.#createServer(timeouts);
   }
@@ -40441,12 +44780,12 @@ var APP_LOG_LIMITS = { maxLines: 1e3, maxChars: 1048576 }, LINE_OVERHEAD_CHARS =
 };
 
 // receiver/staging/clean-staging.ts
-import { readdir as readdir2, unlink as unlink2 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname10, join as join6 } from "node:path";
+import { readdir as readdir4, unlink as unlink2 } from "node:fs/promises";
+import { basename as basename5, dirname as dirname11, join as join10 } from "node:path";
 async function cleanStaging(updateFile, log = createLog("staging")) {
-  let dir = dirname10(updateFile), prefix = `${STAGING_TMP}${basename4(updateFile)}-`, names;
+  let dir = dirname11(updateFile), prefix = `${STAGING_TMP}${basename5(updateFile)}-`, names;
   try {
-    names = await readdir2(dir);
+    names = await readdir4(dir);
   } catch (error2) {
     if (error2.code === "ENOENT") return 0;
     throw new Error(`cannot read updateFile's folder ${dir}: ${error2.message}`, {
@@ -40456,11 +44795,11 @@ async function cleanStaging(updateFile, log = createLog("staging")) {
   let removed = 0;
   for (let name of names.filter((n) => n.startsWith(prefix)))
     try {
-      await unlink2(join6(dir, name)), removed++;
+      await unlink2(join10(dir, name)), removed++;
     } catch (error2) {
       error2.code !== "ENOENT" && log(
         "warn",
-        `could not remove the upload left over in ${join6(dir, name)}: ${error2.message}`
+        `could not remove the upload left over in ${join10(dir, name)}: ${error2.message}`
       );
     }
   return removed;
@@ -40495,7 +44834,7 @@ var AppLock = class {
 };
 
 // receiver/swap/recover.ts
-import { access, rename as rename4, rm as rm2 } from "node:fs/promises";
+import { access as access2, rename as rename6, rm as rm5 } from "node:fs/promises";
 async function recover(app2, exeFile, record2, releases, journal) {
   let read = record2.read();
   if (read.state === "none") return;
@@ -40507,13 +44846,13 @@ async function recover(app2, exeFile, record2, releases, journal) {
     return;
   }
   let kept = rec.kept ? await releases.find(rec.kept) : void 0;
-  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename4(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await removeTempCopies(exeFile);
+  await exists2(exeFile) || (await exists2(asidePath(exeFile)) ? await rename6(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await removeTempCopies(exeFile);
   let now = await versionInfo(exeFile), which = now ? now.sha256 === rec.newSha256 && now.sha256 === rec.oldSha256 ? "unchanged" : now.sha256 === rec.newSha256 ? "the new file" : now.sha256 === rec.oldSha256 ? "the old file" : "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
   return await journalRecovery(journal, app2, rec.deployId, now, message2), record2.clear(), { fallback: now?.sha256 === rec.newSha256 ? kept : void 0, message: message2 };
 }
 async function recoverDamaged(app2, exeFile, reason, record2, releases, journal) {
-  let cut = (await journal.recent(app2, 50)).find((e) => e.op !== "hold" && e.op !== "release"), started = cut?.outcome === "started" ? cut : void 0, all = await releases.list(), newSha256 = started?.after?.sha256, whole = (v) => !!v && (v.sha256 === newSha256 || all.some((r) => r.sha256 === v.sha256)), kept = all.find((r) => r.sha256 === started?.before?.sha256) ?? all[0], action = "kept it";
-  whole(await versionInfo(exeFile)) || (whole(await versionInfo(asidePath(exeFile))) ? (await rename4(asidePath(exeFile), exeFile), action = "put the aside file back") : kept ? (await restoreRelease(releases, kept, exeFile), action = `restored release ${kept.id}`) : action = "had nothing whole to put in its place"), await removeTempCopies(exeFile);
+  let cut = (await journal.recent(app2, 50)).find((e) => e.op !== "hold" && e.op !== "release"), started = cut?.outcome === "started" ? cut : void 0, all = await releases.list(), newSha256 = started?.after?.sha256, whole = (v2) => !!v2 && (v2.sha256 === newSha256 || all.some((r) => r.sha256 === v2.sha256)), kept = all.find((r) => r.sha256 === started?.before?.sha256) ?? all[0], action = "kept it";
+  whole(await versionInfo(exeFile)) || (whole(await versionInfo(asidePath(exeFile))) ? (await rename6(asidePath(exeFile), exeFile), action = "put the aside file back") : kept ? (await restoreRelease(releases, kept, exeFile), action = `restored release ${kept.id}`) : action = "had nothing whole to put in its place"), await removeTempCopies(exeFile);
   let now = await versionInfo(exeFile), which = now ? now.sha256 === newSha256 ? "the new file" : whole(now) ? "a kept release" : "an unknown file" : "missing", setAside;
   try {
     setAside = `set aside as ${record2.setAside()}`;
@@ -40523,12 +44862,12 @@ async function recoverDamaged(app2, exeFile, reason, record2, releases, journal)
   let message2 = `the receiver stopped during a swap whose record is damaged (${reason}); ${started ? `${started.op} ${started.deployId} was under way; ` : ""}recovery ${action}: exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}; the record ${setAside}`;
   return await journalRecovery(journal, app2, started?.deployId ?? `recover-${Date.now()}`, now, message2), { fallback: now && now.sha256 === newSha256 && kept?.sha256 !== newSha256 ? kept : void 0, message: message2 };
 }
-var exists = (p) => access(p).then(
+var exists2 = (p2) => access2(p2).then(
   () => !0,
   () => !1
 );
 async function removeTempCopies(exeFile) {
-  await rm2(restorePath(exeFile), { force: !0 }), await rm2(incomingPath(exeFile), { force: !0 });
+  await rm5(restorePath(exeFile), { force: !0 }), await rm5(incomingPath(exeFile), { force: !0 });
 }
 function journalRecovery(journal, app2, deployId, now, message2) {
   let entry = {
@@ -40543,124 +44882,9 @@ function journalRecovery(journal, app2, deployId, now, message2) {
   return journal.append(entry);
 }
 
-// receiver/swap/releases.ts
-import { randomBytes as randomBytes9 } from "node:crypto";
-import * as fsp3 from "node:fs/promises";
-import { mkdir as mkdir3, readdir as readdir3, readFile as readFile2, rename as rename5, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join7 } from "node:path";
-var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, releaseSchema = object({
-  id: string2().check(_regex(ID)),
-  keptAt: iso_exports.datetime(),
-  sha256: string2().check(_regex(/^[0-9a-f]{64}$/)),
-  size: number2().check(int(), _nonnegative()),
-  mtime: string2(),
-  version: optional(string2()),
-  fileVersion: optional(string2()),
-  productVersion: optional(string2()),
-  productName: optional(string2())
-}), Releases = class {
-  constructor(dir, exeName, options = {}) {
-    this.dir = dir;
-    this.exeName = exeName;
-    this.log = options.log ?? createLog("releases"), this.rm = options.rm ?? fsp3.rm;
-  }
-  dir;
-  exeName;
-  log;
-  rm;
-  fileOf(release) {
-    return join7(this.dir, release.id, this.exeName);
-  }
-  /**
-   * Most recently replaced first. No releases folder means none yet; any other
-   * failure to read it throws, so "cannot tell" never reads as "none".
-   */
-  async list() {
-    let names = await this.names(), releases = [];
-    for (let name of names.filter((n) => ID.test(n))) {
-      let release = await this.readMeta(name);
-      release && releases.push(release);
-    }
-    return releases.sort((a, b) => b.keptAt.localeCompare(a.keptAt) || b.id.localeCompare(a.id));
-  }
-  async names() {
-    try {
-      return await readdir3(this.dir);
-    } catch (error2) {
-      if (error2.code === "ENOENT") return [];
-      throw new Error(`cannot read the releases folder ${this.dir}: ${error2.message}`, {
-        cause: error2
-      });
-    }
-  }
-  // A folder whose meta is missing, torn or not a release's (its id must be the
-  // folder's own) is not a release; one that cannot be read at all is an error.
-  async readMeta(name) {
-    let file = join7(this.dir, name, "meta.json"), text5;
-    try {
-      text5 = await readFile2(file, "utf8");
-    } catch (error2) {
-      if (error2.code === "ENOENT") return;
-      throw new Error(`cannot read ${file}: ${error2.message}`, { cause: error2 });
-    }
-    let value;
-    try {
-      value = JSON.parse(text5);
-    } catch {
-      this.log("warn", `${file} is not JSON: not counted as a release`);
-      return;
-    }
-    let parsed = releaseSchema.safeParse(value);
-    if (!parsed.success || parsed.data.id !== name) {
-      this.log("warn", `${file} does not describe release ${name}: not counted as a release`);
-      return;
-    }
-    return parsed.data;
-  }
-  /** Looks a release up by exact id; ids never reach the file system otherwise. */
-  async find(id) {
-    return (await this.list()).find((r) => r.id === id);
-  }
-  // Copies exeFile into a new release (or finds the one with the same bytes),
-  // flushed to disk before it counts: the kept copy must exist before the swap.
-  async keep(exeFile, info) {
-    let keptAt = /* @__PURE__ */ new Date(), existing = (await this.list()).find((r) => r.sha256 === info.sha256);
-    if (existing) {
-      let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta3 = join7(this.dir, existing.id, "meta.json");
-      return await writeFile2(`${meta3}.tmp`, JSON.stringify(refreshed, null, 2)), await rename5(`${meta3}.tmp`, meta3), refreshed;
-    }
-    let id = `${keptAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${info.sha256.slice(0, 12)}`, release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join7(this.dir, `.tmp-${randomBytes9(4).toString("hex")}`);
-    await mkdir3(tmp, { recursive: !0 });
-    let file = join7(tmp, this.exeName);
-    if (await copyDurable(exeFile, file) !== info.sha256)
-      throw await this.rm(tmp, { recursive: !0, force: !0 }), new Error(`${exeFile} changed while it was being kept; try again`);
-    return await writeFile2(join7(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename5(tmp, join7(this.dir, id)), await fsyncDir(this.dir), release;
-  }
-  /**
-   * Keeps the newest `count`, and never the ones named in `protect`; returns how
-   * many releases were removed. One that cannot be removed is logged, not counted.
-   */
-  async prune(count2, protect = []) {
-    let all = await this.list(), removed = 0;
-    for (let release of all.slice(count2))
-      protect.includes(release.id) || await this.remove(release.id, `release ${release.id}`) && removed++;
-    for (let name of await this.names())
-      name.startsWith(".tmp-") && await this.remove(name, "the half-kept folder");
-    return removed;
-  }
-  async remove(name, what) {
-    let path = join7(this.dir, name);
-    try {
-      return await this.rm(path, { recursive: !0, force: !0 }), !0;
-    } catch (error2) {
-      return this.log("warn", `could not remove ${what} (${path}): ${error2.message}`), !1;
-    }
-  }
-};
-
 // receiver/swap/swap-record.ts
 import { mkdirSync as mkdirSync6, readFileSync as readFileSync8, renameSync as renameSync5, rmSync as rmSync2, writeFileSync as writeFileSync8 } from "node:fs";
-import { basename as basename5, dirname as dirname11 } from "node:path";
+import { basename as basename6, dirname as dirname12 } from "node:path";
 var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   "hold",
   "unload",
@@ -40706,7 +44930,7 @@ var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
     };
   }
   write(record2) {
-    mkdirSync6(dirname11(this.file), { recursive: !0 });
+    mkdirSync6(dirname12(this.file), { recursive: !0 });
     let tmp = `${this.file}.tmp`;
     writeFileSync8(tmp, JSON.stringify(record2), { flush: !0 }), renameSync5(tmp, this.file);
   }
@@ -40716,7 +44940,7 @@ var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   /** Moves a damaged record (file or not) aside for a person to look at; returns where. */
   setAside() {
     let aside = `${this.file}.damaged`;
-    return rmSync2(aside, { recursive: !0, force: !0 }), renameSync5(this.file, aside), basename5(aside);
+    return rmSync2(aside, { recursive: !0, force: !0 }), renameSync5(this.file, aside), basename6(aside);
   }
 };
 
@@ -40758,8 +44982,8 @@ var HealthCheckError = class extends Error {
 // receiver/pool/keep-alive.ts
 import { setTimeout as sleep } from "node:timers/promises";
 var FIRST_DELAY_MS = 1e3, MAX_DELAY_MS = 3e4, STABLE_MS = 6e4;
-async function keepAlive(server, options) {
-  let { exe, healthTimeoutMs, signal: signal2, events } = options, name = `server #${server.instance}`, delayMs = FIRST_DELAY_MS;
+async function keepAlive(server, options2) {
+  let { exe, healthTimeoutMs, signal: signal2, events } = options2, name = `server #${server.instance}`, delayMs = FIRST_DELAY_MS;
   for (; ; ) {
     let exit = await server.exited;
     if (signal2.aborted) return;
@@ -40782,8 +45006,8 @@ async function keepAlive(server, options) {
 }
 
 // receiver/pool/recheck.ts
-async function recheck(server, options) {
-  let { healthTimeoutMs, signal: signal2, events } = options;
+async function recheck(server, options2) {
+  let { healthTimeoutMs, signal: signal2, events } = options2;
   if (server.state !== "healthy") return;
   server.state = "starting", server.lastHealth = {
     ok: !1,
@@ -40800,13 +45024,14 @@ async function recheck(server, options) {
 }
 
 // receiver/pool/server.ts
-import { dirname as dirname12 } from "node:path";
+import { realpathSync } from "node:fs";
+import { dirname as dirname13, join as join11 } from "node:path";
 
 // receiver/pool/spawn-server.ts
 import { spawn as spawn4 } from "node:child_process";
 var OUTPUT_GRACE_MS2 = 200;
-function spawnServer(exe, options) {
-  let { args, cwd, env, instance, port, output, pidFile, warn } = options, child = spawn4(exe, args, {
+function spawnServer(exe, options2) {
+  let { args, cwd, env, instance, port, output, pidFile, warn } = options2, child = spawn4(exe, args, {
     cwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -40866,8 +45091,8 @@ function probeHealth(port, path, timeoutMs) {
 
 // receiver/pool/wait-healthy.ts
 var FAST_POLL_MS = 10, FAST_FOR_MS = 2e3, POLL_MS = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250;
-async function waitHealthy(options) {
-  let { port, path, timeoutMs, exited, signal: signal2, onProbe } = options, started = Date.now(), deadline = started + timeoutMs, exit, wake = () => {
+async function waitHealthy(options2) {
+  let { port, path, timeoutMs, exited, signal: signal2, onProbe } = options2, started = Date.now(), deadline = started + timeoutMs, exit, wake = () => {
   };
   exited.then((e) => {
     exit = e, wake();
@@ -40938,10 +45163,15 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
     return `http://127.0.0.1:${this.port}`;
   }
   launch(exe) {
-    let { args, env, cwd, pidFile } = this.spec, values = { port: this.port, instance: this.instance, exe }, filledEnv = Object.entries(env).map(([k, v]) => [k, fillPlaceholders(v, values)]);
-    this.#running = spawnServer(exe, {
+    let { args, env, cwd, pidFile, folderExe } = this.spec, release = folderExe === void 0 ? void 0 : realpathSync(exe), values = {
+      port: this.port,
+      instance: this.instance,
+      exe: folderExe === void 0 ? exe : join11(exe, folderExe),
+      release: release ?? dirname13(exe)
+    }, filledEnv = Object.entries(env).map(([k2, v2]) => [k2, fillPlaceholders(v2, values)]);
+    this.#running = spawnServer(release ? join11(release, folderExe) : exe, {
       args: args.map((arg) => fillPlaceholders(arg, values)),
-      cwd: cwd ?? dirname12(exe),
+      cwd: release ?? cwd ?? dirname13(exe),
       env: { ...process.env, ...Object.fromEntries(filledEnv) },
       instance: this.instance,
       port: this.port,
@@ -41028,9 +45258,9 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
     } catch (error2) {
       throw await this.stop(), this.#startFailure = error2.message, new HealthCheckError(error2.message, this.output(ERROR_OUTPUT_LINES));
     }
-    let options = { exe, healthTimeoutMs: health.timeoutMs, signal: life.signal };
+    let options2 = { exe, healthTimeoutMs: health.timeoutMs, signal: life.signal };
     for (let server of servers)
-      keepAlive(server, { ...options, events: this.#events }).catch(
+      keepAlive(server, { ...options2, events: this.#events }).catch(
         (error2) => this.#events.log("error", `server #${server.instance}: ${error2.message}`)
       );
     this.#events.log("info", `${instances} server(s) of ${this.#spec.app} healthy`);
@@ -41040,8 +45270,8 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
     this.#life?.abort(new Error("was stopped before it was healthy"));
     let wasServing = this.targets().length > 0, stopping = Promise.all(this.#servers.map((server) => server.stop()));
     wasServing && this.#events.targetsChanged();
-    let forced = (await stopping).filter((m) => m !== void 0);
-    return forced.forEach((m) => this.#events.log("warn", m)), this.#exe = void 0, forced;
+    let forced = (await stopping).filter((m2) => m2 !== void 0);
+    return forced.forEach((m2) => this.#events.log("warn", m2)), this.#exe = void 0, forced;
   }
   targets() {
     return this.#servers.filter((server) => server.state === "healthy").map(({ instance, origin }) => ({ instance, origin }));
@@ -41052,9 +45282,9 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
   failing() {
     if (this.#startFailure !== void 0) return this.#startFailure;
     let servers = this.#servers;
-    if (servers.length === 0 || servers.some((s) => s.state === "healthy" || s.failedStarts === 0))
+    if (servers.length === 0 || servers.some((s3) => s3.state === "healthy" || s3.failedStarts === 0))
       return;
-    let last = servers.find((s) => s.lastFailure !== void 0);
+    let last = servers.find((s3) => s3.lastFailure !== void 0);
     return `server #${last?.instance ?? 0} ${last?.lastFailure ?? "does not start"}`;
   }
   /** Every server's address, healthy or not: what an overlap swap drains before stop(). */
@@ -41067,20 +45297,20 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
   output(lines = 20) {
     return this.#servers.flatMap(
       (server) => server.output.lines().map(({ seq, line }) => ({ seq, text: `[#${server.instance}] ${line}` }))
-    ).sort((a, b) => a.seq - b.seq).slice(-lines).map(({ text: text5 }) => text5);
+    ).sort((a, b2) => a.seq - b2.seq).slice(-lines).map(({ text: text5 }) => text5);
   }
   // `origin`, when given, must be this pool's: during an overlap swap the gate may
   // report an instance of the old pool by the same number as one of the new.
   reportFailure(instance, origin) {
     let server = this.#servers[instance], signal2 = this.#life?.signal;
     if (!server || !signal2 || signal2.aborted || origin !== void 0 && server.origin !== origin) return;
-    let options = { healthTimeoutMs: this.#spec.health.timeoutMs, signal: signal2, events: this.#events };
-    recheck(server, options).catch((error2) => this.#events.log("error", error2.message));
+    let options2 = { healthTimeoutMs: this.#spec.health.timeoutMs, signal: signal2, events: this.#events };
+    recheck(server, options2).catch((error2) => this.#events.log("error", error2.message));
   }
 };
 
 // receiver/pool/reap.ts
-import { readFile as readFile3 } from "node:fs/promises";
+import { readFile as readFile4 } from "node:fs/promises";
 import { uptime as uptime2 } from "node:os";
 var pidRecordSchema = object({
   pid: number2().check(int(), _positive()),
@@ -41092,7 +45322,7 @@ var pidRecordSchema = object({
 async function reapStale(pidFile, log = createLog("pool")) {
   let records;
   try {
-    records = parse4(pidFile, await readFile3(pidFile, "utf8"), log);
+    records = parse4(pidFile, await readFile4(pidFile, "utf8"), log);
   } catch (error2) {
     if (error2.code === "ENOENT") return 0;
     throw error2;
@@ -41123,7 +45353,7 @@ function parse4(pidFile, text5, log) {
 async function isStillRunning({ pid, exe, startedAt }) {
   if (pid === process.pid || Date.parse(startedAt) < Date.now() - uptime2() * 1e3) return !1;
   if (process.platform === "linux")
-    return (await readFile3(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").includes(exe);
+    return (await readFile4(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").includes(exe);
   try {
     return process.kill(pid, 0), !0;
   } catch {
@@ -41179,8 +45409,10 @@ var AppRuntime = class {
     this.config = config2;
     this.journal = journal;
     this.uploadLimits = uploadLimits;
-    let dir = join8(dataDir, "apps", config2.name);
-    this.log = createLog(config2.name), this.runDir = join8(dir, "run"), this.releases = new Releases(join8(dataDir, "releases", config2.name), basename6(config2.exeFile)), this.record = new SwapRecordFile(join8(dir, "swap.json")), this.pools = new AppPools(
+    let dir = join12(dataDir, "apps", config2.name);
+    this.log = createLog(config2.name), this.runDir = join12(dir, "run"), this.releases = config2.folder ? new Releases(config2.folder.releases, "", {
+      folder: { links: [config2.exeFile, config2.updateFile] }
+    }) : new Releases(join12(dataDir, "releases", config2.name), basename7(config2.exeFile)), this.record = new SwapRecordFile(join12(dir, "swap.json")), this.pools = new AppPools(
       poolSpec(config2),
       {
         log: this.log,
@@ -41190,7 +45422,7 @@ var AppRuntime = class {
           this.output.push(line), echo.write(config2.name, line);
         }
       },
-      [join8(dir, "servers.json"), join8(dir, "servers-next.json")]
+      [join12(dir, "servers.json"), join12(dir, "servers-next.json")]
     ), this.gate = new Gate({
       app: config2.name,
       host: config2.gate.host,
@@ -41257,7 +45489,7 @@ var AppRuntime = class {
   }
   async startUnlocked() {
     let reaped = await this.pools.reapStale();
-    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await pruneRunCopies(this.runDir, void 0, (m) => this.log("warn", m)), await mkdir4(dirname13(this.config.exeFile), { recursive: !0 }), await mkdir4(dirname13(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
+    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await pruneRunCopies(this.runDir, void 0, (m2) => this.log("warn", m2)), await mkdir7(dirname14(this.config.exeFile), { recursive: !0 }), await mkdir7(dirname14(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
     let recovery = await recover(
       this.config.name,
       this.config.exeFile,
@@ -41349,8 +45581,10 @@ function poolSpec(config2) {
     app: config2.name,
     args: config2.args,
     env: config2.env,
-    // exeFile's folder even for servers run from a copy (strategy overlap on Windows).
-    cwd: dirname13(config2.exeFile),
+    // exeFile's folder even for servers run from a copy (strategy overlap on Windows);
+    // a folder app's servers run in their release folder.
+    cwd: dirname14(config2.exeFile),
+    folderExe: config2.folder?.exe,
     instances: config2.instances,
     health: { path: config2.health.path, timeoutMs: config2.health.timeout },
     stopTimeoutMs: config2.stopTimeoutMs
@@ -41395,11 +45629,11 @@ var Receiver = class {
     return this.#replay;
   }
   takeDataDir(takeOverFrom) {
-    lockDataDir(this.config.data, this.config.file, takeOverFrom), this.#replay = new ReplayStore(join9(this.config.data, "replay.jsonl"));
+    lockDataDir(this.config.data, this.config.file, takeOverFrom), this.#replay = new ReplayStore(join13(this.config.data, "replay.jsonl"));
   }
   /** A new app's runtime, not started yet (start() or a reload starts it). */
   addApp(app2) {
-    let rt = new AppRuntime(
+    let rt2 = new AppRuntime(
       app2,
       this.config.data,
       this.journal,
@@ -41408,7 +45642,7 @@ var Receiver = class {
       this.echo
       // one echo for every app: they share the receiver's stdout and stderr (§7)
     );
-    return this.apps.set(app2.name, rt), rt;
+    return this.apps.set(app2.name, rt2), rt2;
   }
   // A reload's new top-level keys (docs/design.md §7); `trust` was built (and its keys
   // read) by trustOf beforehand, so nothing here can fail half way. The failure
@@ -41460,19 +45694,19 @@ function diffConfig(before, after) {
   let keys = /* @__PURE__ */ new Set([...Object.keys(before), ...Object.keys(after)]);
   for (let key2 of keys) {
     if (key2 === "apps" || key2 === "file") continue;
-    let a = before[key2], b = after[key2];
-    isDeepStrictEqual2(a, b) || diff.top.push(key2);
+    let a = before[key2], b2 = after[key2];
+    isDeepStrictEqual2(a, b2) || diff.top.push(key2);
   }
   return diff;
 }
 function diffApp(before, after) {
-  let differs = (a, b) => !isDeepStrictEqual2(a, b), describe2 = (key2, a, b) => typeof a == "number" || typeof a == "string" ? `${key2} ${String(a)} → ${String(b)}` : key2, servers = SERVER_KEYS.filter((k) => differs(before[k], after[k])).map(
-    (k) => describe2(k === "stopTimeoutMs" ? "stopTimeout" : k, before[k], after[k])
-  ), replace = IDENTITY_KEYS.filter((k) => differs(before[k], after[k])).map(
-    (k) => describe2(k, before[k], after[k])
-  ), rebind = before.gate.host !== after.gate.host || before.gate.port !== after.gate.port, gateTimeouts = GATE_TIMEOUT_KEYS.filter((k) => differs(before.gate[k], after.gate[k])).map(
-    (k) => `gate.${k.replace(/Ms$/, "")}`
-  ), seen = /* @__PURE__ */ new Set([...SERVER_KEYS, ...IDENTITY_KEYS, "gate", "name"]), other = Object.keys({ ...before, ...after }).filter((k) => !seen.has(k) && differs(before[k], after[k])).map((k) => k === "drainTimeoutMs" ? "drainTimeout" : k);
+  let differs = (a, b2) => !isDeepStrictEqual2(a, b2), describe2 = (key2, a, b2) => typeof a == "number" || typeof a == "string" ? `${key2} ${String(a)} → ${String(b2)}` : key2, servers = SERVER_KEYS.filter((k2) => differs(before[k2], after[k2])).map(
+    (k2) => describe2(k2 === "stopTimeoutMs" ? "stopTimeout" : k2, before[k2], after[k2])
+  ), replace = IDENTITY_KEYS.filter((k2) => differs(before[k2], after[k2])).map(
+    (k2) => describe2(k2, before[k2], after[k2])
+  ), rebind = before.gate.host !== after.gate.host || before.gate.port !== after.gate.port, gateTimeouts = GATE_TIMEOUT_KEYS.filter((k2) => differs(before.gate[k2], after.gate[k2])).map(
+    (k2) => `gate.${k2.replace(/Ms$/, "")}`
+  ), seen = /* @__PURE__ */ new Set([...SERVER_KEYS, ...IDENTITY_KEYS, "gate", "name"]), other = Object.keys({ ...before, ...after }).filter((k2) => !seen.has(k2) && differs(before[k2], after[k2])).map((k2) => k2 === "drainTimeoutMs" ? "drainTimeout" : k2);
   return differs(before.gate.mode, after.gate.mode) && other.push("gate.mode"), { name: after.name, before, after, servers, replace, rebind, gateTimeouts, other };
 }
 
@@ -41541,15 +45775,15 @@ var Reloader = class {
     let changes = await Promise.all(diff.changed.map((c) => this.#change(c, failures))), added = await Promise.all(diff.added.map((app2) => this.#add(app2, failures)));
     receiver.config = {
       ...next,
-      apps: new Map([...receiver.apps].map(([name, rt]) => [name, rt.config]))
+      apps: new Map([...receiver.apps].map(([name, rt2]) => [name, rt2.config]))
     };
     let parts = [
-      `added ${list(diff.added.filter((_, i) => added[i]).map((a) => a.name))}`,
+      `added ${list(diff.added.filter((_2, i) => added[i]).map((a) => a.name))}`,
       `removed ${list(diff.removed)}`,
       `restarted ${list(changes.flatMap((c) => c.restarted && c.text ? [c.text] : []))}`
     ], changedOnly = changes.flatMap((c) => !c.restarted && c.text ? [c.text] : []);
     changedOnly.length && parts.push(`changed ${list(changedOnly)}`), parts.push(`unchanged ${list(diff.unchanged)}`);
-    let top = diff.top.filter((k) => k !== "data");
+    let top = diff.top.filter((k2) => k2 !== "data");
     top.length && parts.push(`receiver keys ${top.join(", ")}`), failures.length && parts.push(`failed: ${failures.join("; ")}`);
     let summary = parts.join(", ");
     return log(failures.length ? "warn" : "info", `reload: ${summary}`), { ok: failures.length === 0, summary };
@@ -41567,52 +45801,52 @@ var Reloader = class {
   // As at SIGTERM: a running swap finishes, new requests are turned away, running
   // ones finish, the servers stop; then the API forgets the app (404).
   async #remove(name) {
-    let rt = this.#deps.receiver.apps.get(name);
-    rt && (await rt.stop(), this.#deps.receiver.apps.delete(name), rt.log("info", "removed by a reload: gate closed, servers stopped"));
+    let rt2 = this.#deps.receiver.apps.get(name);
+    rt2 && (await rt2.stop(), this.#deps.receiver.apps.delete(name), rt2.log("info", "removed by a reload: gate closed, servers stopped"));
   }
   async #add(app2, failures) {
-    let { receiver } = this.#deps, rt = receiver.addApp(app2);
+    let { receiver } = this.#deps, rt2 = receiver.addApp(app2);
     try {
-      await rt.start();
+      await rt2.start();
     } catch (error2) {
-      return failures.push(`apps.${app2.name} did not start: ${error2.message}`), await rt.stop().catch(() => {
+      return failures.push(`apps.${app2.name} did not start: ${error2.message}`), await rt2.stop().catch(() => {
       }), receiver.apps.delete(app2.name), !1;
     }
-    let why = rt.unavailable();
-    return why && rt.log("warn", `requests get 503 at once: ${app2.name} ${why}`), !0;
+    let why = rt2.unavailable();
+    return why && rt2.log("warn", `requests get 503 at once: ${app2.name} ${why}`), !0;
   }
   async #change(c, failures) {
-    let { receiver } = this.#deps, rt = receiver.apps.get(c.name);
+    let { receiver } = this.#deps, rt2 = receiver.apps.get(c.name);
     if (c.replace.length > 0)
       return await this.#remove(c.name), { restarted: await this.#add(c.after, failures), text: `${c.name} (replaced: ${c.replace.join(", ")})` };
-    let longest = rt.longestSwapMs(), lockId = `reload-${newDeployId()}`;
-    if (!await rt.lock.acquire(lockId, longest))
-      return failures.push(`apps.${c.name}: ${rt.lock.busy} did not end in ${longest} ms; not changed`), { restarted: !1, text: void 0 };
+    let longest = rt2.longestSwapMs(), lockId = `reload-${newDeployId()}`;
+    if (!await rt2.lock.acquire(lockId, longest))
+      return failures.push(`apps.${c.name}: ${rt2.lock.busy} did not end in ${longest} ms; not changed`), { restarted: !1, text: void 0 };
     try {
-      return await this.#changeLocked(rt, c, failures);
+      return await this.#changeLocked(rt2, c, failures);
     } finally {
-      rt.lock.release(lockId);
+      rt2.lock.release(lockId);
     }
   }
-  async #changeLocked(rt, c, failures) {
+  async #changeLocked(rt2, c, failures) {
     let what = [...c.servers, ...c.other];
-    if (rt.reconfigure(c.after), c.rebind) {
+    if (rt2.reconfigure(c.after), c.rebind) {
       let { host, port } = c.after.gate;
       try {
-        let bound = await rt.gate.rebind(host, port);
-        rt.log("info", `gate listening on ${host}:${bound.port}`), what.push(`gate ${c.before.gate.host}:${c.before.gate.port} → ${host}:${port}`);
+        let bound = await rt2.gate.rebind(host, port);
+        rt2.log("info", `gate listening on ${host}:${bound.port}`), what.push(`gate ${c.before.gate.host}:${c.before.gate.port} → ${host}:${port}`);
       } catch (error2) {
         let code = error2.code ?? error2.message;
-        failures.push(`apps.${c.name}.gate: cannot listen on ${host}:${port}: ${code}; kept`), rt.reconfigure({ ...rt.config, gate: { ...rt.config.gate, ...addressOf(c.before) } });
+        failures.push(`apps.${c.name}.gate: cannot listen on ${host}:${port}: ${code}; kept`), rt2.reconfigure({ ...rt2.config, gate: { ...rt2.config.gate, ...addressOf(c.before) } });
       }
     }
-    c.gateTimeouts.length > 0 && (rt.log("warn", `${c.gateTimeouts.join(", ")} apply at the receiver's next start`), what.push(...c.gateTimeouts.map((k) => `${k} (at next start)`)));
+    c.gateTimeouts.length > 0 && (rt2.log("warn", `${c.gateTimeouts.join(", ")} apply at the receiver's next start`), what.push(...c.gateTimeouts.map((k2) => `${k2} (at next start)`)));
     let text5 = what.length ? `${c.name} (${what.join(", ")})` : c.name;
     if (c.servers.length === 0) return { restarted: !1, text: text5 };
-    let failed3 = await this.#restart(rt);
+    let failed3 = await this.#restart(rt2);
     if (!failed3) return { restarted: !0, text: text5 };
-    rt.reconfigure({ ...c.before, gate: rt.config.gate });
-    let back = await this.#restart(rt);
+    rt2.reconfigure({ ...c.before, gate: rt2.config.gate });
+    let back = await this.#restart(rt2);
     return failures.push(
       `apps.${c.name}: its servers did not start with the new settings (${failed3}); ${back ? `nor with the previous ones: ${back}` : "back on the previous settings"}`
     ), { restarted: !1, text: void 0 };
@@ -41620,20 +45854,20 @@ var Reloader = class {
   // The restart sequence of the admin page's restart (runSwap "restart": swap record,
   // fault points, drain, journal), on the live exeFile, under the lock the caller
   // holds. With nothing deployed yet the new settings wait for the first deploy.
-  async #restart(rt) {
-    let app2 = rt.config, live2 = await versionInfo(app2.exeFile, app2.versionCommand);
+  async #restart(rt2) {
+    let app2 = rt2.config, live2 = await versionInfo(app2.exeFile, app2.versionCommand);
     if (!live2) return;
     let deployId = newDeployId(), emit = (event) => {
-      rt.feed.emit("event", { app: app2.name, deployId, op: "restart", event }), rt.journal.log(deployId, event).catch(() => {
-      }), event.type === "step" && event.state === "failed" && rt.log("error", `reload: ${event.step} failed: ${event.message ?? ""}`);
+      rt2.feed.emit("event", { app: app2.name, deployId, op: "restart", event }), rt2.journal.log(deployId, event).catch(() => {
+      }), event.type === "step" && event.state === "failed" && rt2.log("error", `reload: ${event.step} failed: ${event.message ?? ""}`);
     }, ctx = {
       deployId,
       who: void 0,
       emit,
       startedAt: performance.now(),
       overlap: app2.strategy === "overlap"
-    }, result = await runSwap(rt, "restart", { path: app2.exeFile, info: live2 }, ctx);
-    return emit(result), rt.log(
+    }, result = await runSwap(rt2, "restart", { path: app2.exeFile, info: live2 }, ctx);
+    return emit(result), rt2.log(
       result.ok ? "info" : "warn",
       `reload: restart ${deployId} ${result.ok ? `ok (held ${result.holdMs} ms)` : `failed: ${result.error.message}`}`
     ), result.ok ? void 0 : result.error.message;
@@ -41665,10 +45899,10 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
    * for the hand-over's end: this process is gone by then.
    */
   request(by) {
-    let refuse2 = (outcome) => (this.log("warn", `${by}: ${outcome.reason}; ignored`), Promise.resolve(outcome));
-    if (!this.#serving) return refuse2({ ok: !1, kind: "starting", reason: "not serving yet" });
+    let refuse4 = (outcome) => (this.log("warn", `${by}: ${outcome.reason}; ignored`), Promise.resolve(outcome));
+    if (!this.#serving) return refuse4({ ok: !1, kind: "starting", reason: "not serving yet" });
     if (this.#running)
-      return refuse2({ ok: !1, kind: "running", reason: "an upgrade is already running" });
+      return refuse4({ ok: !1, kind: "running", reason: "an upgrade is already running" });
     this.#running = !0;
     let serving = this.#serving;
     return new Promise((answer) => {
@@ -41686,15 +45920,15 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
     log("info", `${by}: upgrading to a new receiver: ${process.execPath} ${command.join(" ")}`);
     let child;
     try {
-      for (let rt of apps) {
-        let longest = rt.longestSwapMs();
-        if (!await rt.lock.acquire("upgrade", longest))
-          throw new Error(`${rt.config.name}: ${rt.lock.busy} did not end in ${longest} ms`);
-        locked.push(rt);
+      for (let rt2 of apps) {
+        let longest = rt2.longestSwapMs();
+        if (!await rt2.lock.acquire("upgrade", longest))
+          throw new Error(`${rt2.config.name}: ${rt2.lock.busy} did not end in ${longest} ms`);
+        locked.push(rt2);
       }
       let sockets = [
         ["api", api()],
-        ...apps.map((rt) => [gateFdName(rt.config.name), rt.gate.server])
+        ...apps.map((rt2) => [gateFdName(rt2.config.name), rt2.gate.server])
       ], env = { ...process.env, HOTSWAP_UPGRADE_FROM: String(process.pid) }, names = sockets.map(([name]) => name).join(":");
       if (SOCKETS_OVER_CHANNEL) {
         child = this.#starting = spawn5(process.execPath, command, {
@@ -41712,7 +45946,7 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
       await expectMessage(child, "ready", READY_TIMEOUT_MS);
     } catch (error2) {
       this.#starting = void 0, child?.kill("SIGKILL");
-      for (let rt of locked) rt.lock.release("upgrade");
+      for (let rt2 of locked) rt2.lock.release("upgrade");
       resume();
       let reason = `upgrade failed: ${error2.message}; this receiver (pid ${process.pid}) keeps serving`;
       log("error", reason), answer({ ok: !1, kind: "failed", reason });
@@ -41722,7 +45956,7 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
     let next = child;
     answer({ ok: !0, pid: process.pid, newPid: next.pid }), handingOver(), log("info", `upgrade: the new receiver (pid ${next.pid}) is ready; handing over to it`);
     let lost = new Promise(
-      (_, reject) => next.once(
+      (_2, reject) => next.once(
         "exit",
         (code, signal2) => reject(new Error(`the new receiver exited with ${signal2 ?? `code ${code}`}`))
       )
@@ -41740,7 +45974,7 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
     log(
       "info",
       `upgrade: the new receiver (pid ${next.pid}) serves; this one (pid ${process.pid}) exits once its clients have closed their connections (at most ${LINGER_MS} ms)`
-    ), next.disconnect(), await Promise.all([...receiver.apps.values()].map((rt) => rt.gate.closeHandedOver(LINGER_MS))), process.exit(0);
+    ), next.disconnect(), await Promise.all([...receiver.apps.values()].map((rt2) => rt2.gate.closeHandedOver(LINGER_MS))), process.exit(0);
   }
   // O lets go of everything N takes: the API, each gate (what its connections still
   // send goes on to N), the servers once the requests sent to them are answered, the
@@ -41748,9 +45982,9 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
   async #handOver(receiver, api, apps) {
     let apiDone = lastCall(api);
     for (await Promise.all(
-      apps.map(async (rt) => {
-        let own2 = rt.pool.targets().map((t) => t.origin);
-        rt.gate.handOver(rt.gate.origin()), await rt.gate.drainOrigins(own2, rt.config.drainTimeoutMs) || rt.log("warn", `${rt.gate.cut(own2)} request(s) still running at drainTimeout: cut`), await rt.pool.stop();
+      apps.map(async (rt2) => {
+        let own2 = rt2.pool.targets().map((t) => t.origin);
+        rt2.gate.handOver(rt2.gate.origin()), await rt2.gate.drainOrigins(own2, rt2.config.drainTimeoutMs) || rt2.log("warn", `${rt2.gate.cut(own2)} request(s) still running at drainTimeout: cut`), await rt2.pool.stop();
       })
     ), await apiDone, await Promise.all([receiver.replay.close(), receiver.journal.close()]); pidFilesBeingWritten().length > 0; ) await sleep2(10);
   }
@@ -41820,7 +46054,7 @@ function expectMessage(child, type, timeoutMs) {
     child.on("message", onMessage), child.once("exit", onExit), child.once("error", (error2) => done(error2));
   });
 }
-var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms).unref());
+var sleep2 = (ms2) => new Promise((r) => setTimeout(r, ms2).unref());
 function sendSocket(child, name, server) {
   return new Promise((resolve7, reject) => {
     child.send(
@@ -41845,15 +46079,15 @@ async function serve(configFile) {
   let receiver = new Receiver(config2, { takeOverFrom: upgradeFrom }), kept = {}, api = new ApiListener(createHttp(receiver, log, kept)), apiFd = fds?.byName.get("api");
   if (fds) {
     let used = new Set(apiFd === void 0 ? [] : ["api"]);
-    for (let rt of receiver.apps.values()) {
-      let fd = fds.byName.get(gateFdName(rt.config.name));
-      fd !== void 0 && (rt.gate.inherit(fd), used.add(gateFdName(rt.config.name)));
+    for (let rt2 of receiver.apps.values()) {
+      let fd = fds.byName.get(gateFdName(rt2.config.name));
+      fd !== void 0 && (rt2.gate.inherit(fd), used.add(gateFdName(rt2.config.name)));
     }
     closeUnused(fds, used, log);
   }
   if (upgradeFrom !== void 0) {
-    for (let rt of receiver.apps.values())
-      rt.gate.hold("upgrade"), await rt.gate.listen();
+    for (let rt2 of receiver.apps.values())
+      rt2.gate.hold("upgrade"), await rt2.gate.listen();
     await awaitHandOver(), receiver.takeDataDir(upgradeFrom);
   }
   let { server, port } = await api.open(config2, apiFd);
@@ -41879,11 +46113,11 @@ async function serve(configFile) {
       throw new Error(`${error2.message} in ${config2.file}`);
     });
   } finally {
-    for (let rt of receiver.apps.values()) rt.gate.release("upgrade");
+    for (let rt2 of receiver.apps.values()) rt2.gate.release("upgrade");
   }
-  for (let rt of receiver.apps.values()) {
-    let why = rt.unavailable();
-    why && rt.log("warn", `requests get 503 at once: ${rt.config.name} ${why}`);
+  for (let rt2 of receiver.apps.values()) {
+    let why = rt2.unavailable();
+    why && rt2.log("warn", `requests get 503 at once: ${rt2.config.name} ${why}`);
   }
   upgrader.serving({
     receiver,

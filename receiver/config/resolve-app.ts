@@ -1,19 +1,37 @@
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, normalize, resolve } from "node:path";
 import { ConfigError } from "./config-error.js";
 import type { RawApp } from "./schema.js";
 import { readWebConnection } from "./web-connection.js";
 
 export interface AppConfig extends Omit<
   RawApp,
-  "drainTimeout" | "stopTimeout" | "exeFile" | "updateFile"
+  "drainTimeout" | "stopTimeout" | "exeFile" | "updateFile" | "dir" | "exe" | "maxUnpackedSize"
 > {
   name: string;
+  /** The live build: the file, or a folder app's `current` link to its release folder. */
   exeFile: string;
+  /** The staged build: the file, or a folder app's `staged` link to its release folder. */
   updateFile: string;
+  /** A folder app's layout; absent for a single-file app. */
+  folder?: FolderApp;
   /** Where exeFile and updateFile were set: the config file's name, or the `from` file's. */
   sources: { exeFile: string; updateFile: string };
   drainTimeoutMs: number;
   stopTimeoutMs: number;
+}
+
+/**
+ * A folder app (docs/design.md "Folder apps"): each build is unpacked into
+ * releases/<id>/ and `current` (exeFile) links to the live one, `staged` (updateFile)
+ * to one uploaded and not yet swapped, so the swap renames one link over another.
+ */
+export interface FolderApp {
+  dir: string;
+  releases: string;
+  /** The program, relative to a release. */
+  exe: string;
+  maxUnpackedBytes: number;
+  maxFiles: number;
 }
 
 // One app with its paths made absolute. With `from:`, exeFile and updateFile
@@ -21,6 +39,8 @@ export interface AppConfig extends Omit<
 export function resolveApp(name: string, raw: RawApp, configFile: string): AppConfig {
   const here = dirname(configFile);
   const at = `apps.${name}`;
+  if (raw.dir !== undefined || raw.exe !== undefined)
+    return resolveFolderApp(name, raw, configFile);
   const from = raw.from ? resolve(here, raw.from) : undefined;
   const found = from ? readWebConnection(from, configFile, `${at}.from`) : {};
   const pick = (key: "exeFile" | "updateFile") => {
@@ -35,13 +55,90 @@ export function resolveApp(name: string, raw: RawApp, configFile: string): AppCo
   };
   const exe = pick("exeFile");
   const update = pick("updateFile");
-  const { drainTimeout, stopTimeout, exeFile: _e, updateFile: _u, ...rest } = raw;
+  for (const key of ["maxUnpackedSize"] as const) {
+    if (raw[key] !== undefined)
+      throw new ConfigError(configFile, `${at}.${key}`, "is for folder apps (dir: and exe:) only");
+  }
+  const {
+    drainTimeout,
+    stopTimeout,
+    exeFile: _e,
+    updateFile: _u,
+    dir: _d,
+    exe: _x,
+    maxUnpackedSize: _m,
+    ...rest
+  } = raw;
   return {
     ...rest,
     name,
     exeFile: exe.path,
     updateFile: update.path,
     sources: { exeFile: exe.source, updateFile: update.source },
+    drainTimeoutMs: drainTimeout,
+    stopTimeoutMs: stopTimeout,
+  };
+}
+
+// dir: and exe: instead of exeFile/updateFile (and not with from:, which names files).
+function resolveFolderApp(name: string, raw: RawApp, configFile: string): AppConfig {
+  const at = `apps.${name}`;
+  for (const key of ["exeFile", "updateFile", "from"] as const) {
+    if (raw[key] !== undefined)
+      throw new ConfigError(
+        configFile,
+        `${at}.${key}`,
+        "a folder app (dir:) has no " + key + ": its builds live in dir/releases",
+      );
+  }
+  if (raw.dir === undefined)
+    throw new ConfigError(
+      configFile,
+      `${at}.dir`,
+      "required key is missing (exe: is given: a folder app needs both)",
+    );
+  if (raw.exe === undefined)
+    throw new ConfigError(
+      configFile,
+      `${at}.exe`,
+      "required key is missing: the program inside a release, like bin/server",
+    );
+  if (isAbsolute(raw.exe) || normalize(raw.exe).split(/[\\/]/).includes(".."))
+    throw new ConfigError(
+      configFile,
+      `${at}.exe`,
+      `must be a path inside the release, like bin/server, not ${JSON.stringify(raw.exe)}`,
+    );
+  if (process.platform === "win32")
+    throw new ConfigError(
+      configFile,
+      `${at}.dir`,
+      "folder apps are not built for Windows yet (the swap needs a directory junction there)",
+    );
+  const dir = resolve(dirname(configFile), raw.dir);
+  const {
+    drainTimeout,
+    stopTimeout,
+    exeFile: _e,
+    updateFile: _u,
+    dir: _d,
+    exe: _x,
+    maxUnpackedSize,
+    ...rest
+  } = raw;
+  return {
+    ...rest,
+    name,
+    exeFile: join(dir, "current"),
+    updateFile: join(dir, "staged"),
+    folder: {
+      dir,
+      releases: join(dir, "releases"),
+      exe: normalize(raw.exe),
+      maxUnpackedBytes: maxUnpackedSize ?? 4 * raw.maxUploadSize,
+      maxFiles: raw.maxFiles,
+    },
+    sources: { exeFile: basename(configFile), updateFile: basename(configFile) },
     drainTimeoutMs: drainTimeout,
     stopTimeoutMs: stopTimeout,
   };

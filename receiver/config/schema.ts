@@ -216,6 +216,13 @@ const app = z.strictObject({
   from: z.optional(text()),
   exeFile: z.optional(text()),
   updateFile: z.optional(text()),
+  /** A folder app (docs/design.md "Folder apps"): releases under dir/releases, dir/current live. */
+  dir: z.optional(text()),
+  /** A folder app's program, relative to a release: bin/server. */
+  exe: z.optional(text()),
+  /** A folder artifact unpacked: at most this many bytes (default 4 × maxUploadSize) and entries. */
+  maxUnpackedSize: z.optional(size),
+  maxFiles: z._default(count(1, 10_000_000), 100_000),
   /** The seed's own links (UploadExe.wc, UpdateExe.wc, …) with Basic auth. */
   legacy: z.optional(legacy),
   args: z._default(z.array(z.string()), []),

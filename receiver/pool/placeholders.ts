@@ -3,12 +3,14 @@ export interface PlaceholderValues {
   port: number;
   instance: number;
   exe: string;
+  /** The release folder a folder app's server runs in; exe's folder otherwise. */
+  release?: string;
 }
 
 // Each copy of the app needs its own port (and may want its number and path) in
 // its arguments or environment; the config writes them once as {port} {instance} {exe}.
 export function fillPlaceholders(text: string, values: PlaceholderValues): string {
-  return text.replace(/\{(port|instance|exe)\}/g, (_, name: keyof PlaceholderValues) =>
-    String(values[name]),
+  return text.replace(/\{(port|instance|exe|release)\}/g, (whole, name: keyof PlaceholderValues) =>
+    String(values[name] ?? whole),
   );
 }

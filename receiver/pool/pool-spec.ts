@@ -9,6 +9,12 @@ export interface PoolSpec {
   env: Record<string, string>;
   /** Default: the folder of the exe. */
   cwd?: string;
+  /**
+   * A folder app's program inside a release: the pool is started on the `current` link,
+   * and each server runs <release>/<folderExe> in its release folder (resolved at launch,
+   * so a later swap of the link does not move a running server).
+   */
+  folderExe?: string;
   instances: number;
   /** path: GET it must answer 2xx; no path: a TCP connect must succeed. */
   health: { path?: string; timeoutMs: number };

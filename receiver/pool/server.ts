@@ -1,4 +1,5 @@
-import { dirname } from "node:path";
+import { realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { ServerState, ServerStatus } from "../protocol.js";
 import type { Exit } from "./exit.js";
 import type { LogLine } from "./app-log.js";
@@ -54,12 +55,20 @@ export class Server {
   }
 
   launch(exe: string): void {
-    const { args, env, cwd, pidFile } = this.spec;
-    const values = { port: this.port, instance: this.instance, exe };
+    const { args, env, cwd, pidFile, folderExe } = this.spec;
+    // A folder app: {exe} is current/<exe> as the config writes it; the server runs the
+    // same program by its release's real path, from its release folder ({release}).
+    const release = folderExe === undefined ? undefined : realpathSync(exe);
+    const values = {
+      port: this.port,
+      instance: this.instance,
+      exe: folderExe === undefined ? exe : join(exe, folderExe),
+      release: release ?? dirname(exe),
+    };
     const filledEnv = Object.entries(env).map(([k, v]) => [k, fillPlaceholders(v, values)]);
-    this.#running = spawnServer(exe, {
+    this.#running = spawnServer(release ? join(release, folderExe!) : exe, {
       args: args.map((arg) => fillPlaceholders(arg, values)),
-      cwd: cwd ?? dirname(exe),
+      cwd: release ?? cwd ?? dirname(exe),
       env: { ...process.env, ...Object.fromEntries(filledEnv) },
       instance: this.instance,
       port: this.port,

@@ -55,7 +55,11 @@ export class AppRuntime {
     const dir = join(dataDir, "apps", config.name);
     this.log = createLog(config.name);
     this.runDir = join(dir, "run");
-    this.releases = new Releases(join(dataDir, "releases", config.name), basename(config.exeFile));
+    this.releases = config.folder
+      ? new Releases(config.folder.releases, "", {
+          folder: { links: [config.exeFile, config.updateFile] },
+        })
+      : new Releases(join(dataDir, "releases", config.name), basename(config.exeFile));
     this.record = new SwapRecordFile(join(dir, "swap.json"));
     this.pools = new AppPools(
       poolSpec(config),
@@ -245,8 +249,10 @@ function poolSpec(config: AppConfig) {
     app: config.name,
     args: config.args,
     env: config.env,
-    // exeFile's folder even for servers run from a copy (strategy overlap on Windows).
+    // exeFile's folder even for servers run from a copy (strategy overlap on Windows);
+    // a folder app's servers run in their release folder.
     cwd: dirname(config.exeFile),
+    folderExe: config.folder?.exe,
     instances: config.instances,
     health: { path: config.health.path, timeoutMs: config.health.timeout },
     stopTimeoutMs: config.stopTimeoutMs,

@@ -1,3 +1,4 @@
+import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { runHooks } from "../hooks/run-hooks.js";
 import { fillPlaceholders } from "../pool/placeholders.js";
@@ -7,7 +8,7 @@ import type { AppRuntime } from "./app-runtime.js";
 import type { RunContext } from "./run-swap.js";
 
 // The app's hooks around a deploy or swap (docs/design.md "Folder apps, hooks"). A
-// single-file app's run beside updateFile, with the env its servers get and HOTSWAP_APP,
+// folder app's run in the new release folder, a single-file app's beside updateFile, with the env its servers get and HOTSWAP_APP,
 // HOTSWAP_RELEASE (the incoming file) and HOTSWAP_PREVIOUS (the live one before:
 // exeFile itself before the swap, its kept copy after). Each list is one step of the
 // stream, its output `log` events. A rollback or a restart runs none: they put back
@@ -21,7 +22,10 @@ export async function beforeSwap(
   ctx: RunContext,
 ): Promise<FailedResult | undefined> {
   const app = rt.config;
-  const outcome = await run(rt, "beforeSwap", incoming.path, app.exeFile, ctx);
+  // A folder app's: the release folders the links point at (current may not exist yet).
+  const release = app.folder ? await realpath(incoming.path) : incoming.path;
+  const live = app.folder ? await realpath(app.exeFile).catch(() => "") : app.exeFile;
+  const outcome = await run(rt, "beforeSwap", release, live, ctx);
   if (!outcome || outcome.ok) return undefined;
   const message = `beforeSwap ${outcome.command} ${outcome.reason}; nothing was changed`;
   const durationMs = Math.round(performance.now() - ctx.startedAt);
@@ -58,7 +62,8 @@ export async function afterRelease(
 ): Promise<void> {
   const app = rt.config;
   const previous = kept ? rt.releases.fileOf(kept) : "";
-  const outcome = await run(rt, "afterRelease", app.exeFile, previous, ctx);
+  const release = app.folder ? await realpath(app.exeFile) : app.exeFile;
+  const outcome = await run(rt, "afterRelease", release, previous, ctx);
   if (!outcome || outcome.ok) return;
   // The stream has the failure already (runHooks logs it); the receiver's log gets it too.
   rt.log("warn", `afterRelease ${outcome.command} ${outcome.reason}; the new build stays live`);
@@ -82,7 +87,7 @@ async function run(
     ]),
   );
   const outcome = await runHooks(step, commands, {
-    cwd: dirname(app.updateFile),
+    cwd: app.folder ? release : dirname(app.updateFile),
     // What the app's servers get (spawn-server.ts): the receiver's env, the app's over it.
     env: {
       ...(process.env as Record<string, string>),

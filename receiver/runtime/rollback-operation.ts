@@ -1,6 +1,6 @@
 import { HttpError } from "../http-error.js";
 import type { ReleaseInfo } from "../protocol.js";
-import { copyRelease, restorePath } from "../swap/exe-file.js";
+import { prepareRestore, restorePath } from "../swap/exe-file.js";
 import { versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
 import type { Operation } from "./operation.js";
@@ -30,7 +30,7 @@ export function rollbackOperation(rt: AppRuntime, to?: string): Operation {
             : `no kept release differs from the running one; kept: ${ids}`,
         );
       }
-      await copyRelease(rt.releases, release, restorePath(app.exeFile));
+      await prepareRestore(rt.releases, release, app.exeFile);
     },
     run: (ctx) => runSwap(rt, "rollback", { path: restorePath(app.exeFile), info: release! }, ctx),
   };

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { HttpError } from "../http-error.js";
 import type { ResultEvent, VersionInfo } from "../protocol.js";
+import { folderUploadPath, stageRelease } from "../staging/stage-release.js";
 import { stageUpload } from "../staging/stage-upload.js";
 import { rememberDigest, versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
@@ -33,24 +34,37 @@ export function uploadOperation(
     prepare: async (ctx) => {
       const started = performance.now();
       ctx.emit({ type: "step", step: "upload", state: "start" });
+      // A folder app's archive is written beside its releases, then unpacked into one.
+      const into = app.folder ? folderUploadPath(app.folder) : app.updateFile;
       const { size, sha256 } = await stageUpload(request.body, {
-        updateFile: app.updateFile,
+        updateFile: into,
         length,
         sha256: request.sha256,
         idleTimeoutMs: rt.uploadLimits.idleTimeoutMs,
         minBytesPerSecond: rt.uploadLimits.minBytesPerSecond,
       });
-      const ms = Math.round(performance.now() - started);
-      await rememberDigest(app.updateFile, sha256);
       ctx.emit({ type: "progress", received: size, total: length });
-      staged = (await versionInfo(app.updateFile, app.versionCommand))!;
+      if (app.folder) {
+        const log = (message: string) => ctx.emit({ type: "log", level: "info", message });
+        staged = await stageRelease(
+          { ...app, folder: app.folder },
+          rt.releases,
+          into,
+          { sha256, size },
+          log,
+        );
+      } else {
+        await rememberDigest(app.updateFile, sha256);
+        staged = (await versionInfo(app.updateFile, app.versionCommand))!;
+      }
+      const ms = Math.round(performance.now() - started);
       const checked = request.sha256 ? "verified" : "computed";
       ctx.emit({
         type: "step",
         step: "upload",
         state: "done",
         ms,
-        message: `${size} bytes staged at updateFile, sha256 ${staged.sha256.slice(0, 12)} ${checked}`,
+        message: `${size} bytes staged at ${app.folder ? "staged (a release folder)" : "updateFile"}, sha256 ${staged.sha256.slice(0, 12)} ${checked}`,
       });
     },
     run: (ctx) =>

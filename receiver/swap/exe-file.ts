@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { mkdir, readdir, rm, stat, symlink } from "node:fs/promises";
+import { basename, dirname, join, relative } from "node:path";
 import { faultPoint } from "../faults.js";
 import type { ReleaseInfo } from "../protocol.js";
 import { copyDurable } from "../staging/copy-durable.js";
@@ -92,8 +92,27 @@ export async function restoreRelease(
   exeFile: string,
   replace?: ReplaceOptions,
 ) {
-  await copyRelease(releases, release, restorePath(exeFile));
+  await prepareRestore(releases, release, exeFile);
   await replaceExe(restorePath(exeFile), exeFile, replace);
+}
+
+// What replaceExe moves into exeFile to put a kept release back: a checked copy of its
+// file beside exeFile, or, for a folder app, a link to its release folder.
+export async function prepareRestore(
+  releases: Releases,
+  release: ReleaseInfo,
+  exeFile: string,
+): Promise<void> {
+  if (releases.folder) await linkRelease(releases.fileOf(release), restorePath(exeFile));
+  else await copyRelease(releases, release, restorePath(exeFile));
+}
+
+// A folder app's link to a release folder (current, staged, or the restore link that
+// becomes current), made as `link`: relative (the folder can move), and in place of
+// whatever was there. Not flushed: the rename that puts it in use flushes the folder.
+export async function linkRelease(release: string, link: string): Promise<void> {
+  await rm(link, { force: true });
+  await symlink(relative(dirname(link), release), link);
 }
 
 // Copies a kept release to `to`, flushed and checked against the digest it was

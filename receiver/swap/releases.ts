@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, readFile, readlink, rename, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { createLog, type Log } from "../log.js";
 import type { ReleaseInfo, VersionInfo } from "../protocol.js";
 import { copyDurable } from "../staging/copy-durable.js";
@@ -9,6 +9,14 @@ import { fsyncDir } from "../staging/fsync-dir.js";
 import * as z from "../zod.js";
 
 const ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/;
+
+/** A release's id: when it was made and the first digits of its digest. */
+export function releaseId(at: Date, sha256: string): string {
+  return `${at
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")}-${sha256.slice(0, 12)}`;
+}
 
 const releaseSchema = z.object({
   id: z.string().check(z.regex(ID)),
@@ -25,15 +33,24 @@ const releaseSchema = z.object({
 export interface ReleasesOptions {
   /** Where a release that could not be read or removed is reported. */
   log?: Log;
+  /**
+   * A folder app's releases (dir/releases/<id>/ with <id>.json beside it): the links
+   * (current, staged) whose releases are live or staged, so neither kept nor pruned.
+   */
+  folder?: { links: string[] };
   /** The removal, so tests can make one fail. */
   rm?: typeof fsp.rm;
 }
 
 // The kept copies of earlier exeFiles: data/releases/<app>/<id>/<exe name> with
 // a meta.json beside it. The file keeps its name so Windows still sees an .exe.
+// A folder app's are its release folders, dir/releases/<id>/ with <id>.json beside
+// (outside, so no file of an archive can pose as it): every one but the live and the
+// staged one is kept, and keeping the live one when it is replaced copies nothing.
 export class Releases {
   private readonly log: Log;
   private readonly rm: typeof fsp.rm;
+  readonly folder: ReleasesOptions["folder"];
 
   constructor(
     readonly dir: string,
@@ -42,10 +59,47 @@ export class Releases {
   ) {
     this.log = options.log ?? createLog("releases");
     this.rm = options.rm ?? fsp.rm;
+    this.folder = options.folder;
   }
 
+  /** The kept file, or a folder app's release folder. */
   fileOf(release: ReleaseInfo): string {
-    return join(this.dir, release.id, this.exeName);
+    return this.folder ? join(this.dir, release.id) : join(this.dir, release.id, this.exeName);
+  }
+
+  private metaFile(id: string): string {
+    return this.folder ? join(this.dir, `${id}.json`) : join(this.dir, id, "meta.json");
+  }
+
+  /** A folder app's release folder and its meta, once it is whole: written, flushed, renamed. */
+  async add(release: ReleaseInfo): Promise<void> {
+    const meta = this.metaFile(release.id);
+    await writeFile(`${meta}.tmp`, JSON.stringify(release, null, 2), { flush: true });
+    await rename(`${meta}.tmp`, meta);
+    await fsyncDir(this.dir);
+  }
+
+  /** The release ids the folder app's links (current, staged) point at. */
+  private async linked(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const link of this.folder?.links ?? []) {
+      try {
+        ids.add(basename(await readlink(link)));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
+    }
+    return ids;
+  }
+
+  /** Every release of a folder app with its meta, the live and staged ones too. */
+  async all(): Promise<ReleaseInfo[]> {
+    const releases: ReleaseInfo[] = [];
+    for (const name of (await this.names()).filter((n) => ID.test(n))) {
+      const release = await this.readMeta(name);
+      if (release) releases.push(release);
+    }
+    return releases;
   }
 
   /**
@@ -53,12 +107,8 @@ export class Releases {
    * failure to read it throws, so "cannot tell" never reads as "none".
    */
   async list(): Promise<ReleaseInfo[]> {
-    const names = await this.names();
-    const releases: ReleaseInfo[] = [];
-    for (const name of names.filter((n) => ID.test(n))) {
-      const release = await this.readMeta(name);
-      if (release) releases.push(release);
-    }
+    const linked = await this.linked();
+    const releases = (await this.all()).filter((r) => !linked.has(r.id));
     return releases.sort((a, b) => b.keptAt.localeCompare(a.keptAt) || b.id.localeCompare(a.id));
   }
 
@@ -76,7 +126,7 @@ export class Releases {
   // A folder whose meta is missing, torn or not a release's (its id must be the
   // folder's own) is not a release; one that cannot be read at all is an error.
   private async readMeta(name: string): Promise<ReleaseInfo | undefined> {
-    const file = join(this.dir, name, "meta.json");
+    const file = this.metaFile(name);
     let text: string;
     try {
       text = await readFile(file, "utf8");
@@ -108,19 +158,20 @@ export class Releases {
   // flushed to disk before it counts: the kept copy must exist before the swap.
   async keep(exeFile: string, info: VersionInfo): Promise<ReleaseInfo> {
     const keptAt = new Date();
-    const existing = (await this.list()).find((r) => r.sha256 === info.sha256);
+    const existing = (await (this.folder ? this.all() : this.list())).find(
+      (r) => r.sha256 === info.sha256,
+    );
+    if (!existing && this.folder)
+      throw new Error(`the live release (${exeFile}) has no meta in ${this.dir}: cannot keep it`);
     if (existing) {
       // The same bytes were kept before: that release is now the most recently replaced one.
       const refreshed = { ...existing, keptAt: keptAt.toISOString() };
-      const meta = join(this.dir, existing.id, "meta.json");
+      const meta = this.metaFile(existing.id);
       await writeFile(`${meta}.tmp`, JSON.stringify(refreshed, null, 2));
       await rename(`${meta}.tmp`, meta); // a crash mid-write must not lose the release
       return refreshed;
     }
-    const id = `${keptAt
-      .toISOString()
-      .replace(/[-:]/g, "")
-      .replace(/\.\d+Z$/, "Z")}-${info.sha256.slice(0, 12)}`;
+    const id = releaseId(keptAt, info.sha256);
     const release: ReleaseInfo = { ...info, id, keptAt: keptAt.toISOString() };
     const tmp = join(this.dir, `.tmp-${randomBytes(4).toString("hex")}`);
     await mkdir(tmp, { recursive: true });
@@ -155,6 +206,8 @@ export class Releases {
   private async remove(name: string, what: string): Promise<boolean> {
     const path = join(this.dir, name);
     try {
+      // A folder app's meta goes first: a folder without one is no release any more.
+      if (this.folder && ID.test(name)) await this.rm(this.metaFile(name), { force: true });
       await this.rm(path, { recursive: true, force: true });
       return true;
     } catch (error) {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import type { VersionInfo } from "../protocol.js";
 import { readPeVersion, type PeVersion } from "./pe-version.js";
 import { runVersionCommand } from "./version-command.js";
@@ -20,6 +20,8 @@ export async function versionInfo(
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
+  // A folder app's current or staged link: its release says what it is (staging wrote it).
+  if (info.isDirectory()) return releaseVersion(file);
   const known = remembered(file, info);
   known.sha256 ??= await sha256Of(file);
   if (!("pe" in known)) known.pe = await readPeVersion(file);
@@ -69,4 +71,29 @@ async function sha256Of(file: string): Promise<string> {
 function peVersionLine(pe: PeVersion | undefined): string | undefined {
   if (!pe?.fileVersion) return undefined;
   return pe.productName ? `${pe.productName} ${pe.fileVersion}` : pe.fileVersion;
+}
+
+// The version of a folder app's release that `link` points at: from <release>.json,
+// written when the artifact was unpacked (stage-release.ts), with the artifact's digest.
+async function releaseVersion(link: string): Promise<VersionInfo | null> {
+  const release = await realpath(link);
+  let text: string;
+  try {
+    text = await readFile(`${release}.json`, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  const { sha256, size, mtime, version, fileVersion, productVersion, productName } = JSON.parse(
+    text,
+  ) as VersionInfo;
+  return {
+    sha256,
+    size,
+    mtime,
+    ...(fileVersion ? { fileVersion } : {}),
+    ...(productVersion ? { productVersion } : {}),
+    ...(productName ? { productName } : {}),
+    ...(version ? { version } : {}),
+  };
 }

@@ -1,0 +1,116 @@
+import { randomBytes } from "node:crypto";
+import { access, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { AppConfig, FolderApp } from "../config/resolve-app.js";
+import { HttpError } from "../http-error.js";
+import type { ReleaseInfo, VersionInfo } from "../protocol.js";
+import { linkRelease } from "../swap/exe-file.js";
+import { releaseId, type Releases } from "../swap/releases.js";
+import { versionInfo } from "../version/version-info.js";
+import { fsyncDir } from "./fsync-dir.js";
+import { unpackArchive } from "./unpack/unpack-archive.js";
+import { UnpackError } from "./unpack/unpack-error.js";
+
+/** Where a folder app's upload is written before it is unpacked. */
+export const folderUploadPath = (folder: FolderApp) => join(folder.dir, ".hotswap-upload");
+
+// A folder app's UpdateFile step (docs/design.md "Folder apps"): the uploaded archive,
+// its digest checked, is unpacked into releases/<id>/ (a fresh folder, renamed into
+// place once whole, so a release folder is never half-unpacked), its meta written
+// beside it, and `staged` pointed at it. The same artifact as a release already on
+// disk is not unpacked again. A refused archive leaves nothing: no folder, no meta,
+// `staged` and `current` as they were. The upload file is removed either way.
+export async function stageRelease(
+  app: AppConfig & { folder: FolderApp },
+  releases: Releases,
+  upload: string,
+  artifact: { sha256: string; size: number },
+  progress: (message: string) => void,
+): Promise<VersionInfo> {
+  const { folder } = app;
+  try {
+    let release = (await releases.all()).find((r) => r.sha256 === artifact.sha256);
+    if (release) progress(`release ${release.id} holds this artifact already: not unpacked again`);
+    else release = await unpack(app, releases, upload, artifact, progress);
+    const staged = app.updateFile;
+    await linkRelease(releases.fileOf(release), `${staged}.tmp`);
+    await rename(`${staged}.tmp`, staged);
+    await fsyncDir(dirname(staged));
+    return versionOf(release);
+  } finally {
+    await rm(upload, { force: true });
+    await rm(`${folder.dir}/staged.tmp`, { force: true });
+  }
+}
+
+async function unpack(
+  app: AppConfig & { folder: FolderApp },
+  releases: Releases,
+  upload: string,
+  artifact: { sha256: string; size: number },
+  progress: (message: string) => void,
+): Promise<ReleaseInfo> {
+  const { folder } = app;
+  await mkdir(folder.releases, { recursive: true });
+  const tmp = join(folder.releases, `.tmp-${randomBytes(4).toString("hex")}`);
+  const limits = { maxUnpackedBytes: folder.maxUnpackedBytes, maxFiles: folder.maxFiles };
+  const unpacked = await unpackArchive(upload, tmp, limits).catch((error: unknown) => {
+    if (error instanceof UnpackError && error.code !== "ERR_ARCHIVE_WRITE")
+      throw new HttpError(422, error.code, `the artifact was refused: ${error.message}`);
+    throw error;
+  });
+  try {
+    const exe = join(tmp, folder.exe);
+    if (!(await exists(exe))) {
+      const top = (await readdir(tmp)).slice(0, 10).join(", ") || "nothing";
+      throw new HttpError(
+        422,
+        "ERR_EXE_MISSING",
+        `the artifact has no ${folder.exe} (apps.${app.name}.exe); at its top: ${top}. Archive the folder's contents (tar czf app.tar.gz -C dist .), not the folder itself`,
+      );
+    }
+    const at = new Date();
+    const id = releaseId(at, artifact.sha256);
+    const final = join(folder.releases, id);
+    await rename(tmp, final);
+    const exeVersion = await versionInfo(join(final, folder.exe), app.versionCommand);
+    const release: ReleaseInfo = {
+      id,
+      keptAt: at.toISOString(),
+      sha256: artifact.sha256,
+      size: artifact.size,
+      mtime: at.toISOString(),
+      ...pick(exeVersion),
+    };
+    await releases.add(release);
+    progress(
+      `${unpacked.kind} unpacked into releases/${id}: ${unpacked.files} entries, ${unpacked.bytes} bytes`,
+    );
+    return release;
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+// What a release says of its program: the version line and the exe's version resource.
+function pick(v: VersionInfo | null): Partial<VersionInfo> {
+  if (!v) return {};
+  const { version, fileVersion, productVersion, productName } = v;
+  return Object.fromEntries(
+    Object.entries({ version, fileVersion, productVersion, productName }).filter(
+      ([, value]) => value !== undefined,
+    ),
+  );
+}
+
+function versionOf(release: ReleaseInfo): VersionInfo {
+  const { id: _id, keptAt: _k, ...version } = release;
+  return version;
+}
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );

@@ -1,0 +1,231 @@
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AppStatus, ResultEvent } from "../../receiver/protocol.js";
+import { call, sha256, type CallResult } from "../helpers/api-client.js";
+import { appScript } from "../helpers/app-script.js";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { snapshot } from "../helpers/snapshot.js";
+import { tarGz } from "../helpers/tar-writer.js";
+import { mint } from "../helpers/tokens.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+import { formatReport, loadReport, openLoad } from "../load/open-load.mjs";
+
+// A folder app (docs/design.md "Folder apps"): a .tar.gz or .zip artifact unpacked into
+// dir/releases/<id>/, `current` linked to the live release, each server running
+// bin/server from its release folder, which it reads its other files from. Deploys
+// under an open-model load, upload then swap, rollback, the same artifact again, and
+// archives that are refused with nothing left behind.
+const RATE = 100;
+
+/** A release folder as a build would leave it: bin/server (0755), lib/data.txt, a link. */
+function buildFolder(root: string, version: string): string {
+  const dir = join(root, `build-${version}`);
+  mkdirSync(join(dir, "bin"), { recursive: true });
+  mkdirSync(join(dir, "lib", "nested"), { recursive: true });
+  const server = appScript({ version }).replace(
+    'if (req.url === "/health")',
+    'if (req.url === "/file") return res.end(require("node:fs").readFileSync("lib/data.txt"));\n  if (req.url === "/health")',
+  );
+  writeFileSync(join(dir, "bin", "server"), server);
+  chmodSync(join(dir, "bin", "server"), 0o755);
+  writeFileSync(join(dir, "lib", "data.txt"), `data of ${version}\n`);
+  writeFileSync(join(dir, "lib", "nested", "deep.txt"), "deep\n");
+  execFileSync("ln", ["-s", "data.txt", join(dir, "lib", "link.txt")]);
+  return dir;
+}
+
+function archive(root: string, version: string, kind: "tar.gz" | "zip"): Buffer {
+  const dir = buildFolder(root, version);
+  const file = join(root, `${version}.${kind}`);
+  if (kind === "tar.gz") execFileSync("tar", ["czf", file, "-C", dir, "."]);
+  else execFileSync("zip", ["-qry", file, "."], { cwd: dir });
+  return readFileSync(file);
+}
+
+describe("a folder app (dir: and exe:)", () => {
+  let ws: Workspace;
+  let rx: ReceiverProcess;
+  let dir: string;
+  beforeAll(async () => {
+    ws = createWorkspace({
+      v1: null,
+      app: { exeFile: undefined, updateFile: undefined, dir: "./srv/webdemo", exe: "bin/server" },
+    });
+    dir = join(ws.dir, "srv", "webdemo");
+    rx = await startReceiver(ws.configFile);
+  });
+  afterAll(() => rx?.stop());
+
+  const send = async (op: "deploy" | "upload", body: Buffer): Promise<CallResult> =>
+    call(rx.api, `/v1/apps/webdemo/${op}`, {
+      token: await mint({ op, sha256: sha256(body) }),
+      body,
+    });
+  const post = async (op: "swap" | "rollback") =>
+    call(rx.api, `/v1/apps/webdemo/${op}`, { token: await mint({ op }), method: "POST" });
+  const status = async () =>
+    (await call(rx.api, "/v1/apps/webdemo", { token: await mint({ op: "status" }) }))
+      .json as AppStatus;
+  const live = () => realpathSync(join(dir, "current"));
+  const get = async (path = "/") => (await (await fetch(rx.gate() + path)).text()).trim();
+  const ok = (r: CallResult) => {
+    expect(r.status, JSON.stringify(r.json ?? r.events.slice(-3))).toBe(200);
+    expect(r.result, JSON.stringify(r.events.slice(-3))).toMatchObject({ ok: true });
+    return r.result as ResultEvent & { ok: true };
+  };
+
+  it("deploys a first tar.gz: current links to its release, the servers run in it and read its files", async () => {
+    const v1 = archive(ws.dir, "v1", "tar.gz");
+    const result = ok(await send("deploy", v1));
+    expect(result.version).toMatchObject({
+      sha256: sha256(v1),
+      size: v1.length,
+      version: "testapp v1",
+    });
+    const release = live();
+    expect(readlinkSync(join(dir, "current"))).toMatch(/^releases\/\d{8}T\d{6}Z-[0-9a-f]{12}$/);
+    expect(readFileSync(join(release, "lib", "nested", "deep.txt"), "utf8")).toBe("deep\n");
+    expect(readlinkSync(join(release, "lib", "link.txt"))).toBe("data.txt");
+    expect(readFileSync(`${release}.json`, "utf8")).toContain(sha256(v1));
+    await waitFor(async () => (await get()) === "v1", "v1 through the gate");
+    expect(await get("/file")).toBe("data of v1");
+    for (const server of (await status()).instances)
+      expect(realpathSync(`/proc/${server.pid}/cwd`), "a server's working folder").toBe(release);
+    expect(existsSync(join(dir, ".hotswap-upload")), "the upload removed once unpacked").toBe(
+      false,
+    );
+  });
+
+  it("deploys a tar.gz and a zip under load with no failed request", async () => {
+    const load = openLoad({
+      url: rx.gate(),
+      rate: RATE,
+      mix: { get: 3, post: 1 },
+      keepAliveShare: 0.5,
+    });
+    try {
+      await waitFor(() => load.samples.some((s) => s.version === "v1"), "traffic through the gate");
+      for (const [version, kind] of [
+        ["v2", "tar.gz"],
+        ["v3", "zip"],
+      ] as const) {
+        const body = archive(ws.dir, version, kind);
+        expect(ok(await send("deploy", body)).version).toMatchObject({
+          sha256: sha256(body),
+          version: `testapp ${version}`,
+        });
+        const seen = load.samples.length;
+        await waitFor(
+          () => load.samples.slice(seen).some((s) => s.version === version),
+          `answers from ${version}`,
+        );
+        expect(await get("/file")).toBe(`data of ${version}`);
+      }
+    } finally {
+      await load.stop();
+    }
+    const report = loadReport(load.samples);
+    console.log(`folder deploys (tar.gz, then zip) at ${RATE} rps:\n${formatReport(report)}`);
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(report).toMatchObject({ sent: load.scheduled, failed: 0 });
+  });
+
+  it("rolls back to the release before, and the same artifact again is not unpacked twice", async () => {
+    const before = (await status()).releases.map((r) => r.id);
+    const back = ok(await post("rollback"));
+    expect(back.version).toMatchObject({ version: "testapp v2" });
+    expect(await get("/file")).toBe("data of v2");
+    const v3 = readFileSync(join(ws.dir, "v3.zip"));
+    const again = await send("deploy", v3);
+    expect(ok(again).version).toMatchObject({ version: "testapp v3" });
+    expect(JSON.stringify(again.events)).toContain(
+      "holds this artifact already: not unpacked again",
+    );
+    expect((await status()).releases.map((r) => r.id).sort()).toEqual(before.sort());
+    const unchanged = ok(await send("deploy", v3));
+    expect(unchanged).toMatchObject({ unchanged: true, holdMs: 0 });
+  });
+
+  it("uploads, then swaps what it staged", async () => {
+    const v4 = archive(ws.dir, "v4", "tar.gz");
+    const staged = ok(await send("upload", v4));
+    expect(staged.version).toMatchObject({ sha256: sha256(v4), version: "testapp v4" });
+    expect(realpathSync(join(dir, "staged"))).not.toBe(live());
+    expect(await get()).toBe("v3");
+    expect(ok(await post("swap")).version).toMatchObject({ version: "testapp v4" });
+    expect(await get()).toBe("v4");
+    expect(existsSync(join(dir, "staged")), "staged moved into current").toBe(false);
+  });
+
+  it("keeps keepReleases releases besides the live one, never the live one or the one before", async () => {
+    const v5 = archive(ws.dir, "v5", "zip");
+    ok(await send("deploy", v5));
+    const folders = readdirSync(join(dir, "releases")).filter((n) => !n.endsWith(".json"));
+    const kept = (await status()).releases;
+    expect(kept.length).toBeLessThanOrEqual(3);
+    expect(folders.length, folders.join(", ")).toBe(kept.length + 1); // and the live one
+    expect(folders).toContain(live().split("/").pop());
+  });
+
+  it.each<[string, Buffer, number, string]>([
+    [
+      "an entry that climbs out",
+      tarGz([
+        { name: "bin/server", data: "#!/bin/sh\n", mode: 0o755 },
+        { name: "../escape", data: "x" },
+      ]),
+      422,
+      "ERR_ARCHIVE_ENTRY_PATH",
+    ],
+    [
+      "a symlink out of the release",
+      tarGz([
+        { name: "bin/server", data: "#!/bin/sh\n", mode: 0o755 },
+        { name: "etc", type: "symlink", target: "../../../etc" },
+      ]),
+      422,
+      "ERR_ARCHIVE_LINK",
+    ],
+    [
+      "a device",
+      tarGz([
+        { name: "bin/server", data: "#!/bin/sh\n" },
+        { name: "dev", type: "char" },
+      ]),
+      422,
+      "ERR_ARCHIVE_ENTRY_TYPE",
+    ],
+    [
+      "no bin/server in it",
+      tarGz([{ name: "dist/bin/server", data: "#!/bin/sh\n" }]),
+      422,
+      "ERR_EXE_MISSING",
+    ],
+    ["not an archive", Buffer.from("just text\n"), 422, "ERR_ARCHIVE_UNKNOWN"],
+  ])("refuses %s with nothing left behind", async (_, body, code, error) => {
+    const before = snapshot(ws.dir);
+    const liveBefore = live();
+    const r = await send("deploy", body);
+    expect(r.status, JSON.stringify(r.json)).toBe(code);
+    expect(r.json).toMatchObject({ error: { code: error } });
+    const after = snapshot(ws.dir);
+    const changed = Object.keys({ ...before, ...after }).filter(
+      (k) => before[k] !== after[k] && !k.startsWith(".hotswap/"),
+    );
+    expect(changed, "files that changed outside data/").toEqual([]);
+    expect(live()).toBe(liveBefore);
+    expect(existsSync(join(ws.dir, "escape")) || existsSync(join(dir, "escape"))).toBe(false);
+  });
+});
