@@ -1,0 +1,146 @@
+// Guarantee 3 for a folder app: the receiver killing itself (HOTSWAP_FAULT=crash@POINT)
+// at each step of a swap, then a second receiver started without the fault. `current`
+// links at every instant to one whole release folder, the old one or the new one as
+// the point implies; the second receiver serves it, journals where the first stopped,
+// and the next deploy goes through.
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { reapStale } from "../../receiver/pool/reap.js";
+import { sha256 } from "../helpers/api-client.js";
+import { appScript } from "../helpers/app-script.js";
+import { alive } from "../helpers/processes.js";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+import { appStatus, deploy, gateAnswer, serversJson, shutDown, SLOW } from "./fault-kit.js";
+
+const POINTS = [
+  { point: "after-hold", phase: "hold", live: "v1" },
+  { point: "after-unload", phase: "unload", live: "v1" },
+  { point: "mid-swap", phase: "swap", live: "v1" },
+  { point: "after-reload", phase: "reload", live: "v2" },
+  { point: "before-release", phase: "release", live: "v2" },
+] as const;
+
+/** Every live process whose program is under `dir` (a folder app's servers). */
+function runningUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
+      if (argv.some((a) => a.startsWith(dir)) && alive(Number(name))) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+describe(
+  "a folder app's receiver that SIGKILLs itself during a swap, then starts again",
+  SLOW,
+  () => {
+    let ws: Workspace | undefined;
+    let first: ReceiverProcess | undefined;
+    let second: ReceiverProcess | undefined;
+    afterEach(async () => {
+      await shutDown(second);
+      await first?.kill();
+      if (ws) {
+        await reapStale(serversJson(ws));
+        const releases = join(ws.dir, "srv", "webdemo", "releases");
+        for (const pid of runningUnder(releases)) process.kill(pid, "SIGKILL");
+        await waitFor(() => runningUnder(releases).length === 0, "leftover servers to go");
+        rmSync(ws.dir, { recursive: true, force: true });
+      }
+      ws = first = second = undefined;
+    }, SLOW.timeout);
+
+    const build = (w: Workspace, version: string) => {
+      const dir = join(w.dir, "builds", `folder-${version}`);
+      mkdirSync(join(dir, "bin"), { recursive: true });
+      writeFileSync(join(dir, "bin", "server"), appScript({ version }));
+      chmodSync(join(dir, "bin", "server"), 0o755);
+      writeFileSync(join(dir, "VERSION"), version);
+      const file = join(w.dir, "builds", `${version}.tar.gz`);
+      execFileSync("tar", ["czf", file, "-C", dir, "."]);
+      return file;
+    };
+
+    it.each(POINTS)(
+      "crash@$point: current is $live whole, the second receiver serves it and journals $phase",
+      async ({ point, phase, live }) => {
+        const w = (ws = createWorkspace({
+          v1: null,
+          app: {
+            exeFile: undefined,
+            updateFile: undefined,
+            dir: "./srv/webdemo",
+            exe: "bin/server",
+          },
+        }));
+        const current = join(w.dir, "srv", "webdemo", "current");
+        const files = { v1: build(w, "v1"), v2: build(w, "v2") };
+        const digest = { v1: sha256(readFileSync(files.v1)), v2: sha256(readFileSync(files.v2)) };
+
+        // v1 goes live normally; the receiver that deploys v2 dies at the point.
+        const setup = await startReceiver(w.configFile);
+        expect((await deploy(setup, files.v1)).result).toMatchObject({ ok: true });
+        await setup.stop();
+        first = await startReceiver(w.configFile, { HOTSWAP_FAULT: `crash@${point}` });
+        await deploy(first, files.v2).catch(() => undefined);
+        const child = first.child;
+        await waitFor(
+          () => child.exitCode !== null || child.signalCode !== null,
+          "the first to die",
+        );
+        expect(child.signalCode).toBe("SIGKILL");
+
+        // Between the two receivers: current links to one whole release, the expected one.
+        const release = realpathSync(current);
+        expect(readFileSync(join(release, "VERSION"), "utf8")).toBe(live);
+        expect(JSON.parse(readFileSync(`${release}.json`, "utf8"))).toMatchObject({
+          sha256: digest[live],
+        });
+
+        second = await startReceiver(w.configFile);
+        await waitFor(
+          async () => (await gateAnswer(second!)) === `200 ${live}`,
+          `${live} served again`,
+        );
+        const status = await appStatus(second);
+        expect(status.current).toMatchObject({ sha256: digest[live], version: `testapp ${live}` });
+        const started = status.recent.find((e) => e.op === "deploy" && e.outcome === "started");
+        expect(status.recent[0]).toMatchObject({
+          op: "recover",
+          outcome: "interrupted",
+          deployId: started!.deployId,
+        });
+        expect(status.recent[0]!.message).toContain(
+          `the receiver stopped during "${phase}" of deploy ${started!.deployId}; exeFile is ${live === "v1" ? "the old file" : "the new file"}`,
+        );
+        expect(
+          readdirSync(join(w.dir, "srv", "webdemo")).filter((n) => n.includes(".hotswap-")),
+        ).toEqual([]);
+
+        const v3 = build(w, "v3");
+        expect((await deploy(second, v3)).result).toMatchObject({
+          ok: true,
+          version: { version: "testapp v3" },
+        });
+        expect(await gateAnswer(second)).toBe("200 v3");
+      },
+    );
+  },
+);
