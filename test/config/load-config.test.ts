@@ -104,6 +104,71 @@ describe("defaults", () => {
     expect(none.hooks).toEqual({ beforeSwap: [], afterRelease: [], timeout: 300_000 });
   });
 
+  it("maps a folder app onto current and staged links under dir, with its limits", async () => {
+    const app = loadConfig(
+      await write(
+        minimal(
+          {},
+          {
+            exeFile: undefined,
+            updateFile: undefined,
+            dir: "./srv/shop",
+            exe: "bin/server",
+            maxUploadSize: "1MiB",
+          },
+        ),
+      ),
+      {},
+    ).apps.get("webdemo")!;
+    expect(app.exeFile).toBe(join(dir, "srv", "shop", "current"));
+    expect(app.updateFile).toBe(join(dir, "srv", "shop", "staged"));
+    expect(app.folder).toEqual({
+      dir: join(dir, "srv", "shop"),
+      releases: join(dir, "srv", "shop", "releases"),
+      exe: join("bin", "server"),
+      maxUnpackedBytes: 4 * 1024 * 1024,
+      maxFiles: 100_000,
+    });
+  });
+
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    [
+      "dir with exeFile",
+      { dir: "./srv", exe: "bin/server", updateFile: undefined },
+      "apps.webdemo.exeFile",
+      /folder app \(dir:\) has no exeFile/,
+    ],
+    [
+      "exe without dir",
+      { exe: "bin/server", exeFile: undefined, updateFile: undefined },
+      "apps.webdemo.dir",
+      /required key is missing/,
+    ],
+    [
+      "dir without exe",
+      { dir: "./srv", exeFile: undefined, updateFile: undefined },
+      "apps.webdemo.exe",
+      /the program inside a release/,
+    ],
+    [
+      "an exe that climbs out",
+      { dir: "./srv", exe: "../bin/server", exeFile: undefined, updateFile: undefined },
+      "apps.webdemo.exe",
+      /inside the release/,
+    ],
+    [
+      "maxUnpackedSize on a single-file app",
+      { maxUnpackedSize: "1GiB" },
+      "apps.webdemo.maxUnpackedSize",
+      /folder apps/,
+    ],
+  ])("refuses %s, naming the key", async (_, app, key, reason) => {
+    const file = await write(minimal({}, app));
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.key).toBe(key);
+    expect(error.reason).toMatch(reason);
+  });
+
   it("converts units and keeps the values the user wrote", async () => {
     const config = loadConfig(
       await write(
