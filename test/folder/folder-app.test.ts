@@ -229,3 +229,78 @@ describe("a folder app (dir: and exe:)", () => {
     expect(existsSync(join(ws.dir, "escape")) || existsSync(join(dir, "escape"))).toBe(false);
   });
 });
+
+describe("a folder app with strategy overlap and a beforeSwap hook in its archive", () => {
+  let ws: Workspace;
+  let rx: ReceiverProcess;
+  let dir: string;
+  beforeAll(async () => {
+    ws = createWorkspace({
+      v1: null,
+      app: {
+        exeFile: undefined,
+        updateFile: undefined,
+        dir: "./srv/webdemo",
+        exe: "bin/server",
+        strategy: "overlap",
+        hooks: { beforeSwap: [["bin/migrate", "--yes"]] },
+      },
+    });
+    dir = join(ws.dir, "srv", "webdemo");
+    rx = await startReceiver(ws.configFile);
+  });
+  afterAll(() => rx?.stop());
+
+  const withHook = (version: string) => {
+    const build = buildFolder(ws.dir, version);
+    writeFileSync(
+      join(build, "bin", "migrate"),
+      '#!/bin/sh\necho "migrating in $(pwd) for $HOTSWAP_RELEASE with $1"\ntouch migrated\n',
+    );
+    chmodSync(join(build, "bin", "migrate"), 0o755);
+    const file = join(ws.dir, `${version}-hook.tar.gz`);
+    execFileSync("tar", ["czf", file, "-C", build, "."]);
+    return readFileSync(file);
+  };
+  const deployBody = async (body: Buffer) =>
+    call(rx.api, "/v1/apps/webdemo/deploy", {
+      token: await mint({ op: "deploy", sha256: sha256(body) }),
+      body,
+    });
+
+  it("runs the hook in the new release before the switch, and switches with no failed request", async () => {
+    const first = await deployBody(withHook("v1"));
+    expect(first.result, JSON.stringify(first.events.slice(-3))).toMatchObject({ ok: true });
+    const load = openLoad({
+      url: rx.gate(),
+      rate: RATE,
+      mix: { get: 3, post: 1 },
+      keepAliveShare: 0.5,
+    });
+    try {
+      await waitFor(() => load.samples.some((s) => s.version === "v1"), "traffic through the gate");
+      const r = await deployBody(withHook("v2"));
+      expect(r.result).toMatchObject({ ok: true, holdMs: 0, version: { version: "testapp v2" } });
+      const release = realpathSync(join(dir, "current"));
+      const lines = r.events
+        .filter((e) => e.type === "log")
+        .map((e) => e.type === "log" && e.message);
+      expect(lines).toContain(`beforeSwap: migrating in ${release} for ${release} with --yes`);
+      expect(existsSync(join(release, "migrated"))).toBe(true);
+      const steps = r.events
+        .filter((e) => e.type === "step")
+        .map((e) => e.type === "step" && e.step);
+      expect(steps.indexOf("beforeSwap")).toBeLessThan(steps.indexOf("start"));
+      const seen = load.samples.length;
+      await waitFor(
+        () => load.samples.slice(seen).some((s) => s.version === "v2"),
+        "answers from v2",
+      );
+    } finally {
+      await load.stop();
+    }
+    const report = loadReport(load.samples);
+    console.log(`folder app, strategy overlap, at ${RATE} rps:\n${formatReport(report)}`);
+    expect(report).toMatchObject({ sent: load.scheduled, failed: 0 });
+  });
+});
