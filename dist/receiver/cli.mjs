@@ -20515,12 +20515,12 @@ var require_headers = __commonJS({
        */
       append(name, value, isLowerCase) {
         this.sortedMap = null;
-        let lowercaseName = isLowerCase ? name : name.toLowerCase(), exists3 = this.headersMap.get(lowercaseName);
-        if (exists3) {
+        let lowercaseName = isLowerCase ? name : name.toLowerCase(), exists2 = this.headersMap.get(lowercaseName);
+        if (exists2) {
           let delimiter2 = lowercaseName === "cookie" ? "; " : ", ";
           this.headersMap.set(lowercaseName, {
-            name: exists3.name,
-            value: `${exists3.value}${delimiter2}${value}`
+            name: exists2.name,
+            value: `${exists2.value}${delimiter2}${value}`
           });
         } else
           this.headersMap.set(lowercaseName, { name, value });
@@ -31079,12 +31079,212 @@ function requireSignIn(without) {
 }
 
 // receiver/version/version-info.ts
+import { createHash as createHash2 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { readFile as readFile2, realpath, stat } from "node:fs/promises";
+
+// receiver/swap/releases.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+import * as fsp2 from "node:fs/promises";
+import { mkdir, readdir, readFile, readlink, rename, writeFile } from "node:fs/promises";
+import { basename as basename2, join as join2 } from "node:path";
+
+// receiver/staging/copy-durable.ts
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { readFile, realpath, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
+import { Transform } from "node:stream";
+async function copyDurable(from, to2) {
+  let hash = createHash("sha256"), tap = new Transform({
+    transform(chunk, _encoding, done) {
+      hash.update(chunk), done(null, chunk);
+    }
+  });
+  await pipeline(
+    createReadStream(from, { highWaterMark: 1 << 20 }),
+    tap,
+    createWriteStream(to2, { mode: 493 })
+  );
+  let handle = await open(to2, "r+");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return hash.digest("hex");
+}
+
+// receiver/staging/fsync-dir.ts
+import * as fsp from "node:fs/promises";
+var cannot = (platform) => platform === "win32" ? ["EISDIR", "EPERM", "EACCES", "EINVAL"] : ["EINVAL"];
+async function fsyncDir(dir, options2 = {}) {
+  let open10 = options2.open ?? fsp.open;
+  try {
+    let handle = await open10(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error2) {
+    let code = error2.code ?? "";
+    if (!cannot(options2.platform ?? process.platform).includes(code)) throw error2;
+  }
+}
+
+// receiver/swap/releases.ts
+var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, NEVER_LIVE = (/* @__PURE__ */ new Date(0)).toISOString();
+function releaseId(at2, sha2562) {
+  return `${at2.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${sha2562.slice(0, 12)}`;
+}
+var releaseSchema = object({
+  id: string2().check(_regex(ID)),
+  keptAt: iso_exports.datetime(),
+  sha256: string2().check(_regex(/^[0-9a-f]{64}$/)),
+  size: number2().check(int(), _nonnegative()),
+  mtime: string2(),
+  version: optional(string2()),
+  fileVersion: optional(string2()),
+  productVersion: optional(string2()),
+  productName: optional(string2())
+}), Releases = class {
+  constructor(dir, exeName, options2 = {}) {
+    this.dir = dir;
+    this.exeName = exeName;
+    this.log = options2.log ?? createLog("releases"), this.rm = options2.rm ?? fsp2.rm, this.folder = options2.folder;
+  }
+  dir;
+  exeName;
+  log;
+  rm;
+  folder;
+  /** The kept file, or a folder app's release folder. */
+  fileOf(release) {
+    return this.folder ? join2(this.dir, release.id) : join2(this.dir, release.id, this.exeName);
+  }
+  metaFile(id) {
+    return this.folder ? join2(this.dir, `${id}.json`) : join2(this.dir, id, "meta.json");
+  }
+  /** A folder app's release folder and its meta, once it is whole: written, flushed, renamed. */
+  async add(release) {
+    let meta3 = this.metaFile(release.id);
+    await writeFile(`${meta3}.tmp`, JSON.stringify(release, null, 2), { flush: !0 }), await rename(`${meta3}.tmp`, meta3), await fsyncDir(this.dir);
+  }
+  /** The release ids the folder app's links (current, staged) point at. */
+  async linked() {
+    let ids2 = /* @__PURE__ */ new Set();
+    for (let link3 of this.folder?.links ?? [])
+      try {
+        ids2.add(basename2(await readlink(link3)));
+      } catch (error2) {
+        if (error2.code !== "ENOENT") throw error2;
+      }
+    return ids2;
+  }
+  /** Every release of a folder app with its meta, the live and staged ones too. */
+  async all() {
+    let releases = [];
+    for (let name of (await this.names()).filter((n) => ID.test(n))) {
+      let release = await this.readMeta(name);
+      release && releases.push(release);
+    }
+    return releases;
+  }
+  /**
+   * Most recently replaced first. No releases folder means none yet; any other
+   * failure to read it throws, so "cannot tell" never reads as "none".
+   */
+  async list() {
+    let linked = await this.linked();
+    return (await this.all()).filter((r) => !linked.has(r.id)).sort((a, b2) => b2.keptAt.localeCompare(a.keptAt) || b2.id.localeCompare(a.id));
+  }
+  async names() {
+    try {
+      return await readdir(this.dir);
+    } catch (error2) {
+      if (error2.code === "ENOENT") return [];
+      throw new Error(`cannot read the releases folder ${this.dir}: ${error2.message}`, {
+        cause: error2
+      });
+    }
+  }
+  // A folder whose meta is missing, torn or not a release's (its id must be the
+  // folder's own) is not a release; one that cannot be read at all is an error.
+  async readMeta(name) {
+    let file = this.metaFile(name), text5;
+    try {
+      text5 = await readFile(file, "utf8");
+    } catch (error2) {
+      if (error2.code === "ENOENT") return;
+      throw new Error(`cannot read ${file}: ${error2.message}`, { cause: error2 });
+    }
+    let value;
+    try {
+      value = JSON.parse(text5);
+    } catch {
+      this.log("warn", `${file} is not JSON: not counted as a release`);
+      return;
+    }
+    let parsed = releaseSchema.safeParse(value);
+    if (!parsed.success || parsed.data.id !== name) {
+      this.log("warn", `${file} does not describe release ${name}: not counted as a release`);
+      return;
+    }
+    return parsed.data;
+  }
+  /** Looks a release up by exact id; ids never reach the file system otherwise. */
+  async find(id) {
+    return (await this.list()).find((r) => r.id === id);
+  }
+  // Copies exeFile into a new release (or finds the one with the same bytes),
+  // flushed to disk before it counts: the kept copy must exist before the swap.
+  async keep(exeFile, info) {
+    let keptAt = /* @__PURE__ */ new Date(), existing = (await (this.folder ? this.all() : this.list())).find(
+      (r) => r.sha256 === info.sha256
+    );
+    if (!existing && this.folder)
+      throw new Error(`the live release (${exeFile}) has no meta in ${this.dir}: cannot keep it`);
+    if (existing) {
+      let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta3 = this.metaFile(existing.id);
+      return await writeFile(`${meta3}.tmp`, JSON.stringify(refreshed, null, 2), { flush: !0 }), await rename(`${meta3}.tmp`, meta3), await fsyncDir(this.dir), refreshed;
+    }
+    let id = releaseId(keptAt, info.sha256), release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join2(this.dir, `.tmp-${randomBytes3(4).toString("hex")}`);
+    await mkdir(tmp, { recursive: !0 });
+    let file = join2(tmp, this.exeName);
+    if (await copyDurable(exeFile, file) !== info.sha256)
+      throw await this.rm(tmp, { recursive: !0, force: !0 }), new Error(`${exeFile} changed while it was being kept; try again`);
+    return await writeFile(join2(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename(tmp, join2(this.dir, id)), await fsyncDir(this.dir), release;
+  }
+  /**
+   * Keeps the newest `count`, and never the ones named in `protect`; returns how
+   * many releases were removed. One that cannot be removed is logged, not counted.
+   */
+  async prune(count2, protect = []) {
+    let all = await this.list(), removed = 0;
+    for (let release of all.slice(count2))
+      protect.includes(release.id) || await this.remove(release.id, `release ${release.id}`) && removed++;
+    for (let name of await this.names())
+      name.startsWith(".tmp-") && await this.remove(name, "the half-kept folder");
+    if (this.folder) {
+      let linked = await this.linked(), described = new Set((await this.all()).map((r) => r.id));
+      for (let name of await this.names())
+        ID.test(name) && !described.has(name) && !linked.has(name) ? await this.remove(name, "the release folder without its meta") : name.endsWith(".json.tmp") && await this.remove(name, "a half-written meta");
+    }
+    return removed;
+  }
+  async remove(name, what) {
+    let path = join2(this.dir, name);
+    try {
+      return this.folder && ID.test(name) && await this.rm(this.metaFile(name), { force: !0 }), await this.rm(path, { recursive: !0, force: !0 }), !0;
+    } catch (error2) {
+      return this.log("warn", `could not remove ${what} (${path}): ${error2.message}`), !1;
+    }
+  }
+};
 
 // receiver/version/pe-version.ts
-import { open } from "node:fs/promises";
+import { open as open3 } from "node:fs/promises";
 
 // node_modules/pe-library/dist/format/FormatBase.js
 var FormatBase = (
@@ -34609,7 +34809,7 @@ async function readPeVersion(file) {
   }
 }
 async function readPeImage(file) {
-  let handle = await open(file, "r");
+  let handle = await open3(file, "r");
   try {
     let magic = Buffer.alloc(2);
     if (await handle.read(magic, 0, 2, 0), magic.toString("latin1") !== "MZ") return;
@@ -34702,8 +34902,8 @@ function remembered(file, info) {
   return entry?.identity !== identity && known.set(file, entry = { identity }), entry;
 }
 async function sha256Of(file) {
-  let hash = createHash("sha256");
-  for await (let chunk of createReadStream(file, { highWaterMark: 1 << 20 }))
+  let hash = createHash2("sha256");
+  for await (let chunk of createReadStream2(file, { highWaterMark: 1 << 20 }))
     hash.update(chunk);
   return hash.digest("hex");
 }
@@ -34714,79 +34914,34 @@ function peVersionLine(pe2) {
 async function releaseVersion(link3) {
   let release = await realpath(link3), text5;
   try {
-    text5 = await readFile(`${release}.json`, "utf8");
+    text5 = await readFile2(`${release}.json`, "utf8");
   } catch (error2) {
     if (error2.code === "ENOENT") return null;
     throw error2;
   }
-  let { sha256: sha2562, size: size2, mtime, version: version2, fileVersion, productVersion, productName } = JSON.parse(
-    text5
-  );
-  return {
-    sha256: sha2562,
-    size: size2,
-    mtime,
-    ...fileVersion ? { fileVersion } : {},
-    ...productVersion ? { productVersion } : {},
-    ...productName ? { productName } : {},
-    ...version2 ? { version: version2 } : {}
-  };
+  let value;
+  try {
+    value = JSON.parse(text5);
+  } catch {
+    value = void 0;
+  }
+  let parsed = releaseSchema.safeParse(value);
+  if (!parsed.success)
+    throw new Error(
+      `${release}.json does not describe a release: remove the release, or deploy again`
+    );
+  let { id: _id, keptAt: _k, ...version2 } = parsed.data;
+  return version2;
 }
 
 // receiver/swap/exe-file.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
-import * as fsp2 from "node:fs/promises";
-import { mkdir, readdir, rm, stat as stat2, symlink } from "node:fs/promises";
-import { basename as basename2, dirname as dirname4, join as join2, relative } from "node:path";
-
-// receiver/staging/copy-durable.ts
-import { createHash as createHash2 } from "node:crypto";
-import { createReadStream as createReadStream2, createWriteStream } from "node:fs";
-import { open as open2 } from "node:fs/promises";
-import { pipeline } from "node:stream/promises";
-import { Transform } from "node:stream";
-async function copyDurable(from, to2) {
-  let hash = createHash2("sha256"), tap = new Transform({
-    transform(chunk, _encoding, done) {
-      hash.update(chunk), done(null, chunk);
-    }
-  });
-  await pipeline(
-    createReadStream2(from, { highWaterMark: 1 << 20 }),
-    tap,
-    createWriteStream(to2, { mode: 493 })
-  );
-  let handle = await open2(to2, "r+");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return hash.digest("hex");
-}
-
-// receiver/staging/fsync-dir.ts
-import * as fsp from "node:fs/promises";
-var cannot = (platform) => platform === "win32" ? ["EISDIR", "EPERM", "EACCES", "EINVAL"] : ["EINVAL"];
-async function fsyncDir(dir, options2 = {}) {
-  let open10 = options2.open ?? fsp.open;
-  try {
-    let handle = await open10(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch (error2) {
-    let code = error2.code ?? "";
-    if (!cannot(options2.platform ?? process.platform).includes(code)) throw error2;
-  }
-}
-
-// receiver/swap/exe-file.ts
+import { randomBytes as randomBytes4 } from "node:crypto";
+import * as fsp3 from "node:fs/promises";
+import { lstat, mkdir as mkdir2, readdir as readdir2, rm as rm2, stat as stat2, symlink } from "node:fs/promises";
+import { basename as basename3, dirname as dirname4, join as join3, relative } from "node:path";
 var asidePath = (exeFile) => `${exeFile}.hotswap-old`, restorePath = (exeFile) => `${exeFile}.hotswap-restore`, incomingPath = (exeFile) => `${exeFile}.hotswap-incoming`, locksRunningExe = (options2 = {}) => (options2.platform ?? process.platform) === "win32";
 async function replaceExe(source, exeFile, options2 = {}) {
-  let fs2 = options2.fs ?? fsp2, retry = (fn) => retryBusy(fn, options2.retryDelayMs);
+  let fs2 = options2.fs ?? fsp3, retry = (fn) => retryBusy(fn, options2.retryDelayMs);
   if (!locksRunningExe(options2))
     faultPoint("mid-swap"), await fs2.rename(source, exeFile);
   else {
@@ -34823,10 +34978,17 @@ async function restoreRelease(releases, release, exeFile, replace) {
   await prepareRestore(releases, release, exeFile), await replaceExe(restorePath(exeFile), exeFile, replace);
 }
 async function prepareRestore(releases, release, exeFile) {
-  releases.folder ? await linkRelease(releases.fileOf(release), restorePath(exeFile)) : await copyRelease(releases, release, restorePath(exeFile));
+  if (releases.folder) {
+    let folder = releases.fileOf(release);
+    if (!await stat2(folder).then(
+      (s3) => s3.isDirectory(),
+      () => !1
+    )) throw new Error(`release ${release.id} has no folder ${folder} any more`);
+    await linkRelease(folder, restorePath(exeFile));
+  } else await copyRelease(releases, release, restorePath(exeFile));
 }
 async function linkRelease(release, link3) {
-  await rm(link3, { force: !0 }), await symlink(relative(dirname4(link3), release), link3);
+  await rm2(link3, { force: !0 }), await symlink(relative(dirname4(link3), release), link3);
 }
 async function copyRelease(releases, release, to2) {
   let sha2562 = await copyDurable(releases.fileOf(release), to2);
@@ -34836,7 +34998,7 @@ async function copyRelease(releases, release, to2) {
     );
 }
 async function besideExe(incoming, exeFile) {
-  let [from, to2] = await Promise.all([stat2(incoming.path), stat2(dirname4(exeFile))]);
+  let [from, to2] = await Promise.all([lstat(incoming.path), stat2(dirname4(exeFile))]);
   if (from.dev === to2.dev) return incoming;
   let path = incomingPath(exeFile);
   if (await copyDurable(incoming.path, path) !== incoming.info.sha256)
@@ -34844,25 +35006,25 @@ async function besideExe(incoming, exeFile) {
   return { ...incoming, path };
 }
 async function copyToRun(incoming, runDir, exeFile) {
-  let folder = `${incoming.info.sha256.slice(0, 12)}-${randomBytes3(3).toString("hex")}`, path = join2(runDir, folder, basename2(exeFile));
-  if (await mkdir(dirname4(path), { recursive: !0 }), await copyDurable(incoming.path, path) !== incoming.info.sha256)
+  let folder = `${incoming.info.sha256.slice(0, 12)}-${randomBytes4(3).toString("hex")}`, path = join3(runDir, folder, basename3(exeFile));
+  if (await mkdir2(dirname4(path), { recursive: !0 }), await copyDurable(incoming.path, path) !== incoming.info.sha256)
     throw new Error(`${incoming.path} changed while it was copied to ${path}`);
   return path;
 }
 async function pruneRunCopies(runDir, inUse, warn) {
   let names;
   try {
-    names = await readdir(runDir);
+    names = await readdir2(runDir);
   } catch (error2) {
     if (error2.code === "ENOENT") return;
     warn(`cannot read ${runDir} to remove old run copies: ${error2.message}`);
     return;
   }
   for (let name of names) {
-    let folder = join2(runDir, name);
+    let folder = join3(runDir, name);
     if (!(inUse !== void 0 && dirname4(inUse) === folder))
       try {
-        await rm(folder, { recursive: !0, force: !0, maxRetries: 3 });
+        await rm2(folder, { recursive: !0, force: !0, maxRetries: 3 });
       } catch (error2) {
         warn(
           `could not remove the run copy ${folder} (tried again next time): ${error2.message}`
@@ -35198,7 +35360,7 @@ function hotRestart(parts, live2, run4, emit, overlap = !1) {
 
 // receiver/runtime/deploy-hooks.ts
 import { realpath as realpath2 } from "node:fs/promises";
-import { dirname as dirname6 } from "node:path";
+import { dirname as dirname6, join as join4 } from "node:path";
 
 // receiver/pool/exit.ts
 function describeExit(exit) {
@@ -35315,7 +35477,7 @@ function signal(deps, pid, name) {
 
 // receiver/pool/pid-file.ts
 import { mkdirSync, renameSync as renameSync2, writeFileSync as writeFileSync3 } from "node:fs";
-import { mkdir as mkdir2, rename, writeFile } from "node:fs/promises";
+import { mkdir as mkdir3, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname as dirname5 } from "node:path";
 var writers = /* @__PURE__ */ new Map();
 function writePidFile(path, records) {
@@ -35348,9 +35510,9 @@ function writePidFileSync(path, records) {
   writeFileSync3(tmp, format(records)), renameSync2(tmp, path);
 }
 async function writeWhole(path, records) {
-  await mkdir2(dirname5(path), { recursive: !0 });
+  await mkdir3(dirname5(path), { recursive: !0 });
   let tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, format(records)), await rename(tmp, path);
+  await writeFile2(tmp, format(records)), await rename2(tmp, path);
 }
 var format = (records) => JSON.stringify(records, null, 2) + `
 `;
@@ -35583,7 +35745,12 @@ async function run(rt2, step, release, previous, ctx) {
   let env = Object.fromEntries(
     Object.entries(app2.env).map(([k2, v2]) => [
       k2,
-      fillPlaceholders(v2, { port: 0, instance: 0, exe: app2.exeFile })
+      fillPlaceholders(v2, {
+        port: 0,
+        instance: 0,
+        exe: app2.folder ? join4(release, app2.folder.exe) : app2.exeFile,
+        release: app2.folder ? release : dirname6(app2.exeFile)
+      })
     ])
   ), outcome = await runHooks(step, commands, {
     cwd: app2.folder ? release : dirname6(app2.updateFile),
@@ -35745,7 +35912,7 @@ function rollbackOperation(rt2, to2) {
     op: "rollback",
     prepare: async () => {
       let current = await versionInfo(app2.exeFile), releases = await rt2.releases.list();
-      if (release = to2 ? releases.find((r) => r.id === to2) : releases.find((r) => r.sha256 !== current?.sha256), !release) {
+      if (release = to2 ? releases.find((r) => r.id === to2) : releases.find((r) => r.sha256 !== current?.sha256 && r.keptAt !== NEVER_LIVE), !release) {
         let ids2 = releases.map((r) => r.id).join(", ") || "none";
         throw new HttpError(
           404,
@@ -35778,157 +35945,8 @@ function swapOperation(rt2, force = !1) {
 
 // receiver/staging/stage-release.ts
 import { randomBytes as randomBytes5 } from "node:crypto";
-import { access, mkdir as mkdir6, readdir as readdir3, rename as rename3, rm as rm4 } from "node:fs/promises";
-import { dirname as dirname7, join as join5 } from "node:path";
-
-// receiver/swap/releases.ts
-import { randomBytes as randomBytes4 } from "node:crypto";
-import * as fsp3 from "node:fs/promises";
-import { mkdir as mkdir3, readdir as readdir2, readFile as readFile2, readlink, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename3, join as join3 } from "node:path";
-var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/;
-function releaseId(at2, sha2562) {
-  return `${at2.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${sha2562.slice(0, 12)}`;
-}
-var releaseSchema = object({
-  id: string2().check(_regex(ID)),
-  keptAt: iso_exports.datetime(),
-  sha256: string2().check(_regex(/^[0-9a-f]{64}$/)),
-  size: number2().check(int(), _nonnegative()),
-  mtime: string2(),
-  version: optional(string2()),
-  fileVersion: optional(string2()),
-  productVersion: optional(string2()),
-  productName: optional(string2())
-}), Releases = class {
-  constructor(dir, exeName, options2 = {}) {
-    this.dir = dir;
-    this.exeName = exeName;
-    this.log = options2.log ?? createLog("releases"), this.rm = options2.rm ?? fsp3.rm, this.folder = options2.folder;
-  }
-  dir;
-  exeName;
-  log;
-  rm;
-  folder;
-  /** The kept file, or a folder app's release folder. */
-  fileOf(release) {
-    return this.folder ? join3(this.dir, release.id) : join3(this.dir, release.id, this.exeName);
-  }
-  metaFile(id) {
-    return this.folder ? join3(this.dir, `${id}.json`) : join3(this.dir, id, "meta.json");
-  }
-  /** A folder app's release folder and its meta, once it is whole: written, flushed, renamed. */
-  async add(release) {
-    let meta3 = this.metaFile(release.id);
-    await writeFile2(`${meta3}.tmp`, JSON.stringify(release, null, 2), { flush: !0 }), await rename2(`${meta3}.tmp`, meta3), await fsyncDir(this.dir);
-  }
-  /** The release ids the folder app's links (current, staged) point at. */
-  async linked() {
-    let ids2 = /* @__PURE__ */ new Set();
-    for (let link3 of this.folder?.links ?? [])
-      try {
-        ids2.add(basename3(await readlink(link3)));
-      } catch (error2) {
-        if (error2.code !== "ENOENT") throw error2;
-      }
-    return ids2;
-  }
-  /** Every release of a folder app with its meta, the live and staged ones too. */
-  async all() {
-    let releases = [];
-    for (let name of (await this.names()).filter((n) => ID.test(n))) {
-      let release = await this.readMeta(name);
-      release && releases.push(release);
-    }
-    return releases;
-  }
-  /**
-   * Most recently replaced first. No releases folder means none yet; any other
-   * failure to read it throws, so "cannot tell" never reads as "none".
-   */
-  async list() {
-    let linked = await this.linked();
-    return (await this.all()).filter((r) => !linked.has(r.id)).sort((a, b2) => b2.keptAt.localeCompare(a.keptAt) || b2.id.localeCompare(a.id));
-  }
-  async names() {
-    try {
-      return await readdir2(this.dir);
-    } catch (error2) {
-      if (error2.code === "ENOENT") return [];
-      throw new Error(`cannot read the releases folder ${this.dir}: ${error2.message}`, {
-        cause: error2
-      });
-    }
-  }
-  // A folder whose meta is missing, torn or not a release's (its id must be the
-  // folder's own) is not a release; one that cannot be read at all is an error.
-  async readMeta(name) {
-    let file = this.metaFile(name), text5;
-    try {
-      text5 = await readFile2(file, "utf8");
-    } catch (error2) {
-      if (error2.code === "ENOENT") return;
-      throw new Error(`cannot read ${file}: ${error2.message}`, { cause: error2 });
-    }
-    let value;
-    try {
-      value = JSON.parse(text5);
-    } catch {
-      this.log("warn", `${file} is not JSON: not counted as a release`);
-      return;
-    }
-    let parsed = releaseSchema.safeParse(value);
-    if (!parsed.success || parsed.data.id !== name) {
-      this.log("warn", `${file} does not describe release ${name}: not counted as a release`);
-      return;
-    }
-    return parsed.data;
-  }
-  /** Looks a release up by exact id; ids never reach the file system otherwise. */
-  async find(id) {
-    return (await this.list()).find((r) => r.id === id);
-  }
-  // Copies exeFile into a new release (or finds the one with the same bytes),
-  // flushed to disk before it counts: the kept copy must exist before the swap.
-  async keep(exeFile, info) {
-    let keptAt = /* @__PURE__ */ new Date(), existing = (await (this.folder ? this.all() : this.list())).find(
-      (r) => r.sha256 === info.sha256
-    );
-    if (!existing && this.folder)
-      throw new Error(`the live release (${exeFile}) has no meta in ${this.dir}: cannot keep it`);
-    if (existing) {
-      let refreshed = { ...existing, keptAt: keptAt.toISOString() }, meta3 = this.metaFile(existing.id);
-      return await writeFile2(`${meta3}.tmp`, JSON.stringify(refreshed, null, 2)), await rename2(`${meta3}.tmp`, meta3), refreshed;
-    }
-    let id = releaseId(keptAt, info.sha256), release = { ...info, id, keptAt: keptAt.toISOString() }, tmp = join3(this.dir, `.tmp-${randomBytes4(4).toString("hex")}`);
-    await mkdir3(tmp, { recursive: !0 });
-    let file = join3(tmp, this.exeName);
-    if (await copyDurable(exeFile, file) !== info.sha256)
-      throw await this.rm(tmp, { recursive: !0, force: !0 }), new Error(`${exeFile} changed while it was being kept; try again`);
-    return await writeFile2(join3(tmp, "meta.json"), JSON.stringify(release, null, 2)), await rename2(tmp, join3(this.dir, id)), await fsyncDir(this.dir), release;
-  }
-  /**
-   * Keeps the newest `count`, and never the ones named in `protect`; returns how
-   * many releases were removed. One that cannot be removed is logged, not counted.
-   */
-  async prune(count2, protect = []) {
-    let all = await this.list(), removed = 0;
-    for (let release of all.slice(count2))
-      protect.includes(release.id) || await this.remove(release.id, `release ${release.id}`) && removed++;
-    for (let name of await this.names())
-      name.startsWith(".tmp-") && await this.remove(name, "the half-kept folder");
-    return removed;
-  }
-  async remove(name, what) {
-    let path = join3(this.dir, name);
-    try {
-      return this.folder && ID.test(name) && await this.rm(this.metaFile(name), { force: !0 }), await this.rm(path, { recursive: !0, force: !0 }), !0;
-    } catch (error2) {
-      return this.log("warn", `could not remove ${what} (${path}): ${error2.message}`), !1;
-    }
-  }
-};
+import { lstat as lstat2, mkdir as mkdir6, readdir as readdir3, rename as rename3, rm as rm4 } from "node:fs/promises";
+import { dirname as dirname7, join as join6 } from "node:path";
 
 // receiver/staging/unpack/unpack-archive.ts
 import { chmod as chmod2, mkdir as mkdir5, open as open6, rm as rm3 } from "node:fs/promises";
@@ -35944,7 +35962,7 @@ function archiveKind(firstBytes2) {
 // receiver/staging/unpack/release-tree.ts
 import { constants } from "node:fs";
 import { chmod, link as link2, mkdir as mkdir4, open as open5, symlink as symlink2 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { join as join5 } from "node:path";
 
 // receiver/staging/unpack/unpack-error.ts
 var UnpackError = class extends Error {
@@ -36068,7 +36086,7 @@ var CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (consta
         if (this.bytes += chunk.length, this.bytes > max) throw refusal.tooLarge(name, max);
         await handle.write(chunk), this.bytes - this.#reported >= PROGRESS_EVERY && this.#progress();
       }
-      await handle.chmod(perm);
+      await handle.chmod(perm), await handle.datasync();
     } finally {
       await handle.close();
     }
@@ -36087,7 +36105,7 @@ var CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (consta
       throw refusal.hardLink(name, target);
     }
     if (this.#made.get(from) !== "file") throw refusal.hardLink(name, target);
-    await this.#place(path, name, "file", (at2) => link2(join4(this.root, from), at2)), this.#progress();
+    await this.#place(path, name, "file", (at2) => link2(join5(this.root, from), at2)), this.#progress();
   }
   #entry(name) {
     let path = entryPath(name);
@@ -36102,10 +36120,10 @@ var CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (consta
       let parent = parts.slice(0, i).join("/"), made2 = this.#made.get(parent);
       if (made2 === "link") throw refusal.throughLink(name, parent);
       if (made2 === "file") throw refusal.duplicate(name, `is inside the file ${parent}`);
-      made2 === void 0 && await this.#disk(name, () => makeDir(join4(this.root, parent))), this.#made.set(parent, "dir");
+      made2 === void 0 && await this.#disk(name, () => makeDir(join5(this.root, parent))), this.#made.set(parent, "dir");
     }
     if (this.#made.has(path)) throw refusal.duplicate(name, "is in the archive twice");
-    let made = await this.#disk(name, () => make(join4(this.root, ...parts)));
+    let made = await this.#disk(name, () => make(join5(this.root, ...parts)));
     return this.#made.set(path, kind), made;
   }
   async #disk(name, op) {
@@ -38950,39 +38968,38 @@ function asUnpackError(kind, error2) {
 }
 
 // receiver/staging/stage-release.ts
-var folderUploadPath = (folder) => join5(folder.dir, ".hotswap-upload");
+var folderUploadPath = (folder) => join6(folder.dir, ".hotswap-upload");
 async function stageRelease(app2, releases, upload2, artifact, progress) {
-  let { folder } = app2;
   try {
     let release = (await releases.all()).find((r) => r.sha256 === artifact.sha256);
-    release ? progress(`release ${release.id} holds this artifact already: not unpacked again`) : release = await unpack(app2, releases, upload2, artifact, progress);
+    release && !await isDir(releases.fileOf(release)) && (release = void 0), release ? progress(`release ${release.id} holds this artifact already: not unpacked again`) : release = await unpack(app2, releases, upload2, artifact, progress);
     let staged = app2.updateFile;
-    return await linkRelease(releases.fileOf(release), `${staged}.tmp`), await rename3(`${staged}.tmp`, staged), await fsyncDir(dirname7(staged)), versionOf3(release);
+    return await rm4(`${staged}.tmp`, { recursive: !0, force: !0 }), await linkRelease(releases.fileOf(release), `${staged}.tmp`), await rename3(`${staged}.tmp`, staged), await fsyncDir(dirname7(staged)), versionOf3(release);
   } finally {
-    await rm4(upload2, { force: !0 }), await rm4(`${folder.dir}/staged.tmp`, { force: !0 });
+    await rm4(upload2, { force: !0 }), await rm4(`${app2.updateFile}.tmp`, { recursive: !0, force: !0 });
   }
 }
 async function unpack(app2, releases, upload2, artifact, progress) {
   let { folder } = app2;
   await mkdir6(folder.releases, { recursive: !0 });
-  let tmp = join5(folder.releases, `.tmp-${randomBytes5(4).toString("hex")}`), limits = { maxUnpackedBytes: folder.maxUnpackedBytes, maxFiles: folder.maxFiles }, unpacked = await unpackArchive(upload2, tmp, limits).catch((error2) => {
+  let tmp = join6(folder.releases, `.tmp-${randomBytes5(4).toString("hex")}`), limits = { maxUnpackedBytes: folder.maxUnpackedBytes, maxFiles: folder.maxFiles }, unpacked = await unpackArchive(upload2, tmp, limits).catch((error2) => {
     throw error2 instanceof UnpackError && error2.code !== "ERR_ARCHIVE_WRITE" ? new HttpError(422, error2.code, `the artifact was refused: ${error2.message}`) : error2;
-  });
+  }), at2 = /* @__PURE__ */ new Date(), id = releaseId(at2, artifact.sha256), final = join6(folder.releases, id);
   try {
-    let exe = join5(tmp, folder.exe);
-    if (!await exists(exe)) {
+    let exe = join6(tmp, folder.exe);
+    if (!await isFile(exe)) {
       let top = (await readdir3(tmp)).slice(0, 10).join(", ") || "nothing";
       throw new HttpError(
         422,
         "ERR_EXE_MISSING",
-        `the artifact has no ${folder.exe} (apps.${app2.name}.exe); at its top: ${top}. Archive the folder's contents (tar czf app.tar.gz -C dist .), not the folder itself`
+        `the artifact has no file ${folder.exe} (apps.${app2.name}.exe); at its top: ${top}. Archive the folder's contents (tar czf app.tar.gz -C dist .), not the folder itself`
       );
     }
-    let at2 = /* @__PURE__ */ new Date(), id = releaseId(at2, artifact.sha256), final = join5(folder.releases, id);
-    await rename3(tmp, final);
-    let exeVersion = await versionInfo(join5(final, folder.exe), app2.versionCommand), release = {
+    let exeVersion = await versionInfo(exe, app2.versionCommand);
+    await fsyncTree(tmp), await rename3(tmp, final);
+    let release = {
       id,
-      keptAt: at2.toISOString(),
+      keptAt: NEVER_LIVE,
       sha256: artifact.sha256,
       size: artifact.size,
       mtime: at2.toISOString(),
@@ -38992,8 +39009,13 @@ async function unpack(app2, releases, upload2, artifact, progress) {
       `${unpacked.kind} unpacked into releases/${id}: ${unpacked.files} entries, ${unpacked.bytes} bytes`
     ), release;
   } catch (error2) {
-    throw await rm4(tmp, { recursive: !0, force: !0 }), error2;
+    throw await rm4(tmp, { recursive: !0, force: !0 }), await rm4(final, { recursive: !0, force: !0 }), error2;
   }
+}
+async function fsyncTree(dir) {
+  for (let entry of await readdir3(dir, { withFileTypes: !0 }))
+    entry.isDirectory() && await fsyncTree(join6(dir, entry.name));
+  await fsyncDir(dir);
 }
 function pick2(v2) {
   if (!v2) return {};
@@ -39008,8 +39030,11 @@ function versionOf3(release) {
   let { id: _id, keptAt: _k, ...version2 } = release;
   return version2;
 }
-var exists = (p2) => access(p2).then(
-  () => !0,
+var isDir = (p2) => lstat2(p2).then(
+  (s3) => s3.isDirectory(),
+  () => !1
+), isFile = (p2) => lstat2(p2).then(
+  (s3) => s3.isFile(),
   () => !1
 );
 
@@ -39042,10 +39067,10 @@ async function* slowUploadGuard(body, ms2, minRate) {
 // receiver/staging/write-staged.ts
 import { createHash as createHash3, randomBytes as randomBytes6 } from "node:crypto";
 import { chmod as chmod3, open as open7, rename as rename4, unlink } from "node:fs/promises";
-import { basename as basename4, dirname as dirname8, join as join6 } from "node:path";
+import { basename as basename4, dirname as dirname8, join as join7 } from "node:path";
 var STAGING_TMP = ".hotswap-upload-";
 async function writeStaged(chunks, updateFile, checks = {}) {
-  let tmp = join6(
+  let tmp = join7(
     dirname8(updateFile),
     `${STAGING_TMP}${basename4(updateFile)}-${randomBytes6(6).toString("hex")}`
   ), file = await open7(tmp, "wx", 493).catch((error2) => {
@@ -40336,10 +40361,10 @@ function outputPage() {
 // receiver/admin/session/session-key.ts
 import { createHmac, randomBytes as randomBytes8 } from "node:crypto";
 import { chmodSync, mkdirSync as mkdirSync2, readFileSync as readFileSync3, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join7 } from "node:path";
+import { join as join8 } from "node:path";
 var KEY_BYTES = 32;
 function loadSessionKey(dataDir, passwordHash) {
-  let file = join7(dataDir, "admin-session.key"), key2;
+  let file = join8(dataDir, "admin-session.key"), key2;
   try {
     key2 = readFileSync3(file);
   } catch (error2) {
@@ -43376,7 +43401,7 @@ var ApiListener = class {
 };
 
 // receiver/receiver.ts
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 
 // receiver/auth/load-keys.ts
 import { createPublicKey, createSecretKey } from "node:crypto";
@@ -43640,10 +43665,10 @@ var PRUNE_EVERY = 1024, ReplayStore = class {
 
 // receiver/data-lock.ts
 import { mkdirSync as mkdirSync4, readFileSync as readFileSync7, renameSync as renameSync4, rmSync, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 function lockDataDir(dir, configFile, takeOverFrom) {
   mkdirSync4(dir, { recursive: !0 });
-  let file = join8(dir, "receiver.pid"), holder = Number(readFileSafe(file));
+  let file = join9(dir, "receiver.pid"), holder = Number(readFileSafe(file));
   if (holder && holder !== process.pid && holder !== takeOverFrom && alive(holder))
     throw new ConfigError(
       configFile,
@@ -43748,7 +43773,7 @@ var BATCH_BYTES = 64 * 1024, EchoChannel = class {
 // receiver/journal/journal.ts
 import { mkdirSync as mkdirSync5, writeFileSync as writeFileSync7 } from "node:fs";
 import { open as open9, readFile as readFile3 } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 
 // receiver/journal/journal-line.ts
 var text4 = optional(string2()), versionSchema = object({
@@ -43807,8 +43832,8 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   constructor(dir, receiverLog = createLog()) {
     this.dir = dir;
     this.receiverLog = receiverLog;
-    mkdirSync5(dir, { recursive: !0 }), this.logs = join9(dir, "logs"), mkdirSync5(this.logs, { recursive: !0 });
-    let path = join9(dir, "journal.jsonl");
+    mkdirSync5(dir, { recursive: !0 }), this.logs = join10(dir, "logs"), mkdirSync5(this.logs, { recursive: !0 });
+    let path = join10(dir, "journal.jsonl");
     writeFileSync7(path, "", { flag: "a" }), this.file = new AppendFile(path);
   }
   dir;
@@ -43837,7 +43862,7 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   log(deployId, event) {
     if (event.type === "heartbeat") return Promise.resolve();
     let file = this.deployLogs.get(deployId);
-    file || (file = new AppendFile(join9(this.logs, `${deployId}.ndjson`), !1), this.deployLogs.set(deployId, file));
+    file || (file = new AppendFile(join10(this.logs, `${deployId}.ndjson`), !1), this.deployLogs.set(deployId, file));
     let written = file.append(JSON.stringify({ at: (/* @__PURE__ */ new Date()).toISOString(), ...event }) + `
 `);
     if (event.type === "result") {
@@ -43855,7 +43880,7 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
   async readLog(deployId) {
     if (!/^[A-Za-z0-9-]+$/.test(deployId)) return;
     await this.deployLogs.get(deployId)?.idle();
-    let file = join9(this.logs, `${deployId}.ndjson`);
+    let file = join10(this.logs, `${deployId}.ndjson`);
     try {
       return await readFile3(file, "utf8");
     } catch (error2) {
@@ -43872,7 +43897,7 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
    * not an entry is skipped and reported once.
    */
   async recent(app2, limit = 20) {
-    let file = join9(this.dir, "journal.jsonl"), tail;
+    let file = join10(this.dir, "journal.jsonl"), tail;
     try {
       tail = await readTail(file);
     } catch (error2) {
@@ -43952,8 +43977,8 @@ function trustedProxies(list2) {
 // receiver/runtime/app-runtime.ts
 import { EventEmitter } from "node:events";
 import * as fsp4 from "node:fs/promises";
-import { mkdir as mkdir7 } from "node:fs/promises";
-import { basename as basename7, dirname as dirname14, join as join12 } from "node:path";
+import { mkdir as mkdir7, rm as rm6 } from "node:fs/promises";
+import { basename as basename7, dirname as dirname14, join as join13 } from "node:path";
 
 // receiver/gate/gate.ts
 import { createServer as createServer2, ServerResponse as ServerResponse2 } from "node:http";
@@ -44781,7 +44806,7 @@ var APP_LOG_LIMITS = { maxLines: 1e3, maxChars: 1048576 }, LINE_OVERHEAD_CHARS =
 
 // receiver/staging/clean-staging.ts
 import { readdir as readdir4, unlink as unlink2 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname11, join as join10 } from "node:path";
+import { basename as basename5, dirname as dirname11, join as join11 } from "node:path";
 async function cleanStaging(updateFile, log = createLog("staging")) {
   let dir = dirname11(updateFile), prefix = `${STAGING_TMP}${basename5(updateFile)}-`, names;
   try {
@@ -44795,11 +44820,11 @@ async function cleanStaging(updateFile, log = createLog("staging")) {
   let removed = 0;
   for (let name of names.filter((n) => n.startsWith(prefix)))
     try {
-      await unlink2(join10(dir, name)), removed++;
+      await unlink2(join11(dir, name)), removed++;
     } catch (error2) {
       error2.code !== "ENOENT" && log(
         "warn",
-        `could not remove the upload left over in ${join10(dir, name)}: ${error2.message}`
+        `could not remove the upload left over in ${join11(dir, name)}: ${error2.message}`
       );
     }
   return removed;
@@ -44834,7 +44859,7 @@ var AppLock = class {
 };
 
 // receiver/swap/recover.ts
-import { access as access2, rename as rename6, rm as rm5 } from "node:fs/promises";
+import { access, rename as rename6, rm as rm5 } from "node:fs/promises";
 async function recover(app2, exeFile, record2, releases, journal) {
   let read = record2.read();
   if (read.state === "none") return;
@@ -44846,12 +44871,12 @@ async function recover(app2, exeFile, record2, releases, journal) {
     return;
   }
   let kept = rec.kept ? await releases.find(rec.kept) : void 0;
-  await exists2(exeFile) || (await exists2(asidePath(exeFile)) ? await rename6(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await removeTempCopies(exeFile);
+  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename6(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await removeTempCopies(exeFile);
   let now = await versionInfo(exeFile), which = now ? now.sha256 === rec.newSha256 && now.sha256 === rec.oldSha256 ? "unchanged" : now.sha256 === rec.newSha256 ? "the new file" : now.sha256 === rec.oldSha256 ? "the old file" : "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
   return await journalRecovery(journal, app2, rec.deployId, now, message2), record2.clear(), { fallback: now?.sha256 === rec.newSha256 ? kept : void 0, message: message2 };
 }
 async function recoverDamaged(app2, exeFile, reason, record2, releases, journal) {
-  let cut = (await journal.recent(app2, 50)).find((e) => e.op !== "hold" && e.op !== "release"), started = cut?.outcome === "started" ? cut : void 0, all = await releases.list(), newSha256 = started?.after?.sha256, whole = (v2) => !!v2 && (v2.sha256 === newSha256 || all.some((r) => r.sha256 === v2.sha256)), kept = all.find((r) => r.sha256 === started?.before?.sha256) ?? all[0], action = "kept it";
+  let cut = (await journal.recent(app2, 50)).find((e) => e.op !== "hold" && e.op !== "release"), started = cut?.outcome === "started" ? cut : void 0, all = await (releases.folder ? releases.all() : releases.list()), newSha256 = started?.after?.sha256, whole = (v2) => !!v2 && (v2.sha256 === newSha256 || all.some((r) => r.sha256 === v2.sha256)), kept = all.find((r) => r.sha256 === started?.before?.sha256) ?? all[0], action = "kept it";
   whole(await versionInfo(exeFile)) || (whole(await versionInfo(asidePath(exeFile))) ? (await rename6(asidePath(exeFile), exeFile), action = "put the aside file back") : kept ? (await restoreRelease(releases, kept, exeFile), action = `restored release ${kept.id}`) : action = "had nothing whole to put in its place"), await removeTempCopies(exeFile);
   let now = await versionInfo(exeFile), which = now ? now.sha256 === newSha256 ? "the new file" : whole(now) ? "a kept release" : "an unknown file" : "missing", setAside;
   try {
@@ -44862,7 +44887,7 @@ async function recoverDamaged(app2, exeFile, reason, record2, releases, journal)
   let message2 = `the receiver stopped during a swap whose record is damaged (${reason}); ${started ? `${started.op} ${started.deployId} was under way; ` : ""}recovery ${action}: exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}; the record ${setAside}`;
   return await journalRecovery(journal, app2, started?.deployId ?? `recover-${Date.now()}`, now, message2), { fallback: now && now.sha256 === newSha256 && kept?.sha256 !== newSha256 ? kept : void 0, message: message2 };
 }
-var exists2 = (p2) => access2(p2).then(
+var exists = (p2) => access(p2).then(
   () => !0,
   () => !1
 );
@@ -45025,7 +45050,7 @@ async function recheck(server, options2) {
 
 // receiver/pool/server.ts
 import { realpathSync } from "node:fs";
-import { dirname as dirname13, join as join11 } from "node:path";
+import { dirname as dirname13, join as join12 } from "node:path";
 
 // receiver/pool/spawn-server.ts
 import { spawn as spawn4 } from "node:child_process";
@@ -45166,10 +45191,10 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
     let { args, env, cwd, pidFile, folderExe } = this.spec, release = folderExe === void 0 ? void 0 : realpathSync(exe), values = {
       port: this.port,
       instance: this.instance,
-      exe: folderExe === void 0 ? exe : join11(exe, folderExe),
+      exe: folderExe === void 0 ? exe : join12(exe, folderExe),
       release: release ?? dirname13(exe)
     }, filledEnv = Object.entries(env).map(([k2, v2]) => [k2, fillPlaceholders(v2, values)]);
-    this.#running = spawnServer(release ? join11(release, folderExe) : exe, {
+    this.#running = spawnServer(release ? join12(release, folderExe) : exe, {
       args: args.map((arg) => fillPlaceholders(arg, values)),
       cwd: release ?? cwd ?? dirname13(exe),
       env: { ...process.env, ...Object.fromEntries(filledEnv) },
@@ -45409,10 +45434,10 @@ var AppRuntime = class {
     this.config = config2;
     this.journal = journal;
     this.uploadLimits = uploadLimits;
-    let dir = join12(dataDir, "apps", config2.name);
-    this.log = createLog(config2.name), this.runDir = join12(dir, "run"), this.releases = config2.folder ? new Releases(config2.folder.releases, "", {
+    let dir = join13(dataDir, "apps", config2.name);
+    this.log = createLog(config2.name), this.runDir = join13(dir, "run"), this.releases = config2.folder ? new Releases(config2.folder.releases, "", {
       folder: { links: [config2.exeFile, config2.updateFile] }
-    }) : new Releases(join12(dataDir, "releases", config2.name), basename7(config2.exeFile)), this.record = new SwapRecordFile(join12(dir, "swap.json")), this.pools = new AppPools(
+    }) : new Releases(join13(dataDir, "releases", config2.name), basename7(config2.exeFile)), this.record = new SwapRecordFile(join13(dir, "swap.json")), this.pools = new AppPools(
       poolSpec(config2),
       {
         log: this.log,
@@ -45422,7 +45447,7 @@ var AppRuntime = class {
           this.output.push(line), echo.write(config2.name, line);
         }
       },
-      [join12(dir, "servers.json"), join12(dir, "servers-next.json")]
+      [join13(dir, "servers.json"), join13(dir, "servers-next.json")]
     ), this.gate = new Gate({
       app: config2.name,
       host: config2.gate.host,
@@ -45490,6 +45515,8 @@ var AppRuntime = class {
   async startUnlocked() {
     let reaped = await this.pools.reapStale();
     reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await pruneRunCopies(this.runDir, void 0, (m2) => this.log("warn", m2)), await mkdir7(dirname14(this.config.exeFile), { recursive: !0 }), await mkdir7(dirname14(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
+    let { folder } = this.config;
+    folder && (await cleanStaging(folderUploadPath(folder)), await rm6(folderUploadPath(folder), { force: !0 }));
     let recovery = await recover(
       this.config.name,
       this.config.exeFile,
@@ -45629,7 +45656,7 @@ var Receiver = class {
     return this.#replay;
   }
   takeDataDir(takeOverFrom) {
-    lockDataDir(this.config.data, this.config.file, takeOverFrom), this.#replay = new ReplayStore(join13(this.config.data, "replay.jsonl"));
+    lockDataDir(this.config.data, this.config.file, takeOverFrom), this.#replay = new ReplayStore(join14(this.config.data, "replay.jsonl"));
   }
   /** A new app's runtime, not started yet (start() or a reload starts it). */
   addApp(app2) {

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import * as fsp from "node:fs/promises";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { lockedExeFaults } from "../faults.js";
 import { basename, dirname, join } from "node:path";
 import type { AppConfig } from "../config/load-config.js";
@@ -11,6 +11,7 @@ import { createLog, type Log } from "../log.js";
 import { AppLog } from "../pool/app-log.js";
 import type { Pool } from "../pool/pool.js";
 import type { AppStatus, StreamEvent } from "../protocol.js";
+import { folderUploadPath } from "../staging/stage-release.js";
 import { cleanStaging } from "../staging/clean-staging.js";
 import { AppLock } from "../swap/app-lock.js";
 import { pruneRunCopies } from "../swap/exe-file.js";
@@ -137,6 +138,12 @@ export class AppRuntime {
     await mkdir(dirname(this.config.exeFile), { recursive: true });
     await mkdir(dirname(this.config.updateFile), { recursive: true });
     await cleanStaging(this.config.updateFile);
+    const { folder } = this.config;
+    if (folder) {
+      // A folder app's upload is written as its own file before it is unpacked.
+      await cleanStaging(folderUploadPath(folder));
+      await rm(folderUploadPath(folder), { force: true });
+    }
     const recovery = await recover(
       this.config.name,
       this.config.exeFile,

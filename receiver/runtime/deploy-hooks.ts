@@ -1,5 +1,5 @@
 import { realpath } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { runHooks } from "../hooks/run-hooks.js";
 import { fillPlaceholders } from "../pool/placeholders.js";
 import type { FailedResult, ReleaseInfo, StepName } from "../protocol.js";
@@ -83,7 +83,12 @@ async function run(
   const env = Object.fromEntries(
     Object.entries(app.env).map(([k, v]) => [
       k,
-      fillPlaceholders(v, { port: 0, instance: 0, exe: app.exeFile }),
+      fillPlaceholders(v, {
+        port: 0,
+        instance: 0,
+        exe: app.folder ? join(release, app.folder.exe) : app.exeFile,
+        release: app.folder ? release : dirname(app.exeFile),
+      }),
     ]),
   );
   const outcome = await runHooks(step, commands, {

@@ -1,6 +1,7 @@
 import { HttpError } from "../http-error.js";
 import type { ReleaseInfo } from "../protocol.js";
 import { prepareRestore, restorePath } from "../swap/exe-file.js";
+import { NEVER_LIVE } from "../swap/releases.js";
 import { versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
 import type { Operation } from "./operation.js";
@@ -19,7 +20,7 @@ export function rollbackOperation(rt: AppRuntime, to?: string): Operation {
       const releases = await rt.releases.list();
       release = to
         ? releases.find((r) => r.id === to)
-        : releases.find((r) => r.sha256 !== current?.sha256);
+        : releases.find((r) => r.sha256 !== current?.sha256 && r.keptAt !== NEVER_LIVE);
       if (!release) {
         const ids = releases.map((r) => r.id).join(", ") || "none";
         throw new HttpError(

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { access, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { AppConfig, FolderApp } from "../config/resolve-app.js";
 import { HttpError } from "../http-error.js";
 import type { ReleaseInfo, VersionInfo } from "../protocol.js";
 import { linkRelease } from "../swap/exe-file.js";
-import { releaseId, type Releases } from "../swap/releases.js";
+import { NEVER_LIVE, releaseId, type Releases } from "../swap/releases.js";
 import { versionInfo } from "../version/version-info.js";
 import { fsyncDir } from "./fsync-dir.js";
 import { unpackArchive } from "./unpack/unpack-archive.js";
@@ -27,19 +27,21 @@ export async function stageRelease(
   artifact: { sha256: string; size: number },
   progress: (message: string) => void,
 ): Promise<VersionInfo> {
-  const { folder } = app;
   try {
     let release = (await releases.all()).find((r) => r.sha256 === artifact.sha256);
+    // Its folder must still be there (a person may have removed it): else unpack anew.
+    if (release && !(await isDir(releases.fileOf(release)))) release = undefined;
     if (release) progress(`release ${release.id} holds this artifact already: not unpacked again`);
     else release = await unpack(app, releases, upload, artifact, progress);
     const staged = app.updateFile;
+    await rm(`${staged}.tmp`, { recursive: true, force: true }); // a crash's leftover
     await linkRelease(releases.fileOf(release), `${staged}.tmp`);
     await rename(`${staged}.tmp`, staged);
     await fsyncDir(dirname(staged));
     return versionOf(release);
   } finally {
     await rm(upload, { force: true });
-    await rm(`${folder.dir}/staged.tmp`, { force: true });
+    await rm(`${app.updateFile}.tmp`, { recursive: true, force: true });
   }
 }
 
@@ -59,24 +61,26 @@ async function unpack(
       throw new HttpError(422, error.code, `the artifact was refused: ${error.message}`);
     throw error;
   });
+  const at = new Date();
+  const id = releaseId(at, artifact.sha256);
+  const final = join(folder.releases, id);
   try {
     const exe = join(tmp, folder.exe);
-    if (!(await exists(exe))) {
+    if (!(await isFile(exe))) {
       const top = (await readdir(tmp)).slice(0, 10).join(", ") || "nothing";
       throw new HttpError(
         422,
         "ERR_EXE_MISSING",
-        `the artifact has no ${folder.exe} (apps.${app.name}.exe); at its top: ${top}. Archive the folder's contents (tar czf app.tar.gz -C dist .), not the folder itself`,
+        `the artifact has no file ${folder.exe} (apps.${app.name}.exe); at its top: ${top}. Archive the folder's contents (tar czf app.tar.gz -C dist .), not the folder itself`,
       );
     }
-    const at = new Date();
-    const id = releaseId(at, artifact.sha256);
-    const final = join(folder.releases, id);
+    // Read from the unpacked folder itself: what the version echo says of this build.
+    const exeVersion = await versionInfo(exe, app.versionCommand);
+    await fsyncTree(tmp);
     await rename(tmp, final);
-    const exeVersion = await versionInfo(join(final, folder.exe), app.versionCommand);
     const release: ReleaseInfo = {
       id,
-      keptAt: at.toISOString(),
+      keptAt: NEVER_LIVE,
       sha256: artifact.sha256,
       size: artifact.size,
       mtime: at.toISOString(),
@@ -89,8 +93,17 @@ async function unpack(
     return release;
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
+    await rm(final, { recursive: true, force: true });
     throw error;
   }
+}
+
+// Every folder of a fresh release flushed (its files were, as they were written), so
+// the rename and the meta that make it a release come after what they describe.
+async function fsyncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true }))
+    if (entry.isDirectory()) await fsyncTree(join(dir, entry.name));
+  await fsyncDir(dir);
 }
 
 // What a release says of its program: the version line and the exe's version resource.
@@ -109,8 +122,14 @@ function versionOf(release: ReleaseInfo): VersionInfo {
   return version;
 }
 
-const exists = (p: string) =>
-  access(p).then(
-    () => true,
+const isDir = (p: string) =>
+  lstat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+
+const isFile = (p: string) =>
+  lstat(p).then(
+    (s) => s.isFile(),
     () => false,
   );

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
-import { mkdir, readdir, rm, stat, symlink } from "node:fs/promises";
+import { lstat, mkdir, readdir, rm, stat, symlink } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { faultPoint } from "../faults.js";
 import type { ReleaseInfo } from "../protocol.js";
@@ -103,8 +103,15 @@ export async function prepareRestore(
   release: ReleaseInfo,
   exeFile: string,
 ): Promise<void> {
-  if (releases.folder) await linkRelease(releases.fileOf(release), restorePath(exeFile));
-  else await copyRelease(releases, release, restorePath(exeFile));
+  if (releases.folder) {
+    const folder = releases.fileOf(release);
+    const isDir = await stat(folder).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDir) throw new Error(`release ${release.id} has no folder ${folder} any more`);
+    await linkRelease(folder, restorePath(exeFile));
+  } else await copyRelease(releases, release, restorePath(exeFile));
 }
 
 // A folder app's link to a release folder (current, staged, or the restore link that
@@ -134,7 +141,8 @@ export async function copyRelease(
 // one than exeFile, copy it beside exeFile first, before the hold, so the swap
 // inside the hold is still a single atomic rename.
 export async function besideExe(incoming: Incoming, exeFile: string): Promise<Incoming> {
-  const [from, to] = await Promise.all([stat(incoming.path), stat(dirname(exeFile))]);
+  // A folder app's incoming is a link beside exeFile (current): lstat, not its target.
+  const [from, to] = await Promise.all([lstat(incoming.path), stat(dirname(exeFile))]);
   if (from.dev === to.dev) return incoming;
   const path = incomingPath(exeFile);
   const sha256 = await copyDurable(incoming.path, path);

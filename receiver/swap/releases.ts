@@ -10,6 +10,13 @@ import * as z from "../zod.js";
 
 const ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/;
 
+/**
+ * The keptAt of a folder app's release that was never live (staged, or a deploy that
+ * failed): older than every kept one, so it is pruned first and never the default
+ * rollback; keep() gives it a real time once it has been live and is replaced.
+ */
+export const NEVER_LIVE = new Date(0).toISOString();
+
 /** A release's id: when it was made and the first digits of its digest. */
 export function releaseId(at: Date, sha256: string): string {
   return `${at
@@ -18,7 +25,7 @@ export function releaseId(at: Date, sha256: string): string {
     .replace(/\.\d+Z$/, "Z")}-${sha256.slice(0, 12)}`;
 }
 
-const releaseSchema = z.object({
+export const releaseSchema = z.object({
   id: z.string().check(z.regex(ID)),
   keptAt: z.iso.datetime(),
   sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
@@ -167,8 +174,9 @@ export class Releases {
       // The same bytes were kept before: that release is now the most recently replaced one.
       const refreshed = { ...existing, keptAt: keptAt.toISOString() };
       const meta = this.metaFile(existing.id);
-      await writeFile(`${meta}.tmp`, JSON.stringify(refreshed, null, 2));
+      await writeFile(`${meta}.tmp`, JSON.stringify(refreshed, null, 2), { flush: true });
       await rename(`${meta}.tmp`, meta); // a crash mid-write must not lose the release
+      await fsyncDir(this.dir);
       return refreshed;
     }
     const id = releaseId(keptAt, info.sha256);
@@ -199,6 +207,17 @@ export class Releases {
     }
     for (const name of await this.names()) {
       if (name.startsWith(".tmp-")) await this.remove(name, "the half-kept folder");
+    }
+    if (this.folder) {
+      // A folder app's release folder without its meta (a crash between the unpack's
+      // rename and the meta) is no release: nothing links to it, nothing will.
+      const linked = await this.linked();
+      const described = new Set((await this.all()).map((r) => r.id));
+      for (const name of await this.names()) {
+        if (ID.test(name) && !described.has(name) && !linked.has(name))
+          await this.remove(name, "the release folder without its meta");
+        else if (name.endsWith(".json.tmp")) await this.remove(name, "a half-written meta");
+      }
     }
     return removed;
   }

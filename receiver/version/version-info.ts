@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, realpath, stat } from "node:fs/promises";
 import type { VersionInfo } from "../protocol.js";
+import { releaseSchema } from "../swap/releases.js";
 import { readPeVersion, type PeVersion } from "./pe-version.js";
 import { runVersionCommand } from "./version-command.js";
 
@@ -84,16 +85,17 @@ async function releaseVersion(link: string): Promise<VersionInfo | null> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
-  const { sha256, size, mtime, version, fileVersion, productVersion, productName } = JSON.parse(
-    text,
-  ) as VersionInfo;
-  return {
-    sha256,
-    size,
-    mtime,
-    ...(fileVersion ? { fileVersion } : {}),
-    ...(productVersion ? { productVersion } : {}),
-    ...(productName ? { productName } : {}),
-    ...(version ? { version } : {}),
-  };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const parsed = releaseSchema.safeParse(value);
+  if (!parsed.success)
+    throw new Error(
+      `${release}.json does not describe a release: remove the release, or deploy again`,
+    );
+  const { id: _id, keptAt: _k, ...version } = parsed.data;
+  return version;
 }

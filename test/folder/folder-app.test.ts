@@ -214,6 +214,15 @@ describe("a folder app (dir: and exe:)", () => {
       "ERR_EXE_MISSING",
     ],
     ["not an archive", Buffer.from("just text\n"), 422, "ERR_ARCHIVE_UNKNOWN"],
+    [
+      "bin/server that is a folder",
+      tarGz([
+        { name: "bin/server", type: "dir" },
+        { name: "bin/server/x", data: "x" },
+      ]),
+      422,
+      "ERR_EXE_MISSING",
+    ],
   ])("refuses %s with nothing left behind", async (_, body, code, error) => {
     const before = snapshot(ws.dir);
     const liveBefore = live();
@@ -227,6 +236,47 @@ describe("a folder app (dir: and exe:)", () => {
     expect(changed, "files that changed outside data/").toEqual([]);
     expect(live()).toBe(liveBefore);
     expect(existsSync(join(ws.dir, "escape")) || existsSync(join(dir, "escape"))).toBe(false);
+  });
+});
+
+describe("a folder app's failed deploy", () => {
+  let ws: Workspace;
+  let rx: ReceiverProcess;
+  beforeAll(async () => {
+    ws = createWorkspace({
+      v1: null,
+      app: { exeFile: undefined, updateFile: undefined, dir: "./srv/webdemo", exe: "bin/server" },
+    });
+    rx = await startReceiver(ws.configFile);
+  });
+  afterAll(() => rx?.stop());
+
+  const deployBody = async (body: Buffer) =>
+    call(rx.api, "/v1/apps/webdemo/deploy", {
+      token: await mint({ op: "deploy", sha256: sha256(body) }),
+      body,
+    });
+
+  it("is rolled back, and is never the release a later rollback goes to", async () => {
+    for (const v of ["v1", "v2"])
+      expect((await deployBody(archive(ws.dir, v, "tar.gz"))).result).toMatchObject({ ok: true });
+    const broken = join(ws.dir, "broken");
+    mkdirSync(join(broken, "bin"), { recursive: true });
+    writeFileSync(join(broken, "bin", "server"), appScript({ version: "v3", crashAtStart: 3 }));
+    chmodSync(join(broken, "bin", "server"), 0o755);
+    execFileSync("tar", ["czf", join(ws.dir, "broken.tar.gz"), "-C", broken, "."]);
+    const failed = await deployBody(readFileSync(join(ws.dir, "broken.tar.gz")));
+    expect(failed.result).toMatchObject({
+      ok: false,
+      rolledBack: true,
+      error: { code: "ERR_HEALTH_CHECK" },
+    });
+    expect((await (await fetch(rx.gate())).text()).trim()).toBe("v2");
+    const back = await call(rx.api, "/v1/apps/webdemo/rollback", {
+      token: await mint({ op: "rollback" }),
+      method: "POST",
+    });
+    expect(back.result).toMatchObject({ ok: true, version: { version: "testapp v1" } });
   });
 });
 

@@ -21,8 +21,9 @@ const PROGRESS_EVERY = 8 << 20;
 // made itself, one mkdir at a time, from the fresh release folder: a link made
 // earlier is known by name and never written through, and anything else on disk
 // (a case-folding twin on Windows or macOS) fails the exclusive create. So nothing
-// is written outside, not even for a moment. No fsync per file: the caller flushes
-// or throws away the whole release, and removes one a crash left half made.
+// is written outside, not even for a moment. Each file is flushed before it is
+// closed, so a release whose meta is written (after the unpack) survives a power loss;
+// the caller flushes the folders and removes a release a crash left half made.
 export class ReleaseTree {
   files = 0;
   bytes = 0;
@@ -61,6 +62,7 @@ export class ReleaseTree {
         if (this.bytes - this.#reported >= PROGRESS_EVERY) this.#progress();
       }
       await handle.chmod(perm); // the create's mode went through the umask
+      await handle.datasync(); // on disk before the release's meta says it is whole
     } finally {
       await handle.close();
     }
