@@ -3,25 +3,16 @@
 // links at every instant to one whole release folder, the old one or the new one as
 // the point implies; the second receiver serves it, journals where the first stopped,
 // and the next deploy goes through.
-import { execFileSync } from "node:child_process";
-import {
-  chmodSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { reapStale } from "../../receiver/pool/reap.js";
 import { sha256 } from "../helpers/api-client.js";
-import { appScript } from "../helpers/app-script.js";
 import { alive } from "../helpers/processes.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+import type { Workspace } from "../helpers/workspace.js";
+import { archiveOf, buildFolder, folderWorkspace } from "../folder/folder-kit.js";
 import { appStatus, deploy, gateAnswer, serversJson, shutDown, SLOW } from "./fault-kit.js";
 
 const POINTS = [
@@ -68,28 +59,17 @@ describe(
     }, SLOW.timeout);
 
     const build = (w: Workspace, version: string) => {
-      const dir = join(w.dir, "builds", `folder-${version}`);
-      mkdirSync(join(dir, "bin"), { recursive: true });
-      writeFileSync(join(dir, "bin", "server"), appScript({ version }));
-      chmodSync(join(dir, "bin", "server"), 0o755);
+      const dir = buildFolder(join(w.dir, "builds"), version);
       writeFileSync(join(dir, "VERSION"), version);
       const file = join(w.dir, "builds", `${version}.tar.gz`);
-      execFileSync("tar", ["czf", file, "-C", dir, "."]);
+      archiveOf(dir, file);
       return file;
     };
 
     it.each(POINTS)(
       "crash@$point: current is $live whole, the second receiver serves it and journals $phase",
       async ({ point, phase, live }) => {
-        const w = (ws = createWorkspace({
-          v1: null,
-          app: {
-            exeFile: undefined,
-            updateFile: undefined,
-            dir: "./srv/webdemo",
-            exe: "bin/server",
-          },
-        }));
+        const w = (ws = folderWorkspace());
         const current = join(w.dir, "srv", "webdemo", "current");
         const files = { v1: build(w, "v1"), v2: build(w, "v2") };
         const digest = { v1: sha256(readFileSync(files.v1)), v2: sha256(readFileSync(files.v2)) };

@@ -1,8 +1,6 @@
-import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -13,14 +11,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppStatus, ResultEvent } from "../../receiver/protocol.js";
 import { call, sha256, type CallResult } from "../helpers/api-client.js";
-import { appScript } from "../helpers/app-script.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { snapshot } from "../helpers/snapshot.js";
 import { tarGz } from "../helpers/tar-writer.js";
 import { mint } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+import type { Workspace } from "../helpers/workspace.js";
 import { formatReport, loadReport, openLoad } from "../load/open-load.mjs";
+import { archive, archiveOf, buildFolder, folderWorkspace, send } from "./folder-kit.js";
 
 // A folder app (docs/design.md "Folder apps"): a .tar.gz or .zip artifact unpacked into
 // dir/releases/<id>/, `current` linked to the live release, each server running
@@ -29,50 +27,18 @@ import { formatReport, loadReport, openLoad } from "../load/open-load.mjs";
 // archives that are refused with nothing left behind.
 const RATE = 100;
 
-/** A release folder as a build would leave it: bin/server (0755), lib/data.txt, a link. */
-function buildFolder(root: string, version: string): string {
-  const dir = join(root, `build-${version}`);
-  mkdirSync(join(dir, "bin"), { recursive: true });
-  mkdirSync(join(dir, "lib", "nested"), { recursive: true });
-  const server = appScript({ version }).replace(
-    'if (req.url === "/health")',
-    'if (req.url === "/file") return res.end(require("node:fs").readFileSync("lib/data.txt"));\n  if (req.url === "/health")',
-  );
-  writeFileSync(join(dir, "bin", "server"), server);
-  chmodSync(join(dir, "bin", "server"), 0o755);
-  writeFileSync(join(dir, "lib", "data.txt"), `data of ${version}\n`);
-  writeFileSync(join(dir, "lib", "nested", "deep.txt"), "deep\n");
-  execFileSync("ln", ["-s", "data.txt", join(dir, "lib", "link.txt")]);
-  return dir;
-}
-
-function archive(root: string, version: string, kind: "tar.gz" | "zip"): Buffer {
-  const dir = buildFolder(root, version);
-  const file = join(root, `${version}.${kind}`);
-  if (kind === "tar.gz") execFileSync("tar", ["czf", file, "-C", dir, "."]);
-  else execFileSync("zip", ["-qry", file, "."], { cwd: dir });
-  return readFileSync(file);
-}
-
 describe("a folder app (dir: and exe:)", () => {
-  let ws: Workspace;
+  let ws: Workspace & { app: string };
   let rx: ReceiverProcess;
   let dir: string;
   beforeAll(async () => {
-    ws = createWorkspace({
-      v1: null,
-      app: { exeFile: undefined, updateFile: undefined, dir: "./srv/webdemo", exe: "bin/server" },
-    });
-    dir = join(ws.dir, "srv", "webdemo");
+    ws = folderWorkspace();
+    dir = ws.app;
     rx = await startReceiver(ws.configFile);
   });
   afterAll(() => rx?.stop());
 
-  const send = async (op: "deploy" | "upload", body: Buffer): Promise<CallResult> =>
-    call(rx.api, `/v1/apps/webdemo/${op}`, {
-      token: await mint({ op, sha256: sha256(body) }),
-      body,
-    });
+  const upload = (op: "deploy" | "upload", body: Buffer) => send(rx, op, body);
   const post = async (op: "swap" | "rollback") =>
     call(rx.api, `/v1/apps/webdemo/${op}`, { token: await mint({ op }), method: "POST" });
   const status = async () =>
@@ -88,7 +54,7 @@ describe("a folder app (dir: and exe:)", () => {
 
   it("deploys a first tar.gz: current links to its release, the servers run in it and read its files", async () => {
     const v1 = archive(ws.dir, "v1", "tar.gz");
-    const result = ok(await send("deploy", v1));
+    const result = ok(await upload("deploy", v1));
     expect(result.version).toMatchObject({
       sha256: sha256(v1),
       size: v1.length,
@@ -122,7 +88,7 @@ describe("a folder app (dir: and exe:)", () => {
         ["v3", "zip"],
       ] as const) {
         const body = archive(ws.dir, version, kind);
-        expect(ok(await send("deploy", body)).version).toMatchObject({
+        expect(ok(await upload("deploy", body)).version).toMatchObject({
           sha256: sha256(body),
           version: `testapp ${version}`,
         });
@@ -148,19 +114,19 @@ describe("a folder app (dir: and exe:)", () => {
     expect(back.version).toMatchObject({ version: "testapp v2" });
     expect(await get("/file")).toBe("data of v2");
     const v3 = readFileSync(join(ws.dir, "v3.zip"));
-    const again = await send("deploy", v3);
+    const again = await upload("deploy", v3);
     expect(ok(again).version).toMatchObject({ version: "testapp v3" });
     expect(JSON.stringify(again.events)).toContain(
       "holds this artifact already: not unpacked again",
     );
     expect((await status()).releases.map((r) => r.id).sort()).toEqual(before.sort());
-    const unchanged = ok(await send("deploy", v3));
+    const unchanged = ok(await upload("deploy", v3));
     expect(unchanged).toMatchObject({ unchanged: true, holdMs: 0 });
   });
 
   it("uploads, then swaps what it staged", async () => {
     const v4 = archive(ws.dir, "v4", "tar.gz");
-    const staged = ok(await send("upload", v4));
+    const staged = ok(await upload("upload", v4));
     expect(staged.version).toMatchObject({ sha256: sha256(v4), version: "testapp v4" });
     expect(realpathSync(join(dir, "staged"))).not.toBe(live());
     expect(await get()).toBe("v3");
@@ -171,7 +137,7 @@ describe("a folder app (dir: and exe:)", () => {
 
   it("keeps keepReleases releases besides the live one, never the live one or the one before", async () => {
     const v5 = archive(ws.dir, "v5", "zip");
-    ok(await send("deploy", v5));
+    ok(await upload("deploy", v5));
     const folders = readdirSync(join(dir, "releases")).filter((n) => !n.endsWith(".json"));
     const kept = (await status()).releases;
     expect(kept.length).toBeLessThanOrEqual(3);
@@ -226,7 +192,7 @@ describe("a folder app (dir: and exe:)", () => {
   ])("refuses %s with nothing left behind", async (_, body, code, error) => {
     const before = snapshot(ws.dir);
     const liveBefore = live();
-    const r = await send("deploy", body);
+    const r = await upload("deploy", body);
     expect(r.status, JSON.stringify(r.json)).toBe(code);
     expect(r.json).toMatchObject({ error: { code: error } });
     const after = snapshot(ws.dir);
@@ -240,32 +206,19 @@ describe("a folder app (dir: and exe:)", () => {
 });
 
 describe("a folder app's failed deploy", () => {
-  let ws: Workspace;
+  let ws: Workspace & { app: string };
   let rx: ReceiverProcess;
   beforeAll(async () => {
-    ws = createWorkspace({
-      v1: null,
-      app: { exeFile: undefined, updateFile: undefined, dir: "./srv/webdemo", exe: "bin/server" },
-    });
+    ws = folderWorkspace();
     rx = await startReceiver(ws.configFile);
   });
   afterAll(() => rx?.stop());
-
-  const deployBody = async (body: Buffer) =>
-    call(rx.api, "/v1/apps/webdemo/deploy", {
-      token: await mint({ op: "deploy", sha256: sha256(body) }),
-      body,
-    });
+  const deployBody = (body: Buffer) => send(rx, "deploy", body);
 
   it("is rolled back, and is never the release a later rollback goes to", async () => {
     for (const v of ["v1", "v2"])
       expect((await deployBody(archive(ws.dir, v, "tar.gz"))).result).toMatchObject({ ok: true });
-    const broken = join(ws.dir, "broken");
-    mkdirSync(join(broken, "bin"), { recursive: true });
-    writeFileSync(join(broken, "bin", "server"), appScript({ version: "v3", crashAtStart: 3 }));
-    chmodSync(join(broken, "bin", "server"), 0o755);
-    execFileSync("tar", ["czf", join(ws.dir, "broken.tar.gz"), "-C", broken, "."]);
-    const failed = await deployBody(readFileSync(join(ws.dir, "broken.tar.gz")));
+    const failed = await deployBody(archive(ws.dir, "v3", "tar.gz", { crashAtStart: 3 }));
     expect(failed.result).toMatchObject({
       ok: false,
       rolledBack: true,
@@ -281,22 +234,15 @@ describe("a folder app's failed deploy", () => {
 });
 
 describe("a folder app with strategy overlap and a beforeSwap hook in its archive", () => {
-  let ws: Workspace;
+  let ws: Workspace & { app: string };
   let rx: ReceiverProcess;
   let dir: string;
   beforeAll(async () => {
-    ws = createWorkspace({
-      v1: null,
-      app: {
-        exeFile: undefined,
-        updateFile: undefined,
-        dir: "./srv/webdemo",
-        exe: "bin/server",
-        strategy: "overlap",
-        hooks: { beforeSwap: [["bin/migrate", "--yes"]] },
-      },
+    ws = folderWorkspace({
+      strategy: "overlap",
+      hooks: { beforeSwap: [["bin/migrate", "--yes"]] },
     });
-    dir = join(ws.dir, "srv", "webdemo");
+    dir = ws.app;
     rx = await startReceiver(ws.configFile);
   });
   afterAll(() => rx?.stop());
@@ -308,15 +254,9 @@ describe("a folder app with strategy overlap and a beforeSwap hook in its archiv
       '#!/bin/sh\necho "migrating in $(pwd) for $HOTSWAP_RELEASE with $1"\ntouch migrated\n',
     );
     chmodSync(join(build, "bin", "migrate"), 0o755);
-    const file = join(ws.dir, `${version}-hook.tar.gz`);
-    execFileSync("tar", ["czf", file, "-C", build, "."]);
-    return readFileSync(file);
+    return archiveOf(build, join(ws.dir, `${version}-hook.tar.gz`));
   };
-  const deployBody = async (body: Buffer) =>
-    call(rx.api, "/v1/apps/webdemo/deploy", {
-      token: await mint({ op: "deploy", sha256: sha256(body) }),
-      body,
-    });
+  const deployBody = (body: Buffer) => send(rx, "deploy", body);
 
   it("runs the hook in the new release before the switch, and switches with no failed request", async () => {
     const first = await deployBody(withHook("v1"));
