@@ -25953,24 +25953,11 @@ function resolveApp(name, raw2, configFile) {
   for (let key2 of ["maxUnpackedSize"])
     if (raw2[key2] !== void 0)
       throw new ConfigError(configFile, `${at2}.${key2}`, "is for folder apps (dir: and exe:) only");
-  let {
-    drainTimeout,
-    stopTimeout,
-    exeFile: _e2,
-    updateFile: _u,
-    dir: _d,
-    exe: _x,
-    maxUnpackedSize: _m,
-    ...rest
-  } = raw2;
   return {
-    ...rest,
-    name,
+    ...common(name, raw2),
     exeFile: exe.path,
     updateFile: update2.path,
-    sources: { exeFile: exe.source, updateFile: update2.source },
-    drainTimeoutMs: drainTimeout,
-    stopTimeoutMs: stopTimeout
+    sources: { exeFile: exe.source, updateFile: update2.source }
   };
 }
 function resolveFolderApp(name, raw2, configFile) {
@@ -26006,32 +25993,33 @@ function resolveFolderApp(name, raw2, configFile) {
       `${at2}.dir`,
       "folder apps are not built for Windows yet (the swap needs a directory junction there)"
     );
-  let dir = resolve3(dirname2(configFile), raw2.dir), {
-    drainTimeout,
-    stopTimeout,
-    exeFile: _e2,
-    updateFile: _u,
-    dir: _d,
-    exe: _x,
-    maxUnpackedSize,
-    ...rest
-  } = raw2;
+  let dir = resolve3(dirname2(configFile), raw2.dir);
   return {
-    ...rest,
-    name,
+    ...common(name, raw2),
     exeFile: join(dir, "current"),
     updateFile: join(dir, "staged"),
     folder: {
       dir,
       releases: join(dir, "releases"),
       exe: normalize(raw2.exe),
-      maxUnpackedBytes: maxUnpackedSize ?? 4 * raw2.maxUploadSize,
+      maxUnpackedBytes: raw2.maxUnpackedSize ?? 4 * raw2.maxUploadSize,
       maxFiles: raw2.maxFiles
     },
-    sources: { exeFile: basename(configFile), updateFile: basename(configFile) },
-    drainTimeoutMs: drainTimeout,
-    stopTimeoutMs: stopTimeout
+    sources: { exeFile: basename(configFile), updateFile: basename(configFile) }
   };
+}
+function common(name, raw2) {
+  let {
+    drainTimeout,
+    stopTimeout,
+    exeFile: _e2,
+    updateFile: _u,
+    dir: _d,
+    exe: _x,
+    maxUnpackedSize: _m,
+    ...rest
+  } = raw2;
+  return { ...rest, name, drainTimeoutMs: drainTimeout, stopTimeoutMs: stopTimeout };
 }
 
 // receiver/net/parse-cidr.ts
@@ -35856,7 +35844,7 @@ async function runSwap(rt2, op, incoming, ctx) {
     durationMs,
     error: outcome.ok ? void 0 : outcome.error
   }), rt2.record.clear();
-  let common = {
+  let common2 = {
     type: "result",
     deployId: ctx.deployId,
     op,
@@ -35868,14 +35856,14 @@ async function runSwap(rt2, op, incoming, ctx) {
   if (outcome.ok) {
     if (!now) throw new Error(`exeFile ${app2.exeFile} is missing after a swap that succeeded`);
     return deploying && await afterRelease(rt2, outcome.kept, ctx), {
-      ...common,
+      ...common2,
       ok: !0,
       version: now,
       durationMs: Math.round(performance.now() - ctx.startedAt)
     };
   }
   return {
-    ...common,
+    ...common2,
     ok: !1,
     version: now,
     error: outcome.error,

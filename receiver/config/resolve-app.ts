@@ -59,24 +59,11 @@ export function resolveApp(name: string, raw: RawApp, configFile: string): AppCo
     if (raw[key] !== undefined)
       throw new ConfigError(configFile, `${at}.${key}`, "is for folder apps (dir: and exe:) only");
   }
-  const {
-    drainTimeout,
-    stopTimeout,
-    exeFile: _e,
-    updateFile: _u,
-    dir: _d,
-    exe: _x,
-    maxUnpackedSize: _m,
-    ...rest
-  } = raw;
   return {
-    ...rest,
-    name,
+    ...common(name, raw),
     exeFile: exe.path,
     updateFile: update.path,
     sources: { exeFile: exe.source, updateFile: update.source },
-    drainTimeoutMs: drainTimeout,
-    stopTimeoutMs: stopTimeout,
   };
 }
 
@@ -116,6 +103,23 @@ function resolveFolderApp(name: string, raw: RawApp, configFile: string): AppCon
       "folder apps are not built for Windows yet (the swap needs a directory junction there)",
     );
   const dir = resolve(dirname(configFile), raw.dir);
+  return {
+    ...common(name, raw),
+    exeFile: join(dir, "current"),
+    updateFile: join(dir, "staged"),
+    folder: {
+      dir,
+      releases: join(dir, "releases"),
+      exe: normalize(raw.exe),
+      maxUnpackedBytes: raw.maxUnpackedSize ?? 4 * raw.maxUploadSize,
+      maxFiles: raw.maxFiles,
+    },
+    sources: { exeFile: basename(configFile), updateFile: basename(configFile) },
+  };
+}
+
+// The keys both kinds of app keep as they are, and the two durations renamed to ms.
+function common(name: string, raw: RawApp) {
   const {
     drainTimeout,
     stopTimeout,
@@ -123,23 +127,8 @@ function resolveFolderApp(name: string, raw: RawApp, configFile: string): AppCon
     updateFile: _u,
     dir: _d,
     exe: _x,
-    maxUnpackedSize,
+    maxUnpackedSize: _m,
     ...rest
   } = raw;
-  return {
-    ...rest,
-    name,
-    exeFile: join(dir, "current"),
-    updateFile: join(dir, "staged"),
-    folder: {
-      dir,
-      releases: join(dir, "releases"),
-      exe: normalize(raw.exe),
-      maxUnpackedBytes: maxUnpackedSize ?? 4 * raw.maxUploadSize,
-      maxFiles: raw.maxFiles,
-    },
-    sources: { exeFile: basename(configFile), updateFile: basename(configFile) },
-    drainTimeoutMs: drainTimeout,
-    stopTimeoutMs: stopTimeout,
-  };
+  return { ...rest, name, drainTimeoutMs: drainTimeout, stopTimeoutMs: stopTimeout };
 }
