@@ -35577,7 +35577,15 @@ async function runCommand(argv, o) {
       (done) => child.once("error", (error2) => done({ code: null, signal: null, error: error2 }))
     );
   let startedAt = (/* @__PURE__ */ new Date()).toISOString(), untrack = trackChild(child, {
-    record: { pid, exe: file, startedAt, instance: 0, port: 0 },
+    record: {
+      pid,
+      exe: file,
+      startedAt,
+      instance: 0,
+      port: 0,
+      group: process.platform !== "win32"
+    },
+    pidFile: o.pidFile,
     warn: () => {
     },
     group: process.platform !== "win32"
@@ -35664,7 +35672,13 @@ async function runHooks(name, commands, o) {
         0,
         (l) => o.log(level(l.stream), `${name}: ${l.line}`),
         OUTPUT_LINES
-      ), ran = Date.now(), exit = await runCommand(argv, { cwd: o.cwd, env: o.env, stop, output: sink }), output = sink.lines().map((l) => l.line);
+      ), ran = Date.now(), exit = await runCommand(argv, {
+        cwd: o.cwd,
+        env: o.env,
+        stop,
+        output: sink,
+        pidFile: o.pidFile
+      }), output = sink.lines().map((l) => l.line);
       if (exit.error) {
         let reason = await describeSpawnFailure(exit.error, argv[0], o.cwd, o.env);
         return fail3(command, reason, output);
@@ -35751,7 +35765,8 @@ async function run(rt2, step, release, previous, ctx) {
       HOTSWAP_PREVIOUS: previous
     },
     timeoutMs: app2.hooks.timeout,
-    log: (level, message2) => ctx.emit({ type: "log", level, message: message2 })
+    log: (level, message2) => ctx.emit({ type: "log", level, message: message2 }),
+    pidFile: rt2.hooksPidFile
   });
   return ctx.emit({
     type: "step",
@@ -44792,6 +44807,61 @@ var APP_LOG_LIMITS = { maxLines: 1e3, maxChars: 1048576 }, LINE_OVERHEAD_CHARS =
   }
 };
 
+// receiver/pool/reap.ts
+import { readFile as readFile4 } from "node:fs/promises";
+import { uptime as uptime2 } from "node:os";
+var pidRecordSchema = object({
+  pid: number2().check(int(), _positive()),
+  exe: string2().check(_minLength(1)),
+  startedAt: string2(),
+  instance: number2().check(int(), _nonnegative()),
+  port: number2().check(int(), _nonnegative()),
+  group: optional(boolean2())
+});
+async function reapStale(pidFile, log = createLog("pool")) {
+  let records;
+  try {
+    records = parse4(pidFile, await readFile4(pidFile, "utf8"), log);
+  } catch (error2) {
+    if (error2.code === "ENOENT") return 0;
+    throw error2;
+  }
+  let killed = 0;
+  for (let record2 of records) {
+    let target = record2.group && process.platform !== "win32" ? -record2.pid : record2.pid;
+    await isStillRunning(record2) && forceStop(target) && killed++;
+  }
+  return await writePidFile(pidFile, []), killed;
+}
+function parse4(pidFile, text5, log) {
+  let value;
+  try {
+    value = JSON.parse(text5);
+  } catch (error2) {
+    return log("warn", `${pidFile} is damaged (${error2.message}): no servers to stop from it`), [];
+  }
+  if (!Array.isArray(value))
+    return log("warn", `${pidFile} is damaged (not a list): no servers to stop from it`), [];
+  let records = [];
+  return value.forEach((item, i) => {
+    let parsed = pidRecordSchema.safeParse(item);
+    parsed.success ? records.push(parsed.data) : log(
+      "warn",
+      `${pidFile}: record ${i} is damaged (${prettifyError(parsed.error).replace(/\n\s*/g, "; ")}): skipped ${JSON.stringify(item)?.slice(0, 200)}`
+    );
+  }), records;
+}
+async function isStillRunning({ pid, exe, startedAt }) {
+  if (pid === process.pid || Date.parse(startedAt) < Date.now() - uptime2() * 1e3) return !1;
+  if (process.platform === "linux")
+    return (await readFile4(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").includes(exe);
+  try {
+    return process.kill(pid, 0), !0;
+  } catch {
+    return !1;
+  }
+}
+
 // receiver/staging/clean-staging.ts
 import { readdir as readdir4, unlink as unlink2 } from "node:fs/promises";
 import { basename as basename5, dirname as dirname11, join as join11 } from "node:path";
@@ -45322,58 +45392,6 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
   }
 };
 
-// receiver/pool/reap.ts
-import { readFile as readFile4 } from "node:fs/promises";
-import { uptime as uptime2 } from "node:os";
-var pidRecordSchema = object({
-  pid: number2().check(int(), _positive()),
-  exe: string2().check(_minLength(1)),
-  startedAt: string2(),
-  instance: number2().check(int(), _nonnegative()),
-  port: number2().check(int(), _nonnegative())
-});
-async function reapStale(pidFile, log = createLog("pool")) {
-  let records;
-  try {
-    records = parse4(pidFile, await readFile4(pidFile, "utf8"), log);
-  } catch (error2) {
-    if (error2.code === "ENOENT") return 0;
-    throw error2;
-  }
-  let killed = 0;
-  for (let record2 of records)
-    await isStillRunning(record2) && forceStop(record2.pid) && killed++;
-  return await writePidFile(pidFile, []), killed;
-}
-function parse4(pidFile, text5, log) {
-  let value;
-  try {
-    value = JSON.parse(text5);
-  } catch (error2) {
-    return log("warn", `${pidFile} is damaged (${error2.message}): no servers to stop from it`), [];
-  }
-  if (!Array.isArray(value))
-    return log("warn", `${pidFile} is damaged (not a list): no servers to stop from it`), [];
-  let records = [];
-  return value.forEach((item, i) => {
-    let parsed = pidRecordSchema.safeParse(item);
-    parsed.success ? records.push(parsed.data) : log(
-      "warn",
-      `${pidFile}: record ${i} is damaged (${prettifyError(parsed.error).replace(/\n\s*/g, "; ")}): skipped ${JSON.stringify(item)?.slice(0, 200)}`
-    );
-  }), records;
-}
-async function isStillRunning({ pid, exe, startedAt }) {
-  if (pid === process.pid || Date.parse(startedAt) < Date.now() - uptime2() * 1e3) return !1;
-  if (process.platform === "linux")
-    return (await readFile4(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").includes(exe);
-  try {
-    return process.kill(pid, 0), !0;
-  } catch {
-    return !1;
-  }
-}
-
 // receiver/runtime/app-pools.ts
 var AppPools = class {
   constructor(spec, events, files) {
@@ -45425,7 +45443,7 @@ var AppRuntime = class {
     let dir = join13(dataDir, "apps", config2.name);
     this.log = createLog(config2.name), this.runDir = join13(dir, "run"), this.releases = config2.folder ? new Releases(config2.folder.releases, "", {
       folder: { links: [config2.exeFile, config2.updateFile] }
-    }) : new Releases(join13(dataDir, "releases", config2.name), basename7(config2.exeFile)), this.record = new SwapRecordFile(join13(dir, "swap.json")), this.pools = new AppPools(
+    }) : new Releases(join13(dataDir, "releases", config2.name), basename7(config2.exeFile)), this.record = new SwapRecordFile(join13(dir, "swap.json")), this.hooksPidFile = join13(dir, "hooks.json"), this.pools = new AppPools(
       poolSpec(config2),
       {
         log: this.log,
@@ -45459,6 +45477,8 @@ var AppRuntime = class {
   uploadLimits;
   /** The serving pool and, during an overlap swap, the next one. */
   pools;
+  /** Where a running hook is recorded, so the next start stops one a SIGKILL left (hooks/). */
+  hooksPidFile;
   /** Where strategy overlap runs new servers from while exeFile is locked (Windows). */
   runDir;
   gate;
@@ -45501,8 +45521,11 @@ var AppRuntime = class {
     }
   }
   async startUnlocked() {
-    let reaped = await this.pools.reapStale();
-    reaped && this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`), await pruneRunCopies(this.runDir, void 0, (m2) => this.log("warn", m2)), await mkdir7(dirname14(this.config.exeFile), { recursive: !0 }), await mkdir7(dirname14(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
+    let reaped = await this.pools.reapStale() + await reapStale(this.hooksPidFile);
+    reaped && this.log(
+      "warn",
+      `stopped ${reaped} server(s) or hook(s) left running by an earlier receiver`
+    ), await pruneRunCopies(this.runDir, void 0, (m2) => this.log("warn", m2)), await mkdir7(dirname14(this.config.exeFile), { recursive: !0 }), await mkdir7(dirname14(this.config.updateFile), { recursive: !0 }), await cleanStaging(this.config.updateFile);
     let { folder } = this.config;
     folder && (await cleanStaging(folderUploadPath(folder)), await rm6(folderUploadPath(folder), { force: !0 }));
     let recovery = await recover(

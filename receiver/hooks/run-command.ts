@@ -13,6 +13,8 @@ export interface CommandOptions {
   stop: AbortSignal;
   /** Splits, cuts and neutralises stdout and stderr, and keeps the last lines. */
   output: OutputRing;
+  /** Where it is recorded while it runs, so a receiver started after a SIGKILL stops it. */
+  pidFile?: string;
 }
 
 /** After the exit, wait this long at most for the pipes to deliver the last output. */
@@ -44,7 +46,15 @@ export async function runCommand(argv: readonly string[], o: CommandOptions): Pr
   const startedAt = new Date().toISOString();
   // The receiver's exit handler kills it with the servers if the receiver goes first.
   const untrack = trackChild(child, {
-    record: { pid, exe: file, startedAt, instance: 0, port: 0 },
+    record: {
+      pid,
+      exe: file,
+      startedAt,
+      instance: 0,
+      port: 0,
+      group: process.platform !== "win32",
+    },
+    pidFile: o.pidFile,
     warn: () => {},
     group: process.platform !== "win32",
   });

@@ -16,6 +16,8 @@ export interface HookOptions {
   /** Aborted: the running command and its children are stopped, the rest do not run. */
   signal?: AbortSignal;
   log: (level: "info" | "warn" | "error", message: string) => void;
+  /** Where each running command is recorded (the next receiver reaps it after a SIGKILL). */
+  pidFile?: string;
 }
 
 export type HookOutcome =
@@ -70,7 +72,13 @@ export async function runHooks(
         OUTPUT_LINES,
       );
       const ran = Date.now();
-      const exit = await runCommand(argv, { cwd: o.cwd, env: o.env, stop, output: sink });
+      const exit = await runCommand(argv, {
+        cwd: o.cwd,
+        env: o.env,
+        stop,
+        output: sink,
+        pidFile: o.pidFile,
+      });
       const output = sink.lines().map((l) => l.line);
       if (exit.error) {
         const reason = await describeSpawnFailure(exit.error, argv[0], o.cwd, o.env);

@@ -10,6 +10,8 @@ export interface PidRecord {
   startedAt: string;
   instance: number;
   port: number;
+  /** It leads its own process group (a hook): reaping kills the group (POSIX). */
+  group?: boolean;
 }
 
 interface Writer {

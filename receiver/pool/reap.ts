@@ -11,6 +11,7 @@ const pidRecordSchema = z.object({
   startedAt: z.string(),
   instance: z.number().check(z.int(), z.nonnegative()),
   port: z.number().check(z.int(), z.nonnegative()),
+  group: z.optional(z.boolean()),
 }) satisfies z.ZodMiniType<PidRecord>;
 
 // A receiver killed with SIGKILL leaves its servers running, holding ports and
@@ -27,7 +28,8 @@ export async function reapStale(pidFile: string, log: Log = createLog("pool")): 
   }
   let killed = 0;
   for (const record of records) {
-    if ((await isStillRunning(record)) && forceStop(record.pid)) killed++;
+    const target = record.group && process.platform !== "win32" ? -record.pid : record.pid;
+    if ((await isStillRunning(record)) && forceStop(target)) killed++;
   }
   await writePidFile(pidFile, []);
   return killed;

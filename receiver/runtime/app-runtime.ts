@@ -11,6 +11,7 @@ import { createLog, type Log } from "../log.js";
 import { AppLog } from "../pool/app-log.js";
 import type { Pool } from "../pool/pool.js";
 import type { AppStatus, StreamEvent } from "../protocol.js";
+import { reapStale } from "../pool/reap.js";
 import { folderUploadPath } from "../staging/stage-release.js";
 import { cleanStaging } from "../staging/clean-staging.js";
 import { AppLock } from "../swap/app-lock.js";
@@ -27,6 +28,8 @@ import { AppPools } from "./app-pools.js";
 export class AppRuntime {
   /** The serving pool and, during an overlap swap, the next one. */
   readonly pools: AppPools;
+  /** Where a running hook is recorded, so the next start stops one a SIGKILL left (hooks/). */
+  readonly hooksPidFile: string;
   /** Where strategy overlap runs new servers from while exeFile is locked (Windows). */
   readonly runDir: string;
   readonly gate: Gate;
@@ -62,6 +65,7 @@ export class AppRuntime {
         })
       : new Releases(join(dataDir, "releases", config.name), basename(config.exeFile));
     this.record = new SwapRecordFile(join(dir, "swap.json"));
+    this.hooksPidFile = join(dir, "hooks.json");
     this.pools = new AppPools(
       poolSpec(config),
       {
@@ -130,8 +134,12 @@ export class AppRuntime {
   }
 
   private async startUnlocked(): Promise<void> {
-    const reaped = await this.pools.reapStale();
-    if (reaped) this.log("warn", `stopped ${reaped} server(s) left running by an earlier receiver`);
+    const reaped = (await this.pools.reapStale()) + (await reapStale(this.hooksPidFile));
+    if (reaped)
+      this.log(
+        "warn",
+        `stopped ${reaped} server(s) or hook(s) left running by an earlier receiver`,
+      );
     // No server runs from a run copy now.
     await pruneRunCopies(this.runDir, undefined, (m) => this.log("warn", m));
     // A first deploy may go to folders that do not exist yet.

@@ -103,6 +103,7 @@ async function run(
     },
     timeoutMs: app.hooks.timeout,
     log: (level, message) => ctx.emit({ type: "log", level, message }),
+    pidFile: rt.hooksPidFile,
   });
   ctx.emit({
     type: "step",

@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AppStatus, LogEvent, StepEvent } from "../../receiver/protocol.js";
@@ -6,6 +6,7 @@ import { call, sha256 } from "../helpers/api-client.js";
 import { deploy } from "../helpers/deploy.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint } from "../helpers/tokens.js";
+import { alive } from "../helpers/processes.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -155,6 +156,54 @@ describe("deploy hooks of a single-file app", () => {
           ),
         ),
       "the warning in the receiver's log",
+    );
+  });
+});
+
+describe("a hook running when the receiver is SIGKILLed", () => {
+  let ws: Workspace;
+  let second: ReceiverProcess | undefined;
+  afterAll(async () => {
+    await second?.stop();
+    if (ws) rmSync(ws.dir, { recursive: true, force: true });
+  });
+
+  it("is stopped, with what it started, by the next receiver", async () => {
+    ws = createWorkspace({ app: { hooks: { beforeSwap: ["./hang.sh"], timeout: "60s" } } });
+    const deployDir = join(ws.dir, "deploy");
+    writeFileSync(
+      join(deployDir, "hang.sh"),
+      "#!/bin/sh\necho $$ > hook.pid\nsleep 60 &\necho $! > sleep.pid\nwait\n",
+    );
+    chmodSync(join(deployDir, "hang.sh"), 0o755);
+    const first = await startReceiver(ws.configFile);
+    void deploy(first, ws.version("v2")).catch(() => undefined);
+    const read = (name: string) => {
+      try {
+        return Number(readFileSync(join(deployDir, name), "utf8")) || undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const [hook, sleeper] = await waitFor(
+      () =>
+        read("hook.pid") && read("sleep.pid") ? [read("hook.pid")!, read("sleep.pid")!] : undefined,
+      "the hook to start",
+    );
+    await waitFor(
+      () =>
+        existsSync(join(ws.data, "apps", "webdemo", "hooks.json")) &&
+        readFileSync(join(ws.data, "apps", "webdemo", "hooks.json"), "utf8").includes(String(hook)),
+      "the hook in hooks.json",
+    );
+    first.child.kill("SIGKILL");
+    await waitFor(() => first.child.signalCode === "SIGKILL", "the receiver to die");
+    expect(alive(hook) && alive(sleeper), "the hook outlives a SIGKILLed receiver").toBe(true);
+    second = await startReceiver(ws.configFile);
+    await waitFor(() => !alive(hook) && !alive(sleeper), "the hook and its sleep to be stopped");
+    await waitFor(
+      () => second!.logs.some((l) => /stopped \d+ server\(s\) or hook\(s\) left running/.test(l)),
+      "the line saying so",
     );
   });
 });
