@@ -121,9 +121,10 @@ export class Scene {
   }
 
   /**
-   * Every earlier operation's event log is complete: its result line is written. The
-   * client has its result before the receiver's background write of that line ends,
-   * so a snapshot taken at once could see the log grow afterwards.
+   * What earlier requests started has ended: every operation's event log has its result
+   * line (the client has its result before the receiver's background write of that line
+   * ends), and no upload is still being read (one a client abandoned may be read after
+   * it has gone). A snapshot taken before that could see the folder change afterwards.
    */
   async settled(): Promise<void> {
     const dir = join(this.ws.data, "logs");
@@ -133,6 +134,11 @@ export class Scene {
         return !lines.at(-1)?.includes('"type":"result"');
       });
     await waitFor(() => pending().length === 0, `the event logs ${pending().join(", ")} to end`);
+    // An upload the client abandoned may still be on its way in (the receiver reads it
+    // after the client has gone): its temp file must go, and does once it is read.
+    const deploy = join(this.ws.dir, "deploy");
+    const temps = () => readdirSync(deploy).filter((n) => n.startsWith(".hotswap-upload-"));
+    await waitFor(() => temps().length === 0, `the upload temp files ${temps().join(", ")} to go`);
   }
 
   async observe(): Promise<Observation> {
