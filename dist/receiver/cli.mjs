@@ -31123,6 +31123,10 @@ async function fsyncDir(dir, options2 = {}) {
 
 // receiver/swap/releases.ts
 var ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/, NEVER_LIVE = (/* @__PURE__ */ new Date(0)).toISOString();
+function versionOfRelease(release) {
+  let { id: _id, keptAt: _k, ...version2 } = release;
+  return version2;
+}
 function releaseId(at2, sha2562) {
   return `${at2.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${sha2562.slice(0, 12)}`;
 }
@@ -31169,6 +31173,13 @@ var releaseSchema = object({
         if (error2.code !== "ENOENT") throw error2;
       }
     return ids2;
+  }
+  /**
+   * Every release whose build is whole on disk: the kept ones and, for a folder app,
+   * the live and staged ones too (their folders are releases like the rest).
+   */
+  whole() {
+    return this.folder ? this.all() : this.list();
   }
   /** Every release of a folder app with its meta, the live and staged ones too. */
   async all() {
@@ -31228,9 +31239,7 @@ var releaseSchema = object({
   // Copies exeFile into a new release (or finds the one with the same bytes),
   // flushed to disk before it counts: the kept copy must exist before the swap.
   async keep(exeFile, info) {
-    let keptAt = /* @__PURE__ */ new Date(), existing = (await (this.folder ? this.all() : this.list())).find(
-      (r) => r.sha256 === info.sha256
-    );
+    let keptAt = /* @__PURE__ */ new Date(), existing = (await this.whole()).find((r) => r.sha256 === info.sha256);
     if (!existing && this.folder)
       throw new Error(`the live release (${exeFile}) has no meta in ${this.dir}: cannot keep it`);
     if (existing) {
@@ -34918,8 +34927,7 @@ async function releaseVersion(link3) {
     throw new Error(
       `${release}.json does not describe a release: remove the release, or deploy again`
     );
-  let { id: _id, keptAt: _k, ...version2 } = parsed.data;
-  return version2;
+  return versionOfRelease(parsed.data);
 }
 
 // receiver/swap/exe-file.ts
@@ -38977,7 +38985,7 @@ async function stageRelease(app2, releases, upload2, artifact, progress) {
     let release = (await releases.all()).find((r) => r.sha256 === artifact.sha256);
     release && !await isDir(releases.fileOf(release)) && (release = void 0), release ? progress(`release ${release.id} holds this artifact already: not unpacked again`) : release = await unpack(app2, releases, upload2, artifact, progress);
     let staged = app2.updateFile;
-    return await rm4(`${staged}.tmp`, { recursive: !0, force: !0 }), await linkRelease(releases.fileOf(release), `${staged}.tmp`), await rename3(`${staged}.tmp`, staged), await fsyncDir(dirname7(staged)), versionOf3(release);
+    return await rm4(`${staged}.tmp`, { recursive: !0, force: !0 }), await linkRelease(releases.fileOf(release), `${staged}.tmp`), await rename3(`${staged}.tmp`, staged), await fsyncDir(dirname7(staged)), versionOfRelease(release);
   } finally {
     await rm4(upload2, { force: !0 }), await rm4(`${app2.updateFile}.tmp`, { recursive: !0, force: !0 });
   }
@@ -39028,10 +39036,6 @@ function pick2(v2) {
       ([, value]) => value !== void 0
     )
   );
-}
-function versionOf3(release) {
-  let { id: _id, keptAt: _k, ...version2 } = release;
-  return version2;
 }
 var isDir = (p2) => lstat2(p2).then(
   (s3) => s3.isDirectory(),
@@ -44934,7 +44938,7 @@ async function recover(app2, exeFile, record2, releases, journal) {
   return await journalRecovery(journal, app2, rec.deployId, now, message2), record2.clear(), { fallback: now?.sha256 === rec.newSha256 ? kept : void 0, message: message2 };
 }
 async function recoverDamaged(app2, exeFile, reason, record2, releases, journal) {
-  let cut = (await journal.recent(app2, 50)).find((e) => e.op !== "hold" && e.op !== "release"), started = cut?.outcome === "started" ? cut : void 0, all = await (releases.folder ? releases.all() : releases.list()), newSha256 = started?.after?.sha256, whole = (v2) => !!v2 && (v2.sha256 === newSha256 || all.some((r) => r.sha256 === v2.sha256)), kept = all.find((r) => r.sha256 === started?.before?.sha256) ?? all[0], action = "kept it";
+  let cut = (await journal.recent(app2, 50)).find((e) => e.op !== "hold" && e.op !== "release"), started = cut?.outcome === "started" ? cut : void 0, all = await releases.whole(), newSha256 = started?.after?.sha256, whole = (v2) => !!v2 && (v2.sha256 === newSha256 || all.some((r) => r.sha256 === v2.sha256)), kept = all.find((r) => r.sha256 === started?.before?.sha256) ?? all[0], action = "kept it";
   whole(await versionInfo(exeFile)) || (whole(await versionInfo(asidePath(exeFile))) ? (await rename6(asidePath(exeFile), exeFile), action = "put the aside file back") : kept ? (await restoreRelease(releases, kept, exeFile), action = `restored release ${kept.id}`) : action = "had nothing whole to put in its place"), await removeTempCopies(exeFile);
   let now = await versionInfo(exeFile), which = now ? now.sha256 === newSha256 ? "the new file" : whole(now) ? "a kept release" : "an unknown file" : "missing", setAside;
   try {

@@ -5,7 +5,7 @@ import type { AppConfig, FolderApp } from "../config/resolve-app.js";
 import { HttpError } from "../http-error.js";
 import type { ReleaseInfo, VersionInfo } from "../protocol.js";
 import { linkRelease } from "../swap/exe-file.js";
-import { NEVER_LIVE, releaseId, type Releases } from "../swap/releases.js";
+import { NEVER_LIVE, releaseId, versionOfRelease, type Releases } from "../swap/releases.js";
 import { versionInfo } from "../version/version-info.js";
 import { fsyncDir } from "./fsync-dir.js";
 import { unpackArchive } from "./unpack/unpack-archive.js";
@@ -38,7 +38,7 @@ export async function stageRelease(
     await linkRelease(releases.fileOf(release), `${staged}.tmp`);
     await rename(`${staged}.tmp`, staged);
     await fsyncDir(dirname(staged));
-    return versionOf(release);
+    return versionOfRelease(release);
   } finally {
     await rm(upload, { force: true });
     await rm(`${app.updateFile}.tmp`, { recursive: true, force: true });
@@ -115,11 +115,6 @@ function pick(v: VersionInfo | null): Partial<VersionInfo> {
       ([, value]) => value !== undefined,
     ),
   );
-}
-
-function versionOf(release: ReleaseInfo): VersionInfo {
-  const { id: _id, keptAt: _k, ...version } = release;
-  return version;
 }
 
 const isDir = (p: string) =>

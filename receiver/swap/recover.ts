@@ -74,7 +74,7 @@ async function recoverDamaged(
   const cut = (await journal.recent(app, 50)).find((e) => e.op !== "hold" && e.op !== "release");
   const started = cut?.outcome === "started" ? cut : undefined;
   // A folder app's live release is not among the kept ones, but is whole all the same.
-  const all = await (releases.folder ? releases.all() : releases.list());
+  const all = await releases.whole();
   const newSha256 = started?.after?.sha256;
   const whole = (v: VersionInfo | null): v is VersionInfo =>
     !!v && (v.sha256 === newSha256 || all.some((r) => r.sha256 === v.sha256));

@@ -17,6 +17,12 @@ const ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/;
  */
 export const NEVER_LIVE = new Date(0).toISOString();
 
+/** What a release says of its build, without its bookkeeping (id, keptAt). */
+export function versionOfRelease(release: ReleaseInfo): VersionInfo {
+  const { id: _id, keptAt: _k, ...version } = release;
+  return version;
+}
+
 /** A release's id: when it was made and the first digits of its digest. */
 export function releaseId(at: Date, sha256: string): string {
   return `${at
@@ -99,6 +105,14 @@ export class Releases {
     return ids;
   }
 
+  /**
+   * Every release whose build is whole on disk: the kept ones and, for a folder app,
+   * the live and staged ones too (their folders are releases like the rest).
+   */
+  whole(): Promise<ReleaseInfo[]> {
+    return this.folder ? this.all() : this.list();
+  }
+
   /** Every release of a folder app with its meta, the live and staged ones too. */
   async all(): Promise<ReleaseInfo[]> {
     const releases: ReleaseInfo[] = [];
@@ -165,9 +179,7 @@ export class Releases {
   // flushed to disk before it counts: the kept copy must exist before the swap.
   async keep(exeFile: string, info: VersionInfo): Promise<ReleaseInfo> {
     const keptAt = new Date();
-    const existing = (await (this.folder ? this.all() : this.list())).find(
-      (r) => r.sha256 === info.sha256,
-    );
+    const existing = (await this.whole()).find((r) => r.sha256 === info.sha256);
     if (!existing && this.folder)
       throw new Error(`the live release (${exeFile}) has no meta in ${this.dir}: cannot keep it`);
     if (existing) {

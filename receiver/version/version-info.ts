@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, realpath, stat } from "node:fs/promises";
 import type { VersionInfo } from "../protocol.js";
-import { releaseSchema } from "../swap/releases.js";
+import { releaseSchema, versionOfRelease } from "../swap/releases.js";
 import { readPeVersion, type PeVersion } from "./pe-version.js";
 import { runVersionCommand } from "./version-command.js";
 
@@ -96,6 +96,5 @@ async function releaseVersion(link: string): Promise<VersionInfo | null> {
     throw new Error(
       `${release}.json does not describe a release: remove the release, or deploy again`,
     );
-  const { id: _id, keptAt: _k, ...version } = parsed.data;
-  return version;
+  return versionOfRelease(parsed.data);
 }

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";
 import type { Workspace } from "../helpers/workspace.js";
-import { formatReport, loadReport, openLoad } from "../load/open-load.mjs";
+import { finishLoad } from "../load/finish-load.js";
+import { openLoad } from "../load/open-load.mjs";
 import { alive, receiverPid, stopAll } from "../lifecycle/upgrade-helpers.js";
 import { adminWorkspace, PASSWORD } from "./admin-http.js";
 import { launchChromium } from "./chromium.js";
@@ -64,12 +65,6 @@ describe("Upgrade receiver from the admin page, in headless Chromium", () => {
     expect(rx.logs.join("\n")).toContain("the admin page: upgrading to a new receiver");
     expect(errors).toEqual([]);
 
-    await load.stop();
-    const report = loadReport(load.samples);
-    console.log(
-      `Upgrade receiver clicked (pid ${from} → ${to}) at 200 rps:\n${formatReport(report)}`,
-    );
-    expect(report.failures, formatReport(report)).toEqual({});
-    expect(report).toMatchObject({ sent: load.scheduled, failed: 0 });
+    await finishLoad(load, `Upgrade receiver clicked (pid ${from} → ${to}) at 200 rps`);
   });
 });

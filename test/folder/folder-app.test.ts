@@ -17,7 +17,8 @@ import { tarGz } from "../helpers/tar-writer.js";
 import { mint } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
 import type { Workspace } from "../helpers/workspace.js";
-import { formatReport, loadReport, openLoad } from "../load/open-load.mjs";
+import { finishLoad } from "../load/finish-load.js";
+import { openLoad } from "../load/open-load.mjs";
 import { archive, archiveOf, buildFolder, folderWorkspace, send } from "./folder-kit.js";
 
 // A folder app (docs/design.md "Folder apps"): a .tar.gz or .zip artifact unpacked into
@@ -102,10 +103,7 @@ describe("a folder app (dir: and exe:)", () => {
     } finally {
       await load.stop();
     }
-    const report = loadReport(load.samples);
-    console.log(`folder deploys (tar.gz, then zip) at ${RATE} rps:\n${formatReport(report)}`);
-    expect(report.failures, formatReport(report)).toEqual({});
-    expect(report).toMatchObject({ sent: load.scheduled, failed: 0 });
+    await finishLoad(load, `folder deploys (tar.gz, then zip) at ${RATE} rps`);
   });
 
   it("rolls back to the release before, and the same artifact again is not unpacked twice", async () => {
@@ -289,8 +287,6 @@ describe("a folder app with strategy overlap and a beforeSwap hook in its archiv
     } finally {
       await load.stop();
     }
-    const report = loadReport(load.samples);
-    console.log(`folder app, strategy overlap, at ${RATE} rps:\n${formatReport(report)}`);
-    expect(report).toMatchObject({ sent: load.scheduled, failed: 0 });
+    await finishLoad(load, `folder app, strategy overlap, at ${RATE} rps`);
   });
 });

@@ -1,14 +1,13 @@
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import type { AppStatus } from "../../receiver/protocol.js";
 import { call } from "../helpers/api-client.js";
-import { RECEIVER_CLI, type ReceiverProcess } from "../helpers/receiver-process.js";
+import type { ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint, SECRET } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { createWorkspace, RECEIVER_DEFAULTS } from "../helpers/workspace.js";
-import { alive, receiverPid, receiverUnderLoad } from "./upgrade-helpers.js";
+import { RECEIVER_DEFAULTS } from "../helpers/workspace.js";
+import { alive, receiverFileCopy, receiverPid, receiverUnderLoad } from "./upgrade-helpers.js";
 
 // POST /v1/receiver/upgrade and /v1/receiver/reload (docs/design.md §7): what SIGUSR2
 // and SIGHUP do, for a Windows service (no signals) and for scripts, behind a key-mode
@@ -86,12 +85,10 @@ describe("the receiver's own operations from the API", () => {
   });
 
   it("a broken receiver file: 500 ERR_UPGRADE_FAILED naming why, the old receiver serves on; an invalid config: 409 ERR_RELOAD", async () => {
-    const dir = createWorkspace({ v1: null }).dir; // only a folder for the copy
-    const cli = join(dir, "cli.mjs");
-    copyFileSync(RECEIVER_CLI, cli);
-    const { ws, rx, load } = await start(cli);
+    const file = receiverFileCopy();
+    const { ws, rx, load } = await start(file.cli);
     const pid = receiverPid(ws.data)!;
-    writeFileSync(cli, 'console.error("broken build: exits at once"); process.exit(3);\n');
+    file.breakIt();
     const up = await post("upgrade", await adminToken());
     expect(up.status).toBe(500);
     expect(errorOf(up.body).code).toBe("ERR_UPGRADE_FAILED");

@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, expect } from "vitest";
-import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { afterEach } from "vitest";
+import { RECEIVER_CLI, startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace, type Workspace, type WorkspaceOptions } from "../helpers/workspace.js";
-import { formatReport, loadReport, openLoad, type OpenLoad } from "../load/open-load.mjs";
+import { finishLoad } from "../load/finish-load.js";
+import { openLoad, type OpenLoad } from "../load/open-load.mjs";
 
 // What the upgrade tests share: the pid in data/receiver.pid, and a receiver followed
 // across upgrades (its log lines keep coming through the first one's pipes, which the
@@ -114,13 +115,21 @@ export function receiverUnderLoad(rate: number) {
       await waitFor(() => load.samples.some((s) => s.version === "v1"), "traffic through the gate");
       return current;
     },
-    async finish(load: OpenLoad, what: string) {
-      await load.stop();
-      const report = loadReport(load.samples);
-      console.log(`${what} at ${rate} rps:\n${formatReport(report)}`);
-      expect(report.failures, formatReport(report)).toEqual({});
-      expect(report).toMatchObject({ sent: load.scheduled, failed: 0 });
-      return report;
-    },
+    finish: (load: OpenLoad, what: string) => finishLoad(load, `${what} at ${rate} rps`),
+  };
+}
+
+/**
+ * A copy of the bundled receiver to run from, which a test can break (a build that
+ * exits at once) and mend again: the upgrade starts the receiver file on disk.
+ */
+export function receiverFileCopy() {
+  const cli = join(createWorkspace({ v1: null }).dir, "cli.mjs"); // only a folder for the copy
+  copyFileSync(RECEIVER_CLI, cli);
+  return {
+    cli,
+    breakIt: () =>
+      writeFileSync(cli, 'console.error("broken build: exits at once"); process.exit(3);\n'),
+    mend: () => copyFileSync(RECEIVER_CLI, cli),
   };
 }

@@ -1,13 +1,10 @@
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { StreamEvent } from "../../receiver/protocol.js";
 import { sha256 } from "../helpers/api-client.js";
 import { deploy } from "../helpers/deploy.js";
-import { RECEIVER_CLI } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { createWorkspace } from "../helpers/workspace.js";
-import { receiverPid, receiverUnderLoad, upgrade } from "./upgrade-helpers.js";
+import { receiverFileCopy, receiverPid, receiverUnderLoad, upgrade } from "./upgrade-helpers.js";
 
 // SIGUSR2 (docs/design.md §7, guarantee 10): the receiver file on disk takes over the
 // listening sockets, and no request through the gate fails, under an open-model load of
@@ -82,12 +79,10 @@ describe.each([
   });
 
   it("keeps serving when the receiver file on disk is broken, and says why; a later good upgrade works", async () => {
-    const dir = createWorkspace({ v1: null }).dir; // only a folder for the copy
-    const cli = join(dir, "cli.mjs");
-    copyFileSync(RECEIVER_CLI, cli);
-    const { ws, rx, load } = await start(cli);
+    const file = receiverFileCopy();
+    const { ws, rx, load } = await start(file.cli);
     const pid = receiverPid(ws.data)!;
-    writeFileSync(cli, 'console.error("broken build: exits at once"); process.exit(3);\n');
+    file.breakIt();
     process.kill(pid, "SIGUSR2");
     const failed = await waitFor(
       () => rx.logs.find((l) => l.includes("upgrade failed:")),
@@ -103,7 +98,7 @@ describe.each([
     await waitFor(() => load.samples.length > seen + 50, "more answers");
     const r = await deploy(rx, ws.version("v2"));
     expect(r.result).toMatchObject({ ok: true });
-    copyFileSync(RECEIVER_CLI, cli);
+    file.mend();
     const up = await upgrade(rx, ws.data);
     pids.push(up.to);
     expect(up.from).toBe(pid);
