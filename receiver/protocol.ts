@@ -2,8 +2,12 @@
 // The action imports these, so both sides of the wire agree at compile time.
 // Type-only plus a few constants: nothing here may pull server code into the action.
 
-/** What a token allows; one per API call. `admin`: the receiver itself (upgrade, reload). */
-export type Op = "deploy" | "upload" | "swap" | "rollback" | "status" | "logs" | "admin";
+/**
+ * What a token allows; one per API call. `admin`: the receiver itself (upgrade, reload).
+ * `promote` and `abort` end a running watch or canary (docs/design.md "judging by traffic").
+ */
+export type Op =
+  "deploy" | "upload" | "swap" | "rollback" | "status" | "logs" | "admin" | "promote" | "abort";
 export const OPS: readonly Op[] = [
   "deploy",
   "upload",
@@ -12,6 +16,8 @@ export const OPS: readonly Op[] = [
   "status",
   "logs",
   "admin",
+  "promote",
+  "abort",
 ];
 /** The `app` claim of a token for the receiver itself (op `admin`): no app can be named so. */
 export const RECEIVER_SCOPE = "*";
@@ -34,7 +40,10 @@ export type StepName =
   | "drain"
   /** The app's hooks (docs/design.md "Folder apps, hooks"): before the hold, after the release. */
   | "beforeSwap"
-  | "afterRelease";
+  | "afterRelease"
+  /** Judging by traffic: the new servers take a share first (canary), all of it (watch). */
+  | "canary"
+  | "watch";
 export type StepState = "start" | "done" | "failed";
 
 /** Header that carries the artifact's SHA-256 (lowercase hex). */
@@ -99,8 +108,51 @@ export interface HeartbeatEvent {
   type: "heartbeat";
 }
 
+/** Answers at the gate while a build is judged: 5xx and failures to answer are errors. */
+export interface AnswerCounts {
+  requests: number;
+  errors: number;
+}
+
+/** Live counts of a running watch or canary, at least every 5 s. */
+export interface WatchEvent {
+  type: "watch";
+  step: "watch" | "canary";
+  /** The new build's answers since the step began. */
+  counts: AnswerCounts;
+  /** What its share is judged against: the old servers over the same window (canary), or the gate's answers before the deploy (watch). */
+  baseline: AnswerCounts;
+  /** canary: the share of clients whose requests go to the new servers (0..1). */
+  share?: number;
+  elapsedMs: number;
+  forMs: number;
+}
+
+/** How a watch or canary ended. */
+export type Verdict =
+  /** At least minRequests answered and the error share stayed within maxErrorRate. */
+  | "passed"
+  /** The error share went past maxErrorRate (beyond the baseline's): rolled back. */
+  | "failed"
+  /** Fewer than minRequests answered: not judged, kept, with a warning. */
+  | "unjudged"
+  /** Ended early by promote (the API, the admin page, or a new deploy). */
+  | "promoted"
+  /** Ended early by abort (the API, the admin page, or a rollback): rolled back. */
+  | "aborted";
+
+export interface Judgement extends Omit<WatchEvent, "type" | "elapsedMs"> {
+  verdict: Verdict;
+  /** How long it ran. */
+  ms: number;
+  maxErrorRate: number;
+  minRequests: number;
+  /** Who ended it early (promoted, aborted), or why. */
+  by?: string;
+}
+
 /** What a result can be the end of: an API operation, or a restart from the admin page. */
-export type ResultOp = Exclude<Op, ReadOp | "admin"> | "restart";
+export type ResultOp = Exclude<Op, ReadOp | "admin" | "promote" | "abort"> | "restart";
 
 export interface OkResult {
   type: "result";
@@ -114,6 +166,8 @@ export interface OkResult {
   previous?: VersionInfo;
   /** Deploy or swap of the file that is live already: nothing was held or swapped. */
   unchanged?: true;
+  /** The canary and watch the new build went through, in order. */
+  judged?: Judgement[];
   holdMs: number;
   durationMs: number;
 }
@@ -131,12 +185,15 @@ export interface FailedResult {
   output?: string[];
   version?: VersionInfo;
   previous?: VersionInfo;
+  /** The canary and watch the new build went through, in order; the last one failed it. */
+  judged?: Judgement[];
   holdMs: number;
   durationMs: number;
 }
 
 export type ResultEvent = OkResult | FailedResult;
-export type StreamEvent = StepEvent | LogEvent | ProgressEvent | HeartbeatEvent | ResultEvent;
+export type StreamEvent =
+  StepEvent | LogEvent | ProgressEvent | HeartbeatEvent | WatchEvent | ResultEvent;
 
 /** Claims of a key-mode token (docs/design.md §5). */
 export interface DeployClaims {
@@ -215,6 +272,15 @@ export interface JournalEntry {
   durationMs?: number;
   error?: ErrorInfo;
   message?: string;
+  /** The canary and watch of a deploy, swap or rollback, with their counts. */
+  judged?: Judgement[];
+}
+
+/** A watch or canary under way, as GET /v1/apps/{app} and the admin page show it. */
+export interface WatchStatus extends Omit<WatchEvent, "type"> {
+  deployId: string;
+  maxErrorRate: number;
+  minRequests: number;
 }
 
 /** Answer of GET /v1/apps/{app}. */
@@ -233,6 +299,8 @@ export interface AppStatus {
   unavailable?: string;
   releases: ReleaseInfo[];
   recent: JournalEntry[];
+  /** A watch or canary under way: promote or abort end it. */
+  watch?: WatchStatus;
 }
 
 /** The audience an OIDC token must carry to be good for exactly one call. */

@@ -25672,6 +25672,18 @@ function parseDuration(value) {
 function formatDuration(ms2) {
   return ms2 < 1e3 ? `${ms2}ms` : `${ms2 / 1e3}s`;
 }
+function parseShare(value) {
+  let share2;
+  if (typeof value == "number") share2 = value;
+  else {
+    let match2 = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
+    match2 && (share2 = Number(match2[1]) / 100);
+  }
+  return share2 !== void 0 && Number.isFinite(share2) && share2 >= 0 && share2 <= 1 ? share2 : void 0;
+}
+function formatShare(share2) {
+  return `${Math.round(share2 * 1e4) / 100}%`;
+}
 function parseSize(value) {
   if (typeof value == "number")
     return Number.isSafeInteger(value) && value >= 0 ? value : void 0;
@@ -25728,6 +25740,15 @@ function checkApps(config2) {
       );
     claim2(`file:${app2.exeFile}`, `${at2}.exeFile`), claim2(`file:${app2.updateFile}`, `${at2}.updateFile`), app2.gate.port !== 0 && claim2(`port:${app2.gate.port}`, `${at2}.gate`);
   }
+}
+function checkCanary(config2) {
+  for (let app2 of config2.apps.values())
+    if (app2.canary && app2.strategy !== "overlap")
+      throw new ConfigError(
+        config2.file,
+        `apps.${app2.name}.canary`,
+        "needs strategy: overlap (the old servers answer the rest of the traffic while the new ones are judged); use watch: with strategy hold"
+      );
 }
 function checkTimeouts(config2) {
   for (let app2 of config2.apps.values()) {
@@ -25942,14 +25963,14 @@ function resolveApp(name, raw2, configFile) {
   let here = dirname2(configFile), at2 = `apps.${name}`;
   if (raw2.dir !== void 0 || raw2.exe !== void 0)
     return resolveFolderApp(name, raw2, configFile);
-  let from = raw2.from ? resolve3(here, raw2.from) : void 0, found = from ? readWebConnection(from, configFile, `${at2}.from`) : {}, pick3 = (key2) => {
+  let from = raw2.from ? resolve3(here, raw2.from) : void 0, found = from ? readWebConnection(from, configFile, `${at2}.from`) : {}, pick4 = (key2) => {
     let own2 = raw2[key2];
     if (own2) return { path: resolve3(here, own2), source: basename(configFile) };
     let theirs = found[key2];
     if (theirs) return { path: theirs, source: basename(from) };
     let hint = from ? ` (${basename(from)} does not set ${key2 === "exeFile" ? "ExeFile" : "UpdateFile"})` : "";
     throw new ConfigError(configFile, `${at2}.${key2}`, `required key is missing${hint}`);
-  }, exe = pick3("exeFile"), update2 = pick3("updateFile");
+  }, exe = pick4("exeFile"), update2 = pick4("updateFile");
   for (let key2 of ["maxUnpackedSize"])
     if (raw2[key2] !== void 0)
       throw new ConfigError(configFile, `${at2}.${key2}`, "is for folder apps (dir: and exe:) only");
@@ -26713,9 +26734,9 @@ var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
         }
       }
       return asyncResult ? asyncResult.then(() => payload) : payload;
-    }, handleCanaryResult = (canary, payload, ctx) => {
-      if (aborted(canary))
-        return canary.aborted = !0, canary;
+    }, handleCanaryResult = (canary2, payload, ctx) => {
+      if (aborted(canary2))
+        return canary2.aborted = !0, canary2;
       let checkResult = runChecks(payload, checks, ctx);
       if (checkResult instanceof Promise) {
         if (ctx.async === !1)
@@ -26728,8 +26749,8 @@ var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
       if (ctx.skipChecks)
         return inst._zod.parse(payload, ctx);
       if (ctx.direction === "backward") {
-        let canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: !0 });
-        return canary instanceof Promise ? canary.then((canary2) => handleCanaryResult(canary2, payload, ctx)) : handleCanaryResult(canary, payload, ctx);
+        let canary2 = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: !0 });
+        return canary2 instanceof Promise ? canary2.then((canary3) => handleCanaryResult(canary3, payload, ctx)) : handleCanaryResult(canary2, payload, ctx);
       }
       let result = inst._zod.parse(payload, ctx);
       if (result instanceof Promise) {
@@ -27934,7 +27955,7 @@ function fail(ctx, message2) {
 var unit = (parse5, example) => pipe(
   union([string2(), number2()], { error: (issue2) => expected(example, issue2.input) }),
   transform((v2, ctx) => parse5(v2) ?? fail(ctx, expected(example, v2)))
-), duration3 = unit(parseDuration, 'a duration like "30s" or "500ms" (at most 24 days)'), size = unit(parseSize, 'a size like "2GiB" or "500MB"'), ADDRESS = 'host:port like "127.0.0.1:8080"', address = (defaultHost) => unit((v2) => parseAddress(v2, defaultHost), ADDRESS), durationAtLeast = (min) => duration3.check(
+), duration3 = unit(parseDuration, 'a duration like "30s" or "500ms" (at most 24 days)'), size = unit(parseSize, 'a size like "2GiB" or "500MB"'), share = unit(parseShare, 'a share like "2%" (or 0.02)'), ADDRESS = 'host:port like "127.0.0.1:8080"', address = (defaultHost) => unit((v2) => parseAddress(v2, defaultHost), ADDRESS), durationAtLeast = (min) => duration3.check(
   refine((ms2) => ms2 >= min, {
     error: (issue2) => `must be at least ${formatDuration(min)}, got ${formatDuration(issue2.input)}`
   })
@@ -28041,6 +28062,20 @@ var unit = (parse5, example) => pipe(
   beforeSwap: _default(array(hookCommand), []),
   afterRelease: _default(array(hookCommand), []),
   timeout: _default(durationAtLeast(100), 5 * 6e4)
+}), watch = strictObject({
+  for: _default(durationAtLeast(500), 6e4),
+  maxErrorRate: _default(share, 0.02),
+  minRequests: _default(count(1, 1e9), 20)
+}), canary = strictObject({
+  share: _default(
+    share.check(
+      refine((s3) => s3 > 0 && s3 < 1, {
+        error: (issue2) => `must be more than 0% and less than 100%, got ${formatShare(issue2.input)}`
+      })
+    ),
+    0.1
+  ),
+  for: _default(durationAtLeast(500), 6e4)
 }), app = strictObject({
   /** Web Connection's web.config or wc.ini to read ExeFile and UpdateFile from. */
   from: optional(text()),
@@ -28087,6 +28122,10 @@ var unit = (parse5, example) => pipe(
   ),
   keepReleases: _default(count(1, 100), 5),
   hooks: _default(hooks, { beforeSwap: [], afterRelease: [], timeout: 5 * 6e4 }),
+  /** After the release, judge the new build by its share of 5xx answers at the gate. */
+  watch: optional(watch),
+  /** strategy overlap: the new servers first take a share of new requests, judged. */
+  canary: optional(canary),
   versionCommand: optional(array(string2()).check(_minLength(1))),
   maxUploadSize: _default(size, 2 * 1024 ** 3),
   auth: optional(
@@ -28171,7 +28210,7 @@ function loadConfig(file, env = process.env) {
   let parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: !0 });
   if (!parsed.success) throw toConfigError(path, parsed.error);
   let config2 = resolvePaths(path, parsed.data);
-  return checkAuth(config2), checkApps(config2), checkTimeouts(config2), config2;
+  return checkAuth(config2), checkApps(config2), checkTimeouts(config2), checkCanary(config2), config2;
 }
 function resolvePaths(file, raw2) {
   let at2 = (p2) => resolve4(dirname3(file), p2), apps = /* @__PURE__ */ new Map();
@@ -35029,6 +35068,84 @@ async function pruneRunCopies(runDir, inUse, warn) {
   }
 }
 
+// receiver/watch/judge.ts
+var DEFAULT_RULES = { maxErrorRate: 0.02, minRequests: 20 };
+function watchRules(app2) {
+  let { maxErrorRate, minRequests } = app2.watch ?? DEFAULT_RULES;
+  return { maxErrorRate, minRequests };
+}
+var errorShare = ({ requests, errors }) => requests === 0 ? 0 : errors / requests;
+function judge(counts, baseline, rules, final) {
+  if (counts.requests >= rules.minRequests && excessShare(counts, baseline, rules) > rules.maxErrorRate)
+    return "failed";
+  if (final)
+    return counts.requests >= rules.minRequests ? "passed" : "unjudged";
+}
+function excessShare(counts, baseline, rules) {
+  let base = baseline.requests >= rules.minRequests ? errorShare(baseline) : 0;
+  return errorShare(counts) - base;
+}
+
+// receiver/watch/watch-step.ts
+var REPORT_MS = 5e3;
+async function watchStep(cx, spec) {
+  let { gate: gate2, emit, control } = cx, { step, forMs, rules, share: share2 } = spec, counts = { requests: 0, errors: 0 }, baseline = spec.isOld ? { requests: 0, errors: 0 } : { ...control.baseline }, started = performance.now(), elapsed = () => Math.round(performance.now() - started), status = () => ({
+    deployId: control.deployId,
+    step,
+    counts: { ...counts },
+    baseline: { ...baseline },
+    ...share2 !== void 0 ? { share: share2 } : {},
+    elapsedMs: Math.min(elapsed(), forMs),
+    forMs,
+    ...rules
+  });
+  emit({ type: "step", step, state: "start", message: describe2(spec, baseline) });
+  let failedEarly = !1, wake = () => {
+  }, over = new Promise((resolve7) => wake = resolve7), timer = setTimeout(wake, forMs), report = setInterval(
+    () => emit({ type: "watch", ...pick2(status()) }),
+    Math.min(REPORT_MS, Math.max(500, Math.round(forMs / 4)))
+  );
+  control.ending || (control.running(status, wake), gate2.observe((origin, error2) => {
+    let side = spec.isNew(origin) ? counts : spec.isOld?.(origin) ? baseline : void 0;
+    side !== void 0 && (side.requests++, error2 && side.errors++, counts.errors > 0 && judge(counts, baseline, rules, !1) === "failed" && (failedEarly = !0, wake()));
+  }), await over), gate2.observe(void 0), control.running(void 0), clearTimeout(timer), clearInterval(report);
+  let ending = control.ending, verdict = ending?.how ?? (failedEarly ? "failed" : judge(counts, baseline, rules, !0)), { deployId: _id, elapsedMs: _e2, ...final } = status(), judged = {
+    ...final,
+    verdict,
+    ms: elapsed(),
+    ...ending ? { by: ending.by } : {}
+  };
+  emit({ type: "watch", ...pick2(status()) });
+  let message2 = conclude(judged);
+  return verdict === "unjudged" && emit({ type: "log", level: "warn", message: message2 }), emit({ type: "step", step, state: verdict === "failed" || verdict === "aborted" ? "failed" : "done", ms: judged.ms, message: message2 }), judged;
+}
+function pick2({ deployId: _d, maxErrorRate: _m, minRequests: _r2, ...rest }) {
+  return rest;
+}
+var pct = (counts) => formatShare(errorShare(counts));
+function countsText(counts) {
+  return `${counts.requests} answer(s), ${counts.errors} error(s) (${pct(counts)})`;
+}
+function describe2(spec, baseline) {
+  let { step, forMs, rules, share: share2 } = spec, judged = `at most ${formatShare(rules.maxErrorRate)} more 5xx than`, against = step === "canary" ? "the old servers over the same time" : `before the deploy (${countsText(baseline)} in the last minute)`;
+  return `${step === "canary" ? `${formatShare(share2 ?? 0)} of clients go to the new servers; ` : ""}judging the new build for ${forMs / 1e3} s: ${judged} ${against}, once ${rules.minRequests} answered`;
+}
+function conclude(j2) {
+  let seen = `the new build: ${countsText(j2.counts)}; ${j2.step === "canary" ? "the old servers" : "before"}: ${countsText(j2.baseline)}`;
+  switch (j2.verdict) {
+    case "passed":
+      return `passed: ${seen}`;
+    case "failed":
+      return `error share over ${formatShare(j2.maxErrorRate)} beyond the baseline's after ${j2.ms} ms: ${seen}`;
+    case "unjudged":
+      return `too little traffic to judge: ${j2.counts.requests} answer(s) in ${j2.ms} ms, fewer than minRequests (${j2.minRequests}); the new build stays live unjudged`;
+    case "promoted":
+      return `promoted by ${j2.by ?? "request"} after ${j2.ms} ms: ${seen}`;
+    case "aborted":
+      return `aborted by ${j2.by ?? "request"} after ${j2.ms} ms: ${seen}`;
+  }
+}
+
 // receiver/swap/swap-parts.ts
 var failed = (kept, code, message2, extra = {}) => ({ ok: !1, kept, error: { code, message: message2 }, ...extra });
 function healthCheckFailed(error2, pool) {
@@ -35114,6 +35231,31 @@ async function watchSettle(pool, ms2) {
     await new Promise((r) => setTimeout(r, Math.min(SETTLE_POLL_MS, deadline - Date.now())));
   }
 }
+async function judgeByTraffic(cx, step, sides) {
+  let { app: app2, watch: control, kept, gate: gate2 } = cx, forMs = step === "canary" ? app2.canary?.for : app2.watch?.for;
+  if (forMs === void 0 || !control || control.ending?.how === "promoted") return;
+  if (!kept) {
+    let message2 = `not judged by traffic (${step}): there is no earlier release to roll back to`;
+    cx.emit({ type: "log", level: "warn", message: message2 });
+    return;
+  }
+  cx.note(step);
+  let { isNew, isOld, canaryTargets } = sides, share2 = canaryTargets && app2.canary?.share;
+  canaryTargets && share2 && gate2.splitTo({ share: share2, targets: canaryTargets });
+  try {
+    let spec = { step, forMs, rules: watchRules(app2), isNew, isOld, share: share2 || void 0 };
+    return await watchStep({ gate: gate2, emit: cx.emit, control }, spec);
+  } finally {
+    gate2.splitTo(void 0);
+  }
+}
+function rejection(judged) {
+  if (!(judged?.verdict !== "failed" && judged?.verdict !== "aborted"))
+    return judged.verdict === "failed" ? {
+      code: "ERR_ERROR_RATE",
+      message: `the new build failed its ${judged.step}: ${conclude(judged)}`
+    } : { code: "ERR_ABORTED", message: `the ${judged.step} was ${conclude(judged)}` };
+}
 
 // receiver/swap/hold-swap.ts
 async function holdSwap(cx) {
@@ -35124,14 +35266,14 @@ async function holdSwap(cx) {
     let unhealthy = await reload(cx);
     return unhealthy ? rolledBackUnhealthy(cx, unhealthy) : { ok: !0, kept };
   });
-  if (!outcome.ok || !kept || app2.health.settle === 0) return { ...outcome, holdMs };
-  let unstable = await settle(cx, pool);
-  if (!unstable) return { ...outcome, holdMs };
+  if (!outcome.ok || !kept) return { ...outcome, holdMs };
+  let unstable = app2.health.settle > 0 ? await settle(cx, pool) : void 0, watched = unstable ? void 0 : await judgeByTraffic(cx, "watch", { isNew: (origin) => pool.origins().includes(origin) }), judged = watched ? { judged: [watched] } : {}, failure2 = unstable ? { code: "ERR_UNSTABLE", message: unstable } : rejection(watched);
+  if (!failure2) return { ...outcome, ...judged, holdMs };
   let output = pool.output(), back = await holdRequests(cx, () => rollBack(cx, kept)), error2 = back.value ? {
     code: "ERR_ROLLBACK",
-    message: `${unstable}; rolling back to release ${kept.id} failed too, so no server runs: ${back.value.message}`
-  } : { code: "ERR_UNSTABLE", message: unstable };
-  return { ok: !1, kept, output, error: error2, rolledBack: !back.value, holdMs: holdMs + back.holdMs };
+    message: `${failure2.message}; rolling back to release ${kept.id} failed too, so no server runs: ${back.value.message}`
+  } : failure2, holdsMs = holdMs + back.holdMs;
+  return { ok: !1, kept, output, error: error2, rolledBack: !back.value, ...judged, holdMs: holdsMs };
 }
 async function holdRestart(cx) {
   let { value: down, holdMs } = await holdRequests(cx, async () => (await unload(cx), reload(cx)));
@@ -35231,18 +35373,27 @@ async function overlapSwap(cx) {
     let { message: message2, output } = healthCheckFailed(unhealthy, next);
     return undoOverlap(cx, { code: "ERR_HEALTH_CHECK", message: message2 }, output);
   }
+  let isNew = (origin) => next.origins().includes(origin), isOld = (origin) => old.origins().includes(origin), judged = [], canary2 = await judgeByTraffic(cx, "canary", { isNew, isOld, canaryTargets: () => next.targets() });
+  canary2 && judged.push(canary2);
+  let dropped = rejection(canary2);
+  if (dropped) {
+    let output = next.output();
+    return await retireServers(cx, next), undoOverlap(cx, dropped, output, judged);
+  }
   await switchServers(cx, next);
-  let unstable = kept && app2.health.settle > 0 ? await settle(cx, next) : void 0;
-  if (unstable) {
+  let unstable = kept && app2.health.settle > 0 ? await settle(cx, next) : void 0, watched = unstable ? void 0 : await judgeByTraffic(cx, "watch", { isNew });
+  watched && judged.push(watched);
+  let failure2 = unstable ? { code: "ERR_UNSTABLE", message: unstable } : rejection(watched);
+  if (failure2) {
     await switchServers(cx, old);
     let output = next.output();
-    return await retireServers(cx, next), undoOverlap(cx, { code: "ERR_UNSTABLE", message: unstable }, output);
+    return await retireServers(cx, next), undoOverlap(cx, failure2, output, judged);
   }
   if (await retireServers(cx, old), locked) {
     let stuck = await attempt(() => swapExe(cx));
     if (stuck) return serveExeFile(cx, next, stuck);
   }
-  return await pruneRunCopies(cx.runDir, next.exe, warnIn(cx)), { ok: !0, kept, holdMs: 0 };
+  return await pruneRunCopies(cx.runDir, next.exe, warnIn(cx)), { ok: !0, kept, holdMs: 0, ...judged.length > 0 ? { judged } : {} };
 }
 async function overlapRestart(cx) {
   let old = cx.pool, next = cx.pools.next(), exe = old.exe ?? cx.app.exeFile, unhealthy = await startBeside(cx, next, exe);
@@ -35280,9 +35431,9 @@ async function retireServers(cx, pool) {
     () => `${count2} server(s) stopped`
   ), faultPoint("after-unload");
 }
-async function undoOverlap(cx, failure2, output) {
-  let { app: app2, kept } = cx, locked = locksRunningExe(cx.replace), outcome = (code, message2, rolledBack) => ({
-    ...failed(kept, code, message2, { output, rolledBack }),
+async function undoOverlap(cx, failure2, output, judged = []) {
+  let { app: app2, kept } = cx, locked = locksRunningExe(cx.replace), also = judged.length > 0 ? { judged } : {}, outcome = (code, message2, rolledBack) => ({
+    ...failed(kept, code, message2, { output, rolledBack, ...also }),
     holdMs: 0
   });
   if (!kept && !locked)
@@ -35786,8 +35937,7 @@ async function run(rt2, step, release, previous, ctx) {
 }
 
 // receiver/runtime/unchanged-result.ts
-async function unchangedResult(rt2, op, live2, ctx) {
-  let message2 = `sha256 ${live2.sha256.slice(0, 12)} is live already: nothing swapped (force swaps anyway)`;
+async function unchangedResult(rt2, op, live2, ctx, message2 = `sha256 ${live2.sha256.slice(0, 12)} is live already: nothing swapped (force swaps anyway)`) {
   ctx.emit({ type: "log", level: "info", message: message2 });
   let durationMs = Math.round(performance.now() - ctx.startedAt), base = { deployId: ctx.deployId, app: rt2.config.name, op };
   return await rt2.journal.append({
@@ -35812,6 +35962,35 @@ async function unchangedResult(rt2, op, live2, ctx) {
   };
 }
 
+// receiver/watch/watch-control.ts
+var WatchControl = class {
+  /** The gate's answers over the minute before the deploy: the watch's baseline. */
+  constructor(deployId, baseline) {
+    this.deployId = deployId;
+    this.baseline = baseline;
+  }
+  deployId;
+  baseline;
+  #ending;
+  #wake;
+  #live;
+  get ending() {
+    return this.#ending;
+  }
+  /** The step under way, with its counts; undefined between steps. */
+  get live() {
+    return this.#live?.();
+  }
+  /** Ends the running step (and any after it) now; false if it was ended already. */
+  end(how, by) {
+    return this.#ending ? !1 : (this.#ending = { how, by }, this.#wake?.(), !0);
+  }
+  /** For the running step: its counts as they change, and how to wake it when ended. */
+  running(live2, wake) {
+    this.#live = live2, this.#wake = wake;
+  }
+};
+
 // receiver/runtime/run-swap.ts
 async function runSwap(rt2, op, incoming, ctx) {
   let { config: app2, journal } = rt2, base = { deployId: ctx.deployId, app: app2.name, who: ctx.who }, previous = await versionInfo(app2.exeFile, app2.versionCommand), deploying = op === "deploy" || op === "swap";
@@ -35829,8 +36008,11 @@ async function runSwap(rt2, op, incoming, ctx) {
     before: previous ?? void 0,
     after: incoming.info
   });
+  let watch2 = deploying && (app2.watch !== void 0 || app2.canary !== void 0) ? new WatchControl(ctx.deployId, rt2.gate.recentAnswers()) : void 0;
+  rt2.watching = watch2;
   let parts = {
     app: app2,
+    watch: watch2,
     pool: rt2.pool,
     pools: rt2.pools,
     gate: rt2.gate,
@@ -35850,7 +36032,10 @@ async function runSwap(rt2, op, incoming, ctx) {
         message: error2.message
       }
     };
+  } finally {
+    rt2.watching = void 0;
   }
+  let judged = outcome.judged ? { judged: outcome.judged } : {};
   outcome.ok && await rememberDigest(app2.exeFile, incoming.info.sha256).catch(() => {
   });
   let now = outcome.ok ? incoming.info : outcome.rolledBack && outcome.kept ? versionOf2(outcome.kept) : await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0;
@@ -35865,7 +36050,8 @@ async function runSwap(rt2, op, incoming, ctx) {
     after: now,
     holdMs: outcome.holdMs,
     durationMs,
-    error: outcome.ok ? void 0 : outcome.error
+    error: outcome.ok ? void 0 : outcome.error,
+    ...judged
   }), rt2.record.clear();
   let common2 = {
     type: "result",
@@ -35874,7 +36060,8 @@ async function runSwap(rt2, op, incoming, ctx) {
     app: app2.name,
     previous: previous ?? void 0,
     holdMs: outcome.holdMs,
-    durationMs
+    durationMs,
+    ...judged
   };
   if (outcome.ok) {
     if (!now) throw new Error(`exeFile ${app2.exeFile} is missing after a swap that succeeded`);
@@ -35918,11 +36105,16 @@ async function restartServers(rt2, ctx) {
 
 // receiver/runtime/rollback-operation.ts
 function rollbackOperation(rt2, to2) {
-  let app2 = rt2.config, release;
+  let app2 = rt2.config, release, live2 = null;
   return {
     op: "rollback",
-    prepare: async () => {
-      let current = await versionInfo(app2.exeFile), releases = await rt2.releases.list();
+    prepare: async (ctx) => {
+      let current = await versionInfo(app2.exeFile);
+      if ((ctx.endedWatch?.how === "aborted" ? ctx.endedWatch.deployId : void 0) && (!to2 || (await rt2.releases.find(to2))?.sha256 === current?.sha256)) {
+        live2 = current;
+        return;
+      }
+      let releases = await rt2.releases.list();
       if (release = to2 ? releases.find((r) => r.id === to2) : releases.find((r) => r.sha256 !== current?.sha256 && r.keptAt !== NEVER_LIVE), !release) {
         let ids2 = releases.map((r) => r.id).join(", ") || "none";
         throw new HttpError(
@@ -35933,7 +36125,13 @@ function rollbackOperation(rt2, to2) {
       }
       await prepareRestore(rt2.releases, release, app2.exeFile);
     },
-    run: (ctx) => runSwap(rt2, "rollback", { path: restorePath(app2.exeFile), info: release }, ctx)
+    run: (ctx) => live2 ? unchangedResult(
+      rt2,
+      "rollback",
+      live2,
+      ctx,
+      `the watch of ${ctx.endedWatch?.deployId} was aborted and rolled back: sha256 ${live2.sha256.slice(0, 12)} serves again, nothing more to roll back`
+    ) : runSwap(rt2, "rollback", { path: restorePath(app2.exeFile), info: release }, ctx)
   };
 }
 
@@ -39014,7 +39212,7 @@ async function unpack(app2, releases, upload2, artifact, progress) {
       sha256: artifact.sha256,
       size: artifact.size,
       mtime: at2.toISOString(),
-      ...pick2(exeVersion)
+      ...pick3(exeVersion)
     };
     return await releases.add(release), progress(
       `${unpacked.kind} unpacked into releases/${id}: ${unpacked.files} entries, ${unpacked.bytes} bytes`
@@ -39028,7 +39226,7 @@ async function fsyncTree(dir) {
     entry.isDirectory() && await fsyncTree(join6(dir, entry.name));
   await fsyncDir(dir);
 }
-function pick2(v2) {
+function pick3(v2) {
   if (!v2) return {};
   let { version: version2, fileVersion, productVersion, productName } = v2;
   return Object.fromEntries(
@@ -39318,9 +39516,20 @@ function upgradeFromAdmin(receiver) {
 }
 
 // receiver/runtime/start-operation.ts
+async function endWatch(rt2, op, deployId) {
+  let watch2 = rt2.watching;
+  if (!watch2 || op !== "deploy" && op !== "swap" && op !== "rollback") return null;
+  let how = op === "rollback" ? "aborted" : "promoted";
+  watch2.end(how, `${op} ${deployId}`);
+  let ended = { deployId: watch2.deployId, how: watch2.ending?.how ?? how };
+  return rt2.log(
+    "info",
+    `${op} ${deployId} ended the watch of ${watch2.deployId} (${ended.how}); waiting for it`
+  ), await rt2.lock.acquire(deployId, rt2.longestSwapMs()) ? ended : null;
+}
 async function startOperation(rt2, op, who, listen, prepare, run4) {
-  let deployId = newDeployId(), busy = rt2.lock.busy;
-  if (!rt2.lock.tryAcquire(deployId))
+  let deployId = newDeployId(), busy = rt2.lock.busy, endedWatch = rt2.lock.tryAcquire(deployId) ? void 0 : await endWatch(rt2, op, deployId);
+  if (endedWatch === null)
     throw new HttpError(
       409,
       "ERR_BUSY",
@@ -39341,7 +39550,7 @@ async function startOperation(rt2, op, who, listen, prepare, run4) {
       } catch (error2) {
         warnOnce(error2);
       }
-  }, ctx = { deployId, emit, startedAt: performance.now(), who };
+  }, ctx = { deployId, emit, startedAt: performance.now(), who, endedWatch };
   try {
     await prepare(ctx);
   } catch (error2) {
@@ -39541,7 +39750,9 @@ var OPS = [
   "rollback",
   "status",
   "logs",
-  "admin"
+  "admin",
+  "promote",
+  "abort"
 ];
 var SHA256_HEADER = "x-hotswap-sha256", NDJSON = "application/x-ndjson";
 function boundAudience(audience, app2, op, sha2562) {
@@ -40439,6 +40650,46 @@ function createAdmin(receiver) {
 // receiver/api/api-errors.ts
 function apiErrors(log) {
   return { log, challenge: (error2) => ({ scheme: "Bearer", error: error2.code }) };
+}
+
+// receiver/runtime/end-watch.ts
+function endedBy(who) {
+  return who?.admin ? "the admin page" : who?.keyId ? `key ${who.keyId}` : who?.actor ?? who?.workflow ?? "the API";
+}
+async function endWatch2(rt2, how, by) {
+  let app2 = rt2.config.name, watch2 = rt2.watching, verb = how === "promoted" ? "promote" : "abort";
+  if (!watch2)
+    throw new HttpError(
+      409,
+      "ERR_NO_WATCH",
+      `nothing to ${verb}: no deploy of ${app2} is being judged by traffic (watch or canary) now`
+    );
+  let result = resultOf(rt2, watch2.deployId, rt2.longestSwapMs());
+  if (!watch2.end(how, by)) {
+    let { how: was, by: whom } = watch2.ending;
+    throw new HttpError(
+      409,
+      "ERR_WATCH_ENDING",
+      `the watch of ${watch2.deployId} is ending already: ${was} by ${whom}`
+    );
+  }
+  return rt2.log("info", `${verb} of ${watch2.deployId} by ${by}`), result;
+}
+function resultOf(rt2, deployId, timeoutMs) {
+  return new Promise((resolve7, reject) => {
+    let timer = setTimeout(() => {
+      rt2.feed.off("event", listen), reject(
+        new HttpError(
+          503,
+          "ERR_TIMEOUT",
+          `${deployId} was ended but did not finish in ${timeoutMs} ms`
+        )
+      );
+    }, timeoutMs), listen = ({ deployId: id, event }) => {
+      id !== deployId || event.type !== "result" || (clearTimeout(timer), rt2.feed.off("event", listen), resolve7(event));
+    };
+    rt2.feed.on("event", listen);
+  });
 }
 
 // receiver/auth/auth-error.ts
@@ -41601,6 +41852,15 @@ function createApi(receiver, log) {
     authenticate(receiver, "rollback"),
     (c) => streamedRun(c, rollbackOperation(c.var.runtime, c.req.query("to")))
   );
+  for (let [op, how] of [
+    ["promote", "promoted"],
+    ["abort", "aborted"]
+  ])
+    api.post(
+      `/apps/:app/${op}`,
+      authenticate(receiver, op),
+      async (c) => c.json(await endWatch2(c.var.runtime, how, endedBy(c.var.principal.who)))
+    );
   let asker = (c) => `the API (key ${c.var.principal.who.keyId})`;
   api.post(
     "/receiver/reload",
@@ -44087,6 +44347,24 @@ function requestTarget(req) {
   req.url = `${parsed.pathname}${parsed.search}`, req.headers.host = parsed.host;
 }
 
+// receiver/gate/answer-window.ts
+var AnswerWindow = class {
+  #requests = new Array(12).fill(0);
+  #errors = new Array(12).fill(0);
+  #now = 0;
+  add(error2) {
+    this.#requests[this.#now]++, error2 && this.#errors[this.#now]++;
+  }
+  roll() {
+    this.#now = (this.#now + 1) % 12, this.#requests[this.#now] = 0, this.#errors[this.#now] = 0;
+  }
+  /** The answers of the last minute. */
+  counts() {
+    let sum = (values) => values.reduce((a, b2) => a + b2, 0);
+    return { requests: sum(this.#requests), errors: sum(this.#errors) };
+  }
+};
+
 // receiver/gate/attempts.ts
 var Attempts = class {
   #servers = /* @__PURE__ */ new Map();
@@ -44140,6 +44418,30 @@ var Attempts = class {
     for (let attempt2 of attempts) attempt2.excused = !0;
   }
 };
+
+// receiver/gate/canary-split.ts
+var CANARY_COOKIE = "hotswap-canary", BUCKETS = 1e4;
+function canaryBucket(req, trustProxy) {
+  let key2 = canaryCookie(req.headers.cookie) ?? clientAddress(req, trustProxy);
+  return fnv1a(key2) % BUCKETS;
+}
+var inCanary = (bucket, share2) => bucket < share2 * BUCKETS;
+function canaryCookie(header) {
+  if (!(header === void 0 || !header.includes(CANARY_COOKIE)))
+    for (let pair of header.split(";")) {
+      let eq = pair.indexOf("=");
+      if (eq > 0 && pair.slice(0, eq).trim() === CANARY_COOKIE) {
+        let value = pair.slice(eq + 1).trim();
+        if (value !== "") return value;
+      }
+    }
+}
+function fnv1a(text5) {
+  let hash = 2166136261;
+  for (let i = 0; i < text5.length; i++)
+    hash ^= text5.charCodeAt(i), hash = Math.imul(hash, 16777619);
+  return hash >>> 0;
+}
 
 // receiver/gate/body-guard.ts
 function guardBody(req, limits, slow) {
@@ -44201,7 +44503,7 @@ function forward(ex, options2, done) {
         ex.hasBody && !req.complete && (stopGuard = guardBody(req, options2.body, (why) => c.abort(new SlowClientError(why))));
       },
       onResponseStart(c, statusCode, headers2, statusMessage) {
-        if (options2.answered(), !(statusCode < 200))
+        if (options2.answered(statusCode), !(statusCode < 200))
           try {
             res.writeHead(statusCode, statusMessage || void 0, responseHeaders(headers2));
           } catch (error2) {
@@ -44405,6 +44707,12 @@ var CONFIRM_HUNG_MS = 500, Router = class {
   queuedTotal = 0;
   /** Requests sent to a second server after the first failed with them. */
   resent = 0;
+  /** Every server's answers over the last minute: a watch's baseline. */
+  answers = new AnswerWindow();
+  /** While a build is judged (a watch or canary): told of each server's answers. */
+  observe;
+  /** While a canary runs: the share of clients that go to its servers. */
+  split;
   #balance = new RoundRobin();
   #retryAfter;
   /** Requests a failed server had, going out again one at a time: origin → those waiting. */
@@ -44414,7 +44722,7 @@ var CONFIRM_HUNG_MS = 500, Router = class {
   route(ex) {
     if (this.closing) return this.refuse(ex, 503, "is shutting down");
     this.budget.request();
-    let targets = this.held ? [] : this.options.targets();
+    let targets = this.held ? [] : this.#targets(ex);
     if (targets.length > 0) return this.#send(ex, targets);
     let down = this.held ? void 0 : this.options.unavailable?.();
     if (down !== void 0) return this.refuse(ex, 503, down);
@@ -44495,11 +44803,22 @@ var CONFIRM_HUNG_MS = 500, Router = class {
     if (this.closing) return this.refuse(ex, 503, "is shutting down");
     this.queue.add(ex, first) || this.refuse(ex, 503, "is on hold and the queue is full");
   }
-  #send(ex, targets = this.held ? [] : this.options.targets()) {
+  // The servers for this request: the serving pool's, or during a canary the canary's
+  // for the share of clients it takes (while it has a server up).
+  #targets(ex) {
+    let split = this.split;
+    if (split === void 0) return this.options.targets();
+    if (ex.bucket ??= canaryBucket(ex.req, this.options.trustProxy), !inCanary(ex.bucket, split.share)) return this.options.targets();
+    let canary2 = split.targets();
+    return canary2.length > 0 ? canary2 : this.options.targets();
+  }
+  #send(ex, targets = this.held ? [] : this.#targets(ex)) {
     let target = this.#balance.pick(targets, ex.tried);
     if (target === void 0) return this.#wait(ex, !0);
     ex.tried.add(target.origin);
-    let { instance, origin } = target, headers2 = requestHeaders(ex.req, this.options.trustProxy), answered = () => this.attempts.answered(attempt2), done = (outcome, error2) => {
+    let { instance, origin } = target, headers2 = requestHeaders(ex.req, this.options.trustProxy), answered = (status) => {
+      attempt2.status = status, this.attempts.answered(attempt2);
+    }, done = (outcome, error2) => {
       this.attempts.end(attempt2);
       let after = outcome === "unsent" ? void 0 : ex.afterAttempt;
       after && (ex.afterAttempt = void 0), this.#settle(ex, attempt2, outcome, error2), after?.();
@@ -44514,9 +44833,17 @@ var CONFIRM_HUNG_MS = 500, Router = class {
       attempt2.abort = forward(ex, { pool, headers: headers2, body, answered }, done);
     }
   }
+  // What the app answered, as a watch judges it (guarantee 11): a 5xx, or no whole
+  // answer at all, is an error; a request that never reached it, or whose client left
+  // or was too slow, says nothing about the build.
+  #count(origin, outcome, status) {
+    if (outcome === "unsent" || outcome === "gone" || outcome === "slow-client") return;
+    let error2 = outcome !== "served" || status !== void 0 && status >= 500;
+    this.answers.add(error2), this.observe?.(origin, error2);
+  }
   #settle(ex, attempt2, outcome, error2) {
     let { instance, origin } = attempt2, why = error2?.code ?? error2?.message, { log, onUpstreamFailure } = this.options;
-    switch (outcome) {
+    switch (this.#count(origin, outcome, attempt2.status), outcome) {
       case "served":
         this.served++;
         return;
@@ -44674,6 +45001,19 @@ var DEFAULT_TIMEOUTS = {
   holders() {
     return [...this.#holders];
   }
+  // Judging a build (docs/design.md guarantee 11): `observer` is told of every answer
+  // from every server until it is taken off; `split` sends a share of clients to a
+  // canary's servers. Both are off (undefined) outside a watch.
+  observe(observer) {
+    this.#router.observe = observer;
+  }
+  splitTo(split) {
+    this.#router.split = split;
+  }
+  /** The gate's answers and errors over the last minute: a watch's baseline. */
+  recentAnswers() {
+    return this.#router.answers.counts();
+  }
   wake() {
     this.#router.held || this.#router.flush();
   }
@@ -44720,7 +45060,9 @@ var DEFAULT_TIMEOUTS = {
     let stallMs = (this.#options.timeouts ?? DEFAULT_TIMEOUTS).stallMs, inUse = () => new Set(this.#options.targets().map((target) => target.origin));
     this.#timers = [
       setInterval(() => this.#router.upstreams.sweep(inUse()), SWEEP_MS),
-      setInterval(() => this.#router.budget.roll(), BUDGET_WINDOW_MS),
+      setInterval(() => {
+        this.#router.budget.roll(), this.#router.answers.roll();
+      }, BUDGET_WINDOW_MS),
       setInterval(() => this.#router.tick(), Math.max(20, Math.min(250, stallMs / 4)))
     ];
     for (let timer of this.#timers) timer.unref();
@@ -44981,6 +45323,8 @@ var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   "rollback",
   "start",
   "switch",
+  "canary",
+  "watch",
   "drain"
 ], swapRecordSchema = object({
   deployId: string2().check(_minLength(1)),
@@ -45496,6 +45840,8 @@ var AppRuntime = class {
   log;
   /** Every server's recent lines, for GET /v1/apps/{app}/logs and the admin page (§7). */
   output = new AppLog();
+  /** A deploy being judged by traffic (watch, canary): what promote and abort end. */
+  watching;
   /** Restarts of servers that stopped on their own, across swaps (every pool's). */
   serverRestarts = 0;
   /** Why the app has no server and waiting will not bring one (none deployed yet). */
@@ -45585,12 +45931,13 @@ var AppRuntime = class {
   }
   /** How long a running swap's steps may take: what stop, a reload or an upgrade waits for its lock. */
   longestSwapMs() {
-    let { drainTimeoutMs, stopTimeoutMs, health, hold } = this.config;
-    return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+    let { drainTimeoutMs, stopTimeoutMs, health, hold, watch: watch2, canary: canary2 } = this.config, judging = (watch2?.for ?? 0) + (canary2?.for ?? 0);
+    return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout + judging;
   }
   // A receiver asked to stop lets a running swap finish (up to the time its
   // steps may take), then closes the gate and stops the servers.
   async stop() {
+    this.watching?.end("promoted", "the receiver stopping");
     let longest = this.longestSwapMs();
     await this.lock.acquire("stop", longest) || this.log("warn", `${this.lock.busy} did not end in ${longest} ms; stopping anyway`), await this.gate.close(), await this.pool.stop();
   }
@@ -45614,7 +45961,8 @@ var AppRuntime = class {
       hold: { held: stats.held, queued: stats.queued, inflight: stats.inflight },
       unavailable: this.unavailable(),
       releases: await this.releases.list(),
-      recent: await this.journal.recent(this.config.name, 20)
+      recent: await this.journal.recent(this.config.name, 20),
+      ...this.watching?.live ? { watch: this.watching.live } : {}
     };
   }
 };
@@ -45742,10 +46090,10 @@ function diffConfig(before, after) {
   return diff;
 }
 function diffApp(before, after) {
-  let differs = (a, b2) => !isDeepStrictEqual2(a, b2), describe2 = (key2, a, b2) => typeof a == "number" || typeof a == "string" ? `${key2} ${String(a)} → ${String(b2)}` : key2, servers = SERVER_KEYS.filter((k2) => differs(before[k2], after[k2])).map(
-    (k2) => describe2(k2 === "stopTimeoutMs" ? "stopTimeout" : k2, before[k2], after[k2])
+  let differs = (a, b2) => !isDeepStrictEqual2(a, b2), describe3 = (key2, a, b2) => typeof a == "number" || typeof a == "string" ? `${key2} ${String(a)} → ${String(b2)}` : key2, servers = SERVER_KEYS.filter((k2) => differs(before[k2], after[k2])).map(
+    (k2) => describe3(k2 === "stopTimeoutMs" ? "stopTimeout" : k2, before[k2], after[k2])
   ), replace = IDENTITY_KEYS.filter((k2) => differs(before[k2], after[k2])).map(
-    (k2) => describe2(k2, before[k2], after[k2])
+    (k2) => describe3(k2, before[k2], after[k2])
   ), rebind = before.gate.host !== after.gate.host || before.gate.port !== after.gate.port, gateTimeouts = GATE_TIMEOUT_KEYS.filter((k2) => differs(before.gate[k2], after.gate[k2])).map(
     (k2) => `gate.${k2.replace(/Ms$/, "")}`
   ), seen = /* @__PURE__ */ new Set([...SERVER_KEYS, ...IDENTITY_KEYS, "gate", "name"]), other = Object.keys({ ...before, ...after }).filter((k2) => !seen.has(k2) && differs(before[k2], after[k2])).map((k2) => k2 === "drainTimeoutMs" ? "drainTimeout" : k2);

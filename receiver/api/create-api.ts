@@ -5,6 +5,7 @@ import type { HttpEnv } from "../http/http-env.js";
 import type { Log } from "../log.js";
 import { reloadReceiver, upgradeReceiver } from "../lifecycle/receiver-operations.js";
 import type { Receiver } from "../receiver.js";
+import { endedBy, endWatch } from "../runtime/end-watch.js";
 import { rollbackOperation } from "../runtime/rollback-operation.js";
 import { swapOperation } from "../runtime/swap-operation.js";
 import { uploadOperation } from "../runtime/upload-operation.js";
@@ -52,6 +53,15 @@ export function createApi(receiver: Receiver, log: Log): Hono<HttpEnv> {
   api.post("/apps/:app/rollback", authenticate(receiver, "rollback"), (c) =>
     streamedRun(c, rollbackOperation(c.var.runtime, c.req.query("to"))),
   );
+  // A deploy judged by traffic (watch, canary) ends now: kept, or rolled back.
+  for (const [op, how] of [
+    ["promote", "promoted"],
+    ["abort", "aborted"],
+  ] as const) {
+    api.post(`/apps/:app/${op}`, authenticate(receiver, op), async (c) =>
+      c.json(await endWatch(c.var.runtime, how, endedBy(c.var.principal.who))),
+    );
+  }
   // The receiver itself (docs/design.md §7): what SIGHUP and SIGUSR2 do, for Windows.
   const asker = (c: Context<HttpEnv>) => `the API (key ${c.var.principal.who.keyId})`;
   api.post("/receiver/reload", authenticateReceiver(receiver), async (c) =>

@@ -58,6 +58,19 @@ export function checkApps(config: Config): void {
   }
 }
 
+// A canary splits traffic between the old servers and the new ones, so both must run
+// at once: only strategy overlap has them side by side.
+export function checkCanary(config: Config): void {
+  for (const app of config.apps.values()) {
+    if (app.canary && app.strategy !== "overlap")
+      throw new ConfigError(
+        config.file,
+        `apps.${app.name}.canary`,
+        "needs strategy: overlap (the old servers answer the rest of the traffic while the new ones are judged); use watch: with strategy hold",
+      );
+  }
+}
+
 // A swap holds requests through drain, start and health check; if the new build
 // fails its check, the old one must be back before the first held request gives up.
 export function checkTimeouts(config: Config): void {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "yaml";
-import { checkApps, checkAuth, checkTimeouts } from "./check-config.js";
+import { checkApps, checkAuth, checkCanary, checkTimeouts } from "./check-config.js";
 import { ConfigError } from "./config-error.js";
 import { expandEnv } from "./expand-env.js";
 import { resolveApp, type AppConfig } from "./resolve-app.js";
@@ -48,6 +48,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   checkAuth(config);
   checkApps(config);
   checkTimeouts(config);
+  checkCanary(config);
   return config;
 }
 

@@ -1,6 +1,13 @@
 import { parseCidr } from "../net/parse-cidr.js";
 import * as z from "../zod.js";
-import { formatDuration, parseAddress, parseDuration, parseSize } from "./units.js";
+import {
+  formatDuration,
+  formatShare,
+  parseAddress,
+  parseDuration,
+  parseShare,
+  parseSize,
+} from "./units.js";
 
 // The config file's shape (docs/design.md §2), validated with zod (mini, ../zod.ts)
 // so every mistake is reported with the key it is under. Units are converted here.
@@ -23,6 +30,7 @@ const unit = <T>(parse: (v: string | number) => T | undefined, example: string) 
 
 const duration = unit(parseDuration, 'a duration like "30s" or "500ms" (at most 24 days)');
 const size = unit(parseSize, 'a size like "2GiB" or "500MB"');
+const share = unit(parseShare, 'a share like "2%" (or 0.02)');
 const ADDRESS = 'host:port like "127.0.0.1:8080"';
 const address = (defaultHost: string) => unit((v) => parseAddress(v, defaultHost), ADDRESS);
 
@@ -211,6 +219,26 @@ const hooks = z.strictObject({
   timeout: z._default(durationAtLeast(100), 5 * 60_000),
 });
 
+// Judging a new build by its answers at the gate (docs/design.md "judging by traffic",
+// guarantee 11): watch after the release, canary (strategy overlap) before it.
+const watch = z.strictObject({
+  for: z._default(durationAtLeast(500), 60_000),
+  maxErrorRate: z._default(share, 0.02),
+  minRequests: z._default(count(1, 1_000_000_000), 20),
+});
+const canary = z.strictObject({
+  share: z._default(
+    share.check(
+      z.refine((s) => s > 0 && s < 1, {
+        error: (issue) =>
+          `must be more than 0% and less than 100%, got ${formatShare(issue.input as number)}`,
+      }),
+    ),
+    0.1,
+  ),
+  for: z._default(durationAtLeast(500), 60_000),
+});
+
 const app = z.strictObject({
   /** Web Connection's web.config or wc.ini to read ExeFile and UpdateFile from. */
   from: z.optional(text()),
@@ -257,6 +285,10 @@ const app = z.strictObject({
   ),
   keepReleases: z._default(count(1, 100), 5),
   hooks: z._default(hooks, { beforeSwap: [], afterRelease: [], timeout: 5 * 60_000 }),
+  /** After the release, judge the new build by its share of 5xx answers at the gate. */
+  watch: z.optional(watch),
+  /** strategy overlap: the new servers first take a share of new requests, judged. */
+  canary: z.optional(canary),
   versionCommand: z.optional(z.array(z.string()).check(z.minLength(1))),
   maxUploadSize: z._default(size, 2 * 1024 ** 3),
   auth: z.optional(

@@ -31,6 +31,24 @@ export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
 }
 
+/** "2%", "0.5%" or a bare fraction (0.02) → a fraction from 0 to 1; undefined if unparseable. */
+export function parseShare(value: string | number): number | undefined {
+  let share: number | undefined;
+  if (typeof value === "number") share = value;
+  else {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
+    if (match) share = Number(match[1]) / 100;
+  }
+  return share !== undefined && Number.isFinite(share) && share >= 0 && share <= 1
+    ? share
+    : undefined;
+}
+
+/** A fraction the way a config writes it: 0.02 → "2%". */
+export function formatShare(share: number): string {
+  return `${Math.round(share * 10_000) / 100}%`;
+}
+
 /** "2GiB", "500MB", "1024", or a bare number of bytes → bytes; undefined if unparseable. */
 export function parseSize(value: string | number): number | undefined {
   if (typeof value === "number")

@@ -8,6 +8,8 @@ export interface Attempt {
   readonly origin: string;
   /** The first answer byte came back (headers, or the tunnel's first bytes). */
   answered: boolean;
+  /** The answer's status, once its headers came back (a tunnel has none). */
+  status?: number;
   /** Date.now() when it went out (set by Attempts.begin). */
   startedAt?: number;
   /** Its server answered a health check while it waited: it is slow, not hung. */

@@ -26,6 +26,8 @@ export interface Exchange {
   afterAttempt?: () => void;
   /** Set for `Upgrade` requests (WebSocket): forwarded as a tunnel, not a message. */
   upgrade?: UpgradeRequest;
+  /** Its client's side of a canary (canary-split.ts), worked out once, when first needed. */
+  bucket?: number;
 }
 
 const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -10,8 +10,8 @@ export interface ForwardOptions {
   pool: Dispatcher;
   headers: HeaderMap;
   body: BodyLimits;
-  /** The first answer byte came back. */
-  answered: () => void;
+  /** The first answer byte came back: the answer's status (again for a final one after 1xx). */
+  answered: (status: number) => void;
 }
 
 // One attempt at one server: streams the request body out and the answer back, with
@@ -61,7 +61,7 @@ export function forward(ex: Exchange, options: ForwardOptions, done: Settle): At
         }
       },
       onResponseStart(c, statusCode, headers, statusMessage) {
-        options.answered();
+        options.answered(statusCode);
         if (statusCode < 200) return; // 100 Continue, 103 Early Hints: node:http sends its own
         try {
           res.writeHead(statusCode, statusMessage || undefined, responseHeaders(headers));

@@ -7,7 +7,9 @@ import { exchange, type UpgradeRequest } from "./exchange.js";
 import { Inflight } from "./inflight.js";
 import { trustNobody, type TrustProxy } from "./request-headers.js";
 import { requestTarget } from "./request-target.js";
-import { Router } from "./router.js";
+import { Router, type AnswerObserver } from "./router.js";
+import type { CanarySplit } from "./canary-split.js";
+import type { AnswerCounts } from "../protocol.js";
 
 export interface GateTimeouts {
   /** Cap on the time a client may take to send its request headers. */
@@ -238,6 +240,22 @@ export class Gate {
     return [...this.#holders];
   }
 
+  // Judging a build (docs/design.md guarantee 11): `observer` is told of every answer
+  // from every server until it is taken off; `split` sends a share of clients to a
+  // canary's servers. Both are off (undefined) outside a watch.
+  observe(observer: AnswerObserver | undefined): void {
+    this.#router.observe = observer;
+  }
+
+  splitTo(split: CanarySplit | undefined): void {
+    this.#router.split = split;
+  }
+
+  /** The gate's answers and errors over the last minute: a watch's baseline. */
+  recentAnswers(): AnswerCounts {
+    return this.#router.answers.counts();
+  }
+
   wake(): void {
     if (!this.#router.held) this.#router.flush();
   }
@@ -303,7 +321,10 @@ export class Gate {
     const inUse = () => new Set(this.#options.targets().map((target) => target.origin));
     this.#timers = [
       setInterval(() => this.#router.upstreams.sweep(inUse()), SWEEP_MS),
-      setInterval(() => this.#router.budget.roll(), BUDGET_WINDOW_MS),
+      setInterval(() => {
+        this.#router.budget.roll();
+        this.#router.answers.roll();
+      }, BUDGET_WINDOW_MS),
       setInterval(() => this.#router.tick(), Math.max(20, Math.min(250, stallMs / 4))),
     ];
     for (const timer of this.#timers) timer.unref();

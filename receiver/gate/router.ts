@@ -1,6 +1,8 @@
 import type { Target } from "../pool/target.js";
+import { AnswerWindow } from "./answer-window.js";
 import { Attempts, type Attempt } from "./attempts.js";
 import type { BodyLimits } from "./body-guard.js";
+import { canaryBucket, inCanary, type CanarySplit } from "./canary-split.js";
 import type { Exchange } from "./exchange.js";
 import { forward } from "./forward.js";
 import { HoldQueue, type HoldLimits } from "./hold-queue.js";
@@ -27,6 +29,9 @@ export interface RouterOptions {
   log: (level: "info" | "warn" | "error", message: string) => void;
 }
 
+/** Told of every answer from a server while a build is judged: error = 5xx or none came. */
+export type AnswerObserver = (origin: string, error: boolean) => void;
+
 /** A stalled server whose health check has not answered in this long is taken as hung. */
 const CONFIRM_HUNG_MS = 500;
 
@@ -49,6 +54,12 @@ export class Router {
   queuedTotal = 0;
   /** Requests sent to a second server after the first failed with them. */
   resent = 0;
+  /** Every server's answers over the last minute: a watch's baseline. */
+  readonly answers = new AnswerWindow();
+  /** While a build is judged (a watch or canary): told of each server's answers. */
+  observe: AnswerObserver | undefined;
+  /** While a canary runs: the share of clients that go to its servers. */
+  split: CanarySplit | undefined;
   readonly #balance = new RoundRobin();
   readonly #retryAfter: number;
   /** Requests a failed server had, going out again one at a time: origin → those waiting. */
@@ -67,7 +78,7 @@ export class Router {
   route(ex: Exchange): void {
     if (this.closing) return this.refuse(ex, 503, "is shutting down");
     this.budget.request();
-    const targets = this.held ? [] : this.options.targets(); // built once per request
+    const targets = this.held ? [] : this.#targets(ex); // built once per request
     if (targets.length > 0) return this.#send(ex, targets);
     const down = this.held ? undefined : this.options.unavailable?.();
     if (down !== undefined) return this.refuse(ex, 503, down);
@@ -175,13 +186,27 @@ export class Router {
     if (!this.queue.add(ex, first)) this.refuse(ex, 503, "is on hold and the queue is full");
   }
 
-  #send(ex: Exchange, targets = this.held ? [] : this.options.targets()): void {
+  // The servers for this request: the serving pool's, or during a canary the canary's
+  // for the share of clients it takes (while it has a server up).
+  #targets(ex: Exchange): Target[] {
+    const split = this.split;
+    if (split === undefined) return this.options.targets();
+    ex.bucket ??= canaryBucket(ex.req, this.options.trustProxy);
+    if (!inCanary(ex.bucket, split.share)) return this.options.targets();
+    const canary = split.targets();
+    return canary.length > 0 ? canary : this.options.targets();
+  }
+
+  #send(ex: Exchange, targets = this.held ? [] : this.#targets(ex)): void {
     const target = this.#balance.pick(targets, ex.tried);
     if (target === undefined) return this.#wait(ex, true); // wait for the pool to bring one up
     ex.tried.add(target.origin);
     const { instance, origin } = target;
     const headers = requestHeaders(ex.req, this.options.trustProxy);
-    const answered = (): void => this.attempts.answered(attempt);
+    const answered = (status?: number): void => {
+      attempt.status = status;
+      this.attempts.answered(attempt);
+    };
     const done = (outcome: Outcome, error?: Error): void => {
       this.attempts.end(attempt); // before a resend counts in
       const after = outcome === "unsent" ? undefined : ex.afterAttempt;
@@ -205,10 +230,21 @@ export class Router {
     }
   }
 
+  // What the app answered, as a watch judges it (guarantee 11): a 5xx, or no whole
+  // answer at all, is an error; a request that never reached it, or whose client left
+  // or was too slow, says nothing about the build.
+  #count(origin: string, outcome: Outcome, status: number | undefined): void {
+    if (outcome === "unsent" || outcome === "gone" || outcome === "slow-client") return;
+    const error = outcome !== "served" || (status !== undefined && status >= 500);
+    this.answers.add(error);
+    this.observe?.(origin, error);
+  }
+
   #settle(ex: Exchange, attempt: Attempt, outcome: Outcome, error?: Error): void {
     const { instance, origin } = attempt;
     const why = (error as NodeJS.ErrnoException | undefined)?.code ?? error?.message;
     const { log, onUpstreamFailure } = this.options;
+    this.#count(origin, outcome, attempt.status);
     switch (outcome) {
       case "served":
         this.served++;

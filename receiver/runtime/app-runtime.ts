@@ -22,6 +22,7 @@ import { Releases } from "../swap/releases.js";
 import { SwapRecordFile } from "../swap/swap-record.js";
 import { versionInfo } from "../version/version-info.js";
 import { AppPools } from "./app-pools.js";
+import type { WatchControl } from "../watch/watch-control.js";
 
 // Everything the receiver keeps for one app: its servers, its gate, its kept
 // releases, its swap record and its lock.
@@ -98,6 +99,8 @@ export class AppRuntime {
     });
   }
 
+  /** A deploy being judged by traffic (watch, canary): what promote and abort end. */
+  watching: WatchControl | undefined;
   /** Restarts of servers that stopped on their own, across swaps (every pool's). */
   serverRestarts = 0;
   /** Why the app has no server and waiting will not bring one (none deployed yet). */
@@ -214,13 +217,16 @@ export class AppRuntime {
 
   /** How long a running swap's steps may take: what stop, a reload or an upgrade waits for its lock. */
   longestSwapMs(): number {
-    const { drainTimeoutMs, stopTimeoutMs, health, hold } = this.config;
-    return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+    const { drainTimeoutMs, stopTimeoutMs, health, hold, watch, canary } = this.config;
+    const judging = (watch?.for ?? 0) + (canary?.for ?? 0);
+    return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout + judging;
   }
 
   // A receiver asked to stop lets a running swap finish (up to the time its
   // steps may take), then closes the gate and stops the servers.
   async stop(): Promise<void> {
+    // A deploy being judged keeps its build: its old servers need not run on to the end.
+    this.watching?.end("promoted", "the receiver stopping");
     const longest = this.longestSwapMs();
     if (!(await this.lock.acquire("stop", longest))) {
       this.log("warn", `${this.lock.busy} did not end in ${longest} ms; stopping anyway`);
@@ -254,6 +260,7 @@ export class AppRuntime {
       unavailable: this.unavailable(),
       releases: await this.releases.list(),
       recent: await this.journal.recent(this.config.name, 20),
+      ...(this.watching?.live ? { watch: this.watching.live } : {}),
     };
   }
 }

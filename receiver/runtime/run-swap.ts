@@ -6,6 +6,7 @@ import { rememberDigest, versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
 import { afterRelease, beforeSwap } from "./deploy-hooks.js";
 import { unchangedResult } from "./unchanged-result.js";
+import { WatchControl } from "../watch/watch-control.js";
 
 export interface RunContext {
   deployId: string;
@@ -16,6 +17,8 @@ export interface RunContext {
   overlap?: boolean;
   /** Swap even when the incoming file is the live one (deploy and swap; docs/design.md §4). */
   force?: boolean;
+  /** The watch this operation ended to take the lock (start-operation.ts endWatch). */
+  endedWatch?: { deployId: string; how: "promoted" | "aborted" };
 }
 
 // A deploy, swap, rollback or restart from the journal's point of view: journaled
@@ -45,8 +48,14 @@ export async function runSwap(
     before: previous ?? undefined,
     after: incoming.info,
   });
+  // A deploy or swap of an app with watch or canary is judged by traffic until its
+  // result: promote and abort reach it through rt.watching meanwhile.
+  const judging = deploying && (app.watch !== undefined || app.canary !== undefined);
+  const watch = judging ? new WatchControl(ctx.deployId, rt.gate.recentAnswers()) : undefined;
+  rt.watching = watch;
   const parts = {
     app,
+    watch,
     pool: rt.pool,
     pools: rt.pools,
     gate: rt.gate,
@@ -73,7 +82,10 @@ export async function runSwap(
         message: (error as Error).message,
       },
     };
+  } finally {
+    rt.watching = undefined;
   }
+  const judged = outcome.judged ? { judged: outcome.judged } : {};
   // The live file is now the incoming one, or the kept one after a rollback: no need to hash it or run versionCommand again.
   if (outcome.ok) await rememberDigest(app.exeFile, incoming.info.sha256).catch(() => {});
   const now = outcome.ok
@@ -93,6 +105,7 @@ export async function runSwap(
     holdMs: outcome.holdMs,
     durationMs,
     error: outcome.ok ? undefined : outcome.error,
+    ...judged,
   });
   // Only now is the swap over: a crash before this line is found and journaled at the next start.
   rt.record.clear();
@@ -104,6 +117,7 @@ export async function runSwap(
     previous: previous ?? undefined,
     holdMs: outcome.holdMs,
     durationMs,
+    ...judged,
   };
   if (outcome.ok) {
     if (!now) throw new Error(`exeFile ${app.exeFile} is missing after a swap that succeeded`);

@@ -12,7 +12,28 @@ export interface StartedOperation {
   done: Promise<ResultEvent>;
 }
 
-// Takes the app's lock (409 at once if taken), runs `prepare` while its errors
+// A deploy, swap or rollback that finds a deploy being judged by traffic (watch, canary)
+// ends that watch (one lock, one owner): a deploy or swap promotes the watched build, a
+// rollback aborts it (which rolls it back); then it waits for the lock, for as long as
+// the watched deploy's last steps may take. Null when the lock is busy otherwise (409).
+async function endWatch(
+  rt: AppRuntime,
+  op: OperationOp,
+  deployId: string,
+): Promise<RunContext["endedWatch"] | null> {
+  const watch = rt.watching;
+  if (!watch || (op !== "deploy" && op !== "swap" && op !== "rollback")) return null;
+  const how = op === "rollback" ? "aborted" : "promoted";
+  watch.end(how, `${op} ${deployId}`);
+  const ended = { deployId: watch.deployId, how: watch.ending?.how ?? how };
+  rt.log(
+    "info",
+    `${op} ${deployId} ended the watch of ${watch.deployId} (${ended.how}); waiting for it`,
+  );
+  return (await rt.lock.acquire(deployId, rt.longestSwapMs())) ? ended : null;
+}
+
+// Takes the app's lock (409 at once if taken, unless a watch is to end: endWatch), runs `prepare` while its errors
 // can still be answered as HTTP statuses, then runs the rest detached from
 // whoever asked: a client that goes away does not stop a swap half way, and the
 // lock is released only when the run has ended. Every event goes to the
@@ -27,7 +48,8 @@ export async function startOperation(
 ): Promise<StartedOperation> {
   const deployId = newDeployId();
   const busy = rt.lock.busy;
-  if (!rt.lock.tryAcquire(deployId)) {
+  const endedWatch = rt.lock.tryAcquire(deployId) ? undefined : await endWatch(rt, op, deployId);
+  if (endedWatch === null) {
     throw new HttpError(
       409,
       "ERR_BUSY",
@@ -64,7 +86,7 @@ export async function startOperation(
       }
     }
   };
-  const ctx: RunContext = { deployId, emit, startedAt: performance.now(), who };
+  const ctx: RunContext = { deployId, emit, startedAt: performance.now(), who, endedWatch };
   try {
     await prepare(ctx);
   } catch (error) {

@@ -6,11 +6,11 @@ import type { RunContext } from "./run-swap.js";
 // Answered ok with `unchanged`, journaled as such; `force` swaps anyway.
 export async function unchangedResult(
   rt: AppRuntime,
-  op: "deploy" | "swap",
+  op: "deploy" | "swap" | "rollback",
   live: VersionInfo,
   ctx: RunContext,
+  message = `sha256 ${live.sha256.slice(0, 12)} is live already: nothing swapped (force swaps anyway)`,
 ): Promise<ResultEvent> {
-  const message = `sha256 ${live.sha256.slice(0, 12)} is live already: nothing swapped (force swaps anyway)`;
   ctx.emit({ type: "log", level: "info", message });
   const durationMs = Math.round(performance.now() - ctx.startedAt);
   const base = { deployId: ctx.deployId, app: rt.config.name, op };

@@ -1,7 +1,15 @@
 import { faultPoint } from "../faults.js";
 import type { ReleaseInfo } from "../protocol.js";
 import { restoreRelease } from "./exe-file.js";
-import { drainRequests, settle, stepper, stopServers, swapExe } from "./steps.js";
+import {
+  drainRequests,
+  judgeByTraffic,
+  rejection,
+  settle,
+  stepper,
+  stopServers,
+  swapExe,
+} from "./steps.js";
 import {
   attempt,
   failed,
@@ -26,19 +34,26 @@ export async function holdSwap(cx: SwapContext): Promise<SwapOutcome> {
     if (!unhealthy) return { ok: true, kept };
     return rolledBackUnhealthy(cx, unhealthy);
   });
-  if (!outcome.ok || !kept || app.health.settle === 0) return { ...outcome, holdMs };
+  if (!outcome.ok || !kept) return { ...outcome, holdMs };
 
-  const unstable = await settle(cx, pool);
-  if (!unstable) return { ...outcome, holdMs };
+  // Released: the build may still prove bad, by its servers stopping (settle) or by
+  // its answers (watch); either way the kept release goes back under a second hold.
+  const unstable = app.health.settle > 0 ? await settle(cx, pool) : undefined;
+  const serving = (origin: string) => pool.origins().includes(origin);
+  const watched = unstable ? undefined : await judgeByTraffic(cx, "watch", { isNew: serving });
+  const judged = watched ? { judged: [watched] } : {};
+  const failure = unstable ? { code: "ERR_UNSTABLE", message: unstable } : rejection(watched);
+  if (!failure) return { ...outcome, ...judged, holdMs };
   const output = pool.output();
   const back = await holdRequests(cx, () => rollBack(cx, kept));
   const error = back.value
     ? {
         code: "ERR_ROLLBACK",
-        message: `${unstable}; rolling back to release ${kept.id} failed too, so no server runs: ${back.value.message}`,
+        message: `${failure.message}; rolling back to release ${kept.id} failed too, so no server runs: ${back.value.message}`,
       }
-    : { code: "ERR_UNSTABLE", message: unstable };
-  return { ok: false, kept, output, error, rolledBack: !back.value, holdMs: holdMs + back.holdMs };
+    : failure;
+  const holdsMs = holdMs + back.holdMs;
+  return { ok: false, kept, output, error, rolledBack: !back.value, ...judged, holdMs: holdsMs };
 }
 
 // A restart is the same sequence without the swap: hold, unload, reload, release,

@@ -1,8 +1,16 @@
 import { faultPoint } from "../faults.js";
 import type { Pool } from "../pool/pool.js";
-import type { ErrorInfo } from "../protocol.js";
+import type { ErrorInfo, Judgement } from "../protocol.js";
 import { copyToRun, locksRunningExe, pruneRunCopies, restoreRelease } from "./exe-file.js";
-import { drainRequests, settle, stepper, stopServers, swapExe } from "./steps.js";
+import {
+  drainRequests,
+  judgeByTraffic,
+  rejection,
+  settle,
+  stepper,
+  stopServers,
+  swapExe,
+} from "./steps.js";
 import {
   attempt,
   failed,
@@ -40,13 +48,32 @@ export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
     return undoOverlap(cx, { code: "ERR_HEALTH_CHECK", message }, output);
   }
 
+  // Judged by traffic (docs/design.md guarantee 11): a canary first takes a share of
+  // clients; after the switch, the watch. The old servers run on until both are over,
+  // so a build that fails either hands back to them at once.
+  const isNew = (origin: string) => next.origins().includes(origin);
+  const isOld = (origin: string) => old.origins().includes(origin);
+  const judged: Judgement[] = [];
+  const canaryTargets = () => next.targets();
+  const canary = await judgeByTraffic(cx, "canary", { isNew, isOld, canaryTargets });
+  if (canary) judged.push(canary);
+  const dropped = rejection(canary);
+  if (dropped) {
+    const output = next.output();
+    await retireServers(cx, next);
+    return undoOverlap(cx, dropped, output, judged);
+  }
+
   await switchServers(cx, next);
   const unstable = kept && app.health.settle > 0 ? await settle(cx, next) : undefined;
-  if (unstable) {
+  const watched = unstable ? undefined : await judgeByTraffic(cx, "watch", { isNew });
+  if (watched) judged.push(watched);
+  const failure = unstable ? { code: "ERR_UNSTABLE", message: unstable } : rejection(watched);
+  if (failure) {
     await switchServers(cx, old);
     const output = next.output();
     await retireServers(cx, next);
-    return undoOverlap(cx, { code: "ERR_UNSTABLE", message: unstable }, output);
+    return undoOverlap(cx, failure, output, judged);
   }
   await retireServers(cx, old);
 
@@ -55,7 +82,7 @@ export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
     if (stuck) return serveExeFile(cx, next, stuck);
   }
   await pruneRunCopies(cx.runDir, next.exe, warnIn(cx));
-  return { ok: true, kept, holdMs: 0 };
+  return { ok: true, kept, holdMs: 0, ...(judged.length > 0 ? { judged } : {}) };
 }
 
 // A config reload's restart of an app with strategy overlap (docs/design.md §7): new
@@ -134,11 +161,13 @@ async function undoOverlap(
   cx: SwapContext,
   failure: ErrorInfo,
   output: string[],
+  judged: Judgement[] = [],
 ): Promise<SwapOutcome> {
   const { app, kept } = cx;
   const locked = locksRunningExe(cx.replace);
+  const also = judged.length > 0 ? { judged } : {};
   const outcome = (code: string, message: string, rolledBack: boolean): SwapOutcome => ({
-    ...failed(kept, code, message, { output, rolledBack }),
+    ...failed(kept, code, message, { output, rolledBack, ...also }),
     holdMs: 0,
   });
   if (!kept && !locked)

@@ -1,5 +1,8 @@
 import type { Pool } from "../pool/pool.js";
-import type { StepName, StreamEvent } from "../protocol.js";
+import type { Target } from "../pool/target.js";
+import type { ErrorInfo, Judgement, StepName, StreamEvent } from "../protocol.js";
+import { watchRules } from "../watch/judge.js";
+import { conclude, watchStep } from "../watch/watch-step.js";
 import { replaceExe } from "./exe-file.js";
 import { attempt, type ServersContext, type SwapContext } from "./swap-parts.js";
 
@@ -116,4 +119,54 @@ async function watchSettle(pool: Pool, ms: number): Promise<string | undefined> 
     if (Date.now() >= deadline) return undefined;
     await new Promise((r) => setTimeout(r, Math.min(SETTLE_POLL_MS, deadline - Date.now())));
   }
+}
+
+/** What the servers of a judged step are: the new build's, and in a canary the old ones. */
+export interface JudgedSides {
+  isNew: (origin: string) => boolean;
+  /** canary: the old servers, whose answers over the same time are the baseline. */
+  isOld?: (origin: string) => boolean;
+  /** canary: the new servers' targets, which take app.canary.share of clients meanwhile. */
+  canaryTargets?: () => Target[];
+}
+
+// The "watch" or "canary" step (docs/design.md "judging by traffic", guarantee 11): the
+// new build is judged by its answers at the gate. Undefined when the app does not ask
+// for it or there is no kept release to go back to (a first deploy): nothing to judge
+// for. A failed or aborted judgement is the caller's to roll back.
+export async function judgeByTraffic(
+  cx: SwapContext,
+  step: "watch" | "canary",
+  sides: JudgedSides,
+): Promise<Judgement | undefined> {
+  const { app, watch: control, kept, gate } = cx;
+  const forMs = step === "canary" ? app.canary?.for : app.watch?.for;
+  // Promoted during the canary: judged enough.
+  if (forMs === undefined || !control || control.ending?.how === "promoted") return undefined;
+  if (!kept) {
+    const message = `not judged by traffic (${step}): there is no earlier release to roll back to`;
+    cx.emit({ type: "log", level: "warn", message });
+    return undefined;
+  }
+  cx.note(step);
+  const { isNew, isOld, canaryTargets } = sides;
+  const share = canaryTargets && app.canary?.share;
+  if (canaryTargets && share) gate.splitTo({ share, targets: canaryTargets });
+  try {
+    const spec = { step, forMs, rules: watchRules(app), isNew, isOld, share: share || undefined };
+    return await watchStep({ gate, emit: cx.emit, control }, spec);
+  } finally {
+    gate.splitTo(undefined); // every new request to the serving pool again
+  }
+}
+
+/** What a judgement that went against the build says as the deploy's error; undefined if it stays. */
+export function rejection(judged: Judgement | undefined): ErrorInfo | undefined {
+  if (judged?.verdict !== "failed" && judged?.verdict !== "aborted") return undefined;
+  return judged.verdict === "failed"
+    ? {
+        code: "ERR_ERROR_RATE",
+        message: `the new build failed its ${judged.step}: ${conclude(judged)}`,
+      }
+    : { code: "ERR_ABORTED", message: `the ${judged.step} was ${conclude(judged)}` };
 }

@@ -1,7 +1,8 @@
 import type { AppConfig } from "../config/load-config.js";
 import type { Gate } from "../gate/gate.js";
 import type { Pool } from "../pool/pool.js";
-import type { ErrorInfo, ReleaseInfo, VersionInfo } from "../protocol.js";
+import type { ErrorInfo, Judgement, ReleaseInfo, VersionInfo } from "../protocol.js";
+import type { WatchControl } from "../watch/watch-control.js";
 import type { Releases } from "./releases.js";
 import type { ReplaceOptions } from "./exe-file.js";
 import type { Emit } from "./steps.js";
@@ -20,6 +21,8 @@ export interface SwapParts {
   /** Where strategy overlap runs new servers from while exeFile is locked (Windows). */
   runDir: string;
   replace?: ReplaceOptions;
+  /** A deploy's judging by traffic (app watch/canary): its baseline, promote and abort. */
+  watch?: WatchControl;
 }
 
 export interface ServerPools {
@@ -48,6 +51,8 @@ export interface SwapDone {
   ok: true;
   holdMs: number;
   kept?: ReleaseInfo;
+  /** The canary and watch it went through. */
+  judged?: Judgement[];
 }
 
 export interface SwapFailed {
@@ -58,6 +63,8 @@ export interface SwapFailed {
   rolledBack?: boolean;
   /** The new servers' last output lines, when they failed to start. */
   output?: string[];
+  /** The canary and watch it went through; the last one failed it. */
+  judged?: Judgement[];
 }
 
 /** An outcome before the hold's length is known. */
@@ -82,7 +89,7 @@ export const failed = (
   kept: ReleaseInfo | undefined,
   code: string,
   message: string,
-  extra: Pick<SwapFailed, "rolledBack" | "output"> = {},
+  extra: Pick<SwapFailed, "rolledBack" | "output" | "judged"> = {},
 ): Unheld<SwapFailed> => ({ ok: false, kept, error: { code, message }, ...extra });
 
 /** What a failed start of new servers says: the reason, and their last output lines. */

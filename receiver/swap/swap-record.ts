@@ -13,6 +13,8 @@ const PHASES = [
   "rollback",
   "start",
   "switch",
+  "canary",
+  "watch",
   "drain",
 ] as const satisfies readonly Exclude<StepName, "upload" | "settle">[];
 

@@ -11,6 +11,10 @@ export interface AppBehaviour {
   unhealthy?: boolean;
   /** Ignore SIGTERM (only SIGKILL stops it). */
   ignoreSigterm?: boolean;
+  /** Healthy, but answer 500 ("VERSION error") to every request but /health, or to these paths only. */
+  failing?: true | { paths: string[] };
+  /** While this file exists, answer 500 ("VERSION dependency down") to all but /health: an outage every version shares. */
+  dependency?: string;
 }
 
 // The app's server as the tests run it: a real executable (a node script with a
@@ -24,6 +28,8 @@ ${b.crashAtStart !== undefined ? `console.error("${b.version}: cannot start, exi
 const port = Number(process.env.PORT);
 const server = http.createServer((req, res) => {
   if (req.url === "/health") { res.statusCode = ${b.unhealthy ? 500 : 200}; return res.end("${b.unhealthy ? "not ready" : "ok"}"); }
+  ${b.dependency ? `if (require("node:fs").existsSync(${JSON.stringify(b.dependency)})) { res.statusCode = 500; return res.end("${b.version} dependency down\\n"); }` : ""}
+  ${b.failing ? `if (${b.failing === true ? "true" : JSON.stringify(b.failing.paths)}${b.failing === true ? "" : ".some((p) => req.url.startsWith(p))"}) { res.statusCode = 500; return res.end("${b.version} error\\n"); }` : ""}
   if (req.url.startsWith("/slow")) { return setTimeout(() => res.end("${b.version} slow\\n"), Number(new URL(req.url, "http://x").searchParams.get("ms") ?? 500)); }
   let body = "";
   req.on("data", (c) => (body += c));

@@ -29,6 +29,8 @@ export interface Sample {
   /** The first word of a good answer: the version of the app that served it. */
   version?: string;
   retryAfter?: string;
+  /** Which of LoadOptions.clients sent it (its `hotswap-canary` cookie), when the load has several. */
+  client?: number;
   /** The error's code (ECONNRESET, UND_ERR_SOCKET, TimeoutError, …) when it failed. */
   error?: string;
   /** The body of an answer that was not a good one, or the error's message. */
@@ -36,7 +38,12 @@ export interface Sample {
 }
 
 export interface GateClient {
-  send(kind: RequestKind, keepAlive: boolean, scheduledAt?: number): Promise<Sample>;
+  send(
+    kind: RequestKind,
+    keepAlive: boolean,
+    scheduledAt?: number,
+    client?: number,
+  ): Promise<Sample>;
   close(): Promise<void>;
 }
 
@@ -51,6 +58,8 @@ export interface LoadOptions extends ClientOptions {
   keepAliveShare?: number;
   /** Seed of the mix's random choices; default 1. */
   seed?: number;
+  /** Spread the requests over this many clients, each with its own `hotswap-canary` cookie. */
+  clients?: number;
 }
 
 export interface OpenLoad {

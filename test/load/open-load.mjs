@@ -26,13 +26,18 @@ export function gateClient({ url, slowMs = 300, postBytes = 4096, timeoutMs = 30
   const body = Buffer.alloc(postBytes, "x");
   const expected = { get: "", slow: " slow", post: ` ${postBytes}` };
 
-  async function send(kind, useKeepAlive, scheduledAt = performance.now()) {
+  async function send(kind, useKeepAlive, scheduledAt = performance.now(), client) {
     const sample = { kind, keepAlive: useKeepAlive, scheduledAt, sentAt: performance.now() };
+    const headers = useKeepAlive ? {} : { connection: "close" };
+    if (client !== undefined) {
+      sample.client = client;
+      headers.cookie = `hotswap-canary=client-${client}`;
+    }
     try {
       const res = await request(url + (kind === "slow" ? `/slow?ms=${slowMs}` : "/"), {
         method: kind === "post" ? "POST" : "GET",
         body: kind === "post" ? body : undefined,
-        headers: useKeepAlive ? {} : { connection: "close" },
+        headers,
         dispatcher: useKeepAlive ? keepAlive : fresh,
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -78,6 +83,7 @@ export function openLoad({
   mix = { get: 1 },
   keepAliveShare = 0.5,
   seed = 1,
+  clients,
   ...client
 }) {
   const gate = gateClient(client);
@@ -104,7 +110,10 @@ export function openLoad({
     const now = performance.now();
     for (let at = startedAt + load.scheduled * interval; at <= now && at < endsAt;) {
       load.maxLagMs = Math.max(load.maxLagMs, now - at);
-      const sent = gate.send(pick(), random() < keepAliveShare, at).then((sample) => {
+      const kind = pick();
+      const keepAlive = random() < keepAliveShare;
+      const who = clients === undefined ? undefined : Math.floor(random() * clients);
+      const sent = gate.send(kind, keepAlive, at, who).then((sample) => {
         samples.push(sample);
         pending.delete(sent);
       });
