@@ -6,7 +6,6 @@ import type { Judgement, ResultEvent, StreamEvent, WatchEvent } from "../../rece
 import { deploy } from "../helpers/deploy.js";
 import type { ReceiverProcess } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";
-import type { Workspace } from "../helpers/workspace.js";
 import {
   formatReport,
   loadReport,
