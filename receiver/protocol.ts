@@ -143,6 +143,9 @@ export type Verdict =
 
 export interface Judgement extends Omit<WatchEvent, "type" | "elapsedMs"> {
   verdict: Verdict;
+  /** The build judged and its baseline's, by version (else the first 12 of the SHA-256). */
+  build: string;
+  baselineBuild?: string;
   /** How long it ran. */
   ms: number;
   maxErrorRate: number;

@@ -35075,24 +35075,24 @@ function watchRules(app2) {
   return { maxErrorRate, minRequests };
 }
 var errorShare = ({ requests, errors }) => requests === 0 ? 0 : errors / requests;
-function judge(counts, baseline, rules, final) {
-  if (counts.requests >= rules.minRequests && excessShare(counts, baseline, rules) > rules.maxErrorRate)
+function judge(counts2, baseline, rules, final) {
+  if (counts2.requests >= rules.minRequests && excessShare(counts2, baseline, rules) > rules.maxErrorRate)
     return "failed";
   if (final)
-    return counts.requests >= rules.minRequests ? "passed" : "unjudged";
+    return counts2.requests >= rules.minRequests ? "passed" : "unjudged";
 }
-function excessShare(counts, baseline, rules) {
+function excessShare(counts2, baseline, rules) {
   let base = baseline.requests >= rules.minRequests ? errorShare(baseline) : 0;
-  return errorShare(counts) - base;
+  return errorShare(counts2) - base;
 }
 
 // receiver/watch/watch-step.ts
 var REPORT_MS = 5e3;
 async function watchStep(cx, spec) {
-  let { gate: gate2, emit, control } = cx, { step, forMs, rules, share: share2 } = spec, counts = { requests: 0, errors: 0 }, baseline = spec.isOld ? { requests: 0, errors: 0 } : { ...control.baseline }, started = performance.now(), elapsed = () => Math.round(performance.now() - started), status = () => ({
+  let { gate: gate2, emit, control } = cx, { step, forMs, rules, share: share2 } = spec, counts2 = { requests: 0, errors: 0 }, baseline = spec.isOld ? { requests: 0, errors: 0 } : { ...control.baseline }, started = performance.now(), elapsed = () => Math.round(performance.now() - started), status = () => ({
     deployId: control.deployId,
     step,
-    counts: { ...counts },
+    counts: { ...counts2 },
     baseline: { ...baseline },
     ...share2 !== void 0 ? { share: share2 } : {},
     elapsedMs: Math.min(elapsed(), forMs),
@@ -35106,11 +35106,15 @@ async function watchStep(cx, spec) {
     Math.min(REPORT_MS, Math.max(500, Math.round(forMs / 4)))
   );
   control.ending || (control.running(status, wake), gate2.observe((origin, error2) => {
-    let side = spec.isNew(origin) ? counts : spec.isOld?.(origin) ? baseline : void 0;
-    side !== void 0 && (side.requests++, error2 && side.errors++, counts.errors > 0 && judge(counts, baseline, rules, !1) === "failed" && (failedEarly = !0, wake()));
+    let side = spec.isNew(origin) ? counts2 : spec.isOld?.(origin) ? baseline : void 0;
+    side !== void 0 && (side.requests++, error2 && side.errors++, counts2.errors > 0 && judge(counts2, baseline, rules, !1) === "failed" && (failedEarly = !0, wake()));
   }), await over), gate2.observe(void 0), control.running(void 0), clearTimeout(timer), clearInterval(report);
-  let ending = control.ending, verdict = ending?.how ?? (failedEarly ? "failed" : judge(counts, baseline, rules, !0)), { deployId: _id, elapsedMs: _e2, ...final } = status(), judged = {
+  let ending = control.ending, verdict = ending?.how ?? (failedEarly ? "failed" : judge(counts2, baseline, rules, !0)), { deployId: _id, elapsedMs: _e2, ...final } = status(), builds = {
+    build: spec.build,
+    ...spec.baselineBuild ? { baselineBuild: spec.baselineBuild } : {}
+  }, judged = {
     ...final,
+    ...builds,
     verdict,
     ms: elapsed(),
     ...ending ? { by: ending.by } : {}
@@ -35122,9 +35126,9 @@ async function watchStep(cx, spec) {
 function pick2({ deployId: _d, maxErrorRate: _m, minRequests: _r2, ...rest }) {
   return rest;
 }
-var pct = (counts) => formatShare(errorShare(counts));
-function countsText(counts) {
-  return `${counts.requests} answer(s), ${counts.errors} error(s) (${pct(counts)})`;
+var pct = (counts2) => formatShare(errorShare(counts2));
+function countsText(counts2) {
+  return `${counts2.requests} answer(s), ${counts2.errors} error(s) (${pct(counts2)})`;
 }
 function describe2(spec, baseline) {
   let { step, forMs, rules, share: share2 } = spec, judged = `at most ${formatShare(rules.maxErrorRate)} more 5xx than`, against = step === "canary" ? "the old servers over the same time" : `before the deploy (${countsText(baseline)} in the last minute)`;
@@ -35243,8 +35247,17 @@ async function judgeByTraffic(cx, step, sides) {
   let { isNew, isOld, canaryTargets } = sides, share2 = canaryTargets && app2.canary?.share;
   canaryTargets && share2 && gate2.splitTo({ share: share2, targets: canaryTargets });
   try {
-    let spec = { step, forMs, rules: watchRules(app2), isNew, isOld, share: share2 || void 0 };
-    return await watchStep({ gate: gate2, emit: cx.emit, control }, spec);
+    let build = buildName(cx.incoming.info), baselineBuild = kept && buildName(kept), rules = watchRules(app2), spec = {
+      step,
+      forMs,
+      rules,
+      isNew,
+      isOld,
+      share: share2 || void 0,
+      build,
+      baselineBuild
+    }, judged = await watchStep({ gate: gate2, emit: cx.emit, control }, spec);
+    return step === "canary" && judged.baseline.requests >= spec.rules.minRequests && (control.baseline = judged.baseline), judged;
   } finally {
     gate2.splitTo(void 0);
   }
@@ -35256,6 +35269,7 @@ function rejection(judged) {
       message: `the new build failed its ${judged.step}: ${conclude(judged)}`
     } : { code: "ERR_ABORTED", message: `the ${judged.step} was ${conclude(judged)}` };
 }
+var buildName = (info) => info.version ?? info.sha256.slice(0, 12);
 
 // receiver/swap/hold-swap.ts
 async function holdSwap(cx) {
@@ -35964,7 +35978,6 @@ async function unchangedResult(rt2, op, live2, ctx, message2 = `sha256 ${live2.s
 
 // receiver/watch/watch-control.ts
 var WatchControl = class {
-  /** The gate's answers over the minute before the deploy: the watch's baseline. */
   constructor(deployId, baseline) {
     this.deployId = deployId;
     this.baseline = baseline;
@@ -42418,6 +42431,7 @@ var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
   operations = /* @__PURE__ */ new Map();
   rollbacks = /* @__PURE__ */ new Map();
   holds = /* @__PURE__ */ new Map();
+  watched = /* @__PURE__ */ new Map();
   followed = /* @__PURE__ */ new WeakSet();
   /** Counts the results of every app's feed, once each; again after a reload adds apps. */
   follow() {
@@ -42428,14 +42442,25 @@ var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
   }
   count(app2, result) {
     let outcome = result.ok ? "ok" : result.rolledBack ? "rolled_back" : "failed", key2 = `app="${label2(app2)}",op="${result.op}",outcome="${outcome}"`;
-    if (this.operations.set(key2, (this.operations.get(key2) ?? 0) + 1), result.ok && result.op === "rollback" || !result.ok && result.rolledBack) {
-      let automatic = result.op !== "rollback", k2 = `app="${label2(app2)}",reason="${automatic ? "failed_deploy" : "requested"}"`;
+    if (this.operations.set(key2, (this.operations.get(key2) ?? 0) + 1), result.ok && result.op === "rollback" && !result.unchanged || !result.ok && result.rolledBack) {
+      let k2 = `app="${label2(app2)}",reason="${rollbackReason(result)}"`;
       this.rollbacks.set(k2, (this.rollbacks.get(k2) ?? 0) + 1);
+    }
+    for (let j2 of result.judged ?? []) {
+      let add = (build, { requests, errors }) => {
+        if (build === void 0) return;
+        let at2 = `app="${label2(app2)}",version="${label2(build)}"`;
+        this.bump(this.watched, `${at2},outcome="ok"`, requests - errors), this.bump(this.watched, `${at2},outcome="error"`, errors);
+      };
+      add(j2.build, j2.counts), j2.step === "canary" && add(j2.baselineBuild, j2.baseline);
     }
     if (result.op !== "upload" && result.holdMs > 0) {
       let k2 = `app="${label2(app2)}"`;
       this.holds.has(k2) || this.holds.set(k2, new Histogram(HOLD_BUCKETS_S)), this.holds.get(k2).observe(result.holdMs / 1e3);
     }
+  }
+  bump(counters, key2, by) {
+    counters.set(key2, (counters.get(key2) ?? 0) + by);
   }
   render() {
     let out = [], family = (name, type, help, lines) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
@@ -42449,8 +42474,13 @@ var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
     ), family(
       "hotswap_rollbacks_total",
       "counter",
-      "Rollbacks: requested, or after a failed deploy.",
+      "Rollbacks: requested (or aborted by hand), after a failed deploy, or by a watch's error rate.",
       [...this.rollbacks].map(([k2, v2]) => `hotswap_rollbacks_total{${k2}} ${v2}`)
+    ), family(
+      "hotswap_watch_requests_total",
+      "counter",
+      "Answers a canary or watch judged, by build and outcome (error: 5xx or none), counted as each ends.",
+      [...this.watched].map(([k2, v2]) => `hotswap_watch_requests_total{${k2}} ${v2}`)
     ), family(
       "hotswap_hold_seconds",
       "histogram",
@@ -42518,6 +42548,11 @@ var label2 = (value) => value.replace(/["\\\n]/g, (c) => c === `
 `;
   }
 };
+function rollbackReason(result) {
+  if (result.op === "rollback") return "requested";
+  let code = result.ok ? void 0 : result.error.code;
+  return code === "ERR_ERROR_RATE" ? "error-rate" : code === "ERR_ABORTED" ? "requested" : "failed_deploy";
+}
 
 // receiver/http/create-http.ts
 var PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
@@ -44051,6 +44086,22 @@ var text4 = optional(string2()), versionSchema = object({
   fileVersion: text4,
   productVersion: text4,
   productName: text4
+}), counts = object({
+  requests: number2(),
+  errors: number2()
+}), judgementSchema = object({
+  step: _enum(["watch", "canary"]),
+  verdict: _enum(["passed", "failed", "unjudged", "promoted", "aborted"]),
+  build: string2(),
+  baselineBuild: text4,
+  counts,
+  baseline: counts,
+  share: optional(number2()),
+  ms: number2(),
+  forMs: number2(),
+  maxErrorRate: number2(),
+  minRequests: number2(),
+  by: text4
 }), journalEntrySchema = object({
   deployId: string2().check(_minLength(1)),
   app: string2().check(_minLength(1)),
@@ -44077,7 +44128,8 @@ var text4 = optional(string2()), versionSchema = object({
   holdMs: optional(number2()),
   durationMs: optional(number2()),
   error: optional(object({ code: string2(), message: string2() })),
-  message: text4
+  message: text4,
+  judged: optional(array(judgementSchema))
 });
 function readJournalLine(line) {
   if (!line.trim()) return { kind: "blank" };

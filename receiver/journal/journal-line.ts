@@ -1,4 +1,4 @@
-import type { JournalEntry, VersionInfo } from "../protocol.js";
+import type { AnswerCounts, JournalEntry, Judgement, VersionInfo } from "../protocol.js";
 import * as z from "../zod.js";
 
 const text = z.optional(z.string());
@@ -12,6 +12,26 @@ const versionSchema = z.object({
   productVersion: text,
   productName: text,
 }) satisfies z.ZodMiniType<VersionInfo>;
+
+const counts = z.object({
+  requests: z.number(),
+  errors: z.number(),
+}) satisfies z.ZodMiniType<AnswerCounts>;
+
+const judgementSchema = z.object({
+  step: z.enum(["watch", "canary"]),
+  verdict: z.enum(["passed", "failed", "unjudged", "promoted", "aborted"]),
+  build: z.string(),
+  baselineBuild: text,
+  counts,
+  baseline: counts,
+  share: z.optional(z.number()),
+  ms: z.number(),
+  forMs: z.number(),
+  maxErrorRate: z.number(),
+  minRequests: z.number(),
+  by: text,
+}) satisfies z.ZodMiniType<Judgement>;
 
 const journalEntrySchema = z.object({
   deployId: z.string().check(z.minLength(1)),
@@ -40,6 +60,7 @@ const journalEntrySchema = z.object({
   durationMs: z.optional(z.number()),
   error: z.optional(z.object({ code: z.string(), message: z.string() })),
   message: text,
+  judged: z.optional(z.array(judgementSchema)),
 }) satisfies z.ZodMiniType<JournalEntry>;
 
 /** One line of journal.jsonl: blank, an entry, or not one (and why). */

@@ -1,4 +1,4 @@
-import type { StreamEvent } from "../protocol.js";
+import type { AnswerCounts, ResultEvent, StreamEvent } from "../protocol.js";
 import type { Receiver } from "../receiver.js";
 import { VERSION } from "../version.js";
 import { HOLD_BUCKETS_S, Histogram } from "./histogram.js";
@@ -13,6 +13,7 @@ export class Metrics {
   private readonly operations = new Map<string, number>();
   private readonly rollbacks = new Map<string, number>();
   private readonly holds = new Map<string, Histogram>();
+  private readonly watched = new Map<string, number>();
 
   private readonly followed = new WeakSet<object>();
 
@@ -35,10 +36,23 @@ export class Metrics {
     const outcome = result.ok ? "ok" : result.rolledBack ? "rolled_back" : "failed";
     const key = `app="${label(app)}",op="${result.op}",outcome="${outcome}"`;
     this.operations.set(key, (this.operations.get(key) ?? 0) + 1);
-    if ((result.ok && result.op === "rollback") || (!result.ok && result.rolledBack)) {
-      const automatic = result.op !== "rollback";
-      const k = `app="${label(app)}",reason="${automatic ? "failed_deploy" : "requested"}"`;
+    if (
+      (result.ok && result.op === "rollback" && !result.unchanged) ||
+      (!result.ok && result.rolledBack)
+    ) {
+      const k = `app="${label(app)}",reason="${rollbackReason(result)}"`;
       this.rollbacks.set(k, (this.rollbacks.get(k) ?? 0) + 1);
+    }
+    // Every answer a canary or watch judged, by the build that gave it.
+    for (const j of result.judged ?? []) {
+      const add = (build: string | undefined, { requests, errors }: AnswerCounts) => {
+        if (build === undefined) return;
+        const at = `app="${label(app)}",version="${label(build)}"`;
+        this.bump(this.watched, `${at},outcome="ok"`, requests - errors);
+        this.bump(this.watched, `${at},outcome="error"`, errors);
+      };
+      add(j.build, j.counts);
+      if (j.step === "canary") add(j.baselineBuild, j.baseline);
     }
     // Only real holds: an overlap swap holds nothing and reports 0 ms.
     if (result.op !== "upload" && result.holdMs > 0) {
@@ -46,6 +60,10 @@ export class Metrics {
       if (!this.holds.has(k)) this.holds.set(k, new Histogram(HOLD_BUCKETS_S));
       this.holds.get(k)!.observe(result.holdMs / 1000);
     }
+  }
+
+  private bump(counters: Map<string, number>, key: string, by: number): void {
+    counters.set(key, (counters.get(key) ?? 0) + by);
   }
 
   render(): string {
@@ -64,8 +82,14 @@ export class Metrics {
     family(
       "hotswap_rollbacks_total",
       "counter",
-      "Rollbacks: requested, or after a failed deploy.",
+      "Rollbacks: requested (or aborted by hand), after a failed deploy, or by a watch's error rate.",
       [...this.rollbacks].map(([k, v]) => `hotswap_rollbacks_total{${k}} ${v}`),
+    );
+    family(
+      "hotswap_watch_requests_total",
+      "counter",
+      "Answers a canary or watch judged, by build and outcome (error: 5xx or none), counted as each ends.",
+      [...this.watched].map(([k, v]) => `hotswap_watch_requests_total{${k}} ${v}`),
     );
     family(
       "hotswap_hold_seconds",
@@ -145,4 +169,13 @@ export class Metrics {
     );
     return out.join("\n") + "\n";
   }
+}
+
+// Why a rollback happened: asked for (a rollback, or a watch aborted by hand), the
+// watch's error rate (guarantee 11), or a deploy that failed otherwise.
+function rollbackReason(result: ResultEvent): string {
+  if (result.op === "rollback") return "requested";
+  const code = result.ok ? undefined : result.error.code;
+  if (code === "ERR_ERROR_RATE") return "error-rate";
+  return code === "ERR_ABORTED" ? "requested" : "failed_deploy";
 }

@@ -1,6 +1,6 @@
 import type { Pool } from "../pool/pool.js";
 import type { Target } from "../pool/target.js";
-import type { ErrorInfo, Judgement, StepName, StreamEvent } from "../protocol.js";
+import type { ErrorInfo, Judgement, StepName, StreamEvent, VersionInfo } from "../protocol.js";
 import { watchRules } from "../watch/judge.js";
 import { conclude, watchStep } from "../watch/watch-step.js";
 import { replaceExe } from "./exe-file.js";
@@ -153,8 +153,23 @@ export async function judgeByTraffic(
   const share = canaryTargets && app.canary?.share;
   if (canaryTargets && share) gate.splitTo({ share, targets: canaryTargets });
   try {
-    const spec = { step, forMs, rules: watchRules(app), isNew, isOld, share: share || undefined };
-    return await watchStep({ gate, emit: cx.emit, control }, spec);
+    const build = buildName(cx.incoming.info);
+    const baselineBuild = kept && buildName(kept);
+    const rules = watchRules(app);
+    const spec = {
+      step,
+      forMs,
+      rules,
+      isNew,
+      isOld,
+      share: share || undefined,
+      build,
+      baselineBuild,
+    };
+    const judged = await watchStep({ gate, emit: cx.emit, control }, spec);
+    if (step === "canary" && judged.baseline.requests >= spec.rules.minRequests)
+      control.baseline = judged.baseline; // the old servers, more recent than before the deploy
+    return judged;
   } finally {
     gate.splitTo(undefined); // every new request to the serving pool again
   }
@@ -170,3 +185,6 @@ export function rejection(judged: Judgement | undefined): ErrorInfo | undefined 
       }
     : { code: "ERR_ABORTED", message: `the ${judged.step} was ${conclude(judged)}` };
 }
+
+/** A build as metrics and the history name it: its version, else its digest's start. */
+export const buildName = (info: VersionInfo) => info.version ?? info.sha256.slice(0, 12);

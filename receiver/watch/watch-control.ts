@@ -9,10 +9,14 @@ export type Ending = { how: "promoted" | "aborted"; by: string };
 // end them here. An ending holds for the rest of the deploy: a promote during the
 // canary skips the watch after it.
 export class WatchControl {
-  /** The gate's answers over the minute before the deploy: the watch's baseline. */
   constructor(
     readonly deployId: string,
-    readonly baseline: AnswerCounts,
+    /**
+     * What the watch judges the new build against: the gate's answers over the minute
+     * before the deploy, or, after a canary, the old servers' answers during it (the
+     * same minutes the new build was judged in).
+     */
+    public baseline: AnswerCounts,
   ) {}
 
   #ending: Ending | undefined;

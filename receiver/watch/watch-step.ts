@@ -15,6 +15,9 @@ export interface WatchSpec {
   isOld?: (origin: string) => boolean;
   /** canary: the share of clients sent to the new servers. */
   share?: number;
+  /** Which build is judged, and which one its baseline is (metrics, history). */
+  build: string;
+  baselineBuild?: string;
 }
 
 export interface WatchContext {
@@ -80,8 +83,13 @@ export async function watchStep(cx: WatchContext, spec: WatchSpec): Promise<Judg
   const ending = control.ending;
   const verdict = ending?.how ?? (failedEarly ? "failed" : judge(counts, baseline, rules, true)!);
   const { deployId: _id, elapsedMs: _e, ...final } = status();
+  const builds = {
+    build: spec.build,
+    ...(spec.baselineBuild ? { baselineBuild: spec.baselineBuild } : {}),
+  };
   const judged: Judgement = {
     ...final,
+    ...builds,
     verdict,
     ms: elapsed(),
     ...(ending ? { by: ending.by } : {}),

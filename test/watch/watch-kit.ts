@@ -10,6 +10,7 @@ import {
   formatReport,
   loadReport,
   openLoad,
+  type LoadOptions,
   type OpenLoad,
   type Sample,
 } from "../load/open-load.mjs";
@@ -42,9 +43,9 @@ export async function deployTimed(rx: ReceiverProcess, file: string): Promise<De
 export async function loadOn(
   rx: ReceiverProcess,
   rate: number,
-  options: { clients?: number } = {},
+  options: Partial<Pick<LoadOptions, "clients" | "mix">> = {},
 ): Promise<OpenLoad> {
-  const load = openLoad({ url: rx.gate(), rate, mix: { get: 3, post: 1 }, ...options });
+  const load = openLoad({ url: rx.gate(), rate, mix: { get: 3, post: 1 }, slowMs: 20, ...options });
   await waitFor(
     () => load.samples.some((s) => s.version === "v1"),
     "v1 answering through the gate",
@@ -55,6 +56,10 @@ export async function loadOn(
 /** Answers that came from version `name`: good ones ("v2") and its 500s ("v2 error"). */
 export const from = (samples: Sample[], name: string) =>
   samples.filter((s) => s.version === name || s.text?.startsWith(`${name} `));
+
+/** Answers version `name` gave with an error. */
+export const errorsOf = (samples: Sample[], name: string) =>
+  samples.filter((s) => s.status !== 200 && s.text?.startsWith(`${name} `));
 
 /** The live counts the deploy streamed for `step`. */
 export const watchEvents = (events: StreamEvent[], step: "watch" | "canary") =>
