@@ -293,6 +293,58 @@ describe("trustProxy", () => {
   });
 });
 
+describe("watch and canary: judging a build by its traffic", () => {
+  it("reads shares as percentages or fractions and fills in the defaults", async () => {
+    const watch = { maxErrorRate: "0.5%" };
+    const canary = { share: 0.25, for: "30s" };
+    const app = loadConfig(
+      await write(minimal({}, { strategy: "overlap", watch, canary })),
+      {},
+    ).apps.get("webdemo")!;
+    expect(app.watch).toEqual({ for: 60_000, maxErrorRate: 0.005, minRequests: 20 });
+    expect(app.canary).toEqual({ share: 0.25, for: 30_000 });
+    const none = loadConfig(await write(minimal()), {}).apps.get("webdemo")!;
+    expect(none.watch).toBeUndefined();
+    expect(none.canary).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { watch: { maxErrorRate: 2 } },
+      "apps.webdemo.watch.maxErrorRate",
+      'expected a share like "2%" (or 0.02), got 2',
+    ],
+    [
+      { watch: { maxErrorRate: "2 percent" } },
+      "apps.webdemo.watch.maxErrorRate",
+      'expected a share like "2%" (or 0.02), got "2 percent"',
+    ],
+    [{ watch: { for: "10ms" } }, "apps.webdemo.watch.for", "must be at least 500ms, got 10ms"],
+    [{ watch: { minRequests: 0 } }, "apps.webdemo.watch.minRequests", ""],
+    [{ watch: { forr: "1m" } }, "apps.webdemo.watch.forr", "unknown"],
+    [
+      { strategy: "overlap", canary: { share: "100%" } },
+      "apps.webdemo.canary.share",
+      "must be more than 0% and less than 100%, got 100%",
+    ],
+    [{ strategy: "overlap", canary: { share: "0%" } }, "apps.webdemo.canary.share", "got 0%"],
+  ])("refuses %j, naming the key", async (app, key, reason) => {
+    const file = await write(minimal({}, app));
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.key).toBe(key);
+    expect(error.reason).toContain(reason);
+  });
+
+  it("refuses a canary without strategy overlap, saying why and what to use instead", async () => {
+    const file = await write(minimal({}, { canary: { share: "10%" } }));
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.key).toBe("apps.webdemo.canary");
+    expect(error.reason).toBe(
+      "needs strategy: overlap (the old servers answer the rest of the traffic while the new ones are judged); use watch: with strategy hold",
+    );
+  });
+});
+
 describe("the hold outlasts a rollback: hold.timeout > drainTimeout + health.timeout", () => {
   const timeouts = (drainTimeout: string, health: string, hold: string) => ({
     drainTimeout,
