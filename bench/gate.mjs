@@ -7,12 +7,14 @@ import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import {
   appStatus,
+  deploy,
   ensureCommands,
   freePort,
   run,
   startApps,
   stats,
   stopProcess,
+  token,
   waitFor,
   withReceiver,
 } from "./lib.mjs";
@@ -29,7 +31,7 @@ const BASELINE = process.env.BENCH_BASELINE
       .find((file) => existsSync(file)) ??
     resolve(process.env.BENCH_BASELINE, "dist/receiver/cli.mjs"))
   : undefined;
-const PATHS = ["direct", "gate", "nginx", ...(BASELINE ? ["baseline"] : [])];
+const PATHS = ["direct", "gate", "watched", "nginx", ...(BASELINE ? ["baseline"] : [])];
 
 // The smallest useful app: "hello" to every GET, 200 on /health.
 const HELLO_APP = `#!/usr/bin/env node
@@ -151,15 +153,24 @@ async function startNginx(dir, appPort) {
 export async function benchGate() {
   const missing = ensureCommands(["wrk", "nginx"], ["wrk", "nginx-light"]);
   if (missing) return { skipped: missing };
-  return withReceiver("gate", { bench: { script: HELLO_APP, instances: 1 } }, async (rx, dir) => {
+  // "watched": the same app and gate while a deploy's watch judges every answer (issue
+  // 15): the answer observer is on for as long as the measurements take.
+  const apps = {
+    bench: { script: HELLO_APP, instances: 1 },
+    watched: { script: HELLO_APP, instances: 1, watch: { for: "20m", minRequests: 1 } },
+  };
+  return withReceiver("gate", apps, async (rx, dir) => {
     let base;
     let nginx;
+    let watching;
     try {
+      watching = await startWatch(rx, dir);
       const appPort = (await appStatus(rx.api, "bench")).instances[0].port;
       nginx = await startNginx(join(dir, "nginx"), appPort);
       const urls = {
         direct: `http://127.0.0.1:${appPort}/`,
         gate: `${rx.gate("bench")}/`,
+        watched: `${rx.gate("watched")}/`,
         nginx: nginx.url,
       };
       if (BASELINE) {
@@ -204,13 +215,38 @@ export async function benchGate() {
         gateToNginxRps: summary.gate.rps.median / summary.nginx.rps.median,
         gateToNginxP99: summary.gate.p99Ms.median / summary.nginx.p99Ms.median,
         gateToDirectRps: summary.gate.rps.median / summary.direct.rps.median,
+        watchedToGateRps: summary.watched.rps.median / summary.gate.rps.median,
+        watchedToGateP99: summary.watched.p99Ms.median / summary.gate.p99Ms.median,
         nginxToDirectRps: summary.nginx.rps.median / summary.direct.rps.median,
         baseline: BASELINE && { cli: BASELINE, ...summary.baseline },
         nginxErrorLog: nginxErrors ? nginxErrors.split("\n").slice(-5) : [],
       };
     } finally {
+      await watching?.end();
       await nginx?.stop();
       await base?.stop();
     }
   });
+}
+
+// Deploys a second build of the hello app to "watched" and waits until its watch is
+// judging answers; end() promotes it and waits for the deploy's result.
+async function startWatch(rx, dir) {
+  const file = join(dir, "watched-v2");
+  writeFileSync(file, `${HELLO_APP}// v2\n`, { mode: 0o755 });
+  const deployed = deploy(rx.api, "watched", file);
+  deployed.catch(() => {}); // end() reports it
+  await waitFor("the watch of watched", async () => (await appStatus(rx.api, "watched")).watch);
+  return {
+    async end() {
+      const promote = await token({ app: "watched", op: "promote" });
+      await fetch(`${rx.api}/v1/apps/watched/promote`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${promote}` },
+      });
+      const { result } = await deployed;
+      if (result.judged?.[0]?.verdict !== "promoted")
+        throw new Error(`the watched deploy was not promoted: ${JSON.stringify(result)}`);
+    },
+  };
 }

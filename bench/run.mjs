@@ -55,6 +55,12 @@ const gateRows = (g) => [
     `${x(g.gateToNginxRps)} nginx`,
     target("at least 0.75× nginx", g.gateToNginxRps >= 0.75),
   ],
+  [
+    "gate: req/s through the gate while a watch judges every answer",
+    range(g.watched.rps),
+    `${x(g.watchedToGateRps)} gate`,
+    target("no worse than 0.95× gate", g.watchedToGateRps >= 0.95),
+  ],
   ["gate: p50 ms direct", range(g.direct.p50Ms, 2), "", ""],
   ["gate: p50 ms nginx", range(g.nginx.p50Ms, 2), "", ""],
   [
@@ -70,6 +76,12 @@ const gateRows = (g) => [
     range(g.gate.p99Ms, 2),
     `${x(g.gateToNginxP99)} nginx`,
     target("at most 1.5× nginx", g.gateToNginxP99 <= 1.5),
+  ],
+  [
+    "gate: p99 ms gate while watched",
+    range(g.watched.p99Ms, 2),
+    `${x(g.watchedToGateP99)} gate`,
+    target("at most 1.1× gate", g.watchedToGateP99 <= 1.1),
   ],
   ...(g.baseline
     ? [
@@ -89,7 +101,13 @@ const gateRows = (g) => [
     : []),
   [
     "gate: failed requests (socket errors + non-2xx), all paths",
-    String(g.direct.errors + g.nginx.errors + g.gate.errors + (g.baseline?.errors ?? 0)),
+    String(
+      g.direct.errors +
+        g.nginx.errors +
+        g.gate.errors +
+        g.watched.errors +
+        (g.baseline?.errors ?? 0),
+    ),
     "",
     "",
   ],
