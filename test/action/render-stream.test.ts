@@ -165,6 +165,162 @@ describe("renderStream", () => {
   });
 });
 
+describe("renderStream, watch and canary", () => {
+  const watchStart: StreamEvent = {
+    type: "step",
+    step: "watch",
+    state: "start",
+    message:
+      "judging the new build for 60 s: at most 2% more 5xx than before the deploy (980 answer(s), 2 error(s) (0.2%) in the last minute), once 20 answered",
+  };
+  const counts = (elapsedMs: number, requests: number, errors: number): StreamEvent => ({
+    type: "watch",
+    step: "watch",
+    counts: { requests, errors },
+    baseline: { requests: 980, errors: 2 },
+    elapsedMs,
+    forMs: 60_000,
+  });
+
+  it("opens a watch's group at its start and streams its counts inside it, in order", async () => {
+    const { out, log } = recorder();
+    const seen: number[] = [];
+    async function* stream(): AsyncGenerator<string> {
+      for (const event of [watchStart, counts(24_000, 412, 3), counts(60_000, 1204, 3)]) {
+        yield JSON.stringify(event);
+        seen.push(log.length);
+      }
+      yield JSON.stringify({
+        type: "step",
+        step: "watch",
+        state: "done",
+        ms: 60_012,
+        message: "passed: the new build: 1204 answer(s), 3 error(s) (0.25%)",
+      });
+    }
+    await renderStream(stream(), out, TOKEN);
+    // The group and each line were out before the next event came, not at the step's end.
+    expect(log[0]).toBe("group: watch: judging the new build for 60 s");
+    expect(seen).toEqual([4, 7, 10]);
+    expect(log).toEqual([
+      "group: watch: judging the new build for 60 s",
+      OPEN,
+      watchStart.type === "step" ? watchStart.message : "",
+      CLOSE,
+      OPEN,
+      "watch 24/60 s: 412 answers, 3 errors (0.7%); baseline 980 answers, 2 errors (0.2%)",
+      CLOSE,
+      OPEN,
+      "watch 60/60 s: 1,204 answers, 3 errors (0.2%); baseline 980 answers, 2 errors (0.2%)",
+      CLOSE,
+      OPEN,
+      "passed: the new build: 1204 answer(s), 3 error(s) (0.25%)",
+      CLOSE,
+      OPEN,
+      "watch done (60.0 s)",
+      CLOSE,
+      "endgroup",
+    ]);
+  });
+
+  it("shows a canary's share of clients, and titles a step without a message as running", async () => {
+    const { out, log } = recorder();
+    await renderStream(
+      lines(
+        { type: "step", step: "canary", state: "start" },
+        {
+          type: "watch",
+          step: "canary",
+          counts: { requests: 41, errors: 0 },
+          baseline: { requests: 370, errors: 1 },
+          share: 0.1,
+          elapsedMs: 5_000,
+          forMs: 30_000,
+        },
+        { type: "step", step: "canary", state: "done", ms: 30_000 },
+      ),
+      out,
+      TOKEN,
+    );
+    expect(log).toEqual([
+      "group: canary (running)",
+      OPEN,
+      "canary 5/30 s: 41 answers, 0 errors (0.0%); baseline 370 answers, 1 error (0.3%); 10% of clients on the new build",
+      CLOSE,
+      OPEN,
+      "canary done (30.0 s)",
+      CLOSE,
+      "endgroup",
+    ]);
+  });
+
+  it("makes a failed watch an error annotation inside its group, then its outcome", async () => {
+    const { out, log } = recorder();
+    await renderStream(
+      lines(
+        watchStart,
+        counts(5_000, 40, 6),
+        {
+          type: "step",
+          step: "watch",
+          state: "failed",
+          ms: 5_250,
+          message: "error share over 2% beyond the baseline's after 5250 ms",
+        },
+        { type: "step", step: "rollback", state: "done", ms: 900 },
+      ),
+      out,
+      TOKEN,
+    );
+    expect(log.slice(4)).toEqual([
+      OPEN,
+      "watch 5/60 s: 40 answers, 6 errors (15.0%); baseline 980 answers, 2 errors (0.2%)",
+      CLOSE,
+      "error: watch failed: error share over 2% beyond the baseline's after 5250 ms",
+      OPEN,
+      "watch failed (5.3 s)",
+      CLOSE,
+      "endgroup",
+      "group: rollback (900 ms)",
+      "endgroup",
+    ]);
+  });
+
+  it("fences receiver text in watch lines, and ignores a watch event without its numbers", async () => {
+    const { out, log } = recorder();
+    await renderStream(
+      lines(
+        { type: "step", step: "watch", state: "start", message: "::add-mask::x\n::error::y" },
+        JSON.stringify({
+          type: "watch",
+          step: "::set-env name=A::b",
+          counts: { requests: 1, errors: 0 },
+          baseline: { requests: 0, errors: 0 },
+          elapsedMs: 0,
+          forMs: 1500,
+        }),
+        JSON.stringify({ type: "watch", step: "watch", counts: "many" }),
+        JSON.stringify({ type: "verdict", step: "watch" }),
+      ),
+      out,
+      TOKEN,
+    );
+    expect(log).toEqual([
+      "group: watch: ::add-mask::x",
+      OPEN,
+      "::add-mask::x\n::error::y",
+      CLOSE,
+      OPEN,
+      "::set-env name=A::b 0/1.5 s: 1 answer, 0 errors (0.0%); baseline 0 answers, 0 errors (0.0%)",
+      CLOSE,
+      OPEN,
+      "watch (unfinished)",
+      CLOSE,
+      "endgroup",
+    ]);
+  });
+});
+
 describe("outputs", () => {
   it("maps a result to the step's outputs", () => {
     expect(outputs(ok)).toEqual({
