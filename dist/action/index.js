@@ -7620,9 +7620,9 @@ var require_pluralizer = __commonJS({
       constructor(singular, plural) {
         this.singular = singular, this.plural = plural;
       }
-      pluralize(count) {
-        let one = count === 1, keys = one ? singulars : plurals, noun = one ? this.singular : this.plural;
-        return { ...keys, count, noun };
+      pluralize(count2) {
+        let one = count2 === 1, keys = one ? singulars : plurals, noun = one ? this.singular : this.plural;
+        return { ...keys, count: count2, noun };
       }
     };
   }
@@ -12910,10 +12910,10 @@ ${value}`, this.dataLineCount++;
           offset -= remaining, chunkIndex++, pos = 0;
         }
       }
-      discardLeadingBytes(count) {
-        for (; count > 0 && this.lineChunkIndex < this.chunks.length; ) {
+      discardLeadingBytes(count2) {
+        for (; count2 > 0 && this.lineChunkIndex < this.chunks.length; ) {
           let remaining = this.chunks[this.lineChunkIndex].length - this.linePos;
-          count < remaining ? (this.linePos += count, count = 0) : (count -= remaining, this.lineChunkIndex++, this.linePos = 0);
+          count2 < remaining ? (this.linePos += count2, count2 = 0) : (count2 -= remaining, this.lineChunkIndex++, this.linePos = 0);
         }
         this.chunkIndex = this.lineChunkIndex, this.pos = this.linePos, this.dropConsumedChunks();
       }
@@ -15418,6 +15418,23 @@ function duration(ms) {
 function megabytes(bytes) {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
+function count(n, noun) {
+  return `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
+}
+function percent(share, digits) {
+  let pct = share * 100;
+  return digits === void 0 ? `${Math.round(pct * 100) / 100}%` : `${pct.toFixed(digits)}%`;
+}
+function seconds(ms) {
+  return String(Math.round(ms / 100) / 10);
+}
+function answers(counts, digits) {
+  let { requests, errors } = counts;
+  return `${count(requests, "answer")}, ${count(errors, "error")} (${percent(errorShare(counts), digits)})`;
+}
+function errorShare({ requests, errors }) {
+  return requests === 0 ? 0 : errors / requests;
+}
 
 // action/http-error.ts
 import { STATUS_CODES } from "node:http";
@@ -15463,13 +15480,18 @@ function untrusted(text, out = core_exports, token = runToken) {
 }
 
 // action/render-stream.ts
+var LIVE_STEPS = /* @__PURE__ */ new Set(["watch", "canary"]), TITLE_MAX = 80;
 async function renderStream(lines, out = core_exports, token) {
-  let open2, write = (line) => open2 ? open2.lines.push(line) : emit([line], out, token), close = (title) => {
-    open2 && (out.startGroup(title), emit(open2.lines, out, token), out.endGroup(), open2 = void 0);
+  let open2, write = (line) => open2 && !open2.live ? open2.lines.push(line) : emit([line], out, token), close = (title) => {
+    open2 && (open2.live ? emit([{ text: title }], out, token) : (out.startGroup(title), emit(open2.lines, out, token)), out.endGroup(), open2 = void 0);
   }, step = (event) => {
-    if (open2 && (event.state === "start" || open2.name !== event.step) && close(open2.name), open2 ??= { name: event.step, lines: [] }, event.state === "failed" ? write({ error: `${event.step} failed: ${event.message ?? ""}` }) : event.message && write({ text: event.message }), event.state === "start") return;
-    let time = event.ms === void 0 ? "" : ` (${duration(event.ms)})`;
-    close(`${event.step}${event.state === "failed" ? " failed" : ""}${time}`);
+    open2 && (event.state === "start" || open2.name !== event.step) && close(open2.name);
+    let live = event.state === "start" && LIVE_STEPS.has(event.step);
+    live && out.startGroup(liveTitle(event));
+    let current = open2 ??= { name: event.step, lines: [], live };
+    if (event.state === "failed" ? write({ error: `${event.step} failed: ${event.message ?? ""}` }) : event.message && write({ text: event.message }), event.state === "start") return;
+    let time = event.ms === void 0 ? "" : ` (${duration(event.ms)})`, outcome = event.state === "failed" ? " failed" : current.live ? " done" : "";
+    close(`${event.step}${outcome}${time}`);
   };
   try {
     for await (let line of lines) {
@@ -15477,6 +15499,7 @@ async function renderStream(lines, out = core_exports, token) {
       if (!event) write({ text: `unreadable line from the receiver: ${line}` });
       else if (event.type === "step") step(event);
       else if (event.type === "log") write(logLine(event.level, event.message));
+      else if (event.type === "watch") watchLine(event, write);
       else if (event.type === "result") return event;
     }
     return;
@@ -15484,6 +15507,22 @@ async function renderStream(lines, out = core_exports, token) {
     open2 && close(`${open2.name} (unfinished)`);
   }
 }
+function liveTitle(event) {
+  let head = (event.message ?? "").split(/\r?\n/)[0].split(": ")[0].trim();
+  if (!head) return `${event.step} (running)`;
+  let title = `${event.step}: ${head}`;
+  return title.length <= TITLE_MAX ? title : `${title.slice(0, TITLE_MAX - 1)}…`;
+}
+function watchLine(event, write) {
+  let { counts, baseline, share, elapsedMs, forMs } = event;
+  if (!isCounts(counts) || !isCounts(baseline) || !isNumber(elapsedMs) || !isNumber(forMs)) return;
+  let parts = [
+    `${event.step} ${seconds(elapsedMs)}/${seconds(forMs)} s: ${answers(counts, 1)}`,
+    `baseline ${answers(baseline, 1)}`
+  ];
+  isNumber(share) && parts.push(`${percent(share)} of clients on the new build`), write({ text: parts.join("; ") });
+}
+var isNumber = (value) => typeof value == "number" && Number.isFinite(value), isCounts = (value) => typeof value == "object" && value !== null && isNumber(value.requests) && isNumber(value.errors);
 function logLine(level, message2) {
   return level === "warn" ? { warning: message2 } : level === "error" ? { error: message2 } : { text: message2 };
 }
@@ -15534,8 +15573,8 @@ import { TLSSocket } from "node:tls";
 import { Transform } from "node:stream";
 function uploadProgress(total, print = info, everyMs = 5e3) {
   let sent = 0, started = 0, timer, rate = () => megabytes(sent * 1e3 / Math.max(1, Date.now() - started)), report2 = () => {
-    let percent = total > 0 ? Math.floor(sent * 100 / total) : 100;
-    print(`uploaded ${percent}% (${megabytes(sent)} of ${megabytes(total)}) at ${rate()}/s`);
+    let percent2 = total > 0 ? Math.floor(sent * 100 / total) : 100;
+    print(`uploaded ${percent2}% (${megabytes(sent)} of ${megabytes(total)}) at ${rate()}/s`);
   };
   return { stream: new Transform({
     transform(chunk, _encoding, done) {
@@ -17550,6 +17589,7 @@ async function writeSummary(settings, result) {
     ["before → after", `${version(result.previous)} → ${version(result.version)}`],
     ["hold time", duration(result.holdMs)],
     ["total time", duration(result.durationMs)],
+    ...(result.judged ?? []).map(judgement),
     ["receiver", `<a href="${escape2(settings.url)}">${escape2(settings.url)}</a>`],
     ["run", `<a href="${escape2(runUrl)}">${escape2(env.GITHUB_RUN_ID ?? "")}</a>`],
     ["deploy id", `<code>${escape2(result.deployId)}</code>`]
@@ -17558,6 +17598,14 @@ async function writeSummary(settings, result) {
     `Hotswap ${settings.operation} of ${escape2(settings.app)}: ${result.ok ? result.unchanged ? "already live" : "done" : "failed"}`,
     3
   ).addTable(rows.map(([name, value]) => [{ data: name, header: !0 }, value])).write();
+}
+function judgement(j) {
+  let by = j.by ? ` by ${j.by}` : "", parts = [
+    `${j.verdict}${by}: ${answers(j.counts, 2)} in ${duration(j.ms)}`,
+    `baseline ${percent(errorShare(j.baseline), 2)}`,
+    `at most ${percent(j.maxErrorRate)} more`
+  ];
+  return j.share !== void 0 && parts.push(`${percent(j.share)} of clients on the new build`), j.verdict === "unjudged" && parts.push(`${j.minRequests} answers needed to judge`), [escape2(j.step), escape2(parts.join("; "))];
 }
 function version(info2) {
   if (!info2) return "none";

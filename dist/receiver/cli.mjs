@@ -10089,7 +10089,7 @@ var require_webidl = __commonJS({
       return new TypeError(`${message2.header}: ${message2.message}`);
     };
     webidl.errors.conversionFailed = function(opts) {
-      let plural = opts.types.length === 1 ? "" : " one of", message2 = `${opts.argument} could not be converted to${plural}: ${opts.types.join(", ")}.`;
+      let plural2 = opts.types.length === 1 ? "" : " one of", message2 = `${opts.argument} could not be converted to${plural2}: ${opts.types.join(", ")}.`;
       return webidl.errors.exception({
         header: opts.prefix,
         message: message2
@@ -35126,9 +35126,9 @@ async function watchStep(cx, spec) {
 function pick2({ deployId: _d, maxErrorRate: _m, minRequests: _r2, ...rest }) {
   return rest;
 }
-var pct = (counts2) => formatShare(errorShare(counts2));
+var pct = (counts2) => formatShare(errorShare(counts2)), plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 function countsText(counts2) {
-  return `${counts2.requests} answer(s), ${counts2.errors} error(s) (${pct(counts2)})`;
+  return `${plural(counts2.requests, "answer")}, ${plural(counts2.errors, "error")} (${pct(counts2)})`;
 }
 function describe2(spec, baseline) {
   let { step, forMs, rules, share: share2 } = spec, judged = `at most ${formatShare(rules.maxErrorRate)} more 5xx than`, against = step === "canary" ? "the old servers over the same time" : `before the deploy (${countsText(baseline)} in the last minute)`;
@@ -35142,7 +35142,7 @@ function conclude(j2) {
     case "failed":
       return `error share over ${formatShare(j2.maxErrorRate)} beyond the baseline's after ${j2.ms} ms: ${seen}`;
     case "unjudged":
-      return `too little traffic to judge: ${j2.counts.requests} answer(s) in ${j2.ms} ms, fewer than minRequests (${j2.minRequests}); the new build stays live unjudged`;
+      return `too little traffic to judge: ${plural(j2.counts.requests, "answer")} in ${j2.ms} ms, fewer than minRequests (${j2.minRequests}); the new build stays live unjudged`;
     case "promoted":
       return `promoted by ${j2.by ?? "request"} after ${j2.ms} ms: ${seen}`;
     case "aborted":

@@ -109,9 +109,11 @@ function pick({ deployId: _d, maxErrorRate: _m, minRequests: _r, ...rest }: Watc
 
 const pct = (counts: AnswerCounts) => formatShare(errorShare(counts));
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 /** "412 answers, 3 errors (0.73%)". */
 export function countsText(counts: AnswerCounts): string {
-  return `${counts.requests} answer(s), ${counts.errors} error(s) (${pct(counts)})`;
+  return `${plural(counts.requests, "answer")}, ${plural(counts.errors, "error")} (${pct(counts)})`;
 }
 
 function describe(spec: WatchSpec, baseline: AnswerCounts): string {
@@ -135,7 +137,7 @@ export function conclude(j: Judgement): string {
     case "failed":
       return `error share over ${formatShare(j.maxErrorRate)} beyond the baseline's after ${j.ms} ms: ${seen}`;
     case "unjudged":
-      return `too little traffic to judge: ${j.counts.requests} answer(s) in ${j.ms} ms, fewer than minRequests (${j.minRequests}); the new build stays live unjudged`;
+      return `too little traffic to judge: ${plural(j.counts.requests, "answer")} in ${j.ms} ms, fewer than minRequests (${j.minRequests}); the new build stays live unjudged`;
     case "promoted":
       return `promoted by ${j.by ?? "request"} after ${j.ms} ms: ${seen}`;
     case "aborted":

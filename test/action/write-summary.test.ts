@@ -37,6 +37,7 @@ const version = { sha256: "b".repeat(64), size: 10, mtime: "2024-01-01T00:00:00Z
 const watch: Judgement = {
   step: "watch",
   verdict: "passed",
+  build: "webdemo 1.2.0",
   counts: { requests: 1204, errors: 3 },
   baseline: { requests: 1000, errors: 2 },
   ms: 60_012,

@@ -218,6 +218,38 @@ describe("the bundled action against a real receiver", () => {
     },
   );
 
+  it("shows a canary and a watch live in their groups and the summary, and fails on ERR_ERROR_RATE", async () => {
+    const judged = {
+      strategy: "overlap",
+      health: { path: "/health", timeout: "10s" },
+      canary: { share: "50%", for: "1500ms" },
+      watch: { for: "20s", maxErrorRate: "2%", minRequests: 10 },
+    };
+    const s = await site({ app: judged });
+    const v1 = readFileSync(s.ws.exeFile);
+    s.build("v2", { failing: { paths: ["/slow"] } }); // good on GET /, bad on /slow
+    const load = openLoad({ url: s.rx.gate(), rate: RATE, mix: { get: 1 }, clients: 100 });
+    const slow = openLoad({ url: s.rx.gate(), rate: 5, mix: { slow: 1 }, slowMs: 5, clients: 100 });
+    await waitFor(() => answered(load, "v1"), "traffic through the gate");
+
+    const run = await s.action({ file: "build/webdemo-v2" });
+    await Promise.all([load.stop(), slow.stop()]);
+
+    expect(run.code, shown(run)).not.toBe(0);
+    const lines = run.stdout.split("\n");
+    // The canary's group opened at its start and its live counts are inside it (core
+    // escapes % in a command's text).
+    const canary = lines.findIndex((l) => l.startsWith("::group::canary: 50%25 of clients"));
+    expect(canary, shown(run)).toBeGreaterThan(-1);
+    const counts = lines.slice(canary).find((l) => /^canary \d+(\.\d)?\/1\.5 s: /.test(l));
+    expect(counts, shown(run)).toMatch(/answers, \d+ errors? .*; 50% of clients on the new build/);
+    const error = lines.find((l) => l.startsWith("::error::deploy of webdemo"));
+    expect(error, shown(run)).toMatch(/ERR_ERROR_RATE: the new build failed its (canary|watch)/);
+    expect(run.summary).toMatch(/<th>(canary|watch)<\/th><td>failed: /);
+    expect(readFileSync(s.ws.exeFile)).toEqual(v1);
+    expect(await s.answer()).toBe("v1");
+  });
+
   it("fails with the receiver's 401 message on a wrong key and changes nothing on disk", async () => {
     const s = await site();
     s.build("v2");
