@@ -25,10 +25,17 @@ export async function run(): Promise<void> {
     const artifact = file ? await core.group("Artifact", () => inspect(file, signal)) : undefined;
     const result = await call(settings, artifact, signal);
     await core.group("Result", () => report(settings, result));
-    if (!result.ok) core.setFailed(failureMessage(result));
+    if (!succeeded(settings, result)) core.setFailed(failureMessage(result as FailedResult));
   } catch (error) {
     core.setFailed(errorMessage(error, deadline));
   }
+}
+
+// Operation abort answers the watched deploy's result, which it made a rollback: the
+// step succeeds when that rollback happened.
+function succeeded(settings: Settings, result: ResultEvent): boolean {
+  if (settings.operation !== "abort") return result.ok;
+  return !result.ok && result.error.code === "ERR_ABORTED" && result.rolledBack === true;
 }
 
 async function inspect(file: string, signal: AbortSignal): Promise<Artifact> {

@@ -5,7 +5,9 @@ import { receiverUrl } from "./receiver-url.js";
 import { signingKey, type SigningKey } from "./signing-key.js";
 
 export type Operation = Exclude<Op, ReadOp>;
-const OPERATIONS: readonly string[] = ["deploy", "upload", "swap", "rollback"];
+const OPERATIONS: readonly string[] = ["deploy", "upload", "swap", "rollback", "promote", "abort"];
+/** The operations that send no artifact. */
+const FILELESS: readonly string[] = ["swap", "rollback", "promote", "abort"];
 const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Everything the step was asked to do, read once from its `with:` inputs. */
@@ -78,7 +80,7 @@ function readForce(operation: string): boolean {
 
 function readFile(operation: string): Promise<string> | undefined {
   const pattern = core.getInput("file");
-  if (operation === "swap" || operation === "rollback") {
+  if (FILELESS.includes(operation)) {
     if (pattern) core.warning(`file "${pattern}" is not used by operation ${operation}`);
     return undefined;
   }

@@ -17515,7 +17515,7 @@ function asymmetric(parse2, form) {
 }
 
 // action/settings.ts
-var OPERATIONS = ["deploy", "upload", "swap", "rollback"], APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+var OPERATIONS = ["deploy", "upload", "swap", "rollback", "promote", "abort"], FILELESS = ["swap", "rollback", "promote", "abort"], APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 async function getSettings() {
   let url = receiverUrl(getInput("url", { required: !0 })), app = getInput("app", { required: !0 });
   if (!APP_NAME.test(app))
@@ -17557,7 +17557,7 @@ function readForce(operation) {
 }
 function readFile(operation) {
   let pattern = getInput("file");
-  if (operation === "swap" || operation === "rollback") {
+  if (FILELESS.includes(operation)) {
     pattern && warning(`file "${pattern}" is not used by operation ${operation}`);
     return;
   }
@@ -17623,10 +17623,13 @@ async function run() {
     let settings = await getSettings(), { file, timeoutMs } = settings, signal = AbortSignal.timeout(timeoutMs);
     deadline = { signal, seconds: timeoutMs / 1e3 };
     let artifact = file ? await group("Artifact", () => inspect(file, signal)) : void 0, result = await call(settings, artifact, signal);
-    await group("Result", () => report(settings, result)), result.ok || setFailed(failureMessage(result));
+    await group("Result", () => report(settings, result)), succeeded(settings, result) || setFailed(failureMessage(result));
   } catch (error2) {
     setFailed(errorMessage(error2, deadline));
   }
+}
+function succeeded(settings, result) {
+  return settings.operation !== "abort" ? result.ok : !result.ok && result.error.code === "ERR_ABORTED" && result.rolledBack === !0;
 }
 async function inspect(file, signal) {
   let artifact = await hashFile(file, signal);

@@ -40673,7 +40673,7 @@ async function endWatch2(rt2, how, by) {
   let app2 = rt2.config.name, watch2 = rt2.watching, verb = how === "promoted" ? "promote" : "abort";
   if (!watch2)
     throw new HttpError(
-      409,
+      404,
       "ERR_NO_WATCH",
       `nothing to ${verb}: no deploy of ${app2} is being judged by traffic (watch or canary) now`
     );

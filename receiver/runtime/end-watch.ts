@@ -11,7 +11,8 @@ export function endedBy(who: JournalEntry["who"]): string {
 
 // POST /v1/apps/{app}/promote and /abort, and the admin page's buttons: end the watch
 // or canary under way now. Promote keeps the build (and sends all traffic to it), abort
-// rolls it back. Answers the deploy's result once it has ended; 409 when nothing is judged.
+// rolls it back. Answers the deploy's result once it has ended; 404 when nothing is
+// judged, 409 when the watch is ending already.
 export async function endWatch(
   rt: AppRuntime,
   how: "promoted" | "aborted",
@@ -22,7 +23,7 @@ export async function endWatch(
   const verb = how === "promoted" ? "promote" : "abort";
   if (!watch)
     throw new HttpError(
-      409,
+      404,
       "ERR_NO_WATCH",
       `nothing to ${verb}: no deploy of ${app} is being judged by traffic (watch or canary) now`,
     );

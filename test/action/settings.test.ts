@@ -103,7 +103,10 @@ describe("getSettings", () => {
   });
 
   it.each([
-    [{ operation: "explode" }, 'operation "explode" is not one of deploy, upload, swap, rollback'],
+    [
+      { operation: "explode" },
+      'operation "explode" is not one of deploy, upload, swap, rollback, promote, abort',
+    ],
     [{ url: "http://deploy.example.com" }, 'url "http://deploy.example.com" must use https'],
     [{ url: "deploy.example.com" }, 'url "deploy.example.com" is not a URL'],
     [{ url: "https://deploy.example.com/?x=1" }, 'url "https://deploy.example.com/?x=1" must not'],

@@ -250,6 +250,34 @@ describe("the bundled action against a real receiver", () => {
     expect(await s.answer()).toBe("v1");
   });
 
+  it("promotes and aborts a watched deploy with operation promote and abort", async () => {
+    const s = await site({
+      app: { strategy: "overlap", watch: { for: "60s", maxErrorRate: "2%", minRequests: 5 } },
+    });
+    const none = await s.action({ operation: "promote" });
+    expect(none.code, shown(none)).not.toBe(0);
+    expect(none.stdout).toMatch(
+      /::error::.*nothing to promote: no deploy of webdemo is being judged/,
+    );
+    const load = traffic(s.rx.gate());
+    await waitFor(() => answered(load, "v1"), "traffic through the gate");
+    for (const [name, operation] of [
+      ["v2", "promote"],
+      ["v3", "abort"],
+    ] as const) {
+      s.build(name);
+      const deploying = s.action({ file: `build/webdemo-${name}`, timeout: "120" });
+      await waitFor(async () => (await s.status()).watch !== undefined, `the watch of ${name}`);
+      const ended = await s.action({ operation });
+      expect(ended.code, shown(ended)).toBe(0);
+      const deployed = await deploying;
+      expect(deployed.code, shown(deployed)).toBe(operation === "promote" ? 0 : 1);
+    }
+    const report = loadReport(await load.stop());
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(await s.answer()).toBe("v2"); // v2 promoted, v3 aborted
+  });
+
   it("fails with the receiver's 401 message on a wrong key and changes nothing on disk", async () => {
     const s = await site();
     s.build("v2");

@@ -47,7 +47,7 @@ describe("ending a watch: promote, abort, a new deploy, a rollback", () => {
     rx = await startReceiver(ws.configFile);
     const v1 = bytes(ws.exeFile);
     expect(await end(rx, "promote")).toMatchObject({
-      status: 409,
+      status: 404,
       json: { error: { code: "ERR_NO_WATCH" } },
     });
     load = await loadOn(rx, 50);
