@@ -11,6 +11,7 @@ import { limitLogins } from "./middleware/limit-logins.js";
 import { readSession } from "./middleware/read-session.js";
 import { requireSignIn } from "./middleware/require-sign-in.js";
 import { ADMIN_OPERATIONS } from "./operations/admin-operations.js";
+import { endWatchFromAdmin } from "./operations/end-watch-from-admin.js";
 import { holdByHand } from "./operations/hold-by-hand.js";
 import { reloadFromAdmin, upgradeFromAdmin } from "./operations/receiver-lifecycle.js";
 import { startFromAdmin } from "./operations/start-from-admin.js";
@@ -58,6 +59,8 @@ export function createAdmin(receiver: Receiver): Hono<HttpEnv> {
   admin.post("/upgrade", call, csrf, upgradeFromAdmin(receiver));
   admin.post("/apps/:app/hold", call, csrf, app, holdByHand("hold"));
   admin.post("/apps/:app/release", call, csrf, app, holdByHand("release"));
+  admin.post("/apps/:app/promote", call, csrf, app, endWatchFromAdmin("promoted"));
+  admin.post("/apps/:app/abort", call, csrf, app, endWatchFromAdmin("aborted"));
 
   const errors = adminErrors(createLog("admin"));
   admin.onError((error, c) => errorResponse(error, c, errors));

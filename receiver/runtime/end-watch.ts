@@ -11,9 +11,10 @@ export function endedBy(who: JournalEntry["who"]): string {
 
 // POST /v1/apps/{app}/promote and /abort, and the admin page's buttons: end the watch
 // or canary under way now. Promote keeps the build (and sends all traffic to it), abort
-// rolls it back. Answers the deploy's result once it has ended; 404 when nothing is
-// judged, 409 when the watch is ending already.
-export async function endWatch(
+// rolls it back. Answers the deploy's result once it has ended. 404 when nothing is
+// judged, 409 when the watch is ending already: thrown at once (not a rejection) so a
+// caller that does not wait for the result (the admin page) can still answer the refusal.
+export function endWatch(
   rt: AppRuntime,
   how: "promoted" | "aborted",
   by: string,
@@ -27,7 +28,6 @@ export async function endWatch(
       "ERR_NO_WATCH",
       `nothing to ${verb}: no deploy of ${app} is being judged by traffic (watch or canary) now`,
     );
-  const result = resultOf(rt, watch.deployId, rt.longestSwapMs());
   if (!watch.end(how, by)) {
     const { how: was, by: whom } = watch.ending!;
     throw new HttpError(
@@ -36,6 +36,9 @@ export async function endWatch(
       `the watch of ${watch.deployId} is ending already: ${was} by ${whom}`,
     );
   }
+  // Listening after the end is in time: end() only wakes the step, whose result comes
+  // later; and a refusal leaves no listener behind whose timeout nobody would catch.
+  const result = resultOf(rt, watch.deployId, rt.longestSwapMs());
   rt.log("info", `${verb} of ${watch.deployId} by ${by}`);
   return result;
 }

@@ -6,14 +6,17 @@ import { PostButton } from "./post-button.js";
 import { ReleasesTable } from "./releases-table.js";
 import { ServersTable } from "./servers-table.js";
 import { VersionCard } from "./version-card.js";
+import { WatchCard } from "./watch-card.js";
 
-// An app's state as it is now: what is live, what is staged, the gate, the
-// servers, the kept releases and the history, each with its actions beside it.
+// An app's state as it is now: a deploy being judged by traffic, what is live, what
+// is staged, the gate, the servers, the kept releases and the history, each with its
+// actions beside it.
 export function AppPanel({ view, csrf }: { view: AppView; csrf: string }) {
   const base = `${ADMIN_BASE}/apps/${encodeURIComponent(view.app)}`;
   const busy = view.busyWith !== undefined;
   return (
     <>
+      {view.watch && <WatchCard watch={view.watch} csrf={csrf} base={base} />}
       <div class="cards">
         <VersionCard
           kind="live-version"

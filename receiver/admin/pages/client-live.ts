@@ -1,6 +1,7 @@
 // The page script's live view: the steps of every operation of every app as
-// they happen, from /admin/events, drawn like the workflow log; the result
-// line ends it and brings the app's status panel up to date.
+// they happen, from /admin/events, drawn like the workflow log; watch events update
+// the watch card (client-watch.ts); the result line ends it and brings the app's
+// status panel up to date.
 export const CLIENT_LIVE = `
   function stepLine(list, event) {
     const rows = list.querySelectorAll('li[data-step="' + event.step + '"]');
@@ -48,6 +49,8 @@ export const CLIENT_LIVE = `
       list.append(li);
     } else if (event.type === "progress") {
       stepLine(list, { step: "upload", state: "start", message: event.received + " of " + event.total + " bytes" });
+    } else if (event.type === "watch") {
+      watchLive(section, deployId, event);
     } else if (event.type === "result") {
       resultLine(list, event);
       state.textContent = event.ok ? "ok" : "failed";

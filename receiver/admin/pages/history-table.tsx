@@ -1,11 +1,13 @@
 import type { JournalEntry, VersionInfo } from "../../protocol.js";
 import { ADMIN_BASE } from "../admin-env.js";
 import { duration, shortSha, when } from "../../http/pages/format.js";
+import { answersText, judgementText } from "./watch-format.js";
 
 const label = (v: VersionInfo | undefined) => (v ? (v.version ?? shortSha(v.sha256)) : "");
 
-// Who did what, when, how long requests were held and how it ended: one row per
-// deploy from the journal, each opening its full log.
+// Who did what, when, how long requests were held and how it ended (with the canary
+// and watch that judged it): one row per deploy from the journal, each opening its
+// full log.
 export function HistoryTable({ entries }: { entries: JournalEntry[] }) {
   return (
     <table data-table="history">
@@ -45,6 +47,7 @@ export function HistoryTable({ entries }: { entries: JournalEntry[] }) {
               <span class={`pill ${e.outcome}`} title={e.error?.message ?? e.message}>
                 {e.outcome}
               </span>
+              <Judged entry={e} />
             </td>
             <td class="num">
               <a href={`${ADMIN_BASE}/log/${encodeURIComponent(e.deployId)}`}>log</a>
@@ -61,6 +64,25 @@ function Change({ entry: e }: { entry: JournalEntry }) {
   if (e.before && e.after && e.before.sha256 !== e.after.sha256)
     return <>{`${label(e.before)} → ${label(e.after)}`}</>;
   return <>{label(e.after ?? e.before)}</>;
+}
+
+// Which step judged the build and how, with the new build's counts; the baseline's
+// on hover. A rolled-back entry's error stays on its outcome.
+function Judged({ entry: e }: { entry: JournalEntry }) {
+  if (!e.judged?.length) return <></>;
+  return (
+    <>
+      {e.judged.map((j) => (
+        <span
+          class={`judged ${j.verdict}`}
+          data-judged={j.step}
+          title={`baseline: ${answersText(j.baseline)}`}
+        >
+          {judgementText(j)}
+        </span>
+      ))}
+    </>
+  );
 }
 
 function Who({ who }: { who: JournalEntry["who"] }) {

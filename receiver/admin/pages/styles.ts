@@ -95,6 +95,13 @@ form.inline { display: inline; margin: 0; }
 .live li.result.ok .icon::before { content: "\\2714"; color: var(--ok); }
 .live li.result.failed .icon::before { content: "\\2716"; color: var(--bad); }
 .live li .ms { text-align: right; color: var(--muted); }
+.watch { border: 1px solid #f0d58a; border-top: 3px solid #d99a00; background: #fffbeb; border-radius: 8px;
+  padding: 10px 14px 12px; margin-bottom: 12px; }
+.watch .head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; margin-bottom: 6px; }
+.watch .label { font-size: 11.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
+.watch progress { width: 160px; height: 10px; accent-color: #d99a00; vertical-align: middle; }
+.judged { display: block; font-size: 12px; color: var(--muted); margin-top: 2px; }
+.judged.failed, .judged.aborted { color: var(--bad); }
 .login { max-width: 360px; margin: 12vh auto 0; }
 .login label { display: block; font-weight: 600; margin-bottom: 6px; }
 .login input[type=password] { width: 100%; font: inherit; padding: 8px 10px; border: 1px solid #c8ced6; border-radius: 6px; }
