@@ -29842,8 +29842,8 @@ var ERROR_STATUSES = [
   code;
   headers;
 };
-function tooManyFailures(code, message2, seconds) {
-  return new HttpError(429, code, message2, { headers: { "retry-after": String(seconds) } });
+function tooManyFailures(code, message2, seconds2) {
+  return new HttpError(429, code, message2, { headers: { "retry-after": String(seconds2) } });
 }
 function unknownApp(name) {
   let shown2 = JSON.stringify(name.slice(0, 64));
@@ -30554,6 +30554,8 @@ var CLIENT_LIVE = `
       list.append(li);
     } else if (event.type === "progress") {
       stepLine(list, { step: "upload", state: "start", message: event.received + " of " + event.total + " bytes" });
+    } else if (event.type === "watch") {
+      watchLive(section, deployId, event);
     } else if (event.type === "result") {
       resultLine(list, event);
       state.textContent = event.ok ? "ok" : "failed";
@@ -30569,9 +30571,33 @@ var CLIENT_LIVE = `
   });
 `;
 
+// receiver/admin/pages/client-watch.ts
+var CLIENT_WATCH = `
+  const percent = (x) => Math.round(x * 10000) / 100 + "%";
+  const many = (n, one) => n + " " + one + (n === 1 ? "" : "s");
+  const answersText = (c) =>
+    many(c.requests, "answer") + ", " + many(c.errors, "error") + (c.requests ? " (" + percent(c.errors / c.requests) + ")" : "");
+  const seconds = (ms) => {
+    const s = Math.floor(ms / 1000);
+    return s < 60 ? s + " s" : Math.floor(s / 60) + " min " + (s % 60) + " s";
+  };
+
+  function watchLive(section, deployId, w) {
+    const card = section.querySelector("[data-watch]");
+    if (!card || card.dataset.deployId !== deployId || card.dataset.step !== w.step) return refresh(section.dataset.app);
+    const field = (name) => card.querySelector("[data-watch-" + name + "]");
+    field("counts").textContent = answersText(w.counts);
+    field("baseline").textContent = answersText(w.baseline);
+    if (w.share !== undefined && field("share")) field("share").textContent = percent(w.share) + " of clients on the new build";
+    field("progress").max = w.forMs || 1;
+    field("progress").value = w.elapsedMs;
+    field("elapsed").textContent = seconds(w.elapsedMs) + " of " + seconds(w.forMs);
+  }
+`;
+
 // receiver/admin/pages/client-script.ts
 var CLIENT_SCRIPT = `"use strict";
-(() => {${CLIENT_COMMON}${CLIENT_FORMS}${CLIENT_LIVE}})();
+(() => {${CLIENT_COMMON}${CLIENT_FORMS}${CLIENT_WATCH}${CLIENT_LIVE}})();
 `;
 
 // receiver/admin/pages/styles.ts
@@ -30670,6 +30696,13 @@ form.inline { display: inline; margin: 0; }
 .live li.result.ok .icon::before { content: "\\2714"; color: var(--ok); }
 .live li.result.failed .icon::before { content: "\\2716"; color: var(--bad); }
 .live li .ms { text-align: right; color: var(--muted); }
+.watch { border: 1px solid #f0d58a; border-top: 3px solid #d99a00; background: #fffbeb; border-radius: 8px;
+  padding: 10px 14px 12px; margin-bottom: 12px; }
+.watch .head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; margin-bottom: 6px; }
+.watch .label { font-size: 11.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
+.watch progress { width: 160px; height: 10px; accent-color: #d99a00; vertical-align: middle; }
+.judged { display: block; font-size: 12px; color: var(--muted); margin-top: 2px; }
+.judged.failed, .judged.aborted { color: var(--bad); }
 .login { max-width: 360px; margin: 12vh auto 0; }
 .login label { display: block; font-weight: 600; margin-bottom: 6px; }
 .login input[type=password] { width: 100%; font: inherit; padding: 8px 10px; border: 1px solid #c8ced6; border-radius: 6px; }
@@ -39457,6 +39490,57 @@ async function releaseId2(c) {
   return typeof to2 == "string" && to2 !== "" ? to2 : void 0;
 }
 
+// receiver/runtime/end-watch.ts
+function endedBy(who) {
+  return who?.admin ? "the admin page" : who?.keyId ? `key ${who.keyId}` : who?.actor ?? who?.workflow ?? "the API";
+}
+function endWatch(rt2, how, by) {
+  let app2 = rt2.config.name, watch2 = rt2.watching, verb = how === "promoted" ? "promote" : "abort";
+  if (!watch2)
+    throw new HttpError(
+      404,
+      "ERR_NO_WATCH",
+      `nothing to ${verb}: no deploy of ${app2} is being judged by traffic (watch or canary) now`
+    );
+  if (!watch2.end(how, by)) {
+    let { how: was, by: whom } = watch2.ending;
+    throw new HttpError(
+      409,
+      "ERR_WATCH_ENDING",
+      `the watch of ${watch2.deployId} is ending already: ${was} by ${whom}`
+    );
+  }
+  let result = resultOf(rt2, watch2.deployId, rt2.longestSwapMs());
+  return rt2.log("info", `${verb} of ${watch2.deployId} by ${by}`), result;
+}
+function resultOf(rt2, deployId, timeoutMs) {
+  return new Promise((resolve7, reject) => {
+    let timer = setTimeout(() => {
+      rt2.feed.off("event", listen), reject(
+        new HttpError(
+          503,
+          "ERR_TIMEOUT",
+          `${deployId} was ended but did not finish in ${timeoutMs} ms`
+        )
+      );
+    }, timeoutMs), listen = ({ deployId: id, event }) => {
+      id !== deployId || event.type !== "result" || (clearTimeout(timer), rt2.feed.off("event", listen), resolve7(event));
+    };
+    rt2.feed.on("event", listen);
+  });
+}
+
+// receiver/admin/operations/end-watch-from-admin.ts
+function endWatchFromAdmin(how) {
+  let op = how === "promoted" ? "promote" : "abort";
+  return function(c) {
+    let rt2 = c.var.adminApp, deployId = rt2.watching?.deployId;
+    return endWatch(rt2, how, "the admin page").catch(
+      (error2) => rt2.log("warn", `${op} of ${deployId} from the admin page: ${error2.message}`)
+    ), wantsHtml(c) ? c.redirect(ADMIN_BASE, 303) : c.json({ deployId, op, app: rt2.config.name }, 202);
+  };
+}
+
 // receiver/runtime/deploy-id.ts
 import { randomBytes as randomBytes7 } from "node:crypto";
 function newDeployId(now = /* @__PURE__ */ new Date()) {
@@ -39529,7 +39613,7 @@ function upgradeFromAdmin(receiver) {
 }
 
 // receiver/runtime/start-operation.ts
-async function endWatch(rt2, op, deployId) {
+async function endWatch2(rt2, op, deployId) {
   let watch2 = rt2.watching;
   if (!watch2 || op !== "deploy" && op !== "swap" && op !== "rollback") return null;
   let how = op === "rollback" ? "aborted" : "promoted";
@@ -39541,7 +39625,7 @@ async function endWatch(rt2, op, deployId) {
   ), await rt2.lock.acquire(deployId, rt2.longestSwapMs()) ? ended : null;
 }
 async function startOperation(rt2, op, who, listen, prepare, run4) {
-  let deployId = newDeployId(), busy = rt2.lock.busy, endedWatch = rt2.lock.tryAcquire(deployId) ? void 0 : await endWatch(rt2, op, deployId);
+  let deployId = newDeployId(), busy = rt2.lock.busy, endedWatch = rt2.lock.tryAcquire(deployId) ? void 0 : await endWatch2(rt2, op, deployId);
   if (endedWatch === null)
     throw new HttpError(
       409,
@@ -40065,6 +40149,23 @@ function GateCard({ view, csrf, base }) {
   ] });
 }
 
+// receiver/admin/pages/watch-format.ts
+var many = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
+function answersText(counts2) {
+  let share2 = counts2.requests ? ` (${formatShare(errorShare(counts2))})` : "";
+  return `${many(counts2.requests, "answer")}, ${many(counts2.errors, "error")}${share2}`;
+}
+function elapsedText(elapsedMs, forMs) {
+  return `${seconds(elapsedMs)} of ${seconds(forMs)}`;
+}
+function seconds(ms2) {
+  let s3 = Math.floor(ms2 / 1e3);
+  return s3 < 60 ? `${s3} s` : `${Math.floor(s3 / 60)} min ${s3 % 60} s`;
+}
+function judgementText(j2) {
+  return `${j2.step} ${j2.verdict}${j2.by ? ` by ${j2.by}` : ""}: ${answersText(j2.counts)}`;
+}
+
 // receiver/admin/pages/history-table.tsx
 var label = (v2) => v2 ? v2.version ?? shortSha(v2.sha256) : "";
 function HistoryTable({ entries }) {
@@ -40088,7 +40189,10 @@ function HistoryTable({ entries }) {
         /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV(Change, { entry: e }) }),
         /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration5(e.holdMs) }),
         /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration5(e.durationMs) }),
-        /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV("span", { class: `pill ${e.outcome}`, title: e.error?.message ?? e.message, children: e.outcome }) }),
+        /* @__PURE__ */ jsxDEV("td", { children: [
+          /* @__PURE__ */ jsxDEV("span", { class: `pill ${e.outcome}`, title: e.error?.message ?? e.message, children: e.outcome }),
+          /* @__PURE__ */ jsxDEV(Judged, { entry: e })
+        ] }),
         /* @__PURE__ */ jsxDEV("td", { class: "num", children: /* @__PURE__ */ jsxDEV("a", { href: `${ADMIN_BASE}/log/${encodeURIComponent(e.deployId)}`, children: "log" }) })
       ] }))
     ] })
@@ -40099,6 +40203,17 @@ function Change({ entry: e }) {
     "staged ",
     label(e.after)
   ] }) : e.before && e.after && e.before.sha256 !== e.after.sha256 ? /* @__PURE__ */ jsxDEV(Fragment, { children: `${label(e.before)} → ${label(e.after)}` }) : /* @__PURE__ */ jsxDEV(Fragment, { children: label(e.after ?? e.before) });
+}
+function Judged({ entry: e }) {
+  return e.judged?.length ? /* @__PURE__ */ jsxDEV(Fragment, { children: e.judged.map((j2) => /* @__PURE__ */ jsxDEV(
+    "span",
+    {
+      class: `judged ${j2.verdict}`,
+      "data-judged": j2.step,
+      title: `baseline: ${answersText(j2.baseline)}`,
+      children: judgementText(j2)
+    }
+  )) }) : /* @__PURE__ */ jsxDEV(Fragment, {});
 }
 function Who({ who }) {
   if (!who) return /* @__PURE__ */ jsxDEV("span", { class: "muted", children: "receiver" });
@@ -40200,10 +40315,84 @@ function VersionCard({ kind, label: label3, version: version2, empty, children }
   ] });
 }
 
+// receiver/admin/pages/watch-card.tsx
+var BASELINE = {
+  canary: "the old servers' answers over the same time",
+  watch: "the gate's answers in the minute before the deploy, or the old servers' during its canary"
+};
+function WatchCard({
+  watch: watch2,
+  csrf,
+  base
+}) {
+  let step = watch2.step === "canary" ? "Canary" : "Watch";
+  return /* @__PURE__ */ jsxDEV("div", { class: "watch", "data-watch": !0, "data-deploy-id": watch2.deployId, "data-step": watch2.step, children: [
+    /* @__PURE__ */ jsxDEV("div", { class: "head", children: [
+      /* @__PURE__ */ jsxDEV("span", { class: "label", children: "Judging by traffic" }),
+      /* @__PURE__ */ jsxDEV("strong", { "data-watch-step": !0, children: step }),
+      /* @__PURE__ */ jsxDEV("span", { class: "muted", children: [
+        "of",
+        " ",
+        /* @__PURE__ */ jsxDEV("a", { href: `${ADMIN_BASE}/log/${encodeURIComponent(watch2.deployId)}`, children: watch2.deployId })
+      ] }),
+      /* @__PURE__ */ jsxDEV("span", { class: "grow" }),
+      /* @__PURE__ */ jsxDEV(
+        PostButton,
+        {
+          action: `${base}/promote`,
+          csrf,
+          label: "Promote now",
+          kind: "primary",
+          title: "Keep the new build now and send all traffic to it"
+        }
+      ),
+      /* @__PURE__ */ jsxDEV(
+        PostButton,
+        {
+          action: `${base}/abort`,
+          csrf,
+          label: "Roll back now",
+          kind: "danger",
+          title: "Hand back to the old build now"
+        }
+      )
+    ] }),
+    /* @__PURE__ */ jsxDEV("dl", { class: "facts", children: [
+      /* @__PURE__ */ jsxDEV("dt", { children: "New build" }),
+      /* @__PURE__ */ jsxDEV("dd", { "data-watch-counts": !0, children: answersText(watch2.counts) }),
+      /* @__PURE__ */ jsxDEV("dt", { title: BASELINE[watch2.step], children: "Baseline" }),
+      /* @__PURE__ */ jsxDEV("dd", { "data-watch-baseline": !0, children: answersText(watch2.baseline) }),
+      watch2.share !== void 0 && /* @__PURE__ */ jsxDEV(Fragment, { children: [
+        /* @__PURE__ */ jsxDEV("dt", { children: "Share" }),
+        /* @__PURE__ */ jsxDEV("dd", { "data-watch-share": !0, children: [
+          formatShare(watch2.share),
+          " of clients on the new build"
+        ] })
+      ] }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Time" }),
+      /* @__PURE__ */ jsxDEV("dd", { children: [
+        /* @__PURE__ */ jsxDEV("progress", { "data-watch-progress": !0, value: watch2.elapsedMs, max: watch2.forMs || 1 }),
+        " ",
+        /* @__PURE__ */ jsxDEV("span", { "data-watch-elapsed": !0, children: elapsedText(watch2.elapsedMs, watch2.forMs) })
+      ] }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Rule" }),
+      /* @__PURE__ */ jsxDEV("dd", { "data-watch-rule": !0, children: [
+        "fails at more than ",
+        formatShare(watch2.maxErrorRate),
+        " errors beyond the baseline's, once",
+        " ",
+        watch2.minRequests,
+        " answered"
+      ] })
+    ] })
+  ] });
+}
+
 // receiver/admin/pages/app-panel.tsx
 function AppPanel({ view, csrf }) {
   let base = `${ADMIN_BASE}/apps/${encodeURIComponent(view.app)}`, busy = view.busyWith !== void 0;
   return /* @__PURE__ */ jsxDEV(Fragment, { children: [
+    view.watch && /* @__PURE__ */ jsxDEV(WatchCard, { watch: view.watch, csrf, base }),
     /* @__PURE__ */ jsxDEV("div", { class: "cards", children: [
       /* @__PURE__ */ jsxDEV(
         VersionCard,
@@ -40655,7 +40844,7 @@ function createAdmin(receiver) {
   ), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page, dashboard(receiver, meter)), admin2.get("/apps/:app", page, app2, appPanel(meter)), admin2.get("/apps/:app/output", page, app2, outputPage()), admin2.get("/log/:deployId", page, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver));
   for (let [name, build] of Object.entries(ADMIN_OPERATIONS))
     admin2.post(`/apps/:app/${name}`, call, csrf, app2, startFromAdmin(build));
-  admin2.post("/reload", call, csrf, reloadFromAdmin(receiver, createLog("admin"))), admin2.post("/upgrade", call, csrf, upgradeFromAdmin(receiver)), admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release"));
+  admin2.post("/reload", call, csrf, reloadFromAdmin(receiver, createLog("admin"))), admin2.post("/upgrade", call, csrf, upgradeFromAdmin(receiver)), admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release")), admin2.post("/apps/:app/promote", call, csrf, app2, endWatchFromAdmin("promoted")), admin2.post("/apps/:app/abort", call, csrf, app2, endWatchFromAdmin("aborted"));
   let errors = adminErrors(createLog("admin"));
   return admin2.onError((error2, c) => errorResponse(error2, c, errors)), admin2;
 }
@@ -40663,46 +40852,6 @@ function createAdmin(receiver) {
 // receiver/api/api-errors.ts
 function apiErrors(log) {
   return { log, challenge: (error2) => ({ scheme: "Bearer", error: error2.code }) };
-}
-
-// receiver/runtime/end-watch.ts
-function endedBy(who) {
-  return who?.admin ? "the admin page" : who?.keyId ? `key ${who.keyId}` : who?.actor ?? who?.workflow ?? "the API";
-}
-async function endWatch2(rt2, how, by) {
-  let app2 = rt2.config.name, watch2 = rt2.watching, verb = how === "promoted" ? "promote" : "abort";
-  if (!watch2)
-    throw new HttpError(
-      404,
-      "ERR_NO_WATCH",
-      `nothing to ${verb}: no deploy of ${app2} is being judged by traffic (watch or canary) now`
-    );
-  let result = resultOf(rt2, watch2.deployId, rt2.longestSwapMs());
-  if (!watch2.end(how, by)) {
-    let { how: was, by: whom } = watch2.ending;
-    throw new HttpError(
-      409,
-      "ERR_WATCH_ENDING",
-      `the watch of ${watch2.deployId} is ending already: ${was} by ${whom}`
-    );
-  }
-  return rt2.log("info", `${verb} of ${watch2.deployId} by ${by}`), result;
-}
-function resultOf(rt2, deployId, timeoutMs) {
-  return new Promise((resolve7, reject) => {
-    let timer = setTimeout(() => {
-      rt2.feed.off("event", listen), reject(
-        new HttpError(
-          503,
-          "ERR_TIMEOUT",
-          `${deployId} was ended but did not finish in ${timeoutMs} ms`
-        )
-      );
-    }, timeoutMs), listen = ({ deployId: id, event }) => {
-      id !== deployId || event.type !== "result" || (clearTimeout(timer), rt2.feed.off("event", listen), resolve7(event));
-    };
-    rt2.feed.on("event", listen);
-  });
 }
 
 // receiver/auth/auth-error.ts
@@ -41872,7 +42021,7 @@ function createApi(receiver, log) {
     api.post(
       `/apps/:app/${op}`,
       authenticate(receiver, op),
-      async (c) => c.json(await endWatch2(c.var.runtime, how, endedBy(c.var.principal.who)))
+      async (c) => c.json(await endWatch(c.var.runtime, how, endedBy(c.var.principal.who)))
     );
   let asker = (c) => `the API (key ${c.var.principal.who.keyId})`;
   api.post(

@@ -132,3 +132,31 @@ describe("ending a watch: promote, abort, a new deploy, a rollback", () => {
     );
   });
 });
+
+describe("a receiver killed during a watch", () => {
+  let rx: ReceiverProcess | undefined;
+  afterEach(async () => {
+    await rx?.stop();
+  });
+
+  it("comes back with the new build live, unjudged, and the journal says the watch was cut short", async () => {
+    const ws = createWorkspace({ app: WATCHED });
+    rx = await startReceiver(ws.configFile);
+    const load = await loadOn(rx, 50);
+    const v2 = ws.version("v2");
+    void deploy(rx, v2).catch(() => {}); // its answer is cut by the kill
+    await waitFor(async () => (await appStatus(rx!)).watch !== undefined, "the watch");
+    await load.stop();
+    await rx.kill();
+    rx = await startReceiver(ws.configFile);
+    expect(await (await fetch(`${rx.gate()}/`)).text()).toBe("v2\n");
+    expect(bytes(ws.exeFile)).toEqual(bytes(v2));
+    const status = await appStatus(rx);
+    expect(status.watch).toBeUndefined();
+    expect(status.instances).toHaveLength(2); // only the new build's servers: the old ones were reaped
+    const recovered = status.recent.find((e) => e.op === "recover");
+    expect(recovered?.message).toMatch(
+      /stopped during "watch" of deploy .*; exeFile is the new file/,
+    );
+  });
+});
