@@ -10089,7 +10089,7 @@ var require_webidl = __commonJS({
       return new TypeError(`${message2.header}: ${message2.message}`);
     };
     webidl.errors.conversionFailed = function(opts) {
-      let plural2 = opts.types.length === 1 ? "" : " one of", message2 = `${opts.argument} could not be converted to${plural2}: ${opts.types.join(", ")}.`;
+      let plural = opts.types.length === 1 ? "" : " one of", message2 = `${opts.argument} could not be converted to${plural}: ${opts.types.join(", ")}.`;
       return webidl.errors.exception({
         header: opts.prefix,
         message: message2
@@ -35119,6 +35119,14 @@ function excessShare(counts2, baseline, rules) {
   return errorShare(counts2) - base;
 }
 
+// receiver/watch/watch-text.ts
+var many = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
+function countsText(counts2) {
+  let share2 = counts2.requests ? ` (${formatShare(errorShare(counts2))})` : "";
+  return `${many(counts2.requests, "answer")}, ${many(counts2.errors, "error")}${share2}`;
+}
+var answers = (n) => many(n, "answer");
+
 // receiver/watch/watch-step.ts
 var REPORT_MS = 5e3;
 async function watchStep(cx, spec) {
@@ -35159,10 +35167,6 @@ async function watchStep(cx, spec) {
 function pick2({ deployId: _d, maxErrorRate: _m, minRequests: _r2, ...rest }) {
   return rest;
 }
-var pct = (counts2) => formatShare(errorShare(counts2)), plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-function countsText(counts2) {
-  return `${plural(counts2.requests, "answer")}, ${plural(counts2.errors, "error")} (${pct(counts2)})`;
-}
 function describe2(spec, baseline) {
   let { step, forMs, rules, share: share2 } = spec, judged = `at most ${formatShare(rules.maxErrorRate)} more 5xx than`, against = step === "canary" ? "the old servers over the same time" : `before the deploy (${countsText(baseline)} in the last minute)`;
   return `${step === "canary" ? `${formatShare(share2 ?? 0)} of clients go to the new servers; ` : ""}judging the new build for ${forMs / 1e3} s: ${judged} ${against}, once ${rules.minRequests} answered`;
@@ -35175,7 +35179,7 @@ function conclude(j2) {
     case "failed":
       return `error share over ${formatShare(j2.maxErrorRate)} beyond the baseline's after ${j2.ms} ms: ${seen}`;
     case "unjudged":
-      return `too little traffic to judge: ${plural(j2.counts.requests, "answer")} in ${j2.ms} ms, fewer than minRequests (${j2.minRequests}); the new build stays live unjudged`;
+      return `too little traffic to judge: ${answers(j2.counts.requests)} in ${j2.ms} ms, fewer than minRequests (${j2.minRequests}); the new build stays live unjudged`;
     case "promoted":
       return `promoted by ${j2.by ?? "request"} after ${j2.ms} ms: ${seen}`;
     case "aborted":
@@ -35314,7 +35318,7 @@ async function holdSwap(cx) {
     return unhealthy ? rolledBackUnhealthy(cx, unhealthy) : { ok: !0, kept };
   });
   if (!outcome.ok || !kept) return { ...outcome, holdMs };
-  let unstable = app2.health.settle > 0 ? await settle(cx, pool) : void 0, watched = unstable ? void 0 : await judgeByTraffic(cx, "watch", { isNew: (origin) => pool.origins().includes(origin) }), judged = watched ? { judged: [watched] } : {}, failure2 = unstable ? { code: "ERR_UNSTABLE", message: unstable } : rejection(watched);
+  let unstable = app2.health.settle > 0 ? await settle(cx, pool) : void 0, watched = unstable ? void 0 : await judgeByTraffic(cx, "watch", { isNew: (origin) => pool.serves(origin) }), judged = watched ? { judged: [watched] } : {}, failure2 = unstable ? { code: "ERR_UNSTABLE", message: unstable } : rejection(watched);
   if (!failure2) return { ...outcome, ...judged, holdMs };
   let output = pool.output(), back = await holdRequests(cx, () => rollBack(cx, kept)), error2 = back.value ? {
     code: "ERR_ROLLBACK",
@@ -35420,7 +35424,7 @@ async function overlapSwap(cx) {
     let { message: message2, output } = healthCheckFailed(unhealthy, next);
     return undoOverlap(cx, { code: "ERR_HEALTH_CHECK", message: message2 }, output);
   }
-  let isNew = (origin) => next.origins().includes(origin), isOld = (origin) => old.origins().includes(origin), judged = [], canary2 = await judgeByTraffic(cx, "canary", { isNew, isOld, canaryTargets: () => next.targets() });
+  let isNew = (origin) => next.serves(origin), isOld = (origin) => old.serves(origin), judged = [], canary2 = await judgeByTraffic(cx, "canary", { isNew, isOld, canaryTargets: () => next.targets() });
   canary2 && judged.push(canary2);
   let dropped = rejection(canary2);
   if (dropped) {
@@ -40150,11 +40154,6 @@ function GateCard({ view, csrf, base }) {
 }
 
 // receiver/admin/pages/watch-format.ts
-var many = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
-function answersText(counts2) {
-  let share2 = counts2.requests ? ` (${formatShare(errorShare(counts2))})` : "";
-  return `${many(counts2.requests, "answer")}, ${many(counts2.errors, "error")}${share2}`;
-}
 function elapsedText(elapsedMs, forMs) {
   return `${seconds(elapsedMs)} of ${seconds(forMs)}`;
 }
@@ -40163,7 +40162,7 @@ function seconds(ms2) {
   return s3 < 60 ? `${s3} s` : `${Math.floor(s3 / 60)} min ${s3 % 60} s`;
 }
 function judgementText(j2) {
-  return `${j2.step} ${j2.verdict}${j2.by ? ` by ${j2.by}` : ""}: ${answersText(j2.counts)}`;
+  return `${j2.step} ${j2.verdict}${j2.by ? ` by ${j2.by}` : ""}: ${countsText(j2.counts)}`;
 }
 
 // receiver/admin/pages/history-table.tsx
@@ -40210,7 +40209,7 @@ function Judged({ entry: e }) {
     {
       class: `judged ${j2.verdict}`,
       "data-judged": j2.step,
-      title: `baseline: ${answersText(j2.baseline)}`,
+      title: `baseline: ${countsText(j2.baseline)}`,
       children: judgementText(j2)
     }
   )) }) : /* @__PURE__ */ jsxDEV(Fragment, {});
@@ -40359,9 +40358,9 @@ function WatchCard({
     ] }),
     /* @__PURE__ */ jsxDEV("dl", { class: "facts", children: [
       /* @__PURE__ */ jsxDEV("dt", { children: "New build" }),
-      /* @__PURE__ */ jsxDEV("dd", { "data-watch-counts": !0, children: answersText(watch2.counts) }),
+      /* @__PURE__ */ jsxDEV("dd", { "data-watch-counts": !0, children: countsText(watch2.counts) }),
       /* @__PURE__ */ jsxDEV("dt", { title: BASELINE[watch2.step], children: "Baseline" }),
-      /* @__PURE__ */ jsxDEV("dd", { "data-watch-baseline": !0, children: answersText(watch2.baseline) }),
+      /* @__PURE__ */ jsxDEV("dd", { "data-watch-baseline": !0, children: countsText(watch2.baseline) }),
       watch2.share !== void 0 && /* @__PURE__ */ jsxDEV(Fragment, { children: [
         /* @__PURE__ */ jsxDEV("dt", { children: "Share" }),
         /* @__PURE__ */ jsxDEV("dd", { "data-watch-share": !0, children: [
@@ -45922,6 +45921,11 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
   /** Every server's address, healthy or not: what an overlap swap drains before stop(). */
   origins() {
     return this.#servers.map((server) => server.origin);
+  }
+  /** Whether `origin` is one of this pool's servers (on every answer while a watch runs: no allocation). */
+  serves(origin) {
+    for (let server of this.#servers) if (server.origin === origin) return !0;
+    return !1;
   }
   status() {
     return this.#servers.map((server) => server.status());

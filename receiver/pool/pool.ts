@@ -114,6 +114,12 @@ export class Pool {
     return this.#servers.map((server) => server.origin);
   }
 
+  /** Whether `origin` is one of this pool's servers (on every answer while a watch runs: no allocation). */
+  serves(origin: string): boolean {
+    for (const server of this.#servers) if (server.origin === origin) return true;
+    return false;
+  }
+
   status(): ServerStatus[] {
     return this.#servers.map((server) => server.status());
   }

@@ -39,7 +39,7 @@ export async function holdSwap(cx: SwapContext): Promise<SwapOutcome> {
   // Released: the build may still prove bad, by its servers stopping (settle) or by
   // its answers (watch); either way the kept release goes back under a second hold.
   const unstable = app.health.settle > 0 ? await settle(cx, pool) : undefined;
-  const serving = (origin: string) => pool.origins().includes(origin);
+  const serving = (origin: string) => pool.serves(origin);
   const watched = unstable ? undefined : await judgeByTraffic(cx, "watch", { isNew: serving });
   const judged = watched ? { judged: [watched] } : {};
   const failure = unstable ? { code: "ERR_UNSTABLE", message: unstable } : rejection(watched);

@@ -51,8 +51,8 @@ export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
   // Judged by traffic (docs/design.md guarantee 11): a canary first takes a share of
   // clients; after the switch, the watch. The old servers run on until both are over,
   // so a build that fails either hands back to them at once.
-  const isNew = (origin: string) => next.origins().includes(origin);
-  const isOld = (origin: string) => old.origins().includes(origin);
+  const isNew = (origin: string) => next.serves(origin);
+  const isOld = (origin: string) => old.serves(origin);
   const judged: Judgement[] = [];
   const canaryTargets = () => next.targets();
   const canary = await judgeByTraffic(cx, "canary", { isNew, isOld, canaryTargets });

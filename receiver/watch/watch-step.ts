@@ -2,7 +2,8 @@ import type { Gate } from "../gate/gate.js";
 import { formatShare } from "../config/units.js";
 import type { AnswerCounts, Judgement, WatchStatus } from "../protocol.js";
 import type { Emit } from "../swap/steps.js";
-import { errorShare, judge, type JudgeRules } from "./judge.js";
+import { judge, type JudgeRules } from "./judge.js";
+import { answers, countsText } from "./watch-text.js";
 import type { WatchControl } from "./watch-control.js";
 
 export interface WatchSpec {
@@ -107,15 +108,6 @@ function pick({ deployId: _d, maxErrorRate: _m, minRequests: _r, ...rest }: Watc
   return rest;
 }
 
-const pct = (counts: AnswerCounts) => formatShare(errorShare(counts));
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-/** "412 answers, 3 errors (0.73%)". */
-export function countsText(counts: AnswerCounts): string {
-  return `${plural(counts.requests, "answer")}, ${plural(counts.errors, "error")} (${pct(counts)})`;
-}
-
 function describe(spec: WatchSpec, baseline: AnswerCounts): string {
   const { step, forMs, rules, share } = spec;
   const judged = `at most ${formatShare(rules.maxErrorRate)} more 5xx than`;
@@ -137,7 +129,7 @@ export function conclude(j: Judgement): string {
     case "failed":
       return `error share over ${formatShare(j.maxErrorRate)} beyond the baseline's after ${j.ms} ms: ${seen}`;
     case "unjudged":
-      return `too little traffic to judge: ${plural(j.counts.requests, "answer")} in ${j.ms} ms, fewer than minRequests (${j.minRequests}); the new build stays live unjudged`;
+      return `too little traffic to judge: ${answers(j.counts.requests)} in ${j.ms} ms, fewer than minRequests (${j.minRequests}); the new build stays live unjudged`;
     case "promoted":
       return `promoted by ${j.by ?? "request"} after ${j.ms} ms: ${seen}`;
     case "aborted":

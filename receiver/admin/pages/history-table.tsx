@@ -1,7 +1,8 @@
 import type { JournalEntry, VersionInfo } from "../../protocol.js";
 import { ADMIN_BASE } from "../admin-env.js";
 import { duration, shortSha, when } from "../../http/pages/format.js";
-import { answersText, judgementText } from "./watch-format.js";
+import { countsText } from "../../watch/watch-text.js";
+import { judgementText } from "./watch-format.js";
 
 const label = (v: VersionInfo | undefined) => (v ? (v.version ?? shortSha(v.sha256)) : "");
 
@@ -76,7 +77,7 @@ function Judged({ entry: e }: { entry: JournalEntry }) {
         <span
           class={`judged ${j.verdict}`}
           data-judged={j.step}
-          title={`baseline: ${answersText(j.baseline)}`}
+          title={`baseline: ${countsText(j.baseline)}`}
         >
           {judgementText(j)}
         </span>

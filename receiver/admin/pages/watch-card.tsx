@@ -2,7 +2,8 @@ import { formatShare } from "../../config/units.js";
 import type { WatchStatus } from "../../protocol.js";
 import { ADMIN_BASE } from "../admin-env.js";
 import { PostButton } from "./post-button.js";
-import { answersText, elapsedText } from "./watch-format.js";
+import { countsText } from "../../watch/watch-text.js";
+import { elapsedText } from "./watch-format.js";
 
 const BASELINE = {
   canary: "the old servers' answers over the same time",
@@ -51,9 +52,9 @@ export function WatchCard({
       </div>
       <dl class="facts">
         <dt>New build</dt>
-        <dd data-watch-counts>{answersText(watch.counts)}</dd>
+        <dd data-watch-counts>{countsText(watch.counts)}</dd>
         <dt title={BASELINE[watch.step]}>Baseline</dt>
-        <dd data-watch-baseline>{answersText(watch.baseline)}</dd>
+        <dd data-watch-baseline>{countsText(watch.baseline)}</dd>
         {watch.share !== undefined && (
           <>
             <dt>Share</dt>
