@@ -153,24 +153,18 @@ async function startNginx(dir, appPort) {
 export async function benchGate() {
   const missing = ensureCommands(["wrk", "nginx"], ["wrk", "nginx-light"]);
   if (missing) return { skipped: missing };
-  // "watched": the same app and gate while a deploy's watch judges every answer (issue
-  // 15): the answer observer is on for as long as the measurements take.
-  const apps = {
-    bench: { script: HELLO_APP, instances: 1 },
-    watched: { script: HELLO_APP, instances: 1, watch: { for: "20m", minRequests: 1 } },
-  };
-  return withReceiver("gate", apps, async (rx, dir) => {
+  return withReceiver("gate", { bench: { script: HELLO_APP, instances: 1 } }, async (rx, dir) => {
     let base;
     let nginx;
-    let watching;
+    let watched;
     try {
-      watching = await startWatch(rx, dir);
+      watched = await startWatched(join(dir, "watched"));
       const appPort = (await appStatus(rx.api, "bench")).instances[0].port;
       nginx = await startNginx(join(dir, "nginx"), appPort);
       const urls = {
         direct: `http://127.0.0.1:${appPort}/`,
         gate: `${rx.gate("bench")}/`,
-        watched: `${rx.gate("watched")}/`,
+        watched: watched.url,
         nginx: nginx.url,
       };
       if (BASELINE) {
@@ -222,31 +216,52 @@ export async function benchGate() {
         nginxErrorLog: nginxErrors ? nginxErrors.split("\n").slice(-5) : [],
       };
     } finally {
-      await watching?.end();
+      await watched?.stop();
       await nginx?.stop();
       await base?.stop();
     }
   });
 }
 
-// Deploys a second build of the hello app to "watched" and waits until its watch is
-// judging answers; end() promotes it and waits for the deploy's result.
-async function startWatch(rx, dir) {
-  const file = join(dir, "watched-v2");
-  writeFileSync(file, `${HELLO_APP}// v2\n`, { mode: 0o755 });
-  const deployed = deploy(rx.api, "watched", file);
-  deployed.catch(() => {}); // end() reports it
-  await waitFor("the watch of watched", async () => (await appStatus(rx.api, "watched")).watch);
-  return {
-    async end() {
-      const promote = await token({ app: "watched", op: "promote" });
-      await fetch(`${rx.api}/v1/apps/watched/promote`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${promote}` },
-      });
-      const { result } = await deployed;
-      if (result.judged?.[0]?.verdict !== "promoted")
-        throw new Error(`the watched deploy was not promoted: ${JSON.stringify(result)}`);
-    },
+// "watched": a receiver of its own, set up as this one, whose app has a deploy under a
+// watch that judges every answer (issue 15) for as long as the measurements take: the
+// gate with its answer observer on. stop() promotes the deploy, checks it was, and stops.
+async function startWatched(dir) {
+  const apps = {
+    bench: { script: HELLO_APP, instances: 1, watch: { for: "20m", minRequests: 1 } },
   };
+  const rx = await startApps(dir, apps);
+  try {
+    await waitFor("the watched app healthy", async () => {
+      const { instances } = await appStatus(rx.api, "bench");
+      return instances.length > 0 && instances.every((s) => s.state === "healthy");
+    });
+    const file = join(dir, "bench-v2");
+    writeFileSync(file, `${HELLO_APP}// v2\n`, { mode: 0o755 });
+    const deployed = deploy(rx.api, "bench", file);
+    deployed.catch(() => {}); // stop() reports it
+    await waitFor("the watch", async () => (await appStatus(rx.api, "bench")).watch);
+    const url = `${rx.gate("bench")}/`;
+    await waitFor("the watched gate", () => answers(url), 10_000);
+    return {
+      url,
+      async stop() {
+        try {
+          const promote = await token({ op: "promote" });
+          await fetch(`${rx.api}/v1/apps/bench/promote`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${promote}` },
+          });
+          const { result } = await deployed;
+          if (result.judged?.[0]?.verdict !== "promoted")
+            throw new Error(`the watched deploy was not promoted: ${JSON.stringify(result)}`);
+        } finally {
+          await rx.stop();
+        }
+      },
+    };
+  } catch (error) {
+    await rx.stop();
+    throw error;
+  }
 }

@@ -45022,8 +45022,16 @@ var CONFIRM_HUNG_MS = 500, Router = class {
       this.attempts.end(attempt2);
       let after = outcome === "unsent" ? void 0 : ex.afterAttempt;
       after && (ex.afterAttempt = void 0), this.#settle(ex, attempt2, outcome, error2), after?.();
-    }, attempt2 = { ex, instance, origin, answered: !1, abort: () => {
-    } };
+    }, attempt2 = {
+      ex,
+      instance,
+      origin,
+      answered: !1,
+      status: void 0,
+      // one shape for every attempt, set before it is passed around
+      abort: () => {
+      }
+    };
     if (this.attempts.begin(attempt2), ex.upgrade) {
       headers2.connection = "upgrade", headers2.upgrade = ex.req.headers.upgrade ?? "";
       let port = Number(new URL(origin).port), connectTimeoutMs = this.options.stallMs;

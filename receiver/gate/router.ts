@@ -215,7 +215,14 @@ export class Router {
       after?.();
     };
     // Counted in before it starts: undici may report a failure before dispatch returns.
-    const attempt: Attempt = { ex, instance, origin, answered: false, abort: () => {} };
+    const attempt: Attempt = {
+      ex,
+      instance,
+      origin,
+      answered: false,
+      status: undefined, // one shape for every attempt, set before it is passed around
+      abort: () => {},
+    };
     this.attempts.begin(attempt);
     if (ex.upgrade) {
       headers.connection = "upgrade";
