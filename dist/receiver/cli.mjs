@@ -35915,7 +35915,7 @@ function abortReason(reason) {
 // receiver/pool/placeholders.ts
 function fillPlaceholders(text5, values) {
   return text5.replace(
-    /\{(port|instance|exe|release)\}/g,
+    /\{(port|instance|exe|release|fd)\}/g,
     (whole, name) => String(values[name] ?? whole)
   );
 }
@@ -45668,12 +45668,25 @@ import { dirname as dirname13, join as join12 } from "node:path";
 
 // receiver/pool/spawn-server.ts
 import { spawn as spawn4 } from "node:child_process";
+
+// receiver/gate/socket/shared-socket.ts
+var EXEC_WITH_PID = 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"';
+function inheritSocket(socket, exe, args) {
+  return {
+    command: "/bin/sh",
+    args: ["-c", EXEC_WITH_PID, exe, ...args],
+    env: { LISTEN_FDS: "1", LISTEN_FDNAMES: "gate" },
+    fd: socket.fd
+  };
+}
+
+// receiver/pool/spawn-server.ts
 var OUTPUT_GRACE_MS2 = 200;
 function spawnServer(exe, options2) {
-  let { args, cwd, env, instance, port, output, pidFile, warn } = options2, child = spawn4(exe, args, {
+  let { args, cwd, env, instance, port, output, pidFile, warn, socket } = options2, how = socket && inheritSocket(socket, exe, args), child = spawn4(how?.command ?? exe, how?.args ?? args, {
     cwd,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
+    env: how ? { ...env, ...how.env } : env,
+    stdio: how ? ["ignore", "pipe", "pipe", how.fd] : ["ignore", "pipe", "pipe"],
     windowsHide: !0
   }), startedAt = /* @__PURE__ */ new Date();
   output.follow(child.stdout, "stdout"), output.follow(child.stderr, "stderr");
@@ -45806,7 +45819,8 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
       port: this.port,
       instance: this.instance,
       exe: folderExe === void 0 ? exe : join12(exe, folderExe),
-      release: release ?? dirname13(exe)
+      release: release ?? dirname13(exe),
+      ...this.spec.socket ? { fd: 3 } : {}
     }, filledEnv = Object.entries(env).map(([k2, v2]) => [k2, fillPlaceholders(v2, values)]);
     this.#running = spawnServer(release ? join12(release, folderExe) : exe, {
       args: args.map((arg) => fillPlaceholders(arg, values)),
@@ -45816,7 +45830,8 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
       port: this.port,
       output: this.output,
       pidFile,
-      warn: this.warn
+      warn: this.warn,
+      socket: this.spec.socket
     }), this.state = "starting", this.#starting = !0;
   }
   async becomeHealthy(timeoutMs, signal2) {
@@ -45882,7 +45897,7 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
     if (this.#life && !this.#life.signal.aborted) throw new Error("the pool is already running");
     let life = this.#life = new AbortController();
     this.#startFailure = void 0;
-    let { instances, health } = this.#spec, ports = await freePorts(instances);
+    let { instances, health } = this.#spec, shared = this.#spec.socket, ports = shared ? new Array(instances).fill(shared.port) : await freePorts(instances);
     if (life.signal.aborted) throw new HealthCheckError("the pool was stopped while starting", []);
     let warn = (message2) => this.#events.log("warn", message2), sink = this.#events.output, servers = ports.map((port, i) => new Server(i, port, this.#spec, warn, sink));
     this.#servers = servers, this.#exe = exe;

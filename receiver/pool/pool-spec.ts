@@ -1,9 +1,10 @@
+import type { SharedSocket } from "../gate/socket/shared-socket.js";
 import type { LogLine } from "./app-log.js";
 
 // What a pool runs and how it reports; config maps an app's keys onto these.
 export interface PoolSpec {
   app: string;
-  /** May contain {port} {instance} {exe}. */
+  /** May contain {port} {instance} {exe} {release} {fd}. */
   args: string[];
   /** Merged over process.env; values may contain the same placeholders. */
   env: Record<string, string>;
@@ -21,6 +22,11 @@ export interface PoolSpec {
   stopTimeoutMs: number;
   /** Where live children are recorded so a restarted receiver can reap orphans. */
   pidFile?: string;
+  /**
+   * Socket mode (docs/design.md §3): every server accepts on the gate's own socket as
+   * fd 3 ({fd}); {port} is the gate's port, and the health path is asked through it.
+   */
+  socket?: SharedSocket;
 }
 
 export interface PoolEvents {

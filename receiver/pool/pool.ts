@@ -44,7 +44,11 @@ export class Pool {
     const life = (this.#life = new AbortController());
     this.#startFailure = undefined;
     const { instances, health } = this.#spec;
-    const ports = await freePorts(instances);
+    // Socket mode: every server accepts on the gate's socket, whose port is theirs.
+    const shared = this.#spec.socket;
+    const ports = shared
+      ? new Array<number>(instances).fill(shared.port)
+      : await freePorts(instances);
     if (life.signal.aborted) throw new HealthCheckError("the pool was stopped while starting", []);
     const warn = (message: string) => this.#events.log("warn", message);
     const sink = this.#events.output;

@@ -64,6 +64,7 @@ export class Server {
       instance: this.instance,
       exe: folderExe === undefined ? exe : join(exe, folderExe),
       release: release ?? dirname(exe),
+      ...(this.spec.socket ? { fd: 3 } : {}),
     };
     const filledEnv = Object.entries(env).map(([k, v]) => [k, fillPlaceholders(v, values)]);
     this.#running = spawnServer(release ? join(release, folderExe!) : exe, {
@@ -75,6 +76,7 @@ export class Server {
       output: this.output,
       pidFile,
       warn: this.warn,
+      socket: this.spec.socket,
     });
     this.state = "starting";
     this.#starting = true;

@@ -15,6 +15,13 @@ export interface AppBehaviour {
   failing?: true | { paths: string[] };
   /** While this file exists, answer 500 ("VERSION dependency down") to all but /health: an outage every version shares. */
   dependency?: string;
+  /**
+   * Socket mode: accept on the inherited fd 3 (exit 3 unless LISTEN_FDS=1, LISTEN_FDNAMES=gate
+   * and LISTEN_PID is its own pid), and stop the well-behaved way: at SIGTERM stop
+   * accepting, answer each further request on an open connection with `Connection: close`
+   * and close it after, exit once none is left (or after 5 s).
+   */
+  socket?: boolean;
 }
 
 // The app's server as the tests run it: a real executable (a node script with a
@@ -35,10 +42,30 @@ const server = http.createServer((req, res) => {
   req.on("data", (c) => (body += c));
   req.on("end", () => res.end("${b.version}" + (body ? " " + body.length : "") + "\\n"));
 });
-setTimeout(() => server.listen(port, "127.0.0.1", () => console.log("${b.version} listening on " + port)), ${b.startDelayMs ?? 0});
-process.on("SIGTERM", () => { ${b.ignoreSigterm ? 'console.log("ignoring SIGTERM");' : "server.close(); process.exit(0);"} });
+${b.socket ? SOCKET_MODE : ""}
+setTimeout(() => ${b.socket ? 'server.listen({ fd: 3 }, () => console.log("${b.version} listening on fd 3"))' : 'server.listen(port, "127.0.0.1", () => console.log("${b.version} listening on " + port))'}, ${b.startDelayMs ?? 0});
+process.on("SIGTERM", () => { ${b.ignoreSigterm ? 'console.log("ignoring SIGTERM");' : b.socket ? "stopGracefully();" : "server.close(); process.exit(0);"} });
 `;
 }
+
+// Socket mode's side of the app (AppBehaviour.socket): the inherited socket checked, and
+// the stop that keeps keep-alive clients safe: no idle connection is closed under them.
+const SOCKET_MODE = String.raw`
+const env = process.env;
+if (env.LISTEN_FDS !== "1" || env.LISTEN_FDNAMES !== "gate" || Number(env.LISTEN_PID) !== process.pid) {
+  console.error("not socket-activated: LISTEN_FDS=" + env.LISTEN_FDS + " LISTEN_PID=" + env.LISTEN_PID + " pid " + process.pid); process.exit(3);
+}
+let stopping = false;
+const open = new Set();
+server.on("connection", (c) => { open.add(c); c.on("close", () => { open.delete(c); if (stopping && open.size === 0) process.exit(0); }); });
+server.prependListener("request", (req, res) => { if (stopping) res.shouldKeepAlive = false; });
+function stopGracefully() {
+  stopping = true;
+  require("node:net").Server.prototype.close.call(server); // stop accepting; open connections stay
+  if (open.size === 0) process.exit(0);
+  setTimeout(() => process.exit(0), 5000).unref();
+}
+`;
 
 export function writeApp(path: string, behaviour: AppBehaviour): string {
   writeFileSync(path, appScript(behaviour));
