@@ -25,7 +25,12 @@ export async function run(): Promise<void> {
     const artifact = file ? await core.group("Artifact", () => inspect(file, signal)) : undefined;
     const result = await call(settings, artifact, signal);
     await core.group("Result", () => report(settings, result));
-    if (!succeeded(settings, result)) core.setFailed(failureMessage(result as FailedResult));
+    if (!succeeded(settings, result))
+      core.setFailed(
+        result.ok
+          ? `${settings.operation} of ${settings.app}: the deploy kept its build (${result.deployId}); nothing was rolled back`
+          : failureMessage(result),
+      );
   } catch (error) {
     core.setFailed(errorMessage(error, deadline));
   }
@@ -52,7 +57,7 @@ async function report(settings: Settings, result: ResultEvent): Promise<void> {
     [
       result.ok && result.unchanged
         ? `${settings.app} is already live at this artifact: nothing swapped, no request held (input force swaps anyway), id ${result.deployId}`
-        : `${settings.operation} of ${settings.app} ${result.ok ? "done" : "failed"}, id ${result.deployId}`,
+        : `${settings.operation} of ${settings.app} ${succeeded(settings, result) ? "done" : "failed"}, id ${result.deployId}`,
       `before → after: ${show(result.previous)} → ${show(result.version)}`,
       `requests held ${duration(result.holdMs)}, total ${duration(result.durationMs)}`,
     ].join("\n"),

@@ -17623,7 +17623,9 @@ async function run() {
     let settings = await getSettings(), { file, timeoutMs } = settings, signal = AbortSignal.timeout(timeoutMs);
     deadline = { signal, seconds: timeoutMs / 1e3 };
     let artifact = file ? await group("Artifact", () => inspect(file, signal)) : void 0, result = await call(settings, artifact, signal);
-    await group("Result", () => report(settings, result)), succeeded(settings, result) || setFailed(failureMessage(result));
+    await group("Result", () => report(settings, result)), succeeded(settings, result) || setFailed(
+      result.ok ? `${settings.operation} of ${settings.app}: the deploy kept its build (${result.deployId}); nothing was rolled back` : failureMessage(result)
+    );
   } catch (error2) {
     setFailed(errorMessage(error2, deadline));
   }
@@ -17641,7 +17643,7 @@ async function report(settings, result) {
   let show = (v) => v ? `${v.sha256.slice(0, 7)} ${v.version ?? ""}`.trim() : "none";
   untrusted(
     [
-      result.ok && result.unchanged ? `${settings.app} is already live at this artifact: nothing swapped, no request held (input force swaps anyway), id ${result.deployId}` : `${settings.operation} of ${settings.app} ${result.ok ? "done" : "failed"}, id ${result.deployId}`,
+      result.ok && result.unchanged ? `${settings.app} is already live at this artifact: nothing swapped, no request held (input force swaps anyway), id ${result.deployId}` : `${settings.operation} of ${settings.app} ${succeeded(settings, result) ? "done" : "failed"}, id ${result.deployId}`,
       `before → after: ${show(result.previous)} → ${show(result.version)}`,
       `requests held ${duration(result.holdMs)}, total ${duration(result.durationMs)}`
     ].join(`

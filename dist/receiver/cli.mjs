@@ -35109,14 +35109,15 @@ function watchRules(app2) {
 }
 var errorShare = ({ requests, errors }) => requests === 0 ? 0 : errors / requests;
 function judge(counts2, baseline, rules, final) {
-  if (counts2.requests >= rules.minRequests && excessShare(counts2, baseline, rules) > rules.maxErrorRate)
-    return "failed";
-  if (final)
-    return counts2.requests >= rules.minRequests ? "passed" : "unjudged";
+  if (counts2.requests < rules.minRequests) return final ? "unjudged" : void 0;
+  let base = baselineShare(baseline, rules);
+  return (final ? errorShare(counts2) : wilsonLower(counts2)) - base > rules.maxErrorRate ? "failed" : final ? "passed" : void 0;
 }
-function excessShare(counts2, baseline, rules) {
-  let base = baseline.requests >= rules.minRequests ? errorShare(baseline) : 0;
-  return errorShare(counts2) - base;
+var baselineShare = (baseline, rules) => baseline.requests >= rules.minRequests ? errorShare(baseline) : 0, Z = 1.96;
+function wilsonLower({ requests: n, errors }) {
+  if (n === 0) return 0;
+  let p2 = errors / n, centre = p2 + Z * Z / (2 * n), spread = Z * Math.sqrt(p2 * (1 - p2) / n + Z * Z / (4 * n * n));
+  return Math.max(0, (centre - spread) / (1 + Z * Z / n));
 }
 
 // receiver/watch/watch-text.ts
@@ -35273,11 +35274,14 @@ async function watchSettle(pool, ms2) {
   }
 }
 async function judgeByTraffic(cx, step, sides) {
+  let judged = await judgeStep(cx, step, sides);
+  return (step === "watch" || rejection(judged)) && cx.watch?.close(), judged;
+}
+async function judgeStep(cx, step, sides) {
   let { app: app2, watch: control, kept, gate: gate2 } = cx, forMs = step === "canary" ? app2.canary?.for : app2.watch?.for;
   if (forMs === void 0 || !control || control.ending?.how === "promoted") return;
   if (!kept) {
-    let message2 = `not judged by traffic (${step}): there is no earlier release to roll back to`;
-    cx.emit({ type: "log", level: "warn", message: message2 });
+    warnUnjudged(cx, step);
     return;
   }
   cx.note(step);
@@ -35307,6 +35311,10 @@ function rejection(judged) {
     } : { code: "ERR_ABORTED", message: `the ${judged.step} was ${conclude(judged)}` };
 }
 var buildName = (info) => info.version ?? info.sha256.slice(0, 12);
+function warnUnjudged(cx, step = "watch") {
+  let message2 = `not judged by traffic (${step}): there is no earlier release to roll back to`;
+  cx.emit({ type: "log", level: "warn", message: message2 });
+}
 
 // receiver/swap/hold-swap.ts
 async function holdSwap(cx) {
@@ -35317,10 +35325,11 @@ async function holdSwap(cx) {
     let unhealthy = await reload(cx);
     return unhealthy ? rolledBackUnhealthy(cx, unhealthy) : { ok: !0, kept };
   });
-  if (!outcome.ok || !kept) return { ...outcome, holdMs };
+  if (!outcome.ok || !kept)
+    return outcome.ok && app2.watch && warnUnjudged(cx), { ...outcome, holdMs };
   let unstable = app2.health.settle > 0 ? await settle(cx, pool) : void 0, watched = unstable ? void 0 : await judgeByTraffic(cx, "watch", { isNew: (origin) => pool.serves(origin) }), judged = watched ? { judged: [watched] } : {}, failure2 = unstable ? { code: "ERR_UNSTABLE", message: unstable } : rejection(watched);
   if (!failure2) return { ...outcome, ...judged, holdMs };
-  let output = pool.output(), back = await holdRequests(cx, () => rollBack(cx, kept)), error2 = back.value ? {
+  let output = pool.output(), back = await holdRequests(cx, async () => (unstable || await drainRequests(cx), rollBack(cx, kept))), error2 = back.value ? {
     code: "ERR_ROLLBACK",
     message: `${failure2.message}; rolling back to release ${kept.id} failed too, so no server runs: ${back.value.message}`
   } : failure2, holdsMs = holdMs + back.holdMs;
@@ -35413,8 +35422,10 @@ function rollBack(cx, kept) {
 async function overlapSwap(cx) {
   let { app: app2, pool: old, kept } = cx, locked = locksRunningExe(cx.replace);
   if (cx.note(locked ? "start" : "swap"), !locked) {
+    kept && old.pin(cx.releases.fileOf(kept));
     let stuck = await attempt(() => swapExe(cx));
     if (stuck) {
+      old.pin(void 0);
       let message2 = `could not move the update into exeFile: ${stuck.message}`;
       return { ...failed(kept, "ERR_SWAP", message2), holdMs: 0 };
     }
@@ -35442,7 +35453,10 @@ async function overlapSwap(cx) {
   }
   if (await retireServers(cx, old), locked) {
     let stuck = await attempt(() => swapExe(cx));
-    if (stuck) return serveExeFile(cx, next, stuck);
+    if (stuck) {
+      let served = await serveExeFile(cx, next, stuck);
+      return judged.length > 0 ? { ...served, judged } : served;
+    }
   }
   return await pruneRunCopies(cx.runDir, next.exe, warnIn(cx)), { ok: !0, kept, holdMs: 0, ...judged.length > 0 ? { judged } : {} };
 }
@@ -35503,7 +35517,7 @@ async function undoOverlap(cx, failure2, output, judged = []) {
       () => kept && !locked ? `exeFile is release ${kept.id} again` : "exeFile was never touched"
     )
   );
-  return broken && kept ? outcome(
+  return broken || cx.pool.pin(void 0), broken && kept ? outcome(
     "ERR_ROLLBACK",
     `${failure2.message}; the old servers serve on, but putting release ${kept.id} back into exeFile failed: ${broken.message}`,
     !1
@@ -36022,6 +36036,7 @@ var WatchControl = class {
   deployId;
   baseline;
   #ending;
+  #closed = !1;
   #wake;
   #live;
   get ending() {
@@ -36031,9 +36046,17 @@ var WatchControl = class {
   get live() {
     return this.#live?.();
   }
-  /** Ends the running step (and any after it) now; false if it was ended already. */
+  /** Whether judging is over (the last step ended, or one rejected the build). */
+  get closed() {
+    return this.#closed;
+  }
+  /** Judging is over: promote and abort have nothing left to end. */
+  close() {
+    this.#closed = !0;
+  }
+  /** Ends the running step (and any after it) now; false if ended already, or judging is over. */
   end(how, by) {
-    return this.#ending ? !1 : (this.#ending = { how, by }, this.#wake?.(), !0);
+    return this.#ending || this.#closed ? !1 : (this.#ending = { how, by }, this.#wake?.(), !0);
   }
   /** For the running step: its counts as they change, and how to wake it when ended. */
   running(live2, wake) {
@@ -36083,7 +36106,7 @@ async function runSwap(rt2, op, incoming, ctx) {
       }
     };
   } finally {
-    rt2.watching = void 0;
+    rt2.watching = void 0, rt2.gate.forgetAnswers();
   }
   let judged = outcome.judged ? { judged: outcome.judged } : {};
   outcome.ok && await rememberDigest(app2.exeFile, incoming.info.sha256).catch(() => {
@@ -36159,8 +36182,8 @@ function rollbackOperation(rt2, to2) {
   return {
     op: "rollback",
     prepare: async (ctx) => {
-      let current = await versionInfo(app2.exeFile);
-      if ((ctx.endedWatch?.how === "aborted" ? ctx.endedWatch.deployId : void 0) && (!to2 || (await rt2.releases.find(to2))?.sha256 === current?.sha256)) {
+      let current = await versionInfo(app2.exeFile), undone = ctx.endedWatch?.how === "aborted" ? ctx.endedWatch.deployId : void 0, same2 = current && (!to2 || (await rt2.releases.find(to2))?.sha256 === current.sha256);
+      if (undone && same2) {
         live2 = current;
         return;
       }
@@ -36440,7 +36463,7 @@ import v from "node:fs";
 import Pr from "node:path";
 var zr = Object.defineProperty, Ur = (s3, t) => {
   for (var e in t) zr(s3, e, { get: t[e], enumerable: !0 });
-}, Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null }, Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A || s3 instanceof Cs || Gr(s3) || Zr(s3)), Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof Di && typeof s3.pipe == "function" && s3.pipe !== Cs.Writable.prototype.pipe, Zr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof Di && typeof s3.write == "function" && typeof s3.end == "function", Q = /* @__PURE__ */ Symbol("EOF"), J = /* @__PURE__ */ Symbol("maybeEmitEnd"), nt = /* @__PURE__ */ Symbol("emittedEnd"), De = /* @__PURE__ */ Symbol("emittingEnd"), qt = /* @__PURE__ */ Symbol("emittedError"), Ne = /* @__PURE__ */ Symbol("closed"), Ns = /* @__PURE__ */ Symbol("read"), Ae = /* @__PURE__ */ Symbol("flush"), As = /* @__PURE__ */ Symbol("flushChunk"), z = /* @__PURE__ */ Symbol("encoding"), Mt = /* @__PURE__ */ Symbol("decoder"), g = /* @__PURE__ */ Symbol("flowing"), Qt = /* @__PURE__ */ Symbol("paused"), Bt = /* @__PURE__ */ Symbol("resume"), b = /* @__PURE__ */ Symbol("buffer"), N2 = /* @__PURE__ */ Symbol("pipes"), _ = /* @__PURE__ */ Symbol("bufferLength"), bi = /* @__PURE__ */ Symbol("bufferPush"), Ie = /* @__PURE__ */ Symbol("bufferShift"), L = /* @__PURE__ */ Symbol("objectMode"), S = /* @__PURE__ */ Symbol("destroyed"), _i = /* @__PURE__ */ Symbol("error"), Oi = /* @__PURE__ */ Symbol("emitData"), Is = /* @__PURE__ */ Symbol("emitEnd"), Ti = /* @__PURE__ */ Symbol("emitEnd2"), Z = /* @__PURE__ */ Symbol("async"), xi = /* @__PURE__ */ Symbol("abort"), Ce = /* @__PURE__ */ Symbol("aborted"), Jt = /* @__PURE__ */ Symbol("signal"), Rt = /* @__PURE__ */ Symbol("dataListeners"), C = /* @__PURE__ */ Symbol("discarded"), jt = (s3) => Promise.resolve().then(s3), Yr = (s3) => s3(), Kr = (s3) => s3 === "end" || s3 === "finish" || s3 === "prefinish", Vr = (s3) => s3 instanceof ArrayBuffer || !!s3 && typeof s3 == "object" && s3.constructor && s3.constructor.name === "ArrayBuffer" && s3.byteLength >= 0, $r = (s3) => !Buffer.isBuffer(s3) && ArrayBuffer.isView(s3), Fe = class {
+}, Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null }, Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A || s3 instanceof Cs || Gr(s3) || Zr(s3)), Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof Di && typeof s3.pipe == "function" && s3.pipe !== Cs.Writable.prototype.pipe, Zr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof Di && typeof s3.write == "function" && typeof s3.end == "function", Q = /* @__PURE__ */ Symbol("EOF"), J = /* @__PURE__ */ Symbol("maybeEmitEnd"), nt = /* @__PURE__ */ Symbol("emittedEnd"), De = /* @__PURE__ */ Symbol("emittingEnd"), qt = /* @__PURE__ */ Symbol("emittedError"), Ne = /* @__PURE__ */ Symbol("closed"), Ns = /* @__PURE__ */ Symbol("read"), Ae = /* @__PURE__ */ Symbol("flush"), As = /* @__PURE__ */ Symbol("flushChunk"), z = /* @__PURE__ */ Symbol("encoding"), Mt = /* @__PURE__ */ Symbol("decoder"), g = /* @__PURE__ */ Symbol("flowing"), Qt = /* @__PURE__ */ Symbol("paused"), Bt = /* @__PURE__ */ Symbol("resume"), b = /* @__PURE__ */ Symbol("buffer"), N2 = /* @__PURE__ */ Symbol("pipes"), _ = /* @__PURE__ */ Symbol("bufferLength"), bi = /* @__PURE__ */ Symbol("bufferPush"), Ie = /* @__PURE__ */ Symbol("bufferShift"), L = /* @__PURE__ */ Symbol("objectMode"), S = /* @__PURE__ */ Symbol("destroyed"), _i = /* @__PURE__ */ Symbol("error"), Oi = /* @__PURE__ */ Symbol("emitData"), Is = /* @__PURE__ */ Symbol("emitEnd"), Ti = /* @__PURE__ */ Symbol("emitEnd2"), Z2 = /* @__PURE__ */ Symbol("async"), xi = /* @__PURE__ */ Symbol("abort"), Ce = /* @__PURE__ */ Symbol("aborted"), Jt = /* @__PURE__ */ Symbol("signal"), Rt = /* @__PURE__ */ Symbol("dataListeners"), C = /* @__PURE__ */ Symbol("discarded"), jt = (s3) => Promise.resolve().then(s3), Yr = (s3) => s3(), Kr = (s3) => s3 === "end" || s3 === "finish" || s3 === "prefinish", Vr = (s3) => s3 instanceof ArrayBuffer || !!s3 && typeof s3 == "object" && s3.constructor && s3.constructor.name === "ArrayBuffer" && s3.byteLength >= 0, $r = (s3) => !Buffer.isBuffer(s3) && ArrayBuffer.isView(s3), Fe = class {
   src;
   dest;
   opts;
@@ -36470,7 +36493,7 @@ var zr = Object.defineProperty, Ur = (s3, t) => {
   [b] = [];
   [L];
   [z];
-  [Z];
+  [Z2];
   [Mt];
   [Q] = !1;
   [nt] = !1;
@@ -36488,7 +36511,7 @@ var zr = Object.defineProperty, Ur = (s3, t) => {
   constructor(...t) {
     let e = t[0] || {};
     if (super(), e.objectMode && typeof e.encoding == "string") throw new TypeError("Encoding and objectMode may not be used together");
-    Xr(e) ? (this[L] = !0, this[z] = null) : qr(e) ? (this[z] = e.encoding, this[L] = !1) : (this[L] = !1, this[z] = null), this[Z] = !!e.async, this[Mt] = this[z] ? new Hr(this[z]) : null, e && e.debugExposeBuffer === !0 && Object.defineProperty(this, "buffer", { get: () => this[b] }), e && e.debugExposePipes === !0 && Object.defineProperty(this, "pipes", { get: () => this[N2] });
+    Xr(e) ? (this[L] = !0, this[z] = null) : qr(e) ? (this[z] = e.encoding, this[L] = !1) : (this[L] = !1, this[z] = null), this[Z2] = !!e.async, this[Mt] = this[z] ? new Hr(this[z]) : null, e && e.debugExposeBuffer === !0 && Object.defineProperty(this, "buffer", { get: () => this[b] }), e && e.debugExposePipes === !0 && Object.defineProperty(this, "pipes", { get: () => this[N2] });
     let { signal: i } = e;
     i && (this[Jt] = i, i.aborted ? this[xi]() : i.addEventListener("abort", () => this[xi]()));
   }
@@ -36511,10 +36534,10 @@ var zr = Object.defineProperty, Ur = (s3, t) => {
     throw new Error("objectMode must be set at instantiation time");
   }
   get async() {
-    return this[Z];
+    return this[Z2];
   }
   set async(t) {
-    this[Z] = this[Z] || !!t;
+    this[Z2] = this[Z2] || !!t;
   }
   [xi]() {
     this[Ce] = !0, this.emit("abort", this[Jt]?.reason), this.destroy(this[Jt]?.reason);
@@ -36529,7 +36552,7 @@ var zr = Object.defineProperty, Ur = (s3, t) => {
     if (this[Q]) throw new Error("write after end");
     if (this[S]) return this.emit("error", Object.assign(new Error("Cannot call write after a stream was destroyed"), { code: "ERR_STREAM_DESTROYED" })), !0;
     typeof e == "function" && (i = e, e = "utf8"), e || (e = "utf8");
-    let r = this[Z] ? jt : Yr;
+    let r = this[Z2] ? jt : Yr;
     if (!this[L] && !Buffer.isBuffer(t)) {
       if ($r(t)) t = Buffer.from(t.buffer, t.byteOffset, t.byteLength);
       else if (Vr(t)) t = Buffer.from(t);
@@ -36592,7 +36615,7 @@ var zr = Object.defineProperty, Ur = (s3, t) => {
     if (this[S]) return t;
     this[C] = !1;
     let i = this[nt];
-    return e = e || {}, t === Ds.stdout || t === Ds.stderr ? e.end = !1 : e.end = e.end !== !1, e.proxyErrors = !!e.proxyErrors, i ? e.end && t.end() : (this[N2].push(e.proxyErrors ? new Li(this, t, e) : new Fe(this, t, e)), this[Z] ? jt(() => this[Bt]()) : this[Bt]()), t;
+    return e = e || {}, t === Ds.stdout || t === Ds.stderr ? e.end = !1 : e.end = e.end !== !1, e.proxyErrors = !!e.proxyErrors, i ? e.end && t.end() : (this[N2].push(e.proxyErrors ? new Li(this, t, e) : new Fe(this, t, e)), this[Z2] ? jt(() => this[Bt]()) : this[Bt]()), t;
   }
   unpipe(t) {
     let e = this[N2].find((i) => i.dest === t);
@@ -36608,7 +36631,7 @@ var zr = Object.defineProperty, Ur = (s3, t) => {
     else if (Kr(t) && this[nt]) super.emit(t), this.removeAllListeners(t);
     else if (t === "error" && this[qt]) {
       let r = e;
-      this[Z] ? jt(() => r.call(this, this[qt])) : r.call(this, this[qt]);
+      this[Z2] ? jt(() => r.call(this, this[qt])) : r.call(this, this[qt]);
     }
     return i;
   }
@@ -36632,7 +36655,7 @@ var zr = Object.defineProperty, Ur = (s3, t) => {
   emit(t, ...e) {
     let i = e[0];
     if (t !== "error" && t !== "close" && t !== S && this[S]) return !1;
-    if (t === "data") return !this[L] && !i ? !1 : this[Z] ? (jt(() => this[Oi](i)), !0) : this[Oi](i);
+    if (t === "data") return !this[L] && !i ? !1 : this[Z2] ? (jt(() => this[Oi](i)), !0) : this[Oi](i);
     if (t === "end") return this[Is]();
     if (t === "close") {
       if (this[Ne] = !0, !this[nt] && !this[S]) return !1;
@@ -36658,7 +36681,7 @@ var zr = Object.defineProperty, Ur = (s3, t) => {
     return this[J](), e;
   }
   [Is]() {
-    return this[nt] ? !1 : (this[nt] = !0, this.readable = !1, this[Z] ? (jt(() => this[Ti]()), !0) : this[Ti]());
+    return this[nt] ? !1 : (this[nt] = !0, this.readable = !1, this[Z2] ? (jt(() => this[Ti]()), !0) : this[Ti]());
   }
   [Ti]() {
     if (this[Mt]) {
@@ -39495,7 +39518,7 @@ async function releaseId2(c) {
 }
 
 // receiver/runtime/end-watch.ts
-function endedBy(who) {
+function enderName(who) {
   return who?.admin ? "the admin page" : who?.keyId ? `key ${who.keyId}` : who?.actor ?? who?.workflow ?? "the API";
 }
 function endWatch(rt2, how, by) {
@@ -39507,15 +39530,21 @@ function endWatch(rt2, how, by) {
       `nothing to ${verb}: no deploy of ${app2} is being judged by traffic (watch or canary) now`
     );
   if (!watch2.end(how, by)) {
-    let { how: was, by: whom } = watch2.ending;
-    throw new HttpError(
-      409,
-      "ERR_WATCH_ENDING",
-      `the watch of ${watch2.deployId} is ending already: ${was} by ${whom}`
-    );
+    let over = watch2.ending ? `is ending already: ${watch2.ending.how} by ${watch2.ending.by}` : `is over (the build was judged); ${how === "aborted" ? "roll it back with a rollback" : "nothing to promote"}`;
+    throw new HttpError(409, "ERR_WATCH_ENDING", `the watch of ${watch2.deployId} ${over}`);
   }
-  let result = resultOf(rt2, watch2.deployId, rt2.longestSwapMs());
-  return rt2.log("info", `${verb} of ${watch2.deployId} by ${by}`), result;
+  return rt2.log("info", `${verb} of ${watch2.deployId} by ${by}`), resultOf(rt2, watch2.deployId, rt2.longestSwapMs()).then(
+    (result) => endedBy(result) === how ? { result, ended: !0 } : {
+      result,
+      ended: !1,
+      // Judging ended on its own just before this reached it: say so, not a false "done".
+      message: `the watch of ${watch2.deployId} had ended before the ${verb} reached it; the deploy ${result.ok ? "kept its build" : `failed: ${result.error.message}`}`
+    }
+  );
+}
+function endedBy(result) {
+  let verdict = result.judged?.at(-1)?.verdict;
+  return verdict === "promoted" || verdict === "aborted" ? verdict : void 0;
 }
 function resultOf(rt2, deployId, timeoutMs) {
   return new Promise((resolve7, reject) => {
@@ -39621,12 +39650,12 @@ async function endWatch2(rt2, op, deployId) {
   let watch2 = rt2.watching;
   if (!watch2 || op !== "deploy" && op !== "swap" && op !== "rollback") return null;
   let how = op === "rollback" ? "aborted" : "promoted";
-  watch2.end(how, `${op} ${deployId}`);
-  let ended = { deployId: watch2.deployId, how: watch2.ending?.how ?? how };
-  return rt2.log(
-    "info",
-    `${op} ${deployId} ended the watch of ${watch2.deployId} (${ended.how}); waiting for it`
-  ), await rt2.lock.acquire(deployId, rt2.longestSwapMs()) ? ended : null;
+  if (!watch2.end(how, `${op} ${deployId}`) && !watch2.ending) return null;
+  let result = resultOf(rt2, watch2.deployId, rt2.longestSwapMs()).catch(() => {
+  });
+  if (rt2.log("info", `${op} ${deployId} ends the watch of ${watch2.deployId}; waiting for it`), !await rt2.lock.acquire(deployId, rt2.longestSwapMs())) return null;
+  let ended = await result && endedBy(await result);
+  return ended ? { deployId: watch2.deployId, how: ended } : void 0;
 }
 async function startOperation(rt2, op, who, listen, prepare, run4) {
   let deployId = newDeployId(), busy = rt2.lock.busy, endedWatch = rt2.lock.tryAcquire(deployId) ? void 0 : await endWatch2(rt2, op, deployId);
@@ -41960,6 +41989,32 @@ function guarded(receiver, check) {
   };
 }
 
+// receiver/api/end-watch-streamed.ts
+function endWatchStreamed(rt2, how, by) {
+  let watched = rt2.watching?.deployId, ending = endWatch(rt2, how, by), stream2 = new NdjsonStream(), forward2 = ({ deployId, event }) => {
+    deployId === watched && event.type !== "result" && stream2.write(event);
+  };
+  return rt2.feed.on("event", forward2), ending.then(
+    ({ result, ended, message: message2 }) => ended ? result : { ...failedAs(result), error: { code: "ERR_WATCH_ENDING", message: message2 } },
+    (error2) => ({
+      type: "result",
+      ok: !1,
+      deployId: watched ?? "",
+      op: "deploy",
+      app: rt2.config.name,
+      error: { code: "ERR_TIMEOUT", message: error2.message },
+      holdMs: 0,
+      durationMs: 0
+    })
+  ).then((result) => {
+    rt2.feed.off("event", forward2), stream2.write(result);
+  }), stream2.response();
+}
+function failedAs(result) {
+  let { type, deployId, op, app: app2, version: version2, previous, judged, holdMs, durationMs } = result;
+  return { type, ok: !1, deployId, op, app: app2, version: version2, previous, judged, holdMs, durationMs };
+}
+
 // receiver/api/streamed-run.ts
 async function streamedRun(c, operation) {
   let stream2 = new NdjsonStream(), { op, prepare, run: run4 } = operation;
@@ -42020,7 +42075,7 @@ function createApi(receiver, log) {
     api.post(
       `/apps/:app/${op}`,
       authenticate(receiver, op),
-      async (c) => c.json(await endWatch(c.var.runtime, how, endedBy(c.var.principal.who)))
+      (c) => endWatchStreamed(c.var.runtime, how, enderName(c.var.principal.who))
     );
   let asker = (c) => `the API (key ${c.var.principal.who.keyId})`;
   api.post(
@@ -44558,6 +44613,10 @@ var AnswerWindow = class {
   roll() {
     this.#now = (this.#now + 1) % 12, this.#requests[this.#now] = 0, this.#errors[this.#now] = 0;
   }
+  /** Forgets every window: what serves now is not what answered them. */
+  reset() {
+    this.#requests.fill(0), this.#errors.fill(0);
+  }
   /** The answers of the last minute. */
   counts() {
     let sum = (values) => values.reduce((a, b2) => a + b2, 0);
@@ -45010,7 +45069,7 @@ var CONFIRM_HUNG_MS = 500, Router = class {
     if (split === void 0) return this.options.targets();
     if (ex.bucket ??= canaryBucket(ex.req, this.options.trustProxy), !inCanary(ex.bucket, split.share)) return this.options.targets();
     let canary2 = split.targets();
-    return canary2.length > 0 ? canary2 : this.options.targets();
+    return canary2.some((t) => !ex.tried.has(t.origin)) ? canary2 : this.options.targets();
   }
   #send(ex, targets = this.held ? [] : this.#targets(ex)) {
     let target = this.#balance.pick(targets, ex.tried);
@@ -45221,6 +45280,10 @@ var DEFAULT_TIMEOUTS = {
   /** The gate's answers and errors over the last minute: a watch's baseline. */
   recentAnswers() {
     return this.#router.answers.counts();
+  }
+  /** After a swap: answers from before it are no baseline for the build serving now. */
+  forgetAnswers() {
+    this.#router.answers.reset();
   }
   wake() {
     this.#router.held || this.#router.flush();
@@ -45633,7 +45696,7 @@ async function keepAlive(server, options2) {
     } catch {
       return;
     }
-    delayMs = Math.min(delayMs * 2, MAX_DELAY_MS), server.restarts++, events.restarted?.(), server.launch(exe);
+    delayMs = Math.min(delayMs * 2, MAX_DELAY_MS), server.restarts++, events.restarted?.(), server.launch(exe());
     try {
       await server.becomeHealthy(healthTimeoutMs, signal2), events.log("info", `${name} restarted and healthy on port ${server.port}`), events.targetsChanged();
     } catch (error2) {
@@ -45878,6 +45941,8 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
   #exe;
   /** Why the last start() failed, until the next one. */
   #startFailure;
+  /** What restarts run instead of the started exe, while exeFile holds another build. */
+  #pinned;
   /** Aborted when the current generation stops: ends restarts and health waits. */
   #life;
   constructor(spec, events = {}) {
@@ -45912,12 +45977,23 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
     } catch (error2) {
       throw await this.stop(), this.#startFailure = error2.message, new HealthCheckError(error2.message, this.output(ERROR_OUTPUT_LINES));
     }
-    let options2 = { exe, healthTimeoutMs: health.timeoutMs, signal: life.signal };
+    this.#pinned = void 0;
+    let options2 = {
+      exe: () => this.#pinned ?? exe,
+      healthTimeoutMs: health.timeoutMs,
+      signal: life.signal
+    };
     for (let server of servers)
       keepAlive(server, { ...options2, events: this.#events }).catch(
         (error2) => this.#events.log("error", `server #${server.instance}: ${error2.message}`)
       );
     this.#events.log("info", `${instances} server(s) of ${this.#spec.app} healthy`);
+  }
+  // An overlap swap puts the new build into exeFile while these servers serve on (and,
+  // with a canary or watch, for minutes): one that crashes meanwhile must restart on its
+  // own build, the kept copy, not on the file now at exeFile. undefined: the exe again.
+  pin(exe) {
+    this.#pinned = exe;
   }
   /** Stops every server; the answer lists the ones that had to be killed, for the log. */
   async stop() {
@@ -45985,10 +46061,17 @@ var AppPools = class {
   get serving() {
     return this.#serving;
   }
+  /** The pool last made by next(): during an overlap swap, the one beside the serving one. */
+  #next;
   /** A new, stopped pool to start beside the serving one. */
   next() {
     let [first, second] = this.files;
-    return this.#make(this.#pidFiles.get(this.#serving) === first ? second : first);
+    return this.#next = this.#make(this.#pidFiles.get(this.#serving) === first ? second : first), this.#next;
+  }
+  // The gate names a failed server by instance and origin; during an overlap swap (a
+  // canary takes requests before the switch) it may be the next pool's.
+  reportFailure(instance, origin) {
+    (this.#next?.serves(origin) ? this.#next : this.#serving).reportFailure(instance, origin);
   }
   /** From now on the gate sends requests to `pool`. */
   serve(pool) {
@@ -46043,7 +46126,7 @@ var AppRuntime = class {
       },
       trustProxy,
       targets: () => this.pool.targets(),
-      onUpstreamFailure: (instance, origin) => this.pool.reportFailure(instance, origin),
+      onUpstreamFailure: (instance, origin) => this.pools.reportFailure(instance, origin),
       unavailable: () => this.unavailable(),
       log: this.log
     });
@@ -46159,8 +46242,8 @@ var AppRuntime = class {
   }
   /** How long a running swap's steps may take: what stop, a reload or an upgrade waits for its lock. */
   longestSwapMs() {
-    let { drainTimeoutMs, stopTimeoutMs, health, hold, watch: watch2, canary: canary2 } = this.config, judging = (watch2?.for ?? 0) + (canary2?.for ?? 0);
-    return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout + judging;
+    let { drainTimeoutMs, stopTimeoutMs, health, hold, watch: watch2, canary: canary2, hooks: hooks2 } = this.config, judging = (watch2?.for ?? 0) + (canary2?.for ?? 0);
+    return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout + judging + 2 * hooks2.timeout;
   }
   // A receiver asked to stop lets a running swap finish (up to the time its
   // steps may take), then closes the gate and stops the servers.

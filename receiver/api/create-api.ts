@@ -5,13 +5,14 @@ import type { HttpEnv } from "../http/http-env.js";
 import type { Log } from "../log.js";
 import { reloadReceiver, upgradeReceiver } from "../lifecycle/receiver-operations.js";
 import type { Receiver } from "../receiver.js";
-import { endedBy, endWatch } from "../runtime/end-watch.js";
+import { enderName } from "../runtime/end-watch.js";
 import { rollbackOperation } from "../runtime/rollback-operation.js";
 import { swapOperation } from "../runtime/swap-operation.js";
 import { uploadOperation } from "../runtime/upload-operation.js";
 import { apiErrors } from "./api-errors.js";
 import { appLogs } from "./app-logs.js";
 import { authenticate, authenticateReceiver } from "./authenticate.js";
+import { endWatchStreamed } from "./end-watch-streamed.js";
 import { streamedRun } from "./streamed-run.js";
 
 // `?force=1`: deploy or swap even when the artifact is the live file (docs/design.md §4).
@@ -58,8 +59,8 @@ export function createApi(receiver: Receiver, log: Log): Hono<HttpEnv> {
     ["promote", "promoted"],
     ["abort", "aborted"],
   ] as const) {
-    api.post(`/apps/:app/${op}`, authenticate(receiver, op), async (c) =>
-      c.json(await endWatch(c.var.runtime, how, endedBy(c.var.principal.who))),
+    api.post(`/apps/:app/${op}`, authenticate(receiver, op), (c) =>
+      endWatchStreamed(c.var.runtime, how, enderName(c.var.principal.who)),
     );
   }
   // The receiver itself (docs/design.md §7): what SIGHUP and SIGUSR2 do, for Windows.

@@ -23,6 +23,12 @@ export class AnswerWindow {
     this.#errors[this.#now] = 0;
   }
 
+  /** Forgets every window: what serves now is not what answered them. */
+  reset(): void {
+    this.#requests.fill(0);
+    this.#errors.fill(0);
+  }
+
   /** The answers of the last minute. */
   counts(): AnswerCounts {
     const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);

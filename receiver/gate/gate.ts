@@ -256,6 +256,11 @@ export class Gate {
     return this.#router.answers.counts();
   }
 
+  /** After a swap: answers from before it are no baseline for the build serving now. */
+  forgetAnswers(): void {
+    this.#router.answers.reset();
+  }
+
   wake(): void {
     if (!this.#router.held) this.#router.flush();
   }

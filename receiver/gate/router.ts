@@ -193,8 +193,10 @@ export class Router {
     if (split === undefined) return this.options.targets();
     ex.bucket ??= canaryBucket(ex.req, this.options.trustProxy);
     if (!inCanary(ex.bucket, split.share)) return this.options.targets();
+    // No canary server up, or every one failed this request already: the serving pool's.
     const canary = split.targets();
-    return canary.length > 0 ? canary : this.options.targets();
+    const untried = canary.some((t) => !ex.tried.has(t.origin));
+    return untried ? canary : this.options.targets();
   }
 
   #send(ex: Exchange, targets = this.held ? [] : this.#targets(ex)): void {

@@ -9,7 +9,8 @@ const MAX_DELAY_MS = 30_000;
 const STABLE_MS = 60_000;
 
 export interface KeepAliveOptions {
-  exe: string;
+  /** What a restart runs: the pool's exe, or the one it is pinned to (Pool.pin). */
+  exe: () => string;
   healthTimeoutMs: number;
   /** Aborted by Pool.stop: no restarts after it. */
   signal: AbortSignal;
@@ -42,7 +43,7 @@ export async function keepAlive(server: Server, options: KeepAliveOptions): Prom
     delayMs = Math.min(delayMs * 2, MAX_DELAY_MS);
     server.restarts++;
     events.restarted?.();
-    server.launch(exe);
+    server.launch(exe());
     try {
       await server.becomeHealthy(healthTimeoutMs, signal);
       events.log("info", `${name} restarted and healthy on port ${server.port}`);

@@ -21,6 +21,8 @@ export class Pool {
   #exe: string | undefined;
   /** Why the last start() failed, until the next one. */
   #startFailure: string | undefined;
+  /** What restarts run instead of the started exe, while exeFile holds another build. */
+  #pinned: string | undefined;
   /** Aborted when the current generation stops: ends restarts and health waits. */
   #life: AbortController | undefined;
 
@@ -70,13 +72,25 @@ export class Pool {
       this.#startFailure = (error as Error).message;
       throw new HealthCheckError((error as Error).message, this.output(ERROR_OUTPUT_LINES));
     }
-    const options = { exe, healthTimeoutMs: health.timeoutMs, signal: life.signal };
+    this.#pinned = undefined;
+    const options = {
+      exe: () => this.#pinned ?? exe,
+      healthTimeoutMs: health.timeoutMs,
+      signal: life.signal,
+    };
     for (const server of servers) {
       keepAlive(server, { ...options, events: this.#events }).catch((error: Error) =>
         this.#events.log("error", `server #${server.instance}: ${error.message}`),
       );
     }
     this.#events.log("info", `${instances} server(s) of ${this.#spec.app} healthy`);
+  }
+
+  // An overlap swap puts the new build into exeFile while these servers serve on (and,
+  // with a canary or watch, for minutes): one that crashes meanwhile must restart on its
+  // own build, the kept copy, not on the file now at exeFile. undefined: the exe again.
+  pin(exe: string | undefined): void {
+    this.#pinned = exe;
   }
 
   /** Stops every server; the answer lists the ones that had to be killed, for the log. */

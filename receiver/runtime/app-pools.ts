@@ -22,10 +22,21 @@ export class AppPools {
     return this.#serving;
   }
 
+  /** The pool last made by next(): during an overlap swap, the one beside the serving one. */
+  #next: Pool | undefined;
+
   /** A new, stopped pool to start beside the serving one. */
   next(): Pool {
     const [first, second] = this.files;
-    return this.#make(this.#pidFiles.get(this.#serving) === first ? second : first);
+    this.#next = this.#make(this.#pidFiles.get(this.#serving) === first ? second : first);
+    return this.#next;
+  }
+
+  // The gate names a failed server by instance and origin; during an overlap swap (a
+  // canary takes requests before the switch) it may be the next pool's.
+  reportFailure(instance: number, origin: string): void {
+    const pool = this.#next?.serves(origin) ? this.#next : this.#serving;
+    pool.reportFailure(instance, origin);
   }
 
   /** From now on the gate sends requests to `pool`. */

@@ -93,7 +93,7 @@ export class AppRuntime {
       },
       trustProxy,
       targets: () => this.pool.targets(),
-      onUpstreamFailure: (instance, origin) => this.pool.reportFailure(instance, origin),
+      onUpstreamFailure: (instance, origin) => this.pools.reportFailure(instance, origin),
       unavailable: () => this.unavailable(),
       log: this.log,
     });
@@ -217,9 +217,10 @@ export class AppRuntime {
 
   /** How long a running swap's steps may take: what stop, a reload or an upgrade waits for its lock. */
   longestSwapMs(): number {
-    const { drainTimeoutMs, stopTimeoutMs, health, hold, watch, canary } = this.config;
+    const { drainTimeoutMs, stopTimeoutMs, health, hold, watch, canary, hooks } = this.config;
     const judging = (watch?.for ?? 0) + (canary?.for ?? 0);
-    return drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout + judging;
+    const steps = drainTimeoutMs + 2 * stopTimeoutMs + 2 * health.timeout + hold.timeout;
+    return steps + judging + 2 * hooks.timeout; // beforeSwap and afterRelease
   }
 
   // A receiver asked to stop lets a running swap finish (up to the time its

@@ -22,7 +22,8 @@ export function rollbackOperation(rt: AppRuntime, to?: string): Operation {
       // This rollback aborted a watch, whose deploy rolled back already: unless another
       // release is named, that was the rollback asked for.
       const undone = ctx.endedWatch?.how === "aborted" ? ctx.endedWatch.deployId : undefined;
-      if (undone && (!to || (await rt.releases.find(to))?.sha256 === current?.sha256)) {
+      const same = current && (!to || (await rt.releases.find(to))?.sha256 === current.sha256);
+      if (undone && same) {
         live = current;
         return;
       }

@@ -84,6 +84,9 @@ export async function runSwap(
     };
   } finally {
     rt.watching = undefined;
+    // What answered before is not what serves now (a rolled-back build's errors must not
+    // become the next watch's baseline): the next baseline starts here.
+    rt.gate.forgetAnswers();
   }
   const judged = outcome.judged ? { judged: outcome.judged } : {};
   // The live file is now the incoming one, or the kept one after a rollback: no need to hash it or run versionCommand again.

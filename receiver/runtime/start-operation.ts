@@ -2,6 +2,7 @@ import { HttpError } from "../http-error.js";
 import type { JournalEntry, ResultEvent, StreamEvent } from "../protocol.js";
 import type { AppRuntime } from "./app-runtime.js";
 import { newDeployId } from "./deploy-id.js";
+import { endedBy, resultOf } from "./end-watch.js";
 import type { RunContext } from "./run-swap.js";
 
 export type OperationOp = ResultEvent["op"];
@@ -15,7 +16,10 @@ export interface StartedOperation {
 // A deploy, swap or rollback that finds a deploy being judged by traffic (watch, canary)
 // ends that watch (one lock, one owner): a deploy or swap promotes the watched build, a
 // rollback aborts it (which rolls it back); then it waits for the lock, for as long as
-// the watched deploy's last steps may take. Null when the lock is busy otherwise (409).
+// the watched deploy's last steps may take. What it got is what the watched deploy's
+// result says: ended by hand (promoted or aborted), or undefined when judging was over
+// before this reached it (then this operation is just the next one). Null when the lock
+// is busy otherwise, or stays so (409).
 async function endWatch(
   rt: AppRuntime,
   op: OperationOp,
@@ -24,13 +28,12 @@ async function endWatch(
   const watch = rt.watching;
   if (!watch || (op !== "deploy" && op !== "swap" && op !== "rollback")) return null;
   const how = op === "rollback" ? "aborted" : "promoted";
-  watch.end(how, `${op} ${deployId}`);
-  const ended = { deployId: watch.deployId, how: watch.ending?.how ?? how };
-  rt.log(
-    "info",
-    `${op} ${deployId} ended the watch of ${watch.deployId} (${ended.how}); waiting for it`,
-  );
-  return (await rt.lock.acquire(deployId, rt.longestSwapMs())) ? ended : null;
+  if (!watch.end(how, `${op} ${deployId}`) && !watch.ending) return null; // judged: busy as any swap
+  const result = resultOf(rt, watch.deployId, rt.longestSwapMs()).catch(() => undefined);
+  rt.log("info", `${op} ${deployId} ends the watch of ${watch.deployId}; waiting for it`);
+  if (!(await rt.lock.acquire(deployId, rt.longestSwapMs()))) return null;
+  const ended = (await result) && endedBy((await result)!);
+  return ended ? { deployId: watch.deployId, how: ended } : undefined;
 }
 
 // Takes the app's lock (409 at once if taken, unless a watch is to end: endWatch), runs `prepare` while its errors

@@ -6,6 +6,7 @@ import {
   judgeByTraffic,
   rejection,
   settle,
+  warnUnjudged,
   stepper,
   stopServers,
   swapExe,
@@ -34,7 +35,10 @@ export async function holdSwap(cx: SwapContext): Promise<SwapOutcome> {
     if (!unhealthy) return { ok: true, kept };
     return rolledBackUnhealthy(cx, unhealthy);
   });
-  if (!outcome.ok || !kept) return { ...outcome, holdMs };
+  if (!outcome.ok || !kept) {
+    if (outcome.ok && app.watch) warnUnjudged(cx);
+    return { ...outcome, holdMs };
+  }
 
   // Released: the build may still prove bad, by its servers stopping (settle) or by
   // its answers (watch); either way the kept release goes back under a second hold.
@@ -45,7 +49,12 @@ export async function holdSwap(cx: SwapContext): Promise<SwapOutcome> {
   const failure = unstable ? { code: "ERR_UNSTABLE", message: unstable } : rejection(watched);
   if (!failure) return { ...outcome, ...judged, holdMs };
   const output = pool.output();
-  const back = await holdRequests(cx, () => rollBack(cx, kept));
+  // Servers a watch rejected are alive and answering: their requests finish first (a
+  // server that stopped within settle has none).
+  const back = await holdRequests(cx, async () => {
+    if (!unstable) await drainRequests(cx);
+    return rollBack(cx, kept);
+  });
   const error = back.value
     ? {
         code: "ERR_ROLLBACK",

@@ -32,8 +32,11 @@ export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
   const locked = locksRunningExe(cx.replace);
   cx.note(locked ? "start" : "swap"); // the first note lands before anything changes, or throws
   if (!locked) {
+    // The old servers restart from their kept copy while exeFile holds the new build.
+    if (kept) old.pin(cx.releases.fileOf(kept));
     const stuck = await attempt(() => swapExe(cx));
     if (stuck) {
+      old.pin(undefined);
       const message = `could not move the update into exeFile: ${stuck.message}`;
       return { ...failed(kept, "ERR_SWAP", message), holdMs: 0 }; // the old servers serve on
     }
@@ -79,7 +82,10 @@ export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
 
   if (locked) {
     const stuck = await attempt(() => swapExe(cx));
-    if (stuck) return serveExeFile(cx, next, stuck);
+    if (stuck) {
+      const served = await serveExeFile(cx, next, stuck);
+      return judged.length > 0 ? { ...served, judged } : served;
+    }
   }
   await pruneRunCopies(cx.runDir, next.exe, warnIn(cx));
   return { ok: true, kept, holdMs: 0, ...(judged.length > 0 ? { judged } : {}) };
@@ -187,6 +193,7 @@ async function undoOverlap(
       () => (kept && !locked ? `exeFile is release ${kept.id} again` : "exeFile was never touched"),
     ),
   );
+  if (!broken) cx.pool.pin(undefined); // exeFile is their build again (and the copy may be pruned)
   if (broken && kept)
     return outcome(
       "ERR_ROLLBACK",

@@ -139,13 +139,24 @@ export async function judgeByTraffic(
   step: "watch" | "canary",
   sides: JudgedSides,
 ): Promise<Judgement | undefined> {
+  const judged = await judgeStep(cx, step, sides);
+  // The watch is the last judged step, and a rejection ends judging too: from here a
+  // promote or abort has nothing to end (end-watch.ts answers so).
+  if (step === "watch" || rejection(judged)) cx.watch?.close();
+  return judged;
+}
+
+async function judgeStep(
+  cx: SwapContext,
+  step: "watch" | "canary",
+  sides: JudgedSides,
+): Promise<Judgement | undefined> {
   const { app, watch: control, kept, gate } = cx;
   const forMs = step === "canary" ? app.canary?.for : app.watch?.for;
   // Promoted during the canary: judged enough.
   if (forMs === undefined || !control || control.ending?.how === "promoted") return undefined;
   if (!kept) {
-    const message = `not judged by traffic (${step}): there is no earlier release to roll back to`;
-    cx.emit({ type: "log", level: "warn", message });
+    warnUnjudged(cx, step);
     return undefined;
   }
   cx.note(step);
@@ -188,3 +199,12 @@ export function rejection(judged: Judgement | undefined): ErrorInfo | undefined 
 
 /** A build as metrics and the history name it: its version, else its digest's start. */
 export const buildName = (info: VersionInfo) => info.version ?? info.sha256.slice(0, 12);
+
+/** A first deploy (no kept release) is not judged: there is nothing to roll back to. */
+export function warnUnjudged(
+  cx: Pick<SwapContext, "emit">,
+  step: "watch" | "canary" = "watch",
+): void {
+  const message = `not judged by traffic (${step}): there is no earlier release to roll back to`;
+  cx.emit({ type: "log", level: "warn", message });
+}

@@ -20,6 +20,7 @@ export class WatchControl {
   ) {}
 
   #ending: Ending | undefined;
+  #closed = false;
   #wake: (() => void) | undefined;
   #live: (() => WatchStatus) | undefined;
 
@@ -32,9 +33,19 @@ export class WatchControl {
     return this.#live?.();
   }
 
-  /** Ends the running step (and any after it) now; false if it was ended already. */
+  /** Whether judging is over (the last step ended, or one rejected the build). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Judging is over: promote and abort have nothing left to end. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Ends the running step (and any after it) now; false if ended already, or judging is over. */
   end(how: Ending["how"], by: string): boolean {
-    if (this.#ending) return false;
+    if (this.#ending || this.#closed) return false;
     this.#ending = { how, by };
     this.#wake?.();
     return true;

@@ -4,6 +4,7 @@ import { AnswerWindow } from "../../receiver/gate/answer-window.js";
 import { canaryBucket, inCanary } from "../../receiver/gate/canary-split.js";
 import { trustNobody } from "../../receiver/gate/request-headers.js";
 import { judge } from "../../receiver/watch/judge.js";
+import { WatchControl } from "../../receiver/watch/watch-control.js";
 
 const rules = { maxErrorRate: 0.02, minRequests: 20 };
 const n = (requests: number, errors: number) => ({ requests, errors });
@@ -15,11 +16,35 @@ describe("judge: the new build's error share beyond its baseline's", () => {
     expect(judge(n(19, 19), none, rules, true)).toBe("unjudged");
   });
 
-  it("fails at once past maxErrorRate, passes only at the end", () => {
-    expect(judge(n(20, 1), none, rules, false)).toBe("failed"); // 5% > 2%
-    expect(judge(n(100, 2), none, rules, false)).toBeUndefined(); // 2% is within
-    expect(judge(n(100, 2), none, rules, true)).toBe("passed");
+  it("fails early only on evidence, at the end on the share itself", () => {
+    expect(judge(n(20, 20), none, rules, false)).toBe("failed"); // every request failed
+    expect(judge(n(20, 1), none, rules, false)).toBeUndefined(); // one 5xx proves little yet
+    expect(judge(n(20, 1), none, rules, true)).toBe("failed"); // 5% > 2% at the end
+    expect(judge(n(100, 2), none, rules, true)).toBe("passed"); // 2% is within
     expect(judge(n(100, 3), none, rules, true)).toBe("failed");
+    expect(judge(n(1000, 60), none, rules, false)).toBe("failed"); // 6%: sure by now
+  });
+
+  it("never fails early a build as good as the old one, answer by answer", () => {
+    const base = n(3000, 30); // the old version: 1% errors
+    for (let requests = 20; requests <= 3000; requests++) {
+      // One error more than 1% at every step: as good as the old one, slightly unlucky.
+      const errors = Math.floor(requests / 100) + 1;
+      expect(
+        judge(n(requests, errors), base, rules, false),
+        `${errors}/${requests}`,
+      ).toBeUndefined();
+    }
+  });
+
+  it("drops a build that fails a third of its requests within its first hundred answers", () => {
+    let decided: number | undefined;
+    for (let requests = 20; requests <= 100 && decided === undefined; requests++) {
+      if (judge(n(requests, Math.floor(requests / 3)), none, rules, false) === "failed")
+        decided = requests;
+    }
+    expect(decided).toBeDefined();
+    expect(decided!).toBeLessThanOrEqual(40);
   });
 
   it("does not blame the new build for what its baseline shows too", () => {
@@ -32,8 +57,8 @@ describe("judge: the new build's error share beyond its baseline's", () => {
     expect(judge(n(100, 50), n(2, 2), rules, true)).toBe("failed");
   });
 
-  it("with maxErrorRate 0, fails at the first error", () => {
-    expect(judge(n(20, 1), none, { maxErrorRate: 0, minRequests: 20 }, false)).toBe("failed");
+  it("with maxErrorRate 0, fails any error at the end", () => {
+    expect(judge(n(20, 1), none, { maxErrorRate: 0, minRequests: 20 }, true)).toBe("failed");
     expect(judge(n(20, 0), none, { maxErrorRate: 0, minRequests: 20 }, true)).toBe("passed");
   });
 });
@@ -93,5 +118,18 @@ describe("AnswerWindow: the last minute of answers", () => {
     expect(w.counts()).toEqual({ requests: 3, errors: 1 });
     w.roll();
     expect(w.counts()).toEqual({ requests: 1, errors: 0 });
+  });
+});
+
+describe("WatchControl: one ending, and none once judging is over", () => {
+  it("takes the first end only, and no end after close", () => {
+    const control = new WatchControl("d-1", { requests: 0, errors: 0 });
+    expect(control.end("promoted", "key ci")).toBe(true);
+    expect(control.end("aborted", "the admin page")).toBe(false);
+    expect(control.ending).toEqual({ how: "promoted", by: "key ci" });
+    const closed = new WatchControl("d-2", { requests: 0, errors: 0 });
+    closed.close();
+    expect(closed.end("aborted", "rollback d-3")).toBe(false);
+    expect(closed.ending).toBeUndefined();
   });
 });

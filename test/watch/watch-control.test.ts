@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ResultEvent, StreamEvent } from "../../receiver/protocol.js";
+import type { StreamEvent } from "../../receiver/protocol.js";
 import { call } from "../helpers/api-client.js";
 import { deploy } from "../helpers/deploy.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
@@ -17,6 +19,19 @@ const WATCHED = {
   watch: { for: "60s", maxErrorRate: "2%", minRequests: 10 },
   health: HEALTH,
 };
+
+/** The old pool's servers as its pid file lists them. */
+function servers(data: string): { pid: number; exe: string; instance: number }[] {
+  try {
+    return JSON.parse(readFileSync(join(data, "apps", "webdemo", "servers.json"), "utf8")) as {
+      pid: number;
+      exe: string;
+      instance: number;
+    }[];
+  } catch {
+    return [];
+  }
+}
 
 /** POST /v1/apps/webdemo/{op} with a token for that op. */
 async function end(rx: ReceiverProcess, op: "promote" | "abort") {
@@ -57,16 +72,18 @@ describe("ending a watch: promote, abort, a new deploy, a rollback", () => {
     expect(status.watch).toMatchObject({ step: "watch", forMs: 60_000, maxErrorRate: 0.02 });
     const promoted = await end(rx, "promote");
     expect(promoted.status).toBe(200);
-    expect(promoted.json).toMatchObject({ ok: true, version: { version: "testapp v2" } });
+    // Streamed: the watched deploy's last steps, then its result.
+    expect(promoted.events.some((e) => e.type === "step" && e.step === "unload")).toBe(true);
+    expect(promoted.result).toMatchObject({ ok: true, version: { version: "testapp v2" } });
     const r2 = (await v2.done).result!;
     expect(r2).toMatchObject({ ok: true });
     expect(judged(r2)).toMatchObject([{ verdict: "promoted", by: "key ci", build: "testapp v2" }]);
-    expect((promoted.json as ResultEvent).deployId).toBe(r2.deployId);
+    expect(promoted.result!.deployId).toBe(r2.deployId);
     expect((await appStatus(rx)).watch).toBeUndefined();
 
     const v3 = await deployWatched(rx, ws.version("v3"));
     const aborted = await end(rx, "abort");
-    expect(aborted.json).toMatchObject({
+    expect(aborted.result).toMatchObject({
       ok: false,
       rolledBack: true,
       error: { code: "ERR_ABORTED" },
@@ -111,6 +128,59 @@ describe("ending a watch: promote, abort, a new deploy, a rollback", () => {
     expect(await (await fetch(`${rx.gate()}/`)).text()).toBe("v2\n");
     await stopLoad(load, "deploy and rollback during watches");
     expect(load.samples.filter((s) => s.error !== undefined || s.status !== 200)).toEqual([]);
+  });
+
+  it("once judging is over, abort is refused and a rollback waits its turn: nothing was aborted", async () => {
+    // afterRelease sleeps: the deploy is still running after its watch has passed.
+    const ws = createWorkspace({
+      app: {
+        ...WATCHED,
+        watch: { for: "1s", maxErrorRate: "2%", minRequests: 1000 },
+        hooks: { afterRelease: [["sleep", "3"]] },
+      },
+    });
+    rx = await startReceiver(ws.configFile);
+    const events: StreamEvent[] = [];
+    const deploying = deploy(rx, ws.version("v2"), (e) => events.push(e));
+    await waitFor(
+      () => events.some((e) => e.type === "step" && e.step === "afterRelease"),
+      "afterRelease",
+    );
+    // Judging is over: nothing is being judged any more, so there is nothing to abort.
+    const aborted = await end(rx, "abort");
+    expect(aborted).toMatchObject({ status: 404, json: { error: { code: "ERR_NO_WATCH" } } });
+    const rolled = await call(rx.api, "/v1/apps/webdemo/rollback", {
+      token: await mint({ op: "rollback" }),
+      method: "POST",
+    });
+    expect(rolled.status).toBe(409); // busy, as during any deploy: the action retries
+    expect((await deploying).result).toMatchObject({ ok: true, judged: [{ verdict: "unjudged" }] });
+    expect(await (await fetch(`${rx.gate()}/`)).text()).toBe("v2\n");
+  });
+
+  it("an old server that crashes during the watch restarts on its own build, not on exeFile's new one", async () => {
+    const ws = createWorkspace({ app: WATCHED });
+    rx = await startReceiver(ws.configFile);
+    const v1 = bytes(ws.exeFile);
+    load = await loadOn(rx, 50);
+    const oldServers = servers(ws.data);
+    const v2 = await deployWatched(rx, ws.version("v2"));
+    process.kill(oldServers[0]!.pid, "SIGKILL");
+    // keepAlive restarts it after a second, from the kept copy of v1.
+    await waitFor(
+      () => servers(ws.data).some((s) => s.instance === 0 && s.pid !== oldServers[0]!.pid),
+      "the old server restarted",
+    );
+    const restarted = servers(ws.data).find((s) => s.instance === 0)!;
+    expect(restarted.exe).not.toBe(ws.exeFile);
+    expect(bytes(restarted.exe)).toEqual(v1);
+    expect((await end(rx, "abort")).result).toMatchObject({ rolledBack: true });
+    expect((await v2.done).result).toMatchObject({ error: { code: "ERR_ABORTED" } });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, async () => (await fetch(`${rx!.gate()}/`)).text()),
+    );
+    expect(new Set(answers)).toEqual(new Set(["v1\n"]));
+    await stopLoad(load, "an old server killed during the watch");
   });
 
   it("too little traffic to judge is reported as unjudged, not as a pass", async () => {
