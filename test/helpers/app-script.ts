@@ -43,7 +43,7 @@ const server = http.createServer((req, res) => {
   req.on("end", () => res.end("${b.version}" + (body ? " " + body.length : "") + "\\n"));
 });
 ${b.socket ? SOCKET_MODE : ""}
-setTimeout(() => ${b.socket ? 'server.listen({ fd: 3 }, () => console.log("${b.version} listening on fd 3"))' : 'server.listen(port, "127.0.0.1", () => console.log("${b.version} listening on " + port))'}, ${b.startDelayMs ?? 0});
+setTimeout(() => ${b.socket ? `server.listen({ fd: 3 }, () => console.log("${b.version} listening on fd 3"))` : `server.listen(port, "127.0.0.1", () => console.log("${b.version} listening on " + port))`}, ${b.startDelayMs ?? 0});
 process.on("SIGTERM", () => { ${b.ignoreSigterm ? 'console.log("ignoring SIGTERM");' : b.socket ? "stopGracefully();" : "server.close(); process.exit(0);"} });
 `;
 }
