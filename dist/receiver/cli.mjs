@@ -26060,6 +26060,25 @@ function parseCidr(text5) {
   } : { address: address2, family, prefix };
 }
 
+// receiver/watch/judge.ts
+var DEFAULT_RULES = { maxErrorRate: 0.02, minRequests: 20 };
+function watchRules(app2) {
+  let { maxErrorRate, minRequests } = app2.watch ?? DEFAULT_RULES;
+  return { maxErrorRate, minRequests };
+}
+var errorShare = ({ requests, errors }) => requests === 0 ? 0 : errors / requests;
+function judge(counts2, baseline, rules, final) {
+  if (counts2.requests < rules.minRequests) return final ? "unjudged" : void 0;
+  let base = baselineShare(baseline, rules);
+  return (final ? errorShare(counts2) : wilsonLower(counts2)) - base > rules.maxErrorRate ? "failed" : final ? "passed" : void 0;
+}
+var baselineShare = (baseline, rules) => baseline.requests >= rules.minRequests ? errorShare(baseline) : 0, Z = 1.96;
+function wilsonLower({ requests: n, errors }) {
+  if (n === 0) return 0;
+  let p2 = errors / n, centre = p2 + Z * Z / (2 * n), spread = Z * Math.sqrt(p2 * (1 - p2) / n + Z * Z / (4 * n * n));
+  return Math.max(0, (centre - spread) / (1 + Z * Z / n));
+}
+
 // node_modules/zod/v4/core/util.js
 function getEnumValues(entries) {
   let numericValues = Object.values(entries).filter((v2) => typeof v2 == "number");
@@ -28064,8 +28083,8 @@ var unit = (parse5, example) => pipe(
   timeout: _default(durationAtLeast(100), 5 * 6e4)
 }), watch = strictObject({
   for: _default(durationAtLeast(500), 6e4),
-  maxErrorRate: _default(share, 0.02),
-  minRequests: _default(count(1, 1e9), 20)
+  maxErrorRate: _default(share, DEFAULT_RULES.maxErrorRate),
+  minRequests: _default(count(1, 1e9), DEFAULT_RULES.minRequests)
 }), canary = strictObject({
   share: _default(
     share.check(
@@ -35099,25 +35118,6 @@ async function pruneRunCopies(runDir, inUse, warn) {
         );
       }
   }
-}
-
-// receiver/watch/judge.ts
-var DEFAULT_RULES = { maxErrorRate: 0.02, minRequests: 20 };
-function watchRules(app2) {
-  let { maxErrorRate, minRequests } = app2.watch ?? DEFAULT_RULES;
-  return { maxErrorRate, minRequests };
-}
-var errorShare = ({ requests, errors }) => requests === 0 ? 0 : errors / requests;
-function judge(counts2, baseline, rules, final) {
-  if (counts2.requests < rules.minRequests) return final ? "unjudged" : void 0;
-  let base = baselineShare(baseline, rules);
-  return (final ? errorShare(counts2) : wilsonLower(counts2)) - base > rules.maxErrorRate ? "failed" : final ? "passed" : void 0;
-}
-var baselineShare = (baseline, rules) => baseline.requests >= rules.minRequests ? errorShare(baseline) : 0, Z = 1.96;
-function wilsonLower({ requests: n, errors }) {
-  if (n === 0) return 0;
-  let p2 = errors / n, centre = p2 + Z * Z / (2 * n), spread = Z * Math.sqrt(p2 * (1 - p2) / n + Z * Z / (4 * n * n));
-  return Math.max(0, (centre - spread) / (1 + Z * Z / n));
 }
 
 // receiver/watch/watch-text.ts
@@ -46259,7 +46259,7 @@ var AppRuntime = class {
     this.config = next, this.pools.respec(poolSpec(next)), this.gate.setHold({ timeoutMs: next.hold.timeout, maxRequests: next.hold.maxRequests });
   }
   async status() {
-    let { exeFile, updateFile, versionCommand } = this.config, stats = this.gate.stats();
+    let { exeFile, updateFile, versionCommand } = this.config, stats = this.gate.stats(), watch2 = this.watching?.live;
     return {
       app: this.config.name,
       exeFile,
@@ -46273,7 +46273,7 @@ var AppRuntime = class {
       unavailable: this.unavailable(),
       releases: await this.releases.list(),
       recent: await this.journal.recent(this.config.name, 20),
-      ...this.watching?.live ? { watch: this.watching.live } : {}
+      ...watch2 ? { watch: watch2 } : {}
     };
   }
 };

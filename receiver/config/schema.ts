@@ -1,4 +1,5 @@
 import { parseCidr } from "../net/parse-cidr.js";
+import { DEFAULT_RULES } from "../watch/judge.js";
 import * as z from "../zod.js";
 import {
   formatDuration,
@@ -223,8 +224,8 @@ const hooks = z.strictObject({
 // guarantee 11): watch after the release, canary (strategy overlap) before it.
 const watch = z.strictObject({
   for: z._default(durationAtLeast(500), 60_000),
-  maxErrorRate: z._default(share, 0.02),
-  minRequests: z._default(count(1, 1_000_000_000), 20),
+  maxErrorRate: z._default(share, DEFAULT_RULES.maxErrorRate),
+  minRequests: z._default(count(1, 1_000_000_000), DEFAULT_RULES.minRequests),
 });
 const canary = z.strictObject({
   share: z._default(

@@ -248,6 +248,7 @@ export class AppRuntime {
   async status(): Promise<AppStatus> {
     const { exeFile, updateFile, versionCommand } = this.config;
     const stats = this.gate.stats();
+    const watch = this.watching?.live;
     return {
       app: this.config.name,
       exeFile,
@@ -261,7 +262,7 @@ export class AppRuntime {
       unavailable: this.unavailable(),
       releases: await this.releases.list(),
       recent: await this.journal.recent(this.config.name, 20),
-      ...(this.watching?.live ? { watch: this.watching.live } : {}),
+      ...(watch ? { watch } : {}),
     };
   }
 }

@@ -4,7 +4,7 @@ import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process
 import { waitFor } from "../helpers/wait-for.js";
 import type { Workspace } from "../helpers/workspace.js";
 import { finishLoad } from "../load/finish-load.js";
-import { openLoad } from "../load/open-load.mjs";
+import { trafficTo } from "../load/traffic.js";
 import { alive, receiverPid, stopAll } from "../lifecycle/upgrade-helpers.js";
 import { adminWorkspace, PASSWORD } from "./admin-http.js";
 import { launchChromium } from "./chromium.js";
@@ -32,13 +32,7 @@ describe("Upgrade receiver from the admin page, in headless Chromium", () => {
   });
 
   it("answers with the dashboard of the new receiver, still signed in; no request fails", async () => {
-    const load = openLoad({
-      url: rx.gate(),
-      rate: 200,
-      mix: { get: 3, post: 1 },
-      keepAliveShare: 0.5,
-    });
-    await waitFor(() => load.samples.some((s) => s.version === "v1"), "traffic through the gate");
+    const load = await trafficTo(rx.gate(), { rate: 200 });
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));

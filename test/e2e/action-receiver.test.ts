@@ -18,6 +18,7 @@ import { mint, SECRET } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace, type Workspace, type WorkspaceOptions } from "../helpers/workspace.js";
 import { formatReport, loadReport, openLoad, type OpenLoad } from "../load/open-load.mjs";
+import { trafficTo } from "../load/traffic.js";
 
 const DEPLOY_STEPS = ["upload", "hold", "unload", "swap", "reload", "release"];
 const STEP_NAMES = new Set([...DEPLOY_STEPS, "rollback"]);
@@ -228,9 +229,8 @@ describe("the bundled action against a real receiver", () => {
     const s = await site({ app: judged });
     const v1 = readFileSync(s.ws.exeFile);
     s.build("v2", { failing: { paths: ["/slow"] } }); // good on GET /, bad on /slow
-    const load = openLoad({ url: s.rx.gate(), rate: RATE, mix: { get: 1 }, clients: 100 });
     const slow = openLoad({ url: s.rx.gate(), rate: 5, mix: { slow: 1 }, slowMs: 5, clients: 100 });
-    await waitFor(() => answered(load, "v1"), "traffic through the gate");
+    const load = await trafficTo(s.rx.gate(), { rate: RATE, mix: { get: 1 }, clients: 100 });
 
     const run = await s.action({ file: "build/webdemo-v2" });
     await Promise.all([load.stop(), slow.stop()]);

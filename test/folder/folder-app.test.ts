@@ -18,7 +18,7 @@ import { mint } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
 import type { Workspace } from "../helpers/workspace.js";
 import { finishLoad } from "../load/finish-load.js";
-import { openLoad } from "../load/open-load.mjs";
+import { trafficTo } from "../load/traffic.js";
 import { archive, archiveOf, buildFolder, folderWorkspace, send } from "./folder-kit.js";
 
 // A folder app (docs/design.md "Folder apps"): a .tar.gz or .zip artifact unpacked into
@@ -76,14 +76,8 @@ describe("a folder app (dir: and exe:)", () => {
   });
 
   it("deploys a tar.gz and a zip under load with no failed request", async () => {
-    const load = openLoad({
-      url: rx.gate(),
-      rate: RATE,
-      mix: { get: 3, post: 1 },
-      keepAliveShare: 0.5,
-    });
+    const load = await trafficTo(rx.gate(), { rate: RATE });
     try {
-      await waitFor(() => load.samples.some((s) => s.version === "v1"), "traffic through the gate");
       for (const [version, kind] of [
         ["v2", "tar.gz"],
         ["v3", "zip"],
@@ -259,14 +253,8 @@ describe("a folder app with strategy overlap and a beforeSwap hook in its archiv
   it("runs the hook in the new release before the switch, and switches with no failed request", async () => {
     const first = await deployBody(withHook("v1"));
     expect(first.result, JSON.stringify(first.events.slice(-3))).toMatchObject({ ok: true });
-    const load = openLoad({
-      url: rx.gate(),
-      rate: RATE,
-      mix: { get: 3, post: 1 },
-      keepAliveShare: 0.5,
-    });
+    const load = await trafficTo(rx.gate(), { rate: RATE });
     try {
-      await waitFor(() => load.samples.some((s) => s.version === "v1"), "traffic through the gate");
       const r = await deployBody(withHook("v2"));
       expect(r.result).toMatchObject({ ok: true, holdMs: 0, version: { version: "testapp v2" } });
       const release = realpathSync(join(dir, "current"));

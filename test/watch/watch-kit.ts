@@ -5,11 +5,10 @@ import { expect } from "vitest";
 import type { Judgement, ResultEvent, StreamEvent, WatchEvent } from "../../receiver/protocol.js";
 import { deploy } from "../helpers/deploy.js";
 import type { ReceiverProcess } from "../helpers/receiver-process.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { trafficTo } from "../load/traffic.js";
 import {
   formatReport,
   loadReport,
-  openLoad,
   type LoadOptions,
   type OpenLoad,
   type Sample,
@@ -39,19 +38,12 @@ export async function deployTimed(rx: ReceiverProcess, file: string): Promise<De
   return { result: r.result!, events: r.events, resultAt: performance.now(), steps };
 }
 
-/** Starts `rate` requests a second and waits until v1 answers through the gate. */
-export async function loadOn(
+/** Starts `rate` requests a second at the app's gate and waits until v1 answers. */
+export const loadOn = (
   rx: ReceiverProcess,
   rate: number,
   options: Partial<Pick<LoadOptions, "clients" | "mix">> = {},
-): Promise<OpenLoad> {
-  const load = openLoad({ url: rx.gate(), rate, mix: { get: 3, post: 1 }, slowMs: 20, ...options });
-  await waitFor(
-    () => load.samples.some((s) => s.version === "v1"),
-    "v1 answering through the gate",
-  );
-  return load;
-}
+): Promise<OpenLoad> => trafficTo(rx.gate(), { rate, slowMs: 20, ...options });
 
 /** Answers that came from version `name`: good ones ("v2") and its 500s ("v2 error"). */
 export const from = (samples: Sample[], name: string) =>

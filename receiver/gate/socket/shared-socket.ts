@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { closeSync } from "node:fs";
 import * as net from "node:net";
 
 // Socket mode's one listening socket (docs/design.md §3, issue 16): the receiver binds
@@ -76,11 +75,6 @@ export async function bindShared(
     throw error;
   }
   return { fd: handle.fd, host, port: bound.port, close: () => handle.close() };
-}
-
-/** A listening socket handed to this process as a descriptor (systemd, an upgrade). */
-export async function adoptShared(fd: number, host: string, port: number): Promise<SharedSocket> {
-  return { fd, host, port, close: () => closeSync(fd) };
 }
 
 // A child calls listen(2) on its copy of `fd`, then exits: the socket listens with
