@@ -7248,7 +7248,7 @@ var require_tree = __commonJS({
 var require_util = __commonJS({
   "node_modules/undici/lib/core/util.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols(), { IncomingMessage } = __require("node:http"), stream2 = __require("node:stream"), net = __require("node:net"), { stringify } = __require("node:querystring"), { EventEmitter: EE } = __require("node:events"), timers = require_timers(), { InvalidArgumentError, ConnectTimeoutError } = require_errors2(), { headerNameLowerCasedRecord } = require_constants(), { tree } = require_tree(), [nodeMajor, nodeMinor] = process.versions.node.split(".", 2).map((v2) => Number(v2)), BodyAsyncIterable = class {
+    var assert = __require("node:assert"), { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols(), { IncomingMessage } = __require("node:http"), stream2 = __require("node:stream"), net2 = __require("node:net"), { stringify } = __require("node:querystring"), { EventEmitter: EE } = __require("node:events"), timers = require_timers(), { InvalidArgumentError, ConnectTimeoutError } = require_errors2(), { headerNameLowerCasedRecord } = require_constants(), { tree } = require_tree(), [nodeMajor, nodeMinor] = process.versions.node.split(".", 2).map((v2) => Number(v2)), BodyAsyncIterable = class {
       constructor(body) {
         this[kBody] = body, this[kBodyUsed] = !1;
       }
@@ -7342,7 +7342,7 @@ var require_util = __commonJS({
         return null;
       assert(typeof host == "string");
       let servername = getHostname(host);
-      return net.isIP(servername) ? "" : servername;
+      return net2.isIP(servername) ? "" : servername;
     }
     function deepClone(obj) {
       return JSON.parse(JSON.stringify(obj));
@@ -8715,7 +8715,7 @@ var require_dispatcher_base = __commonJS({
 var require_connect = __commonJS({
   "node_modules/undici/lib/core/connect.js"(exports, module) {
     "use strict";
-    var net = __require("node:net"), assert = __require("node:assert"), util = require_util(), { InvalidArgumentError } = require_errors2(), tls, SessionCache = class {
+    var net2 = __require("node:net"), assert = __require("node:assert"), util = require_util(), { InvalidArgumentError } = require_errors2(), tls, SessionCache = class {
       constructor(maxCachedSessions) {
         this._maxCachedSessions = maxCachedSessions, this._sessionCache = /* @__PURE__ */ new Map(), this._sessionRegistry = new FinalizationRegistry((key2) => {
           if (this._sessionCache.size < this._maxCachedSessions)
@@ -8775,7 +8775,7 @@ var require_connect = __commonJS({
             sessionCache.set(sessionKey, session2);
           });
         } else
-          assert(!httpSocket, "httpSocket can only be sent on TLS update"), port = port || 80, socket = net.connect({
+          assert(!httpSocket, "httpSocket can only be sent on TLS update"), port = port || 80, socket = net2.connect({
             highWaterMark: 64 * 1024,
             // Same as nodejs fs streams.
             ...options2,
@@ -12766,7 +12766,7 @@ var require_client_h2 = __commonJS({
 var require_client = __commonJS({
   "node_modules/undici/lib/dispatcher/client.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), net = __require("node:net"), http = __require("node:http"), util = require_util(), { ClientStats } = require_stats(), { channels } = require_diagnostics(), Request2 = require_request(), DispatcherBase = require_dispatcher_base(), {
+    var assert = __require("node:assert"), net2 = __require("node:net"), http = __require("node:http"), util = require_util(), { ClientStats } = require_stats(), { channels } = require_diagnostics(), Request2 = require_request(), DispatcherBase = require_dispatcher_base(), {
       InvalidArgumentError,
       InformationalError,
       ClientDestroyedError
@@ -12892,7 +12892,7 @@ var require_client = __commonJS({
           throw new InvalidArgumentError("connect must be a function or an object");
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0))
           throw new InvalidArgumentError("maxRequestsPerClient must be a positive number");
-        if (localAddress != null && (typeof localAddress != "string" || net.isIP(localAddress) === 0))
+        if (localAddress != null && (typeof localAddress != "string" || net2.isIP(localAddress) === 0))
           throw new InvalidArgumentError("localAddress must be valid string IP address");
         if (maxResponseSize != null && (!Number.isInteger(maxResponseSize) || maxResponseSize < -1))
           throw new InvalidArgumentError("maxResponseSize must be a positive number");
@@ -13000,7 +13000,7 @@ var require_client = __commonJS({
         let idx = hostname.indexOf("]");
         assert(idx !== -1);
         let ip = hostname.substring(1, idx);
-        assert(net.isIPv6(ip)), hostname = ip;
+        assert(net2.isIPv6(ip)), hostname = ip;
       }
       client[kConnecting] = !0, channels.beforeConnect.hasSubscribers && channels.beforeConnect.publish({
         connectParams: {
@@ -13638,9 +13638,9 @@ var require_agent = __commonJS({
 var require_socks5_utils = __commonJS({
   "node_modules/undici/lib/core/socks5-utils.js"(exports, module) {
     "use strict";
-    var { Buffer: Buffer2 } = __require("node:buffer"), net = __require("node:net"), { InvalidArgumentError } = require_errors2();
+    var { Buffer: Buffer2 } = __require("node:buffer"), net2 = __require("node:net"), { InvalidArgumentError } = require_errors2();
     function parseAddress2(address2) {
-      if (net.isIPv4(address2)) {
+      if (net2.isIPv4(address2)) {
         let parts = address2.split(".").map(Number);
         return {
           type: 1,
@@ -13648,7 +13648,7 @@ var require_socks5_utils = __commonJS({
           buffer: Buffer2.from(parts)
         };
       }
-      if (net.isIPv6(address2))
+      if (net2.isIPv6(address2))
         return {
           type: 4,
           // IPv6
@@ -13667,7 +13667,7 @@ var require_socks5_utils = __commonJS({
       let buffer = Buffer2.alloc(16), normalizedAddress = address2;
       if (address2.includes(".")) {
         let lastColonIndex = address2.lastIndexOf(":"), ipv4Part = address2.slice(lastColonIndex + 1);
-        if (net.isIPv4(ipv4Part)) {
+        if (net2.isIPv4(ipv4Part)) {
           let octets = ipv4Part.split(".").map(Number), high = (octets[0] << 8 | octets[1]).toString(16), low = (octets[2] << 8 | octets[3]).toString(16);
           normalizedAddress = `${address2.slice(0, lastColonIndex)}:${high}:${low}`;
         }
@@ -25762,6 +25762,15 @@ function checkTimeouts(config2) {
     );
   }
 }
+function checkSocketMode(config2, platform = process.platform) {
+  for (let app2 of config2.apps.values()) {
+    if (app2.gate.mode !== "socket") continue;
+    let at2 = `apps.${app2.name}`, refuse4 = (key2, why) => {
+      throw new ConfigError(config2.file, `${at2}.${key2}`, why);
+    };
+    platform === "win32" && refuse4("gate.mode", "socket is not available on Windows (Node passes no sockets to the servers there); use proxy"), app2.watch && refuse4("watch", "needs gate mode proxy: in socket mode no request passes the receiver to be counted"), app2.canary && refuse4("canary", "needs gate mode proxy: in socket mode the receiver cannot split traffic"), app2.health.path === void 0 && refuse4("health.path", "is needed in socket mode: a TCP connect succeeds on the gate's socket while no server runs");
+  }
+}
 
 // receiver/config/expand-env.ts
 function expandEnv(value, file, env, path = "") {
@@ -28032,10 +28041,7 @@ var unit = (parse5, example) => pipe(
   pipe(
     unknown(),
     transform(
-      (mode, ctx) => mode === "proxy" ? mode : fail(
-        ctx,
-        mode === "socket" ? "socket is not built yet; only proxy works for now" : expected('"proxy"', mode)
-      )
+      (mode, ctx) => mode === "proxy" || mode === "socket" ? mode : fail(ctx, expected('"proxy" or "socket"', mode))
     )
   ),
   "proxy"
@@ -28229,7 +28235,7 @@ function loadConfig(file, env = process.env) {
   let parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: !0 });
   if (!parsed.success) throw toConfigError(path, parsed.error);
   let config2 = resolvePaths(path, parsed.data);
-  return checkAuth(config2), checkApps(config2), checkTimeouts(config2), checkCanary(config2), config2;
+  return checkAuth(config2), checkApps(config2), checkTimeouts(config2), checkCanary(config2), checkSocketMode(config2), config2;
 }
 function resolvePaths(file, raw2) {
   let at2 = (p2) => resolve4(dirname3(file), p2), apps = /* @__PURE__ */ new Map();
@@ -39592,7 +39598,14 @@ function legacyPrincipal(user) {
 // receiver/admin/operations/hold-by-hand.ts
 function holdByHand(op) {
   return async function(c) {
-    let rt2 = c.var.adminApp, busy = rt2.lock.busy;
+    let rt2 = c.var.adminApp;
+    if (op === "hold" && rt2.gate.mode === "socket")
+      throw new HttpError(
+        409,
+        "ERR_SOCKET_MODE",
+        `hold refused: ${rt2.config.name}'s gate is in socket mode, where its servers accept on the port themselves and the receiver holds nothing`
+      );
+    let busy = rt2.lock.busy;
     if (busy)
       throw new HttpError(
         409,
@@ -45146,6 +45159,7 @@ var DEFAULT_TIMEOUTS = {
   bodyMinRate: 1024,
   stallMs: 2e3
 }, SWEEP_MS = 3e4, CLOSE_GRACE_MS = 5e3, BUDGET_WINDOW_MS = 5e3, Gate = class {
+  mode = "proxy";
   #options;
   #server;
   #router;
@@ -45203,7 +45217,7 @@ var DEFAULT_TIMEOUTS = {
     this.#fd = socket;
   }
   /** The listener now (a reload may have moved it), whose socket an upgrade hands on (§7). */
-  get server() {
+  handedOn() {
     return this.#server;
   }
   // Once: an upgrade opens the gate (held) before its apps start, and start() opens it again.
@@ -45375,6 +45389,238 @@ Connection: close\r
 ${body}`
   ), socket.on("error", () => socket.destroy());
 }
+
+// receiver/gate/socket/refuser.ts
+import { spawn as spawn4 } from "node:child_process";
+var REFUSER_HEADER = "x-hotswap-refused";
+function startRefuser(socket, {
+  message: message2,
+  retryAfterS,
+  backlog = 511,
+  answered
+}) {
+  let body = JSON.stringify(`${message2}
+`), script2 = `
+const http = require("node:http");
+const server = http.createServer((req, res) => {
+  res.writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": "${Math.max(1, Math.ceil(retryAfterS))}", connection: "close", "${REFUSER_HEADER}": "1" });
+  res.end(${body});
+  process.stdout.write("503\\n");
+});
+server.listen({ fd: 3, backlog: ${Math.max(1, Math.floor(backlog))} }); // listen(2) again: keep the backlog
+process.on("SIGTERM", () => { server.close(() => process.exit(0)); server.closeIdleConnections(); setTimeout(() => process.exit(0), 2000).unref(); });
+`, child = spawn4(process.execPath, ["-e", script2], {
+    stdio: ["ignore", "pipe", "inherit", socket.fd],
+    env: {}
+  }), exited = new Promise((resolve7) => child.once("exit", () => resolve7()));
+  return child.stdout.on("data", (chunk) => {
+    for (let byte of chunk) byte === 10 && answered?.();
+  }), {
+    child,
+    async stop() {
+      child.exitCode === null && child.signalCode === null && child.kill("SIGTERM"), await exited;
+    }
+  };
+}
+
+// receiver/gate/socket/shared-socket.ts
+import { spawn as spawn5 } from "node:child_process";
+import * as net from "node:net";
+var ERRNO = {
+  [-98]: "EADDRINUSE",
+  [-99]: "EADDRNOTAVAIL",
+  [-13]: "EACCES"
+};
+async function bindShared(host, port, backlog) {
+  let create = net._createServerHandle;
+  if (typeof create != "function")
+    throw new Error(
+      `this Node (${process.version}) has no net._createServerHandle: socket mode needs it`
+    );
+  let handle = create(host, port, net.isIPv6(host) ? 6 : 4);
+  if (typeof handle == "number") {
+    let error2 = new Error(`cannot bind ${host}:${port}: ${ERRNO[handle] ?? `errno ${handle}`}`);
+    throw Object.assign(error2, { code: ERRNO[handle] });
+  }
+  let bound = {};
+  if (handle.getsockname(bound), !bound.port || port !== 0 && bound.port !== port) {
+    handle.close();
+    let error2 = new Error(`cannot bind ${host}:${port}: EADDRINUSE`);
+    throw Object.assign(error2, { code: "EADDRINUSE" });
+  }
+  try {
+    await listenIn(handle.fd, backlog);
+  } catch (error2) {
+    throw handle.close(), error2;
+  }
+  return { fd: handle.fd, host, port: bound.port, close: () => handle.close() };
+}
+function adoptShared(fd, host) {
+  let binding = process.binding("tcp_wrap"), handle = new binding.TCP(binding.constants.SERVER), opened = handle.open(fd), bound = {};
+  if (opened !== 0 || handle.getsockname(bound) !== 0 || !bound.port)
+    throw handle.close(), new Error(`descriptor ${fd} is not a bound TCP socket (${ERRNO[opened] ?? opened})`);
+  return { fd, host, port: bound.port, close: () => handle.close() };
+}
+function listenIn(fd, backlog) {
+  let script2 = `require("node:net").createServer().listen({ fd: 3, backlog: ${Math.floor(backlog)} }, () => process.exit(0)).on("error", (e) => { console.error(e.message); process.exit(1); });`;
+  return new Promise((resolve7, reject) => {
+    let child = spawn5(process.execPath, ["-e", script2], {
+      stdio: ["ignore", "ignore", "pipe", fd],
+      env: {}
+    }), stderr = "";
+    child.stderr.on("data", (chunk) => stderr += chunk.toString()), child.on("error", reject), child.on(
+      "exit",
+      (code) => code === 0 ? resolve7() : reject(new Error(`cannot listen on the socket: ${stderr.trim() || `exit ${code}`}`))
+    );
+  });
+}
+var EXEC_WITH_PID = 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"';
+function inheritSocket(socket, exe, args) {
+  return {
+    command: "/bin/sh",
+    args: ["-c", EXEC_WITH_PID, exe, ...args],
+    env: { LISTEN_FDS: "1", LISTEN_FDNAMES: "gate" },
+    fd: socket.fd
+  };
+}
+
+// receiver/gate/socket/socket-gate.ts
+var SocketGate = class {
+  mode = "socket";
+  #options;
+  #socket;
+  #inherited;
+  #listening;
+  #holders = /* @__PURE__ */ new Set();
+  /** Set once the hold has lasted hold.timeout with no server up: refuse until one is. */
+  #heldTooLong = !1;
+  #holdTimer;
+  #refuser;
+  /** Connections the refuser has answered, since start. */
+  #refused = 0;
+  /** After an upgrade's hand-over or close(): the socket is the new receiver's, or gone. */
+  #done = !1;
+  constructor(options2) {
+    this.#options = options2;
+  }
+  /** The socket the app's servers inherit (once listening). */
+  get shared() {
+    return this.#socket;
+  }
+  inherit(socket) {
+    if (typeof socket != "number")
+      throw new Error(
+        `gate ${this.#options.app}: socket mode needs its socket as a descriptor, not over the IPC channel`
+      );
+    this.#inherited = socket;
+  }
+  listen() {
+    return this.#listening ??= (async () => {
+      let { host, port, hold } = this.#options;
+      return this.#socket = this.#inherited === void 0 ? await bindShared(host, port, Math.max(1, hold.maxRequests)) : adoptShared(this.#inherited, host), this.wake(), { port: this.#socket.port };
+    })(), this.#listening;
+  }
+  origin() {
+    let { host } = this.#options, address2 = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, port = this.#socket?.port ?? this.#options.port;
+    return `http://${address2.includes(":") ? `[${address2}]` : address2}:${port}`;
+  }
+  handedOn() {
+    if (!this.#socket) throw new Error(`gate ${this.#options.app} is not listening`);
+    return this.#socket.fd;
+  }
+  // The new receiver holds its own copy of the socket and accepts through its servers;
+  // this one's servers stop (the upgrade stops the pool), and its refuser must not
+  // answer for the new one.
+  handOver() {
+    this.#done = !0, this.#holders.clear(), this.#clearTimer(), this.#stopRefuser();
+  }
+  closeHandedOver() {
+    return this.close();
+  }
+  rebind(host, port) {
+    return Promise.reject(
+      new Error(
+        `socket mode cannot move its socket to ${host}:${port} on a reload (its servers accept on the one they inherited): restart the receiver`
+      )
+    );
+  }
+  setHold(hold) {
+    Object.assign(this.#options.hold, hold);
+  }
+  async close() {
+    this.#done = !0, this.#clearTimer(), await this.#stopRefuser(), this.#socket?.close(), this.#socket = void 0;
+  }
+  hold(owner = "swap") {
+    this.#holders.add(owner), !(this.#holdTimer || this.#done) && (this.#holdTimer = setTimeout(() => {
+      this.#holdTimer = void 0, this.#heldTooLong = !0, this.wake();
+    }, this.#options.hold.timeoutMs), this.#holdTimer.unref());
+  }
+  release(owner = "swap") {
+    return this.#holders.delete(owner), this.#holders.size > 0 ? !1 : (this.#clearTimer(), this.#heldTooLong = !1, this.wake(), !0);
+  }
+  holders() {
+    return [...this.#holders];
+  }
+  // The refuser runs while the app cannot serve and waiting will not help: its servers
+  // cannot start, or a hold has lasted hold.timeout with no server up.
+  wake() {
+    if (this.#done || !this.#socket) return;
+    let down = this.#options.unavailable(), serving = this.#options.serving(), reason = down ?? (this.#heldTooLong && !serving ? `held for more than ${this.#options.hold.timeoutMs} ms` : void 0);
+    reason === void 0 ? this.#stopRefuser() : this.#refuser || this.#startRefuser(reason);
+  }
+  #startRefuser(reason) {
+    let { app: app2, hold, log } = this.#options;
+    log?.("warn", `gate ${app2}: answering 503 (${reason}) until a server is up`);
+    let refuser = startRefuser(this.#socket, {
+      message: `${app2} is not available: ${reason}; try again shortly`,
+      retryAfterS: Math.min(30, Math.max(1, hold.timeoutMs / 1e3)),
+      backlog: Math.max(1, hold.maxRequests),
+      answered: () => this.#refused++
+    });
+    this.#refuser = refuser, refuser.child.once("exit", () => {
+      this.#refuser === refuser && (this.#refuser = void 0);
+    });
+  }
+  async #stopRefuser() {
+    let refuser = this.#refuser;
+    refuser && (this.#refuser = void 0, await refuser.stop(), this.#options.log?.("info", `gate ${this.#options.app}: a server is up; the 503s have stopped`));
+  }
+  #clearTimer() {
+    clearTimeout(this.#holdTimer), this.#holdTimer = void 0;
+  }
+  // Nothing passes the receiver: what waits is in the kernel's queue, what runs is the
+  // servers' own, and they drain it themselves when they are told to stop.
+  drain() {
+    return Promise.resolve(!0);
+  }
+  drainOrigins() {
+    return Promise.resolve(!0);
+  }
+  cut() {
+    return 0;
+  }
+  stats() {
+    return {
+      held: this.#holders.size > 0,
+      queued: 0,
+      inflight: 0,
+      served: 0,
+      rejected: this.#refused,
+      queuedTotal: 0,
+      resent: 0
+    };
+  }
+  // Judging by traffic needs the proxy (the config refuses watch and canary here).
+  observe() {
+  }
+  splitTo() {
+  }
+  recentAnswers() {
+    return { requests: 0, errors: 0 };
+  }
+  forgetAnswers() {
+  }
+};
 
 // receiver/pool/app-log.ts
 var APP_LOG_LIMITS = { maxLines: 1e3, maxChars: 1048576 }, LINE_OVERHEAD_CHARS = 64, AppLog = class {
@@ -45730,23 +45976,10 @@ import { realpathSync } from "node:fs";
 import { dirname as dirname13, join as join12 } from "node:path";
 
 // receiver/pool/spawn-server.ts
-import { spawn as spawn4 } from "node:child_process";
-
-// receiver/gate/socket/shared-socket.ts
-var EXEC_WITH_PID = 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"';
-function inheritSocket(socket, exe, args) {
-  return {
-    command: "/bin/sh",
-    args: ["-c", EXEC_WITH_PID, exe, ...args],
-    env: { LISTEN_FDS: "1", LISTEN_FDNAMES: "gate" },
-    fd: socket.fd
-  };
-}
-
-// receiver/pool/spawn-server.ts
+import { spawn as spawn6 } from "node:child_process";
 var OUTPUT_GRACE_MS2 = 200;
 function spawnServer(exe, options2) {
-  let { args, cwd, env, instance, port, output, pidFile, warn, socket } = options2, how = socket && inheritSocket(socket, exe, args), child = spawn4(how?.command ?? exe, how?.args ?? args, {
+  let { args, cwd, env, instance, port, output, pidFile, warn, socket } = options2, how = socket && inheritSocket(socket, exe, args), child = spawn6(how?.command ?? exe, how?.args ?? args, {
     cwd,
     env: how ? { ...env, ...how.env } : env,
     stdio: how ? ["ignore", "pipe", "pipe", how.fd] : ["ignore", "pipe", "pipe"],
@@ -46113,11 +46346,21 @@ var AppRuntime = class {
         }
       },
       [join13(dir, "servers.json"), join13(dir, "servers-next.json")]
-    ), this.gate = new Gate({
+    );
+    let hold = { timeoutMs: config2.hold.timeout, maxRequests: config2.hold.maxRequests }, log = this.log;
+    this.gate = config2.gate.mode === "socket" ? new SocketGate({
       app: config2.name,
       host: config2.gate.host,
       port: config2.gate.port,
-      hold: { timeoutMs: config2.hold.timeout, maxRequests: config2.hold.maxRequests },
+      hold,
+      unavailable: () => this.unavailable(),
+      serving: () => this.pool.targets().length > 0,
+      log
+    }) : new Gate({
+      app: config2.name,
+      host: config2.gate.host,
+      port: config2.gate.port,
+      hold,
       timeouts: {
         headersMs: config2.gate.headersTimeoutMs,
         bodyIdleMs: config2.gate.bodyIdleTimeoutMs,
@@ -46128,7 +46371,7 @@ var AppRuntime = class {
       targets: () => this.pool.targets(),
       onUpstreamFailure: (instance, origin) => this.pools.reportFailure(instance, origin),
       unavailable: () => this.unavailable(),
-      log: this.log
+      log
     });
   }
   config;
@@ -46140,6 +46383,7 @@ var AppRuntime = class {
   hooksPidFile;
   /** Where strategy overlap runs new servers from while exeFile is locked (Windows). */
   runDir;
+  /** The app's public port: the proxy, or in socket mode the socket its servers accept on. */
   gate;
   releases;
   record;
@@ -46167,6 +46411,10 @@ var AppRuntime = class {
     if (this.#down !== void 0) return this.#down;
     let failing = this.pool.failing();
     return failing && `cannot start its servers: ${failing}`;
+  }
+  /** Socket mode's socket, once the gate listens: what every server accepts on. */
+  #shared() {
+    return this.gate instanceof SocketGate ? this.gate.shared : void 0;
   }
   #targetsChanged() {
     this.pool.targets().length > 0 && (this.#down = void 0), this.gate.wake();
@@ -46203,7 +46451,7 @@ var AppRuntime = class {
         `cannot listen on ${host}:${port2} (apps.${this.config.name}.gate): ${error2.code ?? error2.message}`
       );
     });
-    if (this.log("info", `gate listening on ${this.config.gate.host}:${port}`), !await versionInfo(this.config.exeFile)) {
+    if (this.log("info", `gate listening on ${this.config.gate.host}:${port}${this.#shared() ? " (socket mode)" : ""}`), this.pools.respec(poolSpec(this.config, this.#shared())), !await versionInfo(this.config.exeFile)) {
       this.#down = `has no version deployed yet (exeFile ${this.config.exeFile} does not exist)`, this.log("warn", `exeFile ${this.config.exeFile} does not exist yet: deploy a first version`);
       return;
     }
@@ -46256,7 +46504,7 @@ var AppRuntime = class {
   // lock held: the new settings apply to whatever starts next (servers, queued
   // requests); the servers running now keep theirs until the reload restarts them.
   reconfigure(next) {
-    this.config = next, this.pools.respec(poolSpec(next)), this.gate.setHold({ timeoutMs: next.hold.timeout, maxRequests: next.hold.maxRequests });
+    this.config = next, this.pools.respec(poolSpec(next, this.#shared())), this.gate.setHold({ timeoutMs: next.hold.timeout, maxRequests: next.hold.maxRequests });
   }
   async status() {
     let { exeFile, updateFile, versionCommand } = this.config, stats = this.gate.stats(), watch2 = this.watching?.live;
@@ -46277,8 +46525,9 @@ var AppRuntime = class {
     };
   }
 };
-function poolSpec(config2) {
+function poolSpec(config2, socket) {
   return {
+    ...socket ? { socket } : {},
     app: config2.name,
     args: config2.args,
     env: config2.env,
@@ -46408,7 +46657,7 @@ function diffApp(before, after) {
   ), rebind = before.gate.host !== after.gate.host || before.gate.port !== after.gate.port, gateTimeouts = GATE_TIMEOUT_KEYS.filter((k2) => differs(before.gate[k2], after.gate[k2])).map(
     (k2) => `gate.${k2.replace(/Ms$/, "")}`
   ), seen = /* @__PURE__ */ new Set([...SERVER_KEYS, ...IDENTITY_KEYS, "gate", "name"]), other = Object.keys({ ...before, ...after }).filter((k2) => !seen.has(k2) && differs(before[k2], after[k2])).map((k2) => k2 === "drainTimeoutMs" ? "drainTimeout" : k2);
-  return differs(before.gate.mode, after.gate.mode) && other.push("gate.mode"), { name: after.name, before, after, servers, replace, rebind, gateTimeouts, other };
+  return { name: after.name, before, after, servers, replace, rebind, gateTimeouts, other };
 }
 
 // receiver/lifecycle/reload.ts
@@ -46531,7 +46780,13 @@ var Reloader = class {
   }
   async #changeLocked(rt2, c, failures) {
     let what = [...c.servers, ...c.other];
-    if (rt2.reconfigure(c.after), c.rebind) {
+    if (rt2.reconfigure(c.after), c.after.gate.mode !== c.before.gate.mode) {
+      let { mode } = c.before.gate;
+      failures.push(
+        `apps.${c.name}.gate.mode: ${mode} → ${c.after.gate.mode} applies at an upgrade (SIGUSR2) or the next start; kept ${mode}`
+      ), rt2.reconfigure({ ...rt2.config, gate: { ...rt2.config.gate, mode } });
+    }
+    if (c.rebind) {
       let { host, port } = c.after.gate;
       try {
         let bound = await rt2.gate.rebind(host, port);
@@ -46576,7 +46831,7 @@ var Reloader = class {
 }, addressOf = (app2) => ({ host: app2.gate.host, port: app2.gate.port }), list = (names) => names.length ? names.join(", ") : "none";
 
 // receiver/lifecycle/upgrade.ts
-import { spawn as spawn5 } from "node:child_process";
+import { spawn as spawn7 } from "node:child_process";
 import { Server as NetServer2 } from "node:net";
 var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVER_CHANNEL = process.platform === "win32" || process.env.HOTSWAP_UPGRADE_SOCKETS === "channel", Upgrader = class {
   constructor(log) {
@@ -46629,17 +46884,26 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
       }
       let sockets = [
         ["api", api()],
-        ...apps.map((rt2) => [gateFdName(rt2.config.name), rt2.gate.server])
+        ...apps.map((rt2) => [
+          gateFdName(rt2.config.name),
+          rt2.gate.handedOn()
+        ])
       ], env = { ...process.env, HOTSWAP_UPGRADE_FROM: String(process.pid) }, names = sockets.map(([name]) => name).join(":");
       if (SOCKETS_OVER_CHANNEL) {
-        child = this.#starting = spawn5(process.execPath, command, {
+        child = this.#starting = spawn7(process.execPath, command, {
           stdio: ["inherit", "inherit", "inherit", "ipc"],
           env: { ...env, HOTSWAP_UPGRADE_SOCKET_NAMES: names }
         }), await expectMessage(child, "sockets?", READY_TIMEOUT_MS);
-        for (let [name, server] of sockets) await sendSocket(child, name, server);
+        for (let [name, server] of sockets) {
+          if (typeof server == "number")
+            throw new Error(`${name} is in socket mode, whose socket goes over as a descriptor only`);
+          await sendSocket(child, name, server);
+        }
       } else {
-        let fds = sockets.map(([name, server]) => listeningFd(server, `the listener ${name}`));
-        child = this.#starting = spawn5(process.execPath, command, {
+        let fds = sockets.map(
+          ([name, server]) => typeof server == "number" ? server : listeningFd(server, `the listener ${name}`)
+        );
+        child = this.#starting = spawn7(process.execPath, command, {
           stdio: ["inherit", "inherit", "inherit", ...fds, "ipc"],
           env: { ...env, LISTEN_FDS: String(fds.length), LISTEN_FDNAMES: names }
         });

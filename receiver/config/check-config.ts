@@ -86,3 +86,38 @@ export function checkTimeouts(config: Config): void {
     );
   }
 }
+
+// Socket mode (docs/design.md §3): the servers accept on the gate's socket themselves,
+// inherited as a descriptor, which Node cannot pass to a child on Windows; no request
+// passes the receiver, so nothing can judge a build by its answers; and a TCP connect
+// to the socket succeeds while no server runs (the kernel queues it), so only a health
+// path can say a new server is up.
+export function checkSocketMode(
+  config: Config,
+  platform: NodeJS.Platform = process.platform,
+): void {
+  for (const app of config.apps.values()) {
+    if (app.gate.mode !== "socket") continue;
+    const at = `apps.${app.name}`;
+    const refuse = (key: string, why: string) => {
+      throw new ConfigError(config.file, `${at}.${key}`, why);
+    };
+    if (platform === "win32")
+      refuse(
+        "gate.mode",
+        "socket is not available on Windows (Node passes no sockets to the servers there); use proxy",
+      );
+    if (app.watch)
+      refuse(
+        "watch",
+        "needs gate mode proxy: in socket mode no request passes the receiver to be counted",
+      );
+    if (app.canary)
+      refuse("canary", "needs gate mode proxy: in socket mode the receiver cannot split traffic");
+    if (app.health.path === undefined)
+      refuse(
+        "health.path",
+        "is needed in socket mode: a TCP connect succeeds on the gate's socket while no server runs",
+      );
+  }
+}

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "yaml";
-import { checkApps, checkAuth, checkCanary, checkTimeouts } from "./check-config.js";
+import {
+  checkApps,
+  checkAuth,
+  checkCanary,
+  checkSocketMode,
+  checkTimeouts,
+} from "./check-config.js";
 import { ConfigError } from "./config-error.js";
 import { expandEnv } from "./expand-env.js";
 import { resolveApp, type AppConfig } from "./resolve-app.js";
@@ -49,6 +55,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   checkApps(config);
   checkTimeouts(config);
   checkCanary(config);
+  checkSocketMode(config);
   return config;
 }
 

@@ -132,22 +132,19 @@ const legacy = z.strictObject({
     .check(z.minLength(1)),
 });
 
-// Only the proxy is built; socket activation (docs/design.md §3) comes later.
+// proxy: every request passes the receiver; socket: the servers accept on the gate's
+// socket themselves (docs/design.md §3). What socket mode rules out is checked with the
+// rest of the app (check-config.ts checkSocketMode).
 const gateMode = z._default(
   z.pipe(
     z.unknown(),
     z.transform((mode, ctx) =>
-      mode === "proxy"
+      mode === "proxy" || mode === "socket"
         ? mode
-        : fail(
-            ctx,
-            mode === "socket"
-              ? "socket is not built yet; only proxy works for now"
-              : expected('"proxy"', mode),
-          ),
+        : fail(ctx, expected('"proxy" or "socket"', mode)),
     ),
   ),
-  "proxy",
+  "proxy" as const,
 );
 
 // The app's public port and how it treats clients and servers (gate/gate.ts).

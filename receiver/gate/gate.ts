@@ -10,6 +10,7 @@ import { requestTarget } from "./request-target.js";
 import { Router, type AnswerObserver } from "./router.js";
 import type { CanarySplit } from "./canary-split.js";
 import type { AnswerCounts } from "../protocol.js";
+import type { AppGate } from "./app-gate.js";
 
 export interface GateTimeouts {
   /** Cap on the time a client may take to send its request headers. */
@@ -67,7 +68,8 @@ const BUDGET_WINDOW_MS = 5_000; // the retry budget counts the last one or two o
 // The app's public port. Requests go round-robin to healthy servers, or wait in the
 // hold queue while the app is on hold or has no server up, so a swap costs no request.
 // `Upgrade` requests (WebSocket) take the same path and become tunnels.
-export class Gate {
+export class Gate implements AppGate {
+  readonly mode = "proxy";
   readonly #options: GateOptions;
   #server: Server;
   readonly #router: Router;
@@ -132,7 +134,7 @@ export class Gate {
   }
 
   /** The listener now (a reload may have moved it), whose socket an upgrade hands on (§7). */
-  get server(): Server {
+  handedOn(): Server {
     return this.#server;
   }
 

@@ -85,6 +85,5 @@ function diffApp(before: AppConfig, after: AppConfig): AppChange {
   const other: string[] = (Object.keys({ ...before, ...after }) as (keyof AppConfig)[])
     .filter((k) => !seen.has(k) && differs(before[k], after[k]))
     .map((k) => (k === "drainTimeoutMs" ? "drainTimeout" : k));
-  if (differs(before.gate.mode, after.gate.mode)) other.push("gate.mode");
   return { name: after.name, before, after, servers, replace, rebind, gateTimeouts, other };
 }

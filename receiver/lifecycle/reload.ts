@@ -225,6 +225,15 @@ export class Reloader {
   ): Promise<{ restarted: boolean; text: string | undefined }> {
     const what = [...c.servers, ...c.other];
     rt.reconfigure(c.after);
+    if (c.after.gate.mode !== c.before.gate.mode) {
+      // The gate's kind is made at start: an upgrade (SIGUSR2) starts one of the new kind
+      // on the same socket, with nothing lost; a reload cannot.
+      const { mode } = c.before.gate;
+      failures.push(
+        `apps.${c.name}.gate.mode: ${mode} → ${c.after.gate.mode} applies at an upgrade (SIGUSR2) or the next start; kept ${mode}`,
+      );
+      rt.reconfigure({ ...rt.config, gate: { ...rt.config.gate, mode } });
+    }
     if (c.rebind) {
       const { host, port } = c.after.gate;
       try {

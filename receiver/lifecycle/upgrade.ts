@@ -148,9 +148,13 @@ export class Upgrader {
           throw new Error(`${rt.config.name}: ${rt.lock.busy} did not end in ${longest} ms`);
         locked.push(rt);
       }
-      const sockets: [string, Server][] = [
+      // A socket-mode gate hands on its socket's descriptor itself (it never listens here).
+      const sockets: [string, Server | number][] = [
         ["api", api()],
-        ...apps.map((rt): [string, Server] => [gateFdName(rt.config.name), rt.gate.server]),
+        ...apps.map((rt): [string, Server | number] => [
+          gateFdName(rt.config.name),
+          rt.gate.handedOn(),
+        ]),
       ];
       const env = { ...process.env, HOTSWAP_UPGRADE_FROM: String(process.pid) };
       const names = sockets.map(([name]) => name).join(":");
@@ -162,12 +166,20 @@ export class Upgrader {
           env: { ...env, HOTSWAP_UPGRADE_SOCKET_NAMES: names },
         });
         await expectMessage(child, "sockets?", READY_TIMEOUT_MS);
-        for (const [name, server] of sockets) await sendSocket(child, name, server);
+        for (const [name, server] of sockets) {
+          if (typeof server === "number")
+            throw new Error(
+              `${name} is in socket mode, whose socket goes over as a descriptor only`,
+            );
+          await sendSocket(child, name, server);
+        }
       } else {
         // fds in the child are numbered by stdio position: the sockets at 3..3+N-1, as
         // systemd passes them, and the IPC channel after them (Node finds it by
         // NODE_CHANNEL_FD, which it sets itself).
-        const fds = sockets.map(([name, server]) => listeningFd(server, `the listener ${name}`));
+        const fds = sockets.map(([name, server]) =>
+          typeof server === "number" ? server : listeningFd(server, `the listener ${name}`),
+        );
         child = this.#starting = spawn(process.execPath, command, {
           stdio: ["inherit", "inherit", "inherit", ...fds, "ipc"],
           env: { ...env, LISTEN_FDS: String(fds.length), LISTEN_FDNAMES: names },

@@ -4,7 +4,10 @@ import { mkdir, rm } from "node:fs/promises";
 import { lockedExeFaults } from "../faults.js";
 import { basename, dirname, join } from "node:path";
 import type { AppConfig } from "../config/load-config.js";
+import type { AppGate } from "../gate/app-gate.js";
 import { Gate } from "../gate/gate.js";
+import type { SharedSocket } from "../gate/socket/shared-socket.js";
+import { SocketGate } from "../gate/socket/socket-gate.js";
 import type { Journal } from "../journal/journal.js";
 import { EchoOutput } from "../echo-output.js";
 import { createLog, type Log } from "../log.js";
@@ -33,7 +36,8 @@ export class AppRuntime {
   readonly hooksPidFile: string;
   /** Where strategy overlap runs new servers from while exeFile is locked (Windows). */
   readonly runDir: string;
-  readonly gate: Gate;
+  /** The app's public port: the proxy, or in socket mode the socket its servers accept on. */
+  readonly gate: AppGate;
   readonly releases: Releases;
   readonly record: SwapRecordFile;
   readonly lock = new AppLock();
@@ -80,23 +84,36 @@ export class AppRuntime {
       },
       [join(dir, "servers.json"), join(dir, "servers-next.json")],
     );
-    this.gate = new Gate({
-      app: config.name,
-      host: config.gate.host,
-      port: config.gate.port,
-      hold: { timeoutMs: config.hold.timeout, maxRequests: config.hold.maxRequests },
-      timeouts: {
-        headersMs: config.gate.headersTimeoutMs,
-        bodyIdleMs: config.gate.bodyIdleTimeoutMs,
-        bodyMinRate: config.gate.bodyMinRate,
-        stallMs: config.gate.stallTimeoutMs,
-      },
-      trustProxy,
-      targets: () => this.pool.targets(),
-      onUpstreamFailure: (instance, origin) => this.pools.reportFailure(instance, origin),
-      unavailable: () => this.unavailable(),
-      log: this.log,
-    });
+    const hold = { timeoutMs: config.hold.timeout, maxRequests: config.hold.maxRequests };
+    const log = this.log;
+    this.gate =
+      config.gate.mode === "socket"
+        ? new SocketGate({
+            app: config.name,
+            host: config.gate.host,
+            port: config.gate.port,
+            hold,
+            unavailable: () => this.unavailable(),
+            serving: () => this.pool.targets().length > 0,
+            log,
+          })
+        : new Gate({
+            app: config.name,
+            host: config.gate.host,
+            port: config.gate.port,
+            hold,
+            timeouts: {
+              headersMs: config.gate.headersTimeoutMs,
+              bodyIdleMs: config.gate.bodyIdleTimeoutMs,
+              bodyMinRate: config.gate.bodyMinRate,
+              stallMs: config.gate.stallTimeoutMs,
+            },
+            trustProxy,
+            targets: () => this.pool.targets(),
+            onUpstreamFailure: (instance, origin) => this.pools.reportFailure(instance, origin),
+            unavailable: () => this.unavailable(),
+            log,
+          });
   }
 
   /** A deploy being judged by traffic (watch, canary): what promote and abort end. */
@@ -117,6 +134,11 @@ export class AppRuntime {
     if (this.#down !== undefined) return this.#down;
     const failing = this.pool.failing();
     return failing && `cannot start its servers: ${failing}`;
+  }
+
+  /** Socket mode's socket, once the gate listens: what every server accepts on. */
+  #shared(): SharedSocket | undefined {
+    return this.gate instanceof SocketGate ? this.gate.shared : undefined;
   }
 
   #targetsChanged(): void {
@@ -169,7 +191,11 @@ export class AppRuntime {
         `cannot listen on ${host}:${port} (apps.${this.config.name}.gate): ${error.code ?? error.message}`,
       );
     });
-    this.log("info", `gate listening on ${this.config.gate.host}:${port}`);
+    this.log(
+      "info",
+      `gate listening on ${this.config.gate.host}:${port}${this.#shared() ? " (socket mode)" : ""}`,
+    );
+    this.pools.respec(poolSpec(this.config, this.#shared()));
     if (!(await versionInfo(this.config.exeFile))) {
       this.#down = `has no version deployed yet (exeFile ${this.config.exeFile} does not exist)`;
       this.log("warn", `exeFile ${this.config.exeFile} does not exist yet: deploy a first version`);
@@ -241,7 +267,7 @@ export class AppRuntime {
   // requests); the servers running now keep theirs until the reload restarts them.
   reconfigure(next: AppConfig): void {
     this.config = next;
-    this.pools.respec(poolSpec(next));
+    this.pools.respec(poolSpec(next, this.#shared()));
     this.gate.setHold({ timeoutMs: next.hold.timeout, maxRequests: next.hold.maxRequests });
   }
 
@@ -268,8 +294,9 @@ export class AppRuntime {
 }
 
 /** What the app's servers run with, from its config. */
-function poolSpec(config: AppConfig) {
+function poolSpec(config: AppConfig, socket?: SharedSocket) {
   return {
+    ...(socket ? { socket } : {}),
     app: config.name,
     args: config.args,
     env: config.env,

@@ -1,5 +1,5 @@
 import type { AppConfig } from "../config/load-config.js";
-import type { Gate } from "../gate/gate.js";
+import type { AppGate } from "../gate/app-gate.js";
 import type { Pool } from "../pool/pool.js";
 import type { ErrorInfo, Judgement, ReleaseInfo, VersionInfo } from "../protocol.js";
 import type { WatchControl } from "../watch/watch-control.js";
@@ -15,7 +15,7 @@ export interface SwapParts {
   pool: Pool;
   /** Where strategy overlap gets its second pool and how it points the gate at it. */
   pools: ServerPools;
-  gate: Gate;
+  gate: AppGate;
   releases: Releases;
   record: SwapRecordFile;
   /** Where strategy overlap runs new servers from while exeFile is locked (Windows). */

@@ -1,4 +1,4 @@
-import type { Gate } from "../gate/gate.js";
+import type { AppGate } from "../gate/app-gate.js";
 import { formatShare } from "../config/units.js";
 import type { AnswerCounts, Judgement, WatchStatus } from "../protocol.js";
 import type { Emit } from "../swap/steps.js";
@@ -22,7 +22,7 @@ export interface WatchSpec {
 }
 
 export interface WatchContext {
-  gate: Gate;
+  gate: AppGate;
   emit: Emit;
   control: WatchControl;
 }

@@ -12,6 +12,14 @@ import { wantsHtml } from "../wants-html.js";
 export function holdByHand(op: "hold" | "release"): Handler<HttpEnv> {
   return async function holdOrRelease(c) {
     const rt = c.var.adminApp;
+    if (op === "hold" && rt.gate.mode === "socket") {
+      // Holding there means stopping every server: not a button's job.
+      throw new HttpError(
+        409,
+        "ERR_SOCKET_MODE",
+        `hold refused: ${rt.config.name}'s gate is in socket mode, where its servers accept on the port themselves and the receiver holds nothing`,
+      );
+    }
     const busy = rt.lock.busy;
     if (busy) {
       throw new HttpError(

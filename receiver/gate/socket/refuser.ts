@@ -12,7 +12,12 @@ export const REFUSER_HEADER = "x-hotswap-refused";
 // `Connection: close` until stop(), which lets it finish what it accepted and exit.
 export function startRefuser(
   socket: SharedSocket,
-  { message, retryAfterS }: { message: string; retryAfterS: number },
+  {
+    message,
+    retryAfterS,
+    backlog = 511,
+    answered,
+  }: { message: string; retryAfterS: number; backlog?: number; answered?: () => void },
 ): { stop(): Promise<void>; child: ChildProcess } {
   const body = JSON.stringify(`${message}\n`);
   const script = `
@@ -20,8 +25,9 @@ const http = require("node:http");
 const server = http.createServer((req, res) => {
   res.writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": "${Math.max(1, Math.ceil(retryAfterS))}", connection: "close", "${REFUSER_HEADER}": "1" });
   res.end(${body});
+  process.stdout.write("503\\n");
 });
-server.listen({ fd: 3 }, () => process.stdout.write("ready\\n"));
+server.listen({ fd: 3, backlog: ${Math.max(1, Math.floor(backlog))} }); // listen(2) again: keep the backlog
 process.on("SIGTERM", () => { server.close(() => process.exit(0)); server.closeIdleConnections(); setTimeout(() => process.exit(0), 2000).unref(); });
 `;
   const child = spawn(process.execPath, ["-e", script], {
@@ -29,7 +35,10 @@ process.on("SIGTERM", () => { server.close(() => process.exit(0)); server.closeI
     env: {},
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.stdout!.resume();
+  // A line per answer, for the gate's count of refused requests.
+  child.stdout!.on("data", (chunk: Buffer) => {
+    for (const byte of chunk) if (byte === 0x0a) answered?.();
+  });
   return {
     child,
     async stop() {

@@ -77,6 +77,27 @@ export async function bindShared(
   return { fd: handle.fd, host, port: bound.port, close: () => handle.close() };
 }
 
+// A listening socket handed to this process as a descriptor (an upgrade from a receiver
+// that held it, or systemd): held as a TCP handle that never listens here, only to read
+// its address and to close it; nothing in this process accepts on it. (Opening it with
+// net's server-handle maker trips an assertion in Node for a descriptor it did not make.)
+export function adoptShared(fd: number, host: string): SharedSocket {
+  const binding = (
+    process as unknown as {
+      binding(name: string): { TCP: TcpClass; constants: { SERVER: number } };
+    }
+  ).binding("tcp_wrap");
+  const handle = new binding.TCP(binding.constants.SERVER);
+  const opened = handle.open(fd);
+  const bound: { address?: string; port?: number } = {};
+  if (opened !== 0 || handle.getsockname(bound) !== 0 || !bound.port) {
+    handle.close();
+    throw new Error(`descriptor ${fd} is not a bound TCP socket (${ERRNO[opened] ?? opened})`);
+  }
+  return { fd, host, port: bound.port, close: () => handle.close() };
+}
+type TcpClass = new (type: number) => ServerHandle & { open(fd: number): number };
+
 // A child calls listen(2) on its copy of `fd`, then exits: the socket listens with
 // `backlog`, and nothing accepts on it until a server does.
 function listenIn(fd: number, backlog: number): Promise<void> {
