@@ -25768,7 +25768,16 @@ function checkSocketMode(config2, platform = process.platform) {
     let at2 = `apps.${app2.name}`, refuse4 = (key2, why) => {
       throw new ConfigError(config2.file, `${at2}.${key2}`, why);
     };
-    platform === "win32" && refuse4("gate.mode", "socket is not available on Windows (Node passes no sockets to the servers there); use proxy"), app2.watch && refuse4("watch", "needs gate mode proxy: in socket mode no request passes the receiver to be counted"), app2.canary && refuse4("canary", "needs gate mode proxy: in socket mode the receiver cannot split traffic"), app2.health.path === void 0 && refuse4("health.path", "is needed in socket mode: a TCP connect succeeds on the gate's socket while no server runs");
+    platform === "win32" && refuse4(
+      "gate.mode",
+      "socket is not available on Windows (Node passes no sockets to the servers there); use proxy"
+    ), app2.watch && refuse4(
+      "watch",
+      "needs gate mode proxy: in socket mode no request passes the receiver to be counted"
+    ), app2.canary && refuse4("canary", "needs gate mode proxy: in socket mode the receiver cannot split traffic"), app2.health.path === void 0 && refuse4(
+      "health.path",
+      "is needed in socket mode: a TCP connect succeeds on the gate's socket while no server runs"
+    );
   }
 }
 
@@ -45430,7 +45439,7 @@ var ERRNO = {
   [-98]: "EADDRINUSE",
   [-99]: "EADDRNOTAVAIL",
   [-13]: "EACCES"
-};
+}, connectHost = (host) => host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
 async function bindShared(host, port, backlog) {
   let create = net._createServerHandle;
   if (typeof create != "function")
@@ -45521,7 +45530,7 @@ var SocketGate = class {
     })(), this.#listening;
   }
   origin() {
-    let { host } = this.#options, address2 = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, port = this.#socket?.port ?? this.#options.port;
+    let address2 = connectHost(this.#options.host), port = this.#socket?.port ?? this.#options.port;
     return `http://${address2.includes(":") ? `[${address2}]` : address2}:${port}`;
   }
   handedOn() {
@@ -46021,14 +46030,14 @@ async function stopChild({ child, exited }, stopTimeoutMs) {
 // receiver/pool/probe-health.ts
 import { request } from "node:http";
 import { connect as connect2 } from "node:net";
-function probeHealth(port, path, timeoutMs) {
+function probeHealth(port, path, timeoutMs, host = "127.0.0.1") {
   return new Promise((resolve7) => {
     let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome) => {
       settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve7({ ok, message: `${what} ${outcome}` }));
     }, failed3 = (error2) => finish(!1, `failed: ${error2.code ?? error2.message}`), timer = setTimeout(
       () => finish(!1, `got no answer within ${timeoutMs} ms`),
       timeoutMs
-    ), connection = path === void 0 ? connect2({ host: "127.0.0.1", port }, () => finish(!0, "succeeded")) : request({ host: "127.0.0.1", port, path, agent: !1 }, (res) => {
+    ), connection = path === void 0 ? connect2({ host, port }, () => finish(!0, "succeeded")) : request({ host, port, path, agent: !1 }, (res) => {
       res.resume();
       let status = res.statusCode ?? 0;
       finish(status >= 200 && status < 300, `answered ${status}`);
@@ -46040,7 +46049,7 @@ function probeHealth(port, path, timeoutMs) {
 // receiver/pool/wait-healthy.ts
 var FAST_POLL_MS = 10, FAST_FOR_MS = 2e3, POLL_MS = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250;
 async function waitHealthy(options2) {
-  let { port, path, timeoutMs, exited, signal: signal2, onProbe } = options2, started = Date.now(), deadline = started + timeoutMs, exit, wake = () => {
+  let { port, host, path, timeoutMs, exited, signal: signal2, onProbe } = options2, started = Date.now(), deadline = started + timeoutMs, exit, wake = () => {
   };
   exited.then((e) => {
     exit = e, wake();
@@ -46053,7 +46062,7 @@ async function waitHealthy(options2) {
         throw new Error(
           exit.error ? describeExit(exit) : `${describeExit(exit)} before it was healthy`
         );
-      let remaining = deadline - Date.now(), probeMs = Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, remaining)), probe = await probeHealth(port, path, probeMs);
+      let remaining = deadline - Date.now(), probeMs = Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, remaining)), probe = await probeHealth(port, path, probeMs, host);
       if (onProbe(probe), signal2.throwIfAborted(), probe.ok) return;
       if (Date.now() >= deadline && !exit)
         throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);
@@ -46107,8 +46116,13 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
     let child = this.#running?.child;
     return child?.pid !== void 0 && child.exitCode === null && child.signalCode === null;
   }
+  /** Where it is reached: loopback, or in socket mode the gate's own address. */
+  get #host() {
+    return this.spec.socket ? connectHost(this.spec.socket.host) : "127.0.0.1";
+  }
   get origin() {
-    return `http://127.0.0.1:${this.port}`;
+    let host = this.#host;
+    return `http://${host.includes(":") ? `[${host}]` : host}:${this.port}`;
   }
   launch(exe) {
     let { args, env, cwd, pidFile, folderExe } = this.spec, release = folderExe === void 0 ? void 0 : realpathSync(exe), values = {
@@ -46134,6 +46148,7 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
     try {
       await waitHealthy({
         port: this.port,
+        host: this.#host,
         path: this.spec.health.path,
         timeoutMs,
         exited: this.exited,
@@ -46451,7 +46466,10 @@ var AppRuntime = class {
         `cannot listen on ${host}:${port2} (apps.${this.config.name}.gate): ${error2.code ?? error2.message}`
       );
     });
-    if (this.log("info", `gate listening on ${this.config.gate.host}:${port}${this.#shared() ? " (socket mode)" : ""}`), this.pools.respec(poolSpec(this.config, this.#shared())), !await versionInfo(this.config.exeFile)) {
+    if (this.log(
+      "info",
+      `gate listening on ${this.config.gate.host}:${port}${this.#shared() ? " (socket mode)" : ""}`
+    ), this.pools.respec(poolSpec(this.config, this.#shared())), !await versionInfo(this.config.exeFile)) {
       this.#down = `has no version deployed yet (exeFile ${this.config.exeFile} does not exist)`, this.log("warn", `exeFile ${this.config.exeFile} does not exist yet: deploy a first version`);
       return;
     }
@@ -46896,7 +46914,9 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
         }), await expectMessage(child, "sockets?", READY_TIMEOUT_MS);
         for (let [name, server] of sockets) {
           if (typeof server == "number")
-            throw new Error(`${name} is in socket mode, whose socket goes over as a descriptor only`);
+            throw new Error(
+              `${name} is in socket mode, whose socket goes over as a descriptor only`
+            );
           await sendSocket(child, name, server);
         }
       } else {

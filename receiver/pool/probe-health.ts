@@ -14,6 +14,7 @@ export function probeHealth(
   port: number,
   path: string | undefined,
   timeoutMs: number,
+  host = "127.0.0.1",
 ): Promise<Probe> {
   return new Promise<Probe>((resolve) => {
     const what = path === undefined ? `TCP connect to port ${port}` : `GET ${path}`;
@@ -33,8 +34,8 @@ export function probeHealth(
     );
     const connection =
       path === undefined
-        ? connect({ host: "127.0.0.1", port }, () => finish(true, "succeeded"))
-        : request({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+        ? connect({ host, port }, () => finish(true, "succeeded"))
+        : request({ host, port, path, agent: false }, (res) => {
             res.resume();
             const status = res.statusCode ?? 0;
             finish(status >= 200 && status < 300, `answered ${status}`);

@@ -6,6 +6,7 @@ import type { LogLine } from "./app-log.js";
 import { OutputRing } from "./output-ring.js";
 import { fillPlaceholders } from "./placeholders.js";
 import type { PoolSpec } from "./pool-spec.js";
+import { connectHost } from "../gate/socket/shared-socket.js";
 import { spawnServer, type RunningServer } from "./spawn-server.js";
 import { stopChild } from "./stop-child.js";
 import { waitHealthy } from "./wait-healthy.js";
@@ -50,8 +51,14 @@ export class Server {
     return child?.pid !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
+  /** Where it is reached: loopback, or in socket mode the gate's own address. */
+  get #host(): string {
+    return this.spec.socket ? connectHost(this.spec.socket.host) : "127.0.0.1";
+  }
+
   get origin(): string {
-    return `http://127.0.0.1:${this.port}`;
+    const host = this.#host;
+    return `http://${host.includes(":") ? `[${host}]` : host}:${this.port}`;
   }
 
   launch(exe: string): void {
@@ -86,6 +93,7 @@ export class Server {
     try {
       await waitHealthy({
         port: this.port,
+        host: this.#host,
         path: this.spec.health.path,
         timeoutMs,
         exited: this.exited,

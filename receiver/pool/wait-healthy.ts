@@ -3,6 +3,8 @@ import { probeHealth, type Probe } from "./probe-health.js";
 
 export interface WaitHealthyOptions {
   port: number;
+  /** Where the server listens (default loopback; socket mode: the gate's address). */
+  host?: string;
   path?: string;
   timeoutMs: number;
   /** Settles when the server process is gone. */
@@ -26,7 +28,7 @@ const MIN_PROBE_TIMEOUT_MS = 250;
 // dies or the caller gives up. Rejects with an Error whose message is the reason,
 // worded to follow "server #N ".
 export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
-  const { port, path, timeoutMs, exited, signal, onProbe } = options;
+  const { port, host, path, timeoutMs, exited, signal, onProbe } = options;
   const started = Date.now();
   const deadline = started + timeoutMs;
   let exit: Exit | undefined;
@@ -47,7 +49,7 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
       }
       const remaining = deadline - Date.now();
       const probeMs = Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, remaining));
-      const probe = await probeHealth(port, path, probeMs);
+      const probe = await probeHealth(port, path, probeMs, host);
       onProbe(probe);
       signal.throwIfAborted(); // stopped while the probe was out: not healthy after all
       if (probe.ok) return;

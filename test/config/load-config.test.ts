@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { checkSocketMode } from "../../receiver/config/check-config.js";
 import { ConfigError } from "../../receiver/config/config-error.js";
 import { loadConfig } from "../../receiver/config/load-config.js";
 
@@ -480,6 +481,31 @@ describe("relative paths", () => {
   });
 });
 
+describe("gate mode socket", () => {
+  it("loads with a health path, with either strategy", async () => {
+    for (const strategy of ["hold", "overlap"]) {
+      const file = await write(
+        minimal({}, { gate: { listen: 8080, mode: "socket" }, health: { path: "/h" }, strategy }),
+      );
+      expect(loadConfig(file, {}).apps.get("webdemo")!.gate).toMatchObject({
+        mode: "socket",
+        port: 8080,
+      });
+    }
+  });
+
+  it("is refused on Windows, naming the key and what to use", async () => {
+    const file = await write(
+      minimal({}, { gate: { listen: 8080, mode: "socket" }, health: { path: "/h" } }),
+    );
+    const config = loadConfig(file, {});
+    expect(() => checkSocketMode(config, "linux")).not.toThrow();
+    const error = configError(() => checkSocketMode(config, "win32"));
+    expect(error.key).toBe("apps.webdemo.gate.mode");
+    expect(error.message).toMatch(/socket is not available on Windows .*; use proxy/);
+  });
+});
+
 describe("mistakes: one ConfigError naming the file and the key", () => {
   it.each<[string, Record<string, unknown>, Record<string, unknown>, string, RegExp]>([
     ["an unknown key", {}, { instnces: 2 }, "apps.webdemo.instnces", /unknown key/],
@@ -504,18 +530,37 @@ describe("mistakes: one ConfigError naming the file and the key", () => {
       /host:port.*"nowhere"/,
     ],
     [
-      "gate mode socket, not built yet",
+      "gate mode socket without a health path",
       {},
       { gate: { listen: 8080, mode: "socket" } },
-      "apps.webdemo.gate.mode",
-      /^socket is not built yet; only proxy works for now$/,
+      "apps.webdemo.health.path",
+      /^is needed in socket mode: a TCP connect succeeds on the gate's socket while no server runs$/,
+    ],
+    [
+      "gate mode socket with a watch",
+      {},
+      { gate: { listen: 8080, mode: "socket" }, health: { path: "/h" }, watch: { for: "1m" } },
+      "apps.webdemo.watch",
+      /^needs gate mode proxy: in socket mode no request passes the receiver/,
+    ],
+    [
+      "gate mode socket with a canary",
+      {},
+      {
+        gate: { listen: 8080, mode: "socket" },
+        health: { path: "/h" },
+        strategy: "overlap",
+        canary: { share: "10%", for: "1m" },
+      },
+      "apps.webdemo.canary",
+      /^needs gate mode proxy: in socket mode the receiver cannot split traffic$/,
     ],
     [
       "an unknown gate mode",
       {},
       { gate: { listen: 8080, mode: "tunnel" } },
       "apps.webdemo.gate.mode",
-      /expected "proxy", got "tunnel"/,
+      /expected "proxy" or "socket", got "tunnel"/,
     ],
     [
       "an unknown gate key",

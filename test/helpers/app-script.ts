@@ -19,9 +19,10 @@ export interface AppBehaviour {
    * Socket mode: accept on the inherited fd 3 (exit 3 unless LISTEN_FDS=1, LISTEN_FDNAMES=gate
    * and LISTEN_PID is its own pid), and stop the well-behaved way: at SIGTERM stop
    * accepting, answer each further request on an open connection with `Connection: close`
-   * and close it after, exit once none is left (or after 5 s).
+   * and close it after, exit once none is left (or after 5 s). "either": on fd 3 when
+   * LISTEN_FDS says so, else on PORT (one build for both gate modes), stopping the same way.
    */
-  socket?: boolean;
+  socket?: boolean | "either";
 }
 
 // The app's server as the tests run it: a real executable (a node script with a
@@ -43,18 +44,22 @@ const server = http.createServer((req, res) => {
   req.on("end", () => res.end("${b.version}" + (body ? " " + body.length : "") + "\\n"));
 });
 ${b.socket ? SOCKET_MODE : ""}
-setTimeout(() => ${b.socket ? `server.listen({ fd: 3 }, () => console.log("${b.version} listening on fd 3"))` : `server.listen(port, "127.0.0.1", () => console.log("${b.version} listening on " + port))`}, ${b.startDelayMs ?? 0});
+${b.socket === true ? SOCKET_ACTIVATED : ""}
+const onFd = ${b.socket === true ? "true" : b.socket ? 'process.env.LISTEN_FDS === "1"' : "false"};
+setTimeout(() => onFd ? server.listen({ fd: 3 }, () => console.log("${b.version} listening on fd 3")) : server.listen(port, "127.0.0.1", () => console.log("${b.version} listening on " + port)), ${b.startDelayMs ?? 0});
 process.on("SIGTERM", () => { ${b.ignoreSigterm ? 'console.log("ignoring SIGTERM");' : b.socket ? "stopGracefully();" : "server.close(); process.exit(0);"} });
 `;
 }
 
 // Socket mode's side of the app (AppBehaviour.socket): the inherited socket checked, and
 // the stop that keeps keep-alive clients safe: no idle connection is closed under them.
-const SOCKET_MODE = String.raw`
+const SOCKET_ACTIVATED = String.raw`
 const env = process.env;
 if (env.LISTEN_FDS !== "1" || env.LISTEN_FDNAMES !== "gate" || Number(env.LISTEN_PID) !== process.pid) {
   console.error("not socket-activated: LISTEN_FDS=" + env.LISTEN_FDS + " LISTEN_PID=" + env.LISTEN_PID + " pid " + process.pid); process.exit(3);
 }
+`;
+const SOCKET_MODE = String.raw`
 let stopping = false;
 const open = new Set();
 server.on("connection", (c) => { open.add(c); c.on("close", () => { open.delete(c); if (stopping && open.size === 0) process.exit(0); }); });

@@ -41,6 +41,10 @@ const ERRNO: Record<number, string> = {
   [-13]: "EACCES",
 };
 
+/** Where to connect to reach a socket bound to `host`: the wildcard as loopback. */
+export const connectHost = (host: string) =>
+  host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+
 /** Binds host:port (0: any free port) and makes it listen with `backlog`; never accepts here. */
 export async function bindShared(
   host: string,

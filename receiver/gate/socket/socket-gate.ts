@@ -3,7 +3,7 @@ import type { AnswerCounts } from "../../protocol.js";
 import type { AppGate } from "../app-gate.js";
 import type { GateStats, HoldOwner } from "../gate.js";
 import { startRefuser } from "./refuser.js";
-import { adoptShared, bindShared, type SharedSocket } from "./shared-socket.js";
+import { adoptShared, bindShared, connectHost, type SharedSocket } from "./shared-socket.js";
 
 export interface SocketGateOptions {
   app: string;
@@ -72,8 +72,7 @@ export class SocketGate implements AppGate {
   }
 
   origin(): string {
-    const { host } = this.#options;
-    const address = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+    const address = connectHost(this.#options.host);
     const port = this.#socket?.port ?? this.#options.port;
     return `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
   }

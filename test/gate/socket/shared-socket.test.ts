@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startRefuser, REFUSER_HEADER } from "../../../receiver/gate/socket/refuser.js";
+import { SocketGate } from "../../../receiver/gate/socket/socket-gate.js";
+import { waitFor } from "../../helpers/wait-for.js";
 import {
   bindShared,
   inheritSocket,
@@ -131,3 +133,76 @@ describe("socket mode's shared socket: bound and listening in the receiver, acce
     taken.close();
   });
 });
+
+// The receiver's side of socket mode (socket-gate.ts): what waits in the accept queue is
+// left alone while a hold lasts under hold.timeout, answered 503 past it or while the
+// app cannot serve, and the refusals stop as soon as a server is up.
+describe("SocketGate: the hold is the accept queue, and its bound is the refuser", () => {
+  const gates: SocketGate[] = [];
+  afterEach(async () => {
+    for (const gate of gates.splice(0)) await gate.close();
+  });
+
+  function socketGate(o: { timeoutMs: number; down?: () => string | undefined }) {
+    let serving = false;
+    const gate = new SocketGate({
+      app: "webdemo",
+      host: "127.0.0.1",
+      port: 0,
+      hold: { timeoutMs: o.timeoutMs, maxRequests: 100 },
+      unavailable: o.down ?? (() => undefined),
+      serving: () => serving,
+    });
+    gates.push(gate);
+    return { gate, serve: (on: boolean) => ((serving = on), gate.wake()) };
+  }
+
+  it("keeps a held connection queued until hold.timeout, then answers it 503; a server up ends the refusals", async () => {
+    const { gate, serve } = socketGate({ timeoutMs: 600 });
+    await gate.listen();
+    const socket = gate.shared!;
+    gate.hold();
+    const startedAt = performance.now();
+    const waiting = get(socket);
+    const early = await Promise.race([waiting, sleep(300).then(() => "still waiting")]);
+    expect(early).toBe("still waiting");
+    expect(await waiting).toMatchObject({ status: 503, refused: "1", retryAfter: "1" });
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(550);
+    await waitFor(() => gate.stats().rejected === 1, "the refusal counted");
+    expect(gate.stats().held).toBe(true);
+    // A server comes up under the hold: the refuser goes, the server answers.
+    await startApp(socket, "v2");
+    serve(true);
+    await waitFor(async () => (await get(socket)).body.startsWith("v2 "), "v2 answering alone");
+    expect(gate.release()).toBe(true);
+    expect(gate.stats().held).toBe(false);
+  });
+
+  it("a hold released in time refuses nothing: the queued connection goes to the next server", async () => {
+    const { gate, serve } = socketGate({ timeoutMs: 1_000 });
+    await gate.listen();
+    gate.hold();
+    const waiting = get(gate.shared!);
+    await sleep(300);
+    await startApp(gate.shared!, "v3");
+    serve(true);
+    gate.release();
+    expect(await waiting).toMatchObject({ status: 200, refused: null });
+    expect(gate.stats().rejected).toBe(0);
+  });
+
+  it("answers 503 at once while the app cannot serve, and stops once it can", async () => {
+    let down: string | undefined = "has no version deployed yet";
+    const { gate, serve } = socketGate({ timeoutMs: 10_000, down: () => down });
+    await gate.listen();
+    const refused = await get(gate.shared!);
+    expect(refused).toMatchObject({ status: 503, refused: "1" });
+    expect(refused.body).toMatch(/webdemo is not available: has no version deployed yet/);
+    down = undefined;
+    await startApp(gate.shared!, "v1");
+    serve(true);
+    await waitFor(async () => (await get(gate.shared!)).refused === null, "the refuser gone");
+  });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FailedResult, OkResult, StreamEvent } from "../../../receiver/protocol.js";
@@ -9,6 +10,7 @@ import { createWorkspace, type Workspace } from "../../helpers/workspace.js";
 import { finishLoad } from "../../load/finish-load.js";
 import { loadReport } from "../../load/open-load.mjs";
 import { trafficTo } from "../../load/traffic.js";
+import { reload } from "../../lifecycle/reload-workspace.js";
 import { stopAll, upgrade } from "../../lifecycle/upgrade-helpers.js";
 
 const RATE = 200; // requests per second through the gate, whether or not answers keep up
@@ -118,6 +120,29 @@ describe("gate mode socket", () => {
     await new Promise((r) => setTimeout(r, 300));
     const report = await finishLoad(load, "socket mode, 3 upgrades and a deploy");
     expect(report.versions).toEqual(["v1", "v2"]);
+  });
+
+  it("changes mode only by an upgrade: a SIGHUP says so and keeps the mode; SIGUSR2 to proxy and back loses no request", async () => {
+    const { ws, rx } = await start({}, { socket: "either" });
+    const load = await trafficTo(rx.gate(), { rate: RATE, keepAliveShare: 0.5 });
+    const withMode = (mode: string) =>
+      writeFileSync(
+        ws.configFile,
+        readFileSync(ws.configFile, "utf8").replace(/mode: \w+/, `mode: ${mode}`),
+      );
+    withMode("proxy");
+    expect(await reload(rx)).toMatch(
+      /apps\.webdemo\.gate\.mode: socket → proxy applies at an upgrade \(SIGUSR2\) or the next start; kept socket/,
+    );
+    for (const mode of ["proxy", "socket"]) {
+      withMode(mode);
+      const up = await upgrade(rx, ws.data);
+      pids.push(up.to);
+      const line = rx.logs.findLast((l) => /gate listening on/.test(l))!;
+      expect(line.includes("(socket mode)"), line).toBe(mode === "socket");
+    }
+    const report = await finishLoad(load, "socket → proxy → socket by two upgrades");
+    expect(report.versions).toEqual(["v1"]);
   });
 });
 
