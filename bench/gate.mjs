@@ -31,7 +31,7 @@ const BASELINE = process.env.BENCH_BASELINE
       .find((file) => existsSync(file)) ??
     resolve(process.env.BENCH_BASELINE, "dist/receiver/cli.mjs"))
   : undefined;
-const PATHS = ["direct", "gate", "watched", "nginx", ...(BASELINE ? ["baseline"] : [])];
+const PATHS = ["direct", "gate", "socket", "watched", "nginx", ...(BASELINE ? ["baseline"] : [])];
 
 // The smallest useful app: "hello" to every GET, 200 on /health.
 const HELLO_APP = `#!/usr/bin/env node
@@ -42,7 +42,7 @@ http
     res.setHeader("content-type", "text/plain");
     res.end("hello\\n");
   })
-  .listen(Number(process.env.PORT), "127.0.0.1");
+  .listen(process.env.LISTEN_FDS === "1" ? { fd: 3 } : { port: Number(process.env.PORT), host: "127.0.0.1" });
 process.on("SIGTERM", () => process.exit(0));
 `;
 
@@ -157,14 +157,17 @@ export async function benchGate() {
     let base;
     let nginx;
     let watched;
+    let socket;
     try {
       watched = await startWatched(join(dir, "watched"));
+      socket = await startSocketMode(join(dir, "socket"));
       const appPort = (await appStatus(rx.api, "bench")).instances[0].port;
       nginx = await startNginx(join(dir, "nginx"), appPort);
       const urls = {
         direct: `http://127.0.0.1:${appPort}/`,
         gate: `${rx.gate("bench")}/`,
         watched: watched.url,
+        socket: socket.url,
         nginx: nginx.url,
       };
       if (BASELINE) {
@@ -212,15 +215,34 @@ export async function benchGate() {
         watchedToGateRps: summary.watched.rps.median / summary.gate.rps.median,
         watchedToGateP99: summary.watched.p99Ms.median / summary.gate.p99Ms.median,
         nginxToDirectRps: summary.nginx.rps.median / summary.direct.rps.median,
+        socketToDirectRps: summary.socket.rps.median / summary.direct.rps.median,
+        socketToNginxRps: summary.socket.rps.median / summary.nginx.rps.median,
+        socketToDirectP99: summary.socket.p99Ms.median / summary.direct.p99Ms.median,
         baseline: BASELINE && { cli: BASELINE, ...summary.baseline },
         nginxErrorLog: nginxErrors ? nginxErrors.split("\n").slice(-5) : [],
       };
     } finally {
       await watched?.stop();
+      await socket?.stop();
       await nginx?.stop();
       await base?.stop();
     }
   });
+}
+
+// "socket": a receiver of its own whose app's gate is in socket mode (issue 16): the
+// app's one server accepts on the gate's port itself, inherited as fd 3.
+async function startSocketMode(dir) {
+  const gate = { listen: "127.0.0.1:0", mode: "socket" };
+  const rx = await startApps(dir, { bench: { script: HELLO_APP, instances: 1, gate } });
+  try {
+    const url = `${rx.gate("bench")}/`;
+    await waitFor("the socket-mode gate", () => answers(url), 10_000);
+    return { url, stop: () => rx.stop() };
+  } catch (error) {
+    await rx.stop();
+    throw error;
+  }
 }
 
 // "watched": a receiver of its own, set up as this one, whose app has a deploy under a

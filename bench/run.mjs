@@ -11,6 +11,7 @@ import { benchGate } from "./gate.mjs";
 import { benchHold } from "./hold.mjs";
 import { mib } from "./lib.mjs";
 import { benchOverlap } from "./overlap.mjs";
+import { benchSocket } from "./socket.mjs";
 import { benchLoad } from "./load.mjs";
 import { benchReplay } from "./replay-store.mjs";
 import { benchUnpack } from "./unpack.mjs";
@@ -61,6 +62,15 @@ const gateRows = (g) => [
     `${x(g.watchedToGateRps)} gate`,
     target("no worse than 0.95× gate", g.watchedToGateRps >= 0.95),
   ],
+  [
+    "gate: req/s in socket mode (the app accepts on the gate's port)",
+    range(g.socket.rps),
+    `${x(g.socketToDirectRps)} direct, ${x(g.socketToNginxRps)} nginx`,
+    target(
+      "at least 0.9× direct and 1.3× nginx",
+      g.socketToDirectRps >= 0.9 && g.socketToNginxRps >= 1.3,
+    ),
+  ],
   ["gate: p50 ms direct", range(g.direct.p50Ms, 2), "", ""],
   ["gate: p50 ms nginx", range(g.nginx.p50Ms, 2), "", ""],
   [
@@ -76,6 +86,12 @@ const gateRows = (g) => [
     range(g.gate.p99Ms, 2),
     `${x(g.gateToNginxP99)} nginx`,
     target("at most 1.5× nginx", g.gateToNginxP99 <= 1.5),
+  ],
+  [
+    "gate: p99 ms socket mode",
+    range(g.socket.p99Ms, 2),
+    `${x(g.socketToDirectP99)} direct`,
+    target("at most 1.1× direct", g.socketToDirectP99 <= 1.1),
   ],
   [
     "gate: p99 ms gate while watched",
@@ -225,6 +241,28 @@ const loadRows = (l) => {
       "",
     ],
   ];
+};
+
+const socketRows = (s) => {
+  const cases = [
+    ["proxyFresh", "proxy mode, fresh connections"],
+    ["proxyKeepAlive", "proxy mode, keep-alive clients"],
+    ["socketFresh", "socket mode, fresh connections"],
+    ["socketKeepAlive", "socket mode, keep-alive clients"],
+    ["socketOverlapKeepAlive", "socket mode, strategy overlap, keep-alive clients"],
+  ];
+  return cases.map(([key, what]) => {
+    const r = s[key];
+    const how = Object.entries(r.failures)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ");
+    return [
+      `socket: ${r.swaps} swaps at ${s.rate} req/s, ${what}: failed of sent`,
+      `${r.failed} of ${r.sent}`,
+      `p99 ${r.p99Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(0)} ms`,
+      target("zero", r.failed === 0) + (how ? ` (${how})` : ""),
+    ];
+  });
 };
 
 const overlapRows = (o) => {
@@ -420,6 +458,7 @@ const BENCHES = {
   logs: [benchAppLogs, logsRows],
   hold: [benchHold, holdRows],
   overlap: [benchOverlap, overlapRows],
+  socket: [benchSocket, socketRows],
   action: [benchAction, actionRows],
   load: [benchLoad, loadRows],
   replay: [benchReplay, replayRows],

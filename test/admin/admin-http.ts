@@ -68,10 +68,10 @@ export interface AdminScene {
  * (before the block's own beforeAll hooks that come after the call), and the receiver
  * is stopped after them.
  */
-export function adminReceiver(): AdminScene {
+export function adminReceiver(options: WorkspaceOptions = {}): AdminScene {
   const scene = {} as AdminScene;
   beforeAll(async () => {
-    scene.ws = adminWorkspace();
+    scene.ws = adminWorkspace(options);
     scene.rx = await startReceiver(scene.ws.configFile);
     scene.admin = await signIn(scene.rx.api);
   });
