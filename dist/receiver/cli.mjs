@@ -46032,22 +46032,26 @@ import { request } from "node:http";
 import { connect as connect2 } from "node:net";
 function probeHealth(port, path, timeoutMs, host = "127.0.0.1") {
   return new Promise((resolve7) => {
-    let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome) => {
-      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve7({ ok, message: `${what} ${outcome}` }));
+    let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome, refused2 = !1) => {
+      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve7({ ok, message: `${what} ${outcome}`, ...refused2 ? { refused: refused2 } : {} }));
     }, failed3 = (error2) => finish(!1, `failed: ${error2.code ?? error2.message}`), timer = setTimeout(
       () => finish(!1, `got no answer within ${timeoutMs} ms`),
       timeoutMs
     ), connection = path === void 0 ? connect2({ host, port }, () => finish(!0, "succeeded")) : request({ host, port, path, agent: !1 }, (res) => {
       res.resume();
-      let status = res.statusCode ?? 0;
-      finish(status >= 200 && status < 300, `answered ${status}`);
+      let status = res.statusCode ?? 0, refused2 = res.headers[REFUSER_HEADER] !== void 0;
+      finish(
+        status >= 200 && status < 300 && !refused2,
+        refused2 ? "was answered by the receiver's refuser" : `answered ${status}`,
+        refused2
+      );
     }).end();
     connection.on("error", failed3);
   });
 }
 
 // receiver/pool/wait-healthy.ts
-var FAST_POLL_MS = 10, FAST_FOR_MS = 2e3, POLL_MS = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250;
+var REFUSED_POLL_MS = 2, FAST_POLL_MS = 10, FAST_FOR_MS = 2e3, POLL_MS = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250;
 async function waitHealthy(options2) {
   let { port, host, path, timeoutMs, exited, signal: signal2, onProbe } = options2, started = Date.now(), deadline = started + timeoutMs, exit, wake = () => {
   };
@@ -46067,10 +46071,7 @@ async function waitHealthy(options2) {
       if (Date.now() >= deadline && !exit)
         throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);
       await new Promise((resolve7) => {
-        let timer = setTimeout(
-          resolve7,
-          Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS
-        );
+        let pause = probe.refused ? REFUSED_POLL_MS : Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS, timer = setTimeout(resolve7, pause);
         wake = () => {
           clearTimeout(timer), resolve7();
         };

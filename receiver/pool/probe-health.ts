@@ -1,10 +1,13 @@
 import { request } from "node:http";
 import { connect } from "node:net";
+import { REFUSER_HEADER } from "../gate/socket/refuser.js";
 
 /** The answer of one health probe. */
 export interface Probe {
   ok: boolean;
   message: string;
+  /** Socket mode: the receiver's own refuser answered, not the server (ask again at once). */
+  refused?: boolean;
 }
 
 // One look at a server: with a path, the app says itself whether it is ready (2xx);
@@ -19,12 +22,12 @@ export function probeHealth(
   return new Promise<Probe>((resolve) => {
     const what = path === undefined ? `TCP connect to port ${port}` : `GET ${path}`;
     let settled = false;
-    const finish = (ok: boolean, outcome: string) => {
+    const finish = (ok: boolean, outcome: string, refused = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       connection.destroy();
-      resolve({ ok, message: `${what} ${outcome}` });
+      resolve({ ok, message: `${what} ${outcome}`, ...(refused ? { refused } : {}) });
     };
     const failed = (error: NodeJS.ErrnoException) =>
       finish(false, `failed: ${error.code ?? error.message}`);
@@ -38,7 +41,12 @@ export function probeHealth(
         : request({ host, port, path, agent: false }, (res) => {
             res.resume();
             const status = res.statusCode ?? 0;
-            finish(status >= 200 && status < 300, `answered ${status}`);
+            const refused = res.headers[REFUSER_HEADER] !== undefined;
+            finish(
+              status >= 200 && status < 300 && !refused,
+              refused ? "was answered by the receiver's refuser" : `answered ${status}`,
+              refused,
+            );
           }).end();
     connection.on("error", failed);
   });

@@ -16,6 +16,7 @@ export interface WaitHealthyOptions {
 }
 
 /** Requests are on hold while a new server starts: poll fast at first, then ease off. */
+const REFUSED_POLL_MS = 2;
 const FAST_POLL_MS = 10;
 const FAST_FOR_MS = 2000;
 const POLL_MS = 100;
@@ -58,10 +59,14 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
       }
       // Sleep until the next probe, but wake at once for an exit or an abort.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(
-          resolve,
-          Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS,
-        );
+        // Socket mode: the refuser shares the accept queue with the server; the next
+        // connection may well reach the server, so ask again at once.
+        const pause = probe.refused
+          ? REFUSED_POLL_MS
+          : Date.now() - started < FAST_FOR_MS
+            ? FAST_POLL_MS
+            : POLL_MS;
+        const timer = setTimeout(resolve, pause);
         wake = () => {
           clearTimeout(timer);
           resolve();

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startRefuser, REFUSER_HEADER } from "../../../receiver/gate/socket/refuser.js";
 import { SocketGate } from "../../../receiver/gate/socket/socket-gate.js";
+import { probeHealth } from "../../../receiver/pool/probe-health.js";
 import { waitFor } from "../../helpers/wait-for.js";
 import {
   bindShared,
@@ -120,6 +121,18 @@ describe("socket mode's shared socket: bound and listening in the receiver, acce
     await refuser.stop();
     await startApp(socket, "v2");
     expect((await get(socket)).body).toMatch(/^v2 /);
+  });
+
+  it("a health probe answered by the refuser is not the server's: not healthy, marked refused", async () => {
+    const socket = await bind();
+    const refuser = startRefuser(socket, { message: "held", retryAfterS: 1 });
+    const probe = await probeHealth(socket.port, "/health", 2_000);
+    expect(probe).toEqual({
+      ok: false,
+      refused: true,
+      message: "GET /health was answered by the receiver's refuser",
+    });
+    await refuser.stop();
   });
 
   it("says which address is taken, with its code", async () => {

@@ -108,6 +108,44 @@ describe("gate mode socket", () => {
     await waitFor(async () => (await get(rx.gate())).body.trim() === "v1", "v1 serving");
   });
 
+  it("answers what waits 503 with Retry-After past hold.timeout, and stops once the old build is back", async () => {
+    // v2 never listens within health.timeout, and v1 takes 1.5 s to come back: the hold
+    // (drain, v2's 2 s, v1's 1.5 s) outlasts hold.timeout (3 s) by about half a second.
+    // What queued in those 3 s is answered 503 at once then (each waited hold.timeout),
+    // and so is what comes until v1 is up.
+    const slow = { socket: true, startDelayMs: 1500 };
+    const { ws, rx } = await start(
+      {
+        hold: { timeout: "3s", maxRequests: 1000 },
+        drainTimeout: "500ms",
+        health: { path: "/health", timeout: "2s" },
+      },
+      slow,
+    );
+    const answers: Promise<{ status: number; headers: Record<string, unknown>; body: string }>[] =
+      [];
+    const sending = setInterval(() => answers.push(get(rx.gate())), 20);
+    const result = await deploy(rx, ws.version("v2", { socket: true, startDelayMs: 10_000 }));
+    await new Promise((r) => setTimeout(r, 300));
+    clearInterval(sending);
+    expect(result.result).toMatchObject({ ok: false, rolledBack: true });
+    const got = await Promise.all(answers);
+    const refused = got.filter((a) => a.status === 503);
+    console.log(
+      `socket mode, a hold past hold.timeout: ${got.length} requests, ${refused.length} answered 503 by the receiver, the rest by v1`,
+    );
+    expect(refused.length).toBeGreaterThan(0);
+    for (const a of refused) {
+      expect(a.headers[REFUSER_HEADER]).toBe("1");
+      expect(a.headers["retry-after"]).toBe("3");
+      expect(a.body).toMatch(/held for more than 3000 ms/);
+    }
+    expect(got.filter((a) => a.status !== 503).map((a) => a.body.trim())).toEqual(
+      got.filter((a) => a.status !== 503).map(() => "v1"),
+    );
+    expect(got.at(-1)).toMatchObject({ status: 200, body: "v1\n" });
+  });
+
   it("hands its socket to the new receiver on SIGUSR2: 3 upgrades under load, no request lost, a deploy after", async () => {
     const { ws, rx } = await start();
     const load = await trafficTo(rx.gate(), { rate: RATE, keepAliveShare: 0.5 });
