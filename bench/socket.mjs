@@ -13,7 +13,9 @@ const RATE = Number(process.env.BENCH_SOCKET_RATE ?? 500);
 // Answers GET / with its build's name, as the load expects. On fd 3 in socket mode
 // (LISTEN_FDS), else on PORT. At SIGTERM it stops the way that keeps keep-alive clients
 // safe: no more accepts, each open connection closed after its next answer (with
-// Connection: close), exit once none is left (behind the proxy, idle ones at once).
+// Connection: close), idle ones left to Node's keep-alive timeout (5 s, advertised in
+// Keep-Alive: timeout=5, which clients honour), exit once none is left (behind the
+// proxy, idle ones at once: they are the gate's, which sends them nothing more).
 export const wellBehavedApp = (build) => `#!/usr/bin/env node
 // socket bench app, build ${build}
 const http = require("node:http");
@@ -34,7 +36,7 @@ process.on("SIGTERM", () => {
   // Behind the proxy, idle connections are the gate's, which sends them nothing more.
   if (process.env.LISTEN_FDS !== "1") server.closeIdleConnections();
   if (open.size === 0) process.exit(0);
-  setTimeout(() => process.exit(0), 5000).unref();
+  setTimeout(() => process.exit(0), 8000).unref(); // past the keep-alive timeout (5 s)
 });
 `;
 

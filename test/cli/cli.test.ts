@@ -157,11 +157,15 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
       },
     ],
     [
-      "gate mode socket, which is not built yet",
+      "gate mode socket with a watch",
       {
-        edit: (d) => ((app(d).gate = { listen: app(d).gate, mode: "socket" }), d),
-        key: "apps.webdemo.gate.mode",
-        reason: /socket is not built yet/,
+        edit: (d) => (
+          (app(d).gate = { listen: app(d).gate, mode: "socket" }),
+          (app(d).watch = {}),
+          d
+        ),
+        key: "apps.webdemo.watch",
+        reason: /needs gate mode proxy: in socket mode no request passes the receiver/,
       },
     ],
     [

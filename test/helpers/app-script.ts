@@ -19,7 +19,8 @@ export interface AppBehaviour {
    * Socket mode: accept on the inherited fd 3 (exit 3 unless LISTEN_FDS=1, LISTEN_FDNAMES=gate
    * and LISTEN_PID is its own pid), and stop the well-behaved way: at SIGTERM stop
    * accepting, answer each further request on an open connection with `Connection: close`
-   * and close it after, exit once none is left (or after 5 s). "either": on fd 3 when
+   * and close it after, let idle ones close at Node's keep-alive timeout (5 s, which it
+   * advertises and clients honour), exit once none is left (or after 10 s). "either": on fd 3 when
    * LISTEN_FDS says so, else on PORT (one build for both gate modes), stopping the same way.
    */
   socket?: boolean | "either";
@@ -67,8 +68,9 @@ server.prependListener("request", (req, res) => { if (stopping) res.shouldKeepAl
 function stopGracefully() {
   stopping = true;
   require("node:net").Server.prototype.close.call(server); // stop accepting; open connections stay
+  if (process.env.LISTEN_FDS !== "1") server.closeIdleConnections(); // behind the proxy: the gate's, idle for good
   if (open.size === 0) process.exit(0);
-  setTimeout(() => process.exit(0), 5000).unref();
+  setTimeout(() => process.exit(0), 10000).unref(); // past the keep-alive timeout (5 s)
 }
 `;
 
