@@ -25780,6 +25780,24 @@ function checkSocketMode(config2, platform = process.platform) {
     );
   }
 }
+function checkManaged(config2) {
+  for (let app2 of config2.apps.values()) {
+    if (!app2.managed) continue;
+    let at2 = `apps.${app2.name}`, refuse4 = (key2, why) => {
+      throw new ConfigError(config2.file, `${at2}.${key2}`, why);
+    };
+    app2.strategy !== "hold" && refuse4("strategy", "must be hold with commands: one service cannot run beside itself"), app2.canary && refuse4("canary", "needs strategy overlap, which commands: cannot have"), app2.gate.mode !== "proxy" && refuse4(
+      "gate.mode",
+      "must be proxy with commands: the service listens on its own port (upstream)"
+    ), app2.instances !== 1 && refuse4(
+      "instances",
+      "is for the receiver's own servers: with commands: the service manager runs the service"
+    ), app2.args.length > 0 && refuse4(
+      "args",
+      "is for the receiver's own servers: with commands: give the service's arguments to its manager"
+    );
+  }
+}
 
 // receiver/config/expand-env.ts
 function expandEnv(value, file, env, path = "") {
@@ -25992,11 +26010,39 @@ function resolveApp(name, raw2, configFile) {
   for (let key2 of ["maxUnpackedSize"])
     if (raw2[key2] !== void 0)
       throw new ConfigError(configFile, `${at2}.${key2}`, "is for folder apps (dir: and exe:) only");
+  let managed = resolveManaged(raw2, configFile, at2);
   return {
     ...common(name, raw2),
+    ...managed ? { managed } : {},
     exeFile: exe.path,
     updateFile: update2.path,
     sources: { exeFile: exe.source, updateFile: update2.source }
+  };
+}
+function resolveManaged(raw2, configFile, at2) {
+  let refuse4 = (key2, why) => {
+    throw new ConfigError(configFile, `${at2}.${key2}`, why);
+  }, { commands: commands2, upstream, health } = raw2;
+  if (!commands2) {
+    upstream && refuse4("upstream", "is for servers managed elsewhere: set commands: {stop, start} too"), health.url && refuse4(
+      "health.url",
+      "is for servers managed elsewhere (commands:); the receiver's own servers use health.path"
+    );
+    return;
+  }
+  if (!upstream)
+    return refuse4(
+      "upstream",
+      "required with commands: where the service answers, like http://127.0.0.1:8081"
+    );
+  let origin = upstream.origin;
+  (upstream.pathname !== "/" || upstream.search) && refuse4("upstream", `must be the service's origin, like ${origin}, without a path`);
+  let healthUrl = health.url?.href ?? (health.path ? `${origin}${health.path}` : void 0);
+  return {
+    stop: commands2.stop,
+    start: commands2.start,
+    upstream: origin,
+    ...healthUrl ? { healthUrl } : {}
   };
 }
 function resolveFolderApp(name, raw2, configFile) {
@@ -26032,6 +26078,13 @@ function resolveFolderApp(name, raw2, configFile) {
       `${at2}.dir`,
       "folder apps are not built for Windows yet (the swap needs a directory junction there)"
     );
+  for (let key2 of ["commands", "upstream"])
+    if (raw2[key2] !== void 0)
+      throw new ConfigError(
+        configFile,
+        `${at2}.${key2}`,
+        "servers managed elsewhere are for single-file apps (exeFile, updateFile), not folder apps"
+      );
   let dir = resolve3(dirname2(configFile), raw2.dir);
   return {
     ...common(name, raw2),
@@ -26056,9 +26109,18 @@ function common(name, raw2) {
     dir: _d,
     exe: _x,
     maxUnpackedSize: _m,
+    commands: _c,
+    upstream: _up,
+    health: { url: url2, ...health },
     ...rest
   } = raw2;
-  return { ...rest, name, drainTimeoutMs: drainTimeout, stopTimeoutMs: stopTimeout };
+  return {
+    ...rest,
+    health: { ...health, ...url2 ? { url: url2.href } : {} },
+    name,
+    drainTimeoutMs: drainTimeout,
+    stopTimeoutMs: stopTimeout
+  };
 }
 
 // receiver/net/parse-cidr.ts
@@ -28110,7 +28172,18 @@ var unit = (parse5, example) => pipe(
     0.1
   ),
   for: _default(durationAtLeast(500), 6e4)
-}), app = strictObject({
+}), httpUrl = (example) => pipe(
+  unknown(),
+  transform((v2, ctx) => {
+    let url2;
+    try {
+      url2 = typeof v2 == "string" ? new URL(v2) : void 0;
+    } catch {
+      url2 = void 0;
+    }
+    return !url2 || url2.protocol !== "http:" || url2.username || url2.password ? fail(ctx, expected(`an http:// URL like ${example}`, v2)) : url2;
+  })
+), commands = strictObject({ stop: hookCommand, start: hookCommand }), app = strictObject({
   /** Web Connection's web.config or wc.ini to read ExeFile and UpdateFile from. */
   from: optional(text()),
   exeFile: optional(text()),
@@ -28130,6 +28203,10 @@ var unit = (parse5, example) => pipe(
     {}
   ),
   instances: _default(count(1, 64), 1),
+  /** Servers managed elsewhere: stop and start through the service manager instead of instances. */
+  commands: optional(commands),
+  /** With commands: where the service answers; the gate sends requests there. */
+  upstream: optional(httpUrl("http://127.0.0.1:8081")),
   gate,
   /**
    * hold: stop the servers, swap, start them while requests wait at the gate.
@@ -28139,6 +28216,8 @@ var unit = (parse5, example) => pipe(
   health: _default(
     strictObject({
       path: optional(string2().check(_startsWith("/", "expected a path starting with /"))),
+      /** Servers managed elsewhere: what must answer 2xx once the service has started. */
+      url: optional(httpUrl("http://127.0.0.1:8081/health")),
       timeout: _default(duration3, 3e4),
       settle: _default(duration3, 0)
     }),
@@ -28244,7 +28323,7 @@ function loadConfig(file, env = process.env) {
   let parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: !0 });
   if (!parsed.success) throw toConfigError(path, parsed.error);
   let config2 = resolvePaths(path, parsed.data);
-  return checkAuth(config2), checkApps(config2), checkTimeouts(config2), checkCanary(config2), checkSocketMode(config2), config2;
+  return checkAuth(config2), checkApps(config2), checkTimeouts(config2), checkCanary(config2), checkSocketMode(config2), checkManaged(config2), config2;
 }
 function resolvePaths(file, raw2) {
   let at2 = (p2) => resolve4(dirname3(file), p2), apps = /* @__PURE__ */ new Map();
@@ -35254,7 +35333,7 @@ async function drainRequests(cx, origins) {
   return idle;
 }
 async function stopServers(pool, emit) {
-  for (let message2 of await pool.stop()) emit({ type: "log", level: "warn", message: message2 });
+  for (let message2 of await pool.stop(emit)) emit({ type: "log", level: "warn", message: message2 });
 }
 function swapExe(cx) {
   let { app: app2, incoming, kept } = cx;
@@ -35334,7 +35413,8 @@ function warnUnjudged(cx, step = "watch") {
 // receiver/swap/hold-swap.ts
 async function holdSwap(cx) {
   let { app: app2, pool, kept } = cx, { value: outcome, holdMs } = await holdRequests(cx, async () => {
-    await unload(cx);
+    let running = await attempt(() => unload(cx));
+    if (running) return notStopped(cx, running);
     let stuck = await attempt(() => swapExe(cx));
     if (stuck) return notSwapped(cx, stuck);
     let unhealthy = await reload(cx);
@@ -35351,7 +35431,10 @@ async function holdSwap(cx) {
   return { ok: !1, kept, output, error: error2, rolledBack: !back.value, ...judged, holdMs: holdsMs };
 }
 async function holdRestart(cx) {
-  let { value: down, holdMs } = await holdRequests(cx, async () => (await unload(cx), reload(cx)));
+  let { value: down, holdMs } = await holdRequests(cx, async () => {
+    let running = await attempt(() => unload(cx));
+    return running || reload(cx);
+  });
   if (!down) return { ok: !0, holdMs };
   let { output } = healthCheckFailed(down, cx.pool), message2 = `the servers did not come back: ${down.message}`;
   return { ...failed(void 0, "ERR_RESTART", message2, { output }), holdMs };
@@ -35389,11 +35472,19 @@ async function reload(cx) {
   let unhealthy = await attempt(
     () => stepper(cx.emit)(
       "reload",
-      () => pool.start(app2.exeFile),
-      () => `${app2.instances} server(s) healthy`
+      () => pool.start(app2.exeFile, cx.emit),
+      () => app2.managed ? "the service is up" : `${app2.instances} server(s) healthy`
     )
   );
   return faultPoint("after-reload"), unhealthy;
+}
+async function notStopped(cx, running) {
+  let message2 = `the servers did not stop, so exeFile was left as it was: ${running.message}`, down = await reload(cx);
+  return failed(
+    cx.kept,
+    "ERR_STOP",
+    down ? `${message2}; starting them again failed too: ${down.message}` : message2
+  );
 }
 async function notSwapped(cx, stuck) {
   let message2 = `could not move the update into exeFile: ${stuck.message}`, down = await reload(cx);
@@ -35426,7 +35517,7 @@ function rollBack(cx, kept) {
     () => stepper(cx.emit)(
       "rollback",
       async () => {
-        await stopServers(pool, cx.emit), await restoreRelease(cx.releases, kept, app2.exeFile, cx.replace), await pool.start(app2.exeFile);
+        await stopServers(pool, cx.emit), await restoreRelease(cx.releases, kept, app2.exeFile, cx.replace), await pool.start(app2.exeFile, cx.emit);
       },
       () => `release ${kept.id} serves again`
     )
@@ -35899,10 +35990,10 @@ async function shebang(file) {
 
 // receiver/hooks/run-hooks.ts
 var OUTPUT_LINES = 50;
-async function runHooks(name, commands, o) {
+async function runHooks(name, commands2, o) {
   let started = Date.now(), deadline = new AbortController(), timer = setTimeout(() => deadline.abort(), o.timeoutMs), stop = o.signal ? AbortSignal.any([deadline.signal, o.signal]) : deadline.signal, fail3 = (command, reason, output = []) => (o.log("error", `${name}: ${command} ${reason}`), { ok: !1, command, reason, ms: Date.now() - started, output }), stopped = () => deadline.signal.aborted ? `was cut at hooks.timeout (${duration4(o.timeoutMs)}), which covers the whole ${name} list` : `was stopped: ${abortReason(o.signal?.reason)}`;
   try {
-    for (let argv of commands) {
+    for (let argv of commands2) {
       let command = commandLine(argv);
       if (!argv[0]) return fail3(command, `is empty: hooks.${name} needs a program to run`);
       if (stop.aborted) return fail3(command, `${stopped()} before it started`);
@@ -35980,8 +36071,8 @@ async function afterRelease(rt2, kept, ctx) {
   !outcome || outcome.ok || rt2.log("warn", `afterRelease ${outcome.command} ${outcome.reason}; the new build stays live`);
 }
 async function run(rt2, step, release, previous, ctx) {
-  let app2 = rt2.config, commands = app2.hooks[step];
-  if (commands.length === 0) return;
+  let app2 = rt2.config, commands2 = app2.hooks[step];
+  if (commands2.length === 0) return;
   ctx.emit({ type: "step", step, state: "start" });
   let env = Object.fromEntries(
     Object.entries(app2.env).map(([k2, v2]) => [
@@ -35993,7 +36084,7 @@ async function run(rt2, step, release, previous, ctx) {
         release: app2.folder ? release : dirname6(app2.exeFile)
       })
     ])
-  ), outcome = await runHooks(step, commands, {
+  ), outcome = await runHooks(step, commands2, {
     cwd: app2.folder ? release : dirname6(app2.updateFile),
     // What the app's servers get (spawn-server.ts): the receiver's env, the app's over it.
     env: {
@@ -45901,6 +45992,185 @@ var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   }
 };
 
+// receiver/pool/health-check-error.ts
+var HealthCheckError = class extends Error {
+  code = "health_check_failed";
+  name = "HealthCheckError";
+  /** Last output lines of the servers, each prefixed "[#N] ", newest last. */
+  output;
+  constructor(message2, output) {
+    super(message2), this.output = output;
+  }
+};
+
+// receiver/pool/probe-health.ts
+import { request } from "node:http";
+import { connect as connect2 } from "node:net";
+function probeHealth(port, path, timeoutMs, host = "127.0.0.1") {
+  return new Promise((resolve7) => {
+    let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome, refused2 = !1) => {
+      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve7({ ok, message: `${what} ${outcome}`, ...refused2 ? { refused: refused2 } : {} }));
+    }, failed3 = (error2) => finish(!1, `failed: ${error2.code ?? error2.message}`), timer = setTimeout(
+      () => finish(!1, `got no answer within ${timeoutMs} ms`),
+      timeoutMs
+    ), connection = path === void 0 ? connect2({ host, port }, () => finish(!0, "succeeded")) : request({ host, port, path, agent: !1 }, (res) => {
+      res.resume();
+      let status = res.statusCode ?? 0, refused2 = res.headers[REFUSER_HEADER] !== void 0;
+      finish(
+        status >= 200 && status < 300 && !refused2,
+        refused2 ? "was answered by the receiver's refuser" : `answered ${status}`,
+        refused2
+      );
+    }).end();
+    connection.on("error", failed3);
+  });
+}
+
+// receiver/pool/managed-service.ts
+var POLL_MS = 100, OUTPUT_LINES2 = 50, ManagedService = class {
+  #spec;
+  #events;
+  #state = "stopped";
+  #exe;
+  #failure;
+  #adopt = !0;
+  #startedAt;
+  #lastHealth;
+  #output;
+  constructor(spec, events = {}) {
+    this.#spec = spec, this.#events = { log: () => {
+    }, targetsChanged: () => {
+    }, ...events }, this.#output = new OutputRing(0, (line) => this.#events.output?.(line), OUTPUT_LINES2);
+  }
+  get exe() {
+    return this.#exe;
+  }
+  respec(spec) {
+    spec.managed && (this.#spec = { ...spec, managed: spec.managed, pidFile: this.#spec.pidFile });
+  }
+  async start(exe, report) {
+    this.#failure = void 0, this.#state = "starting";
+    let adopt = this.#adopt;
+    this.#adopt = !1;
+    try {
+      adopt && (await this.#probe(Math.min(2e3, this.#spec.health.timeoutMs))).ok ? this.#events.log(
+        "info",
+        `${this.#spec.app}: the service already answers; not started again`
+      ) : (await this.#run("start", report), await this.#becomeHealthy());
+    } catch (error2) {
+      throw this.#state = "crashed", this.#failure = error2.message, new HealthCheckError(error2.message, this.output(OUTPUT_LINES2));
+    }
+    this.#exe = exe, this.#state = "healthy", this.#startedAt = (/* @__PURE__ */ new Date()).toISOString(), this.#events.targetsChanged(), this.#events.log(
+      "info",
+      `the service of ${this.#spec.app} is up at ${this.#spec.managed.upstream}`
+    );
+  }
+  async stop(report) {
+    let wasServing = this.#state === "healthy";
+    this.#state = "stopping", wasServing && this.#events.targetsChanged();
+    try {
+      await this.#run("stop", report);
+    } catch (error2) {
+      throw this.#state = wasServing ? "healthy" : "crashed", wasServing && this.#events.targetsChanged(), error2;
+    }
+    return this.#state = "stopped", this.#exe = void 0, [];
+  }
+  // The service outlives the receiver: nothing to stop, only to stop watching.
+  release() {
+    return Promise.resolve();
+  }
+  pin() {
+  }
+  targets() {
+    return this.#state === "healthy" ? [{ instance: 0, origin: this.#spec.managed.upstream }] : [];
+  }
+  failing() {
+    return this.#state === "healthy" ? void 0 : this.#failure;
+  }
+  origins() {
+    return [this.#spec.managed.upstream];
+  }
+  serves(origin) {
+    return origin === this.#spec.managed.upstream;
+  }
+  status() {
+    return [
+      {
+        instance: 0,
+        port: Number(new URL(this.#spec.managed.upstream).port) || 80,
+        state: this.#state,
+        restarts: 0,
+        ...this.#startedAt ? { startedAt: this.#startedAt } : {},
+        ...this.#lastHealth ? { lastHealth: this.#lastHealth } : {}
+      }
+    ];
+  }
+  output(lines = 20) {
+    return this.#output.lines().slice(-lines).map(({ line }) => line);
+  }
+  // The gate saw the service fail a request: ask its health URL, and take it out of
+  // rotation only if that does not answer (the service manager restarts it, not us).
+  reportFailure() {
+    this.#state === "healthy" && this.#probe(2e3).then((probe) => {
+      probe.ok || this.#state !== "healthy" || this.#events.log(
+        "warn",
+        `the service of ${this.#spec.app} does not answer: ${probe.message}`
+      );
+    });
+  }
+  // One command of the service manager, bounded by stopTimeout: exit 0 or a reason.
+  async #run(which, report) {
+    let argv = this.#spec.managed[which], line = argv.join(" "), timeoutMs = this.#spec.stopTimeoutMs;
+    ((level, message2) => {
+      this.#events.log(level, message2), report?.({ type: "log", level, message: message2 });
+    })("info", `${which}: running ${line}`);
+    let deadline = AbortSignal.timeout(timeoutMs), sink = new OutputRing(
+      0,
+      (l) => {
+        this.#output.push(l.line, l.stream), report?.({
+          type: "log",
+          level: l.stream === "stdout" ? "info" : "warn",
+          message: `${which}: ${l.line}`
+        });
+      },
+      OUTPUT_LINES2
+    ), cwd = this.#spec.cwd ?? process.cwd(), env = { ...process.env, ...this.#spec.env, HOTSWAP_APP: this.#spec.app }, exit = await runCommand(argv, {
+      cwd,
+      env,
+      stop: deadline,
+      output: sink
+    });
+    if (deadline.aborted)
+      throw new Error(
+        `${which} command ${line} did not finish within stopTimeout (${formatDuration(timeoutMs)}): cut`
+      );
+    if (exit.error)
+      throw new Error(
+        `${which} command ${line} ${await describeSpawnFailure(exit.error, argv[0] ?? "", cwd, env)}`
+      );
+    if (exit.code !== 0) {
+      let last = sink.lines().slice(-5).map(({ line: l }) => l);
+      throw new Error(
+        `${which} command ${line} ${describeExit(exit)}${last.length ? `: ${last.join(" | ")}` : ""}`
+      );
+    }
+  }
+  async #becomeHealthy() {
+    let { timeoutMs } = this.#spec.health, deadline = Date.now() + timeoutMs;
+    for (; ; ) {
+      let probe = await this.#probe(Math.max(100, Math.min(2e3, deadline - Date.now())));
+      if (probe.ok) return;
+      if (Date.now() >= deadline)
+        throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+  async #probe(timeoutMs) {
+    let { upstream, healthUrl } = this.#spec.managed, url2 = new URL(healthUrl ?? upstream), port = Number(url2.port) || 80, path = healthUrl === void 0 ? void 0 : `${url2.pathname}${url2.search}`, host = url2.hostname.replace(/^\[|\]$/g, ""), probe = await probeHealth(port, path, timeoutMs, host);
+    return this.#lastHealth = { ok: probe.ok, message: probe.message, at: (/* @__PURE__ */ new Date()).toISOString() }, probe;
+  }
+};
+
 // receiver/pool/free-ports.ts
 import { createServer as createServer3 } from "node:net";
 async function freePorts(count2) {
@@ -45924,17 +46194,6 @@ function listenOnAnyPort(socket) {
     });
   });
 }
-
-// receiver/pool/health-check-error.ts
-var HealthCheckError = class extends Error {
-  code = "health_check_failed";
-  name = "HealthCheckError";
-  /** Last output lines of the servers, each prefixed "[#N] ", newest last. */
-  output;
-  constructor(message2, output) {
-    super(message2), this.output = output;
-  }
-};
 
 // receiver/pool/keep-alive.ts
 import { setTimeout as sleep } from "node:timers/promises";
@@ -46027,31 +46286,8 @@ async function stopChild({ child, exited }, stopTimeoutMs) {
   }
 }
 
-// receiver/pool/probe-health.ts
-import { request } from "node:http";
-import { connect as connect2 } from "node:net";
-function probeHealth(port, path, timeoutMs, host = "127.0.0.1") {
-  return new Promise((resolve7) => {
-    let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome, refused2 = !1) => {
-      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve7({ ok, message: `${what} ${outcome}`, ...refused2 ? { refused: refused2 } : {} }));
-    }, failed3 = (error2) => finish(!1, `failed: ${error2.code ?? error2.message}`), timer = setTimeout(
-      () => finish(!1, `got no answer within ${timeoutMs} ms`),
-      timeoutMs
-    ), connection = path === void 0 ? connect2({ host, port }, () => finish(!0, "succeeded")) : request({ host, port, path, agent: !1 }, (res) => {
-      res.resume();
-      let status = res.statusCode ?? 0, refused2 = res.headers[REFUSER_HEADER] !== void 0;
-      finish(
-        status >= 200 && status < 300 && !refused2,
-        refused2 ? "was answered by the receiver's refuser" : `answered ${status}`,
-        refused2
-      );
-    }).end();
-    connection.on("error", failed3);
-  });
-}
-
 // receiver/pool/wait-healthy.ts
-var REFUSED_POLL_MS = 2, FAST_POLL_MS = 10, FAST_FOR_MS = 2e3, POLL_MS = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250;
+var REFUSED_POLL_MS = 2, FAST_POLL_MS = 10, FAST_FOR_MS = 2e3, POLL_MS2 = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250;
 async function waitHealthy(options2) {
   let { port, host, path, timeoutMs, exited, signal: signal2, onProbe } = options2, started = Date.now(), deadline = started + timeoutMs, exit, wake = () => {
   };
@@ -46071,7 +46307,7 @@ async function waitHealthy(options2) {
       if (Date.now() >= deadline && !exit)
         throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);
       await new Promise((resolve7) => {
-        let pause = probe.refused ? REFUSED_POLL_MS : Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS, timer = setTimeout(resolve7, pause);
+        let pause = probe.refused ? REFUSED_POLL_MS : Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS2, timer = setTimeout(resolve7, pause);
         wake = () => {
           clearTimeout(timer), resolve7();
         };
@@ -46244,6 +46480,10 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
   pin(exe) {
     this.#pinned = exe;
   }
+  /** At the receiver's exit or an upgrade's hand-over: its own children stop with it. */
+  async release() {
+    await this.stop();
+  }
   /** Stops every server; the answer lists the ones that had to be killed, for the log. */
   async stop() {
     this.#life?.abort(new Error("was stopped before it was healthy"));
@@ -46337,7 +46577,7 @@ var AppPools = class {
     return reaped;
   }
   #make(pidFile) {
-    let pool = new Pool2({ ...this.spec, pidFile }, this.events);
+    let { managed } = this.spec, pool = managed ? new ManagedService({ ...this.spec, managed, pidFile }, this.events) : new Pool2({ ...this.spec, pidFile }, this.events);
     return this.#pidFiles.set(pool, pidFile), pool;
   }
 };
@@ -46517,7 +46757,7 @@ var AppRuntime = class {
   async stop() {
     this.watching?.end("promoted", "the receiver stopping");
     let longest = this.longestSwapMs();
-    await this.lock.acquire("stop", longest) || this.log("warn", `${this.lock.busy} did not end in ${longest} ms; stopping anyway`), await this.gate.close(), await this.pool.stop();
+    await this.lock.acquire("stop", longest) || this.log("warn", `${this.lock.busy} did not end in ${longest} ms; stopping anyway`), await this.gate.close(), await this.pool.release();
   }
   // A config reload (receiver/lifecycle/reload.ts, docs/design.md §7) with the app's
   // lock held: the new settings apply to whatever starts next (servers, queued
@@ -46547,6 +46787,7 @@ var AppRuntime = class {
 function poolSpec(config2, socket) {
   return {
     ...socket ? { socket } : {},
+    ...config2.managed ? { managed: config2.managed } : {},
     app: config2.name,
     args: config2.args,
     env: config2.env,
@@ -46970,7 +47211,7 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
     for (await Promise.all(
       apps.map(async (rt2) => {
         let own2 = rt2.pool.targets().map((t) => t.origin);
-        rt2.gate.handOver(rt2.gate.origin()), await rt2.gate.drainOrigins(own2, rt2.config.drainTimeoutMs) || rt2.log("warn", `${rt2.gate.cut(own2)} request(s) still running at drainTimeout: cut`), await rt2.pool.stop();
+        rt2.gate.handOver(rt2.gate.origin()), await rt2.gate.drainOrigins(own2, rt2.config.drainTimeoutMs) || rt2.log("warn", `${rt2.gate.cut(own2)} request(s) still running at drainTimeout: cut`), await rt2.pool.release();
       })
     ), await apiDone, await Promise.all([receiver.replay.close(), receiver.journal.close()]); pidFilesBeingWritten().length > 0; ) await sleep2(10);
   }

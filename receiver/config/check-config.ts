@@ -121,3 +121,33 @@ export function checkSocketMode(
       );
   }
 }
+
+// Servers managed elsewhere (docs/design.md §8): one service, which the receiver neither
+// runs nor duplicates, behind the proxy.
+export function checkManaged(config: Config): void {
+  for (const app of config.apps.values()) {
+    if (!app.managed) continue;
+    const at = `apps.${app.name}`;
+    const refuse = (key: string, why: string) => {
+      throw new ConfigError(config.file, `${at}.${key}`, why);
+    };
+    if (app.strategy !== "hold")
+      refuse("strategy", "must be hold with commands: one service cannot run beside itself");
+    if (app.canary) refuse("canary", "needs strategy overlap, which commands: cannot have");
+    if (app.gate.mode !== "proxy")
+      refuse(
+        "gate.mode",
+        "must be proxy with commands: the service listens on its own port (upstream)",
+      );
+    if (app.instances !== 1)
+      refuse(
+        "instances",
+        "is for the receiver's own servers: with commands: the service manager runs the service",
+      );
+    if (app.args.length > 0)
+      refuse(
+        "args",
+        "is for the receiver's own servers: with commands: give the service's arguments to its manager",
+      );
+  }
+}

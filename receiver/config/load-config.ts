@@ -5,6 +5,7 @@ import {
   checkApps,
   checkAuth,
   checkCanary,
+  checkManaged,
   checkSocketMode,
   checkTimeouts,
 } from "./check-config.js";
@@ -56,6 +57,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   checkTimeouts(config);
   checkCanary(config);
   checkSocketMode(config);
+  checkManaged(config);
   return config;
 }
 

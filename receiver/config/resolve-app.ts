@@ -2,11 +2,24 @@ import { basename, dirname, isAbsolute, join, normalize, resolve } from "node:pa
 import { ConfigError } from "./config-error.js";
 import type { RawApp } from "./schema.js";
 import { readWebConnection } from "./web-connection.js";
+import type { ManagedSpec } from "../pool/managed-service.js";
 
 export interface AppConfig extends Omit<
   RawApp,
-  "drainTimeout" | "stopTimeout" | "exeFile" | "updateFile" | "dir" | "exe" | "maxUnpackedSize"
+  | "drainTimeout"
+  | "stopTimeout"
+  | "exeFile"
+  | "updateFile"
+  | "dir"
+  | "exe"
+  | "maxUnpackedSize"
+  | "commands"
+  | "upstream"
+  | "health"
 > {
+  health: { path?: string; url?: string; timeout: number; settle: number };
+  /** Servers managed elsewhere (commands:): driven by the service manager's commands. */
+  managed?: ManagedSpec;
   name: string;
   /** The live build: the file, or a folder app's `current` link to its release folder. */
   exeFile: string;
@@ -59,11 +72,46 @@ export function resolveApp(name: string, raw: RawApp, configFile: string): AppCo
     if (raw[key] !== undefined)
       throw new ConfigError(configFile, `${at}.${key}`, "is for folder apps (dir: and exe:) only");
   }
+  const managed = resolveManaged(raw, configFile, at);
   return {
     ...common(name, raw),
+    ...(managed ? { managed } : {}),
     exeFile: exe.path,
     updateFile: update.path,
     sources: { exeFile: exe.source, updateFile: update.source },
+  };
+}
+
+// commands: and upstream: go together; health.url belongs to them too.
+function resolveManaged(raw: RawApp, configFile: string, at: string): ManagedSpec | undefined {
+  const refuse = (key: string, why: string): never => {
+    throw new ConfigError(configFile, `${at}.${key}`, why);
+  };
+  const { commands, upstream, health } = raw;
+  if (!commands) {
+    if (upstream)
+      refuse("upstream", "is for servers managed elsewhere: set commands: {stop, start} too");
+    if (health.url)
+      refuse(
+        "health.url",
+        "is for servers managed elsewhere (commands:); the receiver's own servers use health.path",
+      );
+    return undefined;
+  }
+  if (!upstream)
+    return refuse(
+      "upstream",
+      "required with commands: where the service answers, like http://127.0.0.1:8081",
+    );
+  const origin = upstream.origin;
+  if (upstream.pathname !== "/" || upstream.search)
+    refuse("upstream", `must be the service's origin, like ${origin}, without a path`);
+  const healthUrl = health.url?.href ?? (health.path ? `${origin}${health.path}` : undefined);
+  return {
+    stop: commands.stop,
+    start: commands.start,
+    upstream: origin,
+    ...(healthUrl ? { healthUrl } : {}),
   };
 }
 
@@ -102,6 +150,14 @@ function resolveFolderApp(name: string, raw: RawApp, configFile: string): AppCon
       `${at}.dir`,
       "folder apps are not built for Windows yet (the swap needs a directory junction there)",
     );
+  for (const key of ["commands", "upstream"] as const) {
+    if (raw[key] !== undefined)
+      throw new ConfigError(
+        configFile,
+        `${at}.${key}`,
+        "servers managed elsewhere are for single-file apps (exeFile, updateFile), not folder apps",
+      );
+  }
   const dir = resolve(dirname(configFile), raw.dir);
   return {
     ...common(name, raw),
@@ -128,7 +184,16 @@ function common(name: string, raw: RawApp) {
     dir: _d,
     exe: _x,
     maxUnpackedSize: _m,
+    commands: _c,
+    upstream: _up,
+    health: { url, ...health },
     ...rest
   } = raw;
-  return { ...rest, name, drainTimeoutMs: drainTimeout, stopTimeoutMs: stopTimeout };
+  return {
+    ...rest,
+    health: { ...health, ...(url ? { url: url.href } : {}) },
+    name,
+    drainTimeoutMs: drainTimeout,
+    stopTimeoutMs: stopTimeout,
+  };
 }

@@ -237,6 +237,27 @@ const canary = z.strictObject({
   for: z._default(durationAtLeast(500), 60_000),
 });
 
+// An http:// URL on the server (a service's address or its health URL): the receiver
+// asks it over plain HTTP, as the gate does its own servers.
+const httpUrl = (example: string) =>
+  z.pipe(
+    z.unknown(),
+    z.transform((v, ctx) => {
+      let url: URL | undefined;
+      try {
+        url = typeof v === "string" ? new URL(v) : undefined;
+      } catch {
+        url = undefined;
+      }
+      if (!url || url.protocol !== "http:" || url.username || url.password)
+        return fail(ctx, expected(`an http:// URL like ${example}`, v));
+      return url;
+    }),
+  );
+
+// Servers managed elsewhere (docs/design.md §8): the service manager's own commands.
+const commands = z.strictObject({ stop: hookCommand, start: hookCommand });
+
 const app = z.strictObject({
   /** Web Connection's web.config or wc.ini to read ExeFile and UpdateFile from. */
   from: z.optional(text()),
@@ -257,6 +278,10 @@ const app = z.strictObject({
     {},
   ),
   instances: z._default(count(1, 64), 1),
+  /** Servers managed elsewhere: stop and start through the service manager instead of instances. */
+  commands: z.optional(commands),
+  /** With commands: where the service answers; the gate sends requests there. */
+  upstream: z.optional(httpUrl("http://127.0.0.1:8081")),
   gate,
   /**
    * hold: stop the servers, swap, start them while requests wait at the gate.
@@ -266,6 +291,8 @@ const app = z.strictObject({
   health: z._default(
     z.strictObject({
       path: z.optional(z.string().check(z.startsWith("/", "expected a path starting with /"))),
+      /** Servers managed elsewhere: what must answer 2xx once the service has started. */
+      url: z.optional(httpUrl("http://127.0.0.1:8081/health")),
       timeout: z._default(duration, 30_000),
       settle: z._default(duration, 0),
     }),

@@ -241,7 +241,7 @@ export class Upgrader {
         if (!(await rt.gate.drainOrigins(own, rt.config.drainTimeoutMs))) {
           rt.log("warn", `${rt.gate.cut(own)} request(s) still running at drainTimeout: cut`);
         }
-        await rt.pool.stop();
+        await rt.pool.release();
       }),
     );
     await apiDone;

@@ -1,5 +1,6 @@
 import type { SharedSocket } from "../gate/socket/shared-socket.js";
 import type { LogLine } from "./app-log.js";
+import type { ManagedSpec } from "./managed-service.js";
 
 // What a pool runs and how it reports; config maps an app's keys onto these.
 export interface PoolSpec {
@@ -27,6 +28,11 @@ export interface PoolSpec {
    * fd 3 ({fd}); {port} is the gate's port, and the health path is asked through it.
    */
   socket?: SharedSocket;
+  /**
+   * Servers managed elsewhere (docs/design.md §8, `commands:`): one server a service
+   * manager runs, stopped and started by its commands (managed-service.ts).
+   */
+  managed?: ManagedSpec;
 }
 
 export interface PoolEvents {

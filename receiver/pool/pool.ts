@@ -5,6 +5,7 @@ import { HealthCheckError } from "./health-check-error.js";
 import { keepAlive } from "./keep-alive.js";
 import { recheck } from "./recheck.js";
 import { Server } from "./server.js";
+import type { ServerPool } from "./server-pool.js";
 import type { Target } from "./target.js";
 
 export type { PoolEvents, PoolSpec };
@@ -14,7 +15,7 @@ const ERROR_OUTPUT_LINES = 50;
 
 // The app's server processes, as the swap sees them: start a generation from one exe
 // and learn whether it came up, stop it, and meanwhile keep it serving by itself.
-export class Pool {
+export class Pool implements ServerPool {
   #spec: PoolSpec;
   readonly #events: PoolEvents;
   #servers: Server[] = [];
@@ -91,6 +92,11 @@ export class Pool {
   // own build, the kept copy, not on the file now at exeFile. undefined: the exe again.
   pin(exe: string | undefined): void {
     this.#pinned = exe;
+  }
+
+  /** At the receiver's exit or an upgrade's hand-over: its own children stop with it. */
+  async release(): Promise<void> {
+    await this.stop();
   }
 
   /** Stops every server; the answer lists the ones that had to be killed, for the log. */

@@ -1,4 +1,6 @@
+import { ManagedService } from "../pool/managed-service.js";
 import { Pool, type PoolEvents, type PoolSpec } from "../pool/pool.js";
+import type { ServerPool } from "../pool/server-pool.js";
 import { reapStale } from "../pool/reap.js";
 
 // An app's servers as one pool or, during an overlap swap, two: the one serving and
@@ -6,8 +8,8 @@ import { reapStale } from "../pool/reap.js";
 // the two files taken in turn, so a receiver killed mid-swap leaves both generations
 // on disk and the next start reaps both.
 export class AppPools {
-  readonly #pidFiles = new WeakMap<Pool, string>();
-  #serving: Pool;
+  readonly #pidFiles = new WeakMap<ServerPool, string>();
+  #serving: ServerPool;
 
   constructor(
     private spec: Omit<PoolSpec, "pidFile">,
@@ -18,15 +20,15 @@ export class AppPools {
   }
 
   /** The pool the gate sends requests to. */
-  get serving(): Pool {
+  get serving(): ServerPool {
     return this.#serving;
   }
 
   /** The pool last made by next(): during an overlap swap, the one beside the serving one. */
-  #next: Pool | undefined;
+  #next: ServerPool | undefined;
 
   /** A new, stopped pool to start beside the serving one. */
-  next(): Pool {
+  next(): ServerPool {
     const [first, second] = this.files;
     this.#next = this.#make(this.#pidFiles.get(this.#serving) === first ? second : first);
     return this.#next;
@@ -40,7 +42,7 @@ export class AppPools {
   }
 
   /** From now on the gate sends requests to `pool`. */
-  serve(pool: Pool): void {
+  serve(pool: ServerPool): void {
     this.#serving = pool;
     this.events.targetsChanged();
   }
@@ -58,8 +60,11 @@ export class AppPools {
     return reaped;
   }
 
-  #make(pidFile: string): Pool {
-    const pool = new Pool({ ...this.spec, pidFile }, this.events);
+  #make(pidFile: string): ServerPool {
+    const { managed } = this.spec;
+    const pool = managed
+      ? new ManagedService({ ...this.spec, managed, pidFile }, this.events)
+      : new Pool({ ...this.spec, pidFile }, this.events);
     this.#pidFiles.set(pool, pidFile);
     return pool;
   }

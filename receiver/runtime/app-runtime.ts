@@ -12,7 +12,7 @@ import type { Journal } from "../journal/journal.js";
 import { EchoOutput } from "../echo-output.js";
 import { createLog, type Log } from "../log.js";
 import { AppLog } from "../pool/app-log.js";
-import type { Pool } from "../pool/pool.js";
+import type { ServerPool } from "../pool/server-pool.js";
 import type { AppStatus, StreamEvent } from "../protocol.js";
 import { reapStale } from "../pool/reap.js";
 import { folderUploadPath } from "../staging/stage-release.js";
@@ -124,7 +124,7 @@ export class AppRuntime {
   #down: string | undefined;
 
   /** The servers the gate sends requests to. */
-  get pool(): Pool {
+  get pool(): ServerPool {
     return this.pools.serving;
   }
 
@@ -259,7 +259,7 @@ export class AppRuntime {
       this.log("warn", `${this.lock.busy} did not end in ${longest} ms; stopping anyway`);
     }
     await this.gate.close();
-    await this.pool.stop();
+    await this.pool.release(); // a service managed elsewhere runs on
   }
 
   // A config reload (receiver/lifecycle/reload.ts, docs/design.md §7) with the app's
@@ -297,6 +297,7 @@ export class AppRuntime {
 function poolSpec(config: AppConfig, socket?: SharedSocket) {
   return {
     ...(socket ? { socket } : {}),
+    ...(config.managed ? { managed: config.managed } : {}),
     app: config.name,
     args: config.args,
     env: config.env,

@@ -28,7 +28,8 @@ import {
 export async function holdSwap(cx: SwapContext): Promise<SwapOutcome> {
   const { app, pool, kept } = cx;
   const { value: outcome, holdMs } = await holdRequests(cx, async (): Promise<Unheld> => {
-    await unload(cx);
+    const running = await attempt(() => unload(cx));
+    if (running) return notStopped(cx, running);
     const stuck = await attempt(() => swapExe(cx));
     if (stuck) return notSwapped(cx, stuck);
     const unhealthy = await reload(cx);
@@ -70,7 +71,8 @@ export async function holdSwap(cx: SwapContext): Promise<SwapOutcome> {
 // back to: the servers run the file they ran.
 export async function holdRestart(cx: ServersContext): Promise<SwapOutcome> {
   const { value: down, holdMs } = await holdRequests(cx, async () => {
-    await unload(cx);
+    const running = await attempt(() => unload(cx));
+    if (running) return running;
     return reload(cx);
   });
   if (!down) return { ok: true, holdMs };
@@ -137,12 +139,25 @@ async function reload(cx: ServersContext): Promise<Error | undefined> {
   const unhealthy = await attempt(() =>
     stepper(cx.emit)(
       "reload",
-      () => pool.start(app.exeFile),
-      () => `${app.instances} server(s) healthy`,
+      () => pool.start(app.exeFile, cx.emit),
+      () => (app.managed ? "the service is up" : `${app.instances} server(s) healthy`),
     ),
   );
   faultPoint("after-reload");
   return unhealthy;
+}
+
+// The servers did not stop (a managed service's stop command failed: the pool's own
+// servers always stop): exeFile is untouched; the service is started again, in case
+// the stop left it half down.
+async function notStopped(cx: SwapContext, running: Error): Promise<Unheld> {
+  const message = `the servers did not stop, so exeFile was left as it was: ${running.message}`;
+  const down = await reload(cx);
+  return failed(
+    cx.kept,
+    "ERR_STOP",
+    down ? `${message}; starting them again failed too: ${down.message}` : message,
+  );
 }
 
 // The swap failed and replaceExe left the old exe in place: bring its servers back.
@@ -196,7 +211,7 @@ export function rollBack(cx: RollBackContext, kept: ReleaseInfo): Promise<Error 
       async () => {
         await stopServers(pool, cx.emit);
         await restoreRelease(cx.releases, kept, app.exeFile, cx.replace);
-        await pool.start(app.exeFile);
+        await pool.start(app.exeFile, cx.emit);
       },
       () => `release ${kept.id} serves again`,
     ),

@@ -1,5 +1,5 @@
 import { faultPoint } from "../faults.js";
-import type { Pool } from "../pool/pool.js";
+import type { ServerPool } from "../pool/server-pool.js";
 import type { ErrorInfo, Judgement } from "../protocol.js";
 import { copyToRun, locksRunningExe, pruneRunCopies, restoreRelease } from "./exe-file.js";
 import {
@@ -113,7 +113,7 @@ export async function overlapRestart(cx: SwapContext): Promise<SwapOutcome> {
 // "start": new servers start from `exe` on fresh ports while the serving ones go
 // on answering. The error if they are not healthy within health.timeout; the pool
 // has stopped them by then.
-function startBeside(cx: SwapContext, pool: Pool, exe: string): Promise<Error | undefined> {
+function startBeside(cx: SwapContext, pool: ServerPool, exe: string): Promise<Error | undefined> {
   cx.note("start");
   return attempt(() =>
     stepper(cx.emit)(
@@ -126,7 +126,7 @@ function startBeside(cx: SwapContext, pool: Pool, exe: string): Promise<Error | 
 
 // "switch", one assignment: from now on the gate's targets are `pool`'s, and any
 // request that waited for a server goes out. No request is held for it.
-async function switchServers(cx: SwapContext, pool: Pool): Promise<void> {
+async function switchServers(cx: SwapContext, pool: ServerPool): Promise<void> {
   cx.note("switch");
   await stepper(cx.emit)(
     "switch",
@@ -138,7 +138,7 @@ async function switchServers(cx: SwapContext, pool: Pool): Promise<void> {
 
 // Servers the gate no longer sends requests to: they finish the requests they
 // have ("drain", cut at drainTimeout), then stop ("unload").
-async function retireServers(cx: SwapContext, pool: Pool): Promise<void> {
+async function retireServers(cx: SwapContext, pool: ServerPool): Promise<void> {
   const step = stepper(cx.emit);
   const count = pool.origins().length;
   cx.note("drain");
@@ -207,7 +207,11 @@ async function undoOverlap(
 // from its run copy while exeFile still holds the old one. exeFile's servers come
 // back the overlap way (start, switch, drain, stop), so what serves is what exeFile
 // holds and the next start finds no surprise.
-async function serveExeFile(cx: SwapContext, serving: Pool, stuck: Error): Promise<SwapOutcome> {
+async function serveExeFile(
+  cx: SwapContext,
+  serving: ServerPool,
+  stuck: Error,
+): Promise<SwapOutcome> {
   const { app, kept } = cx;
   const message = `could not move the update into exeFile: ${stuck.message}`;
   const back = cx.pools.next();

@@ -1,4 +1,4 @@
-import type { Pool } from "../pool/pool.js";
+import type { ServerPool } from "../pool/server-pool.js";
 import type { Target } from "../pool/target.js";
 import type { ErrorInfo, Judgement, StepName, StreamEvent, VersionInfo } from "../protocol.js";
 import { watchRules } from "../watch/judge.js";
@@ -65,8 +65,8 @@ export async function drainRequests(cx: ServersContext, origins?: string[]): Pro
 // Stops a pool's servers and tells the workflow log about any that ignored the
 // polite stop and had to be killed: a build that does not shut down cleanly is
 // worth knowing about even when the deploy succeeds.
-export async function stopServers(pool: Pool, emit: Emit): Promise<void> {
-  for (const message of await pool.stop()) emit({ type: "log", level: "warn", message });
+export async function stopServers(pool: ServerPool, emit: Emit): Promise<void> {
+  for (const message of await pool.stop(emit)) emit({ type: "log", level: "warn", message });
 }
 
 // The "swap" step of either strategy: the incoming file takes exeFile's place. When
@@ -86,7 +86,7 @@ export function swapExe(cx: SwapContext): Promise<void> {
 // The "settle" step: the new servers are watched for health.settle once they take
 // requests. A server that stops fails the step. The answer is why the build is
 // unstable, or undefined if all stayed up.
-export async function settle(cx: SwapContext, pool: Pool): Promise<string | undefined> {
+export async function settle(cx: SwapContext, pool: ServerPool): Promise<string | undefined> {
   const ms = cx.app.health.settle;
   const unstable = await attempt(() =>
     stepper(cx.emit)(
@@ -107,7 +107,7 @@ const SETTLE_POLL_MS = 50;
 // real request, a background job that fails). For `ms` after it takes requests,
 // any server that exits or restarts makes the build unstable: the answer is the
 // reason, or undefined if all stayed up.
-async function watchSettle(pool: Pool, ms: number): Promise<string | undefined> {
+async function watchSettle(pool: ServerPool, ms: number): Promise<string | undefined> {
   const before = new Map(pool.status().map((s) => [s.instance, s.restarts]));
   const deadline = Date.now() + ms;
   for (;;) {

@@ -1,6 +1,6 @@
 import type { AppConfig } from "../config/load-config.js";
 import type { AppGate } from "../gate/app-gate.js";
-import type { Pool } from "../pool/pool.js";
+import type { ServerPool } from "../pool/server-pool.js";
 import type { ErrorInfo, Judgement, ReleaseInfo, VersionInfo } from "../protocol.js";
 import type { WatchControl } from "../watch/watch-control.js";
 import type { Releases } from "./releases.js";
@@ -12,7 +12,7 @@ import type { SwapRecord, SwapRecordFile } from "./swap-record.js";
 export interface SwapParts {
   app: AppConfig;
   /** The servers serving when the swap begins. */
-  pool: Pool;
+  pool: ServerPool;
   /** Where strategy overlap gets its second pool and how it points the gate at it. */
   pools: ServerPools;
   gate: AppGate;
@@ -27,9 +27,9 @@ export interface SwapParts {
 
 export interface ServerPools {
   /** A new, stopped pool to start beside the serving one. */
-  next(): Pool;
+  next(): ServerPool;
   /** From now on the gate sends requests to `pool`. */
-  serve(pool: Pool): void;
+  serve(pool: ServerPool): void;
 }
 
 export interface Incoming {
@@ -93,7 +93,10 @@ export const failed = (
 ): Unheld<SwapFailed> => ({ ok: false, kept, error: { code, message }, ...extra });
 
 /** What a failed start of new servers says: the reason, and their last output lines. */
-export function healthCheckFailed(error: Error, pool: Pool): { message: string; output: string[] } {
+export function healthCheckFailed(
+  error: Error,
+  pool: ServerPool,
+): { message: string; output: string[] } {
   return {
     message: `the new version failed its health check: ${error.message}`,
     output: (error as { output?: string[] }).output ?? pool.output(),

@@ -506,6 +506,119 @@ describe("gate mode socket", () => {
   });
 });
 
+describe("servers managed elsewhere (commands:)", () => {
+  const managed = {
+    commands: { stop: ["systemctl", "stop", "web"], start: "bin/start-web" },
+    upstream: "http://127.0.0.1:8081",
+  };
+
+  it("loads stop and start as argv lists, upstream as an origin, health.url from health.path", async () => {
+    const file = await write(minimal({}, { ...managed, health: { path: "/up" } }));
+    expect(loadConfig(file, {}).apps.get("webdemo")!.managed).toEqual({
+      stop: ["systemctl", "stop", "web"],
+      start: ["bin/start-web"],
+      upstream: "http://127.0.0.1:8081",
+      healthUrl: "http://127.0.0.1:8081/up",
+    });
+  });
+
+  it("takes health.url over health.path, and keeps it elsewhere than upstream", async () => {
+    const health = { url: "http://127.0.0.1:9000/ready?full=1", path: "/up" };
+    const file = await write(minimal({}, { ...managed, health }));
+    expect(loadConfig(file, {}).apps.get("webdemo")!.managed?.healthUrl).toBe(
+      "http://127.0.0.1:9000/ready?full=1",
+    );
+  });
+
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    [
+      "commands without upstream",
+      { commands: managed.commands },
+      "upstream",
+      /^required with commands/,
+    ],
+    [
+      "upstream without commands",
+      { upstream: managed.upstream },
+      "upstream",
+      /set commands: \{stop, start\} too/,
+    ],
+    [
+      "health.url without commands",
+      { health: { url: "http://127.0.0.1:1/h" } },
+      "health.url",
+      /use health\.path/,
+    ],
+    [
+      "an https upstream",
+      { ...managed, upstream: "https://127.0.0.1:8081" },
+      "upstream",
+      /an http:\/\/ URL like/,
+    ],
+    [
+      "an upstream with a path",
+      { ...managed, upstream: "http://127.0.0.1:8081/app" },
+      "upstream",
+      /without a path/,
+    ],
+    [
+      "an upstream that is no URL",
+      { ...managed, upstream: "localhost:8081" },
+      "upstream",
+      /an http:\/\/ URL/,
+    ],
+    [
+      "a start that is not a command",
+      { ...managed, commands: { stop: "x", start: 5 } },
+      "commands.start",
+      /a command like/,
+    ],
+    [
+      "commands without start",
+      { ...managed, commands: { stop: "x" } },
+      "commands.start",
+      /missing/,
+    ],
+    [
+      "strategy overlap",
+      { ...managed, strategy: "overlap" },
+      "strategy",
+      /must be hold with commands/,
+    ],
+    [
+      "instances above 1",
+      { ...managed, instances: 2 },
+      "instances",
+      /the service manager runs the service/,
+    ],
+    [
+      "args",
+      { ...managed, args: ["--port", "{port}"] },
+      "args",
+      /give the service's arguments to its manager/,
+    ],
+    [
+      "gate mode socket",
+      { ...managed, gate: { listen: 8080, mode: "socket" }, health: { path: "/h" } },
+      "gate.mode",
+      /must be proxy with commands/,
+    ],
+  ])("refuses %s, naming the key", async (_, app, key, reason) => {
+    const file = await write(minimal({}, app));
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.key).toBe(`apps.webdemo.${key}`);
+    expect(error.reason).toMatch(reason);
+  });
+
+  it("refuses commands on a folder app", async () => {
+    const folder = { dir: "./site", exe: "bin/server", gate: 8080, ...managed };
+    const file = await write({ ...minimal(), apps: { webdemo: folder } });
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.key).toMatch(/^apps\.webdemo\.(commands|upstream)$/);
+    expect(error.reason).toMatch(/single-file apps/);
+  });
+});
+
 describe("mistakes: one ConfigError naming the file and the key", () => {
   it.each<[string, Record<string, unknown>, Record<string, unknown>, string, RegExp]>([
     ["an unknown key", {}, { instnces: 2 }, "apps.webdemo.instnces", /unknown key/],

@@ -1,0 +1,1 @@
+export declare function running(pid: number): boolean;
