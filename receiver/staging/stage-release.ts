@@ -14,25 +14,30 @@ import { UnpackError } from "./unpack/unpack-error.js";
 /** Where a folder app's upload is written before it is unpacked. */
 export const folderUploadPath = (folder: FolderApp) => join(folder.dir, ".hotswap-upload");
 
+/** One upload of a folder app's archive, as stageRelease takes it. */
+export interface Staging {
+  app: AppConfig & { folder: FolderApp };
+  releases: Releases;
+  /** The uploaded archive, its digest checked. */
+  upload: string;
+  artifact: { sha256: string; size: number };
+  progress: (message: string) => void;
+}
+
 // A folder app's UpdateFile step (docs/design.md "Folder apps"): the uploaded archive,
 // its digest checked, is unpacked into releases/<id>/ (a fresh folder, renamed into
 // place once whole, so a release folder is never half-unpacked), its meta written
 // beside it, and `staged` pointed at it. The same artifact as a release already on
 // disk is not unpacked again. A refused archive leaves nothing: no folder, no meta,
 // `staged` and `current` as they were. The upload file is removed either way.
-export async function stageRelease(
-  app: AppConfig & { folder: FolderApp },
-  releases: Releases,
-  upload: string,
-  artifact: { sha256: string; size: number },
-  progress: (message: string) => void,
-): Promise<VersionInfo> {
+export async function stageRelease(staging: Staging): Promise<VersionInfo> {
+  const { app, releases, upload, artifact, progress } = staging;
   try {
     let release = (await releases.all()).find((r) => r.sha256 === artifact.sha256);
     // Its folder must still be there (a person may have removed it): else unpack anew.
     if (release && !(await isDir(releases.fileOf(release)))) release = undefined;
     if (release) progress(`release ${release.id} holds this artifact already: not unpacked again`);
-    else release = await unpack(app, releases, upload, artifact, progress);
+    else release = await unpack(staging);
     const staged = app.updateFile;
     await rm(`${staged}.tmp`, { recursive: true, force: true }); // a crash's leftover
     await linkRelease(releases.fileOf(release), `${staged}.tmp`);
@@ -45,13 +50,8 @@ export async function stageRelease(
   }
 }
 
-async function unpack(
-  app: AppConfig & { folder: FolderApp },
-  releases: Releases,
-  upload: string,
-  artifact: { sha256: string; size: number },
-  progress: (message: string) => void,
-): Promise<ReleaseInfo> {
+async function unpack(staging: Staging): Promise<ReleaseInfo> {
+  const { app, releases, upload, artifact, progress } = staging;
   const { folder } = app;
   await mkdir(folder.releases, { recursive: true });
   const tmp = join(folder.releases, `.tmp-${randomBytes(4).toString("hex")}`);

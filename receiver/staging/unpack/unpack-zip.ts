@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { openPromise, type Entry, type ZipFile } from "yauzl";
 import type { ReleaseTree } from "./release-tree.js";
 import { UnpackError, shown } from "./unpack-error.js";
@@ -33,8 +34,12 @@ export async function unpackZip(file: string, tree: ReleaseTree): Promise<void> 
         throw unsupported(name, `special file (mode 0o${type.toString(8)})`);
       } else if (type === S_IFDIR || name.endsWith("/")) await tree.directory(name);
       else {
-        const data = await zip.openReadStreamPromise(entry);
-        await tree.file(name, unix & 0o777, data, entry.uncompressedSize);
+        const data = await entryData(zip, entry);
+        try {
+          await tree.file(name, unix & 0o777, data, entry.uncompressedSize);
+        } finally {
+          data.destroy();
+        }
       }
     }
   } finally {
@@ -72,8 +77,26 @@ async function linkText(zip: ZipFile, entry: Entry): Promise<string> {
   if (entry.uncompressedSize > MAX_LINK_TARGET)
     throw unsupported(entry.fileName, "oversized symlink");
   const chunks: Buffer[] = [];
-  for await (const chunk of await zip.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
+  const data = await entryData(zip, entry);
+  try {
+    for await (const chunk of data) chunks.push(chunk as Buffer);
+  } finally {
+    data.destroy();
+  }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+// An entry's inflated bytes. yauzl forwards zlib's errors to this stream a tick later
+// with a bare emit("error"), which neither marks the stream failed nor waits for a
+// listener: one that comes before the reader's loop starts would be uncaught (and end
+// the receiver), or, caught, leave the loop waiting for ever; a damaged deflate stream
+// can also raise a second one after the loop has stopped listening. So the stream is
+// destroyed with the first error (a loop then throws it, whenever it starts), and
+// listened to for as long as it lives.
+async function entryData(zip: ZipFile, entry: Entry): Promise<Readable> {
+  const data = await zip.openReadStreamPromise(entry);
+  data.on("error", (error) => data.destroy(error)); // a no-op once destroyed
+  return data;
 }
 
 function unsupported(name: string, what: string): UnpackError {

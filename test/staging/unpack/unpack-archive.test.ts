@@ -20,7 +20,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { c as tarCreate } from "tar";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ReleaseTree } from "../../../receiver/staging/unpack/release-tree.js";
 import { unpackArchive } from "../../../receiver/staging/unpack/unpack-archive.js";
+import { unpackZip } from "../../../receiver/staging/unpack/unpack-zip.js";
 import { tarGz, type TarEntry } from "../../helpers/tar-writer.js";
 import { zipFile } from "../../helpers/zip-writer.js";
 
@@ -297,6 +299,26 @@ describe("unpackArchive: hostile tar.gz", () => {
     const damaged = Buffer.from(whole);
     damaged.fill(0x55, 20, 60);
     await refused(damaged, "ERR_ARCHIVE_CORRUPT");
+  });
+
+  it("damaged deflate data read late (a slow disk) is an error, never uncaught, never a wait for ever", async () => {
+    // zlib's error reaches yauzl's stream a tick after it happens: here before the tree
+    // starts reading it, as when opening the entry's file on disk takes a while.
+    const whole = zipFile([
+      { name: "a", data: Buffer.alloc(100_000, 3).fill(9, 5000), deflate: true },
+    ]);
+    const damaged = Buffer.from(whole);
+    damaged.fill(0xff, 40, 80);
+    const slowTree = {
+      directory: async () => {},
+      symlink: async () => {},
+      file: async (_name: string, _mode: number, data: AsyncIterable<Buffer>) => {
+        await new Promise((r) => setTimeout(r, 50));
+        for await (const _chunk of data);
+      },
+    } as unknown as ReleaseTree;
+    const error = await unpackZip(await artifact(damaged), slowTree).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "Z_DATA_ERROR" });
   });
 
   it("refuses a gzip of something that is not a tar", async () => {
