@@ -46,13 +46,13 @@ export function uploadOperation(
       ctx.emit({ type: "progress", received: size, total: length });
       if (app.folder) {
         const log = (message: string) => ctx.emit({ type: "log", level: "info", message });
-        staged = await stageRelease(
-          { ...app, folder: app.folder },
-          rt.releases,
-          into,
-          { sha256, size },
-          log,
-        );
+        staged = await stageRelease({
+          app: { ...app, folder: app.folder },
+          releases: rt.releases,
+          upload: into,
+          artifact: { sha256, size },
+          progress: log,
+        });
       } else {
         await rememberDigest(app.updateFile, sha256);
         staged = (await versionInfo(app.updateFile, app.versionCommand))!;

@@ -9,7 +9,8 @@ import { stringify } from "yaml";
 import { verifyPassword } from "../../receiver/auth/password-hash.js";
 import { loadKeys } from "../../receiver/auth/load-keys.js";
 import { loadConfig } from "../../receiver/config/load-config.js";
-import { freePort, isFree, lines, occupy, runCli } from "./run-cli.js";
+import { freePort, isFree, occupy } from "../helpers/ports.js";
+import { lines, runCli } from "./run-cli.js";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
 const HELP_HINT = "See: hotswap-receiver --help";

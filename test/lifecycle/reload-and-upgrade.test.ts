@@ -6,13 +6,8 @@ import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process
 import { mint } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { formatReport, loadReport, openLoad } from "../load/open-load.mjs";
-import {
-  freePort,
-  gateOf,
-  probe,
-  reloadWorkspace,
-  type ReloadWorkspace,
-} from "./reload-workspace.js";
+import { gateOf, probe, reloadWorkspace, type ReloadWorkspace } from "./reload-workspace.js";
+import { freePort } from "../helpers/ports.js";
 import { receiverPid, stopAll, upgrade } from "./upgrade-helpers.js";
 
 // SIGHUP and SIGUSR2 together (docs/design.md §7): an upgrade hands on the listeners a

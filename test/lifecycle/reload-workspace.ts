@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -74,15 +73,6 @@ export async function status(rx: ReceiverProcess, app: string) {
 export async function pids(rx: ReceiverProcess, app: string): Promise<number[]> {
   const { body } = await status(rx, app);
   return body.instances.map((s) => s.pid!).sort();
-}
-
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** What a plain GET to `url` gets: the body's first line, or the error code. */

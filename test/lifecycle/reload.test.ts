@@ -5,7 +5,6 @@ import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process
 import { waitFor } from "../helpers/wait-for.js";
 import { formatReport, loadReport, openLoad } from "../load/open-load.mjs";
 import {
-  freePort,
   gateOf,
   pids,
   probe,
@@ -14,6 +13,7 @@ import {
   status,
   type ReloadWorkspace,
 } from "./reload-workspace.js";
+import { freePort } from "../helpers/ports.js";
 
 // SIGHUP (docs/design.md §7): the receiver re-reads its config and touches only what
 // changed, under an open-model load of fresh and keep-alive connections.

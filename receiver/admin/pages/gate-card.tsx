@@ -27,22 +27,17 @@ export function GateCard({ view, csrf, base }: { view: AppView; csrf: string; ba
         </dd>
       </dl>
       <div class="actions">
-        {gate.held ? (
-          <PostButton
-            action={`${base}/release`}
-            csrf={csrf}
-            label="Release requests"
-            kind="primary"
-          />
-        ) : (
-          <PostButton
-            action={`${base}/hold`}
-            csrf={csrf}
-            label="Hold requests"
-            disabled={view.busyWith !== undefined}
-            title="Queue incoming requests at the gate until released"
-          />
-        )}
+        <PostButton
+          csrf={csrf}
+          {...(gate.held
+            ? { action: `${base}/release`, label: "Release requests", kind: "primary" }
+            : {
+                action: `${base}/hold`,
+                label: "Hold requests",
+                disabled: view.busyWith !== undefined,
+                title: "Queue incoming requests at the gate until released",
+              })}
+        />
       </div>
     </div>
   );

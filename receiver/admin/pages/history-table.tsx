@@ -3,6 +3,18 @@ import { ADMIN_BASE } from "../admin-env.js";
 import { duration, shortSha, when } from "../../http/pages/format.js";
 import { countsText } from "../../watch/watch-text.js";
 import { judgementText } from "./watch-format.js";
+import { EmptyRow, TableHead, type Column } from "./table-parts.js";
+
+const COLUMNS: Column[] = [
+  "When",
+  "Operation",
+  "By",
+  "Version",
+  { num: "Hold" },
+  { num: "Duration" },
+  "Outcome",
+  "",
+];
 
 const label = (v: VersionInfo | undefined) => (v ? (v.version ?? shortSha(v.sha256)) : "");
 
@@ -12,26 +24,9 @@ const label = (v: VersionInfo | undefined) => (v ? (v.version ?? shortSha(v.sha2
 export function HistoryTable({ entries }: { entries: JournalEntry[] }) {
   return (
     <table data-table="history">
-      <thead>
-        <tr>
-          <th>When</th>
-          <th>Operation</th>
-          <th>By</th>
-          <th>Version</th>
-          <th class="num">Hold</th>
-          <th class="num">Duration</th>
-          <th>Outcome</th>
-          <th />
-        </tr>
-      </thead>
+      <TableHead columns={COLUMNS} />
       <tbody>
-        {entries.length === 0 && (
-          <tr>
-            <td class="empty" colspan={8}>
-              Nothing in the journal yet.
-            </td>
-          </tr>
-        )}
+        {entries.length === 0 && <EmptyRow columns={COLUMNS} text="Nothing in the journal yet." />}
         {entries.map((e) => (
           <tr data-deploy={e.deployId} data-op={e.op} data-outcome={e.outcome}>
             <td>{when(e.at)}</td>

@@ -2,6 +2,9 @@ import type { JournalEntry, StreamEvent } from "../../protocol.js";
 import { ADMIN_BASE } from "../admin-env.js";
 import { duration, when } from "../../http/pages/format.js";
 import { Layout } from "./layout.js";
+import { EmptyRow, TableHead, type Column } from "./table-parts.js";
+
+const COLUMNS: Column[] = ["Time", "Event", "State", { num: "ms" }, "Message"];
 
 export type LoggedEvent = StreamEvent & { at?: string };
 
@@ -45,22 +48,10 @@ export function LogPage({ deployId, entries, events, csrf, nonce }: LogPageProps
         )}
         <h3>Events</h3>
         <table data-table="log">
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Event</th>
-              <th>State</th>
-              <th class="num">ms</th>
-              <th>Message</th>
-            </tr>
-          </thead>
+          <TableHead columns={COLUMNS} />
           <tbody>
             {events.length === 0 && (
-              <tr>
-                <td class="empty" colspan={5}>
-                  No events were logged for this entry.
-                </td>
-              </tr>
+              <EmptyRow columns={COLUMNS} text="No events were logged for this entry." />
             )}
             {events.map((e) => (
               <EventRow event={e} />

@@ -2,6 +2,9 @@ import type { AppLogLine } from "../../protocol.js";
 import { ADMIN_BASE } from "../admin-env.js";
 import { CLIENT_OUTPUT } from "./client-output.js";
 import { Layout } from "./layout.js";
+import { TableHead, type Column } from "./table-parts.js";
+
+const COLUMNS: Column[] = ["Time", "Server", "Stream", "Line"];
 
 export interface OutputPageProps {
   app: string;
@@ -39,14 +42,7 @@ export function OutputPage({ app, lines, csrf, nonce }: OutputPageProps) {
           show as escapes (<code>\x1b</code>).
         </p>
         <table data-table="output" class="output">
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Server</th>
-              <th>Stream</th>
-              <th>Line</th>
-            </tr>
-          </thead>
+          <TableHead columns={COLUMNS} />
           <tbody data-output>
             {lines.map((l) => (
               <tr class={l.stream}>

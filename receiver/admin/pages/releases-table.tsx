@@ -1,6 +1,9 @@
 import type { AppView } from "./app-view.js";
 import { bytes, shortSha, when } from "../../http/pages/format.js";
 import { PostButton } from "./post-button.js";
+import { EmptyRow, TableHead, type Column } from "./table-parts.js";
+
+const COLUMNS: Column[] = ["Release", "Version", "SHA-256", { num: "Size" }, "Kept", ""];
 
 // The kept copies of earlier exeFiles, newest first; any one that is not live
 // can be swapped back in.
@@ -8,23 +11,13 @@ export function ReleasesTable({ view, csrf, base }: { view: AppView; csrf: strin
   const live = view.current?.sha256;
   return (
     <table data-table="releases">
-      <thead>
-        <tr>
-          <th>Release</th>
-          <th>Version</th>
-          <th>SHA-256</th>
-          <th class="num">Size</th>
-          <th>Kept</th>
-          <th />
-        </tr>
-      </thead>
+      <TableHead columns={COLUMNS} />
       <tbody>
         {view.releases.length === 0 && (
-          <tr>
-            <td class="empty" colspan={6}>
-              No release kept yet: the first swap keeps the file it replaces.
-            </td>
-          </tr>
+          <EmptyRow
+            columns={COLUMNS}
+            text="No release kept yet: the first swap keeps the file it replaces."
+          />
         )}
         {view.releases.map((r) => (
           <tr data-release={r.id}>

@@ -1,30 +1,25 @@
 import type { ServerStatus } from "../../protocol.js";
 import { uptime, when } from "../../http/pages/format.js";
+import { EmptyRow, TableHead, type Column } from "./table-parts.js";
+
+const COLUMNS: Column[] = [
+  "#",
+  { num: "PID" },
+  { num: "Port" },
+  "State",
+  { num: "Uptime" },
+  { num: "Restarts" },
+  "Last health check",
+];
 
 // The app's server processes as the pool sees them, one row per instance.
 export function ServersTable({ servers }: { servers: ServerStatus[] }) {
   const now = Date.now();
   return (
     <table data-table="servers">
-      <thead>
-        <tr>
-          <th>#</th>
-          <th class="num">PID</th>
-          <th class="num">Port</th>
-          <th>State</th>
-          <th class="num">Uptime</th>
-          <th class="num">Restarts</th>
-          <th>Last health check</th>
-        </tr>
-      </thead>
+      <TableHead columns={COLUMNS} />
       <tbody>
-        {servers.length === 0 && (
-          <tr>
-            <td class="empty" colspan={7}>
-              No servers are running.
-            </td>
-          </tr>
-        )}
+        {servers.length === 0 && <EmptyRow columns={COLUMNS} text="No servers are running." />}
         {servers.map((s) => (
           <tr>
             <td>{s.instance}</td>

@@ -11,6 +11,17 @@ const BASELINE = {
     "the gate's answers in the minute before the deploy, or the old servers' during its canary",
 };
 
+// The two ways to end a judging now (POST /admin/apps/{app}/promote|abort).
+const ENDINGS = [
+  {
+    op: "promote",
+    label: "Promote now",
+    kind: "primary",
+    title: "Keep the new build now and send all traffic to it",
+  },
+  { op: "abort", label: "Roll back now", kind: "danger", title: "Hand back to the old build now" },
+] as const;
+
 // A deploy being judged by its traffic (canary, then watch): the new build's answers
 // against its baseline's, how far into `for` it is and the rule it is judged by, with
 // the two ways to end it now. The page's script keeps the numbers up to date from the
@@ -35,20 +46,9 @@ export function WatchCard({
           <a href={`${ADMIN_BASE}/log/${encodeURIComponent(watch.deployId)}`}>{watch.deployId}</a>
         </span>
         <span class="grow" />
-        <PostButton
-          action={`${base}/promote`}
-          csrf={csrf}
-          label="Promote now"
-          kind="primary"
-          title="Keep the new build now and send all traffic to it"
-        />
-        <PostButton
-          action={`${base}/abort`}
-          csrf={csrf}
-          label="Roll back now"
-          kind="danger"
-          title="Hand back to the old build now"
-        />
+        {ENDINGS.map((b) => (
+          <PostButton action={`${base}/${b.op}`} csrf={csrf} {...b} />
+        ))}
       </div>
       <dl class="facts">
         <dt>New build</dt>
