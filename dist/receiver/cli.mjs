@@ -39247,8 +39247,12 @@ async function unpackZip(file, tree) {
           throw unsupported2(name, `special file (mode 0o${type.toString(8)})`);
         if (type === S_IFDIR || name.endsWith("/")) await tree.directory(name);
         else {
-          let data = await zip.openReadStreamPromise(entry);
-          await tree.file(name, unix & 511, data, entry.uncompressedSize);
+          let data = await entryData(zip, entry);
+          try {
+            await tree.file(name, unix & 511, data, entry.uncompressedSize);
+          } finally {
+            data.destroy();
+          }
         }
       }
     }
@@ -39270,9 +39274,17 @@ async function sameAsLocalHeader(zip, entry) {
 async function linkText(zip, entry) {
   if (entry.uncompressedSize > MAX_LINK_TARGET)
     throw unsupported2(entry.fileName, "oversized symlink");
-  let chunks = [];
-  for await (let chunk of await zip.openReadStreamPromise(entry)) chunks.push(chunk);
+  let chunks = [], data = await entryData(zip, entry);
+  try {
+    for await (let chunk of data) chunks.push(chunk);
+  } finally {
+    data.destroy();
+  }
   return Buffer.concat(chunks).toString("utf8");
+}
+async function entryData(zip, entry) {
+  let data = await zip.openReadStreamPromise(entry);
+  return data.on("error", (error2) => data.destroy(error2)), data;
 }
 function unsupported2(name, what) {
   return new UnpackError(
@@ -39357,18 +39369,19 @@ function asUnpackError(kind, error2) {
 
 // receiver/staging/stage-release.ts
 var folderUploadPath = (folder) => join6(folder.dir, ".hotswap-upload");
-async function stageRelease(app2, releases, upload2, artifact, progress) {
+async function stageRelease(staging) {
+  let { app: app2, releases, upload: upload2, artifact, progress } = staging;
   try {
     let release = (await releases.all()).find((r) => r.sha256 === artifact.sha256);
-    release && !await isDir(releases.fileOf(release)) && (release = void 0), release ? progress(`release ${release.id} holds this artifact already: not unpacked again`) : release = await unpack(app2, releases, upload2, artifact, progress);
+    release && !await isDir(releases.fileOf(release)) && (release = void 0), release ? progress(`release ${release.id} holds this artifact already: not unpacked again`) : release = await unpack(staging);
     let staged = app2.updateFile;
     return await rm4(`${staged}.tmp`, { recursive: !0, force: !0 }), await linkRelease(releases.fileOf(release), `${staged}.tmp`), await rename3(`${staged}.tmp`, staged), await fsyncDir(dirname7(staged)), versionOfRelease(release);
   } finally {
     await rm4(upload2, { force: !0 }), await rm4(`${app2.updateFile}.tmp`, { recursive: !0, force: !0 });
   }
 }
-async function unpack(app2, releases, upload2, artifact, progress) {
-  let { folder } = app2;
+async function unpack(staging) {
+  let { app: app2, releases, upload: upload2, artifact, progress } = staging, { folder } = app2;
   await mkdir6(folder.releases, { recursive: !0 });
   let tmp = join6(folder.releases, `.tmp-${randomBytes5(4).toString("hex")}`), limits = { maxUnpackedBytes: folder.maxUnpackedBytes, maxFiles: folder.maxFiles }, unpacked = await unpackArchive(upload2, tmp, limits).catch((error2) => {
     throw error2 instanceof UnpackError && error2.code !== "ERR_ARCHIVE_WRITE" ? new HttpError(422, error2.code, `the artifact was refused: ${error2.message}`) : error2;
@@ -39536,13 +39549,13 @@ function uploadOperation(rt2, op, request2) {
       });
       if (ctx.emit({ type: "progress", received: size2, total: length }), app2.folder) {
         let log = (message2) => ctx.emit({ type: "log", level: "info", message: message2 });
-        staged = await stageRelease(
-          { ...app2, folder: app2.folder },
-          rt2.releases,
-          into,
-          { sha256: sha2562, size: size2 },
-          log
-        );
+        staged = await stageRelease({
+          app: { ...app2, folder: app2.folder },
+          releases: rt2.releases,
+          upload: into,
+          artifact: { sha256: sha2562, size: size2 },
+          progress: log
+        });
       } else
         await rememberDigest(app2.updateFile, sha2562), staged = await versionInfo(app2.updateFile, app2.versionCommand);
       let ms2 = Math.round(performance.now() - started), checked = request2.sha256 ? "verified" : "computed";
@@ -40274,22 +40287,16 @@ function GateCard({ view, csrf, base }) {
         ] })
       ] })
     ] }),
-    /* @__PURE__ */ jsxDEV("div", { class: "actions", children: gate2.held ? /* @__PURE__ */ jsxDEV(
+    /* @__PURE__ */ jsxDEV("div", { class: "actions", children: /* @__PURE__ */ jsxDEV(
       PostButton,
       {
-        action: `${base}/release`,
         csrf,
-        label: "Release requests",
-        kind: "primary"
-      }
-    ) : /* @__PURE__ */ jsxDEV(
-      PostButton,
-      {
-        action: `${base}/hold`,
-        csrf,
-        label: "Hold requests",
-        disabled: view.busyWith !== void 0,
-        title: "Queue incoming requests at the gate until released"
+        ...gate2.held ? { action: `${base}/release`, label: "Release requests", kind: "primary" } : {
+          action: `${base}/hold`,
+          label: "Hold requests",
+          disabled: view.busyWith !== void 0,
+          title: "Queue incoming requests at the gate until released"
+        }
       }
     ) })
   ] });
@@ -40307,22 +40314,32 @@ function judgementText(j2) {
   return `${j2.step} ${j2.verdict}${j2.by ? ` by ${j2.by}` : ""}: ${countsText(j2.counts)}`;
 }
 
+// receiver/admin/pages/table-parts.tsx
+function TableHead({ columns }) {
+  return /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: columns.map(
+    (c) => typeof c == "string" ? c ? /* @__PURE__ */ jsxDEV("th", { children: c }) : /* @__PURE__ */ jsxDEV("th", {}) : /* @__PURE__ */ jsxDEV("th", { class: "num", children: c.num })
+  ) }) });
+}
+function EmptyRow({ columns, text: text5 }) {
+  return /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: columns.length, children: text5 }) });
+}
+
 // receiver/admin/pages/history-table.tsx
-var label = (v2) => v2 ? v2.version ?? shortSha(v2.sha256) : "";
+var COLUMNS = [
+  "When",
+  "Operation",
+  "By",
+  "Version",
+  { num: "Hold" },
+  { num: "Duration" },
+  "Outcome",
+  ""
+], label = (v2) => v2 ? v2.version ?? shortSha(v2.sha256) : "";
 function HistoryTable({ entries }) {
   return /* @__PURE__ */ jsxDEV("table", { "data-table": "history", children: [
-    /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: [
-      /* @__PURE__ */ jsxDEV("th", { children: "When" }),
-      /* @__PURE__ */ jsxDEV("th", { children: "Operation" }),
-      /* @__PURE__ */ jsxDEV("th", { children: "By" }),
-      /* @__PURE__ */ jsxDEV("th", { children: "Version" }),
-      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Hold" }),
-      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Duration" }),
-      /* @__PURE__ */ jsxDEV("th", { children: "Outcome" }),
-      /* @__PURE__ */ jsxDEV("th", {})
-    ] }) }),
+    /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS }),
     /* @__PURE__ */ jsxDEV("tbody", { children: [
-      entries.length === 0 && /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: 8, children: "Nothing in the journal yet." }) }),
+      entries.length === 0 && /* @__PURE__ */ jsxDEV(EmptyRow, { columns: COLUMNS, text: "Nothing in the journal yet." }),
       entries.map((e) => /* @__PURE__ */ jsxDEV("tr", { "data-deploy": e.deployId, "data-op": e.op, "data-outcome": e.outcome, children: [
         /* @__PURE__ */ jsxDEV("td", { children: when(e.at) }),
         /* @__PURE__ */ jsxDEV("td", { children: e.op }),
@@ -40369,19 +40386,19 @@ function Who({ who }) {
 }
 
 // receiver/admin/pages/releases-table.tsx
+var COLUMNS2 = ["Release", "Version", "SHA-256", { num: "Size" }, "Kept", ""];
 function ReleasesTable({ view, csrf, base }) {
   let live2 = view.current?.sha256;
   return /* @__PURE__ */ jsxDEV("table", { "data-table": "releases", children: [
-    /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: [
-      /* @__PURE__ */ jsxDEV("th", { children: "Release" }),
-      /* @__PURE__ */ jsxDEV("th", { children: "Version" }),
-      /* @__PURE__ */ jsxDEV("th", { children: "SHA-256" }),
-      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Size" }),
-      /* @__PURE__ */ jsxDEV("th", { children: "Kept" }),
-      /* @__PURE__ */ jsxDEV("th", {})
-    ] }) }),
+    /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS2 }),
     /* @__PURE__ */ jsxDEV("tbody", { children: [
-      view.releases.length === 0 && /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: 6, children: "No release kept yet: the first swap keeps the file it replaces." }) }),
+      view.releases.length === 0 && /* @__PURE__ */ jsxDEV(
+        EmptyRow,
+        {
+          columns: COLUMNS2,
+          text: "No release kept yet: the first swap keeps the file it replaces."
+        }
+      ),
       view.releases.map((r) => /* @__PURE__ */ jsxDEV("tr", { "data-release": r.id, children: [
         /* @__PURE__ */ jsxDEV("td", { class: "mono", children: r.id }),
         /* @__PURE__ */ jsxDEV("td", { children: r.version ?? "—" }),
@@ -40407,20 +40424,21 @@ function ReleasesTable({ view, csrf, base }) {
 }
 
 // receiver/admin/pages/servers-table.tsx
+var COLUMNS3 = [
+  "#",
+  { num: "PID" },
+  { num: "Port" },
+  "State",
+  { num: "Uptime" },
+  { num: "Restarts" },
+  "Last health check"
+];
 function ServersTable({ servers }) {
   let now = Date.now();
   return /* @__PURE__ */ jsxDEV("table", { "data-table": "servers", children: [
-    /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: [
-      /* @__PURE__ */ jsxDEV("th", { children: "#" }),
-      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "PID" }),
-      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Port" }),
-      /* @__PURE__ */ jsxDEV("th", { children: "State" }),
-      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Uptime" }),
-      /* @__PURE__ */ jsxDEV("th", { class: "num", children: "Restarts" }),
-      /* @__PURE__ */ jsxDEV("th", { children: "Last health check" })
-    ] }) }),
+    /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS3 }),
     /* @__PURE__ */ jsxDEV("tbody", { children: [
-      servers.length === 0 && /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: 7, children: "No servers are running." }) }),
+      servers.length === 0 && /* @__PURE__ */ jsxDEV(EmptyRow, { columns: COLUMNS3, text: "No servers are running." }),
       servers.map((s3) => /* @__PURE__ */ jsxDEV("tr", { children: [
         /* @__PURE__ */ jsxDEV("td", { children: s3.instance }),
         /* @__PURE__ */ jsxDEV("td", { class: "num mono", children: s3.pid ?? "—" }),
@@ -40460,7 +40478,15 @@ function VersionCard({ kind, label: label3, version: version2, empty, children }
 var BASELINE = {
   canary: "the old servers' answers over the same time",
   watch: "the gate's answers in the minute before the deploy, or the old servers' during its canary"
-};
+}, ENDINGS = [
+  {
+    op: "promote",
+    label: "Promote now",
+    kind: "primary",
+    title: "Keep the new build now and send all traffic to it"
+  },
+  { op: "abort", label: "Roll back now", kind: "danger", title: "Hand back to the old build now" }
+];
 function WatchCard({
   watch: watch2,
   csrf,
@@ -40477,26 +40503,7 @@ function WatchCard({
         /* @__PURE__ */ jsxDEV("a", { href: `${ADMIN_BASE}/log/${encodeURIComponent(watch2.deployId)}`, children: watch2.deployId })
       ] }),
       /* @__PURE__ */ jsxDEV("span", { class: "grow" }),
-      /* @__PURE__ */ jsxDEV(
-        PostButton,
-        {
-          action: `${base}/promote`,
-          csrf,
-          label: "Promote now",
-          kind: "primary",
-          title: "Keep the new build now and send all traffic to it"
-        }
-      ),
-      /* @__PURE__ */ jsxDEV(
-        PostButton,
-        {
-          action: `${base}/abort`,
-          csrf,
-          label: "Roll back now",
-          kind: "danger",
-          title: "Hand back to the old build now"
-        }
-      )
+      ENDINGS.map((b2) => /* @__PURE__ */ jsxDEV(PostButton, { action: `${base}/${b2.op}`, csrf, ...b2 }))
     ] }),
     /* @__PURE__ */ jsxDEV("dl", { class: "facts", children: [
       /* @__PURE__ */ jsxDEV("dt", { children: "New build" }),
@@ -40689,6 +40696,7 @@ function ReloadPanel({ csrf, configFile, lastReload, process: process2 }) {
 }
 
 // receiver/admin/pages/log-page.tsx
+var COLUMNS4 = ["Time", "Event", "State", { num: "ms" }, "Message"];
 function LogPage({ deployId, entries, events, csrf, nonce }) {
   let last = entries[0], output = events.flatMap((e) => e.type === "result" && !e.ok ? e.output ?? [] : []);
   return /* @__PURE__ */ jsxDEV(Layout, { title: `Log ${deployId}`, nonce, csrf, children: /* @__PURE__ */ jsxDEV("div", { class: "panel", children: [
@@ -40714,15 +40722,9 @@ function LogPage({ deployId, entries, events, csrf, nonce }) {
     ] }),
     /* @__PURE__ */ jsxDEV("h3", { children: "Events" }),
     /* @__PURE__ */ jsxDEV("table", { "data-table": "log", children: [
-      /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: [
-        /* @__PURE__ */ jsxDEV("th", { children: "Time" }),
-        /* @__PURE__ */ jsxDEV("th", { children: "Event" }),
-        /* @__PURE__ */ jsxDEV("th", { children: "State" }),
-        /* @__PURE__ */ jsxDEV("th", { class: "num", children: "ms" }),
-        /* @__PURE__ */ jsxDEV("th", { children: "Message" })
-      ] }) }),
+      /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS4 }),
       /* @__PURE__ */ jsxDEV("tbody", { children: [
-        events.length === 0 && /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: 5, children: "No events were logged for this entry." }) }),
+        events.length === 0 && /* @__PURE__ */ jsxDEV(EmptyRow, { columns: COLUMNS4, text: "No events were logged for this entry." }),
         events.map((e) => /* @__PURE__ */ jsxDEV(EventRow, { event: e }))
       ] })
     ] }),
@@ -40804,6 +40806,7 @@ var CLIENT_OUTPUT = `"use strict";
 `;
 
 // receiver/admin/pages/output-page.tsx
+var COLUMNS5 = ["Time", "Server", "Stream", "Line"];
 function OutputPage({ app: app2, lines, csrf, nonce }) {
   return /* @__PURE__ */ jsxDEV(Layout, { title: `Output of ${app2}`, nonce, csrf, script: CLIENT_OUTPUT, children: /* @__PURE__ */ jsxDEV("div", { class: "panel", "data-output-app": app2, children: [
     /* @__PURE__ */ jsxDEV("p", { children: /* @__PURE__ */ jsxDEV("a", { href: ADMIN_BASE, children: "← Dashboard" }) }),
@@ -40827,12 +40830,7 @@ function OutputPage({ app: app2, lines, csrf, nonce }) {
       ")."
     ] }),
     /* @__PURE__ */ jsxDEV("table", { "data-table": "output", class: "output", children: [
-      /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: [
-        /* @__PURE__ */ jsxDEV("th", { children: "Time" }),
-        /* @__PURE__ */ jsxDEV("th", { children: "Server" }),
-        /* @__PURE__ */ jsxDEV("th", { children: "Stream" }),
-        /* @__PURE__ */ jsxDEV("th", { children: "Line" })
-      ] }) }),
+      /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS5 }),
       /* @__PURE__ */ jsxDEV("tbody", { "data-output": !0, children: lines.map((l) => /* @__PURE__ */ jsxDEV("tr", { class: l.stream, children: [
         /* @__PURE__ */ jsxDEV("td", { class: "mono", children: l.time.slice(11, 23) }),
         /* @__PURE__ */ jsxDEV("td", { class: "mono", children: [
