@@ -30,19 +30,26 @@ export function hasTool(tool: string, args = ["--version"]): boolean {
   }
 }
 
-/** Builds `name` in `dir` with `target`'s gcc and extra flags (`-s`, `-mwindows`). */
+/**
+ * Builds `name` in `dir` with `target`'s gcc and extra flags (`-s`, `-mwindows`);
+ * without `version`, no resources at all.
+ */
 export function buildExe(
   dir: string,
   name: string,
   target: MingwTarget,
-  version: RcVersion,
+  version: RcVersion | undefined,
   flags: string[] = [],
 ): string {
   const base = join(dir, name);
+  const objects: string[] = [];
   writeFileSync(`${base}.c`, C_SOURCE);
-  writeFileSync(`${base}.rc`, rc(version));
-  run(`${target}-windres`, ["-O", "coff", "-o", `${base}.res.o`, `${base}.rc`]);
-  run(`${target}-gcc`, ["-O1", "-o", base, `${base}.c`, `${base}.res.o`, ...flags]);
+  if (version) {
+    writeFileSync(`${base}.rc`, rc(version));
+    run(`${target}-windres`, ["-O", "coff", "-o", `${base}.res.o`, `${base}.rc`]);
+    objects.push(`${base}.res.o`);
+  }
+  run(`${target}-gcc`, ["-O1", "-o", base, `${base}.c`, ...objects, ...flags]);
   return base;
 }
 
