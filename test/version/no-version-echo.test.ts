@@ -45,6 +45,17 @@ describe.skipIf(!toolchain)("the version echo of an uploaded exe", () => {
     ]);
   });
 
+  it("a swap of what is staged says it too (the exe cannot run here: rolled back)", async () => {
+    const swap = await call(rx.api, "/v1/apps/webdemo/swap", {
+      method: "POST",
+      token: await mint({ op: "swap" }),
+    });
+    expect(swap.result).toMatchObject({ ok: false });
+    expect(warnings(swap.events)).toContain(
+      "updateFile gives no version to echo: it has no resources",
+    );
+  });
+
   it("a truncated PE: the stream says where reading stopped", async () => {
     const whole = readFileSync(buildExe(ws.dir, "cut.exe", TARGET, versionOf("1.0.0.1")));
     const cut = join(ws.dir, "cut-short.exe");
