@@ -4,6 +4,7 @@ import type { VersionInfo } from "../protocol.js";
 import type { AppRuntime } from "../runtime/app-runtime.js";
 import type { Operation } from "../runtime/operation.js";
 import { uploaded } from "../runtime/upload-operation.js";
+import { noVersionLog } from "../version/no-version-log.js";
 import { rememberDigest, versionInfo } from "../version/version-info.js";
 import { filePart } from "./multipart/file-part.js";
 import { formBoundary } from "./multipart/form-boundary.js";
@@ -60,7 +61,11 @@ export function uploadFormOperation(rt: AppRuntime, form: UploadForm): UploadFor
       });
       await rememberDigest(app.updateFile, sha256);
       ctx.emit({ type: "progress", received: size, total: size });
-      staged = (await versionInfo(app.updateFile, app.versionCommand))!;
+      staged = (await versionInfo(
+        app.updateFile,
+        app.versionCommand,
+        noVersionLog(ctx.emit, "updateFile"),
+      ))!;
       ctx.emit({
         type: "step",
         step: "upload",

@@ -1,5 +1,6 @@
 import { HttpError } from "../http-error.js";
 import type { VersionInfo } from "../protocol.js";
+import { noVersionLog } from "../version/no-version-log.js";
 import { versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
 import type { Operation } from "./operation.js";
@@ -10,10 +11,11 @@ import { runSwap } from "./run-swap.js";
 export function swapOperation(rt: AppRuntime, force = false): Operation {
   const app = rt.config;
   let staged: VersionInfo | null = null;
+  let noVersion: string | undefined;
   return {
     op: "swap",
     prepare: async () => {
-      staged = await versionInfo(app.updateFile, app.versionCommand);
+      staged = await versionInfo(app.updateFile, app.versionCommand, (why) => (noVersion = why));
       if (!staged)
         throw new HttpError(
           404,
@@ -21,6 +23,9 @@ export function swapOperation(rt: AppRuntime, force = false): Operation {
           `nothing is staged at ${app.updateFile}: upload first`,
         );
     },
-    run: (ctx) => runSwap(rt, "swap", { path: app.updateFile, info: staged! }, { ...ctx, force }),
+    run: (ctx) => {
+      if (noVersion) noVersionLog(ctx.emit, "updateFile")(noVersion);
+      return runSwap(rt, "swap", { path: app.updateFile, info: staged! }, { ...ctx, force });
+    },
   };
 }

@@ -3,6 +3,7 @@ import { HttpError } from "../http-error.js";
 import type { ResultEvent, VersionInfo } from "../protocol.js";
 import { folderUploadPath, stageRelease } from "../staging/stage-release.js";
 import { stageUpload } from "../staging/stage-upload.js";
+import { noVersionLog } from "../version/no-version-log.js";
 import { rememberDigest, versionInfo } from "../version/version-info.js";
 import type { AppRuntime } from "./app-runtime.js";
 import type { Operation } from "./operation.js";
@@ -55,7 +56,11 @@ export function uploadOperation(
         });
       } else {
         await rememberDigest(app.updateFile, sha256);
-        staged = (await versionInfo(app.updateFile, app.versionCommand))!;
+        staged = (await versionInfo(
+          app.updateFile,
+          app.versionCommand,
+          noVersionLog(ctx.emit, "updateFile"),
+        ))!;
       }
       const ms = Math.round(performance.now() - started);
       const checked = request.sha256 ? "verified" : "computed";

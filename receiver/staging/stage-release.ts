@@ -75,7 +75,9 @@ async function unpack(staging: Staging): Promise<ReleaseInfo> {
       );
     }
     // Read from the unpacked folder itself: what the version echo says of this build.
-    const exeVersion = await versionInfo(exe, app.versionCommand);
+    const exeVersion = await versionInfo(exe, app.versionCommand, (why) =>
+      progress(`${folder.exe} gives no version to echo: ${why}`),
+    );
     await fsyncTree(tmp);
     await rename(tmp, final);
     const release: ReleaseInfo = {

@@ -3,16 +3,18 @@ import { createReadStream } from "node:fs";
 import { readFile, realpath, stat } from "node:fs/promises";
 import type { VersionInfo } from "../protocol.js";
 import { releaseSchema, versionOfRelease } from "../swap/releases.js";
-import { readPeVersion, type PeVersion } from "./pe-version.js";
+import { readPeVersion, type PeVersion, type PeVersionRead } from "./pe-version.js";
 import { runVersionCommand } from "./version-command.js";
 
 // The seed echoed the new exe's write date and version after a swap; this is
 // that echo plus the digest that proves which bytes are live. The version is
 // versionCommand's answer when one is configured and answers, else what a
-// Windows exe's version resource says ("WC Demo 1.2.3.4").
+// Windows exe's version resource says ("WC Demo 1.2.3.4"). A Windows exe that
+// gives no version tells `noVersion` why, so the swap's stream can say it.
 export async function versionInfo(
   file: string,
   versionCommand?: string[],
+  noVersion?: (why: string) => void,
 ): Promise<VersionInfo | null> {
   let info;
   try {
@@ -25,17 +27,18 @@ export async function versionInfo(
   if (info.isDirectory()) return releaseVersion(file);
   const known = remembered(file, info);
   known.sha256 ??= await sha256Of(file);
-  if (!("pe" in known)) known.pe = await readPeVersion(file);
+  known.pe ??= await readPeVersion(file);
   if (versionCommand && !("version" in known))
     known.version = await runVersionCommand(versionCommand, file);
   const result: VersionInfo = {
     sha256: known.sha256,
     size: info.size,
     mtime: info.mtime.toISOString(),
-    ...known.pe,
+    ...known.pe.version,
   };
-  const version = known.version ?? peVersionLine(known.pe);
+  const version = known.version ?? peVersionLine(known.pe.version);
   if (version) result.version = version;
+  else if (known.pe.noVersion) noVersion?.(known.pe.noVersion);
   return result;
 }
 
@@ -50,7 +53,7 @@ export async function rememberDigest(file: string, sha256: string): Promise<void
 interface Known {
   identity: string;
   sha256?: string;
-  pe?: PeVersion | undefined;
+  pe?: PeVersionRead;
   version?: string | undefined;
 }
 const known = new Map<string, Known>();

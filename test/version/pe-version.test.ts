@@ -8,7 +8,7 @@ import { copyFile, rename } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PE_READ_LIMIT, readPeVersion } from "../../receiver/version/pe-version.js";
+import { readPeVersion } from "../../receiver/version/pe-version.js";
 import { versionInfo } from "../../receiver/version/version-info.js";
 
 const TOOL = "x86_64-w64-mingw32";
@@ -51,23 +51,27 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const path = (name: string) => join(dir, name);
 
 describe("files that are not a PE with a version resource", () => {
-  const cases: [string, Buffer][] = [
-    ["a node script", Buffer.from("#!/usr/bin/env node\nconsole.log('webdemo 1.0');\n")],
-    ["random bytes after MZ", Buffer.concat([Buffer.from("MZ"), randomBytes(4096)])],
-    ["MZ alone", Buffer.from("MZ")],
-    ["an empty file", Buffer.alloc(0)],
+  // [name, bytes, whether it claims to be a PE (and so says why it gives no version)]
+  const cases: [string, Buffer, boolean][] = [
+    ["a node script", Buffer.from("#!/usr/bin/env node\nconsole.log('webdemo 1.0');\n"), false],
+    ["random bytes after MZ", Buffer.concat([Buffer.from("MZ"), randomBytes(4096)]), true],
+    ["MZ alone", Buffer.from("MZ"), true],
+    ["an empty file", Buffer.alloc(0), false],
   ];
-  it.each(cases)("%s: no PE version, no throw", async (name, bytes) => {
+  it.each(cases)("%s: no PE version, no throw", async (name, bytes, pe) => {
     const file = path(name.replaceAll(" ", "-"));
     writeFileSync(file, bytes);
-    await expect(readPeVersion(file)).resolves.toBeUndefined();
+    const read = await readPeVersion(file);
+    expect(read.version).toBeUndefined();
+    if (pe) expect(read.noVersion).toMatch(/./);
+    else expect(read).toEqual({});
     const info = await versionInfo(file);
     expect(info).not.toBeNull();
     expect(Object.keys(info!).sort()).toEqual(["mtime", "sha256", "size"]);
   });
 
   it("a missing file: no PE version, no throw", async () => {
-    await expect(readPeVersion(path("missing.exe"))).resolves.toBeUndefined();
+    await expect(readPeVersion(path("missing.exe"))).resolves.toEqual({});
   });
 });
 
@@ -86,7 +90,7 @@ describe.skipIf(!toolchain)(`real PE files (${TOOL} binutils)`, () => {
   it("reads FileVersion, ProductVersion and ProductName from the string table", async () => {
     // ld keeps a COFF symbol table, as unstripped MinGW and Go builds do.
     expect(numberOfSymbols(withVersion)).toBeGreaterThan(0);
-    expect(await readPeVersion(withVersion)).toEqual({
+    expect((await readPeVersion(withVersion)).version).toEqual({
       fileVersion: "1.2.3.4",
       productVersion: "1.2.3",
       productName: "WC Demo",
@@ -105,7 +109,7 @@ describe.skipIf(!toolchain)(`real PE files (${TOOL} binutils)`, () => {
   });
 
   it("falls back to the fixed a.b.c.d numbers without a string table", async () => {
-    expect(await readPeVersion(fixedOnly)).toEqual({
+    expect((await readPeVersion(fixedOnly)).version).toEqual({
       fileVersion: "5.6.7.8",
       productVersion: "5.6.0.0",
     });
@@ -113,8 +117,10 @@ describe.skipIf(!toolchain)(`real PE files (${TOOL} binutils)`, () => {
   });
 
   it("gives nothing for an exe without a version resource", async () => {
-    expect(await readPeVersion(without)).toBeUndefined();
-    const info = await versionInfo(without);
+    expect(await readPeVersion(without)).toEqual({ noVersion: "it has no resources" });
+    const said: string[] = [];
+    const info = await versionInfo(without, undefined, (why) => said.push(why));
+    expect(said).toEqual(["it has no resources"]);
     expect(Object.keys(info!).sort()).toEqual(["mtime", "sha256", "size"]);
   });
 
@@ -143,14 +149,22 @@ describe.skipIf(!toolchain)(`real PE files (${TOOL} binutils)`, () => {
   it("gives nothing for a truncated exe", async () => {
     const exe = path("truncated.exe");
     writeFileSync(exe, readFileSync(withVersion).subarray(0, 600));
-    await expect(readPeVersion(exe)).resolves.toBeUndefined();
+    const read = await readPeVersion(exe);
+    expect(read.version).toBeUndefined();
+    expect(read.noVersion).toMatch(/lies outside the file/);
   });
 
-  it(`does not read a PE past ${PE_READ_LIMIT / 2 ** 20} MiB into memory`, async () => {
+  it("reads the version of a 6 GiB exe: only its headers and resources are read", async () => {
     const exe = path("huge.exe");
     await copyFile(withVersion, exe);
-    truncateSync(exe, PE_READ_LIMIT + 1); // sparse: overlay data after the sections
-    await expect(readPeVersion(exe)).resolves.toBeUndefined();
+    // Sparse overlay data after the sections: more than one Buffer can hold, so a
+    // reader that loaded the whole file would fail here.
+    truncateSync(exe, 6 * 2 ** 30);
+    expect((await readPeVersion(exe)).version).toEqual({
+      fileVersion: "1.2.3.4",
+      productVersion: "1.2.3",
+      productName: "WC Demo",
+    });
   });
 
   function link(name: string, rc?: string): string {
