@@ -11572,8 +11572,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                   return setFormDataState(fd, parsed), fd;
                 }
                 case "application/x-www-form-urlencoded": {
-                  let entries = new URLSearchParams(value.toString()), fd = new FormData2();
-                  for (let [name, value2] of entries)
+                  let entries2 = new URLSearchParams(value.toString()), fd = new FormData2();
+                  for (let [name, value2] of entries2)
                     fd.append(name, value2);
                   return fd;
                 }
@@ -15599,10 +15599,10 @@ var require_mock_utils = __commonJS({
       } else return typeof headers2.get == "function" ? headers2.get(key2) : lowerCaseEntries(headers2)[key2.toLocaleLowerCase()];
     }
     function buildHeadersFromArray(headers2) {
-      let clone2 = headers2.slice(), entries = [];
+      let clone2 = headers2.slice(), entries2 = [];
       for (let index = 0; index < clone2.length; index += 2)
-        entries.push([clone2[index], clone2[index + 1]]);
-      return Object.fromEntries(entries);
+        entries2.push([clone2[index], clone2[index + 1]]);
+      return Object.fromEntries(entries2);
     }
     function matchHeaders(mockDispatch2, headers2) {
       if (typeof mockDispatch2.headers == "function")
@@ -17078,8 +17078,8 @@ var require_redirect_handler = __commonJS({
           for (let i = 0; i < headers2.length; i += 2)
             shouldRemoveHeader(headers2[i], removeContent, unknownOrigin) || ret.push(headers2[i], headers2[i + 1]);
       else if (headers2 && typeof headers2 == "object") {
-        let entries = util.hasSafeIterator(headers2) ? headers2 : Object.entries(headers2);
-        for (let [key2, value] of entries)
+        let entries2 = util.hasSafeIterator(headers2) ? headers2 : Object.entries(headers2);
+        for (let [key2, value] of entries2)
           shouldRemoveHeader(key2, removeContent, unknownOrigin) || ret.push(key2, value);
       } else
         assert(headers2 == null, "headers must be an object or an array");
@@ -18813,7 +18813,7 @@ var require_memory_cache_store = __commonJS({
        */
       get(key2) {
         assertCacheKey(key2);
-        let topLevelKey = `${key2.origin}:${key2.path}`, now = Date.now(), entries = this.#entries.get(topLevelKey), entry = entries ? findEntry(key2, entries, now) : null;
+        let topLevelKey = `${key2.origin}:${key2.path}`, now = Date.now(), entries2 = this.#entries.get(topLevelKey), entry = entries2 ? findEntry(key2, entries2, now) : null;
         return entry == null ? void 0 : {
           statusMessage: entry.statusMessage,
           statusCode: entry.statusCode,
@@ -18840,14 +18840,14 @@ var require_memory_cache_store = __commonJS({
             typeof chunk == "string" && (chunk = Buffer.from(chunk, encoding)), entry.size += chunk.byteLength, entry.size >= store.#maxEntrySize ? this.destroy() : entry.body.push(chunk), callback(null);
           },
           final(callback) {
-            let entries = store.#entries.get(topLevelKey);
-            entries || (entries = [], store.#entries.set(topLevelKey, entries));
-            let previousEntry = findEntry(key2, entries, Date.now());
+            let entries2 = store.#entries.get(topLevelKey);
+            entries2 || (entries2 = [], store.#entries.set(topLevelKey, entries2));
+            let previousEntry = findEntry(key2, entries2, Date.now());
             if (previousEntry) {
-              let index = entries.indexOf(previousEntry);
-              entries.splice(index, 1, entry), store.#size -= previousEntry.size;
+              let index = entries2.indexOf(previousEntry);
+              entries2.splice(index, 1, entry), store.#size -= previousEntry.size;
             } else
-              entries.push(entry), store.#count += 1;
+              entries2.push(entry), store.#count += 1;
             if (store.#size += entry.size, store.#size > store.#maxSize || store.#count > store.#maxCount) {
               store.#hasEmittedMaxSizeEvent || (store.emit("maxSizeExceeded", {
                 size: store.#size,
@@ -18855,10 +18855,10 @@ var require_memory_cache_store = __commonJS({
                 count: store.#count,
                 maxCount: store.#maxCount
               }), store.#hasEmittedMaxSizeEvent = !0);
-              for (let [key3, entries2] of store.#entries) {
-                for (let entry2 of entries2.splice(0, entries2.length / 2))
+              for (let [key3, entries3] of store.#entries) {
+                for (let entry2 of entries3.splice(0, entries3.length / 2))
                   store.#size -= entry2.size, store.#count -= 1;
-                entries2.length === 0 && store.#entries.delete(key3);
+                entries3.length === 0 && store.#entries.delete(key3);
               }
               store.#size < store.#maxSize && store.#count < store.#maxCount && (store.#hasEmittedMaxSizeEvent = !1);
             }
@@ -18878,9 +18878,9 @@ var require_memory_cache_store = __commonJS({
         this.#entries.delete(topLevelKey);
       }
     };
-    function findEntry(key2, entries, now) {
-      for (let i = 0; i < entries.length; i++) {
-        let entry = entries[i];
+    function findEntry(key2, entries2, now) {
+      for (let i = 0; i < entries2.length; i++) {
+        let entry = entries2[i];
         if (entry.deleteAt > now && entry.method === key2.method && varyMatches(key2, entry))
           return entry;
       }
@@ -26160,9 +26160,9 @@ function wilsonLower({ requests: n, errors }) {
 }
 
 // node_modules/zod/v4/core/util.js
-function getEnumValues(entries) {
-  let numericValues = Object.values(entries).filter((v2) => typeof v2 == "number");
-  return Object.entries(entries).filter(([k2, _2]) => numericValues.indexOf(+k2) === -1).map(([_2, v2]) => v2);
+function getEnumValues(entries2) {
+  let numericValues = Object.values(entries2).filter((v2) => typeof v2 == "number");
+  return Object.entries(entries2).filter(([k2, _2]) => numericValues.indexOf(+k2) === -1).map(([_2, v2]) => v2);
 }
 function joinValues(array2, separator = "|") {
   return array2.map((val) => stringifyPrimitive(val)).join(separator);
@@ -27928,10 +27928,10 @@ var ZodMiniEnum = /* @__PURE__ */ $constructor("ZodMiniEnum", (inst, def) => {
 });
 // @__NO_SIDE_EFFECTS__
 function _enum(values, params) {
-  let entries = Array.isArray(values) ? Object.fromEntries(values.map((v2) => [v2, v2])) : values;
+  let entries2 = Array.isArray(values) ? Object.fromEntries(values.map((v2) => [v2, v2])) : values;
   return new ZodMiniEnum({
     type: "enum",
-    entries,
+    entries: entries2,
     ...normalizeParams(params)
   });
 }
@@ -29764,11 +29764,11 @@ var RegExpRouter = class {
     return this.#handlers = this.#tries = void 0, matchers;
   }
   #buildMatcher(method) {
-    let handlers = this.#handlers[method], trie = this.#tries[method], staticMap = createNullObject(), handlerData = [], [regexp, indexReplacementMap, paramReplacementMap] = trie.buildRegExp(), own2 = createNullObject(), entries = handlers.map(([h, p2], i) => ((own2[p2] ??= []).push(i), [h, trie.paths[p2][1].reduceRight((map, [key2, varIndex]) => (map[key2] = paramReplacementMap[varIndex], map), createNullObject())])), wildcards = Object.keys(own2).filter((p2) => endsWithWildcard(trie.paths[p2][2]));
+    let handlers = this.#handlers[method], trie = this.#tries[method], staticMap = createNullObject(), handlerData = [], [regexp, indexReplacementMap, paramReplacementMap] = trie.buildRegExp(), own2 = createNullObject(), entries2 = handlers.map(([h, p2], i) => ((own2[p2] ??= []).push(i), [h, trie.paths[p2][1].reduceRight((map, [key2, varIndex]) => (map[key2] = paramReplacementMap[varIndex], map), createNullObject())])), wildcards = Object.keys(own2).filter((p2) => endsWithWildcard(trie.paths[p2][2]));
     for (let path in trie.paths) {
       let [index, , keys] = trie.paths[path], indexes = [...own2[path]];
       for (let p2 of wildcards) p2 !== path && covers(trie.paths[p2][2], keys) && indexes.push(...own2[p2]);
-      let data = indexes.sort((a, b2) => a - b2).map((i) => entries[i]);
+      let data = indexes.sort((a, b2) => a - b2).map((i) => entries2[i]);
       if (index === -1) {
         let last = Math.max(-1, ...data.flatMap(([, map]) => Object.values(map)));
         staticMap[path] = [data, last === -1 ? emptyParam : path.match(regexp).slice(0, last + 1)];
@@ -30109,15 +30109,15 @@ var normalizeElementKeyMap = /* @__PURE__ */ new Map([
 var setInternalTagFlag = (fn) => (fn[DOM_INTERNAL_TAG] = !0, fn);
 
 // node_modules/hono/dist/jsx/dom/context.js
-var createContextProviderFunction = (values) => ({ value, children }) => {
-  if (!children) return;
+var createContextProviderFunction = (values) => ({ value, children: children2 }) => {
+  if (!children2) return;
   let props = { children: [{
     tag: setInternalTagFlag(() => {
       values.push(value);
     }),
     props: {}
   }] };
-  Array.isArray(children) ? props.children.push(...children.flat()) : props.children.push(children), props.children.push({
+  Array.isArray(children2) ? props.children.push(...children2.flat()) : props.children.push(children2), props.children.push({
     tag: setInternalTagFlag(() => {
       values.pop();
     }),
@@ -30230,7 +30230,7 @@ var __defProp2 = Object.defineProperty, __exportAll = (all, no_symbols) => {
 };
 
 // node_modules/hono/dist/jsx/children.js
-var toArray = (children) => Array.isArray(children) ? children : [children];
+var toArray = (children2) => Array.isArray(children2) ? children2 : [children2];
 
 // node_modules/hono/dist/jsx/intrinsic-element/components.js
 var components_exports = /* @__PURE__ */ __exportAll({
@@ -30286,26 +30286,26 @@ var components_exports = /* @__PURE__ */ __exportAll({
       buffer[0] = buffer[0].replaceAll(tag3, "");
     }), buffer[0] = buffer[0].replace(/(?=<\/head>)/, () => insertTags.join(""));
   }
-}, returnWithoutSpecialBehavior = (tag2, children, props) => renderChildren([new JSXNode(tag2, props, toArray(children ?? []))]), documentMetadataTag = (tag2, children, props, sort) => {
-  if ("itemProp" in props) return returnWithoutSpecialBehavior(tag2, children, props);
+}, returnWithoutSpecialBehavior = (tag2, children2, props) => renderChildren([new JSXNode(tag2, props, toArray(children2 ?? []))]), documentMetadataTag = (tag2, children2, props, sort) => {
+  if ("itemProp" in props) return returnWithoutSpecialBehavior(tag2, children2, props);
   let { precedence, blocking, ...restProps } = props;
   precedence = sort ? precedence ?? "" : void 0, sort && (restProps[dataPrecedenceAttr] = precedence);
-  let string3 = new JSXNode(tag2, restProps, toArray(children || [])).toString();
+  let string3 = new JSXNode(tag2, restProps, toArray(children2 || [])).toString();
   return string3 instanceof Promise ? string3.then((resString) => raw(resString, [...resString.callbacks || [], insertIntoHead(tag2, resString, restProps, precedence)])) : raw(string3, [insertIntoHead(tag2, string3, restProps, precedence)]);
-}, title = ({ children, ...props }) => {
+}, title = ({ children: children2, ...props }) => {
   let nameSpaceContext2 = getNameSpaceContext();
   if (nameSpaceContext2) {
     let context = useContext(nameSpaceContext2);
-    if (context === "svg" || context === "head") return new JSXNode("title", props, toArray(children ?? []));
+    if (context === "svg" || context === "head") return new JSXNode("title", props, toArray(children2 ?? []));
   }
-  return documentMetadataTag("title", children, props, !1);
-}, script = ({ children, ...props }) => {
+  return documentMetadataTag("title", children2, props, !1);
+}, script = ({ children: children2, ...props }) => {
   let nameSpaceContext2 = getNameSpaceContext();
-  return ["src", "async"].some((k2) => !props[k2]) || nameSpaceContext2 && useContext(nameSpaceContext2) === "head" ? returnWithoutSpecialBehavior("script", children, props) : documentMetadataTag("script", children, props, !1);
-}, style = ({ children, ...props }) => ["href", "precedence"].every((k2) => k2 in props) ? (props["data-href"] = props.href, delete props.href, documentMetadataTag("style", children, props, !0)) : returnWithoutSpecialBehavior("style", children, props), link = ({ children, ...props }) => ["onLoad", "onError"].some((k2) => k2 in props) || props.rel === "stylesheet" && (!("precedence" in props) || "disabled" in props) ? returnWithoutSpecialBehavior("link", children, props) : documentMetadataTag("link", children, props, isStylesheetLinkWithPrecedence(props)), meta2 = ({ children, ...props }) => {
+  return ["src", "async"].some((k2) => !props[k2]) || nameSpaceContext2 && useContext(nameSpaceContext2) === "head" ? returnWithoutSpecialBehavior("script", children2, props) : documentMetadataTag("script", children2, props, !1);
+}, style = ({ children: children2, ...props }) => ["href", "precedence"].every((k2) => k2 in props) ? (props["data-href"] = props.href, delete props.href, documentMetadataTag("style", children2, props, !0)) : returnWithoutSpecialBehavior("style", children2, props), link = ({ children: children2, ...props }) => ["onLoad", "onError"].some((k2) => k2 in props) || props.rel === "stylesheet" && (!("precedence" in props) || "disabled" in props) ? returnWithoutSpecialBehavior("link", children2, props) : documentMetadataTag("link", children2, props, isStylesheetLinkWithPrecedence(props)), meta2 = ({ children: children2, ...props }) => {
   let nameSpaceContext2 = getNameSpaceContext();
-  return nameSpaceContext2 && useContext(nameSpaceContext2) === "head" ? returnWithoutSpecialBehavior("meta", children, props) : documentMetadataTag("meta", children, props, !1);
-}, newJSXNode = (tag2, { children, ...props }) => new JSXNode(tag2, props, toArray(children ?? [])), form = (props) => (typeof props.action == "function" && (props.action = PERMALINK in props.action ? props.action[PERMALINK] : void 0), newJSXNode("form", props)), formActionableElement = (tag2, props) => (typeof props.formAction == "function" && (props.formAction = PERMALINK in props.formAction ? props.formAction[PERMALINK] : void 0), newJSXNode(tag2, props)), input = (props) => formActionableElement("input", props), button = (props) => formActionableElement("button", props);
+  return nameSpaceContext2 && useContext(nameSpaceContext2) === "head" ? returnWithoutSpecialBehavior("meta", children2, props) : documentMetadataTag("meta", children2, props, !1);
+}, newJSXNode = (tag2, { children: children2, ...props }) => new JSXNode(tag2, props, toArray(children2 ?? [])), form = (props) => (typeof props.action == "function" && (props.action = PERMALINK in props.action ? props.action[PERMALINK] : void 0), newJSXNode("form", props)), formActionableElement = (tag2, props) => (typeof props.formAction == "function" && (props.formAction = PERMALINK in props.formAction ? props.formAction[PERMALINK] : void 0), newJSXNode(tag2, props)), input = (props) => formActionableElement("input", props), button = (props) => formActionableElement("button", props);
 
 // node_modules/hono/dist/jsx/base.js
 var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttributeName = (key2) => /[A-Z]/.test(key2) && key2.match(/^(?:al|basel|clip(?:Path|Rule)$|co|do|fill|fl|fo|gl|let|lig|i|marker[EMS]|o|pai|pointe|sh|st[or]|text[^L]|tr|u|ve|w)/) ? key2.replace(/([A-Z])/g, "-$1").toLowerCase() : key2, emptyTags = [
@@ -30356,9 +30356,9 @@ var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttribu
   "shadowrootserializable"
 ]), resolveFunctionComponentResult = (result, suspendedContext) => result.then((resolved) => {
   if (typeof resolved != "string" && !Array.isArray(resolved) && !(resolved instanceof JSXNode)) return resolved;
-  let children = Array.isArray(resolved) ? resolved : [resolved], render = () => {
+  let children2 = Array.isArray(resolved) ? resolved : [resolved], render = () => {
     let buffer = [""];
-    return childrenToStringToBuffer(children, buffer), buffer.length === 1 ? raw(buffer[0], buffer.callbacks) : stringBufferToString(buffer, buffer.callbacks);
+    return childrenToStringToBuffer(children2, buffer), buffer.length === 1 ? raw(buffer[0], buffer.callbacks) : stringBufferToString(buffer, buffer.callbacks);
   };
   return suspendedContext ? suspendedContext(render) : runWithRenderContext(render);
 }), markRenderedJSX = (value) => (value[RENDERED_JSX] = !0, value), isEscapedAttribute = (value) => value instanceof String && value.isEscaped && !(RENDERED_JSX in value), objectToAttributeString = (v2) => {
@@ -30391,9 +30391,9 @@ var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttribu
     }
     buffer[0] += '"';
   }
-}, childrenToStringToBuffer = (children, buffer) => {
-  for (let i = 0, len = children.length; i < len; i++) {
-    let child = children[i];
+}, childrenToStringToBuffer = (children2, buffer) => {
+  for (let i = 0, len = children2.length; i < len; i++) {
+    let child = children2[i];
     if (typeof child == "string") escapeToBuffer(child, buffer);
     else {
       if (typeof child == "boolean" || child === null || child === void 0) continue;
@@ -30406,9 +30406,9 @@ var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttribu
       } else child instanceof Promise ? buffer.unshift("", child) : childrenToStringToBuffer(child, buffer);
     }
   }
-}, renderChildren = (children) => runWithRenderContext(() => {
+}, renderChildren = (children2) => runWithRenderContext(() => {
   let buffer = [""];
-  return childrenToStringToBuffer(children, buffer), buffer.length === 1 ? raw(buffer[0], buffer.callbacks) : stringBufferToString(buffer, buffer.callbacks);
+  return childrenToStringToBuffer(children2, buffer), buffer.length === 1 ? raw(buffer[0], buffer.callbacks) : stringBufferToString(buffer, buffer.callbacks);
 }), isUntrustedObject = (value) => typeof value == "object" && value !== null && !Array.isArray(value) && !(value instanceof JSXNode) && !(value instanceof Promise) && !value.isEscaped && typeof value.toString == "function", renderUntrustedObject = (value) => {
   let stringified = value.toString(), escape2 = (result) => renderChildren([String(result)]);
   return stringified instanceof Promise ? stringified.then(escape2) : escape2(stringified);
@@ -30418,9 +30418,9 @@ var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttribu
   key;
   children;
   isEscaped = !0;
-  constructor(tag2, props, children) {
+  constructor(tag2, props, children2) {
     if (typeof tag2 != "function" && !isValidTagName(tag2)) throw new Error(`Invalid JSX tag name: ${tag2}`);
-    this.tag = tag2, this.props = props, this.children = children;
+    this.tag = tag2, this.props = props, this.children = children2;
   }
   get type() {
     return this.tag;
@@ -30435,25 +30435,25 @@ var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttribu
     });
   }
   toStringToBuffer(buffer) {
-    let tag2 = this.tag, props = this.props, { children } = this;
+    let tag2 = this.tag, props = this.props, { children: children2 } = this;
     buffer[0] += `<${tag2}`;
     let normalizeKey = tag2 === "svg" || nameSpaceContext && useContext(nameSpaceContext) === "svg" ? (key2) => toSVGAttributeName(normalizeIntrinsicElementKey(key2)) : (key2) => normalizeIntrinsicElementKey(key2);
     for (let [key2, v2] of Object.entries(props))
       if (key2 = normalizeKey(key2), !!isValidAttributeName(key2) && key2 !== "children")
         if (key2 === "dangerouslySetInnerHTML" && typeof v2 == "object" && v2 !== null && "__html" in v2) {
-          if (children.length > 0) throw new Error("Can only set one of `children` or `props.dangerouslySetInnerHTML`.");
-          children = [raw(v2.__html)];
+          if (children2.length > 0) throw new Error("Can only set one of `children` or `props.dangerouslySetInnerHTML`.");
+          children2 = [raw(v2.__html)];
         } else attributeToBuffer(buffer, " ", key2, v2, tag2);
-    if (emptyTags.includes(tag2) && children.length === 0) {
+    if (emptyTags.includes(tag2) && children2.length === 0) {
       buffer[0] += "/>";
       return;
     }
-    buffer[0] += ">", childrenToStringToBuffer(children, buffer), buffer[0] += `</${tag2}>`;
+    buffer[0] += ">", childrenToStringToBuffer(children2, buffer), buffer[0] += `</${tag2}>`;
   }
 }, JSXFunctionNode = class extends JSXNode {
   toStringToBuffer(buffer) {
-    let { children } = this, props = { ...this.props };
-    children.length && (props.children = children.length === 1 ? children[0] : children);
+    let { children: children2 } = this, props = { ...this.props };
+    children2.length && (props.children = children2.length === 1 ? children2[0] : children2);
     let res = this.tag.call(null, props);
     typeof res == "boolean" || res == null || (res instanceof Promise ? globalContexts.length === 0 ? buffer.unshift("", resolveFunctionComponentResult(res)) : buffer.unshift("", resolveFunctionComponentResult(res, captureRenderContext())) : res instanceof JSXNode ? res.toStringToBuffer(buffer) : Array.isArray(res) ? childrenToStringToBuffer(res, buffer) : typeof res == "number" || res.isEscaped ? (buffer[0] += res, res.callbacks && (buffer.callbacks ||= [], buffer.callbacks.push(...res.callbacks))) : escapeToBuffer(res, buffer));
   }
@@ -30462,22 +30462,22 @@ var nameSpaceContext, getNameSpaceContext = () => nameSpaceContext, toSVGAttribu
     childrenToStringToBuffer(this.children, buffer);
   }
 };
-var initDomRenderer = !1, jsxFn = (tag2, props, children) => {
+var initDomRenderer = !1, jsxFn = (tag2, props, children2) => {
   if (!initDomRenderer) {
     for (let k2 in domRenderers) components_exports[k2][DOM_RENDERER] = domRenderers[k2];
     initDomRenderer = !0;
   }
-  return typeof tag2 == "function" ? new JSXFunctionNode(tag2, props, children) : components_exports[tag2] ? new JSXFunctionNode(components_exports[tag2], props, children) : tag2 === "svg" || tag2 === "head" ? (nameSpaceContext ||= createContext(""), new JSXNode(tag2, props, [new JSXFunctionNode(nameSpaceContext, { value: tag2 }, children)])) : new JSXNode(tag2, props, children);
+  return typeof tag2 == "function" ? new JSXFunctionNode(tag2, props, children2) : components_exports[tag2] ? new JSXFunctionNode(components_exports[tag2], props, children2) : tag2 === "svg" || tag2 === "head" ? (nameSpaceContext ||= createContext(""), new JSXNode(tag2, props, [new JSXFunctionNode(nameSpaceContext, { value: tag2 }, children2)])) : new JSXNode(tag2, props, children2);
 };
-var Fragment = ({ children }) => new JSXFragmentNode("", { children }, Array.isArray(children) ? children : children ? [children] : []);
+var Fragment = ({ children: children2 }) => new JSXFragmentNode("", { children: children2 }, Array.isArray(children2) ? children2 : children2 ? [children2] : []);
 
 // node_modules/hono/dist/jsx/jsx-dev-runtime.js
 function jsxDEV(tag2, props, key2) {
   let node;
   if (!props || !("children" in props)) node = jsxFn(tag2, props, []);
   else {
-    let children = props.children;
-    node = Array.isArray(children) ? jsxFn(tag2, props, children) : jsxFn(tag2, props, [children]);
+    let children2 = props.children;
+    node = Array.isArray(children2) ? jsxFn(tag2, props, children2) : jsxFn(tag2, props, [children2]);
   }
   return node.key = key2, node;
 }
@@ -31468,3564 +31468,159 @@ var releaseSchema = object({
 // receiver/version/pe-version.ts
 import { open as open3 } from "node:fs/promises";
 
-// node_modules/pe-library/dist/format/FormatBase.js
-var FormatBase = (
-  /** @class */
-  (function() {
-    function FormatBase2(view) {
-      this.view = view;
-    }
-    return FormatBase2.prototype.copyTo = function(bin, offset) {
-      new Uint8Array(bin, offset, this.view.byteLength).set(new Uint8Array(this.view.buffer, this.view.byteOffset, this.view.byteLength));
-    }, Object.defineProperty(FormatBase2.prototype, "byteLength", {
-      get: function() {
-        return this.view.byteLength;
-      },
-      enumerable: !1,
-      configurable: !0
-    }), FormatBase2;
-  })()
-), FormatBase_default = FormatBase;
-
-// node_modules/pe-library/dist/format/ArrayFormatBase.js
-var __extends = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})(), ArrayFormatBase = (
-  /** @class */
-  (function(_super) {
-    __extends(ArrayFormatBase2, _super);
-    function ArrayFormatBase2(view) {
-      return _super.call(this, view) || this;
-    }
-    return ArrayFormatBase2.prototype.forEach = function(callback) {
-      var len = this.length, a = [];
-      a.length = len;
-      for (var i = 0; i < len; ++i)
-        a[i] = this.get(i);
-      for (var i = 0; i < len; ++i)
-        callback(a[i], i, this);
-    }, ArrayFormatBase2.prototype._iterator = function() {
-      return new /** @class */
-      ((function() {
-        function class_1(base) {
-          this.base = base, this.i = 0;
-        }
-        return class_1.prototype.next = function() {
-          return this.i === this.base.length ? {
-            value: void 0,
-            done: !0
-          } : {
-            value: this.base.get(this.i++),
-            done: !1
-          };
-        }, class_1;
-      })())(this);
-    }, ArrayFormatBase2;
-  })(FormatBase_default)
-);
-typeof Symbol < "u" && (ArrayFormatBase.prototype[Symbol.iterator] = // eslint-disable-next-line @typescript-eslint/unbound-method
-ArrayFormatBase.prototype._iterator);
-var ArrayFormatBase_default = ArrayFormatBase;
-
-// node_modules/pe-library/dist/format/ImageDataDirectoryArray.js
-var __extends2 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})(), ImageDataDirectoryArray = (
-  /** @class */
-  (function(_super) {
-    __extends2(ImageDataDirectoryArray2, _super);
-    function ImageDataDirectoryArray2(view) {
-      var _this = _super.call(this, view) || this;
-      return _this.length = 16, _this;
-    }
-    return ImageDataDirectoryArray2.from = function(bin, offset) {
-      return offset === void 0 && (offset = 0), new ImageDataDirectoryArray2(new DataView(bin, offset, 128));
-    }, ImageDataDirectoryArray2.prototype.get = function(index) {
-      return {
-        virtualAddress: this.view.getUint32(index * 8, !0),
-        size: this.view.getUint32(4 + index * 8, !0)
-      };
-    }, ImageDataDirectoryArray2.prototype.set = function(index, data) {
-      this.view.setUint32(index * 8, data.virtualAddress, !0), this.view.setUint32(4 + index * 8, data.size, !0);
-    }, ImageDataDirectoryArray2.prototype.findIndexByVirtualAddress = function(virtualAddress) {
-      for (var i = 0; i < 16; ++i) {
-        var va = this.view.getUint32(i * 8, !0), vs2 = this.view.getUint32(4 + i * 8, !0);
-        if (virtualAddress >= va && virtualAddress < va + vs2)
-          return i;
-      }
-      return null;
-    }, ImageDataDirectoryArray2.size = 128, ImageDataDirectoryArray2.itemSize = 8, ImageDataDirectoryArray2;
-  })(ArrayFormatBase_default)
-), ImageDataDirectoryArray_default = ImageDataDirectoryArray;
-
-// node_modules/pe-library/dist/format/ImageDirectoryEntry.js
-var ImageDirectoryEntry = {
-  Export: 0,
-  Import: 1,
-  Resource: 2,
-  Exception: 3,
-  Certificate: 4,
-  Security: 4,
-  BaseRelocation: 5,
-  Debug: 6,
-  Architecture: 7,
-  GlobalPointer: 8,
-  Tls: 9,
-  TLS: 9,
-  LoadConfig: 10,
-  BoundImport: 11,
-  Iat: 12,
-  IAT: 12,
-  DelayImport: 13,
-  ComDescriptor: 14,
-  COMDescriptor: 14
-  // alias
-}, ImageDirectoryEntry_default = ImageDirectoryEntry;
-
-// node_modules/pe-library/dist/util/functions.js
-function cloneObject(object2) {
-  var r = {};
-  return Object.keys(object2).forEach(function(key2) {
-    r[key2] = object2[key2];
-  }), r;
-}
-function createDataView(bin, byteOffset, byteLength) {
-  if ("buffer" in bin) {
-    var newOffset = bin.byteOffset, newLength = bin.byteLength;
-    return typeof byteOffset < "u" && (newOffset += byteOffset, newLength -= byteOffset), typeof byteLength < "u" && (newLength = byteLength), new DataView(bin.buffer, newOffset, newLength);
-  } else
-    return new DataView(bin, byteOffset, byteLength);
-}
-function calculateCheckSumForPE(bin, storeToBinary) {
-  for (var dosHeader = ImageDosHeader_default.from(bin), view = new DataView(bin), checkSumOffset = dosHeader.newHeaderAddress + 88, result = 0, limit = 4294967296, update2 = function(dword) {
-    result += dword, result >= limit && (result = result % limit + (result / limit | 0));
-  }, len = view.byteLength, lenExtra = len % 4, lenAlign = len - lenExtra, i = 0; i < lenAlign; i += 4)
-    i !== checkSumOffset && update2(view.getUint32(i, !0));
-  if (lenExtra !== 0) {
-    for (var extra = 0, i = 0; i < lenExtra; i++)
-      extra |= view.getUint8(lenAlign + i) << (3 - i) * 8;
-    update2(extra);
+// receiver/version/pe-bytes.ts
+var NoVersion = class extends Error {
+}, PeBytes = class {
+  constructor(handle, size2) {
+    this.handle = handle;
+    this.size = size2;
   }
-  return result = (result & 65535) + (result >>> 16), result += result >>> 16, result = (result & 65535) + len, storeToBinary && view.setUint32(checkSumOffset, result, !0), result;
-}
-function roundUp(val, align) {
-  return Math.floor((val + align - 1) / align) * align;
-}
-function copyBuffer(dest, destOffset, src, srcOffset, length) {
-  var ua8Dest = "buffer" in dest ? new Uint8Array(dest.buffer, dest.byteOffset + (destOffset || 0), length) : new Uint8Array(dest, destOffset, length), ua8Src = "buffer" in src ? new Uint8Array(src.buffer, src.byteOffset + (srcOffset || 0), length) : new Uint8Array(src, srcOffset, length);
-  ua8Dest.set(ua8Src);
-}
-function allocatePartialBinary(binBase, offset, length) {
-  var b2 = new ArrayBuffer(length);
-  return copyBuffer(b2, 0, binBase, offset, length), b2;
-}
-function cloneToArrayBuffer(binBase) {
-  if ("buffer" in binBase) {
-    var b2 = new ArrayBuffer(binBase.byteLength);
-    return new Uint8Array(b2).set(new Uint8Array(binBase.buffer, binBase.byteOffset, binBase.byteLength)), b2;
-  } else {
-    var b2 = new ArrayBuffer(binBase.byteLength);
-    return new Uint8Array(b2).set(new Uint8Array(binBase)), b2;
+  handle;
+  size;
+  async read(offset, length, what) {
+    if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > this.size)
+      throw new NoVersion(
+        `${what} (${length} bytes at offset ${offset}) lies outside the file (${this.size} bytes)`
+      );
+    let bytes2 = Buffer.alloc(length), done = 0;
+    for (; done < length; ) {
+      let { bytesRead } = await this.handle.read(bytes2, done, length - done, offset + done);
+      if (bytesRead === 0) throw new NoVersion(`the file ended while reading ${what}`);
+      done += bytesRead;
+    }
+    return bytes2;
   }
-}
-function getFixedString(view, offset, length) {
-  for (var actualLen = 0, i = 0; i < length && view.getUint8(offset + i) !== 0; ++i)
-    ++actualLen;
-  if (typeof Buffer < "u")
-    return Buffer.from(view.buffer, view.byteOffset + offset, actualLen).toString("utf8");
-  if (typeof decodeURIComponent < "u") {
-    for (var s3 = "", i = 0; i < actualLen; ++i) {
-      var c = view.getUint8(offset + i);
-      c < 16 ? s3 += "%0" + c.toString(16) : s3 += "%" + c.toString(16);
-    }
-    return decodeURIComponent(s3);
-  } else {
-    for (var s3 = "", i = 0; i < actualLen; ++i) {
-      var c = view.getUint8(offset + i);
-      s3 += String.fromCharCode(c);
-    }
-    return s3;
-  }
-}
-function setFixedString(view, offset, length, text5) {
-  if (typeof Buffer < "u") {
-    var u2 = new Uint8Array(view.buffer, view.byteOffset + offset, length);
-    u2.set(new Uint8Array(length)), u2.set(Buffer.from(text5, "utf8").subarray(0, length));
-  } else if (typeof encodeURIComponent < "u")
-    for (var s3 = encodeURIComponent(text5), i = 0, j2 = 0; i < length; ++i)
-      if (j2 >= s3.length)
-        view.setUint8(i + offset, 0);
-      else {
-        var c = s3.charCodeAt(j2);
-        if (c === 37) {
-          var n = parseInt(s3.substr(j2 + 1, 2), 16);
-          typeof n == "number" && !isNaN(n) ? view.setUint8(i + offset, n) : view.setUint8(i + offset, 0), j2 += 3;
-        } else
-          view.setUint8(i + offset, c);
-      }
-  else
-    for (var i = 0, j2 = 0; i < length; ++i)
-      if (j2 >= text5.length)
-        view.setUint8(i + offset, 0);
-      else {
-        var c = text5.charCodeAt(j2);
-        view.setUint8(i + offset, c & 255);
-      }
-}
-function binaryToString(bin) {
-  if (typeof TextDecoder < "u") {
-    var dec = new TextDecoder();
-    return dec.decode(bin);
-  } else if (typeof Buffer < "u") {
-    var b2 = void 0;
-    return "buffer" in bin ? b2 = Buffer.from(bin.buffer, bin.byteOffset, bin.byteLength) : b2 = Buffer.from(bin), b2.toString("utf8");
-  } else {
-    var view = void 0;
-    if ("buffer" in bin ? view = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength) : view = new Uint8Array(bin), typeof decodeURIComponent < "u") {
-      for (var s3 = "", i = 0; i < view.length; ++i) {
-        var c = view[i];
-        c < 16 ? s3 += "%0" + c.toString(16) : s3 += "%" + c.toString(16);
-      }
-      return decodeURIComponent(s3);
-    } else {
-      for (var s3 = "", i = 0; i < view.length; ++i) {
-        var c = view[i];
-        s3 += String.fromCharCode(c);
-      }
-      return s3;
-    }
-  }
-}
-function stringToBinary(string3) {
-  if (typeof TextEncoder < "u") {
-    var enc = new TextEncoder();
-    return cloneToArrayBuffer(enc.encode(string3));
-  } else {
-    if (typeof Buffer < "u")
-      return cloneToArrayBuffer(Buffer.from(string3, "utf8"));
-    if (typeof encodeURIComponent < "u") {
-      for (var data = encodeURIComponent(string3), len = 0, i = 0; i < data.length; ++len) {
-        var c = data.charCodeAt(i);
-        c === 37 ? i += 3 : ++i;
-      }
-      for (var bin = new ArrayBuffer(len), view = new Uint8Array(bin), i = 0, j2 = 0; i < data.length; ++j2) {
-        var c = data.charCodeAt(i);
-        if (c === 37) {
-          var n = parseInt(data.substring(i + 1, i + 3), 16);
-          view[j2] = n, i += 3;
-        } else
-          view[j2] = c, ++i;
-      }
-      return bin;
-    } else {
-      var bin = new ArrayBuffer(string3.length);
-      return new Uint8Array(bin).set([].map.call(string3, function(c2) {
-        return c2.charCodeAt(0);
-      })), bin;
-    }
-  }
-}
-
-// node_modules/pe-library/dist/format/ImageDosHeader.js
-var __extends3 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})(), ImageDosHeader = (
-  /** @class */
-  (function(_super) {
-    __extends3(ImageDosHeader2, _super);
-    function ImageDosHeader2(view) {
-      return _super.call(this, view) || this;
-    }
-    return ImageDosHeader2.from = function(bin, offset) {
-      return offset === void 0 && (offset = 0), new ImageDosHeader2(createDataView(bin, offset, 64));
-    }, ImageDosHeader2.prototype.isValid = function() {
-      return this.magic === ImageDosHeader2.DEFAULT_MAGIC;
-    }, Object.defineProperty(ImageDosHeader2.prototype, "magic", {
-      get: function() {
-        return this.view.getUint16(0, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(0, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "lastPageSize", {
-      get: function() {
-        return this.view.getUint16(2, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(2, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "pages", {
-      get: function() {
-        return this.view.getUint16(4, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(4, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "relocations", {
-      get: function() {
-        return this.view.getUint16(6, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(6, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "headerSizeInParagraph", {
-      get: function() {
-        return this.view.getUint16(8, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(8, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "minAllocParagraphs", {
-      get: function() {
-        return this.view.getUint16(10, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(10, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "maxAllocParagraphs", {
-      get: function() {
-        return this.view.getUint16(12, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(12, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "initialSS", {
-      get: function() {
-        return this.view.getUint16(14, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(14, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "initialSP", {
-      get: function() {
-        return this.view.getUint16(16, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(16, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "checkSum", {
-      get: function() {
-        return this.view.getUint16(18, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(18, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "initialIP", {
-      get: function() {
-        return this.view.getUint16(20, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(20, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "initialCS", {
-      get: function() {
-        return this.view.getUint16(22, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(22, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "relocationTableAddress", {
-      get: function() {
-        return this.view.getUint16(24, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(24, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "overlayNum", {
-      get: function() {
-        return this.view.getUint16(26, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(26, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "oemId", {
-      // WORD e_res[4] (28,30,32,34)
-      get: function() {
-        return this.view.getUint16(36, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(36, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "oemInfo", {
-      get: function() {
-        return this.view.getUint16(38, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(38, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageDosHeader2.prototype, "newHeaderAddress", {
-      // WORD e_res2[10] (40,42,44,46,48,50,52,54,56,58)
-      get: function() {
-        return this.view.getUint32(60, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(60, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), ImageDosHeader2.size = 64, ImageDosHeader2.DEFAULT_MAGIC = 23117, ImageDosHeader2;
-  })(FormatBase_default)
-), ImageDosHeader_default = ImageDosHeader;
-
-// node_modules/pe-library/dist/format/ImageFileHeader.js
-var __extends4 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})(), ImageFileHeader = (
-  /** @class */
-  (function(_super) {
-    __extends4(ImageFileHeader2, _super);
-    function ImageFileHeader2(view) {
-      return _super.call(this, view) || this;
-    }
-    return ImageFileHeader2.from = function(bin, offset) {
-      return offset === void 0 && (offset = 0), new ImageFileHeader2(new DataView(bin, offset, 20));
-    }, Object.defineProperty(ImageFileHeader2.prototype, "machine", {
-      get: function() {
-        return this.view.getUint16(0, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(0, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageFileHeader2.prototype, "numberOfSections", {
-      get: function() {
-        return this.view.getUint16(2, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(2, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageFileHeader2.prototype, "timeDateStamp", {
-      get: function() {
-        return this.view.getUint32(4, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(4, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageFileHeader2.prototype, "pointerToSymbolTable", {
-      get: function() {
-        return this.view.getUint32(8, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(8, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageFileHeader2.prototype, "numberOfSymbols", {
-      get: function() {
-        return this.view.getUint32(12, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(12, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageFileHeader2.prototype, "sizeOfOptionalHeader", {
-      get: function() {
-        return this.view.getUint16(16, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(16, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageFileHeader2.prototype, "characteristics", {
-      get: function() {
-        return this.view.getUint16(18, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(18, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), ImageFileHeader2.size = 20, ImageFileHeader2;
-  })(FormatBase_default)
-), ImageFileHeader_default = ImageFileHeader;
-
-// node_modules/pe-library/dist/format/ImageOptionalHeader.js
-var __extends5 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})(), ImageOptionalHeader = (
-  /** @class */
-  (function(_super) {
-    __extends5(ImageOptionalHeader2, _super);
-    function ImageOptionalHeader2(view) {
-      return _super.call(this, view) || this;
-    }
-    return ImageOptionalHeader2.from = function(bin, offset) {
-      return offset === void 0 && (offset = 0), new ImageOptionalHeader2(new DataView(bin, offset, 96));
-    }, Object.defineProperty(ImageOptionalHeader2.prototype, "magic", {
-      get: function() {
-        return this.view.getUint16(0, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(0, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "majorLinkerVersion", {
-      get: function() {
-        return this.view.getUint8(2);
-      },
-      set: function(val) {
-        this.view.setUint8(2, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "minorLinkerVersion", {
-      get: function() {
-        return this.view.getUint8(3);
-      },
-      set: function(val) {
-        this.view.setUint8(3, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfCode", {
-      get: function() {
-        return this.view.getUint32(4, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(4, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfInitializedData", {
-      get: function() {
-        return this.view.getUint32(8, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(8, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfUninitializedData", {
-      get: function() {
-        return this.view.getUint32(12, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(12, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "addressOfEntryPoint", {
-      get: function() {
-        return this.view.getUint32(16, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(16, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "baseOfCode", {
-      get: function() {
-        return this.view.getUint32(20, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(20, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "baseOfData", {
-      get: function() {
-        return this.view.getUint32(24, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(24, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "imageBase", {
-      get: function() {
-        return this.view.getUint32(28, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(28, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sectionAlignment", {
-      get: function() {
-        return this.view.getUint32(32, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(32, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "fileAlignment", {
-      get: function() {
-        return this.view.getUint32(36, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(36, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "majorOperatingSystemVersion", {
-      get: function() {
-        return this.view.getUint16(40, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(40, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "minorOperatingSystemVersion", {
-      get: function() {
-        return this.view.getUint16(42, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(42, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "majorImageVersion", {
-      get: function() {
-        return this.view.getUint16(44, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(44, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "minorImageVersion", {
-      get: function() {
-        return this.view.getUint16(46, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(46, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "majorSubsystemVersion", {
-      get: function() {
-        return this.view.getUint16(48, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(48, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "minorSubsystemVersion", {
-      get: function() {
-        return this.view.getUint16(50, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(50, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "win32VersionValue", {
-      get: function() {
-        return this.view.getUint32(52, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(52, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfImage", {
-      get: function() {
-        return this.view.getUint32(56, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(56, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfHeaders", {
-      get: function() {
-        return this.view.getUint32(60, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(60, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "checkSum", {
-      get: function() {
-        return this.view.getUint32(64, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(64, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "subsystem", {
-      get: function() {
-        return this.view.getUint16(68, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(68, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "dllCharacteristics", {
-      get: function() {
-        return this.view.getUint16(70, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(70, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfStackReserve", {
-      get: function() {
-        return this.view.getUint32(72, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(72, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfStackCommit", {
-      get: function() {
-        return this.view.getUint32(76, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(76, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfHeapReserve", {
-      get: function() {
-        return this.view.getUint32(80, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(80, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "sizeOfHeapCommit", {
-      get: function() {
-        return this.view.getUint32(84, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(84, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "loaderFlags", {
-      get: function() {
-        return this.view.getUint32(88, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(88, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader2.prototype, "numberOfRvaAndSizes", {
-      get: function() {
-        return this.view.getUint32(92, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(92, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), ImageOptionalHeader2.size = 96, ImageOptionalHeader2.DEFAULT_MAGIC = 267, ImageOptionalHeader2;
-  })(FormatBase_default)
-), ImageOptionalHeader_default = ImageOptionalHeader;
-
-// node_modules/pe-library/dist/format/ImageOptionalHeader64.js
-var __extends6 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})();
-function getUint64LE(view, offset) {
-  return view.getUint32(offset + 4, !0) * 4294967296 + view.getUint32(offset, !0);
-}
-function setUint64LE(view, offset, val) {
-  view.setUint32(offset, val & 4294967295, !0), view.setUint32(offset + 4, Math.floor(val / 4294967296), !0);
-}
-function getUint64LEBigInt(view, offset) {
-  if (typeof BigInt > "u")
-    throw new Error("BigInt not supported");
-  return BigInt(4294967296) * BigInt(view.getUint32(offset + 4, !0)) + BigInt(view.getUint32(offset, !0));
-}
-function setUint64LEBigInt(view, offset, val) {
-  if (typeof BigInt > "u")
-    throw new Error("BigInt not supported");
-  view.setUint32(offset, Number(val & BigInt(4294967295)), !0), view.setUint32(offset + 4, Math.floor(Number(val / BigInt(4294967296) & BigInt(4294967295))), !0);
-}
-var ImageOptionalHeader64 = (
-  /** @class */
-  (function(_super) {
-    __extends6(ImageOptionalHeader642, _super);
-    function ImageOptionalHeader642(view) {
-      return _super.call(this, view) || this;
-    }
-    return ImageOptionalHeader642.from = function(bin, offset) {
-      return offset === void 0 && (offset = 0), new ImageOptionalHeader642(new DataView(bin, offset, 112));
-    }, Object.defineProperty(ImageOptionalHeader642.prototype, "magic", {
-      get: function() {
-        return this.view.getUint16(0, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(0, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "majorLinkerVersion", {
-      get: function() {
-        return this.view.getUint8(2);
-      },
-      set: function(val) {
-        this.view.setUint8(2, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "minorLinkerVersion", {
-      get: function() {
-        return this.view.getUint8(3);
-      },
-      set: function(val) {
-        this.view.setUint8(3, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfCode", {
-      get: function() {
-        return this.view.getUint32(4, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(4, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfInitializedData", {
-      get: function() {
-        return this.view.getUint32(8, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(8, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfUninitializedData", {
-      get: function() {
-        return this.view.getUint32(12, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(12, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "addressOfEntryPoint", {
-      get: function() {
-        return this.view.getUint32(16, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(16, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "baseOfCode", {
-      get: function() {
-        return this.view.getUint32(20, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(20, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "imageBase", {
-      get: function() {
-        return getUint64LE(this.view, 24);
-      },
-      set: function(val) {
-        setUint64LE(this.view, 24, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "imageBaseBigInt", {
-      get: function() {
-        return getUint64LEBigInt(this.view, 24);
-      },
-      set: function(val) {
-        setUint64LEBigInt(this.view, 24, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sectionAlignment", {
-      get: function() {
-        return this.view.getUint32(32, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(32, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "fileAlignment", {
-      get: function() {
-        return this.view.getUint32(36, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(36, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "majorOperatingSystemVersion", {
-      get: function() {
-        return this.view.getUint16(40, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(40, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "minorOperatingSystemVersion", {
-      get: function() {
-        return this.view.getUint16(42, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(42, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "majorImageVersion", {
-      get: function() {
-        return this.view.getUint16(44, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(44, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "minorImageVersion", {
-      get: function() {
-        return this.view.getUint16(46, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(46, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "majorSubsystemVersion", {
-      get: function() {
-        return this.view.getUint16(48, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(48, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "minorSubsystemVersion", {
-      get: function() {
-        return this.view.getUint16(50, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(50, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "win32VersionValue", {
-      get: function() {
-        return this.view.getUint32(52, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(52, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfImage", {
-      get: function() {
-        return this.view.getUint32(56, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(56, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfHeaders", {
-      get: function() {
-        return this.view.getUint32(60, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(60, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "checkSum", {
-      get: function() {
-        return this.view.getUint32(64, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(64, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "subsystem", {
-      get: function() {
-        return this.view.getUint16(68, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(68, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "dllCharacteristics", {
-      get: function() {
-        return this.view.getUint16(70, !0);
-      },
-      set: function(val) {
-        this.view.setUint16(70, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfStackReserve", {
-      get: function() {
-        return getUint64LE(this.view, 72);
-      },
-      set: function(val) {
-        setUint64LE(this.view, 72, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfStackReserveBigInt", {
-      get: function() {
-        return getUint64LEBigInt(this.view, 72);
-      },
-      set: function(val) {
-        setUint64LEBigInt(this.view, 72, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfStackCommit", {
-      get: function() {
-        return getUint64LE(this.view, 80);
-      },
-      set: function(val) {
-        setUint64LE(this.view, 80, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfStackCommitBigInt", {
-      get: function() {
-        return getUint64LEBigInt(this.view, 80);
-      },
-      set: function(val) {
-        setUint64LEBigInt(this.view, 80, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfHeapReserve", {
-      get: function() {
-        return getUint64LE(this.view, 88);
-      },
-      set: function(val) {
-        setUint64LE(this.view, 88, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfHeapReserveBigInt", {
-      get: function() {
-        return getUint64LEBigInt(this.view, 88);
-      },
-      set: function(val) {
-        setUint64LEBigInt(this.view, 88, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfHeapCommit", {
-      get: function() {
-        return getUint64LE(this.view, 96);
-      },
-      set: function(val) {
-        setUint64LE(this.view, 96, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "sizeOfHeapCommitBigInt", {
-      get: function() {
-        return getUint64LEBigInt(this.view, 96);
-      },
-      set: function(val) {
-        setUint64LEBigInt(this.view, 96, val);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "loaderFlags", {
-      get: function() {
-        return this.view.getUint32(104, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(104, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageOptionalHeader642.prototype, "numberOfRvaAndSizes", {
-      get: function() {
-        return this.view.getUint32(108, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(108, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), ImageOptionalHeader642.size = 112, ImageOptionalHeader642.DEFAULT_MAGIC = 523, ImageOptionalHeader642;
-  })(FormatBase_default)
-), ImageOptionalHeader64_default = ImageOptionalHeader64;
-
-// node_modules/pe-library/dist/format/ImageNtHeaders.js
-var __extends7 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})(), ImageNtHeaders = (
-  /** @class */
-  (function(_super) {
-    __extends7(ImageNtHeaders2, _super);
-    function ImageNtHeaders2(view) {
-      return _super.call(this, view) || this;
-    }
-    return ImageNtHeaders2.from = function(bin, offset) {
-      offset === void 0 && (offset = 0);
-      var magic = createDataView(bin, offset + ImageFileHeader_default.size, 6).getUint16(4, !0), len = 4 + ImageFileHeader_default.size + ImageDataDirectoryArray_default.size;
-      return magic === ImageOptionalHeader64_default.DEFAULT_MAGIC ? len += ImageOptionalHeader64_default.size : len += ImageOptionalHeader_default.size, new ImageNtHeaders2(createDataView(bin, offset, len));
-    }, ImageNtHeaders2.prototype.isValid = function() {
-      return this.signature === ImageNtHeaders2.DEFAULT_SIGNATURE;
-    }, ImageNtHeaders2.prototype.is32bit = function() {
-      return this.view.getUint16(ImageFileHeader_default.size + 4, !0) === ImageOptionalHeader_default.DEFAULT_MAGIC;
-    }, Object.defineProperty(ImageNtHeaders2.prototype, "signature", {
-      get: function() {
-        return this.view.getUint32(0, !0);
-      },
-      set: function(val) {
-        this.view.setUint32(0, val, !0);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageNtHeaders2.prototype, "fileHeader", {
-      get: function() {
-        return ImageFileHeader_default.from(this.view.buffer, this.view.byteOffset + 4);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageNtHeaders2.prototype, "optionalHeader", {
-      get: function() {
-        var off = ImageFileHeader_default.size + 4, magic = this.view.getUint16(off, !0);
-        return magic === ImageOptionalHeader64_default.DEFAULT_MAGIC ? ImageOptionalHeader64_default.from(this.view.buffer, this.view.byteOffset + off) : ImageOptionalHeader_default.from(this.view.buffer, this.view.byteOffset + off);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(ImageNtHeaders2.prototype, "optionalHeaderDataDirectory", {
-      get: function() {
-        return ImageDataDirectoryArray_default.from(this.view.buffer, this.view.byteOffset + this.getDataDirectoryOffset());
-      },
-      enumerable: !1,
-      configurable: !0
-    }), ImageNtHeaders2.prototype.getDataDirectoryOffset = function() {
-      var off = ImageFileHeader_default.size + 4, magic = this.view.getUint16(off, !0);
-      return magic === ImageOptionalHeader64_default.DEFAULT_MAGIC ? off += ImageOptionalHeader64_default.size : off += ImageOptionalHeader_default.size, off;
-    }, ImageNtHeaders2.prototype.getSectionHeaderOffset = function() {
-      return this.getDataDirectoryOffset() + ImageDataDirectoryArray_default.size;
-    }, ImageNtHeaders2.DEFAULT_SIGNATURE = 17744, ImageNtHeaders2;
-  })(FormatBase_default)
-), ImageNtHeaders_default = ImageNtHeaders;
-
-// node_modules/pe-library/dist/format/ImageSectionHeaderArray.js
-var __extends8 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})(), ImageSectionHeaderArray = (
-  /** @class */
-  (function(_super) {
-    __extends8(ImageSectionHeaderArray2, _super);
-    function ImageSectionHeaderArray2(view, length) {
-      var _this = _super.call(this, view) || this;
-      return _this.length = length, _this;
-    }
-    return ImageSectionHeaderArray2.from = function(bin, length, offset) {
-      offset === void 0 && (offset = 0);
-      var size2 = length * 40;
-      return new ImageSectionHeaderArray2(new DataView(bin, offset, size2), length);
-    }, ImageSectionHeaderArray2.prototype.get = function(index) {
-      return {
-        name: getFixedString(this.view, index * 40, 8),
-        virtualSize: this.view.getUint32(8 + index * 40, !0),
-        virtualAddress: this.view.getUint32(12 + index * 40, !0),
-        sizeOfRawData: this.view.getUint32(16 + index * 40, !0),
-        pointerToRawData: this.view.getUint32(20 + index * 40, !0),
-        pointerToRelocations: this.view.getUint32(24 + index * 40, !0),
-        pointerToLineNumbers: this.view.getUint32(28 + index * 40, !0),
-        numberOfRelocations: this.view.getUint16(32 + index * 40, !0),
-        numberOfLineNumbers: this.view.getUint16(34 + index * 40, !0),
-        characteristics: this.view.getUint32(36 + index * 40, !0)
-      };
-    }, ImageSectionHeaderArray2.prototype.set = function(index, data) {
-      setFixedString(this.view, index * 40, 8, data.name), this.view.setUint32(8 + index * 40, data.virtualSize, !0), this.view.setUint32(12 + index * 40, data.virtualAddress, !0), this.view.setUint32(16 + index * 40, data.sizeOfRawData, !0), this.view.setUint32(20 + index * 40, data.pointerToRawData, !0), this.view.setUint32(24 + index * 40, data.pointerToRelocations, !0), this.view.setUint32(28 + index * 40, data.pointerToLineNumbers, !0), this.view.setUint16(32 + index * 40, data.numberOfRelocations, !0), this.view.setUint16(34 + index * 40, data.numberOfLineNumbers, !0), this.view.setUint32(36 + index * 40, data.characteristics, !0);
-    }, ImageSectionHeaderArray2.itemSize = 40, ImageSectionHeaderArray2;
-  })(ArrayFormatBase_default)
-), ImageSectionHeaderArray_default = ImageSectionHeaderArray;
-
-// node_modules/pe-library/dist/util/generate.js
-var DOS_STUB_PROGRAM = new Uint8Array([
-  14,
-  31,
-  186,
-  14,
-  0,
-  180,
-  9,
-  205,
-  33,
-  184,
-  1,
-  76,
-  205,
-  33,
-  68,
-  79,
-  83,
-  32,
-  109,
-  111,
-  100,
-  101,
-  32,
-  110,
-  111,
-  116,
-  32,
-  115,
-  117,
-  112,
-  112,
-  111,
-  114,
-  116,
-  101,
-  100,
-  46,
-  13,
-  13,
-  10,
-  36,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0
-]), DOS_STUB_SIZE = roundUp(ImageDosHeader_default.size + DOS_STUB_PROGRAM.length, 128), DEFAULT_FILE_ALIGNMENT = 512;
-function fillDosStubData(bin) {
-  var dos = ImageDosHeader_default.from(bin);
-  dos.magic = ImageDosHeader_default.DEFAULT_MAGIC, dos.lastPageSize = DOS_STUB_SIZE % 512, dos.pages = Math.ceil(DOS_STUB_SIZE / 512), dos.relocations = 0, dos.headerSizeInParagraph = Math.ceil(ImageDosHeader_default.size / 16), dos.minAllocParagraphs = 0, dos.maxAllocParagraphs = 65535, dos.initialSS = 0, dos.initialSP = 128, dos.relocationTableAddress = ImageDosHeader_default.size, dos.newHeaderAddress = DOS_STUB_SIZE, copyBuffer(bin, ImageDosHeader_default.size, DOS_STUB_PROGRAM, 0, DOS_STUB_PROGRAM.length);
-}
-function estimateNewHeaderSize(is32Bit) {
-  return (
-    // magic
-    4 + ImageFileHeader_default.size + (is32Bit ? ImageOptionalHeader_default.size : ImageOptionalHeader64_default.size) + ImageDataDirectoryArray_default.size
-  );
-}
-function fillPeHeaderEmptyData(bin, offset, totalBinSize, is32Bit, isDLL) {
-  var _bin, _offset;
-  "buffer" in bin ? (_bin = bin.buffer, _offset = bin.byteOffset + offset) : (_bin = bin, _offset = offset), new DataView(_bin, _offset).setUint32(0, ImageNtHeaders_default.DEFAULT_SIGNATURE, !0);
-  var fh = ImageFileHeader_default.from(_bin, _offset + 4);
-  fh.machine = is32Bit ? 332 : 34404, fh.numberOfSections = 0, fh.timeDateStamp = 0, fh.pointerToSymbolTable = 0, fh.numberOfSymbols = 0, fh.sizeOfOptionalHeader = (is32Bit ? ImageOptionalHeader_default.size : ImageOptionalHeader64_default.size) + ImageDataDirectoryArray_default.size, fh.characteristics = isDLL ? 8450 : 258;
-  var oh = (is32Bit ? ImageOptionalHeader_default : ImageOptionalHeader64_default).from(_bin, _offset + 4 + ImageFileHeader_default.size);
-  oh.magic = is32Bit ? ImageOptionalHeader_default.DEFAULT_MAGIC : ImageOptionalHeader64_default.DEFAULT_MAGIC, oh.sizeOfCode = 0, oh.sizeOfInitializedData = 0, oh.sizeOfUninitializedData = 0, oh.addressOfEntryPoint = 0, oh.baseOfCode = 4096, oh.imageBase = is32Bit ? 16777216 : 6442450944, oh.sectionAlignment = 4096, oh.fileAlignment = DEFAULT_FILE_ALIGNMENT, oh.majorOperatingSystemVersion = 6, oh.minorOperatingSystemVersion = 0, oh.majorSubsystemVersion = 6, oh.minorSubsystemVersion = 0, oh.sizeOfHeaders = roundUp(totalBinSize, oh.fileAlignment), oh.subsystem = 2, oh.dllCharacteristics = (is32Bit ? 0 : 32) + // IMAGE_DLL_CHARACTERISTICS_HIGH_ENTROPY_VA
-  64 + // IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE
-  256, oh.sizeOfStackReserve = 1048576, oh.sizeOfStackCommit = 4096, oh.sizeOfHeapReserve = 1048576, oh.sizeOfHeapCommit = 4096, oh.numberOfRvaAndSizes = ImageDataDirectoryArray_default.size / ImageDataDirectoryArray_default.itemSize;
-}
-function makeEmptyNtExecutableBinary(is32Bit, isDLL) {
-  var bufferSize = roundUp(DOS_STUB_SIZE + estimateNewHeaderSize(is32Bit), DEFAULT_FILE_ALIGNMENT), bin = new ArrayBuffer(bufferSize);
-  return fillDosStubData(bin), fillPeHeaderEmptyData(bin, DOS_STUB_SIZE, bufferSize, is32Bit, isDLL), bin;
-}
-
-// node_modules/pe-library/dist/NtExecutable.js
-var NtExecutable = (
-  /** @class */
-  (function() {
-    function NtExecutable2(_headers, _sections, _ex) {
-      this._headers = _headers, this._sections = _sections, this._ex = _ex;
-      var dh = ImageDosHeader_default.from(_headers), nh = ImageNtHeaders_default.from(_headers, dh.newHeaderAddress);
-      this._dh = dh, this._nh = nh, this._dda = nh.optionalHeaderDataDirectory, _sections.sort(function(a, b2) {
-        var ra = a.info.pointerToRawData, rb = a.info.pointerToRawData;
-        if (ra !== rb)
-          return ra - rb;
-        var va = a.info.virtualAddress, vb = b2.info.virtualAddress;
-        return va === vb ? a.info.virtualSize - b2.info.virtualSize : va - vb;
-      });
-    }
-    return NtExecutable2.createEmpty = function(is32Bit, isDLL) {
-      return is32Bit === void 0 && (is32Bit = !1), isDLL === void 0 && (isDLL = !0), this.from(makeEmptyNtExecutableBinary(is32Bit, isDLL));
-    }, NtExecutable2.from = function(bin, options2) {
-      var dh = ImageDosHeader_default.from(bin), nh = ImageNtHeaders_default.from(bin, dh.newHeaderAddress);
-      if (!dh.isValid() || !nh.isValid())
-        throw new TypeError("Invalid binary format");
-      if (nh.fileHeader.numberOfSymbols > 0)
-        throw new Error("Binary with symbols is not supported now");
-      var fileAlignment = nh.optionalHeader.fileAlignment, securityEntry = nh.optionalHeaderDataDirectory.get(ImageDirectoryEntry_default.Certificate);
-      if (securityEntry.size > 0 && !options2?.ignoreCert)
-        throw new Error("Parsing signed executable binary is not allowed by default.");
-      var secOff = dh.newHeaderAddress + nh.getSectionHeaderOffset(), secCount = nh.fileHeader.numberOfSections, sections = [], tempSectionHeaderBinary = allocatePartialBinary(bin, secOff, secCount * ImageSectionHeaderArray_default.itemSize), secArray = ImageSectionHeaderArray_default.from(tempSectionHeaderBinary, secCount, 0), lastOffset = roundUp(secOff + secCount * ImageSectionHeaderArray_default.itemSize, fileAlignment);
-      secArray.forEach(function(info) {
-        if (!info.pointerToRawData || !info.sizeOfRawData)
-          info.pointerToRawData = 0, info.sizeOfRawData = 0, sections.push({
-            info,
-            data: null
-          });
-        else {
-          var secBin = allocatePartialBinary(bin, info.pointerToRawData, info.sizeOfRawData);
-          sections.push({
-            info,
-            data: secBin
-          });
-          var secEndOffset = roundUp(info.pointerToRawData + info.sizeOfRawData, fileAlignment);
-          secEndOffset > lastOffset && (lastOffset = secEndOffset);
-        }
-      });
-      var headers2 = allocatePartialBinary(bin, 0, secOff), exData = null, lastExDataOffset = bin.byteLength;
-      return securityEntry.size > 0 && (lastExDataOffset = securityEntry.virtualAddress), lastOffset < lastExDataOffset && (exData = allocatePartialBinary(bin, lastOffset, lastExDataOffset - lastOffset)), new NtExecutable2(headers2, sections, exData);
-    }, NtExecutable2.prototype.is32bit = function() {
-      return this._nh.is32bit();
-    }, NtExecutable2.prototype.getTotalHeaderSize = function() {
-      return this._headers.byteLength;
-    }, Object.defineProperty(NtExecutable2.prototype, "dosHeader", {
-      get: function() {
-        return this._dh;
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(NtExecutable2.prototype, "newHeader", {
-      get: function() {
-        return this._nh;
-      },
-      enumerable: !1,
-      configurable: !0
-    }), NtExecutable2.prototype.getRawHeader = function() {
-      return this._headers;
-    }, NtExecutable2.prototype.getImageBase = function() {
-      return this._nh.optionalHeader.imageBase;
-    }, NtExecutable2.prototype.getFileAlignment = function() {
-      return this._nh.optionalHeader.fileAlignment;
-    }, NtExecutable2.prototype.getSectionAlignment = function() {
-      return this._nh.optionalHeader.sectionAlignment;
-    }, NtExecutable2.prototype.getAllSections = function() {
-      return this._sections;
-    }, NtExecutable2.prototype.getSectionByEntry = function(entry) {
-      var dd = this._dda.get(entry), r = this._sections.filter(function(sec) {
-        var vaEnd = sec.info.virtualAddress + sec.info.virtualSize;
-        return dd.virtualAddress >= sec.info.virtualAddress && dd.virtualAddress < vaEnd;
-      }).shift();
-      return r !== void 0 ? r : null;
-    }, NtExecutable2.prototype.setSectionByEntry = function(entry, section) {
-      var sec = section ? { data: section.data, info: section.info } : null, dd = this._dda.get(entry), hasEntry = dd.size > 0;
-      if (sec) {
-        var rawSize = sec.data ? sec.data.byteLength : 0, fileAlign = this._nh.optionalHeader.fileAlignment, secAlign = this._nh.optionalHeader.sectionAlignment, alignedFileSize = sec.data ? roundUp(rawSize, fileAlign) : 0, alignedSecSize = sec.data ? roundUp(sec.info.virtualSize, secAlign) : 0;
-        if (sec.info.sizeOfRawData < alignedFileSize ? sec.info.sizeOfRawData = alignedFileSize : alignedFileSize = sec.info.sizeOfRawData, hasEntry)
-          this.replaceSectionImpl(dd.virtualAddress, sec.info, sec.data);
-        else {
-          var virtAddr_1 = 0, rawAddr_1 = roundUp(this._headers.byteLength, fileAlign);
-          this._sections.forEach(function(secExist) {
-            secExist.info.pointerToRawData && rawAddr_1 <= secExist.info.pointerToRawData && (rawAddr_1 = secExist.info.pointerToRawData + secExist.info.sizeOfRawData), virtAddr_1 <= secExist.info.virtualAddress && (virtAddr_1 = secExist.info.virtualAddress + secExist.info.virtualSize);
-          }), alignedFileSize || (rawAddr_1 = 0), virtAddr_1 || (virtAddr_1 = this.newHeader.optionalHeader.baseOfCode), virtAddr_1 = roundUp(virtAddr_1, secAlign), sec.info.pointerToRawData = rawAddr_1, sec.info.virtualAddress = virtAddr_1, this._dda.set(entry, {
-            size: rawSize,
-            virtualAddress: virtAddr_1
-          }), this._sections.push(sec), this._nh.fileHeader.numberOfSections = this._sections.length, this._nh.optionalHeader.sizeOfImage = roundUp(virtAddr_1 + alignedSecSize, this._nh.optionalHeader.sectionAlignment);
-        }
-      } else if (hasEntry) {
-        this._dda.set(entry, { size: 0, virtualAddress: 0 });
-        for (var len = this._sections.length, i = 0; i < len; ++i) {
-          var sec_1 = this._sections[i], vaStart = sec_1.info.virtualAddress, vaLast = vaStart + sec_1.info.virtualSize;
-          if (dd.virtualAddress >= vaStart && dd.virtualAddress < vaLast) {
-            this._sections.splice(i, 1), this._nh.fileHeader.numberOfSections = this._sections.length;
-            break;
-          }
-        }
-      }
-    }, NtExecutable2.prototype.getExtraData = function() {
-      return this._ex;
-    }, NtExecutable2.prototype.setExtraData = function(bin) {
-      bin === null ? this._ex = null : this._ex = cloneToArrayBuffer(bin);
-    }, NtExecutable2.prototype.generate = function(paddingSize) {
-      var dh = this._dh, nh = this._nh, secOff = dh.newHeaderAddress + nh.getSectionHeaderOffset(), size2 = secOff;
-      size2 += this._sections.length * ImageSectionHeaderArray_default.itemSize;
-      var align = nh.optionalHeader.fileAlignment;
-      size2 = roundUp(size2, align), this._sections.forEach(function(sec) {
-        if (sec.info.pointerToRawData) {
-          var lastOff = sec.info.pointerToRawData + sec.info.sizeOfRawData;
-          size2 < lastOff && (size2 = lastOff, size2 = roundUp(size2, align));
-        }
-      });
-      var lastPosition = size2;
-      this._ex !== null && (size2 += this._ex.byteLength), typeof paddingSize == "number" && (size2 += paddingSize);
-      var bin = new ArrayBuffer(size2), u8bin = new Uint8Array(bin);
-      u8bin.set(new Uint8Array(this._headers, 0, secOff)), ImageDataDirectoryArray_default.from(bin, dh.newHeaderAddress + nh.getDataDirectoryOffset()).set(ImageDirectoryEntry_default.Certificate, {
-        size: 0,
-        virtualAddress: 0
-      });
-      var secArray = ImageSectionHeaderArray_default.from(bin, this._sections.length, secOff);
-      return this._sections.forEach(function(sec, i) {
-        sec.data || (sec.info.pointerToRawData = 0, sec.info.sizeOfRawData = 0), secArray.set(i, sec.info), !(!sec.data || !sec.info.pointerToRawData) && u8bin.set(new Uint8Array(sec.data), sec.info.pointerToRawData);
-      }), this._ex !== null && u8bin.set(new Uint8Array(this._ex), lastPosition), nh.optionalHeader.checkSum !== 0 && calculateCheckSumForPE(bin, !0), bin;
-    }, NtExecutable2.prototype.rearrangeSections = function(rawAddressStart, rawDiff, virtualAddressStart, virtualDiff) {
-      if (!(!rawDiff && !virtualDiff)) {
-        for (var nh = this._nh, secAlign = nh.optionalHeader.sectionAlignment, dirs = this._dda, len = this._sections.length, lastVirtAddress = 0, i = 0; i < len; ++i) {
-          var sec = this._sections[i], virtAddr = sec.info.virtualAddress;
-          if (virtualDiff && virtAddr >= virtualAddressStart) {
-            var iDir = dirs.findIndexByVirtualAddress(virtAddr);
-            virtAddr += virtualDiff, iDir !== null && dirs.set(iDir, {
-              virtualAddress: virtAddr,
-              size: sec.info.virtualSize
-            }), sec.info.virtualAddress = virtAddr;
-          }
-          var fileAddr = sec.info.pointerToRawData;
-          rawDiff && fileAddr >= rawAddressStart && (sec.info.pointerToRawData = fileAddr + rawDiff), lastVirtAddress = roundUp(sec.info.virtualAddress + sec.info.virtualSize, secAlign);
-        }
-        nh.optionalHeader.sizeOfImage = lastVirtAddress;
-      }
-    }, NtExecutable2.prototype.replaceSectionImpl = function(virtualAddress, info, data) {
-      for (var len = this._sections.length, i = 0; i < len; ++i) {
-        var s3 = this._sections[i];
-        if (s3.info.virtualAddress === virtualAddress) {
-          var secAlign = this._nh.optionalHeader.sectionAlignment, fileAddr = s3.info.pointerToRawData, oldFileAddr = fileAddr + s3.info.sizeOfRawData, oldVirtAddr = virtualAddress + roundUp(s3.info.virtualSize, secAlign);
-          s3.info = cloneObject(info), s3.info.virtualAddress = virtualAddress, s3.info.pointerToRawData = fileAddr, s3.data = data;
-          var newFileAddr = fileAddr + info.sizeOfRawData, newVirtAddr = virtualAddress + roundUp(info.virtualSize, secAlign);
-          this.rearrangeSections(oldFileAddr, newFileAddr - oldFileAddr, oldVirtAddr, newVirtAddr - oldVirtAddr);
-          {
-            var dirs = this._dda, iDir = dirs.findIndexByVirtualAddress(virtualAddress);
-            iDir !== null && dirs.set(iDir, {
-              virtualAddress,
-              size: info.virtualSize
-            });
-          }
-          break;
-        }
-      }
-    }, NtExecutable2;
-  })()
-), NtExecutable_default = NtExecutable;
-
-// node_modules/pe-library/dist/NtExecutableResource.js
-function removeDuplicates(a) {
-  return a.reduce(function(p2, c) {
-    return p2.indexOf(c) >= 0 ? p2 : p2.concat(c);
-  }, []);
-}
-function readString(view, offset) {
-  var length = view.getUint16(offset, !0), r = "";
-  offset += 2;
-  for (var i = 0; i < length; ++i)
-    r += String.fromCharCode(view.getUint16(offset, !0)), offset += 2;
-  return r;
-}
-function readLanguageTable(view, typeEntry, name, languageTable, cb) {
-  var off = languageTable, nameEntry = {
-    name,
-    languageTable,
-    characteristics: view.getUint32(off, !0),
-    dateTime: view.getUint32(off + 4, !0),
-    majorVersion: view.getUint16(off + 8, !0),
-    minorVersion: view.getUint16(off + 10, !0)
-  }, nameCount = view.getUint16(off + 12, !0), idCount = view.getUint16(off + 14, !0);
-  off += 16;
-  for (var i = 0; i < nameCount; ++i) {
-    var nameOffset = view.getUint32(off, !0) & 2147483647, dataOffset = view.getUint32(off + 4, !0);
-    if ((dataOffset & 2147483648) !== 0) {
-      off += 8;
-      continue;
-    }
-    var name_1 = readString(view, nameOffset);
-    cb(typeEntry, nameEntry, { lang: name_1, dataOffset }), off += 8;
-  }
-  for (var i = 0; i < idCount; ++i) {
-    var id = view.getUint32(off, !0) & 2147483647, dataOffset = view.getUint32(off + 4, !0);
-    if ((dataOffset & 2147483648) !== 0) {
-      off += 8;
-      continue;
-    }
-    cb(typeEntry, nameEntry, { lang: id, dataOffset }), off += 8;
-  }
-}
-function readNameTable(view, type, nameTable, cb) {
-  var off = nameTable, typeEntry = {
-    type,
-    nameTable,
-    characteristics: view.getUint32(off, !0),
-    dateTime: view.getUint32(off + 4, !0),
-    majorVersion: view.getUint16(off + 8, !0),
-    minorVersion: view.getUint16(off + 10, !0)
-  }, nameCount = view.getUint16(off + 12, !0), idCount = view.getUint16(off + 14, !0);
-  off += 16;
-  for (var i = 0; i < nameCount; ++i) {
-    var nameOffset = view.getUint32(off, !0) & 2147483647, nextTable = view.getUint32(off + 4, !0);
-    if (!(nextTable & 2147483648)) {
-      off += 8;
-      continue;
-    }
-    nextTable &= 2147483647;
-    var name_2 = readString(view, nameOffset);
-    readLanguageTable(view, typeEntry, name_2, nextTable, cb), off += 8;
-  }
-  for (var i = 0; i < idCount; ++i) {
-    var id = view.getUint32(off, !0) & 2147483647, nextTable = view.getUint32(off + 4, !0);
-    if (!(nextTable & 2147483648)) {
-      off += 8;
-      continue;
-    }
-    nextTable &= 2147483647, readLanguageTable(view, typeEntry, id, nextTable, cb), off += 8;
-  }
-}
-function divideEntriesImplByID(r, names, entries) {
-  var entriesByString = {}, entriesByNumber = {};
-  entries.forEach(function(e) {
-    typeof e.lang == "string" ? (entriesByString[e.lang] = e, names.push(e.lang)) : entriesByNumber[e.lang] = e;
-  });
-  var strKeys = Object.keys(entriesByString);
-  strKeys.sort().forEach(function(type) {
-    r.s.push(entriesByString[type]);
-  });
-  var numKeys = Object.keys(entriesByNumber);
-  return numKeys.map(function(k2) {
-    return Number(k2);
-  }).sort(function(a, b2) {
-    return a - b2;
-  }).forEach(function(type) {
-    r.n.push(entriesByNumber[type]);
-  }), 16 + 8 * (strKeys.length + numKeys.length);
-}
-function divideEntriesImplByName(r, names, entries) {
-  var entriesByString = {}, entriesByNumber = {};
-  entries.forEach(function(e) {
-    var _a2, _b;
-    if (typeof e.id == "string") {
-      var a = (_a2 = entriesByString[e.id]) !== null && _a2 !== void 0 ? _a2 : entriesByString[e.id] = [];
-      names.push(e.id), a.push(e);
-    } else {
-      var a = (_b = entriesByNumber[e.id]) !== null && _b !== void 0 ? _b : entriesByNumber[e.id] = [];
-      a.push(e);
-    }
-  });
-  var sSum = Object.keys(entriesByString).sort().map(function(id) {
-    var o = {
-      id,
-      s: [],
-      n: []
-    };
-    return r.s.push(o), divideEntriesImplByID(o, names, entriesByString[id]);
-  }).reduce(function(p2, c) {
-    return p2 + 8 + c;
-  }, 0), nSum = Object.keys(entriesByNumber).map(function(k2) {
-    return Number(k2);
-  }).sort(function(a, b2) {
-    return a - b2;
-  }).map(function(id) {
-    var o = {
-      id,
-      s: [],
-      n: []
-    };
-    return r.n.push(o), divideEntriesImplByID(o, names, entriesByNumber[id]);
-  }).reduce(function(p2, c) {
-    return p2 + 8 + c;
-  }, 0);
-  return 16 + sSum + nSum;
-}
-function divideEntriesImplByType(r, names, entries) {
-  var entriesByString = {}, entriesByNumber = {};
-  entries.forEach(function(e) {
-    var _a2, _b;
-    if (typeof e.type == "string") {
-      var a = (_a2 = entriesByString[e.type]) !== null && _a2 !== void 0 ? _a2 : entriesByString[e.type] = [];
-      names.push(e.type), a.push(e);
-    } else {
-      var a = (_b = entriesByNumber[e.type]) !== null && _b !== void 0 ? _b : entriesByNumber[e.type] = [];
-      a.push(e);
-    }
-  });
-  var sSum = Object.keys(entriesByString).sort().map(function(type) {
-    var o = { type, s: [], n: [] };
-    return r.s.push(o), divideEntriesImplByName(o, names, entriesByString[type]);
-  }).reduce(function(p2, c) {
-    return p2 + 8 + c;
-  }, 0), nSum = Object.keys(entriesByNumber).map(function(k2) {
-    return Number(k2);
-  }).sort(function(a, b2) {
-    return a - b2;
-  }).map(function(type) {
-    var o = { type, s: [], n: [] };
-    return r.n.push(o), divideEntriesImplByName(o, names, entriesByNumber[type]);
-  }).reduce(function(p2, c) {
-    return p2 + 8 + c;
-  }, 0);
-  return 16 + sSum + nSum;
-}
-function calculateStringLengthForWrite(text5) {
-  var length = text5.length;
-  return length > 65535 ? 65535 : length;
-}
-function getStringOffset(target, strings) {
-  for (var l = strings.length, i = 0; i < l; ++i) {
-    var s3 = strings[i];
-    if (s3.text === target)
-      return s3.offset;
-  }
-  throw new Error("Unexpected");
-}
-function writeString(view, offset, text5) {
-  var length = calculateStringLengthForWrite(text5);
-  view.setUint16(offset, length, !0), offset += 2;
-  for (var i = 0; i < length; ++i)
-    view.setUint16(offset, text5.charCodeAt(i), !0), offset += 2;
-  return offset;
-}
-function writeLanguageTable(view, offset, strings, data) {
-  return view.setUint32(offset, 0, !0), view.setUint32(offset + 4, 0, !0), view.setUint32(offset + 8, 0, !0), view.setUint16(offset + 12, data.s.length, !0), view.setUint16(offset + 14, data.n.length, !0), offset += 16, data.s.forEach(function(e) {
-    var strOff = getStringOffset(e.lang, strings);
-    view.setUint32(offset, strOff, !0), view.setUint32(offset + 4, e.offset, !0), offset += 8;
-  }), data.n.forEach(function(e) {
-    view.setUint32(offset, e.lang, !0), view.setUint32(offset + 4, e.offset, !0), offset += 8;
-  }), offset;
-}
-function writeNameTable(view, offset, leafOffset, strings, data) {
-  return view.setUint32(offset, 0, !0), view.setUint32(offset + 4, 0, !0), view.setUint32(offset + 8, 0, !0), view.setUint16(offset + 12, data.s.length, !0), view.setUint16(offset + 14, data.n.length, !0), offset += 16, data.s.forEach(function(e) {
-    e.offset = leafOffset, leafOffset = writeLanguageTable(view, leafOffset, strings, e);
-  }), data.n.forEach(function(e) {
-    e.offset = leafOffset, leafOffset = writeLanguageTable(view, leafOffset, strings, e);
-  }), data.s.forEach(function(e) {
-    var strOff = getStringOffset(e.id, strings);
-    view.setUint32(offset, strOff + 2147483648, !0), view.setUint32(offset + 4, e.offset + 2147483648, !0), offset += 8;
-  }), data.n.forEach(function(e) {
-    view.setUint32(offset, e.id, !0), view.setUint32(offset + 4, e.offset + 2147483648, !0), offset += 8;
-  }), leafOffset;
-}
-function writeTypeTable(view, offset, strings, data) {
-  view.setUint32(offset, 0, !0), view.setUint32(offset + 4, 0, !0), view.setUint32(offset + 8, 0, !0), view.setUint16(offset + 12, data.s.length, !0), view.setUint16(offset + 14, data.n.length, !0), offset += 16;
-  var nextTableOffset = offset + 8 * (data.s.length + data.n.length);
-  return data.s.forEach(function(e) {
-    e.offset = nextTableOffset, nextTableOffset += 16 + 8 * (e.s.length + e.n.length);
-  }), data.n.forEach(function(e) {
-    e.offset = nextTableOffset, nextTableOffset += 16 + 8 * (e.s.length + e.n.length);
-  }), data.s.forEach(function(e) {
-    var strOff = getStringOffset(e.type, strings);
-    view.setUint32(offset, strOff + 2147483648, !0), view.setUint32(offset + 4, e.offset + 2147483648, !0), offset += 8, nextTableOffset = writeNameTable(view, e.offset, nextTableOffset, strings, e);
-  }), data.n.forEach(function(e) {
-    view.setUint32(offset, e.type, !0), view.setUint32(offset + 4, e.offset + 2147483648, !0), offset += 8, nextTableOffset = writeNameTable(view, e.offset, nextTableOffset, strings, e);
-  }), nextTableOffset;
-}
-var NtExecutableResource = (
-  /** @class */
-  (function() {
-    function NtExecutableResource2() {
-      this.dateTime = 0, this.majorVersion = 0, this.minorVersion = 0, this.entries = [], this.sectionDataHeader = null, this.originalSize = 0;
-    }
-    return NtExecutableResource2.prototype.parse = function(section, ignoreUnparsableData) {
-      if (section.data) {
-        var view = new DataView(section.data);
-        this.dateTime = view.getUint32(4, !0), this.majorVersion = view.getUint16(8, !0), this.minorVersion = view.getUint16(10, !0);
-        for (var nameCount = view.getUint16(12, !0), idCount = view.getUint16(14, !0), off = 16, res = [], cb = function(t, n, l) {
-          var off2 = view.getUint32(l.dataOffset, !0) - section.info.virtualAddress, size2 = view.getUint32(l.dataOffset + 4, !0), cp = view.getUint32(l.dataOffset + 8, !0);
-          if (off2 >= 0) {
-            var bin = new Uint8Array(size2);
-            bin.set(new Uint8Array(section.data, off2, size2)), res.push({
-              type: t.type,
-              id: n.name,
-              lang: l.lang,
-              codepage: cp,
-              bin: bin.buffer
-            });
-          } else {
-            if (!ignoreUnparsableData)
-              throw new Error("Cannot parse resource directory entry; RVA seems to be invalid.");
-            res.push({
-              type: t.type,
-              id: n.name,
-              lang: l.lang,
-              codepage: cp,
-              bin: new ArrayBuffer(0),
-              rva: l.dataOffset
-            });
-          }
-        }, i = 0; i < nameCount; ++i) {
-          var nameOffset = view.getUint32(off, !0) & 2147483647, nextTable = view.getUint32(off + 4, !0);
-          if (!(nextTable & 2147483648)) {
-            off += 8;
-            continue;
-          }
-          nextTable &= 2147483647;
-          var name_3 = readString(view, nameOffset);
-          readNameTable(view, name_3, nextTable, cb), off += 8;
-        }
-        for (var i = 0; i < idCount; ++i) {
-          var typeId = view.getUint32(off, !0) & 2147483647, nextTable = view.getUint32(off + 4, !0);
-          if (!(nextTable & 2147483648)) {
-            off += 8;
-            continue;
-          }
-          nextTable &= 2147483647, readNameTable(view, typeId, nextTable, cb), off += 8;
-        }
-        this.entries = res, this.originalSize = section.data.byteLength;
-      }
-    }, NtExecutableResource2.from = function(exe, ignoreUnparsableData) {
-      ignoreUnparsableData === void 0 && (ignoreUnparsableData = !1);
-      var secs2 = [].concat(exe.getAllSections()).sort(function(a, b2) {
-        return a.info.virtualAddress - b2.info.virtualAddress;
-      }), entry = exe.getSectionByEntry(ImageDirectoryEntry_default.Resource);
-      if (entry)
-        for (var reloc = exe.getSectionByEntry(ImageDirectoryEntry_default.BaseRelocation), i = 0; i < secs2.length; ++i) {
-          var s3 = secs2[i];
-          if (s3 === entry) {
-            for (var j2 = i + 1; j2 < secs2.length; ++j2)
-              if (!reloc || secs2[j2] !== reloc)
-                throw new Error("After Resource section, sections except for relocation are not supported");
-            break;
-          }
-        }
-      var r = new NtExecutableResource2();
-      return r.sectionDataHeader = entry ? cloneObject(entry.info) : null, entry && r.parse(entry, ignoreUnparsableData), r;
-    }, NtExecutableResource2.prototype.replaceResourceEntry = function(entry) {
-      for (var len = this.entries.length, i = 0; i < len; ++i) {
-        var e = this.entries[i];
-        if (e.type === entry.type && e.id === entry.id && e.lang === entry.lang) {
-          this.entries[i] = entry;
-          return;
-        }
-      }
-      this.entries.push(entry);
-    }, NtExecutableResource2.prototype.getResourceEntriesAsString = function(type, id) {
-      return this.entries.filter(function(entry) {
-        return entry.type === type && entry.id === id;
-      }).map(function(entry) {
-        return [entry.lang, binaryToString(entry.bin)];
-      });
-    }, NtExecutableResource2.prototype.replaceResourceEntryFromString = function(type, id, lang, value) {
-      var entry = {
-        type,
-        id,
-        lang,
-        codepage: 1200,
-        bin: stringToBinary(value)
-      };
-      this.replaceResourceEntry(entry);
-    }, NtExecutableResource2.prototype.removeResourceEntry = function(type, id, lang) {
-      this.entries = this.entries.filter(function(entry) {
-        return !(entry.type === type && entry.id === id && (typeof lang > "u" || entry.lang === lang));
-      });
-    }, NtExecutableResource2.prototype.generateResourceData = function(virtualAddress, alignment, noGrow, allowShrink) {
-      noGrow === void 0 && (noGrow = !1), allowShrink === void 0 && (allowShrink = !1);
-      var r = {
-        s: [],
-        n: []
-      }, strings = [], size2 = divideEntriesImplByType(r, strings, this.entries);
-      strings = removeDuplicates(strings);
-      var stringsOffset = size2;
-      size2 += strings.reduce(function(prev, cur) {
-        return prev + 2 + calculateStringLengthForWrite(cur) * 2;
-      }, 0), size2 = roundUp(size2, 8);
-      var descOffset = size2;
-      size2 = this.entries.reduce(function(p2, e) {
-        return e.offset = p2, p2 + 16;
-      }, descOffset);
-      var dataOffset = size2;
-      size2 = this.entries.reduce(function(p2, e) {
-        return roundUp(p2, 8) + e.bin.byteLength;
-      }, dataOffset);
-      var alignedSize = roundUp(size2, alignment), originalAlignedSize = roundUp(this.originalSize, alignment);
-      if (noGrow && alignedSize > originalAlignedSize)
-        throw new Error("New resource data is larger than original");
-      allowShrink || alignedSize < originalAlignedSize && (alignedSize = originalAlignedSize);
-      var bin = new ArrayBuffer(alignedSize), view = new DataView(bin), o = descOffset, va = virtualAddress + dataOffset;
-      this.entries.forEach(function(e) {
-        var len = e.bin.byteLength;
-        typeof e.rva < "u" ? view.setUint32(o, e.rva, !0) : (va = roundUp(va, 8), view.setUint32(o, va, !0), va += len), view.setUint32(o + 4, len, !0), view.setUint32(o + 8, e.codepage, !0), view.setUint32(o + 12, 0, !0), o += 16;
-      }), o = dataOffset, this.entries.forEach(function(e) {
-        var len = e.bin.byteLength;
-        copyBuffer(bin, o, e.bin, 0, len), o += roundUp(len, 8);
-      });
-      var stringsData = [];
-      if (o = stringsOffset, strings.forEach(function(s3) {
-        stringsData.push({
-          offset: o,
-          text: s3
-        }), o = writeString(view, o, s3);
-      }), writeTypeTable(view, 0, stringsData, r), alignedSize > size2)
-        for (var pad = "PADDINGX", i = size2, j2 = 0; i < alignedSize; ++i, ++j2)
-          j2 === 8 && (j2 = 0), view.setUint8(i, pad.charCodeAt(j2));
-      return {
-        bin,
-        rawSize: size2,
-        dataOffset,
-        descEntryOffset: descOffset,
-        descEntryCount: this.entries.length
-      };
-    }, NtExecutableResource2.prototype.outputResource = function(exeDest, noGrow, allowShrink) {
-      noGrow === void 0 && (noGrow = !1), allowShrink === void 0 && (allowShrink = !1);
-      var fileAlign = exeDest.getFileAlignment(), sectionData;
-      this.sectionDataHeader ? sectionData = {
-        data: null,
-        info: cloneObject(this.sectionDataHeader)
-      } : sectionData = {
-        data: null,
-        info: {
-          name: ".rsrc",
-          virtualSize: 0,
-          virtualAddress: 0,
-          sizeOfRawData: 0,
-          pointerToRawData: 0,
-          pointerToRelocations: 0,
-          pointerToLineNumbers: 0,
-          numberOfRelocations: 0,
-          numberOfLineNumbers: 0,
-          characteristics: 1073741888
-          // read access and initialized data
-        }
-      };
-      var data = this.generateResourceData(0, fileAlign, noGrow, allowShrink);
-      sectionData.data = data.bin, sectionData.info.sizeOfRawData = data.bin.byteLength, sectionData.info.virtualSize = data.rawSize, exeDest.setSectionByEntry(ImageDirectoryEntry_default.Resource, sectionData);
-      for (var generatedSection = exeDest.getSectionByEntry(ImageDirectoryEntry_default.Resource), view = new DataView(generatedSection.data), o = data.descEntryOffset, va = generatedSection.info.virtualAddress + data.dataOffset, i = 0; i < data.descEntryCount; ++i) {
-        var len = view.getUint32(o + 4, !0);
-        va = roundUp(va, 8), view.setUint32(o, va, !0), va += len, o += 16;
-      }
-    }, NtExecutableResource2;
-  })()
-), NtExecutableResource_default = NtExecutableResource;
-
-// node_modules/resedit/dist/util/functions.js
-function cloneObject2(object2) {
-  var r = {};
-  return Object.keys(object2).forEach(function(key2) {
-    r[key2] = object2[key2];
-  }), r;
-}
-function createDataView2(bin, byteOffset, byteLength) {
-  if ("buffer" in bin) {
-    var newOffset = bin.byteOffset, newLength = bin.byteLength;
-    return typeof byteOffset < "u" && (newOffset += byteOffset, newLength -= byteOffset), typeof byteLength < "u" && (newLength = byteLength), new DataView(bin.buffer, newOffset, newLength);
-  } else
-    return new DataView(bin, byteOffset, byteLength);
-}
-function roundUp2(val, align) {
-  return Math.floor((val + align - 1) / align) * align;
-}
-function copyBuffer2(dest, destOffset, src, srcOffset, length) {
-  var ua8Dest = "buffer" in dest ? new Uint8Array(dest.buffer, dest.byteOffset + (destOffset || 0), length) : new Uint8Array(dest, destOffset, length), ua8Src = "buffer" in src ? new Uint8Array(src.buffer, src.byteOffset + (srcOffset || 0), length) : new Uint8Array(src, srcOffset, length);
-  ua8Dest.set(ua8Src);
-}
-function allocatePartialBinary2(binBase, offset, length) {
-  var b2 = new ArrayBuffer(length);
-  return copyBuffer2(b2, 0, binBase, offset, length), b2;
-}
-function readInt32WithLastOffset(view, offset, last) {
-  return offset + 4 <= last ? view.getInt32(offset, !0) : 0;
-}
-function readUint8WithLastOffset(view, offset, last) {
-  return offset < last ? view.getUint8(offset) : 0;
-}
-function readUint16WithLastOffset(view, offset, last) {
-  return offset + 2 <= last ? view.getUint16(offset, !0) : 0;
-}
-function readUint32WithLastOffset(view, offset, last) {
-  return offset + 4 <= last ? view.getUint32(offset, !0) : 0;
-}
-
-// node_modules/resedit/dist/data/IconItem.js
-function calcMaskSize(width, height) {
-  var actualWidthBytes = roundUp2(Math.abs(width), 32) / 8;
-  return actualWidthBytes * Math.abs(height);
-}
-var IconItem = (
-  /** @class */
-  (function() {
-    function IconItem2(width, height, bin, byteOffset, byteLength) {
-      var view = createDataView2(bin, byteOffset, byteLength), totalSize = view.byteLength, headerSize = view.getUint32(0, !0);
-      headerSize > totalSize && (headerSize = totalSize);
-      var sizeImage = readUint32WithLastOffset(view, 20, headerSize), bi2 = {
-        width: readInt32WithLastOffset(view, 4, headerSize),
-        height: readInt32WithLastOffset(view, 8, headerSize),
-        planes: readUint16WithLastOffset(view, 12, headerSize),
-        bitCount: readUint16WithLastOffset(view, 14, headerSize),
-        compression: readUint32WithLastOffset(view, 16, headerSize),
-        sizeImage,
-        xPelsPerMeter: readInt32WithLastOffset(view, 24, headerSize),
-        yPelsPerMeter: readInt32WithLastOffset(view, 28, headerSize),
-        colorUsed: readUint32WithLastOffset(view, 32, headerSize),
-        colorImportant: readUint32WithLastOffset(view, 36, headerSize),
-        colors: []
-      }, offset = 40, colors = bi2.colorUsed;
-      if (!colors)
-        switch (bi2.bitCount) {
-          case 1:
-            colors = 2;
-            break;
-          case 4:
-            colors = 16;
-            break;
-          case 8:
-            colors = 256;
-            break;
-        }
-      for (var i = 0; i < colors; ++i)
-        bi2.colors.push({
-          b: readUint8WithLastOffset(view, offset, totalSize),
-          g: readUint8WithLastOffset(view, offset + 1, totalSize),
-          r: readUint8WithLastOffset(view, offset + 2, totalSize)
-        }), offset += 4;
-      this.width = width, this.height = height, this.bitmapInfo = bi2;
-      var widthBytes = roundUp2(bi2.bitCount * Math.abs(bi2.width), 32) / 8, absActualHeight = Math.abs(bi2.height) / 2, size2 = bi2.compression !== 0 && sizeImage !== 0 ? sizeImage : widthBytes * absActualHeight;
-      if (size2 + offset > totalSize)
-        throw new Error("Unexpected bitmap data in icon: bitmap size ".concat(size2, " is larger than ").concat(totalSize, " - ").concat(offset));
-      this._pixels = allocatePartialBinary2(view, offset, size2), offset += size2;
-      var maskSize = calcMaskSize(bi2.width, absActualHeight);
-      maskSize + offset <= totalSize ? this.masks = allocatePartialBinary2(view, offset, maskSize) : this.masks = new ArrayBuffer(maskSize);
-    }
-    return Object.defineProperty(IconItem2.prototype, "pixels", {
-      /**
-       * Bitmap pixel data.
-       * @note
-       * On set, if `bitmapInfo.sizeImage` is non-zero, `bitmapInfo.sizeImage` will be updated.
-       */
-      get: function() {
-        return this._pixels;
-      },
-      /**
-       * Bitmap pixel data.
-       * @note
-       * On set, if `bitmapInfo.sizeImage` is non-zero, `bitmapInfo.sizeImage` will be updated.
-       */
-      set: function(newValue) {
-        this._pixels = newValue, this.bitmapInfo.sizeImage !== 0 && (this.bitmapInfo.sizeImage = newValue.byteLength);
-      },
-      enumerable: !1,
-      configurable: !0
-    }), IconItem2.from = function(arg1, arg2, arg3, byteOffset, byteLength) {
-      var width, height, bin;
-      return typeof arg3 == "object" ? (width = arg1, height = arg2, bin = arg3) : (width = null, height = null, bin = arg1, byteOffset = arg2, byteLength = arg3), new IconItem2(width, height, bin, byteOffset, byteLength);
-    }, IconItem2.prototype.isIcon = function() {
-      return !0;
-    }, IconItem2.prototype.isRaw = function() {
-      return !1;
-    }, IconItem2.prototype.generate = function() {
-      var bi2 = this.bitmapInfo, absWidth = Math.abs(bi2.width), absWidthBytes = roundUp2(bi2.bitCount * absWidth, 32) / 8, absActualHeight = Math.abs(bi2.height) / 2, actualSizeImage = absWidthBytes * absActualHeight, sizeMask = calcMaskSize(bi2.width, absActualHeight), colorCount = bi2.colors.length, totalSize = 40 + 4 * colorCount + actualSizeImage + sizeMask, bin = new ArrayBuffer(totalSize), view = new DataView(bin);
-      view.setUint32(0, 40, !0), view.setInt32(4, bi2.width, !0), view.setInt32(8, bi2.height, !0), view.setUint16(12, bi2.planes, !0), view.setUint16(14, bi2.bitCount, !0), view.setUint32(16, bi2.compression, !0), view.setUint32(20, bi2.sizeImage, !0), view.setInt32(24, bi2.xPelsPerMeter, !0), view.setInt32(28, bi2.yPelsPerMeter, !0), view.setUint32(32, bi2.colorUsed, !0), view.setUint32(36, bi2.colorImportant > colorCount ? colorCount : bi2.colorImportant, !0);
-      var offset = 40;
-      return bi2.colors.forEach(function(c) {
-        view.setUint8(offset, c.b), view.setUint8(offset + 1, c.g), view.setUint8(offset + 2, c.r), offset += 4;
-      }), copyBuffer2(bin, offset, this.pixels, 0, actualSizeImage), copyBuffer2(bin, offset + actualSizeImage, this.masks, 0, sizeMask), bin;
-    }, IconItem2;
-  })()
-), IconItem_default = IconItem;
-
-// node_modules/resedit/dist/data/RawIconItem.js
-var RawIconItem = (
-  /** @class */
-  (function() {
-    function RawIconItem2(bin, width, height, bitCount, byteOffset, byteLength) {
-      this.width = width, this.height = height, this.bitCount = bitCount, typeof byteOffset != "number" ? (byteOffset = 0, byteLength = bin.byteLength) : typeof byteLength != "number" && (byteLength = bin.byteLength - byteOffset), this.bin = allocatePartialBinary2(bin, byteOffset, byteLength);
-    }
-    return RawIconItem2.from = function(bin, width, height, bitCount, byteOffset, byteLength) {
-      return new RawIconItem2(bin, width, height, bitCount, byteOffset, byteLength);
-    }, RawIconItem2.prototype.isIcon = function() {
-      return !1;
-    }, RawIconItem2.prototype.isRaw = function() {
-      return !0;
-    }, RawIconItem2;
-  })()
-), RawIconItem_default = RawIconItem;
-
-// node_modules/resedit/dist/data/IconFile.js
-function generateEntryBinary(icons) {
-  var count2 = icons.length;
-  count2 > 65535 && (count2 = 65535);
-  var tmpIcons = icons.map(function(item) {
-    return item.data.isIcon() ? {
-      item,
-      bin: item.data.generate(),
-      offset: 0
-    } : {
-      item,
-      bin: item.data.bin,
-      offset: 0
-    };
-  }), size2 = tmpIcons.reduce(function(p2, icon) {
-    return icon.offset = p2, p2 + icon.bin.byteLength;
-  }, 6 + 16 * count2), bin = new ArrayBuffer(size2), view = new DataView(bin);
-  view.setUint16(0, 0, !0), view.setUint16(2, 1, !0), view.setUint16(4, count2, !0);
-  var offset = 6;
-  return tmpIcons.forEach(function(icon) {
-    var item = icon.item, width, height, colors, planes, bitCount;
-    if (item.data.isIcon()) {
-      var bi2 = item.data.bitmapInfo;
-      width = typeof item.width < "u" ? item.width : Math.abs(bi2.width), height = typeof item.height < "u" ? item.height : Math.abs(bi2.height / 2), colors = typeof item.colors < "u" ? item.colors : bi2.colorUsed || bi2.colors.length, planes = typeof item.planes < "u" ? item.planes : bi2.planes, bitCount = typeof item.bitCount < "u" ? item.bitCount : bi2.bitCount;
-    } else
-      width = typeof item.width < "u" ? item.width : Math.abs(item.data.width), height = typeof item.height < "u" ? item.height : Math.abs(item.data.height), colors = typeof item.colors < "u" ? item.colors : 0, planes = typeof item.planes < "u" ? item.planes : 1, bitCount = typeof item.bitCount < "u" ? item.bitCount : item.data.bitCount;
-    var dataSize = icon.bin.byteLength;
-    view.setUint8(offset, width >= 256 ? 0 : width), view.setUint8(offset + 1, height >= 256 ? 0 : height), view.setUint8(offset + 2, colors >= 256 ? 0 : colors), view.setUint8(offset + 3, 0), view.setUint16(offset + 4, planes, !0), view.setUint16(offset + 6, bitCount, !0), view.setUint32(offset + 8, dataSize, !0), view.setUint32(offset + 12, icon.offset, !0), offset += 16, copyBuffer2(bin, icon.offset, icon.bin, 0, dataSize);
-  }), bin;
-}
-var IconFile = (
-  /** @class */
-  (function() {
-    function IconFile2(bin) {
-      if (!bin) {
-        this.icons = [];
-        return;
-      }
-      var view = createDataView2(bin), totalSize = view.byteLength, icons = [];
-      if (view.getUint16(2, !0) === 1)
-        for (var count2 = view.getUint16(4, !0), offset = 6, i = 0; i < count2; ++i) {
-          var dataSize = readUint32WithLastOffset(view, offset + 8, totalSize), dataOffset = readUint32WithLastOffset(view, offset + 12, totalSize), width = readUint8WithLastOffset(view, offset, totalSize), height = readUint8WithLastOffset(view, offset + 1, totalSize), bitCount = readUint8WithLastOffset(view, offset + 6, totalSize), data = void 0;
-          view.getUint32(dataOffset, !0) === 40 ? data = IconItem_default.from(width, height, bin, dataOffset, dataSize) : data = RawIconItem_default.from(bin, width || 256, height || 256, bitCount, dataOffset, dataSize), icons.push({
-            width,
-            height,
-            colors: readUint8WithLastOffset(view, offset + 2, totalSize),
-            planes: readUint16WithLastOffset(view, offset + 4, totalSize),
-            bitCount,
-            data
-          }), offset += 16;
-        }
-      this.icons = icons;
-    }
-    return IconFile2.from = function(bin) {
-      return new IconFile2(bin);
-    }, IconFile2.prototype.generate = function() {
-      return generateEntryBinary(this.icons);
-    }, IconFile2;
-  })()
-);
-
-// node_modules/resedit/dist/mui/MuiResourceInfo.js
-function isValidMuiResourceEntry(resourceEntry) {
-  var view = new DataView(resourceEntry.bin);
-  if (view.getUint32(0, !0) !== 4274912973)
-    return !1;
-  var len = view.getUint32(4, !0);
-  if (len !== resourceEntry.bin.byteLength)
-    return !1;
-  var version2 = view.getUint32(8, !0);
-  if (version2 !== 65536)
-    return !1;
-  var fileType = view.getUint32(16, !0);
-  return !((fileType & 15) !== 1 && (fileType & 15) !== 2);
-}
-function parseMuiResourceData(resourceEntry) {
-  var view = new DataView(resourceEntry.bin), len = view.getUint32(4, !0), fileTypeNum = readUint32WithLastOffset(view, 16, len) & 240, fileType = fileTypeNum === 16 ? "system" : "application", isLn = (fileTypeNum & 15) !== 2, systemAttributes = readUint32WithLastOffset(view, 20, len), ultimateFallbackLocationNum = readUint32WithLastOffset(view, 24, len), ultimateFallbackLocation = ultimateFallbackLocationNum === 2 ? "external" : "internal", checksumMain = new Uint8Array(allocatePartialBinary2(resourceEntry.bin, 28, 16)), checksumService = new Uint8Array(allocatePartialBinary2(resourceEntry.bin, 44, 16)), mainNameTypesOffset = readUint32WithLastOffset(view, 84, len), mainNameTypesLength = readUint32WithLastOffset(view, 88, len), mainIDTypesOffset = readUint32WithLastOffset(view, 92, len), mainIDTypesLength = readUint32WithLastOffset(view, 96, len), muiNameTypesOffset = readUint32WithLastOffset(view, 100, len), muiNameTypesLength = readUint32WithLastOffset(view, 104, len), muiIDTypesOffset = readUint32WithLastOffset(view, 108, len), muiIDTypesLength = readUint32WithLastOffset(view, 112, len), languageOffset = readUint32WithLastOffset(view, 116, len), languageLength = readUint32WithLastOffset(view, 120, len), ultimateFallbackLanguageOffset = readUint32WithLastOffset(view, 124, len), ultimateFallbackLanguageLength = readUint32WithLastOffset(view, 128, len), o, e, s3 = "", mainTypes = [];
-  for (o = mainNameTypesOffset, e = mainNameTypesOffset + mainNameTypesLength; o < e; o += 2) {
-    var char = readUint16WithLastOffset(view, o, len);
-    if (char === 0) {
-      if (o > mainNameTypesOffset && s3 === "")
-        break;
-      mainTypes.push(s3), s3 = "";
-    } else
-      s3 += String.fromCharCode(char);
-  }
-  for (s3 !== "" && mainTypes.push(s3), o = mainIDTypesOffset, e = mainIDTypesOffset + mainIDTypesLength; o < e; o += 4) {
-    var t = readUint32WithLastOffset(view, o, len);
-    t > 0 && mainTypes.push(t);
-  }
-  var muiTypes = [];
-  for (s3 = "", o = muiNameTypesOffset, e = muiNameTypesOffset + muiNameTypesLength; o < e; o += 2) {
-    var char = readUint16WithLastOffset(view, o, len);
-    if (char === 0) {
-      if (o > muiNameTypesOffset && s3 === "")
-        break;
-      muiTypes.push(s3), s3 = "";
-    } else
-      s3 += String.fromCharCode(char);
-  }
-  for (s3 !== "" && muiTypes.push(s3), o = muiIDTypesOffset, e = muiIDTypesOffset + muiIDTypesLength; o < e; o += 4) {
-    var t = readUint32WithLastOffset(view, o, len);
-    t > 0 && muiTypes.push(t);
-  }
-  for (s3 = "", o = languageOffset, e = languageOffset + languageLength; o < e; o += 2) {
-    var char = readUint16WithLastOffset(view, o, len);
-    if (char === 0)
-      break;
-    s3 += String.fromCharCode(char);
-  }
-  var language = s3;
-  for (s3 = "", o = ultimateFallbackLanguageOffset, e = ultimateFallbackLanguageOffset + ultimateFallbackLanguageLength; o < e; o += 2) {
-    var char = readUint16WithLastOffset(view, o, len);
-    if (char === 0)
-      break;
-    s3 += String.fromCharCode(char);
-  }
-  var ultimateFallbackLanguage = s3;
-  return {
-    resLang: resourceEntry.lang,
-    isLn,
-    fileType,
-    systemAttributes,
-    checksumMain,
-    checksumService,
-    language,
-    ultimateFallbackLanguage,
-    ultimateFallbackLocation,
-    mainTypes,
-    muiTypes
-  };
-}
-function generateMuiResourceData(data) {
-  var binaryLength = 136, mainNameTypesOffset = 0, mainNameTypesLength = 0, mainIDTypesOffset = 0, mainIDTypesLength = 0, muiNameTypesOffset = 0, muiNameTypesLength = 0, muiIDTypesOffset = 0, muiIDTypesLength = 0, languageOffset = 0, languageLength = 0, ultimateFallbackLanguageOffset = 0, ultimateFallbackLanguageLength = 0;
-  data.mainTypes.forEach(function(type) {
-    typeof type == "number" ? mainIDTypesLength += 4 : mainNameTypesLength += (type.length + 1) * 2;
-  }), mainNameTypesLength > 0 && (mainNameTypesLength += 6), data.muiTypes.forEach(function(type) {
-    typeof type == "number" ? muiIDTypesLength += 4 : muiNameTypesLength += (type.length + 1) * 2;
-  }), muiNameTypesLength > 0 && (muiNameTypesLength += 6), data.isLn ? data.ultimateFallbackLocation === "external" && (ultimateFallbackLanguageLength = (data.ultimateFallbackLanguage.length + 1) * 2) : languageLength = (data.language.length + 1) * 2, mainNameTypesLength > 0 && (mainNameTypesOffset = binaryLength, binaryLength += roundUp2(mainNameTypesLength, 8)), mainIDTypesLength > 0 && (mainIDTypesOffset = binaryLength, binaryLength += roundUp2(mainIDTypesLength, 8)), muiNameTypesLength > 0 && (muiNameTypesOffset = binaryLength, binaryLength += roundUp2(muiNameTypesLength, 8)), muiIDTypesLength > 0 && (muiIDTypesOffset = binaryLength, binaryLength += roundUp2(muiIDTypesLength, 8)), languageLength > 0 && (languageOffset = binaryLength, binaryLength += roundUp2(languageLength, 8)), ultimateFallbackLanguageLength > 0 && (ultimateFallbackLanguageOffset = binaryLength, binaryLength += roundUp2(ultimateFallbackLanguageLength, 8));
-  var bin = new ArrayBuffer(binaryLength), view = new DataView(bin);
-  view.setUint32(0, 4274912973, !0), view.setUint32(4, binaryLength, !0), view.setUint32(8, 65536, !0), view.setUint32(16, ((data.fileType === "system" ? 1 : 2) << 4) + (data.isLn ? 1 : 2), !0), view.setUint32(20, data.systemAttributes, !0), view.setUint32(24, data.isLn ? data.ultimateFallbackLocation === "internal" ? 1 : 2 : 0, !0), copyBuffer2(bin, 28, data.checksumMain, 0, data.checksumMain.length < 16 ? data.checksumMain.length : 16), copyBuffer2(bin, 44, data.checksumService, 0, data.checksumService.length < 16 ? data.checksumService.length : 16), view.setUint32(84, mainNameTypesOffset, !0), view.setUint32(88, mainNameTypesLength, !0), view.setUint32(92, mainIDTypesOffset, !0), view.setUint32(96, mainIDTypesLength, !0), view.setUint32(100, muiNameTypesOffset, !0), view.setUint32(104, muiNameTypesLength, !0), view.setUint32(108, muiIDTypesOffset, !0), view.setUint32(112, muiIDTypesLength, !0), view.setUint32(116, languageOffset, !0), view.setUint32(120, languageLength, !0), view.setUint32(124, ultimateFallbackLanguageOffset, !0), view.setUint32(128, ultimateFallbackLanguageLength, !0);
-  var offset = 136;
-  if (mainNameTypesLength > 0 && (data.mainTypes.forEach(function(type) {
-    if (typeof type != "number") {
-      for (var i2 = 0; i2 < type.length; ++i2)
-        view.setUint16(offset, type.charCodeAt(i2), !0), offset += 2;
-      offset += 2;
-    }
-  }), offset += 6, offset = roundUp2(offset, 8)), mainIDTypesLength > 0 && (data.mainTypes.forEach(function(type) {
-    typeof type == "number" && (view.setUint32(offset, type, !0), offset += 4);
-  }), offset = roundUp2(offset, 8)), muiNameTypesLength > 0 && (data.muiTypes.forEach(function(type) {
-    if (typeof type != "number") {
-      for (var i2 = 0; i2 < type.length; ++i2)
-        view.setUint16(offset, type.charCodeAt(i2), !0), offset += 2;
-      offset += 2;
-    }
-  }), offset += 6, offset = roundUp2(offset, 8)), muiIDTypesLength > 0 && (data.muiTypes.forEach(function(type) {
-    typeof type == "number" && (view.setUint32(offset, type, !0), offset += 4);
-  }), offset = roundUp2(offset, 8)), languageLength > 0) {
-    for (var i = 0; i < data.language.length; ++i)
-      view.setUint16(offset, data.language.charCodeAt(i), !0), offset += 2;
-    offset += 2, offset = roundUp2(offset, 8);
-  }
-  if (ultimateFallbackLanguageLength > 0) {
-    for (var i = 0; i < data.ultimateFallbackLanguage.length; ++i)
-      view.setUint16(offset, data.ultimateFallbackLanguage.charCodeAt(i), !0), offset += 2;
-    offset += 2, offset = roundUp2(offset, 8);
-  }
-  return {
-    type: "MUI",
-    id: 1,
-    lang: data.resLang,
-    codepage: 1200,
-    bin
-  };
-}
-var MuiResourceInfo = (
-  /** @class */
-  (function() {
-    function MuiResourceInfo2(_data) {
-      this.data = _data;
-    }
-    return MuiResourceInfo2.from = function(executableResource) {
-      var muiResourceData = null;
-      try {
-        executableResource.entries.forEach(function(entry) {
-          muiResourceData == null && entry.type === "MUI" && isValidMuiResourceEntry(entry) && (muiResourceData = parseMuiResourceData(entry));
-        });
-      } catch {
-      }
-      return new MuiResourceInfo2(muiResourceData);
-    }, MuiResourceInfo2.createEmpty = function() {
-      return new MuiResourceInfo2(null);
-    }, MuiResourceInfo2.prototype.generateEntry = function() {
-      return this.data == null ? null : generateMuiResourceData(this.data);
-    }, MuiResourceInfo2.prototype.replaceMuiEntryForExecutables = function(targetExecutableResource) {
-      var generated = this.generateEntry();
-      {
-        for (var found = !1, i = targetExecutableResource.entries.length - 1; i >= 0; --i) {
-          var entry = targetExecutableResource.entries[i];
-          entry.type === "MUI" && (found || generated == null ? targetExecutableResource.entries.splice(i, 1) : targetExecutableResource.entries[i] = generated, found = !0);
-        }
-        !found && generated != null && targetExecutableResource.entries.unshift(generated);
-      }
-    }, MuiResourceInfo2;
-  })()
-);
-
-// node_modules/resedit/dist/resource/VersionInfo.js
-function readStringToNullChar(view, offset, last) {
-  for (var r = ""; offset + 2 <= last; ) {
-    var c = view.getUint16(offset, !0);
-    if (!c)
-      break;
-    r += String.fromCharCode(c), offset += 2;
-  }
-  return r;
-}
-function writeStringWithNullChar(view, offset, value) {
-  for (var i = 0; i < value.length; ++i)
-    view.setUint16(offset, value.charCodeAt(i), !0), offset += 2;
-  return view.setUint16(offset, 0, !0), offset + 2;
-}
-function createFixedInfo() {
-  return {
-    fileVersionMS: 0,
-    fileVersionLS: 0,
-    productVersionMS: 0,
-    productVersionLS: 0,
-    fileFlagsMask: 0,
-    fileFlags: 0,
-    fileOS: 0,
-    fileType: 0,
-    fileSubtype: 0,
-    fileDateMS: 0,
-    fileDateLS: 0
-  };
-}
-function parseStringTable(view, offset, last) {
-  var tableLen = view.getUint16(offset, !0), valueLen = view.getUint16(offset + 2, !0);
-  offset + tableLen < last && (last = offset + tableLen);
-  var tableName = readStringToNullChar(view, offset + 6, last);
-  offset += roundUp2(6 + 2 * (tableName.length + 1), 4);
-  var langAndCp = parseInt(tableName, 16);
-  if (isNaN(langAndCp))
-    throw new Error("Invalid StringTable data format");
-  offset += roundUp2(valueLen, 4);
-  for (var r = {
-    lang: Math.floor(langAndCp / 65536),
-    codepage: langAndCp & 65535,
-    values: {}
-  }; offset < last; ) {
-    var childDataLen = view.getUint16(offset, !0), childValueLen = view.getUint16(offset + 2, !0), valueType = view.getUint16(offset + 4, !0);
-    if (valueType !== 1 && (valueType !== 0 || childValueLen !== 2)) {
-      offset += roundUp2(childDataLen, 4);
-      continue;
-    }
-    var childDataLast = offset + childDataLen;
-    childDataLast > last && (childDataLast = last);
-    var name_1 = readStringToNullChar(view, offset + 6, childDataLast);
-    if (offset = roundUp2(offset + 6 + 2 * (name_1.length + 1), 4), valueType === 0) {
-      var valueData = view.getUint16(offset, !0);
-      valueData === 0 && (r.values[name_1] = ""), offset = roundUp2(offset + 2, 4);
-    } else {
-      var childValueLast = offset + childValueLen * 2;
-      childValueLast > childDataLast && (childValueLast = childDataLast);
-      var value = readStringToNullChar(view, offset, childValueLast);
-      offset = roundUp2(childValueLast, 4), r.values[name_1] = value;
-    }
-  }
-  return [last, r];
-}
-function parseStringFileInfo(view, offset, last) {
-  var valueLen = view.getUint16(offset + 2, !0);
-  offset += 36, offset += roundUp2(valueLen, 4);
-  for (var r = [], _loop_1 = function() {
-    var childData = parseStringTable(view, offset, last), table2 = childData[1], a = r.filter(function(e) {
-      return e.lang === table2.lang && e.codepage === table2.codepage;
-    });
-    if (a.length === 0)
-      r.push(table2);
-    else
-      for (var key2 in table2.values) {
-        var value = table2.values[key2];
-        value != null && (a[0].values[key2] = value);
-      }
-    offset = roundUp2(childData[0], 4);
-  }; offset < last; )
-    _loop_1();
-  return r;
-}
-function parseVarFileInfo(view, offset, last) {
-  var valueLen = view.getUint16(offset + 2, !0);
-  offset += 32, offset += roundUp2(valueLen, 4);
-  for (var r = []; offset < last; ) {
-    var childDataLen = view.getUint16(offset, !0), childValueLen = view.getUint16(offset + 2, !0);
-    if (view.getUint16(offset + 4, !0) !== 0) {
-      offset += roundUp2(childDataLen, 4);
-      continue;
-    }
-    var childDataLast = offset + childDataLen;
-    childDataLast > last && (childDataLast = last);
-    var name_2 = readStringToNullChar(view, offset + 6, childDataLast);
-    if (offset = roundUp2(offset + 6 + 2 * (name_2.length + 1), 4), name_2 !== "Translation" || childValueLen % 4 !== 0) {
-      offset = roundUp2(childDataLast, 4);
-      continue;
-    }
-    for (var _loop_2 = function(child2) {
-      if (offset + 4 > childDataLast)
-        return "break";
-      var lang = view.getUint16(offset, !0), codepage = view.getUint16(offset + 2, !0);
-      offset += 4, r.filter(function(e) {
-        return e.lang === lang && e.codepage === codepage;
-      }).length === 0 && r.push({ lang, codepage });
-    }, child = 0; child < childValueLen; child += 4) {
-      var state_1 = _loop_2(child);
-      if (state_1 === "break")
-        break;
-    }
-    offset = roundUp2(childDataLast, 4);
-  }
-  return r;
-}
-function parseVersionEntry(view, entry) {
-  var totalLen = view.getUint16(0, !0), dataLen = view.getUint16(2, !0);
-  if (view.getUint16(4, !0) !== 0)
-    throw new Error("Invalid version data format");
-  if (totalLen < dataLen + 40)
-    throw new Error("Invalid version data format");
-  if (readStringToNullChar(view, 6, totalLen) !== "VS_VERSION_INFO")
-    throw new Error("Invalid version data format");
-  var d = {
-    lang: entry.lang,
-    fixedInfo: createFixedInfo(),
-    strings: [],
-    translations: [],
-    unknowns: []
-  }, offset = 38;
-  if (dataLen) {
-    dataLen += 40;
-    var sig2 = readUint32WithLastOffset(view, 40, dataLen), sVer = readUint32WithLastOffset(view, 44, dataLen);
-    sig2 === 4277077181 && sVer <= 65536 && (d.fixedInfo = {
-      fileVersionMS: readUint32WithLastOffset(view, 48, dataLen),
-      fileVersionLS: readUint32WithLastOffset(view, 52, dataLen),
-      productVersionMS: readUint32WithLastOffset(view, 56, dataLen),
-      productVersionLS: readUint32WithLastOffset(view, 60, dataLen),
-      fileFlagsMask: readUint32WithLastOffset(view, 64, dataLen),
-      fileFlags: readUint32WithLastOffset(view, 68, dataLen),
-      fileOS: readUint32WithLastOffset(view, 72, dataLen),
-      fileType: readUint32WithLastOffset(view, 76, dataLen),
-      fileSubtype: readUint32WithLastOffset(view, 80, dataLen),
-      fileDateMS: readUint32WithLastOffset(view, 84, dataLen),
-      fileDateLS: readUint32WithLastOffset(view, 88, dataLen)
-    }), offset = dataLen;
-  }
-  for (offset = roundUp2(offset, 4); offset < totalLen; ) {
-    var childLen = view.getUint16(offset, !0), childLast = offset + childLen;
-    childLast > totalLen && (childLast = totalLen);
-    var name_3 = readStringToNullChar(view, offset + 6, childLast);
-    switch (name_3) {
-      case "StringFileInfo":
-        d.strings = d.strings.concat(parseStringFileInfo(view, offset, childLast));
-        break;
-      case "VarFileInfo":
-        d.translations = d.translations.concat(parseVarFileInfo(view, offset, childLast));
-        break;
-      default:
-        d.unknowns.push({
-          name: name_3,
-          entireBin: allocatePartialBinary2(view, offset, childLen)
-        });
-        break;
-    }
-    offset += roundUp2(childLen, 4);
-  }
-  return d;
-}
-function generateStringTable(table2) {
-  var size2 = 24, keys = Object.keys(table2.values);
-  size2 = keys.reduce(function(prev, key2) {
-    var value = table2.values[key2];
-    if (value == null)
-      return prev;
-    var childHeaderSize = roundUp2(6 + 2 * (key2.length + 1), 4), newSize = roundUp2(prev + childHeaderSize + 2 * (value.length + 1), 4);
-    return newSize > 65532 ? prev : newSize;
-  }, size2);
-  var bin = new ArrayBuffer(size2), view = new DataView(bin);
-  view.setUint16(0, size2, !0), view.setUint16(2, 0, !0), view.setUint16(4, 1, !0);
-  var langAndCp = ((table2.lang & 65535) * 65536 + (table2.codepage & 65535)).toString(16).toLowerCase();
-  if (langAndCp.length < 8) {
-    var l = 8 - langAndCp.length;
-    langAndCp = "00000000".substr(0, l) + langAndCp;
-  }
-  var offset = roundUp2(writeStringWithNullChar(view, 6, langAndCp), 4);
-  return keys.forEach(function(key2) {
-    var value = table2.values[key2];
-    if (value != null) {
-      var childHeaderSize = roundUp2(6 + 2 * (key2.length + 1), 4), newSize = childHeaderSize + 2 * (value.length + 1);
-      offset + newSize <= 65532 && (view.setUint16(offset, newSize, !0), value.length === 0 ? (view.setUint16(offset + 2, 2, !0), view.setUint16(offset + 4, 0, !0)) : (view.setUint16(offset + 2, value.length + 1, !0), view.setUint16(offset + 4, 1, !0)), offset = roundUp2(writeStringWithNullChar(view, offset + 6, key2), 4), offset = roundUp2(writeStringWithNullChar(view, offset, value), 4));
-    }
-  }), bin;
-}
-function generateStringTableInfo(tables) {
-  var size2 = 36, tableBins = tables.map(function(table2) {
-    return generateStringTable(table2);
-  });
-  size2 += tableBins.reduce(function(p2, c) {
-    return p2 + c.byteLength;
-  }, 0);
-  var bin = new ArrayBuffer(size2), view = new DataView(bin);
-  view.setUint16(0, size2, !0), view.setUint16(2, 0, !0), view.setUint16(4, 1, !0);
-  var offset = roundUp2(writeStringWithNullChar(view, 6, "StringFileInfo"), 4);
-  return tableBins.forEach(function(table2) {
-    var len = table2.byteLength;
-    copyBuffer2(bin, offset, table2, 0, len), offset += len;
-  }), bin;
-}
-function generateVarFileInfo(translations) {
-  var size2 = 32, translationsValueSize = translations.length * 4;
-  size2 += 32 + translationsValueSize;
-  var bin = new ArrayBuffer(size2), view = new DataView(bin);
-  view.setUint16(0, size2, !0), view.setUint16(2, 0, !0), view.setUint16(4, 1, !0);
-  var offset = roundUp2(writeStringWithNullChar(view, 6, "VarFileInfo"), 4);
-  return view.setUint16(offset, 32 + translationsValueSize, !0), view.setUint16(offset + 2, translationsValueSize, !0), view.setUint16(offset + 4, 0, !0), offset = roundUp2(writeStringWithNullChar(view, offset + 6, "Translation"), 4), translations.forEach(function(translation) {
-    view.setUint16(offset, translation.lang, !0), view.setUint16(offset + 2, translation.codepage, !0), offset += 4;
-  }), bin;
-}
-function generateVersionEntryBinary(entry) {
-  var size2 = 92, stringTableInfoBin = generateStringTableInfo(entry.strings), stringTableInfoLen = stringTableInfoBin.byteLength;
-  size2 += stringTableInfoLen;
-  var varFileInfoBin = generateVarFileInfo(entry.translations), varFileInfoLen = varFileInfoBin.byteLength;
-  size2 += varFileInfoLen, size2 = entry.unknowns.reduce(function(p2, data) {
-    return p2 + roundUp2(data.entireBin.byteLength, 4);
-  }, size2);
-  var bin = new ArrayBuffer(size2), view = new DataView(bin);
-  view.setUint16(0, size2, !0), view.setUint16(2, 52, !0), view.setUint16(4, 0, !0);
-  var offset = roundUp2(writeStringWithNullChar(view, 6, "VS_VERSION_INFO"), 4);
-  return view.setUint32(offset, 4277077181, !0), view.setUint32(offset + 4, 65536, !0), view.setUint32(offset + 8, entry.fixedInfo.fileVersionMS, !0), view.setUint32(offset + 12, entry.fixedInfo.fileVersionLS, !0), view.setUint32(offset + 16, entry.fixedInfo.productVersionMS, !0), view.setUint32(offset + 20, entry.fixedInfo.productVersionLS, !0), view.setUint32(offset + 24, entry.fixedInfo.fileFlagsMask, !0), view.setUint32(offset + 28, entry.fixedInfo.fileFlags, !0), view.setUint32(offset + 32, entry.fixedInfo.fileOS, !0), view.setUint32(offset + 36, entry.fixedInfo.fileType, !0), view.setUint32(offset + 40, entry.fixedInfo.fileSubtype, !0), view.setUint32(offset + 44, entry.fixedInfo.fileDateMS, !0), view.setUint32(offset + 48, entry.fixedInfo.fileDateLS, !0), offset += 52, copyBuffer2(bin, offset, stringTableInfoBin, 0, stringTableInfoLen), offset += stringTableInfoLen, copyBuffer2(bin, offset, varFileInfoBin, 0, varFileInfoLen), offset += varFileInfoLen, entry.unknowns.forEach(function(e) {
-    var len = e.entireBin.byteLength;
-    copyBuffer2(bin, offset, e.entireBin, 0, len), offset += roundUp2(len, 4);
-  }), bin;
-}
-function clampInt(val, min, max) {
-  return isNaN(val) || val < min ? min : val >= max ? max : Math.floor(val);
-}
-function parseVersionArguments(arg1, arg2, arg3, arg4, arg5) {
-  var _a2, major, minor, micro, revision, lang;
-  return typeof arg1 == "string" && (typeof arg2 > "u" || typeof arg2 == "number") && typeof arg3 > "u" ? (_a2 = arg1.split(".").map(function(token) {
-    return clampInt(Number(token), 0, 65535);
-  }).concat(0, 0, 0), major = _a2[0], minor = _a2[1], micro = _a2[2], revision = _a2[3], lang = arg2) : (major = clampInt(Number(arg1), 0, 65535), minor = clampInt(Number(arg2), 0, 65535), micro = clampInt(typeof arg3 > "u" ? 0 : Number(arg3), 0, 65535), revision = clampInt(typeof arg4 > "u" ? 0 : Number(arg4), 0, 65535), lang = arg5), [major, minor, micro, revision, lang];
-}
-var VersionInfo = (
-  /** @class */
-  (function() {
-    function VersionInfo2(entry) {
-      if (!entry)
-        this.data = {
-          lang: 0,
-          fixedInfo: createFixedInfo(),
-          strings: [],
-          translations: [],
-          unknowns: []
-        };
-      else {
-        var view = new DataView(entry.bin);
-        this.data = parseVersionEntry(view, entry);
-      }
-    }
-    return VersionInfo2.createEmpty = function() {
-      return new VersionInfo2();
-    }, VersionInfo2.create = function(arg1, fixedInfo, strings) {
-      var lang;
-      typeof arg1 == "object" ? (lang = arg1.lang, fixedInfo = arg1.fixedInfo, strings = arg1.strings) : lang = arg1;
-      var vi2 = new VersionInfo2();
-      vi2.data.lang = lang;
-      for (var _fixedInfoKey in fixedInfo) {
-        var fixedInfoKey = _fixedInfoKey;
-        if (fixedInfoKey in fixedInfo) {
-          var value = fixedInfo[fixedInfoKey];
-          value != null && (vi2.data.fixedInfo[fixedInfoKey] = value);
-        }
-      }
-      return vi2.data.strings = strings.map(function(_a2) {
-        var lang2 = _a2.lang, codepage = _a2.codepage, values = _a2.values;
-        return {
-          lang: lang2,
-          codepage,
-          values: cloneObject2(values)
-        };
-      }), vi2.data.translations = strings.map(function(_a2) {
-        var lang2 = _a2.lang, codepage = _a2.codepage;
-        return { lang: lang2, codepage };
-      }), vi2;
-    }, VersionInfo2.fromEntries = function(entries) {
-      return entries.filter(function(e) {
-        return e.type === 16;
-      }).map(function(e) {
-        return new VersionInfo2(e);
-      });
-    }, Object.defineProperty(VersionInfo2.prototype, "lang", {
-      /** A language value for this resource entry. */
-      get: function() {
-        return this.data.lang;
-      },
-      set: function(value) {
-        this.data.lang = value;
-      },
-      enumerable: !1,
-      configurable: !0
-    }), Object.defineProperty(VersionInfo2.prototype, "fixedInfo", {
-      /**
-       * The property of fixed version info, containing file version, product version, etc.
-       * (data: `VS_FIXEDFILEINFO`)
-       *
-       * Although this property is read-only, you can rewrite
-       * each child fields directly to apply data.
-       */
-      get: function() {
-        return this.data.fixedInfo;
-      },
-      enumerable: !1,
-      configurable: !0
-    }), VersionInfo2.prototype.getAvailableLanguages = function() {
-      return this.data.translations.slice(0);
-    }, VersionInfo2.prototype.replaceAvailableLanguages = function(languages) {
-      this.data.translations = languages.slice(0);
-    }, VersionInfo2.prototype.getStringValues = function(language) {
-      var a = this.data.strings.filter(function(e) {
-        return e.lang === language.lang && e.codepage === language.codepage;
-      }).map(function(e) {
-        return e.values;
-      });
-      return a.length > 0 ? a[0] : {};
-    }, VersionInfo2.prototype.getAllLanguagesForStringValues = function() {
-      return this.data.strings.map(function(_a2) {
-        var codepage = _a2.codepage, lang = _a2.lang;
-        return { codepage, lang };
-      });
-    }, VersionInfo2.prototype.setStringValues = function(language, values, addToAvailableLanguage) {
-      addToAvailableLanguage === void 0 && (addToAvailableLanguage = !0);
-      var a = this.data.strings.filter(function(e) {
-        return e.lang === language.lang && e.codepage === language.codepage;
-      }), table2;
-      a.length === 0 ? (table2 = {
-        lang: language.lang,
-        codepage: language.codepage,
-        values: {}
-      }, this.data.strings.push(table2)) : table2 = a[0];
-      for (var key2 in values) {
-        var value = values[key2];
-        value != null && (table2.values[key2] = value);
-      }
-      if (addToAvailableLanguage) {
-        var t = this.data.translations.filter(function(e) {
-          return e.lang === language.lang && e.codepage === language.codepage;
-        });
-        t.length === 0 && this.data.translations.push({
-          lang: language.lang,
-          codepage: language.codepage
-        });
-      }
-    }, VersionInfo2.prototype.setStringValue = function(language, key2, value, addToAvailableLanguage) {
-      var _a2;
-      addToAvailableLanguage === void 0 && (addToAvailableLanguage = !0), this.setStringValues(language, (_a2 = {}, _a2[key2] = value, _a2), addToAvailableLanguage);
-    }, VersionInfo2.prototype.removeAllStringValues = function(language, removeFromAvailableLanguage) {
-      removeFromAvailableLanguage === void 0 && (removeFromAvailableLanguage = !0);
-      for (var strings = this.data.strings, len = strings.length, i = 0; i < len; ++i) {
-        var e = strings[i];
-        if (e != null && e.lang === language.lang && e.codepage === language.codepage) {
-          if (strings.splice(i, 1), removeFromAvailableLanguage)
-            for (var translations = this.data.translations, j2 = 0; j2 < translations.length; j2++) {
-              var t = translations[j2];
-              if (t != null && t.lang === language.lang && t.codepage === language.codepage) {
-                translations.splice(j2, 1);
-                break;
-              }
-            }
-          break;
-        }
-      }
-    }, VersionInfo2.prototype.removeStringValue = function(language, key2, removeFromAvailableLanguage) {
-      removeFromAvailableLanguage === void 0 && (removeFromAvailableLanguage = !0);
-      for (var strings = this.data.strings, len = strings.length, i = 0; i < len; ++i) {
-        var e = strings[i];
-        if (e != null && e.lang === language.lang && e.codepage === language.codepage) {
-          try {
-            delete e.values[key2];
-          } catch {
-          }
-          if (removeFromAvailableLanguage && Object.keys(e.values).length === 0) {
-            strings.splice(i, 1);
-            for (var translations = this.data.translations, j2 = 0; j2 < translations.length; j2++) {
-              var t = translations[j2];
-              if (t != null && t.lang === language.lang && t.codepage === language.codepage) {
-                translations.splice(j2, 1);
-                break;
-              }
-            }
-          }
-          break;
-        }
-      }
-    }, VersionInfo2.prototype.generateResource = function() {
-      var bin = generateVersionEntryBinary(this.data);
-      return {
-        type: 16,
-        id: 1,
-        lang: this.lang,
-        codepage: 1200,
-        bin
-      };
-    }, VersionInfo2.prototype.outputToResourceEntries = function(entries) {
-      for (var res = this.generateResource(), len = entries.length, i = 0; i < len; ++i) {
-        var e = entries[i];
-        if (e != null && e.type === 16 && e.id === res.id && e.lang === res.lang) {
-          entries[i] = res;
-          return;
-        }
-      }
-      entries.push(res);
-    }, VersionInfo2.prototype.getDefaultVersionLang = function(propName) {
-      var num = Number(this.lang);
-      if (this.lang !== "" && !isNaN(num))
-        return num;
-      var a = this.data.strings.filter(function(e) {
-        return propName in e.values && e.values[propName] != null;
-      }).map(function(e) {
-        return e.lang;
-      });
-      return a.length === 1 ? a[0] : 1033;
-    }, VersionInfo2.prototype.setFileVersion = function(arg1, arg2, arg3, arg4, arg5) {
-      this.setFileVersionImpl.apply(this, parseVersionArguments(arg1, arg2, arg3, arg4, arg5));
-    }, VersionInfo2.prototype.setFileVersionImpl = function(major, minor, micro, revision, lang) {
-      lang = typeof lang < "u" ? lang : this.getDefaultVersionLang("FileVersion"), this.fixedInfo.fileVersionMS = major << 16 | minor, this.fixedInfo.fileVersionLS = micro << 16 | revision, this.setStringValue({ lang, codepage: 1200 }, "FileVersion", "".concat(major, ".").concat(minor, ".").concat(micro, ".").concat(revision), !0);
-    }, VersionInfo2.prototype.setProductVersion = function(arg1, arg2, arg3, arg4, arg5) {
-      this.setProductVersionImpl.apply(this, parseVersionArguments(arg1, arg2, arg3, arg4, arg5));
-    }, VersionInfo2.prototype.setProductVersionImpl = function(major, minor, micro, revision, lang) {
-      lang = typeof lang < "u" ? lang : this.getDefaultVersionLang("ProductVersion"), this.fixedInfo.productVersionMS = major << 16 | minor, this.fixedInfo.productVersionLS = micro << 16 | revision, this.setStringValue({ lang, codepage: 1200 }, "ProductVersion", "".concat(major, ".").concat(minor, ".").concat(micro, ".").concat(revision), !0);
-    }, VersionInfo2;
-  })()
-), VersionInfo_default = VersionInfo;
-
-// node_modules/resedit/dist/resource/index.js
-var resource_exports = {};
-__export(resource_exports, {
-  IconGroupEntry: () => IconGroupEntry_default,
-  StringTable: () => StringTable_default,
-  VersionFileDriverSubtype: () => VersionFileDriverSubtype,
-  VersionFileFlags: () => VersionFileFlags_default,
-  VersionFileFontSubtype: () => VersionFileFontSubtype,
-  VersionFileOS: () => VersionFileOS_default,
-  VersionFileType: () => VersionFileType_default,
-  VersionInfo: () => VersionInfo_default
-});
-
-// node_modules/resedit/dist/resource/IconGroupEntry.js
-function generateEntryBinary2(icons) {
-  var count2 = icons.length;
-  count2 > 65535 && (count2 = 65535);
-  var size2 = 6 + 14 * icons.length, bin = new ArrayBuffer(size2), view = new DataView(bin);
-  view.setUint16(0, 0, !0), view.setUint16(2, 1, !0), view.setUint16(4, count2, !0);
-  var offset = 6;
-  return icons.forEach(function(icon) {
-    view.setUint8(offset, icon.width >= 256 ? 0 : icon.width), view.setUint8(offset + 1, icon.height >= 256 ? 0 : icon.height), view.setUint8(offset + 2, icon.colors >= 256 ? 0 : icon.colors), view.setUint8(offset + 3, 0), view.setUint16(offset + 4, icon.planes, !0), view.setUint16(offset + 6, icon.bitCount, !0), view.setUint32(offset + 8, icon.dataSize, !0), view.setUint16(offset + 12, icon.iconID, !0), offset += 14;
-  }), bin;
-}
-function findUnusedIconID(entries, lang, isCursor) {
-  for (var type = isCursor ? 1 : 3, filteredIDs = entries.filter(function(e) {
-    return e.type === type && e.lang === lang && typeof e.id == "number";
-  }).map(function(e) {
-    return e.id;
-  }).sort(function(a, b2) {
-    return a - b2;
-  }), idCurrent = 1, _i2 = 0, filteredIDs_1 = filteredIDs; _i2 < filteredIDs_1.length; _i2++) {
-    var id = filteredIDs_1[_i2];
-    if (idCurrent < id)
-      return {
-        id: idCurrent,
-        last: !1
-      };
-    idCurrent === id && ++idCurrent;
-  }
-  return {
-    id: idCurrent,
-    last: !0
-  };
-}
-var IconGroupEntry = (
-  /** @class */
-  (function() {
-    function IconGroupEntry2(groupEntry) {
-      var view = new DataView(groupEntry.bin), totalSize = view.byteLength, icons = [];
-      if (view.getUint16(2, !0) === 1)
-        for (var count2 = view.getUint16(4, !0), offset = 6, i = 0; i < count2; ++i)
-          icons.push({
-            width: readUint8WithLastOffset(view, offset, totalSize),
-            height: readUint8WithLastOffset(view, offset + 1, totalSize),
-            colors: readUint8WithLastOffset(view, offset + 2, totalSize),
-            planes: readUint16WithLastOffset(view, offset + 4, totalSize),
-            bitCount: readUint16WithLastOffset(view, offset + 6, totalSize),
-            dataSize: readUint32WithLastOffset(view, offset + 8, totalSize),
-            iconID: readUint16WithLastOffset(view, offset + 12, totalSize)
-          }), offset += 14;
-      this.id = groupEntry.id, this.lang = groupEntry.lang, this.icons = icons;
-    }
-    return IconGroupEntry2.fromEntries = function(entries) {
-      return entries.filter(function(e) {
-        return e.type === 14;
-      }).map(function(e) {
-        return new IconGroupEntry2(e);
-      });
-    }, IconGroupEntry2.prototype.generateEntry = function() {
-      var bin = generateEntryBinary2(this.icons);
-      return {
-        type: 14,
-        id: this.id,
-        lang: this.lang,
-        codepage: 0,
-        bin
-      };
-    }, IconGroupEntry2.prototype.getIconItemsFromEntries = function(entries) {
-      var _this = this;
-      return entries.map(function(e) {
-        if (e.type !== 3 || e.lang !== _this.lang)
-          return null;
-        var c = _this.icons.filter(function(icon) {
-          return e.id === icon.iconID;
-        }).shift();
-        return c ? {
-          entry: e,
-          icon: c
-        } : null;
-      }).filter(function(item) {
-        return !!item;
-      }).map(function(item) {
-        var bin = item.entry.bin, view = new DataView(bin);
-        if (view.getUint32(0, !0) === 40)
-          return IconItem_default.from(bin);
-        var c = item.icon;
-        return RawIconItem_default.from(bin, c.width, c.height, c.bitCount);
-      });
-    }, IconGroupEntry2.replaceIconsForResource = function(destEntries, iconGroupID, lang, icons) {
-      var entry = destEntries.filter(function(e2) {
-        return e2.type === 14 && e2.id === iconGroupID && e2.lang === lang;
-      }).shift(), tmpIconArray = icons.map(function(icon) {
-        if (icon.isIcon()) {
-          var width = icon.width, height = icon.height;
-          return width === null && (width = icon.bitmapInfo.width), height === null && (height = icon.bitmapInfo.height, icon.masks !== null && (height = Math.floor(height / 2))), {
-            base: icon,
-            bm: {
-              width,
-              height,
-              planes: icon.bitmapInfo.planes,
-              bitCount: icon.bitmapInfo.bitCount
-            },
-            bin: icon.generate(),
-            id: 0
-          };
-        } else
-          return {
-            base: icon,
-            bm: {
-              width: icon.width,
-              height: icon.height,
-              planes: 1,
-              bitCount: icon.bitCount
-            },
-            bin: icon.bin,
-            id: 0
-          };
-      });
-      if (entry)
-        for (var i = destEntries.length - 1; i >= 0; --i) {
-          var e = destEntries[i];
-          e != null && e.type === 3 && (isIconUsed(e, destEntries, entry) || destEntries.splice(i, 1));
-        }
-      else
-        entry = {
-          type: 14,
-          id: iconGroupID,
-          lang,
-          codepage: 0,
-          // set later
-          bin: null
-        }, destEntries.push(entry);
-      var idInfo;
-      tmpIconArray.forEach(function(icon) {
-        idInfo?.last ? ++idInfo.id : idInfo = findUnusedIconID(destEntries, lang, !1), destEntries.push({
-          type: 3,
-          id: idInfo.id,
-          lang,
-          codepage: 0,
-          bin: icon.bin
-        }), icon.id = idInfo.id;
-      });
-      var binEntry = generateEntryBinary2(tmpIconArray.map(function(icon) {
-        var width = Math.abs(icon.bm.width);
-        width >= 256 && (width = 0);
-        var height = Math.abs(icon.bm.height);
-        height >= 256 && (height = 0);
-        var colors = 0;
-        if (icon.base.isIcon()) {
-          var bmBase = icon.base.bitmapInfo;
-          if (colors = bmBase.colorUsed || bmBase.colors.length, !colors)
-            switch (bmBase.bitCount) {
-              case 1:
-                colors = 2;
-                break;
-              case 4:
-                colors = 16;
-                break;
-            }
-          colors >= 256 && (colors = 0);
-        }
-        return {
-          width,
-          height,
-          colors,
-          planes: icon.bm.planes,
-          bitCount: icon.bm.bitCount,
-          dataSize: icon.bin.byteLength,
-          iconID: icon.id
-        };
-      }));
-      entry.bin = binEntry;
-      function isIconUsed(icon, allEntries, excludeGroup) {
-        return allEntries.some(function(e2) {
-          if (e2.type !== 14 || e2.id === excludeGroup.id && e2.lang === excludeGroup.lang)
-            return !1;
-          var g2 = new IconGroupEntry2(e2);
-          return g2.icons.some(function(c) {
-            return c.iconID === icon.id;
-          });
-        });
-      }
-    }, IconGroupEntry2;
-  })()
-), IconGroupEntry_default = IconGroupEntry;
-
-// node_modules/resedit/dist/resource/StringTableItem.js
-var StringTableItem = (
-  /** @class */
-  (function() {
-    function StringTableItem2() {
-      this.length = 16, this._a = [], this._a.length = 16;
-      for (var i = 0; i < 16; ++i)
-        this._a[i] = "";
-    }
-    return StringTableItem2.fromEntry = function(bin, offset, byteLength) {
-      for (var view = new DataView(bin, offset, byteLength), ret = new StringTableItem2(), o = 0, i = 0; i < 16; ++i) {
-        var len = view.getUint16(o, !0);
-        o += 2;
-        for (var s3 = "", j2 = 0; j2 < len; ++j2)
-          s3 += String.fromCharCode(view.getUint16(o, !0)), o += 2;
-        ret._a[i] = s3;
-      }
-      return ret;
-    }, StringTableItem2.prototype.get = function(index) {
-      var value = this._a[index];
-      return value != null && value !== "" ? value : null;
-    }, StringTableItem2.prototype.getAll = function() {
-      return this._a.map(function(s3) {
-        return s3 || null;
-      });
-    }, StringTableItem2.prototype.set = function(index, val) {
-      this._a[index] = "".concat(val ?? "").substr(0, 4097);
-    }, StringTableItem2.prototype.calcByteLength = function() {
-      for (var len = 0, i = 0; i < 16; ++i) {
-        var item = this._a[i];
-        len += 2, item != null && (len += 2 * item.length);
-      }
-      return Math.floor((len + 15) / 16) * 16;
-    }, StringTableItem2.prototype.generate = function(bin, offset) {
-      for (var out = new DataView(bin, offset), len = 0, i = 0; i < 16; ++i) {
-        var s3 = this._a[i], l = s3 == null ? 0 : s3.length > 4097 ? 4097 : s3.length;
-        if (out.setUint16(len, l, !0), len += 2, s3 != null)
-          for (var j2 = 0; j2 < l; ++j2)
-            out.setUint16(len, s3.charCodeAt(j2), !0), len += 2;
-      }
-      return Math.floor((len + 15) / 16) * 16;
-    }, StringTableItem2;
-  })()
-), StringTableItem_default = StringTableItem;
-
-// node_modules/resedit/dist/resource/StringTable.js
-var StringTable = (
-  /** @class */
-  (function() {
-    function StringTable2() {
-      this.lang = 0, this.items = [];
-    }
-    return StringTable2.fromEntries = function(lang, entries) {
-      var r = new StringTable2();
-      return entries.forEach(function(e) {
-        e.type !== 6 || e.lang !== lang || typeof e.id != "number" || e.id <= 0 || (r.items[e.id - 1] = StringTableItem_default.fromEntry(e.bin, 0, e.bin.byteLength));
-      }), r.lang = lang, r;
-    }, StringTable2.prototype.getAllStrings = function() {
-      return this.items.map(function(e, i) {
-        return e.getAll().map(function(x, j2) {
-          return x !== null && x !== "" ? { id: (i << 4) + j2, text: x } : null;
-        }).filter(function(x) {
-          return !!x;
-        });
-      }).reduce(function(p2, c) {
-        return p2.concat(c);
-      }, []);
-    }, StringTable2.prototype.getById = function(id) {
-      var _a2;
-      if (id < 0)
-        return null;
-      var entryIndex = id >> 4, entryPos = id & 15, e = this.items[entryIndex];
-      return (_a2 = e?.get(entryPos)) !== null && _a2 !== void 0 ? _a2 : null;
-    }, StringTable2.prototype.setById = function(id, text5) {
-      if (!(id < 0)) {
-        var entryIndex = id >> 4, entryPos = id & 15, e = this.items[entryIndex];
-        e || (this.items[entryIndex] = e = new StringTableItem_default()), e.set(entryPos, text5);
-      }
-    }, StringTable2.prototype.generateEntries = function() {
-      var _this = this;
-      return this.items.map(function(e, i) {
-        var len = e.calcByteLength(), bin = new ArrayBuffer(len);
-        return e.generate(bin, 0), {
-          type: 6,
-          id: i + 1,
-          lang: _this.lang,
-          codepage: 1200,
-          bin
-        };
-      }).filter(function(e) {
-        return !!e;
-      });
-    }, StringTable2.prototype.replaceStringEntriesForExecutable = function(res) {
-      for (var entries = this.generateEntries(), dest = res.entries, i = 0; i < dest.length; ++i) {
-        var e = dest[i];
-        if (e != null && e.type === 6 && e.lang === this.lang) {
-          for (var j2 = dest.length - 1; j2 >= i; --j2) {
-            var e2 = dest[j2];
-            e2 != null && e2.type === 6 && e2.lang === this.lang && dest.splice(j2, 1);
-          }
-          var f2 = dest.splice.bind(dest, i, 0);
-          f2.apply(void 0, entries);
-          return;
-        }
-      }
-      for (var i = 0; i < dest.length; ++i) {
-        var e = dest[i];
-        if (e != null && e.type === 6 && e.lang < this.lang) {
-          var f2 = dest.splice.bind(dest, i + 1, 0);
-          f2.apply(void 0, entries);
-          return;
-        }
-      }
-      for (var i = dest.length - 1; i >= 0; --i) {
-        var e = dest[i];
-        if (e != null && e.type === 6) {
-          var f2 = dest.splice.bind(dest, i + 1, 0);
-          f2.apply(void 0, entries);
-          return;
-        }
-      }
-      dest.push.apply(dest, entries);
-    }, StringTable2;
-  })()
-), StringTable_default = StringTable;
-
-// node_modules/resedit/dist/resource/VersionFileFlags.js
-var VersionFileFlags = {
-  Debug: 1,
-  Prerelease: 2,
-  Patched: 4,
-  PrivateBuild: 8,
-  InfoInferred: 16,
-  SpecialBuild: 32
-}, VersionFileFlags_default = VersionFileFlags;
-
-// node_modules/resedit/dist/resource/VersionFileOS.js
-var VersionFileOS = {
-  Unknown: 0,
-  _Windows16: 1,
-  _PM16: 2,
-  _PM32: 3,
-  _Windows32: 4,
-  DOS: 65536,
-  OS2_16: 131072,
-  OS2_32: 196608,
-  NT: 262144,
-  DOS_Windows16: 65537,
-  DOS_Windows32: 65540,
-  NT_Windows32: 262148,
-  OS2_16_PM16: 131074,
-  OS2_32_PM32: 196611
-}, VersionFileOS_default = VersionFileOS;
-
-// node_modules/resedit/dist/resource/VersionFileSubtypes.js
-var VersionFileDriverSubtype = {
-  Unknown: 0,
-  Printer: 1,
-  Keyboard: 2,
-  Language: 3,
-  Display: 4,
-  Mouse: 5,
-  Network: 6,
-  System: 7,
-  Installable: 8,
-  Sound: 9,
-  Comm: 10,
-  VersionedPrinter: 12
-};
-var VersionFileFontSubtype = {
-  Unknown: 0,
-  Raster: 1,
-  Vector: 2,
-  TrueType: 3
 };
 
-// node_modules/resedit/dist/resource/VersionFileType.js
-var VersionFileType = {
-  Unknown: 0,
-  App: 1,
-  DLL: 2,
-  Driver: 3,
-  Font: 4,
-  VxD: 5,
-  StaticLibrary: 7
-}, VersionFileType_default = VersionFileType;
-
-// node_modules/resedit/dist/sign/data/DERObject.js
-var RawDERObject = (
-  /** @class */
-  (function() {
-    function RawDERObject2(data) {
-      this.data = data;
-    }
-    return RawDERObject2.prototype.toDER = function() {
-      return [].slice.call(this.data);
-    }, RawDERObject2;
-  })()
-);
-
-// node_modules/resedit/dist/sign/data/derUtil.js
-function makeDERLength(length) {
-  if (length < 128)
-    return [length];
-  for (var r = []; r.push(length & 255), !(length < 256); )
-    length >>= 8;
-  return r.push(128 + r.length), r.reverse();
+// receiver/version/pe-headers.ts
+var MAX_SECTIONS = 1024, RESOURCE_DIRECTORY = 2;
+async function readPeLayout(pe2) {
+  let at2 = (await pe2.read(0, 64, "the DOS header")).readUInt32LE(60), coff = await pe2.read(at2, 24, "the PE header");
+  if (coff.readUInt32LE(0) !== 17744) throw new NoVersion(`no PE signature at offset ${at2}`);
+  let sectionCount = coff.readUInt16LE(6), optionalSize = coff.readUInt16LE(20);
+  if (sectionCount > MAX_SECTIONS) throw new NoVersion(`${sectionCount} sections is too many`);
+  let optional2 = await pe2.read(at2 + 24, optionalSize, "the optional header");
+  if (optional2.length < 2) throw new NoVersion("the optional header is missing");
+  let magic = optional2.readUInt16LE(0), directories = magic === 267 ? 96 : magic === 523 ? 112 : void 0;
+  if (directories === void 0)
+    throw new NoVersion(`unknown optional header magic 0x${magic.toString(16)}`);
+  let count2 = optional2.length >= directories ? optional2.readUInt32LE(directories - 4) : 0, entry = directories + RESOURCE_DIRECTORY * 8;
+  if (count2 <= RESOURCE_DIRECTORY || entry + 8 > optional2.length)
+    throw new NoVersion("it has no resource directory");
+  let rva = optional2.readUInt32LE(entry), size2 = optional2.readUInt32LE(entry + 4);
+  if (rva === 0 || size2 === 0) throw new NoVersion("it has no resources");
+  let table2 = await pe2.read(at2 + 24 + optionalSize, sectionCount * 40, "the section table"), sections = Array.from({ length: sectionCount }, (_2, i) => ({
+    rva: table2.readUInt32LE(i * 40 + 12),
+    rawSize: table2.readUInt32LE(i * 40 + 16),
+    rawOffset: table2.readUInt32LE(i * 40 + 20)
+  })), offsetOf = (at3, length) => {
+    let section = sections.find((s3) => at3 >= s3.rva && at3 - s3.rva + length <= s3.rawSize);
+    return section && section.rawOffset + (at3 - section.rva);
+  }, offset = offsetOf(rva, 16);
+  if (offset === void 0)
+    throw new NoVersion(`the resource directory (RVA 0x${rva.toString(16)}) lies in no section`);
+  return { resources: { offset, size: size2 }, offsetOf };
 }
-function makeDERIA5String(text5) {
-  var r = [].map.call(text5, function(c) {
-    return c.charCodeAt(0);
-  }).filter(function(n) {
-    return n < 128;
-  });
-  return [22].concat(makeDERLength(r.length)).concat(r);
-}
-function makeDERBMPString(text5) {
-  var r = [].map.call(text5, function(c) {
-    return c.charCodeAt(0);
-  }), ua = new Uint8Array(r.length * 2), dv = new DataView(ua.buffer);
-  return r.forEach(function(v2, i) {
-    dv.setUint16(i * 2, v2, !1);
-  }), [30].concat(makeDERLength(ua.length)).concat(
-    // convert Uint8Array to number[] (not using spread operator)
-    [].slice.call(ua)
+
+// receiver/version/pe-resources.ts
+var RT_VERSION = 16, MAX_ENTRIES = 4096, MAX_VERSION_BYTES = 64 * 1024;
+async function readVersionResource(pe2, layout) {
+  let base = layout.resources.offset, version2 = (await entries(pe2, base, 0, "the resource directory")).find((e) => e.id === RT_VERSION);
+  if (!version2) throw new NoVersion("it has no version resource");
+  let [name] = await entries(pe2, base, subdirectory(version2), "the version resource's names");
+  if (!name) throw new NoVersion("its version resource is empty");
+  let [language] = await entries(
+    pe2,
+    base,
+    subdirectory(name),
+    "the version resource's languages"
   );
+  if (!language) throw new NoVersion("its version resource has no language");
+  if (language.directory) throw new NoVersion("its version resource nests too deep");
+  let data = await pe2.read(base + language.offset, 16, "the version resource's data entry"), rva = data.readUInt32LE(0), size2 = Math.min(data.readUInt32LE(4), MAX_VERSION_BYTES), offset = layout.offsetOf(rva, size2);
+  if (offset === void 0)
+    throw new NoVersion(`the version resource (RVA 0x${rva.toString(16)}) lies in no section`);
+  return pe2.read(offset, size2, "the version resource");
 }
-function makeDEROctetString(bin) {
-  return bin instanceof Array || (bin = [].slice.call(bin)), [4].concat(makeDERLength(bin.length)).concat(bin);
+async function entries(pe2, base, at2, what) {
+  let header = await pe2.read(base + at2, 16, what), count2 = header.readUInt16LE(12) + header.readUInt16LE(14);
+  if (count2 > MAX_ENTRIES) throw new NoVersion(`${what} has ${count2} entries, too many`);
+  let table2 = await pe2.read(base + at2 + 16, count2 * 8, what);
+  return Array.from({ length: count2 }, (_2, i) => {
+    let name = table2.readUInt32LE(i * 8), target = table2.readUInt32LE(i * 8 + 4);
+    return {
+      id: name & 2147483648 ? void 0 : name,
+      directory: (target & 2147483648) !== 0,
+      offset: target & 2147483647
+    };
+  });
 }
-function makeDERTaggedData(tag2, body) {
-  return [160 + tag2].concat(makeDERLength(body.length)).concat(body);
-}
-function makeDERSequence(body) {
-  return [48].concat(makeDERLength(body.length)).concat(body);
-}
-function arrayToDERSet(items) {
-  var r = items.reduce(function(prev, item) {
-    return prev.concat(item instanceof Array ? item : item.toDER());
-  }, []);
-  return [49].concat(makeDERLength(r.length)).concat(r);
+function subdirectory(entry) {
+  if (!entry.directory) throw new NoVersion("its version resource is not a directory");
+  return entry.offset;
 }
 
-// node_modules/resedit/dist/sign/data/ObjectIdentifier.js
-var ObjectIdentifier = (
-  /** @class */
-  (function() {
-    function ObjectIdentifier2(value) {
-      typeof value == "string" ? this.value = value.split(/\./g).map(function(s3) {
-        return Number(s3);
-      }) : this.value = value;
-    }
-    return ObjectIdentifier2.prototype.toDER = function() {
-      var id = this.value, r = [];
-      if (id.length < 2)
-        throw new Error("Unexpected 'value' field");
-      r.push(id[0] * 40 + id[1]);
-      for (var i = 2; i < id.length; ++i)
-        for (var val = id[i], isFirst = !0, insertPos = r.length; ; ) {
-          var v2 = val & 127;
-          if (isFirst || (v2 += 128), r.splice(insertPos, 0, v2), val < 128)
-            break;
-          isFirst = !1, val = Math.floor(val / 128);
-        }
-      return [6].concat(makeDERLength(r.length)).concat(r);
-    }, ObjectIdentifier2;
-  })()
-), ObjectIdentifier_default = ObjectIdentifier;
-
-// node_modules/resedit/dist/sign/data/KnownOids.js
-var OID_SHA1_NO_SIGN = new ObjectIdentifier_default([1, 3, 14, 3, 2, 26]), OID_SHA256_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 1]), OID_SHA384_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 2]), OID_SHA512_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 3]), OID_SHA224_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 4]), OID_SHA512_224_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 5]), OID_SHA512_256_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 6]), OID_SHA3_224_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 7]), OID_SHA3_256_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 8]), OID_SHA3_384_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 9]), OID_SHA3_512_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 10]), OID_SHAKE128_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 11]), OID_SHAKE256_NO_SIGN = new ObjectIdentifier_default([2, 16, 840, 1, 101, 3, 4, 2, 12]), OID_RSA = new ObjectIdentifier_default([1, 2, 840, 113549, 1, 1, 1]), OID_DSA = new ObjectIdentifier_default([1, 2, 840, 10040, 4, 1]), OID_SIGNED_DATA = new ObjectIdentifier_default([1, 2, 840, 113549, 1, 7, 2]), OID_CONTENT_TYPE = new ObjectIdentifier_default([1, 2, 840, 113549, 1, 9, 3]), OID_MESSAGE_DIGEST = new ObjectIdentifier_default([1, 2, 840, 113549, 1, 9, 4]), OID_SPC_STATEMENT_TYPE_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 11]), OID_SPC_SP_OPUS_INFO_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 12]), OID_SPC_INDIVIDUAL_SP_KEY_PURPOSE_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 21]), OID_RFC3161_COUNTER_SIGNATURE = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 3, 3, 1]);
-
-// node_modules/resedit/dist/sign/data/AlgorithmIdentifier.js
-var AlgorithmIdentifier = (
-  /** @class */
-  (function() {
-    function AlgorithmIdentifier2(algorithm) {
-      this.algorithm = algorithm;
-    }
-    return AlgorithmIdentifier2.prototype.toDER = function() {
-      var r = this.algorithm.toDER();
-      return makeDERSequence(r.concat(
-        // parameters is not used now
-        [5, 0]
-      ));
-    }, AlgorithmIdentifier2;
-  })()
-);
-
-// node_modules/resedit/dist/sign/data/Attribute.js
-var Attribute = (
-  /** @class */
-  (function() {
-    function Attribute2(attrType, attrValues) {
-      this.attrType = attrType, this.attrValues = attrValues;
-    }
-    return Attribute2.prototype.toDER = function() {
-      return makeDERSequence(this.attrType.toDER().concat(arrayToDERSet(this.attrValues)));
-    }, Attribute2;
-  })()
-);
-
-// node_modules/resedit/dist/sign/data/ContentInfo.js
-var ContentInfo = (
-  /** @class */
-  (function() {
-    function ContentInfo2(contentType2, content) {
-      this.contentType = contentType2, this.content = content;
-    }
-    return ContentInfo2.prototype.toDER = function() {
-      return makeDERSequence(this.contentType.toDER().concat(makeDERTaggedData(0, this.content.toDER())));
-    }, ContentInfo2;
-  })()
-), ContentInfo_default = ContentInfo;
-
-// node_modules/resedit/dist/sign/data/CertificateDataRoot.js
-var __extends9 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})(), CertificateDataRoot = (
-  /** @class */
-  (function(_super) {
-    __extends9(CertificateDataRoot2, _super);
-    function CertificateDataRoot2() {
-      return _super !== null && _super.apply(this, arguments) || this;
-    }
-    return CertificateDataRoot2;
-  })(ContentInfo_default)
-);
-
-// node_modules/resedit/dist/sign/data/DigestInfo.js
-var DigestInfo = (
-  /** @class */
-  (function() {
-    function DigestInfo2(digestAlgorithm, digest) {
-      this.digestAlgorithm = digestAlgorithm, this.digest = digest;
-    }
-    return DigestInfo2.prototype.toDER = function() {
-      var digest = this.digest, digestArray;
-      "buffer" in digest ? digestArray = new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength) : digestArray = new Uint8Array(digest);
-      var derData = this.digestAlgorithm.toDER().concat(makeDEROctetString(digestArray));
-      return makeDERSequence(derData);
-    }, DigestInfo2;
-  })()
-);
-
-// node_modules/resedit/dist/sign/data/IssuerAndSerialNumber.js
-var IssuerAndSerialNumber = (
-  /** @class */
-  (function() {
-    function IssuerAndSerialNumber2(issuer, serialNumber) {
-      this.issuer = issuer, this.serialNumber = serialNumber;
-    }
-    return IssuerAndSerialNumber2.prototype.toDER = function() {
-      return makeDERSequence(this.issuer.toDER().concat(this.serialNumber.toDER()));
-    }, IssuerAndSerialNumber2;
-  })()
-);
-
-// node_modules/resedit/dist/sign/data/SignedData.js
-var SignedData = (
-  /** @class */
-  (function() {
-    function SignedData2(version2, digestAlgorithms, contentInfo, signerInfos, certificates, crls) {
-      this.version = version2, this.digestAlgorithms = digestAlgorithms, this.contentInfo = contentInfo, this.signerInfos = signerInfos, this.certificates = certificates, this.crls = crls;
-    }
-    return SignedData2.prototype.toDER = function() {
-      var r = [2, 1, this.version & 255].concat(arrayToDERSet(this.digestAlgorithms)).concat(this.contentInfo.toDER());
-      if (this.certificates && this.certificates.length > 0) {
-        var allCertsDER = arrayToDERSet(this.certificates);
-        allCertsDER[0] = 160, r = r.concat(allCertsDER);
-      }
-      return this.crls && (r = r.concat(makeDERTaggedData(1, arrayToDERSet(this.crls)))), r = r.concat(arrayToDERSet(this.signerInfos)), makeDERSequence(r);
-    }, SignedData2;
-  })()
-);
-
-// node_modules/resedit/dist/sign/data/SignerInfo.js
-var SignerInfo = (
-  /** @class */
-  (function() {
-    function SignerInfo2(version2, issuerAndSerialNumber, digestAlgorithm, digestEncryptionAlgorithm, encryptedDigest, authenticatedAttributes, unauthenticatedAttributes) {
-      this.version = version2, this.issuerAndSerialNumber = issuerAndSerialNumber, this.digestAlgorithm = digestAlgorithm, this.digestEncryptionAlgorithm = digestEncryptionAlgorithm, this.encryptedDigest = encryptedDigest, this.authenticatedAttributes = authenticatedAttributes, this.unauthenticatedAttributes = unauthenticatedAttributes;
-    }
-    return SignerInfo2.prototype.toDER = function() {
-      var r = [2, 1, this.version & 255].concat(this.issuerAndSerialNumber.toDER()).concat(this.digestAlgorithm.toDER());
-      if (this.authenticatedAttributes && this.authenticatedAttributes.length > 0) {
-        var a = arrayToDERSet(this.authenticatedAttributes);
-        a[0] = 160, r = r.concat(a);
-      }
-      if (r = r.concat(this.digestEncryptionAlgorithm.toDER()).concat(makeDEROctetString(this.encryptedDigest)), this.unauthenticatedAttributes && this.unauthenticatedAttributes.length > 0) {
-        var u2 = arrayToDERSet(this.unauthenticatedAttributes);
-        u2[0] = 161, r = r.concat(u2);
-      }
-      return makeDERSequence(r);
-    }, SignerInfo2;
-  })()
-);
-
-// node_modules/resedit/dist/sign/data/SpcIndirectDataContent.js
-var __extends10 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})(), SPC_INDIRECT_DATA_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 4]), SpcAttributeTypeAndOptionalValue = (
-  /** @class */
-  (function() {
-    function SpcAttributeTypeAndOptionalValue2(type, value) {
-      this.type = type, this.value = value;
-    }
-    return SpcAttributeTypeAndOptionalValue2.prototype.toDER = function() {
-      return makeDERSequence(this.type.toDER().concat(this.value.toDER()));
-    }, SpcAttributeTypeAndOptionalValue2;
-  })()
-);
-var SpcIndirectDataContent = (
-  /** @class */
-  (function() {
-    function SpcIndirectDataContent2(data, messageDigest) {
-      this.data = data, this.messageDigest = messageDigest;
-    }
-    return SpcIndirectDataContent2.prototype.toDER = function() {
-      return makeDERSequence(this.toDERWithoutHeader());
-    }, SpcIndirectDataContent2.prototype.toDERWithoutHeader = function() {
-      return this.data.toDER().concat(this.messageDigest.toDER());
-    }, SpcIndirectDataContent2;
-  })()
-);
-var SpcIndirectDataContentInfo = (
-  /** @class */
-  (function(_super) {
-    __extends10(SpcIndirectDataContentInfo2, _super);
-    function SpcIndirectDataContentInfo2(content) {
-      return _super.call(this, SPC_INDIRECT_DATA_OBJID, content) || this;
-    }
-    return SpcIndirectDataContentInfo2;
-  })(ContentInfo_default)
-);
-
-// node_modules/resedit/dist/sign/data/SpcLink.js
-var __extends11 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})(), SpcLink = (
-  /** @class */
-  (function() {
-    function SpcLink2(tag2, value) {
-      this.tag = tag2, this.value = value;
-    }
-    return SpcLink2.prototype.toDER = function() {
-      var v2 = this.value.toDER();
-      return this.tag === 2 ? makeDERTaggedData(this.tag, v2) : (v2[0] = 128 + this.tag, v2);
-    }, SpcLink2;
-  })()
-);
-var SpcLinkUrl = (
-  /** @class */
-  (function(_super) {
-    __extends11(SpcLinkUrl2, _super);
-    function SpcLinkUrl2(url2) {
-      return _super.call(this, 0, new RawDERObject(makeDERIA5String(url2))) || this;
-    }
-    return SpcLinkUrl2;
-  })(SpcLink)
-);
-var SpcLinkFile = (
-  /** @class */
-  (function(_super) {
-    __extends11(SpcLinkFile2, _super);
-    function SpcLinkFile2(file) {
-      var v2 = makeDERBMPString(file);
-      return v2[0] = 128, _super.call(this, 2, new RawDERObject(v2)) || this;
-    }
-    return SpcLinkFile2;
-  })(SpcLink)
-);
-
-// node_modules/resedit/dist/sign/data/SpcPeImageData.js
-var __extends12 = /* @__PURE__ */ (function() {
-  var extendStatics = function(d, b2) {
-    return extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b3) {
-      d2.__proto__ = b3;
-    } || function(d2, b3) {
-      for (var p2 in b3) Object.prototype.hasOwnProperty.call(b3, p2) && (d2[p2] = b3[p2]);
-    }, extendStatics(d, b2);
-  };
-  return function(d, b2) {
-    if (typeof b2 != "function" && b2 !== null)
-      throw new TypeError("Class extends value " + String(b2) + " is not a constructor or null");
-    extendStatics(d, b2);
-    function __() {
-      this.constructor = d;
-    }
-    d.prototype = b2 === null ? Object.create(b2) : (__.prototype = b2.prototype, new __());
-  };
-})(), SPC_PE_IMAGE_DATA_OBJID = new ObjectIdentifier_default([1, 3, 6, 1, 4, 1, 311, 2, 1, 15]);
-var SpcPeImageData = (
-  /** @class */
-  (function() {
-    function SpcPeImageData2(flags, file) {
-      this.flags = flags, this.file = file;
-    }
-    return SpcPeImageData2.prototype.toDER = function() {
-      return makeDERSequence([3, 1, this.flags & 255].concat(
-        // undocumented -- SpcLink must be tagged
-        makeDERTaggedData(0, this.file.toDER())
-      ));
-    }, SpcPeImageData2;
-  })()
-);
-var SpcPeImageAttributeTypeAndOptionalValue = (
-  /** @class */
-  (function(_super) {
-    __extends12(SpcPeImageAttributeTypeAndOptionalValue2, _super);
-    function SpcPeImageAttributeTypeAndOptionalValue2(value) {
-      return _super.call(this, SPC_PE_IMAGE_DATA_OBJID, value) || this;
-    }
-    return SpcPeImageAttributeTypeAndOptionalValue2;
-  })(SpcAttributeTypeAndOptionalValue)
-);
-
-// receiver/version/pe-version.ts
-var PE_READ_LIMIT = 512 * 1024 * 1024;
-async function readPeVersion(file) {
-  try {
-    let image = await readPeImage(file);
-    return image && versionOf(image);
-  } catch {
-    return;
+// receiver/version/version-block.ts
+function parseVersionBlock(bytes2) {
+  let root = block(bytes2, 0, bytes2.length);
+  if (!root || root.key !== "VS_VERSION_INFO") return;
+  let version2 = {}, fixed = root.valueLength >= 52 && root.value + 52 <= root.end ? root.value : void 0;
+  if (fixed !== void 0 && bytes2.readUInt32LE(fixed) === 4277077181) {
+    let file = numbers(bytes2.readUInt32LE(fixed + 8), bytes2.readUInt32LE(fixed + 12)), product = numbers(bytes2.readUInt32LE(fixed + 16), bytes2.readUInt32LE(fixed + 20));
+    file && (version2.fileVersion = file), product && (version2.productVersion = product);
   }
-}
-async function readPeImage(file) {
-  let handle = await open3(file, "r");
-  try {
-    let magic = Buffer.alloc(2);
-    if (await handle.read(magic, 0, 2, 0), magic.toString("latin1") !== "MZ") return;
-    let { size: size2 } = await handle.stat();
-    if (size2 > PE_READ_LIMIT) return;
-    let image = Buffer.alloc(size2), read = 0;
-    for (; read < size2; ) {
-      let { bytesRead } = await handle.read(image, read, size2 - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    return image.subarray(0, read);
-  } finally {
-    await handle.close();
+  let strings = children(bytes2, root).find((b2) => b2.key === "StringFileInfo"), [table2] = strings ? children(bytes2, strings) : [];
+  for (let string3 of table2 ? children(bytes2, table2) : []) {
+    let value = text2(bytes2.subarray(string3.value, string3.end).toString("utf16le"));
+    value && (string3.key === "FileVersion" ? version2.fileVersion = value : string3.key === "ProductVersion" ? version2.productVersion = value : string3.key === "ProductName" && (version2.productName = value));
   }
+  return Object.keys(version2).length > 0 ? version2 : void 0;
 }
-function versionOf(image) {
-  forgetSymbolTable(image);
-  let exe = NtExecutable_default.from(image, { ignoreCert: !0 }), [info] = resource_exports.VersionInfo.fromEntries(NtExecutableResource_default.from(exe, !0).entries);
-  if (!info) return;
-  let [language] = info.getAllLanguagesForStringValues(), strings = language ? info.getStringValues(language) : {}, fixed = info.fixedInfo, version2 = {}, fileVersion = text2(strings.FileVersion) ?? numbers(fixed.fileVersionMS, fixed.fileVersionLS), productVersion = text2(strings.ProductVersion) ?? numbers(fixed.productVersionMS, fixed.productVersionLS), productName = text2(strings.ProductName);
-  return fileVersion && (version2.fileVersion = fileVersion), productVersion && (version2.productVersion = productVersion), productName && (version2.productName = productName), Object.keys(version2).length > 0 ? version2 : void 0;
+function block(bytes2, at2, limit) {
+  if (at2 + 6 > limit) return;
+  let length = bytes2.readUInt16LE(at2), end = at2 + length;
+  if (length < 6 || end > limit) return;
+  let keyEnd = at2 + 6;
+  for (; keyEnd + 2 <= end && bytes2.readUInt16LE(keyEnd) !== 0; ) keyEnd += 2;
+  let key2 = bytes2.subarray(at2 + 6, keyEnd).toString("utf16le"), value = Math.min(align(keyEnd + 2), end);
+  return { key: key2, valueLength: bytes2.readUInt16LE(at2 + 2), value, end };
 }
-function forgetSymbolTable(image) {
-  let peHeader = image.readUInt32LE(60);
-  peHeader + 24 > image.length || (image.writeUInt32LE(0, peHeader + 12), image.writeUInt32LE(0, peHeader + 16));
+function children(bytes2, parent) {
+  let found = [], valueBytes = parent.key === "VS_VERSION_INFO" ? parent.valueLength : 0, at2 = align(parent.value + valueBytes);
+  for (let child; child = block(bytes2, at2, parent.end); at2 = align(child.end)) found.push(child);
+  return found;
+}
+function align(offset) {
+  return offset + 3 & -4;
 }
 function text2(value) {
-  let trimmed = value?.replace(/\0+$/, "").trim();
+  let trimmed = value.split("\0")[0].trim();
   return trimmed ? trimmed.slice(0, 200) : void 0;
 }
 function numbers(high, low) {
   if (!(!high && !low))
     return [high >>> 16, high & 65535, low >>> 16, low & 65535].join(".");
+}
+
+// receiver/version/pe-version.ts
+async function readPeVersion(file) {
+  let handle;
+  try {
+    handle = await open3(file, "r");
+  } catch (error2) {
+    let code = error2.code;
+    return code === "ENOENT" ? {} : { noVersion: `it cannot be read (${code})` };
+  }
+  try {
+    let pe2 = new PeBytes(handle, (await handle.stat()).size);
+    if (pe2.size < 2 || (await pe2.read(0, 2, "MZ")).toString("latin1") !== "MZ") return {};
+    let version2 = parseVersionBlock(await readVersionResource(pe2, await readPeLayout(pe2)));
+    return version2 ? { version: version2 } : { noVersion: "its version resource holds no version" };
+  } catch (error2) {
+    return error2 instanceof NoVersion ? { noVersion: error2.message } : { noVersion: `it cannot be read (${error2.message})` };
+  } finally {
+    await handle.close();
+  }
 }
 
 // receiver/version/version-command.ts
@@ -35056,7 +31651,7 @@ function runVersionCommand(command, exe) {
 }
 
 // receiver/version/version-info.ts
-async function versionInfo(file, versionCommand) {
+async function versionInfo(file, versionCommand, noVersion) {
   let info;
   try {
     info = await stat(file);
@@ -35066,14 +31661,14 @@ async function versionInfo(file, versionCommand) {
   }
   if (info.isDirectory()) return releaseVersion(file);
   let known2 = remembered(file, info);
-  known2.sha256 ??= await sha256Of(file), "pe" in known2 || (known2.pe = await readPeVersion(file)), versionCommand && !("version" in known2) && (known2.version = await runVersionCommand(versionCommand, file));
+  known2.sha256 ??= await sha256Of(file), known2.pe ??= await readPeVersion(file), versionCommand && !("version" in known2) && (known2.version = await runVersionCommand(versionCommand, file));
   let result = {
     sha256: known2.sha256,
     size: info.size,
     mtime: info.mtime.toISOString(),
-    ...known2.pe
-  }, version2 = known2.version ?? peVersionLine(known2.pe);
-  return version2 && (result.version = version2), result;
+    ...known2.pe.version
+  }, version2 = known2.version ?? peVersionLine(known2.pe.version);
+  return version2 ? result.version = version2 : known2.pe.noVersion && noVersion?.(known2.pe.noVersion), result;
 }
 async function rememberDigest(file, sha2562) {
   remembered(file, await stat(file)).sha256 = sha2562;
@@ -36217,7 +32812,7 @@ async function runSwap(rt2, op, incoming, ctx) {
   let judged = outcome.judged ? { judged: outcome.judged } : {};
   outcome.ok && await rememberDigest(app2.exeFile, incoming.info.sha256).catch(() => {
   });
-  let now = outcome.ok ? incoming.info : outcome.rolledBack && outcome.kept ? versionOf2(outcome.kept) : await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0;
+  let now = outcome.ok ? incoming.info : outcome.rolledBack && outcome.kept ? versionOf(outcome.kept) : await versionInfo(app2.exeFile, app2.versionCommand) ?? void 0;
   await rt2.releases.prune(app2.keepReleases, outcome.kept ? [outcome.kept.id] : []);
   let durationMs = Math.round(performance.now() - ctx.startedAt);
   await journal.append({
@@ -36260,7 +32855,7 @@ async function runSwap(rt2, op, incoming, ctx) {
     ...outcome.output ? { output: outcome.output } : {}
   };
 }
-function versionOf2({ sha256: sha2562, size: size2, mtime, version: version2 }) {
+function versionOf({ sha256: sha2562, size: size2, mtime, version: version2 }) {
   return { sha256: sha2562, size: size2, mtime, ...version2 ? { version: version2 } : {} };
 }
 
@@ -36314,20 +32909,25 @@ function rollbackOperation(rt2, to2) {
   };
 }
 
+// receiver/version/no-version-log.ts
+function noVersionLog(emit, file) {
+  return (why) => emit({ type: "log", level: "warn", message: `${file} gives no version to echo: ${why}` });
+}
+
 // receiver/runtime/swap-operation.ts
 function swapOperation(rt2, force = !1) {
-  let app2 = rt2.config, staged = null;
+  let app2 = rt2.config, staged = null, noVersion;
   return {
     op: "swap",
     prepare: async () => {
-      if (staged = await versionInfo(app2.updateFile, app2.versionCommand), !staged)
+      if (staged = await versionInfo(app2.updateFile, app2.versionCommand, (why) => noVersion = why), !staged)
         throw new HttpError(
           404,
           "ERR_NOTHING_STAGED",
           `nothing is staged at ${app2.updateFile}: upload first`
         );
     },
-    run: (ctx) => runSwap(rt2, "swap", { path: app2.updateFile, info: staged }, { ...ctx, force })
+    run: (ctx) => (noVersion && noVersionLog(ctx.emit, "updateFile")(noVersion), runSwap(rt2, "swap", { path: app2.updateFile, info: staged }, { ...ctx, force }))
   };
 }
 
@@ -39396,7 +35996,11 @@ async function unpack(staging) {
         `the artifact has no file ${folder.exe} (apps.${app2.name}.exe); at its top: ${top}. Archive the folder's contents (tar czf app.tar.gz -C dist .), not the folder itself`
       );
     }
-    let exeVersion = await versionInfo(exe, app2.versionCommand);
+    let exeVersion = await versionInfo(
+      exe,
+      app2.versionCommand,
+      (why) => progress(`${folder.exe} gives no version to echo: ${why}`)
+    );
     await fsyncTree(tmp), await rename3(tmp, final);
     let release = {
       id,
@@ -39557,7 +36161,11 @@ function uploadOperation(rt2, op, request2) {
           progress: log
         });
       } else
-        await rememberDigest(app2.updateFile, sha2562), staged = await versionInfo(app2.updateFile, app2.versionCommand);
+        await rememberDigest(app2.updateFile, sha2562), staged = await versionInfo(
+          app2.updateFile,
+          app2.versionCommand,
+          noVersionLog(ctx.emit, "updateFile")
+        );
       let ms2 = Math.round(performance.now() - started), checked = request2.sha256 ? "verified" : "computed";
       ctx.emit({
         type: "step",
@@ -40335,12 +36943,12 @@ var COLUMNS = [
   "Outcome",
   ""
 ], label = (v2) => v2 ? v2.version ?? shortSha(v2.sha256) : "";
-function HistoryTable({ entries }) {
+function HistoryTable({ entries: entries2 }) {
   return /* @__PURE__ */ jsxDEV("table", { "data-table": "history", children: [
     /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS }),
     /* @__PURE__ */ jsxDEV("tbody", { children: [
-      entries.length === 0 && /* @__PURE__ */ jsxDEV(EmptyRow, { columns: COLUMNS, text: "Nothing in the journal yet." }),
-      entries.map((e) => /* @__PURE__ */ jsxDEV("tr", { "data-deploy": e.deployId, "data-op": e.op, "data-outcome": e.outcome, children: [
+      entries2.length === 0 && /* @__PURE__ */ jsxDEV(EmptyRow, { columns: COLUMNS, text: "Nothing in the journal yet." }),
+      entries2.map((e) => /* @__PURE__ */ jsxDEV("tr", { "data-deploy": e.deployId, "data-op": e.op, "data-outcome": e.outcome, children: [
         /* @__PURE__ */ jsxDEV("td", { children: when(e.at) }),
         /* @__PURE__ */ jsxDEV("td", { children: e.op }),
         /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV(Who, { who: e.who }) }),
@@ -40456,7 +37064,7 @@ function ServersTable({ servers }) {
 }
 
 // receiver/admin/pages/version-card.tsx
-function VersionCard({ kind, label: label3, version: version2, empty, children }) {
+function VersionCard({ kind, label: label3, version: version2, empty, children: children2 }) {
   return /* @__PURE__ */ jsxDEV("div", { class: `card ${version2 ? kind : "empty"}`, "data-card": kind, children: [
     /* @__PURE__ */ jsxDEV("span", { class: "label", children: label3 }),
     version2 ? /* @__PURE__ */ jsxDEV(Fragment, { children: [
@@ -40470,7 +37078,7 @@ function VersionCard({ kind, label: label3, version: version2, empty, children }
         /* @__PURE__ */ jsxDEV("dd", { children: when(version2.mtime) })
       ] })
     ] }) : /* @__PURE__ */ jsxDEV("p", { class: "none", children: empty }),
-    children
+    children2
   ] });
 }
 
@@ -40697,8 +37305,8 @@ function ReloadPanel({ csrf, configFile, lastReload, process: process2 }) {
 
 // receiver/admin/pages/log-page.tsx
 var COLUMNS4 = ["Time", "Event", "State", { num: "ms" }, "Message"];
-function LogPage({ deployId, entries, events, csrf, nonce }) {
-  let last = entries[0], output = events.flatMap((e) => e.type === "result" && !e.ok ? e.output ?? [] : []);
+function LogPage({ deployId, entries: entries2, events, csrf, nonce }) {
+  let last = entries2[0], output = events.flatMap((e) => e.type === "result" && !e.ok ? e.output ?? [] : []);
   return /* @__PURE__ */ jsxDEV(Layout, { title: `Log ${deployId}`, nonce, csrf, children: /* @__PURE__ */ jsxDEV("div", { class: "panel", children: [
     /* @__PURE__ */ jsxDEV("p", { children: /* @__PURE__ */ jsxDEV("a", { href: ADMIN_BASE, children: "← Dashboard" }) }),
     /* @__PURE__ */ jsxDEV("h1", { children: [
@@ -40876,12 +37484,12 @@ function appPanel(meter) {
 }
 function logPage(receiver) {
   return async function(c) {
-    let deployId = c.req.param("deployId") ?? "", entries = (await receiver.journal.recent(void 0, 5e3)).filter(
+    let deployId = c.req.param("deployId") ?? "", entries2 = (await receiver.journal.recent(void 0, 5e3)).filter(
       (e) => e.deployId === deployId
     ), text5 = await receiver.journal.readLog(deployId).catch((error2) => {
       throw new HttpError(500, "ERR_JOURNAL_READ", error2.message);
     });
-    if (!entries.length && text5 === void 0)
+    if (!entries2.length && text5 === void 0)
       throw new HttpError(
         404,
         "ERR_NO_LOG",
@@ -40896,7 +37504,7 @@ function logPage(receiver) {
       }
     }), nonce = c.get("secureHeadersNonce"), csrf = c.var.adminSession.csrf;
     return c.html(
-      /* @__PURE__ */ jsxDEV(LogPage, { deployId, entries, events, csrf, nonce })
+      /* @__PURE__ */ jsxDEV(LogPage, { deployId, entries: entries2, events, csrf, nonce })
     );
   };
 }
@@ -41471,10 +38079,10 @@ async function rawKey(key2, expected2, usage, extractable = !1) {
 }
 
 // node_modules/jose/dist/webapi/lib/key_descriptor.js
-function table(entries) {
+function table(entries2) {
   let out = { __proto__: null };
-  for (let alg in entries)
-    out[alg] = { ...entries[alg], alg };
+  for (let alg in entries2)
+    out[alg] = { ...entries2[alg], alg };
   return out;
 }
 
@@ -42599,7 +39207,11 @@ function uploadFormOperation(rt2, form2) {
         updateFile: app2.updateFile,
         maxSize: app2.maxUploadSize
       });
-      await rememberDigest(app2.updateFile, sha2562), ctx.emit({ type: "progress", received: size2, total: size2 }), staged = await versionInfo(app2.updateFile, app2.versionCommand), ctx.emit({
+      await rememberDigest(app2.updateFile, sha2562), ctx.emit({ type: "progress", received: size2, total: size2 }), staged = await versionInfo(
+        app2.updateFile,
+        app2.versionCommand,
+        noVersionLog(ctx.emit, "updateFile")
+      ), ctx.emit({
         type: "step",
         step: "upload",
         state: "done",
@@ -44542,12 +41154,12 @@ var TAIL_BYTES = 1024 * 1024, Journal = class {
       );
     }
     let lines = tail.split(`
-`).slice(0, -1), entries = [];
-    for (let i = lines.length - 1; i >= 0 && entries.length < limit; i--) {
+`).slice(0, -1), entries2 = [];
+    for (let i = lines.length - 1; i >= 0 && entries2.length < limit; i--) {
       let line = readJournalLine(lines[i]);
-      line.kind === "entry" ? (!app2 || line.entry.app === app2) && entries.push(line.entry) : line.kind === "damaged" && this.reportDamaged(file, lines[i], line.reason);
+      line.kind === "entry" ? (!app2 || line.entry.app === app2) && entries2.push(line.entry) : line.kind === "damaged" && this.reportDamaged(file, lines[i], line.reason);
     }
-    return entries;
+    return entries2;
   }
   // Once per distinct line, or every status call would repeat it.
   reportDamaged(file, line, reason) {
