@@ -1,8 +1,9 @@
 import * as core from "@actions/core";
 import type { FailedResult, ResultEvent } from "../receiver/protocol.js";
-import { call } from "./call.js";
-import { duration, megabytes } from "./format.js";
-import { hashFile, type Artifact } from "./hash-file.js";
+import { call } from "../api-client/call.js";
+import { duration, megabytes } from "../api-client/format.js";
+import { hashFile, type Artifact } from "../api-client/hash-file.js";
+import { actionClient } from "./action-client.js";
 import { outputs } from "./outputs.js";
 import { getSettings, type Settings } from "./settings.js";
 import { untrusted } from "./untrusted.js";
@@ -23,7 +24,7 @@ export async function run(): Promise<void> {
     const signal = AbortSignal.timeout(timeoutMs);
     deadline = { signal, seconds: timeoutMs / 1000 };
     const artifact = file ? await core.group("Artifact", () => inspect(file, signal)) : undefined;
-    const result = await call(settings, artifact, signal);
+    const result = await call(settings, actionClient(settings), artifact, signal);
     await core.group("Result", () => report(settings, result));
     if (!succeeded(settings, result))
       core.setFailed(

@@ -1,10 +1,10 @@
 import * as core from "@actions/core";
-import type { Op, ReadOp } from "../receiver/protocol.js";
+import type { Operation } from "../api-client/call.js";
+import { receiverUrl } from "../api-client/receiver-url.js";
+import { signingKey, type SigningKey } from "../api-client/signing-key.js";
 import { findArtifact } from "./find-artifact.js";
-import { receiverUrl } from "./receiver-url.js";
-import { signingKey, type SigningKey } from "./signing-key.js";
 
-export type Operation = Exclude<Op, ReadOp>;
+export type { Operation };
 const OPERATIONS: readonly string[] = ["deploy", "upload", "swap", "rollback", "promote", "abort"];
 /** The operations that send no artifact. */
 const FILELESS: readonly string[] = ["swap", "rollback", "promote", "abort"];

@@ -1,5 +1,4 @@
 import { Transform } from "node:stream";
-import * as core from "@actions/core";
 import { duration, megabytes } from "./format.js";
 
 /** The body on its way to the socket, and how much of it has passed. */
@@ -12,7 +11,7 @@ export interface Progress {
 // long upload the only sign of life is our own count of the bytes handed to the socket.
 export function uploadProgress(
   total: number,
-  print: (line: string) => void = core.info,
+  print: (line: string) => void,
   everyMs = 5000,
 ): Progress {
   let sent = 0;
