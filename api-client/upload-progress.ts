@@ -9,6 +9,7 @@ export interface Progress {
 
 // The receiver reads and verifies the whole upload before it sends a word, so during a
 // long upload the only sign of life is our own count of the bytes handed to the socket.
+// `everyMs` Infinity prints only the total (a terminal draws its own bar from sent()).
 export function uploadProgress(
   total: number,
   print: (line: string) => void,
@@ -24,9 +25,9 @@ export function uploadProgress(
   };
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      if (timer === undefined) {
+      if (!started) {
         started = Date.now();
-        timer = setInterval(report, everyMs).unref();
+        if (everyMs < Infinity) timer = setInterval(report, everyMs).unref();
       }
       sent += chunk.length;
       done(null, chunk);
