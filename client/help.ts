@@ -97,7 +97,7 @@ ${RECEIVER}
 
 Examples:
   hotswap rollback -r production
-  hotswap rollback --to d-20240501T101500Z-ab12cd --url https://deploy.example.com --app webdemo`,
+  hotswap rollback --to 20240501T101500Z-3e0bee425268 --url https://deploy.example.com --app webdemo`,
   promote: `Usage: hotswap promote [flags]
 
 Ends the watch or canary of the deploy under way now, keeping its build.

@@ -50,7 +50,7 @@ export async function main(args: string[], io: Io): Promise<number> {
     return first === undefined ? 2 : 0;
   }
   if (!(COMMANDS as readonly string[]).includes(first)) {
-    say(`hotswap: unknown command "${first}" (one of ${COMMANDS.join(", ")}); see hotswap --help`);
+    say(`hotswap: unknown command "${first}" (one of ${COMMANDS.join(", ")})\nsee: hotswap --help`);
     return 2;
   }
   const command = first as Command;

@@ -42,7 +42,7 @@ export function terminal(stream: Writable, options: TerminalOptions): Terminal {
   const draw = () => {
     if (!live || !status) return;
     frame++;
-    const columns = (stream as { columns?: number }).columns ?? 80;
+    const columns = (stream as { columns?: number }).columns || 80;
     stream.write(`\r\x1b[2K${redactor.redact(status()).slice(0, Math.max(10, columns - 1))}`);
     shown = true;
   };
