@@ -1,22 +1,14 @@
-import type { Writable } from "node:stream";
 import { open } from "../api-client/call.js";
-import type { Signer } from "../api-client/credential.js";
 import { readLines } from "../api-client/read-lines.js";
 import type { AppLogEvent } from "../receiver/protocol.js";
 import { cliClient } from "./cli-client.js";
-import type { Settings } from "./settings.js";
-import type { Terminal } from "./terminal.js";
+import type { CommandRun } from "./command-run.js";
 
 // `hotswap logs`: GET /v1/apps/{app}/logs (token op "logs"), the newest lines and with
 // --follow each new one until interrupted, "[webdemo#0] line" as the receiver's own output
 // shows them, or the NDJSON lines as they came with --json. --instance filters here.
-export async function logs(
-  settings: Settings,
-  out: Terminal,
-  signer: Signer,
-  stdout: Writable,
-  signal: AbortSignal,
-): Promise<void> {
+export async function logs(run: CommandRun): Promise<void> {
+  const { settings, out, signer, stdout, signal } = run;
   const endpoint = new URL(`${settings.url}/v1/apps/${encodeURIComponent(settings.app)}/logs`);
   if (settings.lines !== undefined) endpoint.searchParams.set("lines", String(settings.lines));
   if (settings.follow) endpoint.searchParams.set("follow", "1");

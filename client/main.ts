@@ -3,6 +3,7 @@ import { HttpError } from "../api-client/http-error.js";
 import { timeoutMessage } from "../api-client/outcome.js";
 import { VERSION } from "../api-client/send.js";
 import { cliSigner } from "./cli-client.js";
+import type { CommandRun } from "./command-run.js";
 import { Failure } from "./failure.js";
 import { COMMANDS, help, type Command } from "./help.js";
 import { logs } from "./logs.js";
@@ -10,7 +11,7 @@ import { operate } from "./operate.js";
 import { Redactor } from "./redact.js";
 import { getSettings, parseFlags, type Settings } from "./settings.js";
 import { status } from "./status.js";
-import { terminal, type Terminal } from "./terminal.js";
+import { terminal } from "./terminal.js";
 import { token } from "./token.js";
 
 export interface Io {
@@ -20,19 +21,18 @@ export interface Io {
   cwd: string;
 }
 
-const RUN: Record<Command, (s: Settings, out: Terminal, io: RunIo) => Promise<void>> = {
-  deploy: (s, out, io) => operate(s, out, io.signer, io.stdout, io.signal),
-  upload: (s, out, io) => operate(s, out, io.signer, io.stdout, io.signal),
-  swap: (s, out, io) => operate(s, out, io.signer, io.stdout, io.signal),
-  rollback: (s, out, io) => operate(s, out, io.signer, io.stdout, io.signal),
-  promote: (s, out, io) => operate(s, out, io.signer, io.stdout, io.signal),
-  abort: (s, out, io) => operate(s, out, io.signer, io.stdout, io.signal),
-  status: (s, out, io) => status(s, out, io.signer, io.stdout, io.signal),
-  history: (s, out, io) => status(s, out, io.signer, io.stdout, io.signal),
-  logs: (s, out, io) => logs(s, out, io.signer, io.stdout, io.signal),
-  token: (s, _out, io) => token(s, io.signer, io.stdout, io.signal),
+const RUN: Record<Command, (run: CommandRun) => Promise<void>> = {
+  deploy: operate,
+  upload: operate,
+  swap: operate,
+  rollback: operate,
+  promote: operate,
+  abort: operate,
+  status,
+  history: status,
+  logs,
+  token,
 };
-type RunIo = Io & { signer: ReturnType<typeof cliSigner>; signal: AbortSignal };
 
 // The one place that turns an outcome into an exit status: 0 done, 1 refused or failed
 // (the receiver's code and message on stderr), 2 bad usage (nothing was sent).
@@ -71,7 +71,8 @@ export async function main(args: string[], io: Io): Promise<number> {
     ? AbortSignal.timeout(settings.timeoutMs)
     : new AbortController().signal;
   try {
-    await RUN[command](settings, out, { ...io, signer: cliSigner(io.env, redactor), signal });
+    const signer = cliSigner(io.env, redactor);
+    await RUN[command]({ settings, out, signer, stdout: io.stdout, signal });
     return 0;
   } catch (error) {
     out.stop();

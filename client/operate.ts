@@ -1,23 +1,15 @@
-import type { Writable } from "node:stream";
 import { call, type Operation } from "../api-client/call.js";
-import type { Signer } from "../api-client/credential.js";
 import { megabytes } from "../api-client/format.js";
 import { hashFile } from "../api-client/hash-file.js";
 import { failureMessage, resultLines, succeeded } from "../api-client/outcome.js";
 import { cliClient } from "./cli-client.js";
 import { Failure } from "./failure.js";
-import type { Settings } from "./settings.js";
-import type { Terminal } from "./terminal.js";
+import type { CommandRun } from "./command-run.js";
 
 // deploy, upload, swap, rollback, promote, abort: the action's run, printed on the
 // terminal. With --json the receiver's lines go to stdout as they came, and nothing else.
-export async function operate(
-  settings: Settings,
-  out: Terminal,
-  signer: Signer,
-  stdout: Writable,
-  signal: AbortSignal,
-): Promise<void> {
+export async function operate(run: CommandRun): Promise<void> {
+  const { settings, out, signer, stdout, signal } = run;
   const operation = settings.command as Operation;
   const { file } = settings;
   const artifact = file

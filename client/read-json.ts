@@ -1,19 +1,14 @@
-import type { Signer } from "../api-client/credential.js";
 import { open } from "../api-client/call.js";
 import type { Op } from "../receiver/protocol.js";
 import { cliClient } from "./cli-client.js";
-import type { Settings } from "./settings.js";
-import type { Terminal } from "./terminal.js";
+import type { CommandRun } from "./command-run.js";
 
 // GET of one of the app's read-only resources ("" for its status), as JSON, with the
 // retries and refusal messages every operation has.
 export async function readJson<T>(
-  settings: Settings,
-  out: Terminal,
-  signer: Signer,
+  { settings, out, signer, signal }: CommandRun,
   path: string,
   op: Op,
-  signal: AbortSignal,
 ): Promise<{ json: T; text: string }> {
   const endpoint = new URL(`${settings.url}/v1/apps/${encodeURIComponent(settings.app)}${path}`);
   const response = await open(

@@ -1,21 +1,14 @@
-import type { Writable } from "node:stream";
-import type { Signer } from "../api-client/credential.js";
 import { duration, megabytes } from "../api-client/format.js";
 import type { AppStatus, JournalEntry, VersionInfo } from "../receiver/protocol.js";
 import { readJson } from "./read-json.js";
-import type { Settings } from "./settings.js";
-import { escapeControls, type Terminal } from "./terminal.js";
+import type { CommandRun } from "./command-run.js";
+import { escapeControls } from "./terminal.js";
 
 // `hotswap status` and `hotswap history`: GET /v1/apps/{app}, shown as a few lines a person
 // reads at a glance, or the JSON as it came with --json.
-export async function status(
-  settings: Settings,
-  out: Terminal,
-  signer: Signer,
-  stdout: Writable,
-  signal: AbortSignal,
-): Promise<void> {
-  const { json, text } = await readJson<AppStatus>(settings, out, signer, "", "status", signal);
+export async function status(run: CommandRun): Promise<void> {
+  const { settings, out, stdout } = run;
+  const { json, text } = await readJson<AppStatus>(run, "", "status");
   if (settings.json && settings.command === "status") return void stdout.write(`${text.trim()}\n`);
   const history = json.recent.slice(0, settings.limit);
   if (settings.command === "history") {

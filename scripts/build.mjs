@@ -30,6 +30,17 @@ const common = {
   define: { __HOTSWAP_VERSION__: JSON.stringify(pkg.version) },
 };
 
+// A command a user copies alone and runs: .mjs, with a shebang.
+function standalone(name, entry, outdir) {
+  return build({
+    ...common,
+    entryPoints: { [name]: entry },
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+  });
+}
+
 // `node scripts/build.mjs [action|receiver|client]` builds one bundle; no argument builds all.
 const only = process.argv[2];
 const bundles = {
@@ -40,22 +51,8 @@ const bundles = {
       outdir: "dist/action",
       banner: { js: requireShim },
     }),
-  receiver: () =>
-    build({
-      ...common,
-      entryPoints: { cli: "receiver/cli.ts" },
-      outdir: "dist/receiver",
-      outExtension: { ".js": ".mjs" },
-      banner: { js: `#!/usr/bin/env node\n${requireShim}` },
-    }),
-  client: () =>
-    build({
-      ...common,
-      entryPoints: { hotswap: "client/index.ts" },
-      outdir: "dist/client",
-      outExtension: { ".js": ".mjs" },
-      banner: { js: `#!/usr/bin/env node\n${requireShim}` },
-    }),
+  receiver: () => standalone("cli", "receiver/cli.ts", "dist/receiver"),
+  client: () => standalone("hotswap", "client/index.ts", "dist/client"),
 };
 if (only && !(only in bundles)) {
   console.error(

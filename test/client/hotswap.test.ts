@@ -7,31 +7,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppStatus, JournalEntry, StreamEvent } from "../../receiver/protocol.js";
-import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import type { ReceiverProcess } from "../helpers/receiver-process.js";
 import { SECRET } from "../helpers/tokens.js";
-import { createWorkspace, type Workspace } from "../helpers/workspace.js";
-import { installHotswap, runHotswap, shown, type HotswapRun } from "./run-hotswap.js";
+import type { Workspace } from "../helpers/workspace.js";
+import { cliSite, runHotswap, shown, type CliSite, type HotswapRun } from "./run-hotswap.js";
 
 const STEPS = ["upload", "hold", "unload", "swap", "reload", "release"];
 
+let site: CliSite;
 let ws: Workspace;
 let rx: ReceiverProcess;
-let cli: ReturnType<typeof installHotswap>;
 let checkout: string;
 const runs: HotswapRun[] = [];
 
 beforeAll(async () => {
-  ws = createWorkspace();
-  rx = await startReceiver(ws.configFile);
-  cli = installHotswap();
-  checkout = mkdtempSync(join(tmpdir(), "hotswap-checkout-"));
+  site = await cliSite();
+  ({ ws, rx, checkout } = site);
 });
-afterAll(async () => {
-  await rx?.stop();
-  cli?.remove();
-  rmSync(ws.dir, { recursive: true, force: true });
-  rmSync(checkout, { recursive: true, force: true });
-});
+afterAll(() => site?.remove());
 
 /** A build in the checkout, as a build script leaves it. */
 function build(name: string, behaviour = {}): string {
@@ -42,7 +35,7 @@ function build(name: string, behaviour = {}): string {
 
 /** hotswap ARGS, from the checkout, with the receiver and the key in the environment. */
 async function hotswap(args: string[], env: Record<string, string | undefined> = {}) {
-  const run = await runHotswap(cli.path, args, {
+  const run = await runHotswap(site.cli, args, {
     cwd: checkout,
     env: {
       HOTSWAP_URL: rx.api,
@@ -246,15 +239,15 @@ describe("hotswap, the bundled CLI against a real receiver", () => {
         },
       };
       writeFileSync(join(dir, ".hotswap.json"), JSON.stringify(profile));
-      const run = await runHotswap(cli.path, ["status", "--to", "local", "--json"], { cwd: dir });
+      const run = await runHotswap(site.cli, ["status", "--to", "local", "--json"], { cwd: dir });
       runs.push(run);
       expect(run.code, shown(run)).toBe(0);
       expect((JSON.parse(run.stdout) as AppStatus).app).toBe("webdemo");
-      const bad = await runHotswap(cli.path, ["status", "--to", "staging"], { cwd: dir });
+      const bad = await runHotswap(site.cli, ["status", "--to", "staging"], { cwd: dir });
       runs.push(bad);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('has no receiver "staging" (it has local, production)');
-      const help = await runHotswap(cli.path, ["rollback", "--help"], { cwd: dir });
+      const help = await runHotswap(site.cli, ["rollback", "--help"], { cwd: dir });
       expect(help.code).toBe(0);
       expect(help.stdout).toContain("hotswap rollback -r production");
     } finally {

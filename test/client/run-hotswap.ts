@@ -6,6 +6,8 @@ import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { createWorkspace, type Workspace, type WorkspaceOptions } from "../helpers/workspace.js";
 
 export const BUNDLE = resolve("dist/client/hotswap.mjs");
 
@@ -59,3 +61,31 @@ export function runHotswap(
 /** Everything a run printed, for assertion messages. */
 export const shown = (run: HotswapRun) =>
   `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+
+/** A receiver on its workspace, a copy of the CLI, and a checkout to run it from. */
+export interface CliSite {
+  ws: Workspace;
+  rx: ReceiverProcess;
+  cli: string;
+  checkout: string;
+  remove(): Promise<void>;
+}
+
+export async function cliSite(options: WorkspaceOptions = {}): Promise<CliSite> {
+  const ws = createWorkspace(options);
+  const rx = await startReceiver(ws.configFile);
+  const cli = installHotswap();
+  const checkout = mkdtempSync(join(tmpdir(), "hotswap-checkout-"));
+  return {
+    ws,
+    rx,
+    cli: cli.path,
+    checkout,
+    async remove() {
+      await rx.stop();
+      cli.remove();
+      rmSync(ws.dir, { recursive: true, force: true });
+      rmSync(checkout, { recursive: true, force: true });
+    },
+  };
+}

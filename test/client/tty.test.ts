@@ -2,35 +2,27 @@
 // is a TTY as on a developer's machine, a multi-MiB deploy draws its upload bar and the
 // steps their spinners and ticks on the live bottom line.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import type { ReceiverProcess } from "../helpers/receiver-process.js";
 import { SECRET } from "../helpers/tokens.js";
-import { createWorkspace, type Workspace } from "../helpers/workspace.js";
-import { cleanEnv, installHotswap } from "./run-hotswap.js";
+import type { Workspace } from "../helpers/workspace.js";
+import { cleanEnv, cliSite, type CliSite } from "./run-hotswap.js";
 
 const MIB = 1024 * 1024;
 const SIZE = 6 * MIB;
 
+let site: CliSite;
 let ws: Workspace;
 let rx: ReceiverProcess;
-let cli: ReturnType<typeof installHotswap>;
 let checkout: string;
 
 beforeAll(async () => {
-  ws = createWorkspace({ app: { maxUploadSize: "64MiB" } });
-  rx = await startReceiver(ws.configFile);
-  cli = installHotswap();
-  checkout = mkdtempSync(join(tmpdir(), "hotswap-tty-"));
+  site = await cliSite({ app: { maxUploadSize: "64MiB" } });
+  ({ ws, rx, checkout } = site);
 });
-afterAll(async () => {
-  await rx?.stop();
-  cli?.remove();
-  rmSync(ws.dir, { recursive: true, force: true });
-  rmSync(checkout, { recursive: true, force: true });
-});
+afterAll(() => site?.remove());
 
 // A build that runs, padded to SIZE with a comment: a multi-MiB upload.
 function bigBuild(name: string): string {
@@ -42,7 +34,7 @@ function bigBuild(name: string): string {
 
 /** What the terminal received, escapes and all, and the exit status of the CLI. */
 function onTerminal(args: string[]): Promise<{ code: number | null; screen: string }> {
-  const quoted = [process.execPath, cli.path, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`);
+  const quoted = [process.execPath, site.cli, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`);
   const command = `stty cols 120 rows 40; exec ${quoted.join(" ")}`;
   const env = cleanEnv({
     HOTSWAP_URL: rx.api,
