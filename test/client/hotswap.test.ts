@@ -4,13 +4,23 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppStatus, JournalEntry, StreamEvent } from "../../receiver/protocol.js";
 import type { ReceiverProcess } from "../helpers/receiver-process.js";
 import { SECRET } from "../helpers/tokens.js";
 import type { Workspace } from "../helpers/workspace.js";
-import { cliSite, runHotswap, shown, type CliSite, type HotswapRun } from "./run-hotswap.js";
+import { deploy } from "../helpers/deploy.js";
+import { waitFor } from "../helpers/wait-for.js";
+import {
+  cleanEnv,
+  cliSite,
+  runHotswap,
+  shown,
+  type CliSite,
+  type HotswapRun,
+} from "./run-hotswap.js";
 
 const STEPS = ["upload", "hold", "unload", "swap", "reload", "release"];
 
@@ -252,6 +262,35 @@ describe("hotswap, the bundled CLI against a real receiver", () => {
       expect(help.stdout).toContain("hotswap rollback -r production");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("logs --follow prints the new servers' lines as they come, until interrupted", async () => {
+    const child = spawn(process.execPath, [site.cli, "logs", "--follow", "--lines", "1"], {
+      cwd: checkout,
+      env: cleanEnv({
+        HOTSWAP_URL: rx.api,
+        HOTSWAP_APP: "webdemo",
+        HOTSWAP_KEY: SECRET,
+        HOTSWAP_AUDIENCE: "https://deploy.test",
+      }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const run: HotswapRun = { code: null, stdout: "", stderr: "" };
+    child.stdout.setEncoding("utf8").on("data", (t: string) => (run.stdout += t));
+    child.stderr.setEncoding("utf8").on("data", (t: string) => (run.stderr += t));
+    const exited = new Promise((done) => child.once("close", done));
+    try {
+      // Connected once the newest line already in the buffer is printed; then v7 starts.
+      await waitFor(() => run.stdout.includes("\n"), "the follower's first line");
+      expect(run.stdout).not.toContain("v7");
+      const deployed = await deploy(rx, ws.version("v7"));
+      expect(deployed.result?.ok, JSON.stringify(deployed.result)).toBe(true);
+      await waitFor(() => /^\[webdemo#\d\] v7 listening on \d+$/m.test(run.stdout), "v7's line");
+    } finally {
+      child.kill("SIGINT");
+      await exited;
+      runs.push(run);
     }
   });
 
