@@ -4,7 +4,7 @@ import * as https from "node:https";
 import type { Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { TLSSocket } from "node:tls";
-import { HttpClient } from "@actions/http-client";
+import type { HttpClient } from "@actions/http-client";
 import { HEARTBEAT_MS, SHA256_HEADER } from "../receiver/protocol.js";
 import type { Artifact } from "./hash-file.js";
 import { RetryableError } from "./retry.js";
@@ -18,8 +18,11 @@ export const VERSION = typeof __HOTSWAP_VERSION__ === "string" ? __HOTSWAP_VERSI
 const IDLE_MS = Math.max(30_000, HEARTBEAT_MS * 6);
 /** Failures that, before a byte of the body left, mean the request never got through. */
 const UNREACHED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);
-/** Supplies the agent that honours HTTPS_PROXY and NO_PROXY as every action does. */
-let proxies: HttpClient | undefined;
+/**
+ * Supplies the agent that honours HTTPS_PROXY and NO_PROXY as every action does. Loaded on
+ * the first request, so a CLI run that sends none (--help, token) does not evaluate it.
+ */
+let proxies: Promise<HttpClient> | undefined;
 
 export interface Request {
   url: string;
@@ -38,7 +41,13 @@ export interface Request {
 // request, on http-client's proxy-aware agent, is used directly because the upload needs
 // the socket: the file streams from disk only once it is connected, so a connection lost
 // before any byte of the body left is known to be safe to retry. Redirects are not followed.
-export function send(options: Request): Promise<http.IncomingMessage> {
+export async function send(options: Request): Promise<http.IncomingMessage> {
+  proxies ??= import("@actions/http-client").then((m) => new m.HttpClient(options.userAgent));
+  const agent = (await proxies).getAgent(options.url);
+  return sendWith(options, agent);
+}
+
+function sendWith(options: Request, agent: http.Agent): Promise<http.IncomingMessage> {
   const { url, token, artifact, signal, userAgent } = options;
   const method = options.method ?? "POST";
   const target = new URL(url);
@@ -51,7 +60,6 @@ export function send(options: Request): Promise<http.IncomingMessage> {
     headers["content-length"] = artifact?.size ?? 0;
   }
   if (artifact) headers[SHA256_HEADER] = artifact.sha256;
-  const agent = (proxies ??= new HttpClient(userAgent)).getAgent(url);
   const module = target.protocol === "https:" ? https : http;
   const request = module.request(target, { method, headers, agent, signal });
   let progress: Progress | undefined;
