@@ -1,14 +1,14 @@
 import * as core from "@actions/core";
-import type { Op, ReadOp } from "../receiver/protocol.js";
+import { appName } from "../api-client/app-name.js";
+import type { Operation } from "../api-client/call.js";
+import { receiverUrl } from "../api-client/receiver-url.js";
+import { signingKey, type SigningKey } from "../api-client/signing-key.js";
 import { findArtifact } from "./find-artifact.js";
-import { receiverUrl } from "./receiver-url.js";
-import { signingKey, type SigningKey } from "./signing-key.js";
 
-export type Operation = Exclude<Op, ReadOp>;
+export type { Operation };
 const OPERATIONS: readonly string[] = ["deploy", "upload", "swap", "rollback", "promote", "abort"];
 /** The operations that send no artifact. */
 const FILELESS: readonly string[] = ["swap", "rollback", "promote", "abort"];
-const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Everything the step was asked to do, read once from its `with:` inputs. */
 export interface Settings {
@@ -32,12 +32,7 @@ export interface Settings {
 // the bad value quoted instead of after a long upload. Nothing else reads inputs.
 export async function getSettings(): Promise<Settings> {
   const url = receiverUrl(core.getInput("url", { required: true }));
-  const app = core.getInput("app", { required: true });
-  if (!APP_NAME.test(app)) {
-    throw new Error(
-      `app "${app}" must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
-    );
-  }
+  const app = appName(core.getInput("app", { required: true }));
   const operation = core.getInput("operation") || "deploy";
   if (!OPERATIONS.includes(operation)) {
     throw new Error(`operation "${operation}" is not one of ${OPERATIONS.join(", ")}`);

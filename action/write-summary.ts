@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
 import type { Judgement, ResultEvent, VersionInfo } from "../receiver/protocol.js";
-import { answers, duration, errorShare, percent } from "./format.js";
+import { answers, duration, errorShare, percent } from "../api-client/format.js";
 import type { Settings } from "./settings.js";
 
 // The job summary is what people look at after the run: which build went live on which

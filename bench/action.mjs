@@ -1,4 +1,4 @@
-// Action: the bundled action's cold start and size, and its whole run for a 100 MiB
+// Action: the bundled action's cold start and size (and the CLI's beside them), and its whole run for a 100 MiB
 // artifact (run as the runner runs it: `node dist/action/index.js` with INPUT_* env)
 // versus the bare upload of the same file by bench/lib.mjs.
 import { spawn } from "node:child_process";
@@ -28,6 +28,7 @@ import {
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const COLD_STARTS = 10;
 const BUNDLE = resolve("dist/action/index.js");
+const CLI = resolve("dist/client/hotswap.mjs");
 const SIZE = 100 * 1024 ** 2;
 
 // The environment without anything a runner (or this shell) set for GitHub.
@@ -74,6 +75,20 @@ async function coldStart() {
     firstOutputMs: stats(action.map((r) => r.firstOutputMs)),
     bareNodeMs: stats(bare.map((r) => r.exitMs)),
   };
+}
+
+// The CLI's cold start: `hotswap --version` loads and evaluates the whole bundle (yaml is
+// loaded lazily, only for a YAML profile) and prints one line.
+async function cliColdStart() {
+  const env = runnerless();
+  await timed([CLI, "--version"], env); // warm the page cache
+  const runs = [];
+  for (let i = 0; i < COLD_STARTS; i++) {
+    const r = await timed([CLI, "--version"], env);
+    if (r.code !== 0) throw new Error(`hotswap --version exited ${r.code}, not 0`);
+    runs.push(r);
+  }
+  return { exitMs: stats(runs.map((r) => r.exitMs)) };
 }
 
 // A valid node server script padded with a 100 MiB comment, so it can be deployed and
@@ -148,6 +163,7 @@ async function runAction(dir, api, operation, file) {
 
 export async function benchAction() {
   const cold = await coldStart();
+  const cliCold = await cliColdStart();
   // No exeFile to begin with: the first deploy puts one live.
   return withReceiver("action", { bench: { instances: 1 } }, async (rx, dir) => {
     mkdirSync(join(dir, "checkout"));
@@ -185,6 +201,8 @@ export async function benchAction() {
     return {
       bundleBytes: statSync(BUNDLE).size,
       coldStart: cold,
+      cliBundleBytes: statSync(CLI).size,
+      cliColdStart: cliCold,
       artifactBytes: SIZE,
       clientSha256Ms: stats(hashMs),
       uploadAloneMs: upMs,

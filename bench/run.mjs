@@ -181,6 +181,18 @@ const actionRows = (a) => [
   ],
   ["action:   spawn to first output line (ms)", range(a.coldStart.firstOutputMs), "", ""],
   ['action:   bare `node -e ""` (ms)', range(a.coldStart.bareNodeMs), "", ""],
+  [
+    "cli: bundle size, dist/client/hotswap.mjs (MB)",
+    (a.cliBundleBytes / 1e6).toFixed(2),
+    `${x(a.cliBundleBytes / a.bundleBytes)} action`,
+    target("under 2 MB", a.cliBundleBytes < 2e6),
+  ],
+  [
+    "cli: cold start, `hotswap --version` spawn to exit (ms)",
+    range(a.cliColdStart.exitMs),
+    `${x(a.cliColdStart.exitMs.median / a.coldStart.exitMs.median)} action, ${x(a.cliColdStart.exitMs.median / a.coldStart.bareNodeMs.median)} bare node`,
+    target("under 300 ms", a.cliColdStart.exitMs.median < 300),
+  ],
   ["action: 100 MiB upload alone, bench client (ms)", range(a.uploadAloneMs), "1.00×", ""],
   ["action:   sha256 of 100 MiB in node (ms)", range(a.clientSha256Ms), "", ""],
   [

@@ -1,9 +1,10 @@
-// Bundles the action and the receiver into dist/: one ESM file each that runs with
+// Bundles the action, the receiver and the CLI into dist/: one ESM file each that runs with
 // plain `node` and no node_modules beside it. Deterministic, so CI can diff it.
 // The receiver is dist/receiver/cli.mjs: an admin copies it alone, with no
 // package.json saying "type": "module" beside it, and Node 20.0–20.18 (no module
 // detection) would read an ESM cli.js as CommonJS. The action stays index.js: it
-// runs inside this repository, whose package.json makes it ESM.
+// runs inside this repository, whose package.json makes it ESM. The CLI is
+// dist/client/hotswap.mjs for the receiver's reason: a user copies it alone.
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -29,7 +30,18 @@ const common = {
   define: { __HOTSWAP_VERSION__: JSON.stringify(pkg.version) },
 };
 
-// `node scripts/build.mjs [action|receiver]` builds one bundle; no argument builds both.
+// A command a user copies alone and runs: .mjs, with a shebang.
+function standalone(name, entry, outdir) {
+  return build({
+    ...common,
+    entryPoints: { [name]: entry },
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+  });
+}
+
+// `node scripts/build.mjs [action|receiver|client]` builds one bundle; no argument builds all.
 const only = process.argv[2];
 const bundles = {
   action: () =>
@@ -39,14 +51,8 @@ const bundles = {
       outdir: "dist/action",
       banner: { js: requireShim },
     }),
-  receiver: () =>
-    build({
-      ...common,
-      entryPoints: { cli: "receiver/cli.ts" },
-      outdir: "dist/receiver",
-      outExtension: { ".js": ".mjs" },
-      banner: { js: `#!/usr/bin/env node\n${requireShim}` },
-    }),
+  receiver: () => standalone("cli", "receiver/cli.ts", "dist/receiver"),
+  client: () => standalone("hotswap", "client/index.ts", "dist/client"),
 };
 if (only && !(only in bundles)) {
   console.error(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readLines } from "../../action/read-lines.js";
+import { readLines } from "../../api-client/read-lines.js";
 
 async function collect(chunks: (string | Buffer)[]): Promise<string[]> {
   async function* stream(): AsyncGenerator<string | Buffer> {

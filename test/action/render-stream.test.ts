@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { ResultEvent, StreamEvent } from "../../receiver/protocol.js";
 import { outputs } from "../../action/outputs.js";
-import { renderStream, type Out } from "../../action/render-stream.js";
+import type { LogLines, Out } from "../../api-client/out.js";
+import { renderStream } from "../../api-client/render-stream.js";
+import { workflowLog } from "../../action/workflow-log.js";
 
 const TOKEN = "fence-token";
 const OPEN = `::stop-commands::${TOKEN}`;
@@ -10,14 +12,14 @@ const CLOSE = `::${TOKEN}::`;
 // Records what would reach the log, one string per call to @actions/core.
 function recorder(): { out: Out; log: string[] } {
   const log: string[] = [];
-  const out: Out = {
+  const lines: LogLines = {
     info: (m) => log.push(m),
     startGroup: (n) => log.push(`group: ${n}`),
     endGroup: () => log.push("endgroup"),
     warning: (m) => log.push(`warning: ${m}`),
     error: (m) => log.push(`error: ${m}`),
   };
-  return { out, log };
+  return { out: workflowLog(lines, TOKEN), log };
 }
 
 async function* lines(...events: (StreamEvent | string)[]): AsyncGenerator<string> {
@@ -59,7 +61,6 @@ describe("renderStream", () => {
         ok,
       ),
       out,
-      TOKEN,
     );
     expect(result).toEqual(ok);
     expect(log).toEqual([
@@ -86,7 +87,6 @@ describe("renderStream", () => {
         "not json ::error::x",
       ),
       out,
-      TOKEN,
     );
     expect(log).toEqual([
       OPEN,
@@ -110,7 +110,6 @@ describe("renderStream", () => {
         { type: "log", level: "error", message: "rolled back" },
       ),
       out,
-      TOKEN,
     );
     expect(log).toEqual([
       "group: reload failed (30.0 s)",
@@ -135,7 +134,6 @@ describe("renderStream", () => {
         { type: "log", level: "info", message: "x" },
       ),
       out,
-      TOKEN,
     );
     expect(result).toBeUndefined();
     expect(log).toEqual(["group: swap (unfinished)", OPEN, "x", CLOSE, "endgroup"]);
@@ -147,7 +145,7 @@ describe("renderStream", () => {
       yield JSON.stringify({ type: "step", step: "unload", state: "start" });
       throw new Error("socket hang up");
     }
-    await expect(renderStream(broken(), out, TOKEN)).rejects.toThrow("socket hang up");
+    await expect(renderStream(broken(), out)).rejects.toThrow("socket hang up");
     expect(log).toEqual(["group: unload (unfinished)", "endgroup"]);
   });
 
@@ -159,7 +157,6 @@ describe("renderStream", () => {
         { type: "step", step: "unload", state: "done", ms: 5 },
       ),
       out,
-      TOKEN,
     );
     expect(log).toEqual(["group: hold", "endgroup", "group: unload (5 ms)", "endgroup"]);
   });
@@ -198,7 +195,7 @@ describe("renderStream, watch and canary", () => {
         message: "passed: the new build: 1204 answer(s), 3 error(s) (0.25%)",
       });
     }
-    await renderStream(stream(), out, TOKEN);
+    await renderStream(stream(), out);
     // The group and each line were out before the next event came, not at the step's end.
     expect(log[0]).toBe("group: watch: judging the new build for 60 s");
     expect(seen).toEqual([4, 7, 10]);
@@ -240,7 +237,6 @@ describe("renderStream, watch and canary", () => {
         { type: "step", step: "canary", state: "done", ms: 30_000 },
       ),
       out,
-      TOKEN,
     );
     expect(log).toEqual([
       "group: canary (running)",
@@ -270,7 +266,6 @@ describe("renderStream, watch and canary", () => {
         { type: "step", step: "rollback", state: "done", ms: 900 },
       ),
       out,
-      TOKEN,
     );
     expect(log.slice(4)).toEqual([
       OPEN,
@@ -303,7 +298,6 @@ describe("renderStream, watch and canary", () => {
         JSON.stringify({ type: "verdict", step: "watch" }),
       ),
       out,
-      TOKEN,
     );
     expect(log).toEqual([
       "group: watch: ::add-mask::x",

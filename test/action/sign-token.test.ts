@@ -1,10 +1,11 @@
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { decodeProtectedHeader, jwtVerify } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { credential } from "../../action/credential.js";
+import { credential } from "../../api-client/credential.js";
+import { actionSigner } from "../../action/action-client.js";
 import type { Settings } from "../../action/settings.js";
-import { signingKey } from "../../action/signing-key.js";
-import { signToken } from "../../action/sign-token.js";
+import { signingKey } from "../../api-client/signing-key.js";
+import { signToken } from "../../api-client/sign-token.js";
 
 const SECRET = "correct-horse-battery-staple-0123456789";
 const SHA = "c".repeat(64);
@@ -111,7 +112,7 @@ describe("credential", () => {
   });
 
   it("names the workflow run in a key-mode token, for the receiver's journal", async () => {
-    const token = await credential(settings, SHA);
+    const token = await credential({ ...settings, op: "upload", sha256: SHA }, actionSigner);
     const { payload } = await jwtVerify(token, new TextEncoder().encode(SECRET), {
       audience: "https://aud.example.com",
     });
@@ -128,7 +129,7 @@ describe("credential", () => {
   });
 
   it("leaves out sha256 when there is no artifact", async () => {
-    const token = await credential({ ...settings, operation: "swap" }, undefined);
+    const token = await credential({ ...settings, op: "swap" }, actionSigner);
     const { payload } = await jwtVerify(token, new TextEncoder().encode(SECRET));
     expect(payload.op).toBe("swap");
     expect(payload).not.toHaveProperty("sha256");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { uploadProgress } from "../../action/upload-progress.js";
+import { uploadProgress } from "../../api-client/upload-progress.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 describe("uploadProgress", () => {

@@ -1,4 +1,3 @@
-import * as core from "@actions/core";
 import type {
   ResultEvent,
   StepEvent,
@@ -7,16 +6,7 @@ import type {
   WatchEvent,
 } from "../receiver/protocol.js";
 import { answers, duration, percent, seconds } from "./format.js";
-import { untrusted } from "./untrusted.js";
-
-/** The part of @actions/core the log is written with; tests pass a recorder. */
-export interface Out {
-  info(message: string): void;
-  startGroup(name: string): void;
-  endGroup(): void;
-  warning(message: string): void;
-  error(message: string): void;
-}
+import type { Out } from "./out.js";
 
 type Line = { text: string } | { warning: string } | { error: string };
 interface OpenStep {
@@ -31,30 +21,29 @@ const LIVE_STEPS: ReadonlySet<string> = new Set<StepName>(["watch", "canary"]);
 /** Group titles are one line in the log's outline; the start message follows in full. */
 const TITLE_MAX = 80;
 
-// The receiver narrates the operation as NDJSON; this writes it into the workflow log and
+// The receiver narrates the operation as NDJSON; this writes it into the log (the workflow's
+// or the terminal's, whichever `out` is) and
 // hands back the result line. Each step becomes one group titled with its time, "hold
 // (12 ms)": a group's title is printed when it opens, so a step's lines wait for its end.
 // Watch and canary are the exception: they last as long as the build is judged, so their
 // group opens at their start and each live count goes out as it comes, one line each; the
 // outcome and the time are its last line. Warnings and errors are annotations as well, and
-// all receiver text is fenced off so it cannot run workflow commands. Heartbeats and the
+// all receiver text goes out as untrusted, so it cannot run workflow commands. Heartbeats and the
 // receiver's byte counts are not shown, nor events this action does not know.
 export async function renderStream(
   lines: AsyncIterable<string>,
-  out: Out = core,
-  token?: string,
+  out: Out,
 ): Promise<ResultEvent | undefined> {
   let open: OpenStep | undefined;
-  const write = (line: Line) =>
-    open && !open.live ? open.lines.push(line) : emit([line], out, token);
+  const write = (line: Line) => (open && !open.live ? open.lines.push(line) : emit([line], out));
   // A buffered step prints its group now, titled; a live one's group is open already and
   // gets the title as its last line.
   const close = (title: string) => {
     if (!open) return;
-    if (open.live) emit([{ text: title }], out, token);
+    if (open.live) emit([{ text: title }], out);
     else {
       out.startGroup(title);
-      emit(open.lines, out, token);
+      emit(open.lines, out);
     }
     out.endGroup();
     open = undefined;
@@ -63,6 +52,7 @@ export async function renderStream(
     if (open && (event.state === "start" || open.name !== event.step)) close(open.name);
     const live = event.state === "start" && LIVE_STEPS.has(event.step);
     if (live) out.startGroup(liveTitle(event));
+    else if (event.state === "start") out.running?.(event.step);
     const current = (open ??= { name: event.step, lines: [], live });
     if (event.state === "failed") write({ error: `${event.step} failed: ${event.message ?? ""}` });
     else if (event.message) write({ text: event.message });
@@ -133,11 +123,12 @@ function parse(line: string): StreamEvent | undefined {
   }
 }
 
-// Consecutive text lines share one fence; annotations are commands and go between them.
-function emit(lines: Line[], out: Out, token?: string): void {
+// Consecutive text lines go out together (one fence in the workflow log); annotations are
+// commands and go between them.
+function emit(lines: Line[], out: Out): void {
   let text: string[] = [];
   const fence = () => {
-    if (text.length > 0) untrusted(text.join("\n"), out, token);
+    if (text.length > 0) out.untrusted(text.join("\n"));
     text = [];
   };
   for (const line of lines) {

@@ -4,43 +4,64 @@ import * as https from "node:https";
 import type { Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { TLSSocket } from "node:tls";
-import { HttpClient } from "@actions/http-client";
+import type { HttpClient } from "@actions/http-client";
 import { HEARTBEAT_MS, SHA256_HEADER } from "../receiver/protocol.js";
 import type { Artifact } from "./hash-file.js";
 import { RetryableError } from "./retry.js";
-import { uploadProgress, type Progress } from "./upload-progress.js";
+import type { Progress } from "./upload-progress.js";
 
 declare const __HOTSWAP_VERSION__: string | undefined;
-const userAgent = `hotswap-action/${typeof __HOTSWAP_VERSION__ === "string" ? __HOTSWAP_VERSION__ : "dev"}`;
+/** The package's version, set by the bundler; "dev" when run from the sources. */
+export const VERSION = typeof __HOTSWAP_VERSION__ === "string" ? __HOTSWAP_VERSION__ : "dev";
 
 /** The receiver sends a heartbeat after 10 s of silence; 60 s of it means it is gone. */
 const IDLE_MS = Math.max(30_000, HEARTBEAT_MS * 6);
 /** Failures that, before a byte of the body left, mean the request never got through. */
 const UNREACHED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);
-/** Supplies the agent that honours HTTPS_PROXY and NO_PROXY as every action does. */
-const proxies = new HttpClient(userAgent);
+/**
+ * Supplies the agent that honours HTTPS_PROXY and NO_PROXY as every action does. Loaded on
+ * the first request, so a CLI run that sends none (--help, token) does not evaluate it.
+ */
+let proxies: Promise<HttpClient> | undefined;
 
-// One POST to the receiver; answers with the response as soon as its head arrives. Node's
+export interface Request {
+  url: string;
+  /** POST unless told: every operation is one; GET reads status and logs. */
+  method?: "GET" | "POST";
+  token: string;
+  artifact?: Artifact | undefined;
+  signal: AbortSignal;
+  /** "hotswap-action/0.1.0", "hotswap-cli/0.1.0". */
+  userAgent: string;
+  /** Counts (and shows) the artifact's bytes on their way out; used when there is one. */
+  progress: (total: number) => Progress;
+}
+
+// One request to the receiver; answers with the response as soon as its head arrives. Node's
 // request, on http-client's proxy-aware agent, is used directly because the upload needs
 // the socket: the file streams from disk only once it is connected, so a connection lost
 // before any byte of the body left is known to be safe to retry. Redirects are not followed.
-export function send(
-  url: string,
-  token: string,
-  artifact: Artifact | undefined,
-  signal: AbortSignal,
-): Promise<http.IncomingMessage> {
+export async function send(options: Request): Promise<http.IncomingMessage> {
+  proxies ??= import("@actions/http-client").then((m) => new m.HttpClient(options.userAgent));
+  const agent = (await proxies).getAgent(options.url);
+  return sendWith(options, agent);
+}
+
+function sendWith(options: Request, agent: http.Agent): Promise<http.IncomingMessage> {
+  const { url, token, artifact, signal, userAgent } = options;
+  const method = options.method ?? "POST";
   const target = new URL(url);
   const headers: http.OutgoingHttpHeaders = {
     authorization: `Bearer ${token}`,
-    "content-type": "application/octet-stream",
-    "content-length": artifact?.size ?? 0,
     "user-agent": userAgent,
   };
+  if (method === "POST") {
+    headers["content-type"] = "application/octet-stream";
+    headers["content-length"] = artifact?.size ?? 0;
+  }
   if (artifact) headers[SHA256_HEADER] = artifact.sha256;
-  const agent = proxies.getAgent(url);
   const module = target.protocol === "https:" ? https : http;
-  const request = module.request(target, { method: "POST", headers, agent, signal });
+  const request = module.request(target, { method, headers, agent, signal });
   let progress: Progress | undefined;
   let response: http.IncomingMessage | undefined;
   request.setTimeout(IDLE_MS, () => {
@@ -59,7 +80,7 @@ export function send(
     if (!artifact) return void request.end();
     request.on("socket", (socket) =>
       whenConnected(socket, () => {
-        progress = uploadProgress(artifact.size);
+        progress = options.progress(artifact.size);
         // Errors surface on the request (above) or, after a response, do not matter.
         pipeline(createReadStream(artifact.path), progress.stream, request).catch(() => {});
       }),

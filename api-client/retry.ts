@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { duration } from "./format.js";
-import { untrusted } from "./untrusted.js";
 
 /** A failure after which the same request may simply be sent again. */
 export class RetryableError extends Error {
@@ -15,7 +14,7 @@ const MAX_WAIT_MS = 30_000;
 export async function retry<T>(
   attempt: () => Promise<T>,
   signal: AbortSignal,
-  print: (text: string) => void = untrusted,
+  print: (text: string) => void,
 ): Promise<T> {
   for (let tries = 1; ; tries++) {
     try {

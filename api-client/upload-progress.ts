@@ -1,5 +1,4 @@
 import { Transform } from "node:stream";
-import * as core from "@actions/core";
 import { duration, megabytes } from "./format.js";
 
 /** The body on its way to the socket, and how much of it has passed. */
@@ -10,9 +9,10 @@ export interface Progress {
 
 // The receiver reads and verifies the whole upload before it sends a word, so during a
 // long upload the only sign of life is our own count of the bytes handed to the socket.
+// `everyMs` Infinity prints only the total (a terminal draws its own bar from sent()).
 export function uploadProgress(
   total: number,
-  print: (line: string) => void = core.info,
+  print: (line: string) => void,
   everyMs = 5000,
 ): Progress {
   let sent = 0;
@@ -25,9 +25,9 @@ export function uploadProgress(
   };
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      if (timer === undefined) {
+      if (!started) {
         started = Date.now();
-        timer = setInterval(report, everyMs).unref();
+        if (everyMs < Infinity) timer = setInterval(report, everyMs).unref();
       }
       sent += chunk.length;
       done(null, chunk);
