@@ -11,6 +11,14 @@ var __require = /* @__PURE__ */ ((x) => typeof require < "u" ? require : typeof 
   if (typeof require < "u") return require.apply(this, arguments);
   throw Error('Dynamic require of "' + x + '" is not supported');
 });
+var __esm = (fn, res, err) => function() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
@@ -35,6 +43,60 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: !0 }) : target,
   mod
 ));
+
+// node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+  let usingSsl = reqUrl.protocol === "https:";
+  if (checkBypass(reqUrl))
+    return;
+  let proxyVar = usingSsl ? process.env.https_proxy || process.env.HTTPS_PROXY : process.env.http_proxy || process.env.HTTP_PROXY;
+  if (proxyVar)
+    try {
+      return new DecodedURL(proxyVar);
+    } catch {
+      if (!proxyVar.startsWith("http://") && !proxyVar.startsWith("https://"))
+        return new DecodedURL(`http://${proxyVar}`);
+    }
+  else
+    return;
+}
+function checkBypass(reqUrl) {
+  if (!reqUrl.hostname)
+    return !1;
+  let reqHost = reqUrl.hostname;
+  if (isLoopbackAddress(reqHost))
+    return !0;
+  let noProxy = process.env.no_proxy || process.env.NO_PROXY || "";
+  if (!noProxy)
+    return !1;
+  let reqPort;
+  reqUrl.port ? reqPort = Number(reqUrl.port) : reqUrl.protocol === "http:" ? reqPort = 80 : reqUrl.protocol === "https:" && (reqPort = 443);
+  let upperReqHosts = [reqUrl.hostname.toUpperCase()];
+  typeof reqPort == "number" && upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+  for (let upperNoProxyItem of noProxy.split(",").map((x) => x.trim().toUpperCase()).filter((x) => x))
+    if (upperNoProxyItem === "*" || upperReqHosts.some((x) => x === upperNoProxyItem || x.endsWith(`.${upperNoProxyItem}`) || upperNoProxyItem.startsWith(".") && x.endsWith(`${upperNoProxyItem}`)))
+      return !0;
+  return !1;
+}
+function isLoopbackAddress(host) {
+  let hostLower = host.toLowerCase();
+  return hostLower === "localhost" || hostLower.startsWith("127.") || hostLower.startsWith("[::1]") || hostLower.startsWith("[0:0:0:0:0:0:0:1]");
+}
+var DecodedURL, init_proxy = __esm({
+  "node_modules/@actions/http-client/lib/proxy.js"() {
+    DecodedURL = class extends URL {
+      constructor(url, base) {
+        super(url, base), this._decodedUsername = decodeURIComponent(super.username), this._decodedPassword = decodeURIComponent(super.password);
+      }
+      get username() {
+        return this._decodedUsername;
+      }
+      get password() {
+        return this._decodedPassword;
+      }
+    };
+  }
+});
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -13237,6 +13299,420 @@ var require_undici = __commonJS({
   }
 });
 
+// node_modules/@actions/http-client/lib/index.js
+var lib_exports = {};
+__export(lib_exports, {
+  Headers: () => Headers,
+  HttpClient: () => HttpClient,
+  HttpClientError: () => HttpClientError,
+  HttpClientResponse: () => HttpClientResponse,
+  HttpCodes: () => HttpCodes,
+  MediaTypes: () => MediaTypes,
+  getProxyUrl: () => getProxyUrl2,
+  isHttps: () => isHttps
+});
+import * as http from "http";
+import * as https from "https";
+function getProxyUrl2(serverUrl) {
+  let proxyUrl = getProxyUrl(new URL(serverUrl));
+  return proxyUrl ? proxyUrl.href : "";
+}
+function isHttps(requestUrl) {
+  return new URL(requestUrl).protocol === "https:";
+}
+var tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedirectCodes, HttpResponseRetryCodes, RetryableHttpVerbs, ExponentialBackoffCeiling, ExponentialBackoffTimeSlice, HttpClientError, HttpClientResponse, HttpClient, lowercaseKeys, init_lib = __esm({
+  "node_modules/@actions/http-client/lib/index.js"() {
+    init_proxy();
+    tunnel = __toESM(require_tunnel2(), 1), import_undici = __toESM(require_undici(), 1), __awaiter = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve2) {
+          resolve2(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve2, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator.throw(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    (function(HttpCodes2) {
+      HttpCodes2[HttpCodes2.OK = 200] = "OK", HttpCodes2[HttpCodes2.MultipleChoices = 300] = "MultipleChoices", HttpCodes2[HttpCodes2.MovedPermanently = 301] = "MovedPermanently", HttpCodes2[HttpCodes2.ResourceMoved = 302] = "ResourceMoved", HttpCodes2[HttpCodes2.SeeOther = 303] = "SeeOther", HttpCodes2[HttpCodes2.NotModified = 304] = "NotModified", HttpCodes2[HttpCodes2.UseProxy = 305] = "UseProxy", HttpCodes2[HttpCodes2.SwitchProxy = 306] = "SwitchProxy", HttpCodes2[HttpCodes2.TemporaryRedirect = 307] = "TemporaryRedirect", HttpCodes2[HttpCodes2.PermanentRedirect = 308] = "PermanentRedirect", HttpCodes2[HttpCodes2.BadRequest = 400] = "BadRequest", HttpCodes2[HttpCodes2.Unauthorized = 401] = "Unauthorized", HttpCodes2[HttpCodes2.PaymentRequired = 402] = "PaymentRequired", HttpCodes2[HttpCodes2.Forbidden = 403] = "Forbidden", HttpCodes2[HttpCodes2.NotFound = 404] = "NotFound", HttpCodes2[HttpCodes2.MethodNotAllowed = 405] = "MethodNotAllowed", HttpCodes2[HttpCodes2.NotAcceptable = 406] = "NotAcceptable", HttpCodes2[HttpCodes2.ProxyAuthenticationRequired = 407] = "ProxyAuthenticationRequired", HttpCodes2[HttpCodes2.RequestTimeout = 408] = "RequestTimeout", HttpCodes2[HttpCodes2.Conflict = 409] = "Conflict", HttpCodes2[HttpCodes2.Gone = 410] = "Gone", HttpCodes2[HttpCodes2.TooManyRequests = 429] = "TooManyRequests", HttpCodes2[HttpCodes2.InternalServerError = 500] = "InternalServerError", HttpCodes2[HttpCodes2.NotImplemented = 501] = "NotImplemented", HttpCodes2[HttpCodes2.BadGateway = 502] = "BadGateway", HttpCodes2[HttpCodes2.ServiceUnavailable = 503] = "ServiceUnavailable", HttpCodes2[HttpCodes2.GatewayTimeout = 504] = "GatewayTimeout";
+    })(HttpCodes || (HttpCodes = {}));
+    (function(Headers2) {
+      Headers2.Accept = "accept", Headers2.ContentType = "content-type";
+    })(Headers || (Headers = {}));
+    (function(MediaTypes2) {
+      MediaTypes2.ApplicationJson = "application/json";
+    })(MediaTypes || (MediaTypes = {}));
+    HttpRedirectCodes = [
+      HttpCodes.MovedPermanently,
+      HttpCodes.ResourceMoved,
+      HttpCodes.SeeOther,
+      HttpCodes.TemporaryRedirect,
+      HttpCodes.PermanentRedirect
+    ], HttpResponseRetryCodes = [
+      HttpCodes.BadGateway,
+      HttpCodes.ServiceUnavailable,
+      HttpCodes.GatewayTimeout
+    ], RetryableHttpVerbs = ["OPTIONS", "GET", "DELETE", "HEAD"], ExponentialBackoffCeiling = 10, ExponentialBackoffTimeSlice = 5, HttpClientError = class _HttpClientError extends Error {
+      constructor(message2, statusCode) {
+        super(message2), this.name = "HttpClientError", this.statusCode = statusCode, Object.setPrototypeOf(this, _HttpClientError.prototype);
+      }
+    }, HttpClientResponse = class {
+      constructor(message2) {
+        this.message = message2;
+      }
+      readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter(this, void 0, void 0, function* () {
+            let output = Buffer.alloc(0);
+            this.message.on("data", (chunk) => {
+              output = Buffer.concat([output, chunk]);
+            }), this.message.on("end", () => {
+              resolve2(output.toString());
+            });
+          }));
+        });
+      }
+      readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter(this, void 0, void 0, function* () {
+            let chunks = [];
+            this.message.on("data", (chunk) => {
+              chunks.push(chunk);
+            }), this.message.on("end", () => {
+              resolve2(Buffer.concat(chunks));
+            });
+          }));
+        });
+      }
+    };
+    HttpClient = class {
+      constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = !1, this._allowRedirects = !0, this._allowRedirectDowngrade = !1, this._maxRedirects = 50, this._allowRetries = !1, this._maxRetries = 1, this._keepAlive = !1, this._disposed = !1, this.userAgent = this._getUserAgentWithOrchestrationId(userAgent), this.handlers = handlers || [], this.requestOptions = requestOptions, requestOptions && (requestOptions.ignoreSslError != null && (this._ignoreSslError = requestOptions.ignoreSslError), this._socketTimeout = requestOptions.socketTimeout, requestOptions.allowRedirects != null && (this._allowRedirects = requestOptions.allowRedirects), requestOptions.allowRedirectDowngrade != null && (this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade), requestOptions.maxRedirects != null && (this._maxRedirects = Math.max(requestOptions.maxRedirects, 0)), requestOptions.keepAlive != null && (this._keepAlive = requestOptions.keepAlive), requestOptions.allowRetries != null && (this._allowRetries = requestOptions.allowRetries), requestOptions.maxRetries != null && (this._maxRetries = requestOptions.maxRetries));
+      }
+      options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("OPTIONS", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("GET", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("DELETE", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("POST", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("PATCH", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("PUT", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("HEAD", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+      }
+      /**
+       * Gets a typed object from an endpoint
+       * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+       */
+      getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+          let res = yield this.get(requestUrl, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          let data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+          let res = yield this.post(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          let data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+          let res = yield this.put(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          let data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+          let res = yield this.patch(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      /**
+       * Makes a raw http request.
+       * All other methods such as get, post, patch, and request ultimately call this.
+       * Prefer get, del, post and patch
+       */
+      request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+          if (this._disposed)
+            throw new Error("Client has already been disposed.");
+          let parsedUrl = new URL(requestUrl), info2 = this._prepareRequest(verb, parsedUrl, headers), maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1, numTries = 0, response;
+          do {
+            if (response = yield this.requestRaw(info2, data), response && response.message && response.message.statusCode === HttpCodes.Unauthorized) {
+              let authenticationHandler;
+              for (let handler of this.handlers)
+                if (handler.canHandleAuthentication(response)) {
+                  authenticationHandler = handler;
+                  break;
+                }
+              return authenticationHandler ? authenticationHandler.handleAuthentication(this, info2, data) : response;
+            }
+            let redirectsRemaining = this._maxRedirects;
+            for (; response.message.statusCode && HttpRedirectCodes.includes(response.message.statusCode) && this._allowRedirects && redirectsRemaining > 0; ) {
+              let redirectUrl = response.message.headers.location;
+              if (!redirectUrl)
+                break;
+              let parsedRedirectUrl = new URL(redirectUrl);
+              if (parsedUrl.protocol === "https:" && parsedUrl.protocol !== parsedRedirectUrl.protocol && !this._allowRedirectDowngrade)
+                throw new Error("Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.");
+              if (yield response.readBody(), parsedRedirectUrl.hostname !== parsedUrl.hostname)
+                for (let header in headers)
+                  header.toLowerCase() === "authorization" && delete headers[header];
+              info2 = this._prepareRequest(verb, parsedRedirectUrl, headers), response = yield this.requestRaw(info2, data), redirectsRemaining--;
+            }
+            if (!response.message.statusCode || !HttpResponseRetryCodes.includes(response.message.statusCode))
+              return response;
+            numTries += 1, numTries < maxTries && (yield response.readBody(), yield this._performExponentialBackoff(numTries));
+          } while (numTries < maxTries);
+          return response;
+        });
+      }
+      /**
+       * Needs to be called if keepAlive is set to true in request options.
+       */
+      dispose() {
+        this._agent && this._agent.destroy(), this._disposed = !0;
+      }
+      /**
+       * Raw request.
+       * @param info
+       * @param data
+       */
+      requestRaw(info2, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve2, reject) => {
+            function callbackForResult(err, res) {
+              err ? reject(err) : res ? resolve2(res) : reject(new Error("Unknown error"));
+            }
+            this.requestRawWithCallback(info2, data, callbackForResult);
+          });
+        });
+      }
+      /**
+       * Raw request with callback.
+       * @param info
+       * @param data
+       * @param onResult
+       */
+      requestRawWithCallback(info2, data, onResult) {
+        typeof data == "string" && (info2.options.headers || (info2.options.headers = {}), info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8"));
+        let callbackCalled = !1;
+        function handleResult(err, res) {
+          callbackCalled || (callbackCalled = !0, onResult(err, res));
+        }
+        let req = info2.httpModule.request(info2.options, (msg) => {
+          let res = new HttpClientResponse(msg);
+          handleResult(void 0, res);
+        }), socket;
+        req.on("socket", (sock) => {
+          socket = sock;
+        }), req.setTimeout(this._socketTimeout || 3 * 6e4, () => {
+          socket && socket.end(), handleResult(new Error(`Request timeout: ${info2.options.path}`));
+        }), req.on("error", function(err) {
+          handleResult(err);
+        }), data && typeof data == "string" && req.write(data, "utf8"), data && typeof data != "string" ? (data.on("close", function() {
+          req.end();
+        }), data.pipe(req)) : req.end();
+      }
+      /**
+       * Gets an http agent. This function is useful when you need an http agent that handles
+       * routing through a proxy server - depending upon the url and proxy environment variables.
+       * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+       */
+      getAgent(serverUrl) {
+        let parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+      }
+      getAgentDispatcher(serverUrl) {
+        let parsedUrl = new URL(serverUrl), proxyUrl = getProxyUrl(parsedUrl);
+        if (proxyUrl && proxyUrl.hostname)
+          return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+      }
+      _prepareRequest(method, requestUrl, headers) {
+        let info2 = {};
+        info2.parsedUrl = requestUrl;
+        let usingSsl = info2.parsedUrl.protocol === "https:";
+        info2.httpModule = usingSsl ? https : http;
+        let defaultPort = usingSsl ? 443 : 80;
+        if (info2.options = {}, info2.options.host = info2.parsedUrl.hostname, info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort, info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || ""), info2.options.method = method, info2.options.headers = this._mergeHeaders(headers), this.userAgent != null && (info2.options.headers["user-agent"] = this.userAgent), info2.options.agent = this._getAgent(info2.parsedUrl), this.handlers)
+          for (let handler of this.handlers)
+            handler.prepareRequest(info2.options);
+        return info2;
+      }
+      _mergeHeaders(headers) {
+        return this.requestOptions && this.requestOptions.headers ? Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {})) : lowercaseKeys(headers || {});
+      }
+      /**
+       * Gets an existing header value or returns a default.
+       * Handles converting number header values to strings since HTTP headers must be strings.
+       * Note: This returns string | string[] since some headers can have multiple values.
+       * For headers that must always be a single string (like Content-Type), use the
+       * specialized _getExistingOrDefaultContentTypeHeader method instead.
+       */
+      _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+          let headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+          headerValue && (clientHeader = typeof headerValue == "number" ? headerValue.toString() : headerValue);
+        }
+        let additionalValue = additionalHeaders[header];
+        return additionalValue !== void 0 ? typeof additionalValue == "number" ? additionalValue.toString() : additionalValue : clientHeader !== void 0 ? clientHeader : _default;
+      }
+      /**
+       * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+       * Always returns a single string (not an array) since Content-Type should be a single value.
+       * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+       * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+       * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+       */
+      _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+          let headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+          headerValue && (typeof headerValue == "number" ? clientHeader = String(headerValue) : Array.isArray(headerValue) ? clientHeader = headerValue.join(", ") : clientHeader = headerValue);
+        }
+        let additionalValue = additionalHeaders[Headers.ContentType];
+        return additionalValue !== void 0 ? typeof additionalValue == "number" ? String(additionalValue) : Array.isArray(additionalValue) ? additionalValue.join(", ") : additionalValue : clientHeader !== void 0 ? clientHeader : _default;
+      }
+      _getAgent(parsedUrl) {
+        let agent, proxyUrl = getProxyUrl(parsedUrl), useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy && (agent = this._proxyAgent), useProxy || (agent = this._agent), agent)
+          return agent;
+        let usingSsl = parsedUrl.protocol === "https:", maxSockets = 100;
+        if (this.requestOptions && (maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets), proxyUrl && proxyUrl.hostname) {
+          let agentOptions = {
+            maxSockets,
+            keepAlive: this._keepAlive,
+            proxy: Object.assign(Object.assign({}, (proxyUrl.username || proxyUrl.password) && {
+              proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+            }), { host: proxyUrl.hostname, port: proxyUrl.port })
+          }, tunnelAgent, overHttps = proxyUrl.protocol === "https:";
+          usingSsl ? tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp : tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp, agent = tunnelAgent(agentOptions), this._proxyAgent = agent;
+        }
+        if (!agent) {
+          let options = { keepAlive: this._keepAlive, maxSockets };
+          agent = usingSsl ? new https.Agent(options) : new http.Agent(options), this._agent = agent;
+        }
+        return usingSsl && this._ignoreSslError && (agent.options = Object.assign(agent.options || {}, {
+          rejectUnauthorized: !1
+        })), agent;
+      }
+      _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive && (proxyAgent = this._proxyAgentDispatcher), proxyAgent)
+          return proxyAgent;
+        let usingSsl = parsedUrl.protocol === "https:";
+        return proxyAgent = new import_undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: this._keepAlive ? 1 : 0 }, (proxyUrl.username || proxyUrl.password) && {
+          token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString("base64")}`
+        })), this._proxyAgentDispatcher = proxyAgent, usingSsl && this._ignoreSslError && (proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+          rejectUnauthorized: !1
+        })), proxyAgent;
+      }
+      _getUserAgentWithOrchestrationId(userAgent) {
+        let baseUserAgent = userAgent || "actions/http-client", orchId = process.env.ACTIONS_ORCHESTRATION_ID;
+        if (orchId) {
+          let sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
+          return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+      }
+      _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+          retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+          let ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+          return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
+        });
+      }
+      _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve2, reject) => __awaiter(this, void 0, void 0, function* () {
+            let statusCode = res.message.statusCode || 0, response = {
+              statusCode,
+              result: null,
+              headers: {}
+            };
+            statusCode === HttpCodes.NotFound && resolve2(response);
+            function dateTimeDeserializer(key, value) {
+              if (typeof value == "string") {
+                let a = new Date(value);
+                if (!isNaN(a.valueOf()))
+                  return a;
+              }
+              return value;
+            }
+            let obj, contents;
+            try {
+              contents = yield res.readBody(), contents && contents.length > 0 && (options && options.deserializeDates ? obj = JSON.parse(contents, dateTimeDeserializer) : obj = JSON.parse(contents), response.result = obj), response.headers = res.message.headers;
+            } catch {
+            }
+            if (statusCode > 299) {
+              let msg;
+              obj && obj.message ? msg = obj.message : contents && contents.length > 0 ? msg = contents : msg = `Failed request: (${statusCode})`;
+              let err = new HttpClientError(msg, statusCode);
+              err.result = response.result, reject(err);
+            } else
+              resolve2(response);
+          }));
+        });
+      }
+    }, lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase()] = obj[k], c), {});
+  }
+});
+
 // node_modules/@actions/core/lib/core.js
 var core_exports = {};
 __export(core_exports, {
@@ -13348,450 +13824,8 @@ function prepareKeyValueMessage(key, value) {
 import * as os5 from "os";
 import * as path5 from "path";
 
-// node_modules/@actions/http-client/lib/index.js
-import * as http from "http";
-import * as https from "https";
-
-// node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-  let usingSsl = reqUrl.protocol === "https:";
-  if (checkBypass(reqUrl))
-    return;
-  let proxyVar = usingSsl ? process.env.https_proxy || process.env.HTTPS_PROXY : process.env.http_proxy || process.env.HTTP_PROXY;
-  if (proxyVar)
-    try {
-      return new DecodedURL(proxyVar);
-    } catch {
-      if (!proxyVar.startsWith("http://") && !proxyVar.startsWith("https://"))
-        return new DecodedURL(`http://${proxyVar}`);
-    }
-  else
-    return;
-}
-function checkBypass(reqUrl) {
-  if (!reqUrl.hostname)
-    return !1;
-  let reqHost = reqUrl.hostname;
-  if (isLoopbackAddress(reqHost))
-    return !0;
-  let noProxy = process.env.no_proxy || process.env.NO_PROXY || "";
-  if (!noProxy)
-    return !1;
-  let reqPort;
-  reqUrl.port ? reqPort = Number(reqUrl.port) : reqUrl.protocol === "http:" ? reqPort = 80 : reqUrl.protocol === "https:" && (reqPort = 443);
-  let upperReqHosts = [reqUrl.hostname.toUpperCase()];
-  typeof reqPort == "number" && upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-  for (let upperNoProxyItem of noProxy.split(",").map((x) => x.trim().toUpperCase()).filter((x) => x))
-    if (upperNoProxyItem === "*" || upperReqHosts.some((x) => x === upperNoProxyItem || x.endsWith(`.${upperNoProxyItem}`) || upperNoProxyItem.startsWith(".") && x.endsWith(`${upperNoProxyItem}`)))
-      return !0;
-  return !1;
-}
-function isLoopbackAddress(host) {
-  let hostLower = host.toLowerCase();
-  return hostLower === "localhost" || hostLower.startsWith("127.") || hostLower.startsWith("[::1]") || hostLower.startsWith("[0:0:0:0:0:0:0:1]");
-}
-var DecodedURL = class extends URL {
-  constructor(url, base) {
-    super(url, base), this._decodedUsername = decodeURIComponent(super.username), this._decodedPassword = decodeURIComponent(super.password);
-  }
-  get username() {
-    return this._decodedUsername;
-  }
-  get password() {
-    return this._decodedPassword;
-  }
-};
-
-// node_modules/@actions/http-client/lib/index.js
-var tunnel = __toESM(require_tunnel2(), 1), import_undici = __toESM(require_undici(), 1), __awaiter = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve2, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator.throw(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-}, HttpCodes;
-(function(HttpCodes2) {
-  HttpCodes2[HttpCodes2.OK = 200] = "OK", HttpCodes2[HttpCodes2.MultipleChoices = 300] = "MultipleChoices", HttpCodes2[HttpCodes2.MovedPermanently = 301] = "MovedPermanently", HttpCodes2[HttpCodes2.ResourceMoved = 302] = "ResourceMoved", HttpCodes2[HttpCodes2.SeeOther = 303] = "SeeOther", HttpCodes2[HttpCodes2.NotModified = 304] = "NotModified", HttpCodes2[HttpCodes2.UseProxy = 305] = "UseProxy", HttpCodes2[HttpCodes2.SwitchProxy = 306] = "SwitchProxy", HttpCodes2[HttpCodes2.TemporaryRedirect = 307] = "TemporaryRedirect", HttpCodes2[HttpCodes2.PermanentRedirect = 308] = "PermanentRedirect", HttpCodes2[HttpCodes2.BadRequest = 400] = "BadRequest", HttpCodes2[HttpCodes2.Unauthorized = 401] = "Unauthorized", HttpCodes2[HttpCodes2.PaymentRequired = 402] = "PaymentRequired", HttpCodes2[HttpCodes2.Forbidden = 403] = "Forbidden", HttpCodes2[HttpCodes2.NotFound = 404] = "NotFound", HttpCodes2[HttpCodes2.MethodNotAllowed = 405] = "MethodNotAllowed", HttpCodes2[HttpCodes2.NotAcceptable = 406] = "NotAcceptable", HttpCodes2[HttpCodes2.ProxyAuthenticationRequired = 407] = "ProxyAuthenticationRequired", HttpCodes2[HttpCodes2.RequestTimeout = 408] = "RequestTimeout", HttpCodes2[HttpCodes2.Conflict = 409] = "Conflict", HttpCodes2[HttpCodes2.Gone = 410] = "Gone", HttpCodes2[HttpCodes2.TooManyRequests = 429] = "TooManyRequests", HttpCodes2[HttpCodes2.InternalServerError = 500] = "InternalServerError", HttpCodes2[HttpCodes2.NotImplemented = 501] = "NotImplemented", HttpCodes2[HttpCodes2.BadGateway = 502] = "BadGateway", HttpCodes2[HttpCodes2.ServiceUnavailable = 503] = "ServiceUnavailable", HttpCodes2[HttpCodes2.GatewayTimeout = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function(Headers2) {
-  Headers2.Accept = "accept", Headers2.ContentType = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function(MediaTypes2) {
-  MediaTypes2.ApplicationJson = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-var HttpRedirectCodes = [
-  HttpCodes.MovedPermanently,
-  HttpCodes.ResourceMoved,
-  HttpCodes.SeeOther,
-  HttpCodes.TemporaryRedirect,
-  HttpCodes.PermanentRedirect
-], HttpResponseRetryCodes = [
-  HttpCodes.BadGateway,
-  HttpCodes.ServiceUnavailable,
-  HttpCodes.GatewayTimeout
-], RetryableHttpVerbs = ["OPTIONS", "GET", "DELETE", "HEAD"], ExponentialBackoffCeiling = 10, ExponentialBackoffTimeSlice = 5, HttpClientError = class _HttpClientError extends Error {
-  constructor(message2, statusCode) {
-    super(message2), this.name = "HttpClientError", this.statusCode = statusCode, Object.setPrototypeOf(this, _HttpClientError.prototype);
-  }
-}, HttpClientResponse = class {
-  constructor(message2) {
-    this.message = message2;
-  }
-  readBody() {
-    return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve2) => __awaiter(this, void 0, void 0, function* () {
-        let output = Buffer.alloc(0);
-        this.message.on("data", (chunk) => {
-          output = Buffer.concat([output, chunk]);
-        }), this.message.on("end", () => {
-          resolve2(output.toString());
-        });
-      }));
-    });
-  }
-  readBodyBuffer() {
-    return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve2) => __awaiter(this, void 0, void 0, function* () {
-        let chunks = [];
-        this.message.on("data", (chunk) => {
-          chunks.push(chunk);
-        }), this.message.on("end", () => {
-          resolve2(Buffer.concat(chunks));
-        });
-      }));
-    });
-  }
-};
-var HttpClient = class {
-  constructor(userAgent2, handlers, requestOptions) {
-    this._ignoreSslError = !1, this._allowRedirects = !0, this._allowRedirectDowngrade = !1, this._maxRedirects = 50, this._allowRetries = !1, this._maxRetries = 1, this._keepAlive = !1, this._disposed = !1, this.userAgent = this._getUserAgentWithOrchestrationId(userAgent2), this.handlers = handlers || [], this.requestOptions = requestOptions, requestOptions && (requestOptions.ignoreSslError != null && (this._ignoreSslError = requestOptions.ignoreSslError), this._socketTimeout = requestOptions.socketTimeout, requestOptions.allowRedirects != null && (this._allowRedirects = requestOptions.allowRedirects), requestOptions.allowRedirectDowngrade != null && (this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade), requestOptions.maxRedirects != null && (this._maxRedirects = Math.max(requestOptions.maxRedirects, 0)), requestOptions.keepAlive != null && (this._keepAlive = requestOptions.keepAlive), requestOptions.allowRetries != null && (this._allowRetries = requestOptions.allowRetries), requestOptions.maxRetries != null && (this._maxRetries = requestOptions.maxRetries));
-  }
-  options(requestUrl, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("OPTIONS", requestUrl, null, additionalHeaders || {});
-    });
-  }
-  get(requestUrl, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("GET", requestUrl, null, additionalHeaders || {});
-    });
-  }
-  del(requestUrl, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("DELETE", requestUrl, null, additionalHeaders || {});
-    });
-  }
-  post(requestUrl, data, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("POST", requestUrl, data, additionalHeaders || {});
-    });
-  }
-  patch(requestUrl, data, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("PATCH", requestUrl, data, additionalHeaders || {});
-    });
-  }
-  put(requestUrl, data, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("PUT", requestUrl, data, additionalHeaders || {});
-    });
-  }
-  head(requestUrl, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("HEAD", requestUrl, null, additionalHeaders || {});
-    });
-  }
-  sendStream(verb, requestUrl, stream, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request(verb, requestUrl, stream, additionalHeaders);
-    });
-  }
-  /**
-   * Gets a typed object from an endpoint
-   * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-   */
-  getJson(requestUrl_1) {
-    return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-      let res = yield this.get(requestUrl, additionalHeaders);
-      return this._processResponse(res, this.requestOptions);
-    });
-  }
-  postJson(requestUrl_1, obj_1) {
-    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-      let data = JSON.stringify(obj, null, 2);
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-      let res = yield this.post(requestUrl, data, additionalHeaders);
-      return this._processResponse(res, this.requestOptions);
-    });
-  }
-  putJson(requestUrl_1, obj_1) {
-    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-      let data = JSON.stringify(obj, null, 2);
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-      let res = yield this.put(requestUrl, data, additionalHeaders);
-      return this._processResponse(res, this.requestOptions);
-    });
-  }
-  patchJson(requestUrl_1, obj_1) {
-    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-      let data = JSON.stringify(obj, null, 2);
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-      let res = yield this.patch(requestUrl, data, additionalHeaders);
-      return this._processResponse(res, this.requestOptions);
-    });
-  }
-  /**
-   * Makes a raw http request.
-   * All other methods such as get, post, patch, and request ultimately call this.
-   * Prefer get, del, post and patch
-   */
-  request(verb, requestUrl, data, headers) {
-    return __awaiter(this, void 0, void 0, function* () {
-      if (this._disposed)
-        throw new Error("Client has already been disposed.");
-      let parsedUrl = new URL(requestUrl), info2 = this._prepareRequest(verb, parsedUrl, headers), maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1, numTries = 0, response;
-      do {
-        if (response = yield this.requestRaw(info2, data), response && response.message && response.message.statusCode === HttpCodes.Unauthorized) {
-          let authenticationHandler;
-          for (let handler of this.handlers)
-            if (handler.canHandleAuthentication(response)) {
-              authenticationHandler = handler;
-              break;
-            }
-          return authenticationHandler ? authenticationHandler.handleAuthentication(this, info2, data) : response;
-        }
-        let redirectsRemaining = this._maxRedirects;
-        for (; response.message.statusCode && HttpRedirectCodes.includes(response.message.statusCode) && this._allowRedirects && redirectsRemaining > 0; ) {
-          let redirectUrl = response.message.headers.location;
-          if (!redirectUrl)
-            break;
-          let parsedRedirectUrl = new URL(redirectUrl);
-          if (parsedUrl.protocol === "https:" && parsedUrl.protocol !== parsedRedirectUrl.protocol && !this._allowRedirectDowngrade)
-            throw new Error("Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.");
-          if (yield response.readBody(), parsedRedirectUrl.hostname !== parsedUrl.hostname)
-            for (let header in headers)
-              header.toLowerCase() === "authorization" && delete headers[header];
-          info2 = this._prepareRequest(verb, parsedRedirectUrl, headers), response = yield this.requestRaw(info2, data), redirectsRemaining--;
-        }
-        if (!response.message.statusCode || !HttpResponseRetryCodes.includes(response.message.statusCode))
-          return response;
-        numTries += 1, numTries < maxTries && (yield response.readBody(), yield this._performExponentialBackoff(numTries));
-      } while (numTries < maxTries);
-      return response;
-    });
-  }
-  /**
-   * Needs to be called if keepAlive is set to true in request options.
-   */
-  dispose() {
-    this._agent && this._agent.destroy(), this._disposed = !0;
-  }
-  /**
-   * Raw request.
-   * @param info
-   * @param data
-   */
-  requestRaw(info2, data) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve2, reject) => {
-        function callbackForResult(err, res) {
-          err ? reject(err) : res ? resolve2(res) : reject(new Error("Unknown error"));
-        }
-        this.requestRawWithCallback(info2, data, callbackForResult);
-      });
-    });
-  }
-  /**
-   * Raw request with callback.
-   * @param info
-   * @param data
-   * @param onResult
-   */
-  requestRawWithCallback(info2, data, onResult) {
-    typeof data == "string" && (info2.options.headers || (info2.options.headers = {}), info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8"));
-    let callbackCalled = !1;
-    function handleResult(err, res) {
-      callbackCalled || (callbackCalled = !0, onResult(err, res));
-    }
-    let req = info2.httpModule.request(info2.options, (msg) => {
-      let res = new HttpClientResponse(msg);
-      handleResult(void 0, res);
-    }), socket;
-    req.on("socket", (sock) => {
-      socket = sock;
-    }), req.setTimeout(this._socketTimeout || 3 * 6e4, () => {
-      socket && socket.end(), handleResult(new Error(`Request timeout: ${info2.options.path}`));
-    }), req.on("error", function(err) {
-      handleResult(err);
-    }), data && typeof data == "string" && req.write(data, "utf8"), data && typeof data != "string" ? (data.on("close", function() {
-      req.end();
-    }), data.pipe(req)) : req.end();
-  }
-  /**
-   * Gets an http agent. This function is useful when you need an http agent that handles
-   * routing through a proxy server - depending upon the url and proxy environment variables.
-   * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-   */
-  getAgent(serverUrl) {
-    let parsedUrl = new URL(serverUrl);
-    return this._getAgent(parsedUrl);
-  }
-  getAgentDispatcher(serverUrl) {
-    let parsedUrl = new URL(serverUrl), proxyUrl = getProxyUrl(parsedUrl);
-    if (proxyUrl && proxyUrl.hostname)
-      return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-  }
-  _prepareRequest(method, requestUrl, headers) {
-    let info2 = {};
-    info2.parsedUrl = requestUrl;
-    let usingSsl = info2.parsedUrl.protocol === "https:";
-    info2.httpModule = usingSsl ? https : http;
-    let defaultPort = usingSsl ? 443 : 80;
-    if (info2.options = {}, info2.options.host = info2.parsedUrl.hostname, info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort, info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || ""), info2.options.method = method, info2.options.headers = this._mergeHeaders(headers), this.userAgent != null && (info2.options.headers["user-agent"] = this.userAgent), info2.options.agent = this._getAgent(info2.parsedUrl), this.handlers)
-      for (let handler of this.handlers)
-        handler.prepareRequest(info2.options);
-    return info2;
-  }
-  _mergeHeaders(headers) {
-    return this.requestOptions && this.requestOptions.headers ? Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {})) : lowercaseKeys(headers || {});
-  }
-  /**
-   * Gets an existing header value or returns a default.
-   * Handles converting number header values to strings since HTTP headers must be strings.
-   * Note: This returns string | string[] since some headers can have multiple values.
-   * For headers that must always be a single string (like Content-Type), use the
-   * specialized _getExistingOrDefaultContentTypeHeader method instead.
-   */
-  _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-    let clientHeader;
-    if (this.requestOptions && this.requestOptions.headers) {
-      let headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-      headerValue && (clientHeader = typeof headerValue == "number" ? headerValue.toString() : headerValue);
-    }
-    let additionalValue = additionalHeaders[header];
-    return additionalValue !== void 0 ? typeof additionalValue == "number" ? additionalValue.toString() : additionalValue : clientHeader !== void 0 ? clientHeader : _default;
-  }
-  /**
-   * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-   * Always returns a single string (not an array) since Content-Type should be a single value.
-   * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-   * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-   * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-   */
-  _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-    let clientHeader;
-    if (this.requestOptions && this.requestOptions.headers) {
-      let headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-      headerValue && (typeof headerValue == "number" ? clientHeader = String(headerValue) : Array.isArray(headerValue) ? clientHeader = headerValue.join(", ") : clientHeader = headerValue);
-    }
-    let additionalValue = additionalHeaders[Headers.ContentType];
-    return additionalValue !== void 0 ? typeof additionalValue == "number" ? String(additionalValue) : Array.isArray(additionalValue) ? additionalValue.join(", ") : additionalValue : clientHeader !== void 0 ? clientHeader : _default;
-  }
-  _getAgent(parsedUrl) {
-    let agent, proxyUrl = getProxyUrl(parsedUrl), useProxy = proxyUrl && proxyUrl.hostname;
-    if (this._keepAlive && useProxy && (agent = this._proxyAgent), useProxy || (agent = this._agent), agent)
-      return agent;
-    let usingSsl = parsedUrl.protocol === "https:", maxSockets = 100;
-    if (this.requestOptions && (maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets), proxyUrl && proxyUrl.hostname) {
-      let agentOptions = {
-        maxSockets,
-        keepAlive: this._keepAlive,
-        proxy: Object.assign(Object.assign({}, (proxyUrl.username || proxyUrl.password) && {
-          proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-        }), { host: proxyUrl.hostname, port: proxyUrl.port })
-      }, tunnelAgent, overHttps = proxyUrl.protocol === "https:";
-      usingSsl ? tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp : tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp, agent = tunnelAgent(agentOptions), this._proxyAgent = agent;
-    }
-    if (!agent) {
-      let options = { keepAlive: this._keepAlive, maxSockets };
-      agent = usingSsl ? new https.Agent(options) : new http.Agent(options), this._agent = agent;
-    }
-    return usingSsl && this._ignoreSslError && (agent.options = Object.assign(agent.options || {}, {
-      rejectUnauthorized: !1
-    })), agent;
-  }
-  _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-    let proxyAgent;
-    if (this._keepAlive && (proxyAgent = this._proxyAgentDispatcher), proxyAgent)
-      return proxyAgent;
-    let usingSsl = parsedUrl.protocol === "https:";
-    return proxyAgent = new import_undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: this._keepAlive ? 1 : 0 }, (proxyUrl.username || proxyUrl.password) && {
-      token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString("base64")}`
-    })), this._proxyAgentDispatcher = proxyAgent, usingSsl && this._ignoreSslError && (proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-      rejectUnauthorized: !1
-    })), proxyAgent;
-  }
-  _getUserAgentWithOrchestrationId(userAgent2) {
-    let baseUserAgent = userAgent2 || "actions/http-client", orchId = process.env.ACTIONS_ORCHESTRATION_ID;
-    if (orchId) {
-      let sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
-      return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-    }
-    return baseUserAgent;
-  }
-  _performExponentialBackoff(retryNumber) {
-    return __awaiter(this, void 0, void 0, function* () {
-      retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-      let ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-      return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
-    });
-  }
-  _processResponse(res, options) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve2, reject) => __awaiter(this, void 0, void 0, function* () {
-        let statusCode = res.message.statusCode || 0, response = {
-          statusCode,
-          result: null,
-          headers: {}
-        };
-        statusCode === HttpCodes.NotFound && resolve2(response);
-        function dateTimeDeserializer(key, value) {
-          if (typeof value == "string") {
-            let a = new Date(value);
-            if (!isNaN(a.valueOf()))
-              return a;
-          }
-          return value;
-        }
-        let obj, contents;
-        try {
-          contents = yield res.readBody(), contents && contents.length > 0 && (options && options.deserializeDates ? obj = JSON.parse(contents, dateTimeDeserializer) : obj = JSON.parse(contents), response.result = obj), response.headers = res.message.headers;
-        } catch {
-        }
-        if (statusCode > 299) {
-          let msg;
-          obj && obj.message ? msg = obj.message : contents && contents.length > 0 ? msg = contents : msg = `Failed request: (${statusCode})`;
-          let err = new HttpClientError(msg, statusCode);
-          err.result = response.result, reject(err);
-        } else
-          resolve2(response);
-      }));
-    });
-  }
-}, lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase()] = obj[k], c), {});
+// node_modules/@actions/core/lib/oidc-utils.js
+init_lib();
 
 // node_modules/@actions/http-client/lib/auth.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
@@ -14902,7 +14936,7 @@ function boundAudience(audience, app, op, sha256) {
   return `${audience}#app=${app}&op=${op}&sha256=${sha256 ?? "-"}`;
 }
 
-// action/sign-token.ts
+// api-client/sign-token.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
 
 // node_modules/jose/dist/webapi/lib/buffer_utils.js
@@ -15384,34 +15418,33 @@ var SignJWT_base = JWTClaimsBuilder, SignJWT = class extends SignJWT_base {
   }
 };
 
-// action/sign-token.ts
+// api-client/sign-token.ts
 async function signToken(key, keyId, claims, now = Date.now()) {
   let iat = Math.floor(now / 1e3);
   return new SignJWT({ ...claims }).setProtectedHeader({ alg: key.alg, typ: "JWT", kid: keyId }).setIssuedAt(iat).setExpirationTime(iat + 300).setJti(randomUUID2()).sign(key.key);
 }
 
-// action/credential.ts
-async function credential(settings, sha256) {
-  let { key, keyId, audience, app, operation: op } = settings;
-  if (!key)
-    return getIDToken(boundAudience(audience, app, op, sha256));
-  let env = process.env, token = await signToken(key, keyId, {
-    aud: audience,
-    app,
-    op,
-    sha256,
-    // Who deployed, for the receiver's journal. Read from the runner's environment rather
-    // than @actions/github's context, which would add Octokit (~900 KB) to the bundle.
+// api-client/credential.ts
+async function credential(request, signer) {
+  let { key, keyId, audience, app, op, sha256 } = request;
+  if (!key) return signer.idToken(boundAudience(audience, app, op, sha256));
+  let token = await signToken(key, keyId, { aud: audience, app, op, sha256, ...signer.who() });
+  return signer.mask(token), token;
+}
+function describeCredential({ key, keyId, audience }) {
+  return key ? `signing with key "${keyId}" (${key.alg})` : `using a GitHub OIDC token for ${audience}`;
+}
+function workflowRun(env) {
+  return {
     repository: env.GITHUB_REPOSITORY,
     ref: env.GITHUB_REF,
     sha: env.GITHUB_SHA,
     run_id: env.GITHUB_RUN_ID,
     actor: env.GITHUB_ACTOR
-  });
-  return setSecret(token), token;
+  };
 }
 
-// action/format.ts
+// api-client/format.ts
 function duration(ms) {
   return ms < 1e3 ? `${Math.round(ms)} ms` : `${(ms / 1e3).toFixed(1)} s`;
 }
@@ -15436,27 +15469,38 @@ function errorShare({ requests, errors }) {
   return requests === 0 ? 0 : errors / requests;
 }
 
-// action/http-error.ts
+// api-client/http-error.ts
 import { STATUS_CODES } from "node:http";
-var MAX_BODY_CHARS = 2e3;
+var MAX_BODY_CHARS = 2e3, HttpError = class extends Error {
+  constructor(message2, status, code, reason) {
+    super(message2);
+    this.status = status;
+    this.code = code;
+    this.reason = reason;
+  }
+  status;
+  code;
+  reason;
+  name = "HttpError";
+};
 async function httpError(response) {
   let status = response.statusCode ?? 0, body = "";
   response.setEncoding("utf8");
   for await (let chunk of response)
     if (body += String(chunk), body.length > MAX_BODY_CHARS) break;
-  let reason = body.trim().slice(0, MAX_BODY_CHARS) || "(no message)";
+  let reason = body.trim().slice(0, MAX_BODY_CHARS) || "(no message)", code;
   try {
     let parsed = JSON.parse(body);
-    typeof parsed.error?.message == "string" && (reason = parsed.error.message);
+    typeof parsed.error?.message == "string" && (reason = parsed.error.message), typeof parsed.error?.code == "string" && (code = parsed.error.code);
   } catch {
   }
   let location = response.headers.location;
   location && (reason += ` (redirects to ${location} are not followed: point url at the receiver)`);
   let head = [status, STATUS_CODES[status]].filter(Boolean).join(" ");
-  return new Error(`receiver answered ${head}: ${reason}`);
+  return new HttpError(`receiver answered ${head}: ${reason}`, status, code, reason);
 }
 
-// action/read-lines.ts
+// api-client/read-lines.ts
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 var MAX_LINE_CHARS = 1 << 20;
 async function* readLines(stream) {
@@ -15472,23 +15516,16 @@ async function* readLines(stream) {
   rest += decoder2.end(), rest.trim() && (yield rest.trim());
 }
 
-// action/untrusted.ts
-import { randomUUID as randomUUID3 } from "node:crypto";
-var runToken = randomUUID3();
-function untrusted(text, out = core_exports, token = runToken) {
-  out.info(`::stop-commands::${token}`), out.info(text), out.info(`::${token}::`);
-}
-
-// action/render-stream.ts
+// api-client/render-stream.ts
 var LIVE_STEPS = /* @__PURE__ */ new Set(["watch", "canary"]), TITLE_MAX = 80;
-async function renderStream(lines, out = core_exports, token) {
-  let open2, write = (line) => open2 && !open2.live ? open2.lines.push(line) : emit([line], out, token), close = (title) => {
-    open2 && (open2.live ? emit([{ text: title }], out, token) : (out.startGroup(title), emit(open2.lines, out, token)), out.endGroup(), open2 = void 0);
+async function renderStream(lines, out) {
+  let open3, write = (line) => open3 && !open3.live ? open3.lines.push(line) : emit([line], out), close = (title) => {
+    open3 && (open3.live ? emit([{ text: title }], out) : (out.startGroup(title), emit(open3.lines, out)), out.endGroup(), open3 = void 0);
   }, step = (event) => {
-    open2 && (event.state === "start" || open2.name !== event.step) && close(open2.name);
+    open3 && (event.state === "start" || open3.name !== event.step) && close(open3.name);
     let live = event.state === "start" && LIVE_STEPS.has(event.step);
-    live && out.startGroup(liveTitle(event));
-    let current = open2 ??= { name: event.step, lines: [], live };
+    live ? out.startGroup(liveTitle(event)) : event.state === "start" && out.running?.(event.step);
+    let current = open3 ??= { name: event.step, lines: [], live };
     if (event.state === "failed" ? write({ error: `${event.step} failed: ${event.message ?? ""}` }) : event.message && write({ text: event.message }), event.state === "start") return;
     let time = event.ms === void 0 ? "" : ` (${duration(event.ms)})`, outcome = event.state === "failed" ? " failed" : current.live ? " done" : "";
     close(`${event.step}${outcome}${time}`);
@@ -15504,7 +15541,7 @@ async function renderStream(lines, out = core_exports, token) {
     }
     return;
   } finally {
-    open2 && close(`${open2.name} (unfinished)`);
+    open3 && close(`${open3.name} (unfinished)`);
   }
 }
 function liveTitle(event) {
@@ -15534,22 +15571,22 @@ function parse(line) {
     return;
   }
 }
-function emit(lines, out, token) {
+function emit(lines, out) {
   let text = [], fence = () => {
-    text.length > 0 && untrusted(text.join(`
-`), out, token), text = [];
+    text.length > 0 && out.untrusted(text.join(`
+`)), text = [];
   };
   for (let line of lines)
     "text" in line ? text.push(line.text) : (fence(), "warning" in line ? out.warning(line.warning) : out.error(line.error));
   fence();
 }
 
-// action/retry.ts
+// api-client/retry.ts
 import { setTimeout as sleep } from "node:timers/promises";
 var RetryableError = class extends Error {
   name = "RetryableError";
 }, FIRST_WAIT_MS = 1e3, MAX_WAIT_MS = 3e4;
-async function retry(attempt2, signal, print = untrusted) {
+async function retry(attempt2, signal, print) {
   for (let tries = 1; ; tries++)
     try {
       return await attempt2();
@@ -15562,44 +15599,25 @@ async function retry(attempt2, signal, print = untrusted) {
     }
 }
 
-// action/send.ts
+// api-client/send.ts
 import { createReadStream } from "node:fs";
 import * as http2 from "node:http";
 import * as https2 from "node:https";
 import { pipeline } from "node:stream/promises";
 import { TLSSocket } from "node:tls";
-
-// action/upload-progress.ts
-import { Transform } from "node:stream";
-function uploadProgress(total, print = info, everyMs = 5e3) {
-  let sent = 0, started = 0, timer, rate = () => megabytes(sent * 1e3 / Math.max(1, Date.now() - started)), report2 = () => {
-    let percent2 = total > 0 ? Math.floor(sent * 100 / total) : 100;
-    print(`uploaded ${percent2}% (${megabytes(sent)} of ${megabytes(total)}) at ${rate()}/s`);
-  };
-  return { stream: new Transform({
-    transform(chunk, _encoding, done) {
-      timer === void 0 && (started = Date.now(), timer = setInterval(report2, everyMs).unref()), sent += chunk.length, done(null, chunk);
-    },
-    flush(done) {
-      clearInterval(timer), started ||= Date.now(), print(`uploaded ${megabytes(sent)} in ${duration(Date.now() - started)} at ${rate()}/s`), done();
-    },
-    destroy(error2, done) {
-      clearInterval(timer), done(error2);
-    }
-  }), sent: () => sent };
+var VERSION = "0.1.0", IDLE_MS = Math.max(3e4, 1e4 * 6), UNREACHED = /* @__PURE__ */ new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]), proxies;
+async function send(options) {
+  proxies ??= Promise.resolve().then(() => (init_lib(), lib_exports)).then((m) => new m.HttpClient(options.userAgent));
+  let agent = (await proxies).getAgent(options.url);
+  return sendWith(options, agent);
 }
-
-// action/send.ts
-var userAgent = "hotswap-action/0.1.0", IDLE_MS = Math.max(3e4, 1e4 * 6), UNREACHED = /* @__PURE__ */ new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]), proxies = new HttpClient(userAgent);
-function send(url, token, artifact, signal) {
-  let target = new URL(url), headers = {
+function sendWith(options, agent) {
+  let { url, token, artifact, signal, userAgent } = options, method = options.method ?? "POST", target = new URL(url), headers = {
     authorization: `Bearer ${token}`,
-    "content-type": "application/octet-stream",
-    "content-length": artifact?.size ?? 0,
     "user-agent": userAgent
   };
-  artifact && (headers[SHA256_HEADER] = artifact.sha256);
-  let agent = proxies.getAgent(url), request = (target.protocol === "https:" ? https2 : http2).request(target, { method: "POST", headers, agent, signal }), progress, response;
+  method === "POST" && (headers["content-type"] = "application/octet-stream", headers["content-length"] = artifact?.size ?? 0), artifact && (headers[SHA256_HEADER] = artifact.sha256);
+  let request = (target.protocol === "https:" ? https2 : http2).request(target, { method, headers, agent, signal }), progress, response;
   return request.setTimeout(IDLE_MS, () => {
     let silent = new Error(`the receiver sent nothing for ${IDLE_MS / 1e3} s`);
     request.destroy(silent), response?.destroy(silent);
@@ -15613,7 +15631,7 @@ function send(url, token, artifact, signal) {
     request.on(
       "socket",
       (socket) => whenConnected(socket, () => {
-        progress = uploadProgress(artifact.size), pipeline(createReadStream(artifact.path), progress.stream, request).catch(() => {
+        progress = options.progress(artifact.size), pipeline(createReadStream(artifact.path), progress.stream, request).catch(() => {
         });
       })
     );
@@ -15623,26 +15641,38 @@ function whenConnected(socket, go) {
   socket instanceof TLSSocket ? socket.once("secureConnect", go) : socket.connecting ? socket.once("connect", go) : go();
 }
 
-// action/call.ts
-async function call(settings, artifact, signal) {
-  let { url, app, operation, key } = settings, endpoint = new URL(`${url}/v1/apps/${encodeURIComponent(app)}/${operation}`);
-  settings.rollbackTo && endpoint.searchParams.set("to", settings.rollbackTo), settings.force && endpoint.searchParams.set("force", "1");
-  let title = artifact ? `Upload ${megabytes(artifact.size)} to ${endpoint}` : `POST ${endpoint}`, response = await group(title, () => (info(
-    key ? `signing with key "${settings.keyId}" (${key.alg})` : `using a GitHub OIDC token for ${settings.audience}`
-  ), retry(() => attempt(endpoint.href, settings, artifact, signal), signal))), unknown = `the outcome is in the receiver's journal: GET ${url}/v1/apps/${app}`, result = await renderStream(readLines(response)).catch((error2) => {
-    throw new Error(`the receiver's answer broke off (${error2.message}); ${unknown}`);
-  });
+// api-client/call.ts
+async function call(request, client, artifact, signal) {
+  let { url, app, operation } = request, endpoint = new URL(`${url}/v1/apps/${encodeURIComponent(app)}/${operation}`);
+  request.rollbackTo && endpoint.searchParams.set("to", request.rollbackTo), request.force && endpoint.searchParams.set("force", "1");
+  let title = artifact ? `Upload ${megabytes(artifact.size)} to ${endpoint}` : `POST ${endpoint}`, response = await client.out.group(title, () => (client.out.info(describeCredential({ ...request, op: operation })), open2(endpoint, { ...request, op: operation }, client, signal, artifact))), unknown = `the outcome is in the receiver's journal: ${client.outcome}`, tap = client.tap, lines = readLines(response), result = await renderStream(tap ? tapped(lines, tap) : lines, client.out).catch(
+    (error2) => {
+      throw new Error(`the receiver's answer broke off (${error2.message}); ${unknown}`);
+    }
+  );
   if (!result) throw new Error(`the receiver's answer ended without a result; ${unknown}`);
   return result;
 }
-async function attempt(url, settings, artifact, signal) {
-  let token = await credential(settings, artifact?.sha256), response = await send(url, token, artifact, signal), status = response.statusCode ?? 0;
+async function* tapped(lines, tap) {
+  for await (let line of lines)
+    tap(line), yield line;
+}
+function open2(endpoint, request, client, signal, artifact) {
+  let method = request.op === "status" || request.op === "logs" ? "GET" : "POST";
+  return retry(
+    () => attempt(endpoint.href, method, request, client, signal, artifact),
+    signal,
+    (text) => client.out.untrusted(text)
+  );
+}
+async function attempt(url, method, request, client, signal, artifact) {
+  let token = await credential({ ...request, sha256: artifact?.sha256 }, client.signer), { userAgent } = client, response = await send({ url, method, token, artifact, signal, userAgent, progress: (total) => client.progress(total) }), status = response.statusCode ?? 0;
   if (status >= 200 && status < 300) return response;
   let error2 = await httpError(response);
   throw response.socket?.destroy(), status === 409 ? new RetryableError(error2.message) : error2;
 }
 
-// action/hash-file.ts
+// api-client/hash-file.ts
 import { createHash } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
 async function hashFile(path11, signal) {
@@ -15652,6 +15682,98 @@ async function hashFile(path11, signal) {
     hash.update(bytes), size += bytes.length;
   }
   return { path: path11, size, sha256: hash.digest("hex") };
+}
+
+// api-client/outcome.ts
+function succeeded(operation, result) {
+  return operation !== "abort" ? result.ok : !result.ok && result.error.code === "ERR_ABORTED" && result.rolledBack === !0;
+}
+function resultLines(operation, app, result, force) {
+  let show = (v) => v ? `${v.sha256.slice(0, 7)} ${v.version ?? ""}`.trim() : "none";
+  return [
+    result.ok && result.unchanged ? `${app} is already live at this artifact: nothing swapped, no request held (${force} swaps anyway), id ${result.deployId}` : `${operation} of ${app} ${succeeded(operation, result) ? "done" : "failed"}, id ${result.deployId}`,
+    `before → after: ${show(result.previous)} → ${show(result.version)}`,
+    `requests held ${duration(result.holdMs)}, total ${duration(result.durationMs)}`
+  ];
+}
+function failureMessage(operation, app, result) {
+  return result.ok ? `${operation} of ${app}: the deploy kept its build (${result.deployId}); nothing was rolled back` : refusal(result);
+}
+function refusal(result) {
+  let { op, app, error: error2, rolledBack, output = [] } = result, lines = [`${op} of ${app} failed: ${error2.code}: ${error2.message}`];
+  return rolledBack && lines.push("rolled back: the previous release serves again"), output.length > 0 && lines.push("last server output:", ...output.map((l) => `  ${l}`)), lines.join(`
+`);
+}
+function timeoutMessage(error2, seconds2, setting) {
+  let message2 = error2 instanceof Error ? error2.message : String(error2), limit = `timed out after ${seconds2} s (${setting})`;
+  return error2 instanceof Error && /Abort|Timeout/.test(error2.name) ? limit : `${limit}: ${message2}`;
+}
+
+// api-client/upload-progress.ts
+import { Transform } from "node:stream";
+function uploadProgress(total, print, everyMs = 5e3) {
+  let sent = 0, started = 0, timer, rate = () => megabytes(sent * 1e3 / Math.max(1, Date.now() - started)), report2 = () => {
+    let percent2 = total > 0 ? Math.floor(sent * 100 / total) : 100;
+    print(`uploaded ${percent2}% (${megabytes(sent)} of ${megabytes(total)}) at ${rate()}/s`);
+  };
+  return { stream: new Transform({
+    transform(chunk, _encoding, done) {
+      started || (started = Date.now(), everyMs < 1 / 0 && (timer = setInterval(report2, everyMs).unref())), sent += chunk.length, done(null, chunk);
+    },
+    flush(done) {
+      clearInterval(timer), started ||= Date.now(), print(`uploaded ${megabytes(sent)} in ${duration(Date.now() - started)} at ${rate()}/s`), done();
+    },
+    destroy(error2, done) {
+      clearInterval(timer), done(error2);
+    }
+  }), sent: () => sent };
+}
+
+// api-client/out.ts
+async function inGroup(out, name, fn) {
+  out.startGroup(name);
+  try {
+    return await fn();
+  } finally {
+    out.endGroup();
+  }
+}
+
+// action/untrusted.ts
+import { randomUUID as randomUUID3 } from "node:crypto";
+var runToken = randomUUID3();
+function untrusted(text, out = core_exports, token = runToken) {
+  out.info(`::stop-commands::${token}`), out.info(text), out.info(`::${token}::`);
+}
+
+// action/workflow-log.ts
+function workflowLog(lines = core_exports, token) {
+  return {
+    info: (message2) => lines.info(message2),
+    startGroup: (name) => lines.startGroup(name),
+    endGroup: () => lines.endGroup(),
+    warning: (message2) => lines.warning(message2),
+    error: (message2) => lines.error(message2),
+    untrusted: (text) => untrusted(text, lines, token),
+    group: (name, fn) => inGroup(lines, name, fn)
+  };
+}
+
+// action/action-client.ts
+var actionSigner = {
+  idToken: (audience) => getIDToken(audience),
+  mask: (secret2) => setSecret(secret2),
+  who: () => workflowRun(process.env)
+};
+function actionClient({ url, app }) {
+  let out = workflowLog();
+  return {
+    out,
+    signer: actionSigner,
+    userAgent: `hotswap-action/${VERSION}`,
+    progress: (total) => uploadProgress(total, (line) => out.info(line)),
+    outcome: `GET ${url}/v1/apps/${app}`
+  };
 }
 
 // action/outputs.ts
@@ -15667,6 +15789,80 @@ function outputs(result) {
     /** "true" when the artifact was live already and nothing was swapped. */
     unchanged: String(result.ok && result.unchanged === !0)
   };
+}
+
+// api-client/app-name.ts
+var APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+function appName(app) {
+  if (!APP_NAME.test(app))
+    throw new Error(
+      `app "${app}" must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`
+    );
+  return app;
+}
+
+// api-client/receiver-url.ts
+var LOOPBACK = /* @__PURE__ */ new Set(["127.0.0.1", "localhost", "[::1]"]);
+function receiverUrl(text) {
+  let url;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`url "${text}" is not a URL; expected e.g. https://deploy.example.com`);
+  }
+  let loopback = url.protocol === "http:" && LOOPBACK.has(url.hostname);
+  if (url.protocol !== "https:" && !loopback)
+    throw new Error(
+      `url "${text}" must use https; plain http is allowed only for 127.0.0.1, localhost and [::1]`
+    );
+  if (url.search || url.hash || url.username || url.password)
+    throw new Error(`url "${text}" must not carry credentials, a query or a fragment`);
+  return text.replace(/\/+$/, "");
+}
+
+// api-client/signing-key.ts
+import { createPrivateKey, createSecretKey } from "node:crypto";
+var MIN_SECRET_BYTES = 32;
+function signingKey(text) {
+  return text.startsWith("-----BEGIN") ? asymmetric(() => createPrivateKey(text), "PEM") : text.startsWith("{") ? fromJwk(text) : secret(Buffer.from(text, "utf8"));
+}
+function fromJwk(text) {
+  let jwk;
+  try {
+    jwk = JSON.parse(text);
+  } catch {
+    throw new Error("key starts with '{' but is not valid JSON, so it is not a JWK");
+  }
+  if (jwk.kty === "oct")
+    return secret(Buffer.from(String(jwk.k ?? ""), "base64url"));
+  if (jwk.d === void 0)
+    throw new Error(
+      `key is a public ${String(jwk.kty)} JWK: pass the private key (the receiver keeps the public one)`
+    );
+  return asymmetric(() => createPrivateKey({ key: jwk, format: "jwk" }), "JWK");
+}
+function secret(bytes) {
+  if (bytes.length < MIN_SECRET_BYTES)
+    throw new Error(
+      `key is a ${bytes.length}-byte secret; HS256 needs at least ${MIN_SECRET_BYTES} bytes (make one with: hotswap-receiver keygen)`
+    );
+  return { alg: "HS256", key: createSecretKey(bytes) };
+}
+function asymmetric(parse2, form) {
+  let key;
+  try {
+    key = parse2();
+  } catch (error2) {
+    let reason = error2 instanceof Error ? error2.message : String(error2);
+    throw new Error(`key is not a private key in ${form} form (${reason})`);
+  }
+  let type = key.asymmetricKeyType;
+  if (type === "ed25519") return { alg: "EdDSA", key };
+  let curve = key.asymmetricKeyDetails?.namedCurve;
+  if (type === "ec" && curve === "prime256v1") return { alg: "ES256", key };
+  throw new Error(
+    `key is a ${type ?? "unknown"}${curve ? ` ${curve}` : ""} key; use an Ed25519 or P-256 private key, or an HS256 secret`
+  );
 }
 
 // node_modules/@actions/glob/lib/internal-globber.js
@@ -15822,14 +16018,14 @@ function balancedWithBudget(str, masked, budget) {
 }
 function maskUnmatchedOpens(masked, budget) {
   budget.remaining -= masked.length;
-  let open2 = [];
+  let open3 = [];
   for (let i = 0; i < masked.length; i++) {
     let c = masked.charCodeAt(i);
-    c === 123 ? open2.push(i) : c === 125 && open2.length && open2.pop();
+    c === 123 ? open3.push(i) : c === 125 && open3.length && open3.pop();
   }
   let out = "", last = 0;
-  for (let i = 0; i < open2.length; i++) {
-    let at = open2[i];
+  for (let i = 0; i < open3.length; i++) {
+    let at = open3[i];
     out += masked.slice(last, at) + "\0", last = at + 1;
   }
   return out + masked.slice(last);
@@ -16990,8 +17186,8 @@ var globMagic = /[?*]|[+@!]\(.*?\)|\[|\]/, regExpEscape2 = (s) => s.replace(/[-[
         return "(?:" + prefixes.join("|") + ")";
       }
       return filtered.join("/");
-    }).join("|"), [open2, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
-    re = "^" + open2 + re + close + "$", this.partial && (re = "^(?:\\/|" + open2 + re.slice(1, -1) + close + ")$"), this.negate && (re = "^(?!" + re + ").+$");
+    }).join("|"), [open3, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
+    re = "^" + open3 + re + close + "$", this.partial && (re = "^(?:\\/|" + open3 + re.slice(1, -1) + close + ")$"), this.negate && (re = "^(?!" + re + ").+$");
     try {
       this.regexp = new RegExp(re, [...flags].join(""));
     } catch {
@@ -17450,79 +17646,10 @@ function folderMessage(pattern, folder) {
   return `file "${pattern}" matched the folder ${folder}, not a file: archive it first and deploy the archive to a folder app (dir: in the receiver's config), for example in a step before: tar czf app.tar.gz -C ${JSON.stringify(pattern)} . and then file: app.tar.gz`;
 }
 
-// action/receiver-url.ts
-var LOOPBACK = /* @__PURE__ */ new Set(["127.0.0.1", "localhost", "[::1]"]);
-function receiverUrl(text) {
-  let url;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new Error(`url "${text}" is not a URL; expected e.g. https://deploy.example.com`);
-  }
-  let loopback = url.protocol === "http:" && LOOPBACK.has(url.hostname);
-  if (url.protocol !== "https:" && !loopback)
-    throw new Error(
-      `url "${text}" must use https; plain http is allowed only for 127.0.0.1, localhost and [::1]`
-    );
-  if (url.search || url.hash || url.username || url.password)
-    throw new Error(`url "${text}" must not carry credentials, a query or a fragment`);
-  return text.replace(/\/+$/, "");
-}
-
-// action/signing-key.ts
-import { createPrivateKey, createSecretKey } from "node:crypto";
-var MIN_SECRET_BYTES = 32;
-function signingKey(text) {
-  return text.startsWith("-----BEGIN") ? asymmetric(() => createPrivateKey(text), "PEM") : text.startsWith("{") ? fromJwk(text) : secret(Buffer.from(text, "utf8"));
-}
-function fromJwk(text) {
-  let jwk;
-  try {
-    jwk = JSON.parse(text);
-  } catch {
-    throw new Error("key starts with '{' but is not valid JSON, so it is not a JWK");
-  }
-  if (jwk.kty === "oct")
-    return secret(Buffer.from(String(jwk.k ?? ""), "base64url"));
-  if (jwk.d === void 0)
-    throw new Error(
-      `key is a public ${String(jwk.kty)} JWK: pass the private key (the receiver keeps the public one)`
-    );
-  return asymmetric(() => createPrivateKey({ key: jwk, format: "jwk" }), "JWK");
-}
-function secret(bytes) {
-  if (bytes.length < MIN_SECRET_BYTES)
-    throw new Error(
-      `key is a ${bytes.length}-byte secret; HS256 needs at least ${MIN_SECRET_BYTES} bytes (make one with: hotswap-receiver keygen)`
-    );
-  return { alg: "HS256", key: createSecretKey(bytes) };
-}
-function asymmetric(parse2, form) {
-  let key;
-  try {
-    key = parse2();
-  } catch (error2) {
-    let reason = error2 instanceof Error ? error2.message : String(error2);
-    throw new Error(`key is not a private key in ${form} form (${reason})`);
-  }
-  let type = key.asymmetricKeyType;
-  if (type === "ed25519") return { alg: "EdDSA", key };
-  let curve = key.asymmetricKeyDetails?.namedCurve;
-  if (type === "ec" && curve === "prime256v1") return { alg: "ES256", key };
-  throw new Error(
-    `key is a ${type ?? "unknown"}${curve ? ` ${curve}` : ""} key; use an Ed25519 or P-256 private key, or an HS256 secret`
-  );
-}
-
 // action/settings.ts
-var OPERATIONS = ["deploy", "upload", "swap", "rollback", "promote", "abort"], FILELESS = ["swap", "rollback", "promote", "abort"], APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+var OPERATIONS = ["deploy", "upload", "swap", "rollback", "promote", "abort"], FILELESS = ["swap", "rollback", "promote", "abort"];
 async function getSettings() {
-  let url = receiverUrl(getInput("url", { required: !0 })), app = getInput("app", { required: !0 });
-  if (!APP_NAME.test(app))
-    throw new Error(
-      `app "${app}" must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`
-    );
-  let operation = getInput("operation") || "deploy";
+  let url = receiverUrl(getInput("url", { required: !0 })), app = appName(getInput("app", { required: !0 })), operation = getInput("operation") || "deploy";
   if (!OPERATIONS.includes(operation))
     throw new Error(`operation "${operation}" is not one of ${OPERATIONS.join(", ")}`);
   let timeout = getInput("timeout") || "900";
@@ -17622,16 +17749,11 @@ async function run() {
   try {
     let settings = await getSettings(), { file, timeoutMs } = settings, signal = AbortSignal.timeout(timeoutMs);
     deadline = { signal, seconds: timeoutMs / 1e3 };
-    let artifact = file ? await group("Artifact", () => inspect(file, signal)) : void 0, result = await call(settings, artifact, signal);
-    await group("Result", () => report(settings, result)), succeeded(settings, result) || setFailed(
-      result.ok ? `${settings.operation} of ${settings.app}: the deploy kept its build (${result.deployId}); nothing was rolled back` : failureMessage(result)
-    );
+    let artifact = file ? await group("Artifact", () => inspect(file, signal)) : void 0, result = await call(settings, actionClient(settings), artifact, signal);
+    await group("Result", () => report(settings, result)), succeeded(settings.operation, result) || setFailed(failureMessage(settings.operation, settings.app, result));
   } catch (error2) {
     setFailed(errorMessage(error2, deadline));
   }
-}
-function succeeded(settings, result) {
-  return settings.operation !== "abort" ? result.ok : !result.ok && result.error.code === "ERR_ABORTED" && result.rolledBack === !0;
 }
 async function inspect(file, signal) {
   let artifact = await hashFile(file, signal);
@@ -17640,26 +17762,11 @@ ${megabytes(artifact.size)}, sha256 ${artifact.sha256}`), artifact;
 }
 async function report(settings, result) {
   for (let [name, value] of Object.entries(outputs(result))) setOutput(name, value);
-  let show = (v) => v ? `${v.sha256.slice(0, 7)} ${v.version ?? ""}`.trim() : "none";
-  untrusted(
-    [
-      result.ok && result.unchanged ? `${settings.app} is already live at this artifact: nothing swapped, no request held (input force swaps anyway), id ${result.deployId}` : `${settings.operation} of ${settings.app} ${succeeded(settings, result) ? "done" : "failed"}, id ${result.deployId}`,
-      `before → after: ${show(result.previous)} → ${show(result.version)}`,
-      `requests held ${duration(result.holdMs)}, total ${duration(result.durationMs)}`
-    ].join(`
-`)
-  ), await writeSummary(settings, result);
-}
-function failureMessage(result) {
-  let { op, app, error: error2, rolledBack, output = [] } = result, lines = [`${op} of ${app} failed: ${error2.code}: ${error2.message}`];
-  return rolledBack && lines.push("rolled back: the previous release serves again"), output.length > 0 && lines.push("last server output:", ...output.map((l) => `  ${l}`)), lines.join(`
-`);
+  untrusted(resultLines(settings.operation, settings.app, result, "input force").join(`
+`)), await writeSummary(settings, result);
 }
 function errorMessage(error2, deadline) {
-  let message2 = error2 instanceof Error ? error2.message : String(error2);
-  if (!deadline?.signal.aborted) return message2;
-  let limit = `timed out after ${deadline.seconds} s (input "timeout")`;
-  return error2 instanceof Error && /Abort|Timeout/.test(error2.name) ? limit : `${limit}: ${message2}`;
+  return deadline?.signal.aborted ? timeoutMessage(error2, deadline.seconds, 'input "timeout"') : error2 instanceof Error ? error2.message : String(error2);
 }
 
 // action/index.ts
