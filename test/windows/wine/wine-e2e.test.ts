@@ -52,6 +52,7 @@ describe.skipIf(skip !== undefined)("Windows for real: the receiver under Wine",
   let receiverLog: string;
   let api = "";
   let gate = "";
+  let overlapGate = "";
   const others: ChildProcess[] = [];
   const totals = { sent: 0, failed: 0 };
   const exeFile = () => join(dir, "deploy", "webdemo.exe");
@@ -98,6 +99,7 @@ describe.skipIf(skip !== undefined)("Windows for real: the receiver under Wine",
     );
     api = /API on (https?:\/\/\S+)/.exec(log)![1]!;
     gate = `http://${/\[webdemo\] gate listening on (\S+)/.exec(log)![1]!}`;
+    overlapGate = `http://${/\[overlap\] gate listening on (\S+)/.exec(log)![1]!}`;
   }
 
   async function stopReceiver(kill = false) {
@@ -129,8 +131,8 @@ describe.skipIf(skip !== undefined)("Windows for real: the receiver under Wine",
       timeoutMs: 180_000,
     });
 
-  async function underLoad(what: () => Promise<ActionRun>, until: string) {
-    const load: OpenLoad = openLoad({ url: gate, rate: RATE, mix: { get: 3, post: 1 } });
+  async function underLoad(what: () => Promise<ActionRun>, until: string, url = gate) {
+    const load: OpenLoad = openLoad({ url, rate: RATE, mix: { get: 3, post: 1 } });
     try {
       await waitFor(() => load.samples.length > 5, "traffic through the gate", 30_000);
       const run = await what();
@@ -159,6 +161,8 @@ describe.skipIf(skip !== undefined)("Windows for real: the receiver under Wine",
     mkdirSync(join(checkout, "build"));
     receiverLog = join(dir, "receiver.log");
     copyFileSync(build("v1"), exeFile());
+    mkdirSync(join(dir, "overlap"));
+    copyFileSync(join(checkout, "build", "webdemo-v1.exe"), join(dir, "overlap", "webdemo.exe"));
     build("v2");
     build("v3", "-DCRASH");
     const app = {
@@ -182,9 +186,19 @@ describe.skipIf(skip !== undefined)("Windows for real: the receiver under Wine",
         audience: "https://deploy.test",
         data: "./.hotswap",
         auth: { keys: [{ id: "ci", secret: "${HOTSWAP_SECRET}" }] },
-        apps: { webdemo: app },
+        apps: {
+          webdemo: app,
+          overlap: {
+            ...app,
+            exeFile: "./overlap/webdemo.exe",
+            updateFile: "./overlap/webdemo_update.exe",
+            strategy: "overlap",
+          },
+        },
       }),
     );
+    // A fresh prefix's first start of an exe can pass versionCommand's 10 s limit.
+    w.run(exeFile(), ["--version"]);
     await startReceiver();
   }, 180_000);
 
@@ -250,6 +264,19 @@ describe.skipIf(skip !== undefined)("Windows for real: the receiver under Wine",
     expect(run.stdout + run.stderr).toMatch(/exited with code 3/);
     expect(report.failures, formatReport(report)).toEqual({});
     expect(report.versions).toEqual(["v1"]);
+  }, 240_000);
+
+  it("deploys with strategy overlap: new servers from a copy while the old exe runs, nothing fails", async () => {
+    const { run, report } = await underLoad(
+      () => action({ app: "overlap", file: "build/webdemo-v2.exe" }),
+      "v2",
+      overlapGate,
+    );
+    expect(run.code, shown(run)).toBe(0);
+    expect(report.failures, formatReport(report)).toEqual({});
+    expect(report.versions).toEqual(["v1", "v2"]);
+    expect(run.outputs.version).toBe("webdemo v2");
+    expect(sha256(readFileSync(join(dir, "overlap", "webdemo.exe")))).toBe(run.outputs.sha256);
   }, 240_000);
 
   it("recovers an exe a receiver killed mid-swap left renamed aside", async () => {
