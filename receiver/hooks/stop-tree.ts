@@ -17,11 +17,15 @@ export async function stopTree(
   graceMs = STOP_GRACE_MS,
 ): Promise<void> {
   const target = process.platform === "win32" ? pid : -pid;
-  const timer = setTimeout(() => quietly(() => forceStop(target)), graceMs);
+  let done = false;
+  const force = () => done || quietly(() => forceStop(target));
+  const timer = setTimeout(force, graceMs);
   try {
-    quietly(() => askToStop(target));
+    // A Windows console script cannot be asked (no window): forced at once then.
+    quietly(() => askToStop(target, undefined, force));
     await exited;
   } finally {
+    done = true;
     clearTimeout(timer);
   }
 }

@@ -1,15 +1,15 @@
 import { spawn, spawnSync } from "node:child_process";
+import { askWindowsServer, forceWindowsServer } from "./windows-stop.js";
 
 // The only place that stops processes. POSIX gets signals. Windows has none
-// (Node maps every signal to TerminateProcess there), so a polite stop is
-// `taskkill /pid N /t`, which asks the process tree to close (WM_CLOSE, as a
-// user closing its windows would; FoxPro and GUI servers clean up on it), and a
-// forced one is `taskkill /pid N /t /f`, which also takes the servers' children.
+// (Node maps every signal to TerminateProcess there): windows-stop.ts asks with
+// `taskkill /pid N /t` (WM_CLOSE, which only a windowed server can get) and forces
+// with `taskkill /pid N /t /f`, which also takes the servers' children.
 
 export interface KillDeps {
   platform: NodeJS.Platform;
-  /** Starts a command and does not wait for it (polite stop). */
-  start(command: string, args: string[]): void;
+  /** Starts a command; resolves with its exit status (null: it could not run). */
+  start(command: string, args: string[]): Promise<number | null>;
   /** Runs a command to its end (forced stop: must be done before the receiver exits). */
   run(command: string, args: string[]): number | null;
   signal(pid: number, name: NodeJS.Signals): void;
@@ -19,15 +19,24 @@ export interface KillDeps {
 export const system: KillDeps = {
   platform: process.platform,
   start: (command, args) =>
-    void spawn(command, args, { stdio: "ignore", windowsHide: true }).on("error", () => {}),
+    new Promise((resolve) => {
+      const child = spawn(command, args, { stdio: "ignore", windowsHide: true });
+      child.once("error", () => resolve(null)).once("exit", (code) => resolve(code));
+    }),
   run: (command, args) => spawnSync(command, args, { stdio: "ignore", windowsHide: true }).status,
   signal: (pid, name) => process.kill(pid, name),
 };
 
 // A server deserves the chance to finish its requests and clean up before it goes.
-export function askToStop(pid: number, deps: KillDeps = system): boolean {
+// Returns at once; on Windows `cannotAsk` is called when the server could not be asked
+// (a console server has no window to close), so the caller forces it without waiting.
+export function askToStop(
+  pid: number,
+  deps: KillDeps = system,
+  cannotAsk: () => void = () => {},
+): boolean {
   if (deps.platform === "win32") {
-    deps.start("taskkill", ["/pid", String(pid), "/t"]);
+    void askWindowsServer(pid, deps).then((asked) => asked || cannotAsk());
     return true;
   }
   return signal(deps, pid, "SIGTERM");
@@ -37,10 +46,8 @@ export function askToStop(pid: number, deps: KillDeps = system): boolean {
 // must not leave a process behind.
 export function forceStop(pid: number, deps: KillDeps = system): boolean {
   if (deps.platform === "win32") {
-    // 128: no such process. Anything else failing falls back to TerminateProcess.
-    const status = deps.run("taskkill", ["/pid", String(pid), "/t", "/f"]);
-    if (status === 0) return true;
-    if (status === 128) return false;
+    const ended = forceWindowsServer(pid, deps);
+    if (ended !== undefined) return ended;
   }
   return signal(deps, pid, "SIGKILL");
 }

@@ -124,7 +124,8 @@ export class Server {
     if (this.#running) {
       this.state = "stopping";
       const exit = await stopChild(this.#running, this.spec.stopTimeoutMs);
-      if (exit.forced) {
+      // A server that could not be asked (Windows, no window) was ended after the drain, as it must be.
+      if (exit.forced && !exit.cannotAsk) {
         forced = `server #${this.instance} did not stop within stopTimeout (${this.spec.stopTimeoutMs} ms) of being asked; it was killed`;
       }
       // The restart loop may have claimed the server meanwhile (a failed recheck).

@@ -4,23 +4,27 @@ import type { RunningServer } from "./spawn-server.js";
 
 // Stopping a server must end, even when the server ignores SIGTERM, and must not
 // leave a SIGKILL timer behind to hit a recycled pid after the server is gone. So:
-// ask, force after the timeout, and let the child's exit cancel whatever is pending.
+// ask, force after the timeout (at once when the server cannot be asked: a Windows
+// console server), and let the child's exit cancel whatever is pending.
 export async function stopChild(
   { child, exited }: RunningServer,
   stopTimeoutMs: number,
-): Promise<Exit & { forced?: boolean }> {
+): Promise<Exit & { forced?: boolean; cannotAsk?: boolean }> {
   const pid = child.pid;
   if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return exited;
   const controller = new AbortController();
   let forced = false;
-  const timer = setTimeout(() => {
+  let cannotAsk = false;
+  const force = () => {
+    if (controller.signal.aborted) return;
     forced = true;
     forceStop(pid);
-  }, stopTimeoutMs);
+  };
+  const timer = setTimeout(force, stopTimeoutMs);
   controller.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
   try {
-    askToStop(pid);
-    return { ...(await exited), forced };
+    askToStop(pid, undefined, () => ((cannotAsk = true), force()));
+    return { ...(await exited), forced, cannotAsk };
   } finally {
     controller.abort();
   }

@@ -48,7 +48,7 @@ export async function replaceExe(source: string, exeFile: string, options: Repla
     await fs.rename(source, exeFile);
   } else {
     const aside = asidePath(exeFile);
-    await fs.unlink(aside).catch(() => {}); // none, or a straggler's: the rename aside says which
+    await clearAside(fs, aside);
     const hadOld = await fs.access(exeFile).then(
       () => true,
       () => false,
@@ -65,6 +65,25 @@ export async function replaceExe(source: string, exeFile: string, options: Repla
     if (hadOld) await fs.unlink(aside).catch(() => {});
   }
   await fsyncDir(dirname(exeFile));
+}
+
+// The aside name must be free for the rename aside. What is there is an earlier swap's
+// old exe: gone unless a straggler still runs it, and Windows refuses to delete a running
+// image (EPERM) but lets it be renamed, so it moves to a name of its own and is removed
+// at a later swap once the straggler has gone. Found under Wine: the second swap while
+// an outside process still ran the first one's old exe failed with EPERM.
+async function clearAside(fs: NonNullable<ReplaceOptions["fs"]>, aside: string): Promise<void> {
+  const folder = dirname(aside);
+  const prefix = `${basename(aside)}-`;
+  const stale = await readdir(folder).catch(() => [] as string[]);
+  for (const name of stale.filter((n) => n.startsWith(prefix)))
+    await fs.unlink(join(folder, name)).catch(() => {}); // still running: next time
+  try {
+    await fs.unlink(aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    await fs.rename(aside, `${aside}-${randomBytes(4).toString("hex")}`);
+  }
 }
 
 const BUSY = new Set(["EBUSY", "EPERM", "EACCES"]);

@@ -134,6 +134,17 @@ describe.skipIf(process.platform !== "linux")(
       expect(signals).toEqual([]);
     });
 
+    it("says at once when the server cannot be asked (taskkill: 'can only be terminated forcefully')", async () => {
+      const { server } = await tree(true);
+      process.env.TASKKILL_EXIT = "1"; // what taskkill without /f answers a windowless console process
+      let cannotAsk = false;
+
+      expect(askToStop(server, windows, () => (cannotAsk = true))).toBe(true);
+      await waitFor(() => cannotAsk, "the caller to hear the server cannot be asked");
+      expect(calls()).toEqual([expect.stringMatching(/^\/pid \d+ \/t => 1$/)]);
+      expect(alive(server)).toBe(true); // nothing was done to it: the caller forces it now
+    });
+
     it("forces the whole tree, even one that ignores a polite request, before it returns", async () => {
       const { server, grandchild } = await tree(true);
       process.env.TASKKILL_DELAY_MS = "300";
