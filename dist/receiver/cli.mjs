@@ -31722,8 +31722,7 @@ async function replaceExe(source, exeFile, options2 = {}) {
     faultPoint("mid-swap"), await fs2.rename(source, exeFile);
   else {
     let aside = asidePath(exeFile);
-    await fs2.unlink(aside).catch(() => {
-    });
+    await clearAside(fs2, aside);
     let hadOld = await fs2.access(exeFile).then(
       () => !0,
       () => !1
@@ -31738,6 +31737,18 @@ async function replaceExe(source, exeFile, options2 = {}) {
     });
   }
   await fsyncDir(dirname4(exeFile));
+}
+async function clearAside(fs2, aside) {
+  let folder = dirname4(aside), prefix = `${basename3(aside)}-`, stale = await readdir2(folder).catch(() => []);
+  for (let name of stale.filter((n) => n.startsWith(prefix)))
+    await fs2.unlink(join3(folder, name)).catch(() => {
+    });
+  try {
+    await fs2.unlink(aside);
+  } catch (error2) {
+    if (error2.code === "ENOENT") return;
+    await fs2.rename(aside, `${aside}-${randomBytes4(4).toString("hex")}`);
+  }
 }
 var BUSY = /* @__PURE__ */ new Set(["EBUSY", "EPERM", "EACCES"]), ATTEMPTS = 10;
 async function retryBusy(fn, baseDelayMs = 50) {
@@ -32359,23 +32370,39 @@ import { isAbsolute as isAbsolute3, resolve as resolve5 } from "node:path";
 
 // receiver/pool/kill.ts
 import { spawn as spawn2, spawnSync } from "node:child_process";
+
+// receiver/pool/windows-stop.ts
+async function askWindowsServer(pid, deps) {
+  return await deps.start("taskkill", ["/pid", String(pid), "/t"]) === 0;
+}
+function forceWindowsServer(pid, deps) {
+  for (let args of [
+    ["/pid", String(pid), "/t", "/f"],
+    ["/pid", String(pid), "/f"]
+  ]) {
+    let status = deps.run("taskkill", args);
+    if (status === 0) return !0;
+    if (status === 128) return !1;
+  }
+}
+
+// receiver/pool/kill.ts
 var system = {
   platform: process.platform,
-  start: (command, args) => {
-    spawn2(command, args, { stdio: "ignore", windowsHide: !0 }).on("error", () => {
-    });
-  },
+  start: (command, args) => new Promise((resolve7) => {
+    spawn2(command, args, { stdio: "ignore", windowsHide: !0 }).once("error", () => resolve7(null)).once("exit", (code) => resolve7(code));
+  }),
   run: (command, args) => spawnSync(command, args, { stdio: "ignore", windowsHide: !0 }).status,
   signal: (pid, name) => process.kill(pid, name)
 };
-function askToStop(pid, deps = system) {
-  return deps.platform === "win32" ? (deps.start("taskkill", ["/pid", String(pid), "/t"]), !0) : signal(deps, pid, "SIGTERM");
+function askToStop(pid, deps = system, cannotAsk = () => {
+}) {
+  return deps.platform === "win32" ? (askWindowsServer(pid, deps).then((asked) => asked || cannotAsk()), !0) : signal(deps, pid, "SIGTERM");
 }
 function forceStop(pid, deps = system) {
   if (deps.platform === "win32") {
-    let status = deps.run("taskkill", ["/pid", String(pid), "/t", "/f"]);
-    if (status === 0) return !0;
-    if (status === 128) return !1;
+    let ended = forceWindowsServer(pid, deps);
+    if (ended !== void 0) return ended;
   }
   return signal(deps, pid, "SIGKILL");
 }
@@ -32471,11 +32498,11 @@ var recordsOf = (pidFile) => [...live.values()].filter((e) => e.pidFile === pidF
 // receiver/hooks/stop-tree.ts
 var STOP_GRACE_MS = 5e3;
 async function stopTree(pid, exited, graceMs = STOP_GRACE_MS) {
-  let target = process.platform === "win32" ? pid : -pid, timer = setTimeout(() => quietly(() => forceStop(target)), graceMs);
+  let target = process.platform === "win32" ? pid : -pid, done = !1, force = () => done || quietly(() => forceStop(target)), timer = setTimeout(force, graceMs);
   try {
-    quietly(() => askToStop(target)), await exited;
+    quietly(() => askToStop(target, void 0, force)), await exited;
   } finally {
-    clearTimeout(timer);
+    done = !0, clearTimeout(timer);
   }
 }
 function quietly(stop) {
@@ -42885,12 +42912,12 @@ function spawnServer(exe, options2) {
 async function stopChild({ child, exited }, stopTimeoutMs) {
   let pid = child.pid;
   if (pid === void 0 || child.exitCode !== null || child.signalCode !== null) return exited;
-  let controller = new AbortController(), forced = !1, timer = setTimeout(() => {
-    forced = !0, forceStop(pid);
-  }, stopTimeoutMs);
+  let controller = new AbortController(), forced = !1, cannotAsk = !1, force = () => {
+    controller.signal.aborted || (forced = !0, forceStop(pid));
+  }, timer = setTimeout(force, stopTimeoutMs);
   controller.signal.addEventListener("abort", () => clearTimeout(timer), { once: !0 });
   try {
-    return askToStop(pid), { ...await exited, forced };
+    return askToStop(pid, void 0, () => (cannotAsk = !0, force())), { ...await exited, forced, cannotAsk };
   } finally {
     controller.abort();
   }
@@ -43012,7 +43039,12 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
   /** Stops the server; says so when it had to be killed (it ignored the polite stop). */
   async stop() {
     let forced;
-    return this.#running && (this.state = "stopping", (await stopChild(this.#running, this.spec.stopTimeoutMs)).forced && (forced = `server #${this.instance} did not stop within stopTimeout (${this.spec.stopTimeoutMs} ms) of being asked; it was killed`), this.state !== "stopping") || (this.state = "stopped"), forced;
+    if (this.#running) {
+      this.state = "stopping";
+      let exit = await stopChild(this.#running, this.spec.stopTimeoutMs);
+      if (exit.forced && !exit.cannotAsk && (forced = `server #${this.instance} did not stop within stopTimeout (${this.spec.stopTimeoutMs} ms) of being asked; it was killed`), this.state !== "stopping") return forced;
+    }
+    return this.state = "stopped", forced;
   }
   status() {
     let running = this.#running;
