@@ -80,7 +80,7 @@ export async function reapLeftovers(ws: Workspace | undefined): Promise<void> {
   await waitFor(() => processesRunning(ws.exeFile).length === 0, "leftover servers to go");
 }
 
-import { alive } from "../helpers/processes.js";
+import { alive } from "../helpers/alive.mjs";
 
 export { alive };
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { reapStale } from "../../receiver/pool/reap.js";
 import { sha256 } from "../helpers/api-client.js";
-import { alive } from "../helpers/processes.js";
+import { alive } from "../helpers/alive.mjs";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { waitFor } from "../helpers/wait-for.js";
 import type { Workspace } from "../helpers/workspace.js";

@@ -45,7 +45,7 @@ export function buildExe(
   const objects: string[] = [];
   writeFileSync(`${base}.c`, C_SOURCE);
   if (version) {
-    writeFileSync(`${base}.rc`, rc(version));
+    writeFileSync(`${base}.rc`, versionRc(version));
     run(`${target}-windres`, ["-O", "coff", "-o", `${base}.res.o`, `${base}.rc`]);
     objects.push(`${base}.res.o`);
   }
@@ -95,7 +95,8 @@ export function sections(target: MingwTarget, exe: string): { name: string; file
   ].map((m) => ({ name: m[1]!, fileOffset: parseInt(m[2]!, 16) }));
 }
 
-function rc(v: RcVersion): string {
+/** A version resource script (.rc) that says these versions, as windres takes it. */
+export function versionRc(v: RcVersion): string {
   const commas = (dotted: string) => [...dotted.split("."), "0", "0", "0"].slice(0, 4).join(",");
   return `1 VERSIONINFO
 FILEVERSION ${commas(v.fileVersion)}

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { alive } from "../helpers/processes.js";
+import { alive } from "../helpers/alive.mjs";
 import { waitFor } from "../helpers/wait-for.js";
 import { releasePerTest } from "./fixtures.js";
 

@@ -2,6 +2,7 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach } from "vitest";
 import { RECEIVER_CLI, startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
+import { alive } from "../helpers/alive.mjs";
 import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace, type Workspace, type WorkspaceOptions } from "../helpers/workspace.js";
 import { finishLoad } from "../load/finish-load.js";
@@ -19,20 +20,7 @@ export function receiverPid(dataDir: string): number | undefined {
   }
 }
 
-// A zombie counts as gone: a receiver started by an upgrade is not our child, and the
-// process that inherits it (init in a container) may be slow to reap it, or never.
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return process.platform !== "linux";
-  }
-}
+export { alive };
 
 const readyLines = (rx: ReceiverProcess) => rx.logs.filter((l) => / ready$/.test(l)).length;
 

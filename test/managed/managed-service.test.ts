@@ -6,12 +6,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { FailedResult, StreamEvent } from "../../receiver/protocol.js";
 import { deploy } from "../helpers/deploy.js";
 import { freePort } from "../helpers/ports.js";
+import { alive } from "../helpers/alive.mjs";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 import { stopAll, upgrade } from "../lifecycle/upgrade-helpers.js";
 import { finishLoad } from "../load/finish-load.js";
 import { trafficTo } from "../load/traffic.js";
-import { running } from "./running.mjs";
 
 const RATE = 200; // requests per second through the gate, whether or not answers keep up
 const SERVICE_MANAGER = resolve("test/managed/service-manager.mjs");
@@ -49,7 +49,7 @@ describe("commands mode: a service run by its own manager", () => {
     const file = join(svc!.state, "pid");
     if (!existsSync(file)) return undefined;
     const pid = Number(readFileSync(file, "utf8"));
-    return running(pid) ? pid : undefined;
+    return alive(pid) ? pid : undefined;
   }
 
   async function start(app: Record<string, unknown> = {}) {

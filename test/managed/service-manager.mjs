@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { running } from "./running.mjs";
+import { alive } from "../helpers/alive.mjs";
 
 const [, , verb] = process.argv;
 const { SVC_EXE, SVC_PORT, SVC_STATE } = process.env;
@@ -17,7 +17,7 @@ const pidFile = join(SVC_STATE, "pid");
 const current = () => {
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, "utf8"));
-  return running(pid) ? pid : undefined;
+  return alive(pid) ? pid : undefined;
 };
 
 if (verb === "start") {
@@ -49,8 +49,8 @@ if (verb === "start") {
   if (pid) {
     process.kill(pid, "SIGTERM");
     const deadline = Date.now() + 5000;
-    while (running(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    if (running(pid)) process.kill(pid, "SIGKILL");
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (alive(pid)) process.kill(pid, "SIGKILL");
     console.log(`service stopped (pid ${pid})`);
   } else console.log("service was not running");
   rmSync(pidFile, { force: true });

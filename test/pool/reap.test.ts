@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PidRecord } from "../../receiver/pool/pid-file.js";
 import { reapStale } from "../../receiver/pool/reap.js";
 import { makeApp, makePool, specFor, stopAllPools } from "./fixtures.js";
-import { alive } from "../helpers/processes.js";
+import { alive } from "../helpers/alive.mjs";
 import { waitFor } from "../helpers/wait-for.js";
 
 let app: Awaited<ReturnType<typeof makeApp>>;

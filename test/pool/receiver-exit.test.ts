@@ -8,7 +8,7 @@ import { build } from "esbuild";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { reapStale } from "../../receiver/pool/reap.js";
 import { makeApp } from "./fixtures.js";
-import { alive } from "../helpers/processes.js";
+import { alive } from "../helpers/alive.mjs";
 import { waitFor } from "../helpers/wait-for.js";
 
 let app: Awaited<ReturnType<typeof makeApp>>;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HealthCheckError } from "../../receiver/pool/health-check-error.js";
 import { appPerTest, makePool, specFor, getJson } from "./fixtures.js";
-import { alive } from "../helpers/processes.js";
+import { alive } from "../helpers/alive.mjs";
 
 const app = appPerTest();
 

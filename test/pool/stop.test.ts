@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appPerTest, makePool, specFor } from "./fixtures.js";
-import { alive } from "../helpers/processes.js";
+import { alive } from "../helpers/alive.mjs";
 
 const app = appPerTest();
 

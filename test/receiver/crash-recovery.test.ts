@@ -6,7 +6,7 @@ import type { AppStatus, StepName } from "../../receiver/protocol.js";
 import { call, sha256 } from "../helpers/api-client.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint } from "../helpers/tokens.js";
-import { alive } from "../helpers/processes.js";
+import { alive } from "../helpers/alive.mjs";
 import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace } from "../helpers/workspace.js";
 

@@ -6,7 +6,7 @@ import { call, sha256 } from "../helpers/api-client.js";
 import { deploy } from "../helpers/deploy.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { mint } from "../helpers/tokens.js";
-import { alive } from "../helpers/processes.js";
+import { alive } from "../helpers/alive.mjs";
 import { waitFor } from "../helpers/wait-for.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPeVersion } from "../../receiver/version/pe-version.js";
 import { versionInfo } from "../../receiver/version/version-info.js";
+import { versionRc } from "../helpers/mingw-pe.js";
 
 const TOOL = "x86_64-w64-mingw32";
 const toolchain = hasTool(`${TOOL}-windres`);
@@ -20,29 +21,11 @@ if (!toolchain)
   );
 
 const ENTRY = "\t.text\n\t.globl start\nstart:\n\txorl %eax, %eax\n\tret\n";
-const FULL_RC = `1 VERSIONINFO
-FILEVERSION 1,2,3,4
-PRODUCTVERSION 1,2,3,0
-FILEOS 0x40004
-FILETYPE 0x1
-BEGIN
-  BLOCK "StringFileInfo"
-  BEGIN
-    BLOCK "040904B0"
-    BEGIN
-      VALUE "CompanyName", "West Wind Demo"
-      VALUE "FileDescription", "Web Connection demo server"
-      VALUE "FileVersion", "1.2.3.4"
-      VALUE "ProductVersion", "1.2.3"
-      VALUE "ProductName", "WC Demo"
-    END
-  END
-  BLOCK "VarFileInfo"
-  BEGIN
-    VALUE "Translation", 0x409, 1200
-  END
-END
-`;
+const FULL_RC = versionRc({
+  fileVersion: "1.2.3.4",
+  productVersion: "1.2.3",
+  productName: "WC Demo",
+});
 // Only the fixed numbers: no StringFileInfo at all.
 const FIXED_RC = "1 VERSIONINFO\nFILEVERSION 5,6,7,8\nPRODUCTVERSION 5,6,0,0\nBEGIN\nEND\n";
 

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { askToStop, forceStop, system, type KillDeps } from "../../receiver/pool/kill.js";
-import { alive } from "../helpers/processes.js";
+import { alive } from "../helpers/alive.mjs";
 import { waitFor } from "../helpers/wait-for.js";
 
 // The stand-in. It waits TASKKILL_DELAY_MS, or until the file TASKKILL_GO exists, before

@@ -1,1 +1,0 @@
-export declare function running(pid: number): boolean;
