@@ -7818,9 +7818,9 @@ var require_util = __commonJS({
       }
       return obj;
     }
-    function errorRequest(client, request2, err) {
+    function errorRequest(client, request3, err) {
       try {
-        request2.onError(err), assert(request2.aborted);
+        request3.onError(err), assert(request3.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -8345,7 +8345,7 @@ var require_request = __commonJS({
         return processHeader(this, key2, value), this;
       }
     };
-    function processHeader(request2, key2, val) {
+    function processHeader(request3, key2, val) {
       if (val && typeof val == "object" && !Array.isArray(val))
         throw new InvalidArgumentError(`invalid ${key2} header`);
       if (val === void 0)
@@ -8381,19 +8381,19 @@ var require_request = __commonJS({
       else if (val = `${val}`, !isValidHeaderValue(val))
         throw new InvalidArgumentError(`invalid ${key2} header`);
       if (headerName === "host") {
-        if (request2.host !== null)
+        if (request3.host !== null)
           throw new InvalidArgumentError("duplicate host header");
         if (typeof val != "string")
           throw new InvalidArgumentError("invalid host header");
-        request2.host = val;
+        request3.host = val;
       } else if (headerName === "content-length") {
-        if (request2.contentLength !== null)
+        if (request3.contentLength !== null)
           throw new InvalidArgumentError("duplicate content-length header");
         if (!isValidContentLengthHeaderValue(val))
           throw new InvalidArgumentError("invalid content-length header");
-        request2.contentLength = parseInt(val, 10);
-      } else if (request2.contentType === null && headerName === "content-type")
-        request2.contentType = val, request2.headers.push(key2, val);
+        request3.contentLength = parseInt(val, 10);
+      } else if (request3.contentType === null && headerName === "content-type")
+        request3.contentType = val, request3.headers.push(key2, val);
       else {
         if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade")
           throw new InvalidArgumentError(`invalid ${headerName} header`);
@@ -8405,12 +8405,12 @@ var require_request = __commonJS({
             let trimmed = token.trim();
             if (!isValidHTTPToken(trimmed))
               throw new InvalidArgumentError("invalid connection header");
-            trimmed === "close" && (request2.reset = !0);
+            trimmed === "close" && (request3.reset = !0);
           }
         } else {
           if (headerName === "expect")
             throw new NotSupportedError("expect header not supported");
-          request2.headers.push(key2, val);
+          request3.headers.push(key2, val);
         }
       }
     }
@@ -10557,11 +10557,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request2) {
-      return request2.urlList[request2.urlList.length - 1];
+    function requestCurrentURL(request3) {
+      return request3.urlList[request3.urlList.length - 1];
     }
-    function requestBadPort(request2) {
-      let url2 = requestCurrentURL(request2);
+    function requestBadPort(request3) {
+      let url2 = requestCurrentURL(request3);
       return urlIsHttpHttpsScheme(url2) && badPortsSet.has(url2.port) ? "blocked" : "allowed";
     }
     function isErrorLike(object2) {
@@ -10594,9 +10594,9 @@ var require_util2 = __commonJS({
         }
       return policy;
     }
-    function setRequestReferrerPolicyOnRedirect(request2, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request3, actualResponse) {
       let policy = parseReferrerPolicy(actualResponse);
-      policy !== "" && (request2.referrerPolicy = policy);
+      policy !== "" && (request3.referrerPolicy = policy);
     }
     function crossOriginResourcePolicyCheck() {
       return "allowed";
@@ -10611,27 +10611,27 @@ var require_util2 = __commonJS({
       let header = null;
       header = httpRequest.mode, httpRequest.headersList.set("sec-fetch-mode", header, !0);
     }
-    function appendRequestOriginHeader(request2) {
-      let serializedOrigin = request2.origin;
+    function appendRequestOriginHeader(request3) {
+      let serializedOrigin = request3.origin;
       if (!(serializedOrigin === "client" || serializedOrigin === void 0)) {
-        if (request2.responseTainting === "cors" || request2.mode === "websocket")
-          request2.headersList.append("origin", serializedOrigin, !0);
-        else if (request2.method !== "GET" && request2.method !== "HEAD") {
-          switch (request2.referrerPolicy) {
+        if (request3.responseTainting === "cors" || request3.mode === "websocket")
+          request3.headersList.append("origin", serializedOrigin, !0);
+        else if (request3.method !== "GET" && request3.method !== "HEAD") {
+          switch (request3.referrerPolicy) {
             case "no-referrer":
               serializedOrigin = null;
               break;
             case "no-referrer-when-downgrade":
             case "strict-origin":
             case "strict-origin-when-cross-origin":
-              request2.origin && urlHasHttpsScheme(request2.origin) && !urlHasHttpsScheme(requestCurrentURL(request2)) && (serializedOrigin = null);
+              request3.origin && urlHasHttpsScheme(request3.origin) && !urlHasHttpsScheme(requestCurrentURL(request3)) && (serializedOrigin = null);
               break;
             case "same-origin":
-              sameOrigin(request2, requestCurrentURL(request2)) || (serializedOrigin = null);
+              sameOrigin(request3, requestCurrentURL(request3)) || (serializedOrigin = null);
               break;
             default:
           }
-          request2.headersList.append("origin", serializedOrigin, !0);
+          request3.headersList.append("origin", serializedOrigin, !0);
         }
       }
     }
@@ -10683,16 +10683,16 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request2) {
-      let policy = request2.referrerPolicy;
+    function determineRequestsReferrer(request3) {
+      let policy = request3.referrerPolicy;
       assert(policy);
       let referrerSource = null;
-      if (request2.referrer === "client") {
+      if (request3.referrer === "client") {
         let globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null")
           return "no-referrer";
         referrerSource = new URL(globalOrigin);
-      } else webidl.is.URL(request2.referrer) && (referrerSource = request2.referrer);
+      } else webidl.is.URL(request3.referrer) && (referrerSource = request3.referrer);
       let referrerURL = stripURLForReferrer(referrerSource), referrerOrigin = stripURLForReferrer(referrerSource, !0);
       switch (referrerURL.toString().length > 4096 && (referrerURL = referrerOrigin), policy) {
         case "no-referrer":
@@ -10702,19 +10702,19 @@ var require_util2 = __commonJS({
         case "unsafe-url":
           return referrerURL;
         case "strict-origin": {
-          let currentURL = requestCurrentURL(request2);
+          let currentURL = requestCurrentURL(request3);
           return isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL) ? "no-referrer" : referrerOrigin;
         }
         case "strict-origin-when-cross-origin": {
-          let currentURL = requestCurrentURL(request2);
+          let currentURL = requestCurrentURL(request3);
           return sameOrigin(referrerURL, currentURL) ? referrerURL : isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL) ? "no-referrer" : referrerOrigin;
         }
         case "same-origin":
-          return sameOrigin(request2, referrerURL) ? referrerURL : "no-referrer";
+          return sameOrigin(request3, referrerURL) ? referrerURL : "no-referrer";
         case "origin-when-cross-origin":
-          return sameOrigin(request2, referrerURL) ? referrerURL : referrerOrigin;
+          return sameOrigin(request3, referrerURL) ? referrerURL : referrerOrigin;
         case "no-referrer-when-downgrade": {
-          let currentURL = requestCurrentURL(request2);
+          let currentURL = requestCurrentURL(request3);
           return isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL) ? "no-referrer" : referrerURL;
         }
       }
@@ -10732,7 +10732,7 @@ var require_util2 = __commonJS({
     function isURLPotentiallyTrustworthy(url2) {
       return webidl.is.URL(url2) ? url2.href === "about:blank" || url2.href === "about:srcdoc" || url2.protocol === "data:" || url2.protocol === "blob:" ? !0 : isOriginPotentiallyTrustworthy(url2.origin) : !1;
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request2) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request3) {
     }
     function sameOrigin(A2, B2) {
       return A2.origin === B2.origin && A2.origin === "null" || A2.protocol === B2.protocol && A2.hostname === B2.hostname && A2.port === B2.port;
@@ -11011,7 +11011,7 @@ var require_util2 = __commonJS({
       let value = list2.get(name, !0);
       return value === null ? null : gettingDecodingSplitting(value);
     }
-    function hasAuthenticationEntry(request2) {
+    function hasAuthenticationEntry(request3) {
       return !1;
     }
     function includesCredentials(url2) {
@@ -11852,8 +11852,8 @@ var require_client_h1 = __commonJS({
           return -1;
         if (client[kRunning] === 0)
           return util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket))), -1;
-        let request2 = client[kQueue][client[kRunningIdx]];
-        return request2 ? (request2.onResponseStarted(), 0) : -1;
+        let request3 = client[kQueue][client[kRunningIdx]];
+        return request3 ? (request3.onResponseStarted(), 0) : -1;
       }
       /**
        * @param {Buffer} buf
@@ -11889,12 +11889,12 @@ var require_client_h1 = __commonJS({
       onUpgrade(head) {
         let { upgrade, client, socket, headers: headers2, statusCode, statusText } = this;
         assert(upgrade), assert(client[kSocket] === socket), assert(!socket.destroyed), assert(!this.paused), assert((headers2.length & 1) === 0);
-        let request2 = client[kQueue][client[kRunningIdx]];
-        assert(request2), assert(request2.upgrade || request2.method === "CONNECT"), this.statusCode = 0, this.statusText = "", this.shouldKeepAlive = !1, this.headers = [], this.headersSize = 0, socket.unshift(head), socket[kParser].destroy(), socket[kParser] = null, socket[kClient] = null, socket[kError] = null, removeAllListeners(socket), client[kSocket] = null, client[kHTTPContext] = null, client[kQueue][client[kRunningIdx]++] = null, client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
+        let request3 = client[kQueue][client[kRunningIdx]];
+        assert(request3), assert(request3.upgrade || request3.method === "CONNECT"), this.statusCode = 0, this.statusText = "", this.shouldKeepAlive = !1, this.headers = [], this.headersSize = 0, socket.unshift(head), socket[kParser].destroy(), socket[kParser] = null, socket[kClient] = null, socket[kError] = null, removeAllListeners(socket), client[kSocket] = null, client[kHTTPContext] = null, client[kQueue][client[kRunningIdx]++] = null, client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request2.onUpgrade(statusCode, headers2, socket, statusText);
+          request3.onUpgrade(statusCode, headers2, socket, statusText);
         } catch (err) {
-          util.errorRequest(client, request2, err), util.destroy(socket, err);
+          util.errorRequest(client, request3, err), util.destroy(socket, err);
         }
         client[kResume]();
       }
@@ -11910,19 +11910,19 @@ var require_client_h1 = __commonJS({
           return -1;
         if (client[kRunning] === 0)
           return util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket))), -1;
-        let request2 = client[kQueue][client[kRunningIdx]];
-        if (!request2)
+        let request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3)
           return -1;
         if (assert(!this.upgrade), assert(this.statusCode < 200), statusCode === 100)
           return util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket))), -1;
-        if (upgrade && !request2.upgrade)
+        if (upgrade && !request3.upgrade)
           return util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket))), -1;
         if (assert(this.timeoutType === TIMEOUT_HEADERS), this.statusCode = statusCode, this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request2.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive", this.statusCode >= 200) {
-          let bodyTimeout = request2.bodyTimeout != null ? request2.bodyTimeout : client[kBodyTimeout];
+        request3.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive", this.statusCode >= 200) {
+          let bodyTimeout = request3.bodyTimeout != null ? request3.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else this.timeout && this.timeout.refresh && this.timeout.refresh();
-        if (request2.method === "CONNECT")
+        if (request3.method === "CONNECT")
           return assert(client[kRunning] === 1), this.upgrade = !0, 2;
         if (upgrade)
           return assert(client[kRunning] === 1), this.upgrade = !0, 2;
@@ -11938,8 +11938,8 @@ var require_client_h1 = __commonJS({
             client[kKeepAliveTimeoutValue] = client[kKeepAliveDefaultTimeout];
         } else
           socket[kReset] = !0;
-        let pause = request2.onHeaders(statusCode, headers2, this.resume, statusText) === !1;
-        return request2.aborted ? -1 : request2.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants3.ERROR.PAUSED : 0);
+        let pause = request3.onHeaders(statusCode, headers2, this.resume, statusText) === !1;
+        return request3.aborted ? -1 : request3.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants3.ERROR.PAUSED : 0);
       }
       /**
        * @param {Buffer} buf
@@ -11949,8 +11949,8 @@ var require_client_h1 = __commonJS({
         let { client, socket, statusCode, maxResponseSize } = this;
         if (socket.destroyed)
           return -1;
-        let request2 = client[kQueue][client[kRunningIdx]];
-        return assert(request2), assert(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize ? (util.destroy(socket, new ResponseExceededMaxSizeError()), -1) : (this.bytesRead += buf.length, request2.onData(buf) === !1 ? constants3.ERROR.PAUSED : 0);
+        let request3 = client[kQueue][client[kRunningIdx]];
+        return assert(request3), assert(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize ? (util.destroy(socket, new ResponseExceededMaxSizeError()), -1) : (this.bytesRead += buf.length, request3.onData(buf) === !1 ? constants3.ERROR.PAUSED : 0);
       }
       /**
        * @returns {number}
@@ -11962,12 +11962,12 @@ var require_client_h1 = __commonJS({
         if (upgrade)
           return 0;
         assert(statusCode >= 100), assert((this.headers.length & 1) === 0);
-        let request2 = client[kQueue][client[kRunningIdx]];
-        if (assert(request2), this.statusCode = 0, this.statusText = "", this.bytesRead = 0, this.contentLength = "", this.keepAlive = "", this.connection = "", this.headers = [], this.headersSize = 0, statusCode < 200)
+        let request3 = client[kQueue][client[kRunningIdx]];
+        if (assert(request3), this.statusCode = 0, this.statusText = "", this.bytesRead = 0, this.contentLength = "", this.keepAlive = "", this.connection = "", this.headers = [], this.headersSize = 0, statusCode < 200)
           return 0;
-        if (request2.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10))
+        if (request3.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10))
           return util.destroy(socket, new ResponseContentLengthMismatchError()), -1;
-        if (request2.onComplete(headers2), client[kQueue][client[kRunningIdx]++] = null, socket[kSocketUsed] = client[kPending] === 0, socket[kWriting])
+        if (request3.onComplete(headers2), client[kQueue][client[kRunningIdx]++] = null, socket[kSocketUsed] = client[kPending] === 0, socket[kWriting])
           return assert(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants3.ERROR.PAUSED;
         if (shouldKeepAlive) {
           if (socket[kReset] && client[kRunning] === 0)
@@ -11992,8 +11992,8 @@ var require_client_h1 = __commonJS({
       return socket[kNoRef] = !1, socket[kWriting] = !1, socket[kReset] = !1, socket[kBlocking] = !1, socket[kIdleSocketValidation] = 0, socket[kIdleSocketValidationTimeout] = null, socket[kSocketUsed] = !1, socket[kParser] = new Parser(client, socket, llhttpInstance), util.addListener(socket, "error", onHttpSocketError), util.addListener(socket, "readable", onHttpSocketReadable), util.addListener(socket, "end", onHttpSocketEnd), util.addListener(socket, "close", onHttpSocketClose), socket[kClosed] = !1, socket.on("close", onSocketClose), {
         version: "h1",
         defaultPipelining: 1,
-        write(request2) {
-          return writeH1(client, request2);
+        write(request3) {
+          return writeH1(client, request3);
         },
         resume() {
           resumeH1(client);
@@ -12015,8 +12015,8 @@ var require_client_h1 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
          */
-        busy(request2) {
-          return !!(socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1 || request2 && (client[kRunning] > 0 && !request2.idempotent || client[kRunning] > 0 && (request2.upgrade || request2.method === "CONNECT") || client[kRunning] > 0 && util.bodyLength(request2.body) !== 0 && (util.isStream(request2.body) || util.isAsyncIterable(request2.body) || util.isFormDataLike(request2.body))));
+        busy(request3) {
+          return !!(socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1 || request3 && (client[kRunning] > 0 && !request3.idempotent || client[kRunning] > 0 && (request3.upgrade || request3.method === "CONNECT") || client[kRunning] > 0 && util.bodyLength(request3.body) !== 0 && (util.isStream(request3.body) || util.isAsyncIterable(request3.body) || util.isFormDataLike(request3.body))));
         }
       };
     }
@@ -12049,12 +12049,12 @@ var require_client_h1 = __commonJS({
         assert(client[kPending] === 0);
         let requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          let request2 = requests[i];
-          util.errorRequest(client, request2, err);
+          let request3 = requests[i];
+          util.errorRequest(client, request3, err);
         }
       } else if (client[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-        let request2 = client[kQueue][client[kRunningIdx]];
-        client[kQueue][client[kRunningIdx]++] = null, util.errorRequest(client, request2, err);
+        let request3 = client[kQueue][client[kRunningIdx]];
+        client[kQueue][client[kRunningIdx]++] = null, util.errorRequest(client, request3, err);
       }
       client[kPendingIdx] = client[kRunningIdx], assert(client[kRunning] === 0), client.emit("disconnect", client[kUrl], [client], err), client[kResume]();
     }
@@ -12083,7 +12083,7 @@ var require_client_h1 = __commonJS({
         if (client[kSize] === 0)
           socket[kParser].timeoutType !== TIMEOUT_KEEP_ALIVE && socket[kParser].setTimeout(client[kKeepAliveTimeoutValue], TIMEOUT_KEEP_ALIVE);
         else if (client[kRunning] > 0 && socket[kParser].statusCode < 200 && socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-          let request2 = client[kQueue][client[kRunningIdx]], headersTimeout = request2.headersTimeout != null ? request2.headersTimeout : client[kHeadersTimeout];
+          let request3 = client[kQueue][client[kRunningIdx]], headersTimeout = request3.headersTimeout != null ? request3.headersTimeout : client[kHeadersTimeout];
           socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
         }
       }
@@ -12091,51 +12091,51 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function setTypeOfService(socket, request2) {
+    function setTypeOfService(socket, request3) {
       if (typeof socket.setTypeOfService != "function")
         return;
-      let typeOfService = request2.typeOfService;
+      let typeOfService = request3.typeOfService;
       if (!(typeOfService === void 0 || socket[kTypeOfService] === typeOfService))
         try {
           socket.setTypeOfService(typeOfService), socket[kTypeOfService] = typeOfService;
         } catch {
         }
     }
-    function writeH1(client, request2) {
-      let { method, path, host, upgrade, blocking, reset } = request2, { body, headers: headers2, contentLength } = request2, expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
+    function writeH1(client, request3) {
+      let { method, path, host, upgrade, blocking, reset } = request3, { body, headers: headers2, contentLength } = request3, expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         extractBody || (extractBody = require_body().extractBody);
         let [bodyStream, contentType2] = extractBody(body);
-        request2.contentType == null && headers2.push("content-type", contentType2), body = bodyStream.stream, contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request2.contentType == null) {
+        request3.contentType == null && headers2.push("content-type", contentType2), body = bodyStream.stream, contentLength = bodyStream.length;
+      } else if (util.isBlobLike(body) && request3.contentType == null) {
         let contentType2 = body.type;
         if (contentType2) {
           let contentTypeValue = `${contentType2}`;
           if (!util.isValidHeaderValue(contentTypeValue))
-            return util.errorRequest(client, request2, new InvalidArgumentError("invalid content-type header")), !1;
+            return util.errorRequest(client, request3, new InvalidArgumentError("invalid content-type header")), !1;
           headers2.push("content-type", contentTypeValue);
         }
       }
       body && typeof body.read == "function" && body.read(0);
       let bodyLength = util.bodyLength(body);
-      if (contentLength = bodyLength ?? contentLength, contentLength === null && (contentLength = request2.contentLength), contentLength === 0 && !expectsPayload && (contentLength = null), shouldSendContentLength(method) && contentLength > 0 && request2.contentLength !== null && request2.contentLength !== contentLength) {
+      if (contentLength = bodyLength ?? contentLength, contentLength === null && (contentLength = request3.contentLength), contentLength === 0 && !expectsPayload && (contentLength = null), shouldSendContentLength(method) && contentLength > 0 && request3.contentLength !== null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength])
-          return util.errorRequest(client, request2, new RequestContentLengthMismatchError()), !1;
+          return util.errorRequest(client, request3, new RequestContentLengthMismatchError()), !1;
         process.emitWarning(new RequestContentLengthMismatchError());
       }
       let socket = client[kSocket];
       clearIdleSocketValidation(socket);
       let abort = (err) => {
-        request2.aborted || request2.completed || (util.errorRequest(client, request2, err || new RequestAbortedError()), util.destroy(body), util.destroy(socket, new InformationalError("aborted")));
+        request3.aborted || request3.completed || (util.errorRequest(client, request3, err || new RequestAbortedError()), util.destroy(body), util.destroy(socket, new InformationalError("aborted")));
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted)
+      if (request3.aborted)
         return !1;
-      method === "HEAD" && (socket[kReset] = !0), (upgrade || method === "CONNECT") && (socket[kReset] = !0), reset != null && (socket[kReset] = reset), client[kMaxRequests] && socket[kCounter]++ >= client[kMaxRequests] && (socket[kReset] = !0), blocking && (socket[kBlocking] = !0), setTypeOfService(socket, request2);
+      method === "HEAD" && (socket[kReset] = !0), (upgrade || method === "CONNECT") && (socket[kReset] = !0), reset != null && (socket[kReset] = reset), client[kMaxRequests] && socket[kCounter]++ >= client[kMaxRequests] && (socket[kReset] = !0), blocking && (socket[kBlocking] = !0), setTypeOfService(socket, request3);
       let header = `${method} ${path} HTTP/1.1\r
 `;
       if (typeof host == "string" ? header += `host: ${host}\r
@@ -12154,11 +12154,11 @@ upgrade: ${upgrade}\r
             header += `${key2}: ${val}\r
 `;
         }
-      return channels.sendHeaders.hasSubscribers && channels.sendHeaders.publish({ request: request2, headers: header, socket }), !body || bodyLength === 0 ? writeBuffer(abort, null, client, request2, socket, contentLength, header, expectsPayload) : util.isBuffer(body) ? writeBuffer(abort, body, client, request2, socket, contentLength, header, expectsPayload) : util.isBlobLike(body) ? typeof body.stream == "function" ? writeIterable(abort, body.stream(), client, request2, socket, contentLength, header, expectsPayload) : writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload) : util.isStream(body) ? writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload) : util.isIterable(body) ? writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload) : assert(!1), !0;
+      return channels.sendHeaders.hasSubscribers && channels.sendHeaders.publish({ request: request3, headers: header, socket }), !body || bodyLength === 0 ? writeBuffer(abort, null, client, request3, socket, contentLength, header, expectsPayload) : util.isBuffer(body) ? writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload) : util.isBlobLike(body) ? typeof body.stream == "function" ? writeIterable(abort, body.stream(), client, request3, socket, contentLength, header, expectsPayload) : writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload) : util.isStream(body) ? writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload) : util.isIterable(body) ? writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload) : assert(!1), !0;
     }
-    function writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    function writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      let finished = !1, writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header }), onData = function(chunk) {
+      let finished = !1, writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header }), onData = function(chunk) {
         if (!finished)
           try {
             !writer.write(chunk) && this.pause && this.pause();
@@ -12187,19 +12187,19 @@ upgrade: ${upgrade}\r
       };
       body.on("data", onData).on("end", onFinished).on("error", onFinished).on("close", onClose), body.resume && body.resume(), socket.on("drain", onDrain).on("error", onFinished), body.errorEmitted ?? body.errored ? setImmediate(onFinished, body.errored) : (body.endEmitted ?? body.readableEnded) && setImmediate(onFinished, null), (body.closeEmitted ?? body.closed) && setImmediate(onClose);
     }
-    function writeBuffer(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    function writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       try {
         body ? util.isBuffer(body) && (assert(contentLength === body.byteLength, "buffer body must have content length"), socket.cork(), socket.write(`${header}content-length: ${contentLength}\r
 \r
-`, "latin1"), socket.write(body), socket.uncork(), request2.onBodySent(body), !expectsPayload && request2.reset !== !1 && (socket[kReset] = !0)) : contentLength === 0 ? socket.write(`${header}content-length: 0\r
+`, "latin1"), socket.write(body), socket.uncork(), request3.onBodySent(body), !expectsPayload && request3.reset !== !1 && (socket[kReset] = !0)) : contentLength === 0 ? socket.write(`${header}content-length: 0\r
 \r
 `, "latin1") : (assert(contentLength === null, "no body must not have content length"), socket.write(`${header}\r
-`, "latin1")), request2.onRequestSent(), client[kResume]();
+`, "latin1")), request3.onRequestSent(), client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    async function writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size)
@@ -12207,12 +12207,12 @@ upgrade: ${upgrade}\r
         let buffer = Buffer.from(await body.arrayBuffer());
         socket.cork(), socket.write(`${header}content-length: ${contentLength}\r
 \r
-`, "latin1"), socket.write(buffer), socket.uncork(), request2.onBodySent(buffer), request2.onRequestSent(), !expectsPayload && request2.reset !== !1 && (socket[kReset] = !0), client[kResume]();
+`, "latin1"), socket.write(buffer), socket.uncork(), request3.onBodySent(buffer), request3.onRequestSent(), !expectsPayload && request3.reset !== !1 && (socket[kReset] = !0), client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    async function writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -12225,7 +12225,7 @@ upgrade: ${upgrade}\r
         assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve7;
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      let writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
+      let writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
       try {
         for await (let chunk of body) {
           if (socket[kError])
@@ -12251,15 +12251,15 @@ upgrade: ${upgrade}\r
        * @param {boolean} arg.expectsPayload
        * @param {string} arg.header
        */
-      constructor({ abort, socket, request: request2, contentLength, client, expectsPayload, header }) {
-        this.socket = socket, this.request = request2, this.contentLength = contentLength, this.client = client, this.bytesWritten = 0, this.expectsPayload = expectsPayload, this.header = header, this.abort = abort, socket[kWriting] = !0;
+      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header }) {
+        this.socket = socket, this.request = request3, this.contentLength = contentLength, this.client = client, this.bytesWritten = 0, this.expectsPayload = expectsPayload, this.header = header, this.abort = abort, socket[kWriting] = !0;
       }
       /**
        * @param {Buffer} chunk
        * @returns
        */
       write(chunk) {
-        let { socket, request: request2, contentLength, client, bytesWritten, expectsPayload, header } = this;
+        let { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header } = this;
         if (socket[kError])
           throw socket[kError];
         if (socket.destroyed)
@@ -12272,21 +12272,21 @@ upgrade: ${upgrade}\r
             throw new RequestContentLengthMismatchError();
           process.emitWarning(new RequestContentLengthMismatchError());
         }
-        socket.cork(), bytesWritten === 0 && (!expectsPayload && request2.reset !== !1 && (socket[kReset] = !0), contentLength === null ? socket.write(`${header}transfer-encoding: chunked\r
+        socket.cork(), bytesWritten === 0 && (!expectsPayload && request3.reset !== !1 && (socket[kReset] = !0), contentLength === null ? socket.write(`${header}transfer-encoding: chunked\r
 `, "latin1") : socket.write(`${header}content-length: ${contentLength}\r
 \r
 `, "latin1")), contentLength === null && socket.write(`\r
 ${len.toString(16)}\r
 `, "latin1"), this.bytesWritten += len;
         let ret = socket.write(chunk);
-        return socket.uncork(), request2.onBodySent(chunk), ret || socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS && socket[kParser].timeout.refresh && socket[kParser].timeout.refresh(), ret;
+        return socket.uncork(), request3.onBodySent(chunk), ret || socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS && socket[kParser].timeout.refresh && socket[kParser].timeout.refresh(), ret;
       }
       /**
        * @returns {void}
        */
       end() {
-        let { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request2 } = this;
-        if (request2.onRequestSent(), socket[kWriting] = !1, socket[kError])
+        let { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request3 } = this;
+        if (request3.onRequestSent(), socket[kWriting] = !1, socket[kError])
           throw socket[kError];
         if (!socket.destroyed) {
           if (bytesWritten === 0 ? expectsPayload ? socket.write(`${header}content-length: 0\r
@@ -12408,8 +12408,8 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        write(request2) {
-          return writeH2(client, request2);
+        write(request3) {
+          return writeH2(client, request3);
         },
         /**
          * @returns {void}
@@ -12434,12 +12434,12 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        busy(request2) {
-          if (request2 != null)
+        busy(request3) {
+          if (request3 != null)
             if (client[kRunning] > 0) {
-              if (request2.idempotent === !1 || (request2.upgrade === "websocket" || request2.method === "CONNECT") && session[kRemoteSettings] === !1 || util.bodyLength(request2.body) !== 0 && (util.isStream(request2.body) || util.isAsyncIterable(request2.body) || util.isFormDataLike(request2.body))) return !0;
+              if (request3.idempotent === !1 || (request3.upgrade === "websocket" || request3.method === "CONNECT") && session[kRemoteSettings] === !1 || util.bodyLength(request3.body) !== 0 && (util.isStream(request3.body) || util.isAsyncIterable(request3.body) || util.isFormDataLike(request3.body))) return !0;
             } else
-              return (request2.upgrade === "websocket" || request2.method === "CONNECT") && session[kRemoteSettings] === !1;
+              return (request3.upgrade === "websocket" || request3.method === "CONNECT") && session[kRemoteSettings] === !1;
           return !1;
         }
       };
@@ -12491,20 +12491,20 @@ var require_client_h2 = __commonJS({
       let err = new SocketError("other side closed", util.getSocketInfo(this[kSocket]));
       this.destroy(err), util.destroy(this[kSocket], err);
     }
-    function completeRequest(client, request2, resetPendingIdx = !1) {
+    function completeRequest(client, request3, resetPendingIdx = !1) {
       let queue = client[kQueue], runningIdx = client[kRunningIdx];
-      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request2) {
+      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request3) {
         queue[runningIdx] = null, client[kRunningIdx] = runningIdx + 1;
         return;
       }
-      let index = queue.indexOf(request2, runningIdx);
+      let index = queue.indexOf(request3, runningIdx);
       index === -1 || index >= client[kPendingIdx] || (queue.splice(index, 1), client[kPendingIdx]--, resetPendingIdx && client[kPendingIdx] < client[kRunningIdx] && (client[kPendingIdx] = client[kRunningIdx]));
     }
     function onHttp2SessionGoAway(errorCode) {
       let err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${errorCode}`, util.getSocketInfo(this[kSocket])), client = this[kClient];
       if (client[kSocket] = null, client[kHTTPContext] = null, this.close(), this[kHTTP2Session] = null, util.destroy(this[kSocket], err), client[kRunningIdx] < client[kQueue].length) {
-        let request2 = client[kQueue][client[kRunningIdx]];
-        client[kQueue][client[kRunningIdx]++] = null, request2 != null && util.errorRequest(client, request2, err), client[kPendingIdx] = client[kRunningIdx];
+        let request3 = client[kQueue][client[kRunningIdx]];
+        client[kQueue][client[kRunningIdx]++] = null, request3 != null && util.errorRequest(client, request3, err), client[kPendingIdx] = client[kRunningIdx];
       }
       assert(client[kRunning] === 0), client.emit("disconnect", client[kUrl], [client], err), client.emit("connectionError", client[kUrl], [client], err), client[kResume]();
     }
@@ -12514,8 +12514,8 @@ var require_client_h2 = __commonJS({
         assert(client[kPending] === 0);
         let requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          let request2 = requests[i];
-          request2 != null && util.errorRequest(client, request2, err);
+          let request3 = requests[i];
+          request3 != null && util.errorRequest(client, request3, err);
         }
       }
     }
@@ -12535,10 +12535,10 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request2) {
-      let headersTimeout = request2.headersTimeout ?? client[kHeadersTimeout], bodyTimeout = request2.bodyTimeout ?? client[kBodyTimeout], session = client[kHTTP2Session], { method, path, host, upgrade, expectContinue, signal: signal2, protocol, headers: reqHeaders } = request2, { body } = request2;
+    function writeH2(client, request3) {
+      let headersTimeout = request3.headersTimeout ?? client[kHeadersTimeout], bodyTimeout = request3.bodyTimeout ?? client[kBodyTimeout], session = client[kHTTP2Session], { method, path, host, upgrade, expectContinue, signal: signal2, protocol, headers: reqHeaders } = request3, { body } = request3;
       if (upgrade != null && upgrade !== "websocket")
-        return util.errorRequest(client, request2, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`)), !1;
+        return util.errorRequest(client, request3, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`)), !1;
       let headers2 = {};
       for (let n = 0; n < reqHeaders.length; n += 2) {
         let key2 = reqHeaders[n + 0], val = reqHeaders[n + 1];
@@ -12554,25 +12554,25 @@ var require_client_h2 = __commonJS({
       let stream2 = null, { hostname, port } = client[kUrl];
       headers2[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`, headers2[HTTP2_HEADER_METHOD] = method;
       let abort = (err) => {
-        request2.aborted || request2.completed || (err = err || new RequestAbortedError(), util.errorRequest(client, request2, err), stream2 != null && (stream2.removeAllListeners("data"), stream2.close(), client[kOnError](err), completeRequest(client, request2), client[kResume]()), util.destroy(body, err));
+        request3.aborted || request3.completed || (err = err || new RequestAbortedError(), util.errorRequest(client, request3, err), stream2 != null && (stream2.removeAllListeners("data"), stream2.close(), client[kOnError](err), completeRequest(client, request3), client[kResume]()), util.destroy(body, err));
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted)
+      if (request3.aborted)
         return !1;
       if (upgrade || method === "CONNECT")
-        return session.ref(), upgrade === "websocket" ? session[kEnableConnectProtocol] === !1 ? (util.errorRequest(client, request2, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server")), session.unref(), !1) : (headers2[HTTP2_HEADER_METHOD] = "CONNECT", headers2[HTTP2_HEADER_PROTOCOL] = "websocket", headers2[HTTP2_HEADER_PATH] = path, protocol === "ws:" || protocol === "wss:" ? headers2[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https" : headers2[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https", stream2 = session.request(headers2, { endStream: !1, signal: signal2 }), stream2[kHTTP2Stream] = !0, ++session[kOpenStreams], stream2.once("response", (headers3, _flags) => {
+        return session.ref(), upgrade === "websocket" ? session[kEnableConnectProtocol] === !1 ? (util.errorRequest(client, request3, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server")), session.unref(), !1) : (headers2[HTTP2_HEADER_METHOD] = "CONNECT", headers2[HTTP2_HEADER_PROTOCOL] = "websocket", headers2[HTTP2_HEADER_PATH] = path, protocol === "ws:" || protocol === "wss:" ? headers2[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https" : headers2[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https", stream2 = session.request(headers2, { endStream: !1, signal: signal2 }), stream2[kHTTP2Stream] = !0, ++session[kOpenStreams], stream2.once("response", (headers3, _flags) => {
           let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers3;
           try {
-            request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
+            request3.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
           } catch (err) {
             abort(err);
             return;
           }
-          completeRequest(client, request2);
+          completeRequest(client, request3);
         }), stream2.on("error", () => {
           (stream2.rstCode === NGHTTP2_REFUSED_STREAM || stream2.rstCode === NGHTTP2_CANCEL) && abort(new InformationalError(`HTTP/2: "stream error" received - code ${stream2.rstCode}`));
         }), stream2.once("close", () => {
@@ -12580,12 +12580,12 @@ var require_client_h2 = __commonJS({
         }), stream2.setTimeout(headersTimeout), !0) : (stream2 = session.request(headers2, { endStream: !1, signal: signal2 }), stream2[kHTTP2Stream] = !0, ++session[kOpenStreams], stream2.on("response", (headers3) => {
           let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers3;
           try {
-            request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
+            request3.onUpgrade(statusCode, parseH2Headers(realHeaders), stream2);
           } catch (err) {
             abort(err);
             return;
           }
-          completeRequest(client, request2);
+          completeRequest(client, request3);
         }), stream2.on("error", abort), stream2.once("close", () => {
           session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref();
         }), stream2.setTimeout(headersTimeout), !0);
@@ -12598,9 +12598,9 @@ var require_client_h2 = __commonJS({
         let [bodyStream, contentType2] = extractBody(body);
         headers2["content-type"] = contentType2, body = bodyStream.stream, contentLength = bodyStream.length;
       }
-      if (contentLength == null && (contentLength = request2.contentLength), expectsPayload || (contentLength = null), shouldSendContentLength(method) && contentLength > 0 && request2.contentLength != null && request2.contentLength !== contentLength) {
+      if (contentLength == null && (contentLength = request3.contentLength), expectsPayload || (contentLength = null), shouldSendContentLength(method) && contentLength > 0 && request3.contentLength != null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength])
-          return util.errorRequest(client, request2, new RequestContentLengthMismatchError()), !1;
+          return util.errorRequest(client, request3, new RequestContentLengthMismatchError()), !1;
         process.emitWarning(new RequestContentLengthMismatchError());
       }
       if (contentLength != null && (assert(body || contentLength === 0, "no body must not have content length"), headers2[HTTP2_HEADER_CONTENT_LENGTH] = `${contentLength}`), session.ref(), channels.sendHeaders.hasSubscribers) {
@@ -12608,7 +12608,7 @@ var require_client_h2 = __commonJS({
         for (let key2 in headers2)
           header += `${key2}: ${headers2[key2]}\r
 `;
-        channels.sendHeaders.publish({ request: request2, headers: header, socket: session[kSocket] });
+        channels.sendHeaders.publish({ request: request3, headers: header, socket: session[kSocket] });
       }
       let shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       expectContinue ? (headers2[HTTP2_HEADER_EXPECT] = "100-continue", stream2 = session.request(headers2, { endStream: shouldEndStream, signal: signal2 }), stream2[kHTTP2Stream] = !0, stream2.once("continue", writeBodyH2)) : (stream2 = session.request(headers2, {
@@ -12618,17 +12618,17 @@ var require_client_h2 = __commonJS({
       let responseReceived = !1;
       return stream2.once("response", (headers3) => {
         let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers3;
-        if (request2.onResponseStarted(), responseReceived = !0, stream2.setTimeout(bodyTimeout), request2.aborted) {
+        if (request3.onResponseStarted(), responseReceived = !0, stream2.setTimeout(bodyTimeout), request3.aborted) {
           stream2.removeAllListeners("data");
           return;
         }
-        request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === !1 && stream2.pause(), stream2.on("data", (chunk) => {
-          request2.aborted || request2.completed || request2.onData(chunk) === !1 && stream2.pause();
+        request3.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === !1 && stream2.pause(), stream2.on("data", (chunk) => {
+          request3.aborted || request3.completed || request3.onData(chunk) === !1 && stream2.pause();
         });
       }), stream2.once("end", () => {
-        stream2.removeAllListeners("data"), responseReceived ? (!request2.aborted && !request2.completed && request2.onComplete({}), completeRequest(client, request2), client[kResume]()) : (abort(new InformationalError("HTTP/2: stream half-closed (remote)")), completeRequest(client, request2, !0), client[kResume]());
+        stream2.removeAllListeners("data"), responseReceived ? (!request3.aborted && !request3.completed && request3.onComplete({}), completeRequest(client, request3), client[kResume]()) : (abort(new InformationalError("HTTP/2: stream half-closed (remote)")), completeRequest(client, request3, !0), client[kResume]());
       }), stream2.once("close", () => {
-        stream2.removeAllListeners("data"), session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref(), !request2.aborted && !request2.completed && abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
+        stream2.removeAllListeners("data"), session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref(), !request3.aborted && !request3.completed && abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
       }), stream2.once("error", function(err) {
         stream2.removeAllListeners("data"), abort(err);
       }), stream2.once("frameError", (type, code) => {
@@ -12639,7 +12639,7 @@ var require_client_h2 = __commonJS({
         let err = responseReceived ? new BodyTimeoutError(`HTTP/2: "body timeout after ${bodyTimeout}"`) : new HeadersTimeoutError(`HTTP/2: "headers timeout after ${headersTimeout}"`);
         stream2.removeAllListeners("data"), session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref(), abort(err);
       }), stream2.once("trailers", (trailers) => {
-        request2.aborted || request2.completed || (stream2.removeAllListeners("data"), request2.onComplete(trailers));
+        request3.aborted || request3.completed || (stream2.removeAllListeners("data"), request3.onComplete(trailers));
       }), !0;
       function writeBodyH2() {
         !body || contentLength === 0 ? writeBuffer(
@@ -12647,7 +12647,7 @@ var require_client_h2 = __commonJS({
           stream2,
           null,
           client,
-          request2,
+          request3,
           client[kSocket],
           contentLength,
           expectsPayload
@@ -12656,7 +12656,7 @@ var require_client_h2 = __commonJS({
           stream2,
           body,
           client,
-          request2,
+          request3,
           client[kSocket],
           contentLength,
           expectsPayload
@@ -12665,7 +12665,7 @@ var require_client_h2 = __commonJS({
           stream2,
           body.stream(),
           client,
-          request2,
+          request3,
           client[kSocket],
           contentLength,
           expectsPayload
@@ -12674,7 +12674,7 @@ var require_client_h2 = __commonJS({
           stream2,
           body,
           client,
-          request2,
+          request3,
           client[kSocket],
           contentLength,
           expectsPayload
@@ -12685,53 +12685,53 @@ var require_client_h2 = __commonJS({
           stream2,
           body,
           client,
-          request2,
+          request3,
           contentLength
         ) : util.isIterable(body) ? writeIterable(
           abort,
           stream2,
           body,
           client,
-          request2,
+          request3,
           client[kSocket],
           contentLength,
           expectsPayload
         ) : assert(!1);
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       try {
-        body != null && util.isBuffer(body) && (assert(contentLength === body.byteLength, "buffer body must have content length"), h2stream.cork(), h2stream.write(body), h2stream.uncork(), h2stream.end(), request2.onBodySent(body)), expectsPayload || (socket[kReset] = !0), request2.onRequestSent(), client[kResume]();
+        body != null && util.isBuffer(body) && (assert(contentLength === body.byteLength, "buffer body must have content length"), h2stream.cork(), h2stream.write(body), h2stream.uncork(), h2stream.end(), request3.onBodySent(body)), expectsPayload || (socket[kReset] = !0), request3.onRequestSent(), client[kResume]();
       } catch (error2) {
         abort(error2);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request3, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let pipe2 = pipeline2(
         body,
         h2stream,
         (err) => {
-          err ? (util.destroy(pipe2, err), abort(err)) : (util.removeAllListeners(pipe2), request2.onRequestSent(), expectsPayload || (socket[kReset] = !0), client[kResume]());
+          err ? (util.destroy(pipe2, err), abort(err)) : (util.removeAllListeners(pipe2), request3.onRequestSent(), expectsPayload || (socket[kReset] = !0), client[kResume]());
         }
       );
       util.addListener(pipe2, "data", onPipeData);
       function onPipeData(chunk) {
-        request2.onBodySent(chunk);
+        request3.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size)
           throw new RequestContentLengthMismatchError();
         let buffer = Buffer.from(await body.arrayBuffer());
-        h2stream.cork(), h2stream.write(buffer), h2stream.uncork(), h2stream.end(), request2.onBodySent(buffer), request2.onRequestSent(), expectsPayload || (socket[kReset] = !0), client[kResume]();
+        h2stream.cork(), h2stream.write(buffer), h2stream.uncork(), h2stream.end(), request3.onBodySent(buffer), request3.onRequestSent(), expectsPayload || (socket[kReset] = !0), client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -12749,9 +12749,9 @@ var require_client_h2 = __commonJS({
           if (socket[kError])
             throw socket[kError];
           let res = h2stream.write(chunk);
-          request2.onBodySent(chunk), res || await waitForDrain();
+          request3.onBodySent(chunk), res || await waitForDrain();
         }
-        h2stream.end(), request2.onRequestSent(), expectsPayload || (socket[kReset] = !0), client[kResume]();
+        h2stream.end(), request3.onRequestSent(), expectsPayload || (socket[kReset] = !0), client[kResume]();
       } catch (err) {
         abort(err);
       } finally {
@@ -12960,8 +12960,8 @@ var require_client = __commonJS({
         connect3(this), this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
-        let request2 = new Request2(this[kUrl].origin, opts, handler);
-        return this[kQueue].push(request2), this[kResuming] || (util.bodyLength(request2.body) == null && util.isIterable(request2.body) ? (this[kResuming] = 1, queueMicrotask(() => resume(this))) : this[kResume](!0)), this[kResuming] && this[kNeedDrain] !== 2 && this[kBusy] && (this[kNeedDrain] = 2), this[kNeedDrain] < 2;
+        let request3 = new Request2(this[kUrl].origin, opts, handler);
+        return this[kQueue].push(request3), this[kResuming] || (util.bodyLength(request3.body) == null && util.isIterable(request3.body) ? (this[kResuming] = 1, queueMicrotask(() => resume(this))) : this[kResume](!0)), this[kResuming] && this[kNeedDrain] !== 2 && this[kBusy] && (this[kNeedDrain] = 2), this[kNeedDrain] < 2;
       }
       [kClose]() {
         return new Promise((resolve7) => {
@@ -12972,8 +12972,8 @@ var require_client = __commonJS({
         return new Promise((resolve7) => {
           let requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            let request2 = requests[i];
-            request2 != null && util.errorRequest(this, request2, err);
+            let request3 = requests[i];
+            request3 != null && util.errorRequest(this, request3, err);
           }
           let callback = () => {
             this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve7(null);
@@ -12987,8 +12987,8 @@ var require_client = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         let requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          let request2 = requests[i];
-          request2 != null && util.errorRequest(client, request2, err);
+          let request3 = requests[i];
+          request3 != null && util.errorRequest(client, request3, err);
         }
         assert(client[kSize] === 0);
       }
@@ -13072,8 +13072,8 @@ var require_client = __commonJS({
           error: err
         }), err.code === "ERR_TLS_CERT_ALTNAME_INVALID")
           for (assert(client[kRunning] === 0); client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]; ) {
-            let request2 = client[kQueue][client[kPendingIdx]++];
-            util.errorRequest(client, request2, err);
+            let request3 = client[kQueue][client[kPendingIdx]++];
+            util.errorRequest(client, request3, err);
           }
         else
           onError(client, err);
@@ -13104,13 +13104,13 @@ var require_client = __commonJS({
         }
         if (client[kPending] === 0 || client[kRunning] >= (getPipelining(client) || 1))
           return;
-        let request2 = client[kQueue][client[kPendingIdx]];
-        if (request2 === null)
+        let request3 = client[kQueue][client[kPendingIdx]];
+        if (request3 === null)
           return;
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request2.servername) {
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request3.servername) {
           if (client[kRunning] > 0)
             return;
-          client[kServerName] = request2.servername, client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
+          client[kServerName] = request3.servername, client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null, resume(client);
           });
         }
@@ -13120,9 +13120,9 @@ var require_client = __commonJS({
           connect3(client);
           return;
         }
-        if (client[kHTTPContext].destroyed || client[kHTTPContext].busy(request2))
+        if (client[kHTTPContext].destroyed || client[kHTTPContext].busy(request3))
           return;
-        !request2.aborted && client[kHTTPContext].write(request2) ? client[kPendingIdx]++ : client[kQueue].splice(client[kPendingIdx], 1);
+        !request3.aborted && client[kHTTPContext].write(request3) ? client[kPendingIdx]++ : client[kQueue].splice(client[kPendingIdx], 1);
       }
     }
     module.exports = Client;
@@ -13852,10 +13852,10 @@ var require_socks5_client = __commonJS({
         if (this.state !== STATES.INITIAL)
           throw new InvalidArgumentError("Handshake already started");
         debug("starting handshake with", this.authMethods.length, "auth methods"), this.state = STATES.HANDSHAKING;
-        let request2 = Buffer2.alloc(2 + this.authMethods.length);
-        request2[0] = SOCKS_VERSION, request2[1] = this.authMethods.length, this.authMethods.forEach((method, i) => {
-          request2[2 + i] = method;
-        }), this.socket.write(request2);
+        let request3 = Buffer2.alloc(2 + this.authMethods.length);
+        request3[0] = SOCKS_VERSION, request3[1] = this.authMethods.length, this.authMethods.forEach((method, i) => {
+          request3[2 + i] = method;
+        }), this.socket.write(request3);
       }
       /**
        * Handle handshake response from server
@@ -13886,8 +13886,8 @@ var require_socks5_client = __commonJS({
         let usernameBuffer = Buffer2.from(username), passwordBuffer = Buffer2.from(password);
         if (usernameBuffer.length > 255 || passwordBuffer.length > 255)
           throw new InvalidArgumentError("Username or password too long");
-        let request2 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
-        request2[0] = 1, request2[1] = usernameBuffer.length, usernameBuffer.copy(request2, 2), request2[2 + usernameBuffer.length] = passwordBuffer.length, passwordBuffer.copy(request2, 3 + usernameBuffer.length), this.socket.write(request2);
+        let request3 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
+        request3[0] = 1, request3[1] = usernameBuffer.length, usernameBuffer.copy(request3, 2), request3[2 + usernameBuffer.length] = passwordBuffer.length, passwordBuffer.copy(request3, 3 + usernameBuffer.length), this.socket.write(request3);
       }
       /**
        * Handle authentication response
@@ -13913,15 +13913,15 @@ var require_socks5_client = __commonJS({
         if (this.state !== STATES.AUTHENTICATED)
           throw new InvalidArgumentError("Client must be authenticated before CONNECT");
         debug("connecting to", address2, port), this.state = STATES.CONNECTING;
-        let request2 = this.buildConnectRequest(COMMANDS.CONNECT, address2, port);
-        this.socket.write(request2);
+        let request3 = this.buildConnectRequest(COMMANDS.CONNECT, address2, port);
+        this.socket.write(request3);
       }
       /**
        * Build a SOCKS5 request
        */
       buildConnectRequest(command, address2, port) {
-        let { type: addressType, buffer: addressBuffer } = parseAddress2(address2), request2 = Buffer2.alloc(4 + addressBuffer.length + 2);
-        return request2[0] = SOCKS_VERSION, request2[1] = command, request2[2] = 0, request2[3] = addressType, addressBuffer.copy(request2, 4), request2.writeUInt16BE(port, 4 + addressBuffer.length), request2;
+        let { type: addressType, buffer: addressBuffer } = parseAddress2(address2), request3 = Buffer2.alloc(4 + addressBuffer.length + 2);
+        return request3[0] = SOCKS_VERSION, request3[1] = command, request3[2] = 0, request3[3] = addressType, addressBuffer.copy(request3, 4), request3.writeUInt16BE(port, 4 + addressBuffer.length), request3;
       }
       /**
        * Handle CONNECT response
@@ -15082,10 +15082,10 @@ var require_api_request = __commonJS({
         })), body && (this.body = null, util.isStream(body) && (body.on("error", noop), util.destroy(body, err))), this.removeAbortListener && (this.removeAbortListener(), this.removeAbortListener = null);
       }
     };
-    function request2(opts, callback) {
+    function request3(opts, callback) {
       if (callback === void 0)
         return new Promise((resolve7, reject) => {
-          request2.call(this, opts, (err, data) => err ? reject(err) : resolve7(data));
+          request3.call(this, opts, (err, data) => err ? reject(err) : resolve7(data));
         });
       try {
         let handler = new RequestHandler(opts, callback);
@@ -15097,7 +15097,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request2;
+    module.exports = request3;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -16469,7 +16469,7 @@ var require_snapshot_recorder = __commonJS({
       async record(requestOpts, response) {
         if (!this.shouldRecord(requestOpts) || this.isUrlExcluded(requestOpts))
           return;
-        let request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions), hash = createRequestHash(request2), normalizedHeaders = normalizeHeaders(response.headers), responseData = {
+        let request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions), hash = createRequestHash(request3), normalizedHeaders = normalizeHeaders(response.headers), responseData = {
           statusCode: response.statusCode,
           headers: filterHeadersForStorage(normalizedHeaders, this.#headerFilters, this.matchOptions),
           body: Buffer.isBuffer(response.body) ? response.body.toString("base64") : Buffer.from(String(response.body || "")).toString("base64"),
@@ -16481,7 +16481,7 @@ var require_snapshot_recorder = __commonJS({
         }
         let existingSnapshot = this.#snapshots.get(hash);
         existingSnapshot && existingSnapshot.responses ? (existingSnapshot.responses.push(responseData), existingSnapshot.timestamp = (/* @__PURE__ */ new Date()).toISOString()) : this.#snapshots.set(hash, {
-          request: request2,
+          request: request3,
           responses: [responseData],
           // Always store as array for consistency
           callCount: 0,
@@ -16507,7 +16507,7 @@ var require_snapshot_recorder = __commonJS({
       findSnapshot(requestOpts) {
         if (!this.shouldPlayback(requestOpts) || this.isUrlExcluded(requestOpts))
           return;
-        let request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions), hash = createRequestHash(request2), snapshot = this.#snapshots.get(hash);
+        let request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions), hash = createRequestHash(request3), snapshot = this.#snapshots.get(hash);
         if (!snapshot) return;
         let currentCallCount = snapshot.callCount || 0, responseIndex = Math.min(currentCallCount, snapshot.responses.length - 1);
         return snapshot.callCount = currentCallCount + 1, {
@@ -16592,7 +16592,7 @@ var require_snapshot_recorder = __commonJS({
        * @returns {boolean} - True if snapshot was deleted, false if not found
        */
       deleteSnapshot(requestOpts) {
-        let request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions), hash = createRequestHash(request2);
+        let request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions), hash = createRequestHash(request3);
         return this.#snapshots.delete(hash);
       }
       /**
@@ -16601,7 +16601,7 @@ var require_snapshot_recorder = __commonJS({
        * @returns {SnapshotInfo|null} - Snapshot information or null if not found
        */
       getSnapshotInfo(requestOpts) {
-        let request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions), hash = createRequestHash(request2), snapshot = this.#snapshots.get(hash);
+        let request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions), hash = createRequestHash(request3), snapshot = this.#snapshots.get(hash);
         return snapshot ? {
           hash,
           request: snapshot.request,
@@ -16825,12 +16825,12 @@ var require_snapshot_agent = __commonJS({
        */
       #setupMockInterceptors() {
         for (let snapshot of this[kSnapshotRecorder].getSnapshots()) {
-          let { request: request2, responses, response } = snapshot, url2 = new URL(request2.url), mockPool = this.get(url2.origin), responseData = responses ? responses[0] : response;
+          let { request: request3, responses, response } = snapshot, url2 = new URL(request3.url), mockPool = this.get(url2.origin), responseData = responses ? responses[0] : response;
           responseData && mockPool.intercept({
             path: url2.pathname + url2.search,
-            method: request2.method,
-            headers: request2.headers,
-            body: request2.body
+            method: request3.method,
+            headers: request3.headers,
+            body: request3.body
           }).reply(responseData.statusCode, responseData.body, {
             headers: responseData.headers,
             trailers: responseData.trailers
@@ -21132,7 +21132,7 @@ var require_request2 = __commonJS({
         if (webidl.util.markAsUncloneable(this), input2 === kConstruct)
           return;
         webidl.argumentLengthCheck(arguments, 1, "Request constructor"), input2 = webidl.converters.RequestInfo(input2), init2 = webidl.converters.RequestInit(init2);
-        let request2 = null, fallbackMode = null, baseUrl = environmentSettingsObject.settingsObject.baseUrl, signal2 = null;
+        let request3 = null, fallbackMode = null, baseUrl = environmentSettingsObject.settingsObject.baseUrl, signal2 = null;
         if (typeof input2 == "string") {
           this.#dispatcher = init2.dispatcher;
           let parsedURL;
@@ -21145,60 +21145,60 @@ var require_request2 = __commonJS({
             throw new TypeError(
               "Request cannot be constructed from a URL that includes credentials: " + input2
             );
-          request2 = makeRequest({ urlList: [parsedURL] }), fallbackMode = "cors";
+          request3 = makeRequest({ urlList: [parsedURL] }), fallbackMode = "cors";
         } else
-          assert(webidl.is.Request(input2)), request2 = input2.#state, signal2 = input2.#signal, this.#dispatcher = init2.dispatcher || input2.#dispatcher;
+          assert(webidl.is.Request(input2)), request3 = input2.#state, signal2 = input2.#signal, this.#dispatcher = init2.dispatcher || input2.#dispatcher;
         let origin = environmentSettingsObject.settingsObject.origin, window = "client";
-        if (request2.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request2.window, origin) && (window = request2.window), init2.window != null)
+        if (request3.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request3.window, origin) && (window = request3.window), init2.window != null)
           throw new TypeError(`'window' option '${window}' must be null`);
-        "window" in init2 && (window = "no-window"), request2 = makeRequest({
+        "window" in init2 && (window = "no-window"), request3 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request2.method,
+          method: request3.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request2.headersList,
+          headersList: request3.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request2.unsafeRequest,
+          unsafeRequest: request3.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window,
           // priority request’s priority.
-          priority: request2.priority,
+          priority: request3.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request2.origin,
+          origin: request3.origin,
           // referrer request’s referrer.
-          referrer: request2.referrer,
+          referrer: request3.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request2.referrerPolicy,
+          referrerPolicy: request3.referrerPolicy,
           // mode request’s mode.
-          mode: request2.mode,
+          mode: request3.mode,
           // credentials mode request’s credentials mode.
-          credentials: request2.credentials,
+          credentials: request3.credentials,
           // cache mode request’s cache mode.
-          cache: request2.cache,
+          cache: request3.cache,
           // redirect mode request’s redirect mode.
-          redirect: request2.redirect,
+          redirect: request3.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request2.integrity,
+          integrity: request3.integrity,
           // keepalive request’s keepalive.
-          keepalive: request2.keepalive,
+          keepalive: request3.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request2.reloadNavigation,
+          reloadNavigation: request3.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request2.historyNavigation,
+          historyNavigation: request3.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request2.urlList]
+          urlList: [...request3.urlList]
         });
         let initHasKey = Object.keys(init2).length !== 0;
-        if (initHasKey && (request2.mode === "navigate" && (request2.mode = "same-origin"), request2.reloadNavigation = !1, request2.historyNavigation = !1, request2.origin = "client", request2.referrer = "client", request2.referrerPolicy = "", request2.url = request2.urlList[request2.urlList.length - 1], request2.urlList = [request2.url]), init2.referrer !== void 0) {
+        if (initHasKey && (request3.mode === "navigate" && (request3.mode = "same-origin"), request3.reloadNavigation = !1, request3.historyNavigation = !1, request3.origin = "client", request3.referrer = "client", request3.referrerPolicy = "", request3.url = request3.urlList[request3.urlList.length - 1], request3.urlList = [request3.url]), init2.referrer !== void 0) {
           let referrer = init2.referrer;
           if (referrer === "")
-            request2.referrer = "no-referrer";
+            request3.referrer = "no-referrer";
           else {
             let parsedReferrer;
             try {
@@ -21206,37 +21206,37 @@ var require_request2 = __commonJS({
             } catch (err) {
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
-            parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl) ? request2.referrer = "client" : request2.referrer = parsedReferrer;
+            parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl) ? request3.referrer = "client" : request3.referrer = parsedReferrer;
           }
         }
-        init2.referrerPolicy !== void 0 && (request2.referrerPolicy = init2.referrerPolicy);
+        init2.referrerPolicy !== void 0 && (request3.referrerPolicy = init2.referrerPolicy);
         let mode;
         if (init2.mode !== void 0 ? mode = init2.mode : mode = fallbackMode, mode === "navigate")
           throw webidl.errors.exception({
             header: "Request constructor",
             message: "invalid request mode navigate."
           });
-        if (mode != null && (request2.mode = mode), init2.credentials !== void 0 && (request2.credentials = init2.credentials), init2.cache !== void 0 && (request2.cache = init2.cache), request2.cache === "only-if-cached" && request2.mode !== "same-origin")
+        if (mode != null && (request3.mode = mode), init2.credentials !== void 0 && (request3.credentials = init2.credentials), init2.cache !== void 0 && (request3.cache = init2.cache), request3.cache === "only-if-cached" && request3.mode !== "same-origin")
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
-        if (init2.redirect !== void 0 && (request2.redirect = init2.redirect), init2.integrity != null && (request2.integrity = String(init2.integrity)), init2.keepalive !== void 0 && (request2.keepalive = !!init2.keepalive), init2.method !== void 0) {
+        if (init2.redirect !== void 0 && (request3.redirect = init2.redirect), init2.integrity != null && (request3.integrity = String(init2.integrity)), init2.keepalive !== void 0 && (request3.keepalive = !!init2.keepalive), init2.method !== void 0) {
           let method = init2.method, mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0)
-            request2.method = mayBeNormalized;
+            request3.method = mayBeNormalized;
           else {
             if (!isValidHTTPToken(method))
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
             let upperCase = method.toUpperCase();
             if (forbiddenMethodsSet.has(upperCase))
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
-            method = normalizedMethodRecordsBase[upperCase] ?? method, request2.method = method;
+            method = normalizedMethodRecordsBase[upperCase] ?? method, request3.method = method;
           }
-          !patchMethodWarning && request2.method === "patch" && (process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
+          !patchMethodWarning && request3.method === "patch" && (process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
             code: "UNDICI-FETCH-patch"
           }), patchMethodWarning = !0);
         }
-        init2.signal !== void 0 && (signal2 = init2.signal), this.#state = request2;
+        init2.signal !== void 0 && (signal2 = init2.signal), this.#state = request3;
         let ac = new AbortController();
         if (this.#signal = ac.signal, signal2 != null)
           if (signal2.aborted)
@@ -21246,10 +21246,10 @@ var require_request2 = __commonJS({
             let acRef = new WeakRef(ac), abort = buildAbort(acRef);
             abortSignalHasEventHandlerLeakWarning && getMaxListeners(signal2) === defaultMaxListeners && setMaxListeners(1500, signal2), util.addAbortListener(signal2, abort), requestFinalizer.register(ac, { signal: signal2, abort }, abort);
           }
-        if (this.#headers = new Headers2(kConstruct), setHeadersList(this.#headers, request2.headersList), setHeadersGuard(this.#headers, "request"), mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request2.method))
+        if (this.#headers = new Headers2(kConstruct), setHeadersList(this.#headers, request3.headersList), setHeadersGuard(this.#headers, "request"), mode === "no-cors") {
+          if (!corsSafeListedMethodsSet.has(request3.method))
             throw new TypeError(
-              `'${request2.method} is unsupported in no-cors mode.`
+              `'${request3.method} is unsupported in no-cors mode.`
             );
           setHeadersGuard(this.#headers, "request-no-cors");
         }
@@ -21263,13 +21263,13 @@ var require_request2 = __commonJS({
             fillHeaders(this.#headers, headers2);
         }
         let inputBody = webidl.is.Request(input2) ? input2.#state.body : null;
-        if ((init2.body != null || inputBody != null) && (request2.method === "GET" || request2.method === "HEAD"))
+        if ((init2.body != null || inputBody != null) && (request3.method === "GET" || request3.method === "HEAD"))
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         let initBody = null;
         if (init2.body != null) {
           let [extractedBody, contentType2] = extractBody(
             init2.body,
-            request2.keepalive
+            request3.keepalive
           );
           initBody = extractedBody, contentType2 && !getHeadersList(this.#headers).contains("content-type", !0) && this.#headers.append("content-type", contentType2, !0);
         }
@@ -21277,11 +21277,11 @@ var require_request2 = __commonJS({
         if (inputOrInitBody != null && inputOrInitBody.source == null) {
           if (initBody != null && init2.duplex == null)
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
-          if (request2.mode !== "same-origin" && request2.mode !== "cors")
+          if (request3.mode !== "same-origin" && request3.mode !== "cors")
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
-          request2.useCORSPreflightFlag = !0;
+          request3.useCORSPreflightFlag = !0;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -21435,41 +21435,41 @@ var require_request2 = __commonJS({
        * @param {Request} request
        * @param {AbortSignal} newSignal
        */
-      static setRequestSignal(request2, newSignal) {
-        return request2.#signal = newSignal, request2;
+      static setRequestSignal(request3, newSignal) {
+        return request3.#signal = newSignal, request3;
       }
       /**
        * @param {Request} request
        */
-      static getRequestDispatcher(request2) {
-        return request2.#dispatcher;
+      static getRequestDispatcher(request3) {
+        return request3.#dispatcher;
       }
       /**
        * @param {Request} request
        * @param {import('../../dispatcher/dispatcher')} newDispatcher
        */
-      static setRequestDispatcher(request2, newDispatcher) {
-        request2.#dispatcher = newDispatcher;
+      static setRequestDispatcher(request3, newDispatcher) {
+        request3.#dispatcher = newDispatcher;
       }
       /**
        * @param {Request} request
        * @param {Headers} newHeaders
        */
-      static setRequestHeaders(request2, newHeaders) {
-        request2.#headers = newHeaders;
+      static setRequestHeaders(request3, newHeaders) {
+        request3.#headers = newHeaders;
       }
       /**
        * @param {Request} request
        */
-      static getRequestState(request2) {
-        return request2.#state;
+      static getRequestState(request3) {
+        return request3.#state;
       }
       /**
        * @param {Request} request
        * @param {any} newState
        */
-      static setRequestState(request2, newState) {
-        request2.#state = newState;
+      static setRequestState(request3, newState) {
+        request3.#state = newState;
       }
     }, { setRequestSignal, getRequestDispatcher, setRequestDispatcher, setRequestHeaders, getRequestState, setRequestState } = Request2;
     Reflect.deleteProperty(Request2, "setRequestSignal");
@@ -21523,15 +21523,15 @@ var require_request2 = __commonJS({
         headersList: init2.headersList ? new HeadersList(init2.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request2) {
-      let newRequest2 = makeRequest({ ...request2, body: null });
-      return request2.body != null && (newRequest2.body = cloneBody(request2.body)), newRequest2;
+    function cloneRequest(request3) {
+      let newRequest2 = makeRequest({ ...request3, body: null });
+      return request3.body != null && (newRequest2.body = cloneBody(request3.body)), newRequest2;
     }
     function fromInnerRequest(innerRequest, dispatcher, signal2, guard) {
-      let request2 = new Request2(kConstruct);
-      setRequestState(request2, innerRequest), setRequestDispatcher(request2, dispatcher), setRequestSignal(request2, signal2);
+      let request3 = new Request2(kConstruct);
+      setRequestState(request3, innerRequest), setRequestDispatcher(request3, dispatcher), setRequestSignal(request3, signal2);
       let headers2 = new Headers2(kConstruct);
-      return setRequestHeaders(request2, headers2), setHeadersList(headers2, innerRequest.headersList), setHeadersGuard(headers2, guard), request2;
+      return setRequestHeaders(request3, headers2), setHeadersList(headers2, innerRequest.headersList), setHeadersGuard(headers2, guard), request3;
     }
     Object.defineProperties(Request2.prototype, {
       method: kEnumerableProperty,
@@ -21819,25 +21819,25 @@ var require_fetch = __commonJS({
       } catch (e) {
         return p2.reject(e), p2.promise;
       }
-      let request2 = getRequestState(requestObject);
+      let request3 = getRequestState(requestObject);
       if (requestObject.signal.aborted)
-        return abortFetch(p2, request2, null, requestObject.signal.reason, null), p2.promise;
-      request2.client.globalObject?.constructor?.name === "ServiceWorkerGlobalScope" && (request2.serviceWorkers = "none");
+        return abortFetch(p2, request3, null, requestObject.signal.reason, null), p2.promise;
+      request3.client.globalObject?.constructor?.name === "ServiceWorkerGlobalScope" && (request3.serviceWorkers = "none");
       let responseObject = null, locallyAborted = !1, controller = null;
       return addAbortListener(
         requestObject.signal,
         () => {
           locallyAborted = !0, assert(controller != null), controller.abort(requestObject.signal.reason);
           let realResponse = responseObject?.deref();
-          abortFetch(p2, request2, realResponse, requestObject.signal.reason, controller.controller);
+          abortFetch(p2, request3, realResponse, requestObject.signal.reason, controller.controller);
         }
       ), controller = fetching({
-        request: request2,
+        request: request3,
         processResponseEndOfBody: handleFetchDone,
         processResponse: (response) => {
           if (!locallyAborted) {
             if (response.aborted) {
-              abortFetch(p2, request2, responseObject, controller.serializedAbortReason, controller.controller);
+              abortFetch(p2, request3, responseObject, controller.serializedAbortReason, controller.controller);
               return;
             }
             if (response.type === "error") {
@@ -21872,8 +21872,8 @@ var require_fetch = __commonJS({
       ));
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p2, request2, responseObject, error2, controller) {
-      if (p2 && p2.reject(error2), request2.body?.stream != null && isReadable(request2.body.stream) && request2.body.stream.cancel(error2).catch((err) => {
+    function abortFetch(p2, request3, responseObject, error2, controller) {
+      if (p2 && p2.reject(error2), request3.body?.stream != null && isReadable(request3.body.stream) && request3.body.stream.cancel(error2).catch((err) => {
         if (err.code !== "ERR_INVALID_STATE")
           throw err;
       }), responseObject == null)
@@ -21882,7 +21882,7 @@ var require_fetch = __commonJS({
       response.body?.stream != null && isReadable(response.body.stream) && controller.error(error2);
     }
     function fetching({
-      request: request2,
+      request: request3,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -21896,12 +21896,12 @@ var require_fetch = __commonJS({
     }) {
       assert(dispatcher);
       let taskDestination = null, crossOriginIsolatedCapability = !1;
-      request2.client != null && (taskDestination = request2.client.globalObject, crossOriginIsolatedCapability = request2.client.crossOriginIsolatedCapability);
+      request3.client != null && (taskDestination = request3.client.globalObject, crossOriginIsolatedCapability = request3.client.crossOriginIsolatedCapability);
       let currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability), timingInfo = createOpaqueTimingInfo({
         startTime: currentTime
       }), fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request2,
+        request: request3,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -21913,35 +21913,35 @@ var require_fetch = __commonJS({
         // Keep requestObject alive to prevent its AbortController from being GC'd
         requestObject
       };
-      return assert(!request2.body || request2.body.stream), request2.window === "client" && (request2.window = request2.client?.globalObject?.constructor?.name === "Window" ? request2.client : "no-window"), request2.origin === "client" && (request2.origin = request2.client.origin), request2.policyContainer === "client" && (request2.client != null ? request2.policyContainer = clonePolicyContainer(
-        request2.client.policyContainer
-      ) : request2.policyContainer = makePolicyContainer()), request2.headersList.contains("accept", !0) || request2.headersList.append("accept", "*/*", !0), request2.headersList.contains("accept-language", !0) || request2.headersList.append("accept-language", "*", !0), request2.priority, subresourceSet.has(request2.destination), mainFetch(fetchParams, !1), fetchParams.controller;
+      return assert(!request3.body || request3.body.stream), request3.window === "client" && (request3.window = request3.client?.globalObject?.constructor?.name === "Window" ? request3.client : "no-window"), request3.origin === "client" && (request3.origin = request3.client.origin), request3.policyContainer === "client" && (request3.client != null ? request3.policyContainer = clonePolicyContainer(
+        request3.client.policyContainer
+      ) : request3.policyContainer = makePolicyContainer()), request3.headersList.contains("accept", !0) || request3.headersList.append("accept", "*/*", !0), request3.headersList.contains("accept-language", !0) || request3.headersList.append("accept-language", "*", !0), request3.priority, subresourceSet.has(request3.destination), mainFetch(fetchParams, !1), fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive) {
       try {
-        let request2 = fetchParams.request, response = null;
-        if (request2.localURLsOnly && !urlIsLocal(requestCurrentURL(request2)) && (response = makeNetworkError("local URLs only")), tryUpgradeRequestToAPotentiallyTrustworthyURL(request2), requestBadPort(request2) === "blocked" && (response = makeNetworkError("bad port")), request2.referrerPolicy === "" && (request2.referrerPolicy = request2.policyContainer.referrerPolicy), request2.referrer !== "no-referrer" && (request2.referrer = determineRequestsReferrer(request2)), response === null) {
-          let currentURL = requestCurrentURL(request2);
+        let request3 = fetchParams.request, response = null;
+        if (request3.localURLsOnly && !urlIsLocal(requestCurrentURL(request3)) && (response = makeNetworkError("local URLs only")), tryUpgradeRequestToAPotentiallyTrustworthyURL(request3), requestBadPort(request3) === "blocked" && (response = makeNetworkError("bad port")), request3.referrerPolicy === "" && (request3.referrerPolicy = request3.policyContainer.referrerPolicy), request3.referrer !== "no-referrer" && (request3.referrer = determineRequestsReferrer(request3)), response === null) {
+          let currentURL = requestCurrentURL(request3);
           // - request’s current URL’s origin is same origin with request’s origin,
           //   and request’s response tainting is "basic"
-          sameOrigin(currentURL, request2.url) && request2.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+          sameOrigin(currentURL, request3.url) && request3.responseTainting === "basic" || // request’s current URL’s scheme is "data"
           currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-          request2.mode === "navigate" || request2.mode === "websocket" ? (request2.responseTainting = "basic", response = await schemeFetch(fetchParams)) : request2.mode === "same-origin" ? response = makeNetworkError('request mode cannot be "same-origin"') : request2.mode === "no-cors" ? request2.redirect !== "follow" ? response = makeNetworkError(
+          request3.mode === "navigate" || request3.mode === "websocket" ? (request3.responseTainting = "basic", response = await schemeFetch(fetchParams)) : request3.mode === "same-origin" ? response = makeNetworkError('request mode cannot be "same-origin"') : request3.mode === "no-cors" ? request3.redirect !== "follow" ? response = makeNetworkError(
             'redirect mode cannot be "follow" for "no-cors" request'
-          ) : (request2.responseTainting = "opaque", response = await schemeFetch(fetchParams)) : urlIsHttpHttpsScheme(requestCurrentURL(request2)) ? (request2.responseTainting = "cors", response = await httpFetch(fetchParams)) : response = makeNetworkError("URL scheme must be a HTTP(S) scheme");
+          ) : (request3.responseTainting = "opaque", response = await schemeFetch(fetchParams)) : urlIsHttpHttpsScheme(requestCurrentURL(request3)) ? (request3.responseTainting = "cors", response = await httpFetch(fetchParams)) : response = makeNetworkError("URL scheme must be a HTTP(S) scheme");
         }
         if (recursive)
           return response;
-        response.status !== 0 && !response.internalResponse && (request2.responseTainting, request2.responseTainting === "basic" ? response = filterResponse(response, "basic") : request2.responseTainting === "cors" ? response = filterResponse(response, "cors") : request2.responseTainting === "opaque" ? response = filterResponse(response, "opaque") : assert(!1));
+        response.status !== 0 && !response.internalResponse && (request3.responseTainting, request3.responseTainting === "basic" ? response = filterResponse(response, "basic") : request3.responseTainting === "cors" ? response = filterResponse(response, "cors") : request3.responseTainting === "opaque" ? response = filterResponse(response, "opaque") : assert(!1));
         let internalResponse = response.status === 0 ? response : response.internalResponse;
-        if (internalResponse.urlList.length === 0 && internalResponse.urlList.push(...request2.urlList), request2.timingAllowFailed || (response.timingAllowPassed = !0), response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request2.headers.contains("range", !0) && (response = internalResponse = makeNetworkError()), response.status !== 0 && (request2.method === "HEAD" || request2.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status)) && (internalResponse.body = null, fetchParams.controller.dump = !0), request2.integrity) {
+        if (internalResponse.urlList.length === 0 && internalResponse.urlList.push(...request3.urlList), request3.timingAllowFailed || (response.timingAllowPassed = !0), response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request3.headers.contains("range", !0) && (response = internalResponse = makeNetworkError()), response.status !== 0 && (request3.method === "HEAD" || request3.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status)) && (internalResponse.body = null, fetchParams.controller.dump = !0), request3.integrity) {
           let processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-          if (request2.responseTainting === "opaque" || response.body == null) {
+          if (request3.responseTainting === "opaque" || response.body == null) {
             processBodyError(response.error);
             return;
           }
           let processBody = (bytes2) => {
-            if (!bytesMatch(bytes2, request2.integrity)) {
+            if (!bytesMatch(bytes2, request3.integrity)) {
               processBodyError("integrity mismatch");
               return;
             }
@@ -21957,22 +21957,22 @@ var require_fetch = __commonJS({
     function schemeFetch(fetchParams) {
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0)
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
-      let { request: request2 } = fetchParams, { protocol: scheme } = requestCurrentURL(request2);
+      let { request: request3 } = fetchParams, { protocol: scheme } = requestCurrentURL(request3);
       switch (scheme) {
         case "about:":
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
         case "blob:": {
           resolveObjectURL || (resolveObjectURL = __require("node:buffer").resolveObjectURL);
-          let blobURLEntry = requestCurrentURL(request2);
+          let blobURLEntry = requestCurrentURL(request3);
           if (blobURLEntry.search.length !== 0)
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           let blob = resolveObjectURL(blobURLEntry.toString());
-          if (request2.method !== "GET" || !webidl.is.Blob(blob))
+          if (request3.method !== "GET" || !webidl.is.Blob(blob))
             return Promise.resolve(makeNetworkError("invalid method"));
           let response = makeResponse(), fullLength = blob.size, serializedFullLength = isomorphicEncode(`${fullLength}`), type = blob.type;
-          if (request2.headersList.contains("range", !0)) {
+          if (request3.headersList.contains("range", !0)) {
             response.rangeRequested = !0;
-            let rangeHeader = request2.headersList.get("range", !0), rangeValue = simpleRangeHeaderValue(rangeHeader, !0);
+            let rangeHeader = request3.headersList.get("range", !0), rangeValue = simpleRangeHeaderValue(rangeHeader, !0);
             if (rangeValue === "failure")
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
             let { rangeStartValue: rangeStart, rangeEndValue: rangeEnd } = rangeValue;
@@ -21994,7 +21994,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          let currentURL = requestCurrentURL(request2), dataURLStruct = dataURLProcessor(currentURL);
+          let currentURL = requestCurrentURL(request3), dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure")
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
           let mimeType = serializeAMimeType(dataURLStruct.mimeType);
@@ -22049,25 +22049,25 @@ var require_fetch = __commonJS({
       });
     }
     async function httpFetch(fetchParams) {
-      let request2 = fetchParams.request, response = null, actualResponse = null, timingInfo = fetchParams.timingInfo;
-      if (request2.serviceWorkers, response === null) {
-        if (request2.redirect === "follow" && (request2.serviceWorkers = "none"), actualResponse = response = await httpNetworkOrCacheFetch(fetchParams), request2.responseTainting === "cors" && corsCheck(request2, response) === "failure")
+      let request3 = fetchParams.request, response = null, actualResponse = null, timingInfo = fetchParams.timingInfo;
+      if (request3.serviceWorkers, response === null) {
+        if (request3.redirect === "follow" && (request3.serviceWorkers = "none"), actualResponse = response = await httpNetworkOrCacheFetch(fetchParams), request3.responseTainting === "cors" && corsCheck(request3, response) === "failure")
           return makeNetworkError("cors failure");
-        TAOCheck(request2, response) === "failure" && (request2.timingAllowFailed = !0);
+        TAOCheck(request3, response) === "failure" && (request3.timingAllowFailed = !0);
       }
-      return (request2.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request2.origin,
-        request2.client,
-        request2.destination,
+      return (request3.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request3.origin,
+        request3.client,
+        request3.destination,
         actualResponse
-      ) === "blocked" ? makeNetworkError("blocked") : (redirectStatusSet.has(actualResponse.status) && (request2.redirect !== "manual" && fetchParams.controller.connection.destroy(void 0, !1), request2.redirect === "error" ? response = makeNetworkError("unexpected redirect") : request2.redirect === "manual" ? response = actualResponse : request2.redirect === "follow" ? response = await httpRedirectFetch(fetchParams, response) : assert(!1)), response.timingInfo = timingInfo, response);
+      ) === "blocked" ? makeNetworkError("blocked") : (redirectStatusSet.has(actualResponse.status) && (request3.redirect !== "manual" && fetchParams.controller.connection.destroy(void 0, !1), request3.redirect === "error" ? response = makeNetworkError("unexpected redirect") : request3.redirect === "manual" ? response = actualResponse : request3.redirect === "follow" ? response = await httpRedirectFetch(fetchParams, response) : assert(!1)), response.timingInfo = timingInfo, response);
     }
     function httpRedirectFetch(fetchParams, response) {
-      let request2 = fetchParams.request, actualResponse = response.internalResponse ? response.internalResponse : response, locationURL;
+      let request3 = fetchParams.request, actualResponse = response.internalResponse ? response.internalResponse : response, locationURL;
       try {
         if (locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request2).hash
+          requestCurrentURL(request3).hash
         ), locationURL == null)
           return response;
       } catch (err) {
@@ -22075,29 +22075,29 @@ var require_fetch = __commonJS({
       }
       if (!urlIsHttpHttpsScheme(locationURL))
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
-      if (request2.redirectCount === 20)
+      if (request3.redirectCount === 20)
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
-      if (request2.redirectCount += 1, request2.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request2, locationURL))
+      if (request3.redirectCount += 1, request3.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request3, locationURL))
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
-      if (request2.responseTainting === "cors" && (locationURL.username || locationURL.password))
+      if (request3.responseTainting === "cors" && (locationURL.username || locationURL.password))
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
-      if (actualResponse.status !== 303 && request2.body != null && request2.body.source == null)
+      if (actualResponse.status !== 303 && request3.body != null && request3.body.source == null)
         return Promise.resolve(makeNetworkError());
-      if ([301, 302].includes(actualResponse.status) && request2.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request2.method)) {
-        request2.method = "GET", request2.body = null;
+      if ([301, 302].includes(actualResponse.status) && request3.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request3.method)) {
+        request3.method = "GET", request3.body = null;
         for (let headerName of requestBodyHeader)
-          request2.headersList.delete(headerName);
+          request3.headersList.delete(headerName);
       }
-      sameOrigin(requestCurrentURL(request2), locationURL) || (request2.headersList.delete("authorization", !0), request2.headersList.delete("proxy-authorization", !0), request2.headersList.delete("cookie", !0), request2.headersList.delete("host", !0)), request2.body != null && (assert(request2.body.source != null), request2.body = safelyExtractBody(request2.body.source)[0]);
+      sameOrigin(requestCurrentURL(request3), locationURL) || (request3.headersList.delete("authorization", !0), request3.headersList.delete("proxy-authorization", !0), request3.headersList.delete("cookie", !0), request3.headersList.delete("host", !0)), request3.body != null && (assert(request3.body.source != null), request3.body = safelyExtractBody(request3.body.source)[0]);
       let timingInfo = fetchParams.timingInfo;
-      return timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability), timingInfo.redirectStartTime === 0 && (timingInfo.redirectStartTime = timingInfo.startTime), request2.urlList.push(locationURL), setRequestReferrerPolicyOnRedirect(request2, actualResponse), mainFetch(fetchParams, !0);
+      return timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability), timingInfo.redirectStartTime === 0 && (timingInfo.redirectStartTime = timingInfo.startTime), request3.urlList.push(locationURL), setRequestReferrerPolicyOnRedirect(request3, actualResponse), mainFetch(fetchParams, !0);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = !1, isNewConnectionFetch = !1) {
-      let request2 = fetchParams.request, httpFetchParams = null, httpRequest = null, response = null, httpCache = null, revalidatingFlag = !1;
-      request2.window === "no-window" && request2.redirect === "error" ? (httpFetchParams = fetchParams, httpRequest = request2) : (httpRequest = cloneRequest(request2), httpFetchParams = { ...fetchParams }, httpFetchParams.request = httpRequest);
-      let includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic", contentLength = httpRequest.body ? httpRequest.body.length : null, contentLengthHeaderValue = null;
+      let request3 = fetchParams.request, httpFetchParams = null, httpRequest = null, response = null, httpCache = null, revalidatingFlag = !1;
+      request3.window === "no-window" && request3.redirect === "error" ? (httpFetchParams = fetchParams, httpRequest = request3) : (httpRequest = cloneRequest(request3), httpFetchParams = { ...fetchParams }, httpFetchParams.request = httpRequest);
+      let includeCredentials = request3.credentials === "include" || request3.credentials === "same-origin" && request3.responseTainting === "basic", contentLength = httpRequest.body ? httpRequest.body.length : null, contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method) && (contentLengthHeaderValue = "0"), contentLength != null && (contentLengthHeaderValue = isomorphicEncode(`${contentLength}`)), contentLengthHeaderValue != null && !httpRequest.headersList.contains("content-length", !0) && httpRequest.headersList.append("content-length", contentLengthHeaderValue, !0), contentLength != null && httpRequest.keepalive, webidl.is.URL(httpRequest.referrer) && httpRequest.headersList.append("referer", isomorphicEncode(httpRequest.referrer.href), !0), appendRequestOriginHeader(httpRequest), appendFetchMetadata(httpRequest), httpRequest.headersList.contains("user-agent", !0) || httpRequest.headersList.append("user-agent", defaultUserAgent, !0), httpRequest.cache === "default" && (httpRequest.headersList.contains("if-modified-since", !0) || httpRequest.headersList.contains("if-none-match", !0) || httpRequest.headersList.contains("if-unmodified-since", !0) || httpRequest.headersList.contains("if-match", !0) || httpRequest.headersList.contains("if-range", !0)) && (httpRequest.cache = "no-store"), httpRequest.cache === "no-cache" && !httpRequest.preventNoCacheCacheControlHeaderModification && !httpRequest.headersList.contains("cache-control", !0) && httpRequest.headersList.append("cache-control", "max-age=0", !0), (httpRequest.cache === "no-store" || httpRequest.cache === "reload") && (httpRequest.headersList.contains("pragma", !0) || httpRequest.headersList.append("pragma", "no-cache", !0), httpRequest.headersList.contains("cache-control", !0) || httpRequest.headersList.append("cache-control", "no-cache", !0)), httpRequest.headersList.contains("range", !0) && httpRequest.headersList.append("accept-encoding", "identity", !0), httpRequest.headersList.contains("accept-encoding", !0) || (urlHasHttpsScheme(requestCurrentURL(httpRequest)) ? httpRequest.headersList.append("accept-encoding", "br, gzip, deflate", !0) : httpRequest.headersList.append("accept-encoding", "gzip, deflate", !0)), httpRequest.headersList.delete("host", !0), includeCredentials && !httpRequest.headersList.contains("authorization", !0)) {
         let authorizationValue = null;
         if (!(hasAuthenticationEntry(httpRequest) && (httpRequest.useURLCredentials === void 0 || !includesCredentials(requestCurrentURL(httpRequest))))) {
@@ -22118,23 +22118,23 @@ var require_fetch = __commonJS({
         );
         !safeMethodsSet.has(httpRequest.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399, revalidatingFlag && forwardResponse.status, response == null && (response = forwardResponse);
       }
-      if (response.urlList = [...httpRequest.urlList], httpRequest.headersList.contains("range", !0) && (response.rangeRequested = !0), response.requestIncludesCredentials = includeCredentials, response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request2.useURLCredentials !== void 0 || isTraversableNavigable(request2.traversableForUserPrompts))) {
-        if (request2.body != null) {
-          if (request2.body.source == null)
+      if (response.urlList = [...httpRequest.urlList], httpRequest.headersList.contains("range", !0) && (response.rangeRequested = !0), response.requestIncludesCredentials = includeCredentials, response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request3.useURLCredentials !== void 0 || isTraversableNavigable(request3.traversableForUserPrompts))) {
+        if (request3.body != null) {
+          if (request3.body.source == null)
             return response;
-          request2.body = safelyExtractBody(request2.body.source)[0];
+          request3.body = safelyExtractBody(request3.body.source)[0];
         }
-        if (request2.useURLCredentials === void 0 || isAuthenticationFetch)
+        if (request3.useURLCredentials === void 0 || isAuthenticationFetch)
           return isCancelled(fetchParams) ? makeAppropriateNetworkError(fetchParams) : response;
         fetchParams.controller.connection.destroy(), response = await httpNetworkOrCacheFetch(fetchParams, !0);
       }
       if (response.status === 407)
-        return request2.window === "no-window" ? makeNetworkError() : isCancelled(fetchParams) ? makeAppropriateNetworkError(fetchParams) : makeNetworkError("proxy authentication required");
+        return request3.window === "no-window" ? makeNetworkError() : isCancelled(fetchParams) ? makeAppropriateNetworkError(fetchParams) : makeNetworkError("proxy authentication required");
       if (
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request2.body == null || request2.body.source != null)
+        (request3.body == null || request3.body.source != null)
       ) {
         if (isCancelled(fetchParams))
           return makeAppropriateNetworkError(fetchParams);
@@ -22154,14 +22154,14 @@ var require_fetch = __commonJS({
           this.destroyed || (this.destroyed = !0, abort && this.abort?.(err ?? new DOMException("The operation was aborted.", "AbortError")));
         }
       };
-      let request2 = fetchParams.request, response = null, timingInfo = fetchParams.timingInfo;
-      null == null && (request2.cache = "no-store");
+      let request3 = fetchParams.request, response = null, timingInfo = fetchParams.timingInfo;
+      null == null && (request3.cache = "no-store");
       let newConnection = forceNewConnection ? "yes" : "no";
-      request2.mode;
+      request3.mode;
       let requestBody = null;
-      if (request2.body == null && fetchParams.processRequestEndOfBody)
+      if (request3.body == null && fetchParams.processRequestEndOfBody)
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      else if (request2.body != null) {
+      else if (request3.body != null) {
         let processBodyChunk = async function* (bytes2) {
           isCancelled(fetchParams) || (yield bytes2, fetchParams.processRequestBodyChunkLength?.(bytes2.byteLength));
         }, processEndOfBody = () => {
@@ -22171,7 +22171,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (let bytes2 of request2.body.stream)
+            for await (let bytes2 of request3.body.stream)
               yield* processBodyChunk(bytes2);
             processEndOfBody();
           } catch (err) {
@@ -22239,16 +22239,16 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        let url2 = requestCurrentURL(request2), agent = fetchParams.controller.dispatcher, path = url2.pathname + url2.search, hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
+        let url2 = requestCurrentURL(request3), agent = fetchParams.controller.dispatcher, path = url2.pathname + url2.search, hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
         return new Promise((resolve7, reject) => agent.dispatch(
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url2.origin,
-            method: request2.method,
-            body: agent.isMockActive ? request2.body && (request2.body.source || request2.body.stream) : body,
-            headers: request2.headersList.entries,
+            method: request3.method,
+            body: agent.isMockActive ? request3.body && (request3.body.source || request3.body.stream) : body,
+            headers: request3.headersList.entries,
             maxRedirections: 0,
-            upgrade: request2.mode === "websocket" ? "websocket" : void 0
+            upgrade: request3.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -22272,8 +22272,8 @@ var require_fetch = __commonJS({
                 else
                   headersList.append(nameStr, value.toString("latin1"), !0);
               }
-              let willFollow = headersList.get("location", !0) && request2.redirect === "follow" && redirectStatusSet.has(status), decoders = [];
-              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              let willFollow = headersList.get("location", !0) && request3.redirect === "follow" && redirectStatusSet.has(status), decoders = [];
+              if (request3.method !== "HEAD" && request3.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 let contentEncoding = headersList.get("content-encoding", !0), codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [], maxContentEncodings = 5;
                 if (codings.length > maxContentEncodings)
                   return this.abort(new Error(`too many content-encodings in response: ${codings.length}, maximum allowed is ${maxContentEncodings}`)), !0;
@@ -22421,22 +22421,22 @@ var require_cache3 = __commonJS({
       constructor() {
         arguments[0] !== kConstruct && webidl.illegalConstructor(), webidl.util.markAsUncloneable(this), this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request2, options2 = {}) {
+      async match(request3, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.match";
-        webidl.argumentLengthCheck(arguments, 1, prefix), request2 = webidl.converters.RequestInfo(request2), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
-        let p2 = this.#internalMatchAll(request2, options2, 1);
+        webidl.argumentLengthCheck(arguments, 1, prefix), request3 = webidl.converters.RequestInfo(request3), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
+        let p2 = this.#internalMatchAll(request3, options2, 1);
         if (p2.length !== 0)
           return p2[0];
       }
-      async matchAll(request2 = void 0, options2 = {}) {
+      async matchAll(request3 = void 0, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.matchAll";
-        return request2 !== void 0 && (request2 = webidl.converters.RequestInfo(request2)), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options"), this.#internalMatchAll(request2, options2);
+        return request3 !== void 0 && (request3 = webidl.converters.RequestInfo(request3)), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options"), this.#internalMatchAll(request3, options2);
       }
-      async add(request2) {
-        webidl.brandCheck(this, _Cache), webidl.argumentLengthCheck(arguments, 1, "Cache.add"), request2 = webidl.converters.RequestInfo(request2);
-        let requests = [request2];
+      async add(request3) {
+        webidl.brandCheck(this, _Cache), webidl.argumentLengthCheck(arguments, 1, "Cache.add"), request3 = webidl.converters.RequestInfo(request3);
+        let requests = [request3];
         return await this.addAll(requests);
       }
       async addAll(requests) {
@@ -22444,16 +22444,16 @@ var require_cache3 = __commonJS({
         let prefix = "Cache.addAll";
         webidl.argumentLengthCheck(arguments, 1, prefix);
         let responsePromises = [], requestList = [];
-        for (let request2 of requests) {
-          if (request2 === void 0)
+        for (let request3 of requests) {
+          if (request3 === void 0)
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
-          if (request2 = webidl.converters.RequestInfo(request2), typeof request2 == "string")
+          if (request3 = webidl.converters.RequestInfo(request3), typeof request3 == "string")
             continue;
-          let r = getRequestState(request2);
+          let r = getRequestState(request3);
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET")
             throw webidl.errors.exception({
               header: prefix,
@@ -22461,8 +22461,8 @@ var require_cache3 = __commonJS({
             });
         }
         let fetchControllers = [];
-        for (let request2 of requests) {
-          let r = getRequestState(new Request2(request2));
+        for (let request3 of requests) {
+          let r = getRequestState(new Request2(request3));
           if (!urlIsHttpHttpsScheme(r.url))
             throw webidl.errors.exception({
               header: prefix,
@@ -22523,12 +22523,12 @@ var require_cache3 = __commonJS({
           errorData === null ? cacheJobPromise.resolve(void 0) : cacheJobPromise.reject(errorData);
         }), cacheJobPromise.promise;
       }
-      async put(request2, response) {
+      async put(request3, response) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.put";
-        webidl.argumentLengthCheck(arguments, 2, prefix), request2 = webidl.converters.RequestInfo(request2), response = webidl.converters.Response(response, prefix, "response");
+        webidl.argumentLengthCheck(arguments, 2, prefix), request3 = webidl.converters.RequestInfo(request3), response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (webidl.is.Request(request2) ? innerRequest = getRequestState(request2) : innerRequest = getRequestState(new Request2(request2)), !urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET")
+        if (webidl.is.Request(request3) ? innerRequest = getRequestState(request3) : innerRequest = getRequestState(new Request2(request3)), !urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET")
           throw webidl.errors.exception({
             header: prefix,
             message: "Expected an http/s scheme when method is not GET"
@@ -22580,16 +22580,16 @@ var require_cache3 = __commonJS({
           errorData === null ? cacheJobPromise.resolve() : cacheJobPromise.reject(errorData);
         }), cacheJobPromise.promise;
       }
-      async delete(request2, options2 = {}) {
+      async delete(request3, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.delete";
-        webidl.argumentLengthCheck(arguments, 1, prefix), request2 = webidl.converters.RequestInfo(request2), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
+        webidl.argumentLengthCheck(arguments, 1, prefix), request3 = webidl.converters.RequestInfo(request3), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
         let r = null;
-        if (webidl.is.Request(request2)) {
-          if (r = getRequestState(request2), r.method !== "GET" && !options2.ignoreMethod)
+        if (webidl.is.Request(request3)) {
+          if (r = getRequestState(request3), r.method !== "GET" && !options2.ignoreMethod)
             return !1;
         } else
-          assert(typeof request2 == "string"), r = getRequestState(new Request2(request2));
+          assert(typeof request3 == "string"), r = getRequestState(new Request2(request3));
         let operations = [], operation = {
           type: "delete",
           request: r,
@@ -22612,18 +22612,18 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request2 = void 0, options2 = {}) {
+      async keys(request3 = void 0, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.keys";
-        request2 !== void 0 && (request2 = webidl.converters.RequestInfo(request2)), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
+        request3 !== void 0 && (request3 = webidl.converters.RequestInfo(request3)), options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
         let r = null;
-        if (request2 !== void 0)
-          if (webidl.is.Request(request2)) {
-            if (r = getRequestState(request2), r.method !== "GET" && !options2.ignoreMethod)
+        if (request3 !== void 0)
+          if (webidl.is.Request(request3)) {
+            if (r = getRequestState(request3), r.method !== "GET" && !options2.ignoreMethod)
               return [];
-          } else typeof request2 == "string" && (r = getRequestState(new Request2(request2)));
+          } else typeof request3 == "string" && (r = getRequestState(new Request2(request3)));
         let promise = createDeferredPromise(), requests = [];
-        if (request2 === void 0)
+        if (request3 === void 0)
           for (let requestResponse of this.#relevantRequestResponseList)
             requests.push(requestResponse[0]);
         else {
@@ -22633,9 +22633,9 @@ var require_cache3 = __commonJS({
         }
         return queueMicrotask(() => {
           let requestList = [];
-          for (let request3 of requests) {
+          for (let request4 of requests) {
             let requestObject = fromInnerRequest(
-              request3,
+              request4,
               void 0,
               new AbortController().signal,
               "immutable"
@@ -22733,8 +22733,8 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request2, response = null, options2) {
-        let queryURL = new URL(requestQuery.url), cachedURL = new URL(request2.url);
+      #requestMatchesCachedItem(requestQuery, request3, response = null, options2) {
+        let queryURL = new URL(requestQuery.url), cachedURL = new URL(request3.url);
         if (options2?.ignoreSearch && (cachedURL.search = "", queryURL.search = ""), !urlEquals(queryURL, cachedURL, !0))
           return !1;
         if (response == null || options2?.ignoreVary || !response.headersList.contains("vary"))
@@ -22743,21 +22743,21 @@ var require_cache3 = __commonJS({
         for (let fieldValue of fieldValues) {
           if (fieldValue === "*")
             return !1;
-          let requestValue = request2.headersList.get(fieldValue), queryValue = requestQuery.headersList.get(fieldValue);
+          let requestValue = request3.headersList.get(fieldValue), queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue)
             return !1;
         }
         return !0;
       }
-      #internalMatchAll(request2, options2, maxResponses = 1 / 0) {
+      #internalMatchAll(request3, options2, maxResponses = 1 / 0) {
         let r = null;
-        if (request2 !== void 0)
-          if (webidl.is.Request(request2)) {
-            if (r = getRequestState(request2), r.method !== "GET" && !options2.ignoreMethod)
+        if (request3 !== void 0)
+          if (webidl.is.Request(request3)) {
+            if (r = getRequestState(request3), r.method !== "GET" && !options2.ignoreMethod)
               return [];
-          } else typeof request2 == "string" && (r = getRequestState(new Request2(request2)));
+          } else typeof request3 == "string" && (r = getRequestState(new Request2(request3)));
         let responses = [];
-        if (request2 === void 0)
+        if (request3 === void 0)
           for (let requestResponse of this.#relevantRequestResponseList)
             responses.push(requestResponse[1]);
         else {
@@ -22838,15 +22838,15 @@ var require_cachestorage = __commonJS({
       constructor() {
         arguments[0] !== kConstruct && webidl.illegalConstructor(), webidl.util.markAsUncloneable(this);
       }
-      async match(request2, options2 = {}) {
-        if (webidl.brandCheck(this, _CacheStorage), webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match"), request2 = webidl.converters.RequestInfo(request2), options2 = webidl.converters.MultiCacheQueryOptions(options2), options2.cacheName != null) {
+      async match(request3, options2 = {}) {
+        if (webidl.brandCheck(this, _CacheStorage), webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match"), request3 = webidl.converters.RequestInfo(request3), options2 = webidl.converters.MultiCacheQueryOptions(options2), options2.cacheName != null) {
           if (this.#caches.has(options2.cacheName)) {
             let cacheList = this.#caches.get(options2.cacheName);
-            return await new Cache(kConstruct, cacheList).match(request2, options2);
+            return await new Cache(kConstruct, cacheList).match(request3, options2);
           }
         } else
           for (let cacheList of this.#caches.values()) {
-            let response = await new Cache(kConstruct, cacheList).match(request2, options2);
+            let response = await new Cache(kConstruct, cacheList).match(request3, options2);
             if (response !== void 0)
               return response;
           }
@@ -23751,7 +23751,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url2, protocols, client, handler, options2) {
       let requestURL = url2;
       requestURL.protocol = url2.protocol === "ws:" ? "http:" : "https:";
-      let request2 = makeRequest({
+      let request3 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -23764,14 +23764,14 @@ var require_connection = __commonJS({
       });
       if (options2.headers) {
         let headersList = getHeadersList(new Headers2(options2.headers));
-        request2.headersList = headersList;
+        request3.headersList = headersList;
       }
       let keyValue = crypto2.randomBytes(16).toString("base64");
-      request2.headersList.append("sec-websocket-key", keyValue, !0), request2.headersList.append("sec-websocket-version", "13", !0);
+      request3.headersList.append("sec-websocket-key", keyValue, !0), request3.headersList.append("sec-websocket-version", "13", !0);
       for (let protocol of protocols)
-        request2.headersList.append("sec-websocket-protocol", protocol, !0);
-      return request2.headersList.append("sec-websocket-extensions", "permessage-deflate; client_max_window_bits", !0), fetching({
-        request: request2,
+        request3.headersList.append("sec-websocket-protocol", protocol, !0);
+      return request3.headersList.append("sec-websocket-extensions", "permessage-deflate; client_max_window_bits", !0), fetching({
+        request: request3,
         useParallelQueue: !0,
         dispatcher: options2.dispatcher,
         processResponse(response) {
@@ -23809,7 +23809,7 @@ var require_connection = __commonJS({
           }
           let secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            let requestProtocols = getDecodeSplit("sec-websocket-protocol", request2.headersList);
+            let requestProtocols = getDecodeSplit("sec-websocket-protocol", request3.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failHandshake(handler, response, 1002, "Protocol was not set in the opening handshake.");
               return;
@@ -25777,6 +25777,9 @@ function checkSocketMode(config2, platform = process.platform) {
     ), app2.canary && refuse4("canary", "needs gate mode proxy: in socket mode the receiver cannot split traffic"), app2.health.path === void 0 && refuse4(
       "health.path",
       "is needed in socket mode: a TCP connect succeeds on the gate's socket while no server runs"
+    ), app2.stopPath !== void 0 && refuse4(
+      "stopPath",
+      "cannot be used in socket mode: every server accepts on the gate's port, so a request cannot reach the one being stopped"
     );
   }
 }
@@ -25792,6 +25795,9 @@ function checkManaged(config2) {
     ), app2.instances !== 1 && refuse4(
       "instances",
       "is for the receiver's own servers: with commands: the service manager runs the service"
+    ), app2.stopPath !== void 0 && refuse4(
+      "stopPath",
+      "is for the receiver's own servers: with commands: stop runs the stop command"
     ), app2.args.length > 0 && refuse4(
       "args",
       "is for the receiver's own servers: with commands: give the service's arguments to its manager"
@@ -28226,6 +28232,8 @@ var unit = (parse5, example) => pipe(
   // hold.timeout must outlast drainTimeout + health.timeout (check-config.ts).
   drainTimeout: _default(duration3, 1e4),
   stopTimeout: _default(duration3, 1e4),
+  /** A POST to this path on each server's own port asks it to stop, before SIGTERM or taskkill. */
+  stopPath: optional(string2().check(_startsWith("/", "expected a path starting with /"))),
   hold: _default(
     strictObject({
       timeout: _default(duration3, 6e4),
@@ -28391,17 +28399,17 @@ var GET_MATCH_RESULT = /* @__PURE__ */ Symbol();
 var bufferToFormData = (arrayBuffer, contentType2) => new Response(arrayBuffer, { headers: { "Content-Type": contentType2.replace(/^[^;]+/, (mediaType) => mediaType.toLowerCase()) } }).formData();
 
 // node_modules/hono/dist/utils/body.js
-var MAX_NESTED_OBJECTS = 1e4, isRawRequest = (request2) => "headers" in request2, parseBody = async (request2, options2 = /* @__PURE__ */ Object.create(null)) => {
-  let { all = !1, dot = !1 } = options2, mediaType = (isRawRequest(request2) ? request2.headers : request2.raw.headers).get("Content-Type")?.split(";")[0].trim().toLowerCase();
-  return mediaType === "multipart/form-data" || mediaType === "application/x-www-form-urlencoded" ? parseFormData(request2, {
+var MAX_NESTED_OBJECTS = 1e4, isRawRequest = (request3) => "headers" in request3, parseBody = async (request3, options2 = /* @__PURE__ */ Object.create(null)) => {
+  let { all = !1, dot = !1 } = options2, mediaType = (isRawRequest(request3) ? request3.headers : request3.raw.headers).get("Content-Type")?.split(";")[0].trim().toLowerCase();
+  return mediaType === "multipart/form-data" || mediaType === "application/x-www-form-urlencoded" ? parseFormData(request3, {
     all,
     dot
   }) : {};
 };
-async function parseFormData(request2, options2) {
-  if (!isRawRequest(request2) && request2.bodyCache.formData) return convertFormDataToBodyData(await request2.bodyCache.formData, options2);
-  let headers2 = isRawRequest(request2) ? request2.headers : request2.raw.headers, arrayBuffer = await request2.arrayBuffer(), formDataPromise = bufferToFormData(arrayBuffer, headers2.get("Content-Type") || "");
-  isRawRequest(request2) || (request2.bodyCache.formData = formDataPromise);
+async function parseFormData(request3, options2) {
+  if (!isRawRequest(request3) && request3.bodyCache.formData) return convertFormDataToBodyData(await request3.bodyCache.formData, options2);
+  let headers2 = isRawRequest(request3) ? request3.headers : request3.raw.headers, arrayBuffer = await request3.arrayBuffer(), formDataPromise = bufferToFormData(arrayBuffer, headers2.get("Content-Type") || "");
+  isRawRequest(request3) || (request3.bodyCache.formData = formDataPromise);
   let formData = await formDataPromise;
   return formData ? convertFormDataToBodyData(formData, options2) : {};
 }
@@ -28483,8 +28491,8 @@ var splitPath = (path) => {
     });
   }
 };
-var decodeURIWithPreservedPercent = (value) => decodeURI(value.includes("%25") ? value.replace(/%25/g, "%2525") : value), getPath = (request2) => {
-  let url2 = request2.url, start = url2.indexOf("/", url2.indexOf(":") + 4), i = start;
+var decodeURIWithPreservedPercent = (value) => decodeURI(value.includes("%25") ? value.replace(/%25/g, "%2525") : value), getPath = (request3) => {
+  let url2 = request3.url, start = url2.indexOf("/", url2.indexOf(":") + 4), i = start;
   for (; i < url2.length; i++) {
     let charCode = url2.charCodeAt(i);
     if (charCode === 37) {
@@ -28498,8 +28506,8 @@ var decodeURIWithPreservedPercent = (value) => decodeURI(value.includes("%25") ?
   }
   return url2.slice(start, i);
 };
-var getPathNoStrict = (request2) => {
-  let result = getPath(request2);
+var getPathNoStrict = (request3) => {
+  let result = getPath(request3);
   return result.length > 1 && result.at(-1) === "/" ? result.slice(0, -1) : result;
 }, mergePath = (base, sub, ...rest) => (rest.length && (sub = mergePath(sub, ...rest)), `${base?.[0] === "/" ? "" : "/"}${base}${sub === "/" ? "" : `${base?.at(-1) === "/" ? "" : "/"}${sub?.[0] === "/" ? sub.slice(1) : sub}`}`), checkOptionalParameter = (path) => {
   if (path.charCodeAt(path.length - 1) !== 63 || !path.includes(":")) return null;
@@ -28582,8 +28590,8 @@ var HonoRequest = class {
   */
   path;
   bodyCache = {};
-  constructor(request2, path = "/", matchResult = [[]]) {
-    this.raw = request2, this.path = path, this.#matchResult = matchResult;
+  constructor(request3, path = "/", matchResult = [[]]) {
+    this.raw = request3, this.path = path, this.#matchResult = matchResult;
   }
   param(key2) {
     return key2 ? this.#getDecodedParam(key2) : this.#getAllDecodedParams();
@@ -29480,7 +29488,7 @@ var notFoundHandler = (c) => c.text("404 Not Found", 404), errorHandler = (err, 
   */
   mount(path, applicationHandler, options2) {
     let replaceRequest, optionHandler;
-    options2 && (typeof options2 == "function" ? optionHandler = options2 : (optionHandler = options2.optionHandler, options2.replaceRequest === !1 ? replaceRequest = (request2) => request2 : replaceRequest = options2.replaceRequest));
+    options2 && (typeof options2 == "function" ? optionHandler = options2 : (optionHandler = options2.optionHandler, options2.replaceRequest === !1 ? replaceRequest = (request3) => request3 : replaceRequest = options2.replaceRequest));
     let getOptions = optionHandler ? (c) => {
       let options3 = optionHandler(c);
       return Array.isArray(options3) ? options3 : [options3];
@@ -29515,9 +29523,9 @@ var notFoundHandler = (c) => c.text("404 Not Found", 404), errorHandler = (err, 
     if (err instanceof Error) return this.errorHandler(err, c);
     throw err;
   }
-  #dispatch(request2, executionCtx, env, method) {
-    if (method === "HEAD") return (async () => new Response(null, await this.#dispatch(request2, executionCtx, env, "GET")))();
-    let path = this.getPath(request2, { env }), matchResult = this.router.match(method, path), c = new Context(request2, {
+  #dispatch(request3, executionCtx, env, method) {
+    if (method === "HEAD") return (async () => new Response(null, await this.#dispatch(request3, executionCtx, env, "GET")))();
+    let path = this.getPath(request3, { env }), matchResult = this.router.match(method, path), c = new Context(request3, {
       path,
       matchResult,
       env,
@@ -29557,7 +29565,7 @@ var notFoundHandler = (c) => c.text("404 Not Found", 404), errorHandler = (err, 
   * @returns {Response | Promise<Response>} response of request
   *
   */
-  fetch = (request2, ...rest) => this.#dispatch(request2, rest[1], rest[0], request2.method);
+  fetch = (request3, ...rest) => this.#dispatch(request3, rest[1], rest[0], request3.method);
   /**
   * `.request()` is a useful method for testing.
   * You can pass a URL or pathname to send a GET request.
@@ -36164,17 +36172,17 @@ async function stageUpload(body, options2) {
 }
 
 // receiver/runtime/upload-operation.ts
-function uploadOperation(rt2, op, request2) {
-  let app2 = rt2.config, length = checkLength(request2, app2.maxUploadSize), staged;
+function uploadOperation(rt2, op, request3) {
+  let app2 = rt2.config, length = checkLength(request3, app2.maxUploadSize), staged;
   return {
     op,
     prepare: async (ctx) => {
       let started = performance.now();
       ctx.emit({ type: "step", step: "upload", state: "start" });
-      let into = app2.folder ? folderUploadPath(app2.folder) : app2.updateFile, { size: size2, sha256: sha2562 } = await stageUpload(request2.body, {
+      let into = app2.folder ? folderUploadPath(app2.folder) : app2.updateFile, { size: size2, sha256: sha2562 } = await stageUpload(request3.body, {
         updateFile: into,
         length,
-        sha256: request2.sha256,
+        sha256: request3.sha256,
         idleTimeoutMs: rt2.uploadLimits.idleTimeoutMs,
         minBytesPerSecond: rt2.uploadLimits.minBytesPerSecond
       });
@@ -36193,7 +36201,7 @@ function uploadOperation(rt2, op, request2) {
           app2.versionCommand,
           noVersionLog(ctx.emit, "updateFile")
         );
-      let ms2 = Math.round(performance.now() - started), checked = request2.sha256 ? "verified" : "computed";
+      let ms2 = Math.round(performance.now() - started), checked = request3.sha256 ? "verified" : "computed";
       ctx.emit({
         type: "step",
         step: "upload",
@@ -36206,7 +36214,7 @@ function uploadOperation(rt2, op, request2) {
       rt2,
       "deploy",
       { path: app2.updateFile, info: staged },
-      { ...ctx, force: request2.force }
+      { ...ctx, force: request3.force }
     ) : uploaded(rt2, staged, ctx)
   };
 }
@@ -36222,14 +36230,14 @@ async function uploaded(rt2, staged, ctx) {
     durationMs
   }), { type: "result", ok: !0, ...base, version: staged, previous, holdMs: 0, durationMs };
 }
-function checkLength(request2, max) {
-  if (/^multipart\//i.test(request2.contentType ?? ""))
+function checkLength(request3, max) {
+  if (/^multipart\//i.test(request3.contentType ?? ""))
     throw new HttpError(
       415,
       "ERR_MEDIA_TYPE",
       "send the artifact's raw bytes (application/octet-stream), not a form: curl --data-binary @FILE"
     );
-  let header = request2.contentLength;
+  let header = request3.contentLength;
   if (header === void 0 || !/^\d+$/.test(header))
     throw new HttpError(
       411,
@@ -37702,14 +37710,14 @@ function checkGithubPolicy(claims, policy, where, pullRequestsByNameOnly) {
 
 // receiver/auth/authorize.ts
 var REPLAY_MARGIN_S = 60;
-async function authorize(p2, request2, replay, github2) {
-  let { app: app2, op } = request2;
+async function authorize(p2, request3, replay, github2) {
+  let { app: app2, op } = request3;
   if (p2.app !== app2.name)
     throw new AuthError("ERR_WRONG_APP", `token app "${p2.app}", request app "${app2.name}"`);
   if (p2.op !== op) throw new AuthError("ERR_WRONG_OP", `token op "${p2.op}", request op "${op}"`);
   if (op === "deploy" || op === "upload") {
     if (p2.sha256 === void 0) throw new AuthError("ERR_CLAIM_MISSING", "sha256");
-    if (p2.sha256 !== request2.sha256) throw new AuthError("ERR_SHA256_MISMATCH");
+    if (p2.sha256 !== request3.sha256) throw new AuthError("ERR_SHA256_MISMATCH");
   }
   if (p2.via === "key") {
     if (app2.auth && !app2.auth.keys?.includes(p2.keyId))
@@ -38642,7 +38650,7 @@ async function verifyOidcToken(token, issuer, boundAudience2) {
 }
 
 // receiver/auth/identify.ts
-async function identify(token, trust, request2) {
+async function identify(token, trust, request3) {
   if (token.length > MAX_TOKEN_BYTES) throw new AuthError("ERR_TOKEN_TOO_LARGE");
   let iss;
   try {
@@ -38667,14 +38675,14 @@ async function identify(token, trust, request2) {
     throw new AuthError("ERR_OIDC_OFF", "the token carries iss (key-mode tokens must not)");
   if (iss !== trust.github.issuer.url)
     throw new AuthError("ERR_ISSUER", `token iss ${JSON.stringify(String(iss).slice(0, 100))}`);
-  let audience = boundAudience(trust.audience, request2.app, request2.op, request2.sha256), c = await verifyOidcToken(token, trust.github.issuer, audience).catch((error2) => {
+  let audience = boundAudience(trust.audience, request3.app, request3.op, request3.sha256), c = await verifyOidcToken(token, trust.github.issuer, audience).catch((error2) => {
     throw error2 instanceof AuthError && error2.code === "ERR_AUDIENCE" ? new AuthError("ERR_AUDIENCE", `expected exactly ${audience}`) : error2;
   }), { repository, ref, sha, run_id, actor, job_workflow_ref, event_name, environment } = c;
   return {
     via: "github",
     jti: c.jti,
     exp: c.exp,
-    ...request2,
+    ...request3,
     github: c,
     who: {
       repository,
@@ -38881,23 +38889,23 @@ function legacySignIn(failures) {
 }
 
 // receiver/legacy/auth/refuse-unasked.ts
-function refuseUnasked(request2, audience) {
-  if (/prefetch|prerender/i.test(request2.secPurpose ?? ""))
-    throw refusal2(`Sec-Purpose: ${request2.secPurpose}`, "a prefetch");
-  let site = request2.secFetchSite?.toLowerCase();
+function refuseUnasked(request3, audience) {
+  if (/prefetch|prerender/i.test(request3.secPurpose ?? ""))
+    throw refusal2(`Sec-Purpose: ${request3.secPurpose}`, "a prefetch");
+  let site = request3.secFetchSite?.toLowerCase();
   if (site !== void 0) {
     if (site === "same-origin" || site === "none") return;
     throw refusal2(`Sec-Fetch-Site: ${site}`, "a page on another site");
   }
-  if (request2.origin === void 0) return;
-  let allowed = /* @__PURE__ */ new Set([request2.host?.toLowerCase(), new URL(audience).host.toLowerCase()]), from;
+  if (request3.origin === void 0) return;
+  let allowed = /* @__PURE__ */ new Set([request3.host?.toLowerCase(), new URL(audience).host.toLowerCase()]), from;
   try {
-    from = new URL(request2.origin).host.toLowerCase();
+    from = new URL(request3.origin).host.toLowerCase();
   } catch {
     from = void 0;
   }
   if (!from || !allowed.has(from))
-    throw refusal2(`Origin: ${request2.origin.slice(0, 100)}`, "a page on another site");
+    throw refusal2(`Origin: ${request3.origin.slice(0, 100)}`, "a page on another site");
 }
 function refusal2(header, who) {
   return new HttpError(
@@ -39795,10 +39803,10 @@ var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders 
     } }) : init2.body = Readable.toWeb(incoming);
   }
   return new Request$1(url2, init2);
-}, getRequestCache = /* @__PURE__ */ Symbol("getRequestCache"), requestCache = /* @__PURE__ */ Symbol("requestCache"), incomingKey = /* @__PURE__ */ Symbol("incomingKey"), urlKey = /* @__PURE__ */ Symbol("urlKey"), methodKey = /* @__PURE__ */ Symbol("methodKey"), headersKey = /* @__PURE__ */ Symbol("headersKey"), abortControllerKey = /* @__PURE__ */ Symbol("abortControllerKey"), getAbortController = /* @__PURE__ */ Symbol("getAbortController"), abortRequest = /* @__PURE__ */ Symbol("abortRequest"), bodyBufferKey = /* @__PURE__ */ Symbol("bodyBuffer"), bodyReadPromiseKey = /* @__PURE__ */ Symbol("bodyReadPromise"), bodyConsumedDirectlyKey = /* @__PURE__ */ Symbol("bodyConsumedDirectly"), bodyLockReaderKey = /* @__PURE__ */ Symbol("bodyLockReader"), abortReasonKey = /* @__PURE__ */ Symbol("abortReason"), newBodyUnusableError = () => /* @__PURE__ */ new TypeError("Body is unusable"), rejectBodyUnusable = () => Promise.reject(newBodyUnusableError()), textDecoder = new TextDecoder(), consumeBodyDirectOnce = (request2) => {
-  if (request2[bodyConsumedDirectlyKey]) return rejectBodyUnusable();
-  request2[bodyConsumedDirectlyKey] = !0;
-}, toArrayBuffer = (buf) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), contentType = (request2) => (request2[headersKey] ||= newHeadersFromIncoming(request2[incomingKey])).get("content-type") || "", methodTokenRegExp = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, normalizeIncomingMethod = (method) => {
+}, getRequestCache = /* @__PURE__ */ Symbol("getRequestCache"), requestCache = /* @__PURE__ */ Symbol("requestCache"), incomingKey = /* @__PURE__ */ Symbol("incomingKey"), urlKey = /* @__PURE__ */ Symbol("urlKey"), methodKey = /* @__PURE__ */ Symbol("methodKey"), headersKey = /* @__PURE__ */ Symbol("headersKey"), abortControllerKey = /* @__PURE__ */ Symbol("abortControllerKey"), getAbortController = /* @__PURE__ */ Symbol("getAbortController"), abortRequest = /* @__PURE__ */ Symbol("abortRequest"), bodyBufferKey = /* @__PURE__ */ Symbol("bodyBuffer"), bodyReadPromiseKey = /* @__PURE__ */ Symbol("bodyReadPromise"), bodyConsumedDirectlyKey = /* @__PURE__ */ Symbol("bodyConsumedDirectly"), bodyLockReaderKey = /* @__PURE__ */ Symbol("bodyLockReader"), abortReasonKey = /* @__PURE__ */ Symbol("abortReason"), newBodyUnusableError = () => /* @__PURE__ */ new TypeError("Body is unusable"), rejectBodyUnusable = () => Promise.reject(newBodyUnusableError()), textDecoder = new TextDecoder(), consumeBodyDirectOnce = (request3) => {
+  if (request3[bodyConsumedDirectlyKey]) return rejectBodyUnusable();
+  request3[bodyConsumedDirectlyKey] = !0;
+}, toArrayBuffer = (buf) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), contentType = (request3) => (request3[headersKey] ||= newHeadersFromIncoming(request3[incomingKey])).get("content-type") || "", methodTokenRegExp = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, normalizeIncomingMethod = (method) => {
   if (typeof method != "string" || method.length === 0) return "GET";
   switch (method) {
     case "DELETE":
@@ -39827,40 +39835,40 @@ var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders 
   if (!methodTokenRegExp.test(method)) return /* @__PURE__ */ new TypeError(`'${method}' is not a valid HTTP method.`);
   let normalized = method.toUpperCase();
   if (normalized === "CONNECT" || normalized === "TRACK" || normalized === "TRACE" && method !== "TRACE") return /* @__PURE__ */ new TypeError(`'${method}' HTTP method is unsupported.`);
-}, readBodyWithFastPath = (request2, method, fromBuffer) => {
-  if (request2[bodyConsumedDirectlyKey]) return rejectBodyUnusable();
-  let methodName = request2.method;
-  if (methodName === "GET" || methodName === "HEAD") return request2[getRequestCache]()[method]();
+}, readBodyWithFastPath = (request3, method, fromBuffer) => {
+  if (request3[bodyConsumedDirectlyKey]) return rejectBodyUnusable();
+  let methodName = request3.method;
+  if (methodName === "GET" || methodName === "HEAD") return request3[getRequestCache]()[method]();
   let methodValidationError = validateDirectReadMethod(methodName);
   if (methodValidationError) return Promise.reject(methodValidationError);
-  if (request2[requestCache] && methodName !== "TRACE")
-    return request2[requestCache][method]();
-  let alreadyUsedError = consumeBodyDirectOnce(request2);
+  if (request3[requestCache] && methodName !== "TRACE")
+    return request3[requestCache][method]();
+  let alreadyUsedError = consumeBodyDirectOnce(request3);
   if (alreadyUsedError) return alreadyUsedError;
-  let raw2 = readRawBodyIfAvailable(request2);
+  let raw2 = readRawBodyIfAvailable(request3);
   if (raw2) {
-    let result = Promise.resolve(fromBuffer(raw2, request2));
-    return request2[bodyBufferKey] = void 0, result;
+    let result = Promise.resolve(fromBuffer(raw2, request3));
+    return request3[bodyBufferKey] = void 0, result;
   }
-  return readBodyDirect(request2).then((buf) => {
-    let result = fromBuffer(buf, request2);
-    return request2[bodyBufferKey] = void 0, result;
+  return readBodyDirect(request3).then((buf) => {
+    let result = fromBuffer(buf, request3);
+    return request3[bodyBufferKey] = void 0, result;
   });
-}, readRawBodyIfAvailable = (request2) => {
-  let incoming = request2[incomingKey];
+}, readRawBodyIfAvailable = (request3) => {
+  let incoming = request3[incomingKey];
   if ("rawBody" in incoming && incoming.rawBody instanceof Buffer) return incoming.rawBody;
-}, normalizeAbortError = (request2, incoming) => {
+}, normalizeAbortError = (request3, incoming) => {
   if (incoming.errored) return incoming.errored;
-  let reason = request2[abortReasonKey];
+  let reason = request3[abortReasonKey];
   return reason !== void 0 ? reason instanceof Error ? reason : new Error(String(reason)) : /* @__PURE__ */ new Error("Client connection prematurely closed.");
-}, readBodyDirect = (request2) => {
-  if (request2[bodyBufferKey]) return Promise.resolve(request2[bodyBufferKey]);
-  if (request2[bodyReadPromiseKey]) return request2[bodyReadPromiseKey];
-  let incoming = request2[incomingKey];
+}, readBodyDirect = (request3) => {
+  if (request3[bodyBufferKey]) return Promise.resolve(request3[bodyBufferKey]);
+  if (request3[bodyReadPromiseKey]) return request3[bodyReadPromiseKey];
+  let incoming = request3[incomingKey];
   if (incoming.readableDidRead) return rejectBodyUnusable();
   let buffered = readBodyBufferedBeforeDisconnect(incoming);
   if (buffered !== void 0)
-    return buffered instanceof Error ? Promise.reject(buffered) : (request2[bodyBufferKey] = buffered, Promise.resolve(buffered));
+    return buffered instanceof Error ? Promise.reject(buffered) : (request3[bodyBufferKey] = buffered, Promise.resolve(buffered));
   let promise = new Promise((resolve7, reject) => {
     let chunks = [], settled = !1, finish = (callback) => {
       settled || (settled = !0, cleanup(), callback());
@@ -39868,14 +39876,14 @@ var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders 
       let streamError = incoming.errored ?? error2;
       return !isRecoverableDisconnectedIncoming(incoming) || streamError && streamError.code !== "ECONNRESET" ? !1 : (finish(() => {
         let recovered = readBodyBufferedBeforeDisconnect(incoming, chunks);
-        recovered instanceof Error ? reject(recovered) : recovered === void 0 ? reject(error2 ?? normalizeAbortError(request2, incoming)) : (request2[bodyBufferKey] = recovered, resolve7(recovered));
+        recovered instanceof Error ? reject(recovered) : recovered === void 0 ? reject(error2 ?? normalizeAbortError(request3, incoming)) : (request3[bodyBufferKey] = recovered, resolve7(recovered));
       }), !0);
     }, onData = (chunk) => {
       chunks.push(toBufferChunk(chunk, incoming.readableEncoding));
     }, onEnd = () => {
       finish(() => {
         let buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        request2[bodyBufferKey] = buffer, resolve7(buffer);
+        request3[bodyBufferKey] = buffer, resolve7(buffer);
       });
     }, onError = (error2) => {
       recoverCompleteBodyAfterDisconnect(error2) || finish(() => {
@@ -39887,16 +39895,16 @@ var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders 
         return;
       }
       recoverCompleteBodyAfterDisconnect() || finish(() => {
-        reject(normalizeAbortError(request2, incoming));
+        reject(normalizeAbortError(request3, incoming));
       });
     }, cleanup = () => {
-      incoming.off("data", onData), incoming.off("end", onEnd), incoming.off("error", onError), incoming.off("close", onClose), request2[bodyReadPromiseKey] = void 0;
+      incoming.off("data", onData), incoming.off("end", onEnd), incoming.off("error", onError), incoming.off("close", onClose), request3[bodyReadPromiseKey] = void 0;
     };
     incoming.on("data", onData), incoming.on("end", onEnd), incoming.on("error", onError), incoming.on("close", onClose), queueMicrotask(() => {
       settled || (incoming.readableEnded ? onEnd() : incoming.errored ? onError(incoming.errored) : incoming.destroyed && onClose());
     });
   });
-  return request2[bodyReadPromiseKey] = promise, promise;
+  return request3[bodyReadPromiseKey] = promise, promise;
 }, requestPrototype = {
   get method() {
     return this[methodKey];
@@ -39938,8 +39946,8 @@ var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders 
   },
   get body() {
     if (!this[bodyConsumedDirectlyKey]) return this[getRequestCache]().body;
-    let request2 = this[getRequestCache]();
-    return !this[bodyLockReaderKey] && request2.body && (this[bodyLockReaderKey] = request2.body.getReader()), request2.body;
+    let request3 = this[getRequestCache]();
+    return !this[bodyLockReaderKey] && request3.body && (this[bodyLockReaderKey] = request3.body.getReader()), request3.body;
   },
   get bodyUsed() {
     return this[bodyConsumedDirectlyKey] ? !0 : this[requestCache] ? this[requestCache].bodyUsed : !1;
@@ -39980,8 +39988,8 @@ Object.defineProperty(requestPrototype, "arrayBuffer", { value: function() {
   return readBodyWithFastPath(this, "arrayBuffer", (buf) => toArrayBuffer(buf));
 } });
 Object.defineProperty(requestPrototype, "blob", { value: function() {
-  return readBodyWithFastPath(this, "blob", (buf, request2) => {
-    let type = contentType(request2), init2 = type ? { headers: { "content-type": type } } : void 0;
+  return readBodyWithFastPath(this, "blob", (buf, request3) => {
+    let type = contentType(request3), init2 = type ? { headers: { "content-type": type } } : void 0;
     return new Response(buf, init2).blob();
   });
 } });
@@ -40379,56 +40387,56 @@ ${responseLines.join(`\r
 `)}\r
 \r
 `);
-}, createUpgradeRequest = (request2) => {
-  let protocol = request2.socket.encrypted ? "https" : "http", incomingUrl = request2.url ?? "/", url2;
-  incomingUrl[0] !== "/" && (incomingUrl.startsWith("http://") || incomingUrl.startsWith("https://")) ? (validateRequestTarget(incomingUrl), url2 = new URL(incomingUrl).href) : url2 = buildUrl(protocol, request2.headers.host ?? "localhost", incomingUrl);
+}, createUpgradeRequest = (request3) => {
+  let protocol = request3.socket.encrypted ? "https" : "http", incomingUrl = request3.url ?? "/", url2;
+  incomingUrl[0] !== "/" && (incomingUrl.startsWith("http://") || incomingUrl.startsWith("https://")) ? (validateRequestTarget(incomingUrl), url2 = new URL(incomingUrl).href) : url2 = buildUrl(protocol, request3.headers.host ?? "localhost", incomingUrl);
   let headers2 = new Headers();
-  for (let key2 in request2.headers) {
-    let value = request2.headers[key2];
+  for (let key2 in request3.headers) {
+    let value = request3.headers[key2];
     value && headers2.append(key2, Array.isArray(value) ? value[0] : value);
   }
   return new Request(url2, { headers: headers2 });
 }, setupWebSocket = (options2) => {
   let { server, fetchCallback, wss } = options2, waiterMap = /* @__PURE__ */ new Map();
-  wss.on("connection", (ws2, request2) => {
-    let waiter = waiterMap.get(request2);
-    waiter && (waiter.resolve(ws2), waiterMap.delete(request2));
+  wss.on("connection", (ws2, request3) => {
+    let waiter = waiterMap.get(request3);
+    waiter && (waiter.resolve(ws2), waiterMap.delete(request3));
   });
-  let rejectWaiter = (request2) => {
-    let waiter = waiterMap.get(request2);
-    waiter && (waiterMap.delete(request2), waiter.reject(/* @__PURE__ */ new Error("WebSocket handshake aborted")));
-  }, waitForWebSocket = (request2, connectionSymbol) => new Promise((resolve7, reject) => {
-    waiterMap.set(request2, {
+  let rejectWaiter = (request3) => {
+    let waiter = waiterMap.get(request3);
+    waiter && (waiterMap.delete(request3), waiter.reject(/* @__PURE__ */ new Error("WebSocket handshake aborted")));
+  }, waitForWebSocket = (request3, connectionSymbol) => new Promise((resolve7, reject) => {
+    waiterMap.set(request3, {
       resolve: resolve7,
       reject,
       connectionSymbol
     });
   });
-  server.on("upgrade", async (request2, socket, head) => {
-    if (request2.headers.upgrade?.toLowerCase() !== "websocket") return;
+  server.on("upgrade", async (request3, socket, head) => {
+    if (request3.headers.upgrade?.toLowerCase() !== "websocket") return;
     let ignoreSocketError = () => {
-    }, reclaimWaiterOnClose = () => rejectWaiter(request2);
+    }, reclaimWaiterOnClose = () => rejectWaiter(request3);
     socket.on("error", ignoreSocketError), socket.once("close", reclaimWaiterOnClose);
     let env = {
-      incoming: request2,
+      incoming: request3,
       outgoing: void 0,
       wss,
       [WAIT_FOR_WEBSOCKET_SYMBOL]: waitForWebSocket
     }, status = 400, responseHeaders2;
     try {
-      let response = await fetchCallback(createUpgradeRequest(request2), env);
+      let response = await fetchCallback(createUpgradeRequest(request3), env);
       response instanceof Response && (status = response.status, responseHeaders2 = response.headers);
     } catch (error2) {
       server.listenerCount("upgrade") === 1 && rejectUpgradeRequest(socket, error2 instanceof RequestError ? 400 : 500);
       return;
     }
     if (socket.destroyed) {
-      rejectWaiter(request2);
+      rejectWaiter(request3);
       return;
     }
-    let waiter = waiterMap.get(request2);
+    let waiter = waiterMap.get(request3);
     if (!waiter || waiter.connectionSymbol !== env[CONNECTION_SYMBOL_KEY]) {
-      rejectWaiter(request2), server.listenerCount("upgrade") === 1 && rejectUpgradeRequest(socket, status, responseHeaders2);
+      rejectWaiter(request3), server.listenerCount("upgrade") === 1 && rejectUpgradeRequest(socket, status, responseHeaders2);
       return;
     }
     let addResponseHeaders = (headers2) => {
@@ -40436,8 +40444,8 @@ ${responseLines.join(`\r
     };
     wss.on("headers", addResponseHeaders);
     try {
-      wss.handleUpgrade(request2, socket, head, (ws2) => {
-        socket.off("close", reclaimWaiterOnClose), socket.off("error", ignoreSocketError), wss.emit("connection", ws2, request2);
+      wss.handleUpgrade(request3, socket, head, (ws2) => {
+        socket.off("close", reclaimWaiterOnClose), socket.off("error", ignoreSocketError), wss.emit("connection", ws2, request3);
       });
     } finally {
       wss.off("headers", addResponseHeaders);
@@ -42909,7 +42917,7 @@ function spawnServer(exe, options2) {
 }
 
 // receiver/pool/stop-child.ts
-async function stopChild({ child, exited }, stopTimeoutMs) {
+async function stopChild({ child, exited }, stopTimeoutMs, ask) {
   let pid = child.pid;
   if (pid === void 0 || child.exitCode !== null || child.signalCode !== null) return exited;
   let controller = new AbortController(), forced = !1, cannotAsk = !1, force = () => {
@@ -42917,10 +42925,27 @@ async function stopChild({ child, exited }, stopTimeoutMs) {
   }, timer = setTimeout(force, stopTimeoutMs);
   controller.signal.addEventListener("abort", () => clearTimeout(timer), { once: !0 });
   try {
-    return askToStop(pid, void 0, () => (cannotAsk = !0, force())), { ...await exited, forced, cannotAsk };
+    return ask && await ask() || askToStop(pid, void 0, () => (cannotAsk = !0, force())), { ...await exited, forced, cannotAsk };
   } finally {
     controller.abort();
   }
+}
+
+// receiver/pool/stop-request.ts
+import { request as request2 } from "node:http";
+var ANSWER_MS = 2e3;
+function requestStop(origin, path) {
+  return new Promise((resolve7) => {
+    let req = request2(`${origin}${path}`, {
+      method: "POST",
+      headers: { "content-length": "0", "user-agent": "hotswap-receiver" },
+      timeout: ANSWER_MS,
+      agent: !1
+    });
+    req.on("response", (res) => {
+      res.resume(), resolve7(res.statusCode !== void 0 && res.statusCode >= 200 && res.statusCode < 300);
+    }), req.on("timeout", () => req.destroy(new Error("no answer"))), req.on("error", () => resolve7(!1)), req.end();
+  });
 }
 
 // receiver/pool/wait-healthy.ts
@@ -43041,7 +43066,7 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
     let forced;
     if (this.#running) {
       this.state = "stopping";
-      let exit = await stopChild(this.#running, this.spec.stopTimeoutMs);
+      let { stopPath } = this.spec, ask = stopPath ? () => requestStop(this.origin, stopPath) : void 0, exit = await stopChild(this.#running, this.spec.stopTimeoutMs, ask);
       if (exit.forced && !exit.cannotAsk && (forced = `server #${this.instance} did not stop within stopTimeout (${this.spec.stopTimeoutMs} ms) of being asked; it was killed`), this.state !== "stopping") return forced;
     }
     return this.state = "stopped", forced;
@@ -43439,7 +43464,8 @@ function poolSpec(config2, socket) {
     folderExe: config2.folder?.exe,
     instances: config2.instances,
     health: { path: config2.health.path, timeoutMs: config2.health.timeout },
-    stopTimeoutMs: config2.stopTimeoutMs
+    stopTimeoutMs: config2.stopTimeoutMs,
+    ...config2.stopPath ? { stopPath: config2.stopPath } : {}
   };
 }
 

@@ -119,6 +119,11 @@ export function checkSocketMode(
         "health.path",
         "is needed in socket mode: a TCP connect succeeds on the gate's socket while no server runs",
       );
+    if (app.stopPath !== undefined)
+      refuse(
+        "stopPath",
+        "cannot be used in socket mode: every server accepts on the gate's port, so a request cannot reach the one being stopped",
+      );
   }
 }
 
@@ -143,6 +148,11 @@ export function checkManaged(config: Config): void {
       refuse(
         "instances",
         "is for the receiver's own servers: with commands: the service manager runs the service",
+      );
+    if (app.stopPath !== undefined)
+      refuse(
+        "stopPath",
+        "is for the receiver's own servers: with commands: stop runs the stop command",
       );
     if (app.args.length > 0)
       refuse(

@@ -301,6 +301,8 @@ const app = z.strictObject({
   // hold.timeout must outlast drainTimeout + health.timeout (check-config.ts).
   drainTimeout: z._default(duration, 10_000),
   stopTimeout: z._default(duration, 10_000),
+  /** A POST to this path on each server's own port asks it to stop, before SIGTERM or taskkill. */
+  stopPath: z.optional(z.string().check(z.startsWith("/", "expected a path starting with /"))),
   hold: z._default(
     z.strictObject({
       timeout: z._default(duration, 60_000),

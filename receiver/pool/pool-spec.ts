@@ -21,6 +21,8 @@ export interface PoolSpec {
   /** path: GET it must answer 2xx; no path: a TCP connect must succeed. */
   health: { path?: string; timeoutMs: number };
   stopTimeoutMs: number;
+  /** A POST here on a server's own port asks it to stop (stop-request.ts), before SIGTERM or taskkill. */
+  stopPath?: string;
   /** Where live children are recorded so a restarted receiver can reap orphans. */
   pidFile?: string;
   /**

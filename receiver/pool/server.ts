@@ -9,6 +9,7 @@ import type { PoolSpec } from "./pool-spec.js";
 import { connectHost } from "../gate/socket/shared-socket.js";
 import { spawnServer, type RunningServer } from "./spawn-server.js";
 import { stopChild } from "./stop-child.js";
+import { requestStop } from "./stop-request.js";
 import { waitHealthy } from "./wait-healthy.js";
 
 const NOT_RUNNING: Promise<Exit> = Promise.resolve({ code: null, signal: null });
@@ -123,7 +124,9 @@ export class Server {
     let forced: string | undefined;
     if (this.#running) {
       this.state = "stopping";
-      const exit = await stopChild(this.#running, this.spec.stopTimeoutMs);
+      const { stopPath } = this.spec;
+      const ask = stopPath ? () => requestStop(this.origin, stopPath) : undefined;
+      const exit = await stopChild(this.#running, this.spec.stopTimeoutMs, ask);
       // A server that could not be asked (Windows, no window) was ended after the drain, as it must be.
       if (exit.forced && !exit.cannotAsk) {
         forced = `server #${this.instance} did not stop within stopTimeout (${this.spec.stopTimeoutMs} ms) of being asked; it was killed`;

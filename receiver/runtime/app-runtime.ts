@@ -308,5 +308,6 @@ function poolSpec(config: AppConfig, socket?: SharedSocket) {
     instances: config.instances,
     health: { path: config.health.path, timeoutMs: config.health.timeout },
     stopTimeoutMs: config.stopTimeoutMs,
+    ...(config.stopPath ? { stopPath: config.stopPath } : {}),
   };
 }

@@ -592,6 +592,12 @@ describe("servers managed elsewhere (commands:)", () => {
       /the service manager runs the service/,
     ],
     [
+      "a stopPath",
+      { ...managed, stopPath: "/quit" },
+      "stopPath",
+      /with commands: stop runs the stop command/,
+    ],
+    [
       "args",
       { ...managed, args: ["--port", "{port}"] },
       "args",
@@ -667,6 +673,20 @@ describe("mistakes: one ConfigError naming the file and the key", () => {
       },
       "apps.webdemo.canary",
       /^needs gate mode proxy: in socket mode the receiver cannot split traffic$/,
+    ],
+    [
+      "a stopPath in socket mode",
+      {},
+      { gate: { listen: 8080, mode: "socket" }, health: { path: "/h" }, stopPath: "/quit" },
+      "apps.webdemo.stopPath",
+      /^cannot be used in socket mode: every server accepts on the gate's port/,
+    ],
+    [
+      "a stopPath without its slash",
+      {},
+      { stopPath: "quit" },
+      "apps.webdemo.stopPath",
+      /starting with \//,
     ],
     [
       "an unknown gate mode",

@@ -35,7 +35,14 @@ function serve() {
     net.createServer((socket) => socket.end("hello\\n")).listen(port, "127.0.0.1");
     return;
   }
-  http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
+    if (req.method === "POST") {
+      if (req.url !== process.env.STOP_PATH) return res.writeHead(404).end();
+      if (process.env.STOP_IGNORED) return res.end("not now");
+      console.log("stopping on request");
+      res.end("bye");
+      return server.close(() => process.exit(0));
+    }
     if (req.url === "/health") {
       res.writeHead(Number(process.env.HEALTH_STATUS || 200));
       return res.end("health");
@@ -43,7 +50,8 @@ function serve() {
     const env = { PORT: process.env.PORT, INSTANCE: instance, EXE: process.env.EXE };
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify({ pid: process.pid, port, argv, env, cwd: process.cwd() }));
-  }).listen(port, "127.0.0.1");
+  });
+  server.listen(port, "127.0.0.1");
 }
 `;
 
