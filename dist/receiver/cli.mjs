@@ -42817,23 +42817,50 @@ var POLL_MS = 100, OUTPUT_LINES2 = 50, ManagedService = class {
 };
 
 // receiver/pool/free-ports.ts
+import { readFileSync as readFileSync9 } from "node:fs";
 import { createServer as createServer3 } from "node:net";
-async function freePorts(count2) {
+var SPAN = 16384, TRIES = 64;
+async function freePorts(count2, range = serverPortRange()) {
   let sockets = [];
   try {
     let ports = [];
     for (let i = 0; i < count2; i++) {
       let socket = createServer3();
-      sockets.push(socket), ports.push(await listenOnAnyPort(socket));
+      sockets.push(socket), ports.push(await listenInRange(socket, range));
     }
     return ports;
   } finally {
     await Promise.all(sockets.map((socket) => new Promise((done) => socket.close(done))));
   }
 }
-function listenOnAnyPort(socket) {
+function serverPortRange(platform = process.platform, read = (file) => readFileSync9(file, "utf8"), env = process.env) {
+  let given = /^(\d+)-(\d+)$/.exec(env.HOTSWAP_SERVER_PORTS ?? "");
+  if (given && Number(given[1]) >= 1024 && Number(given[2]) <= 65535 && Number(given[1]) < Number(given[2]))
+    return [Number(given[1]), Number(given[2])];
+  let ephemeralLow = 49152;
+  if (platform === "linux")
+    try {
+      let low = Number(read("/proc/sys/net/ipv4/ip_local_port_range").trim().split(/\s+/)[0]);
+      Number.isInteger(low) && low > 1024 && (ephemeralLow = low);
+    } catch {
+    }
+  return [Math.max(1024, ephemeralLow - SPAN), ephemeralLow - 1];
+}
+async function listenInRange(socket, [low, high]) {
+  for (let i = 0; i < TRIES && high > low; i++) {
+    let port = low + Math.floor(Math.random() * (high - low + 1)), got = await listenOn2(socket, port).catch((error2) => {
+      if (!(error2.code === "EADDRINUSE" || error2.code === "EACCES"))
+        throw error2;
+    });
+    if (got !== void 0) return got;
+  }
+  return listenOn2(socket, 0);
+}
+function listenOn2(socket, port) {
   return new Promise((resolve7, reject) => {
-    socket.once("error", reject), socket.listen({ host: "127.0.0.1", port: 0, exclusive: !0 }, () => {
+    let fail3 = (error2) => reject(error2);
+    socket.once("error", fail3), socket.listen({ host: "127.0.0.1", port, exclusive: !0 }, () => {
+      socket.off("error", fail3);
       let address2 = socket.address();
       address2 && typeof address2 == "object" ? resolve7(address2.port) : reject(new Error("could not read the port the OS picked"));
     });

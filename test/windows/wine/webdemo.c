@@ -3,6 +3,8 @@
  * first word the load helpers read as "which build served this":
  *   GET /health  200 "VERSION ok"      GET /slow?ms=N  200 "VERSION slow" after N ms
  *   GET /  200 "VERSION"               POST /  200 "VERSION BYTES" (the body's length)
+ *   POST /quit  200 "VERSION leaving", then the process exits (config stopPath: the polite
+ *   stop a console server can honour on Windows, where it has no window for WM_CLOSE)
  * `webdemo.exe --version` prints "webdemo VERSION". Built with -DCRASH it exits 3 at
  * start (a bad build); with -DWINDOWED it owns a top-level window and leaves cleanly on
  * WM_CLOSE, as a FoxPro or other GUI server does (taskkill without /f sends it). */
@@ -52,6 +54,13 @@ static DWORD WINAPI serve(LPVOID arg) {
       answer(s, 200, VERSION " slow\n");
     } else if (strncmp(buf, "GET / ", 6) == 0) answer(s, 200, VERSION "\n");
     else if (strncmp(buf, "POST / ", 7) == 0) answer(s, 200, posted);
+    else if (strncmp(buf, "POST /quit ", 11) == 0) {
+      answer(s, 200, VERSION " leaving\n");
+      printf("webdemo " VERSION ": stop requested, leaving\n");
+      shutdown(s, SD_SEND);
+      closesocket(s);
+      ExitProcess(0);
+    }
     else answer(s, 404, VERSION " not found\n");
   }
   shutdown(s, SD_SEND);

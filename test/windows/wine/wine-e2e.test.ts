@@ -193,6 +193,7 @@ describe.skipIf(skip !== undefined)("Windows for real: the receiver under Wine",
             exeFile: "./overlap/webdemo.exe",
             updateFile: "./overlap/webdemo_update.exe",
             strategy: "overlap",
+            stopPath: "/quit", // its old servers are asked to leave by a request
           },
         },
       }),
@@ -277,6 +278,16 @@ describe.skipIf(skip !== undefined)("Windows for real: the receiver under Wine",
     expect(report.versions).toEqual(["v1", "v2"]);
     expect(run.outputs.version).toBe("webdemo v2");
     expect(sha256(readFileSync(join(dir, "overlap", "webdemo.exe")))).toBe(run.outputs.sha256);
+    // The old console servers left on their stop request (stopPath), not by force: the
+    // stop took less than stopTimeout and said nothing of a kill.
+    await waitFor(
+      () =>
+        (readFileSync(receiverLog, "utf8").match(/webdemo v1: stop requested, leaving/g) ?? [])
+          .length === 2,
+      "both old servers to leave on their stop request",
+      30_000,
+    );
+    expect(run.stdout).not.toMatch(/did not stop within stopTimeout/);
   }, 240_000);
 
   it("recovers an exe a receiver killed mid-swap left renamed aside", async () => {

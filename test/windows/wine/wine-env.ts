@@ -121,6 +121,10 @@ export function wineEnv(): WineEnv | string {
     WINEPREFIX: prefix,
     WINEDEBUG: "-all",
     WINEDLLOVERRIDES: "mscoree,mshtml=",
+    // The receiver picks its servers' ports below Windows' ephemeral range (49152 up),
+    // which under Wine is inside Linux's (32768 up): outgoing connections could take one
+    // between the pick and the server's listen. Below 32768, as the preload does for port 0.
+    HOTSWAP_SERVER_PORTS: "16384-32767",
   };
   const ready = join(prefix, ".hotswap-ready");
   if (!existsSync(ready)) {
