@@ -38031,14 +38031,14 @@ async function prepareKey(entry, key2, usage) {
       return keyObject.export();
   }
   cache ||= /* @__PURE__ */ new WeakMap();
-  let cacheKey2 = key2, cached2 = cache.get(cacheKey2);
-  if (cached2?.[alg])
-    return cached2[alg];
-  if (cached2 || cache.set(cacheKey2, cached2 = {}), keyObject && typeof keyObject.toCryptoKey == "function") {
+  let cacheKey2 = key2, cached3 = cache.get(cacheKey2);
+  if (cached3?.[alg])
+    return cached3[alg];
+  if (cached3 || cache.set(cacheKey2, cached3 = {}), keyObject && typeof keyObject.toCryptoKey == "function") {
     let isPublic = keyObject.type === "public", crv = nist[keyObject.asymmetricKeyDetails?.namedCurve], params = entry.resolve?.({ crv, asymmetricKeyType: keyObject.asymmetricKeyType }) ?? entry.subtle;
-    return cached2[alg] = keyObject.toCryptoKey(params, isPublic, entry.usages[isPublic ? 0 : 1]);
+    return cached3[alg] = keyObject.toCryptoKey(params, isPublic, entry.usages[isPublic ? 0 : 1]);
   }
-  return normalized ??= keyObject.export({ format: "jwk" }), normalized.alg = alg, cached2[alg] = await jwkToKey(entry, normalized);
+  return normalized ??= keyObject.export({ format: "jwk" }), normalized.alg = alg, cached3[alg] = await jwkToKey(entry, normalized);
 }
 var cache, nist = {
   __proto__: null,
@@ -38345,18 +38345,18 @@ function isUsableJWK(jwk, entry, alg, kid) {
   return (ext === void 0 || typeof ext == "boolean") && (keyOps === void 0 || Array.isArray(keyOps) && keyOps.every((operation, index) => typeof operation == "string" && keyOps.indexOf(operation) === index) && keyOps.includes("verify")) && entry.kty.includes(kty) && (kid === void 0 || typeof kid == "string" && kid === jwkKid) && (jwkAlg === void 0 ? kty !== "AKP" : alg === jwkAlg) && (use === void 0 || use === "sig") && (!entry.crv || crv === entry.crv);
 }
 async function importWithAlgCache(cache2, jwk, entry) {
-  let cached2 = cache2.get(jwk) || cache2.set(jwk, {}).get(jwk), { alg } = entry;
-  if (cached2[alg] === void 0) {
+  let cached3 = cache2.get(jwk) || cache2.set(jwk, {}).get(jwk), { alg } = entry;
+  if (cached3[alg] === void 0) {
     let pending = jwkToKey(entry, jwk, !0).then((key2) => {
       if (key2.type !== "public")
         throw new JWKSInvalid("JSON Web Key Set members must be public keys");
-      return cached2[alg] = key2, key2;
+      return cached3[alg] = key2, key2;
     }).catch((error2) => {
-      throw cached2[alg] === pending && delete cached2[alg], error2;
+      throw cached3[alg] === pending && delete cached3[alg], error2;
     });
-    cached2[alg] = pending;
+    cached3[alg] = pending;
   }
-  return cached2[alg];
+  return cached3[alg];
 }
 function createLocalJWKSet(jwks) {
   let snapshot;
@@ -38370,7 +38370,7 @@ function createLocalJWKSet(jwks) {
   let metadata = snapshot.keys.map((jwk) => {
     let normalized = snapshotJwk(jwk);
     return Array.isArray(normalized.key_ops) && (normalized.key_ops = [...normalized.key_ops]), normalized;
-  }), cached2 = /* @__PURE__ */ new WeakMap();
+  }), cached3 = /* @__PURE__ */ new WeakMap();
   return Object.defineProperty(async (protectedHeader, token) => {
     let { alg, kid } = { ...protectedHeader, ...token?.header }, entry = typeof alg == "string" ? JWS[alg] : void 0;
     if (!entry || entry.secret)
@@ -38383,12 +38383,12 @@ function createLocalJWKSet(jwks) {
       throw error2[Symbol.asyncIterator] = async function* () {
         for (let jwk2 of candidates)
           try {
-            yield await importWithAlgCache(cached2, jwk2, entry);
+            yield await importWithAlgCache(cached3, jwk2, entry);
           } catch {
           }
       }, error2;
     }
-    return importWithAlgCache(cached2, jwk, entry);
+    return importWithAlgCache(cached3, jwk, entry);
   }, "jwks", {
     value: () => structuredClone(snapshot)
   });
@@ -42820,7 +42820,7 @@ var POLL_MS = 100, OUTPUT_LINES2 = 50, ManagedService = class {
 import { readFileSync as readFileSync9 } from "node:fs";
 import { createServer as createServer3 } from "node:net";
 var SPAN = 16384, TRIES = 64;
-async function freePorts(count2, range = serverPortRange()) {
+async function freePorts(count2, range = hostRange()) {
   let sockets = [];
   try {
     let ports = [];
@@ -42833,6 +42833,7 @@ async function freePorts(count2, range = serverPortRange()) {
     await Promise.all(sockets.map((socket) => new Promise((done) => socket.close(done))));
   }
 }
+var cached2, hostRange = () => cached2 ??= serverPortRange();
 function serverPortRange(platform = process.platform, read = (file) => readFileSync9(file, "utf8"), env = process.env) {
   let given = /^(\d+)-(\d+)$/.exec(env.HOTSWAP_SERVER_PORTS ?? "");
   if (given && Number(given[1]) >= 1024 && Number(given[2]) <= 65535 && Number(given[1]) < Number(given[2]))

@@ -12,7 +12,7 @@ const TRIES = 64;
 // one the OS picked for port 0 is also the kind it gives every outgoing connection, and
 // on a busy machine one of those can take the port in the moment between this check and
 // the server's own listen (EADDRINUSE, a good build taken for a broken one).
-export async function freePorts(count: number, range = serverPortRange()): Promise<number[]> {
+export async function freePorts(count: number, range = hostRange()): Promise<number[]> {
   const sockets: Server[] = [];
   try {
     const ports: number[] = [];
@@ -26,6 +26,10 @@ export async function freePorts(count: number, range = serverPortRange()): Promi
     await Promise.all(sockets.map((socket) => new Promise((done) => socket.close(done))));
   }
 }
+
+// The host's range is read once: every pool start asks for ports.
+let cached: [number, number] | undefined;
+const hostRange = () => (cached ??= serverPortRange());
 
 /** [lowest, highest] a server's port is picked from: below the ephemeral ports. */
 export function serverPortRange(
