@@ -1,3 +1,6 @@
+// First: on a Node too old for the rest, say so before any of it runs.
+import "./node-check.js";
+import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { hashPasswordCommand } from "./commands/hash-password.js";
 import { init } from "./commands/init.js";
@@ -49,7 +52,7 @@ async function main(argv: string[]): Promise<void> {
     case "serve":
       return serve(values.config);
     case "init":
-      return void process.stdout.write(init(values.config, values.force ?? false));
+      return void process.stdout.write(init(values.config, values.force ?? false, invokedAs()));
     case "keygen":
       if (values.ed25519 && values.es256)
         throw new UsageError("choose one of --ed25519 and --es256");
@@ -64,6 +67,13 @@ async function main(argv: string[]): Promise<void> {
 }
 
 class UsageError extends Error {}
+
+// The command that started this receiver, for a line that tells the user what to run next:
+// `hotswap-receiver` through the README's link (or npm's), else `node` and the file's path.
+function invokedAs(script = process.argv[1] ?? "cli.mjs"): string {
+  if (/^hotswap-receiver$/.test(basename(script))) return "hotswap-receiver";
+  return `node ${/\s/.test(script) ? JSON.stringify(script) : script}`;
+}
 
 main(process.argv.slice(2)).catch((error: Error) => {
   const usage =

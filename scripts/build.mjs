@@ -31,9 +31,14 @@ const common = {
 };
 
 // A command a user copies alone and runs: .mjs, with a shebang.
+// Its syntax is Node 18's, so that on the Node 18 of Debian 12's apt the receiver's first
+// module (receiver/node-check.ts) can run and say which Node it needs instead of a
+// SyntaxError: esbuild lowers what Node 18 cannot parse (a regexp's v flag becomes a
+// RegExp call).
 function standalone(name, entry, outdir) {
   return build({
     ...common,
+    target: "node18",
     entryPoints: { [name]: entry },
     outdir,
     outExtension: { ".js": ".mjs" },

@@ -4,7 +4,9 @@ import { newSecret } from "./keygen.js";
 
 // `init`: a commented starter config with a fresh secret, refused if the file
 // exists (unless --force), readable only by its owner since it holds the secret.
-export function init(file: string, force: boolean): string {
+// `command` is how this receiver was started ("hotswap-receiver", or "node /opt/hotswap/cli.mjs"),
+// so the start line it prints works as printed.
+export function init(file: string, force: boolean, command = "hotswap-receiver"): string {
   const secret = newSecret();
   const path = resolve(file);
   if (!force && existsSync(path))
@@ -21,7 +23,7 @@ export function init(file: string, force: boolean): string {
     "",
     `  ${secret}`,
     "",
-    `Then edit the app in ${file} and start: hotswap-receiver --config ${file}`,
+    `Then edit the app in ${file} and start: ${command} --config ${file}`,
     "",
   ].join("\n");
 }
