@@ -25487,7 +25487,24 @@ ${captureLines}` : capture.stack;
   }
 });
 
+// receiver/node-check.ts
+var NODE_NEEDED = "20.18.1";
+function olderThan(version2, needed = NODE_NEEDED) {
+  let have = version2.split(".").map(Number), want = needed.split(".").map(Number);
+  for (let i = 0; i < want.length; i++) {
+    let a = have[i] ?? 0, b2 = want[i] ?? 0;
+    if (a !== b2) return a < b2;
+  }
+  return !1;
+}
+function tooOldMessage(version2) {
+  return `hotswap-receiver: this is Node ${version2}; the receiver needs Node ${NODE_NEEDED} or newer. Debian 12's "apt install nodejs" gives Node 18: install Node 22 from NodeSource or the nodejs.org tarball (README: "Install the receiver")
+`;
+}
+olderThan(process.versions.node) && (process.stderr.write(tooOldMessage(process.versions.node)), process.exit(1));
+
 // receiver/cli.ts
+import { basename as basename8 } from "node:path";
 import { parseArgs } from "node:util";
 
 // receiver/commands/hash-password.ts
@@ -25564,7 +25581,7 @@ function keygen(kind, out) {
 }
 
 // receiver/commands/init.ts
-function init(file, force) {
+function init(file, force, command = "hotswap-receiver") {
   let secret = newSecret(), path = resolve(file);
   if (!force && existsSync(path))
     throw new Error(`${path} exists already; pass --force to overwrite it`);
@@ -25576,7 +25593,7 @@ function init(file, force) {
     "",
     `  ${secret}`,
     "",
-    `Then edit the app in ${file} and start: hotswap-receiver --config ${file}`,
+    `Then edit the app in ${file} and start: ${command} --config ${file}`,
     ""
   ].join(`
 `);
@@ -44092,7 +44109,7 @@ async function main(argv) {
     case "serve":
       return serve(values.config);
     case "init":
-      return void process.stdout.write(init(values.config, values.force ?? !1));
+      return void process.stdout.write(init(values.config, values.force ?? !1, invokedAs()));
     case "keygen":
       if (values.ed25519 && values.es256)
         throw new UsageError("choose one of --ed25519 and --es256");
@@ -44107,6 +44124,9 @@ async function main(argv) {
 }
 var UsageError = class extends Error {
 };
+function invokedAs(script2 = process.argv[1] ?? "cli.mjs") {
+  return /^hotswap-receiver$/.test(basename8(script2)) ? "hotswap-receiver" : `node ${/\s/.test(script2) ? JSON.stringify(script2) : script2}`;
+}
 main(process.argv.slice(2)).catch((error2) => {
   let usage = error2 instanceof UsageError || error2.code?.startsWith("ERR_PARSE_ARGS");
   process.stderr.write(
