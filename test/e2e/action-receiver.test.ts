@@ -290,7 +290,7 @@ describe("the bundled action against a real receiver", () => {
 
     expect(run.code, shown(run)).not.toBe(0);
     expect(run.stdout, shown(run)).toContain(
-      "::error::receiver answered 401 Unauthorized: token signature does not verify",
+      "::error::receiver answered 401 ERR_BAD_SIGNATURE: token signature does not verify",
     );
     expect(run.outputs).toEqual({});
     expect(snapshot(s.ws.dir)).toEqual(before);
