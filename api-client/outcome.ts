@@ -2,7 +2,7 @@
 // the workflow log and on the terminal.
 import type { FailedResult, ResultEvent } from "../receiver/protocol.js";
 import type { Operation } from "./call.js";
-import { duration } from "./format.js";
+import { count, duration } from "./format.js";
 
 // Operation abort answers the watched deploy's result, which it made a rollback: it
 // succeeded when that rollback happened.
@@ -32,20 +32,38 @@ export function resultLines(
   ];
 }
 
-/** Why the operation counts as failed: the receiver's explanation, or a kept watched build. */
-export function failureMessage(operation: Operation, app: string, result: ResultEvent): string {
+/** Lines of the failing servers' output a failure message shows; the rest is in the app's log. */
+export const OUTPUT_SHOWN = 8;
+
+/**
+ * Why the operation counts as failed: the receiver's explanation, or a kept watched build.
+ * `logs` says where the app's whole output is ("hotswap logs", the logs URL).
+ */
+export function failureMessage(
+  operation: Operation,
+  app: string,
+  result: ResultEvent,
+  logs: string,
+): string {
   return result.ok
     ? `${operation} of ${app}: the deploy kept its build (${result.deployId}); nothing was rolled back`
-    : refusal(result);
+    : refusal(result, logs);
 }
 
-// The receiver's code and message, whether the old release serves again, and the last
-// lines the failing servers wrote: enough to act on without opening the receiver's logs.
-function refusal(result: FailedResult): string {
+// The receiver's code and message (which has the probe's last answer), whether the old
+// release serves again, and the last few lines the failing servers wrote: enough to act on
+// in an annotation, with the count of the lines left out and where they all are.
+function refusal(result: FailedResult, logs: string): string {
   const { op, app, error, rolledBack, output = [] } = result;
   const lines = [`${op} of ${app} failed: ${error.code}: ${error.message}`];
   if (rolledBack) lines.push("rolled back: the previous release serves again");
-  if (output.length > 0) lines.push("last server output:", ...output.map((l) => `  ${l}`));
+  const shown = output.slice(-OUTPUT_SHOWN);
+  const omitted = output.length - shown.length;
+  if (shown.length > 0) {
+    const head = omitted > 0 ? `last ${shown.length} lines of server output` : "server output";
+    const rest = omitted > 0 ? ` (${count(omitted, "earlier line")} not shown: ${logs})` : "";
+    lines.push(`${head}${rest}:`, ...shown.map((l) => `  ${l}`));
+  }
   return lines.join("\n");
 }
 
