@@ -52,19 +52,39 @@ export function failureMessage(
 
 // The receiver's code and message (which has the probe's last answer), whether the old
 // release serves again, and the last few lines the failing servers wrote: enough to act on
-// in an annotation, with the count of the lines left out and where they all are.
+// in an annotation, with how many lines that is of all and where they all are.
 function refusal(result: FailedResult, logs: string): string {
   const { op, app, error, rolledBack, output = [] } = result;
   const lines = [`${op} of ${app} failed: ${error.code}: ${error.message}`];
   if (rolledBack) lines.push("rolled back: the previous release serves again");
-  const shown = output.slice(-OUTPUT_SHOWN);
-  const omitted = output.length - shown.length;
+  const shown = condense(output).slice(-OUTPUT_SHOWN);
+  const told = shown.reduce((sum, run) => sum + run.lines, 0);
   if (shown.length > 0) {
-    const head = omitted > 0 ? `last ${shown.length} lines of server output` : "server output";
-    const rest = omitted > 0 ? ` (${count(omitted, "earlier line")} not shown: ${logs})` : "";
-    lines.push(`${head}${rest}:`, ...shown.map((l) => `  ${l}`));
+    const all = told < output.length;
+    lines.push(
+      all
+        ? `server output (the last ${told} of ${count(output.length, "line")}; all of them: ${logs}):`
+        : "server output:",
+      ...shown.map(
+        ({ text, lines: n }) => `  ${text}${n > 1 ? ` (and ${n - 1} like it before)` : ""}`,
+      ),
+    );
   }
   return lines.join("\n");
+}
+
+// Runs of lines alike but for their numbers (a server logging each health probe, with
+// its time) as the run's last line and its length: 40 probe lines are one line, and the
+// lines before them, which tell why the server is unhealthy, stay in view.
+function condense(output: string[]): { text: string; lines: number }[] {
+  const shape = (line: string) => line.replace(/\d+/g, "#");
+  const runs: { text: string; lines: number; shape: string }[] = [];
+  for (const text of output) {
+    const last = runs.at(-1);
+    if (last?.shape === shape(text)) [last.text, last.lines] = [text, last.lines + 1];
+    else runs.push({ text, lines: 1, shape: shape(text) });
+  }
+  return runs;
 }
 
 /** A run cut off by its timeout says so first (naming the setting), then what it waited for. */
