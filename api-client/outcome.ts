@@ -33,7 +33,7 @@ export function resultLines(
 }
 
 /** Lines of the failing servers' output a failure message shows; the rest is in the app's log. */
-export const OUTPUT_SHOWN = 8;
+const OUTPUT_SHOWN = 8;
 
 /**
  * Why the operation counts as failed: the receiver's explanation, or a kept watched build.

@@ -76,10 +76,12 @@ export async function renderStream(
   }
 }
 
+/** The hold step's "time" in its title: it lasts until release (the terminal ticks it too). */
+export const UNTIL_RELEASE = "until release";
+
 // A step's time in its title. Hold's own time is only the moment it took to close the
 // gate: requests wait from there until release, and how long is the result's "requests
 // held" line, so its title says that instead of "hold (0 ms)".
-export const UNTIL_RELEASE = "until release";
 function stepTime(event: StepEvent, ms: number): string {
   if (event.step === "hold" && event.state === "done") return UNTIL_RELEASE;
   return duration(ms);
