@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 import type { ResultEvent } from "../receiver/protocol.js";
 import { call } from "../api-client/call.js";
-import { megabytes } from "../api-client/format.js";
+import { bytes } from "../api-client/format.js";
 import { hashFile, type Artifact } from "../api-client/hash-file.js";
 import { failureMessage, resultLines, succeeded, timeoutMessage } from "../api-client/outcome.js";
 import { actionClient } from "./action-client.js";
@@ -28,7 +28,7 @@ export async function run(): Promise<void> {
     const result = await call(settings, actionClient(settings), artifact, signal);
     await core.group("Result", () => report(settings, result));
     if (!succeeded(settings.operation, result))
-      core.setFailed(failureMessage(settings.operation, settings.app, result));
+      core.setFailed(failureMessage(settings.operation, settings.app, result, logsAt(settings)));
   } catch (error) {
     core.setFailed(errorMessage(error, deadline));
   }
@@ -36,7 +36,7 @@ export async function run(): Promise<void> {
 
 async function inspect(file: string, signal: AbortSignal): Promise<Artifact> {
   const artifact = await hashFile(file, signal);
-  core.info(`${file}\n${megabytes(artifact.size)}, sha256 ${artifact.sha256}`);
+  core.info(`${file}\n${bytes(artifact.size)}, sha256 ${artifact.sha256}`);
   return artifact;
 }
 
@@ -44,6 +44,11 @@ async function report(settings: Settings, result: ResultEvent): Promise<void> {
   for (const [name, value] of Object.entries(outputs(result))) core.setOutput(name, value);
   untrusted(resultLines(settings.operation, settings.app, result, "input force").join("\n"));
   await writeSummary(settings, result);
+}
+
+// Where the app's whole output is, for a failure that shows only its last lines.
+function logsAt({ url, app }: Settings): string {
+  return `GET ${url}/v1/apps/${encodeURIComponent(app)}/logs, or the receiver's admin page`;
 }
 
 // A step cut off by its timeout says so first, then what it was waiting for.

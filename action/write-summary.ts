@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
 import type { Judgement, ResultEvent, VersionInfo } from "../receiver/protocol.js";
-import { answers, duration, errorShare, percent } from "../api-client/format.js";
+import { answers, bytes, duration, errorShare, percent } from "../api-client/format.js";
 import type { Settings } from "./settings.js";
 
 // The job summary is what people look at after the run: which build went live on which
@@ -15,6 +15,7 @@ export async function writeSummary(settings: Settings, result: ResultEvent): Pro
     ["app", escape(settings.app)],
     ["operation", settings.operation],
     ["before → after", `${version(result.previous)} → ${version(result.version)}`],
+    ...(result.version ? [["size", bytes(result.version.size)] as [string, string]] : []),
     ["hold time", duration(result.holdMs)],
     ["total time", duration(result.durationMs)],
     ...(result.judged ?? []).map(judgement),

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Op, ReadOp, ResultEvent } from "../receiver/protocol.js";
 import { credential, describeCredential, type Signer } from "./credential.js";
-import { megabytes } from "./format.js";
+import { bytes } from "./format.js";
 import type { Artifact } from "./hash-file.js";
 import { httpError } from "./http-error.js";
 import type { Out } from "./out.js";
@@ -58,7 +58,7 @@ export async function call(
   const endpoint = new URL(`${url}/v1/apps/${encodeURIComponent(app)}/${operation}`);
   if (request.rollbackTo) endpoint.searchParams.set("to", request.rollbackTo);
   if (request.force) endpoint.searchParams.set("force", "1");
-  const title = artifact ? `Upload ${megabytes(artifact.size)} to ${endpoint}` : `POST ${endpoint}`;
+  const title = artifact ? `Upload ${bytes(artifact.size)} to ${endpoint}` : `POST ${endpoint}`;
   const response = await client.out.group(title, () => {
     client.out.info(describeCredential({ ...request, op: operation }));
     return open(endpoint, { ...request, op: operation }, client, signal, artifact);

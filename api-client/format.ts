@@ -6,9 +6,22 @@ export function duration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** Decimal megabytes, as network speeds are quoted. */
-export function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+const UNITS = ["KB", "MB", "GB", "TB"];
+
+/**
+ * A size as people read it, in decimal units as network speeds are quoted: "512 B",
+ * "1.4 KB", "38 KB", "3.1 MB", "2.0 GB"; one decimal below 10 of a unit, whole above.
+ */
+export function bytes(n: number): string {
+  if (n < 1000) return `${Math.round(n)} B`;
+  let value = n;
+  let unit = "B";
+  for (const next of UNITS) {
+    if (value < 999.5) break;
+    value /= 1000;
+    unit = next;
+  }
+  return `${value < 9.95 ? value.toFixed(1) : Math.round(value)} ${unit}`;
 }
 
 /** "1 answer", "1,204 answers": counts read at a glance, in English whatever the runner's locale. */

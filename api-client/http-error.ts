@@ -39,6 +39,7 @@ export async function httpError(response: IncomingMessage): Promise<HttpError> {
   }
   const location = response.headers.location;
   if (location) reason += ` (redirects to ${location} are not followed: point url at the receiver)`;
-  const head = [status, STATUS_CODES[status]].filter(Boolean).join(" ");
+  // "401 ERR_BAD_SIGNATURE": the README's Troubleshooting table is keyed by the code.
+  const head = [status, code ?? STATUS_CODES[status]].filter(Boolean).join(" ");
   return new HttpError(`receiver answered ${head}: ${reason}`, status, code, reason);
 }

@@ -2,7 +2,7 @@
 // the workflow log and on the terminal.
 import type { FailedResult, ResultEvent } from "../receiver/protocol.js";
 import type { Operation } from "./call.js";
-import { duration } from "./format.js";
+import { count, duration } from "./format.js";
 
 // Operation abort answers the watched deploy's result, which it made a rollback: it
 // succeeded when that rollback happened.
@@ -32,21 +32,59 @@ export function resultLines(
   ];
 }
 
-/** Why the operation counts as failed: the receiver's explanation, or a kept watched build. */
-export function failureMessage(operation: Operation, app: string, result: ResultEvent): string {
+/** Lines of the failing servers' output a failure message shows; the rest is in the app's log. */
+const OUTPUT_SHOWN = 8;
+
+/**
+ * Why the operation counts as failed: the receiver's explanation, or a kept watched build.
+ * `logs` says where the app's whole output is ("hotswap logs", the logs URL).
+ */
+export function failureMessage(
+  operation: Operation,
+  app: string,
+  result: ResultEvent,
+  logs: string,
+): string {
   return result.ok
     ? `${operation} of ${app}: the deploy kept its build (${result.deployId}); nothing was rolled back`
-    : refusal(result);
+    : refusal(result, logs);
 }
 
-// The receiver's code and message, whether the old release serves again, and the last
-// lines the failing servers wrote: enough to act on without opening the receiver's logs.
-function refusal(result: FailedResult): string {
+// The receiver's code and message (which has the probe's last answer), whether the old
+// release serves again, and the last few lines the failing servers wrote: enough to act on
+// in an annotation, with how many lines that is of all and where they all are.
+function refusal(result: FailedResult, logs: string): string {
   const { op, app, error, rolledBack, output = [] } = result;
   const lines = [`${op} of ${app} failed: ${error.code}: ${error.message}`];
   if (rolledBack) lines.push("rolled back: the previous release serves again");
-  if (output.length > 0) lines.push("last server output:", ...output.map((l) => `  ${l}`));
+  const shown = condense(output).slice(-OUTPUT_SHOWN);
+  const told = shown.reduce((sum, run) => sum + run.lines, 0);
+  if (shown.length > 0) {
+    const all = told < output.length;
+    lines.push(
+      all
+        ? `server output (the last ${told} of ${count(output.length, "line")}; all of them: ${logs}):`
+        : "server output:",
+      ...shown.map(
+        ({ text, lines: n }) => `  ${text}${n > 1 ? ` (and ${n - 1} like it before)` : ""}`,
+      ),
+    );
+  }
   return lines.join("\n");
+}
+
+// Runs of lines alike but for their numbers (a server logging each health probe, with
+// its time) as the run's last line and its length: 40 probe lines are one line, and the
+// lines before them, which tell why the server is unhealthy, stay in view.
+function condense(output: string[]): { text: string; lines: number }[] {
+  const shape = (line: string) => line.replace(/\d+/g, "#");
+  const runs: { text: string; lines: number; shape: string }[] = [];
+  for (const text of output) {
+    const last = runs.at(-1);
+    if (last?.shape === shape(text)) [last.text, last.lines] = [text, last.lines + 1];
+    else runs.push({ text, lines: 1, shape: shape(text) });
+  }
+  return runs;
 }
 
 /** A run cut off by its timeout says so first (naming the setting), then what it waited for. */

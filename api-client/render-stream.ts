@@ -57,7 +57,7 @@ export async function renderStream(
     if (event.state === "failed") write({ error: `${event.step} failed: ${event.message ?? ""}` });
     else if (event.message) write({ text: event.message });
     if (event.state === "start") return;
-    const time = event.ms === undefined ? "" : ` (${duration(event.ms)})`;
+    const time = event.ms === undefined ? "" : ` (${stepTime(event, event.ms)})`;
     const outcome = event.state === "failed" ? " failed" : current.live ? " done" : "";
     close(`${event.step}${outcome}${time}`);
   };
@@ -74,6 +74,17 @@ export async function renderStream(
   } finally {
     if (open) close(`${open.name} (unfinished)`);
   }
+}
+
+/** The hold step's "time" in its title: it lasts until release (the terminal ticks it too). */
+export const UNTIL_RELEASE = "until release";
+
+// A step's time in its title. Hold's own time is only the moment it took to close the
+// gate: requests wait from there until release, and how long is the result's "requests
+// held" line, so its title says that instead of "hold (0 ms)".
+function stepTime(event: StepEvent, ms: number): string {
+  if (event.step === "hold" && event.state === "done") return UNTIL_RELEASE;
+  return duration(ms);
 }
 
 // "watch: judging the new build for 60 s": the start message up to its first colon, which

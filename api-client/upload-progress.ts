@@ -1,5 +1,5 @@
 import { Transform } from "node:stream";
-import { duration, megabytes } from "./format.js";
+import { duration, bytes } from "./format.js";
 
 /** The body on its way to the socket, and how much of it has passed. */
 export interface Progress {
@@ -18,10 +18,10 @@ export function uploadProgress(
   let sent = 0;
   let started = 0;
   let timer: NodeJS.Timeout | undefined;
-  const rate = () => megabytes((sent * 1000) / Math.max(1, Date.now() - started));
+  const rate = () => bytes((sent * 1000) / Math.max(1, Date.now() - started));
   const report = () => {
     const percent = total > 0 ? Math.floor((sent * 100) / total) : 100;
-    print(`uploaded ${percent}% (${megabytes(sent)} of ${megabytes(total)}) at ${rate()}/s`);
+    print(`uploaded ${percent}% (${bytes(sent)} of ${bytes(total)}) at ${rate()}/s`);
   };
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -35,7 +35,7 @@ export function uploadProgress(
     flush(done) {
       clearInterval(timer);
       started ||= Date.now();
-      print(`uploaded ${megabytes(sent)} in ${duration(Date.now() - started)} at ${rate()}/s`);
+      print(`uploaded ${bytes(sent)} in ${duration(Date.now() - started)} at ${rate()}/s`);
       done();
     },
     destroy(error, done) {

@@ -1,4 +1,4 @@
-import { duration, megabytes } from "../api-client/format.js";
+import { duration, bytes } from "../api-client/format.js";
 import type { AppStatus, JournalEntry, VersionInfo } from "../receiver/protocol.js";
 import { readJson } from "./read-json.js";
 import type { CommandRun } from "./command-run.js";
@@ -39,7 +39,7 @@ export async function status(run: CommandRun): Promise<void> {
 function version(v: VersionInfo | null | undefined): string {
   if (!v) return "none";
   const name = v.version ? ` ${v.version}` : "";
-  return `${v.sha256.slice(0, 12)}${name}, ${megabytes(v.size)}, written ${v.mtime}`;
+  return `${v.sha256.slice(0, 12)}${name}, ${bytes(v.size)}, written ${v.mtime}`;
 }
 
 // "2024-05-01T10:00:00Z  deploy    ok           d-…  1a2b3c4 → 5d6e7f8  held 12 ms, 3.4 s  by octocat"

@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import type { Out } from "../api-client/out.js";
-import { duration, megabytes } from "../api-client/format.js";
+import { duration, bytes } from "../api-client/format.js";
+import { UNTIL_RELEASE } from "../api-client/render-stream.js";
 import { uploadProgress, type Progress } from "../api-client/upload-progress.js";
 import type { Redactor } from "./redact.js";
 
@@ -64,7 +65,8 @@ export function terminal(stream: Writable, options: TerminalOptions): Terminal {
     setStatus(undefined);
     if (!live) return print(`== ${name}`);
     if (/\bfailed\b|unfinished/.test(name)) print(paint("31;1", `✗ ${name}`));
-    else if (/\(\d[^)]*\)$/.test(name)) print(paint("32", "✓ ") + paint("1", name));
+    else if (/\(\d[^)]*\)$/.test(name) || name.endsWith(`(${UNTIL_RELEASE})`))
+      print(paint("32", "✓ ") + paint("1", name));
     else print(paint("36", "▸ ") + paint("1", name));
   };
   const out: Terminal = {
@@ -122,8 +124,8 @@ function bar(
   const full = Math.round(share * BAR_WIDTH);
   const cells = paint("32", "█".repeat(full)) + "░".repeat(BAR_WIDTH - full);
   const percent = `${Math.floor(share * 100)}%`.padStart(4);
-  const rate = megabytes((sent * 1000) / Math.max(1, ms));
-  return `upload [${cells}] ${percent}  ${megabytes(sent)} of ${megabytes(total)} at ${rate}/s`;
+  const rate = bytes((sent * 1000) / Math.max(1, ms));
+  return `upload [${cells}] ${percent}  ${bytes(sent)} of ${bytes(total)} at ${rate}/s`;
 }
 
 /** Control characters other than tab and newline, as \xNN: text for the eye only. */

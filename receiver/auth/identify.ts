@@ -49,11 +49,7 @@ export async function identify(
   if (iss !== trust.github.issuer.url)
     throw new AuthError("ERR_ISSUER", `token iss ${JSON.stringify(String(iss).slice(0, 100))}`);
   const audience = boundAudience(trust.audience, request.app, request.op, request.sha256);
-  const c = await verifyOidcToken(token, trust.github.issuer, audience).catch((error: unknown) => {
-    throw error instanceof AuthError && error.code === "ERR_AUDIENCE"
-      ? new AuthError("ERR_AUDIENCE", `expected exactly ${audience}`)
-      : error;
-  });
+  const c = await verifyOidcToken(token, trust.github.issuer, audience);
   const { repository, ref, sha, run_id, actor, job_workflow_ref, event_name, environment } = c;
   return {
     via: "github",

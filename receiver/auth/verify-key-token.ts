@@ -39,7 +39,7 @@ export async function verifyKeyToken(
       clockTolerance: CLOCK_TOLERANCE_S,
     }));
   } catch (error) {
-    throw fromJose(error, `key "${key.id}" takes ${key.alg} only`);
+    throw fromJose(error, `key "${key.id}" takes ${key.alg} only`, audience);
   }
   return { ...checkClaims(payload), kid: key.id };
 }

@@ -29,6 +29,6 @@ export async function verifyOidcToken(
   } catch (error) {
     // fetch() fails with a TypeError when the issuer's JWKS cannot be reached.
     if (error instanceof TypeError) throw new AuthError("ERR_ISSUER_UNREACHABLE", error.message);
-    throw fromJose(error, "GitHub ID tokens are RS256");
+    throw fromJose(error, "GitHub ID tokens are RS256", boundAudience);
   }
 }

@@ -178,7 +178,9 @@ describe("the bundled action", () => {
     expect(request!.claims!.exp! - request!.claims!.iat!).toBe(300);
 
     const commands = commandLines(run.stdout);
-    expect(commands).toContain("::group::hold (12 ms)");
+    // Hold's own 12 ms is the gate closing, not how long requests waited: that is the result's.
+    expect(commands).toContain("::group::hold (until release)");
+    expect(run.stdout).toContain("requests held 12 ms, total 3.5 s");
     expect(commands).toContain("::group::reload (1.5 s)");
     expect(commands).toContain("::warning::health check slow");
     expect(commands.join("\n")).not.toContain("injected");
@@ -199,14 +201,15 @@ describe("the bundled action", () => {
     expect(run.summary).toContain("https://github.com/octo/webdemo/actions/runs/4242");
   });
 
-  it("fails with the receiver's message on an HTTP error, without uploading on", async () => {
+  it("fails with the receiver's code and message on an HTTP error, without uploading on", async () => {
     handler = refusing(
       401,
-      JSON.stringify({ error: { code: "expired", message: "token expired" } }),
+      JSON.stringify({ error: { code: "ERR_EXPIRED", message: "token has expired" } }),
     );
     const run = await deploy();
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain("::error::receiver answered 401 Unauthorized: token expired");
+    // The code beside the message, as the README's Troubleshooting table is keyed.
+    expect(run.stdout).toContain("::error::receiver answered 401 ERR_EXPIRED: token has expired");
     expect(seen).toHaveLength(1);
   });
 
@@ -220,7 +223,7 @@ describe("the bundled action", () => {
   it("retries a 409 with a fresh token, then succeeds", async () => {
     const busy = refusing(
       409,
-      JSON.stringify({ error: { code: "busy", message: "a deploy is running" } }),
+      JSON.stringify({ error: { code: "ERR_BUSY", message: "a deploy is running" } }),
     );
     const ok = streaming([done]);
     handler = async (req, res, entry) => {
@@ -231,7 +234,7 @@ describe("the bundled action", () => {
     expect(run.code, run.stdout).toBe(0);
     expect(seen).toHaveLength(2);
     expect(run.stdout).toContain(
-      "receiver answered 409 Conflict: a deploy is running; trying again in 1.0 s",
+      "receiver answered 409 ERR_BUSY: a deploy is running; trying again in 1.0 s (try 1)",
     );
     expect(seen[1]?.bodySha256).toBe(SHA);
     expect(seen[0]?.claims?.jti).not.toBe(seen[1]?.claims?.jti);
@@ -262,6 +265,53 @@ describe("the bundled action", () => {
     expect(run.stdout).toContain("panic: no config");
     expect(run.outputs["deploy-id"]).toBe("dep-43");
     expect(run.summary).toContain("HEALTH_CHECK_FAILED");
+  });
+
+  it("a failure annotation shows the last lines of a long output, probe lines as one, how many of all and where they are", async () => {
+    // 12 lines of a server's start, then 38 of it logging each health probe.
+    const boot = "abcdefghijkl".split("").map((c) => `[#1] boot step ${c}`);
+    const probes = Array.from({ length: 38 }, (_, i) => `[#1] 10:00:${i + 10} GET /health 404`);
+    handler = streaming([
+      {
+        type: "result",
+        ok: false,
+        deployId: "dep-44",
+        op: "deploy",
+        app: "webdemo",
+        error: { code: "ERR_HEALTH_CHECK", message: "GET /health answered 404 five times" },
+        rolledBack: true,
+        output: [...boot, ...probes],
+        previous,
+        holdMs: 2_100,
+        durationMs: 3_000,
+      },
+    ]);
+    const run = await deploy();
+    expect(run.code).toBe(1);
+    const annotation = run.stdout.split("\n").find((l) => l.startsWith("::error::deploy of"));
+    expect(annotation!.split("%0A")).toEqual([
+      "::error::deploy of webdemo failed: ERR_HEALTH_CHECK: GET /health answered 404 five times",
+      "rolled back: the previous release serves again",
+      `server output (the last 45 of 50 lines; all of them: GET ${base}/v1/apps/webdemo/logs, or the receiver's admin page):`,
+      ...boot.slice(-7).map((l) => `  ${l}`),
+      "  [#1] 10:00:47 GET /health 404 (and 37 like it before)",
+    ]);
+  });
+
+  it("shows sizes in the unit that fits: bytes for a small file, MB for the 3 MB one", async () => {
+    await mkdir(join(workspace, "small"), { recursive: true });
+    await writeFile(join(workspace, "small", "tiny.exe"), Buffer.alloc(512, 1));
+    handler = async (req, res, entry) => {
+      await readBody(req, entry);
+      res.writeHead(200, { "content-type": NDJSON }).end(`${JSON.stringify(done)}\n`);
+    };
+    const small = await deploy({ file: "small/tiny.exe" });
+    expect(small.code, small.stdout).toBe(0);
+    expect(small.stdout).toContain("512 B, sha256 ");
+    expect(small.stdout).toMatch(/::group::Upload 512 B to /);
+    expect(small.stdout).not.toContain("0.0 MB");
+    // The summary's size is the live file's (done's version: the 3 MB artifact).
+    expect(small.summary).toMatch(/<th>size<\/th><td>3\.1 MB<\/td>/);
   });
 
   it("fails when the stream ends without a result", async () => {

@@ -66,7 +66,7 @@ describe("renderStream", () => {
     expect(log).toEqual([
       "group: upload (800 ms)",
       "endgroup",
-      "group: hold (12 ms)",
+      "group: hold (until release)",
       OPEN,
       "holding requests",
       CLOSE,

@@ -9,10 +9,10 @@ describe("uploadProgress", () => {
     progress.stream.resume();
     progress.stream.write(Buffer.alloc(1_000_000));
     await waitFor(() => lines.length > 0, "the first progress line");
-    expect(lines[0]).toMatch(/^uploaded 25% \(1\.0 MB of 4\.0 MB\) at [\d.]+ MB\/s$/);
+    expect(lines[0]).toMatch(/^uploaded 25% \(1\.0 MB of 4\.0 MB\) at [\d.]+ [KMG]?B\/s$/);
     progress.stream.end(Buffer.alloc(3_000_000));
     await waitFor(() => lines.some((line) => line.includes(" in ")), "the total line");
     expect(progress.sent()).toBe(4_000_000);
-    expect(lines.at(-1)).toMatch(/^uploaded 4\.0 MB in [\d.]+ m?s at [\d.]+ MB\/s$/);
+    expect(lines.at(-1)).toMatch(/^uploaded 4\.0 MB in [\d.]+ m?s at [\d.]+ [KMG]?B\/s$/);
   });
 });

@@ -71,12 +71,15 @@ describe("hotswap, the bundled CLI against a real receiver", () => {
     expect(await answer()).toBe("v1");
     const run = await hotswap(["deploy", build("v2")]);
     expect(run.code, shown(run)).toBe(0);
-    for (const step of STEPS)
+    for (const step of STEPS.filter((s) => s !== "hold"))
       expect(run.stdout, shown(run)).toMatch(
         new RegExp(`^== ${step} \\(\\d+(\\.\\d)? m?s\\)$`, "m"),
       );
+    // Hold lasts until release: its time is the result's "requests held", not the gate closing.
+    expect(run.stdout).toMatch(/^== hold \(until release\)$/m);
+    expect(run.stdout).toMatch(/^ {2}requests held \d+(\.\d)? m?s, total /m);
     expect(run.stdout).toMatch(
-      /^== Upload [\d.]+ MB to http:\/\/127\.0\.0\.1:\d+\/v1\/apps\/webdemo\/deploy$/m,
+      /^== Upload [\d.]+ (B|KB|MB) to http:\/\/127\.0\.0\.1:\d+\/v1\/apps\/webdemo\/deploy$/m,
     );
     expect(run.stdout).toContain('signing with key "ci" (HS256)');
     expect(run.stdout).toMatch(/^ {2}deploy of webdemo done, id d-/m);
@@ -188,13 +191,23 @@ describe("hotswap, the bundled CLI against a real receiver", () => {
     const wrong = "a-wrong-secret-0123456789abcdef0123456789";
     const run = await hotswap(["deploy", build("v6")], { HOTSWAP_KEY: wrong });
     expect(run.code, shown(run)).toBe(1);
-    expect(run.stderr).toMatch(/^hotswap deploy: deploy of webdemo refused: 401 ERR_\w+: /);
+    expect(run.stderr).toMatch(
+      /^hotswap deploy: deploy of webdemo refused: 401 ERR_BAD_SIGNATURE: token signature does not verify$/m,
+    );
     expect(run.stderr).toContain('is the one its config holds for key id "ci"');
     expect(`${run.stdout}${run.stderr}`).not.toContain(wrong);
     const json = await hotswap(["status", "--json"], { HOTSWAP_KEY: wrong });
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ type: "error", status: 401 });
     expect(await answer()).toBe("v4");
+  });
+
+  it("a wrong audience exits 1 saying which audience the token had and which the receiver expects", async () => {
+    const run = await hotswap(["status"], { HOTSWAP_AUDIENCE: "https://deploy.test/" });
+    expect(run.code, shown(run)).toBe(1);
+    expect(run.stderr).toContain(
+      'status of webdemo refused: 401 ERR_AUDIENCE: token audience does not match this receiver: the token was made for "https://deploy.test/", this receiver expects exactly "https://deploy.test"',
+    );
   });
 
   it.each([

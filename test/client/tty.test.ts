@@ -69,16 +69,18 @@ describe("hotswap on a terminal", () => {
     // The bar: drawn on the live line (carriage return, erase line), cells and figures.
     expect(screen, screen).toMatch(
       // eslint-disable-next-line no-control-regex
-      /\r\x1b\[2Kupload \[(\x1b\[32m)?█*(\x1b\[0m)?░*\] +\d+% +[\d.]+ MB of 6\.3 MB at [\d.]+ MB\/s/,
+      /\r\x1b\[2Kupload \[(\x1b\[32m)?█*(\x1b\[0m)?░*\] +\d+% +[\d.]+ [KM]?B of 6\.3 MB at [\d.]+ [KMG]?B\/s/,
     );
-    expect(screen).toMatch(/uploaded 6\.3 MB in [\d.]+ m?s at [\d.]+ MB\/s/);
+    expect(screen).toMatch(/uploaded 6\.3 MB in [\d.]+ m?s at [\d.]+ [KMG]?B\/s/);
     // A spinner frame for a step under way, and each step's tick with its time.
     expect(screen).toMatch(
       // eslint-disable-next-line no-control-regex
       /\r\x1b\[2K(\x1b\[36m)?[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏](\x1b\[0m)? (upload|hold|unload|swap|reload|release) /,
     );
-    for (const step of ["upload", "hold", "unload", "swap", "reload", "release"])
+    for (const step of ["upload", "unload", "swap", "reload", "release"])
       expect(screen).toMatch(new RegExp(`✓ (\\x1b\\[0m)?(\\x1b\\[1m)?${step} \\(\\d`));
+    // eslint-disable-next-line no-control-regex
+    expect(screen).toMatch(/✓ (\x1b\[0m)?(\x1b\[1m)?hold \(until release\)/);
     expect(screen).toMatch(/deploy of webdemo done, id d-/);
     expect(screen).not.toContain(SECRET);
     expect((await (await fetch(`${rx.gate()}/`)).text()).trim()).toBe("v2");

@@ -177,10 +177,12 @@ describe("the bundled action against a real receiver", () => {
       steps.map((g) => g.title.split(" ")[0]),
       shown(run),
     ).toEqual(DEPLOY_STEPS);
+    // Each step with its time; hold's is the result's "requests held", it lasts until release.
     expect(
-      steps.every((g) => / \([\d.]+ m?s\)$/.test(g.title)),
+      steps.every((g) => / \(([\d.]+ m?s|until release)\)$/.test(g.title)),
       shown(run),
     ).toBe(true);
+    expect(steps.find((g) => g.title.startsWith("hold"))?.title).toBe("hold (until release)");
     for (const step of steps) expect(unfenced(step.lines), step.title).toEqual([]);
     const fenced = fencedText(run.stdout);
     expect(fenced).toContain(sha256(v2).slice(0, 12)); // the receiver's "staged ... verified"
@@ -290,7 +292,7 @@ describe("the bundled action against a real receiver", () => {
 
     expect(run.code, shown(run)).not.toBe(0);
     expect(run.stdout, shown(run)).toContain(
-      "::error::receiver answered 401 Unauthorized: token signature does not verify",
+      "::error::receiver answered 401 ERR_BAD_SIGNATURE: token signature does not verify",
     );
     expect(run.outputs).toEqual({});
     expect(snapshot(s.ws.dir)).toEqual(before);

@@ -355,19 +355,19 @@ describe("keyless deploys through a stand-in GitHub OIDC issuer", () => {
         "a branch",
         { ref: "refs/heads/main", ref_type: "branch" },
         "issuer",
-        /^::error::receiver answered 403 Forbidden: .*ref "refs\/heads\/main" is not in auth\.github\.refs/,
+        /^::error::receiver answered 403 ERR_OIDC_POLICY: .*ref "refs\/heads\/main" is not in auth\.github\.refs/,
       ],
       [
         "a pull request",
         { event_name: "pull_request", head_ref: "feature", base_ref: "main" },
         "issuer",
-        /^::error::receiver answered 403 Forbidden: .*event_name "pull_request"/,
+        /^::error::receiver answered 403 ERR_OIDC_POLICY: .*event_name "pull_request"/,
       ],
       [
         "another issuer",
         undefined,
         "other",
-        /^::error::receiver answered 401 Unauthorized: .*issuer/,
+        /^::error::receiver answered 401 ERR_ISSUER: .*issuer/,
       ],
     ])("the bundled action shows why %s may not deploy", async (_, claims, from, why) => {
       build("v4");

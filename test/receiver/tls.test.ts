@@ -1,43 +1,14 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeCertificate } from "../helpers/certificate.js";
 import { RECEIVER_CLI, startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { runAction } from "../helpers/run-action.js";
 import { SECRET } from "../helpers/tokens.js";
 import { createWorkspace, receiverEnv, type Workspace } from "../helpers/workspace.js";
-
-// A self-signed certificate for 127.0.0.1, made the way an admin would.
-function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, "cert.pem");
-  const key = join(dir, "key.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
-    { stdio: "ignore" },
-  );
-  return { cert, key };
-}
 
 describe("the receiver serving HTTPS itself (tls: {cert, key})", () => {
   let ws: Workspace;
