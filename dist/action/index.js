@@ -2599,8 +2599,8 @@ var require_data_url = __commonJS({
       return idx === -1 ? (position.position = input.length, input.slice(start)) : (position.position = idx, input.slice(start, position.position));
     }
     function stringPercentDecode(input) {
-      let bytes = encoder2.encode(input);
-      return percentDecode(bytes);
+      let bytes2 = encoder2.encode(input);
+      return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
       return byte >= 48 && byte <= 57 || byte >= 65 && byte <= 70 || byte >= 97 && byte <= 102;
@@ -3316,7 +3316,7 @@ var require_util2 = __commonJS({
         return !!(originAsURL.protocol === "https:" || originAsURL.protocol === "wss:" || /^127(?:\.[0-9]+){0,2}\.[0-9]+$|^\[(?:0*:)*?:?0*1\]$/.test(originAsURL.hostname) || originAsURL.hostname === "localhost" || originAsURL.hostname.includes("localhost.") || originAsURL.hostname.endsWith(".localhost"));
       }
     }
-    function bytesMatch(bytes, metadataList) {
+    function bytesMatch(bytes2, metadataList) {
       if (crypto3 === void 0)
         return !0;
       let parsedMetadata = parseMetadata(metadataList);
@@ -3324,7 +3324,7 @@ var require_util2 = __commonJS({
         return !0;
       let strongest = getStrongestMetadata(parsedMetadata), metadata = filterMetadataListByAlgorithm(parsedMetadata, strongest);
       for (let item of metadata) {
-        let algorithm = item.algo, expectedValue = item.hash, actualValue = crypto3.createHash(algorithm).update(bytes).digest("base64");
+        let algorithm = item.algo, expectedValue = item.hash, actualValue = crypto3.createHash(algorithm).update(bytes2).digest("base64");
         if (actualValue[actualValue.length - 1] === "=" && (actualValue[actualValue.length - 2] === "=" ? actualValue = actualValue.slice(0, -2) : actualValue = actualValue.slice(0, -1)), compareBase64Mixed(actualValue, expectedValue))
           return !0;
       }
@@ -3545,14 +3545,14 @@ var require_util2 = __commonJS({
       return assert4(!invalidIsomorphicEncodeValueRegex.test(input)), input;
     }
     async function readAllBytes(reader) {
-      let bytes = [], byteLength = 0;
+      let bytes2 = [], byteLength = 0;
       for (; ; ) {
         let { done, value: chunk } = await reader.read();
         if (done)
-          return Buffer.concat(bytes, byteLength);
+          return Buffer.concat(bytes2, byteLength);
         if (!isUint8Array(chunk))
           throw new TypeError("Received non-Uint8Array chunk");
-        bytes.push(chunk), byteLength += chunk.length;
+        bytes2.push(chunk), byteLength += chunk.length;
       }
     }
     function urlIsLocal(url) {
@@ -4196,13 +4196,13 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     function bodyMixinMethods(instance) {
       return {
         blob() {
-          return consumeBody(this, (bytes) => {
+          return consumeBody(this, (bytes2) => {
             let mimeType = bodyMimeType(this);
-            return mimeType === null ? mimeType = "" : mimeType && (mimeType = serializeAMimeType(mimeType)), new Blob2([bytes], { type: mimeType });
+            return mimeType === null ? mimeType = "" : mimeType && (mimeType = serializeAMimeType(mimeType)), new Blob2([bytes2], { type: mimeType });
           }, instance);
         },
         arrayBuffer() {
-          return consumeBody(this, (bytes) => new Uint8Array(bytes).buffer, instance);
+          return consumeBody(this, (bytes2) => new Uint8Array(bytes2).buffer, instance);
         },
         text() {
           return consumeBody(this, utf8DecodeBytes, instance);
@@ -4235,7 +4235,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           }, instance);
         },
         bytes() {
-          return consumeBody(this, (bytes) => new Uint8Array(bytes), instance);
+          return consumeBody(this, (bytes2) => new Uint8Array(bytes2), instance);
         }
       };
     }
@@ -4259,8 +4259,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       let body = object[kState].body;
       return body != null && (body.stream.locked || util.isDisturbed(body.stream));
     }
-    function parseJSONFromBytes(bytes) {
-      return JSON.parse(utf8DecodeBytes(bytes));
+    function parseJSONFromBytes(bytes2) {
+      return JSON.parse(utf8DecodeBytes(bytes2));
     }
     function bodyMimeType(requestOrResponse) {
       let headers = requestOrResponse[kState].headersList, mimeType = extractMimeType(headers);
@@ -5353,7 +5353,7 @@ var require_client = __commonJS({
         headersTimeout,
         socketTimeout,
         requestTimeout,
-        connectTimeout,
+        connectTimeout: connectTimeout2,
         bodyTimeout,
         idleTimeout,
         keepAlive,
@@ -5393,7 +5393,7 @@ var require_client = __commonJS({
           throw new InvalidArgumentError("invalid maxHeaderSize");
         if (socketPath != null && typeof socketPath != "string")
           throw new InvalidArgumentError("invalid socketPath");
-        if (connectTimeout != null && (!Number.isFinite(connectTimeout) || connectTimeout < 0))
+        if (connectTimeout2 != null && (!Number.isFinite(connectTimeout2) || connectTimeout2 < 0))
           throw new InvalidArgumentError("invalid connectTimeout");
         if (keepAliveTimeout != null && (!Number.isFinite(keepAliveTimeout) || keepAliveTimeout <= 0))
           throw new InvalidArgumentError("invalid keepAliveTimeout");
@@ -5426,7 +5426,7 @@ var require_client = __commonJS({
           maxCachedSessions,
           allowH2,
           socketPath,
-          timeout: connectTimeout,
+          timeout: connectTimeout2,
           ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
           ...connect2
         })), interceptors?.Client && Array.isArray(interceptors.Client) ? (this[kInterceptors] = interceptors.Client, deprecatedInterceptorWarned || (deprecatedInterceptorWarned = !0, process.emitWarning("Client.Options#interceptor is deprecated. Use Dispatcher#compose instead.", {
@@ -5810,7 +5810,7 @@ var require_pool = __commonJS({
         connections,
         factory = defaultFactory,
         connect,
-        connectTimeout,
+        connectTimeout: connectTimeout2,
         tls,
         maxCachedSessions,
         socketPath,
@@ -5830,7 +5830,7 @@ var require_pool = __commonJS({
           maxCachedSessions,
           allowH2,
           socketPath,
-          timeout: connectTimeout,
+          timeout: connectTimeout2,
           ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
           ...connect
         })), super(options), this[kInterceptors] = options.interceptors?.Pool && Array.isArray(options.interceptors.Pool) ? options.interceptors.Pool : [], this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options), connect, allowH2 }, this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0, this[kFactory] = factory, this.on("connectionError", (origin2, targets, error2) => {
@@ -8549,9 +8549,9 @@ var require_response = __commonJS({
       // https://fetch.spec.whatwg.org/#dom-response-json
       static json(data, init = {}) {
         webidl.argumentLengthCheck(arguments, 1, "Response.json"), init !== null && (init = webidl.converters.ResponseInit(init));
-        let bytes = textEncoder.encode(
+        let bytes2 = textEncoder.encode(
           serializeJavascriptValueToJSONString(data)
-        ), body = extractBody(bytes), responseObject = fromInnerResponse(makeResponse({}), "response");
+        ), body = extractBody(bytes2), responseObject = fromInnerResponse(makeResponse({}), "response");
         return initializeResponse(responseObject, init, { body: body[0], type: "application/json" }), responseObject;
       }
       // Creates a redirect Response that redirects to url with status status.
@@ -9564,12 +9564,12 @@ var require_fetch = __commonJS({
           processBodyError(response.error);
           return;
         }
-        let processBody = (bytes) => {
-          if (!bytesMatch(bytes, request.integrity)) {
+        let processBody = (bytes2) => {
+          if (!bytesMatch(bytes2, request.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
-          response.body = safelyExtractBody(bytes)[0], fetchFinale(fetchParams, response);
+          response.body = safelyExtractBody(bytes2)[0], fetchFinale(fetchParams, response);
         };
         await fullyReadBody(response.body, processBody, processBodyError);
       } else
@@ -9763,8 +9763,8 @@ var require_fetch = __commonJS({
       if (request.body == null && fetchParams.processRequestEndOfBody)
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
       else if (request.body != null) {
-        let processBodyChunk = async function* (bytes) {
-          isCancelled(fetchParams) || (yield bytes, fetchParams.processRequestBodyChunkLength?.(bytes.byteLength));
+        let processBodyChunk = async function* (bytes2) {
+          isCancelled(fetchParams) || (yield bytes2, fetchParams.processRequestBodyChunkLength?.(bytes2.byteLength));
         }, processEndOfBody = () => {
           isCancelled(fetchParams) || fetchParams.processRequestEndOfBody && fetchParams.processRequestEndOfBody();
         }, processBodyError = (e) => {
@@ -9772,8 +9772,8 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (let bytes of request.body.stream)
-              yield* processBodyChunk(bytes);
+            for await (let bytes2 of request.body.stream)
+              yield* processBodyChunk(bytes2);
             processEndOfBody();
           } catch (err) {
             processBodyError(err);
@@ -9811,24 +9811,24 @@ var require_fetch = __commonJS({
       );
       response.body = { stream, source: null, length: null }, fetchParams.controller.resume || fetchParams.controller.on("terminated", onAborted), fetchParams.controller.resume = async () => {
         for (; ; ) {
-          let bytes, isFailure;
+          let bytes2, isFailure;
           try {
             let { done, value } = await fetchParams.controller.next();
             if (isAborted(fetchParams))
               break;
-            bytes = done ? void 0 : value;
+            bytes2 = done ? void 0 : value;
           } catch (err) {
-            fetchParams.controller.ended && !timingInfo.encodedBodySize ? bytes = void 0 : (bytes = err, isFailure = !0);
+            fetchParams.controller.ended && !timingInfo.encodedBodySize ? bytes2 = void 0 : (bytes2 = err, isFailure = !0);
           }
-          if (bytes === void 0) {
+          if (bytes2 === void 0) {
             readableStreamClose(fetchParams.controller.controller), finalizeResponse(fetchParams, response);
             return;
           }
-          if (timingInfo.decodedBodySize += bytes?.byteLength ?? 0, isFailure) {
-            fetchParams.controller.terminate(bytes);
+          if (timingInfo.decodedBodySize += bytes2?.byteLength ?? 0, isFailure) {
+            fetchParams.controller.terminate(bytes2);
             return;
           }
-          let buffer = new Uint8Array(bytes);
+          let buffer = new Uint8Array(bytes2);
           if (buffer.byteLength && fetchParams.controller.controller.enqueue(buffer), isErrored(stream)) {
             fetchParams.controller.terminate();
             return;
@@ -9920,8 +9920,8 @@ var require_fetch = __commonJS({
             onData(chunk) {
               if (fetchParams.controller.dump)
                 return;
-              let bytes = chunk;
-              return timingInfo.encodedBodySize += bytes.byteLength, this.body.push(bytes);
+              let bytes2 = chunk;
+              return timingInfo.encodedBodySize += bytes2.byteLength, this.body.push(bytes2);
             },
             onComplete() {
               this.abort && fetchParams.controller.off("terminated", this.abort), fetchParams.controller.ended = !0, this.body.push(null);
@@ -10334,7 +10334,7 @@ var require_util4 = __commonJS({
       if (fr[kState] === "loading")
         throw new DOMException("Invalid state", "InvalidStateError");
       fr[kState] = "loading", fr[kResult] = null, fr[kError] = null;
-      let reader = blob.stream().getReader(), bytes = [], chunkPromise = reader.read(), isFirstChunk = !0;
+      let reader = blob.stream().getReader(), bytes2 = [], chunkPromise = reader.read(), isFirstChunk = !0;
       (async () => {
         for (; !fr[kAborted]; )
           try {
@@ -10342,14 +10342,14 @@ var require_util4 = __commonJS({
             if (isFirstChunk && !fr[kAborted] && queueMicrotask(() => {
               fireAProgressEvent("loadstart", fr);
             }), isFirstChunk = !1, !done && types2.isUint8Array(value))
-              bytes.push(value), (fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted] && (fr[kLastProgressEventFired] = Date.now(), queueMicrotask(() => {
+              bytes2.push(value), (fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted] && (fr[kLastProgressEventFired] = Date.now(), queueMicrotask(() => {
                 fireAProgressEvent("progress", fr);
               })), chunkPromise = reader.read();
             else if (done) {
               queueMicrotask(() => {
                 fr[kState] = "done";
                 try {
-                  let result = packageData(bytes, type, blob.type, encodingName);
+                  let result = packageData(bytes2, type, blob.type, encodingName);
                   if (fr[kAborted])
                     return;
                   fr[kResult] = result, fireAProgressEvent("load", fr);
@@ -10377,13 +10377,13 @@ var require_util4 = __commonJS({
       });
       reader.dispatchEvent(event);
     }
-    function packageData(bytes, type, mimeType, encodingName) {
+    function packageData(bytes2, type, mimeType, encodingName) {
       switch (type) {
         case "DataURL": {
           let dataURL = "data:", parsed = parseMIMEType(mimeType || "application/octet-stream");
           parsed !== "failure" && (dataURL += serializeAMimeType(parsed)), dataURL += ";base64,";
           let decoder2 = new StringDecoder3("latin1");
-          for (let chunk of bytes)
+          for (let chunk of bytes2)
             dataURL += btoa2(decoder2.write(chunk));
           return dataURL += btoa2(decoder2.end()), dataURL;
         }
@@ -10393,22 +10393,22 @@ var require_util4 = __commonJS({
             let type2 = parseMIMEType(mimeType);
             type2 !== "failure" && (encoding = getEncoding(type2.parameters.get("charset")));
           }
-          return encoding === "failure" && (encoding = "UTF-8"), decode2(bytes, encoding);
+          return encoding === "failure" && (encoding = "UTF-8"), decode2(bytes2, encoding);
         }
         case "ArrayBuffer":
-          return combineByteSequences(bytes).buffer;
+          return combineByteSequences(bytes2).buffer;
         case "BinaryString": {
           let binaryString = "", decoder2 = new StringDecoder3("latin1");
-          for (let chunk of bytes)
+          for (let chunk of bytes2)
             binaryString += decoder2.write(chunk);
           return binaryString += decoder2.end(), binaryString;
         }
       }
     }
     function decode2(ioQueue, encoding) {
-      let bytes = combineByteSequences(ioQueue), BOMEncoding = BOMSniffing(bytes), slice = 0;
+      let bytes2 = combineByteSequences(ioQueue), BOMEncoding = BOMSniffing(bytes2), slice = 0;
       BOMEncoding !== null && (encoding = BOMEncoding, slice = BOMEncoding === "UTF-8" ? 3 : 2);
-      let sliced = bytes.slice(slice);
+      let sliced = bytes2.slice(slice);
       return new TextDecoder(encoding).decode(sliced);
     }
     function BOMSniffing(ioQueue) {
@@ -10787,8 +10787,8 @@ var require_cache = __commonJS({
           // 16.
         };
         operations.push(operation);
-        let bytes = await bodyReadPromise.promise;
-        clonedResponse.body != null && (clonedResponse.body.source = bytes);
+        let bytes2 = await bodyReadPromise.promise;
+        clonedResponse.body != null && (clonedResponse.body.source = bytes2);
         let cacheJobPromise = createDeferredPromise(), errorData = null;
         try {
           this.#batchCacheOperations(operations);
@@ -14954,14 +14954,14 @@ function encode(string) {
       throw new TypeError("non-ASCII string encountered in encode()");
     return encoder.encode(string);
   }
-  let bytes = new Uint8Array(string.length);
+  let bytes2 = new Uint8Array(string.length);
   for (let i = 0; i < string.length; i++) {
     let code = string.charCodeAt(i);
     if (code > 127)
       throw new TypeError("non-ASCII string encountered in encode()");
-    bytes[i] = code;
+    bytes2[i] = code;
   }
-  return bytes;
+  return bytes2;
 }
 function encodeBase64(input, url = !1) {
   if (Uint8Array.prototype.toBase64)
@@ -14980,10 +14980,10 @@ function decodeBase64(encoded, url = !1) {
       throw new TypeError("Invalid base64url");
     encoded = encoded.replace(/-/g, "+").replace(/_/g, "/");
   }
-  let binary = atob(encoded), bytes = new Uint8Array(binary.length);
+  let binary = atob(encoded), bytes2 = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++)
-    bytes[i] = binary.charCodeAt(i);
-  return bytes;
+    bytes2[i] = binary.charCodeAt(i);
+  return bytes2;
 }
 
 // node_modules/jose/dist/webapi/util/errors.js
@@ -15448,8 +15448,15 @@ function workflowRun(env) {
 function duration(ms) {
   return ms < 1e3 ? `${Math.round(ms)} ms` : `${(ms / 1e3).toFixed(1)} s`;
 }
-function megabytes(bytes) {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+var UNITS = ["KB", "MB", "GB", "TB"];
+function bytes(n) {
+  if (n < 1e3) return `${Math.round(n)} B`;
+  let value = n, unit = "B";
+  for (let next of UNITS) {
+    if (value < 999.5) break;
+    value /= 1e3, unit = next;
+  }
+  return `${value < 9.95 ? value.toFixed(1) : Math.round(value)} ${unit}`;
 }
 function count(n, noun) {
   return `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
@@ -15496,7 +15503,7 @@ async function httpError(response) {
   }
   let location = response.headers.location;
   location && (reason += ` (redirects to ${location} are not followed: point url at the receiver)`);
-  let head = [status, STATUS_CODES[status]].filter(Boolean).join(" ");
+  let head = [status, code ?? STATUS_CODES[status]].filter(Boolean).join(" ");
   return new HttpError(`receiver answered ${head}: ${reason}`, status, code, reason);
 }
 
@@ -15527,7 +15534,7 @@ async function renderStream(lines, out) {
     live ? out.startGroup(liveTitle(event)) : event.state === "start" && out.running?.(event.step);
     let current = open3 ??= { name: event.step, lines: [], live };
     if (event.state === "failed" ? write({ error: `${event.step} failed: ${event.message ?? ""}` }) : event.message && write({ text: event.message }), event.state === "start") return;
-    let time = event.ms === void 0 ? "" : ` (${duration(event.ms)})`, outcome = event.state === "failed" ? " failed" : current.live ? " done" : "";
+    let time = event.ms === void 0 ? "" : ` (${stepTime(event, event.ms)})`, outcome = event.state === "failed" ? " failed" : current.live ? " done" : "";
     close(`${event.step}${outcome}${time}`);
   };
   try {
@@ -15543,6 +15550,10 @@ async function renderStream(lines, out) {
   } finally {
     open3 && close(`${open3.name} (unfinished)`);
   }
+}
+var UNTIL_RELEASE = "until release";
+function stepTime(event, ms) {
+  return event.step === "hold" && event.state === "done" ? UNTIL_RELEASE : duration(ms);
 }
 function liveTitle(event) {
   let head = (event.message ?? "").split(/\r?\n/)[0].split(": ")[0].trim();
@@ -15584,17 +15595,30 @@ function emit(lines, out) {
 // api-client/retry.ts
 import { setTimeout as sleep } from "node:timers/promises";
 var RetryableError = class extends Error {
+  constructor(message2, kind = "busy") {
+    super(message2);
+    this.kind = kind;
+  }
+  kind;
   name = "RetryableError";
-}, FIRST_WAIT_MS = 1e3, MAX_WAIT_MS = 3e4;
-async function retry(attempt2, signal, print) {
+}, FIRST_WAIT_MS = 1e3, MAX_WAIT_MS = 3e4, GIVE_UP_MS = {
+  dns: 3e4,
+  unreachable: 12e4,
+  busy: 1 / 0
+};
+async function retry(attempt2, signal, print, bounds = GIVE_UP_MS) {
+  let since = Date.now(), kind;
   for (let tries = 1; ; tries++)
     try {
       return await attempt2();
     } catch (error2) {
       if (!(error2 instanceof RetryableError) || signal.aborted) throw error2;
-      let wait = Math.min(FIRST_WAIT_MS * 2 ** (tries - 1), MAX_WAIT_MS);
-      print(`${error2.message}; trying again in ${duration(wait)}`), await sleep(wait, void 0, { signal }).catch(() => {
-        throw new Error(`${error2.message} (gave up after ${tries} tries)`);
+      error2.kind !== kind && ([kind, since] = [error2.kind, Date.now()]);
+      let left = since + bounds[kind] - Date.now(), gaveUp = (why) => new Error(`${error2.message}; ${why}`), over = `gave up after ${tries} tries over ${duration(Date.now() - since)}`;
+      if (left <= 0) throw gaveUp(over);
+      let wait = Math.min(FIRST_WAIT_MS * 2 ** (tries - 1), MAX_WAIT_MS, left), bound2 = Number.isFinite(bounds[kind]) ? `, giving up ${duration(bounds[kind])} after the first` : "";
+      print(`${error2.message}; trying again in ${duration(wait)} (try ${tries}${bound2})`), await sleep(wait, void 0, { signal }).catch(() => {
+        throw gaveUp(`gave up after ${tries} tries`);
       });
     }
 }
@@ -15604,8 +15628,14 @@ import { createReadStream } from "node:fs";
 import * as http2 from "node:http";
 import * as https2 from "node:https";
 import { pipeline } from "node:stream/promises";
-import { TLSSocket } from "node:tls";
-var VERSION = "0.1.0", IDLE_MS = Math.max(3e4, 1e4 * 6), UNREACHED = /* @__PURE__ */ new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]), proxies;
+import { connect as tlsConnect, TLSSocket } from "node:tls";
+var VERSION = "0.1.0", IDLE_MS = Math.max(3e4, 1e4 * 6), CONNECT_TIMEOUT_MS = 1e4, UNREACHED = {
+  ENOTFOUND: ["dns", "the host name does not resolve: check url for a typo"],
+  EAI_AGAIN: ["dns", "the host name could not be resolved (DNS unreachable or a typo in url)"],
+  ECONNREFUSED: ["unreachable", "nothing listens on that port: is the receiver running?"],
+  ECONNRESET: ["unreachable", "the connection was reset before any answer"],
+  ECONNECTTIMEOUT: ["unreachable", `no connection within ${CONNECT_TIMEOUT_MS / 1e3} s`]
+}, proxies;
 async function send(options) {
   proxies ??= Promise.resolve().then(() => (init_lib(), lib_exports)).then((m) => new m.HttpClient(options.userAgent));
   let agent = (await proxies).getAgent(options.url);
@@ -15621,12 +15651,17 @@ function sendWith(options, agent) {
   return request.setTimeout(IDLE_MS, () => {
     let silent = new Error(`the receiver sent nothing for ${IDLE_MS / 1e3} s`);
     request.destroy(silent), response?.destroy(silent);
-  }), new Promise((resolve2, reject) => {
+  }), request.on("socket", (socket) => connectTimeout(socket, request)), new Promise((resolve2, reject) => {
     if (request.on("response", (answer) => resolve2(response = answer)), request.on("error", (error2) => {
-      let unreached = UNREACHED.has(error2.code ?? "") && (progress?.sent() ?? 0) === 0;
-      reject(
-        unreached ? new RetryableError(`cannot reach ${target.origin}: ${error2.message}`) : error2
-      );
+      let unreached = UNREACHED[error2.code ?? ""];
+      if (!unreached || (progress?.sent() ?? 0) > 0)
+        return reject(mismatch(error2, target) ?? error2);
+      let [kind, meaning] = unreached, message2 = `cannot reach ${target.origin}: ${error2.message} (${meaning})`;
+      if (target.protocol === "http:" && error2.code === "ECONNRESET")
+        return void speaksTls(target).then(
+          (tls) => reject(tls ? new Error(httpToTls(target)) : new RetryableError(message2, kind))
+        );
+      reject(new RetryableError(message2, kind));
     }), !artifact) return void request.end();
     request.on(
       "socket",
@@ -15637,6 +15672,34 @@ function sendWith(options, agent) {
     );
   });
 }
+function connectTimeout(socket, request) {
+  if (!socket.connecting) return;
+  let timer = setTimeout(() => {
+    let error2 = new Error("connect timed out");
+    error2.code = "ECONNECTTIMEOUT", request.destroy(error2);
+  }, CONNECT_TIMEOUT_MS);
+  socket.once("connect", () => clearTimeout(timer)), socket.once("close", () => clearTimeout(timer));
+}
+function mismatch(error2, target) {
+  let plain = /wrong version number|packet length too long/i.test(error2.message);
+  if (target.protocol !== "https:" || !plain) return;
+  let http3 = new URL(target.href);
+  return http3.protocol = "http:", new Error(
+    `${target.origin} answered plain HTTP, not TLS: the receiver has no tls: configured on this port. Use url: ${http3.origin} (allowed on loopback only), or set tls: {cert, key} in the receiver's config, or point url at the proxy that terminates TLS`
+  );
+}
+function httpToTls(target) {
+  let https3 = new URL(target.href);
+  return https3.protocol = "https:", `${target.origin} speaks TLS, not plain HTTP: it reset the connection on a plain request and completed a TLS handshake. Use url: ${https3.origin}`;
+}
+function speaksTls(target) {
+  return new Promise((resolve2) => {
+    let port = Number(target.port || 80), host = target.hostname.replace(/^\[|\]$/g, ""), socket = tlsConnect({ host, port, rejectUnauthorized: !1 }), done = (tls) => {
+      socket.destroy(), resolve2(tls);
+    };
+    socket.setTimeout(3e3, () => done(!1)), socket.once("secureConnect", () => done(!0)), socket.once("error", () => done(!1));
+  });
+}
 function whenConnected(socket, go) {
   socket instanceof TLSSocket ? socket.once("secureConnect", go) : socket.connecting ? socket.once("connect", go) : go();
 }
@@ -15645,7 +15708,7 @@ function whenConnected(socket, go) {
 async function call(request, client, artifact, signal) {
   let { url, app, operation } = request, endpoint = new URL(`${url}/v1/apps/${encodeURIComponent(app)}/${operation}`);
   request.rollbackTo && endpoint.searchParams.set("to", request.rollbackTo), request.force && endpoint.searchParams.set("force", "1");
-  let title = artifact ? `Upload ${megabytes(artifact.size)} to ${endpoint}` : `POST ${endpoint}`, response = await client.out.group(title, () => (client.out.info(describeCredential({ ...request, op: operation })), open2(endpoint, { ...request, op: operation }, client, signal, artifact))), unknown = `the outcome is in the receiver's journal: ${client.outcome}`, tap = client.tap, lines = readLines(response), result = await renderStream(tap ? tapped(lines, tap) : lines, client.out).catch(
+  let title = artifact ? `Upload ${bytes(artifact.size)} to ${endpoint}` : `POST ${endpoint}`, response = await client.out.group(title, () => (client.out.info(describeCredential({ ...request, op: operation })), open2(endpoint, { ...request, op: operation }, client, signal, artifact))), unknown = `the outcome is in the receiver's journal: ${client.outcome}`, tap = client.tap, lines = readLines(response), result = await renderStream(tap ? tapped(lines, tap) : lines, client.out).catch(
     (error2) => {
       throw new Error(`the receiver's answer broke off (${error2.message}); ${unknown}`);
     }
@@ -15678,8 +15741,8 @@ import { createReadStream as createReadStream2 } from "node:fs";
 async function hashFile(path11, signal) {
   let hash = createHash("sha256"), size = 0;
   for await (let chunk of createReadStream2(path11, { signal })) {
-    let bytes = chunk;
-    hash.update(bytes), size += bytes.length;
+    let bytes2 = chunk;
+    hash.update(bytes2), size += bytes2.length;
   }
   return { path: path11, size, sha256: hash.digest("hex") };
 }
@@ -15696,13 +15759,33 @@ function resultLines(operation, app, result, force) {
     `requests held ${duration(result.holdMs)}, total ${duration(result.durationMs)}`
   ];
 }
-function failureMessage(operation, app, result) {
-  return result.ok ? `${operation} of ${app}: the deploy kept its build (${result.deployId}); nothing was rolled back` : refusal(result);
+var OUTPUT_SHOWN = 8;
+function failureMessage(operation, app, result, logs) {
+  return result.ok ? `${operation} of ${app}: the deploy kept its build (${result.deployId}); nothing was rolled back` : refusal(result, logs);
 }
-function refusal(result) {
+function refusal(result, logs) {
   let { op, app, error: error2, rolledBack, output = [] } = result, lines = [`${op} of ${app} failed: ${error2.code}: ${error2.message}`];
-  return rolledBack && lines.push("rolled back: the previous release serves again"), output.length > 0 && lines.push("last server output:", ...output.map((l) => `  ${l}`)), lines.join(`
+  rolledBack && lines.push("rolled back: the previous release serves again");
+  let shown = condense(output).slice(-OUTPUT_SHOWN), told = shown.reduce((sum, run2) => sum + run2.lines, 0);
+  if (shown.length > 0) {
+    let all = told < output.length;
+    lines.push(
+      all ? `server output (the last ${told} of ${count(output.length, "line")}; all of them: ${logs}):` : "server output:",
+      ...shown.map(
+        ({ text, lines: n }) => `  ${text}${n > 1 ? ` (and ${n - 1} like it before)` : ""}`
+      )
+    );
+  }
+  return lines.join(`
 `);
+}
+function condense(output) {
+  let shape = (line) => line.replace(/\d+/g, "#"), runs = [];
+  for (let text of output) {
+    let last = runs.at(-1);
+    last?.shape === shape(text) ? [last.text, last.lines] = [text, last.lines + 1] : runs.push({ text, lines: 1, shape: shape(text) });
+  }
+  return runs;
 }
 function timeoutMessage(error2, seconds2, setting) {
   let message2 = error2 instanceof Error ? error2.message : String(error2), limit = `timed out after ${seconds2} s (${setting})`;
@@ -15712,16 +15795,16 @@ function timeoutMessage(error2, seconds2, setting) {
 // api-client/upload-progress.ts
 import { Transform } from "node:stream";
 function uploadProgress(total, print, everyMs = 5e3) {
-  let sent = 0, started = 0, timer, rate = () => megabytes(sent * 1e3 / Math.max(1, Date.now() - started)), report2 = () => {
+  let sent = 0, started = 0, timer, rate = () => bytes(sent * 1e3 / Math.max(1, Date.now() - started)), report2 = () => {
     let percent2 = total > 0 ? Math.floor(sent * 100 / total) : 100;
-    print(`uploaded ${percent2}% (${megabytes(sent)} of ${megabytes(total)}) at ${rate()}/s`);
+    print(`uploaded ${percent2}% (${bytes(sent)} of ${bytes(total)}) at ${rate()}/s`);
   };
   return { stream: new Transform({
     transform(chunk, _encoding, done) {
       started || (started = Date.now(), everyMs < 1 / 0 && (timer = setInterval(report2, everyMs).unref())), sent += chunk.length, done(null, chunk);
     },
     flush(done) {
-      clearInterval(timer), started ||= Date.now(), print(`uploaded ${megabytes(sent)} in ${duration(Date.now() - started)} at ${rate()}/s`), done();
+      clearInterval(timer), started ||= Date.now(), print(`uploaded ${bytes(sent)} in ${duration(Date.now() - started)} at ${rate()}/s`), done();
     },
     destroy(error2, done) {
       clearInterval(timer), done(error2);
@@ -15841,12 +15924,12 @@ function fromJwk(text) {
     );
   return asymmetric(() => createPrivateKey({ key: jwk, format: "jwk" }), "JWK");
 }
-function secret(bytes) {
-  if (bytes.length < MIN_SECRET_BYTES)
+function secret(bytes2) {
+  if (bytes2.length < MIN_SECRET_BYTES)
     throw new Error(
-      `key is a ${bytes.length}-byte secret; HS256 needs at least ${MIN_SECRET_BYTES} bytes (make one with: hotswap-receiver keygen)`
+      `key is a ${bytes2.length}-byte secret; HS256 needs at least ${MIN_SECRET_BYTES} bytes (make one with: hotswap-receiver keygen)`
     );
-  return { alg: "HS256", key: createSecretKey(bytes) };
+  return { alg: "HS256", key: createSecretKey(bytes2) };
 }
 function asymmetric(parse2, form) {
   let key;
@@ -17714,6 +17797,7 @@ async function writeSummary(settings, result) {
     ["app", escape2(settings.app)],
     ["operation", settings.operation],
     ["before → after", `${version(result.previous)} → ${version(result.version)}`],
+    ...result.version ? [["size", bytes(result.version.size)]] : [],
     ["hold time", duration(result.holdMs)],
     ["total time", duration(result.durationMs)],
     ...(result.judged ?? []).map(judgement),
@@ -17750,7 +17834,7 @@ async function run() {
     let settings = await getSettings(), { file, timeoutMs } = settings, signal = AbortSignal.timeout(timeoutMs);
     deadline = { signal, seconds: timeoutMs / 1e3 };
     let artifact = file ? await group("Artifact", () => inspect(file, signal)) : void 0, result = await call(settings, actionClient(settings), artifact, signal);
-    await group("Result", () => report(settings, result)), succeeded(settings.operation, result) || setFailed(failureMessage(settings.operation, settings.app, result));
+    await group("Result", () => report(settings, result)), succeeded(settings.operation, result) || setFailed(failureMessage(settings.operation, settings.app, result, logsAt(settings)));
   } catch (error2) {
     setFailed(errorMessage(error2, deadline));
   }
@@ -17758,12 +17842,15 @@ async function run() {
 async function inspect(file, signal) {
   let artifact = await hashFile(file, signal);
   return info(`${file}
-${megabytes(artifact.size)}, sha256 ${artifact.sha256}`), artifact;
+${bytes(artifact.size)}, sha256 ${artifact.sha256}`), artifact;
 }
 async function report(settings, result) {
   for (let [name, value] of Object.entries(outputs(result))) setOutput(name, value);
   untrusted(resultLines(settings.operation, settings.app, result, "input force").join(`
 `)), await writeSummary(settings, result);
+}
+function logsAt({ url, app }) {
+  return `GET ${url}/v1/apps/${encodeURIComponent(app)}/logs, or the receiver's admin page`;
 }
 function errorMessage(error2, deadline) {
   return deadline?.signal.aborted ? timeoutMessage(error2, deadline.seconds, 'input "timeout"') : error2 instanceof Error ? error2.message : String(error2);

@@ -38563,13 +38563,19 @@ var unreachable = (error2) => error2.message, FROM_JOSE = {
   ERR_JOSE_GENERIC: ["ERR_ISSUER_UNREACHABLE", unreachable],
   ERR_JWS_SIGNATURE_VERIFICATION_FAILED: ["ERR_BAD_SIGNATURE"]
 };
-function fromJose(error2, algDetail) {
+function fromJose(error2, algDetail, audience) {
   if (error2 instanceof AuthError) return error2;
   if (error2 instanceof errors_exports2.JWTClaimValidationFailed)
-    return error2.reason === "missing" ? new AuthError("ERR_CLAIM_MISSING", error2.claim) : error2.claim === "aud" ? new AuthError("ERR_AUDIENCE") : error2.claim === "iss" ? new AuthError("ERR_ISSUER") : error2.claim === "nbf" ? new AuthError("ERR_CLAIM_INVALID", "nbf is in the future") : new AuthError("ERR_CLAIM_INVALID", error2.claim);
+    return error2.reason === "missing" ? new AuthError("ERR_CLAIM_MISSING", error2.claim) : error2.claim === "aud" ? new AuthError("ERR_AUDIENCE", audienceDetail(error2, audience)) : error2.claim === "iss" ? new AuthError("ERR_ISSUER") : error2.claim === "nbf" ? new AuthError("ERR_CLAIM_INVALID", "nbf is in the future") : new AuthError("ERR_CLAIM_INVALID", error2.claim);
   if (!(error2 instanceof errors_exports2.JOSEError)) return new AuthError("ERR_TOKEN_MALFORMED");
   let [code, detail] = FROM_JOSE[error2.code] ?? ["ERR_TOKEN_MALFORMED"];
   return new AuthError(code, detail?.(error2, algDetail));
+}
+function audienceDetail(error2, audience) {
+  let aud = error2.payload.aud;
+  return `the token was made for ${(Array.isArray(aud) ? aud : [aud]).map(
+    (a) => JSON.stringify(String(a).slice(0, 200))
+  ).join(", ")}, this receiver expects exactly ${JSON.stringify(audience)} (its config's audience, and the action's audience input or the CLI's --audience)`;
 }
 
 // receiver/auth/token-claims.ts
@@ -38637,7 +38643,7 @@ async function verifyKeyToken(token, keys, audience) {
       clockTolerance: CLOCK_TOLERANCE_S
     }));
   } catch (error2) {
-    throw fromJose(error2, `key "${key2.id}" takes ${key2.alg} only`);
+    throw fromJose(error2, `key "${key2.id}" takes ${key2.alg} only`, audience);
   }
   return { ...checkClaims(payload), kid: key2.id };
 }
@@ -38662,7 +38668,7 @@ async function verifyOidcToken(token, issuer, boundAudience2) {
     if (claims.iat > Date.now() / 1e3 + CLOCK_TOLERANCE_S2) throw new AuthError("ERR_IAT_FUTURE");
     return claims;
   } catch (error2) {
-    throw error2 instanceof TypeError ? new AuthError("ERR_ISSUER_UNREACHABLE", error2.message) : fromJose(error2, "GitHub ID tokens are RS256");
+    throw error2 instanceof TypeError ? new AuthError("ERR_ISSUER_UNREACHABLE", error2.message) : fromJose(error2, "GitHub ID tokens are RS256", boundAudience2);
   }
 }
 
@@ -38692,9 +38698,7 @@ async function identify(token, trust, request3) {
     throw new AuthError("ERR_OIDC_OFF", "the token carries iss (key-mode tokens must not)");
   if (iss !== trust.github.issuer.url)
     throw new AuthError("ERR_ISSUER", `token iss ${JSON.stringify(String(iss).slice(0, 100))}`);
-  let audience = boundAudience(trust.audience, request3.app, request3.op, request3.sha256), c = await verifyOidcToken(token, trust.github.issuer, audience).catch((error2) => {
-    throw error2 instanceof AuthError && error2.code === "ERR_AUDIENCE" ? new AuthError("ERR_AUDIENCE", `expected exactly ${audience}`) : error2;
-  }), { repository, ref, sha, run_id, actor, job_workflow_ref, event_name, environment } = c;
+  let audience = boundAudience(trust.audience, request3.app, request3.op, request3.sha256), c = await verifyOidcToken(token, trust.github.issuer, audience), { repository, ref, sha, run_id, actor, job_workflow_ref, event_name, environment } = c;
   return {
     via: "github",
     jti: c.jti,
