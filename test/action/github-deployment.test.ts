@@ -178,6 +178,23 @@ describe("GitHub Deployments from the bundled action", () => {
     expectTokenUnlogged(run);
   });
 
+  it("gives one warning and deploys all the same when GitHub's API cannot be reached", async () => {
+    const s = await site();
+    await s.github.close(); // an outage: nothing listens at GITHUB_API_URL any more
+    s.build("v2");
+
+    const run = await s.action({ file: "build/webdemo-v2" });
+
+    expect(run.code, shown(run)).toBe(0);
+    const warnings = run.stdout.split("\n").filter((l) => l.startsWith("::warning"));
+    expect(warnings, shown(run)).toHaveLength(1);
+    expect(warnings[0]).toContain("could not create the deployment: GitHub's API failed");
+    expect(warnings[0]).toContain('"permissions: deployments: write"');
+    const entries = s.journal().filter((e) => e.deployId === run.outputs["deploy-id"]);
+    expect(entries.map((e) => e.outcome)).toEqual(["started", "ok"]);
+    expectTokenUnlogged(run);
+  });
+
   it("makes no GitHub call with deployment: false, nor for operation upload", async () => {
     const s = await site();
     s.build("v2");
