@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { JournalEntry } from "../../receiver/protocol.js";
+import type { AppStatus, JournalEntry } from "../../receiver/protocol.js";
 import type { AppBehaviour } from "../helpers/app-script.js";
 import { call, sha256 } from "../helpers/api-client.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
@@ -133,6 +133,13 @@ describe("GitHub Deployments from the bundled action", () => {
     const entries = s.journal().filter((e) => e.deployId === run.outputs["deploy-id"]);
     expect(entries.map((e) => e.outcome)).toEqual(["started", "ok"]);
     for (const entry of entries) expect(entry.who?.githubDeployment).toBe(id);
+    const status = await call(s.rx.api, "/v1/apps/webdemo", {
+      token: await mint({ op: "status" }),
+    });
+    const recent = (status.json as AppStatus).recent.find(
+      (e) => e.deployId === run.outputs["deploy-id"],
+    );
+    expect(recent?.who?.githubDeployment).toBe(id);
     expect(run.stdout).toContain(`GitHub deployment ${id} to staging: in_progress`);
     expectTokenUnlogged(run);
   });
