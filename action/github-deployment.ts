@@ -25,7 +25,7 @@ type State = "in_progress" | "success" | "failure" | "error";
 export interface GithubDeployment {
   id: number;
   /** The final status from the receiver's result. */
-  finish(operation: Operation, result: ResultEvent, succeeded: boolean): Promise<void>;
+  finish(operation: Operation, result: ResultEvent): Promise<void>;
   /** The final status when the step failed without a result (unreachable, timed out). */
   fail(message: string): Promise<void>;
 }
@@ -96,9 +96,9 @@ export async function startDeployment(
     core.warning(unavailable("create the deployment", error));
     return undefined;
   }
-  let working = true;
+  let reachable = true;
   const status = async (state: State, description: string, url?: string) => {
-    if (!working) return;
+    if (!reachable) return;
     try {
       await octokit.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
         owner,
@@ -111,7 +111,7 @@ export async function startDeployment(
         auto_inactive: true,
       });
     } catch (error) {
-      working = false;
+      reachable = false;
       core.warning(unavailable(`set deployment ${id} ${state}`, error));
     }
   };
@@ -120,10 +120,10 @@ export async function startDeployment(
   core.info(`GitHub deployment ${id} to ${inputs.environment}: in_progress`);
   return {
     id,
-    async finish(op, result, ok) {
-      const [state, text] = finalStatus(op, result, ok);
-      await status(state, text, ok ? inputs.environmentUrl : undefined);
-      if (working) core.info(`GitHub deployment ${id}: ${state}`);
+    async finish(op, result) {
+      const [state, text] = finalStatus(op, result);
+      await status(state, text, result.ok ? inputs.environmentUrl : undefined);
+      if (reachable) core.info(`GitHub deployment ${id}: ${state}`);
     },
     async fail(message) {
       await status("error", message);
@@ -131,13 +131,13 @@ export async function startDeployment(
   };
 }
 
-function finalStatus(operation: Operation, result: ResultEvent, ok: boolean): [State, string] {
-  const at = `id ${result.deployId}`;
-  if (ok) {
+// For deploy, swap and rollback an ok result is a success (promote and abort, whose results
+// read the other way, make no deployment).
+function finalStatus(operation: Operation, result: ResultEvent): [State, string] {
+  if (result.ok) {
     const was = result.previous ? `, was ${short(result.previous)}` : "";
-    return ["success", `${operation} ${at}: ${result.version ? short(result.version) : ""}${was}`];
+    return ["success", `${operation} id ${result.deployId}: ${short(result.version)}${was}`];
   }
-  if (result.ok) return ["failure", `${operation} ${at}: the watched build was kept`];
   const why = `${result.error.code}: ${result.error.message}`;
   if (result.rolledBack)
     return [
@@ -190,6 +190,6 @@ async function client(token: string): Promise<Octokit> {
     auth: token,
     baseUrl: process.env["GITHUB_API_URL"] || "https://api.github.com",
     userAgent: `hotswap-action/${VERSION}`,
-    request: { fetch, retries: 0 },
+    request: { fetch },
   });
 }

@@ -38,9 +38,9 @@ export async function run(): Promise<void> {
     const request = { ...settings, githubDeployment: github?.id };
     const result = await call(request, actionClient(settings), artifact, signal);
     await core.group("Result", () => report(settings, result));
-    const ok = succeeded(settings.operation, result);
-    await github?.finish(settings.operation, result, ok);
-    if (!ok) core.setFailed(failureMessage(settings.operation, settings.app, result));
+    await github?.finish(settings.operation, result);
+    if (!succeeded(settings.operation, result))
+      core.setFailed(failureMessage(settings.operation, settings.app, result));
   } catch (error) {
     const message = errorMessage(error, deadline);
     await github?.fail(message);
