@@ -5,6 +5,7 @@ import { bytes } from "../api-client/format.js";
 import { hashFile, type Artifact } from "../api-client/hash-file.js";
 import { failureMessage, resultLines, succeeded, timeoutMessage } from "../api-client/outcome.js";
 import { actionClient } from "./action-client.js";
+import { deploymentInputs, startDeployment, type GithubDeployment } from "./github-deployment.js";
 import { outputs } from "./outputs.js";
 import { getSettings, type Settings } from "./settings.js";
 import { untrusted } from "./untrusted.js";
@@ -19,18 +20,31 @@ interface Deadline {
 // result that is not ok fails the step with the receiver's own explanation.
 export async function run(): Promise<void> {
   let deadline: Deadline | undefined;
+  let github: GithubDeployment | undefined;
   try {
     const settings = await getSettings();
+    const deployment = deploymentInputs(settings.operation);
     const { file, timeoutMs } = settings;
     const signal = AbortSignal.timeout(timeoutMs);
     deadline = { signal, seconds: timeoutMs / 1000 };
     const artifact = file ? await core.group("Artifact", () => inspect(file, signal)) : undefined;
-    const result = await call(settings, actionClient(settings), artifact, signal);
+    if (deployment)
+      github = await startDeployment(
+        deployment,
+        settings.operation,
+        settings.app,
+        artifact?.sha256,
+      );
+    const request = { ...settings, githubDeployment: github?.id };
+    const result = await call(request, actionClient(settings), artifact, signal);
     await core.group("Result", () => report(settings, result));
+    await github?.finish(settings.operation, result);
     if (!succeeded(settings.operation, result))
       core.setFailed(failureMessage(settings.operation, settings.app, result, logsAt(settings)));
   } catch (error) {
-    core.setFailed(errorMessage(error, deadline));
+    const message = errorMessage(error, deadline);
+    await github?.fail(message);
+    core.setFailed(message);
   }
 }
 

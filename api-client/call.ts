@@ -25,6 +25,8 @@ export interface Target {
   key?: SigningKey | undefined;
   keyId: string;
   audience: string;
+  /** The GitHub Deployment this call puts live, for the receiver's journal. */
+  githubDeployment?: number | undefined;
 }
 
 /** How one client (the action, the CLI) writes, signs and counts. */
@@ -112,7 +114,17 @@ async function attempt(
   const token = await credential({ ...request, sha256: artifact?.sha256 }, client.signer);
   const { userAgent } = client;
   const progress = (total: number) => client.progress(total);
-  const response = await send({ url, method, token, artifact, signal, userAgent, progress });
+  const { githubDeployment } = request;
+  const response = await send({
+    url,
+    method,
+    token,
+    artifact,
+    signal,
+    userAgent,
+    progress,
+    githubDeployment,
+  });
   const status = response.statusCode ?? 0;
   if (status >= 200 && status < 300) return response;
   const error = await httpError(response);

@@ -5,7 +5,7 @@ import type { Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { connect as tlsConnect, TLSSocket } from "node:tls";
 import type { HttpClient } from "@actions/http-client";
-import { HEARTBEAT_MS, SHA256_HEADER } from "../receiver/protocol.js";
+import { GITHUB_DEPLOYMENT_HEADER, HEARTBEAT_MS, SHA256_HEADER } from "../receiver/protocol.js";
 import type { Artifact } from "./hash-file.js";
 import { RetryableError, type Unreachable } from "./retry.js";
 import type { Progress } from "./upload-progress.js";
@@ -48,6 +48,8 @@ export interface Request {
   userAgent: string;
   /** Counts (and shows) the artifact's bytes on their way out; used when there is one. */
   progress: (total: number) => Progress;
+  /** The id of the GitHub Deployment the call belongs to, sent for the journal. */
+  githubDeployment?: number | undefined;
 }
 
 // One request to the receiver; answers with the response as soon as its head arrives. Node's
@@ -73,6 +75,7 @@ function sendWith(options: Request, agent: http.Agent): Promise<http.IncomingMes
     headers["content-length"] = artifact?.size ?? 0;
   }
   if (artifact) headers[SHA256_HEADER] = artifact.sha256;
+  if (options.githubDeployment) headers[GITHUB_DEPLOYMENT_HEADER] = options.githubDeployment;
   const module = target.protocol === "https:" ? https : http;
   const request = module.request(target, { method, headers, agent, signal });
   let progress: Progress | undefined;

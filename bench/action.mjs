@@ -32,18 +32,18 @@ const CLI = resolve("dist/client/hotswap.mjs");
 const SIZE = 100 * 1024 ** 2;
 
 // The environment without anything a runner (or this shell) set for GitHub.
-function runnerless() {
+export function runnerless() {
   return Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(INPUT_|GITHUB_|ACTIONS_|RUNNER_)/.test(k)),
   );
 }
 
 // Spawn to first byte of output and spawn to exit, of one process.
-function timed(args, env) {
+export function timed(args, env, cwd) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     let firstOutput;
-    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
     const seen = () => (firstOutput ??= performance.now() - started);
     child.stdout.on("data", seen);

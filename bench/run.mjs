@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { benchAction } from "./action.mjs";
 import { benchAppLogs } from "./app-logs.mjs";
+import { benchDeployments } from "./deployments.mjs";
 import { benchGate } from "./gate.mjs";
 import { benchHold } from "./hold.mjs";
 import { mib } from "./lib.mjs";
@@ -209,6 +210,40 @@ const actionRows = (a) => [
   ],
   ["action:   receiver's durationMs of that deploy (ms)", range(a.actionDeployReceiverMs), "", ""],
   ["action:   holdMs of that deploy (ms)", range(a.actionDeployHoldMs), "", ""],
+];
+
+const deploymentRows = (d) => [
+  [
+    "deployments: action bundle, dist/action/index.js (bytes)",
+    String(d.bundleBytes),
+    `+${d.octokitBytes} B for @octokit/core`,
+    target("under 2 MB", d.bundleBytes < 2e6),
+  ],
+  [
+    "deployments:   the same built without @octokit/core (bytes)",
+    String(d.bundleWithoutOctokitBytes),
+    "",
+    d.builtBytes === d.bundleBytes ? "" : "dist/ is not the current build: npm run build",
+  ],
+  [
+    "deployments: cold start, spawn to exit without inputs (ms)",
+    range(d.coldStartMs),
+    `${x(d.coldStartMs.median / d.bareNodeMs.median)} bare node`,
+    target("under 300 ms", d.coldStartMs.median < 300),
+  ],
+  [
+    "deployments: deploy step, artifact already live, deployment: false (ms)",
+    range(d.deploymentOffMs),
+    `${x(d.deploymentOffMs.median / d.bareNodeMs.median)} bare node`,
+    "",
+  ],
+  [
+    "deployments: the same, deployment: true, 3 calls to a loopback API (ms)",
+    range(d.deploymentOnMs),
+    `+${d.deploymentCostMs.toFixed(0)} ms`,
+    "loads @octokit/core only here",
+  ],
+  ['deployments:   bare `node -e ""` (ms)', range(d.bareNodeMs), "", ""],
 ];
 
 const loadRows = (l) => {
@@ -472,6 +507,7 @@ const BENCHES = {
   overlap: [benchOverlap, overlapRows],
   socket: [benchSocket, socketRows],
   action: [benchAction, actionRows],
+  deployments: [benchDeployments, deploymentRows],
   load: [benchLoad, loadRows],
   replay: [benchReplay, replayRows],
   unpack: [benchUnpack, unpackRows],

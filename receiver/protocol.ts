@@ -48,6 +48,8 @@ export type StepState = "start" | "done" | "failed";
 
 /** Header that carries the artifact's SHA-256 (lowercase hex). */
 export const SHA256_HEADER = "x-hotswap-sha256";
+/** Header that carries the id of the GitHub Deployment a call belongs to, for the journal. */
+export const GITHUB_DEPLOYMENT_HEADER = "x-hotswap-github-deployment";
 export const NDJSON = "application/x-ndjson";
 /** The receiver sends a heartbeat after at most this much silence. */
 export const HEARTBEAT_MS = 10_000;
@@ -268,6 +270,8 @@ export interface JournalEntry {
     admin?: boolean;
     /** The seed's links (UploadExe.wc, UpdateExe.wc, …) with Basic auth; `actor` is the user. */
     legacy?: boolean;
+    /** The GitHub Deployment the action made for this call (its id, as the action sent it). */
+    githubDeployment?: number;
   };
   before?: VersionInfo;
   after?: VersionInfo;

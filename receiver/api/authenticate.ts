@@ -3,7 +3,7 @@ import { AuthError } from "../auth/auth-error.js";
 import { authorize, authorizeReceiver } from "../auth/authorize.js";
 import { identify } from "../auth/identify.js";
 import type { TokenPrincipal } from "../auth/principal.js";
-import { RECEIVER_SCOPE, SHA256_HEADER, type Op } from "../protocol.js";
+import { GITHUB_DEPLOYMENT_HEADER, RECEIVER_SCOPE, SHA256_HEADER, type Op } from "../protocol.js";
 import type { Receiver } from "../receiver.js";
 import type { AppRuntime } from "../runtime/app-runtime.js";
 import type { HttpEnv } from "../http/http-env.js";
@@ -39,9 +39,26 @@ export function authenticate(receiver: Receiver, op: Op): MiddlewareHandler<Http
       receiver.replay,
       receiver.config.auth.github,
     );
+    const githubDeployment = githubDeploymentOf(c);
+    if (githubDeployment) principal.who = { ...principal.who, githubDeployment };
     c.set("principal", principal);
     c.set("runtime", runtime);
   });
+}
+
+// The action's GitHub Deployment id, journaled with the call: a positive whole number.
+// It is the caller's word (the token does not sign it), so it only links, never grants.
+function githubDeploymentOf(c: Context<HttpEnv>): number | undefined {
+  const value = c.req.header(GITHUB_DEPLOYMENT_HEADER);
+  if (value === undefined) return undefined;
+  const id = /^[1-9][0-9]{0,15}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(id))
+    throw new HttpError(
+      400,
+      "ERR_GITHUB_DEPLOYMENT_HEADER",
+      `header X-Hotswap-GitHub-Deployment must be a GitHub deployment id (a positive whole number), not ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  return id;
 }
 
 // The same for an operation on the receiver itself (op admin, app "*"): sets the caller.

@@ -52,6 +52,7 @@ const journalEntrySchema = z.object({
       environment: text,
       admin: z.optional(z.boolean()),
       legacy: z.optional(z.boolean()),
+      githubDeployment: z.optional(z.number()),
     }),
   ),
   before: z.optional(versionSchema),

@@ -64,6 +64,8 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
       GITHUB_ACTOR: "octocat",
       GITHUB_SERVER_URL: "https://github.com",
       GITHUB_EVENT_NAME: "push",
+      // Nothing listens there: a test never reaches the real GitHub API by mistake.
+      GITHUB_API_URL: "http://127.0.0.1:1",
       RUNNER_TEMP: temp,
       ...options.env,
     };
@@ -81,12 +83,14 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
 }
 
 // The runner's form: INPUT_ + name upper-cased, spaces as "_", dashes kept; every input
-// action.yml declares is set, to its default or to "".
+// action.yml declares is set, to its default or to "". A default the runner evaluates
+// (github-token's `${{ github.token }}`) is "" here: a test run has no GitHub token.
 async function inputEnv(given: Record<string, string>): Promise<Record<string, string>> {
   const spec = parse(await readFile(join(root, "action.yml"), "utf8")) as ActionYml;
   const env: Record<string, string> = {};
   for (const [name, input] of Object.entries(spec.inputs)) {
-    env[inputName(name)] = given[name] ?? input.default ?? "";
+    const fallback = input.default?.includes("${{") ? "" : input.default;
+    env[inputName(name)] = given[name] ?? fallback ?? "";
   }
   for (const [name, value] of Object.entries(given)) env[inputName(name)] = value;
   return env;
