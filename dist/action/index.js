@@ -1085,11 +1085,11 @@ var require_util = __commonJS({
         obj.removeListener(name, listener);
       obj[kListeners] = null;
     }
-    function errorRequest(client, request, err) {
+    function errorRequest(client2, request2, err) {
       try {
-        request.onError(err), assert4(request.aborted);
+        request2.onError(err), assert4(request2.aborted);
       } catch (err2) {
-        client.emit("error", err2);
+        client2.emit("error", err2);
       }
     }
     var kEnumerableProperty = /* @__PURE__ */ Object.create(null);
@@ -1528,7 +1528,7 @@ var require_request = __commonJS({
         return processHeader(this, key, value), this;
       }
     };
-    function processHeader(request, key, val) {
+    function processHeader(request2, key, val) {
       if (val && typeof val == "object" && !Array.isArray(val))
         throw new InvalidArgumentError(`invalid ${key} header`);
       if (val === void 0)
@@ -1564,18 +1564,18 @@ var require_request = __commonJS({
       else if (val = `${val}`, !isValidHeaderValue(val))
         throw new InvalidArgumentError(`invalid ${key} header`);
       if (headerName === "host") {
-        if (request.host !== null)
+        if (request2.host !== null)
           throw new InvalidArgumentError("duplicate host header");
         if (typeof val != "string")
           throw new InvalidArgumentError("invalid host header");
-        request.host = val;
+        request2.host = val;
       } else if (headerName === "content-length") {
-        if (request.contentLength !== null)
+        if (request2.contentLength !== null)
           throw new InvalidArgumentError("duplicate content-length header");
-        if (request.contentLength = parseInt(val, 10), !Number.isFinite(request.contentLength))
+        if (request2.contentLength = parseInt(val, 10), !Number.isFinite(request2.contentLength))
           throw new InvalidArgumentError("invalid content-length header");
-      } else if (request.contentType === null && headerName === "content-type")
-        request.contentType = val, request.headers.push(key, val);
+      } else if (request2.contentType === null && headerName === "content-type")
+        request2.contentType = val, request2.headers.push(key, val);
       else {
         if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade")
           throw new InvalidArgumentError(`invalid ${headerName} header`);
@@ -1583,11 +1583,11 @@ var require_request = __commonJS({
           let value = typeof val == "string" ? val.toLowerCase() : null;
           if (value !== "close" && value !== "keep-alive")
             throw new InvalidArgumentError("invalid connection header");
-          value === "close" && (request.reset = !0);
+          value === "close" && (request2.reset = !0);
         } else {
           if (headerName === "expect")
             throw new NotSupportedError("expect header not supported");
-          request.headers.push(key, val);
+          request2.headers.push(key, val);
         }
       }
     }
@@ -1942,7 +1942,7 @@ var require_connect = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/core/connect.js"(exports, module) {
     "use strict";
     var net = __require("node:net"), assert4 = __require("node:assert"), util = require_util(), { InvalidArgumentError, ConnectTimeoutError } = require_errors(), timers = require_timers();
-    function noop() {
+    function noop3() {
     }
     var tls, SessionCache;
     global.FinalizationRegistry && !(process.env.NODE_V8_COVERAGE || process.env.UNDICI_NO_FG) ? SessionCache = class {
@@ -2034,7 +2034,7 @@ var require_connect = __commonJS({
     }
     var setupConnectTimeout = process.platform === "win32" ? (socketWeakRef, opts) => {
       if (!opts.timeout)
-        return noop;
+        return noop3;
       let s1 = null, s2 = null, fastTimer = timers.setFastTimeout(() => {
         s1 = setImmediate(() => {
           s2 = setImmediate(() => onConnectTimeout(socketWeakRef.deref(), opts));
@@ -2045,7 +2045,7 @@ var require_connect = __commonJS({
       };
     } : (socketWeakRef, opts) => {
       if (!opts.timeout)
-        return noop;
+        return noop3;
       let s1 = null, fastTimer = timers.setFastTimeout(() => {
         s1 = setImmediate(() => {
           onConnectTimeout(socketWeakRef.deref(), opts);
@@ -3143,11 +3143,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request) {
-      return request.urlList[request.urlList.length - 1];
+    function requestCurrentURL(request2) {
+      return request2.urlList[request2.urlList.length - 1];
     }
-    function requestBadPort(request) {
-      let url = requestCurrentURL(request);
+    function requestBadPort(request2) {
+      let url = requestCurrentURL(request2);
       return urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port) ? "blocked" : "allowed";
     }
     function isErrorLike(object) {
@@ -3168,7 +3168,7 @@ var require_util2 = __commonJS({
       return (potentialValue[0] === "	" || potentialValue[0] === " " || potentialValue[potentialValue.length - 1] === "	" || potentialValue[potentialValue.length - 1] === " " || potentialValue.includes(`
 `) || potentialValue.includes("\r") || potentialValue.includes("\0")) === !1;
     }
-    function setRequestReferrerPolicyOnRedirect(request, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request2, actualResponse) {
       let { headersList } = actualResponse, policyHeader = (headersList.get("referrer-policy", !0) ?? "").split(","), policy = "";
       if (policyHeader.length > 0)
         for (let i = policyHeader.length; i !== 0; i--) {
@@ -3178,7 +3178,7 @@ var require_util2 = __commonJS({
             break;
           }
         }
-      policy !== "" && (request.referrerPolicy = policy);
+      policy !== "" && (request2.referrerPolicy = policy);
     }
     function crossOriginResourcePolicyCheck() {
       return "allowed";
@@ -3193,27 +3193,27 @@ var require_util2 = __commonJS({
       let header = null;
       header = httpRequest.mode, httpRequest.headersList.set("sec-fetch-mode", header, !0);
     }
-    function appendRequestOriginHeader(request) {
-      let serializedOrigin = request.origin;
+    function appendRequestOriginHeader(request2) {
+      let serializedOrigin = request2.origin;
       if (!(serializedOrigin === "client" || serializedOrigin === void 0)) {
-        if (request.responseTainting === "cors" || request.mode === "websocket")
-          request.headersList.append("origin", serializedOrigin, !0);
-        else if (request.method !== "GET" && request.method !== "HEAD") {
-          switch (request.referrerPolicy) {
+        if (request2.responseTainting === "cors" || request2.mode === "websocket")
+          request2.headersList.append("origin", serializedOrigin, !0);
+        else if (request2.method !== "GET" && request2.method !== "HEAD") {
+          switch (request2.referrerPolicy) {
             case "no-referrer":
               serializedOrigin = null;
               break;
             case "no-referrer-when-downgrade":
             case "strict-origin":
             case "strict-origin-when-cross-origin":
-              request.origin && urlHasHttpsScheme(request.origin) && !urlHasHttpsScheme(requestCurrentURL(request)) && (serializedOrigin = null);
+              request2.origin && urlHasHttpsScheme(request2.origin) && !urlHasHttpsScheme(requestCurrentURL(request2)) && (serializedOrigin = null);
               break;
             case "same-origin":
-              sameOrigin(request, requestCurrentURL(request)) || (serializedOrigin = null);
+              sameOrigin(request2, requestCurrentURL(request2)) || (serializedOrigin = null);
               break;
             default:
           }
-          request.headersList.append("origin", serializedOrigin, !0);
+          request2.headersList.append("origin", serializedOrigin, !0);
         }
       }
     }
@@ -3265,19 +3265,19 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request) {
-      let policy = request.referrerPolicy;
+    function determineRequestsReferrer(request2) {
+      let policy = request2.referrerPolicy;
       assert4(policy);
       let referrerSource = null;
-      if (request.referrer === "client") {
+      if (request2.referrer === "client") {
         let globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null")
           return "no-referrer";
         referrerSource = new URL(globalOrigin);
-      } else request.referrer instanceof URL && (referrerSource = request.referrer);
+      } else request2.referrer instanceof URL && (referrerSource = request2.referrer);
       let referrerURL = stripURLForReferrer(referrerSource), referrerOrigin = stripURLForReferrer(referrerSource, !0);
       referrerURL.toString().length > 4096 && (referrerURL = referrerOrigin);
-      let areSameOrigin = sameOrigin(request, referrerURL), isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request.url);
+      let areSameOrigin = sameOrigin(request2, referrerURL), isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request2.url);
       switch (policy) {
         case "origin":
           return referrerOrigin ?? stripURLForReferrer(referrerSource, !0);
@@ -3288,7 +3288,7 @@ var require_util2 = __commonJS({
         case "origin-when-cross-origin":
           return areSameOrigin ? referrerURL : referrerOrigin;
         case "strict-origin-when-cross-origin": {
-          let currentURL = requestCurrentURL(request);
+          let currentURL = requestCurrentURL(request2);
           return sameOrigin(referrerURL, currentURL) ? referrerURL : isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL) ? "no-referrer" : referrerOrigin;
         }
         // eslint-disable-line
@@ -3379,7 +3379,7 @@ var require_util2 = __commonJS({
         }
       return !0;
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request2) {
     }
     function sameOrigin(A, B) {
       return A.origin === B.origin && A.origin === "null" || A.protocol === B.protocol && A.hostname === B.hostname && A.port === B.port;
@@ -4087,12 +4087,12 @@ var require_body = __commonJS({
       random = (max) => Math.floor(Math.random(max));
     }
     var textEncoder = new TextEncoder();
-    function noop() {
+    function noop3() {
     }
     var hasFinalizationRegistry = globalThis.FinalizationRegistry && process.version.indexOf("v18") !== 0, streamRegistry;
     hasFinalizationRegistry && (streamRegistry = new FinalizationRegistry((weakRef) => {
       let stream = weakRef.deref();
-      stream && !stream.locked && !isDisturbed(stream) && !isErrored(stream) && stream.cancel("Response object has been garbage collected").catch(noop);
+      stream && !stream.locked && !isDisturbed(stream) && !isErrored(stream) && stream.cancel("Response object has been garbage collected").catch(noop3);
     }));
     function extractBody(object, keepalive = !1) {
       let stream = null;
@@ -4368,8 +4368,8 @@ var require_client_h1 = __commonJS({
     var llhttpInstance = null, llhttpPromise = lazyllhttp();
     llhttpPromise.catch();
     var currentParser = null, currentBufferRef = null, currentBufferSize = 0, currentBufferPtr = null, USE_NATIVE_TIMER = 0, USE_FAST_TIMER = 1, TIMEOUT_HEADERS = 2 | USE_FAST_TIMER, TIMEOUT_BODY = 4 | USE_FAST_TIMER, TIMEOUT_KEEP_ALIVE = 8 | USE_NATIVE_TIMER, Parser = class {
-      constructor(client, socket, { exports: exports2 }) {
-        assert4(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0), this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE), this.client = client, this.socket = socket, this.timeout = null, this.timeoutValue = null, this.timeoutType = null, this.statusCode = null, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = "", this.connection = "", this.maxResponseSize = client[kMaxResponseSize];
+      constructor(client2, socket, { exports: exports2 }) {
+        assert4(Number.isFinite(client2[kMaxHeadersSize]) && client2[kMaxHeadersSize] > 0), this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE), this.client = client2, this.socket = socket, this.timeout = null, this.timeoutValue = null, this.timeoutType = null, this.statusCode = null, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client2[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = "", this.connection = "", this.maxResponseSize = client2[kMaxResponseSize];
       }
       setTimeout(delay, type) {
         delay !== this.timeoutValue || type & USE_FAST_TIMER ^ this.timeoutType & USE_FAST_TIMER ? (this.timeout && (timers.clearTimeout(this.timeout), this.timeout = null), delay && (type & USE_FAST_TIMER ? this.timeout = timers.setFastTimeout(onParserTimeout, delay, new WeakRef(this)) : (this.timeout = setTimeout(onParserTimeout, delay, new WeakRef(this)), this.timeout.unref())), this.timeoutValue = delay) : this.timeout && this.timeout.refresh && this.timeout.refresh(), this.timeoutType = type;
@@ -4440,15 +4440,15 @@ var require_client_h1 = __commonJS({
         this.statusText = buf.toString();
       }
       onMessageBegin() {
-        let { socket, client } = this;
+        let { socket, client: client2 } = this;
         if (socket.destroyed)
           return -1;
-        if (client[kRunning] === 0)
+        if (client2[kRunning] === 0)
           return util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket))), -1;
-        let request = client[kQueue][client[kRunningIdx]];
-        if (!request)
+        let request2 = client2[kQueue][client2[kRunningIdx]];
+        if (!request2)
           return -1;
-        request.onResponseStarted();
+        request2.onResponseStarted();
       }
       onHeaderField(buf) {
         let len = this.headers.length;
@@ -4468,91 +4468,91 @@ var require_client_h1 = __commonJS({
         this.headersSize += len, this.headersSize >= this.headersMaxSize && util.destroy(this.socket, new HeadersOverflowError());
       }
       onUpgrade(head) {
-        let { upgrade, client, socket, headers, statusCode, statusText } = this;
-        assert4(upgrade), assert4(client[kSocket] === socket), assert4(!socket.destroyed), assert4(!this.paused), assert4((headers.length & 1) === 0);
-        let request = client[kQueue][client[kRunningIdx]];
-        assert4(request), assert4(request.upgrade || request.method === "CONNECT"), this.statusCode = null, this.statusText = "", this.shouldKeepAlive = null, this.headers = [], this.headersSize = 0, socket.unshift(head), socket[kParser].destroy(), socket[kParser] = null, socket[kClient] = null, socket[kError] = null, removeAllListeners(socket), client[kSocket] = null, client[kHTTPContext] = null, client[kQueue][client[kRunningIdx]++] = null, client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
+        let { upgrade, client: client2, socket, headers, statusCode, statusText } = this;
+        assert4(upgrade), assert4(client2[kSocket] === socket), assert4(!socket.destroyed), assert4(!this.paused), assert4((headers.length & 1) === 0);
+        let request2 = client2[kQueue][client2[kRunningIdx]];
+        assert4(request2), assert4(request2.upgrade || request2.method === "CONNECT"), this.statusCode = null, this.statusText = "", this.shouldKeepAlive = null, this.headers = [], this.headersSize = 0, socket.unshift(head), socket[kParser].destroy(), socket[kParser] = null, socket[kClient] = null, socket[kError] = null, removeAllListeners(socket), client2[kSocket] = null, client2[kHTTPContext] = null, client2[kQueue][client2[kRunningIdx]++] = null, client2.emit("disconnect", client2[kUrl], [client2], new InformationalError("upgrade"));
         try {
-          request.onUpgrade(statusCode, headers, socket, statusText);
+          request2.onUpgrade(statusCode, headers, socket, statusText);
         } catch (error2) {
-          util.errorRequest(client, request, error2), util.destroy(socket, error2);
+          util.errorRequest(client2, request2, error2), util.destroy(socket, error2);
         }
-        client[kResume]();
+        client2[kResume]();
       }
       onHeadersComplete(statusCode, upgrade, shouldKeepAlive) {
-        let { client, socket, headers, statusText } = this;
+        let { client: client2, socket, headers, statusText } = this;
         if (socket.destroyed)
           return -1;
-        if (client[kRunning] === 0)
+        if (client2[kRunning] === 0)
           return util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket))), -1;
-        let request = client[kQueue][client[kRunningIdx]];
-        if (!request)
+        let request2 = client2[kQueue][client2[kRunningIdx]];
+        if (!request2)
           return -1;
         if (assert4(!this.upgrade), assert4(this.statusCode < 200), statusCode === 100)
           return util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket))), -1;
-        if (upgrade && !request.upgrade)
+        if (upgrade && !request2.upgrade)
           return util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket))), -1;
         if (assert4(this.timeoutType === TIMEOUT_HEADERS), this.statusCode = statusCode, this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive", this.statusCode >= 200) {
-          let bodyTimeout = request.bodyTimeout != null ? request.bodyTimeout : client[kBodyTimeout];
+        request2.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive", this.statusCode >= 200) {
+          let bodyTimeout = request2.bodyTimeout != null ? request2.bodyTimeout : client2[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else this.timeout && this.timeout.refresh && this.timeout.refresh();
-        if (request.method === "CONNECT")
-          return assert4(client[kRunning] === 1), this.upgrade = !0, 2;
+        if (request2.method === "CONNECT")
+          return assert4(client2[kRunning] === 1), this.upgrade = !0, 2;
         if (upgrade)
-          return assert4(client[kRunning] === 1), this.upgrade = !0, 2;
-        if (assert4((this.headers.length & 1) === 0), this.headers = [], this.headersSize = 0, this.shouldKeepAlive && client[kPipelining]) {
+          return assert4(client2[kRunning] === 1), this.upgrade = !0, 2;
+        if (assert4((this.headers.length & 1) === 0), this.headers = [], this.headersSize = 0, this.shouldKeepAlive && client2[kPipelining]) {
           let keepAliveTimeout = this.keepAlive ? util.parseKeepAliveTimeout(this.keepAlive) : null;
           if (keepAliveTimeout != null) {
             let timeout = Math.min(
-              keepAliveTimeout - client[kKeepAliveTimeoutThreshold],
-              client[kKeepAliveMaxTimeout]
+              keepAliveTimeout - client2[kKeepAliveTimeoutThreshold],
+              client2[kKeepAliveMaxTimeout]
             );
-            timeout <= 0 ? socket[kReset] = !0 : client[kKeepAliveTimeoutValue] = timeout;
+            timeout <= 0 ? socket[kReset] = !0 : client2[kKeepAliveTimeoutValue] = timeout;
           } else
-            client[kKeepAliveTimeoutValue] = client[kKeepAliveDefaultTimeout];
+            client2[kKeepAliveTimeoutValue] = client2[kKeepAliveDefaultTimeout];
         } else
           socket[kReset] = !0;
-        let pause = request.onHeaders(statusCode, headers, this.resume, statusText) === !1;
-        return request.aborted ? -1 : request.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants3.ERROR.PAUSED : 0);
+        let pause = request2.onHeaders(statusCode, headers, this.resume, statusText) === !1;
+        return request2.aborted ? -1 : request2.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client2[kResume]()), pause ? constants3.ERROR.PAUSED : 0);
       }
       onBody(buf) {
-        let { client, socket, statusCode, maxResponseSize } = this;
+        let { client: client2, socket, statusCode, maxResponseSize } = this;
         if (socket.destroyed)
           return -1;
-        let request = client[kQueue][client[kRunningIdx]];
-        if (assert4(request), assert4(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert4(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize)
+        let request2 = client2[kQueue][client2[kRunningIdx]];
+        if (assert4(request2), assert4(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert4(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize)
           return util.destroy(socket, new ResponseExceededMaxSizeError()), -1;
-        if (this.bytesRead += buf.length, request.onData(buf) === !1)
+        if (this.bytesRead += buf.length, request2.onData(buf) === !1)
           return constants3.ERROR.PAUSED;
       }
       onMessageComplete() {
-        let { client, socket, statusCode, upgrade, headers, contentLength, bytesRead, shouldKeepAlive } = this;
+        let { client: client2, socket, statusCode, upgrade, headers, contentLength, bytesRead, shouldKeepAlive } = this;
         if (socket.destroyed && (!statusCode || shouldKeepAlive))
           return -1;
         if (upgrade)
           return;
         assert4(statusCode >= 100), assert4((this.headers.length & 1) === 0);
-        let request = client[kQueue][client[kRunningIdx]];
-        if (assert4(request), this.statusCode = null, this.statusText = "", this.bytesRead = 0, this.contentLength = "", this.keepAlive = "", this.connection = "", this.headers = [], this.headersSize = 0, !(statusCode < 200)) {
-          if (request.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10))
+        let request2 = client2[kQueue][client2[kRunningIdx]];
+        if (assert4(request2), this.statusCode = null, this.statusText = "", this.bytesRead = 0, this.contentLength = "", this.keepAlive = "", this.connection = "", this.headers = [], this.headersSize = 0, !(statusCode < 200)) {
+          if (request2.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10))
             return util.destroy(socket, new ResponseContentLengthMismatchError()), -1;
-          if (request.onComplete(headers), client[kQueue][client[kRunningIdx]++] = null, socket[kSocketUsed] = !0, socket[kWriting])
-            return assert4(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants3.ERROR.PAUSED;
+          if (request2.onComplete(headers), client2[kQueue][client2[kRunningIdx]++] = null, socket[kSocketUsed] = !0, socket[kWriting])
+            return assert4(client2[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants3.ERROR.PAUSED;
           if (shouldKeepAlive) {
-            if (socket[kReset] && client[kRunning] === 0)
+            if (socket[kReset] && client2[kRunning] === 0)
               return util.destroy(socket, new InformationalError("reset")), constants3.ERROR.PAUSED;
-            client[kPipelining] == null || client[kPipelining] === 1 ? setImmediate(() => client[kResume]()) : client[kResume]();
+            client2[kPipelining] == null || client2[kPipelining] === 1 ? setImmediate(() => client2[kResume]()) : client2[kResume]();
           } else return util.destroy(socket, new InformationalError("reset")), constants3.ERROR.PAUSED;
         }
       }
     };
     function onParserTimeout(parser) {
-      let { socket, timeoutType, client, paused } = parser.deref();
-      timeoutType === TIMEOUT_HEADERS ? (!socket[kWriting] || socket.writableNeedDrain || client[kRunning] > 1) && (assert4(!paused, "cannot be paused while waiting for headers"), util.destroy(socket, new HeadersTimeoutError())) : timeoutType === TIMEOUT_BODY ? paused || util.destroy(socket, new BodyTimeoutError()) : timeoutType === TIMEOUT_KEEP_ALIVE && (assert4(client[kRunning] === 0 && client[kKeepAliveTimeoutValue]), util.destroy(socket, new InformationalError("socket idle timeout")));
+      let { socket, timeoutType, client: client2, paused } = parser.deref();
+      timeoutType === TIMEOUT_HEADERS ? (!socket[kWriting] || socket.writableNeedDrain || client2[kRunning] > 1) && (assert4(!paused, "cannot be paused while waiting for headers"), util.destroy(socket, new HeadersTimeoutError())) : timeoutType === TIMEOUT_BODY ? paused || util.destroy(socket, new BodyTimeoutError()) : timeoutType === TIMEOUT_KEEP_ALIVE && (assert4(client2[kRunning] === 0 && client2[kKeepAliveTimeoutValue]), util.destroy(socket, new InformationalError("socket idle timeout")));
     }
-    async function connectH1(client, socket) {
-      client[kSocket] = socket, llhttpInstance || (llhttpInstance = await llhttpPromise, llhttpPromise = null), socket[kNoRef] = !1, socket[kWriting] = !1, socket[kReset] = !1, socket[kBlocking] = !1, socket[kIdleSocketValidation] = 0, socket[kIdleSocketValidationTimeout] = null, socket[kSocketUsed] = !1, socket[kParser] = new Parser(client, socket, llhttpInstance), addListener(socket, "error", function(err) {
+    async function connectH1(client2, socket) {
+      client2[kSocket] = socket, llhttpInstance || (llhttpInstance = await llhttpPromise, llhttpPromise = null), socket[kNoRef] = !1, socket[kWriting] = !1, socket[kReset] = !1, socket[kBlocking] = !1, socket[kIdleSocketValidation] = 0, socket[kIdleSocketValidationTimeout] = null, socket[kSocketUsed] = !1, socket[kParser] = new Parser(client2, socket, llhttpInstance), addListener(socket, "error", function(err) {
         let parser = this[kParser];
         if (err.code === "ECONNRESET" && parser.statusCode && !parser.shouldKeepAlive) {
           let parserErr = parser.finish();
@@ -4572,21 +4572,21 @@ var require_client_h1 = __commonJS({
         }
         util.destroy(this, new SocketError("other side closed", util.getSocketInfo(this)));
       }), addListener(socket, "close", function() {
-        let client2 = this[kClient], parser = this[kParser];
+        let client3 = this[kClient], parser = this[kParser];
         clearIdleSocketValidation(this), parser && (!this[kError] && parser.statusCode && !parser.shouldKeepAlive && (this[kError] = parser.finish() || this[kError]), this[kParser].destroy(), this[kParser] = null);
         let err = this[kError] || new SocketError("closed", util.getSocketInfo(this));
-        if (client2[kSocket] = null, client2[kHTTPContext] = null, client2.destroyed) {
-          assert4(client2[kPending] === 0);
-          let requests = client2[kQueue].splice(client2[kRunningIdx]);
+        if (client3[kSocket] = null, client3[kHTTPContext] = null, client3.destroyed) {
+          assert4(client3[kPending] === 0);
+          let requests = client3[kQueue].splice(client3[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            let request = requests[i];
-            util.errorRequest(client2, request, err);
+            let request2 = requests[i];
+            util.errorRequest(client3, request2, err);
           }
-        } else if (client2[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-          let request = client2[kQueue][client2[kRunningIdx]];
-          client2[kQueue][client2[kRunningIdx]++] = null, util.errorRequest(client2, request, err);
+        } else if (client3[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
+          let request2 = client3[kQueue][client3[kRunningIdx]];
+          client3[kQueue][client3[kRunningIdx]++] = null, util.errorRequest(client3, request2, err);
         }
-        client2[kPendingIdx] = client2[kRunningIdx], assert4(client2[kRunning] === 0), client2.emit("disconnect", client2[kUrl], [client2], err), client2[kResume]();
+        client3[kPendingIdx] = client3[kRunningIdx], assert4(client3[kRunning] === 0), client3.emit("disconnect", client3[kUrl], [client3], err), client3[kResume]();
       });
       let closed = !1;
       return socket.on("close", () => {
@@ -4595,10 +4595,10 @@ var require_client_h1 = __commonJS({
         version: "h1",
         defaultPipelining: 1,
         write(...args) {
-          return writeH1(client, ...args);
+          return writeH1(client2, ...args);
         },
         resume() {
-          resumeH1(client);
+          resumeH1(client2);
         },
         destroy(err, callback) {
           closed ? queueMicrotask(callback) : socket.destroy(err).on("close", callback);
@@ -4606,34 +4606,34 @@ var require_client_h1 = __commonJS({
         get destroyed() {
           return socket.destroyed;
         },
-        busy(request) {
-          return !!(socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1 || request && (client[kRunning] > 0 && !request.idempotent || client[kRunning] > 0 && (request.upgrade || request.method === "CONNECT") || client[kRunning] > 0 && util.bodyLength(request.body) !== 0 && (util.isStream(request.body) || util.isAsyncIterable(request.body) || util.isFormDataLike(request.body))));
+        busy(request2) {
+          return !!(socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1 || request2 && (client2[kRunning] > 0 && !request2.idempotent || client2[kRunning] > 0 && (request2.upgrade || request2.method === "CONNECT") || client2[kRunning] > 0 && util.bodyLength(request2.body) !== 0 && (util.isStream(request2.body) || util.isAsyncIterable(request2.body) || util.isFormDataLike(request2.body))));
         }
       };
     }
     function clearIdleSocketValidation(socket) {
       socket[kIdleSocketValidationTimeout] && (clearImmediate(socket[kIdleSocketValidationTimeout]), socket[kIdleSocketValidationTimeout] = null), socket[kIdleSocketValidation] = 0;
     }
-    function scheduleIdleSocketValidation(client, socket) {
+    function scheduleIdleSocketValidation(client2, socket) {
       socket[kIdleSocketValidation] = 1, socket[kIdleSocketValidationTimeout] = setImmediate(() => {
-        socket[kIdleSocketValidationTimeout] = null, socket[kIdleSocketValidation] = 2, client[kSocket] === socket && !socket.destroyed && client[kResume]();
+        socket[kIdleSocketValidationTimeout] = null, socket[kIdleSocketValidation] = 2, client2[kSocket] === socket && !socket.destroyed && client2[kResume]();
       });
     }
-    function resumeH1(client) {
-      let socket = client[kSocket];
+    function resumeH1(client2) {
+      let socket = client2[kSocket];
       if (socket && !socket.destroyed) {
-        if (client[kSize] === 0 ? !socket[kNoRef] && socket.unref && (socket.unref(), socket[kNoRef] = !0) : socket[kNoRef] && socket.ref && (socket.ref(), socket[kNoRef] = !1), client[kRunning] === 0 && client[kPending] > 0 && socket[kSocketUsed]) {
+        if (client2[kSize] === 0 ? !socket[kNoRef] && socket.unref && (socket.unref(), socket[kNoRef] = !0) : socket[kNoRef] && socket.ref && (socket.ref(), socket[kNoRef] = !1), client2[kRunning] === 0 && client2[kPending] > 0 && socket[kSocketUsed]) {
           if (socket[kIdleSocketValidation] === 0)
-            return scheduleIdleSocketValidation(client, socket), socket[kParser].readMore(), socket.destroyed, void 0;
+            return scheduleIdleSocketValidation(client2, socket), socket[kParser].readMore(), socket.destroyed, void 0;
           if (socket[kIdleSocketValidation] === 1)
             return socket[kParser].readMore(), socket.destroyed, void 0;
         }
-        if (client[kRunning] === 0 && (socket[kParser].readMore(), socket.destroyed))
+        if (client2[kRunning] === 0 && (socket[kParser].readMore(), socket.destroyed))
           return;
-        if (client[kSize] === 0)
-          socket[kParser].timeoutType !== TIMEOUT_KEEP_ALIVE && socket[kParser].setTimeout(client[kKeepAliveTimeoutValue], TIMEOUT_KEEP_ALIVE);
-        else if (client[kRunning] > 0 && socket[kParser].statusCode < 200 && socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-          let request = client[kQueue][client[kRunningIdx]], headersTimeout = request.headersTimeout != null ? request.headersTimeout : client[kHeadersTimeout];
+        if (client2[kSize] === 0)
+          socket[kParser].timeoutType !== TIMEOUT_KEEP_ALIVE && socket[kParser].setTimeout(client2[kKeepAliveTimeoutValue], TIMEOUT_KEEP_ALIVE);
+        else if (client2[kRunning] > 0 && socket[kParser].statusCode < 200 && socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
+          let request2 = client2[kQueue][client2[kRunningIdx]], headersTimeout = request2.headersTimeout != null ? request2.headersTimeout : client2[kHeadersTimeout];
           socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
         }
       }
@@ -4641,53 +4641,53 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH1(client, request) {
-      let { method, path: path11, host, upgrade, blocking, reset } = request, { body, headers, contentLength } = request, expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
+    function writeH1(client2, request2) {
+      let { method, path: path11, host, upgrade, blocking, reset } = request2, { body, headers, contentLength } = request2, expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         extractBody || (extractBody = require_body().extractBody);
         let [bodyStream, contentType] = extractBody(body);
-        request.contentType == null && headers.push("content-type", contentType), body = bodyStream.stream, contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request.contentType == null) {
+        request2.contentType == null && headers.push("content-type", contentType), body = bodyStream.stream, contentLength = bodyStream.length;
+      } else if (util.isBlobLike(body) && request2.contentType == null) {
         let contentType = body.type;
         if (contentType) {
           let contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue))
-            return util.errorRequest(client, request, new InvalidArgumentError("invalid content-type header")), !1;
+            return util.errorRequest(client2, request2, new InvalidArgumentError("invalid content-type header")), !1;
           headers.push("content-type", contentTypeValue);
         }
       }
       body && typeof body.read == "function" && body.read(0);
       let bodyLength = util.bodyLength(body);
-      if (contentLength = bodyLength ?? contentLength, contentLength === null && (contentLength = request.contentLength), contentLength === 0 && !expectsPayload && (contentLength = null), shouldSendContentLength(method) && contentLength > 0 && request.contentLength !== null && request.contentLength !== contentLength) {
-        if (client[kStrictContentLength])
-          return util.errorRequest(client, request, new RequestContentLengthMismatchError()), !1;
+      if (contentLength = bodyLength ?? contentLength, contentLength === null && (contentLength = request2.contentLength), contentLength === 0 && !expectsPayload && (contentLength = null), shouldSendContentLength(method) && contentLength > 0 && request2.contentLength !== null && request2.contentLength !== contentLength) {
+        if (client2[kStrictContentLength])
+          return util.errorRequest(client2, request2, new RequestContentLengthMismatchError()), !1;
         process.emitWarning(new RequestContentLengthMismatchError());
       }
-      let socket = client[kSocket];
+      let socket = client2[kSocket];
       clearIdleSocketValidation(socket);
       let abort = (error2) => {
-        if (!request.aborted) {
-          if (request.completed) {
-            (request.upgrade || request.method === "CONNECT") && util.destroy(socket, new InformationalError("aborted"));
+        if (!request2.aborted) {
+          if (request2.completed) {
+            (request2.upgrade || request2.method === "CONNECT") && util.destroy(socket, new InformationalError("aborted"));
             return;
           }
-          util.errorRequest(client, request, error2 || new RequestAbortedError()), util.destroy(body), util.destroy(socket, new InformationalError("aborted"));
+          util.errorRequest(client2, request2, error2 || new RequestAbortedError()), util.destroy(body), util.destroy(socket, new InformationalError("aborted"));
         }
       };
       try {
-        request.onConnect(abort);
+        request2.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request, err);
+        util.errorRequest(client2, request2, err);
       }
-      if (request.aborted)
+      if (request2.aborted)
         return !1;
-      method === "HEAD" && (socket[kReset] = !0), (upgrade || method === "CONNECT") && (socket[kReset] = !0), reset != null && (socket[kReset] = reset), client[kMaxRequests] && socket[kCounter]++ >= client[kMaxRequests] && (socket[kReset] = !0), blocking && (socket[kBlocking] = !0);
+      method === "HEAD" && (socket[kReset] = !0), (upgrade || method === "CONNECT") && (socket[kReset] = !0), reset != null && (socket[kReset] = reset), client2[kMaxRequests] && socket[kCounter]++ >= client2[kMaxRequests] && (socket[kReset] = !0), blocking && (socket[kBlocking] = !0);
       let header = `${method} ${path11} HTTP/1.1\r
 `;
       if (typeof host == "string" ? header += `host: ${host}\r
-` : header += client[kHostHeader], upgrade ? header += `connection: upgrade\r
+` : header += client2[kHostHeader], upgrade ? header += `connection: upgrade\r
 upgrade: ${upgrade}\r
-` : client[kPipelining] && !socket[kReset] ? header += `connection: keep-alive\r
+` : client2[kPipelining] && !socket[kReset] ? header += `connection: keep-alive\r
 ` : header += `connection: close\r
 `, Array.isArray(headers))
         for (let n = 0; n < headers.length; n += 2) {
@@ -4700,11 +4700,11 @@ upgrade: ${upgrade}\r
             header += `${key}: ${val}\r
 `;
         }
-      return channels.sendHeaders.hasSubscribers && channels.sendHeaders.publish({ request, headers: header, socket }), !body || bodyLength === 0 ? writeBuffer(abort, null, client, request, socket, contentLength, header, expectsPayload) : util.isBuffer(body) ? writeBuffer(abort, body, client, request, socket, contentLength, header, expectsPayload) : util.isBlobLike(body) ? typeof body.stream == "function" ? writeIterable(abort, body.stream(), client, request, socket, contentLength, header, expectsPayload) : writeBlob(abort, body, client, request, socket, contentLength, header, expectsPayload) : util.isStream(body) ? writeStream(abort, body, client, request, socket, contentLength, header, expectsPayload) : util.isIterable(body) ? writeIterable(abort, body, client, request, socket, contentLength, header, expectsPayload) : assert4(!1), !0;
+      return channels.sendHeaders.hasSubscribers && channels.sendHeaders.publish({ request: request2, headers: header, socket }), !body || bodyLength === 0 ? writeBuffer(abort, null, client2, request2, socket, contentLength, header, expectsPayload) : util.isBuffer(body) ? writeBuffer(abort, body, client2, request2, socket, contentLength, header, expectsPayload) : util.isBlobLike(body) ? typeof body.stream == "function" ? writeIterable(abort, body.stream(), client2, request2, socket, contentLength, header, expectsPayload) : writeBlob(abort, body, client2, request2, socket, contentLength, header, expectsPayload) : util.isStream(body) ? writeStream(abort, body, client2, request2, socket, contentLength, header, expectsPayload) : util.isIterable(body) ? writeIterable(abort, body, client2, request2, socket, contentLength, header, expectsPayload) : assert4(!1), !0;
     }
-    function writeStream(abort, body, client, request, socket, contentLength, header, expectsPayload) {
-      assert4(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      let finished = !1, writer = new AsyncWriter({ abort, socket, request, contentLength, client, expectsPayload, header }), onData = function(chunk) {
+    function writeStream(abort, body, client2, request2, socket, contentLength, header, expectsPayload) {
+      assert4(contentLength !== 0 || client2[kRunning] === 0, "stream body cannot be pipelined");
+      let finished = !1, writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client: client2, expectsPayload, header }), onData = function(chunk) {
         if (!finished)
           try {
             !writer.write(chunk) && this.pause && this.pause();
@@ -4722,7 +4722,7 @@ upgrade: ${upgrade}\r
         }
       }, onFinished = function(err) {
         if (!finished) {
-          if (finished = !0, assert4(socket.destroyed || socket[kWriting] && client[kRunning] <= 1), socket.off("drain", onDrain).off("error", onFinished), body.removeListener("data", onData).removeListener("end", onFinished).removeListener("close", onClose), !err)
+          if (finished = !0, assert4(socket.destroyed || socket[kWriting] && client2[kRunning] <= 1), socket.off("drain", onDrain).off("error", onFinished), body.removeListener("data", onData).removeListener("end", onFinished).removeListener("close", onClose), !err)
             try {
               writer.end();
             } catch (er) {
@@ -4733,19 +4733,19 @@ upgrade: ${upgrade}\r
       };
       body.on("data", onData).on("end", onFinished).on("error", onFinished).on("close", onClose), body.resume && body.resume(), socket.on("drain", onDrain).on("error", onFinished), body.errorEmitted ?? body.errored ? setImmediate(() => onFinished(body.errored)) : (body.endEmitted ?? body.readableEnded) && setImmediate(() => onFinished(null)), (body.closeEmitted ?? body.closed) && setImmediate(onClose);
     }
-    function writeBuffer(abort, body, client, request, socket, contentLength, header, expectsPayload) {
+    function writeBuffer(abort, body, client2, request2, socket, contentLength, header, expectsPayload) {
       try {
         body ? util.isBuffer(body) && (assert4(contentLength === body.byteLength, "buffer body must have content length"), socket.cork(), socket.write(`${header}content-length: ${contentLength}\r
 \r
-`, "latin1"), socket.write(body), socket.uncork(), request.onBodySent(body), !expectsPayload && request.reset !== !1 && (socket[kReset] = !0)) : contentLength === 0 ? socket.write(`${header}content-length: 0\r
+`, "latin1"), socket.write(body), socket.uncork(), request2.onBodySent(body), !expectsPayload && request2.reset !== !1 && (socket[kReset] = !0)) : contentLength === 0 ? socket.write(`${header}content-length: 0\r
 \r
 `, "latin1") : (assert4(contentLength === null, "no body must not have content length"), socket.write(`${header}\r
-`, "latin1")), request.onRequestSent(), client[kResume]();
+`, "latin1")), request2.onRequestSent(), client2[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request, socket, contentLength, header, expectsPayload) {
+    async function writeBlob(abort, body, client2, request2, socket, contentLength, header, expectsPayload) {
       assert4(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size)
@@ -4753,13 +4753,13 @@ upgrade: ${upgrade}\r
         let buffer = Buffer.from(await body.arrayBuffer());
         socket.cork(), socket.write(`${header}content-length: ${contentLength}\r
 \r
-`, "latin1"), socket.write(buffer), socket.uncork(), request.onBodySent(buffer), request.onRequestSent(), !expectsPayload && request.reset !== !1 && (socket[kReset] = !0), client[kResume]();
+`, "latin1"), socket.write(buffer), socket.uncork(), request2.onBodySent(buffer), request2.onRequestSent(), !expectsPayload && request2.reset !== !1 && (socket[kReset] = !0), client2[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request, socket, contentLength, header, expectsPayload) {
-      assert4(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
+    async function writeIterable(abort, body, client2, request2, socket, contentLength, header, expectsPayload) {
+      assert4(contentLength !== 0 || client2[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
         if (callback) {
@@ -4771,7 +4771,7 @@ upgrade: ${upgrade}\r
         assert4(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve2;
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      let writer = new AsyncWriter({ abort, socket, request, contentLength, client, expectsPayload, header });
+      let writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client: client2, expectsPayload, header });
       try {
         for await (let chunk of body) {
           if (socket[kError])
@@ -4786,11 +4786,11 @@ upgrade: ${upgrade}\r
       }
     }
     var AsyncWriter = class {
-      constructor({ abort, socket, request, contentLength, client, expectsPayload, header }) {
-        this.socket = socket, this.request = request, this.contentLength = contentLength, this.client = client, this.bytesWritten = 0, this.expectsPayload = expectsPayload, this.header = header, this.abort = abort, socket[kWriting] = !0;
+      constructor({ abort, socket, request: request2, contentLength, client: client2, expectsPayload, header }) {
+        this.socket = socket, this.request = request2, this.contentLength = contentLength, this.client = client2, this.bytesWritten = 0, this.expectsPayload = expectsPayload, this.header = header, this.abort = abort, socket[kWriting] = !0;
       }
       write(chunk) {
-        let { socket, request, contentLength, client, bytesWritten, expectsPayload, header } = this;
+        let { socket, request: request2, contentLength, client: client2, bytesWritten, expectsPayload, header } = this;
         if (socket[kError])
           throw socket[kError];
         if (socket.destroyed)
@@ -4799,22 +4799,22 @@ upgrade: ${upgrade}\r
         if (!len)
           return !0;
         if (contentLength !== null && bytesWritten + len > contentLength) {
-          if (client[kStrictContentLength])
+          if (client2[kStrictContentLength])
             throw new RequestContentLengthMismatchError();
           process.emitWarning(new RequestContentLengthMismatchError());
         }
-        socket.cork(), bytesWritten === 0 && (!expectsPayload && request.reset !== !1 && (socket[kReset] = !0), contentLength === null ? socket.write(`${header}transfer-encoding: chunked\r
+        socket.cork(), bytesWritten === 0 && (!expectsPayload && request2.reset !== !1 && (socket[kReset] = !0), contentLength === null ? socket.write(`${header}transfer-encoding: chunked\r
 `, "latin1") : socket.write(`${header}content-length: ${contentLength}\r
 \r
 `, "latin1")), contentLength === null && socket.write(`\r
 ${len.toString(16)}\r
 `, "latin1"), this.bytesWritten += len;
         let ret = socket.write(chunk);
-        return socket.uncork(), request.onBodySent(chunk), ret || socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS && socket[kParser].timeout.refresh && socket[kParser].timeout.refresh(), ret;
+        return socket.uncork(), request2.onBodySent(chunk), ret || socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS && socket[kParser].timeout.refresh && socket[kParser].timeout.refresh(), ret;
       }
       end() {
-        let { socket, contentLength, client, bytesWritten, expectsPayload, header, request } = this;
-        if (request.onRequestSent(), socket[kWriting] = !1, socket[kError])
+        let { socket, contentLength, client: client2, bytesWritten, expectsPayload, header, request: request2 } = this;
+        if (request2.onRequestSent(), socket[kWriting] = !1, socket[kError])
           throw socket[kError];
         if (!socket.destroyed) {
           if (bytesWritten === 0 ? expectsPayload ? socket.write(`${header}content-length: 0\r
@@ -4824,16 +4824,16 @@ ${len.toString(16)}\r
 0\r
 \r
 `, "latin1"), contentLength !== null && bytesWritten !== contentLength) {
-            if (client[kStrictContentLength])
+            if (client2[kStrictContentLength])
               throw new RequestContentLengthMismatchError();
             process.emitWarning(new RequestContentLengthMismatchError());
           }
-          socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS && socket[kParser].timeout.refresh && socket[kParser].timeout.refresh(), client[kResume]();
+          socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS && socket[kParser].timeout.refresh && socket[kParser].timeout.refresh(), client2[kResume]();
         }
       }
       destroy(err) {
-        let { socket, client, abort } = this;
-        socket[kWriting] = !1, err && (assert4(client[kRunning] <= 1, "pipeline should only contain this request"), abort(err));
+        let { socket, client: client2, abort } = this;
+        socket[kWriting] = !1, err && (assert4(client2[kRunning] <= 1, "pipeline should only contain this request"), abort(err));
       }
     };
     module.exports = connectH1;
@@ -4898,31 +4898,31 @@ var require_client_h2 = __commonJS({
       let { [HTTP2_HEADER_STATUS]: _statusCode, ...realHeaders } = headers;
       return parseH2Headers(realHeaders);
     }
-    async function connectH2(client, socket) {
-      client[kSocket] = socket, h2ExperimentalWarned || (h2ExperimentalWarned = !0, process.emitWarning("H2 support is experimental, expect them to change at any time.", {
+    async function connectH2(client2, socket) {
+      client2[kSocket] = socket, h2ExperimentalWarned || (h2ExperimentalWarned = !0, process.emitWarning("H2 support is experimental, expect them to change at any time.", {
         code: "UNDICI-H2"
       }));
-      let session = http22.connect(client[kUrl], {
+      let session = http22.connect(client2[kUrl], {
         createConnection: () => socket,
-        peerMaxConcurrentStreams: client[kMaxConcurrentStreams]
+        peerMaxConcurrentStreams: client2[kMaxConcurrentStreams]
       });
-      session[kOpenStreams] = 0, session[kClient] = client, session[kSocket] = socket, util.addListener(session, "error", onHttp2SessionError), util.addListener(session, "frameError", onHttp2FrameError), util.addListener(session, "end", onHttp2SessionEnd), util.addListener(session, "goaway", onHTTP2GoAway), util.addListener(session, "close", function() {
-        let { [kClient]: client2 } = this, { [kSocket]: socket2 } = client2, err = this[kSocket][kError] || this[kError] || new SocketError("closed", util.getSocketInfo(socket2));
-        if (client2[kHTTP2Session] = null, client2.destroyed) {
-          assert4(client2[kPending] === 0);
-          let requests = client2[kQueue].splice(client2[kRunningIdx]);
+      session[kOpenStreams] = 0, session[kClient] = client2, session[kSocket] = socket, util.addListener(session, "error", onHttp2SessionError), util.addListener(session, "frameError", onHttp2FrameError), util.addListener(session, "end", onHttp2SessionEnd), util.addListener(session, "goaway", onHTTP2GoAway), util.addListener(session, "close", function() {
+        let { [kClient]: client3 } = this, { [kSocket]: socket2 } = client3, err = this[kSocket][kError] || this[kError] || new SocketError("closed", util.getSocketInfo(socket2));
+        if (client3[kHTTP2Session] = null, client3.destroyed) {
+          assert4(client3[kPending] === 0);
+          let requests = client3[kQueue].splice(client3[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            let request = requests[i];
-            util.errorRequest(client2, request, err);
+            let request2 = requests[i];
+            util.errorRequest(client3, request2, err);
           }
         }
-      }), session.unref(), client[kHTTP2Session] = session, socket[kHTTP2Session] = session, util.addListener(socket, "error", function(err) {
+      }), session.unref(), client2[kHTTP2Session] = session, socket[kHTTP2Session] = session, util.addListener(socket, "error", function(err) {
         this[kError] = err, this[kClient][kOnError](err);
       }), util.addListener(socket, "end", function() {
         util.destroy(this, new SocketError("other side closed", util.getSocketInfo(this)));
       }), util.addListener(socket, "close", function() {
         let err = this[kError] || new SocketError("closed", util.getSocketInfo(this));
-        client[kSocket] = null, this[kHTTP2Session] != null && this[kHTTP2Session].destroy(err), client[kPendingIdx] = client[kRunningIdx], assert4(client[kRunning] === 0), client.emit("disconnect", client[kUrl], [client], err), client[kResume]();
+        client2[kSocket] = null, this[kHTTP2Session] != null && this[kHTTP2Session].destroy(err), client2[kPendingIdx] = client2[kRunningIdx], assert4(client2[kRunning] === 0), client2.emit("disconnect", client2[kUrl], [client2], err), client2[kResume]();
       });
       let closed = !1;
       return socket.on("close", () => {
@@ -4931,10 +4931,10 @@ var require_client_h2 = __commonJS({
         version: "h2",
         defaultPipelining: 1 / 0,
         write(...args) {
-          return writeH2(client, ...args);
+          return writeH2(client2, ...args);
         },
         resume() {
-          resumeH2(client);
+          resumeH2(client2);
         },
         destroy(err, callback) {
           closed ? queueMicrotask(callback) : socket.destroy(err).on("close", callback);
@@ -4947,9 +4947,9 @@ var require_client_h2 = __commonJS({
         }
       };
     }
-    function resumeH2(client) {
-      let socket = client[kSocket];
-      socket?.destroyed === !1 && (client[kSize] === 0 && client[kMaxConcurrentStreams] === 0 ? (socket.unref(), client[kHTTP2Session].unref()) : (socket.ref(), client[kHTTP2Session].ref()));
+    function resumeH2(client2) {
+      let socket = client2[kSocket];
+      socket?.destroyed === !1 && (client2[kSize] === 0 && client2[kMaxConcurrentStreams] === 0 ? (socket.unref(), client2[kHTTP2Session].unref()) : (socket.ref(), client2[kHTTP2Session].ref()));
     }
     function onHttp2SessionError(err) {
       this[kSocket][kError] = err, this[kClient][kOnError](err);
@@ -4965,20 +4965,20 @@ var require_client_h2 = __commonJS({
       this.destroy(err), util.destroy(this[kSocket], err);
     }
     function onHTTP2GoAway(code) {
-      let err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util.getSocketInfo(this)), client = this[kClient];
-      if (client[kSocket] = null, client[kHTTPContext] = null, this[kHTTP2Session] != null && (this[kHTTP2Session].destroy(err), this[kHTTP2Session] = null), util.destroy(this[kSocket], err), client[kRunningIdx] < client[kQueue].length) {
-        let request = client[kQueue][client[kRunningIdx]];
-        client[kQueue][client[kRunningIdx]++] = null, util.errorRequest(client, request, err), client[kPendingIdx] = client[kRunningIdx];
+      let err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util.getSocketInfo(this)), client2 = this[kClient];
+      if (client2[kSocket] = null, client2[kHTTPContext] = null, this[kHTTP2Session] != null && (this[kHTTP2Session].destroy(err), this[kHTTP2Session] = null), util.destroy(this[kSocket], err), client2[kRunningIdx] < client2[kQueue].length) {
+        let request2 = client2[kQueue][client2[kRunningIdx]];
+        client2[kQueue][client2[kRunningIdx]++] = null, util.errorRequest(client2, request2, err), client2[kPendingIdx] = client2[kRunningIdx];
       }
-      assert4(client[kRunning] === 0), client.emit("disconnect", client[kUrl], [client], err), client[kResume]();
+      assert4(client2[kRunning] === 0), client2.emit("disconnect", client2[kUrl], [client2], err), client2[kResume]();
     }
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request) {
-      let session = client[kHTTP2Session], { method, path: path11, host, upgrade, expectContinue, signal, headers: reqHeaders } = request, { body } = request;
+    function writeH2(client2, request2) {
+      let session = client2[kHTTP2Session], { method, path: path11, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2, { body } = request2;
       if (upgrade)
-        return util.errorRequest(client, request, new Error("Upgrade not supported for H2")), !1;
+        return util.errorRequest(client2, request2, new Error("Upgrade not supported for H2")), !1;
       let headers = {};
       for (let n = 0; n < reqHeaders.length; n += 2) {
         let key = reqHeaders[n + 0], val = reqHeaders[n + 1];
@@ -4988,41 +4988,41 @@ var require_client_h2 = __commonJS({
         else
           headers[key] = val;
       }
-      let stream, { hostname, port } = client[kUrl];
+      let stream, { hostname, port } = client2[kUrl];
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`, headers[HTTP2_HEADER_METHOD] = method;
       let abort = (error2) => {
-        if (!request.aborted) {
-          if (request.completed) {
+        if (!request2.aborted) {
+          if (request2.completed) {
             method === "CONNECT" && stream != null && util.destroy(stream, error2 || new RequestAbortedError());
             return;
           }
-          error2 = error2 || new RequestAbortedError(), util.errorRequest(client, request, error2), stream != null && util.destroy(stream, error2), util.destroy(body, error2), client[kQueue][client[kRunningIdx]++] = null, client[kResume]();
+          error2 = error2 || new RequestAbortedError(), util.errorRequest(client2, request2, error2), stream != null && util.destroy(stream, error2), util.destroy(body, error2), client2[kQueue][client2[kRunningIdx]++] = null, client2[kResume]();
         }
       };
       try {
-        request.onConnect(abort);
+        request2.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request, err);
+        util.errorRequest(client2, request2, err);
       }
-      if (request.aborted)
+      if (request2.aborted)
         return !1;
       if (method === "CONNECT") {
         session.ref(), stream = session.request(headers, { endStream: !1, signal });
         let upgradeResponseFinished = !1, onResponse = (headers2) => {
-          upgradeResponseFinished = !0, stream.off(errorMonitor, onUpgradeError), request.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
+          upgradeResponseFinished = !0, stream.off(errorMonitor, onUpgradeError), request2.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
         }, onUpgradeError = (error2) => {
-          upgradeResponseFinished = !0, stream.off("response", onResponse), request.onUpgradeError(error2);
+          upgradeResponseFinished = !0, stream.off("response", onResponse), request2.onUpgradeError(error2);
         }, onReady = () => {
           try {
-            request.onUpgrade(null, null, stream);
+            request2.onUpgrade(null, null, stream);
           } catch (error2) {
             stream.off("response", onResponse), abort(error2);
             return;
           }
-          request.aborted || (stream.off("error", abort), stream.once(errorMonitor, onUpgradeError), client[kQueue][client[kRunningIdx]++] = null);
+          request2.aborted || (stream.off("error", abort), stream.once(errorMonitor, onUpgradeError), client2[kQueue][client2[kRunningIdx]++] = null);
         };
         return stream.once("response", onResponse), stream.once("error", abort), ++session[kOpenStreams], onReady(), stream.once("close", () => {
-          !upgradeResponseFinished && request.completed && (stream.off("response", onResponse), stream.off(errorMonitor, onUpgradeError), request.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`))), session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref();
+          !upgradeResponseFinished && request2.completed && (stream.off("response", onResponse), stream.off(errorMonitor, onUpgradeError), request2.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`))), session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref();
         }), !0;
       }
       headers[HTTP2_HEADER_PATH] = path11, headers[HTTP2_HEADER_SCHEME] = "https";
@@ -5034,9 +5034,9 @@ var require_client_h2 = __commonJS({
         let [bodyStream, contentType] = extractBody(body);
         headers["content-type"] = contentType, body = bodyStream.stream, contentLength = bodyStream.length;
       }
-      if (contentLength == null && (contentLength = request.contentLength), (contentLength === 0 || !expectsPayload) && (contentLength = null), shouldSendContentLength(method) && contentLength > 0 && request.contentLength != null && request.contentLength !== contentLength) {
-        if (client[kStrictContentLength])
-          return util.errorRequest(client, request, new RequestContentLengthMismatchError()), !1;
+      if (contentLength == null && (contentLength = request2.contentLength), (contentLength === 0 || !expectsPayload) && (contentLength = null), shouldSendContentLength(method) && contentLength > 0 && request2.contentLength != null && request2.contentLength !== contentLength) {
+        if (client2[kStrictContentLength])
+          return util.errorRequest(client2, request2, new RequestContentLengthMismatchError()), !1;
         process.emitWarning(new RequestContentLengthMismatchError());
       }
       contentLength != null && (assert4(body, "no body must not have content length"), headers[HTTP2_HEADER_CONTENT_LENGTH] = `${contentLength}`), session.ref();
@@ -5046,16 +5046,16 @@ var require_client_h2 = __commonJS({
         signal
       }), writeBodyH2()), ++session[kOpenStreams], stream.once("response", (headers2) => {
         let { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        if (request.onResponseStarted(), request.aborted) {
+        if (request2.onResponseStarted(), request2.aborted) {
           let err = new RequestAbortedError();
-          util.errorRequest(client, request, err), util.destroy(stream, err);
+          util.errorRequest(client2, request2, err), util.destroy(stream, err);
           return;
         }
-        request.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === !1 && stream.pause(), stream.on("data", (chunk) => {
-          request.onData(chunk) === !1 && stream.pause();
+        request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === !1 && stream.pause(), stream.on("data", (chunk) => {
+          request2.onData(chunk) === !1 && stream.pause();
         });
       }), stream.once("end", () => {
-        (stream.state?.state == null || stream.state.state < 6) && request.onComplete([]), session[kOpenStreams] === 0 && session.unref(), abort(new InformationalError("HTTP/2: stream half-closed (remote)")), client[kQueue][client[kRunningIdx]++] = null, client[kPendingIdx] = client[kRunningIdx], client[kResume]();
+        (stream.state?.state == null || stream.state.state < 6) && request2.onComplete([]), session[kOpenStreams] === 0 && session.unref(), abort(new InformationalError("HTTP/2: stream half-closed (remote)")), client2[kQueue][client2[kRunningIdx]++] = null, client2[kPendingIdx] = client2[kRunningIdx], client2[kResume]();
       }), stream.once("close", () => {
         session[kOpenStreams] -= 1, session[kOpenStreams] === 0 && session.unref();
       }), stream.once("error", function(err) {
@@ -5068,93 +5068,93 @@ var require_client_h2 = __commonJS({
           abort,
           stream,
           null,
-          client,
-          request,
-          client[kSocket],
+          client2,
+          request2,
+          client2[kSocket],
           contentLength,
           expectsPayload
         ) : util.isBuffer(body) ? writeBuffer(
           abort,
           stream,
           body,
-          client,
-          request,
-          client[kSocket],
+          client2,
+          request2,
+          client2[kSocket],
           contentLength,
           expectsPayload
         ) : util.isBlobLike(body) ? typeof body.stream == "function" ? writeIterable(
           abort,
           stream,
           body.stream(),
-          client,
-          request,
-          client[kSocket],
+          client2,
+          request2,
+          client2[kSocket],
           contentLength,
           expectsPayload
         ) : writeBlob(
           abort,
           stream,
           body,
-          client,
-          request,
-          client[kSocket],
+          client2,
+          request2,
+          client2[kSocket],
           contentLength,
           expectsPayload
         ) : util.isStream(body) ? writeStream(
           abort,
-          client[kSocket],
+          client2[kSocket],
           expectsPayload,
           stream,
           body,
-          client,
-          request,
+          client2,
+          request2,
           contentLength
         ) : util.isIterable(body) ? writeIterable(
           abort,
           stream,
           body,
-          client,
-          request,
-          client[kSocket],
+          client2,
+          request2,
+          client2[kSocket],
           contentLength,
           expectsPayload
         ) : assert4(!1);
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client2, request2, socket, contentLength, expectsPayload) {
       try {
-        body != null && util.isBuffer(body) && (assert4(contentLength === body.byteLength, "buffer body must have content length"), h2stream.cork(), h2stream.write(body), h2stream.uncork(), h2stream.end(), request.onBodySent(body)), expectsPayload || (socket[kReset] = !0), request.onRequestSent(), client[kResume]();
+        body != null && util.isBuffer(body) && (assert4(contentLength === body.byteLength, "buffer body must have content length"), h2stream.cork(), h2stream.write(body), h2stream.uncork(), h2stream.end(), request2.onBodySent(body)), expectsPayload || (socket[kReset] = !0), request2.onRequestSent(), client2[kResume]();
       } catch (error2) {
         abort(error2);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request, contentLength) {
-      assert4(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client2, request2, contentLength) {
+      assert4(contentLength !== 0 || client2[kRunning] === 0, "stream body cannot be pipelined");
       let pipe = pipeline2(
         body,
         h2stream,
         (err) => {
-          err ? (util.destroy(pipe, err), abort(err)) : (util.removeAllListeners(pipe), request.onRequestSent(), expectsPayload || (socket[kReset] = !0), client[kResume]());
+          err ? (util.destroy(pipe, err), abort(err)) : (util.removeAllListeners(pipe), request2.onRequestSent(), expectsPayload || (socket[kReset] = !0), client2[kResume]());
         }
       );
       util.addListener(pipe, "data", onPipeData);
       function onPipeData(chunk) {
-        request.onBodySent(chunk);
+        request2.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client2, request2, socket, contentLength, expectsPayload) {
       assert4(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size)
           throw new RequestContentLengthMismatchError();
         let buffer = Buffer.from(await body.arrayBuffer());
-        h2stream.cork(), h2stream.write(buffer), h2stream.uncork(), h2stream.end(), request.onBodySent(buffer), request.onRequestSent(), expectsPayload || (socket[kReset] = !0), client[kResume]();
+        h2stream.cork(), h2stream.write(buffer), h2stream.uncork(), h2stream.end(), request2.onBodySent(buffer), request2.onRequestSent(), expectsPayload || (socket[kReset] = !0), client2[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
-      assert4(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
+    async function writeIterable(abort, h2stream, body, client2, request2, socket, contentLength, expectsPayload) {
+      assert4(contentLength !== 0 || client2[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
         if (callback) {
@@ -5171,9 +5171,9 @@ var require_client_h2 = __commonJS({
           if (socket[kError])
             throw socket[kError];
           let res = h2stream.write(chunk);
-          request.onBodySent(chunk), res || await waitForDrain();
+          request2.onBodySent(chunk), res || await waitForDrain();
         }
-        h2stream.end(), request.onRequestSent(), expectsPayload || (socket[kReset] = !0), client[kResume]();
+        h2stream.end(), request2.onRequestSent(), expectsPayload || (socket[kReset] = !0), client2[kResume]();
       } catch (err) {
         abort(err);
       } finally {
@@ -5336,10 +5336,10 @@ var require_client = __commonJS({
       kHTTPContext,
       kMaxConcurrentStreams,
       kResume
-    } = require_symbols(), connectH1 = require_client_h1(), connectH2 = require_client_h2(), deprecatedInterceptorWarned = !1, kClosedResolve = /* @__PURE__ */ Symbol("kClosedResolve"), noop = () => {
+    } = require_symbols(), connectH1 = require_client_h1(), connectH2 = require_client_h2(), deprecatedInterceptorWarned = !1, kClosedResolve = /* @__PURE__ */ Symbol("kClosedResolve"), noop3 = () => {
     };
-    function getPipelining(client) {
-      return client[kPipelining] ?? client[kHTTPContext]?.defaultPipelining ?? 1;
+    function getPipelining(client2) {
+      return client2[kPipelining] ?? client2[kHTTPContext]?.defaultPipelining ?? 1;
     }
     var Client = class extends DispatcherBase {
       /**
@@ -5460,8 +5460,8 @@ var require_client = __commonJS({
         connect(this), this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
-        let origin = opts.origin || this[kUrl].origin, request = new Request(origin, opts, handler);
-        return this[kQueue].push(request), this[kResuming] || (util.bodyLength(request.body) == null && util.isIterable(request.body) ? (this[kResuming] = 1, queueMicrotask(() => resume(this))) : this[kResume](!0)), this[kResuming] && this[kNeedDrain] !== 2 && this[kBusy] && (this[kNeedDrain] = 2), this[kNeedDrain] < 2;
+        let origin = opts.origin || this[kUrl].origin, request2 = new Request(origin, opts, handler);
+        return this[kQueue].push(request2), this[kResuming] || (util.bodyLength(request2.body) == null && util.isIterable(request2.body) ? (this[kResuming] = 1, queueMicrotask(() => resume(this))) : this[kResume](!0)), this[kResuming] && this[kNeedDrain] !== 2 && this[kBusy] && (this[kNeedDrain] = 2), this[kNeedDrain] < 2;
       }
       async [kClose]() {
         return new Promise((resolve2) => {
@@ -5472,8 +5472,8 @@ var require_client = __commonJS({
         return new Promise((resolve2) => {
           let requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            let request = requests[i];
-            util.errorRequest(this, request, err);
+            let request2 = requests[i];
+            util.errorRequest(this, request2, err);
           }
           let callback = () => {
             this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve2(null);
@@ -5482,141 +5482,141 @@ var require_client = __commonJS({
         });
       }
     }, createRedirectInterceptor = require_redirect_interceptor();
-    function onError(client, err) {
-      if (client[kRunning] === 0 && err.code !== "UND_ERR_INFO" && err.code !== "UND_ERR_SOCKET") {
-        assert4(client[kPendingIdx] === client[kRunningIdx]);
-        let requests = client[kQueue].splice(client[kRunningIdx]);
+    function onError(client2, err) {
+      if (client2[kRunning] === 0 && err.code !== "UND_ERR_INFO" && err.code !== "UND_ERR_SOCKET") {
+        assert4(client2[kPendingIdx] === client2[kRunningIdx]);
+        let requests = client2[kQueue].splice(client2[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          let request = requests[i];
-          util.errorRequest(client, request, err);
+          let request2 = requests[i];
+          util.errorRequest(client2, request2, err);
         }
-        assert4(client[kSize] === 0);
+        assert4(client2[kSize] === 0);
       }
     }
-    async function connect(client) {
-      assert4(!client[kConnecting]), assert4(!client[kHTTPContext]);
-      let { host, hostname, protocol, port } = client[kUrl];
+    async function connect(client2) {
+      assert4(!client2[kConnecting]), assert4(!client2[kHTTPContext]);
+      let { host, hostname, protocol, port } = client2[kUrl];
       if (hostname[0] === "[") {
         let idx = hostname.indexOf("]");
         assert4(idx !== -1);
         let ip = hostname.substring(1, idx);
         assert4(net.isIP(ip)), hostname = ip;
       }
-      client[kConnecting] = !0, channels.beforeConnect.hasSubscribers && channels.beforeConnect.publish({
+      client2[kConnecting] = !0, channels.beforeConnect.hasSubscribers && channels.beforeConnect.publish({
         connectParams: {
           host,
           hostname,
           protocol,
           port,
-          version: client[kHTTPContext]?.version,
-          servername: client[kServerName],
-          localAddress: client[kLocalAddress]
+          version: client2[kHTTPContext]?.version,
+          servername: client2[kServerName],
+          localAddress: client2[kLocalAddress]
         },
-        connector: client[kConnector]
+        connector: client2[kConnector]
       });
       try {
         let socket = await new Promise((resolve2, reject) => {
-          client[kConnector]({
+          client2[kConnector]({
             host,
             hostname,
             protocol,
             port,
-            servername: client[kServerName],
-            localAddress: client[kLocalAddress]
+            servername: client2[kServerName],
+            localAddress: client2[kLocalAddress]
           }, (err, socket2) => {
             err ? reject(err) : resolve2(socket2);
           });
         });
-        if (client.destroyed) {
-          util.destroy(socket.on("error", noop), new ClientDestroyedError());
+        if (client2.destroyed) {
+          util.destroy(socket.on("error", noop3), new ClientDestroyedError());
           return;
         }
         assert4(socket);
         try {
-          client[kHTTPContext] = socket.alpnProtocol === "h2" ? await connectH2(client, socket) : await connectH1(client, socket);
+          client2[kHTTPContext] = socket.alpnProtocol === "h2" ? await connectH2(client2, socket) : await connectH1(client2, socket);
         } catch (err) {
-          throw socket.destroy().on("error", noop), err;
+          throw socket.destroy().on("error", noop3), err;
         }
-        client[kConnecting] = !1, socket[kCounter] = 0, socket[kMaxRequests] = client[kMaxRequests], socket[kClient] = client, socket[kError] = null, channels.connected.hasSubscribers && channels.connected.publish({
+        client2[kConnecting] = !1, socket[kCounter] = 0, socket[kMaxRequests] = client2[kMaxRequests], socket[kClient] = client2, socket[kError] = null, channels.connected.hasSubscribers && channels.connected.publish({
           connectParams: {
             host,
             hostname,
             protocol,
             port,
-            version: client[kHTTPContext]?.version,
-            servername: client[kServerName],
-            localAddress: client[kLocalAddress]
+            version: client2[kHTTPContext]?.version,
+            servername: client2[kServerName],
+            localAddress: client2[kLocalAddress]
           },
-          connector: client[kConnector],
+          connector: client2[kConnector],
           socket
-        }), client.emit("connect", client[kUrl], [client]);
+        }), client2.emit("connect", client2[kUrl], [client2]);
       } catch (err) {
-        if (client.destroyed)
+        if (client2.destroyed)
           return;
-        if (client[kConnecting] = !1, channels.connectError.hasSubscribers && channels.connectError.publish({
+        if (client2[kConnecting] = !1, channels.connectError.hasSubscribers && channels.connectError.publish({
           connectParams: {
             host,
             hostname,
             protocol,
             port,
-            version: client[kHTTPContext]?.version,
-            servername: client[kServerName],
-            localAddress: client[kLocalAddress]
+            version: client2[kHTTPContext]?.version,
+            servername: client2[kServerName],
+            localAddress: client2[kLocalAddress]
           },
-          connector: client[kConnector],
+          connector: client2[kConnector],
           error: err
         }), err.code === "ERR_TLS_CERT_ALTNAME_INVALID")
-          for (assert4(client[kRunning] === 0); client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]; ) {
-            let request = client[kQueue][client[kPendingIdx]++];
-            util.errorRequest(client, request, err);
+          for (assert4(client2[kRunning] === 0); client2[kPending] > 0 && client2[kQueue][client2[kPendingIdx]].servername === client2[kServerName]; ) {
+            let request2 = client2[kQueue][client2[kPendingIdx]++];
+            util.errorRequest(client2, request2, err);
           }
         else
-          onError(client, err);
-        client.emit("connectionError", client[kUrl], [client], err);
+          onError(client2, err);
+        client2.emit("connectionError", client2[kUrl], [client2], err);
       }
-      client[kResume]();
+      client2[kResume]();
     }
-    function emitDrain(client) {
-      client[kNeedDrain] = 0, client.emit("drain", client[kUrl], [client]);
+    function emitDrain(client2) {
+      client2[kNeedDrain] = 0, client2.emit("drain", client2[kUrl], [client2]);
     }
-    function resume(client, sync) {
-      client[kResuming] !== 2 && (client[kResuming] = 2, _resume(client, sync), client[kResuming] = 0, client[kRunningIdx] > 256 && (client[kQueue].splice(0, client[kRunningIdx]), client[kPendingIdx] -= client[kRunningIdx], client[kRunningIdx] = 0));
+    function resume(client2, sync) {
+      client2[kResuming] !== 2 && (client2[kResuming] = 2, _resume(client2, sync), client2[kResuming] = 0, client2[kRunningIdx] > 256 && (client2[kQueue].splice(0, client2[kRunningIdx]), client2[kPendingIdx] -= client2[kRunningIdx], client2[kRunningIdx] = 0));
     }
-    function _resume(client, sync) {
+    function _resume(client2, sync) {
       for (; ; ) {
-        if (client.destroyed) {
-          assert4(client[kPending] === 0);
+        if (client2.destroyed) {
+          assert4(client2[kPending] === 0);
           return;
         }
-        if (client[kClosedResolve] && !client[kSize]) {
-          client[kClosedResolve](), client[kClosedResolve] = null;
+        if (client2[kClosedResolve] && !client2[kSize]) {
+          client2[kClosedResolve](), client2[kClosedResolve] = null;
           return;
         }
-        if (client[kHTTPContext] && client[kHTTPContext].resume(), client[kBusy])
-          client[kNeedDrain] = 2;
-        else if (client[kNeedDrain] === 2) {
-          sync ? (client[kNeedDrain] = 1, queueMicrotask(() => emitDrain(client))) : emitDrain(client);
+        if (client2[kHTTPContext] && client2[kHTTPContext].resume(), client2[kBusy])
+          client2[kNeedDrain] = 2;
+        else if (client2[kNeedDrain] === 2) {
+          sync ? (client2[kNeedDrain] = 1, queueMicrotask(() => emitDrain(client2))) : emitDrain(client2);
           continue;
         }
-        if (client[kPending] === 0 || client[kRunning] >= (getPipelining(client) || 1))
+        if (client2[kPending] === 0 || client2[kRunning] >= (getPipelining(client2) || 1))
           return;
-        let request = client[kQueue][client[kPendingIdx]];
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request.servername) {
-          if (client[kRunning] > 0)
+        let request2 = client2[kQueue][client2[kPendingIdx]];
+        if (client2[kUrl].protocol === "https:" && client2[kServerName] !== request2.servername) {
+          if (client2[kRunning] > 0)
             return;
-          client[kServerName] = request.servername, client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
-            client[kHTTPContext] = null, resume(client);
+          client2[kServerName] = request2.servername, client2[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
+            client2[kHTTPContext] = null, resume(client2);
           });
         }
-        if (client[kConnecting])
+        if (client2[kConnecting])
           return;
-        if (!client[kHTTPContext]) {
-          connect(client);
+        if (!client2[kHTTPContext]) {
+          connect(client2);
           return;
         }
-        if (client[kHTTPContext].destroyed || client[kHTTPContext].busy(request))
+        if (client2[kHTTPContext].destroyed || client2[kHTTPContext].busy(request2))
           return;
-        !request.aborted && client[kHTTPContext].write(request) ? client[kPendingIdx]++ : client[kQueue].splice(client[kPendingIdx], 1);
+        !request2.aborted && client2[kHTTPContext].write(request2) ? client2[kPendingIdx]++ : client2[kQueue].splice(client2[kPendingIdx], 1);
       }
     }
     module.exports = Client;
@@ -5722,10 +5722,10 @@ var require_pool_base = __commonJS({
         return this[kNeedDrain];
       }
       get [kConnected]() {
-        return this[kClients].filter((client) => client[kConnected]).length;
+        return this[kClients].filter((client2) => client2[kConnected]).length;
       }
       get [kFree]() {
-        return this[kClients].filter((client) => client[kConnected] && !client[kNeedDrain]).length;
+        return this[kClients].filter((client2) => client2[kConnected] && !client2[kNeedDrain]).length;
       }
       get [kPending]() {
         let ret = this[kQueued];
@@ -5766,14 +5766,14 @@ var require_pool_base = __commonJS({
         let dispatcher = this[kGetDispatcher]();
         return dispatcher ? dispatcher.dispatch(opts, handler) || (dispatcher[kNeedDrain] = !0, this[kNeedDrain] = !this[kGetDispatcher]()) : (this[kNeedDrain] = !0, this[kQueue].push({ opts, handler }), this[kQueued]++), !this[kNeedDrain];
       }
-      [kAddClient](client) {
-        return client.on("drain", this[kOnDrain]).on("connect", this[kOnConnect]).on("disconnect", this[kOnDisconnect]).on("connectionError", this[kOnConnectionError]), this[kClients].push(client), this[kNeedDrain] && queueMicrotask(() => {
-          this[kNeedDrain] && this[kOnDrain](client[kUrl], [this, client]);
+      [kAddClient](client2) {
+        return client2.on("drain", this[kOnDrain]).on("connect", this[kOnConnect]).on("disconnect", this[kOnDisconnect]).on("connectionError", this[kOnConnectionError]), this[kClients].push(client2), this[kNeedDrain] && queueMicrotask(() => {
+          this[kNeedDrain] && this[kOnDrain](client2[kUrl], [this, client2]);
         }), this;
       }
-      [kRemoveClient](client) {
-        client.close(() => {
-          let idx = this[kClients].indexOf(client);
+      [kRemoveClient](client2) {
+        client2.close(() => {
+          let idx = this[kClients].indexOf(client2);
           idx !== -1 && this[kClients].splice(idx, 1);
         }), this[kNeedDrain] = this[kClients].some((dispatcher) => !dispatcher[kNeedDrain] && dispatcher.closed !== !0 && dispatcher.destroyed !== !0);
       }
@@ -5841,9 +5841,9 @@ var require_pool = __commonJS({
         });
       }
       [kGetDispatcher]() {
-        for (let client of this[kClients])
-          if (!client[kNeedDrain])
-            return client;
+        for (let client2 of this[kClients])
+          if (!client2[kNeedDrain])
+            return client2;
         if (!this[kConnections] || this[kClients].length < this[kConnections]) {
           let dispatcher = this[kFactory](this[kUrl], this[kOptions]);
           return this[kAddClient](dispatcher), dispatcher;
@@ -5902,8 +5902,8 @@ var require_balanced_pool = __commonJS({
           let err = args[2];
           err && err.code === "UND_ERR_SOCKET" && (pool[kWeight] = Math.max(1, pool[kWeight] - this[kErrorPenalty]), this._updateBalancedPoolStats());
         });
-        for (let client of this[kClients])
-          client[kWeight] = this[kMaxWeightPerServer];
+        for (let client2 of this[kClients])
+          client2[kWeight] = this[kMaxWeightPerServer];
         return this._updateBalancedPoolStats(), this;
       }
       _updateBalancedPoolStats() {
@@ -5966,8 +5966,8 @@ var require_agent = __commonJS({
       }
       get [kRunning]() {
         let ret = 0;
-        for (let client of this[kClients].values())
-          ret += client[kRunning];
+        for (let client2 of this[kClients].values())
+          ret += client2[kRunning];
         return ret;
       }
       [kDispatch](opts, handler) {
@@ -5981,14 +5981,14 @@ var require_agent = __commonJS({
       }
       async [kClose]() {
         let closePromises = [];
-        for (let client of this[kClients].values())
-          closePromises.push(client.close());
+        for (let client2 of this[kClients].values())
+          closePromises.push(client2.close());
         this[kClients].clear(), await Promise.all(closePromises);
       }
       async [kDestroy](err) {
         let destroyPromises = [];
-        for (let client of this[kClients].values())
-          destroyPromises.push(client.destroy(err));
+        for (let client2 of this[kClients].values())
+          destroyPromises.push(client2.destroy(err));
         this[kClients].clear(), await Promise.all(destroyPromises);
       }
     };
@@ -6007,7 +6007,7 @@ var require_proxy_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return new Pool(origin, opts);
     }
-    var noop = () => {
+    var noop3 = () => {
     };
     function defaultAgentFactory(origin, opts) {
       return opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
@@ -6084,7 +6084,7 @@ var require_proxy_agent = __commonJS({
                 },
                 servername: this[kProxyTls]?.servername || proxyHostname
               });
-              if (statusCode !== 200 && (socket.on("error", noop).destroy(), callback(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`))), opts2.protocol !== "https:") {
+              if (statusCode !== 200 && (socket.on("error", noop3).destroy(), callback(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`))), opts2.protocol !== "https:") {
                 callback(null, socket);
                 return;
               }
@@ -6506,7 +6506,7 @@ var require_retry_agent = __commonJS({
 var require_readable = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/readable.js"(exports, module) {
     "use strict";
-    var assert4 = __require("node:assert"), { Readable } = __require("node:stream"), { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors(), util = require_util(), { ReadableStreamFrom } = require_util(), kConsume = /* @__PURE__ */ Symbol("kConsume"), kReading = /* @__PURE__ */ Symbol("kReading"), kBody = /* @__PURE__ */ Symbol("kBody"), kAbort = /* @__PURE__ */ Symbol("kAbort"), kContentType = /* @__PURE__ */ Symbol("kContentType"), kContentLength = /* @__PURE__ */ Symbol("kContentLength"), noop = () => {
+    var assert4 = __require("node:assert"), { Readable } = __require("node:stream"), { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors(), util = require_util(), { ReadableStreamFrom } = require_util(), kConsume = /* @__PURE__ */ Symbol("kConsume"), kReading = /* @__PURE__ */ Symbol("kReading"), kBody = /* @__PURE__ */ Symbol("kBody"), kAbort = /* @__PURE__ */ Symbol("kAbort"), kContentType = /* @__PURE__ */ Symbol("kContentType"), kContentLength = /* @__PURE__ */ Symbol("kContentLength"), noop3 = () => {
     }, BodyReadable = class extends Readable {
       constructor({
         resume,
@@ -6589,7 +6589,7 @@ var require_readable = __commonJS({
           };
           signal?.addEventListener("abort", onAbort), this.on("close", function() {
             signal?.removeEventListener("abort", onAbort), signal?.aborted ? reject(signal.reason ?? new AbortError()) : resolve2(null);
-          }).on("error", noop).on("data", function(chunk) {
+          }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length, limit <= 0 && this.destroy();
           }).resume();
         });
@@ -6800,10 +6800,10 @@ var require_api_request = __commonJS({
         })), body && (this.body = null, util.destroy(body, err)), this.removeAbortListener && (res?.off("close", this.removeAbortListener), this.removeAbortListener(), this.removeAbortListener = null);
       }
     };
-    function request(opts, callback) {
+    function request2(opts, callback) {
       if (callback === void 0)
         return new Promise((resolve2, reject) => {
-          request.call(this, opts, (err, data) => err ? reject(err) : resolve2(data));
+          request2.call(this, opts, (err, data) => err ? reject(err) : resolve2(data));
         });
       try {
         this.dispatch(opts, new RequestHandler(opts, callback));
@@ -6814,7 +6814,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request;
+    module.exports = request2;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -7339,7 +7339,7 @@ var require_mock_utils = __commonJS({
       let pathMatch = matchValue(mockDispatch2.path, path11), methodMatch = matchValue(mockDispatch2.method, method), bodyMatch = typeof mockDispatch2.body < "u" ? matchValue(mockDispatch2.body, body) : !0, headersMatch = matchHeaders(mockDispatch2, headers);
       return pathMatch && methodMatch && bodyMatch && headersMatch;
     }
-    function getResponseData(data) {
+    function getResponseData2(data) {
       return Buffer.isBuffer(data) || data instanceof Uint8Array || data instanceof ArrayBuffer ? data : typeof data == "object" ? JSON.stringify(data) : data.toString();
     }
     function getMockDispatch(mockDispatches, key) {
@@ -7410,7 +7410,7 @@ var require_mock_utils = __commonJS({
           body.then((newData) => handleReply(mockDispatches, newData));
           return;
         }
-        let responseData = getResponseData(body), responseHeaders = generateKeyValues(headers), responseTrailers = generateKeyValues(trailers);
+        let responseData = getResponseData2(body), responseHeaders = generateKeyValues(headers), responseTrailers = generateKeyValues(trailers);
         handler.onConnect?.((err) => handler.onError(err), null), handler.onHeaders?.(statusCode, responseHeaders, resume, getStatusText(statusCode)), handler.onData?.(Buffer.from(responseData)), handler.onComplete?.(responseTrailers), deleteMockDispatch(mockDispatches, key);
       }
       function resume() {
@@ -7450,7 +7450,7 @@ var require_mock_utils = __commonJS({
       }
     }
     module.exports = {
-      getResponseData,
+      getResponseData: getResponseData2,
       getMockDispatch,
       addMockDispatch,
       deleteMockDispatch,
@@ -7473,7 +7473,7 @@ var require_mock_utils = __commonJS({
 var require_mock_interceptor = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/mock-interceptor.js"(exports, module) {
     "use strict";
-    var { getResponseData, buildKey, addMockDispatch } = require_mock_utils(), {
+    var { getResponseData: getResponseData2, buildKey, addMockDispatch } = require_mock_utils(), {
       kDispatches,
       kDispatchKey,
       kDefaultHeaders,
@@ -7522,7 +7522,7 @@ var require_mock_interceptor = __commonJS({
         typeof opts.method == "string" && (opts.method = opts.method.toUpperCase()), this[kDispatchKey] = buildKey(opts), this[kDispatches] = mockDispatches, this[kDefaultHeaders] = {}, this[kDefaultTrailers] = {}, this[kContentLength] = !1;
       }
       createMockScopeDispatchData({ statusCode, data, responseOptions }) {
-        let responseData = getResponseData(data), contentLength = this[kContentLength] ? { "content-length": responseData.length } : {}, headers = { ...this[kDefaultHeaders], ...contentLength, ...responseOptions.headers }, trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
+        let responseData = getResponseData2(data), contentLength = this[kContentLength] ? { "content-length": responseData.length } : {}, headers = { ...this[kDefaultHeaders], ...contentLength, ...responseOptions.headers }, trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
         return { statusCode, data, headers, trailers };
       }
       validateReplyParameters(replyParameters) {
@@ -7787,9 +7787,9 @@ var require_mock_agent = __commonJS({
         return this[kOptions] && this[kOptions].connections === 1 ? new MockClient(origin, mockOptions) : new MockPool(origin, mockOptions);
       }
       [kMockAgentGet](origin) {
-        let client = this[kClients].get(origin);
-        if (client)
-          return client;
+        let client2 = this[kClients].get(origin);
+        if (client2)
+          return client2;
         if (typeof origin != "string") {
           let dispatcher = this[kFactory]("http://localhost:9999");
           return this[kMockAgentSet](origin, dispatcher), dispatcher;
@@ -8368,7 +8368,7 @@ var require_headers = __commonJS({
           return array.sort(compareHeaderName);
         }
       }
-    }, Headers2 = class _Headers {
+    }, Headers3 = class _Headers {
       #guard;
       #headersList;
       constructor(init = void 0) {
@@ -8474,13 +8474,13 @@ var require_headers = __commonJS({
       static setHeadersList(o, list) {
         o.#headersList = list;
       }
-    }, { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers2;
-    Reflect.deleteProperty(Headers2, "getHeadersGuard");
-    Reflect.deleteProperty(Headers2, "setHeadersGuard");
-    Reflect.deleteProperty(Headers2, "getHeadersList");
-    Reflect.deleteProperty(Headers2, "setHeadersList");
-    iteratorMixin("Headers", Headers2, kHeadersSortedMap, 0, 1);
-    Object.defineProperties(Headers2.prototype, {
+    }, { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers3;
+    Reflect.deleteProperty(Headers3, "getHeadersGuard");
+    Reflect.deleteProperty(Headers3, "setHeadersGuard");
+    Reflect.deleteProperty(Headers3, "getHeadersList");
+    Reflect.deleteProperty(Headers3, "setHeadersList");
+    iteratorMixin("Headers", Headers3, kHeadersSortedMap, 0, 1);
+    Object.defineProperties(Headers3.prototype, {
       append: kEnumerableProperty,
       delete: kEnumerableProperty,
       get: kEnumerableProperty,
@@ -8498,7 +8498,7 @@ var require_headers = __commonJS({
     webidl.converters.HeadersInit = function(V, prefix, argument) {
       if (webidl.util.Type(V) === "Object") {
         let iterator = Reflect.get(V, Symbol.iterator);
-        if (!util.types.isProxy(V) && iterator === Headers2.prototype.entries)
+        if (!util.types.isProxy(V) && iterator === Headers3.prototype.entries)
           try {
             return getHeadersList(V).entriesList;
           } catch {
@@ -8515,7 +8515,7 @@ var require_headers = __commonJS({
       fill,
       // for test.
       compareHeaderName,
-      Headers: Headers2,
+      Headers: Headers3,
       HeadersList,
       getHeadersGuard,
       setHeadersGuard,
@@ -8529,7 +8529,7 @@ var require_headers = __commonJS({
 var require_response = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/response.js"(exports, module) {
     "use strict";
-    var { Headers: Headers2, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = require_headers(), { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = require_body(), util = require_util(), nodeUtil = __require("node:util"), { kEnumerableProperty } = util, {
+    var { Headers: Headers3, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = require_headers(), { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = require_body(), util = require_util(), nodeUtil = __require("node:util"), { kEnumerableProperty } = util, {
       isValidReasonPhrase,
       isCancelled,
       isAborted,
@@ -8541,7 +8541,7 @@ var require_response = __commonJS({
     } = require_util2(), {
       redirectStatusSet,
       nullBodyStatus
-    } = require_constants3(), { kState, kHeaders } = require_symbols2(), { webidl } = require_webidl(), { FormData } = require_formdata(), { URLSerializer } = require_data_url(), { kConstruct } = require_symbols(), assert4 = __require("node:assert"), { types: types2 } = __require("node:util"), textEncoder = new TextEncoder("utf-8"), Response = class _Response {
+    } = require_constants3(), { kState, kHeaders } = require_symbols2(), { webidl } = require_webidl(), { FormData } = require_formdata(), { URLSerializer } = require_data_url(), { kConstruct } = require_symbols(), assert4 = __require("node:assert"), { types: types2 } = __require("node:util"), textEncoder = new TextEncoder("utf-8"), Response2 = class _Response {
       // Creates network error Response.
       static error() {
         return fromInnerResponse(makeNetworkError(), "immutable");
@@ -8574,7 +8574,7 @@ var require_response = __commonJS({
       constructor(body = null, init = {}) {
         if (webidl.util.markAsUncloneable(this), body === kConstruct)
           return;
-        body !== null && (body = webidl.converters.BodyInit(body)), init = webidl.converters.ResponseInit(init), this[kState] = makeResponse({}), this[kHeaders] = new Headers2(kConstruct), setHeadersGuard(this[kHeaders], "response"), setHeadersList(this[kHeaders], this[kState].headersList);
+        body !== null && (body = webidl.converters.BodyInit(body)), init = webidl.converters.ResponseInit(init), this[kState] = makeResponse({}), this[kHeaders] = new Headers3(kConstruct), setHeadersGuard(this[kHeaders], "response"), setHeadersList(this[kHeaders], this[kState].headersList);
         let bodyWithType = null;
         if (body != null) {
           let [extractedBody, type] = extractBody(body);
@@ -8644,8 +8644,8 @@ var require_response = __commonJS({
         return `Response ${nodeUtil.formatWithOptions(options, properties)}`;
       }
     };
-    mixinBody(Response);
-    Object.defineProperties(Response.prototype, {
+    mixinBody(Response2);
+    Object.defineProperties(Response2.prototype, {
       type: kEnumerableProperty,
       url: kEnumerableProperty,
       status: kEnumerableProperty,
@@ -8661,7 +8661,7 @@ var require_response = __commonJS({
         configurable: !0
       }
     });
-    Object.defineProperties(Response, {
+    Object.defineProperties(Response2, {
       json: kEnumerableProperty,
       redirect: kEnumerableProperty,
       error: kEnumerableProperty
@@ -8767,8 +8767,8 @@ var require_response = __commonJS({
       }
     }
     function fromInnerResponse(innerResponse, guard) {
-      let response = new Response(kConstruct);
-      return response[kState] = innerResponse, response[kHeaders] = new Headers2(kConstruct), setHeadersList(response[kHeaders], innerResponse.headersList), setHeadersGuard(response[kHeaders], guard), hasFinalizationRegistry && innerResponse.body?.stream && streamRegistry.register(response, new WeakRef(innerResponse.body.stream)), response;
+      let response = new Response2(kConstruct);
+      return response[kState] = innerResponse, response[kHeaders] = new Headers3(kConstruct), setHeadersList(response[kHeaders], innerResponse.headersList), setHeadersGuard(response[kHeaders], guard), hasFinalizationRegistry && innerResponse.body?.stream && streamRegistry.register(response, new WeakRef(innerResponse.body.stream)), response;
     }
     webidl.converters.ReadableStream = webidl.interfaceConverter(
       ReadableStream
@@ -8807,7 +8807,7 @@ var require_response = __commonJS({
       makeResponse,
       makeAppropriateNetworkError,
       filterResponse,
-      Response,
+      Response: Response2,
       cloneResponse,
       fromInnerResponse
     };
@@ -8850,7 +8850,7 @@ var require_dispatcher_weakref = __commonJS({
 var require_request2 = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/request.js"(exports, module) {
     "use strict";
-    var { extractBody, mixinBody, cloneBody, bodyUnusable } = require_body(), { Headers: Headers2, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = require_headers(), { FinalizationRegistry: FinalizationRegistry2 } = require_dispatcher_weakref()(), util = require_util(), nodeUtil = __require("node:util"), {
+    var { extractBody, mixinBody, cloneBody, bodyUnusable } = require_body(), { Headers: Headers3, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = require_headers(), { FinalizationRegistry: FinalizationRegistry2 } = require_dispatcher_weakref()(), util = require_util(), nodeUtil = __require("node:util"), {
       isValidHTTPToken,
       sameOrigin,
       environmentSettingsObject
@@ -8893,7 +8893,7 @@ var require_request2 = __commonJS({
           return;
         let prefix = "Request constructor";
         webidl.argumentLengthCheck(arguments, 1, prefix), input = webidl.converters.RequestInfo(input, prefix, "input"), init = webidl.converters.RequestInit(init, prefix, "init");
-        let request = null, fallbackMode = null, baseUrl = environmentSettingsObject.settingsObject.baseUrl, signal = null;
+        let request2 = null, fallbackMode = null, baseUrl = environmentSettingsObject.settingsObject.baseUrl, signal = null;
         if (typeof input == "string") {
           this[kDispatcher] = init.dispatcher;
           let parsedURL;
@@ -8906,60 +8906,60 @@ var require_request2 = __commonJS({
             throw new TypeError(
               "Request cannot be constructed from a URL that includes credentials: " + input
             );
-          request = makeRequest({ urlList: [parsedURL] }), fallbackMode = "cors";
+          request2 = makeRequest({ urlList: [parsedURL] }), fallbackMode = "cors";
         } else
-          this[kDispatcher] = init.dispatcher || input[kDispatcher], assert4(input instanceof _Request), request = input[kState], signal = input[kSignal];
+          this[kDispatcher] = init.dispatcher || input[kDispatcher], assert4(input instanceof _Request), request2 = input[kState], signal = input[kSignal];
         let origin = environmentSettingsObject.settingsObject.origin, window = "client";
-        if (request.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request.window, origin) && (window = request.window), init.window != null)
+        if (request2.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request2.window, origin) && (window = request2.window), init.window != null)
           throw new TypeError(`'window' option '${window}' must be null`);
-        "window" in init && (window = "no-window"), request = makeRequest({
+        "window" in init && (window = "no-window"), request2 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request.method,
+          method: request2.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request.headersList,
+          headersList: request2.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request.unsafeRequest,
+          unsafeRequest: request2.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window,
           // priority request’s priority.
-          priority: request.priority,
+          priority: request2.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request.origin,
+          origin: request2.origin,
           // referrer request’s referrer.
-          referrer: request.referrer,
+          referrer: request2.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request.referrerPolicy,
+          referrerPolicy: request2.referrerPolicy,
           // mode request’s mode.
-          mode: request.mode,
+          mode: request2.mode,
           // credentials mode request’s credentials mode.
-          credentials: request.credentials,
+          credentials: request2.credentials,
           // cache mode request’s cache mode.
-          cache: request.cache,
+          cache: request2.cache,
           // redirect mode request’s redirect mode.
-          redirect: request.redirect,
+          redirect: request2.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request.integrity,
+          integrity: request2.integrity,
           // keepalive request’s keepalive.
-          keepalive: request.keepalive,
+          keepalive: request2.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request.reloadNavigation,
+          reloadNavigation: request2.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request.historyNavigation,
+          historyNavigation: request2.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request.urlList]
+          urlList: [...request2.urlList]
         });
         let initHasKey = Object.keys(init).length !== 0;
-        if (initHasKey && (request.mode === "navigate" && (request.mode = "same-origin"), request.reloadNavigation = !1, request.historyNavigation = !1, request.origin = "client", request.referrer = "client", request.referrerPolicy = "", request.url = request.urlList[request.urlList.length - 1], request.urlList = [request.url]), init.referrer !== void 0) {
+        if (initHasKey && (request2.mode === "navigate" && (request2.mode = "same-origin"), request2.reloadNavigation = !1, request2.historyNavigation = !1, request2.origin = "client", request2.referrer = "client", request2.referrerPolicy = "", request2.url = request2.urlList[request2.urlList.length - 1], request2.urlList = [request2.url]), init.referrer !== void 0) {
           let referrer = init.referrer;
           if (referrer === "")
-            request.referrer = "no-referrer";
+            request2.referrer = "no-referrer";
           else {
             let parsedReferrer;
             try {
@@ -8967,37 +8967,37 @@ var require_request2 = __commonJS({
             } catch (err) {
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
-            parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl) ? request.referrer = "client" : request.referrer = parsedReferrer;
+            parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl) ? request2.referrer = "client" : request2.referrer = parsedReferrer;
           }
         }
-        init.referrerPolicy !== void 0 && (request.referrerPolicy = init.referrerPolicy);
+        init.referrerPolicy !== void 0 && (request2.referrerPolicy = init.referrerPolicy);
         let mode;
         if (init.mode !== void 0 ? mode = init.mode : mode = fallbackMode, mode === "navigate")
           throw webidl.errors.exception({
             header: "Request constructor",
             message: "invalid request mode navigate."
           });
-        if (mode != null && (request.mode = mode), init.credentials !== void 0 && (request.credentials = init.credentials), init.cache !== void 0 && (request.cache = init.cache), request.cache === "only-if-cached" && request.mode !== "same-origin")
+        if (mode != null && (request2.mode = mode), init.credentials !== void 0 && (request2.credentials = init.credentials), init.cache !== void 0 && (request2.cache = init.cache), request2.cache === "only-if-cached" && request2.mode !== "same-origin")
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
-        if (init.redirect !== void 0 && (request.redirect = init.redirect), init.integrity != null && (request.integrity = String(init.integrity)), init.keepalive !== void 0 && (request.keepalive = !!init.keepalive), init.method !== void 0) {
+        if (init.redirect !== void 0 && (request2.redirect = init.redirect), init.integrity != null && (request2.integrity = String(init.integrity)), init.keepalive !== void 0 && (request2.keepalive = !!init.keepalive), init.method !== void 0) {
           let method = init.method, mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0)
-            request.method = mayBeNormalized;
+            request2.method = mayBeNormalized;
           else {
             if (!isValidHTTPToken(method))
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
             let upperCase = method.toUpperCase();
             if (forbiddenMethodsSet.has(upperCase))
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
-            method = normalizedMethodRecordsBase[upperCase] ?? method, request.method = method;
+            method = normalizedMethodRecordsBase[upperCase] ?? method, request2.method = method;
           }
-          !patchMethodWarning && request.method === "patch" && (process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
+          !patchMethodWarning && request2.method === "patch" && (process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
             code: "UNDICI-FETCH-patch"
           }), patchMethodWarning = !0);
         }
-        init.signal !== void 0 && (signal = init.signal), this[kState] = request;
+        init.signal !== void 0 && (signal = init.signal), this[kState] = request2;
         let ac = new AbortController();
         if (this[kSignal] = ac.signal, signal != null) {
           if (!signal || typeof signal.aborted != "boolean" || typeof signal.addEventListener != "function")
@@ -9016,10 +9016,10 @@ var require_request2 = __commonJS({
             util.addAbortListener(signal, abort), requestFinalizer.register(ac, { signal, abort }, abort);
           }
         }
-        if (this[kHeaders] = new Headers2(kConstruct), setHeadersList(this[kHeaders], request.headersList), setHeadersGuard(this[kHeaders], "request"), mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request.method))
+        if (this[kHeaders] = new Headers3(kConstruct), setHeadersList(this[kHeaders], request2.headersList), setHeadersGuard(this[kHeaders], "request"), mode === "no-cors") {
+          if (!corsSafeListedMethodsSet.has(request2.method))
             throw new TypeError(
-              `'${request.method} is unsupported in no-cors mode.`
+              `'${request2.method} is unsupported in no-cors mode.`
             );
           setHeadersGuard(this[kHeaders], "request-no-cors");
         }
@@ -9033,13 +9033,13 @@ var require_request2 = __commonJS({
             fillHeaders(this[kHeaders], headers);
         }
         let inputBody = input instanceof _Request ? input[kState].body : null;
-        if ((init.body != null || inputBody != null) && (request.method === "GET" || request.method === "HEAD"))
+        if ((init.body != null || inputBody != null) && (request2.method === "GET" || request2.method === "HEAD"))
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         let initBody = null;
         if (init.body != null) {
           let [extractedBody, contentType] = extractBody(
             init.body,
-            request.keepalive
+            request2.keepalive
           );
           initBody = extractedBody, contentType && !getHeadersList(this[kHeaders]).contains("content-type", !0) && this[kHeaders].append("content-type", contentType);
         }
@@ -9047,11 +9047,11 @@ var require_request2 = __commonJS({
         if (inputOrInitBody != null && inputOrInitBody.source == null) {
           if (initBody != null && init.duplex == null)
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
-          if (request.mode !== "same-origin" && request.mode !== "cors")
+          if (request2.mode !== "same-origin" && request2.mode !== "cors")
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
-          request.useCORSPreflightFlag = !0;
+          request2.useCORSPreflightFlag = !0;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -9245,13 +9245,13 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request) {
-      let newRequest = makeRequest({ ...request, body: null });
-      return request.body != null && (newRequest.body = cloneBody(newRequest, request.body)), newRequest;
+    function cloneRequest(request2) {
+      let newRequest = makeRequest({ ...request2, body: null });
+      return request2.body != null && (newRequest.body = cloneBody(newRequest, request2.body)), newRequest;
     }
     function fromInnerRequest(innerRequest, signal, guard) {
-      let request = new Request(kConstruct);
-      return request[kState] = innerRequest, request[kSignal] = signal, request[kHeaders] = new Headers2(kConstruct), setHeadersList(request[kHeaders], innerRequest.headersList), setHeadersGuard(request[kHeaders], guard), request;
+      let request2 = new Request(kConstruct);
+      return request2[kState] = innerRequest, request2[kSignal] = signal, request2[kHeaders] = new Headers3(kConstruct), setHeadersList(request2[kHeaders], innerRequest.headersList), setHeadersGuard(request2[kHeaders], guard), request2;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -9448,25 +9448,25 @@ var require_fetch = __commonJS({
       } catch (e) {
         return p.reject(e), p.promise;
       }
-      let request = requestObject[kState];
+      let request2 = requestObject[kState];
       if (requestObject.signal.aborted)
-        return abortFetch(p, request, null, requestObject.signal.reason), p.promise;
-      request.client.globalObject?.constructor?.name === "ServiceWorkerGlobalScope" && (request.serviceWorkers = "none");
+        return abortFetch(p, request2, null, requestObject.signal.reason), p.promise;
+      request2.client.globalObject?.constructor?.name === "ServiceWorkerGlobalScope" && (request2.serviceWorkers = "none");
       let responseObject = null, locallyAborted = !1, controller = null;
       return addAbortListener(
         requestObject.signal,
         () => {
           locallyAborted = !0, assert4(controller != null), controller.abort(requestObject.signal.reason);
           let realResponse = responseObject?.deref();
-          abortFetch(p, request, realResponse, requestObject.signal.reason);
+          abortFetch(p, request2, realResponse, requestObject.signal.reason);
         }
       ), controller = fetching({
-        request,
+        request: request2,
         processResponseEndOfBody: handleFetchDone,
         processResponse: (response) => {
           if (!locallyAborted) {
             if (response.aborted) {
-              abortFetch(p, request, responseObject, controller.serializedAbortReason);
+              abortFetch(p, request2, responseObject, controller.serializedAbortReason);
               return;
             }
             if (response.type === "error") {
@@ -9495,8 +9495,8 @@ var require_fetch = __commonJS({
       ));
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request, responseObject, error2) {
-      if (p && p.reject(error2), request.body != null && isReadable(request.body?.stream) && request.body.stream.cancel(error2).catch((err) => {
+    function abortFetch(p, request2, responseObject, error2) {
+      if (p && p.reject(error2), request2.body != null && isReadable(request2.body?.stream) && request2.body.stream.cancel(error2).catch((err) => {
         if (err.code !== "ERR_INVALID_STATE")
           throw err;
       }), responseObject == null)
@@ -9508,7 +9508,7 @@ var require_fetch = __commonJS({
       });
     }
     function fetching({
-      request,
+      request: request2,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -9520,12 +9520,12 @@ var require_fetch = __commonJS({
     }) {
       assert4(dispatcher);
       let taskDestination = null, crossOriginIsolatedCapability = !1;
-      request.client != null && (taskDestination = request.client.globalObject, crossOriginIsolatedCapability = request.client.crossOriginIsolatedCapability);
+      request2.client != null && (taskDestination = request2.client.globalObject, crossOriginIsolatedCapability = request2.client.crossOriginIsolatedCapability);
       let currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability), timingInfo = createOpaqueTimingInfo({
         startTime: currentTime
       }), fetchParams = {
         controller: new Fetch(dispatcher),
-        request,
+        request: request2,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -9535,37 +9535,37 @@ var require_fetch = __commonJS({
         taskDestination,
         crossOriginIsolatedCapability
       };
-      return assert4(!request.body || request.body.stream), request.window === "client" && (request.window = request.client?.globalObject?.constructor?.name === "Window" ? request.client : "no-window"), request.origin === "client" && (request.origin = request.client.origin), request.policyContainer === "client" && (request.client != null ? request.policyContainer = clonePolicyContainer(
-        request.client.policyContainer
-      ) : request.policyContainer = makePolicyContainer()), request.headersList.contains("accept", !0) || request.headersList.append("accept", "*/*", !0), request.headersList.contains("accept-language", !0) || request.headersList.append("accept-language", "*", !0), request.priority, subresourceSet.has(request.destination), mainFetch(fetchParams).catch((err) => {
+      return assert4(!request2.body || request2.body.stream), request2.window === "client" && (request2.window = request2.client?.globalObject?.constructor?.name === "Window" ? request2.client : "no-window"), request2.origin === "client" && (request2.origin = request2.client.origin), request2.policyContainer === "client" && (request2.client != null ? request2.policyContainer = clonePolicyContainer(
+        request2.client.policyContainer
+      ) : request2.policyContainer = makePolicyContainer()), request2.headersList.contains("accept", !0) || request2.headersList.append("accept", "*/*", !0), request2.headersList.contains("accept-language", !0) || request2.headersList.append("accept-language", "*", !0), request2.priority, subresourceSet.has(request2.destination), mainFetch(fetchParams).catch((err) => {
         fetchParams.controller.terminate(err);
       }), fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive = !1) {
-      let request = fetchParams.request, response = null;
-      if (request.localURLsOnly && !urlIsLocal(requestCurrentURL(request)) && (response = makeNetworkError("local URLs only")), tryUpgradeRequestToAPotentiallyTrustworthyURL(request), requestBadPort(request) === "blocked" && (response = makeNetworkError("bad port")), request.referrerPolicy === "" && (request.referrerPolicy = request.policyContainer.referrerPolicy), request.referrer !== "no-referrer" && (request.referrer = determineRequestsReferrer(request)), response === null && (response = await (async () => {
-        let currentURL = requestCurrentURL(request);
+      let request2 = fetchParams.request, response = null;
+      if (request2.localURLsOnly && !urlIsLocal(requestCurrentURL(request2)) && (response = makeNetworkError("local URLs only")), tryUpgradeRequestToAPotentiallyTrustworthyURL(request2), requestBadPort(request2) === "blocked" && (response = makeNetworkError("bad port")), request2.referrerPolicy === "" && (request2.referrerPolicy = request2.policyContainer.referrerPolicy), request2.referrer !== "no-referrer" && (request2.referrer = determineRequestsReferrer(request2)), response === null && (response = await (async () => {
+        let currentURL = requestCurrentURL(request2);
         return (
           // - request’s current URL’s origin is same origin with request’s origin,
           //   and request’s response tainting is "basic"
-          sameOrigin(currentURL, request.url) && request.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+          sameOrigin(currentURL, request2.url) && request2.responseTainting === "basic" || // request’s current URL’s scheme is "data"
           currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-          request.mode === "navigate" || request.mode === "websocket" ? (request.responseTainting = "basic", await schemeFetch(fetchParams)) : request.mode === "same-origin" ? makeNetworkError('request mode cannot be "same-origin"') : request.mode === "no-cors" ? request.redirect !== "follow" ? makeNetworkError(
+          request2.mode === "navigate" || request2.mode === "websocket" ? (request2.responseTainting = "basic", await schemeFetch(fetchParams)) : request2.mode === "same-origin" ? makeNetworkError('request mode cannot be "same-origin"') : request2.mode === "no-cors" ? request2.redirect !== "follow" ? makeNetworkError(
             'redirect mode cannot be "follow" for "no-cors" request'
-          ) : (request.responseTainting = "opaque", await schemeFetch(fetchParams)) : urlIsHttpHttpsScheme(requestCurrentURL(request)) ? (request.responseTainting = "cors", await httpFetch(fetchParams)) : makeNetworkError("URL scheme must be a HTTP(S) scheme")
+          ) : (request2.responseTainting = "opaque", await schemeFetch(fetchParams)) : urlIsHttpHttpsScheme(requestCurrentURL(request2)) ? (request2.responseTainting = "cors", await httpFetch(fetchParams)) : makeNetworkError("URL scheme must be a HTTP(S) scheme")
         );
       })()), recursive)
         return response;
-      response.status !== 0 && !response.internalResponse && (request.responseTainting, request.responseTainting === "basic" ? response = filterResponse(response, "basic") : request.responseTainting === "cors" ? response = filterResponse(response, "cors") : request.responseTainting === "opaque" ? response = filterResponse(response, "opaque") : assert4(!1));
+      response.status !== 0 && !response.internalResponse && (request2.responseTainting, request2.responseTainting === "basic" ? response = filterResponse(response, "basic") : request2.responseTainting === "cors" ? response = filterResponse(response, "cors") : request2.responseTainting === "opaque" ? response = filterResponse(response, "opaque") : assert4(!1));
       let internalResponse = response.status === 0 ? response : response.internalResponse;
-      if (internalResponse.urlList.length === 0 && internalResponse.urlList.push(...request.urlList), request.timingAllowFailed || (response.timingAllowPassed = !0), response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request.headers.contains("range", !0) && (response = internalResponse = makeNetworkError()), response.status !== 0 && (request.method === "HEAD" || request.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status)) && (internalResponse.body = null, fetchParams.controller.dump = !0), request.integrity) {
+      if (internalResponse.urlList.length === 0 && internalResponse.urlList.push(...request2.urlList), request2.timingAllowFailed || (response.timingAllowPassed = !0), response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request2.headers.contains("range", !0) && (response = internalResponse = makeNetworkError()), response.status !== 0 && (request2.method === "HEAD" || request2.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status)) && (internalResponse.body = null, fetchParams.controller.dump = !0), request2.integrity) {
         let processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-        if (request.responseTainting === "opaque" || response.body == null) {
+        if (request2.responseTainting === "opaque" || response.body == null) {
           processBodyError(response.error);
           return;
         }
         let processBody = (bytes2) => {
-          if (!bytesMatch(bytes2, request.integrity)) {
+          if (!bytesMatch(bytes2, request2.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
@@ -9578,22 +9578,22 @@ var require_fetch = __commonJS({
     function schemeFetch(fetchParams) {
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0)
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
-      let { request } = fetchParams, { protocol: scheme } = requestCurrentURL(request);
+      let { request: request2 } = fetchParams, { protocol: scheme } = requestCurrentURL(request2);
       switch (scheme) {
         case "about:":
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
         case "blob:": {
           resolveObjectURL || (resolveObjectURL = __require("node:buffer").resolveObjectURL);
-          let blobURLEntry = requestCurrentURL(request);
+          let blobURLEntry = requestCurrentURL(request2);
           if (blobURLEntry.search.length !== 0)
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           let blob = resolveObjectURL(blobURLEntry.toString());
-          if (request.method !== "GET" || !isBlobLike(blob))
+          if (request2.method !== "GET" || !isBlobLike(blob))
             return Promise.resolve(makeNetworkError("invalid method"));
           let response = makeResponse(), fullLength = blob.size, serializedFullLength = isomorphicEncode(`${fullLength}`), type = blob.type;
-          if (request.headersList.contains("range", !0)) {
+          if (request2.headersList.contains("range", !0)) {
             response.rangeRequested = !0;
-            let rangeHeader = request.headersList.get("range", !0), rangeValue = simpleRangeHeaderValue(rangeHeader, !0);
+            let rangeHeader = request2.headersList.get("range", !0), rangeValue = simpleRangeHeaderValue(rangeHeader, !0);
             if (rangeValue === "failure")
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
             let { rangeStartValue: rangeStart, rangeEndValue: rangeEnd } = rangeValue;
@@ -9615,7 +9615,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          let currentURL = requestCurrentURL(request), dataURLStruct = dataURLProcessor(currentURL);
+          let currentURL = requestCurrentURL(request2), dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure")
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
           let mimeType = serializeAMimeType(dataURLStruct.mimeType);
@@ -9670,25 +9670,25 @@ var require_fetch = __commonJS({
       });
     }
     async function httpFetch(fetchParams) {
-      let request = fetchParams.request, response = null, actualResponse = null, timingInfo = fetchParams.timingInfo;
-      if (request.serviceWorkers, response === null) {
-        if (request.redirect === "follow" && (request.serviceWorkers = "none"), actualResponse = response = await httpNetworkOrCacheFetch(fetchParams), request.responseTainting === "cors" && corsCheck(request, response) === "failure")
+      let request2 = fetchParams.request, response = null, actualResponse = null, timingInfo = fetchParams.timingInfo;
+      if (request2.serviceWorkers, response === null) {
+        if (request2.redirect === "follow" && (request2.serviceWorkers = "none"), actualResponse = response = await httpNetworkOrCacheFetch(fetchParams), request2.responseTainting === "cors" && corsCheck(request2, response) === "failure")
           return makeNetworkError("cors failure");
-        TAOCheck(request, response) === "failure" && (request.timingAllowFailed = !0);
+        TAOCheck(request2, response) === "failure" && (request2.timingAllowFailed = !0);
       }
-      return (request.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request.origin,
-        request.client,
-        request.destination,
+      return (request2.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request2.origin,
+        request2.client,
+        request2.destination,
         actualResponse
-      ) === "blocked" ? makeNetworkError("blocked") : (redirectStatusSet.has(actualResponse.status) && (request.redirect !== "manual" && fetchParams.controller.connection.destroy(void 0, !1), request.redirect === "error" ? response = makeNetworkError("unexpected redirect") : request.redirect === "manual" ? response = actualResponse : request.redirect === "follow" ? response = await httpRedirectFetch(fetchParams, response) : assert4(!1)), response.timingInfo = timingInfo, response);
+      ) === "blocked" ? makeNetworkError("blocked") : (redirectStatusSet.has(actualResponse.status) && (request2.redirect !== "manual" && fetchParams.controller.connection.destroy(void 0, !1), request2.redirect === "error" ? response = makeNetworkError("unexpected redirect") : request2.redirect === "manual" ? response = actualResponse : request2.redirect === "follow" ? response = await httpRedirectFetch(fetchParams, response) : assert4(!1)), response.timingInfo = timingInfo, response);
     }
     function httpRedirectFetch(fetchParams, response) {
-      let request = fetchParams.request, actualResponse = response.internalResponse ? response.internalResponse : response, locationURL;
+      let request2 = fetchParams.request, actualResponse = response.internalResponse ? response.internalResponse : response, locationURL;
       try {
         if (locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request).hash
+          requestCurrentURL(request2).hash
         ), locationURL == null)
           return response;
       } catch (err) {
@@ -9696,29 +9696,29 @@ var require_fetch = __commonJS({
       }
       if (!urlIsHttpHttpsScheme(locationURL))
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
-      if (request.redirectCount === 20)
+      if (request2.redirectCount === 20)
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
-      if (request.redirectCount += 1, request.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request, locationURL))
+      if (request2.redirectCount += 1, request2.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request2, locationURL))
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
-      if (request.responseTainting === "cors" && (locationURL.username || locationURL.password))
+      if (request2.responseTainting === "cors" && (locationURL.username || locationURL.password))
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
-      if (actualResponse.status !== 303 && request.body != null && request.body.source == null)
+      if (actualResponse.status !== 303 && request2.body != null && request2.body.source == null)
         return Promise.resolve(makeNetworkError());
-      if ([301, 302].includes(actualResponse.status) && request.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request.method)) {
-        request.method = "GET", request.body = null;
+      if ([301, 302].includes(actualResponse.status) && request2.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request2.method)) {
+        request2.method = "GET", request2.body = null;
         for (let headerName of requestBodyHeader)
-          request.headersList.delete(headerName);
+          request2.headersList.delete(headerName);
       }
-      sameOrigin(requestCurrentURL(request), locationURL) || (request.headersList.delete("authorization", !0), request.headersList.delete("proxy-authorization", !0), request.headersList.delete("cookie", !0), request.headersList.delete("host", !0)), request.body != null && (assert4(request.body.source != null), request.body = safelyExtractBody(request.body.source)[0]);
+      sameOrigin(requestCurrentURL(request2), locationURL) || (request2.headersList.delete("authorization", !0), request2.headersList.delete("proxy-authorization", !0), request2.headersList.delete("cookie", !0), request2.headersList.delete("host", !0)), request2.body != null && (assert4(request2.body.source != null), request2.body = safelyExtractBody(request2.body.source)[0]);
       let timingInfo = fetchParams.timingInfo;
-      return timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability), timingInfo.redirectStartTime === 0 && (timingInfo.redirectStartTime = timingInfo.startTime), request.urlList.push(locationURL), setRequestReferrerPolicyOnRedirect(request, actualResponse), mainFetch(fetchParams, !0);
+      return timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability), timingInfo.redirectStartTime === 0 && (timingInfo.redirectStartTime = timingInfo.startTime), request2.urlList.push(locationURL), setRequestReferrerPolicyOnRedirect(request2, actualResponse), mainFetch(fetchParams, !0);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = !1, isNewConnectionFetch = !1) {
-      let request = fetchParams.request, httpFetchParams = null, httpRequest = null, response = null, httpCache = null, revalidatingFlag = !1;
-      request.window === "no-window" && request.redirect === "error" ? (httpFetchParams = fetchParams, httpRequest = request) : (httpRequest = cloneRequest(request), httpFetchParams = { ...fetchParams }, httpFetchParams.request = httpRequest);
-      let includeCredentials = request.credentials === "include" || request.credentials === "same-origin" && request.responseTainting === "basic", contentLength = httpRequest.body ? httpRequest.body.length : null, contentLengthHeaderValue = null;
+      let request2 = fetchParams.request, httpFetchParams = null, httpRequest = null, response = null, httpCache = null, revalidatingFlag = !1;
+      request2.window === "no-window" && request2.redirect === "error" ? (httpFetchParams = fetchParams, httpRequest = request2) : (httpRequest = cloneRequest(request2), httpFetchParams = { ...fetchParams }, httpFetchParams.request = httpRequest);
+      let includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic", contentLength = httpRequest.body ? httpRequest.body.length : null, contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method) && (contentLengthHeaderValue = "0"), contentLength != null && (contentLengthHeaderValue = isomorphicEncode(`${contentLength}`)), contentLengthHeaderValue != null && httpRequest.headersList.append("content-length", contentLengthHeaderValue, !0), contentLength != null && httpRequest.keepalive, httpRequest.referrer instanceof URL && httpRequest.headersList.append("referer", isomorphicEncode(httpRequest.referrer.href), !0), appendRequestOriginHeader(httpRequest), appendFetchMetadata(httpRequest), httpRequest.headersList.contains("user-agent", !0) || httpRequest.headersList.append("user-agent", defaultUserAgent), httpRequest.cache === "default" && (httpRequest.headersList.contains("if-modified-since", !0) || httpRequest.headersList.contains("if-none-match", !0) || httpRequest.headersList.contains("if-unmodified-since", !0) || httpRequest.headersList.contains("if-match", !0) || httpRequest.headersList.contains("if-range", !0)) && (httpRequest.cache = "no-store"), httpRequest.cache === "no-cache" && !httpRequest.preventNoCacheCacheControlHeaderModification && !httpRequest.headersList.contains("cache-control", !0) && httpRequest.headersList.append("cache-control", "max-age=0", !0), (httpRequest.cache === "no-store" || httpRequest.cache === "reload") && (httpRequest.headersList.contains("pragma", !0) || httpRequest.headersList.append("pragma", "no-cache", !0), httpRequest.headersList.contains("cache-control", !0) || httpRequest.headersList.append("cache-control", "no-cache", !0)), httpRequest.headersList.contains("range", !0) && httpRequest.headersList.append("accept-encoding", "identity", !0), httpRequest.headersList.contains("accept-encoding", !0) || (urlHasHttpsScheme(requestCurrentURL(httpRequest)) ? httpRequest.headersList.append("accept-encoding", "br, gzip, deflate", !0) : httpRequest.headersList.append("accept-encoding", "gzip, deflate", !0)), httpRequest.headersList.delete("host", !0), httpCache == null && (httpRequest.cache = "no-store"), httpRequest.cache !== "no-store" && httpRequest.cache, response == null) {
         if (httpRequest.cache === "only-if-cached")
           return makeNetworkError("only if cached");
@@ -9730,12 +9730,12 @@ var require_fetch = __commonJS({
         !safeMethodsSet.has(httpRequest.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399, revalidatingFlag && forwardResponse.status, response == null && (response = forwardResponse);
       }
       if (response.urlList = [...httpRequest.urlList], httpRequest.headersList.contains("range", !0) && (response.rangeRequested = !0), response.requestIncludesCredentials = includeCredentials, response.status === 407)
-        return request.window === "no-window" ? makeNetworkError() : isCancelled(fetchParams) ? makeAppropriateNetworkError(fetchParams) : makeNetworkError("proxy authentication required");
+        return request2.window === "no-window" ? makeNetworkError() : isCancelled(fetchParams) ? makeAppropriateNetworkError(fetchParams) : makeNetworkError("proxy authentication required");
       if (
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request.body == null || request.body.source != null)
+        (request2.body == null || request2.body.source != null)
       ) {
         if (isCancelled(fetchParams))
           return makeAppropriateNetworkError(fetchParams);
@@ -9755,14 +9755,14 @@ var require_fetch = __commonJS({
           this.destroyed || (this.destroyed = !0, abort && this.abort?.(err ?? new DOMException("The operation was aborted.", "AbortError")));
         }
       };
-      let request = fetchParams.request, response = null, timingInfo = fetchParams.timingInfo;
-      null == null && (request.cache = "no-store");
+      let request2 = fetchParams.request, response = null, timingInfo = fetchParams.timingInfo;
+      null == null && (request2.cache = "no-store");
       let newConnection = forceNewConnection ? "yes" : "no";
-      request.mode;
+      request2.mode;
       let requestBody = null;
-      if (request.body == null && fetchParams.processRequestEndOfBody)
+      if (request2.body == null && fetchParams.processRequestEndOfBody)
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      else if (request.body != null) {
+      else if (request2.body != null) {
         let processBodyChunk = async function* (bytes2) {
           isCancelled(fetchParams) || (yield bytes2, fetchParams.processRequestBodyChunkLength?.(bytes2.byteLength));
         }, processEndOfBody = () => {
@@ -9772,7 +9772,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (let bytes2 of request.body.stream)
+            for await (let bytes2 of request2.body.stream)
               yield* processBodyChunk(bytes2);
             processEndOfBody();
           } catch (err) {
@@ -9846,16 +9846,16 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        let url = requestCurrentURL(request), agent = fetchParams.controller.dispatcher;
+        let url = requestCurrentURL(request2), agent = fetchParams.controller.dispatcher;
         return new Promise((resolve2, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
-            method: request.method,
-            body: agent.isMockActive ? request.body && (request.body.source || request.body.stream) : body,
-            headers: request.headersList.entries,
+            method: request2.method,
+            body: agent.isMockActive ? request2.body && (request2.body.source || request2.body.stream) : body,
+            headers: request2.headersList.entries,
             maxRedirections: 0,
-            upgrade: request.mode === "websocket" ? "websocket" : void 0
+            upgrade: request2.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -9874,8 +9874,8 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2)
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), !0);
               location = headersList.get("location", !0);
-              let decoders = [], willFollow = location && request.redirect === "follow" && redirectStatusSet.has(status);
-              if (request.method !== "HEAD" && request.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              let decoders = [], willFollow = location && request2.redirect === "follow" && redirectStatusSet.has(status);
+              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 let contentEncoding = headersList.get("content-encoding", !0), codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [], maxContentEncodings = 5;
                 if (codings.length > maxContentEncodings)
                   return this.abort(new Error(`too many content-encodings in response: ${codings.length}, maximum allowed is ${maxContentEncodings}`)), !0;
@@ -10629,7 +10629,7 @@ var require_util5 = __commonJS({
 var require_cache = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/cache/cache.js"(exports, module) {
     "use strict";
-    var { kConstruct } = require_symbols4(), { urlEquals, getFieldValues } = require_util5(), { kEnumerableProperty, isDisturbed } = require_util(), { webidl } = require_webidl(), { Response, cloneResponse, fromInnerResponse } = require_response(), { Request, fromInnerRequest } = require_request2(), { kState } = require_symbols2(), { fetching } = require_fetch(), { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = require_util2(), assert4 = __require("node:assert"), Cache = class _Cache {
+    var { kConstruct } = require_symbols4(), { urlEquals, getFieldValues } = require_util5(), { kEnumerableProperty, isDisturbed } = require_util(), { webidl } = require_webidl(), { Response: Response2, cloneResponse, fromInnerResponse } = require_response(), { Request, fromInnerRequest } = require_request2(), { kState } = require_symbols2(), { fetching } = require_fetch(), { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = require_util2(), assert4 = __require("node:assert"), Cache = class _Cache {
       /**
        * @see https://w3c.github.io/ServiceWorker/#dfn-relevant-request-response-list
        * @type {requestResponseList}
@@ -10638,24 +10638,24 @@ var require_cache = __commonJS({
       constructor() {
         arguments[0] !== kConstruct && webidl.illegalConstructor(), webidl.util.markAsUncloneable(this), this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request, options = {}) {
+      async match(request2, options = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.match";
-        webidl.argumentLengthCheck(arguments, 1, prefix), request = webidl.converters.RequestInfo(request, prefix, "request"), options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        let p = this.#internalMatchAll(request, options, 1);
+        webidl.argumentLengthCheck(arguments, 1, prefix), request2 = webidl.converters.RequestInfo(request2, prefix, "request"), options = webidl.converters.CacheQueryOptions(options, prefix, "options");
+        let p = this.#internalMatchAll(request2, options, 1);
         if (p.length !== 0)
           return p[0];
       }
-      async matchAll(request = void 0, options = {}) {
+      async matchAll(request2 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.matchAll";
-        return request !== void 0 && (request = webidl.converters.RequestInfo(request, prefix, "request")), options = webidl.converters.CacheQueryOptions(options, prefix, "options"), this.#internalMatchAll(request, options);
+        return request2 !== void 0 && (request2 = webidl.converters.RequestInfo(request2, prefix, "request")), options = webidl.converters.CacheQueryOptions(options, prefix, "options"), this.#internalMatchAll(request2, options);
       }
-      async add(request) {
+      async add(request2) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.add";
-        webidl.argumentLengthCheck(arguments, 1, prefix), request = webidl.converters.RequestInfo(request, prefix, "request");
-        let requests = [request];
+        webidl.argumentLengthCheck(arguments, 1, prefix), request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        let requests = [request2];
         return await this.addAll(requests);
       }
       async addAll(requests) {
@@ -10663,16 +10663,16 @@ var require_cache = __commonJS({
         let prefix = "Cache.addAll";
         webidl.argumentLengthCheck(arguments, 1, prefix);
         let responsePromises = [], requestList = [];
-        for (let request of requests) {
-          if (request === void 0)
+        for (let request2 of requests) {
+          if (request2 === void 0)
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
-          if (request = webidl.converters.RequestInfo(request), typeof request == "string")
+          if (request2 = webidl.converters.RequestInfo(request2), typeof request2 == "string")
             continue;
-          let r = request[kState];
+          let r = request2[kState];
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET")
             throw webidl.errors.exception({
               header: prefix,
@@ -10680,8 +10680,8 @@ var require_cache = __commonJS({
             });
         }
         let fetchControllers = [];
-        for (let request of requests) {
-          let r = new Request(request)[kState];
+        for (let request2 of requests) {
+          let r = new Request(request2)[kState];
           if (!urlIsHttpHttpsScheme(r.url))
             throw webidl.errors.exception({
               header: prefix,
@@ -10742,12 +10742,12 @@ var require_cache = __commonJS({
           errorData === null ? cacheJobPromise.resolve(void 0) : cacheJobPromise.reject(errorData);
         }), cacheJobPromise.promise;
       }
-      async put(request, response) {
+      async put(request2, response) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.put";
-        webidl.argumentLengthCheck(arguments, 2, prefix), request = webidl.converters.RequestInfo(request, prefix, "request"), response = webidl.converters.Response(response, prefix, "response");
+        webidl.argumentLengthCheck(arguments, 2, prefix), request2 = webidl.converters.RequestInfo(request2, prefix, "request"), response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (request instanceof Request ? innerRequest = request[kState] : innerRequest = new Request(request)[kState], !urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET")
+        if (request2 instanceof Request ? innerRequest = request2[kState] : innerRequest = new Request(request2)[kState], !urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET")
           throw webidl.errors.exception({
             header: prefix,
             message: "Expected an http/s scheme when method is not GET"
@@ -10799,16 +10799,16 @@ var require_cache = __commonJS({
           errorData === null ? cacheJobPromise.resolve() : cacheJobPromise.reject(errorData);
         }), cacheJobPromise.promise;
       }
-      async delete(request, options = {}) {
+      async delete(request2, options = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.delete";
-        webidl.argumentLengthCheck(arguments, 1, prefix), request = webidl.converters.RequestInfo(request, prefix, "request"), options = webidl.converters.CacheQueryOptions(options, prefix, "options");
+        webidl.argumentLengthCheck(arguments, 1, prefix), request2 = webidl.converters.RequestInfo(request2, prefix, "request"), options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request instanceof Request) {
-          if (r = request[kState], r.method !== "GET" && !options.ignoreMethod)
+        if (request2 instanceof Request) {
+          if (r = request2[kState], r.method !== "GET" && !options.ignoreMethod)
             return !1;
         } else
-          assert4(typeof request == "string"), r = new Request(request)[kState];
+          assert4(typeof request2 == "string"), r = new Request(request2)[kState];
         let operations = [], operation = {
           type: "delete",
           request: r,
@@ -10831,18 +10831,18 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request = void 0, options = {}) {
+      async keys(request2 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         let prefix = "Cache.keys";
-        request !== void 0 && (request = webidl.converters.RequestInfo(request, prefix, "request")), options = webidl.converters.CacheQueryOptions(options, prefix, "options");
+        request2 !== void 0 && (request2 = webidl.converters.RequestInfo(request2, prefix, "request")), options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request !== void 0)
-          if (request instanceof Request) {
-            if (r = request[kState], r.method !== "GET" && !options.ignoreMethod)
+        if (request2 !== void 0)
+          if (request2 instanceof Request) {
+            if (r = request2[kState], r.method !== "GET" && !options.ignoreMethod)
               return [];
-          } else typeof request == "string" && (r = new Request(request)[kState]);
+          } else typeof request2 == "string" && (r = new Request(request2)[kState]);
         let promise = createDeferredPromise(), requests = [];
-        if (request === void 0)
+        if (request2 === void 0)
           for (let requestResponse of this.#relevantRequestResponseList)
             requests.push(requestResponse[0]);
         else {
@@ -10852,9 +10852,9 @@ var require_cache = __commonJS({
         }
         return queueMicrotask(() => {
           let requestList = [];
-          for (let request2 of requests) {
+          for (let request3 of requests) {
             let requestObject = fromInnerRequest(
-              request2,
+              request3,
               new AbortController().signal,
               "immutable"
             );
@@ -10951,8 +10951,8 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request, response = null, options) {
-        let queryURL = new URL(requestQuery.url), cachedURL = new URL(request.url);
+      #requestMatchesCachedItem(requestQuery, request2, response = null, options) {
+        let queryURL = new URL(requestQuery.url), cachedURL = new URL(request2.url);
         if (options?.ignoreSearch && (cachedURL.search = "", queryURL.search = ""), !urlEquals(queryURL, cachedURL, !0))
           return !1;
         if (response == null || options?.ignoreVary || !response.headersList.contains("vary"))
@@ -10961,21 +10961,21 @@ var require_cache = __commonJS({
         for (let fieldValue of fieldValues) {
           if (fieldValue === "*")
             return !1;
-          let requestValue = request.headersList.get(fieldValue), queryValue = requestQuery.headersList.get(fieldValue);
+          let requestValue = request2.headersList.get(fieldValue), queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue)
             return !1;
         }
         return !0;
       }
-      #internalMatchAll(request, options, maxResponses = 1 / 0) {
+      #internalMatchAll(request2, options, maxResponses = 1 / 0) {
         let r = null;
-        if (request !== void 0)
-          if (request instanceof Request) {
-            if (r = request[kState], r.method !== "GET" && !options.ignoreMethod)
+        if (request2 !== void 0)
+          if (request2 instanceof Request) {
+            if (r = request2[kState], r.method !== "GET" && !options.ignoreMethod)
               return [];
-          } else typeof request == "string" && (r = new Request(request)[kState]);
+          } else typeof request2 == "string" && (r = new Request(request2)[kState]);
         let responses = [];
-        if (request === void 0)
+        if (request2 === void 0)
           for (let requestResponse of this.#relevantRequestResponseList)
             responses.push(requestResponse[1]);
         else {
@@ -11030,7 +11030,7 @@ var require_cache = __commonJS({
         converter: webidl.converters.DOMString
       }
     ]);
-    webidl.converters.Response = webidl.interfaceConverter(Response);
+    webidl.converters.Response = webidl.interfaceConverter(Response2);
     webidl.converters["sequence<RequestInfo>"] = webidl.sequenceConverter(
       webidl.converters.RequestInfo
     );
@@ -11053,15 +11053,15 @@ var require_cachestorage = __commonJS({
       constructor() {
         arguments[0] !== kConstruct && webidl.illegalConstructor(), webidl.util.markAsUncloneable(this);
       }
-      async match(request, options = {}) {
-        if (webidl.brandCheck(this, _CacheStorage), webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match"), request = webidl.converters.RequestInfo(request), options = webidl.converters.MultiCacheQueryOptions(options), options.cacheName != null) {
+      async match(request2, options = {}) {
+        if (webidl.brandCheck(this, _CacheStorage), webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match"), request2 = webidl.converters.RequestInfo(request2), options = webidl.converters.MultiCacheQueryOptions(options), options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             let cacheList = this.#caches.get(options.cacheName);
-            return await new Cache(kConstruct, cacheList).match(request, options);
+            return await new Cache(kConstruct, cacheList).match(request2, options);
           }
         } else
           for (let cacheList of this.#caches.values()) {
-            let response = await new Cache(kConstruct, cacheList).match(request, options);
+            let response = await new Cache(kConstruct, cacheList).match(request2, options);
             if (response !== void 0)
               return response;
           }
@@ -11376,9 +11376,9 @@ var require_parse = __commonJS({
 var require_cookies = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/cookies/index.js"(exports, module) {
     "use strict";
-    var { parseSetCookie } = require_parse(), { stringify } = require_util6(), { webidl } = require_webidl(), { Headers: Headers2 } = require_headers();
+    var { parseSetCookie } = require_parse(), { stringify } = require_util6(), { webidl } = require_webidl(), { Headers: Headers3 } = require_headers();
     function getCookies(headers) {
-      webidl.argumentLengthCheck(arguments, 1, "getCookies"), webidl.brandCheck(headers, Headers2, { strict: !1 });
+      webidl.argumentLengthCheck(arguments, 1, "getCookies"), webidl.brandCheck(headers, Headers3, { strict: !1 });
       let cookie = headers.get("cookie"), out = {};
       if (!cookie)
         return out;
@@ -11389,7 +11389,7 @@ var require_cookies = __commonJS({
       return out;
     }
     function deleteCookie(headers, name, attributes) {
-      webidl.brandCheck(headers, Headers2, { strict: !1 });
+      webidl.brandCheck(headers, Headers3, { strict: !1 });
       let prefix = "deleteCookie";
       webidl.argumentLengthCheck(arguments, 2, prefix), name = webidl.converters.DOMString(name, prefix, "name"), attributes = webidl.converters.DeleteCookieAttributes(attributes), setCookie(headers, {
         name,
@@ -11399,12 +11399,12 @@ var require_cookies = __commonJS({
       });
     }
     function getSetCookies(headers) {
-      webidl.argumentLengthCheck(arguments, 1, "getSetCookies"), webidl.brandCheck(headers, Headers2, { strict: !1 });
+      webidl.argumentLengthCheck(arguments, 1, "getSetCookies"), webidl.brandCheck(headers, Headers3, { strict: !1 });
       let cookies = headers.getSetCookie();
       return cookies ? cookies.map((pair) => parseSetCookie(pair)) : [];
     }
     function setCookie(headers, cookie) {
-      webidl.argumentLengthCheck(arguments, 2, "setCookie"), webidl.brandCheck(headers, Headers2, { strict: !1 }), cookie = webidl.converters.Cookie(cookie);
+      webidl.argumentLengthCheck(arguments, 2, "setCookie"), webidl.brandCheck(headers, Headers3, { strict: !1 }), cookie = webidl.converters.Cookie(cookie);
       let str = stringify(cookie);
       str && headers.append("Set-Cookie", str);
     }
@@ -11959,17 +11959,17 @@ var require_connection = __commonJS({
       kByteParser,
       kReceivedClose,
       kResponse
-    } = require_symbols5(), { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = require_util7(), { channels } = require_diagnostics(), { CloseEvent } = require_events(), { makeRequest } = require_request2(), { fetching } = require_fetch(), { Headers: Headers2, getHeadersList } = require_headers(), { getDecodeSplit } = require_util2(), { WebsocketFrameSend } = require_frame(), crypto3;
+    } = require_symbols5(), { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = require_util7(), { channels } = require_diagnostics(), { CloseEvent } = require_events(), { makeRequest } = require_request2(), { fetching } = require_fetch(), { Headers: Headers3, getHeadersList } = require_headers(), { getDecodeSplit } = require_util2(), { WebsocketFrameSend } = require_frame(), crypto3;
     try {
       crypto3 = __require("node:crypto");
     } catch {
     }
-    function establishWebSocketConnection(url, protocols, client, ws, onEstablish, options) {
+    function establishWebSocketConnection(url, protocols, client2, ws, onEstablish, options) {
       let requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      let request = makeRequest({
+      let request2 = makeRequest({
         urlList: [requestURL],
-        client,
+        client: client2,
         serviceWorkers: "none",
         referrer: "no-referrer",
         mode: "websocket",
@@ -11978,15 +11978,15 @@ var require_connection = __commonJS({
         redirect: "error"
       });
       if (options.headers) {
-        let headersList = getHeadersList(new Headers2(options.headers));
-        request.headersList = headersList;
+        let headersList = getHeadersList(new Headers3(options.headers));
+        request2.headersList = headersList;
       }
       let keyValue = crypto3.randomBytes(16).toString("base64");
-      request.headersList.append("sec-websocket-key", keyValue), request.headersList.append("sec-websocket-version", "13");
+      request2.headersList.append("sec-websocket-key", keyValue), request2.headersList.append("sec-websocket-version", "13");
       for (let protocol of protocols)
-        request.headersList.append("sec-websocket-protocol", protocol);
-      return request.headersList.append("sec-websocket-extensions", "permessage-deflate; client_max_window_bits"), fetching({
-        request,
+        request2.headersList.append("sec-websocket-protocol", protocol);
+      return request2.headersList.append("sec-websocket-extensions", "permessage-deflate; client_max_window_bits"), fetching({
+        request: request2,
         useParallelQueue: !0,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -12018,7 +12018,7 @@ var require_connection = __commonJS({
           }
           let secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            let requestProtocols = getDecodeSplit("sec-websocket-protocol", request.headersList);
+            let requestProtocols = getDecodeSplit("sec-websocket-protocol", request2.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failWebsocketConnection(ws, "Protocol was not set in the opening handshake.");
               return;
@@ -12516,11 +12516,11 @@ var require_websocket = __commonJS({
         if (protocols.length > 0 && !protocols.every((p) => isValidSubprotocol(p)))
           throw new DOMException("Invalid Sec-WebSocket-Protocol value", "SyntaxError");
         this[kWebSocketURL] = new URL(urlRecord.href);
-        let client = environmentSettingsObject.settingsObject;
+        let client2 = environmentSettingsObject.settingsObject;
         this[kController] = establishWebSocketConnection(
           urlRecord,
           protocols,
-          client,
+          client2,
           this,
           (response, extensions) => this.#onConnectionEstablished(response, extensions),
           options
@@ -13302,7 +13302,7 @@ var require_undici = __commonJS({
 // node_modules/@actions/http-client/lib/index.js
 var lib_exports = {};
 __export(lib_exports, {
-  Headers: () => Headers,
+  Headers: () => Headers2,
   HttpClient: () => HttpClient,
   HttpClientError: () => HttpClientError,
   HttpClientResponse: () => HttpClientResponse,
@@ -13320,7 +13320,7 @@ function getProxyUrl2(serverUrl) {
 function isHttps(requestUrl) {
   return new URL(requestUrl).protocol === "https:";
 }
-var tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedirectCodes, HttpResponseRetryCodes, RetryableHttpVerbs, ExponentialBackoffCeiling, ExponentialBackoffTimeSlice, HttpClientError, HttpClientResponse, HttpClient, lowercaseKeys, init_lib = __esm({
+var tunnel, import_undici, __awaiter, HttpCodes, Headers2, MediaTypes, HttpRedirectCodes, HttpResponseRetryCodes, RetryableHttpVerbs, ExponentialBackoffCeiling, ExponentialBackoffTimeSlice, HttpClientError, HttpClientResponse, HttpClient, lowercaseKeys, init_lib = __esm({
   "node_modules/@actions/http-client/lib/index.js"() {
     init_proxy();
     tunnel = __toESM(require_tunnel2(), 1), import_undici = __toESM(require_undici(), 1), __awaiter = function(thisArg, _arguments, P, generator) {
@@ -13353,9 +13353,9 @@ var tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedire
     (function(HttpCodes2) {
       HttpCodes2[HttpCodes2.OK = 200] = "OK", HttpCodes2[HttpCodes2.MultipleChoices = 300] = "MultipleChoices", HttpCodes2[HttpCodes2.MovedPermanently = 301] = "MovedPermanently", HttpCodes2[HttpCodes2.ResourceMoved = 302] = "ResourceMoved", HttpCodes2[HttpCodes2.SeeOther = 303] = "SeeOther", HttpCodes2[HttpCodes2.NotModified = 304] = "NotModified", HttpCodes2[HttpCodes2.UseProxy = 305] = "UseProxy", HttpCodes2[HttpCodes2.SwitchProxy = 306] = "SwitchProxy", HttpCodes2[HttpCodes2.TemporaryRedirect = 307] = "TemporaryRedirect", HttpCodes2[HttpCodes2.PermanentRedirect = 308] = "PermanentRedirect", HttpCodes2[HttpCodes2.BadRequest = 400] = "BadRequest", HttpCodes2[HttpCodes2.Unauthorized = 401] = "Unauthorized", HttpCodes2[HttpCodes2.PaymentRequired = 402] = "PaymentRequired", HttpCodes2[HttpCodes2.Forbidden = 403] = "Forbidden", HttpCodes2[HttpCodes2.NotFound = 404] = "NotFound", HttpCodes2[HttpCodes2.MethodNotAllowed = 405] = "MethodNotAllowed", HttpCodes2[HttpCodes2.NotAcceptable = 406] = "NotAcceptable", HttpCodes2[HttpCodes2.ProxyAuthenticationRequired = 407] = "ProxyAuthenticationRequired", HttpCodes2[HttpCodes2.RequestTimeout = 408] = "RequestTimeout", HttpCodes2[HttpCodes2.Conflict = 409] = "Conflict", HttpCodes2[HttpCodes2.Gone = 410] = "Gone", HttpCodes2[HttpCodes2.TooManyRequests = 429] = "TooManyRequests", HttpCodes2[HttpCodes2.InternalServerError = 500] = "InternalServerError", HttpCodes2[HttpCodes2.NotImplemented = 501] = "NotImplemented", HttpCodes2[HttpCodes2.BadGateway = 502] = "BadGateway", HttpCodes2[HttpCodes2.ServiceUnavailable = 503] = "ServiceUnavailable", HttpCodes2[HttpCodes2.GatewayTimeout = 504] = "GatewayTimeout";
     })(HttpCodes || (HttpCodes = {}));
-    (function(Headers2) {
-      Headers2.Accept = "accept", Headers2.ContentType = "content-type";
-    })(Headers || (Headers = {}));
+    (function(Headers3) {
+      Headers3.Accept = "accept", Headers3.ContentType = "content-type";
+    })(Headers2 || (Headers2 = {}));
     (function(MediaTypes2) {
       MediaTypes2.ApplicationJson = "application/json";
     })(MediaTypes || (MediaTypes = {}));
@@ -13403,8 +13403,8 @@ var tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedire
       }
     };
     HttpClient = class {
-      constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = !1, this._allowRedirects = !0, this._allowRedirectDowngrade = !1, this._maxRedirects = 50, this._allowRetries = !1, this._maxRetries = 1, this._keepAlive = !1, this._disposed = !1, this.userAgent = this._getUserAgentWithOrchestrationId(userAgent), this.handlers = handlers || [], this.requestOptions = requestOptions, requestOptions && (requestOptions.ignoreSslError != null && (this._ignoreSslError = requestOptions.ignoreSslError), this._socketTimeout = requestOptions.socketTimeout, requestOptions.allowRedirects != null && (this._allowRedirects = requestOptions.allowRedirects), requestOptions.allowRedirectDowngrade != null && (this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade), requestOptions.maxRedirects != null && (this._maxRedirects = Math.max(requestOptions.maxRedirects, 0)), requestOptions.keepAlive != null && (this._keepAlive = requestOptions.keepAlive), requestOptions.allowRetries != null && (this._allowRetries = requestOptions.allowRetries), requestOptions.maxRetries != null && (this._maxRetries = requestOptions.maxRetries));
+      constructor(userAgent2, handlers, requestOptions) {
+        this._ignoreSslError = !1, this._allowRedirects = !0, this._allowRedirectDowngrade = !1, this._maxRedirects = 50, this._allowRetries = !1, this._maxRetries = 1, this._keepAlive = !1, this._disposed = !1, this.userAgent = this._getUserAgentWithOrchestrationId(userAgent2), this.handlers = handlers || [], this.requestOptions = requestOptions, requestOptions && (requestOptions.ignoreSslError != null && (this._ignoreSslError = requestOptions.ignoreSslError), this._socketTimeout = requestOptions.socketTimeout, requestOptions.allowRedirects != null && (this._allowRedirects = requestOptions.allowRedirects), requestOptions.allowRedirectDowngrade != null && (this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade), requestOptions.maxRedirects != null && (this._maxRedirects = Math.max(requestOptions.maxRedirects, 0)), requestOptions.keepAlive != null && (this._keepAlive = requestOptions.keepAlive), requestOptions.allowRetries != null && (this._allowRetries = requestOptions.allowRetries), requestOptions.maxRetries != null && (this._maxRetries = requestOptions.maxRetries));
       }
       options(requestUrl, additionalHeaders) {
         return __awaiter(this, void 0, void 0, function* () {
@@ -13452,7 +13452,7 @@ var tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedire
        */
       getJson(requestUrl_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes.ApplicationJson);
           let res = yield this.get(requestUrl, additionalHeaders);
           return this._processResponse(res, this.requestOptions);
         });
@@ -13460,7 +13460,7 @@ var tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedire
       postJson(requestUrl_1, obj_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
           let data = JSON.stringify(obj, null, 2);
-          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
           let res = yield this.post(requestUrl, data, additionalHeaders);
           return this._processResponse(res, this.requestOptions);
         });
@@ -13468,7 +13468,7 @@ var tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedire
       putJson(requestUrl_1, obj_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
           let data = JSON.stringify(obj, null, 2);
-          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
           let res = yield this.put(requestUrl, data, additionalHeaders);
           return this._processResponse(res, this.requestOptions);
         });
@@ -13476,7 +13476,7 @@ var tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedire
       patchJson(requestUrl_1, obj_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
           let data = JSON.stringify(obj, null, 2);
-          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes.ApplicationJson), additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
           let res = yield this.patch(requestUrl, data, additionalHeaders);
           return this._processResponse(res, this.requestOptions);
         });
@@ -13622,10 +13622,10 @@ var tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedire
       _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
         let clientHeader;
         if (this.requestOptions && this.requestOptions.headers) {
-          let headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+          let headerValue = lowercaseKeys(this.requestOptions.headers)[Headers2.ContentType];
           headerValue && (typeof headerValue == "number" ? clientHeader = String(headerValue) : Array.isArray(headerValue) ? clientHeader = headerValue.join(", ") : clientHeader = headerValue);
         }
-        let additionalValue = additionalHeaders[Headers.ContentType];
+        let additionalValue = additionalHeaders[Headers2.ContentType];
         return additionalValue !== void 0 ? typeof additionalValue == "number" ? String(additionalValue) : Array.isArray(additionalValue) ? additionalValue.join(", ") : additionalValue : clientHeader !== void 0 ? clientHeader : _default;
       }
       _getAgent(parsedUrl) {
@@ -13662,8 +13662,8 @@ var tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedire
           rejectUnauthorized: !1
         })), proxyAgent;
       }
-      _getUserAgentWithOrchestrationId(userAgent) {
-        let baseUserAgent = userAgent || "actions/http-client", orchId = process.env.ACTIONS_ORCHESTRATION_ID;
+      _getUserAgentWithOrchestrationId(userAgent2) {
+        let baseUserAgent = userAgent2 || "actions/http-client", orchId = process.env.ACTIONS_ORCHESTRATION_ID;
         if (orchId) {
           let sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
           return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
@@ -13710,6 +13710,969 @@ var tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedire
         });
       }
     }, lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase()] = obj[k], c), {});
+  }
+});
+
+// node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  return typeof navigator == "object" && "userAgent" in navigator ? navigator.userAgent : typeof process == "object" && process.version !== void 0 ? `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})` : "<environment undetectable>";
+}
+var init_universal_user_agent = __esm({
+  "node_modules/universal-user-agent/index.js"() {
+  }
+});
+
+// node_modules/before-after-hook/lib/register.js
+function register(state, name, method, options) {
+  if (typeof method != "function")
+    throw new Error("method for before hook must be a function");
+  return options || (options = {}), Array.isArray(name) ? name.reverse().reduce((callback, name2) => register.bind(null, state, name2, callback, options), method)() : Promise.resolve().then(() => state.registry[name] ? state.registry[name].reduce((method2, registered) => registered.hook.bind(null, method2, options), method)() : method(options));
+}
+var init_register = __esm({
+  "node_modules/before-after-hook/lib/register.js"() {
+  }
+});
+
+// node_modules/before-after-hook/lib/add.js
+function addHook(state, kind, name, hook2) {
+  let orig = hook2;
+  state.registry[name] || (state.registry[name] = []), kind === "before" && (hook2 = (method, options) => Promise.resolve().then(orig.bind(null, options)).then(method.bind(null, options))), kind === "after" && (hook2 = (method, options) => {
+    let result;
+    return Promise.resolve().then(method.bind(null, options)).then((result_) => (result = result_, orig(result, options))).then(() => result);
+  }), kind === "error" && (hook2 = (method, options) => Promise.resolve().then(method.bind(null, options)).catch((error2) => orig(error2, options))), state.registry[name].push({
+    hook: hook2,
+    orig
+  });
+}
+var init_add = __esm({
+  "node_modules/before-after-hook/lib/add.js"() {
+  }
+});
+
+// node_modules/before-after-hook/lib/remove.js
+function removeHook(state, name, method) {
+  if (!state.registry[name])
+    return;
+  let index = state.registry[name].map((registered) => registered.orig).indexOf(method);
+  index !== -1 && state.registry[name].splice(index, 1);
+}
+var init_remove = __esm({
+  "node_modules/before-after-hook/lib/remove.js"() {
+  }
+});
+
+// node_modules/before-after-hook/index.js
+function bindApi(hook2, state, name) {
+  let removeHookRef = bindable(removeHook, null).apply(
+    null,
+    name ? [state, name] : [state]
+  );
+  hook2.api = { remove: removeHookRef }, hook2.remove = removeHookRef, ["before", "error", "after", "wrap"].forEach((kind) => {
+    let args = name ? [state, kind, name] : [state, kind];
+    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
+  });
+}
+function Singular() {
+  let singularHookName = /* @__PURE__ */ Symbol("Singular"), singularHookState = {
+    registry: {}
+  }, singularHook = register.bind(null, singularHookState, singularHookName);
+  return bindApi(singularHook, singularHookState, singularHookName), singularHook;
+}
+function Collection() {
+  let state = {
+    registry: {}
+  }, hook2 = register.bind(null, state);
+  return bindApi(hook2, state), hook2;
+}
+var bind, bindable, before_after_hook_default, init_before_after_hook = __esm({
+  "node_modules/before-after-hook/index.js"() {
+    init_register();
+    init_add();
+    init_remove();
+    bind = Function.bind, bindable = bind.bind(bind);
+    before_after_hook_default = { Singular, Collection };
+  }
+});
+
+// node_modules/@octokit/endpoint/dist-bundle/index.js
+function lowercaseKeys2(object) {
+  return object ? Object.keys(object).reduce((newObj, key) => (newObj[key.toLowerCase()] = object[key], newObj), {}) : {};
+}
+function isPlainObject(value) {
+  if (typeof value != "object" || value === null || Object.prototype.toString.call(value) !== "[object Object]") return !1;
+  let proto = Object.getPrototypeOf(value);
+  if (proto === null) return !0;
+  let Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor == "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+function mergeDeep(defaults2, options) {
+  let result = Object.assign({}, defaults2);
+  return Object.keys(options).forEach((key) => {
+    isPlainObject(options[key]) ? key in defaults2 ? result[key] = mergeDeep(defaults2[key], options[key]) : Object.assign(result, { [key]: options[key] }) : Object.assign(result, { [key]: options[key] });
+  }), result;
+}
+function removeUndefinedProperties(obj) {
+  for (let key in obj)
+    obj[key] === void 0 && delete obj[key];
+  return obj;
+}
+function merge(defaults2, route, options) {
+  if (typeof route == "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else
+    options = Object.assign({}, route);
+  options.headers = lowercaseKeys2(options.headers), removeUndefinedProperties(options), removeUndefinedProperties(options.headers);
+  let mergedOptions = mergeDeep(defaults2 || {}, options);
+  return options.url === "/graphql" && (defaults2 && defaults2.mediaType.previews?.length && (mergedOptions.mediaType.previews = defaults2.mediaType.previews.filter(
+    (preview) => !mergedOptions.mediaType.previews.includes(preview)
+  ).concat(mergedOptions.mediaType.previews)), mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""))), mergedOptions;
+}
+function addQueryParameters(url, parameters) {
+  let separator = /\?/.test(url) ? "&" : "?", names = Object.keys(parameters);
+  return names.length === 0 ? url : url + separator + names.map((name) => name === "q" ? "q=" + parameters.q.split("+").map(encodeURIComponent).join("+") : `${name}=${encodeURIComponent(parameters[name])}`).join("&");
+}
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  let matches = url.match(urlVariableRegex);
+  return matches ? matches.map(removeNonChars).reduce((a, b) => a.concat(b), []) : [];
+}
+function omit(object, keysToOmit) {
+  let result = { __proto__: null };
+  for (let key of Object.keys(object))
+    keysToOmit.indexOf(key) === -1 && (result[key] = object[key]);
+  return result;
+}
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    return /%[0-9A-Fa-f]/.test(part) || (part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]")), part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  return value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value), key ? encodeUnreserved(key) + "=" + value : value;
+}
+function isDefined(value) {
+  return value != null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "")
+    if (typeof value == "string" || typeof value == "number" || typeof value == "bigint" || typeof value == "boolean")
+      value = value.toString(), modifier && modifier !== "*" && (value = value.substring(0, parseInt(modifier, 10))), result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    else if (modifier === "*")
+      Array.isArray(value) ? value.filter(isDefined).forEach(function(value2) {
+        result.push(
+          encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+        );
+      }) : Object.keys(value).forEach(function(k) {
+        isDefined(value[k]) && result.push(encodeValue(operator, value[k], k));
+      });
+    else {
+      let tmp = [];
+      Array.isArray(value) ? value.filter(isDefined).forEach(function(value2) {
+        tmp.push(encodeValue(operator, value2));
+      }) : Object.keys(value).forEach(function(k) {
+        isDefined(value[k]) && (tmp.push(encodeUnreserved(k)), tmp.push(encodeValue(operator, value[k].toString())));
+      }), isKeyOperator(operator) ? result.push(encodeUnreserved(key) + "=" + tmp.join(",")) : tmp.length !== 0 && result.push(tmp.join(","));
+    }
+  else
+    operator === ";" ? isDefined(value) && result.push(encodeUnreserved(key)) : value === "" && (operator === "&" || operator === "?") ? result.push(encodeUnreserved(key) + "=") : value === "" && result.push("");
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  return template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal) {
+      if (expression) {
+        let operator = "", values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1 && (operator = expression.charAt(0), expression = expression.substr(1)), expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        }), operator && operator !== "+") {
+          var separator = ",";
+          return operator === "?" ? separator = "&" : operator !== "#" && (separator = operator), (values.length !== 0 ? operator : "") + values.join(separator);
+        } else
+          return values.join(",");
+      } else
+        return encodeReserved(literal);
+    }
+  ), template === "/" ? template : template.replace(/\/$/, "");
+}
+function parse2(options) {
+  let method = options.method.toUpperCase(), url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}"), headers = Object.assign({}, options.headers), body, parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]), urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters), /^http/.test(url) || (url = options.baseUrl + url);
+  let omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl"), remainingParameters = omit(parameters, omittedParameters);
+  if (!/application\/octet-stream/i.test(headers.accept) && (options.mediaType.format && (headers.accept = headers.accept.split(/,/).map(
+    (format) => format.replace(
+      /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+      `application/vnd$1$2.${options.mediaType.format}`
+    )
+  ).join(",")), url.endsWith("/graphql") && options.mediaType.previews?.length)) {
+    let previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+    headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+      let format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+      return `application/vnd.github.${preview}-preview${format}`;
+    }).join(",");
+  }
+  return ["GET", "HEAD"].includes(method) ? url = addQueryParameters(url, remainingParameters) : "data" in remainingParameters ? body = remainingParameters.data : Object.keys(remainingParameters).length && (body = remainingParameters), !headers["content-type"] && typeof body < "u" && (headers["content-type"] = "application/json; charset=utf-8"), ["PATCH", "PUT"].includes(method) && typeof body > "u" && (body = ""), Object.assign(
+    { method, url, headers },
+    typeof body < "u" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+function endpointWithDefaults(defaults2, route, options) {
+  return parse2(merge(defaults2, route, options));
+}
+function withDefaults(oldDefaults, newDefaults) {
+  let DEFAULTS2 = merge(oldDefaults, newDefaults), endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse: parse2
+  });
+}
+var VERSION2, userAgent, DEFAULTS, urlVariableRegex, endpoint, init_dist_bundle = __esm({
+  "node_modules/@octokit/endpoint/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    VERSION2 = "0.0.0-development", userAgent = `octokit-endpoint.js/${VERSION2} ${getUserAgent()}`, DEFAULTS = {
+      method: "GET",
+      baseUrl: "https://api.github.com",
+      headers: {
+        accept: "application/vnd.github.v3+json",
+        "user-agent": userAgent
+      },
+      mediaType: {
+        format: ""
+      }
+    };
+    urlVariableRegex = /\{[^{}}]+\}/g;
+    endpoint = withDefaults(null, DEFAULTS);
+  }
+});
+
+// node_modules/content-type/dist/index.js
+function parse3(header, options) {
+  let stopFlags = 4 | (options?.comma === !0 ? 8 : 0), len = header.length, valueStart = options?.start ?? 0;
+  for (; (CHAR_MAP[header.charCodeAt(valueStart)] & 2) !== 0; )
+    valueStart++;
+  let index = valueStart, typeFlags = 0, whitespace = -1, stop = options?.parameters === !1 ? 8 : 0;
+  for (; index < len; ) {
+    let code = header.charCodeAt(index), flags = CHAR_MAP[code];
+    if ((flags & stopFlags) !== 0) {
+      stop |= flags & 8;
+      break;
+    }
+    (flags & 2) !== 0 ? whitespace === -1 && (whitespace = index) : whitespace = -1, typeFlags |= code & 65280 | flags, index++;
+  }
+  let valueEnd = whitespace === -1 ? index : whitespace, value = header.slice(valueStart, valueEnd), type = (typeFlags & 65281) === 0 ? value : value.toLowerCase();
+  return index === len || stop !== 0 ? { type, index, parameters: new NullObject() } : parseParameters(header, type, index, len, stopFlags);
+}
+function parseParameters(header, type, index, len, stopFlags) {
+  let parameters = new NullObject();
+  parameter: for (; index < len; ) {
+    for (index++; (CHAR_MAP[header.charCodeAt(index)] & 2) !== 0; )
+      index++;
+    let keyStart = index, keyFlags = 0, keyWhitespace = -1;
+    for (; index < len; ) {
+      let code = header.charCodeAt(index), flags = CHAR_MAP[code];
+      if ((flags & stopFlags) !== 0) {
+        if ((flags & 8) !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if (code === 61) {
+        let keyEnd = keyWhitespace === -1 ? index : keyWhitespace, value = header.slice(keyStart, keyEnd), key = (keyFlags & 65281) === 0 ? value : value.toLowerCase();
+        for (index++; (CHAR_MAP[header.charCodeAt(index)] & 2) !== 0; )
+          index++;
+        if (index < len && header.charCodeAt(index) === 34) {
+          let quotedStart = ++index, escaped = !1;
+          for (; index < len; ) {
+            let code2 = header.charCodeAt(index);
+            if (code2 === 34) {
+              parameters[key] === void 0 && (parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index)), index++;
+              let stop2 = 0;
+              for (; index < len; ) {
+                let code3 = header.charCodeAt(index), flags2 = CHAR_MAP[code3];
+                if ((flags2 & stopFlags) !== 0) {
+                  stop2 = flags2 & 8;
+                  break;
+                }
+                index++;
+              }
+              if (stop2 !== 0)
+                break parameter;
+              continue parameter;
+            }
+            if (code2 === 92 && index + 1 < len) {
+              escaped = !0, index += 2;
+              continue;
+            }
+            index++;
+          }
+          continue parameter;
+        }
+        let valueStart = index, stop = 0, valueWhitespace = -1;
+        for (; index < len; ) {
+          let code2 = header.charCodeAt(index), flags2 = CHAR_MAP[code2];
+          if ((flags2 & stopFlags) !== 0) {
+            stop = flags2 & 8;
+            break;
+          }
+          (flags2 & 2) !== 0 ? valueWhitespace === -1 && (valueWhitespace = index) : valueWhitespace = -1, index++;
+        }
+        if (parameters[key] === void 0) {
+          let valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+          parameters[key] = header.slice(valueStart, valueEnd);
+        }
+        if (stop !== 0)
+          break parameter;
+        continue parameter;
+      }
+      (flags & 2) !== 0 ? keyWhitespace === -1 && (keyWhitespace = index) : keyWhitespace = -1, keyFlags |= code & 65280 | flags, index++;
+    }
+  }
+  return { type, index, parameters };
+}
+function unescapeQuotedPairs(str, start, end) {
+  let result = "";
+  for (let index = start; index < end; index++)
+    str.charCodeAt(index) === 92 && (result += str.slice(start, index), start = ++index);
+  return result + str.slice(start, end);
+}
+var CHAR_MAP, NullObject, init_dist = __esm({
+  "node_modules/content-type/dist/index.js"() {
+    CHAR_MAP = new Uint8Array(256);
+    CHAR_MAP[9] |= 2;
+    CHAR_MAP[32] |= 2;
+    CHAR_MAP[59] |= 4;
+    CHAR_MAP[44] |= 8;
+    for (let code = 128; code <= 255; code++)
+      CHAR_MAP[code] |= 1;
+    for (let char of "!#$%&'*+-.^_`|~")
+      CHAR_MAP[char.charCodeAt(0)] |= 16;
+    for (let code = 48; code <= 57; code++)
+      CHAR_MAP[code] |= 16;
+    for (let code = 65; code <= 90; code++)
+      CHAR_MAP[code] |= 17;
+    for (let code = 97; code <= 122; code++)
+      CHAR_MAP[code] |= 16;
+    NullObject = /* @__PURE__ */ (() => {
+      let C = function() {
+      };
+      return C.prototype = /* @__PURE__ */ Object.create(null), C;
+    })();
+  }
+});
+
+// node_modules/json-with-bigint/json-with-bigint.js
+var intRegex, noiseValue, originalStringify, originalParse, customFormat, bigIntsStringify, noiseStringify, isUnstringifiable, isRawJSON, stringifyIteratively, JSONStringify, featureCache, isContextSourceSupported, convertMarkedBigIntsReviver, JSONParseV2, MAX_INT, MAX_DIGITS, stringsOrLargeNumbers, noiseValueWithQuotes, applyReviverIteratively, serializeBigInts, JSONParse, init_json_with_bigint = __esm({
+  "node_modules/json-with-bigint/json-with-bigint.js"() {
+    intRegex = /^-?\d+$/, noiseValue = /^-?\d+n+$/, originalStringify = JSON.stringify, originalParse = JSON.parse, customFormat = /^-?\d+n$/, bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g, noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g, isUnstringifiable = (val) => val === void 0 || typeof val == "function" || typeof val == "symbol", isRawJSON = (val) => val !== null && typeof val == "object" && val.constructor && val.constructor.name === "RawJSON", stringifyIteratively = (rootValue, replacer, spaceParam) => {
+      let space = "";
+      typeof spaceParam == "number" ? space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam)))) : typeof spaceParam == "string" && (space = spaceParam.slice(0, 10));
+      let isFunctionReplacer = typeof replacer == "function", propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null, prepareVal = (parent, key, val) => (val !== null && typeof val == "object" && typeof val.toJSON == "function" && (val = val.toJSON(key)), typeof val == "string" && noiseValue.test(val) ? val + "n" : typeof val == "bigint" ? "rawJSON" in JSON ? JSON.rawJSON(val.toString()) : val.toString() + "n" : (isFunctionReplacer && (val = replacer.call(parent, key, val)), val !== null && typeof val == "object" && (val instanceof Number || val instanceof String || val instanceof Boolean) && (val = val.valueOf()), val)), rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+      if (isUnstringifiable(rootProcessed))
+        return;
+      let isRootPrimitive = rootProcessed === null || typeof rootProcessed != "object", isRootNativeRawJSON = isRawJSON(rootProcessed);
+      if (isRootPrimitive || isRootNativeRawJSON)
+        return originalStringify(rootProcessed);
+      let chunks = [], level = 0, stack = [
+        {
+          parent: { "": rootProcessed },
+          key: "",
+          val: rootProcessed,
+          isArray: Array.isArray(rootProcessed),
+          keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+          index: 0,
+          first: !0
+        }
+      ], visited = new WeakSet([rootProcessed]);
+      for (; stack.length > 0; ) {
+        let node = stack[stack.length - 1];
+        node.index === 0 && (chunks.push(node.isArray ? "[" : "{"), level++);
+        let isDone = !1;
+        if (node.isArray)
+          if (node.index < node.val.length) {
+            node.first || chunks.push(","), space && chunks.push(`
+` + space.repeat(level));
+            let childRaw = node.val[node.index], childVal = prepareVal(node.val, String(node.index), childRaw);
+            if (isUnstringifiable(childVal))
+              chunks.push("null"), node.first = !1, node.index++;
+            else {
+              let isComplexObject = childVal !== null && typeof childVal == "object", isNativeRaw = isRawJSON(childVal);
+              if (isComplexObject && !isNativeRaw) {
+                if (visited.has(childVal))
+                  throw new TypeError("Converting circular structure to JSON");
+                visited.add(childVal), stack.push({
+                  parent: node.val,
+                  key: String(node.index),
+                  val: childVal,
+                  isArray: Array.isArray(childVal),
+                  keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+                  index: 0,
+                  first: !0
+                }), node.first = !1, node.index++;
+              } else
+                chunks.push(originalStringify(childVal)), node.first = !1, node.index++;
+            }
+          } else
+            isDone = !0;
+        else {
+          for (; node.index < node.keys.length; ) {
+            let k = node.keys[node.index++];
+            if (propertyList && !propertyList.has(k)) continue;
+            let childRaw = node.val[k], childVal = prepareVal(node.val, k, childRaw);
+            if (isUnstringifiable(childVal)) continue;
+            node.first || chunks.push(","), space ? chunks.push(`
+` + space.repeat(level) + originalStringify(k) + ": ") : chunks.push(originalStringify(k) + ":");
+            let isComplexObject = childVal !== null && typeof childVal == "object", isNativeRaw = isRawJSON(childVal);
+            if (isComplexObject && !isNativeRaw) {
+              if (visited.has(childVal))
+                throw new TypeError("Converting circular structure to JSON");
+              visited.add(childVal), stack.push({
+                parent: node.val,
+                key: k,
+                val: childVal,
+                isArray: Array.isArray(childVal),
+                keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+                index: 0,
+                first: !0
+              }), node.first = !1;
+              break;
+            } else
+              chunks.push(originalStringify(childVal)), node.first = !1;
+          }
+          node.index >= node.keys.length && stack[stack.length - 1] === node && (isDone = !0);
+        }
+        isDone && (level--, !node.first && space && chunks.push(`
+` + space.repeat(level)), chunks.push(node.isArray ? "]" : "}"), visited.delete(node.val), stack.pop());
+      }
+      return chunks.join("");
+    }, JSONStringify = (value, replacer, space) => {
+      try {
+        return "rawJSON" in JSON ? originalStringify(
+          value,
+          (key, val) => typeof val == "bigint" ? JSON.rawJSON(val.toString()) : typeof replacer == "function" ? replacer(key, val) : (Array.isArray(replacer) && replacer.includes(key), val),
+          space
+        ) : value ? originalStringify(
+          value,
+          (key, val) => typeof val == "string" && noiseValue.test(val) || typeof val == "bigint" ? val.toString() + "n" : typeof replacer == "function" ? replacer(key, val) : (Array.isArray(replacer) && replacer.includes(key), val),
+          space
+        ).replace(
+          bigIntsStringify,
+          "$1$2$3"
+        ).replace(noiseStringify, "$1$2$3") : originalStringify(value, replacer, space);
+      } catch (error2) {
+        if (error2 instanceof RangeError) {
+          let convertedJSON = stringifyIteratively(value, replacer, space);
+          return convertedJSON === void 0 ? void 0 : "rawJSON" in JSON ? convertedJSON : convertedJSON.replace(bigIntsStringify, "$1$2$3").replace(noiseStringify, "$1$2$3");
+        }
+        throw error2;
+      }
+    }, featureCache = /* @__PURE__ */ new Map(), isContextSourceSupported = () => {
+      let parseFingerprint = JSON.parse.toString();
+      if (featureCache.has(parseFingerprint))
+        return featureCache.get(parseFingerprint);
+      try {
+        let result = JSON.parse(
+          "1",
+          (_, __, context) => !!context?.source && context.source === "1"
+        );
+        return featureCache.set(parseFingerprint, result), result;
+      } catch {
+        return featureCache.set(parseFingerprint, !1), !1;
+      }
+    }, convertMarkedBigIntsReviver = (key, value, context, userReviver) => typeof value == "string" && customFormat.test(value) ? BigInt(value.slice(0, -1)) : typeof value == "string" && noiseValue.test(value) ? value.slice(0, -1) : typeof userReviver == "function" ? userReviver(key, value, context) : value, JSONParseV2 = (text, reviver) => JSON.parse(text, (key, value, context) => {
+      let isNumber2 = typeof value == "number", isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER, isBigNumber = isNumber2 && isOutOfBounds, isInt = context && intRegex.test(context.source);
+      return isBigNumber && isInt ? BigInt(context.source) : typeof reviver == "function" ? reviver(key, value, context) : value;
+    }), MAX_INT = Number.MAX_SAFE_INTEGER.toString(), MAX_DIGITS = MAX_INT.length, stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g, noiseValueWithQuotes = /^"-?\d+n+"$/, applyReviverIteratively = (parsed, userReviver) => {
+      let rootHolder = { "": parsed }, stack = [{ parent: rootHolder, key: "", visited: !1 }];
+      for (; stack.length > 0; ) {
+        let node = stack[stack.length - 1];
+        if (node.visited) {
+          let { parent, key } = node, value = parent[key];
+          typeof value == "string" && (customFormat.test(value) ? value = BigInt(value.slice(0, -1)) : noiseValue.test(value) && (value = value.slice(0, -1))), typeof userReviver == "function" && (value = userReviver.call(parent, key, value)), value === void 0 ? delete parent[key] : parent[key] = value, stack.pop();
+        } else {
+          node.visited = !0;
+          let value = node.parent[node.key];
+          if (value !== null && typeof value == "object") {
+            let keys = Object.keys(value);
+            for (let i = keys.length - 1; i >= 0; i--)
+              stack.push({ parent: value, key: keys[i], visited: !1 });
+          }
+        }
+      }
+      return rootHolder[""];
+    }, serializeBigInts = (text) => text.replace(
+      stringsOrLargeNumbers,
+      (match3, digits, fractional, exponential) => {
+        let isString = match3[0] === '"';
+        if (isString && noiseValueWithQuotes.test(match3)) return match3.substring(0, match3.length - 1) + 'n"';
+        let hasFractionalOrExponential = fractional || exponential, isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
+        return isString || hasFractionalOrExponential || isLessThanMaxSafeInt ? match3 : '"' + match3 + 'n"';
+      }
+    ), JSONParse = (text, reviver) => {
+      if (!text) return originalParse(text, reviver);
+      try {
+        if (isContextSourceSupported()) return JSONParseV2(text, reviver);
+        let serializedData = serializeBigInts(text);
+        return originalParse(
+          serializedData,
+          (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
+        );
+      } catch (error2) {
+        if (error2 instanceof RangeError) {
+          let serializedData = serializeBigInts(text), parsed = originalParse(serializedData);
+          return applyReviverIteratively(parsed, reviver);
+        }
+        throw error2;
+      }
+    };
+  }
+});
+
+// node_modules/@octokit/request-error/dist-src/index.js
+var RequestError, init_dist_src = __esm({
+  "node_modules/@octokit/request-error/dist-src/index.js"() {
+    RequestError = class extends Error {
+      name;
+      /**
+       * http status code
+       */
+      status;
+      /**
+       * Request options that lead to the error.
+       */
+      request;
+      /**
+       * Response object if a response was received
+       */
+      response;
+      constructor(message2, statusCode, options) {
+        super(message2, { cause: options.cause }), this.name = "HttpError", this.status = Number.parseInt(statusCode), Number.isNaN(this.status) && (this.status = 0);
+        "response" in options && (this.response = options.response);
+        let requestCopy = Object.assign({}, options.request);
+        options.request.headers.authorization && (requestCopy.headers = Object.assign({}, options.request.headers, {
+          authorization: options.request.headers.authorization.replace(
+            /(?<! ) .*$/,
+            " [REDACTED]"
+          )
+        })), requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]"), this.request = requestCopy;
+      }
+    };
+  }
+});
+
+// node_modules/@octokit/request/dist-bundle/index.js
+function isPlainObject2(value) {
+  if (typeof value != "object" || value === null || Object.prototype.toString.call(value) !== "[object Object]") return !1;
+  let proto = Object.getPrototypeOf(value);
+  if (proto === null) return !0;
+  let Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor == "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+async function fetchWrapper(requestOptions) {
+  let fetch = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch)
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  let log = requestOptions.request?.log || console, parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== !1, body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body, requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  ), fetchResponse;
+  try {
+    fetchResponse = await fetch(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error2) {
+    let message2 = "Unknown Error";
+    if (error2 instanceof Error) {
+      if (error2.name === "AbortError")
+        throw error2.status = 500, error2;
+      message2 = error2.message, error2.name === "TypeError" && "cause" in error2 && (error2.cause instanceof Error ? message2 = error2.cause.message : typeof error2.cause == "string" && (message2 = error2.cause));
+    }
+    let requestError = new RequestError(message2, 500, {
+      request: requestOptions
+    });
+    throw requestError.cause = error2, requestError;
+  }
+  let status = fetchResponse.status, url = fetchResponse.url, responseHeaders = {};
+  for (let [key, value] of fetchResponse.headers)
+    responseHeaders[key] = value;
+  let octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    let matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/), deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205)
+    return octokitResponse;
+  if (requestOptions.method === "HEAD") {
+    if (status < 400)
+      return octokitResponse;
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304)
+    throw octokitResponse.data = await getResponseData(fetchResponse), new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  if (status >= 400)
+    throw octokitResponse.data = await getResponseData(fetchResponse), new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  return octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body, octokitResponse;
+}
+async function getResponseData(response) {
+  let contentType = response.headers.get("content-type");
+  if (!contentType)
+    return response.text().catch(noop);
+  let mimetype = parse3(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      return text = await response.text(), JSONParse(text);
+    } catch {
+      return text;
+    }
+  } else return mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream" ? response.text().catch(noop) : response.arrayBuffer().catch(
+    /* v8 ignore next -- @preserve */
+    () => new ArrayBuffer(0)
+  );
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data == "string")
+    return data;
+  if (data instanceof ArrayBuffer)
+    return "Unknown error";
+  if (typeof data == "object" && data !== null && "message" in data) {
+    let objectData = data, suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+function withDefaults2(oldEndpoint, newDefaults) {
+  let endpoint2 = oldEndpoint.defaults(newDefaults);
+  return Object.assign(function(route, parameters) {
+    let endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook)
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    let request2 = (route2, parameters2) => fetchWrapper(
+      endpoint2.parse(endpoint2.merge(route2, parameters2))
+    );
+    return Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: withDefaults2.bind(null, endpoint2)
+    }), endpointOptions.request.hook(request2, endpointOptions);
+  }, {
+    endpoint: endpoint2,
+    defaults: withDefaults2.bind(null, endpoint2)
+  });
+}
+var VERSION3, defaults_default, noop, request, init_dist_bundle2 = __esm({
+  "node_modules/@octokit/request/dist-bundle/index.js"() {
+    init_dist_bundle();
+    init_universal_user_agent();
+    init_dist();
+    init_json_with_bigint();
+    init_dist_src();
+    VERSION3 = "10.0.16", defaults_default = {
+      headers: {
+        "user-agent": `octokit-request.js/${VERSION3} ${getUserAgent()}`
+      }
+    };
+    noop = () => "";
+    request = withDefaults2(endpoint, defaults_default);
+  }
+});
+
+// node_modules/@octokit/graphql/dist-bundle/index.js
+function _buildMessageForResponseErrors(data) {
+  return `Request failed due to following response errors:
+` + data.errors.map((e) => ` - ${e.message}`).join(`
+`);
+}
+function graphql(request2, query, options) {
+  if (options) {
+    if (typeof query == "string" && "query" in options)
+      return Promise.reject(
+        new Error('[@octokit/graphql] "query" cannot be used as variable name')
+      );
+    for (let key in options)
+      if (FORBIDDEN_VARIABLE_OPTIONS.includes(key))
+        return Promise.reject(
+          new Error(
+            `[@octokit/graphql] "${key}" cannot be used as variable name`
+          )
+        );
+  }
+  let parsedOptions = typeof query == "string" ? Object.assign({ query }, options) : query, requestOptions = Object.keys(
+    parsedOptions
+  ).reduce((result, key) => NON_VARIABLE_OPTIONS.includes(key) ? (result[key] = parsedOptions[key], result) : (result.variables || (result.variables = {}), result.variables[key] = parsedOptions[key], result), {}), baseUrl = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
+  return GHES_V3_SUFFIX_REGEX.test(baseUrl) && (requestOptions.url = baseUrl.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql")), request2(requestOptions).then((response) => {
+    if (response.data.errors) {
+      let headers = {};
+      for (let key of Object.keys(response.headers))
+        headers[key] = response.headers[key];
+      throw new GraphqlResponseError(
+        requestOptions,
+        headers,
+        response.data
+      );
+    }
+    return response.data.data;
+  });
+}
+function withDefaults3(request2, newDefaults) {
+  let newRequest = request2.defaults(newDefaults);
+  return Object.assign((query, options) => graphql(newRequest, query, options), {
+    defaults: withDefaults3.bind(null, newRequest),
+    endpoint: newRequest.endpoint
+  });
+}
+function withCustomRequest(customRequest) {
+  return withDefaults3(customRequest, {
+    method: "POST",
+    url: "/graphql"
+  });
+}
+var VERSION4, GraphqlResponseError, NON_VARIABLE_OPTIONS, FORBIDDEN_VARIABLE_OPTIONS, GHES_V3_SUFFIX_REGEX, graphql2, init_dist_bundle3 = __esm({
+  "node_modules/@octokit/graphql/dist-bundle/index.js"() {
+    init_dist_bundle2();
+    init_universal_user_agent();
+    VERSION4 = "0.0.0-development";
+    GraphqlResponseError = class extends Error {
+      constructor(request2, headers, response) {
+        super(_buildMessageForResponseErrors(response)), this.request = request2, this.headers = headers, this.response = response, this.errors = response.errors, this.data = response.data, Error.captureStackTrace && Error.captureStackTrace(this, this.constructor);
+      }
+      request;
+      headers;
+      response;
+      name = "GraphqlResponseError";
+      errors;
+      data;
+    }, NON_VARIABLE_OPTIONS = [
+      "method",
+      "baseUrl",
+      "url",
+      "headers",
+      "request",
+      "query",
+      "mediaType",
+      "operationName"
+    ], FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"], GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
+    graphql2 = withDefaults3(request, {
+      headers: {
+        "user-agent": `octokit-graphql.js/${VERSION4} ${getUserAgent()}`
+      },
+      method: "POST",
+      url: "/graphql"
+    });
+  }
+});
+
+// node_modules/@octokit/auth-token/dist-bundle/index.js
+async function auth(token) {
+  let isApp = isJWT(token), isInstallation = token.startsWith("v1.") || token.startsWith("ghs_"), isUserToServer = token.startsWith("ghu_");
+  return {
+    type: "token",
+    token,
+    tokenType: isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth"
+  };
+}
+function withAuthorizationPrefix(token) {
+  return token.split(/\./).length === 3 ? `bearer ${token}` : `token ${token}`;
+}
+async function hook(token, request2, route, parameters) {
+  let endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  return endpoint2.headers.authorization = withAuthorizationPrefix(token), request2(endpoint2);
+}
+var b64url, sep3, jwtRE, isJWT, createTokenAuth, init_dist_bundle4 = __esm({
+  "node_modules/@octokit/auth-token/dist-bundle/index.js"() {
+    b64url = "(?:[a-zA-Z0-9_-]+)", sep3 = "\\.", jwtRE = new RegExp(`^${b64url}${sep3}${b64url}${sep3}${b64url}$`), isJWT = jwtRE.test.bind(jwtRE);
+    createTokenAuth = function(token) {
+      if (!token)
+        throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
+      if (typeof token != "string")
+        throw new Error(
+          "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
+        );
+      return token = token.replace(/^(token|bearer) +/i, ""), Object.assign(auth.bind(null, token), {
+        hook: hook.bind(null, token)
+      });
+    };
+  }
+});
+
+// node_modules/@octokit/core/dist-src/version.js
+var VERSION5, init_version = __esm({
+  "node_modules/@octokit/core/dist-src/version.js"() {
+    VERSION5 = "7.0.8";
+  }
+});
+
+// node_modules/@octokit/core/dist-src/index.js
+var dist_src_exports = {};
+__export(dist_src_exports, {
+  Octokit: () => Octokit
+});
+function createLogger(logger = {}) {
+  return typeof logger.debug != "function" && (logger.debug = noop2), typeof logger.info != "function" && (logger.info = noop2), typeof logger.warn != "function" && (logger.warn = consoleWarn), typeof logger.error != "function" && (logger.error = consoleError), logger;
+}
+var noop2, consoleWarn, consoleError, userAgentTrail, Octokit, init_dist_src2 = __esm({
+  "node_modules/@octokit/core/dist-src/index.js"() {
+    init_universal_user_agent();
+    init_before_after_hook();
+    init_dist_bundle2();
+    init_dist_bundle3();
+    init_dist_bundle4();
+    init_version();
+    noop2 = () => {
+    }, consoleWarn = console.warn.bind(console), consoleError = console.error.bind(console);
+    userAgentTrail = `octokit-core.js/${VERSION5} ${getUserAgent()}`, Octokit = class {
+      static VERSION = VERSION5;
+      static defaults(defaults2) {
+        return class extends this {
+          constructor(...args) {
+            let options = args[0] || {};
+            if (typeof defaults2 == "function") {
+              super(defaults2(options));
+              return;
+            }
+            super(
+              Object.assign(
+                {},
+                defaults2,
+                options,
+                options.userAgent && defaults2.userAgent ? {
+                  userAgent: `${options.userAgent} ${defaults2.userAgent}`
+                } : null
+              )
+            );
+          }
+        };
+      }
+      static plugins = [];
+      /**
+       * Attach a plugin (or many) to your Octokit instance.
+       *
+       * @example
+       * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
+       */
+      static plugin(...newPlugins) {
+        let currentPlugins = this.plugins;
+        return class extends this {
+          static plugins = currentPlugins.concat(
+            newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
+          );
+        };
+      }
+      constructor(options = {}) {
+        let hook2 = new before_after_hook_default.Collection(), requestDefaults = {
+          baseUrl: request.endpoint.DEFAULTS.baseUrl,
+          headers: {},
+          request: Object.assign({}, options.request, {
+            // @ts-ignore internal usage only, no need to type
+            hook: hook2.bind(null, "request")
+          }),
+          mediaType: {
+            previews: [],
+            format: ""
+          }
+        };
+        if (requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail, options.baseUrl && (requestDefaults.baseUrl = options.baseUrl), options.previews && (requestDefaults.mediaType.previews = options.previews), options.timeZone && (requestDefaults.headers["time-zone"] = options.timeZone), this.request = request.defaults(requestDefaults), this.graphql = withCustomRequest(this.request).defaults(requestDefaults), this.log = createLogger(options.log), this.hook = hook2, options.authStrategy) {
+          let { authStrategy, ...otherOptions } = options, auth2 = authStrategy(
+            Object.assign(
+              {
+                request: this.request,
+                log: this.log,
+                // we pass the current octokit instance as well as its constructor options
+                // to allow for authentication strategies that return a new octokit instance
+                // that shares the same internal state as the current one. The original
+                // requirement for this was the "event-octokit" authentication strategy
+                // of https://github.com/probot/octokit-auth-probot.
+                octokit: this,
+                octokitOptions: otherOptions
+              },
+              options.auth
+            )
+          );
+          hook2.wrap("request", auth2.hook), this.auth = auth2;
+        } else if (!options.auth)
+          this.auth = async () => ({
+            type: "unauthenticated"
+          });
+        else {
+          let auth2 = createTokenAuth(options.auth);
+          hook2.wrap("request", auth2.hook), this.auth = auth2;
+        }
+        let classConstructor = this.constructor;
+        for (let i = 0; i < classConstructor.plugins.length; ++i)
+          Object.assign(this, classConstructor.plugins[i](this, options));
+      }
+      // assigned during constructor
+      request;
+      graphql;
+      log;
+      hook;
+      // TODO: type `octokit.auth` based on passed options.authStrategy
+      auth;
+    };
   }
 });
 
@@ -14931,7 +15894,7 @@ function getIDToken(aud) {
 }
 
 // receiver/protocol.ts
-var SHA256_HEADER = "x-hotswap-sha256";
+var SHA256_HEADER = "x-hotswap-sha256", GITHUB_DEPLOYMENT_HEADER = "x-hotswap-github-deployment";
 function boundAudience(audience, app, op, sha256) {
   return `${audience}#app=${app}&op=${op}&sha256=${sha256 ?? "-"}`;
 }
@@ -15425,8 +16388,8 @@ async function signToken(key, keyId, claims, now = Date.now()) {
 }
 
 // api-client/credential.ts
-async function credential(request, signer) {
-  let { key, keyId, audience, app, op, sha256 } = request;
+async function credential(request2, signer) {
+  let { key, keyId, audience, app, op, sha256 } = request2;
   if (!key) return signer.idToken(boundAudience(audience, app, op, sha256));
   let token = await signToken(key, keyId, { aud: audience, app, op, sha256, ...signer.who() });
   return signer.mask(token), token;
@@ -15642,17 +16605,17 @@ async function send(options) {
   return sendWith(options, agent);
 }
 function sendWith(options, agent) {
-  let { url, token, artifact, signal, userAgent } = options, method = options.method ?? "POST", target = new URL(url), headers = {
+  let { url, token, artifact, signal, userAgent: userAgent2 } = options, method = options.method ?? "POST", target = new URL(url), headers = {
     authorization: `Bearer ${token}`,
-    "user-agent": userAgent
+    "user-agent": userAgent2
   };
-  method === "POST" && (headers["content-type"] = "application/octet-stream", headers["content-length"] = artifact?.size ?? 0), artifact && (headers[SHA256_HEADER] = artifact.sha256);
-  let request = (target.protocol === "https:" ? https2 : http2).request(target, { method, headers, agent, signal }), progress, response;
-  return request.setTimeout(IDLE_MS, () => {
+  method === "POST" && (headers["content-type"] = "application/octet-stream", headers["content-length"] = artifact?.size ?? 0), artifact && (headers[SHA256_HEADER] = artifact.sha256), options.githubDeployment && (headers[GITHUB_DEPLOYMENT_HEADER] = options.githubDeployment);
+  let request2 = (target.protocol === "https:" ? https2 : http2).request(target, { method, headers, agent, signal }), progress, response;
+  return request2.setTimeout(IDLE_MS, () => {
     let silent = new Error(`the receiver sent nothing for ${IDLE_MS / 1e3} s`);
-    request.destroy(silent), response?.destroy(silent);
-  }), request.on("socket", (socket) => connectTimeout(socket, request)), new Promise((resolve2, reject) => {
-    if (request.on("response", (answer) => resolve2(response = answer)), request.on("error", (error2) => {
+    request2.destroy(silent), response?.destroy(silent);
+  }), request2.on("socket", (socket) => connectTimeout(socket, request2)), new Promise((resolve2, reject) => {
+    if (request2.on("response", (answer) => resolve2(response = answer)), request2.on("error", (error2) => {
       let unreached = UNREACHED[error2.code ?? ""];
       if (!unreached || (progress?.sent() ?? 0) > 0)
         return reject(mismatch(error2, target) ?? error2);
@@ -15662,21 +16625,21 @@ function sendWith(options, agent) {
           (tls) => reject(tls ? new Error(httpToTls(target)) : new RetryableError(message2, kind))
         );
       reject(new RetryableError(message2, kind));
-    }), !artifact) return void request.end();
-    request.on(
+    }), !artifact) return void request2.end();
+    request2.on(
       "socket",
       (socket) => whenConnected(socket, () => {
-        progress = options.progress(artifact.size), pipeline(createReadStream(artifact.path), progress.stream, request).catch(() => {
+        progress = options.progress(artifact.size), pipeline(createReadStream(artifact.path), progress.stream, request2).catch(() => {
         });
       })
     );
   });
 }
-function connectTimeout(socket, request) {
+function connectTimeout(socket, request2) {
   if (!socket.connecting) return;
   let timer = setTimeout(() => {
     let error2 = new Error("connect timed out");
-    error2.code = "ECONNECTTIMEOUT", request.destroy(error2);
+    error2.code = "ECONNECTTIMEOUT", request2.destroy(error2);
   }, CONNECT_TIMEOUT_MS);
   socket.once("connect", () => clearTimeout(timer)), socket.once("close", () => clearTimeout(timer));
 }
@@ -15705,10 +16668,10 @@ function whenConnected(socket, go) {
 }
 
 // api-client/call.ts
-async function call(request, client, artifact, signal) {
-  let { url, app, operation } = request, endpoint = new URL(`${url}/v1/apps/${encodeURIComponent(app)}/${operation}`);
-  request.rollbackTo && endpoint.searchParams.set("to", request.rollbackTo), request.force && endpoint.searchParams.set("force", "1");
-  let title = artifact ? `Upload ${bytes(artifact.size)} to ${endpoint}` : `POST ${endpoint}`, response = await client.out.group(title, () => (client.out.info(describeCredential({ ...request, op: operation })), open2(endpoint, { ...request, op: operation }, client, signal, artifact))), unknown = `the outcome is in the receiver's journal: ${client.outcome}`, tap = client.tap, lines = readLines(response), result = await renderStream(tap ? tapped(lines, tap) : lines, client.out).catch(
+async function call(request2, client2, artifact, signal) {
+  let { url, app, operation } = request2, endpoint2 = new URL(`${url}/v1/apps/${encodeURIComponent(app)}/${operation}`);
+  request2.rollbackTo && endpoint2.searchParams.set("to", request2.rollbackTo), request2.force && endpoint2.searchParams.set("force", "1");
+  let title = artifact ? `Upload ${bytes(artifact.size)} to ${endpoint2}` : `POST ${endpoint2}`, response = await client2.out.group(title, () => (client2.out.info(describeCredential({ ...request2, op: operation })), open2(endpoint2, { ...request2, op: operation }, client2, signal, artifact))), unknown = `the outcome is in the receiver's journal: ${client2.outcome}`, tap = client2.tap, lines = readLines(response), result = await renderStream(tap ? tapped(lines, tap) : lines, client2.out).catch(
     (error2) => {
       throw new Error(`the receiver's answer broke off (${error2.message}); ${unknown}`);
     }
@@ -15720,16 +16683,25 @@ async function* tapped(lines, tap) {
   for await (let line of lines)
     tap(line), yield line;
 }
-function open2(endpoint, request, client, signal, artifact) {
-  let method = request.op === "status" || request.op === "logs" ? "GET" : "POST";
+function open2(endpoint2, request2, client2, signal, artifact) {
+  let method = request2.op === "status" || request2.op === "logs" ? "GET" : "POST";
   return retry(
-    () => attempt(endpoint.href, method, request, client, signal, artifact),
+    () => attempt(endpoint2.href, method, request2, client2, signal, artifact),
     signal,
-    (text) => client.out.untrusted(text)
+    (text) => client2.out.untrusted(text)
   );
 }
-async function attempt(url, method, request, client, signal, artifact) {
-  let token = await credential({ ...request, sha256: artifact?.sha256 }, client.signer), { userAgent } = client, response = await send({ url, method, token, artifact, signal, userAgent, progress: (total) => client.progress(total) }), status = response.statusCode ?? 0;
+async function attempt(url, method, request2, client2, signal, artifact) {
+  let token = await credential({ ...request2, sha256: artifact?.sha256 }, client2.signer), { userAgent: userAgent2 } = client2, progress = (total) => client2.progress(total), { githubDeployment } = request2, response = await send({
+    url,
+    method,
+    token,
+    artifact,
+    signal,
+    userAgent: userAgent2,
+    progress,
+    githubDeployment
+  }), status = response.statusCode ?? 0;
   if (status >= 200 && status < 300) return response;
   let error2 = await httpError(response);
   throw response.socket?.destroy(), status === 409 ? new RetryableError(error2.message) : error2;
@@ -15859,6 +16831,125 @@ function actionClient({ url, app }) {
   };
 }
 
+// action/github-deployment.ts
+var DEPLOYING = ["deploy", "swap", "rollback"], DESCRIPTION_MAX = 140, GITHUB_TIMEOUT_MS = 1e4;
+function deploymentInputs(operation) {
+  let token = getInput("github-token");
+  token && setSecret(token);
+  let wanted = getInput("deployment") || "true";
+  if (!/^(true|false)$/i.test(wanted))
+    throw new Error(`deployment "${wanted}" is not true or false`);
+  let environment = getInput("environment") || "production";
+  if (environment.length > 255)
+    throw new Error(
+      `environment is ${environment.length} characters long; GitHub takes at most 255`
+    );
+  let environmentUrl = getInput("environment-url") || void 0;
+  if (environmentUrl && !/^https?:\/\/[^\s]+$/i.test(environmentUrl))
+    throw new Error(
+      `environment-url "${environmentUrl}" is not an http(s) URL, such as https://app.example.com`
+    );
+  if (!(wanted.toLowerCase() === "false" || !DEPLOYING.includes(operation))) {
+    if (!token) {
+      info("github-token is empty: no GitHub deployment is made for this step");
+      return;
+    }
+    return { token, environment, environmentUrl };
+  }
+}
+async function startDeployment(inputs, operation, app, sha256) {
+  let env = process.env, [owner = "", repo = ""] = (env.GITHUB_REPOSITORY ?? "").split("/"), ref = env.GITHUB_SHA || env.GITHUB_REF || "";
+  if (!owner || !repo || !ref) {
+    warning(
+      "no GitHub deployment: GITHUB_REPOSITORY or GITHUB_SHA is not set, as it is in a workflow"
+    );
+    return;
+  }
+  let octokit = await client(inputs.token), logUrl = `${env.GITHUB_SERVER_URL || "https://github.com"}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID ?? ""}`, id;
+  try {
+    let created = await octokit.request("POST /repos/{owner}/{repo}/deployments", {
+      owner,
+      repo,
+      ref,
+      task: "deploy",
+      environment: inputs.environment,
+      auto_merge: !1,
+      required_contexts: [],
+      description: describe(`hotswap ${operation} of ${app}`),
+      payload: { app, operation, ...sha256 ? { sha256 } : {} }
+    });
+    if (!("id" in created.data)) throw new Error(created.data.message ?? "no deployment id");
+    id = Number(created.data.id);
+  } catch (error2) {
+    warning(unavailable("create the deployment", error2));
+    return;
+  }
+  let reachable = !0, status = async (state, description, url) => {
+    if (reachable)
+      try {
+        await octokit.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+          owner,
+          repo,
+          deployment_id: id,
+          state,
+          description: describe(description),
+          log_url: logUrl,
+          ...url ? { environment_url: url } : {},
+          auto_inactive: !0
+        });
+      } catch (error2) {
+        reachable = !1, warning(unavailable(`set deployment ${id} ${state}`, error2));
+      }
+  };
+  return setOutput("github-deployment-id", String(id)), await status("in_progress", `hotswap ${operation} of ${app} under way`), info(`GitHub deployment ${id} to ${inputs.environment}: in_progress`), {
+    id,
+    async finish(op, result) {
+      let [state, text] = finalStatus(op, result);
+      await status(state, text, result.ok ? inputs.environmentUrl : void 0), reachable && info(`GitHub deployment ${id}: ${state}`);
+    },
+    async fail(message2) {
+      await status("error", message2);
+    }
+  };
+}
+function finalStatus(operation, result) {
+  if (result.ok) {
+    let was = result.previous ? `, was ${short(result.previous)}` : "";
+    return ["success", `${operation} id ${result.deployId}: ${short(result.version)}${was}`];
+  }
+  let why = `${result.error.code}: ${result.error.message}`;
+  return result.rolledBack ? [
+    "failure",
+    `rolled back to ${result.previous ? short(result.previous) : "the previous release"}: ${why}`
+  ] : ["failure", why];
+}
+var short = (v) => `${v.sha256.slice(0, 12)}${v.version ? ` ${v.version}` : ""}`;
+function describe(text) {
+  let line = text.replace(/\s+/g, " ").trim();
+  return line.length <= DESCRIPTION_MAX ? line : `${line.slice(0, DESCRIPTION_MAX - 1)}…`;
+}
+function unavailable(what, error2) {
+  let status = error2.status, said = error2 instanceof Error ? error2.message : String(error2), why = status === 403 || status === 404 ? `GitHub refused (${String(status)} ${said}): add "permissions: deployments: write" to the job` : `GitHub's API failed (${said}); the job needs "permissions: deployments: write"`;
+  return `could not ${what}: ${why}. The deploy goes on without a GitHub deployment (deployment: false turns this off)`;
+}
+async function client(token) {
+  let { Octokit: Octokit2 } = await Promise.resolve().then(() => (init_dist_src2(), dist_src_exports)), http3, fetch = async (url, init) => {
+    http3 ??= Promise.resolve().then(() => (init_lib(), lib_exports)).then(
+      (m) => new m.HttpClient(`hotswap-action/${VERSION}`, [], { socketTimeout: GITHUB_TIMEOUT_MS })
+    );
+    let headers = Object.fromEntries(new Headers(init.headers).entries()), body = typeof init.body == "string" ? init.body : null, answer = await (await http3).request(init.method ?? "GET", url, body, headers), text = await answer.readBody(), status = answer.message.statusCode ?? 0, head = new Headers();
+    for (let [name, value] of Object.entries(answer.message.headers))
+      value !== void 0 && head.set(name, Array.isArray(value) ? value.join(", ") : value);
+    return new Response(status === 204 || status === 304 ? null : text, { status, headers: head });
+  };
+  return new Octokit2({
+    auth: token,
+    baseUrl: process.env.GITHUB_API_URL || "https://api.github.com",
+    userAgent: `hotswap-action/${VERSION}`,
+    request: { fetch }
+  });
+}
+
 // action/outputs.ts
 function outputs(result) {
   let version2 = result.version;
@@ -15931,10 +17022,10 @@ function secret(bytes2) {
     );
   return { alg: "HS256", key: createSecretKey(bytes2) };
 }
-function asymmetric(parse2, form) {
+function asymmetric(parse4, form) {
   let key;
   try {
-    key = parse2();
+    key = parse4();
   } catch (error2) {
     let reason = error2 instanceof Error ? error2.message : String(error2);
     throw new Error(`key is not a private key in ${form} form (${reason})`);
@@ -16147,7 +17238,7 @@ function parseCommaParts(str, budget) {
 function bound(value, fallback) {
   return value === void 0 || isNaN(value) ? fallback : value;
 }
-function expand(str, options = {}) {
+function expand2(str, options = {}) {
   if (!str)
     return [];
   let max = bound(options.max, EXPANSION_MAX), maxLength = bound(options.maxLength, EXPANSION_MAX_LENGTH), maxDepth = bound(options.maxDepth, EXPANSION_MAX_DEPTH), maxRewrites = bound(options.maxRewrites, EXPANSION_MAX_REWRITES), maxSteps = bound(options.maxSteps, EXPANSION_MAX_STEPS);
@@ -16844,8 +17935,8 @@ var minimatch = (p, pattern, options = {}) => (assertValidPattern(pattern), !opt
 }, defaultPlatform = typeof process == "object" && process ? typeof process.env == "object" && process.env && process.env.__MINIMATCH_TESTING_PLATFORM__ || process.platform : "posix", path7 = {
   win32: { sep: "\\" },
   posix: { sep: "/" }
-}, sep4 = defaultPlatform === "win32" ? path7.win32.sep : path7.posix.sep;
-minimatch.sep = sep4;
+}, sep5 = defaultPlatform === "win32" ? path7.win32.sep : path7.posix.sep;
+minimatch.sep = sep5;
 var GLOBSTAR = /* @__PURE__ */ Symbol("globstar **");
 minimatch.GLOBSTAR = GLOBSTAR;
 var qmark2 = "[^/]", star2 = qmark2 + "*?", twoStarDot = "(?:(?!(?:\\/|^)(?:\\.{1,2})($|\\/)).)*?", twoStarNoDot = "(?:(?!(?:\\/|^)\\.).)*?", filter = (pattern, options = {}) => (p) => minimatch(p, pattern, options);
@@ -16885,7 +17976,7 @@ var ext = (a, b = {}) => Object.assign({}, a, b), defaults = (def) => {
   });
 };
 minimatch.defaults = defaults;
-var braceExpand = (pattern, options = {}) => (assertValidPattern(pattern), options.nobrace || !/\{(?:(?!\{).)*\}/.test(pattern) ? [pattern] : expand(pattern, { max: options.braceExpandMax }));
+var braceExpand = (pattern, options = {}) => (assertValidPattern(pattern), options.nobrace || !/\{(?:(?!\{).)*\}/.test(pattern) ? [pattern] : expand2(pattern, { max: options.braceExpandMax }));
 minimatch.braceExpand = braceExpand;
 var makeRe = (pattern, options = {}) => new Minimatch(pattern, options).makeRe();
 minimatch.makeRe = makeRe;
@@ -17829,14 +18920,22 @@ function escape2(text) {
 
 // action/main.ts
 async function run() {
-  let deadline;
+  let deadline, github;
   try {
-    let settings = await getSettings(), { file, timeoutMs } = settings, signal = AbortSignal.timeout(timeoutMs);
+    let settings = await getSettings(), deployment = deploymentInputs(settings.operation), { file, timeoutMs } = settings, signal = AbortSignal.timeout(timeoutMs);
     deadline = { signal, seconds: timeoutMs / 1e3 };
-    let artifact = file ? await group("Artifact", () => inspect(file, signal)) : void 0, result = await call(settings, actionClient(settings), artifact, signal);
-    await group("Result", () => report(settings, result)), succeeded(settings.operation, result) || setFailed(failureMessage(settings.operation, settings.app, result, logsAt(settings)));
+    let artifact = file ? await group("Artifact", () => inspect(file, signal)) : void 0;
+    deployment && (github = await startDeployment(
+      deployment,
+      settings.operation,
+      settings.app,
+      artifact?.sha256
+    ));
+    let request2 = { ...settings, githubDeployment: github?.id }, result = await call(request2, actionClient(settings), artifact, signal);
+    await group("Result", () => report(settings, result)), await github?.finish(settings.operation, result), succeeded(settings.operation, result) || setFailed(failureMessage(settings.operation, settings.app, result, logsAt(settings)));
   } catch (error2) {
-    setFailed(errorMessage(error2, deadline));
+    let message2 = errorMessage(error2, deadline);
+    await github?.fail(message2), setFailed(message2);
   }
 }
 async function inspect(file, signal) {

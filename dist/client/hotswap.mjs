@@ -19294,7 +19294,7 @@ var OPS = [
   "promote",
   "abort"
 ];
-var SHA256_HEADER = "x-hotswap-sha256";
+var SHA256_HEADER = "x-hotswap-sha256", GITHUB_DEPLOYMENT_HEADER = "x-hotswap-github-deployment";
 function boundAudience(audience, app, op, sha256) {
   return `${audience}#app=${app}&op=${op}&sha256=${sha256 ?? "-"}`;
 }
@@ -19348,7 +19348,7 @@ function sendWith(options, agent) {
     authorization: `Bearer ${token2}`,
     "user-agent": userAgent
   };
-  method === "POST" && (headers["content-type"] = "application/octet-stream", headers["content-length"] = artifact?.size ?? 0), artifact && (headers[SHA256_HEADER] = artifact.sha256);
+  method === "POST" && (headers["content-type"] = "application/octet-stream", headers["content-length"] = artifact?.size ?? 0), artifact && (headers[SHA256_HEADER] = artifact.sha256), options.githubDeployment && (headers[GITHUB_DEPLOYMENT_HEADER] = options.githubDeployment);
   let request = (target.protocol === "https:" ? https2 : http2).request(target, { method, headers, agent, signal }), progress, response;
   return request.setTimeout(IDLE_MS, () => {
     let silent = new Error(`the receiver sent nothing for ${IDLE_MS / 1e3} s`);
@@ -20241,7 +20241,16 @@ function open(endpoint, request, client, signal, artifact) {
   );
 }
 async function attempt(url, method, request, client, signal, artifact) {
-  let token2 = await credential({ ...request, sha256: artifact?.sha256 }, client.signer), { userAgent } = client, response = await send({ url, method, token: token2, artifact, signal, userAgent, progress: (total) => client.progress(total) }), status2 = response.statusCode ?? 0;
+  let token2 = await credential({ ...request, sha256: artifact?.sha256 }, client.signer), { userAgent } = client, progress = (total) => client.progress(total), { githubDeployment } = request, response = await send({
+    url,
+    method,
+    token: token2,
+    artifact,
+    signal,
+    userAgent,
+    progress,
+    githubDeployment
+  }), status2 = response.statusCode ?? 0;
   if (status2 >= 200 && status2 < 300) return response;
   let error = await httpError(response);
   throw response.socket?.destroy(), status2 === 409 ? new RetryableError(error.message) : error;

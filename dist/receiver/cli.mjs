@@ -36670,7 +36670,7 @@ var OPS = [
   "promote",
   "abort"
 ];
-var SHA256_HEADER = "x-hotswap-sha256", NDJSON = "application/x-ndjson";
+var SHA256_HEADER = "x-hotswap-sha256", GITHUB_DEPLOYMENT_HEADER = "x-hotswap-github-deployment", NDJSON = "application/x-ndjson";
 function boundAudience(audience, app2, op, sha2562) {
   return `${audience}#app=${app2}&op=${op}&sha256=${sha2562 ?? "-"}`;
 }
@@ -38735,8 +38735,22 @@ function authenticate(receiver, op) {
       { app: runtime.config, op, sha256: sha2562 },
       receiver.replay,
       receiver.config.auth.github
-    ), c.set("principal", principal), c.set("runtime", runtime);
+    );
+    let githubDeployment = githubDeploymentOf(c);
+    githubDeployment && (principal.who = { ...principal.who, githubDeployment }), c.set("principal", principal), c.set("runtime", runtime);
   });
+}
+function githubDeploymentOf(c) {
+  let value = c.req.header(GITHUB_DEPLOYMENT_HEADER);
+  if (value === void 0) return;
+  let id = /^[1-9][0-9]{0,15}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(id))
+    throw new HttpError(
+      400,
+      "ERR_GITHUB_DEPLOYMENT_HEADER",
+      `header X-Hotswap-GitHub-Deployment must be a GitHub deployment id (a positive whole number), not ${JSON.stringify(value.slice(0, 40))}`
+    );
+  return id;
 }
 function authenticateReceiver(receiver) {
   return guarded(receiver, async (c, token) => {
@@ -41102,7 +41116,8 @@ var text4 = optional(string2()), versionSchema = object({
       event: text4,
       environment: text4,
       admin: optional(boolean2()),
-      legacy: optional(boolean2())
+      legacy: optional(boolean2()),
+      githubDeployment: optional(number2())
     })
   ),
   before: optional(versionSchema),
