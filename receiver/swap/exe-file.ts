@@ -189,19 +189,22 @@ export async function removeLink(
 }
 
 // Moves the link `from` to `link`, in place of the link there: a folder app's `staged`,
-// which no server runs from. On POSIX one rename over it. Windows renames nothing over
-// a junction, so there the old link goes first; a crash between the two leaves no
-// `staged`, which only means nothing is staged (the release folder stays, and the
-// same artifact uploaded again finds it).
+// which no server runs from, or `current` when recovery puts the aside link back (it is
+// missing or not whole then). On POSIX one rename over it. Windows renames nothing over
+// a junction, so there the old link goes first, with retries as every Windows rename;
+// a crash between the two leaves no `staged`, which only means nothing is staged (the
+// release folder stays, and the same artifact uploaded again finds it).
 export async function moveLink(
   from: string,
   link: string,
   options: ReplaceOptions = {},
 ): Promise<void> {
   const fs = options.fs ?? fsp;
-  if ((options.platform ?? process.platform) === "win32")
+  if ((options.platform ?? process.platform) !== "win32") await fs.rename(from, link);
+  else {
     await retryBusy(() => removeLink(link, fs), options.retryDelayMs);
-  await retryBusy(() => fs.rename(from, link), options.retryDelayMs);
+    await retryBusy(() => fs.rename(from, link), options.retryDelayMs);
+  }
   await fsyncDir(dirname(link));
 }
 
