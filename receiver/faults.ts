@@ -10,7 +10,9 @@ import type * as fsp from "node:fs/promises";
 //   win32-locked@N     swap in the Windows order and fail the first N renames
 //                      with EBUSY, as a running exe locked by a straggler does
 //                      (@0: the Windows order alone, for a test that puts a real
-//                      obstacle in its way, such as chattr +i on exeFile)
+//                      obstacle in its way, such as chattr +i on exeFile); a folder
+//                      app's links are made as junctions are (absolute), and a
+//                      rename over one fails with EPERM, as over a junction
 //
 // Several may be given, comma-separated (win32-locked@0,crash@mid-swap: a crash
 // between the Windows order's two renames).
@@ -38,6 +40,14 @@ export function lockedExeFaults(
       throw Object.assign(
         new Error(`EBUSY: resource busy or locked, rename '${String(from)}' -> '${String(to)}'`),
         { code: "EBUSY" },
+      );
+    }
+    // Windows renames nothing over a directory, a junction included (MoveFileEx).
+    const over = await real.lstat(to).catch(() => undefined);
+    if (over?.isSymbolicLink()) {
+      throw Object.assign(
+        new Error(`EPERM: operation not permitted, rename '${String(from)}' -> '${String(to)}'`),
+        { code: "EPERM" },
       );
     }
     return real.rename(from, to);

@@ -144,12 +144,6 @@ function resolveFolderApp(name: string, raw: RawApp, configFile: string): AppCon
       `${at}.exe`,
       `must be a path inside the release, like bin/server, not ${JSON.stringify(raw.exe)}`,
     );
-  if (process.platform === "win32")
-    throw new ConfigError(
-      configFile,
-      `${at}.dir`,
-      "folder apps are not built for Windows yet (the swap needs a directory junction there)",
-    );
   for (const key of ["commands", "upstream"] as const) {
     if (raw[key] !== undefined)
       throw new ConfigError(

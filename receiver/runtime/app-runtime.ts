@@ -183,6 +183,7 @@ export class AppRuntime {
       this.record,
       this.releases,
       this.journal,
+      this.replace,
     );
     if (recovery) this.log("warn", recovery.message);
     const { port } = await this.gate.listen().catch((error: NodeJS.ErrnoException) => {

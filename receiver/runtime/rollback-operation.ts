@@ -41,7 +41,7 @@ export function rollbackOperation(rt: AppRuntime, to?: string): Operation {
             : `no kept release differs from the running one; kept: ${ids}`,
         );
       }
-      await prepareRestore(rt.releases, release, app.exeFile);
+      await prepareRestore(rt.releases, release, app.exeFile, rt.replace?.platform);
     },
     run: (ctx) =>
       live

@@ -53,6 +53,7 @@ export function uploadOperation(
           upload: into,
           artifact: { sha256, size },
           progress: log,
+          replace: rt.replace,
         });
       } else {
         await rememberDigest(app.updateFile, sha256);

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { AppConfig, FolderApp } from "../config/resolve-app.js";
 import { HttpError } from "../http-error.js";
 import type { ReleaseInfo, VersionInfo } from "../protocol.js";
-import { linkRelease } from "../swap/exe-file.js";
+import { linkRelease, moveLink, removeLink, type ReplaceOptions } from "../swap/exe-file.js";
 import { NEVER_LIVE, releaseId, versionOfRelease, type Releases } from "../swap/releases.js";
 import { versionInfo } from "../version/version-info.js";
 import { fsyncDir } from "./fsync-dir.js";
@@ -22,6 +22,8 @@ export interface Staging {
   upload: string;
   artifact: { sha256: string; size: number };
   progress: (message: string) => void;
+  /** The platform's way with links (a junction on Windows); tests and faults pass win32. */
+  replace?: ReplaceOptions;
 }
 
 // A folder app's UpdateFile step (docs/design.md "Folder apps"): the uploaded archive,
@@ -31,23 +33,35 @@ export interface Staging {
 // disk is not unpacked again. A refused archive leaves nothing: no folder, no meta,
 // `staged` and `current` as they were. The upload file is removed either way.
 export async function stageRelease(staging: Staging): Promise<VersionInfo> {
-  const { app, releases, upload, artifact, progress } = staging;
+  const { app, releases, upload, artifact, progress, replace } = staging;
+  const tmpLink = `${app.updateFile}.tmp`;
   try {
     let release = (await releases.all()).find((r) => r.sha256 === artifact.sha256);
     // Its folder must still be there (a person may have removed it): else unpack anew.
     if (release && !(await isDir(releases.fileOf(release)))) release = undefined;
+    const fresh = !release;
     if (release) progress(`release ${release.id} holds this artifact already: not unpacked again`);
     else release = await unpack(staging);
-    const staged = app.updateFile;
-    await rm(`${staged}.tmp`, { recursive: true, force: true }); // a crash's leftover
-    await linkRelease(releases.fileOf(release), `${staged}.tmp`);
-    await rename(`${staged}.tmp`, staged);
-    await fsyncDir(dirname(staged));
+    await removeLink(tmpLink); // a crash's leftover
+    try {
+      await linkRelease(releases.fileOf(release), tmpLink, replace?.platform);
+    } catch (error) {
+      // No link, no release: a volume that makes no junctions keeps no unpacked folder.
+      if (fresh) await removeRelease(releases, release);
+      throw error;
+    }
+    await moveLink(tmpLink, app.updateFile, replace);
     return versionOfRelease(release);
   } finally {
     await rm(upload, { force: true });
-    await rm(`${app.updateFile}.tmp`, { recursive: true, force: true });
+    await removeLink(tmpLink);
   }
+}
+
+async function removeRelease(releases: Releases, release: ReleaseInfo): Promise<void> {
+  const folder = releases.fileOf(release);
+  await rm(`${folder}.json`, { force: true });
+  await rm(folder, { recursive: true, force: true });
 }
 
 async function unpack(staging: Staging): Promise<ReleaseInfo> {

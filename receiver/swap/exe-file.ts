@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
 import { lstat, mkdir, readdir, rm, stat, symlink } from "node:fs/promises";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join, parse, relative, resolve } from "node:path";
 import { faultPoint } from "../faults.js";
+import { HttpError } from "../http-error.js";
 import type { ReleaseInfo } from "../protocol.js";
 import { copyDurable } from "../staging/copy-durable.js";
 import { fsyncDir } from "../staging/fsync-dir.js";
@@ -25,7 +26,7 @@ export interface ReplaceOptions {
   /** Which order to use; tests pass "win32" to exercise the Windows path on Linux. */
   platform?: NodeJS.Platform;
   /** The file operations, so tests can inject EBUSY/EPERM as Windows raises them. */
-  fs?: Pick<typeof fsp, "rename" | "unlink" | "access">;
+  fs?: Pick<typeof fsp, "rename" | "unlink" | "lstat">;
   /** Base delay between retries; doubles up to 1 s. */
   retryDelayMs?: number;
 }
@@ -39,6 +40,10 @@ export const locksRunningExe = (options: ReplaceOptions = {}) =>
 // Windows a running (locked) exe cannot be replaced but can be renamed, so the
 // old one is renamed aside first, then the new one moves in; both with retries
 // on EBUSY/EPERM/EACCES, and the aside file is put back if the move-in fails.
+// A folder app's `current` takes the same order there: it is a directory junction,
+// and Windows renames nothing over a directory (MoveFileEx refuses one). A crash
+// between the two renames leaves exeFile missing and the aside one whole, which
+// recovery renames back (recover.ts).
 export async function replaceExe(source: string, exeFile: string, options: ReplaceOptions = {}) {
   const fs = options.fs ?? fsp;
   const retry = <T>(fn: () => Promise<T>) => retryBusy(fn, options.retryDelayMs);
@@ -49,7 +54,8 @@ export async function replaceExe(source: string, exeFile: string, options: Repla
   } else {
     const aside = asidePath(exeFile);
     await clearAside(fs, aside);
-    const hadOld = await fs.access(exeFile).then(
+    // lstat: a junction whose release folder was removed is still in the way.
+    const hadOld = await fs.lstat(exeFile).then(
       () => true,
       () => false,
     );
@@ -111,7 +117,7 @@ export async function restoreRelease(
   exeFile: string,
   replace?: ReplaceOptions,
 ) {
-  await prepareRestore(releases, release, exeFile);
+  await prepareRestore(releases, release, exeFile, replace?.platform);
   await replaceExe(restorePath(exeFile), exeFile, replace);
 }
 
@@ -121,6 +127,7 @@ export async function prepareRestore(
   releases: Releases,
   release: ReleaseInfo,
   exeFile: string,
+  platform?: NodeJS.Platform,
 ): Promise<void> {
   if (releases.folder) {
     const folder = releases.fileOf(release);
@@ -129,16 +136,76 @@ export async function prepareRestore(
       () => false,
     );
     if (!isDir) throw new Error(`release ${release.id} has no folder ${folder} any more`);
-    await linkRelease(folder, restorePath(exeFile));
+    await linkRelease(folder, restorePath(exeFile), platform);
   } else await copyRelease(releases, release, restorePath(exeFile));
 }
 
 // A folder app's link to a release folder (current, staged, or the restore link that
-// becomes current), made as `link`: relative (the folder can move), and in place of
-// whatever was there. Not flushed: the rename that puts it in use flushes the folder.
-export async function linkRelease(release: string, link: string): Promise<void> {
-  await rm(link, { force: true });
-  await symlink(relative(dirname(link), release), link);
+// becomes current), made as `link` in place of whatever link was there. On POSIX a
+// symlink, relative (the folder can move); on Windows a directory junction, which
+// needs no privilege (a symlink does) and an absolute target. Not flushed: the rename
+// that puts it in use flushes the folder.
+export async function linkRelease(
+  release: string,
+  link: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<void> {
+  await removeLink(link);
+  if (platform !== "win32") return symlink(relative(dirname(link), release), link);
+  try {
+    await symlink(resolve(release), link, "junction");
+  } catch (error) {
+    throw noJunction(link, error as NodeJS.ErrnoException);
+  }
+}
+
+// Junctions are an NTFS (and ReFS) feature: FAT32, exFAT and network shares have none,
+// nor has Wine 8 (ENOTSUP). Said at the first upload, before anything is swapped.
+function noJunction(link: string, error: NodeJS.ErrnoException): HttpError {
+  const code = error.code ?? error.message;
+  const why =
+    code === "EPERM" || code === "EACCES"
+      ? `the receiver's account may not create it there: give it write access to ${dirname(link)}`
+      : `the volume ${parse(resolve(link)).root} does not make them (FAT32, exFAT or a network share: junctions need NTFS or ReFS); put the app's dir: on an NTFS volume, or deploy the app as one file (exeFile:)`;
+  return new HttpError(
+    500,
+    "ERR_NO_JUNCTION",
+    `cannot make the directory junction ${link} (${code}), which a folder app's current and staged are on Windows: ${why}`,
+    { cause: error },
+  );
+}
+
+// Removes a link itself (a symlink, or a Windows junction) and never what it points at,
+// as unlink does on both; nothing there is fine. A real folder in its place is an error.
+export async function removeLink(
+  link: string,
+  fs: Pick<typeof fsp, "unlink"> = fsp,
+): Promise<void> {
+  try {
+    await fs.unlink(link);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
+// Moves the link `from` to `link`, in place of the link there: a folder app's `staged`,
+// which no server runs from, or `current` when recovery puts the aside link back (it is
+// missing or not whole then). On POSIX one rename over it. Windows renames nothing over
+// a junction, so there the old link goes first, with retries as every Windows rename;
+// a crash between the two leaves no `staged`, which only means nothing is staged (the
+// release folder stays, and the same artifact uploaded again finds it).
+export async function moveLink(
+  from: string,
+  link: string,
+  options: ReplaceOptions = {},
+): Promise<void> {
+  const fs = options.fs ?? fsp;
+  if ((options.platform ?? process.platform) !== "win32") await fs.rename(from, link);
+  else {
+    await retryBusy(() => removeLink(link, fs), options.retryDelayMs);
+    await retryBusy(() => fs.rename(from, link), options.retryDelayMs);
+  }
+  await fsyncDir(dirname(link));
 }
 
 // Copies a kept release to `to`, flushed and checked against the digest it was

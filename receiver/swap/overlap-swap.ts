@@ -29,7 +29,7 @@ import {
 // serve on: nothing was swapped. Nothing is held, so the hold is 0 ms.
 export async function overlapSwap(cx: SwapContext): Promise<SwapOutcome> {
   const { app, pool: old, kept } = cx;
-  const locked = locksRunningExe(cx.replace);
+  const locked = runsFromCopy(cx);
   cx.note(locked ? "start" : "swap"); // the first note lands before anything changes, or throws
   if (!locked) {
     // The old servers restart from their kept copy while exeFile holds the new build.
@@ -170,7 +170,7 @@ async function undoOverlap(
   judged: Judgement[] = [],
 ): Promise<SwapOutcome> {
   const { app, kept } = cx;
-  const locked = locksRunningExe(cx.replace);
+  const locked = runsFromCopy(cx);
   const also = judged.length > 0 ? { judged } : {};
   const outcome = (code: string, message: string, rolledBack: boolean): SwapOutcome => ({
     ...failed(kept, code, message, { output, rolledBack, ...also }),
@@ -225,6 +225,11 @@ async function serveExeFile(
   await pruneRunCopies(cx.runDir, back.exe, warnIn(cx));
   return { ...failed(kept, "ERR_SWAP", message, { rolledBack: true }), holdMs: 0 };
 }
+
+// Whether the new servers must run from a copy until the old ones stop: a running exe
+// that Windows locks. A folder app's servers run inside their release, which the swap
+// never touches (it moves the `current` junction), so it swaps first as on POSIX.
+const runsFromCopy = (cx: SwapContext) => !cx.app.folder && locksRunningExe(cx.replace);
 
 const warnIn = (cx: SwapContext) => (message: string) =>
   cx.emit({ type: "log", level: "warn", message });

@@ -2,7 +2,15 @@ import { access, rename, rm } from "node:fs/promises";
 import type { Journal } from "../journal/journal.js";
 import type { JournalEntry, ReleaseInfo, VersionInfo } from "../protocol.js";
 import { versionInfo } from "../version/version-info.js";
-import { asidePath, incomingPath, restorePath, restoreRelease } from "./exe-file.js";
+import {
+  asidePath,
+  incomingPath,
+  moveLink,
+  removeLink,
+  restorePath,
+  restoreRelease,
+  type ReplaceOptions,
+} from "./exe-file.js";
 import type { Releases } from "./releases.js";
 import type { SwapRecordFile } from "./swap-record.js";
 
@@ -13,20 +21,22 @@ export interface Recovery {
 }
 
 // A receiver that died mid-swap left a swap record. Make exeFile whole again
-// (the Windows order can leave it renamed aside; a restore can leave a temp
-// copy), say in the journal what happened, and tell the caller what to fall
-// back to if the file now in place does not start.
+// (the Windows order can leave it renamed aside, a folder app's `current` junction
+// as much as an exe; a restore can leave a temp copy or link), say in the journal
+// what happened, and tell the caller what to fall back to if the file now in place
+// does not start. `replace` is the swap's own: the Windows order's tests pass win32.
 export async function recover(
   app: string,
   exeFile: string,
   record: SwapRecordFile,
   releases: Releases,
   journal: Journal,
+  replace?: ReplaceOptions,
 ): Promise<Recovery | undefined> {
   const read = record.read();
   if (read.state === "none") return undefined;
   if (read.state === "damaged")
-    return recoverDamaged(app, exeFile, read.reason, record, releases, journal);
+    return recoverDamaged(app, exeFile, read.reason, record, releases, journal, replace);
   const rec = read.record;
   // Died after journaling the outcome but before clearing the record: nothing was cut short.
   const lines = (await journal.recent(app, 50)).filter((e) => e.deployId === rec.deployId);
@@ -37,11 +47,12 @@ export async function recover(
     return undefined;
   }
   const kept = rec.kept ? await releases.find(rec.kept) : undefined;
+  // Missing, or a link to a removed release: what is in the way is replaced.
   if (!(await exists(exeFile))) {
-    if (await exists(asidePath(exeFile))) await rename(asidePath(exeFile), exeFile);
-    else if (kept) await restoreRelease(releases, kept, exeFile);
+    if (await exists(asidePath(exeFile))) await putAsideBack(exeFile, releases, replace);
+    else if (kept) await restoreRelease(releases, kept, exeFile, replace);
   }
-  await removeTempCopies(exeFile);
+  await removeTempCopies(exeFile, releases);
   const now = await versionInfo(exeFile);
   const which = !now
     ? "missing"
@@ -70,6 +81,7 @@ async function recoverDamaged(
   record: SwapRecordFile,
   releases: Releases,
   journal: Journal,
+  replace?: ReplaceOptions,
 ): Promise<Recovery> {
   const cut = (await journal.recent(app, 50)).find((e) => e.op !== "hold" && e.op !== "release");
   const started = cut?.outcome === "started" ? cut : undefined;
@@ -82,14 +94,14 @@ async function recoverDamaged(
   let action = "kept it";
   if (!whole(await versionInfo(exeFile))) {
     if (whole(await versionInfo(asidePath(exeFile)))) {
-      await rename(asidePath(exeFile), exeFile);
+      await putAsideBack(exeFile, releases, replace);
       action = "put the aside file back";
     } else if (kept) {
-      await restoreRelease(releases, kept, exeFile);
+      await restoreRelease(releases, kept, exeFile, replace);
       action = `restored release ${kept.id}`;
     } else action = "had nothing whole to put in its place";
   }
-  await removeTempCopies(exeFile);
+  await removeTempCopies(exeFile, releases);
   const now = await versionInfo(exeFile);
   const which = !now
     ? "missing"
@@ -118,8 +130,17 @@ const exists = (p: string) =>
     () => false,
   );
 
-async function removeTempCopies(exeFile: string): Promise<void> {
-  await rm(restorePath(exeFile), { force: true });
+// The Windows order's aside file or link back into exeFile. A folder app's is a link,
+// moved the way links are (Windows renames nothing over a junction); a file is renamed.
+async function putAsideBack(exeFile: string, releases: Releases, replace?: ReplaceOptions) {
+  if (releases.folder) await moveLink(asidePath(exeFile), exeFile, replace);
+  else await rename(asidePath(exeFile), exeFile);
+}
+
+async function removeTempCopies(exeFile: string, releases: Releases): Promise<void> {
+  // A folder app's restore link is removed as a link: never what it points at.
+  if (releases.folder) await removeLink(restorePath(exeFile));
+  else await rm(restorePath(exeFile), { force: true });
   await rm(incomingPath(exeFile), { force: true });
 }
 

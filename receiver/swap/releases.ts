@@ -97,6 +97,7 @@ export class Releases {
     const ids = new Set<string>();
     for (const link of this.folder?.links ?? []) {
       try {
+        // releases/<id> on POSIX; a Windows junction reads back absolute (C:\...\<id>).
         ids.add(basename(await readlink(link)));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;

@@ -3,10 +3,18 @@
 // links at every instant to one whole release folder, the old one or the new one as
 // the point implies; the second receiver serves it, journals where the first stopped,
 // and the next deploy goes through.
-import { readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { reapStale } from "../../receiver/pool/reap.js";
+import { asidePath } from "../../receiver/swap/exe-file.js";
 import { sha256 } from "../helpers/api-client.js";
 import { alive } from "../helpers/alive.mjs";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
@@ -15,12 +23,16 @@ import type { Workspace } from "../helpers/workspace.js";
 import { archiveOf, buildFolder, folderWorkspace } from "../folder/folder-kit.js";
 import { appStatus, deploy, gateAnswer, serversJson, shutDown, SLOW } from "./fault-kit.js";
 
+// `windows`: every receiver swaps in the Windows order (HOTSWAP_FAULT=win32-locked@0,
+// junction-like links): the crash between current's two renames leaves current missing
+// and the old link aside, which the second receiver must put back.
 const POINTS = [
-  { point: "after-hold", phase: "hold", live: "v1" },
-  { point: "after-unload", phase: "unload", live: "v1" },
-  { point: "mid-swap", phase: "swap", live: "v1" },
-  { point: "after-reload", phase: "reload", live: "v2" },
-  { point: "before-release", phase: "release", live: "v2" },
+  { point: "after-hold", phase: "hold", live: "v1", windows: false },
+  { point: "after-unload", phase: "unload", live: "v1", windows: false },
+  { point: "mid-swap", phase: "swap", live: "v1", windows: false },
+  { point: "mid-swap", phase: "swap", live: "v1", windows: true },
+  { point: "after-reload", phase: "reload", live: "v2", windows: false },
+  { point: "before-release", phase: "release", live: "v2", windows: false },
 ] as const;
 
 /** Every live process whose program is under `dir` (a folder app's servers). */
@@ -67,18 +79,20 @@ describe(
     };
 
     it.each(POINTS)(
-      "crash@$point: current is $live whole, the second receiver serves it and journals $phase",
-      async ({ point, phase, live }) => {
+      "crash@$point (Windows order: $windows): current is $live whole, the second receiver serves it and journals $phase",
+      async ({ point, phase, live, windows }) => {
+        const order: Record<string, string> = windows ? { HOTSWAP_FAULT: "win32-locked@0" } : {};
         const w = (ws = folderWorkspace());
         const current = join(w.dir, "srv", "webdemo", "current");
         const files = { v1: build(w, "v1"), v2: build(w, "v2") };
         const digest = { v1: sha256(readFileSync(files.v1)), v2: sha256(readFileSync(files.v2)) };
 
         // v1 goes live normally; the receiver that deploys v2 dies at the point.
-        const setup = await startReceiver(w.configFile);
+        const setup = await startReceiver(w.configFile, order);
         expect((await deploy(setup, files.v1)).result).toMatchObject({ ok: true });
         await setup.stop();
-        first = await startReceiver(w.configFile, { HOTSWAP_FAULT: `crash@${point}` });
+        const crash = windows ? `win32-locked@0,crash@${point}` : `crash@${point}`;
+        first = await startReceiver(w.configFile, { HOTSWAP_FAULT: crash });
         await deploy(first, files.v2).catch(() => undefined);
         const child = first.child;
         await waitFor(
@@ -87,14 +101,16 @@ describe(
         );
         expect(child.signalCode).toBe("SIGKILL");
 
-        // Between the two receivers: current links to one whole release, the expected one.
-        const release = realpathSync(current);
+        // Between the two receivers: current links to one whole release, the expected one;
+        // in the Windows order, cut between its renames, the old link is aside instead.
+        expect(existsSync(current)).toBe(!windows);
+        const release = realpathSync(windows ? asidePath(current) : current);
         expect(readFileSync(join(release, "VERSION"), "utf8")).toBe(live);
         expect(JSON.parse(readFileSync(`${release}.json`, "utf8"))).toMatchObject({
           sha256: digest[live],
         });
 
-        second = await startReceiver(w.configFile);
+        second = await startReceiver(w.configFile, order);
         await waitFor(
           async () => (await gateAnswer(second!)) === `200 ${live}`,
           `${live} served again`,

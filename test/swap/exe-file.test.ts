@@ -39,7 +39,7 @@ function failingRenames(
   const calls: [string, string][] = [];
   let left = [...failures];
   const fs: Fs = {
-    access: fsp.access,
+    lstat: fsp.lstat,
     unlink: fsp.unlink,
     rename: async (from, to) => {
       calls.push([String(from), String(to)]);

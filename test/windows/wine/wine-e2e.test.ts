@@ -9,7 +9,15 @@
 // `.ci/wine` (not `npm test`); skips, saying why, only where Wine cannot be installed.
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -206,6 +214,13 @@ describe.skipIf(skip !== undefined)("Windows for real: the receiver under Wine",
             strategy: "overlap",
             stopPath: "/quit", // its old servers are asked to leave by a request
           },
+          folder: {
+            ...app,
+            exeFile: undefined,
+            updateFile: undefined,
+            dir: "./folder-app",
+            exe: "webdemo.exe",
+          },
         },
       }),
     );
@@ -315,6 +330,38 @@ describe.skipIf(skip !== undefined)("Windows for real: the receiver under Wine",
 
     await startReceiver();
     expect(sha256(readFileSync(exeFile()))).toBe(live);
+    expect((await (await fetch(`${gate}/`)).text()).trim()).toBe("v1");
+  }, 240_000);
+
+  // A folder app's current and staged are directory junctions on Windows. Wine 8 makes
+  // none (its FSCTL_SET_REPARSE_POINT is not implemented: Node's symlink(..., "junction")
+  // fails with ENOTSUP), as a FAT32 or exFAT volume would not: the first upload must say
+  // so, naming the volume and the fix, and leave nothing; the receiver serves on.
+  it("refuses a folder app's deploy where no junction can be made, saying why, leaving nothing", async () => {
+    const probe = w.run(w.nodeExe, [
+      "-e",
+      `try{require("fs").symlinkSync(${JSON.stringify(windowsPath(dir))},${JSON.stringify(windowsPath(join(dir, "probe-junction")))},"junction");console.log("junction made")}catch(e){console.log("junction "+e.code)}`,
+    ]);
+    expect(probe.output, "Wine makes junctions now: deploy a folder app here instead").toContain(
+      "junction ENOTSUP",
+    );
+    const build = join(checkout, "build", "folder-v2");
+    mkdirSync(build);
+    copyFileSync(join(checkout, "build", "webdemo-v2.exe"), join(build, "webdemo.exe"));
+    writeFileSync(join(build, "data.txt"), "data of v2\n");
+    execFileSync("zip", ["-qr", join(checkout, "build", "folder-v2.zip"), "."], { cwd: build });
+
+    const run = await action({ app: "folder", file: "build/folder-v2.zip" });
+    expect(run.code, shown(run)).not.toBe(0);
+    const said = run.stdout + run.stderr;
+    expect(said).toContain("receiver answered 500");
+    expect(said).toMatch(
+      /cannot make the directory junction Z:\\\S*folder-app\\staged\.tmp \(ENOTSUP\)/,
+    );
+    expect(said).toMatch(/the volume Z:\\ does not make them .*NTFS.*exeFile:/);
+    const app = join(dir, "folder-app");
+    expect(readdirSync(app).filter((n) => n !== "releases")).toEqual([]);
+    expect(existsSync(join(app, "releases")) ? readdirSync(join(app, "releases")) : []).toEqual([]);
     expect((await (await fetch(`${gate}/`)).text()).trim()).toBe("v1");
   }, 240_000);
 });
