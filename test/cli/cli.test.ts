@@ -20,6 +20,7 @@ import { verifyPassword } from "../../receiver/auth/password-hash.js";
 import { loadKeys } from "../../receiver/auth/load-keys.js";
 import { loadConfig } from "../../receiver/config/load-config.js";
 import { freePort, isFree, occupy } from "../helpers/ports.js";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { lines, runCli } from "./run-cli.js";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
@@ -349,6 +350,34 @@ describe("a gate port that another program holds", () => {
     const last = lines(run.stderr).at(-1)!;
     expect(last).toContain("apps.webdemo.gate");
     expect(last).toContain(file);
+  });
+});
+
+describe("the start log says who can reach each gate", () => {
+  let rx: ReceiverProcess | undefined;
+  afterEach(() => rx?.stop());
+
+  it("a bare port: all interfaces, and the address that keeps it to this host", async () => {
+    const [apiPort, open, local] = [await freePort(), await freePort(), await freePort()];
+    const file = join(dir, "hotswap.yaml");
+    const app = (name: string, gate: string | number) => ({
+      [name]: { exeFile: `./deploy/${name}`, updateFile: `./deploy/${name}_update`, gate },
+    });
+    await writeFile(
+      file,
+      stringify({
+        listen: `127.0.0.1:${apiPort}`,
+        audience: "https://deploy.test",
+        auth: { keys: [{ id: "ci", secret: SECRET }] },
+        apps: { ...app("open", open), ...app("local", `127.0.0.1:${local}`) },
+      }),
+    );
+    rx = await startReceiver(file);
+    const log = rx.logs.join("\n");
+    expect(log).toContain(
+      `[open] gate listening on 0.0.0.0:${open} - all interfaces, reachable from other machines (gate: 127.0.0.1:${open} keeps it to this host)`,
+    );
+    expect(log).toContain(`[local] gate listening on 127.0.0.1:${local} - this host only`);
   });
 });
 
