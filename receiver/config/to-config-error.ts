@@ -39,8 +39,15 @@ export function toConfigError(
   ) {
     return new ConfigError(file, key, "required key is missing", place);
   }
-  // A message the schema wrote for the key says what it takes already.
-  if (!isDefault(issue)) return new ConfigError(file, key, issue.message, place);
+  // A message the schema wrote for the key says what it takes already; what was written
+  // is added where it does not say.
+  if (!isDefault(issue)) {
+    const input = (issue as { input?: unknown }).input;
+    const bare = /^expected /.test(issue.message) && !/, got /.test(issue.message);
+    const reason =
+      bare && input !== undefined ? `${issue.message}, got ${shown(input)}` : issue.message;
+    return new ConfigError(file, key, reason, place);
+  }
   const trap = found?.exact && source ? yamlTrap(issue, found.node, source, key) : "";
   return new ConfigError(file, key, `${sentence(issue)}${trap}`, place);
 }
@@ -69,8 +76,8 @@ const TYPE_NAMES: Record<string, string> = {
 };
 const typeName = (t: string) => TYPE_NAMES[t] ?? t;
 
-/** A value as the error quotes it: the YAML it was, in short. */
-function shown(v: unknown): string {
+/** A value as an error quotes it: what YAML made of it, in short. */
+export function shown(v: unknown): string {
   if (v === null) return "an empty value";
   if (Array.isArray(v)) return `a list (${JSON.stringify(v).slice(0, 60)})`;
   if (typeof v === "object") return `a mapping (${JSON.stringify(v).slice(0, 60)})`;

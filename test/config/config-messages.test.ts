@@ -35,7 +35,16 @@ ${app
   .map((l) => `    ${l}`)
   .join("\n")}
 `;
-  await writeFile(file, text);
+  // A key the caller sets replaces the one written above (audience, gate).
+  const own = (key: string) => new RegExp(`^ *${key}:`, "m");
+  const drop = [
+    ...(own("audience").test(top) ? ["audience: https://deploy.test\n"] : []),
+    ...(own("gate").test(app) ? ["    gate: 8080\n"] : []),
+  ];
+  await writeFile(
+    file,
+    drop.reduce((t, line) => t.replace(line, ""), text),
+  );
   return file;
 }
 
@@ -264,5 +273,75 @@ describe("paths of the wrong kind: the key, what it is, what to use", () => {
     expect(loadConfig(await write(FILES), {}).apps.get("webdemo")!.exeFile).toBe(
       join(dir, "deploy", "webdemo"),
     );
+  });
+});
+
+// Every key of the reference given a value of the wrong shape: each refusal is a
+// sentence (expected …, must …, unknown key …), never zod's own wording.
+describe("no key answers a wrong value with zod's wording", () => {
+  const top = [
+    "listen",
+    "audience",
+    "data",
+    "tls",
+    "metrics",
+    "uploadIdleTimeout",
+    "uploadMinRate",
+    "trustProxy",
+    "admin",
+  ];
+  const app = [
+    "from",
+    "exeFile",
+    "updateFile",
+    "dir",
+    "exe",
+    "maxUnpackedSize",
+    "maxFiles",
+    "legacy",
+    "args",
+    "env",
+    "instances",
+    "commands",
+    "upstream",
+    "gate",
+    "strategy",
+    "health",
+    "drainTimeout",
+    "stopTimeout",
+    "stopPath",
+    "hold",
+    "keepReleases",
+    "hooks",
+    "watch",
+    "canary",
+    "versionCommand",
+    "maxUploadSize",
+    "auth",
+  ];
+  const wrong = ["{ a: {b: c} }", "[x, [y]]", "true", "", "-12.5"];
+  const cases = [
+    ...top.flatMap((k) => wrong.map((v) => ({ key: k, line: `${k}: ${v}`, inApp: false }))),
+    ...app.flatMap((k) => wrong.map((v) => ({ key: k, line: `${k}: ${v}`, inApp: true }))),
+  ];
+
+  it.each(cases)("$line at $key", async ({ key, line, inApp }) => {
+    const file = inApp
+      ? await write(`${FILES}\n${line}`.replace(new RegExp(`^${key}: .*\\n`, "m"), ""))
+      : await write(FILES, `${line}\n`);
+    let error: unknown;
+    try {
+      loadConfig(file, {});
+    } catch (e) {
+      error = e;
+    }
+    if (error === undefined) return; // this key takes the value (metrics: true, a number as seconds)
+    expect(error).toBeInstanceOf(ConfigError);
+    const { reason, place } = error as ConfigError;
+    expect(reason).not.toMatch(/Invalid|Too (small|big)|Unrecognized|received/);
+    expect(reason).toMatch(
+      /expected|must|unknown key|missing|is for|needs|give|is a (file|folder)|cannot|only|has no|required/,
+    );
+    expect(place, reason).toBeDefined();
   });
 });
