@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../receiver/config/config-error.js";
-import { loadConfig } from "../../receiver/config/load-config.js";
+import { loadKeys } from "../../receiver/auth/load-keys.js";
+import { readTls } from "../../receiver/commands/open-listener.js";
+import { loadConfig, withLine } from "../../receiver/config/load-config.js";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
 
@@ -267,6 +269,40 @@ describe("paths of the wrong kind: the key, what it is, what to use", () => {
     const error = refusal(file);
     expectAt(error, file, "data", "data: ./state");
     expect(error.reason).toMatch(/is a file, not a folder: data: is the folder/);
+  });
+
+  // Read after loading, by the receiver's start: withLine finds the key's line again,
+  // as the command line and a reload do.
+  it.each([
+    ["auth.keys[0].publicKey", "publicKey: ./keys"],
+    ["tls.cert", "cert: ./keys"],
+  ])("refuses a %s that is a folder, at its line", async (key, written) => {
+    await mkdir(join(dir, "keys"));
+    const file = join(dir, "hotswap.yaml");
+    await writeFile(
+      file,
+      `audience: https://deploy.test\ntls:\n  cert: ./keys\n  key: ./keys\nauth:\n  keys:\n    - id: bot\n      publicKey: ./keys\napps: {}\n`,
+    );
+    const config = loadConfig(file, {});
+    const read = key === "tls.cert" ? () => readTls(config) : () => loadKeys(config);
+    let error: ConfigError | undefined;
+    try {
+      read();
+    } catch (e) {
+      error = withLine(e as ConfigError);
+    }
+    expectAt(error!, file, key, written);
+    expect(error!.reason).toBe(
+      `cannot read ${join(dir, "keys")}: it is a folder, not a file: name the file inside it`,
+    );
+  });
+
+  it("refuses a from: that is a folder, naming the key", async () => {
+    await mkdir(join(dir, "wc"));
+    const file = await write("from: ./wc");
+    const error = refusal(file);
+    expectAt(error, file, "apps.webdemo.from", "from: ./wc");
+    expect(error.reason).toMatch(/is a folder, not a file/);
   });
 
   it("takes missing files and folders, which the receiver makes", async () => {
