@@ -84,8 +84,9 @@ export class ConfigSource {
     const value = found.value;
     // The caret goes under a value on the key's own line, under the key for a block below it.
     const inline = exact && value && (!isCollection(value) || value.flow);
-    const at = inline ? value : found.key;
-    return { node: exact && value ? value : found.key, place: this.#place(at.range![0]), exact };
+    const offset = (inline ? value : found.key).range?.[0];
+    if (offset === undefined) return undefined;
+    return { node: exact && value ? value : found.key, place: this.#place(offset), exact };
   }
 
   /** The line at `place`, and a caret under its column. */
