@@ -7,6 +7,7 @@ import { init } from "./commands/init.js";
 import { keygen } from "./commands/keygen.js";
 import { serve } from "./commands/serve.js";
 import { ConfigError } from "./config/config-error.js";
+import { withLine } from "./config/load-config.js";
 import { VERSION } from "./version.js";
 
 const HELP = `hotswap-receiver ${VERSION}: puts new builds of a server executable live without a failed request
@@ -79,8 +80,10 @@ main(process.argv.slice(2)).catch((error: Error) => {
   const usage =
     error instanceof UsageError ||
     (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
+  if (error instanceof ConfigError) error = withLine(error); // a key file's, a certificate's
+  const excerpt = error instanceof ConfigError && error.excerpt ? `\n${error.excerpt}` : "";
   process.stderr.write(
-    `hotswap-receiver: ${error.message}${usage ? "\nSee: hotswap-receiver --help" : ""}\n`,
+    `hotswap-receiver: ${error.message}${excerpt}${usage ? "\nSee: hotswap-receiver --help" : ""}\n`,
   );
   process.exit(error instanceof ConfigError || usage ? 2 : 1);
 });

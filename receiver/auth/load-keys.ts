@@ -1,6 +1,7 @@
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../config/config-error.js";
+import { whyUnreadable } from "../config/why-unreadable.js";
 import type { Config } from "../config/load-config.js";
 
 export type KeyAlg = "HS256" | "EdDSA" | "ES256";
@@ -23,8 +24,18 @@ export function loadKeys(config: Config): Map<string, VerifyKey> {
     }
     const where = `auth.keys[${i}].publicKey`;
     let key: KeyObject;
+    let pem: string;
     try {
-      key = createPublicKey(readFileSync(k.publicKey!, "utf8"));
+      pem = readFileSync(k.publicKey!, "utf8");
+    } catch (error) {
+      throw new ConfigError(
+        config.file,
+        where,
+        `cannot read ${k.publicKey}: ${whyUnreadable(error)}`,
+      );
+    }
+    try {
+      key = createPublicKey(pem);
     } catch (error) {
       throw new ConfigError(
         config.file,

@@ -57,7 +57,8 @@ apps:
     args: ["--port", "{port}"]             # {port} {instance} {exe}
     env: { PORT: "{port}" }
     instances: 2
-    gate: 0.0.0.0:8080                     # the public port; requests are held here during a swap
+    gate: 0.0.0.0:8080                     # the public port, every interface (127.0.0.1:8080 behind
+                                           # a proxy on this host); requests are held here during a swap
     # gate:                                # the long form, with the defaults:
     #   listen: 0.0.0.0:8080
     #   mode: proxy                        # the gate proxies every request (the only mode so far)

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { ConfigError } from "../config/config-error.js";
+import { whyUnreadable } from "../config/why-unreadable.js";
 import type { Config } from "../config/load-config.js";
 
 type FetchCallback = Parameters<typeof createAdaptorServer>[0]["fetch"];
@@ -18,8 +19,11 @@ export function readTls(config: Config): { cert: Buffer; key: Buffer } | undefin
     try {
       return readFileSync(tls[key]);
     } catch (error) {
-      const why = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw new ConfigError(config.file, `tls.${key}`, `cannot read ${tls[key]}: ${why}`);
+      throw new ConfigError(
+        config.file,
+        `tls.${key}`,
+        `cannot read ${tls[key]}: ${whyUnreadable(error)}`,
+      );
     }
   };
   return { cert: read("cert"), key: read("key") };

@@ -1,5 +1,10 @@
+import { statSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import { isScalar } from "yaml";
 import { ConfigError } from "./config-error.js";
+import type { ConfigSource } from "./config-source.js";
 import type { Config } from "./load-config.js";
+import type { RawConfig } from "./schema.js";
 import { formatDuration } from "./units.js";
 
 // What the schema alone cannot say: somebody must be able to deploy, and an
@@ -159,5 +164,106 @@ export function checkManaged(config: Config): void {
         "args",
         "is for the receiver's own servers: with commands: give the service's arguments to its manager",
       );
+  }
+}
+
+// An env value written as a number reaches the server as text, but as YAML read the
+// number: `VERSION: 1.10` would be "1.1", `ID: 007` "7". Refused where the two differ.
+export function checkNumbersAsText(source: ConfigSource, raw: RawConfig): void {
+  for (const [name, app] of Object.entries(raw.apps)) {
+    for (const variable of Object.keys(app.env)) {
+      const key = `apps.${name}.env.${variable}`;
+      const found = source.find(key);
+      if (!found?.exact || !isScalar(found.node) || typeof found.node.value !== "number") continue;
+      const written = source.source(found.node);
+      const read = String(found.node.value);
+      if (written === read) continue;
+      throw new ConfigError(
+        source.file,
+        key,
+        `YAML reads ${written} as the number ${read}, so the server would get "${read}": quote it to keep it as written, like ${variable}: "${written}"`,
+        found.place,
+      );
+    }
+  }
+}
+
+// The paths a swap writes must be of the right kind: a file where a file is named (a
+// folder there fails the first start with EISDIR), a folder where a folder is.
+// Missing ones are fine (the receiver makes the folders), unless a file is in the way.
+export function checkPaths(config: Config): void {
+  const file = config.file;
+  checkKind(
+    file,
+    "data",
+    config.data,
+    "folder",
+    "data: is the folder the receiver keeps its state in",
+  );
+  for (const app of config.apps.values()) {
+    const at = `apps.${app.name}`;
+    if (app.folder) {
+      checkKind(
+        file,
+        `${at}.dir`,
+        app.folder.dir,
+        "folder",
+        "dir: is the folder that holds releases/ and the current link; for a single-file build use exeFile: and updateFile: instead",
+      );
+      continue;
+    }
+    for (const key of ["exeFile", "updateFile"] as const) {
+      const own = app.sources[key] === basename(file);
+      const what =
+        key === "exeFile"
+          ? "the server's program file, like ./deploy/server"
+          : "the file an upload is staged in, like ./deploy/server_update";
+      checkKind(
+        file,
+        own ? `${at}.${key}` : `${at}.from`,
+        app[key],
+        "file",
+        `${own ? key : `${key === "exeFile" ? "ExeFile" : "UpdateFile"} in ${app.sources[key]}`} names ${what}; for a build that is a whole folder, use dir: and exe: instead (Folder apps in the README)`,
+      );
+    }
+  }
+}
+
+function checkKind(
+  file: string,
+  key: string,
+  path: string,
+  kind: "file" | "folder",
+  what: string,
+): void {
+  const st = statOf(path);
+  if (st) {
+    if (st.isDirectory() === (kind === "folder")) return;
+    throw new ConfigError(
+      file,
+      key,
+      `${path} is a ${kind === "file" ? "folder" : "file"}, not a ${kind}: ${what}`,
+    );
+  }
+  // Missing: its folders are made at start, which a file on the way would stop.
+  for (let up = dirname(path); up !== dirname(up); up = dirname(up)) {
+    const above = statOf(up);
+    if (!above) continue;
+    if (above.isDirectory()) return;
+    throw new ConfigError(
+      file,
+      key,
+      `${path} cannot be made: ${up} is a file, not a folder; fix the path or move that file`,
+    );
+  }
+}
+
+// What is at a path, or nothing: a path through a file (ENOTDIR) is not there either,
+// and one the receiver may not look into is left to the start to report.
+function statOf(path: string) {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
   }
 }

@@ -1,15 +1,17 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parse } from "yaml";
 import {
   checkApps,
   checkAuth,
   checkCanary,
   checkManaged,
+  checkNumbersAsText,
+  checkPaths,
   checkSocketMode,
   checkTimeouts,
 } from "./check-config.js";
 import { ConfigError } from "./config-error.js";
+import { ConfigSource } from "./config-source.js";
 import { expandEnv } from "./expand-env.js";
 import { resolveApp, type AppConfig } from "./resolve-app.js";
 import { configSchema, type RawConfig } from "./schema.js";
@@ -40,25 +42,47 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       code === "ENOENT" ? "no such file (make one with: hotswap-receiver init)" : String(error),
     );
   }
-  let doc: unknown;
-  try {
-    doc = parse(text, { prettyErrors: false });
-  } catch (error) {
-    throw new ConfigError(path, "", `not valid YAML: ${(error as Error).message.split("\n")[0]}`);
-  }
+  const source = new ConfigSource(path, text); // a YAML syntax error: its line and a caret
+  const doc = source.data;
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
-    throw new ConfigError(path, "", "expected a YAML mapping of keys");
+    throw new ConfigError(path, "", "expected a YAML mapping of keys, like the one init writes");
   }
-  const parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: true });
-  if (!parsed.success) throw toConfigError(path, parsed.error);
-  const config = resolvePaths(path, parsed.data);
-  checkAuth(config);
-  checkApps(config);
-  checkTimeouts(config);
-  checkCanary(config);
-  checkSocketMode(config);
-  checkManaged(config);
-  return config;
+  try {
+    const parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: true });
+    if (!parsed.success) throw toConfigError(path, parsed.error, source);
+    checkNumbersAsText(source, parsed.data);
+    const config = resolvePaths(path, parsed.data);
+    checkAuth(config);
+    checkApps(config);
+    checkPaths(config);
+    checkTimeouts(config);
+    checkCanary(config);
+    checkSocketMode(config);
+    checkManaged(config);
+    return config;
+  } catch (error) {
+    throw error instanceof ConfigError ? placed(error, source) : error;
+  }
+}
+
+// A ConfigError about this file, at the line of its key (the key's parent when the key
+// is missing), where the check that threw it knew only the key.
+function placed(error: ConfigError, source: ConfigSource): ConfigError {
+  if (error.place || error.file !== source.file || !error.key) return error;
+  return error.at(source.find(error.key)?.place);
+}
+
+/**
+ * The same for a ConfigError thrown after loading (a key file, the TLS certificate,
+ * the data folder): the file is read again to find the key's line.
+ */
+export function withLine(error: ConfigError): ConfigError {
+  if (error.place || !error.key) return error;
+  try {
+    return placed(error, new ConfigSource(error.file, readFileSync(error.file, "utf8")));
+  } catch {
+    return error;
+  }
 }
 
 function resolvePaths(file: string, raw: RawConfig): Config {

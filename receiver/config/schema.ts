@@ -1,6 +1,7 @@
 import { parseCidr } from "../net/parse-cidr.js";
 import { DEFAULT_RULES } from "../watch/judge.js";
 import * as z from "../zod.js";
+import { shown } from "./to-config-error.js";
 import {
   formatDuration,
   formatShare,
@@ -13,7 +14,7 @@ import {
 // The config file's shape (docs/design.md §2), validated with zod (mini, ../zod.ts)
 // so every mistake is reported with the key it is under. Units are converted here.
 
-const expected = (example: string, v: unknown) => `expected ${example}, got ${JSON.stringify(v)}`;
+const expected = (example: string, v: unknown) => `expected ${example}, got ${shown(v)}`;
 
 // A transform's reason: zod/mini hands it the parse payload, whose issues it adds to.
 function fail(ctx: z.core.ParsePayload, message: string): never {

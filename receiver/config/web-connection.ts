@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./config-error.js";
+import { whyUnreadable } from "./why-unreadable.js";
 import { readWebConfig } from "./read-web-config.js";
 
 export interface WebConnectionPaths {
@@ -21,11 +22,7 @@ export function readWebConnection(
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new ConfigError(
-      configFile,
-      key,
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-    );
+    throw new ConfigError(configFile, key, `cannot read ${file}: ${whyUnreadable(error)}`);
   }
   const values = /\.ini$/i.test(file) ? iniMain(text) : webConfig(text, file, configFile, key);
   const folder = dirname(file);

@@ -1,5 +1,6 @@
 import type { Trust } from "../auth/identify.js";
-import { loadConfig, type AppConfig, type Config } from "../config/load-config.js";
+import { ConfigError } from "../config/config-error.js";
+import { loadConfig, withLine, type AppConfig, type Config } from "../config/load-config.js";
 import type { Log } from "../log.js";
 import type { StreamEvent } from "../protocol.js";
 import { trustOf, type Receiver } from "../receiver.js";
@@ -100,7 +101,10 @@ export class Reloader {
         );
       trust = this.#trust(next);
     } catch (error) {
-      return this.#refuse((error as Error).message);
+      // A key file's ConfigError is found after loading: its line is looked up again.
+      return this.#refuse(
+        (error instanceof ConfigError ? withLine(error) : (error as Error)).message,
+      );
     }
     const diff = diffConfig(before, next);
     // The API's new address listens before anything changes: if it cannot, nothing does.

@@ -194,7 +194,7 @@ export class AppRuntime {
     });
     this.log(
       "info",
-      `gate listening on ${this.config.gate.host}:${port}${this.#shared() ? " (socket mode)" : ""}`,
+      `gate listening on ${this.config.gate.host}:${port}${this.#shared() ? " (socket mode)" : ""} - ${reach(this.config.gate.host, port)}`,
     );
     this.pools.respec(poolSpec(this.config, this.#shared()));
     if (!(await versionInfo(this.config.exeFile))) {
@@ -311,4 +311,13 @@ function poolSpec(config: AppConfig, socket?: SharedSocket) {
     stopTimeoutMs: config.stopTimeoutMs,
     ...(config.stopPath ? { stopPath: config.stopPath } : {}),
   };
+}
+
+// Who can reach the gate: a bare `gate: 8080` is every interface, which the log says
+// (after a space: tests and scripts read the address up to the first one).
+function reach(host: string, port: number): string {
+  if (host === "0.0.0.0" || host === "::")
+    return `all interfaces, reachable from other machines (gate: ${host === "::" ? "[::1]" : "127.0.0.1"}:${port} keeps it to this host)`;
+  if (/^127\.|^::1$|^localhost$/.test(host)) return "this host only";
+  return "that interface only";
 }

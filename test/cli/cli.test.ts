@@ -1,7 +1,17 @@
 // The bundled receiver CLI run as an admin runs it: `node dist/receiver/cli.mjs …`.
 // Usage, the helper commands, and bad configs that must stop it before anything starts.
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
-import { access, chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import {
+  access,
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -10,6 +20,7 @@ import { verifyPassword } from "../../receiver/auth/password-hash.js";
 import { loadKeys } from "../../receiver/auth/load-keys.js";
 import { loadConfig } from "../../receiver/config/load-config.js";
 import { freePort, isFree, occupy } from "../helpers/ports.js";
+import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
 import { lines, runCli } from "./run-cli.js";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
@@ -22,6 +33,8 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const exists = (path: string) =>
   access(path).then(
@@ -78,13 +91,46 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
     absent?: boolean;
     /** The config key the line must name; absent for mistakes of the whole file. */
     key?: string;
+    /** The line of the file the message must point at, found as the first line holding this. */
+    at?: string;
     reason: RegExp;
+    /** What follows the message: the offending line and a caret under it (YAML syntax). */
+    excerpt?: string[];
+    /** Made before the run (in the config's folder); must be just as it was after. */
+    folder?: string;
   }
 
   const app = (doc: Doc) => doc.apps.webdemo!;
   const cases: [string, Case][] = [
     ["a missing file", { absent: true, reason: /no such file.*hotswap-receiver init/ }],
-    ["invalid YAML", { edit: () => "listen: [127.0.0.1\napps: {\n", reason: /not valid YAML/ }],
+    [
+      "invalid YAML",
+      {
+        edit: (d) => stringify(d).replace("    updateFile:", "   updateFile:"),
+        at: "   updateFile:",
+        reason:
+          /not valid YAML: All mapping items must start at the same column; the keys of one block must start at the same column/,
+        excerpt: [/^ {2}\d+ \| {4}updateFile: /.source, /^ +\| {4}\^$/.source],
+      },
+    ],
+    [
+      "env: { PORT: {port} }",
+      {
+        edit: (d) => `${stringify(d)}    env: { PORT: {port} }\n`,
+        key: "apps.webdemo.env.PORT",
+        at: "PORT: {port}",
+        reason: /YAML reads \{port\} as a mapping, not text: quote it, like PORT: "\{port\}"/,
+      },
+    ],
+    [
+      "an exeFile that is a folder",
+      {
+        folder: "deploy/webdemo",
+        key: "apps.webdemo.exeFile",
+        at: "exeFile:",
+        reason: /deploy\/webdemo is a folder, not a file: .*use dir: and exe: instead/,
+      },
+    ],
     [
       "an unknown key",
       {
@@ -94,6 +140,7 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
           return d;
         },
         key: "apps.webdemo.instnces",
+        at: "instnces:",
         reason: /unknown key/,
       },
     ],
@@ -102,6 +149,7 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
       {
         edit: (d) => ((app(d).instances = "two"), d),
         key: "apps.webdemo.instances",
+        at: "instances:",
         reason: /whole number/,
       },
     ],
@@ -114,6 +162,7 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
       {
         edit: (d) => ((app(d).drainTimeout = "30 parsecs"), d),
         key: "apps.webdemo.drainTimeout",
+        at: "drainTimeout:",
         reason: /"30 parsecs"/,
       },
     ],
@@ -122,6 +171,7 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
       {
         edit: (d) => ((d.auth.keys[0]!.secret = "too-short-a-secret"), d),
         key: "auth.keys[0].secret",
+        at: "secret:",
         reason: /32 bytes.*keygen/,
       },
     ],
@@ -153,6 +203,7 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
           return d;
         },
         key: "apps.webdemo.hold.timeout",
+        at: "timeout: 60s",
         reason:
           /: must be longer than drainTimeout \+ health\.timeout \(30s \+ 30s = 60s\): a bad build must roll back before held requests time out$/,
       },
@@ -174,6 +225,7 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
       {
         edit: (d) => ({ ...d, trustProxy: ["127.0.0.1", "10.0.0.0/33"] }),
         key: "trustProxy[1]",
+        at: "- 10.0.0.0/33",
         reason: /expected an IP address or CIDR like 10\.0\.0\.0\/8, got "10\.0\.0\.0\/33"/,
       },
     ],
@@ -182,6 +234,7 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
       {
         edit: (d) => ((d.apps = { "web/demo": app(d) }), d),
         key: "apps.web/demo",
+        at: "web/demo:",
         reason: /letters, digits/,
       },
     ],
@@ -190,6 +243,7 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
       {
         edit: (d) => ((d.auth.keys = [{ id: "bot", publicKey: "./keys/bot.pub.pem" }]), d),
         key: "auth.keys[0].publicKey",
+        at: "publicKey:",
         reason: /bot\.pub\.pem/,
       },
     ],
@@ -217,15 +271,26 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
       const bad = c.edit ? c.edit(good) : good;
       await writeFile(file, typeof bad === "string" ? bad : stringify(bad));
     }
+    if (c.folder) await mkdir(join(dir, c.folder), { recursive: true });
     const run = await runCli(["--config", file], { env: { [ENV_NAME]: undefined } });
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     const said = lines(run.stderr);
-    expect(said).toHaveLength(1);
+    expect(said).toHaveLength(1 + (c.excerpt?.length ?? 0));
     const line = said[0]!;
     expect(line).toContain(file);
-    if (c.key) expect(line).toContain(`${file}: ${c.key}: `);
+    // file:line:col where the YAML has the key; the file alone where it has none.
+    const where = c.at ? `${file}:\\d+:\\d+` : `${file}(?::\\d+:\\d+)?`;
+    if (c.key) expect(line).toMatch(new RegExp(`^hotswap-receiver: ${where}: ${escape(c.key)}: `));
+    else expect(line).toMatch(new RegExp(`^hotswap-receiver: ${where}: `));
+    if (c.at) {
+      const lineNo =
+        (await readFile(file, "utf8")).split("\n").findIndex((l) => l.includes(c.at!)) + 1;
+      expect(line).toContain(`${file}:${lineNo}:`);
+    }
     expect(line).toMatch(c.reason);
+    c.excerpt?.forEach((re, i) => expect(said[1 + i]).toMatch(new RegExp(re)));
+    if (c.folder) expect(await readdir(join(dir, c.folder))).toEqual([]);
     // Nothing started: no port taken, no data folder made.
     expect(await isFree(gatePort)).toBe(true);
     expect(await isFree(apiPort)).toBe(true);
@@ -285,6 +350,34 @@ describe("a gate port that another program holds", () => {
     const last = lines(run.stderr).at(-1)!;
     expect(last).toContain("apps.webdemo.gate");
     expect(last).toContain(file);
+  });
+});
+
+describe("the start log says who can reach each gate", () => {
+  let rx: ReceiverProcess | undefined;
+  afterEach(() => rx?.stop());
+
+  it("a bare port: all interfaces, and the address that keeps it to this host", async () => {
+    const [apiPort, open, local] = [await freePort(), await freePort(), await freePort()];
+    const file = join(dir, "hotswap.yaml");
+    const app = (name: string, gate: string | number) => ({
+      [name]: { exeFile: `./deploy/${name}`, updateFile: `./deploy/${name}_update`, gate },
+    });
+    await writeFile(
+      file,
+      stringify({
+        listen: `127.0.0.1:${apiPort}`,
+        audience: "https://deploy.test",
+        auth: { keys: [{ id: "ci", secret: SECRET }] },
+        apps: { ...app("open", open), ...app("local", `127.0.0.1:${local}`) },
+      }),
+    );
+    rx = await startReceiver(file);
+    const log = rx.logs.join("\n");
+    expect(log).toContain(
+      `[open] gate listening on 0.0.0.0:${open} - all interfaces, reachable from other machines (gate: 127.0.0.1:${open} keeps it to this host)`,
+    );
+    expect(log).toContain(`[local] gate listening on 127.0.0.1:${local} - this host only`);
   });
 });
 

@@ -1,5 +1,6 @@
 // loadConfig on real files: defaults, ${ENV} expansion, paths resolved from the
 // config file's folder, and one ConfigError naming file and key for each mistake.
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +48,22 @@ function minimal(overrides: Record<string, unknown> = {}, app: Record<string, un
     apps: { webdemo: { ...minimalApp, ...app } },
     ...overrides,
   };
+}
+
+/**
+ * The one line `file:line:col: key: reason`, at a line of the file that holds the key
+ * (or, for a missing key, the key above it).
+ */
+function expectAtLine(error: ConfigError, file: string, key: string): void {
+  expect(error.place, error.message).toBeDefined();
+  const { line, col } = error.place!;
+  expect(error.message).toBe(`${file}:${line}:${col}: ${key}: ${error.reason}`);
+  expect(error.message).not.toContain("\n");
+  const written = readFileSync(file, "utf8").split("\n")[line - 1]!;
+  const names = key.split(/[.[\]]/).filter((n) => n && !/^\d+$/.test(n));
+  expect(names.some((n) => written.includes(n)) || written.trim().startsWith("-"), written).toBe(
+    true,
+  );
 }
 
 function configError(fn: () => unknown): ConfigError {
@@ -356,8 +373,9 @@ describe("the hold outlasts a rollback: hold.timeout > drainTimeout + health.tim
   it("refuses a hold.timeout that is not longer, in one line naming the key and why", async () => {
     const file = await write(minimal({}, timeouts("30s", "30s", "60s")));
     const error = configError(() => loadConfig(file, {}));
-    expect(error.message).toBe(
-      `${file}: apps.webdemo.hold.timeout: must be longer than drainTimeout + health.timeout (30s + 30s = 60s): a bad build must roll back before held requests time out`,
+    expectAtLine(error, file, "apps.webdemo.hold.timeout");
+    expect(error.reason).toBe(
+      `must be longer than drainTimeout + health.timeout (30s + 30s = 60s): a bad build must roll back before held requests time out`,
     );
   });
 
@@ -801,8 +819,7 @@ describe("mistakes: one ConfigError naming the file and the key", () => {
     const error = configError(() => loadConfig(file, {}));
     expect(error.key).toBe(key);
     expect(error.reason).toMatch(reason);
-    expect(error.message).toBe(`${file}: ${key}: ${error.reason}`);
-    expect(error.message).not.toContain("\n");
+    expectAtLine(error, file, key);
   });
 
   it("says a missing key is missing", async () => {
@@ -834,11 +851,29 @@ describe("mistakes: one ConfigError naming the file and the key", () => {
     expect(error.message).toMatch(/no such file.*init/);
   });
 
-  it("reports invalid YAML in one line", async () => {
-    const file = await write("apps: [\n  - a\nb: {\n");
+  it("reports invalid YAML at its line and column, with that line, a caret and the fix", async () => {
+    const file = await write(
+      "audience: https://deploy.test\napps:\n  webdemo:\n    exeFile: ./a\n   updateFile: ./b\n",
+    );
     const error = configError(() => loadConfig(file, {}));
-    expect(error.message).toMatch(/not valid YAML/);
-    expect(error.message).not.toContain("\n");
+    expect(error.place).toEqual({ line: 5, col: 4 });
+    expect(error.message).toBe(
+      `${file}:5:4: not valid YAML: All mapping items must start at the same column; the keys of one block must start at the same column, and a key's own block further right than the key (spaces only)`,
+    );
+    expect(error.excerpt?.split("\n")).toEqual(["  5 |    updateFile: ./b", "    |    ^"]);
+  });
+
+  it.each([
+    ["a tab as indentation", "apps:\n\twebdemo: {}\n", 2, /spaces.*tabs/],
+    ["a key set twice", "audience: a\naudience: b\n", 2, /already set above.*keep one/],
+    ["a flow list left open", "trustProxy: [127.0.0.1\napps: {}\n", 2, /close each \[ and \{/],
+  ])("reports %s at its line with the fix", async (_, text, line, fix) => {
+    const file = await write(text);
+    const error = configError(() => loadConfig(file, {}));
+    expect(error.place?.line).toBe(line);
+    expect(error.message).toMatch(new RegExp(`^${file}:${line}:\\d+: not valid YAML: `));
+    expect(error.reason).toMatch(fix);
+    expect(error.excerpt?.split("\n")[0]).toMatch(new RegExp(`^  ${line} \\| `));
   });
 
   it("refuses a document that is not a mapping", async () => {

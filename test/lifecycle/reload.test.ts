@@ -90,7 +90,7 @@ describe("SIGHUP config reload (real receiver, real servers, real gates)", () =>
     ws.write({ steady: {}, grow: { instances: 0 }, fresh: {} });
     const refused = await reload(rx);
     expect(refused).toMatch(
-      /reload refused: .*hotswap\.yaml: apps\.grow\.instances: .*; still running the previous config$/,
+      /reload refused: .*hotswap\.yaml:\d+:\d+: apps\.grow\.instances: .*; still running the previous config$/,
     );
     ws.write({ steady: {}, grow: {} }, { data: "./elsewhere" });
     expect(await reload(rx)).toMatch(

@@ -66,7 +66,7 @@ describe("the receiver serving HTTPS itself (tls: {cert, key})", () => {
     });
     expect(run.status).toBe(2);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
-    expect(run.stderr).toMatch(/hotswap\.yaml: tls\.cert: cannot read .*missing\.pem/);
+    expect(run.stderr).toMatch(/hotswap\.yaml:\d+:\d+: tls\.cert: cannot read .*missing\.pem/);
     expect(existsSync(join(bad.dir, ".hotswap"))).toBe(false); // nothing started or written
   });
 });
