@@ -6,6 +6,8 @@ import { REFUSER_HEADER } from "../gate/socket/refuser.js";
 export interface Probe {
   ok: boolean;
   message: string;
+  /** The HTTP status the server answered, when it did. */
+  status?: number;
   /** Socket mode: the receiver's own refuser answered, not the server (ask again at once). */
   refused?: boolean;
 }
@@ -22,12 +24,17 @@ export function probeHealth(
   return new Promise<Probe>((resolve) => {
     const what = path === undefined ? `TCP connect to port ${port}` : `GET ${path}`;
     let settled = false;
-    const finish = (ok: boolean, outcome: string, refused = false) => {
+    const finish = (ok: boolean, outcome: string, refused = false, status?: number) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       connection.destroy();
-      resolve({ ok, message: `${what} ${outcome}`, ...(refused ? { refused } : {}) });
+      resolve({
+        ok,
+        message: `${what} ${outcome}`,
+        ...(status !== undefined ? { status } : {}),
+        ...(refused ? { refused } : {}),
+      });
     };
     const failed = (error: NodeJS.ErrnoException) =>
       finish(false, `failed: ${error.code ?? error.message}`);
@@ -46,6 +53,7 @@ export function probeHealth(
               status >= 200 && status < 300 && !refused,
               refused ? "was answered by the receiver's refuser" : `answered ${status}`,
               refused,
+              refused ? undefined : status,
             );
           }).end();
     connection.on("error", failed);

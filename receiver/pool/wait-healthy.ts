@@ -23,10 +23,26 @@ const POLL_MS = 100;
 const PROBE_TIMEOUT_MS = 2000;
 /** Even the last probe before the deadline gets long enough to hear a real answer. */
 const MIN_PROBE_TIMEOUT_MS = 250;
+/** The same definite answer this many times in a row fails the server at once. */
+export const DEFINITE_PROBES = 3;
+/** After a definite answer, the next probe waits this long: a router that answers 404 for a moment while it loads gets time to finish. */
+const DEFINITE_POLL_MS = 500;
+
+// Answers that say the server is up and will not turn healthy by waiting: the health
+// path is wrong, missing from the build, or behind a login. 5xx (503 "starting") and
+// connection refused while the process runs mean "not ready yet" and are waited for.
+const DEFINITE: Record<number, string> = {
+  401: "the path asks for credentials; set health.path to one that answers 2xx without them",
+  403: "the path is forbidden to the receiver; set health.path to one that answers 2xx without credentials",
+  404: "the path is wrong or the build lacks it; set health.path to a path the server answers 2xx on once it is ready",
+  405: "the path does not take GET; set health.path to one that answers GET with 2xx",
+  410: "the path is gone from the build; set health.path to a path the server answers 2xx on once it is ready",
+};
 
 // A started server is only useful once it answers, and a deploy should learn as soon
 // as possible that it never will: poll often, and stop at once when the process
-// dies or the caller gives up. Rejects with an Error whose message is the reason,
+// dies, the caller gives up, or the server gives the same definite answer (404, 401,
+// 403, 405, 410) DEFINITE_PROBES times in a row. Rejects with an Error whose message is the reason,
 // worded to follow "server #N ".
 export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
   const { port, host, path, timeoutMs, exited, signal, onProbe } = options;
@@ -40,6 +56,9 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
   });
   const onAbort = () => wake();
   signal.addEventListener("abort", onAbort);
+  /** How many probes in a row gave the same definite answer, and its status. */
+  let streak = 0;
+  let streakStatus: number | undefined;
   try {
     for (;;) {
       signal.throwIfAborted();
@@ -54,6 +73,14 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
       onProbe(probe);
       signal.throwIfAborted(); // stopped while the probe was out: not healthy after all
       if (probe.ok) return;
+      const why = probe.status === undefined ? undefined : DEFINITE[probe.status];
+      streak = why === undefined ? 0 : probe.status === streakStatus ? streak + 1 : 1;
+      streakStatus = probe.status;
+      if (streak >= DEFINITE_PROBES && !exit) {
+        throw new Error(
+          `failed its health check: ${probe.message} ${streak} times in a row, which waiting does not change: ${why}`,
+        );
+      }
       if (Date.now() >= deadline && !exit) {
         throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);
       }
@@ -63,9 +90,11 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
         // connection may well reach the server, so ask again at once.
         const pause = probe.refused
           ? REFUSED_POLL_MS
-          : Date.now() - started < FAST_FOR_MS
-            ? FAST_POLL_MS
-            : POLL_MS;
+          : streak > 0
+            ? Math.max(0, Math.min(DEFINITE_POLL_MS, deadline - Date.now()))
+            : Date.now() - started < FAST_FOR_MS
+              ? FAST_POLL_MS
+              : POLL_MS;
         const timer = setTimeout(resolve, pause);
         wake = () => {
           clearTimeout(timer);

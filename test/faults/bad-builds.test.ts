@@ -45,9 +45,13 @@ describe("a bad new build", SLOW, () => {
     ws = rx = load = undefined;
   }, SLOW.timeout);
 
-  async function start() {
+  async function start(app: Record<string, unknown> = {}) {
     const w = (ws = createWorkspace({
-      app: { health: { path: "/health", timeout: "2s", settle: "3s" }, stopTimeout: "1s" },
+      app: {
+        health: { path: "/health", timeout: "2s", settle: "3s" },
+        stopTimeout: "1s",
+        ...app,
+      },
     }));
     rx = await startReceiver(w.configFile);
     return { w, rx, v1: readFileSync(w.exeFile) };
@@ -126,6 +130,40 @@ describe("a bad new build", SLOW, () => {
     const result = d.result as FailedResult;
     expect(result.error.message).toMatch(/health/);
     expect(result.output?.join("\n")).toMatch(/v2 listening on/);
+    await expectV1Back(w, r, v1);
+  });
+
+  // A definite answer is not waited out: with a health.timeout no test would sit through,
+  // the deploy ends after three probes of the same 404, and the held clients get v1.
+  it("whose health path answers 404 is rolled back after 3 probes, not at health.timeout", async () => {
+    const {
+      w,
+      rx: r,
+      v1,
+    } = await start({
+      health: { path: "/health", timeout: "10m" },
+      hold: { timeout: "15m", maxRequests: 1000 },
+    });
+    const l = traffic(r);
+    const holds = holdWindows();
+    await waitFor(() => answered(l, "v1"), "traffic through the gate");
+    const v2 = w.version("v2", { healthStatus: 404 });
+    const d = await within(deploy(r, v2, holds.onEvent), 60_000, "the deploy of a 404 build");
+    await expectServedThroughHold(l, holds, ["v1"]);
+    expect(d.result).toMatchObject({
+      ok: false,
+      rolledBack: true,
+      error: { code: "ERR_HEALTH_CHECK" },
+      version: { version: "testapp v1" },
+    });
+    const result = d.result as FailedResult;
+    expect(result.error.message).toMatch(
+      /server #[01] failed its health check: GET \/health answered 404 3 times in a row, .*set health\.path/,
+    );
+    // Each server was asked three times, no more: the judgement, not the clock, ended it.
+    const probes = (result.output ?? []).filter((line) => / health probe \d+$/.test(line));
+    expect(probes.some((line) => line.endsWith("health probe 3"))).toBe(true);
+    expect(probes.some((line) => line.endsWith("health probe 4"))).toBe(false);
     await expectV1Back(w, r, v1);
   });
 

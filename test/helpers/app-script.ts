@@ -9,6 +9,8 @@ export interface AppBehaviour {
   crashAtStart?: number;
   /** Answer /health with 500 for ever. */
   unhealthy?: boolean;
+  /** Answer /health with this status for ever, logging each probe ("health probe N"). */
+  healthStatus?: number;
   /** Ignore SIGTERM (only SIGKILL stops it). */
   ignoreSigterm?: boolean;
   /** Healthy, but answer 500 ("VERSION error") to every request but /health, or to these paths only. */
@@ -35,7 +37,9 @@ const http = require("node:http");
 if (process.argv.includes("--version")) { console.log("testapp ${b.version}"); process.exit(0); }
 ${b.crashAtStart !== undefined ? `console.error("${b.version}: cannot start, exiting with ${b.crashAtStart}"); process.exit(${b.crashAtStart});` : ""}
 const port = Number(process.env.PORT);
+let probes = 0;
 const server = http.createServer((req, res) => {
+  ${b.healthStatus !== undefined ? `if (req.url === "/health") { console.log("health probe " + ++probes); res.statusCode = ${b.healthStatus}; return res.end("no"); }` : ""}
   if (req.url === "/health") { res.statusCode = ${b.unhealthy ? 500 : 200}; return res.end("${b.unhealthy ? "not ready" : "ok"}"); }
   ${b.dependency ? `if (require("node:fs").existsSync(${JSON.stringify(b.dependency)})) { res.statusCode = 500; return res.end("${b.version} dependency down\\n"); }` : ""}
   ${b.failing ? `if (${b.failing === true ? "true" : JSON.stringify(b.failing.paths)}${b.failing === true ? "" : ".some((p) => req.url.startsWith(p))"}) { res.statusCode = 500; return res.end("${b.version} error\\n"); }` : ""}

@@ -29,6 +29,7 @@ if (failing) {
   serve();
 }
 
+let probes = 0;
 function serve() {
   if (process.env.IGNORE_SIGTERM) process.on("SIGTERM", () => console.log("ignoring SIGTERM"));
   if (process.env.MODE === "tcp") {
@@ -44,7 +45,12 @@ function serve() {
       return server.close(() => process.exit(0));
     }
     if (req.url === "/health") {
-      res.writeHead(Number(process.env.HEALTH_STATUS || 200));
+      // HEALTH_SEQUENCE: the statuses of the probes in turn, the last one repeated.
+      const sequence = (process.env.HEALTH_SEQUENCE || "").split(",").filter(Boolean);
+      const status = sequence.length ? sequence[Math.min(probes, sequence.length - 1)] : process.env.HEALTH_STATUS;
+      probes++;
+      if (process.env.LOG_PROBES) console.log("health probe " + probes + ": " + (status || 200));
+      res.writeHead(Number(status || 200));
       return res.end("health");
     }
     const env = { PORT: process.env.PORT, INSTANCE: instance, EXE: process.env.EXE };

@@ -86,6 +86,41 @@ describe("Pool.start", () => {
     expect(pool.status()[0]!.lastHealth).toMatchObject({ ok: false });
   });
 
+  // A definite answer (the path is wrong, missing or behind a login) does not change by
+  // waiting: the third in a row fails the server, whatever health.timeout allows.
+  it.each([
+    [404, "the path is wrong or the build lacks it; set health.path"],
+    [401, "the path asks for credentials; set health.path"],
+  ])("rejects after 3 probes that answer %i, long before the timeout", async (status, why) => {
+    const env = { INSTANCE: "{instance}", HEALTH_STATUS: String(status), LOG_PROBES: "1" };
+    const pool = makePool(specFor({ env, health: { path: "/health", timeoutMs: 600_000 } }));
+
+    const error = await pool.start(app.exe).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(HealthCheckError);
+    expect((error as Error).message).toContain(
+      `server #0 failed its health check: GET /health answered ${status} 3 times in a row`,
+    );
+    expect((error as Error).message).toContain(why);
+    const probes = (error as HealthCheckError).output.filter((l) => l.includes("health probe"));
+    expect(probes).toEqual([1, 2, 3].map((n) => `[#0] health probe ${n}: ${status}`));
+  });
+
+  it.each([
+    ["503 until ready", "503,503,503,503,503,200"],
+    ["a 404 twice, then ready", "404,404,200"],
+    ["a 404 streak broken by a 503", "404,404,503,404,404,200"],
+  ])("accepts a server that answers %s", async (_, sequence) => {
+    const env = { INSTANCE: "{instance}", HEALTH_SEQUENCE: sequence, LOG_PROBES: "1" };
+    const pool = makePool(specFor({ env, health: { path: "/health", timeoutMs: 600_000 } }));
+
+    await pool.start(app.exe);
+
+    expect(pool.targets()).toHaveLength(1);
+    const count = sequence.split(",").length;
+    expect(pool.output()).toContain(`[#0] health probe ${count}: 200`);
+  });
+
   it("rejects at once when the exe cannot be started", async () => {
     const pool = makePool(specFor());
     const error = await pool.start(join(app.dir, "missing")).catch((e: unknown) => e);
