@@ -41,8 +41,8 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 var require_identity = __commonJS({
   "node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
-    var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias"), DOC = /* @__PURE__ */ Symbol.for("yaml.document"), MAP = /* @__PURE__ */ Symbol.for("yaml.map"), PAIR = /* @__PURE__ */ Symbol.for("yaml.pair"), SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar"), SEQ = /* @__PURE__ */ Symbol.for("yaml.seq"), NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type"), isAlias = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === ALIAS, isDocument = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === DOC, isMap = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === MAP, isPair = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === PAIR, isScalar = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === SCALAR, isSeq = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === SEQ;
-    function isCollection(node) {
+    var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias"), DOC = /* @__PURE__ */ Symbol.for("yaml.document"), MAP = /* @__PURE__ */ Symbol.for("yaml.map"), PAIR = /* @__PURE__ */ Symbol.for("yaml.pair"), SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar"), SEQ = /* @__PURE__ */ Symbol.for("yaml.seq"), NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type"), isAlias = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === ALIAS, isDocument = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === DOC, isMap3 = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === MAP, isPair = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === PAIR, isScalar4 = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === SCALAR, isSeq3 = (node) => !!node && typeof node == "object" && node[NODE_TYPE] === SEQ;
+    function isCollection2(node) {
       if (node && typeof node == "object")
         switch (node[NODE_TYPE]) {
           case MAP:
@@ -62,7 +62,7 @@ var require_identity = __commonJS({
         }
       return !1;
     }
-    var hasAnchor = (node) => (isScalar(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor = (node) => (isScalar4(node) || isCollection2(node)) && !!node.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -72,13 +72,13 @@ var require_identity = __commonJS({
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
     exports.isAlias = isAlias;
-    exports.isCollection = isCollection;
+    exports.isCollection = isCollection2;
     exports.isDocument = isDocument;
-    exports.isMap = isMap;
+    exports.isMap = isMap3;
     exports.isNode = isNode;
     exports.isPair = isPair;
-    exports.isScalar = isScalar;
-    exports.isSeq = isSeq;
+    exports.isScalar = isScalar4;
+    exports.isSeq = isSeq3;
   }
 });
 
@@ -3119,7 +3119,7 @@ var require_resolve_flow_collection = __commonJS({
     "use strict";
     var identity = require_identity(), Pair = require_Pair(), YAMLMap = require_YAMLMap(), YAMLSeq = require_YAMLSeq(), resolveEnd = require_resolve_end(), resolveProps = require_resolve_props(), utilContainsNewline = require_util_contains_newline(), utilMapIncludes = require_util_map_includes(), blockMsg = "Block collections are not allowed within flow collections", isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag2) {
-      let isMap = fc.start.source === "{", fcName = isMap ? "flow map" : "flow sequence", NodeClass = tag2?.nodeClass ?? (isMap ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq), coll = new NodeClass(ctx.schema);
+      let isMap3 = fc.start.source === "{", fcName = isMap3 ? "flow map" : "flow sequence", NodeClass = tag2?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq), coll = new NodeClass(ctx.schema);
       coll.flow = !0;
       let atRoot = ctx.atRoot;
       atRoot && (ctx.atRoot = !1), ctx.atKey && (ctx.atKey = !1);
@@ -3140,7 +3140,7 @@ var require_resolve_flow_collection = __commonJS({
 ` + props.comment : coll.comment = props.comment), offset = props.end;
             continue;
           }
-          !isMap && ctx.options.strict && utilContainsNewline.containsNewline(key2) && onError(
+          !isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key2) && onError(
             key2,
             // checked by containsNewline()
             "MULTILINE_IMPLICIT_KEY",
@@ -3168,7 +3168,7 @@ var require_resolve_flow_collection = __commonJS({
 ` + prevItemComment : prev.comment = prevItemComment, props.comment = props.comment.substring(prevItemComment.length + 1);
           }
         }
-        if (!isMap && !sep && !props.found) {
+        if (!isMap3 && !sep && !props.found) {
           let valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
           coll.items.push(valueNode), offset = valueNode.range[2], isBlock(value) && onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
         } else {
@@ -3185,7 +3185,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: !1
           });
           if (valueProps.found) {
-            if (!isMap && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep)
                 for (let st2 of sep) {
                   if (st2 === valueProps.found)
@@ -3202,7 +3202,7 @@ var require_resolve_flow_collection = __commonJS({
           valueNode ? isBlock(value) && onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg) : valueProps.comment && (keyNode.comment ? keyNode.comment += `
 ` + valueProps.comment : keyNode.comment = valueProps.comment);
           let pair = new Pair.Pair(keyNode, valueNode);
-          if (ctx.options.keepSourceTokens && (pair.srcToken = collItem), isMap) {
+          if (ctx.options.keepSourceTokens && (pair.srcToken = collItem), isMap3) {
             let map = coll;
             utilMapIncludes.mapIncludes(ctx, map.items, keyNode) && onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique"), map.items.push(pair);
           } else {
@@ -3214,7 +3214,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      let expectedEnd = isMap ? "}" : "]", [ce2, ...ee2] = fc.end, cePos = offset;
+      let expectedEnd = isMap3 ? "}" : "]", [ce2, ...ee2] = fc.end, cePos = offset;
       if (ce2?.source === expectedEnd)
         cePos = ce2.offset + ce2.source.length;
       else {
@@ -4170,7 +4170,7 @@ var require_cst_visit = __commonJS({
 var require_cst = __commonJS({
   "node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
-    var cstScalar = require_cst_scalar(), cstStringify = require_cst_stringify(), cstVisit = require_cst_visit(), BOM = "\uFEFF", DOCUMENT = "", FLOW_END = "", SCALAR = "", isCollection = (token) => !!token && "items" in token, isScalar = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var cstScalar = require_cst_scalar(), cstStringify = require_cst_stringify(), cstVisit = require_cst_visit(), BOM = "\uFEFF", DOCUMENT = "", FLOW_END = "", SCALAR = "", isCollection2 = (token) => !!token && "items" in token, isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -4255,8 +4255,8 @@ var require_cst = __commonJS({
     exports.DOCUMENT = DOCUMENT;
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
-    exports.isCollection = isCollection;
-    exports.isScalar = isScalar;
+    exports.isCollection = isCollection2;
+    exports.isScalar = isScalar4;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -4709,7 +4709,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter = class {
+    var LineCounter2 = class {
       constructor() {
         this.lineStarts = [], this.addNewLine = (offset) => this.lineStarts.push(offset), this.linePos = (offset) => {
           let low = 0, high = this.lineStarts.length;
@@ -4726,7 +4726,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter;
+    exports.LineCounter = LineCounter2;
   }
 });
 
@@ -5406,7 +5406,7 @@ var require_public_api = __commonJS({
           doc.errors.forEach(errors.prettifyError(source, lineCounter2)), doc.warnings.forEach(errors.prettifyError(source, lineCounter2));
       return docs.length > 0 ? docs : Object.assign([], { empty: !0 }, composer$1.streamInfo());
     }
-    function parseDocument(source, options2 = {}) {
+    function parseDocument2(source, options2 = {}) {
       let { lineCounter: lineCounter2, prettyErrors } = parseOptions(options2), parser$1 = new parser.Parser(lineCounter2?.addNewLine), composer$1 = new composer.Composer(options2), doc = null;
       for (let _doc of composer$1.compose(parser$1.parse(source), !0, source.length))
         if (!doc)
@@ -5420,7 +5420,7 @@ var require_public_api = __commonJS({
     function parse5(src, reviver, options2) {
       let _reviver;
       typeof reviver == "function" ? _reviver = reviver : options2 === void 0 && reviver && typeof reviver == "object" && (options2 = reviver);
-      let doc = parseDocument(src, options2);
+      let doc = parseDocument2(src, options2);
       if (!doc)
         return null;
       if (doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning)), doc.errors.length > 0) {
@@ -5445,7 +5445,7 @@ var require_public_api = __commonJS({
     }
     exports.parse = parse5;
     exports.parseAllDocuments = parseAllDocuments;
-    exports.parseDocument = parseDocument;
+    exports.parseDocument = parseDocument2;
     exports.stringify = stringify;
   }
 });
@@ -5915,34 +5915,34 @@ var require_yauzl = __commonJS({
     exports.LocalFileHeader = LocalFileHeader;
     exports.RandomAccessReader = RandomAccessReader;
     function openPromise2(path, options2) {
-      return new Promise((resolve7, reject) => {
+      return new Promise((resolve8, reject) => {
         open10(path, { ...options2, lazyEntries: !0 }, function(err, zipfile) {
           if (err) return reject(err);
-          resolve7(zipfile);
+          resolve8(zipfile);
         });
       });
     }
     function fromFdPromise(fd, options2) {
-      return new Promise((resolve7, reject) => {
+      return new Promise((resolve8, reject) => {
         fromFd(fd, { ...options2, lazyEntries: !0 }, function(err, zipfile) {
           if (err) return reject(err);
-          resolve7(zipfile);
+          resolve8(zipfile);
         });
       });
     }
     function fromBufferPromise(buffer, options2) {
-      return new Promise((resolve7, reject) => {
+      return new Promise((resolve8, reject) => {
         fromBuffer(buffer, { ...options2, lazyEntries: !0 }, function(err, zipfile) {
           if (err) return reject(err);
-          resolve7(zipfile);
+          resolve8(zipfile);
         });
       });
     }
     function fromRandomAccessReaderPromise(reader, totalSize, options2) {
-      return new Promise((resolve7, reject) => {
+      return new Promise((resolve8, reject) => {
         fromRandomAccessReader(reader, totalSize, { ...options2, lazyEntries: !0 }, function(err, zipfile) {
           if (err) return reject(err);
-          resolve7(zipfile);
+          resolve8(zipfile);
         });
       });
     }
@@ -6097,12 +6097,12 @@ var require_yauzl = __commonJS({
         self.removeListener("entry", onEntry), self.removeListener("end", onEnd), self.removeListener("error", onError), self.autoClose && self.close();
       }
       function onEntry(entry) {
-        let { resolve: resolve7 } = pendingResolveReject;
-        pendingResolveReject = null, resolve7({ value: entry });
+        let { resolve: resolve8 } = pendingResolveReject;
+        pendingResolveReject = null, resolve8({ value: entry });
       }
       function onEnd() {
-        let { resolve: resolve7 } = pendingResolveReject;
-        pendingResolveReject = null, cleanup(), resolve7({ done: !0 });
+        let { resolve: resolve8 } = pendingResolveReject;
+        pendingResolveReject = null, cleanup(), resolve8({ done: !0 });
       }
       function onError(err) {
         let { reject } = pendingResolveReject;
@@ -6113,9 +6113,9 @@ var require_yauzl = __commonJS({
           return this;
         },
         next() {
-          let promise = new Promise((resolve7, reject) => {
+          let promise = new Promise((resolve8, reject) => {
             if (pendingResolveReject != null) throw new Error("next() called before previous Promise was resolved.");
-            pendingResolveReject = { resolve: resolve7, reject };
+            pendingResolveReject = { resolve: resolve8, reject };
           });
           return self.readEntry(), promise;
         },
@@ -6242,26 +6242,26 @@ var require_yauzl = __commonJS({
       });
     };
     ZipFile.prototype.openReadStreamPromise = function(entry, options2) {
-      return new Promise((resolve7, reject) => {
+      return new Promise((resolve8, reject) => {
         this.openReadStream(entry, options2, function(err, readStream) {
           if (err) return reject(err);
-          resolve7(readStream);
+          resolve8(readStream);
         });
       });
     };
     ZipFile.prototype.openReadStreamLowLevelPromise = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize) {
-      return new Promise((resolve7, reject) => {
+      return new Promise((resolve8, reject) => {
         this.openReadStream(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, function(err, readStream) {
           if (err) return reject(err);
-          resolve7(readStream);
+          resolve8(readStream);
         });
       });
     };
     ZipFile.prototype.readLocalFileHeaderPromise = function(entry, options2) {
-      return new Promise((resolve7, reject) => {
+      return new Promise((resolve8, reject) => {
         this.readLocalFileHeader(entry, options2, function(err, localFileHeader) {
           if (err) return reject(err);
-          resolve7(localFileHeader);
+          resolve8(localFileHeader);
         });
       });
     };
@@ -8645,8 +8645,8 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0)
-          return new Promise((resolve7, reject) => {
-            this.close((err, data) => err ? reject(err) : resolve7(data));
+          return new Promise((resolve8, reject) => {
+            this.close((err, data) => err ? reject(err) : resolve8(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError("invalid callback");
@@ -8670,8 +8670,8 @@ var require_dispatcher_base = __commonJS({
       }
       destroy(err, callback) {
         if (typeof err == "function" && (callback = err, err = null), callback === void 0)
-          return new Promise((resolve7, reject) => {
-            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve7(data));
+          return new Promise((resolve8, reject) => {
+            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve8(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError("invalid callback");
@@ -11431,8 +11431,8 @@ var require_promise = __commonJS({
     "use strict";
     function createDeferredPromise() {
       let res, rej;
-      return { promise: new Promise((resolve7, reject) => {
-        res = resolve7, rej = reject;
+      return { promise: new Promise((resolve8, reject) => {
+        res = resolve8, rej = reject;
       }), resolve: res, reject: rej };
     }
     module.exports = {
@@ -12221,8 +12221,8 @@ upgrade: ${upgrade}\r
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve7, reject) => {
-        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve7;
+      let waitForDrain = () => new Promise((resolve8, reject) => {
+        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve8;
       });
       socket.on("close", onDrain).on("drain", onDrain);
       let writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
@@ -12740,8 +12740,8 @@ var require_client_h2 = __commonJS({
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve7, reject) => {
-        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve7;
+      let waitForDrain = () => new Promise((resolve8, reject) => {
+        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve8;
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
       try {
@@ -12964,19 +12964,19 @@ var require_client = __commonJS({
         return this[kQueue].push(request3), this[kResuming] || (util.bodyLength(request3.body) == null && util.isIterable(request3.body) ? (this[kResuming] = 1, queueMicrotask(() => resume(this))) : this[kResume](!0)), this[kResuming] && this[kNeedDrain] !== 2 && this[kBusy] && (this[kNeedDrain] = 2), this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve7) => {
-          this[kSize] ? this[kClosedResolve] = resolve7 : resolve7(null);
+        return new Promise((resolve8) => {
+          this[kSize] ? this[kClosedResolve] = resolve8 : resolve8(null);
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve7) => {
+        return new Promise((resolve8) => {
           let requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             let request3 = requests[i];
             request3 != null && util.errorRequest(this, request3, err);
           }
           let callback = () => {
-            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve7(null);
+            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve8(null);
           };
           this[kHTTPContext] ? (this[kHTTPContext].destroy(err, callback), this[kHTTPContext] = null) : queueMicrotask(callback), this[kResume]();
         });
@@ -13264,8 +13264,8 @@ var require_pool_base = __commonJS({
           }
           return Promise.all(closeAll);
         } else
-          return new Promise((resolve7) => {
-            this[kClosedResolve] = resolve7;
+          return new Promise((resolve8) => {
+            this[kClosedResolve] = resolve8;
           });
       }
       [kDestroy](err) {
@@ -14031,32 +14031,32 @@ var require_socks5_proxy_agent = __commonJS({
       async createSocks5Connection(targetHost, targetPort) {
         let proxyHost = this[kProxyUrl].hostname, proxyPort = parseInt(this[kProxyUrl].port) || 1080;
         debug("creating SOCKS5 connection to", proxyHost, proxyPort);
-        let socket = await new Promise((resolve7, reject) => {
+        let socket = await new Promise((resolve8, reject) => {
           this[kConnector]({
             hostname: proxyHost,
             host: proxyHost,
             port: proxyPort,
             protocol: this[kProxyProtocol]
           }, (err, socket2) => {
-            err ? reject(err) : resolve7(socket2);
+            err ? reject(err) : resolve8(socket2);
           });
         }), socks5Client = new Socks5Client(socket, this[kProxyAuth]);
         return socks5Client.on("error", (err) => {
           debug("SOCKS5 error:", err), socket.destroy();
-        }), await socks5Client.handshake(), await new Promise((resolve7, reject) => {
+        }), await socks5Client.handshake(), await new Promise((resolve8, reject) => {
           let timeout = setTimeout(() => {
             reject(new Error("SOCKS5 authentication timeout"));
           }, 5e3), onAuthenticated = () => {
-            clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve7();
+            clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve8();
           }, onError = (err) => {
             clearTimeout(timeout), socks5Client.removeListener("authenticated", onAuthenticated), reject(err);
           };
-          socks5Client.state === STATES.AUTHENTICATED ? (clearTimeout(timeout), resolve7()) : (socks5Client.once("authenticated", onAuthenticated), socks5Client.once("error", onError));
-        }), await socks5Client.connect(targetHost, targetPort), await new Promise((resolve7, reject) => {
+          socks5Client.state === STATES.AUTHENTICATED ? (clearTimeout(timeout), resolve8()) : (socks5Client.once("authenticated", onAuthenticated), socks5Client.once("error", onError));
+        }), await socks5Client.connect(targetHost, targetPort), await new Promise((resolve8, reject) => {
           let timeout = setTimeout(() => {
             reject(new Error("SOCKS5 connection timeout"));
           }, 5e3), onConnected = (info) => {
-            debug("SOCKS5 tunnel established to", targetHost, targetPort, "via", info), clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve7();
+            debug("SOCKS5 tunnel established to", targetHost, targetPort, "via", info), clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve8();
           }, onError = (err) => {
             clearTimeout(timeout), socks5Client.removeListener("connected", onConnected), reject(err);
           };
@@ -14083,8 +14083,8 @@ var require_socks5_proxy_agent = __commonJS({
                   ...this[kRequestTls],
                   socket,
                   servername: this[kRequestTls]?.servername || targetHost
-                }), await new Promise((resolve7, reject) => {
-                  finalSocket.once("secureConnect", resolve7), finalSocket.once("error", reject);
+                }), await new Promise((resolve8, reject) => {
+                  finalSocket.once("secureConnect", resolve8), finalSocket.once("error", reject);
                 })), callback(null, finalSocket);
               } catch (err) {
                 debug("SOCKS5 connection error:", err), callback(err);
@@ -14891,16 +14891,16 @@ var require_readable = __commonJS({
         if (signal2 != null && (typeof signal2 != "object" || !("aborted" in signal2)))
           return Promise.reject(new InvalidArgumentError("signal must be an AbortSignal"));
         let limit = opts?.limit && Number.isFinite(opts.limit) ? opts.limit : 128 * 1024;
-        return signal2?.aborted ? Promise.reject(signal2.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve7, reject) => {
+        return signal2?.aborted ? Promise.reject(signal2.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve8, reject) => {
           if ((this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) && this.destroy(new AbortError()), signal2) {
             let onAbort = () => {
               this.destroy(signal2.reason ?? new AbortError());
             };
             signal2.addEventListener("abort", onAbort), this.on("close", function() {
-              signal2.removeEventListener("abort", onAbort), signal2.aborted ? reject(signal2.reason ?? new AbortError()) : resolve7(null);
+              signal2.removeEventListener("abort", onAbort), signal2.aborted ? reject(signal2.reason ?? new AbortError()) : resolve8(null);
             });
           } else
-            this.on("close", resolve7);
+            this.on("close", resolve8);
           this.on("error", noop).on("data", () => {
             this[kBytesRead] > limit && this.destroy();
           }).resume();
@@ -14921,7 +14921,7 @@ var require_readable = __commonJS({
       return util.isDisturbed(bodyReadable) || isLocked(bodyReadable);
     }
     function consume(stream2, type) {
-      return assert(!stream2[kConsume]), new Promise((resolve7, reject) => {
+      return assert(!stream2[kConsume]), new Promise((resolve8, reject) => {
         if (isUnusable(stream2)) {
           let rState = stream2._readableState;
           rState.destroyed && rState.closeEmitted === !1 ? stream2.on("error", reject).on("close", () => {
@@ -14932,7 +14932,7 @@ var require_readable = __commonJS({
             stream2[kConsume] = {
               type,
               stream: stream2,
-              resolve: resolve7,
+              resolve: resolve8,
               reject,
               length: 0,
               body: []
@@ -14979,9 +14979,9 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      let { type, body, resolve: resolve7, stream: stream2, length } = consume2;
+      let { type, body, resolve: resolve8, stream: stream2, length } = consume2;
       try {
-        type === "text" ? resolve7(chunksDecode(body, length, encoding)) : type === "json" ? resolve7(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve7(chunksConcat(body, length).buffer) : type === "blob" ? resolve7(new Blob(body, { type: stream2[kContentType] })) : type === "bytes" && resolve7(chunksConcat(body, length)), consumeFinish(consume2);
+        type === "text" ? resolve8(chunksDecode(body, length, encoding)) : type === "json" ? resolve8(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve8(chunksConcat(body, length).buffer) : type === "blob" ? resolve8(new Blob(body, { type: stream2[kContentType] })) : type === "bytes" && resolve8(chunksConcat(body, length)), consumeFinish(consume2);
       } catch (err) {
         stream2.destroy(err);
       }
@@ -15084,8 +15084,8 @@ var require_api_request = __commonJS({
     };
     function request3(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve7, reject) => {
-          request3.call(this, opts, (err, data) => err ? reject(err) : resolve7(data));
+        return new Promise((resolve8, reject) => {
+          request3.call(this, opts, (err, data) => err ? reject(err) : resolve8(data));
         });
       try {
         let handler = new RequestHandler(opts, callback);
@@ -15207,8 +15207,8 @@ var require_api_stream = __commonJS({
     };
     function stream2(opts, factory, callback) {
       if (callback === void 0)
-        return new Promise((resolve7, reject) => {
-          stream2.call(this, opts, factory, (err, data) => err ? reject(err) : resolve7(data));
+        return new Promise((resolve8, reject) => {
+          stream2.call(this, opts, factory, (err, data) => err ? reject(err) : resolve8(data));
         });
       try {
         let handler = new StreamHandler(opts, factory, callback);
@@ -15412,8 +15412,8 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve7, reject) => {
-          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve7(data));
+        return new Promise((resolve8, reject) => {
+          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve8(data));
         });
       try {
         let upgradeHandler = new UpgradeHandler(opts, callback), upgradeOpts = {
@@ -15479,8 +15479,8 @@ var require_api_connect = __commonJS({
     };
     function connect3(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve7, reject) => {
-          connect3.call(this, opts, (err, data) => err ? reject(err) : resolve7(data));
+        return new Promise((resolve8, reject) => {
+          connect3.call(this, opts, (err, data) => err ? reject(err) : resolve8(data));
         });
       try {
         let connectHandler = new ConnectHandler(opts, callback), connectOptions = { ...opts, method: "CONNECT" };
@@ -16378,7 +16378,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile5, mkdir: mkdir8 } = __require("node:fs/promises"), { dirname: dirname15, resolve: resolve7 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile: writeFile3, readFile: readFile5, mkdir: mkdir8 } = __require("node:fs/promises"), { dirname: dirname15, resolve: resolve8 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function formatRequestKey(opts, headerFilters, matchOptions = {}) {
       let url2 = new URL(opts.path, opts.origin), normalized = opts._normalizedHeaders || normalizeHeaders(opts.headers);
       return opts._normalizedHeaders || (opts._normalizedHeaders = normalized), {
@@ -16525,7 +16525,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path)
           throw new InvalidArgumentError("Snapshot path is required");
         try {
-          let data = await readFile5(resolve7(path), "utf8"), parsed = JSON.parse(data);
+          let data = await readFile5(resolve8(path), "utf8"), parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
             for (let { hash, snapshot } of parsed)
@@ -16549,7 +16549,7 @@ var require_snapshot_recorder = __commonJS({
         let path = filePath || this.#snapshotPath;
         if (!path)
           throw new InvalidArgumentError("Snapshot path is required");
-        let resolvedPath = resolve7(path);
+        let resolvedPath = resolve8(path);
         await mkdir8(dirname15(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
@@ -22240,7 +22240,7 @@ var require_fetch = __commonJS({
       return response;
       function dispatch({ body }) {
         let url2 = requestCurrentURL(request3), agent = fetchParams.controller.dispatcher, path = url2.pathname + url2.search, hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
-        return new Promise((resolve7, reject) => agent.dispatch(
+        return new Promise((resolve8, reject) => agent.dispatch(
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url2.origin,
@@ -22311,7 +22311,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable2({ read: resume });
               let onError = this.onError.bind(this);
-              return resolve7({
+              return resolve8({
                 status,
                 statusText,
                 headersList,
@@ -22346,7 +22346,7 @@ var require_fetch = __commonJS({
                 else
                   headersList.append(headerName, String(value), !0);
               }
-              return resolve7({
+              return resolve8({
                 status,
                 statusText: STATUS_CODES2[status],
                 headersList,
@@ -22365,7 +22365,7 @@ var require_fetch = __commonJS({
                 else
                   headersList.append(nameStr, value.toString("latin1"), !0);
               }
-              return resolve7({
+              return resolve8({
                 status,
                 statusText: STATUS_CODES2[status],
                 headersList,
@@ -25504,7 +25504,7 @@ function tooOldMessage(version2) {
 olderThan(process.versions.node) && (process.stderr.write(tooOldMessage(process.versions.node)), process.exit(1));
 
 // receiver/cli.ts
-import { basename as basename8 } from "node:path";
+import { basename as basename9 } from "node:path";
 import { parseArgs } from "node:util";
 
 // receiver/commands/hash-password.ts
@@ -25513,12 +25513,12 @@ import { createInterface } from "node:readline";
 // receiver/auth/password-hash.ts
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 var N = 16384, R = 8, P = 1, KEYLEN = 32, derive = (password, salt, n, r, p2) => new Promise(
-  (resolve7, reject) => scrypt(
+  (resolve8, reject) => scrypt(
     password,
     salt,
     KEYLEN,
     { N: n, r, p: p2, maxmem: 256 * n * r },
-    (error2, key2) => error2 ? reject(error2) : resolve7(key2)
+    (error2, key2) => error2 ? reject(error2) : resolve8(key2)
   )
 );
 async function hashPassword(password) {
@@ -25554,11 +25554,11 @@ async function readAll() {
   return text5.replace(/\r?\n$/, "");
 }
 function prompt(question) {
-  return new Promise((resolve7) => {
+  return new Promise((resolve8) => {
     let rl = createInterface({ input: process.stdin, output: process.stderr, terminal: !0 }), output = rl;
     rl.question(question, (answer) => {
       rl.close(), process.stderr.write(`
-`), resolve7(answer);
+`), resolve8(answer);
     }), output._writeToOutput = () => {
     };
   });
@@ -25627,7 +25627,8 @@ apps:
     args: ["--port", "{port}"]             # {port} {instance} {exe}
     env: { PORT: "{port}" }
     instances: 2
-    gate: 0.0.0.0:8080                     # the public port; requests are held here during a swap
+    gate: 0.0.0.0:8080                     # the public port, every interface (127.0.0.1:8080 behind
+                                           # a proxy on this host); requests are held here during a swap
     # gate:                                # the long form, with the defaults:
     #   listen: 0.0.0.0:8080
     #   mode: proxy                        # the gate proxies every request (the only mode so far)
@@ -25648,22 +25649,35 @@ apps:
 }
 
 // receiver/config/load-config.ts
-var import_yaml = __toESM(require_dist(), 1);
 import { readFileSync as readFileSync2 } from "node:fs";
-import { dirname as dirname3, resolve as resolve4 } from "node:path";
+import { dirname as dirname4, resolve as resolve4 } from "node:path";
+
+// receiver/config/check-config.ts
+var import_yaml = __toESM(require_dist(), 1);
+import { statSync } from "node:fs";
+import { basename, dirname } from "node:path";
 
 // receiver/config/config-error.ts
-var ConfigError = class extends Error {
-  constructor(file, key2, reason) {
-    super(`${file}: ${key2 ? `${key2}: ` : ""}${reason}`);
+var ConfigError = class _ConfigError extends Error {
+  constructor(file, key2, reason, place, excerpt) {
+    let where = place ? `${file}:${place.line}:${place.col}` : file;
+    super(`${where}: ${key2 ? `${key2}: ` : ""}${reason}`);
     this.file = file;
     this.key = key2;
     this.reason = reason;
+    this.place = place;
+    this.excerpt = excerpt;
     this.name = "ConfigError";
   }
   file;
   key;
   reason;
+  place;
+  excerpt;
+  /** The same error at a place in the file, found once the YAML is at hand. */
+  at(place, reason = this.reason) {
+    return new _ConfigError(this.file, this.key, reason, place ?? this.place, this.excerpt);
+  }
 };
 
 // receiver/config/units.ts
@@ -25821,6 +25835,184 @@ function checkManaged(config2) {
     );
   }
 }
+function checkNumbersAsText(source, raw2) {
+  for (let [name, app2] of Object.entries(raw2.apps))
+    for (let variable of Object.keys(app2.env)) {
+      let key2 = `apps.${name}.env.${variable}`, found = source.find(key2);
+      if (!found?.exact || !(0, import_yaml.isScalar)(found.node) || typeof found.node.value != "number") continue;
+      let written = source.source(found.node), read = String(found.node.value);
+      if (written !== read)
+        throw new ConfigError(
+          source.file,
+          key2,
+          `YAML reads ${written} as the number ${read}, so the server would get "${read}": quote it to keep it as written, like ${variable}: "${written}"`,
+          found.place
+        );
+    }
+}
+function checkPaths(config2) {
+  let file = config2.file;
+  checkKind(
+    file,
+    "data",
+    config2.data,
+    "folder",
+    "data: is the folder the receiver keeps its state in"
+  );
+  for (let app2 of config2.apps.values()) {
+    let at2 = `apps.${app2.name}`;
+    if (app2.folder) {
+      checkKind(
+        file,
+        `${at2}.dir`,
+        app2.folder.dir,
+        "folder",
+        "dir: is the folder that holds releases/ and the current link; for a single-file build use exeFile: and updateFile: instead"
+      );
+      continue;
+    }
+    for (let key2 of ["exeFile", "updateFile"]) {
+      let own2 = app2.sources[key2] === basename(file), what = key2 === "exeFile" ? "the server's program file, like ./deploy/server" : "the file an upload is staged in, like ./deploy/server_update";
+      checkKind(
+        file,
+        own2 ? `${at2}.${key2}` : `${at2}.from`,
+        app2[key2],
+        "file",
+        `${own2 ? key2 : `${key2 === "exeFile" ? "ExeFile" : "UpdateFile"} in ${app2.sources[key2]}`} names ${what}; for a build that is a whole folder, use dir: and exe: instead (Folder apps in the README)`
+      );
+    }
+  }
+}
+function checkKind(file, key2, path, kind, what) {
+  let st2 = statOf(path);
+  if (st2) {
+    if (st2.isDirectory() === (kind === "folder")) return;
+    throw new ConfigError(
+      file,
+      key2,
+      `${path} is a ${kind === "file" ? "folder" : "file"}, not a ${kind}: ${what}`
+    );
+  }
+  for (let up = dirname(path); up !== dirname(up); up = dirname(up)) {
+    let above = statOf(up);
+    if (above) {
+      if (above.isDirectory()) return;
+      throw new ConfigError(
+        file,
+        key2,
+        `${path} cannot be made: ${up} is a file, not a folder; fix the path or move that file`
+      );
+    }
+  }
+}
+function statOf(path) {
+  try {
+    return statSync(path, { throwIfNoEntry: !1 });
+  } catch {
+    return;
+  }
+}
+
+// receiver/config/config-source.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+var ConfigSource = class {
+  constructor(file, text5) {
+    this.file = file;
+    this.#text = text5, this.#lines = new import_yaml2.LineCounter(), this.#doc = (0, import_yaml2.parseDocument)(text5, { lineCounter: this.#lines, prettyErrors: !1 });
+    let error2 = this.#doc.errors[0];
+    if (error2) {
+      let place = this.#place(error2.pos[0]);
+      if (error2.code === "BAD_INDENT") {
+        let indent = /^\s*/.exec(this.#lineText(place.line))[0].length;
+        place = { line: place.line, col: Math.max(place.col, indent + 1) };
+      }
+      throw new ConfigError(
+        file,
+        "",
+        `not valid YAML: ${error2.message.split(`
+`)[0]}; ${syntaxFix(error2.code, error2.message)}`,
+        place,
+        this.excerpt(place)
+      );
+    }
+    this.data = this.#doc.toJS({ maxAliasCount: 100 });
+  }
+  file;
+  data;
+  #doc;
+  #lines;
+  #text;
+  /**
+   * The YAML node written for a key path like `apps.web.gate` or `auth.keys[0].id`, or
+   * for the nearest key above it that is written (a missing key's parent). App names
+   * may hold dots, so at each mapping the longest key that fits the path is taken.
+   */
+  find(key2) {
+    let node = this.#doc.contents, rest = key2, found;
+    for (; rest; ) {
+      let next;
+      if ((0, import_yaml2.isSeq)(node)) {
+        let m2 = /^\[(\d+)\]/.exec(rest), item = m2 ? node.items[Number(m2[1])] : void 0;
+        m2 && item && typeof item == "object" && (next = { key: item, value: item, length: m2[0].length });
+      } else if ((0, import_yaml2.isMap)(node))
+        for (let pair of node.items) {
+          if (!(0, import_yaml2.isScalar)(pair.key)) continue;
+          let name = String(pair.key.value);
+          (rest === name || rest.startsWith(`${name}.`) || rest.startsWith(`${name}[`)) && name.length > (next?.length ?? -1) && (next = {
+            key: pair.key,
+            value: pair.value ?? void 0,
+            length: name.length
+          });
+        }
+      if (!next) break;
+      found = next, node = next.value, rest = rest.slice(next.length).replace(/^\./, "");
+    }
+    if (!found) return;
+    let exact = rest === "", value = found.value, offset = (exact && value && (!(0, import_yaml2.isCollection)(value) || value.flow) ? value : found.key).range?.[0];
+    if (offset !== void 0)
+      return { node: exact && value ? value : found.key, place: this.#place(offset), exact };
+  }
+  /** The line at `place`, and a caret under its column. */
+  excerpt(place) {
+    let line = this.#lineText(place.line), shown3 = line.length > 100 ? `${line.slice(0, 100)}…` : line;
+    return `  ${place.line} | ${shown3}
+  ${" ".repeat(String(place.line).length)} | ${" ".repeat(Math.max(0, place.col - 1))}^`;
+  }
+  /** The text written for a node, as it stands in the file. */
+  source(node) {
+    let [start, end] = node.range ?? [0, 0];
+    return this.#text.slice(start, end).trim();
+  }
+  #lineText(line) {
+    return this.#text.split(/\r?\n/)[line - 1] ?? "";
+  }
+  #place(offset) {
+    let { line, col } = this.#lines.linePos(offset);
+    return { line, col };
+  }
+}, FLOW_FIX = 'close each [ and { opened on this line or above, or quote a value with : { } [ ] , # in it (like "{port}")';
+function syntaxFix(code, message2) {
+  switch (code) {
+    case "TAB_AS_INDENT":
+      return "indent with spaces, YAML does not allow tabs";
+    case "DUPLICATE_KEY":
+      return "this key is already set above in the same block: keep one of them";
+    case "BAD_INDENT":
+    case "BLOCK_AS_IMPLICIT_KEY":
+    case "MULTILINE_IMPLICIT_KEY":
+      return /[\]}]/.test(message2) ? FLOW_FIX : "the keys of one block must start at the same column, and a key's own block further right than the key (spaces only)";
+    case "BLOCK_IN_FLOW":
+    case "MISSING_CHAR":
+    case "UNEXPECTED_TOKEN":
+      return FLOW_FIX;
+    case "BAD_SCALAR_START":
+      return "quote the value: YAML does not let plain text start with @ or `";
+    case "BAD_DQ_ESCAPE":
+      return "in double quotes a backslash starts an escape: write \\\\ for one, or use single quotes";
+    default:
+      return "fix the line shown, or quote a value with YAML's special characters in it";
+  }
+}
 
 // receiver/config/expand-env.ts
 function expandEnv(value, file, env, path = "") {
@@ -25838,11 +26030,29 @@ function expandEnv(value, file, env, path = "") {
 }
 
 // receiver/config/resolve-app.ts
-import { basename, dirname as dirname2, isAbsolute as isAbsolute2, join, normalize, resolve as resolve3 } from "node:path";
+import { basename as basename2, dirname as dirname3, isAbsolute as isAbsolute2, join, normalize, resolve as resolve3 } from "node:path";
 
 // receiver/config/web-connection.ts
 import { readFileSync } from "node:fs";
-import { dirname, isAbsolute, resolve as resolve2 } from "node:path";
+import { dirname as dirname2, isAbsolute, resolve as resolve2 } from "node:path";
+
+// receiver/config/why-unreadable.ts
+function whyUnreadable(error2) {
+  let code = error2.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file (check the path; relative paths start at the config file's folder)";
+    case "EISDIR":
+      return "it is a folder, not a file: name the file inside it";
+    case "ENOTDIR":
+      return "a part of the path is a file, not a folder";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied for the user the receiver runs as";
+    default:
+      return code ?? (error2 instanceof Error ? error2.message : String(error2));
+  }
+}
 
 // receiver/config/read-web-config.ts
 function readWebConfig(text5) {
@@ -25974,13 +26184,9 @@ function readWebConnection(file, configFile, key2) {
   try {
     text5 = readFileSync(file, "utf8");
   } catch (error2) {
-    throw new ConfigError(
-      configFile,
-      key2,
-      `cannot read ${file}: ${error2.code ?? error2}`
-    );
+    throw new ConfigError(configFile, key2, `cannot read ${file}: ${whyUnreadable(error2)}`);
   }
-  let values = /\.ini$/i.test(file) ? iniMain(text5) : webConfig(text5, file, configFile, key2), folder = dirname(file), path = (value) => value && windowsPath(value, folder, configFile, key2);
+  let values = /\.ini$/i.test(file) ? iniMain(text5) : webConfig(text5, file, configFile, key2), folder = dirname2(file), path = (value) => value && windowsPath(value, folder, configFile, key2);
   return { exeFile: path(values.get("exefile")), updateFile: path(values.get("updatefile")) };
 }
 function webConfig(text5, file, configFile, key2) {
@@ -26019,15 +26225,15 @@ function windowsPath(value, folder, configFile, key2) {
 
 // receiver/config/resolve-app.ts
 function resolveApp(name, raw2, configFile) {
-  let here = dirname2(configFile), at2 = `apps.${name}`;
+  let here = dirname3(configFile), at2 = `apps.${name}`;
   if (raw2.dir !== void 0 || raw2.exe !== void 0)
     return resolveFolderApp(name, raw2, configFile);
   let from = raw2.from ? resolve3(here, raw2.from) : void 0, found = from ? readWebConnection(from, configFile, `${at2}.from`) : {}, pick4 = (key2) => {
     let own2 = raw2[key2];
-    if (own2) return { path: resolve3(here, own2), source: basename(configFile) };
+    if (own2) return { path: resolve3(here, own2), source: basename2(configFile) };
     let theirs = found[key2];
-    if (theirs) return { path: theirs, source: basename(from) };
-    let hint = from ? ` (${basename(from)} does not set ${key2 === "exeFile" ? "ExeFile" : "UpdateFile"})` : "";
+    if (theirs) return { path: theirs, source: basename2(from) };
+    let hint = from ? ` (${basename2(from)} does not set ${key2 === "exeFile" ? "ExeFile" : "UpdateFile"})` : "";
     throw new ConfigError(configFile, `${at2}.${key2}`, `required key is missing${hint}`);
   }, exe = pick4("exeFile"), update2 = pick4("updateFile");
   for (let key2 of ["maxUnpackedSize"])
@@ -26095,12 +26301,6 @@ function resolveFolderApp(name, raw2, configFile) {
       `${at2}.exe`,
       `must be a path inside the release, like bin/server, not ${JSON.stringify(raw2.exe)}`
     );
-  if (process.platform === "win32")
-    throw new ConfigError(
-      configFile,
-      `${at2}.dir`,
-      "folder apps are not built for Windows yet (the swap needs a directory junction there)"
-    );
   for (let key2 of ["commands", "upstream"])
     if (raw2[key2] !== void 0)
       throw new ConfigError(
@@ -26108,7 +26308,7 @@ function resolveFolderApp(name, raw2, configFile) {
         `${at2}.${key2}`,
         "servers managed elsewhere are for single-file apps (exeFile, updateFile), not folder apps"
       );
-  let dir = resolve3(dirname2(configFile), raw2.dir);
+  let dir = resolve3(dirname3(configFile), raw2.dir);
   return {
     ...common(name, raw2),
     exeFile: join(dir, "current"),
@@ -26120,7 +26320,7 @@ function resolveFolderApp(name, raw2, configFile) {
       maxUnpackedBytes: raw2.maxUnpackedSize ?? 4 * raw2.maxUploadSize,
       maxFiles: raw2.maxFiles
     },
-    sources: { exeFile: basename(configFile), updateFile: basename(configFile) }
+    sources: { exeFile: basename2(configFile), updateFile: basename2(configFile) }
   };
 }
 function common(name, raw2) {
@@ -28069,8 +28269,88 @@ function duration2(params) {
 // receiver/zod.ts
 config(en_default());
 
+// receiver/config/to-config-error.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+var zodDefault = en_default().localeError;
+function toConfigError(file, error2, source) {
+  let issue2 = error2.issues[0], key2 = keyPath(issue2.path);
+  if (issue2.code === "unrecognized_keys") {
+    let names = issue2.keys.join(", "), at2 = key2 ? `${key2}.${issue2.keys[0]}` : issue2.keys[0];
+    return new ConfigError(
+      file,
+      at2,
+      `unknown key (${names}); check the spelling against the config reference in the README`,
+      source?.find(at2)?.place
+    );
+  }
+  let found = source?.find(key2), place = found?.place;
+  if (issue2.code === "invalid_key")
+    return new ConfigError(file, key2, issue2.issues[0]?.message ?? issue2.message, place);
+  if ((issue2.code === "invalid_type" || issue2.code === "invalid_union") && issue2.input === void 0)
+    return new ConfigError(file, key2, "required key is missing", place);
+  if (!isDefault(issue2)) {
+    let input2 = issue2.input, reason = /^expected /.test(issue2.message) && !/, got /.test(issue2.message) && input2 !== void 0 ? `${issue2.message}, got ${shown(input2)}` : issue2.message;
+    return new ConfigError(file, key2, reason, place);
+  }
+  let trap = found?.exact && source ? yamlTrap(issue2, found.node, source, key2) : "";
+  return new ConfigError(file, key2, `${sentence(issue2)}${trap}`, place);
+}
+function keyPath(path) {
+  return path.map((p2, i) => typeof p2 == "number" ? `[${p2}]` : i === 0 ? String(p2) : `.${String(p2)}`).join("");
+}
+function isDefault(issue2) {
+  let own2 = zodDefault(issue2);
+  return issue2.message === (typeof own2 == "string" ? own2 : own2?.message);
+}
+var TYPE_NAMES = {
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+  array: "a list",
+  object: "a mapping of keys",
+  record: "a mapping of keys"
+}, typeName = (t) => TYPE_NAMES[t] ?? t;
+function shown(v2) {
+  return v2 === null ? "an empty value" : Array.isArray(v2) ? `a list (${JSON.stringify(v2).slice(0, 60)})` : typeof v2 == "object" ? `a mapping (${JSON.stringify(v2).slice(0, 60)})` : JSON.stringify(v2);
+}
+function unionTypes(issue2) {
+  let types = issue2.errors.map(
+    (branch) => branch[0]?.code === "invalid_type" ? branch[0].expected : void 0
+  );
+  return types.every((t) => t !== void 0) ? [...new Set(types)] : void 0;
+}
+function sentence(issue2) {
+  let input2 = issue2.input, got = `, got ${shown(input2)}`;
+  switch (issue2.code) {
+    case "invalid_type":
+      return `expected ${typeName(issue2.expected)}${got}`;
+    case "invalid_union": {
+      let types = unionTypes(issue2);
+      return types ? `expected ${types.map(typeName).join(" or ")}${got}` : `not a value this key takes${got}`;
+    }
+    case "invalid_value":
+      return `expected ${issue2.values.map((v2) => JSON.stringify(v2)).join(" or ")}${got}`;
+    case "too_small":
+    case "too_big": {
+      let small = issue2.code === "too_small", bound = small ? issue2.minimum : issue2.maximum, edge = issue2.inclusive ? small ? "at least" : "at most" : small ? "more than" : "less than";
+      return issue2.origin === "array" ? `must have ${edge} ${bound} ${bound === 1 ? "entry" : "entries"}` : issue2.origin === "string" ? small && bound === 1 ? "must not be empty" : `must be ${edge} ${bound} characters long` : `must be ${edge} ${bound}${got}`;
+    }
+    case "invalid_format":
+      return issue2.format === "starts_with" ? `must start with "${issue2.prefix}"${got}` : issue2.format === "regex" ? `must match ${issue2.pattern}${got}` : `expected ${issue2.format === "url" ? "a URL" : `a ${issue2.format}`}${got}`;
+    default:
+      return `${issue2.message}${got}`;
+  }
+}
+function yamlTrap(issue2, node, source, key2) {
+  let wanted = issue2.code === "invalid_type" ? [issue2.expected] : issue2.code === "invalid_union" ? unionTypes(issue2) ?? [] : [];
+  if (!wanted.includes("string")) return "";
+  let name = /[^.\]]+$/.exec(key2)?.[0], text5 = source.source(node), quoted = name && !key2.endsWith("]") ? `${name}: "${text5}"` : `"${text5}"`;
+  return (0, import_yaml3.isMap)(node) && node.flow ? ` (YAML reads ${text5} as a mapping, not text: quote it, like ${quoted})` : (0, import_yaml3.isSeq)(node) && node.flow ? ` (YAML reads ${text5} as a list, not text: quote it, like ${quoted})` : (0, import_yaml3.isScalar)(node) && node.value === null ? " (nothing is written after the colon: give a value, or leave the key out)" : (0, import_yaml3.isScalar)(node) && typeof node.value == "boolean" ? ` (YAML reads ${text5} as true/false, not text: quote it, like ${quoted})` : (0, import_yaml3.isScalar)(node) && typeof node.value == "number" && !wanted.includes("number") ? ` (YAML reads ${text5} as a number, not text: quote it, like ${quoted})` : "";
+}
+
 // receiver/config/schema.ts
-var expected = (example, v2) => `expected ${example}, got ${JSON.stringify(v2)}`;
+var expected = (example, v2) => `expected ${example}, got ${shown(v2)}`;
 function fail(ctx, message2) {
   return ctx.issues.push({ code: "custom", message: message2, input: ctx.value }), NEVER;
 }
@@ -28309,20 +28589,6 @@ var unit = (parse5, example) => pipe(
   )
 });
 
-// receiver/config/to-config-error.ts
-function toConfigError(file, error2) {
-  let issue2 = error2.issues[0], key2 = issue2.path.map((p2, i) => typeof p2 == "number" ? `[${p2}]` : i === 0 ? String(p2) : `.${String(p2)}`).join("");
-  if (issue2.code === "unrecognized_keys") {
-    let names = issue2.keys.join(", ");
-    return new ConfigError(
-      file,
-      key2 ? `${key2}.${issue2.keys[0]}` : issue2.keys[0],
-      `unknown key (${names}); check the spelling against the config reference in the README`
-    );
-  }
-  return issue2.code === "invalid_key" ? new ConfigError(file, key2, issue2.issues[0]?.message ?? issue2.message) : (issue2.code === "invalid_type" || issue2.code === "invalid_union") && issue2.input === void 0 ? new ConfigError(file, key2, "required key is missing") : new ConfigError(file, key2, issue2.message);
-}
-
 // receiver/config/load-config.ts
 function loadConfig(file, env = process.env) {
   let path = resolve4(file), text5;
@@ -28336,22 +28602,32 @@ function loadConfig(file, env = process.env) {
       code === "ENOENT" ? "no such file (make one with: hotswap-receiver init)" : String(error2)
     );
   }
-  let doc;
-  try {
-    doc = (0, import_yaml.parse)(text5, { prettyErrors: !1 });
-  } catch (error2) {
-    throw new ConfigError(path, "", `not valid YAML: ${error2.message.split(`
-`)[0]}`);
-  }
+  let source = new ConfigSource(path, text5), doc = source.data;
   if (!doc || typeof doc != "object" || Array.isArray(doc))
-    throw new ConfigError(path, "", "expected a YAML mapping of keys");
-  let parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: !0 });
-  if (!parsed.success) throw toConfigError(path, parsed.error);
-  let config2 = resolvePaths(path, parsed.data);
-  return checkAuth(config2), checkApps(config2), checkTimeouts(config2), checkCanary(config2), checkSocketMode(config2), checkManaged(config2), config2;
+    throw new ConfigError(path, "", "expected a YAML mapping of keys, like the one init writes");
+  try {
+    let parsed = configSchema.safeParse(expandEnv(doc, path, env), { reportInput: !0 });
+    if (!parsed.success) throw toConfigError(path, parsed.error, source);
+    checkNumbersAsText(source, parsed.data);
+    let config2 = resolvePaths(path, parsed.data);
+    return checkAuth(config2), checkApps(config2), checkPaths(config2), checkTimeouts(config2), checkCanary(config2), checkSocketMode(config2), checkManaged(config2), config2;
+  } catch (error2) {
+    throw error2 instanceof ConfigError ? placed(error2, source) : error2;
+  }
+}
+function placed(error2, source) {
+  return error2.place || error2.file !== source.file || !error2.key ? error2 : error2.at(source.find(error2.key)?.place);
+}
+function withLine(error2) {
+  if (error2.place || !error2.key) return error2;
+  try {
+    return placed(error2, new ConfigSource(error2.file, readFileSync2(error2.file, "utf8")));
+  } catch {
+    return error2;
+  }
 }
 function resolvePaths(file, raw2) {
-  let at2 = (p2) => resolve4(dirname3(file), p2), apps = /* @__PURE__ */ new Map();
+  let at2 = (p2) => resolve4(dirname4(file), p2), apps = /* @__PURE__ */ new Map();
   for (let [name, app2] of Object.entries(raw2.apps)) apps.set(name, resolveApp(name, app2, file));
   let { uploadIdleTimeout, ...rest } = raw2, keys = raw2.auth.keys.map((k2) => k2.publicKey ? { ...k2, publicKey: at2(k2.publicKey) } : k2);
   return {
@@ -28379,6 +28655,12 @@ function lockedExeFaults(real) {
       throw Object.assign(
         new Error(`EBUSY: resource busy or locked, rename '${String(from)}' -> '${String(to2)}'`),
         { code: "EBUSY" }
+      );
+    if ((await real.lstat(to2).catch(() => {
+    }))?.isSymbolicLink())
+      throw Object.assign(
+        new Error(`EPERM: operation not permitted, rename '${String(from)}' -> '${String(to2)}'`),
+        { code: "EPERM" }
       );
     return real.rename(from, to2);
   } } };
@@ -29984,11 +30266,11 @@ function tooManyFailures(code, message2, seconds2) {
   return new HttpError(429, code, message2, { headers: { "retry-after": String(seconds2) } });
 }
 function unknownApp(name) {
-  let shown2 = JSON.stringify(name.slice(0, 64));
+  let shown3 = JSON.stringify(name.slice(0, 64));
   return new HttpError(
     404,
     "ERR_UNKNOWN_APP",
-    `no app named ${shown2} is configured on this receiver`
+    `no app named ${shown3} is configured on this receiver`
   );
 }
 
@@ -31165,7 +31447,7 @@ var validCookieNameRegEx = /^[\w!#$%&'*.^`|~+-]+$/, relaxedCookieNameRegEx = /^[
     end--;
   }
   return start === 0 && end === value.length ? value : value.slice(start, end);
-}, parse3 = (cookie, name) => {
+}, parse2 = (cookie, name) => {
   if (name && cookie.indexOf(name) === -1) return {};
   let pairs = cookie.split(";"), parsedCookie = /* @__PURE__ */ Object.create(null);
   for (let pairStr of pairs) {
@@ -31215,9 +31497,9 @@ var getCookie = (c, key2, prefix) => {
   if (typeof key2 == "string") {
     if (!cookie) return;
     let finalKey = key2;
-    return prefix === "secure" ? finalKey = "__Secure-" + key2 : prefix === "host" && (finalKey = "__Host-" + key2), parse3(cookie, finalKey)[finalKey];
+    return prefix === "secure" ? finalKey = "__Secure-" + key2 : prefix === "host" && (finalKey = "__Host-" + key2), parse2(cookie, finalKey)[finalKey];
   }
-  return cookie ? parse3(cookie) : {};
+  return cookie ? parse2(cookie) : {};
 };
 var generateCookie = (name, value, opt) => {
   let cookie;
@@ -31285,7 +31567,7 @@ import { readFile as readFile2, realpath, stat } from "node:fs/promises";
 import { randomBytes as randomBytes3 } from "node:crypto";
 import * as fsp2 from "node:fs/promises";
 import { mkdir, readdir, readFile, readlink, rename, writeFile } from "node:fs/promises";
-import { basename as basename2, join as join2 } from "node:path";
+import { basename as basename3, join as join2 } from "node:path";
 
 // receiver/staging/copy-durable.ts
 import { createHash } from "node:crypto";
@@ -31378,7 +31660,7 @@ var releaseSchema = object({
     let ids2 = /* @__PURE__ */ new Set();
     for (let link3 of this.folder?.links ?? [])
       try {
-        ids2.add(basename2(await readlink(link3)));
+        ids2.add(basename3(await readlink(link3)));
       } catch (error2) {
         if (error2.code !== "ENOENT") throw error2;
       }
@@ -31739,7 +32021,7 @@ async function releaseVersion(link3) {
 import { randomBytes as randomBytes4 } from "node:crypto";
 import * as fsp3 from "node:fs/promises";
 import { lstat, mkdir as mkdir2, readdir as readdir2, rm as rm2, stat as stat2, symlink } from "node:fs/promises";
-import { basename as basename3, dirname as dirname4, join as join3, relative } from "node:path";
+import { basename as basename4, dirname as dirname5, join as join3, parse as parse3, relative, resolve as resolve5 } from "node:path";
 var asidePath = (exeFile) => `${exeFile}.hotswap-old`, restorePath = (exeFile) => `${exeFile}.hotswap-restore`, incomingPath = (exeFile) => `${exeFile}.hotswap-incoming`, locksRunningExe = (options2 = {}) => (options2.platform ?? process.platform) === "win32";
 async function replaceExe(source, exeFile, options2 = {}) {
   let fs2 = options2.fs ?? fsp3, retry = (fn) => retryBusy(fn, options2.retryDelayMs);
@@ -31748,7 +32030,7 @@ async function replaceExe(source, exeFile, options2 = {}) {
   else {
     let aside = asidePath(exeFile);
     await clearAside(fs2, aside);
-    let hadOld = await fs2.access(exeFile).then(
+    let hadOld = await fs2.lstat(exeFile).then(
       () => !0,
       () => !1
     );
@@ -31761,10 +32043,10 @@ async function replaceExe(source, exeFile, options2 = {}) {
     hadOld && await fs2.unlink(aside).catch(() => {
     });
   }
-  await fsyncDir(dirname4(exeFile));
+  await fsyncDir(dirname5(exeFile));
 }
 async function clearAside(fs2, aside) {
-  let folder = dirname4(aside), prefix = `${basename3(aside)}-`, stale = await readdir2(folder).catch(() => []);
+  let folder = dirname5(aside), prefix = `${basename4(aside)}-`, stale = await readdir2(folder).catch(() => []);
   for (let name of stale.filter((n) => n.startsWith(prefix)))
     await fs2.unlink(join3(folder, name)).catch(() => {
     });
@@ -31787,20 +32069,45 @@ async function retryBusy(fn, baseDelayMs = 50) {
     }
 }
 async function restoreRelease(releases, release, exeFile, replace) {
-  await prepareRestore(releases, release, exeFile), await replaceExe(restorePath(exeFile), exeFile, replace);
+  await prepareRestore(releases, release, exeFile, replace?.platform), await replaceExe(restorePath(exeFile), exeFile, replace);
 }
-async function prepareRestore(releases, release, exeFile) {
+async function prepareRestore(releases, release, exeFile, platform) {
   if (releases.folder) {
     let folder = releases.fileOf(release);
     if (!await stat2(folder).then(
       (s3) => s3.isDirectory(),
       () => !1
     )) throw new Error(`release ${release.id} has no folder ${folder} any more`);
-    await linkRelease(folder, restorePath(exeFile));
+    await linkRelease(folder, restorePath(exeFile), platform);
   } else await copyRelease(releases, release, restorePath(exeFile));
 }
-async function linkRelease(release, link3) {
-  await rm2(link3, { force: !0 }), await symlink(relative(dirname4(link3), release), link3);
+async function linkRelease(release, link3, platform = process.platform) {
+  if (await removeLink(link3), platform !== "win32") return symlink(relative(dirname5(link3), release), link3);
+  try {
+    await symlink(resolve5(release), link3, "junction");
+  } catch (error2) {
+    throw noJunction(link3, error2);
+  }
+}
+function noJunction(link3, error2) {
+  let code = error2.code ?? error2.message, why = code === "EPERM" || code === "EACCES" ? `the receiver's account may not create it there: give it write access to ${dirname5(link3)}` : `the volume ${parse3(resolve5(link3)).root} does not make them (FAT32, exFAT or a network share: junctions need NTFS or ReFS); put the app's dir: on an NTFS volume, or deploy the app as one file (exeFile:)`;
+  return new HttpError(
+    500,
+    "ERR_NO_JUNCTION",
+    `cannot make the directory junction ${link3} (${code}), which a folder app's current and staged are on Windows: ${why}`,
+    { cause: error2 }
+  );
+}
+async function removeLink(link3, fs2 = fsp3) {
+  try {
+    await fs2.unlink(link3);
+  } catch (error2) {
+    if (error2.code !== "ENOENT") throw error2;
+  }
+}
+async function moveLink(from, link3, options2 = {}) {
+  let fs2 = options2.fs ?? fsp3;
+  (options2.platform ?? process.platform) !== "win32" ? await fs2.rename(from, link3) : (await retryBusy(() => removeLink(link3, fs2), options2.retryDelayMs), await retryBusy(() => fs2.rename(from, link3), options2.retryDelayMs)), await fsyncDir(dirname5(link3));
 }
 async function copyRelease(releases, release, to2) {
   let sha2562 = await copyDurable(releases.fileOf(release), to2);
@@ -31810,7 +32117,7 @@ async function copyRelease(releases, release, to2) {
     );
 }
 async function besideExe(incoming, exeFile) {
-  let [from, to2] = await Promise.all([lstat(incoming.path), stat2(dirname4(exeFile))]);
+  let [from, to2] = await Promise.all([lstat(incoming.path), stat2(dirname5(exeFile))]);
   if (from.dev === to2.dev) return incoming;
   let path = incomingPath(exeFile);
   if (await copyDurable(incoming.path, path) !== incoming.info.sha256)
@@ -31818,8 +32125,8 @@ async function besideExe(incoming, exeFile) {
   return { ...incoming, path };
 }
 async function copyToRun(incoming, runDir, exeFile) {
-  let folder = `${incoming.info.sha256.slice(0, 12)}-${randomBytes4(3).toString("hex")}`, path = join3(runDir, folder, basename3(exeFile));
-  if (await mkdir2(dirname4(path), { recursive: !0 }), await copyDurable(incoming.path, path) !== incoming.info.sha256)
+  let folder = `${incoming.info.sha256.slice(0, 12)}-${randomBytes4(3).toString("hex")}`, path = join3(runDir, folder, basename4(exeFile));
+  if (await mkdir2(dirname5(path), { recursive: !0 }), await copyDurable(incoming.path, path) !== incoming.info.sha256)
     throw new Error(`${incoming.path} changed while it was copied to ${path}`);
   return path;
 }
@@ -31834,7 +32141,7 @@ async function pruneRunCopies(runDir, inUse, warn) {
   }
   for (let name of names) {
     let folder = join3(runDir, name);
-    if (!(inUse !== void 0 && dirname4(inUse) === folder))
+    if (!(inUse !== void 0 && dirname5(inUse) === folder))
       try {
         await rm2(folder, { recursive: !0, force: !0, maxRetries: 3 });
       } catch (error2) {
@@ -31868,7 +32175,7 @@ async function watchStep(cx, spec) {
   });
   emit({ type: "step", step, state: "start", message: describe2(spec, baseline) });
   let failedEarly = !1, wake = () => {
-  }, over = new Promise((resolve7) => wake = resolve7), timer = setTimeout(wake, forMs), report = setInterval(
+  }, over = new Promise((resolve8) => wake = resolve8), timer = setTimeout(wake, forMs), report = setInterval(
     () => emit({ type: "watch", ...pick2(status()) }),
     Math.min(REPORT_MS, Math.max(500, Math.round(forMs / 4)))
   );
@@ -32157,7 +32464,7 @@ function rollBack(cx, kept) {
 
 // receiver/swap/overlap-swap.ts
 async function overlapSwap(cx) {
-  let { app: app2, pool: old, kept } = cx, locked = locksRunningExe(cx.replace);
+  let { app: app2, pool: old, kept } = cx, locked = runsFromCopy(cx);
   if (cx.note(locked ? "start" : "swap"), !locked) {
     kept && old.pin(cx.releases.fileOf(kept));
     let stuck = await attempt(() => swapExe(cx));
@@ -32234,7 +32541,7 @@ async function retireServers(cx, pool) {
   ), faultPoint("after-unload");
 }
 async function undoOverlap(cx, failure2, output, judged = []) {
-  let { app: app2, kept } = cx, locked = locksRunningExe(cx.replace), also = judged.length > 0 ? { judged } : {}, outcome = (code, message2, rolledBack) => ({
+  let { app: app2, kept } = cx, locked = runsFromCopy(cx), also = judged.length > 0 ? { judged } : {}, outcome = (code, message2, rolledBack) => ({
     ...failed(kept, code, message2, { output, rolledBack, ...also }),
     holdMs: 0
   });
@@ -32268,7 +32575,7 @@ async function serveExeFile(cx, serving, stuck) {
   }
   return await switchServers(cx, back), await retireServers(cx, serving), await pruneRunCopies(cx.runDir, back.exe, warnIn(cx)), { ...failed(kept, "ERR_SWAP", message2, { rolledBack: !0 }), holdMs: 0 };
 }
-var warnIn = (cx) => (message2) => cx.emit({ type: "log", level: "warn", message: message2 });
+var runsFromCopy = (cx) => !cx.app.folder && locksRunningExe(cx.replace), warnIn = (cx) => (message2) => cx.emit({ type: "log", level: "warn", message: message2 });
 
 // receiver/swap/swap-recorder.ts
 function swapRecorder(record2, run4, incoming, kept, emit) {
@@ -32309,7 +32616,7 @@ function hotRestart(parts, live2, run4, emit, overlap = !1) {
 
 // receiver/runtime/deploy-hooks.ts
 import { realpath as realpath2 } from "node:fs/promises";
-import { dirname as dirname6, join as join4 } from "node:path";
+import { dirname as dirname7, join as join4 } from "node:path";
 
 // receiver/pool/exit.ts
 function describeExit(exit) {
@@ -32391,7 +32698,7 @@ var nextSeq = 0, OutputRing = class {
 
 // receiver/hooks/run-command.ts
 import { spawn as spawn3 } from "node:child_process";
-import { isAbsolute as isAbsolute3, resolve as resolve5 } from "node:path";
+import { isAbsolute as isAbsolute3, resolve as resolve6 } from "node:path";
 
 // receiver/pool/kill.ts
 import { spawn as spawn2, spawnSync } from "node:child_process";
@@ -32414,8 +32721,8 @@ function forceWindowsServer(pid, deps) {
 // receiver/pool/kill.ts
 var system = {
   platform: process.platform,
-  start: (command, args) => new Promise((resolve7) => {
-    spawn2(command, args, { stdio: "ignore", windowsHide: !0 }).once("error", () => resolve7(null)).once("exit", (code) => resolve7(code));
+  start: (command, args) => new Promise((resolve8) => {
+    spawn2(command, args, { stdio: "ignore", windowsHide: !0 }).once("error", () => resolve8(null)).once("exit", (code) => resolve8(code));
   }),
   run: (command, args) => spawnSync(command, args, { stdio: "ignore", windowsHide: !0 }).status,
   signal: (pid, name) => process.kill(pid, name)
@@ -32443,7 +32750,7 @@ function signal(deps, pid, name) {
 // receiver/pool/pid-file.ts
 import { mkdirSync, renameSync as renameSync2, writeFileSync as writeFileSync3 } from "node:fs";
 import { mkdir as mkdir3, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname5 } from "node:path";
+import { dirname as dirname6 } from "node:path";
 var writers = /* @__PURE__ */ new Map();
 function writePidFile(path, records) {
   let busy = writers.get(path);
@@ -32470,12 +32777,12 @@ function pidFilesBeingWritten() {
 }
 function writePidFileSync(path, records) {
   let writer = writers.get(path);
-  writer && (writer.latest = void 0), mkdirSync(dirname5(path), { recursive: !0 });
+  writer && (writer.latest = void 0), mkdirSync(dirname6(path), { recursive: !0 });
   let tmp = `${path}.${process.pid}.exit.tmp`;
   writeFileSync3(tmp, format(records)), renameSync2(tmp, path);
 }
 async function writeWhole(path, records) {
-  await mkdir3(dirname5(path), { recursive: !0 });
+  await mkdir3(dirname6(path), { recursive: !0 });
   let tmp = `${path}.${process.pid}.tmp`;
   await writeFile2(tmp, format(records)), await rename2(tmp, path);
 }
@@ -32540,7 +32847,7 @@ function quietly(stop) {
 // receiver/hooks/run-command.ts
 var OUTPUT_GRACE_MS = 1e3;
 async function runCommand(argv, o) {
-  let [program = "", ...args] = argv, file = isAbsolute3(program) || !/[\\/]/.test(program) ? program : resolve5(o.cwd, program), child = spawn3(file, args, {
+  let [program = "", ...args] = argv, file = isAbsolute3(program) || !/[\\/]/.test(program) ? program : resolve6(o.cwd, program), child = spawn3(file, args, {
     cwd: o.cwd,
     env: o.env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -32594,9 +32901,9 @@ function killLeftovers(pid) {
 
 // receiver/hooks/spawn-failure.ts
 import { open as open4, stat as stat3 } from "node:fs/promises";
-import { delimiter, isAbsolute as isAbsolute4, resolve as resolve6 } from "node:path";
+import { delimiter, isAbsolute as isAbsolute4, resolve as resolve7 } from "node:path";
 async function describeSpawnFailure(error2, argv0, cwd, env) {
-  let bare = !/[\\/]/.test(argv0), file = bare || isAbsolute4(argv0) ? argv0 : resolve6(cwd, argv0);
+  let bare = !/[\\/]/.test(argv0), file = bare || isAbsolute4(argv0) ? argv0 : resolve7(cwd, argv0);
   if (!await isFolder(cwd))
     return `could not be started: its folder ${cwd} does not exist (the release folder; was it unpacked?)`;
   if (error2.code === "EACCES")
@@ -32728,11 +33035,11 @@ async function run(rt2, step, release, previous, ctx) {
         port: 0,
         instance: 0,
         exe: app2.folder ? join4(release, app2.folder.exe) : app2.exeFile,
-        release: app2.folder ? release : dirname6(app2.exeFile)
+        release: app2.folder ? release : dirname7(app2.exeFile)
       })
     ])
   ), outcome = await runHooks(step, commands2, {
-    cwd: app2.folder ? release : dirname6(app2.updateFile),
+    cwd: app2.folder ? release : dirname7(app2.updateFile),
     // What the app's servers get (spawn-server.ts): the receiver's env, the app's over it.
     env: {
       ...process.env,
@@ -32949,7 +33256,7 @@ function rollbackOperation(rt2, to2) {
           to2 ? `no kept release ${JSON.stringify(to2.slice(0, 80))}; kept: ${ids2}` : `no kept release differs from the running one; kept: ${ids2}`
         );
       }
-      await prepareRestore(rt2.releases, release, app2.exeFile);
+      await prepareRestore(rt2.releases, release, app2.exeFile, rt2.replace?.platform);
     },
     run: (ctx) => live2 ? unchangedResult(
       rt2,
@@ -32986,7 +33293,7 @@ function swapOperation(rt2, force = !1) {
 // receiver/staging/stage-release.ts
 import { randomBytes as randomBytes5 } from "node:crypto";
 import { lstat as lstat2, mkdir as mkdir6, readdir as readdir3, rename as rename3, rm as rm4 } from "node:fs/promises";
-import { dirname as dirname7, join as join6 } from "node:path";
+import { join as join6 } from "node:path";
 
 // receiver/staging/unpack/unpack-archive.ts
 import { chmod as chmod2, mkdir as mkdir5, open as open6, rm as rm3 } from "node:fs/promises";
@@ -33015,14 +33322,14 @@ var UnpackError = class extends Error {
   code;
   entry;
 };
-function shown(name) {
+function shown2(name) {
   return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
 }
 
 // receiver/staging/unpack/entry-path.ts
 var refuse = (name, why) => new UnpackError(
   "ERR_ARCHIVE_ENTRY_PATH",
-  `entry ${shown(name)} ${why}; build the artifact from inside the release folder (tar -czf app.tgz -C build . or cd build && zip -r ../app.zip .)`,
+  `entry ${shown2(name)} ${why}; build the artifact from inside the release folder (tar -czf app.tgz -C build . or cd build && zip -r ../app.zip .)`,
   name
 );
 function entryPath(name) {
@@ -33041,7 +33348,7 @@ function entryPath(name) {
 import { posix } from "node:path";
 var refuse2 = (at2, target, why) => new UnpackError(
   "ERR_ARCHIVE_LINK",
-  `symlink ${shown(at2)} -> ${shown(target)} ${why}; a release may link only to files inside itself, by a relative path such as ../lib/libapp.so`,
+  `symlink ${shown2(at2)} -> ${shown2(target)} ${why}; a release may link only to files inside itself, by a relative path such as ../lib/libapp.so`,
   at2
 );
 function linkTarget(at2, target) {
@@ -33061,27 +33368,27 @@ function linkTarget(at2, target) {
 var refusal = {
   tooManyFiles: (name, maxFiles) => new UnpackError(
     "ERR_ARCHIVE_TOO_MANY_FILES",
-    `entry ${shown(name)} is past maxFiles (${maxFiles} entries); ship fewer files (bundle them) or raise maxFiles for this app`,
+    `entry ${shown2(name)} is past maxFiles (${maxFiles} entries); ship fewer files (bundle them) or raise maxFiles for this app`,
     name
   ),
   tooLarge: (name, maxBytes) => new UnpackError(
     "ERR_ARCHIVE_TOO_LARGE",
-    `entry ${shown(name)} takes the release past maxUnpackedSize (${maxBytes} bytes); ship less, or raise maxUnpackedSize`,
+    `entry ${shown2(name)} takes the release past maxUnpackedSize (${maxBytes} bytes); ship less, or raise maxUnpackedSize`,
     name
   ),
   throughLink: (name, link3) => new UnpackError(
     "ERR_ARCHIVE_LINK",
-    `entry ${shown(name)} would be written through the symlink ${shown(link3)}; pack the real folder's path instead`,
+    `entry ${shown2(name)} would be written through the symlink ${shown2(link3)}; pack the real folder's path instead`,
     name
   ),
   hardLink: (name, target) => new UnpackError(
     "ERR_ARCHIVE_LINK",
-    `hard link ${shown(name)} -> ${shown(target)} is not to an earlier file of the archive; pack the file itself, or a relative symlink to it`,
+    `hard link ${shown2(name)} -> ${shown2(target)} is not to an earlier file of the archive; pack the file itself, or a relative symlink to it`,
     name
   ),
   duplicate: (name, why, cause) => new UnpackError(
     "ERR_ARCHIVE_DUPLICATE",
-    `entry ${shown(name)} ${why} (names that differ only in case collide on Windows and macOS); pack each path once`,
+    `entry ${shown2(name)} ${why} (names that differ only in case collide on Windows and macOS); pack each path once`,
     name,
     { cause }
   ),
@@ -33091,7 +33398,7 @@ var refusal = {
     let code = error2.code;
     return code === "EEXIST" ? refusal.duplicate(name, "collides with an earlier entry", error2) : code === "ELOOP" ? refusal.duplicate(name, "is a symlink already", error2) : new UnpackError(
       "ERR_ARCHIVE_WRITE",
-      `could not write entry ${shown(name)}: ${error2.message}; check the disk's free space and the release folder's permissions`,
+      `could not write entry ${shown2(name)}: ${error2.message}; check the disk's free space and the release folder's permissions`,
       name,
       { cause: error2 }
     );
@@ -35818,7 +36125,7 @@ var ue = class {
 // receiver/staging/unpack/unpack-tar.ts
 var READ_CHUNK = 16 * 1024;
 function unpackTar(file, tree) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     let input2 = createReadStream3(file, { highWaterMark: READ_CHUNK }), parser = new rt({ strict: !0, maxDecompressionRatio: 1 / 0 }), stop = new AbortController(), work = Promise.resolve(), fail3 = (error2) => {
       stop.signal.aborted || (stop.abort(error2), input2.destroy(), parser.abort(error2 instanceof Error ? error2 : new Error(String(error2))), work.finally(() => reject(error2)));
     };
@@ -35827,7 +36134,7 @@ function unpackTar(file, tree) {
       let next = () => stop.signal.aborted ? void 0 : unpackEntry(entry, tree, stop.signal);
       work = work.then(next).catch(fail3);
     }), parser.on("ignoredEntry", (entry) => fail3(unsupported(entry.path, entry.type))), parser.on("error", (error2) => fail3(corrupt(error2))), parser.on("end", () => {
-      work.then(() => stop.signal.aborted ? void 0 : resolve7());
+      work.then(() => stop.signal.aborted ? void 0 : resolve8());
     }), input2.on("error", fail3), input2.pipe(parser);
   });
 }
@@ -35865,7 +36172,7 @@ async function* until(stop, entry) {
 function unsupported(name, type) {
   return new UnpackError(
     "ERR_ARCHIVE_ENTRY_TYPE",
-    `entry ${shown(name)} is a ${type}, which a release may not hold (only files, folders and links); leave it out of the artifact`,
+    `entry ${shown2(name)} is a ${type}, which a release may not hold (only files, folders and links); leave it out of the artifact`,
     name
   );
 }
@@ -35914,12 +36221,12 @@ async function unpackZip(file, tree) {
 }
 async function sameAsLocalHeader(zip, entry) {
   let local = await zip.readLocalFileHeaderPromise(entry), differs = [];
-  local.fileName.equals(entry.fileNameRaw) || differs.push(`name ${shown(local.fileName.toString())}`), local.compressionMethod !== entry.compressionMethod && differs.push("compression method");
+  local.fileName.equals(entry.fileNameRaw) || differs.push(`name ${shown2(local.fileName.toString())}`), local.compressionMethod !== entry.compressionMethod && differs.push("compression method");
   let sizesInHeader = (local.generalPurposeBitFlag & 8) === 0, zip64 = local.compressedSize === 4294967295 || local.uncompressedSize === 4294967295;
   if (sizesInHeader && !zip64 && (local.compressedSize !== entry.compressedSize && differs.push("compressed size"), local.uncompressedSize !== entry.uncompressedSize && differs.push("size"), local.crc32 !== entry.crc32 && differs.push("CRC-32")), differs.length > 0)
     throw new UnpackError(
       "ERR_ARCHIVE_CORRUPT",
-      `zip entry ${shown(entry.fileName)}: its local header disagrees with the central directory (${differs.join(", ")}); rebuild the zip with a standard tool`,
+      `zip entry ${shown2(entry.fileName)}: its local header disagrees with the central directory (${differs.join(", ")}); rebuild the zip with a standard tool`,
       entry.fileName
     );
 }
@@ -35941,7 +36248,7 @@ async function entryData(zip, entry) {
 function unsupported2(name, what) {
   return new UnpackError(
     "ERR_ARCHIVE_ENTRY_TYPE",
-    `zip entry ${shown(name)} is ${/^[aeiou]/.test(what) ? "an" : "a"} ${what} entry, which a release may not hold (only files, folders and links); leave it out of the artifact`,
+    `zip entry ${shown2(name)} is ${/^[aeiou]/.test(what) ? "an" : "a"} ${what} entry, which a release may not hold (only files, folders and links); leave it out of the artifact`,
     name
   );
 }
@@ -36022,15 +36329,25 @@ function asUnpackError(kind, error2) {
 // receiver/staging/stage-release.ts
 var folderUploadPath = (folder) => join6(folder.dir, ".hotswap-upload");
 async function stageRelease(staging) {
-  let { app: app2, releases, upload: upload2, artifact, progress } = staging;
+  let { app: app2, releases, upload: upload2, artifact, progress, replace } = staging, tmpLink = `${app2.updateFile}.tmp`;
   try {
     let release = (await releases.all()).find((r) => r.sha256 === artifact.sha256);
-    release && !await isDir(releases.fileOf(release)) && (release = void 0), release ? progress(`release ${release.id} holds this artifact already: not unpacked again`) : release = await unpack(staging);
-    let staged = app2.updateFile;
-    return await rm4(`${staged}.tmp`, { recursive: !0, force: !0 }), await linkRelease(releases.fileOf(release), `${staged}.tmp`), await rename3(`${staged}.tmp`, staged), await fsyncDir(dirname7(staged)), versionOfRelease(release);
+    release && !await isDir(releases.fileOf(release)) && (release = void 0);
+    let fresh = !release;
+    release ? progress(`release ${release.id} holds this artifact already: not unpacked again`) : release = await unpack(staging), await removeLink(tmpLink);
+    try {
+      await linkRelease(releases.fileOf(release), tmpLink, replace?.platform);
+    } catch (error2) {
+      throw fresh && await removeRelease(releases, release), error2;
+    }
+    return await moveLink(tmpLink, app2.updateFile, replace), versionOfRelease(release);
   } finally {
-    await rm4(upload2, { force: !0 }), await rm4(`${app2.updateFile}.tmp`, { recursive: !0, force: !0 });
+    await rm4(upload2, { force: !0 }), await removeLink(tmpLink);
   }
+}
+async function removeRelease(releases, release) {
+  let folder = releases.fileOf(release);
+  await rm4(`${folder}.json`, { force: !0 }), await rm4(folder, { recursive: !0, force: !0 });
 }
 async function unpack(staging) {
   let { app: app2, releases, upload: upload2, artifact, progress } = staging, { folder } = app2;
@@ -36100,7 +36417,7 @@ async function* slowUploadGuard(body, ms2, minRate) {
   }, pending = next();
   for (; ; ) {
     let timer, wait = Math.max(0, windowEnds - Date.now()), late = new Promise(
-      (resolve7) => timer = setTimeout(() => resolve7("late"), wait)
+      (resolve8) => timer = setTimeout(() => resolve8("late"), wait)
     ), step = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
     if (step === "late") {
       if (inWindow < needed) {
@@ -36120,12 +36437,12 @@ async function* slowUploadGuard(body, ms2, minRate) {
 // receiver/staging/write-staged.ts
 import { createHash as createHash3, randomBytes as randomBytes6 } from "node:crypto";
 import { chmod as chmod3, open as open7, rename as rename4, unlink } from "node:fs/promises";
-import { basename as basename4, dirname as dirname8, join as join7 } from "node:path";
+import { basename as basename5, dirname as dirname8, join as join7 } from "node:path";
 var STAGING_TMP = ".hotswap-upload-";
 async function writeStaged(chunks, updateFile, checks = {}) {
   let tmp = join7(
     dirname8(updateFile),
-    `${STAGING_TMP}${basename4(updateFile)}-${randomBytes6(6).toString("hex")}`
+    `${STAGING_TMP}${basename5(updateFile)}-${randomBytes6(6).toString("hex")}`
   ), file = await open7(tmp, "wx", 493).catch((error2) => {
     throw new HttpError(500, "ERR_STAGING", `cannot create ${tmp}: ${error2.code ?? error2.message}`);
   }), size2 = 0;
@@ -36210,7 +36527,8 @@ function uploadOperation(rt2, op, request3) {
           releases: rt2.releases,
           upload: into,
           artifact: { sha256: sha2562, size: size2 },
-          progress: log
+          progress: log,
+          replace: rt2.replace
         });
       } else
         await rememberDigest(app2.updateFile, sha2562), staged = await versionInfo(
@@ -36326,7 +36644,7 @@ function endedBy(result) {
   return verdict === "promoted" || verdict === "aborted" ? verdict : void 0;
 }
 function resultOf(rt2, deployId, timeoutMs) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     let timer = setTimeout(() => {
       rt2.feed.off("event", listen), reject(
         new HttpError(
@@ -36336,7 +36654,7 @@ function resultOf(rt2, deployId, timeoutMs) {
         )
       );
     }, timeoutMs), listen = ({ deployId: id, event }) => {
-      id !== deployId || event.type !== "result" || (clearTimeout(timer), rt2.feed.off("event", listen), resolve7(event));
+      id !== deployId || event.type !== "result" || (clearTimeout(timer), rt2.feed.off("event", listen), resolve8(event));
     };
     rt2.feed.on("event", listen);
   });
@@ -36819,8 +37137,8 @@ function liveEvents(receiver) {
 `)),
         HEARTBEAT_MS2
       ), expiry;
-      await new Promise((resolve7) => {
-        stream2.onAbort(resolve7), expiry = setTimeout(resolve7, Math.min(expires - Date.now(), 2 ** 31 - 1));
+      await new Promise((resolve8) => {
+        stream2.onAbort(resolve8), expiry = setTimeout(resolve8, Math.min(expires - Date.now(), 2 ** 31 - 1));
       }), clearInterval(heartbeat), clearTimeout(expiry), unsubscribe.forEach((stop) => stop()), await queue;
     });
   };
@@ -37713,8 +38031,8 @@ function checkGithubPolicy(claims, policy, where, pullRequestsByNameOnly) {
     if (!allowed) continue;
     let value = claims[claim2] === void 0 ? void 0 : String(claims[claim2]);
     if (value === void 0 || !matchesAny(value, allowed)) {
-      let shown2 = value === void 0 ? "is missing" : `${JSON.stringify(value)} is not in ${where}.${key2} ${JSON.stringify(allowed)}`;
-      throw new AuthError("ERR_OIDC_POLICY", `${claim2} ${shown2}`);
+      let shown3 = value === void 0 ? "is missing" : `${JSON.stringify(value)} is not in ${where}.${key2} ${JSON.stringify(allowed)}`;
+      throw new AuthError("ERR_OIDC_POLICY", `${claim2} ${shown3}`);
     }
   }
   let event = String(claims.event_name ?? "");
@@ -39904,21 +40222,21 @@ var newHeadersFromIncoming = (incoming) => globalThis.Headers === GlobalHeaders 
   let buffered = readBodyBufferedBeforeDisconnect(incoming);
   if (buffered !== void 0)
     return buffered instanceof Error ? Promise.reject(buffered) : (request3[bodyBufferKey] = buffered, Promise.resolve(buffered));
-  let promise = new Promise((resolve7, reject) => {
+  let promise = new Promise((resolve8, reject) => {
     let chunks = [], settled = !1, finish = (callback) => {
       settled || (settled = !0, cleanup(), callback());
     }, recoverCompleteBodyAfterDisconnect = (error2) => {
       let streamError = incoming.errored ?? error2;
       return !isRecoverableDisconnectedIncoming(incoming) || streamError && streamError.code !== "ECONNRESET" ? !1 : (finish(() => {
         let recovered = readBodyBufferedBeforeDisconnect(incoming, chunks);
-        recovered instanceof Error ? reject(recovered) : recovered === void 0 ? reject(error2 ?? normalizeAbortError(request3, incoming)) : (request3[bodyBufferKey] = recovered, resolve7(recovered));
+        recovered instanceof Error ? reject(recovered) : recovered === void 0 ? reject(error2 ?? normalizeAbortError(request3, incoming)) : (request3[bodyBufferKey] = recovered, resolve8(recovered));
       }), !0);
     }, onData = (chunk) => {
       chunks.push(toBufferChunk(chunk, incoming.readableEncoding));
     }, onEnd = () => {
       finish(() => {
         let buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        request3[bodyBufferKey] = buffer, resolve7(buffer);
+        request3[bodyBufferKey] = buffer, resolve8(buffer);
       });
     }, onError = (error2) => {
       recoverCompleteBodyAfterDisconnect(error2) || finish(() => {
@@ -40313,7 +40631,7 @@ var buildOutgoingHttpHeaders = (headers2, defaultContentType2) => {
         let chunk = await readWithoutBlocking(currentReadPromise);
         if (!chunk) {
           if (i === 1) {
-            await new Promise((resolve7) => setTimeout(resolve7)), maxReadCount = 3;
+            await new Promise((resolve8) => setTimeout(resolve8)), maxReadCount = 3;
             continue;
           }
           break;
@@ -40440,9 +40758,9 @@ ${responseLines.join(`\r
   let rejectWaiter = (request3) => {
     let waiter = waiterMap.get(request3);
     waiter && (waiterMap.delete(request3), waiter.reject(/* @__PURE__ */ new Error("WebSocket handshake aborted")));
-  }, waitForWebSocket = (request3, connectionSymbol) => new Promise((resolve7, reject) => {
+  }, waitForWebSocket = (request3, connectionSymbol) => new Promise((resolve8, reject) => {
     waiterMap.set(request3, {
-      resolve: resolve7,
+      resolve: resolve8,
       reject,
       connectionSymbol
     });
@@ -40580,8 +40898,11 @@ function readTls(config2) {
     try {
       return readFileSync4(tls[key2]);
     } catch (error2) {
-      let why = error2.code ?? String(error2);
-      throw new ConfigError(config2.file, `tls.${key2}`, `cannot read ${tls[key2]}: ${why}`);
+      throw new ConfigError(
+        config2.file,
+        `tls.${key2}`,
+        `cannot read ${tls[key2]}: ${whyUnreadable(error2)}`
+      );
     }
   };
   return { cert: read("cert"), key: read("key") };
@@ -40663,10 +40984,10 @@ var ApiListener = class {
    */
   async open(config2, fd) {
     let tls = readTls(config2), server = openListener((req, env) => this.#http.fetch(req, env), tls), { host, port } = config2.listen;
-    return await new Promise((resolve7, reject) => {
+    return await new Promise((resolve8, reject) => {
       server.once("error", reject);
       let listening = () => {
-        server.off("error", reject), resolve7();
+        server.off("error", reject), resolve8();
       };
       fd === void 0 ? server.listen({ port, host }, listening) : listenHanded(server, fd, void 0, listening);
     }).catch((error2) => {
@@ -40713,9 +41034,18 @@ function loadKeys(config2) {
       keys.set(k2.id, { id: k2.id, alg: "HS256", key: createSecretKey(Buffer.from(k2.secret)) });
       return;
     }
-    let where = `auth.keys[${i}].publicKey`, key2;
+    let where = `auth.keys[${i}].publicKey`, key2, pem;
     try {
-      key2 = createPublicKey(readFileSync5(k2.publicKey, "utf8"));
+      pem = readFileSync5(k2.publicKey, "utf8");
+    } catch (error2) {
+      throw new ConfigError(
+        config2.file,
+        where,
+        `cannot read ${k2.publicKey}: ${whyUnreadable(error2)}`
+      );
+    }
+    try {
+      key2 = createPublicKey(pem);
     } catch (error2) {
       throw new ConfigError(
         config2.file,
@@ -40819,8 +41149,8 @@ var AppendFile = class {
     return this.#drained;
   }
   #enqueue(ask) {
-    let done = new Promise((resolve7, reject) => {
-      this.#queue.push({ ...ask, done: { resolve: resolve7, reject } });
+    let done = new Promise((resolve8, reject) => {
+      this.#queue.push({ ...ask, done: { resolve: resolve8, reject } });
     });
     return this.#running || (this.#running = !0, this.#drained = this.#run()), done;
   }
@@ -41294,7 +41624,7 @@ function trustedProxies(list2) {
 import { EventEmitter } from "node:events";
 import * as fsp4 from "node:fs/promises";
 import { mkdir as mkdir7, rm as rm6 } from "node:fs/promises";
-import { basename as basename7, dirname as dirname14, join as join13 } from "node:path";
+import { basename as basename8, dirname as dirname14, join as join13 } from "node:path";
 
 // receiver/gate/gate.ts
 import { createServer as createServer2, ServerResponse as ServerResponse2 } from "node:http";
@@ -41334,11 +41664,11 @@ var Inflight = class {
   }
   // True once the count is zero, false if timeoutMs passes first.
   idle(timeoutMs) {
-    return this.#count <= 0 ? Promise.resolve(!0) : new Promise((resolve7) => {
+    return this.#count <= 0 ? Promise.resolve(!0) : new Promise((resolve8) => {
       let onIdle = () => {
-        clearTimeout(timer), resolve7(!0);
+        clearTimeout(timer), resolve8(!0);
       }, timer = setTimeout(() => {
-        this.#waiters.delete(onIdle), resolve7(!1);
+        this.#waiters.delete(onIdle), resolve8(!1);
       }, timeoutMs);
       this.#waiters.add(onIdle);
     });
@@ -42020,12 +42350,12 @@ var DEFAULT_TIMEOUTS = {
     this.#lastCall = !0;
     for (let res of this.#open) res.headersSent || (res.shouldKeepAlive = !1);
     this.#forward = [{ instance: 0, origin: next }], this.#handedOver = new Promise(
-      (resolve7) => NetServer.prototype.close.call(this.#server, () => resolve7())
+      (resolve8) => NetServer.prototype.close.call(this.#server, () => resolve8())
     ), this.#holders.clear(), this.#router.held = !1, this.#router.flush();
   }
   /** After handOver: closes once its clients have closed their connections, or after lingerMs. */
   async closeHandedOver(lingerMs) {
-    let timer, linger = new Promise((resolve7) => timer = setTimeout(resolve7, lingerMs));
+    let timer, linger = new Promise((resolve8) => timer = setTimeout(resolve8, lingerMs));
     await Promise.race([this.#handedOver, linger]), clearTimeout(timer), await this.close();
   }
   /** Where this gate listens, as an origin to connect to (the wildcard as loopback). */
@@ -42139,22 +42469,22 @@ var DEFAULT_TIMEOUTS = {
     let router = this.#router;
     router.closing = !0;
     for (let timer of this.#timers) clearInterval(timer);
-    let stopped = new Promise((resolve7) => this.#server.close(() => resolve7()));
+    let stopped = new Promise((resolve8) => this.#server.close(() => resolve8()));
     for (let ex of router.queue.clear()) router.refuse(ex, 503, "is shutting down");
     await router.attempts.idle(CLOSE_GRACE_MS), router.cut(), await router.upstreams.close(), await this.#answering.idle(CLOSE_GRACE_MS), this.#server.closeAllConnections(), await stopped;
   }
 }, BACKLOG = 4096;
 function listenOn(server, where) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     server.once("error", reject);
     let listening = () => {
-      server.off("error", reject), resolve7(server.address().port);
+      server.off("error", reject), resolve8(server.address().port);
     };
     "socket" in where ? listenHanded(server, where.socket, BACKLOG, listening) : server.listen({ ...where, backlog: BACKLOG }, listening);
   });
 }
 async function retire(server, graceMs) {
-  let closed = new Promise((resolve7) => server.close(() => resolve7())), sweep = setInterval(() => server.closeIdleConnections(), 50), grace = new Promise((resolve7) => setTimeout(resolve7, graceMs).unref());
+  let closed = new Promise((resolve8) => server.close(() => resolve8())), sweep = setInterval(() => server.closeIdleConnections(), 50), grace = new Promise((resolve8) => setTimeout(resolve8, graceMs).unref());
   await Promise.race([closed, grace]), clearInterval(sweep), server.closeAllConnections(), await closed;
 }
 function refuseConnect(socket) {
@@ -42193,7 +42523,7 @@ process.on("SIGTERM", () => { server.close(() => process.exit(0)); server.closeI
 `, child = spawn4(process.execPath, ["-e", script2], {
     stdio: ["ignore", "pipe", "inherit", socket.fd],
     env: {}
-  }), exited = new Promise((resolve7) => child.once("exit", () => resolve7()));
+  }), exited = new Promise((resolve8) => child.once("exit", () => resolve8()));
   return child.stdout.on("data", (chunk) => {
     for (let byte of chunk) byte === 10 && answered?.();
   }), {
@@ -42244,14 +42574,14 @@ function adoptShared(fd, host) {
 }
 function listenIn(fd, backlog) {
   let script2 = `require("node:net").createServer().listen({ fd: 3, backlog: ${Math.floor(backlog)} }, () => process.exit(0)).on("error", (e) => { console.error(e.message); process.exit(1); });`;
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     let child = spawn5(process.execPath, ["-e", script2], {
       stdio: ["ignore", "ignore", "pipe", fd],
       env: {}
     }), stderr = "";
     child.stderr.on("data", (chunk) => stderr += chunk.toString()), child.on("error", reject), child.on(
       "exit",
-      (code) => code === 0 ? resolve7() : reject(new Error(`cannot listen on the socket: ${stderr.trim() || `exit ${code}`}`))
+      (code) => code === 0 ? resolve8() : reject(new Error(`cannot listen on the socket: ${stderr.trim() || `exit ${code}`}`))
     );
   });
 }
@@ -42508,9 +42838,9 @@ async function isStillRunning({ pid, exe, startedAt }) {
 
 // receiver/staging/clean-staging.ts
 import { readdir as readdir4, unlink as unlink2 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname11, join as join11 } from "node:path";
+import { basename as basename6, dirname as dirname11, join as join11 } from "node:path";
 async function cleanStaging(updateFile, log = createLog("staging")) {
-  let dir = dirname11(updateFile), prefix = `${STAGING_TMP}${basename5(updateFile)}-`, names;
+  let dir = dirname11(updateFile), prefix = `${STAGING_TMP}${basename6(updateFile)}-`, names;
   try {
     names = await readdir4(dir);
   } catch (error2) {
@@ -42562,24 +42892,24 @@ var AppLock = class {
 
 // receiver/swap/recover.ts
 import { access, rename as rename6, rm as rm5 } from "node:fs/promises";
-async function recover(app2, exeFile, record2, releases, journal) {
+async function recover(app2, exeFile, record2, releases, journal, replace) {
   let read = record2.read();
   if (read.state === "none") return;
   if (read.state === "damaged")
-    return recoverDamaged(app2, exeFile, read.reason, record2, releases, journal);
+    return recoverDamaged(app2, exeFile, read.reason, record2, releases, journal, replace);
   let rec = read.record, ended = (await journal.recent(app2, 50)).filter((e) => e.deployId === rec.deployId).find((e) => e.outcome !== "started"), op = rec.op;
   if (ended) {
     record2.clear();
     return;
   }
   let kept = rec.kept ? await releases.find(rec.kept) : void 0;
-  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await rename6(asidePath(exeFile), exeFile) : kept && await restoreRelease(releases, kept, exeFile)), await removeTempCopies(exeFile);
+  await exists(exeFile) || (await exists(asidePath(exeFile)) ? await putAsideBack(exeFile, releases, replace) : kept && await restoreRelease(releases, kept, exeFile, replace)), await removeTempCopies(exeFile, releases);
   let now = await versionInfo(exeFile), which = now ? now.sha256 === rec.newSha256 && now.sha256 === rec.oldSha256 ? "unchanged" : now.sha256 === rec.newSha256 ? "the new file" : now.sha256 === rec.oldSha256 ? "the old file" : "an unknown file" : "missing", message2 = `the receiver stopped during "${rec.phase}" of ${op} ${rec.deployId}; exeFile is ${which}${now ? ` (${now.sha256.slice(0, 12)})` : ""}`;
   return await journalRecovery(journal, app2, rec.deployId, now, message2), record2.clear(), { fallback: now?.sha256 === rec.newSha256 ? kept : void 0, message: message2 };
 }
-async function recoverDamaged(app2, exeFile, reason, record2, releases, journal) {
+async function recoverDamaged(app2, exeFile, reason, record2, releases, journal, replace) {
   let cut = (await journal.recent(app2, 50)).find((e) => e.op !== "hold" && e.op !== "release"), started = cut?.outcome === "started" ? cut : void 0, all = await releases.whole(), newSha256 = started?.after?.sha256, whole = (v2) => !!v2 && (v2.sha256 === newSha256 || all.some((r) => r.sha256 === v2.sha256)), kept = all.find((r) => r.sha256 === started?.before?.sha256) ?? all[0], action = "kept it";
-  whole(await versionInfo(exeFile)) || (whole(await versionInfo(asidePath(exeFile))) ? (await rename6(asidePath(exeFile), exeFile), action = "put the aside file back") : kept ? (await restoreRelease(releases, kept, exeFile), action = `restored release ${kept.id}`) : action = "had nothing whole to put in its place"), await removeTempCopies(exeFile);
+  whole(await versionInfo(exeFile)) || (whole(await versionInfo(asidePath(exeFile))) ? (await putAsideBack(exeFile, releases, replace), action = "put the aside file back") : kept ? (await restoreRelease(releases, kept, exeFile, replace), action = `restored release ${kept.id}`) : action = "had nothing whole to put in its place"), await removeTempCopies(exeFile, releases);
   let now = await versionInfo(exeFile), which = now ? now.sha256 === newSha256 ? "the new file" : whole(now) ? "a kept release" : "an unknown file" : "missing", setAside;
   try {
     setAside = `set aside as ${record2.setAside()}`;
@@ -42593,8 +42923,11 @@ var exists = (p2) => access(p2).then(
   () => !0,
   () => !1
 );
-async function removeTempCopies(exeFile) {
-  await rm5(restorePath(exeFile), { force: !0 }), await rm5(incomingPath(exeFile), { force: !0 });
+async function putAsideBack(exeFile, releases, replace) {
+  releases.folder ? await moveLink(asidePath(exeFile), exeFile, replace) : await rename6(asidePath(exeFile), exeFile);
+}
+async function removeTempCopies(exeFile, releases) {
+  releases.folder ? await removeLink(restorePath(exeFile)) : await rm5(restorePath(exeFile), { force: !0 }), await rm5(incomingPath(exeFile), { force: !0 });
 }
 function journalRecovery(journal, app2, deployId, now, message2) {
   let entry = {
@@ -42611,7 +42944,7 @@ function journalRecovery(journal, app2, deployId, now, message2) {
 
 // receiver/swap/swap-record.ts
 import { mkdirSync as mkdirSync6, readFileSync as readFileSync8, renameSync as renameSync5, rmSync as rmSync2, writeFileSync as writeFileSync8 } from "node:fs";
-import { basename as basename6, dirname as dirname12 } from "node:path";
+import { basename as basename7, dirname as dirname12 } from "node:path";
 var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   "hold",
   "unload",
@@ -42669,7 +43002,7 @@ var SHA256 = string2().check(_regex(/^[0-9a-f]{64}$/)), PHASES = [
   /** Moves a damaged record (file or not) aside for a person to look at; returns where. */
   setAside() {
     let aside = `${this.file}.damaged`;
-    return rmSync2(aside, { recursive: !0, force: !0 }), renameSync5(this.file, aside), basename6(aside);
+    return rmSync2(aside, { recursive: !0, force: !0 }), renameSync5(this.file, aside), basename7(aside);
   }
 };
 
@@ -42688,9 +43021,14 @@ var HealthCheckError = class extends Error {
 import { request } from "node:http";
 import { connect as connect2 } from "node:net";
 function probeHealth(port, path, timeoutMs, host = "127.0.0.1") {
-  return new Promise((resolve7) => {
-    let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome, refused2 = !1) => {
-      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve7({ ok, message: `${what} ${outcome}`, ...refused2 ? { refused: refused2 } : {} }));
+  return new Promise((resolve8) => {
+    let what = path === void 0 ? `TCP connect to port ${port}` : `GET ${path}`, settled = !1, finish = (ok, outcome, refused2 = !1, status) => {
+      settled || (settled = !0, clearTimeout(timer), connection.destroy(), resolve8({
+        ok,
+        message: `${what} ${outcome}`,
+        ...status !== void 0 ? { status } : {},
+        ...refused2 ? { refused: refused2 } : {}
+      }));
     }, failed3 = (error2) => finish(!1, `failed: ${error2.code ?? error2.message}`), timer = setTimeout(
       () => finish(!1, `got no answer within ${timeoutMs} ms`),
       timeoutMs
@@ -42700,7 +43038,8 @@ function probeHealth(port, path, timeoutMs, host = "127.0.0.1") {
       finish(
         status >= 200 && status < 300 && !refused2,
         refused2 ? "was answered by the receiver's refuser" : `answered ${status}`,
-        refused2
+        refused2,
+        refused2 ? void 0 : status
       );
     }).end();
     connection.on("error", failed3);
@@ -42894,12 +43233,12 @@ async function listenInRange(socket, [low, high]) {
   return listenOn2(socket, 0);
 }
 function listenOn2(socket, port) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     let fail3 = (error2) => reject(error2);
     socket.once("error", fail3), socket.listen({ host: "127.0.0.1", port, exclusive: !0 }, () => {
       socket.off("error", fail3);
       let address2 = socket.address();
-      address2 && typeof address2 == "object" ? resolve7(address2.port) : reject(new Error("could not read the port the OS picked"));
+      address2 && typeof address2 == "object" ? resolve8(address2.port) : reject(new Error("could not read the port the OS picked"));
     });
   });
 }
@@ -42964,9 +43303,9 @@ function spawnServer(exe, options2) {
   }), startedAt = /* @__PURE__ */ new Date();
   output.follow(child.stdout, "stdout"), output.follow(child.stderr, "stderr");
   let record2 = { pid: child.pid ?? 0, exe, startedAt: startedAt.toISOString(), instance, port }, untrack = child.pid === void 0 ? async () => {
-  } : trackChild(child, { record: record2, pidFile, warn }), exited = new Promise((resolve7) => {
+  } : trackChild(child, { record: record2, pidFile, warn }), exited = new Promise((resolve8) => {
     child.on("error", (error2) => {
-      child.pid === void 0 && resolve7({ code: null, signal: null, error: error2 });
+      child.pid === void 0 && resolve8({ code: null, signal: null, error: error2 });
     }), child.once("exit", (code, signal2) => {
       let forgotten = untrack(), closed = new Promise((settle2) => {
         let grace = setTimeout(settle2, OUTPUT_GRACE_MS2);
@@ -42974,7 +43313,7 @@ function spawnServer(exe, options2) {
           clearTimeout(grace), settle2();
         });
       });
-      Promise.all([forgotten, closed]).then(() => resolve7({ code, signal: signal2 }));
+      Promise.all([forgotten, closed]).then(() => resolve8({ code, signal: signal2 }));
     });
   });
   return { child, exited, startedAt };
@@ -42999,7 +43338,7 @@ async function stopChild({ child, exited }, stopTimeoutMs, ask) {
 import { request as request2 } from "node:http";
 var ANSWER_MS = 2e3;
 function requestStop(origin, path) {
-  return new Promise((resolve7) => {
+  return new Promise((resolve8) => {
     let req = request2(`${origin}${path}`, {
       method: "POST",
       headers: { "content-length": "0", "user-agent": "hotswap-receiver" },
@@ -43007,13 +43346,19 @@ function requestStop(origin, path) {
       agent: !1
     });
     req.on("response", (res) => {
-      res.resume(), resolve7(res.statusCode !== void 0 && res.statusCode >= 200 && res.statusCode < 300);
-    }), req.on("timeout", () => req.destroy(new Error("no answer"))), req.on("error", () => resolve7(!1)), req.end();
+      res.resume(), resolve8(res.statusCode !== void 0 && res.statusCode >= 200 && res.statusCode < 300);
+    }), req.on("timeout", () => req.destroy(new Error("no answer"))), req.on("error", () => resolve8(!1)), req.end();
   });
 }
 
 // receiver/pool/wait-healthy.ts
-var REFUSED_POLL_MS = 2, FAST_POLL_MS = 10, FAST_FOR_MS = 2e3, POLL_MS2 = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250;
+var REFUSED_POLL_MS = 2, FAST_POLL_MS = 10, FAST_FOR_MS = 2e3, POLL_MS2 = 100, PROBE_TIMEOUT_MS = 2e3, MIN_PROBE_TIMEOUT_MS = 250, DEFINITE_PROBES = 3, DEFINITE_POLL_MS = 500, DEFINITE = {
+  401: "the path asks for credentials; set health.path to one that answers 2xx without them",
+  403: "the path is forbidden to the receiver; set health.path to one that answers 2xx without credentials",
+  404: "the path is wrong or the build lacks it; set health.path to a path the server answers 2xx on once it is ready",
+  405: "the path does not take GET; set health.path to one that answers GET with 2xx",
+  410: "the path is gone from the build; set health.path to a path the server answers 2xx on once it is ready"
+};
 async function waitHealthy(options2) {
   let { port, host, path, timeoutMs, exited, signal: signal2, onProbe } = options2, started = Date.now(), deadline = started + timeoutMs, exit, wake = () => {
   };
@@ -43022,6 +43367,7 @@ async function waitHealthy(options2) {
   });
   let onAbort = () => wake();
   signal2.addEventListener("abort", onAbort);
+  let streak = 0, streakStatus;
   try {
     for (; ; ) {
       if (signal2.throwIfAborted(), exit)
@@ -43030,12 +43376,17 @@ async function waitHealthy(options2) {
         );
       let remaining = deadline - Date.now(), probeMs = Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, remaining)), probe = await probeHealth(port, path, probeMs, host);
       if (onProbe(probe), signal2.throwIfAborted(), probe.ok) return;
+      let why = probe.status === void 0 ? void 0 : DEFINITE[probe.status];
+      if (streak = why === void 0 ? 0 : probe.status === streakStatus ? streak + 1 : 1, streakStatus = probe.status, streak >= DEFINITE_PROBES && !exit)
+        throw new Error(
+          `failed its health check: ${probe.message} ${streak} times in a row, which waiting does not change: ${why}`
+        );
       if (Date.now() >= deadline && !exit)
         throw new Error(`not healthy after ${timeoutMs} ms: ${probe.message}`);
-      await new Promise((resolve7) => {
-        let pause = probe.refused ? REFUSED_POLL_MS : Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS2, timer = setTimeout(resolve7, pause);
+      await new Promise((resolve8) => {
+        let pause = probe.refused ? REFUSED_POLL_MS : streak > 0 ? Math.max(0, Math.min(DEFINITE_POLL_MS, deadline - Date.now())) : Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : POLL_MS2, timer = setTimeout(resolve8, pause);
         wake = () => {
-          clearTimeout(timer), resolve7();
+          clearTimeout(timer), resolve8();
         };
       });
     }
@@ -43322,7 +43673,7 @@ var AppRuntime = class {
     let dir = join13(dataDir, "apps", config2.name);
     this.log = createLog(config2.name), this.runDir = join13(dir, "run"), this.releases = config2.folder ? new Releases(config2.folder.releases, "", {
       folder: { links: [config2.exeFile, config2.updateFile] }
-    }) : new Releases(join13(dataDir, "releases", config2.name), basename7(config2.exeFile)), this.record = new SwapRecordFile(join13(dir, "swap.json")), this.hooksPidFile = join13(dir, "hooks.json"), this.pools = new AppPools(
+    }) : new Releases(join13(dataDir, "releases", config2.name), basename8(config2.exeFile)), this.record = new SwapRecordFile(join13(dir, "swap.json")), this.hooksPidFile = join13(dir, "hooks.json"), this.pools = new AppPools(
       poolSpec(config2),
       {
         log: this.log,
@@ -43429,7 +43780,8 @@ var AppRuntime = class {
       this.config.exeFile,
       this.record,
       this.releases,
-      this.journal
+      this.journal,
+      this.replace
     );
     recovery && this.log("warn", recovery.message);
     let { port } = await this.gate.listen().catch((error2) => {
@@ -43440,7 +43792,7 @@ var AppRuntime = class {
     });
     if (this.log(
       "info",
-      `gate listening on ${this.config.gate.host}:${port}${this.#shared() ? " (socket mode)" : ""}`
+      `gate listening on ${this.config.gate.host}:${port}${this.#shared() ? " (socket mode)" : ""} - ${reach(this.config.gate.host, port)}`
     ), this.pools.respec(poolSpec(this.config, this.#shared())), !await versionInfo(this.config.exeFile)) {
       this.#down = `has no version deployed yet (exeFile ${this.config.exeFile} does not exist)`, this.log("warn", `exeFile ${this.config.exeFile} does not exist yet: deploy a first version`);
       return;
@@ -43531,6 +43883,9 @@ function poolSpec(config2, socket) {
     stopTimeoutMs: config2.stopTimeoutMs,
     ...config2.stopPath ? { stopPath: config2.stopPath } : {}
   };
+}
+function reach(host, port) {
+  return host === "0.0.0.0" || host === "::" ? `all interfaces, reachable from other machines (gate: ${host === "::" ? "[::1]" : "127.0.0.1"}:${port} keeps it to this host)` : /^127\.|^::1$|^localhost$/.test(host) ? "this host only" : "that interface only";
 }
 
 // receiver/receiver.ts
@@ -43699,7 +44054,9 @@ var Reloader = class {
         );
       trust = this.#trust(next);
     } catch (error2) {
-      return this.#refuse(error2.message);
+      return this.#refuse(
+        (error2 instanceof ConfigError ? withLine(error2) : error2).message
+      );
     }
     let diff = diffConfig(before, next), moveApi = diff.top.includes("listen") || diff.top.includes("tls"), apiServer;
     if (moveApi)
@@ -43951,14 +44308,14 @@ var READY_TIMEOUT_MS = 3e4, OWNER_TIMEOUT_MS = 1e4, LINGER_MS = 5e3, SOCKETS_OVE
 async function lastCall(api) {
   api.prependListener("request", (_req, res) => res.shouldKeepAlive = !1);
   let ended = new Promise(
-    (resolve7) => NetServer2.prototype.close.call(api, () => resolve7())
+    (resolve8) => NetServer2.prototype.close.call(api, () => resolve8())
   );
   await Promise.race([ended, sleep2(API_LINGER_MS)]), api.closeIdleConnections(), await Promise.race([ended, sleep2(1e4)]), api.closeAllConnections();
 }
 async function awaitHandOver() {
-  let send = (message2) => process.send(message2), yours = new Promise((resolve7, reject) => {
+  let send = (message2) => process.send(message2), yours = new Promise((resolve8, reject) => {
     process.on("message", (message2) => {
-      message2?.type === "yours" && resolve7();
+      message2?.type === "yours" && resolve8();
     }), process.once(
       "disconnect",
       () => reject(new Error("the old receiver went away before it handed over"))
@@ -43970,7 +44327,7 @@ async function receiveSockets(env = process.env) {
   let names = env.HOTSWAP_UPGRADE_SOCKET_NAMES;
   if (delete env.HOTSWAP_UPGRADE_SOCKET_NAMES, !names || env.HOTSWAP_UPGRADE_FROM === void 0 || !process.send) return;
   let wanted = new Set(names.split(":")), byName = /* @__PURE__ */ new Map();
-  return await new Promise((resolve7, reject) => {
+  return await new Promise((resolve8, reject) => {
     let timer = setTimeout(
       () => reject(
         new Error(
@@ -43979,7 +44336,7 @@ async function receiveSockets(env = process.env) {
       ),
       READY_TIMEOUT_MS
     ), onMessage = (message2, handle) => {
-      message2?.type !== "socket" || !(handle instanceof NetServer2) || (keepAccepted(handle), byName.set(message2.name, handle), wanted.delete(message2.name), !(wanted.size > 0) && (clearTimeout(timer), process.off("message", onMessage), resolve7()));
+      message2?.type !== "socket" || !(handle instanceof NetServer2) || (keepAccepted(handle), byName.set(message2.name, handle), wanted.delete(message2.name), !(wanted.size > 0) && (clearTimeout(timer), process.off("message", onMessage), resolve8()));
     };
     process.on("message", onMessage), process.send({ type: "sockets?" });
   }), { byName, from: "upgrade" };
@@ -43993,9 +44350,9 @@ var STAGE = {
   owner: "the owner of the data folder"
 };
 function expectMessage(child, type, timeoutMs) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     let done = (error2) => {
-      clearTimeout(timer), child.off("message", onMessage), child.off("exit", onExit), error2 ? reject(error2) : resolve7();
+      clearTimeout(timer), child.off("message", onMessage), child.off("exit", onExit), error2 ? reject(error2) : resolve8();
     }, onMessage = (message2) => {
       message2?.type === type && done();
     }, onExit = (code, signal2) => done(
@@ -44015,11 +44372,11 @@ function expectMessage(child, type, timeoutMs) {
 }
 var sleep2 = (ms2) => new Promise((r) => setTimeout(r, ms2).unref());
 function sendSocket(child, name, server) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     child.send(
       { type: "socket", name },
       server,
-      (error2) => error2 ? reject(new Error(`cannot send the listener ${name}: ${error2.message}`)) : resolve7()
+      (error2) => error2 ? reject(new Error(`cannot send the listener ${name}: ${error2.message}`)) : resolve8()
     );
   });
 }
@@ -44144,12 +44501,15 @@ async function main(argv) {
 var UsageError = class extends Error {
 };
 function invokedAs(script2 = process.argv[1] ?? "cli.mjs") {
-  return /^hotswap-receiver$/.test(basename8(script2)) ? "hotswap-receiver" : `node ${/\s/.test(script2) ? JSON.stringify(script2) : script2}`;
+  return /^hotswap-receiver$/.test(basename9(script2)) ? "hotswap-receiver" : `node ${/\s/.test(script2) ? JSON.stringify(script2) : script2}`;
 }
 main(process.argv.slice(2)).catch((error2) => {
   let usage = error2 instanceof UsageError || error2.code?.startsWith("ERR_PARSE_ARGS");
+  error2 instanceof ConfigError && (error2 = withLine(error2));
+  let excerpt = error2 instanceof ConfigError && error2.excerpt ? `
+${error2.excerpt}` : "";
   process.stderr.write(
-    `hotswap-receiver: ${error2.message}${usage ? `
+    `hotswap-receiver: ${error2.message}${excerpt}${usage ? `
 See: hotswap-receiver --help` : ""}
 `
   ), process.exit(error2 instanceof ConfigError || usage ? 2 : 1);
