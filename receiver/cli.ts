@@ -51,7 +51,11 @@ async function main(argv: string[]): Promise<void> {
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
   switch (command) {
     case "serve":
-      return serve(values.config);
+      // A missing config names the init that makes it, as this receiver was started.
+      return serve(
+        values.config,
+        `${invokedAs()} init${values.config === "hotswap.yaml" ? "" : ` -c ${values.config}`}`,
+      );
     case "init":
       return void process.stdout.write(init(values.config, values.force ?? false, invokedAs()));
     case "keygen":

@@ -28590,7 +28590,7 @@ var unit = (parse5, example) => pipe(
 });
 
 // receiver/config/load-config.ts
-function loadConfig(file, env = process.env) {
+function loadConfig(file, env = process.env, initCommand = "hotswap-receiver init") {
   let path = resolve4(file), text5;
   try {
     text5 = readFileSync2(path, "utf8");
@@ -28599,7 +28599,7 @@ function loadConfig(file, env = process.env) {
     throw new ConfigError(
       path,
       "",
-      code === "ENOENT" ? "no such file (make one with: hotswap-receiver init)" : String(error2)
+      code === "ENOENT" ? `no such file (make one with: ${initCommand})` : String(error2)
     );
   }
   let source = new ConfigSource(path, text5), doc = source.data;
@@ -44382,12 +44382,12 @@ function sendSocket(child, name, server) {
 }
 
 // receiver/commands/serve.ts
-async function serve(configFile) {
+async function serve(configFile, initCommand) {
   let log = createLog(), fds = takeListenFds() ?? await receiveSockets(), upgradeFrom = fds?.from === "upgrade" ? Number(process.env.HOTSWAP_UPGRADE_FROM) : void 0;
   delete process.env.HOTSWAP_UPGRADE_FROM;
   let upgrader = new Upgrader(log);
   process.on("SIGUSR2", () => upgrader.signal());
-  let config2 = loadConfig(configFile);
+  let config2 = loadConfig(configFile, process.env, initCommand);
   faultsActive && log(
     "warn",
     `HOTSWAP_FAULT=${process.env.HOTSWAP_FAULT} is set: this receiver breaks on purpose (tests only)`
@@ -44483,7 +44483,10 @@ async function main(argv) {
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
   switch (command) {
     case "serve":
-      return serve(values.config);
+      return serve(
+        values.config,
+        `${invokedAs()} init${values.config === "hotswap.yaml" ? "" : ` -c ${values.config}`}`
+      );
     case "init":
       return void process.stdout.write(init(values.config, values.force ?? !1, invokedAs()));
     case "keygen":

@@ -14,7 +14,7 @@ import { readTls } from "./open-listener.js";
 // config starts nothing), then open the API, then the apps' gates and servers.
 // Signals (docs/design.md §7): SIGTERM stops, SIGHUP reloads the config, SIGUSR2
 // upgrades to the receiver file on disk.
-export async function serve(configFile: string): Promise<void> {
+export async function serve(configFile: string, initCommand?: string): Promise<void> {
   const log = createLog();
   // §7: sockets handed over by systemd or by the receiver upgrading to this one.
   const fds = takeListenFds() ?? (await receiveSockets());
@@ -23,7 +23,7 @@ export async function serve(configFile: string): Promise<void> {
   delete process.env.HOTSWAP_UPGRADE_FROM;
   const upgrader = new Upgrader(log);
   process.on("SIGUSR2", () => upgrader.signal());
-  const config = loadConfig(configFile);
+  const config = loadConfig(configFile, process.env, initCommand);
   if (faultsActive)
     log(
       "warn",

@@ -29,7 +29,12 @@ export interface Config extends Omit<RawConfig, "apps" | "uploadIdleTimeout"> {
 
 // Reads, expands and validates the config; every path in it resolved from the
 // config file's folder. Throws ConfigError with one line naming key and reason.
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  /** The command that writes a starting config, as the user started this one. */
+  initCommand = "hotswap-receiver init",
+): Config {
   const path = resolve(file);
   let text: string;
   try {
@@ -39,7 +44,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(
       path,
       "",
-      code === "ENOENT" ? "no such file (make one with: hotswap-receiver init)" : String(error),
+      code === "ENOENT" ? `no such file (make one with: ${initCommand})` : String(error),
     );
   }
   const source = new ConfigSource(path, text); // a YAML syntax error: its line and a caret

@@ -21,7 +21,7 @@ import { loadKeys } from "../../receiver/auth/load-keys.js";
 import { loadConfig } from "../../receiver/config/load-config.js";
 import { freePort, isFree, occupy } from "../helpers/ports.js";
 import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
-import { lines, runCli } from "./run-cli.js";
+import { CLI, lines, runCli } from "./run-cli.js";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
 const HELP_HINT = "See: hotswap-receiver --help";
@@ -102,7 +102,10 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
 
   const app = (doc: Doc) => doc.apps.webdemo!;
   const cases: [string, Case][] = [
-    ["a missing file", { absent: true, reason: /no such file.*hotswap-receiver init/ }],
+    [
+      "a missing file",
+      { absent: true, reason: /no such file \(make one with: node \S+cli\.mjs init -c \S+\)/ },
+    ],
     [
       "invalid YAML",
       {
@@ -297,11 +300,15 @@ describe("a bad config: one line naming file and key, exit 2, nothing started", 
     expect(await exists(join(dir, ".hotswap"))).toBe(false);
   });
 
-  it("exits 2 for the default hotswap.yaml when there is none", async () => {
+  it("exits 2 for the default hotswap.yaml when there is none, naming the init to run as it was started", async () => {
     const run = await runCli([], { cwd: dir });
     expect(run.code).toBe(2);
     expect(lines(run.stderr)).toEqual([
-      `hotswap-receiver: ${join(dir, "hotswap.yaml")}: no such file (make one with: hotswap-receiver init)`,
+      `hotswap-receiver: ${join(dir, "hotswap.yaml")}: no such file (make one with: node ${CLI} init)`,
+    ]);
+    const other = await runCli(["-c", "other.yaml"], { cwd: dir });
+    expect(lines(other.stderr)).toEqual([
+      `hotswap-receiver: ${join(dir, "other.yaml")}: no such file (make one with: node ${CLI} init -c other.yaml)`,
     ]);
   });
 });
