@@ -122,7 +122,7 @@ export async function startDeployment(
     id,
     async finish(op, result) {
       const [state, text] = finalStatus(op, result);
-      await status(state, text, result.ok ? inputs.environmentUrl : undefined);
+      await status(state, text, result.ok ? (inputs.environmentUrl ?? appUrl(result)) : undefined);
       if (reachable) core.info(`GitHub deployment ${id}: ${state}`);
     },
     async fail(message) {
@@ -130,6 +130,13 @@ export async function startDeployment(
     },
   };
 }
+
+// The app's publicUrl as the receiver's config gives it, if it is one (the stream is checked
+// as untrusted input: a URL that is not http(s) is left off).
+const appUrl = (result: ResultEvent): string | undefined =>
+  result.ok && typeof result.publicUrl === "string" && /^https?:\/\/\S+$/i.test(result.publicUrl)
+    ? result.publicUrl
+    : undefined;
 
 // For deploy, swap and rollback an ok result is a success (promote and abort, whose results
 // read the other way, make no deployment).

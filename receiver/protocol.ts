@@ -171,6 +171,8 @@ export interface OkResult {
   previous?: VersionInfo;
   /** Deploy or swap of the file that is live already: nothing was held or swapped. */
   unchanged?: true;
+  /** The app's publicUrl from the receiver's config, where one is set. */
+  publicUrl?: string;
   /** The canary and watch the new build went through, in order. */
   judged?: Judgement[];
   holdMs: number;

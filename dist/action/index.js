@@ -16905,13 +16905,14 @@ async function startDeployment(inputs, operation, app, sha256) {
     id,
     async finish(op, result) {
       let [state, text] = finalStatus(op, result);
-      await status(state, text, result.ok ? inputs.environmentUrl : void 0), reachable && info(`GitHub deployment ${id}: ${state}`);
+      await status(state, text, result.ok ? inputs.environmentUrl ?? appUrl(result) : void 0), reachable && info(`GitHub deployment ${id}: ${state}`);
     },
     async fail(message2) {
       await status("error", message2);
     }
   };
 }
+var appUrl = (result) => result.ok && typeof result.publicUrl == "string" && /^https?:\/\/\S+$/i.test(result.publicUrl) ? result.publicUrl : void 0;
 function finalStatus(operation, result) {
   if (result.ok) {
     let was = result.previous ? `, was ${short(result.previous)}` : "";

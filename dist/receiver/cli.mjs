@@ -28539,6 +28539,15 @@ var unit = (parse5, example) => pipe(
     { timeout: 6e4, maxRequests: 1e3 }
   ),
   keepReleases: _default(count(1, 100), 5),
+  /** Where users reach the app: put on the GitHub deployment a deploy makes (environment-url). */
+  publicUrl: optional(
+    string2().check(
+      url({
+        protocol: /^https?$/,
+        error: "expected the app's public http(s) URL, like https://app.example.com"
+      })
+    )
+  ),
   hooks: _default(hooks, { beforeSwap: [], afterRelease: [], timeout: 5 * 6e4 }),
   /** After the release, judge the new build by its share of 5xx answers at the gate. */
   watch: optional(watch),
@@ -36809,10 +36818,13 @@ async function startOperation(rt2, op, who, listen, prepare, run4) {
       holdMs: 0,
       durationMs
     };
-  }).then((result) => (rt2.log(
-    result.ok ? "info" : "warn",
-    `${op} ${deployId} ${result.ok ? "ok" : `failed: ${result.error.message}`}`
-  ), emit(result), result)).finally(() => rt2.lock.release(deployId));
+  }).then((done2) => {
+    let { publicUrl } = rt2.config, result = done2.ok && publicUrl ? { ...done2, publicUrl } : done2;
+    return rt2.log(
+      result.ok ? "info" : "warn",
+      `${op} ${deployId} ${result.ok ? "ok" : `failed: ${result.error.message}`}`
+    ), emit(result), result;
+  }).finally(() => rt2.lock.release(deployId));
   return { deployId, done };
 }
 

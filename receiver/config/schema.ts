@@ -312,6 +312,15 @@ const app = z.strictObject({
     { timeout: 60_000, maxRequests: 1000 },
   ),
   keepReleases: z._default(count(1, 100), 5),
+  /** Where users reach the app: put on the GitHub deployment a deploy makes (environment-url). */
+  publicUrl: z.optional(
+    z.string().check(
+      z.url({
+        protocol: /^https?$/,
+        error: "expected the app's public http(s) URL, like https://app.example.com",
+      }),
+    ),
+  ),
   hooks: z._default(hooks, { beforeSwap: [], afterRelease: [], timeout: 5 * 60_000 }),
   /** After the release, judge the new build by its share of 5xx answers at the gate. */
   watch: z.optional(watch),

@@ -119,7 +119,9 @@ export async function startOperation(
         durationMs,
       };
     })
-    .then((result) => {
+    .then((done): ResultEvent => {
+      const { publicUrl } = rt.config; // for the GitHub deployment's environment_url
+      const result = done.ok && publicUrl ? { ...done, publicUrl } : done;
       rt.log(
         result.ok ? "info" : "warn",
         `${op} ${deployId} ${result.ok ? "ok" : `failed: ${result.error.message}`}`,

@@ -33,8 +33,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function site(): Promise<Site> {
-  const ws = createWorkspace({ app: { health: { path: "/health", timeout: "2s" } } });
+async function site(app: Record<string, unknown> = {}): Promise<Site> {
+  const ws = createWorkspace({ app: { health: { path: "/health", timeout: "2s" }, ...app } });
   cleanups.push(() => rmSync(ws.dir, { recursive: true, force: true }));
   const rx = await startReceiver(ws.configFile);
   cleanups.push(() => rx.stop());
@@ -142,6 +142,27 @@ describe("GitHub Deployments from the bundled action", () => {
     expect(recent?.who?.githubDeployment).toBe(id);
     expect(run.stdout).toContain(`GitHub deployment ${id} to staging: in_progress`);
     expectTokenUnlogged(run);
+  });
+
+  it("shows the app's publicUrl from the receiver's config when environment-url is not given", async () => {
+    const s = await site({ publicUrl: "https://webdemo.example.org/" });
+    s.build("v2");
+
+    const run = await s.action({ file: "build/webdemo-v2" });
+    expect(run.code, shown(run)).toBe(0);
+    const given = await s.action({
+      file: "build/webdemo-v2",
+      force: "true",
+      "environment-url": "https://other.example.com",
+    });
+    expect(given.code, shown(given)).toBe(0);
+
+    const [, success, , forced] = statuses(s.github);
+    expect(success!.body["state"]).toBe("success");
+    expect(success!.body["environment_url"]).toBe("https://webdemo.example.org/");
+    expect(forced!.body["environment_url"]).toBe("https://other.example.com");
+    for (const status of statuses(s.github).filter((c) => c.body["state"] !== "success"))
+      expect(status.body).not.toHaveProperty("environment_url");
   });
 
   it("marks the deployment failure with the receiver's message when the build is broken", async () => {

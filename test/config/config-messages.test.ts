@@ -348,6 +348,7 @@ describe("no key answers a wrong value with zod's wording", () => {
     "stopPath",
     "hold",
     "keepReleases",
+    "publicUrl",
     "hooks",
     "watch",
     "canary",

@@ -656,6 +656,13 @@ describe("mistakes: one ConfigError naming the file and the key", () => {
       /"30 parsecs"/,
     ],
     ["a bad size", {}, { maxUploadSize: "2 XB" }, "apps.webdemo.maxUploadSize", /size/],
+    [
+      "a publicUrl that is not http(s)",
+      {},
+      { publicUrl: "ftp://app.example.com" },
+      "apps.webdemo.publicUrl",
+      /^expected the app's public http\(s\) URL, like https:\/\/app\.example\.com, got "ftp:\/\/app\.example\.com"$/,
+    ],
     ["a bad gate", {}, { gate: "nowhere" }, "apps.webdemo.gate", /host:port/],
     ["a gate of the wrong type", {}, { gate: true }, "apps.webdemo.gate", /host:port.*listen/],
     ["a gate object without listen", {}, { gate: {} }, "apps.webdemo.gate.listen", /missing/],
