@@ -6,8 +6,12 @@ export class HealthCheckError extends Error {
   /** Last output lines of the servers, each prefixed "[#N] ", newest last. */
   output: string[];
 
-  constructor(message: string, output: string[]) {
+  /** The servers could not listen (their ports were taken), which is no fault of the build. */
+  readonly portTaken: boolean;
+
+  constructor(message: string, output: string[], options: { portTaken?: boolean } = {}) {
     super(message);
     this.output = output;
+    this.portTaken = options.portTaken ?? false;
   }
 }

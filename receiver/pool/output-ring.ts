@@ -133,6 +133,11 @@ export class OutputRing {
     this.sink(entry);
   }
 
+  /** The number of the newest line so far (-1 before any): what came after it is new. */
+  lastSeq(): number {
+    return this.#lines.at(-1)?.seq ?? -1;
+  }
+
   /** The newest lines, oldest first. */
   lines(): readonly LogLine[] {
     return this.#lines.slice(-this.#capacity);

@@ -5,10 +5,13 @@ import { HealthCheckError } from "./health-check-error.js";
 import { keepAlive } from "./keep-alive.js";
 import { recheck } from "./recheck.js";
 import { Server } from "./server.js";
-import type { ServerPool } from "./server-pool.js";
+import { portTaken, PORT_RETRIES } from "./port-taken.js";
+import type { Report, ServerPool } from "./server-pool.js";
 import type { Target } from "./target.js";
 
 export type { PoolEvents, PoolSpec };
+
+class PortTakenError extends Error {}
 
 /** Lines of output a HealthCheckError carries. */
 const ERROR_OUTPUT_LINES = 50;
@@ -42,7 +45,7 @@ export class Pool implements ServerPool {
     return this.#exe;
   }
 
-  async start(exe: string): Promise<void> {
+  async start(exe: string, report?: Report): Promise<void> {
     if (this.#life && !this.#life.signal.aborted) throw new Error("the pool is already running");
     const life = (this.#life = new AbortController());
     this.#startFailure = undefined;
@@ -58,20 +61,52 @@ export class Pool implements ServerPool {
     const servers = ports.map((port, i) => new Server(i, port, this.#spec, warn, sink));
     this.#servers = servers;
     this.#exe = exe;
+    const say = (message: string) => {
+      warn(message);
+      report?.({ type: "log", level: "warn", message });
+    };
     try {
       await Promise.all(
         servers.map(async (server) => {
-          server.launch(exe);
-          await server.becomeHealthy(health.timeoutMs, life.signal).catch((error: Error) => {
-            throw new Error(`server #${server.instance} ${error.message}`);
-          });
+          const taken: number[] = [];
+          for (;;) {
+            const since = server.output.lastSeq();
+            server.launch(exe);
+            const error = await server.becomeHealthy(health.timeoutMs, life.signal).then(
+              () => undefined,
+              (e: Error) => e,
+            );
+            if (!error) break;
+            // Another process took the port between its pick and the server's listen
+            // (a race on any busy host): not the build's fault, so a fresh port, a few
+            // times, before the deploy is failed; and then the port is blamed, not the build.
+            if (shared || life.signal.aborted || !portTaken(server.output.lines(), since)) {
+              throw new Error(`server #${server.instance} ${error.message}`);
+            }
+            taken.push(server.port);
+            server.forgetFailedStart(); // meanwhile the gate must not take it for a crash loop
+            await server.stop();
+            if (taken.length > PORT_RETRIES) {
+              throw new PortTakenError(
+                `server #${server.instance} could not listen: its port was already in use (EADDRINUSE) on ${taken.length} fresh ports in a row (${taken.join(", ")}). Another process on this host takes ports as they are picked; the build itself may be fine. Set HOTSWAP_SERVER_PORTS=LOW-HIGH in the receiver's environment to a range nothing else uses`,
+              );
+            }
+            const [port] = await freePorts(1);
+            if (life.signal.aborted) throw new Error(`server #${server.instance} ${error.message}`);
+            say(
+              `server #${server.instance}: port ${server.port} was taken by another process as the server started (address already in use); starting it again on port ${port} (retry ${taken.length} of ${PORT_RETRIES})`,
+            );
+            server.moveTo(port!);
+          }
           this.#events.targetsChanged();
         }),
       );
     } catch (error) {
       await this.stop();
       this.#startFailure = (error as Error).message;
-      throw new HealthCheckError((error as Error).message, this.output(ERROR_OUTPUT_LINES));
+      throw new HealthCheckError((error as Error).message, this.output(ERROR_OUTPUT_LINES), {
+        portTaken: error instanceof PortTakenError,
+      });
     }
     this.#pinned = undefined;
     const options = {

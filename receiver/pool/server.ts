@@ -33,7 +33,7 @@ export class Server {
 
   constructor(
     readonly instance: number,
-    readonly port: number,
+    public port: number,
     private readonly spec: PoolSpec,
     private readonly warn: (message: string) => void,
     sink?: (line: LogLine) => void,
@@ -60,6 +60,19 @@ export class Server {
   get origin(): string {
     const host = this.#host;
     return `http://${host.includes(":") ? `[${host}]` : host}:${this.port}`;
+  }
+
+  /** The last start failed for want of its port, not for the build: it does not count. */
+  forgetFailedStart(): void {
+    this.failedStarts = Math.max(0, this.failedStarts - 1);
+    this.lastFailure = undefined;
+  }
+
+  /** A stopped server gets another port (its first was taken before it could listen). */
+  moveTo(port: number): void {
+    if (this.alive || this.state === "healthy")
+      throw new Error(`server #${this.instance} is running`);
+    this.port = port;
   }
 
   launch(exe: string): void {

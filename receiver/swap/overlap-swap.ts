@@ -118,7 +118,7 @@ function startBeside(cx: SwapContext, pool: ServerPool, exe: string): Promise<Er
   return attempt(() =>
     stepper(cx.emit)(
       "start",
-      () => pool.start(exe),
+      () => pool.start(exe, cx.emit),
       () => `${cx.app.instances} new server(s) healthy beside the serving ones`,
     ),
   );

@@ -97,8 +97,12 @@ export function healthCheckFailed(
   error: Error,
   pool: ServerPool,
 ): { message: string; output: string[] } {
+  // Ports taken on every retry: the host is to blame, and the message must not say the build is.
+  const portTaken = (error as { portTaken?: boolean }).portTaken === true;
   return {
-    message: `the new version failed its health check: ${error.message}`,
+    message: portTaken
+      ? `the new version's servers could not start: ${error.message}`
+      : `the new version failed its health check: ${error.message}`,
     output: (error as { output?: string[] }).output ?? pool.output(),
   };
 }

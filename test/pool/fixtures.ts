@@ -36,6 +36,19 @@ function serve() {
     net.createServer((socket) => socket.end("hello\\n")).listen(port, "127.0.0.1");
     return;
   }
+  // TAKE_PORT_FILE: for the first TAKE_PORT_TIMES starts (counted in that file), the
+  // port is already bound when the server listens: Node's own EADDRINUSE, and exit 1.
+  const takeFile = process.env.TAKE_PORT_FILE;
+  if (takeFile) {
+    const starts = (fs.existsSync(takeFile) ? Number(fs.readFileSync(takeFile, "utf8")) : 0) + 1;
+    fs.writeFileSync(takeFile, String(starts));
+    if (starts <= Number(process.env.TAKE_PORT_TIMES)) {
+      const thief = net.createServer().listen(port, "127.0.0.1", () => {
+        http.createServer().listen(port, "127.0.0.1");
+      });
+      return;
+    }
+  }
   const server = http.createServer((req, res) => {
     if (req.method === "POST") {
       if (req.url !== process.env.STOP_PATH) return res.writeHead(404).end();
