@@ -277,6 +277,8 @@ export interface JournalEntry {
   };
   before?: VersionInfo;
   after?: VersionInfo;
+  /** A failed or rolled-back deploy, swap or rollback: the build that did not go live (after is what serves). */
+  tried?: VersionInfo;
   holdMs?: number;
   durationMs?: number;
   error?: ErrorInfo;

@@ -51,7 +51,7 @@ export function createAdmin(receiver: Receiver): Hono<HttpEnv> {
   admin.get("/apps/:app", page, app, appPanel(meter));
   admin.get("/apps/:app/output", page, app, outputPage());
   admin.get("/log/:deployId", page, logPage(receiver));
-  admin.get("/events", call, liveEvents(receiver));
+  admin.get("/events", call, liveEvents(receiver, meter));
 
   for (const [name, build] of Object.entries(ADMIN_OPERATIONS))
     admin.post(`/apps/:app/${name}`, call, csrf, app, startFromAdmin(build));

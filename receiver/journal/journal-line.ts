@@ -57,6 +57,7 @@ const journalEntrySchema = z.object({
   ),
   before: z.optional(versionSchema),
   after: z.optional(versionSchema),
+  tried: z.optional(versionSchema),
   holdMs: z.optional(z.number()),
   durationMs: z.optional(z.number()),
   error: z.optional(z.object({ code: z.string(), message: z.string() })),

@@ -27,6 +27,11 @@ export class AppPools {
   /** The pool last made by next(): during an overlap swap, the one beside the serving one. */
   #next: ServerPool | undefined;
 
+  /** During an overlap swap, the pool starting (or started) beside the serving one. */
+  get beside(): ServerPool | undefined {
+    return this.#next === this.#serving ? undefined : this.#next;
+  }
+
   /** A new, stopped pool to start beside the serving one. */
   next(): ServerPool {
     const [first, second] = this.files;

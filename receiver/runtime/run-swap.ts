@@ -105,6 +105,8 @@ export async function runSwap(
     at: new Date().toISOString(),
     before: previous ?? undefined,
     after: now,
+    // What failed, for the history to show beside what serves (a restart tries the live file again).
+    ...(outcome.ok || op === "restart" ? {} : { tried: incoming.info }),
     holdMs: outcome.holdMs,
     durationMs,
     error: outcome.ok ? undefined : outcome.error,

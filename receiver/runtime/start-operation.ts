@@ -50,7 +50,28 @@ export async function startOperation(
   run: (ctx: RunContext) => Promise<ResultEvent>,
 ): Promise<StartedOperation> {
   const deployId = newDeployId();
-  const busy = rt.lock.busy;
+  const holder = rt.lock.busy;
+  const running = holder === undefined ? undefined : rt.operations.get(holder);
+  const busy = running ? `${running} ${holder}` : holder;
+  rt.operations.set(deployId, op);
+  try {
+    return await runOperation(rt, op, deployId, busy, who, listen, prepare, run);
+  } catch (error) {
+    rt.operations.delete(deployId);
+    throw error;
+  }
+}
+
+async function runOperation(
+  rt: AppRuntime,
+  op: OperationOp,
+  deployId: string,
+  busy: string | undefined,
+  who: JournalEntry["who"],
+  listen: ((event: StreamEvent) => void) | undefined,
+  prepare: (ctx: RunContext) => Promise<void>,
+  run: (ctx: RunContext) => Promise<ResultEvent>,
+): Promise<StartedOperation> {
   const endedWatch = rt.lock.tryAcquire(deployId) ? undefined : await endWatch(rt, op, deployId);
   if (endedWatch === null) {
     throw new HttpError(
@@ -129,6 +150,9 @@ export async function startOperation(
       emit(result);
       return result;
     })
-    .finally(() => rt.lock.release(deployId));
+    .finally(() => {
+      rt.lock.release(deployId);
+      rt.operations.delete(deployId);
+    });
   return { deployId, done };
 }

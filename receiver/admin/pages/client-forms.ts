@@ -52,9 +52,12 @@ export const CLIENT_FORMS = `
     xhr.onload = () => {
       buttons.forEach((b) => (b.disabled = false));
       try {
-        answer(xhr.status, xhr.responseText);
+        const started = answer(xhr.status, xhr.responseText);
         bar.value = bar.max;
+        label.dataset.deployId = started.deployId || "";
         label.textContent = "100% \\u2014 " + file.name + (op === "deploy" ? " uploaded, hotswapping" : " staged");
+        // A deploy that ended before this answer came: nothing is hotswapping any more.
+        if (op === "deploy" && section.dataset.ended === started.deployId) uploadDone(section, started.deployId);
         refresh(section.dataset.app);
       } catch (error) {
         label.textContent = "";
@@ -66,6 +69,14 @@ export const CLIENT_FORMS = `
       notice(section, "Upload failed: the connection broke.", true);
     };
     xhr.send(file);
+  }
+
+  // The deploy the upload started has ended: its progress gives way to the live panel's result.
+  function uploadDone(section, deployId) {
+    const label = section.querySelector("[data-progress]");
+    if (!label || label.dataset.deployId !== deployId || !/hotswapping$/.test(label.textContent)) return;
+    label.textContent = "";
+    section.querySelector("form.upload progress").hidden = true;
   }
 
 `;

@@ -20,12 +20,29 @@ export function DashboardPage(props: DashboardPageProps) {
   const { views, csrf, nonce } = props;
   return (
     <Layout title="Dashboard" nonce={nonce} csrf={csrf} script>
+      <RunningBanner views={views} />
       <ReloadPanel {...props} />
       {views.length === 0 && <p class="panel">No apps are configured on this receiver.</p>}
       {views.map((view) => (
         <AppSection view={view} csrf={csrf} />
       ))}
     </Layout>
+  );
+}
+
+// Every operation running now, named at the top of the page (and kept in view as it
+// scrolls): the page script (client-live.ts) adds, updates and ends its lines.
+function RunningBanner({ views }: { views: AppView[] }) {
+  const running = views.filter((v) => v.busyWith !== undefined);
+  return (
+    <div class="banner" data-banner hidden={running.length === 0} role="status" aria-live="polite">
+      {running.map((v) => (
+        <div class="banner-line" data-app={v.app}>
+          <span class="pill running">running</span>{" "}
+          <a href={`#app-${v.app}`}>{`${v.busyWith} of ${v.app}`}</a> <span class="what" />
+        </div>
+      ))}
+    </div>
   );
 }
 

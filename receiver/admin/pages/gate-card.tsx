@@ -2,17 +2,25 @@ import type { AppView } from "./app-view.js";
 import { rate } from "../../http/pages/format.js";
 import { PostButton } from "./post-button.js";
 
+/** What the gate card shows: the dashboard's view, or the live feed's every second. */
+export type GateView = Pick<AppView, "gate" | "rate" | "busyWith">;
+
 // The app's public port: open, holding requests (by hand or for a swap), how
-// many wait and run, how fast requests go through; hold and release by hand.
-export function GateCard({ view, csrf, base }: { view: AppView; csrf: string; base: string }) {
-  const { gate } = view;
-  const state = view.busyWith ? "busy" : gate.held ? "held" : "open";
-  const title = { busy: "Operation running", held: "Holding requests", open: "Serving" }[state];
+// many wait and run, how fast requests go through; hold and release by hand. The
+// live feed (routes/live-events.ts) draws it again every second and after every step.
+export function GateCard({ view, csrf, base }: { view: GateView; csrf: string; base: string }) {
+  const { gate, busyWith } = view;
+  const state = gate.held ? "holding" : busyWith ? "busy" : "open";
+  const title = {
+    holding: busyWith ? `Holding requests for ${busyWith}` : "Holding requests",
+    busy: "Operation running",
+    open: "Serving",
+  }[state];
   return (
-    <div class={`card gate ${gate.held ? "held" : ""}`} data-card="gate">
+    <div class={`card gate ${gate.held ? "held" : ""}`} data-card="gate" data-gate-state={state}>
       <span class="label">Gate</span>
       <span class="big">
-        {title} <span class={`pill ${state}`}>{state === "busy" ? view.busyWith : state}</span>
+        {title} <span class={`pill ${state}`}>{state === "busy" ? busyWith : state}</span>
       </span>
       <dl class="facts">
         <dt>Rate</dt>
@@ -20,9 +28,9 @@ export function GateCard({ view, csrf, base }: { view: AppView; csrf: string; ba
         <dt>Queued</dt>
         <dd data-queued>{gate.queued}</dd>
         <dt>In flight</dt>
-        <dd>{gate.inflight}</dd>
+        <dd data-inflight>{gate.inflight}</dd>
         <dt>Served</dt>
-        <dd>
+        <dd data-served>
           {gate.served} <span class="muted">({gate.rejected} refused)</span>
         </dd>
       </dl>
@@ -34,7 +42,7 @@ export function GateCard({ view, csrf, base }: { view: AppView; csrf: string; ba
             : {
                 action: `${base}/hold`,
                 label: "Hold requests",
-                disabled: view.busyWith !== undefined,
+                disabled: busyWith !== undefined,
                 title: "Queue incoming requests at the gate until released",
               })}
         />

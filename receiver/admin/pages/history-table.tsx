@@ -44,6 +44,7 @@ export function HistoryTable({ entries }: { entries: JournalEntry[] }) {
                 {e.outcome}
               </span>
               <Judged entry={e} />
+              <Reason entry={e} />
             </td>
             <td class="num">
               <a href={`${ADMIN_BASE}/log/${encodeURIComponent(e.deployId)}`}>log</a>
@@ -57,6 +58,16 @@ export function HistoryTable({ entries }: { entries: JournalEntry[] }) {
 
 function Change({ entry: e }: { entry: JournalEntry }) {
   if (e.op === "upload") return <>staged {label(e.after)}</>;
+  // A build that did not go live: it first, struck out, then what serves instead.
+  if (e.tried && (e.outcome === "failed" || e.outcome === "rolled-back")) {
+    const serves = e.after && e.after.sha256 !== e.tried.sha256 ? label(e.after) : undefined;
+    return (
+      <>
+        <del data-tried>{label(e.tried)}</del>
+        {serves && <span class="muted">{` · ${label(e.after)} serves`}</span>}
+      </>
+    );
+  }
   if (e.before && e.after && e.before.sha256 !== e.after.sha256)
     return <>{`${label(e.before)} → ${label(e.after)}`}</>;
   return <>{label(e.after ?? e.before)}</>;
@@ -78,6 +89,23 @@ function Judged({ entry: e }: { entry: JournalEntry }) {
         </span>
       ))}
     </>
+  );
+}
+
+/** Characters of a failure's reason the row shows; the whole of it on hover and in the log. */
+const REASON_CHARS = 140;
+
+// Why it failed, in the row: a rollback must not need its log opened to be understood.
+function Reason({ entry: e }: { entry: JournalEntry }) {
+  if (e.outcome !== "failed" && e.outcome !== "rolled-back" && e.outcome !== "interrupted")
+    return <></>;
+  const why = e.error?.message ?? e.message;
+  if (!why) return <></>;
+  const short = why.length > REASON_CHARS ? `${why.slice(0, REASON_CHARS - 1)}…` : why;
+  return (
+    <span class="reason" data-reason title={why}>
+      {short}
+    </span>
   );
 }
 

@@ -38,6 +38,7 @@ export function LogPage({ deployId, entries, events, csrf, nonce }: LogPageProps
             <dd>{when(last.at)}</dd>
             <dt>By</dt>
             <dd>{last.who?.admin ? "admin" : (last.who?.actor ?? last.who?.keyId ?? "—")}</dd>
+            <Source who={last.who} />
             <dt>Hold</dt>
             <dd>{duration(last.holdMs)}</dd>
             <dt>Duration</dt>
@@ -64,6 +65,49 @@ export function LogPage({ deployId, entries, events, csrf, nonce }: LogPageProps
   );
 }
 
+// Checked before they become links: the token's claims are the sender's words.
+const REPOSITORY = /^[\w.-]+\/[\w.-]+$/;
+const COMMIT = /^[0-9a-f]{7,40}$/i;
+const RUN = /^\d{1,20}$/;
+
+// Where a deploy came from: the repository and ref, the commit and the workflow run
+// (on github.com), as the token named them.
+function Source({ who }: { who: JournalEntry["who"] }) {
+  if (!who?.repository) return <></>;
+  const repo = REPOSITORY.test(who.repository) ? `https://github.com/${who.repository}` : undefined;
+  const sha = who.sha;
+  return (
+    <>
+      <dt>Repository</dt>
+      <dd data-source="repository">
+        {repo ? <a href={repo}>{who.repository}</a> : who.repository}
+        {who.ref && <span class="muted">{` @ ${who.ref}`}</span>}
+      </dd>
+      {sha && <dt>Commit</dt>}
+      {sha && (
+        <dd data-source="commit" class="mono">
+          {repo && COMMIT.test(sha) ? (
+            <a href={`${repo}/commit/${sha}`}>{sha.slice(0, 12)}</a>
+          ) : (
+            sha
+          )}
+        </dd>
+      )}
+      {who.run_id && <dt>Run</dt>}
+      {who.run_id && (
+        <dd data-source="run">
+          {repo && RUN.test(who.run_id) ? (
+            <a href={`${repo}/actions/runs/${who.run_id}`}>{`run ${who.run_id}`}</a>
+          ) : (
+            who.run_id
+          )}
+          {who.workflow && <span class="muted">{` · ${who.workflow}`}</span>}
+        </dd>
+      )}
+    </>
+  );
+}
+
 function EventRow({ event: e }: { event: LoggedEvent }) {
   const cells =
     e.type === "step"
@@ -75,7 +119,7 @@ function EventRow({ event: e }: { event: LoggedEvent }) {
           : e.type === "result"
             ? [
                 "result",
-                e.ok ? "ok" : "failed",
+                e.ok ? "ok" : e.rolledBack ? "rolled-back" : "failed",
                 e.durationMs,
                 e.ok ? e.version.version : e.error.message,
               ]
@@ -83,7 +127,7 @@ function EventRow({ event: e }: { event: LoggedEvent }) {
   const [name, state, ms, message] = cells;
   return (
     <tr>
-      <td class="mono">{when(e.at)}</td>
+      <td class="mono time">{when(e.at)}</td>
       <td>{name}</td>
       <td>{state && <span class={`pill ${state === "done" ? "ok" : state}`}>{state}</span>}</td>
       <td class="num">{ms}</td>

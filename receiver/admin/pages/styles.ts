@@ -52,13 +52,14 @@ th { text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; p
 td { padding: 7px 10px; border-bottom: 1px solid var(--soft); vertical-align: middle; }
 tbody tr:last-child td { border-bottom: 0; }
 tbody tr:hover td { background: #fafbfc; }
+td.time { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.empty { color: var(--muted); text-align: center; padding: 14px; }
 .muted { color: var(--muted); }
 .pill { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600;
   background: var(--soft); color: #4b5563; white-space: nowrap; }
 .pill.ok, .pill.healthy, .pill.open { background: var(--ok-bg); color: var(--ok); }
-.pill.starting, .pill.stopping, .pill.rolled-back, .pill.held, .pill.busy { background: var(--warn-bg); color: var(--warn); }
+.pill.starting, .pill.stopping, .pill.rolled-back, .pill.held, .pill.holding, .pill.busy { background: var(--warn-bg); color: var(--warn); }
 .pill.failed, .pill.crashed, .pill.interrupted { background: var(--bad-bg); color: var(--bad); }
 .pill.started, .pill.running { background: var(--info-bg); color: var(--info); }
 .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 6px; background: #9aa5b4; }
@@ -82,6 +83,9 @@ form.inline { display: inline; margin: 0; }
 .upload progress { width: 200px; height: 10px; accent-color: var(--accent); }
 .notice { margin: 0 0 12px; padding: 8px 12px; border-radius: 6px; background: var(--info-bg); color: var(--info); }
 .notice.failed { background: var(--bad-bg); color: var(--bad); }
+.banner { position: sticky; top: 0; z-index: 5; margin-bottom: 16px; padding: 8px 14px; border-radius: 8px;
+  border: 1px solid #c9d6f6; background: #eef3ff; box-shadow: 0 2px 6px rgba(16, 24, 40, .08); }
+.banner-line { padding: 2px 0; } .banner-line a { font-weight: 600; } .banner-line .what { color: var(--muted); }
 .live { border: 1px solid #c9d6f6; background: #f6f8fe; border-radius: 8px; padding: 10px 14px 12px; margin-bottom: 14px; }
 .live .head { display: flex; align-items: center; gap: 10px; }
 .live ol { list-style: none; margin: 8px 0 0; padding: 0; }
@@ -100,6 +104,8 @@ form.inline { display: inline; margin: 0; }
 .watch .head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; margin-bottom: 6px; }
 .watch .label { font-size: 11.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
 .watch progress { width: 160px; height: 10px; accent-color: #d99a00; vertical-align: middle; }
+.reason { display: block; font-size: 12px; color: var(--bad); margin-top: 2px; max-width: 420px; }
+del[data-tried] { color: var(--bad); }
 .judged { display: block; font-size: 12px; color: var(--muted); margin-top: 2px; }
 .judged.failed, .judged.aborted { color: var(--bad); }
 .login { max-width: 360px; margin: 12vh auto 0; }
