@@ -30917,9 +30917,12 @@ var CLIENT_FORMS = `
     xhr.onload = () => {
       buttons.forEach((b) => (b.disabled = false));
       try {
-        answer(xhr.status, xhr.responseText);
+        const started = answer(xhr.status, xhr.responseText);
         bar.value = bar.max;
+        label.dataset.deployId = started.deployId || "";
         label.textContent = "100% \\u2014 " + file.name + (op === "deploy" ? " uploaded, hotswapping" : " staged");
+        // A deploy that ended before this answer came: nothing is hotswapping any more.
+        if (op === "deploy" && section.dataset.ended === started.deployId) uploadDone(section, started.deployId);
         refresh(section.dataset.app);
       } catch (error) {
         label.textContent = "";
@@ -30933,10 +30936,21 @@ var CLIENT_FORMS = `
     xhr.send(file);
   }
 
+  // The deploy the upload started has ended: its progress gives way to the live panel's result.
+  function uploadDone(section, deployId) {
+    const label = section.querySelector("[data-progress]");
+    if (!label || label.dataset.deployId !== deployId || !/hotswapping$/.test(label.textContent)) return;
+    label.textContent = "";
+    section.querySelector("form.upload progress").hidden = true;
+  }
+
 `;
 
 // receiver/admin/pages/client-live.ts
 var CLIENT_LIVE = `
+  // The journal's words for how an operation ended, here as in the history.
+  const outcomeOf = (r) => (r.ok ? "ok" : r.rolledBack ? "rolled-back" : "failed");
+
   function stepLine(list, event) {
     const rows = list.querySelectorAll('li[data-step="' + event.step + '"]');
     let li = rows[rows.length - 1];
@@ -30955,10 +30969,38 @@ var CLIENT_LIVE = `
     const v = r.version ? r.version.version || r.version.sha256.slice(0, 12) : "";
     const text = r.ok
       ? r.op + " ok" + (v ? ": " + v : "") + " \\u00B7 hold " + r.holdMs + " ms \\u00B7 total " + r.durationMs + " ms"
-      : r.op + " failed: " + r.error.message + (r.rolledBack ? " (rolled back)" : "");
+      : r.op + " " + outcomeOf(r) + ": " + r.error.message + (r.rolledBack && v ? " (" + v + " serves again)" : "");
     const li = el("li", "result " + (r.ok ? "ok" : "failed"));
     li.append(el("span", "icon"), el("span", "name", "result"), el("span", "ms"), el("span", "message", text));
     list.append(li);
+  }
+
+  // The banner: one line per app with an operation running, and its outcome for a while after.
+  const bannerBox = document.querySelector("[data-banner]");
+  function banner(app, deployId, op, text, state) {
+    if (!bannerBox) return;
+    let line = Array.from(bannerBox.children).find((c) => c.dataset.app === app);
+    if (!line) {
+      line = el("div", "banner-line");
+      line.dataset.app = app;
+      const link = el("a", "", op + " of " + app);
+      link.href = "#app-" + app;
+      line.append(el("span", "pill"), " ", link, " ", el("span", "what"));
+      bannerBox.append(line);
+    }
+    clearTimeout(line.timer);
+    line.dataset.deployId = deployId;
+    line.querySelector("a").textContent = op + " of " + app;
+    line.querySelector(".pill").className = "pill " + state;
+    line.querySelector(".pill").textContent = state;
+    line.querySelector(".what").textContent = text;
+    bannerBox.hidden = false;
+    if (state !== "running") {
+      line.timer = setTimeout(() => {
+        line.remove();
+        bannerBox.hidden = bannerBox.children.length === 0;
+      }, 15000);
+    }
   }
 
   function show({ app, deployId, op, event }) {
@@ -30976,25 +31018,52 @@ var CLIENT_LIVE = `
       state.className = "pill running";
       list.replaceChildren();
     }
-    if (event.type === "step") stepLine(list, event);
-    else if (event.type === "log") {
+    if (event.type === "step") {
+      stepLine(list, event);
+      banner(app, deployId, op, event.step + (event.state === "start" ? " \\u2026" : " " + event.state), "running");
+    } else if (event.type === "log") {
       const li = el("li", "log " + event.level);
       li.append(el("span", "icon"), el("span", "name", event.level), el("span", "ms"), el("span", "message", event.message));
       list.append(li);
     } else if (event.type === "progress") {
       stepLine(list, { step: "upload", state: "start", message: event.received + " of " + event.total + " bytes" });
+      banner(app, deployId, op, "upload " + Math.floor((100 * event.received) / (event.total || 1)) + "%", "running");
     } else if (event.type === "watch") {
       watchLive(section, deployId, event);
     } else if (event.type === "result") {
       resultLine(list, event);
-      state.textContent = event.ok ? "ok" : "failed";
-      state.className = "pill " + (event.ok ? "ok" : "failed");
+      const outcome = outcomeOf(event);
+      state.textContent = outcome;
+      state.className = "pill " + outcome;
+      section.dataset.ended = deployId;
+      uploadDone(section, deployId);
+      banner(app, deployId, op, event.ok ? "" : event.error.message, outcome);
       refresh(app);
     }
   }
 
+  // The gate card and servers table as the receiver has them now; a reload's running
+  // step shows the last health answers of the servers it waits for.
+  function showState(s) {
+    const section = sectionOf(s.app);
+    if (!section) return;
+    for (const [part, selector] of [["gate", "[data-card=gate]"], ["servers", "[data-table=servers]"]]) {
+      const node = section.querySelector(selector);
+      if (node && node.dataset.drawn !== s[part]) {
+        const fresh = document.createRange().createContextualFragment(s[part]).firstElementChild;
+        fresh.dataset.drawn = s[part];
+        node.replaceWith(fresh);
+      }
+    }
+    const waiting = Array.from(section.querySelectorAll("[data-live] li.step.start")).find(
+      (li) => li.dataset.step === "reload" || li.dataset.step === "start",
+    );
+    if (waiting && s.probing) waiting.querySelector(".message").textContent = "health: " + s.probing;
+  }
+
   const feed = new EventSource(base + "/events");
   feed.addEventListener("op", (e) => show(JSON.parse(e.data)));
+  feed.addEventListener("state", (e) => showState(JSON.parse(e.data)));
   feed.addEventListener("error", () => {
     if (feed.readyState === EventSource.CLOSED) document.body.classList.add("offline");
   });
@@ -31082,13 +31151,14 @@ th { text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; p
 td { padding: 7px 10px; border-bottom: 1px solid var(--soft); vertical-align: middle; }
 tbody tr:last-child td { border-bottom: 0; }
 tbody tr:hover td { background: #fafbfc; }
+td.time { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.empty { color: var(--muted); text-align: center; padding: 14px; }
 .muted { color: var(--muted); }
 .pill { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600;
   background: var(--soft); color: #4b5563; white-space: nowrap; }
 .pill.ok, .pill.healthy, .pill.open { background: var(--ok-bg); color: var(--ok); }
-.pill.starting, .pill.stopping, .pill.rolled-back, .pill.held, .pill.busy { background: var(--warn-bg); color: var(--warn); }
+.pill.starting, .pill.stopping, .pill.rolled-back, .pill.held, .pill.holding, .pill.busy { background: var(--warn-bg); color: var(--warn); }
 .pill.failed, .pill.crashed, .pill.interrupted { background: var(--bad-bg); color: var(--bad); }
 .pill.started, .pill.running { background: var(--info-bg); color: var(--info); }
 .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 6px; background: #9aa5b4; }
@@ -31112,6 +31182,9 @@ form.inline { display: inline; margin: 0; }
 .upload progress { width: 200px; height: 10px; accent-color: var(--accent); }
 .notice { margin: 0 0 12px; padding: 8px 12px; border-radius: 6px; background: var(--info-bg); color: var(--info); }
 .notice.failed { background: var(--bad-bg); color: var(--bad); }
+.banner { position: sticky; top: 0; z-index: 5; margin-bottom: 16px; padding: 8px 14px; border-radius: 8px;
+  border: 1px solid #c9d6f6; background: #eef3ff; box-shadow: 0 2px 6px rgba(16, 24, 40, .08); }
+.banner-line { padding: 2px 0; } .banner-line a { font-weight: 600; } .banner-line .what { color: var(--muted); }
 .live { border: 1px solid #c9d6f6; background: #f6f8fe; border-radius: 8px; padding: 10px 14px 12px; margin-bottom: 14px; }
 .live .head { display: flex; align-items: center; gap: 10px; }
 .live ol { list-style: none; margin: 8px 0 0; padding: 0; }
@@ -31130,6 +31203,8 @@ form.inline { display: inline; margin: 0; }
 .watch .head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; margin-bottom: 6px; }
 .watch .label { font-size: 11.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
 .watch progress { width: 160px; height: 10px; accent-color: #d99a00; vertical-align: middle; }
+.reason { display: block; font-size: 12px; color: var(--bad); margin-top: 2px; max-width: 420px; }
+del[data-tried] { color: var(--bad); }
 .judged { display: block; font-size: 12px; color: var(--muted); margin-top: 2px; }
 .judged.failed, .judged.aborted { color: var(--bad); }
 .login { max-width: 360px; margin: 12vh auto 0; }
@@ -32233,7 +32308,7 @@ function conclude(j2) {
 var failed = (kept, code, message2, extra = {}) => ({ ok: !1, kept, error: { code, message: message2 }, ...extra });
 function healthCheckFailed(error2, pool) {
   return {
-    message: `the new version failed its health check: ${error2.message}`,
+    message: error2.portTaken === !0 ? `the new version's servers could not start: ${error2.message}` : `the new version failed its health check: ${error2.message}`,
     output: error2.output ?? pool.output()
   };
 }
@@ -32525,7 +32600,7 @@ function startBeside(cx, pool, exe) {
   return cx.note("start"), attempt(
     () => stepper(cx.emit)(
       "start",
-      () => pool.start(exe),
+      () => pool.start(exe, cx.emit),
       () => `${cx.app.instances} new server(s) healthy beside the serving ones`
     )
   );
@@ -32698,6 +32773,10 @@ var nextSeq = 0, OutputRing = class {
       chars: line.length
     };
     this.#lines.push(entry), this.#lines.length >= 2 * this.#capacity && this.#lines.splice(0, this.#lines.length - this.#capacity), this.sink(entry);
+  }
+  /** The number of the newest line so far (-1 before any): what came after it is new. */
+  lastSeq() {
+    return this.#lines.at(-1)?.seq ?? -1;
   }
   /** The newest lines, oldest first. */
   lines() {
@@ -33190,6 +33269,8 @@ async function runSwap(rt2, op, incoming, ctx) {
     at: (/* @__PURE__ */ new Date()).toISOString(),
     before: previous ?? void 0,
     after: now,
+    // What failed, for the history to show beside what serves (a restart tries the live file again).
+    ...outcome.ok || op === "restart" ? {} : { tried: incoming.info },
     holdMs: outcome.holdMs,
     durationMs,
     error: outcome.ok ? void 0 : outcome.error,
@@ -36771,7 +36852,16 @@ async function endWatch2(rt2, op, deployId) {
   return ended ? { deployId: watch2.deployId, how: ended } : void 0;
 }
 async function startOperation(rt2, op, who, listen, prepare, run4) {
-  let deployId = newDeployId(), busy = rt2.lock.busy, endedWatch = rt2.lock.tryAcquire(deployId) ? void 0 : await endWatch2(rt2, op, deployId);
+  let deployId = newDeployId(), holder = rt2.lock.busy, running = holder === void 0 ? void 0 : rt2.operations.get(holder), busy = running ? `${running} ${holder}` : holder;
+  rt2.operations.set(deployId, op);
+  try {
+    return await runOperation(rt2, op, deployId, busy, who, listen, prepare, run4);
+  } catch (error2) {
+    throw rt2.operations.delete(deployId), error2;
+  }
+}
+async function runOperation(rt2, op, deployId, busy, who, listen, prepare, run4) {
+  let endedWatch = rt2.lock.tryAcquire(deployId) ? void 0 : await endWatch2(rt2, op, deployId);
   if (endedWatch === null)
     throw new HttpError(
       409,
@@ -36824,7 +36914,9 @@ async function startOperation(rt2, op, who, listen, prepare, run4) {
       result.ok ? "info" : "warn",
       `${op} ${deployId} ${result.ok ? "ok" : `failed: ${result.error.message}`}`
     ), emit(result), result;
-  }).finally(() => rt2.lock.release(deployId));
+  }).finally(() => {
+    rt2.lock.release(deployId), rt2.operations.delete(deployId);
+  });
   return { deployId, done };
 }
 
@@ -37105,11 +37197,152 @@ function appLogs(c) {
   }), stream2.response();
 }
 
+// receiver/http/pages/format.ts
+var shortSha = (sha2562) => sha2562 ? sha2562.slice(0, 12) : "—";
+function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  let units = ["KiB", "MiB", "GiB", "TiB"], value = n / 1024, unit2 = 0;
+  for (; value >= 1024 && unit2 < units.length - 1; )
+    value /= 1024, unit2++;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit2]}`;
+}
+function when(iso) {
+  return iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC") : "—";
+}
+function duration5(ms2) {
+  if (ms2 === void 0) return "—";
+  if (ms2 < 1e3) return `${Math.round(ms2)} ms`;
+  if (ms2 < 6e4) return `${(ms2 / 1e3).toFixed(1)} s`;
+  let s3 = Math.floor(ms2 / 1e3);
+  return s3 < 3600 ? `${Math.floor(s3 / 60)} min ${s3 % 60} s` : s3 < 86400 ? `${Math.floor(s3 / 3600)} h ${Math.floor(s3 % 3600 / 60)} min` : `${Math.floor(s3 / 86400)} d ${Math.floor(s3 % 86400 / 3600)} h`;
+}
+function uptime(startedAt, now = Date.now()) {
+  return startedAt ? duration5(now - Date.parse(startedAt)) : "—";
+}
+function rate(perSecond) {
+  return perSecond === void 0 ? "—" : `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)} req/s`;
+}
+
+// receiver/admin/pages/post-button.tsx
+function PostButton(props) {
+  let classes = ["btn", props.kind ?? "plain", props.small ? "small" : ""].join(" ").trim();
+  return /* @__PURE__ */ jsxDEV("form", { class: "inline", method: "post", action: props.action, "data-action": "post", children: [
+    /* @__PURE__ */ jsxDEV("input", { type: "hidden", name: "_csrf", value: props.csrf }),
+    Object.entries(props.fields ?? {}).map(([name, value]) => /* @__PURE__ */ jsxDEV("input", { type: "hidden", name, value })),
+    /* @__PURE__ */ jsxDEV("button", { class: classes, type: "submit", disabled: props.disabled, title: props.title, children: props.label })
+  ] });
+}
+
+// receiver/admin/pages/gate-card.tsx
+function GateCard({ view, csrf, base }) {
+  let { gate: gate2, busyWith } = view, state = gate2.held ? "holding" : busyWith ? "busy" : "open", title2 = {
+    holding: busyWith ? `Holding requests for ${busyWith}` : "Holding requests",
+    busy: "Operation running",
+    open: "Serving"
+  }[state];
+  return /* @__PURE__ */ jsxDEV("div", { class: `card gate ${gate2.held ? "held" : ""}`, "data-card": "gate", "data-gate-state": state, children: [
+    /* @__PURE__ */ jsxDEV("span", { class: "label", children: "Gate" }),
+    /* @__PURE__ */ jsxDEV("span", { class: "big", children: [
+      title2,
+      " ",
+      /* @__PURE__ */ jsxDEV("span", { class: `pill ${state}`, children: state === "busy" ? busyWith : state })
+    ] }),
+    /* @__PURE__ */ jsxDEV("dl", { class: "facts", children: [
+      /* @__PURE__ */ jsxDEV("dt", { children: "Rate" }),
+      /* @__PURE__ */ jsxDEV("dd", { "data-rate": !0, children: rate(view.rate) }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Queued" }),
+      /* @__PURE__ */ jsxDEV("dd", { "data-queued": !0, children: gate2.queued }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "In flight" }),
+      /* @__PURE__ */ jsxDEV("dd", { "data-inflight": !0, children: gate2.inflight }),
+      /* @__PURE__ */ jsxDEV("dt", { children: "Served" }),
+      /* @__PURE__ */ jsxDEV("dd", { "data-served": !0, children: [
+        gate2.served,
+        " ",
+        /* @__PURE__ */ jsxDEV("span", { class: "muted", children: [
+          "(",
+          gate2.rejected,
+          " refused)"
+        ] })
+      ] })
+    ] }),
+    /* @__PURE__ */ jsxDEV("div", { class: "actions", children: /* @__PURE__ */ jsxDEV(
+      PostButton,
+      {
+        csrf,
+        ...gate2.held ? { action: `${base}/release`, label: "Release requests", kind: "primary" } : {
+          action: `${base}/hold`,
+          label: "Hold requests",
+          disabled: busyWith !== void 0,
+          title: "Queue incoming requests at the gate until released"
+        }
+      }
+    ) })
+  ] });
+}
+
+// receiver/admin/pages/table-parts.tsx
+function TableHead({ columns }) {
+  return /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: columns.map(
+    (c) => typeof c == "string" ? c ? /* @__PURE__ */ jsxDEV("th", { children: c }) : /* @__PURE__ */ jsxDEV("th", {}) : /* @__PURE__ */ jsxDEV("th", { class: "num", children: c.num })
+  ) }) });
+}
+function EmptyRow({ columns, text: text5 }) {
+  return /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: columns.length, children: text5 }) });
+}
+
+// receiver/admin/pages/servers-table.tsx
+var COLUMNS = [
+  "#",
+  { num: "PID" },
+  { num: "Port" },
+  "State",
+  { num: "Uptime" },
+  { num: "Restarts" },
+  "Last health check"
+];
+function ServersTable({ servers }) {
+  let now = Date.now();
+  return /* @__PURE__ */ jsxDEV("table", { "data-table": "servers", children: [
+    /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS }),
+    /* @__PURE__ */ jsxDEV("tbody", { children: [
+      servers.length === 0 && /* @__PURE__ */ jsxDEV(EmptyRow, { columns: COLUMNS, text: "No servers are running." }),
+      servers.map((s3) => /* @__PURE__ */ jsxDEV("tr", { children: [
+        /* @__PURE__ */ jsxDEV("td", { children: s3.instance }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num mono", children: s3.pid ?? "—" }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num mono", children: s3.port }),
+        /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV("span", { class: `pill ${s3.state}`, children: s3.state }) }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: s3.state === "healthy" ? uptime(s3.startedAt, now) : "—" }),
+        /* @__PURE__ */ jsxDEV("td", { class: "num", children: s3.restarts }),
+        /* @__PURE__ */ jsxDEV("td", { children: s3.lastHealth ? /* @__PURE__ */ jsxDEV("span", { title: when(s3.lastHealth.at), children: [
+          /* @__PURE__ */ jsxDEV("span", { class: `dot ${s3.lastHealth.ok ? "ok" : "bad"}` }),
+          s3.lastHealth.message
+        ] }) : /* @__PURE__ */ jsxDEV("span", { class: "muted", children: "—" }) })
+      ] }))
+    ] })
+  ] });
+}
+
+// receiver/admin/pages/live-state.tsx
+async function liveState(rt2, meter, csrf) {
+  let app2 = rt2.config.name, base = `${ADMIN_BASE}/apps/${encodeURIComponent(app2)}`, view = { gate: rt2.gate.stats(), rate: meter.perSecond(app2), busyWith: rt2.busyWith }, servers = rt2.pool.status(), probing = probeText([...servers, ...rt2.pools.beside?.status() ?? []]);
+  return {
+    app: app2,
+    gate: String(await (/* @__PURE__ */ jsxDEV(GateCard, { view, csrf, base })).toString()),
+    servers: String(await (/* @__PURE__ */ jsxDEV(ServersTable, { servers })).toString()),
+    ...probing ? { probing } : {}
+  };
+}
+function probeText(servers) {
+  let starting2 = servers.filter((s3) => s3.state === "starting" && s3.lastHealth);
+  if (starting2.length !== 0)
+    return starting2.map((s3) => `#${s3.instance} ${s3.lastHealth.message}`).join(" · ");
+}
+
 // receiver/admin/routes/live-events.ts
-var HEARTBEAT_MS2 = 15e3, MAX_PENDING_LINES = 500;
-function liveEvents(receiver) {
+var HEARTBEAT_MS2 = 15e3, STATE_MS = 1e3, STATE_AFTER_EVENT_MS = 100, MAX_PENDING_LINES = 500;
+function liveEvents(receiver, meter) {
   return function(c) {
-    let expires = c.var.adminSession.exp, outputOf = c.req.query("output"), output = outputOf === void 0 ? void 0 : receiver.apps.get(outputOf)?.output;
+    let { exp: expires, csrf } = c.var.adminSession, outputOf = c.req.query("output"), output = outputOf === void 0 ? void 0 : receiver.apps.get(outputOf)?.output;
     if (outputOf !== void 0 && !output) throw unknownApp(outputOf);
     return streamSSE(c, async (stream2) => {
       let queue = stream2.write(`retry: 3000
@@ -37137,11 +37370,27 @@ function liveEvents(receiver) {
           })
         );
       } else {
-        let forward2 = (e) => {
-          e.event.type !== "heartbeat" && send(() => stream2.writeSSE({ event: "op", data: JSON.stringify(e) }));
-        };
-        for (let feed of [...receiver.apps.values()].map((rt2) => rt2.feed))
-          feed.on("event", forward2), unsubscribe.push(() => feed.off("event", forward2));
+        let sendState = (rt2) => {
+          pending >= 2 * receiver.apps.size || send(async () => {
+            let data = JSON.stringify(await liveState(rt2, meter, csrf));
+            return stream2.writeSSE({ event: "state", data });
+          });
+        }, soon = /* @__PURE__ */ new Map();
+        for (let rt2 of receiver.apps.values()) {
+          let forward2 = (e) => {
+            e.event.type !== "heartbeat" && (send(() => stream2.writeSSE({ event: "op", data: JSON.stringify(e) })), soon.has(rt2) || soon.set(
+              rt2,
+              setTimeout(() => {
+                soon.delete(rt2), sendState(rt2);
+              }, STATE_AFTER_EVENT_MS)
+            ));
+          };
+          rt2.feed.on("event", forward2), unsubscribe.push(() => rt2.feed.off("event", forward2));
+        }
+        let states = setInterval(() => receiver.apps.forEach(sendState), STATE_MS);
+        unsubscribe.push(() => {
+          clearInterval(states), soon.forEach((timer) => clearTimeout(timer));
+        });
       }
       let heartbeat = setInterval(
         () => send(() => stream2.write(`: heartbeat
@@ -37213,85 +37462,6 @@ function signOut(sessions) {
   };
 }
 
-// receiver/http/pages/format.ts
-var shortSha = (sha2562) => sha2562 ? sha2562.slice(0, 12) : "—";
-function bytes(n) {
-  if (n < 1024) return `${n} B`;
-  let units = ["KiB", "MiB", "GiB", "TiB"], value = n / 1024, unit2 = 0;
-  for (; value >= 1024 && unit2 < units.length - 1; )
-    value /= 1024, unit2++;
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit2]}`;
-}
-function when(iso) {
-  return iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC") : "—";
-}
-function duration5(ms2) {
-  if (ms2 === void 0) return "—";
-  if (ms2 < 1e3) return `${Math.round(ms2)} ms`;
-  if (ms2 < 6e4) return `${(ms2 / 1e3).toFixed(1)} s`;
-  let s3 = Math.floor(ms2 / 1e3);
-  return s3 < 3600 ? `${Math.floor(s3 / 60)} min ${s3 % 60} s` : s3 < 86400 ? `${Math.floor(s3 / 3600)} h ${Math.floor(s3 % 3600 / 60)} min` : `${Math.floor(s3 / 86400)} d ${Math.floor(s3 % 86400 / 3600)} h`;
-}
-function uptime(startedAt, now = Date.now()) {
-  return startedAt ? duration5(now - Date.parse(startedAt)) : "—";
-}
-function rate(perSecond) {
-  return perSecond === void 0 ? "—" : `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)} req/s`;
-}
-
-// receiver/admin/pages/post-button.tsx
-function PostButton(props) {
-  let classes = ["btn", props.kind ?? "plain", props.small ? "small" : ""].join(" ").trim();
-  return /* @__PURE__ */ jsxDEV("form", { class: "inline", method: "post", action: props.action, "data-action": "post", children: [
-    /* @__PURE__ */ jsxDEV("input", { type: "hidden", name: "_csrf", value: props.csrf }),
-    Object.entries(props.fields ?? {}).map(([name, value]) => /* @__PURE__ */ jsxDEV("input", { type: "hidden", name, value })),
-    /* @__PURE__ */ jsxDEV("button", { class: classes, type: "submit", disabled: props.disabled, title: props.title, children: props.label })
-  ] });
-}
-
-// receiver/admin/pages/gate-card.tsx
-function GateCard({ view, csrf, base }) {
-  let { gate: gate2 } = view, state = view.busyWith ? "busy" : gate2.held ? "held" : "open", title2 = { busy: "Operation running", held: "Holding requests", open: "Serving" }[state];
-  return /* @__PURE__ */ jsxDEV("div", { class: `card gate ${gate2.held ? "held" : ""}`, "data-card": "gate", children: [
-    /* @__PURE__ */ jsxDEV("span", { class: "label", children: "Gate" }),
-    /* @__PURE__ */ jsxDEV("span", { class: "big", children: [
-      title2,
-      " ",
-      /* @__PURE__ */ jsxDEV("span", { class: `pill ${state}`, children: state === "busy" ? view.busyWith : state })
-    ] }),
-    /* @__PURE__ */ jsxDEV("dl", { class: "facts", children: [
-      /* @__PURE__ */ jsxDEV("dt", { children: "Rate" }),
-      /* @__PURE__ */ jsxDEV("dd", { "data-rate": !0, children: rate(view.rate) }),
-      /* @__PURE__ */ jsxDEV("dt", { children: "Queued" }),
-      /* @__PURE__ */ jsxDEV("dd", { "data-queued": !0, children: gate2.queued }),
-      /* @__PURE__ */ jsxDEV("dt", { children: "In flight" }),
-      /* @__PURE__ */ jsxDEV("dd", { children: gate2.inflight }),
-      /* @__PURE__ */ jsxDEV("dt", { children: "Served" }),
-      /* @__PURE__ */ jsxDEV("dd", { children: [
-        gate2.served,
-        " ",
-        /* @__PURE__ */ jsxDEV("span", { class: "muted", children: [
-          "(",
-          gate2.rejected,
-          " refused)"
-        ] })
-      ] })
-    ] }),
-    /* @__PURE__ */ jsxDEV("div", { class: "actions", children: /* @__PURE__ */ jsxDEV(
-      PostButton,
-      {
-        csrf,
-        ...gate2.held ? { action: `${base}/release`, label: "Release requests", kind: "primary" } : {
-          action: `${base}/hold`,
-          label: "Hold requests",
-          disabled: view.busyWith !== void 0,
-          title: "Queue incoming requests at the gate until released"
-        }
-      }
-    ) })
-  ] });
-}
-
 // receiver/admin/pages/watch-format.ts
 function elapsedText(elapsedMs, forMs) {
   return `${seconds(elapsedMs)} of ${seconds(forMs)}`;
@@ -37304,18 +37474,8 @@ function judgementText(j2) {
   return `${j2.step} ${j2.verdict}${j2.by ? ` by ${j2.by}` : ""}: ${countsText(j2.counts)}`;
 }
 
-// receiver/admin/pages/table-parts.tsx
-function TableHead({ columns }) {
-  return /* @__PURE__ */ jsxDEV("thead", { children: /* @__PURE__ */ jsxDEV("tr", { children: columns.map(
-    (c) => typeof c == "string" ? c ? /* @__PURE__ */ jsxDEV("th", { children: c }) : /* @__PURE__ */ jsxDEV("th", {}) : /* @__PURE__ */ jsxDEV("th", { class: "num", children: c.num })
-  ) }) });
-}
-function EmptyRow({ columns, text: text5 }) {
-  return /* @__PURE__ */ jsxDEV("tr", { children: /* @__PURE__ */ jsxDEV("td", { class: "empty", colspan: columns.length, children: text5 }) });
-}
-
 // receiver/admin/pages/history-table.tsx
-var COLUMNS = [
+var COLUMNS2 = [
   "When",
   "Operation",
   "By",
@@ -37327,9 +37487,9 @@ var COLUMNS = [
 ], label = (v2) => v2 ? v2.version ?? shortSha(v2.sha256) : "";
 function HistoryTable({ entries: entries2 }) {
   return /* @__PURE__ */ jsxDEV("table", { "data-table": "history", children: [
-    /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS }),
+    /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS2 }),
     /* @__PURE__ */ jsxDEV("tbody", { children: [
-      entries2.length === 0 && /* @__PURE__ */ jsxDEV(EmptyRow, { columns: COLUMNS, text: "Nothing in the journal yet." }),
+      entries2.length === 0 && /* @__PURE__ */ jsxDEV(EmptyRow, { columns: COLUMNS2, text: "Nothing in the journal yet." }),
       entries2.map((e) => /* @__PURE__ */ jsxDEV("tr", { "data-deploy": e.deployId, "data-op": e.op, "data-outcome": e.outcome, children: [
         /* @__PURE__ */ jsxDEV("td", { children: when(e.at) }),
         /* @__PURE__ */ jsxDEV("td", { children: e.op }),
@@ -37339,7 +37499,8 @@ function HistoryTable({ entries: entries2 }) {
         /* @__PURE__ */ jsxDEV("td", { class: "num", children: duration5(e.durationMs) }),
         /* @__PURE__ */ jsxDEV("td", { children: [
           /* @__PURE__ */ jsxDEV("span", { class: `pill ${e.outcome}`, title: e.error?.message ?? e.message, children: e.outcome }),
-          /* @__PURE__ */ jsxDEV(Judged, { entry: e })
+          /* @__PURE__ */ jsxDEV(Judged, { entry: e }),
+          /* @__PURE__ */ jsxDEV(Reason, { entry: e })
         ] }),
         /* @__PURE__ */ jsxDEV("td", { class: "num", children: /* @__PURE__ */ jsxDEV("a", { href: `${ADMIN_BASE}/log/${encodeURIComponent(e.deployId)}`, children: "log" }) })
       ] }))
@@ -37347,10 +37508,18 @@ function HistoryTable({ entries: entries2 }) {
   ] });
 }
 function Change({ entry: e }) {
-  return e.op === "upload" ? /* @__PURE__ */ jsxDEV(Fragment, { children: [
+  if (e.op === "upload") return /* @__PURE__ */ jsxDEV(Fragment, { children: [
     "staged ",
     label(e.after)
-  ] }) : e.before && e.after && e.before.sha256 !== e.after.sha256 ? /* @__PURE__ */ jsxDEV(Fragment, { children: `${label(e.before)} → ${label(e.after)}` }) : /* @__PURE__ */ jsxDEV(Fragment, { children: label(e.after ?? e.before) });
+  ] });
+  if (e.tried && (e.outcome === "failed" || e.outcome === "rolled-back")) {
+    let serves = e.after && e.after.sha256 !== e.tried.sha256 ? label(e.after) : void 0;
+    return /* @__PURE__ */ jsxDEV(Fragment, { children: [
+      /* @__PURE__ */ jsxDEV("del", { "data-tried": !0, children: label(e.tried) }),
+      serves && /* @__PURE__ */ jsxDEV("span", { class: "muted", children: ` · ${label(e.after)} serves` })
+    ] });
+  }
+  return e.before && e.after && e.before.sha256 !== e.after.sha256 ? /* @__PURE__ */ jsxDEV(Fragment, { children: `${label(e.before)} → ${label(e.after)}` }) : /* @__PURE__ */ jsxDEV(Fragment, { children: label(e.after ?? e.before) });
 }
 function Judged({ entry: e }) {
   return e.judged?.length ? /* @__PURE__ */ jsxDEV(Fragment, { children: e.judged.map((j2) => /* @__PURE__ */ jsxDEV(
@@ -37362,6 +37531,15 @@ function Judged({ entry: e }) {
       children: judgementText(j2)
     }
   )) }) : /* @__PURE__ */ jsxDEV(Fragment, {});
+}
+var REASON_CHARS = 140;
+function Reason({ entry: e }) {
+  if (e.outcome !== "failed" && e.outcome !== "rolled-back" && e.outcome !== "interrupted")
+    return /* @__PURE__ */ jsxDEV(Fragment, {});
+  let why = e.error?.message ?? e.message;
+  if (!why) return /* @__PURE__ */ jsxDEV(Fragment, {});
+  let short = why.length > REASON_CHARS ? `${why.slice(0, REASON_CHARS - 1)}…` : why;
+  return /* @__PURE__ */ jsxDEV("span", { class: "reason", "data-reason": !0, title: why, children: short });
 }
 function Who({ who }) {
   if (!who) return /* @__PURE__ */ jsxDEV("span", { class: "muted", children: "receiver" });
@@ -37376,16 +37554,16 @@ function Who({ who }) {
 }
 
 // receiver/admin/pages/releases-table.tsx
-var COLUMNS2 = ["Release", "Version", "SHA-256", { num: "Size" }, "Kept", ""];
+var COLUMNS3 = ["Release", "Version", "SHA-256", { num: "Size" }, "Kept", ""];
 function ReleasesTable({ view, csrf, base }) {
   let live2 = view.current?.sha256;
   return /* @__PURE__ */ jsxDEV("table", { "data-table": "releases", children: [
-    /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS2 }),
+    /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS3 }),
     /* @__PURE__ */ jsxDEV("tbody", { children: [
       view.releases.length === 0 && /* @__PURE__ */ jsxDEV(
         EmptyRow,
         {
-          columns: COLUMNS2,
+          columns: COLUMNS3,
           text: "No release kept yet: the first swap keeps the file it replaces."
         }
       ),
@@ -37408,38 +37586,6 @@ function ReleasesTable({ view, csrf, base }) {
             title: `Swap ${r.version ?? r.id} back in`
           }
         ) })
-      ] }))
-    ] })
-  ] });
-}
-
-// receiver/admin/pages/servers-table.tsx
-var COLUMNS3 = [
-  "#",
-  { num: "PID" },
-  { num: "Port" },
-  "State",
-  { num: "Uptime" },
-  { num: "Restarts" },
-  "Last health check"
-];
-function ServersTable({ servers }) {
-  let now = Date.now();
-  return /* @__PURE__ */ jsxDEV("table", { "data-table": "servers", children: [
-    /* @__PURE__ */ jsxDEV(TableHead, { columns: COLUMNS3 }),
-    /* @__PURE__ */ jsxDEV("tbody", { children: [
-      servers.length === 0 && /* @__PURE__ */ jsxDEV(EmptyRow, { columns: COLUMNS3, text: "No servers are running." }),
-      servers.map((s3) => /* @__PURE__ */ jsxDEV("tr", { children: [
-        /* @__PURE__ */ jsxDEV("td", { children: s3.instance }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num mono", children: s3.pid ?? "—" }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num mono", children: s3.port }),
-        /* @__PURE__ */ jsxDEV("td", { children: /* @__PURE__ */ jsxDEV("span", { class: `pill ${s3.state}`, children: s3.state }) }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num", children: s3.state === "healthy" ? uptime(s3.startedAt, now) : "—" }),
-        /* @__PURE__ */ jsxDEV("td", { class: "num", children: s3.restarts }),
-        /* @__PURE__ */ jsxDEV("td", { children: s3.lastHealth ? /* @__PURE__ */ jsxDEV("span", { title: when(s3.lastHealth.at), children: [
-          /* @__PURE__ */ jsxDEV("span", { class: `dot ${s3.lastHealth.ok ? "ok" : "bad"}` }),
-          s3.lastHealth.message
-        ] }) : /* @__PURE__ */ jsxDEV("span", { class: "muted", children: "—" }) })
       ] }))
     ] })
   ] });
@@ -37594,7 +37740,7 @@ async function appView(rt2, meter) {
     staged,
     gate: rt2.gate.stats(),
     rate: meter.perSecond(rt2.config.name),
-    busyWith: rt2.lock.busy,
+    busyWith: rt2.busyWith,
     history
   };
 }
@@ -37641,10 +37787,21 @@ function AppSection({ view, csrf }) {
 function DashboardPage(props) {
   let { views, csrf, nonce } = props;
   return /* @__PURE__ */ jsxDEV(Layout, { title: "Dashboard", nonce, csrf, script: !0, children: [
+    /* @__PURE__ */ jsxDEV(RunningBanner, { views }),
     /* @__PURE__ */ jsxDEV(ReloadPanel, { ...props }),
     views.length === 0 && /* @__PURE__ */ jsxDEV("p", { class: "panel", children: "No apps are configured on this receiver." }),
     views.map((view) => /* @__PURE__ */ jsxDEV(AppSection, { view, csrf }))
   ] });
+}
+function RunningBanner({ views }) {
+  let running = views.filter((v2) => v2.busyWith !== void 0);
+  return /* @__PURE__ */ jsxDEV("div", { class: "banner", "data-banner": !0, hidden: running.length === 0, role: "status", "aria-live": "polite", children: running.map((v2) => /* @__PURE__ */ jsxDEV("div", { class: "banner-line", "data-app": v2.app, children: [
+    /* @__PURE__ */ jsxDEV("span", { class: "pill running", children: "running" }),
+    " ",
+    /* @__PURE__ */ jsxDEV("a", { href: `#app-${v2.app}`, children: `${v2.busyWith} of ${v2.app}` }),
+    " ",
+    /* @__PURE__ */ jsxDEV("span", { class: "what" })
+  ] })) });
 }
 function ReloadPanel({ csrf, configFile, lastReload, process: process2 }) {
   return /* @__PURE__ */ jsxDEV("div", { class: "panel reload", children: [
@@ -37703,6 +37860,7 @@ function LogPage({ deployId, entries: entries2, events, csrf, nonce }) {
       /* @__PURE__ */ jsxDEV("dd", { children: when(last.at) }),
       /* @__PURE__ */ jsxDEV("dt", { children: "By" }),
       /* @__PURE__ */ jsxDEV("dd", { children: last.who?.admin ? "admin" : last.who?.actor ?? last.who?.keyId ?? "—" }),
+      /* @__PURE__ */ jsxDEV(Source, { who: last.who }),
       /* @__PURE__ */ jsxDEV("dt", { children: "Hold" }),
       /* @__PURE__ */ jsxDEV("dd", { children: duration5(last.holdMs) }),
       /* @__PURE__ */ jsxDEV("dt", { children: "Duration" }),
@@ -37722,15 +37880,34 @@ function LogPage({ deployId, entries: entries2, events, csrf, nonce }) {
 `) })
   ] }) });
 }
+var REPOSITORY = /^[\w.-]+\/[\w.-]+$/, COMMIT = /^[0-9a-f]{7,40}$/i, RUN = /^\d{1,20}$/;
+function Source({ who }) {
+  if (!who?.repository) return /* @__PURE__ */ jsxDEV(Fragment, {});
+  let repo = REPOSITORY.test(who.repository) ? `https://github.com/${who.repository}` : void 0, sha = who.sha;
+  return /* @__PURE__ */ jsxDEV(Fragment, { children: [
+    /* @__PURE__ */ jsxDEV("dt", { children: "Repository" }),
+    /* @__PURE__ */ jsxDEV("dd", { "data-source": "repository", children: [
+      repo ? /* @__PURE__ */ jsxDEV("a", { href: repo, children: who.repository }) : who.repository,
+      who.ref && /* @__PURE__ */ jsxDEV("span", { class: "muted", children: ` @ ${who.ref}` })
+    ] }),
+    sha && /* @__PURE__ */ jsxDEV("dt", { children: "Commit" }),
+    sha && /* @__PURE__ */ jsxDEV("dd", { "data-source": "commit", class: "mono", children: repo && COMMIT.test(sha) ? /* @__PURE__ */ jsxDEV("a", { href: `${repo}/commit/${sha}`, children: sha.slice(0, 12) }) : sha }),
+    who.run_id && /* @__PURE__ */ jsxDEV("dt", { children: "Run" }),
+    who.run_id && /* @__PURE__ */ jsxDEV("dd", { "data-source": "run", children: [
+      repo && RUN.test(who.run_id) ? /* @__PURE__ */ jsxDEV("a", { href: `${repo}/actions/runs/${who.run_id}`, children: `run ${who.run_id}` }) : who.run_id,
+      who.workflow && /* @__PURE__ */ jsxDEV("span", { class: "muted", children: ` · ${who.workflow}` })
+    ] })
+  ] });
+}
 function EventRow({ event: e }) {
   let cells = e.type === "step" ? [e.step, e.state, e.ms, e.message] : e.type === "log" ? ["log", e.level, void 0, e.message] : e.type === "progress" ? ["progress", "", void 0, `${e.received} of ${e.total} bytes`] : e.type === "result" ? [
     "result",
-    e.ok ? "ok" : "failed",
+    e.ok ? "ok" : e.rolledBack ? "rolled-back" : "failed",
     e.durationMs,
     e.ok ? e.version.version : e.error.message
   ] : ["heartbeat", "", void 0, ""], [name, state, ms2, message2] = cells;
   return /* @__PURE__ */ jsxDEV("tr", { children: [
-    /* @__PURE__ */ jsxDEV("td", { class: "mono", children: when(e.at) }),
+    /* @__PURE__ */ jsxDEV("td", { class: "mono time", children: when(e.at) }),
     /* @__PURE__ */ jsxDEV("td", { children: name }),
     /* @__PURE__ */ jsxDEV("td", { children: state && /* @__PURE__ */ jsxDEV("span", { class: `pill ${state === "done" ? "ok" : state}`, children: state }) }),
     /* @__PURE__ */ jsxDEV("td", { class: "num", children: ms2 }),
@@ -37970,7 +38147,7 @@ function createAdmin(receiver) {
     limitLogins(receiver.clientAddress),
     csrf,
     signIn(sessions, settings.passwordHash)
-  ), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page, dashboard(receiver, meter)), admin2.get("/apps/:app", page, app2, appPanel(meter)), admin2.get("/apps/:app/output", page, app2, outputPage()), admin2.get("/log/:deployId", page, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver));
+  ), admin2.post("/logout", call, csrf, signOut(sessions)), admin2.get("/", page, dashboard(receiver, meter)), admin2.get("/apps/:app", page, app2, appPanel(meter)), admin2.get("/apps/:app/output", page, app2, outputPage()), admin2.get("/log/:deployId", page, logPage(receiver)), admin2.get("/events", call, liveEvents(receiver, meter));
   for (let [name, build] of Object.entries(ADMIN_OPERATIONS))
     admin2.post(`/apps/:app/${name}`, call, csrf, app2, startFromAdmin(build));
   admin2.post("/reload", call, csrf, reloadFromAdmin(receiver, createLog("admin"))), admin2.post("/upgrade", call, csrf, upgradeFromAdmin(receiver)), admin2.post("/apps/:app/hold", call, csrf, app2, holdByHand("hold")), admin2.post("/apps/:app/release", call, csrf, app2, holdByHand("release")), admin2.post("/apps/:app/promote", call, csrf, app2, endWatchFromAdmin("promoted")), admin2.post("/apps/:app/abort", call, csrf, app2, endWatchFromAdmin("aborted"));
@@ -41464,6 +41641,7 @@ var text4 = optional(string2()), versionSchema = object({
   ),
   before: optional(versionSchema),
   after: optional(versionSchema),
+  tried: optional(versionSchema),
   holdMs: optional(number2()),
   durationMs: optional(number2()),
   error: optional(object({ code: string2(), message: string2() })),
@@ -43024,8 +43202,10 @@ var HealthCheckError = class extends Error {
   name = "HealthCheckError";
   /** Last output lines of the servers, each prefixed "[#N] ", newest last. */
   output;
-  constructor(message2, output) {
-    super(message2), this.output = output;
+  /** The servers could not listen (their ports were taken), which is no fault of the build. */
+  portTaken;
+  constructor(message2, output, options2 = {}) {
+    super(message2), this.output = output, this.portTaken = options2.portTaken ?? !1;
   }
 };
 
@@ -43450,6 +43630,16 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
     let host = this.#host;
     return `http://${host.includes(":") ? `[${host}]` : host}:${this.port}`;
   }
+  /** The last start failed for want of its port, not for the build: it does not count. */
+  forgetFailedStart() {
+    this.failedStarts = Math.max(0, this.failedStarts - 1), this.lastFailure = void 0;
+  }
+  /** A stopped server gets another port (its first was taken before it could listen). */
+  moveTo(port) {
+    if (this.alive || this.state === "healthy")
+      throw new Error(`server #${this.instance} is running`);
+    this.port = port;
+  }
   launch(exe) {
     let { args, env, cwd, pidFile, folderExe } = this.spec, release = folderExe === void 0 ? void 0 : realpathSync(exe), values = {
       port: this.port,
@@ -43512,8 +43702,16 @@ var NOT_RUNNING = Promise.resolve({ code: null, signal: null }), Server = class 
   }
 };
 
+// receiver/pool/port-taken.ts
+var IN_USE = /EADDRINUSE|address already in use|only one usage of each socket address|WSAEADDRINUSE/i;
+function portTaken(lines, since) {
+  for (let { seq, line } of lines) if (seq > since && IN_USE.test(line)) return !0;
+  return !1;
+}
+
 // receiver/pool/pool.ts
-var ERROR_OUTPUT_LINES = 50, Pool2 = class {
+var PortTakenError = class extends Error {
+}, ERROR_OUTPUT_LINES = 50, Pool2 = class {
   #spec;
   #events;
   #servers = [];
@@ -43537,7 +43735,7 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
   get exe() {
     return this.#exe;
   }
-  async start(exe) {
+  async start(exe, report) {
     if (this.#life && !this.#life.signal.aborted) throw new Error("the pool is already running");
     let life = this.#life = new AbortController();
     this.#startFailure = void 0;
@@ -43545,16 +43743,41 @@ var ERROR_OUTPUT_LINES = 50, Pool2 = class {
     if (life.signal.aborted) throw new HealthCheckError("the pool was stopped while starting", []);
     let warn = (message2) => this.#events.log("warn", message2), sink = this.#events.output, servers = ports.map((port, i) => new Server(i, port, this.#spec, warn, sink));
     this.#servers = servers, this.#exe = exe;
+    let say = (message2) => {
+      warn(message2), report?.({ type: "log", level: "warn", message: message2 });
+    };
     try {
       await Promise.all(
         servers.map(async (server) => {
-          server.launch(exe), await server.becomeHealthy(health.timeoutMs, life.signal).catch((error2) => {
-            throw new Error(`server #${server.instance} ${error2.message}`);
-          }), this.#events.targetsChanged();
+          let taken = [];
+          for (; ; ) {
+            let since = server.output.lastSeq();
+            server.launch(exe);
+            let error2 = await server.becomeHealthy(health.timeoutMs, life.signal).then(
+              () => {
+              },
+              (e) => e
+            );
+            if (!error2) break;
+            if (shared || life.signal.aborted || !portTaken(server.output.lines(), since))
+              throw new Error(`server #${server.instance} ${error2.message}`);
+            if (taken.push(server.port), server.forgetFailedStart(), await server.stop(), taken.length > 3)
+              throw new PortTakenError(
+                `server #${server.instance} could not listen: its port was already in use (EADDRINUSE) on ${taken.length} fresh ports in a row (${taken.join(", ")}). Another process on this host takes ports as they are picked; the build itself may be fine. Set HOTSWAP_SERVER_PORTS=LOW-HIGH in the receiver's environment to a range nothing else uses`
+              );
+            let [port] = await freePorts(1);
+            if (life.signal.aborted) throw new Error(`server #${server.instance} ${error2.message}`);
+            say(
+              `server #${server.instance}: port ${server.port} was taken by another process as the server started (address already in use); starting it again on port ${port} (retry ${taken.length} of ${3})`
+            ), server.moveTo(port);
+          }
+          this.#events.targetsChanged();
         })
       );
     } catch (error2) {
-      throw await this.stop(), this.#startFailure = error2.message, new HealthCheckError(error2.message, this.output(ERROR_OUTPUT_LINES));
+      throw await this.stop(), this.#startFailure = error2.message, new HealthCheckError(error2.message, this.output(ERROR_OUTPUT_LINES), {
+        portTaken: error2 instanceof PortTakenError
+      });
     }
     this.#pinned = void 0;
     let options2 = {
@@ -43646,6 +43869,10 @@ var AppPools = class {
   }
   /** The pool last made by next(): during an overlap swap, the one beside the serving one. */
   #next;
+  /** During an overlap swap, the pool starting (or started) beside the serving one. */
+  get beside() {
+    return this.#next === this.#serving ? void 0 : this.#next;
+  }
   /** A new, stopped pool to start beside the serving one. */
   next() {
     let [first, second] = this.files;
@@ -43738,6 +43965,13 @@ var AppRuntime = class {
   releases;
   record;
   lock = new AppLock();
+  /** The operation (deploy, swap, …) of each deploy id that holds or waits for the lock, for what the pages show. */
+  operations = /* @__PURE__ */ new Map();
+  /** What holds the lock, in words: the operation's name, or the receiver's own task (start, stop, reload). */
+  get busyWith() {
+    let id = this.lock.busy;
+    return id === void 0 ? void 0 : this.operations.get(id) ?? id;
+  }
   /** How exeFile is replaced: the platform's way, or a simulated locked exe (faults.ts). */
   replace = lockedExeFaults(fsp4);
   /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */

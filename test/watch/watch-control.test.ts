@@ -42,6 +42,9 @@ async function end(rx: ReceiverProcess, op: "promote" | "abort") {
 async function deployWatched(rx: ReceiverProcess, file: string) {
   const events: StreamEvent[] = [];
   const done = deploy(rx, file, (e) => events.push(e));
+  // Its own watch: until this deploy's stream has a watch event, the status may still
+  // show the watch this deploy is ending (a loaded machine sees that window).
+  await waitFor(() => events.some((e) => e.type === "watch"), "the deploy's watch begun");
   await waitFor(
     async () => ((await appStatus(rx)).watch?.counts.requests ?? 0) >= 10,
     "the watch counting answers",
