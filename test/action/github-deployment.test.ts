@@ -2,77 +2,29 @@
 // the shipped receiver and a local stand-in for GitHub's REST API (GITHUB_API_URL): each
 // deploy, swap and rollback shows in GitHub as a Deployment with its statuses, GitHub
 // refusing or failing never fails the deploy, and the token never reaches the log.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import type { AppStatus, JournalEntry } from "../../receiver/protocol.js";
-import type { AppBehaviour } from "../helpers/app-script.js";
+import { describe, expect, it } from "vitest";
+import { actionSites } from "../helpers/action-site.js";
+import type { AppStatus } from "../../receiver/protocol.js";
 import { call, sha256 } from "../helpers/api-client.js";
-import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
-import { runAction, type ActionRun } from "../helpers/run-action.js";
-import { mint, SECRET } from "../helpers/tokens.js";
-import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+import { type ActionRun } from "../helpers/run-action.js";
+import { mint } from "../helpers/tokens.js";
 import { startGithubApi, type ApiCall, type GithubApiStandIn } from "./github-api-stand-in.js";
 
 const TOKEN = "ghs_StandInToken0123456789abcdefABCDEF0123";
 const RUN_URL = "https://github.com/octo/webdemo/actions/runs/4242";
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
-interface Site {
-  ws: Workspace;
-  rx: ReceiverProcess;
-  github: GithubApiStandIn;
-  build(name: string, behaviour?: Partial<AppBehaviour>): Buffer;
-  action(inputs: Record<string, string>): Promise<ActionRun>;
-  journal(): JournalEntry[];
-}
+const sites = actionSites();
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function site(app: Record<string, unknown> = {}): Promise<Site> {
-  const ws = createWorkspace({ app: { health: { path: "/health", timeout: "2s" }, ...app } });
-  cleanups.push(() => rmSync(ws.dir, { recursive: true, force: true }));
-  const rx = await startReceiver(ws.configFile);
-  cleanups.push(() => rx.stop());
+async function site(app: Record<string, unknown> = {}) {
   const github = await startGithubApi();
-  cleanups.push(() => github.close());
-  const checkout = mkdtempSync(join(tmpdir(), "hotswap-checkout-"));
-  cleanups.push(() => rmSync(checkout, { recursive: true, force: true }));
-  mkdirSync(join(checkout, "build"));
-  return {
-    ws,
-    rx,
-    github,
-    build(name, behaviour) {
-      const target = join(checkout, "build", `webdemo-${name}`);
-      copyFileSync(ws.version(name, behaviour), target);
-      return readFileSync(target);
-    },
-    action: (inputs) =>
-      runAction({
-        inputs: {
-          url: rx.api,
-          app: "webdemo",
-          key: SECRET,
-          "key-id": "ci",
-          audience: "https://deploy.test",
-          timeout: "45",
-          "github-token": TOKEN,
-          ...inputs,
-        },
-        env: { GITHUB_API_URL: github.url },
-        workspace: checkout,
-      }),
-    journal: () =>
-      readFileSync(join(ws.data, "journal.jsonl"), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as JournalEntry),
-  };
+  sites.cleanup(() => github.close());
+  const options = { app: { health: { path: "/health", timeout: "2s" }, ...app } };
+  const s = await sites.site(options, {
+    inputs: { "github-token": TOKEN },
+    env: { GITHUB_API_URL: github.url },
+  });
+  return { ...s, github };
 }
 
 const shown = (run: ActionRun) =>

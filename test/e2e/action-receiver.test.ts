@@ -2,21 +2,16 @@
 // the shipped receiver (dist/receiver/cli.mjs) with real servers behind a real gate: what a
 // user sees in the workflow log, the step's outputs and the job summary, and what the
 // server ends up serving.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import type { AppStatus } from "../../receiver/protocol.js";
-import type { AppBehaviour } from "../helpers/app-script.js";
-import { call, sha256 } from "../helpers/api-client.js";
-import { startReceiver, type ReceiverProcess } from "../helpers/receiver-process.js";
-import { runAction, type ActionRun } from "../helpers/run-action.js";
+import { describe, expect, it } from "vitest";
+import { actionSites } from "../helpers/action-site.js";
+import { sha256 } from "../helpers/api-client.js";
+import { type ActionRun } from "../helpers/run-action.js";
 import { snapshot } from "../helpers/snapshot.js";
-import { mint, SECRET } from "../helpers/tokens.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { createWorkspace, type Workspace, type WorkspaceOptions } from "../helpers/workspace.js";
 import { formatReport, loadReport, openLoad, type OpenLoad } from "../load/open-load.mjs";
 import { trafficTo } from "../load/traffic.js";
 
@@ -24,69 +19,13 @@ const DEPLOY_STEPS = ["upload", "hold", "unload", "swap", "reload", "release"];
 const STEP_NAMES = new Set([...DEPLOY_STEPS, "rollback"]);
 const RATE = 50; // requests per second through the gate, GET / and POST / with a body
 
-/** A server running a receiver, and a CI checkout holding builds for the action to ship. */
-interface Site {
-  ws: Workspace;
-  rx: ReceiverProcess;
-  checkout: string;
-  /** Writes app version `name` into the checkout as build/webdemo-NAME; returns its bytes. */
-  build(name: string, behaviour?: Partial<AppBehaviour>): Buffer;
-  /** Runs the bundled action against the receiver; `with` adds to or overrides the inputs. */
-  action(inputs: Record<string, string>): Promise<ActionRun>;
-  /** What the gate answers to GET / right now ("v1"). */
-  answer(): Promise<string>;
-  status(): Promise<AppStatus>;
-}
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function site(options: WorkspaceOptions = {}): Promise<Site> {
-  const ws = createWorkspace(options);
-  cleanups.push(() => rmSync(ws.dir, { recursive: true, force: true }));
-  const rx = await startReceiver(ws.configFile);
-  cleanups.push(() => rx.stop());
-  const checkout = mkdtempSync(join(tmpdir(), "hotswap-checkout-"));
-  cleanups.push(() => rmSync(checkout, { recursive: true, force: true }));
-  mkdirSync(join(checkout, "build"));
-  return {
-    ws,
-    rx,
-    checkout,
-    build(name, behaviour) {
-      const target = join(checkout, "build", `webdemo-${name}`);
-      copyFileSync(ws.version(name, behaviour), target);
-      return readFileSync(target);
-    },
-    action: (inputs) =>
-      runAction({
-        inputs: {
-          url: rx.api,
-          app: "webdemo",
-          key: SECRET,
-          "key-id": "ci",
-          audience: "https://deploy.test",
-          timeout: "45",
-          ...inputs,
-        },
-        workspace: checkout,
-      }),
-    answer: async () => (await (await fetch(`${rx.gate()}/`)).text()).trim(),
-    status: async () => {
-      const r = await call(rx.api, "/v1/apps/webdemo", { token: await mint({ op: "status" }) });
-      expect(r.status).toBe(200);
-      return r.json as AppStatus;
-    },
-  };
-}
+const { site, cleanup } = actionSites();
 
 // Clients of the gate that keep arriving at RATE (an open-model load), stopped after the
 // test even when an assertion fails first.
 function traffic(url: string): OpenLoad {
   const load = openLoad({ url, rate: RATE, mix: { get: 3, post: 1 } });
-  cleanups.push(async () => void (await load.stop()));
+  cleanup(async () => void (await load.stop()));
   return load;
 }
 
@@ -414,7 +353,7 @@ describe("the bundled action against a real receiver", () => {
       res.writeHead(500).end();
     });
     await new Promise<void>((resolve) => counter.listen(0, "127.0.0.1", resolve));
-    cleanups.push(() => new Promise<void>((resolve) => counter.close(() => resolve())));
+    cleanup(() => new Promise<void>((resolve) => counter.close(() => resolve())));
     const url = `http://127.0.0.1:${(counter.address() as AddressInfo).port}`;
 
     const run = await s.action({ url, file: "build/webdemo-*" });
