@@ -7,9 +7,10 @@
 // inputs: it loads, evaluates and fails on the first input) and bare `node -e ""`, all
 // measured in turn in the same rounds.
 import { createServer } from "node:http";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { actionBundle } from "../scripts/bundle-options.mjs";
 import { runnerless, timed } from "./action.mjs";
 import { SECRET, stats, withReceiver } from "./lib.mjs";
 
@@ -24,29 +25,7 @@ process.on("SIGTERM", () => process.exit(0));
 // The action bundle as scripts/build.mjs makes it (same options and banner), in memory;
 // `without` packages left out.
 async function bundleBytes(without = []) {
-  const result = await build({
-    entryPoints: ["action/index.ts"],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    legalComments: "none",
-    minifySyntax: true,
-    charset: "utf8",
-    logLevel: "warning",
-    write: false,
-    outdir: "dist/action",
-    define: {
-      __HOTSWAP_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version),
-    },
-    external: without,
-    banner: {
-      js: [
-        "import { createRequire as __hotswapCreateRequire } from 'node:module';",
-        "const require = __hotswapCreateRequire(import.meta.url);",
-      ].join("\n"),
-    },
-  });
+  const result = await build({ ...actionBundle, external: without });
   return result.outputFiles[0].contents.length;
 }
 

@@ -6,29 +6,9 @@
 // runs inside this repository, whose package.json makes it ESM. The CLI is
 // dist/client/hotswap.mjs for the receiver's reason: a user copies it alone.
 import { build } from "esbuild";
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { actionBundle, common, requireShim } from "./bundle-options.mjs";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-
-// CommonJS dependencies bundled into ESM still call require() for node builtins.
-const requireShim = [
-  "import { createRequire as __hotswapCreateRequire } from 'node:module';",
-  "const require = __hotswapCreateRequire(import.meta.url);",
-].join("\n");
-
-const common = {
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  legalComments: "none",
-  minifySyntax: true,
-  charset: "utf8",
-  logLevel: "warning",
-  write: false,
-  define: { __HOTSWAP_VERSION__: JSON.stringify(pkg.version) },
-};
 
 // A command a user copies alone and runs: .mjs, with a shebang.
 // Its syntax is Node 18's, so that on the Node 18 of Debian 12's apt the receiver's first
@@ -49,13 +29,7 @@ function standalone(name, entry, outdir) {
 // `node scripts/build.mjs [action|receiver|client]` builds one bundle; no argument builds all.
 const only = process.argv[2];
 const bundles = {
-  action: () =>
-    build({
-      ...common,
-      entryPoints: { index: "action/index.ts" },
-      outdir: "dist/action",
-      banner: { js: requireShim },
-    }),
+  action: () => build(actionBundle),
   receiver: () => standalone("cli", "receiver/cli.ts", "dist/receiver"),
   client: () => standalone("hotswap", "client/index.ts", "dist/client"),
 };
