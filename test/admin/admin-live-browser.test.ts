@@ -110,7 +110,10 @@ describe("admin page live during a deploy, in headless Chromium", () => {
     );
     expect(await page.locator("form.upload progress").isHidden()).toBe(true);
     expect(await text(page, "[data-live-state]")).toBe("ok");
-    expect(await text(page, "[data-card=live-version] [data-version]")).toBe("testapp v2");
+    // The versions come with the panel the result has the page fetch again.
+    await page
+      .locator("[data-card=live-version] [data-version]", { hasText: /^testapp v2$/ })
+      .waitFor();
 
     const report = loadReport(await traffic.stop());
     load = undefined;
