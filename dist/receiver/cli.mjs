@@ -36847,21 +36847,12 @@ async function endWatch2(rt2, op, deployId) {
   if (!watch2.end(how, `${op} ${deployId}`) && !watch2.ending) return null;
   let result = resultOf(rt2, watch2.deployId, rt2.longestSwapMs()).catch(() => {
   });
-  if (rt2.log("info", `${op} ${deployId} ends the watch of ${watch2.deployId}; waiting for it`), !await rt2.lock.acquire(deployId, rt2.longestSwapMs())) return null;
+  if (rt2.log("info", `${op} ${deployId} ends the watch of ${watch2.deployId}; waiting for it`), !await rt2.lock.acquire(deployId, rt2.longestSwapMs(), op)) return null;
   let ended = await result && endedBy(await result);
   return ended ? { deployId: watch2.deployId, how: ended } : void 0;
 }
 async function startOperation(rt2, op, who, listen, prepare, run4) {
-  let deployId = newDeployId(), holder = rt2.lock.busy, running = holder === void 0 ? void 0 : rt2.operations.get(holder), busy = running ? `${running} ${holder}` : holder;
-  rt2.operations.set(deployId, op);
-  try {
-    return await runOperation(rt2, op, deployId, busy, who, listen, prepare, run4);
-  } catch (error2) {
-    throw rt2.operations.delete(deployId), error2;
-  }
-}
-async function runOperation(rt2, op, deployId, busy, who, listen, prepare, run4) {
-  let endedWatch = rt2.lock.tryAcquire(deployId) ? void 0 : await endWatch2(rt2, op, deployId);
+  let deployId = newDeployId(), holder = rt2.lock.busy, busy = holder === rt2.lock.busyWith ? holder : `${rt2.lock.busyWith} ${holder}`, endedWatch = rt2.lock.tryAcquire(deployId, op) ? void 0 : await endWatch2(rt2, op, deployId);
   if (endedWatch === null)
     throw new HttpError(
       409,
@@ -36914,9 +36905,7 @@ async function runOperation(rt2, op, deployId, busy, who, listen, prepare, run4)
       result.ok ? "info" : "warn",
       `${op} ${deployId} ${result.ok ? "ok" : `failed: ${result.error.message}`}`
     ), emit(result), result;
-  }).finally(() => {
-    rt2.lock.release(deployId), rt2.operations.delete(deployId);
-  });
+  }).finally(() => rt2.lock.release(deployId));
   return { deployId, done };
 }
 
@@ -37324,7 +37313,7 @@ function ServersTable({ servers }) {
 
 // receiver/admin/pages/live-state.tsx
 async function liveState(rt2, meter, csrf) {
-  let app2 = rt2.config.name, base = `${ADMIN_BASE}/apps/${encodeURIComponent(app2)}`, view = { gate: rt2.gate.stats(), rate: meter.perSecond(app2), busyWith: rt2.busyWith }, servers = rt2.pool.status(), probing = probeText([...servers, ...rt2.pools.beside?.status() ?? []]);
+  let app2 = rt2.config.name, base = `${ADMIN_BASE}/apps/${encodeURIComponent(app2)}`, view = { gate: rt2.gate.stats(), rate: meter.perSecond(app2), busyWith: rt2.lock.busyWith }, servers = rt2.pool.status(), probing = probeText([...servers, ...rt2.pools.beside?.status() ?? []]);
   return {
     app: app2,
     gate: String(await (/* @__PURE__ */ jsxDEV(GateCard, { view, csrf, base })).toString()),
@@ -37740,7 +37729,7 @@ async function appView(rt2, meter) {
     staged,
     gate: rt2.gate.stats(),
     rate: meter.perSecond(rt2.config.name),
-    busyWith: rt2.busyWith,
+    busyWith: rt2.lock.busyWith,
     history
   };
 }
@@ -43055,17 +43044,23 @@ async function cleanStaging(updateFile, log = createLog("staging")) {
 // receiver/swap/app-lock.ts
 var AppLock = class {
   holder;
+  /** What the holder is, in words (its operation: deploy, swap, …); the id when not given. */
+  what;
   waiters = [];
   get busy() {
     return this.holder;
   }
-  tryAcquire(id) {
-    return this.holder ? !1 : (this.holder = id, !0);
+  /** What holds the lock, in words, for the pages: "deploy", or the receiver's own task ("start", "stop"). */
+  get busyWith() {
+    return this.what;
+  }
+  tryAcquire(id, what = id) {
+    return this.holder ? !1 : (this.holder = id, this.what = what, !0);
   }
   /** Waits up to timeoutMs for the lock; false if it is still taken then. */
-  async acquire(id, timeoutMs) {
+  async acquire(id, timeoutMs, what = id) {
     let deadline = Date.now() + timeoutMs;
-    for (; !this.tryAcquire(id); ) {
+    for (; !this.tryAcquire(id, what); ) {
       let left = deadline - Date.now();
       if (left <= 0) return !1;
       await new Promise((wake) => {
@@ -43076,7 +43071,7 @@ var AppLock = class {
     return !0;
   }
   release(id) {
-    this.holder === id && (this.holder = void 0, this.waiters.splice(0).forEach((wake) => wake()));
+    this.holder === id && (this.holder = void 0, this.what = void 0, this.waiters.splice(0).forEach((wake) => wake()));
   }
 };
 
@@ -43965,13 +43960,6 @@ var AppRuntime = class {
   releases;
   record;
   lock = new AppLock();
-  /** The operation (deploy, swap, …) of each deploy id that holds or waits for the lock, for what the pages show. */
-  operations = /* @__PURE__ */ new Map();
-  /** What holds the lock, in words: the operation's name, or the receiver's own task (start, stop, reload). */
-  get busyWith() {
-    let id = this.lock.busy;
-    return id === void 0 ? void 0 : this.operations.get(id) ?? id;
-  }
   /** How exeFile is replaced: the platform's way, or a simulated locked exe (faults.ts). */
   replace = lockedExeFaults(fsp4);
   /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */

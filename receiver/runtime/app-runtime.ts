@@ -41,14 +41,6 @@ export class AppRuntime {
   readonly releases: Releases;
   readonly record: SwapRecordFile;
   readonly lock = new AppLock();
-  /** The operation (deploy, swap, …) of each deploy id that holds or waits for the lock, for what the pages show. */
-  readonly operations = new Map<string, string>();
-
-  /** What holds the lock, in words: the operation's name, or the receiver's own task (start, stop, reload). */
-  get busyWith(): string | undefined {
-    const id = this.lock.busy;
-    return id === undefined ? undefined : (this.operations.get(id) ?? id);
-  }
   /** How exeFile is replaced: the platform's way, or a simulated locked exe (faults.ts). */
   readonly replace = lockedExeFaults(fsp);
   /** Every operation's events as they happen: `event` with {app, deployId, op, event}. */

@@ -31,7 +31,7 @@ async function endWatch(
   if (!watch.end(how, `${op} ${deployId}`) && !watch.ending) return null; // judged: busy as any swap
   const result = resultOf(rt, watch.deployId, rt.longestSwapMs()).catch(() => undefined);
   rt.log("info", `${op} ${deployId} ends the watch of ${watch.deployId}; waiting for it`);
-  if (!(await rt.lock.acquire(deployId, rt.longestSwapMs()))) return null;
+  if (!(await rt.lock.acquire(deployId, rt.longestSwapMs(), op))) return null;
   const ended = (await result) && endedBy((await result)!);
   return ended ? { deployId: watch.deployId, how: ended } : undefined;
 }
@@ -51,28 +51,10 @@ export async function startOperation(
 ): Promise<StartedOperation> {
   const deployId = newDeployId();
   const holder = rt.lock.busy;
-  const running = holder === undefined ? undefined : rt.operations.get(holder);
-  const busy = running ? `${running} ${holder}` : holder;
-  rt.operations.set(deployId, op);
-  try {
-    return await runOperation(rt, op, deployId, busy, who, listen, prepare, run);
-  } catch (error) {
-    rt.operations.delete(deployId);
-    throw error;
-  }
-}
-
-async function runOperation(
-  rt: AppRuntime,
-  op: OperationOp,
-  deployId: string,
-  busy: string | undefined,
-  who: JournalEntry["who"],
-  listen: ((event: StreamEvent) => void) | undefined,
-  prepare: (ctx: RunContext) => Promise<void>,
-  run: (ctx: RunContext) => Promise<ResultEvent>,
-): Promise<StartedOperation> {
-  const endedWatch = rt.lock.tryAcquire(deployId) ? undefined : await endWatch(rt, op, deployId);
+  const busy = holder === rt.lock.busyWith ? holder : `${rt.lock.busyWith} ${holder}`;
+  const endedWatch = rt.lock.tryAcquire(deployId, op)
+    ? undefined
+    : await endWatch(rt, op, deployId);
   if (endedWatch === null) {
     throw new HttpError(
       409,
@@ -150,9 +132,6 @@ async function runOperation(
       emit(result);
       return result;
     })
-    .finally(() => {
-      rt.lock.release(deployId);
-      rt.operations.delete(deployId);
-    });
+    .finally(() => rt.lock.release(deployId));
   return { deployId, done };
 }

@@ -3,22 +3,30 @@
 // receiver's own shutdown waits its turn (acquire), so it never cuts a swap.
 export class AppLock {
   private holder: string | undefined;
+  /** What the holder is, in words (its operation: deploy, swap, …); the id when not given. */
+  private what: string | undefined;
   private readonly waiters: (() => void)[] = [];
 
   get busy(): string | undefined {
     return this.holder;
   }
 
-  tryAcquire(id: string): boolean {
+  /** What holds the lock, in words, for the pages: "deploy", or the receiver's own task ("start", "stop"). */
+  get busyWith(): string | undefined {
+    return this.what;
+  }
+
+  tryAcquire(id: string, what = id): boolean {
     if (this.holder) return false;
     this.holder = id;
+    this.what = what;
     return true;
   }
 
   /** Waits up to timeoutMs for the lock; false if it is still taken then. */
-  async acquire(id: string, timeoutMs: number): Promise<boolean> {
+  async acquire(id: string, timeoutMs: number, what = id): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.tryAcquire(id)) {
+    while (!this.tryAcquire(id, what)) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await new Promise<void>((wake) => {
@@ -32,6 +40,7 @@ export class AppLock {
   release(id: string): void {
     if (this.holder !== id) return;
     this.holder = undefined;
+    this.what = undefined;
     this.waiters.splice(0).forEach((wake) => wake());
   }
 }

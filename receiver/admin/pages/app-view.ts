@@ -33,7 +33,7 @@ export async function appView(rt: AppRuntime, meter: RateMeter): Promise<AppView
     staged,
     gate: rt.gate.stats(),
     rate: meter.perSecond(rt.config.name),
-    busyWith: rt.busyWith,
+    busyWith: rt.lock.busyWith,
     history,
   };
 }

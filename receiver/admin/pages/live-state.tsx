@@ -25,7 +25,7 @@ export async function liveState(
 ): Promise<LiveState> {
   const app = rt.config.name;
   const base = `${ADMIN_BASE}/apps/${encodeURIComponent(app)}`;
-  const view = { gate: rt.gate.stats(), rate: meter.perSecond(app), busyWith: rt.busyWith };
+  const view = { gate: rt.gate.stats(), rate: meter.perSecond(app), busyWith: rt.lock.busyWith };
   const servers = rt.pool.status();
   const probing = probeText([...servers, ...(rt.pools.beside?.status() ?? [])]);
   return {
